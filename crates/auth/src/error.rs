@@ -1,0 +1,274 @@
+//! [`AuthError`]: everything that can go wrong while getting a token.
+
+use std::time::Duration;
+
+use crate::glp_error::{GlpErrorBody, OAuthErrorBody};
+use crate::hints::{FORBIDDEN_HINT, UNAUTHORIZED_HINT};
+use crate::{ConfigError, Scope, retry::is_retryable_status};
+
+/// The error type of every token provider.
+///
+/// Server words are kept (OAuth `error` / `error_description`, GreenLake `errorCode`, `message`,
+/// `debugId`); 401 and 403 carry troubleshooting hints in their `Display`. No variant ever holds a
+/// secret or a token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The token endpoint could not be reached or the connection broke.
+    #[error("could not reach the token endpoint {endpoint}: {source}")]
+    Transport {
+        /// The URL that was called (no secrets in it).
+        endpoint: String,
+        /// The underlying transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The token endpoint did not answer in time.
+    #[error("the token endpoint {endpoint} did not answer within {after:?}")]
+    Timeout {
+        /// The URL that was called.
+        endpoint: String,
+        /// The configured request timeout.
+        after: Duration,
+    },
+
+    /// The server refused with an OAuth error body (RFC 6749 §5.2).
+    #[error("{}", oauth_message(*.status, .body))]
+    OAuth {
+        /// HTTP status.
+        status: u16,
+        /// The decoded error body.
+        body: OAuthErrorBody,
+        /// The wait the server asked for, if any.
+        retry_after: Option<Duration>,
+    },
+
+    /// The server refused with GreenLake's own error body.
+    #[error("{}", platform_message(*.status, .body))]
+    Platform {
+        /// HTTP status.
+        status: u16,
+        /// The decoded error body.
+        body: GlpErrorBody,
+        /// The wait the server asked for, if any.
+        retry_after: Option<Duration>,
+    },
+
+    /// The server answered something that could not be decoded.
+    #[error("{}", unexpected_message(*.status, .excerpt))]
+    UnexpectedResponse {
+        /// HTTP status.
+        status: u16,
+        /// A short excerpt of the body, never containing a credential.
+        excerpt: String,
+        /// The wait the server asked for, if any.
+        retry_after: Option<Duration>,
+    },
+
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+
+    /// This provider cannot issue tokens for that scope.
+    #[error("the {provider} token provider cannot issue a token for {scope}")]
+    UnsupportedScope {
+        /// Which provider was asked.
+        provider: &'static str,
+        /// The scope asked for.
+        scope: Scope,
+    },
+
+    /// A provider written by a user (e.g. reading tokens from a vault) failed.
+    #[error("token provider failed: {message}")]
+    Provider {
+        /// What went wrong, without secrets.
+        message: String,
+        /// The cause, if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+impl AuthError {
+    /// An error for custom [`TokenProvider`](crate::TokenProvider) implementations.
+    pub fn provider(
+        message: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Provider {
+            message: message.into(),
+            source,
+        }
+    }
+
+    /// The HTTP status the server answered with, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::OAuth { status, .. }
+            | Self::Platform { status, .. }
+            | Self::UnexpectedResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The OAuth error code (`invalid_client`, `invalid_grant`, …), if the server sent one.
+    pub fn oauth_error(&self) -> Option<&str> {
+        match self {
+            Self::OAuth { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    /// The wait the server asked for (`Retry-After`, rate-limit reset, or GreenLake's
+    /// `retryAfterSeconds`), if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::OAuth { retry_after, .. }
+            | Self::Platform { retry_after, .. }
+            | Self::UnexpectedResponse { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether trying again later may succeed: connection problems, timeouts, 408, 429 and 5xx
+    /// except 501. Never true for 400, 401 or 403.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { .. } | Self::Timeout { .. } => true,
+            other => other.status().is_some_and(is_retryable_status),
+        }
+    }
+
+    /// Whether the credential itself was refused (the run cannot go on without a new one).
+    pub fn is_credential_rejected(&self) -> bool {
+        self.status() == Some(401)
+            || matches!(
+                self.oauth_error(),
+                Some("invalid_client" | "unauthorized_client")
+            )
+    }
+}
+
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 => UNAUTHORIZED_HINT,
+        403 => FORBIDDEN_HINT,
+        _ => "",
+    }
+}
+
+fn with_hint(mut message: String, status: u16, extra: Option<&str>) -> String {
+    for hint in [extra.unwrap_or(""), status_hint(status)] {
+        if !hint.is_empty() {
+            message.push_str("\n  ");
+            message.push_str(hint);
+        }
+    }
+    message
+}
+
+fn oauth_message(status: u16, body: &OAuthErrorBody) -> String {
+    let mut message = format!("token request refused (HTTP {status}): {}", body.error);
+    if let Some(d) = &body.error_description {
+        message.push_str(": ");
+        message.push_str(d);
+    }
+    let extra = match body.error.as_str() {
+        "invalid_client" if status != 401 => Some(UNAUTHORIZED_HINT),
+        "invalid_grant" => Some(
+            "hint: invalid_grant on a token exchange means the MSP (subject) token expired, was \
+             revoked, or is not an MSP token; fetch a fresh MSP token and exchange again.",
+        ),
+        "invalid_target" => Some(
+            "hint: invalid_target means the tenant workspace id is unknown or not managed by \
+             this MSP workspace; list the tenants and use a workspace id from that list.",
+        ),
+        "unsupported_grant_type" | "unauthorized_client" => Some(
+            "hint: the API client may not use this grant: create the API client for the \
+             HPE GreenLake platform in the MSP workspace (clients made for Central cannot \
+             exchange tokens).",
+        ),
+        _ => None,
+    };
+    with_hint(message, status, extra)
+}
+
+fn platform_message(status: u16, body: &GlpErrorBody) -> String {
+    with_hint(
+        format!("GreenLake refused (HTTP {status}): {body}"),
+        status,
+        None,
+    )
+}
+
+fn unexpected_message(status: u16, excerpt: &str) -> String {
+    with_hint(
+        format!("unexpected response from the token endpoint (HTTP {status}): {excerpt}"),
+        status,
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oauth(status: u16, error: &str, description: Option<&str>) -> AuthError {
+        AuthError::OAuth {
+            status,
+            body: OAuthErrorBody {
+                error: error.into(),
+                error_description: description.map(Into::into),
+            },
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn transient_classification() {
+        assert!(oauth(503, "temporarily_unavailable", None).is_transient());
+        assert!(oauth(429, "slow_down", None).is_transient());
+        for s in [400, 401, 403] {
+            assert!(!oauth(s, "invalid_request", None).is_transient());
+        }
+        assert!(!AuthError::provider("x", None).is_transient());
+        assert!(oauth(401, "invalid_client", None).is_credential_rejected());
+        assert!(oauth(400, "invalid_client", None).is_credential_rejected());
+        assert!(!oauth(400, "invalid_grant", None).is_credential_rejected());
+    }
+
+    #[test]
+    fn messages_carry_server_words_and_hints() {
+        insta::assert_snapshot!(
+            "oauth_401",
+            oauth(401, "invalid_client", Some("bad secret")).to_string()
+        );
+        insta::assert_snapshot!(
+            "oauth_invalid_grant",
+            oauth(400, "invalid_grant", Some("subject token expired")).to_string()
+        );
+        insta::assert_snapshot!(
+            "oauth_invalid_target",
+            oauth(400, "invalid_target", None).to_string()
+        );
+        let platform = AuthError::Platform {
+            status: 403,
+            body: GlpErrorBody {
+                http_status_code: Some(403),
+                error_code: Some("HPE_GL_ERROR_FORBIDDEN".into()),
+                message: Some("not allowed".into()),
+                debug_id: Some("dbg-1".into()),
+                error_details: vec![],
+            },
+            retry_after: None,
+        };
+        insta::assert_snapshot!("platform_403", platform.to_string());
+        let unexpected = AuthError::UnexpectedResponse {
+            status: 502,
+            excerpt: "<html>bad gateway</html>".into(),
+            retry_after: None,
+        };
+        insta::assert_snapshot!("unexpected_502", unexpected.to_string());
+    }
+}

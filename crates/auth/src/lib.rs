@@ -1,0 +1,93 @@
+//! HPE GreenLake Platform authentication for managed service providers (MSPs).
+//!
+//! - [`Credentials`]: the MSP's API client (id, secret, MSP workspace), read at run time with
+//!   [`Credentials::from_env`] from `GLP_CLIENT_ID`, `GLP_CLIENT_SECRET`, `GLP_WORKSPACE_ID` and
+//!   optionally `GLP_BASE_URL`.
+//! - [`TokenProvider`]: the seam every API client of this project takes its tokens through, asked
+//!   per [`Scope`] (the MSP, or one tenant). Plug in your own (a vault, a sidecar) and the rest of
+//!   the project works unchanged.
+//! - Built-in providers: [`ClientCredentialsProvider`] (the MSP token, RFC 6749 §4.4),
+//!   [`TokenExchangeProvider`] (tenant tokens, RFC 8693, tenant id without hyphens in the URL),
+//!   [`CachingProvider`] (refresh before expiry with jitter, one fetch per scope in flight),
+//!   [`StaticTokenProvider`] (a token you already have). [`msp_provider`] stacks them.
+//! - [`WorkspaceId`]: workspace ids with or without hyphens; URLs use [`WorkspaceId::compact`].
+//!
+//! Secrets and tokens are [`secrecy`] values: their `Debug` prints `[REDACTED]` and no error or
+//! log line of this crate contains them.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use glp_auth::{AuthOptions, Credentials, Scope, WorkspaceId, msp_provider};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let credentials = Credentials::from_env()?;
+//! let provider = msp_provider(credentials, AuthOptions::default())?;
+//!
+//! let msp = provider.token(&Scope::Msp).await?;
+//! let tenant: WorkspaceId = "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c".parse()?;
+//! let tenant_token = provider.token(&Scope::Tenant(tenant)).await?;
+//! println!(
+//!     "MSP token valid for {:?}, tenant token for {:?}",
+//!     msp.remaining(std::time::Instant::now()),
+//!     tenant_token.remaining(std::time::Instant::now()),
+//! );
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The runnable version is `examples/tokens.rs`.
+
+mod base_url;
+mod cache;
+mod client_credentials;
+mod clock;
+mod credentials;
+mod error;
+mod exchange;
+mod glp_error;
+pub mod hints;
+mod options;
+mod provider;
+pub mod retry;
+mod scope;
+mod token;
+mod token_endpoint;
+mod workspace_id;
+
+use std::sync::Arc;
+
+pub use base_url::{BaseUrl, DEFAULT_GLP_BASE_URL, InvalidBaseUrl};
+pub use cache::CachingProvider;
+pub use client_credentials::ClientCredentialsProvider;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use credentials::{
+    ConfigError, Credentials, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_WORKSPACE_ID,
+};
+pub use error::AuthError;
+pub use exchange::{ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, TokenExchangeProvider};
+pub use glp_error::{GlpErrorBody, OAuthErrorBody, body_excerpt};
+pub use options::{AuthOptions, ClientAuth, ExchangeAuth, USER_AGENT};
+pub use provider::{StaticTokenProvider, TokenProvider};
+pub use retry::RetryPolicy;
+pub use scope::Scope;
+pub use secrecy::{ExposeSecret, SecretString};
+pub use token::AccessToken;
+pub use token_endpoint::{LIFETIME_WHEN_UNSTATED, build_http_client};
+pub use workspace_id::{InvalidWorkspaceId, WorkspaceId};
+
+/// The provider most users want: MSP tokens by client credentials and tenant tokens by token
+/// exchange, both cached (refreshed before expiry, one fetch per scope in flight).
+///
+/// The stack is `CachingProvider(TokenExchangeProvider(CachingProvider(ClientCredentialsProvider)))`:
+/// an expired or revoked MSP token is refreshed before any exchange that needs it.
+pub fn msp_provider(
+    credentials: Credentials,
+    options: AuthOptions,
+) -> Result<Arc<dyn TokenProvider>, AuthError> {
+    let client_credentials = ClientCredentialsProvider::new(credentials.clone(), &options)?;
+    let msp: Arc<dyn TokenProvider> =
+        Arc::new(CachingProvider::new(Arc::new(client_credentials), &options));
+    let exchange = exchange::exchange_provider(msp, &credentials, &options)?;
+    Ok(Arc::new(CachingProvider::new(Arc::new(exchange), &options)))
+}

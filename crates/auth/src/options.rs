@@ -1,0 +1,71 @@
+//! [`AuthOptions`]: timeouts, retries, client authentication and cache tuning.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Clock, RetryPolicy, SystemClock};
+
+/// How the client-credentials grant authenticates the client (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` in the form body, as HPE's guide shows (default).
+    #[default]
+    RequestBody,
+    /// HTTP Basic with the form-urlencoded id and secret, as the vendor's Python SDK does.
+    HttpBasic,
+}
+
+/// How the RFC 8693 exchange authenticates the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExchangeAuth {
+    /// No client authentication, as HPE's example shows (default).
+    #[default]
+    None,
+    /// HTTP Basic with the MSP API client's id and secret, as the vendor's Python SDK does.
+    HttpBasic,
+}
+
+/// Settings of the token providers. Start from [`AuthOptions::default`] and change fields.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthOptions {
+    /// Limit on establishing a connection (default 10 s).
+    pub connect_timeout: Duration,
+    /// Limit on one whole token request (default 30 s).
+    pub request_timeout: Duration,
+    /// Retries of transient token-endpoint failures (429, 5xx, connection errors).
+    pub retry: RetryPolicy,
+    /// Client authentication of the client-credentials grant.
+    pub client_auth: ClientAuth,
+    /// Client authentication of the token exchange.
+    pub exchange_auth: ExchangeAuth,
+    /// A cached token is replaced this long before it expires (default 60 s; for short-lived
+    /// tokens at most a fifth of the lifetime).
+    pub refresh_margin: Duration,
+    /// Up to this much more is added to the margin at random per token (default 30 s; at most a
+    /// tenth of the lifetime), so thousands of tenant tokens do not refresh at the same instant.
+    pub refresh_jitter: Duration,
+    /// The clock expiry is measured with.
+    pub clock: Arc<dyn Clock>,
+    /// An HTTP client to reuse; by default one is built with the timeouts above.
+    pub http_client: Option<reqwest::Client>,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            client_auth: ClientAuth::default(),
+            exchange_auth: ExchangeAuth::default(),
+            refresh_margin: Duration::from_secs(60),
+            refresh_jitter: Duration::from_secs(30),
+            clock: Arc::new(SystemClock),
+            http_client: None,
+        }
+    }
+}
+
+/// The `User-Agent` this crate sends.
+pub const USER_AGENT: &str = concat!("glp-msp/", env!("CARGO_PKG_VERSION"));

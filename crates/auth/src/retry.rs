@@ -1,0 +1,194 @@
+//! Retry policy: exponential backoff with jitter, `Retry-After` as the floor.
+//!
+//! Shared by the token endpoint and by the API transport so that both behave the same.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// How transient failures (429, 502, 503, 504, connection errors) are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Attempts in total, the first included (1 = never retry).
+    pub max_attempts: u32,
+    /// The backoff before the first retry; it doubles with every further retry.
+    pub initial_backoff: Duration,
+    /// The largest backoff between two attempts (a server's `Retry-After` may exceed it).
+    pub max_backoff: Duration,
+    /// No retry starts once this much time has passed since the first attempt.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(20),
+            max_elapsed: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// A policy with `max_attempts` attempts and the default timings.
+    pub fn with_max_attempts(max_attempts: u32) -> Self {
+        Self {
+            max_attempts: max_attempts.max(1),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the initial backoff.
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Sets the largest backoff.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// Sets the total time after which no retry starts.
+    pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
+        self.max_elapsed = elapsed;
+        self
+    }
+
+    /// The wait before retry number `retry` (1 for the first retry): exponential backoff with
+    /// "equal jitter" (between half and all of the exponential step), never less than the
+    /// server's `retry_after`.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(20))
+            .min(self.max_backoff);
+        let half = exp / 2;
+        let jittered = half + half.mul_f64(fastrand::f64());
+        jittered.max(retry_after.unwrap_or(Duration::ZERO))
+    }
+
+    /// Whether another attempt may start after `attempts` attempts and `elapsed` time,
+    /// if it would wait `next_delay` first.
+    pub fn allows_retry(&self, attempts: u32, elapsed: Duration, next_delay: Duration) -> bool {
+        attempts < self.max_attempts && elapsed + next_delay <= self.max_elapsed
+    }
+}
+
+/// Whether an HTTP status is worth retrying: 408, 429, 500, 502, 503, 504.
+pub fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// Parses a `Retry-After` value: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The wait a server asked for in its headers: `Retry-After` first, then the reset of a
+/// `ratelimit-*` / `X-RateLimit-*` family when nothing remains (seconds).
+pub fn retry_after_from_headers(headers: &HeaderMap) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(d) =
+        header(RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(v, SystemTime::now()))
+    {
+        return Some(d);
+    }
+    for (remaining, reset) in [
+        ("ratelimit-remaining", "ratelimit-reset"),
+        ("x-ratelimit-remaining", "x-ratelimit-reset"),
+    ] {
+        if header(remaining).map(str::trim) == Some("0")
+            && let Some(secs) = header(reset).and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            return Some(Duration::from_secs(secs));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("1.5", now),
+            Some(Duration::from_millis(1500))
+        );
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(5));
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(5)));
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(5));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
+    }
+
+    #[test]
+    fn header_families() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after_from_headers(&h), None);
+        h.insert("ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert("ratelimit-reset", HeaderValue::from_static("4"));
+        assert_eq!(retry_after_from_headers(&h), Some(Duration::from_secs(4)));
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after_from_headers(&h), Some(Duration::from_secs(2)));
+        let mut x = HeaderMap::new();
+        x.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        x.insert("x-ratelimit-reset", HeaderValue::from_static("1"));
+        assert_eq!(retry_after_from_headers(&x), Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn delay_grows_is_capped_and_respects_the_floor() {
+        let p = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_secs(1));
+        for _ in 0..50 {
+            let d1 = p.delay(1, None);
+            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
+            let d3 = p.delay(3, None);
+            assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
+            assert!(p.delay(30, None) <= Duration::from_secs(1));
+            assert!(p.delay(1, Some(Duration::from_secs(5))) >= Duration::from_secs(5));
+        }
+        assert!(!p.allows_retry(6, Duration::ZERO, Duration::ZERO));
+        assert!(p.allows_retry(1, Duration::ZERO, Duration::ZERO));
+        assert!(!p.allows_retry(1, Duration::from_secs(119), Duration::from_secs(2)));
+        assert_eq!(RetryPolicy::never().max_attempts, 1);
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(is_retryable_status(s));
+        }
+        for s in [200, 400, 401, 403, 404, 412, 422, 501] {
+            assert!(!is_retryable_status(s));
+        }
+    }
+}

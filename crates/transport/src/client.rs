@@ -1,0 +1,393 @@
+//! [`ApiClient`]: authorised, paced, retrying JSON GETs against one API base URL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use glp_auth::hints::{CENTRAL_CLUSTER_HINT, FORBIDDEN_HINT, UNAUTHORIZED_HINT};
+use glp_auth::retry::retry_after_from_headers;
+use glp_auth::{
+    AccessToken, BaseUrl, ExposeSecret, RetryPolicy, Scope, TokenProvider, body_excerpt,
+};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+
+use crate::error::ErrorBody;
+use crate::{Api, ApiError, Pacer, Tally, TallySnapshot};
+
+static HINTS_401: [&str; 1] = [UNAUTHORIZED_HINT];
+static HINTS_401_CENTRAL: [&str; 2] = [CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT];
+static HINTS_403: [&str; 1] = [FORBIDDEN_HINT];
+
+/// The default pacing of Central: 7 requests/s, Central's documented per-customer limit.
+pub const CENTRAL_DEFAULT_RATE: f64 = 7.0;
+/// The default pacing of GreenLake: 2 requests/s (160/min is the highest documented GET budget).
+pub const GREENLAKE_DEFAULT_RATE: f64 = 2.0;
+
+/// A client of one API (GreenLake or Central) at one base URL. Cheap to clone: clones share the
+/// HTTP connection pool, the token provider and the rate limiter.
+///
+/// Every request:
+/// - waits for the API's [`Pacer`] (client-side rate limit; a 429 pauses it for the server's
+///   `Retry-After`);
+/// - carries a bearer token for its [`Scope`] from the [`TokenProvider`]; on 401 the token is
+///   reported as rejected and the request retried once with a fresh one;
+/// - is retried on 408, 429, 500, 502, 503, 504, broken connections and truncated bodies, with
+///   exponential backoff and jitter, never sooner than the server's `Retry-After`
+///   (or `ratelimit-reset`, or GreenLake's `retryAfterSeconds`);
+/// - is never retried on 400, 403 or other client errors (403 carries the tenant-token hint).
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    inner: Arc<Inner>,
+    tally: Option<Arc<Tally>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    api: Api,
+    base: BaseUrl,
+    http: reqwest::Client,
+    provider: Arc<dyn TokenProvider>,
+    pacer: Pacer,
+    retry: RetryPolicy,
+    request_timeout: Duration,
+    totals: Tally,
+}
+
+/// Builds an [`ApiClient`].
+#[derive(Debug)]
+#[must_use]
+pub struct ApiClientBuilder {
+    api: Api,
+    base: BaseUrl,
+    provider: Arc<dyn TokenProvider>,
+    rate: Option<f64>,
+    burst: u32,
+    retry: RetryPolicy,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    http: Option<reqwest::Client>,
+}
+
+impl ApiClientBuilder {
+    /// Requests per second across every clone of the client (default: 7 for Central, 2 for
+    /// GreenLake).
+    pub fn rate_limit(mut self, per_second: f64) -> Self {
+        self.rate = Some(per_second);
+        self
+    }
+
+    /// No client-side pacing (the server's 429s are still honoured).
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate = None;
+        self
+    }
+
+    /// How many requests may go at once after a quiet spell (default 1: even pacing).
+    pub fn burst(mut self, burst: u32) -> Self {
+        self.burst = burst.max(1);
+        self
+    }
+
+    /// The retry policy for transient failures.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Connect timeout (default 10 s) and whole-request timeout (default 60 s).
+    pub fn timeouts(mut self, connect: Duration, request: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.request_timeout = request;
+        self
+    }
+
+    /// Reuses an existing HTTP client (its own timeouts then apply).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<ApiClient, ApiError> {
+        let http = match self.http {
+            Some(http) => http,
+            None => glp_auth::build_http_client(self.connect_timeout, self.request_timeout)
+                .map_err(|e| {
+                    ApiError::InvalidRequest(format!("could not build the HTTP client: {e}"))
+                })?,
+        };
+        Ok(ApiClient {
+            inner: Arc::new(Inner {
+                api: self.api,
+                base: self.base,
+                http,
+                provider: self.provider,
+                pacer: Pacer::new(self.rate, self.burst),
+                retry: self.retry,
+                request_timeout: self.request_timeout,
+                totals: Tally::default(),
+            }),
+            tally: None,
+        })
+    }
+}
+
+enum Outcome<T> {
+    Done(T),
+    Retry(ApiError),
+    Unauthorized(ApiError),
+}
+
+impl ApiClient {
+    /// Starts building a client of `api` at `base`, taking tokens from `provider`.
+    pub fn builder(api: Api, base: BaseUrl, provider: Arc<dyn TokenProvider>) -> ApiClientBuilder {
+        ApiClientBuilder {
+            rate: Some(match api {
+                Api::Central => CENTRAL_DEFAULT_RATE,
+                Api::GreenLake => GREENLAKE_DEFAULT_RATE,
+            }),
+            api,
+            base,
+            provider,
+            burst: 1,
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            http: None,
+        }
+    }
+
+    /// A clone that also counts its requests into `tally` (e.g. one tally per tenant).
+    pub fn with_tally(&self, tally: Arc<Tally>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            tally: Some(tally),
+        }
+    }
+
+    /// Which API this client talks to.
+    pub fn api(&self) -> Api {
+        self.inner.api
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.inner.base
+    }
+
+    /// The token provider.
+    pub fn provider(&self) -> &Arc<dyn TokenProvider> {
+        &self.inner.provider
+    }
+
+    /// Counts over every clone of this client since it was built.
+    pub fn totals(&self) -> TallySnapshot {
+        self.inner.totals.snapshot()
+    }
+
+    fn count(&self, f: impl Fn(&Tally)) {
+        f(&self.inner.totals);
+        if let Some(t) = &self.tally {
+            f(t);
+        }
+    }
+
+    /// GETs `path` (relative to the base URL) with `query`, as `scope`, and decodes the JSON body.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        scope: &Scope,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
+        let inner = &self.inner;
+        let url = inner.base.join(path);
+        let path = url.path().to_owned();
+        let started = tokio::time::Instant::now();
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            inner.pacer.ready().await;
+            let token = inner
+                .provider
+                .token(scope)
+                .await
+                .map_err(|source| ApiError::Token {
+                    api: inner.api,
+                    scope: *scope,
+                    source: Box::new(source),
+                })?;
+            self.count(Tally::request);
+            let span = tracing::debug_span!(
+                "api_request",
+                api = %inner.api,
+                method = "GET",
+                path = %path,
+                %scope,
+                attempt,
+                status = tracing::field::Empty,
+                latency_ms = tracing::field::Empty,
+            );
+            let outcome = self
+                .attempt::<T>(&url, &path, query, &token, refreshed)
+                .instrument(span.clone())
+                .await;
+            let error = match outcome {
+                Outcome::Done(value) => return value,
+                Outcome::Unauthorized(error) => {
+                    // One refresh per call: the token may have expired or been revoked.
+                    refreshed = true;
+                    attempt -= 1;
+                    self.count(Tally::token_refresh);
+                    span.in_scope(|| {
+                        tracing::info!(%error, "401: dropping the token and retrying once with a fresh one")
+                    });
+                    inner.provider.invalidate(scope, &token).await;
+                    continue;
+                }
+                Outcome::Retry(error) => error,
+            };
+            let delay = inner.retry.delay(attempt, error.retry_after_hint());
+            if !inner.retry.allows_retry(attempt, started.elapsed(), delay) {
+                return Err(error);
+            }
+            self.count(Tally::retry);
+            span.in_scope(|| {
+                tracing::warn!(error = %error, delay_ms = delay.as_millis() as u64, "transient failure, retrying")
+            });
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        url: &url::Url,
+        path: &str,
+        query: &[(&str, String)],
+        token: &AccessToken,
+        refreshed: bool,
+    ) -> Outcome<Result<T, ApiError>> {
+        let inner = &self.inner;
+        let api = inner.api;
+        let mut bearer =
+            match HeaderValue::from_str(&format!("Bearer {}", token.secret().expose_secret())) {
+                Ok(v) => v,
+                Err(_) => {
+                    return Outcome::Done(Err(ApiError::InvalidRequest(
+                        "the token holds characters that cannot go in an HTTP header".into(),
+                    )));
+                }
+            };
+        bearer.set_sensitive(true);
+        let sent = tokio::time::Instant::now();
+        let response = inner
+            .http
+            .get(url.clone())
+            .query(query)
+            .header(AUTHORIZATION, bearer)
+            .header(ACCEPT, "application/json")
+            .send()
+            .await;
+        let transport = |e: reqwest::Error| {
+            if e.is_timeout() {
+                ApiError::Timeout {
+                    api,
+                    method: "GET",
+                    path: path.to_owned(),
+                    after: inner.request_timeout,
+                }
+            } else {
+                ApiError::Transport {
+                    api,
+                    method: "GET",
+                    path: path.to_owned(),
+                    source: e.without_url(),
+                }
+            }
+        };
+        let response = match response {
+            Ok(r) => r,
+            Err(e) => return Outcome::Retry(transport(e)),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Outcome::Retry(transport(e)),
+        };
+        let span = tracing::Span::current();
+        span.record("status", status);
+        span.record("latency_ms", sent.elapsed().as_millis() as u64);
+        tracing::debug!("response");
+
+        let header_wait = retry_after_from_headers(&headers);
+        if (200..300).contains(&status) {
+            if let Some(wait) = header_wait {
+                // The budget is spent: hold back before the server has to say 429.
+                inner.pacer.pause_for(wait);
+            }
+            return match serde_json::from_slice::<T>(&body) {
+                Ok(value) => Outcome::Done(Ok(value)),
+                Err(e) => {
+                    let truncated = !matches!(e.classify(), serde_json::error::Category::Data);
+                    let error = ApiError::Decode {
+                        api,
+                        method: "GET",
+                        path: path.to_owned(),
+                        status,
+                        detail: e.to_string(),
+                        excerpt: body_excerpt(&body),
+                        truncated,
+                    };
+                    if truncated {
+                        Outcome::Retry(error)
+                    } else {
+                        Outcome::Done(Err(error))
+                    }
+                }
+            };
+        }
+        let body = ErrorBody::parse(&body);
+        let retry_after = header_wait.or_else(|| match &body {
+            ErrorBody::Glp(glp) => glp.retry_after_seconds().map(Duration::from_secs),
+            _ => None,
+        });
+        if status == 429 {
+            self.count(Tally::rate_limited);
+            // The whole API waits, not only this request.
+            inner
+                .pacer
+                .pause_for(retry_after.unwrap_or(Duration::from_secs(1)));
+        }
+        let hints: &'static [&'static str] = match (status, api) {
+            (401, Api::Central) => &HINTS_401_CENTRAL,
+            (401, Api::GreenLake) => &HINTS_401,
+            (403, _) => &HINTS_403,
+            _ => &[],
+        };
+        let error = ApiError::Http {
+            api,
+            method: "GET",
+            path: path.to_owned(),
+            status,
+            body: Box::new(body),
+            retry_after,
+            hints,
+        };
+        match status {
+            401 if !refreshed => Outcome::Unauthorized(error),
+            s if glp_auth::retry::is_retryable_status(s) => Outcome::Retry(error),
+            _ => Outcome::Done(Err(error)),
+        }
+    }
+}
+
+impl ApiError {
+    fn retry_after_hint(&self) -> Option<Duration> {
+        match self {
+            ApiError::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! [`ApiError`]: what can go wrong with an API call, with the server's words and hints.
+
+use std::fmt;
+use std::time::Duration;
+
+use glp_auth::{
+    AuthError, GlpErrorBody, OAuthErrorBody, Scope, body_excerpt, retry::is_retryable_status,
+};
+
+use crate::Api;
+
+/// The error body a server sent, decoded when it has a known shape.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorBody {
+    /// GreenLake's error shape (`httpStatusCode`, `errorCode`, `message`, `debugId`).
+    Glp(GlpErrorBody),
+    /// An OAuth error (`error`, `error_description`).
+    OAuth(OAuthErrorBody),
+    /// Anything else: a short excerpt of the raw body.
+    Raw(String),
+}
+
+impl ErrorBody {
+    /// Decodes `body` into the first shape that fits.
+    pub fn parse(body: &[u8]) -> Self {
+        if let Some(glp) = GlpErrorBody::parse(body) {
+            return Self::Glp(glp);
+        }
+        if let Ok(oauth) = serde_json::from_slice::<OAuthErrorBody>(body) {
+            return Self::OAuth(oauth);
+        }
+        Self::Raw(body_excerpt(body))
+    }
+}
+
+impl fmt::Display for ErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Glp(b) => b.fmt(f),
+            Self::OAuth(b) => match &b.error_description {
+                Some(d) => write!(f, "{}: {d}", b.error),
+                None => f.write_str(&b.error),
+            },
+            Self::Raw(excerpt) => f.write_str(excerpt),
+        }
+    }
+}
+
+/// The error type of the API clients. No variant holds a token or a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// No token could be had for the call.
+    #[error("{api}: no token for {scope}: {source}")]
+    Token {
+        /// The API called.
+        api: Api,
+        /// The scope asked for.
+        scope: Scope,
+        /// The provider's error (with its own hints).
+        #[source]
+        source: Box<AuthError>,
+    },
+
+    /// The connection failed or broke.
+    #[error("{api} {method} {path}: connection failed: {source}")]
+    Transport {
+        /// The API called.
+        api: Api,
+        /// HTTP method.
+        method: &'static str,
+        /// The path called (no query).
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The server did not answer in time.
+    #[error("{api} {method} {path}: no answer within {after:?}")]
+    Timeout {
+        /// The API called.
+        api: Api,
+        /// HTTP method.
+        method: &'static str,
+        /// The path called.
+        path: String,
+        /// The configured request timeout.
+        after: Duration,
+    },
+
+    /// The server answered with an error status.
+    #[error("{api} {method} {path} failed (HTTP {status}): {body}{}", hints.iter().map(|h| format!("\n  {h}")).collect::<String>())]
+    Http {
+        /// The API called.
+        api: Api,
+        /// HTTP method.
+        method: &'static str,
+        /// The path called.
+        path: String,
+        /// HTTP status.
+        status: u16,
+        /// The decoded error body.
+        body: Box<ErrorBody>,
+        /// The wait the server asked for, if any.
+        retry_after: Option<Duration>,
+        /// What to check (401, 403, wrong Central cluster), most likely cause first.
+        hints: &'static [&'static str],
+    },
+
+    /// A success answer could not be decoded.
+    #[error(
+        "{api} {method} {path}: could not decode the response (HTTP {status}): {detail}; body: {excerpt}"
+    )]
+    Decode {
+        /// The API called.
+        api: Api,
+        /// HTTP method.
+        method: &'static str,
+        /// The path called.
+        path: String,
+        /// HTTP status.
+        status: u16,
+        /// What the decoder said.
+        detail: String,
+        /// A short excerpt of the body.
+        excerpt: String,
+        /// Whether the body was cut short or not JSON (worth a retry), rather than JSON of
+        /// an unexpected shape.
+        truncated: bool,
+    },
+
+    /// The request could not be made as asked (e.g. a limit over the endpoint's maximum).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+}
+
+impl ApiError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Http { status, .. } | Self::Decode { status, .. } => Some(*status),
+            Self::Token { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// Whether trying again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { .. } | Self::Timeout { .. } => true,
+            Self::Http { status, .. } => is_retryable_status(*status),
+            Self::Decode { truncated, .. } => *truncated,
+            Self::Token { source, .. } => source.is_transient(),
+            Self::InvalidRequest(_) => false,
+        }
+    }
+
+    /// Whether the MSP's credential itself was refused: nothing else can work until it is fixed.
+    pub fn is_credential_rejected(&self) -> bool {
+        matches!(self, Self::Token { scope: Scope::Msp, source, .. } if source.is_credential_rejected())
+    }
+
+    /// A short, stable name for reports: `unauthorized`, `forbidden`, `rate_limited`,
+    /// `not_found`, `bad_request`, `server_error`, `transport`, `timeout`, `decode`, `token`,
+    /// `credential_rejected`, `invalid_request`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Token { .. } if self.is_credential_rejected() => "credential_rejected",
+            Self::Token { .. } => "token",
+            Self::Transport { .. } => "transport",
+            Self::Timeout { .. } => "timeout",
+            Self::Decode { .. } => "decode",
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::Http { status, .. } => match status {
+                401 => "unauthorized",
+                403 => "forbidden",
+                404 => "not_found",
+                429 => "rate_limited",
+                400..=499 => "bad_request",
+                _ => "server_error",
+            },
+        }
+    }
+
+    /// The troubleshooting hints attached to this error, most likely cause first.
+    pub fn hints(&self) -> &'static [&'static str] {
+        match self {
+            Self::Http { hints, .. } => hints,
+            _ => &[],
+        }
+    }
+}

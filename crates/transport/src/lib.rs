@@ -1,0 +1,22 @@
+//! The HTTP transport shared by the `glp-workspaces` and `central-api` clients, written once.
+//!
+//! [`ApiClient`] sends authorised JSON GETs: a bearer token for the call's
+//! [`Scope`](glp_auth::Scope) from a [`TokenProvider`](glp_auth::TokenProvider), one refresh and
+//! retry on 401, retries with backoff and jitter on 429/5xx/broken connections (never sooner
+//! than the server's `Retry-After`), client-side pacing per API with `governor` (a 429 pauses the
+//! whole API), timeouts, a `User-Agent`, and tracing spans without tokens. [`paginate`] turns a
+//! page function into an item stream. Errors are [`ApiError`], with the 401/403 hints.
+
+mod api;
+mod client;
+mod error;
+mod pacer;
+mod paginate;
+mod tally;
+
+pub use api::Api;
+pub use client::{ApiClient, ApiClientBuilder, CENTRAL_DEFAULT_RATE, GREENLAKE_DEFAULT_RATE};
+pub use error::{ApiError, ErrorBody};
+pub use pacer::Pacer;
+pub use paginate::paginate;
+pub use tally::{Tally, TallySnapshot};

@@ -15,13 +15,12 @@ use crate::{ConfigError, Scope, retry::is_retryable_status};
 #[non_exhaustive]
 pub enum AuthError {
     /// The token endpoint could not be reached or the connection broke.
-    #[error("could not reach the token endpoint {endpoint}: {source}")]
+    #[error("could not reach the token endpoint {endpoint}: {}", crate::error_chain(.error))]
     Transport {
         /// The URL that was called (no secrets in it).
         endpoint: String,
-        /// The underlying transport error.
-        #[source]
-        source: reqwest::Error,
+        /// The underlying transport error (its causes are part of this error's message).
+        error: reqwest::Error,
     },
 
     /// The token endpoint did not answer in time.
@@ -79,6 +78,11 @@ pub enum AuthError {
         scope: Scope,
     },
 
+    /// The failure of a token fetch that this call waited for (one fetch per scope is in
+    /// flight; every caller waiting for it gets its error).
+    #[error(transparent)]
+    Shared(std::sync::Arc<AuthError>),
+
     /// A provider written by a user (e.g. reading tokens from a vault) failed.
     #[error("token provider failed: {message}")]
     Provider {
@@ -102,9 +106,17 @@ impl AuthError {
         }
     }
 
+    /// The error itself, looking through [`AuthError::Shared`].
+    pub fn root(&self) -> &AuthError {
+        match self {
+            Self::Shared(inner) => inner.root(),
+            other => other,
+        }
+    }
+
     /// The HTTP status the server answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
-        match self {
+        match self.root() {
             Self::OAuth { status, .. }
             | Self::Platform { status, .. }
             | Self::UnexpectedResponse { status, .. } => Some(*status),
@@ -114,7 +126,7 @@ impl AuthError {
 
     /// The OAuth error code (`invalid_client`, `invalid_grant`, …), if the server sent one.
     pub fn oauth_error(&self) -> Option<&str> {
-        match self {
+        match self.root() {
             Self::OAuth { body, .. } => Some(&body.error),
             _ => None,
         }
@@ -123,7 +135,7 @@ impl AuthError {
     /// The wait the server asked for (`Retry-After`, rate-limit reset, or GreenLake's
     /// `retryAfterSeconds`), if any.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
+        match self.root() {
             Self::OAuth { retry_after, .. }
             | Self::Platform { retry_after, .. }
             | Self::UnexpectedResponse { retry_after, .. } => *retry_after,
@@ -134,7 +146,7 @@ impl AuthError {
     /// Whether trying again later may succeed: connection problems, timeouts, 408, 429 and 5xx
     /// except 501. Never true for 400, 401 or 403.
     pub fn is_transient(&self) -> bool {
-        match self {
+        match self.root() {
             Self::Transport { .. } | Self::Timeout { .. } => true,
             other => other.status().is_some_and(is_retryable_status),
         }

@@ -77,10 +77,11 @@ pub use token_endpoint::{LIFETIME_WHEN_UNSTATED, build_http_client};
 pub use workspace_id::{InvalidWorkspaceId, WorkspaceId};
 
 /// The provider most users want: MSP tokens by client credentials and tenant tokens by token
-/// exchange, both cached (refreshed before expiry, one fetch per scope in flight).
+/// exchange, each cached (refreshed before expiry, one fetch per scope in flight).
 ///
-/// The stack is `CachingProvider(TokenExchangeProvider(CachingProvider(ClientCredentialsProvider)))`:
-/// an expired or revoked MSP token is refreshed before any exchange that needs it.
+/// [`Scope::Msp`] goes to `CachingProvider(ClientCredentialsProvider)`; tenant scopes go to
+/// `CachingProvider(TokenExchangeProvider)`, whose subject is that same MSP cache, so an expired
+/// or revoked MSP token is refreshed once, for every exchange and every MSP call alike.
 pub fn msp_provider(
     credentials: Credentials,
     options: AuthOptions,
@@ -88,6 +89,46 @@ pub fn msp_provider(
     let client_credentials = ClientCredentialsProvider::new(credentials.clone(), &options)?;
     let msp: Arc<dyn TokenProvider> =
         Arc::new(CachingProvider::new(Arc::new(client_credentials), &options));
-    let exchange = exchange::exchange_provider(msp, &credentials, &options)?;
-    Ok(Arc::new(CachingProvider::new(Arc::new(exchange), &options)))
+    let exchange = exchange::exchange_provider(msp.clone(), &credentials, &options)?;
+    let tenants = CachingProvider::new(Arc::new(exchange), &options);
+    Ok(Arc::new(MspProvider { msp, tenants }))
+}
+
+/// Routes [`Scope::Msp`] to the MSP token cache and tenant scopes to the tenant token cache.
+#[derive(Debug)]
+struct MspProvider {
+    msp: Arc<dyn TokenProvider>,
+    tenants: CachingProvider,
+}
+
+#[async_trait::async_trait]
+impl TokenProvider for MspProvider {
+    async fn token(&self, scope: &Scope) -> Result<AccessToken, AuthError> {
+        match scope {
+            Scope::Msp => self.msp.token(scope).await,
+            Scope::Tenant(_) => self.tenants.token(scope).await,
+        }
+    }
+
+    async fn invalidate(&self, scope: &Scope, rejected: &AccessToken) {
+        match scope {
+            Scope::Msp => self.msp.invalidate(scope, rejected).await,
+            Scope::Tenant(_) => self.tenants.invalidate(scope, rejected).await,
+        }
+    }
+}
+
+/// An error and its causes, joined with `: ` (each cause once, in order).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let shown = cause.to_string();
+        if !text.contains(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        source = cause.source();
+    }
+    text
 }

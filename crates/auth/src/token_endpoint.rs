@@ -142,12 +142,22 @@ impl TokenEndpoint {
             .await
             .map_err(|e| self.transport_error(&endpoint, e))?;
         if (200..300).contains(&status) {
-            let parsed: TokenResponse =
-                serde_json::from_slice(&body).map_err(|_| AuthError::UnexpectedResponse {
-                    status,
-                    excerpt: body_excerpt(&body),
-                    retry_after: None,
-                })?;
+            // A success body may hold a token in any shape: never quote it. RFC 6749 §5.1: the
+            // response is a JSON object.
+            let not_a_token = || AuthError::UnexpectedResponse {
+                status,
+                excerpt: format!(
+                    "[{} bytes, not a JSON token response; not quoted]",
+                    body.len()
+                ),
+                retry_after: None,
+            };
+            let parsed: TokenResponse = match serde_json::from_slice::<serde_json::Value>(&body) {
+                Ok(value @ serde_json::Value::Object(_)) => {
+                    serde_json::from_value(value).map_err(|_| not_a_token())?
+                }
+                _ => return Err(not_a_token()),
+            };
             if let Some(kind) = parsed.token_type.as_deref()
                 && !kind.eq_ignore_ascii_case("bearer")
             {
@@ -207,7 +217,7 @@ impl TokenEndpoint {
         } else {
             AuthError::Transport {
                 endpoint: endpoint.to_owned(),
-                source: error.without_url(),
+                error: error.without_url(),
             }
         }
     }

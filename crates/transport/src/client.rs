@@ -216,7 +216,7 @@ impl ApiClient {
                 .map_err(|source| ApiError::Token {
                     api: inner.api,
                     scope: *scope,
-                    source: Box::new(source),
+                    error: Box::new(source),
                 })?;
             self.count(Tally::request);
             let span = tracing::debug_span!(
@@ -302,7 +302,7 @@ impl ApiClient {
                     api,
                     method: "GET",
                     path: path.to_owned(),
-                    source: e.without_url(),
+                    error: e.without_url(),
                 }
             }
         };

@@ -52,19 +52,18 @@ impl fmt::Display for ErrorBody {
 #[non_exhaustive]
 pub enum ApiError {
     /// No token could be had for the call.
-    #[error("{api}: no token for {scope}: {source}")]
+    #[error("{api}: no token for {scope}: {error}")]
     Token {
         /// The API called.
         api: Api,
         /// The scope asked for.
         scope: Scope,
-        /// The provider's error (with its own hints).
-        #[source]
-        source: Box<AuthError>,
+        /// The provider's error (with its own hints; part of this error's message).
+        error: Box<AuthError>,
     },
 
     /// The connection failed or broke.
-    #[error("{api} {method} {path}: connection failed: {source}")]
+    #[error("{api} {method} {path}: connection failed: {}", glp_auth::error_chain(.error))]
     Transport {
         /// The API called.
         api: Api,
@@ -72,9 +71,8 @@ pub enum ApiError {
         method: &'static str,
         /// The path called (no query).
         path: String,
-        /// The underlying error.
-        #[source]
-        source: reqwest::Error,
+        /// The underlying error (its causes are part of this error's message).
+        error: reqwest::Error,
     },
 
     /// The server did not answer in time.
@@ -141,7 +139,7 @@ impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Http { status, .. } | Self::Decode { status, .. } => Some(*status),
-            Self::Token { source, .. } => source.status(),
+            Self::Token { error, .. } => error.status(),
             _ => None,
         }
     }
@@ -152,14 +150,14 @@ impl ApiError {
             Self::Transport { .. } | Self::Timeout { .. } => true,
             Self::Http { status, .. } => is_retryable_status(*status),
             Self::Decode { truncated, .. } => *truncated,
-            Self::Token { source, .. } => source.is_transient(),
+            Self::Token { error, .. } => error.is_transient(),
             Self::InvalidRequest(_) => false,
         }
     }
 
     /// Whether the MSP's credential itself was refused: nothing else can work until it is fixed.
     pub fn is_credential_rejected(&self) -> bool {
-        matches!(self, Self::Token { scope: Scope::Msp, source, .. } if source.is_credential_rejected())
+        matches!(self, Self::Token { scope: Scope::Msp, error, .. } if error.is_credential_rejected())
     }
 
     /// A short, stable name for reports: `unauthorized`, `forbidden`, `rate_limited`,

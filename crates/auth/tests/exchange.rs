@@ -1,0 +1,414 @@
+//! Contract tests of the RFC 8693 token exchange (tenant tokens): the tenant id without
+//! hyphens in the URL, the exact form fields, no client authentication by default and HTTP
+//! Basic as an option, lenient response parsing, and the one-time `invalid_grant` recovery.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use glp_auth::{
+    AccessToken, AuthError, BaseUrl, ExchangeAuth, ExposeSecret, LIFETIME_WHEN_UNSTATED, Scope,
+    SecretString, StaticTokenProvider, TokenExchangeProvider, TokenProvider, msp_provider,
+};
+use httpmock::Method::POST;
+use httpmock::MockServer;
+use support::*;
+
+fn static_subject(token: &str) -> Arc<dyn TokenProvider> {
+    Arc::new(StaticTokenProvider::new(
+        SecretString::from(token.to_owned()),
+        Duration::from_secs(900),
+    ))
+}
+
+fn exchange_provider(
+    server: &MockServer,
+    subject: Arc<dyn TokenProvider>,
+) -> TokenExchangeProvider {
+    TokenExchangeProvider::new(
+        subject,
+        BaseUrl::parse(&server.base_url()).unwrap(),
+        &fast_options(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn exchange_posts_exact_fields_to_compact_tenant_path_without_auth() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(TENANT_COMPACT))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header_missing("authorization")
+                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
+                .form_urlencoded_tuple("subject_token", "msp-subject-1")
+                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE)
+                .form_urlencoded_tuple_count(".*", ".*", 3)
+                .form_urlencoded_tuple_missing("client_id")
+                .form_urlencoded_tuple_missing("client_secret");
+            then.status(200).body(token_body("tenant-token-1", 900));
+        })
+        .await;
+    let provider = exchange_provider(&server, static_subject("msp-subject-1"));
+
+    // The tenant id is given hyphenated; the URL must carry it compact.
+    let before = Instant::now();
+    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
+    let after = Instant::now();
+    mock.assert_async().await;
+    let token = result.unwrap();
+    assert_eq!(token.secret().expose_secret(), "tenant-token-1");
+    let lifetime = Duration::from_secs(900);
+    assert!(token.expires_at() >= before + lifetime);
+    assert!(token.expires_at() <= after + lifetime);
+}
+
+#[tokio::test]
+async fn exchange_form_is_exactly_the_three_rfc_8693_fields() {
+    let server = Scripted::start(vec![Reply::json(200, token_body("tenant-raw", 900))]).await;
+    let provider = TokenExchangeProvider::new(
+        static_subject("msp+subject/with=odd&chars"),
+        BaseUrl::parse(&server.base_url).unwrap(),
+        &fast_options(),
+    )
+    .unwrap();
+    provider
+        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path, token_path(TENANT_COMPACT));
+    assert!(!requests[0].path.contains('-'));
+    let mut pairs = form_pairs(&requests[0].body);
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        vec![
+            ("grant_type".to_owned(), EXCHANGE_GRANT.to_owned()),
+            (
+                "subject_token".to_owned(),
+                "msp+subject/with=odd&chars".to_owned()
+            ),
+            (
+                "subject_token_type".to_owned(),
+                ACCESS_TOKEN_TYPE.to_owned()
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn msp_provider_exchange_sends_no_authorization_by_default() {
+    let server = MockServer::start_async().await;
+    let cc = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(MSP_COMPACT))
+                .form_urlencoded_tuple("grant_type", "client_credentials");
+            then.status(200).body(token_body("msp-token-d", 900));
+        })
+        .await;
+    let exchange = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(TENANT_COMPACT))
+                .header_missing("authorization")
+                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
+                .form_urlencoded_tuple("subject_token", "msp-token-d")
+                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE)
+                .form_urlencoded_tuple_count(".*", ".*", 3);
+            then.status(200).body(token_body("tenant-token-d", 900));
+        })
+        .await;
+    let provider = msp_provider(credentials(&server.base_url()), fast_options()).unwrap();
+    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
+    cc.assert_async().await;
+    exchange.assert_async().await;
+    assert_eq!(result.unwrap().secret().expose_secret(), "tenant-token-d");
+}
+
+#[tokio::test]
+async fn exchange_basic_option_sends_the_msp_client_in_a_basic_header() {
+    let server = MockServer::start_async().await;
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("{CLIENT_ID_ENCODED}:{SECRET_ENCODED}"))
+    );
+    let cc = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(MSP_COMPACT))
+                .form_urlencoded_tuple("grant_type", "client_credentials");
+            then.status(200).body(token_body("msp-token-b", 900));
+        })
+        .await;
+    let exchange = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(TENANT_COMPACT))
+                .header("authorization", basic.as_str())
+                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
+                .form_urlencoded_tuple("subject_token", "msp-token-b")
+                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE)
+                .form_urlencoded_tuple_count(".*", ".*", 3);
+            then.status(200).body(token_body("tenant-token-b", 900));
+        })
+        .await;
+    let mut o = fast_options();
+    o.exchange_auth = ExchangeAuth::HttpBasic;
+    let provider = msp_provider(credentials(&server.base_url()), o).unwrap();
+    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
+    cc.assert_async().await;
+    exchange.assert_async().await;
+    assert_eq!(result.unwrap().secret().expose_secret(), "tenant-token-b");
+
+    // The same through the provider's own builder method.
+    let direct = exchange_provider(&server, static_subject("msp-token-b"))
+        .with_basic_auth(credentials(&server.base_url()));
+    direct
+        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
+        .await
+        .unwrap();
+    exchange.assert_calls_async(2).await;
+}
+
+/// Runs one exchange against a mock answering `body` with 200 and returns the token together
+/// with the instants before and after the call.
+async fn exchange_answering(body: serde_json::Value) -> (AccessToken, Instant, Instant) {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path(token_path(TENANT_COMPACT));
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        })
+        .await;
+    let provider = exchange_provider(&server, static_subject("msp"));
+    let before = Instant::now();
+    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
+    let after = Instant::now();
+    mock.assert_async().await;
+    (result.unwrap(), before, after)
+}
+
+fn assert_lifetime(token: &AccessToken, before: Instant, after: Instant, lifetime: Duration) {
+    assert!(
+        token.expires_at() >= before + lifetime && token.expires_at() <= after + lifetime,
+        "expected a lifetime of {lifetime:?} from the send time, got {:?} from before the call",
+        token.expires_at().saturating_duration_since(before)
+    );
+}
+
+#[tokio::test]
+async fn exchange_response_without_rfc_8693_type_fields_parses() {
+    let (token, before, after) =
+        exchange_answering(serde_json::json!({"access_token": "t-min", "expires_in": 900})).await;
+    assert_eq!(token.secret().expose_secret(), "t-min");
+    assert_eq!(token.issued_token_type(), None);
+    assert_lifetime(&token, before, after, Duration::from_secs(900));
+}
+
+#[tokio::test]
+async fn exchange_response_with_rfc_8693_type_fields_parses() {
+    let (token, before, after) = exchange_answering(serde_json::json!({
+        "access_token": "t-full",
+        "token_type": "Bearer",
+        "issued_token_type": ACCESS_TOKEN_TYPE,
+        "expires_in": 900,
+        "scope": "ignored",
+        "unknown_field": {"nested": true}
+    }))
+    .await;
+    assert_eq!(token.secret().expose_secret(), "t-full");
+    assert_eq!(token.issued_token_type(), Some(ACCESS_TOKEN_TYPE));
+    assert_lifetime(&token, before, after, Duration::from_secs(900));
+}
+
+#[tokio::test]
+async fn exchange_response_with_expires_in_as_string_parses() {
+    let (token, before, after) = exchange_answering(serde_json::json!({
+        "access_token": "t-str",
+        "token_type": "bearer",
+        "expires_in": "900"
+    }))
+    .await;
+    assert_eq!(token.secret().expose_secret(), "t-str");
+    assert_lifetime(&token, before, after, Duration::from_secs(900));
+}
+
+#[tokio::test]
+async fn exchange_response_without_expires_in_gets_the_conservative_lifetime() {
+    let (token, before, after) =
+        exchange_answering(serde_json::json!({"access_token": "t-none", "token_type": "Bearer"}))
+            .await;
+    assert_eq!(token.secret().expose_secret(), "t-none");
+    assert_lifetime(&token, before, after, LIFETIME_WHEN_UNSTATED);
+    assert!(LIFETIME_WHEN_UNSTATED < Duration::from_secs(900));
+}
+
+#[tokio::test]
+async fn exchange_response_with_unusable_expires_in_gets_the_conservative_lifetime() {
+    let (token, before, after) = exchange_answering(serde_json::json!({
+        "access_token": "t-bad",
+        "expires_in": "soon"
+    }))
+    .await;
+    assert_lifetime(&token, before, after, LIFETIME_WHEN_UNSTATED);
+}
+
+/// A subject provider whose MSP token changes after each invalidation: `msp-1`, then `msp-2`, ...
+#[derive(Debug, Default)]
+struct RotatingSubject {
+    invalidations: AtomicUsize,
+    rejected: Mutex<Vec<(Scope, String)>>,
+}
+
+#[async_trait]
+impl TokenProvider for RotatingSubject {
+    async fn token(&self, scope: &Scope) -> Result<AccessToken, AuthError> {
+        assert_eq!(
+            *scope,
+            Scope::Msp,
+            "the exchange must ask for the MSP token"
+        );
+        let n = self.invalidations.load(Ordering::SeqCst) + 1;
+        Ok(AccessToken::new(
+            SecretString::from(format!("msp-{n}")),
+            Instant::now() + Duration::from_secs(900),
+        ))
+    }
+
+    async fn invalidate(&self, scope: &Scope, rejected: &AccessToken) {
+        self.rejected
+            .lock()
+            .unwrap()
+            .push((*scope, rejected.secret().expose_secret().to_owned()));
+        self.invalidations.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+const INVALID_GRANT: &str =
+    r#"{"error":"invalid_grant","error_description":"subject token expired"}"#;
+
+#[tokio::test]
+async fn invalid_grant_invalidates_the_subject_once_and_retries_with_a_fresh_one() {
+    let server = MockServer::start_async().await;
+    let stale = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(TENANT_COMPACT))
+                .form_urlencoded_tuple("subject_token", "msp-1");
+            then.status(400)
+                .header("content-type", "application/json")
+                .body(INVALID_GRANT);
+        })
+        .await;
+    let fresh = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(TENANT_COMPACT))
+                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
+                .form_urlencoded_tuple("subject_token", "msp-2")
+                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE);
+            then.status(200)
+                .body(token_body("tenant-after-refresh", 900));
+        })
+        .await;
+    let subject = Arc::new(RotatingSubject::default());
+    let provider = exchange_provider(&server, subject.clone());
+
+    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
+    stale.assert_async().await;
+    fresh.assert_async().await;
+    assert_eq!(
+        result.unwrap().secret().expose_secret(),
+        "tenant-after-refresh"
+    );
+    assert_eq!(subject.invalidations.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        *subject.rejected.lock().unwrap(),
+        vec![(Scope::Msp, "msp-1".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn a_second_invalid_grant_is_returned_not_looped_on() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(TENANT_COMPACT))
+                .form_urlencoded_tuple("subject_token", "msp-1");
+            then.status(400).body(INVALID_GRANT);
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(TENANT_COMPACT))
+                .form_urlencoded_tuple("subject_token", "msp-2");
+            then.status(400).body(INVALID_GRANT);
+        })
+        .await;
+    let subject = Arc::new(RotatingSubject::default());
+    let provider = exchange_provider(&server, subject.clone());
+
+    let err = provider
+        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
+        .await
+        .unwrap_err();
+    first.assert_async().await;
+    second.assert_async().await;
+    assert_eq!(subject.invalidations.load(Ordering::SeqCst), 1);
+    assert_eq!(err.oauth_error(), Some("invalid_grant"));
+    assert_eq!(err.status(), Some(400));
+    assert!(!err.is_transient());
+    assert!(!err.is_credential_rejected());
+    assert!(err.to_string().contains("subject token expired"), "{err}");
+}
+
+#[tokio::test]
+async fn other_exchange_errors_do_not_invalidate_the_subject() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path(token_path(TENANT_COMPACT));
+            then.status(400)
+                .body(r#"{"error":"invalid_target","error_description":"unknown tenant"}"#);
+        })
+        .await;
+    let subject = Arc::new(RotatingSubject::default());
+    let provider = exchange_provider(&server, subject.clone());
+    let err = provider
+        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
+        .await
+        .unwrap_err();
+    mock.assert_async().await;
+    assert_eq!(err.oauth_error(), Some("invalid_target"));
+    assert_eq!(subject.invalidations.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn msp_scope_passes_through_to_the_subject_without_an_exchange() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let provider = exchange_provider(&server, static_subject("msp-passthrough"));
+    let token = provider.token(&Scope::Msp).await.unwrap();
+    assert_eq!(token.secret().expose_secret(), "msp-passthrough");
+    assert_eq!(any.calls_async().await, 0);
+}

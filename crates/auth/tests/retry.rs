@@ -1,0 +1,246 @@
+//! Retries of transient token-endpoint failures against a scripted server that answers a
+//! sequence (503 then 200, 429 then 200, ...): the wait a server asks for (`Retry-After`,
+//! `ratelimit-reset`, GreenLake's `retryAfterSeconds`) is honoured, the attempt budget and
+//! `RetryPolicy::never()` are respected, and every retry repeats the same request.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use glp_auth::{
+    AuthError, ClientCredentialsProvider, ExposeSecret, RetryPolicy, Scope, TokenProvider,
+};
+use support::*;
+
+fn provider(server: &Scripted, retry: RetryPolicy) -> ClientCredentialsProvider {
+    let mut o = fast_options();
+    o.retry = retry;
+    ClientCredentialsProvider::new(credentials(&server.base_url), &o).unwrap()
+}
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy::default().initial_backoff(Duration::from_millis(10))
+}
+
+/// Asserts that every request is the same client-credentials POST.
+fn assert_same_requests(requests: &[Recorded]) {
+    for r in requests {
+        assert_eq!(r.method, axum::http::Method::POST);
+        assert_eq!(r.path, token_path(MSP_COMPACT));
+        assert_eq!(r.body, requests[0].body);
+    }
+}
+
+/// The gap between the arrivals of request `i` and `i + 1`.
+fn gap(requests: &[Recorded], i: usize) -> Duration {
+    requests[i + 1].at.duration_since(requests[i].at)
+}
+
+#[tokio::test]
+async fn unavailable_with_retry_after_waits_then_succeeds() {
+    let server = Scripted::start(vec![
+        Reply::json(503, r#"{"error":"temporarily_unavailable"}"#).header("retry-after", "1"),
+        Reply::json(200, token_body("after-503", 900)),
+    ])
+    .await;
+    // The backoff alone would be ~10 ms: only Retry-After can explain a wait of 1 s.
+    let token = provider(&server, fast_retry())
+        .token(&Scope::Msp)
+        .await
+        .unwrap();
+    assert_eq!(token.secret().expose_secret(), "after-503");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_same_requests(&requests);
+    assert!(
+        gap(&requests, 0) >= Duration::from_secs(1),
+        "{:?}",
+        gap(&requests, 0)
+    );
+    assert!(
+        gap(&requests, 0) < Duration::from_secs(3),
+        "{:?}",
+        gap(&requests, 0)
+    );
+}
+
+#[tokio::test]
+async fn too_many_requests_with_retry_after_waits_then_succeeds() {
+    let server = Scripted::start(vec![
+        Reply::json(429, r#"{"error":"slow_down"}"#).header("Retry-After", "1"),
+        Reply::json(200, token_body("after-429", 900)),
+    ])
+    .await;
+    let token = provider(&server, fast_retry())
+        .token(&Scope::Msp)
+        .await
+        .unwrap();
+    assert_eq!(token.secret().expose_secret(), "after-429");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_same_requests(&requests);
+    assert!(
+        gap(&requests, 0) >= Duration::from_secs(1),
+        "{:?}",
+        gap(&requests, 0)
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_reset_header_is_honoured_when_nothing_remains() {
+    let server = Scripted::start(vec![
+        Reply::json(429, "{}")
+            .header("ratelimit-limit", "60")
+            .header("ratelimit-remaining", "0")
+            .header("ratelimit-reset", "1"),
+        Reply::json(200, token_body("after-reset", 900)),
+    ])
+    .await;
+    provider(&server, fast_retry())
+        .token(&Scope::Msp)
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        gap(&requests, 0) >= Duration::from_secs(1),
+        "{:?}",
+        gap(&requests, 0)
+    );
+}
+
+#[tokio::test]
+async fn greenlake_retry_after_seconds_in_the_body_is_honoured() {
+    let server = Scripted::start(vec![
+        Reply::json(
+            503,
+            r#"{"httpStatusCode":503,"errorCode":"HPE_GL_UNAVAILABLE","message":"busy",
+               "errorDetails":[{"type":"hpe.greenlake.retry_info","retryAfterSeconds":1}]}"#,
+        ),
+        Reply::json(200, token_body("after-glp-503", 900)),
+    ])
+    .await;
+    provider(&server, fast_retry())
+        .token(&Scope::Msp)
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        gap(&requests, 0) >= Duration::from_secs(1),
+        "{:?}",
+        gap(&requests, 0)
+    );
+}
+
+#[tokio::test]
+async fn two_unavailable_answers_then_success_takes_three_requests() {
+    let server = Scripted::start(vec![
+        Reply::json(503, "{}"),
+        Reply::json(503, "<html>busy</html>"),
+        Reply::json(200, token_body("third-time", 900)),
+    ])
+    .await;
+    let started = Instant::now();
+    let token = provider(&server, fast_retry())
+        .token(&Scope::Msp)
+        .await
+        .unwrap();
+    assert_eq!(token.secret().expose_secret(), "third-time");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    assert_same_requests(&requests);
+    // Backoff: 5-10 ms, then 10-20 ms (equal jitter of 10 ms doubling).
+    assert!(
+        gap(&requests, 0) >= Duration::from_millis(5),
+        "{:?}",
+        gap(&requests, 0)
+    );
+    assert!(
+        gap(&requests, 1) >= Duration::from_millis(10),
+        "{:?}",
+        gap(&requests, 1)
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn never_policy_makes_exactly_one_request() {
+    let server = Scripted::start(vec![
+        Reply::json(503, r#"{"error":"temporarily_unavailable"}"#).header("retry-after", "0"),
+        Reply::json(200, token_body("unused", 900)),
+    ])
+    .await;
+    let err = provider(&server, RetryPolicy::never())
+        .token(&Scope::Msp)
+        .await
+        .unwrap_err();
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(server.remaining(), 1);
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.retry_after(), Some(Duration::ZERO));
+    assert!(err.is_transient());
+}
+
+#[tokio::test]
+async fn attempts_stop_at_max_attempts_and_the_last_error_is_returned() {
+    let server = Scripted::start(vec![
+        Reply::json(503, "{}"),
+        Reply::json(502, "{}"),
+        Reply::json(504, r#"{"error":"gateway_timeout"}"#),
+        Reply::json(200, token_body("unused", 900)),
+    ])
+    .await;
+    let err = provider(
+        &server,
+        RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(5)),
+    )
+    .token(&Scope::Msp)
+    .await
+    .unwrap_err();
+    assert_eq!(server.requests().len(), 3);
+    assert_eq!(err.status(), Some(504));
+    assert_eq!(err.oauth_error(), Some("gateway_timeout"));
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_time_budget_is_not_waited_for() {
+    let server = Scripted::start(vec![
+        Reply::json(503, "{}").header("retry-after", "30"),
+        Reply::json(200, token_body("unused", 900)),
+    ])
+    .await;
+    let started = Instant::now();
+    let err = provider(&server, fast_retry().max_elapsed(Duration::from_secs(5)))
+        .token(&Scope::Msp)
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+}
+
+#[tokio::test]
+async fn unauthorized_after_a_transient_failure_stops_retrying() {
+    let server = Scripted::start(vec![
+        Reply::json(503, "{}"),
+        Reply::json(401, r#"{"error":"invalid_client"}"#),
+        Reply::json(200, token_body("unused", 900)),
+    ])
+    .await;
+    let err = provider(&server, fast_retry())
+        .token(&Scope::Msp)
+        .await
+        .unwrap_err();
+    assert_eq!(server.requests().len(), 2);
+    assert!(
+        matches!(err, AuthError::OAuth { status: 401, .. }),
+        "{err:?}"
+    );
+    assert!(err.is_credential_rejected());
+}

@@ -254,7 +254,7 @@ impl ApiClient {
             }
             self.count(Tally::retry);
             span.in_scope(|| {
-                tracing::warn!(error = %error, delay_ms = delay.as_millis() as u64, "transient failure, retrying")
+                tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "transient failure, retrying")
             });
             tokio::time::sleep(delay).await;
         }

@@ -1,0 +1,73 @@
+//! Prints one tenant's Central device inventory, page by page as it arrives.
+//!
+//! Environment:
+//! - `GLP_CLIENT_ID`, `GLP_CLIENT_SECRET`, `GLP_WORKSPACE_ID` (the MSP workspace), optionally
+//!   `GLP_BASE_URL`: the MSP's GreenLake API client, used for the MSP token and the tenant token
+//!   (RFC 8693 exchange);
+//! - `CENTRAL_BASE_URL` (the API gateway URL shown in Central) or `CENTRAL_CLUSTER` (e.g.
+//!   `US-WEST-4`); the URL wins when both are set;
+//! - `TENANT_WORKSPACE_ID`: the tenant's **GreenLake workspace id** (not Central's tenantId).
+//!
+//! ```text
+//! cargo run -p central-api --example tenant_devices
+//! ```
+//!
+//! No token or secret is ever printed.
+
+use std::env;
+use std::error::Error;
+
+use central_api::{CentralClient, CentralLocation};
+use futures::TryStreamExt;
+use glp_auth::{AuthOptions, Credentials, WorkspaceId, msp_provider};
+
+#[tokio::main]
+async fn main() {
+    if let Err(error) = run().await {
+        // Display, not Debug: the message carries the hints (and never a token).
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    let credentials = Credentials::from_env()?;
+    let location = CentralLocation::choose(
+        env::var("CENTRAL_BASE_URL").ok().as_deref(),
+        env::var("CENTRAL_CLUSTER").ok().as_deref(),
+    )?;
+    let tenant: WorkspaceId = env::var("TENANT_WORKSPACE_ID")
+        .map_err(|_| "TENANT_WORKSPACE_ID is not set: give the tenant's GreenLake workspace id")?
+        .parse()?;
+
+    let provider = msp_provider(credentials, AuthOptions::default())?;
+    let central = CentralClient::from_provider(location.base_url()?, provider)?;
+    println!("Central: {location}; tenant workspace {tenant}");
+
+    let mut pages = central.tenant(tenant).device_inventory().pages();
+    let mut shown = 0usize;
+    while let Some(page) = pages.try_next().await? {
+        for device in &page.items {
+            shown += 1;
+            println!(
+                "{:<14} {:<18} {:<13} {:<20} {:<8} {}",
+                device.serial_number.as_deref().unwrap_or("-"),
+                device.mac_address.as_deref().unwrap_or("-"),
+                device.device_type.as_deref().unwrap_or("-"),
+                device.model.as_deref().unwrap_or("-"),
+                device.status.as_deref().unwrap_or("-"),
+                device.site_name.as_deref().unwrap_or("(no site)"),
+            );
+        }
+        if let Some(total) = page.total {
+            eprintln!("... {shown} of {total}");
+        }
+    }
+    println!("{shown} devices");
+    let totals = central.api_client().totals();
+    eprintln!(
+        "{} requests, {} retries, {} rate-limited",
+        totals.requests, totals.retries, totals.rate_limited
+    );
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! [`CentralClient`] (MSP-level calls) and [`TenantClient`] (one tenant's calls).
+
+use std::sync::Arc;
+
+use glp_auth::{BaseUrl, Scope, TokenProvider, WorkspaceId};
+use glp_transport::{Api, ApiClient, ApiError};
+use serde_json::Value;
+
+use crate::endpoint::Endpoint;
+use crate::{
+    AccessPoint, CentralTenant, Client, Device, Gateway, ListRequest, Resource, Site, Switch,
+};
+
+/// The request of [`CentralClient::list_tenants`]: Central's MSP tenant list
+/// (`network-msp/v1/list-tenants`, at most 100 per page, MSP token).
+pub type ListTenantsRequest = ListRequest<CentralTenant>;
+
+/// A client of one Central API gateway. Cheap to clone; clones share the connection pool, the
+/// token provider and the rate limiter of the underlying [`ApiClient`].
+///
+/// MSP-level calls ([`list_tenants`](Self::list_tenants)) carry the MSP token
+/// ([`Scope::Msp`]); [`tenant`](Self::tenant) gives a [`TenantClient`] whose calls carry that
+/// tenant's token ([`Scope::Tenant`]).
+#[derive(Clone, Debug)]
+pub struct CentralClient {
+    api: ApiClient,
+}
+
+impl CentralClient {
+    /// Wraps a configured [`ApiClient`] (built for [`Api::Central`], with the pacing and retry
+    /// policy you want).
+    pub fn new(api: ApiClient) -> Self {
+        Self { api }
+    }
+
+    /// A client of the gateway at `base` with the default pacing (7 requests/s) and retries,
+    /// taking its tokens from `provider`.
+    pub fn from_provider(
+        base: BaseUrl,
+        provider: Arc<dyn TokenProvider>,
+    ) -> Result<Self, ApiError> {
+        ApiClient::builder(Api::Central, base, provider)
+            .build()
+            .map(Self::new)
+    }
+
+    /// The underlying transport client (e.g. for its [`totals`](ApiClient::totals)).
+    pub fn api_client(&self) -> &ApiClient {
+        &self.api
+    }
+
+    /// Central's MSP tenant list, with the MSP token: `limit` 1..=100 (default 100), optional
+    /// `filter` (e.g. `tenantName eq 'Acme'`) and `sort` (e.g. `tenantName asc`).
+    ///
+    /// A tenant's [`tenant_id`](CentralTenant::tenant_id) is **not** proven to be its GreenLake
+    /// workspace id: resolve the tenant by name through GreenLake before calling
+    /// [`tenant`](Self::tenant) (see [`CentralTenant`]).
+    pub fn list_tenants(&self) -> ListTenantsRequest {
+        ListRequest::new(self.api.clone(), Scope::Msp, Endpoint::list_tenants())
+    }
+
+    /// The calls of one tenant, identified by its **GreenLake workspace id**; they carry that
+    /// tenant's token (`Scope::Tenant(id)`).
+    pub fn tenant(&self, id: WorkspaceId) -> TenantClient {
+        TenantClient {
+            api: self.api.clone(),
+            id,
+        }
+    }
+}
+
+/// The calls of one tenant: every request carries the token of `Scope::Tenant(tenant_id)`.
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct TenantClient {
+    api: ApiClient,
+    id: WorkspaceId,
+}
+
+impl TenantClient {
+    /// The tenant's GreenLake workspace id.
+    pub fn tenant_id(&self) -> WorkspaceId {
+        self.id
+    }
+
+    /// The underlying transport client.
+    pub fn api_client(&self) -> &ApiClient {
+        &self.api
+    }
+
+    /// The same tenant through another transport client, e.g.
+    /// `tenant.with_api_client(tenant.api_client().with_tally(tally))` to count this tenant's
+    /// requests.
+    pub fn with_api_client(&self, api: ApiClient) -> Self {
+        Self { api, id: self.id }
+    }
+
+    fn list<T>(&self, endpoint: Endpoint) -> ListRequest<T> {
+        ListRequest::new(self.api.clone(), Scope::Tenant(self.id), endpoint)
+    }
+
+    /// Every device of the tenant's inventory, monitored or not (`device-inventory`, up to 1000
+    /// per page); narrow with
+    /// [`site_assigned`](ListRequest::site_assigned).
+    pub fn device_inventory(&self) -> ListRequest<Device> {
+        self.list(Endpoint::resource(Resource::DeviceInventory))
+    }
+
+    /// Access points (`aps`, up to 1000 per page).
+    pub fn aps(&self) -> ListRequest<AccessPoint> {
+        self.list(Endpoint::resource(Resource::Aps))
+    }
+
+    /// Switches (`switches`, up to 1000 per page).
+    pub fn switches(&self) -> ListRequest<Switch> {
+        self.list(Endpoint::resource(Resource::Switches))
+    }
+
+    /// Gateways (`gateways`, up to 100 per page).
+    pub fn gateways(&self) -> ListRequest<Gateway> {
+        self.list(Endpoint::resource(Resource::Gateways))
+    }
+
+    /// Wired and wireless clients (`clients`, up to 1000 per page); narrow with
+    /// `.param("site-id", ..)`, `.param("site-name", ..)` or `.param("serial-number", ..)`.
+    pub fn clients(&self) -> ListRequest<Client> {
+        self.list(Endpoint::resource(Resource::Clients))
+    }
+
+    /// Sites (`sites`, up to 100 per page).
+    pub fn sites(&self) -> ListRequest<Site> {
+        self.list(Endpoint::resource(Resource::Sites))
+    }
+
+    /// Monitored devices (`devices`, up to 1000 per page).
+    pub fn devices(&self) -> ListRequest<Device> {
+        self.list(Endpoint::resource(Resource::Devices))
+    }
+
+    /// A known resource with its items as raw JSON, exactly as received.
+    pub fn resource(&self, resource: Resource) -> ListRequest<Value> {
+        self.list(Endpoint::resource(resource))
+    }
+
+    /// Any other paginated `network-monitoring` list, with raw JSON items, so that no endpoint
+    /// this crate has not typed is out of reach.
+    ///
+    /// `path` may be given with or without the `network-monitoring/` prefix and version:
+    /// `network-monitoring/v1alpha1/aps`, `v1alpha1/aps`, `aps/SN123/radios` and
+    /// `sites-health` all work (a version in the path replaces the default `v1`;
+    /// [`version`](ListRequest::version) replaces it again). Paths of known resources get
+    /// their page-size maximum; other paths default to 100 per page and accept up to 1000.
+    /// `sites-health` and `sites-device-health` are paged by offset.
+    ///
+    /// Refused (reported as [`ApiError::InvalidRequest`] by the first call, nothing sent): a
+    /// URL, a query string (use [`param`](ListRequest::param)), `.` or `..` segments, empty
+    /// segments, characters other than letters, digits, `-`, `_`, `.` and `~`, and paths of
+    /// other APIs (`network-msp/...`).
+    pub fn monitoring(&self, path: &str) -> ListRequest<Value> {
+        match Endpoint::monitoring(path) {
+            Ok(endpoint) => self.list(endpoint),
+            Err(reason) => self.list(Endpoint::refused()).refuse(reason),
+        }
+    }
+}

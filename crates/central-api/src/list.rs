@@ -1,0 +1,456 @@
+//! [`ListRequest`]: one paginated Central list, read a page at a time or as a lazy stream.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt, TryStreamExt};
+use glp_auth::Scope;
+use glp_transport::{Api, ApiClient, ApiError, paginate};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::Cursor;
+use crate::endpoint::{Endpoint, Paging, is_version};
+
+/// The longest `filter` or `sort` Central accepts (characters).
+pub const MAX_EXPRESSION_CHARS: usize = 256;
+
+/// Query parameters the request sets itself; [`ListRequest::param`] refuses them.
+const RESERVED: &[&str] = &["limit", "next", "offset", "filter", "sort"];
+
+/// One page of a Central list: `{"items": [...], "count": n, "total": t, "next": cursor}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// The number of items the server says this page holds (not always right).
+    pub count: Option<u64>,
+    /// The number of items the server says the whole list holds (not always right).
+    pub total: Option<u64>,
+    /// The cursor of the next page as the server sent it (a blank string reads as `None`). For
+    /// offset-paged lists, the offset of the next page, computed from the items received.
+    ///
+    /// A stream stops even when this is set if the page was empty or `total` items were seen:
+    /// see [`ListRequest::stream`].
+    pub next: Option<Cursor>,
+}
+
+#[derive(Deserialize)]
+struct RawPage<T> {
+    items: Vec<T>,
+    #[serde(default, deserialize_with = "crate::lenient::option")]
+    count: Option<u64>,
+    #[serde(default, deserialize_with = "crate::lenient::option")]
+    total: Option<u64>,
+    #[serde(default)]
+    next: Option<Cursor>,
+}
+
+/// Whether a device-inventory listing wants devices assigned to a site or not
+/// (`site-assigned=ASSIGNED|UNASSIGNED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SiteAssignment {
+    /// Devices assigned to a site.
+    Assigned,
+    /// Devices assigned to no site.
+    Unassigned,
+}
+
+impl SiteAssignment {
+    /// The query value: `ASSIGNED` or `UNASSIGNED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Assigned => "ASSIGNED",
+            Self::Unassigned => "UNASSIGNED",
+        }
+    }
+}
+
+/// A request for one paginated Central list, built with chained setters and read with
+/// [`page`](Self::page) (one page), [`pages`](Self::pages) or [`stream`](Self::stream) (every
+/// item, lazily).
+///
+/// - `limit` (page size) defaults to the endpoint's maximum; a larger value, or 0, is refused
+///   with [`ApiError::InvalidRequest`] before anything is sent. `limit` and `next` (first page:
+///   `next=1`) are always sent.
+/// - `filter` and `sort` (OData v4 subset) are sent as given, up to 256 characters.
+/// - A builder problem (a bad version, a bad path, a reserved parameter) is reported by the
+///   first `page`, `pages` or `stream` call, as [`ApiError::InvalidRequest`], without a request.
+///
+/// `T` is the item type: a model of this crate, `serde_json::Value`, or your own type.
+pub struct ListRequest<T> {
+    api: ApiClient,
+    scope: Scope,
+    endpoint: Endpoint,
+    limit: Option<u32>,
+    filter: Option<String>,
+    sort: Option<String>,
+    params: Vec<(String, String)>,
+    start: Option<Cursor>,
+    invalid: Option<String>,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for ListRequest<T> {
+    fn clone(&self) -> Self {
+        Self {
+            api: self.api.clone(),
+            scope: self.scope,
+            endpoint: self.endpoint.clone(),
+            limit: self.limit,
+            filter: self.filter.clone(),
+            sort: self.sort.clone(),
+            params: self.params.clone(),
+            start: self.start.clone(),
+            invalid: self.invalid.clone(),
+            item: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for ListRequest<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListRequest")
+            .field("path", &self.endpoint.path())
+            .field("scope", &self.scope)
+            .field("limit", &self.effective_limit())
+            .field("filter", &self.filter)
+            .field("sort", &self.sort)
+            .field("params", &self.params)
+            .field("start", &self.start)
+            .field("paging", &self.endpoint.paging)
+            .field("invalid", &self.invalid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> ListRequest<T> {
+    pub(crate) fn new(api: ApiClient, scope: Scope, endpoint: Endpoint) -> Self {
+        Self {
+            api,
+            scope,
+            endpoint,
+            limit: None,
+            filter: None,
+            sort: None,
+            params: Vec::new(),
+            start: None,
+            invalid: None,
+            item: PhantomData,
+        }
+    }
+
+    pub(crate) fn refuse(mut self, reason: String) -> Self {
+        // Keep the first problem: it is usually the cause of the others.
+        self.invalid.get_or_insert(reason);
+        self
+    }
+
+    /// Items per page, from 1 to the endpoint's maximum ([`max_limit`](Self::max_limit)).
+    #[must_use]
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// An OData filter, e.g. `tenantName eq 'Acme'` or `status eq 'ONLINE'` (≤ 256 characters).
+    #[must_use]
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+
+    /// A sort expression, e.g. `tenantName asc` (≤ 256 characters).
+    #[must_use]
+    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+        self.sort = Some(sort.into());
+        self
+    }
+
+    /// Any other query parameter, e.g. `("site-id", "24833497")`; setting a key again replaces
+    /// its value. `limit`, `next`, `offset`, `filter` and `sort` have their own setters and are
+    /// refused here.
+    #[must_use]
+    pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let (key, value) = (key.into(), value.into());
+        if RESERVED.contains(&key.as_str()) {
+            return self.refuse(format!(
+                "the query parameter `{key}` is set by the request itself; use .{}() instead",
+                if key == "next" || key == "offset" {
+                    "start_at"
+                } else {
+                    &key
+                }
+            ));
+        }
+        if key.is_empty() {
+            return self.refuse("an empty query parameter name".into());
+        }
+        match self.params.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.params.push((key, value)),
+        }
+        self
+    }
+
+    /// Only devices assigned to a site, or only those assigned to none
+    /// (`site-assigned=ASSIGNED|UNASSIGNED`; a `device-inventory` parameter).
+    #[must_use]
+    pub fn site_assigned(self, assigned: SiteAssignment) -> Self {
+        self.param("site-assigned", assigned.as_str())
+    }
+
+    /// The API version segment, e.g. `v1alpha1` (default `v1`, or the one a monitoring path
+    /// named).
+    #[must_use]
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        let version = version.into();
+        if !is_version(&version) {
+            let shown: String = version.chars().take(40).collect();
+            return self.refuse(format!(
+                "invalid API version {shown:?}: expected e.g. v1, v1alpha1, v1alpha2"
+            ));
+        }
+        self.endpoint.version = version;
+        self
+    }
+
+    /// Starts at this cursor instead of the first page (resuming an earlier listing: pass the
+    /// `next` of the last page read). For offset-paged lists, the cursor is the item offset.
+    #[must_use]
+    pub fn start_at(mut self, cursor: Cursor) -> Self {
+        self.start = Some(cursor);
+        self
+    }
+
+    /// How the list is paged. Lists of this crate know; set it only for a monitoring path this
+    /// crate does not know that is paged by `offset`.
+    #[must_use]
+    pub fn paging(mut self, paging: Paging) -> Self {
+        self.endpoint.paging = paging;
+        self
+    }
+
+    /// The path below the base URL, e.g. `network-monitoring/v1/aps`.
+    pub fn path(&self) -> String {
+        self.endpoint.path()
+    }
+
+    /// The scope whose token the request carries.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// The largest page size the endpoint accepts.
+    pub fn max_limit(&self) -> u32 {
+        self.endpoint.max_limit
+    }
+
+    /// The page size that will be asked for.
+    pub fn effective_limit(&self) -> u32 {
+        self.limit.unwrap_or(self.endpoint.default_limit)
+    }
+
+    /// The cursor the first page is asked with.
+    fn first_cursor(&self) -> Cursor {
+        self.start.clone().unwrap_or(match self.endpoint.paging {
+            Paging::Cursor => Cursor::FIRST,
+            Paging::Offset => Cursor::Number(0),
+        })
+    }
+
+    /// Checks the request and builds its query for the page at `cursor`.
+    fn query(&self, cursor: &Cursor) -> Result<Vec<(&'static str, String)>, ApiError> {
+        if let Some(reason) = &self.invalid {
+            return Err(ApiError::InvalidRequest(reason.clone()));
+        }
+        let limit = self.effective_limit();
+        if limit == 0 || limit > self.endpoint.max_limit {
+            return Err(ApiError::InvalidRequest(format!(
+                "limit {limit} is outside 1..={} for {}",
+                self.endpoint.max_limit,
+                self.endpoint.path()
+            )));
+        }
+        for (name, value) in [("filter", &self.filter), ("sort", &self.sort)] {
+            if let Some(value) = value {
+                let chars = value.chars().count();
+                if chars > MAX_EXPRESSION_CHARS {
+                    return Err(ApiError::InvalidRequest(format!(
+                        "{name} is {chars} characters long; Central accepts at most \
+                         {MAX_EXPRESSION_CHARS}"
+                    )));
+                }
+            }
+        }
+        let position = match self.endpoint.paging {
+            Paging::Cursor => "next",
+            Paging::Offset => {
+                if !matches!(cursor, Cursor::Number(_))
+                    && cursor.query_value().parse::<u64>().is_err()
+                {
+                    return Err(ApiError::InvalidRequest(format!(
+                        "{} is paged by offset, and {cursor:?} is not an offset",
+                        self.endpoint.path()
+                    )));
+                }
+                "offset"
+            }
+        };
+        let mut query = vec![
+            ("limit", limit.to_string()),
+            (position, cursor.query_value()),
+        ];
+        if let Some(filter) = &self.filter {
+            query.push(("filter", filter.clone()));
+        }
+        if let Some(sort) = &self.sort {
+            query.push(("sort", sort.clone()));
+        }
+        Ok(query)
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
+    /// Reads one page: the first (or the [`start_at`](Self::start_at) cursor) when `cursor` is
+    /// `None`, else the page at `cursor` (a `next` of an earlier page, sent back exactly).
+    pub async fn page(&self, cursor: Option<&Cursor>) -> Result<Page<T>, ApiError> {
+        let cursor = cursor.cloned().unwrap_or_else(|| self.first_cursor());
+        let query = self.query(&cursor)?;
+        let params: Vec<(&str, String)> = query
+            .into_iter()
+            .chain(self.params.iter().map(|(k, v)| (k.as_str(), v.clone())))
+            .collect();
+        let raw: RawPage<T> = self
+            .api
+            .get_json(&self.scope, &self.endpoint.path(), &params)
+            .await?;
+        let next = match self.endpoint.paging {
+            Paging::Cursor => raw
+                .next
+                .filter(|c| !matches!(c, Cursor::Text(t) if t.trim().is_empty())),
+            Paging::Offset => {
+                let offset = cursor.query_value().parse::<u64>().unwrap_or(0);
+                let after = offset + raw.items.len() as u64;
+                let more = match raw.total {
+                    Some(total) => after < total,
+                    None => raw.items.len() as u64 >= u64::from(self.effective_limit()),
+                };
+                (!raw.items.is_empty() && more).then_some(Cursor::Number(after))
+            }
+        };
+        Ok(Page {
+            items: raw.items,
+            count: raw.count,
+            total: raw.total,
+            next,
+        })
+    }
+
+    /// Every page, read lazily one at a time as the stream is polled, until a stop rule holds:
+    ///
+    /// 1. the page has no `next` (absent, `null` or blank);
+    /// 2. the page is empty (even if `next` is set and `total` says more: a server that lies
+    ///    about `total` cannot make the stream loop);
+    /// 3. the stream has seen as many items as the latest page's `total` (after
+    ///    [`start_at`](Self::start_at), only the items since the start count);
+    /// 4. the server's `next` is a cursor this stream already sent: the page's items are still
+    ///    yielded, then the stream ends with an [`ApiError::Decode`] error (kind `decode`)
+    ///    naming the cursor, since going on would loop forever and stopping silently could
+    ///    hide missing items.
+    ///
+    /// An error ends the stream after the pages already yielded. The stream is `Send + 'static`
+    /// (it can be spawned) and `Unpin` (no pinning needed to poll it).
+    pub fn pages(self) -> impl Stream<Item = Result<Page<T>, ApiError>> + Send + Unpin + 'static {
+        let request = Arc::new(self);
+        let first = Walk {
+            cursor: request.first_cursor(),
+            sent: HashSet::new(),
+            seen: 0,
+            failed: None,
+        };
+        paginate(first, move |walk: Walk| {
+            let request = request.clone();
+            async move {
+                let Walk {
+                    cursor,
+                    mut sent,
+                    mut seen,
+                    failed,
+                } = walk;
+                if let Some(error) = failed {
+                    return Err(error);
+                }
+                let page = request.page(Some(&cursor)).await?;
+                sent.insert(cursor.query_value());
+                seen += page.items.len() as u64;
+                let path = request.endpoint.path();
+                let stop = |reason: &str| {
+                    tracing::debug!(%path, seen, reason, "last page");
+                    None
+                };
+                let next = match &page.next {
+                    _ if page.items.is_empty() => stop("empty page"),
+                    _ if page.total.is_some_and(|total| seen >= total) => stop("total reached"),
+                    None => stop("no next cursor"),
+                    Some(next) if sent.contains(&next.query_value()) => {
+                        tracing::warn!(%path, cursor = %next, "the server repeated a page cursor");
+                        Some(Walk {
+                            cursor: next.clone(),
+                            sent: HashSet::new(),
+                            seen,
+                            failed: Some(request.repeated_cursor(next)),
+                        })
+                    }
+                    Some(next) => Some(Walk {
+                        cursor: next.clone(),
+                        sent,
+                        seen,
+                        failed: None,
+                    }),
+                };
+                Ok((vec![page], next))
+            }
+        })
+        .boxed()
+    }
+
+    /// Every item of every page, lazily (one page in memory at a time), with the stop rules of
+    /// [`pages`](Self::pages). `Send + 'static`, so it can be spawned, and `Unpin`.
+    pub fn stream(self) -> impl Stream<Item = Result<T, ApiError>> + Send + Unpin + 'static {
+        self.pages()
+            .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+    }
+
+    fn repeated_cursor(&self, cursor: &Cursor) -> ApiError {
+        ApiError::Decode {
+            api: Api::Central,
+            method: "GET",
+            path: format!("/{}", self.endpoint.path()),
+            status: 200,
+            detail: format!(
+                "the server's next cursor {:?} was already sent in this listing; stopping so as \
+                 not to loop forever (items may be missing)",
+                cursor.query_value()
+            ),
+            excerpt: format!(
+                "{{\"next\": {}}}",
+                serde_json::to_string(cursor).unwrap_or_default()
+            ),
+            truncated: false,
+        }
+    }
+}
+
+/// Where a [`ListRequest::pages`] stream is: the cursor to send next and what it has seen.
+struct Walk {
+    cursor: Cursor,
+    /// The cursors sent so far (one short string per page, not per item).
+    sent: HashSet<String>,
+    seen: u64,
+    /// An error to end the stream with, after the page that caused it was yielded.
+    failed: Option<ApiError>,
+}

@@ -1,0 +1,376 @@
+//! Typed items of the tenant-scoped monitoring lists.
+//!
+//! Every model types the common fields as `Option`s (missing and `null` read as `None`; text
+//! fields also accept numbers, number fields also accept numbers in strings, and a blank number
+//! reads as `None`) and keeps every other field,
+//! exactly as received, in `extra`. Serialising a model writes the typed fields back under their
+//! JSON names (skipping `None`s) followed by `extra`, so nothing the server sent is lost.
+//!
+//! The models are `#[non_exhaustive]`: fields may be added. Build one with `Default` and field
+//! assignment, or deserialise it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Declares a model: the listed fields as lenient `Option`s, plus `extra`.
+macro_rules! model {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        #[non_exhaustive]
+        pub struct $name {
+            $(
+                $(#[$fmeta])*
+                #[serde(
+                    default,
+                    deserialize_with = "crate::lenient::option",
+                    skip_serializing_if = "Option::is_none"
+                )]
+                pub $field: Option<$ty>,
+            )*
+            /// Every other field, exactly as received.
+            #[serde(flatten)]
+            pub extra: Map<String, Value>,
+        }
+    };
+}
+
+model! {
+    /// A device of the tenant's inventory (`device-inventory`), monitored or not; also the item
+    /// of `devices` (monitored devices only).
+    Device {
+        /// The device's id (often its serial number).
+        id: String,
+        /// Serial number.
+        serial_number: String,
+        /// MAC address.
+        mac_address: String,
+        /// Name given to the device.
+        device_name: String,
+        /// `ACCESS_POINT`, `SWITCH`, `GATEWAY`, ...
+        device_type: String,
+        /// Hardware model, e.g. `AP-635`.
+        model: String,
+        /// Part number (SKU).
+        part_number: String,
+        /// `ONLINE`, `OFFLINE`, ...
+        status: String,
+        /// Deployment mode, e.g. `Standalone`, `Cluster`, `Stack`.
+        deployment: String,
+        /// Role, e.g. `Conductor`.
+        role: String,
+        /// Persona, e.g. `Instant`, `Campus AP`.
+        persona: String,
+        /// Device function, e.g. `Branch GW`.
+        device_function: String,
+        /// Firmware version, where the server calls it so (see [`Device::firmware`]).
+        firmware_version: String,
+        /// Firmware version, where the server calls it `softwareVersion`.
+        software_version: String,
+        /// IPv4 address.
+        ipv4: String,
+        /// IPv6 address.
+        ipv6: String,
+        /// Id of the site the device is assigned to (none when unassigned).
+        site_id: String,
+        /// Name of that site.
+        site_name: String,
+        /// Device group name.
+        device_group_name: String,
+        /// Stack id (switch stacks).
+        stack_id: String,
+        /// Subscription tier, e.g. `ADVANCED_AP`.
+        tier: String,
+    }
+}
+
+model! {
+    /// An access point (`aps`).
+    AccessPoint {
+        /// The AP's id (often its serial number).
+        id: String,
+        /// Serial number.
+        serial_number: String,
+        /// MAC address.
+        mac_address: String,
+        /// Name given to the AP.
+        device_name: String,
+        /// Hardware model, e.g. `AP-635`.
+        model: String,
+        /// Part number (SKU).
+        part_number: String,
+        /// `ONLINE`, `OFFLINE`, ...
+        status: String,
+        /// Deployment mode, e.g. `Standalone`, `Cluster`.
+        deployment: String,
+        /// Role, e.g. `Conductor`.
+        role: String,
+        /// Persona, e.g. `Instant`, `Campus AP`.
+        persona: String,
+        /// Device function.
+        device_function: String,
+        /// Firmware version, where the server calls it so (see [`AccessPoint::firmware`]).
+        firmware_version: String,
+        /// Firmware version, where the server calls it `softwareVersion`.
+        software_version: String,
+        /// IPv4 address.
+        ipv4: String,
+        /// IPv6 address.
+        ipv6: String,
+        /// Site id.
+        site_id: String,
+        /// Site name.
+        site_name: String,
+        /// AP cluster (swarm) name.
+        cluster_name: String,
+        /// AP cluster id.
+        cluster_id: String,
+        /// Building id (floor plans).
+        building_id: String,
+        /// Floor id (floor plans).
+        floor_id: String,
+        /// When the AP was last heard from (RFC 3339).
+        last_seen_at: String,
+        /// Uptime in milliseconds.
+        uptime_in_millis: u64,
+        /// Connected clients.
+        client_count: u64,
+    }
+}
+
+model! {
+    /// A switch (`switches`).
+    Switch {
+        /// The switch's id (often its serial number).
+        id: String,
+        /// Serial number.
+        serial_number: String,
+        /// MAC address.
+        mac_address: String,
+        /// Name given to the switch.
+        device_name: String,
+        /// Hardware model, e.g. `6300M 48G`.
+        model: String,
+        /// Part number (SKU).
+        part_number: String,
+        /// `ONLINE`, `OFFLINE`, ...
+        status: String,
+        /// Deployment mode, e.g. `Standalone`, `Stack`.
+        deployment: String,
+        /// Role in a stack, e.g. `Conductor`, `Member`.
+        role: String,
+        /// Firmware version, where the server calls it so (see [`Switch::firmware`]).
+        firmware_version: String,
+        /// Firmware version, where the server calls it `softwareVersion`.
+        software_version: String,
+        /// IPv4 address.
+        ipv4: String,
+        /// IPv6 address.
+        ipv6: String,
+        /// Site id.
+        site_id: String,
+        /// Site name.
+        site_name: String,
+        /// Stack id.
+        stack_id: String,
+        /// When the switch was last heard from (RFC 3339).
+        last_seen_at: String,
+        /// Uptime in milliseconds.
+        uptime_in_millis: u64,
+    }
+}
+
+model! {
+    /// A gateway (`gateways`).
+    Gateway {
+        /// The gateway's id (often its serial number).
+        id: String,
+        /// Serial number.
+        serial_number: String,
+        /// MAC address.
+        mac_address: String,
+        /// Name given to the gateway.
+        device_name: String,
+        /// Hardware model, e.g. `A9004`.
+        model: String,
+        /// Part number (SKU).
+        part_number: String,
+        /// `ONLINE`, `OFFLINE`, ...
+        status: String,
+        /// Deployment mode, e.g. `Standalone`, `Cluster`.
+        deployment: String,
+        /// Role, e.g. `Isolated Leader`.
+        role: String,
+        /// Device function, e.g. `Branch GW`, `VPNC`.
+        device_function: String,
+        /// Firmware version, where the server calls it so (see [`Gateway::firmware`]).
+        firmware_version: String,
+        /// Firmware version, where the server calls it `softwareVersion`.
+        software_version: String,
+        /// IPv4 address.
+        ipv4: String,
+        /// IPv6 address.
+        ipv6: String,
+        /// Site id.
+        site_id: String,
+        /// Site name.
+        site_name: String,
+        /// Gateway cluster name.
+        cluster_name: String,
+        /// When the gateway was last heard from (RFC 3339).
+        last_seen_at: String,
+        /// Uptime in milliseconds.
+        uptime_in_millis: u64,
+    }
+}
+
+model! {
+    /// A wired or wireless client (`clients`).
+    Client {
+        /// Client name (host name or user-given).
+        name: String,
+        /// MAC address, where the server calls it `mac` (see [`Client::hardware_address`]).
+        mac: String,
+        /// MAC address, where the server calls it `macAddress`.
+        mac_address: String,
+        /// IPv4 address.
+        ipv4: String,
+        /// IPv6 address.
+        ipv6: String,
+        /// `Wireless` or `Wired` (the JSON field `type`).
+        #[serde(rename = "type")]
+        client_type: String,
+        /// `Connected`, `Failed`, ...
+        status: String,
+        /// Why the status is what it is.
+        status_reason: String,
+        /// Experience, e.g. `Good`.
+        experience: String,
+        /// Serial number of the device the client is connected to.
+        connected_device_serial: String,
+        /// Name of the device the client is connected to.
+        connected_to: String,
+        /// WLAN (SSID) or wired network.
+        network: String,
+        /// VLAN id.
+        vlan_id: String,
+        /// Switch port, for wired clients.
+        port: String,
+        /// User role.
+        role: String,
+        /// Site id.
+        site_id: String,
+        /// Site name.
+        site_name: String,
+        /// Authentication method.
+        authentication: String,
+        /// Key management, e.g. `WPA2_PSK`.
+        key_management: String,
+        /// Connected since (RFC 3339).
+        connected_since: String,
+        /// Last seen (RFC 3339).
+        last_seen_at: String,
+    }
+}
+
+model! {
+    /// A site (`sites`).
+    Site {
+        /// Site id, where the server calls it `id`.
+        id: String,
+        /// Site name, where the server calls it `name`.
+        name: String,
+        /// Site id, where the server calls it `siteId`.
+        site_id: String,
+        /// Site name, where the server calls it `siteName`.
+        site_name: String,
+        /// Postal address: a string or an object, as the server sends it.
+        address: Value,
+        /// Time zone, e.g. `Europe/Berlin`.
+        timezone: String,
+    }
+}
+
+/// `firmware()` for the device models.
+macro_rules! firmware {
+    ($($name:ident),*) => {$(
+        impl $name {
+            /// The firmware version, whichever of `firmwareVersion` and `softwareVersion` the
+            /// server sent.
+            pub fn firmware(&self) -> Option<&str> {
+                self.firmware_version
+                    .as_deref()
+                    .or(self.software_version.as_deref())
+            }
+        }
+    )*};
+}
+firmware!(Device, AccessPoint, Switch, Gateway);
+
+impl Client {
+    /// The client's MAC address, whichever of `mac` and `macAddress` the server sent.
+    pub fn hardware_address(&self) -> Option<&str> {
+        self.mac.as_deref().or(self.mac_address.as_deref())
+    }
+}
+
+impl Site {
+    /// The site's id, whichever of `siteId` and `id` the server sent.
+    pub fn key(&self) -> Option<&str> {
+        self.site_id.as_deref().or(self.id.as_deref())
+    }
+
+    /// The site's name, whichever of `siteName` and `name` the server sent.
+    pub fn display_name(&self) -> Option<&str> {
+        self.site_name.as_deref().or(self.name.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missing_null_blank_and_numbers_are_tolerated() {
+        let d: Device = serde_json::from_value(json!({
+            "serialNumber": "SG1",
+            "siteId": 24833497,
+            "model": null,
+            "tier": "",
+            "shiny": [1, 2],
+        }))
+        .expect("decodes");
+        assert_eq!(d.serial_number.as_deref(), Some("SG1"));
+        assert_eq!(d.site_id.as_deref(), Some("24833497"));
+        assert_eq!(d.model, None);
+        assert_eq!(d.tier.as_deref(), Some(""));
+        assert_eq!(d.device_name, None);
+        assert_eq!(d.extra["shiny"], json!([1, 2]));
+        let back = serde_json::to_value(&d).expect("encodes");
+        assert_eq!(
+            back,
+            json!({"serialNumber": "SG1", "siteId": "24833497", "tier": "", "shiny": [1, 2]})
+        );
+    }
+
+    #[test]
+    fn wrong_shapes_are_errors_not_silence() {
+        let err = serde_json::from_value::<AccessPoint>(json!({"uptimeInMillis": "soon"}))
+            .expect_err("not a number");
+        assert!(err.to_string().contains("integer"), "{err}");
+    }
+
+    #[test]
+    fn client_type_is_the_json_type_field() {
+        let c: Client = serde_json::from_value(json!({"type": "Wired"})).expect("decodes");
+        assert_eq!(c.client_type.as_deref(), Some("Wired"));
+        assert!(c.extra.is_empty());
+    }
+}

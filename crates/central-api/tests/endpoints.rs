@@ -1,0 +1,508 @@
+//! Contract tests of every endpoint against a mock server: the exact path (with the default
+//! `v1` and with `.version("v1alpha1")`), the exact query (`limit`, `next`, `filter`, `sort`,
+//! `site-assigned`, ...), and the bearer token of the right scope (tenant calls carry the
+//! tenant's token, list-tenants the MSP token). Requests that cannot be right (a limit over the
+//! endpoint's maximum, a bad path) are refused before anything is sent.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use central_api::{Resource, SiteAssignment};
+use futures::{StreamExt, TryStreamExt};
+use glp_auth::hints::FORBIDDEN_HINT;
+use httpmock::Method::GET;
+use httpmock::MockServer;
+use serde_json::{Value, json};
+use support::{
+    MSP_TOKEN, OTHER_TOKEN, TENANT_TOKEN, bearer, client, fixture, other_tenant, tenant,
+};
+
+/// The fixture that serves each resource's first page.
+fn fixture_of(resource: Resource) -> &'static str {
+    match resource {
+        Resource::DeviceInventory | Resource::Devices => "device-inventory.json",
+        Resource::Aps => "aps.json",
+        Resource::Switches => "switches.json",
+        Resource::Gateways => "gateways.json",
+        Resource::Clients => "clients.json",
+        Resource::Sites => "sites.json",
+    }
+}
+
+#[tokio::test]
+async fn every_resource_is_read_from_its_path_with_the_tenant_token() {
+    let server = MockServer::start_async().await;
+    let central = client(&server.base_url());
+    for &resource in Resource::all() {
+        let body = fixture(fixture_of(resource));
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(format!("/network-monitoring/v1/{}", resource.name()))
+                    .query_param("limit", resource.max_limit().to_string())
+                    .query_param("next", "1")
+                    .query_param_count(".*", ".*", 2)
+                    .header("authorization", bearer(TENANT_TOKEN));
+                then.status(200).json_body(body.clone());
+            })
+            .await;
+        let page = central
+            .tenant(tenant())
+            .resource(resource)
+            .page(None)
+            .await
+            .unwrap_or_else(|e| panic!("{resource}: {e}"));
+        assert_eq!(
+            Value::Array(page.items),
+            body["items"],
+            "{resource}: raw items"
+        );
+        mock.assert_async().await;
+        mock.delete_async().await;
+    }
+}
+
+#[tokio::test]
+async fn typed_lists_decode_their_models() {
+    let server = MockServer::start_async().await;
+    let tenant_client = client(&server.base_url()).tenant(tenant());
+    for &resource in Resource::all() {
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(format!("/network-monitoring/v1/{}", resource.name()))
+                    .header("authorization", bearer(TENANT_TOKEN));
+                then.status(200).json_body(fixture(fixture_of(resource)));
+            })
+            .await;
+    }
+    let inventory = tenant_client.device_inventory().page(None).await.unwrap();
+    assert_eq!(
+        inventory.items[1].serial_number.as_deref(),
+        Some("SG30KLM77Q")
+    );
+    assert_eq!((inventory.count, inventory.total), (Some(3), Some(5)));
+    assert_eq!(inventory.next, Some(central_api::Cursor::Text("2".into())));
+    let aps = tenant_client.aps().page(None).await.unwrap();
+    assert_eq!(aps.items[0].cluster_name.as_deref(), Some("ber-hq-cluster"));
+    assert_eq!(aps.next, None);
+    let switches = tenant_client.switches().page(None).await.unwrap();
+    assert_eq!(switches.items[1].role.as_deref(), Some("Member"));
+    let gateways = tenant_client.gateways().page(None).await.unwrap();
+    assert_eq!(
+        gateways.items[0].device_function.as_deref(),
+        Some("Branch GW")
+    );
+    assert_eq!(gateways.count, None, "count absent");
+    let clients = tenant_client.clients().page(None).await.unwrap();
+    assert_eq!(clients.items[0].mac.as_deref(), Some("5c:e9:1e:0a:44:01"));
+    let sites = tenant_client.sites().page(None).await.unwrap();
+    assert_eq!(sites.items[1].display_name(), Some("München Filiale"));
+    let devices = tenant_client.devices().page(None).await.unwrap();
+    assert_eq!(devices.items.len(), 3);
+}
+
+#[tokio::test]
+async fn version_filter_sort_limit_and_site_assigned_are_sent_as_asked() {
+    let server = MockServer::start_async().await;
+    let filter = "deviceType eq 'ACCESS_POINT' and siteName eq 'Café & Bar'";
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/network-monitoring/v1alpha1/device-inventory")
+                .query_param("limit", "250")
+                .query_param("next", "1")
+                .query_param("filter", filter)
+                .query_param("sort", "deviceName asc")
+                .query_param("site-assigned", "UNASSIGNED")
+                .query_param_count(".*", ".*", 5)
+                .header("authorization", bearer(TENANT_TOKEN));
+            then.status(200)
+                .json_body(json!({"items": [], "count": 0, "total": 0, "next": null}));
+        })
+        .await;
+    let request = client(&server.base_url())
+        .tenant(tenant())
+        .device_inventory()
+        .version("v1alpha1")
+        .limit(250)
+        .filter(filter)
+        .sort("deviceName asc")
+        .site_assigned(SiteAssignment::Assigned)
+        .site_assigned(SiteAssignment::Unassigned);
+    assert_eq!(
+        request.path(),
+        "network-monitoring/v1alpha1/device-inventory"
+    );
+    let page = request.page(None).await.unwrap();
+    assert!(page.items.is_empty());
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn every_typed_list_honours_version() {
+    let server = MockServer::start_async().await;
+    let tenant_client = client(&server.base_url()).tenant(tenant());
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path_matches("^/network-monitoring/v1alpha2/[a-z-]+$")
+                .header("authorization", bearer(TENANT_TOKEN));
+            then.status(200).json_body(json!({"items": []}));
+        })
+        .await;
+    let v = "v1alpha2";
+    tenant_client
+        .device_inventory()
+        .version(v)
+        .page(None)
+        .await
+        .unwrap();
+    tenant_client.aps().version(v).page(None).await.unwrap();
+    tenant_client
+        .switches()
+        .version(v)
+        .page(None)
+        .await
+        .unwrap();
+    tenant_client
+        .gateways()
+        .version(v)
+        .page(None)
+        .await
+        .unwrap();
+    tenant_client.clients().version(v).page(None).await.unwrap();
+    tenant_client.sites().version(v).page(None).await.unwrap();
+    tenant_client.devices().version(v).page(None).await.unwrap();
+    assert_eq!(mock.calls_async().await, 7);
+}
+
+#[tokio::test]
+async fn client_parameters_pass_through() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/network-monitoring/v1/clients")
+                .query_param("limit", "1000")
+                .query_param("next", "1")
+                .query_param("site-id", "48424357225234432")
+                .query_param("serial-number", "CNR4KXY01B")
+                .query_param_count(".*", ".*", 4);
+            then.status(200)
+                .json_body(json!({"items": [], "next": null}));
+        })
+        .await;
+    client(&server.base_url())
+        .tenant(tenant())
+        .clients()
+        .param("site-id", "1")
+        .param("site-id", "48424357225234432")
+        .param("serial-number", "CNR4KXY01B")
+        .page(None)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn list_tenants_uses_the_msp_token() {
+    let server = MockServer::start_async().await;
+    let body = fixture("list-tenants.json");
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/network-msp/v1/list-tenants")
+                .query_param("limit", "100")
+                .query_param("next", "1")
+                .query_param_count(".*", ".*", 2)
+                .header("authorization", bearer(MSP_TOKEN));
+            then.status(200).json_body(body.clone());
+        })
+        .await;
+    let central = client(&server.base_url());
+    let tenants: Vec<_> = central.list_tenants().stream().try_collect().await.unwrap();
+    assert_eq!(tenants.len(), 2);
+    assert_eq!(tenants[0].tenant_name, "Café Müller");
+    first.assert_async().await;
+
+    let filtered = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/network-msp/v1/list-tenants")
+                .query_param("limit", "10")
+                .query_param("next", "1")
+                .query_param("filter", "tenantName eq 'O''Brien & Sons'")
+                .query_param("sort", "tenantName asc")
+                .header("authorization", bearer(MSP_TOKEN));
+            then.status(200)
+                .json_body(json!({"items": [], "total": 0, "next": null}));
+        })
+        .await;
+    let page = central
+        .list_tenants()
+        .limit(10)
+        .filter("tenantName eq 'O''Brien & Sons'")
+        .sort("tenantName asc")
+        .page(None)
+        .await
+        .unwrap();
+    assert_eq!(page.total, Some(0));
+    filtered.assert_async().await;
+}
+
+#[tokio::test]
+async fn each_tenant_gets_its_own_token() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/network-monitoring/v1/aps")
+                .header("authorization", bearer(OTHER_TOKEN));
+            then.status(200).json_body(json!({"items": []}));
+        })
+        .await;
+    let central = client(&server.base_url());
+    central
+        .tenant(other_tenant())
+        .aps()
+        .page(None)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(central.tenant(other_tenant()).tenant_id(), other_tenant());
+
+    // A tenant the provider has no token for: no request at all, a token error.
+    let unknown = "11111111-2222-4333-8444-555555555555".parse().unwrap();
+    let err = central.tenant(unknown).aps().page(None).await.unwrap_err();
+    assert_eq!(err.kind(), "token", "{err}");
+    assert_eq!(mock.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn limits_over_the_maximum_are_refused_without_a_request() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(200).json_body(json!({"items": []}));
+        })
+        .await;
+    let central = client(&server.base_url());
+    let t = central.tenant(tenant());
+    let refused = [
+        t.device_inventory()
+            .limit(1001)
+            .page(None)
+            .await
+            .unwrap_err(),
+        t.aps().limit(1001).page(None).await.unwrap_err(),
+        t.switches().limit(1001).page(None).await.unwrap_err(),
+        t.gateways().limit(101).page(None).await.unwrap_err(),
+        t.clients().limit(1001).page(None).await.unwrap_err(),
+        t.sites().limit(101).page(None).await.unwrap_err(),
+        t.devices().limit(1001).page(None).await.unwrap_err(),
+        t.resource(Resource::Gateways)
+            .limit(101)
+            .page(None)
+            .await
+            .unwrap_err(),
+        t.monitoring("gateways")
+            .limit(101)
+            .page(None)
+            .await
+            .unwrap_err(),
+        t.monitoring("radios")
+            .limit(1001)
+            .page(None)
+            .await
+            .unwrap_err(),
+        t.aps().limit(0).page(None).await.unwrap_err(),
+        central
+            .list_tenants()
+            .limit(101)
+            .page(None)
+            .await
+            .unwrap_err(),
+    ];
+    for err in &refused {
+        assert_eq!(err.kind(), "invalid_request", "{err}");
+    }
+    assert!(refused[3].to_string().contains("1..=100"), "{}", refused[3]);
+    assert!(
+        refused[3].to_string().contains("gateways"),
+        "{}",
+        refused[3]
+    );
+    // Streams refuse too, as their first and only item.
+    let items: Vec<_> = t.aps().limit(5000).stream().collect().await;
+    assert_eq!(items.len(), 1);
+    assert!(items[0].is_err());
+    assert_eq!(any.calls_async().await, 0, "a refused request was sent");
+
+    // The maxima themselves are accepted.
+    t.gateways().limit(100).page(None).await.unwrap();
+    t.aps().limit(1000).page(None).await.unwrap();
+    central.list_tenants().limit(100).page(None).await.unwrap();
+    assert_eq!(any.calls_async().await, 3);
+}
+
+#[tokio::test]
+async fn bad_filters_paths_versions_and_parameters_are_refused_without_a_request() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(200).json_body(json!({"items": []}));
+        })
+        .await;
+    let t = client(&server.base_url()).tenant(tenant());
+    let long = "x".repeat(257);
+    let refused = [
+        t.aps().filter(long.clone()).page(None).await.unwrap_err(),
+        t.aps().sort(long).page(None).await.unwrap_err(),
+        t.aps().version("1").page(None).await.unwrap_err(),
+        t.aps().version("v1/../../x").page(None).await.unwrap_err(),
+        t.aps().param("limit", "5").page(None).await.unwrap_err(),
+        t.aps().param("next", "5").page(None).await.unwrap_err(),
+        t.monitoring("../network-msp/v1/list-tenants")
+            .page(None)
+            .await
+            .unwrap_err(),
+        t.monitoring("aps?limit=5").page(None).await.unwrap_err(),
+        t.monitoring("https://evil.example/aps")
+            .page(None)
+            .await
+            .unwrap_err(),
+        t.monitoring("network-msp/v1/list-tenants")
+            .page(None)
+            .await
+            .unwrap_err(),
+    ];
+    for err in &refused {
+        assert_eq!(err.kind(), "invalid_request", "{err}");
+    }
+    assert!(refused[0].to_string().contains("256"), "{}", refused[0]);
+    assert!(
+        refused[5].to_string().contains("start_at"),
+        "{}",
+        refused[5]
+    );
+    assert!(
+        refused[7].to_string().contains(".param()"),
+        "{}",
+        refused[7]
+    );
+    assert_eq!(any.calls_async().await, 0, "a refused request was sent");
+    // A filter of exactly 256 characters is fine.
+    t.aps().filter("y".repeat(256)).page(None).await.unwrap();
+    assert_eq!(any.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn monitoring_reads_any_network_monitoring_path() {
+    let server = MockServer::start_async().await;
+    let t = client(&server.base_url()).tenant(tenant());
+    let cases = [
+        (
+            "network-monitoring/v1alpha1/aps",
+            "/network-monitoring/v1alpha1/aps",
+            "1000",
+        ),
+        (
+            "/network-monitoring/v1/switches/",
+            "/network-monitoring/v1/switches",
+            "1000",
+        ),
+        (
+            "v1alpha1/gateways",
+            "/network-monitoring/v1alpha1/gateways",
+            "100",
+        ),
+        (
+            "aps/CNR4KXY01B/radios",
+            "/network-monitoring/v1/aps/CNR4KXY01B/radios",
+            "100",
+        ),
+        ("swarms", "/network-monitoring/v1/swarms", "100"),
+    ];
+    for (given, path, limit) in cases {
+        let item = json!({"given": given, "unknown": {"kept": true}});
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(path)
+                    .query_param("limit", limit)
+                    .query_param("next", "1")
+                    .header("authorization", bearer(TENANT_TOKEN));
+                then.status(200)
+                    .json_body(json!({"items": [item.clone()], "next": null}));
+            })
+            .await;
+        let items: Vec<Value> = t.monitoring(given).stream().try_collect().await.unwrap();
+        assert_eq!(items, vec![item], "{given}");
+        mock.assert_async().await;
+    }
+    // `.version()` replaces a version the path named.
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/network-monitoring/v1alpha2/swarms");
+            then.status(200).json_body(json!({"items": []}));
+        })
+        .await;
+    t.monitoring("network-monitoring/v1alpha1/swarms")
+        .version("v1alpha2")
+        .page(None)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_403_is_reported_with_the_tenant_token_hint_and_not_retried() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/network-monitoring/v1/aps");
+            then.status(403).json_body(json!({
+                "httpStatusCode": "403",
+                "errorCode": "HPE_GL_ERROR_FORBIDDEN",
+                "message": "a tenant token is required",
+                "debugId": "78f002e32e0cefba3d8cc94fa8179342"
+            }));
+        })
+        .await;
+    let err = client(&server.base_url())
+        .tenant(tenant())
+        .aps()
+        .page(None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "forbidden");
+    assert_eq!(err.hints(), [FORBIDDEN_HINT]);
+    let text = err.to_string();
+    assert!(text.contains("a tenant token is required"), "{text}");
+    assert!(
+        text.contains("Tenant-scoped Central APIs need that tenant's own token"),
+        "{text}"
+    );
+    assert_eq!(mock.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_body_without_items_is_a_decode_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/network-monitoring/v1/aps");
+            then.status(200)
+                .json_body(json!({"devices": [], "total": 0}));
+        })
+        .await;
+    let err = client(&server.base_url())
+        .tenant(tenant())
+        .aps()
+        .page(None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "decode", "{err}");
+    assert!(err.to_string().contains("items"), "{err}");
+}

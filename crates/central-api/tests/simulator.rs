@@ -1,0 +1,225 @@
+//! Stateful tests against `platform-sim`, with real tokens (`msp_provider` on the simulator's
+//! credentials: MSP token by client credentials, tenant tokens by RFC 8693 exchange): every
+//! resource of every tenant is walked page by page (short pages, cursors as numbers and as
+//! numeric strings) and compared with the simulator's ground truth, record for record;
+//! list-tenants streams every tenant; and the MSP token on a tenant endpoint gets 403 with the
+//! tenant-token hint.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use central_api::{CentralClient, Resource};
+use futures::TryStreamExt;
+use glp_auth::hints::FORBIDDEN_HINT;
+use glp_auth::{
+    AuthOptions, BaseUrl, Credentials, Scope, SecretString, StaticTokenProvider, TokenProvider,
+    WorkspaceId, msp_provider,
+};
+use glp_transport::{Api, ApiClient};
+use platform_sim::{SimConfig, Simulator};
+use serde_json::Value;
+
+/// A small world whose Central pages hold at most 40 items, whatever `limit` asks, so that every
+/// list of the bigger tenants spans several short pages.
+async fn start() -> Simulator {
+    Simulator::start(SimConfig {
+        tenants: 6,
+        max_devices: 600,
+        central_page_cap: Some(40),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// The simulator's MSP credentials, pointed at the simulator.
+fn credentials(sim: &Simulator) -> Credentials {
+    let demo = sim.credentials();
+    Credentials::new(
+        demo.client_id,
+        SecretString::from(demo.client_secret),
+        demo.workspace_id.parse().unwrap(),
+    )
+    .with_base_url(BaseUrl::parse(&sim.base_url()).unwrap())
+}
+
+/// A Central client of the simulator, unpaced, taking tokens from `provider`.
+fn central(sim: &Simulator, provider: Arc<dyn TokenProvider>) -> CentralClient {
+    let base = BaseUrl::parse(&sim.base_url()).unwrap();
+    CentralClient::new(
+        ApiClient::builder(Api::Central, base, provider)
+            .no_rate_limit()
+            .build()
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn every_resource_of_every_tenant_matches_the_truth() {
+    let sim = start().await;
+    let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
+    let central = central(&sim, provider);
+    let truth = sim.truth();
+    assert_eq!(truth.tenants.len(), 6);
+    let mut multi_page = 0;
+    for listed in &truth.tenants {
+        let id: WorkspaceId = listed.workspace_id.parse().unwrap();
+        let tenant = central.tenant(id);
+        let records = sim
+            .tenant_truth(&listed.workspace_id)
+            .unwrap()
+            .tenants
+            .remove(0)
+            .records
+            .unwrap();
+        for &resource in Resource::all() {
+            let expected = &records[resource.name()];
+            // Raw items: exactly as served, in order, none twice, none missing.
+            let got: Vec<Value> = tenant
+                .resource(resource)
+                .stream()
+                .try_collect()
+                .await
+                .unwrap_or_else(|e| panic!("{} {resource}: {e}", listed.name));
+            assert_eq!(&got, expected, "{} {resource}", listed.name);
+            assert_eq!(
+                got.len() as u64,
+                listed.counts[resource.name()],
+                "{} {resource}",
+                listed.name
+            );
+            if got.len() > 40 {
+                multi_page += 1;
+            }
+        }
+        // Typed: the same records, keyed the same way.
+        let serials = |items: &[Value]| -> Vec<String> {
+            items
+                .iter()
+                .map(|i| i["serialNumber"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let inventory: Vec<_> = tenant
+            .device_inventory()
+            .limit(97)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        let typed: Vec<String> = inventory
+            .iter()
+            .map(|d| d.serial_number.clone().unwrap())
+            .collect();
+        assert_eq!(
+            typed,
+            serials(&records["device-inventory"]),
+            "{}",
+            listed.name
+        );
+        let aps: Vec<_> = tenant.aps().stream().try_collect().await.unwrap();
+        let typed: Vec<String> = aps
+            .iter()
+            .map(|a| a.serial_number.clone().unwrap())
+            .collect();
+        assert_eq!(typed, serials(&records["aps"]), "{}", listed.name);
+        let switches: Vec<_> = tenant.switches().stream().try_collect().await.unwrap();
+        assert_eq!(switches.len(), records["switches"].len());
+        let gateways: Vec<_> = tenant.gateways().stream().try_collect().await.unwrap();
+        assert_eq!(gateways.len(), records["gateways"].len());
+        let devices: Vec<_> = tenant.devices().stream().try_collect().await.unwrap();
+        assert_eq!(devices.len(), records["devices"].len());
+        let clients: Vec<_> = tenant.clients().stream().try_collect().await.unwrap();
+        let macs: Vec<&str> = clients
+            .iter()
+            .map(|c| c.hardware_address().unwrap())
+            .collect();
+        let want: Vec<&str> = records["clients"]
+            .iter()
+            .map(|c| c["macAddress"].as_str().or(c["mac"].as_str()).unwrap())
+            .collect();
+        assert_eq!(macs, want, "{}", listed.name);
+        let sites: Vec<_> = tenant.sites().stream().try_collect().await.unwrap();
+        let keys: Vec<&str> = sites.iter().map(|s| s.key().unwrap()).collect();
+        let want: Vec<&str> = records["sites"]
+            .iter()
+            .map(|s| s["siteId"].as_str().or(s["id"].as_str()).unwrap())
+            .collect();
+        assert_eq!(keys, want, "{}", listed.name);
+        // Unknown fields survive typing.
+        if let Some(first) = inventory.first() {
+            assert!(first.extra.contains_key("x-sim-extra"), "{first:?}");
+        }
+    }
+    assert!(
+        multi_page > 0,
+        "no list spanned several pages: the test proves less than it says"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn list_tenants_streams_every_tenant() {
+    let sim = start().await;
+    let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
+    let central = central(&sim, provider);
+    let truth = sim.truth();
+    let listed: Vec<_> = central
+        .list_tenants()
+        .limit(4)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), truth.tenant_count);
+    let names: BTreeSet<&str> = listed.iter().map(|t| t.tenant_name.as_str()).collect();
+    let want: BTreeSet<&str> = truth.tenants.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, want);
+    let ids: BTreeSet<&str> = listed.iter().map(|t| t.tenant_id.as_str()).collect();
+    let want: BTreeSet<&str> = truth
+        .tenants
+        .iter()
+        .map(|t| t.central_tenant_id.as_str())
+        .collect();
+    assert_eq!(ids, want);
+    // Central's tenant id is not the workspace id: resolve by name, never by id.
+    for t in &truth.tenants {
+        let compact = t.workspace_id.replace('-', "");
+        assert!(!ids.contains(compact.as_str()) && !ids.contains(t.workspace_id.as_str()));
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_msp_token_on_a_tenant_endpoint_gets_403_with_the_hint() {
+    let sim = start().await;
+    let msp = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
+    let msp_token = msp.token(&Scope::Msp).await.unwrap();
+    // Hands the MSP token out for every scope, tenant scopes included.
+    let wrong: Arc<dyn TokenProvider> = Arc::new(StaticTokenProvider::new(
+        msp_token.secret().clone(),
+        Duration::from_secs(600),
+    ));
+    let central = central(&sim, wrong);
+    let tenant: WorkspaceId = sim.truth().tenants[0].workspace_id.parse().unwrap();
+    let forbidden_before = sim.stats().forbidden;
+    let err = central
+        .tenant(tenant)
+        .device_inventory()
+        .page(None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "forbidden", "{err}");
+    assert_eq!(err.status(), Some(403));
+    assert_eq!(err.hints(), [FORBIDDEN_HINT]);
+    assert!(err.to_string().contains("tenant"), "{err}");
+    assert_eq!(
+        sim.stats().forbidden,
+        forbidden_before + 1,
+        "403 must not be retried"
+    );
+    // The same token is right for list-tenants.
+    central.list_tenants().page(None).await.unwrap();
+    sim.shutdown().await;
+}

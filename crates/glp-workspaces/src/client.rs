@@ -1,0 +1,231 @@
+//! [`WorkspacesClient`] and the [`MspTenantsRequest`] builder.
+
+use std::sync::Arc;
+
+use futures::stream::{self, BoxStream};
+use futures::{StreamExt as _, TryStreamExt as _};
+use glp_auth::{BaseUrl, Scope, TokenProvider};
+use glp_transport::{Api, ApiClient, ApiError, paginate};
+
+use crate::model::{Tenant, TenantPage, WirePage};
+use crate::odata::workspace_name_eq;
+
+/// The msp-tenants path, relative to the GreenLake base URL.
+pub const MSP_TENANTS_PATH: &str = "workspaces/v1/msp-tenants";
+
+/// The largest `limit` msp-tenants accepts (documented), also the default page size.
+pub const MAX_LIMIT: u32 = 300;
+
+/// A client of GreenLake's workspaces API, called with the MSP token ([`Scope::Msp`]).
+///
+/// Cheap to clone: clones share the [`ApiClient`] (connections, token provider, rate limiter,
+/// retry policy).
+#[derive(Debug, Clone)]
+pub struct WorkspacesClient {
+    api: ApiClient,
+}
+
+impl WorkspacesClient {
+    /// A client sending its requests through `api` (which should be an [`Api::GreenLake`] client
+    /// at the GreenLake base URL).
+    pub fn new(api: ApiClient) -> Self {
+        Self { api }
+    }
+
+    /// A client at `base` with the default GreenLake settings of [`ApiClient`] (pacing, retries,
+    /// timeouts), taking its tokens from `provider`.
+    pub fn from_provider(
+        base: BaseUrl,
+        provider: Arc<dyn TokenProvider>,
+    ) -> Result<Self, ApiError> {
+        ApiClient::builder(Api::GreenLake, base, provider)
+            .build()
+            .map(Self::new)
+    }
+
+    /// The underlying API client (for its [`totals`](ApiClient::totals), or to share it).
+    pub fn api_client(&self) -> &ApiClient {
+        &self.api
+    }
+
+    /// A request for the tenants the MSP manages: `GET workspaces/v1/msp-tenants`.
+    ///
+    /// Starts at offset 0 with pages of [`MAX_LIMIT`] and no filter; finish it with
+    /// [`page`](MspTenantsRequest::page), [`stream`](MspTenantsRequest::stream) or
+    /// [`pages`](MspTenantsRequest::pages).
+    pub fn msp_tenants(&self) -> MspTenantsRequest {
+        MspTenantsRequest {
+            api: self.api.clone(),
+            offset: 0,
+            limit: MAX_LIMIT,
+            filter: None,
+        }
+    }
+
+    /// Every tenant named exactly `name` (usually none or one; GreenLake does not require names
+    /// to be unique).
+    ///
+    /// Sends the filter `workspaceName eq '<name>'` (quotes doubled, see
+    /// [`quote_odata`](crate::quote_odata)) and reads every page. The answer is then checked for
+    /// exact equality, so a server whose `eq` ignores case cannot return a near-namesake.
+    pub async fn find_tenants_by_name(&self, name: &str) -> Result<Vec<Tenant>, ApiError> {
+        let tenants: Vec<Tenant> = self
+            .msp_tenants()
+            .filter(workspace_name_eq(name))
+            .stream()
+            .try_collect()
+            .await?;
+        Ok(tenants
+            .into_iter()
+            .filter(|t| t.workspace_name == name)
+            .collect())
+    }
+}
+
+/// A request for `msp-tenants`: one [`page`](Self::page), or every page as a stream.
+///
+/// `offset` and `limit` are always sent (the server's default `limit` is undocumented);
+/// `filter` only when set.
+///
+/// # How streams page
+/// The next request's offset is the previous offset **plus the number of items received**
+/// (the server may return fewer than `limit`; the documentation's "pages to skip" reading of
+/// `offset` is not what working clients do). A stream stops after a page that
+/// - is empty (so a server whose `total` never stops growing cannot loop forever), or
+/// - satisfies `offset + count >= total` (the server's own signal), or
+/// - brings the items seen to `total`.
+///
+/// A page whose echoed `offset` differs from the one requested ends the stream with an
+/// [`ApiError::Decode`] error (not transient) instead of its items: continuing would risk
+/// listing tenants twice or skipping some, silently.
+///
+/// # Resuming
+/// After an error, a new request with [`offset`](Self::offset) set to where the failed one
+/// stopped continues the listing: the starting offset plus the items received so far, or
+/// [`TenantPage::next_offset`] of the last page received.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MspTenantsRequest {
+    api: ApiClient,
+    offset: u64,
+    limit: u32,
+    filter: Option<String>,
+}
+
+impl MspTenantsRequest {
+    /// Items per page, 1 to [`MAX_LIMIT`] (default [`MAX_LIMIT`]). A value outside that range
+    /// makes the request fail with [`ApiError::InvalidRequest`] before anything is sent.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// The number of tenants to skip (default 0): where the page, or a stream, starts.
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// An OData-like filter, sent as is, e.g. `inventoryOwnership eq 'MSP_OWNED_INVENTORY'`.
+    /// Quote string values with [`quote_odata`](crate::quote_odata).
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+
+    /// The offset this request starts at.
+    pub fn starting_offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Fetches the one page at this request's offset.
+    pub async fn page(&self) -> Result<TenantPage, ApiError> {
+        if !(1..=MAX_LIMIT).contains(&self.limit) {
+            return Err(ApiError::InvalidRequest(format!(
+                "msp-tenants limit must be within 1..={MAX_LIMIT}, got {}",
+                self.limit
+            )));
+        }
+        let mut query = vec![
+            ("offset", self.offset.to_string()),
+            ("limit", self.limit.to_string()),
+        ];
+        if let Some(filter) = &self.filter {
+            query.push(("filter", filter.clone()));
+        }
+        let wire: WirePage = self
+            .api
+            .get_json(&Scope::Msp, MSP_TENANTS_PATH, &query)
+            .await?;
+        let page = wire.into_page(self.offset);
+        tracing::debug!(
+            offset = page.offset,
+            count = page.count,
+            total = page.total,
+            items = page.items.len(),
+            "msp-tenants page"
+        );
+        Ok(page)
+    }
+
+    /// Every tenant from this request's offset on, page after page, fetched lazily as the stream
+    /// is read. See the type's documentation for the stop rules. An error ends the stream after
+    /// the tenants already yielded.
+    ///
+    /// The stream is `Send + 'static` and `Unpin`: read it with `StreamExt::next` or
+    /// `TryStreamExt::try_next`, or move it into `tokio::spawn`.
+    pub fn stream(self) -> BoxStream<'static, Result<Tenant, ApiError>> {
+        paginate(self, |request| async move {
+            let page = request.page().await?;
+            let next = request.after(&page)?;
+            Ok((page.items, next))
+        })
+        .boxed()
+    }
+
+    /// Like [`stream`](Self::stream), page by page (each with its offset, count and total).
+    pub fn pages(self) -> BoxStream<'static, Result<TenantPage, ApiError>> {
+        stream::try_unfold(Some(self), |request| async move {
+            let Some(request) = request else {
+                return Ok(None);
+            };
+            let page = request.page().await?;
+            let next = request.after(&page)?;
+            Ok(Some((page, next)))
+        })
+        .boxed()
+    }
+
+    /// The request for the page after `page` (which this request fetched), or `None` when
+    /// `page` was the last one.
+    fn after(&self, page: &TenantPage) -> Result<Option<Self>, ApiError> {
+        if page.items.is_empty() {
+            return Ok(None);
+        }
+        if page.offset != self.offset {
+            return Err(ApiError::Decode {
+                api: self.api.api(),
+                method: "GET",
+                path: self.api.base_url().join(MSP_TENANTS_PATH).path().to_owned(),
+                status: 200,
+                detail: format!(
+                    "the server answered offset {} to a request for offset {}; stopping so that \
+                     no tenant is listed twice or skipped",
+                    page.offset, self.offset
+                ),
+                excerpt: format!(
+                    "offset {}, count {}, total {}, {} items",
+                    page.offset,
+                    page.count,
+                    page.total,
+                    page.items.len()
+                ),
+                truncated: false,
+            });
+        }
+        if page.is_last() {
+            return Ok(None);
+        }
+        Ok(Some(self.clone().offset(page.next_offset())))
+    }
+}

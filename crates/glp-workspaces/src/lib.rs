@@ -1,0 +1,84 @@
+//! Typed, paginated client of the HPE GreenLake workspaces API for MSPs.
+//!
+//! [`WorkspacesClient`] lists the tenant workspaces an MSP manages
+//! (`GET /workspaces/v1/msp-tenants`, with the MSP token): one [`TenantPage`] at a time, or every
+//! [`Tenant`] as a stream that pages on the items actually received and can never loop forever
+//! (see [`MspTenantsRequest`] for the exact stop rules and how to resume). Tenants keep every
+//! field the server sends, known or not. [`WorkspacesClient::find_tenants_by_name`] finds tenants
+//! by exact name.
+//!
+//! Tokens come from any [`TokenProvider`](glp_auth::TokenProvider) (the built-in
+//! [`glp_auth::msp_provider`], a fixed token, or your own); requests go through
+//! [`glp_transport::ApiClient`]: paced, retried on 429/5xx with `Retry-After` honoured, one token
+//! refresh on 401, and errors ([`ApiError`]) with troubleshooting hints.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use futures::TryStreamExt as _;
+//! use glp_auth::{AuthOptions, Credentials, msp_provider};
+//! use glp_workspaces::WorkspacesClient;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let credentials = Credentials::from_env()?;
+//! let base = credentials.base_url.clone();
+//! let provider = msp_provider(credentials, AuthOptions::default())?;
+//! let client = WorkspacesClient::from_provider(base, provider)?;
+//!
+//! // Every tenant, page after page.
+//! let mut tenants = client.msp_tenants().stream();
+//! while let Some(tenant) = tenants.try_next().await? {
+//!     println!("{} {}", tenant.id, tenant.workspace_name);
+//! }
+//!
+//! // One page, filtered.
+//! let page = client
+//!     .msp_tenants()
+//!     .filter("inventoryOwnership eq 'MSP_OWNED_INVENTORY'")
+//!     .limit(50)
+//!     .page()
+//!     .await?;
+//! println!("{} of {} MSP-owned", page.items.len(), page.total);
+//!
+//! // By exact name (quotes are escaped for you).
+//! let found = client.find_tenants_by_name("O'Brien Ltd").await?;
+//! println!("{} tenant(s) named O'Brien Ltd", found.len());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With a token provider of your own (a vault, a sidecar):
+//!
+//! ```
+//! use std::sync::Arc;
+//! use async_trait::async_trait;
+//! use glp_auth::{AccessToken, AuthError, BaseUrl, Scope, TokenProvider};
+//! use glp_workspaces::WorkspacesClient;
+//!
+//! #[derive(Debug)]
+//! struct FromVault;
+//!
+//! #[async_trait]
+//! impl TokenProvider for FromVault {
+//!     async fn token(&self, scope: &Scope) -> Result<AccessToken, AuthError> {
+//!         Err(AuthError::provider(format!("no vault entry for {scope}"), None))
+//!     }
+//!     async fn invalidate(&self, _scope: &Scope, _rejected: &AccessToken) {}
+//! }
+//!
+//! let base: BaseUrl = "https://global.api.greenlake.hpe.com".parse()?;
+//! let client = WorkspacesClient::from_provider(base, Arc::new(FromVault))?;
+//! # let _ = client;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The runnable version is `examples/list_tenants.rs`.
+
+mod client;
+mod model;
+mod odata;
+
+pub use client::{MAX_LIMIT, MSP_TENANTS_PATH, MspTenantsRequest, WorkspacesClient};
+pub use glp_transport::ApiError;
+pub use model::{Tenant, TenantPage};
+pub use odata::quote_odata;

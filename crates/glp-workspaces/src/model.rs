@@ -1,0 +1,163 @@
+//! [`Tenant`] and [`TenantPage`]: what `msp-tenants` returns.
+
+use glp_auth::WorkspaceId;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A tenant workspace managed by the MSP, as GreenLake's `msp-tenants` lists it.
+///
+/// Field names are camelCase on the wire (`workspaceName`, `createdAt`, ...; `type` is
+/// [`tenant_type`](Tenant::tenant_type)). Every field except `id` and `workspaceName` may be
+/// missing. Fields this crate does not know are kept in [`extra`](Tenant::extra) and written back
+/// by `Serialize`, so nothing the server sends is lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Tenant {
+    /// The tenant's workspace id (the one its tenant token is exchanged for).
+    pub id: WorkspaceId,
+    /// The tenant's name, as shown in GreenLake.
+    pub workspace_name: String,
+    /// The workspace type (`type` on the wire), e.g. `TENANT`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub tenant_type: Option<String>,
+    /// The record's generation (a version counter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    /// When the workspace was created (RFC 3339, as sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When the workspace was last updated (RFC 3339, as sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Who created the workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// The workspace's resource URI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_uri: Option<String>,
+    /// Who owns the devices: `MSP_OWNED_INVENTORY`, `CUSTOMER_OWNED_INVENTORY`, or a value
+    /// added later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory_ownership: Option<String>,
+    /// Every field of the record not listed above, as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Tenant {
+    /// A tenant with only its id and name (for tests and for callers who build their own lists).
+    pub fn new(id: WorkspaceId, workspace_name: impl Into<String>) -> Self {
+        Self {
+            id,
+            workspace_name: workspace_name.into(),
+            tenant_type: None,
+            generation: None,
+            created_at: None,
+            updated_at: None,
+            created_by: None,
+            resource_uri: None,
+            inventory_ownership: None,
+            extra: Map::new(),
+        }
+    }
+}
+
+/// One page of `msp-tenants`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TenantPage {
+    /// The offset of the first item (echoed by the server; the requested one if it sent none).
+    pub offset: u64,
+    /// The number of items on this page as the server counts them (`items.len()` if it sent
+    /// none).
+    pub count: u64,
+    /// The number of tenants the server says match, across all pages.
+    pub total: u64,
+    /// The tenants of this page.
+    pub items: Vec<Tenant>,
+}
+
+impl TenantPage {
+    /// The offset of the page after this one: this page's offset plus the items it **holds**
+    /// (not the `limit` asked for, nor the server's `count`). Resume a listing from here.
+    pub fn next_offset(&self) -> u64 {
+        self.offset.saturating_add(self.items.len() as u64)
+    }
+
+    /// Whether this is the last page: it is empty, the server's own signal
+    /// (`offset + count >= total`) says so, or the items seen so far reach `total`.
+    pub fn is_last(&self) -> bool {
+        self.items.is_empty()
+            || self.offset.saturating_add(self.count) >= self.total
+            || self.next_offset() >= self.total
+    }
+}
+
+/// The page as sent: `offset` and `count` are filled in when missing.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WirePage {
+    #[serde(default)]
+    offset: Option<u64>,
+    #[serde(default)]
+    count: Option<u64>,
+    total: u64,
+    items: Vec<Tenant>,
+}
+
+impl WirePage {
+    /// The page, with the requested offset and the item count standing in for missing fields.
+    pub(crate) fn into_page(self, requested_offset: u64) -> TenantPage {
+        TenantPage {
+            offset: self.offset.unwrap_or(requested_offset),
+            count: self.count.unwrap_or(self.items.len() as u64),
+            total: self.total,
+            items: self.items,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(offset: u64, count: u64, total: u64, items: usize) -> TenantPage {
+        let id = WorkspaceId::parse("3f2a6c1e0b4d4e7a9c2b1d5e8f9a0b1c").expect("valid");
+        TenantPage {
+            offset,
+            count,
+            total,
+            items: (0..items)
+                .map(|i| Tenant::new(id, format!("t{i}")))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn next_offset_counts_items_received() {
+        assert_eq!(page(0, 100, 250, 100).next_offset(), 100);
+        // A short page: the server gave 7 of the 300 asked for.
+        assert_eq!(page(100, 7, 250, 7).next_offset(), 107);
+        // The server's count disagrees with the items: items win.
+        assert_eq!(page(10, 50, 250, 3).next_offset(), 13);
+    }
+
+    #[test]
+    fn last_page_rules() {
+        assert!(!page(0, 100, 250, 100).is_last());
+        assert!(page(200, 50, 250, 50).is_last());
+        assert!(page(0, 0, 250, 0).is_last(), "empty page");
+        assert!(page(0, 0, 0, 0).is_last(), "nothing at all");
+        assert!(page(240, 5, 250, 10).is_last(), "items reach total");
+        assert!(
+            page(240, 10, 250, 5).is_last(),
+            "server's count reaches total"
+        );
+    }
+
+    #[test]
+    fn missing_offset_and_count_are_filled_in() {
+        let wire: WirePage = serde_json::from_str(r#"{"total": 5, "items": []}"#).expect("decodes");
+        let p = wire.into_page(40);
+        assert_eq!((p.offset, p.count, p.total), (40, 0, 5));
+    }
+}

@@ -1,0 +1,40 @@
+//! OData-style filter literals.
+
+/// Quotes `value` as an OData string literal: wrapped in single quotes, with every `'` inside
+/// doubled.
+///
+/// ```
+/// assert_eq!(glp_workspaces::quote_odata("O'Brien"), "'O''Brien'");
+/// assert_eq!(glp_workspaces::quote_odata(""), "''");
+/// ```
+pub fn quote_odata(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('\'');
+    for c in value.chars() {
+        if c == '\'' {
+            quoted.push('\'');
+        }
+        quoted.push(c);
+    }
+    quoted.push('\'');
+    quoted
+}
+
+/// The filter selecting the workspaces named exactly `name`.
+pub(crate) fn workspace_name_eq(name: &str) -> String {
+    format!("workspaceName eq {}", quote_odata(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles_every_quote_and_keeps_everything_else() {
+        assert_eq!(quote_odata("Acme"), "'Acme'");
+        assert_eq!(quote_odata("'"), "''''");
+        assert_eq!(quote_odata("a''b"), "'a''''b'");
+        assert_eq!(quote_odata("Ünïcödé & co"), "'Ünïcödé & co'");
+        assert_eq!(workspace_name_eq("O'Brien"), "workspaceName eq 'O''Brien'");
+    }
+}

@@ -1,0 +1,170 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Run work across every tenant an HPE GreenLake MSP workspace manages.
+///
+/// Credentials come from the environment (GLP_CLIENT_ID, GLP_CLIENT_SECRET, GLP_WORKSPACE_ID,
+/// GLP_BASE_URL, CENTRAL_BASE_URL or CENTRAL_CLUSTER) or a TOML file (--config); flags win over
+/// both. The client secret is never a flag: use the environment, the file, or
+/// --client-secret-file.
+#[derive(Debug, Parser)]
+#[command(name = "msp-orchestrator", version, max_term_width = 100)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List the managed tenants.
+    Tenants(TenantsArgs),
+    /// Collect resources from every tenant (device-inventory by default).
+    Collect(CollectArgs),
+    /// Run `collect` against an embedded local simulator: no account or credentials needed.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct GlobalArgs {
+    /// TOML configuration file (keys: client_id, client_secret, client_secret_file,
+    /// workspace_id, glp_base_url, central_base_url, central_cluster, concurrency, rate,
+    /// glp_rate, timeout, retries, source).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// GreenLake API client id [env: GLP_CLIENT_ID].
+    #[arg(long, global = true, value_name = "ID")]
+    pub(crate) client_id: Option<String>,
+    /// File holding the client secret (instead of GLP_CLIENT_SECRET).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) client_secret_file: Option<PathBuf>,
+    /// MSP workspace id, with or without hyphens [env: GLP_WORKSPACE_ID].
+    #[arg(long, global = true, value_name = "UUID")]
+    pub(crate) workspace_id: Option<String>,
+    /// GreenLake base URL [env: GLP_BASE_URL] [default: https://global.api.greenlake.hpe.com].
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) glp_base_url: Option<String>,
+    /// Central API gateway URL; wins over --central-cluster [env: CENTRAL_BASE_URL].
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) central_base_url: Option<String>,
+    /// Central cluster name, e.g. US-WEST-4 or EU-1 [env: CENTRAL_CLUSTER].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) central_cluster: Option<String>,
+    /// Where tenants come from.
+    #[arg(long, global = true, value_enum)]
+    pub(crate) source: Option<SourceArg>,
+    /// Tenants running at once [default: 8].
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) concurrency: Option<usize>,
+    /// Central requests per second, across all tenants [default: 7].
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) rate: Option<f64>,
+    /// GreenLake requests per second [default: 2].
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) glp_rate: Option<f64>,
+    /// Longest time one tenant's job may take, in seconds [default: none].
+    #[arg(long, global = true, value_name = "SECS")]
+    pub(crate) timeout: Option<f64>,
+    /// Attempts per request for transient failures (429, 5xx, broken connections) [default: 6].
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) retries: Option<u32>,
+    /// Only tenants whose name or id matches (glob: * and ?); repeatable.
+    #[arg(long, global = true, value_name = "PATTERN")]
+    pub(crate) include: Vec<String>,
+    /// Leave out tenants whose name or id matches (glob); repeatable.
+    #[arg(long, global = true, value_name = "PATTERN")]
+    pub(crate) exclude: Vec<String>,
+    /// Run exactly the tenant ids in FILE (one per line, as --failed-out writes them).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) tenant_ids_from: Option<PathBuf>,
+    /// No progress display.
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+    /// Log format on stderr (level from RUST_LOG, default warn).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SourceArg {
+    /// GreenLake workspaces/v1/msp-tenants.
+    Glp,
+    /// Central network-msp/v1/list-tenants, resolved to workspaces by name.
+    Central,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TenantFormat {
+    /// Aligned columns.
+    Table,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values.
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RecordFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// One JSON array.
+    Json,
+    /// Comma-separated values.
+    Csv,
+    /// Aligned columns.
+    Table,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TenantsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TenantFormat::Table)]
+    pub(crate) format: TenantFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CollectArgs {
+    /// Resources: device-inventory, aps, switches, gateways, clients, sites, devices, or any
+    /// network-monitoring/... path [default: device-inventory].
+    #[arg(value_name = "RESOURCE")]
+    pub(crate) resources: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RecordFormat::Jsonl)]
+    pub(crate) format: RecordFormat,
+    /// Write records to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Write the ids of tenants that failed or did not run to FILE (for --tenant-ids-from).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) failed_out: Option<PathBuf>,
+    /// Write the full per-tenant report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Tenants in the simulated MSP.
+    #[arg(long, default_value_t = 40)]
+    pub(crate) tenants: usize,
+    /// Seed of the simulated data.
+    #[arg(long, default_value_t = 7)]
+    pub(crate) seed: u64,
+    #[command(flatten)]
+    pub(crate) collect: CollectArgs,
+}

@@ -1,0 +1,352 @@
+//! [`Orchestrator`]: runs a job for every tenant with bounded concurrency, isolating failures.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use central_api::CentralClient;
+use futures::StreamExt;
+use glp_auth::WorkspaceId;
+use glp_transport::{ApiError, Tally};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::{Id, JoinSet};
+
+use crate::report::{Report, TenantOutcome, TenantStatus};
+use crate::source::{SourceItem, TenantStream};
+use crate::{Cancel, Progress, Record, Selector, StopLevel, TenantJob, TenantRef};
+
+/// Runs a [`TenantJob`] for every tenant of a [`TenantStream`].
+///
+/// - At most `concurrency` tenants run at once, and never two jobs for the same tenant (a tenant
+///   listed twice runs once; the duplicate is reported as skipped).
+/// - Each tenant's token exchange happens lazily on its first call, through the shared
+///   provider: once per token lifetime, refreshed before expiry or after a 401.
+/// - One tenant's failure, timeout or panic never stops the others; records it wrote stay.
+/// - Records go into a bounded channel as they arrive: memory does not grow with the data.
+/// - [`Cancel`]: at [`StopLevel::Drain`] no tenant starts and the rest of the listing is
+///   reported as skipped; at [`StopLevel::Abort`] tenants in flight stop too.
+#[derive(Debug, Clone)]
+pub struct Orchestrator {
+    central: CentralClient,
+    concurrency: usize,
+    tenant_timeout: Option<Duration>,
+    selector: Selector,
+    progress: Arc<Progress>,
+}
+
+/// The listing failed before it produced a single tenant: nothing could be done.
+#[derive(Debug, thiserror::Error)]
+#[error("could not list the tenants: {0}")]
+pub struct SourceFailed(#[source] pub ApiError);
+
+enum JobEnd {
+    Done,
+    Failed(ApiError),
+    TimedOut(Duration),
+    OutputClosed,
+}
+
+struct Running {
+    tenant: TenantRef,
+    records: Arc<AtomicU64>,
+    tally: Arc<Tally>,
+    started: Instant,
+}
+
+impl Orchestrator {
+    /// An orchestrator using `central` for tenant calls: 8 tenants at once, no per-tenant
+    /// timeout, every tenant selected.
+    pub fn new(central: CentralClient) -> Self {
+        Self {
+            central,
+            concurrency: 8,
+            tenant_timeout: None,
+            selector: Selector::default(),
+            progress: Arc::default(),
+        }
+    }
+
+    /// Live counters of the run, for a progress display.
+    pub fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
+    }
+
+    /// How many tenants run at once (at least 1).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// The longest one tenant's job may run before it is stopped and reported as failed.
+    pub fn tenant_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.tenant_timeout = timeout;
+        self
+    }
+
+    /// Which tenants run.
+    pub fn selector(mut self, selector: Selector) -> Self {
+        self.selector = selector;
+        self
+    }
+
+    /// Runs `job` for every selected tenant of `tenants`, sending records into `records`.
+    ///
+    /// Fails only if the listing fails before producing anything; a later listing failure is
+    /// noted in the report and the tenants already listed still run.
+    pub async fn run(
+        &self,
+        mut tenants: TenantStream,
+        job: Arc<dyn TenantJob>,
+        records: mpsc::Sender<Record>,
+        cancel: &Cancel,
+    ) -> Result<Report, SourceFailed> {
+        let started = Instant::now();
+        let permits = Arc::new(Semaphore::new(self.concurrency));
+        let mut set: JoinSet<JobEnd> = JoinSet::new();
+        let mut running: HashMap<Id, Running> = HashMap::new();
+        let mut seen: HashSet<WorkspaceId> = HashSet::new();
+        let mut report = Report::default();
+        let mut listed_any = false;
+        let mut source_done = false;
+
+        // Start jobs while the listing lasts and nobody asked to stop.
+        'start: loop {
+            let permit = loop {
+                tokio::select! {
+                    biased;
+                    _ = cancel.reached(StopLevel::Drain) => break 'start,
+                    Some(done) = set.join_next_with_id(), if !set.is_empty() => {
+                        self.push(&mut report, finish(&mut running, done, cancel));
+                    }
+                    permit = permits.clone().acquire_owned() => match permit {
+                        Ok(p) => break p,
+                        Err(_) => break 'start,
+                    },
+                }
+            };
+            let next = tokio::select! {
+                biased;
+                _ = cancel.reached(StopLevel::Drain) => break 'start,
+                next = tenants.next() => next,
+            };
+            let tenant = match next {
+                None => {
+                    source_done = true;
+                    break;
+                }
+                Some(Err(e)) if !listed_any => {
+                    set.abort_all();
+                    return Err(SourceFailed(e));
+                }
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "listing tenants failed part-way");
+                    report.source_error = Some(e.to_string());
+                    source_done = true;
+                    break;
+                }
+                Some(Ok(item)) => {
+                    listed_any = true;
+                    self.progress.listed();
+                    match item {
+                        SourceItem::Tenant(t) => t,
+                        SourceItem::Unresolved {
+                            listed_id,
+                            name,
+                            reason,
+                        } => {
+                            self.push(&mut report, skipped(listed_id, None, name, reason));
+                            continue;
+                        }
+                    }
+                }
+            };
+            if !self.selector.selects(&tenant) {
+                continue;
+            }
+            if !seen.insert(tenant.workspace_id) {
+                self.push(
+                    &mut report,
+                    skipped(
+                        tenant.listed_id,
+                        Some(tenant.workspace_id),
+                        tenant.name,
+                        "listed more than once; it ran once".into(),
+                    ),
+                );
+                continue;
+            }
+            let run = Running {
+                tenant: tenant.clone(),
+                records: Arc::new(AtomicU64::new(0)),
+                tally: Arc::new(Tally::default()),
+                started: Instant::now(),
+            };
+            let task = self.job_task(tenant, job.clone(), records.clone(), &run, permit);
+            let handle = set.spawn(task);
+            running.insert(handle.id(), run);
+        }
+
+        // Let tenants in flight finish; after a stop, account for the rest of the listing.
+        let mut aborted = false;
+        loop {
+            let draining = cancel.level() >= StopLevel::Drain;
+            let listing_left = draining && !source_done && !aborted;
+            if set.is_empty() && !listing_left {
+                break;
+            }
+            tokio::select! {
+                biased;
+                _ = cancel.reached(StopLevel::Abort), if !aborted => {
+                    aborted = true;
+                    set.abort_all();
+                }
+                Some(done) = set.join_next_with_id(), if !set.is_empty() => {
+                    self.push(&mut report, finish(&mut running, done, cancel));
+                }
+                next = tenants.next(), if listing_left => match next {
+                    None | Some(Err(_)) => source_done = true,
+                    Some(Ok(SourceItem::Tenant(t))) => {
+                        self.progress.listed();
+                        if self.selector.selects(&t) && seen.insert(t.workspace_id) {
+                            self.push(&mut report, skipped(t.listed_id, Some(t.workspace_id), t.name, "interrupted before it started".into()));
+                        }
+                    }
+                    Some(Ok(SourceItem::Unresolved { listed_id, name, reason })) => {
+                        self.progress.listed();
+                        self.push(&mut report, skipped(listed_id, None, name, reason));
+                    }
+                },
+            }
+        }
+        report.interrupted = cancel.level() >= StopLevel::Drain;
+        if report.interrupted && !source_done {
+            report.source_error = Some("the listing was not read to the end (aborted)".into());
+        }
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        Ok(report)
+    }
+
+    fn push(&self, report: &mut Report, outcome: TenantOutcome) {
+        match outcome.status {
+            TenantStatus::Ok => self.progress.ok(),
+            TenantStatus::Failed { .. } => self.progress.failed(),
+            TenantStatus::Skipped { .. } => self.progress.skipped(),
+        }
+        report.tenants.push(outcome);
+    }
+
+    fn job_task(
+        &self,
+        tenant: TenantRef,
+        job: Arc<dyn TenantJob>,
+        out: mpsc::Sender<Record>,
+        run: &Running,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) -> impl Future<Output = JobEnd> + Send + 'static {
+        let api = self.central.api_client().with_tally(run.tally.clone());
+        let client = self
+            .central
+            .tenant(tenant.workspace_id)
+            .with_api_client(api);
+        let counter = run.records.clone();
+        let progress = self.progress.clone();
+        let timeout = self.tenant_timeout;
+        async move {
+            let _permit = permit;
+            let span = tracing::info_span!("tenant", tenant = %tenant.name, id = %tenant.listed_id);
+            let work = async {
+                let mut items = job.run(&tenant, client);
+                while let Some(item) = items.next().await {
+                    match item {
+                        Err(e) => return JobEnd::Failed(e),
+                        Ok(record) => {
+                            if out.send(record).await.is_err() {
+                                return JobEnd::OutputClosed;
+                            }
+                            counter.fetch_add(1, Ordering::Relaxed);
+                            progress.record();
+                        }
+                    }
+                }
+                JobEnd::Done
+            };
+            let work = tracing::Instrument::instrument(work, span);
+            match timeout {
+                None => work.await,
+                Some(limit) => tokio::time::timeout(limit, work)
+                    .await
+                    .unwrap_or(JobEnd::TimedOut(limit)),
+            }
+        }
+    }
+}
+
+fn skipped(
+    listed_id: String,
+    id: Option<WorkspaceId>,
+    name: String,
+    reason: String,
+) -> TenantOutcome {
+    TenantOutcome {
+        tenant_id: listed_id,
+        workspace_id: id.map(|i| i.hyphenated()),
+        tenant_name: name,
+        status: TenantStatus::Skipped { reason },
+        records: 0,
+        calls: Default::default(),
+        duration_ms: 0,
+    }
+}
+
+fn finish(
+    running: &mut HashMap<Id, Running>,
+    done: Result<(Id, JobEnd), tokio::task::JoinError>,
+    cancel: &Cancel,
+) -> TenantOutcome {
+    let (id, end) = match done {
+        Ok((id, end)) => (id, Ok(end)),
+        Err(e) => (e.id(), Err(e)),
+    };
+    let Some(run) = running.remove(&id) else {
+        unreachable!("every task is registered when it is spawned")
+    };
+    let status = match end {
+        Ok(JobEnd::Done) => TenantStatus::Ok,
+        Ok(JobEnd::Failed(e)) => {
+            tracing::warn!(tenant = %run.tenant.name, error = %e, "tenant failed");
+            TenantStatus::Failed {
+                kind: e.kind().into(),
+                message: e.to_string(),
+            }
+        }
+        Ok(JobEnd::TimedOut(limit)) => TenantStatus::Failed {
+            kind: "tenant_timeout".into(),
+            message: format!("the tenant's job did not finish within {limit:?} (--timeout)"),
+        },
+        Ok(JobEnd::OutputClosed) => {
+            cancel.stop(StopLevel::Abort);
+            TenantStatus::Failed {
+                kind: "output".into(),
+                message: "the output closed (write error); the run stops".into(),
+            }
+        }
+        Err(e) if e.is_cancelled() => TenantStatus::Failed {
+            kind: "interrupted".into(),
+            message: "stopped by a second interrupt while running".into(),
+        },
+        Err(e) => TenantStatus::Failed {
+            kind: "panic".into(),
+            message: format!("the job panicked: {e}"),
+        },
+    };
+    TenantOutcome {
+        tenant_id: run.tenant.listed_id,
+        workspace_id: Some(run.tenant.workspace_id.hyphenated()),
+        tenant_name: run.tenant.name,
+        status,
+        records: run.records.load(Ordering::Relaxed),
+        calls: run.tally.snapshot(),
+        duration_ms: run.started.elapsed().as_millis() as u64,
+    }
+}

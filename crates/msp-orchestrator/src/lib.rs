@@ -1,0 +1,61 @@
+//! Runs work across every tenant of an HPE GreenLake MSP: fast, within rate limits, losing
+//! nothing.
+//!
+//! The pieces:
+//! - a [`TenantSource`] lists tenants (GreenLake msp-tenants, Central list-tenants resolved to
+//!   workspaces by name, or an explicit list), filtered by a [`Selector`];
+//! - a [`TenantJob`] turns one tenant's scoped Central client into a stream of [`Record`]s
+//!   ([`CollectJob`] collects monitoring resources);
+//! - the [`Orchestrator`] runs jobs with bounded concurrency, isolates failures, honours a
+//!   [`Cancel`] signal, and returns a [`Report`];
+//! - a [`RecordWriter`] writes records as JSON Lines, JSON, CSV or a table.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use central_api::{CentralClient, Resource};
+//! use glp_auth::{AuthOptions, BaseUrl, Credentials, msp_provider};
+//! use glp_workspaces::WorkspacesClient;
+//! use msp_orchestrator::{Cancel, CollectJob, Orchestrator, ResourceSpec, TenantSource};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let credentials = Credentials::from_env()?;
+//! let provider = msp_provider(credentials.clone(), AuthOptions::default())?;
+//! let workspaces = WorkspacesClient::from_provider(credentials.base_url.clone(), provider.clone())?;
+//! let central = CentralClient::from_provider(BaseUrl::parse("https://us4.api.central.arubanetworks.com")?, provider)?;
+//!
+//! let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+//! let printer = tokio::spawn(async move {
+//!     while let Some(record) = rx.recv().await {
+//!         println!("{}", serde_json::to_string(&record).unwrap_or_default());
+//!     }
+//! });
+//! let job = Arc::new(CollectJob::new(vec![ResourceSpec::Known(Resource::DeviceInventory)]));
+//! let report = Orchestrator::new(central.clone())
+//!     .concurrency(16)
+//!     .run(TenantSource::GreenLake.stream(&workspaces, &central), job, tx, &Cancel::new())
+//!     .await?;
+//! printer.await?;
+//! eprintln!("{}", report.summary());
+//! # Ok(())
+//! # }
+//! ```
+
+mod cancel;
+mod engine;
+mod job;
+mod output;
+mod progress;
+mod report;
+mod selector;
+mod source;
+mod tenant;
+
+pub use cancel::{Cancel, StopLevel};
+pub use engine::{Orchestrator, SourceFailed};
+pub use job::{CollectJob, Record, ResourceSpec, TenantJob};
+pub use output::{Format, RecordWriter, csv_field};
+pub use progress::{Progress, ProgressSnapshot};
+pub use report::{Report, TenantOutcome, TenantStatus};
+pub use selector::Selector;
+pub use source::{SourceItem, TenantSource, TenantStream, parse_id_list};
+pub use tenant::TenantRef;

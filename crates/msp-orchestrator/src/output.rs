@@ -1,0 +1,290 @@
+//! [`RecordWriter`]: writes records as JSON Lines, JSON, CSV or a table, line-complete.
+
+use std::io::{self, Write};
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::Record;
+
+/// Output formats of records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// One JSON object per line (default): `{"tenant_id", "tenant_name", "resource", "data"}`.
+    #[default]
+    Jsonl,
+    /// One JSON array of those objects.
+    Json,
+    /// CSV: `tenant_id,tenant_name,resource,id,data` with `data` as compact JSON.
+    Csv,
+    /// An aligned table for people: tenant, resource, id, name, model, status.
+    Table,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "jsonl" | "ndjson" => Ok(Self::Jsonl),
+            "json" => Ok(Self::Json),
+            "csv" => Ok(Self::Csv),
+            "table" => Ok(Self::Table),
+            other => Err(format!(
+                "unknown format `{other}`: use jsonl, json, csv or table"
+            )),
+        }
+    }
+}
+
+/// Buffers whole lines and writes them in large, line-aligned chunks, so the output is always
+/// made of complete lines, even when the process is interrupted between two writes.
+pub struct RecordWriter {
+    format: Format,
+    out: Box<dyn Write + Send>,
+    buf: Vec<u8>,
+    written: u64,
+}
+
+const CHUNK: usize = 64 * 1024;
+const TABLE_WIDTHS: [usize; 6] = [24, 18, 20, 24, 14, 10];
+
+impl std::fmt::Debug for RecordWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordWriter")
+            .field("format", &self.format)
+            .field("written", &self.written)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RecordWriter {
+    /// A writer of `format` into `out`; writes the header the format needs.
+    pub fn new(format: Format, out: Box<dyn Write + Send>) -> io::Result<Self> {
+        let mut w = Self {
+            format,
+            out,
+            buf: Vec::with_capacity(CHUNK),
+            written: 0,
+        };
+        match format {
+            Format::Json => w.buf.extend_from_slice(b"[\n"),
+            Format::Csv => w
+                .buf
+                .extend_from_slice(b"tenant_id,tenant_name,resource,id,data\n"),
+            Format::Table => {
+                let header =
+                    ["TENANT", "RESOURCE", "ID", "NAME", "MODEL", "STATUS"].map(String::from);
+                w.push_table_row(&header);
+            }
+            Format::Jsonl => {}
+        }
+        Ok(w)
+    }
+
+    /// Records written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Adds one record.
+    pub fn write(&mut self, record: &Record) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.buf, record)?;
+                self.buf.push(b'\n');
+            }
+            Format::Json => {
+                if self.written > 0 {
+                    self.buf.extend_from_slice(b",\n");
+                }
+                serde_json::to_writer(&mut self.buf, record)?;
+            }
+            Format::Csv => {
+                let data = serde_json::to_string(&record.data)?;
+                let fields = [
+                    record.tenant_id.as_str(),
+                    record.tenant_name.as_str(),
+                    record.resource.as_str(),
+                    &item_id(&record.data),
+                    &data,
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                self.buf.extend_from_slice(line.join(",").as_bytes());
+                self.buf.push(b'\n');
+            }
+            Format::Table => {
+                let d = &record.data;
+                let row = [
+                    record.tenant_name.clone(),
+                    record.resource.clone(),
+                    item_id(d),
+                    first_str(
+                        d,
+                        &["deviceName", "name", "siteName", "clientName", "hostname"],
+                    ),
+                    first_str(d, &["model", "deviceModel", "platform"]),
+                    first_str(d, &["status", "health", "connectionStatus"]),
+                ];
+                self.push_table_row(&row);
+            }
+        }
+        self.written += 1;
+        if self.buf.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is buffered (whole lines only) and flushes the output.
+    pub fn flush(&mut self) -> io::Result<()> {
+        // A JSON array is valid only once closed; its lines are still whole.
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+
+    /// Closes the format (the JSON array) and flushes.
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.format == Format::Json {
+            self.buf.extend_from_slice(b"\n]\n");
+        }
+        self.flush()
+    }
+
+    fn push_table_row(&mut self, cells: &[String; 6]) {
+        let mut line = String::new();
+        for (cell, width) in cells.iter().zip(TABLE_WIDTHS) {
+            let clean: String = cell
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            let shown: String = if clean.chars().count() > width {
+                clean.chars().take(width - 1).chain(['…']).collect()
+            } else {
+                clean
+            };
+            let pad = width.saturating_sub(shown.chars().count());
+            line.push_str(&shown);
+            line.push_str(&" ".repeat(pad + 2));
+        }
+        self.buf.extend_from_slice(line.trim_end().as_bytes());
+        self.buf.push(b'\n');
+    }
+}
+
+/// The most identifying field of an item: serial number, id, MAC, or name.
+fn item_id(data: &Value) -> String {
+    first_str(
+        data,
+        &[
+            "serialNumber",
+            "serial",
+            "id",
+            "siteId",
+            "macAddress",
+            "mac",
+            "name",
+        ],
+    )
+}
+
+fn first_str(data: &Value, keys: &[&str]) -> String {
+    keys.iter()
+        .find_map(|k| match data.get(k)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// RFC 4180 quoting: quote when needed, double inner quotes. A leading `=`, `+`, `-` or `@` is
+/// prefixed with `'` so spreadsheets do not run it as a formula.
+pub fn csv_field(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?
+                .extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn record(n: u32) -> Record {
+        Record {
+            tenant_id: "t-1".into(),
+            tenant_name: "Café, \"Ünïcode\"".into(),
+            resource: "aps".into(),
+            data: serde_json::json!({"serialNumber": format!("SN{n}"), "model": "AP-505", "status": "Up", "x": [1, 2]}),
+        }
+    }
+
+    fn render(format: Format, n: u32) -> String {
+        let shared = Shared::default();
+        let mut w = RecordWriter::new(format, Box::new(shared.clone())).expect("writer");
+        for i in 0..n {
+            w.write(&record(i)).expect("write");
+        }
+        w.finish().expect("finish");
+        let bytes = shared.0.lock().expect("lock").clone();
+        String::from_utf8(bytes).expect("utf8")
+    }
+
+    #[test]
+    fn jsonl_is_one_complete_object_per_line() {
+        let text = render(Format::Jsonl, 3);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        for line in lines {
+            let v: Value = serde_json::from_str(line).expect("json line");
+            assert_eq!(v["resource"], "aps");
+            assert_eq!(v["data"]["x"], serde_json::json!([1, 2]));
+        }
+    }
+
+    #[test]
+    fn json_is_an_array_even_when_empty() {
+        let v: Value = serde_json::from_str(&render(Format::Json, 2)).expect("json");
+        assert_eq!(v.as_array().map(Vec::len), Some(2));
+        let v: Value = serde_json::from_str(&render(Format::Json, 0)).expect("json");
+        assert_eq!(v, serde_json::json!([]));
+    }
+
+    #[test]
+    fn csv_and_table_snapshots() {
+        insta::assert_snapshot!("csv", render(Format::Csv, 2));
+        insta::assert_snapshot!("table", render(Format::Table, 2));
+    }
+
+    #[test]
+    fn csv_quoting_and_formula_guard() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+    }
+}

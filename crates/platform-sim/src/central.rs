@@ -1,0 +1,380 @@
+//! Central APIs: `GET /network-msp/v1/list-tenants` (MSP token) and
+//! `GET /network-monitoring/v1/{resource}` (tenant token).
+//!
+//! Paging on both: `limit` (required) and `next`, a 1-based page number; a page holds
+//! `min(limit, central_page_cap)` items, page `n` starts at item `(n - 1) * size`. The response
+//! is `{items, count, total, next}` with `next` the following page number, or `null` on the last
+//! page (also when a page past the end is asked for: empty `items`).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::errors::{Api, bad_request, forbidden, json_response, not_found};
+use crate::filter::{Filter, SortKey, compare_records, lookup, parse_filter, parse_sort};
+use crate::ids;
+use crate::population::Tenant;
+use crate::query::{BadParam, Params};
+use crate::records::{Record, Resource, record, record_value};
+use crate::server::AppState;
+use crate::tokens::Subject;
+
+/// Longest `filter` or `sort` accepted.
+const MAX_EXPR: usize = 256;
+const TENANT_FILTER_FIELDS: &[&str] = &["tenantName", "tenantId", "deviceOwnership"];
+const TENANT_SORT_FIELDS: &[&str] = &[
+    "tenantName",
+    "totalSites",
+    "deviceHealthStatus",
+    "degradedSites",
+    "alerts",
+    "deviceOwnership",
+    "createdTime",
+];
+
+/// Device health summary of a list-tenants item.
+#[derive(Debug, Serialize)]
+struct HealthSummary {
+    total: u32,
+    good: u32,
+    fair: u32,
+    poor: u32,
+}
+
+/// Alert summary of a list-tenants item.
+#[derive(Debug, Serialize)]
+struct AlertSummary {
+    total: u32,
+    critical: u32,
+    major: u32,
+    minor: u32,
+}
+
+/// Extra fields of a list-tenants item that clients do not know.
+#[derive(Debug, Serialize)]
+struct ItemExtra {
+    generator: &'static str,
+    index: u32,
+}
+
+/// A list-tenants item.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TenantItem {
+    tenant_id: String,
+    tenant_name: String,
+    total_sites: u32,
+    degraded_sites: u32,
+    device_ownership: &'static str,
+    device_health_status: HealthSummary,
+    alerts: AlertSummary,
+    last_updated_time: i64,
+    created_time: i64,
+    #[serde(rename = "x-sim-extra")]
+    extra: ItemExtra,
+}
+
+/// The list-tenants item of a tenant.
+pub(crate) fn tenant_item(t: &Tenant) -> TenantItem {
+    let a = t.alerts();
+    TenantItem {
+        tenant_id: ids::compact(t.central_id),
+        tenant_name: t.name.to_string(),
+        total_sites: t.sites,
+        degraded_sites: t.degraded_sites,
+        device_ownership: if t.msp_owned {
+            "MSP_OWNED"
+        } else {
+            "CUSTOMER_OWNED"
+        },
+        device_health_status: HealthSummary {
+            total: t.monitored,
+            good: t.health[0],
+            fair: t.health[1],
+            poor: t.health[2],
+        },
+        alerts: AlertSummary {
+            total: a[0],
+            critical: a[1],
+            major: a[2],
+            minor: a[3],
+        },
+        last_updated_time: t.updated_at,
+        created_time: t.created_at,
+        extra: ItemExtra {
+            generator: "platform-sim",
+            index: t.index,
+        },
+    }
+}
+
+/// The list-tenants item of a tenant as a JSON value (for filters, sorting and the truth).
+pub(crate) fn tenant_value(t: &Tenant) -> Value {
+    serde_json::to_value(tenant_item(t)).unwrap_or(Value::Null)
+}
+
+/// A list-tenants page.
+#[derive(Debug, Serialize)]
+struct TenantPage {
+    items: Vec<TenantItem>,
+    count: usize,
+    total: usize,
+    next: Value,
+}
+
+fn page_size(st: &AppState, limit: u64) -> usize {
+    let limit = limit as usize;
+    st.cfg.central_page_cap.map_or(limit, |cap| limit.min(cap))
+}
+
+fn cursor(string: bool, n: u64) -> Value {
+    if string {
+        Value::String(n.to_string())
+    } else {
+        json!(n)
+    }
+}
+
+fn envelope(items: Vec<Value>, total: usize, next: Option<Value>) -> Value {
+    json!({
+        "items": items,
+        "count": items.len(),
+        "total": total,
+        "next": next.unwrap_or(Value::Null),
+    })
+}
+
+fn parse_filter_param(
+    p: &Params,
+    allowed: &dyn Fn(&str) -> bool,
+) -> Result<Option<Filter>, BadParam> {
+    match p.text("filter", MAX_EXPR)? {
+        Some(f) => {
+            let f = parse_filter(f).map_err(|e| BadParam::new("filter", e))?;
+            f.check_fields(allowed)
+                .map_err(|e| BadParam::new("filter", e))?;
+            Ok(Some(f))
+        }
+        None => Ok(None),
+    }
+}
+
+fn parse_sort_param(
+    p: &Params,
+    allowed: &dyn Fn(&str) -> bool,
+) -> Result<Option<Vec<SortKey>>, BadParam> {
+    match p.text("sort", MAX_EXPR)? {
+        Some(s) => {
+            let keys = parse_sort(s).map_err(|e| BadParam::new("sort", e))?;
+            if let Some(k) = keys.iter().find(|k| !allowed(&k.field)) {
+                return Err(BadParam::new(
+                    "sort",
+                    format!("cannot sort on field '{}'", k.field),
+                ));
+            }
+            Ok(Some(keys))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `GET /network-msp/v1/list-tenants`.
+pub(crate) async fn list_tenants(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    match st.authenticate(&headers, Api::Central) {
+        Ok(Subject::Msp) => {}
+        Ok(Subject::Tenant(_)) => {
+            return forbidden(
+                Api::Central,
+                "list-tenants needs the MSP access token; a tenant token (from token exchange) was presented",
+                "Call list-tenants with the MSP workspace token",
+            );
+        }
+        Err(r) => return r,
+    }
+    match tenants_page(&st, query.as_deref()) {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(bad) => bad_request(Api::Central, &bad),
+    }
+}
+
+fn tenants_page(st: &AppState, query: Option<&str>) -> Result<TenantPage, BadParam> {
+    let p = Params::parse(query, &["limit", "next", "filter", "sort"])?;
+    let limit = p.required_uint("limit", 1..=100)?;
+    let next = p.required_uint("next", 1..=u64::from(u32::MAX))?;
+    let filter = parse_filter_param(&p, &|f| TENANT_FILTER_FIELDS.contains(&f))?;
+    let sort = parse_sort_param(&p, &|f| TENANT_SORT_FIELDS.contains(&f))?;
+    let pop = &st.pop;
+    let mut order: Vec<u32> = match &filter {
+        None => pop.central_order.clone(),
+        Some(f) => pop
+            .central_order
+            .iter()
+            .copied()
+            .filter(|&i| f.matches_record(&tenant_value(&pop.tenants[i as usize])))
+            .collect(),
+    };
+    if let Some(keys) = sort {
+        // Sort on the summary numbers: `deviceHealthStatus` and `alerts` by their `total`.
+        let keys: Vec<SortKey> = keys
+            .into_iter()
+            .map(|k| match k.field.as_str() {
+                "deviceHealthStatus" | "alerts" => SortKey {
+                    field: format!("{}.total", k.field),
+                    desc: k.desc,
+                },
+                _ => k,
+            })
+            .collect();
+        let mut keyed: Vec<(u32, Value)> = order
+            .iter()
+            .map(|&i| (i, tenant_value(&pop.tenants[i as usize])))
+            .collect();
+        keyed.sort_by(|a, b| compare_records(&a.1, &b.1, &keys));
+        order = keyed.into_iter().map(|(i, _)| i).collect();
+    }
+    let size = page_size(st, limit);
+    let start = (next as usize - 1).saturating_mul(size);
+    let items: Vec<TenantItem> = order
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|&i| tenant_item(&pop.tenants[i as usize]))
+        .collect();
+    let more = start.saturating_add(size) < order.len();
+    Ok(TenantPage {
+        count: items.len(),
+        items,
+        total: order.len(),
+        next: if more {
+            cursor(false, next + 1)
+        } else {
+            Value::Null
+        },
+    })
+}
+
+/// A page of typed records (fast path: no filter, no sort).
+#[derive(Debug, Serialize)]
+struct TypedPage {
+    items: Vec<Record>,
+    count: usize,
+    total: usize,
+    next: Value,
+}
+
+/// A monitoring response body.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Body {
+    Typed(TypedPage),
+    Value(Value),
+}
+
+/// `GET /network-monitoring/v1/{resource}`.
+pub(crate) async fn monitoring(
+    State(st): State<Arc<AppState>>,
+    Path(resource): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(resource) = Resource::from_name(&resource) else {
+        return not_found(
+            Api::Central,
+            &format!(
+                "No monitoring resource '{resource}' (known: device-inventory, aps, switches, gateways, clients, sites, devices)"
+            ),
+        );
+    };
+    let tenant = match st.authenticate(&headers, Api::Central) {
+        Ok(Subject::Tenant(i)) => i,
+        Ok(Subject::Msp) => {
+            return forbidden(
+                Api::Central,
+                "This API needs a tenant access token (token exchange for the tenant workspace); the MSP token was presented",
+                "Exchange the MSP token for a token of the tenant workspace (id without hyphens) and call again with it",
+            );
+        }
+        Err(r) => return r,
+    };
+    match monitoring_page(&st, resource, tenant, query.as_deref()) {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(bad) => bad_request(Api::Central, &bad),
+    }
+}
+
+fn monitoring_page(
+    st: &AppState,
+    r: Resource,
+    tenant: u32,
+    query: Option<&str>,
+) -> Result<Body, BadParam> {
+    let mut allowed = vec!["limit", "next", "filter", "sort"];
+    allowed.extend(r.extra_params().iter().map(|(p, _)| *p));
+    let p = Params::parse(query, &allowed)?;
+    let limit = p.required_uint("limit", 1..=r.max_limit())?;
+    let next = p.uint("next", 1..=u64::from(u32::MAX))?.unwrap_or(1);
+    let pop = &st.pop;
+    let t = &pop.tenants[tenant as usize];
+    let sample = record_value(pop, t, r, 0);
+    let known = |f: &str| lookup(&sample, f).is_some();
+    let mut filter = parse_filter_param(&p, &known)?.unwrap_or_default();
+    for (param, field) in r.extra_params() {
+        if let Some(v) = p.get(param) {
+            if *param == "site-assigned" && v != "ASSIGNED" && v != "UNASSIGNED" {
+                return Err(BadParam::new(
+                    *param,
+                    "'site-assigned' must be ASSIGNED or UNASSIGNED",
+                ));
+            }
+            filter.clauses.push(crate::filter::Clause {
+                field: (*field).to_string(),
+                values: vec![crate::filter::Literal::Str(v.to_string())],
+            });
+        }
+    }
+    let sort = parse_sort_param(&p, &known)?;
+    let size = page_size(st, limit);
+    let start = (next as usize - 1).saturating_mul(size);
+    let count = r.count(t) as usize;
+    if filter.clauses.is_empty() && sort.is_none() {
+        // Fast path: generate only this page, serialise the typed records directly.
+        let end = start.saturating_add(size).min(count);
+        let items: Vec<Record> = (start.min(end)..end)
+            .map(|i| record(pop, t, r, i as u32))
+            .collect();
+        let more = start.saturating_add(size) < count;
+        return Ok(Body::Typed(TypedPage {
+            count: items.len(),
+            items,
+            total: count,
+            next: if more {
+                cursor(r.string_cursor(), next + 1)
+            } else {
+                Value::Null
+            },
+        }));
+    }
+    let mut all: Vec<Value> = (0..count as u32)
+        .map(|i| record_value(pop, t, r, i))
+        .filter(|v| filter.matches_record(v))
+        .collect();
+    if let Some(keys) = &sort {
+        all.sort_by(|a, b| compare_records(a, b, keys));
+    }
+    let total = all.len();
+    let items: Vec<Value> = all.into_iter().skip(start).take(size).collect();
+    let more = start.saturating_add(size) < total;
+    Ok(Body::Value(envelope(
+        items,
+        total,
+        more.then(|| cursor(r.string_cursor(), next + 1)),
+    )))
+}

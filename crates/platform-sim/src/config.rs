@@ -1,0 +1,139 @@
+//! Simulator configuration.
+
+use std::time::Duration;
+
+use crate::SimError;
+
+/// Every knob of the simulator. [`Default`] gives a quiet, fault-free world of 25 tenants.
+///
+/// Build one with struct-update syntax:
+/// `SimConfig { tenants: 5, token_ttl: Duration::from_secs(1), ..SimConfig::default() }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimConfig {
+    /// Number of tenant workspaces managed by the MSP (at most 1,000,000).
+    pub tenants: usize,
+    /// Seed of every generated value (ids, names, counts, records, demo credentials).
+    pub seed: u64,
+    /// Lifetime of every access token (MSP and tenant). `expires_in` reports it rounded down to
+    /// whole seconds. Default 900 s.
+    pub token_ttl: Duration,
+    /// Requests per second allowed on the GLP paths (token endpoint and workspaces API) before
+    /// 429; `None` = unlimited. Burst = `max(1, rps)`.
+    pub glp_rps: Option<f64>,
+    /// Requests per second allowed on the Central paths (`/network-*`); `None` = unlimited.
+    pub central_rps: Option<f64>,
+    /// Fixed delay added to every API request (not `/_sim`).
+    pub latency: Duration,
+    /// Extra uniform random delay in `0..=latency_jitter` added to every API request.
+    pub latency_jitter: Duration,
+    /// Probability (0..=1) that an API request fails with 500, 502 or 503.
+    pub fail_rate: f64,
+    /// Probability (0..=1) that an API request's connection is closed with no response.
+    pub drop_rate: f64,
+    /// Probability (0..=1) that a 200 response carries a truncated JSON body.
+    pub malformed_rate: f64,
+    /// Whether the faults above also hit the token endpoint (default `false`).
+    pub faults_on_token_endpoint: bool,
+    /// If set, at this time after start every token issued before that instant becomes invalid
+    /// (a single revocation event).
+    pub revoke_after: Option<Duration>,
+    /// Most items msp-tenants returns per page, whatever `limit` asks (default 100).
+    pub glp_page_cap: usize,
+    /// If set, most items a Central page (list-tenants and monitoring) returns, whatever
+    /// `limit` asks.
+    pub central_page_cap: Option<usize>,
+    /// Device count of the largest tenant (default 2500; at most 200,000).
+    pub max_devices: usize,
+    /// TCP port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// A request that arrives on a rate-limited API before the announced `Retry-After` deadline
+    /// counts in `early_requests`, unless it arrived within this grace after the 429 was served
+    /// (it was already in flight). Default 200 ms.
+    pub early_retry_grace: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            tenants: 25,
+            seed: 42,
+            token_ttl: Duration::from_secs(900),
+            glp_rps: None,
+            central_rps: None,
+            latency: Duration::ZERO,
+            latency_jitter: Duration::ZERO,
+            fail_rate: 0.0,
+            drop_rate: 0.0,
+            malformed_rate: 0.0,
+            faults_on_token_endpoint: false,
+            revoke_after: None,
+            glp_page_cap: 100,
+            central_page_cap: None,
+            max_devices: 2500,
+            port: 0,
+            early_retry_grace: Duration::from_millis(200),
+        }
+    }
+}
+
+impl SimConfig {
+    /// Checks every value; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), SimError> {
+        let bad = |msg: String| Err(SimError::InvalidConfig(msg));
+        if self.tenants > 1_000_000 {
+            return bad(format!(
+                "tenants must be at most 1000000, got {}",
+                self.tenants
+            ));
+        }
+        if self.max_devices > 200_000 {
+            return bad(format!(
+                "max_devices must be at most 200000, got {}",
+                self.max_devices
+            ));
+        }
+        if self.token_ttl.is_zero() {
+            return bad("token_ttl must be positive".into());
+        }
+        for (name, rate) in [
+            ("fail_rate", self.fail_rate),
+            ("drop_rate", self.drop_rate),
+            ("malformed_rate", self.malformed_rate),
+        ] {
+            if !(0.0..=1.0).contains(&rate) {
+                return bad(format!("{name} must be within 0..=1, got {rate}"));
+            }
+        }
+        for (name, rps) in [("glp_rps", self.glp_rps), ("central_rps", self.central_rps)] {
+            if let Some(r) = rps
+                && !(r.is_finite() && r > 0.0)
+            {
+                return bad(format!("{name} must be a positive number, got {r}"));
+            }
+        }
+        if self.glp_page_cap == 0 {
+            return bad("glp_page_cap must be at least 1".into());
+        }
+        if self.central_page_cap == Some(0) {
+            return bad("central_page_cap must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid_and_bad_values_are_named() {
+        assert!(SimConfig::default().validate().is_ok());
+        let e = SimConfig {
+            fail_rate: 1.5,
+            ..SimConfig::default()
+        }
+        .validate()
+        .expect_err("invalid");
+        assert!(e.to_string().contains("fail_rate"));
+    }
+}

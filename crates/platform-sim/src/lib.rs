@@ -1,0 +1,166 @@
+//! A strict, stateful local simulator of HPE GreenLake Platform (GLP) and Aruba Central.
+//!
+//! One listener on `127.0.0.1` serves both APIs at the root, so clients get the same base URL
+//! for GLP and Central. It implements the behaviour in the project's `platform-api.md`, strictly:
+//! a client that passes against it should pass against the real platform.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), platform_sim::SimError> {
+//! use platform_sim::{SimConfig, Simulator};
+//! let sim = Simulator::start(SimConfig { tenants: 5, ..SimConfig::default() }).await?;
+//! let base = sim.base_url(); // http://127.0.0.1:PORT
+//! let creds = sim.credentials();
+//! // ... point a client at `base` with `creds` ...
+//! let stats = sim.stats();
+//! sim.shutdown().await;
+//! # let _ = (base, creds, stats); Ok(()) }
+//! ```
+//!
+//! # Endpoints
+//!
+//! * `POST /authorization/v2/oauth2/{workspace}/token`: client credentials (MSP token) and
+//!   RFC 8693 token exchange (tenant token). Checks, in order:
+//!   1. no query string (400 `invalid_request`);
+//!   2. `Content-Type: application/x-www-form-urlencoded`, parameters such as `charset`
+//!      allowed (else 400 `invalid_request`);
+//!   3. strict form body: valid `%` escapes, UTF-8, no repeated parameter, `grant_type`
+//!      present (else 400 `invalid_request`);
+//!   4. client authentication by HTTP Basic (RFC 6749 §2.3.1: id and secret each
+//!      form-urlencoded, then base64) *or* `client_id` + `client_secret` in the body; both at
+//!      once: 400 `invalid_request`; bad Basic header or wrong id/secret: 401 `invalid_client`
+//!      (with `WWW-Authenticate: Basic realm="GreenLake"` when Basic was used);
+//!   5. `client_credentials`: client authentication required (401 `invalid_client`); the
+//!      workspace must be the MSP workspace, with or without hyphens, any case; another
+//!      workspace is 401 `invalid_client` ("client not registered in workspace");
+//!   6. token exchange: workspace with hyphens: 400 `invalid_request` (counted in
+//!      [`Stats::hyphen_rejections`]); `subject_token_type` must be
+//!      `urn:ietf:params:oauth:token-type:access_token`, `subject_token` present, and
+//!      `requested_token_type`, if sent, the access-token type (else 400 `invalid_request`);
+//!      client authentication optional but verified when sent; the subject must be a live MSP
+//!      token (expired, revoked, unknown or tenant token: 400 `invalid_grant`); the workspace
+//!      must be 32 hex digits (any case) naming a managed tenant (else 400 `invalid_target`);
+//!   7. any other grant type: 400 `unsupported_grant_type`.
+//!
+//!   Success: 200 `{"access_token", "token_type": "Bearer", "expires_in"}` plus
+//!   `"issued_token_type"` on exchanges, with `Cache-Control: no-store` and `Pragma: no-cache`.
+//!   OAuth error bodies are `{"error", "error_description"}` (RFC 6749 §5.2), also `no-store`.
+//! * `GET /workspaces/v1/msp-tenants?limit=&offset=&filter=` (MSP token): `limit`
+//!   1..=300 required; at most [`SimConfig::glp_page_cap`] items per page; `offset` counts
+//!   items; `filter` supports `eq`/`in`/`and` on the documented fields.
+//! * `GET /network-msp/v1/list-tenants?limit=&next=` (MSP token): `limit`
+//!   1..=100 and `next` (>= 1) required; default order `alerts DESC` then name; `filter` on
+//!   `tenantName`, `tenantId`, `deviceOwnership`; `sort` on the documented fields. `tenantId` is
+//!   a Central customer id that never equals the GLP workspace id: resolve by name.
+//! * `GET /network-monitoring/v1/{device-inventory,aps,switches,gateways,clients,sites,devices}`
+//!   (tenant token of the tenant whose data is served): `limit` required, 1..=1000 (100 for
+//!   `gateways` and `sites`); `next` a 1-based page number (default 1; 0 or non-numeric: 400);
+//!   page size `min(limit, central_page_cap)`; the returned `next` is a numeric *string* on
+//!   `device-inventory` and `clients` and a JSON *number* on the others, `null` on the last
+//!   page. `filter` (≤ 256 chars; `eq`/`in`/`and` on any field of the records, dotted paths
+//!   allowed) and `sort` (≤ 256 chars; `field [asc|desc]`, comma-separated) are applied.
+//!   Extra parameters: `device-inventory` `site-assigned=ASSIGNED|UNASSIGNED`; `clients`
+//!   `site-id`, `site-name`, `serial-number` (of the AP). Unknown resource: 404.
+//! * Every API endpoint rejects unknown and repeated query parameters with 400, in the GLP
+//!   error shape with a `hpe.greenlake.bad_request` issue naming the parameter.
+//! * `GET /_sim/stats` ([`Stats`]) and `GET /_sim/truth[?records=true][&tenant=ID]`
+//!   ([`Truth`]): unauthenticated, never delayed, limited or faulted.
+//!
+//! # Tokens and scoping
+//!
+//! Tokens are opaque, JWT-shaped random strings that live [`SimConfig::token_ttl`]
+//! (`expires_in` is that, rounded down to whole seconds). On API calls a missing, malformed,
+//! unknown, expired or revoked token gets 401 (GLP error body, `errorCode`
+//! `HPE_GL_ERROR_UNAUTHORIZED`, `WWW-Authenticate: Bearer error="invalid_token"`); the MSP
+//! token on a monitoring endpoint, or a tenant token on msp-tenants or list-tenants, gets 403
+//! with a message saying which token is needed. With [`SimConfig::revoke_after`], every token
+//! issued before that instant dies at that instant (once).
+//!
+//! # Error dialects
+//!
+//! GLP errors: `{"httpStatusCode", "errorCode", "message", "debugId", "errorDetails"?}`. On
+//! Central paths the same shape is used but `httpStatusCode` is a *string* (`"403"`), as seen in
+//! the wild; Central's 429 body is `{"message": "API rate limit exceeded"}`.
+//!
+//! # Rate limits
+//!
+//! One token bucket for GLP paths (token endpoint + workspaces) at [`SimConfig::glp_rps`], one
+//! for Central paths at [`SimConfig::central_rps`]; burst `max(1, rps)`. Over the limit: 429
+//! with `Retry-After: N` (integer seconds ≥ 1); GLP adds `ratelimit-limit`,
+//! `ratelimit-remaining: 0`, `ratelimit-reset: N` and an `errorDetails` entry
+//! `{"type": "hpe.greenlake.retry_info", "retryAfterSeconds": N}`; Central adds
+//! `X-RateLimit-Limit-second` and `X-RateLimit-Remaining-second: 0`. Allowed requests carry the
+//! same headers with the live figures. For N seconds after a 429 the whole API answers 429; a
+//! request that arrives in that window later than [`SimConfig::early_retry_grace`] after the
+//! 429 was served is counted in [`Stats::early_requests`] .
+//!
+//! # Latency and faults
+//!
+//! Each API request waits [`SimConfig::latency`] plus a uniform jitter up to
+//! [`SimConfig::latency_jitter`], then may fail (500/502/503), be dropped (connection closed
+//! with no response) or, if it succeeds, get a truncated JSON body. Faults spare
+//! the token endpoint unless [`SimConfig::faults_on_token_endpoint`] is set; latency and rate
+//! limits apply to it.
+//!
+//! # Data
+//!
+//! Everything derives from [`SimConfig::seed`]: the MSP workspace id, the demo credentials
+//! (the secret contains characters that need URL-encoding), the tenants (unique unicode names
+//! with accents, CJK, emoji and an apostrophe; workspace ids; different Central customer ids)
+//! and their device counts: one tenant with [`SimConfig::max_devices`], several empty, one with
+//! exactly 1000 (a page boundary), one with 1, the rest log-normal around 100. Records are
+//! generated per page, never stored; every record carries a unique `serialNumber` (devices),
+//! `macAddress` (clients) or `siteId` (sites) and an `x-sim-extra` object clients do not know;
+//! serial numbers and MACs are unique across the whole population.
+//!
+//! Layout of a tenant with `D` inventory devices: `device-inventory` lists all `D`; the first
+//! `M = D - D/16` are site-assigned and monitored (`devices`), split into `aps`, then
+//! `switches` (30%), then `gateways` (5%); the last `D/16` are unassigned (inventory only,
+//! `siteId: null`). `sites` = `1 + M/30` (0 without devices), device `i` in site `i % sites`;
+//! `clients` = 0..=4 per AP. list-tenants' `deviceHealthStatus`, `alerts` (critical =
+//! offline, major = online in poor health, minor = fair health) and `degradedSites` (at least
+//! 20% poor devices) are computed from the same per-device state the records show.
+
+// Handlers return early with a ready `Response` as the error; boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+mod central;
+mod config;
+mod errors;
+mod faults;
+mod filter;
+mod glp;
+mod ids;
+mod limits;
+mod oauth;
+mod population;
+mod query;
+mod records;
+mod rng;
+mod server;
+mod stats;
+mod tokens;
+mod truth;
+
+use std::net::SocketAddr;
+
+pub use config::SimConfig;
+pub use server::{DemoCredentials, Simulator};
+pub use stats::Stats;
+pub use truth::{TenantTruth, Truth};
+
+/// Errors of the simulator library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// A configuration value is out of range.
+    #[error("invalid simulator configuration: {0}")]
+    InvalidConfig(String),
+    /// The listener could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,227 @@
+//! Rate limits: one token bucket per API family, and `Retry-After` deadlines.
+//!
+//! A bucket refills at `rps` tokens per second up to a burst of `max(1, rps)`. A request that
+//! finds no token gets 429 with `Retry-After: N` (whole seconds until a token is back, at least
+//! 1), and the bucket enters a penalty window of N seconds: every request arriving in it gets 429
+//! too (with the remaining seconds), and one that arrives later than
+//! [`SimConfig::early_retry_grace`](crate::SimConfig::early_retry_grace) after the 429 was served
+//! counts as an *early request*: its client did not honour `Retry-After`.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::json;
+
+use crate::errors::{Api, glp_error, json_response};
+
+#[derive(Debug)]
+struct State {
+    tokens: f64,
+    last: Instant,
+    penalty_until: Option<Instant>,
+    penalty_set: Instant,
+}
+
+/// What the bucket says about one request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Decision {
+    /// Go ahead; `remaining` whole tokens left, `reset` seconds until full.
+    Allow {
+        /// Tokens left.
+        remaining: u64,
+        /// Seconds until the bucket is full again.
+        reset: u64,
+    },
+    /// 429.
+    Limited {
+        /// Seconds to announce in `Retry-After`.
+        retry_after: u64,
+        /// The request came before an announced deadline.
+        early: bool,
+    },
+}
+
+/// A token bucket.
+#[derive(Debug)]
+pub(crate) struct Bucket {
+    rate: f64,
+    burst: f64,
+    state: Mutex<State>,
+}
+
+impl Bucket {
+    /// A full bucket of `max(1, rps)` tokens refilling at `rps` per second.
+    pub(crate) fn new(rps: f64) -> Self {
+        let burst = rps.max(1.0);
+        Bucket {
+            rate: rps,
+            burst,
+            state: Mutex::new(State {
+                tokens: burst,
+                last: Instant::now(),
+                penalty_until: None,
+                penalty_set: Instant::now(),
+            }),
+        }
+    }
+
+    /// The advertised limit (burst, rounded up).
+    pub(crate) fn limit(&self) -> u64 {
+        self.burst.ceil() as u64
+    }
+
+    /// Takes a token for a request that arrived at `arrived` and is decided at `now`.
+    pub(crate) fn acquire(&self, arrived: Instant, now: Instant, grace: Duration) -> Decision {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let elapsed = now.saturating_duration_since(s.last).as_secs_f64();
+        s.tokens = (s.tokens + elapsed * self.rate).min(self.burst);
+        s.last = now;
+        if let Some(until) = s.penalty_until {
+            if now < until {
+                let left = until.duration_since(now).as_secs_f64();
+                return Decision::Limited {
+                    retry_after: (left.ceil() as u64).max(1),
+                    early: arrived >= s.penalty_set + grace,
+                };
+            }
+            s.penalty_until = None;
+        }
+        if s.tokens >= 1.0 {
+            s.tokens -= 1.0;
+            let reset = ((self.burst - s.tokens) / self.rate).ceil() as u64;
+            return Decision::Allow {
+                remaining: s.tokens.floor() as u64,
+                reset,
+            };
+        }
+        let retry_after = (((1.0 - s.tokens) / self.rate).ceil() as u64).max(1);
+        s.penalty_until = Some(now + Duration::from_secs(retry_after));
+        s.penalty_set = now;
+        Decision::Limited {
+            retry_after,
+            early: false,
+        }
+    }
+}
+
+fn num(n: u64) -> HeaderValue {
+    HeaderValue::from(n)
+}
+
+/// Adds the informational rate-limit headers of an allowed request.
+pub(crate) fn add_allow_headers(
+    api: Api,
+    h: &mut HeaderMap,
+    limit: u64,
+    remaining: u64,
+    reset: u64,
+) {
+    match api {
+        Api::Glp => {
+            h.insert(HeaderName::from_static("ratelimit-limit"), num(limit));
+            h.insert(
+                HeaderName::from_static("ratelimit-remaining"),
+                num(remaining),
+            );
+            h.insert(HeaderName::from_static("ratelimit-reset"), num(reset));
+        }
+        Api::Central => {
+            h.insert(
+                HeaderName::from_static("x-ratelimit-limit-second"),
+                num(limit),
+            );
+            h.insert(
+                HeaderName::from_static("x-ratelimit-remaining-second"),
+                num(remaining),
+            );
+        }
+    }
+}
+
+/// The 429 response. GLP: GLP error body with a `hpe.greenlake.retry_info` detail and
+/// `ratelimit-*` headers. Central: `{"message": "API rate limit exceeded"}` and
+/// `X-RateLimit-*-second` headers. Both: `Retry-After: N`.
+pub(crate) fn too_many(api: Api, limit: u64, retry_after: u64) -> Response {
+    let mut r = match api {
+        Api::Glp => glp_error(
+            api,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Rate limit exceeded: retry after the number of seconds in Retry-After",
+            vec![json!({"type": "hpe.greenlake.retry_info", "retryAfterSeconds": retry_after})],
+        ),
+        Api::Central => json_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            &json!({"message": "API rate limit exceeded"}),
+        ),
+    };
+    let h = r.headers_mut();
+    h.insert(header::RETRY_AFTER, num(retry_after));
+    match api {
+        Api::Glp => {
+            h.insert(HeaderName::from_static("ratelimit-limit"), num(limit));
+            h.insert(HeaderName::from_static("ratelimit-remaining"), num(0));
+            h.insert(HeaderName::from_static("ratelimit-reset"), num(retry_after));
+        }
+        Api::Central => {
+            h.insert(
+                HeaderName::from_static("x-ratelimit-limit-second"),
+                num(limit),
+            );
+            h.insert(
+                HeaderName::from_static("x-ratelimit-remaining-second"),
+                num(0),
+            );
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_then_penalty_then_early() {
+        let b = Bucket::new(2.0);
+        let t0 = Instant::now();
+        let g = Duration::from_millis(100);
+        assert!(matches!(b.acquire(t0, t0, g), Decision::Allow { .. }));
+        assert!(matches!(b.acquire(t0, t0, g), Decision::Allow { .. }));
+        assert_eq!(
+            b.acquire(t0, t0, g),
+            Decision::Limited {
+                retry_after: 1,
+                early: false
+            }
+        );
+        let t1 = t0 + Duration::from_millis(50);
+        assert!(matches!(
+            b.acquire(t1, t1, g),
+            Decision::Limited { early: false, .. }
+        ));
+        let t2 = t0 + Duration::from_millis(500);
+        assert!(matches!(
+            b.acquire(t2, t2, g),
+            Decision::Limited { early: true, .. }
+        ));
+        let t3 = t0 + Duration::from_millis(1001);
+        assert!(matches!(b.acquire(t3, t3, g), Decision::Allow { .. }));
+    }
+
+    #[test]
+    fn slow_rate_announces_longer_waits() {
+        let b = Bucket::new(0.25);
+        let t0 = Instant::now();
+        let g = Duration::ZERO;
+        assert!(matches!(b.acquire(t0, t0, g), Decision::Allow { .. }));
+        assert_eq!(
+            b.acquire(t0, t0, g),
+            Decision::Limited {
+                retry_after: 4,
+                early: false
+            }
+        );
+    }
+}

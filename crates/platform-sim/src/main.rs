@@ -1,0 +1,185 @@
+//! `platform-sim`: run the GreenLake + Central simulator on 127.0.0.1.
+//!
+//! With `--state-dir DIR`, once listening it writes `DIR/endpoint.json` (atomically: a temporary
+//! file renamed into place) with `glp_base_url`, `central_base_url`, `client_id`,
+//! `client_secret` and `workspace_id`, so scripts can start it and wait for the file. On SIGINT
+//! or SIGTERM it stops cleanly, writes the final statistics to `DIR/stats.json` and removes
+//! `DIR/endpoint.json`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use platform_sim::{SimConfig, Simulator};
+
+/// A strict, stateful local simulator of HPE GreenLake Platform and Aruba Central.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Number of tenant workspaces.
+    #[arg(long, default_value_t = 25)]
+    tenants: usize,
+    /// Seed of all generated data and the demo credentials.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Token lifetime in seconds (fractions allowed).
+    #[arg(long, default_value_t = 900.0)]
+    token_ttl: f64,
+    /// GLP requests per second before 429 (default: unlimited).
+    #[arg(long)]
+    glp_rps: Option<f64>,
+    /// Central requests per second before 429 (default: unlimited).
+    #[arg(long)]
+    central_rps: Option<f64>,
+    /// Fixed latency added to every API request, in milliseconds.
+    #[arg(long, default_value_t = 0.0)]
+    latency_ms: f64,
+    /// Extra uniform random latency up to this many milliseconds.
+    #[arg(long, default_value_t = 0.0)]
+    jitter_ms: f64,
+    /// Probability of a 500/502/503 per API request.
+    #[arg(long, default_value_t = 0.0)]
+    fail_rate: f64,
+    /// Probability of a dropped connection per API request.
+    #[arg(long, default_value_t = 0.0)]
+    drop_rate: f64,
+    /// Probability of a truncated JSON body per successful API request.
+    #[arg(long, default_value_t = 0.0)]
+    malformed_rate: f64,
+    /// Let faults hit the token endpoint too.
+    #[arg(long)]
+    faults_on_token_endpoint: bool,
+    /// Revoke every token issued so far this many seconds after start (once).
+    #[arg(long)]
+    revoke_after: Option<f64>,
+    /// Most items per msp-tenants page.
+    #[arg(long, default_value_t = 100)]
+    glp_page_cap: usize,
+    /// Most items per Central page (list-tenants and monitoring).
+    #[arg(long)]
+    central_page_cap: Option<usize>,
+    /// Device count of the largest tenant.
+    #[arg(long, default_value_t = 2500)]
+    max_devices: usize,
+    /// Port on 127.0.0.1 (0 = pick a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Grace in milliseconds after a 429 before early retries are counted.
+    #[arg(long, default_value_t = 200)]
+    early_retry_grace_ms: u64,
+    /// Write endpoint.json here once listening (and stats.json on exit).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+}
+
+fn secs(name: &str, v: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(v)
+        .with_context(|| format!("--{name} must be a non-negative number of seconds"))
+}
+
+impl Args {
+    fn config(&self) -> Result<SimConfig> {
+        Ok(SimConfig {
+            tenants: self.tenants,
+            seed: self.seed,
+            token_ttl: secs("token-ttl", self.token_ttl)?,
+            glp_rps: self.glp_rps,
+            central_rps: self.central_rps,
+            latency: secs("latency-ms", self.latency_ms / 1000.0)?,
+            latency_jitter: secs("jitter-ms", self.jitter_ms / 1000.0)?,
+            fail_rate: self.fail_rate,
+            drop_rate: self.drop_rate,
+            malformed_rate: self.malformed_rate,
+            faults_on_token_endpoint: self.faults_on_token_endpoint,
+            revoke_after: self
+                .revoke_after
+                .map(|v| secs("revoke-after", v))
+                .transpose()?,
+            glp_page_cap: self.glp_page_cap,
+            central_page_cap: self.central_page_cap,
+            max_devices: self.max_devices,
+            port: self.port,
+            early_retry_grace: Duration::from_millis(self.early_retry_grace_ms),
+        })
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("json.tmp.{}", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}
+
+async fn wait_for_signal() -> Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => { r.context("waiting for SIGINT")?; Ok("SIGINT") }
+            _ = term.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
+        Ok("Ctrl-C")
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let config = args.config()?;
+    let endpoint_path = args.state_dir.as_ref().map(|d| d.join("endpoint.json"));
+    if let Some(dir) = &args.state_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        if let Some(p) = &endpoint_path {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
+    let sim = Simulator::start(config).await?;
+    let creds = sim.credentials();
+    let endpoint = serde_json::json!({
+        "glp_base_url": sim.base_url(),
+        "central_base_url": sim.base_url(),
+        "client_id": creds.client_id,
+        "client_secret": creds.client_secret,
+        "workspace_id": creds.workspace_id,
+    });
+    let text = serde_json::to_string_pretty(&endpoint)?;
+    if let Some(p) = &endpoint_path {
+        write_atomically(p, text.as_bytes())?;
+    }
+    tracing::info!(
+        base_url = %sim.base_url(),
+        tenants = args.tenants,
+        "platform-sim listening"
+    );
+    println!("{}", serde_json::to_string(&endpoint)?);
+
+    let signal = wait_for_signal().await?;
+    tracing::info!("{signal} received, stopping");
+    let stats = sim.stats();
+    sim.shutdown().await;
+    if let Some(dir) = &args.state_dir {
+        write_atomically(&dir.join("stats.json"), &serde_json::to_vec_pretty(&stats)?)?;
+        if let Some(p) = &endpoint_path {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    Ok(())
+}

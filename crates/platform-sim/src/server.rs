@@ -1,0 +1,391 @@
+//! The HTTP server: router, per-request pipeline (latency, rate limit, faults, statistics) and
+//! the [`Simulator`] handle.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::SimConfig;
+use crate::errors::{Api, bad_request, json_response, not_found, unauthorized};
+use crate::faults::{self, Fault};
+use crate::ids;
+use crate::limits::{Bucket, Decision, add_allow_headers, too_many};
+use crate::population::Population;
+use crate::query::{BadParam, Params};
+use crate::records::Resource;
+use crate::stats::{Collector, Outcome, Stats};
+use crate::tokens::{Check, Subject, TokenStore};
+use crate::truth::{self, Truth};
+use crate::{SimError, central, glp, oauth};
+
+/// Shared state of a running simulator.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    pub(crate) cfg: SimConfig,
+    pub(crate) pop: Population,
+    pub(crate) tokens: TokenStore,
+    pub(crate) stats: Collector,
+    glp_bucket: Option<Bucket>,
+    central_bucket: Option<Bucket>,
+}
+
+impl AppState {
+    fn new(cfg: SimConfig) -> Self {
+        let started = Instant::now();
+        let pop = Population::build(&cfg);
+        let tokens = TokenStore::new(cfg.token_ttl, cfg.revoke_after.map(|d| started + d));
+        AppState {
+            glp_bucket: cfg.glp_rps.map(Bucket::new),
+            central_bucket: cfg.central_rps.map(Bucket::new),
+            cfg,
+            pop,
+            tokens,
+            stats: Collector::new(started),
+        }
+    }
+
+    /// The live token of an API request, or the 401 to send.
+    pub(crate) fn authenticate(&self, headers: &HeaderMap, api: Api) -> Result<Subject, Response> {
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
+            return Err(unauthorized(
+                api,
+                "Missing access token: send 'Authorization: Bearer <access token>'",
+            ));
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .filter(|t| !t.is_empty());
+        let Some(token) = token else {
+            return Err(unauthorized(
+                api,
+                "Malformed Authorization header: expected 'Bearer <access token>'",
+            ));
+        };
+        match self.tokens.check(token, Instant::now()) {
+            Check::Valid(s) => Ok(s),
+            Check::Expired => Err(unauthorized(
+                api,
+                "The access token has expired: get a new token and retry",
+            )),
+            Check::Revoked => Err(unauthorized(
+                api,
+                "The access token has been revoked: get a new token and retry",
+            )),
+            Check::Unknown => Err(unauthorized(api, "The access token is not valid")),
+        }
+    }
+
+    fn bucket(&self, api: Api) -> Option<&Bucket> {
+        match api {
+            Api::Glp => self.glp_bucket.as_ref(),
+            Api::Central => self.central_bucket.as_ref(),
+        }
+    }
+
+    fn snapshot(&self) -> Stats {
+        self.stats
+            .snapshot(self.tokens.issued(), self.tokens.revoked(Instant::now()))
+    }
+}
+
+/// What a request path is, for statistics, limits and faults.
+#[derive(Debug, Clone, Copy)]
+struct Endpoint {
+    name: &'static str,
+    api: Option<Api>,
+    token: bool,
+}
+
+fn classify(path: &str) -> Endpoint {
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (name, api, token) = match segs.as_slice() {
+        ["authorization", "v2", "oauth2", _, "token"] => ("token", Some(Api::Glp), true),
+        ["workspaces", "v1", "msp-tenants"] => ("msp-tenants", Some(Api::Glp), false),
+        ["network-msp", "v1", "list-tenants"] => ("list-tenants", Some(Api::Central), false),
+        ["network-monitoring", "v1", r] if Resource::from_name(r).is_some() => (
+            Resource::from_name(r).map_or("other", Resource::name),
+            Some(Api::Central),
+            false,
+        ),
+        _ => ("other", None, false),
+    };
+    Endpoint { name, api, token }
+}
+
+/// The per-request pipeline of every API path (not `/_sim`).
+async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let arrived = Instant::now();
+    let ep = classify(req.uri().path());
+    let _in_flight = st.stats.enter();
+
+    let cfg = &st.cfg;
+    let mut delay = cfg.latency;
+    if !cfg.latency_jitter.is_zero() {
+        delay += cfg.latency_jitter.mul_f64(fastrand::f64());
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+
+    let mut allow = None;
+    if let Some(api) = ep.api
+        && let Some(bucket) = st.bucket(api)
+    {
+        match bucket.acquire(arrived, Instant::now(), cfg.early_retry_grace) {
+            Decision::Allow { remaining, reset } => {
+                allow = Some((api, bucket.limit(), remaining, reset))
+            }
+            Decision::Limited { retry_after, early } => {
+                if early {
+                    st.stats.early_request();
+                }
+                st.stats.record(ep.name, Outcome::Status(429));
+                return too_many(api, bucket.limit(), retry_after);
+            }
+        }
+    }
+
+    let fault = match ep.api {
+        Some(_) if !ep.token || cfg.faults_on_token_endpoint => faults::roll(cfg),
+        _ => Fault::None,
+    };
+    match fault {
+        Fault::Fail(status) => {
+            st.stats.injected_failure();
+            st.stats.record(ep.name, Outcome::Status(status.as_u16()));
+            return faults::failure(ep.api.unwrap_or(Api::Glp), status);
+        }
+        Fault::Drop => {
+            st.stats.record(ep.name, Outcome::Dropped);
+            return faults::dropped();
+        }
+        Fault::None | Fault::Malformed => {}
+    }
+
+    let mut resp = next.run(req).await;
+    if let Some((api, limit, remaining, reset)) = allow {
+        add_allow_headers(api, resp.headers_mut(), limit, remaining, reset);
+    }
+    if fault == Fault::Malformed && resp.status() == StatusCode::OK {
+        st.stats.malformed_body();
+        resp = faults::malform(resp).await;
+    }
+    st.stats
+        .record(ep.name, Outcome::Status(resp.status().as_u16()));
+    resp
+}
+
+async fn fallback(req: Request) -> Response {
+    let api = if req.uri().path().starts_with("/network-") {
+        Api::Central
+    } else {
+        Api::Glp
+    };
+    not_found(
+        api,
+        &format!("No route for {} {}", req.method(), req.uri().path()),
+    )
+}
+
+async fn sim_stats(State(st): State<Arc<AppState>>) -> Response {
+    json_response(StatusCode::OK, &st.snapshot())
+}
+
+async fn sim_truth(State(st): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let parsed = (|| -> Result<(bool, Option<String>), BadParam> {
+        let p = Params::parse(query.as_deref(), &["records", "tenant"])?;
+        let records = match p.get("records") {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err(BadParam::new("records", "'records' must be true or false")),
+        };
+        Ok((records, p.get("tenant").map(str::to_string)))
+    })();
+    let (records, tenant) = match parsed {
+        Ok(x) => x,
+        Err(bad) => return bad_request(Api::Glp, &bad),
+    };
+    let only = match tenant {
+        Some(ws) => match ids::parse_any(&ws).and_then(|id| st.pop.tenant(id)) {
+            Some(t) => Some(t),
+            None => return not_found(Api::Glp, &format!("no tenant with workspace id '{ws}'")),
+        },
+        None => None,
+    };
+    json_response(StatusCode::OK, &truth::build(&st.pop, only, records))
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/authorization/v2/oauth2/{ws}/token", post(oauth::token))
+        .route("/workspaces/v1/msp-tenants", get(glp::msp_tenants))
+        .route("/network-msp/v1/list-tenants", get(central::list_tenants))
+        .route(
+            "/network-monitoring/v1/{resource}",
+            get(central::monitoring),
+        )
+        .fallback(fallback)
+        .layer(from_fn_with_state(state.clone(), pipeline));
+    Router::new()
+        .route("/_sim/stats", get(sim_stats))
+        .route("/_sim/truth", get(sim_truth))
+        .merge(api)
+        .with_state(state)
+}
+
+/// The demo API client of the simulated MSP.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DemoCredentials {
+    /// Client id.
+    pub client_id: String,
+    /// Client secret. It holds `+`, `/`, `&`, `=`, `%`, a space and `:`, so a client that does
+    /// not form-encode it (body or HTTP Basic) fails with 401.
+    pub client_secret: String,
+    /// MSP workspace id, hyphenated lower case.
+    pub workspace_id: String,
+}
+
+impl fmt::Debug for DemoCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DemoCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("workspace_id", &self.workspace_id)
+            .finish()
+    }
+}
+
+/// A running simulator. Dropping it stops the server too (without waiting);
+/// [`Simulator::shutdown`] stops it and waits.
+pub struct Simulator {
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("addr", &self.addr)
+            .field("tenants", &self.state.pop.tenants.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Validates `config`, builds the population and starts serving on `127.0.0.1:port`.
+    pub async fn start(config: SimConfig) -> Result<Simulator, SimError> {
+        config.validate()?;
+        let port = config.port;
+        let state = Arc::new(AppState::new(config));
+        let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|source| SimError::Bind { addr: bind, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| SimError::Bind { addr: bind, source })?;
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("set_nodelay failed: {e}");
+            }
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = router(state.clone());
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!("platform-sim server error: {e}");
+            }
+        });
+        tracing::debug!(%addr, "platform-sim listening");
+        Ok(Simulator {
+            state,
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash: the base URL of both GLP and Central.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The demo client credentials and MSP workspace id.
+    pub fn credentials(&self) -> DemoCredentials {
+        let pop = &self.state.pop;
+        DemoCredentials {
+            client_id: pop.client_id.clone(),
+            client_secret: pop.client_secret.clone(),
+            workspace_id: ids::hyphenated(pop.msp_workspace_id),
+        }
+    }
+
+    /// Every tenant with its counts (no records), as `GET /_sim/truth`.
+    pub fn truth(&self) -> Truth {
+        truth::build(&self.state.pop, None, false)
+    }
+
+    /// Every tenant with every record, as `GET /_sim/truth?records=true`.
+    pub fn truth_with_records(&self) -> Truth {
+        truth::build(&self.state.pop, None, true)
+    }
+
+    /// One tenant (workspace id with or without hyphens) with its records, as
+    /// `GET /_sim/truth?tenant=ID`; `None` if no such tenant.
+    pub fn tenant_truth(&self, workspace_id: &str) -> Option<Truth> {
+        let t = ids::parse_any(workspace_id).and_then(|id| self.state.pop.tenant(id))?;
+        Some(truth::build(&self.state.pop, Some(t), true))
+    }
+
+    /// Live statistics, as `GET /_sim/stats`.
+    pub fn stats(&self) -> Stats {
+        self.state.snapshot()
+    }
+
+    /// Stops accepting connections, lets requests in progress finish (at most 5 s), and returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Access tokens: issue, look up, expire and revoke.
+//!
+//! Tokens are JWT-shaped random strings (`header.payload.signature`, base64url) that carry no
+//! meaning: clients must treat them as opaque. They are not cryptographically random (this is a
+//! test tool). Every token ever issued is kept (for `issued_tokens` in the stats).
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Who a token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subject {
+    /// The MSP workspace (client credentials grant).
+    Msp,
+    /// One tenant workspace (token exchange), by tenant position.
+    Tenant(u32),
+}
+
+/// The state of a presented token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// Live.
+    Valid(Subject),
+    /// Past its lifetime.
+    Expired,
+    /// Issued before the revocation instant, which has passed.
+    Revoked,
+    /// Never issued here.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    subject: Subject,
+    issued: Instant,
+    expires: Instant,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    map: HashMap<Arc<str>, Entry>,
+    order: Vec<Arc<str>>,
+}
+
+/// All tokens issued by the simulator.
+#[derive(Debug)]
+pub(crate) struct TokenStore {
+    ttl: Duration,
+    revoke_at: Option<Instant>,
+    inner: RwLock<Inner>,
+}
+
+const JWT_HEADER: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
+
+fn random_segment(words: usize) -> String {
+    let bytes: Vec<u8> = (0..words)
+        .flat_map(|_| fastrand::u64(..).to_le_bytes())
+        .collect();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl TokenStore {
+    /// A store whose tokens live `ttl`; if `revoke_at` is set, tokens issued before it die then.
+    pub(crate) fn new(ttl: Duration, revoke_at: Option<Instant>) -> Self {
+        TokenStore {
+            ttl,
+            revoke_at,
+            inner: RwLock::new(Inner::default()),
+        }
+    }
+
+    /// Token lifetime.
+    pub(crate) fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Issues a new token for `subject`.
+    pub(crate) fn issue(&self, subject: Subject) -> String {
+        let now = Instant::now();
+        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            let token = format!("{JWT_HEADER}.{}.{}", random_segment(6), random_segment(4));
+            if inner.map.contains_key(token.as_str()) {
+                continue;
+            }
+            let key: Arc<str> = Arc::from(token.as_str());
+            inner.map.insert(
+                key.clone(),
+                Entry {
+                    subject,
+                    issued: now,
+                    expires: now + self.ttl,
+                },
+            );
+            inner.order.push(key);
+            return token;
+        }
+    }
+
+    /// The state of `token` at `now`.
+    pub(crate) fn check(&self, token: &str, now: Instant) -> Check {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(e) = inner.map.get(token) else {
+            return Check::Unknown;
+        };
+        if let Some(at) = self.revoke_at
+            && e.issued < at
+            && now >= at
+        {
+            return Check::Revoked;
+        }
+        if now >= e.expires {
+            return Check::Expired;
+        }
+        Check::Valid(e.subject)
+    }
+
+    /// Whether the revocation event has happened by `now`.
+    pub(crate) fn revoked(&self, now: Instant) -> bool {
+        self.revoke_at.is_some_and(|at| now >= at)
+    }
+
+    /// Every token issued, oldest first.
+    pub(crate) fn issued(&self) -> Vec<String> {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        inner.order.iter().map(|t| t.to_string()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_and_revocation() {
+        let start = Instant::now();
+        let store = TokenStore::new(
+            Duration::from_secs(10),
+            Some(start + Duration::from_secs(5)),
+        );
+        let t = store.issue(Subject::Msp);
+        assert_eq!(store.check(&t, start), Check::Valid(Subject::Msp));
+        assert_eq!(
+            store.check(&t, start + Duration::from_secs(6)),
+            Check::Revoked
+        );
+        assert_eq!(store.check("nope", start), Check::Unknown);
+        let store = TokenStore::new(Duration::from_secs(1), None);
+        let t = store.issue(Subject::Tenant(3));
+        assert_eq!(
+            store.check(&t, Instant::now() + Duration::from_secs(2)),
+            Check::Expired
+        );
+        assert_eq!(store.issued(), vec![t]);
+    }
+}

@@ -1,0 +1,104 @@
+//! Ground truth: what the simulator holds, served at `GET /_sim/truth` and by
+//! [`Simulator::truth`](crate::Simulator::truth).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::central;
+use crate::glp;
+use crate::ids;
+use crate::population::{Population, Tenant};
+use crate::records::{Resource, record_value};
+
+/// Every tenant of the simulated MSP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Truth {
+    /// The seed the world was generated from.
+    pub seed: u64,
+    /// The MSP workspace id (hyphenated, lower case).
+    pub msp_workspace_id: String,
+    /// Number of tenants in the population (also when `tenants` below holds only one).
+    pub tenant_count: usize,
+    /// Sum of every tenant's `device-inventory` count.
+    pub total_devices: u64,
+    /// The tenants, in msp-tenants order.
+    pub tenants: Vec<TenantTruth>,
+}
+
+/// One tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantTruth {
+    /// GLP workspace id, hyphenated lower case (as msp-tenants `id`).
+    pub workspace_id: String,
+    /// Central customer id, 32 hex digits (as list-tenants `tenantId`); never equal to the
+    /// workspace id.
+    pub central_tenant_id: String,
+    /// Workspace name = Central tenant name.
+    pub name: String,
+    /// `MSP_OWNED_INVENTORY` or `CUSTOMER_OWNED_INVENTORY`.
+    pub inventory_ownership: String,
+    /// Record count per monitoring resource (`device-inventory`, `aps`, `switches`, `gateways`,
+    /// `clients`, `sites`, `devices`).
+    pub counts: BTreeMap<String, u64>,
+    /// The msp-tenants item, exactly as served (only when records were asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glp_item: Option<Value>,
+    /// The list-tenants item, exactly as served (only when records were asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub central_item: Option<Value>,
+    /// Every record per monitoring resource, in API order, exactly as served (only when records
+    /// were asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<BTreeMap<String, Vec<Value>>>,
+}
+
+/// Builds the truth for one tenant.
+pub(crate) fn tenant_truth(pop: &Population, t: &Tenant, with_records: bool) -> TenantTruth {
+    let counts = Resource::ALL
+        .iter()
+        .map(|r| (r.name().to_string(), u64::from(r.count(t))))
+        .collect();
+    let records = with_records.then(|| {
+        Resource::ALL
+            .iter()
+            .map(|&r| {
+                let items = (0..r.count(t))
+                    .map(|i| record_value(pop, t, r, i))
+                    .collect();
+                (r.name().to_string(), items)
+            })
+            .collect()
+    });
+    TenantTruth {
+        workspace_id: ids::hyphenated(t.workspace_id),
+        central_tenant_id: ids::compact(t.central_id),
+        name: t.name.to_string(),
+        inventory_ownership: glp::ownership(t).to_string(),
+        counts,
+        glp_item: with_records
+            .then(|| serde_json::to_value(glp::item(pop, t)).unwrap_or(Value::Null)),
+        central_item: with_records.then(|| central::tenant_value(t)),
+        records,
+    }
+}
+
+/// Builds the truth for all tenants, or one.
+pub(crate) fn build(pop: &Population, only: Option<&Tenant>, with_records: bool) -> Truth {
+    let tenants = match only {
+        Some(t) => vec![tenant_truth(pop, t, true)],
+        None => pop
+            .tenants
+            .iter()
+            .map(|t| tenant_truth(pop, t, with_records))
+            .collect(),
+    };
+    Truth {
+        seed: pop.seed,
+        msp_workspace_id: ids::hyphenated(pop.msp_workspace_id),
+        tenant_count: pop.tenants.len(),
+        total_devices: pop.tenants.iter().map(|t| u64::from(t.devices)).sum(),
+        tenants,
+    }
+}

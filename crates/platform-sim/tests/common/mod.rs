@@ -1,0 +1,138 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use base64::Engine;
+use platform_sim::{SimConfig, Simulator, TenantTruth};
+use reqwest::{Client, Response};
+use serde_json::Value;
+
+pub(crate) const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub(crate) const ACCESS: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+pub(crate) struct Env {
+    pub(crate) sim: Simulator,
+    pub(crate) http: Client,
+    pub(crate) base: String,
+}
+
+pub(crate) async fn start(cfg: SimConfig) -> Env {
+    let sim = Simulator::start(cfg).await.unwrap();
+    let base = sim.base_url();
+    let http = Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    Env { sim, http, base }
+}
+
+pub(crate) async fn quick() -> Env {
+    start(SimConfig::default()).await
+}
+
+/// Form-urlencodes one component (RFC 6749 §2.3.1 for HTTP Basic).
+pub(crate) fn form_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub(crate) fn basic(id: &str, secret: &str) -> String {
+    let raw = format!("{}:{}", form_encode(id), form_encode(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+impl Env {
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub(crate) fn token_url(&self, ws: &str) -> String {
+        self.url(&format!("/authorization/v2/oauth2/{ws}/token"))
+    }
+
+    pub(crate) async fn post_form(&self, ws: &str, form: &[(&str, &str)]) -> Response {
+        self.http
+            .post(self.token_url(ws))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub(crate) async fn cc(&self) -> Response {
+        let c = self.sim.credentials();
+        self.post_form(
+            &c.workspace_id,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &c.client_id),
+                ("client_secret", &c.client_secret),
+            ],
+        )
+        .await
+    }
+
+    pub(crate) async fn msp_token(&self) -> String {
+        let r = self.cc().await;
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        v["access_token"].as_str().unwrap().to_string()
+    }
+
+    pub(crate) async fn exchange(&self, ws: &str, subject: &str) -> Response {
+        self.post_form(
+            ws,
+            &[
+                ("grant_type", EXCHANGE),
+                ("subject_token", subject),
+                ("subject_token_type", ACCESS),
+            ],
+        )
+        .await
+    }
+
+    pub(crate) async fn tenant_token(&self, t: &TenantTruth) -> String {
+        let msp = self.msp_token().await;
+        let r = self.exchange(&t.workspace_id.replace('-', ""), &msp).await;
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        v["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// The tenant with the most devices.
+    pub(crate) fn largest(&self) -> TenantTruth {
+        let t = self.sim.truth();
+        t.tenants
+            .into_iter()
+            .max_by_key(|t| t.counts["device-inventory"])
+            .unwrap()
+    }
+
+    pub(crate) async fn get(&self, path: &str, token: &str) -> Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub(crate) async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
+        let r = self.get(path, token).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+}

@@ -1,0 +1,117 @@
+//! Rate limits: 429 headers and bodies, Retry-After deadlines, early retries.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::start;
+use platform_sim::SimConfig;
+use serde_json::Value;
+
+fn header_u64(r: &reqwest::Response, name: &str) -> u64 {
+    r.headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} missing"))
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn glp_429_carries_retry_after_ratelimit_headers_and_retry_info() {
+    let env = start(SimConfig {
+        glp_rps: Some(2.0),
+        ..SimConfig::default()
+    })
+    .await;
+    let r = env.cc().await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header_u64(&r, "ratelimit-limit"), 2);
+    assert_eq!(header_u64(&r, "ratelimit-remaining"), 1);
+    assert_eq!(env.cc().await.status(), 200);
+    let r = env.cc().await;
+    assert_eq!(r.status(), 429);
+    let retry = header_u64(&r, "retry-after");
+    assert!(retry >= 1);
+    assert_eq!(header_u64(&r, "ratelimit-limit"), 2);
+    assert_eq!(header_u64(&r, "ratelimit-remaining"), 0);
+    assert_eq!(header_u64(&r, "ratelimit-reset"), retry);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["httpStatusCode"], 429);
+    assert_eq!(v["errorCode"], "HPE_GL_ERROR_TOO_MANY_REQUESTS");
+    assert_eq!(v["errorDetails"][0]["type"], "hpe.greenlake.retry_info");
+    assert_eq!(v["errorDetails"][0]["retryAfterSeconds"], retry);
+    // Central has its own bucket.
+    let r = env
+        .http
+        .get(env.url("/network-monitoring/v1/aps?limit=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let s = env.sim.stats();
+    assert_eq!(s.rate_limited, 1);
+    assert_eq!(s.requests["token"]["429"], 1);
+}
+
+#[tokio::test]
+async fn central_429_carries_retry_after_and_x_ratelimit_headers() {
+    let env = start(SimConfig {
+        central_rps: Some(1.0),
+        ..SimConfig::default()
+    })
+    .await;
+    let t = env.largest();
+    let token = env.tenant_token(&t).await;
+    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header_u64(&r, "x-ratelimit-limit-second"), 1);
+    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
+    assert_eq!(r.status(), 429);
+    assert!(header_u64(&r, "retry-after") >= 1);
+    assert_eq!(header_u64(&r, "x-ratelimit-limit-second"), 1);
+    assert_eq!(header_u64(&r, "x-ratelimit-remaining-second"), 0);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["message"].is_string());
+}
+
+#[tokio::test]
+async fn early_retry_is_refused_and_counted() {
+    let env = start(SimConfig {
+        glp_rps: Some(1.0),
+        early_retry_grace: Duration::ZERO,
+        ..SimConfig::default()
+    })
+    .await;
+    assert_eq!(env.cc().await.status(), 200);
+    let r = env.cc().await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(env.sim.stats().early_requests, 0);
+    // Retrying at once, before Retry-After has passed.
+    let r = env.cc().await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(env.sim.stats().early_requests, 1);
+}
+
+#[tokio::test]
+async fn honouring_retry_after_succeeds_without_early_requests() {
+    let env = start(SimConfig {
+        glp_rps: Some(1.0),
+        early_retry_grace: Duration::from_millis(900),
+        ..SimConfig::default()
+    })
+    .await;
+    assert_eq!(env.cc().await.status(), 200);
+    let r = env.cc().await;
+    assert_eq!(r.status(), 429);
+    let retry = header_u64(&r, "retry-after");
+    // A request already in flight (within the grace) is refused but not counted as early.
+    assert_eq!(env.cc().await.status(), 429);
+    tokio::time::sleep(Duration::from_secs(retry)).await;
+    assert_eq!(env.cc().await.status(), 200);
+    let s = env.sim.stats();
+    assert_eq!(s.early_requests, 0);
+    assert_eq!(s.rate_limited, 2);
+}

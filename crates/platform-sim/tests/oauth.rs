@@ -1,0 +1,347 @@
+//! Token endpoint strictness.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{ACCESS, EXCHANGE, basic, quick, start};
+use platform_sim::SimConfig;
+use serde_json::Value;
+
+async fn oauth_error(r: reqwest::Response) -> (u16, String) {
+    let status = r.status().as_u16();
+    assert_eq!(
+        r.headers()["cache-control"],
+        "no-store",
+        "OAuth errors are not cacheable"
+    );
+    let v: Value = r.json().await.unwrap();
+    assert!(v["error_description"].is_string());
+    (status, v["error"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn form_content_type_is_required() {
+    let env = quick().await;
+    let c = env.sim.credentials();
+    let body = serde_json::json!({"grant_type": "client_credentials", "client_id": c.client_id, "client_secret": c.client_secret});
+    let r = env
+        .http
+        .post(env.token_url(&c.workspace_id))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
+    // A charset parameter is fine.
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        common::form_encode(&c.client_id),
+        common::form_encode(&c.client_secret)
+    );
+    let r = env
+        .http
+        .post(env.token_url(&c.workspace_id))
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=UTF-8",
+        )
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn body_credentials_work_and_answer_is_well_formed() {
+    let env = quick().await;
+    let r = env.cc().await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["token_type"], "Bearer");
+    assert_eq!(v["expires_in"], 900);
+    let token = v["access_token"].as_str().unwrap();
+    assert!(token.len() > 40);
+    assert_eq!(env.sim.stats().client_credentials_grants, 1);
+}
+
+#[tokio::test]
+async fn http_basic_credentials_work_only_when_form_encoded() {
+    let env = quick().await;
+    let c = env.sim.credentials();
+    let r = env
+        .http
+        .post(env.token_url(&c.workspace_id))
+        .header("authorization", basic(&c.client_id, &c.client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Raw (not form-encoded) secret in Basic: rejected with a Basic challenge.
+    let r = env
+        .http
+        .post(env.token_url(&c.workspace_id))
+        .basic_auth(&c.client_id, Some(&c.client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    assert_eq!(oauth_error(r).await.1, "invalid_client");
+}
+
+#[tokio::test]
+async fn basic_and_body_credentials_together_are_rejected() {
+    let env = quick().await;
+    let c = env.sim.credentials();
+    let r = env
+        .http
+        .post(env.token_url(&c.workspace_id))
+        .header("authorization", basic(&c.client_id, &c.client_secret))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &c.client_id),
+            ("client_secret", &c.client_secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
+}
+
+#[tokio::test]
+async fn wrong_or_missing_secret_is_invalid_client() {
+    let env = quick().await;
+    let c = env.sim.credentials();
+    let r = env
+        .post_form(
+            &c.workspace_id,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &c.client_id),
+                ("client_secret", "wrong"),
+            ],
+        )
+        .await;
+    assert_eq!(oauth_error(r).await, (401, "invalid_client".into()));
+    let r = env
+        .post_form(&c.workspace_id, &[("grant_type", "client_credentials")])
+        .await;
+    assert_eq!(oauth_error(r).await, (401, "invalid_client".into()));
+    // The secret sent without form-encoding ('+' becomes a space, '&' splits it).
+    let raw = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        c.client_id, c.client_secret
+    );
+    let r = env
+        .http
+        .post(env.token_url(&c.workspace_id))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oauth_error(r).await, (401, "invalid_client".into()));
+    assert_eq!(env.sim.stats().unauthorized, 3);
+}
+
+#[tokio::test]
+async fn msp_workspace_accepted_hyphenated_compact_and_any_case() {
+    let env = quick().await;
+    let c = env.sim.credentials();
+    for ws in [
+        c.workspace_id.clone(),
+        c.workspace_id.replace('-', ""),
+        c.workspace_id.to_uppercase(),
+    ] {
+        let r = env
+            .post_form(
+                &ws,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &c.client_id),
+                    ("client_secret", &c.client_secret),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{ws}");
+    }
+    // Another workspace: the client is not registered there.
+    let other = env.sim.truth().tenants[0].workspace_id.clone();
+    let r = env
+        .post_form(
+            &other,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &c.client_id),
+                ("client_secret", &c.client_secret),
+            ],
+        )
+        .await;
+    assert_eq!(oauth_error(r).await, (401, "invalid_client".into()));
+}
+
+#[tokio::test]
+async fn exchange_works_without_hyphens_and_is_counted() {
+    let env = quick().await;
+    let t = env.largest();
+    let msp = env.msp_token().await;
+    let r = env.exchange(&t.workspace_id.replace('-', ""), &msp).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["token_type"], "Bearer");
+    assert_eq!(v["issued_token_type"], ACCESS);
+    assert_eq!(v["expires_in"], 900);
+    let s = env.sim.stats();
+    assert_eq!(s.token_exchanges, 1);
+    assert_eq!(s.exchanges_per_tenant[&t.workspace_id], 1);
+    // Upper-case hex is fine too.
+    let r = env
+        .exchange(&t.workspace_id.replace('-', "").to_uppercase(), &msp)
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn exchange_with_hyphens_is_rejected_and_counted() {
+    let env = quick().await;
+    let t = env.largest();
+    let msp = env.msp_token().await;
+    let r = env.exchange(&t.workspace_id, &msp).await;
+    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
+    let s = env.sim.stats();
+    assert_eq!(s.hyphen_rejections, 1);
+    assert_eq!(s.token_exchanges, 0);
+}
+
+#[tokio::test]
+async fn exchange_with_expired_subject_is_invalid_grant() {
+    let env = start(SimConfig {
+        token_ttl: Duration::from_secs(1),
+        ..SimConfig::default()
+    })
+    .await;
+    let t = env.largest();
+    let msp = env.msp_token().await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let r = env.exchange(&t.workspace_id.replace('-', ""), &msp).await;
+    assert_eq!(oauth_error(r).await, (400, "invalid_grant".into()));
+}
+
+#[tokio::test]
+async fn exchange_with_tenant_or_unknown_subject_is_invalid_grant() {
+    let env = quick().await;
+    let t = env.largest();
+    let tenant = env.tenant_token(&t).await;
+    let ws = t.workspace_id.replace('-', "");
+    let r = env.exchange(&ws, &tenant).await;
+    assert_eq!(oauth_error(r).await, (400, "invalid_grant".into()));
+    let r = env.exchange(&ws, "not-a-token").await;
+    assert_eq!(oauth_error(r).await, (400, "invalid_grant".into()));
+}
+
+#[tokio::test]
+async fn exchange_for_unknown_tenant_is_invalid_target() {
+    let env = quick().await;
+    let msp = env.msp_token().await;
+    let r = env.exchange("0123456789abcdef0123456789abcdef", &msp).await;
+    assert_eq!(oauth_error(r).await, (400, "invalid_target".into()));
+    // The Central customer id is not a workspace id.
+    let t = env.largest();
+    let r = env.exchange(&t.central_tenant_id, &msp).await;
+    assert_eq!(oauth_error(r).await, (400, "invalid_target".into()));
+}
+
+#[tokio::test]
+async fn exchange_parameters_are_checked() {
+    let env = quick().await;
+    let t = env.largest();
+    let ws = t.workspace_id.replace('-', "");
+    let msp = env.msp_token().await;
+    let r = env
+        .post_form(
+            &ws,
+            &[
+                ("grant_type", EXCHANGE),
+                ("subject_token", &msp),
+                ("subject_token_type", "urn:ietf:params:oauth:token-type:jwt"),
+            ],
+        )
+        .await;
+    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
+    let r = env
+        .post_form(&ws, &[("grant_type", EXCHANGE), ("subject_token", &msp)])
+        .await;
+    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
+    // Optional Basic client authentication is checked when sent.
+    let c = env.sim.credentials();
+    let r = env
+        .http
+        .post(env.token_url(&ws))
+        .header("authorization", basic(&c.client_id, &c.client_secret))
+        .form(&[
+            ("grant_type", EXCHANGE),
+            ("subject_token", &msp),
+            ("subject_token_type", ACCESS),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = env
+        .http
+        .post(env.token_url(&ws))
+        .header("authorization", basic(&c.client_id, "nope"))
+        .form(&[
+            ("grant_type", EXCHANGE),
+            ("subject_token", &msp),
+            ("subject_token_type", ACCESS),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oauth_error(r).await, (401, "invalid_client".into()));
+}
+
+#[tokio::test]
+async fn other_grants_repeats_and_query_parameters_are_rejected() {
+    let env = quick().await;
+    let c = env.sim.credentials();
+    let r = env
+        .post_form(&c.workspace_id, &[("grant_type", "password")])
+        .await;
+    assert_eq!(oauth_error(r).await, (400, "unsupported_grant_type".into()));
+    let r = env.post_form(&c.workspace_id, &[]).await;
+    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
+    let r = env
+        .post_form(
+            &c.workspace_id,
+            &[
+                ("grant_type", "client_credentials"),
+                ("grant_type", "client_credentials"),
+            ],
+        )
+        .await;
+    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
+    let r = env
+        .http
+        .post(format!(
+            "{}?grant_type=client_credentials",
+            env.token_url(&c.workspace_id)
+        ))
+        .form(&[("client_id", c.client_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
+}

@@ -1,0 +1,428 @@
+//! Pagination, caps, cursors, filters and query strictness.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{Env, quick, start};
+use platform_sim::SimConfig;
+use serde_json::Value;
+
+fn issue_subject(v: &Value) -> String {
+    assert_eq!(v["errorCode"], "HPE_GL_ERROR_BAD_REQUEST", "{v}");
+    let d = &v["errorDetails"][0];
+    assert_eq!(d["type"], "hpe.greenlake.bad_request");
+    d["issues"][0]["subject"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn msp_tenants_caps_pages_and_offset_counts_items() {
+    let env = start(SimConfig {
+        tenants: 250,
+        ..SimConfig::default()
+    })
+    .await;
+    let msp = env.msp_token().await;
+    let mut ids = Vec::new();
+    let mut offset = 0;
+    loop {
+        let (status, v) = env
+            .get_json(
+                &format!("/workspaces/v1/msp-tenants?offset={offset}&limit=300"),
+                &msp,
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(v["offset"], offset);
+        assert_eq!(v["total"], 250);
+        let count = v["count"].as_u64().unwrap() as usize;
+        let items = v["items"].as_array().unwrap();
+        assert_eq!(count, items.len());
+        assert!(count <= 100, "capped at glp_page_cap");
+        for it in items {
+            for f in [
+                "id",
+                "type",
+                "generation",
+                "createdAt",
+                "updatedAt",
+                "workspaceName",
+                "createdBy",
+                "resourceUri",
+                "inventoryOwnership",
+                "x-sim-extra",
+            ] {
+                assert!(it.get(f).is_some(), "{f} missing");
+            }
+            ids.push(it["id"].as_str().unwrap().to_string());
+        }
+        offset += count;
+        if offset >= 250 || count == 0 {
+            break;
+        }
+    }
+    let truth: Vec<String> = env
+        .sim
+        .truth()
+        .tenants
+        .into_iter()
+        .map(|t| t.workspace_id)
+        .collect();
+    assert_eq!(ids, truth);
+}
+
+#[tokio::test]
+async fn msp_tenants_limit_is_required_and_bounded() {
+    let env = quick().await;
+    let msp = env.msp_token().await;
+    for q in [
+        "",
+        "?limit=0",
+        "?limit=301",
+        "?limit=ten",
+        "?offset=-1&limit=5",
+    ] {
+        let (status, v) = env
+            .get_json(&format!("/workspaces/v1/msp-tenants{q}"), &msp)
+            .await;
+        assert_eq!(status, 400, "{q}");
+        assert!(["limit", "offset"].contains(&issue_subject(&v).as_str()));
+    }
+    let (status, v) = env
+        .get_json("/workspaces/v1/msp-tenants?limit=300", &msp)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["count"], 25);
+    // Unknown and repeated parameters are rejected.
+    let (status, v) = env
+        .get_json("/workspaces/v1/msp-tenants?limit=5&page=2", &msp)
+        .await;
+    assert_eq!((status, issue_subject(&v)), (400, "page".into()));
+    let (status, _) = env
+        .get_json("/workspaces/v1/msp-tenants?limit=5&limit=6", &msp)
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn msp_tenants_filter_by_name_with_quote_doubling_and_by_id() {
+    let env = quick().await;
+    let msp = env.msp_token().await;
+    let truth = env.sim.truth();
+    let t = truth
+        .tenants
+        .iter()
+        .find(|t| t.name.contains('\''))
+        .unwrap();
+    let filter = format!("workspaceName eq '{}'", t.name.replace('\'', "''"));
+    let r = env
+        .http
+        .get(env.url("/workspaces/v1/msp-tenants"))
+        .query(&[("limit", "10"), ("filter", filter.as_str())])
+        .bearer_auth(&msp)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["id"], t.workspace_id.as_str());
+    for id in [t.workspace_id.clone(), t.workspace_id.replace('-', "")] {
+        let filter = format!("id eq '{id}'");
+        let r = env
+            .http
+            .get(env.url("/workspaces/v1/msp-tenants"))
+            .query(&[("limit", "10"), ("filter", filter.as_str())])
+            .bearer_auth(&msp)
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["items"][0]["workspaceName"], t.name.as_str());
+    }
+    for bad in [
+        "workspaceName ne 'x'",
+        "name eq 'x'",
+        "workspaceName eq 'unterminated",
+    ] {
+        let r = env
+            .http
+            .get(env.url("/workspaces/v1/msp-tenants"))
+            .query(&[("limit", "10"), ("filter", bad)])
+            .bearer_auth(&msp)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn list_tenants_requires_limit_and_next() {
+    let env = quick().await;
+    let msp = env.msp_token().await;
+    for (q, subject) in [
+        ("?limit=10", "next"),
+        ("?next=1", "limit"),
+        ("?limit=10&next=0", "next"),
+        ("?limit=101&next=1", "limit"),
+        ("?limit=0&next=1", "limit"),
+    ] {
+        let (status, v) = env
+            .get_json(&format!("/network-msp/v1/list-tenants{q}"), &msp)
+            .await;
+        assert_eq!(status, 400, "{q}");
+        assert_eq!(issue_subject(&v), subject);
+        assert_eq!(v["httpStatusCode"], "400");
+    }
+}
+
+#[tokio::test]
+async fn list_tenants_walk_matches_truth_and_ids_differ_from_workspaces() {
+    let env = start(SimConfig {
+        tenants: 40,
+        central_page_cap: Some(7),
+        ..SimConfig::default()
+    })
+    .await;
+    let msp = env.msp_token().await;
+    let mut names = Vec::new();
+    let mut next = Value::from(1);
+    let mut pages = 0;
+    while !next.is_null() {
+        let (status, v) = env
+            .get_json(
+                &format!("/network-msp/v1/list-tenants?limit=100&next={next}"),
+                &msp,
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(v["total"], 40);
+        assert!(v["count"].as_u64().unwrap() <= 7);
+        for it in v["items"].as_array().unwrap() {
+            names.push(it["tenantName"].as_str().unwrap().to_string());
+            assert_eq!(it["tenantId"].as_str().unwrap().len(), 32);
+        }
+        next = v["next"].clone();
+        assert!(
+            next.is_null() || next.is_u64(),
+            "list-tenants cursor is a number"
+        );
+        pages += 1;
+    }
+    assert_eq!(pages, 6);
+    let truth = env.sim.truth();
+    let mut expected: Vec<String> = truth.tenants.iter().map(|t| t.name.clone()).collect();
+    let mut got = names.clone();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    for t in &truth.tenants {
+        assert_ne!(t.central_tenant_id, t.workspace_id.replace('-', ""));
+    }
+    // Filter by name.
+    let t = &truth.tenants[3];
+    let filter = format!("tenantName eq '{}'", t.name.replace('\'', "''"));
+    let r = env
+        .http
+        .get(env.url("/network-msp/v1/list-tenants"))
+        .query(&[("limit", "10"), ("next", "1"), ("filter", filter.as_str())])
+        .bearer_auth(&msp)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["tenantId"], t.central_tenant_id.as_str());
+}
+
+async fn walk(env: &Env, token: &str, resource: &str, limit: u64) -> (Vec<Value>, Vec<Value>) {
+    let mut items = Vec::new();
+    let mut cursors = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut path = format!("/network-monitoring/v1/{resource}?limit={limit}");
+        if let Some(n) = &next {
+            path.push_str(&format!("&next={n}"));
+        }
+        let (status, v) = env.get_json(&path, token).await;
+        assert_eq!(status, 200, "{path}: {v}");
+        let page = v["items"].as_array().unwrap();
+        assert_eq!(v["count"].as_u64().unwrap() as usize, page.len());
+        items.extend(page.iter().cloned());
+        cursors.push(v["next"].clone());
+        next = match &v["next"] {
+            Value::Null => break,
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            other => panic!("bad cursor {other}"),
+        };
+    }
+    (items, cursors)
+}
+
+#[tokio::test]
+async fn monitoring_full_walks_equal_truth_with_cursor_types() {
+    let env = quick().await;
+    let t = env.largest();
+    let token = env.tenant_token(&t).await;
+    let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
+    let records = truth.tenants[0].records.as_ref().unwrap();
+    for (resource, string_cursor) in [
+        ("device-inventory", true),
+        ("clients", true),
+        ("aps", false),
+        ("switches", false),
+        ("gateways", false),
+        ("sites", false),
+        ("devices", false),
+    ] {
+        let limit = if ["gateways", "sites"].contains(&resource) {
+            100
+        } else {
+            1000
+        };
+        let (items, cursors) = walk(&env, &token, resource, limit).await;
+        assert_eq!(&items, &records[resource], "{resource}");
+        assert_eq!(items.len() as u64, t.counts[resource]);
+        for c in &cursors[..cursors.len() - 1] {
+            assert_eq!(c.is_string(), string_cursor, "{resource}: {c}");
+        }
+        assert!(cursors.last().unwrap().is_null());
+        let key = match resource {
+            "clients" => "macAddress",
+            "sites" => "siteId",
+            _ => "serialNumber",
+        };
+        let unique: HashSet<&str> = items.iter().map(|i| i[key].as_str().unwrap()).collect();
+        assert_eq!(unique.len(), items.len(), "{resource} ids unique");
+        assert!(items.iter().all(|i| i.get("x-sim-extra").is_some()));
+    }
+}
+
+#[tokio::test]
+async fn monitoring_limits_and_cursors_are_strict() {
+    let env = quick().await;
+    let t = env.largest();
+    let token = env.tenant_token(&t).await;
+    for (path, subject) in [
+        ("/network-monitoring/v1/aps", "limit"),
+        ("/network-monitoring/v1/aps?limit=0", "limit"),
+        ("/network-monitoring/v1/aps?limit=1001", "limit"),
+        ("/network-monitoring/v1/gateways?limit=101", "limit"),
+        ("/network-monitoring/v1/sites?limit=101", "limit"),
+        ("/network-monitoring/v1/clients?limit=1001", "limit"),
+        ("/network-monitoring/v1/aps?limit=10&next=0", "next"),
+        ("/network-monitoring/v1/aps?limit=10&next=abc", "next"),
+        ("/network-monitoring/v1/aps?limit=10&offset=5", "offset"),
+    ] {
+        let (status, v) = env.get_json(path, &token).await;
+        assert_eq!(status, 400, "{path}");
+        assert_eq!(issue_subject(&v), subject, "{path}");
+    }
+    for path in [
+        "/network-monitoring/v1/aps?limit=1000",
+        "/network-monitoring/v1/gateways?limit=100",
+        "/network-monitoring/v1/aps?limit=10&next=1",
+    ] {
+        assert_eq!(env.get(path, &token).await.status(), 200, "{path}");
+    }
+    let long = "x".repeat(257);
+    let r = env
+        .http
+        .get(env.url("/network-monitoring/v1/aps"))
+        .query(&[("limit", "10"), ("filter", long.as_str())])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // A page past the end is empty with a null cursor.
+    let (status, v) = env
+        .get_json("/network-monitoring/v1/aps?limit=1000&next=99", &token)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["count"], 0);
+    assert!(v["next"].is_null());
+    let r = env
+        .get("/network-monitoring/v1/routers?limit=10", &token)
+        .await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn monitoring_central_page_cap_and_exact_boundary() {
+    let env = start(SimConfig {
+        central_page_cap: Some(250),
+        ..SimConfig::default()
+    })
+    .await;
+    let truth = env.sim.truth();
+    // The tenant with exactly 1000 devices: 4 full pages, the last with a null cursor.
+    let t = truth
+        .tenants
+        .iter()
+        .find(|t| t.counts["device-inventory"] == 1000)
+        .unwrap();
+    let token = env.tenant_token(t).await;
+    let (items, cursors) = walk(&env, &token, "device-inventory", 1000).await;
+    assert_eq!(items.len(), 1000);
+    assert_eq!(cursors.len(), 4);
+}
+
+#[tokio::test]
+async fn monitoring_filter_sort_and_extra_parameters() {
+    let env = quick().await;
+    let t = env.largest();
+    let token = env.tenant_token(&t).await;
+    let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
+    let records = truth.tenants[0].records.as_ref().unwrap();
+    let offline = records["aps"]
+        .iter()
+        .filter(|a| a["status"] == "OFFLINE")
+        .count();
+    let r = env
+        .http
+        .get(env.url("/network-monitoring/v1/aps"))
+        .query(&[("limit", "1000"), ("filter", "status eq 'OFFLINE'")])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["total"], offline);
+    let unassigned = records["device-inventory"]
+        .iter()
+        .filter(|d| d["siteId"].is_null())
+        .count();
+    let (_, v) = env
+        .get_json(
+            "/network-monitoring/v1/device-inventory?limit=1000&site-assigned=UNASSIGNED",
+            &token,
+        )
+        .await;
+    assert_eq!(v["total"], unassigned);
+    let (_, v) = env
+        .get_json(
+            "/network-monitoring/v1/sites?limit=100&sort=deviceCount%20desc",
+            &token,
+        )
+        .await;
+    let counts: Vec<u64> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["deviceCount"].as_u64().unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]));
+    let r = env
+        .http
+        .get(env.url("/network-monitoring/v1/aps"))
+        .query(&[("limit", "10"), ("filter", "nosuchfield eq 'x'")])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}

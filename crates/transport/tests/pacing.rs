@@ -1,0 +1,128 @@
+//! Client-side pacing and the shared pause: `rate_limit(20)` spaces requests 50 ms apart across
+//! every clone; one request's 429 holds back the other requests of the same client (and its
+//! clones) until the server's `Retry-After` has passed.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use glp_auth::Scope;
+use glp_transport::{Api, ApiClient};
+use support::{OkBody, Reply, Scripted, builder, client, static_provider};
+
+#[tokio::test]
+async fn twenty_per_second_means_21_requests_take_a_second() {
+    let server = Scripted::start((0..21).map(Reply::ok).collect()).await;
+    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+        .rate_limit(20.0)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    // Concurrent calls from clones: the limiter is shared.
+    let results = join_all((0..21).map(|_| {
+        let api = api.clone();
+        async move { api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await }
+    }))
+    .await;
+    let elapsed = started.elapsed();
+    assert!(results.iter().all(Result::is_ok));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 21);
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    // Request k is not sent before k periods of 50 ms have passed: 21 requests take a second.
+    // (A busy machine can only delay requests, so this holds under load too.)
+    for (k, r) in requests.iter().enumerate() {
+        let earliest =
+            Duration::from_millis(50 * k as u64).saturating_sub(Duration::from_millis(2));
+        let at = r.at - started;
+        assert!(
+            at >= earliest,
+            "request {k} arrived after {at:?}, before {earliest:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_a_rate_limit_nothing_waits() {
+    let server = Scripted::start((0..21).map(Reply::ok).collect()).await;
+    let api = client(&server.base_url);
+    let started = Instant::now();
+    for _ in 0..21 {
+        let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    }
+    // Paced at 20/s this would take a second.
+    assert!(
+        started.elapsed() < Duration::from_millis(700),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_429_holds_back_requests_waiting_for_their_turn() {
+    // Three concurrent calls, paced 100 ms apart: the first gets 429 Retry-After: 1. The other
+    // two would be due 100 and 200 ms later, but must not reach the server before the pause ends.
+    let mut replies = vec![Reply::status(429).header("retry-after", "1")];
+    replies.extend((1..=3).map(Reply::ok));
+    let server = Scripted::start(replies).await;
+    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+        .rate_limit(10.0)
+        .build()
+        .unwrap();
+    let results = join_all((0..3).map(|_| {
+        let api = api.clone();
+        async move { api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await }
+    }))
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 4, "three calls and one retry");
+    let answered_429 = server.answered()[0];
+    for later in &requests[1..] {
+        let after = later.at.saturating_duration_since(answered_429);
+        assert!(
+            after >= Duration::from_secs(1),
+            "a request came {after:?} after the 429"
+        );
+    }
+    assert_eq!(api.totals().rate_limited, 1);
+}
+
+#[tokio::test]
+async fn a_429_holds_back_a_clone_that_starts_later() {
+    let server = Scripted::start(vec![
+        Reply::status(429).header("retry-after", "1"),
+        Reply::ok(1),
+        Reply::ok(2),
+    ])
+    .await;
+    let api = client(&server.base_url);
+    let first = tokio::spawn({
+        let api = api.clone();
+        async move { api.get_json::<OkBody>(&Scope::Msp, "first", &[]).await }
+    });
+    // Wait until the 429 has been answered (and given time to reach the client).
+    while server.answered().is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let other: ApiClient = api.clone();
+    let second = other.get_json::<OkBody>(&Scope::Msp, "second", &[]).await;
+    assert!(second.is_ok(), "{second:?}");
+    assert!(first.await.unwrap().is_ok());
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    let answered_429 = server.answered()[0];
+    let second_arrival = requests
+        .iter()
+        .find(|r| r.path == "/second")
+        .expect("second call arrived")
+        .at;
+    let after = second_arrival.saturating_duration_since(answered_429);
+    assert!(
+        after >= Duration::from_secs(1),
+        "the other call came {after:?} after the 429"
+    );
+}

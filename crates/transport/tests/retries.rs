@@ -1,0 +1,382 @@
+//! Sequences of different answers from a scripted server: which failures are retried, how long
+//! the client waits (`Retry-After` in seconds or as an HTTP date, GreenLake's `retryAfterSeconds`,
+//! `ratelimit-remaining: 0` + `ratelimit-reset`), and that the retry budget (attempts and total
+//! time) is respected. Timings are measured at the server, between request arrivals.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use glp_auth::{RetryPolicy, Scope};
+use glp_transport::{Api, ApiError};
+use serde_json::json;
+use support::{
+    OkBody, RawReply, Reply, Scripted, builder, client, http_date, raw_server, static_provider,
+};
+
+/// The gap between the arrivals of requests `i` and `i + 1`.
+fn gap(server: &Scripted, i: usize) -> Duration {
+    let r = server.requests();
+    r[i + 1].at - r[i].at
+}
+
+fn glp_error(status: u16, retry_after_seconds: u64) -> String {
+    json!({
+        "httpStatusCode": status,
+        "errorCode": "HPE_GL_ERROR_TOO_MANY_REQUESTS",
+        "message": "Too many requests",
+        "debugId": "dbg-1",
+        "errorDetails": [{"type": "hpe.greenlake.retry_info",
+                          "retryAfterSeconds": retry_after_seconds}]
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn rate_limited_with_retry_after_1_waits_a_second_then_succeeds() {
+    let server = Scripted::start(vec![
+        Reply::status(429).header("retry-after", "1"),
+        Reply::ok(2),
+    ])
+    .await;
+    let api = client(&server.base_url);
+    let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!(body.n, 2);
+    assert_eq!(server.requests().len(), 2);
+    assert!(
+        gap(&server, 0) >= Duration::from_secs(1),
+        "{:?}",
+        gap(&server, 0)
+    );
+    let totals = api.totals();
+    assert_eq!(totals.rate_limited, 1);
+    assert_eq!(totals.retries, 1);
+    assert_eq!(totals.requests, 2);
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_honoured() {
+    // An HTTP date has whole seconds: "now + 3 s" means a wait of more than 2 s, longer than the
+    // 1 s a 429 without any hint pauses for.
+    let date = http_date(SystemTime::now() + Duration::from_secs(3));
+    let server = Scripted::start(vec![
+        Reply::status(429).header("retry-after", &date),
+        Reply::ok(1),
+    ])
+    .await;
+    let api = client(&server.base_url);
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert!(
+        gap(&server, 0) >= Duration::from_secs(2),
+        "{:?}",
+        gap(&server, 0)
+    );
+}
+
+#[tokio::test]
+async fn glp_retry_info_in_the_body_is_the_wait_when_no_header_says_otherwise() {
+    // 2 s: longer than the 1 s default pause of a 429 without hints, so only the body can
+    // explain the wait.
+    let server = Scripted::start(vec![Reply::json(429, glp_error(429, 2)), Reply::ok(1)]).await;
+    let api = client(&server.base_url);
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert!(
+        gap(&server, 0) >= Duration::from_secs(2),
+        "{:?}",
+        gap(&server, 0)
+    );
+    assert_eq!(api.totals().rate_limited, 1);
+}
+
+#[tokio::test]
+async fn glp_retry_info_on_a_503_is_the_floor_of_the_backoff() {
+    let server = Scripted::start(vec![Reply::json(503, glp_error(503, 1)), Reply::ok(1)]).await;
+    let api = client(&server.base_url);
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert!(
+        gap(&server, 0) >= Duration::from_secs(1),
+        "{:?}",
+        gap(&server, 0)
+    );
+    assert_eq!(api.totals().rate_limited, 0);
+}
+
+#[tokio::test]
+async fn ratelimit_reset_is_honoured_on_a_429_without_retry_after() {
+    let server = Scripted::start(vec![
+        Reply::status(429)
+            .header("ratelimit-limit", "160")
+            .header("ratelimit-remaining", "0")
+            .header("ratelimit-reset", "2"),
+        Reply::ok(1),
+    ])
+    .await;
+    let api = client(&server.base_url);
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert!(
+        gap(&server, 0) >= Duration::from_secs(2),
+        "{:?}",
+        gap(&server, 0)
+    );
+}
+
+#[tokio::test]
+async fn an_exhausted_budget_on_a_success_holds_back_the_next_request() {
+    // No 429 yet: the server says nothing remains for 1 s; the client waits before asking again.
+    let server = Scripted::start(vec![
+        Reply::ok(1)
+            .header("ratelimit-remaining", "0")
+            .header("ratelimit-reset", "1"),
+        Reply::ok(2),
+    ])
+    .await;
+    let api = client(&server.base_url);
+    let first: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    let second: OkBody = api.clone().get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!((first.n, second.n), (1, 2));
+    assert!(
+        gap(&server, 0) >= Duration::from_secs(1),
+        "{:?}",
+        gap(&server, 0)
+    );
+    assert_eq!(api.totals().retries, 0);
+}
+
+#[tokio::test]
+async fn remaining_budget_does_not_slow_anything_down() {
+    let server = Scripted::start(vec![
+        Reply::ok(1)
+            .header("ratelimit-remaining", "5")
+            .header("ratelimit-reset", "30"),
+        Reply::ok(2),
+    ])
+    .await;
+    let api = client(&server.base_url);
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert!(
+        gap(&server, 0) < Duration::from_millis(500),
+        "{:?}",
+        gap(&server, 0)
+    );
+}
+
+#[tokio::test]
+async fn service_unavailable_twice_then_success() {
+    let server = Scripted::start(vec![Reply::status(503), Reply::status(503), Reply::ok(3)]).await;
+    let api = client(&server.base_url);
+    let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!(body.n, 3);
+    assert_eq!(server.requests().len(), 3);
+    let totals = api.totals();
+    assert_eq!(
+        (totals.requests, totals.retries, totals.rate_limited),
+        (3, 2, 0)
+    );
+}
+
+#[tokio::test]
+async fn every_transient_status_is_retried() {
+    for status in [408, 429, 500, 502, 503, 504] {
+        let server = Scripted::start(vec![
+            Reply::status(status).header("retry-after", "0"),
+            Reply::ok(1),
+        ])
+        .await;
+        let api = client(&server.base_url);
+        let result = api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await;
+        assert!(result.is_ok(), "{status}: {result:?}");
+        assert_eq!(server.requests().len(), 2, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn client_errors_are_never_retried() {
+    for status in [400, 403, 404, 409, 412, 422] {
+        let server = Scripted::start(vec![Reply::status(status), Reply::ok(1)]).await;
+        let api = client(&server.base_url);
+        let err = api
+            .get_json::<OkBody>(&Scope::Msp, "x", &[])
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(status));
+        assert!(!err.is_transient(), "{status}");
+        assert_eq!(server.requests().len(), 1, "{status}");
+        assert_eq!(server.remaining(), 1, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn the_attempt_budget_is_respected() {
+    let server = Scripted::start(vec![Reply::status(503); 10]).await;
+    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+        .retry(RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)))
+        .build()
+        .unwrap();
+    let err = api
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.kind(), "server_error");
+    assert!(err.is_transient());
+    assert_eq!(server.requests().len(), 3);
+    let totals = api.totals();
+    assert_eq!((totals.requests, totals.retries), (3, 2));
+}
+
+#[tokio::test]
+async fn never_means_one_attempt() {
+    let server = Scripted::start(vec![Reply::status(502), Reply::ok(1)]).await;
+    let api = builder(Api::Central, &server.base_url, static_provider())
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = api
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn no_retry_starts_that_would_end_after_the_time_budget() {
+    // The server asks for 5 s, the budget is 300 ms: the client gives up at once instead of
+    // sleeping past its budget.
+    let server = Scripted::start(vec![
+        Reply::status(503).header("retry-after", "5"),
+        Reply::ok(1),
+    ])
+    .await;
+    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+        .retry(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(10))
+                .max_elapsed(Duration::from_millis(300)),
+        )
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = api
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    match err {
+        ApiError::Http {
+            status: 503,
+            retry_after,
+            ..
+        } => assert_eq!(retry_after, Some(Duration::from_secs(5))),
+        other => panic!("unexpected error {other:?}"),
+    }
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn truncated_json_on_a_success_is_retried() {
+    let server = Scripted::start(vec![
+        Reply::json(200, r#"{"ok": true, "n": 4"#),
+        Reply::ok(5),
+    ])
+    .await;
+    let api = client(&server.base_url);
+    let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!(body.n, 5);
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(api.totals().retries, 1);
+}
+
+#[tokio::test]
+async fn truncated_json_every_time_ends_in_a_transient_decode_error() {
+    let server = Scripted::start(vec![Reply::json(200, r#"{"ok": tr"#); 3]).await;
+    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+        .retry(RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)))
+        .build()
+        .unwrap();
+    let err = api
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    match &err {
+        ApiError::Decode {
+            truncated, status, ..
+        } => {
+            assert!(*truncated);
+            assert_eq!(*status, 200);
+        }
+        other => panic!("unexpected error {other:?}"),
+    }
+    assert!(err.is_transient());
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_connection_closed_without_an_answer_is_retried() {
+    let (base, accepted) = raw_server(vec![
+        RawReply::Close,
+        RawReply::ok_json(r#"{"ok":true,"n":6}"#),
+    ])
+    .await;
+    let api = client(&base);
+    let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!(body.n, 6);
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(api.totals().retries, 1);
+}
+
+#[tokio::test]
+async fn a_body_cut_short_by_the_connection_is_retried() {
+    let (base, accepted) = raw_server(vec![
+        RawReply::cut_short(r#"{"ok":true,"#),
+        RawReply::ok_json(r#"{"ok":true,"n":8}"#),
+    ])
+    .await;
+    let api = client(&base);
+    let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!(body.n, 8);
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out_and_is_retried() {
+    let server = Scripted::start(vec![
+        Reply::ok(1).delayed(Duration::from_secs(2)),
+        Reply::ok(2),
+    ])
+    .await;
+    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+        .timeouts(Duration::from_secs(1), Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!(body.n, 2);
+    assert_eq!(api.totals().retries, 1);
+
+    // Without retries, the timeout is the error.
+    let server = Scripted::start(vec![Reply::ok(1).delayed(Duration::from_secs(2))]).await;
+    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+        .timeouts(Duration::from_secs(1), Duration::from_millis(300))
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = api
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Timeout { .. }), "{err:?}");
+    assert_eq!(err.kind(), "timeout");
+    assert!(err.is_transient());
+}
+
+#[test]
+fn the_http_date_helper_matches_rfc_9110s_example() {
+    let t = std::time::UNIX_EPOCH + Duration::from_secs(784_111_777);
+    assert_eq!(support::http_date(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+}

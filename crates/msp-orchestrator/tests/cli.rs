@@ -1,0 +1,165 @@
+//! The `msp-orchestrator` binary, run as a process against the platform simulator: exit codes,
+//! output, the 401 hint, and no secret or token anywhere in what it prints or writes.
+#![allow(clippy::unwrap_used)]
+
+use std::process::{Command, Output};
+
+use platform_sim::{SimConfig, Simulator};
+
+const BIN: &str = env!("CARGO_BIN_EXE_msp-orchestrator");
+
+fn cli(sim: &Simulator, secret: &str, args: &[&str]) -> Command {
+    let creds = sim.credentials();
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "trace")
+        .env("GLP_CLIENT_ID", creds.client_id)
+        .env("GLP_CLIENT_SECRET", secret)
+        .env("GLP_WORKSPACE_ID", creds.workspace_id)
+        .env("GLP_BASE_URL", sim.base_url())
+        .env("CENTRAL_BASE_URL", sim.base_url());
+    cmd
+}
+
+async fn output(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn assert_no_secrets(sim: &Simulator, texts: &[&str]) {
+    let secret = sim.credentials().client_secret;
+    let tokens = sim.stats().issued_tokens;
+    assert!(
+        !tokens.is_empty(),
+        "the run must have been issued tokens for this check to mean anything"
+    );
+    for text in texts {
+        assert!(!text.contains(&secret), "the client secret leaked");
+        for token in &tokens {
+            assert!(!text.contains(token.as_str()), "an issued token leaked");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collect_writes_every_record_and_exits_zero_without_leaking() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 8,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("msp-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_file = dir.join("records.jsonl");
+    let failed = dir.join("failed.txt");
+    let secret = sim.credentials().client_secret;
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "device-inventory",
+            "aps",
+            "--rate",
+            "500",
+            "--output",
+        ],
+    );
+    cmd.arg(&out_file).arg("--failed-out").arg(&failed);
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let records = std::fs::read_to_string(&out_file).unwrap();
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let expected: u64 = truth["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            t["counts"]["device-inventory"].as_u64().unwrap() + t["counts"]["aps"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(records.lines().count() as u64, expected);
+    for line in records.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["tenant_id"].is_string() && v["data"].is_object());
+    }
+    assert!(stderr.contains("8 tenants: 8 ok, 0 failed"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&failed).unwrap(), "");
+    assert_no_secrets(
+        &sim,
+        &[&stderr, &String::from_utf8_lossy(&out.stdout), &records],
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_credentials_exit_one_with_the_hint_and_no_retry_storm() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let out = output(cli(&sim, "not-the-secret", &["collect"])).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("invalid_client") && stderr.contains("GLP_CLIENT_SECRET"),
+        "{stderr}"
+    );
+    let stats = sim.stats();
+    let token_requests: u64 = stats
+        .requests
+        .get("token")
+        .map(|m| m.values().sum())
+        .unwrap_or(0);
+    assert_eq!(
+        token_requests, 1,
+        "a refused credential must not be retried"
+    );
+    assert_eq!(
+        stats.total_requests, token_requests,
+        "no tenant work after a refused credential"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_lists_every_tenant_and_usage_errors_exit_two() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 5,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let out = output(cli(&sim, &secret, &["tenants", "--format", "jsonl"])).await;
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(stdout.lines().count(), 5, "{stdout}");
+    assert_no_secrets(&sim, &[&stdout, &String::from_utf8_lossy(&out.stderr)]);
+    let out = output(cli(&sim, &secret, &["collect", "--format", "xml"])).await;
+    assert_eq!(out.status.code(), Some(2));
+    let out = output(cli(&sim, &secret, &["collect", "bogus-resource"])).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("device-inventory"));
+    sim.shutdown().await;
+}
+
+#[test]
+fn missing_configuration_lists_every_problem() {
+    let out = Command::new(BIN)
+        .arg("tenants")
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn help_snapshot() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}

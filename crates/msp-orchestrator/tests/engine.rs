@@ -1,0 +1,335 @@
+//! The orchestrator library against the platform simulator: completeness against the ground
+//! truth, failure isolation, token expiry mid-run, 429s, and cancellation.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use central_api::{CentralClient, Resource, TenantClient};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use glp_auth::{AuthOptions, BaseUrl, Credentials, SecretString, WorkspaceId, msp_provider};
+use glp_transport::{Api, ApiClient, ApiError};
+use glp_workspaces::WorkspacesClient;
+use msp_orchestrator::{
+    Cancel, CollectJob, Orchestrator, Record, Report, ResourceSpec, StopLevel, TenantJob,
+    TenantRef, TenantSource, TenantStatus,
+};
+use platform_sim::{SimConfig, Simulator};
+
+struct Setup {
+    sim: Simulator,
+    workspaces: WorkspacesClient,
+    central: CentralClient,
+}
+
+async fn setup(config: SimConfig, central_rate: f64) -> Setup {
+    let sim = Simulator::start(config).await.unwrap();
+    let creds = sim.credentials();
+    let base = BaseUrl::parse(&sim.base_url()).unwrap();
+    let credentials = Credentials::new(
+        creds.client_id,
+        SecretString::from(creds.client_secret),
+        WorkspaceId::parse(&creds.workspace_id).unwrap(),
+    )
+    .with_base_url(base.clone());
+    let provider = msp_provider(credentials, AuthOptions::default()).unwrap();
+    let glp = ApiClient::builder(Api::GreenLake, base.clone(), provider.clone())
+        .rate_limit(200.0)
+        .build()
+        .unwrap();
+    let central = ApiClient::builder(Api::Central, base, provider)
+        .rate_limit(central_rate)
+        .build()
+        .unwrap();
+    Setup {
+        sim,
+        workspaces: WorkspacesClient::new(glp),
+        central: CentralClient::new(central),
+    }
+}
+
+async fn run(
+    s: &Setup,
+    orchestrator: Orchestrator,
+    job: Arc<dyn TenantJob>,
+    cancel: &Cancel,
+) -> (Report, Vec<Record>) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let collector = tokio::spawn(async move {
+        let mut all = Vec::new();
+        while let Some(r) = rx.recv().await {
+            all.push(r);
+        }
+        all
+    });
+    let tenants = TenantSource::GreenLake.stream(&s.workspaces, &s.central);
+    let report = orchestrator.run(tenants, job, tx, cancel).await.unwrap();
+    (report, collector.await.unwrap())
+}
+
+fn inventory_job() -> Arc<dyn TenantJob> {
+    Arc::new(CollectJob::new(vec![ResourceSpec::Known(
+        Resource::DeviceInventory,
+    )]))
+}
+
+/// serialNumber sets per tenant id, from the collected records.
+fn by_tenant(records: &[Record]) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in records {
+        map.entry(r.tenant_id.clone())
+            .or_default()
+            .push(r.data["serialNumber"].as_str().unwrap().to_owned());
+    }
+    map
+}
+
+fn truth_by_tenant(sim: &Simulator, resource: &str) -> BTreeMap<String, Vec<String>> {
+    let truth = serde_json::to_value(sim.truth_with_records()).unwrap();
+    let mut map = BTreeMap::new();
+    for t in truth["tenants"].as_array().unwrap() {
+        let serials: Vec<String> = t["records"][resource]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["serialNumber"].as_str().unwrap().to_owned())
+            .collect();
+        if !serials.is_empty() {
+            map.insert(t["workspace_id"].as_str().unwrap().to_owned(), serials);
+        }
+    }
+    map
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_record_of_every_tenant_exactly_once() {
+    let s = setup(
+        SimConfig {
+            tenants: 30,
+            max_devices: 1200,
+            central_page_cap: Some(150),
+            ..SimConfig::default()
+        },
+        1000.0,
+    )
+    .await;
+    let (report, records) = run(
+        &s,
+        Orchestrator::new(s.central.clone()).concurrency(6),
+        inventory_job(),
+        &Cancel::new(),
+    )
+    .await;
+    assert!(report.all_succeeded(), "{}", report.summary());
+    assert_eq!(report.tenants.len(), 30);
+    assert_eq!(report.records(), records.len() as u64);
+    let mut got = by_tenant(&records);
+    for serials in got.values_mut() {
+        let unique: BTreeSet<_> = serials.iter().collect();
+        assert_eq!(unique.len(), serials.len(), "a record was duplicated");
+    }
+    assert_eq!(got, truth_by_tenant(&s.sim, "device-inventory"));
+    // One client-credentials grant and one exchange per tenant for the whole run.
+    let stats = s.sim.stats();
+    assert_eq!(stats.client_credentials_grants, 1);
+    assert!(stats.exchanges_per_tenant.values().all(|n| *n == 1));
+    s.sim.shutdown().await;
+}
+
+/// Fails for one tenant, collects the device inventory of the others.
+#[derive(Debug)]
+struct FailOne {
+    victim: String,
+    inner: CollectJob,
+}
+
+impl TenantJob for FailOne {
+    fn run(
+        &self,
+        tenant: &TenantRef,
+        client: TenantClient,
+    ) -> BoxStream<'static, Result<Record, ApiError>> {
+        if tenant.listed_id == self.victim {
+            // The MSP scope on a tenant endpoint: a real 403 from the server.
+            return futures::stream::once(async move {
+                Err(ApiError::InvalidRequest(
+                    "this tenant's job fails on purpose".into(),
+                ))
+            })
+            .boxed();
+        }
+        self.inner.run(tenant, client)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_failing_tenant_never_stops_the_others() {
+    let s = setup(
+        SimConfig {
+            tenants: 12,
+            ..SimConfig::default()
+        },
+        1000.0,
+    )
+    .await;
+    let truth = truth_by_tenant(&s.sim, "device-inventory");
+    let victim = serde_json::to_value(s.sim.truth()).unwrap()["tenants"][3]["workspace_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job = Arc::new(FailOne {
+        victim: victim.clone(),
+        inner: CollectJob::new(vec![ResourceSpec::Known(Resource::DeviceInventory)]),
+    });
+    let (report, records) = run(
+        &s,
+        Orchestrator::new(s.central.clone()),
+        job,
+        &Cancel::new(),
+    )
+    .await;
+    assert_eq!(report.failed(), 1, "{}", report.summary());
+    assert_eq!(report.succeeded(), 11);
+    assert_eq!(
+        report.rerun_ids().collect::<Vec<_>>(),
+        vec![victim.as_str()]
+    );
+    let failed = report
+        .tenants
+        .iter()
+        .find(|t| t.tenant_id == victim)
+        .unwrap();
+    assert!(
+        matches!(&failed.status, TenantStatus::Failed { kind, .. } if kind == "invalid_request")
+    );
+    let mut expected = truth;
+    expected.remove(&victim);
+    assert_eq!(by_tenant(&records), expected);
+    s.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_expiring_mid_run_are_refreshed_before_expiry() {
+    let s = setup(
+        SimConfig {
+            tenants: 16,
+            max_devices: 600,
+            central_page_cap: Some(20),
+            token_ttl: Duration::from_secs(2),
+            latency: Duration::from_millis(50),
+            ..SimConfig::default()
+        },
+        1000.0,
+    )
+    .await;
+    let (report, records) = run(
+        &s,
+        Orchestrator::new(s.central.clone()).concurrency(2),
+        inventory_job(),
+        &Cancel::new(),
+    )
+    .await;
+    assert!(report.all_succeeded(), "{}", report.summary());
+    assert!(
+        report.duration_ms > 4000,
+        "the run must outlive two token lifetimes: {} ms",
+        report.duration_ms
+    );
+    assert_eq!(
+        by_tenant(&records),
+        truth_by_tenant(&s.sim, "device-inventory")
+    );
+    let stats = s.sim.stats();
+    assert_eq!(
+        stats.unauthorized, 0,
+        "refresh must be proactive, not after a 401"
+    );
+    assert!(stats.client_credentials_grants >= 2);
+    s.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_rate_limits_are_honoured_and_reported() {
+    let s = setup(
+        SimConfig {
+            tenants: 10,
+            max_devices: 300,
+            central_rps: Some(8.0),
+            ..SimConfig::default()
+        },
+        200.0,
+    )
+    .await;
+    let (report, records) = run(
+        &s,
+        Orchestrator::new(s.central.clone()).concurrency(8),
+        inventory_job(),
+        &Cancel::new(),
+    )
+    .await;
+    assert!(report.all_succeeded(), "{}", report.summary());
+    assert_eq!(
+        by_tenant(&records),
+        truth_by_tenant(&s.sim, "device-inventory")
+    );
+    let stats = s.sim.stats();
+    assert!(
+        stats.rate_limited > 0,
+        "the client outpaced the server, so 429s were expected"
+    );
+    assert_eq!(report.calls().rate_limited, stats.rate_limited);
+    assert_eq!(stats.early_requests, 0, "a request came before Retry-After");
+    s.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_stops_new_tenants_and_lists_the_rest() {
+    let s = setup(
+        SimConfig {
+            tenants: 40,
+            latency: Duration::from_millis(30),
+            ..SimConfig::default()
+        },
+        1000.0,
+    )
+    .await;
+    let cancel = Cancel::new();
+    let stopper = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stopper.stop(StopLevel::Drain);
+    });
+    let (report, records) = run(
+        &s,
+        Orchestrator::new(s.central.clone()).concurrency(2),
+        inventory_job(),
+        &cancel,
+    )
+    .await;
+    assert!(report.interrupted);
+    assert_eq!(
+        report.tenants.len(),
+        40,
+        "every listed tenant is accounted for"
+    );
+    assert!(
+        report.skipped() > 0 && report.succeeded() > 0,
+        "{}",
+        report.summary()
+    );
+    assert_eq!(report.failed(), 0);
+    // Tenants that finished are complete; skipped ones wrote nothing.
+    let truth = truth_by_tenant(&s.sim, "device-inventory");
+    let got = by_tenant(&records);
+    for t in &report.tenants {
+        let id = t.workspace_id.clone().unwrap();
+        match t.status {
+            TenantStatus::Ok => assert_eq!(got.get(&id), truth.get(&id)),
+            _ => assert!(!got.contains_key(&id)),
+        }
+    }
+    assert_eq!(report.rerun_ids().count(), report.skipped());
+    s.sim.shutdown().await;
+}

@@ -163,3 +163,77 @@ fn help_snapshot() {
     assert_eq!(out.status.code(), Some(0));
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_table_and_summary_snapshots() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 6,
+        seed: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let out = output(cli(&sim, &secret, &["tenants"])).await;
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("tenants_table", String::from_utf8_lossy(&out.stdout));
+
+    let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500"]);
+    cmd.env("RUST_LOG", "off");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    insta::with_settings!({filters => vec![(r"\| [0-9.]+ s", "| [time] s")]}, {
+        insta::assert_snapshot!("collect_summary", stderr);
+    });
+    sim.shutdown().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_file_is_read_under_env_and_warns_when_others_can_read_its_secret() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let creds = sim.credentials();
+    let dir = std::env::temp_dir().join(format!("msp-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    let toml = format!(
+        "client_id = {:?}\nclient_secret = {:?}\nworkspace_id = {:?}\nglp_base_url = {:?}\ncentral_base_url = {:?}\nrate = 100.0\n",
+        creds.client_id,
+        creds.client_secret,
+        creds.workspace_id,
+        sim.base_url(),
+        sim.base_url()
+    );
+    std::fs::write(&path, toml).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .arg("--config")
+        .arg(&path)
+        .args(["tenants", "--format", "csv"]);
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // The environment wins over the file: a wrong secret there is used, and refused.
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("GLP_CLIENT_SECRET", "wrong")
+        .arg("--config")
+        .arg(&path)
+        .arg("tenants");
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("chmod 600"));
+    sim.shutdown().await;
+}

@@ -237,3 +237,76 @@ async fn config_file_is_read_under_env_and_warns_when_others_can_read_its_secret
     assert!(!stderr.contains("chmod 600"));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 7,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let tenants = truth["tenants"].as_array().unwrap();
+
+    // Central lists its own tenant ids; each row is resolved to its GreenLake workspace.
+    let out = output(cli(
+        &sim,
+        &secret,
+        &["tenants", "--source", "central", "--format", "jsonl"],
+    ))
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 7);
+    for t in tenants {
+        let row = rows
+            .iter()
+            .find(|r| r["workspace_id"] == t["workspace_id"])
+            .unwrap();
+        assert_eq!(row["tenant_id"], t["central_tenant_id"]);
+        assert_eq!(row["name"], t["name"]);
+    }
+
+    // A list of two workspace ids (one compact, one hyphenated) runs exactly those two.
+    let dir = std::env::temp_dir().join(format!("msp-ids-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ids = dir.join("ids.txt");
+    let first = tenants[0]["workspace_id"].as_str().unwrap();
+    let second = tenants[1]["workspace_id"].as_str().unwrap();
+    std::fs::write(
+        &ids,
+        format!("# rerun\n{}\n{second}\n", first.replace('-', "")),
+    )
+    .unwrap();
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &["collect", "-q", "--rate", "500", "--tenant-ids-from"],
+    );
+    cmd.arg(&ids);
+    let out = output(cmd).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = tenants[0]["counts"]["device-inventory"].as_u64().unwrap()
+        + tenants[1]["counts"]["device-inventory"].as_u64().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count() as u64,
+        expected
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 tenants: 2 ok"));
+    sim.shutdown().await;
+}

@@ -310,3 +310,112 @@ async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("2 tenants: 2 ok"));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_tenant_timeout_fails_the_tenant_with_exit_three() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        latency: std::time::Duration::from_millis(300),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let out = output(cli(&sim, &secret, &["collect", "-q", "--timeout", "0.1"])).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("3 failed") && stderr.contains("[tenant_timeout]"),
+        "{stderr}"
+    );
+    sim.shutdown().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_keeps_complete_lines_and_the_rerun_completes_the_truth() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 24,
+        latency: std::time::Duration::from_millis(60),
+        central_page_cap: Some(50),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = std::env::temp_dir().join(format!("msp-int-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (first, rest, failed) = (
+        dir.join("first.jsonl"),
+        dir.join("rest.jsonl"),
+        dir.join("failed.txt"),
+    );
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "-q",
+            "--concurrency",
+            "2",
+            "--rate",
+            "500",
+            "--output",
+        ],
+    );
+    cmd.arg(&first).arg("--failed-out").arg(&failed);
+    cmd.env("RUST_LOG", "off");
+    let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let listed = std::fs::read_to_string(&failed).unwrap();
+    assert!(
+        !listed.trim().is_empty(),
+        "some tenants must be left for the rerun: {stderr}"
+    );
+
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &["collect", "-q", "--rate", "500", "--tenant-ids-from"],
+    );
+    cmd.arg(&failed).arg("--output").arg(&rest);
+    let out = output(cmd).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut seen = std::collections::BTreeMap::<String, u64>::new();
+    for path in [&first, &rest] {
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            let v: serde_json::Value =
+                serde_json::from_str(line).expect("every line is complete JSON");
+            *seen
+                .entry(v["tenant_id"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+    }
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    for t in truth["tenants"].as_array().unwrap() {
+        let n = t["counts"]["device-inventory"].as_u64().unwrap();
+        let got = seen
+            .get(t["workspace_id"].as_str().unwrap())
+            .copied()
+            .unwrap_or(0);
+        assert_eq!(got, n, "tenant {} records across both runs", t["name"]);
+    }
+    sim.shutdown().await;
+}

@@ -40,6 +40,8 @@ pub const GREENLAKE_DEFAULT_RATE: f64 = 2.0;
 pub struct ApiClient {
     inner: Arc<Inner>,
     tally: Option<Arc<Tally>>,
+    /// Overrides the builder's retry policy for this clone (see [`ApiClient::with_retry`]).
+    retry: Option<RetryPolicy>,
 }
 
 #[derive(Debug)]
@@ -129,6 +131,7 @@ impl ApiClientBuilder {
                 totals: Tally::default(),
             }),
             tally: None,
+            retry: None,
         })
     }
 }
@@ -161,8 +164,17 @@ impl ApiClient {
     /// A clone that also counts its requests into `tally` (e.g. one tally per tenant).
     pub fn with_tally(&self, tally: Arc<Tally>) -> Self {
         Self {
-            inner: self.inner.clone(),
             tally: Some(tally),
+            ..self.clone()
+        }
+    }
+
+    /// A clone with another retry policy that still shares the rate limiter, the token provider
+    /// and the totals (e.g. a quick reachability check that should fail fast).
+    pub fn with_retry(&self, retry: RetryPolicy) -> Self {
+        Self {
+            retry: Some(retry),
+            ..self.clone()
         }
     }
 
@@ -248,8 +260,9 @@ impl ApiClient {
                 }
                 Outcome::Retry(error) => error,
             };
-            let delay = inner.retry.delay(attempt, error.retry_after_hint());
-            if !inner.retry.allows_retry(attempt, started.elapsed(), delay) {
+            let policy = self.retry.as_ref().unwrap_or(&inner.retry);
+            let delay = policy.delay(attempt, error.retry_after_hint());
+            if !policy.allows_retry(attempt, started.elapsed(), delay) {
                 return Err(error);
             }
             self.count(Tally::retry);

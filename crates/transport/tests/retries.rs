@@ -227,6 +227,29 @@ async fn the_attempt_budget_is_respected() {
 }
 
 #[tokio::test]
+async fn with_retry_overrides_the_policy_of_one_clone_and_shares_the_totals() {
+    let server = Scripted::start(vec![Reply::status(503); 10]).await;
+    let api = builder(Api::Central, &server.base_url, static_provider())
+        .retry(RetryPolicy::with_max_attempts(5).initial_backoff(Duration::from_millis(10)))
+        .build()
+        .unwrap();
+    let quick = api.with_retry(RetryPolicy::never());
+    let err = quick
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(server.requests().len(), 1, "the clone tries once");
+    // The original keeps its own policy, and both count into the same totals.
+    api.get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(server.requests().len(), 6);
+    assert_eq!(api.totals().requests, 6);
+    assert_eq!(quick.totals().requests, 6);
+}
+
+#[tokio::test]
 async fn never_means_one_attempt() {
     let server = Scripted::start(vec![Reply::status(502), Reply::ok(1)]).await;
     let api = builder(Api::Central, &server.base_url, static_provider())

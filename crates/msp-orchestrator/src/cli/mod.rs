@@ -14,11 +14,12 @@ use anyhow::Context as _;
 use central_api::CentralClient;
 use clap::Parser as _;
 use futures::StreamExt as _;
-use glp_auth::{AuthOptions, Scope, TokenProvider, msp_provider};
+use glp_auth::{AuthOptions, RetryPolicy, Scope, TokenProvider, msp_provider};
 use glp_transport::{Api, ApiClient};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
-    Cancel, CollectJob, Format, Orchestrator, RecordWriter, ResourceSpec, SourceItem, csv_field,
+    Cancel, CollectJob, Format, Orchestrator, RecordWriter, ResourceSpec, SourceItem, TenantSource,
+    csv_field,
 };
 
 pub(crate) use args::Cli;
@@ -236,6 +237,13 @@ async fn collect_inner(ctx: &Context, args: &CollectArgs, quiet: bool) -> anyhow
             }
         }
     }
+    if ctx.settings.source != TenantSource::Central {
+        // With the Central source, listing the tenants is this check.
+        if let Err(e) = check_central(ctx).await {
+            eprintln!("error: {e:#}");
+            return Ok(EXIT_FATAL);
+        }
+    }
     let format = match args.format {
         RecordFormat::Jsonl => Format::Jsonl,
         RecordFormat::Json => Format::Json,
@@ -320,6 +328,31 @@ async fn collect_inner(ctx: &Context, args: &CollectArgs, quiet: bool) -> anyhow
         return Ok(EXIT_SOME_FAILED);
     }
     Ok(EXIT_OK)
+}
+
+/// One MSP-scoped Central call (`list-tenants`, one item) before any tenant starts, so that a
+/// wrong gateway URL or region fails the run at once, with a hint, instead of failing every
+/// tenant after its retries. Only a 403, a 429 or a server error lets the run go on (with a
+/// warning): those say the gateway is there, and each tenant's call will tell more.
+async fn check_central(ctx: &Context) -> anyhow::Result<()> {
+    let probe = CentralClient::new(
+        ctx.central
+            .api_client()
+            .with_retry(RetryPolicy::with_max_attempts(2)),
+    );
+    let url = &ctx.settings.central;
+    match probe.list_tenants().limit(1).page(None).await {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.status(), Some(403 | 429 | 500..=599)) => {
+            eprintln!("warning: checking Central at {url} gave: {e}");
+            Ok(())
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!(
+            "cannot use Central at {url} (check --central-base-url / CENTRAL_BASE_URL or \
+             --central-cluster / CENTRAL_CLUSTER: the API gateway URL is on Central's API \
+             Gateway page); no tenant was contacted"
+        ))),
+    }
 }
 
 fn write_lines<'a>(path: &Path, ids: impl Iterator<Item = &'a str>) -> std::io::Result<()> {

@@ -65,6 +65,19 @@ pub enum AuthError {
         retry_after: Option<Duration>,
     },
 
+    /// A success answer whose JSON body ended early (the connection was cut mid-body): worth
+    /// another try. Its bytes are never quoted: they may hold part of a token.
+    #[error(
+        "the token endpoint's answer (HTTP {status}) ended after {received} bytes, in the middle \
+         of its JSON (connection cut?); not quoted"
+    )]
+    TruncatedResponse {
+        /// HTTP status.
+        status: u16,
+        /// Bytes received.
+        received: usize,
+    },
+
     /// The configuration is unusable.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -119,7 +132,8 @@ impl AuthError {
         match self.root() {
             Self::OAuth { status, .. }
             | Self::Platform { status, .. }
-            | Self::UnexpectedResponse { status, .. } => Some(*status),
+            | Self::UnexpectedResponse { status, .. }
+            | Self::TruncatedResponse { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -143,11 +157,11 @@ impl AuthError {
         }
     }
 
-    /// Whether trying again later may succeed: connection problems, timeouts, 408, 429 and 5xx
-    /// except 501. Never true for 400, 401 or 403.
+    /// Whether trying again later may succeed: connection problems, timeouts, bodies cut short,
+    /// 408, 429 and 5xx except 501. Never true for 400, 401 or 403.
     pub fn is_transient(&self) -> bool {
         match self.root() {
-            Self::Transport { .. } | Self::Timeout { .. } => true,
+            Self::Transport { .. } | Self::Timeout { .. } | Self::TruncatedResponse { .. } => true,
             other => other.status().is_some_and(is_retryable_status),
         }
     }

@@ -156,6 +156,13 @@ impl TokenEndpoint {
                 Ok(value @ serde_json::Value::Object(_)) => {
                     serde_json::from_value(value).map_err(|_| not_a_token())?
                 }
+                // A JSON object that stops mid-way: the body was cut, not wrong.
+                Err(e) if e.is_eof() && body.first() == Some(&b'{') => {
+                    return Err(AuthError::TruncatedResponse {
+                        status,
+                        received: body.len(),
+                    });
+                }
                 _ => return Err(not_a_token()),
             };
             if let Some(kind) = parsed.token_type.as_deref()

@@ -201,8 +201,20 @@ async fn a_200_that_is_not_a_token_response_never_shows_the_token() {
             assert!(!debug.contains(secret), "{body}: {debug}");
         }
     }
-    let (err, _) = fail_with(200, JSON, r#"{"access_token":"LEAKED-6"#, fast_options()).await;
+    let (err, _) = fail_with(200, JSON, r#"{"access_token":"LEAKED-6"}["#, fast_options()).await;
     insta::assert_snapshot!("unexpected_200_not_a_token_response", err.to_string());
+
+    // A body cut mid-JSON is another matter: probably a cut connection, so it is retried, and
+    // just as unquoted.
+    let (err, requests) =
+        fail_with(200, JSON, r#"{"access_token":"LEAKED-7"#, fast_options()).await;
+    assert!(requests > 1, "a cut body is retried");
+    assert!(
+        matches!(err, AuthError::TruncatedResponse { status: 200, .. }),
+        "{err:?}"
+    );
+    assert!(!format!("{err:?} {err}").contains("LEAKED"), "{err:?}");
+    insta::assert_snapshot!("truncated_200_token_response", err.to_string());
 }
 
 /// RFC 6749 §5.1: the token response is a JSON object. serde's derived `Deserialize` also

@@ -166,6 +166,36 @@ async fn two_unavailable_answers_then_success_takes_three_requests() {
 }
 
 #[tokio::test]
+async fn a_success_body_cut_mid_json_is_retried_and_never_quoted() {
+    let full = token_body("cut-short-token-1234", 900);
+    let cut = full[..full.len() / 2].to_owned();
+    let server = Scripted::start(vec![
+        Reply::json(200, cut.clone()),
+        Reply::json(200, token_body("whole", 900)),
+    ])
+    .await;
+    let token = provider(&server, fast_retry())
+        .token(&Scope::Msp)
+        .await
+        .unwrap();
+    assert_eq!(token.secret().expose_secret(), "whole");
+    assert_eq!(server.requests().len(), 2);
+
+    // Without retries the error says what happened, is transient, and quotes nothing.
+    let server = Scripted::start(vec![Reply::json(200, cut.clone())]).await;
+    let err = provider(&server, RetryPolicy::never())
+        .token(&Scope::Msp)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AuthError::TruncatedResponse { status: 200, received } if received == cut.len()),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+    assert!(!err.to_string().contains("cut-short"), "{err}");
+}
+
+#[tokio::test]
 async fn never_policy_makes_exactly_one_request() {
     let server = Scripted::start(vec![
         Reply::json(503, r#"{"error":"temporarily_unavailable"}"#).header("retry-after", "0"),

@@ -24,6 +24,8 @@ use crate::{Cancel, Progress, Record, Selector, StopLevel, TenantJob, TenantRef}
 ///   provider: once per token lifetime, refreshed before expiry or after a 401.
 /// - One tenant's failure, timeout or panic never stops the others; records it wrote stay.
 /// - Records go into a bounded channel as they arrive: memory does not grow with the data.
+/// - The listing is read ahead (up to 512 tenants) while tenants run, so a
+///   page boundary of the listing never holds back the next tenant.
 /// - [`Cancel`]: at [`StopLevel::Drain`] no tenant starts and the rest of the listing is
 ///   reported as skipped; at [`StopLevel::Abort`] tenants in flight stop too.
 #[derive(Debug, Clone)]
@@ -33,6 +35,43 @@ pub struct Orchestrator {
     tenant_timeout: Option<Duration>,
     selector: Selector,
     progress: Arc<Progress>,
+}
+
+/// How many listed tenants may wait for a free slot: a little more than the largest page of
+/// msp-tenants (300) or list-tenants (100), so the next page is fetched while the current one
+/// is worked through.
+const LISTING_READ_AHEAD: usize = 512;
+
+/// The listing, read by its own task into a bounded channel; the task stops when this is
+/// dropped.
+struct ReadAhead {
+    items: mpsc::Receiver<Result<SourceItem, ApiError>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ReadAhead {
+    fn start(mut tenants: TenantStream) -> Self {
+        let (tx, items) = mpsc::channel(LISTING_READ_AHEAD);
+        let task = tokio::spawn(async move {
+            while let Some(item) = tenants.next().await {
+                let failed = item.is_err();
+                if tx.send(item).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Self { items, task }
+    }
+
+    async fn next(&mut self) -> Option<Result<SourceItem, ApiError>> {
+        self.items.recv().await
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// The listing failed before it produced a single tenant: nothing could be done.
@@ -96,12 +135,13 @@ impl Orchestrator {
     /// noted in the report and the tenants already listed still run.
     pub async fn run(
         &self,
-        mut tenants: TenantStream,
+        tenants: TenantStream,
         job: Arc<dyn TenantJob>,
         records: mpsc::Sender<Record>,
         cancel: &Cancel,
     ) -> Result<Report, SourceFailed> {
         let started = Instant::now();
+        let mut tenants = ReadAhead::start(tenants);
         let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut set: JoinSet<JobEnd> = JoinSet::new();
         let mut running: HashMap<Id, Running> = HashMap::new();

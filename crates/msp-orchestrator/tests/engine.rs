@@ -333,3 +333,82 @@ async fn drain_stops_new_tenants_and_lists_the_rest() {
     assert_eq!(report.rerun_ids().count(), report.skipped());
     s.sim.shutdown().await;
 }
+
+/// A job that first waits until the simulator has served `pages` msp-tenants pages.
+#[derive(Debug)]
+struct AfterListingPages {
+    sim: Arc<Simulator>,
+    pages: u64,
+    inner: CollectJob,
+}
+
+impl TenantJob for AfterListingPages {
+    fn run(
+        &self,
+        tenant: &TenantRef,
+        client: TenantClient,
+    ) -> BoxStream<'static, Result<Record, ApiError>> {
+        let (sim, pages) = (self.sim.clone(), self.pages);
+        let wait = async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let served: u64 = sim
+                    .stats()
+                    .requests
+                    .get("msp-tenants")
+                    .map(|m| m.values().sum())
+                    .unwrap_or(0);
+                if served >= pages {
+                    return None;
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Some(Err(ApiError::InvalidRequest(format!(
+                        "only {served} listing pages were read while a tenant ran"
+                    ))));
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        futures::stream::once(wait)
+            .filter_map(futures::future::ready)
+            .chain(self.inner.run(tenant, client))
+            .boxed()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listing_is_read_ahead_while_tenants_run() {
+    // 20 tenants in pages of 5, one tenant at a time: each job waits until the listing has moved
+    // three pages on. Read only when a slot frees, the listing would stay at page one.
+    let Setup {
+        sim,
+        workspaces,
+        central,
+    } = setup(
+        SimConfig {
+            tenants: 20,
+            glp_page_cap: 5,
+            max_devices: 3,
+            ..SimConfig::default()
+        },
+        1000.0,
+    )
+    .await;
+    let sim = Arc::new(sim);
+    let job = Arc::new(AfterListingPages {
+        sim: sim.clone(),
+        pages: 3,
+        inner: CollectJob::new(vec![ResourceSpec::Known(Resource::DeviceInventory)]),
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let tenants = TenantSource::GreenLake.stream(&workspaces, &central);
+    let report = Orchestrator::new(central.clone())
+        .concurrency(1)
+        .run(tenants, job, tx, &Cancel::new())
+        .await
+        .unwrap();
+    drain.await.unwrap();
+    assert!(report.all_succeeded(), "{}", report.summary());
+    assert_eq!(report.tenants.len(), 20);
+}

@@ -1,13 +1,20 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 //!
-//! - `cargo xtask test`: every test of the workspace (unit, contract, simulator, doc tests).
+//! - `cargo xtask test`: every test of the workspace (unit, contract, simulator, doc tests),
+//!   then the end-to-end suite.
+//! - `cargo xtask integration`: the end-to-end suite alone: the real `platform-sim` and
+//!   `msp-orchestrator` binaries as processes, one scenario per simulator.
+//! - `cargo xtask bench [--quick]`: the performance scenarios on release builds; a table, and
+//!   `target/bench/report.json`.
 //! - `cargo xtask ci`: what CI runs: format check, clippy with `-D warnings`, the tests, and the
 //!   docs with warnings denied.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod bench;
+mod cargo;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+
+use cargo::{cargo, run};
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -15,6 +22,8 @@ fn main() -> Result<()> {
     let rest: Vec<String> = args.collect();
     match task.as_deref() {
         Some("test") => test(&rest),
+        Some("integration") => integration(&rest),
+        Some("bench") => bench::run(&rest),
         Some("ci") => ci(),
         Some("help" | "--help" | "-h") | None => {
             print_help();
@@ -31,41 +40,42 @@ fn print_help() {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         test [ARGS]   run every test of the workspace (extra ARGS go to cargo test)\n  \
-         ci            format check, clippy -D warnings, tests, docs with warnings denied"
+         test [ARGS]          every test of the workspace, then the end-to-end suite\n                       \
+         (extra ARGS go to cargo test)\n  \
+         integration [ARGS]   the end-to-end suite: real platform-sim and msp-orchestrator\n                       \
+         processes (extra ARGS go to the test binary, e.g. a name filter)\n  \
+         bench [--quick]      performance scenarios on release builds; writes\n                       \
+         target/bench/report.json (--quick: under a minute)\n  \
+         ci                   format check, clippy -D warnings, tests, docs with warnings denied"
     );
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
-fn cargo(args: &[&str]) -> Command {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.args(args).current_dir(root());
-    cmd
-}
-
-fn run(mut cmd: Command) -> Result<()> {
-    eprintln!("$ {cmd:?}");
-    let status = cmd
-        .status()
-        .with_context(|| format!("could not start {cmd:?}"))?;
-    if !status.success() {
-        bail!("{cmd:?} failed with {status}");
-    }
-    Ok(())
-}
+/// The package of the end-to-end suite (the top-level `tests/` directory).
+const E2E: &str = "glp-msp-e2e";
 
 fn test(extra: &[String]) -> Result<()> {
-    let mut cmd = cargo(&["test", "--workspace", "--all-targets"]);
+    let mut cmd = cargo(&["test", "--workspace", "--all-targets", "--exclude", E2E]);
     cmd.args(extra);
     run(cmd)?;
     // Doc tests are not part of --all-targets.
     let mut cmd = cargo(&["test", "--workspace", "--doc"]);
+    cmd.args(extra);
+    run(cmd)?;
+    integration(&[])
+}
+
+fn integration(extra: &[String]) -> Result<()> {
+    // The suite runs the binaries, so build them first (same profile and target directory as
+    // the test, where the harness looks for them).
+    run(cargo(&[
+        "build",
+        "--package",
+        "platform-sim",
+        "--package",
+        "msp-orchestrator",
+        "--bins",
+    ]))?;
+    let mut cmd = cargo(&["test", "--package", E2E, "--"]);
     cmd.args(extra);
     run(cmd)
 }

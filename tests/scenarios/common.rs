@@ -1,0 +1,80 @@
+//! What every scenario needs: the binaries, an orchestrator command pointed at a simulator,
+//! bounded runs, and the simulator's counters by endpoint.
+
+use std::process::Command;
+use std::time::Duration;
+
+use glp_msp_e2e::{Bins, Finished, Proc, Sim, Stats, Workdir};
+
+/// The longest any single orchestrator run may take before the scenario fails.
+pub(crate) const RUN_LIMIT: Duration = Duration::from_secs(120);
+
+pub(crate) fn bins() -> Bins {
+    Bins::locate().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A scenario's directory and simulator.
+pub(crate) fn start(name: &str, sim_args: &[&str]) -> (Bins, Workdir, Sim) {
+    let bins = bins();
+    let wd = Workdir::new(name).unwrap();
+    let sim = Sim::start(&bins, &wd.sim(), sim_args).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (bins, wd, sim)
+}
+
+/// `msp-orchestrator ARGS` against `sim` ([`Sim::orchestrator`]), working in the scenario's
+/// `run/` directory.
+pub(crate) fn orchestrator(bins: &Bins, wd: &Workdir, sim: &Sim, args: &[&str]) -> Command {
+    let mut cmd = sim.orchestrator(bins, args);
+    cmd.current_dir(wd.run(""));
+    cmd
+}
+
+/// Runs `cmd` to completion (at most [`RUN_LIMIT`]), its output in `run/<name>.std*`.
+pub(crate) fn run(name: &str, wd: &Workdir, cmd: Command) -> Finished {
+    Proc::spawn(name, cmd, &wd.run(""))
+        .and_then(|p| p.wait(RUN_LIMIT))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Requests served on `endpoint` (`token`, `msp-tenants`, `device-inventory`, ...), any status.
+pub(crate) fn served(stats: &Stats, endpoint: &str) -> u64 {
+    stats
+        .requests
+        .get(endpoint)
+        .map(|by_status| by_status.values().sum())
+        .unwrap_or(0)
+}
+
+/// Requests served on `endpoint` with `status` (`"200"`, `"429"`, `"dropped"`).
+pub(crate) fn served_with(stats: &Stats, endpoint: &str, status: &str) -> u64 {
+    stats
+        .requests
+        .get(endpoint)
+        .and_then(|by_status| by_status.get(status))
+        .copied()
+        .unwrap_or(0)
+}
+
+/// The number before `label` in the orchestrator's summary line, e.g. `"rate-limited (429)"`.
+pub(crate) fn summary_count(stderr: &str, label: &str) -> u64 {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains(" tenants: ") && l.contains(label))
+        .unwrap_or_else(|| panic!("no summary line with {label:?} in:\n{stderr}"));
+    let before = &line[..line.find(label).unwrap()];
+    before
+        .split_whitespace()
+        .last()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number before {label:?} in {line:?}"))
+}
+
+/// Asserts the exit code, showing stderr when it differs.
+pub(crate) fn assert_exit(run: &Finished, code: i32) {
+    assert_eq!(
+        run.code,
+        Some(code),
+        "exit code; stderr:\n{}",
+        glp_msp_e2e::proc::tail(&run.stderr, 40)
+    );
+}

@@ -1,0 +1,18 @@
+//! The end-to-end fault suite: the real `platform-sim` and `msp-orchestrator` binaries as
+//! separate processes, one simulator (own port) per scenario, every run bounded in time, every
+//! collected file checked against the simulator's truth.
+//!
+//! Run with `cargo xtask integration` (which builds both binaries first); `cargo xtask test`
+//! and CI run it too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod credentials;
+mod faults;
+mod happy;
+mod interrupt;
+mod leaks;
+mod locations;
+mod rate_limits;
+mod tokens;

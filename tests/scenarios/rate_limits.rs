@@ -1,0 +1,65 @@
+//! Scenario 3: the server's Central limit well below the client's rate.
+
+use glp_msp_e2e::compare;
+
+use crate::common::{assert_exit, orchestrator, run, served_with, start, summary_count};
+
+#[test]
+fn a_server_limit_below_the_client_rate_costs_429s_but_no_early_retry_and_no_record() {
+    let (bins, wd, sim) = start(
+        "rate-limited",
+        &[
+            "--tenants",
+            "20",
+            "--max-devices",
+            "150",
+            "--central-page-cap",
+            "25",
+            "--central-rps",
+            "15",
+        ],
+    );
+    let args = [
+        "collect",
+        "-q",
+        "--concurrency",
+        "8",
+        "--rate",
+        "100",
+        "--glp-rate",
+        "100",
+        "--output",
+        "records.jsonl",
+        "--report",
+        "report.json",
+    ];
+    let out = run("collect", &wd, orchestrator(&bins, &wd, &sim, &args));
+    assert_exit(&out, 0);
+    let truth = sim.truth().unwrap();
+    let cmp = compare(&truth, &["device-inventory"], &[&wd.run("records.jsonl")]).unwrap();
+    assert!(cmp.is_exact(), "{cmp}");
+
+    let stats = sim.stats().unwrap();
+    let served_429 =
+        served_with(&stats, "device-inventory", "429") + served_with(&stats, "list-tenants", "429");
+    assert!(
+        served_429 > 0,
+        "the client at 100/s must have met the server's 15/s limit"
+    );
+    assert_eq!(served_429, stats.rate_limited, "only Central was limited");
+    assert_eq!(
+        stats.early_requests, 0,
+        "no request may arrive before the Retry-After the server announced"
+    );
+    // What the user is told matches what the server did.
+    assert_eq!(summary_count(&out.stderr, "rate-limited (429)"), served_429);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.run("report.json")).unwrap()).unwrap();
+    let reported: u64 = report["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["rate_limited"].as_u64().unwrap())
+        .sum();
+    assert_eq!(reported, served_429);
+}

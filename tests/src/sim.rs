@@ -1,0 +1,170 @@
+//! The `platform-sim` binary, running.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::proc::{Proc, tail};
+use crate::{Bins, HarnessError, Result, Stats, Truth};
+
+/// What the simulator writes to `endpoint.json` once it listens.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Endpoint {
+    /// GreenLake base URL.
+    pub glp_base_url: String,
+    /// Central base URL (the same listener).
+    pub central_base_url: String,
+    /// The MSP's API client id.
+    pub client_id: String,
+    /// The MSP's API client secret.
+    pub client_secret: String,
+    /// The MSP workspace id.
+    pub workspace_id: String,
+}
+
+/// A running simulator on its own port (127.0.0.1, port 0), stopped when dropped.
+#[derive(Debug)]
+pub struct Sim {
+    proc: Proc,
+    state_dir: PathBuf,
+    /// Where it listens and the demo credentials.
+    pub endpoint: Endpoint,
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+}
+
+impl Sim {
+    /// Starts `platform-sim ARGS --state-dir <dir>` (creating `dir`) and waits (at most 30 s) for its
+    /// `endpoint.json`.
+    pub fn start(bins: &Bins, dir: &Path, args: &[&str]) -> Result<Sim> {
+        std::fs::create_dir_all(dir)
+            .map_err(HarnessError::io(format!("creating {}", dir.display())))?;
+        let mut cmd = Command::new(&bins.sim);
+        cmd.args(args)
+            .arg("--state-dir")
+            .arg(dir)
+            .env("RUST_LOG", "warn");
+        let mut proc = Proc::spawn("platform-sim", cmd, dir)?;
+        let path = dir.join("endpoint.json");
+        let started = Instant::now();
+        let endpoint: Endpoint = loop {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                break serde_json::from_str(&text).map_err(|source| HarnessError::Json {
+                    what: path.display().to_string(),
+                    source,
+                })?;
+            }
+            if proc.has_exited() {
+                return Err(HarnessError::SimStart(format!(
+                    "platform-sim {} exited: {}",
+                    args.join(" "),
+                    tail(&proc.stderr_so_far(), 10)
+                )));
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                return Err(HarnessError::SimStart(format!(
+                    "no {} after 30 s",
+                    path.display()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(HarnessError::io("starting a runtime for the /_sim calls"))?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| HarnessError::SimStart(format!("building an HTTP client: {e}")))?;
+        Ok(Sim {
+            proc,
+            state_dir: dir.to_path_buf(),
+            endpoint,
+            runtime,
+            http,
+        })
+    }
+
+    /// `msp-orchestrator ARGS` with a clean environment (only `PATH`) holding this simulator's
+    /// credential and URLs (`GLP_*`, `CENTRAL_BASE_URL`) and `RUST_LOG=warn`.
+    pub fn orchestrator(&self, bins: &Bins, args: &[&str]) -> Command {
+        let e = &self.endpoint;
+        let mut cmd = Command::new(&bins.orchestrator);
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("RUST_LOG", "warn")
+            .env("GLP_CLIENT_ID", &e.client_id)
+            .env("GLP_CLIENT_SECRET", &e.client_secret)
+            .env("GLP_WORKSPACE_ID", &e.workspace_id)
+            .env("GLP_BASE_URL", &e.glp_base_url)
+            .env("CENTRAL_BASE_URL", &e.central_base_url);
+        cmd
+    }
+
+    /// GETs a `/_sim` path (e.g. `/_sim/stats`) and decodes it.
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let url = format!("{}{path}", self.endpoint.glp_base_url.trim_end_matches('/'));
+        let fail = |message: String| HarnessError::Sim {
+            path: path.to_owned(),
+            message,
+        };
+        self.runtime.block_on(async {
+            let response = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            let status = response.status();
+            let bytes = response.bytes().await.map_err(|e| fail(e.to_string()))?;
+            if !status.is_success() {
+                return Err(fail(format!(
+                    "HTTP {status}: {}",
+                    String::from_utf8_lossy(&bytes)
+                )));
+            }
+            serde_json::from_slice(&bytes).map_err(|source| HarnessError::Json {
+                what: path.to_owned(),
+                source,
+            })
+        })
+    }
+
+    /// What it has served so far.
+    pub fn stats(&self) -> Result<Stats> {
+        self.get("/_sim/stats")
+    }
+
+    /// Every tenant with every record it serves.
+    pub fn truth(&self) -> Result<Truth> {
+        self.get("/_sim/truth?records=true")
+    }
+
+    /// Every tenant with record counts only.
+    pub fn truth_counts(&self) -> Result<Truth> {
+        self.get("/_sim/truth")
+    }
+
+    /// Stops it with SIGINT, as a user would, and returns the statistics it wrote on the way
+    /// out (`stats.json`).
+    pub fn stop(self) -> Result<Stats> {
+        self.proc.interrupt()?;
+        let finished = self.proc.wait(Duration::from_secs(20))?;
+        let path = self.state_dir.join("stats.json");
+        let text = std::fs::read_to_string(&path).map_err(HarnessError::io(format!(
+            "reading {} (platform-sim exited with {:?}: {})",
+            path.display(),
+            finished.code,
+            tail(&finished.stderr, 5)
+        )))?;
+        serde_json::from_str(&text).map_err(|source| HarnessError::Json {
+            what: path.display().to_string(),
+            source,
+        })
+    }
+}

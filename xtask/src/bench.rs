@@ -1,0 +1,337 @@
+//! `cargo xtask bench`: the orchestrator's performance targets, measured on release builds of
+//! the real binaries against the simulator, one simulator per scenario.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use glp_msp_e2e::{Bins, Finished, Proc, Sim, Stats, Workdir};
+use serde::Serialize;
+
+use crate::cargo::{cargo, run as run_cargo, target_dir};
+
+/// How a scenario is judged.
+#[derive(Debug, Clone, Copy)]
+enum Measure {
+    /// Wall time against the ideal `requests x latency / concurrency`; target: at most 1.25x.
+    Latency { latency_ms: f64, concurrency: usize },
+    /// Central requests per second with the client's rate equal to the server's limit;
+    /// target: no 429 and at least 90% of the rate.
+    Rate { rate: f64 },
+    /// Throughput, CPU per request and memory with nothing in the way; target: peak RSS under
+    /// 64 MiB.
+    Scale,
+}
+
+#[derive(Debug)]
+struct Scenario {
+    name: &'static str,
+    tenants: usize,
+    sim: Vec<String>,
+    orchestrator: Vec<String>,
+    measure: Measure,
+}
+
+/// One line of the table and of `report.json`.
+#[derive(Debug, Serialize)]
+struct Row {
+    scenario: String,
+    tenants: usize,
+    /// Every API request the simulator served (token endpoint included).
+    requests: u64,
+    /// Central requests among them.
+    central_requests: u64,
+    records: u64,
+    wall_s: f64,
+    ideal_s: Option<f64>,
+    /// ideal / wall.
+    efficiency: Option<f64>,
+    requests_per_s: f64,
+    token_grants: u64,
+    exchanges_per_tenant: f64,
+    rate_limited: u64,
+    peak_rss_mib: Option<f64>,
+    cpu_s: Option<f64>,
+    cpu_us_per_request: Option<f64>,
+    target: String,
+    /// `None` when the figure cannot be measured here (no `/proc`).
+    met: Option<bool>,
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn scenarios(quick: bool) -> Vec<Scenario> {
+    let pick = |full: usize, small: usize| if quick { small } else { full };
+    let latency = pick(1000, 200);
+    let rate = pick(200, 40);
+    let scale = pick(5000, 1000);
+    vec![
+        Scenario {
+            name: "latency-bound",
+            tenants: latency,
+            sim: args(&["--tenants", &latency.to_string(), "--latency-ms", "20"]),
+            orchestrator: args(&[
+                "collect",
+                "device-inventory",
+                "--concurrency",
+                "16",
+                "--rate",
+                "100000",
+                "--glp-rate",
+                "100000",
+            ]),
+            measure: Measure::Latency {
+                latency_ms: 20.0,
+                concurrency: 16,
+            },
+        },
+        Scenario {
+            name: "rate-bound",
+            tenants: rate,
+            sim: args(&[
+                "--tenants",
+                &rate.to_string(),
+                "--central-rps",
+                "50",
+                "--central-page-cap",
+                "20",
+                "--max-devices",
+                "200",
+            ]),
+            orchestrator: args(&[
+                "collect",
+                "device-inventory",
+                "--concurrency",
+                "16",
+                "--rate",
+                "50",
+                "--glp-rate",
+                "100000",
+            ]),
+            measure: Measure::Rate { rate: 50.0 },
+        },
+        Scenario {
+            name: "scale",
+            tenants: scale,
+            sim: args(&["--tenants", &scale.to_string(), "--max-devices", "100"]),
+            orchestrator: args(&[
+                "collect",
+                "device-inventory",
+                "--concurrency",
+                "32",
+                "--rate",
+                "100000",
+                "--glp-rate",
+                "100000",
+            ]),
+            measure: Measure::Scale,
+        },
+    ]
+}
+
+/// `cargo xtask bench [--quick]`.
+pub(crate) fn run(rest: &[String]) -> Result<()> {
+    let mut quick = false;
+    for arg in rest {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            other => bail!("unknown bench option `{other}` (known: --quick)"),
+        }
+    }
+    run_cargo(cargo(&[
+        "build",
+        "--release",
+        "--package",
+        "platform-sim",
+        "--package",
+        "msp-orchestrator",
+        "--bins",
+    ]))?;
+    let target = target_dir()?;
+    let bins = Bins::in_dir(&target.join("release"))?;
+    let mut rows = Vec::new();
+    for scenario in scenarios(quick) {
+        eprintln!(
+            "bench: {} ({} tenants) ...",
+            scenario.name, scenario.tenants
+        );
+        let row =
+            measure(&bins, &scenario).with_context(|| format!("scenario {}", scenario.name))?;
+        rows.push(row);
+    }
+    let machine = machine();
+    let table = table(&rows);
+    println!("{machine}\n\n{table}");
+    let out_dir = target.join("bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let report = serde_json::json!({
+        "command": format!("cargo xtask bench{}", if quick { " --quick" } else { "" }),
+        "machine": machine,
+        "rows": rows,
+    });
+    let path = out_dir.join("report.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+fn measure(bins: &Bins, s: &Scenario) -> Result<Row> {
+    let wd = Workdir::new(&format!("bench-{}", s.name))?;
+    let sim_args: Vec<&str> = s.sim.iter().map(String::as_str).collect();
+    let sim = Sim::start(bins, &wd.sim(), &sim_args)?;
+    let mut orch_args: Vec<&str> = s.orchestrator.iter().map(String::as_str).collect();
+    orch_args.extend(["-q", "--output", "/dev/null"]);
+    let mut cmd = sim.orchestrator(bins, &orch_args);
+    cmd.current_dir(wd.run(""));
+    let finished = Proc::spawn("orchestrator", cmd, &wd.run(""))?.wait(Duration::from_secs(900))?;
+    if finished.code != Some(0) {
+        bail!(
+            "the orchestrator exited with {:?}:\n{}",
+            finished.code,
+            glp_msp_e2e::proc::tail(&finished.stderr, 20)
+        );
+    }
+    let stats = sim.stats()?;
+    Ok(row(s, &finished, &stats))
+}
+
+fn served(stats: &Stats, endpoint: &str) -> u64 {
+    stats
+        .requests
+        .get(endpoint)
+        .map(|m| m.values().sum())
+        .unwrap_or(0)
+}
+
+/// The number before ` records` in the summary line.
+fn records(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .find(|l| l.contains(" tenants: "))
+        .and_then(|l| l.split(" | ").nth(1))
+        .and_then(|part| part.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn row(s: &Scenario, f: &Finished, stats: &Stats) -> Row {
+    let wall = f.elapsed.as_secs_f64();
+    let requests = stats.total_requests;
+    let central = requests - served(stats, "token") - served(stats, "msp-tenants");
+    let cpu = f.usage.cpu.map(|d| d.as_secs_f64());
+    let rss = f.usage.peak_rss_kib.map(|k| k as f64 / 1024.0);
+    let (ideal, target, met) = match s.measure {
+        Measure::Latency {
+            latency_ms,
+            concurrency,
+        } => {
+            let ideal = requests as f64 * latency_ms / 1000.0 / concurrency as f64;
+            (
+                Some(ideal),
+                "wall <= 1.25x ideal".to_owned(),
+                Some(wall <= 1.25 * ideal),
+            )
+        }
+        Measure::Rate { rate } => {
+            let ideal = central as f64 / rate;
+            (
+                Some(ideal),
+                format!("0 429s, >= 90% of {rate}/s"),
+                Some(stats.rate_limited == 0 && ideal / wall >= 0.9),
+            )
+        }
+        Measure::Scale => (
+            None,
+            "peak RSS < 64 MiB".to_owned(),
+            rss.map(|mib| mib < 64.0),
+        ),
+    };
+    Row {
+        scenario: s.name.to_owned(),
+        tenants: s.tenants,
+        requests,
+        central_requests: central,
+        records: records(&f.stderr),
+        wall_s: wall,
+        ideal_s: ideal,
+        efficiency: ideal.map(|i| i / wall),
+        requests_per_s: requests as f64 / wall,
+        token_grants: stats.client_credentials_grants,
+        exchanges_per_tenant: stats.token_exchanges as f64 / s.tenants.max(1) as f64,
+        rate_limited: stats.rate_limited,
+        peak_rss_mib: rss,
+        cpu_s: cpu,
+        cpu_us_per_request: cpu.map(|c| c * 1e6 / requests.max(1) as f64),
+        target,
+        met,
+    }
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.digits$}"))
+}
+
+/// The table, as Markdown (readable in a terminal too).
+fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| scenario | tenants | requests | records | wall s | ideal s | efficiency | req/s | \
+         CPU µs/req | token grants | exchanges/tenant | 429s | peak RSS MiB | target | met |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {:.2} | {} | {} | {:.0} | {} | {} | {:.2} | {} | {} | {} | {} |",
+            r.scenario,
+            r.tenants,
+            r.requests,
+            r.records,
+            r.wall_s,
+            opt(r.ideal_s, 2),
+            opt(r.efficiency, 2),
+            r.requests_per_s,
+            opt(r.cpu_us_per_request, 0),
+            r.token_grants,
+            r.exchanges_per_tenant,
+            r.rate_limited,
+            opt(r.peak_rss_mib, 1),
+            r.target,
+            match r.met {
+                Some(true) => "met",
+                Some(false) => "NOT MET",
+                None => "not measured",
+            }
+        );
+    }
+    out
+}
+
+/// What the figures were measured on.
+fn machine() -> String {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map_or_else(|| "unknown CPU".to_owned(), |s| s.trim().to_owned());
+    let mem_gib = read("/proc/meminfo")
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<f64>().ok())
+        .map_or_else(|| "?".to_owned(), |k| format!("{:.0}", k / 1024.0 / 1024.0));
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let kernel = read("/proc/sys/kernel/osrelease").trim().to_owned();
+    let rustc = std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    format!(
+        "machine: {cores} cores ({cpu}), {mem_gib} GiB, {} {kernel}, {rustc}; simulator and \
+         orchestrator share the cores",
+        std::env::consts::OS
+    )
+}

@@ -17,6 +17,10 @@ fn a_server_limit_below_the_client_rate_costs_429s_but_no_early_retry_and_no_rec
             "25",
             "--central-rps",
             "15",
+            // Requests in flight when the budget runs out meet the 429s: without latency the
+            // client's pause on `X-RateLimit-Remaining-second: 0` would avoid them all.
+            "--latency-ms",
+            "50",
         ],
     );
     let args = [

@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-/// How transient failures (429, 502, 503, 504, connection errors) are retried.
+/// How transient failures (408, 429, 500, 502, 503, 504, connection errors, bodies cut short) are
+/// retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -105,7 +106,10 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 }
 
 /// The wait a server asked for in its headers: `Retry-After` first, then the reset of a
-/// `ratelimit-*` / `X-RateLimit-*` family when nothing remains (seconds).
+/// `ratelimit-*` / `X-RateLimit-*` family when nothing remains (seconds), then Central's
+/// per-second family: `X-RateLimit-Remaining-second: 0` waits one interval of
+/// `X-RateLimit-Limit-second` (1 s when the limit is not given), the earliest the budget can
+/// have grown.
 pub fn retry_after_from_headers(headers: &HeaderMap) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(d) =
@@ -122,6 +126,13 @@ pub fn retry_after_from_headers(headers: &HeaderMap) -> Option<Duration> {
         {
             return Some(Duration::from_secs(secs));
         }
+    }
+    if header("x-ratelimit-remaining-second").map(str::trim) == Some("0") {
+        let limit = header("x-ratelimit-limit-second")
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .filter(|l| *l > 0)
+            .unwrap_or(1);
+        return Some(Duration::from_secs(1) / limit);
     }
     None
 }
@@ -161,6 +172,24 @@ mod tests {
         x.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
         x.insert("x-ratelimit-reset", HeaderValue::from_static("1"));
         assert_eq!(retry_after_from_headers(&x), Some(Duration::from_secs(1)));
+        // Central (classic): a per-second budget with no reset header.
+        let mut c = HeaderMap::new();
+        c.insert(
+            "x-ratelimit-remaining-second",
+            HeaderValue::from_static("3"),
+        );
+        c.insert("x-ratelimit-limit-second", HeaderValue::from_static("7"));
+        assert_eq!(retry_after_from_headers(&c), None);
+        c.insert(
+            "x-ratelimit-remaining-second",
+            HeaderValue::from_static("0"),
+        );
+        assert_eq!(
+            retry_after_from_headers(&c),
+            Some(Duration::from_secs(1) / 7)
+        );
+        c.remove("x-ratelimit-limit-second");
+        assert_eq!(retry_after_from_headers(&c), Some(Duration::from_secs(1)));
     }
 
     #[test]

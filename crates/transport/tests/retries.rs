@@ -144,6 +144,30 @@ async fn an_exhausted_budget_on_a_success_holds_back_the_next_request() {
 }
 
 #[tokio::test]
+async fn central_per_second_budget_spent_on_a_success_holds_back_one_interval() {
+    // Central's documented headers: a per-second limit and what remains of it, no reset.
+    let server = Scripted::start(vec![
+        Reply::ok(1)
+            .header("x-ratelimit-limit-second", "2")
+            .header("x-ratelimit-remaining-second", "0"),
+        Reply::ok(2),
+    ])
+    .await;
+    let api = builder(Api::Central, &server.base_url, static_provider())
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert!(
+        gap(&server, 0) >= Duration::from_millis(500),
+        "{:?}",
+        gap(&server, 0)
+    );
+    assert_eq!(api.totals().retries, 0);
+}
+
+#[tokio::test]
 async fn remaining_budget_does_not_slow_anything_down() {
     let server = Scripted::start(vec![
         Reply::ok(1)

@@ -143,6 +143,11 @@ async fn tenants_lists_every_tenant_and_usage_errors_exit_two() {
     let out = output(cli(&sim, &secret, &["collect", "bogus-resource"])).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("device-inventory"));
+    // A usage error is found before anything is contacted, whatever the credential.
+    let before = sim.stats().total_requests;
+    let out = output(cli(&sim, "wrong", &["collect", "aps", "bogus-resource"])).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(sim.stats().total_requests, before);
     sim.shutdown().await;
 }
 

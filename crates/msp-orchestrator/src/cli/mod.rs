@@ -73,12 +73,22 @@ async fn run(cli: Cli) -> u8 {
             report_fatal(tenants(&ctx, args.format).await)
         }
         Command::Collect(args) => {
+            if let Err(e) = resources(&args) {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
             let Some(ctx) = Context::from_flags(&cli.global).await else {
                 return EXIT_FATAL;
             };
             collect(&ctx, &args, quiet).await
         }
-        Command::Demo(args) => demo(&cli.global, args, quiet).await,
+        Command::Demo(args) => {
+            if let Err(e) = resources(&args.collect) {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+            demo(&cli.global, args, quiet).await
+        }
     }
 }
 
@@ -212,8 +222,26 @@ async fn tenants(ctx: &Context, format: TenantFormat) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// The resources of `collect` (device-inventory when none is named); a usage error names the
+/// known ones. Checked before anything is contacted.
+fn resources(args: &CollectArgs) -> Result<Vec<ResourceSpec>, String> {
+    if args.resources.is_empty() {
+        return Ok(vec![ResourceSpec::Known(
+            central_api::Resource::DeviceInventory,
+        )]);
+    }
+    args.resources.iter().map(|name| name.parse()).collect()
+}
+
 async fn collect(ctx: &Context, args: &CollectArgs, quiet: bool) -> u8 {
-    match collect_inner(ctx, args, quiet).await {
+    let resources = match resources(args) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    match collect_inner(ctx, args, resources, quiet).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -222,21 +250,12 @@ async fn collect(ctx: &Context, args: &CollectArgs, quiet: bool) -> u8 {
     }
 }
 
-async fn collect_inner(ctx: &Context, args: &CollectArgs, quiet: bool) -> anyhow::Result<u8> {
-    let mut resources = Vec::new();
-    for name in if args.resources.is_empty() {
-        vec!["device-inventory".to_owned()]
-    } else {
-        args.resources.clone()
-    } {
-        match name.parse::<ResourceSpec>() {
-            Ok(r) => resources.push(r),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(EXIT_USAGE);
-            }
-        }
-    }
+async fn collect_inner(
+    ctx: &Context,
+    args: &CollectArgs,
+    resources: Vec<ResourceSpec>,
+    quiet: bool,
+) -> anyhow::Result<u8> {
     if ctx.settings.source != TenantSource::Central {
         // With the Central source, listing the tenants is this check.
         if let Err(e) = check_central(ctx).await {

@@ -20,7 +20,7 @@ pub const ENV_BASE_URL: &str = "GLP_BASE_URL";
 /// `Debug` never shows the secret.
 #[derive(Clone)]
 pub struct Credentials {
-    /// The API client id (not secret, but not printed either).
+    /// The API client id (not secret: `Debug` shows it, to tell credentials apart).
     pub client_id: String,
     /// The API client secret.
     pub client_secret: SecretString,

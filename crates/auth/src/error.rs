@@ -158,7 +158,7 @@ impl AuthError {
     }
 
     /// Whether trying again later may succeed: connection problems, timeouts, bodies cut short,
-    /// 408, 429 and 5xx except 501. Never true for 400, 401 or 403.
+    /// 408, 429, 500, 502, 503 and 504. Never true for 400, 401 or 403.
     pub fn is_transient(&self) -> bool {
         match self.root() {
             Self::Transport { .. } | Self::Timeout { .. } | Self::TruncatedResponse { .. } => true,

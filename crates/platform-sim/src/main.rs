@@ -78,6 +78,11 @@ fn secs(name: &str, v: f64) -> Result<Duration> {
         .with_context(|| format!("--{name} must be a non-negative number of seconds"))
 }
 
+fn millis(name: &str, v: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(v / 1000.0)
+        .with_context(|| format!("--{name} must be a non-negative number of milliseconds"))
+}
+
 impl Args {
     fn config(&self) -> Result<SimConfig> {
         Ok(SimConfig {
@@ -86,8 +91,8 @@ impl Args {
             token_ttl: secs("token-ttl", self.token_ttl)?,
             glp_rps: self.glp_rps,
             central_rps: self.central_rps,
-            latency: secs("latency-ms", self.latency_ms / 1000.0)?,
-            latency_jitter: secs("jitter-ms", self.jitter_ms / 1000.0)?,
+            latency: millis("latency-ms", self.latency_ms)?,
+            latency_jitter: millis("jitter-ms", self.jitter_ms)?,
             fail_rate: self.fail_rate,
             drop_rate: self.drop_rate,
             malformed_rate: self.malformed_rate,

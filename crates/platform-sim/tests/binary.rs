@@ -103,3 +103,19 @@ async fn binary_writes_endpoint_json_serves_and_stops_on_sigterm() {
     assert_eq!(stats["client_credentials_grants"], 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_bad_knob_is_named_with_its_unit() {
+    for (flag, unit) in [("--latency-ms", "milliseconds"), ("--token-ttl", "seconds")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_platform-sim"))
+            .arg(format!("{flag}=-5"))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flag}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{flag} must be a non-negative number of {unit}")),
+            "{flag}: {stderr}"
+        );
+    }
+}

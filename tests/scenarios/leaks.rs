@@ -1,7 +1,7 @@
 //! Scenario 9: with every log on, no secret and no issued token in anything the tool prints or
 //! writes.
 
-use glp_msp_e2e::leaks;
+use glp_msp_e2e::{compare, leaks};
 
 use crate::common::{assert_exit, orchestrator, run, start};
 
@@ -83,6 +83,15 @@ fn trace_logs_output_and_reports_hold_no_secret_and_no_token() {
             out.stderr
         );
     }
+    // Through all of that, nothing was lost either.
+    let truth = sim.truth().unwrap();
+    let cmp = compare(
+        &truth,
+        &["device-inventory", "aps"],
+        &[&wd.run("records.jsonl")],
+    )
+    .unwrap();
+    assert!(cmp.is_exact(), "{cmp}");
     let stats = sim.stats().unwrap();
     assert!(stats.revoked && stats.unauthorized > 0 && stats.injected_failures > 0);
     let e = &sim.endpoint;

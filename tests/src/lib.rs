@@ -7,7 +7,7 @@
 //!   [`Truth`] it serves.
 //! - [`Proc`] is a child process that is killed when dropped, waited for with a deadline, and
 //!   measured (peak RSS and CPU time, from `/proc` on Linux).
-//! - [`compare`] checks collected JSON Lines against the truth, record by record;
+//! - [`compare()`] checks collected JSON Lines against the truth, record by record;
 //!   [`leaks`] looks for the client secret and every issued token in text.
 //!
 //! The scenarios in `scenarios/` (`cargo xtask integration`) and `cargo xtask bench` are built on

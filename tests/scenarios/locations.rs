@@ -2,9 +2,23 @@
 
 use std::time::Duration;
 
-use glp_msp_e2e::Sim;
+use glp_msp_e2e::{Bins, Finished, Sim, Workdir};
 
 use crate::common::{assert_exit, orchestrator, run, start};
+
+/// `collect` with Central at `url`: it must exit 1 within seconds.
+fn collect_with_central(bins: &Bins, wd: &Workdir, sim: &Sim, url: &str) -> Finished {
+    let mut cmd = orchestrator(bins, wd, sim, &["collect", "-q", "--output", "x.jsonl"]);
+    cmd.env("CENTRAL_BASE_URL", url);
+    let out = run("collect", wd, cmd);
+    assert_exit(&out, 1);
+    assert!(
+        out.elapsed < Duration::from_secs(5),
+        "took {:?}",
+        out.elapsed
+    );
+    out
+}
 
 #[test]
 fn an_unreachable_central_fails_at_once_before_any_tenant() {
@@ -15,15 +29,7 @@ fn an_unreachable_central_fails_at_once_before_any_tenant() {
         .local_addr()
         .unwrap()
         .port();
-    let mut cmd = orchestrator(&bins, &wd, &sim, &["collect", "-q", "--output", "x.jsonl"]);
-    cmd.env("CENTRAL_BASE_URL", format!("http://127.0.0.1:{port}"));
-    let out = run("collect", &wd, cmd);
-    assert_exit(&out, 1);
-    assert!(
-        out.elapsed < Duration::from_secs(5),
-        "took {:?}",
-        out.elapsed
-    );
+    let out = collect_with_central(&bins, &wd, &sim, &format!("http://127.0.0.1:{port}"));
     assert!(
         out.stderr
             .contains(&format!("cannot use Central at http://127.0.0.1:{port}"))
@@ -43,15 +49,7 @@ fn a_central_of_another_region_answers_401_and_the_error_names_the_cluster() {
     // Another platform (another seed: other credentials and tokens) stands for the gateway of
     // another region: it knows none of our tokens.
     let elsewhere = Sim::start(&bins, &wd.root().join("elsewhere"), &["--seed", "7"]).unwrap();
-    let mut cmd = orchestrator(&bins, &wd, &sim, &["collect", "-q", "--output", "x.jsonl"]);
-    cmd.env("CENTRAL_BASE_URL", &elsewhere.endpoint.central_base_url);
-    let out = run("collect", &wd, cmd);
-    assert_exit(&out, 1);
-    assert!(
-        out.elapsed < Duration::from_secs(5),
-        "took {:?}",
-        out.elapsed
-    );
+    let out = collect_with_central(&bins, &wd, &sim, &elsewhere.endpoint.central_base_url);
     assert!(
         out.stderr.contains("HTTP 401")
             && out.stderr.contains("check the Central cluster / base URL")

@@ -1,6 +1,6 @@
 //! The `platform-sim` binary, running.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -28,8 +28,8 @@ pub struct Endpoint {
 /// A running simulator on its own port (127.0.0.1, port 0), stopped when dropped.
 #[derive(Debug)]
 pub struct Sim {
-    proc: Proc,
-    state_dir: PathBuf,
+    /// The process, killed when this is dropped.
+    _proc: Proc,
     /// Where it listens and the demo credentials.
     pub endpoint: Endpoint,
     runtime: tokio::runtime::Runtime,
@@ -81,8 +81,7 @@ impl Sim {
             .build()
             .map_err(|e| HarnessError::SimStart(format!("building an HTTP client: {e}")))?;
         Ok(Sim {
-            proc,
-            state_dir: dir.to_path_buf(),
+            _proc: proc,
             endpoint,
             runtime,
             http,
@@ -143,28 +142,5 @@ impl Sim {
     /// Every tenant with every record it serves.
     pub fn truth(&self) -> Result<Truth> {
         self.get("/_sim/truth?records=true")
-    }
-
-    /// Every tenant with record counts only.
-    pub fn truth_counts(&self) -> Result<Truth> {
-        self.get("/_sim/truth")
-    }
-
-    /// Stops it with SIGINT, as a user would, and returns the statistics it wrote on the way
-    /// out (`stats.json`).
-    pub fn stop(self) -> Result<Stats> {
-        self.proc.interrupt()?;
-        let finished = self.proc.wait(Duration::from_secs(20))?;
-        let path = self.state_dir.join("stats.json");
-        let text = std::fs::read_to_string(&path).map_err(HarnessError::io(format!(
-            "reading {} (platform-sim exited with {:?}: {})",
-            path.display(),
-            finished.code,
-            tail(&finished.stderr, 5)
-        )))?;
-        serde_json::from_str(&text).map_err(|source| HarnessError::Json {
-            what: path.display().to_string(),
-            source,
-        })
     }
 }

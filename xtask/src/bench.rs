@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use glp_msp_e2e::{Bins, Finished, Proc, Sim, Stats, Workdir};
 use serde::Serialize;
 
-use crate::cargo::{cargo, run as run_cargo, target_dir};
+use crate::cargo::{build_bins, target_dir};
 
 /// How a scenario is judged.
 #[derive(Debug, Clone, Copy)]
@@ -143,15 +143,7 @@ pub(crate) fn run(rest: &[String]) -> Result<()> {
             other => bail!("unknown bench option `{other}` (known: --quick)"),
         }
     }
-    run_cargo(cargo(&[
-        "build",
-        "--release",
-        "--package",
-        "platform-sim",
-        "--package",
-        "msp-orchestrator",
-        "--bins",
-    ]))?;
+    build_bins(true)?;
     let target = target_dir()?;
     let bins = Bins::in_dir(&target.join("release"))?;
     let mut rows = Vec::new();

@@ -50,3 +50,19 @@ pub(crate) fn target_dir() -> Result<PathBuf> {
         .map(PathBuf::from)
         .context("cargo metadata has no target_directory")
 }
+
+/// Builds the two binaries the end-to-end suite and the bench run (debug or release).
+pub(crate) fn build_bins(release: bool) -> Result<()> {
+    let mut cmd = cargo(&[
+        "build",
+        "--package",
+        "platform-sim",
+        "--package",
+        "msp-orchestrator",
+        "--bins",
+    ]);
+    if release {
+        cmd.arg("--release");
+    }
+    run(cmd)
+}

@@ -14,7 +14,7 @@ mod cargo;
 
 use anyhow::{Result, bail};
 
-use cargo::{cargo, run};
+use cargo::{build_bins, cargo, run};
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -67,14 +67,7 @@ fn test(extra: &[String]) -> Result<()> {
 fn integration(extra: &[String]) -> Result<()> {
     // The suite runs the binaries, so build them first (same profile and target directory as
     // the test, where the harness looks for them).
-    run(cargo(&[
-        "build",
-        "--package",
-        "platform-sim",
-        "--package",
-        "msp-orchestrator",
-        "--bins",
-    ]))?;
+    build_bins(false)?;
     let mut cmd = cargo(&["test", "--package", E2E, "--"]);
     cmd.args(extra);
     run(cmd)

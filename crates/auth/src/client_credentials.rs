@@ -21,6 +21,10 @@ pub struct ClientCredentialsProvider {
 impl ClientCredentialsProvider {
     /// A provider for `credentials` with `options`.
     pub fn new(credentials: Credentials, options: &AuthOptions) -> Result<Self, AuthError> {
+        // The field is public: credentials built by hand are registered here.
+        crate::text::register_secret(secrecy::ExposeSecret::expose_secret(
+            &credentials.client_secret,
+        ));
         Ok(Self {
             endpoint: TokenEndpoint::new(credentials.base_url.clone(), options)?,
             client_auth: options.client_auth,

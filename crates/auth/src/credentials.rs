@@ -45,6 +45,7 @@ impl Credentials {
         client_secret: SecretString,
         workspace_id: WorkspaceId,
     ) -> Self {
+        crate::text::register_secret(secrecy::ExposeSecret::expose_secret(&client_secret));
         Self {
             client_id: client_id.into(),
             client_secret,
@@ -112,6 +113,7 @@ impl Credentials {
             (Some(client_id), Some(secret), Some(workspace_id), Some(base_url))
                 if problems.is_empty() =>
             {
+                crate::text::register_secret(&secret);
                 Ok(Self {
                     client_id,
                     client_secret: SecretString::from(secret),

@@ -5,6 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use crate::text::untrusted;
+
 /// An OAuth 2.0 error response (RFC 6749 §5.2, RFC 8693 §2.2.2).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct OAuthErrorBody {
@@ -13,6 +15,18 @@ pub struct OAuthErrorBody {
     /// Human-readable explanation from the server, when it sent one.
     #[serde(default)]
     pub error_description: Option<String>,
+}
+
+impl OAuthErrorBody {
+    /// Decodes an OAuth error body; the server's strings are [`untrusted`]: redacted of every
+    /// known secret and token, control characters escaped.
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        let parsed: Self = serde_json::from_slice(body).ok()?;
+        Some(Self {
+            error: untrusted(&parsed.error),
+            error_description: parsed.error_description.as_deref().map(untrusted),
+        })
+    }
 }
 
 /// GreenLake's own error body:
@@ -41,14 +55,23 @@ pub struct GlpErrorBody {
 }
 
 impl GlpErrorBody {
-    /// Decodes a body if it has GreenLake's shape (at least one of its known fields).
+    /// Decodes a body if it has GreenLake's shape (at least one of its known fields). The
+    /// server's strings are [`untrusted`]: redacted of every known secret and token, control
+    /// characters escaped (details are cleaned when they are read).
     pub fn parse(body: &[u8]) -> Option<Self> {
         let parsed: Self = serde_json::from_slice(body).ok()?;
+        let clean = |s: Option<String>| s.as_deref().map(untrusted);
         (parsed.http_status_code.is_some()
             || parsed.error_code.is_some()
             || parsed.message.is_some()
             || parsed.debug_id.is_some())
-        .then_some(parsed)
+        .then(|| Self {
+            http_status_code: parsed.http_status_code,
+            error_code: clean(parsed.error_code),
+            message: clean(parsed.message),
+            debug_id: clean(parsed.debug_id),
+            error_details: parsed.error_details,
+        })
     }
 
     /// `retryAfterSeconds` of a `hpe.greenlake.retry_info` detail, if present.
@@ -62,7 +85,7 @@ impl GlpErrorBody {
         self.details_of_type("hpe.greenlake.metadata")
             .filter_map(|d| d.get("recommendedActions")?.as_array())
             .flatten()
-            .filter_map(|a| a.as_str().map(str::to_owned))
+            .filter_map(|a| a.as_str().map(untrusted))
             .collect()
     }
 
@@ -79,8 +102,8 @@ impl GlpErrorBody {
                     .collect::<Vec<_>>()
                     .join(" ");
                 match (subject.is_empty(), field("description")) {
-                    (true, d) => d.to_owned(),
-                    (false, d) => format!("{subject}: {d}"),
+                    (true, d) => untrusted(d),
+                    (false, d) => untrusted(&format!("{subject}: {d}")),
                 }
             })
             .collect()
@@ -132,12 +155,14 @@ pub(crate) fn lenient_u64_value(value: &Value) -> Option<u64> {
     }
 }
 
-/// A short, printable excerpt of a response body for error messages.
+/// A short, printable excerpt of a response body for error messages: [`untrusted`] (every known
+/// secret and token redacted, control characters escaped) and cut to 300 characters.
 ///
 /// Bodies that might carry a credential (anything mentioning a token or secret) are not quoted.
 pub fn body_excerpt(body: &[u8]) -> String {
     const MAX: usize = 300;
     let text = String::from_utf8_lossy(body);
+    let text = untrusted(&text);
     let lower = text.to_ascii_lowercase();
     if lower.contains("token") || lower.contains("secret") {
         return format!(

@@ -51,6 +51,7 @@ mod options;
 mod provider;
 pub mod retry;
 mod scope;
+pub mod text;
 mod token;
 mod token_endpoint;
 mod workspace_id;

@@ -17,8 +17,10 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
-    /// A token valid until `expires_at`.
+    /// A token valid until `expires_at`. Its value is registered for redaction
+    /// ([`text::redact`](crate::text::redact)): no message built afterwards shows it.
     pub fn new(secret: SecretString, expires_at: Instant) -> Self {
+        crate::text::register_secret(secret.expose_secret());
         Self {
             secret,
             expires_at,

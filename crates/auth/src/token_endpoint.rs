@@ -194,7 +194,7 @@ impl TokenEndpoint {
                 .and_then(GlpErrorBody::retry_after_seconds)
                 .map(Duration::from_secs)
         });
-        if let Ok(oauth) = serde_json::from_slice::<OAuthErrorBody>(&body) {
+        if let Ok(oauth) = OAuthErrorBody::parse(&body).ok_or(()) {
             return Err(AuthError::OAuth {
                 status,
                 body: oauth,

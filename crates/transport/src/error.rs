@@ -27,7 +27,7 @@ impl ErrorBody {
         if let Some(glp) = GlpErrorBody::parse(body) {
             return Self::Glp(glp);
         }
-        if let Ok(oauth) = serde_json::from_slice::<OAuthErrorBody>(body) {
+        if let Ok(oauth) = OAuthErrorBody::parse(body).ok_or(()) {
             return Self::OAuth(oauth);
         }
         Self::Raw(body_excerpt(body))
@@ -129,6 +129,23 @@ pub enum ApiError {
         truncated: bool,
     },
 
+    /// The server broke the API's contract in a way no retry can fix: a listing that repeats or
+    /// never ends, more pages than its `total` allows, a redirect to another origin, a body over
+    /// the size cap, a wait longer than the retry budget. `detail` is already [`untrusted`]-clean.
+    ///
+    /// [`untrusted`]: glp_auth::text::untrusted
+    #[error("{api} {method} {path}: {detail}")]
+    Protocol {
+        /// The API called.
+        api: Api,
+        /// HTTP method.
+        method: &'static str,
+        /// The path called (no query).
+        path: String,
+        /// What went wrong and what to do.
+        detail: String,
+    },
+
     /// The request could not be made as asked (e.g. a limit over the endpoint's maximum).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -151,7 +168,7 @@ impl ApiError {
             Self::Http { status, .. } => is_retryable_status(*status),
             Self::Decode { truncated, .. } => *truncated,
             Self::Token { error, .. } => error.is_transient(),
-            Self::InvalidRequest(_) => false,
+            Self::InvalidRequest(_) | Self::Protocol { .. } => false,
         }
     }
 
@@ -162,7 +179,7 @@ impl ApiError {
 
     /// A short, stable name for reports: `unauthorized`, `forbidden`, `rate_limited`,
     /// `not_found`, `bad_request`, `server_error`, `transport`, `timeout`, `decode`, `token`,
-    /// `credential_rejected`, `invalid_request`.
+    /// `credential_rejected`, `invalid_request`, `protocol`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Token { .. } if self.is_credential_rejected() => "credential_rejected",
@@ -171,6 +188,7 @@ impl ApiError {
             Self::Timeout { .. } => "timeout",
             Self::Decode { .. } => "decode",
             Self::InvalidRequest(_) => "invalid_request",
+            Self::Protocol { .. } => "protocol",
             Self::Http { status, .. } => match status {
                 401 => "unauthorized",
                 403 => "forbidden",

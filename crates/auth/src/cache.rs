@@ -20,12 +20,22 @@ use crate::{AccessToken, AuthError, AuthOptions, Clock, Scope, TokenProvider};
 ///   again in turn.
 /// - [`invalidate`](TokenProvider::invalidate) drops the cached token if it is the rejected one,
 ///   and passes the news on to the inner provider.
+/// - A refresh that fails while the cached token is still valid (inside the refresh margin)
+///   serves the cached token and tries again a little later; only a token that has expired, or
+///   was rejected, is no longer served.
+/// - Once the MSP's own credential is refused ([`Scope::Msp`], 401 or `invalid_client`), the
+///   refusal is final for this provider: every later call gets it at once, without asking the
+///   token endpoint again (a revoked or rotated secret does not heal; a new provider with the
+///   new credential is needed).
+/// - A fetch holding a scope's lock ends after [`AuthOptions::fetch_timeout`], so a hung
+///   provider cannot hold every caller of that scope forever.
 #[derive(Debug)]
 pub struct CachingProvider {
     inner: Arc<dyn TokenProvider>,
     clock: Arc<dyn Clock>,
     margin: Duration,
     jitter: Duration,
+    fetch_timeout: Duration,
     slots: Mutex<HashMap<Scope, Arc<Slot>>>,
 }
 
@@ -41,6 +51,8 @@ struct Slot {
 struct SlotState {
     cached: Option<Cached>,
     failure: Option<(u64, Arc<AuthError>)>,
+    /// The MSP credential was refused: final.
+    refused: Option<Arc<AuthError>>,
 }
 
 #[derive(Debug)]
@@ -57,6 +69,7 @@ impl CachingProvider {
             clock: options.clock.clone(),
             margin: options.refresh_margin,
             jitter: options.refresh_jitter,
+            fetch_timeout: options.fetch_timeout,
             slots: Mutex::new(HashMap::new()),
         }
     }
@@ -86,6 +99,9 @@ impl TokenProvider for CachingProvider {
         // Holding the slot's lock across the fetch is the single flight: later callers wait here
         // and then find the fresh token, or the failure of the fetch they waited for.
         let mut state = slot.state.lock().await;
+        if let Some(refused) = &state.refused {
+            return Err(AuthError::Shared(refused.clone()));
+        }
         if let Some(c) = state.cached.as_ref()
             && self.clock.now() < c.refresh_at
         {
@@ -97,7 +113,16 @@ impl TokenProvider for CachingProvider {
             return Err(AuthError::Shared(failure.clone()));
         }
         let fetched_at = self.clock.now();
-        let result = self.inner.token(scope).await;
+        let result = match tokio::time::timeout(self.fetch_timeout, self.inner.token(scope)).await {
+            Ok(result) => result,
+            Err(_) => Err(AuthError::provider(
+                format!(
+                    "no token for {scope} within {}s: the token provider did not answer",
+                    self.fetch_timeout.as_secs()
+                ),
+                None,
+            )),
+        };
         let done = slot.fetches.fetch_add(1, Ordering::AcqRel) + 1;
         match result {
             Ok(token) => {
@@ -110,6 +135,30 @@ impl TokenProvider for CachingProvider {
             }
             Err(error) => {
                 let shared = Arc::new(error);
+                if *scope == Scope::Msp
+                    && shared.is_credential_rejected()
+                    && !shared.is_subject_failure()
+                {
+                    state.cached = None;
+                    state.refused = Some(shared.clone());
+                    return Err(AuthError::Shared(shared));
+                }
+                let now = self.clock.now();
+                if let Some(c) = state.cached.as_mut() {
+                    let left = c.token.remaining(now);
+                    if left > Duration::ZERO {
+                        // Inside the margin the old token still works: serve it, retry later.
+                        let again = (left / 2).min(Duration::from_secs(10));
+                        c.refresh_at = now.checked_add(again).unwrap_or(now);
+                        tracing::warn!(
+                            %scope,
+                            error = %shared,
+                            left_s = left.as_secs(),
+                            "token refresh failed; serving the still-valid token"
+                        );
+                        return Ok(c.token.clone());
+                    }
+                }
                 state.failure = Some((done, shared.clone()));
                 Err(AuthError::Shared(shared))
             }

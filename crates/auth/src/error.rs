@@ -78,6 +78,57 @@ pub enum AuthError {
         received: usize,
     },
 
+    /// The token endpoint answered with a redirect. Token requests never follow one: the form
+    /// holds the client secret or a subject token, and goes only where the user pointed.
+    #[error(
+        "the token endpoint {endpoint} answered HTTP {status}, a redirect to {location}: not \
+         followed (credentials are sent only to the configured GreenLake host); check \
+         GLP_BASE_URL / --glp-base-url"
+    )]
+    Redirected {
+        /// The URL that was called.
+        endpoint: String,
+        /// HTTP status (3xx).
+        status: u16,
+        /// Where the server pointed: its origin only (scheme, host, port), escaped.
+        location: String,
+    },
+
+    /// The token endpoint's answer was larger than any token answer can be.
+    #[error(
+        "the token endpoint {endpoint} sent an answer over {limit} bytes (HTTP {status}); a \
+         token answer is a few kilobytes: refused, not read"
+    )]
+    BodyTooLarge {
+        /// The URL that was called.
+        endpoint: String,
+        /// HTTP status.
+        status: u16,
+        /// The cap, in bytes.
+        limit: u64,
+    },
+
+    /// The server asked for a wait longer than what was left of the retry budget: the request
+    /// failed at once rather than sleep.
+    #[error(
+        "{last}\n  the token endpoint asked to wait {}s before trying again, more than the {}s \
+         left of this request's retry budget: not waiting; try again later",
+        .wait.as_secs_f64().ceil(), .left.as_secs()
+    )]
+    WaitTooLong {
+        /// The wait asked for (clamped to [`MAX_SERVER_WAIT`](crate::retry::MAX_SERVER_WAIT)).
+        wait: Duration,
+        /// What was left of the budget.
+        left: Duration,
+        /// The answer that asked for the wait.
+        last: Box<AuthError>,
+    },
+
+    /// The MSP token a token exchange needs as its subject could not be had: the tenant token
+    /// failed because the MSP's own token did.
+    #[error("no MSP token to exchange for a tenant token: {0}")]
+    Subject(Box<AuthError>),
+
     /// The configuration is unusable.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -119,10 +170,13 @@ impl AuthError {
         }
     }
 
-    /// The error itself, looking through [`AuthError::Shared`].
+    /// The error itself, looking through [`AuthError::Shared`] and
+    /// [`AuthError::WaitTooLong`].
     pub fn root(&self) -> &AuthError {
         match self {
             Self::Shared(inner) => inner.root(),
+            Self::WaitTooLong { last, .. } => last.root(),
+            Self::Subject(inner) => inner.root(),
             other => other,
         }
     }
@@ -160,9 +214,32 @@ impl AuthError {
     /// Whether trying again later may succeed: connection problems, timeouts, bodies cut short,
     /// 408, 429, 500, 502, 503 and 504. Never true for 400, 401 or 403.
     pub fn is_transient(&self) -> bool {
+        if self.is_wait_too_long() {
+            // The retry budget is already spent on it.
+            return false;
+        }
         match self.root() {
             Self::Transport { .. } | Self::Timeout { .. } | Self::TruncatedResponse { .. } => true,
             other => other.status().is_some_and(is_retryable_status),
+        }
+    }
+
+    /// Whether this failure is the MSP token's (the subject of an exchange), not the tenant's.
+    pub fn is_subject_failure(&self) -> bool {
+        match self {
+            Self::Subject(_) => true,
+            Self::Shared(inner) => inner.is_subject_failure(),
+            _ => false,
+        }
+    }
+
+    /// Whether this is (or wraps) [`AuthError::WaitTooLong`].
+    pub fn is_wait_too_long(&self) -> bool {
+        match self {
+            Self::WaitTooLong { .. } => true,
+            Self::Shared(inner) => inner.is_wait_too_long(),
+            Self::Subject(inner) => inner.is_wait_too_long(),
+            _ => false,
         }
     }
 

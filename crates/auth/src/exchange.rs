@@ -90,12 +90,20 @@ impl TokenProvider for TokenExchangeProvider {
         let Scope::Tenant(tenant) = scope else {
             return self.subject.token(scope).await;
         };
-        let subject = self.subject.token(&Scope::Msp).await?;
+        let subject = self
+            .subject
+            .token(&Scope::Msp)
+            .await
+            .map_err(|e| AuthError::Subject(Box::new(e)))?;
         match self.exchange(tenant, scope, &subject).await {
             Err(error) if error.oauth_error() == Some("invalid_grant") => {
                 tracing::info!(%scope, "MSP token refused as exchange subject; refreshing it once");
                 self.subject.invalidate(&Scope::Msp, &subject).await;
-                let fresh = self.subject.token(&Scope::Msp).await?;
+                let fresh = self
+                    .subject
+                    .token(&Scope::Msp)
+                    .await
+                    .map_err(|e| AuthError::Subject(Box::new(e)))?;
                 self.exchange(tenant, scope, &fresh).await
             }
             other => other,

@@ -47,6 +47,7 @@ mod error;
 mod exchange;
 mod glp_error;
 pub mod hints;
+pub mod http;
 mod options;
 mod provider;
 pub mod retry;
@@ -68,13 +69,14 @@ pub use credentials::{
 pub use error::AuthError;
 pub use exchange::{ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, TokenExchangeProvider};
 pub use glp_error::{GlpErrorBody, OAuthErrorBody, body_excerpt};
+pub use http::{Redirects, build_http_client};
 pub use options::{AuthOptions, ClientAuth, ExchangeAuth, USER_AGENT};
 pub use provider::{StaticTokenProvider, TokenProvider};
 pub use retry::RetryPolicy;
 pub use scope::Scope;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use token::AccessToken;
-pub use token_endpoint::{LIFETIME_WHEN_UNSTATED, build_http_client};
+pub use token_endpoint::{LIFETIME_WHEN_UNSTATED, MAX_LIFETIME, MAX_TOKEN_BODY, MIN_LIFETIME};
 pub use workspace_id::{InvalidWorkspaceId, WorkspaceId};
 
 /// The provider most users want: MSP tokens by client credentials and tenant tokens by token

@@ -45,6 +45,9 @@ pub struct AuthOptions {
     /// Up to this much more is added to the margin at random per token (default 30 s; at most a
     /// tenth of the lifetime), so thousands of tenant tokens do not refresh at the same instant.
     pub refresh_jitter: Duration,
+    /// The longest one token fetch (with its retries) may hold a scope's cache lock before it is
+    /// given up (default 150 s: the retry budget plus one request).
+    pub fetch_timeout: Duration,
     /// The clock expiry is measured with.
     pub clock: Arc<dyn Clock>,
     /// An HTTP client to reuse; by default one is built with the timeouts above.
@@ -61,6 +64,7 @@ impl Default for AuthOptions {
             exchange_auth: ExchangeAuth::default(),
             refresh_margin: Duration::from_secs(60),
             refresh_jitter: Duration::from_secs(30),
+            fetch_timeout: Duration::from_secs(150),
             clock: Arc::new(SystemClock),
             http_client: None,
         }

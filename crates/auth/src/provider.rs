@@ -66,19 +66,31 @@ pub struct StaticTokenProvider {
     per_scope: HashMap<Scope, AccessToken>,
 }
 
+/// `now + lifetime`, or a year from now when that overflows (`Duration::MAX` means "forever").
+fn expiry_after(now: Instant, lifetime: Duration) -> Instant {
+    now.checked_add(lifetime)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 impl StaticTokenProvider {
     /// One token for every scope, considered valid for `lifetime` from now.
     pub fn new(token: SecretString, lifetime: Duration) -> Self {
         Self {
-            any: Some(AccessToken::new(token, Instant::now() + lifetime)),
+            any: Some(AccessToken::new(
+                token,
+                expiry_after(Instant::now(), lifetime),
+            )),
             per_scope: HashMap::new(),
         }
     }
 
     /// Adds a token used only for `scope`.
     pub fn with_scope(mut self, scope: Scope, token: SecretString, lifetime: Duration) -> Self {
-        self.per_scope
-            .insert(scope, AccessToken::new(token, Instant::now() + lifetime));
+        self.per_scope.insert(
+            scope,
+            AccessToken::new(token, expiry_after(Instant::now(), lifetime)),
+        );
         self
     }
 }

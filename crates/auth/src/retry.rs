@@ -1,8 +1,34 @@
 //! Retry policy: exponential backoff with jitter, `Retry-After` as the floor.
 //!
 //! Shared by the token endpoint and by the API transport so that both behave the same.
+//!
+//! Every wait a server asks for is untrusted input: parsed with checked arithmetic, never able
+//! to panic, and clamped to [`MAX_SERVER_WAIT`]. A wait longer than what is left of a request's
+//! retry budget is [`RetryDecision::WaitTooLong`]: the request fails at once, with a clear
+//! error, rather than sleeping.
 
 use std::time::{Duration, SystemTime};
+
+/// The longest single wait any server header or body can impose (5 minutes). Longer asks are
+/// clamped to it, and then usually exceed the retry budget: the request fails at once.
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(300);
+
+/// What to do after a failed attempt (see [`RetryPolicy::decide`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Wait this long, then try again.
+    Retry(Duration),
+    /// Attempts or time are used up: return the error.
+    GiveUp,
+    /// The server asked for a wait longer than what is left of the retry budget: fail now
+    /// rather than sleep.
+    WaitTooLong {
+        /// The wait the server asked for (clamped to [`MAX_SERVER_WAIT`]).
+        wait: Duration,
+        /// What was left of the retry budget.
+        left: Duration,
+    },
+}
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
@@ -83,8 +109,35 @@ impl RetryPolicy {
     /// Whether another attempt may start after `attempts` attempts and `elapsed` time,
     /// if it would wait `next_delay` first.
     pub fn allows_retry(&self, attempts: u32, elapsed: Duration, next_delay: Duration) -> bool {
-        attempts < self.max_attempts && elapsed + next_delay <= self.max_elapsed
+        attempts < self.max_attempts && elapsed.saturating_add(next_delay) <= self.max_elapsed
     }
+
+    /// What to do after `attempts` attempts and `elapsed` time, the server having asked for
+    /// `retry_after`: retry after a delay, give up, or fail at once because the server's wait
+    /// does not fit in the time budget that is left.
+    pub fn decide(
+        &self,
+        attempts: u32,
+        elapsed: Duration,
+        retry_after: Option<Duration>,
+    ) -> RetryDecision {
+        if attempts >= self.max_attempts {
+            return RetryDecision::GiveUp;
+        }
+        let retry_after = retry_after.map(clamp_wait);
+        let delay = self.delay(attempts, retry_after);
+        let left = self.max_elapsed.saturating_sub(elapsed);
+        match retry_after {
+            _ if delay <= left => RetryDecision::Retry(delay),
+            Some(wait) if wait > left => RetryDecision::WaitTooLong { wait, left },
+            _ => RetryDecision::GiveUp,
+        }
+    }
+}
+
+/// `wait` clamped to [`MAX_SERVER_WAIT`].
+pub fn clamp_wait(wait: Duration) -> Duration {
+    wait.min(MAX_SERVER_WAIT)
 }
 
 /// Whether an HTTP status is worth retrying: 408, 429, 500, 502, 503, 504.
@@ -92,28 +145,85 @@ pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }
 
-/// Parses a `Retry-After` value: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+/// Parses a `Retry-After` value: delta-seconds (fractions accepted) or an HTTP date
+/// (RFC 9110 §10.2.3), clamped to [`MAX_SERVER_WAIT`]. Negative, non-finite and unparsable
+/// values are `None`; no value can panic.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if value.is_empty() || value.len() > 64 {
+        return None;
     }
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    if let Some(wait) = parse_seconds(value) {
+        return Some(wait);
     }
     let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(clamp_wait(
+        date.duration_since(now).unwrap_or(Duration::ZERO),
+    ))
 }
 
-/// The wait a server asked for in its headers: `Retry-After` first, then the reset of a
+/// Non-negative seconds, integer or fractional, clamped to [`MAX_SERVER_WAIT`].
+fn parse_seconds(value: &str) -> Option<Duration> {
+    if value.bytes().all(|b| b.is_ascii_digit()) {
+        // All digits: too large for u64 is still "very long", never an error.
+        return Some(match value.parse::<u64>() {
+            Ok(seconds) => clamp_wait(Duration::from_secs(seconds)),
+            Err(_) => MAX_SERVER_WAIT,
+        });
+    }
+    let seconds = value.parse::<f64>().ok()?;
+    if !seconds.is_finite() || seconds < 0.0 {
+        return None;
+    }
+    Some(clamp_wait(
+        Duration::try_from_secs_f64(seconds).unwrap_or(MAX_SERVER_WAIT),
+    ))
+}
+
+/// Seconds since the Unix epoch above which a rate-limit "reset" is read as a moment rather
+/// than a delay (some servers send epoch seconds, as GitHub's `x-ratelimit-reset` does).
+const EPOCH_RESET_THRESHOLD: u64 = 1_000_000_000;
+
+/// A rate-limit reset value: delay-seconds, or epoch seconds when it is that large, clamped.
+fn parse_reset(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if value.is_empty() || value.len() > 64 {
+        return None;
+    }
+    let wait = parse_seconds(value)?;
+    match value.parse::<u64>() {
+        Ok(at) if at >= EPOCH_RESET_THRESHOLD => {
+            Some(
+                match SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(at)) {
+                    // A moment beyond what the clock can hold is "very late".
+                    None => MAX_SERVER_WAIT,
+                    Some(at) => clamp_wait(at.duration_since(now).unwrap_or(Duration::ZERO)),
+                },
+            )
+        }
+        _ => Some(wait),
+    }
+}
+
+/// The wait a server asked for in its headers, clamped to [`MAX_SERVER_WAIT`]: `Retry-After`
+/// first (only where RFC 9110 gives it a meaning: pass `with_retry_after = false` for a
+/// success), then the reset of a
 /// `ratelimit-*` / `X-RateLimit-*` family when nothing remains (seconds), then Central's
 /// per-second family: `X-RateLimit-Remaining-second: 0` waits one interval of
 /// `X-RateLimit-Limit-second` (1 s when the limit is not given), the earliest the budget can
 /// have grown.
 pub fn retry_after_from_headers(headers: &HeaderMap) -> Option<Duration> {
+    wait_from_headers(headers, true)
+}
+
+/// [`retry_after_from_headers`] with the choice of reading `Retry-After`: a 2xx answer's
+/// `Retry-After` has no meaning (RFC 9110 §10.2.3 defines it for 503, 429 and 3xx), so a
+/// success is held back only by an exhausted rate-limit budget.
+pub fn wait_from_headers(headers: &HeaderMap, with_retry_after: bool) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(d) =
-        header(RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(v, SystemTime::now()))
+    let now = SystemTime::now();
+    if with_retry_after
+        && let Some(d) = header(RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(v, now))
     {
         return Some(d);
     }
@@ -122,9 +232,9 @@ pub fn retry_after_from_headers(headers: &HeaderMap) -> Option<Duration> {
         ("x-ratelimit-remaining", "x-ratelimit-reset"),
     ] {
         if header(remaining).map(str::trim) == Some("0")
-            && let Some(secs) = header(reset).and_then(|v| v.trim().parse::<u64>().ok())
+            && let Some(wait) = header(reset).and_then(|v| parse_reset(v, now))
         {
-            return Some(Duration::from_secs(secs));
+            return Some(wait);
         }
     }
     if header("x-ratelimit-remaining-second").map(str::trim) == Some("0") {
@@ -157,6 +267,67 @@ mod tests {
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
+    }
+
+    #[test]
+    fn absurd_waits_are_clamped_never_panic() {
+        let now = SystemTime::now();
+        for v in [
+            "1e30",
+            "100000000",
+            "18446744073709551615",
+            "99999999999999999999999999",
+            "1.8e19",
+        ] {
+            assert_eq!(parse_retry_after(v, now), Some(MAX_SERVER_WAIT), "{v}");
+        }
+        for v in ["NaN", "inf", "-inf", "-0.5", "1e", ""] {
+            assert_eq!(parse_retry_after(v, now), None, "{v}");
+        }
+        assert_eq!(
+            parse_retry_after("0.5", now),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_reset("18446744073709551615", now),
+            Some(MAX_SERVER_WAIT)
+        );
+        let soon = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs()
+            + 3;
+        let wait = parse_reset(&soon.to_string(), now).expect("epoch reset");
+        assert!(
+            wait <= Duration::from_secs(3) && wait >= Duration::from_secs(1),
+            "{wait:?}"
+        );
+        assert_eq!(parse_reset("1000000000", now), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn a_wait_beyond_the_budget_fails_at_once() {
+        let p = RetryPolicy::default().max_elapsed(Duration::from_secs(120));
+        assert_eq!(
+            p.decide(
+                1,
+                Duration::from_secs(20),
+                Some(Duration::from_secs(1_000_000))
+            ),
+            RetryDecision::WaitTooLong {
+                wait: MAX_SERVER_WAIT,
+                left: Duration::from_secs(100)
+            }
+        );
+        assert!(matches!(
+            p.decide(1, Duration::ZERO, Some(Duration::from_secs(2))),
+            RetryDecision::Retry(d) if d >= Duration::from_secs(2)
+        ));
+        assert_eq!(p.decide(6, Duration::ZERO, None), RetryDecision::GiveUp);
+        assert_eq!(
+            p.decide(1, Duration::from_secs(500), None),
+            RetryDecision::GiveUp
+        );
     }
 
     #[test]

@@ -10,12 +10,30 @@ use serde::Deserialize;
 use tracing::Instrument as _;
 
 use crate::glp_error::{GlpErrorBody, OAuthErrorBody, body_excerpt, lenient_u64_value};
-use crate::retry::retry_after_from_headers;
+use crate::http::{ReadError, Redirects, build_http_client, location_origin, read_capped};
+use crate::retry::{RetryDecision, retry_after_from_headers};
 use crate::{AccessToken, AuthError, AuthOptions, BaseUrl, Clock, RetryPolicy, Scope, WorkspaceId};
 
 /// The lifetime assumed when a token response has no usable `expires_in`: short, so a token
 /// is never trusted longer than the platform's 15 minutes.
 pub const LIFETIME_WHEN_UNSTATED: Duration = Duration::from_secs(300);
+
+/// The shortest lifetime taken from `expires_in` (1 s): a smaller value (0) is raised to it so
+/// that a server cannot make every call fetch a new token. Anything under 30 s is honoured (a
+/// token is never trusted longer than the server says) but warned about, once per process.
+pub const MIN_LIFETIME: Duration = Duration::from_secs(1);
+
+/// Lifetimes under this (30 s) are unusual for GreenLake (15 minutes): warned about once.
+const USUAL_MIN_LIFETIME: Duration = Duration::from_secs(30);
+
+static WARNED_SHORT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The longest lifetime taken from `expires_in` (24 h): a larger value is lowered to it, with a
+/// warning (GreenLake's tokens live 15 minutes).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// The largest token answer read (64 KiB); a longer one is [`AuthError::BodyTooLarge`].
+pub const MAX_TOKEN_BODY: u64 = 64 * 1024;
 
 /// The token endpoint of one GreenLake base URL.
 #[derive(Debug, Clone)]
@@ -42,9 +60,14 @@ impl TokenEndpoint {
     pub(crate) fn new(base: BaseUrl, options: &AuthOptions) -> Result<Self, AuthError> {
         let http = match &options.http_client {
             Some(client) => client.clone(),
-            None => build_http_client(options.connect_timeout, options.request_timeout).map_err(
-                |e| AuthError::provider("could not build the HTTP client", Some(Box::new(e))),
-            )?,
+            None => build_http_client(
+                options.connect_timeout,
+                options.request_timeout,
+                Redirects::Never,
+            )
+            .map_err(|e| {
+                AuthError::provider("could not build the HTTP client", Some(Box::new(e)))
+            })?,
         };
         Ok(Self {
             http,
@@ -98,13 +121,28 @@ impl TokenEndpoint {
                     if let Some(status) = error.status() {
                         span.record("status", status);
                     }
-                    let delay = self.retry.delay(attempt, error.retry_after());
-                    if !error.is_transient()
-                        || !self.retry.allows_retry(attempt, started.elapsed(), delay)
-                    {
-                        span.in_scope(|| tracing::debug!(%error, "token request failed"));
-                        return Err(error);
-                    }
+                    let decision = if error.is_transient() {
+                        self.retry
+                            .decide(attempt, started.elapsed(), error.retry_after())
+                    } else {
+                        RetryDecision::GiveUp
+                    };
+                    let delay = match decision {
+                        RetryDecision::Retry(delay) => delay,
+                        RetryDecision::GiveUp => {
+                            span.in_scope(|| tracing::debug!(%error, "token request failed"));
+                            return Err(error);
+                        }
+                        RetryDecision::WaitTooLong { wait, left } => {
+                            let error = AuthError::WaitTooLong {
+                                wait,
+                                left,
+                                last: Box::new(error),
+                            };
+                            span.in_scope(|| tracing::debug!(%error, "token request failed"));
+                            return Err(error);
+                        }
+                    };
                     span.in_scope(|| {
                         tracing::warn!(%error, delay_ms = delay.as_millis() as u64, "token request failed, retrying")
                     });
@@ -137,10 +175,34 @@ impl TokenEndpoint {
             .map_err(|e| self.transport_error(&endpoint, e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
+        if response.url().origin() != url.origin() {
+            // A caller's own HTTP client followed a redirect: the answer is not GreenLake's.
+            return Err(AuthError::Redirected {
+                endpoint,
+                status,
+                location: crate::text::escape_control(
+                    &response.url().origin().ascii_serialization(),
+                )
+                .into_owned(),
+            });
+        }
+        if (300..400).contains(&status) {
+            return Err(AuthError::Redirected {
+                endpoint,
+                status,
+                location: location_origin(url, headers.get(reqwest::header::LOCATION)),
+            });
+        }
+        let body = read_capped(response, MAX_TOKEN_BODY)
             .await
-            .map_err(|e| self.transport_error(&endpoint, e))?;
+            .map_err(|e| match e {
+                ReadError::TooLarge { limit } => AuthError::BodyTooLarge {
+                    endpoint: endpoint.clone(),
+                    status,
+                    limit,
+                },
+                ReadError::Transport(e) => self.transport_error(&endpoint, e),
+            })?;
         if (200..300).contains(&status) {
             // A success body may hold a token in any shape: never quote it. RFC 6749 §5.1: the
             // response is a JSON object.
@@ -173,19 +235,9 @@ impl TokenEndpoint {
                     "token type is not Bearer; using it as a bearer token"
                 );
             }
-            let lifetime = parsed
-                .expires_in
-                .as_ref()
-                .and_then(lenient_u64_value)
-                .map(Duration::from_secs)
-                .unwrap_or_else(|| {
-                    tracing::warn!(
-                        assumed_s = LIFETIME_WHEN_UNSTATED.as_secs(),
-                        "token response has no usable expires_in; assuming a short lifetime"
-                    );
-                    LIFETIME_WHEN_UNSTATED
-                });
-            return Ok(AccessToken::new(parsed.access_token, sent_at + lifetime)
+            let lifetime = lifetime_from(parsed.expires_in.as_ref());
+            let expires_at = sent_at.checked_add(lifetime).unwrap_or(sent_at);
+            return Ok(AccessToken::new(parsed.access_token, expires_at)
                 .with_issued_token_type(parsed.issued_token_type));
         }
         let glp = GlpErrorBody::parse(&body);
@@ -230,16 +282,34 @@ impl TokenEndpoint {
     }
 }
 
-/// Builds the project's HTTP client: rustls, the given timeouts, the crate's `User-Agent`.
-pub fn build_http_client(
-    connect_timeout: Duration,
-    request_timeout: Duration,
-) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .timeout(request_timeout)
-        .user_agent(crate::options::USER_AGENT)
-        .build()
+/// The lifetime a token answer's `expires_in` gives, bounded: missing or unusable means
+/// [`LIFETIME_WHEN_UNSTATED`]; the value is clamped to [`MIN_LIFETIME`]..=[`MAX_LIFETIME`] with a
+/// warning; under 30 s it is honoured with a warning (once).
+pub(crate) fn lifetime_from(expires_in: Option<&serde_json::Value>) -> Duration {
+    let Some(seconds) = expires_in.and_then(lenient_u64_value) else {
+        tracing::warn!(
+            assumed_s = LIFETIME_WHEN_UNSTATED.as_secs(),
+            "token response has no usable expires_in; assuming a short lifetime"
+        );
+        return LIFETIME_WHEN_UNSTATED;
+    };
+    let stated = Duration::from_secs(seconds);
+    let lifetime = stated.clamp(MIN_LIFETIME, MAX_LIFETIME);
+    if lifetime != stated {
+        tracing::warn!(
+            expires_in_s = seconds,
+            using_s = lifetime.as_secs(),
+            "token response's expires_in is outside 1 s to 24 h; clamped"
+        );
+    } else if lifetime < USUAL_MIN_LIFETIME
+        && !WARNED_SHORT.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        tracing::warn!(
+            expires_in_s = seconds,
+            "token lifetime under 30 s (GreenLake's are 15 minutes): tokens will be refreshed often"
+        );
+    }
+    lifetime
 }
 
 /// `Authorization: Basic` per RFC 6749 §2.3.1: id and secret form-urlencoded, then base64.
@@ -256,6 +326,43 @@ fn basic_auth_header(id: &str, secret: &SecretString) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifetimes_are_bounded() {
+        use serde_json::json;
+        let life = |v: serde_json::Value| lifetime_from(Some(&v));
+        assert_eq!(life(json!(900)), Duration::from_secs(900));
+        assert_eq!(life(json!("900")), Duration::from_secs(900));
+        assert_eq!(life(json!(2)), Duration::from_secs(2));
+        assert_eq!(life(json!(0)), MIN_LIFETIME);
+        assert_eq!(life(json!(u64::MAX)), MAX_LIFETIME);
+        assert_eq!(life(json!(1e300)), MAX_LIFETIME);
+        assert_eq!(
+            life(json!("99999999999999999999999")),
+            LIFETIME_WHEN_UNSTATED
+        );
+        assert_eq!(life(json!(-5)), LIFETIME_WHEN_UNSTATED);
+        assert_eq!(life(json!(null)), LIFETIME_WHEN_UNSTATED);
+        assert_eq!(lifetime_from(None), LIFETIME_WHEN_UNSTATED);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_expires_in_gives_a_bounded_lifetime(
+            n in proptest::prelude::any::<f64>(),
+            u in proptest::prelude::any::<u64>(),
+            i in proptest::prelude::any::<i64>(),
+            s in "\\PC{0,30}",
+        ) {
+            use serde_json::json;
+            for v in [json!(n), json!(u), json!(i), json!(s), json!(n.to_string())] {
+                let life = lifetime_from(Some(&v));
+                proptest::prop_assert!((MIN_LIFETIME..=MAX_LIFETIME).contains(&life));
+                let now = std::time::Instant::now();
+                proptest::prop_assert!(now.checked_add(life).is_some());
+            }
+        }
+    }
 
     #[test]
     fn basic_header_form_encodes_before_base64() {

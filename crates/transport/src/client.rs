@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use glp_auth::hints::{CENTRAL_CLUSTER_HINT, FORBIDDEN_HINT, UNAUTHORIZED_HINT};
-use glp_auth::retry::retry_after_from_headers;
+use glp_auth::http::{ReadError, Redirects, location_origin, read_capped};
+use glp_auth::retry::{RetryDecision, wait_from_headers};
 use glp_auth::{
     AccessToken, BaseUrl, ExposeSecret, RetryPolicy, Scope, TokenProvider, body_excerpt,
 };
@@ -21,6 +22,9 @@ static HINTS_403: [&str; 1] = [FORBIDDEN_HINT];
 
 /// The default pacing of Central: 7 requests/s, Central's documented per-customer limit.
 pub const CENTRAL_DEFAULT_RATE: f64 = 7.0;
+/// The default cap on one response body (32 MiB: a full page of 1,000 devices is a few MiB).
+pub const DEFAULT_MAX_BODY: u64 = 32 * 1024 * 1024;
+
 /// The default pacing of GreenLake: 2 requests/s (160/min is the highest documented GET budget).
 pub const GREENLAKE_DEFAULT_RATE: f64 = 2.0;
 
@@ -35,7 +39,15 @@ pub const GREENLAKE_DEFAULT_RATE: f64 = 2.0;
 /// - is retried on 408, 429, 500, 502, 503, 504, broken connections and truncated bodies, with
 ///   exponential backoff and jitter, never sooner than the server's `Retry-After`
 ///   (or `ratelimit-reset`, or GreenLake's `retryAfterSeconds`);
-/// - is never retried on 400, 403 or other client errors (403 carries the tenant-token hint).
+/// - is never retried on 400, 403 or other client errors (403 carries the tenant-token hint);
+/// - follows redirects only within its origin (scheme, host, port): a redirect elsewhere is an
+///   [`ApiError::Protocol`] error, so `Authorization` is never sent to another origin and no
+///   other host's answer is taken for this API's;
+/// - reads its body with a cap ([`ApiClientBuilder::max_body_bytes`]); a longer body is an
+///   error, not memory growth;
+/// - fails at once ([`ApiError::WaitTooLong`]) when the server asks for a wait longer than what
+///   is left of the retry budget, rather than sleeping;
+/// - treats a success whose body is not JSON (an HTML login page) as such: retried once.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
     inner: Arc<Inner>,
@@ -53,6 +65,7 @@ struct Inner {
     pacer: Pacer,
     retry: RetryPolicy,
     request_timeout: Duration,
+    max_body: u64,
     totals: Tally,
 }
 
@@ -68,6 +81,7 @@ pub struct ApiClientBuilder {
     retry: RetryPolicy,
     connect_timeout: Duration,
     request_timeout: Duration,
+    max_body: u64,
     http: Option<reqwest::Client>,
 }
 
@@ -104,7 +118,16 @@ impl ApiClientBuilder {
         self
     }
 
-    /// Reuses an existing HTTP client (its own timeouts then apply).
+    /// The largest response body read, in bytes (default [`DEFAULT_MAX_BODY`]).
+    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
+        self.max_body = bytes.max(1024);
+        self
+    }
+
+    /// Reuses an existing HTTP client (its own timeouts then apply). Build it with
+    /// [`glp_auth::build_http_client`] and [`Redirects::SameOrigin`]: an answer that arrives
+    /// from another origin is refused whatever the client's policy, but only a client that does
+    /// not follow such redirects keeps the token from being sent there.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -114,10 +137,14 @@ impl ApiClientBuilder {
     pub fn build(self) -> Result<ApiClient, ApiError> {
         let http = match self.http {
             Some(http) => http,
-            None => glp_auth::build_http_client(self.connect_timeout, self.request_timeout)
-                .map_err(|e| {
-                    ApiError::InvalidRequest(format!("could not build the HTTP client: {e}"))
-                })?,
+            None => glp_auth::build_http_client(
+                self.connect_timeout,
+                self.request_timeout,
+                Redirects::SameOrigin,
+            )
+            .map_err(|e| {
+                ApiError::InvalidRequest(format!("could not build the HTTP client: {e}"))
+            })?,
         };
         Ok(ApiClient {
             inner: Arc::new(Inner {
@@ -128,6 +155,7 @@ impl ApiClientBuilder {
                 pacer: Pacer::new(self.rate, self.burst),
                 retry: self.retry,
                 request_timeout: self.request_timeout,
+                max_body: self.max_body,
                 totals: Tally::default(),
             }),
             tally: None,
@@ -139,6 +167,8 @@ impl ApiClientBuilder {
 enum Outcome<T> {
     Done(T),
     Retry(ApiError),
+    /// Worth one more try, no more (a success whose body is not JSON).
+    RetryOnce(ApiError),
     Unauthorized(ApiError),
 }
 
@@ -157,6 +187,7 @@ impl ApiClient {
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
+            max_body: DEFAULT_MAX_BODY,
             http: None,
         }
     }
@@ -218,9 +249,21 @@ impl ApiClient {
         let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
         let mut refreshed = false;
+        let mut retried_once = false;
         loop {
             attempt += 1;
-            inner.pacer.ready().await;
+            let policy = self.retry.as_ref().unwrap_or(&inner.retry);
+            let left = policy.max_elapsed.saturating_sub(started.elapsed());
+            if let Err(pause) = inner.pacer.ready_within(left).await {
+                return Err(ApiError::WaitTooLong {
+                    api: inner.api,
+                    method: "GET",
+                    path,
+                    wait: pause,
+                    left,
+                    last: None,
+                });
+            }
             let token = inner
                 .provider
                 .token(scope)
@@ -258,13 +301,27 @@ impl ApiClient {
                     inner.provider.invalidate(scope, &token).await;
                     continue;
                 }
+                Outcome::RetryOnce(error) if retried_once => return Err(error),
+                Outcome::RetryOnce(error) => {
+                    retried_once = true;
+                    error
+                }
                 Outcome::Retry(error) => error,
             };
-            let policy = self.retry.as_ref().unwrap_or(&inner.retry);
-            let delay = policy.delay(attempt, error.retry_after_hint());
-            if !policy.allows_retry(attempt, started.elapsed(), delay) {
-                return Err(error);
-            }
+            let delay = match policy.decide(attempt, started.elapsed(), error.retry_after_hint()) {
+                RetryDecision::Retry(delay) => delay,
+                RetryDecision::GiveUp => return Err(error),
+                RetryDecision::WaitTooLong { wait, left } => {
+                    return Err(ApiError::WaitTooLong {
+                        api: inner.api,
+                        method: "GET",
+                        path,
+                        wait,
+                        left,
+                        last: Some(Box::new(error)),
+                    });
+                }
+            };
             self.count(Tally::retry);
             span.in_scope(|| {
                 tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "transient failure, retrying")
@@ -325,42 +382,53 @@ impl ApiClient {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = match response.bytes().await {
+        let protocol = |detail: String| ApiError::Protocol {
+            api,
+            method: "GET",
+            path: path.to_owned(),
+            detail,
+        };
+        if response.url().origin() != url.origin() {
+            // Only an HTTP client of the caller's can have followed this redirect.
+            return Outcome::Done(Err(protocol(format!(
+                "the answer came from {}, another origin than {} (a redirect was followed): \
+                 refused, not taken as this API's data",
+                glp_auth::text::escape_control(&response.url().origin().ascii_serialization()),
+                url.origin().ascii_serialization(),
+            ))));
+        }
+        if (300..400).contains(&status) {
+            return Outcome::Done(Err(protocol(format!(
+                "HTTP {status} redirect to {}, another origin than {}: not followed (the \
+                 token is sent only to the configured base URL); check the base URL",
+                location_origin(url, headers.get(reqwest::header::LOCATION)),
+                url.origin().ascii_serialization(),
+            ))));
+        }
+        let body = match read_capped(response, inner.max_body).await {
             Ok(b) => b,
-            Err(e) => return Outcome::Retry(transport(e)),
+            Err(ReadError::Transport(e)) => return Outcome::Retry(transport(e)),
+            Err(ReadError::TooLarge { limit }) => {
+                return Outcome::Done(Err(protocol(format!(
+                    "HTTP {status} answer over the {} MiB cap on a response body: refused, not \
+                     read (ask for smaller pages, or raise the cap if the server is right)",
+                    limit / (1024 * 1024)
+                ))));
+            }
         };
         let span = tracing::Span::current();
         span.record("status", status);
         span.record("latency_ms", sent.elapsed().as_millis() as u64);
         tracing::debug!("response");
 
-        let header_wait = retry_after_from_headers(&headers);
         if (200..300).contains(&status) {
-            if let Some(wait) = header_wait {
+            if let Some(wait) = wait_from_headers(&headers, false) {
                 // The budget is spent: hold back before the server has to say 429.
                 inner.pacer.pause_for(wait);
             }
-            return match serde_json::from_slice::<T>(&body) {
-                Ok(value) => Outcome::Done(Ok(value)),
-                Err(e) => {
-                    let truncated = !matches!(e.classify(), serde_json::error::Category::Data);
-                    let error = ApiError::Decode {
-                        api,
-                        method: "GET",
-                        path: path.to_owned(),
-                        status,
-                        detail: e.to_string(),
-                        excerpt: body_excerpt(&body),
-                        truncated,
-                    };
-                    if truncated {
-                        Outcome::Retry(error)
-                    } else {
-                        Outcome::Done(Err(error))
-                    }
-                }
-            };
+            return decode_success(api, path, status, &headers, &body);
         }
+        let header_wait = wait_from_headers(&headers, true);
         let body = ErrorBody::parse(&body);
         let retry_after = header_wait.or_else(|| match &body {
             ErrorBody::Glp(glp) => glp.retry_after_seconds().map(Duration::from_secs),
@@ -393,6 +461,57 @@ impl ApiClient {
             s if glp_auth::retry::is_retryable_status(s) => Outcome::Retry(error),
             _ => Outcome::Done(Err(error)),
         }
+    }
+}
+
+/// Decodes a 2xx body: a body cut mid-JSON is worth retrying; one that is not JSON at all (an
+/// HTML login page, a proxy's text) or not valid JSON is worth one more try; JSON of another
+/// shape is final.
+fn decode_success<T: DeserializeOwned>(
+    api: Api,
+    path: &str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> Outcome<Result<T, ApiError>> {
+    let error = |detail: String, truncated: bool| ApiError::Decode {
+        api,
+        method: "GET",
+        path: path.to_owned(),
+        status,
+        detail,
+        excerpt: body_excerpt(body),
+        truncated,
+    };
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if !matches!(first, Some(b'{' | b'[')) {
+        let content_type = headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| glp_auth::text::escape_control(v).into_owned())
+            .unwrap_or_else(|| "no Content-Type".to_owned());
+        let what = if first.is_none() {
+            "an empty body"
+        } else {
+            "a body"
+        };
+        return Outcome::RetryOnce(error(
+            format!(
+                "not JSON: {content_type}, {what} of {} bytes (a login page or a proxy in the \
+                 way? check the base URL)",
+                body.len()
+            ),
+            false,
+        ));
+    }
+    match serde_json::from_slice::<T>(body) {
+        Ok(value) => Outcome::Done(Ok(value)),
+        Err(e) if e.is_eof() => Outcome::Retry(error(
+            format!("the body ended in the middle of its JSON (connection cut?): {e}"),
+            true,
+        )),
+        Err(e) if e.is_syntax() => Outcome::RetryOnce(error(format!("not valid JSON: {e}"), false)),
+        Err(e) => Outcome::Done(Err(error(e.to_string(), false))),
     }
 }
 

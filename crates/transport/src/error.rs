@@ -146,6 +146,30 @@ pub enum ApiError {
         detail: String,
     },
 
+    /// The server asked for a wait longer than what was left of the request's retry budget (or
+    /// the whole API is paused that long): the request failed at once rather than sleep.
+    #[error(
+        "{api} {method} {path}: the server asked to wait {}s, more than the {}s left of this \
+         request's retry budget: not waiting; try again later{}",
+        .wait.as_secs_f64().ceil(), .left.as_secs(),
+        .last.as_ref().map(|e| format!(" (last answer: {e})")).unwrap_or_default()
+    )]
+    WaitTooLong {
+        /// The API called.
+        api: Api,
+        /// HTTP method.
+        method: &'static str,
+        /// The path called.
+        path: String,
+        /// The wait asked for (clamped to
+        /// [`MAX_SERVER_WAIT`](glp_auth::retry::MAX_SERVER_WAIT)).
+        wait: Duration,
+        /// What was left of the budget.
+        left: Duration,
+        /// The answer that asked for the wait, when this request got one.
+        last: Option<Box<ApiError>>,
+    },
+
     /// The request could not be made as asked (e.g. a limit over the endpoint's maximum).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -156,6 +180,9 @@ impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Http { status, .. } | Self::Decode { status, .. } => Some(*status),
+            Self::WaitTooLong {
+                last: Some(last), ..
+            } => last.status(),
             Self::Token { error, .. } => error.status(),
             _ => None,
         }
@@ -168,18 +195,20 @@ impl ApiError {
             Self::Http { status, .. } => is_retryable_status(*status),
             Self::Decode { truncated, .. } => *truncated,
             Self::Token { error, .. } => error.is_transient(),
-            Self::InvalidRequest(_) | Self::Protocol { .. } => false,
+            Self::InvalidRequest(_) | Self::Protocol { .. } | Self::WaitTooLong { .. } => false,
         }
     }
 
     /// Whether the MSP's credential itself was refused: nothing else can work until it is fixed.
     pub fn is_credential_rejected(&self) -> bool {
-        matches!(self, Self::Token { scope: Scope::Msp, error, .. } if error.is_credential_rejected())
+        matches!(self, Self::Token { scope, error, .. }
+            if error.is_credential_rejected()
+                && (*scope == Scope::Msp || error.is_subject_failure()))
     }
 
     /// A short, stable name for reports: `unauthorized`, `forbidden`, `rate_limited`,
     /// `not_found`, `bad_request`, `server_error`, `transport`, `timeout`, `decode`, `token`,
-    /// `credential_rejected`, `invalid_request`, `protocol`.
+    /// `credential_rejected`, `invalid_request`, `protocol`, `wait_too_long`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Token { .. } if self.is_credential_rejected() => "credential_rejected",
@@ -189,6 +218,7 @@ impl ApiError {
             Self::Decode { .. } => "decode",
             Self::InvalidRequest(_) => "invalid_request",
             Self::Protocol { .. } => "protocol",
+            Self::WaitTooLong { .. } => "wait_too_long",
             Self::Http { status, .. } => match status {
                 401 => "unauthorized",
                 403 => "forbidden",

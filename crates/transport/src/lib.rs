@@ -15,8 +15,10 @@ mod paginate;
 mod tally;
 
 pub use api::Api;
-pub use client::{ApiClient, ApiClientBuilder, CENTRAL_DEFAULT_RATE, GREENLAKE_DEFAULT_RATE};
+pub use client::{
+    ApiClient, ApiClientBuilder, CENTRAL_DEFAULT_RATE, DEFAULT_MAX_BODY, GREENLAKE_DEFAULT_RATE,
+};
 pub use error::{ApiError, ErrorBody};
-pub use pacer::Pacer;
+pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::paginate;
 pub use tally::{Tally, TallySnapshot};

@@ -4,8 +4,12 @@ use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use glp_auth::retry::MAX_SERVER_WAIT;
 use governor::{DefaultDirectRateLimiter, Jitter, Quota, RateLimiter};
 use tokio::time::Instant;
+
+/// The lowest rate a pacer runs at: one request an hour (a lower one is raised to it).
+pub const MIN_RATE: f64 = 1.0 / 3600.0;
 
 /// Paces the requests of one API: at most `rate` per second across every clone of the client
 /// and every tenant, and nothing at all while the server's `Retry-After` runs.
@@ -17,17 +21,23 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// A pacer allowing `rate` requests per second (None: unlimited) with bursts of `burst`.
+    /// A pacer allowing `rate` requests per second (None, NaN or a non-positive rate: unlimited;
+    /// at least [`MIN_RATE`]) with bursts of `burst`.
     pub fn new(rate: Option<f64>, burst: u32) -> Self {
-        let limiter = rate.filter(|r| r.is_finite() && *r > 0.0).and_then(|r| {
-            let period = Duration::from_secs_f64(1.0 / r);
+        // Below one request an hour governor's arithmetic overflows (found by a property test).
+        let rate = rate
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|r| r.max(MIN_RATE));
+        let limiter = rate.and_then(|r| {
+            let period = Duration::try_from_secs_f64(1.0 / r).ok()?;
             Quota::with_period(period)
                 .map(|q| q.allow_burst(NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN)))
                 .map(RateLimiter::direct)
         });
         let jitter = rate
-            .filter(|r| *r > 0.0)
-            .map(|r| Duration::from_secs_f64(0.05 / r).min(Duration::from_millis(5)))
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .and_then(|r| Duration::try_from_secs_f64(0.05 / r).ok())
+            .map(|d| d.min(Duration::from_millis(5)))
             .unwrap_or(Duration::ZERO);
         Self {
             limiter,
@@ -39,6 +49,28 @@ impl Pacer {
     /// Waits until a request may be sent.
     pub async fn ready(&self) {
         self.wait_pause().await;
+        self.wait_limiter().await;
+    }
+
+    /// Waits until a request may be sent, unless the pause the server asked for lasts longer
+    /// than `left`: then returns at once with the pause that remains, so the caller can fail
+    /// with a clear error instead of sleeping past its budget.
+    pub async fn ready_within(&self, left: Duration) -> Result<(), Duration> {
+        self.check_pause(left)?;
+        self.wait_pause().await;
+        self.wait_limiter().await;
+        Ok(())
+    }
+
+    fn check_pause(&self, left: Duration) -> Result<(), Duration> {
+        let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+        match until.map(|u| u.saturating_duration_since(Instant::now())) {
+            Some(pause) if pause > left => Err(pause),
+            _ => Ok(()),
+        }
+    }
+
+    async fn wait_limiter(&self) {
         if let Some(limiter) = &self.limiter {
             limiter
                 .until_ready_with_jitter(Jitter::up_to(self.jitter))
@@ -48,9 +80,13 @@ impl Pacer {
         }
     }
 
-    /// Holds every request of this API back for `duration` from now (a server's `Retry-After`).
+    /// Holds every request of this API back for `duration` from now (a server's `Retry-After`),
+    /// at most [`MAX_SERVER_WAIT`].
     pub fn pause_for(&self, duration: Duration) {
-        let until = Instant::now() + duration;
+        let now = Instant::now();
+        let Some(until) = now.checked_add(duration.min(MAX_SERVER_WAIT)) else {
+            return;
+        };
         let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
         if paused.is_none_or(|current| current < until) {
             *paused = Some(until);
@@ -95,6 +131,19 @@ mod tests {
         let start = Instant::now();
         pacer.ready().await;
         assert!(start.elapsed() >= Duration::from_millis(140));
+    }
+
+    #[test]
+    fn any_pause_or_rate_is_safe() {
+        use proptest::prelude::*;
+        proptest!(|(secs in any::<u64>(), nanos in 0u32..1_000_000_000, rate in any::<f64>())| {
+            let pacer = Pacer::new(Some(rate), 1);
+            pacer.pause_for(Duration::new(secs, nanos));
+            let left = pacer.check_pause(Duration::from_secs(1));
+            if let Err(pause) = left {
+                prop_assert!(pause <= MAX_SERVER_WAIT);
+            }
+        });
     }
 
     #[tokio::test]

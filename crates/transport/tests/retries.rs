@@ -315,12 +315,19 @@ async fn no_retry_starts_that_would_end_after_the_time_budget() {
         "{:?}",
         started.elapsed()
     );
+    assert!(
+        err.to_string().contains("asked to wait 5s"),
+        "the message says why: {err}"
+    );
     match err {
-        ApiError::Http {
-            status: 503,
-            retry_after,
+        ApiError::WaitTooLong {
+            wait,
+            last: Some(last),
             ..
-        } => assert_eq!(retry_after, Some(Duration::from_secs(5))),
+        } => {
+            assert_eq!(wait, Duration::from_secs(5));
+            assert_eq!(last.status(), Some(503));
+        }
         other => panic!("unexpected error {other:?}"),
     }
     assert_eq!(server.requests().len(), 1);

@@ -1,0 +1,219 @@
+//! A hostile or broken API server: redirects to another origin, absurd waits on errors and on
+//! successes, huge bodies, HTML and invalid JSON on a 200. Before issue 10's fixes a redirect to
+//! another host was followed with the bearer token's request re-sent, `Retry-After: 1e30`
+//! panicked, `Retry-After: 100000000` on a 200 paused the API for years, bodies were read whole,
+//! and an HTML page on a 200 was retried six times as a "cut-off" body.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use glp_auth::Scope;
+use glp_transport::{Api, ApiError};
+use support::*;
+
+/// A second server (another origin: another port) that must receive nothing.
+async fn other_origin() -> Scripted {
+    Scripted::start(vec![Reply::ok(666); 4]).await
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_not_followed_and_carries_no_token_there() {
+    for status in [301, 302, 303, 307, 308] {
+        let other = other_origin().await;
+        let server = Scripted::start(vec![
+            Reply::status(status).header("location", &format!("{}/x", other.base_url)),
+        ])
+        .await;
+        let err = client(&server.base_url)
+            .get_json::<OkBody>(&Scope::Msp, "x", &[])
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), "protocol", "{status}: {err:?}");
+        let shown = err.to_string();
+        assert!(shown.contains(&other.base_url), "{shown}");
+        assert!(!err.is_transient());
+        assert!(
+            other.requests().is_empty(),
+            "{status}: the other origin was called"
+        );
+        assert_eq!(server.requests().len(), 1, "{status}: not retried");
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_origin_is_followed_with_the_token() {
+    let server = Scripted::start(vec![
+        Reply::status(307).header("location", "/moved"),
+        Reply::ok(7),
+    ])
+    .await;
+    let body = client(&server.base_url)
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap();
+    assert_eq!(body.n, 7);
+    let requests = server.requests();
+    assert_eq!(requests[1].path, "/moved");
+    assert_eq!(
+        requests[1].authorization(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn absurd_retry_after_on_a_429_fails_at_once_and_holds_the_api() {
+    for value in ["1e30", "100000000", "18446744073709551615"] {
+        let server = Scripted::start(vec![
+            Reply::status(429).header("retry-after", value),
+            Reply::ok(1),
+        ])
+        .await;
+        let api = client(&server.base_url);
+        let started = Instant::now();
+        let err = api
+            .get_json::<OkBody>(&Scope::Msp, "x", &[])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ApiError::WaitTooLong { .. }),
+            "{value}: {err:?}"
+        );
+        assert!(err.to_string().contains("asked to wait 300s"), "{err}");
+        // The API as a whole is paused: the next call fails at once too, without a request.
+        let err = api
+            .get_json::<OkBody>(&Scope::Msp, "x", &[])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ApiError::WaitTooLong { last: None, .. }),
+            "{err:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10), "{value}");
+        assert_eq!(server.requests().len(), 1, "{value}");
+    }
+}
+
+#[tokio::test]
+async fn retry_after_on_a_success_is_ignored() {
+    let server = Scripted::start(vec![
+        Reply::ok(1).header("retry-after", "100000000"),
+        Reply::ok(2),
+    ])
+    .await;
+    let api = client(&server.base_url);
+    let started = Instant::now();
+    api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await.unwrap();
+    let second = api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!(second.n, 2);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn an_absurd_reset_on_a_success_fails_the_next_request_at_once() {
+    for reset in ["18446744073709551615", "1e30", "99999999999999999999999"] {
+        let server = Scripted::start(vec![
+            Reply::ok(1)
+                .header("x-ratelimit-remaining", "0")
+                .header("x-ratelimit-reset", reset),
+            Reply::ok(2),
+        ])
+        .await;
+        let api = client(&server.base_url);
+        api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await.unwrap();
+        let started = Instant::now();
+        let err = api
+            .get_json::<OkBody>(&Scope::Msp, "x", &[])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ApiError::WaitTooLong { .. }),
+            "{reset}: {err:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(server.requests().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_fractional_retry_after_is_honoured() {
+    let server = Scripted::start(vec![
+        Reply::status(429).header("retry-after", "0.4"),
+        Reply::ok(3),
+    ])
+    .await;
+    let started = Instant::now();
+    let body = client(&server.base_url)
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap();
+    assert_eq!(body.n, 3);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}
+
+#[tokio::test]
+async fn a_body_over_the_cap_is_refused_by_length_or_while_streaming() {
+    let big = format!(r#"{{"ok":true,"n":1,"pad":"{}"}}"#, "x".repeat(300_000));
+    let server = Scripted::start(vec![Reply::json(200, big)]).await;
+    let err = builder(Api::Central, &server.base_url, static_provider())
+        .max_body_bytes(64 * 1024)
+        .build()
+        .unwrap()
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "protocol", "{err:?}");
+    assert!(err.to_string().contains("cap on a response body"), "{err}");
+
+    // Chunked, no length: 64 chunks of 16 KiB against a 64 KiB cap.
+    let chunk = format!("4000\r\n{}\r\n", "x".repeat(16 * 1024));
+    let mut answer =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+            .to_vec();
+    for _ in 0..64 {
+        answer.extend_from_slice(chunk.as_bytes());
+    }
+    answer.extend_from_slice(b"0\r\n\r\n");
+    let (base, accepted) = raw_server(vec![RawReply::Bytes(answer)]).await;
+    let err = builder(Api::Central, &base, static_provider())
+        .max_body_bytes(64 * 1024)
+        .build()
+        .unwrap()
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "protocol", "{err:?}");
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_html_page_on_a_200_is_not_json_and_retried_once() {
+    let page = || Reply {
+        headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
+        ..Reply::json(200, "<!DOCTYPE html><html><body>Sign in</body></html>")
+    };
+    let server = Scripted::start(vec![page(), page(), page()]).await;
+    let err = client(&server.base_url)
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("not JSON: text/html"), "{shown}");
+    assert!(!err.is_transient());
+    assert_eq!(server.requests().len(), 2, "one retry, no more");
+}
+
+#[tokio::test]
+async fn invalid_json_on_a_200_is_retried_once() {
+    let server = Scripted::start(vec![
+        Reply::json(200, r#"{"ok": tru, "n": 1}"#),
+        Reply::ok(5),
+    ])
+    .await;
+    let body = client(&server.base_url)
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap();
+    assert_eq!(body.n, 5);
+}

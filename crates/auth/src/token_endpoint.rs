@@ -206,12 +206,29 @@ impl TokenEndpoint {
         if (200..300).contains(&status) {
             // A success body may hold a token in any shape: never quote it. RFC 6749 §5.1: the
             // response is a JSON object.
+            let content_type = headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| crate::text::escape_control(v).into_owned())
+                .unwrap_or_else(|| "no Content-Type".to_owned());
+            let is_json = matches!(
+                body.iter().find(|b| !b.is_ascii_whitespace()),
+                Some(b'{' | b'[')
+            );
             let not_a_token = || AuthError::UnexpectedResponse {
                 status,
-                excerpt: format!(
-                    "[{} bytes, not a JSON token response; not quoted]",
-                    body.len()
-                ),
+                excerpt: if is_json {
+                    format!(
+                        "[{} bytes, not a JSON token response; not quoted]",
+                        body.len()
+                    )
+                } else {
+                    format!(
+                        "not JSON: {content_type}, {} bytes (a login page or a proxy in the way? \
+                         check GLP_BASE_URL); not quoted",
+                        body.len()
+                    )
+                },
                 retry_after: None,
             };
             let parsed: TokenResponse = match serde_json::from_slice::<serde_json::Value>(&body) {

@@ -378,3 +378,20 @@ async fn a_hung_fetch_holding_the_lock_times_out() {
         "the waiters shared the failure"
     );
 }
+
+#[tokio::test]
+async fn an_html_page_on_a_200_is_reported_as_not_json_and_not_retried() {
+    let server = Scripted::start(vec![
+        Reply {
+            headers: vec![("content-type".into(), "text/html".into())],
+            ..Reply::json(200, "<html><body>Sign in to HPE</body></html>")
+        };
+        3
+    ])
+    .await;
+    let provider =
+        ClientCredentialsProvider::new(credentials(&server.base_url), &fast_options()).unwrap();
+    let err = provider.token(&Scope::Msp).await.unwrap_err();
+    assert!(err.to_string().contains("not JSON: text/html"), "{err}");
+    assert!(server.requests().len() <= 2);
+}

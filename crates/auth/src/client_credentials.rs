@@ -21,10 +21,12 @@ pub struct ClientCredentialsProvider {
 impl ClientCredentialsProvider {
     /// A provider for `credentials` with `options`.
     pub fn new(credentials: Credentials, options: &AuthOptions) -> Result<Self, AuthError> {
-        // The field is public: credentials built by hand are registered here.
-        crate::text::register_secret(secrecy::ExposeSecret::expose_secret(
-            &credentials.client_secret,
-        ));
+        // The field is public: credentials built by hand are registered here, with the HTTP
+        // Basic forms of the pair (a server may echo an Authorization header back).
+        crate::text::register_credential(
+            &credentials.client_id,
+            secrecy::ExposeSecret::expose_secret(&credentials.client_secret),
+        );
         Ok(Self {
             endpoint: TokenEndpoint::new(credentials.base_url.clone(), options)?,
             client_auth: options.client_auth,

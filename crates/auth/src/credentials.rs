@@ -46,6 +46,7 @@ impl Credentials {
         workspace_id: WorkspaceId,
     ) -> Self {
         crate::text::register_secret(secrecy::ExposeSecret::expose_secret(&client_secret));
+        // (The Basic forms need the id too: see `ClientCredentialsProvider::new`.)
         Self {
             client_id: client_id.into(),
             client_secret,

@@ -59,7 +59,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A policy that never retries.
+    /// A policy that never retries, a 429 included.
     pub fn never() -> Self {
         Self {
             max_attempts: 1,
@@ -124,6 +124,30 @@ impl RetryPolicy {
         if attempts >= self.max_attempts {
             return RetryDecision::GiveUp;
         }
+        self.decide_in_time(attempts, elapsed, retry_after)
+    }
+
+    /// [`decide`](Self::decide) for a 429: "slower", never a failure by count. Only the time
+    /// budget ends it; `retries` (the 429s so far) only grows the backoff. A policy of one attempt
+    /// ([`never`](Self::never)) retries no 429 either.
+    pub fn decide_rate_limited(
+        &self,
+        retries: u32,
+        elapsed: Duration,
+        retry_after: Option<Duration>,
+    ) -> RetryDecision {
+        if self.max_attempts <= 1 {
+            return RetryDecision::GiveUp;
+        }
+        self.decide_in_time(retries.max(1), elapsed, retry_after)
+    }
+
+    fn decide_in_time(
+        &self,
+        attempts: u32,
+        elapsed: Duration,
+        retry_after: Option<Duration>,
+    ) -> RetryDecision {
         let retry_after = retry_after.map(clamp_wait);
         let delay = self.delay(attempts, retry_after);
         let left = self.max_elapsed.saturating_sub(elapsed);
@@ -184,8 +208,9 @@ fn parse_seconds(value: &str) -> Option<Duration> {
 /// than a delay (some servers send epoch seconds, as GitHub's `x-ratelimit-reset` does).
 const EPOCH_RESET_THRESHOLD: u64 = 1_000_000_000;
 
-/// A rate-limit reset value: delay-seconds, or epoch seconds when it is that large, clamped.
-fn parse_reset(value: &str, now: SystemTime) -> Option<Duration> {
+/// A rate-limit reset value: delay-seconds, or epoch seconds when it is that large, clamped to
+/// [`MAX_SERVER_WAIT`]; `None` when unparsable.
+pub fn parse_reset(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if value.is_empty() || value.len() > 64 {
         return None;
@@ -324,6 +349,15 @@ mod tests {
             RetryDecision::Retry(d) if d >= Duration::from_secs(2)
         ));
         assert_eq!(p.decide(6, Duration::ZERO, None), RetryDecision::GiveUp);
+        // A 429 is never a failure by count, only by time.
+        assert!(matches!(
+            p.decide_rate_limited(60, Duration::from_secs(10), None),
+            RetryDecision::Retry(_)
+        ));
+        assert_eq!(
+            p.decide_rate_limited(1, Duration::from_secs(120), None),
+            RetryDecision::GiveUp
+        );
         assert_eq!(
             p.decide(1, Duration::from_secs(500), None),
             RetryDecision::GiveUp

@@ -48,6 +48,20 @@ pub fn register_secret(secret: &str) {
     secrets.push_back(SecretString::from(secret.to_owned()));
 }
 
+/// Registers a client secret and the HTTP Basic forms of `client_id:secret` (base64 of the
+/// pair as is, and of the pair form-urlencoded as RFC 6749 §2.3.1 asks).
+pub fn register_credential(client_id: &str, secret: &str) {
+    use base64::Engine as _;
+    register_secret(secret);
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    for pair in [
+        format!("{client_id}:{secret}"),
+        format!("{}:{}", encode(client_id), encode(secret)),
+    ] {
+        register_secret(&base64::engine::general_purpose::STANDARD.encode(pair));
+    }
+}
+
 /// `text` with every registered secret (raw, form-encoded or percent-encoded) and every
 /// `Bearer`/`Basic` credential replaced by `[REDACTED]`.
 pub fn redact(text: &str) -> Cow<'_, str> {
@@ -167,6 +181,17 @@ mod tests {
         );
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert_eq!(shown.matches(REDACTED).count(), 3, "{shown}");
+    }
+
+    #[test]
+    fn the_basic_forms_of_a_credential_are_redacted() {
+        use base64::Engine as _;
+        register_credential("client one", "pa ss+word&1");
+        let b64 = base64::engine::general_purpose::STANDARD;
+        for pair in ["client one:pa ss+word&1", "client+one:pa+ss%2Bword%261"] {
+            let echoed = format!("you sent {}", b64.encode(pair));
+            assert_eq!(redact(&echoed), "you sent [REDACTED]", "{pair}");
+        }
     }
 
     #[test]

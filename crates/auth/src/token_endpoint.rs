@@ -93,6 +93,7 @@ impl TokenEndpoint {
         ));
         let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
+        let mut rate_limited = 0u32;
         loop {
             attempt += 1;
             let span = tracing::info_span!(
@@ -121,7 +122,16 @@ impl TokenEndpoint {
                     if let Some(status) = error.status() {
                         span.record("status", status);
                     }
-                    let decision = if error.is_transient() {
+                    let decision = if error.status() == Some(429) {
+                        // "Slower", not a failure: only time ends it.
+                        rate_limited += 1;
+                        attempt -= 1;
+                        self.retry.decide_rate_limited(
+                            rate_limited,
+                            started.elapsed(),
+                            error.retry_after(),
+                        )
+                    } else if error.is_transient() {
                         self.retry
                             .decide(attempt, started.elapsed(), error.retry_after())
                     } else {

@@ -275,9 +275,13 @@ async fn server_rate_limits_are_honoured_and_reported() {
         truth_by_tenant(&s.sim, "device-inventory")
     );
     let stats = s.sim.stats();
+    // Told 200/s against a server allowing 8/s, the client learns the budget from the server's
+    // per-second headers (issue 11): 429s are few, and every one is counted.
+    let requests = report.calls().requests;
     assert!(
-        stats.rate_limited > 0,
-        "the client outpaced the server, so 429s were expected"
+        stats.rate_limited * 10 <= requests,
+        "{} 429s in {requests} requests",
+        stats.rate_limited
     );
     assert_eq!(report.calls().rate_limited, stats.rate_limited);
     assert_eq!(stats.early_requests, 0, "a request came before Retry-After");

@@ -22,6 +22,10 @@ pub struct SimConfig {
     pub glp_rps: Option<f64>,
     /// Requests per second allowed on the Central paths (`/network-*`); `None` = unlimited.
     pub central_rps: Option<f64>,
+    /// Whether rate-limited APIs announce their budget in headers (`ratelimit-*`,
+    /// `X-RateLimit-*-second`) on allowed requests and 429s (default `true`). With `false` a
+    /// client can only learn the budget from the 429s themselves (which keep `Retry-After`).
+    pub rate_headers: bool,
     /// Fixed delay added to every API request (not `/_sim`).
     pub latency: Duration,
     /// Extra uniform random delay in `0..=latency_jitter` added to every API request.
@@ -60,6 +64,7 @@ impl Default for SimConfig {
             token_ttl: Duration::from_secs(900),
             glp_rps: None,
             central_rps: None,
+            rate_headers: true,
             latency: Duration::ZERO,
             latency_jitter: Duration::ZERO,
             fail_rate: 0.0,

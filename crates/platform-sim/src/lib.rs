@@ -89,7 +89,8 @@
 //! `ratelimit-remaining: 0`, `ratelimit-reset: N` and an `errorDetails` entry
 //! `{"type": "hpe.greenlake.retry_info", "retryAfterSeconds": N}`; Central adds
 //! `X-RateLimit-Limit-second` and `X-RateLimit-Remaining-second: 0`. Allowed requests carry the
-//! same headers with the live figures. For N seconds after a 429 the whole API answers 429; a
+//! same headers with the live figures ([`SimConfig::rate_headers`] `= false`, flag
+//! `--no-rate-headers`: none of these headers, only `Retry-After` on the 429). For N seconds after a 429 the whole API answers 429; a
 //! request that arrives in that window later than [`SimConfig::early_retry_grace`] after the
 //! 429 was served is counted in [`Stats::early_requests`] .
 //!

@@ -142,8 +142,8 @@ pub(crate) fn add_allow_headers(
 
 /// The 429 response. GLP: GLP error body with a `hpe.greenlake.retry_info` detail and
 /// `ratelimit-*` headers. Central: `{"message": "API rate limit exceeded"}` and
-/// `X-RateLimit-*-second` headers. Both: `Retry-After: N`.
-pub(crate) fn too_many(api: Api, limit: u64, retry_after: u64) -> Response {
+/// `X-RateLimit-*-second` headers (unless `rate_headers` is false). Both: `Retry-After: N`.
+pub(crate) fn too_many(api: Api, limit: u64, retry_after: u64, rate_headers: bool) -> Response {
     let mut r = match api {
         Api::Glp => glp_error(
             api,
@@ -158,6 +158,9 @@ pub(crate) fn too_many(api: Api, limit: u64, retry_after: u64) -> Response {
     };
     let h = r.headers_mut();
     h.insert(header::RETRY_AFTER, num(retry_after));
+    if !rate_headers {
+        return r;
+    }
     match api {
         Api::Glp => {
             h.insert(HeaderName::from_static("ratelimit-limit"), num(limit));

@@ -32,6 +32,9 @@ struct Args {
     /// Central requests per second before 429 (default: unlimited).
     #[arg(long)]
     central_rps: Option<f64>,
+    /// Send no rate-limit headers (the budget shows only in 429s with Retry-After).
+    #[arg(long)]
+    no_rate_headers: bool,
     /// Fixed latency added to every API request, in milliseconds.
     #[arg(long, default_value_t = 0.0)]
     latency_ms: f64,
@@ -91,6 +94,7 @@ impl Args {
             token_ttl: secs("token-ttl", self.token_ttl)?,
             glp_rps: self.glp_rps,
             central_rps: self.central_rps,
+            rate_headers: !self.no_rate_headers,
             latency: millis("latency-ms", self.latency_ms)?,
             latency_jitter: millis("jitter-ms", self.jitter_ms)?,
             fail_rate: self.fail_rate,

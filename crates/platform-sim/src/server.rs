@@ -155,7 +155,7 @@ async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> 
                     st.stats.early_request();
                 }
                 st.stats.record(ep.name, Outcome::Status(429));
-                return too_many(api, bucket.limit(), retry_after);
+                return too_many(api, bucket.limit(), retry_after, st.cfg.rate_headers);
             }
         }
     }
@@ -178,7 +178,7 @@ async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> 
     }
 
     let mut resp = next.run(req).await;
-    if let Some((api, limit, remaining, reset)) = allow {
+    if let Some((api, limit, remaining, reset)) = allow.filter(|_| st.cfg.rate_headers) {
         add_allow_headers(api, resp.headers_mut(), limit, remaining, reset);
     }
     if fault == Fault::Malformed && resp.status() == StatusCode::OK {

@@ -20,23 +20,28 @@ static HINTS_401: [&str; 1] = [UNAUTHORIZED_HINT];
 static HINTS_401_CENTRAL: [&str; 2] = [CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT];
 static HINTS_403: [&str; 1] = [FORBIDDEN_HINT];
 
-/// The default pacing of Central: 7 requests/s, Central's documented per-customer limit.
+/// Central's documented per-customer limit (classic Central, 7 requests/s): a ceiling to pass to
+/// [`ApiClientBuilder::rate_limit`] when the budget must not even be probed.
 pub const CENTRAL_DEFAULT_RATE: f64 = 7.0;
 /// The default cap on one response body (32 MiB: a full page of 1,000 devices is a few MiB).
 pub const DEFAULT_MAX_BODY: u64 = 32 * 1024 * 1024;
 
-/// The default pacing of GreenLake: 2 requests/s (160/min is the highest documented GET budget).
+/// A conservative GreenLake ceiling, 2 requests/s (160/min is the highest documented GET
+/// budget), for [`ApiClientBuilder::rate_limit`].
 pub const GREENLAKE_DEFAULT_RATE: f64 = 2.0;
 
 /// A client of one API (GreenLake or Central) at one base URL. Cheap to clone: clones share the
 /// HTTP connection pool, the token provider and the rate limiter.
 ///
 /// Every request:
-/// - waits for the API's [`Pacer`] (client-side rate limit; a 429 pauses it for the server's
-///   `Retry-After`);
+/// - waits for the API's [`Pacer`], which learns the server's budget from its rate-limit headers
+///   and 429s (a 429 pauses the whole API for the server's `Retry-After` and halves the rate);
+///   an optional ceiling ([`ApiClientBuilder::rate_limit`]) is never exceeded;
 /// - carries a bearer token for its [`Scope`] from the [`TokenProvider`]; on 401 the token is
 ///   reported as rejected and the request retried once with a fresh one;
-/// - is retried on 408, 429, 500, 502, 503, 504, broken connections and truncated bodies, with
+/// - is retried on 429 within the time budget of its [`RetryPolicy`] (a 429 uses no attempt: it
+///   means "slower", not "failed");
+/// - is retried on 408, 500, 502, 503, 504, broken connections and truncated bodies, with
 ///   exponential backoff and jitter, never sooner than the server's `Retry-After`
 ///   (or `ratelimit-reset`, or GreenLake's `retryAfterSeconds`);
 /// - is never retried on 400, 403 or other client errors (403 carries the tenant-token hint);
@@ -86,14 +91,14 @@ pub struct ApiClientBuilder {
 }
 
 impl ApiClientBuilder {
-    /// Requests per second across every clone of the client (default: 7 for Central, 2 for
-    /// GreenLake).
+    /// A ceiling on requests per second across every clone of the client (default: none; the
+    /// server's budget is learned from its headers and 429s, see [`Pacer`]).
     pub fn rate_limit(mut self, per_second: f64) -> Self {
         self.rate = Some(per_second);
         self
     }
 
-    /// No client-side pacing (the server's 429s are still honoured).
+    /// No ceiling (the default; the server's budget is still learned and its 429s honoured).
     pub fn no_rate_limit(mut self) -> Self {
         self.rate = None;
         self
@@ -176,10 +181,7 @@ impl ApiClient {
     /// Starts building a client of `api` at `base`, taking tokens from `provider`.
     pub fn builder(api: Api, base: BaseUrl, provider: Arc<dyn TokenProvider>) -> ApiClientBuilder {
         ApiClientBuilder {
-            rate: Some(match api {
-                Api::Central => CENTRAL_DEFAULT_RATE,
-                Api::GreenLake => GREENLAKE_DEFAULT_RATE,
-            }),
+            rate: None,
             api,
             base,
             provider,
@@ -250,6 +252,7 @@ impl ApiClient {
         let mut attempt = 0u32;
         let mut refreshed = false;
         let mut retried_once = false;
+        let mut rate_limited = 0u32;
         loop {
             attempt += 1;
             let policy = self.retry.as_ref().unwrap_or(&inner.retry);
@@ -264,15 +267,17 @@ impl ApiClient {
                     last: None,
                 });
             }
-            let token = inner
-                .provider
-                .token(scope)
-                .await
-                .map_err(|source| ApiError::Token {
-                    api: inner.api,
-                    scope: *scope,
-                    error: Box::new(source),
-                })?;
+            let token = match inner.provider.token(scope).await {
+                Ok(token) => token,
+                Err(source) => {
+                    inner.pacer.lost();
+                    return Err(ApiError::Token {
+                        api: inner.api,
+                        scope: *scope,
+                        error: Box::new(source),
+                    });
+                }
+            };
             self.count(Tally::request);
             let span = tracing::debug_span!(
                 "api_request",
@@ -308,7 +313,19 @@ impl ApiClient {
                 }
                 Outcome::Retry(error) => error,
             };
-            let delay = match policy.decide(attempt, started.elapsed(), error.retry_after_hint()) {
+            let decision = if error.status() == Some(429) {
+                // "Slower", not a failure: a 429 uses no attempt, only time.
+                rate_limited += 1;
+                attempt -= 1;
+                policy.decide_rate_limited(
+                    rate_limited,
+                    started.elapsed(),
+                    error.retry_after_hint(),
+                )
+            } else {
+                policy.decide(attempt, started.elapsed(), error.retry_after_hint())
+            };
+            let delay = match decision {
                 RetryDecision::Retry(delay) => delay,
                 RetryDecision::GiveUp => return Err(error),
                 RetryDecision::WaitTooLong { wait, left } => {
@@ -344,6 +361,7 @@ impl ApiClient {
             match HeaderValue::from_str(&format!("Bearer {}", token.secret().expose_secret())) {
                 Ok(v) => v,
                 Err(_) => {
+                    inner.pacer.lost();
                     return Outcome::Done(Err(ApiError::InvalidRequest(
                         "the token holds characters that cannot go in an HTTP header".into(),
                     )));
@@ -378,10 +396,17 @@ impl ApiClient {
         };
         let response = match response {
             Ok(r) => r,
-            Err(e) => return Outcome::Retry(transport(e)),
+            Err(e) => {
+                inner.pacer.lost();
+                return Outcome::Retry(transport(e));
+            }
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        if status != 429 {
+            // A 429 is reported once its body (which may say how long to wait) is read.
+            inner.pacer.answered(status, &headers, None);
+        }
         let protocol = |detail: String| ApiError::Protocol {
             api,
             method: "GET",
@@ -407,8 +432,16 @@ impl ApiClient {
         }
         let body = match read_capped(response, inner.max_body).await {
             Ok(b) => b,
-            Err(ReadError::Transport(e)) => return Outcome::Retry(transport(e)),
+            Err(ReadError::Transport(e)) => {
+                if status == 429 {
+                    inner.pacer.answered(status, &headers, None);
+                }
+                return Outcome::Retry(transport(e));
+            }
             Err(ReadError::TooLarge { limit }) => {
+                if status == 429 {
+                    inner.pacer.answered(status, &headers, None);
+                }
                 return Outcome::Done(Err(protocol(format!(
                     "HTTP {status} answer over the {} MiB cap on a response body: refused, not \
                      read (ask for smaller pages, or raise the cap if the server is right)",
@@ -436,10 +469,8 @@ impl ApiClient {
         });
         if status == 429 {
             self.count(Tally::rate_limited);
-            // The whole API waits, not only this request.
-            inner
-                .pacer
-                .pause_for(retry_after.unwrap_or(Duration::from_secs(1)));
+            // The whole API waits and slows down, not only this request.
+            inner.pacer.answered(status, &headers, retry_after);
         }
         let hints: &'static [&'static str] = match (status, api) {
             (401, Api::Central) => &HINTS_401_CENTRAL,

@@ -10,6 +10,7 @@
 mod api;
 mod client;
 mod error;
+mod flow;
 mod pacer;
 mod paginate;
 mod tally;

@@ -1,4 +1,5 @@
-//! [`Pacer`]: client-side pacing with `governor`, paused as a whole by a server's 429.
+//! [`Pacer`]: the flow control of one API: a pause a server asked for, the budget learned from
+//! its headers and 429s ([`Flow`](crate::flow)), and an optional fixed ceiling (`governor`).
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -6,78 +7,159 @@ use std::time::Duration;
 
 use glp_auth::retry::MAX_SERVER_WAIT;
 use governor::{DefaultDirectRateLimiter, Jitter, Quota, RateLimiter};
+use reqwest::header::HeaderMap;
 use tokio::time::Instant;
+
+use crate::flow::Flow;
 
 /// The lowest rate a pacer runs at: one request an hour (a lower one is raised to it).
 pub const MIN_RATE: f64 = 1.0 / 3600.0;
 
-/// Paces the requests of one API: at most `rate` per second across every clone of the client
-/// and every tenant, and nothing at all while the server's `Retry-After` runs.
+/// Paces the requests of one API across every clone of the client and every tenant.
+///
+/// - Nothing is sent while a pause the server asked for runs (`Retry-After` on a 429, an
+///   exhausted budget's reset); requests resume one slot apart, not all at once.
+/// - The rate the server's budget allows is learned (see the `flow` module): from its rate-limit
+///   headers, or from 429s by multiplicative decrease and additive increase. With no signal
+///   there is no limit: concurrency and latency bound the run.
+/// - An optional fixed ceiling (`rate`, e.g. `--rate`) is never exceeded.
 #[derive(Debug)]
 pub struct Pacer {
-    limiter: Option<DefaultDirectRateLimiter>,
+    ceiling: Option<DefaultDirectRateLimiter>,
     jitter: Duration,
-    paused_until: Mutex<Option<Instant>>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    paused_until: Option<Instant>,
+    next_slot: Option<Instant>,
+    flow: Flow,
+}
+
+enum Wait {
+    Pause(Instant),
+    Slot(Instant),
+    Go,
 }
 
 impl Pacer {
-    /// A pacer allowing `rate` requests per second (None, NaN or a non-positive rate: unlimited;
-    /// at least [`MIN_RATE`]) with bursts of `burst`.
+    /// A pacer with a ceiling of `rate` requests per second (None, NaN or a non-positive rate:
+    /// no ceiling; at least [`MIN_RATE`]) with bursts of `burst`, learning the rest.
     pub fn new(rate: Option<f64>, burst: u32) -> Self {
         // Below one request an hour governor's arithmetic overflows (found by a property test).
         let rate = rate
             .filter(|r| r.is_finite() && *r > 0.0)
             .map(|r| r.max(MIN_RATE));
-        let limiter = rate.and_then(|r| {
+        let ceiling = rate.and_then(|r| {
             let period = Duration::try_from_secs_f64(1.0 / r).ok()?;
             Quota::with_period(period)
                 .map(|q| q.allow_burst(NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN)))
                 .map(RateLimiter::direct)
         });
         let jitter = rate
-            .filter(|r| r.is_finite() && *r > 0.0)
             .and_then(|r| Duration::try_from_secs_f64(0.05 / r).ok())
             .map(|d| d.min(Duration::from_millis(5)))
             .unwrap_or(Duration::ZERO);
         Self {
-            limiter,
+            ceiling,
             jitter,
-            paused_until: Mutex::new(None),
+            state: Mutex::new(State {
+                paused_until: None,
+                next_slot: None,
+                flow: Flow::new(),
+            }),
         }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Waits until a request may be sent.
     pub async fn ready(&self) {
-        self.wait_pause().await;
-        self.wait_limiter().await;
+        let _ = self.ready_within(Duration::MAX).await;
     }
 
     /// Waits until a request may be sent, unless the pause the server asked for lasts longer
     /// than `left`: then returns at once with the pause that remains, so the caller can fail
-    /// with a clear error instead of sleeping past its budget.
+    /// with a clear error instead of sleeping past its budget. A request that was let through
+    /// must be followed by [`answered`](Self::answered) or [`lost`](Self::lost).
     pub async fn ready_within(&self, left: Duration) -> Result<(), Duration> {
-        self.check_pause(left)?;
-        self.wait_pause().await;
-        self.wait_limiter().await;
-        Ok(())
-    }
-
-    fn check_pause(&self, left: Duration) -> Result<(), Duration> {
-        let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
-        match until.map(|u| u.saturating_duration_since(Instant::now())) {
-            Some(pause) if pause > left => Err(pause),
-            _ => Ok(()),
-        }
-    }
-
-    async fn wait_limiter(&self) {
-        if let Some(limiter) = &self.limiter {
-            limiter
+        // The ceiling first: a 429 that pauses the API while a request waits here still holds
+        // it back below.
+        if let Some(ceiling) = &self.ceiling {
+            ceiling
                 .until_ready_with_jitter(Jitter::up_to(self.jitter))
                 .await;
-            // A 429 may have paused the API while this request waited for its turn.
-            self.wait_pause().await;
         }
+        loop {
+            let wait = {
+                let mut state = self.state();
+                let now = Instant::now();
+                match state.paused_until.filter(|until| *until > now) {
+                    Some(until) if until - now > left => return Err(until - now),
+                    Some(until) => Wait::Pause(until),
+                    None => match state.flow.rate(now) {
+                        Some(rate) => {
+                            let interval = Duration::try_from_secs_f64(1.0 / rate)
+                                .unwrap_or(Duration::from_secs(3600));
+                            let slot = state.next_slot.map_or(now, |s| s.max(now));
+                            state.next_slot = slot.checked_add(interval);
+                            state.flow.sent(slot);
+                            Wait::Slot(slot)
+                        }
+                        None => {
+                            state.flow.sent(now);
+                            Wait::Go
+                        }
+                    },
+                }
+            };
+            match wait {
+                Wait::Pause(until) => tokio::time::sleep_until(until).await,
+                Wait::Slot(slot) => {
+                    tokio::time::sleep_until(slot).await;
+                    // A 429 may have paused the API while this request waited for its slot.
+                    let until = self.state().paused_until;
+                    if let Some(until) = until.filter(|u| *u > Instant::now()) {
+                        tokio::time::sleep_until(until).await;
+                    }
+                    return Ok(());
+                }
+                Wait::Go => return Ok(()),
+            }
+        }
+    }
+
+    /// The answer to a request let through by [`ready_within`](Self::ready_within): its status and
+    /// headers teach the pacer the budget. A 429 also pauses the API: for `retry_after` when the
+    /// server said, else briefly (two intervals of the learned rate, at most a second).
+    pub fn answered(&self, status: u16, headers: &HeaderMap, retry_after: Option<Duration>) {
+        let learned = {
+            let mut state = self.state();
+            state.flow.answered(Instant::now(), status, headers);
+            state.flow.learned()
+        };
+        if status == 429 {
+            let pause = retry_after.unwrap_or_else(|| {
+                learned
+                    .and_then(|r| Duration::try_from_secs_f64(2.0 / r).ok())
+                    .unwrap_or(Duration::from_secs(1))
+                    .min(Duration::from_secs(1))
+            });
+            self.pause_for(pause);
+        }
+    }
+
+    /// A request let through got no answer (a broken connection, no token).
+    pub fn lost(&self) {
+        self.state().flow.lost();
+    }
+
+    /// The rate learned from 429s, in requests per second, if any.
+    pub fn learned_rate(&self) -> Option<f64> {
+        self.state().flow.learned()
     }
 
     /// Holds every request of this API back for `duration` from now (a server's `Retry-After`),
@@ -87,19 +169,22 @@ impl Pacer {
         let Some(until) = now.checked_add(duration.min(MAX_SERVER_WAIT)) else {
             return;
         };
-        let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
-        if paused.is_none_or(|current| current < until) {
-            *paused = Some(until);
+        let mut state = self.state();
+        if state.paused_until.is_none_or(|current| current < until) {
+            state.paused_until = Some(until);
+            // Resume one slot at a time after the pause, not in a herd.
+            if state.next_slot.is_some_and(|slot| slot < until) {
+                state.next_slot = Some(until);
+            }
         }
     }
 
-    async fn wait_pause(&self) {
-        loop {
-            let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
-            match until {
-                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
-                _ => return,
-            }
+    #[cfg(test)]
+    fn check_pause(&self, left: Duration) -> Result<(), Duration> {
+        let until = self.state().paused_until;
+        match until.map(|u| u.saturating_duration_since(Instant::now())) {
+            Some(pause) if pause > left => Err(pause),
+            _ => Ok(()),
         }
     }
 }
@@ -131,6 +216,63 @@ mod tests {
         let start = Instant::now();
         pacer.ready().await;
         assert!(start.elapsed() >= Duration::from_millis(140));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_a_429_requests_are_spaced_at_the_learned_rate_and_resume_staggered() {
+        let pacer = Pacer::new(None, 1);
+        // 20 requests in a burst, then a 429 without Retry-After.
+        for _ in 0..20 {
+            pacer.ready().await;
+        }
+        for _ in 0..19 {
+            pacer.answered(200, &HeaderMap::new(), None);
+        }
+        pacer.answered(429, &HeaderMap::new(), None);
+        assert_eq!(pacer.learned_rate(), Some(10.0));
+        let start = Instant::now();
+        for _ in 0..10 {
+            pacer.ready().await;
+            pacer.answered(200, &HeaderMap::new(), None);
+        }
+        // A short pause (2 intervals), then one every 100 ms: not all at once.
+        let elapsed = start.elapsed();
+        assert!(
+            elapsed >= Duration::from_millis(1100) && elapsed <= Duration::from_millis(1300),
+            "{elapsed:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn headers_set_the_pace_without_a_single_429() {
+        let pacer = Pacer::new(None, 1);
+        let mut h = HeaderMap::new();
+        h.insert("ratelimit-remaining", "10".parse().expect("value"));
+        h.insert("ratelimit-reset", "2".parse().expect("value"));
+        pacer.ready().await;
+        pacer.answered(200, &h, None);
+        let start = Instant::now();
+        for _ in 0..5 {
+            pacer.ready().await;
+            pacer.answered(200, &h, None);
+        }
+        // 10 left over 2 s: 5/s, so five requests take 0.8 s after the first slot.
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_millis(800), "{elapsed:?}");
+        assert!(elapsed <= Duration::from_millis(1000), "{elapsed:?}");
+        assert_eq!(pacer.learned_rate(), None, "nothing learned from 429s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_longer_than_the_budget_is_refused_at_once() {
+        let pacer = Pacer::new(None, 1);
+        pacer.answered(429, &HeaderMap::new(), Some(Duration::from_secs(90)));
+        let start = Instant::now();
+        let refused = pacer.ready_within(Duration::from_secs(30)).await;
+        assert!(refused.is_err_and(|pause| pause > Duration::from_secs(89)));
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert!(pacer.ready_within(Duration::from_secs(120)).await.is_ok());
+        assert!(start.elapsed() >= Duration::from_secs(90));
     }
 
     #[test]

@@ -217,3 +217,24 @@ async fn invalid_json_on_a_200_is_retried_once() {
         .unwrap();
     assert_eq!(body.n, 5);
 }
+
+#[tokio::test]
+async fn a_429_uses_no_attempt_it_only_slows_down() {
+    // Two attempts allowed, three 429s in a row: "slower" is never "failed".
+    let server = Scripted::start(vec![
+        Reply::status(429).header("retry-after", "0"),
+        Reply::status(429).header("retry-after", "0"),
+        Reply::status(429).header("retry-after", "0"),
+        Reply::ok(9),
+    ])
+    .await;
+    let api = builder(Api::Central, &server.base_url, static_provider())
+        .retry(
+            glp_auth::RetryPolicy::with_max_attempts(2).initial_backoff(Duration::from_millis(10)),
+        )
+        .build()
+        .unwrap();
+    let body = api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!(body.n, 9);
+    assert_eq!(api.totals().rate_limited, 3);
+}

@@ -51,7 +51,7 @@ mod source;
 mod tenant;
 
 pub use cancel::{Cancel, StopLevel};
-pub use engine::{Orchestrator, SourceFailed};
+pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
 pub use job::{CollectJob, Record, ResourceSpec, TenantJob};
 pub use output::{Format, RecordWriter, csv_field};
 pub use progress::{Progress, ProgressSnapshot};

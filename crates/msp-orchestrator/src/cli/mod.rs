@@ -325,7 +325,7 @@ async fn collect_inner(
         }
     };
     if let Some(path) = &args.failed_out {
-        write_lines(path, report.rerun_ids())
+        write_lines(path, report.rerun_ids(), report.not_rerunnable())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.report {
@@ -336,6 +336,10 @@ async fn collect_inner(
     eprintln!("{}", report.summary());
     if let Some(path) = &args.output {
         eprintln!("wrote {written} records to {}", path.display());
+    }
+    if report.credential_rejected.is_some() {
+        // The summary told why (once, with the hint): nothing can work until it is fixed.
+        return Ok(EXIT_FATAL);
     }
     if !report.all_succeeded() {
         if let Some(path) = &args.failed_out {
@@ -374,10 +378,23 @@ async fn check_central(ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-fn write_lines<'a>(path: &Path, ids: impl Iterator<Item = &'a str>) -> std::io::Result<()> {
+/// Writes the ids of a rerun (workspace ids rendered by us, never server text), and a comment
+/// saying how many tenants could not be listed by id.
+fn write_lines<'a>(
+    path: &Path,
+    ids: impl Iterator<Item = &'a str>,
+    not_rerunnable: usize,
+) -> std::io::Result<()> {
     let mut file = std::io::BufWriter::new(File::create(path)?);
     for id in ids {
         writeln!(file, "{id}")?;
+    }
+    if not_rerunnable > 0 {
+        writeln!(
+            file,
+            "# {not_rerunnable} more tenants did not complete and have no workspace id to rerun \
+             them by (see the summary)"
+        )?;
     }
     file.flush()
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// `text` redacted and on one terminal line: its lines (an error and its hints) joined with
 /// ` | `, control characters escaped. Server text in it cannot forge a line of the summary.
-pub(crate) fn one_line(text: &str) -> String {
+pub fn one_line(text: &str) -> String {
     let text = redact(text);
     text.lines()
         .map(str::trim)

@@ -13,7 +13,7 @@ use glp_transport::{ApiError, Tally};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{Id, JoinSet};
 
-use crate::report::{Report, TenantOutcome, TenantStatus};
+use crate::report::{Report, TenantOutcome, TenantStatus, one_line};
 use crate::source::{SourceItem, TenantStream};
 use crate::{Cancel, Progress, Record, Selector, StopLevel, TenantJob, TenantRef};
 
@@ -360,10 +360,8 @@ impl Orchestrator {
         if let Some(message) = refused
             && report.credential_rejected.is_none()
         {
-            tracing::error!(
-                error = %message,
-                "the MSP client credential was refused: no new tenant starts"
-            );
+            // The error and its hint are told once, by the summary.
+            tracing::error!("the MSP client credential was refused: no new tenant starts");
             report.credential_rejected = Some(message);
         }
         self.push(report, outcome);
@@ -431,9 +429,13 @@ impl Orchestrator {
 /// Notes a listing that failed part-way (and a refused credential, if that is why).
 fn listing_failed(report: &mut Report, e: &ListingError) {
     let message = redact(&e.to_string()).into_owned();
-    tracing::error!(error = %escape_control(&message), "listing tenants failed part-way");
-    if e.is_credential_rejected() && report.credential_rejected.is_none() {
-        report.credential_rejected = Some(message.clone());
+    if e.is_credential_rejected() {
+        tracing::error!("listing tenants failed part-way: the MSP client credential was refused");
+        report
+            .credential_rejected
+            .get_or_insert_with(|| message.clone());
+    } else {
+        tracing::error!(error = %one_line(&message), "listing tenants failed part-way");
     }
     report.source_error = Some(message);
 }
@@ -485,7 +487,7 @@ fn finish(
             let message = redact(&e.to_string()).into_owned();
             tracing::warn!(
                 tenant = %escape_control(&run.tenant.name),
-                error = %escape_control(&message),
+                error = %one_line(&message),
                 "tenant failed"
             );
             TenantStatus::Failed {

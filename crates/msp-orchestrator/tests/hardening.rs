@@ -299,3 +299,107 @@ async fn tenant_names_with_escapes_never_reach_the_terminal_raw() {
         }
     }
 }
+
+/// A fake GreenLake + Central: tokens for anyone, empty Central lists, and `pages` of
+/// msp-tenants by offset.
+async fn fake_platform(pages: Vec<(u64, serde_json::Value)>) -> MockServer {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path_includes("/token");
+            then.status(200).json_body(
+                json!({"access_token": "tok-123456789", "token_type": "Bearer", "expires_in": 900}),
+            );
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path_prefix("/network-");
+            then.status(200)
+                .json_body(json!({"items": [], "count": 0, "total": 0}));
+        })
+        .await;
+    for (offset, body) in pages {
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/workspaces/v1/msp-tenants")
+                    .query_param("offset", offset.to_string());
+                then.status(200).json_body(body);
+            })
+            .await;
+    }
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_that_repeats_itself_is_an_error_in_the_summary_and_report() {
+    let tenant = json!({"id": "a7b6c5d4-e3f2-4a1b-8c9d-0e1f2a3b4c5d", "workspaceName": "Acme"});
+    let server = fake_platform(vec![
+        (
+            0,
+            json!({"offset": 0, "count": 1, "total": 1000, "items": [tenant.clone()]}),
+        ),
+        (
+            1,
+            json!({"offset": 1, "count": 1, "total": 1000, "items": [tenant]}),
+        ),
+    ])
+    .await;
+    let dir = temp_dir("repeat");
+    let (failed, report) = (dir.join("failed.txt"), dir.join("report.json"));
+    let mut cmd = cli(
+        &server.base_url(),
+        &server.base_url(),
+        "client",
+        "s3cr3t-value",
+        WORKSPACE,
+    );
+    cmd.args(["collect", "-q", "--failed-out"])
+        .arg(&failed)
+        .arg("--report")
+        .arg(&report);
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(3), "a tenant ran: {stderr}");
+    assert!(
+        stderr.contains("listing tenants failed part-way") && stderr.contains("already listed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 tenants: 1 ok"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(
+        report["source_error"]
+            .as_str()
+            .unwrap()
+            .contains("already listed"),
+        "{report}"
+    );
+
+    // No tenant ran before the listing failed: exit 1.
+    let bad = json!({"id": "not-an-id", "workspaceName": "Broken"});
+    let server = fake_platform(vec![
+        (
+            0,
+            json!({"offset": 0, "count": 1, "total": 1000, "items": [bad.clone()]}),
+        ),
+        (
+            1,
+            json!({"offset": 1, "count": 1, "total": 1000, "items": [bad]}),
+        ),
+    ])
+    .await;
+    let mut cmd = cli(
+        &server.base_url(),
+        &server.base_url(),
+        "client",
+        "s3cr3t-value",
+        WORKSPACE,
+    );
+    cmd.args(["collect", "-q"]);
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "no tenant ran: {stderr}");
+    assert!(stderr.contains("SKIPPED Broken (not-an-id)"), "{stderr}");
+}

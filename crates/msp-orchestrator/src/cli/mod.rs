@@ -579,6 +579,13 @@ async fn collect_inner(
         // The summary told why (once, with the hint): nothing can work until it is fixed.
         return Ok(EXIT_FATAL);
     }
+    if report.source_error.is_some()
+        && !report.interrupted
+        && report.succeeded() + report.failed() == 0
+    {
+        // The listing failed before any tenant ran: nothing was done.
+        return Ok(EXIT_FATAL);
+    }
     if !report.all_succeeded() {
         if let Some(path) = &args.failed_out {
             eprintln!(

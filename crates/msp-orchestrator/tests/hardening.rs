@@ -403,3 +403,71 @@ async fn a_listing_that_repeats_itself_is_an_error_in_the_summary_and_report() {
     assert_eq!(out.status.code(), Some(1), "no tenant ran: {stderr}");
     assert!(stderr.contains("SKIPPED Broken (not-an-id)"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_refused_mid_run_stops_new_tenants_and_exits_one_with_the_hint_once() {
+    let server = MockServer::start_async().await;
+    // The grant works (the pre-flight passes); every exchange is then refused as the client's
+    // credential would be once its secret is rotated.
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path_includes("/token")
+                .body_includes("client_credentials");
+            then.status(200).json_body(
+                json!({"access_token": "tok-123456789", "token_type": "Bearer", "expires_in": 900}),
+            );
+        })
+        .await;
+    let exchanges = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path_includes("/token")
+                .body_includes("token-exchange");
+            then.status(401).json_body(json!({
+                "error": "invalid_client",
+                "error_description": "client authentication failed"
+            }));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path_prefix("/network-");
+            then.status(200)
+                .json_body(json!({"items": [], "count": 0, "total": 0}));
+        })
+        .await;
+    let items: Vec<serde_json::Value> = (0..20u32)
+        .map(|n| json!({"id": format!("{n:08x}-e3f2-4a1b-8c9d-0e1f2a3b4c5d"), "workspaceName": format!("T{n}")}))
+        .collect();
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/workspaces/v1/msp-tenants")
+                .query_param("offset", "0");
+            then.status(200)
+                .json_body(json!({"offset": 0, "count": 20, "total": 20, "items": items}));
+        })
+        .await;
+    let mut cmd = cli(
+        &server.base_url(),
+        &server.base_url(),
+        "client",
+        "s3cr3t-value",
+        WORKSPACE,
+    );
+    cmd.args(["collect", "-q", "--concurrency", "2", "--retries", "1"]);
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("credential was refused"), "{stderr}");
+    assert_eq!(
+        stderr.matches("hint: 401").count(),
+        1,
+        "the hint is told once: {stderr}"
+    );
+    // Each started tenant tries its exchange (and the retry with a fresh subject): a few
+    // tenants at most, not twenty.
+    let calls = exchanges.calls_async().await;
+    assert!(calls <= 8, "{calls} exchanges: {stderr}");
+}

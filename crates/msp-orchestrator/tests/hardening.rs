@@ -471,3 +471,51 @@ async fn a_credential_refused_mid_run_stops_new_tenants_and_exits_one_with_the_h
     let calls = exchanges.calls_async().await;
     assert!(calls <= 8, "{calls} exchanges: {stderr}");
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_during_the_central_check_ends_the_run_at_once_with_the_summary() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path_includes("/token");
+            then.status(200).json_body(
+                json!({"access_token": "tok-123456789", "token_type": "Bearer", "expires_in": 900}),
+            );
+        })
+        .await;
+    let check = server
+        .mock_async(|when, then| {
+            when.method(GET).path_includes("list-tenants");
+            then.status(200)
+                .delay(Duration::from_secs(120))
+                .json_body(json!({"items": [], "count": 0, "total": 0}));
+        })
+        .await;
+    let mut cmd = cli(
+        &server.base_url(),
+        &server.base_url(),
+        "client",
+        "s3cr3t-value",
+        WORKSPACE,
+    );
+    cmd.args(["collect", "-q"]);
+    let child = cmd.stderr(Stdio::piped()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while check.calls_async().await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no Central check"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    kill(child.id(), "-INT");
+    let out = wait(child).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(started.elapsed() < Duration::from_secs(60), "ended at once");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("0 tenants") && stderr.contains("interrupted"),
+        "{stderr}"
+    );
+}

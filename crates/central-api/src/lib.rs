@@ -82,7 +82,7 @@ pub use cluster::{CLUSTERS, CentralLocation, LocationError, UnknownCluster, reso
 pub use cursor::Cursor;
 pub use endpoint::{GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, Paging};
 pub use glp_transport::ApiError;
-pub use list::{ListRequest, MAX_EXPRESSION_CHARS, Page, SiteAssignment};
+pub use list::{DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, SiteAssignment};
 pub use models::{AccessPoint, Client, Device, Gateway, Site, Switch};
 pub use resource::{Resource, UnknownResource};
 pub use tenants::{AlertCounts, CentralTenant, DeviceHealthStatus};

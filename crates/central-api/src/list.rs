@@ -90,8 +90,13 @@ pub struct ListRequest<T> {
     params: Vec<(String, String)>,
     start: Option<Cursor>,
     invalid: Option<String>,
+    max_pages: u64,
     item: PhantomData<fn() -> T>,
 }
+
+/// How many pages one [`ListRequest::pages`] stream reads at most, by default: a listing that
+/// never ends (a cursor that never repeats) is an error naming the endpoint, not a hang.
+pub const DEFAULT_MAX_PAGES: u64 = 10_000;
 
 impl<T> Clone for ListRequest<T> {
     fn clone(&self) -> Self {
@@ -105,6 +110,7 @@ impl<T> Clone for ListRequest<T> {
             params: self.params.clone(),
             start: self.start.clone(),
             invalid: self.invalid.clone(),
+            max_pages: self.max_pages,
             item: PhantomData,
         }
     }
@@ -122,6 +128,7 @@ impl<T> fmt::Debug for ListRequest<T> {
             .field("start", &self.start)
             .field("paging", &self.endpoint.paging)
             .field("invalid", &self.invalid)
+            .field("max_pages", &self.max_pages)
             .finish_non_exhaustive()
     }
 }
@@ -138,6 +145,7 @@ impl<T> ListRequest<T> {
             params: Vec::new(),
             start: None,
             invalid: None,
+            max_pages: DEFAULT_MAX_PAGES,
             item: PhantomData,
         }
     }
@@ -214,6 +222,15 @@ impl<T> ListRequest<T> {
             ));
         }
         self.endpoint.version = version;
+        self
+    }
+
+    /// The most pages one [`pages`](Self::pages) or [`stream`](Self::stream) reads (default
+    /// [`DEFAULT_MAX_PAGES`], at least 1). A listing that still has a next page after that many
+    /// ends with an [`ApiError::Protocol`] error naming the endpoint.
+    #[must_use]
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.max_pages = pages.max(1);
         self
     }
 
@@ -333,10 +350,12 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
                 .filter(|c| !matches!(c, Cursor::Text(t) if t.trim().is_empty())),
             Paging::Offset => {
                 let offset = cursor.query_value().parse::<u64>().unwrap_or(0);
-                let after = offset + raw.items.len() as u64;
+                let after = offset.saturating_add(raw.items.len() as u64);
+                // Without a total, only an empty page ends the list: servers cap `limit`
+                // silently, so a short page is not the last one.
                 let more = match raw.total {
                     Some(total) => after < total,
-                    None => raw.items.len() as u64 >= u64::from(self.effective_limit()),
+                    None => true,
                 };
                 (!raw.items.is_empty() && more).then_some(Cursor::Number(after))
             }
@@ -359,7 +378,14 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
     /// 4. the server's `next` is a cursor this stream already sent: the page's items are still
     ///    yielded, then the stream ends with an [`ApiError::Decode`] error (kind `decode`)
     ///    naming the cursor, since going on would loop forever and stopping silently could
-    ///    hide missing items.
+    ///    hide missing items;
+    /// 5. [`max_pages`](Self::max_pages) pages were read and the last one still has a `next`:
+    ///    its items are yielded, then the stream ends with an [`ApiError::Protocol`] error
+    ///    naming the endpoint.
+    ///
+    /// More items than `total` is a warning in the log, not an error. For offset-paged lists
+    /// without a `total`, only an empty page ends the list (a short page does not: servers cap
+    /// `limit` silently).
     ///
     /// An error ends the stream after the pages already yielded. The stream is `Send + 'static`
     /// (it can be spawned) and `Unpin` (no pinning needed to poll it).
@@ -369,6 +395,7 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
             cursor: request.first_cursor(),
             sent: HashSet::new(),
             seen: 0,
+            pages: 0,
             failed: None,
         };
         paginate(first, move |walk: Walk| {
@@ -378,6 +405,7 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
                     cursor,
                     mut sent,
                     mut seen,
+                    mut pages,
                     failed,
                 } = walk;
                 if let Some(error) = failed {
@@ -385,8 +413,12 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
                 }
                 let page = request.page(Some(&cursor)).await?;
                 sent.insert(cursor.query_value());
-                seen += page.items.len() as u64;
+                seen = seen.saturating_add(page.items.len() as u64);
+                pages += 1;
                 let path = request.endpoint.path();
+                if let Some(total) = page.total.filter(|total| seen > *total) {
+                    tracing::warn!(%path, total, seen, "the server sent more items than its total");
+                }
                 let stop = |reason: &str| {
                     tracing::debug!(%path, seen, reason, "last page");
                     None
@@ -395,12 +427,20 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
                     _ if page.items.is_empty() => stop("empty page"),
                     _ if page.total.is_some_and(|total| seen >= total) => stop("total reached"),
                     None => stop("no next cursor"),
+                    Some(next) if pages >= request.max_pages => Some(Walk {
+                        cursor: next.clone(),
+                        sent: HashSet::new(),
+                        seen,
+                        pages,
+                        failed: Some(request.too_many_pages(pages)),
+                    }),
                     Some(next) if sent.contains(&next.query_value()) => {
                         tracing::warn!(%path, cursor = %next, "the server repeated a page cursor");
                         Some(Walk {
                             cursor: next.clone(),
                             sent: HashSet::new(),
                             seen,
+                            pages,
                             failed: Some(request.repeated_cursor(next)),
                         })
                     }
@@ -408,6 +448,7 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
                         cursor: next.clone(),
                         sent,
                         seen,
+                        pages,
                         failed: None,
                     }),
                 };
@@ -423,6 +464,19 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
         self.pages()
             .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
             .try_flatten()
+    }
+
+    fn too_many_pages(&self, pages: u64) -> ApiError {
+        ApiError::Protocol {
+            api: Api::Central,
+            method: "GET",
+            path: format!("/{}", self.endpoint.path()),
+            detail: format!(
+                "the listing still has a next page after {pages} pages (the page cap); stopping \
+                 so as not to list forever (items may be missing); raise the cap with \
+                 ListRequest::max_pages if the list really is that long"
+            ),
+        }
     }
 
     fn repeated_cursor(&self, cursor: &Cursor) -> ApiError {
@@ -451,6 +505,8 @@ struct Walk {
     /// The cursors sent so far (one short string per page, not per item).
     sent: HashSet<String>,
     seen: u64,
+    /// Pages read so far.
+    pages: u64,
     /// An error to end the stream with, after the page that caused it was yielded.
     failed: Option<ApiError>,
 }

@@ -461,11 +461,13 @@ async fn offset_paged_lists_advance_by_the_items_received() {
     }
     assert_eq!(beyond.calls_async().await, 0);
 
-    // Without `total`, a short page is the last one.
+    // Without `total`, a short page is not the last one (servers cap `limit` silently): only
+    // an empty page is.
     let server = MockServer::start_async().await;
     offset_page(&server, "0", json!({"items": items(0..100)})).await;
     offset_page(&server, "100", json!({"items": items(100..101)})).await;
-    let beyond = offset_page(&server, "101", json!({"items": items(0..1)})).await;
+    offset_page(&server, "101", json!({"items": items(101..103)})).await;
+    let empty = offset_page(&server, "103", json!({"items": []})).await;
     let t = client(&server.base_url()).tenant(tenant());
     let all: Vec<Value> = t
         .monitoring("sites-health")
@@ -473,8 +475,8 @@ async fn offset_paged_lists_advance_by_the_items_received() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(all.len(), 101);
-    assert_eq!(beyond.calls_async().await, 0);
+    assert_eq!(all.len(), 103);
+    empty.assert_async().await;
 
     // Any path can be switched to offset paging.
     let server = MockServer::start_async().await;
@@ -534,4 +536,39 @@ async fn list_tenants_streams_every_page() {
         .unwrap();
     assert_eq!(tenants.len(), 250);
     assert_eq!(tenants[249].tenant_name, "Tenant 249");
+}
+
+#[tokio::test]
+async fn a_cursor_that_never_repeats_ends_at_the_page_cap_with_an_error() {
+    let server = MockServer::start_async().await;
+    for n in 1..=12u32 {
+        page_at(
+            &server,
+            APS,
+            &n.to_string(),
+            json!({"items": items(n * 10..n * 10 + 1), "count": 1, "total": 1_000_000_000u64,
+                   "next": n + 1}),
+        )
+        .await;
+    }
+    let results: Vec<_> = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        client(&server.base_url())
+            .tenant(tenant())
+            .resource(central_api::Resource::Aps)
+            .max_pages(5)
+            .stream()
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the stream ended");
+    let (ok, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    assert_eq!(ok.len(), 5, "the items of the pages read are kept");
+    assert_eq!(errors.len(), 1);
+    let error = errors.into_iter().next().unwrap().unwrap_err();
+    assert_eq!(error.kind(), "protocol", "{error}");
+    assert!(!error.is_transient());
+    assert!(error.to_string().contains(APS), "{error}");
+    assert!(error.to_string().contains("5 pages"), "{error}");
+    assert_eq!(central_api::DEFAULT_MAX_PAGES, 10_000);
 }

@@ -1,17 +1,22 @@
 //! [`WorkspacesClient`] and the [`MspTenantsRequest`] builder.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
-use glp_auth::{BaseUrl, Scope, TokenProvider};
-use glp_transport::{Api, ApiClient, ApiError, paginate};
+use glp_auth::{BaseUrl, Scope, TokenProvider, WorkspaceId};
+use glp_transport::{Api, ApiClient, ApiError};
 
-use crate::model::{Tenant, TenantPage, WirePage};
+use crate::model::{Tenant, TenantEntry, TenantPage, WirePage};
 use crate::odata::workspace_name_eq;
 
 /// The msp-tenants path, relative to the GreenLake base URL.
 pub const MSP_TENANTS_PATH: &str = "workspaces/v1/msp-tenants";
+
+/// How many pages one msp-tenants stream reads at most, by default (3,000,000 tenants at the
+/// largest page size): a listing that never ends is an error, not a hang.
+pub const DEFAULT_MAX_PAGES: u64 = 10_000;
 
 /// The largest `limit` msp-tenants accepts (documented), also the default page size.
 pub const MAX_LIMIT: u32 = 300;
@@ -59,6 +64,7 @@ impl WorkspacesClient {
             offset: 0,
             limit: MAX_LIMIT,
             filter: None,
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 
@@ -82,6 +88,77 @@ impl WorkspacesClient {
     }
 }
 
+/// Where a [`MspTenantsRequest::pages`] stream is: the next request and what it has seen.
+struct Walk {
+    request: MspTenantsRequest,
+    /// Every tenant yielded so far (one id per tenant: the listing is held as ids anyway by
+    /// whoever runs it).
+    seen: HashSet<WorkspaceId>,
+    /// Invalid entries seen so far, by their id as sent.
+    seen_invalid: HashSet<String>,
+    pages: u64,
+    max_total: u64,
+    warned_total: bool,
+}
+
+impl Walk {
+    /// Removes the tenants already yielded from `page`, and fails if the page brought nothing
+    /// new or the listing has more pages than its `total` allows.
+    fn check(&mut self, page: &mut TenantPage) -> Result<(), ApiError> {
+        if page.received() == 0 {
+            return Ok(());
+        }
+        self.pages += 1;
+        let before = page.received();
+        page.items.retain(|t| self.seen.insert(t.id));
+        page.invalid.retain(|t| {
+            self.seen_invalid
+                .insert(format!("{}\n{}", t.listed_id, t.name))
+        });
+        let repeated = before - page.received();
+        if repeated > 0 {
+            tracing::warn!(
+                offset = page.offset,
+                repeated,
+                "msp-tenants listed tenants already listed; each runs once"
+            );
+        }
+        if page.received() == 0 {
+            return Err(self.request.protocol(format!(
+                "the page at offset {} brought only tenants already listed ({before} of them); \
+                 the server repeats itself, stopping so as not to list forever",
+                page.offset
+            )));
+        }
+        self.max_total = self.max_total.max(page.total);
+        if self.pages > self.max_total {
+            return Err(self.request.protocol(format!(
+                "{} pages for a listing whose total is at most {}; every page brings at least \
+                 one new tenant, so the server is not paging as documented: stopping",
+                self.pages, self.max_total
+            )));
+        }
+        if self.pages >= self.request.max_pages && !page.is_last() {
+            return Err(self.request.protocol(format!(
+                "the listing goes on after {} pages (the page cap; total {}): stopping so as \
+                 not to list forever; raise the cap with MspTenantsRequest::max_pages if this \
+                 MSP really has that many tenants",
+                self.pages, page.total
+            )));
+        }
+        let arrived = (self.seen.len() + self.seen_invalid.len()) as u64;
+        if arrived > page.total && !self.warned_total {
+            self.warned_total = true;
+            tracing::warn!(
+                total = page.total,
+                arrived,
+                "msp-tenants sent more tenants than its total says"
+            );
+        }
+        Ok(())
+    }
+}
+
 /// A request for `msp-tenants`: one [`page`](Self::page), or every page as a stream.
 ///
 /// `offset` and `limit` are always sent (the server's default `limit` is undocumented);
@@ -94,6 +171,13 @@ impl WorkspacesClient {
 /// - is empty (so a server whose `total` never stops growing cannot loop forever), or
 /// - satisfies `offset + count >= total` (the server's own signal), or
 /// - brings the items seen to `total`.
+///
+/// A tenant already yielded is left out of later pages (it runs once). A page that brings only
+/// tenants already yielded, more pages than `total` allows, or more pages than the
+/// [`max_pages`](MspTenantsRequest::max_pages) cap, ends the stream with an [`ApiError::Protocol`] error naming the endpoint: a server that repeats
+/// a page with a large `total` cannot make it list forever. More tenants than `total` is only a
+/// warning in the log. An entry that does not decode (an id that is not a workspace id) does not
+/// cost its page: [`entries`](MspTenantsRequest::entries) reports it with the reason.
 ///
 /// A page whose echoed `offset` differs from the one requested ends the stream with an
 /// [`ApiError::Decode`] error (not transient) instead of its items: continuing would risk
@@ -110,6 +194,7 @@ pub struct MspTenantsRequest {
     offset: u64,
     limit: u32,
     filter: Option<String>,
+    max_pages: u64,
 }
 
 impl MspTenantsRequest {
@@ -117,6 +202,13 @@ impl MspTenantsRequest {
     /// makes the request fail with [`ApiError::InvalidRequest`] before anything is sent.
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = limit;
+        self
+    }
+
+    /// The most pages one stream reads (default [`DEFAULT_MAX_PAGES`], at least 1): a listing
+    /// that goes on beyond it ends with an [`ApiError::Protocol`] error naming the endpoint.
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.max_pages = pages.max(1);
         self
     }
 
@@ -170,36 +262,82 @@ impl MspTenantsRequest {
 
     /// Every tenant from this request's offset on, page after page, fetched lazily as the stream
     /// is read. See the type's documentation for the stop rules. An error ends the stream after
-    /// the tenants already yielded.
+    /// the tenants already yielded. Entries that are not valid tenants are left out (with a
+    /// warning in the log); [`entries`](Self::entries) yields them too.
     ///
     /// The stream is `Send + 'static` and `Unpin`: read it with `StreamExt::next` or
     /// `TryStreamExt::try_next`, or move it into `tokio::spawn`.
     pub fn stream(self) -> BoxStream<'static, Result<Tenant, ApiError>> {
-        paginate(self, |request| async move {
-            let page = request.page().await?;
-            let next = request.after(&page)?;
-            Ok((page.items, next))
-        })
-        .boxed()
+        self.pages()
+            .map_ok(|page| {
+                for bad in &page.invalid {
+                    tracing::warn!(
+                        id = %glp_auth::text::untrusted(&bad.listed_id),
+                        name = %glp_auth::text::untrusted(&bad.name),
+                        reason = %glp_auth::text::untrusted(&bad.reason),
+                        "msp-tenants entry left out"
+                    );
+                }
+                stream::iter(page.items.into_iter().map(Ok))
+            })
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Like [`stream`](Self::stream), with the entries that are not valid tenants too (as
+    /// [`TenantEntry::Invalid`], with the reason), so that a caller can report them.
+    pub fn entries(self) -> BoxStream<'static, Result<TenantEntry, ApiError>> {
+        self.pages()
+            .map_ok(|page| {
+                let valid = page.items.into_iter().map(TenantEntry::Tenant);
+                let invalid = page.invalid.into_iter().map(TenantEntry::Invalid);
+                stream::iter(valid.chain(invalid).map(Ok))
+            })
+            .try_flatten()
+            .boxed()
     }
 
     /// Like [`stream`](Self::stream), page by page (each with its offset, count and total).
+    /// A tenant already yielded by an earlier page of this stream is removed from later pages
+    /// (it runs once); a page that brings only tenants already yielded ends the stream with an
+    /// [`ApiError::Protocol`] error, and so do more pages than `total` allows (every page must
+    /// bring at least one new tenant, so `total` tenants fit in `total` pages).
     pub fn pages(self) -> BoxStream<'static, Result<TenantPage, ApiError>> {
-        stream::try_unfold(Some(self), |request| async move {
-            let Some(request) = request else {
+        let walk = Walk {
+            request: self,
+            seen: HashSet::new(),
+            seen_invalid: HashSet::new(),
+            pages: 0,
+            max_total: 0,
+            warned_total: false,
+        };
+        stream::try_unfold(Some(walk), |walk| async move {
+            let Some(mut walk) = walk else {
                 return Ok(None);
             };
-            let page = request.page().await?;
-            let next = request.after(&page)?;
+            let mut page = walk.request.page().await?;
+            let next = walk.request.after(&page)?;
+            walk.check(&mut page)?;
+            let next = next.map(|request| Walk { request, ..walk });
             Ok(Some((page, next)))
         })
         .boxed()
     }
 
+    /// An [`ApiError::Protocol`] naming this endpoint.
+    fn protocol(&self, detail: String) -> ApiError {
+        ApiError::Protocol {
+            api: self.api.api(),
+            method: "GET",
+            path: self.api.base_url().join(MSP_TENANTS_PATH).path().to_owned(),
+            detail,
+        }
+    }
+
     /// The request for the page after `page` (which this request fetched), or `None` when
     /// `page` was the last one.
     fn after(&self, page: &TenantPage) -> Result<Option<Self>, ApiError> {
-        if page.items.is_empty() {
+        if page.received() == 0 {
             return Ok(None);
         }
         if page.offset != self.offset {

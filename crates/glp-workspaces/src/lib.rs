@@ -78,7 +78,9 @@ mod client;
 mod model;
 mod odata;
 
-pub use client::{MAX_LIMIT, MSP_TENANTS_PATH, MspTenantsRequest, WorkspacesClient};
+pub use client::{
+    DEFAULT_MAX_PAGES, MAX_LIMIT, MSP_TENANTS_PATH, MspTenantsRequest, WorkspacesClient,
+};
 pub use glp_transport::ApiError;
-pub use model::{Tenant, TenantPage};
+pub use model::{InvalidTenant, Tenant, TenantEntry, TenantPage};
 pub use odata::quote_odata;

@@ -75,19 +75,50 @@ pub struct TenantPage {
     pub total: u64,
     /// The tenants of this page.
     pub items: Vec<Tenant>,
+    /// The entries of this page that are not valid tenants (an id that is not a workspace id, a
+    /// missing name, ...), each with the reason. They count as received for paging.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invalid: Vec<InvalidTenant>,
+}
+
+/// An entry of an `msp-tenants` page that is not a valid tenant: kept (not dropped) so that the
+/// caller can report it, with the rest of its page still usable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvalidTenant {
+    /// The `id` as sent (server text, not validated; empty when absent or not a string).
+    pub listed_id: String,
+    /// The `workspaceName` as sent (server text; empty when absent or not a string).
+    pub name: String,
+    /// Why the entry is not a valid tenant.
+    pub reason: String,
+}
+
+/// One entry of an `msp-tenants` listing: a valid tenant, or an entry that is not one.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TenantEntry {
+    /// A tenant.
+    Tenant(Tenant),
+    /// An entry that did not decode as a tenant.
+    Invalid(InvalidTenant),
 }
 
 impl TenantPage {
     /// The offset of the page after this one: this page's offset plus the items it **holds**
     /// (not the `limit` asked for, nor the server's `count`). Resume a listing from here.
     pub fn next_offset(&self) -> u64 {
-        self.offset.saturating_add(self.items.len() as u64)
+        self.offset.saturating_add(self.received())
+    }
+
+    /// The entries this page holds: valid tenants plus [`invalid`](Self::invalid) ones.
+    pub fn received(&self) -> u64 {
+        (self.items.len() as u64).saturating_add(self.invalid.len() as u64)
     }
 
     /// Whether this is the last page: it is empty, the server's own signal
     /// (`offset + count >= total`) says so, or the items seen so far reach `total`.
     pub fn is_last(&self) -> bool {
-        self.items.is_empty()
+        self.received() == 0
             || self.offset.saturating_add(self.count) >= self.total
             || self.next_offset() >= self.total
     }
@@ -101,17 +132,39 @@ pub(crate) struct WirePage {
     #[serde(default)]
     count: Option<u64>,
     total: u64,
-    items: Vec<Tenant>,
+    items: Vec<Value>,
 }
 
 impl WirePage {
     /// The page, with the requested offset and the item count standing in for missing fields.
+    /// Each item is decoded on its own: one invalid entry does not cost the rest of its page.
     pub(crate) fn into_page(self, requested_offset: u64) -> TenantPage {
+        let count = self.count.unwrap_or(self.items.len() as u64);
+        let mut items = Vec::with_capacity(self.items.len());
+        let mut invalid = Vec::new();
+        for raw in self.items {
+            let text = |key: &str| {
+                raw.get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let (listed_id, name) = (text("id"), text("workspaceName"));
+            match serde_json::from_value::<Tenant>(raw) {
+                Ok(tenant) => items.push(tenant),
+                Err(e) => invalid.push(InvalidTenant {
+                    listed_id,
+                    name,
+                    reason: format!("not a valid msp-tenants entry: {e}"),
+                }),
+            }
+        }
         TenantPage {
             offset: self.offset.unwrap_or(requested_offset),
-            count: self.count.unwrap_or(self.items.len() as u64),
+            count,
             total: self.total,
-            items: self.items,
+            items,
+            invalid,
         }
     }
 }
@@ -129,6 +182,7 @@ mod tests {
             items: (0..items)
                 .map(|i| Tenant::new(id, format!("t{i}")))
                 .collect(),
+            invalid: Vec::new(),
         }
     }
 
@@ -152,6 +206,25 @@ mod tests {
             page(240, 10, 250, 5).is_last(),
             "server's count reaches total"
         );
+    }
+
+    #[test]
+    fn an_invalid_entry_does_not_cost_its_page() {
+        let wire: WirePage = serde_json::from_str(
+            r#"{"total": 2, "items": [
+                {"id": "not-a-uuid", "workspaceName": "Bad"},
+                {"id": "3f2a6c1e0b4d4e7a9c2b1d5e8f9a0b1c", "workspaceName": "Good"}]}"#,
+        )
+        .expect("decodes");
+        let p = wire.into_page(0);
+        assert_eq!(p.items.len(), 1);
+        assert_eq!(p.items[0].workspace_name, "Good");
+        assert_eq!(p.invalid.len(), 1);
+        assert_eq!(
+            (p.invalid[0].listed_id.as_str(), p.invalid[0].name.as_str()),
+            ("not-a-uuid", "Bad")
+        );
+        assert_eq!((p.received(), p.next_offset(), p.count), (2, 2, 2));
     }
 
     #[test]

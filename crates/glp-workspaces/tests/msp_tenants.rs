@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::{StreamExt as _, TryStreamExt as _};
 use glp_transport::ApiError;
-use glp_workspaces::{MAX_LIMIT, Tenant, TenantPage, WorkspacesClient};
+use glp_workspaces::{MAX_LIMIT, Tenant, TenantEntry, TenantPage, WorkspacesClient};
 use httpmock::prelude::*;
 use serde_json::json;
 use support::{PATH, TOKEN, client, page, tenant, tenant_id};
@@ -482,4 +482,146 @@ async fn find_by_name_with_no_match_is_empty_and_errors_propagate() {
     let err = c.find_tenants_by_name("Broken").await.unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert!(err.to_string().contains("hint: 401"), "{err}");
+}
+
+#[tokio::test]
+async fn a_repeated_page_with_a_large_total_ends_with_a_protocol_error() {
+    // Every offset gets the same two tenants (echoing the offset asked for), with a total that
+    // always says more.
+    let server2 = MockServer::start_async().await;
+    for offset in 0..20u64 {
+        server2
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(PATH)
+                    .query_param("offset", offset.to_string());
+                then.status(200).json_body(json!({
+                    "offset": offset, "count": 2, "total": 1_000_000_000u64,
+                    "items": [tenant(0), tenant(1)]
+                }));
+            })
+            .await;
+    }
+    let client = client(&server2.base_url());
+    let mut stream = client.msp_tenants().stream();
+    let mut got = Vec::new();
+    let error = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.next().await {
+                Some(Ok(t)) => got.push(t),
+                Some(Err(e)) => return e,
+                None => panic!("the listing ended without an error"),
+            }
+        }
+    })
+    .await
+    .expect("the listing ended");
+    assert_eq!(
+        names(&got),
+        ["Tenant 0000", "Tenant 0001"],
+        "each tenant once"
+    );
+    assert_eq!(error.kind(), "protocol", "{error}");
+    assert!(error.to_string().contains(PATH), "{error}");
+    assert!(error.to_string().contains("already listed"), "{error}");
+}
+
+#[tokio::test]
+async fn a_tenant_listed_twice_is_yielded_once() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH).query_param("offset", "0");
+            then.status(200).json_body(page(0, 0..2, 4));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH).query_param("offset", "2");
+            // Tenant 1 again, then tenant 2.
+            then.status(200).json_body(page(2, 1..3, 4));
+        })
+        .await;
+    let tenants = collect_all(&client(&server.base_url()), 2).await.unwrap();
+    assert_eq!(
+        names(&tenants),
+        ["Tenant 0000", "Tenant 0001", "Tenant 0002"]
+    );
+}
+
+#[tokio::test]
+async fn a_listing_beyond_the_page_cap_ends_with_a_protocol_error() {
+    let server = MockServer::start_async().await;
+    for offset in 0..30u64 {
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(PATH)
+                    .query_param("offset", offset.to_string());
+                then.status(200)
+                    .json_body(page(offset, offset..offset + 1, offset + 2));
+            })
+            .await;
+    }
+    let error = tokio::time::timeout(
+        Duration::from_secs(10),
+        client(&server.base_url())
+            .msp_tenants()
+            .limit(1)
+            .max_pages(5)
+            .stream()
+            .try_collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the stream ended")
+    .expect_err("an endless listing is an error");
+    assert!(error.to_string().contains("5 pages"), "{error}");
+    assert_eq!(error.kind(), "protocol", "{error}");
+    assert!(error.to_string().contains(PATH), "{error}");
+}
+
+#[tokio::test]
+async fn an_invalid_id_is_reported_and_the_rest_of_its_page_is_listed() {
+    let server = MockServer::start_async().await;
+    let mut bad = tenant(1);
+    bad["id"] = json!("not-a-workspace-id\n");
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH).query_param("offset", "0");
+            then.status(200).json_body(json!({
+                "offset": 0, "count": 3, "total": 3,
+                "items": [tenant(0), bad, tenant(2)]
+            }));
+        })
+        .await;
+    let client = client(&server.base_url());
+    let entries: Vec<TenantEntry> = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.msp_tenants().entries().try_collect(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let valid: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| match e {
+            TenantEntry::Tenant(t) => Some(t.workspace_name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(valid, ["Tenant 0000", "Tenant 0002"]);
+    let invalid: Vec<_> = entries
+        .iter()
+        .filter_map(|e| match e {
+            TenantEntry::Invalid(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(invalid.len(), 1);
+    assert_eq!(invalid[0].listed_id, "not-a-workspace-id\n");
+    assert_eq!(invalid[0].name, "Tenant 0001");
+    assert!(!invalid[0].reason.is_empty());
+    // The plain stream lists the valid ones.
+    let tenants = collect_all(&client, 300).await.unwrap();
+    assert_eq!(names(&tenants), ["Tenant 0000", "Tenant 0002"]);
 }

@@ -8,18 +8,19 @@ use std::time::{Duration, Instant};
 use central_api::CentralClient;
 use futures::StreamExt;
 use glp_auth::WorkspaceId;
+use glp_auth::text::{escape_control, redact};
 use glp_transport::{ApiError, Tally};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{Id, JoinSet};
 
-use crate::report::{Report, TenantOutcome, TenantStatus};
+use crate::report::{Report, TenantOutcome, TenantStatus, one_line};
 use crate::source::{SourceItem, TenantStream};
 use crate::{Cancel, Progress, Record, Selector, StopLevel, TenantJob, TenantRef};
 
 /// Runs a [`TenantJob`] for every tenant of a [`TenantStream`].
 ///
 /// - At most `concurrency` tenants run at once, and never two jobs for the same tenant (a tenant
-///   listed twice runs once; the duplicate is reported as skipped).
+///   listed twice runs once and counts once).
 /// - Each tenant's token exchange happens lazily on its first call, through the shared
 ///   provider: once per token lifetime, refreshed before expiry or after a 401.
 /// - One tenant's failure, timeout or panic never stops the others; records it wrote stay.
@@ -43,10 +44,11 @@ pub struct Orchestrator {
 const LISTING_READ_AHEAD: usize = 512;
 
 /// The listing, read by its own task into a bounded channel; the task stops when this is
-/// dropped.
+/// dropped. A task that panics or is stopped is reported as a listing error, never as the end
+/// of the list.
 struct ReadAhead {
     items: mpsc::Receiver<Result<SourceItem, ApiError>>,
-    task: tokio::task::JoinHandle<()>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl ReadAhead {
@@ -60,24 +62,84 @@ impl ReadAhead {
                 }
             }
         });
-        Self { items, task }
+        Self {
+            items,
+            task: Some(task),
+        }
     }
 
-    async fn next(&mut self) -> Option<Result<SourceItem, ApiError>> {
-        self.items.recv().await
+    /// The next entry; `None` only when the listing really ended.
+    async fn next(&mut self) -> Option<Result<SourceItem, ListingError>> {
+        if let Some(item) = self.items.recv().await {
+            return Some(item.map_err(ListingError::Api));
+        }
+        // The channel closed: the task ended. Did it end well?
+        let task = self.task.take()?;
+        match task.await {
+            Ok(()) => None,
+            Err(e) => Some(Err(ListingError::TaskFailed(join_error_text(e)))),
+        }
     }
 }
 
 impl Drop for ReadAhead {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = &self.task {
+            task.abort();
+        }
     }
+}
+
+/// A [`JoinError`](tokio::task::JoinError) as text for a message: the panic's own message
+/// (server text may be in it: redacted and escaped) or "cancelled".
+pub fn join_error_text(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return "the task was cancelled".into();
+    }
+    let payload = e.into_panic();
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned());
+    match text {
+        Some(text) => format!("panicked: {}", glp_auth::text::untrusted(&text)),
+        None => "panicked".into(),
+    }
+}
+
+/// What ends a tenant listing early.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ListingError {
+    /// A call of the listing failed (or the server broke the paging contract).
+    #[error(transparent)]
+    Api(ApiError),
+    /// The task reading the listing panicked or was stopped: the list is not whole.
+    #[error(
+        "the task reading the tenant listing stopped unexpectedly ({0}); the list is not whole"
+    )]
+    TaskFailed(String),
+}
+
+impl ListingError {
+    /// Whether the MSP's client credential was refused (nothing else can work until it is
+    /// fixed).
+    pub fn is_credential_rejected(&self) -> bool {
+        matches!(self, Self::Api(e) if credential_refused(e))
+    }
+}
+
+/// Whether `e` says the MSP client credential itself was refused: directly, or as the cause of
+/// a tenant's token exchange (whose subject token is the MSP token).
+pub(crate) fn credential_refused(e: &ApiError) -> bool {
+    e.is_credential_rejected()
+        || matches!(e, ApiError::Token { error, .. } if error.is_credential_rejected())
 }
 
 /// The listing failed before it produced a single tenant: nothing could be done.
 #[derive(Debug, thiserror::Error)]
 #[error("could not list the tenants: {0}")]
-pub struct SourceFailed(#[source] pub ApiError);
+pub struct SourceFailed(#[source] pub ListingError);
 
 enum JobEnd {
     Done,
@@ -131,8 +193,10 @@ impl Orchestrator {
 
     /// Runs `job` for every selected tenant of `tenants`, sending records into `records`.
     ///
-    /// Fails only if the listing fails before producing anything; a later listing failure is
-    /// noted in the report and the tenants already listed still run.
+    /// Fails only if the listing fails (or its task dies) before producing anything; a later
+    /// listing failure is noted in the report ([`Report::source_error`]) and the tenants already
+    /// listed still run. When the MSP client credential is refused (revoked or rotated), no new
+    /// tenant starts, tenants in flight finish, and [`Report::credential_rejected`] says why.
     pub async fn run(
         &self,
         tenants: TenantStream,
@@ -150,14 +214,17 @@ impl Orchestrator {
         let mut listed_any = false;
         let mut source_done = false;
 
-        // Start jobs while the listing lasts and nobody asked to stop.
+        // Start jobs while the listing lasts, the credential holds and nobody asked to stop.
         'start: loop {
             let permit = loop {
                 tokio::select! {
                     biased;
                     _ = cancel.reached(StopLevel::Drain) => break 'start,
                     Some(done) = set.join_next_with_id(), if !set.is_empty() => {
-                        self.push(&mut report, finish(&mut running, done, cancel));
+                        self.finish_one(&mut report, &mut running, done, cancel);
+                        if report.credential_rejected.is_some() {
+                            break 'start;
+                        }
                     }
                     permit = permits.clone().acquire_owned() => match permit {
                         Ok(p) => break p,
@@ -180,9 +247,8 @@ impl Orchestrator {
                     return Err(SourceFailed(e));
                 }
                 Some(Err(e)) => {
-                    tracing::error!(error = %e, "listing tenants failed part-way");
-                    report.source_error = Some(e.to_string());
                     source_done = true;
+                    listing_failed(&mut report, &e);
                     break;
                 }
                 Some(Ok(item)) => {
@@ -204,15 +270,20 @@ impl Orchestrator {
             if !self.selector.selects(&tenant) {
                 continue;
             }
+            // A job that ended meanwhile may have found the credential refused: then this
+            // tenant does not start.
+            while let Some(done) = set.try_join_next_with_id() {
+                self.finish_one(&mut report, &mut running, done, cancel);
+            }
+            if report.credential_rejected.is_some() {
+                break 'start;
+            }
             if !seen.insert(tenant.workspace_id) {
-                self.push(
-                    &mut report,
-                    skipped(
-                        tenant.listed_id,
-                        Some(tenant.workspace_id),
-                        tenant.name,
-                        "listed more than once; it ran once".into(),
-                    ),
+                // Listed twice: it runs (and counts) once.
+                tracing::info!(
+                    tenant = %escape_control(&tenant.name),
+                    id = %tenant.workspace_id,
+                    "tenant listed more than once; it runs once"
                 );
                 continue;
             }
@@ -227,11 +298,13 @@ impl Orchestrator {
             running.insert(handle.id(), run);
         }
 
-        // Let tenants in flight finish; after a stop, account for the rest of the listing.
+        // Let tenants in flight finish; after a stop, account for the rest of the listing (not
+        // after a refused credential: the listing needs it too).
         let mut aborted = false;
         loop {
             let draining = cancel.level() >= StopLevel::Drain;
-            let listing_left = draining && !source_done && !aborted;
+            let listing_left =
+                draining && !source_done && !aborted && report.credential_rejected.is_none();
             if set.is_empty() && !listing_left {
                 break;
             }
@@ -242,10 +315,14 @@ impl Orchestrator {
                     set.abort_all();
                 }
                 Some(done) = set.join_next_with_id(), if !set.is_empty() => {
-                    self.push(&mut report, finish(&mut running, done, cancel));
+                    self.finish_one(&mut report, &mut running, done, cancel);
                 }
                 next = tenants.next(), if listing_left => match next {
-                    None | Some(Err(_)) => source_done = true,
+                    None => source_done = true,
+                    Some(Err(e)) => {
+                        source_done = true;
+                        listing_failed(&mut report, &e);
+                    }
                     Some(Ok(SourceItem::Tenant(t))) => {
                         self.progress.listed();
                         if self.selector.selects(&t) && seen.insert(t.workspace_id) {
@@ -260,11 +337,34 @@ impl Orchestrator {
             }
         }
         report.interrupted = cancel.level() >= StopLevel::Drain;
-        if report.interrupted && !source_done {
-            report.source_error = Some("the listing was not read to the end (aborted)".into());
+        if !source_done && report.source_error.is_none() {
+            report.source_error = Some(if report.credential_rejected.is_some() {
+                "the listing was not read to the end: the MSP client credential was refused".into()
+            } else {
+                "the listing was not read to the end (aborted)".into()
+            });
         }
         report.duration_ms = started.elapsed().as_millis() as u64;
         Ok(report)
+    }
+
+    /// Accounts for one finished job; notes a refused credential.
+    fn finish_one(
+        &self,
+        report: &mut Report,
+        running: &mut HashMap<Id, Running>,
+        done: Result<(Id, JobEnd), tokio::task::JoinError>,
+        cancel: &Cancel,
+    ) {
+        let (outcome, refused) = finish(running, done, cancel);
+        if let Some(message) = refused
+            && report.credential_rejected.is_none()
+        {
+            // The error and its hint are told once, by the summary.
+            tracing::error!("the MSP client credential was refused: no new tenant starts");
+            report.credential_rejected = Some(message);
+        }
+        self.push(report, outcome);
     }
 
     fn push(&self, report: &mut Report, outcome: TenantOutcome) {
@@ -294,7 +394,11 @@ impl Orchestrator {
         let timeout = self.tenant_timeout;
         async move {
             let _permit = permit;
-            let span = tracing::info_span!("tenant", tenant = %tenant.name, id = %tenant.listed_id);
+            let span = tracing::info_span!(
+                "tenant",
+                tenant = %escape_control(&tenant.name),
+                id = %escape_control(&tenant.listed_id)
+            );
             let work = async {
                 let mut items = job.run(&tenant, client);
                 while let Some(item) = items.next().await {
@@ -322,6 +426,20 @@ impl Orchestrator {
     }
 }
 
+/// Notes a listing that failed part-way (and a refused credential, if that is why).
+fn listing_failed(report: &mut Report, e: &ListingError) {
+    let message = redact(&e.to_string()).into_owned();
+    if e.is_credential_rejected() {
+        tracing::error!("listing tenants failed part-way: the MSP client credential was refused");
+        report
+            .credential_rejected
+            .get_or_insert_with(|| message.clone());
+    } else {
+        tracing::error!(error = %one_line(&message), "listing tenants failed part-way");
+    }
+    report.source_error = Some(message);
+}
+
 fn skipped(
     listed_id: String,
     id: Option<WorkspaceId>,
@@ -339,11 +457,13 @@ fn skipped(
     }
 }
 
+/// The outcome of a finished job, and the error message if it says the MSP client credential
+/// was refused.
 fn finish(
     running: &mut HashMap<Id, Running>,
     done: Result<(Id, JobEnd), tokio::task::JoinError>,
     cancel: &Cancel,
-) -> TenantOutcome {
+) -> (TenantOutcome, Option<String>) {
     let (id, end) = match done {
         Ok((id, end)) => (id, Ok(end)),
         Err(e) => (e.id(), Err(e)),
@@ -351,13 +471,28 @@ fn finish(
     let Some(run) = running.remove(&id) else {
         unreachable!("every task is registered when it is spawned")
     };
+    let mut refused = None;
     let status = match end {
         Ok(JobEnd::Done) => TenantStatus::Ok,
+        Ok(JobEnd::Failed(e)) if credential_refused(&e) => {
+            refused = Some(redact(&e.to_string()).into_owned());
+            TenantStatus::Failed {
+                kind: "credential_rejected".into(),
+                message: "the MSP client credential was refused (see credential_rejected in \
+                          the report); the run stops"
+                    .into(),
+            }
+        }
         Ok(JobEnd::Failed(e)) => {
-            tracing::warn!(tenant = %run.tenant.name, error = %e, "tenant failed");
+            let message = redact(&e.to_string()).into_owned();
+            tracing::warn!(
+                tenant = %escape_control(&run.tenant.name),
+                error = %one_line(&message),
+                "tenant failed"
+            );
             TenantStatus::Failed {
                 kind: e.kind().into(),
-                message: e.to_string(),
+                message,
             }
         }
         Ok(JobEnd::TimedOut(limit)) => TenantStatus::Failed {
@@ -377,10 +512,10 @@ fn finish(
         },
         Err(e) => TenantStatus::Failed {
             kind: "panic".into(),
-            message: format!("the job panicked: {e}"),
+            message: format!("the job {}", join_error_text(e)),
         },
     };
-    TenantOutcome {
+    let outcome = TenantOutcome {
         tenant_id: run.tenant.listed_id,
         workspace_id: Some(run.tenant.workspace_id.hyphenated()),
         tenant_name: run.tenant.name,
@@ -388,5 +523,6 @@ fn finish(
         records: run.records.load(Ordering::Relaxed),
         calls: run.tally.snapshot(),
         duration_ms: run.started.elapsed().as_millis() as u64,
-    }
+    };
+    (outcome, refused)
 }

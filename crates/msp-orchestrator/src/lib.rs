@@ -51,11 +51,11 @@ mod source;
 mod tenant;
 
 pub use cancel::{Cancel, StopLevel};
-pub use engine::{Orchestrator, SourceFailed};
+pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
 pub use job::{CollectJob, Record, ResourceSpec, TenantJob};
 pub use output::{Format, RecordWriter, csv_field};
 pub use progress::{Progress, ProgressSnapshot};
-pub use report::{Report, TenantOutcome, TenantStatus};
+pub use report::{Report, TenantOutcome, TenantStatus, one_line};
 pub use selector::Selector;
 pub use source::{SourceItem, TenantSource, TenantStream, parse_id_list};
 pub use tenant::TenantRef;

@@ -154,10 +154,7 @@ impl RecordWriter {
     fn push_table_row(&mut self, cells: &[String; 6]) {
         let mut line = String::new();
         for (cell, width) in cells.iter().zip(TABLE_WIDTHS) {
-            let clean: String = cell
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
+            let clean = glp_auth::text::escape_control(cell).into_owned();
             let shown: String = if clean.chars().count() > width {
                 clean.chars().take(width - 1).chain(['…']).collect()
             } else {
@@ -199,10 +196,11 @@ fn first_str(data: &Value, keys: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-/// RFC 4180 quoting: quote when needed, double inner quotes. A leading `=`, `+`, `-` or `@` is
-/// prefixed with `'` so spreadsheets do not run it as a formula.
+/// RFC 4180 quoting: quote when needed, double inner quotes. A leading `=`, `+`, `-`, `@`, tab
+/// or carriage return is prefixed with `'` so spreadsheets do not run it as a formula (OWASP's
+/// CSV injection list).
 pub fn csv_field(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@']) {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -282,6 +280,8 @@ mod tests {
 
     #[test]
     fn csv_quoting_and_formula_guard() {
+        assert_eq!(csv_field("\t=cmd()"), "'\t=cmd()");
+        assert_eq!(csv_field("\r=cmd()"), "\"'\r=cmd()\"");
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");

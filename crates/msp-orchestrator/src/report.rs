@@ -3,8 +3,21 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use glp_auth::text::{escape_control, redact};
 use glp_transport::TallySnapshot;
 use serde::Serialize;
+
+/// `text` redacted and on one terminal line: its lines (an error and its hints) joined with
+/// ` | `, control characters escaped. Server text in it cannot forge a line of the summary.
+pub fn one_line(text: &str) -> String {
+    let text = redact(text);
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| escape_control(l).into_owned())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
 
 /// How one tenant's job ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,7 +74,11 @@ pub struct Report {
     pub tenants: Vec<TenantOutcome>,
     /// Listing the tenants failed part-way (the tenants listed before still ran).
     pub source_error: Option<String>,
-    /// The run was interrupted (Ctrl-C).
+    /// The MSP client credential was refused mid-run (revoked or rotated secret): the error,
+    /// with its hint. No tenant started after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_rejected: Option<String>,
+    /// The run was interrupted (Ctrl-C or SIGTERM).
     pub interrupted: bool,
     /// Wall time of the run, in milliseconds.
     pub duration_ms: u64,
@@ -102,19 +119,33 @@ impl Report {
     /// Whether every tenant completed and the listing was whole.
     pub fn all_succeeded(&self) -> bool {
         self.source_error.is_none()
+            && self.credential_rejected.is_none()
             && !self.interrupted
             && self.tenants.iter().all(|t| !t.needs_rerun())
     }
 
-    /// Ids (as listed) of tenants that failed or did not run: the input of a rerun.
+    /// Workspace ids (hyphenated, validated: never server text) of tenants that failed or did
+    /// not run: the input of a rerun. Tenants with no known workspace id (an invalid id, a
+    /// Central tenant that did not resolve) cannot be rerun by id and are left out: see
+    /// [`not_rerunnable`](Self::not_rerunnable).
     pub fn rerun_ids(&self) -> impl Iterator<Item = &str> {
         self.tenants
             .iter()
             .filter(|t| t.needs_rerun())
-            .map(|t| t.workspace_id.as_deref().unwrap_or(&t.tenant_id))
+            .filter_map(|t| t.workspace_id.as_deref())
     }
 
-    /// A human summary: totals, then one line per tenant that did not succeed.
+    /// How many tenants that did not complete have no workspace id to rerun them by.
+    pub fn not_rerunnable(&self) -> usize {
+        self.tenants
+            .iter()
+            .filter(|t| t.needs_rerun() && t.workspace_id.is_none())
+            .count()
+    }
+
+    /// A human summary: totals, then one line per tenant that did not succeed. Server text
+    /// (names, ids, messages) is escaped (control characters shown as `\n`, `\u{1b}`): the
+    /// summary is safe to print on a terminal and has exactly one line per tenant.
     pub fn summary(&self) -> String {
         let calls = self.calls();
         let secs = Duration::from_millis(self.duration_ms).as_secs_f64();
@@ -134,26 +165,95 @@ impl Report {
         if self.interrupted {
             out.push_str("\ninterrupted: tenants not done are listed as skipped");
         }
+        if let Some(e) = &self.credential_rejected {
+            let _ = write!(
+                out,
+                "\nthe MSP client credential was refused; no tenant started after it: {}",
+                one_line(e)
+            );
+        }
         if let Some(e) = &self.source_error {
-            let _ = write!(out, "\nlisting tenants failed part-way: {e}");
+            let _ = write!(out, "\nlisting tenants failed part-way: {}", one_line(e));
         }
         for t in self.tenants.iter().filter(|t| t.needs_rerun()) {
+            let (name, id) = (escape_control(&t.tenant_name), escape_control(&t.tenant_id));
             let _ = match &t.status {
                 TenantStatus::Failed { kind, message } => write!(
                     out,
-                    "\nFAILED  {} ({}) [{kind}] after {} records: {message}",
-                    t.tenant_name, t.tenant_id, t.records
+                    "\nFAILED  {name} ({id}) [{}] after {} records: {}",
+                    escape_control(kind),
+                    t.records,
+                    one_line(message)
                 ),
                 TenantStatus::Skipped { reason } => {
-                    write!(
-                        out,
-                        "\nSKIPPED {} ({}): {reason}",
-                        t.tenant_name, t.tenant_id
-                    )
+                    write!(out, "\nSKIPPED {name} ({id}): {}", one_line(reason))
                 }
                 TenantStatus::Ok => Ok(()),
             };
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(
+        id: &str,
+        workspace: Option<&str>,
+        name: &str,
+        status: TenantStatus,
+    ) -> TenantOutcome {
+        TenantOutcome {
+            tenant_id: id.into(),
+            workspace_id: workspace.map(str::to_owned),
+            tenant_name: name.into(),
+            status,
+            records: 0,
+            calls: TallySnapshot::default(),
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn summary_lines_escape_server_text_and_rerun_ids_are_validated() {
+        let report = Report {
+            tenants: vec![
+                outcome(
+                    "id-1\nFAILED  forged (x)",
+                    Some("3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c"),
+                    "Evil\u{1b}[2J\u{1b}]0;title\u{7}",
+                    TenantStatus::Failed {
+                        kind: "server_error".into(),
+                        message: "HTTP 500: boom\nSKIPPED forged\n  hint: ours".into(),
+                    },
+                ),
+                outcome(
+                    "central-id\n3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1d",
+                    None,
+                    "Unresolved\r\nname",
+                    TenantStatus::Skipped {
+                        reason: "no workspace\u{9b}31m".into(),
+                    },
+                ),
+            ],
+            source_error: Some("listing broke\n\u{1b}[31mred".into()),
+            ..Report::default()
+        };
+        let summary = report.summary();
+        for c in summary.chars().filter(|c| *c != '\n') {
+            assert!(!c.is_control(), "a raw control character: {summary:?}");
+        }
+        // Totals, the listing error, one line per tenant: nothing forged.
+        assert_eq!(summary.lines().count(), 4, "{summary}");
+        assert!(
+            summary.contains("boom | SKIPPED forged | hint: ours"),
+            "{summary}"
+        );
+        // Only ids we rendered go to --failed-out.
+        let ids: Vec<&str> = report.rerun_ids().collect();
+        assert_eq!(ids, ["3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c"]);
+        assert_eq!(report.not_rerunnable(), 1);
     }
 }

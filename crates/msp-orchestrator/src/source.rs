@@ -6,7 +6,7 @@ use central_api::CentralClient;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use glp_auth::WorkspaceId;
 use glp_transport::ApiError;
-use glp_workspaces::WorkspacesClient;
+use glp_workspaces::{TenantEntry, WorkspacesClient};
 
 use crate::TenantRef;
 
@@ -50,8 +50,23 @@ impl TenantSource {
         match self {
             Self::GreenLake => workspaces
                 .msp_tenants()
-                .stream()
-                .map_ok(|t| SourceItem::Tenant(TenantRef::from_workspace(t.id, t.workspace_name)))
+                .entries()
+                .map_ok(|entry| match entry {
+                    TenantEntry::Tenant(t) => {
+                        SourceItem::Tenant(TenantRef::from_workspace(t.id, t.workspace_name))
+                    }
+                    TenantEntry::Invalid(bad) => SourceItem::Unresolved {
+                        listed_id: bad.listed_id,
+                        name: bad.name,
+                        reason: bad.reason,
+                    },
+                    // A kind of entry this version does not know: say so, never drop it.
+                    _ => SourceItem::Unresolved {
+                        listed_id: String::new(),
+                        name: String::new(),
+                        reason: "an msp-tenants entry of a kind this version does not know".into(),
+                    },
+                })
                 .boxed(),
             Self::Central => {
                 let (workspaces, central) = (workspaces.clone(), central.clone());

@@ -416,3 +416,157 @@ async fn the_listing_is_read_ahead_while_tenants_run() {
     assert!(report.all_succeeded(), "{}", report.summary());
     assert_eq!(report.tenants.len(), 20);
 }
+
+/// Runs with a listing of our own making (real tenants of the simulator, then whatever the
+/// test adds), collecting the records.
+async fn run_with(
+    orchestrator: Orchestrator,
+    tenants: msp_orchestrator::TenantStream,
+) -> (Result<Report, msp_orchestrator::SourceFailed>, Vec<Record>) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let collector = tokio::spawn(async move {
+        let mut all = Vec::new();
+        while let Some(r) = rx.recv().await {
+            all.push(r);
+        }
+        all
+    });
+    let result = tokio::time::timeout(
+        Duration::from_secs(60),
+        orchestrator.run(tenants, inventory_job(), tx, &Cancel::new()),
+    )
+    .await
+    .expect("the run ended");
+    (result, collector.await.unwrap())
+}
+
+/// The first `n` tenants of the simulator's real listing.
+async fn first_tenants(s: &Setup, n: usize) -> Vec<msp_orchestrator::SourceItem> {
+    TenantSource::GreenLake
+        .stream(&s.workspaces, &s.central)
+        .take(n)
+        .map(|item| item.unwrap())
+        .collect()
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_listing_is_a_listing_error_not_the_end_of_the_list() {
+    let s = setup(
+        SimConfig {
+            tenants: 5,
+            ..SimConfig::default()
+        },
+        1000.0,
+    )
+    .await;
+    let listed = first_tenants(&s, 2).await;
+    let tenants = futures::stream::iter(listed.into_iter().map(Ok))
+        .chain(futures::stream::once(async {
+            panic!("boom from the listing (server text \u{1b}]0;title\u{7})")
+        }))
+        .boxed();
+    let (report, _) = run_with(Orchestrator::new(s.central.clone()), tenants).await;
+    let report = report.expect("tenants were listed before the panic");
+    assert_eq!(report.succeeded(), 2, "{}", report.summary());
+    let error = report
+        .source_error
+        .as_deref()
+        .expect("the panic is a listing error");
+    assert!(
+        error.contains("panicked") && error.contains("boom"),
+        "{error}"
+    );
+    assert!(!report.all_succeeded());
+    let summary = report.summary();
+    assert!(
+        summary.contains("listing tenants failed part-way"),
+        "{summary}"
+    );
+    assert!(!summary.contains('\u{1b}'), "escaped: {summary}");
+
+    // Before any tenant: the run fails.
+    let tenants = futures::stream::once(async { panic!("boom at once") }).boxed();
+    let (result, _) = run_with(Orchestrator::new(s.central.clone()), tenants).await;
+    let error = result.expect_err("nothing was listed");
+    assert!(error.to_string().contains("boom at once"), "{error}");
+    s.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_listed_twice_runs_once_and_counts_once() {
+    let s = setup(
+        SimConfig {
+            tenants: 3,
+            ..SimConfig::default()
+        },
+        1000.0,
+    )
+    .await;
+    let mut listed = first_tenants(&s, 2).await;
+    listed.push(listed[0].clone());
+    listed.push(listed[1].clone());
+    let tenants = futures::stream::iter(listed.into_iter().map(Ok)).boxed();
+    let (report, records) = run_with(Orchestrator::new(s.central.clone()), tenants).await;
+    let report = report.unwrap();
+    assert!(report.all_succeeded(), "{}", report.summary());
+    assert_eq!(report.tenants.len(), 2, "{}", report.summary());
+    assert_eq!((report.succeeded(), report.skipped()), (2, 0));
+    assert_eq!(report.rerun_ids().count(), 0);
+    assert_eq!(report.records(), records.len() as u64);
+    s.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_credential_stops_new_tenants() {
+    let s = setup(
+        SimConfig {
+            tenants: 12,
+            ..SimConfig::default()
+        },
+        1000.0,
+    )
+    .await;
+    // The listing comes from the good client; the tenants' calls use a credential whose secret
+    // was rotated: every token exchange needs an MSP token the server now refuses.
+    let listed = first_tenants(&s, 12).await;
+    let creds = s.sim.credentials();
+    let base = BaseUrl::parse(&s.sim.base_url()).unwrap();
+    let rotated = Credentials::new(
+        creds.client_id,
+        SecretString::from("the-old-rotated-secret".to_owned()),
+        WorkspaceId::parse(&creds.workspace_id).unwrap(),
+    )
+    .with_base_url(base.clone());
+    let provider = msp_provider(rotated, AuthOptions::default()).unwrap();
+    let central = CentralClient::new(
+        ApiClient::builder(Api::Central, base, provider)
+            .build()
+            .unwrap(),
+    );
+    let grants_before = s.sim.stats().client_credentials_grants;
+    let tenants = futures::stream::iter(listed.into_iter().map(Ok)).boxed();
+    let (report, _) = run_with(Orchestrator::new(central).concurrency(2), tenants).await;
+    let report = report.unwrap();
+    let refused = report
+        .credential_rejected
+        .as_deref()
+        .expect("the refusal is reported");
+    assert!(refused.contains("invalid_client"), "{refused}");
+    assert!(!report.all_succeeded());
+    // Two ran at once; a third may have started in the instant the first one failed.
+    assert!(
+        report.tenants.len() <= 3,
+        "no tenant starts after the refusal: {}",
+        report.summary()
+    );
+    let summary = report.summary();
+    assert_eq!(
+        summary.matches("invalid_client").count(),
+        1,
+        "the refusal (and its hint) is told once: {summary}"
+    );
+    let grants = s.sim.stats().client_credentials_grants - grants_before;
+    assert!(grants <= 6, "{grants} grant requests for 12 tenants");
+    s.sim.shutdown().await;
+}

@@ -6,7 +6,6 @@ mod settings;
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -14,12 +13,13 @@ use anyhow::Context as _;
 use central_api::CentralClient;
 use clap::Parser as _;
 use futures::StreamExt as _;
+use glp_auth::text::escape_control;
 use glp_auth::{AuthOptions, RetryPolicy, Scope, TokenProvider, msp_provider};
 use glp_transport::{Api, ApiClient};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
-    Cancel, CollectJob, Format, Orchestrator, RecordWriter, ResourceSpec, SourceItem, TenantSource,
-    csv_field,
+    Cancel, CollectJob, Format, Orchestrator, RecordWriter, ResourceSpec, SourceItem, StopLevel,
+    TenantSource, csv_field, one_line,
 };
 
 pub(crate) use args::Cli;
@@ -34,6 +34,7 @@ const EXIT_SOME_FAILED: u8 = 3;
 
 /// Parses the command line and runs it.
 pub(crate) fn main() -> ExitCode {
+    install_panic_hook();
     let cli = Cli::parse();
     init_logging(cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -51,6 +52,27 @@ pub(crate) fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Panic messages may hold server text: print them redacted (the secret, every token) and
+/// escaped, never raw.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".into());
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error (panic){location}: {}",
+            one_line(&message)
+        );
+    }));
+}
+
 fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
@@ -65,38 +87,173 @@ fn init_logging(format: LogFormat) {
 
 async fn run(cli: Cli) -> u8 {
     let quiet = cli.global.quiet;
-    match cli.command {
-        Command::Tenants(args) => {
-            let Some(ctx) = Context::from_flags(&cli.global).await else {
-                return EXIT_FATAL;
-            };
-            report_fatal(tenants(&ctx, args.format).await)
+    // Signals first: a signal during the token request or the Central check must end the run
+    // with its summary, not kill the process.
+    let cancel = Cancel::new();
+    let signals = match Signals::install() {
+        Ok(signals) => tokio::spawn(watch_signals(signals, cancel.clone())),
+        Err(e) => {
+            eprintln!("error: cannot install the signal handlers: {e}");
+            return EXIT_FATAL;
         }
+    };
+    let code = match cli.command {
+        Command::Tenants(args) => match Context::from_flags(&cli.global, &cancel).await {
+            Built::Ready(ctx) => report_fatal(tenants(&ctx, args.format, &cancel).await),
+            Built::Failed => EXIT_FATAL,
+            Built::Interrupted => {
+                eprintln!("interrupted before any tenant was listed");
+                EXIT_SOME_FAILED
+            }
+        },
         Command::Collect(args) => {
             if let Err(e) = resources(&args) {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
-            let Some(ctx) = Context::from_flags(&cli.global).await else {
-                return EXIT_FATAL;
-            };
-            collect(&ctx, &args, quiet).await
+            match settings::resolve(&cli.global, |k| std::env::var(k).ok()) {
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_FATAL
+                }
+                Ok(settings) => run_collect(settings, &args, quiet, &cancel).await,
+            }
         }
         Command::Demo(args) => {
             if let Err(e) = resources(&args.collect) {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
-            demo(&cli.global, args, quiet).await
+            demo(&cli.global, args, quiet, &cancel).await
+        }
+    };
+    if signals.is_finished() {
+        if let Err(e) = signals.await {
+            eprintln!(
+                "warning: the signal handler stopped: {}",
+                msp_orchestrator::join_error_text(e)
+            );
+        }
+    } else {
+        signals.abort();
+    }
+    code
+}
+
+/// `collect` with resolved settings: the output files are opened before any request, then the
+/// clients are built (the token request), then the run.
+async fn run_collect(settings: Settings, args: &CollectArgs, quiet: bool, cancel: &Cancel) -> u8 {
+    let outputs = match Outputs::open(args) {
+        Ok(outputs) => outputs,
+        Err(e) => {
+            eprintln!("error: {e:#}; nothing was contacted");
+            return EXIT_USAGE;
+        }
+    };
+    match Context::connect(settings, cancel).await {
+        Built::Ready(ctx) => collect(&ctx, args, outputs, quiet, cancel).await,
+        Built::Failed => EXIT_FATAL,
+        Built::Interrupted => finish_interrupted(args, outputs),
+    }
+}
+
+/// A signal arrived before the run started: the summary, an empty `--failed-out` and the report
+/// say so.
+fn finish_interrupted(args: &CollectArgs, outputs: Outputs) -> u8 {
+    let report = msp_orchestrator::Report {
+        interrupted: true,
+        source_error: Some("interrupted before the tenants were listed".into()),
+        ..Default::default()
+    };
+    match finish_files(args, outputs, &report, false) {
+        Ok(()) => {
+            eprintln!("{}", report.summary());
+            EXIT_SOME_FAILED
+        }
+        Err(e) => {
+            eprintln!("{}", report.summary());
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            EXIT_FATAL
         }
     }
 }
 
 fn report_fatal(result: anyhow::Result<u8>) -> u8 {
     result.unwrap_or_else(|e| {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", one_line(&format!("{e:#}")));
         EXIT_FATAL
     })
+}
+
+/// `--output`, `--failed-out` and `--report`, opened before any request so that a bad path
+/// fails at once. Nothing is truncated until it is written: a run that fails before its work
+/// leaves the files of the last run as they were.
+struct Outputs {
+    output: Option<File>,
+    failed_out: Option<File>,
+    report: Option<File>,
+}
+
+impl Outputs {
+    fn open(args: &CollectArgs) -> anyhow::Result<Self> {
+        let open =
+            |path: &Option<std::path::PathBuf>, what: &str| -> anyhow::Result<Option<File>> {
+                path.as_deref()
+                    .map(|path| {
+                        std::fs::OpenOptions::new()
+                            .write(true)
+                            .create(true)
+                            .truncate(false)
+                            .open(path)
+                            .with_context(|| format!("cannot create {what} {}", path.display()))
+                    })
+                    .transpose()
+            };
+        Ok(Self {
+            output: open(&args.output, "the output file (--output)")?,
+            failed_out: open(&args.failed_out, "the --failed-out file")?,
+            report: open(&args.report, "the --report file")?,
+        })
+    }
+}
+
+/// `file`, emptied and rewound for writing.
+fn fresh(mut file: File) -> std::io::Result<File> {
+    use std::io::Seek as _;
+    file.set_len(0)?;
+    file.rewind()?;
+    Ok(file)
+}
+
+/// Writes `--failed-out` (every tenant when the output failed: their records may not all be on
+/// disk) and `--report`.
+fn finish_files(
+    args: &CollectArgs,
+    outputs: Outputs,
+    report: &msp_orchestrator::Report,
+    output_failed: bool,
+) -> anyhow::Result<()> {
+    if let (Some(file), Some(path)) = (outputs.failed_out, &args.failed_out) {
+        let result = if output_failed {
+            let all = report
+                .tenants
+                .iter()
+                .filter_map(|t| t.workspace_id.as_deref());
+            write_lines(file, all, report.not_rerunnable())
+        } else {
+            write_lines(file, report.rerun_ids(), report.not_rerunnable())
+        };
+        result.with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let (Some(file), Some(path)) = (outputs.report, &args.report) {
+        let file = fresh(file).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        serde_json::to_writer_pretty(&mut out, report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// The clients of a run.
@@ -106,25 +263,39 @@ struct Context {
     central: CentralClient,
 }
 
+/// How building the clients ended.
+enum Built {
+    Ready(Box<Context>),
+    /// The error was printed.
+    Failed,
+    /// A signal arrived first.
+    Interrupted,
+}
+
 impl Context {
-    async fn from_flags(flags: &args::GlobalArgs) -> Option<Self> {
+    async fn from_flags(flags: &args::GlobalArgs, cancel: &Cancel) -> Built {
         match settings::resolve(flags, |k| std::env::var(k).ok()) {
-            Ok(settings) => Self::new(settings).await,
+            Ok(settings) => Self::connect(settings, cancel).await,
             Err(e) => {
                 eprintln!("error: {e}");
-                None
+                Built::Failed
             }
         }
     }
 
-    /// Builds the clients and checks the credential once, before any per-tenant work.
-    async fn new(settings: Settings) -> Option<Self> {
-        match Self::build(settings).await {
-            Ok(ctx) => Some(ctx),
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                None
-            }
+    /// Builds the clients and checks the credential once, before any per-tenant work; a
+    /// signal ends the wait at once.
+    async fn connect(settings: Settings, cancel: &Cancel) -> Built {
+        tokio::select! {
+            biased;
+            _ = cancel.reached(StopLevel::Drain) => Built::Interrupted,
+            built = Self::build(settings) => match built {
+                Ok(ctx) => Built::Ready(Box::new(ctx)),
+                Err(e) => {
+                    eprintln!("error: {}", one_line(&format!("{e:#}")));
+                    Built::Failed
+                }
+            },
         }
     }
 
@@ -156,7 +327,7 @@ impl Context {
     }
 }
 
-async fn tenants(ctx: &Context, format: TenantFormat) -> anyhow::Result<u8> {
+async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow::Result<u8> {
     let mut stream = ctx.settings.source.stream(&ctx.workspaces, &ctx.central);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -171,16 +342,46 @@ async fn tenants(ctx: &Context, format: TenantFormat) -> anyhow::Result<u8> {
     if format == TenantFormat::Table {
         writeln!(out, "{:<36}  {:<36}  NAME", "TENANT ID", "WORKSPACE ID")?;
     }
-    while let Some(item) = stream.next().await {
-        let tenant = match item.context("listing tenants failed")? {
-            SourceItem::Tenant(t) => t,
-            SourceItem::Unresolved {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let shown = |text: &str, terminal: bool| -> String {
+        if terminal {
+            escape_control(text).into_owned()
+        } else {
+            text.to_owned()
+        }
+    };
+    let mut interrupted = false;
+    loop {
+        let item = tokio::select! {
+            biased;
+            _ = cancel.reached(StopLevel::Drain) => {
+                interrupted = true;
+                break;
+            }
+            item = stream.next() => match item {
+                Some(item) => item,
+                None => break,
+            },
+        };
+        let tenant = match item {
+            Ok(SourceItem::Tenant(t)) => t,
+            Ok(SourceItem::Unresolved {
                 listed_id,
                 name,
                 reason,
-            } => {
-                eprintln!("warning: tenant {name} ({listed_id}) left out: {reason}");
+            }) => {
+                eprintln!(
+                    "warning: tenant {} ({}) left out: {}",
+                    escape_control(&name),
+                    escape_control(&listed_id),
+                    one_line(&reason)
+                );
                 continue;
+            }
+            Err(e) => {
+                out.flush()?;
+                eprintln!("{count} tenants listed before the error");
+                return Err(anyhow::Error::new(e).context("listing tenants failed"));
             }
         };
         if !ctx.settings.selector.selects(&tenant) {
@@ -196,20 +397,21 @@ async fn tenants(ctx: &Context, format: TenantFormat) -> anyhow::Result<u8> {
             TenantFormat::Table => writeln!(
                 out,
                 "{:<36}  {:<36}  {}",
-                tenant.listed_id,
+                escape_control(&tenant.listed_id),
                 tenant.workspace_id.hyphenated(),
-                tenant.name
+                escape_control(&tenant.name)
             )?,
             TenantFormat::Jsonl => writeln!(out, "{json}")?,
             TenantFormat::Json => {
                 write!(out, "{}\n  {json}", if first { "" } else { "," })?;
             }
+            // CSV is data: the real value, unless it is shown on a terminal.
             TenantFormat::Csv => writeln!(
                 out,
                 "{},{},{}",
-                csv_field(&tenant.listed_id),
+                csv_field(&shown(&tenant.listed_id, terminal)),
                 tenant.workspace_id.hyphenated(),
-                csv_field(&tenant.name)
+                csv_field(&shown(&tenant.name, terminal))
             )?,
         }
         first = false;
@@ -218,6 +420,10 @@ async fn tenants(ctx: &Context, format: TenantFormat) -> anyhow::Result<u8> {
         writeln!(out, "{}]", if first { "" } else { "\n" })?;
     }
     out.flush()?;
+    if interrupted {
+        eprintln!("interrupted: {count} tenants listed before the signal (the list is not whole)");
+        return Ok(EXIT_SOME_FAILED);
+    }
     eprintln!("{count} tenants");
     Ok(EXIT_OK)
 }
@@ -233,7 +439,13 @@ fn resources(args: &CollectArgs) -> Result<Vec<ResourceSpec>, String> {
     args.resources.iter().map(|name| name.parse()).collect()
 }
 
-async fn collect(ctx: &Context, args: &CollectArgs, quiet: bool) -> u8 {
+async fn collect(
+    ctx: &Context,
+    args: &CollectArgs,
+    outputs: Outputs,
+    quiet: bool,
+    cancel: &Cancel,
+) -> u8 {
     let resources = match resources(args) {
         Ok(r) => r,
         Err(e) => {
@@ -241,10 +453,10 @@ async fn collect(ctx: &Context, args: &CollectArgs, quiet: bool) -> u8 {
             return EXIT_USAGE;
         }
     };
-    match collect_inner(ctx, args, resources, quiet).await {
+    match collect_inner(ctx, args, outputs, resources, quiet, cancel).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
             EXIT_FATAL
         }
     }
@@ -253,14 +465,25 @@ async fn collect(ctx: &Context, args: &CollectArgs, quiet: bool) -> u8 {
 async fn collect_inner(
     ctx: &Context,
     args: &CollectArgs,
+    mut outputs: Outputs,
     resources: Vec<ResourceSpec>,
     quiet: bool,
+    cancel: &Cancel,
 ) -> anyhow::Result<u8> {
     if ctx.settings.source != TenantSource::Central {
         // With the Central source, listing the tenants is this check.
-        if let Err(e) = check_central(ctx).await {
-            eprintln!("error: {e:#}");
-            return Ok(EXIT_FATAL);
+        let checked = tokio::select! {
+            biased;
+            _ = cancel.reached(StopLevel::Drain) => None,
+            checked = check_central(ctx) => Some(checked),
+        };
+        match checked {
+            None => return Ok(finish_interrupted(args, outputs)),
+            Some(Err(e)) => {
+                eprintln!("error: {}", one_line(&format!("{e:#}")));
+                return Ok(EXIT_FATAL);
+            }
+            Some(Ok(())) => {}
         }
     }
     let format = match args.format {
@@ -269,12 +492,12 @@ async fn collect_inner(
         RecordFormat::Csv => Format::Csv,
         RecordFormat::Table => Format::Table,
     };
-    let sink: Box<dyn Write + Send> = match &args.output {
-        Some(path) => Box::new(
-            File::create(path)
-                .with_context(|| format!("cannot create the output file {}", path.display()))?,
+    let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.output) {
+        (Some(file), Some(path)) => Box::new(
+            fresh(file)
+                .with_context(|| format!("cannot write the output file {}", path.display()))?,
         ),
-        None => Box::new(std::io::stdout()),
+        _ => Box::new(std::io::stdout()),
     };
     let mut writer = RecordWriter::new(format, sink)?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
@@ -287,8 +510,6 @@ async fn collect_inner(
         Ok(written)
     });
 
-    let cancel = Cancel::new();
-    let signals = tokio::spawn(watch_interrupts(cancel.clone()));
     let orchestrator = Orchestrator::new(ctx.central.clone())
         .concurrency(ctx.settings.concurrency)
         .tenant_timeout(ctx.settings.timeout)
@@ -303,39 +524,67 @@ async fn collect_inner(
     });
     let job = Arc::new(CollectJob::new(resources));
     let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.central);
-    let result = orchestrator.run(tenants, job, tx, &cancel).await;
+    let result = orchestrator.run(tenants, job, tx, cancel).await;
     let _ = done_tx.send(true);
-    if let Some(display) = display {
-        let _ = display.await;
+    if let Some(display) = display
+        && let Err(e) = display.await
+    {
+        eprintln!(
+            "warning: the progress display stopped: {}",
+            msp_orchestrator::join_error_text(e)
+        );
     }
-    signals.abort();
-    let written = writer_task.await.context("the output writer stopped")?;
+    // The writer's end is part of the result: a failed or panicked writer means records may be
+    // missing from the output, whatever the tenants' outcomes say.
+    let written = match writer_task.await {
+        Ok(Ok(n)) => Ok(n),
+        Ok(Err(e)) => Err(format!("writing the output failed: {e}")),
+        Err(e) => Err(format!(
+            "the output writer {}",
+            msp_orchestrator::join_error_text(e)
+        )),
+    };
     let report = match result {
         Ok(report) => report,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", one_line(&e.to_string()));
+            if let Err(w) = &written {
+                eprintln!("error: {w}");
+            }
             return Ok(EXIT_FATAL);
         }
     };
+    let output_failed = written.is_err();
+    let files = finish_files(args, outputs, &report, output_failed);
+    eprintln!("{}", report.summary());
+    files?;
     let written = match written {
         Ok(n) => n,
         Err(e) => {
-            eprintln!("error: writing the output failed: {e}");
+            eprintln!("error: {e}; records may be missing from the output");
+            if let Some(path) = &args.failed_out {
+                eprintln!(
+                    "every tenant is listed in {} for a rerun: --tenant-ids-from {}",
+                    path.display(),
+                    path.display()
+                );
+            }
             return Ok(EXIT_FATAL);
         }
     };
-    if let Some(path) = &args.failed_out {
-        write_lines(path, report.rerun_ids())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if let Some(path) = &args.report {
-        let file =
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-        serde_json::to_writer_pretty(file, &report)?;
-    }
-    eprintln!("{}", report.summary());
     if let Some(path) = &args.output {
         eprintln!("wrote {written} records to {}", path.display());
+    }
+    if report.credential_rejected.is_some() {
+        // The summary told why (once, with the hint): nothing can work until it is fixed.
+        return Ok(EXIT_FATAL);
+    }
+    if report.source_error.is_some()
+        && !report.interrupted
+        && report.succeeded() + report.failed() == 0
+    {
+        // The listing failed before any tenant ran: nothing was done.
+        return Ok(EXIT_FATAL);
     }
     if !report.all_succeeded() {
         if let Some(path) = &args.failed_out {
@@ -363,7 +612,10 @@ async fn check_central(ctx: &Context) -> anyhow::Result<()> {
     match probe.list_tenants().limit(1).page(None).await {
         Ok(_) => Ok(()),
         Err(e) if matches!(e.status(), Some(403 | 429 | 500..=599)) => {
-            eprintln!("warning: checking Central at {url} gave: {e}");
+            eprintln!(
+                "warning: checking Central at {url} gave: {}",
+                one_line(&e.to_string())
+            );
             Ok(())
         }
         Err(e) => Err(anyhow::Error::new(e).context(format!(
@@ -374,27 +626,79 @@ async fn check_central(ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-fn write_lines<'a>(path: &Path, ids: impl Iterator<Item = &'a str>) -> std::io::Result<()> {
-    let mut file = std::io::BufWriter::new(File::create(path)?);
+/// Writes the ids of a rerun (workspace ids rendered by us, never server text), and a comment
+/// saying how many tenants could not be listed by id.
+fn write_lines<'a>(
+    file: File,
+    ids: impl Iterator<Item = &'a str>,
+    not_rerunnable: usize,
+) -> std::io::Result<()> {
+    let mut file = std::io::BufWriter::new(fresh(file)?);
     for id in ids {
         writeln!(file, "{id}")?;
+    }
+    if not_rerunnable > 0 {
+        writeln!(
+            file,
+            "# {not_rerunnable} more tenants did not complete and have no workspace id to rerun \
+             them by (see the summary)"
+        )?;
     }
     file.flush()
 }
 
-async fn watch_interrupts(cancel: Cancel) {
-    while tokio::signal::ctrl_c().await.is_ok() {
+/// SIGINT (Ctrl-C) and SIGTERM, installed at once (before the first network call). Each
+/// signal of either kind moves the stop one level up.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn install() -> std::io::Result<Self> {
+        Ok(Self {})
+    }
+
+    /// The next signal's name, or `None` when no more can come.
+    #[cfg(unix)]
+    async fn next(&mut self) -> Option<&'static str> {
+        tokio::select! {
+            s = self.interrupt.recv() => s.map(|()| "interrupted"),
+            s = self.terminate.recv() => s.map(|()| "terminated (SIGTERM)"),
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn next(&mut self) -> Option<&'static str> {
+        tokio::signal::ctrl_c().await.ok().map(|()| "interrupted")
+    }
+}
+
+async fn watch_signals(mut signals: Signals, cancel: Cancel) {
+    while let Some(what) = signals.next().await {
         match cancel.escalate() {
-            msp_orchestrator::StopLevel::Drain => eprintln!(
-                "\ninterrupted: no new tenants start; tenants in flight finish (Ctrl-C again to stop them now)"
+            StopLevel::Drain => eprintln!(
+                "\n{what}: no new tenants start; tenants in flight finish (Ctrl-C or SIGTERM again to stop them now)"
             ),
-            _ => eprintln!("\ninterrupted again: stopping tenants in flight"),
+            _ => eprintln!("\n{what} again: stopping tenants in flight"),
         }
     }
 }
 
 #[cfg(feature = "demo")]
-async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool) -> u8 {
+async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cancel: &Cancel) -> u8 {
     use platform_sim::{SimConfig, Simulator};
     let config = SimConfig {
         tenants: args.tenants,
@@ -438,23 +742,25 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool) -> u8
             eprintln!("error: {e}");
             EXIT_FATAL
         }
-        Ok(settings) => match Context::new(settings).await {
-            None => EXIT_FATAL,
-            Some(ctx) => {
-                let mut collect_args = args.collect;
-                if collect_args.output.is_none() {
-                    collect_args.output = Some("demo-records.jsonl".into());
-                }
-                collect(&ctx, &collect_args, quiet).await
+        Ok(settings) => {
+            let mut collect_args = args.collect;
+            if collect_args.output.is_none() {
+                collect_args.output = Some("demo-records.jsonl".into());
             }
-        },
+            run_collect(settings, &collect_args, quiet, cancel).await
+        }
     };
     sim.shutdown().await;
     code
 }
 
 #[cfg(not(feature = "demo"))]
-async fn demo(_flags: &args::GlobalArgs, _args: args::DemoArgs, _quiet: bool) -> u8 {
+async fn demo(
+    _flags: &args::GlobalArgs,
+    _args: args::DemoArgs,
+    _quiet: bool,
+    _cancel: &Cancel,
+) -> u8 {
     eprintln!("error: this build has no simulator; rebuild with the `demo` feature");
     EXIT_USAGE
 }

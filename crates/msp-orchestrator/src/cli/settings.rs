@@ -83,8 +83,38 @@ fn problem(p: String) -> ConfigError {
     ConfigError { problems: vec![p] }
 }
 
+/// The largest `--client-secret-file` read (a secret is a few dozen bytes; a larger file is
+/// surely the wrong one).
+pub(crate) const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
 fn read_secret_file(path: &Path, problems: &mut Vec<String>) -> Option<String> {
-    match std::fs::read_to_string(path) {
+    use std::io::Read as _;
+    let read = std::fs::File::open(path).and_then(|file| {
+        let mut text = String::new();
+        file.take(MAX_SECRET_FILE_BYTES + 1)
+            .read_to_string(&mut text)?;
+        Ok(text)
+    });
+    if read
+        .as_ref()
+        .is_ok_and(|s| s.len() as u64 > MAX_SECRET_FILE_BYTES)
+    {
+        problems.push(format!(
+            "the client secret file {} is larger than {} KiB: is it the right file? It should \
+             hold only the secret",
+            path.display(),
+            MAX_SECRET_FILE_BYTES / 1024
+        ));
+        return None;
+    }
+    if read.is_ok() && readable_by_others(path) {
+        eprintln!(
+            "warning: the client secret file {} is readable by other users; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        );
+    }
+    match read {
         Ok(s) if !s.trim().is_empty() => Some(s.trim_end_matches(['\n', '\r']).to_owned()),
         Ok(_) => {
             problems.push(format!(

@@ -364,6 +364,45 @@ fn hostile_api_redirects_to_another_host_send_no_authorization_and_bring_no_reco
     });
 }
 
+/// Redirects within the same origin (scheme, host, port) still work: the rule is "not to another
+/// host", not "never".
+#[test]
+fn hostile_same_origin_api_redirects_are_still_followed() {
+    let cases = [(Route::MspTenants, 307u16), (Route::DeviceInventory, 302)]
+        .into_iter()
+        .map(|(r, s)| (format!("same-origin-redirect-{r:?}-{s}"), (r, s)))
+        .collect();
+    all_cases("same-origin redirects", cases, |name, (route, status)| {
+        let fake = Fake::start(Setup::tenants(2)).unwrap();
+        let base = fake.url();
+        fake.on(route, move |req, p| {
+            if req.query.contains("hop=1") {
+                return Some(p.default_reply(req));
+            }
+            let sep = if req.query.is_empty() { "" } else { "&" };
+            let location = format!("{base}{}?{}{sep}hop=1", req.path, req.query);
+            Some(Reply::redirect(status, &location))
+        });
+        let (wd, out) = run_case(name, &fake, &collect_args(&[]), LIMIT, &[]);
+        let mut p: Vec<String> = out.insanity().into_iter().collect();
+        if out.code != Some(0) {
+            p.push(format!(
+                "{name}: exit {:?} with a {status} to the same origin, want 0:\n{}",
+                out.code,
+                out.tail()
+            ));
+        }
+        let records = file(&wd, "out.jsonl").unwrap_or_default();
+        if records.lines().count() != 6 {
+            p.push(format!(
+                "{name}: {} records, want 6",
+                records.lines().count()
+            ));
+        }
+        p
+    });
+}
+
 // 4. ------------------------------------------------------------------------------------------
 
 /// The header sets of the wait attack.
@@ -839,6 +878,41 @@ fn hostile_a_central_tenant_id_with_a_newline_forges_no_failed_out_line() {
     );
     let problems = control_problems("collect (stderr)", &out.stderr);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The CSV formula guard also covers a leading tab or CR (spreadsheets skip them, then read
+/// `=...` as a formula).
+#[test]
+fn hostile_csv_formula_guard_covers_a_leading_tab_or_cr() {
+    let names = ["\t=HYPERLINK(\"http://x\")", "\r=1+2", "=SUM(A1)"];
+    let tenants = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| FakeTenant::new(i, *n))
+        .collect();
+    let fake = Fake::start(Setup {
+        tenants,
+        ..Setup::default()
+    })
+    .unwrap();
+    let args = ["tenants", "--format", "csv"];
+    let (_wd, out) = run_case("csv-formula-guard", &fake, &args, LIMIT, NO_COLOR);
+    out.assert_sane();
+    assert_eq!(out.code, Some(0), "{}", out.tail());
+    for t in &fake.platform().setup().tenants {
+        let row = out
+            .stdout
+            .lines()
+            .find(|l| l.contains(&t.id))
+            .unwrap_or_else(|| panic!("no CSV row for {}:\n{}", t.id, out.stdout));
+        let name_field = row.splitn(3, ',').nth(2).unwrap_or("");
+        let unquoted = name_field.strip_prefix('"').unwrap_or(name_field);
+        assert!(
+            unquoted.starts_with('\''),
+            "the name {:?} reaches the CSV without the formula guard: {name_field:?}",
+            t.name
+        );
+    }
 }
 
 // 8. ------------------------------------------------------------------------------------------

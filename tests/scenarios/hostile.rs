@@ -1039,6 +1039,107 @@ fn hostile_sigterm_behaves_like_ctrl_c() {
     }
 }
 
+/// A signal while the first token request is still waiting for its answer ends the run at once
+/// (the handler is installed before the first network call), not when the server answers.
+#[test]
+fn hostile_a_signal_during_the_token_request_ends_the_run_at_once() {
+    let cases = ["-TERM", "-INT"]
+        .into_iter()
+        .map(|sig| (format!("signal{sig}-during-token"), sig))
+        .collect();
+    all_cases(
+        "a signal during the token request",
+        cases,
+        |name, signal| {
+            let fake = Fake::start(Setup::tenants(2)).unwrap();
+            fake.on(Route::Token, |req, p| {
+                Some(p.default_reply(req).delay(Duration::from_secs(45)))
+            });
+            let wd = Workdir::new(&format!("hostile-{name}")).unwrap();
+            let cmd = fake.orchestrator(&bins(), &wd.run(""), &collect_args(&[]));
+            let mut child = Proc::spawn(name, cmd, &wd.run("")).unwrap();
+            let started = Instant::now();
+            while fake.platform().count(Route::Token) == 0 {
+                if started.elapsed() > Duration::from_secs(30) || child.has_exited() {
+                    return vec![format!(
+                        "{name}: no token request after {:?}: {}",
+                        started.elapsed(),
+                        child.stderr_so_far()
+                    )];
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            let signalled = Instant::now();
+            let status = Command::new("kill")
+                .args([signal, &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success(), "kill {signal} failed");
+            let out = match child.wait(LIMIT) {
+                Ok(out) => out,
+                Err(e) => return vec![format!("{name}: after the signal: {e}")],
+            };
+            let after = signalled.elapsed();
+            let mut p = Vec::new();
+            if out.code.is_none_or(|c| c == 0) {
+                p.push(format!(
+                "{name}: exit {:?} after the signal during the token request (None: killed by the signal); stderr:\n{}",
+                out.code,
+                glp_msp_e2e::proc::tail(&out.stderr, 15)
+            ));
+            }
+            if after > Duration::from_secs(15) {
+                p.push(format!(
+                "{name}: the run ended {after:?} after the signal: it waited for the token answer (45 s)"
+            ));
+            }
+            if out.stderr.contains("panicked") {
+                p.push(format!("{name}: panicked:\n{}", out.stderr));
+            }
+            p
+        },
+    );
+}
+
+/// `--output`, `--failed-out` and `--report` are proven creatable before any request.
+#[test]
+fn hostile_an_uncreatable_output_fails_before_any_request() {
+    let cases = ["--output", "--failed-out", "--report"]
+        .into_iter()
+        .map(|flag| (format!("uncreatable{flag}"), flag))
+        .collect();
+    all_cases("uncreatable output files", cases, |name, flag| {
+        let fake = Fake::start(Setup::tenants(2)).unwrap();
+        let mut args = vec!["collect", "-q"];
+        for f in ["--output", "--failed-out", "--report"] {
+            args.push(f);
+            args.push(if f == flag {
+                "no-such-dir/sub/file"
+            } else {
+                match f {
+                    "--output" => "out.jsonl",
+                    "--failed-out" => "failed.txt",
+                    _ => "report.json",
+                }
+            });
+        }
+        let (_wd, out) = run_case(name, &fake, &args, LIMIT, &[]);
+        let mut p: Vec<String> = out.insanity().into_iter().collect();
+        if out.code == Some(0) {
+            p.push(format!("{name}: exit 0 although {flag} cannot be created"));
+        }
+        let requests = fake.platform().received().len();
+        if requests > 0 {
+            p.push(format!(
+                "{name}: {requests} requests were made before finding that {flag} cannot be created:\n{}",
+                out.tail()
+            ));
+        }
+        p
+    });
+}
+
 // 10. -----------------------------------------------------------------------------------------
 
 const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head>\

@@ -922,3 +922,52 @@ impl Capture {
             .join("\n")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt as _;
+
+    #[test]
+    fn streamed_bodies_have_exactly_the_length_asked_for() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        for total in [0u64, 5, 10, 64 * 1024 + 3, 3 * 1024 * 1024 + 17] {
+            let (len, head) = rt.block_on(async {
+                let mut s = Box::pin(generate(b"[begin".to_vec(), b"{\"a\":1},".to_vec(), total));
+                let (mut len, mut head) = (0u64, Vec::new());
+                while let Some(chunk) = s.next().await {
+                    let chunk = chunk.expect("chunk");
+                    if head.len() < 14 {
+                        head.extend_from_slice(&chunk[..chunk.len().min(14)]);
+                    }
+                    len += chunk.len() as u64;
+                }
+                (len, head)
+            });
+            assert_eq!(len, total);
+            let want = &b"[begin{\"a\":1},"[..usize::try_from(total.min(14)).expect("small")];
+            assert_eq!(&head[..want.len()], want, "total {total}");
+        }
+    }
+
+    #[test]
+    fn basic_credentials_are_decoded_as_clients_send_them() {
+        use base64::Engine as _;
+        let forms = crate::leaks::secret_forms(CLIENT_ID, CLIENT_SECRET);
+        let basic = forms
+            .iter()
+            .find(|f| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(f.as_bytes())
+                    .is_ok()
+                    && f.len() > 40
+            })
+            .expect("a Basic form");
+        assert_eq!(
+            super::basic(&format!("Basic {basic}")),
+            Some((CLIENT_ID.to_owned(), CLIENT_SECRET.to_owned()))
+        );
+    }
+}

@@ -11,6 +11,7 @@ mod common;
 mod credentials;
 mod faults;
 mod happy;
+mod hostile;
 mod interrupt;
 mod leaks;
 mod locations;

@@ -9,12 +9,15 @@
 //!   measured (peak RSS and CPU time, from `/proc` on Linux).
 //! - [`compare()`] checks collected JSON Lines against the truth, record by record;
 //!   [`leaks`] looks for the client secret and every issued token in text.
+//! - [`fake`] is a scripted fake GreenLake + Central and a capture server on a second loopback
+//!   address, for the hostile scenarios.
 //!
 //! The scenarios in `scenarios/` (`cargo xtask integration`) and `cargo xtask bench` are built on
 //! it.
 
 pub mod bins;
 pub mod compare;
+pub mod fake;
 pub mod leaks;
 pub mod proc;
 pub mod sim;

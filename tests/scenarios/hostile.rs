@@ -448,6 +448,13 @@ fn waits_on(route: Route) {
     let mut cases = Vec::new();
     for (label, headers) in wait_headers() {
         for status in [429u16, 200] {
+            if status == 429 && label == "retry-after-0.5" {
+                // A sane wait on every answer is a permanent rate limit, not an absurd number: a
+                // 429 is "slower", retried within the time budget (issue 11), so this run takes
+                // that budget. `hostile_fractional_retry_after_on_a_429_then_200_succeeds`
+                // covers the fraction itself.
+                continue;
+            }
             cases.push((
                 format!("wait-{route:?}-{status}-{label}"),
                 (status, headers.clone(), None),

@@ -72,6 +72,17 @@ impl TokenExchangeProvider {
 }
 
 /// Builds the exchange provider the options ask for.
+/// Whether an exchange error means "renew the subject token, then retry once": `invalid_grant`
+/// (the subject expired or was revoked), `invalid_client`, `unauthorized_request` or any 401, as
+/// the vendor SDK and HPE's MSP samples do. If the MSP credential itself is gone, the renewal
+/// is refused and the error says so ([`AuthError::Subject`]).
+fn renews_subject(error: &AuthError) -> bool {
+    matches!(
+        error.oauth_error(),
+        Some("invalid_grant" | "invalid_client" | "unauthorized_request")
+    ) || error.status() == Some(401)
+}
+
 pub(crate) fn exchange_provider(
     subject: Arc<dyn TokenProvider>,
     credentials: &Credentials,
@@ -96,8 +107,8 @@ impl TokenProvider for TokenExchangeProvider {
             .await
             .map_err(|e| AuthError::Subject(Box::new(e)))?;
         match self.exchange(tenant, scope, &subject).await {
-            Err(error) if error.oauth_error() == Some("invalid_grant") => {
-                tracing::info!(%scope, "MSP token refused as exchange subject; refreshing it once");
+            Err(error) if renews_subject(&error) => {
+                tracing::info!(%scope, %error, "exchange refused; renewing the MSP token and exchanging once more");
                 self.subject.invalidate(&Scope::Msp, &subject).await;
                 let fresh = self
                     .subject

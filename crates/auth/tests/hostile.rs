@@ -395,3 +395,26 @@ async fn an_html_page_on_a_200_is_reported_as_not_json_and_not_retried() {
     assert!(err.to_string().contains("not JSON: text/html"), "{err}");
     assert!(server.requests().len() <= 2);
 }
+
+#[tokio::test]
+async fn an_exchange_refused_with_401_renews_the_msp_token_once() {
+    let server = Scripted::start(vec![
+        Reply::json(200, token_body("msp-before-renewal", 900)),
+        Reply::json(401, r#"{"error":"invalid_client"}"#),
+        Reply::json(200, token_body("msp-after-renewal", 900)),
+        Reply::json(200, token_body("tenant-after-renewal", 900)),
+    ])
+    .await;
+    let provider = msp_provider(credentials(&server.base_url), fast_options()).unwrap();
+    let token = provider
+        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
+        .await
+        .unwrap();
+    assert_eq!(token.secret().expose_secret(), "tenant-after-renewal");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 4);
+    assert!(
+        requests[3].body.contains("msp-after-renewal"),
+        "the fresh subject"
+    );
+}

@@ -130,10 +130,10 @@ impl ListingError {
 }
 
 /// Whether `e` says the MSP client credential itself was refused: directly, or as the cause of
-/// a tenant's token exchange (whose subject token is the MSP token).
+/// a tenant's token exchange (glp-auth marks a failed subject token, so a 401 on one tenant's
+/// own exchange does not stop the run).
 pub(crate) fn credential_refused(e: &ApiError) -> bool {
     e.is_credential_rejected()
-        || matches!(e, ApiError::Token { error, .. } if error.is_credential_rejected())
 }
 
 /// The listing failed before it produced a single tenant: nothing could be done.

@@ -407,9 +407,9 @@ async fn a_listing_that_repeats_itself_is_an_error_in_the_summary_and_report() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_credential_refused_mid_run_stops_new_tenants_and_exits_one_with_the_hint_once() {
     let server = MockServer::start_async().await;
-    // The grant works (the pre-flight passes); every exchange is then refused as the client's
-    // credential would be once its secret is rotated.
-    server
+    // The first grant works (the pre-flight passes); then the secret is rotated: every exchange
+    // is refused, and so is the MSP grant the exchange's renewal asks for.
+    let first_grant = server
         .mock_async(|when, then| {
             when.method(POST)
                 .path_includes("/token")
@@ -445,7 +445,9 @@ async fn a_credential_refused_mid_run_stops_new_tenants_and_exits_one_with_the_h
             when.method(GET)
                 .path("/workspaces/v1/msp-tenants")
                 .query_param("offset", "0");
+            // Time for the test to rotate the secret before the first exchange.
             then.status(200)
+                .delay(Duration::from_millis(1500))
                 .json_body(json!({"offset": 0, "count": 20, "total": 20, "items": items}));
         })
         .await;
@@ -457,7 +459,25 @@ async fn a_credential_refused_mid_run_stops_new_tenants_and_exits_one_with_the_h
         WORKSPACE,
     );
     cmd.args(["collect", "-q", "--concurrency", "2", "--retries", "1"]);
-    let out = output(cmd).await;
+    let child = cmd.stderr(Stdio::piped()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while first_grant.calls_async().await == 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "no grant");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first_grant.delete_async().await;
+    let refused_grants = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path_includes("/token")
+                .body_includes("client_credentials");
+            then.status(401).json_body(json!({
+                "error": "invalid_client",
+                "error_description": "client authentication failed"
+            }));
+        })
+        .await;
+    let out = wait(child).await;
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("credential was refused"), "{stderr}");
@@ -466,10 +486,11 @@ async fn a_credential_refused_mid_run_stops_new_tenants_and_exits_one_with_the_h
         1,
         "the hint is told once: {stderr}"
     );
-    // Each started tenant tries its exchange (and the retry with a fresh subject): a few
-    // tenants at most, not twenty.
+    // One refused renewal grant, final; the tenants already started each tried one exchange.
+    let grants = refused_grants.calls_async().await;
+    assert_eq!(grants, 1, "{grants} refused grants: {stderr}");
     let calls = exchanges.calls_async().await;
-    assert!(calls <= 8, "{calls} exchanges: {stderr}");
+    assert!(calls <= 2, "{calls} exchanges: {stderr}");
 }
 
 #[cfg(unix)]

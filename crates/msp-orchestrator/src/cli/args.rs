@@ -33,7 +33,7 @@ pub(crate) enum Command {
 pub(crate) struct GlobalArgs {
     /// TOML configuration file (keys: client_id, client_secret, client_secret_file,
     /// workspace_id, glp_base_url, central_base_url, central_cluster, concurrency, rate,
-    /// glp_rate, timeout, retries, source).
+    /// glp_rate, max_body_mib, timeout, retries, source).
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// GreenLake API client id [env: GLP_CLIENT_ID].
@@ -60,16 +60,21 @@ pub(crate) struct GlobalArgs {
     /// Tenants running at once [default: 8].
     #[arg(long, global = true, value_name = "N")]
     pub(crate) concurrency: Option<usize>,
-    /// Central requests per second, across all tenants [default: 7].
+    /// A ceiling on Central requests per second, across all tenants [default: none: the
+    /// server's budget is learned from its rate-limit headers and 429s].
     #[arg(long, global = true, value_name = "N")]
     pub(crate) rate: Option<f64>,
-    /// GreenLake requests per second [default: 2].
+    /// A ceiling on GreenLake requests per second [default: none, learned].
     #[arg(long, global = true, value_name = "N")]
     pub(crate) glp_rate: Option<f64>,
+    /// The largest response body read, in MiB; a larger one is an error [default: 32].
+    #[arg(long, global = true, value_name = "MIB")]
+    pub(crate) max_body_mib: Option<u64>,
     /// Longest time one tenant's job may take, in seconds [default: none].
     #[arg(long, global = true, value_name = "SECS")]
     pub(crate) timeout: Option<f64>,
-    /// Attempts per request for transient failures (429, 5xx, broken connections) [default: 6].
+    /// Attempts per request for 5xx and broken connections [default: 6]; a 429 uses none (it
+    /// waits and retries within the time budget).
     #[arg(long, global = true, value_name = "N")]
     pub(crate) retries: Option<u32>,
     /// Only tenants whose name or id matches (glob: * and ?); repeatable.

@@ -14,7 +14,7 @@ use central_api::CentralClient;
 use clap::Parser as _;
 use futures::StreamExt as _;
 use glp_auth::text::escape_control;
-use glp_auth::{AuthOptions, RetryPolicy, Scope, TokenProvider, msp_provider};
+use glp_auth::{AuthOptions, BaseUrl, RetryPolicy, Scope, TokenProvider, msp_provider};
 use glp_transport::{Api, ApiClient};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
@@ -303,18 +303,22 @@ impl Context {
         let mut options = AuthOptions::default();
         options.retry = settings.retry;
         let provider = msp_provider(settings.credentials.clone(), options)?;
-        let glp = ApiClient::builder(
+        let builder = |api: Api, base: BaseUrl, ceiling: Option<f64>| {
+            let builder = ApiClient::builder(api, base, provider.clone())
+                .retry(settings.retry)
+                .max_body_bytes(settings.max_body);
+            match ceiling {
+                Some(rate) => builder.rate_limit(rate),
+                None => builder.no_rate_limit(),
+            }
+        };
+        let glp = builder(
             Api::GreenLake,
             settings.credentials.base_url.clone(),
-            provider.clone(),
+            settings.glp_rate,
         )
-        .rate_limit(settings.glp_rate)
-        .retry(settings.retry)
         .build()?;
-        let central = ApiClient::builder(Api::Central, settings.central.clone(), provider.clone())
-            .rate_limit(settings.rate)
-            .retry(settings.retry)
-            .build()?;
+        let central = builder(Api::Central, settings.central.clone(), settings.rate).build()?;
         provider
             .token(&Scope::Msp)
             .await
@@ -734,8 +738,6 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cance
         _ => None,
     };
     let mut flags = flags.clone();
-    flags.rate = flags.rate.or(Some(50.0));
-    flags.glp_rate = flags.glp_rate.or(Some(20.0));
     flags.concurrency = flags.concurrency.or(Some(16));
     let code = match settings::resolve(&flags, env) {
         Err(e) => {

@@ -25,6 +25,7 @@ pub(crate) struct FileConfig {
     concurrency: Option<usize>,
     rate: Option<f64>,
     glp_rate: Option<f64>,
+    max_body_mib: Option<u64>,
     timeout: Option<f64>,
     retries: Option<u32>,
 }
@@ -37,8 +38,11 @@ pub(crate) struct Settings {
     pub(crate) source: TenantSource,
     pub(crate) selector: Selector,
     pub(crate) concurrency: usize,
-    pub(crate) rate: f64,
-    pub(crate) glp_rate: f64,
+    /// Ceilings (none by default: the budget is learned from the server).
+    pub(crate) rate: Option<f64>,
+    pub(crate) glp_rate: Option<f64>,
+    /// The cap on one response body, in bytes.
+    pub(crate) max_body: u64,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
 }
@@ -221,20 +225,18 @@ pub(crate) fn resolve(
     if concurrency == 0 {
         problems.push("--concurrency must be at least 1".into());
     }
-    let rate = flags
-        .rate
-        .or(file.rate)
-        .unwrap_or(glp_transport::CENTRAL_DEFAULT_RATE);
-    let glp_rate = flags
-        .glp_rate
-        .or(file.glp_rate)
-        .unwrap_or(glp_transport::GREENLAKE_DEFAULT_RATE);
+    let rate = flags.rate.or(file.rate);
+    let glp_rate = flags.glp_rate.or(file.glp_rate);
     for (name, value) in [("--rate", rate), ("--glp-rate", glp_rate)] {
-        if !(value.is_finite() && value > 0.0) {
+        if value.is_some_and(|value| !(value.is_finite() && value > 0.0)) {
             problems.push(format!(
                 "{name} must be a positive number of requests per second"
             ));
         }
+    }
+    let max_body_mib = flags.max_body_mib.or(file.max_body_mib).unwrap_or(32);
+    if !(1..=4096).contains(&max_body_mib) {
+        problems.push("--max-body-mib must be between 1 and 4096".into());
     }
     let timeout = flags.timeout.or(file.timeout);
     if timeout.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
@@ -272,6 +274,7 @@ pub(crate) fn resolve(
             concurrency,
             rate,
             glp_rate,
+            max_body: max_body_mib.saturating_mul(1024 * 1024),
             timeout: timeout.map(Duration::from_secs_f64),
             retry: RetryPolicy::with_max_attempts(retries),
         }),

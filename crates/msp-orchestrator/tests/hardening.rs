@@ -204,6 +204,36 @@ async fn bad_output_paths_fail_before_any_request() {
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_null_is_a_fine_output_for_every_file() {
+    // The early open must not assume a regular file: /dev/null cannot be truncated.
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        max_devices: 5,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let cmd = sim_cli(
+        &sim,
+        &[
+            "collect",
+            "-q",
+            "--output",
+            "/dev/null",
+            "--failed-out",
+            "/dev/null",
+            "--report",
+            "/dev/null",
+        ],
+    );
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    sim.shutdown().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_secret_file_is_size_capped_and_warned_about_when_others_can_read_it() {
     use std::os::unix::fs::PermissionsExt;
     let sim = Simulator::start(SimConfig {

@@ -217,11 +217,14 @@ impl Outputs {
     }
 }
 
-/// `file`, emptied and rewound for writing.
+/// `file`, emptied and rewound for writing when it is a regular file (`/dev/null`, a FIFO or a
+/// terminal can be neither: they are written as they are).
 fn fresh(mut file: File) -> std::io::Result<File> {
     use std::io::Seek as _;
-    file.set_len(0)?;
-    file.rewind()?;
+    if file.metadata()?.is_file() {
+        file.set_len(0)?;
+        file.rewind()?;
+    }
     Ok(file)
 }
 

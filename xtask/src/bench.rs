@@ -18,6 +18,13 @@ enum Measure {
     /// Central requests per second with the client's rate equal to the server's limit;
     /// target: no 429 and at least 90% of the rate.
     Rate { rate: f64 },
+    /// A server budget the client is not told (Central at `limit`/s); target: at least
+    /// `min_share` of it sustained, 429s at most `max_429_share` of the Central requests.
+    Learned {
+        limit: f64,
+        min_share: f64,
+        max_429_share: f64,
+    },
     /// Throughput, CPU per request and memory with nothing in the way; target: peak RSS under
     /// 64 MiB.
     Scale,
@@ -91,6 +98,25 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "defaults, unlimited",
+            tenants: latency,
+            sim: args(&["--tenants", &latency.to_string(), "--latency-ms", "20"]),
+            // Default flags: concurrency 8, no ceilings.
+            orchestrator: args(&["collect", "device-inventory"]),
+            measure: Measure::Latency {
+                latency_ms: 20.0,
+                concurrency: 8,
+            },
+        },
+        learned("unknown budget, headers", rate, &[], 0.90, 0.02),
+        learned(
+            "unknown budget, no headers",
+            rate,
+            &["--no-rate-headers"],
+            0.75,
+            0.10,
+        ),
+        Scenario {
             name: "rate-bound",
             tenants: rate,
             sim: args(&[
@@ -132,6 +158,40 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
             measure: Measure::Scale,
         },
     ]
+}
+
+/// A Central budget of 50/s the client is not told, announced in headers or not (`extra`).
+fn learned(
+    name: &'static str,
+    tenants: usize,
+    extra: &[&str],
+    min_share: f64,
+    max_429_share: f64,
+) -> Scenario {
+    let mut sim = args(&[
+        "--tenants",
+        &tenants.to_string(),
+        "--central-rps",
+        "50",
+        "--central-page-cap",
+        "20",
+        "--max-devices",
+        "200",
+        "--latency-ms",
+        "10",
+    ]);
+    sim.extend(args(extra));
+    Scenario {
+        name,
+        tenants,
+        sim,
+        orchestrator: args(&["collect", "device-inventory", "--concurrency", "16"]),
+        measure: Measure::Learned {
+            limit: 50.0,
+            min_share,
+            max_429_share,
+        },
+    }
 }
 
 /// `cargo xtask bench [--quick]`.
@@ -235,6 +295,24 @@ fn row(s: &Scenario, f: &Finished, stats: &Stats) -> Row {
                 Some(ideal),
                 format!("0 429s, >= 90% of {rate}/s"),
                 Some(stats.rate_limited == 0 && ideal / wall >= 0.9),
+            )
+        }
+        Measure::Learned {
+            limit,
+            min_share,
+            max_429_share,
+        } => {
+            // What the budget allowed: the answered requests (429s spend nothing).
+            let ideal = central.saturating_sub(stats.rate_limited) as f64 / limit;
+            let share_429 = stats.rate_limited as f64 / central.max(1) as f64;
+            (
+                Some(ideal),
+                format!(
+                    ">= {:.0}% of {limit}/s, 429s <= {:.0}%",
+                    min_share * 100.0,
+                    max_429_share * 100.0
+                ),
+                Some(ideal / wall >= min_share && share_429 <= max_429_share),
             )
         }
         Measure::Scale => (

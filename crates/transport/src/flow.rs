@@ -3,7 +3,8 @@
 //!
 //! - **From headers** (both dialects: `RateLimit-*` / `ratelimit-*`, `X-RateLimit-*`, and
 //!   classic Central's `X-RateLimit-*-second`): what remains of the window divided by the time to
-//!   its reset, less the requests already in flight, is the rate that spends the budget evenly.
+//!   its reset, less the requests already in flight, is the rate that spends the budget evenly;
+//!   classic Central's `X-RateLimit-Limit-second` is the rate itself.
 //!   A budget shared with other automation shows up here as a smaller `remaining`.
 //! - **From 429s** when no header says anything: multiplicative decrease (half of what was
 //!   actually sent over the last second, at most once a second, so a burst of 429s from
@@ -165,6 +166,11 @@ pub(crate) fn announced_rate(headers: &HeaderMap, in_flight: u32) -> Option<f64>
     };
     let now = SystemTime::now();
     let mut best: Option<f64> = None;
+    // Classic Central's per-second family states the budget itself: a second's worth of
+    // requests per second (the pause on `remaining: 0` handles the edge of the window).
+    if let Some(limit) = number("x-ratelimit-limit-second").filter(|l| *l > 0) {
+        best = Some(limit as f64);
+    }
     for (remaining, reset) in [
         ("ratelimit-remaining", Some("ratelimit-reset")),
         ("x-ratelimit-remaining", Some("x-ratelimit-reset")),
@@ -173,6 +179,9 @@ pub(crate) fn announced_rate(headers: &HeaderMap, in_flight: u32) -> Option<f64>
         let Some(left) = number(remaining) else {
             continue;
         };
+        if reset.is_none() && best.is_some() {
+            continue;
+        }
         let window = match reset {
             // Classic Central's per-second family: the window is a second.
             None => Duration::from_secs(1),
@@ -283,11 +292,14 @@ mod tests {
             ("x-ratelimit-reset", "2"),
         ]);
         assert_eq!(announced_rate(&h, 8), Some(10.0));
-        // Classic Central: a per-second window.
+        // Classic Central: the per-second limit is the rate; without it, what remains of the
+        // second.
         let h = headers(&[
             ("x-ratelimit-limit-second", "7"),
-            ("x-ratelimit-remaining-second", "6"),
+            ("x-ratelimit-remaining-second", "2"),
         ]);
+        assert_eq!(announced_rate(&h, 0), Some(7.0));
+        let h = headers(&[("x-ratelimit-remaining-second", "6")]);
         assert_eq!(announced_rate(&h, 0), Some(6.0));
         // Nothing left is the pause's job; junk says nothing.
         let h = headers(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "10")]);

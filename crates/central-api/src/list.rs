@@ -150,6 +150,30 @@ impl<T> ListRequest<T> {
         }
     }
 
+    /// The same request with items of another type `U` (e.g. a model of your own).
+    pub fn items_as<U>(self) -> ListRequest<U> {
+        ListRequest {
+            api: self.api,
+            scope: self.scope,
+            endpoint: self.endpoint,
+            limit: self.limit,
+            filter: self.filter,
+            sort: self.sort,
+            params: self.params,
+            start: self.start,
+            invalid: self.invalid,
+            max_pages: self.max_pages,
+            item: PhantomData,
+        }
+    }
+
+    /// The same request with each item kept as the server's JSON text
+    /// ([`RawValue`](serde_json::value::RawValue)): checked to be JSON, never parsed into a tree.
+    /// The cheapest way to pass items through to a file or a store.
+    pub fn raw(self) -> ListRequest<Box<serde_json::value::RawValue>> {
+        self.items_as()
+    }
+
     pub(crate) fn refuse(mut self, reason: String) -> Self {
         // Keep the first problem: it is usually the cause of the others.
         self.invalid.get_or_insert(reason);

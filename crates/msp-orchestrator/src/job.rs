@@ -8,11 +8,16 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use glp_transport::ApiError;
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::TenantRef;
 
 /// One output record: an item an API returned for a tenant, exactly as it came.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// The item is carried as the server's JSON text ([`RawValue`]): it is checked to be valid JSON
+/// when the page is read, never parsed into a tree and serialised again on the way to the
+/// output. [`value`](Self::value) parses it when a field is needed.
+#[derive(Debug, Clone, Serialize)]
 pub struct Record {
     /// The tenant's id as its source listed it.
     pub tenant_id: String,
@@ -20,8 +25,40 @@ pub struct Record {
     pub tenant_name: String,
     /// The resource as the user named it (`device-inventory`, `aps`, or a path).
     pub resource: String,
-    /// The item, unchanged.
-    pub data: Value,
+    /// The item, unchanged: its JSON text as the server sent it.
+    pub data: Box<RawValue>,
+}
+
+impl Record {
+    /// The item parsed into a JSON tree (for reading fields; the record itself stays raw).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.data.get()).unwrap_or(Value::Null)
+    }
+
+    /// A record from a parsed item (tests, and jobs that build items themselves).
+    pub fn from_value(
+        tenant_id: impl Into<String>,
+        tenant_name: impl Into<String>,
+        resource: impl Into<String>,
+        data: &Value,
+    ) -> Self {
+        Self {
+            tenant_id: tenant_id.into(),
+            tenant_name: tenant_name.into(),
+            resource: resource.into(),
+            data: serde_json::value::to_raw_value(data)
+                .unwrap_or_else(|_| RawValue::NULL.to_owned()),
+        }
+    }
+}
+
+impl PartialEq for Record {
+    fn eq(&self, other: &Self) -> bool {
+        self.tenant_id == other.tenant_id
+            && self.tenant_name == other.tenant_name
+            && self.resource == other.resource
+            && self.data.get() == other.data.get()
+    }
 }
 
 /// Work to run for each tenant: given a tenant-scoped Central client, yield records.
@@ -104,8 +141,8 @@ impl TenantJob for CollectJob {
         stream::iter(self.resources.clone())
             .map(move |spec| {
                 let items = match &spec {
-                    ResourceSpec::Known(r) => client.resource(*r).stream().boxed(),
-                    ResourceSpec::Path(p) => client.monitoring(p).stream().boxed(),
+                    ResourceSpec::Known(r) => client.resource(*r).raw().stream().boxed(),
+                    ResourceSpec::Path(p) => client.monitoring(p).raw().stream().boxed(),
                 };
                 let (tenant_id, tenant_name, resource) =
                     (tenant.listed_id.clone(), tenant.name.clone(), spec.name());

@@ -81,7 +81,7 @@ fn by_tenant(records: &[Record]) -> BTreeMap<String, Vec<String>> {
     for r in records {
         map.entry(r.tenant_id.clone())
             .or_default()
-            .push(r.data["serialNumber"].as_str().unwrap().to_owned());
+            .push(r.value()["serialNumber"].as_str().unwrap().to_owned());
     }
     map
 }

@@ -38,46 +38,30 @@
 //!
 //! The runnable version is `examples/tokens.rs`.
 
-mod base_url;
 mod cache;
 mod client_credentials;
-mod clock;
-mod credentials;
-mod error;
 mod exchange;
-mod glp_error;
-pub mod hints;
-pub mod http;
 mod options;
-mod provider;
-pub mod retry;
-mod scope;
-pub mod text;
-mod token;
 mod token_endpoint;
-mod workspace_id;
 
 use std::sync::Arc;
 
-pub use base_url::{BaseUrl, DEFAULT_GLP_BASE_URL, InvalidBaseUrl};
+// The shared vocabulary lives in glp-core (no HTTP client); re-exported so that a user of this
+// crate needs no other.
+pub use glp_core::{
+    AccessToken, AuthError, BaseUrl, Clock, ConfigError, Credentials, DEFAULT_GLP_BASE_URL,
+    ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_WORKSPACE_ID, ExposeSecret, GlpErrorBody,
+    InvalidBaseUrl, InvalidWorkspaceId, ManualClock, OAuthErrorBody, RetryPolicy, Scope,
+    SecretString, StaticTokenProvider, SystemClock, TokenProvider, WorkspaceId, body_excerpt,
+    error_chain, hints, retry, text,
+};
+
 pub use cache::CachingProvider;
 pub use client_credentials::ClientCredentialsProvider;
-pub use clock::{Clock, ManualClock, SystemClock};
-pub use credentials::{
-    ConfigError, Credentials, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_WORKSPACE_ID,
-};
-pub use error::AuthError;
 pub use exchange::{ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT, TokenExchangeProvider};
-pub use glp_error::{GlpErrorBody, OAuthErrorBody, body_excerpt};
-pub use http::{Redirects, build_http_client};
-pub use options::{AuthOptions, ClientAuth, ExchangeAuth, USER_AGENT};
-pub use provider::{StaticTokenProvider, TokenProvider};
-pub use retry::RetryPolicy;
-pub use scope::Scope;
-pub use secrecy::{ExposeSecret, SecretString};
-pub use token::AccessToken;
+pub use glp_transport::USER_AGENT;
+pub use options::{AuthOptions, ClientAuth, ExchangeAuth};
 pub use token_endpoint::{LIFETIME_WHEN_UNSTATED, MAX_LIFETIME, MAX_TOKEN_BODY, MIN_LIFETIME};
-pub use workspace_id::{InvalidWorkspaceId, WorkspaceId};
 
 /// The provider most users want: MSP tokens by client credentials and tenant tokens by token
 /// exchange, each cached (refreshed before expiry, one fetch per scope in flight).
@@ -119,19 +103,4 @@ impl TokenProvider for MspProvider {
             Scope::Tenant(_) => self.tenants.invalidate(scope, rejected).await,
         }
     }
-}
-
-/// An error and its causes, joined with `: ` (each cause once, in order).
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let shown = cause.to_string();
-        if !text.contains(&shown) {
-            text.push_str(": ");
-            text.push_str(&shown);
-        }
-        source = cause.source();
-    }
-    text
 }

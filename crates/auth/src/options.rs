@@ -70,6 +70,3 @@ impl Default for AuthOptions {
         }
     }
 }
-
-/// The `User-Agent` this crate sends.
-pub const USER_AGENT: &str = concat!("glp-msp/", env!("CARGO_PKG_VERSION"));

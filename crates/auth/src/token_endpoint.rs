@@ -9,10 +9,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tracing::Instrument as _;
 
-use crate::glp_error::{GlpErrorBody, OAuthErrorBody, body_excerpt, lenient_u64_value};
-use crate::http::{ReadError, Redirects, build_http_client, location_origin, read_capped};
 use crate::retry::{RetryDecision, retry_after_from_headers};
 use crate::{AccessToken, AuthError, AuthOptions, BaseUrl, Clock, RetryPolicy, Scope, WorkspaceId};
+use glp_core::{GlpErrorBody, OAuthErrorBody, body_excerpt, lenient_u64_value};
+use glp_transport::http::{ReadError, Redirects, build_http_client, location_origin, read_capped};
 
 /// The lifetime assumed when a token response has no usable `expires_in`: short, so a token
 /// is never trusted longer than the platform's 15 minutes.
@@ -303,7 +303,7 @@ impl TokenEndpoint {
         } else {
             AuthError::Transport {
                 endpoint: endpoint.to_owned(),
-                error: error.without_url(),
+                error: Box::new(error.without_url()),
             }
         }
     }

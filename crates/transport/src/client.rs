@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use glp_auth::hints::{CENTRAL_CLUSTER_HINT, FORBIDDEN_HINT, UNAUTHORIZED_HINT};
-use glp_auth::http::{ReadError, Redirects, location_origin, read_capped};
-use glp_auth::retry::{RetryDecision, wait_from_headers};
-use glp_auth::{
+use crate::http::{ReadError, Redirects, location_origin, read_capped};
+use glp_core::hints::{CENTRAL_CLUSTER_HINT, FORBIDDEN_HINT, UNAUTHORIZED_HINT};
+use glp_core::retry::{RetryDecision, wait_from_headers};
+use glp_core::{
     AccessToken, BaseUrl, ExposeSecret, RetryPolicy, Scope, TokenProvider, body_excerpt,
 };
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
@@ -130,7 +130,7 @@ impl ApiClientBuilder {
     }
 
     /// Reuses an existing HTTP client (its own timeouts then apply). Build it with
-    /// [`glp_auth::build_http_client`] and [`Redirects::SameOrigin`]: an answer that arrives
+    /// [`crate::http::build_http_client`] and [`Redirects::SameOrigin`]: an answer that arrives
     /// from another origin is refused whatever the client's policy, but only a client that does
     /// not follow such redirects keeps the token from being sent there.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
@@ -142,7 +142,7 @@ impl ApiClientBuilder {
     pub fn build(self) -> Result<ApiClient, ApiError> {
         let http = match self.http {
             Some(http) => http,
-            None => glp_auth::build_http_client(
+            None => crate::http::build_http_client(
                 self.connect_timeout,
                 self.request_timeout,
                 Redirects::SameOrigin,
@@ -418,7 +418,7 @@ impl ApiClient {
             return Outcome::Done(Err(protocol(format!(
                 "the answer came from {}, another origin than {} (a redirect was followed): \
                  refused, not taken as this API's data",
-                glp_auth::text::escape_control(&response.url().origin().ascii_serialization()),
+                glp_core::text::escape_control(&response.url().origin().ascii_serialization()),
                 url.origin().ascii_serialization(),
             ))));
         }
@@ -489,7 +489,7 @@ impl ApiClient {
         };
         match status {
             401 if !refreshed => Outcome::Unauthorized(error),
-            s if glp_auth::retry::is_retryable_status(s) => Outcome::Retry(error),
+            s if glp_core::retry::is_retryable_status(s) => Outcome::Retry(error),
             _ => Outcome::Done(Err(error)),
         }
     }
@@ -519,7 +519,7 @@ fn decode_success<T: DeserializeOwned>(
         let content_type = headers
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|v| glp_auth::text::escape_control(v).into_owned())
+            .map(|v| glp_core::text::escape_control(v).into_owned())
             .unwrap_or_else(|| "no Content-Type".to_owned());
         let what = if first.is_none() {
             "an empty body"

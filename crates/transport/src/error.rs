@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use glp_auth::{
+use glp_core::{
     AuthError, GlpErrorBody, OAuthErrorBody, Scope, body_excerpt, retry::is_retryable_status,
 };
 
@@ -63,7 +63,7 @@ pub enum ApiError {
     },
 
     /// The connection failed or broke.
-    #[error("{api} {method} {path}: connection failed: {}", glp_auth::error_chain(.error))]
+    #[error("{api} {method} {path}: connection failed: {}", glp_core::error_chain(.error))]
     Transport {
         /// The API called.
         api: Api,
@@ -133,7 +133,7 @@ pub enum ApiError {
     /// never ends, more pages than its `total` allows, a redirect to another origin, a body over
     /// the size cap, a wait longer than the retry budget. `detail` is already [`untrusted`]-clean.
     ///
-    /// [`untrusted`]: glp_auth::text::untrusted
+    /// [`untrusted`]: glp_core::text::untrusted
     #[error("{api} {method} {path}: {detail}")]
     Protocol {
         /// The API called.
@@ -162,7 +162,7 @@ pub enum ApiError {
         /// The path called.
         path: String,
         /// The wait asked for (clamped to
-        /// [`MAX_SERVER_WAIT`](glp_auth::retry::MAX_SERVER_WAIT)).
+        /// [`MAX_SERVER_WAIT`](glp_core::retry::MAX_SERVER_WAIT)).
         wait: Duration,
         /// What was left of the budget.
         left: Duration,

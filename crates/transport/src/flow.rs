@@ -15,7 +15,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
-use glp_auth::retry::parse_reset;
+use glp_core::retry::parse_reset;
 use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 

@@ -1,7 +1,7 @@
 //! The HTTP transport shared by the `glp-workspaces` and `central-api` clients, written once.
 //!
 //! [`ApiClient`] sends authorised JSON GETs: a bearer token for the call's
-//! [`Scope`](glp_auth::Scope) from a [`TokenProvider`](glp_auth::TokenProvider), one refresh and
+//! [`Scope`](glp_core::Scope) from a [`TokenProvider`](glp_core::TokenProvider), one refresh and
 //! retry on 401, retries with backoff and jitter on 429/5xx/broken connections (never sooner
 //! than the server's `Retry-After`), client-side pacing per API with `governor` (a 429 pauses the
 //! whole API), timeouts, a `User-Agent`, and tracing spans without tokens. [`paginate`] turns a
@@ -11,6 +11,7 @@ mod api;
 mod client;
 mod error;
 mod flow;
+pub mod http;
 mod pacer;
 mod paginate;
 mod tally;
@@ -20,6 +21,7 @@ pub use client::{
     ApiClient, ApiClientBuilder, CENTRAL_DEFAULT_RATE, DEFAULT_MAX_BODY, GREENLAKE_DEFAULT_RATE,
 };
 pub use error::{ApiError, ErrorBody};
+pub use http::{Redirects, USER_AGENT, build_http_client};
 pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::paginate;
 pub use tally::{Tally, TallySnapshot};

@@ -5,7 +5,7 @@ use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use glp_auth::retry::MAX_SERVER_WAIT;
+use glp_core::retry::MAX_SERVER_WAIT;
 use governor::{DefaultDirectRateLimiter, Jitter, Quota, RateLimiter};
 use reqwest::header::HeaderMap;
 use tokio::time::Instant;

@@ -8,8 +8,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use glp_auth::hints::FORBIDDEN_HINT;
-use glp_auth::{RetryPolicy, Scope, WorkspaceId};
+use glp_core::hints::FORBIDDEN_HINT;
+use glp_core::{RetryPolicy, Scope, WorkspaceId};
 use glp_transport::{Api, ApiError, ErrorBody};
 use httpmock::prelude::*;
 use serde_json::json;
@@ -68,7 +68,7 @@ async fn base_url_path_prefix_is_kept_and_leading_slash_ignored() {
 async fn the_scope_picks_the_token() {
     let server = MockServer::start_async().await;
     let tenant = WorkspaceId::parse("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d").unwrap();
-    let provider = glp_auth::StaticTokenProvider::default()
+    let provider = glp_core::StaticTokenProvider::default()
         .with_scope(
             Scope::Msp,
             "msp-token".to_owned().into(),

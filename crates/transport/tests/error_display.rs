@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use glp_auth::{RetryPolicy, Scope, StaticTokenProvider, WorkspaceId};
+use glp_core::{RetryPolicy, Scope, StaticTokenProvider, WorkspaceId};
 use glp_transport::{Api, ApiClient, ApiError};
 use httpmock::prelude::*;
 use serde_json::json;

@@ -9,7 +9,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use glp_auth::Scope;
+use glp_core::Scope;
 use glp_transport::{Api, ApiError};
 use support::*;
 
@@ -230,7 +230,7 @@ async fn a_429_uses_no_attempt_it_only_slows_down() {
     .await;
     let api = builder(Api::Central, &server.base_url, static_provider())
         .retry(
-            glp_auth::RetryPolicy::with_max_attempts(2).initial_backoff(Duration::from_millis(10)),
+            glp_core::RetryPolicy::with_max_attempts(2).initial_backoff(Duration::from_millis(10)),
         )
         .build()
         .unwrap();

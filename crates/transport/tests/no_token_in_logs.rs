@@ -9,7 +9,7 @@ mod support;
 use std::io;
 use std::sync::{Arc, Mutex};
 
-use glp_auth::Scope;
+use glp_core::Scope;
 use glp_transport::Api;
 use support::{OkBody, RawReply, Reply, Scripted, TOKEN, builder, raw_server, static_provider};
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -79,7 +79,7 @@ async fn the_token_is_sent_but_never_logged() {
     // A broken connection too.
     let (raw, _) = raw_server(vec![RawReply::Close, RawReply::Close]).await;
     let broken = builder(Api::Central, &raw, static_provider())
-        .retry(glp_auth::RetryPolicy::with_max_attempts(2))
+        .retry(glp_core::RetryPolicy::with_max_attempts(2))
         .build()
         .unwrap();
     errors.push(

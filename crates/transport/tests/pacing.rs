@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use glp_auth::Scope;
+use glp_core::Scope;
 use glp_transport::{Api, ApiClient};
 use support::{OkBody, Reply, Scripted, builder, client, static_provider};
 

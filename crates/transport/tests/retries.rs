@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant, SystemTime};
 
-use glp_auth::{RetryPolicy, Scope};
+use glp_core::{RetryPolicy, Scope};
 use glp_transport::{Api, ApiError};
 use serde_json::json;
 use support::{

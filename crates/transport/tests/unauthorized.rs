@@ -7,8 +7,8 @@ mod support;
 
 use std::sync::Arc;
 
-use glp_auth::Scope;
-use glp_auth::hints::{CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT};
+use glp_core::Scope;
+use glp_core::hints::{CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT};
 use glp_transport::{Api, ApiError};
 use support::{CountingProvider, OkBody, Reply, Scripted, builder};
 

@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use glp_auth::{AccessToken, AuthError, BaseUrl, RetryPolicy, Scope, SecretString, TokenProvider};
+use glp_core::{AccessToken, AuthError, BaseUrl, RetryPolicy, Scope, SecretString, TokenProvider};
 use glp_transport::{Api, ApiClient, ApiClientBuilder};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -30,7 +30,7 @@ pub fn fast_retry() -> RetryPolicy {
 
 /// A provider serving [`TOKEN`] for every scope.
 pub fn static_provider() -> Arc<dyn TokenProvider> {
-    Arc::new(glp_auth::StaticTokenProvider::new(
+    Arc::new(glp_core::StaticTokenProvider::new(
         SecretString::from(TOKEN),
         Duration::from_secs(600),
     ))

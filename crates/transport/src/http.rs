@@ -4,6 +4,9 @@
 
 use std::time::Duration;
 
+/// The `User-Agent` every request of this project sends.
+pub const USER_AGENT: &str = concat!("glp-msp/", env!("CARGO_PKG_VERSION"));
+
 /// Which redirects a client follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -43,7 +46,7 @@ pub fn build_http_client(
         .connect_timeout(connect_timeout)
         .timeout(request_timeout)
         .redirect(policy)
-        .user_agent(crate::options::USER_AGENT)
+        .user_agent(USER_AGENT)
         .build()
 }
 
@@ -58,7 +61,7 @@ pub fn location_origin(
     };
     match request.join(location) {
         Ok(target) => {
-            crate::text::escape_control(&target.origin().ascii_serialization()).into_owned()
+            glp_core::text::escape_control(&target.origin().ascii_serialization()).into_owned()
         }
         Err(_) => "(an unparsable Location)".to_owned(),
     }

@@ -30,7 +30,7 @@ pub enum RetryDecision {
     },
 }
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use http::header::{HeaderMap, RETRY_AFTER};
 
 /// How transient failures (408, 429, 500, 502, 503, 504, connection errors, bodies cut short) are
 /// retried.
@@ -275,7 +275,7 @@ pub fn wait_from_headers(headers: &HeaderMap, with_retry_after: bool) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use http::header::HeaderValue;
 
     #[test]
     fn retry_after_seconds_and_dates() {

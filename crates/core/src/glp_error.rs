@@ -143,7 +143,9 @@ fn lenient_u16<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u16>
         .and_then(|n| u16::try_from(n).ok()))
 }
 
-pub(crate) fn lenient_u64_value(value: &Value) -> Option<u64> {
+/// A non-negative integer from a JSON number or a numeric string (`"30"`, `30`, `30.0`); anything
+/// else is `None`. Servers disagree on how to spell numbers.
+pub fn lenient_u64_value(value: &Value) -> Option<u64> {
     match value {
         Value::Number(n) => n.as_u64().or_else(|| {
             n.as_f64()

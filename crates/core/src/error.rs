@@ -15,12 +15,12 @@ use crate::{ConfigError, Scope, retry::is_retryable_status};
 #[non_exhaustive]
 pub enum AuthError {
     /// The token endpoint could not be reached or the connection broke.
-    #[error("could not reach the token endpoint {endpoint}: {}", crate::error_chain(.error))]
+    #[error("could not reach the token endpoint {endpoint}: {}", boxed_chain(.error))]
     Transport {
         /// The URL that was called (no secrets in it).
         endpoint: String,
         /// The underlying transport error (its causes are part of this error's message).
-        error: reqwest::Error,
+        error: Box<dyn std::error::Error + Send + Sync>,
     },
 
     /// The token endpoint did not answer in time.
@@ -156,6 +156,11 @@ pub enum AuthError {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+}
+
+#[allow(clippy::borrowed_box)] // thiserror hands the field over by reference
+fn boxed_chain(error: &Box<dyn std::error::Error + Send + Sync>) -> String {
+    crate::error_chain(error.as_ref())
 }
 
 impl AuthError {

@@ -283,7 +283,7 @@ impl TokenEndpoint {
         if let Some(body) = glp {
             return Err(AuthError::Platform {
                 status,
-                body,
+                body: Box::new(body),
                 retry_after,
             });
         }

@@ -48,8 +48,8 @@ pub enum AuthError {
     Platform {
         /// HTTP status.
         status: u16,
-        /// The decoded error body.
-        body: GlpErrorBody,
+        /// The decoded error body (boxed: it is the largest part of this error).
+        body: Box<GlpErrorBody>,
         /// The wait the server asked for, if any.
         retry_after: Option<Duration>,
     },
@@ -362,13 +362,13 @@ mod tests {
         );
         let platform = AuthError::Platform {
             status: 403,
-            body: GlpErrorBody {
+            body: Box::new(GlpErrorBody {
                 http_status_code: Some(403),
                 error_code: Some("HPE_GL_ERROR_FORBIDDEN".into()),
                 message: Some("not allowed".into()),
                 debug_id: Some("dbg-1".into()),
                 error_details: vec![],
-            },
+            }),
             retry_after: None,
         };
         insta::assert_snapshot!("platform_403", platform.to_string());

@@ -73,6 +73,16 @@ pub fn msp_provider(
     credentials: Credentials,
     options: AuthOptions,
 ) -> Result<Arc<dyn TokenProvider>, AuthError> {
+    let mut options = options;
+    if options.transport.is_none() {
+        // One transport for both providers: the grant and the exchanges share GreenLake's
+        // identity pacer and connections.
+        options.transport = Some(
+            glp_transport::Transport::new(options.connect_timeout).map_err(|e| {
+                AuthError::provider("could not build the HTTP client", Some(Box::new(e)))
+            })?,
+        );
+    }
     let client_credentials = ClientCredentialsProvider::new(credentials.clone(), &options)?;
     let msp: Arc<dyn TokenProvider> =
         Arc::new(CachingProvider::new(Arc::new(client_credentials), &options));

@@ -50,8 +50,11 @@ pub struct AuthOptions {
     pub fetch_timeout: Duration,
     /// The clock expiry is measured with.
     pub clock: Arc<dyn Clock>,
-    /// An HTTP client to reuse; by default one is built with the timeouts above.
-    pub http_client: Option<reqwest::Client>,
+    /// The transport (connection pool and pacers) token requests go through: pass the one the
+    /// API clients use, so that a 429 from GreenLake's identity endpoint slows every token
+    /// request of the process and connections are shared. By default
+    /// [`msp_provider`](crate::msp_provider) makes one for its two providers.
+    pub transport: Option<glp_transport::Transport>,
 }
 
 impl Default for AuthOptions {
@@ -66,7 +69,7 @@ impl Default for AuthOptions {
             refresh_jitter: Duration::from_secs(30),
             fetch_timeout: Duration::from_secs(150),
             clock: Arc::new(SystemClock),
-            http_client: None,
+            transport: None,
         }
     }
 }

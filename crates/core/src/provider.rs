@@ -18,7 +18,7 @@ use crate::{AccessToken, AuthError, Scope};
 /// ```
 /// use std::sync::Arc;
 /// use async_trait::async_trait;
-/// use glp_auth::{AccessToken, AuthError, Scope, TokenProvider};
+/// use glp_core::{AccessToken, AuthError, Scope, TokenProvider};
 ///
 /// #[derive(Debug)]
 /// struct FromVault;

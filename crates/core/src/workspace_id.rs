@@ -12,11 +12,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// hyphen rule cannot be forgotten.
 ///
 /// ```
-/// use glp_auth::WorkspaceId;
+/// use glp_core::WorkspaceId;
 /// let id: WorkspaceId = "3F2A6C1E-0B4D-4E7A-9C2B-1D5E8F9A0B1C".parse()?;
 /// assert_eq!(id.compact(), "3f2a6c1e0b4d4e7a9c2b1d5e8f9a0b1c");
 /// assert_eq!(id.hyphenated(), "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c");
-/// # Ok::<(), glp_auth::InvalidWorkspaceId>(())
+/// # Ok::<(), glp_core::InvalidWorkspaceId>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WorkspaceId([u8; 16]);

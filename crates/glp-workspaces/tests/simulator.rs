@@ -191,11 +191,13 @@ async fn the_simulators_budget_headers_pace_a_sequential_listing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulators_429s_are_honoured_by_concurrent_callers() {
     // Six concurrent calls against 2 requests/s, burst 2: most get 429 at once. Each waits out
-    // the Retry-After (the whole client pauses), none arrives early, and all succeed.
+    // the Retry-After (the whole client pauses), none arrives early, and all succeed. No
+    // rate-limit headers: with them the pacer would learn the budget and avoid the 429s.
     let sim = Simulator::start(SimConfig {
         tenants: 30,
         max_devices: 5,
         glp_rps: Some(2.0),
+        rate_headers: false,
         ..SimConfig::default()
     })
     .await

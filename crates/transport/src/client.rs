@@ -1,20 +1,22 @@
-//! [`ApiClient`]: authorised, paced, retrying JSON GETs against one API base URL.
+//! [`ApiClient`]: authorised, paced, retrying requests against one API base URL, and the one
+//! retry loop of the workspace ([`ApiClient::send`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::http::{ReadError, Redirects, location_origin, read_capped};
 use glp_core::hints::{CENTRAL_CLUSTER_HINT, FORBIDDEN_HINT, UNAUTHORIZED_HINT};
 use glp_core::retry::{RetryDecision, wait_from_headers};
 use glp_core::{
-    AccessToken, BaseUrl, ExposeSecret, RetryPolicy, Scope, TokenProvider, body_excerpt,
+    AccessToken, BaseUrl, ExposeSecret, RetryPolicy, Scope, SecretString, TokenProvider,
+    body_excerpt,
 };
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
 use crate::error::ErrorBody;
-use crate::{Api, ApiError, Pacer, Tally, TallySnapshot};
+use crate::http::{ReadError, location_origin, read_capped};
+use crate::{Api, ApiError, Pacer, Tally, TallySnapshot, Transport};
 
 static HINTS_401: [&str; 1] = [UNAUTHORIZED_HINT];
 static HINTS_401_CENTRAL: [&str; 2] = [CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT];
@@ -30,24 +32,30 @@ pub const DEFAULT_MAX_BODY: u64 = 32 * 1024 * 1024;
 /// budget), for [`ApiClientBuilder::rate_limit`].
 pub const GREENLAKE_DEFAULT_RATE: f64 = 2.0;
 
+/// Redirects a GET follows within its origin before giving up.
+const MAX_REDIRECTS: u32 = 5;
+
 /// A client of one API (GreenLake or Central) at one base URL. Cheap to clone: clones share the
-/// HTTP connection pool, the token provider and the rate limiter.
+/// [`Transport`] (connection pool, pacers), the token provider and the totals.
 ///
-/// Every request:
-/// - waits for the API's [`Pacer`], which learns the server's budget from its rate-limit headers
-///   and 429s (a 429 pauses the whole API for the server's `Retry-After` and halves the rate);
-///   an optional ceiling ([`ApiClientBuilder::rate_limit`]) is never exceeded;
-/// - carries a bearer token for its [`Scope`] from the [`TokenProvider`]; on 401 the token is
-///   reported as rejected and the request retried once with a fresh one;
+/// Every request goes through one loop ([`send`](Self::send); [`get_json`](Self::get_json) is
+/// the GET of JSON most calls are), which:
+/// - waits for its host's ceiling, if one is set ([`ApiClientBuilder::rate_limit`]), and for the
+///   [`Pacer`] of its host and API (see [`Transport`]), which learns the server's budget from
+///   its rate-limit headers and 429s (a 429 pauses every request paced with it for the server's
+///   `Retry-After` and halves the learned rate);
+/// - carries a bearer token for its [`Scope`] from the [`TokenProvider`] (or HTTP Basic, or
+///   nothing, for token requests); on 401 a bearer token is reported as rejected and the request
+///   retried once with a fresh one;
 /// - is retried on 429 within the time budget of its [`RetryPolicy`] (a 429 uses no attempt: it
 ///   means "slower", not "failed");
 /// - is retried on 408, 500, 502, 503, 504, broken connections and truncated bodies, with
 ///   exponential backoff and jitter, never sooner than the server's `Retry-After`
 ///   (or `ratelimit-reset`, or GreenLake's `retryAfterSeconds`);
 /// - is never retried on 400, 403 or other client errors (403 carries the tenant-token hint);
-/// - follows redirects only within its origin (scheme, host, port): a redirect elsewhere is an
-///   [`ApiError::Protocol`] error, so `Authorization` is never sent to another origin and no
-///   other host's answer is taken for this API's;
+/// - as a GET, follows redirects only within its origin (scheme, host, port): a redirect
+///   elsewhere is an [`ApiError::Protocol`] error, so `Authorization` is never sent to another
+///   origin; a POST follows none;
 /// - reads its body with a cap ([`ApiClientBuilder::max_body_bytes`]); a longer body is an
 ///   error, not memory growth;
 /// - fails at once ([`ApiError::WaitTooLong`]) when the server asks for a wait longer than what
@@ -65,9 +73,8 @@ pub struct ApiClient {
 struct Inner {
     api: Api,
     base: BaseUrl,
-    http: reqwest::Client,
+    transport: Transport,
     provider: Arc<dyn TokenProvider>,
-    pacer: Pacer,
     retry: RetryPolicy,
     request_timeout: Duration,
     max_body: u64,
@@ -87,12 +94,13 @@ pub struct ApiClientBuilder {
     connect_timeout: Duration,
     request_timeout: Duration,
     max_body: u64,
-    http: Option<reqwest::Client>,
+    transport: Option<Transport>,
 }
 
 impl ApiClientBuilder {
-    /// A ceiling on requests per second across every clone of the client (default: none; the
-    /// server's budget is learned from its headers and 429s, see [`Pacer`]).
+    /// A ceiling on requests per second to this client's host, for every client on the same
+    /// [`Transport`] together (default: none; the server's budget is learned from its headers
+    /// and 429s, see [`Pacer`]).
     pub fn rate_limit(mut self, per_second: f64) -> Self {
         self.rate = Some(per_second);
         self
@@ -104,7 +112,7 @@ impl ApiClientBuilder {
         self
     }
 
-    /// How many requests may go at once after a quiet spell (default 1: even pacing).
+    /// How many requests may go at once under the ceiling after a quiet spell (default 1).
     pub fn burst(mut self, burst: u32) -> Self {
         self.burst = burst.max(1);
         self
@@ -116,7 +124,8 @@ impl ApiClientBuilder {
         self
     }
 
-    /// Connect timeout (default 10 s) and whole-request timeout (default 60 s).
+    /// Connect timeout (default 10 s; used only when this builder makes its own [`Transport`])
+    /// and whole-request timeout (default 60 s).
     pub fn timeouts(mut self, connect: Duration, request: Duration) -> Self {
         self.connect_timeout = connect;
         self.request_timeout = request;
@@ -129,35 +138,30 @@ impl ApiClientBuilder {
         self
     }
 
-    /// Reuses an existing HTTP client (its own timeouts then apply). Build it with
-    /// [`crate::http::build_http_client`] and [`Redirects::SameOrigin`]: an answer that arrives
-    /// from another origin is refused whatever the client's policy, but only a client that does
-    /// not follow such redirects keeps the token from being sent there.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
+    /// Shares `transport` (its connection pool and pacers) with other clients: give every
+    /// client of a process (and the token providers, through `AuthOptions`) the same one, so
+    /// that one 429 slows everything that shares the server's budget. By default each builder
+    /// makes its own.
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = Some(transport);
         self
     }
 
     /// Builds the client.
     pub fn build(self) -> Result<ApiClient, ApiError> {
-        let http = match self.http {
-            Some(http) => http,
-            None => crate::http::build_http_client(
-                self.connect_timeout,
-                self.request_timeout,
-                Redirects::SameOrigin,
-            )
-            .map_err(|e| {
-                ApiError::InvalidRequest(format!("could not build the HTTP client: {e}"))
-            })?,
+        let transport = match self.transport {
+            Some(transport) => transport,
+            None => Transport::new(self.connect_timeout)?,
         };
+        if self.rate.is_some() {
+            transport.set_ceiling(self.api, self.base.as_url(), self.rate, self.burst);
+        }
         Ok(ApiClient {
             inner: Arc::new(Inner {
                 api: self.api,
                 base: self.base,
-                http,
+                transport,
                 provider: self.provider,
-                pacer: Pacer::new(self.rate, self.burst),
                 retry: self.retry,
                 request_timeout: self.request_timeout,
                 max_body: self.max_body,
@@ -169,12 +173,130 @@ impl ApiClientBuilder {
     }
 }
 
-enum Outcome<T> {
+/// The HTTP method of a [`Request`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Method {
+    /// GET: follows redirects within its origin.
+    Get,
+    /// POST of a form: follows no redirect (the form may hold a secret).
+    Post,
+}
+
+impl Method {
+    /// `GET` or `POST`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+        }
+    }
+}
+
+/// How a [`Request`] proves who sends it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Credential<'a> {
+    /// A bearer token for this scope, from the client's [`TokenProvider`].
+    Bearer(Scope),
+    /// HTTP Basic (RFC 6749 §2.3.1: id and secret form-urlencoded, then base64).
+    Basic {
+        /// The client id.
+        id: &'a str,
+        /// The client secret.
+        secret: &'a SecretString,
+    },
+    /// Nothing (e.g. a token exchange whose form carries the subject token).
+    None,
+}
+
+/// One request for [`ApiClient::send`]: a path relative to the client's base URL.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    method: Method,
+    path: &'a str,
+    query: &'a [(&'a str, String)],
+    form: Option<&'a [(&'a str, &'a str)]>,
+    credential: Credential<'a>,
+}
+
+impl<'a> Request<'a> {
+    /// A GET of `path` with `query`, as `scope`.
+    pub fn get(path: &'a str, query: &'a [(&'a str, String)], scope: Scope) -> Self {
+        Self {
+            method: Method::Get,
+            path,
+            query,
+            form: None,
+            credential: Credential::Bearer(scope),
+        }
+    }
+
+    /// A POST of `form` (`application/x-www-form-urlencoded`) to `path`, with `credential`.
+    pub fn post_form(
+        path: &'a str,
+        form: &'a [(&'a str, &'a str)],
+        credential: Credential<'a>,
+    ) -> Self {
+        Self {
+            method: Method::Post,
+            path,
+            query: &[],
+            form: Some(form),
+            credential,
+        }
+    }
+}
+
+/// An answer as [`ApiClient::send`] hands it to the caller's classifier: status, headers and
+/// the whole body (read within the cap).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Answer<'a> {
+    /// The URL called (after any redirect followed).
+    pub url: &'a url::Url,
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: &'a HeaderMap,
+    /// The body.
+    pub body: &'a [u8],
+    /// Time from sending the request to having the whole answer (a token's lifetime counts
+    /// from when its request left, so subtract this from "now").
+    pub elapsed: Duration,
+}
+
+impl Answer<'_> {
+    /// The origin (`scheme://host[:port]`, escaped) of the `Location` this answer points to,
+    /// for an error message; never its path or query.
+    pub fn location_origin(&self) -> String {
+        location_origin(self.url, self.headers.get(reqwest::header::LOCATION))
+    }
+}
+
+/// What the caller's classifier makes of an [`Answer`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Step<T> {
+    /// The result.
     Done(T),
+    /// A failure no retry can fix.
+    Fail(ApiError),
+    /// A transient failure (5xx, a truncated body): retried with backoff, counted as an attempt.
     Retry(ApiError),
     /// Worth one more try, no more (a success whose body is not JSON).
     RetryOnce(ApiError),
+    /// A 429: retried within the time budget, no attempt used.
+    RateLimited(ApiError),
+}
+
+enum Outcome<T> {
+    Done(Result<T, ApiError>),
+    Retry(ApiError),
+    RetryOnce(ApiError),
+    RateLimited(ApiError),
     Unauthorized(ApiError),
+    Redirect(url::Url),
 }
 
 impl ApiClient {
@@ -190,7 +312,7 @@ impl ApiClient {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             max_body: DEFAULT_MAX_BODY,
-            http: None,
+            transport: None,
         }
     }
 
@@ -226,6 +348,18 @@ impl ApiClient {
         &self.inner.provider
     }
 
+    /// The transport this client shares.
+    pub fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
+    /// The pacer requests to `path` wait for (shared with every client on the same transport
+    /// that calls the same host and API family).
+    pub fn pacer(&self, path: &str) -> Arc<Pacer> {
+        let url = self.inner.base.join(path);
+        self.inner.transport.pacer(self.inner.api, &url, path)
+    }
+
     /// Counts over every clone of this client since it was built.
     pub fn totals(&self) -> TallySnapshot {
         self.inner.totals.snapshot()
@@ -245,56 +379,107 @@ impl ApiClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
+        let api = self.inner.api;
+        self.send(&Request::get(path, query, *scope), |answer| {
+            json_step(api, "GET", answer)
+        })
+        .await
+    }
+
+    /// Sends `request` through the one loop of the workspace (pacing, credentials, redirects,
+    /// body cap, retries: see the type's documentation) and hands each answer to `classify`,
+    /// which says whether it is the result, a failure, or worth another try. A 401 answer to a
+    /// bearer request is retried once with a fresh token before `classify` sees it.
+    pub async fn send<T>(
+        &self,
+        request: &Request<'_>,
+        classify: impl Fn(&Answer<'_>) -> Step<T>,
+    ) -> Result<T, ApiError> {
         let inner = &self.inner;
-        let url = inner.base.join(path);
+        let method = request.method.as_str();
+        let mut url = inner.base.join(request.path);
+        if !request.query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
         let path = url.path().to_owned();
+        let pacer = inner.transport.pacer(inner.api, &url, request.path);
+        let ceiling = inner.transport.ceiling(inner.api, &url);
         let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
         let mut refreshed = false;
         let mut retried_once = false;
         let mut rate_limited = 0u32;
+        let mut redirects = 0u32;
         loop {
             attempt += 1;
             let policy = self.retry.as_ref().unwrap_or(&inner.retry);
             let left = policy.max_elapsed.saturating_sub(started.elapsed());
-            if let Err(pause) = inner.pacer.ready_within(left).await {
+            if let Some(ceiling) = &ceiling {
+                ceiling.ready().await;
+            }
+            if let Err(pause) = pacer.ready_within(left).await {
                 return Err(ApiError::WaitTooLong {
                     api: inner.api,
-                    method: "GET",
+                    method,
                     path,
                     wait: pause,
                     left,
                     last: None,
                 });
             }
-            let token = match inner.provider.token(scope).await {
-                Ok(token) => token,
-                Err(source) => {
-                    inner.pacer.lost();
-                    return Err(ApiError::Token {
-                        api: inner.api,
-                        scope: *scope,
-                        error: Box::new(source),
-                    });
-                }
+            let token = match request.credential {
+                Credential::Bearer(scope) => match inner.provider.token(&scope).await {
+                    Ok(token) => Some(token),
+                    Err(source) => {
+                        pacer.lost();
+                        return Err(ApiError::Token {
+                            api: inner.api,
+                            scope,
+                            error: Box::new(source),
+                        });
+                    }
+                },
+                _ => None,
             };
             self.count(Tally::request);
             let span = tracing::debug_span!(
                 "api_request",
                 api = %inner.api,
-                method = "GET",
+                method,
                 path = %path,
-                %scope,
                 attempt,
                 status = tracing::field::Empty,
                 latency_ms = tracing::field::Empty,
             );
             let outcome = self
-                .attempt::<T>(&url, &path, query, &token, refreshed)
+                .attempt(
+                    &url,
+                    &path,
+                    request,
+                    token.as_ref(),
+                    &pacer,
+                    refreshed,
+                    &classify,
+                )
                 .instrument(span.clone())
                 .await;
             let error = match outcome {
                 Outcome::Done(value) => return value,
+                Outcome::Redirect(target) => {
+                    redirects += 1;
+                    if redirects > MAX_REDIRECTS {
+                        return Err(ApiError::Protocol {
+                            api: inner.api,
+                            method,
+                            path,
+                            detail: format!("more than {MAX_REDIRECTS} redirects"),
+                        });
+                    }
+                    attempt -= 1;
+                    url = target;
+                    continue;
+                }
                 Outcome::Unauthorized(error) => {
                     // One refresh per call: the token may have expired or been revoked.
                     refreshed = true;
@@ -303,7 +488,9 @@ impl ApiClient {
                     span.in_scope(|| {
                         tracing::info!(%error, "401: dropping the token and retrying once with a fresh one")
                     });
-                    inner.provider.invalidate(scope, &token).await;
+                    if let (Credential::Bearer(scope), Some(token)) = (request.credential, &token) {
+                        inner.provider.invalidate(&scope, token).await;
+                    }
                     continue;
                 }
                 Outcome::RetryOnce(error) if retried_once => return Err(error),
@@ -312,92 +499,126 @@ impl ApiClient {
                     error
                 }
                 Outcome::Retry(error) => error,
-            };
-            let decision = if error.status() == Some(429) {
-                // "Slower", not a failure: a 429 uses no attempt, only time.
-                rate_limited += 1;
-                attempt -= 1;
-                policy.decide_rate_limited(
-                    rate_limited,
-                    started.elapsed(),
-                    error.retry_after_hint(),
-                )
-            } else {
-                policy.decide(attempt, started.elapsed(), error.retry_after_hint())
-            };
-            let delay = match decision {
-                RetryDecision::Retry(delay) => delay,
-                RetryDecision::GiveUp => return Err(error),
-                RetryDecision::WaitTooLong { wait, left } => {
-                    return Err(ApiError::WaitTooLong {
-                        api: inner.api,
-                        method: "GET",
-                        path,
-                        wait,
-                        left,
-                        last: Some(Box::new(error)),
-                    });
+                Outcome::RateLimited(error) => {
+                    // "Slower", not a failure: a 429 uses no attempt, only time.
+                    rate_limited += 1;
+                    attempt -= 1;
+                    let decision = policy.decide_rate_limited(
+                        rate_limited,
+                        started.elapsed(),
+                        error.retry_after_hint(),
+                    );
+                    match self.after(decision, error, method, &path, &span) {
+                        Ok(delay) => {
+                            tokio::time::sleep(delay).await;
+                            continue;
+                        }
+                        Err(error) => return Err(error),
+                    }
                 }
             };
-            self.count(Tally::retry);
-            span.in_scope(|| {
-                tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "transient failure, retrying")
-            });
-            tokio::time::sleep(delay).await;
+            let decision = policy.decide(attempt, started.elapsed(), error.retry_after_hint());
+            match self.after(decision, error, method, &path, &span) {
+                Ok(delay) => tokio::time::sleep(delay).await,
+                Err(error) => return Err(error),
+            }
         }
     }
 
-    async fn attempt<T: DeserializeOwned>(
+    /// The delay before the next try, or the error to end with.
+    fn after(
+        &self,
+        decision: RetryDecision,
+        error: ApiError,
+        method: &'static str,
+        path: &str,
+        span: &tracing::Span,
+    ) -> Result<Duration, ApiError> {
+        match decision {
+            RetryDecision::Retry(delay) => {
+                self.count(Tally::retry);
+                span.in_scope(|| {
+                    tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "transient failure, retrying")
+                });
+                Ok(delay)
+            }
+            RetryDecision::GiveUp => Err(error),
+            RetryDecision::WaitTooLong { wait, left } => Err(ApiError::WaitTooLong {
+                api: self.inner.api,
+                method,
+                path: path.to_owned(),
+                wait,
+                left,
+                last: Some(Box::new(error)),
+            }),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt<T>(
         &self,
         url: &url::Url,
         path: &str,
-        query: &[(&str, String)],
-        token: &AccessToken,
+        request: &Request<'_>,
+        token: Option<&AccessToken>,
+        pacer: &Pacer,
         refreshed: bool,
-    ) -> Outcome<Result<T, ApiError>> {
+        classify: &impl Fn(&Answer<'_>) -> Step<T>,
+    ) -> Outcome<T> {
         let inner = &self.inner;
         let api = inner.api;
-        let mut bearer =
-            match HeaderValue::from_str(&format!("Bearer {}", token.secret().expose_secret())) {
-                Ok(v) => v,
-                Err(_) => {
-                    inner.pacer.lost();
-                    return Outcome::Done(Err(ApiError::InvalidRequest(
-                        "the token holds characters that cannot go in an HTTP header".into(),
-                    )));
-                }
-            };
-        bearer.set_sensitive(true);
+        let method = request.method.as_str();
+        let mut builder = match request.method {
+            Method::Get => inner.transport.http().get(url.clone()),
+            Method::Post => inner.transport.http().post(url.clone()),
+        }
+        .timeout(inner.request_timeout)
+        .header(ACCEPT, "application/json");
+        if let Some(form) = request.form {
+            builder = builder.form(form);
+        }
+        let authorization = match (request.credential, token) {
+            (Credential::Bearer(_), Some(token)) => {
+                HeaderValue::from_str(&format!("Bearer {}", token.secret().expose_secret())).ok()
+            }
+            (Credential::Basic { id, secret }, _) => Some(basic_auth_header(id, secret)),
+            _ => None,
+        };
+        match authorization {
+            Some(mut value) => {
+                value.set_sensitive(true);
+                builder = builder.header(AUTHORIZATION, value);
+            }
+            None if token.is_some() => {
+                pacer.lost();
+                return Outcome::Done(Err(ApiError::InvalidRequest(
+                    "the token holds characters that cannot go in an HTTP header".into(),
+                )));
+            }
+            None => {}
+        }
         let sent = tokio::time::Instant::now();
-        let response = inner
-            .http
-            .get(url.clone())
-            .query(query)
-            .header(AUTHORIZATION, bearer)
-            .header(ACCEPT, "application/json")
-            .send()
-            .await;
         let transport = |e: reqwest::Error| {
             if e.is_timeout() {
                 ApiError::Timeout {
                     api,
-                    method: "GET",
+                    method,
                     path: path.to_owned(),
                     after: inner.request_timeout,
                 }
             } else {
                 ApiError::Transport {
                     api,
-                    method: "GET",
+                    method,
                     path: path.to_owned(),
-                    error: e.without_url(),
+                    error: Box::new(e.without_url()),
                 }
             }
         };
-        let response = match response {
+        let response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
-                inner.pacer.lost();
+                pacer.lost();
                 return Outcome::Retry(transport(e));
             }
         };
@@ -405,93 +626,146 @@ impl ApiClient {
         let headers = response.headers().clone();
         if status != 429 {
             // A 429 is reported once its body (which may say how long to wait) is read.
-            inner.pacer.answered(status, &headers, None);
+            pacer.answered(status, &headers, None);
         }
         let protocol = |detail: String| ApiError::Protocol {
             api,
-            method: "GET",
+            method,
             path: path.to_owned(),
             detail,
         };
-        if response.url().origin() != url.origin() {
-            // Only an HTTP client of the caller's can have followed this redirect.
-            return Outcome::Done(Err(protocol(format!(
-                "the answer came from {}, another origin than {} (a redirect was followed): \
-                 refused, not taken as this API's data",
-                glp_core::text::escape_control(&response.url().origin().ascii_serialization()),
-                url.origin().ascii_serialization(),
-            ))));
-        }
-        if (300..400).contains(&status) {
-            return Outcome::Done(Err(protocol(format!(
-                "HTTP {status} redirect to {}, another origin than {}: not followed (the \
-                 token is sent only to the configured base URL); check the base URL",
-                location_origin(url, headers.get(reqwest::header::LOCATION)),
-                url.origin().ascii_serialization(),
-            ))));
+        if (300..400).contains(&status) && request.method == Method::Get {
+            let location = headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| url.join(l).ok());
+            return match location {
+                Some(target) if target.origin() == url.origin() => Outcome::Redirect(target),
+                _ => Outcome::Done(Err(protocol(format!(
+                    "HTTP {status} redirect to {}, another origin than {}: not followed (the \
+                     token is sent only to the configured base URL); check the base URL",
+                    location_origin(url, headers.get(reqwest::header::LOCATION)),
+                    url.origin().ascii_serialization(),
+                )))),
+            };
         }
         let body = match read_capped(response, inner.max_body).await {
             Ok(b) => b,
             Err(ReadError::Transport(e)) => {
                 if status == 429 {
-                    inner.pacer.answered(status, &headers, None);
+                    pacer.answered(status, &headers, None);
                 }
                 return Outcome::Retry(transport(e));
             }
             Err(ReadError::TooLarge { limit }) => {
                 if status == 429 {
-                    inner.pacer.answered(status, &headers, None);
+                    pacer.answered(status, &headers, None);
                 }
-                return Outcome::Done(Err(protocol(format!(
-                    "HTTP {status} answer over the {} MiB cap on a response body: refused, not \
-                     read (ask for smaller pages, or raise the cap if the server is right)",
-                    limit / (1024 * 1024)
-                ))));
+                return Outcome::Done(Err(ApiError::TooLarge {
+                    api,
+                    method,
+                    path: path.to_owned(),
+                    status,
+                    limit,
+                }));
             }
         };
+        let elapsed = sent.elapsed();
         let span = tracing::Span::current();
         span.record("status", status);
-        span.record("latency_ms", sent.elapsed().as_millis() as u64);
+        span.record("latency_ms", elapsed.as_millis() as u64);
         tracing::debug!("response");
 
-        if (200..300).contains(&status) {
-            if let Some(wait) = wait_from_headers(&headers, false) {
-                // The budget is spent: hold back before the server has to say 429.
-                inner.pacer.pause_for(wait);
-            }
-            return decode_success(api, path, status, &headers, &body);
+        if (200..300).contains(&status)
+            && let Some(wait) = wait_from_headers(&headers, false)
+        {
+            // The budget is spent: hold back before the server has to say 429.
+            pacer.pause_for(wait);
         }
-        let header_wait = wait_from_headers(&headers, true);
-        let body = ErrorBody::parse(&body);
-        let retry_after = header_wait.or_else(|| match &body {
-            ErrorBody::Glp(glp) => glp.retry_after_seconds().map(Duration::from_secs),
-            _ => None,
-        });
+        let answer = Answer {
+            url,
+            status,
+            headers: &headers,
+            body: &body,
+            elapsed,
+        };
+        let step = classify(&answer);
         if status == 429 {
             self.count(Tally::rate_limited);
-            // The whole API waits and slows down, not only this request.
-            inner.pacer.answered(status, &headers, retry_after);
+            // Everything paced with this request waits and slows down, not only this request.
+            let hint = match &step {
+                Step::Fail(e) | Step::Retry(e) | Step::RetryOnce(e) | Step::RateLimited(e) => {
+                    e.retry_after_hint()
+                }
+                Step::Done(_) => None,
+            }
+            .or_else(|| wait_from_headers(&headers, true));
+            pacer.answered(status, &headers, hint);
         }
-        let hints: &'static [&'static str] = match (status, api) {
-            (401, Api::Central) => &HINTS_401_CENTRAL,
-            (401, Api::GreenLake) => &HINTS_401,
-            (403, _) => &HINTS_403,
-            _ => &[],
-        };
-        let error = ApiError::Http {
-            api,
-            method: "GET",
-            path: path.to_owned(),
-            status,
-            body: Box::new(body),
-            retry_after,
-            hints,
-        };
-        match status {
-            401 if !refreshed => Outcome::Unauthorized(error),
-            s if glp_core::retry::is_retryable_status(s) => Outcome::Retry(error),
-            _ => Outcome::Done(Err(error)),
+        match step {
+            Step::Done(value) => Outcome::Done(Ok(value)),
+            Step::Fail(error) if status == 401 && token.is_some() && !refreshed => {
+                Outcome::Unauthorized(error)
+            }
+            Step::Fail(error) => Outcome::Done(Err(error)),
+            Step::Retry(error) => Outcome::Retry(error),
+            Step::RetryOnce(error) => Outcome::RetryOnce(error),
+            Step::RateLimited(error) => Outcome::RateLimited(error),
         }
+    }
+}
+
+/// `Authorization: Basic` per RFC 6749 §2.3.1: id and secret form-urlencoded, then base64.
+fn basic_auth_header(id: &str, secret: &SecretString) -> HeaderValue {
+    use base64::Engine as _;
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let raw = format!("{}:{}", encode(id), encode(secret.expose_secret()));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+    let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))
+        .unwrap_or_else(|_| unreachable!("base64 is a valid header value"));
+    value.set_sensitive(true);
+    value
+}
+
+/// The classifier of a JSON API answer: a 2xx is decoded into `T` (a body cut short is retried,
+/// one that is not JSON tried once more);
+/// a 429 is rate limiting; 408/5xx are transient; anything else is an [`ApiError::Http`] with
+/// the server's error body and, for 401/403, the troubleshooting hints.
+pub fn json_step<T: DeserializeOwned>(
+    api: Api,
+    method: &'static str,
+    answer: &Answer<'_>,
+) -> Step<T> {
+    let path = answer.url.path();
+    let status = answer.status;
+    if (200..300).contains(&status) {
+        return decode_success(api, method, path, status, answer.headers, answer.body);
+    }
+    let header_wait = wait_from_headers(answer.headers, true);
+    let body = ErrorBody::parse(answer.body);
+    let retry_after = header_wait.or_else(|| match &body {
+        ErrorBody::Glp(glp) => glp.retry_after_seconds().map(Duration::from_secs),
+        _ => None,
+    });
+    let hints: &'static [&'static str] = match (status, api) {
+        (401, Api::Central) => &HINTS_401_CENTRAL,
+        (401, Api::GreenLake) => &HINTS_401,
+        (403, _) => &HINTS_403,
+        _ => &[],
+    };
+    let error = ApiError::Http {
+        api,
+        method,
+        path: path.to_owned(),
+        status,
+        body: Box::new(body),
+        retry_after,
+        hints,
+    };
+    match status {
+        429 => Step::RateLimited(error),
+        s if glp_core::retry::is_retryable_status(s) => Step::Retry(error),
+        _ => Step::Fail(error),
     }
 }
 
@@ -500,14 +774,15 @@ impl ApiClient {
 /// shape is final.
 fn decode_success<T: DeserializeOwned>(
     api: Api,
+    method: &'static str,
     path: &str,
     status: u16,
-    headers: &reqwest::header::HeaderMap,
+    headers: &HeaderMap,
     body: &[u8],
-) -> Outcome<Result<T, ApiError>> {
+) -> Step<T> {
     let error = |detail: String, truncated: bool| ApiError::Decode {
         api,
-        method: "GET",
+        method,
         path: path.to_owned(),
         status,
         detail,
@@ -526,7 +801,7 @@ fn decode_success<T: DeserializeOwned>(
         } else {
             "a body"
         };
-        return Outcome::RetryOnce(error(
+        return Step::RetryOnce(error(
             format!(
                 "not JSON: {content_type}, {what} of {} bytes (a login page or a proxy in the \
                  way? check the base URL)",
@@ -536,13 +811,13 @@ fn decode_success<T: DeserializeOwned>(
         ));
     }
     match serde_json::from_slice::<T>(body) {
-        Ok(value) => Outcome::Done(Ok(value)),
-        Err(e) if e.is_eof() => Outcome::Retry(error(
+        Ok(value) => Step::Done(value),
+        Err(e) if e.is_eof() => Step::Retry(error(
             format!("the body ended in the middle of its JSON (connection cut?): {e}"),
             true,
         )),
-        Err(e) if e.is_syntax() => Outcome::RetryOnce(error(format!("not valid JSON: {e}"), false)),
-        Err(e) => Outcome::Done(Err(error(e.to_string(), false))),
+        Err(e) if e.is_syntax() => Step::RetryOnce(error(format!("not valid JSON: {e}"), false)),
+        Err(e) => Step::Fail(error(e.to_string(), false)),
     }
 }
 
@@ -550,7 +825,28 @@ impl ApiError {
     fn retry_after_hint(&self) -> Option<Duration> {
         match self {
             ApiError::Http { retry_after, .. } => *retry_after,
+            ApiError::Token { error, .. } => error.retry_after(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    #[test]
+    fn basic_header_form_encodes_before_base64() {
+        let value = basic_auth_header("my id", &SecretString::from("a+b&c=d%e/f g"));
+        assert!(value.is_sensitive());
+        let encoded = value.to_str().expect("ascii").trim_start_matches("Basic ");
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .expect("base64");
+        assert_eq!(
+            String::from_utf8(decoded).expect("utf8"),
+            "my+id:a%2Bb%26c%3Dd%25e%2Ff+g"
+        );
     }
 }

@@ -63,7 +63,7 @@ pub enum ApiError {
     },
 
     /// The connection failed or broke.
-    #[error("{api} {method} {path}: connection failed: {}", glp_core::error_chain(.error))]
+    #[error("{api} {method} {path}: connection failed: {}", boxed_chain(.error))]
     Transport {
         /// The API called.
         api: Api,
@@ -72,7 +72,7 @@ pub enum ApiError {
         /// The path called (no query).
         path: String,
         /// The underlying error (its causes are part of this error's message).
-        error: reqwest::Error,
+        error: Box<dyn std::error::Error + Send + Sync>,
     },
 
     /// The server did not answer in time.
@@ -146,6 +146,28 @@ pub enum ApiError {
         detail: String,
     },
 
+    /// The answer's body was larger than the cap ([`ApiClientBuilder::max_body_bytes`]): refused,
+    /// not read. Its [`kind`](Self::kind) is `protocol`.
+    ///
+    /// [`ApiClientBuilder::max_body_bytes`]: crate::ApiClientBuilder::max_body_bytes
+    #[error(
+        "{api} {method} {path}: HTTP {status} answer over the {} cap on a response body: \
+         refused, not read (ask for smaller pages, or raise the cap if the server is right)",
+        size_text(*.limit)
+    )]
+    TooLarge {
+        /// The API called.
+        api: Api,
+        /// HTTP method.
+        method: &'static str,
+        /// The path called.
+        path: String,
+        /// HTTP status.
+        status: u16,
+        /// The cap, in bytes.
+        limit: u64,
+    },
+
     /// The server asked for a wait longer than what was left of the request's retry budget (or
     /// the whole API is paused that long): the request failed at once rather than sleep.
     #[error(
@@ -175,11 +197,26 @@ pub enum ApiError {
     InvalidRequest(String),
 }
 
+#[allow(clippy::borrowed_box)] // thiserror hands the field over by reference
+fn boxed_chain(error: &Box<dyn std::error::Error + Send + Sync>) -> String {
+    glp_core::error_chain(error.as_ref())
+}
+
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KiB", bytes / 1024)
+    }
+}
+
 impl ApiError {
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Http { status, .. } | Self::Decode { status, .. } => Some(*status),
+            Self::Http { status, .. }
+            | Self::Decode { status, .. }
+            | Self::TooLarge { status, .. } => Some(*status),
             Self::WaitTooLong {
                 last: Some(last), ..
             } => last.status(),
@@ -195,7 +232,10 @@ impl ApiError {
             Self::Http { status, .. } => is_retryable_status(*status),
             Self::Decode { truncated, .. } => *truncated,
             Self::Token { error, .. } => error.is_transient(),
-            Self::InvalidRequest(_) | Self::Protocol { .. } | Self::WaitTooLong { .. } => false,
+            Self::InvalidRequest(_)
+            | Self::Protocol { .. }
+            | Self::TooLarge { .. }
+            | Self::WaitTooLong { .. } => false,
         }
     }
 
@@ -217,7 +257,7 @@ impl ApiError {
             Self::Timeout { .. } => "timeout",
             Self::Decode { .. } => "decode",
             Self::InvalidRequest(_) => "invalid_request",
-            Self::Protocol { .. } => "protocol",
+            Self::Protocol { .. } | Self::TooLarge { .. } => "protocol",
             Self::WaitTooLong { .. } => "wait_too_long",
             Self::Http { status, .. } => match status {
                 401 => "unauthorized",

@@ -11,17 +11,20 @@ mod api;
 mod client;
 mod error;
 mod flow;
-pub mod http;
+mod http;
 mod pacer;
 mod paginate;
 mod tally;
+mod transport;
 
 pub use api::Api;
 pub use client::{
-    ApiClient, ApiClientBuilder, CENTRAL_DEFAULT_RATE, DEFAULT_MAX_BODY, GREENLAKE_DEFAULT_RATE,
+    Answer, ApiClient, ApiClientBuilder, CENTRAL_DEFAULT_RATE, Credential, DEFAULT_MAX_BODY,
+    GREENLAKE_DEFAULT_RATE, Method, Request, Step, json_step,
 };
 pub use error::{ApiError, ErrorBody};
-pub use http::{Redirects, USER_AGENT, build_http_client};
+pub use http::USER_AGENT;
 pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::paginate;
 pub use tally::{Tally, TallySnapshot};
+pub use transport::Transport;

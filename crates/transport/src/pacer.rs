@@ -25,9 +25,42 @@ pub const MIN_RATE: f64 = 1.0 / 3600.0;
 /// - An optional fixed ceiling (`rate`, e.g. `--rate`) is never exceeded.
 #[derive(Debug)]
 pub struct Pacer {
-    ceiling: Option<DefaultDirectRateLimiter>,
-    jitter: Duration,
+    ceiling: Option<Ceiling>,
     state: Mutex<State>,
+}
+
+/// A fixed ceiling on requests per second (`governor`), with a little jitter so that waiters
+/// do not wake at the same instant.
+#[derive(Debug)]
+pub(crate) struct Ceiling {
+    limiter: DefaultDirectRateLimiter,
+    jitter: Duration,
+}
+
+impl Ceiling {
+    /// `rate` requests per second (at least [`MIN_RATE`]) in bursts of `burst`; `None` for NaN,
+    /// infinite or non-positive rates (no ceiling).
+    pub(crate) fn new(rate: f64, burst: u32) -> Option<Self> {
+        // Below one request an hour governor's arithmetic overflows (found by a property test).
+        let rate = Some(rate)
+            .filter(|r| r.is_finite() && *r > 0.0)?
+            .max(MIN_RATE);
+        let period = Duration::try_from_secs_f64(1.0 / rate).ok()?;
+        let limiter = Quota::with_period(period)
+            .map(|q| q.allow_burst(NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN)))
+            .map(RateLimiter::direct)?;
+        let jitter = Duration::try_from_secs_f64(0.05 / rate)
+            .map(|d| d.min(Duration::from_millis(5)))
+            .unwrap_or(Duration::ZERO);
+        Some(Self { limiter, jitter })
+    }
+
+    /// Waits for the next slot under the ceiling.
+    pub(crate) async fn ready(&self) {
+        self.limiter
+            .until_ready_with_jitter(Jitter::up_to(self.jitter))
+            .await;
+    }
 }
 
 #[derive(Debug)]
@@ -47,23 +80,8 @@ impl Pacer {
     /// A pacer with a ceiling of `rate` requests per second (None, NaN or a non-positive rate:
     /// no ceiling; at least [`MIN_RATE`]) with bursts of `burst`, learning the rest.
     pub fn new(rate: Option<f64>, burst: u32) -> Self {
-        // Below one request an hour governor's arithmetic overflows (found by a property test).
-        let rate = rate
-            .filter(|r| r.is_finite() && *r > 0.0)
-            .map(|r| r.max(MIN_RATE));
-        let ceiling = rate.and_then(|r| {
-            let period = Duration::try_from_secs_f64(1.0 / r).ok()?;
-            Quota::with_period(period)
-                .map(|q| q.allow_burst(NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN)))
-                .map(RateLimiter::direct)
-        });
-        let jitter = rate
-            .and_then(|r| Duration::try_from_secs_f64(0.05 / r).ok())
-            .map(|d| d.min(Duration::from_millis(5)))
-            .unwrap_or(Duration::ZERO);
         Self {
-            ceiling,
-            jitter,
+            ceiling: rate.and_then(|r| Ceiling::new(r, burst)),
             state: Mutex::new(State {
                 paused_until: None,
                 next_slot: None,
@@ -89,9 +107,7 @@ impl Pacer {
         // The ceiling first: a 429 that pauses the API while a request waits here still holds
         // it back below.
         if let Some(ceiling) = &self.ceiling {
-            ceiling
-                .until_ready_with_jitter(Jitter::up_to(self.jitter))
-                .await;
+            ceiling.ready().await;
         }
         loop {
             let wait = {

@@ -101,7 +101,7 @@ async fn a_429_holds_back_a_clone_that_starts_later() {
     let api = client(&server.base_url);
     let first = tokio::spawn({
         let api = api.clone();
-        async move { api.get_json::<OkBody>(&Scope::Msp, "first", &[]).await }
+        async move { api.get_json::<OkBody>(&Scope::Msp, "v1/first", &[]).await }
     });
     // Wait until the 429 has been answered (and given time to reach the client).
     while server.answered().is_empty() {
@@ -109,7 +109,9 @@ async fn a_429_holds_back_a_clone_that_starts_later() {
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     let other: ApiClient = api.clone();
-    let second = other.get_json::<OkBody>(&Scope::Msp, "second", &[]).await;
+    let second = other
+        .get_json::<OkBody>(&Scope::Msp, "v1/second", &[])
+        .await;
     assert!(second.is_ok(), "{second:?}");
     assert!(first.await.unwrap().is_ok());
     let requests = server.requests();
@@ -117,7 +119,7 @@ async fn a_429_holds_back_a_clone_that_starts_later() {
     let answered_429 = server.answered()[0];
     let second_arrival = requests
         .iter()
-        .find(|r| r.path == "/second")
+        .find(|r| r.path == "/v1/second")
         .expect("second call arrived")
         .at;
     let after = second_arrival.saturating_duration_since(answered_429);

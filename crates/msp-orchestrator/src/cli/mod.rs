@@ -15,7 +15,7 @@ use clap::Parser as _;
 use futures::StreamExt as _;
 use glp_auth::text::escape_control;
 use glp_auth::{AuthOptions, BaseUrl, RetryPolicy, Scope, TokenProvider, msp_provider};
-use glp_transport::{Api, ApiClient};
+use glp_transport::{Api, ApiClient, Transport};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
     Cancel, CollectJob, Format, Orchestrator, RecordWriter, ResourceSpec, SourceItem, StopLevel,
@@ -303,11 +303,16 @@ impl Context {
     }
 
     async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // One transport for every request: token requests, GreenLake and Central share the
+        // connection pool, and each host's pacers and ceilings.
+        let transport = Transport::new(std::time::Duration::from_secs(10))?;
         let mut options = AuthOptions::default();
         options.retry = settings.retry;
+        options.transport = Some(transport.clone());
         let provider = msp_provider(settings.credentials.clone(), options)?;
         let builder = |api: Api, base: BaseUrl, ceiling: Option<f64>| {
             let builder = ApiClient::builder(api, base, provider.clone())
+                .transport(transport.clone())
                 .retry(settings.retry)
                 .max_body_bytes(settings.max_body);
             match ceiling {

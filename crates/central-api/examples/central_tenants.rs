@@ -4,7 +4,7 @@
 //! optionally `GLP_BASE_URL`; and `CENTRAL_BASE_URL` or `CENTRAL_CLUSTER`.
 //!
 //! ```text
-//! cargo run -p central-api --example list_tenants
+//! cargo run -p central-api --example central_tenants
 //! ```
 //!
 //! Central's `tenantId` is not proven to be the GreenLake workspace id: to call a tenant's APIs,

@@ -1,0 +1,142 @@
+//! [`Transport`]: what every request of a process shares: one HTTP connection pool, one
+//! [`Pacer`] per host and API, one optional ceiling per host.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::pacer::{Ceiling, Pacer};
+use crate::{Api, ApiError};
+
+/// The HTTP connection pool and the flow control shared by every [`ApiClient`](crate::ApiClient)
+/// built on it, the token endpoint's included (`glp-auth` sends its grants and exchanges through
+/// an `ApiClient` too). Cheap to clone: clones share everything.
+///
+/// - **One pool.** One HTTP client (rustls, the crate's `User-Agent`) keeps the connections to
+///   every host. It follows no redirect itself: a GET follows one only within its origin, a
+///   token request never (see [`ApiClient`](crate::ApiClient)).
+/// - **One pacer per host and API.** GreenLake's budgets are per API client *and per endpoint*,
+///   so its requests are paced per API family, the first segment of the path (`authorization`
+///   for tokens, `workspaces`, `devices`, `subscriptions`, ...); each Central gateway has one
+///   pacer for all its requests. A 429 on the token endpoint therefore slows the next token
+///   request, not the tenant listing, and a 429 on a Central gateway slows every tenant's calls
+///   to it.
+/// - **One ceiling per host and API**, if set ([`ApiClientBuilder::rate_limit`](crate::ApiClientBuilder::rate_limit)):
+///   never exceeded by all the requests of that API to that host together (GreenLake's token
+///   requests included).
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    pacers: Mutex<HashMap<(String, Api, String), Arc<Pacer>>>,
+    ceilings: Mutex<HashMap<(String, Api), Arc<Ceiling>>>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pacers: Vec<String> = lock(&self.inner.pacers)
+            .keys()
+            .map(|(origin, api, group)| format!("{api} {origin} {group}"))
+            .collect();
+        f.debug_struct("Transport")
+            .field("pacers", &pacers)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Transport {
+    /// A transport whose connections are established within `connect_timeout` (each request's
+    /// whole-request limit is its client's).
+    pub fn new(connect_timeout: Duration) -> Result<Self, ApiError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(crate::http::USER_AGENT)
+            .build()
+            .map_err(|e| {
+                ApiError::InvalidRequest(format!("could not build the HTTP client: {e}"))
+            })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                pacers: Mutex::new(HashMap::new()),
+                ceilings: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The pacer of the requests of `api` to `url` (see the type's documentation for the
+    /// grouping).
+    pub fn pacer(&self, api: Api, url: &url::Url, path: &str) -> Arc<Pacer> {
+        let origin = url.origin().ascii_serialization();
+        let group = match api {
+            Api::Central => String::new(),
+            Api::GreenLake => path
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        lock(&self.inner.pacers)
+            .entry((origin, api, group))
+            .or_insert_with(|| Arc::new(Pacer::new(None, 1)))
+            .clone()
+    }
+
+    /// Sets the ceiling of every request of `api` to `url`'s host (scheme, host, port)
+    /// together: `per_second` requests a second with bursts of `burst`. `None` removes it.
+    pub fn set_ceiling(&self, api: Api, url: &url::Url, per_second: Option<f64>, burst: u32) {
+        let origin = (url.origin().ascii_serialization(), api);
+        let mut ceilings = lock(&self.inner.ceilings);
+        match per_second.and_then(|r| Ceiling::new(r, burst)) {
+            Some(ceiling) => {
+                ceilings.insert(origin, Arc::new(ceiling));
+            }
+            None => {
+                ceilings.remove(&origin);
+            }
+        }
+    }
+
+    pub(crate) fn ceiling(&self, api: Api, url: &url::Url) -> Option<Arc<Ceiling>> {
+        let origin = (url.origin().ascii_serialization(), api);
+        lock(&self.inner.ceilings).get(&origin).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn greenlake_is_paced_per_api_family_and_central_per_gateway() {
+        let t = Transport::new(Duration::from_secs(1)).expect("transport");
+        let glp = url::Url::parse("https://global.api.greenlake.hpe.com/x").expect("url");
+        let token = t.pacer(Api::GreenLake, &glp, "authorization/v2/oauth2/abc/token");
+        let tenants = t.pacer(Api::GreenLake, &glp, "workspaces/v1/msp-tenants");
+        let tenants2 = t.pacer(Api::GreenLake, &glp, "/workspaces/v1/msp-tenants?offset=2");
+        assert!(!Arc::ptr_eq(&token, &tenants));
+        assert!(Arc::ptr_eq(&tenants, &tenants2));
+        let central = url::Url::parse("https://us1.api.central.arubanetworks.com").expect("url");
+        let a = t.pacer(Api::Central, &central, "network-monitoring/v1/aps");
+        let b = t.pacer(Api::Central, &central, "network-msp/v1/list-tenants");
+        assert!(Arc::ptr_eq(&a, &b));
+        let other = url::Url::parse("https://de1.api.central.arubanetworks.com").expect("url");
+        assert!(!Arc::ptr_eq(
+            &a,
+            &t.pacer(Api::Central, &other, "network-monitoring/v1/aps")
+        ));
+    }
+}

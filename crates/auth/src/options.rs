@@ -46,7 +46,8 @@ pub struct AuthOptions {
     /// tenth of the lifetime), so thousands of tenant tokens do not refresh at the same instant.
     pub refresh_jitter: Duration,
     /// The longest one token fetch (with its retries) may hold a scope's cache lock before it is
-    /// given up (default 150 s: the retry budget plus one request).
+    /// given up (default 16 minutes: the default rate-limited budget of the retry policy, 15
+    /// minutes, plus a minute; a fetch told "slower" by 429s waits rather than fails).
     pub fetch_timeout: Duration,
     /// The clock expiry is measured with.
     pub clock: Arc<dyn Clock>,
@@ -67,7 +68,7 @@ impl Default for AuthOptions {
             exchange_auth: ExchangeAuth::default(),
             refresh_margin: Duration::from_secs(60),
             refresh_jitter: Duration::from_secs(30),
-            fetch_timeout: Duration::from_secs(150),
+            fetch_timeout: glp_core::retry::DEFAULT_RATE_LIMITED_BUDGET + Duration::from_secs(60),
             clock: Arc::new(SystemClock),
             transport: None,
         }

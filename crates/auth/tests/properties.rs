@@ -91,6 +91,28 @@ proptest! {
     }
 
     #[test]
+    fn a_rate_limited_retry_never_sleeps_past_its_budget(
+        retries in 0u32..10_000,
+        elapsed_ms in any::<u64>(),
+        retry_after in proptest::option::of((any::<u64>(), 0u32..1_000_000_000)),
+        budget_ms in 0u64..10_000_000,
+    ) {
+        let policy = RetryPolicy::default()
+            .rate_limited_budget(Duration::from_millis(budget_ms));
+        let elapsed = Duration::from_millis(elapsed_ms);
+        let retry_after = retry_after.map(|(s, n)| Duration::new(s, n));
+        match policy.decide_rate_limited(retries, elapsed, retry_after) {
+            RetryDecision::Retry(delay) => {
+                prop_assert!(elapsed.saturating_add(delay) <= policy.rate_limited_budget);
+            }
+            RetryDecision::WaitTooLong { wait, left } => {
+                prop_assert!(wait > left && wait <= MAX_SERVER_WAIT);
+            }
+            RetryDecision::GiveUp => {}
+        }
+    }
+
+    #[test]
     fn error_bodies_never_panic_and_come_out_clean(body in proptest::collection::vec(any::<u8>(), 0..600)) {
         let excerpt = body_excerpt(&body);
         prop_assert!(no_unsafe_chars(&excerpt), "{excerpt:?}");

@@ -274,3 +274,54 @@ async fn unauthorized_after_a_transient_failure_stops_retrying() {
     );
     assert!(err.is_credential_rejected());
 }
+
+/// A 429 on the token endpoint pauses GreenLake's identity pacer of the shared transport: a
+/// token request of another provider on that transport waits it out too, while GreenLake's
+/// other API families (workspaces) are not held back.
+#[tokio::test]
+async fn a_429_on_the_grant_holds_back_other_token_requests_on_the_same_transport() {
+    use glp_transport::{Api, Transport};
+    let server = Scripted::start(vec![
+        Reply::json(429, r#"{"error":"slow_down"}"#).header("Retry-After", "1"),
+        Reply::json(200, token_body("first", 900)),
+        Reply::json(200, token_body("second", 900)),
+    ])
+    .await;
+    let transport = Transport::new(Duration::from_secs(5)).unwrap();
+    let mut options = fast_options();
+    options.retry = fast_retry();
+    options.transport = Some(transport.clone());
+    let a = ClientCredentialsProvider::new(credentials(&server.base_url), &options).unwrap();
+    let b = ClientCredentialsProvider::new(credentials(&server.base_url), &options).unwrap();
+    let first = tokio::spawn(async move { a.token(&Scope::Msp).await });
+
+    let base = url::Url::parse(&server.base_url).unwrap();
+    let identity = transport.pacer(Api::GreenLake, &base, &token_path(MSP_COMPACT));
+    let guard = Instant::now();
+    while identity.paused_for().is_none() {
+        assert!(
+            guard.elapsed() < Duration::from_secs(30),
+            "hang guard: no pause"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let workspaces = transport.pacer(Api::GreenLake, &base, "workspaces/v1/msp-tenants");
+    assert_eq!(
+        workspaces.paused_for(),
+        None,
+        "another API family is not paused"
+    );
+
+    let second = b.token(&Scope::Msp).await.unwrap();
+    assert!(first.await.unwrap().is_ok());
+    assert!(["first", "second"].contains(&second.secret().expose_secret()));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3, "one 429, two grants");
+    for later in &requests[1..] {
+        let after = later.at.duration_since(requests[0].at);
+        assert!(
+            after >= Duration::from_millis(990),
+            "a token request came {after:?} after the 429"
+        );
+    }
+}

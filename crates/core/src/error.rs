@@ -112,7 +112,8 @@ pub enum AuthError {
     /// failed at once rather than sleep.
     #[error(
         "{last}\n  the token endpoint asked to wait {}s before trying again, more than the {}s \
-         left of this request's retry budget: not waiting; try again later",
+         this request may wait (its retry budget, at most 2 minutes at once): not waiting; try \
+         again later",
         .wait.as_secs_f64().ceil(), .left.as_secs()
     )]
     WaitTooLong {

@@ -13,6 +13,12 @@ use std::time::{Duration, SystemTime};
 /// clamped to it, and then usually exceed the retry budget: the request fails at once.
 pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(300);
 
+/// The longest one wait a request sits through (2 minutes): a server that asks for longer, in
+/// one `Retry-After` or reset, fails the request at once ([`RetryDecision::WaitTooLong`]) rather
+/// than hold it, however much of the time budget is left. Many shorter waits may add up to the
+/// whole [`RetryPolicy::rate_limited_budget`].
+pub const MAX_SINGLE_WAIT: Duration = Duration::from_secs(120);
+
 /// What to do after a failed attempt (see [`RetryPolicy::decide`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryDecision {
@@ -43,9 +49,18 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// The largest backoff between two attempts (a server's `Retry-After` may exceed it).
     pub max_backoff: Duration,
-    /// No retry starts once this much time has passed since the first attempt.
+    /// No retry of a failure (5xx, broken connection) starts once this much time has passed
+    /// since the first attempt.
     pub max_elapsed: Duration,
+    /// How long a request keeps waiting and retrying while the server says 429 (or its pacer
+    /// holds it back after one): a rate limit means "slower", so this is a time budget, not a
+    /// count. The orchestrator sets it to the tenant's `--timeout` when there is one.
+    pub rate_limited_budget: Duration,
 }
+
+/// The default [`RetryPolicy::rate_limited_budget`]: 15 minutes, generous on purpose (a request
+/// that is told "slower" should wait, not fail).
+pub const DEFAULT_RATE_LIMITED_BUDGET: Duration = Duration::from_secs(15 * 60);
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -54,6 +69,7 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(20),
             max_elapsed: Duration::from_secs(120),
+            rate_limited_budget: DEFAULT_RATE_LIMITED_BUDGET,
         }
     }
 }
@@ -87,9 +103,15 @@ impl RetryPolicy {
         self
     }
 
-    /// Sets the total time after which no retry starts.
+    /// Sets the total time after which no retry of a failure starts.
     pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
         self.max_elapsed = elapsed;
+        self
+    }
+
+    /// Sets how long a rate-limited request keeps waiting and retrying.
+    pub fn rate_limited_budget(mut self, budget: Duration) -> Self {
+        self.rate_limited_budget = budget;
         self
     }
 
@@ -124,7 +146,7 @@ impl RetryPolicy {
         if attempts >= self.max_attempts {
             return RetryDecision::GiveUp;
         }
-        self.decide_in_time(attempts, elapsed, retry_after)
+        self.decide_in_time(attempts, elapsed, retry_after, self.max_elapsed)
     }
 
     /// [`decide`](Self::decide) for a 429: "slower", never a failure by count. Only the time
@@ -139,7 +161,12 @@ impl RetryPolicy {
         if self.max_attempts <= 1 {
             return RetryDecision::GiveUp;
         }
-        self.decide_in_time(retries.max(1), elapsed, retry_after)
+        self.decide_in_time(
+            retries.max(1),
+            elapsed,
+            retry_after,
+            self.rate_limited_budget,
+        )
     }
 
     fn decide_in_time(
@@ -147,10 +174,11 @@ impl RetryPolicy {
         attempts: u32,
         elapsed: Duration,
         retry_after: Option<Duration>,
+        budget: Duration,
     ) -> RetryDecision {
         let retry_after = retry_after.map(clamp_wait);
         let delay = self.delay(attempts, retry_after);
-        let left = self.max_elapsed.saturating_sub(elapsed);
+        let left = budget.saturating_sub(elapsed).min(MAX_SINGLE_WAIT);
         match retry_after {
             _ if delay <= left => RetryDecision::Retry(delay),
             Some(wait) if wait > left => RetryDecision::WaitTooLong { wait, left },
@@ -274,6 +302,42 @@ pub fn wait_from_headers(headers: &HeaderMap, with_retry_after: bool) -> Option<
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_429_is_bounded_by_the_rate_limited_budget_not_by_attempts_or_max_elapsed() {
+        let policy = RetryPolicy::with_max_attempts(2)
+            .max_elapsed(Duration::from_secs(10))
+            .rate_limited_budget(Duration::from_secs(600));
+        // Past max_elapsed and past the attempt count, a 429 still waits and retries...
+        let wait = Some(Duration::from_secs(5));
+        assert!(matches!(
+            policy.decide_rate_limited(50, Duration::from_secs(300), wait),
+            RetryDecision::Retry(d) if d >= Duration::from_secs(5)
+        ));
+        // ...while a 5xx at the same point gives up.
+        assert_eq!(
+            policy.decide(2, Duration::from_secs(300), wait),
+            RetryDecision::GiveUp
+        );
+        // The rate-limited budget ends it: a wait that does not fit fails at once.
+        assert!(matches!(
+            policy.decide_rate_limited(1, Duration::from_secs(598), wait),
+            RetryDecision::WaitTooLong { .. }
+        ));
+        // One wait longer than MAX_SINGLE_WAIT fails at once, however much budget is left.
+        assert_eq!(
+            policy.decide_rate_limited(1, Duration::ZERO, Some(Duration::from_secs(200))),
+            RetryDecision::WaitTooLong {
+                wait: Duration::from_secs(200),
+                left: MAX_SINGLE_WAIT
+            }
+        );
+        assert_eq!(
+            RetryPolicy::default().rate_limited_budget,
+            DEFAULT_RATE_LIMITED_BUDGET
+        );
+    }
+
     use super::*;
     use http::header::HeaderValue;
 
@@ -332,7 +396,9 @@ mod tests {
 
     #[test]
     fn a_wait_beyond_the_budget_fails_at_once() {
-        let p = RetryPolicy::default().max_elapsed(Duration::from_secs(120));
+        let p = RetryPolicy::default()
+            .max_elapsed(Duration::from_secs(120))
+            .rate_limited_budget(Duration::from_secs(120));
         assert_eq!(
             p.decide(
                 1,

@@ -71,6 +71,33 @@ async fn wait(child: std::process::Child) -> Output {
     .unwrap()
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_range_numbers_are_configuration_errors_not_panics() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 1,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    for (flag, value) in [
+        ("--timeout", "1e30"),
+        ("--timeout", "0"),
+        ("--timeout", "-0.5e3"),
+        ("--timeout", "NaN"),
+        ("--timeout", "inf"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let out = output(sim_cli(&sim, &["collect", "-q", &arg])).await;
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        // Bad configuration: exit 1 (docs/guide.md), with the flag named, before any request.
+        assert_eq!(out.status.code(), Some(1), "{flag} {value}: {stderr}");
+        assert!(stderr.contains(flag), "{flag} {value}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{flag} {value}: {stderr}");
+    }
+    assert_eq!(sim.stats().total_requests, 0);
+    sim.shutdown().await;
+}
+
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_run_writes_the_summary_failed_out_and_report() {

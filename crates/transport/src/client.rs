@@ -47,8 +47,9 @@ const MAX_REDIRECTS: u32 = 5;
 /// - carries a bearer token for its [`Scope`] from the [`TokenProvider`] (or HTTP Basic, or
 ///   nothing, for token requests); on 401 a bearer token is reported as rejected and the request
 ///   retried once with a fresh one;
-/// - is retried on 429 within the time budget of its [`RetryPolicy`] (a 429 uses no attempt: it
-///   means "slower", not "failed");
+/// - is retried on 429 within the rate-limited time budget of its [`RetryPolicy`]
+///   ([`rate_limited_budget`](RetryPolicy::rate_limited_budget), 15 minutes by default): a 429
+///   uses no attempt, it means "slower", not "failed";
 /// - is retried on 408, 500, 502, 503, 504, broken connections and truncated bodies, with
 ///   exponential backoff and jitter, never sooner than the server's `Retry-After`
 ///   (or `ratelimit-reset`, or GreenLake's `retryAfterSeconds`);
@@ -59,7 +60,8 @@ const MAX_REDIRECTS: u32 = 5;
 /// - reads its body with a cap ([`ApiClientBuilder::max_body_bytes`]); a longer body is an
 ///   error, not memory growth;
 /// - fails at once ([`ApiError::WaitTooLong`]) when the server asks for a wait longer than what
-///   is left of the retry budget, rather than sleeping;
+///   is left of the retry budget, or longer than two minutes at once
+///   ([`MAX_SINGLE_WAIT`](glp_core::retry::MAX_SINGLE_WAIT)), rather than sleeping;
 /// - treats a success whose body is not JSON (an HTML login page) as such: retried once.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
@@ -414,7 +416,11 @@ impl ApiClient {
         loop {
             attempt += 1;
             let policy = self.retry.as_ref().unwrap_or(&inner.retry);
-            let left = policy.max_elapsed.saturating_sub(started.elapsed());
+            // A pause of the pacer is rate limiting: it counts against the 429 budget.
+            let left = policy
+                .rate_limited_budget
+                .saturating_sub(started.elapsed())
+                .min(glp_core::retry::MAX_SINGLE_WAIT);
             if let Some(ceiling) = &ceiling {
                 ceiling.ready().await;
             }

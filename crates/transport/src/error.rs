@@ -171,8 +171,8 @@ pub enum ApiError {
     /// The server asked for a wait longer than what was left of the request's retry budget (or
     /// the whole API is paused that long): the request failed at once rather than sleep.
     #[error(
-        "{api} {method} {path}: the server asked to wait {}s, more than the {}s left of this \
-         request's retry budget: not waiting; try again later{}",
+        "{api} {method} {path}: the server asked to wait {}s, more than the {}s this request \
+         may wait (its retry budget, at most 2 minutes at once): not waiting; try again later{}",
         .wait.as_secs_f64().ceil(), .left.as_secs(),
         .last.as_ref().map(|e| format!(" (last answer: {e})")).unwrap_or_default()
     )]

@@ -173,6 +173,16 @@ impl Pacer {
         self.state().flow.lost();
     }
 
+    /// How much longer the pause a server asked for (a 429's `Retry-After`, an exhausted
+    /// budget's reset) holds requests back, if one is running.
+    pub fn paused_for(&self) -> Option<Duration> {
+        let now = Instant::now();
+        self.state()
+            .paused_until
+            .filter(|until| *until > now)
+            .map(|until| until - now)
+    }
+
     /// The rate learned from 429s, in requests per second, if any.
     pub fn learned_rate(&self) -> Option<f64> {
         self.state().flow.learned()

@@ -308,6 +308,8 @@ impl Context {
         let transport = Transport::new(std::time::Duration::from_secs(10))?;
         let mut options = AuthOptions::default();
         options.retry = settings.retry;
+        options.fetch_timeout =
+            settings.retry.rate_limited_budget + std::time::Duration::from_secs(60);
         options.transport = Some(transport.clone());
         let provider = msp_provider(settings.credentials.clone(), options)?;
         let builder = |api: Api, base: BaseUrl, ceiling: Option<f64>| {

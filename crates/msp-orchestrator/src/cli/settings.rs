@@ -238,10 +238,21 @@ pub(crate) fn resolve(
     if !(1..=4096).contains(&max_body_mib) {
         problems.push("--max-body-mib must be between 1 and 4096".into());
     }
-    let timeout = flags.timeout.or(file.timeout);
-    if timeout.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
-        problems.push("--timeout must be a positive number of seconds".into());
-    }
+    // try_from: a huge value (1e30) is a usage error, not a panic.
+    let timeout = match flags.timeout.or(file.timeout) {
+        None => None,
+        Some(t) => match Duration::try_from_secs_f64(t) {
+            Ok(d) if !d.is_zero() => Some(d),
+            _ => {
+                problems.push(
+                    "--timeout must be a positive number of seconds (at most about 584 \
+                     billion years)"
+                        .into(),
+                );
+                None
+            }
+        },
+    };
     let retries = flags
         .retries
         .or(file.retries)
@@ -275,8 +286,12 @@ pub(crate) fn resolve(
             rate,
             glp_rate,
             max_body: max_body_mib.saturating_mul(1024 * 1024),
-            timeout: timeout.map(Duration::from_secs_f64),
-            retry: RetryPolicy::with_max_attempts(retries),
+            timeout,
+            // A 429 waits as long as the tenant may take: the server's "slower" never fails a
+            // tenant before its own --timeout would.
+            retry: RetryPolicy::with_max_attempts(retries).rate_limited_budget(
+                timeout.unwrap_or(glp_auth::retry::DEFAULT_RATE_LIMITED_BUDGET),
+            ),
         }),
         _ => Err(ConfigError { problems }),
     }

@@ -23,9 +23,12 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 /// The token the tests' static provider hands out.
 pub const TOKEN: &str = "eyJ0eXAiOiJKV1Qi.S3CR3T-p4yl0ad.s1gn4tur3-Qx9";
 
-/// A retry policy for tests: 10 ms initial backoff, so retries cost milliseconds.
+/// A retry policy for tests: 10 ms initial backoff, so retries cost milliseconds, and a minute of patience for 429s (the 5-minute cap on a server's wait then
+/// does not fit: such a wait fails at once).
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default().initial_backoff(Duration::from_millis(10))
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(10))
+        .rate_limited_budget(Duration::from_secs(60))
 }
 
 /// A provider serving [`TOKEN`] for every scope.

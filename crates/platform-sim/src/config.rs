@@ -22,6 +22,16 @@ pub struct SimConfig {
     pub glp_rps: Option<f64>,
     /// Requests per second allowed on the Central paths (`/network-*`); `None` = unlimited.
     pub central_rps: Option<f64>,
+    /// GreenLake's per-endpoint budgets: token requests (grants and exchanges) allowed per
+    /// minute, as a window of this many that refills over a minute; `None` = no such limit (the
+    /// API-wide `glp_rps` still applies).
+    pub glp_token_per_minute: Option<u32>,
+    /// The same for `workspaces/v1/msp-tenants` requests.
+    pub glp_tenants_per_minute: Option<u32>,
+    /// Share (0..1) of every rate-limited budget used by another client of the same credential
+    /// (a background consumer): the buckets refill at `(1 - share)` of their rate while the
+    /// headers still announce the whole limit. Default 0.
+    pub background_share: f64,
     /// Whether rate-limited APIs announce their budget in headers (`ratelimit-*`,
     /// `X-RateLimit-*-second`) on allowed requests and 429s (default `true`). With `false` a
     /// client can only learn the budget from the 429s themselves (which keep `Retry-After`).
@@ -64,6 +74,9 @@ impl Default for SimConfig {
             token_ttl: Duration::from_secs(900),
             glp_rps: None,
             central_rps: None,
+            glp_token_per_minute: None,
+            glp_tenants_per_minute: None,
+            background_share: 0.0,
             rate_headers: true,
             latency: Duration::ZERO,
             latency_jitter: Duration::ZERO,
@@ -107,6 +120,20 @@ impl SimConfig {
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 return bad(format!("{name} must be within 0..=1, got {rate}"));
+            }
+        }
+        if !(0.0..1.0).contains(&self.background_share) {
+            return bad(format!(
+                "background_share must be within 0..1, got {}",
+                self.background_share
+            ));
+        }
+        for (name, n) in [
+            ("glp_token_per_minute", self.glp_token_per_minute),
+            ("glp_tenants_per_minute", self.glp_tenants_per_minute),
+        ] {
+            if n == Some(0) {
+                return bad(format!("{name} must be at least 1"));
             }
         }
         for (name, rps) in [("glp_rps", self.glp_rps), ("central_rps", self.central_rps)] {

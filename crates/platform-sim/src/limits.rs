@@ -46,17 +46,28 @@ pub(crate) enum Decision {
 /// A token bucket.
 #[derive(Debug)]
 pub(crate) struct Bucket {
-    rate: f64,
+    /// The refill rate left to this client (`rate` less a background consumer's share).
+    refill: f64,
     burst: f64,
     state: Mutex<State>,
 }
 
 impl Bucket {
-    /// A full bucket of `max(1, rps)` tokens refilling at `rps` per second.
-    pub(crate) fn new(rps: f64) -> Self {
-        let burst = rps.max(1.0);
+    /// A full bucket of `max(1, rps)` tokens refilling at `rps` per second, of which
+    /// `background_share` goes to another client.
+    pub(crate) fn new(rps: f64, background_share: f64) -> Self {
+        Self::with_burst(rps, rps.max(1.0), background_share)
+    }
+
+    /// A window of `n` requests a minute: a full bucket of `n` refilling over 60 s.
+    pub(crate) fn per_minute(n: u32, background_share: f64) -> Self {
+        Self::with_burst(f64::from(n) / 60.0, f64::from(n), background_share)
+    }
+
+    /// A full bucket of `burst` tokens refilling at `(1 - background_share) * rps` per second.
+    pub(crate) fn with_burst(rps: f64, burst: f64, background_share: f64) -> Self {
         Bucket {
-            rate: rps,
+            refill: rps * (1.0 - background_share),
             burst,
             state: Mutex::new(State {
                 tokens: burst,
@@ -76,7 +87,7 @@ impl Bucket {
     pub(crate) fn acquire(&self, arrived: Instant, now: Instant, grace: Duration) -> Decision {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let elapsed = now.saturating_duration_since(s.last).as_secs_f64();
-        s.tokens = (s.tokens + elapsed * self.rate).min(self.burst);
+        s.tokens = (s.tokens + elapsed * self.refill).min(self.burst);
         s.last = now;
         if let Some(until) = s.penalty_until {
             if now < until {
@@ -90,13 +101,13 @@ impl Bucket {
         }
         if s.tokens >= 1.0 {
             s.tokens -= 1.0;
-            let reset = ((self.burst - s.tokens) / self.rate).ceil() as u64;
+            let reset = ((self.burst - s.tokens) / self.refill).ceil() as u64;
             return Decision::Allow {
                 remaining: s.tokens.floor() as u64,
                 reset,
             };
         }
-        let retry_after = (((1.0 - s.tokens) / self.rate).ceil() as u64).max(1);
+        let retry_after = (((1.0 - s.tokens) / self.refill).ceil() as u64).max(1);
         s.penalty_until = Some(now + Duration::from_secs(retry_after));
         s.penalty_set = now;
         Decision::Limited {
@@ -186,8 +197,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_minute_window_and_a_background_consumer() {
+        let g = Duration::ZERO;
+        let t0 = Instant::now();
+        let b = Bucket::per_minute(3, 0.0);
+        for _ in 0..3 {
+            assert!(matches!(b.acquire(t0, t0, g), Decision::Allow { .. }));
+        }
+        assert_eq!(
+            b.acquire(t0, t0, g),
+            Decision::Limited {
+                retry_after: 20,
+                early: false
+            }
+        );
+        // Half the refill goes to someone else: one token takes twice as long.
+        let shared = Bucket::new(1.0, 0.5);
+        assert!(matches!(shared.acquire(t0, t0, g), Decision::Allow { .. }));
+        assert_eq!(
+            shared.acquire(t0, t0, g),
+            Decision::Limited {
+                retry_after: 2,
+                early: false
+            }
+        );
+        assert_eq!(shared.limit(), 1);
+    }
+
+    #[test]
     fn burst_then_penalty_then_early() {
-        let b = Bucket::new(2.0);
+        let b = Bucket::new(2.0, 0.0);
         let t0 = Instant::now();
         let g = Duration::from_millis(100);
         assert!(matches!(b.acquire(t0, t0, g), Decision::Allow { .. }));
@@ -215,7 +254,7 @@ mod tests {
 
     #[test]
     fn slow_rate_announces_longer_waits() {
-        let b = Bucket::new(0.25);
+        let b = Bucket::new(0.25, 0.0);
         let t0 = Instant::now();
         let g = Duration::ZERO;
         assert!(matches!(b.acquire(t0, t0, g), Decision::Allow { .. }));

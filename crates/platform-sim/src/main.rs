@@ -32,6 +32,15 @@ struct Args {
     /// Central requests per second before 429 (default: unlimited).
     #[arg(long)]
     central_rps: Option<f64>,
+    /// Token requests (grants and exchanges) per minute before 429 (default: unlimited).
+    #[arg(long)]
+    glp_token_per_minute: Option<u32>,
+    /// msp-tenants requests per minute before 429 (default: unlimited).
+    #[arg(long)]
+    glp_tenants_per_minute: Option<u32>,
+    /// Share (0..1) of every rate-limited budget eaten by another client (default 0).
+    #[arg(long, default_value_t = 0.0)]
+    background_share: f64,
     /// Send no rate-limit headers (the budget shows only in 429s with Retry-After).
     #[arg(long)]
     no_rate_headers: bool,
@@ -94,6 +103,9 @@ impl Args {
             token_ttl: secs("token-ttl", self.token_ttl)?,
             glp_rps: self.glp_rps,
             central_rps: self.central_rps,
+            glp_token_per_minute: self.glp_token_per_minute,
+            glp_tenants_per_minute: self.glp_tenants_per_minute,
+            background_share: self.background_share,
             rate_headers: !self.no_rate_headers,
             latency: millis("latency-ms", self.latency_ms)?,
             latency_jitter: millis("jitter-ms", self.jitter_ms)?,

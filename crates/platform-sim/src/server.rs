@@ -38,6 +38,8 @@ pub(crate) struct AppState {
     pub(crate) stats: Collector,
     glp_bucket: Option<Bucket>,
     central_bucket: Option<Bucket>,
+    token_bucket: Option<Bucket>,
+    tenants_bucket: Option<Bucket>,
 }
 
 impl AppState {
@@ -46,8 +48,16 @@ impl AppState {
         let pop = Population::build(&cfg);
         let tokens = TokenStore::new(cfg.token_ttl, cfg.revoke_after.map(|d| started + d));
         AppState {
-            glp_bucket: cfg.glp_rps.map(Bucket::new),
-            central_bucket: cfg.central_rps.map(Bucket::new),
+            glp_bucket: cfg.glp_rps.map(|r| Bucket::new(r, cfg.background_share)),
+            central_bucket: cfg
+                .central_rps
+                .map(|r| Bucket::new(r, cfg.background_share)),
+            token_bucket: cfg
+                .glp_token_per_minute
+                .map(|n| Bucket::per_minute(n, cfg.background_share)),
+            tenants_bucket: cfg
+                .glp_tenants_per_minute
+                .map(|n| Bucket::per_minute(n, cfg.background_share)),
             cfg,
             pop,
             tokens,
@@ -90,11 +100,20 @@ impl AppState {
         }
     }
 
-    fn bucket(&self, api: Api) -> Option<&Bucket> {
-        match api {
-            Api::Glp => self.glp_bucket.as_ref(),
-            Api::Central => self.central_bucket.as_ref(),
-        }
+    /// The buckets a request to `ep` draws from, narrowest first (an endpoint's own budget,
+    /// then its API's).
+    fn buckets(&self, ep: &Endpoint) -> Vec<&Bucket> {
+        let endpoint = match ep.name {
+            "token" => self.token_bucket.as_ref(),
+            "msp-tenants" => self.tenants_bucket.as_ref(),
+            _ => None,
+        };
+        let api = match ep.api {
+            Some(Api::Glp) => self.glp_bucket.as_ref(),
+            Some(Api::Central) => self.central_bucket.as_ref(),
+            None => None,
+        };
+        endpoint.into_iter().chain(api).collect()
     }
 
     fn snapshot(&self) -> Stats {
@@ -143,19 +162,20 @@ async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> 
     }
 
     let mut allow = None;
-    if let Some(api) = ep.api
-        && let Some(bucket) = st.bucket(api)
-    {
-        match bucket.acquire(arrived, Instant::now(), cfg.early_retry_grace) {
-            Decision::Allow { remaining, reset } => {
-                allow = Some((api, bucket.limit(), remaining, reset))
-            }
-            Decision::Limited { retry_after, early } => {
-                if early {
-                    st.stats.early_request();
+    if let Some(api) = ep.api {
+        for bucket in st.buckets(&ep) {
+            match bucket.acquire(arrived, Instant::now(), cfg.early_retry_grace) {
+                Decision::Allow { remaining, reset } => {
+                    // The narrowest budget's headers: the one a client must respect.
+                    allow.get_or_insert((api, bucket.limit(), remaining, reset));
                 }
-                st.stats.record(ep.name, Outcome::Status(429));
-                return too_many(api, bucket.limit(), retry_after, st.cfg.rate_headers);
+                Decision::Limited { retry_after, early } => {
+                    if early {
+                        st.stats.early_request();
+                    }
+                    st.stats.record(ep.name, Outcome::Status(429));
+                    return too_many(api, bucket.limit(), retry_after, st.cfg.rate_headers);
+                }
             }
         }
     }

@@ -371,7 +371,18 @@ async fn sigint_keeps_complete_lines_and_the_rerun_completes_the_truth() {
     cmd.arg(&first).arg("--failed-out").arg(&failed);
     cmd.env("RUST_LOG", "off");
     let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    // Interrupt once the run is observably under way, not after a guessed time: the signal
+    // handlers are installed before the first token request, and a third token exchange (two
+    // tenants at a time) means a tenant has finished while most are still to come. The bound is
+    // only a hang guard.
+    let hang_guard = std::time::Instant::now();
+    while sim.stats().token_exchanges < 3 {
+        assert!(
+            hang_guard.elapsed() < std::time::Duration::from_secs(60),
+            "hang guard: the run never got to its third tenant"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

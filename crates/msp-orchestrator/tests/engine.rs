@@ -9,7 +9,9 @@ use std::time::Duration;
 use central_api::{CentralClient, Resource, TenantClient};
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use glp_auth::{AuthOptions, BaseUrl, Credentials, SecretString, WorkspaceId, msp_provider};
+use glp_auth::{
+    AuthOptions, BaseUrl, Credentials, ManualClock, SecretString, WorkspaceId, msp_provider,
+};
 use glp_transport::{Api, ApiClient, ApiError};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
@@ -25,6 +27,10 @@ struct Setup {
 }
 
 async fn setup(config: SimConfig, central_rate: f64) -> Setup {
+    setup_with(config, central_rate, AuthOptions::default()).await
+}
+
+async fn setup_with(config: SimConfig, central_rate: f64, options: AuthOptions) -> Setup {
     let sim = Simulator::start(config).await.unwrap();
     let creds = sim.credentials();
     let base = BaseUrl::parse(&sim.base_url()).unwrap();
@@ -34,7 +40,7 @@ async fn setup(config: SimConfig, central_rate: f64) -> Setup {
         WorkspaceId::parse(&creds.workspace_id).unwrap(),
     )
     .with_base_url(base.clone());
-    let provider = msp_provider(credentials, AuthOptions::default()).unwrap();
+    let provider = msp_provider(credentials, options).unwrap();
     let glp = ApiClient::builder(Api::GreenLake, base.clone(), provider.clone())
         .rate_limit(200.0)
         .build()
@@ -210,44 +216,121 @@ async fn one_failing_tenant_never_stops_the_others() {
     s.sim.shutdown().await;
 }
 
+/// Moves the client's and the simulator's token clocks forward together, `step` per record
+/// collected: token lifetimes pass with the work done, not with the wall clock. The client's
+/// clock moves first (a client ahead of the server only refreshes earlier).
+#[derive(Debug)]
+struct Ticking {
+    sim: Arc<Simulator>,
+    clock: Arc<ManualClock>,
+    step: Duration,
+    inner: CollectJob,
+}
+
+impl TenantJob for Ticking {
+    fn run(
+        &self,
+        tenant: &TenantRef,
+        client: TenantClient,
+    ) -> BoxStream<'static, Result<Record, ApiError>> {
+        let (sim, clock, step) = (self.sim.clone(), self.clock.clone(), self.step);
+        self.inner
+            .run(tenant, client)
+            .inspect(move |_| {
+                clock.advance(step);
+                sim.advance_token_clock(step);
+            })
+            .boxed()
+    }
+}
+
+/// 2 s tokens on both sides' fake clocks, which move 2 ms per record collected: the run lasts
+/// about four token lifetimes of fake time and no real time at all. The client refreshes a
+/// 2 s token 0.4-0.6 s before it expires; 0.4 s is 200 records (ten pages) of the other
+/// tenant's work while one request of ours is in flight, so how fast the machine is does not
+/// matter (before: 50 ms of real latency per request, a 5 s run, and a 0.4 s real-time margin
+/// that a stalled machine could eat).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_expiring_mid_run_are_refreshed_before_expiry() {
-    let s = setup(
+    const STEP: Duration = Duration::from_millis(2);
+    const TTL: Duration = Duration::from_secs(2);
+    const PAGE: usize = 20;
+    let clock = Arc::new(ManualClock::new());
+    let mut options = AuthOptions::default();
+    options.clock = clock.clone();
+    let Setup {
+        sim,
+        workspaces,
+        central,
+    } = setup_with(
         SimConfig {
             tenants: 16,
-            max_devices: 600,
-            central_page_cap: Some(20),
-            token_ttl: Duration::from_secs(2),
-            latency: Duration::from_millis(50),
+            max_devices: 1500,
+            central_page_cap: Some(PAGE),
+            token_ttl: TTL,
             ..SimConfig::default()
         },
         1000.0,
+        options,
     )
     .await;
-    let (report, records) = run(
-        &s,
-        Orchestrator::new(s.central.clone()).concurrency(2),
-        inventory_job(),
-        &Cancel::new(),
-    )
-    .await;
+    sim.freeze_token_clock();
+    let sim = Arc::new(sim);
+    let truth = truth_by_tenant(&sim, "device-inventory");
+    let job = Arc::new(Ticking {
+        sim: sim.clone(),
+        clock: clock.clone(),
+        step: STEP,
+        inner: CollectJob::new(vec![ResourceSpec::Known(Resource::DeviceInventory)]),
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let collector = tokio::spawn(async move {
+        let mut all = Vec::new();
+        while let Some(r) = rx.recv().await {
+            all.push(r);
+        }
+        all
+    });
+    let tenants = TenantSource::GreenLake.stream(&workspaces, &central);
+    let report = Orchestrator::new(central.clone())
+        .concurrency(2)
+        .run(tenants, job, tx, &Cancel::new())
+        .await
+        .unwrap();
+    let records = collector.await.unwrap();
     assert!(report.all_succeeded(), "{}", report.summary());
-    assert!(
-        report.duration_ms > 4000,
-        "the run must outlive two token lifetimes: {} ms",
-        report.duration_ms
-    );
-    assert_eq!(
-        by_tenant(&records),
-        truth_by_tenant(&s.sim, "device-inventory")
-    );
-    let stats = s.sim.stats();
+    assert_eq!(by_tenant(&records), truth);
+
+    // The run outlived many token lifetimes on the fake clocks.
+    let fake = STEP * records.len() as u32;
+    assert!(fake >= 3 * TTL, "only {fake:?} of fake time");
+    let stats = sim.stats();
     assert_eq!(
         stats.unauthorized, 0,
         "refresh must be proactive, not after a 401"
     );
-    assert!(stats.client_credentials_grants >= 2);
-    s.sim.shutdown().await;
+    assert!(stats.client_credentials_grants >= 2, "{stats:?}");
+    // A tenant whose own records alone move the clock past a token's refresh point (its first
+    // token is fetched before its first page, its last page is asked for after all but the
+    // last page of records) must have exchanged a second token mid-run.
+    let refresh_by = TTL - Duration::from_millis(400);
+    let long_tenants = truth
+        .values()
+        .filter(|serials| STEP * serials.len().saturating_sub(PAGE) as u32 > refresh_by)
+        .count();
+    assert!(long_tenants > 0, "no tenant outlives a token: {truth:?}");
+    assert!(
+        stats.token_exchanges >= (truth.len() + long_tenants) as u64,
+        "{} exchanges for {} tenants, {long_tenants} of them longer than a token lifetime",
+        stats.token_exchanges,
+        truth.len()
+    );
+    drop(workspaces);
+    drop(central);
+    Arc::try_unwrap(sim)
+        .expect("the job has let go of the simulator")
+        .shutdown()
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -300,18 +383,28 @@ async fn drain_stops_new_tenants_and_lists_the_rest() {
     )
     .await;
     let cancel = Cancel::new();
-    let stopper = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        stopper.stop(StopLevel::Drain);
-    });
-    let (report, records) = run(
-        &s,
-        Orchestrator::new(s.central.clone()).concurrency(2),
-        inventory_job(),
-        &cancel,
-    )
-    .await;
+    // Drain once the run is observably under way (two tenants have their tokens), not after a
+    // guessed 300 ms: 38 tenants or more are still to start then. The bound is a hang guard.
+    let stopper = async {
+        let hang_guard = std::time::Instant::now();
+        while s.sim.stats().token_exchanges < 2 {
+            assert!(
+                hang_guard.elapsed() < Duration::from_secs(60),
+                "hang guard: no tenant started"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        cancel.stop(StopLevel::Drain);
+    };
+    let ((report, records), ()) = tokio::join!(
+        run(
+            &s,
+            Orchestrator::new(s.central.clone()).concurrency(2),
+            inventory_job(),
+            &cancel,
+        ),
+        stopper
+    );
     assert!(report.interrupted);
     assert_eq!(
         report.tenants.len(),
@@ -319,7 +412,7 @@ async fn drain_stops_new_tenants_and_lists_the_rest() {
         "every listed tenant is accounted for"
     );
     assert!(
-        report.skipped() > 0, // how many finish in 300 ms depends on load; that some did not start does not
+        report.skipped() > 0, // how many finish before the drain lands varies; that some did not start does not
         "{}",
         report.summary()
     );

@@ -29,7 +29,6 @@
 //! `"issued_token_type"` on exchanges) with `Cache-Control: no-store` and `Pragma: no-cache`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -224,7 +223,7 @@ pub(crate) async fn token(
             };
             let invalid_grant =
                 |d: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", d, false);
-            match st.tokens.check(subject, Instant::now()) {
+            match st.tokens.check(subject, st.tokens.now()) {
                 Check::Valid(Subject::Msp) => {}
                 Check::Valid(Subject::Tenant(_)) => {
                     return invalid_grant(

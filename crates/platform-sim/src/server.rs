@@ -86,7 +86,7 @@ impl AppState {
                 "Malformed Authorization header: expected 'Bearer <access token>'",
             ));
         };
-        match self.tokens.check(token, Instant::now()) {
+        match self.tokens.check(token, self.tokens.now()) {
             Check::Valid(s) => Ok(s),
             Check::Expired => Err(unauthorized(
                 api,
@@ -118,7 +118,7 @@ impl AppState {
 
     fn snapshot(&self) -> Stats {
         self.stats
-            .snapshot(self.tokens.issued(), self.tokens.revoked(Instant::now()))
+            .snapshot(self.tokens.issued(), self.tokens.revoked(self.tokens.now()))
     }
 }
 
@@ -385,6 +385,19 @@ impl Simulator {
     /// Live statistics, as `GET /_sim/stats`.
     pub fn stats(&self) -> Stats {
         self.state.snapshot()
+    }
+
+    /// Test hook: stops the clock token lifetimes (and the revocation instant) are measured on,
+    /// so that a test can move it with [`advance_token_clock`](Self::advance_token_clock) in
+    /// step with a client's `ManualClock` and test expiry without depending on real time. Rate
+    /// limits and latency keep the real clock. Without a call the simulator uses the real clock.
+    pub fn freeze_token_clock(&self) {
+        self.state.tokens.freeze();
+    }
+
+    /// Test hook: moves the token clock forward by `by` (freezing it first if it was not).
+    pub fn advance_token_clock(&self, by: Duration) {
+        self.state.tokens.advance(by);
     }
 
     /// Stops accepting connections, lets requests in progress finish (at most 5 s), and returns.

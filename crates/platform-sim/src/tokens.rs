@@ -5,7 +5,7 @@
 //! test tool). Every token ever issued is kept (for `issued_tokens` in the stats).
 
 use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -52,6 +52,9 @@ pub(crate) struct TokenStore {
     ttl: Duration,
     revoke_at: Option<Instant>,
     inner: RwLock<Inner>,
+    /// `None`: token lifetimes run on the real clock. `Some((at, advanced))`: a test froze the
+    /// token clock at `at` and has moved it on by `advanced` since (see [`TokenStore::now`]).
+    frozen: Mutex<Option<(Instant, Duration)>>,
 }
 
 const JWT_HEADER: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
@@ -70,7 +73,32 @@ impl TokenStore {
             ttl,
             revoke_at,
             inner: RwLock::new(Inner::default()),
+            frozen: Mutex::new(None),
         }
+    }
+
+    /// The instant token lifetimes are measured at: the real clock, unless a test froze it.
+    pub(crate) fn now(&self) -> Instant {
+        match *self.frozen.lock().unwrap_or_else(PoisonError::into_inner) {
+            Some((at, advanced)) => at + advanced,
+            None => Instant::now(),
+        }
+    }
+
+    /// Test hook: stops the token clock where it is; it then moves only by
+    /// [`advance`](Self::advance).
+    pub(crate) fn freeze(&self) {
+        let mut frozen = self.frozen.lock().unwrap_or_else(PoisonError::into_inner);
+        if frozen.is_none() {
+            *frozen = Some((Instant::now(), Duration::ZERO));
+        }
+    }
+
+    /// Test hook: moves a frozen token clock forward by `by` (freezing it first if need be).
+    pub(crate) fn advance(&self, by: Duration) {
+        let mut frozen = self.frozen.lock().unwrap_or_else(PoisonError::into_inner);
+        let (at, advanced) = frozen.get_or_insert_with(|| (Instant::now(), Duration::ZERO));
+        *frozen = Some((*at, *advanced + by));
     }
 
     /// Token lifetime.
@@ -80,7 +108,7 @@ impl TokenStore {
 
     /// Issues a new token for `subject`.
     pub(crate) fn issue(&self, subject: Subject) -> String {
-        let now = Instant::now();
+        let now = self.now();
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         loop {
             let token = format!("{JWT_HEADER}.{}.{}", random_segment(6), random_segment(4));
@@ -156,5 +184,18 @@ mod tests {
             Check::Expired
         );
         assert_eq!(store.issued(), vec![t]);
+    }
+
+    #[test]
+    fn a_frozen_clock_moves_only_when_advanced() {
+        let store = TokenStore::new(Duration::from_secs(2), None);
+        store.freeze();
+        let t = store.issue(Subject::Msp);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(store.check(&t, store.now()), Check::Valid(Subject::Msp));
+        store.advance(Duration::from_millis(1999));
+        assert_eq!(store.check(&t, store.now()), Check::Valid(Subject::Msp));
+        store.advance(Duration::from_millis(1));
+        assert_eq!(store.check(&t, store.now()), Check::Expired);
     }
 }

@@ -106,9 +106,46 @@ async fn latency_delays_api_requests_but_not_sim_endpoints() {
     );
     assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
     let took = t0.elapsed();
+    // A lower bound only: a slow machine can only add to the latency.
     assert!(took >= Duration::from_millis(300), "{took:?}");
-    let t1 = Instant::now();
-    env.http.get(env.url("/_sim/stats")).send().await.unwrap();
-    assert!(t1.elapsed() < Duration::from_millis(150));
     assert_eq!(env.sim.stats().max_in_flight, 2);
+}
+
+/// The `/_sim` endpoints skip the latency: with an hour of latency, `/_sim/stats` answers while
+/// an API request is still held in its hour, and shows that request in flight. No wall-clock
+/// upper bound: only a hang guard, far below the hour and far above any machine's slowness.
+#[tokio::test]
+async fn sim_endpoints_answer_while_api_requests_sit_in_their_latency() {
+    const HANG_GUARD: Duration = Duration::from_secs(60);
+    let env = start(SimConfig {
+        latency: Duration::from_secs(3600),
+        ..SimConfig::default()
+    })
+    .await;
+    // Unauthenticated is enough: the latency comes before any check.
+    let held = tokio::spawn({
+        let http = reqwest::Client::new();
+        let url = env.url("/workspaces/v1/msp-tenants");
+        async move { http.get(url).send().await }
+    });
+    let started = Instant::now();
+    while env.sim.stats().in_flight == 0 {
+        assert!(
+            started.elapsed() < HANG_GUARD,
+            "the API request never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let stats = tokio::time::timeout(HANG_GUARD, env.http.get(env.url("/_sim/stats")).send())
+        .await
+        .expect("hang guard: /_sim/stats waited like an API request")
+        .unwrap();
+    assert_eq!(stats.status(), 200);
+    let stats: serde_json::Value = stats.json().await.unwrap();
+    assert_eq!(stats["in_flight"], 1, "{stats}");
+    assert!(
+        !held.is_finished(),
+        "the API request is still in its latency"
+    );
+    held.abort();
 }

@@ -231,9 +231,11 @@ async fn exchange_with_expired_subject_is_invalid_grant() {
         ..SimConfig::default()
     })
     .await;
+    env.sim.freeze_token_clock();
     let t = env.largest();
     let msp = env.msp_token().await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Expired on the frozen token clock, without waiting (and not before: no real time counts).
+    env.sim.advance_token_clock(Duration::from_secs(1));
     let r = env.exchange(&t.workspace_id.replace('-', ""), &msp).await;
     assert_eq!(oauth_error(r).await, (400, "invalid_grant".into()));
 }

@@ -54,6 +54,9 @@ async fn api_tokens_expire_after_ttl() {
         ..SimConfig::default()
     })
     .await;
+    // On the simulator's frozen token clock: no real time can expire the tokens early (a
+    // stalled machine) and none has to pass for them to expire.
+    env.sim.freeze_token_clock();
     let t = env.largest();
     let msp = env.msp_token().await;
     let tenant = env.tenant_token(&t).await;
@@ -61,7 +64,10 @@ async fn api_tokens_expire_after_ttl() {
     assert_eq!(r.status(), 200);
     let r = env.get("/network-monitoring/v1/aps?limit=1", &tenant).await;
     assert_eq!(r.status(), 200);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    env.sim.advance_token_clock(Duration::from_millis(999));
+    let r = env.get("/workspaces/v1/msp-tenants?limit=1", &msp).await;
+    assert_eq!(r.status(), 200, "valid until the last millisecond");
+    env.sim.advance_token_clock(Duration::from_millis(1));
     let (status, v) = env
         .get_json("/workspaces/v1/msp-tenants?limit=1", &msp)
         .await;
@@ -135,10 +141,14 @@ async fn tenant_token_serves_only_its_tenant() {
 #[tokio::test]
 async fn revocation_invalidates_earlier_tokens_once() {
     let env = start(SimConfig {
-        revoke_after: Some(Duration::from_millis(600)),
+        revoke_after: Some(Duration::from_secs(60)),
         ..SimConfig::default()
     })
     .await;
+    // The revocation instant is measured on the token clock: frozen here (the 60 s before it
+    // are far more than any stall between starting the simulator and this line), moved on
+    // below instead of sleeping.
+    env.sim.freeze_token_clock();
     let t = env.largest();
     let msp = env.msp_token().await;
     let tenant = env.tenant_token(&t).await;
@@ -149,7 +159,7 @@ async fn revocation_invalidates_earlier_tokens_once() {
         200
     );
     assert!(!env.sim.stats().revoked);
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    env.sim.advance_token_clock(Duration::from_secs(60));
     let (status, v) = env
         .get_json("/workspaces/v1/msp-tenants?limit=1", &msp)
         .await;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use glp_core::Scope;
 use glp_transport::{Api, ApiClient};
+use reqwest::header::HeaderMap;
 use support::{OkBody, Reply, Scripted, builder, client, static_provider};
 
 #[tokio::test]
@@ -26,13 +27,17 @@ async fn twenty_per_second_means_21_requests_take_a_second() {
         async move { api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await }
     }))
     .await;
-    let elapsed = started.elapsed();
     assert!(results.iter().all(Result::is_ok));
     let requests = server.requests();
     assert_eq!(requests.len(), 21);
-    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert_eq!(
+        api.totals().requests,
+        21,
+        "no retries, nothing rate limited"
+    );
     // Request k is not sent before k periods of 50 ms have passed: 21 requests take a second.
-    // (A busy machine can only delay requests, so this holds under load too.)
+    // Lower bounds only: a busy machine can only delay requests, so this holds under load too.
+    // (The ceiling is `governor`'s, on its own real clock: it cannot run on tokio's paused one.)
     for (k, r) in requests.iter().enumerate() {
         let earliest =
             Duration::from_millis(50 * k as u64).saturating_sub(Duration::from_millis(2));
@@ -44,20 +49,49 @@ async fn twenty_per_second_means_21_requests_take_a_second() {
     }
 }
 
+/// Without a ceiling, and with no rate-limit headers and no 429 from the server, the pacer has
+/// learned no rate and lets every request go at once. Proven on tokio's paused clock, not by a
+/// wall-clock ceiling a slow machine could break: after 21 real requests, the pacer they went
+/// through is driven for 1,000 more permits with time paused, where any wait would show as
+/// elapsed time (the runtime auto-advances a paused clock to the next timer).
 #[tokio::test]
 async fn without_a_rate_limit_nothing_waits() {
     let server = Scripted::start((0..21).map(Reply::ok).collect()).await;
     let api = client(&server.base_url);
-    let started = Instant::now();
     for _ in 0..21 {
         let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     }
-    // Paced at 20/s this would take a second.
-    assert!(
-        started.elapsed() < Duration::from_millis(700),
-        "{:?}",
-        started.elapsed()
+    assert_eq!(server.requests().len(), 21);
+    let totals = api.totals();
+    assert_eq!(
+        (totals.requests, totals.retries, totals.rate_limited),
+        (21, 0, 0)
     );
+    let pacer = api.pacer("x");
+    assert_eq!(
+        pacer.learned_rate(),
+        None,
+        "nothing learned without a signal"
+    );
+
+    // No more sockets from here on: the paused clock is safe.
+    tokio::time::pause();
+    let paused_at = tokio::time::Instant::now();
+    for _ in 0..1000 {
+        pacer.ready().await;
+        pacer.answered(200, &HeaderMap::new(), None);
+    }
+    assert_eq!(
+        paused_at.elapsed(),
+        Duration::ZERO,
+        "the unpaced pacer waited"
+    );
+    // The measure is sound: once the same pacer is told "429", its next permit waits, and that
+    // wait shows on the paused clock.
+    pacer.answered(429, &HeaderMap::new(), None);
+    let told_429_at = tokio::time::Instant::now();
+    pacer.ready().await;
+    assert!(told_429_at.elapsed() > Duration::ZERO);
 }
 
 #[tokio::test]
@@ -103,11 +137,17 @@ async fn a_429_holds_back_a_clone_that_starts_later() {
         let api = api.clone();
         async move { api.get_json::<OkBody>(&Scope::Msp, "v1/first", &[]).await }
     });
-    // Wait until the 429 has been answered (and given time to reach the client).
-    while server.answered().is_empty() {
+    // Wait until the client has taken in the 429 (it counts it and pauses the pacer in one
+    // step, with no await between), not for a guessed time. The guard only turns a hang into
+    // a failure.
+    let hang_guard = Instant::now();
+    while api.totals().rate_limited == 0 {
+        assert!(
+            hang_guard.elapsed() < Duration::from_secs(30),
+            "hang guard: the 429 never reached the client"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
     let other: ApiClient = api.clone();
     let second = other
         .get_json::<OkBody>(&Scope::Msp, "v1/second", &[])

@@ -6,7 +6,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use glp_core::{RetryPolicy, Scope};
 use glp_transport::{Api, ApiError};
@@ -178,11 +178,29 @@ async fn remaining_budget_does_not_slow_anything_down() {
     .await;
     let api = client(&server.base_url);
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    // What the second request waits for is the pacer; ask it on tokio's paused clock (no
+    // socket is waited on meanwhile), where any wait shows as elapsed time: none, since 5 left
+    // of the window is no pause (only `remaining: 0` is). The probe is the second request's own
+    // turn, handed back unused (`lost`) before the real request goes.
+    let pacer = api.pacer("x");
+    tokio::time::pause();
+    let probe = tokio::time::Instant::now();
+    assert_eq!(pacer.ready_within(Duration::ZERO).await, Ok(()), "paused");
+    // The next slot is "now" (the 5 left do pace later requests, at 0.5/s, but not this one):
+    // on the paused clock that costs at most tokio's 1 ms timer tick; a pause would be 30 s.
     assert!(
-        gap(&server, 0) < Duration::from_millis(500),
-        "{:?}",
-        gap(&server, 0)
+        probe.elapsed() <= Duration::from_millis(1),
+        "the next request would wait {:?}",
+        probe.elapsed()
+    );
+    pacer.lost();
+    tokio::time::resume();
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!(server.requests().len(), 2);
+    let totals = api.totals();
+    assert_eq!(
+        (totals.requests, totals.retries, totals.rate_limited),
+        (2, 0, 0)
     );
 }
 
@@ -305,16 +323,21 @@ async fn no_retry_starts_that_would_end_after_the_time_budget() {
         )
         .build()
         .unwrap();
-    let started = Instant::now();
     let err = api
         .get_json::<OkBody>(&Scope::Msp, "x", &[])
         .await
         .unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
+    // "At once" without a stopwatch: the decision for a 5 s wait with at most 300 ms left is
+    // to fail (a pure function of the policy), that decision never sleeps, and no second
+    // request reached the server (asserted below).
+    let policy = RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(10))
+        .max_elapsed(Duration::from_millis(300));
+    assert!(matches!(
+        policy.decide(1, Duration::ZERO, Some(Duration::from_secs(5))),
+        glp_core::retry::RetryDecision::WaitTooLong { wait, left }
+            if wait == Duration::from_secs(5) && left == Duration::from_millis(300)
+    ));
     assert!(
         err.to_string().contains("asked to wait 5s"),
         "the message says why: {err}"
@@ -322,15 +345,17 @@ async fn no_retry_starts_that_would_end_after_the_time_budget() {
     match err {
         ApiError::WaitTooLong {
             wait,
+            left,
             last: Some(last),
             ..
         } => {
             assert_eq!(wait, Duration::from_secs(5));
+            assert!(left <= Duration::from_millis(300), "{left:?}");
             assert_eq!(last.status(), Some(503));
         }
         other => panic!("unexpected error {other:?}"),
     }
-    assert_eq!(server.requests().len(), 1);
+    assert_eq!(server.requests().len(), 1, "no retry was sent");
 }
 
 #[tokio::test]

@@ -53,7 +53,7 @@ mod tenant;
 pub use cancel::{Cancel, StopLevel};
 pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
 pub use job::{CollectJob, Record, ResourceSpec, TenantJob};
-pub use output::{Format, RecordWriter, csv_field};
+pub use output::{Format, RecordWriter, WriterOptions, csv_field, csv_header};
 pub use progress::{Progress, ProgressSnapshot};
 pub use report::{Report, TenantOutcome, TenantStatus, one_line};
 pub use selector::Selector;

@@ -57,9 +57,37 @@ impl std::fmt::Debug for RecordWriter {
     }
 }
 
+/// How a [`RecordWriter`] starts its output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriterOptions {
+    /// Write the format's header (the CSV header line, the table's column names). Off when
+    /// appending to a file that has one already.
+    pub header: bool,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        Self { header: true }
+    }
+}
+
+/// The CSV header line (without its newline) a writer with these options writes.
+pub fn csv_header(_options: &WriterOptions) -> String {
+    "tenant_id,tenant_name,resource,id,data".into()
+}
+
 impl RecordWriter {
     /// A writer of `format` into `out`; writes the header the format needs.
     pub fn new(format: Format, out: Box<dyn Write + Send>) -> io::Result<Self> {
+        Self::with_options(format, out, WriterOptions::default())
+    }
+
+    /// A writer of `format` into `out` with `options`.
+    pub fn with_options(
+        format: Format,
+        out: Box<dyn Write + Send>,
+        options: WriterOptions,
+    ) -> io::Result<Self> {
         let mut w = Self {
             format,
             out,
@@ -68,9 +96,12 @@ impl RecordWriter {
         };
         match format {
             Format::Json => w.buf.extend_from_slice(b"[\n"),
-            Format::Csv => w
-                .buf
-                .extend_from_slice(b"tenant_id,tenant_name,resource,id,data\n"),
+            Format::Csv if !options.header => {}
+            Format::Csv => {
+                w.buf.extend_from_slice(csv_header(&options).as_bytes());
+                w.buf.push(b'\n');
+            }
+            Format::Table if !options.header => {}
             Format::Table => {
                 let header =
                     ["TENANT", "RESOURCE", "ID", "NAME", "MODEL", "STATUS"].map(String::from);

@@ -424,3 +424,178 @@ async fn sigint_keeps_complete_lines_and_the_rerun_completes_the_truth() {
     }
     sim.shutdown().await;
 }
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("msp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_output_is_refused_before_any_request_unless_overwrite_or_append() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("existing");
+    let path = dir.join("records.jsonl");
+    std::fs::write(&path, "{\"first\":\"run\"}\n").unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"]);
+        cmd.arg(&path).args(extra);
+        output(cmd)
+    };
+    let out = run(&[]).await;
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--overwrite") && stderr.contains("--append"),
+        "{stderr}"
+    );
+    assert_eq!(sim.stats().total_requests, 0, "refused before any request");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "{\"first\":\"run\"}\n"
+    );
+
+    // --append: the first run's line stays, the records land after it.
+    let out = run(&["--append"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let total: u64 = truth["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["counts"]["device-inventory"].as_u64().unwrap())
+        .sum();
+    assert!(text.starts_with("{\"first\":\"run\"}\n"));
+    assert_eq!(text.lines().count() as u64, total + 1);
+
+    // --overwrite: only this run's records.
+    let out = run(&["--overwrite"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count() as u64, total);
+    let out = run(&["--overwrite", "--append"]).await;
+    assert_eq!(out.status.code(), Some(2), "conflicting flags");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_append_keeps_one_header_and_json_cannot_be_appended() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 2,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("csv-append");
+    let path = dir.join("records.csv");
+    for extra in [&[][..], &["--append"][..]] {
+        let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"]);
+        cmd.arg(&path).args(extra);
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header = text.lines().next().unwrap().to_owned();
+    assert_eq!(text.lines().filter(|l| **l == *header).count(), 1, "{text}");
+    let json = dir.join("records.json");
+    std::fs::write(&json, "[]\n").unwrap();
+    let before = sim.stats().total_requests;
+    let mut cmd = cli(&sim, &secret, &["collect", "-q", "--append", "-o"]);
+    cmd.arg(&json);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("--append works for jsonl and csv"));
+    assert_eq!(sim.stats().total_requests, before);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
+    use std::io::Write as _;
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("dash");
+    // `-o -` is stdout: no file named `-`.
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &["collect", "-q", "--rate", "500", "-o", "-"],
+    );
+    cmd.current_dir(&dir);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(!dir.join("-").exists());
+    assert!(String::from_utf8_lossy(&out.stdout).lines().count() > 0);
+    assert!(!stderr_of(&out).contains("records to -"));
+
+    // `--tenant-ids-from -` reads the ids from stdin.
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let first = truth["tenants"][0].clone();
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &["collect", "-q", "--rate", "500", "--tenant-ids-from", "-"],
+    );
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let id = first["workspace_id"].as_str().unwrap().to_owned();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{id}\n").as_bytes())
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count() as u64,
+        first["counts"]["device-inventory"].as_u64().unwrap()
+    );
+
+    // The extension chooses the format; a contradicting --format is a usage error.
+    let csv = dir.join("records.csv");
+    let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"]);
+    cmd.arg(&csv);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        std::fs::read_to_string(&csv)
+            .unwrap()
+            .starts_with("tenant_id,")
+    );
+    let before = sim.stats().total_requests;
+    let mut cmd = cli(&sim, &secret, &["collect", "--format", "table", "-o"]);
+    cmd.arg(dir.join("table.jsonl"));
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("contradicts"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(sim.stats().total_requests, before);
+    assert!(!dir.join("table.jsonl").exists());
+    sim.shutdown().await;
+}

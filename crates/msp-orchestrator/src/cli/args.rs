@@ -83,8 +83,9 @@ pub(crate) struct GlobalArgs {
     /// Leave out tenants whose name or id matches (glob); repeatable.
     #[arg(long, global = true, value_name = "PATTERN")]
     pub(crate) exclude: Vec<String>,
-    /// Run exactly the tenant ids in FILE (one per line, as --failed-out writes them).
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Run exactly the tenant ids in FILE (one per line, as --failed-out writes them); `-`
+    /// reads them from stdin.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "source")]
     pub(crate) tenant_ids_from: Option<PathBuf>,
     /// No progress display.
     #[arg(short, long, global = true)]
@@ -148,16 +149,37 @@ pub(crate) struct CollectArgs {
     /// network-monitoring/... path [default: device-inventory].
     #[arg(value_name = "RESOURCE")]
     pub(crate) resources: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = RecordFormat::Jsonl)]
-    pub(crate) format: RecordFormat,
-    /// Write records to FILE instead of stdout.
+    /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt),
+    /// else jsonl]. A format that contradicts the extension is an error.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<RecordFormat>,
+    /// Write records to FILE instead of stdout (`-` is stdout). An existing non-empty FILE is
+    /// refused unless --overwrite or --append says what to do with it.
     #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
-    /// Write the ids of tenants that failed or did not run to FILE (for --tenant-ids-from).
+    /// Replace an existing --output file.
+    #[arg(long, requires = "output")]
+    pub(crate) overwrite: bool,
+    /// Add the records to the end of an existing --output file (jsonl or csv; a CSV header is
+    /// not repeated, and must be the same).
+    #[arg(long, requires = "output", conflicts_with = "overwrite")]
+    pub(crate) append: bool,
+    /// An OData filter passed to Central for every tenant, e.g. "status eq 'OFFLINE'"
+    /// (at most 256 characters).
+    #[arg(long, value_name = "EXPR")]
+    pub(crate) filter: Option<String>,
+    /// A sort expression passed to Central for every tenant, e.g. "deviceName asc"
+    /// (at most 256 characters).
+    #[arg(long, value_name = "EXPR")]
+    pub(crate) sort: Option<String>,
+    /// Another query parameter for every tenant's request, e.g. site-id=24833497; repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub(crate) params: Vec<String>,
+    /// Write the ids of tenants that failed or did not run to FILE (for --tenant-ids-from);
+    /// replaced on each run.
     #[arg(long, value_name = "FILE")]
     pub(crate) failed_out: Option<PathBuf>,
-    /// Write the full per-tenant report as JSON to FILE.
+    /// Write the full per-tenant report as JSON to FILE; replaced on each run.
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
 }

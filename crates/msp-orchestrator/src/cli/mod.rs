@@ -2,6 +2,7 @@
 
 mod args;
 mod display;
+mod output_target;
 mod settings;
 
 use std::fs::File;
@@ -18,12 +19,12 @@ use glp_auth::{AuthOptions, BaseUrl, RetryPolicy, Scope, TokenProvider, msp_prov
 use glp_transport::{Api, ApiClient};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
-    Cancel, CollectJob, Format, Orchestrator, RecordWriter, ResourceSpec, SourceItem, StopLevel,
-    TenantSource, csv_field, one_line,
+    Cancel, CollectJob, Orchestrator, RecordWriter, ResourceSpec, SourceItem, StopLevel,
+    TenantSource, WriterOptions, csv_field, one_line,
 };
 
 pub(crate) use args::Cli;
-use args::{CollectArgs, Command, LogFormat, RecordFormat, TenantFormat};
+use args::{CollectArgs, Command, LogFormat, TenantFormat};
 use settings::Settings;
 
 /// Exit codes.
@@ -116,7 +117,10 @@ async fn run(cli: Cli) -> u8 {
                     eprintln!("error: {e}");
                     EXIT_FATAL
                 }
-                Ok(settings) => run_collect(settings, &args, quiet, &cancel).await,
+                Ok(settings) => {
+                    let existing = output_target::Existing::from_args(&args);
+                    run_collect(settings, &args, existing, quiet, &cancel).await
+                }
             }
         }
         Command::Demo(args) => {
@@ -142,8 +146,14 @@ async fn run(cli: Cli) -> u8 {
 
 /// `collect` with resolved settings: the output files are opened before any request, then the
 /// clients are built (the token request), then the run.
-async fn run_collect(settings: Settings, args: &CollectArgs, quiet: bool, cancel: &Cancel) -> u8 {
-    let outputs = match Outputs::open(args) {
+async fn run_collect(
+    settings: Settings,
+    args: &CollectArgs,
+    existing: output_target::Existing,
+    quiet: bool,
+    cancel: &Cancel,
+) -> u8 {
+    let outputs = match Outputs::open(args, existing) {
         Ok(outputs) => outputs,
         Err(e) => {
             eprintln!("error: {e:#}; nothing was contacted");
@@ -189,13 +199,16 @@ fn report_fatal(result: anyhow::Result<u8>) -> u8 {
 /// fails at once. Nothing is truncated until it is written: a run that fails before its work
 /// leaves the files of the last run as they were.
 struct Outputs {
-    output: Option<File>,
+    output: Option<output_target::OutputFile>,
     failed_out: Option<File>,
     report: Option<File>,
 }
 
 impl Outputs {
-    fn open(args: &CollectArgs) -> anyhow::Result<Self> {
+    fn open(args: &CollectArgs, existing: output_target::Existing) -> anyhow::Result<Self> {
+        let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
+        output_target::check_side_files(args).map_err(anyhow::Error::msg)?;
+        let options = WriterOptions::default();
         let open =
             |path: &Option<std::path::PathBuf>, what: &str| -> anyhow::Result<Option<File>> {
                 path.as_deref()
@@ -210,7 +223,12 @@ impl Outputs {
                     .transpose()
             };
         Ok(Self {
-            output: open(&args.output, "the output file (--output)")?,
+            output: output_target::open(
+                args.output.as_deref(),
+                format,
+                existing,
+                &msp_orchestrator::csv_header(&options),
+            )?,
             failed_out: open(&args.failed_out, "the --failed-out file")?,
             report: open(&args.report, "the --report file")?,
         })
@@ -493,20 +511,22 @@ async fn collect_inner(
             Some(Ok(())) => {}
         }
     }
-    let format = match args.format {
-        RecordFormat::Jsonl => Format::Jsonl,
-        RecordFormat::Json => Format::Json,
-        RecordFormat::Csv => Format::Csv,
-        RecordFormat::Table => Format::Table,
-    };
+    let format = output_target::writer_format(
+        output_target::record_format(args).map_err(anyhow::Error::msg)?,
+    );
+    let mut options = WriterOptions::default();
     let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.output) {
-        (Some(file), Some(path)) => Box::new(
-            fresh(file)
+        (Some(out), Some(_)) if out.append => {
+            options.header = false;
+            Box::new(out.file)
+        }
+        (Some(out), Some(path)) => Box::new(
+            fresh(out.file)
                 .with_context(|| format!("cannot write the output file {}", path.display()))?,
         ),
         _ => Box::new(std::io::stdout()),
     };
-    let mut writer = RecordWriter::new(format, sink)?;
+    let mut writer = RecordWriter::with_options(format, sink, options)?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     let writer_task = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
         while let Some(record) = rx.blocking_recv() {
@@ -579,8 +599,13 @@ async fn collect_inner(
             return Ok(EXIT_FATAL);
         }
     };
-    if let Some(path) = &args.output {
-        eprintln!("wrote {written} records to {}", path.display());
+    if let Some(path) = args
+        .output
+        .as_deref()
+        .filter(|p| !output_target::is_dash(p))
+    {
+        let verb = if args.append { "appended" } else { "wrote" };
+        eprintln!("{verb} {written} records to {}", path.display());
     }
     if report.credential_rejected.is_some() {
         // The summary told why (once, with the hint): nothing can work until it is fixed.
@@ -749,10 +774,16 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cance
         }
         Ok(settings) => {
             let mut collect_args = args.collect;
+            let mut existing = output_target::Existing::from_args(&collect_args);
             if collect_args.output.is_none() {
-                collect_args.output = Some("demo-records.jsonl".into());
+                // The demo's own file of simulated records is replaced on each run; its
+                // extension follows the format.
+                let format = collect_args.format.unwrap_or(args::RecordFormat::Jsonl);
+                collect_args.output =
+                    Some(format!("demo-records.{}", output_target::extension(format)).into());
+                existing = output_target::Existing::Overwrite;
             }
-            run_collect(settings, &collect_args, quiet, cancel).await
+            run_collect(settings, &collect_args, existing, quiet, cancel).await
         }
     };
     sim.shutdown().await;

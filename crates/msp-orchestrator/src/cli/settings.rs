@@ -137,6 +137,15 @@ fn read_secret_file(path: &Path, problems: &mut Vec<String>) -> Option<String> {
     }
 }
 
+/// The text of `path`, or of stdin when `path` is `-`.
+fn read_path_or_stdin(path: &Path) -> std::io::Result<String> {
+    if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    }
+}
+
 /// Resolves settings: flags, then `env`, then the file.
 pub(crate) fn resolve(
     flags: &GlobalArgs,
@@ -251,7 +260,7 @@ pub(crate) fn resolve(
     }
 
     let source = match (&flags.tenant_ids_from, flags.source.or(file.source)) {
-        (Some(path), _) => match std::fs::read_to_string(path) {
+        (Some(path), _) => match read_path_or_stdin(path) {
             Ok(text) => TenantSource::Explicit(parse_id_list(&text)),
             Err(e) => {
                 problems.push(format!(

@@ -92,24 +92,198 @@ impl ResourceSpec {
     }
 }
 
+/// Whether `s` looks like an API version segment: `v1`, `v1alpha1`, `v2beta3`, ...
+fn is_version(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next() == Some('v')
+        && chars.next().is_some_and(|c| c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+/// The Levenshtein distance between `a` and `b`, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The known resource name nearest to `s`, when it is near enough to be a typo.
+pub fn did_you_mean(s: &str) -> Option<&'static str> {
+    let s = s.to_ascii_lowercase();
+    Resource::all()
+        .iter()
+        .map(|r| (edit_distance(&s, r.name()), r.name()))
+        .filter(|(d, name)| *d <= 2.max(name.len() / 4) && *d < name.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name)
+}
+
 impl FromStr for ResourceSpec {
     type Err = String;
+    /// A known name (`aps`), a path under `network-monitoring/` (`network-monitoring/v1alpha1/aps`,
+    /// `v1alpha1/aps`, `aps/SN1/radios`). Everything else is refused here, before any request:
+    /// other APIs (`network-config/...`), paths that would be read as something else
+    /// (`monitoring/v2/clients`), query strings, odd characters; a near miss of a known name
+    /// gets a suggestion.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         if s.is_empty() {
             return Err("an empty resource name".into());
         }
+        let shown: String = s.chars().take(100).collect();
         if let Ok(r) = s.parse::<Resource>() {
             return Ok(Self::Known(r));
         }
-        if s.contains('/') {
-            return Ok(Self::Path(s.to_owned()));
-        }
         let known: Vec<&str> = Resource::all().iter().map(|r| r.name()).collect();
-        Err(format!(
-            "unknown resource `{s}`: use one of {} or a path like network-monitoring/v1/<name>",
-            known.join(", ")
-        ))
+        if s.contains(['?', '#']) {
+            return Err(format!(
+                "the resource `{shown}` carries a query string: give the resource alone and \
+                 the query with --filter, --sort or --param KEY=VALUE"
+            ));
+        }
+        if s.contains("://") {
+            return Err(format!(
+                "the resource `{shown}` is a URL: give a path like network-monitoring/v1/aps"
+            ));
+        }
+        if !s.contains('/') {
+            let hint = did_you_mean(s)
+                .map(|name| format!("did you mean `{name}`? "))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown resource `{shown}`: {hint}use one of {} or a path like \
+                 network-monitoring/v1/<name>",
+                known.join(", ")
+            ));
+        }
+        let segments: Vec<&str> = s.trim_matches('/').split('/').collect();
+        for segment in &segments {
+            if segment.is_empty() || *segment == "." || *segment == ".." {
+                return Err(format!(
+                    "the resource path `{shown}` has an empty, `.` or `..` segment"
+                ));
+            }
+            if !segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+            {
+                return Err(format!(
+                    "the resource path `{shown}` has a character other than letters, digits, \
+                     `-`, `_`, `.` and `~`"
+                ));
+            }
+        }
+        let first = segments.first().copied().unwrap_or_default();
+        let rest = match first {
+            "network-monitoring" => {
+                let after = &segments[1..];
+                match after.first() {
+                    Some(v) if is_version(v) => &after[1..],
+                    _ => after,
+                }
+            }
+            v if is_version(v) => &segments[1..],
+            name if Resource::all().iter().any(|r| r.name() == name) => &segments[..],
+            other if other.starts_with("network-") => {
+                return Err(format!(
+                    "`{shown}` belongs to the {other} API; only network-monitoring lists can \
+                     be collected (e.g. network-monitoring/v1/aps)"
+                ));
+            }
+            other => {
+                let last = segments.last().copied().unwrap_or_default();
+                let example = did_you_mean(last).unwrap_or("aps");
+                return Err(format!(
+                    "`{shown}` is not a network-monitoring path (it starts with `{other}`): \
+                     write it as network-monitoring/<version>/<list>, e.g. \
+                     network-monitoring/v1/{example}"
+                ));
+            }
+        };
+        if rest.is_empty() {
+            return Err(format!(
+                "the resource path `{shown}` names no list (e.g. network-monitoring/v1/aps)"
+            ));
+        }
+        Ok(Self::Path(s.to_owned()))
+    }
+}
+
+/// What every tenant's list request asks Central for besides the resource: an OData filter, a
+/// sort, other query parameters. The request refuses expressions over
+/// [`central_api::MAX_EXPRESSION_CHARS`]; check them before a run with [`Query::check`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    /// `filter=...`.
+    pub filter: Option<String>,
+    /// `sort=...`.
+    pub sort: Option<String>,
+    /// Other parameters, in order.
+    pub params: Vec<(String, String)>,
+}
+
+/// Parameters a list request sets itself.
+const RESERVED_PARAMS: &[&str] = &["limit", "next", "offset", "filter", "sort"];
+
+impl Query {
+    /// Every problem of the query, found without a request: over-long or empty expressions,
+    /// parameters the request sets itself, empty names.
+    pub fn check(&self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        for (name, value) in [("--filter", &self.filter), ("--sort", &self.sort)] {
+            if let Some(value) = value {
+                let chars = value.chars().count();
+                if value.trim().is_empty() {
+                    problems.push(format!("{name} is empty"));
+                } else if chars > central_api::MAX_EXPRESSION_CHARS {
+                    problems.push(format!(
+                        "{name} is {chars} characters long; Central accepts at most {}",
+                        central_api::MAX_EXPRESSION_CHARS
+                    ));
+                }
+            }
+        }
+        for (key, _) in &self.params {
+            if key.is_empty() {
+                problems.push("--param needs KEY=VALUE with a non-empty KEY".into());
+            } else if RESERVED_PARAMS.contains(&key.as_str()) {
+                problems.push(match key.as_str() {
+                    "filter" | "sort" => format!("--param {key}=... : use --{key} instead"),
+                    _ => format!("--param {key}=... : `{key}` is set by the paging itself"),
+                });
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn apply<T>(&self, mut request: central_api::ListRequest<T>) -> central_api::ListRequest<T> {
+        if let Some(filter) = &self.filter {
+            request = request.filter(filter.clone());
+        }
+        if let Some(sort) = &self.sort {
+            request = request.sort(sort.clone());
+        }
+        for (key, value) in &self.params {
+            request = request.param(key.clone(), value.clone());
+        }
+        request
     }
 }
 
@@ -117,12 +291,24 @@ impl FromStr for ResourceSpec {
 #[derive(Debug, Clone)]
 pub struct CollectJob {
     resources: Vec<ResourceSpec>,
+    query: Query,
 }
 
 impl CollectJob {
     /// Collects `resources`, in that order.
     pub fn new(resources: Vec<ResourceSpec>) -> Self {
-        Self { resources }
+        Self {
+            resources,
+            query: Query::default(),
+        }
+    }
+
+    /// Asks for every resource with `query` (the same filter, sort and parameters for every
+    /// tenant).
+    #[must_use]
+    pub fn with_query(mut self, query: Query) -> Self {
+        self.query = query;
+        self
     }
 
     /// The resources collected.
@@ -138,12 +324,14 @@ impl TenantJob for CollectJob {
         client: TenantClient,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
         let tenant = tenant.clone();
+        let query = self.query.clone();
         stream::iter(self.resources.clone())
             .map(move |spec| {
-                let items = match &spec {
-                    ResourceSpec::Known(r) => client.resource(*r).raw().stream().boxed(),
-                    ResourceSpec::Path(p) => client.monitoring(p).raw().stream().boxed(),
+                let request = match &spec {
+                    ResourceSpec::Known(r) => client.resource(*r).raw(),
+                    ResourceSpec::Path(p) => client.monitoring(p).raw(),
                 };
+                let items = query.apply(request).stream().boxed();
                 let (tenant_id, tenant_name, resource) =
                     (tenant.listed_id.clone(), tenant.name.clone(), spec.name());
                 items.map_ok(move |data| Record {
@@ -177,5 +365,36 @@ mod tests {
             err.contains("device-inventory") && err.contains("bogus"),
             "{err}"
         );
+        for ok in [
+            "v1alpha1/aps",
+            "aps/SN1/radios",
+            "network-monitoring/sites-health",
+        ] {
+            assert!(ok.parse::<ResourceSpec>().is_ok(), "{ok}");
+        }
+        for (bad, says) in [
+            ("network-config/v1alpha1/wlan-ssids", "network-config API"),
+            ("monitoring/v2/clients", "network-monitoring/v1/clients"),
+            ("network-monitoring/v1/aps?status=ONLINE", "--param"),
+            ("acces-points/x/..", "`..`"),
+            ("swiches", "did you mean `switches`"),
+            ("network-monitoring/v1", "names no list"),
+        ] {
+            let err = bad.parse::<ResourceSpec>().expect_err(bad);
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+        assert_eq!(did_you_mean("device-inventroy"), Some("device-inventory"));
+        assert_eq!(did_you_mean("xyz"), None);
+    }
+
+    #[test]
+    fn queries_are_checked_whole() {
+        let query = Query {
+            filter: Some("x".repeat(257)),
+            sort: Some(" ".into()),
+            params: vec![("limit".into(), "5".into()), (String::new(), "v".into())],
+        };
+        assert_eq!(query.check().map_err(|p| p.len()), Err(4));
+        assert!(Query::default().check().is_ok());
     }
 }

@@ -169,6 +169,21 @@ fn help_snapshot() {
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
 
+#[test]
+fn help_of_each_command_snapshot() {
+    for command in ["tenants", "collect", "demo"] {
+        let out = Command::new(BIN)
+            .args([command, "--help"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        insta::assert_snapshot!(
+            format!("help_{command}"),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_table_and_summary_snapshots() {
     let sim = Simulator::start(SimConfig {
@@ -597,5 +612,171 @@ async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
     );
     assert_eq!(sim.stats().total_requests, before);
     assert!(!dir.join("table.jsonl").exists());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mistakes_in_the_arguments_are_usage_errors_before_any_request() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("mistakes");
+    let missing = dir.join("no-such-dir").join("report.json");
+    let missing = missing.to_str().unwrap();
+    let long = format!("deviceName eq '{}'", "x".repeat(260));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["collect", "network-config/v1alpha1/wlan-ssids"],
+            "network-config API",
+        ),
+        (
+            vec!["collect", "monitoring/v2/clients"],
+            "network-monitoring/v1/clients",
+        ),
+        (vec!["collect", "swiches"], "did you mean `switches`"),
+        (
+            vec!["collect", "network-monitoring/v1/aps?status=ONLINE"],
+            "--param",
+        ),
+        (vec!["collect", "--report", missing], "--report"),
+        (vec!["collect", "--failed-out", missing], "--failed-out"),
+        (vec!["collect", "--report", "-"], "--report takes a file"),
+        (vec!["collect", "--filter", &long], "at most 256"),
+        (vec!["collect", "--param", "limit=5"], "`limit` is set by"),
+        (vec!["collect", "--param", "site-id"], "KEY=VALUE"),
+        (
+            vec!["collect", "--source", "central", "--tenant-ids-from", "x"],
+            "cannot be used with",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = output(cli(&sim, &secret, &args)).await;
+        let stderr = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.matches("error:").count(),
+            1,
+            "one error, not one per tenant: {stderr}"
+        );
+    }
+    assert_eq!(sim.stats().total_requests, 0, "nothing was contacted");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn include_patterns_that_match_nothing_are_a_usage_error() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let name = truth["tenants"][0]["name"].as_str().unwrap().to_owned();
+    for command in ["collect", "tenants"] {
+        let out = output(cli(
+            &sim,
+            &secret,
+            &[command, "-q", "--include", "nomatch*", "--include", &name],
+        ))
+        .await;
+        let stderr = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("'nomatch*'") && !stderr.contains(&format!("'{name}'")),
+            "{command}: {stderr}"
+        );
+    }
+    let out = output(cli(&sim, &secret, &["tenants", "--include", &name])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("1 tenant\n"),
+        "{}",
+        stderr_of(&out)
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filter_sort_and_params_reach_every_tenant() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 4,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let out = output(cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "aps",
+            "-q",
+            "--rate",
+            "500",
+            "--filter",
+            "status eq 'OFFLINE'",
+            "--sort",
+            "deviceName desc",
+        ],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let all_aps: u64 = truth["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["counts"]["aps"].as_u64().unwrap())
+        .sum();
+    assert!(!records.is_empty() && (records.len() as u64) < all_aps);
+    assert!(records.iter().all(|r| r["data"]["status"] == "OFFLINE"));
+    let tenants: std::collections::BTreeSet<&str> = records
+        .iter()
+        .map(|r| r["tenant_id"].as_str().unwrap())
+        .collect();
+    assert!(tenants.len() > 1, "the filter applies to every tenant");
+    for tenant in tenants {
+        let names: Vec<&str> = records
+            .iter()
+            .filter(|r| r["tenant_id"] == tenant)
+            .map(|r| r["data"]["deviceName"].as_str().unwrap())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(names, sorted, "sorted by deviceName desc");
+    }
+
+    let out = output(cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "-q",
+            "--rate",
+            "500",
+            "--param",
+            "site-assigned=UNASSIGNED",
+        ],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.lines().count() > 0);
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["data"]["siteAssigned"], "UNASSIGNED", "{line}");
+    }
     sim.shutdown().await;
 }

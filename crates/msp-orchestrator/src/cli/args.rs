@@ -24,12 +24,21 @@ pub(crate) enum Command {
     /// List the managed tenants.
     Tenants(TenantsArgs),
     /// Collect resources from every tenant (device-inventory by default).
+    #[command(after_help = COLLECT_EXAMPLES)]
     Collect(CollectArgs),
     /// Run `collect` against an embedded local simulator: no account or credentials needed.
     Demo(DemoArgs),
 }
 
+/// Examples at the end of `collect --help`.
+const COLLECT_EXAMPLES: &str = "Examples:
+  # The offline access points of every customer, as a spreadsheet:
+  msp-orchestrator collect aps --filter \"status eq 'OFFLINE'\" -o offline-aps.csv
+  # Rerun the tenants that failed, adding their records to the first run's file:
+  msp-orchestrator collect --tenant-ids-from failed.txt --append -o inventory.jsonl";
+
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// TOML configuration file (keys: client_id, client_secret, client_secret_file,
     /// workspace_id, glp_base_url, central_base_url, central_cluster, concurrency, rate,

@@ -1,6 +1,7 @@
 //! The `msp-orchestrator` command line.
 
 mod args;
+mod checks;
 mod display;
 mod output_target;
 mod settings;
@@ -26,6 +27,15 @@ use msp_orchestrator::{
 pub(crate) use args::Cli;
 use args::{CollectArgs, Command, LogFormat, TenantFormat};
 use settings::Settings;
+
+/// `1 tenant`, `2 tenants`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
 
 /// Exit codes.
 const EXIT_OK: u8 = 0;
@@ -108,7 +118,7 @@ async fn run(cli: Cli) -> u8 {
             }
         },
         Command::Collect(args) => {
-            if let Err(e) = resources(&args) {
+            if let Err(e) = checks::collect_args(&args) {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
@@ -124,7 +134,7 @@ async fn run(cli: Cli) -> u8 {
             }
         }
         Command::Demo(args) => {
-            if let Err(e) = resources(&args.collect) {
+            if let Err(e) = checks::collect_args(&args.collect) {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
@@ -449,19 +459,14 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
         eprintln!("interrupted: {count} tenants listed before the signal (the list is not whole)");
         return Ok(EXIT_SOME_FAILED);
     }
-    eprintln!("{count} tenants");
-    Ok(EXIT_OK)
-}
-
-/// The resources of `collect` (device-inventory when none is named); a usage error names the
-/// known ones. Checked before anything is contacted.
-fn resources(args: &CollectArgs) -> Result<Vec<ResourceSpec>, String> {
-    if args.resources.is_empty() {
-        return Ok(vec![ResourceSpec::Known(
-            central_api::Resource::DeviceInventory,
-        )]);
+    eprintln!("{}", plural(count, "tenant"));
+    if let Some(e) =
+        checks::empty_selection(&ctx.settings.selector, &msp_orchestrator::Report::default())
+    {
+        eprintln!("error: {e}");
+        return Ok(EXIT_USAGE);
     }
-    args.resources.iter().map(|name| name.parse()).collect()
+    Ok(EXIT_OK)
 }
 
 async fn collect(
@@ -471,7 +476,7 @@ async fn collect(
     quiet: bool,
     cancel: &Cancel,
 ) -> u8 {
-    let resources = match resources(args) {
+    let resources = match checks::collect_args(args) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -491,7 +496,7 @@ async fn collect_inner(
     ctx: &Context,
     args: &CollectArgs,
     mut outputs: Outputs,
-    resources: Vec<ResourceSpec>,
+    (resources, query): (Vec<ResourceSpec>, msp_orchestrator::Query),
     quiet: bool,
     cancel: &Cancel,
 ) -> anyhow::Result<u8> {
@@ -549,7 +554,7 @@ async fn collect_inner(
             done_rx,
         ))
     });
-    let job = Arc::new(CollectJob::new(resources));
+    let job = Arc::new(CollectJob::new(resources).with_query(query));
     let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.central);
     let result = orchestrator.run(tenants, job, tx, cancel).await;
     let _ = done_tx.send(true);
@@ -610,6 +615,10 @@ async fn collect_inner(
     if report.credential_rejected.is_some() {
         // The summary told why (once, with the hint): nothing can work until it is fixed.
         return Ok(EXIT_FATAL);
+    }
+    if let Some(e) = checks::empty_selection(&ctx.settings.selector, &report) {
+        eprintln!("error: {e}");
+        return Ok(EXIT_USAGE);
     }
     if report.source_error.is_some()
         && !report.interrupted

@@ -447,9 +447,10 @@ fn skipped(
     reason: String,
 ) -> TenantOutcome {
     TenantOutcome {
-        tenant_id: listed_id,
+        tenant_id: id.map(|i| i.hyphenated()).unwrap_or(listed_id),
         workspace_id: id.map(|i| i.hyphenated()),
         tenant_name: name,
+        central_tenant_id: None,
         status: TenantStatus::Skipped { reason },
         records: 0,
         calls: Default::default(),
@@ -516,9 +517,10 @@ fn finish(
         },
     };
     let outcome = TenantOutcome {
-        tenant_id: run.tenant.listed_id,
+        tenant_id: run.tenant.workspace_id.hyphenated(),
         workspace_id: Some(run.tenant.workspace_id.hyphenated()),
         tenant_name: run.tenant.name,
+        central_tenant_id: run.tenant.central_tenant_id,
         status,
         records: run.records.load(Ordering::Relaxed),
         calls: run.tally.snapshot(),

@@ -17,16 +17,54 @@ use crate::TenantRef;
 /// The item is carried as the server's JSON text ([`RawValue`]): it is checked to be valid JSON
 /// when the page is read, never parsed into a tree and serialised again on the way to the
 /// output. [`value`](Self::value) parses it when a field is needed.
+///
+/// Whatever listed the tenant, `tenant_id` and `workspace_id` are its GreenLake workspace id,
+/// hyphenated: the id `--tenant-ids-from` takes back.
 #[derive(Debug, Clone, Serialize)]
 pub struct Record {
-    /// The tenant's id as its source listed it.
+    /// The tenant: its GreenLake workspace id, hyphenated.
     pub tenant_id: String,
+    /// The GreenLake workspace id, hyphenated (the same as `tenant_id`, named for what it is).
+    pub workspace_id: String,
     /// The tenant's name.
     pub tenant_name: String,
+    /// Central's own id of the tenant, when Central listed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub central_tenant_id: Option<String>,
+    /// The Central cluster the record came from, when it is known by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     /// The resource as the user named it (`device-inventory`, `aps`, or a path).
     pub resource: String,
+    /// When the item was received, RFC 3339 in UTC (`2026-12-01T23:59:07Z`).
+    pub collected_at: String,
     /// The item, unchanged: its JSON text as the server sent it.
     pub data: Box<RawValue>,
+}
+
+/// `time` as RFC 3339 in UTC, to the second (`2026-12-01T23:59:07Z`).
+pub fn rfc3339(time: std::time::SystemTime) -> String {
+    let secs = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
 }
 
 impl Record {
@@ -35,17 +73,23 @@ impl Record {
         serde_json::from_str(self.data.get()).unwrap_or(Value::Null)
     }
 
-    /// A record from a parsed item (tests, and jobs that build items themselves).
+    /// A record from a parsed item (tests, and jobs that build items themselves), collected
+    /// now; `workspace_id` is `tenant_id`.
     pub fn from_value(
         tenant_id: impl Into<String>,
         tenant_name: impl Into<String>,
         resource: impl Into<String>,
         data: &Value,
     ) -> Self {
+        let tenant_id = tenant_id.into();
         Self {
-            tenant_id: tenant_id.into(),
+            workspace_id: tenant_id.clone(),
+            tenant_id,
             tenant_name: tenant_name.into(),
+            central_tenant_id: None,
+            cluster: None,
             resource: resource.into(),
+            collected_at: rfc3339(std::time::SystemTime::now()),
             data: serde_json::value::to_raw_value(data)
                 .unwrap_or_else(|_| RawValue::NULL.to_owned()),
         }
@@ -53,8 +97,12 @@ impl Record {
 }
 
 impl PartialEq for Record {
+    /// Equal items of the same tenant and resource, whenever they were collected.
     fn eq(&self, other: &Self) -> bool {
         self.tenant_id == other.tenant_id
+            && self.workspace_id == other.workspace_id
+            && self.central_tenant_id == other.central_tenant_id
+            && self.cluster == other.cluster
             && self.tenant_name == other.tenant_name
             && self.resource == other.resource
             && self.data.get() == other.data.get()
@@ -292,6 +340,7 @@ impl Query {
 pub struct CollectJob {
     resources: Vec<ResourceSpec>,
     query: Query,
+    cluster: Option<String>,
 }
 
 impl CollectJob {
@@ -300,7 +349,15 @@ impl CollectJob {
         Self {
             resources,
             query: Query::default(),
+            cluster: None,
         }
+    }
+
+    /// Writes `cluster` (the Central cluster's name) into every record.
+    #[must_use]
+    pub fn with_cluster(mut self, cluster: Option<String>) -> Self {
+        self.cluster = cluster;
+        self
     }
 
     /// Asks for every resource with `query` (the same filter, sort and parameters for every
@@ -325,6 +382,7 @@ impl TenantJob for CollectJob {
     ) -> BoxStream<'static, Result<Record, ApiError>> {
         let tenant = tenant.clone();
         let query = self.query.clone();
+        let cluster = self.cluster.clone();
         stream::iter(self.resources.clone())
             .map(move |spec| {
                 let request = match &spec {
@@ -332,12 +390,21 @@ impl TenantJob for CollectJob {
                     ResourceSpec::Path(p) => client.monitoring(p).raw(),
                 };
                 let items = query.apply(request).stream().boxed();
-                let (tenant_id, tenant_name, resource) =
-                    (tenant.listed_id.clone(), tenant.name.clone(), spec.name());
+                let (workspace_id, tenant_name, resource) = (
+                    tenant.workspace_id.hyphenated(),
+                    tenant.name.clone(),
+                    spec.name(),
+                );
+                let (central_tenant_id, cluster) =
+                    (tenant.central_tenant_id.clone(), cluster.clone());
                 items.map_ok(move |data| Record {
-                    tenant_id: tenant_id.clone(),
+                    tenant_id: workspace_id.clone(),
+                    workspace_id: workspace_id.clone(),
                     tenant_name: tenant_name.clone(),
+                    central_tenant_id: central_tenant_id.clone(),
+                    cluster: cluster.clone(),
                     resource: resource.clone(),
+                    collected_at: rfc3339(std::time::SystemTime::now()),
                     data,
                 })
             })
@@ -385,6 +452,16 @@ mod tests {
         }
         assert_eq!(did_you_mean("device-inventroy"), Some("device-inventory"));
         assert_eq!(did_you_mean("xyz"), None);
+    }
+
+    #[test]
+    fn rfc3339_dates() {
+        use std::time::{Duration, UNIX_EPOCH};
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let t = UNIX_EPOCH + Duration::from_secs(1_796_169_547);
+        assert_eq!(rfc3339(t), "2026-12-01T23:59:07Z");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00Z");
     }
 
     #[test]

@@ -52,7 +52,7 @@ mod tenant;
 
 pub use cancel::{Cancel, StopLevel};
 pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
-pub use job::{CollectJob, Query, Record, ResourceSpec, TenantJob, did_you_mean};
+pub use job::{CollectJob, Query, Record, ResourceSpec, TenantJob, did_you_mean, rfc3339};
 pub use output::{Format, RecordWriter, WriterOptions, csv_field, csv_header};
 pub use progress::{Progress, ProgressSnapshot};
 pub use report::{Report, TenantOutcome, TenantStatus, one_line};

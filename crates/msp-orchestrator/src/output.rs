@@ -265,8 +265,12 @@ mod tests {
     fn record(n: u32) -> Record {
         Record {
             tenant_id: "t-1".into(),
+            workspace_id: "t-1".into(),
             tenant_name: "Café, \"Ünïcode\"".into(),
+            central_tenant_id: None,
+            cluster: None,
             resource: "aps".into(),
+            collected_at: "2026-12-01T23:59:07Z".into(),
             data: serde_json::value::to_raw_value(&serde_json::json!({"serialNumber": format!("SN{n}"), "model": "AP-505", "status": "Up", "x": [1, 2]})).expect("raw"),
         }
     }

@@ -42,12 +42,16 @@ pub enum TenantStatus {
 /// The outcome of one tenant.
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantOutcome {
-    /// The id as listed by the source.
+    /// The GreenLake workspace id (hyphenated) when known; else the id as the source listed
+    /// it (an entry that could not be resolved to a workspace).
     pub tenant_id: String,
     /// The GreenLake workspace id (hyphenated), when known.
     pub workspace_id: Option<String>,
     /// The tenant's name.
     pub tenant_name: String,
+    /// Central's id of the tenant, when Central listed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub central_tenant_id: Option<String>,
     /// How it ended.
     #[serde(flatten)]
     pub status: TenantStatus,
@@ -209,6 +213,7 @@ mod tests {
             tenant_id: id.into(),
             workspace_id: workspace.map(str::to_owned),
             tenant_name: name.into(),
+            central_tenant_id: None,
             status,
             records: 0,
             calls: TallySnapshot::default(),

@@ -293,7 +293,8 @@ async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
             .iter()
             .find(|r| r["workspace_id"] == t["workspace_id"])
             .unwrap();
-        assert_eq!(row["tenant_id"], t["central_tenant_id"]);
+        assert_eq!(row["tenant_id"], t["workspace_id"]);
+        assert_eq!(row["central_tenant_id"], t["central_tenant_id"]);
         assert_eq!(row["name"], t["name"]);
     }
 
@@ -779,4 +780,105 @@ async fn filter_sort_and_params_reach_every_tenant() {
         assert_eq!(v["data"]["siteAssigned"], "UNASSIGNED", "{line}");
     }
     sim.shutdown().await;
+}
+
+fn is_rfc3339_utc(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 20
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_name_the_workspace_whatever_listed_the_tenant_and_the_report_names_the_run() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let tenants = truth["tenants"].as_array().unwrap().clone();
+    let dir = temp_dir("fields");
+    let ids = dir.join("ids.txt");
+    let compact: Vec<String> = tenants
+        .iter()
+        .map(|t| t["workspace_id"].as_str().unwrap().replace('-', ""))
+        .collect();
+    std::fs::write(&ids, compact.join("\n")).unwrap();
+    let report = dir.join("report.json");
+    for source in [
+        &["--source", "glp"][..],
+        &["--source", "central"][..],
+        &[][..],
+    ] {
+        let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500"]);
+        cmd.args(source);
+        if source.is_empty() {
+            cmd.arg("--tenant-ids-from").arg(&ids);
+        }
+        cmd.arg("--report").arg(&report);
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(stdout.lines().count() > 0);
+        for line in stdout.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let t = tenants
+                .iter()
+                .find(|t| t["workspace_id"] == v["workspace_id"])
+                .unwrap_or_else(|| panic!("{source:?}: no tenant has {line}"));
+            assert_eq!(v["tenant_id"], t["workspace_id"], "{source:?}");
+            assert_eq!(v["tenant_name"], t["name"]);
+            assert!(
+                is_rfc3339_utc(v["collected_at"].as_str().unwrap()),
+                "{line}"
+            );
+            if source == ["--source", "central"] {
+                assert_eq!(v["central_tenant_id"], t["central_tenant_id"]);
+            } else {
+                assert!(v.get("central_tenant_id").is_none(), "{line}");
+            }
+            assert!(v.get("cluster").is_none(), "no cluster name was given");
+        }
+        let text = std::fs::read_to_string(&report).unwrap();
+        let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(is_rfc3339_utc(r["run"]["started_at"].as_str().unwrap()));
+        assert!(
+            r["run"]["version"]
+                .as_str()
+                .unwrap()
+                .starts_with(env!("CARGO_PKG_VERSION"))
+        );
+        assert!(r["run"]["arguments"][0] == "collect", "{text}");
+        assert_no_secrets(&sim, &[&text, &stdout]);
+    }
+    sim.shutdown().await;
+}
+
+#[test]
+fn version_names_the_commit() {
+    let out = Command::new(BIN).arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let prefix = format!("msp-orchestrator {} (", env!("CARGO_PKG_VERSION"));
+    assert!(
+        text.starts_with(&prefix) && text.trim_end().ends_with(')'),
+        "{text}"
+    );
+    let commit = &text.trim_end()[prefix.len()..text.trim_end().len() - 1];
+    assert!(
+        commit == "unknown"
+            || commit
+                .trim_end_matches("-modified")
+                .chars()
+                .all(|c| c.is_ascii_hexdigit()),
+        "{commit}"
+    );
 }

@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The version and the commit it was built from (`0.1.0 (c029ae7b1)`).
+pub(crate) const VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (", env!("GLP_MSP_COMMIT"), ")");
+
 /// Run work across every tenant an HPE GreenLake MSP workspace manages.
 ///
 /// Credentials come from the environment (GLP_CLIENT_ID, GLP_CLIENT_SECRET, GLP_WORKSPACE_ID,
@@ -11,7 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// both. The client secret is never a flag: use the environment, the file, or
 /// --client-secret-file.
 #[derive(Debug, Parser)]
-#[command(name = "msp-orchestrator", version, max_term_width = 100)]
+#[command(name = "msp-orchestrator", version = VERSION, max_term_width = 100)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,

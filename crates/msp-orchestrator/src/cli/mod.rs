@@ -43,8 +43,30 @@ const EXIT_FATAL: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_SOME_FAILED: u8 = 3;
 
+/// When the process started (the `--report` file says it).
+static STARTED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+
+/// What `--report` says about the run itself: when, which build, with which arguments (the
+/// client secret is never an argument; the text is redacted all the same).
+fn run_info() -> serde_json::Value {
+    let started = STARTED
+        .get()
+        .copied()
+        .unwrap_or_else(std::time::SystemTime::now);
+    let arguments: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| glp_auth::text::redact(&a.to_string_lossy()).into_owned())
+        .collect();
+    serde_json::json!({
+        "started_at": msp_orchestrator::rfc3339(started),
+        "version": args::VERSION,
+        "arguments": arguments,
+    })
+}
+
 /// Parses the command line and runs it.
 pub(crate) fn main() -> ExitCode {
+    let _ = STARTED.set(std::time::SystemTime::now());
     install_panic_hook();
     let cli = Cli::parse();
     init_logging(cli.global.log_format);
@@ -279,7 +301,11 @@ fn finish_files(
     if let (Some(file), Some(path)) = (outputs.report, &args.report) {
         let file = fresh(file).with_context(|| format!("cannot write {}", path.display()))?;
         let mut out = std::io::BufWriter::new(file);
-        serde_json::to_writer_pretty(&mut out, report)
+        let mut value = serde_json::to_value(report).map_err(std::io::Error::from)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("run".into(), run_info());
+        }
+        serde_json::to_writer_pretty(&mut out, &value)
             .map_err(std::io::Error::from)
             .and_then(|()| out.flush())
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -369,13 +395,21 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
     let mut first = true;
     let mut count = 0usize;
     if format == TenantFormat::Csv {
-        writeln!(out, "tenant_id,workspace_id,name")?;
+        writeln!(out, "tenant_id,workspace_id,name,central_tenant_id")?;
     }
     if format == TenantFormat::Json {
         write!(out, "[")?;
     }
     if format == TenantFormat::Table {
-        writeln!(out, "{:<36}  {:<36}  NAME", "TENANT ID", "WORKSPACE ID")?;
+        if ctx.settings.source == TenantSource::Central {
+            writeln!(
+                out,
+                "{:<36}  {:<36}  NAME",
+                "WORKSPACE ID", "CENTRAL TENANT ID"
+            )?;
+        } else {
+            writeln!(out, "{:<36}  NAME", "WORKSPACE ID")?;
+        }
     }
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let shown = |text: &str, terminal: bool| -> String {
@@ -423,19 +457,32 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
             continue;
         }
         count += 1;
-        let json = serde_json::json!({
-            "tenant_id": tenant.listed_id,
+        // `tenant_id` is the workspace id, whatever listed the tenant.
+        let mut json = serde_json::json!({
+            "tenant_id": tenant.workspace_id,
             "workspace_id": tenant.workspace_id,
             "name": tenant.name,
         });
+        if let (Some(central_id), Some(object)) = (&tenant.central_tenant_id, json.as_object_mut())
+        {
+            object.insert("central_tenant_id".into(), central_id.clone().into());
+        }
         match format {
-            TenantFormat::Table => writeln!(
-                out,
-                "{:<36}  {:<36}  {}",
-                escape_control(&tenant.listed_id),
-                tenant.workspace_id.hyphenated(),
-                escape_control(&tenant.name)
-            )?,
+            TenantFormat::Table => match &tenant.central_tenant_id {
+                Some(central_id) => writeln!(
+                    out,
+                    "{:<36}  {:<36}  {}",
+                    tenant.workspace_id.hyphenated(),
+                    escape_control(central_id),
+                    escape_control(&tenant.name)
+                )?,
+                None => writeln!(
+                    out,
+                    "{:<36}  {}",
+                    tenant.workspace_id.hyphenated(),
+                    escape_control(&tenant.name)
+                )?,
+            },
             TenantFormat::Jsonl => writeln!(out, "{json}")?,
             TenantFormat::Json => {
                 write!(out, "{}\n  {json}", if first { "" } else { "," })?;
@@ -443,10 +490,14 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
             // CSV is data: the real value, unless it is shown on a terminal.
             TenantFormat::Csv => writeln!(
                 out,
-                "{},{},{}",
-                csv_field(&shown(&tenant.listed_id, terminal)),
+                "{},{},{},{}",
                 tenant.workspace_id.hyphenated(),
-                csv_field(&shown(&tenant.name, terminal))
+                tenant.workspace_id.hyphenated(),
+                csv_field(&shown(&tenant.name, terminal)),
+                csv_field(&shown(
+                    tenant.central_tenant_id.as_deref().unwrap_or_default(),
+                    terminal
+                ))
             )?,
         }
         first = false;
@@ -554,7 +605,11 @@ async fn collect_inner(
             done_rx,
         ))
     });
-    let job = Arc::new(CollectJob::new(resources).with_query(query));
+    let job = Arc::new(
+        CollectJob::new(resources)
+            .with_query(query)
+            .with_cluster(ctx.settings.cluster.clone()),
+    );
     let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.central);
     let result = orchestrator.run(tenants, job, tx, cancel).await;
     let _ = done_tx.send(true);

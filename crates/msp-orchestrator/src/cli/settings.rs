@@ -35,6 +35,8 @@ pub(crate) struct FileConfig {
 pub(crate) struct Settings {
     pub(crate) credentials: Credentials,
     pub(crate) central: BaseUrl,
+    /// The Central cluster's name, when the gateway was chosen by it (written into records).
+    pub(crate) cluster: Option<String>,
     pub(crate) source: TenantSource,
     pub(crate) selector: Selector,
     pub(crate) concurrency: usize,
@@ -207,7 +209,13 @@ pub(crate) fn resolve(
         (env("CENTRAL_BASE_URL"), env("CENTRAL_CLUSTER")),
         (file.central_base_url.clone(), file.central_cluster.clone()),
     ];
-    let central = match layers.into_iter().find(|(u, c)| u.is_some() || c.is_some()) {
+    let chosen = layers.into_iter().find(|(u, c)| u.is_some() || c.is_some());
+    let cluster = chosen
+        .as_ref()
+        .filter(|(url, _)| url.is_none())
+        .and_then(|(_, cluster)| cluster.as_deref())
+        .map(|c| c.trim().to_ascii_uppercase());
+    let central = match chosen {
         None => {
             problems.push(
                 "no Central gateway: set CENTRAL_BASE_URL (the API Gateway URL shown in Central) \
@@ -278,6 +286,7 @@ pub(crate) fn resolve(
         (Some(credentials), Some(central)) if problems.is_empty() => Ok(Settings {
             credentials,
             central,
+            cluster,
             source,
             selector: Selector::new(flags.include.clone(), flags.exclude.clone()),
             concurrency,

@@ -41,6 +41,7 @@
 //! ```
 
 mod cancel;
+mod csv_columns;
 mod engine;
 mod job;
 mod output;
@@ -51,6 +52,7 @@ mod source;
 mod tenant;
 
 pub use cancel::{Cancel, StopLevel};
+pub use csv_columns::{Columns, RECORD_FIELDS};
 pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
 pub use job::{CollectJob, Query, Record, ResourceSpec, TenantJob, did_you_mean, rfc3339};
 pub use output::{Format, RecordWriter, WriterOptions, csv_field, csv_header};

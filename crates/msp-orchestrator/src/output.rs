@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::Record;
+use crate::{Columns, Record};
 
 /// Output formats of records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -15,7 +15,8 @@ pub enum Format {
     Jsonl,
     /// One JSON array of those objects.
     Json,
-    /// CSV: `tenant_id,tenant_name,resource,id,data` with `data` as compact JSON.
+    /// CSV with the columns of [`WriterOptions::columns`] (by default a generic set: tenant,
+    /// resource, id, name, status, time, and the item's JSON).
     Csv,
     /// An aligned table for people: tenant, resource, id, name, model, status.
     Table,
@@ -40,6 +41,7 @@ impl FromStr for Format {
 /// made of complete lines, even when the process is interrupted between two writes.
 pub struct RecordWriter {
     format: Format,
+    columns: Columns,
     out: Box<dyn Write + Send>,
     buf: Vec<u8>,
     written: u64,
@@ -63,17 +65,31 @@ pub struct WriterOptions {
     /// Write the format's header (the CSV header line, the table's column names). Off when
     /// appending to a file that has one already.
     pub header: bool,
+    /// The CSV columns; `None`: [`Columns::for_resources`] of no resource (a generic set that
+    /// includes the item's JSON).
+    pub columns: Option<Columns>,
 }
 
 impl Default for WriterOptions {
     fn default() -> Self {
-        Self { header: true }
+        Self {
+            header: true,
+            columns: None,
+        }
+    }
+}
+
+impl WriterOptions {
+    fn columns(&self) -> Columns {
+        self.columns
+            .clone()
+            .unwrap_or_else(|| Columns::for_resources(&[]))
     }
 }
 
 /// The CSV header line (without its newline) a writer with these options writes.
-pub fn csv_header(_options: &WriterOptions) -> String {
-    "tenant_id,tenant_name,resource,id,data".into()
+pub fn csv_header(options: &WriterOptions) -> String {
+    options.columns().header()
 }
 
 impl RecordWriter {
@@ -90,6 +106,7 @@ impl RecordWriter {
     ) -> io::Result<Self> {
         let mut w = Self {
             format,
+            columns: options.columns(),
             out,
             buf: Vec::with_capacity(CHUNK),
             written: 0,
@@ -131,14 +148,13 @@ impl RecordWriter {
                 serde_json::to_writer(&mut self.buf, record)?;
             }
             Format::Csv => {
-                let fields = [
-                    record.tenant_id.as_str(),
-                    record.tenant_name.as_str(),
-                    record.resource.as_str(),
-                    &item_id(&record.value()),
-                    record.data.get(),
-                ];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                let item = if self.columns.reads_item() {
+                    record.value()
+                } else {
+                    Value::Null
+                };
+                let cells = self.columns.cells(record, &item);
+                let line: Vec<String> = cells.iter().map(|f| csv_field(f)).collect();
                 self.buf.extend_from_slice(line.join(",").as_bytes());
                 self.buf.push(b'\n');
             }
@@ -207,9 +223,10 @@ fn item_id(data: &Value) -> String {
             "serialNumber",
             "serial",
             "id",
-            "siteId",
-            "macAddress",
+            // A client's MAC before its site's id.
             "mac",
+            "macAddress",
+            "siteId",
             "name",
         ],
     )

@@ -882,3 +882,107 @@ fn version_names_the_commit() {
         "{commit}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 8,
+        seed: 5,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let mut shown = String::new();
+    for resource in [
+        "device-inventory",
+        "aps",
+        "switches",
+        "gateways",
+        "clients",
+        "sites",
+        "devices",
+    ] {
+        let truth = serde_json::to_value(sim.truth()).unwrap();
+        let first = truth["tenants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["counts"][resource].as_u64().unwrap() > 1)
+            .min_by_key(|t| t["counts"][resource].as_u64().unwrap())
+            .unwrap_or_else(|| panic!("no tenant with {resource}: {truth}"))["workspace_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut cmd = cli(
+            &sim,
+            &secret,
+            &[
+                "collect",
+                resource,
+                "-q",
+                "--rate",
+                "500",
+                "--format",
+                "csv",
+                "--include",
+            ],
+        );
+        cmd.arg(&first);
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let header = text.lines().next().unwrap();
+        assert!(
+            !header.contains("data"),
+            "no JSON blob by default: {header}"
+        );
+        if resource == "clients" {
+            // The id of a client is its MAC: one per client, not one per site.
+            let macs: std::collections::BTreeSet<&str> = text
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').nth(3).unwrap())
+                .collect();
+            assert!(macs.len() > 1);
+            assert_eq!(macs.len(), text.lines().count() - 1, "{text}");
+        }
+        shown.push_str(&format!("== {resource}\n"));
+        for line in text.lines().take(3) {
+            shown.push_str(line);
+            shown.push('\n');
+        }
+    }
+    insta::with_settings!({filters => vec![(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]")]}, {
+        insta::assert_snapshot!("csv_per_resource", shown);
+    });
+
+    let out = output(cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "aps",
+            "-q",
+            "--rate",
+            "500",
+            "--format",
+            "csv",
+            "--columns",
+            "workspace_id,serialNumber,radios.0.band,data",
+        ],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("workspace_id,serialNumber,radios.0.band,data")
+    );
+    let row = lines.next().unwrap();
+    assert!(row.contains(",\"{\"\"serialNumber\"\""), "{row}");
+    let out = output(cli(&sim, &secret, &["collect", "--columns", "a,b"])).await;
+    assert_eq!(out.status.code(), Some(2), "--columns needs csv");
+    sim.shutdown().await;
+}

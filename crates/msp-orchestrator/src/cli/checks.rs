@@ -1,9 +1,9 @@
 //! Mistakes found before anything is contacted (resources, the query, output paths), and the
 //! one found as soon as the tenant list is known (patterns that selected nothing).
 
-use msp_orchestrator::{Query, Report, ResourceSpec, Selector};
+use msp_orchestrator::{Columns, Query, Report, ResourceSpec, Selector, WriterOptions};
 
-use super::args::CollectArgs;
+use super::args::{CollectArgs, RecordFormat};
 
 /// The resources of `collect` (device-inventory when none is named): every one checked, every
 /// problem reported at once.
@@ -62,6 +62,30 @@ pub(crate) fn collect_args(args: &CollectArgs) -> Result<(Vec<ResourceSpec>, Que
         (Err(a), Err(b)) => Err(format!("{a}\nerror: {b}")),
         (Err(e), _) | (_, Err(e)) => Err(e),
     }
+}
+
+/// How the records are written: the CSV columns (`--columns`, else the defaults of the
+/// resources). `--columns` with another format than CSV is a usage error.
+pub(crate) fn writer_options(
+    args: &CollectArgs,
+    format: RecordFormat,
+) -> Result<WriterOptions, String> {
+    let columns = match &args.columns {
+        Some(_) if format != RecordFormat::Csv => {
+            return Err(
+                "--columns chooses CSV columns: add --format csv or write to a .csv file".into(),
+            );
+        }
+        Some(list) => Columns::parse(list)?,
+        None => {
+            let names: Vec<String> = resources(args)?.iter().map(ResourceSpec::name).collect();
+            Columns::for_resources(&names)
+        }
+    };
+    Ok(WriterOptions {
+        header: true,
+        columns: Some(columns),
+    })
 }
 
 /// Once the whole tenant list was read: the `--include` patterns that selected no tenant (a

@@ -21,7 +21,7 @@ use glp_transport::{Api, ApiClient};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
     Cancel, CollectJob, Orchestrator, RecordWriter, ResourceSpec, SourceItem, StopLevel,
-    TenantSource, WriterOptions, csv_field, one_line,
+    TenantSource, csv_field, one_line,
 };
 
 pub(crate) use args::Cli;
@@ -240,7 +240,7 @@ impl Outputs {
     fn open(args: &CollectArgs, existing: output_target::Existing) -> anyhow::Result<Self> {
         let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
         output_target::check_side_files(args).map_err(anyhow::Error::msg)?;
-        let options = WriterOptions::default();
+        let options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
         let open =
             |path: &Option<std::path::PathBuf>, what: &str| -> anyhow::Result<Option<File>> {
                 path.as_deref()
@@ -567,10 +567,9 @@ async fn collect_inner(
             Some(Ok(())) => {}
         }
     }
-    let format = output_target::writer_format(
-        output_target::record_format(args).map_err(anyhow::Error::msg)?,
-    );
-    let mut options = WriterOptions::default();
+    let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
+    let mut options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
+    let format = output_target::writer_format(format);
     let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.output) {
         (Some(out), Some(_)) if out.append => {
             options.header = false;

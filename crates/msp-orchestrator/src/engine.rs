@@ -326,7 +326,7 @@ impl Orchestrator {
                     Some(Ok(SourceItem::Tenant(t))) => {
                         self.progress.listed();
                         if self.selector.selects(&t) && seen.insert(t.workspace_id) {
-                            self.push(&mut report, skipped(t.listed_id, Some(t.workspace_id), t.name, "interrupted before it started".into()));
+                            self.push(&mut report, skipped(t.listed_id, Some(t.workspace_id), t.name, crate::report::NOT_STARTED.into()));
                         }
                     }
                     Some(Ok(SourceItem::Unresolved { listed_id, name, reason })) => {
@@ -486,7 +486,8 @@ fn finish(
         }
         Ok(JobEnd::Failed(e)) => {
             let message = redact(&e.to_string()).into_owned();
-            tracing::warn!(
+            // The summary has the failure's line; the log has it at info, not a second time.
+            tracing::info!(
                 tenant = %escape_control(&run.tenant.name),
                 error = %one_line(&message),
                 "tenant failed"

@@ -57,7 +57,7 @@ pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
 pub use job::{CollectJob, Query, Record, ResourceSpec, TenantJob, did_you_mean, rfc3339};
 pub use output::{Format, RecordWriter, WriterOptions, csv_field, csv_header};
 pub use progress::{Progress, ProgressSnapshot};
-pub use report::{Report, TenantOutcome, TenantStatus, one_line};
+pub use report::{NOT_STARTED, Report, TenantOutcome, TenantStatus, one_line};
 pub use selector::Selector;
 pub use source::{SourceItem, TenantSource, TenantStream, parse_id_list};
 pub use tenant::TenantRef;

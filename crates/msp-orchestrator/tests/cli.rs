@@ -986,3 +986,66 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
     assert_eq!(out.status.code(), Some(2), "--columns needs csv");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 4,
+        seed: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "device-inventory",
+            "sites",
+            "-q",
+            "--rate",
+            "500",
+            "--summary",
+            "table",
+        ],
+    );
+    cmd.env("RUST_LOG", "off").env("NO_COLOR", "1");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(!stderr.contains('\u{1b}'), "no colour when not a terminal");
+    insta::with_settings!({filters => vec![
+        (r"\s+[0-9]+\.[0-9]s\n", "  [time]\n"),
+        (r"\| [0-9.]+ s", "| [time] s"),
+    ]}, {
+        insta::assert_snapshot!("summary_table", stderr);
+    });
+
+    // Every tenant fails (a list the server does not have): one line each, no WARN beside it.
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "network-monitoring/v1/no-such-list",
+            "-q",
+            "--rate",
+            "500",
+            "--retries",
+            "1",
+        ],
+    );
+    cmd.env("RUST_LOG", "warn");
+    let out = output(cmd).await;
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(stderr.matches("FAILED").count(), 4, "{stderr}");
+    assert!(!stderr.contains("WARN"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no ANSI when stderr is piped: {stderr}"
+    );
+    sim.shutdown().await;
+}

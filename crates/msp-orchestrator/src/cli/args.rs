@@ -149,6 +149,16 @@ pub(crate) enum RecordFormat {
     Table,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SummaryArg {
+    /// The per-tenant table when stderr is a terminal, else the totals.
+    Auto,
+    /// The per-tenant table (failures first), then the totals.
+    Table,
+    /// The totals and one line per tenant that did not complete.
+    Totals,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct TenantsArgs {
     /// Output format.
@@ -198,6 +208,9 @@ pub(crate) struct CollectArgs {
     /// replaced on each run.
     #[arg(long, value_name = "FILE")]
     pub(crate) failed_out: Option<PathBuf>,
+    /// The summary at the end, on stderr.
+    #[arg(long, value_enum, default_value_t = SummaryArg::Auto)]
+    pub(crate) summary: SummaryArg,
     /// Write the full per-tenant report as JSON to FILE; replaced on each run.
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,

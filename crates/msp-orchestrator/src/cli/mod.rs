@@ -5,6 +5,7 @@ mod checks;
 mod display;
 mod output_target;
 mod settings;
+mod summary;
 
 use std::fs::File;
 use std::io::Write;
@@ -110,6 +111,7 @@ fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
+        .with_ansi(summary::colour_on_stderr())
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     let _ = match format {
@@ -583,13 +585,23 @@ async fn collect_inner(
     };
     let mut writer = RecordWriter::with_options(format, sink, options)?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let counts = Arc::new(std::sync::Mutex::new(summary::Counts::default()));
+    let counted = counts.clone();
     let writer_task = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
-        while let Some(record) = rx.blocking_recv() {
-            writer.write(&record)?;
+        let mut local = summary::Counts::default();
+        let result = (|| {
+            while let Some(record) = rx.blocking_recv() {
+                writer.write(&record)?;
+                local.add(&record.tenant_id, &record.resource);
+            }
+            let written = writer.written();
+            writer.finish()?;
+            Ok(written)
+        })();
+        if let Ok(mut shared) = counted.lock() {
+            *shared = local;
         }
-        let written = writer.written();
-        writer.finish()?;
-        Ok(written)
+        result
     });
 
     let orchestrator = Orchestrator::new(ctx.central.clone())
@@ -642,6 +654,21 @@ async fn collect_inner(
     };
     let output_failed = written.is_err();
     let files = finish_files(args, outputs, &report, output_failed);
+    let table = match args.summary {
+        args::SummaryArg::Table => true,
+        args::SummaryArg::Totals => false,
+        args::SummaryArg::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    if table && !report.tenants.is_empty() {
+        let colour = summary::colour_on_stderr();
+        match counts.lock() {
+            Ok(counts) => eprint!("{}", summary::table(&report, &counts, colour)),
+            Err(_) => eprint!(
+                "{}",
+                summary::table(&report, &summary::Counts::default(), colour)
+            ),
+        }
+    }
     eprintln!("{}", report.summary());
     files?;
     let written = match written {

@@ -154,7 +154,7 @@ async fn tenants_lists_every_tenant_and_usage_errors_exit_two() {
 #[test]
 fn missing_configuration_lists_every_problem() {
     let out = Command::new(BIN)
-        .arg("tenants")
+        .arg("collect")
         .env_clear()
         .output()
         .unwrap();
@@ -1047,5 +1047,30 @@ async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
         !stderr.contains('\u{1b}'),
         "no ANSI when stderr is piped: {stderr}"
     );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_from_greenlake_needs_no_central_gateway() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 2,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let mut cmd = cli(&sim, &secret, &["tenants", "--format", "jsonl"]);
+    cmd.env_remove("CENTRAL_BASE_URL");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    // Listing by Central, or collecting, still needs one.
+    for args in [&["tenants", "--source", "central"][..], &["collect"][..]] {
+        let mut cmd = cli(&sim, &secret, args);
+        cmd.env_remove("CENTRAL_BASE_URL");
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr_of(&out).contains("no Central gateway"), "{args:?}");
+    }
     sim.shutdown().await;
 }

@@ -332,8 +332,10 @@ enum Built {
 }
 
 impl Context {
+    /// For `tenants`: Central is needed only when it lists the tenants.
     async fn from_flags(flags: &args::GlobalArgs, cancel: &Cancel) -> Built {
-        match settings::resolve(flags, |k| std::env::var(k).ok()) {
+        let needs_central = flags.source == Some(args::SourceArg::Central);
+        match settings::resolve_for(flags, |k| std::env::var(k).ok(), needs_central) {
             Ok(settings) => Self::connect(settings, cancel).await,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -609,7 +611,11 @@ async fn collect_inner(
         .tenant_timeout(ctx.settings.timeout)
         .selector(ctx.settings.selector.clone());
     let (done_tx, done_rx) = tokio::sync::watch::channel(false);
-    let display = (!quiet).then(|| {
+    // A live progress line on a terminal that also shows the records would cut into them.
+    let records_on_terminal = args.output.as_deref().is_none_or(output_target::is_dash)
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let display = (!quiet && !records_on_terminal).then(|| {
         tokio::spawn(display::show(
             orchestrator.progress(),
             ctx.central.api_client().clone(),

@@ -148,10 +148,24 @@ fn read_path_or_stdin(path: &Path) -> std::io::Result<String> {
     }
 }
 
-/// Resolves settings: flags, then `env`, then the file.
+/// Stands in for the Central gateway of a run that never calls Central (`tenants` listed by
+/// GreenLake): `.invalid` never resolves, so nothing can be sent there by mistake.
+const NO_CENTRAL: &str = "https://central-gateway-not-configured.invalid";
+
+/// Resolves settings for a run that calls Central: flags, then `env`, then the file.
 pub(crate) fn resolve(
     flags: &GlobalArgs,
     env: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError> {
+    resolve_for(flags, env, true)
+}
+
+/// Resolves settings; without `needs_central` a missing gateway is no problem (a given one is
+/// still checked).
+pub(crate) fn resolve_for(
+    flags: &GlobalArgs,
+    env: impl Fn(&str) -> Option<String>,
+    needs_central: bool,
 ) -> Result<Settings, ConfigError> {
     let file = match &flags.config {
         Some(path) => read_file(path)?,
@@ -210,12 +224,19 @@ pub(crate) fn resolve(
         (file.central_base_url.clone(), file.central_cluster.clone()),
     ];
     let chosen = layers.into_iter().find(|(u, c)| u.is_some() || c.is_some());
+    // The file may name Central as the source: then Central is needed after all.
+    let needs_central = needs_central
+        || (flags.tenant_ids_from.is_none()
+            && flags.source.or(file.source) == Some(SourceArg::Central));
     let cluster = chosen
         .as_ref()
         .filter(|(url, _)| url.is_none())
         .and_then(|(_, cluster)| cluster.as_deref())
         .map(|c| c.trim().to_ascii_uppercase());
     let central = match chosen {
+        None if !needs_central => BaseUrl::parse(NO_CENTRAL)
+            .map_err(|e| problems.push(e.to_string()))
+            .ok(),
         None => {
             problems.push(
                 "no Central gateway: set CENTRAL_BASE_URL (the API Gateway URL shown in Central) \

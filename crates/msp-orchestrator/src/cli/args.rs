@@ -86,8 +86,9 @@ pub(crate) struct GlobalArgs {
     /// Longest time one tenant's job may take, in seconds [default: none].
     #[arg(long, global = true, value_name = "SECS")]
     pub(crate) timeout: Option<f64>,
-    /// Attempts per request for 5xx and broken connections [default: 6]; a 429 uses none (it
-    /// waits and retries within the time budget).
+    /// The most attempts per request on a 5xx or a broken connection, the first one included
+    /// (1: no retry) [default: 6]; a 429 uses none (it waits and retries within the time
+    /// budget).
     #[arg(long, global = true, value_name = "N")]
     pub(crate) retries: Option<u32>,
     /// Only tenants whose name or id matches (glob: * and ?); repeatable.

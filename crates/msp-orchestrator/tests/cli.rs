@@ -1074,3 +1074,35 @@ async fn tenants_from_greenlake_needs_no_central_gateway() {
     }
     sim.shutdown().await;
 }
+
+#[test]
+fn completions_and_the_man_page_need_no_configuration() {
+    for (shell, says) in [
+        ("bash", "_msp__orchestrator()"),
+        ("zsh", "#compdef msp-orchestrator"),
+        ("fish", "complete -c msp-orchestrator"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["completions", shell])
+            .env_clear()
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(says), "{shell}: {text}");
+        assert!(text.contains("--tenant-ids-from"), "{shell}");
+    }
+    let out = Command::new(BIN)
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(BIN).arg("man").env_clear().output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH msp-orchestrator"),
+        "{text}"
+    );
+}

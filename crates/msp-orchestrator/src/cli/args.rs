@@ -32,6 +32,21 @@ pub(crate) enum Command {
     Collect(CollectArgs),
     /// Run `collect` against an embedded local simulator: no account or credentials needed.
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    ///
+    /// For example: msp-orchestrator completions bash >
+    /// ~/.local/share/bash-completion/completions/msp-orchestrator
+    Completions(CompletionsArgs),
+    /// Print the man page (roff); `cargo xtask man` writes it to target/man.
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// Examples at the end of `collect --help`.

@@ -3,6 +3,7 @@
 mod args;
 mod checks;
 mod display;
+mod generate;
 mod output_target;
 mod settings;
 mod summary;
@@ -70,6 +71,9 @@ pub(crate) fn main() -> ExitCode {
     let _ = STARTED.set(std::time::SystemTime::now());
     install_panic_hook();
     let cli = Cli::parse();
+    if let Some(code) = generate::run(&cli.command) {
+        return ExitCode::from(code);
+    }
     init_logging(cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -164,6 +168,8 @@ async fn run(cli: Cli) -> u8 {
             }
             demo(&cli.global, args, quiet, &cancel).await
         }
+        // Handled before the runtime started.
+        Command::Completions(_) | Command::Man => EXIT_OK,
     };
     if signals.is_finished() {
         if let Err(e) = signals.await {

@@ -1106,3 +1106,45 @@ fn completions_and_the_man_page_need_no_configuration() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_lists_the_tenants_and_estimates_without_contacting_them() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 5,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("dry-run");
+    let path = dir.join("out.csv");
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let name = truth["tenants"][1]["name"].as_str().unwrap().to_owned();
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "aps",
+            "clients",
+            "--dry-run",
+            "--exclude",
+            &name,
+            "-o",
+        ],
+    );
+    cmd.arg(&path);
+    let out = output(cmd).await;
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    assert!(!stdout.contains(&name));
+    assert!(
+        stderr.contains("4 tenants would run") && stderr.contains("at least 12 requests"),
+        "{stderr}"
+    );
+    assert!(!path.exists(), "a dry run writes no file");
+    assert_eq!(sim.stats().token_exchanges, 0, "no tenant was contacted");
+    sim.shutdown().await;
+}

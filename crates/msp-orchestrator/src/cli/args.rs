@@ -224,6 +224,10 @@ pub(crate) struct CollectArgs {
     /// replaced on each run.
     #[arg(long, value_name = "FILE")]
     pub(crate) failed_out: Option<PathBuf>,
+    /// List the tenants that would run (stdout) and estimate the requests and minutes
+    /// (stderr); only the tenant listing is requested, no tenant is contacted, no file written.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
     /// The summary at the end, on stderr.
     #[arg(long, value_enum, default_value_t = SummaryArg::Auto)]
     pub(crate) summary: SummaryArg,

@@ -3,6 +3,7 @@
 mod args;
 mod checks;
 mod display;
+mod dry_run;
 mod generate;
 mod output_target;
 mod settings;
@@ -193,6 +194,19 @@ async fn run_collect(
     quiet: bool,
     cancel: &Cancel,
 ) -> u8 {
+    if args.dry_run {
+        return match Context::connect(settings, cancel).await {
+            Built::Ready(ctx) => match checks::collect_args(args) {
+                Ok((resources, _)) => report_fatal(dry_run::run(&ctx, &resources, cancel).await),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_USAGE
+                }
+            },
+            Built::Failed => EXIT_FATAL,
+            Built::Interrupted => EXIT_SOME_FAILED,
+        };
+    }
     let outputs = match Outputs::open(args, existing) {
         Ok(outputs) => outputs,
         Err(e) => {

@@ -1148,3 +1148,71 @@ async fn dry_run_lists_the_tenants_and_estimates_without_contacting_them() {
     assert_eq!(sim.stats().token_exchanges, 0, "no tenant was contacted");
     sim.shutdown().await;
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Simulator::start(SimConfig {
+        tenants: 2,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let creds = sim.credentials();
+    let dir = temp_dir("profiles");
+    // The default file of the platform's config directory (XDG_CONFIG_HOME on Linux).
+    let config_dir = dir.join("glp-msp");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    let path = config_dir.join("config.toml");
+    let toml = format!(
+        "client_id = {:?}\nclient_secret = {:?}\nworkspace_id = {:?}\n\
+         glp_base_url = \"http://127.0.0.1:9\"\ncentral_base_url = \"http://127.0.0.1:9\"\n\
+         [profiles.sim]\nglp_base_url = {:?}\ncentral_base_url = {:?}\nconcurrency = 3\n",
+        creds.client_id,
+        creds.client_secret,
+        creds.workspace_id,
+        sim.base_url(),
+        sim.base_url()
+    );
+    std::fs::write(&path, toml).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let bin = |args: &[&str]| {
+        let mut cmd = Command::new(BIN);
+        cmd.env_clear()
+            .env("XDG_CONFIG_HOME", &dir)
+            .env("HOME", &dir)
+            .args(args);
+        cmd
+    };
+    // The profile, by env, is the one whose URLs work.
+    let mut cmd = bin(&["tenants", "--format", "jsonl"]);
+    cmd.env("GLP_PROFILE", "sim");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+
+    let out = output(bin(&["--profile", "nope", "tenants"])).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("no profile `nope`") && stderr_of(&out).contains("sim"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    let mut cmd = bin(&["config", "show", "--profile", "sim", "--rate", "20"]);
+    cmd.env("GLP_WORKSPACE_ID", "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        !stdout.contains(&creds.client_secret),
+        "the secret is never shown"
+    );
+    let shown = stdout
+        .replace(&dir.display().to_string(), "[dir]")
+        .replace(&sim.base_url(), "[sim]")
+        .replace(&creds.client_id, "[client id]");
+    insta::assert_snapshot!("config_show", shown);
+    sim.shutdown().await;
+}

@@ -37,9 +37,19 @@ pub(crate) enum Command {
     /// For example: msp-orchestrator completions bash >
     /// ~/.local/share/bash-completion/completions/msp-orchestrator
     Completions(CompletionsArgs),
+    /// Show the configuration: each effective value and where it comes from (flag, env, file,
+    /// profile, default); the secret is never shown.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Print the man page (roff); `cargo xtask man` writes it to target/man.
     #[command(hide = true)]
     Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Each effective setting, its value (the secret masked) and its source.
+    Show,
 }
 
 #[derive(Debug, Args)]
@@ -61,9 +71,20 @@ const COLLECT_EXAMPLES: &str = "Examples:
 pub(crate) struct GlobalArgs {
     /// TOML configuration file (keys: client_id, client_secret, client_secret_file,
     /// workspace_id, glp_base_url, central_base_url, central_cluster, concurrency, rate,
-    /// glp_rate, max_body_mib, timeout, retries, source).
+    /// glp_rate, max_body_mib, timeout, retries, source; [profiles.NAME] tables of the same
+    /// keys) [default: config.toml in the platform's config directory, e.g.
+    /// ~/.config/glp-msp/config.toml, when it exists].
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+    /// The [profiles.NAME] table of the config file to use over its top-level keys.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        env = "GLP_PROFILE",
+        hide_env_values = true
+    )]
+    pub(crate) profile: Option<String>,
     /// GreenLake API client id [env: GLP_CLIENT_ID].
     #[arg(long, global = true, value_name = "ID")]
     pub(crate) client_id: Option<String>,

@@ -169,6 +169,7 @@ async fn run(cli: Cli) -> u8 {
             }
             demo(&cli.global, args, quiet, &cancel).await
         }
+        Command::Config(args::ConfigCommand::Show) => config_show(&cli.global),
         // Handled before the runtime started.
         Command::Completions(_) | Command::Man => EXIT_OK,
     };
@@ -238,6 +239,32 @@ fn finish_interrupted(args: &CollectArgs, outputs: Outputs) -> u8 {
             eprintln!("{}", report.summary());
             eprintln!("error: {}", one_line(&format!("{e:#}")));
             EXIT_FATAL
+        }
+    }
+}
+
+/// `config show`: every setting, its value (the secret masked, text escaped) and its source.
+fn config_show(flags: &args::GlobalArgs) -> u8 {
+    match settings::explain(flags, |k| std::env::var(k).ok()) {
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FATAL
+        }
+        Ok(rows) => {
+            let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
+            for row in rows {
+                let value = escape_control(&row.value);
+                if row.source.is_empty() {
+                    println!("{:<width$}  {value}", row.key);
+                } else {
+                    println!(
+                        "{:<width$}  {value}  ({})",
+                        row.key,
+                        escape_control(&row.source)
+                    );
+                }
+            }
+            EXIT_OK
         }
     }
 }

@@ -50,6 +50,7 @@ mod report;
 mod selector;
 mod source;
 mod tenant;
+mod yaml;
 
 pub use cancel::{Cancel, StopLevel};
 pub use csv_columns::{Columns, RECORD_FIELDS};

@@ -20,6 +20,9 @@ pub enum Format {
     Csv,
     /// An aligned table for people: tenant, resource, id, name, model, status.
     Table,
+    /// A YAML sequence of the records (block style, every string quoted); appending to one
+    /// keeps it a sequence.
+    Yaml,
 }
 
 impl FromStr for Format {
@@ -30,8 +33,9 @@ impl FromStr for Format {
             "json" => Ok(Self::Json),
             "csv" => Ok(Self::Csv),
             "table" => Ok(Self::Table),
+            "yaml" | "yml" => Ok(Self::Yaml),
             other => Err(format!(
-                "unknown format `{other}`: use jsonl, json, csv or table"
+                "unknown format `{other}`: use jsonl, json, csv, table or yaml"
             )),
         }
     }
@@ -80,7 +84,7 @@ impl Default for WriterOptions {
 }
 
 impl WriterOptions {
-    fn columns(&self) -> Columns {
+    fn resolved_columns(&self) -> Columns {
         self.columns
             .clone()
             .unwrap_or_else(|| Columns::for_resources(&[]))
@@ -89,7 +93,7 @@ impl WriterOptions {
 
 /// The CSV header line (without its newline) a writer with these options writes.
 pub fn csv_header(options: &WriterOptions) -> String {
-    options.columns().header()
+    options.resolved_columns().header()
 }
 
 impl RecordWriter {
@@ -106,7 +110,7 @@ impl RecordWriter {
     ) -> io::Result<Self> {
         let mut w = Self {
             format,
-            columns: options.columns(),
+            columns: options.resolved_columns(),
             out,
             buf: Vec::with_capacity(CHUNK),
             written: 0,
@@ -124,7 +128,7 @@ impl RecordWriter {
                     ["TENANT", "RESOURCE", "ID", "NAME", "MODEL", "STATUS"].map(String::from);
                 w.push_table_row(&header);
             }
-            Format::Jsonl => {}
+            Format::Jsonl | Format::Yaml => {}
         }
         Ok(w)
     }
@@ -157,6 +161,25 @@ impl RecordWriter {
                 let line: Vec<String> = cells.iter().map(|f| csv_field(f)).collect();
                 self.buf.extend_from_slice(line.join(",").as_bytes());
                 self.buf.push(b'\n');
+            }
+            Format::Yaml => {
+                let mut fields = vec![
+                    ("tenant_id", Value::from(record.tenant_id.as_str())),
+                    ("workspace_id", Value::from(record.workspace_id.as_str())),
+                    ("tenant_name", Value::from(record.tenant_name.as_str())),
+                ];
+                if let Some(id) = &record.central_tenant_id {
+                    fields.push(("central_tenant_id", Value::from(id.as_str())));
+                }
+                if let Some(cluster) = &record.cluster {
+                    fields.push(("cluster", Value::from(cluster.as_str())));
+                }
+                fields.push(("resource", Value::from(record.resource.as_str())));
+                fields.push(("collected_at", Value::from(record.collected_at.as_str())));
+                fields.push(("data", record.value()));
+                let mut text = String::new();
+                crate::yaml::push_ordered_entry(&mut text, &fields);
+                self.buf.extend_from_slice(text.as_bytes());
             }
             Format::Table => {
                 let d = &record.value();
@@ -327,6 +350,7 @@ mod tests {
     fn csv_and_table_snapshots() {
         insta::assert_snapshot!("csv", render(Format::Csv, 2));
         insta::assert_snapshot!("table", render(Format::Table, 2));
+        insta::assert_snapshot!("yaml", render(Format::Yaml, 2));
     }
 
     #[test]

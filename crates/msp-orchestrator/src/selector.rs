@@ -10,7 +10,7 @@ use crate::TenantRef;
 /// listed), case-insensitively, with `*` for any run of characters and `?` for one character.
 ///
 /// Clones share a record of which patterns matched some tenant, so that a run can tell the user
-/// about a pattern that matched nothing ([`unmatched`](Self::unmatched)).
+/// about a pattern that matched nothing ([`unmatched_includes`](Self::unmatched_includes)).
 #[derive(Debug, Clone, Default)]
 pub struct Selector {
     include: Vec<String>,

@@ -533,7 +533,7 @@ async fn csv_append_keeps_one_header_and_json_cannot_be_appended() {
     cmd.arg(&json);
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("--append works for jsonl and csv"));
+    assert!(stderr_of(&out).contains("--append works for jsonl, csv and yaml"));
     assert_eq!(sim.stats().total_requests, before);
     sim.shutdown().await;
 }
@@ -1214,5 +1214,44 @@ async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
         .replace(&sim.base_url(), "[sim]")
         .replace(&creds.client_id, "[client id]");
     insta::assert_snapshot!("config_show", shown);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yaml_output_follows_the_extension_one_entry_per_record() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("yaml");
+    let path = dir.join("sites.yaml");
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &["collect", "sites", "-q", "--rate", "500", "-o"],
+    );
+    cmd.arg(&path);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let sites: u64 = truth["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["counts"]["sites"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("- ")).count() as u64,
+        sites
+    );
+    assert!(text.starts_with("- tenant_id: \""), "{text}");
+    assert!(
+        text.contains("\n  data:\n    address: \"") && text.contains("\n    siteId: \""),
+        "{text}"
+    );
     sim.shutdown().await;
 }

@@ -184,6 +184,8 @@ pub(crate) enum RecordFormat {
     Csv,
     /// Aligned columns.
     Table,
+    /// A YAML sequence of records.
+    Yaml,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -209,8 +211,8 @@ pub(crate) struct CollectArgs {
     /// network-monitoring/... path [default: device-inventory].
     #[arg(value_name = "RESOURCE")]
     pub(crate) resources: Vec<String>,
-    /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt),
-    /// else jsonl]. A format that contradicts the extension is an error.
+    /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt,
+    /// .yaml), else jsonl]. A format that contradicts the extension is an error.
     #[arg(long, value_enum)]
     pub(crate) format: Option<RecordFormat>,
     /// Write records to FILE instead of stdout (`-` is stdout). An existing non-empty FILE is
@@ -226,8 +228,8 @@ pub(crate) struct CollectArgs {
     /// Replace an existing --output file.
     #[arg(long, requires = "output")]
     pub(crate) overwrite: bool,
-    /// Add the records to the end of an existing --output file (jsonl or csv; a CSV header is
-    /// not repeated, and must be the same).
+    /// Add the records to the end of an existing --output file (jsonl, csv or yaml; a CSV
+    /// header is not repeated, and must be the same).
     #[arg(long, requires = "output", conflicts_with = "overwrite")]
     pub(crate) append: bool,
     /// An OData filter passed to Central for every tenant, e.g. "status eq 'OFFLINE'"

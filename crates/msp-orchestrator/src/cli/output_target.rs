@@ -22,6 +22,7 @@ fn format_of_extension(path: &Path) -> Option<RecordFormat> {
         "json" => Some(RecordFormat::Json),
         "csv" => Some(RecordFormat::Csv),
         "txt" => Some(RecordFormat::Table),
+        "yaml" | "yml" => Some(RecordFormat::Yaml),
         _ => None,
     }
 }
@@ -33,6 +34,7 @@ pub(crate) fn format_name(format: RecordFormat) -> &'static str {
         RecordFormat::Json => "json",
         RecordFormat::Csv => "csv",
         RecordFormat::Table => "table",
+        RecordFormat::Yaml => "yaml",
     }
 }
 
@@ -43,6 +45,7 @@ pub(crate) fn extension(format: RecordFormat) -> &'static str {
         RecordFormat::Json => "json",
         RecordFormat::Csv => "csv",
         RecordFormat::Table => "txt",
+        RecordFormat::Yaml => "yaml",
     }
 }
 
@@ -77,6 +80,7 @@ pub(crate) fn writer_format(format: RecordFormat) -> Format {
         RecordFormat::Json => Format::Json,
         RecordFormat::Csv => Format::Csv,
         RecordFormat::Table => Format::Table,
+        RecordFormat::Yaml => Format::Yaml,
     }
 }
 
@@ -129,9 +133,14 @@ pub(crate) fn open(
         }
         return Ok(None);
     };
-    if existing == Existing::Append && !matches!(format, RecordFormat::Jsonl | RecordFormat::Csv) {
+    if existing == Existing::Append
+        && !matches!(
+            format,
+            RecordFormat::Jsonl | RecordFormat::Csv | RecordFormat::Yaml
+        )
+    {
         bail!(
-            "--append works for jsonl and csv output; a {} file cannot be added to",
+            "--append works for jsonl, csv and yaml output; a {} file cannot be added to",
             format_name(format)
         );
     }

@@ -6,6 +6,8 @@
 //!   `msp-orchestrator` binaries as processes, one scenario per simulator.
 //! - `cargo xtask bench [--quick]`: the performance scenarios on release builds; a table, and
 //!   `target/bench/report.json`.
+//! - `cargo xtask man`: the man page of `msp-orchestrator`, written to
+//!   `target/man/msp-orchestrator.1`.
 //! - `cargo xtask ci`: what CI runs: format check, clippy with `-D warnings`, the tests, and the
 //!   docs with warnings denied.
 
@@ -25,6 +27,7 @@ fn main() -> Result<()> {
         Some("integration") => integration(&rest),
         Some("bench") => bench::run(&rest),
         Some("ci") => ci(),
+        Some("man") => man(),
         Some("help" | "--help" | "-h") | None => {
             print_help();
             Ok(())
@@ -46,6 +49,7 @@ fn print_help() {
          processes (extra ARGS go to the test binary, e.g. a name filter)\n  \
          bench [--quick]      performance scenarios on release builds; writes\n                       \
          target/bench/report.json (--quick: under a minute)\n  \
+         man                  the man page: target/man/msp-orchestrator.1\n  \
          ci                   format check, clippy -D warnings, tests, docs with warnings denied"
     );
 }
@@ -71,6 +75,38 @@ fn integration(extra: &[String]) -> Result<()> {
     let mut cmd = cargo(&["test", "--package", E2E, "--"]);
     cmd.args(extra);
     run(cmd)
+}
+
+/// Renders the man page with the binary's own definition (its hidden `man` command), so it
+/// matches `--help`.
+fn man() -> Result<()> {
+    use anyhow::Context as _;
+    let mut cmd = cargo(&[
+        "run",
+        "--quiet",
+        "--package",
+        "msp-orchestrator",
+        "--",
+        "man",
+    ]);
+    eprintln!("$ {cmd:?}");
+    let out = cmd.output().context("running msp-orchestrator man")?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "msp-orchestrator man failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let dir = cargo::target_dir()?.join("man");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("msp-orchestrator.1");
+    std::fs::write(&path, &out.stdout).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!(
+        "wrote {} (view it with: man {})",
+        path.display(),
+        path.display()
+    );
+    Ok(())
 }
 
 fn ci() -> Result<()> {

@@ -326,7 +326,7 @@ impl Orchestrator {
                     Some(Ok(SourceItem::Tenant(t))) => {
                         self.progress.listed();
                         if self.selector.selects(&t) && seen.insert(t.workspace_id) {
-                            self.push(&mut report, skipped(t.listed_id, Some(t.workspace_id), t.name, "interrupted before it started".into()));
+                            self.push(&mut report, skipped(t.listed_id, Some(t.workspace_id), t.name, crate::report::NOT_STARTED.into()));
                         }
                     }
                     Some(Ok(SourceItem::Unresolved { listed_id, name, reason })) => {
@@ -447,9 +447,10 @@ fn skipped(
     reason: String,
 ) -> TenantOutcome {
     TenantOutcome {
-        tenant_id: listed_id,
+        tenant_id: id.map(|i| i.hyphenated()).unwrap_or(listed_id),
         workspace_id: id.map(|i| i.hyphenated()),
         tenant_name: name,
+        central_tenant_id: None,
         status: TenantStatus::Skipped { reason },
         records: 0,
         calls: Default::default(),
@@ -485,7 +486,8 @@ fn finish(
         }
         Ok(JobEnd::Failed(e)) => {
             let message = redact(&e.to_string()).into_owned();
-            tracing::warn!(
+            // The summary has the failure's line; the log has it at info, not a second time.
+            tracing::info!(
                 tenant = %escape_control(&run.tenant.name),
                 error = %one_line(&message),
                 "tenant failed"
@@ -516,9 +518,10 @@ fn finish(
         },
     };
     let outcome = TenantOutcome {
-        tenant_id: run.tenant.listed_id,
+        tenant_id: run.tenant.workspace_id.hyphenated(),
         workspace_id: Some(run.tenant.workspace_id.hyphenated()),
         tenant_name: run.tenant.name,
+        central_tenant_id: run.tenant.central_tenant_id,
         status,
         records: run.records.load(Ordering::Relaxed),
         calls: run.tally.snapshot(),

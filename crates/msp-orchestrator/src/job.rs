@@ -17,16 +17,54 @@ use crate::TenantRef;
 /// The item is carried as the server's JSON text ([`RawValue`]): it is checked to be valid JSON
 /// when the page is read, never parsed into a tree and serialised again on the way to the
 /// output. [`value`](Self::value) parses it when a field is needed.
+///
+/// Whatever listed the tenant, `tenant_id` and `workspace_id` are its GreenLake workspace id,
+/// hyphenated: the id `--tenant-ids-from` takes back.
 #[derive(Debug, Clone, Serialize)]
 pub struct Record {
-    /// The tenant's id as its source listed it.
+    /// The tenant: its GreenLake workspace id, hyphenated.
     pub tenant_id: String,
+    /// The GreenLake workspace id, hyphenated (the same as `tenant_id`, named for what it is).
+    pub workspace_id: String,
     /// The tenant's name.
     pub tenant_name: String,
+    /// Central's own id of the tenant, when Central listed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub central_tenant_id: Option<String>,
+    /// The Central cluster the record came from, when it is known by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     /// The resource as the user named it (`device-inventory`, `aps`, or a path).
     pub resource: String,
+    /// When the item was received, RFC 3339 in UTC (`2026-12-01T23:59:07Z`).
+    pub collected_at: String,
     /// The item, unchanged: its JSON text as the server sent it.
     pub data: Box<RawValue>,
+}
+
+/// `time` as RFC 3339 in UTC, to the second (`2026-12-01T23:59:07Z`).
+pub fn rfc3339(time: std::time::SystemTime) -> String {
+    let secs = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
 }
 
 impl Record {
@@ -35,17 +73,23 @@ impl Record {
         serde_json::from_str(self.data.get()).unwrap_or(Value::Null)
     }
 
-    /// A record from a parsed item (tests, and jobs that build items themselves).
+    /// A record from a parsed item (tests, and jobs that build items themselves), collected
+    /// now; `workspace_id` is `tenant_id`.
     pub fn from_value(
         tenant_id: impl Into<String>,
         tenant_name: impl Into<String>,
         resource: impl Into<String>,
         data: &Value,
     ) -> Self {
+        let tenant_id = tenant_id.into();
         Self {
-            tenant_id: tenant_id.into(),
+            workspace_id: tenant_id.clone(),
+            tenant_id,
             tenant_name: tenant_name.into(),
+            central_tenant_id: None,
+            cluster: None,
             resource: resource.into(),
+            collected_at: rfc3339(std::time::SystemTime::now()),
             data: serde_json::value::to_raw_value(data)
                 .unwrap_or_else(|_| RawValue::NULL.to_owned()),
         }
@@ -53,8 +97,12 @@ impl Record {
 }
 
 impl PartialEq for Record {
+    /// Equal items of the same tenant and resource, whenever they were collected.
     fn eq(&self, other: &Self) -> bool {
         self.tenant_id == other.tenant_id
+            && self.workspace_id == other.workspace_id
+            && self.central_tenant_id == other.central_tenant_id
+            && self.cluster == other.cluster
             && self.tenant_name == other.tenant_name
             && self.resource == other.resource
             && self.data.get() == other.data.get()
@@ -92,24 +140,198 @@ impl ResourceSpec {
     }
 }
 
+/// Whether `s` looks like an API version segment: `v1`, `v1alpha1`, `v2beta3`, ...
+fn is_version(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next() == Some('v')
+        && chars.next().is_some_and(|c| c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+/// The Levenshtein distance between `a` and `b`, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The known resource name nearest to `s`, when it is near enough to be a typo.
+pub fn did_you_mean(s: &str) -> Option<&'static str> {
+    let s = s.to_ascii_lowercase();
+    Resource::all()
+        .iter()
+        .map(|r| (edit_distance(&s, r.name()), r.name()))
+        .filter(|(d, name)| *d <= 2.max(name.len() / 4) && *d < name.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name)
+}
+
 impl FromStr for ResourceSpec {
     type Err = String;
+    /// A known name (`aps`), a path under `network-monitoring/` (`network-monitoring/v1alpha1/aps`,
+    /// `v1alpha1/aps`, `aps/SN1/radios`). Everything else is refused here, before any request:
+    /// other APIs (`network-config/...`), paths that would be read as something else
+    /// (`monitoring/v2/clients`), query strings, odd characters; a near miss of a known name
+    /// gets a suggestion.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         if s.is_empty() {
             return Err("an empty resource name".into());
         }
+        let shown: String = s.chars().take(100).collect();
         if let Ok(r) = s.parse::<Resource>() {
             return Ok(Self::Known(r));
         }
-        if s.contains('/') {
-            return Ok(Self::Path(s.to_owned()));
-        }
         let known: Vec<&str> = Resource::all().iter().map(|r| r.name()).collect();
-        Err(format!(
-            "unknown resource `{s}`: use one of {} or a path like network-monitoring/v1/<name>",
-            known.join(", ")
-        ))
+        if s.contains(['?', '#']) {
+            return Err(format!(
+                "the resource `{shown}` carries a query string: give the resource alone and \
+                 the query with --filter, --sort or --param KEY=VALUE"
+            ));
+        }
+        if s.contains("://") {
+            return Err(format!(
+                "the resource `{shown}` is a URL: give a path like network-monitoring/v1/aps"
+            ));
+        }
+        if !s.contains('/') {
+            let hint = did_you_mean(s)
+                .map(|name| format!("did you mean `{name}`? "))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown resource `{shown}`: {hint}use one of {} or a path like \
+                 network-monitoring/v1/<name>",
+                known.join(", ")
+            ));
+        }
+        let segments: Vec<&str> = s.trim_matches('/').split('/').collect();
+        for segment in &segments {
+            if segment.is_empty() || *segment == "." || *segment == ".." {
+                return Err(format!(
+                    "the resource path `{shown}` has an empty, `.` or `..` segment"
+                ));
+            }
+            if !segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+            {
+                return Err(format!(
+                    "the resource path `{shown}` has a character other than letters, digits, \
+                     `-`, `_`, `.` and `~`"
+                ));
+            }
+        }
+        let first = segments.first().copied().unwrap_or_default();
+        let rest = match first {
+            "network-monitoring" => {
+                let after = &segments[1..];
+                match after.first() {
+                    Some(v) if is_version(v) => &after[1..],
+                    _ => after,
+                }
+            }
+            v if is_version(v) => &segments[1..],
+            name if Resource::all().iter().any(|r| r.name() == name) => &segments[..],
+            other if other.starts_with("network-") => {
+                return Err(format!(
+                    "`{shown}` belongs to the {other} API; only network-monitoring lists can \
+                     be collected (e.g. network-monitoring/v1/aps)"
+                ));
+            }
+            other => {
+                let last = segments.last().copied().unwrap_or_default();
+                let example = did_you_mean(last).unwrap_or("aps");
+                return Err(format!(
+                    "`{shown}` is not a network-monitoring path (it starts with `{other}`): \
+                     write it as network-monitoring/<version>/<list>, e.g. \
+                     network-monitoring/v1/{example}"
+                ));
+            }
+        };
+        if rest.is_empty() {
+            return Err(format!(
+                "the resource path `{shown}` names no list (e.g. network-monitoring/v1/aps)"
+            ));
+        }
+        Ok(Self::Path(s.to_owned()))
+    }
+}
+
+/// What every tenant's list request asks Central for besides the resource: an OData filter, a
+/// sort, other query parameters. The request refuses expressions over
+/// [`central_api::MAX_EXPRESSION_CHARS`]; check them before a run with [`Query::check`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    /// `filter=...`.
+    pub filter: Option<String>,
+    /// `sort=...`.
+    pub sort: Option<String>,
+    /// Other parameters, in order.
+    pub params: Vec<(String, String)>,
+}
+
+/// Parameters a list request sets itself.
+const RESERVED_PARAMS: &[&str] = &["limit", "next", "offset", "filter", "sort"];
+
+impl Query {
+    /// Every problem of the query, found without a request: over-long or empty expressions,
+    /// parameters the request sets itself, empty names.
+    pub fn check(&self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        for (name, value) in [("--filter", &self.filter), ("--sort", &self.sort)] {
+            if let Some(value) = value {
+                let chars = value.chars().count();
+                if value.trim().is_empty() {
+                    problems.push(format!("{name} is empty"));
+                } else if chars > central_api::MAX_EXPRESSION_CHARS {
+                    problems.push(format!(
+                        "{name} is {chars} characters long; Central accepts at most {}",
+                        central_api::MAX_EXPRESSION_CHARS
+                    ));
+                }
+            }
+        }
+        for (key, _) in &self.params {
+            if key.is_empty() {
+                problems.push("--param needs KEY=VALUE with a non-empty KEY".into());
+            } else if RESERVED_PARAMS.contains(&key.as_str()) {
+                problems.push(match key.as_str() {
+                    "filter" | "sort" => format!("--param {key}=... : use --{key} instead"),
+                    _ => format!("--param {key}=... : `{key}` is set by the paging itself"),
+                });
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn apply<T>(&self, mut request: central_api::ListRequest<T>) -> central_api::ListRequest<T> {
+        if let Some(filter) = &self.filter {
+            request = request.filter(filter.clone());
+        }
+        if let Some(sort) = &self.sort {
+            request = request.sort(sort.clone());
+        }
+        for (key, value) in &self.params {
+            request = request.param(key.clone(), value.clone());
+        }
+        request
     }
 }
 
@@ -117,12 +339,33 @@ impl FromStr for ResourceSpec {
 #[derive(Debug, Clone)]
 pub struct CollectJob {
     resources: Vec<ResourceSpec>,
+    query: Query,
+    cluster: Option<String>,
 }
 
 impl CollectJob {
     /// Collects `resources`, in that order.
     pub fn new(resources: Vec<ResourceSpec>) -> Self {
-        Self { resources }
+        Self {
+            resources,
+            query: Query::default(),
+            cluster: None,
+        }
+    }
+
+    /// Writes `cluster` (the Central cluster's name) into every record.
+    #[must_use]
+    pub fn with_cluster(mut self, cluster: Option<String>) -> Self {
+        self.cluster = cluster;
+        self
+    }
+
+    /// Asks for every resource with `query` (the same filter, sort and parameters for every
+    /// tenant).
+    #[must_use]
+    pub fn with_query(mut self, query: Query) -> Self {
+        self.query = query;
+        self
     }
 
     /// The resources collected.
@@ -138,18 +381,30 @@ impl TenantJob for CollectJob {
         client: TenantClient,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
         let tenant = tenant.clone();
+        let query = self.query.clone();
+        let cluster = self.cluster.clone();
         stream::iter(self.resources.clone())
             .map(move |spec| {
-                let items = match &spec {
-                    ResourceSpec::Known(r) => client.resource(*r).raw().stream().boxed(),
-                    ResourceSpec::Path(p) => client.monitoring(p).raw().stream().boxed(),
+                let request = match &spec {
+                    ResourceSpec::Known(r) => client.resource(*r).raw(),
+                    ResourceSpec::Path(p) => client.monitoring(p).raw(),
                 };
-                let (tenant_id, tenant_name, resource) =
-                    (tenant.listed_id.clone(), tenant.name.clone(), spec.name());
+                let items = query.apply(request).stream().boxed();
+                let (workspace_id, tenant_name, resource) = (
+                    tenant.workspace_id.hyphenated(),
+                    tenant.name.clone(),
+                    spec.name(),
+                );
+                let (central_tenant_id, cluster) =
+                    (tenant.central_tenant_id.clone(), cluster.clone());
                 items.map_ok(move |data| Record {
-                    tenant_id: tenant_id.clone(),
+                    tenant_id: workspace_id.clone(),
+                    workspace_id: workspace_id.clone(),
                     tenant_name: tenant_name.clone(),
+                    central_tenant_id: central_tenant_id.clone(),
+                    cluster: cluster.clone(),
                     resource: resource.clone(),
+                    collected_at: rfc3339(std::time::SystemTime::now()),
                     data,
                 })
             })
@@ -177,5 +432,46 @@ mod tests {
             err.contains("device-inventory") && err.contains("bogus"),
             "{err}"
         );
+        for ok in [
+            "v1alpha1/aps",
+            "aps/SN1/radios",
+            "network-monitoring/sites-health",
+        ] {
+            assert!(ok.parse::<ResourceSpec>().is_ok(), "{ok}");
+        }
+        for (bad, says) in [
+            ("network-config/v1alpha1/wlan-ssids", "network-config API"),
+            ("monitoring/v2/clients", "network-monitoring/v1/clients"),
+            ("network-monitoring/v1/aps?status=ONLINE", "--param"),
+            ("acces-points/x/..", "`..`"),
+            ("swiches", "did you mean `switches`"),
+            ("network-monitoring/v1", "names no list"),
+        ] {
+            let err = bad.parse::<ResourceSpec>().expect_err(bad);
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+        assert_eq!(did_you_mean("device-inventroy"), Some("device-inventory"));
+        assert_eq!(did_you_mean("xyz"), None);
+    }
+
+    #[test]
+    fn rfc3339_dates() {
+        use std::time::{Duration, UNIX_EPOCH};
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let t = UNIX_EPOCH + Duration::from_secs(1_796_169_547);
+        assert_eq!(rfc3339(t), "2026-12-01T23:59:07Z");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn queries_are_checked_whole() {
+        let query = Query {
+            filter: Some("x".repeat(257)),
+            sort: Some(" ".into()),
+            params: vec![("limit".into(), "5".into()), (String::new(), "v".into())],
+        };
+        assert_eq!(query.check().map_err(|p| p.len()), Err(4));
+        assert!(Query::default().check().is_ok());
     }
 }

@@ -41,6 +41,7 @@
 //! ```
 
 mod cancel;
+mod csv_columns;
 mod engine;
 mod job;
 mod output;
@@ -49,13 +50,15 @@ mod report;
 mod selector;
 mod source;
 mod tenant;
+mod yaml;
 
 pub use cancel::{Cancel, StopLevel};
+pub use csv_columns::{Columns, RECORD_FIELDS};
 pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
-pub use job::{CollectJob, Record, ResourceSpec, TenantJob};
-pub use output::{Format, RecordWriter, csv_field};
+pub use job::{CollectJob, Query, Record, ResourceSpec, TenantJob, did_you_mean, rfc3339};
+pub use output::{Format, RecordWriter, WriterOptions, csv_field, csv_header};
 pub use progress::{Progress, ProgressSnapshot};
-pub use report::{Report, TenantOutcome, TenantStatus, one_line};
+pub use report::{NOT_STARTED, Report, TenantOutcome, TenantStatus, one_line};
 pub use selector::Selector;
 pub use source::{SourceItem, TenantSource, TenantStream, parse_id_list};
 pub use tenant::TenantRef;

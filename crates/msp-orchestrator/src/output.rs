@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::Record;
+use crate::{Columns, Record};
 
 /// Output formats of records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -15,10 +15,14 @@ pub enum Format {
     Jsonl,
     /// One JSON array of those objects.
     Json,
-    /// CSV: `tenant_id,tenant_name,resource,id,data` with `data` as compact JSON.
+    /// CSV with the columns of [`WriterOptions::columns`] (by default a generic set: tenant,
+    /// resource, id, name, status, time, and the item's JSON).
     Csv,
     /// An aligned table for people: tenant, resource, id, name, model, status.
     Table,
+    /// A YAML sequence of the records (block style, every string quoted); appending to one
+    /// keeps it a sequence.
+    Yaml,
 }
 
 impl FromStr for Format {
@@ -29,8 +33,9 @@ impl FromStr for Format {
             "json" => Ok(Self::Json),
             "csv" => Ok(Self::Csv),
             "table" => Ok(Self::Table),
+            "yaml" | "yml" => Ok(Self::Yaml),
             other => Err(format!(
-                "unknown format `{other}`: use jsonl, json, csv or table"
+                "unknown format `{other}`: use jsonl, json, csv, table or yaml"
             )),
         }
     }
@@ -40,6 +45,7 @@ impl FromStr for Format {
 /// made of complete lines, even when the process is interrupted between two writes.
 pub struct RecordWriter {
     format: Format,
+    columns: Columns,
     out: Box<dyn Write + Send>,
     buf: Vec<u8>,
     written: u64,
@@ -57,26 +63,72 @@ impl std::fmt::Debug for RecordWriter {
     }
 }
 
+/// How a [`RecordWriter`] starts its output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriterOptions {
+    /// Write the format's header (the CSV header line, the table's column names). Off when
+    /// appending to a file that has one already.
+    pub header: bool,
+    /// The CSV columns; `None`: [`Columns::for_resources`] of no resource (a generic set that
+    /// includes the item's JSON).
+    pub columns: Option<Columns>,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        Self {
+            header: true,
+            columns: None,
+        }
+    }
+}
+
+impl WriterOptions {
+    fn resolved_columns(&self) -> Columns {
+        self.columns
+            .clone()
+            .unwrap_or_else(|| Columns::for_resources(&[]))
+    }
+}
+
+/// The CSV header line (without its newline) a writer with these options writes.
+pub fn csv_header(options: &WriterOptions) -> String {
+    options.resolved_columns().header()
+}
+
 impl RecordWriter {
     /// A writer of `format` into `out`; writes the header the format needs.
     pub fn new(format: Format, out: Box<dyn Write + Send>) -> io::Result<Self> {
+        Self::with_options(format, out, WriterOptions::default())
+    }
+
+    /// A writer of `format` into `out` with `options`.
+    pub fn with_options(
+        format: Format,
+        out: Box<dyn Write + Send>,
+        options: WriterOptions,
+    ) -> io::Result<Self> {
         let mut w = Self {
             format,
+            columns: options.resolved_columns(),
             out,
             buf: Vec::with_capacity(CHUNK),
             written: 0,
         };
         match format {
             Format::Json => w.buf.extend_from_slice(b"[\n"),
-            Format::Csv => w
-                .buf
-                .extend_from_slice(b"tenant_id,tenant_name,resource,id,data\n"),
+            Format::Csv if !options.header => {}
+            Format::Csv => {
+                w.buf.extend_from_slice(csv_header(&options).as_bytes());
+                w.buf.push(b'\n');
+            }
+            Format::Table if !options.header => {}
             Format::Table => {
                 let header =
                     ["TENANT", "RESOURCE", "ID", "NAME", "MODEL", "STATUS"].map(String::from);
                 w.push_table_row(&header);
             }
-            Format::Jsonl => {}
+            Format::Jsonl | Format::Yaml => {}
         }
         Ok(w)
     }
@@ -100,16 +152,34 @@ impl RecordWriter {
                 serde_json::to_writer(&mut self.buf, record)?;
             }
             Format::Csv => {
-                let fields = [
-                    record.tenant_id.as_str(),
-                    record.tenant_name.as_str(),
-                    record.resource.as_str(),
-                    &item_id(&record.value()),
-                    record.data.get(),
-                ];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                let item = if self.columns.reads_item() {
+                    record.value()
+                } else {
+                    Value::Null
+                };
+                let cells = self.columns.cells(record, &item);
+                let line: Vec<String> = cells.iter().map(|f| csv_field(f)).collect();
                 self.buf.extend_from_slice(line.join(",").as_bytes());
                 self.buf.push(b'\n');
+            }
+            Format::Yaml => {
+                let mut fields = vec![
+                    ("tenant_id", Value::from(record.tenant_id.as_str())),
+                    ("workspace_id", Value::from(record.workspace_id.as_str())),
+                    ("tenant_name", Value::from(record.tenant_name.as_str())),
+                ];
+                if let Some(id) = &record.central_tenant_id {
+                    fields.push(("central_tenant_id", Value::from(id.as_str())));
+                }
+                if let Some(cluster) = &record.cluster {
+                    fields.push(("cluster", Value::from(cluster.as_str())));
+                }
+                fields.push(("resource", Value::from(record.resource.as_str())));
+                fields.push(("collected_at", Value::from(record.collected_at.as_str())));
+                fields.push(("data", record.value()));
+                let mut text = String::new();
+                crate::yaml::push_ordered_entry(&mut text, &fields);
+                self.buf.extend_from_slice(text.as_bytes());
             }
             Format::Table => {
                 let d = &record.value();
@@ -176,9 +246,10 @@ fn item_id(data: &Value) -> String {
             "serialNumber",
             "serial",
             "id",
-            "siteId",
-            "macAddress",
+            // A client's MAC before its site's id.
             "mac",
+            "macAddress",
+            "siteId",
             "name",
         ],
     )
@@ -234,8 +305,12 @@ mod tests {
     fn record(n: u32) -> Record {
         Record {
             tenant_id: "t-1".into(),
+            workspace_id: "t-1".into(),
             tenant_name: "Café, \"Ünïcode\"".into(),
+            central_tenant_id: None,
+            cluster: None,
             resource: "aps".into(),
+            collected_at: "2026-12-01T23:59:07Z".into(),
             data: serde_json::value::to_raw_value(&serde_json::json!({"serialNumber": format!("SN{n}"), "model": "AP-505", "status": "Up", "x": [1, 2]})).expect("raw"),
         }
     }
@@ -275,6 +350,7 @@ mod tests {
     fn csv_and_table_snapshots() {
         insta::assert_snapshot!("csv", render(Format::Csv, 2));
         insta::assert_snapshot!("table", render(Format::Table, 2));
+        insta::assert_snapshot!("yaml", render(Format::Yaml, 2));
     }
 
     #[test]

@@ -42,12 +42,16 @@ pub enum TenantStatus {
 /// The outcome of one tenant.
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantOutcome {
-    /// The id as listed by the source.
+    /// The GreenLake workspace id (hyphenated) when known; else the id as the source listed
+    /// it (an entry that could not be resolved to a workspace).
     pub tenant_id: String,
     /// The GreenLake workspace id (hyphenated), when known.
     pub workspace_id: Option<String>,
     /// The tenant's name.
     pub tenant_name: String,
+    /// Central's id of the tenant, when Central listed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub central_tenant_id: Option<String>,
     /// How it ended.
     #[serde(flatten)]
     pub status: TenantStatus,
@@ -150,8 +154,9 @@ impl Report {
         let calls = self.calls();
         let secs = Duration::from_millis(self.duration_ms).as_secs_f64();
         let mut out = format!(
-            "{} tenants: {} ok, {} failed, {} skipped | {} records | {} requests, {} retries, {} rate-limited (429), {} token refreshes | {:.1} s",
+            "{} tenant{}: {} ok, {} failed, {} skipped | {} records | {} requests, {} retries, {} rate-limited (429), {} token refreshes | {:.1} s",
             self.tenants.len(),
+            if self.tenants.len() == 1 { "" } else { "s" },
             self.succeeded(),
             self.failed(),
             self.skipped(),
@@ -162,8 +167,20 @@ impl Report {
             calls.token_refreshes,
             secs,
         );
+        let not_started = self
+            .tenants
+            .iter()
+            .filter(|t| is_not_started(&t.status))
+            .count();
         if self.interrupted {
             out.push_str("\ninterrupted: tenants not done are listed as skipped");
+            if not_started > 0 {
+                let _ = write!(
+                    out,
+                    "\nSKIPPED {not_started} tenant{} not started before the interruption",
+                    if not_started == 1 { "" } else { "s" }
+                );
+            }
         }
         if let Some(e) = &self.credential_rejected {
             let _ = write!(
@@ -175,7 +192,14 @@ impl Report {
         if let Some(e) = &self.source_error {
             let _ = write!(out, "\nlisting tenants failed part-way: {}", one_line(e));
         }
-        for t in self.tenants.iter().filter(|t| t.needs_rerun()) {
+        // Tenants not started by an interruption have the one line above, not one each.
+        let listed = |t: &&TenantOutcome| !(self.interrupted && is_not_started(&t.status));
+        for t in self
+            .tenants
+            .iter()
+            .filter(|t| t.needs_rerun())
+            .filter(listed)
+        {
             let (name, id) = (escape_control(&t.tenant_name), escape_control(&t.tenant_id));
             let _ = match &t.status {
                 TenantStatus::Failed { kind, message } => write!(
@@ -195,6 +219,13 @@ impl Report {
     }
 }
 
+/// The reason of a tenant an interruption kept from starting ([`TenantStatus::Skipped`]).
+pub const NOT_STARTED: &str = "interrupted before it started";
+
+fn is_not_started(status: &TenantStatus) -> bool {
+    matches!(status, TenantStatus::Skipped { reason } if reason == NOT_STARTED)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +240,7 @@ mod tests {
             tenant_id: id.into(),
             workspace_id: workspace.map(str::to_owned),
             tenant_name: name.into(),
+            central_tenant_id: None,
             status,
             records: 0,
             calls: TallySnapshot::default(),
@@ -255,5 +287,36 @@ mod tests {
         let ids: Vec<&str> = report.rerun_ids().collect();
         assert_eq!(ids, ["3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c"]);
         assert_eq!(report.not_rerunnable(), 1);
+    }
+
+    #[test]
+    fn an_interruption_gives_one_line_for_the_tenants_it_kept_from_starting() {
+        let not_started = || TenantStatus::Skipped {
+            reason: NOT_STARTED.into(),
+        };
+        let report = Report {
+            tenants: vec![
+                outcome("a", None, "A", not_started()),
+                outcome("b", None, "B", not_started()),
+                outcome(
+                    "c",
+                    None,
+                    "C",
+                    TenantStatus::Failed {
+                        kind: "timeout".into(),
+                        message: "slow".into(),
+                    },
+                ),
+            ],
+            interrupted: true,
+            ..Report::default()
+        };
+        let summary = report.summary();
+        assert_eq!(summary.matches("SKIPPED").count(), 1, "{summary}");
+        assert!(
+            summary.contains("SKIPPED 2 tenants not started"),
+            "{summary}"
+        );
+        assert_eq!(summary.matches("FAILED").count(), 1, "{summary}");
     }
 }

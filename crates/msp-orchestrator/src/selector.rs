@@ -1,23 +1,63 @@
 //! [`Selector`]: include / exclude tenants by id or name pattern.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::TenantRef;
 
 /// Chooses tenants: a tenant runs if it matches some include pattern (or there are none) and no
 /// exclude pattern. A pattern matches the tenant's name or id (hyphenated, compact, or as
 /// listed), case-insensitively, with `*` for any run of characters and `?` for one character.
+///
+/// Clones share a record of which patterns matched some tenant, so that a run can tell the user
+/// about a pattern that matched nothing ([`unmatched_includes`](Self::unmatched_includes)).
 #[derive(Debug, Clone, Default)]
 pub struct Selector {
     include: Vec<String>,
     exclude: Vec<String>,
+    /// As given (for messages), include patterns then exclude patterns.
+    given: Vec<String>,
+    matched: Arc<Vec<AtomicBool>>,
 }
 
 impl Selector {
     /// A selector with these include and exclude patterns.
     pub fn new(include: Vec<String>, exclude: Vec<String>) -> Self {
-        let lower = |v: Vec<String>| v.into_iter().map(|p| p.to_lowercase()).collect();
+        let lower = |v: &[String]| v.iter().map(|p| p.to_lowercase()).collect();
+        let given: Vec<String> = include.iter().chain(&exclude).cloned().collect();
         Self {
-            include: lower(include),
-            exclude: lower(exclude),
+            include: lower(&include),
+            exclude: lower(&exclude),
+            matched: Arc::new(given.iter().map(|_| AtomicBool::new(false)).collect()),
+            given,
+        }
+    }
+
+    /// The include patterns (as given) that have matched no tenant so far.
+    pub fn unmatched_includes(&self) -> Vec<String> {
+        self.unmatched(0..self.include.len())
+    }
+
+    /// The exclude patterns (as given) that have matched no tenant so far.
+    pub fn unmatched_excludes(&self) -> Vec<String> {
+        self.unmatched(self.include.len()..self.given.len())
+    }
+
+    fn unmatched(&self, range: std::ops::Range<usize>) -> Vec<String> {
+        range
+            .filter(|i| {
+                !self
+                    .matched
+                    .get(*i)
+                    .is_some_and(|m| m.load(Ordering::Relaxed))
+            })
+            .filter_map(|i| self.given.get(i).cloned())
+            .collect()
+    }
+
+    fn mark(&self, index: usize) {
+        if let Some(m) = self.matched.get(index) {
+            m.store(true, Ordering::Relaxed);
         }
     }
 
@@ -30,8 +70,21 @@ impl Selector {
             tenant.listed_id.to_lowercase(),
         ];
         let matches = |p: &String| keys.iter().any(|k| glob_match(p, k));
-        (self.include.is_empty() || self.include.iter().any(matches))
-            && !self.exclude.iter().any(matches)
+        let mut included = self.include.is_empty();
+        for (i, p) in self.include.iter().enumerate() {
+            if matches(p) {
+                self.mark(i);
+                included = true;
+            }
+        }
+        let mut excluded = false;
+        for (i, p) in self.exclude.iter().enumerate() {
+            if matches(p) {
+                self.mark(self.include.len() + i);
+                excluded = true;
+            }
+        }
+        included && !excluded
     }
 }
 
@@ -92,5 +145,14 @@ mod tests {
         assert!(
             !Selector::new(vec![], vec!["3F2A6C1E-0B4D-4E7A-9C2B-1D5E8F9A0B1C".into()]).selects(&t)
         );
+    }
+
+    #[test]
+    fn patterns_that_matched_nothing_are_named() {
+        let selector = Selector::new(vec!["café*".into(), "Nomatch*".into()], vec!["zzz".into()]);
+        let shared = selector.clone();
+        assert!(selector.selects(&tenant("Café Ünïcorn")));
+        assert_eq!(shared.unmatched_includes(), ["Nomatch*"]);
+        assert_eq!(shared.unmatched_excludes(), ["zzz"]);
     }
 }

@@ -76,6 +76,7 @@ impl TenantSource {
                         match by_name.get(&t.tenant_name).map(Vec::as_slice) {
                             Some([id]) => SourceItem::Tenant(TenantRef {
                                 workspace_id: *id,
+                                central_tenant_id: Some(t.tenant_id.clone()),
                                 listed_id: t.tenant_id,
                                 name: t.tenant_name,
                             }),
@@ -117,6 +118,7 @@ impl TenantSource {
                                     workspace_id: id,
                                     listed_id: listed,
                                     name: name.clone(),
+                                    central_tenant_id: None,
                                 }),
                                 None => SourceItem::Unresolved {
                                     listed_id: listed,

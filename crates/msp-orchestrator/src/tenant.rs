@@ -13,6 +13,10 @@ pub struct TenantRef {
     pub listed_id: String,
     /// The tenant's name.
     pub name: String,
+    /// Central's own id of the tenant (`tenantId` of list-tenants), when the tenant was listed
+    /// by Central.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub central_tenant_id: Option<String>,
 }
 
 impl TenantRef {
@@ -22,6 +26,7 @@ impl TenantRef {
             listed_id: workspace_id.hyphenated(),
             workspace_id,
             name: name.into(),
+            central_tenant_id: None,
         }
     }
 }

@@ -154,7 +154,7 @@ async fn tenants_lists_every_tenant_and_usage_errors_exit_two() {
 #[test]
 fn missing_configuration_lists_every_problem() {
     let out = Command::new(BIN)
-        .arg("tenants")
+        .arg("collect")
         .env_clear()
         .output()
         .unwrap();
@@ -167,6 +167,21 @@ fn help_snapshot() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn help_of_each_command_snapshot() {
+    for command in ["tenants", "collect", "demo"] {
+        let out = Command::new(BIN)
+            .args([command, "--help"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        insta::assert_snapshot!(
+            format!("help_{command}"),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -278,7 +293,8 @@ async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
             .iter()
             .find(|r| r["workspace_id"] == t["workspace_id"])
             .unwrap();
-        assert_eq!(row["tenant_id"], t["central_tenant_id"]);
+        assert_eq!(row["tenant_id"], t["workspace_id"]);
+        assert_eq!(row["central_tenant_id"], t["central_tenant_id"]);
         assert_eq!(row["name"], t["name"]);
     }
 
@@ -433,5 +449,820 @@ async fn sigint_keeps_complete_lines_and_the_rerun_completes_the_truth() {
             .unwrap_or(0);
         assert_eq!(got, n, "tenant {} records across both runs", t["name"]);
     }
+    sim.shutdown().await;
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("msp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_output_is_refused_before_any_request_unless_overwrite_or_append() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("existing");
+    let path = dir.join("records.jsonl");
+    std::fs::write(&path, "{\"first\":\"run\"}\n").unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"]);
+        cmd.arg(&path).args(extra);
+        output(cmd)
+    };
+    let out = run(&[]).await;
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--overwrite") && stderr.contains("--append"),
+        "{stderr}"
+    );
+    assert_eq!(sim.stats().total_requests, 0, "refused before any request");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "{\"first\":\"run\"}\n"
+    );
+
+    // --append: the first run's line stays, the records land after it.
+    let out = run(&["--append"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let total: u64 = truth["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["counts"]["device-inventory"].as_u64().unwrap())
+        .sum();
+    assert!(text.starts_with("{\"first\":\"run\"}\n"));
+    assert_eq!(text.lines().count() as u64, total + 1);
+
+    // --overwrite: only this run's records.
+    let out = run(&["--overwrite"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count() as u64, total);
+    let out = run(&["--overwrite", "--append"]).await;
+    assert_eq!(out.status.code(), Some(2), "conflicting flags");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_append_keeps_one_header_and_json_cannot_be_appended() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 2,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("csv-append");
+    let path = dir.join("records.csv");
+    for extra in [&[][..], &["--append"][..]] {
+        let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"]);
+        cmd.arg(&path).args(extra);
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header = text.lines().next().unwrap().to_owned();
+    assert_eq!(text.lines().filter(|l| **l == *header).count(), 1, "{text}");
+    let json = dir.join("records.json");
+    std::fs::write(&json, "[]\n").unwrap();
+    let before = sim.stats().total_requests;
+    let mut cmd = cli(&sim, &secret, &["collect", "-q", "--append", "-o"]);
+    cmd.arg(&json);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("--append works for jsonl, csv and yaml"));
+    assert_eq!(sim.stats().total_requests, before);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
+    use std::io::Write as _;
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("dash");
+    // `-o -` is stdout: no file named `-`.
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &["collect", "-q", "--rate", "500", "-o", "-"],
+    );
+    cmd.current_dir(&dir);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(!dir.join("-").exists());
+    assert!(String::from_utf8_lossy(&out.stdout).lines().count() > 0);
+    assert!(!stderr_of(&out).contains("records to -"));
+
+    // `--tenant-ids-from -` reads the ids from stdin.
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let first = truth["tenants"][0].clone();
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &["collect", "-q", "--rate", "500", "--tenant-ids-from", "-"],
+    );
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let id = first["workspace_id"].as_str().unwrap().to_owned();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{id}\n").as_bytes())
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count() as u64,
+        first["counts"]["device-inventory"].as_u64().unwrap()
+    );
+
+    // The extension chooses the format; a contradicting --format is a usage error.
+    let csv = dir.join("records.csv");
+    let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"]);
+    cmd.arg(&csv);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        std::fs::read_to_string(&csv)
+            .unwrap()
+            .starts_with("tenant_id,")
+    );
+    let before = sim.stats().total_requests;
+    let mut cmd = cli(&sim, &secret, &["collect", "--format", "table", "-o"]);
+    cmd.arg(dir.join("table.jsonl"));
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("contradicts"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(sim.stats().total_requests, before);
+    assert!(!dir.join("table.jsonl").exists());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mistakes_in_the_arguments_are_usage_errors_before_any_request() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("mistakes");
+    let missing = dir.join("no-such-dir").join("report.json");
+    let missing = missing.to_str().unwrap();
+    let long = format!("deviceName eq '{}'", "x".repeat(260));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["collect", "network-config/v1alpha1/wlan-ssids"],
+            "network-config API",
+        ),
+        (
+            vec!["collect", "monitoring/v2/clients"],
+            "network-monitoring/v1/clients",
+        ),
+        (vec!["collect", "swiches"], "did you mean `switches`"),
+        (
+            vec!["collect", "network-monitoring/v1/aps?status=ONLINE"],
+            "--param",
+        ),
+        (vec!["collect", "--report", missing], "--report"),
+        (vec!["collect", "--failed-out", missing], "--failed-out"),
+        (vec!["collect", "--report", "-"], "--report takes a file"),
+        (vec!["collect", "--filter", &long], "at most 256"),
+        (vec!["collect", "--param", "limit=5"], "`limit` is set by"),
+        (vec!["collect", "--param", "site-id"], "KEY=VALUE"),
+        (
+            vec!["collect", "--source", "central", "--tenant-ids-from", "x"],
+            "cannot be used with",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = output(cli(&sim, &secret, &args)).await;
+        let stderr = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.matches("error:").count(),
+            1,
+            "one error, not one per tenant: {stderr}"
+        );
+    }
+    assert_eq!(sim.stats().total_requests, 0, "nothing was contacted");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn include_patterns_that_match_nothing_are_a_usage_error() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let name = truth["tenants"][0]["name"].as_str().unwrap().to_owned();
+    for command in ["collect", "tenants"] {
+        let out = output(cli(
+            &sim,
+            &secret,
+            &[command, "-q", "--include", "nomatch*", "--include", &name],
+        ))
+        .await;
+        let stderr = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("'nomatch*'") && !stderr.contains(&format!("'{name}'")),
+            "{command}: {stderr}"
+        );
+    }
+    let out = output(cli(&sim, &secret, &["tenants", "--include", &name])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("1 tenant\n"),
+        "{}",
+        stderr_of(&out)
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filter_sort_and_params_reach_every_tenant() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 4,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let out = output(cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "aps",
+            "-q",
+            "--rate",
+            "500",
+            "--filter",
+            "status eq 'OFFLINE'",
+            "--sort",
+            "deviceName desc",
+        ],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let all_aps: u64 = truth["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["counts"]["aps"].as_u64().unwrap())
+        .sum();
+    assert!(!records.is_empty() && (records.len() as u64) < all_aps);
+    assert!(records.iter().all(|r| r["data"]["status"] == "OFFLINE"));
+    let tenants: std::collections::BTreeSet<&str> = records
+        .iter()
+        .map(|r| r["tenant_id"].as_str().unwrap())
+        .collect();
+    assert!(tenants.len() > 1, "the filter applies to every tenant");
+    for tenant in tenants {
+        let names: Vec<&str> = records
+            .iter()
+            .filter(|r| r["tenant_id"] == tenant)
+            .map(|r| r["data"]["deviceName"].as_str().unwrap())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(names, sorted, "sorted by deviceName desc");
+    }
+
+    let out = output(cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "-q",
+            "--rate",
+            "500",
+            "--param",
+            "site-assigned=UNASSIGNED",
+        ],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.lines().count() > 0);
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["data"]["siteAssigned"], "UNASSIGNED", "{line}");
+    }
+    sim.shutdown().await;
+}
+
+fn is_rfc3339_utc(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 20
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_name_the_workspace_whatever_listed_the_tenant_and_the_report_names_the_run() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let tenants = truth["tenants"].as_array().unwrap().clone();
+    let dir = temp_dir("fields");
+    let ids = dir.join("ids.txt");
+    let compact: Vec<String> = tenants
+        .iter()
+        .map(|t| t["workspace_id"].as_str().unwrap().replace('-', ""))
+        .collect();
+    std::fs::write(&ids, compact.join("\n")).unwrap();
+    let report = dir.join("report.json");
+    for source in [
+        &["--source", "glp"][..],
+        &["--source", "central"][..],
+        &[][..],
+    ] {
+        let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500"]);
+        cmd.args(source);
+        if source.is_empty() {
+            cmd.arg("--tenant-ids-from").arg(&ids);
+        }
+        cmd.arg("--report").arg(&report);
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(stdout.lines().count() > 0);
+        for line in stdout.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let t = tenants
+                .iter()
+                .find(|t| t["workspace_id"] == v["workspace_id"])
+                .unwrap_or_else(|| panic!("{source:?}: no tenant has {line}"));
+            assert_eq!(v["tenant_id"], t["workspace_id"], "{source:?}");
+            assert_eq!(v["tenant_name"], t["name"]);
+            assert!(
+                is_rfc3339_utc(v["collected_at"].as_str().unwrap()),
+                "{line}"
+            );
+            if source == ["--source", "central"] {
+                assert_eq!(v["central_tenant_id"], t["central_tenant_id"]);
+            } else {
+                assert!(v.get("central_tenant_id").is_none(), "{line}");
+            }
+            assert!(v.get("cluster").is_none(), "no cluster name was given");
+        }
+        let text = std::fs::read_to_string(&report).unwrap();
+        let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(is_rfc3339_utc(r["run"]["started_at"].as_str().unwrap()));
+        assert!(
+            r["run"]["version"]
+                .as_str()
+                .unwrap()
+                .starts_with(env!("CARGO_PKG_VERSION"))
+        );
+        assert!(r["run"]["arguments"][0] == "collect", "{text}");
+        assert_no_secrets(&sim, &[&text, &stdout]);
+    }
+    sim.shutdown().await;
+}
+
+#[test]
+fn version_names_the_commit() {
+    let out = Command::new(BIN).arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let prefix = format!("msp-orchestrator {} (", env!("CARGO_PKG_VERSION"));
+    assert!(
+        text.starts_with(&prefix) && text.trim_end().ends_with(')'),
+        "{text}"
+    );
+    let commit = &text.trim_end()[prefix.len()..text.trim_end().len() - 1];
+    assert!(
+        commit == "unknown"
+            || commit
+                .trim_end_matches("-modified")
+                .chars()
+                .all(|c| c.is_ascii_hexdigit()),
+        "{commit}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 8,
+        seed: 5,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let mut shown = String::new();
+    for resource in [
+        "device-inventory",
+        "aps",
+        "switches",
+        "gateways",
+        "clients",
+        "sites",
+        "devices",
+    ] {
+        let truth = serde_json::to_value(sim.truth()).unwrap();
+        let first = truth["tenants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["counts"][resource].as_u64().unwrap() > 1)
+            .min_by_key(|t| t["counts"][resource].as_u64().unwrap())
+            .unwrap_or_else(|| panic!("no tenant with {resource}: {truth}"))["workspace_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut cmd = cli(
+            &sim,
+            &secret,
+            &[
+                "collect",
+                resource,
+                "-q",
+                "--rate",
+                "500",
+                "--format",
+                "csv",
+                "--include",
+            ],
+        );
+        cmd.arg(&first);
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let header = text.lines().next().unwrap();
+        assert!(
+            !header.contains("data"),
+            "no JSON blob by default: {header}"
+        );
+        if resource == "clients" {
+            // The id of a client is its MAC: one per client, not one per site.
+            let macs: std::collections::BTreeSet<&str> = text
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').nth(3).unwrap())
+                .collect();
+            assert!(macs.len() > 1);
+            assert_eq!(macs.len(), text.lines().count() - 1, "{text}");
+        }
+        shown.push_str(&format!("== {resource}\n"));
+        for line in text.lines().take(3) {
+            shown.push_str(line);
+            shown.push('\n');
+        }
+    }
+    insta::with_settings!({filters => vec![(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]")]}, {
+        insta::assert_snapshot!("csv_per_resource", shown);
+    });
+
+    let out = output(cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "aps",
+            "-q",
+            "--rate",
+            "500",
+            "--format",
+            "csv",
+            "--columns",
+            "workspace_id,serialNumber,radios.0.band,data",
+        ],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("workspace_id,serialNumber,radios.0.band,data")
+    );
+    let row = lines.next().unwrap();
+    assert!(row.contains(",\"{\"\"serialNumber\"\""), "{row}");
+    let out = output(cli(&sim, &secret, &["collect", "--columns", "a,b"])).await;
+    assert_eq!(out.status.code(), Some(2), "--columns needs csv");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 4,
+        seed: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "device-inventory",
+            "sites",
+            "-q",
+            "--rate",
+            "500",
+            "--summary",
+            "table",
+        ],
+    );
+    cmd.env("RUST_LOG", "off").env("NO_COLOR", "1");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(!stderr.contains('\u{1b}'), "no colour when not a terminal");
+    insta::with_settings!({filters => vec![
+        (r"\s+[0-9]+\.[0-9]s\n", "  [time]\n"),
+        (r"\| [0-9.]+ s", "| [time] s"),
+    ]}, {
+        insta::assert_snapshot!("summary_table", stderr);
+    });
+
+    // Every tenant fails (a list the server does not have): one line each, no WARN beside it.
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "network-monitoring/v1/no-such-list",
+            "-q",
+            "--rate",
+            "500",
+            "--retries",
+            "1",
+        ],
+    );
+    cmd.env("RUST_LOG", "warn");
+    let out = output(cmd).await;
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(stderr.matches("FAILED").count(), 4, "{stderr}");
+    assert!(!stderr.contains("WARN"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no ANSI when stderr is piped: {stderr}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_from_greenlake_needs_no_central_gateway() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 2,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let mut cmd = cli(&sim, &secret, &["tenants", "--format", "jsonl"]);
+    cmd.env_remove("CENTRAL_BASE_URL");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    // Listing by Central, or collecting, still needs one.
+    for args in [&["tenants", "--source", "central"][..], &["collect"][..]] {
+        let mut cmd = cli(&sim, &secret, args);
+        cmd.env_remove("CENTRAL_BASE_URL");
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr_of(&out).contains("no Central gateway"), "{args:?}");
+    }
+    sim.shutdown().await;
+}
+
+#[test]
+fn completions_and_the_man_page_need_no_configuration() {
+    for (shell, says) in [
+        ("bash", "_msp__orchestrator()"),
+        ("zsh", "#compdef msp-orchestrator"),
+        ("fish", "complete -c msp-orchestrator"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["completions", shell])
+            .env_clear()
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(says), "{shell}: {text}");
+        assert!(text.contains("--tenant-ids-from"), "{shell}");
+    }
+    let out = Command::new(BIN)
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(BIN).arg("man").env_clear().output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH msp-orchestrator"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_lists_the_tenants_and_estimates_without_contacting_them() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 5,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("dry-run");
+    let path = dir.join("out.csv");
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let name = truth["tenants"][1]["name"].as_str().unwrap().to_owned();
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &[
+            "collect",
+            "aps",
+            "clients",
+            "--dry-run",
+            "--exclude",
+            &name,
+            "-o",
+        ],
+    );
+    cmd.arg(&path);
+    let out = output(cmd).await;
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    assert!(!stdout.contains(&name));
+    assert!(
+        stderr.contains("4 tenants would run") && stderr.contains("at least 12 requests"),
+        "{stderr}"
+    );
+    assert!(!path.exists(), "a dry run writes no file");
+    assert_eq!(sim.stats().token_exchanges, 0, "no tenant was contacted");
+    sim.shutdown().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Simulator::start(SimConfig {
+        tenants: 2,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let creds = sim.credentials();
+    let dir = temp_dir("profiles");
+    // The default file of the platform's config directory (XDG_CONFIG_HOME on Linux).
+    let config_dir = dir.join("glp-msp");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    let path = config_dir.join("config.toml");
+    let toml = format!(
+        "client_id = {:?}\nclient_secret = {:?}\nworkspace_id = {:?}\n\
+         glp_base_url = \"http://127.0.0.1:9\"\ncentral_base_url = \"http://127.0.0.1:9\"\n\
+         [profiles.sim]\nglp_base_url = {:?}\ncentral_base_url = {:?}\nconcurrency = 3\n",
+        creds.client_id,
+        creds.client_secret,
+        creds.workspace_id,
+        sim.base_url(),
+        sim.base_url()
+    );
+    std::fs::write(&path, toml).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let bin = |args: &[&str]| {
+        let mut cmd = Command::new(BIN);
+        cmd.env_clear()
+            .env("XDG_CONFIG_HOME", &dir)
+            .env("HOME", &dir)
+            .args(args);
+        cmd
+    };
+    // The profile, by env, is the one whose URLs work.
+    let mut cmd = bin(&["tenants", "--format", "jsonl"]);
+    cmd.env("GLP_PROFILE", "sim");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+
+    let out = output(bin(&["--profile", "nope", "tenants"])).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("no profile `nope`") && stderr_of(&out).contains("sim"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    let mut cmd = bin(&["config", "show", "--profile", "sim", "--rate", "20"]);
+    cmd.env("GLP_WORKSPACE_ID", "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        !stdout.contains(&creds.client_secret),
+        "the secret is never shown"
+    );
+    let shown = stdout
+        .replace(&dir.display().to_string(), "[dir]")
+        .replace(&sim.base_url(), "[sim]")
+        .replace(&creds.client_id, "[client id]");
+    insta::assert_snapshot!("config_show", shown);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yaml_output_follows_the_extension_one_entry_per_record() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("yaml");
+    let path = dir.join("sites.yaml");
+    let mut cmd = cli(
+        &sim,
+        &secret,
+        &["collect", "sites", "-q", "--rate", "500", "-o"],
+    );
+    cmd.arg(&path);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let sites: u64 = truth["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["counts"]["sites"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("- ")).count() as u64,
+        sites
+    );
+    assert!(text.starts_with("- tenant_id: \""), "{text}");
+    assert!(
+        text.contains("\n  data:\n    address: \"") && text.contains("\n    siteId: \""),
+        "{text}"
+    );
     sim.shutdown().await;
 }

@@ -423,7 +423,7 @@ async fn a_listing_that_repeats_itself_is_an_error_in_the_summary_and_report() {
         stderr.contains("listing tenants failed part-way") && stderr.contains("already listed"),
         "{stderr}"
     );
-    assert!(stderr.contains("1 tenants: 1 ok"), "{stderr}");
+    assert!(stderr.contains("1 tenant: 1 ok"), "{stderr}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert!(

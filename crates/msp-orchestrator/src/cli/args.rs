@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The version and the commit it was built from (`0.1.0 (c029ae7b1)`).
+pub(crate) const VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (", env!("GLP_MSP_COMMIT"), ")");
+
 /// Run work across every tenant an HPE GreenLake MSP workspace manages.
 ///
 /// Credentials come from the environment (GLP_CLIENT_ID, GLP_CLIENT_SECRET, GLP_WORKSPACE_ID,
@@ -11,7 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// both. The client secret is never a flag: use the environment, the file, or
 /// --client-secret-file.
 #[derive(Debug, Parser)]
-#[command(name = "msp-orchestrator", version, max_term_width = 100)]
+#[command(name = "msp-orchestrator", version = VERSION, max_term_width = 100)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -24,18 +28,63 @@ pub(crate) enum Command {
     /// List the managed tenants.
     Tenants(TenantsArgs),
     /// Collect resources from every tenant (device-inventory by default).
+    #[command(after_help = COLLECT_EXAMPLES)]
     Collect(CollectArgs),
     /// Run `collect` against an embedded local simulator: no account or credentials needed.
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    ///
+    /// For example: msp-orchestrator completions bash >
+    /// ~/.local/share/bash-completion/completions/msp-orchestrator
+    Completions(CompletionsArgs),
+    /// Show the configuration: each effective value and where it comes from (flag, env, file,
+    /// profile, default); the secret is never shown.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print the man page (roff); `cargo xtask man` writes it to target/man.
+    #[command(hide = true)]
+    Man,
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Each effective setting, its value (the secret masked) and its source.
+    Show,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+/// Examples at the end of `collect --help`.
+const COLLECT_EXAMPLES: &str = "Examples:
+  # The offline access points of every customer, as a spreadsheet:
+  msp-orchestrator collect aps --filter \"status eq 'OFFLINE'\" -o offline-aps.csv
+  # Rerun the tenants that failed, adding their records to the first run's file:
+  msp-orchestrator collect --tenant-ids-from failed.txt --append -o inventory.jsonl";
+
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// TOML configuration file (keys: client_id, client_secret, client_secret_file,
     /// workspace_id, glp_base_url, central_base_url, central_cluster, concurrency, rate,
-    /// glp_rate, max_body_mib, timeout, retries, source).
+    /// glp_rate, max_body_mib, timeout, retries, source; [profiles.NAME] tables of the same
+    /// keys) [default: config.toml in the platform's config directory, e.g.
+    /// ~/.config/glp-msp/config.toml, when it exists].
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+    /// The [profiles.NAME] table of the config file to use over its top-level keys.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        env = "GLP_PROFILE",
+        hide_env_values = true
+    )]
+    pub(crate) profile: Option<String>,
     /// GreenLake API client id [env: GLP_CLIENT_ID].
     #[arg(long, global = true, value_name = "ID")]
     pub(crate) client_id: Option<String>,
@@ -73,8 +122,9 @@ pub(crate) struct GlobalArgs {
     /// Longest time one tenant's job may take, in seconds [default: none].
     #[arg(long, global = true, value_name = "SECS")]
     pub(crate) timeout: Option<f64>,
-    /// Attempts per request for 5xx and broken connections [default: 6]; a 429 uses none (it
-    /// waits and retries within the time budget).
+    /// The most attempts per request on a 5xx or a broken connection, the first one included
+    /// (1: no retry) [default: 6]; a 429 uses none (it waits and retries within the time
+    /// budget).
     #[arg(long, global = true, value_name = "N")]
     pub(crate) retries: Option<u32>,
     /// Only tenants whose name or id matches (glob: * and ?); repeatable.
@@ -83,8 +133,9 @@ pub(crate) struct GlobalArgs {
     /// Leave out tenants whose name or id matches (glob); repeatable.
     #[arg(long, global = true, value_name = "PATTERN")]
     pub(crate) exclude: Vec<String>,
-    /// Run exactly the tenant ids in FILE (one per line, as --failed-out writes them).
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Run exactly the tenant ids in FILE (one per line, as --failed-out writes them); `-`
+    /// reads them from stdin.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "source")]
     pub(crate) tenant_ids_from: Option<PathBuf>,
     /// No progress display.
     #[arg(short, long, global = true)]
@@ -133,6 +184,18 @@ pub(crate) enum RecordFormat {
     Csv,
     /// Aligned columns.
     Table,
+    /// A YAML sequence of records.
+    Yaml,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SummaryArg {
+    /// The per-tenant table when stderr is a terminal, else the totals.
+    Auto,
+    /// The per-tenant table (failures first), then the totals.
+    Table,
+    /// The totals and one line per tenant that did not complete.
+    Totals,
 }
 
 #[derive(Debug, Args)]
@@ -148,16 +211,50 @@ pub(crate) struct CollectArgs {
     /// network-monitoring/... path [default: device-inventory].
     #[arg(value_name = "RESOURCE")]
     pub(crate) resources: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = RecordFormat::Jsonl)]
-    pub(crate) format: RecordFormat,
-    /// Write records to FILE instead of stdout.
+    /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt,
+    /// .yaml), else jsonl]. A format that contradicts the extension is an error.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<RecordFormat>,
+    /// Write records to FILE instead of stdout (`-` is stdout). An existing non-empty FILE is
+    /// refused unless --overwrite or --append says what to do with it.
     #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
-    /// Write the ids of tenants that failed or did not run to FILE (for --tenant-ids-from).
+    /// CSV columns, comma-separated: record fields (tenant_id, workspace_id, tenant_name,
+    /// central_tenant_id, cluster, resource, collected_at, data = the item's JSON) and dotted
+    /// paths into the item (siteName, radios.0.band; a|b: the first that has a value)
+    /// [default: a flattened set per resource].
+    #[arg(long, value_name = "COLUMNS")]
+    pub(crate) columns: Option<String>,
+    /// Replace an existing --output file.
+    #[arg(long, requires = "output")]
+    pub(crate) overwrite: bool,
+    /// Add the records to the end of an existing --output file (jsonl, csv or yaml; a CSV
+    /// header is not repeated, and must be the same).
+    #[arg(long, requires = "output", conflicts_with = "overwrite")]
+    pub(crate) append: bool,
+    /// An OData filter passed to Central for every tenant, e.g. "status eq 'OFFLINE'"
+    /// (at most 256 characters).
+    #[arg(long, value_name = "EXPR")]
+    pub(crate) filter: Option<String>,
+    /// A sort expression passed to Central for every tenant, e.g. "deviceName asc"
+    /// (at most 256 characters).
+    #[arg(long, value_name = "EXPR")]
+    pub(crate) sort: Option<String>,
+    /// Another query parameter for every tenant's request, e.g. site-id=24833497; repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub(crate) params: Vec<String>,
+    /// Write the ids of tenants that failed or did not run to FILE (for --tenant-ids-from);
+    /// replaced on each run.
     #[arg(long, value_name = "FILE")]
     pub(crate) failed_out: Option<PathBuf>,
-    /// Write the full per-tenant report as JSON to FILE.
+    /// List the tenants that would run (stdout) and estimate the requests and minutes
+    /// (stderr); only the tenant listing is requested, no tenant is contacted, no file written.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// The summary at the end, on stderr.
+    #[arg(long, value_enum, default_value_t = SummaryArg::Auto)]
+    pub(crate) summary: SummaryArg,
+    /// Write the full per-tenant report as JSON to FILE; replaced on each run.
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
 }

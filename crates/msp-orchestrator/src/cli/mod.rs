@@ -1,8 +1,13 @@
 //! The `msp-orchestrator` command line.
 
 mod args;
+mod checks;
 mod display;
+mod dry_run;
+mod generate;
+mod output_target;
 mod settings;
+mod summary;
 
 use std::fs::File;
 use std::io::Write;
@@ -18,13 +23,22 @@ use glp_auth::{AuthOptions, BaseUrl, RetryPolicy, Scope, TokenProvider, msp_prov
 use glp_transport::{Api, ApiClient, Transport};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
-    Cancel, CollectJob, Format, Orchestrator, RecordWriter, ResourceSpec, SourceItem, StopLevel,
+    Cancel, CollectJob, Orchestrator, RecordWriter, ResourceSpec, SourceItem, StopLevel,
     TenantSource, csv_field, one_line,
 };
 
 pub(crate) use args::Cli;
-use args::{CollectArgs, Command, LogFormat, RecordFormat, TenantFormat};
+use args::{CollectArgs, Command, LogFormat, TenantFormat};
 use settings::Settings;
+
+/// `1 tenant`, `2 tenants`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
 
 /// Exit codes.
 const EXIT_OK: u8 = 0;
@@ -32,10 +46,35 @@ const EXIT_FATAL: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_SOME_FAILED: u8 = 3;
 
+/// When the process started (the `--report` file says it).
+static STARTED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+
+/// What `--report` says about the run itself: when, which build, with which arguments (the
+/// client secret is never an argument; the text is redacted all the same).
+fn run_info() -> serde_json::Value {
+    let started = STARTED
+        .get()
+        .copied()
+        .unwrap_or_else(std::time::SystemTime::now);
+    let arguments: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| glp_auth::text::redact(&a.to_string_lossy()).into_owned())
+        .collect();
+    serde_json::json!({
+        "started_at": msp_orchestrator::rfc3339(started),
+        "version": args::VERSION,
+        "arguments": arguments,
+    })
+}
+
 /// Parses the command line and runs it.
 pub(crate) fn main() -> ExitCode {
+    let _ = STARTED.set(std::time::SystemTime::now());
     install_panic_hook();
     let cli = Cli::parse();
+    if let Some(code) = generate::run(&cli.command) {
+        return ExitCode::from(code);
+    }
     init_logging(cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -77,6 +116,7 @@ fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
+        .with_ansi(summary::colour_on_stderr())
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     let _ = match format {
@@ -107,7 +147,7 @@ async fn run(cli: Cli) -> u8 {
             }
         },
         Command::Collect(args) => {
-            if let Err(e) = resources(&args) {
+            if let Err(e) = checks::collect_args(&args) {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
@@ -116,16 +156,22 @@ async fn run(cli: Cli) -> u8 {
                     eprintln!("error: {e}");
                     EXIT_FATAL
                 }
-                Ok(settings) => run_collect(settings, &args, quiet, &cancel).await,
+                Ok(settings) => {
+                    let existing = output_target::Existing::from_args(&args);
+                    run_collect(settings, &args, existing, quiet, &cancel).await
+                }
             }
         }
         Command::Demo(args) => {
-            if let Err(e) = resources(&args.collect) {
+            if let Err(e) = checks::collect_args(&args.collect) {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
             demo(&cli.global, args, quiet, &cancel).await
         }
+        Command::Config(args::ConfigCommand::Show) => config_show(&cli.global),
+        // Handled before the runtime started.
+        Command::Completions(_) | Command::Man => EXIT_OK,
     };
     if signals.is_finished() {
         if let Err(e) = signals.await {
@@ -142,8 +188,27 @@ async fn run(cli: Cli) -> u8 {
 
 /// `collect` with resolved settings: the output files are opened before any request, then the
 /// clients are built (the token request), then the run.
-async fn run_collect(settings: Settings, args: &CollectArgs, quiet: bool, cancel: &Cancel) -> u8 {
-    let outputs = match Outputs::open(args) {
+async fn run_collect(
+    settings: Settings,
+    args: &CollectArgs,
+    existing: output_target::Existing,
+    quiet: bool,
+    cancel: &Cancel,
+) -> u8 {
+    if args.dry_run {
+        return match Context::connect(settings, cancel).await {
+            Built::Ready(ctx) => match checks::collect_args(args) {
+                Ok((resources, _)) => report_fatal(dry_run::run(&ctx, &resources, cancel).await),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_USAGE
+                }
+            },
+            Built::Failed => EXIT_FATAL,
+            Built::Interrupted => EXIT_SOME_FAILED,
+        };
+    }
+    let outputs = match Outputs::open(args, existing) {
         Ok(outputs) => outputs,
         Err(e) => {
             eprintln!("error: {e:#}; nothing was contacted");
@@ -178,6 +243,32 @@ fn finish_interrupted(args: &CollectArgs, outputs: Outputs) -> u8 {
     }
 }
 
+/// `config show`: every setting, its value (the secret masked, text escaped) and its source.
+fn config_show(flags: &args::GlobalArgs) -> u8 {
+    match settings::explain(flags, |k| std::env::var(k).ok()) {
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FATAL
+        }
+        Ok(rows) => {
+            let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
+            for row in rows {
+                let value = escape_control(&row.value);
+                if row.source.is_empty() {
+                    println!("{:<width$}  {value}", row.key);
+                } else {
+                    println!(
+                        "{:<width$}  {value}  ({})",
+                        row.key,
+                        escape_control(&row.source)
+                    );
+                }
+            }
+            EXIT_OK
+        }
+    }
+}
+
 fn report_fatal(result: anyhow::Result<u8>) -> u8 {
     result.unwrap_or_else(|e| {
         eprintln!("error: {}", one_line(&format!("{e:#}")));
@@ -189,13 +280,16 @@ fn report_fatal(result: anyhow::Result<u8>) -> u8 {
 /// fails at once. Nothing is truncated until it is written: a run that fails before its work
 /// leaves the files of the last run as they were.
 struct Outputs {
-    output: Option<File>,
+    output: Option<output_target::OutputFile>,
     failed_out: Option<File>,
     report: Option<File>,
 }
 
 impl Outputs {
-    fn open(args: &CollectArgs) -> anyhow::Result<Self> {
+    fn open(args: &CollectArgs, existing: output_target::Existing) -> anyhow::Result<Self> {
+        let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
+        output_target::check_side_files(args).map_err(anyhow::Error::msg)?;
+        let options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
         let open =
             |path: &Option<std::path::PathBuf>, what: &str| -> anyhow::Result<Option<File>> {
                 path.as_deref()
@@ -210,7 +304,12 @@ impl Outputs {
                     .transpose()
             };
         Ok(Self {
-            output: open(&args.output, "the output file (--output)")?,
+            output: output_target::open(
+                args.output.as_deref(),
+                format,
+                existing,
+                &msp_orchestrator::csv_header(&options),
+            )?,
             failed_out: open(&args.failed_out, "the --failed-out file")?,
             report: open(&args.report, "the --report file")?,
         })
@@ -251,7 +350,11 @@ fn finish_files(
     if let (Some(file), Some(path)) = (outputs.report, &args.report) {
         let file = fresh(file).with_context(|| format!("cannot write {}", path.display()))?;
         let mut out = std::io::BufWriter::new(file);
-        serde_json::to_writer_pretty(&mut out, report)
+        let mut value = serde_json::to_value(report).map_err(std::io::Error::from)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("run".into(), run_info());
+        }
+        serde_json::to_writer_pretty(&mut out, &value)
             .map_err(std::io::Error::from)
             .and_then(|()| out.flush())
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -276,8 +379,10 @@ enum Built {
 }
 
 impl Context {
+    /// For `tenants`: Central is needed only when it lists the tenants.
     async fn from_flags(flags: &args::GlobalArgs, cancel: &Cancel) -> Built {
-        match settings::resolve(flags, |k| std::env::var(k).ok()) {
+        let needs_central = flags.source == Some(args::SourceArg::Central);
+        match settings::resolve_for(flags, |k| std::env::var(k).ok(), needs_central) {
             Ok(settings) => Self::connect(settings, cancel).await,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -348,13 +453,21 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
     let mut first = true;
     let mut count = 0usize;
     if format == TenantFormat::Csv {
-        writeln!(out, "tenant_id,workspace_id,name")?;
+        writeln!(out, "tenant_id,workspace_id,name,central_tenant_id")?;
     }
     if format == TenantFormat::Json {
         write!(out, "[")?;
     }
     if format == TenantFormat::Table {
-        writeln!(out, "{:<36}  {:<36}  NAME", "TENANT ID", "WORKSPACE ID")?;
+        if ctx.settings.source == TenantSource::Central {
+            writeln!(
+                out,
+                "{:<36}  {:<36}  NAME",
+                "WORKSPACE ID", "CENTRAL TENANT ID"
+            )?;
+        } else {
+            writeln!(out, "{:<36}  NAME", "WORKSPACE ID")?;
+        }
     }
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let shown = |text: &str, terminal: bool| -> String {
@@ -402,19 +515,32 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
             continue;
         }
         count += 1;
-        let json = serde_json::json!({
-            "tenant_id": tenant.listed_id,
+        // `tenant_id` is the workspace id, whatever listed the tenant.
+        let mut json = serde_json::json!({
+            "tenant_id": tenant.workspace_id,
             "workspace_id": tenant.workspace_id,
             "name": tenant.name,
         });
+        if let (Some(central_id), Some(object)) = (&tenant.central_tenant_id, json.as_object_mut())
+        {
+            object.insert("central_tenant_id".into(), central_id.clone().into());
+        }
         match format {
-            TenantFormat::Table => writeln!(
-                out,
-                "{:<36}  {:<36}  {}",
-                escape_control(&tenant.listed_id),
-                tenant.workspace_id.hyphenated(),
-                escape_control(&tenant.name)
-            )?,
+            TenantFormat::Table => match &tenant.central_tenant_id {
+                Some(central_id) => writeln!(
+                    out,
+                    "{:<36}  {:<36}  {}",
+                    tenant.workspace_id.hyphenated(),
+                    escape_control(central_id),
+                    escape_control(&tenant.name)
+                )?,
+                None => writeln!(
+                    out,
+                    "{:<36}  {}",
+                    tenant.workspace_id.hyphenated(),
+                    escape_control(&tenant.name)
+                )?,
+            },
             TenantFormat::Jsonl => writeln!(out, "{json}")?,
             TenantFormat::Json => {
                 write!(out, "{}\n  {json}", if first { "" } else { "," })?;
@@ -422,10 +548,14 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
             // CSV is data: the real value, unless it is shown on a terminal.
             TenantFormat::Csv => writeln!(
                 out,
-                "{},{},{}",
-                csv_field(&shown(&tenant.listed_id, terminal)),
+                "{},{},{},{}",
                 tenant.workspace_id.hyphenated(),
-                csv_field(&shown(&tenant.name, terminal))
+                tenant.workspace_id.hyphenated(),
+                csv_field(&shown(&tenant.name, terminal)),
+                csv_field(&shown(
+                    tenant.central_tenant_id.as_deref().unwrap_or_default(),
+                    terminal
+                ))
             )?,
         }
         first = false;
@@ -438,19 +568,14 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
         eprintln!("interrupted: {count} tenants listed before the signal (the list is not whole)");
         return Ok(EXIT_SOME_FAILED);
     }
-    eprintln!("{count} tenants");
-    Ok(EXIT_OK)
-}
-
-/// The resources of `collect` (device-inventory when none is named); a usage error names the
-/// known ones. Checked before anything is contacted.
-fn resources(args: &CollectArgs) -> Result<Vec<ResourceSpec>, String> {
-    if args.resources.is_empty() {
-        return Ok(vec![ResourceSpec::Known(
-            central_api::Resource::DeviceInventory,
-        )]);
+    eprintln!("{}", plural(count, "tenant"));
+    if let Some(e) =
+        checks::empty_selection(&ctx.settings.selector, &msp_orchestrator::Report::default())
+    {
+        eprintln!("error: {e}");
+        return Ok(EXIT_USAGE);
     }
-    args.resources.iter().map(|name| name.parse()).collect()
+    Ok(EXIT_OK)
 }
 
 async fn collect(
@@ -460,7 +585,7 @@ async fn collect(
     quiet: bool,
     cancel: &Cancel,
 ) -> u8 {
-    let resources = match resources(args) {
+    let resources = match checks::collect_args(args) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -480,7 +605,7 @@ async fn collect_inner(
     ctx: &Context,
     args: &CollectArgs,
     mut outputs: Outputs,
-    resources: Vec<ResourceSpec>,
+    (resources, query): (Vec<ResourceSpec>, msp_orchestrator::Query),
     quiet: bool,
     cancel: &Cancel,
 ) -> anyhow::Result<u8> {
@@ -500,28 +625,39 @@ async fn collect_inner(
             Some(Ok(())) => {}
         }
     }
-    let format = match args.format {
-        RecordFormat::Jsonl => Format::Jsonl,
-        RecordFormat::Json => Format::Json,
-        RecordFormat::Csv => Format::Csv,
-        RecordFormat::Table => Format::Table,
-    };
+    let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
+    let mut options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
+    let format = output_target::writer_format(format);
     let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.output) {
-        (Some(file), Some(path)) => Box::new(
-            fresh(file)
+        (Some(out), Some(_)) if out.append => {
+            options.header = false;
+            Box::new(out.file)
+        }
+        (Some(out), Some(path)) => Box::new(
+            fresh(out.file)
                 .with_context(|| format!("cannot write the output file {}", path.display()))?,
         ),
         _ => Box::new(std::io::stdout()),
     };
-    let mut writer = RecordWriter::new(format, sink)?;
+    let mut writer = RecordWriter::with_options(format, sink, options)?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let counts = Arc::new(std::sync::Mutex::new(summary::Counts::default()));
+    let counted = counts.clone();
     let writer_task = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
-        while let Some(record) = rx.blocking_recv() {
-            writer.write(&record)?;
+        let mut local = summary::Counts::default();
+        let result = (|| {
+            while let Some(record) = rx.blocking_recv() {
+                writer.write(&record)?;
+                local.add(&record.tenant_id, &record.resource);
+            }
+            let written = writer.written();
+            writer.finish()?;
+            Ok(written)
+        })();
+        if let Ok(mut shared) = counted.lock() {
+            *shared = local;
         }
-        let written = writer.written();
-        writer.finish()?;
-        Ok(written)
+        result
     });
 
     let orchestrator = Orchestrator::new(ctx.central.clone())
@@ -529,14 +665,22 @@ async fn collect_inner(
         .tenant_timeout(ctx.settings.timeout)
         .selector(ctx.settings.selector.clone());
     let (done_tx, done_rx) = tokio::sync::watch::channel(false);
-    let display = (!quiet).then(|| {
+    // A live progress line on a terminal that also shows the records would cut into them.
+    let records_on_terminal = args.output.as_deref().is_none_or(output_target::is_dash)
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let display = (!quiet && !records_on_terminal).then(|| {
         tokio::spawn(display::show(
             orchestrator.progress(),
             ctx.central.api_client().clone(),
             done_rx,
         ))
     });
-    let job = Arc::new(CollectJob::new(resources));
+    let job = Arc::new(
+        CollectJob::new(resources)
+            .with_query(query)
+            .with_cluster(ctx.settings.cluster.clone()),
+    );
     let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.central);
     let result = orchestrator.run(tenants, job, tx, cancel).await;
     let _ = done_tx.send(true);
@@ -570,6 +714,21 @@ async fn collect_inner(
     };
     let output_failed = written.is_err();
     let files = finish_files(args, outputs, &report, output_failed);
+    let table = match args.summary {
+        args::SummaryArg::Table => true,
+        args::SummaryArg::Totals => false,
+        args::SummaryArg::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    if table && !report.tenants.is_empty() {
+        let colour = summary::colour_on_stderr();
+        match counts.lock() {
+            Ok(counts) => eprint!("{}", summary::table(&report, &counts, colour)),
+            Err(_) => eprint!(
+                "{}",
+                summary::table(&report, &summary::Counts::default(), colour)
+            ),
+        }
+    }
     eprintln!("{}", report.summary());
     files?;
     let written = match written {
@@ -586,12 +745,21 @@ async fn collect_inner(
             return Ok(EXIT_FATAL);
         }
     };
-    if let Some(path) = &args.output {
-        eprintln!("wrote {written} records to {}", path.display());
+    if let Some(path) = args
+        .output
+        .as_deref()
+        .filter(|p| !output_target::is_dash(p))
+    {
+        let verb = if args.append { "appended" } else { "wrote" };
+        eprintln!("{verb} {written} records to {}", path.display());
     }
     if report.credential_rejected.is_some() {
         // The summary told why (once, with the hint): nothing can work until it is fixed.
         return Ok(EXIT_FATAL);
+    }
+    if let Some(e) = checks::empty_selection(&ctx.settings.selector, &report) {
+        eprintln!("error: {e}");
+        return Ok(EXIT_USAGE);
     }
     if report.source_error.is_some()
         && !report.interrupted
@@ -756,10 +924,16 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cance
         }
         Ok(settings) => {
             let mut collect_args = args.collect;
+            let mut existing = output_target::Existing::from_args(&collect_args);
             if collect_args.output.is_none() {
-                collect_args.output = Some("demo-records.jsonl".into());
+                // The demo's own file of simulated records is replaced on each run; its
+                // extension follows the format.
+                let format = collect_args.format.unwrap_or(args::RecordFormat::Jsonl);
+                collect_args.output =
+                    Some(format!("demo-records.{}", output_target::extension(format)).into());
+                existing = output_target::Existing::Overwrite;
             }
-            run_collect(settings, &collect_args, quiet, cancel).await
+            run_collect(settings, &collect_args, existing, quiet, cancel).await
         }
     };
     sim.shutdown().await;

@@ -1,0 +1,116 @@
+//! Mistakes found before anything is contacted (resources, the query, output paths), and the
+//! one found as soon as the tenant list is known (patterns that selected nothing).
+
+use msp_orchestrator::{Columns, Query, Report, ResourceSpec, Selector, WriterOptions};
+
+use super::args::{CollectArgs, RecordFormat};
+
+/// The resources of `collect` (device-inventory when none is named): every one checked, every
+/// problem reported at once.
+pub(crate) fn resources(args: &CollectArgs) -> Result<Vec<ResourceSpec>, String> {
+    if args.resources.is_empty() {
+        return Ok(vec![ResourceSpec::Known(
+            central_api::Resource::DeviceInventory,
+        )]);
+    }
+    let mut problems = Vec::new();
+    let mut specs = Vec::new();
+    for name in &args.resources {
+        match name.parse::<ResourceSpec>() {
+            Ok(spec) => specs.push(spec),
+            Err(e) => problems.push(e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(specs)
+    } else {
+        Err(problems.join("\nerror: "))
+    }
+}
+
+/// `--filter`, `--sort` and `--param KEY=VALUE`, checked.
+pub(crate) fn query(args: &CollectArgs) -> Result<Query, String> {
+    let mut problems = Vec::new();
+    let mut params = Vec::new();
+    for param in &args.params {
+        match param.split_once('=') {
+            Some((key, value)) => params.push((key.trim().to_owned(), value.to_owned())),
+            None => problems.push(format!(
+                "--param {param}: give KEY=VALUE, e.g. --param site-id=24833497"
+            )),
+        }
+    }
+    let query = Query {
+        filter: args.filter.clone(),
+        sort: args.sort.clone(),
+        params,
+    };
+    if let Err(more) = query.check() {
+        problems.extend(more);
+    }
+    if problems.is_empty() {
+        Ok(query)
+    } else {
+        Err(problems.join("\nerror: "))
+    }
+}
+
+/// Every check of `collect` that needs nothing but the arguments.
+pub(crate) fn collect_args(args: &CollectArgs) -> Result<(Vec<ResourceSpec>, Query), String> {
+    match (resources(args), query(args)) {
+        (Ok(r), Ok(q)) => Ok((r, q)),
+        (Err(a), Err(b)) => Err(format!("{a}\nerror: {b}")),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+/// How the records are written: the CSV columns (`--columns`, else the defaults of the
+/// resources). `--columns` with another format than CSV is a usage error.
+pub(crate) fn writer_options(
+    args: &CollectArgs,
+    format: RecordFormat,
+) -> Result<WriterOptions, String> {
+    let columns = match &args.columns {
+        Some(_) if format != RecordFormat::Csv => {
+            return Err(
+                "--columns chooses CSV columns: add --format csv or write to a .csv file".into(),
+            );
+        }
+        Some(list) => Columns::parse(list)?,
+        None => {
+            let names: Vec<String> = resources(args)?.iter().map(ResourceSpec::name).collect();
+            Columns::for_resources(&names)
+        }
+    };
+    Ok(WriterOptions {
+        header: true,
+        columns: Some(columns),
+    })
+}
+
+/// Once the whole tenant list was read: the `--include` patterns that selected no tenant (a
+/// typo, or a tenant that is gone) are a usage error; `--exclude` patterns that matched none
+/// are worth a warning. `None` when all is well or the listing was not read to its end.
+pub(crate) fn empty_selection(selector: &Selector, report: &Report) -> Option<String> {
+    if report.interrupted || report.source_error.is_some() || report.credential_rejected.is_some() {
+        return None;
+    }
+    for pattern in selector.unmatched_excludes() {
+        eprintln!(
+            "warning: --exclude {} matched no tenant",
+            glp_auth::text::escape_control(&pattern)
+        );
+    }
+    let unmatched = selector.unmatched_includes();
+    if unmatched.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = unmatched
+        .iter()
+        .map(|p| format!("'{}'", glp_auth::text::escape_control(p)))
+        .collect();
+    Some(format!(
+        "--include {} matched no tenant (see `msp-orchestrator tenants` for the names and ids)",
+        list.join(", ")
+    ))
+}

@@ -1,0 +1,80 @@
+//! `collect --dry-run`: the tenants that would run, and what the run would cost at least, from
+//! the tenant listing alone (GreenLake, or Central with `--source central`): no tenant is
+//! contacted, no token exchanged, no file written.
+
+use futures::StreamExt as _;
+use glp_auth::text::escape_control;
+use msp_orchestrator::{Cancel, ResourceSpec, SourceItem, StopLevel, one_line};
+
+use super::{Context, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, checks, plural};
+
+/// Central's documented per-customer rate (classic Central): the pace the estimate assumes
+/// when no `--rate` is given.
+const ASSUMED_RATE: f64 = glp_transport::CENTRAL_DEFAULT_RATE;
+
+/// Lists the selected tenants on stdout (workspace id, name) and the estimate on stderr.
+pub(crate) async fn run(
+    ctx: &Context,
+    resources: &[ResourceSpec],
+    cancel: &Cancel,
+) -> anyhow::Result<u8> {
+    let mut stream = ctx.settings.source.stream(&ctx.workspaces, &ctx.central);
+    let mut tenants = 0usize;
+    let mut left_out = 0usize;
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        let item = tokio::select! {
+            biased;
+            _ = cancel.reached(StopLevel::Drain) => {
+                eprintln!("interrupted: {} listed so far", plural(tenants, "tenant"));
+                return Ok(EXIT_SOME_FAILED);
+            }
+            item = stream.next() => match item {
+                Some(item) => item,
+                None => break,
+            },
+        };
+        match item {
+            Ok(SourceItem::Tenant(t)) => {
+                if ctx.settings.selector.selects(&t) && seen.insert(t.workspace_id) {
+                    tenants += 1;
+                    println!("{}  {}", t.workspace_id, escape_control(&t.name));
+                }
+            }
+            Ok(SourceItem::Unresolved { .. }) => left_out += 1,
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "listing tenants failed after {}",
+                    plural(tenants, "tenant")
+                )));
+            }
+        }
+    }
+    if let Some(e) =
+        checks::empty_selection(&ctx.settings.selector, &msp_orchestrator::Report::default())
+    {
+        eprintln!("error: {e}");
+        return Ok(EXIT_USAGE);
+    }
+    // At least: one token exchange and one page of each resource per tenant.
+    let per_tenant = 1 + resources.len();
+    let requests = tenants * per_tenant;
+    let rate = ctx.settings.rate.unwrap_or(ASSUMED_RATE);
+    let minutes = requests as f64 / rate / 60.0;
+    let names: Vec<String> = resources.iter().map(ResourceSpec::name).collect();
+    eprintln!(
+        "dry run: {} would run ({} at once) for {}; at least {requests} requests (a token \
+         exchange and one page of each resource per tenant; a list longer than a page takes \
+         more); at {rate} requests/s, at least {minutes:.1} min. Nothing was collected.",
+        plural(tenants, "tenant"),
+        ctx.settings.concurrency,
+        one_line(&names.join(", "))
+    );
+    if left_out > 0 {
+        eprintln!(
+            "{left_out} listed entr{} could not be resolved to a workspace and would be skipped",
+            if left_out == 1 { "y" } else { "ies" }
+        );
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,31 @@
+//! `completions SHELL` and the man page: generated from the command-line definition, so they
+//! never disagree with `--help`. Neither needs a configuration or contacts anyone.
+
+use std::io::Write as _;
+
+use clap::CommandFactory as _;
+
+use super::args::{Cli, Command};
+
+/// Runs `command` when it is one of these; `None` for the others.
+pub(crate) fn run(command: &Command) -> Option<u8> {
+    let mut stdout = std::io::stdout().lock();
+    let result = match command {
+        Command::Completions(args) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "msp-orchestrator", &mut stdout);
+            stdout.flush()
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut stdout)
+            .and_then(|()| stdout.flush()),
+        _ => return None,
+    };
+    Some(match result {
+        Ok(()) => super::EXIT_OK,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            super::EXIT_FATAL
+        }
+    })
+}

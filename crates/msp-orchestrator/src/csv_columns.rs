@@ -1,0 +1,310 @@
+//! [`Columns`]: which cells a CSV row has: the record's own fields (`tenant_id`, `resource`,
+//! ...), fields of the item found by dotted paths (`siteName`, `radios.0.band`), and the item's
+//! JSON text only when asked for (`data`).
+
+use serde_json::Value;
+
+use crate::Record;
+
+/// One column: its header, and where its value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Column {
+    header: String,
+    source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    TenantId,
+    WorkspaceId,
+    TenantName,
+    CentralTenantId,
+    Cluster,
+    Resource,
+    CollectedAt,
+    /// The item's JSON text.
+    Data,
+    /// The first of these paths into the item that has a value (`firmwareVersion`, then
+    /// `softwareVersion`); each path is its segments.
+    Item(Vec<Vec<String>>),
+}
+
+/// The columns of CSV output, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    columns: Vec<Column>,
+}
+
+/// Names of the record's own fields, usable in `--columns`.
+pub const RECORD_FIELDS: &[&str] = &[
+    "tenant_id",
+    "workspace_id",
+    "tenant_name",
+    "central_tenant_id",
+    "cluster",
+    "resource",
+    "collected_at",
+    "data",
+];
+
+/// The default item columns of a resource: (header, candidate paths).
+fn defaults(resource: &str) -> &'static [(&'static str, &'static [&'static str])] {
+    // A path such as network-monitoring/v1alpha1/aps gets the columns of its last segment.
+    let name = resource.rsplit('/').next().unwrap_or(resource);
+    match name {
+        "device-inventory" => &[
+            ("serialNumber", &["serialNumber"]),
+            ("deviceName", &["deviceName"]),
+            ("deviceType", &["deviceType"]),
+            ("model", &["model"]),
+            ("partNumber", &["partNumber"]),
+            ("macAddress", &["macAddress"]),
+            ("siteName", &["siteName"]),
+            ("siteAssigned", &["siteAssigned"]),
+            ("tier", &["subscriptionTier", "tier"]),
+        ],
+        "aps" | "switches" | "gateways" | "devices" => &[
+            ("serialNumber", &["serialNumber"]),
+            ("deviceName", &["deviceName"]),
+            ("deviceType", &["deviceType"]),
+            ("model", &["model"]),
+            ("status", &["status"]),
+            ("firmware", &["firmwareVersion", "softwareVersion"]),
+            ("ipv4", &["ipv4"]),
+            ("macAddress", &["macAddress"]),
+            ("siteName", &["siteName"]),
+            ("siteId", &["siteId"]),
+        ],
+        "clients" => &[
+            ("mac", &["mac", "macAddress"]),
+            ("name", &["name"]),
+            ("type", &["type"]),
+            ("status", &["status"]),
+            ("ipv4", &["ipv4"]),
+            ("network", &["network", "ssid"]),
+            ("vlanId", &["vlanId"]),
+            ("connectedDeviceSerial", &["connectedDeviceSerial"]),
+            ("connectedTo", &["connectedTo"]),
+            ("siteName", &["siteName"]),
+        ],
+        "sites" => &[
+            ("siteId", &["siteId", "id"]),
+            ("siteName", &["siteName", "name"]),
+            ("address", &["address"]),
+            ("city", &["city"]),
+            ("country", &["country"]),
+            ("zipCode", &["zipCode"]),
+            ("timezone", &["timezone"]),
+            ("deviceCount", &["deviceCount"]),
+            ("health", &["health"]),
+        ],
+        _ => &[
+            (
+                "id",
+                &["serialNumber", "id", "mac", "macAddress", "siteId", "name"],
+            ),
+            ("name", &["deviceName", "name", "siteName"]),
+            ("status", &["status"]),
+        ],
+    }
+}
+
+fn known_resource(resource: &str) -> bool {
+    let name = resource.rsplit('/').next().unwrap_or(resource);
+    matches!(
+        name,
+        "device-inventory" | "aps" | "switches" | "gateways" | "devices" | "clients" | "sites"
+    )
+}
+
+fn meta(name: &str) -> Option<Source> {
+    Some(match name {
+        "tenant_id" => Source::TenantId,
+        "workspace_id" => Source::WorkspaceId,
+        "tenant_name" => Source::TenantName,
+        "central_tenant_id" => Source::CentralTenantId,
+        "cluster" => Source::Cluster,
+        "resource" => Source::Resource,
+        "collected_at" => Source::CollectedAt,
+        "data" => Source::Data,
+        _ => return None,
+    })
+}
+
+fn column(header: &str, source: Source) -> Column {
+    Column {
+        header: header.to_owned(),
+        source,
+    }
+}
+
+fn split_path(path: &str) -> Vec<String> {
+    path.split('.').map(str::to_owned).collect()
+}
+
+impl Columns {
+    /// The default columns for records of `resources` (as the user named them): `tenant_id`,
+    /// `tenant_name`, `resource`, the flattened fields of each known resource (serial, name,
+    /// type, model, status, firmware, IP, MAC, site, ...; the union, in order, when there are
+    /// several), then `collected_at`. A resource this crate has no columns for adds an id, a
+    /// name, a status and the item's JSON (`data`).
+    pub fn for_resources(resources: &[String]) -> Self {
+        let mut columns = vec![
+            column("tenant_id", Source::TenantId),
+            column("tenant_name", Source::TenantName),
+            column("resource", Source::Resource),
+        ];
+        let mut with_data = resources.is_empty();
+        for resource in resources {
+            with_data |= !known_resource(resource);
+            for (header, paths) in defaults(resource) {
+                if !columns.iter().any(|c| c.header == *header) {
+                    columns.push(column(
+                        header,
+                        Source::Item(paths.iter().map(|p| split_path(p)).collect()),
+                    ));
+                }
+            }
+        }
+        if resources.is_empty() {
+            for (header, paths) in defaults("") {
+                columns.push(column(
+                    header,
+                    Source::Item(paths.iter().map(|p| split_path(p)).collect()),
+                ));
+            }
+        }
+        columns.push(column("collected_at", Source::CollectedAt));
+        if with_data {
+            columns.push(column("data", Source::Data));
+        }
+        Self { columns }
+    }
+
+    /// Columns the user chose: a comma-separated list of the record's fields
+    /// ([`RECORD_FIELDS`]; `data` is the item's JSON) and dotted paths into the item
+    /// (`siteName`, `radios.0.band`; `data.x` for an item field whose name is a record
+    /// field's). `a|b` takes the first of two fields that has a value.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let mut columns = Vec::new();
+        for name in list.split(',').map(str::trim) {
+            if name.is_empty() {
+                return Err(format!(
+                    "--columns {list}: an empty column name (a stray comma?)"
+                ));
+            }
+            let source = match meta(name) {
+                Some(source) => source,
+                None => {
+                    let mut paths = Vec::new();
+                    for path in name.split('|').map(str::trim) {
+                        let path = path.strip_prefix("data.").unwrap_or(path);
+                        let segments = split_path(path);
+                        if segments.iter().any(String::is_empty) {
+                            return Err(format!("--columns: `{name}` has an empty path segment"));
+                        }
+                        paths.push(segments);
+                    }
+                    Source::Item(paths)
+                }
+            };
+            if columns.iter().any(|c: &Column| c.header == name) {
+                return Err(format!("--columns: `{name}` is named twice"));
+            }
+            columns.push(column(name, source));
+        }
+        Ok(Self { columns })
+    }
+
+    /// The header line, without its newline.
+    pub fn header(&self) -> String {
+        self.columns
+            .iter()
+            .map(|c| crate::csv_field(&c.header))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The cells of `record` (not yet quoted). `item` is the record's item, parsed.
+    pub fn cells(&self, record: &Record, item: &Value) -> Vec<String> {
+        self.columns
+            .iter()
+            .map(|c| match &c.source {
+                Source::TenantId => record.tenant_id.clone(),
+                Source::WorkspaceId => record.workspace_id.clone(),
+                Source::TenantName => record.tenant_name.clone(),
+                Source::CentralTenantId => record.central_tenant_id.clone().unwrap_or_default(),
+                Source::Cluster => record.cluster.clone().unwrap_or_default(),
+                Source::Resource => record.resource.clone(),
+                Source::CollectedAt => record.collected_at.clone(),
+                Source::Data => record.data.get().to_owned(),
+                Source::Item(paths) => paths
+                    .iter()
+                    .find_map(|path| lookup(item, path))
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Whether any column needs the item parsed.
+    pub(crate) fn reads_item(&self) -> bool {
+        self.columns
+            .iter()
+            .any(|c| matches!(c.source, Source::Item(_)))
+    }
+}
+
+/// The value at `path` in `item` as cell text: strings as they are, numbers and booleans
+/// written out, objects and arrays as compact JSON; `None` when absent or null.
+fn lookup(item: &Value, path: &[String]) -> Option<String> {
+    let mut at = item;
+    for segment in path {
+        at = match at {
+            Value::Object(map) => map.get(segment)?,
+            Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    match at {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dotted_paths_alternatives_and_record_fields() {
+        let item = json!({"radios": [{"band": "5GHz"}], "softwareVersion": "10.4", "n": 3});
+        let record = Record::from_value("ws-1", "Acme", "aps", &item);
+        let columns = Columns::parse(
+            "tenant_id,radios.0.band,firmwareVersion|softwareVersion,n,data.resource,radios",
+        )
+        .expect("columns");
+        assert_eq!(
+            columns.cells(&record, &item),
+            ["ws-1", "5GHz", "10.4", "3", "", "[{\"band\":\"5GHz\"}]"]
+        );
+        assert!(Columns::parse("a,,b").is_err());
+        assert!(Columns::parse("a..b").is_err());
+        assert!(Columns::parse("a,a").is_err());
+    }
+
+    #[test]
+    fn defaults_are_a_union_and_data_only_for_unknown_paths() {
+        let h = Columns::for_resources(&["aps".into(), "clients".into()]).header();
+        assert!(
+            h.starts_with("tenant_id,tenant_name,resource,serialNumber,"),
+            "{h}"
+        );
+        assert!(h.contains(",mac,") && !h.contains("data"), "{h}");
+        let h = Columns::for_resources(&["network-monitoring/v1/sites-health".into()]).header();
+        assert!(h.ends_with(",collected_at,data"), "{h}");
+    }
+}

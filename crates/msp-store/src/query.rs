@@ -241,8 +241,8 @@ impl Store {
             ob.cmp(&oa)
                 .then_with(|| a.tenant_name.cmp(&b.tenant_name))
                 .then_with(|| a.tenant_id.cmp(&b.tenant_id))
-                .then_with(|| a.resource.cmp(&b.resource))
                 .then_with(|| b.is_offline().cmp(&a.is_offline()))
+                .then_with(|| a.resource.cmp(&b.resource))
                 .then_with(|| a.device_type.cmp(&b.device_type))
                 .then_with(|| a.status.cmp(&b.status))
         });

@@ -2,6 +2,7 @@
 
 mod args;
 mod display;
+mod history;
 mod settings;
 
 use std::fs::File;
@@ -126,6 +127,12 @@ async fn run(cli: Cli) -> u8 {
             }
             demo(&cli.global, args, quiet, &cancel).await
         }
+        Command::Snapshot(args) => history::snapshot(&cli.global, &args, quiet, &cancel).await,
+        Command::Runs(args) => history::runs(&cli.global, &args),
+        Command::Status(args) => history::status(&cli.global, &args),
+        Command::Diff(args) => history::diff(&cli.global, &args),
+        Command::Export(args) => history::export(&cli.global, &args),
+        Command::Prune(args) => history::prune(&cli.global, &args),
     };
     if signals.is_finished() {
         if let Err(e) = signals.await {
@@ -710,6 +717,7 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cance
     let config = SimConfig {
         tenants: args.tenants,
         seed: args.seed,
+        generation: args.history.generation,
         latency: std::time::Duration::from_millis(15),
         latency_jitter: std::time::Duration::from_millis(10),
         fail_rate: 0.02,
@@ -746,6 +754,13 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cance
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_FATAL
+        }
+        Ok(settings) if args.history.snapshot => {
+            let db = args
+                .history
+                .db
+                .unwrap_or_else(|| "demo-inventory.sqlite".into());
+            history::run_snapshot(settings, &args.collect.resources, None, db, quiet, cancel).await
         }
         Ok(settings) => {
             let mut collect_args = args.collect;

@@ -28,6 +28,8 @@ pub(crate) struct FileConfig {
     max_body_mib: Option<u64>,
     timeout: Option<f64>,
     retries: Option<u32>,
+    /// The inventory store (`snapshot`, `status`, `diff`...).
+    pub(crate) db: Option<PathBuf>,
 }
 
 /// Everything a run needs, validated.

@@ -5,7 +5,8 @@
 //!   completes ([`Store::write_entry`]): a tenant that fails or is killed midway leaves nothing
 //!   of that resource.
 //! - Items are stored once per change: each distinct JSON text is one row of `payloads`
-//!   (content-addressed), and an entry holds only the ids of its payloads. Thirty daily runs in
+//!   (content-addressed against the tenant x resource's last entries), and an entry holds
+//!   only the ids of its payloads. Thirty daily runs in
 //!   which 2% of the devices change cost little more than one.
 //! - The schema is versioned ([`SCHEMA_VERSION`]); [`Store::open`] runs the migrations. The
 //!   views `devices`, `latest_devices` and `run_items` are for people who query the file.
@@ -25,6 +26,7 @@ mod diff;
 mod query;
 mod schema;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension as _, params};
@@ -176,6 +178,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // 16 MiB of page cache (the default is 2): the payloads' hash index stays in memory.
+        conn.pragma_update(None, "cache_size", -16384)?;
         schema::migrate_to(&mut conn, version)?;
         Ok(Self {
             conn,
@@ -239,8 +243,8 @@ impl Store {
 
     /// Writes every item of one tenant x resource of a run, in one transaction: all of them
     /// or (on any error) none. Replaces what the run held for that tenant x resource. Each
-    /// item is the JSON text of one record; a text seen before (in any run) is not stored
-    /// again. Returns the number of items.
+    /// item is the JSON text of one record; a text that one of the last three complete entries
+    /// of this tenant x resource holds is not stored again. Returns the number of items.
     pub fn write_entry<'a>(
         &mut self,
         run: RunId,
@@ -252,20 +256,47 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut ids: Vec<i64> = Vec::new();
         {
-            let mut find =
-                tx.prepare_cached("SELECT id FROM payloads WHERE hash = ?1 AND data = ?2")?;
+            // The payloads of this tenant x resource's latest complete entries, by hash: an item
+            // seen there is found (and confirmed on its text); any other is new.
+            // No global index on the hash: new payloads are appended, never inserted at random
+            // places of an index, which keeps a first snapshot fast.
+            let mut known: HashMap<i64, Vec<i64>> = HashMap::new();
+            let mut previous = tx.prepare_cached(
+                "SELECT DISTINCT p.hash, p.id
+                 FROM (SELECT items FROM entries
+                       WHERE tenant_id = ?1 AND resource = ?2 AND status = 'ok'
+                       ORDER BY run_id DESC LIMIT ?3) e
+                 JOIN json_each(e.items) j
+                 JOIN payloads p ON p.id = j.value",
+            )?;
+            let rows = previous.query_map(params![tenant_id, resource, LOOKBACK], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (hash, id) = row?;
+                known.entry(hash).or_default().push(id);
+            }
+            let mut same =
+                tx.prepare_cached("SELECT 1 FROM payloads WHERE id = ?1 AND data = ?2")?;
             let mut insert =
                 tx.prepare_cached("INSERT INTO payloads (hash, key, data) VALUES (?1, ?2, ?3)")?;
             for item in items {
                 let hash = fnv1a(item.as_bytes());
-                let found: Option<i64> = find
-                    .query_row(params![hash, item], |r| r.get(0))
-                    .optional()?;
+                let mut found = None;
+                for &id in known.get(&hash).map(Vec::as_slice).unwrap_or_default() {
+                    if same.exists(params![id, item])? {
+                        found = Some(id);
+                        break;
+                    }
+                }
                 let id = match found {
                     Some(id) => id,
                     None => {
                         insert.execute(params![hash, item_key(item, hash), item])?;
-                        tx.last_insert_rowid()
+                        let id = tx.last_insert_rowid();
+                        // Two equal items in one entry share one payload.
+                        known.entry(hash).or_default().push(id);
+                        id
                     }
                 };
                 ids.push(id);
@@ -331,6 +362,10 @@ impl Store {
     }
 }
 
+/// How many of a tenant x resource's latest complete entries a new entry's items are looked
+/// up in: a device that flaps between two states keeps reusing its two payloads.
+const LOOKBACK: i64 = 3;
+
 /// FNV-1a, 64 bits: the payloads' lookup key (a match is confirmed on the text itself, so a
 /// collision costs a comparison, never a wrong row).
 fn fnv1a(bytes: &[u8]) -> i64 {
@@ -353,18 +388,44 @@ pub const KEY_FIELDS: &[&str] = &[
     "name",
 ];
 
-/// An item's key: its serial number (or the first other id field it has), or, for an item
-/// with none, a digest of its text.
+/// The key fields of an item, read without building the rest of it.
+#[derive(serde::Deserialize)]
+struct Keys {
+    #[serde(rename = "serialNumber")]
+    serial_number: Option<serde_json::Value>,
+    serial: Option<serde_json::Value>,
+    id: Option<serde_json::Value>,
+    #[serde(rename = "siteId")]
+    site_id: Option<serde_json::Value>,
+    #[serde(rename = "macAddress")]
+    mac_address: Option<serde_json::Value>,
+    mac: Option<serde_json::Value>,
+    name: Option<serde_json::Value>,
+}
+
+/// An item's key: its serial number (or the first other id field it has, in the order of
+/// [`KEY_FIELDS`]), or, for an item with none, a digest of its text.
 fn item_key(item: &str, hash: i64) -> String {
-    let value: serde_json::Value = serde_json::from_str(item).unwrap_or_default();
-    KEY_FIELDS
-        .iter()
-        .find_map(|k| match value.get(k)? {
-            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+    let keys: Option<Keys> = serde_json::from_str(item).ok();
+    keys.and_then(|k| {
+        [
+            k.serial_number,
+            k.serial,
+            k.id,
+            k.site_id,
+            k.mac_address,
+            k.mac,
+            k.name,
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|v| match v {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s),
             serde_json::Value::Number(n) => Some(n.to_string()),
             _ => None,
         })
-        .unwrap_or_else(|| format!("#{:016x}", hash as u64))
+    })
+    .unwrap_or_else(|| format!("#{:016x}", hash as u64))
 }
 
 impl Store {

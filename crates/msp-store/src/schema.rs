@@ -4,7 +4,8 @@ use rusqlite::Connection;
 
 use crate::StoreError;
 
-/// Version 1: runs, content-addressed payloads, and one row per tenant x resource of a run
+/// Version 1: runs, content-addressed payloads (`hash` is FNV-1a of `data`, looked up among
+/// the payloads of a tenant x resource's previous entry, so it needs no index), and one row per tenant x resource of a run
 /// holding the ids of its payloads (a device's JSON is stored once per change, not once per run).
 const V1: &str = r#"
 CREATE TABLE runs (
@@ -22,7 +23,6 @@ CREATE TABLE payloads (
     key  TEXT NOT NULL,
     data TEXT NOT NULL
 );
-CREATE INDEX payloads_hash ON payloads (hash);
 CREATE TABLE entries (
     run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
     tenant_id   TEXT NOT NULL,

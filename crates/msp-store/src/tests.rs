@@ -399,3 +399,85 @@ fn the_default_path_is_in_the_data_folder() {
         assert!(path.to_string_lossy().contains("glp-msp"));
     }
 }
+
+#[test]
+fn the_guides_example_queries_work_on_the_views() {
+    let (_dir, path) = temp();
+    let mut store = Store::open(&path).expect("open");
+    let mut devices = |items: Vec<String>| -> RunId {
+        let run = store
+            .begin_run(&NewRun::new("test", ["snapshot"], ["devices"]))
+            .expect("begin");
+        store
+            .write_entry(
+                run,
+                "t1",
+                "Acme",
+                "devices",
+                items.iter().map(String::as_str),
+            )
+            .expect("write");
+        store.end_run(run, RunStatus::Complete).expect("end");
+        run
+    };
+    devices(vec![
+        device("SN1", "ONLINE", "1.0"),
+        device("SN2", "ONLINE", "1.0"),
+    ]);
+    devices(vec![
+        device("SN1", "OFFLINE", "2.0"),
+        device("SN2", "ONLINE", "1.0"),
+    ]);
+    let conn = store.connection();
+    // The guide's first query: offline APs now, per tenant.
+    let offline: Vec<(String, i64)> = conn
+        .prepare(
+            "SELECT tenant_name, count(*) AS offline_aps FROM latest_devices
+             WHERE resource = 'devices' AND type = 'ACCESS_POINT' AND status = 'OFFLINE'
+             GROUP BY tenant_name ORDER BY offline_aps DESC",
+        )
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(offline, vec![("Acme".to_owned(), 1)]);
+    // The second: firmware per model.
+    let mut firmware: Vec<(String, String, i64, i64)> = conn
+        .prepare(
+            "SELECT model, firmware, count(*) AS devices, count(DISTINCT tenant_id) AS tenants
+             FROM latest_devices WHERE resource = 'devices'
+             GROUP BY model, firmware ORDER BY model, devices DESC",
+        )
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    firmware.sort();
+    assert_eq!(
+        firmware,
+        vec![
+            ("AP-505".into(), "1.0".into(), 1, 1),
+            ("AP-505".into(), "2.0".into(), 1, 1)
+        ]
+    );
+    // The third: one device's history.
+    let history: Vec<(i64, String, String, String)> = conn
+        .prepare(
+            "SELECT run_id, started, status, firmware, site FROM devices
+             WHERE serial = 'SN1' ORDER BY run_id",
+        )
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        history,
+        vec![
+            (1, "ONLINE".into(), "1.0".into(), "HQ".into()),
+            (2, "OFFLINE".into(), "2.0".into(), "HQ".into())
+        ]
+    );
+}

@@ -21,7 +21,7 @@ fn device(tenant: usize, i: usize, version: u32) -> String {
         "deviceType": "ACCESS_POINT",
         "model": "AP-635",
         "partNumber": "R7J28A",
-        "status": if version % 2 == 0 { "ONLINE" } else { "OFFLINE" },
+        "status": if version.is_multiple_of(2) { "ONLINE" } else { "OFFLINE" },
         "health": "GOOD",
         "firmwareVersion": format!("10.6.{}.2_90581", version / 2),
         "ipv4": format!("10.{}.{}.{}", tenant % 250, i >> 8 & 0xff, i & 0xff),

@@ -333,3 +333,149 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
     let comparison = compare(&truth, &RESOURCES, &[&out]).unwrap();
     assert!(comparison.is_exact(), "{comparison}");
 }
+
+#[test]
+fn failed_tenants_leave_nothing_and_resumes_fill_exactly_the_gaps() {
+    // 5% of the requests fail and the client tries each once more: some tenants fail midway.
+    let (bins, wd, sim) = start(
+        "history-failures",
+        &[
+            "--tenants",
+            "30",
+            "--max-devices",
+            "300",
+            "--central-page-cap",
+            "25",
+            "--fail-rate",
+            "0.05",
+        ],
+    );
+    let db = wd.run("store.sqlite");
+    let db_text = db.to_str().expect("utf-8 path").to_owned();
+    let with_db = |args: &[&str]| {
+        let mut cmd = orchestrator(&bins, &wd, &sim, args);
+        cmd.env("MSP_DB", &db_text);
+        cmd
+    };
+    // The listing is one request too: when it fails, the run is left empty and resumed.
+    let listing_failed =
+        |f: &glp_msp_e2e::Finished| f.code == Some(1) && f.stderr.contains("could not list");
+    let first = run(
+        "snapshot",
+        &wd,
+        with_db(&["snapshot", "-q", "--retries", "1"]),
+    );
+    if !listing_failed(&first) {
+        assert_exit(&first, 3);
+        assert!(
+            first.stderr.contains("snapshot --resume 1"),
+            "{}",
+            first.stderr
+        );
+        let runs = run("runs-1", &wd, with_db(&["runs", "--format", "json"]));
+        let runs: Vec<Value> = serde_json::from_str(&runs.stdout).expect("runs json");
+        assert_eq!(runs[0]["status"], "partial");
+        assert!(runs[0]["tenants_failed"].as_u64().expect("failed") > 0);
+    }
+
+    // What the partial run holds is exact for the tenants it holds: nothing half-written.
+    let partial = wd.run("partial.jsonl");
+    let export = run(
+        "export-partial",
+        &wd,
+        with_db(&[
+            "export",
+            "--run",
+            "1",
+            "-o",
+            partial.to_str().expect("utf-8"),
+        ]),
+    );
+    assert_exit(&export, 0);
+    let truth = sim.truth().unwrap();
+    let comparison = compare(&truth, &RESOURCES, &[&partial]).unwrap();
+    assert!(
+        !comparison.problems.is_empty()
+            && comparison.problems.iter().all(|p| p.contains("missing")),
+        "only whole tenant x resources are missing: {comparison}"
+    );
+
+    // Resume until complete (each resume runs only what is missing), then exactly the truth.
+    let mut resumes = 0;
+    loop {
+        resumes += 1;
+        assert!(resumes <= 20, "still not complete after 20 resumes");
+        let resume = run(
+            "resume",
+            &wd,
+            with_db(&["snapshot", "-q", "--resume", "--retries", "1"]),
+        );
+        if resume.code == Some(0) {
+            break;
+        }
+        if !listing_failed(&resume) {
+            assert_exit(&resume, 3);
+        }
+    }
+    let out = wd.run("export.jsonl");
+    let export = run(
+        "export",
+        &wd,
+        with_db(&["export", "--run", "1", "-o", out.to_str().expect("utf-8")]),
+    );
+    assert_exit(&export, 0);
+    let comparison = compare(&truth, &RESOURCES, &[&out]).unwrap();
+    assert!(comparison.is_exact(), "{comparison}");
+
+    // CSV export: collect's header and one line per record.
+    let csv = run(
+        "export-csv",
+        &wd,
+        with_db(&[
+            "export",
+            "--run",
+            "1",
+            "--format",
+            "csv",
+            "--resource",
+            "devices",
+        ]),
+    );
+    assert_exit(&csv, 0);
+    assert_eq!(
+        csv.stdout.lines().next(),
+        Some("tenant_id,tenant_name,resource,id,data")
+    );
+    let devices: usize = truth
+        .tenants
+        .iter()
+        .map(|t| t.records.as_ref().expect("records")["devices"].len())
+        .sum();
+    assert!(
+        csv.stdout.lines().count() > devices,
+        "a header and every device (CSV may quote newlines)"
+    );
+
+    // A second snapshot of the same population equals the first; prune keeps the newest.
+    let second = run("snapshot-2", &wd, with_db(&["snapshot", "-q"]));
+    assert_exit(&second, 0);
+    let same = run("diff", &wd, with_db(&["diff"]));
+    assert_exit(&same, 0);
+    let prune = run("prune", &wd, with_db(&["prune", "--keep", "1"]));
+    assert_exit(&prune, 0);
+    let runs = run("runs-2", &wd, with_db(&["runs", "--format", "json"]));
+    let runs: Vec<Value> = serde_json::from_str(&runs.stdout).expect("runs json");
+    assert_eq!(
+        runs.iter()
+            .map(|r| r["id"].as_i64().expect("id"))
+            .collect::<Vec<_>>(),
+        vec![2]
+    );
+    let lonely = run("diff-one", &wd, with_db(&["diff"]));
+    assert_exit(&lonely, 2);
+    assert!(
+        lonely.stderr.contains("two complete runs"),
+        "{}",
+        lonely.stderr
+    );
+}

@@ -49,6 +49,11 @@ pub trait RecordSink: Send {
         Ok(())
     }
 
+    /// No record is waiting: a sink that groups its writes commits what it holds complete.
+    fn idle(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
+
     /// Records taken so far.
     fn written(&self) -> u64;
 
@@ -90,17 +95,31 @@ pub fn completed_resource(record: &Record) -> Option<&str> {
 }
 
 /// Feeds `sink` from the orchestrator's channel until it closes (blocking: run it on a
-/// blocking thread). Returns the records written (marks are not records).
+/// blocking thread), calling [`RecordSink::idle`] whenever the channel is empty and at the
+/// end. Returns the records written (marks are not records).
 pub fn drain(
     records: &mut mpsc::Receiver<Record>,
     sink: &mut dyn RecordSink,
 ) -> Result<u64, SinkError> {
-    while let Some(record) = records.blocking_recv() {
+    loop {
+        let record = match records.try_recv() {
+            Ok(record) => record,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                // Caught up: let a grouping sink commit before waiting.
+                sink.idle()?;
+                match records.blocking_recv() {
+                    Some(record) => record,
+                    None => break,
+                }
+            }
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+        };
         match completed_resource(&record) {
             Some(resource) => sink.complete(&record.tenant_id, &record.tenant_name, resource)?,
             None => sink.write(&record)?,
         }
     }
+    sink.idle()?;
     Ok(sink.written())
 }
 

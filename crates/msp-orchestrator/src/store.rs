@@ -1,21 +1,28 @@
-//! [`StoreSink`]: records into the inventory store ([`msp_store`]), one transaction per tenant
-//! x resource when it completes.
+//! [`StoreSink`]: records into the inventory store ([`msp_store`]), each tenant x resource
+//! atomically once it completes.
 
 use std::collections::HashMap;
 
-use msp_store::{RunId, Store};
-use serde_json::value::RawValue;
+use msp_store::{Entry, RunId, Store};
 
 use crate::{Record, RecordSink, SinkError};
 
+/// Most items of completed tenant x resources held before they are committed, even while
+/// records keep coming.
+const GROUP_ITEMS: usize = 20_000;
+
 /// Writes records into one run of the store. A tenant x resource is kept in memory until its
-/// completion mark and then written in one transaction: one that fails or is interrupted
-/// leaves nothing.
+/// completion mark; completed ones are committed together (group commit) whenever the sink
+/// catches up with the channel ([`RecordSink::idle`]) or holds [`GROUP_ITEMS`]. A tenant x
+/// resource that fails or is interrupted leaves nothing; one killed before its commit is simply
+/// not in the run (and `snapshot --resume` collects it again).
 #[derive(Debug)]
 pub struct StoreSink {
     store: Store,
     run: RunId,
-    pending: HashMap<(String, String), Vec<Box<RawValue>>>,
+    pending: HashMap<(String, String), Vec<Box<str>>>,
+    ready: Vec<Entry>,
+    ready_items: usize,
     written: u64,
 }
 
@@ -26,6 +33,8 @@ impl StoreSink {
             store,
             run,
             pending: HashMap::new(),
+            ready: Vec::new(),
+            ready_items: 0,
             written: 0,
         }
     }
@@ -35,9 +44,21 @@ impl StoreSink {
         self.run
     }
 
-    /// The store back (for the run's bookkeeping); records of incomplete tenants are dropped.
+    /// The store back (for the run's bookkeeping). Completed tenant x resources not yet
+    /// committed ([`drain`](crate::drain) commits them at its end) and records of incomplete
+    /// ones are dropped.
     pub fn into_store(self) -> Store {
         self.store
+    }
+
+    fn commit(&mut self) -> Result<(), SinkError> {
+        if self.ready.is_empty() {
+            return Ok(());
+        }
+        self.written += self.store.write_entries(self.run, &self.ready)?;
+        self.ready.clear();
+        self.ready_items = 0;
+        Ok(())
     }
 }
 
@@ -46,7 +67,7 @@ impl RecordSink for StoreSink {
         self.pending
             .entry((record.tenant_id.clone(), record.resource.clone()))
             .or_default()
-            .push(record.data.clone());
+            .push(record.data.get().into());
         Ok(())
     }
 
@@ -60,21 +81,28 @@ impl RecordSink for StoreSink {
             .pending
             .remove(&(tenant_id.to_owned(), resource.to_owned()))
             .unwrap_or_default();
-        self.written += self.store.write_entry(
-            self.run,
-            tenant_id,
-            tenant_name,
-            resource,
-            items.iter().map(|item| item.get()),
-        )?;
+        self.ready_items += items.len();
+        self.ready.push(Entry {
+            tenant_id: tenant_id.to_owned(),
+            tenant_name: tenant_name.to_owned(),
+            resource: resource.to_owned(),
+            items,
+        });
+        if self.ready_items >= GROUP_ITEMS {
+            self.commit()?;
+        }
         Ok(())
+    }
+
+    fn idle(&mut self) -> Result<(), SinkError> {
+        self.commit()
     }
 
     fn written(&self) -> u64 {
         self.written
     }
 
-    fn finish(self: Box<Self>) -> Result<(), SinkError> {
-        Ok(())
+    fn finish(mut self: Box<Self>) -> Result<(), SinkError> {
+        self.commit()
     }
 }

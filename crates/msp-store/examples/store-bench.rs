@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use msp_store::{NewRun, RunStatus, Store, StoreError};
+use msp_store::{Entry, NewRun, RunStatus, Store, StoreError};
 use serde_json::json;
 
 /// A device record shaped like Central's monitoring `devices` items (~600 bytes).
@@ -51,23 +51,26 @@ fn write_run(
     store: &mut Store,
     tenants: usize,
     devices: usize,
-    versions: &mut [u32],
+    versions: &[u32],
 ) -> Result<(Duration, u64), StoreError> {
     let run = store.begin_run(&NewRun::new("bench", ["store-bench"], ["devices"]))?;
     let mut spent = Duration::ZERO;
     let mut n = 0;
-    for t in 0..tenants {
-        let items: Vec<String> = (0..devices)
-            .map(|i| device(t, i, versions[t * devices + i]))
+    // Tenants are committed in groups of up to 20,000 items, as `snapshot`'s sink does.
+    let group = (20_000 / devices.max(1)).max(1);
+    for first in (0..tenants).step_by(group) {
+        let entries: Vec<Entry> = (first..(first + group).min(tenants))
+            .map(|t| Entry {
+                tenant_id: format!("tenant-{t:05}"),
+                tenant_name: format!("Tenant {t}"),
+                resource: "devices".into(),
+                items: (0..devices)
+                    .map(|i| device(t, i, versions[t * devices + i]).into_boxed_str())
+                    .collect(),
+            })
             .collect();
         let started = Instant::now();
-        n += store.write_entry(
-            run,
-            &format!("tenant-{t:05}"),
-            &format!("Tenant {t}"),
-            "devices",
-            items.iter().map(String::as_str),
-        )?;
+        n += store.write_entries(run, &entries)?;
         spent += started.elapsed();
     }
     store.end_run(run, RunStatus::Complete)?;
@@ -103,9 +106,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut versions = vec![0u32; tenants * devices];
     match mode.as_str() {
         "write" => {
-            let (first, n1) = write_run(&mut store, tenants, devices, &mut versions)?;
+            let (first, n1) = write_run(&mut store, tenants, devices, &versions)?;
             change(&mut versions, devices, 1);
-            let (second, n2) = write_run(&mut store, tenants, devices, &mut versions)?;
+            let (second, n2) = write_run(&mut store, tenants, devices, &versions)?;
             println!(
                 "{}",
                 json!({
@@ -120,11 +123,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         "size" => {
             let days = num(4)? as u32;
-            write_run(&mut store, tenants, devices, &mut versions)?;
+            write_run(&mut store, tenants, devices, &versions)?;
             let one = file_size(&store)?;
             for day in 2..=days {
                 change(&mut versions, devices, day);
-                write_run(&mut store, tenants, devices, &mut versions)?;
+                write_run(&mut store, tenants, devices, &versions)?;
             }
             let all = file_size(&store)?;
             let records = (tenants * devices) as f64;

@@ -254,69 +254,26 @@ impl Store {
         items: impl IntoIterator<Item = &'a str>,
     ) -> Result<u64, StoreError> {
         let tx = self.conn.transaction()?;
-        let mut ids: Vec<i64> = Vec::new();
-        {
-            // The payloads of this tenant x resource's latest complete entries, by hash: an item
-            // seen there is found (and confirmed on its text); any other is new.
-            // No global index on the hash: new payloads are appended, never inserted at random
-            // places of an index, which keeps a first snapshot fast.
-            let mut known: HashMap<i64, Vec<i64>> = HashMap::new();
-            let mut previous = tx.prepare_cached(
-                "SELECT DISTINCT p.hash, p.id
-                 FROM (SELECT items FROM entries
-                       WHERE tenant_id = ?1 AND resource = ?2 AND status = 'ok'
-                       ORDER BY run_id DESC LIMIT ?3) e
-                 JOIN json_each(e.items) j
-                 JOIN payloads p ON p.id = j.value",
+        let count = write_in(&tx, run, tenant_id, tenant_name, resource, items)?;
+        tx.commit()?;
+        Ok(count)
+    }
+
+    /// Writes several complete tenant x resources of a run in one transaction (each as
+    /// [`write_entry`](Self::write_entry) would): fewer commits, the same atomicity (all of them
+    /// or none). Returns the number of items.
+    pub fn write_entries(&mut self, run: RunId, entries: &[Entry]) -> Result<u64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut count = 0;
+        for e in entries {
+            count += write_in(
+                &tx,
+                run,
+                &e.tenant_id,
+                &e.tenant_name,
+                &e.resource,
+                e.items.iter().map(|item| &**item),
             )?;
-            let rows = previous.query_map(params![tenant_id, resource, LOOKBACK], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-            })?;
-            for row in rows {
-                let (hash, id) = row?;
-                known.entry(hash).or_default().push(id);
-            }
-            let mut same =
-                tx.prepare_cached("SELECT 1 FROM payloads WHERE id = ?1 AND data = ?2")?;
-            let mut insert =
-                tx.prepare_cached("INSERT INTO payloads (hash, key, data) VALUES (?1, ?2, ?3)")?;
-            for item in items {
-                let hash = fnv1a(item.as_bytes());
-                let mut found = None;
-                for &id in known.get(&hash).map(Vec::as_slice).unwrap_or_default() {
-                    if same.exists(params![id, item])? {
-                        found = Some(id);
-                        break;
-                    }
-                }
-                let id = match found {
-                    Some(id) => id,
-                    None => {
-                        insert.execute(params![hash, item_key(item, hash), item])?;
-                        let id = tx.last_insert_rowid();
-                        // Two equal items in one entry share one payload.
-                        known.entry(hash).or_default().push(id);
-                        id
-                    }
-                };
-                ids.push(id);
-            }
-        }
-        ids.sort_unstable();
-        let count = ids.len() as u64;
-        let items = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let changed = tx.execute(
-            "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
-                                  items, written)
-             SELECT ?1, ?2, ?3, ?4, 'ok', NULL, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-             WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?1)
-             ON CONFLICT (run_id, tenant_id, resource) DO UPDATE SET
-                 tenant_name = excluded.tenant_name, status = 'ok', error = NULL,
-                 records = excluded.records, items = excluded.items, written = excluded.written",
-            params![run, tenant_id, tenant_name, resource, count as i64, items],
-        )?;
-        if changed == 0 {
-            return Err(StoreError::NoSuchRun(run));
         }
         tx.commit()?;
         Ok(count)
@@ -360,6 +317,94 @@ impl Store {
         let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// One tenant x resource's items, for [`Store::write_entries`].
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// The tenant's name.
+    pub tenant_name: String,
+    /// The resource.
+    pub resource: String,
+    /// Each item's JSON text.
+    pub items: Vec<Box<str>>,
+}
+
+/// The body of [`Store::write_entry`], inside the caller's transaction.
+fn write_in<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    run: RunId,
+    tenant_id: &str,
+    tenant_name: &str,
+    resource: &str,
+    items: impl IntoIterator<Item = &'a str>,
+) -> Result<u64, StoreError> {
+    let mut ids: Vec<i64> = Vec::new();
+    {
+        // The payloads of this tenant x resource's latest complete entries, by hash: an item
+        // seen there is found (and confirmed on its text); any other is new.
+        // No global index on the hash: new payloads are appended, never inserted at random
+        // places of an index, which keeps a first snapshot fast.
+        let mut known: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut previous = tx.prepare_cached(
+            "SELECT DISTINCT p.hash, p.id
+                 FROM (SELECT items FROM entries
+                       WHERE tenant_id = ?1 AND resource = ?2 AND status = 'ok'
+                       ORDER BY run_id DESC LIMIT ?3) e
+                 JOIN json_each(e.items) j
+                 JOIN payloads p ON p.id = j.value",
+        )?;
+        let rows = previous.query_map(params![tenant_id, resource, LOOKBACK], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (hash, id) = row?;
+            known.entry(hash).or_default().push(id);
+        }
+        let mut same = tx.prepare_cached("SELECT 1 FROM payloads WHERE id = ?1 AND data = ?2")?;
+        let mut insert =
+            tx.prepare_cached("INSERT INTO payloads (hash, key, data) VALUES (?1, ?2, ?3)")?;
+        for item in items {
+            let hash = fnv1a(item.as_bytes());
+            let mut found = None;
+            for &id in known.get(&hash).map(Vec::as_slice).unwrap_or_default() {
+                if same.exists(params![id, item])? {
+                    found = Some(id);
+                    break;
+                }
+            }
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    insert.execute(params![hash, item_key(item, hash), item])?;
+                    let id = tx.last_insert_rowid();
+                    // Two equal items in one entry share one payload.
+                    known.entry(hash).or_default().push(id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+    }
+    ids.sort_unstable();
+    let count = ids.len() as u64;
+    let items = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let changed = tx.execute(
+        "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
+                                  items, written)
+             SELECT ?1, ?2, ?3, ?4, 'ok', NULL, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?1)
+             ON CONFLICT (run_id, tenant_id, resource) DO UPDATE SET
+                 tenant_name = excluded.tenant_name, status = 'ok', error = NULL,
+                 records = excluded.records, items = excluded.items, written = excluded.written",
+        params![run, tenant_id, tenant_name, resource, count as i64, items],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NoSuchRun(run));
+    }
+    Ok(count)
 }
 
 /// How many of a tenant x resource's latest complete entries a new entry's items are looked

@@ -13,7 +13,7 @@ const GROUP_ITEMS: usize = 20_000;
 
 /// Writes records into one run of the store. A tenant x resource is kept in memory until its
 /// completion mark; completed ones are committed together (group commit) whenever the sink
-/// catches up with the channel ([`RecordSink::idle`]) or holds [`GROUP_ITEMS`]. A tenant x
+/// catches up with the channel ([`RecordSink::idle`]) or holds 20,000 items. A tenant x
 /// resource that fails or is interrupted leaves nothing; one killed before its commit is simply
 /// not in the run (and `snapshot --resume` collects it again).
 #[derive(Debug)]

@@ -11,6 +11,7 @@ mod common;
 mod credentials;
 mod faults;
 mod happy;
+mod history;
 mod hostile;
 mod interrupt;
 mod leaks;

@@ -157,8 +157,29 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
             ]),
             measure: Measure::Scale,
         },
+        // Issue 13: the same run into the inventory store; its target (at most 1.5x the wall
+        // of `scale`) is judged once both rows are in.
+        Scenario {
+            name: SNAPSHOT_SCALE,
+            tenants: scale,
+            sim: args(&["--tenants", &scale.to_string(), "--max-devices", "100"]),
+            orchestrator: args(&[
+                "snapshot",
+                "device-inventory",
+                "--concurrency",
+                "32",
+                "--rate",
+                "100000",
+                "--glp-rate",
+                "100000",
+            ]),
+            measure: Measure::Scale,
+        },
     ]
 }
+
+/// The scenario that snapshots the `scale` population into the store.
+const SNAPSHOT_SCALE: &str = "scale, snapshot";
 
 /// A Central budget of 50/s the client is not told, announced in headers or not (`extra`).
 fn learned(
@@ -216,15 +237,34 @@ pub(crate) fn run(rest: &[String]) -> Result<()> {
             measure(&bins, &scenario).with_context(|| format!("scenario {}", scenario.name))?;
         rows.push(row);
     }
+    let scale_wall = rows
+        .iter()
+        .find(|r| r.scenario == "scale")
+        .map(|r| r.wall_s);
+    if let (Some(scale_wall), Some(snapshot)) = (
+        scale_wall,
+        rows.iter_mut().find(|r| r.scenario == SNAPSHOT_SCALE),
+    ) {
+        snapshot.target = format!("{}, wall <= 1.5x scale", snapshot.target);
+        snapshot.ideal_s = Some(scale_wall);
+        snapshot.efficiency = Some(scale_wall / snapshot.wall_s);
+        snapshot.met = snapshot
+            .met
+            .map(|rss_met| rss_met && snapshot.wall_s <= 1.5 * scale_wall);
+    }
+    eprintln!("bench: the inventory store ...");
+    let store = crate::bench_store::rows(&bins, quick)?;
     let machine = machine();
     let table = table(&rows);
-    println!("{machine}\n\n{table}");
+    let store_table = crate::bench_store::table(&store);
+    println!("{machine}\n\n{table}\n{store_table}");
     let out_dir = target.join("bench");
     std::fs::create_dir_all(&out_dir)?;
     let report = serde_json::json!({
         "command": format!("cargo xtask bench{}", if quick { " --quick" } else { "" }),
         "machine": machine,
         "rows": rows,
+        "store": store,
     });
     let path = out_dir.join("report.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
@@ -237,7 +277,13 @@ fn measure(bins: &Bins, s: &Scenario) -> Result<Row> {
     let sim_args: Vec<&str> = s.sim.iter().map(String::as_str).collect();
     let sim = Sim::start(bins, &wd.sim(), &sim_args)?;
     let mut orch_args: Vec<&str> = s.orchestrator.iter().map(String::as_str).collect();
-    orch_args.extend(["-q", "--output", "/dev/null"]);
+    let db = wd.run("inventory.sqlite");
+    let db = db.to_string_lossy().into_owned();
+    if orch_args.first() == Some(&"snapshot") {
+        orch_args.extend(["-q", "--db", &db]);
+    } else {
+        orch_args.extend(["-q", "--output", "/dev/null"]);
+    }
     let mut cmd = sim.orchestrator(bins, &orch_args);
     cmd.current_dir(wd.run(""));
     let finished = Proc::spawn("orchestrator", cmd, &wd.run(""))?.wait(Duration::from_secs(900))?;

@@ -12,6 +12,7 @@
 //!   docs with warnings denied.
 
 mod bench;
+mod bench_store;
 mod cargo;
 
 use anyhow::{Result, bail};

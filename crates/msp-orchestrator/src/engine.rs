@@ -405,11 +405,15 @@ impl Orchestrator {
                     match item {
                         Err(e) => return JobEnd::Failed(e),
                         Ok(record) => {
+                            // A completion mark (MarkedJob) is not a record.
+                            let mark = crate::completed_resource(&record).is_some();
                             if out.send(record).await.is_err() {
                                 return JobEnd::OutputClosed;
                             }
-                            counter.fetch_add(1, Ordering::Relaxed);
-                            progress.record();
+                            if !mark {
+                                counter.fetch_add(1, Ordering::Relaxed);
+                                progress.record();
+                            }
                         }
                     }
                 }

@@ -8,7 +8,8 @@
 //!   ([`CollectJob`] collects monitoring resources);
 //! - the [`Orchestrator`] runs jobs with bounded concurrency, isolates failures, honours a
 //!   [`Cancel`] signal, and returns a [`Report`];
-//! - a [`RecordWriter`] writes records as JSON Lines, JSON, CSV or a table.
+//! - a [`RecordWriter`] writes records as JSON Lines, JSON, CSV or a table; it is one
+//!   [`RecordSink`], and the inventory store's `StoreSink` (feature `store`) is another.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -48,7 +49,10 @@ mod output;
 mod progress;
 mod report;
 mod selector;
+mod sink;
 mod source;
+#[cfg(feature = "store")]
+mod store;
 mod tenant;
 mod yaml;
 
@@ -56,9 +60,15 @@ pub use cancel::{Cancel, StopLevel};
 pub use csv_columns::{Columns, RECORD_FIELDS};
 pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
 pub use job::{CollectJob, Query, Record, ResourceSpec, TenantJob, did_you_mean, rfc3339};
+/// The inventory store (feature `store`).
+#[cfg(feature = "store")]
+pub use msp_store;
 pub use output::{Format, RecordWriter, WriterOptions, csv_field, csv_header};
 pub use progress::{Progress, ProgressSnapshot};
 pub use report::{NOT_STARTED, Report, TenantOutcome, TenantStatus, one_line};
 pub use selector::Selector;
+pub use sink::{MarkedJob, RecordSink, SinkError, completed_resource, completion_mark, drain};
 pub use source::{SourceItem, TenantSource, TenantStream, parse_id_list};
+#[cfg(feature = "store")]
+pub use store::StoreSink;
 pub use tenant::TenantRef;

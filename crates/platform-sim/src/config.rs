@@ -64,6 +64,12 @@ pub struct SimConfig {
     /// counts in `early_requests`, unless it arrived within this grace after the 429 was served
     /// (it was already in flight). Default 200 ms.
     pub early_retry_grace: Duration,
+    /// The population's generation (default 0). Each generation moves about 4% of the devices
+    /// online <-> offline, upgrades the firmware of about 5%, replaces about 1% (a new serial
+    /// number in the same place: one removed, one added) and adds 2% of the devices to each
+    /// tenant's inventory (unassigned). Two simulators differing only here serve the same
+    /// tenants; comparing their truths says what changed.
+    pub generation: u32,
 }
 
 impl Default for SimConfig {
@@ -71,6 +77,7 @@ impl Default for SimConfig {
         SimConfig {
             tenants: 25,
             seed: 42,
+            generation: 0,
             token_ttl: Duration::from_secs(900),
             glp_rps: None,
             central_rps: None,

@@ -74,6 +74,10 @@ struct Args {
     /// Device count of the largest tenant.
     #[arg(long, default_value_t = 2500)]
     max_devices: usize,
+    /// The population's generation: each moves some devices offline, replaces and adds some,
+    /// upgrades firmware (see `SimConfig::generation`).
+    #[arg(long, default_value_t = 0)]
+    generation: u32,
     /// Port on 127.0.0.1 (0 = pick a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -122,6 +126,7 @@ impl Args {
             max_devices: self.max_devices,
             port: self.port,
             early_retry_grace: Duration::from_millis(self.early_retry_grace_ms),
+            generation: self.generation,
         })
     }
 }

@@ -145,6 +145,8 @@ impl Tenant {
 pub(crate) struct Population {
     /// The seed everything derives from.
     pub(crate) seed: u64,
+    /// The population's generation ([`SimConfig::generation`]).
+    pub(crate) generation: u32,
     /// The MSP workspace id.
     pub(crate) msp_workspace_id: u128,
     /// Demo client id.
@@ -211,7 +213,7 @@ impl Population {
                 offline: 0,
                 degraded_sites: 0,
             };
-            fill_layout(seed, &mut t);
+            fill_layout(seed, config.generation, &mut t);
             by_workspace.insert(workspace_id, index);
             tenants.push(t);
         }
@@ -226,6 +228,7 @@ impl Population {
 
         Population {
             seed,
+            generation: config.generation,
             msp_workspace_id,
             client_id,
             client_secret,
@@ -244,7 +247,7 @@ impl Population {
 }
 
 /// Splits a tenant's devices into types and sites and computes its health aggregates.
-fn fill_layout(seed: u64, t: &mut Tenant) {
+fn fill_layout(seed: u64, generation: u32, t: &mut Tenant) {
     let d = t.devices;
     let unassigned = d / 16;
     let m = d - unassigned;
@@ -255,7 +258,7 @@ fn fill_layout(seed: u64, t: &mut Tenant) {
     t.sites = if m == 0 { 0 } else { 1 + m / 30 };
     let mut poor = vec![0u32; t.sites as usize];
     for i in 0..m {
-        let (online, health) = device_state(seed, t.index, i);
+        let (online, health) = device_state(seed, generation, t.index, i);
         match health {
             Health::Good => t.health[0] += 1,
             Health::Fair => t.health[1] += 1,
@@ -274,6 +277,9 @@ fn fill_layout(seed: u64, t: &mut Tenant) {
         .enumerate()
         .filter(|&(s, &p)| site_degraded(m / sites + u32::from((s as u32) < m % sites), p))
         .count() as u32;
+    // Each generation adds 2% of the devices to the inventory, unassigned (after the layout,
+    // so the devices already there keep their places).
+    t.devices = d + d * generation.min(1000) / 50;
 }
 
 /// Unique unicode tenant names. With 4 or more tenants, at least one has an apostrophe, one

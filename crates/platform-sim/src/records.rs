@@ -128,10 +128,27 @@ pub(crate) fn site_degraded(devices: u32, poor: u32) -> bool {
     devices > 0 && poor * 5 >= devices
 }
 
+/// Whether generation `generation` changes device `i` of `tenant` in the way `what` names,
+/// for about `per_mille` of the devices (never in generation 0).
+fn changes(seed: u64, what: u64, generation: u32, tenant: u32, i: u32, per_mille: u64) -> bool {
+    generation > 0
+        && hash(&[
+            seed,
+            what,
+            u64::from(generation),
+            u64::from(tenant),
+            u64::from(i),
+        ]) % 1000
+            < per_mille
+}
+
 /// Whether device `i` of tenant `tenant` is online, and its health.
-pub(crate) fn device_state(seed: u64, tenant: u32, i: u32) -> (bool, Health) {
+pub(crate) fn device_state(seed: u64, generation: u32, tenant: u32, i: u32) -> (bool, Health) {
     let h = hash(&[seed, 0xD5, u64::from(tenant), u64::from(i)]);
-    let online = h % 1000 >= 70;
+    let mut online = h % 1000 >= 70;
+    if changes(seed, 0x0FF, generation, tenant, i, 40) {
+        online = !online;
+    }
     let health = if !online {
         Health::Poor
     } else {
@@ -253,11 +270,22 @@ fn device(pop: &Population, t: &Tenant, i: u32) -> Device {
         Kind::Gateway => (GATEWAY_MODELS, GATEWAY_FIRMWARE, "TW", "GW"),
     };
     let (model, part) = models[((h >> 8) % models.len() as u64) as usize];
-    let fw = firmware[((h >> 16) % firmware.len() as u64) as usize];
-    let serial = format!("{prefix}{}", base36(bij40(slot(t, i), key(seed, 0x5E)), 8));
+    let mut fw = firmware[((h >> 16) % firmware.len() as u64) as usize];
+    let g = pop.generation;
+    if changes(seed, 0xF1, g, t.index, i, 50) {
+        // An upgrade: to the newest release (no change for a device already on it).
+        fw = firmware[0];
+    }
+    // A replaced device: a new serial number in the same place.
+    let serial_key = if changes(seed, 0x4E, g, t.index, i, 10) {
+        key(seed ^ (u64::from(g) << 40), 0x5E)
+    } else {
+        key(seed, 0x5E)
+    };
+    let serial = format!("{prefix}{}", base36(bij40(slot(t, i), serial_key), 8));
     let mac = mac_string(0x20, bij40(slot(t, i), key(seed, 0x3AC)));
     let site = (i < t.monitored && t.sites > 0).then(|| i % t.sites);
-    let (online, health) = device_state(seed, t.index, i);
+    let (online, health) = device_state(seed, pop.generation, t.index, i);
     let name = format!("{name_prefix}-{}-{:04}", site.map_or(0, |s| s + 1), i + 1);
     let ip = format!("10.{}.{}.{}", t.index % 250, (i >> 8) & 0xff, i & 0xff);
     let uptime = if online { (h >> 24) % 10_000_000 } else { 0 };
@@ -617,7 +645,7 @@ fn site(pop: &Population, t: &Tenant, s: u32) -> SiteRecord {
         let mut i = s;
         while i < t.monitored {
             device_count += 1;
-            match device_state(pop.seed, t.index, i).1 {
+            match device_state(pop.seed, pop.generation, t.index, i).1 {
                 Health::Poor => poor += 1,
                 Health::Fair => fair += 1,
                 Health::Good => {}
@@ -651,6 +679,42 @@ mod tests {
     use super::*;
     use crate::config::SimConfig;
     use std::collections::HashSet;
+
+    #[test]
+    fn a_new_generation_changes_some_devices_and_keeps_the_tenants() {
+        let config = SimConfig {
+            tenants: 10,
+            ..SimConfig::default()
+        };
+        let old = Population::build(&config);
+        let new = Population::build(&SimConfig {
+            generation: 1,
+            ..config
+        });
+        let (mut offline, mut firmware, mut replaced, mut same) = (0, 0, 0, 0);
+        let mut added = 0;
+        for (a, b) in old.tenants.iter().zip(&new.tenants) {
+            assert_eq!((a.workspace_id, &a.name), (b.workspace_id, &b.name));
+            assert_eq!(b.devices, a.devices + a.devices / 50);
+            added += b.devices - a.devices;
+            for i in 0..a.monitored {
+                let x = record_value(&old, a, Resource::Devices, i);
+                let y = record_value(&new, b, Resource::Devices, i);
+                if x["serialNumber"] != y["serialNumber"] {
+                    replaced += 1;
+                } else if x == y {
+                    same += 1;
+                }
+                offline += usize::from(x["status"] != y["status"]);
+                firmware += usize::from(x["firmwareVersion"] != y["firmwareVersion"]);
+            }
+        }
+        assert!(offline > 0 && firmware > 0 && replaced > 0 && added > 0);
+        assert!(
+            same > offline + firmware + replaced,
+            "most devices stay the same"
+        );
+    }
 
     #[test]
     fn ids_are_unique_per_resource() {

@@ -30,7 +30,8 @@ pub(crate) enum Command {
     /// Collect resources from every tenant (device-inventory by default).
     #[command(after_help = COLLECT_EXAMPLES)]
     Collect(CollectArgs),
-    /// Run `collect` against an embedded local simulator: no account or credentials needed.
+    /// Run `collect` (or, with --snapshot, `snapshot`) against an embedded local simulator: no
+    /// account or credentials needed.
     Demo(DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     ///
@@ -44,6 +45,18 @@ pub(crate) enum Command {
     /// Print the man page (roff); `cargo xtask man` writes it to target/man.
     #[command(hide = true)]
     Man,
+    /// Collect into the inventory store as one run (see runs, status, diff).
+    Snapshot(super::history::SnapshotArgs),
+    /// List the runs in the store: tenants ok, failed and missing, records.
+    Runs(super::history::RunsArgs),
+    /// Devices by status per tenant, from the latest complete data in the store.
+    Status(super::history::StatusArgs),
+    /// What changed between two runs (default: the last two complete); exit 1 when any.
+    Diff(super::history::DiffArgs),
+    /// Write a run's records as collect would.
+    Export(super::history::ExportArgs),
+    /// Delete old runs from the store.
+    Prune(super::history::PruneArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,7 +84,7 @@ const COLLECT_EXAMPLES: &str = "Examples:
 pub(crate) struct GlobalArgs {
     /// TOML configuration file (keys: client_id, client_secret, client_secret_file,
     /// workspace_id, glp_base_url, central_base_url, central_cluster, concurrency, rate,
-    /// glp_rate, max_body_mib, timeout, retries, source; [profiles.NAME] tables of the same
+    /// glp_rate, max_body_mib, timeout, retries, source, db; [profiles.NAME] tables of the same
     /// keys) [default: config.toml in the platform's config directory, e.g.
     /// ~/.config/glp-msp/config.toml, when it exists].
     #[arg(long, global = true, value_name = "FILE")]
@@ -267,6 +280,8 @@ pub(crate) struct DemoArgs {
     /// Seed of the simulated data.
     #[arg(long, default_value_t = 7)]
     pub(crate) seed: u64,
+    #[command(flatten)]
+    pub(crate) history: super::history::DemoHistoryArgs,
     #[command(flatten)]
     pub(crate) collect: CollectArgs,
 }

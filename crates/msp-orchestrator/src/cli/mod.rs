@@ -5,6 +5,7 @@ mod checks;
 mod display;
 mod dry_run;
 mod generate;
+mod history;
 mod output_target;
 mod settings;
 mod summary;
@@ -172,6 +173,12 @@ async fn run(cli: Cli) -> u8 {
         Command::Config(args::ConfigCommand::Show) => config_show(&cli.global),
         // Handled before the runtime started.
         Command::Completions(_) | Command::Man => EXIT_OK,
+        Command::Snapshot(args) => history::snapshot(&cli.global, &args, quiet, &cancel).await,
+        Command::Runs(args) => history::runs(&cli.global, &args),
+        Command::Status(args) => history::status(&cli.global, &args),
+        Command::Diff(args) => history::diff(&cli.global, &args),
+        Command::Export(args) => history::export(&cli.global, &args),
+        Command::Prune(args) => history::prune(&cli.global, &args),
     };
     if signals.is_finished() {
         if let Err(e) = signals.await {
@@ -885,6 +892,7 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cance
     let config = SimConfig {
         tenants: args.tenants,
         seed: args.seed,
+        generation: args.history.generation,
         latency: std::time::Duration::from_millis(15),
         latency_jitter: std::time::Duration::from_millis(10),
         fail_rate: 0.02,
@@ -921,6 +929,13 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cance
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_FATAL
+        }
+        Ok(settings) if args.history.snapshot => {
+            let db = args
+                .history
+                .db
+                .unwrap_or_else(|| "demo-inventory.sqlite".into());
+            history::run_snapshot(settings, &args.collect.resources, None, db, quiet, cancel).await
         }
         Ok(settings) => {
             let mut collect_args = args.collect;

@@ -31,6 +31,8 @@ pub(crate) struct FileConfig {
     max_body_mib: Option<u64>,
     timeout: Option<f64>,
     retries: Option<u32>,
+    /// The inventory store (`snapshot`, `status`, `diff`...).
+    pub(crate) db: Option<PathBuf>,
     /// Named sets of the same keys (no profiles inside a profile).
     #[serde(default)]
     profiles: std::collections::BTreeMap<String, FileConfig>,
@@ -61,6 +63,7 @@ impl FileConfig {
             max_body_mib: profile.max_body_mib.or(self.max_body_mib),
             timeout: profile.timeout.or(self.timeout),
             retries: profile.retries.or(self.retries),
+            db: profile.db.or(self.db),
             profiles: Default::default(),
         }
     }

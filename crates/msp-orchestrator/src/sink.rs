@@ -1,0 +1,174 @@
+//! [`RecordSink`]: where a run's records go — a file ([`RecordWriter`]) or the inventory store
+//! (`StoreSink`, feature `store`) — and the completion markers that tell a sink a tenant x
+//! resource is whole.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use central_api::TenantClient;
+use futures::stream::{self, BoxStream, StreamExt};
+use glp_transport::ApiError;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::{CollectJob, Record, RecordWriter, ResourceSpec, TenantJob, TenantRef};
+
+/// What a sink's failure is.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SinkError {
+    /// Writing a file failed.
+    #[error("writing the output failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// The inventory store failed.
+    #[cfg(feature = "store")]
+    #[error(transparent)]
+    Store(#[from] msp_store::StoreError),
+}
+
+/// A destination of records.
+///
+/// [`drain`] feeds a sink from the orchestrator's channel: every record to
+/// [`write`](Self::write), and, when the job marks it ([`MarkedJob`]), the end of each tenant x
+/// resource to [`complete`](Self::complete). A file writes records as they come and ignores the
+/// marks; the store keeps a tenant x resource's records until its mark and then writes them in
+/// one transaction.
+pub trait RecordSink: Send {
+    /// Takes one record.
+    fn write(&mut self, record: &Record) -> Result<(), SinkError>;
+
+    /// Every record of `resource` for the tenant `tenant_id` has been given to
+    /// [`write`](Self::write): it completed.
+    fn complete(
+        &mut self,
+        tenant_id: &str,
+        tenant_name: &str,
+        resource: &str,
+    ) -> Result<(), SinkError> {
+        let _ = (tenant_id, tenant_name, resource);
+        Ok(())
+    }
+
+    /// No record is waiting: a sink that groups its writes commits what it holds complete.
+    fn idle(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    /// Records taken so far.
+    fn written(&self) -> u64;
+
+    /// Ends the output (closes a JSON array, flushes). Records of a tenant x resource that
+    /// never completed are dropped by a sink that keeps them.
+    fn finish(self: Box<Self>) -> Result<(), SinkError>;
+}
+
+impl RecordSink for RecordWriter {
+    fn write(&mut self, record: &Record) -> Result<(), SinkError> {
+        Ok(RecordWriter::write(self, record)?)
+    }
+
+    fn written(&self) -> u64 {
+        RecordWriter::written(self)
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), SinkError> {
+        Ok(RecordWriter::finish(*self)?)
+    }
+}
+
+/// The resource name of a completion mark: no real resource starts with a NUL.
+const MARK: &str = "\u{0}complete:";
+
+/// The record that marks `resource` of a tenant complete (see [`MarkedJob`]).
+pub fn completion_mark(tenant_id: &str, tenant_name: &str, resource: &str) -> Record {
+    Record::from_value(
+        tenant_id,
+        tenant_name,
+        format!("{MARK}{resource}"),
+        &Value::Null,
+    )
+}
+
+/// The resource a record marks complete, if it is a completion mark.
+pub fn completed_resource(record: &Record) -> Option<&str> {
+    record.resource.strip_prefix(MARK)
+}
+
+/// Feeds `sink` from the orchestrator's channel until it closes (blocking: run it on a
+/// blocking thread), calling [`RecordSink::idle`] whenever the channel is empty and at the
+/// end. Returns the records written (marks are not records).
+pub fn drain(
+    records: &mut mpsc::Receiver<Record>,
+    sink: &mut dyn RecordSink,
+) -> Result<u64, SinkError> {
+    loop {
+        let record = match records.try_recv() {
+            Ok(record) => record,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                // Caught up: let a grouping sink commit before waiting.
+                sink.idle()?;
+                match records.blocking_recv() {
+                    Some(record) => record,
+                    None => break,
+                }
+            }
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+        };
+        match completed_resource(&record) {
+            Some(resource) => sink.complete(&record.tenant_id, &record.tenant_name, resource)?,
+            None => sink.write(&record)?,
+        }
+    }
+    sink.idle()?;
+    Ok(sink.written())
+}
+
+/// Collects resources like [`CollectJob`], sending a completion mark after the last record
+/// of each resource of a tenant, and skipping the tenant x resource pairs already done (what
+/// `snapshot --resume` needs).
+#[derive(Debug, Clone)]
+pub struct MarkedJob {
+    resources: Vec<ResourceSpec>,
+    done: Arc<HashSet<(String, String)>>,
+}
+
+impl MarkedJob {
+    /// Collects `resources` for every tenant.
+    pub fn new(resources: Vec<ResourceSpec>) -> Self {
+        Self {
+            resources,
+            done: Arc::default(),
+        }
+    }
+
+    /// Skips these (tenant id, resource) pairs: they are already complete.
+    pub fn skipping(mut self, done: HashSet<(String, String)>) -> Self {
+        self.done = Arc::new(done);
+        self
+    }
+}
+
+impl TenantJob for MarkedJob {
+    fn run(
+        &self,
+        tenant: &TenantRef,
+        client: TenantClient,
+    ) -> BoxStream<'static, Result<Record, ApiError>> {
+        let specs: Vec<ResourceSpec> = self
+            .resources
+            .iter()
+            .filter(|spec| !self.done.contains(&(tenant.listed_id.clone(), spec.name())))
+            .cloned()
+            .collect();
+        let tenant = tenant.clone();
+        stream::iter(specs)
+            .map(move |spec| {
+                let mark = completion_mark(&tenant.listed_id, &tenant.name, &spec.name());
+                CollectJob::new(vec![spec])
+                    .run(&tenant, client.clone())
+                    .chain(stream::once(async move { Ok(mark) }))
+            })
+            .flatten()
+            .boxed()
+    }
+}

@@ -1,0 +1,490 @@
+//! The inventory history of glp-msp: runs of collected records in one embedded SQLite file.
+//!
+//! - A *run* is one `snapshot`: its start, end, version, arguments and status.
+//! - Each tenant x resource of a run is one *entry*, written in one transaction when it
+//!   completes ([`Store::write_entry`]): a tenant that fails or is killed midway leaves nothing
+//!   of that resource.
+//! - Items are stored once per change: each distinct JSON text is one row of `payloads`
+//!   (content-addressed against the tenant x resource's last entries), and an entry holds
+//!   only the ids of its payloads. Thirty daily runs in
+//!   which 2% of the devices change cost little more than one.
+//! - The schema is versioned ([`SCHEMA_VERSION`]); [`Store::open`] runs the migrations. The
+//!   views `devices`, `latest_devices` and `run_items` are for people who query the file.
+//!
+//! ```no_run
+//! use msp_store::{NewRun, Store};
+//! # fn main() -> Result<(), msp_store::StoreError> {
+//! let mut store = Store::open(Store::default_path().expect("a home directory"))?;
+//! let run = store.begin_run(&NewRun::new("0.1.0", ["snapshot"], ["devices"]))?;
+//! store.write_entry(run, "tenant-1", "Acme", "devices", [r#"{"serialNumber":"SN1"}"#])?;
+//! store.end_run(run, msp_store::RunStatus::Complete)?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod diff;
+mod query;
+mod schema;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension as _, params};
+use serde::Serialize;
+
+pub use diff::{Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS};
+pub use query::{ExportItem, PruneBy, Pruned, RunSummary, StatusRow};
+pub use schema::SCHEMA_VERSION;
+
+/// What can go wrong with the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// SQLite said no (a locked, corrupt or read-only file, a full disk).
+    #[error("the inventory store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The store's folder could not be made.
+    #[error("cannot create the folder of the inventory store {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was written by a newer version of this program.
+    #[error(
+        "the inventory store has schema version {found}, newer than this program knows ({known}): upgrade the program"
+    )]
+    NewerSchema {
+        /// The file's version.
+        found: u32,
+        /// This build's.
+        known: u32,
+    },
+    /// No run has that id.
+    #[error("no run {0} in the inventory store")]
+    NoSuchRun(i64),
+    /// A stored value is not what this program wrote.
+    #[error("the inventory store holds an unexpected value: {0}")]
+    Corrupt(String),
+}
+
+/// The status of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Started and not ended (still running, or killed).
+    Running,
+    /// Every tenant x resource completed.
+    Complete,
+    /// Ended with some tenants failed or skipped (`snapshot --resume` fills the gap).
+    Partial,
+    /// Stopped by a signal.
+    Interrupted,
+}
+
+impl RunStatus {
+    /// The name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Complete => "complete",
+            Self::Partial => "partial",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        Ok(match s {
+            "running" => Self::Running,
+            "complete" => Self::Complete,
+            "partial" => Self::Partial,
+            "interrupted" => Self::Interrupted,
+            other => return Err(StoreError::Corrupt(format!("run status `{other}`"))),
+        })
+    }
+}
+
+/// A run about to start.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// The program's version.
+    pub version: String,
+    /// The command line, without secrets.
+    pub arguments: Vec<String>,
+    /// The resources the run collects.
+    pub resources: Vec<String>,
+}
+
+impl NewRun {
+    /// A run of `version` with these arguments and resources.
+    pub fn new(
+        version: impl Into<String>,
+        arguments: impl IntoIterator<Item = impl Into<String>>,
+        resources: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            version: version.into(),
+            arguments: arguments.into_iter().map(Into::into).collect(),
+            resources: resources.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// How a tenant x resource that did not complete is noted in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Incomplete {
+    /// It ran and failed.
+    Failed,
+    /// It never started (interrupted, unresolved).
+    Skipped,
+}
+
+/// The inventory store: one SQLite file in WAL mode.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The id of a run.
+pub type RunId = i64;
+
+impl Store {
+    /// `$XDG_DATA_HOME/glp-msp/inventory.sqlite` (or the platform's data folder), if the
+    /// platform has a home directory.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "glp-msp")
+            .map(|dirs| dirs.data_dir().join("inventory.sqlite"))
+    }
+
+    /// Opens (or creates) the store at `path` and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_at_version(path.as_ref(), SCHEMA_VERSION)
+    }
+
+    /// Opens the store, migrating only up to `version` (tests of the migrations).
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, version: u32) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // 16 MiB of page cache (the default is 2): the payloads' hash index stays in memory.
+        conn.pragma_update(None, "cache_size", -16384)?;
+        schema::migrate_to(&mut conn, version)?;
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's schema version.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        schema::version(&self.conn)
+    }
+
+    /// The SQLite connection, for queries of one's own.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Starts a run (status `running`).
+    pub fn begin_run(&mut self, run: &NewRun) -> Result<RunId, StoreError> {
+        let arguments = serde_json::to_string(&run.arguments)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let resources = serde_json::to_string(&run.resources)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn.execute(
+            "INSERT INTO runs (started, version, arguments, resources, status)
+             VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?1, ?2, ?3, 'running')",
+            params![run.version, arguments, resources],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Marks a run as running again (`snapshot --resume`).
+    pub fn reopen_run(&mut self, run: RunId) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE runs SET status = 'running', ended = NULL WHERE id = ?1",
+            [run],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoSuchRun(run));
+        }
+        Ok(())
+    }
+
+    /// Ends a run with `status`.
+    pub fn end_run(&mut self, run: RunId, status: RunStatus) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE runs SET status = ?2, ended = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = ?1",
+            params![run, status.as_str()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoSuchRun(run));
+        }
+        Ok(())
+    }
+
+    /// Writes every item of one tenant x resource of a run, in one transaction: all of them
+    /// or (on any error) none. Replaces what the run held for that tenant x resource. Each
+    /// item is the JSON text of one record; a text that one of the last three complete entries
+    /// of this tenant x resource holds is not stored again. Returns the number of items.
+    pub fn write_entry<'a>(
+        &mut self,
+        run: RunId,
+        tenant_id: &str,
+        tenant_name: &str,
+        resource: &str,
+        items: impl IntoIterator<Item = &'a str>,
+    ) -> Result<u64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let count = write_in(&tx, run, tenant_id, tenant_name, resource, items)?;
+        tx.commit()?;
+        Ok(count)
+    }
+
+    /// Writes several complete tenant x resources of a run in one transaction (each as
+    /// [`write_entry`](Self::write_entry) would): fewer commits, the same atomicity (all of them
+    /// or none). Returns the number of items.
+    pub fn write_entries(&mut self, run: RunId, entries: &[Entry]) -> Result<u64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut count = 0;
+        for e in entries {
+            count += write_in(
+                &tx,
+                run,
+                &e.tenant_id,
+                &e.tenant_name,
+                &e.resource,
+                e.items.iter().map(|item| &**item),
+            )?;
+        }
+        tx.commit()?;
+        Ok(count)
+    }
+
+    /// Notes that a tenant x resource of a run did not complete (unless it already has: a
+    /// completed entry is never overwritten by a failure).
+    pub fn note_incomplete(
+        &mut self,
+        run: RunId,
+        tenant_id: &str,
+        tenant_name: &str,
+        resource: &str,
+        how: Incomplete,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let status = match how {
+            Incomplete::Failed => "failed",
+            Incomplete::Skipped => "skipped",
+        };
+        self.conn.execute(
+            "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
+                                  items, written)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, '[]', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             ON CONFLICT (run_id, tenant_id, resource) DO UPDATE SET
+                 status = excluded.status, error = excluded.error, written = excluded.written
+             WHERE entries.status != 'ok'",
+            params![run, tenant_id, tenant_name, resource, status, error],
+        )?;
+        Ok(())
+    }
+
+    /// The tenant x resource pairs a run holds complete.
+    pub fn completed(
+        &self,
+        run: RunId,
+    ) -> Result<std::collections::HashSet<(String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT tenant_id, resource FROM entries WHERE run_id = ?1 AND status = 'ok'",
+        )?;
+        let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// One tenant x resource's items, for [`Store::write_entries`].
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// The tenant's name.
+    pub tenant_name: String,
+    /// The resource.
+    pub resource: String,
+    /// Each item's JSON text.
+    pub items: Vec<Box<str>>,
+}
+
+/// The body of [`Store::write_entry`], inside the caller's transaction.
+fn write_in<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    run: RunId,
+    tenant_id: &str,
+    tenant_name: &str,
+    resource: &str,
+    items: impl IntoIterator<Item = &'a str>,
+) -> Result<u64, StoreError> {
+    let mut ids: Vec<i64> = Vec::new();
+    {
+        // The payloads of this tenant x resource's latest complete entries, by hash: an item
+        // seen there is found (and confirmed on its text); any other is new.
+        // No global index on the hash: new payloads are appended, never inserted at random
+        // places of an index, which keeps a first snapshot fast.
+        let mut known: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut previous = tx.prepare_cached(
+            "SELECT DISTINCT p.hash, p.id
+                 FROM (SELECT items FROM entries
+                       WHERE tenant_id = ?1 AND resource = ?2 AND status = 'ok'
+                       ORDER BY run_id DESC LIMIT ?3) e
+                 JOIN json_each(e.items) j
+                 JOIN payloads p ON p.id = j.value",
+        )?;
+        let rows = previous.query_map(params![tenant_id, resource, LOOKBACK], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (hash, id) = row?;
+            known.entry(hash).or_default().push(id);
+        }
+        let mut same = tx.prepare_cached("SELECT 1 FROM payloads WHERE id = ?1 AND data = ?2")?;
+        let mut insert =
+            tx.prepare_cached("INSERT INTO payloads (hash, key, data) VALUES (?1, ?2, ?3)")?;
+        for item in items {
+            let hash = fnv1a(item.as_bytes());
+            let mut found = None;
+            for &id in known.get(&hash).map(Vec::as_slice).unwrap_or_default() {
+                if same.exists(params![id, item])? {
+                    found = Some(id);
+                    break;
+                }
+            }
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    insert.execute(params![hash, item_key(item, hash), item])?;
+                    let id = tx.last_insert_rowid();
+                    // Two equal items in one entry share one payload.
+                    known.entry(hash).or_default().push(id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+    }
+    ids.sort_unstable();
+    let count = ids.len() as u64;
+    let items = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let changed = tx.execute(
+        "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
+                                  items, written)
+             SELECT ?1, ?2, ?3, ?4, 'ok', NULL, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?1)
+             ON CONFLICT (run_id, tenant_id, resource) DO UPDATE SET
+                 tenant_name = excluded.tenant_name, status = 'ok', error = NULL,
+                 records = excluded.records, items = excluded.items, written = excluded.written",
+        params![run, tenant_id, tenant_name, resource, count as i64, items],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NoSuchRun(run));
+    }
+    Ok(count)
+}
+
+/// How many of a tenant x resource's latest complete entries a new entry's items are looked
+/// up in: a device that flaps between two states keeps reusing its two payloads.
+const LOOKBACK: i64 = 3;
+
+/// FNV-1a, 64 bits: the payloads' lookup key (a match is confirmed on the text itself, so a
+/// collision costs a comparison, never a wrong row).
+fn fnv1a(bytes: &[u8]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+/// The fields that identify an item, most specific first (as `collect`'s CSV `id` column).
+pub const KEY_FIELDS: &[&str] = &[
+    "serialNumber",
+    "serial",
+    "id",
+    "siteId",
+    "macAddress",
+    "mac",
+    "name",
+];
+
+/// The key fields of an item, read without building the rest of it.
+#[derive(serde::Deserialize)]
+struct Keys {
+    #[serde(rename = "serialNumber")]
+    serial_number: Option<serde_json::Value>,
+    serial: Option<serde_json::Value>,
+    id: Option<serde_json::Value>,
+    #[serde(rename = "siteId")]
+    site_id: Option<serde_json::Value>,
+    #[serde(rename = "macAddress")]
+    mac_address: Option<serde_json::Value>,
+    mac: Option<serde_json::Value>,
+    name: Option<serde_json::Value>,
+}
+
+/// An item's key: its serial number (or the first other id field it has, in the order of
+/// [`KEY_FIELDS`]), or, for an item with none, a digest of its text.
+fn item_key(item: &str, hash: i64) -> String {
+    let keys: Option<Keys> = serde_json::from_str(item).ok();
+    keys.and_then(|k| {
+        [
+            k.serial_number,
+            k.serial,
+            k.id,
+            k.site_id,
+            k.mac_address,
+            k.mac,
+            k.name,
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|v| match v {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    })
+    .unwrap_or_else(|| format!("#{:016x}", hash as u64))
+}
+
+impl Store {
+    fn run_status(&self, run: RunId) -> Result<RunStatus, StoreError> {
+        let status: Option<String> = self
+            .conn
+            .query_row("SELECT status FROM runs WHERE id = ?1", [run], |r| r.get(0))
+            .optional()?;
+        match status {
+            Some(s) => RunStatus::parse(&s),
+            None => Err(StoreError::NoSuchRun(run)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,324 @@
+//! Reading the store: runs, status, export; and retention (prune).
+
+use rusqlite::{OptionalExtension as _, params};
+use serde::Serialize;
+
+use crate::{RunId, RunStatus, Store, StoreError};
+
+/// One run, with its tenants' outcomes counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunSummary {
+    /// The run's id.
+    pub id: RunId,
+    /// When it started (RFC 3339, UTC).
+    pub started: String,
+    /// When it ended, if it did.
+    pub ended: Option<String>,
+    /// The program's version.
+    pub version: String,
+    /// The command line (no secrets).
+    pub arguments: Vec<String>,
+    /// The resources it collects.
+    pub resources: Vec<String>,
+    /// Its status.
+    pub status: RunStatus,
+    /// Tenants whose every resource completed.
+    pub tenants_ok: u64,
+    /// Tenants with a failed resource (and none only skipped).
+    pub tenants_failed: u64,
+    /// Tenants listed but not run (interrupted before they started).
+    pub tenants_missing: u64,
+    /// Records held.
+    pub records: u64,
+}
+
+/// Devices of one tenant x resource with one type and status, from the latest run that
+/// completed that tenant x resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusRow {
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// The tenant's name.
+    pub tenant_name: String,
+    /// The resource.
+    pub resource: String,
+    /// The run the data comes from.
+    pub run_id: RunId,
+    /// The device type (`deviceType`), empty when the records have none.
+    pub device_type: String,
+    /// The status (`status`), empty when the records have none.
+    pub status: String,
+    /// How many.
+    pub count: u64,
+}
+
+impl StatusRow {
+    /// Whether the status says the device is down.
+    pub fn is_offline(&self) -> bool {
+        is_offline(&self.status)
+    }
+}
+
+fn is_offline(status: &str) -> bool {
+    matches!(
+        status.to_ascii_lowercase().as_str(),
+        "offline" | "down" | "disconnected" | "unreachable"
+    )
+}
+
+/// One stored item of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportItem {
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// The tenant's name.
+    pub tenant_name: String,
+    /// The resource.
+    pub resource: String,
+    /// The item's JSON text, exactly as collected.
+    pub data: String,
+}
+
+/// Which runs [`Store::prune`] deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PruneBy {
+    /// All but the newest `n` runs.
+    Keep(u32),
+    /// Runs that started more than this many days ago.
+    OlderThanDays(u32),
+}
+
+/// What [`Store::prune`] deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Pruned {
+    /// Runs.
+    pub runs: u64,
+    /// Payloads no remaining run refers to.
+    pub payloads: u64,
+}
+
+impl Store {
+    /// Every run, oldest first.
+    pub fn runs(&self) -> Result<Vec<RunSummary>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.id, r.started, r.ended, r.version, r.arguments, r.resources, r.status,
+                    coalesce((SELECT sum(records) FROM entries e WHERE e.run_id = r.id), 0)
+             FROM runs r ORDER BY r.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, started, ended, version, arguments, resources, status, records) = row?;
+            let (ok, failed, missing) = self.tenant_counts(id)?;
+            out.push(RunSummary {
+                id,
+                started,
+                ended,
+                version,
+                arguments: parse_list(&arguments)?,
+                resources: parse_list(&resources)?,
+                status: RunStatus::parse(&status)?,
+                tenants_ok: ok,
+                tenants_failed: failed,
+                tenants_missing: missing,
+                records: records as u64,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One run.
+    pub fn run(&self, run: RunId) -> Result<RunSummary, StoreError> {
+        self.runs()?
+            .into_iter()
+            .find(|r| r.id == run)
+            .ok_or(StoreError::NoSuchRun(run))
+    }
+
+    /// Tenants ok, failed and missing in a run.
+    fn tenant_counts(&self, run: RunId) -> Result<(u64, u64, u64), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT
+                 sum(CASE WHEN n_failed = 0 AND n_skipped = 0 THEN 1 ELSE 0 END),
+                 sum(CASE WHEN n_failed > 0 THEN 1 ELSE 0 END),
+                 sum(CASE WHEN n_failed = 0 AND n_skipped > 0 THEN 1 ELSE 0 END)
+             FROM (SELECT tenant_id,
+                          sum(status = 'failed') AS n_failed,
+                          sum(status = 'skipped') AS n_skipped
+                   FROM entries WHERE run_id = ?1 GROUP BY tenant_id)",
+        )?;
+        let (ok, failed, missing) = stmt.query_row([run], |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+            ))
+        })?;
+        Ok((ok as u64, failed as u64, missing as u64))
+    }
+
+    /// The newest run that did not complete (what `snapshot --resume` continues).
+    pub fn latest_incomplete_run(&self) -> Result<Option<RunId>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT max(id) FROM runs WHERE status != 'complete'",
+                [],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// The ids of the complete runs, oldest first.
+    pub fn complete_runs(&self) -> Result<Vec<RunId>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM runs WHERE status = 'complete' ORDER BY id")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Devices by type and status per tenant x resource, from the latest run that completed
+    /// each tenant x resource; optionally only tenants whose id or name is `tenant` and only
+    /// `resource`. Tenants with offline devices first (most first), and within a tenant the
+    /// offline rows first.
+    pub fn status(
+        &self,
+        tenant: Option<&str>,
+        resource: Option<&str>,
+    ) -> Result<Vec<StatusRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "WITH latest AS (
+                 SELECT e.tenant_id, e.tenant_name, e.resource, e.run_id, e.items
+                 FROM entries e
+                 WHERE e.status = 'ok'
+                   AND (?1 IS NULL OR e.tenant_id = ?1 OR e.tenant_name = ?1)
+                   AND (?2 IS NULL OR e.resource = ?2)
+                   AND e.run_id = (SELECT max(x.run_id) FROM entries x
+                                   WHERE x.tenant_id = e.tenant_id AND x.resource = e.resource
+                                     AND x.status = 'ok'))
+             SELECT l.tenant_id, l.tenant_name, l.resource, l.run_id,
+                    coalesce(json_extract(p.data, '$.deviceType'), json_extract(p.data, '$.type'), ''),
+                    coalesce(json_extract(p.data, '$.status'),
+                             json_extract(p.data, '$.connectionStatus'), ''),
+                    count(*)
+             FROM latest l
+             JOIN json_each(l.items) j
+             JOIN payloads p ON p.id = j.value
+             GROUP BY 1, 2, 3, 4, 5, 6",
+        )?;
+        let rows = stmt.query_map(params![tenant, resource], |r| {
+            Ok(StatusRow {
+                tenant_id: r.get(0)?,
+                tenant_name: r.get(1)?,
+                resource: r.get(2)?,
+                run_id: r.get(3)?,
+                device_type: value_text(r.get_ref(4)?),
+                status: value_text(r.get_ref(5)?),
+                count: r.get::<_, i64>(6)? as u64,
+            })
+        })?;
+        let mut rows: Vec<StatusRow> = rows.collect::<Result<_, _>>()?;
+        let mut offline: std::collections::HashMap<String, u64> = Default::default();
+        for row in rows.iter().filter(|r| r.is_offline()) {
+            *offline.entry(row.tenant_id.clone()).or_default() += row.count;
+        }
+        rows.sort_by(|a, b| {
+            let oa = offline.get(&a.tenant_id).copied().unwrap_or(0);
+            let ob = offline.get(&b.tenant_id).copied().unwrap_or(0);
+            ob.cmp(&oa)
+                .then_with(|| a.tenant_name.cmp(&b.tenant_name))
+                .then_with(|| a.tenant_id.cmp(&b.tenant_id))
+                .then_with(|| b.is_offline().cmp(&a.is_offline()))
+                .then_with(|| a.resource.cmp(&b.resource))
+                .then_with(|| a.device_type.cmp(&b.device_type))
+                .then_with(|| a.status.cmp(&b.status))
+        });
+        Ok(rows)
+    }
+
+    /// Every item of a run (optionally of one resource), tenant by tenant, passed to `each`.
+    /// Returns how many.
+    pub fn export(
+        &self,
+        run: RunId,
+        resource: Option<&str>,
+        mut each: impl FnMut(ExportItem) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        self.run_status(run)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT e.tenant_id, e.tenant_name, e.resource, p.data
+             FROM entries e
+             JOIN json_each(e.items) j
+             JOIN payloads p ON p.id = j.value
+             WHERE e.run_id = ?1 AND e.status = 'ok' AND (?2 IS NULL OR e.resource = ?2)
+             ORDER BY e.tenant_name, e.tenant_id, e.resource, j.key",
+        )?;
+        let mut rows = stmt.query(params![run, resource])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            each(ExportItem {
+                tenant_id: r.get(0)?,
+                tenant_name: r.get(1)?,
+                resource: r.get(2)?,
+                data: r.get(3)?,
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Deletes runs (and the payloads no remaining run refers to). A running run is kept.
+    pub fn prune(&mut self, by: PruneBy) -> Result<Pruned, StoreError> {
+        let tx = self.conn.transaction()?;
+        let runs = match by {
+            PruneBy::Keep(n) => tx.execute(
+                "DELETE FROM runs WHERE status != 'running'
+                   AND id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?1)",
+                [i64::from(n)],
+            )?,
+            PruneBy::OlderThanDays(days) => tx.execute(
+                "DELETE FROM runs WHERE status != 'running'
+                   AND started < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)",
+                [format!("-{days} days")],
+            )?,
+        };
+        // Entries go with their runs (ON DELETE CASCADE); then the payloads left alone.
+        let payloads = tx.execute(
+            "DELETE FROM payloads WHERE id NOT IN (
+                 SELECT j.value FROM entries e JOIN json_each(e.items) j)",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(Pruned {
+            runs: runs as u64,
+            payloads: payloads as u64,
+        })
+    }
+}
+
+fn value_text(v: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => String::new(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+    }
+}
+
+fn parse_list(text: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("a list: {e}")))
+}

@@ -1,0 +1,110 @@
+//! The versioned schema: migrations run in order at open, tracked by `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// Version 1: runs, content-addressed payloads (`hash` is FNV-1a of `data`, looked up among
+/// the payloads of a tenant x resource's previous entry, so it needs no index), and one row per tenant x resource of a run
+/// holding the ids of its payloads (a device's JSON is stored once per change, not once per run).
+const V1: &str = r#"
+CREATE TABLE runs (
+    id        INTEGER PRIMARY KEY,
+    started   TEXT NOT NULL,
+    ended     TEXT,
+    version   TEXT NOT NULL,
+    arguments TEXT NOT NULL,
+    resources TEXT NOT NULL,
+    status    TEXT NOT NULL
+);
+CREATE TABLE payloads (
+    id   INTEGER PRIMARY KEY,
+    hash INTEGER NOT NULL,
+    key  TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE entries (
+    run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    tenant_id   TEXT NOT NULL,
+    tenant_name TEXT NOT NULL,
+    resource    TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    error       TEXT,
+    records     INTEGER NOT NULL,
+    items       TEXT NOT NULL,
+    written     TEXT NOT NULL,
+    PRIMARY KEY (run_id, tenant_id, resource)
+) WITHOUT ROWID;
+CREATE INDEX entries_tenant ON entries (tenant_id, resource, status, run_id);
+"#;
+
+/// Version 2: views for people who query the file directly (`sqlite3`, DuckDB).
+const V2: &str = r#"
+CREATE VIEW run_items AS
+SELECT e.run_id, r.started, e.tenant_id, e.tenant_name, e.resource, p.key, p.id AS payload_id,
+       p.data
+FROM entries e
+JOIN runs r ON r.id = e.run_id
+JOIN json_each(e.items) j
+JOIN payloads p ON p.id = j.value
+WHERE e.status = 'ok';
+
+CREATE VIEW devices AS
+SELECT run_id, started, tenant_id, tenant_name, resource,
+       coalesce(json_extract(data, '$.serialNumber'), json_extract(data, '$.serial'), key)
+           AS serial,
+       coalesce(json_extract(data, '$.deviceName'), json_extract(data, '$.name'),
+                json_extract(data, '$.hostname')) AS name,
+       coalesce(json_extract(data, '$.deviceType'), json_extract(data, '$.type')) AS type,
+       coalesce(json_extract(data, '$.model'), json_extract(data, '$.deviceModel')) AS model,
+       coalesce(json_extract(data, '$.status'), json_extract(data, '$.connectionStatus'))
+           AS status,
+       coalesce(json_extract(data, '$.siteName'), json_extract(data, '$.siteId')) AS site,
+       coalesce(json_extract(data, '$.firmwareVersion'), json_extract(data, '$.softwareVersion'),
+                json_extract(data, '$.firmware')) AS firmware,
+       coalesce(json_extract(data, '$.ipv4'), json_extract(data, '$.ipAddress'),
+                json_extract(data, '$.ip')) AS ip,
+       data
+FROM run_items;
+
+CREATE VIEW latest_devices AS
+SELECT d.* FROM devices d
+WHERE d.run_id = (
+    SELECT max(e.run_id) FROM entries e
+    WHERE e.tenant_id = d.tenant_id AND e.resource = d.resource AND e.status = 'ok'
+);
+"#;
+
+/// Every migration, in order: migration `i` takes the schema from version `i` to `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The file's schema version.
+pub(crate) fn version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Runs the migrations from the file's version up to `target`, each in its own transaction.
+pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    let found = version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(found as usize)
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as u32 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! `cargo xtask bench`, issue 13: the inventory store's targets. The figures come from the
+//! release build of `msp-store`'s `store-bench` example (writes and sizes) and of the
+//! `msp-orchestrator diff` command (time and peak RSS of a diff of two large runs).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use glp_msp_e2e::{Bins, Finished, Proc, Workdir};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cargo::{cargo, run, target_dir};
+
+/// One line of the store's table.
+#[derive(Debug, Serialize)]
+pub(crate) struct StoreRow {
+    measure: String,
+    size: String,
+    figure: String,
+    target: String,
+    met: Option<bool>,
+}
+
+fn spawn(name: &str, cmd: Command, dir: &Path) -> Result<Finished> {
+    let finished = Proc::spawn(name, cmd, dir)?.wait(Duration::from_secs(900))?;
+    Ok(finished)
+}
+
+fn json_of(finished: &Finished, what: &str) -> Result<Value> {
+    if finished.code != Some(0) {
+        bail!(
+            "{what} exited with {:?}: {}",
+            finished.code,
+            glp_msp_e2e::proc::tail(&finished.stderr, 20)
+        );
+    }
+    serde_json::from_str(finished.stdout.trim()).with_context(|| format!("{what}'s output"))
+}
+
+fn f(v: &Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or(f64::NAN)
+}
+
+/// The store's rows: 5,000 tenants x 100 devices (1,000 with `--quick`) for the writes and the
+/// diff; 30 daily runs of 500 tenants x 100 devices (100 with `--quick`) for the size.
+pub(crate) fn rows(bins: &Bins, quick: bool) -> Result<Vec<StoreRow>> {
+    run(cargo(&[
+        "build",
+        "--release",
+        "--package",
+        "msp-store",
+        "--example",
+        "store-bench",
+    ]))?;
+    let example = target_dir()?.join("release/examples/store-bench");
+    let wd = Workdir::new("bench-store")?;
+    let dir = wd.run("");
+    let (tenants, size_tenants) = if quick { (1000, 100) } else { (5000, 500) };
+    let devices = 100;
+    let mut out = Vec::new();
+
+    let db = wd.run("two-runs.sqlite");
+    let mut cmd = Command::new(&example);
+    cmd.arg("write")
+        .arg(&db)
+        .args([tenants.to_string(), devices.to_string()]);
+    let written = json_of(&spawn("store-bench-write", cmd, &dir)?, "store-bench write")?;
+    let size = format!("{tenants} tenants x {devices} devices");
+    for (label, key) in [
+        (
+            "write, first snapshot (every item new)",
+            "first_run_records_per_s",
+        ),
+        (
+            "write, next snapshot (2% changed)",
+            "second_run_records_per_s",
+        ),
+    ] {
+        let rate = f(&written, key);
+        out.push(StoreRow {
+            measure: label.into(),
+            size: size.clone(),
+            figure: format!("{rate:.0} records/s"),
+            target: ">= 100,000 records/s".into(),
+            met: Some(rate >= 100_000.0),
+        });
+    }
+
+    let mut diff = Command::new(&bins.orchestrator);
+    diff.args(["diff", "1", "2", "--format", "jsonl", "--db"])
+        .arg(&db)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    let finished = spawn("diff", diff, &dir)?;
+    if finished.code != Some(1) {
+        bail!(
+            "diff of two different runs exited with {:?}, not 1: {}",
+            finished.code,
+            glp_msp_e2e::proc::tail(&finished.stderr, 20)
+        );
+    }
+    let wall = finished.elapsed.as_secs_f64();
+    let rss = finished.usage.peak_rss_kib.map(|k| k as f64 / 1024.0);
+    out.push(StoreRow {
+        measure: format!(
+            "diff of two runs ({} changes)",
+            finished.stdout.lines().count()
+        ),
+        size,
+        figure: format!(
+            "{wall:.2} s, peak RSS {}",
+            rss.map_or_else(|| "n/a".to_owned(), |m| format!("{m:.1} MiB"))
+        ),
+        target: "< 3 s, < 128 MiB".into(),
+        met: rss.map(|m| wall < 3.0 && m < 128.0),
+    });
+
+    let mut cmd = Command::new(&example);
+    cmd.arg("size").arg(wd.run("daily.sqlite")).args([
+        size_tenants.to_string(),
+        devices.to_string(),
+        "30".into(),
+    ]);
+    let sized = json_of(&spawn("store-bench-size", cmd, &dir)?, "store-bench size")?;
+    let ratio = f(&sized, "ratio");
+    out.push(StoreRow {
+        measure: "size of 30 daily runs, 2% of devices changing per day".into(),
+        size: format!("{size_tenants} tenants x {devices} devices"),
+        figure: format!(
+            "{ratio:.2}x one run ({:.1} MiB vs {:.1} MiB; {:.0} B per device in the first run, {:.1} B per device per later run)",
+            f(&sized, "bytes_all_runs") / 1048576.0,
+            f(&sized, "bytes_one_run") / 1048576.0,
+            f(&sized, "bytes_per_device_first_run"),
+            f(&sized, "bytes_per_device_per_later_run"),
+        ),
+        target: "< 3x one run".into(),
+        met: Some(ratio < 3.0),
+    });
+    Ok(out)
+}
+
+/// The store's table, as Markdown.
+pub(crate) fn table(rows: &[StoreRow]) -> String {
+    let mut out =
+        String::from("| store measure | size | figure | target | met |\n|---|---|---|---|---|\n");
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            r.measure,
+            r.size,
+            r.figure,
+            r.target,
+            match r.met {
+                Some(true) => "met",
+                Some(false) => "NOT MET",
+                None => "not measured",
+            }
+        );
+    }
+    out
+}

@@ -442,9 +442,10 @@ fn failed_tenants_leave_nothing_and_resumes_fill_exactly_the_gaps() {
         ]),
     );
     assert_exit(&csv, 0);
+    // The same writer as collect, so the same columns (issue 14's per-resource CSV).
     assert_eq!(
         csv.stdout.lines().next(),
-        Some("tenant_id,tenant_name,resource,id,data")
+        Some("tenant_id,tenant_name,resource,id,name,status,collected_at,data")
     );
     let devices: usize = truth
         .tenants

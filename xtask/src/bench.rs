@@ -104,11 +104,11 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
             name: "defaults, unlimited",
             tenants: latency,
             sim: args(&["--tenants", &latency.to_string(), "--latency-ms", "20"]),
-            // Default flags: concurrency 8, no ceilings.
+            // Default flags: concurrency 16, no ceilings.
             orchestrator: args(&["collect", "device-inventory"]),
             measure: Measure::Latency {
                 latency_ms: 20.0,
-                concurrency: 8,
+                concurrency: 16,
             },
         },
         learned("unknown budget, headers", rate, &[], 0.90, 0.02),

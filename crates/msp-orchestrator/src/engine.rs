@@ -156,12 +156,12 @@ struct Running {
 }
 
 impl Orchestrator {
-    /// An orchestrator using `central` for tenant calls: 8 tenants at once, no per-tenant
+    /// An orchestrator using `central` for tenant calls: 16 tenants at once, no per-tenant
     /// timeout, every tenant selected.
     pub fn new(central: CentralClient) -> Self {
         Self {
             central,
-            concurrency: 8,
+            concurrency: 16,
             tenant_timeout: None,
             selector: Selector::default(),
             progress: Arc::default(),

@@ -119,7 +119,7 @@ pub(crate) struct GlobalArgs {
     /// Where tenants come from.
     #[arg(long, global = true, value_enum)]
     pub(crate) source: Option<SourceArg>,
-    /// Tenants running at once [default: 8].
+    /// Tenants running at once [default: 16].
     #[arg(long, global = true, value_name = "N")]
     pub(crate) concurrency: Option<usize>,
     /// A ceiling on Central requests per second, across all tenants [default: none: the

@@ -392,7 +392,7 @@ pub(crate) fn resolve_for(
         }
     };
 
-    let concurrency = flags.concurrency.or(file.concurrency).unwrap_or(8);
+    let concurrency = flags.concurrency.or(file.concurrency).unwrap_or(16);
     if concurrency == 0 {
         problems.push("--concurrency must be at least 1".into());
     }

@@ -481,7 +481,7 @@ async fn a_403_is_reported_with_the_tenant_token_hint_and_not_retried() {
     let text = err.to_string();
     assert!(text.contains("a tenant token is required"), "{text}");
     assert!(
-        text.contains("Tenant-scoped Central APIs need that tenant's own token"),
+        text.contains("the API client's role grants read access"),
         "{text}"
     );
     assert_eq!(mock.calls_async().await, 1);

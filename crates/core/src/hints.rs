@@ -7,12 +7,14 @@ API client; that the client was created for the HPE GreenLake platform (GreenLak
 Workspace > Personal API clients), not for Aruba Central; that GLP_WORKSPACE_ID is the MSP \
 workspace that owns the client; on API calls, that the token has not expired.";
 
-/// What to check when GreenLake or Central answers 403 Forbidden.
-pub const FORBIDDEN_HINT: &str = "hint: 403 means the token is valid but not for this call. \
-Tenant-scoped Central APIs need that tenant's own token (RFC 8693 exchange of the MSP token), \
-not the MSP token, and a tenant token works for its own tenant only: check that the tenant \
-workspace id matches the tenant. MSP-level APIs (list tenants) need the MSP token, and the \
-API client's role must allow the call.";
+/// What to check when GreenLake or Central answers 403 Forbidden: what a user can change (the
+/// tool itself always sends the tenant's own token to tenant-scoped calls).
+pub const FORBIDDEN_HINT: &str = "hint: 403 means the credential is valid but not allowed to \
+do this. Check, in GreenLake (Manage Workspace > Personal API clients, and the roles of the MSP \
+workspace), that the API client's role grants read access to the service called (Aruba Central \
+network monitoring, the MSP tenant list, devices or subscriptions); that the client is a \
+GreenLake-platform client of the MSP workspace, not one of a tenant; and, when only some tenants \
+answer 403, that those tenants let the MSP manage them.";
 
 /// What to check when a Central MSP call answers 401 while GreenLake calls work.
 pub const CENTRAL_CLUSTER_HINT: &str = "hint: GreenLake accepted the token but Central did not: \

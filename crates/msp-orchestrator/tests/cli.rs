@@ -1160,6 +1160,30 @@ async fn dry_run_lists_the_tenants_and_estimates_without_contacting_them() {
     sim.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_dry_run_lists_the_tenants_and_writes_no_store() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let secret = sim.credentials().client_secret;
+    let dir = temp_dir("snapshot-dry-run");
+    let db = dir.join("inventory.sqlite");
+    let mut cmd = cli(&sim, &secret, &["snapshot", "aps", "--dry-run", "--db"]);
+    cmd.arg(&db);
+    let out = output(cmd).await;
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(stderr.contains("3 tenants would run"), "{stderr}");
+    assert!(!db.exists(), "a dry run creates no store");
+    assert_eq!(sim.stats().token_exchanges, 0, "no tenant was contacted");
+    sim.shutdown().await;
+}
+
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {

@@ -37,6 +37,10 @@ pub(crate) struct SnapshotArgs {
     /// resources it lacks run, and are added to it.
     #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "latest")]
     pub(crate) resume: Option<String>,
+    /// List the tenants that would run and estimate the requests and minutes, from the tenant
+    /// listing alone: no tenant contacted, nothing written to the store.
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) dry_run: bool,
     #[command(flatten)]
     pub(crate) db: DbArg,
 }
@@ -214,6 +218,7 @@ pub(crate) async fn snapshot(
             eprintln!("error: {e}");
             EXIT_FATAL
         }
+        Ok(settings) if args.dry_run => dry_run(settings, &args.resources, cancel).await,
         Ok(settings) => {
             run_snapshot(
                 settings,
@@ -225,6 +230,31 @@ pub(crate) async fn snapshot(
             )
             .await
         }
+    }
+}
+
+/// `snapshot --dry-run`: what `collect --dry-run` says, for the snapshot's resources.
+async fn dry_run(settings: Settings, resources: &[String], cancel: &Cancel) -> u8 {
+    let names = if resources.is_empty() {
+        vec!["device-inventory".to_owned(), "devices".to_owned()]
+    } else {
+        resources.to_vec()
+    };
+    let specs = match names
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<Vec<msp_orchestrator::ResourceSpec>, String>>()
+    {
+        Ok(specs) => specs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    match Context::connect(settings, cancel).await {
+        Built::Ready(ctx) => super::report_fatal(super::dry_run::run(&ctx, &specs, cancel).await),
+        Built::Failed => EXIT_FATAL,
+        Built::Interrupted => EXIT_SOME_FAILED,
     }
 }
 

@@ -798,6 +798,13 @@ pub(crate) fn export(global: &GlobalArgs, args: &ExportArgs) -> u8 {
                 ),
                 None => Box::new(std::io::stdout()),
             };
+            // The store keeps when each run started, not when each item was read: the records
+            // say the run's start, never the time of the export.
+            let started = store
+                .runs()?
+                .into_iter()
+                .find(|r| r.id == args.run)
+                .map(|r| r.started);
             let mut writer = RecordWriter::new(format, out)?;
             let mut failed: Option<std::io::Error> = None;
             let n = store.export(args.run, args.resource.as_deref(), |item| {
@@ -807,6 +814,9 @@ pub(crate) fn export(global: &GlobalArgs, args: &ExportArgs) -> u8 {
                     item.resource,
                     &serde_json::Value::Null,
                 );
+                if let Some(started) = &started {
+                    record.collected_at.clone_from(started);
+                }
                 match RawValue::from_string(item.data) {
                     Ok(data) => record.data = data,
                     Err(e) => {

@@ -191,11 +191,7 @@ fn decode(status: u16, answer: &Answer<'_>) -> Result<TokenResponse, AuthError> 
     if (200..300).contains(&status) {
         // A success body may hold a token in any shape: never quote it. RFC 6749 §5.1: the
         // response is a JSON object.
-        let content_type = headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| crate::text::escape_control(v).into_owned())
-            .unwrap_or_else(|| "no Content-Type".to_owned());
+        let content_type = answer.content_type();
         let is_json = matches!(
             body.iter().find(|b| !b.is_ascii_whitespace()),
             Some(b'{' | b'[')

@@ -24,6 +24,9 @@ struct State {
     penalty_set: Instant,
 }
 
+/// The longest wait a bucket announces (a day), whatever its rate.
+const MAX_PENALTY_S: u64 = 24 * 3600;
+
 /// What the bucket says about one request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Decision {
@@ -101,14 +104,15 @@ impl Bucket {
         }
         if s.tokens >= 1.0 {
             s.tokens -= 1.0;
-            let reset = ((self.burst - s.tokens) / self.refill).ceil() as u64;
+            let reset = (((self.burst - s.tokens) / self.refill).ceil() as u64).min(MAX_PENALTY_S);
             return Decision::Allow {
                 remaining: s.tokens.floor() as u64,
                 reset,
             };
         }
-        let retry_after = (((1.0 - s.tokens) / self.refill).ceil() as u64).max(1);
-        s.penalty_until = Some(now + Duration::from_secs(retry_after));
+        // A tiny refill (a background share near 1) must not overflow the deadline: a day at most.
+        let retry_after = (((1.0 - s.tokens) / self.refill).ceil() as u64).clamp(1, MAX_PENALTY_S);
+        s.penalty_until = now.checked_add(Duration::from_secs(retry_after));
         s.penalty_set = now;
         Decision::Limited {
             retry_after,
@@ -222,6 +226,16 @@ mod tests {
             }
         );
         assert_eq!(shared.limit(), 1);
+        // A refill of almost nothing announces at most a day, and does not overflow.
+        let starved = Bucket::new(1.0, 1.0 - 1e-15);
+        assert!(matches!(starved.acquire(t0, t0, g), Decision::Allow { .. }));
+        assert_eq!(
+            starved.acquire(t0, t0, g),
+            Decision::Limited {
+                retry_after: MAX_PENALTY_S,
+                early: false
+            }
+        );
     }
 
     #[test]

@@ -212,14 +212,29 @@ pub enum Credential<'a> {
     None,
 }
 
-/// One request for [`ApiClient::send`]: a path relative to the client's base URL.
-#[derive(Debug, Clone, Copy)]
+/// One request for [`ApiClient::send`]: a path relative to the client's base URL. Its `Debug`
+/// names the form's fields, never their values (they may be a secret or a subject token).
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     method: Method,
     path: &'a str,
     query: &'a [(&'a str, String)],
     form: Option<&'a [(&'a str, &'a str)]>,
     credential: Credential<'a>,
+}
+
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let form: Option<Vec<&str>> = self.form.map(|form| form.iter().map(|(k, _)| *k).collect());
+        let query: Vec<&str> = self.query.iter().map(|(k, _)| *k).collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query_keys", &query)
+            .field("form_keys", &form)
+            .field("credential", &self.credential)
+            .finish()
+    }
 }
 
 impl<'a> Request<'a> {
@@ -251,8 +266,8 @@ impl<'a> Request<'a> {
 }
 
 /// An answer as [`ApiClient::send`] hands it to the caller's classifier: status, headers and
-/// the whole body (read within the cap).
-#[derive(Debug)]
+/// the whole body (read within the cap). Its `Debug` shows the body's length only (a token
+/// answer holds a token).
 #[non_exhaustive]
 pub struct Answer<'a> {
     /// The URL called (after any redirect followed).
@@ -268,7 +283,32 @@ pub struct Answer<'a> {
     pub elapsed: Duration,
 }
 
+impl std::fmt::Debug for Answer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("url", &self.url.path())
+            .field("status", &self.status)
+            .field("body_bytes", &self.body.len())
+            .field("elapsed", &self.elapsed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `Content-Type` of `headers` for a message: escaped, or `no Content-Type`.
+pub fn content_type_text(headers: &HeaderMap) -> String {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| glp_core::text::escape_control(v).into_owned())
+        .unwrap_or_else(|| "no Content-Type".to_owned())
+}
+
 impl Answer<'_> {
+    /// The answer's `Content-Type` for a message (see [`content_type_text`]).
+    pub fn content_type(&self) -> String {
+        content_type_text(self.headers)
+    }
+
     /// The origin (`scheme://host[:port]`, escaped) of the `Location` this answer points to,
     /// for an error message; never its path or query.
     pub fn location_origin(&self) -> String {
@@ -797,11 +837,7 @@ fn decode_success<T: DeserializeOwned>(
     };
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if !matches!(first, Some(b'{' | b'[')) {
-        let content_type = headers
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| glp_core::text::escape_control(v).into_owned())
-            .unwrap_or_else(|| "no Content-Type".to_owned());
+        let content_type = content_type_text(headers);
         let what = if first.is_none() {
             "an empty body"
         } else {
@@ -841,6 +877,47 @@ impl ApiError {
 mod tests {
     use super::*;
     use base64::Engine as _;
+
+    #[test]
+    fn debug_of_a_request_or_an_answer_never_shows_a_secret() {
+        let secret = SecretString::from("s3cret-value");
+        let form = [
+            ("client_secret", "s3cret-value"),
+            ("subject_token", "tok-abc"),
+        ];
+        let request = Request::post_form(
+            "authorization/v2/oauth2/x/token",
+            &form,
+            Credential::Basic {
+                id: "id",
+                secret: &secret,
+            },
+        );
+        let shown = format!("{request:?}");
+        assert!(
+            shown.contains("client_secret") && shown.contains("subject_token"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("s3cret-value") && !shown.contains("tok-abc"),
+            "{shown}"
+        );
+        let url = url::Url::parse("http://127.0.0.1/x").expect("url");
+        let headers = HeaderMap::new();
+        let body = br#"{"access_token":"tok-abc"}"#;
+        let answer = Answer {
+            url: &url,
+            status: 200,
+            headers: &headers,
+            body,
+            elapsed: Duration::ZERO,
+        };
+        let shown = format!("{answer:?}");
+        assert!(
+            !shown.contains("tok-abc") && shown.contains("body_bytes"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn basic_header_form_encodes_before_base64() {

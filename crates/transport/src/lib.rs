@@ -20,7 +20,7 @@ mod transport;
 pub use api::Api;
 pub use client::{
     Answer, ApiClient, ApiClientBuilder, CENTRAL_DEFAULT_RATE, Credential, DEFAULT_MAX_BODY,
-    GREENLAKE_DEFAULT_RATE, Method, Request, Step, json_step,
+    GREENLAKE_DEFAULT_RATE, Method, Request, Step, content_type_text, json_step,
 };
 pub use error::{ApiError, ErrorBody};
 pub use http::USER_AGENT;

@@ -14,7 +14,8 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::errors::{Api, bad_request, forbidden, json_response, not_found};
+use crate::clusters::ClusterCtx;
+use crate::errors::{Api, bad_request, forbidden, json_response, not_found, unauthorized};
 use crate::filter::{Filter, SortKey, compare_records, lookup, parse_filter, parse_sort};
 use crate::ids;
 use crate::population::Tenant;
@@ -182,12 +183,36 @@ fn parse_sort_param(
     }
 }
 
-/// `GET /network-msp/v1/list-tenants`.
+/// The 401 of a cluster where the MSP is not provisioned: its tokens mean nothing there.
+pub(crate) fn foreign_cluster(name: &str) -> Response {
+    unauthorized(
+        Api::Central,
+        &format!(
+            "The access token is not valid on this Central cluster ({name}): the workspace is \
+             not provisioned here"
+        ),
+    )
+}
+
+/// The cluster position of an MSP cluster, or the 401 of a foreign one.
+fn msp_cluster(cluster: ClusterCtx) -> Result<usize, Response> {
+    match cluster {
+        ClusterCtx::Msp(i) => Ok(i),
+        ClusterCtx::Foreign(name) => Err(foreign_cluster(name)),
+    }
+}
+
+/// `GET /network-msp/v1/list-tenants`: the tenants on the cluster the request reached.
 pub(crate) async fn list_tenants(
     State(st): State<Arc<AppState>>,
+    cluster: ClusterCtx,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
+    let cluster = match msp_cluster(cluster) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
     match st.authenticate(&headers, Api::Central) {
         Ok(Subject::Msp) => {}
         Ok(Subject::Tenant(_)) => {
@@ -199,25 +224,31 @@ pub(crate) async fn list_tenants(
         }
         Err(r) => return r,
     }
-    match tenants_page(&st, query.as_deref()) {
+    match tenants_page(&st, cluster, query.as_deref()) {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(bad) => bad_request(Api::Central, &bad),
     }
 }
 
-fn tenants_page(st: &AppState, query: Option<&str>) -> Result<TenantPage, BadParam> {
+fn tenants_page(
+    st: &AppState,
+    cluster: usize,
+    query: Option<&str>,
+) -> Result<TenantPage, BadParam> {
     let p = Params::parse(query, &["limit", "next", "filter", "sort"])?;
     let limit = p.required_uint("limit", 1..=100)?;
     let next = p.required_uint("next", 1..=u64::from(u32::MAX))?;
     let filter = parse_filter_param(&p, &|f| TENANT_FILTER_FIELDS.contains(&f))?;
     let sort = parse_sort_param(&p, &|f| TENANT_SORT_FIELDS.contains(&f))?;
     let pop = &st.pop;
+    let here = |i: &u32| pop.tenants[*i as usize].cluster == Some(cluster as u8);
     let mut order: Vec<u32> = match &filter {
-        None => pop.central_order.clone(),
+        None => pop.central_order.iter().copied().filter(here).collect(),
         Some(f) => pop
             .central_order
             .iter()
             .copied()
+            .filter(here)
             .filter(|&i| f.matches_record(&tenant_value(&pop.tenants[i as usize])))
             .collect(),
     };
@@ -278,13 +309,25 @@ enum Body {
     Value(Value),
 }
 
-/// `GET /network-monitoring/v1/{resource}`.
+/// The path parameters of a monitoring route (with or without a cluster prefix).
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct MonitoringPath {
+    resource: String,
+}
+
+/// `GET /network-monitoring/v1/{resource}`: only for a tenant on the cluster the request
+/// reached (another cluster does not know the tenant: 401).
 pub(crate) async fn monitoring(
     State(st): State<Arc<AppState>>,
-    Path(resource): Path<String>,
+    cluster: ClusterCtx,
+    Path(MonitoringPath { resource }): Path<MonitoringPath>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
+    let cluster = match msp_cluster(cluster) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
     let Some(resource) = Resource::from_name(&resource) else {
         return not_found(
             Api::Central,
@@ -304,6 +347,13 @@ pub(crate) async fn monitoring(
         }
         Err(r) => return r,
     };
+    if st.pop.tenants[tenant as usize].cluster != Some(cluster as u8) {
+        return unauthorized(
+            Api::Central,
+            "The access token is not valid on this Central cluster: the tenant lives on another \
+             cluster (or on none)",
+        );
+    }
     match monitoring_page(&st, resource, tenant, query.as_deref()) {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(bad) => bad_request(Api::Central, &bad),

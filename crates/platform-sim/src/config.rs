@@ -70,6 +70,14 @@ pub struct SimConfig {
     /// tenant's inventory (unassigned). Two simulators differing only here serve the same
     /// tenants; comparing their truths says what changed.
     pub generation: u32,
+    /// The MSP's Central clusters (names of public clusters, e.g. `US-WEST-4`, `EU-1`; matched
+    /// without case, stored canonical by [`validate`](Self::validate)'s caller). Tenants are
+    /// spread over them in turn; requests without a `/clusters/{slug}` prefix reach the first.
+    /// Default: `["US-WEST-4"]`.
+    pub clusters: Vec<String>,
+    /// The last this many tenants (in msp-tenants order) are on no Central cluster: GreenLake
+    /// lists them, no cluster's list-tenants does. Default 0.
+    pub tenants_on_no_cluster: usize,
 }
 
 impl Default for SimConfig {
@@ -97,6 +105,8 @@ impl Default for SimConfig {
             max_devices: 2500,
             port: 0,
             early_retry_grace: Duration::from_millis(200),
+            clusters: vec!["US-WEST-4".into()],
+            tenants_on_no_cluster: 0,
         }
     }
 }
@@ -149,6 +159,30 @@ impl SimConfig {
             {
                 return bad(format!("{name} must be a positive number, got {r}"));
             }
+        }
+        if self.clusters.is_empty() {
+            return bad("clusters must name at least one Central cluster".into());
+        }
+        for (i, c) in self.clusters.iter().enumerate() {
+            let Some(name) = crate::clusters::canonical(c) else {
+                let known: Vec<&str> = crate::clusters::PUBLIC.iter().map(|(n, _)| *n).collect();
+                return bad(format!(
+                    "unknown Central cluster '{c}' (known: {})",
+                    known.join(", ")
+                ));
+            };
+            if self.clusters[..i]
+                .iter()
+                .any(|o| crate::clusters::canonical(o) == Some(name))
+            {
+                return bad(format!("cluster '{name}' is named twice"));
+            }
+        }
+        if self.tenants_on_no_cluster > self.tenants {
+            return bad(format!(
+                "tenants_on_no_cluster ({}) must be at most tenants ({})",
+                self.tenants_on_no_cluster, self.tenants
+            ));
         }
         if self.glp_page_cap == 0 {
             return bad("glp_page_cap must be at least 1".into());

@@ -60,10 +60,27 @@
 //!   allowed) and `sort` (≤ 256 chars; `field [asc|desc]`, comma-separated) are applied.
 //!   Extra parameters: `device-inventory` `site-assigned=ASSIGNED|UNASSIGNED`; `clients`
 //!   `site-id`, `site-name`, `serial-number` (of the AP). Unknown resource: 404.
+//! * `GET /service-catalog/v1/service-manager-provisions` and `GET /service-catalog/v1/service-managers`
+//!   (`offset`, `limit` 1..=1000): the MSP's provisions, one `PROVISIONED` Central
+//!   ("HPE Aruba Networking Central") provision per GreenLake region of its clusters, plus a
+//!   service that is not Central and an `UNPROVISIONED` Central region; provisions name their
+//!   service manager by id only (`serviceManager.id`), names come from service-managers.
 //! * Every API endpoint rejects unknown and repeated query parameters with 400, in the GLP
 //!   error shape with a `hpe.greenlake.bad_request` issue naming the parameter.
 //! * `GET /_sim/stats` ([`Stats`]) and `GET /_sim/truth[?records=true][&tenant=ID]`
 //!   ([`Truth`]): unauthenticated, never delayed, limited or faulted.
+//!
+//! # Central clusters
+//!
+//! Every public Central cluster (names as the vendor's SDK spells them, each with the GreenLake
+//! region HPE's MSP workbench maps it to) is routed at `/clusters/{name in lower case}/...`
+//! (`GET /_sim/clusters` and [`Simulator::clusters`] list them with their base URLs). The MSP
+//! lives on [`SimConfig::clusters`] (default `US-WEST-4`); tenants are spread over them in turn,
+//! except the last [`SimConfig::tenants_on_no_cluster`], which are on none (GreenLake lists them,
+//! no list-tenants does). A path without the prefix reaches the MSP's first cluster. On a cluster
+//! where the MSP is not provisioned every Central call is 401; list-tenants lists only the
+//! tenants of the cluster asked; a tenant token works only on its tenant's cluster (401
+//! elsewhere). The truth says each tenant's `cluster`.
 //!
 //! # Tokens and scoping
 //!
@@ -124,7 +141,9 @@
 // Handlers return early with a ready `Response` as the error; boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
+mod catalog;
 mod central;
+mod clusters;
 mod config;
 mod errors;
 mod faults;
@@ -145,7 +164,7 @@ mod truth;
 use std::net::SocketAddr;
 
 pub use config::SimConfig;
-pub use server::{DemoCredentials, Simulator};
+pub use server::{ClusterInfo, DemoCredentials, Simulator};
 pub use stats::Stats;
 pub use truth::{TenantTruth, Truth};
 

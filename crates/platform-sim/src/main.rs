@@ -2,7 +2,8 @@
 //!
 //! With `--state-dir DIR`, once listening it writes `DIR/endpoint.json` (atomically: a temporary
 //! file renamed into place) with `glp_base_url`, `central_base_url`, `client_id`,
-//! `client_secret` and `workspace_id`, so scripts can start it and wait for the file. On SIGINT
+//! `client_secret`, `workspace_id` and `clusters` (every routed Central cluster: name, region,
+//! `base_url`, `msp`), so scripts can start it and wait for the file. On SIGINT
 //! or SIGTERM it stops cleanly, writes the final statistics to `DIR/stats.json` and removes
 //! `DIR/endpoint.json`.
 
@@ -78,6 +79,13 @@ struct Args {
     /// upgrades firmware (see `SimConfig::generation`).
     #[arg(long, default_value_t = 0)]
     generation: u32,
+    /// The MSP's Central clusters, comma-separated (e.g. `US-WEST-4,EU-1`); tenants are spread
+    /// over them, each served under `/clusters/{name in lower case}`.
+    #[arg(long, value_delimiter = ',', default_value = "US-WEST-4")]
+    clusters: Vec<String>,
+    /// The last N tenants are on no Central cluster (GreenLake lists them, Central does not).
+    #[arg(long, default_value_t = 0)]
+    tenants_on_no_cluster: usize,
     /// Port on 127.0.0.1 (0 = pick a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -127,6 +135,8 @@ impl Args {
             port: self.port,
             early_retry_grace: Duration::from_millis(self.early_retry_grace_ms),
             generation: self.generation,
+            clusters: self.clusters.clone(),
+            tenants_on_no_cluster: self.tenants_on_no_cluster,
         })
     }
 }
@@ -185,6 +195,7 @@ async fn main() -> Result<()> {
         "client_id": creds.client_id,
         "client_secret": creds.client_secret,
         "workspace_id": creds.workspace_id,
+        "clusters": sim.clusters(),
     });
     let text = serde_json::to_string_pretty(&endpoint)?;
     if let Some(p) = &endpoint_path {

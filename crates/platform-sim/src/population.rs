@@ -123,6 +123,9 @@ pub(crate) struct Tenant {
     pub(crate) offline: u32,
     /// Sites where at least 20% of the devices are in poor health.
     pub(crate) degraded_sites: u32,
+    /// The Central cluster the tenant lives on (a position in [`SimConfig::clusters`]), or
+    /// `None`: on no cluster.
+    pub(crate) cluster: Option<u8>,
 }
 
 impl Tenant {
@@ -212,6 +215,8 @@ impl Population {
                 health: [0; 3],
                 offline: 0,
                 degraded_sites: 0,
+                cluster: (i < n - config.tenants_on_no_cluster.min(n))
+                    .then(|| (i % config.clusters.len().max(1)) as u8),
             };
             fill_layout(seed, config.generation, &mut t);
             by_workspace.insert(workspace_id, index);

@@ -27,7 +27,7 @@ use crate::records::Resource;
 use crate::stats::{Collector, Outcome, Stats};
 use crate::tokens::{Check, Subject, TokenStore};
 use crate::truth::{self, Truth};
-use crate::{SimError, central, glp, oauth};
+use crate::{SimError, catalog, central, glp, oauth};
 
 /// Shared state of a running simulator.
 #[derive(Debug)]
@@ -43,7 +43,13 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
-    fn new(cfg: SimConfig) -> Self {
+    fn new(mut cfg: SimConfig) -> Self {
+        // Validated: every name is a public cluster; keep the canonical spelling.
+        for c in &mut cfg.clusters {
+            if let Some(name) = crate::clusters::canonical(c) {
+                *c = name.to_string();
+            }
+        }
         let started = Instant::now();
         let pop = Population::build(&cfg);
         let tokens = TokenStore::new(cfg.token_ttl, cfg.revoke_after.map(|d| started + d));
@@ -131,10 +137,18 @@ struct Endpoint {
 }
 
 fn classify(path: &str) -> Endpoint {
+    // A cluster prefix (`/clusters/{slug}`) routes to a cluster; the endpoint is what follows.
+    let path = crate::clusters::split(path).map_or(path, |(_, rest)| rest);
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (name, api, token) = match segs.as_slice() {
         ["authorization", "v2", "oauth2", _, "token"] => ("token", Some(Api::Glp), true),
         ["workspaces", "v1", "msp-tenants"] => ("msp-tenants", Some(Api::Glp), false),
+        ["service-catalog", "v1", "service-manager-provisions"] => {
+            ("service-manager-provisions", Some(Api::Glp), false)
+        }
+        ["service-catalog", "v1", "service-managers"] => {
+            ("service-managers", Some(Api::Glp), false)
+        }
         ["network-msp", "v1", "list-tenants"] => ("list-tenants", Some(Api::Central), false),
         ["network-monitoring", "v1", r] if Resource::from_name(r).is_some() => (
             Resource::from_name(r).map_or("other", Resource::name),
@@ -211,7 +225,8 @@ async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> 
 }
 
 async fn fallback(req: Request) -> Response {
-    let api = if req.uri().path().starts_with("/network-") {
+    let path = req.uri().path();
+    let api = if path.starts_with("/network-") || path.starts_with(crate::clusters::PREFIX) {
         Api::Central
     } else {
         Api::Glp
@@ -247,16 +262,58 @@ async fn sim_truth(State(st): State<Arc<AppState>>, RawQuery(query): RawQuery) -
         },
         None => None,
     };
-    json_response(StatusCode::OK, &truth::build(&st.pop, only, records))
+    json_response(
+        StatusCode::OK,
+        &truth::build(&st.pop, &st.cfg.clusters, only, records),
+    )
+}
+
+/// Every public cluster the simulator routes: name, region, base URL, and whether the MSP is
+/// provisioned there.
+fn cluster_table(st: &AppState, base: &str) -> Vec<ClusterInfo> {
+    crate::clusters::PUBLIC
+        .iter()
+        .map(|(name, region)| ClusterInfo {
+            name: (*name).to_string(),
+            region: (*region).to_string(),
+            base_url: format!("{base}/clusters/{}", crate::clusters::slug(name)),
+            msp: st.cfg.clusters.iter().any(|c| c == name),
+        })
+        .collect()
+}
+
+async fn sim_clusters(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let table = cluster_table(&st, &format!("http://{host}"));
+    json_response(StatusCode::OK, &serde_json::json!({ "clusters": table }))
 }
 
 fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/authorization/v2/oauth2/{ws}/token", post(oauth::token))
         .route("/workspaces/v1/msp-tenants", get(glp::msp_tenants))
+        .route(
+            "/service-catalog/v1/service-manager-provisions",
+            get(catalog::service_manager_provisions),
+        )
+        .route(
+            "/service-catalog/v1/service-managers",
+            get(catalog::service_managers),
+        )
         .route("/network-msp/v1/list-tenants", get(central::list_tenants))
         .route(
             "/network-monitoring/v1/{resource}",
+            get(central::monitoring),
+        )
+        .route(
+            "/clusters/{cluster}/network-msp/v1/list-tenants",
+            get(central::list_tenants),
+        )
+        .route(
+            "/clusters/{cluster}/network-monitoring/v1/{resource}",
             get(central::monitoring),
         )
         .fallback(fallback)
@@ -264,8 +321,22 @@ fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/_sim/stats", get(sim_stats))
         .route("/_sim/truth", get(sim_truth))
+        .route("/_sim/clusters", get(sim_clusters))
         .merge(api)
         .with_state(state)
+}
+
+/// One Central cluster the simulator routes (`GET /_sim/clusters`, [`Simulator::clusters`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClusterInfo {
+    /// The cluster's name, as the vendor's SDK spells it (`US-WEST-4`).
+    pub name: String,
+    /// Its GreenLake region (`us-west`).
+    pub region: String,
+    /// Its API gateway on this simulator: `http://127.0.0.1:PORT/clusters/{name in lower case}`.
+    pub base_url: String,
+    /// Whether the simulated MSP is provisioned there (else every call gets 401).
+    pub msp: bool,
 }
 
 /// The demo API client of the simulated MSP.
@@ -350,6 +421,20 @@ impl Simulator {
         format!("http://{}", self.addr)
     }
 
+    /// Every public Central cluster the simulator routes, with its base URL here; the MSP's
+    /// clusters ([`SimConfig::clusters`]) have `msp: true`.
+    pub fn clusters(&self) -> Vec<ClusterInfo> {
+        cluster_table(&self.state, &self.base_url())
+    }
+
+    /// The base URL of the MSP's cluster `name` (matched without case), if it is one.
+    pub fn cluster_url(&self, name: &str) -> Option<String> {
+        self.clusters()
+            .into_iter()
+            .find(|c| c.msp && c.name.eq_ignore_ascii_case(name))
+            .map(|c| c.base_url)
+    }
+
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
@@ -367,19 +452,24 @@ impl Simulator {
 
     /// Every tenant with its counts (no records), as `GET /_sim/truth`.
     pub fn truth(&self) -> Truth {
-        truth::build(&self.state.pop, None, false)
+        truth::build(&self.state.pop, &self.state.cfg.clusters, None, false)
     }
 
     /// Every tenant with every record, as `GET /_sim/truth?records=true`.
     pub fn truth_with_records(&self) -> Truth {
-        truth::build(&self.state.pop, None, true)
+        truth::build(&self.state.pop, &self.state.cfg.clusters, None, true)
     }
 
     /// One tenant (workspace id with or without hyphens) with its records, as
     /// `GET /_sim/truth?tenant=ID`; `None` if no such tenant.
     pub fn tenant_truth(&self, workspace_id: &str) -> Option<Truth> {
         let t = ids::parse_any(workspace_id).and_then(|id| self.state.pop.tenant(id))?;
-        Some(truth::build(&self.state.pop, Some(t), true))
+        Some(truth::build(
+            &self.state.pop,
+            &self.state.cfg.clusters,
+            Some(t),
+            true,
+        ))
     }
 
     /// Live statistics, as `GET /_sim/stats`.

@@ -39,6 +39,9 @@ pub struct TenantTruth {
     pub name: String,
     /// `MSP_OWNED_INVENTORY` or `CUSTOMER_OWNED_INVENTORY`.
     pub inventory_ownership: String,
+    /// The Central cluster the tenant lives on (canonical name), or `None`: on no cluster.
+    #[serde(default)]
+    pub cluster: Option<String>,
     /// Record count per monitoring resource (`device-inventory`, `aps`, `switches`, `gateways`,
     /// `clients`, `sites`, `devices`).
     pub counts: BTreeMap<String, u64>,
@@ -55,7 +58,12 @@ pub struct TenantTruth {
 }
 
 /// Builds the truth for one tenant.
-pub(crate) fn tenant_truth(pop: &Population, t: &Tenant, with_records: bool) -> TenantTruth {
+pub(crate) fn tenant_truth(
+    pop: &Population,
+    clusters: &[String],
+    t: &Tenant,
+    with_records: bool,
+) -> TenantTruth {
     let counts = Resource::ALL
         .iter()
         .map(|r| (r.name().to_string(), u64::from(r.count(t))))
@@ -76,6 +84,10 @@ pub(crate) fn tenant_truth(pop: &Population, t: &Tenant, with_records: bool) -> 
         central_tenant_id: ids::compact(t.central_id),
         name: t.name.to_string(),
         inventory_ownership: glp::ownership(t).to_string(),
+        cluster: t
+            .cluster
+            .and_then(|c| clusters.get(usize::from(c)))
+            .cloned(),
         counts,
         glp_item: with_records
             .then(|| serde_json::to_value(glp::item(pop, t)).unwrap_or(Value::Null)),
@@ -85,13 +97,18 @@ pub(crate) fn tenant_truth(pop: &Population, t: &Tenant, with_records: bool) -> 
 }
 
 /// Builds the truth for all tenants, or one.
-pub(crate) fn build(pop: &Population, only: Option<&Tenant>, with_records: bool) -> Truth {
+pub(crate) fn build(
+    pop: &Population,
+    clusters: &[String],
+    only: Option<&Tenant>,
+    with_records: bool,
+) -> Truth {
     let tenants = match only {
-        Some(t) => vec![tenant_truth(pop, t, true)],
+        Some(t) => vec![tenant_truth(pop, clusters, t, true)],
         None => pop
             .tenants
             .iter()
-            .map(|t| tenant_truth(pop, t, with_records))
+            .map(|t| tenant_truth(pop, clusters, t, with_records))
             .collect(),
     };
     Truth {

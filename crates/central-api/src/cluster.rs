@@ -31,6 +31,106 @@ pub const CLUSTERS: &[(&str, &str)] = &[
     ("Internal", "https://internal.api.central.arubanetworks.com"),
 ];
 
+/// GreenLake provision regions and the public clusters each may be on, as HPE's MSP workbench
+/// maps them (a region with several clusters must be probed: see
+/// [`CentralClient::probe`](crate::CentralClient::probe)). GreenLake's `us-east` offers no Central;
+/// `US-East1` is in the `us-west` set (HPE's sample says: inferred, not observed).
+pub const REGION_CLUSTERS: &[(&str, &[&str])] = &[
+    (
+        "us-west",
+        &["US-1", "US-2", "US-WEST-4", "US-WEST-5", "US-East1"],
+    ),
+    ("ca-central", &["Canada-1"]),
+    ("eu-central", &["EU-1", "EU-Central2", "EU-Central3"]),
+    ("eu-west", &["UK"]),
+    ("ap-south", &["APAC-1"]),
+    ("ap-northeast", &["APAC-EAST1"]),
+    ("ap-ausnz", &["APAC-SOUTH1"]),
+    ("mea", &["UAE"]),
+    ("cn-north", &["China"]),
+];
+
+/// The clusters a GreenLake provision region may be on (matched without case); empty for a
+/// region that maps to no known cluster.
+///
+/// ```
+/// assert_eq!(central_api::clusters_for_region("EU-CENTRAL"), ["EU-1", "EU-Central2", "EU-Central3"]);
+/// assert!(central_api::clusters_for_region("us-east").is_empty());
+/// ```
+pub fn clusters_for_region(region: &str) -> &'static [&'static str] {
+    REGION_CLUSTERS
+        .iter()
+        .find(|(r, _)| r.eq_ignore_ascii_case(region.trim()))
+        .map_or(&[], |(_, c)| c)
+}
+
+/// The canonical spelling of a cluster name of [`CLUSTERS`] (matched as [`resolve_cluster`]
+/// matches), if known.
+pub fn canonical_cluster(name: &str) -> Option<&'static str> {
+    lookup(name).map(|(name, _)| name)
+}
+
+/// The cluster of [`CLUSTERS`] whose gateway is `url`, if any.
+pub fn cluster_of_url(url: &BaseUrl) -> Option<&'static str> {
+    let wanted = url.to_string();
+    CLUSTERS
+        .iter()
+        .find(|(_, u)| *u == wanted.trim_end_matches('/'))
+        .map(|(name, _)| *name)
+}
+
+/// The cluster table in use: [`CLUSTERS`], with gateways replaced where the user knows better
+/// (a gateway that moved, a proxy, the simulator).
+///
+/// ```
+/// use central_api::{ClusterTable, resolve_cluster};
+/// let table = ClusterTable::public().with_url("eu-1", "http://127.0.0.1:9000/clusters/eu-1".parse()?)?;
+/// assert_eq!(table.url("EU-1")?.to_string(), "http://127.0.0.1:9000/clusters/eu-1");
+/// assert_eq!(table.url("UK")?, resolve_cluster("UK")?);
+/// assert_eq!(table.name_of(&"http://127.0.0.1:9000/clusters/eu-1".parse()?), Some("EU-1"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterTable {
+    overrides: Vec<(&'static str, BaseUrl)>,
+}
+
+impl ClusterTable {
+    /// [`CLUSTERS`] as it is.
+    pub fn public() -> Self {
+        Self::default()
+    }
+
+    /// The table with the gateway of cluster `name` (a name of [`CLUSTERS`]) replaced by `url`.
+    pub fn with_url(mut self, name: &str, url: BaseUrl) -> Result<Self, UnknownCluster> {
+        let canonical = canonical_cluster(name).ok_or_else(|| UnknownCluster {
+            given: name.trim().chars().take(100).collect(),
+        })?;
+        self.overrides.retain(|(n, _)| *n != canonical);
+        self.overrides.push((canonical, url));
+        Ok(self)
+    }
+
+    /// The gateway of cluster `name`.
+    pub fn url(&self, name: &str) -> Result<BaseUrl, UnknownCluster> {
+        let base = resolve_cluster(name)?;
+        let canonical = canonical_cluster(name);
+        Ok(self
+            .overrides
+            .iter()
+            .find(|(n, _)| Some(*n) == canonical)
+            .map_or(base, |(_, u)| u.clone()))
+    }
+
+    /// The cluster whose gateway (in this table) is `url`, if any.
+    pub fn name_of(&self, url: &BaseUrl) -> Option<&'static str> {
+        match self.overrides.iter().find(|(_, u)| u == url) {
+            Some((name, _)) => Some(name),
+            None => cluster_of_url(url).filter(|n| self.overrides.iter().all(|(o, _)| o != n)),
+        }
+    }
+}
+
 /// A cluster name that is not in [`CLUSTERS`]. Its message lists every known name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(

@@ -78,7 +78,10 @@ mod resource;
 mod tenants;
 
 pub use client::{CentralClient, ListTenantsRequest, TenantClient};
-pub use cluster::{CLUSTERS, CentralLocation, LocationError, UnknownCluster, resolve_cluster};
+pub use cluster::{
+    CLUSTERS, CentralLocation, ClusterTable, LocationError, REGION_CLUSTERS, UnknownCluster,
+    canonical_cluster, cluster_of_url, clusters_for_region, resolve_cluster,
+};
 pub use cursor::Cursor;
 pub use endpoint::{GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, Paging};
 pub use glp_transport::ApiError;

@@ -68,6 +68,18 @@ impl WorkspacesClient {
         }
     }
 
+    /// The workspace's service-manager provisions (`service-catalog/v1/service-manager-provisions`,
+    /// every page), e.g. to find the GreenLake regions where Central is provisioned.
+    pub async fn service_manager_provisions(&self) -> Result<Vec<crate::Provision>, ApiError> {
+        crate::catalog::provisions(&self.api).await
+    }
+
+    /// The service managers of the catalog (`service-catalog/v1/service-managers`, every page):
+    /// the names of the ids a [`Provision`](crate::Provision) carries.
+    pub async fn service_managers(&self) -> Result<Vec<crate::ServiceManager>, ApiError> {
+        crate::catalog::service_managers(&self.api).await
+    }
+
     /// Every tenant named exactly `name` (usually none or one; GreenLake does not require names
     /// to be unique).
     ///

@@ -74,10 +74,12 @@
 //!
 //! The runnable version is `examples/list_tenants.rs`.
 
+mod catalog;
 mod client;
 mod model;
 mod odata;
 
+pub use catalog::{PROVISIONS_PATH, Provision, SERVICE_MANAGERS_PATH, ServiceManager};
 pub use client::{
     DEFAULT_MAX_PAGES, MAX_LIMIT, MSP_TENANTS_PATH, MspTenantsRequest, WorkspacesClient,
 };

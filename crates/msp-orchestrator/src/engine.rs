@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use central_api::CentralClient;
 use futures::StreamExt;
 use glp_auth::WorkspaceId;
 use glp_auth::text::{escape_control, redact};
@@ -15,7 +14,7 @@ use tokio::task::{Id, JoinSet};
 
 use crate::report::{Report, TenantOutcome, TenantStatus, one_line};
 use crate::source::{SourceItem, TenantStream};
-use crate::{Cancel, Progress, Record, Selector, StopLevel, TenantJob, TenantRef};
+use crate::{Cancel, Clusters, Progress, Record, Selector, StopLevel, TenantJob, TenantRef};
 
 /// Runs a [`TenantJob`] for every tenant of a [`TenantStream`].
 ///
@@ -31,7 +30,7 @@ use crate::{Cancel, Progress, Record, Selector, StopLevel, TenantJob, TenantRef}
 ///   reported as skipped; at [`StopLevel::Abort`] tenants in flight stop too.
 #[derive(Debug, Clone)]
 pub struct Orchestrator {
-    central: CentralClient,
+    clusters: Clusters,
     concurrency: usize,
     tenant_timeout: Option<Duration>,
     selector: Selector,
@@ -156,11 +155,12 @@ struct Running {
 }
 
 impl Orchestrator {
-    /// An orchestrator using `central` for tenant calls: 16 tenants at once, no per-tenant
-    /// timeout, every tenant selected.
-    pub fn new(central: CentralClient) -> Self {
+    /// An orchestrator using `clusters` for tenant calls (a [`CentralClient`](central_api::CentralClient)
+    /// for one gateway, or [`Clusters`]: each tenant's calls go to the cluster it was placed
+    /// on): 16 tenants at once, no per-tenant timeout, every tenant selected.
+    pub fn new(clusters: impl Into<Clusters>) -> Self {
         Self {
-            central,
+            clusters: clusters.into(),
             concurrency: 16,
             tenant_timeout: None,
             selector: Selector::default(),
@@ -264,6 +264,12 @@ impl Orchestrator {
                             self.push(&mut report, skipped(listed_id, None, name, reason));
                             continue;
                         }
+                        SourceItem::NoCluster { tenant, clusters } => {
+                            if self.selector.selects(&tenant) && seen.insert(tenant.workspace_id) {
+                                self.push(&mut report, no_cluster(tenant, &clusters));
+                            }
+                            continue;
+                        }
                     }
                 }
             };
@@ -333,6 +339,12 @@ impl Orchestrator {
                         self.progress.listed();
                         self.push(&mut report, skipped(listed_id, None, name, reason));
                     }
+                    Some(Ok(SourceItem::NoCluster { tenant, clusters })) => {
+                        self.progress.listed();
+                        if self.selector.selects(&tenant) && seen.insert(tenant.workspace_id) {
+                            self.push(&mut report, no_cluster(tenant, &clusters));
+                        }
+                    }
                 },
             }
         }
@@ -371,7 +383,9 @@ impl Orchestrator {
         match outcome.status {
             TenantStatus::Ok => self.progress.ok(),
             TenantStatus::Failed { .. } => self.progress.failed(),
-            TenantStatus::Skipped { .. } => self.progress.skipped(),
+            TenantStatus::Skipped { .. } | TenantStatus::NoCluster { .. } => {
+                self.progress.skipped()
+            }
         }
         report.tenants.push(outcome);
     }
@@ -384,11 +398,9 @@ impl Orchestrator {
         run: &Running,
         permit: tokio::sync::OwnedSemaphorePermit,
     ) -> impl Future<Output = JobEnd> + Send + 'static {
-        let api = self.central.api_client().with_tally(run.tally.clone());
-        let client = self
-            .central
-            .tenant(tenant.workspace_id)
-            .with_api_client(api);
+        let central = &self.clusters.for_tenant(tenant.cluster.as_deref()).client;
+        let api = central.api_client().with_tally(run.tally.clone());
+        let client = central.tenant(tenant.workspace_id).with_api_client(api);
         let counter = run.records.clone();
         let progress = self.progress.clone();
         let timeout = self.tenant_timeout;
@@ -455,7 +467,28 @@ fn skipped(
         workspace_id: id.map(|i| i.hyphenated()),
         tenant_name: name,
         central_tenant_id: None,
+        cluster: None,
         status: TenantStatus::Skipped { reason },
+        records: 0,
+        calls: Default::default(),
+        duration_ms: 0,
+    }
+}
+
+fn no_cluster(tenant: TenantRef, clusters: &str) -> TenantOutcome {
+    TenantOutcome {
+        tenant_id: tenant.workspace_id.hyphenated(),
+        workspace_id: Some(tenant.workspace_id.hyphenated()),
+        tenant_name: tenant.name,
+        central_tenant_id: None,
+        cluster: None,
+        status: TenantStatus::NoCluster {
+            reason: format!(
+                "no Central cluster of this run lists this tenant (list-tenants of {}); it may \
+                 live on another cluster",
+                escape_control(clusters)
+            ),
+        },
         records: 0,
         calls: Default::default(),
         duration_ms: 0,
@@ -526,6 +559,7 @@ fn finish(
         workspace_id: Some(run.tenant.workspace_id.hyphenated()),
         tenant_name: run.tenant.name,
         central_tenant_id: run.tenant.central_tenant_id,
+        cluster: run.tenant.cluster,
         status,
         records: run.records.load(Ordering::Relaxed),
         calls: run.tally.snapshot(),

@@ -353,7 +353,8 @@ impl CollectJob {
         }
     }
 
-    /// Writes `cluster` (the Central cluster's name) into every record.
+    /// Writes `cluster` (the Central cluster's name) into every record of a tenant that does
+    /// not name its own ([`TenantRef::cluster`], set by [`TenantSource::stream`](crate::TenantSource::stream)).
     #[must_use]
     pub fn with_cluster(mut self, cluster: Option<String>) -> Self {
         self.cluster = cluster;
@@ -395,8 +396,10 @@ impl TenantJob for CollectJob {
                     tenant.name.clone(),
                     spec.name(),
                 );
-                let (central_tenant_id, cluster) =
-                    (tenant.central_tenant_id.clone(), cluster.clone());
+                let (central_tenant_id, cluster) = (
+                    tenant.central_tenant_id.clone(),
+                    tenant.cluster.clone().or_else(|| cluster.clone()),
+                );
                 items.map_ok(move |data| Record {
                     tenant_id: workspace_id.clone(),
                     workspace_id: workspace_id.clone(),

@@ -42,6 +42,7 @@
 //! ```
 
 mod cancel;
+mod clusters;
 mod csv_columns;
 mod engine;
 mod job;
@@ -57,6 +58,7 @@ mod tenant;
 mod yaml;
 
 pub use cancel::{Cancel, StopLevel};
+pub use clusters::{CentralCluster, Clusters, Discovery, DiscoveryError, discover, gateway_name};
 pub use csv_columns::{Columns, RECORD_FIELDS};
 pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
 pub use job::{CollectJob, Query, Record, ResourceSpec, TenantJob, did_you_mean, rfc3339};

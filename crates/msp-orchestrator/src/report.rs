@@ -37,6 +37,11 @@ pub enum TenantStatus {
         /// Why.
         reason: String,
     },
+    /// No Central cluster of the run lists the tenant (`no_cluster`): it did not run.
+    NoCluster {
+        /// Why, with the clusters looked at.
+        reason: String,
+    },
 }
 
 /// The outcome of one tenant.
@@ -52,6 +57,9 @@ pub struct TenantOutcome {
     /// Central's id of the tenant, when Central listed it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub central_tenant_id: Option<String>,
+    /// The Central cluster the tenant ran on, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     /// How it ended.
     #[serde(flatten)]
     pub status: TenantStatus,
@@ -99,9 +107,19 @@ impl Report {
         self.count(|s| matches!(s, TenantStatus::Failed { .. }))
     }
 
-    /// Tenants that did not run.
+    /// Tenants that did not run (skipped, or on no cluster).
     pub fn skipped(&self) -> usize {
-        self.count(|s| matches!(s, TenantStatus::Skipped { .. }))
+        self.count(|s| {
+            matches!(
+                s,
+                TenantStatus::Skipped { .. } | TenantStatus::NoCluster { .. }
+            )
+        })
+    }
+
+    /// Tenants no Central cluster of the run lists.
+    pub fn no_cluster(&self) -> usize {
+        self.count(|s| matches!(s, TenantStatus::NoCluster { .. }))
     }
 
     fn count(&self, f: impl Fn(&TenantStatus) -> bool) -> usize {
@@ -167,6 +185,15 @@ impl Report {
             calls.token_refreshes,
             secs,
         );
+        let no_cluster = self.no_cluster();
+        if no_cluster > 0 {
+            let _ = write!(
+                out,
+                "\n{no_cluster} tenant{} on no Central cluster of this run (no_cluster): name \
+                 every cluster of the MSP (--central-cluster A,B or auto)",
+                if no_cluster == 1 { "" } else { "s" }
+            );
+        }
         let not_started = self
             .tenants
             .iter()
@@ -212,6 +239,9 @@ impl Report {
                 TenantStatus::Skipped { reason } => {
                     write!(out, "\nSKIPPED {name} ({id}): {}", one_line(reason))
                 }
+                TenantStatus::NoCluster { reason } => {
+                    write!(out, "\nNO CLUSTER {name} ({id}): {}", one_line(reason))
+                }
                 TenantStatus::Ok => Ok(()),
             };
         }
@@ -241,6 +271,7 @@ mod tests {
             workspace_id: workspace.map(str::to_owned),
             tenant_name: name.into(),
             central_tenant_id: None,
+            cluster: None,
             status,
             records: 0,
             calls: TallySnapshot::default(),

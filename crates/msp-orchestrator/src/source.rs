@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 
-use central_api::CentralClient;
+use central_api::CentralTenant;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use glp_auth::WorkspaceId;
 use glp_transport::ApiError;
 use glp_workspaces::{TenantEntry, WorkspacesClient};
 
-use crate::TenantRef;
+use crate::{Clusters, TenantRef};
 
 /// Where the tenants come from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -39,6 +39,14 @@ pub enum SourceItem {
         /// Why it cannot run.
         reason: String,
     },
+    /// A tenant of the MSP that no Central cluster of the run lists (`no_cluster`): it cannot
+    /// run there, and is reported, never dropped.
+    NoCluster {
+        /// The tenant.
+        tenant: TenantRef,
+        /// The clusters looked at.
+        clusters: String,
+    },
 }
 
 /// A stream of tenants; an error ends it.
@@ -46,8 +54,31 @@ pub type TenantStream = BoxStream<'static, Result<SourceItem, ApiError>>;
 
 impl TenantSource {
     /// Lists the tenants, lazily where the source allows.
-    pub fn stream(&self, workspaces: &WorkspacesClient, central: &CentralClient) -> TenantStream {
-        match self {
+    ///
+    /// With one Central cluster every tenant runs there (its [`TenantRef::cluster`] names it).
+    /// With several, each tenant is placed on the cluster whose list-tenants holds its name
+    /// (read from every cluster first): a tenant on none is [`SourceItem::NoCluster`], a name
+    /// on two clusters, or shared by two GreenLake workspaces, is reported as ambiguous (never
+    /// guessed).
+    pub fn stream(
+        &self,
+        workspaces: &WorkspacesClient,
+        clusters: impl Into<Clusters>,
+    ) -> TenantStream {
+        let clusters: Clusters = clusters.into();
+        if clusters.len() > 1 {
+            return self.placed(workspaces, clusters);
+        }
+        let only = clusters.first().name.clone();
+        let central = clusters.first().client.clone();
+        let on_only = move |item: SourceItem| match item {
+            SourceItem::Tenant(mut t) => {
+                t.cluster = Some(only.clone());
+                SourceItem::Tenant(t)
+            }
+            other => other,
+        };
+        let stream = match self {
             Self::GreenLake => workspaces
                 .msp_tenants()
                 .entries()
@@ -79,6 +110,7 @@ impl TenantSource {
                                 central_tenant_id: Some(t.tenant_id.clone()),
                                 listed_id: t.tenant_id,
                                 name: t.tenant_name,
+                                cluster: None,
                             }),
                             Some(ids) => SourceItem::Unresolved {
                                 reason: format!(
@@ -119,6 +151,7 @@ impl TenantSource {
                                     listed_id: listed,
                                     name: name.clone(),
                                     central_tenant_id: None,
+                                    cluster: None,
                                 }),
                                 None => SourceItem::Unresolved {
                                     listed_id: listed,
@@ -136,8 +169,191 @@ impl TenantSource {
                 .try_flatten()
                 .boxed()
             }
+        };
+        stream.map_ok(on_only).boxed()
+    }
+
+    /// The listing with several clusters: every cluster's list-tenants first, then each tenant
+    /// placed by exact name.
+    fn placed(&self, workspaces: &WorkspacesClient, clusters: Clusters) -> TenantStream {
+        let (source, workspaces) = (self.clone(), workspaces.clone());
+        stream::once(async move {
+            let index = central_index(&clusters).await?;
+            let glp: Vec<TenantEntry> = workspaces.msp_tenants().entries().try_collect().await?;
+            let mut glp_names: HashMap<String, usize> = HashMap::new();
+            for entry in &glp {
+                if let TenantEntry::Tenant(t) = entry {
+                    *glp_names.entry(t.workspace_name.clone()).or_default() += 1;
+                }
+            }
+            let place = |tenant: TenantRef| -> SourceItem {
+                match index.get(&tenant.name).map(Vec::as_slice) {
+                    None | Some([]) => SourceItem::NoCluster {
+                        tenant,
+                        clusters: clusters.names(),
+                    },
+                    Some([(cluster, central)]) if glp_names.get(&tenant.name) == Some(&1) => {
+                        SourceItem::Tenant(TenantRef {
+                            cluster: Some(cluster.clone()),
+                            central_tenant_id: Some(central.tenant_id.clone()),
+                            ..tenant
+                        })
+                    }
+                    Some([_]) => SourceItem::Unresolved {
+                        reason: format!(
+                            "{} GreenLake workspaces have this name; cannot tell which one \
+                             Central lists",
+                            glp_names.get(&tenant.name).copied().unwrap_or(0)
+                        ),
+                        listed_id: tenant.listed_id,
+                        name: tenant.name,
+                    },
+                    Some(several) => SourceItem::Unresolved {
+                        reason: format!(
+                            "Central lists a tenant of this name on {} clusters ({}); \
+                             cannot tell which one is this workspace",
+                            several.len(),
+                            several
+                                .iter()
+                                .map(|(c, _)| c.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        listed_id: tenant.listed_id,
+                        name: tenant.name,
+                    },
+                }
+            };
+            let items: Vec<SourceItem> = match &source {
+                Self::GreenLake => glp
+                    .into_iter()
+                    .map(|entry| match entry {
+                        TenantEntry::Tenant(t) => {
+                            place(TenantRef::from_workspace(t.id, t.workspace_name))
+                        }
+                        TenantEntry::Invalid(bad) => SourceItem::Unresolved {
+                            listed_id: bad.listed_id,
+                            name: bad.name,
+                            reason: bad.reason,
+                        },
+                        _ => SourceItem::Unresolved {
+                            listed_id: String::new(),
+                            name: String::new(),
+                            reason: "an msp-tenants entry of a kind this version does not know"
+                                .into(),
+                        },
+                    })
+                    .collect(),
+                Self::Explicit(ids) => {
+                    let names: HashMap<WorkspaceId, String> = glp
+                        .iter()
+                        .filter_map(|e| match e {
+                            TenantEntry::Tenant(t) => Some((t.id, t.workspace_name.clone())),
+                            _ => None,
+                        })
+                        .collect();
+                    ids.iter()
+                        .map(|listed| match WorkspaceId::parse(listed) {
+                            Err(e) => SourceItem::Unresolved {
+                                listed_id: listed.clone(),
+                                name: String::new(),
+                                reason: e.to_string(),
+                            },
+                            Ok(id) => match names.get(&id) {
+                                Some(name) => place(TenantRef {
+                                    workspace_id: id,
+                                    listed_id: listed.clone(),
+                                    name: name.clone(),
+                                    central_tenant_id: None,
+                                    cluster: None,
+                                }),
+                                None => SourceItem::Unresolved {
+                                    listed_id: listed.clone(),
+                                    name: String::new(),
+                                    reason:
+                                        "not a tenant of this MSP workspace (not in msp-tenants)"
+                                            .into(),
+                                },
+                            },
+                        })
+                        .collect()
+                }
+                Self::Central => {
+                    let mut by_name: HashMap<String, Vec<WorkspaceId>> = HashMap::new();
+                    for entry in &glp {
+                        if let TenantEntry::Tenant(t) = entry {
+                            by_name
+                                .entry(t.workspace_name.clone())
+                                .or_default()
+                                .push(t.id);
+                        }
+                    }
+                    let mut items = Vec::new();
+                    for cluster in clusters.iter() {
+                        for (name, listed) in &index {
+                            for (on, t) in listed.iter().filter(|(on, _)| *on == cluster.name) {
+                                let unresolved = |reason: String| SourceItem::Unresolved {
+                                    listed_id: t.tenant_id.clone(),
+                                    name: t.tenant_name.clone(),
+                                    reason,
+                                };
+                                items.push(match by_name.get(name).map(Vec::as_slice) {
+                                    _ if listed.len() > 1 => unresolved(format!(
+                                        "Central lists a tenant of this name on {} clusters; \
+                                         cannot tell which workspace each one is",
+                                        listed.len()
+                                    )),
+                                    Some([id]) => SourceItem::Tenant(TenantRef {
+                                        workspace_id: *id,
+                                        central_tenant_id: Some(t.tenant_id.clone()),
+                                        listed_id: t.tenant_id.clone(),
+                                        name: t.tenant_name.clone(),
+                                        cluster: Some(on.clone()),
+                                    }),
+                                    Some(ids) => unresolved(format!(
+                                        "{} GreenLake workspaces have this name; cannot tell \
+                                         which one is the Central tenant",
+                                        ids.len()
+                                    )),
+                                    None => unresolved(
+                                        "no GreenLake tenant workspace has this name; check \
+                                         that the tenant is managed by this MSP workspace"
+                                            .into(),
+                                    ),
+                                });
+                            }
+                        }
+                    }
+                    items
+                }
+            };
+            Ok::<_, ApiError>(stream::iter(items.into_iter().map(Ok)))
+        })
+        .try_flatten()
+        .boxed()
+    }
+}
+
+/// Every tenant of every cluster's list-tenants, by exact name: (cluster, tenant). Read from all
+/// clusters at once; any cluster that fails fails the listing (a tenant must never be reported
+/// on no cluster because its cluster could not be read).
+async fn central_index(
+    clusters: &Clusters,
+) -> Result<HashMap<String, Vec<(String, CentralTenant)>>, ApiError> {
+    let reads = clusters.iter().map(|c| async move {
+        let tenants: Vec<CentralTenant> = c.client.list_tenants().stream().try_collect().await?;
+        Ok::<_, ApiError>((c.name.clone(), tenants))
+    });
+    let mut index: HashMap<String, Vec<(String, CentralTenant)>> = HashMap::new();
+    for (cluster, tenants) in futures::future::try_join_all(reads).await? {
+        for t in tenants {
+            index
+                .entry(t.tenant_name.clone())
+                .or_default()
+                .push((cluster.clone(), t));
         }
     }
+    Ok(index)
 }
 
 async fn names_to_ids(

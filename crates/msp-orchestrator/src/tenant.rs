@@ -17,6 +17,10 @@ pub struct TenantRef {
     /// by Central.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub central_tenant_id: Option<String>,
+    /// The Central cluster the tenant was placed on (a name of the run's
+    /// [`Clusters`](crate::Clusters)); `None`: the run's first (or only) cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 impl TenantRef {
@@ -27,6 +31,7 @@ impl TenantRef {
             workspace_id,
             name: name.into(),
             central_tenant_id: None,
+            cluster: None,
         }
     }
 }

@@ -110,12 +110,18 @@ pub(crate) struct GlobalArgs {
     /// GreenLake base URL [env: GLP_BASE_URL] [default: https://global.api.greenlake.hpe.com].
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) glp_base_url: Option<String>,
-    /// Central API gateway URL; wins over --central-cluster [env: CENTRAL_BASE_URL].
-    #[arg(long, global = true, value_name = "URL")]
+    /// Central API gateway URL(s), comma-separated; wins over --central-cluster
+    /// [env: CENTRAL_BASE_URL].
+    #[arg(long, global = true, value_name = "URL[,URL...]")]
     pub(crate) central_base_url: Option<String>,
-    /// Central cluster name, e.g. US-WEST-4 or EU-1 [env: CENTRAL_CLUSTER].
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Central cluster name(s), comma-separated (e.g. US-WEST-4,EU-1), or `auto`: find the MSP's
+    /// clusters from GreenLake's service catalog and probe them [env: CENTRAL_CLUSTER].
+    #[arg(long, global = true, value_name = "NAME[,NAME...]|auto")]
     pub(crate) central_cluster: Option<String>,
+    /// The gateway of a cluster, where it differs from the built-in table (a moved gateway, a
+    /// proxy, the simulator); repeatable [env: CENTRAL_CLUSTER_URLS, comma-separated].
+    #[arg(long, global = true, value_name = "NAME=URL")]
+    pub(crate) cluster_url: Vec<String>,
     /// Where tenants come from.
     #[arg(long, global = true, value_enum)]
     pub(crate) source: Option<SourceArg>,

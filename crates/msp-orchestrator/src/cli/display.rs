@@ -4,14 +4,13 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use glp_transport::ApiClient;
-use msp_orchestrator::Progress;
+use msp_orchestrator::{Clusters, Progress};
 use tokio::sync::watch;
 
 /// Runs until `done` flips to true.
 pub(crate) async fn show(
     progress: Arc<Progress>,
-    central: ApiClient,
+    central: Clusters,
     mut done: watch::Receiver<bool>,
 ) {
     let terminal = std::io::stderr().is_terminal();
@@ -28,7 +27,10 @@ pub(crate) async fn show(
             _ = done.wait_for(|d| *d) => break,
         }
         let p = progress.snapshot();
-        let requests = central.totals().requests;
+        let requests: u64 = central
+            .iter()
+            .map(|c| c.client.api_client().totals().requests)
+            .sum();
         let rate = (requests - last_requests) as f64 / last_at.elapsed().as_secs_f64().max(0.001);
         (last_requests, last_at) = (requests, Instant::now());
         let finished = p.ok + p.failed + p.skipped;

@@ -18,7 +18,7 @@ pub(crate) async fn run(
     resources: &[ResourceSpec],
     cancel: &Cancel,
 ) -> anyhow::Result<u8> {
-    let mut stream = ctx.settings.source.stream(&ctx.workspaces, &ctx.central);
+    let mut stream = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
     let mut tenants = 0usize;
     let mut left_out = 0usize;
     let mut seen = std::collections::HashSet::new();
@@ -41,7 +41,7 @@ pub(crate) async fn run(
                     println!("{}  {}", t.workspace_id, escape_control(&t.name));
                 }
             }
-            Ok(SourceItem::Unresolved { .. }) => left_out += 1,
+            Ok(SourceItem::Unresolved { .. } | SourceItem::NoCluster { .. }) => left_out += 1,
             Err(e) => {
                 return Err(anyhow::Error::new(e).context(format!(
                     "listing tenants failed after {}",

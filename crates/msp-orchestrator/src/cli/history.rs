@@ -349,7 +349,7 @@ pub(crate) async fn run_snapshot(
         let written = drain(&mut rx, &mut sink);
         (sink.into_store(), written)
     });
-    let orchestrator = Orchestrator::new(ctx.central.clone())
+    let orchestrator = Orchestrator::new(ctx.clusters.clone())
         .concurrency(ctx.settings.concurrency)
         .tenant_timeout(ctx.settings.timeout)
         .selector(ctx.settings.selector.clone());
@@ -357,11 +357,11 @@ pub(crate) async fn run_snapshot(
     let display = (!quiet).then(|| {
         tokio::spawn(super::display::show(
             orchestrator.progress(),
-            ctx.central.api_client().clone(),
+            ctx.clusters.clone(),
             done_rx,
         ))
     });
-    let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.central);
+    let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
     let result = orchestrator.run(tenants, job, tx, cancel).await;
     let _ = done_tx.send(true);
     if let Some(display) = display {
@@ -479,7 +479,9 @@ fn finish_run(
         let (how, why) = match &outcome.status {
             TenantStatus::Ok => continue,
             TenantStatus::Failed { message, .. } => (Incomplete::Failed, message.as_str()),
-            TenantStatus::Skipped { reason } => (Incomplete::Skipped, reason.as_str()),
+            TenantStatus::Skipped { reason } | TenantStatus::NoCluster { reason } => {
+                (Incomplete::Skipped, reason.as_str())
+            }
         };
         for resource in resources {
             store.note_incomplete(

@@ -24,13 +24,13 @@ use glp_auth::{AuthOptions, BaseUrl, RetryPolicy, Scope, TokenProvider, msp_prov
 use glp_transport::{Api, ApiClient, Transport};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
-    Cancel, CollectJob, Orchestrator, RecordWriter, ResourceSpec, SourceItem, StopLevel,
-    TenantSource, csv_field, one_line,
+    Cancel, CentralCluster, Clusters, CollectJob, Orchestrator, RecordWriter, ResourceSpec,
+    SourceItem, StopLevel, TenantSource, csv_field, discover, gateway_name, one_line,
 };
 
 pub(crate) use args::Cli;
 use args::{CollectArgs, Command, LogFormat, TenantFormat};
-use settings::Settings;
+use settings::{CentralPlan, Settings};
 
 /// `1 tenant`, `2 tenants`.
 pub(crate) fn plural(n: usize, word: &str) -> String {
@@ -373,7 +373,8 @@ fn finish_files(
 struct Context {
     settings: Settings,
     workspaces: WorkspacesClient,
-    central: CentralClient,
+    /// The Central gateways: those given, or those found (`--central-cluster auto`).
+    clusters: Clusters,
 }
 
 /// How building the clients ended.
@@ -440,40 +441,76 @@ impl Context {
             settings.glp_rate,
         )
         .build()?;
-        let central = builder(Api::Central, settings.central.clone(), settings.rate).build()?;
         provider
             .token(&Scope::Msp)
             .await
             .context("cannot get an MSP access token; no tenant was contacted")?;
+        let workspaces = WorkspacesClient::new(glp);
+        let central_at = |base: BaseUrl| {
+            builder(Api::Central, base, settings.rate)
+                .build()
+                .map(CentralClient::new)
+        };
+        let gateways = match &settings.central {
+            CentralPlan::Gateways(list) => list.clone(),
+            CentralPlan::Auto => {
+                // Probes fail fast: a cluster that is not the MSP's answers 401 at once.
+                let probe_at = |base: BaseUrl| {
+                    builder(Api::Central, base, settings.rate)
+                        .retry(RetryPolicy::with_max_attempts(2))
+                        .build()
+                        .map(CentralClient::new)
+                };
+                let found = discover(&workspaces, &settings.cluster_table, probe_at)
+                    .await
+                    .context("--central-cluster auto; no tenant was contacted")?;
+                for note in &found.notes {
+                    eprintln!("warning: {}", one_line(note));
+                }
+                let names: Vec<&str> = found.found.iter().map(|(n, _)| n.as_str()).collect();
+                eprintln!("Central clusters found: {}", names.join(", "));
+                found.found
+            }
+        };
+        let mut list = Vec::with_capacity(gateways.len());
+        for (name, base) in gateways {
+            list.push(CentralCluster {
+                name,
+                client: central_at(base)?,
+            });
+        }
+        let clusters = Clusters::new(list).context("no Central gateway")?;
         Ok(Self {
-            workspaces: WorkspacesClient::new(glp),
-            central: CentralClient::new(central),
+            workspaces,
+            clusters,
             settings,
         })
     }
 }
 
 async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow::Result<u8> {
-    let mut stream = ctx.settings.source.stream(&ctx.workspaces, &ctx.central);
+    let mut stream = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut first = true;
     let mut count = 0usize;
     if format == TenantFormat::Csv {
-        writeln!(out, "tenant_id,workspace_id,name,central_tenant_id")?;
+        writeln!(out, "tenant_id,workspace_id,name,central_tenant_id,cluster")?;
     }
     if format == TenantFormat::Json {
         write!(out, "[")?;
     }
+    // Central's ids are known when Central listed the tenants, or placed them on clusters.
+    let central_ids = ctx.settings.source == TenantSource::Central || ctx.clusters.len() > 1;
     if format == TenantFormat::Table {
-        if ctx.settings.source == TenantSource::Central {
+        if central_ids {
             writeln!(
                 out,
-                "{:<36}  {:<36}  NAME",
-                "WORKSPACE ID", "CENTRAL TENANT ID"
+                "{:<36}  {:<16}  {:<36}  NAME",
+                "WORKSPACE ID", "CLUSTER", "CENTRAL TENANT ID"
             )?;
         } else {
-            writeln!(out, "{:<36}  NAME", "WORKSPACE ID")?;
+            writeln!(out, "{:<36}  {:<16}  NAME", "WORKSPACE ID", "CLUSTER")?;
         }
     }
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
@@ -499,6 +536,18 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
         };
         let tenant = match item {
             Ok(SourceItem::Tenant(t)) => t,
+            Ok(SourceItem::NoCluster { tenant, clusters }) => {
+                if ctx.settings.selector.selects(&tenant) {
+                    eprintln!(
+                        "warning: tenant {} ({}) is on no Central cluster of this run ({}): \
+                         no_cluster",
+                        escape_control(&tenant.name),
+                        tenant.workspace_id,
+                        escape_control(&clusters)
+                    );
+                }
+                tenant
+            }
             Ok(SourceItem::Unresolved {
                 listed_id,
                 name,
@@ -523,31 +572,33 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
         }
         count += 1;
         // `tenant_id` is the workspace id, whatever listed the tenant.
+        let cluster = tenant.cluster.as_deref().unwrap_or("-");
         let mut json = serde_json::json!({
             "tenant_id": tenant.workspace_id,
             "workspace_id": tenant.workspace_id,
             "name": tenant.name,
+            "cluster": tenant.cluster,
         });
         if let (Some(central_id), Some(object)) = (&tenant.central_tenant_id, json.as_object_mut())
         {
             object.insert("central_tenant_id".into(), central_id.clone().into());
         }
         match format {
-            TenantFormat::Table => match &tenant.central_tenant_id {
-                Some(central_id) => writeln!(
-                    out,
-                    "{:<36}  {:<36}  {}",
-                    tenant.workspace_id.hyphenated(),
-                    escape_control(central_id),
-                    escape_control(&tenant.name)
-                )?,
-                None => writeln!(
-                    out,
-                    "{:<36}  {}",
-                    tenant.workspace_id.hyphenated(),
-                    escape_control(&tenant.name)
-                )?,
-            },
+            TenantFormat::Table if central_ids => writeln!(
+                out,
+                "{:<36}  {:<16}  {:<36}  {}",
+                tenant.workspace_id.hyphenated(),
+                escape_control(cluster),
+                escape_control(tenant.central_tenant_id.as_deref().unwrap_or("-")),
+                escape_control(&tenant.name)
+            )?,
+            TenantFormat::Table => writeln!(
+                out,
+                "{:<36}  {:<16}  {}",
+                tenant.workspace_id.hyphenated(),
+                escape_control(cluster),
+                escape_control(&tenant.name)
+            )?,
             TenantFormat::Jsonl => writeln!(out, "{json}")?,
             TenantFormat::Json => {
                 write!(out, "{}\n  {json}", if first { "" } else { "," })?;
@@ -555,12 +606,16 @@ async fn tenants(ctx: &Context, format: TenantFormat, cancel: &Cancel) -> anyhow
             // CSV is data: the real value, unless it is shown on a terminal.
             TenantFormat::Csv => writeln!(
                 out,
-                "{},{},{},{}",
+                "{},{},{},{},{}",
                 tenant.workspace_id.hyphenated(),
                 tenant.workspace_id.hyphenated(),
                 csv_field(&shown(&tenant.name, terminal)),
                 csv_field(&shown(
                     tenant.central_tenant_id.as_deref().unwrap_or_default(),
+                    terminal
+                )),
+                csv_field(&shown(
+                    tenant.cluster.as_deref().unwrap_or_default(),
                     terminal
                 ))
             )?,
@@ -667,7 +722,7 @@ async fn collect_inner(
         result
     });
 
-    let orchestrator = Orchestrator::new(ctx.central.clone())
+    let orchestrator = Orchestrator::new(ctx.clusters.clone())
         .concurrency(ctx.settings.concurrency)
         .tenant_timeout(ctx.settings.timeout)
         .selector(ctx.settings.selector.clone());
@@ -679,16 +734,12 @@ async fn collect_inner(
     let display = (!quiet && !records_on_terminal).then(|| {
         tokio::spawn(display::show(
             orchestrator.progress(),
-            ctx.central.api_client().clone(),
+            ctx.clusters.clone(),
             done_rx,
         ))
     });
-    let job = Arc::new(
-        CollectJob::new(resources)
-            .with_query(query)
-            .with_cluster(ctx.settings.cluster.clone()),
-    );
-    let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.central);
+    let job = Arc::new(CollectJob::new(resources).with_query(query));
+    let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
     let result = orchestrator.run(tenants, job, tx, cancel).await;
     let _ = done_tx.send(true);
     if let Some(display) = display
@@ -787,32 +838,53 @@ async fn collect_inner(
     Ok(EXIT_OK)
 }
 
-/// One MSP-scoped Central call (`list-tenants`, one item) before any tenant starts, so that a
-/// wrong gateway URL or region fails the run at once, with a hint, instead of failing every
-/// tenant after its retries. Only a 403, a 429 or a server error lets the run go on (with a
-/// warning): those say the gateway is there, and each tenant's call will tell more.
+/// One MSP-scoped Central call (`list-tenants`, one item) per cluster before any tenant starts,
+/// so that a wrong gateway URL or region fails the run at once, naming the gateway, with a
+/// hint, instead of failing every tenant after its retries. Only a 403, a 429 or a server error
+/// lets the run go on (with a warning): those say the gateway is there, and each tenant's call
+/// will tell more.
 async fn check_central(ctx: &Context) -> anyhow::Result<()> {
-    let probe = CentralClient::new(
-        ctx.central
-            .api_client()
-            .with_retry(RetryPolicy::with_max_attempts(2)),
-    );
-    let url = &ctx.settings.central;
-    match probe.list_tenants().limit(1).page(None).await {
-        Ok(_) => Ok(()),
-        Err(e) if matches!(e.status(), Some(403 | 429 | 500..=599)) => {
-            eprintln!(
-                "warning: checking Central at {url} gave: {}",
-                one_line(&e.to_string())
-            );
-            Ok(())
+    let checks = ctx.clusters.iter().map(|cluster| async move {
+        let probe = CentralClient::new(
+            cluster
+                .client
+                .api_client()
+                .with_retry(RetryPolicy::with_max_attempts(2)),
+        );
+        (cluster, probe.list_tenants().limit(1).page(None).await)
+    });
+    let several = ctx.clusters.len() > 1;
+    for (cluster, result) in futures::future::join_all(checks).await {
+        let url = cluster.client.api_client().base_url();
+        let at = if several || cluster.name != gateway_label(url) {
+            format!("{} ({url})", cluster.name)
+        } else {
+            url.to_string()
+        };
+        match result {
+            Ok(_) => {}
+            Err(e) if matches!(e.status(), Some(403 | 429 | 500..=599)) => {
+                eprintln!(
+                    "warning: checking Central at {at} gave: {}",
+                    one_line(&e.to_string())
+                );
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot use Central at {at} (check --central-base-url / CENTRAL_BASE_URL or \
+                     --central-cluster / CENTRAL_CLUSTER: the API gateway URL is on Central's API \
+                     Gateway page; --central-cluster auto finds the MSP's clusters); no tenant \
+                     was contacted"
+                )));
+            }
         }
-        Err(e) => Err(anyhow::Error::new(e).context(format!(
-            "cannot use Central at {url} (check --central-base-url / CENTRAL_BASE_URL or \
-             --central-cluster / CENTRAL_CLUSTER: the API gateway URL is on Central's API \
-             Gateway page); no tenant was contacted"
-        ))),
     }
+    Ok(())
+}
+
+/// The host (and port) of a gateway: the name a gateway without a cluster name gets.
+fn gateway_label(url: &BaseUrl) -> String {
+    gateway_name(url, &central_api::ClusterTable::default())
 }
 
 /// Writes the ids of a rerun (workspace ids rendered by us, never server text), and a comment

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use central_api::CentralLocation;
+use central_api::{ClusterTable, canonical_cluster};
 use glp_auth::{BaseUrl, ConfigError, Credentials, RetryPolicy};
-use msp_orchestrator::{Selector, TenantSource, parse_id_list};
+use msp_orchestrator::{Selector, TenantSource, gateway_name, parse_id_list};
 use serde::Deserialize;
 
 use super::args::{GlobalArgs, SourceArg};
@@ -24,6 +24,8 @@ pub(crate) struct FileConfig {
     glp_base_url: Option<String>,
     central_base_url: Option<String>,
     central_cluster: Option<String>,
+    /// Gateways of clusters where they differ from the built-in table: `["NAME=URL", ...]`.
+    cluster_urls: Option<Vec<String>>,
     source: Option<SourceArg>,
     concurrency: Option<usize>,
     rate: Option<f64>,
@@ -56,6 +58,7 @@ impl FileConfig {
             client_secret_file: profile.client_secret_file.or(self.client_secret_file),
             workspace_id: profile.workspace_id.or(self.workspace_id),
             glp_base_url: profile.glp_base_url.or(self.glp_base_url),
+            cluster_urls: profile.cluster_urls.or(self.cluster_urls),
             source: profile.source.or(self.source),
             concurrency: profile.concurrency.or(self.concurrency),
             rate: profile.rate.or(self.rate),
@@ -170,9 +173,10 @@ fn load_layers(
 #[derive(Debug)]
 pub(crate) struct Settings {
     pub(crate) credentials: Credentials,
-    pub(crate) central: BaseUrl,
-    /// The Central cluster's name, when the gateway was chosen by it (written into records).
-    pub(crate) cluster: Option<String>,
+    /// Which Central gateways the run uses.
+    pub(crate) central: CentralPlan,
+    /// The cluster table, with the user's gateway overrides.
+    pub(crate) cluster_table: ClusterTable,
     pub(crate) source: TenantSource,
     pub(crate) selector: Selector,
     pub(crate) concurrency: usize,
@@ -284,6 +288,97 @@ fn read_path_or_stdin(path: &Path) -> std::io::Result<String> {
     }
 }
 
+/// Which Central gateways a run uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CentralPlan {
+    /// These gateways, each with its name (the cluster's, or the host's for a URL that is in
+    /// no table), in the order given.
+    Gateways(Vec<(String, BaseUrl)>),
+    /// Find the MSP's clusters from GreenLake's service catalog (`--central-cluster auto`).
+    Auto,
+}
+
+/// The cluster table with the overrides `NAME=URL` of `entries`; problems are pushed.
+fn cluster_table(entries: &[String], problems: &mut Vec<String>) -> ClusterTable {
+    let mut table = ClusterTable::public();
+    for entry in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+        let Some((name, url)) = entry.split_once('=') else {
+            problems.push(format!(
+                "--cluster-url {}: expected NAME=URL, e.g. EU-1=https://de1.api.central.arubanetworks.com",
+                glp_auth::text::untrusted(entry)
+            ));
+            continue;
+        };
+        match BaseUrl::parse(url.trim()) {
+            Err(e) => problems.push(format!("--cluster-url {}: {e}", name.trim())),
+            Ok(url) => match table.clone().with_url(name, url) {
+                Ok(t) => table = t,
+                Err(e) => problems.push(format!("--cluster-url: {e}")),
+            },
+        }
+    }
+    table
+}
+
+/// The plan of `urls` (comma-separated) or else `clusters` (comma-separated names, or `auto`).
+fn central_plan(
+    urls: Option<&str>,
+    clusters: Option<&str>,
+    table: &ClusterTable,
+    problems: &mut Vec<String>,
+) -> Option<CentralPlan> {
+    let list = |v: &str| -> Vec<String> {
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let urls = urls.map(list).filter(|l| !l.is_empty());
+    let clusters = clusters.map(list).filter(|l| !l.is_empty());
+    let mut gateways: Vec<(String, BaseUrl)> = Vec::new();
+    let mut add = |name: String, url: BaseUrl, problems: &mut Vec<String>| {
+        if gateways.iter().any(|(n, u)| *n == name || *u == url) {
+            problems.push(format!("the Central gateway {name} is given twice"));
+        } else {
+            gateways.push((name, url));
+        }
+    };
+    if let Some(urls) = urls {
+        for url in urls {
+            match BaseUrl::parse(&url) {
+                Ok(url) => add(gateway_name(&url, table), url, problems),
+                Err(e) => problems.push(format!("the Central API gateway URL is not usable: {e}")),
+            }
+        }
+    } else if let Some(names) = clusters {
+        if names.iter().any(|n| n.eq_ignore_ascii_case("auto")) {
+            if names.len() > 1 {
+                problems.push(
+                    "--central-cluster auto finds every cluster itself: give it alone, or \
+                     name the clusters"
+                        .into(),
+                );
+                return None;
+            }
+            return Some(CentralPlan::Auto);
+        }
+        for name in names {
+            match table.url(&name) {
+                Ok(url) => add(
+                    canonical_cluster(&name).unwrap_or(&name).to_owned(),
+                    url,
+                    problems,
+                ),
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+    } else {
+        return None;
+    }
+    (!gateways.is_empty()).then_some(CentralPlan::Gateways(gateways))
+}
+
 /// Stands in for the Central gateway of a run that never calls Central (`tenants` listed by
 /// GreenLake): `.invalid` never resolves, so nothing can be sent there by mistake.
 const NO_CENTRAL: &str = "https://central-gateway-not-configured.invalid";
@@ -361,34 +456,41 @@ pub(crate) fn resolve_for(
     let needs_central = needs_central
         || (flags.tenant_ids_from.is_none()
             && flags.source.or(file.source) == Some(SourceArg::Central));
-    let cluster = chosen
-        .as_ref()
-        .filter(|(url, _)| url.is_none())
-        .and_then(|(_, cluster)| cluster.as_deref())
-        .map(|c| c.trim().to_ascii_uppercase());
-    let central = match chosen {
+    let overrides: Vec<String> = if !flags.cluster_url.is_empty() {
+        flags.cluster_url.clone()
+    } else if let Some(v) = env("CENTRAL_CLUSTER_URLS") {
+        v.split(',').map(str::to_owned).collect()
+    } else {
+        file.cluster_urls.clone().unwrap_or_default()
+    };
+    let cluster_table = cluster_table(&overrides, &mut problems);
+    let plan = chosen.as_ref().and_then(|(url, cluster)| {
+        central_plan(
+            url.as_deref(),
+            cluster.as_deref(),
+            &cluster_table,
+            &mut problems,
+        )
+    });
+    let central = match plan {
+        Some(plan) => Some(plan),
+        None if chosen.is_some() => {
+            if problems.is_empty() {
+                problems.push("no Central gateway given (the values are blank)".into());
+            }
+            None
+        }
         None if !needs_central => BaseUrl::parse(NO_CENTRAL)
             .map_err(|e| problems.push(e.to_string()))
-            .ok(),
+            .ok()
+            .map(|u| CentralPlan::Gateways(vec![("-".into(), u)])),
         None => {
             problems.push(
                 "no Central gateway: set CENTRAL_BASE_URL (the API Gateway URL shown in Central) \
-                 or CENTRAL_CLUSTER (e.g. US-WEST-4, EU-1)"
+                 or CENTRAL_CLUSTER (e.g. US-WEST-4, EU-1, several separated by commas, or auto)"
                     .into(),
             );
             None
-        }
-        Some((url, cluster)) => {
-            match CentralLocation::choose(url.as_deref(), cluster.as_deref())
-                .map_err(|e| e.to_string())
-                .and_then(|loc| loc.base_url().map_err(|e| e.to_string()))
-            {
-                Ok(base) => Some(base),
-                Err(e) => {
-                    problems.push(e);
-                    None
-                }
-            }
         }
     };
 
@@ -451,7 +553,7 @@ pub(crate) fn resolve_for(
         (Some(credentials), Some(central)) if problems.is_empty() => Ok(Settings {
             credentials,
             central,
-            cluster,
+            cluster_table,
             source,
             selector: Selector::new(flags.include.clone(), flags.exclude.clone()),
             concurrency,

@@ -93,7 +93,7 @@ fn pad(text: &str, columns: usize) -> String {
 pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
     let rank = |s: &TenantStatus| match s {
         TenantStatus::Failed { .. } => 0,
-        TenantStatus::Skipped { .. } => 1,
+        TenantStatus::Skipped { .. } | TenantStatus::NoCluster { .. } => 1,
         TenantStatus::Ok => 2,
     };
     // After an interruption, the tenants it kept from starting are one line of the summary,
@@ -127,11 +127,14 @@ pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
             TenantStatus::Ok => "ok",
             TenantStatus::Failed { .. } => "FAILED",
             TenantStatus::Skipped { .. } => "skipped",
+            TenantStatus::NoCluster { .. } => "no_cluster",
         };
         let shown = pad(status, 8);
         let shown = match (&t.status, colour) {
             (TenantStatus::Failed { .. }, true) => format!("\x1b[31m{shown}\x1b[0m"),
-            (TenantStatus::Skipped { .. }, true) => format!("\x1b[33m{shown}\x1b[0m"),
+            (TenantStatus::Skipped { .. } | TenantStatus::NoCluster { .. }, true) => {
+                format!("\x1b[33m{shown}\x1b[0m")
+            }
             _ => shown,
         };
         let _ = writeln!(
@@ -158,6 +161,7 @@ mod tests {
             workspace_id: None,
             tenant_name: name.into(),
             central_tenant_id: None,
+            cluster: None,
             status,
             records: 0,
             calls: Default::default(),

@@ -1,0 +1,256 @@
+//! Several Central clusters, run as a process against the simulator: `--central-cluster auto`
+//! finds the MSP's clusters from the service catalog and places every tenant on its cluster; a
+//! tenant on no cluster is reported (`no_cluster`), never dropped; a wrong cluster is named.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::process::{Command, Output};
+
+use platform_sim::{SimConfig, Simulator};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_msp-orchestrator");
+
+/// The binary with the simulator's credentials, and every public cluster's gateway pointed at
+/// the simulator (so that nothing can reach a real host).
+fn cli(sim: &Simulator, args: &[&str]) -> Command {
+    let creds = sim.credentials();
+    let urls: Vec<String> = sim
+        .clusters()
+        .into_iter()
+        .map(|c| format!("{}={}", c.name, c.base_url))
+        .collect();
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "off")
+        .env("GLP_CLIENT_ID", creds.client_id)
+        .env("GLP_CLIENT_SECRET", creds.client_secret)
+        .env("GLP_WORKSPACE_ID", creds.workspace_id)
+        .env("GLP_BASE_URL", sim.base_url())
+        .env("CENTRAL_CLUSTER_URLS", urls.join(","));
+    cmd
+}
+
+async fn output(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+async fn two_clusters(tenants: usize, on_none: usize) -> Simulator {
+    Simulator::start(SimConfig {
+        tenants,
+        clusters: vec!["US-WEST-4".into(), "EU-1".into()],
+        tenants_on_no_cluster: on_none,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("msp-clusters-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_finds_the_clusters_and_every_record_says_its_cluster() {
+    let sim = two_clusters(12, 2).await;
+    let dir = temp("auto");
+    let (out_file, report, failed) = (
+        dir.join("out.jsonl"),
+        dir.join("report.json"),
+        dir.join("failed.txt"),
+    );
+    let out = output(cli(
+        &sim,
+        &[
+            "collect",
+            "devices",
+            "-q",
+            "--central-cluster",
+            "auto",
+            "-o",
+            out_file.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            "--failed-out",
+            failed.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let found = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("Central clusters found: "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let mut found: Vec<&str> = found.split(", ").collect();
+    found.sort_unstable();
+    assert_eq!(found, ["EU-1", "US-WEST-4"], "{stderr}");
+    // Two tenants are on no cluster: the run is not complete, and says so.
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("2 tenants on no Central cluster"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("NO CLUSTER").count(), 2, "{stderr}");
+
+    let truth = sim.truth_with_records();
+    let by_id: HashMap<String, _> = truth
+        .tenants
+        .iter()
+        .map(|t| (t.workspace_id.clone(), t))
+        .collect();
+    let mut per_tenant: HashMap<String, u64> = HashMap::new();
+    for line in std::fs::read_to_string(&out_file).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let t = by_id[v["workspace_id"].as_str().unwrap()];
+        assert_eq!(v["cluster"].as_str(), t.cluster.as_deref(), "{line}");
+        assert_eq!(
+            v["central_tenant_id"].as_str(),
+            Some(t.central_tenant_id.as_str())
+        );
+        *per_tenant.entry(t.workspace_id.clone()).or_default() += 1;
+    }
+    for t in &truth.tenants {
+        let got = per_tenant.get(&t.workspace_id).copied().unwrap_or(0);
+        let want = if t.cluster.is_some() {
+            t.counts["devices"]
+        } else {
+            0
+        };
+        assert_eq!(got, want, "{}", t.name);
+    }
+    // The report and the rerun list name the tenants on no cluster.
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let none: Vec<&str> = r["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "no_cluster")
+        .map(|t| t["workspace_id"].as_str().unwrap())
+        .collect();
+    let mut expected: Vec<&str> = truth
+        .tenants
+        .iter()
+        .filter(|t| t.cluster.is_none())
+        .map(|t| t.workspace_id.as_str())
+        .collect();
+    let mut none_sorted = none.clone();
+    none_sorted.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(none_sorted, expected);
+    let rerun = std::fs::read_to_string(&failed).unwrap();
+    for id in expected {
+        assert!(rerun.contains(id), "{rerun}");
+    }
+    // Every probe and list-tenants went to the simulator; the foreign clusters answered 401.
+    let stats = sim.stats();
+    assert_eq!(stats.exchanges_per_tenant.len(), 10, "{stats:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn named_clusters_place_tenants_and_tenants_lists_the_cluster() {
+    let sim = two_clusters(8, 0).await;
+    let out = output(cli(
+        &sim,
+        &[
+            "tenants",
+            "--central-cluster",
+            "eu-1,us-west-4",
+            "--format",
+            "jsonl",
+        ],
+    ))
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let truth = sim.truth();
+    assert_eq!(stdout.lines().count(), truth.tenants.len());
+    for line in stdout.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let t = truth
+            .tenants
+            .iter()
+            .find(|t| v["workspace_id"] == t.workspace_id)
+            .unwrap();
+        assert_eq!(v["cluster"].as_str(), t.cluster.as_deref(), "{line}");
+    }
+    let out = output(cli(
+        &sim,
+        &["tenants", "--central-cluster", "eu-1,us-west-4"],
+    ))
+    .await;
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.lines().next().unwrap().contains("CLUSTER"), "{table}");
+    assert_eq!(table.matches("EU-1").count(), 4, "{table}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_cluster_is_named_before_any_tenant_runs() {
+    let sim = two_clusters(4, 0).await;
+    let out = output(cli(
+        &sim,
+        &[
+            "collect",
+            "devices",
+            "-q",
+            "--central-cluster",
+            "US-WEST-4,UK",
+        ],
+    ))
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot use Central at UK ("), "{stderr}");
+    assert!(stderr.contains("no tenant was contacted"), "{stderr}");
+    assert!(sim.stats().exchanges_per_tenant.is_empty(), "no tenant ran");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_with_no_cluster_answering_says_what_was_tried() {
+    // The MSP's cluster is US-1; its gateway is not pointed at the simulator's US-1 but at a
+    // cluster that refuses (UK), so every us-west candidate refuses.
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        clusters: vec!["US-1".into()],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let uk = sim
+        .clusters()
+        .into_iter()
+        .find(|c| c.name == "UK")
+        .unwrap()
+        .base_url;
+    let mut cmd = cli(
+        &sim,
+        &["collect", "devices", "-q", "--central-cluster", "auto"],
+    );
+    let urls: Vec<String> = sim
+        .clusters()
+        .into_iter()
+        .map(|c| format!("{}={}", c.name, if c.msp { &uk } else { &c.base_url }))
+        .collect();
+    cmd.env("CENTRAL_CLUSTER_URLS", urls.join(","));
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no Central cluster found"), "{stderr}");
+    assert!(stderr.contains("US-1, US-2, US-WEST-4"), "{stderr}");
+    assert!(stderr.contains("--central-base-url"), "{stderr}");
+    sim.shutdown().await;
+}

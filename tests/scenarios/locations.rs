@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use glp_msp_e2e::{Bins, Finished, Sim, Workdir};
+use glp_msp_e2e::{Bins, Finished, Sim, Workdir, compare};
 
 use crate::common::{assert_exit, orchestrator, run, start};
 
@@ -95,4 +95,94 @@ fn a_wrong_cluster_name_or_a_plain_http_gateway_is_refused_before_any_request() 
         0,
         "a configuration error must stop the tool before its first request"
     );
+}
+
+#[test]
+fn an_msp_on_two_clusters_is_collected_whole_with_auto_and_a_tenant_on_none_is_reported() {
+    let (bins, wd, sim) = start(
+        "two-clusters",
+        &[
+            "--tenants",
+            "30",
+            "--clusters",
+            "US-WEST-4,EU-1",
+            "--tenants-on-no-cluster",
+            "1",
+            "--central-page-cap",
+            "40",
+        ],
+    );
+    let resources = ["device-inventory", "aps"];
+    let mut cmd = orchestrator(
+        &bins,
+        &wd,
+        &sim,
+        &[
+            "collect",
+            "device-inventory",
+            "aps",
+            "-q",
+            "--central-cluster",
+            "auto",
+            "--output",
+            "two.jsonl",
+            "--report",
+            "two-report.json",
+        ],
+    );
+    cmd.env_remove("CENTRAL_BASE_URL")
+        .env("CENTRAL_CLUSTER_URLS", sim.endpoint.cluster_urls());
+    let out = run("two-clusters", &wd, cmd);
+    // One tenant is on no cluster: not complete, and said.
+    assert_exit(&out, 3);
+    assert!(
+        out.stderr.contains("1 tenant on no Central cluster"),
+        "{}",
+        out.stderr
+    );
+    let mut truth = sim.truth().unwrap();
+    let nowhere: Vec<String> = truth
+        .tenants
+        .iter()
+        .filter(|t| t.cluster.is_none())
+        .map(|t| t.workspace_id.clone())
+        .collect();
+    assert_eq!(nowhere.len(), 1);
+    // Every record of every placed tenant exactly once, attributed right.
+    truth.tenants.retain(|t| t.cluster.is_some());
+    let file = wd.run("two.jsonl");
+    let cmp = compare(&truth, &resources, &[&file]).unwrap();
+    assert!(cmp.is_exact(), "{cmp:?}");
+    // Every record says its tenant's cluster.
+    let clusters: std::collections::HashMap<&str, &str> = truth
+        .tenants
+        .iter()
+        .map(|t| {
+            (
+                t.workspace_id.as_str(),
+                t.cluster.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    for line in std::fs::read_to_string(&file).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            v["cluster"].as_str(),
+            clusters.get(v["workspace_id"].as_str().unwrap()).copied(),
+            "{line}"
+        );
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.run("two-report.json")).unwrap()).unwrap();
+    let no_cluster: Vec<&str> = report["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "no_cluster")
+        .map(|t| t["workspace_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(no_cluster, nowhere);
+    // The tenant on no cluster was never exchanged for; every other was, once.
+    let stats = sim.stats().unwrap();
+    assert_eq!(stats.token_exchanges, 29);
 }

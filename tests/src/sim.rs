@@ -23,6 +23,23 @@ pub struct Endpoint {
     pub client_secret: String,
     /// The MSP workspace id.
     pub workspace_id: String,
+    /// Every Central cluster the simulator routes (name, region, base URL, whether the MSP is
+    /// there).
+    #[serde(default)]
+    pub clusters: Vec<platform_sim::ClusterInfo>,
+}
+
+impl Endpoint {
+    /// `NAME=URL,...` of every routed cluster: the value of `CENTRAL_CLUSTER_URLS` that points
+    /// every cluster of the built-in table at the simulator (so that `--central-cluster auto`
+    /// never leaves this machine).
+    pub fn cluster_urls(&self) -> String {
+        self.clusters
+            .iter()
+            .map(|c| format!("{}={}", c.name, c.base_url))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 /// A running simulator on its own port (127.0.0.1, port 0), stopped when dropped.

@@ -454,10 +454,11 @@ impl Context {
         let gateways = match &settings.central {
             CentralPlan::Gateways(list) => list.clone(),
             CentralPlan::Auto => {
-                // Probes fail fast: a cluster that is not the MSP's answers 401 at once.
+                // Probes are quick: a cluster that is not the MSP's answers 401 at once; a
+                // transient failure is retried twice.
                 let probe_at = |base: BaseUrl| {
                     builder(Api::Central, base, settings.rate)
-                        .retry(RetryPolicy::with_max_attempts(2))
+                        .retry(RetryPolicy::with_max_attempts(3))
                         .build()
                         .map(CentralClient::new)
                 };
@@ -972,6 +973,8 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cance
         malformed_rate: 0.005,
         central_page_cap: Some(200),
         max_devices: 2500,
+        // An MSP on two Central clusters, found as a real one is: `--central-cluster auto`.
+        clusters: vec!["US-WEST-4".into(), "EU-1".into()],
         ..SimConfig::default()
     };
     let sim = match Simulator::start(config).await {
@@ -988,11 +991,19 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cance
         sim.base_url()
     );
     let url = sim.base_url();
+    // Every public cluster's gateway is the simulator's: discovery never leaves this machine.
+    let cluster_urls: Vec<String> = sim
+        .clusters()
+        .into_iter()
+        .map(|c| format!("{}={}", c.name, c.base_url))
+        .collect();
     let env = |k: &str| match k {
         "GLP_CLIENT_ID" => Some(creds.client_id.clone()),
         "GLP_CLIENT_SECRET" => Some(creds.client_secret.clone()),
         "GLP_WORKSPACE_ID" => Some(creds.workspace_id.clone()),
-        "GLP_BASE_URL" | "CENTRAL_BASE_URL" => Some(url.clone()),
+        "GLP_BASE_URL" => Some(url.clone()),
+        "CENTRAL_CLUSTER" => Some("auto".into()),
+        "CENTRAL_CLUSTER_URLS" => Some(cluster_urls.join(",")),
         _ => None,
     };
     let mut flags = flags.clone();

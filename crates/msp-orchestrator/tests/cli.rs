@@ -171,7 +171,7 @@ fn help_snapshot() {
 
 #[test]
 fn help_of_each_command_snapshot() {
-    for command in ["tenants", "collect", "demo"] {
+    for command in ["tenants", "overview", "collect", "demo"] {
         let out = Command::new(BIN)
             .args([command, "--help"])
             .output()

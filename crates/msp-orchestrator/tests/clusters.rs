@@ -254,3 +254,60 @@ async fn auto_with_no_cluster_answering_says_what_was_tried() {
     assert!(stderr.contains("--central-base-url"), "{stderr}");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overview_is_every_tenant_health_on_every_cluster_worst_first() {
+    let sim = two_clusters(9, 1).await;
+    let out = output(cli(
+        &sim,
+        &["overview", "--central-cluster", "auto", "--format", "json"],
+    ))
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // One tenant is on no cluster: shown, and the exit code says the view is not whole.
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let truth = sim.truth_with_records();
+    assert_eq!(rows.len(), truth.tenants.len());
+    let worst = |r: &Value| {
+        [
+            r["alerts_critical"].as_u64().unwrap_or(0),
+            r["alerts_major"].as_u64().unwrap_or(0),
+            r["poor"].as_u64().unwrap_or(0),
+            r["degraded_sites"].as_u64().unwrap_or(0),
+        ]
+    };
+    for pair in rows.windows(2) {
+        assert!(worst(&pair[0]) >= worst(&pair[1]), "worst first: {pair:?}");
+    }
+    for t in &truth.tenants {
+        let row = rows
+            .iter()
+            .find(|r| r["workspace_id"] == t.workspace_id)
+            .unwrap_or_else(|| panic!("{} missing", t.name));
+        assert_eq!(row["cluster"].as_str(), t.cluster.as_deref());
+        if t.cluster.is_none() {
+            assert!(
+                row["note"].as_str().unwrap().starts_with("no_cluster"),
+                "{row}"
+            );
+            continue;
+        }
+        let item = t.central_item.as_ref().unwrap();
+        assert_eq!(row["sites"], item["totalSites"]);
+        assert_eq!(row["degraded_sites"], item["degradedSites"]);
+        assert_eq!(row["poor"], item["deviceHealthStatus"]["poor"]);
+        assert_eq!(row["alerts_critical"], item["alerts"]["critical"]);
+        assert_eq!(
+            row["central_tenant_id"].as_str(),
+            Some(t.central_tenant_id.as_str())
+        );
+    }
+    // No tenant token was needed.
+    assert!(sim.stats().exchanges_per_tenant.is_empty());
+    let out = output(cli(&sim, &["overview", "--central-cluster", "auto"])).await;
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.starts_with("TENANT"), "{table}");
+    assert_eq!(table.lines().count(), 1 + truth.tenants.len(), "{table}");
+    sim.shutdown().await;
+}

@@ -7,6 +7,7 @@ mod dry_run;
 mod generate;
 mod history;
 mod output_target;
+mod overview;
 mod settings;
 mod summary;
 
@@ -147,6 +148,19 @@ async fn run(cli: Cli) -> u8 {
                 EXIT_SOME_FAILED
             }
         },
+        Command::Overview(args) => {
+            match settings::resolve(&cli.global, |k| std::env::var(k).ok()) {
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_FATAL
+                }
+                Ok(settings) => match Context::connect(settings, &cancel).await {
+                    Built::Ready(ctx) => report_fatal(overview::overview(&ctx, args.format).await),
+                    Built::Failed => EXIT_FATAL,
+                    Built::Interrupted => EXIT_SOME_FAILED,
+                },
+            }
+        }
         Command::Collect(args) => {
             if let Err(e) = checks::collect_args(&args) {
                 eprintln!("error: {e}");

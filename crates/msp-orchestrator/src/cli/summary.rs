@@ -66,7 +66,7 @@ fn width(text: &str) -> usize {
 }
 
 /// `text` escaped and cut to `max` columns (with `…` when cut).
-fn cut(text: &str, max: usize) -> String {
+pub(crate) fn cut(text: &str, max: usize) -> String {
     let clean = escape_control(text).into_owned();
     if width(&clean) <= max {
         return clean;
@@ -84,7 +84,7 @@ fn cut(text: &str, max: usize) -> String {
     out
 }
 
-fn pad(text: &str, columns: usize) -> String {
+pub(crate) fn pad(text: &str, columns: usize) -> String {
     format!("{text}{}", " ".repeat(columns.saturating_sub(width(text))))
 }
 

@@ -428,3 +428,79 @@ fn monitoring_page(
         more.then(|| cursor(r.string_cursor(), next + 1)),
     )))
 }
+
+/// `GET /network-msp/v1/device-inventory` (MSP token): every device of every tenant on the
+/// cluster the request reached, in msp-tenants order, each inventory record with the tenant's
+/// Central `tenantId` and `tenantName` added. `limit` 1..=1000 required, `next` a 1-based page
+/// number (default 1); the returned `next` is a numeric string, as on the tenant inventory.
+pub(crate) async fn msp_device_inventory(
+    State(st): State<Arc<AppState>>,
+    cluster: ClusterCtx,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let cluster = match msp_cluster(cluster) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    match st.authenticate(&headers, Api::Central) {
+        Ok(Subject::Msp) => {}
+        Ok(Subject::Tenant(_)) => {
+            return forbidden(
+                Api::Central,
+                "The MSP device inventory needs the MSP access token; a tenant token (from token exchange) was presented",
+                "Call network-msp/v1/device-inventory with the MSP workspace token",
+            );
+        }
+        Err(r) => return r,
+    }
+    match msp_inventory_page(&st, cluster, query.as_deref()) {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(bad) => bad_request(Api::Central, &bad),
+    }
+}
+
+fn msp_inventory_page(
+    st: &AppState,
+    cluster: usize,
+    query: Option<&str>,
+) -> Result<Value, BadParam> {
+    let p = Params::parse(query, &["limit", "next"])?;
+    let limit = p.required_uint("limit", 1..=1000)?;
+    let next = p.uint("next", 1..=u64::from(u32::MAX))?.unwrap_or(1);
+    let pop = &st.pop;
+    let size = page_size(st, limit);
+    let start = (next as usize - 1).saturating_mul(size);
+    let tenants: Vec<&Tenant> = pop
+        .tenants
+        .iter()
+        .filter(|t| t.cluster == Some(cluster as u8))
+        .collect();
+    let total: usize = tenants.iter().map(|t| t.devices as usize).sum();
+    let mut items = Vec::with_capacity(size.min(total));
+    let mut skip = start;
+    for t in tenants {
+        if items.len() >= size {
+            break;
+        }
+        let n = t.devices as usize;
+        if skip >= n {
+            skip -= n;
+            continue;
+        }
+        for i in skip..n {
+            if items.len() >= size {
+                break;
+            }
+            let mut v = record_value(pop, t, Resource::DeviceInventory, i as u32);
+            if let Value::Object(m) = &mut v {
+                m.insert("tenantId".into(), Value::String(ids::compact(t.central_id)));
+                m.insert("tenantName".into(), Value::String(t.name.to_string()));
+            }
+            items.push(v);
+        }
+        skip = 0;
+    }
+    let more = start.saturating_add(size) < total;
+    Ok(envelope(items, total, more.then(|| cursor(true, next + 1))))
+}

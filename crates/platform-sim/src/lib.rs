@@ -51,6 +51,10 @@
 //!   1..=100 and `next` (>= 1) required; default order `alerts DESC` then name; `filter` on
 //!   `tenantName`, `tenantId`, `deviceOwnership`; `sort` on the documented fields. `tenantId` is
 //!   a Central customer id that never equals the GLP workspace id: resolve by name.
+//! * `GET /network-msp/v1/device-inventory?limit=&next=` (MSP token): every device of every
+//!   tenant on the cluster asked, in msp-tenants order, each tenant inventory record with the
+//!   tenant's `tenantId` (Central customer id) and `tenantName` added; `limit` 1..=1000
+//!   required, `next` a page number, returned as a numeric string.
 //! * `GET /network-monitoring/v1/{device-inventory,aps,switches,gateways,clients,sites,devices}`
 //!   (tenant token of the tenant whose data is served): `limit` required, 1..=1000 (100 for
 //!   `gateways` and `sites`); `next` a 1-based page number (default 1; 0 or non-numeric: 400);

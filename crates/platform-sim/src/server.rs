@@ -150,6 +150,9 @@ fn classify(path: &str) -> Endpoint {
             ("service-managers", Some(Api::Glp), false)
         }
         ["network-msp", "v1", "list-tenants"] => ("list-tenants", Some(Api::Central), false),
+        ["network-msp", "v1", "device-inventory"] => {
+            ("msp-device-inventory", Some(Api::Central), false)
+        }
         ["network-monitoring", "v1", r] if Resource::from_name(r).is_some() => (
             Resource::from_name(r).map_or("other", Resource::name),
             Some(Api::Central),
@@ -304,6 +307,14 @@ fn router(state: Arc<AppState>) -> Router {
             get(catalog::service_managers),
         )
         .route("/network-msp/v1/list-tenants", get(central::list_tenants))
+        .route(
+            "/network-msp/v1/device-inventory",
+            get(central::msp_device_inventory),
+        )
+        .route(
+            "/clusters/{cluster}/network-msp/v1/device-inventory",
+            get(central::msp_device_inventory),
+        )
         .route(
             "/network-monitoring/v1/{resource}",
             get(central::monitoring),

@@ -226,3 +226,61 @@ async fn bad_cluster_configurations_are_named() {
         assert!(e.to_string().contains(word), "{e}");
     }
 }
+
+#[tokio::test]
+async fn the_msp_inventory_is_the_union_of_the_tenant_inventories_of_the_cluster() {
+    let env = start(SimConfig {
+        tenants: 12,
+        clusters: vec!["US-WEST-4".into(), "EU-1".into()],
+        tenants_on_no_cluster: 1,
+        central_page_cap: Some(300),
+        ..SimConfig::default()
+    })
+    .await;
+    let msp = env.msp_token().await;
+    let truth = env.sim.truth_with_records();
+    for (prefix, cluster) in [
+        ("/clusters/us-west-4", "US-WEST-4"),
+        ("/clusters/eu-1", "EU-1"),
+    ] {
+        let mut got: Vec<Value> = Vec::new();
+        let mut next = "1".to_string();
+        loop {
+            let (status, v) = env
+                .get_json(
+                    &format!("{prefix}/network-msp/v1/device-inventory?limit=1000&next={next}"),
+                    &msp,
+                )
+                .await;
+            assert_eq!(status, 200, "{v}");
+            got.extend(v["items"].as_array().unwrap().iter().cloned());
+            match &v["next"] {
+                Value::Null => break,
+                Value::String(s) => next = s.clone(),
+                other => panic!("a string cursor, got {other}"),
+            }
+        }
+        let mut want: Vec<Value> = Vec::new();
+        for t in truth
+            .tenants
+            .iter()
+            .filter(|t| t.cluster.as_deref() == Some(cluster))
+        {
+            for r in &t.records.as_ref().unwrap()["device-inventory"] {
+                let mut r = r.clone();
+                r["tenantId"] = Value::String(t.central_tenant_id.clone());
+                r["tenantName"] = Value::String(t.name.clone());
+                want.push(r);
+            }
+        }
+        assert_eq!(got.len(), want.len(), "{cluster}");
+        assert_eq!(got, want, "{cluster}");
+    }
+    // The MSP token only.
+    let t = truth.tenants.iter().find(|t| t.cluster.is_some()).unwrap();
+    let token = env.tenant_token(t).await;
+    let (status, _) = env
+        .get_json("/network-msp/v1/device-inventory?limit=10", &token)
+        .await;
+    assert_eq!(status, 403);
+}

@@ -10,6 +10,8 @@ use glp_transport::{Api, ApiClient, ApiError};
 
 use crate::model::{Tenant, TenantEntry, TenantPage, WirePage};
 use crate::odata::workspace_name_eq;
+use crate::resources::{GlpResource, OffsetListRequest};
+use serde_json::Value;
 
 /// The msp-tenants path, relative to the GreenLake base URL.
 pub const MSP_TENANTS_PATH: &str = "workspaces/v1/msp-tenants";
@@ -68,6 +70,22 @@ impl WorkspacesClient {
         }
     }
 
+    /// A request for a GreenLake workspace resource (`devices/v1/devices`,
+    /// `subscriptions/v1/subscriptions`) with the token of `scope`: [`Scope::Tenant`] lists
+    /// that tenant's records, [`Scope::Msp`] the MSP workspace's own. Items are JSON values;
+    /// [`raw`](OffsetListRequest::raw) keeps their text.
+    pub fn resource(&self, resource: GlpResource, scope: Scope) -> OffsetListRequest<Value> {
+        OffsetListRequest::new(self.api.clone(), scope, resource)
+    }
+
+    /// The GreenLake resources of one tenant, listed with its tenant token.
+    pub fn tenant(&self, id: WorkspaceId) -> TenantResources {
+        TenantResources {
+            api: self.api.clone(),
+            id,
+        }
+    }
+
     /// Every tenant named exactly `name` (usually none or one; GreenLake does not require names
     /// to be unique).
     ///
@@ -85,6 +103,47 @@ impl WorkspacesClient {
             .into_iter()
             .filter(|t| t.workspace_name == name)
             .collect())
+    }
+}
+
+/// The GreenLake resources of one tenant ([`WorkspacesClient::tenant`]): every request carries
+/// the tenant's token ([`Scope::Tenant`]), exchanged on first use by the token provider.
+#[derive(Debug, Clone)]
+pub struct TenantResources {
+    api: ApiClient,
+    id: WorkspaceId,
+}
+
+impl TenantResources {
+    /// The tenant's workspace id.
+    pub fn tenant_id(&self) -> WorkspaceId {
+        self.id
+    }
+
+    /// The underlying API client.
+    pub fn api_client(&self) -> &ApiClient {
+        &self.api
+    }
+
+    /// The same tenant through another API client (e.g. one that counts into a tally of its
+    /// own, [`ApiClient::with_tally`]).
+    pub fn with_api_client(&self, api: ApiClient) -> Self {
+        Self { api, id: self.id }
+    }
+
+    /// A request for one of the tenant's resources.
+    pub fn resource(&self, resource: GlpResource) -> OffsetListRequest<Value> {
+        OffsetListRequest::new(self.api.clone(), Scope::Tenant(self.id), resource)
+    }
+
+    /// The tenant's devices: `GET devices/v1/devices`.
+    pub fn devices(&self) -> OffsetListRequest<Value> {
+        self.resource(GlpResource::Devices)
+    }
+
+    /// The tenant's subscriptions: `GET subscriptions/v1/subscriptions`.
+    pub fn subscriptions(&self) -> OffsetListRequest<Value> {
+        self.resource(GlpResource::Subscriptions)
     }
 }
 

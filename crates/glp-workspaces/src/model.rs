@@ -118,9 +118,7 @@ impl TenantPage {
     /// Whether this is the last page: it is empty, the server's own signal
     /// (`offset + count >= total`) says so, or the items seen so far reach `total`.
     pub fn is_last(&self) -> bool {
-        self.received() == 0
-            || self.offset.saturating_add(self.count) >= self.total
-            || self.next_offset() >= self.total
+        crate::resources::is_last_page(self.offset, self.count, self.received(), Some(self.total))
     }
 }
 

@@ -668,6 +668,7 @@ async fn collect_inner(
     });
 
     let orchestrator = Orchestrator::new(ctx.central.clone())
+        .greenlake(ctx.workspaces.clone())
         .concurrency(ctx.settings.concurrency)
         .tenant_timeout(ctx.settings.timeout)
         .selector(ctx.settings.selector.clone());

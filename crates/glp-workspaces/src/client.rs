@@ -8,7 +8,7 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use glp_auth::{BaseUrl, Scope, TokenProvider, WorkspaceId};
 use glp_transport::{Api, ApiClient, ApiError};
 
-use crate::model::{Tenant, TenantEntry, TenantPage, WirePage};
+use crate::model::{Tenant, TenantEntry, TenantPage, tenant_page};
 use crate::odata::workspace_name_eq;
 use crate::resources::{GlpResource, OffsetListRequest};
 use serde_json::Value;
@@ -291,24 +291,26 @@ impl MspTenantsRequest {
 
     /// Fetches the one page at this request's offset.
     pub async fn page(&self) -> Result<TenantPage, ApiError> {
-        if !(1..=MAX_LIMIT).contains(&self.limit) {
-            return Err(ApiError::InvalidRequest(format!(
-                "msp-tenants limit must be within 1..={MAX_LIMIT}, got {}",
-                self.limit
-            )));
-        }
-        let mut query = vec![
-            ("offset", self.offset.to_string()),
-            ("limit", self.limit.to_string()),
-        ];
+        // The one offset pager of GreenLake lists fetches it; msp-tenants then types the items,
+        // and its stream removes the repeats (see the type's documentation).
+        let mut list = OffsetListRequest::<Value>::for_path(
+            self.api.clone(),
+            Scope::Msp,
+            MSP_TENANTS_PATH,
+            MAX_LIMIT,
+        )
+        .limit(self.limit);
         if let Some(filter) = &self.filter {
-            query.push(("filter", filter.clone()));
+            list = list.filter(filter.clone());
         }
-        let wire: WirePage = self
-            .api
-            .get_json(&Scope::Msp, MSP_TENANTS_PATH, &query)
-            .await?;
-        let page = wire.into_page(self.offset);
+        let fetched = list.fetch(self.offset).await?;
+        let Some(total) = fetched.total else {
+            return Err(list.decode_error(
+                "the page has no `total`: msp-tenants always sends one".into(),
+                format!("offset {}, {} items", fetched.offset, fetched.items.len()),
+            ));
+        };
+        let page = tenant_page(fetched.offset, fetched.count, total, fetched.items);
         tracing::debug!(
             offset = page.offset,
             count = page.count,

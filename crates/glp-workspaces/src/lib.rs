@@ -10,7 +10,8 @@
 //! [`WorkspacesClient::tenant`] lists a tenant's own GreenLake resources with its tenant token
 //! ([`GlpResource`]: `devices/v1/devices`, `subscriptions/v1/subscriptions`), through
 //! [`OffsetListRequest`], the offset pager of GreenLake lists (`{offset, count, total, items}`;
-//! msp-tenants stops by the same rule), with items as JSON values or, with
+//! msp-tenants fetches its pages through it too, then types its items and drops repeats), with
+//! items as JSON values or, with
 //! [`raw`](OffsetListRequest::raw), their text.
 //!
 //! Tokens come from any [`TokenProvider`](glp_auth::TokenProvider) (the built-in

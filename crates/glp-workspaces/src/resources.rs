@@ -216,12 +216,22 @@ impl<T> fmt::Debug for OffsetListRequest<T> {
 impl<T> OffsetListRequest<T> {
     /// A request for `resource` with the token of `scope`.
     pub(crate) fn new(api: ApiClient, scope: Scope, resource: GlpResource) -> Self {
+        Self::for_path(api, scope, resource.path(), resource.max_limit())
+    }
+
+    /// A request for any GreenLake offset list (msp-tenants uses it too).
+    pub(crate) fn for_path(
+        api: ApiClient,
+        scope: Scope,
+        path: &'static str,
+        max_limit: u32,
+    ) -> Self {
         Self {
             api,
             scope,
-            path: resource.path(),
-            max_limit: resource.max_limit(),
-            limit: resource.max_limit(),
+            path,
+            max_limit,
+            limit: max_limit,
             offset: 0,
             filter: None,
             sort: None,
@@ -373,35 +383,48 @@ impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
         self.page_at(self.offset).await
     }
 
-    async fn page_at(&self, offset: u64) -> Result<OffsetPage<T>, ApiError> {
+    /// The page at `offset` as the server sent it (its echoed offset not checked yet).
+    pub(crate) async fn fetch(&self, offset: u64) -> Result<OffsetPage<T>, ApiError> {
         let query = self.query(offset)?;
         let wire: WirePage<T> = self.api.get_json(&self.scope, self.path, &query).await?;
-        let page = OffsetPage {
+        Ok(OffsetPage {
             offset: wire.offset.unwrap_or(offset),
             count: wire.count.unwrap_or(wire.items.len() as u64),
             total: wire.total,
             items: wire.items,
-        };
+        })
+    }
+
+    /// A [`Decode`](ApiError::Decode) error of a page of this list.
+    pub(crate) fn decode_error(&self, detail: String, excerpt: String) -> ApiError {
+        ApiError::Decode {
+            api: self.api.api(),
+            method: "GET",
+            path: self.full_path(),
+            status: 200,
+            detail,
+            excerpt,
+            truncated: false,
+        }
+    }
+
+    async fn page_at(&self, offset: u64) -> Result<OffsetPage<T>, ApiError> {
+        let page = self.fetch(offset).await?;
         if page.offset != offset && !page.items.is_empty() {
-            return Err(ApiError::Decode {
-                api: self.api.api(),
-                method: "GET",
-                path: self.full_path(),
-                status: 200,
-                detail: format!(
+            return Err(self.decode_error(
+                format!(
                     "the server answered offset {} to a request for offset {offset}; stopping so \
                      that no item is listed twice or skipped",
                     page.offset
                 ),
-                excerpt: format!(
+                format!(
                     "offset {}, count {}, total {:?}, {} items",
                     page.offset,
                     page.count,
                     page.total,
                     page.items.len()
                 ),
-                truncated: false,
-            });
+            ));
         }
         tracing::debug!(
             path = self.path,

@@ -10,6 +10,7 @@ mod common;
 
 mod credentials;
 mod faults;
+mod greenlake;
 mod happy;
 mod history;
 mod hostile;

@@ -8,8 +8,10 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use glp_auth::{BaseUrl, Scope, TokenProvider, WorkspaceId};
 use glp_transport::{Api, ApiClient, ApiError};
 
-use crate::model::{Tenant, TenantEntry, TenantPage, WirePage};
+use crate::model::{Tenant, TenantEntry, TenantPage, tenant_page};
 use crate::odata::workspace_name_eq;
+use crate::resources::{GlpResource, OffsetListRequest};
+use serde_json::Value;
 
 /// The msp-tenants path, relative to the GreenLake base URL.
 pub const MSP_TENANTS_PATH: &str = "workspaces/v1/msp-tenants";
@@ -80,6 +82,22 @@ impl WorkspacesClient {
         crate::catalog::service_managers(&self.api).await
     }
 
+    /// A request for a GreenLake workspace resource (`devices/v1/devices`,
+    /// `subscriptions/v1/subscriptions`) with the token of `scope`: [`Scope::Tenant`] lists
+    /// that tenant's records, [`Scope::Msp`] the MSP workspace's own. Items are JSON values;
+    /// [`raw`](OffsetListRequest::raw) keeps their text.
+    pub fn resource(&self, resource: GlpResource, scope: Scope) -> OffsetListRequest<Value> {
+        OffsetListRequest::new(self.api.clone(), scope, resource)
+    }
+
+    /// The GreenLake resources of one tenant, listed with its tenant token.
+    pub fn tenant(&self, id: WorkspaceId) -> TenantResources {
+        TenantResources {
+            api: self.api.clone(),
+            id,
+        }
+    }
+
     /// Every tenant named exactly `name` (usually none or one; GreenLake does not require names
     /// to be unique).
     ///
@@ -97,6 +115,47 @@ impl WorkspacesClient {
             .into_iter()
             .filter(|t| t.workspace_name == name)
             .collect())
+    }
+}
+
+/// The GreenLake resources of one tenant ([`WorkspacesClient::tenant`]): every request carries
+/// the tenant's token ([`Scope::Tenant`]), exchanged on first use by the token provider.
+#[derive(Debug, Clone)]
+pub struct TenantResources {
+    api: ApiClient,
+    id: WorkspaceId,
+}
+
+impl TenantResources {
+    /// The tenant's workspace id.
+    pub fn tenant_id(&self) -> WorkspaceId {
+        self.id
+    }
+
+    /// The underlying API client.
+    pub fn api_client(&self) -> &ApiClient {
+        &self.api
+    }
+
+    /// The same tenant through another API client (e.g. one that counts into a tally of its
+    /// own, [`ApiClient::with_tally`]).
+    pub fn with_api_client(&self, api: ApiClient) -> Self {
+        Self { api, id: self.id }
+    }
+
+    /// A request for one of the tenant's resources.
+    pub fn resource(&self, resource: GlpResource) -> OffsetListRequest<Value> {
+        OffsetListRequest::new(self.api.clone(), Scope::Tenant(self.id), resource)
+    }
+
+    /// The tenant's devices: `GET devices/v1/devices`.
+    pub fn devices(&self) -> OffsetListRequest<Value> {
+        self.resource(GlpResource::Devices)
+    }
+
+    /// The tenant's subscriptions: `GET subscriptions/v1/subscriptions`.
+    pub fn subscriptions(&self) -> OffsetListRequest<Value> {
+        self.resource(GlpResource::Subscriptions)
     }
 }
 
@@ -244,24 +303,26 @@ impl MspTenantsRequest {
 
     /// Fetches the one page at this request's offset.
     pub async fn page(&self) -> Result<TenantPage, ApiError> {
-        if !(1..=MAX_LIMIT).contains(&self.limit) {
-            return Err(ApiError::InvalidRequest(format!(
-                "msp-tenants limit must be within 1..={MAX_LIMIT}, got {}",
-                self.limit
-            )));
-        }
-        let mut query = vec![
-            ("offset", self.offset.to_string()),
-            ("limit", self.limit.to_string()),
-        ];
+        // The one offset pager of GreenLake lists fetches it; msp-tenants then types the items,
+        // and its stream removes the repeats (see the type's documentation).
+        let mut list = OffsetListRequest::<Value>::for_path(
+            self.api.clone(),
+            Scope::Msp,
+            MSP_TENANTS_PATH,
+            MAX_LIMIT,
+        )
+        .limit(self.limit);
         if let Some(filter) = &self.filter {
-            query.push(("filter", filter.clone()));
+            list = list.filter(filter.clone());
         }
-        let wire: WirePage = self
-            .api
-            .get_json(&Scope::Msp, MSP_TENANTS_PATH, &query)
-            .await?;
-        let page = wire.into_page(self.offset);
+        let fetched = list.fetch(self.offset).await?;
+        let Some(total) = fetched.total else {
+            return Err(list.decode_error(
+                "the page has no `total`: msp-tenants always sends one".into(),
+                format!("offset {}, {} items", fetched.offset, fetched.items.len()),
+            ));
+        };
+        let page = tenant_page(fetched.offset, fetched.count, total, fetched.items);
         tracing::debug!(
             offset = page.offset,
             count = page.count,

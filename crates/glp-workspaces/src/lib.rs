@@ -7,6 +7,13 @@
 //! field the server sends, known or not. [`WorkspacesClient::find_tenants_by_name`] finds tenants
 //! by exact name.
 //!
+//! [`WorkspacesClient::tenant`] lists a tenant's own GreenLake resources with its tenant token
+//! ([`GlpResource`]: `devices/v1/devices`, `subscriptions/v1/subscriptions`), through
+//! [`OffsetListRequest`], the offset pager of GreenLake lists (`{offset, count, total, items}`;
+//! msp-tenants fetches its pages through it too, then types its items and drops repeats), with
+//! items as JSON values or, with
+//! [`raw`](OffsetListRequest::raw), their text.
+//!
 //! Tokens come from any [`TokenProvider`](glp_auth::TokenProvider) (the built-in
 //! [`glp_auth::msp_provider`], a fixed token, or your own); requests go through
 //! [`glp_transport::ApiClient`]: paced, retried on 429/5xx with `Retry-After` honoured, one token
@@ -78,11 +85,17 @@ mod catalog;
 mod client;
 mod model;
 mod odata;
+mod resources;
 
 pub use catalog::{PROVISIONS_PATH, Provision, SERVICE_MANAGERS_PATH, ServiceManager};
 pub use client::{
-    DEFAULT_MAX_PAGES, MAX_LIMIT, MSP_TENANTS_PATH, MspTenantsRequest, WorkspacesClient,
+    DEFAULT_MAX_PAGES, MAX_LIMIT, MSP_TENANTS_PATH, MspTenantsRequest, TenantResources,
+    WorkspacesClient,
 };
 pub use glp_transport::ApiError;
 pub use model::{InvalidTenant, Tenant, TenantEntry, TenantPage};
 pub use odata::quote_odata;
+pub use resources::{
+    DEFAULT_RESOURCE_MAX_PAGES, DEVICES_PATH, GlpResource, OffsetListRequest, OffsetPage,
+    SUBSCRIPTIONS_PATH, UnknownGlpResource,
+};

@@ -118,54 +118,39 @@ impl TenantPage {
     /// Whether this is the last page: it is empty, the server's own signal
     /// (`offset + count >= total`) says so, or the items seen so far reach `total`.
     pub fn is_last(&self) -> bool {
-        self.received() == 0
-            || self.offset.saturating_add(self.count) >= self.total
-            || self.next_offset() >= self.total
+        crate::resources::is_last_page(self.offset, self.count, self.received(), Some(self.total))
     }
 }
 
 /// The page as sent: `offset` and `count` are filled in when missing.
-#[derive(Debug, Deserialize)]
-pub(crate) struct WirePage {
-    #[serde(default)]
-    offset: Option<u64>,
-    #[serde(default)]
-    count: Option<u64>,
-    total: u64,
-    items: Vec<Value>,
-}
-
-impl WirePage {
-    /// The page, with the requested offset and the item count standing in for missing fields.
-    /// Each item is decoded on its own: one invalid entry does not cost the rest of its page.
-    pub(crate) fn into_page(self, requested_offset: u64) -> TenantPage {
-        let count = self.count.unwrap_or(self.items.len() as u64);
-        let mut items = Vec::with_capacity(self.items.len());
-        let mut invalid = Vec::new();
-        for raw in self.items {
-            let text = |key: &str| {
-                raw.get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            let (listed_id, name) = (text("id"), text("workspaceName"));
-            match serde_json::from_value::<Tenant>(raw) {
-                Ok(tenant) => items.push(tenant),
-                Err(e) => invalid.push(InvalidTenant {
-                    listed_id,
-                    name,
-                    reason: format!("not a valid msp-tenants entry: {e}"),
-                }),
-            }
+/// A msp-tenants page from its parts as received: each item typed, or kept as invalid with the
+/// reason.
+pub(crate) fn tenant_page(offset: u64, count: u64, total: u64, raw: Vec<Value>) -> TenantPage {
+    let mut items = Vec::with_capacity(raw.len());
+    let mut invalid = Vec::new();
+    for raw in raw {
+        let text = |key: &str| {
+            raw.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (listed_id, name) = (text("id"), text("workspaceName"));
+        match serde_json::from_value::<Tenant>(raw) {
+            Ok(tenant) => items.push(tenant),
+            Err(e) => invalid.push(InvalidTenant {
+                listed_id,
+                name,
+                reason: format!("not a valid msp-tenants entry: {e}"),
+            }),
         }
-        TenantPage {
-            offset: self.offset.unwrap_or(requested_offset),
-            count,
-            total: self.total,
-            items,
-            invalid,
-        }
+    }
+    TenantPage {
+        offset,
+        count,
+        total,
+        items,
+        invalid,
     }
 }
 
@@ -210,13 +195,12 @@ mod tests {
 
     #[test]
     fn an_invalid_entry_does_not_cost_its_page() {
-        let wire: WirePage = serde_json::from_str(
-            r#"{"total": 2, "items": [
-                {"id": "not-a-uuid", "workspaceName": "Bad"},
-                {"id": "3f2a6c1e0b4d4e7a9c2b1d5e8f9a0b1c", "workspaceName": "Good"}]}"#,
+        let items: Vec<Value> = serde_json::from_str(
+            r#"[{"id": "not-a-uuid", "workspaceName": "Bad"},
+                {"id": "3f2a6c1e0b4d4e7a9c2b1d5e8f9a0b1c", "workspaceName": "Good"}]"#,
         )
         .expect("decodes");
-        let p = wire.into_page(0);
+        let p = tenant_page(0, 2, 2, items);
         assert_eq!(p.items.len(), 1);
         assert_eq!(p.items[0].workspace_name, "Good");
         assert_eq!(p.invalid.len(), 1);
@@ -225,12 +209,5 @@ mod tests {
             ("not-a-uuid", "Bad")
         );
         assert_eq!((p.received(), p.next_offset(), p.count), (2, 2, 2));
-    }
-
-    #[test]
-    fn missing_offset_and_count_are_filled_in() {
-        let wire: WirePage = serde_json::from_str(r#"{"total": 5, "items": []}"#).expect("decodes");
-        let p = wire.into_page(40);
-        assert_eq!((p.offset, p.count, p.total), (40, 0, 5));
     }
 }

@@ -321,6 +321,24 @@ async fn missing_offset_and_count_are_tolerated() {
 }
 
 #[tokio::test]
+async fn a_page_without_total_is_an_error_not_a_guess() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path(PATH);
+            then.status(200).json_body(json!({"items": [tenant(0)]}));
+        })
+        .await;
+    let err = client(&server.base_url())
+        .msp_tenants()
+        .page()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Decode { .. }), "{err}");
+    assert!(err.to_string().contains("total"), "{err}");
+}
+
+#[tokio::test]
 async fn a_stream_resumes_from_an_offset() {
     let server = MockServer::start_async().await;
     let skipped = server

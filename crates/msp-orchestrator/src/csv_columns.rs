@@ -49,6 +49,36 @@ pub const RECORD_FIELDS: &[&str] = &[
 
 /// The default item columns of a resource: (header, candidate paths).
 fn defaults(resource: &str) -> &'static [(&'static str, &'static [&'static str])] {
+    match resource {
+        "glp/devices" => {
+            return &[
+                ("serialNumber", &["serialNumber"]),
+                ("deviceType", &["deviceType"]),
+                ("model", &["model"]),
+                ("partNumber", &["partNumber"]),
+                ("macAddress", &["macAddress"]),
+                ("region", &["region"]),
+                ("assignedState", &["assignedState"]),
+                ("application", &["application.id"]),
+                ("subscription", &["subscription.0.id"]),
+                ("updatedAt", &["updatedAt"]),
+            ];
+        }
+        "glp/subscriptions" => {
+            return &[
+                ("key", &["key"]),
+                ("subscriptionType", &["subscriptionType"]),
+                ("tier", &["tier"]),
+                ("sku", &["sku"]),
+                ("subscriptionStatus", &["subscriptionStatus"]),
+                ("quantity", &["quantity"]),
+                ("availableQuantity", &["availableQuantity"]),
+                ("startTime", &["startTime"]),
+                ("endTime", &["endTime"]),
+            ];
+        }
+        _ => {}
+    }
     // A path such as network-monitoring/v1alpha1/aps gets the columns of its last segment.
     let name = resource.rsplit('/').next().unwrap_or(resource);
     match name {
@@ -110,6 +140,9 @@ fn defaults(resource: &str) -> &'static [(&'static str, &'static [&'static str])
 }
 
 fn known_resource(resource: &str) -> bool {
+    if matches!(resource, "glp/devices" | "glp/subscriptions") {
+        return true;
+    }
     let name = resource.rsplit('/').next().unwrap_or(resource);
     matches!(
         name,
@@ -306,5 +339,16 @@ mod tests {
         assert!(h.contains(",mac,") && !h.contains("data"), "{h}");
         let h = Columns::for_resources(&["network-monitoring/v1/sites-health".into()]).header();
         assert!(h.ends_with(",collected_at,data"), "{h}");
+        // GreenLake's devices are not Central's `devices`.
+        let h = Columns::for_resources(&["glp/devices".into()]).header();
+        assert!(
+            h.contains(",assignedState,application,subscription,") && !h.contains("firmware"),
+            "{h}"
+        );
+        let h = Columns::for_resources(&["glp/subscriptions".into()]).header();
+        assert!(
+            h.contains(",key,") && h.contains(",endTime,") && !h.ends_with("data"),
+            "{h}"
+        );
     }
 }

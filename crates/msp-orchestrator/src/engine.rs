@@ -9,12 +9,15 @@ use futures::StreamExt;
 use glp_auth::WorkspaceId;
 use glp_auth::text::{escape_control, redact};
 use glp_transport::{ApiError, Tally};
+use glp_workspaces::WorkspacesClient;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{Id, JoinSet};
 
 use crate::report::{Report, TenantOutcome, TenantStatus, one_line};
 use crate::source::{SourceItem, TenantStream};
-use crate::{Cancel, Clusters, Progress, Record, Selector, StopLevel, TenantJob, TenantRef};
+use crate::{
+    Cancel, Clusters, Progress, Record, Selector, StopLevel, TenantClients, TenantJob, TenantRef,
+};
 
 /// Runs a [`TenantJob`] for every tenant of a [`TenantStream`].
 ///
@@ -31,6 +34,7 @@ use crate::{Cancel, Clusters, Progress, Record, Selector, StopLevel, TenantJob, 
 #[derive(Debug, Clone)]
 pub struct Orchestrator {
     clusters: Clusters,
+    greenlake: Option<WorkspacesClient>,
     concurrency: usize,
     tenant_timeout: Option<Duration>,
     selector: Selector,
@@ -161,11 +165,19 @@ impl Orchestrator {
     pub fn new(clusters: impl Into<Clusters>) -> Self {
         Self {
             clusters: clusters.into(),
+            greenlake: None,
             concurrency: 16,
             tenant_timeout: None,
             selector: Selector::default(),
             progress: Arc::default(),
         }
+    }
+
+    /// Gives jobs GreenLake clients too ([`TenantClients::greenlake`]): tenant-scoped clients of
+    /// `greenlake`'s API client, counting into each tenant's tally.
+    pub fn greenlake(mut self, greenlake: WorkspacesClient) -> Self {
+        self.greenlake = Some(greenlake);
+        self
     }
 
     /// Live counters of the run, for a progress display.
@@ -401,6 +413,11 @@ impl Orchestrator {
         let central = &self.clusters.for_tenant(tenant.cluster.as_deref()).client;
         let api = central.api_client().with_tally(run.tally.clone());
         let client = central.tenant(tenant.workspace_id).with_api_client(api);
+        let greenlake = self.greenlake.as_ref().map(|glp| {
+            glp.tenant(tenant.workspace_id)
+                .with_api_client(glp.api_client().with_tally(run.tally.clone()))
+        });
+        let clients = TenantClients::new(client, greenlake);
         let counter = run.records.clone();
         let progress = self.progress.clone();
         let timeout = self.tenant_timeout;
@@ -412,7 +429,7 @@ impl Orchestrator {
                 id = %escape_control(&tenant.listed_id)
             );
             let work = async {
-                let mut items = job.run(&tenant, client);
+                let mut items = job.run(&tenant, clients);
                 while let Some(item) = items.next().await {
                     match item {
                         Err(e) => return JobEnd::Failed(e),

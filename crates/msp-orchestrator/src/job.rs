@@ -6,6 +6,7 @@ use std::str::FromStr;
 use central_api::{Resource, TenantClient};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use glp_transport::ApiError;
+use glp_workspaces::{GlpResource, OffsetListRequest, TenantResources};
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -109,7 +110,27 @@ impl PartialEq for Record {
     }
 }
 
-/// Work to run for each tenant: given a tenant-scoped Central client, yield records.
+/// The clients of one tenant's job, every one scoped to the tenant (its requests carry the
+/// tenant token) and counting into the tenant's tally, through the shared transport (pacing,
+/// retries, body caps).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TenantClients {
+    /// Central's monitoring APIs.
+    pub central: TenantClient,
+    /// GreenLake's workspace resources (devices, subscriptions), when the orchestrator was
+    /// given a GreenLake client ([`Orchestrator::greenlake`](crate::Orchestrator::greenlake)).
+    pub greenlake: Option<TenantResources>,
+}
+
+impl TenantClients {
+    /// The clients of a tenant: Central's, and GreenLake's if there is one.
+    pub fn new(central: TenantClient, greenlake: Option<TenantResources>) -> Self {
+        Self { central, greenlake }
+    }
+}
+
+/// Work to run for each tenant: given its tenant-scoped clients, yield records.
 ///
 /// The stream is read as it is produced, so a job never needs to hold a tenant's data in memory.
 pub trait TenantJob: Send + Sync + Debug {
@@ -117,27 +138,40 @@ pub trait TenantJob: Send + Sync + Debug {
     fn run(
         &self,
         tenant: &TenantRef,
-        client: TenantClient,
+        clients: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>>;
 }
 
-/// A resource to collect: one the crate knows, or any other `network-monitoring/...` path.
+/// A resource to collect: a Central monitoring resource the crate knows, any other
+/// `network-monitoring/...` path, or a GreenLake resource (`glp/devices`, `glp/subscriptions`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResourceSpec {
     /// A typed monitoring resource.
     Known(Resource),
     /// Any other monitoring path, e.g. `network-monitoring/v1alpha1/aps` or `sites-health`.
     Path(String),
+    /// A GreenLake workspace resource, listed with the tenant token.
+    GreenLake(GlpResource),
 }
 
 impl ResourceSpec {
-    /// The name written into records: as the user gave it.
+    /// The name written into records: as the user gave it (`glp/...` for GreenLake ones).
     pub fn name(&self) -> String {
         match self {
             Self::Known(r) => r.name().to_owned(),
             Self::Path(p) => p.clone(),
+            Self::GreenLake(r) => r.name().to_owned(),
         }
     }
+}
+
+/// Every resource name a user can give without a path: Central's, then GreenLake's.
+pub fn known_resource_names() -> Vec<&'static str> {
+    Resource::all()
+        .iter()
+        .map(|r| r.name())
+        .chain(GlpResource::all().iter().map(|r| r.name()))
+        .collect()
 }
 
 /// Whether `s` looks like an API version segment: `v1`, `v1alpha1`, `v2beta3`, ...
@@ -171,9 +205,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// The known resource name nearest to `s`, when it is near enough to be a typo.
 pub fn did_you_mean(s: &str) -> Option<&'static str> {
     let s = s.to_ascii_lowercase();
-    Resource::all()
-        .iter()
-        .map(|r| (edit_distance(&s, r.name()), r.name()))
+    known_resource_names()
+        .into_iter()
+        .map(|name| (edit_distance(&s, name), name))
         .filter(|(d, name)| *d <= 2.max(name.len() / 4) && *d < name.len())
         .min_by_key(|(d, _)| *d)
         .map(|(_, name)| name)
@@ -195,7 +229,23 @@ impl FromStr for ResourceSpec {
         if let Ok(r) = s.parse::<Resource>() {
             return Ok(Self::Known(r));
         }
-        let known: Vec<&str> = Resource::all().iter().map(|r| r.name()).collect();
+        let known = known_resource_names();
+        if s.to_ascii_lowercase().starts_with("glp/") {
+            return s.parse::<GlpResource>().map(Self::GreenLake).map_err(|_| {
+                let hint = did_you_mean(s)
+                    .filter(|name| name.starts_with("glp/"))
+                    .map(|name| format!("did you mean `{name}`? "))
+                    .unwrap_or_default();
+                format!(
+                    "unknown GreenLake resource `{shown}`: {hint}the GreenLake resources are {}",
+                    GlpResource::all()
+                        .iter()
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+        }
         if s.contains(['?', '#']) {
             return Err(format!(
                 "the resource `{shown}` carries a query string: give the resource alone and \
@@ -321,6 +371,19 @@ impl Query {
         }
     }
 
+    fn apply_glp<T>(&self, mut request: OffsetListRequest<T>) -> OffsetListRequest<T> {
+        if let Some(filter) = &self.filter {
+            request = request.filter(filter.clone());
+        }
+        if let Some(sort) = &self.sort {
+            request = request.sort(sort.clone());
+        }
+        for (key, value) in &self.params {
+            request = request.param(key.clone(), value.clone());
+        }
+        request
+    }
+
     fn apply<T>(&self, mut request: central_api::ListRequest<T>) -> central_api::ListRequest<T> {
         if let Some(filter) = &self.filter {
             request = request.filter(filter.clone());
@@ -379,27 +442,45 @@ impl TenantJob for CollectJob {
     fn run(
         &self,
         tenant: &TenantRef,
-        client: TenantClient,
+        clients: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
         let tenant = tenant.clone();
         let query = self.query.clone();
         let cluster = self.cluster.clone();
         stream::iter(self.resources.clone())
             .map(move |spec| {
-                let request = match &spec {
-                    ResourceSpec::Known(r) => client.resource(*r).raw(),
-                    ResourceSpec::Path(p) => client.monitoring(p).raw(),
+                let items = match &spec {
+                    ResourceSpec::Known(r) => query
+                        .apply(clients.central.resource(*r).raw())
+                        .stream()
+                        .boxed(),
+                    ResourceSpec::Path(p) => query
+                        .apply(clients.central.monitoring(p).raw())
+                        .stream()
+                        .boxed(),
+                    ResourceSpec::GreenLake(r) => match &clients.greenlake {
+                        Some(glp) => query.apply_glp(glp.resource(*r).raw()).stream(),
+                        None => stream::once(async {
+                            Err(ApiError::InvalidRequest(
+                                "GreenLake resources need a GreenLake client \
+                                 (Orchestrator::greenlake)"
+                                    .into(),
+                            ))
+                        })
+                        .boxed(),
+                    },
                 };
-                let items = query.apply(request).stream().boxed();
                 let (workspace_id, tenant_name, resource) = (
                     tenant.workspace_id.hyphenated(),
                     tenant.name.clone(),
                     spec.name(),
                 );
-                let (central_tenant_id, cluster) = (
-                    tenant.central_tenant_id.clone(),
-                    tenant.cluster.clone().or_else(|| cluster.clone()),
-                );
+                // A GreenLake record comes from no Central cluster.
+                let cluster = match spec {
+                    ResourceSpec::GreenLake(_) => None,
+                    _ => tenant.cluster.clone().or_else(|| cluster.clone()),
+                };
+                let central_tenant_id = tenant.central_tenant_id.clone();
                 items.map_ok(move |data| Record {
                     tenant_id: workspace_id.clone(),
                     workspace_id: workspace_id.clone(),
@@ -454,6 +535,30 @@ mod tests {
             assert!(err.contains(says), "{bad}: {err}");
         }
         assert_eq!(did_you_mean("device-inventroy"), Some("device-inventory"));
+        assert_eq!(
+            "glp/devices".parse::<ResourceSpec>(),
+            Ok(ResourceSpec::GreenLake(GlpResource::Devices))
+        );
+        assert_eq!(
+            "GLP/Subscriptions"
+                .parse::<ResourceSpec>()
+                .map(|r| r.name()),
+            Ok("glp/subscriptions".to_owned())
+        );
+        let err = "glp/subscriptons"
+            .parse::<ResourceSpec>()
+            .expect_err("typo");
+        assert!(err.contains("did you mean `glp/subscriptions`"), "{err}");
+        let err = "glp/audit-log"
+            .parse::<ResourceSpec>()
+            .expect_err("unknown");
+        assert!(err.contains("glp/devices, glp/subscriptions"), "{err}");
+        assert!(
+            "bogus"
+                .parse::<ResourceSpec>()
+                .expect_err("bogus")
+                .contains("glp/devices")
+        );
         assert_eq!(did_you_mean("xyz"), None);
     }
 

@@ -4,8 +4,10 @@
 //! The pieces:
 //! - a [`TenantSource`] lists tenants (GreenLake msp-tenants, Central list-tenants resolved to
 //!   workspaces by name, or an explicit list), filtered by a [`Selector`];
-//! - a [`TenantJob`] turns one tenant's scoped Central client into a stream of [`Record`]s
-//!   ([`CollectJob`] collects monitoring resources);
+//! - a [`TenantJob`] turns one tenant's scoped clients ([`TenantClients`]: Central, and
+//!   GreenLake when the orchestrator has a [`WorkspacesClient`](glp_workspaces::WorkspacesClient))
+//!   into a stream of [`Record`]s ([`CollectJob`] collects monitoring resources and GreenLake's
+//!   `glp/devices` and `glp/subscriptions`);
 //! - the [`Orchestrator`] runs jobs with bounded concurrency, isolates failures, honours a
 //!   [`Cancel`] signal, and returns a [`Report`];
 //! - a [`RecordWriter`] writes records as JSON Lines, JSON, CSV or a table; it is one
@@ -32,6 +34,7 @@
 //! });
 //! let job = Arc::new(CollectJob::new(vec![ResourceSpec::Known(Resource::DeviceInventory)]));
 //! let report = Orchestrator::new(central.clone())
+//!     .greenlake(workspaces.clone())
 //!     .concurrency(16)
 //!     .run(TenantSource::GreenLake.stream(&workspaces, &central), job, tx, &Cancel::new())
 //!     .await?;
@@ -61,7 +64,10 @@ pub use cancel::{Cancel, StopLevel};
 pub use clusters::{CentralCluster, Clusters, Discovery, DiscoveryError, discover, gateway_name};
 pub use csv_columns::{Columns, RECORD_FIELDS};
 pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
-pub use job::{CollectJob, Query, Record, ResourceSpec, TenantJob, did_you_mean, rfc3339};
+pub use job::{
+    CollectJob, Query, Record, ResourceSpec, TenantClients, TenantJob, did_you_mean,
+    known_resource_names, rfc3339,
+};
 /// The inventory store (feature `store`).
 #[cfg(feature = "store")]
 pub use msp_store;

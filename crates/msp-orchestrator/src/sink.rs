@@ -5,13 +5,12 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use central_api::TenantClient;
 use futures::stream::{self, BoxStream, StreamExt};
 use glp_transport::ApiError;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::{CollectJob, Record, RecordWriter, ResourceSpec, TenantJob, TenantRef};
+use crate::{CollectJob, Record, RecordWriter, ResourceSpec, TenantClients, TenantJob, TenantRef};
 
 /// What a sink's failure is.
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +151,7 @@ impl TenantJob for MarkedJob {
     fn run(
         &self,
         tenant: &TenantRef,
-        client: TenantClient,
+        clients: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
         let specs: Vec<ResourceSpec> = self
             .resources
@@ -165,7 +164,7 @@ impl TenantJob for MarkedJob {
             .map(move |spec| {
                 let mark = completion_mark(&tenant.listed_id, &tenant.name, &spec.name());
                 CollectJob::new(vec![spec])
-                    .run(&tenant, client.clone())
+                    .run(&tenant, clients.clone())
                     .chain(stream::once(async move { Ok(mark) }))
             })
             .flatten()

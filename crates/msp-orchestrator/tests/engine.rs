@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use central_api::{CentralClient, Resource, TenantClient};
+use central_api::{CentralClient, Resource};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use glp_auth::{
@@ -15,8 +15,8 @@ use glp_auth::{
 use glp_transport::{Api, ApiClient, ApiError};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
-    Cancel, CollectJob, Orchestrator, Record, Report, ResourceSpec, StopLevel, TenantJob,
-    TenantRef, TenantSource, TenantStatus,
+    Cancel, CollectJob, Orchestrator, Record, Report, ResourceSpec, StopLevel, TenantClients,
+    TenantJob, TenantRef, TenantSource, TenantStatus,
 };
 use platform_sim::{SimConfig, Simulator};
 
@@ -155,7 +155,7 @@ impl TenantJob for FailOne {
     fn run(
         &self,
         tenant: &TenantRef,
-        client: TenantClient,
+        client: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
         if tenant.listed_id == self.victim {
             // The MSP scope on a tenant endpoint: a real 403 from the server.
@@ -231,7 +231,7 @@ impl TenantJob for Ticking {
     fn run(
         &self,
         tenant: &TenantRef,
-        client: TenantClient,
+        client: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
         let (sim, clock, step) = (self.sim.clone(), self.clock.clone(), self.step);
         self.inner
@@ -443,7 +443,7 @@ impl TenantJob for AfterListingPages {
     fn run(
         &self,
         tenant: &TenantRef,
-        client: TenantClient,
+        client: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
         let (sim, pages) = (self.sim.clone(), self.pages);
         let wait = async move {

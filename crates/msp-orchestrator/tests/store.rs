@@ -39,10 +39,20 @@ fn clients(sim: &Simulator) -> (WorkspacesClient, CentralClient) {
 
 /// Runs a snapshot of `resources` into `run`, skipping what the run already holds.
 async fn snapshot(sim: &Simulator, store: Store, run: i64, resources: &[Resource]) -> Store {
+    let specs: Vec<ResourceSpec> = resources.iter().map(|r| ResourceSpec::Known(*r)).collect();
+    snapshot_specs(sim, store, run, specs).await
+}
+
+/// Runs a snapshot of any resources (GreenLake's too) into `run`.
+async fn snapshot_specs(
+    sim: &Simulator,
+    store: Store,
+    run: i64,
+    specs: Vec<ResourceSpec>,
+) -> Store {
     let (workspaces, central) = clients(sim);
     let done = store.completed(run).unwrap();
-    let job =
-        MarkedJob::new(resources.iter().map(|r| ResourceSpec::Known(*r)).collect()).skipping(done);
+    let job = MarkedJob::new(specs).skipping(done);
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let writer = tokio::task::spawn_blocking(move || {
         let mut sink = StoreSink::new(store, run);
@@ -51,6 +61,7 @@ async fn snapshot(sim: &Simulator, store: Store, run: i64, resources: &[Resource
     });
     let tenants = TenantSource::GreenLake.stream(&workspaces, &central);
     let report = Orchestrator::new(central.clone())
+        .greenlake(workspaces.clone())
         .concurrency(4)
         .run(tenants, Arc::new(job), tx, &Cancel::new())
         .await
@@ -152,6 +163,93 @@ async fn a_snapshot_holds_the_truth_and_a_resume_adds_nothing_twice() {
     let store = snapshot(&sim, store, run, &resources).await;
     assert_eq!(canonical(exported(&store, run)), expected);
     assert_eq!(store.run(run).unwrap().records, records_before);
+    sim.shutdown().await;
+}
+
+/// The SQL of the guide's "which licences end in the next 90 days, per customer", as the guide
+/// has it.
+fn guide_licence_query() -> String {
+    let guide =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/guide.md"))
+            .unwrap();
+    let at = guide
+        .find("licences end in the next 90 days")
+        .expect("the guide has the example");
+    let rest = &guide[at..];
+    let start = rest.find("```sql\n").expect("an sql block") + "```sql\n".len();
+    let end = rest[start..].find("```").unwrap();
+    rest[start..start + end].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn greenlake_resources_snapshot_and_the_guide_finds_the_licences_ending_soon() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 10,
+        max_devices: 300,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("inventory.sqlite")).unwrap();
+    let names = ["glp/devices", "glp/subscriptions"];
+    let run = store
+        .begin_run(&NewRun::new("test", ["snapshot"], names))
+        .unwrap();
+    let specs = names.iter().map(|n| n.parse().unwrap()).collect();
+    let mut store = snapshot_specs(&sim, store, run, specs).await;
+    store.end_run(run, RunStatus::Complete).unwrap();
+
+    // Every record of both, as the truth has them.
+    let truth = serde_json::to_value(sim.truth_with_records()).unwrap();
+    let mut expected = BTreeMap::new();
+    for t in truth["tenants"].as_array().unwrap() {
+        for name in names {
+            let mut items: Vec<String> = t["records"][name]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.to_string())
+                .collect();
+            if !items.is_empty() {
+                items.sort();
+                expected.insert(
+                    (
+                        t["workspace_id"].as_str().unwrap().to_owned(),
+                        name.to_owned(),
+                    ),
+                    items,
+                );
+            }
+        }
+    }
+    assert_eq!(canonical(exported(&store, run)), expected);
+
+    // The guide's query, at the simulator's fixed "now" (2026-12-01) instead of the clock's.
+    let sql = guide_licence_query().replace("'now'", "'2026-12-01T00:00:00Z'");
+    let mut statement = store.connection().prepare(&sql).unwrap();
+    let found: Vec<(String, String)> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut soon = Vec::new();
+    for t in truth["tenants"].as_array().unwrap() {
+        for s in t["records"]["glp/subscriptions"].as_array().unwrap() {
+            let end = s["endTime"].as_str().unwrap();
+            if ("2026-12-01T00:00:00Z".."2027-03-01T00:00:00Z").contains(&end) {
+                soon.push((
+                    t["name"].as_str().unwrap().to_owned(),
+                    s["key"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    }
+    soon.sort();
+    let mut sorted = found.clone();
+    sorted.sort();
+    assert!(!soon.is_empty(), "the simulator has licences ending soon");
+    assert_eq!(sorted, soon, "{sql}");
     sim.shutdown().await;
 }
 

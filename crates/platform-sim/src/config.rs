@@ -28,6 +28,11 @@ pub struct SimConfig {
     pub glp_token_per_minute: Option<u32>,
     /// The same for `workspaces/v1/msp-tenants` requests.
     pub glp_tenants_per_minute: Option<u32>,
+    /// GreenLake's `devices/v1/devices` GETs allowed per minute **per workspace** (GreenLake
+    /// documents 160); `None` = no such limit.
+    pub glp_devices_per_minute: Option<u32>,
+    /// The same for `subscriptions/v1/subscriptions` (GreenLake documents 60).
+    pub glp_subscriptions_per_minute: Option<u32>,
     /// Share (0..1) of every rate-limited budget used by another client of the same credential
     /// (a background consumer): the buckets refill at `(1 - share)` of their rate while the
     /// headers still announce the whole limit. Default 0.
@@ -91,6 +96,8 @@ impl Default for SimConfig {
             central_rps: None,
             glp_token_per_minute: None,
             glp_tenants_per_minute: None,
+            glp_devices_per_minute: None,
+            glp_subscriptions_per_minute: None,
             background_share: 0.0,
             rate_headers: true,
             latency: Duration::ZERO,
@@ -148,6 +155,11 @@ impl SimConfig {
         for (name, n) in [
             ("glp_token_per_minute", self.glp_token_per_minute),
             ("glp_tenants_per_minute", self.glp_tenants_per_minute),
+            ("glp_devices_per_minute", self.glp_devices_per_minute),
+            (
+                "glp_subscriptions_per_minute",
+                self.glp_subscriptions_per_minute,
+            ),
         ] {
             if n == Some(0) {
                 return bad(format!("{name} must be at least 1"));

@@ -69,7 +69,19 @@
 //!   ("HPE Aruba Networking Central") provision per GreenLake region of its clusters, plus a
 //!   service that is not Central and an `UNPROVISIONED` Central region; provisions name their
 //!   service manager by id only (`serviceManager.id`), names come from service-managers.
-//! * Every API endpoint rejects unknown and repeated query parameters with 400, in the GLP
+//! * `GET /devices/v1/devices` and `GET /subscriptions/v1/subscriptions` (GreenLake workspace
+//!   resources, answered for the workspace whose token is presented: a tenant token gets that
+//!   tenant's records; the MSP token gets the MSP workspace's own small inventory, 6 devices and
+//!   their subscriptions, since GreenLake scopes these APIs to the token's workspace; no source
+//!   shows what an MSP token gets there, so this is the simulator's reading): `offset` (items
+//!   to skip, default 0) and `limit` (1..=2000 on devices, 1..=50 on subscriptions, default the
+//!   maximum), at most [`SimConfig::glp_page_cap`] items per page, envelope
+//!   `{items, count, offset, total}`; `filter` (`eq`/`in`/`and` on any record field), `sort`
+//!   and `select` (top-level fields to keep). Unlike the other endpoints, unknown query
+//!   parameters are **ignored silently**, as GreenLake does; a known one given twice is a 400.
+//!   Per-workspace budgets: [`SimConfig::glp_devices_per_minute`] and
+//!   [`SimConfig::glp_subscriptions_per_minute`] (GreenLake documents 160 and 60).
+//! * Every other API endpoint rejects unknown and repeated query parameters with 400, in the GLP
 //!   error shape with a `hpe.greenlake.bad_request` issue naming the parameter.
 //! * `GET /_sim/stats` ([`Stats`]) and `GET /_sim/truth[?records=true][&tenant=ID]`
 //!   ([`Truth`]): unauthenticated, never delayed, limited or faulted.
@@ -104,8 +116,10 @@
 //!
 //! # Rate limits
 //!
-//! One token bucket for GLP paths (token endpoint + workspaces) at [`SimConfig::glp_rps`], one
-//! for Central paths at [`SimConfig::central_rps`]; burst `max(1, rps)`. Over the limit: 429
+//! One token bucket for GLP paths (token endpoint, workspaces, devices, subscriptions) at
+//! [`SimConfig::glp_rps`], one for Central paths at [`SimConfig::central_rps`]; burst
+//! `max(1, rps)`. Endpoint budgets per minute come first: token requests, msp-tenants (one
+//! budget each for the whole MSP), devices and subscriptions (one budget per workspace). Over the limit: 429
 //! with `Retry-After: N` (integer seconds ≥ 1); GLP adds `ratelimit-limit`,
 //! `ratelimit-remaining: 0`, `ratelimit-reset: N` and an `errorDetails` entry
 //! `{"type": "hpe.greenlake.retry_info", "retryAfterSeconds": N}`; Central adds
@@ -141,6 +155,17 @@
 //! `clients` = 0..=4 per AP. list-tenants' `deviceHealthStatus`, `alerts` (critical =
 //! offline, major = online in poor health, minor = fair health) and `degradedSites` (at least
 //! 20% poor devices) are computed from the same per-device state the records show.
+//!
+//! GreenLake `glp/devices` of a tenant are its `device-inventory` devices in the same order
+//! (same serial numbers, MACs, models, part numbers; `deviceType` `AP`/`SWITCH`/`GATEWAY`): the
+//! site-assigned ones are `ASSIGNED_TO_SERVICE` with the Central application and one
+//! subscription (device `i` holds subscription `i % S`), the unassigned ones `UNASSIGNED` with
+//! neither. `glp/subscriptions`: `S` = 0 or 1 for a tenant without devices, else
+//! `2 + D/400` up to 12, with `endTime` spread around the simulator's fixed now,
+//! 2026-12-01T00:00:00Z (about one in five ended, `subscriptionStatus: ENDED`; one in five ends
+//! within 90 days; the rest later), `availableQuantity` = `quantity` less the devices holding
+//! it. The truth lists both under those names in `counts` and `records`, and the MSP's own
+//! counts in `msp_counts`.
 
 // Handlers return early with a ready `Response` as the error; boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
@@ -153,6 +178,7 @@ mod errors;
 mod faults;
 mod filter;
 mod glp;
+mod greenlake;
 mod ids;
 mod limits;
 mod oauth;

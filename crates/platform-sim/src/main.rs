@@ -39,6 +39,14 @@ struct Args {
     /// msp-tenants requests per minute before 429 (default: unlimited).
     #[arg(long)]
     glp_tenants_per_minute: Option<u32>,
+    /// devices/v1/devices requests per minute and workspace before 429 (GreenLake: 160;
+    /// default: unlimited).
+    #[arg(long)]
+    glp_devices_per_minute: Option<u32>,
+    /// subscriptions/v1/subscriptions requests per minute and workspace before 429 (GreenLake:
+    /// 60; default: unlimited).
+    #[arg(long)]
+    glp_subscriptions_per_minute: Option<u32>,
     /// Share (0..1) of every rate-limited budget eaten by another client (default 0).
     #[arg(long, default_value_t = 0.0)]
     background_share: f64,
@@ -117,6 +125,8 @@ impl Args {
             central_rps: self.central_rps,
             glp_token_per_minute: self.glp_token_per_minute,
             glp_tenants_per_minute: self.glp_tenants_per_minute,
+            glp_devices_per_minute: self.glp_devices_per_minute,
+            glp_subscriptions_per_minute: self.glp_subscriptions_per_minute,
             background_share: self.background_share,
             rate_headers: !self.no_rate_headers,
             latency: millis("latency-ms", self.latency_ms)?,

@@ -79,6 +79,14 @@ pub(crate) const CREATORS: &[&str] = &[
 
 /// 2020-01-01T00:00:00Z.
 const EPOCH_BASE: i64 = 1_577_836_800;
+/// The simulator's fixed "now", 2026-12-01T00:00:00Z: subscription end times are spread around
+/// it (some ended, some ending within 90 days, most later), whatever the wall clock says.
+pub(crate) const NOW: i64 = 1_796_083_200;
+/// The position given to the MSP workspace's own inventory (GreenLake devices and
+/// subscriptions with the MSP token): beyond every tenant, so its serial numbers are unique too.
+pub(crate) const MSP_OWN_INDEX: u32 = 0x000F_FFFF;
+/// Devices in the MSP workspace's own inventory.
+const MSP_OWN_DEVICES: u32 = 6;
 /// Span of tenant creation times: about five years.
 const CREATION_SPAN: i64 = 5 * 365 * 86_400;
 
@@ -162,6 +170,9 @@ pub(crate) struct Population {
     by_workspace: HashMap<u128, u32>,
     /// Central list-tenants default order (`alerts DESC`, then name).
     pub(crate) central_order: Vec<u32>,
+    /// The MSP workspace's own small inventory, as a tenant-shaped summary (what GreenLake's
+    /// devices and subscriptions APIs serve to the MSP token).
+    pub(crate) msp_own: Tenant,
 }
 
 impl Population {
@@ -231,7 +242,32 @@ impl Population {
                 .then_with(|| ta.name.cmp(&tb.name))
         });
 
+        let mut msp_own = Tenant {
+            index: MSP_OWN_INDEX,
+            workspace_id: msp_workspace_id,
+            central_id: 0,
+            name: "MSP workspace".into(),
+            created_at: EPOCH_BASE,
+            updated_at: EPOCH_BASE,
+            created_by: 0,
+            generation: 1,
+            msp_owned: true,
+            devices: MSP_OWN_DEVICES,
+            monitored: 0,
+            aps: 0,
+            switches: 0,
+            gateways: 0,
+            clients_per_ap: 0,
+            sites: 0,
+            health: [0; 3],
+            offline: 0,
+            degraded_sites: 0,
+            cluster: None,
+        };
+        fill_layout(seed, config.generation, &mut msp_own);
+
         Population {
+            msp_own,
             seed,
             generation: config.generation,
             msp_workspace_id,

@@ -221,20 +221,31 @@ const CLIENT_DEVICES: &[(&str, &str)] = &[
 ];
 const SSIDS: &[&str] = &["Corp-WiFi", "Guest", "IoT-Sensors"];
 
-/// One generated device.
-struct Device {
+/// One generated device (also the source of the GreenLake `devices/v1/devices` records).
+pub(crate) struct Device {
     kind: Kind,
-    serial: String,
-    mac: String,
-    model: &'static str,
-    part: &'static str,
+    pub(crate) serial: String,
+    pub(crate) mac: String,
+    pub(crate) model: &'static str,
+    pub(crate) part: &'static str,
     firmware: &'static str,
     name: String,
-    site: Option<u32>,
+    pub(crate) site: Option<u32>,
     online: bool,
     health: Health,
     ip: String,
     uptime: u64,
+}
+
+impl Device {
+    /// GreenLake's `deviceType`: `AP`, `SWITCH` or `GATEWAY`.
+    pub(crate) fn glp_type(&self) -> &'static str {
+        match self.kind {
+            Kind::Ap => "AP",
+            Kind::Switch => "SWITCH",
+            Kind::Gateway => "GATEWAY",
+        }
+    }
 }
 
 fn mac_string(prefix: u8, v: u64) -> String {
@@ -252,7 +263,8 @@ fn slot(t: &Tenant, i: u32) -> u64 {
     (u64::from(t.index) << 20) | u64::from(i)
 }
 
-fn device(pop: &Population, t: &Tenant, i: u32) -> Device {
+/// Device `i` of tenant `t` (the `device-inventory` order).
+pub(crate) fn device(pop: &Population, t: &Tenant, i: u32) -> Device {
     let seed = pop.seed;
     let h = hash(&[seed, 0xDE, u64::from(t.index), u64::from(i)]);
     let kind = if i < t.aps {
@@ -309,7 +321,8 @@ fn site_id(pop: &Population, t: &Tenant, s: u32) -> String {
     (100_000 + bij40(slot(t, s), key(pop.seed, 0x517E))).to_string()
 }
 
-fn site_name(pop: &Population, t: &Tenant, s: u32) -> String {
+/// The name of site `s` of tenant `t`.
+pub(crate) fn site_name(pop: &Population, t: &Tenant, s: u32) -> String {
     let h = hash(&[pop.seed, 0x5173, u64::from(t.index), u64::from(s)]);
     let city = CITIES[(h % CITIES.len() as u64) as usize].0;
     let kind = SITE_KINDS[((h >> 8) % SITE_KINDS.len() as u64) as usize];

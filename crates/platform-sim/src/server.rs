@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use crate::config::SimConfig;
 use crate::errors::{Api, bad_request, json_response, not_found, unauthorized};
 use crate::faults::{self, Fault};
+use crate::greenlake::{self, GlpResource};
 use crate::ids;
 use crate::limits::{Bucket, Decision, add_allow_headers, too_many};
 use crate::population::Population;
@@ -40,6 +41,10 @@ pub(crate) struct AppState {
     central_bucket: Option<Bucket>,
     token_bucket: Option<Bucket>,
     tenants_bucket: Option<Bucket>,
+    /// GreenLake's per-workspace budgets of devices and subscriptions, by endpoint and
+    /// workspace (a tenant's index, `u32::MAX` for the MSP), made on first use.
+    workspace_buckets:
+        std::sync::Mutex<std::collections::HashMap<(&'static str, u32), Arc<Bucket>>>,
 }
 
 impl AppState {
@@ -64,6 +69,7 @@ impl AppState {
             tenants_bucket: cfg
                 .glp_tenants_per_minute
                 .map(|n| Bucket::per_minute(n, cfg.background_share)),
+            workspace_buckets: std::sync::Mutex::default(),
             cfg,
             pop,
             tokens,
@@ -122,6 +128,32 @@ impl AppState {
         endpoint.into_iter().chain(api).collect()
     }
 
+    /// The per-workspace budget a request to `ep` draws from first, if its endpoint has one
+    /// configured and its token is live (without one the handler answers 401 anyway).
+    fn workspace_bucket(&self, ep: &Endpoint, headers: &HeaderMap) -> Option<Arc<Bucket>> {
+        let per_minute = match ep.name {
+            "glp/devices" => self.cfg.glp_devices_per_minute,
+            "glp/subscriptions" => self.cfg.glp_subscriptions_per_minute,
+            _ => None,
+        }?;
+        let workspace = match self.authenticate(headers, Api::Glp).ok()? {
+            Subject::Msp => u32::MAX,
+            Subject::Tenant(i) => i,
+        };
+        let mut buckets = self
+            .workspace_buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(
+            buckets
+                .entry((ep.name, workspace))
+                .or_insert_with(|| {
+                    Arc::new(Bucket::per_minute(per_minute, self.cfg.background_share))
+                })
+                .clone(),
+        )
+    }
+
     fn snapshot(&self) -> Stats {
         self.stats
             .snapshot(self.tokens.issued(), self.tokens.revoked(self.tokens.now()))
@@ -148,6 +180,10 @@ fn classify(path: &str) -> Endpoint {
         }
         ["service-catalog", "v1", "service-managers"] => {
             ("service-managers", Some(Api::Glp), false)
+        }
+        ["devices", "v1", "devices"] => (GlpResource::Devices.name(), Some(Api::Glp), false),
+        ["subscriptions", "v1", "subscriptions"] => {
+            (GlpResource::Subscriptions.name(), Some(Api::Glp), false)
         }
         ["network-msp", "v1", "list-tenants"] => ("list-tenants", Some(Api::Central), false),
         ["network-msp", "v1", "device-inventory"] => {
@@ -180,7 +216,8 @@ async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> 
 
     let mut allow = None;
     if let Some(api) = ep.api {
-        for bucket in st.buckets(&ep) {
+        let own = st.workspace_bucket(&ep, req.headers());
+        for bucket in own.as_deref().into_iter().chain(st.buckets(&ep)) {
             match bucket.acquire(arrived, Instant::now(), cfg.early_retry_grace) {
                 Decision::Allow { remaining, reset } => {
                     // The narrowest budget's headers: the one a client must respect.
@@ -305,6 +342,11 @@ fn router(state: Arc<AppState>) -> Router {
         .route(
             "/service-catalog/v1/service-managers",
             get(catalog::service_managers),
+        )
+        .route("/devices/v1/devices", get(greenlake::devices))
+        .route(
+            "/subscriptions/v1/subscriptions",
+            get(greenlake::subscriptions),
         )
         .route("/network-msp/v1/list-tenants", get(central::list_tenants))
         .route(

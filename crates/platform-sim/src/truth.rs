@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::central;
 use crate::glp;
+use crate::greenlake::GlpResource;
 use crate::ids;
 use crate::population::{Population, Tenant};
 use crate::records::{Resource, record_value};
@@ -25,6 +26,10 @@ pub struct Truth {
     pub total_devices: u64,
     /// The tenants, in msp-tenants order.
     pub tenants: Vec<TenantTruth>,
+    /// Record counts of the MSP workspace's own GreenLake inventory (`glp/devices`,
+    /// `glp/subscriptions`: what the MSP token gets there).
+    #[serde(default)]
+    pub msp_counts: BTreeMap<String, u64>,
 }
 
 /// One tenant.
@@ -42,8 +47,9 @@ pub struct TenantTruth {
     /// The Central cluster the tenant lives on (canonical name), or `None`: on no cluster.
     #[serde(default)]
     pub cluster: Option<String>,
-    /// Record count per monitoring resource (`device-inventory`, `aps`, `switches`, `gateways`,
-    /// `clients`, `sites`, `devices`).
+    /// Record count per resource: the monitoring ones (`device-inventory`, `aps`, `switches`,
+    /// `gateways`, `clients`, `sites`, `devices`) and GreenLake's (`glp/devices`,
+    /// `glp/subscriptions`).
     pub counts: BTreeMap<String, u64>,
     /// The msp-tenants item, exactly as served (only when records were asked for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,7 +57,7 @@ pub struct TenantTruth {
     /// The list-tenants item, exactly as served (only when records were asked for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub central_item: Option<Value>,
-    /// Every record per monitoring resource, in API order, exactly as served (only when records
+    /// Every record per resource (keys as in `counts`), in API order, exactly as served (only when records
     /// were asked for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records: Option<BTreeMap<String, Vec<Value>>>,
@@ -67,6 +73,7 @@ pub(crate) fn tenant_truth(
     let counts = Resource::ALL
         .iter()
         .map(|r| (r.name().to_string(), u64::from(r.count(t))))
+        .chain(glp_counts(t))
         .collect();
     let records = with_records.then(|| {
         Resource::ALL
@@ -77,6 +84,10 @@ pub(crate) fn tenant_truth(
                     .collect();
                 (r.name().to_string(), items)
             })
+            .chain(GlpResource::ALL.iter().map(|&r| {
+                let items = (0..r.count(t)).map(|i| r.record(pop, t, i)).collect();
+                (r.name().to_string(), items)
+            }))
             .collect()
     });
     TenantTruth {
@@ -94,6 +105,13 @@ pub(crate) fn tenant_truth(
         central_item: with_records.then(|| central::tenant_value(t)),
         records,
     }
+}
+
+/// The GreenLake resource counts of a workspace.
+fn glp_counts(t: &Tenant) -> impl Iterator<Item = (String, u64)> + '_ {
+    GlpResource::ALL
+        .iter()
+        .map(move |r| (r.name().to_string(), u64::from(r.count(t))))
 }
 
 /// Builds the truth for all tenants, or one.
@@ -117,5 +135,6 @@ pub(crate) fn build(
         tenant_count: pop.tenants.len(),
         total_devices: pop.tenants.iter().map(|t| u64::from(t.devices)).sum(),
         tenants,
+        msp_counts: glp_counts(&pop.msp_own).collect(),
     }
 }

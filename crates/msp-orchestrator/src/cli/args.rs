@@ -231,7 +231,8 @@ pub(crate) struct TenantsArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CollectArgs {
     /// Resources: device-inventory, aps, switches, gateways, clients, sites, devices, or any
-    /// network-monitoring/... path [default: device-inventory].
+    /// network-monitoring/... path (Central); glp/devices, glp/subscriptions (GreenLake)
+    /// [default: device-inventory].
     #[arg(value_name = "RESOURCE")]
     pub(crate) resources: Vec<String>,
     /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt,

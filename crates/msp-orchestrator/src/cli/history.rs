@@ -30,7 +30,8 @@ pub(crate) struct DbArg {
 
 #[derive(Debug, Args)]
 pub(crate) struct SnapshotArgs {
-    /// Resources, as for collect [default: device-inventory devices].
+    /// Resources, as for collect (glp/devices and glp/subscriptions too) [default:
+    /// device-inventory devices].
     #[arg(value_name = "RESOURCE")]
     pub(crate) resources: Vec<String>,
     /// Continue run RUN (default: the newest run that did not complete): only the tenants and
@@ -350,6 +351,7 @@ pub(crate) async fn run_snapshot(
         (sink.into_store(), written)
     });
     let orchestrator = Orchestrator::new(ctx.clusters.clone())
+        .greenlake(ctx.workspaces.clone())
         .concurrency(ctx.settings.concurrency)
         .tenant_timeout(ctx.settings.timeout)
         .selector(ctx.settings.selector.clone());

@@ -738,6 +738,7 @@ async fn collect_inner(
     });
 
     let orchestrator = Orchestrator::new(ctx.clusters.clone())
+        .greenlake(ctx.workspaces.clone())
         .concurrency(ctx.settings.concurrency)
         .tenant_timeout(ctx.settings.timeout)
         .selector(ctx.settings.selector.clone());

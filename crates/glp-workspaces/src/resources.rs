@@ -1,0 +1,508 @@
+//! GreenLake workspace resources (`devices/v1/devices`, `subscriptions/v1/subscriptions`) and
+//! [`OffsetListRequest`], the offset pager they share.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use futures::stream::{self, BoxStream};
+use futures::{StreamExt as _, TryStreamExt as _};
+use glp_auth::Scope;
+use glp_transport::{ApiClient, ApiError};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// The devices path, relative to the GreenLake base URL.
+pub const DEVICES_PATH: &str = "devices/v1/devices";
+/// The subscriptions path, relative to the GreenLake base URL.
+pub const SUBSCRIPTIONS_PATH: &str = "subscriptions/v1/subscriptions";
+
+/// A GreenLake resource of a workspace, listed with that workspace's token: with a tenant
+/// token ([`Scope::Tenant`]) the tenant's own records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GlpResource {
+    /// `devices/v1/devices`: every device of the workspace (GreenLake's inventory, with its
+    /// application, assignment and subscriptions). `limit` up to 2,000; 160 GETs a minute per
+    /// workspace.
+    Devices,
+    /// `subscriptions/v1/subscriptions`: the workspace's subscriptions (licences: key, SKU,
+    /// quantity, start and end). `limit` up to 50; 60 GETs a minute per workspace.
+    Subscriptions,
+}
+
+impl GlpResource {
+    /// Every resource, in a stable order.
+    pub fn all() -> &'static [GlpResource] {
+        &[GlpResource::Devices, GlpResource::Subscriptions]
+    }
+
+    /// The name a user gives, saying which API it calls: `glp/devices`, `glp/subscriptions`.
+    pub fn name(self) -> &'static str {
+        match self {
+            GlpResource::Devices => "glp/devices",
+            GlpResource::Subscriptions => "glp/subscriptions",
+        }
+    }
+
+    /// The path below the GreenLake base URL.
+    pub fn path(self) -> &'static str {
+        match self {
+            GlpResource::Devices => DEVICES_PATH,
+            GlpResource::Subscriptions => SUBSCRIPTIONS_PATH,
+        }
+    }
+
+    /// The largest `limit` the endpoint accepts (documented), also the default page size.
+    pub fn max_limit(self) -> u32 {
+        match self {
+            GlpResource::Devices => 2000,
+            GlpResource::Subscriptions => 50,
+        }
+    }
+}
+
+impl fmt::Display for GlpResource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is no [`GlpResource`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown GreenLake resource `{given}`: use glp/devices or glp/subscriptions")]
+pub struct UnknownGlpResource {
+    given: String,
+}
+
+impl FromStr for GlpResource {
+    type Err = UnknownGlpResource;
+    /// `glp/devices` or `glp/subscriptions` (any case), or the API paths themselves.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().trim_matches('/').to_ascii_lowercase();
+        GlpResource::all()
+            .iter()
+            .copied()
+            .find(|r| t == r.name() || t == r.path())
+            .ok_or_else(|| UnknownGlpResource {
+                given: s.chars().take(100).collect(),
+            })
+    }
+}
+
+/// How many pages one [`OffsetListRequest`] stream reads at most, by default: a listing that
+/// never ends is an error naming the endpoint, not a hang.
+pub const DEFAULT_RESOURCE_MAX_PAGES: u64 = 10_000;
+
+/// Query parameters the request sets itself; [`OffsetListRequest::param`] refuses them.
+const RESERVED: &[&str] = &["offset", "limit", "filter", "sort"];
+
+/// One page of a GreenLake offset-paged list: `{offset, count, total, items}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OffsetPage<T> {
+    /// The offset of the first item (as echoed, or as asked when the server echoes none).
+    pub offset: u64,
+    /// The items the server says the page holds (the items received when it says nothing).
+    pub count: u64,
+    /// The items the server says the whole list holds, when it says.
+    pub total: Option<u64>,
+    /// The items.
+    pub items: Vec<T>,
+}
+
+impl<T> OffsetPage<T> {
+    /// The offset of the next page: this offset plus the items received.
+    pub fn next_offset(&self) -> u64 {
+        self.offset.saturating_add(self.items.len() as u64)
+    }
+
+    /// Whether no page follows: this one is empty, or reaches `total` (by the server's
+    /// `offset + count` or by the items received). Without a `total` only an empty page is the
+    /// last: servers cap `limit` silently, so a short page says nothing.
+    pub fn is_last(&self) -> bool {
+        is_last_page(self.offset, self.count, self.items.len() as u64, self.total)
+    }
+}
+
+/// The stop rule of every GreenLake offset list (msp-tenants too): a page is the last when it
+/// is empty or reaches `total`.
+pub(crate) fn is_last_page(offset: u64, count: u64, received: u64, total: Option<u64>) -> bool {
+    received == 0
+        || total.is_some_and(|total| {
+            offset.saturating_add(count) >= total || offset.saturating_add(received) >= total
+        })
+}
+
+#[derive(Deserialize)]
+struct WirePage<T> {
+    #[serde(default)]
+    offset: Option<u64>,
+    #[serde(default)]
+    count: Option<u64>,
+    #[serde(default)]
+    total: Option<u64>,
+    items: Vec<T>,
+}
+
+/// A request for one GreenLake offset-paged list, read with [`page`](Self::page) or, lazily,
+/// [`pages`](Self::pages) / [`stream`](Self::stream).
+///
+/// - `offset` and `limit` are always sent; `limit` defaults to the endpoint's maximum and a
+///   value outside `1..=max` fails with [`ApiError::InvalidRequest`] before anything is sent.
+/// - The next offset is the previous one plus the items received (a server that caps `limit`
+///   is followed, not skipped).
+/// - A stream stops after an empty page or one that reaches `total` (each page's own `total`:
+///   a list that grows while it is read is followed to its new end, one that shrinks ends
+///   sooner); a page whose echoed `offset` is not the one asked for ends it with an
+///   [`ApiError::Decode`] error; after [`max_pages`](Self::max_pages) pages that still have
+///   a successor, the last page's items are yielded and the stream ends with an
+///   [`ApiError::Protocol`] error, so a hostile `total` cannot make it list forever. More items
+///   than `total` is a warning in the log.
+/// - GreenLake ignores query parameters it does not know (and answers with everything), so a
+///   misspelt [`param`](Self::param) is not an error there: check what you send.
+///
+/// `T` is the item type: `serde_json::Value`, your own type, or, with [`raw`](Self::raw), the
+/// item's JSON text.
+pub struct OffsetListRequest<T> {
+    api: ApiClient,
+    scope: Scope,
+    path: &'static str,
+    max_limit: u32,
+    limit: u32,
+    offset: u64,
+    filter: Option<String>,
+    sort: Option<String>,
+    params: Vec<(String, String)>,
+    invalid: Option<String>,
+    max_pages: u64,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for OffsetListRequest<T> {
+    fn clone(&self) -> Self {
+        Self {
+            api: self.api.clone(),
+            scope: self.scope,
+            path: self.path,
+            max_limit: self.max_limit,
+            limit: self.limit,
+            offset: self.offset,
+            filter: self.filter.clone(),
+            sort: self.sort.clone(),
+            params: self.params.clone(),
+            invalid: self.invalid.clone(),
+            max_pages: self.max_pages,
+            item: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for OffsetListRequest<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OffsetListRequest")
+            .field("path", &self.path)
+            .field("scope", &self.scope)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .field("filter", &self.filter)
+            .field("sort", &self.sort)
+            .field("params", &self.params)
+            .field("max_pages", &self.max_pages)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> OffsetListRequest<T> {
+    /// A request for `resource` with the token of `scope`.
+    pub(crate) fn new(api: ApiClient, scope: Scope, resource: GlpResource) -> Self {
+        Self::for_path(api, scope, resource.path(), resource.max_limit())
+    }
+
+    /// A request for any GreenLake offset list (msp-tenants uses it too).
+    pub(crate) fn for_path(
+        api: ApiClient,
+        scope: Scope,
+        path: &'static str,
+        max_limit: u32,
+    ) -> Self {
+        Self {
+            api,
+            scope,
+            path,
+            max_limit,
+            limit: max_limit,
+            offset: 0,
+            filter: None,
+            sort: None,
+            params: Vec::new(),
+            invalid: None,
+            max_pages: DEFAULT_RESOURCE_MAX_PAGES,
+            item: PhantomData,
+        }
+    }
+
+    /// The same request with items of another type `U`.
+    pub fn items_as<U>(self) -> OffsetListRequest<U> {
+        OffsetListRequest {
+            api: self.api,
+            scope: self.scope,
+            path: self.path,
+            max_limit: self.max_limit,
+            limit: self.limit,
+            offset: self.offset,
+            filter: self.filter,
+            sort: self.sort,
+            params: self.params,
+            invalid: self.invalid,
+            max_pages: self.max_pages,
+            item: PhantomData,
+        }
+    }
+
+    /// The same request with each item kept as the server's JSON text
+    /// ([`RawValue`](serde_json::value::RawValue)): checked to be JSON, never parsed into a tree.
+    pub fn raw(self) -> OffsetListRequest<Box<serde_json::value::RawValue>> {
+        self.items_as()
+    }
+
+    /// Items per page, 1 to [`max_limit`](Self::max_limit) (default: the maximum).
+    #[must_use]
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Where the listing starts (items to skip; default 0): resume after an error with the
+    /// offset the failed stream had reached.
+    #[must_use]
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// An OData-like filter, sent as is, e.g. `deviceType eq 'AP'` (quote values with
+    /// [`quote_odata`](crate::quote_odata)).
+    #[must_use]
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+
+    /// A sort expression, e.g. `endTime asc`.
+    #[must_use]
+    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+        self.sort = Some(sort.into());
+        self
+    }
+
+    /// Any other query parameter (e.g. `select`); setting a key again replaces its value.
+    /// `offset`, `limit`, `filter` and `sort` have their own setters and are refused here.
+    #[must_use]
+    pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let (key, value) = (key.into(), value.into());
+        if RESERVED.contains(&key.as_str()) || key.is_empty() {
+            self.invalid.get_or_insert_with(|| {
+                format!(
+                    "the query parameter `{key}` is set by the request itself or empty; use its \
+                     own setter"
+                )
+            });
+            return self;
+        }
+        match self.params.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.params.push((key, value)),
+        }
+        self
+    }
+
+    /// The most pages one stream reads (default [`DEFAULT_RESOURCE_MAX_PAGES`], at least 1).
+    #[must_use]
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.max_pages = pages.max(1);
+        self
+    }
+
+    /// The path below the base URL.
+    pub fn path(&self) -> &'static str {
+        self.path
+    }
+
+    /// The scope whose token the request carries.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// The largest page size the endpoint accepts.
+    pub fn max_limit(&self) -> u32 {
+        self.max_limit
+    }
+
+    fn query(&self, offset: u64) -> Result<Vec<(&str, String)>, ApiError> {
+        if let Some(reason) = &self.invalid {
+            return Err(ApiError::InvalidRequest(reason.clone()));
+        }
+        if !(1..=self.max_limit).contains(&self.limit) {
+            return Err(ApiError::InvalidRequest(format!(
+                "{} limit must be within 1..={}, got {}",
+                self.path, self.max_limit, self.limit
+            )));
+        }
+        let mut query = vec![
+            ("offset", offset.to_string()),
+            ("limit", self.limit.to_string()),
+        ];
+        if let Some(filter) = &self.filter {
+            query.push(("filter", filter.clone()));
+        }
+        if let Some(sort) = &self.sort {
+            query.push(("sort", sort.clone()));
+        }
+        query.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        Ok(query)
+    }
+
+    fn full_path(&self) -> String {
+        self.api.base_url().join(self.path).path().to_owned()
+    }
+
+    fn protocol(&self, detail: String) -> ApiError {
+        ApiError::Protocol {
+            api: self.api.api(),
+            method: "GET",
+            path: self.full_path(),
+            detail,
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
+    /// The one page at this request's offset.
+    pub async fn page(&self) -> Result<OffsetPage<T>, ApiError> {
+        self.page_at(self.offset).await
+    }
+
+    /// The page at `offset` as the server sent it (its echoed offset not checked yet).
+    pub(crate) async fn fetch(&self, offset: u64) -> Result<OffsetPage<T>, ApiError> {
+        let query = self.query(offset)?;
+        let wire: WirePage<T> = self.api.get_json(&self.scope, self.path, &query).await?;
+        Ok(OffsetPage {
+            offset: wire.offset.unwrap_or(offset),
+            count: wire.count.unwrap_or(wire.items.len() as u64),
+            total: wire.total,
+            items: wire.items,
+        })
+    }
+
+    /// A [`Decode`](ApiError::Decode) error of a page of this list.
+    pub(crate) fn decode_error(&self, detail: String, excerpt: String) -> ApiError {
+        ApiError::Decode {
+            api: self.api.api(),
+            method: "GET",
+            path: self.full_path(),
+            status: 200,
+            detail,
+            excerpt,
+            truncated: false,
+        }
+    }
+
+    async fn page_at(&self, offset: u64) -> Result<OffsetPage<T>, ApiError> {
+        let page = self.fetch(offset).await?;
+        if page.offset != offset && !page.items.is_empty() {
+            return Err(self.decode_error(
+                format!(
+                    "the server answered offset {} to a request for offset {offset}; stopping so \
+                     that no item is listed twice or skipped",
+                    page.offset
+                ),
+                format!(
+                    "offset {}, count {}, total {:?}, {} items",
+                    page.offset,
+                    page.count,
+                    page.total,
+                    page.items.len()
+                ),
+            ));
+        }
+        tracing::debug!(
+            path = self.path,
+            offset,
+            count = page.count,
+            total = page.total,
+            items = page.items.len(),
+            "GreenLake page"
+        );
+        Ok(page)
+    }
+
+    /// Every page from this request's offset on, lazily, with the stop rules of the type's
+    /// documentation. An error ends the stream after the pages already yielded.
+    pub fn pages(self) -> BoxStream<'static, Result<OffsetPage<T>, ApiError>> {
+        struct Walk {
+            offset: u64,
+            pages: u64,
+            seen: u64,
+            warned: bool,
+            failed: Option<ApiError>,
+        }
+        let request = Arc::new(self);
+        let first = Walk {
+            offset: request.offset,
+            pages: 0,
+            seen: 0,
+            warned: false,
+            failed: None,
+        };
+        stream::try_unfold(Some(first), move |walk| {
+            let request = request.clone();
+            async move {
+                let Some(mut walk) = walk else {
+                    return Ok(None);
+                };
+                if let Some(error) = walk.failed.take() {
+                    return Err(error);
+                }
+                let page = request.page_at(walk.offset).await?;
+                walk.pages += 1;
+                walk.seen = walk.seen.saturating_add(page.items.len() as u64);
+                if let Some(total) = page.total
+                    && walk.seen > total
+                    && !walk.warned
+                {
+                    walk.warned = true;
+                    tracing::warn!(
+                        path = request.path,
+                        total,
+                        seen = walk.seen,
+                        "the server sent more items than its total says"
+                    );
+                }
+                if page.is_last() {
+                    return Ok(Some((page, None)));
+                }
+                walk.offset = page.next_offset();
+                if walk.pages >= request.max_pages {
+                    walk.failed = Some(request.protocol(format!(
+                        "the listing goes on after {} pages (the page cap; total {:?}): stopping \
+                         so as not to list forever (items may be missing); raise the cap with \
+                         OffsetListRequest::max_pages if the list really is that long",
+                        walk.pages, page.total
+                    )));
+                }
+                Ok(Some((page, Some(walk))))
+            }
+        })
+        .boxed()
+    }
+
+    /// Every item of every page, lazily (one page in memory at a time), with the stop rules of
+    /// [`pages`](Self::pages). `Send + 'static` and `Unpin`.
+    pub fn stream(self) -> BoxStream<'static, Result<T, ApiError>> {
+        self.pages()
+            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+}

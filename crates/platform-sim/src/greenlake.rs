@@ -1,0 +1,478 @@
+//! GreenLake workspace resources: `GET /devices/v1/devices` and
+//! `GET /subscriptions/v1/subscriptions`, answered for the workspace of the token presented (a
+//! tenant token: that tenant; the MSP token: the MSP workspace's own small inventory).
+//!
+//! Query: `offset` (items to skip, default 0), `limit` (1..=2000 on devices, 1..=50 on
+//! subscriptions; default the maximum), `filter` (`eq`/`in`/`and` on any field of the records,
+//! dotted paths allowed), `sort` (`field [asc|desc]`, comma-separated) and `select` (top-level
+//! fields to keep, comma-separated). Other parameters are ignored silently, as GreenLake does; a
+//! known one given twice is a 400. At most `glp_page_cap` items per page. The envelope is
+//! `{items, count, offset, total}`, as on msp-tenants.
+//!
+//! Records: the workspace's devices are its `device-inventory` devices in the same order, with
+//! the same serial numbers, MAC addresses, models and part numbers; the site-assigned ones are
+//! assigned to the Central application and hold one of the workspace's subscriptions (device
+//! `i` holds subscription `i % subscriptions`), the unassigned ones neither. Each workspace
+//! has a few subscriptions (none or one without devices, `2 + devices / 400` up to 12
+//! otherwise) whose `endTime` is spread around the fixed [`NOW`] (2026-12-01T00:00:00Z): about
+//! one in five ended (`subscriptionStatus: ENDED`), one in five ends within 90 days, the rest
+//! later.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use crate::errors::{Api, bad_request, json_response};
+use crate::filter::{SortKey, compare_records, lookup, parse_filter, parse_sort};
+use crate::ids;
+use crate::population::{NOW, Population, Tenant, key, rfc3339};
+use crate::query::{BadParam, parse_pairs};
+use crate::records::{device, site_name};
+use crate::rng::{base36, bij40, hash, mix64};
+use crate::server::AppState;
+use crate::tokens::Subject;
+
+const DAY: i64 = 86_400;
+/// Longest `filter`, `sort` or `select` accepted.
+const MAX_EXPR: usize = 256;
+
+/// A GreenLake workspace resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GlpResource {
+    /// `devices/v1/devices`.
+    Devices,
+    /// `subscriptions/v1/subscriptions`.
+    Subscriptions,
+}
+
+impl GlpResource {
+    /// Both, in the order the truth lists them.
+    pub(crate) const ALL: [GlpResource; 2] = [GlpResource::Devices, GlpResource::Subscriptions];
+
+    /// The name in statistics and in the truth (as the orchestrator names the resource).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            GlpResource::Devices => "glp/devices",
+            GlpResource::Subscriptions => "glp/subscriptions",
+        }
+    }
+
+    /// Largest accepted `limit` (GreenLake's documented maxima).
+    pub(crate) fn max_limit(self) -> u64 {
+        match self {
+            GlpResource::Devices => 2000,
+            GlpResource::Subscriptions => 50,
+        }
+    }
+
+    /// Records of this resource in a workspace.
+    pub(crate) fn count(self, t: &Tenant) -> u32 {
+        match self {
+            GlpResource::Devices => t.devices,
+            GlpResource::Subscriptions => subscription_count(t),
+        }
+    }
+
+    /// Record `i` of a workspace.
+    pub(crate) fn record(self, pop: &Population, t: &Tenant, i: u32) -> Value {
+        match self {
+            GlpResource::Devices => device_record(pop, t, i),
+            GlpResource::Subscriptions => subscription_record(pop, t, i),
+        }
+    }
+}
+
+/// Subscriptions of a workspace: none or one without devices, else `2 + devices / 400` up to
+/// 12.
+pub(crate) fn subscription_count(t: &Tenant) -> u32 {
+    if t.devices == 0 {
+        t.index % 2
+    } else {
+        2 + (t.devices / 400).min(10)
+    }
+}
+
+const REGIONS: &[&str] = &["us-west", "eu-central", "ap-northeast"];
+
+fn region(t: &Tenant) -> &'static str {
+    REGIONS[(t.index % REGIONS.len() as u32) as usize]
+}
+
+/// The Central application's id in a region (the same for every workspace there).
+fn application_id(pop: &Population, region: &str) -> String {
+    let h = region
+        .bytes()
+        .fold(hash(&[pop.seed, 0xA991]), |a, b| mix64(a ^ u64::from(b)));
+    ids::hyphenated(ids::as_uuid_v4(
+        (u128::from(h) << 64) | u128::from(mix64(h)),
+    ))
+}
+
+fn uuid(parts: &[u64]) -> String {
+    let h = hash(parts);
+    ids::hyphenated(ids::as_uuid_v4(
+        (u128::from(h) << 64) | u128::from(mix64(h ^ 0x5555)),
+    ))
+}
+
+fn subscription_id(pop: &Population, t: &Tenant, j: u32) -> String {
+    uuid(&[pop.seed, 0x5B5, u64::from(t.index), u64::from(j)])
+}
+
+/// How many of the workspace's assigned devices hold subscription `j`.
+fn linked(t: &Tenant, j: u32) -> u32 {
+    let s = subscription_count(t);
+    if s == 0 {
+        return 0;
+    }
+    let m = t.monitored;
+    m / s + u32::from(j < m % s)
+}
+
+fn device_record(pop: &Population, t: &Tenant, i: u32) -> Value {
+    let d = device(pop, t, i);
+    // The id follows the serial number (a replaced device is a new device).
+    let sh = d
+        .serial
+        .bytes()
+        .fold(hash(&[pop.seed, 0xD1D]), |a, b| mix64(a ^ u64::from(b)));
+    let id = uuid(&[sh]);
+    let region = region(t);
+    let assigned = i < t.monitored;
+    let subs = subscription_count(t);
+    let subscription = if assigned && subs > 0 {
+        let sid = subscription_id(pop, t, i % subs);
+        json!([{ "id": sid, "resourceUri": format!("/subscriptions/v1/subscriptions/{sid}") }])
+    } else {
+        json!([])
+    };
+    let application = if assigned {
+        let app = application_id(pop, region);
+        json!({ "id": app, "resourceUri": format!("/service-catalog/v1/service-managers/{app}") })
+    } else {
+        Value::Null
+    };
+    let tags = match d.site {
+        Some(s) => json!({ "site": site_name(pop, t, s) }),
+        None => json!({}),
+    };
+    let created = t.created_at + (sh % (300 * DAY as u64)) as i64;
+    let updated = (created + ((sh >> 20) % (400 * DAY as u64)) as i64).min(NOW);
+    json!({
+        "id": id,
+        "type": "devices/device",
+        "generation": 1 + (sh >> 40) % 4,
+        "resourceUri": format!("/devices/v1/devices/{id}"),
+        "serialNumber": d.serial,
+        "macAddress": d.mac,
+        "deviceType": d.glp_type(),
+        "model": d.model,
+        "partNumber": d.part,
+        "region": region,
+        "assignedState": if assigned { "ASSIGNED_TO_SERVICE" } else { "UNASSIGNED" },
+        "application": application,
+        "subscription": subscription,
+        "tags": tags,
+        "archived": false,
+        "createdAt": rfc3339(created),
+        "updatedAt": rfc3339(updated.max(created)),
+        "x-sim-extra": { "generator": "platform-sim", "resource": "glp/devices", "index": i },
+    })
+}
+
+/// (subscriptionType, tier prefix, SKU, description) by kind.
+const KINDS: &[(&str, &str, &str, &str)] = &[
+    (
+        "CENTRAL_AP",
+        "AP",
+        "Q9Y59AAE",
+        "Aruba Central AP Subscription",
+    ),
+    (
+        "CENTRAL_SWITCH",
+        "SWITCH",
+        "R3J16AAE",
+        "Aruba Central 6200/6300 Switch Subscription",
+    ),
+    (
+        "CENTRAL_GW",
+        "GW",
+        "R4H27AAE",
+        "Aruba Central 9000 Gateway Subscription",
+    ),
+];
+
+fn subscription_record(pop: &Population, t: &Tenant, j: u32) -> Value {
+    let h = hash(&[pop.seed, 0x5B7, u64::from(t.index), u64::from(j)]);
+    let id = subscription_id(pop, t, j);
+    let slot = (u64::from(t.index) << 20) | u64::from(j);
+    let key_text = format!("PAY{}", base36(bij40(slot, key(pop.seed, 0x5BC)), 9));
+    let (kind, tier_kind, sku, description) = KINDS[(h % KINDS.len() as u64) as usize];
+    let tier = if (h >> 4).is_multiple_of(3) {
+        "ADVANCED"
+    } else {
+        "FOUNDATION"
+    };
+    let years = [1i64, 3, 5][((h >> 8) % 3) as usize];
+    // One in five ended, one in five ends within 90 days, the rest later.
+    let end = match (u64::from(j) + (h >> 12)) % 5 {
+        0 => NOW - (1 + (h >> 16) as i64 % 400) * DAY,
+        1 => NOW + (1 + (h >> 16) as i64 % 89) * DAY,
+        _ => NOW + (91 + (h >> 16) as i64 % 1500) * DAY,
+    };
+    let start = end - years * 365 * DAY;
+    let used = linked(t, j);
+    let quantity = used + 5 + ((h >> 24) % 20) as u32;
+    let tags = if (h >> 28).is_multiple_of(2) {
+        json!({})
+    } else {
+        json!({ "contract": format!("C-{}", (h >> 32) % 100_000) })
+    };
+    json!({
+        "id": id,
+        "type": "subscriptions/subscription",
+        "generation": 1,
+        "resourceUri": format!("/subscriptions/v1/subscriptions/{id}"),
+        "key": key_text,
+        "subscriptionType": kind,
+        "subscriptionStatus": if end <= NOW { "ENDED" } else { "STARTED" },
+        "quantity": quantity,
+        "availableQuantity": quantity - used,
+        "sku": sku,
+        "skuDescription": format!("{description}, {} {years} Year", if tier == "ADVANCED" { "Advanced" } else { "Foundation" }),
+        "tier": format!("{tier}_{tier_kind}"),
+        "productType": "DEVICE",
+        "isEval": (h >> 36).is_multiple_of(7),
+        "startTime": rfc3339(start),
+        "endTime": rfc3339(end),
+        "tags": tags,
+        "createdAt": rfc3339(start),
+        "updatedAt": rfc3339(start.clamp(NOW - 30 * DAY, NOW)),
+        "x-sim-extra": { "generator": "platform-sim", "resource": "glp/subscriptions", "index": j },
+    })
+}
+
+/// The query of a GreenLake resource list.
+struct ListQuery {
+    offset: usize,
+    limit: usize,
+    filter: Option<crate::filter::Filter>,
+    sort: Option<Vec<SortKey>>,
+    select: Option<Vec<String>>,
+}
+
+fn parse_query(r: GlpResource, sample: &Value, raw: Option<&str>) -> Result<ListQuery, BadParam> {
+    const KNOWN: &[&str] = &["offset", "limit", "filter", "sort", "select"];
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for (k, v) in parse_pairs(raw.unwrap_or(""))? {
+        if !KNOWN.contains(&k.as_str()) {
+            // GreenLake ignores parameters it does not know.
+            continue;
+        }
+        if seen.iter().any(|(s, _)| *s == k) {
+            return Err(BadParam::new(&k, format!("'{k}' given more than once")));
+        }
+        seen.push((k, v));
+    }
+    let get = |name: &str| {
+        seen.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let uint = |name: &str, max: u64| -> Result<Option<u64>, BadParam> {
+        let Some(raw) = get(name) else {
+            return Ok(None);
+        };
+        let n: u64 = raw
+            .parse()
+            .ok()
+            .filter(|_| !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| {
+                BadParam::new(
+                    name,
+                    format!("'{name}' must be an unsigned integer, got '{raw}'"),
+                )
+            })?;
+        if n > max {
+            return Err(BadParam::new(
+                name,
+                format!("'{name}' must be at most {max}, got {n}"),
+            ));
+        }
+        Ok(Some(n))
+    };
+    let limit = uint("limit", r.max_limit())?.unwrap_or(r.max_limit());
+    if limit == 0 {
+        return Err(BadParam::new(
+            "limit",
+            format!("'limit' must be between 1 and {}, got 0", r.max_limit()),
+        ));
+    }
+    let offset = uint("offset", u64::from(u32::MAX))?.unwrap_or(0);
+    let text = |name: &str| -> Result<Option<&str>, BadParam> {
+        match get(name) {
+            Some(v) if v.chars().count() > MAX_EXPR => Err(BadParam::new(
+                name,
+                format!("'{name}' must be at most {MAX_EXPR} characters"),
+            )),
+            other => Ok(other),
+        }
+    };
+    let known = |f: &str| lookup(sample, f).is_some();
+    let filter = match text("filter")? {
+        Some(f) => {
+            let f = parse_filter(f).map_err(|e| BadParam::new("filter", e))?;
+            f.check_fields(&known)
+                .map_err(|e| BadParam::new("filter", e))?;
+            Some(f)
+        }
+        None => None,
+    };
+    let sort = match text("sort")? {
+        Some(s) => {
+            let keys = parse_sort(s).map_err(|e| BadParam::new("sort", e))?;
+            if let Some(k) = keys.iter().find(|k| !known(&k.field)) {
+                return Err(BadParam::new(
+                    "sort",
+                    format!("cannot sort on field '{}'", k.field),
+                ));
+            }
+            Some(keys)
+        }
+        None => None,
+    };
+    let select = text("select")?.map(|s| {
+        s.split(',')
+            .map(|f| f.trim().to_owned())
+            .filter(|f| !f.is_empty())
+            .collect()
+    });
+    Ok(ListQuery {
+        offset: offset as usize,
+        limit: limit as usize,
+        filter,
+        sort,
+        select,
+    })
+}
+
+/// One page of `r` for workspace `t`.
+fn page(st: &AppState, r: GlpResource, t: &Tenant, raw: Option<&str>) -> Result<Value, BadParam> {
+    let pop = &st.pop;
+    let sample = r.record(pop, t, 0);
+    let q = parse_query(r, &sample, raw)?;
+    let size = q.limit.min(st.cfg.glp_page_cap);
+    let count = r.count(t) as usize;
+    let (total, mut items): (usize, Vec<Value>) = if q.filter.is_none() && q.sort.is_none() {
+        let end = q.offset.saturating_add(size).min(count);
+        let items = (q.offset.min(end)..end)
+            .map(|i| r.record(pop, t, i as u32))
+            .collect();
+        (count, items)
+    } else {
+        let mut all: Vec<Value> = (0..count as u32)
+            .map(|i| r.record(pop, t, i))
+            .filter(|v| q.filter.as_ref().is_none_or(|f| f.matches_record(v)))
+            .collect();
+        if let Some(keys) = &q.sort {
+            all.sort_by(|a, b| compare_records(a, b, keys));
+        }
+        let total = all.len();
+        (total, all.into_iter().skip(q.offset).take(size).collect())
+    };
+    if let Some(fields) = &q.select {
+        for item in &mut items {
+            if let Value::Object(map) = item {
+                let kept: Map<String, Value> = fields
+                    .iter()
+                    .filter_map(|f| map.get(f).map(|v| (f.clone(), v.clone())))
+                    .collect();
+                *map = kept;
+            }
+        }
+    }
+    Ok(json!({
+        "items": items,
+        "count": items.len(),
+        "offset": q.offset,
+        "total": total,
+    }))
+}
+
+async fn serve(
+    st: &AppState,
+    r: GlpResource,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Response {
+    let t = match st.authenticate(headers, Api::Glp) {
+        Ok(Subject::Tenant(i)) => &st.pop.tenants[i as usize],
+        Ok(Subject::Msp) => &st.pop.msp_own,
+        Err(resp) => return resp,
+    };
+    match page(st, r, t, query) {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(bad) => bad_request(Api::Glp, &bad),
+    }
+}
+
+/// `GET /devices/v1/devices`.
+pub(crate) async fn devices(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&st, GlpResource::Devices, &headers, query.as_deref()).await
+}
+
+/// `GET /subscriptions/v1/subscriptions`.
+pub(crate) async fn subscriptions(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&st, GlpResource::Subscriptions, &headers, query.as_deref()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SimConfig;
+
+    #[test]
+    fn devices_share_serials_with_the_inventory_and_subscriptions_vary() {
+        let pop = Population::build(&SimConfig {
+            tenants: 12,
+            ..SimConfig::default()
+        });
+        let mut ended = 0;
+        let mut soon = 0;
+        for t in &pop.tenants {
+            for i in 0..t.devices {
+                let glp = GlpResource::Devices.record(&pop, t, i);
+                let inv = crate::records::record_value(
+                    &pop,
+                    t,
+                    crate::records::Resource::DeviceInventory,
+                    i,
+                );
+                assert_eq!(glp["serialNumber"], inv["serialNumber"]);
+            }
+            for j in 0..subscription_count(t) {
+                let s = GlpResource::Subscriptions.record(&pop, t, j);
+                let end = s["endTime"].as_str().unwrap_or_default().to_owned();
+                if end <= rfc3339(NOW) {
+                    ended += 1;
+                    assert_eq!(s["subscriptionStatus"], "ENDED");
+                } else if end <= rfc3339(NOW + 90 * DAY) {
+                    soon += 1;
+                }
+                assert!(s["availableQuantity"].as_u64() <= s["quantity"].as_u64());
+            }
+        }
+        assert!(ended > 0 && soon > 0, "ended {ended}, soon {soon}");
+    }
+}

@@ -70,6 +70,12 @@ pub struct SimConfig {
     /// tenant's inventory (unassigned). Two simulators differing only here serve the same
     /// tenants; comparing their truths says what changed.
     pub generation: u32,
+    /// Give the demo client a secret with characters that need form-encoding (`+`, `/`, `&`,
+    /// `=`, `%2B`, a space, `:`, `~`) instead of the default alphanumeric one (default `false`).
+    /// A client that does not form-encode the secret (in the body or in HTTP Basic, RFC 6749
+    /// §2.3.1) then gets 401: for testing a client's encoding. Real GreenLake secrets are
+    /// alphanumeric, so with the default both encodings coincide, as they do on the platform.
+    pub hostile_secret: bool,
 }
 
 impl Default for SimConfig {
@@ -97,6 +103,7 @@ impl Default for SimConfig {
             max_devices: 2500,
             port: 0,
             early_retry_grace: Duration::from_millis(200),
+            hostile_secret: false,
         }
     }
 }

@@ -78,6 +78,11 @@ struct Args {
     /// upgrades firmware (see `SimConfig::generation`).
     #[arg(long, default_value_t = 0)]
     generation: u32,
+    /// Give the demo client a secret with characters that need form-encoding (`+`, `%2B`, `&`,
+    /// `:`, a space...) instead of the GreenLake-like alphanumeric one, to test a client's
+    /// encoding (RFC 6749 section 2.3.1).
+    #[arg(long)]
+    hostile_secret: bool,
     /// Port on 127.0.0.1 (0 = pick a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -127,6 +132,7 @@ impl Args {
             port: self.port,
             early_retry_grace: Duration::from_millis(self.early_retry_grace_ms),
             generation: self.generation,
+            hostile_secret: self.hostile_secret,
         })
     }
 }

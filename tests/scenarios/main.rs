@@ -18,3 +18,4 @@ mod leaks;
 mod locations;
 mod rate_limits;
 mod tokens;
+mod vendor_sdk;

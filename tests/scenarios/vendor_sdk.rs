@@ -1,7 +1,8 @@
 //! Scenario 11: the vendor's Python SDK (`pycentral==2.0a25`), unchanged, runs its MSP flow
 //! against the default simulator: MSP token, msp-tenants, a token exchange per tenant and each
 //! tenant's device inventory, compared with the truth (`tests/vendor-sdk/msp_flow.py`,
-//! `docs/vendor-sdk.md`).
+//! `docs/vendor-sdk.md`). A second run with 3 s tokens shows the SDK's own renewal (on a 401)
+//! working against the simulator.
 //!
 //! The SDK lives in a virtual environment under the target directory
 //! (`target/vendor-sdk/venv-pycentral-2.0a25`), made once with `python3 -m venv` and `pip
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use glp_msp_e2e::Proc;
@@ -28,84 +30,20 @@ const SETUP_LIMIT: Duration = Duration::from_secs(300);
 
 #[test]
 fn the_vendor_sdk_runs_its_msp_flow_unchanged_against_the_default_simulator() {
-    if std::env::var_os("GLP_MSP_SKIP_VENDOR_SDK").is_some() {
-        skip("GLP_MSP_SKIP_VENDOR_SDK is set");
-        return;
-    }
-    let python = match sdk_python() {
-        Ok(p) => p,
-        Err(why) => {
-            skip(&why);
-            return;
-        }
-    };
     // Default settings, port 0.
-    let (_bins, wd, sim) = start("vendor-sdk", &[]);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor-sdk/msp_flow.py");
-    let mut cmd = Command::new(&python);
-    cmd.arg(&script)
-        .arg(wd.sim().join("endpoint.json"))
-        .env("PYTHONIOENCODING", "utf-8")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .current_dir(wd.run(""));
-    let out = run("msp-flow", &wd, cmd);
-    assert_exit(&out, 0);
-    let report: Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| {
-        panic!(
-            "the script's stdout is not one JSON document ({e}):\n{}",
-            tail(&out.stdout, 20)
-        )
-    });
-    assert_eq!(report["sdk_version"], VERSION);
-
-    // Every tenant, with its name, and each one's whole inventory, once.
-    let truth = sim.truth().unwrap();
-    assert_eq!(report["msp_tenants_total"], truth.tenant_count);
-    let seen = report["tenants"].as_array().expect("tenants");
-    assert_eq!(seen.len(), truth.tenants.len(), "tenants listed");
-    let expected: BTreeMap<&str, (&str, u64)> = truth
-        .tenants
-        .iter()
-        .map(|t| {
-            let devices = t.counts.get("device-inventory").copied().unwrap_or(0);
-            (t.workspace_id.as_str(), (t.name.as_str(), devices))
-        })
-        .collect();
-    let mut pages = 0;
-    let mut with_devices = 0;
-    for t in seen {
-        let id = t["id"].as_str().expect("id");
-        let (name, devices) = expected
-            .get(id)
-            .unwrap_or_else(|| panic!("{id} is not a tenant of the truth"));
-        assert_eq!(t["name"], *name, "{id}");
-        assert_eq!(
-            t["devices"], *devices,
-            "{id} ({name}): device-inventory count"
-        );
-        assert_eq!(
-            t["unique_serials"], *devices,
-            "{id} ({name}): a device twice"
-        );
-        // The SDK asks for 1000 a page and stops once it holds `total`.
-        pages += devices.div_ceil(1000).max(1);
-        with_devices += u64::from(*devices > 0);
-    }
-    assert!(
-        with_devices >= 2,
-        "the flow must read at least two inventories"
-    );
-
+    let Some(flow) = Flow::run("vendor-sdk", &[], &[]) else {
+        return;
+    };
+    let stats = flow.sim.stats().unwrap();
+    let tenants = flow.truth.tenants.len() as u64;
     // One MSP token, one exchange per tenant, nothing refused on the way.
-    let stats = sim.stats().unwrap();
     assert_eq!(stats.client_credentials_grants, 1);
-    assert_eq!(stats.token_exchanges, truth.tenants.len() as u64);
+    assert_eq!(stats.token_exchanges, tenants);
     assert!(
         stats.exchanges_per_tenant.values().all(|&n| n == 1),
         "{:?}",
         stats.exchanges_per_tenant
     );
-    assert_eq!(stats.hyphen_rejections, 0);
     assert_eq!((stats.unauthorized, stats.forbidden), (0, 0));
     assert_eq!(stats.rate_limited, 0);
     for (endpoint, by_status) in &stats.requests {
@@ -116,15 +54,140 @@ fn the_vendor_sdk_runs_its_msp_flow_unchanged_against_the_default_simulator() {
     }
     assert_eq!(
         served(&stats, "msp-tenants"),
-        report["msp_tenants_pages"].as_u64().expect("pages")
+        flow.report["msp_tenants_pages"].as_u64().expect("pages")
     );
-    assert_eq!(served(&stats, "device-inventory"), pages);
-    // The SDK logs tokens only at DEBUG; the script runs at INFO: nothing issued is printed.
-    for token in &stats.issued_tokens {
+    assert_eq!(served(&stats, "device-inventory"), flow.pages);
+}
+
+#[test]
+fn the_vendor_sdk_renews_expired_tokens_on_the_simulators_401() {
+    // Tokens of 3 s; the script waits 4 s, then reads one inventory again through its cached
+    // tenant connection: a 401, a new MSP token, a new exchange, the same devices.
+    let Some(flow) = Flow::run(
+        "vendor-sdk-expiry",
+        &["--tenants", "4", "--max-devices", "60", "--token-ttl", "3"],
+        &["--expire-after", "4"],
+    ) else {
+        return;
+    };
+    let again = &flow.report["after_expiry"];
+    let id = again["id"].as_str().expect("after_expiry.id");
+    let expected = flow
+        .truth
+        .tenants
+        .iter()
+        .find(|t| t.workspace_id == id)
+        .and_then(|t| t.counts.get("device-inventory").copied())
+        .expect("a tenant of the truth");
+    assert_eq!(again["devices"], expected, "{id} read again after expiry");
+    let stats = flow.sim.stats().unwrap();
+    assert!(stats.unauthorized >= 1, "the expired token got no 401");
+    assert!(stats.client_credentials_grants >= 2, "no new MSP token");
+    assert!(
+        stats.token_exchanges > flow.truth.tenants.len() as u64,
+        "no new exchange"
+    );
+    assert_eq!(stats.forbidden, 0);
+}
+
+/// One run of `msp_flow.py` against a simulator started with `sim_args`, its report checked
+/// against the truth: every tenant's id, name and device count, no device twice, no hyphen
+/// rejection, no token printed. `None` when the SDK cannot be had (the skip is printed).
+struct Flow {
+    _wd: glp_msp_e2e::Workdir,
+    sim: glp_msp_e2e::Sim,
+    truth: glp_msp_e2e::Truth,
+    report: Value,
+    /// device-inventory pages the SDK's pager needs for every tenant once.
+    pages: u64,
+}
+
+impl Flow {
+    fn run(name: &str, sim_args: &[&str], script_args: &[&str]) -> Option<Flow> {
+        if std::env::var_os("GLP_MSP_SKIP_VENDOR_SDK").is_some() {
+            skip("GLP_MSP_SKIP_VENDOR_SDK is set");
+            return None;
+        }
+        let python = match sdk_python() {
+            Ok(p) => p,
+            Err(why) => {
+                skip(&why);
+                return None;
+            }
+        };
+        let (_bins, wd, sim) = start(name, sim_args);
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor-sdk/msp_flow.py");
+        let mut cmd = Command::new(&python);
+        cmd.arg(&script)
+            .arg(wd.sim().join("endpoint.json"))
+            .args(script_args)
+            .env("PYTHONIOENCODING", "utf-8")
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .current_dir(wd.run(""));
+        let out = run("msp-flow", &wd, cmd);
+        assert_exit(&out, 0);
+        let report: Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| {
+            panic!(
+                "the script's stdout is not one JSON document ({e}):\n{}",
+                tail(&out.stdout, 20)
+            )
+        });
+        assert_eq!(report["sdk_version"], VERSION);
+
+        // Every tenant, with its name, and each one's whole inventory, once.
+        let truth = sim.truth().unwrap();
+        assert_eq!(report["msp_tenants_total"], truth.tenant_count);
+        let seen = report["tenants"].as_array().expect("tenants");
+        assert_eq!(seen.len(), truth.tenants.len(), "tenants listed");
+        let expected: BTreeMap<&str, (&str, u64)> = truth
+            .tenants
+            .iter()
+            .map(|t| {
+                let devices = t.counts.get("device-inventory").copied().unwrap_or(0);
+                (t.workspace_id.as_str(), (t.name.as_str(), devices))
+            })
+            .collect();
+        let mut pages = 0;
+        let mut with_devices = 0;
+        for t in seen {
+            let id = t["id"].as_str().expect("id");
+            let (name, devices) = expected
+                .get(id)
+                .unwrap_or_else(|| panic!("{id} is not a tenant of the truth"));
+            assert_eq!(t["name"], *name, "{id}");
+            assert_eq!(
+                t["devices"], *devices,
+                "{id} ({name}): device-inventory count"
+            );
+            assert_eq!(
+                t["unique_serials"], *devices,
+                "{id} ({name}): a device twice"
+            );
+            // The SDK asks for 1000 a page and stops once it holds `total`.
+            pages += devices.div_ceil(1000).max(1);
+            with_devices += u64::from(*devices > 0);
+        }
         assert!(
-            !out.stdout.contains(token.as_str()) && !out.stderr.contains(token.as_str()),
-            "an issued token was printed"
+            with_devices >= 2,
+            "the flow must read at least two inventories"
         );
+
+        let stats = sim.stats().unwrap();
+        assert_eq!(stats.hyphen_rejections, 0);
+        // The SDK logs tokens only at DEBUG; the script runs at INFO: nothing issued is printed.
+        for token in &stats.issued_tokens {
+            assert!(
+                !out.stdout.contains(token.as_str()) && !out.stderr.contains(token.as_str()),
+                "an issued token was printed"
+            );
+        }
+        Some(Flow {
+            _wd: wd,
+            sim,
+            truth,
+            report,
+            pages,
+        })
     }
 }
 
@@ -149,9 +212,14 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target"))
 }
 
-/// The interpreter of a virtual environment holding the SDK, made (or remade) if need be; why
-/// not, when it cannot be had.
+/// The interpreter of a virtual environment holding the SDK, made (or remade) if need be, once
+/// per test process (the scenarios here run in parallel); why not, when it cannot be had.
 fn sdk_python() -> Result<PathBuf, String> {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    PYTHON.get_or_init(make_venv).clone()
+}
+
+fn make_venv() -> Result<PathBuf, String> {
     let base = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
     let root = target_dir().join("vendor-sdk");
     std::fs::create_dir_all(&root).map_err(|e| format!("creating {}: {e}", root.display()))?;

@@ -1,7 +1,7 @@
 """The vendor's MSP flow, with the vendor's Python SDK (pycentral 2.0a25) unchanged, against
 platform-sim.
 
-    python msp_flow.py ENDPOINT_JSON
+    python msp_flow.py ENDPOINT_JSON [--expire-after SECONDS]
 
 ENDPOINT_JSON is the simulator's `endpoint.json` (`--state-dir`). The script gets the MSP token
 (unified credential), lists every tenant with `workspaces/v1/msp-tenants` (offset paging),
@@ -11,6 +11,11 @@ tenant's whole `network-monitoring/v1/device-inventory` with the SDK's own pager
 
     {"sdk_version": "...", "msp_tenants_total": N, "msp_tenants_pages": P,
      "tenants": [{"id": "...", "name": "...", "devices": D, "unique_serials": U}, ...]}
+
+With `--expire-after SECONDS` it then waits that long (past the simulator's token lifetime) and
+reads the first tenant with devices again through its cached connection: the SDK meets a 401 and
+renews on its own (a new MSP token, a new exchange). The document then also holds
+`"after_expiry": {"id": "...", "devices": D}`.
 
 It points the SDK at the simulator only through the SDK's public configuration (see
 docs/vendor-sdk.md): `glp_base_url` and `base_url` in the credential, and the token issuer in the
@@ -22,11 +27,15 @@ secret or a token (the SDK logs tokens at DEBUG, so the log level stays INFO).
 import json
 import os
 import sys
+import time
 
 
 def main(argv):
-    if len(argv) != 2:
-        print("usage: msp_flow.py ENDPOINT_JSON", file=sys.stderr)
+    expire_after = None
+    if len(argv) == 4 and argv[2] == "--expire-after":
+        expire_after = float(argv[3])
+    elif len(argv) != 2:
+        print("usage: msp_flow.py ENDPOINT_JSON [--expire-after SECONDS]", file=sys.stderr)
         return 2
     with open(argv[1], encoding="utf-8") as f:
         endpoint = json.load(f)
@@ -58,6 +67,7 @@ def main(argv):
         },
         log_level="INFO",
     )
+    report = {"sdk_version": pycentral.__version__}
     try:
         tenants, total, pages = list_tenants(msp)
         out = []
@@ -73,18 +83,19 @@ def main(argv):
                     "unique_serials": len(serials),
                 }
             )
+        report.update(msp_tenants_total=total, msp_tenants_pages=pages, tenants=out)
+        if expire_after is not None:
+            again = next((t for t in out if t["devices"] > 0), None)
+            if again is None:
+                raise RuntimeError("no tenant with devices to read again")
+            time.sleep(expire_after)
+            # Cached: the same connection, holding the now expired tenant token.
+            conn = msp.get_tenant_connection(tenant_workspace_id=again["id"])
+            devices = MonitoringDevices.get_all_device_inventory(conn)
+            report["after_expiry"] = {"id": again["id"], "devices": len(devices)}
     finally:
         msp.close()
-    json.dump(
-        {
-            "sdk_version": pycentral.__version__,
-            "msp_tenants_total": total,
-            "msp_tenants_pages": pages,
-            "tenants": out,
-        },
-        sys.stdout,
-        ensure_ascii=False,
-    )
+    json.dump(report, sys.stdout, ensure_ascii=False)
     print()
     return 0
 

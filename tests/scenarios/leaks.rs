@@ -12,6 +12,9 @@ fn trace_logs_output_and_reports_hold_no_secret_and_no_token() {
     let (bins, wd, sim) = start(
         "leaks",
         &[
+            // The secret's raw, form-encoded and HTTP Basic forms all differ, so each needle
+            // below is its own check.
+            "--hostile-secret",
             "--tenants",
             "12",
             "--max-devices",

@@ -19,3 +19,4 @@ mod leaks;
 mod locations;
 mod rate_limits;
 mod tokens;
+mod vendor_sdk;

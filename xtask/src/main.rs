@@ -3,7 +3,9 @@
 //! - `cargo xtask test`: every test of the workspace (unit, contract, simulator, doc tests),
 //!   then the end-to-end suite.
 //! - `cargo xtask integration`: the end-to-end suite alone: the real `platform-sim` and
-//!   `msp-orchestrator` binaries as processes, one scenario per simulator.
+//!   `msp-orchestrator` binaries as processes, one scenario per simulator; also the vendor's
+//!   Python SDK against the simulator (a venv cached in `target/vendor-sdk/`; skipped where
+//!   python3 or PyPI is missing).
 //! - `cargo xtask bench [--quick]`: the performance scenarios on release builds; a table, and
 //!   `target/bench/report.json`.
 //! - `cargo xtask man`: the man page of `msp-orchestrator`, written to

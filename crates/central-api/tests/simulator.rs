@@ -22,12 +22,14 @@ use platform_sim::{SimConfig, Simulator};
 use serde_json::Value;
 
 /// A small world whose Central pages hold at most 40 items, whatever `limit` asks, so that every
-/// list of the bigger tenants spans several short pages.
+/// list of the bigger tenants spans several short pages; its secret needs form-encoding, so every
+/// test here also proves the client encodes it.
 async fn start() -> Simulator {
     Simulator::start(SimConfig {
         tenants: 6,
         max_devices: 600,
         central_page_cap: Some(40),
+        hostile_secret: true,
         ..SimConfig::default()
     })
     .await

@@ -90,6 +90,8 @@ async fn every_tenant_of_250_through_a_page_cap_matches_the_truth() {
         tenants: 250,
         glp_page_cap: 37,
         max_devices: 20,
+        // A secret that needs form-encoding: the MSP token only comes if the client encodes it.
+        hostile_secret: true,
         ..SimConfig::default()
     })
     .await

@@ -48,6 +48,8 @@ fn assert_no_secrets(sim: &Simulator, texts: &[&str]) {
 async fn collect_writes_every_record_and_exits_zero_without_leaking() {
     let sim = Simulator::start(SimConfig {
         tenants: 8,
+        // A secret that needs form-encoding: the run only succeeds if the client encodes it.
+        hostile_secret: true,
         ..SimConfig::default()
     })
     .await
@@ -217,6 +219,8 @@ async fn config_file_is_read_under_env_and_warns_when_others_can_read_its_secret
     use std::os::unix::fs::PermissionsExt;
     let sim = Simulator::start(SimConfig {
         tenants: 3,
+        // `+`, `&`, `%2B`, `:` and a space in the secret, through TOML and the token request.
+        hostile_secret: true,
         ..SimConfig::default()
     })
     .await

@@ -83,6 +83,12 @@ pub struct SimConfig {
     /// The last this many tenants (in msp-tenants order) are on no Central cluster: GreenLake
     /// lists them, no cluster's list-tenants does. Default 0.
     pub tenants_on_no_cluster: usize,
+    /// Give the demo client a secret with characters that need form-encoding (`+`, `/`, `&`,
+    /// `=`, `%2B`, a space, `:`, `~`) instead of the default alphanumeric one (default `false`).
+    /// A client that does not form-encode the secret (in the body or in HTTP Basic, RFC 6749
+    /// §2.3.1) then gets 401: for testing a client's encoding. Real GreenLake secrets are
+    /// alphanumeric, so with the default both encodings coincide, as they do on the platform.
+    pub hostile_secret: bool,
 }
 
 impl Default for SimConfig {
@@ -114,6 +120,7 @@ impl Default for SimConfig {
             early_retry_grace: Duration::from_millis(200),
             clusters: vec!["US-WEST-4".into()],
             tenants_on_no_cluster: 0,
+            hostile_secret: false,
         }
     }
 }

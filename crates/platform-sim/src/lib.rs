@@ -140,7 +140,10 @@
 //! # Data
 //!
 //! Everything derives from [`SimConfig::seed`]: the MSP workspace id, the demo credentials
-//! (the secret contains characters that need URL-encoding), the tenants (unique unicode names
+//! (a UUID client id and a secret of 32 lowercase hex digits, shaped like GreenLake's, so the
+//! vendor's SDK, which sends HTTP Basic without form-encoding, works unchanged; with
+//! [`SimConfig::hostile_secret`], flag `--hostile-secret`, the secret holds `+`, `%2B`, `&`, `:`
+//! and a space, so only a client that form-encodes it gets a token), the tenants (unique unicode names
 //! with accents, CJK, emoji and an apostrophe; workspace ids; different Central customer ids)
 //! and their device counts: one tenant with [`SimConfig::max_devices`], several empty, one with
 //! exactly 1000 (a page boundary), one with 1, the rest log-normal around 100. Records are

@@ -94,6 +94,11 @@ struct Args {
     /// The last N tenants are on no Central cluster (GreenLake lists them, Central does not).
     #[arg(long, default_value_t = 0)]
     tenants_on_no_cluster: usize,
+    /// Give the demo client a secret with characters that need form-encoding (`+`, `%2B`, `&`,
+    /// `:`, a space...) instead of the GreenLake-like alphanumeric one, to test a client's
+    /// encoding (RFC 6749 section 2.3.1).
+    #[arg(long)]
+    hostile_secret: bool,
     /// Port on 127.0.0.1 (0 = pick a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -147,6 +152,7 @@ impl Args {
             generation: self.generation,
             clusters: self.clusters.clone(),
             tenants_on_no_cluster: self.tenants_on_no_cluster,
+            hostile_secret: self.hostile_secret,
         })
     }
 }

@@ -162,7 +162,8 @@ pub(crate) struct Population {
     pub(crate) msp_workspace_id: u128,
     /// Demo client id.
     pub(crate) client_id: String,
-    /// Demo client secret (contains characters that need URL-encoding).
+    /// Demo client secret: 32 lowercase hex digits, or with [`SimConfig::hostile_secret`]
+    /// characters that need form-encoding.
     pub(crate) client_secret: String,
     /// All tenants, in msp-tenants order (by creation time).
     pub(crate) tenants: Vec<Tenant>,
@@ -186,9 +187,16 @@ impl Population {
         let alnum = |r: &mut fastrand::Rng, len: usize| -> String {
             (0..len).map(|_| r.alphanumeric()).collect()
         };
-        // `+`, `/`, `&`, `=`, `%2B`, a space, `:` and `~`: a client that does not form-encode the
-        // secret (body or HTTP Basic) sends something else and gets 401.
-        let client_secret = format!("Sim-{}+/&=%2B x:~{}", alnum(&mut r, 10), alnum(&mut r, 8));
+        let client_secret = if config.hostile_secret {
+            // `+`, `/`, `&`, `=`, `%2B`, a space, `:` and `~`: a client that does not form-encode
+            // the secret (body or HTTP Basic) sends something else and gets 401.
+            format!("Sim-{}+/&=%2B x:~{}", alnum(&mut r, 10), alnum(&mut r, 8))
+        } else {
+            // Shaped like a GreenLake API client secret: 32 lowercase hex digits, which read the
+            // same form-encoded or not (so clients that skip the encoding work, as on GreenLake).
+            let mut sr = rng(&[seed, 0x534543]);
+            format!("{:032x}", sr.u128(..))
+        };
 
         let names = tenant_names(seed, n);
         let counts = device_counts(seed, n, config.max_devices);
@@ -474,10 +482,33 @@ mod tests {
     }
 
     #[test]
-    fn secret_needs_encoding() {
+    fn default_secret_is_alphanumeric_and_hostile_one_needs_encoding() {
         let p = pop(1);
-        assert!(p.client_secret.contains('+'));
-        assert!(p.client_secret.contains('&'));
-        assert!(p.client_secret.contains(' '));
+        assert_eq!(p.client_secret.len(), 32);
+        assert!(p.client_secret.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(
+            p.client_secret,
+            pop(1).client_secret,
+            "derived from the seed"
+        );
+        let other = Population::build(&SimConfig {
+            tenants: 1,
+            seed: 7,
+            ..SimConfig::default()
+        });
+        assert_ne!(p.client_secret, other.client_secret);
+        let h = Population::build(&SimConfig {
+            tenants: 1,
+            hostile_secret: true,
+            ..SimConfig::default()
+        });
+        assert!(h.client_secret.contains('+'));
+        assert!(h.client_secret.contains('&'));
+        assert!(h.client_secret.contains(' '));
+        assert!(h.client_secret.contains("%2B"));
+        assert!(h.client_secret.contains(':'));
+        // The option changes the secret only.
+        assert_eq!(h.client_id, p.client_id);
+        assert_eq!(h.msp_workspace_id, p.msp_workspace_id);
     }
 }

@@ -397,8 +397,10 @@ pub struct ClusterInfo {
 pub struct DemoCredentials {
     /// Client id.
     pub client_id: String,
-    /// Client secret. It holds `+`, `/`, `&`, `=`, `%`, a space and `:`, so a client that does
-    /// not form-encode it (body or HTTP Basic) fails with 401.
+    /// Client secret: 32 lowercase hex digits, like a GreenLake one; with
+    /// [`SimConfig::hostile_secret`](crate::SimConfig::hostile_secret) it holds `+`, `/`, `&`,
+    /// `=`, `%`, a space and `:`, so a client that does not form-encode it (body or HTTP Basic)
+    /// fails with 401.
     pub client_secret: String,
     /// MSP workspace id, hyphenated lower case.
     pub workspace_id: String,

@@ -119,3 +119,29 @@ fn a_bad_knob_is_named_with_its_unit() {
         );
     }
 }
+
+#[tokio::test]
+async fn hostile_secret_flag_gives_a_secret_that_needs_form_encoding() {
+    let dir = temp_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_platform-sim"))
+        .args(["--tenants", "1", "--hostile-secret", "--state-dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let endpoint = dir.join("endpoint.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !endpoint.exists() {
+        assert!(Instant::now() < deadline, "endpoint.json not written");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let ep: Value = serde_json::from_slice(&std::fs::read(&endpoint).unwrap()).unwrap();
+    let secret = ep["client_secret"].as_str().unwrap();
+    for c in ['+', '&', ' ', ':', '%'] {
+        assert!(secret.contains(c), "{c:?}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ACCESS, EXCHANGE, basic, quick, start};
+use common::{ACCESS, EXCHANGE, basic, hostile, quick, start};
 use platform_sim::SimConfig;
 use serde_json::Value;
 
@@ -23,7 +23,7 @@ async fn oauth_error(r: reqwest::Response) -> (u16, String) {
 
 #[tokio::test]
 async fn form_content_type_is_required() {
-    let env = quick().await;
+    let env = hostile().await;
     let c = env.sim.credentials();
     let body = serde_json::json!({"grant_type": "client_credentials", "client_id": c.client_id, "client_secret": c.client_secret});
     let r = env
@@ -70,7 +70,7 @@ async fn body_credentials_work_and_answer_is_well_formed() {
 
 #[tokio::test]
 async fn http_basic_credentials_work_only_when_form_encoded() {
-    let env = quick().await;
+    let env = hostile().await;
     let c = env.sim.credentials();
     let r = env
         .http
@@ -101,8 +101,48 @@ async fn http_basic_credentials_work_only_when_form_encoded() {
 }
 
 #[tokio::test]
-async fn basic_and_body_credentials_together_are_rejected() {
+async fn the_default_secret_works_the_way_the_vendor_sdk_sends_it() {
+    // The default secret is alphanumeric, as GreenLake's are: HTTP Basic without form-encoding
+    // (what the vendor's SDK sends, through `requests`' HTTPBasicAuth) and the encoded form
+    // are the same bytes, and both get tokens, on the grant and on the exchange.
     let env = quick().await;
+    let c = env.sim.credentials();
+    assert!(c.client_secret.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let r = env
+        .http
+        .post(env.token_url(&c.workspace_id))
+        .basic_auth(&c.client_id, Some(&c.client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let msp = v["access_token"].as_str().unwrap().to_string();
+    let t = env.largest();
+    let r = env
+        .http
+        .post(env.token_url(&t.workspace_id.replace('-', "")))
+        .basic_auth(&c.client_id, Some(&c.client_secret))
+        .form(&[
+            ("grant_type", EXCHANGE),
+            ("subject_token", &msp),
+            ("subject_token_type", ACCESS),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let stats = env.sim.stats();
+    assert_eq!(
+        (stats.client_credentials_grants, stats.token_exchanges),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn basic_and_body_credentials_together_are_rejected() {
+    let env = hostile().await;
     let c = env.sim.credentials();
     let r = env
         .http
@@ -121,7 +161,7 @@ async fn basic_and_body_credentials_together_are_rejected() {
 
 #[tokio::test]
 async fn wrong_or_missing_secret_is_invalid_client() {
-    let env = quick().await;
+    let env = hostile().await;
     let c = env.sim.credentials();
     let r = env
         .post_form(

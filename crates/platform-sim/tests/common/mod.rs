@@ -31,6 +31,15 @@ pub(crate) async fn quick() -> Env {
     start(SimConfig::default()).await
 }
 
+/// A default simulator whose secret needs form-encoding ([`SimConfig::hostile_secret`]).
+pub(crate) async fn hostile() -> Env {
+    start(SimConfig {
+        hostile_secret: true,
+        ..SimConfig::default()
+    })
+    .await
+}
+
 /// Form-urlencodes one component (RFC 6749 §2.3.1 for HTTP Basic).
 pub(crate) fn form_encode(s: &str) -> String {
     let mut out = String::new();

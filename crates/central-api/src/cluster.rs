@@ -32,8 +32,8 @@ pub const CLUSTERS: &[(&str, &str)] = &[
 ];
 
 /// GreenLake provision regions and the public clusters each may be on, as HPE's MSP workbench
-/// maps them (a region with several clusters must be probed: see
-/// [`CentralClient::probe`](crate::CentralClient::probe)). GreenLake's `us-east` offers no Central;
+/// maps them (a region with several clusters must be probed: an MSP-token list-tenants call
+/// answers 200 on the MSP's cluster, 401 elsewhere). GreenLake's `us-east` offers no Central;
 /// `US-East1` is in the `us-west` set (HPE's sample says: inferred, not observed).
 pub const REGION_CLUSTERS: &[(&str, &[&str])] = &[
     (

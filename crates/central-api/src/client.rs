@@ -59,6 +59,18 @@ impl CentralClient {
         ListRequest::new(self.api.clone(), Scope::Msp, Endpoint::list_tenants())
     }
 
+    /// Central's MSP-wide device inventory (`network-msp/v1/device-inventory`, MSP token, up to
+    /// 1,000 a page): the devices of every tenant on this cluster without a token exchange.
+    /// Items are as the server sends them; the simulator adds the tenant's `tenantId` and
+    /// `tenantName` to each (no public source shows the live attribution fields).
+    pub fn msp_device_inventory(&self) -> ListRequest<Value> {
+        ListRequest::new(
+            self.api.clone(),
+            Scope::Msp,
+            Endpoint::msp_device_inventory(),
+        )
+    }
+
     /// The calls of one tenant, identified by its **GreenLake workspace id**; they carry that
     /// tenant's token (`Scope::Tenant(id)`).
     pub fn tenant(&self, id: WorkspaceId) -> TenantClient {

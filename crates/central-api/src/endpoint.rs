@@ -49,6 +49,18 @@ impl Endpoint {
         }
     }
 
+    /// Central's MSP-wide device inventory (every tenant's devices, MSP token).
+    pub(crate) fn msp_device_inventory() -> Self {
+        Self {
+            family: "network-msp",
+            version: "v1".into(),
+            name: "device-inventory".into(),
+            default_limit: 1000,
+            max_limit: 1000,
+            paging: Paging::Cursor,
+        }
+    }
+
     /// A known monitoring resource.
     pub(crate) fn resource(resource: Resource) -> Self {
         Self {

@@ -49,6 +49,7 @@ mod clusters;
 mod csv_columns;
 mod engine;
 mod job;
+mod msp_inventory;
 mod output;
 mod progress;
 mod report;
@@ -68,6 +69,7 @@ pub use job::{
     CollectJob, Query, Record, ResourceSpec, TenantClients, TenantJob, did_you_mean,
     known_resource_names, rfc3339,
 };
+pub use msp_inventory::{MSP_INVENTORY, collect_msp_inventory};
 /// The inventory store (feature `store`).
 #[cfg(feature = "store")]
 pub use msp_store;

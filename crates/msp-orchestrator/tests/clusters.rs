@@ -311,3 +311,79 @@ async fn overview_is_every_tenant_health_on_every_cluster_worst_first() {
     assert_eq!(table.lines().count(), 1 + truth.tenants.len(), "{table}");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
+    let sim = two_clusters(10, 1).await;
+    let dir = temp("msp-inventory");
+    let (file, report) = (dir.join("msp.jsonl"), dir.join("report.json"));
+    let out = output(cli(
+        &sim,
+        &[
+            "collect",
+            "msp/device-inventory",
+            "-q",
+            "--central-cluster",
+            "auto",
+            "-o",
+            file.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The tenant on no cluster has no inventory there: said, exit 3.
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(sim.stats().exchanges_per_tenant.is_empty(), "no exchange");
+    let truth = sim.truth_with_records();
+    let mut got: HashMap<String, Vec<Value>> = HashMap::new();
+    for line in std::fs::read_to_string(&file).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["resource"], "msp/device-inventory");
+        let t = truth
+            .tenants
+            .iter()
+            .find(|t| v["workspace_id"] == t.workspace_id)
+            .unwrap_or_else(|| panic!("unattributed: {line}"));
+        assert_eq!(v["cluster"].as_str(), t.cluster.as_deref());
+        assert_eq!(
+            v["central_tenant_id"].as_str(),
+            Some(t.central_tenant_id.as_str())
+        );
+        let mut data = v["data"].clone();
+        let object = data.as_object_mut().unwrap();
+        object.remove("tenantId");
+        object.remove("tenantName");
+        got.entry(t.workspace_id.clone()).or_default().push(data);
+    }
+    // The union of the per-tenant inventories of every placed tenant, record for record.
+    for t in &truth.tenants {
+        let want = if t.cluster.is_some() {
+            t.records.as_ref().unwrap()["device-inventory"].clone()
+        } else {
+            Vec::new()
+        };
+        assert_eq!(
+            got.remove(&t.workspace_id).unwrap_or_default(),
+            want,
+            "{}",
+            t.name
+        );
+    }
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let statuses: Vec<&str> = r["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "ok").count(), 9);
+    assert_eq!(statuses.iter().filter(|s| **s == "no_cluster").count(), 1);
+    // Mixed with tenant resources it is a usage error, before anything is contacted.
+    let out = output(cli(&sim, &["collect", "msp/device-inventory", "aps"])).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("on its own"));
+    let _ = std::fs::remove_dir_all(&dir);
+    sim.shutdown().await;
+}

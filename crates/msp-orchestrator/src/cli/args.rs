@@ -231,8 +231,9 @@ pub(crate) struct TenantsArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CollectArgs {
     /// Resources: device-inventory, aps, switches, gateways, clients, sites, devices, or any
-    /// network-monitoring/... path (Central); glp/devices, glp/subscriptions (GreenLake)
-    /// [default: device-inventory].
+    /// network-monitoring/... path (Central); glp/devices, glp/subscriptions (GreenLake);
+    /// msp/device-inventory (every tenant's devices from each cluster with the MSP token, no
+    /// exchange; on its own) [default: device-inventory].
     #[arg(value_name = "RESOURCE")]
     pub(crate) resources: Vec<String>,
     /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt,

@@ -28,6 +28,28 @@ pub(crate) fn resources(args: &CollectArgs) -> Result<Vec<ResourceSpec>, String>
     }
 }
 
+/// Whether `collect` reads the MSP-wide inventory (`msp/device-inventory`): MSP-level, one MSP
+/// token per cluster and no exchange, so it is collected on its own, without a per-tenant query
+/// or selection.
+pub(crate) fn msp_inventory(args: &CollectArgs) -> Result<bool, String> {
+    use msp_orchestrator::MSP_INVENTORY;
+    if !args.resources.iter().any(|r| r == MSP_INVENTORY) {
+        return Ok(false);
+    }
+    if args.resources.len() > 1 {
+        return Err(format!(
+            "{MSP_INVENTORY} is MSP-wide (one MSP token per cluster, no token exchange): collect \
+             it on its own, and the tenant resources in another run"
+        ));
+    }
+    if args.filter.is_some() || args.sort.is_some() || !args.params.is_empty() {
+        return Err(format!(
+            "{MSP_INVENTORY} takes no --filter, --sort or --param (they go to tenant requests)"
+        ));
+    }
+    Ok(true)
+}
+
 /// `--filter`, `--sort` and `--param KEY=VALUE`, checked.
 pub(crate) fn query(args: &CollectArgs) -> Result<Query, String> {
     let mut problems = Vec::new();
@@ -78,7 +100,11 @@ pub(crate) fn writer_options(
         }
         Some(list) => Columns::parse(list)?,
         None => {
-            let names: Vec<String> = resources(args)?.iter().map(ResourceSpec::name).collect();
+            let names: Vec<String> = if msp_inventory(args)? {
+                args.resources.clone()
+            } else {
+                resources(args)?.iter().map(ResourceSpec::name).collect()
+            };
             Columns::for_resources(&names)
         }
     };

@@ -162,7 +162,14 @@ async fn run(cli: Cli) -> u8 {
             }
         }
         Command::Collect(args) => {
-            if let Err(e) = checks::collect_args(&args) {
+            let checked = checks::msp_inventory(&args).and_then(|msp| {
+                if msp {
+                    Ok(())
+                } else {
+                    checks::collect_args(&args).map(|_| ())
+                }
+            });
+            if let Err(e) = checked {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
@@ -662,14 +669,25 @@ async fn collect(
     quiet: bool,
     cancel: &Cancel,
 ) -> u8 {
-    let resources = match checks::collect_args(args) {
-        Ok(r) => r,
+    let msp = match checks::msp_inventory(args) {
+        Ok(msp) => msp,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_USAGE;
         }
     };
-    match collect_inner(ctx, args, outputs, resources, quiet, cancel).await {
+    let resources = if msp {
+        (Vec::new(), msp_orchestrator::Query::default())
+    } else {
+        match checks::collect_args(args) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    };
+    match collect_inner(ctx, args, outputs, resources, msp, quiet, cancel).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", one_line(&format!("{e:#}")));
@@ -683,6 +701,7 @@ async fn collect_inner(
     args: &CollectArgs,
     mut outputs: Outputs,
     (resources, query): (Vec<ResourceSpec>, msp_orchestrator::Query),
+    msp: bool,
     quiet: bool,
     cancel: &Cancel,
 ) -> anyhow::Result<u8> {
@@ -754,9 +773,18 @@ async fn collect_inner(
             done_rx,
         ))
     });
-    let job = Arc::new(CollectJob::new(resources).with_query(query));
-    let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
-    let result = orchestrator.run(tenants, job, tx, cancel).await;
+    let result = if msp {
+        msp_orchestrator::collect_msp_inventory(&ctx.workspaces, &ctx.clusters, tx, cancel)
+            .await
+            .map_err(|e| e.to_string())
+    } else {
+        let job = Arc::new(CollectJob::new(resources).with_query(query));
+        let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
+        orchestrator
+            .run(tenants, job, tx, cancel)
+            .await
+            .map_err(|e| e.to_string())
+    };
     let _ = done_tx.send(true);
     if let Some(display) = display
         && let Err(e) = display.await

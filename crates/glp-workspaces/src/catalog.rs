@@ -6,10 +6,12 @@
 //! `provisionStatus`; the names live in `GET service-catalog/v1/service-managers`. HPE's MSP
 //! workbench reads both to find the MSP's Central regions.
 
+use futures::TryStreamExt as _;
 use glp_auth::Scope;
 use glp_transport::{ApiClient, ApiError};
-use serde::Deserialize;
 use serde_json::Value;
+
+use crate::OffsetListRequest;
 
 /// The provisions path, relative to the GreenLake base URL.
 pub const PROVISIONS_PATH: &str = "service-catalog/v1/service-manager-provisions";
@@ -19,7 +21,7 @@ pub const SERVICE_MANAGERS_PATH: &str = "service-catalog/v1/service-managers";
 /// Items per catalog page asked for.
 const PAGE: u32 = 100;
 /// Most catalog pages read (10,000 entries): a catalog that never ends is an error.
-const MAX_PAGES: u32 = 100;
+const MAX_PAGES: u64 = 100;
 
 /// A service-manager provision of the workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,14 +55,6 @@ pub struct ServiceManager {
     pub name: String,
 }
 
-#[derive(Deserialize)]
-struct WirePage {
-    #[serde(default)]
-    items: Vec<Value>,
-    #[serde(default)]
-    total: Option<u64>,
-}
-
 fn text(v: &Value, key: &str) -> String {
     v.get(key)
         .and_then(Value::as_str)
@@ -68,28 +62,13 @@ fn text(v: &Value, key: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Every item of a catalog listing, page after page (offset on the items received).
+/// Every item of a catalog listing, through the one GreenLake offset pager.
 async fn all_items(api: &ApiClient, path: &'static str) -> Result<Vec<Value>, ApiError> {
-    let mut items = Vec::new();
-    for _ in 0..MAX_PAGES {
-        let query = [
-            ("offset", items.len().to_string()),
-            ("limit", PAGE.to_string()),
-        ];
-        let page: WirePage = api.get_json(&Scope::Msp, path, &query).await?;
-        let received = page.items.len();
-        items.extend(page.items);
-        let total = page.total.unwrap_or(items.len() as u64);
-        if received == 0 || items.len() as u64 >= total {
-            return Ok(items);
-        }
-    }
-    Err(ApiError::Protocol {
-        api: api.api(),
-        method: "GET",
-        path: api.base_url().join(path).path().to_owned(),
-        detail: format!("the catalog goes on after {MAX_PAGES} pages: stopping"),
-    })
+    OffsetListRequest::<Value>::for_path(api.clone(), Scope::Msp, path, PAGE)
+        .max_pages(MAX_PAGES)
+        .stream()
+        .try_collect()
+        .await
 }
 
 /// The workspace's service-manager provisions (MSP token).

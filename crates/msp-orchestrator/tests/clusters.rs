@@ -314,7 +314,16 @@ async fn overview_is_every_tenant_health_on_every_cluster_worst_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
-    let sim = two_clusters(10, 1).await;
+    // Small pages: the pages after the first are fetched several at once.
+    let sim = Simulator::start(SimConfig {
+        tenants: 10,
+        clusters: vec!["US-WEST-4".into(), "EU-1".into()],
+        tenants_on_no_cluster: 1,
+        central_page_cap: Some(97),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
     let dir = temp("msp-inventory");
     let (file, report) = (dir.join("msp.jsonl"), dir.join("report.json"));
     let out = output(cli(

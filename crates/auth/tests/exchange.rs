@@ -342,6 +342,55 @@ async fn invalid_grant_invalidates_the_subject_once_and_retries_with_a_fresh_one
 }
 
 #[tokio::test]
+async fn every_renewing_error_renews_the_subject_once_then_exchanges_again() {
+    // As the vendor SDK (invalid_client, expired tokens) and HPE's workbench
+    // (unauthorized_request) do; a bare 401 too.
+    for (status, body) in [
+        (
+            400,
+            r#"{"error":"invalid_client","error_description":"client token is invalid"}"#,
+        ),
+        (
+            400,
+            r#"{"error":"unauthorized_request","error_description":"expired"}"#,
+        ),
+        (
+            401,
+            r#"{"error":"invalid_token","error_description":"token expired"}"#,
+        ),
+        (401, "Unauthorized"),
+    ] {
+        let server = MockServer::start_async().await;
+        let stale = server
+            .mock_async(|when, then| {
+                when.method(POST)
+                    .path(token_path(TENANT_COMPACT))
+                    .form_urlencoded_tuple("subject_token", "msp-1");
+                then.status(status).body(body);
+            })
+            .await;
+        let fresh = server
+            .mock_async(|when, then| {
+                when.method(POST)
+                    .path(token_path(TENANT_COMPACT))
+                    .form_urlencoded_tuple("subject_token", "msp-2");
+                then.status(200).body(token_body("tenant-renewed", 900));
+            })
+            .await;
+        let subject = Arc::new(RotatingSubject::default());
+        let provider = exchange_provider(&server, subject.clone());
+        let token = provider
+            .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
+            .await
+            .unwrap_or_else(|e| panic!("{status} {body}: {e}"));
+        stale.assert_async().await;
+        fresh.assert_async().await;
+        assert_eq!(token.secret().expose_secret(), "tenant-renewed", "{body}");
+        assert_eq!(subject.invalidations.load(Ordering::SeqCst), 1, "{body}");
+    }
+}
+
+#[tokio::test]
 async fn a_second_invalid_grant_is_returned_not_looped_on() {
     let server = MockServer::start_async().await;
     let first = server

@@ -396,3 +396,47 @@ async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
     let _ = std::fs::remove_dir_all(&dir);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn greenlake_resources_alone_need_no_central_gateway() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 4,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = temp("glp-only");
+    let file = dir.join("subs.jsonl");
+    // No CENTRAL_BASE_URL, no CENTRAL_CLUSTER: only GreenLake is called.
+    let out = output(cli(
+        &sim,
+        &[
+            "collect",
+            "glp/subscriptions",
+            "-q",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count() as u64;
+    let want: u64 = sim
+        .truth()
+        .tenants
+        .iter()
+        .map(|t| t.counts["glp/subscriptions"])
+        .sum();
+    assert_eq!(lines, want);
+    assert!(
+        !sim.stats().requests.contains_key("list-tenants"),
+        "Central was not called"
+    );
+    // A Central resource still needs the gateway, and says so.
+    let out = output(cli(&sim, &["collect", "aps", "-q"])).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no Central gateway"));
+    let _ = std::fs::remove_dir_all(&dir);
+    sim.shutdown().await;
+}

@@ -28,6 +28,16 @@ pub(crate) fn resources(args: &CollectArgs) -> Result<Vec<ResourceSpec>, String>
     }
 }
 
+/// Whether every resource of `collect` is a GreenLake one (`glp/...`): then no Central gateway
+/// is needed, nor checked.
+pub(crate) fn greenlake_only(args: &CollectArgs) -> bool {
+    !args.resources.is_empty()
+        && args
+            .resources
+            .iter()
+            .all(|r| matches!(r.parse::<ResourceSpec>(), Ok(ResourceSpec::GreenLake(_))))
+}
+
 /// Whether `collect` reads the MSP-wide inventory (`msp/device-inventory`): MSP-level, one MSP
 /// token per cluster and no exchange, so it is collected on its own, without a per-tenant query
 /// or selection.

@@ -173,7 +173,10 @@ async fn run(cli: Cli) -> u8 {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
-            match settings::resolve(&cli.global, |k| std::env::var(k).ok()) {
+            // GreenLake resources alone need no Central gateway (unless Central lists the
+            // tenants).
+            let needs_central = !checks::greenlake_only(&args);
+            match settings::resolve_for(&cli.global, |k| std::env::var(k).ok(), needs_central) {
                 Err(e) => {
                     eprintln!("error: {e}");
                     EXIT_FATAL
@@ -705,8 +708,9 @@ async fn collect_inner(
     quiet: bool,
     cancel: &Cancel,
 ) -> anyhow::Result<u8> {
-    if ctx.settings.source != TenantSource::Central {
-        // With the Central source, listing the tenants is this check.
+    if ctx.settings.source != TenantSource::Central && !checks::greenlake_only(args) {
+        // With the Central source, listing the tenants is this check; GreenLake resources
+        // alone call no Central.
         let checked = tokio::select! {
             biased;
             _ = cancel.reached(StopLevel::Drain) => None,

@@ -111,6 +111,25 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
                 concurrency: 16,
             },
         },
+        Scenario {
+            // An MSP on two clusters, found by the service catalog and parallel probes: the
+            // discovery and the placement (every cluster's list-tenants) cost little.
+            name: "two clusters, auto",
+            tenants: latency,
+            sim: args(&[
+                "--tenants",
+                &latency.to_string(),
+                "--latency-ms",
+                "20",
+                "--clusters",
+                "US-WEST-4,EU-1",
+            ]),
+            orchestrator: args(&["collect", "device-inventory", "--central-cluster", "auto"]),
+            measure: Measure::Latency {
+                latency_ms: 20.0,
+                concurrency: 16,
+            },
+        },
         learned("unknown budget, headers", rate, &[], 0.90, 0.02),
         {
             // Another client of the credential eats 40% of Central's 50/s while we run.
@@ -332,7 +351,9 @@ fn measure(bins: &Bins, s: &Scenario) -> Result<Row> {
         orch_args.extend(["-q", "--output", "/dev/null"]);
     }
     let mut cmd = sim.orchestrator(bins, &orch_args);
-    cmd.current_dir(wd.run(""));
+    // Every cluster of the table at the simulator: `--central-cluster auto` stays here.
+    cmd.current_dir(wd.run(""))
+        .env("CENTRAL_CLUSTER_URLS", sim.endpoint.cluster_urls());
     let finished = Proc::spawn("orchestrator", cmd, &wd.run(""))?.wait(Duration::from_secs(900))?;
     if finished.code != Some(0) {
         bail!(

@@ -178,8 +178,11 @@ impl TenantSource {
     fn placed(&self, workspaces: &WorkspacesClient, clusters: Clusters) -> TenantStream {
         let (source, workspaces) = (self.clone(), workspaces.clone());
         stream::once(async move {
-            let index = central_index(&clusters).await?;
-            let glp: Vec<TenantEntry> = workspaces.msp_tenants().entries().try_collect().await?;
+            // Every cluster's list-tenants and GreenLake's tenants at once.
+            let (index, glp) = futures::try_join!(
+                central_index(&clusters),
+                workspaces.msp_tenants().entries().try_collect::<Vec<TenantEntry>>()
+            )?;
             let mut glp_names: HashMap<String, usize> = HashMap::new();
             for entry in &glp {
                 if let TenantEntry::Tenant(t) = entry {

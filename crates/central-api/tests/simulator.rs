@@ -1,7 +1,7 @@
 //! Stateful tests against `platform-sim`, with real tokens (`msp_provider` on the simulator's
 //! credentials: MSP token by client credentials, tenant tokens by RFC 8693 exchange): every
 //! resource of every tenant is walked page by page (short pages, cursors as numbers and as
-//! numeric strings) and compared with the simulator's ground truth, record for record;
+//! numeric strings, as HPE's examples show them per list) and compared with the simulator's ground truth, record for record;
 //! list-tenants streams every tenant; and the MSP token on a tenant endpoint gets 403 with the
 //! tenant-token hint.
 #![allow(clippy::unwrap_used)]
@@ -188,6 +188,92 @@ async fn list_tenants_streams_every_tenant() {
         let compact = t.workspace_id.replace('-', "");
         assert!(!ids.contains(compact.as_str()) && !ids.contains(t.workspace_id.as_str()));
     }
+    sim.shutdown().await;
+}
+
+/// HPE's examples show `next` as a string on `aps` and `device-inventory` and as a number on
+/// `clients`; the simulator serves them so, and the client reads each form and sends it back
+/// as it came (the second page is found either way).
+#[tokio::test]
+async fn cursors_come_as_strings_and_numbers_and_go_back_as_received() {
+    let sim = start().await;
+    let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
+    let central = central(&sim, provider);
+    let truth = sim.truth();
+    let big = truth
+        .tenants
+        .iter()
+        .max_by_key(|t| t.counts["clients"])
+        .unwrap();
+    assert!(big.counts["clients"] > 40 && big.counts["aps"] > 40);
+    let tenant = central.tenant(big.workspace_id.parse().unwrap());
+    for (resource, string) in [
+        (Resource::Aps, true),
+        (Resource::DeviceInventory, true),
+        (Resource::Clients, false),
+    ] {
+        let list = tenant.resource(resource);
+        let first = list.page(None).await.unwrap();
+        let next = first.next.clone().unwrap();
+        assert_eq!(
+            matches!(next, central_api::Cursor::Text(_)),
+            string,
+            "{resource}: {next:?}"
+        );
+        let second = list.page(Some(&next)).await.unwrap();
+        assert_ne!(first.items.first(), second.items.first(), "{resource}");
+        assert_eq!(
+            serde_json::to_value(&second.next).unwrap().is_string(),
+            string && second.next.is_some(),
+            "{resource}"
+        );
+    }
+    sim.shutdown().await;
+}
+
+/// The live gateway answers list-tenants with 400 when `next` is missing, and so does the
+/// simulator: every form the client sends (first page, the one-item probe, a resumed listing)
+/// carries it.
+#[tokio::test]
+async fn list_tenants_always_sends_next_which_the_gateway_requires() {
+    let sim = start().await;
+    let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
+    let central = central(&sim, provider);
+    // Without `next` the simulator refuses, as the live gateway does.
+    let bare = central
+        .api_client()
+        .get_json::<Value>(
+            &Scope::Msp,
+            "network-msp/v1/list-tenants",
+            &[("limit", "1".to_owned())],
+        )
+        .await
+        .unwrap_err();
+    match &bare {
+        glp_transport::ApiError::Http { status, body, .. } => {
+            assert_eq!(*status, 400);
+            match body.as_ref() {
+                glp_transport::ErrorBody::Glp(glp) => {
+                    assert!(glp.issues()[0].contains("next"), "{glp}")
+                }
+                other => panic!("not a GreenLake body: {other:?}"),
+            }
+        }
+        other => panic!("not a 400: {other}"),
+    }
+    // The probe the orchestrator makes before a run, and a listing resumed at page 2.
+    let probe = central.list_tenants().limit(1).page(None).await.unwrap();
+    assert_eq!(probe.items.len(), 1);
+    assert_eq!(probe.next, Some(central_api::Cursor::Number(2)));
+    let resumed: Vec<_> = central
+        .list_tenants()
+        .limit(1)
+        .start_at(central_api::Cursor::Number(2))
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(resumed.len(), sim.truth().tenant_count - 1);
     sim.shutdown().await;
 }
 

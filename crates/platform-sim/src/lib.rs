@@ -55,8 +55,8 @@
 //!   (tenant token of the tenant whose data is served): `limit` required, 1..=1000 (100 for
 //!   `gateways` and `sites`); `next` a 1-based page number (default 1; 0 or non-numeric: 400);
 //!   page size `min(limit, central_page_cap)`; the returned `next` is a numeric *string* on
-//!   `device-inventory` and `clients` and a JSON *number* on the others, `null` on the last
-//!   page. `filter` (≤ 256 chars; `eq`/`in`/`and` on any field of the records, dotted paths
+//!   `device-inventory` and `aps` and a JSON *number* on the others (`clients` among them), as
+//!   HPE's examples show them, `null` on the last page. `filter` (≤ 256 chars; `eq`/`in`/`and` on any field of the records, dotted paths
 //!   allowed) and `sort` (≤ 256 chars; `field [asc|desc]`, comma-separated) are applied.
 //!   Extra parameters: `device-inventory` `site-assigned=ASSIGNED|UNASSIGNED`; `clients`
 //!   `site-id`, `site-name`, `serial-number` (of the AP). Unknown resource: 404.

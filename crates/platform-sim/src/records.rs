@@ -70,9 +70,10 @@ impl Resource {
         }
     }
 
-    /// Whether the returned `next` cursor is a numeric string (else a JSON number).
+    /// Whether the returned `next` cursor is a numeric string (else a JSON number), as HPE's
+    /// examples show it: a string on `aps` and `device-inventory`, a number on `clients`.
     pub(crate) fn string_cursor(self) -> bool {
-        matches!(self, Resource::DeviceInventory | Resource::Clients)
+        matches!(self, Resource::DeviceInventory | Resource::Aps)
     }
 
     /// Endpoint-specific query parameters and the record field each one filters on (`eq`).

@@ -271,8 +271,8 @@ async fn monitoring_full_walks_equal_truth_with_cursor_types() {
     let records = truth.tenants[0].records.as_ref().unwrap();
     for (resource, string_cursor) in [
         ("device-inventory", true),
-        ("clients", true),
-        ("aps", false),
+        ("aps", true),
+        ("clients", false),
         ("switches", false),
         ("gateways", false),
         ("sites", false),

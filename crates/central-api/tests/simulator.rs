@@ -18,7 +18,7 @@ use glp_auth::{
     WorkspaceId, msp_provider,
 };
 use glp_transport::{Api, ApiClient};
-use platform_sim::{SimConfig, Simulator};
+use platform_sim::{CentralDialect, SimConfig, Simulator};
 use serde_json::Value;
 
 /// A small world whose Central pages hold at most 40 items, whatever `limit` asks, so that every
@@ -189,6 +189,67 @@ async fn list_tenants_streams_every_tenant() {
         assert!(!ids.contains(compact.as_str()) && !ids.contains(t.workspace_id.as_str()));
     }
     sim.shutdown().await;
+}
+
+/// Central's 429s in both dialects, with and without the informational headers: new Central
+/// (GreenLake-shaped body, `X-RateLimit-*`, no `Retry-After`; without headers only
+/// `X-RateLimit-Reset` on the 429) and classic Central (`Retry-After`, `-second` headers). The
+/// client reads every list whole, never comes back before it was told to, and counts the 429s.
+#[tokio::test]
+async fn central_429s_of_both_dialects_are_waited_out() {
+    for (dialect, rate_headers) in [
+        (CentralDialect::New, false),
+        (CentralDialect::New, true),
+        (CentralDialect::Classic, false),
+        (CentralDialect::Classic, true),
+    ] {
+        let sim = Simulator::start(SimConfig {
+            tenants: 3,
+            max_devices: 120,
+            central_page_cap: Some(15),
+            central_rps: Some(4.0),
+            central_dialect: dialect,
+            rate_headers,
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
+        let central = central(&sim, provider);
+        let truth = sim.truth();
+        let big = truth
+            .tenants
+            .iter()
+            .max_by_key(|t| t.counts["device-inventory"])
+            .unwrap();
+        let records = sim
+            .tenant_truth(&big.workspace_id)
+            .unwrap()
+            .tenants
+            .remove(0)
+            .records
+            .unwrap();
+        let got: Vec<Value> = central
+            .tenant(big.workspace_id.parse().unwrap())
+            .resource(Resource::DeviceInventory)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("{dialect} headers={rate_headers}: {e}"));
+        assert_eq!(got, records["device-inventory"], "{dialect} {rate_headers}");
+        let stats = sim.stats();
+        assert_eq!(stats.early_requests, 0, "{dialect} {rate_headers}");
+        assert_eq!(
+            central.api_client().totals().rate_limited,
+            stats.rate_limited,
+            "{dialect} {rate_headers}"
+        );
+        if !rate_headers {
+            // Nothing announces the budget: 429s are how the client learns it.
+            assert!(stats.rate_limited > 0, "{dialect}: no 429 was provoked");
+        }
+        sim.shutdown().await;
+    }
 }
 
 /// HPE's examples show `next` as a string on `aps` and `device-inventory` and as a number on

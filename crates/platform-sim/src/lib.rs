@@ -77,22 +77,34 @@
 //!
 //! # Error dialects
 //!
-//! GLP errors: `{"httpStatusCode", "errorCode", "message", "debugId", "errorDetails"?}`. On
-//! Central paths the same shape is used but `httpStatusCode` is a *string* (`"403"`), as seen in
-//! the wild; Central's 429 body is `{"message": "API rate limit exceeded"}`.
+//! GLP errors: `{"httpStatusCode", "errorCode", "message", "debugId", "errorDetails"?}`.
+//! Central's paths speak [`SimConfig::central_dialect`] (flag `--central-dialect new|classic`):
+//!
+//! * [`CentralDialect::New`] (the default), new Central's: the same GreenLake shape with an
+//!   integer `httpStatusCode`; a 429 is `HPE_GL_ERROR_TOO_MANY_REQUESTS` with no details.
+//! * [`CentralDialect::Classic`], classic Central's: `httpStatusCode` a *string* (`"403"`), as
+//!   seen in the wild; the 429 body is `{"message": "API rate limit exceeded"}`.
 //!
 //! # Rate limits
 //!
 //! One token bucket for GLP paths (token endpoint + workspaces) at [`SimConfig::glp_rps`], one
-//! for Central paths at [`SimConfig::central_rps`]; burst `max(1, rps)`. Over the limit: 429
-//! with `Retry-After: N` (integer seconds ≥ 1); GLP adds `ratelimit-limit`,
-//! `ratelimit-remaining: 0`, `ratelimit-reset: N` and an `errorDetails` entry
-//! `{"type": "hpe.greenlake.retry_info", "retryAfterSeconds": N}`; Central adds
-//! `X-RateLimit-Limit-second` and `X-RateLimit-Remaining-second: 0`. Allowed requests carry the
-//! same headers with the live figures ([`SimConfig::rate_headers`] `= false`, flag
-//! `--no-rate-headers`: none of these headers, only `Retry-After` on the 429). For N seconds after a 429 the whole API answers 429; a
-//! request that arrives in that window later than [`SimConfig::early_retry_grace`] after the
-//! 429 was served is counted in [`Stats::early_requests`] .
+//! for Central paths at [`SimConfig::central_rps`]; burst `max(1, rps)`. Over the limit: 429;
+//! the wait N is in integer seconds ≥ 1.
+//!
+//! * GLP: `Retry-After: N`, `ratelimit-limit`, `ratelimit-remaining: 0`, `ratelimit-reset: N`
+//!   and an `errorDetails` entry `{"type": "hpe.greenlake.retry_info", "retryAfterSeconds": N}`.
+//! * New Central: `X-RateLimit-Limit`, `X-RateLimit-Remaining: 0`, `X-RateLimit-Reset: N`, and
+//!   no `Retry-After`.
+//! * Classic Central: `Retry-After: N`, `X-RateLimit-Limit-second` and
+//!   `X-RateLimit-Remaining-second: 0`.
+//!
+//! Allowed requests carry the same family with the live figures (reset: seconds until the
+//! bucket is full). With [`SimConfig::rate_headers`] `= false` (flag `--no-rate-headers`) none of
+//! these headers is sent but the one that says when to come back on a 429: `Retry-After` (GLP,
+//! classic Central) or `X-RateLimit-Reset` alone (new Central). For N seconds after a 429 the
+//! whole API answers 429; a request that arrives in that window later than
+//! [`SimConfig::early_retry_grace`] after the 429 was served is counted in
+//! [`Stats::early_requests`].
 //!
 //! # Latency and faults
 //!
@@ -144,7 +156,7 @@ mod truth;
 
 use std::net::SocketAddr;
 
-pub use config::SimConfig;
+pub use config::{CentralDialect, SimConfig};
 pub use server::{DemoCredentials, Simulator};
 pub use stats::Stats;
 pub use truth::{TenantTruth, Truth};

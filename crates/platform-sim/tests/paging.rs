@@ -174,7 +174,7 @@ async fn list_tenants_requires_limit_and_next() {
             .await;
         assert_eq!(status, 400, "{q}");
         assert_eq!(issue_subject(&v), subject);
-        assert_eq!(v["httpStatusCode"], "400");
+        assert_eq!(v["httpStatusCode"], 400);
     }
 }
 

@@ -140,12 +140,21 @@ async fn every_resource_of_every_tenant_matches_the_truth() {
             .map(|c| c["macAddress"].as_str().or(c["mac"].as_str()).unwrap())
             .collect();
         assert_eq!(macs, want, "{}", listed.name);
-        let sites: Vec<_> = tenant.sites().stream().try_collect().await.unwrap();
+        // sites-health is paged by offset: a limit of 7 under the page cap of 40.
+        let sites: Vec<_> = tenant
+            .sites_health()
+            .limit(7)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
         let keys: Vec<&str> = sites.iter().map(|s| s.key().unwrap()).collect();
-        let want: Vec<&str> = records["sites"]
+        let want: Vec<&str> = records["sites-health"]
             .iter()
             .map(|s| s["siteId"].as_str().or(s["id"].as_str()).unwrap())
             .collect();
+        let devices: u64 = sites.iter().map(|s| s.device_count().unwrap()).sum();
+        assert_eq!(devices, listed.counts["devices"], "{}", listed.name);
         assert_eq!(keys, want, "{}", listed.name);
         // Unknown fields survive typing.
         if let Some(first) = inventory.first() {

@@ -51,15 +51,25 @@
 //!   1..=100 and `next` (>= 1) required; default order `alerts DESC` then name; `filter` on
 //!   `tenantName`, `tenantId`, `deviceOwnership`; `sort` on the documented fields. `tenantId` is
 //!   a Central customer id that never equals the GLP workspace id: resolve by name.
-//! * `GET /network-monitoring/v1/{device-inventory,aps,switches,gateways,clients,sites,devices}`
+//! * `GET /network-monitoring/v1/{device-inventory,aps,switches,gateways,clients,devices}`
 //!   (tenant token of the tenant whose data is served): `limit` required, 1..=1000 (100 for
-//!   `gateways` and `sites`); `next` a 1-based page number (default 1; 0 or non-numeric: 400);
+//!   `gateways`); `next` a 1-based page number (default 1; 0 or non-numeric: 400);
 //!   page size `min(limit, central_page_cap)`; the returned `next` is a numeric *string* on
 //!   `device-inventory` and `aps` and a JSON *number* on the others (`clients` among them), as
-//!   HPE's examples show them, `null` on the last page. `filter` (≤ 256 chars; `eq`/`in`/`and` on any field of the records, dotted paths
-//!   allowed) and `sort` (≤ 256 chars; `field [asc|desc]`, comma-separated) are applied.
-//!   Extra parameters: `device-inventory` `site-assigned=ASSIGNED|UNASSIGNED`; `clients`
-//!   `site-id`, `site-name`, `serial-number` (of the AP). Unknown resource: 404.
+//!   HPE's examples show them, `null` on the last page. `filter` (≤ 256 chars; `eq`/`in`/`and`
+//!   on any field of the records, dotted paths allowed) and `sort` (≤ 256 chars;
+//!   `field [asc|desc]`, comma-separated) are applied. Extra parameters: `device-inventory`
+//!   `site-assigned=ASSIGNED|UNASSIGNED`; `clients` `site-id`, `site-name`, `serial-number` (of
+//!   the AP). Unknown resource: 404 (there is no `network-monitoring/v1/sites`).
+//! * `GET /network-monitoring/v1/sites-health` (tenant token): every site with its health, as
+//!   the vendor SDK reads it: `id`, `siteName`, `type`, `address {address, city, country,
+//!   zipCode}`, `timezone`, `health`, `devices {count, health}`, `clients {count, health}` (each
+//!   `health` is `{"groups": [{"name": "Poor"|"Fair"|"Good", "value": n}]}`; the site's own
+//!   counts devices and clients together), `alerts {totalCount, groups: [{"name":
+//!   "Critical"|"Major"|"Minor", "count": n}]}`, `reasons` (why the site is degraded, empty when
+//!   it is not). Paged by **offset**: `limit` 1..=100 required, `offset` items to skip (default
+//!   0; `next` is refused with 400); the answer is `{items, count, total, offset}` with no
+//!   `next`. `filter` and `sort` as above.
 //! * Every API endpoint rejects unknown and repeated query parameters with 400, in the GLP
 //!   error shape with a `hpe.greenlake.bad_request` issue naming the parameter.
 //! * `GET /_sim/stats` ([`Stats`]) and `GET /_sim/truth[?records=true][&tenant=ID]`
@@ -122,16 +132,17 @@
 //! and their device counts: one tenant with [`SimConfig::max_devices`], several empty, one with
 //! exactly 1000 (a page boundary), one with 1, the rest log-normal around 100. Records are
 //! generated per page, never stored; every record carries a unique `serialNumber` (devices),
-//! `macAddress` (clients) or `siteId` (sites) and an `x-sim-extra` object clients do not know;
+//! `macAddress` (clients) or `id` (sites-health) and an `x-sim-extra` object clients do not know;
 //! serial numbers and MACs are unique across the whole population.
 //!
 //! Layout of a tenant with `D` inventory devices: `device-inventory` lists all `D`; the first
 //! `M = D - D/16` are site-assigned and monitored (`devices`), split into `aps`, then
 //! `switches` (30%), then `gateways` (5%); the last `D/16` are unassigned (inventory only,
-//! `siteId: null`). `sites` = `1 + M/30` (0 without devices), device `i` in site `i % sites`;
-//! `clients` = 0..=4 per AP. list-tenants' `deviceHealthStatus`, `alerts` (critical =
-//! offline, major = online in poor health, minor = fair health) and `degradedSites` (at least
-//! 20% poor devices) are computed from the same per-device state the records show.
+//! `siteId: null`). `sites-health` lists `1 + M/30` sites (0 without devices), device `i` in
+//! site `i % sites`; `clients` = 0..=4 per AP, in the site of their AP. list-tenants'
+//! `deviceHealthStatus`, `alerts` (critical = offline, major = online in poor health, minor = fair health) and `degradedSites` (at least
+//! 20% poor devices), and each site's health, alerts and reasons in `sites-health`, are
+//! computed from the same per-device state the records show.
 
 // Handlers return early with a ready `Response` as the error; boxing it would buy nothing.
 #![allow(clippy::result_large_err)]

@@ -40,7 +40,7 @@ pub struct TenantTruth {
     /// `MSP_OWNED_INVENTORY` or `CUSTOMER_OWNED_INVENTORY`.
     pub inventory_ownership: String,
     /// Record count per monitoring resource (`device-inventory`, `aps`, `switches`, `gateways`,
-    /// `clients`, `sites`, `devices`).
+    /// `clients`, `sites-health`, `devices`).
     pub counts: BTreeMap<String, u64>,
     /// The msp-tenants item, exactly as served (only when records were asked for).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -220,8 +220,9 @@ pub(crate) struct TenantsArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CollectArgs {
-    /// Resources: device-inventory, aps, switches, gateways, clients, sites, devices, or any
-    /// network-monitoring/... path [default: device-inventory].
+    /// Resources: device-inventory, aps, switches, gateways, clients, sites-health (each site's
+    /// health; there is no `sites` list), devices, or any network-monitoring/... path [default:
+    /// device-inventory].
     #[arg(value_name = "RESOURCE")]
     pub(crate) resources: Vec<String>,
     /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt,

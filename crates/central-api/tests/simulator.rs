@@ -344,6 +344,17 @@ async fn list_tenants_always_sends_next_which_the_gateway_requires() {
         .await
         .unwrap();
     assert_eq!(resumed.len(), sim.truth().tenant_count - 1);
+    // Paging list-tenants by offset would drop `next`: refused before anything is sent.
+    let refused = central
+        .list_tenants()
+        .paging(central_api::Paging::Offset)
+        .page(None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, glp_transport::ApiError::InvalidRequest(why) if why.contains("`next`")),
+        "{refused}"
+    );
     sim.shutdown().await;
 }
 

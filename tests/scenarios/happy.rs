@@ -4,7 +4,7 @@ use glp_msp_e2e::compare;
 
 use crate::common::{assert_exit, orchestrator, run, served, start};
 
-const RESOURCES: [&str; 4] = ["device-inventory", "aps", "sites", "gateways"];
+const RESOURCES: [&str; 4] = ["device-inventory", "aps", "sites-health", "gateways"];
 
 #[test]
 fn every_record_of_200_tenants_exactly_once_through_many_pages() {

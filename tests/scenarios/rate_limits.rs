@@ -21,7 +21,7 @@ fn a_server_limit_below_the_client_rate_costs_429s_but_no_early_retry_and_no_rec
             // (with headers it paces itself and meets almost none: see the bench).
             "--no-rate-headers",
             // Requests in flight when the budget runs out meet the 429s: without latency the
-            // client's pause on `X-RateLimit-Remaining-second: 0` would avoid them all.
+            // client's pause on `X-RateLimit-Remaining: 0` would avoid them all.
             "--latency-ms",
             "50",
         ],
@@ -56,7 +56,8 @@ fn a_server_limit_below_the_client_rate_costs_429s_but_no_early_retry_and_no_rec
     assert_eq!(served_429, stats.rate_limited, "only Central was limited");
     assert_eq!(
         stats.early_requests, 0,
-        "no request may arrive before the Retry-After the server announced"
+        "no request may arrive before the wait the server announced (new Central: \
+         X-RateLimit-Reset, no Retry-After)"
     );
     // What the user is told matches what the server did.
     assert_eq!(summary_count(&out.stderr, "rate-limited (429)"), served_429);

@@ -537,8 +537,17 @@ impl Platform {
             return glp_error(401, "HPE_GL_UNAUTHORIZED", "missing or invalid MSP token");
         }
         let q = req.query_pairs();
-        let next: usize = q.get("next").and_then(|v| v.parse().ok()).unwrap_or(1);
-        let limit: usize = q.get("limit").and_then(|v| v.parse().ok()).unwrap_or(10);
+        // The live gateway answers 400 without `next` (and without `limit`).
+        let (Some(next), Some(limit)) = (
+            q.get("next").and_then(|v| v.parse::<usize>().ok()),
+            q.get("limit").and_then(|v| v.parse::<usize>().ok()),
+        ) else {
+            return glp_error(
+                400,
+                "HPE_GL_ERROR_BAD_REQUEST",
+                "limit and next are required",
+            );
+        };
         let size = limit.clamp(1, 100);
         let all = &self.setup.tenants;
         let start = next.saturating_sub(1).saturating_mul(size);

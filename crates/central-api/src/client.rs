@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::endpoint::Endpoint;
 use crate::{
-    AccessPoint, CentralTenant, Client, Device, Gateway, ListRequest, Resource, Site, Switch,
+    AccessPoint, CentralTenant, Client, Device, Gateway, ListRequest, Resource, SiteHealth, Switch,
 };
 
 /// The request of [`CentralClient::list_tenants`]: Central's MSP tenant list
@@ -139,9 +139,10 @@ impl TenantClient {
         self.list(Endpoint::resource(Resource::Clients))
     }
 
-    /// Sites (`sites`, up to 100 per page).
-    pub fn sites(&self) -> ListRequest<Site> {
-        self.list(Endpoint::resource(Resource::Sites))
+    /// Every site with its health (`sites-health`, up to 100 per page, paged by `offset`).
+    /// There is no `network-monitoring/v1/sites` list.
+    pub fn sites_health(&self) -> ListRequest<SiteHealth> {
+        self.list(Endpoint::resource(Resource::SitesHealth))
     }
 
     /// Monitored devices (`devices`, up to 1000 per page).
@@ -161,8 +162,8 @@ impl TenantClient {
     /// `network-monitoring/v1alpha1/aps`, `v1alpha1/aps`, `aps/SN123/radios` and
     /// `sites-health` all work (a version in the path replaces the default `v1`;
     /// [`version`](ListRequest::version) replaces it again). Paths of known resources get
-    /// their page-size maximum; other paths default to 100 per page and accept up to 1000.
-    /// `sites-health` and `sites-device-health` are paged by offset.
+    /// their page-size maximum and paging; other paths default to 100 per page and accept up
+    /// to 1000. `sites-health` and `sites-device-health` are paged by offset.
     ///
     /// Refused (reported as [`ApiError::InvalidRequest`] by the first call, nothing sent): a
     /// URL, a query string (use [`param`](ListRequest::param)), `.` or `..` segments, empty

@@ -7,7 +7,7 @@ use crate::Resource;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Paging {
     /// A `next` cursor: the first page is `next=1`, each response gives the next cursor.
-    /// Every list this crate types is paged this way.
+    /// Every list this crate types is paged this way but `sites-health`.
     #[default]
     Cursor,
     /// An item `offset`: the first page is `offset=0`, the next starts after the items received
@@ -22,8 +22,8 @@ pub const GENERIC_DEFAULT_LIMIT: u32 = 100;
 /// documented maximum; the server may refuse less).
 pub const GENERIC_MAX_LIMIT: u32 = 1000;
 
-/// Known monitoring lists paged by offset rather than by cursor.
-const OFFSET_PAGED: &[&str] = &["sites-health", "sites-device-health"];
+/// Monitoring lists paged by offset rather than by cursor that are not a [`Resource`].
+const OFFSET_PAGED: &[&str] = &["sites-device-health"];
 
 /// A list endpoint below the base URL: `{family}/{version}/{name}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ impl Endpoint {
             name: resource.name().into(),
             default_limit: resource.max_limit(),
             max_limit: resource.max_limit(),
-            paging: Paging::Cursor,
+            paging: resource.paging(),
         }
     }
 
@@ -215,8 +215,12 @@ mod tests {
         let other = Endpoint::monitoring("radios").expect("radios");
         assert_eq!((other.default_limit, other.max_limit), (100, 1000));
         assert_eq!(other.paging, Paging::Cursor);
+        let sh = Endpoint::monitoring("network-monitoring/v1alpha1/sites-health").expect("sh");
+        assert_eq!((sh.paging, sh.max_limit), (Paging::Offset, 100));
         assert_eq!(
-            Endpoint::monitoring("sites-health").expect("sh").paging,
+            Endpoint::monitoring("sites-device-health")
+                .expect("sdh")
+                .paging,
             Paging::Offset
         );
     }

@@ -8,7 +8,8 @@
 //!   tenant's token: [`device_inventory`](TenantClient::device_inventory),
 //!   [`aps`](TenantClient::aps), [`switches`](TenantClient::switches),
 //!   [`gateways`](TenantClient::gateways), [`clients`](TenantClient::clients),
-//!   [`sites`](TenantClient::sites), [`devices`](TenantClient::devices) (typed), any of them as
+//!   [`sites_health`](TenantClient::sites_health) (paged by offset),
+//!   [`devices`](TenantClient::devices) (typed), any of them as
 //!   raw JSON ([`resource`](TenantClient::resource)), and any other `network-monitoring` list
 //!   ([`monitoring`](TenantClient::monitoring)).
 //! - **Paging**: every list is a [`ListRequest`] — `limit` (checked against the endpoint's
@@ -16,7 +17,7 @@
 //!   or as a lazy `Send + 'static` stream of items. The `next` [`Cursor`] is accepted as a number
 //!   or a string and sent back as received; streams stop on a missing `next`, an empty page, or
 //!   `total` items seen, and end with an error instead of looping if the server repeats a cursor.
-//! - **Models** ([`Device`], [`AccessPoint`], [`Switch`], [`Gateway`], [`Client`], [`Site`],
+//! - **Models** ([`Device`], [`AccessPoint`], [`Switch`], [`Gateway`], [`Client`], [`SiteHealth`],
 //!   [`CentralTenant`]) type the common fields as `Option`s and keep every unknown field.
 //!
 //! Tokens come from any [`TokenProvider`](glp_auth::TokenProvider): the project's GreenLake
@@ -86,7 +87,7 @@ pub use cursor::Cursor;
 pub use endpoint::{GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, Paging};
 pub use glp_transport::ApiError;
 pub use list::{DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, SiteAssignment};
-pub use models::{AccessPoint, Client, Device, Gateway, Site, Switch};
+pub use models::{AccessPoint, Client, Device, Gateway, SiteHealth, Switch};
 pub use resource::{Resource, UnknownResource};
 pub use tenants::{AlertCounts, CentralTenant, DeviceHealthStatus};
 

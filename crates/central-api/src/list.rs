@@ -267,9 +267,17 @@ impl<T> ListRequest<T> {
     }
 
     /// How the list is paged. Lists of this crate know; set it only for a monitoring path this
-    /// crate does not know that is paged by `offset`.
+    /// crate does not know that is paged by `offset`. list-tenants is always paged by `next`
+    /// (the gateway answers 400 without it): another paging is refused there.
     #[must_use]
     pub fn paging(mut self, paging: Paging) -> Self {
+        if self.endpoint.family == "network-msp" && paging != Paging::Cursor {
+            let reason = format!(
+                "{} is paged by `next`, which the gateway requires; it cannot be paged by offset",
+                self.endpoint.path()
+            );
+            return self.refuse(reason);
+        }
         self.endpoint.paging = paging;
         self
     }

@@ -280,8 +280,11 @@ model! {
 }
 
 model! {
-    /// A site (`sites`).
-    Site {
+    /// A site with its health (`sites-health`), as the vendor SDK reads it: the site, the
+    /// health of its devices and clients (`{"groups": [{"name": "Poor", "value": n}, ...]}`), its
+    /// alerts (`{"totalCount", "groups": [{"name", "count"}]}`) and the reasons for its health.
+    /// The breakdowns are kept as JSON, as the server sends them.
+    SiteHealth {
         /// Site id, where the server calls it `id`.
         id: String,
         /// Site name, where the server calls it `name`.
@@ -294,6 +297,16 @@ model! {
         address: Value,
         /// Time zone, e.g. `Europe/Berlin`.
         timezone: String,
+        /// The site's health by group (`Poor`, `Fair`, `Good`).
+        health: Value,
+        /// The site's devices: `count` and `health`.
+        devices: Value,
+        /// The site's clients: `count` and `health`.
+        clients: Value,
+        /// The site's alerts: `totalCount` and `groups`.
+        alerts: Value,
+        /// Why the site's health is what it is.
+        reasons: Value,
     }
 }
 
@@ -320,7 +333,7 @@ impl Client {
     }
 }
 
-impl Site {
+impl SiteHealth {
     /// The site's id, whichever of `siteId` and `id` the server sent.
     pub fn key(&self) -> Option<&str> {
         self.site_id.as_deref().or(self.id.as_deref())
@@ -329,6 +342,21 @@ impl Site {
     /// The site's name, whichever of `siteName` and `name` the server sent.
     pub fn display_name(&self) -> Option<&str> {
         self.site_name.as_deref().or(self.name.as_deref())
+    }
+
+    /// `devices.count`, when it is a number.
+    pub fn device_count(&self) -> Option<u64> {
+        self.devices.as_ref()?.get("count")?.as_u64()
+    }
+
+    /// `clients.count`, when it is a number.
+    pub fn client_count(&self) -> Option<u64> {
+        self.clients.as_ref()?.get("count")?.as_u64()
+    }
+
+    /// `alerts.totalCount`, when it is a number.
+    pub fn alert_count(&self) -> Option<u64> {
+        self.alerts.as_ref()?.get("totalCount")?.as_u64()
     }
 }
 

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::Paging;
+
 /// A tenant-scoped list under `network-monitoring/{version}/`, with its page-size maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Resource {
@@ -16,8 +18,10 @@ pub enum Resource {
     Gateways,
     /// `clients`: wired and wireless clients (max 1000).
     Clients,
-    /// `sites` (max 100).
-    Sites,
+    /// `sites-health`: every site with its health, devices, clients, alerts and reasons (max
+    /// 100, paged by `offset`). There is no `network-monitoring/v1/sites` list: site lists live
+    /// under `network-config/v1/sites`.
+    SitesHealth,
     /// `devices`: monitored devices (max 1000).
     Devices,
 }
@@ -28,7 +32,7 @@ const ALL: [Resource; 7] = [
     Resource::Switches,
     Resource::Gateways,
     Resource::Clients,
-    Resource::Sites,
+    Resource::SitesHealth,
     Resource::Devices,
 ];
 
@@ -46,17 +50,25 @@ impl Resource {
             Self::Switches => "switches",
             Self::Gateways => "gateways",
             Self::Clients => "clients",
-            Self::Sites => "sites",
+            Self::SitesHealth => "sites-health",
             Self::Devices => "devices",
         }
     }
 
     /// The largest `limit` the endpoint accepts (the vendor SDK's constants): 100 for gateways
-    /// and sites, 1000 for the others. It is also the default page size.
+    /// and sites-health, 1000 for the others. It is also the default page size.
     pub fn max_limit(self) -> u32 {
         match self {
-            Self::Gateways | Self::Sites => 100,
+            Self::Gateways | Self::SitesHealth => 100,
             _ => 1000,
+        }
+    }
+
+    /// How the list is paged: by `offset` for `sites-health`, by a `next` cursor for the others.
+    pub fn paging(self) -> Paging {
+        match self {
+            Self::SitesHealth => Paging::Offset,
+            _ => Paging::Cursor,
         }
     }
 
@@ -72,15 +84,37 @@ impl fmt::Display for Resource {
     }
 }
 
-/// A resource name that is not one of [`Resource::all`]. Its message lists the known names.
+/// A resource name that is not one of [`Resource::all`]. Its message lists the known names
+/// (and, for `sites`, says that site health is `sites-health`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown Central resource {given:?}: known resources are {}; any other \
+    "unknown Central resource {given:?}: {}known resources are {}; any other \
      network-monitoring path can be listed with TenantClient::monitoring",
+    Resource::meant_by(given).map(|(_, hint)| format!("{hint}; ")).unwrap_or_default(),
     ALL.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ")
 )]
 pub struct UnknownResource {
     given: String,
+}
+
+/// Names people reach for that are not Central lists, with the list they mean and why.
+const RENAMED: &[(&str, Resource, &str)] = &[(
+    "sites",
+    Resource::SitesHealth,
+    "there is no network-monitoring `sites` list: did you mean `sites-health` (each site's \
+     health)? Site lists live under network-config/v1/sites",
+)];
+
+impl Resource {
+    /// The resource meant by a name that is not a Central list (`sites` means
+    /// `sites-health`), and the sentence that says so.
+    pub fn meant_by(name: &str) -> Option<(Resource, &'static str)> {
+        let name = name.trim().to_ascii_lowercase();
+        RENAMED
+            .iter()
+            .find(|(given, _, _)| *given == name)
+            .map(|(_, resource, hint)| (*resource, *hint))
+    }
 }
 
 /// Parses a name such as `device-inventory` or `APs`, case-insensitively (`_` counts as `-`).
@@ -107,6 +141,13 @@ mod tests {
         assert_eq!("device_inventory".parse(), Ok(Resource::DeviceInventory));
         let maxima: Vec<u32> = Resource::all().iter().map(|r| r.max_limit()).collect();
         assert_eq!(maxima, [1000, 1000, 1000, 100, 1000, 100, 1000]);
+        assert_eq!(Resource::SitesHealth.paging(), Paging::Offset);
+        assert_eq!(Resource::Aps.paging(), Paging::Cursor);
+        let sites = "sites"
+            .parse::<Resource>()
+            .expect_err("no sites list")
+            .to_string();
+        assert!(sites.contains("did you mean `sites-health`"), "{sites}");
         let err = "radios"
             .parse::<Resource>()
             .expect_err("unknown")

@@ -1,5 +1,5 @@
 //! Contract tests of every endpoint against a mock server: the exact path (with the default
-//! `v1` and with `.version("v1alpha1")`), the exact query (`limit`, `next`, `filter`, `sort`,
+//! `v1` and with `.version("v1alpha1")`), the exact query (`limit`, `next` or `offset`, `filter`, `sort`,
 //! `site-assigned`, ...), and the bearer token of the right scope (tenant calls carry the
 //! tenant's token, list-tenants the MSP token). Requests that cannot be right (a limit over the
 //! endpoint's maximum, a bad path) are refused before anything is sent.
@@ -25,7 +25,7 @@ fn fixture_of(resource: Resource) -> &'static str {
         Resource::Switches => "switches.json",
         Resource::Gateways => "gateways.json",
         Resource::Clients => "clients.json",
-        Resource::Sites => "sites.json",
+        Resource::SitesHealth => "sites-health.json",
     }
 }
 
@@ -40,7 +40,18 @@ async fn every_resource_is_read_from_its_path_with_the_tenant_token() {
                 when.method(GET)
                     .path(format!("/network-monitoring/v1/{}", resource.name()))
                     .query_param("limit", resource.max_limit().to_string())
-                    .query_param("next", "1")
+                    .query_param(
+                        if resource == Resource::SitesHealth {
+                            "offset"
+                        } else {
+                            "next"
+                        },
+                        if resource == Resource::SitesHealth {
+                            "0"
+                        } else {
+                            "1"
+                        },
+                    )
                     .query_param_count(".*", ".*", 2)
                     .header("authorization", bearer(TENANT_TOKEN));
                 then.status(200).json_body(body.clone());
@@ -96,8 +107,11 @@ async fn typed_lists_decode_their_models() {
     assert_eq!(gateways.count, None, "count absent");
     let clients = tenant_client.clients().page(None).await.unwrap();
     assert_eq!(clients.items[0].mac.as_deref(), Some("5c:e9:1e:0a:44:01"));
-    let sites = tenant_client.sites().page(None).await.unwrap();
+    let sites = tenant_client.sites_health().page(None).await.unwrap();
     assert_eq!(sites.items[1].display_name(), Some("München Filiale"));
+    assert_eq!(sites.items[0].device_count(), Some(42));
+    // Offset-paged: the whole list was 2 items, no next page.
+    assert_eq!(sites.next, None);
     let devices = tenant_client.devices().page(None).await.unwrap();
     assert_eq!(devices.items.len(), 3);
 }
@@ -172,7 +186,12 @@ async fn every_typed_list_honours_version() {
         .await
         .unwrap();
     tenant_client.clients().version(v).page(None).await.unwrap();
-    tenant_client.sites().version(v).page(None).await.unwrap();
+    tenant_client
+        .sites_health()
+        .version(v)
+        .page(None)
+        .await
+        .unwrap();
     tenant_client.devices().version(v).page(None).await.unwrap();
     assert_eq!(mock.calls_async().await, 7);
 }
@@ -299,7 +318,7 @@ async fn limits_over_the_maximum_are_refused_without_a_request() {
         t.switches().limit(1001).page(None).await.unwrap_err(),
         t.gateways().limit(101).page(None).await.unwrap_err(),
         t.clients().limit(1001).page(None).await.unwrap_err(),
-        t.sites().limit(101).page(None).await.unwrap_err(),
+        t.sites_health().limit(101).page(None).await.unwrap_err(),
         t.devices().limit(1001).page(None).await.unwrap_err(),
         t.resource(Resource::Gateways)
             .limit(101)

@@ -5,7 +5,7 @@
 
 mod support;
 
-use central_api::{AccessPoint, CentralTenant, Client, Device, Gateway, Site, Switch};
+use central_api::{AccessPoint, CentralTenant, Client, Device, Gateway, SiteHealth, Switch};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -107,13 +107,27 @@ fn clients() {
 }
 
 #[test]
-fn sites() {
-    let sites: Vec<Site> = decode("sites.json");
+fn sites_health() {
+    let sites: Vec<SiteHealth> = decode("sites-health.json");
     assert_eq!(sites[0].key(), Some("48424357225234432"));
+    assert_eq!(sites[0].display_name(), Some("Berlin HQ"));
     assert_eq!(sites[1].key(), Some("24833497"));
     assert_eq!(sites[1].display_name(), Some("München Filiale"));
     assert!(sites[0].address.as_ref().unwrap().is_object());
     assert!(sites[1].address.as_ref().unwrap().is_string());
+    assert_eq!(
+        (
+            sites[0].device_count(),
+            sites[0].client_count(),
+            sites[0].alert_count()
+        ),
+        (Some(42), Some(311), Some(3))
+    );
+    // A count the server sent as a string is not a count.
+    assert_eq!(
+        (sites[1].device_count(), sites[1].client_count()),
+        (None, None)
+    );
     insta::assert_debug_snapshot!(sites);
 }
 

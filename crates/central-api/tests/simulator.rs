@@ -1,7 +1,7 @@
 //! Stateful tests against `platform-sim`, with real tokens (`msp_provider` on the simulator's
 //! credentials: MSP token by client credentials, tenant tokens by RFC 8693 exchange): every
 //! resource of every tenant is walked page by page (short pages, cursors as numbers and as
-//! numeric strings) and compared with the simulator's ground truth, record for record;
+//! numeric strings, as HPE's examples show them per list) and compared with the simulator's ground truth, record for record;
 //! list-tenants streams every tenant; and the MSP token on a tenant endpoint gets 403 with the
 //! tenant-token hint.
 #![allow(clippy::unwrap_used)]
@@ -18,7 +18,7 @@ use glp_auth::{
     WorkspaceId, msp_provider,
 };
 use glp_transport::{Api, ApiClient};
-use platform_sim::{SimConfig, Simulator};
+use platform_sim::{CentralDialect, SimConfig, Simulator};
 use serde_json::Value;
 
 /// A small world whose Central pages hold at most 40 items, whatever `limit` asks, so that every
@@ -142,12 +142,21 @@ async fn every_resource_of_every_tenant_matches_the_truth() {
             .map(|c| c["macAddress"].as_str().or(c["mac"].as_str()).unwrap())
             .collect();
         assert_eq!(macs, want, "{}", listed.name);
-        let sites: Vec<_> = tenant.sites().stream().try_collect().await.unwrap();
+        // sites-health is paged by offset: a limit of 7 under the page cap of 40.
+        let sites: Vec<_> = tenant
+            .sites_health()
+            .limit(7)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
         let keys: Vec<&str> = sites.iter().map(|s| s.key().unwrap()).collect();
-        let want: Vec<&str> = records["sites"]
+        let want: Vec<&str> = records["sites-health"]
             .iter()
             .map(|s| s["siteId"].as_str().or(s["id"].as_str()).unwrap())
             .collect();
+        let devices: u64 = sites.iter().map(|s| s.device_count().unwrap()).sum();
+        assert_eq!(devices, listed.counts["devices"], "{}", listed.name);
         assert_eq!(keys, want, "{}", listed.name);
         // Unknown fields survive typing.
         if let Some(first) = inventory.first() {
@@ -190,6 +199,164 @@ async fn list_tenants_streams_every_tenant() {
         let compact = t.workspace_id.replace('-', "");
         assert!(!ids.contains(compact.as_str()) && !ids.contains(t.workspace_id.as_str()));
     }
+    sim.shutdown().await;
+}
+
+/// Central's 429s in both dialects, with and without the informational headers: new Central
+/// (GreenLake-shaped body, `X-RateLimit-*`, no `Retry-After`; without headers only
+/// `X-RateLimit-Reset` on the 429) and classic Central (`Retry-After`, `-second` headers). The
+/// client reads every list whole, never comes back before it was told to, and counts the 429s.
+#[tokio::test]
+async fn central_429s_of_both_dialects_are_waited_out() {
+    for (dialect, rate_headers) in [
+        (CentralDialect::New, false),
+        (CentralDialect::New, true),
+        (CentralDialect::Classic, false),
+        (CentralDialect::Classic, true),
+    ] {
+        let sim = Simulator::start(SimConfig {
+            tenants: 3,
+            max_devices: 120,
+            central_page_cap: Some(15),
+            central_rps: Some(4.0),
+            central_dialect: dialect,
+            rate_headers,
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
+        let central = central(&sim, provider);
+        let truth = sim.truth();
+        let big = truth
+            .tenants
+            .iter()
+            .max_by_key(|t| t.counts["device-inventory"])
+            .unwrap();
+        let records = sim
+            .tenant_truth(&big.workspace_id)
+            .unwrap()
+            .tenants
+            .remove(0)
+            .records
+            .unwrap();
+        let got: Vec<Value> = central
+            .tenant(big.workspace_id.parse().unwrap())
+            .resource(Resource::DeviceInventory)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("{dialect} headers={rate_headers}: {e}"));
+        assert_eq!(got, records["device-inventory"], "{dialect} {rate_headers}");
+        let stats = sim.stats();
+        assert_eq!(stats.early_requests, 0, "{dialect} {rate_headers}");
+        assert_eq!(
+            central.api_client().totals().rate_limited,
+            stats.rate_limited,
+            "{dialect} {rate_headers}"
+        );
+        if !rate_headers {
+            // Nothing announces the budget: 429s are how the client learns it.
+            assert!(stats.rate_limited > 0, "{dialect}: no 429 was provoked");
+        }
+        sim.shutdown().await;
+    }
+}
+
+/// HPE's examples show `next` as a string on `aps` and `device-inventory` and as a number on
+/// `clients`; the simulator serves them so, and the client reads each form and sends it back
+/// as it came (the second page is found either way).
+#[tokio::test]
+async fn cursors_come_as_strings_and_numbers_and_go_back_as_received() {
+    let sim = start().await;
+    let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
+    let central = central(&sim, provider);
+    let truth = sim.truth();
+    let big = truth
+        .tenants
+        .iter()
+        .max_by_key(|t| t.counts["clients"])
+        .unwrap();
+    assert!(big.counts["clients"] > 40 && big.counts["aps"] > 40);
+    let tenant = central.tenant(big.workspace_id.parse().unwrap());
+    for (resource, string) in [
+        (Resource::Aps, true),
+        (Resource::DeviceInventory, true),
+        (Resource::Clients, false),
+    ] {
+        let list = tenant.resource(resource);
+        let first = list.page(None).await.unwrap();
+        let next = first.next.clone().unwrap();
+        assert_eq!(
+            matches!(next, central_api::Cursor::Text(_)),
+            string,
+            "{resource}: {next:?}"
+        );
+        let second = list.page(Some(&next)).await.unwrap();
+        assert_ne!(first.items.first(), second.items.first(), "{resource}");
+        assert_eq!(
+            serde_json::to_value(&second.next).unwrap().is_string(),
+            string && second.next.is_some(),
+            "{resource}"
+        );
+    }
+    sim.shutdown().await;
+}
+
+/// The live gateway answers list-tenants with 400 when `next` is missing, and so does the
+/// simulator: every form the client sends (first page, the one-item probe, a resumed listing)
+/// carries it.
+#[tokio::test]
+async fn list_tenants_always_sends_next_which_the_gateway_requires() {
+    let sim = start().await;
+    let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
+    let central = central(&sim, provider);
+    // Without `next` the simulator refuses, as the live gateway does.
+    let bare = central
+        .api_client()
+        .get_json::<Value>(
+            &Scope::Msp,
+            "network-msp/v1/list-tenants",
+            &[("limit", "1".to_owned())],
+        )
+        .await
+        .unwrap_err();
+    match &bare {
+        glp_transport::ApiError::Http { status, body, .. } => {
+            assert_eq!(*status, 400);
+            match body.as_ref() {
+                glp_transport::ErrorBody::Glp(glp) => {
+                    assert!(glp.issues()[0].contains("next"), "{glp}")
+                }
+                other => panic!("not a GreenLake body: {other:?}"),
+            }
+        }
+        other => panic!("not a 400: {other}"),
+    }
+    // The probe the orchestrator makes before a run, and a listing resumed at page 2.
+    let probe = central.list_tenants().limit(1).page(None).await.unwrap();
+    assert_eq!(probe.items.len(), 1);
+    assert_eq!(probe.next, Some(central_api::Cursor::Number(2)));
+    let resumed: Vec<_> = central
+        .list_tenants()
+        .limit(1)
+        .start_at(central_api::Cursor::Number(2))
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(resumed.len(), sim.truth().tenant_count - 1);
+    // Paging list-tenants by offset would drop `next`: refused before anything is sent.
+    let refused = central
+        .list_tenants()
+        .paging(central_api::Paging::Offset)
+        .page(None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, glp_transport::ApiError::InvalidRequest(why) if why.contains("`next`")),
+        "{refused}"
+    );
     sim.shutdown().await;
 }
 

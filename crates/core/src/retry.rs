@@ -261,7 +261,9 @@ pub fn parse_reset(value: &str, now: SystemTime) -> Option<Duration> {
 /// The wait a server asked for in its headers, clamped to [`MAX_SERVER_WAIT`]: `Retry-After`
 /// first (only where RFC 9110 gives it a meaning: pass `with_retry_after = false` for a
 /// success), then the reset of a
-/// `ratelimit-*` / `X-RateLimit-*` family when nothing remains (seconds), then Central's
+/// `ratelimit-*` / `X-RateLimit-*` family when nothing remains (seconds; on a refusal, a reset
+/// without any `remaining` counts too: new Central may send `X-RateLimit-Reset` alone on a 429,
+/// and no `Retry-After`), then Central's
 /// per-second family: `X-RateLimit-Remaining-second: 0` waits one interval of
 /// `X-RateLimit-Limit-second` (1 s when the limit is not given), the earliest the budget can
 /// have grown.
@@ -284,9 +286,12 @@ pub fn wait_from_headers(headers: &HeaderMap, with_retry_after: bool) -> Option<
         ("ratelimit-remaining", "ratelimit-reset"),
         ("x-ratelimit-remaining", "x-ratelimit-reset"),
     ] {
-        if header(remaining).map(str::trim) == Some("0")
-            && let Some(wait) = header(reset).and_then(|v| parse_reset(v, now))
-        {
+        let spent = match header(remaining) {
+            Some(left) => left.trim() == "0",
+            // A refusal that names only its reset: the reset is when to come back.
+            None => with_retry_after,
+        };
+        if spent && let Some(wait) = header(reset).and_then(|v| parse_reset(v, now)) {
             return Some(wait);
         }
     }
@@ -443,6 +448,17 @@ mod tests {
         x.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
         x.insert("x-ratelimit-reset", HeaderValue::from_static("1"));
         assert_eq!(retry_after_from_headers(&x), Some(Duration::from_secs(1)));
+        // New Central's 429 may carry the reset alone: on a refusal it is the wait; on a
+        // success it says nothing (no `remaining: 0`); a remaining budget means no wait.
+        let mut reset_only = HeaderMap::new();
+        reset_only.insert("x-ratelimit-reset", HeaderValue::from_static("3"));
+        assert_eq!(
+            retry_after_from_headers(&reset_only),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(wait_from_headers(&reset_only, false), None);
+        reset_only.insert("x-ratelimit-remaining", HeaderValue::from_static("5"));
+        assert_eq!(retry_after_from_headers(&reset_only), None);
         // Central (classic): a per-second budget with no reset header.
         let mut c = HeaderMap::new();
         c.insert(

@@ -117,16 +117,15 @@ fn defaults(resource: &str) -> &'static [(&'static str, &'static [&'static str])
             ("connectedTo", &["connectedTo"]),
             ("siteName", &["siteName"]),
         ],
-        "sites" => &[
-            ("siteId", &["siteId", "id"]),
+        "sites-health" => &[
+            ("siteId", &["id", "siteId"]),
             ("siteName", &["siteName", "name"]),
-            ("address", &["address"]),
-            ("city", &["city"]),
-            ("country", &["country"]),
-            ("zipCode", &["zipCode"]),
-            ("timezone", &["timezone"]),
-            ("deviceCount", &["deviceCount"]),
-            ("health", &["health"]),
+            ("city", &["address.city"]),
+            ("country", &["address.country"]),
+            ("devices", &["devices.count"]),
+            ("clients", &["clients.count"]),
+            ("alerts", &["alerts.totalCount"]),
+            ("reasons", &["reasons"]),
         ],
         _ => &[
             (
@@ -146,7 +145,13 @@ fn known_resource(resource: &str) -> bool {
     let name = resource.rsplit('/').next().unwrap_or(resource);
     matches!(
         name,
-        "device-inventory" | "aps" | "switches" | "gateways" | "devices" | "clients" | "sites"
+        "device-inventory"
+            | "aps"
+            | "switches"
+            | "gateways"
+            | "devices"
+            | "clients"
+            | "sites-health"
     )
 }
 
@@ -337,7 +342,8 @@ mod tests {
             "{h}"
         );
         assert!(h.contains(",mac,") && !h.contains("data"), "{h}");
-        let h = Columns::for_resources(&["network-monitoring/v1/sites-health".into()]).header();
+        let h =
+            Columns::for_resources(&["network-monitoring/v1/sites-device-health".into()]).header();
         assert!(h.ends_with(",collected_at,data"), "{h}");
         // GreenLake's devices are not Central's `devices`.
         let h = Columns::for_resources(&["glp/devices".into()]).header();
@@ -348,6 +354,11 @@ mod tests {
         let h = Columns::for_resources(&["glp/subscriptions".into()]).header();
         assert!(
             h.contains(",key,") && h.contains(",endTime,") && !h.ends_with("data"),
+            "{h}"
+        );
+        let h = Columns::for_resources(&["sites-health".into()]).header();
+        assert!(
+            h.contains(",siteId,siteName,city,country,devices,clients,alerts,reasons,"),
             "{h}"
         );
     }

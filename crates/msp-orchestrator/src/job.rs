@@ -202,8 +202,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The known resource name nearest to `s`, when it is near enough to be a typo.
+/// The known resource name nearest to `s`, when it is near enough to be a typo, or the one a
+/// name that is no Central list means (`sites`: `sites-health`).
 pub fn did_you_mean(s: &str) -> Option<&'static str> {
+    if let Some((meant, _)) = Resource::meant_by(s) {
+        return Some(meant.name());
+    }
     let s = s.to_ascii_lowercase();
     known_resource_names()
         .into_iter()
@@ -258,9 +262,12 @@ impl FromStr for ResourceSpec {
             ));
         }
         if !s.contains('/') {
-            let hint = did_you_mean(s)
-                .map(|name| format!("did you mean `{name}`? "))
-                .unwrap_or_default();
+            let hint = match Resource::meant_by(s) {
+                Some((_, why)) => format!("{why}; "),
+                None => did_you_mean(s)
+                    .map(|name| format!("did you mean `{name}`? "))
+                    .unwrap_or_default(),
+            };
             return Err(format!(
                 "unknown resource `{shown}`: {hint}use one of {} or a path like \
                  network-monitoring/v1/<name>",
@@ -315,6 +322,11 @@ impl FromStr for ResourceSpec {
             return Err(format!(
                 "the resource path `{shown}` names no list (e.g. network-monitoring/v1/aps)"
             ));
+        }
+        if let [name] = rest
+            && let Some((meant, why)) = Resource::meant_by(name)
+        {
+            return Err(format!("`{shown}`: {why} (collect `{}`)", meant.name()));
         }
         Ok(Self::Path(s.to_owned()))
     }
@@ -529,6 +541,9 @@ mod tests {
             ("network-monitoring/v1/aps?status=ONLINE", "--param"),
             ("acces-points/x/..", "`..`"),
             ("swiches", "did you mean `switches`"),
+            ("sites", "did you mean `sites-health`"),
+            ("network-monitoring/v1/sites", "did you mean `sites-health`"),
+            ("v1alpha1/Sites", "Site lists live under network-config"),
             ("network-monitoring/v1", "names no list"),
         ] {
             let err = bad.parse::<ResourceSpec>().expect_err(bad);
@@ -560,6 +575,11 @@ mod tests {
                 .contains("glp/devices")
         );
         assert_eq!(did_you_mean("xyz"), None);
+        assert_eq!(did_you_mean("sites"), Some("sites-health"));
+        assert_eq!(
+            "sites-health".parse::<ResourceSpec>(),
+            Ok(ResourceSpec::Known(Resource::SitesHealth))
+        );
     }
 
     #[test]

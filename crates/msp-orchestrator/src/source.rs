@@ -181,7 +181,10 @@ impl TenantSource {
             // Every cluster's list-tenants and GreenLake's tenants at once.
             let (index, glp) = futures::try_join!(
                 central_index(&clusters),
-                workspaces.msp_tenants().entries().try_collect::<Vec<TenantEntry>>()
+                workspaces
+                    .msp_tenants()
+                    .entries()
+                    .try_collect::<Vec<TenantEntry>>()
             )?;
             let mut glp_names: HashMap<String, usize> = HashMap::new();
             for entry in &glp {

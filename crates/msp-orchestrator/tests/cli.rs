@@ -656,6 +656,12 @@ async fn mistakes_in_the_arguments_are_usage_errors_before_any_request() {
             "network-monitoring/v1/clients",
         ),
         (vec!["collect", "swiches"], "did you mean `switches`"),
+        // There is no network-monitoring `sites` list: site health is `sites-health`.
+        (vec!["collect", "sites"], "did you mean `sites-health`"),
+        (
+            vec!["collect", "network-monitoring/v1/sites"],
+            "did you mean `sites-health`",
+        ),
         (
             vec!["collect", "network-monitoring/v1/aps?status=ONLINE"],
             "--param",
@@ -922,7 +928,7 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
         "switches",
         "gateways",
         "clients",
-        "sites",
+        "sites-health",
         "devices",
     ] {
         let truth = serde_json::to_value(sim.truth()).unwrap();
@@ -1025,7 +1031,7 @@ async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
         &[
             "collect",
             "device-inventory",
-            "sites",
+            "sites-health",
             "-q",
             "--rate",
             "500",
@@ -1277,7 +1283,7 @@ async fn yaml_output_follows_the_extension_one_entry_per_record() {
     let mut cmd = cli(
         &sim,
         &secret,
-        &["collect", "sites", "-q", "--rate", "500", "-o"],
+        &["collect", "sites-health", "-q", "--rate", "500", "-o"],
     );
     cmd.arg(&path);
     let out = output(cmd).await;
@@ -1288,7 +1294,7 @@ async fn yaml_output_follows_the_extension_one_entry_per_record() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| t["counts"]["sites"].as_u64().unwrap())
+        .map(|t| t["counts"]["sites-health"].as_u64().unwrap())
         .sum();
     assert_eq!(
         text.lines().filter(|l| l.starts_with("- ")).count() as u64,
@@ -1296,7 +1302,8 @@ async fn yaml_output_follows_the_extension_one_entry_per_record() {
     );
     assert!(text.starts_with("- tenant_id: \""), "{text}");
     assert!(
-        text.contains("\n  data:\n    address: \"") && text.contains("\n    siteId: \""),
+        text.contains("\n  data:\n    address:\n      address: \"")
+            && text.contains("\n    siteName: \""),
         "{text}"
     );
     sim.shutdown().await;

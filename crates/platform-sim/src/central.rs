@@ -1,10 +1,12 @@
 //! Central APIs: `GET /network-msp/v1/list-tenants` (MSP token) and
 //! `GET /network-monitoring/v1/{resource}` (tenant token).
 //!
-//! Paging on both: `limit` (required) and `next`, a 1-based page number; a page holds
+//! Paging: `limit` (required) and `next`, a 1-based page number; a page holds
 //! `min(limit, central_page_cap)` items, page `n` starts at item `(n - 1) * size`. The response
 //! is `{items, count, total, next}` with `next` the following page number, or `null` on the last
-//! page (also when a page past the end is asked for: empty `items`).
+//! page (also when a page past the end is asked for: empty `items`). `sites-health` is paged by
+//! `offset` instead (items to skip, default 0; `next` is refused): `{items, count, total,
+//! offset}`, and the client advances the offset by the items it received.
 
 use std::sync::Arc;
 
@@ -138,15 +140,6 @@ fn cursor(string: bool, n: u64) -> Value {
     } else {
         json!(n)
     }
-}
-
-fn envelope(items: Vec<Value>, total: usize, next: Option<Value>) -> Value {
-    json!({
-        "items": items,
-        "count": items.len(),
-        "total": total,
-        "next": next.unwrap_or(Value::Null),
-    })
 }
 
 fn parse_filter_param(
@@ -292,21 +285,32 @@ fn tenants_page(
     })
 }
 
-/// A page of typed records (fast path: no filter, no sort).
-#[derive(Debug, Serialize)]
-struct TypedPage {
-    items: Vec<Record>,
-    count: usize,
-    total: usize,
-    next: Value,
-}
-
-/// A monitoring response body.
+/// The items of a monitoring page: typed records (fast path: no filter, no sort) or records
+/// already turned into JSON (filtered or sorted).
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-enum Body {
-    Typed(TypedPage),
-    Value(Value),
+enum Items {
+    Records(Vec<Record>),
+    Values(Vec<Value>),
+}
+
+/// Where a monitoring page is: `next` (cursor-paged lists) or `offset` (offset-paged ones).
+#[derive(Debug, Serialize)]
+enum Position {
+    #[serde(rename = "next")]
+    Next(Value),
+    #[serde(rename = "offset")]
+    Offset(u64),
+}
+
+/// A monitoring page.
+#[derive(Debug, Serialize)]
+struct Page {
+    items: Items,
+    count: usize,
+    total: usize,
+    #[serde(flatten)]
+    position: Position,
 }
 
 /// The path parameters of a monitoring route (with or without a cluster prefix).
@@ -332,7 +336,7 @@ pub(crate) async fn monitoring(
         return not_found(
             Api::Central,
             &format!(
-                "No monitoring resource '{resource}' (known: device-inventory, aps, switches, gateways, clients, sites, devices)"
+                "No monitoring resource '{resource}' (known: device-inventory, aps, switches, gateways, clients, sites-health, devices)"
             ),
         );
     };
@@ -365,12 +369,17 @@ fn monitoring_page(
     r: Resource,
     tenant: u32,
     query: Option<&str>,
-) -> Result<Body, BadParam> {
-    let mut allowed = vec!["limit", "next", "filter", "sort"];
+) -> Result<Page, BadParam> {
+    let position = if r.offset_paged() { "offset" } else { "next" };
+    let mut allowed = vec!["limit", position, "filter", "sort"];
     allowed.extend(r.extra_params().iter().map(|(p, _)| *p));
     let p = Params::parse(query, &allowed)?;
     let limit = p.required_uint("limit", 1..=r.max_limit())?;
-    let next = p.uint("next", 1..=u64::from(u32::MAX))?.unwrap_or(1);
+    let (next, offset) = if r.offset_paged() {
+        (1, p.uint("offset", 0..=u64::from(u32::MAX))?.unwrap_or(0))
+    } else {
+        (p.uint("next", 1..=u64::from(u32::MAX))?.unwrap_or(1), 0)
+    };
     let pop = &st.pop;
     let t = &pop.tenants[tenant as usize];
     let sample = record_value(pop, t, r, 0);
@@ -392,8 +401,23 @@ fn monitoring_page(
     }
     let sort = parse_sort_param(&p, &known)?;
     let size = page_size(st, limit);
-    let start = (next as usize - 1).saturating_mul(size);
+    let start = if r.offset_paged() {
+        offset as usize
+    } else {
+        (next as usize - 1).saturating_mul(size)
+    };
     let count = r.count(t) as usize;
+    // Offset-paged lists answer `{items, count, total, offset}`: no cursor, the client advances
+    // the offset by the items it received.
+    let position = |more: bool| {
+        if r.offset_paged() {
+            Position::Offset(offset)
+        } else if more {
+            Position::Next(cursor(r.string_cursor(), next + 1))
+        } else {
+            Position::Next(Value::Null)
+        }
+    };
     if filter.clauses.is_empty() && sort.is_none() {
         // Fast path: generate only this page, serialise the typed records directly.
         let end = start.saturating_add(size).min(count);
@@ -401,16 +425,12 @@ fn monitoring_page(
             .map(|i| record(pop, t, r, i as u32))
             .collect();
         let more = start.saturating_add(size) < count;
-        return Ok(Body::Typed(TypedPage {
+        return Ok(Page {
             count: items.len(),
-            items,
+            items: Items::Records(items),
             total: count,
-            next: if more {
-                cursor(r.string_cursor(), next + 1)
-            } else {
-                Value::Null
-            },
-        }));
+            position: position(more),
+        });
     }
     let mut all: Vec<Value> = (0..count as u32)
         .map(|i| record_value(pop, t, r, i))
@@ -422,11 +442,12 @@ fn monitoring_page(
     let total = all.len();
     let items: Vec<Value> = all.into_iter().skip(start).take(size).collect();
     let more = start.saturating_add(size) < total;
-    Ok(Body::Value(envelope(
-        items,
+    Ok(Page {
+        count: items.len(),
+        items: Items::Values(items),
         total,
-        more.then(|| cursor(r.string_cursor(), next + 1)),
-    )))
+        position: position(more),
+    })
 }
 
 /// `GET /network-msp/v1/device-inventory` (MSP token): every device of every tenant on the
@@ -502,5 +523,10 @@ fn msp_inventory_page(
         skip = 0;
     }
     let more = start.saturating_add(size) < total;
-    Ok(envelope(items, total, more.then(|| cursor(true, next + 1))))
+    Ok(json!({
+        "items": items,
+        "count": items.len(),
+        "total": total,
+        "next": if more { cursor(true, next + 1) } else { Value::Null },
+    }))
 }

@@ -1,8 +1,56 @@
 //! Simulator configuration.
 
+use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
 use crate::SimError;
+
+/// How Central's paths word their errors and rate limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CentralDialect {
+    /// New Central (the default): GreenLake-shaped error bodies with an integer
+    /// `httpStatusCode` (a 429 is `HPE_GL_ERROR_TOO_MANY_REQUESTS`), and `X-RateLimit-Limit`,
+    /// `X-RateLimit-Remaining`, `X-RateLimit-Reset` on allowed requests and 429s; no
+    /// `Retry-After`.
+    #[default]
+    New,
+    /// Classic Central: the same bodies with `httpStatusCode` as a string (`"403"`), a 429 body
+    /// of `{"message": "API rate limit exceeded"}` with `Retry-After`, and
+    /// `X-RateLimit-Limit-second` / `X-RateLimit-Remaining-second` headers.
+    Classic,
+}
+
+impl CentralDialect {
+    /// `new` or `classic`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Classic => "classic",
+        }
+    }
+}
+
+impl fmt::Display for CentralDialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Parses `new` or `classic` (any case).
+impl FromStr for CentralDialect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "new" => Ok(Self::New),
+            "classic" => Ok(Self::Classic),
+            _ => Err(format!(
+                "unknown Central dialect {:?}: expected new or classic",
+                s.chars().take(40).collect::<String>()
+            )),
+        }
+    }
+}
 
 /// Every knob of the simulator. [`Default`] gives a quiet, fault-free world of 25 tenants.
 ///
@@ -37,10 +85,14 @@ pub struct SimConfig {
     /// (a background consumer): the buckets refill at `(1 - share)` of their rate while the
     /// headers still announce the whole limit. Default 0.
     pub background_share: f64,
-    /// Whether rate-limited APIs announce their budget in headers (`ratelimit-*`,
-    /// `X-RateLimit-*-second`) on allowed requests and 429s (default `true`). With `false` a
-    /// client can only learn the budget from the 429s themselves (which keep `Retry-After`).
+    /// Whether rate-limited APIs announce their budget in headers (`ratelimit-*`;
+    /// `X-RateLimit-*` or classic Central's `X-RateLimit-*-second`) on allowed requests and
+    /// 429s (default `true`). With `false` a client can only learn the budget from the 429s
+    /// themselves, which keep the one header that says when to come back: `Retry-After` (GLP,
+    /// classic Central) or `X-RateLimit-Reset` alone (new Central).
     pub rate_headers: bool,
+    /// How Central's paths word errors and rate limits (default [`CentralDialect::New`]).
+    pub central_dialect: CentralDialect,
     /// Fixed delay added to every API request (not `/_sim`).
     pub latency: Duration,
     /// Extra uniform random delay in `0..=latency_jitter` added to every API request.
@@ -106,6 +158,7 @@ impl Default for SimConfig {
             glp_subscriptions_per_minute: None,
             background_share: 0.0,
             rate_headers: true,
+            central_dialect: CentralDialect::New,
             latency: Duration::ZERO,
             latency_jitter: Duration::ZERO,
             fail_rate: 0.0,
@@ -216,6 +269,14 @@ impl SimConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dialects_parse_by_name() {
+        assert_eq!("new".parse(), Ok(CentralDialect::New));
+        assert_eq!(" Classic ".parse(), Ok(CentralDialect::Classic));
+        assert!("old".parse::<CentralDialect>().is_err());
+        assert_eq!(CentralDialect::default().to_string(), "new");
+    }
 
     #[test]
     fn default_is_valid_and_bad_values_are_named() {

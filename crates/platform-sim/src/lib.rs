@@ -55,15 +55,25 @@
 //!   tenant on the cluster asked, in msp-tenants order, each tenant inventory record with the
 //!   tenant's `tenantId` (Central customer id) and `tenantName` added; `limit` 1..=1000
 //!   required, `next` a page number, returned as a numeric string.
-//! * `GET /network-monitoring/v1/{device-inventory,aps,switches,gateways,clients,sites,devices}`
+//! * `GET /network-monitoring/v1/{device-inventory,aps,switches,gateways,clients,devices}`
 //!   (tenant token of the tenant whose data is served): `limit` required, 1..=1000 (100 for
-//!   `gateways` and `sites`); `next` a 1-based page number (default 1; 0 or non-numeric: 400);
+//!   `gateways`); `next` a 1-based page number (default 1; 0 or non-numeric: 400);
 //!   page size `min(limit, central_page_cap)`; the returned `next` is a numeric *string* on
-//!   `device-inventory` and `clients` and a JSON *number* on the others, `null` on the last
-//!   page. `filter` (≤ 256 chars; `eq`/`in`/`and` on any field of the records, dotted paths
-//!   allowed) and `sort` (≤ 256 chars; `field [asc|desc]`, comma-separated) are applied.
-//!   Extra parameters: `device-inventory` `site-assigned=ASSIGNED|UNASSIGNED`; `clients`
-//!   `site-id`, `site-name`, `serial-number` (of the AP). Unknown resource: 404.
+//!   `device-inventory` and `aps` and a JSON *number* on the others (`clients` among them), as
+//!   HPE's examples show them, `null` on the last page. `filter` (≤ 256 chars; `eq`/`in`/`and`
+//!   on any field of the records, dotted paths allowed) and `sort` (≤ 256 chars;
+//!   `field [asc|desc]`, comma-separated) are applied. Extra parameters: `device-inventory`
+//!   `site-assigned=ASSIGNED|UNASSIGNED`; `clients` `site-id`, `site-name`, `serial-number` (of
+//!   the AP). Unknown resource: 404 (there is no `network-monitoring/v1/sites`).
+//! * `GET /network-monitoring/v1/sites-health` (tenant token): every site with its health, as
+//!   the vendor SDK reads it: `id`, `siteName`, `type`, `address {address, city, country,
+//!   zipCode}`, `timezone`, `health`, `devices {count, health}`, `clients {count, health}` (each
+//!   `health` is `{"groups": [{"name": "Poor"|"Fair"|"Good", "value": n}]}`; the site's own
+//!   counts devices and clients together), `alerts {totalCount, groups: [{"name":
+//!   "Critical"|"Major"|"Minor", "count": n}]}`, `reasons` (why the site is degraded, empty when
+//!   it is not). Paged by **offset**: `limit` 1..=100 required, `offset` items to skip (default
+//!   0; `next` is refused with 400); the answer is `{items, count, total, offset}` with no
+//!   `next`. `filter` and `sort` as above.
 //! * `GET /service-catalog/v1/service-manager-provisions` and `GET /service-catalog/v1/service-managers`
 //!   (`offset`, `limit` 1..=1000): the MSP's provisions, one `PROVISIONED` Central
 //!   ("HPE Aruba Networking Central") provision per GreenLake region of its clusters, plus a
@@ -110,24 +120,37 @@
 //!
 //! # Error dialects
 //!
-//! GLP errors: `{"httpStatusCode", "errorCode", "message", "debugId", "errorDetails"?}`. On
-//! Central paths the same shape is used but `httpStatusCode` is a *string* (`"403"`), as seen in
-//! the wild; Central's 429 body is `{"message": "API rate limit exceeded"}`.
+//! GLP errors: `{"httpStatusCode", "errorCode", "message", "debugId", "errorDetails"?}`.
+//! Central's paths speak [`SimConfig::central_dialect`] (flag `--central-dialect new|classic`):
+//!
+//! * [`CentralDialect::New`] (the default), new Central's: the same GreenLake shape with an
+//!   integer `httpStatusCode`; a 429 is `HPE_GL_ERROR_TOO_MANY_REQUESTS` with no details.
+//! * [`CentralDialect::Classic`], classic Central's: `httpStatusCode` a *string* (`"403"`), as
+//!   seen in the wild; the 429 body is `{"message": "API rate limit exceeded"}`.
 //!
 //! # Rate limits
 //!
 //! One token bucket for GLP paths (token endpoint, workspaces, devices, subscriptions) at
 //! [`SimConfig::glp_rps`], one for Central paths at [`SimConfig::central_rps`]; burst
 //! `max(1, rps)`. Endpoint budgets per minute come first: token requests, msp-tenants (one
-//! budget each for the whole MSP), devices and subscriptions (one budget per workspace). Over the limit: 429
-//! with `Retry-After: N` (integer seconds ≥ 1); GLP adds `ratelimit-limit`,
-//! `ratelimit-remaining: 0`, `ratelimit-reset: N` and an `errorDetails` entry
-//! `{"type": "hpe.greenlake.retry_info", "retryAfterSeconds": N}`; Central adds
-//! `X-RateLimit-Limit-second` and `X-RateLimit-Remaining-second: 0`. Allowed requests carry the
-//! same headers with the live figures ([`SimConfig::rate_headers`] `= false`, flag
-//! `--no-rate-headers`: none of these headers, only `Retry-After` on the 429). For N seconds after a 429 the whole API answers 429; a
-//! request that arrives in that window later than [`SimConfig::early_retry_grace`] after the
-//! 429 was served is counted in [`Stats::early_requests`] .
+//! budget each for the whole MSP), devices and subscriptions (one budget per workspace). Over
+//! the limit: 429;
+//! the wait N is in integer seconds ≥ 1.
+//!
+//! * GLP: `Retry-After: N`, `ratelimit-limit`, `ratelimit-remaining: 0`, `ratelimit-reset: N`
+//!   and an `errorDetails` entry `{"type": "hpe.greenlake.retry_info", "retryAfterSeconds": N}`.
+//! * New Central: `X-RateLimit-Limit`, `X-RateLimit-Remaining: 0`, `X-RateLimit-Reset: N`, and
+//!   no `Retry-After`.
+//! * Classic Central: `Retry-After: N`, `X-RateLimit-Limit-second` and
+//!   `X-RateLimit-Remaining-second: 0`.
+//!
+//! Allowed requests carry the same family with the live figures (reset: seconds until the
+//! bucket is full). With [`SimConfig::rate_headers`] `= false` (flag `--no-rate-headers`) none of
+//! these headers is sent but the one that says when to come back on a 429: `Retry-After` (GLP,
+//! classic Central) or `X-RateLimit-Reset` alone (new Central). For N seconds after a 429 the
+//! whole API answers 429; a request that arrives in that window later than
+//! [`SimConfig::early_retry_grace`] after the 429 was served is counted in
+//! [`Stats::early_requests`].
 //!
 //! # Latency and faults
 //!
@@ -148,16 +171,17 @@
 //! and their device counts: one tenant with [`SimConfig::max_devices`], several empty, one with
 //! exactly 1000 (a page boundary), one with 1, the rest log-normal around 100. Records are
 //! generated per page, never stored; every record carries a unique `serialNumber` (devices),
-//! `macAddress` (clients) or `siteId` (sites) and an `x-sim-extra` object clients do not know;
+//! `macAddress` (clients) or `id` (sites-health) and an `x-sim-extra` object clients do not know;
 //! serial numbers and MACs are unique across the whole population.
 //!
 //! Layout of a tenant with `D` inventory devices: `device-inventory` lists all `D`; the first
 //! `M = D - D/16` are site-assigned and monitored (`devices`), split into `aps`, then
 //! `switches` (30%), then `gateways` (5%); the last `D/16` are unassigned (inventory only,
-//! `siteId: null`). `sites` = `1 + M/30` (0 without devices), device `i` in site `i % sites`;
-//! `clients` = 0..=4 per AP. list-tenants' `deviceHealthStatus`, `alerts` (critical =
-//! offline, major = online in poor health, minor = fair health) and `degradedSites` (at least
-//! 20% poor devices) are computed from the same per-device state the records show.
+//! `siteId: null`). `sites-health` lists `1 + M/30` sites (0 without devices), device `i` in
+//! site `i % sites`; `clients` = 0..=4 per AP, in the site of their AP. list-tenants'
+//! `deviceHealthStatus`, `alerts` (critical = offline, major = online in poor health, minor = fair health) and `degradedSites` (at least
+//! 20% poor devices), and each site's health, alerts and reasons in `sites-health`, are
+//! computed from the same per-device state the records show.
 //!
 //! GreenLake `glp/devices` of a tenant are its `device-inventory` devices in the same order
 //! (same serial numbers, MACs, models, part numbers; `deviceType` `AP`/`SWITCH`/`GATEWAY`): the
@@ -196,7 +220,7 @@ mod truth;
 
 use std::net::SocketAddr;
 
-pub use config::SimConfig;
+pub use config::{CentralDialect, SimConfig};
 pub use server::{ClusterInfo, DemoCredentials, Simulator};
 pub use stats::Stats;
 pub use truth::{TenantTruth, Truth};

@@ -1,8 +1,8 @@
 //! Rate limits: one token bucket per API family, and `Retry-After` deadlines.
 //!
 //! A bucket refills at `rps` tokens per second up to a burst of `max(1, rps)`. A request that
-//! finds no token gets 429 with `Retry-After: N` (whole seconds until a token is back, at least
-//! 1), and the bucket enters a penalty window of N seconds: every request arriving in it gets 429
+//! finds no token gets 429 with `Retry-After: N` (new Central: `X-RateLimit-Reset: N`; whole
+//! seconds until a token is back, at least 1), and the bucket enters a penalty window of N seconds: every request arriving in it gets 429
 //! too (with the remaining seconds), and one that arrives later than
 //! [`SimConfig::early_retry_grace`](crate::SimConfig::early_retry_grace) after the 429 was served
 //! counts as an *early request*: its client did not honour `Retry-After`.
@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
 
+use crate::config::CentralDialect;
 use crate::errors::{Api, glp_error, json_response};
 
 #[derive(Debug)]
@@ -125,73 +126,99 @@ fn num(n: u64) -> HeaderValue {
     HeaderValue::from(n)
 }
 
-/// Adds the informational rate-limit headers of an allowed request.
+/// The headers of one rate-limit family: `(limit, remaining, reset)` names, any of them absent.
+fn family(api: Api, dialect: CentralDialect) -> [Option<&'static str>; 3] {
+    match (api, dialect) {
+        (Api::Glp, _) => [
+            Some("ratelimit-limit"),
+            Some("ratelimit-remaining"),
+            Some("ratelimit-reset"),
+        ],
+        (Api::Central, CentralDialect::New) => [
+            Some("x-ratelimit-limit"),
+            Some("x-ratelimit-remaining"),
+            Some("x-ratelimit-reset"),
+        ],
+        (Api::Central, CentralDialect::Classic) => [
+            Some("x-ratelimit-limit-second"),
+            Some("x-ratelimit-remaining-second"),
+            None,
+        ],
+    }
+}
+
+fn insert(h: &mut HeaderMap, name: Option<&'static str>, value: u64) {
+    if let Some(name) = name {
+        h.insert(HeaderName::from_static(name), num(value));
+    }
+}
+
+/// Adds the informational rate-limit headers of an allowed request: GLP `ratelimit-*`, new
+/// Central `X-RateLimit-Limit`, `-Remaining`, `-Reset` (seconds until the bucket is full),
+/// classic Central `X-RateLimit-Limit-second`, `X-RateLimit-Remaining-second`.
 pub(crate) fn add_allow_headers(
     api: Api,
+    dialect: CentralDialect,
     h: &mut HeaderMap,
     limit: u64,
     remaining: u64,
     reset: u64,
 ) {
-    match api {
-        Api::Glp => {
-            h.insert(HeaderName::from_static("ratelimit-limit"), num(limit));
-            h.insert(
-                HeaderName::from_static("ratelimit-remaining"),
-                num(remaining),
-            );
-            h.insert(HeaderName::from_static("ratelimit-reset"), num(reset));
-        }
-        Api::Central => {
-            h.insert(
-                HeaderName::from_static("x-ratelimit-limit-second"),
-                num(limit),
-            );
-            h.insert(
-                HeaderName::from_static("x-ratelimit-remaining-second"),
-                num(remaining),
-            );
-        }
-    }
+    let [l, r, z] = family(api, dialect);
+    insert(h, l, limit);
+    insert(h, r, remaining);
+    insert(h, z, reset);
 }
 
-/// The 429 response. GLP: GLP error body with a `hpe.greenlake.retry_info` detail and
-/// `ratelimit-*` headers. Central: `{"message": "API rate limit exceeded"}` and
-/// `X-RateLimit-*-second` headers (unless `rate_headers` is false). Both: `Retry-After: N`.
-pub(crate) fn too_many(api: Api, limit: u64, retry_after: u64, rate_headers: bool) -> Response {
-    let mut r = match api {
-        Api::Glp => glp_error(
+/// The 429 response.
+///
+/// - GLP: GLP error body with a `hpe.greenlake.retry_info` detail, `Retry-After: N` and
+///   `ratelimit-*` headers.
+/// - New Central: GLP-shaped body (`httpStatusCode: 429`, `HPE_GL_ERROR_TOO_MANY_REQUESTS`, no
+///   details), `X-RateLimit-Limit`, `X-RateLimit-Remaining: 0`, `X-RateLimit-Reset: N`, and no
+///   `Retry-After`.
+/// - Classic Central: `{"message": "API rate limit exceeded"}`, `Retry-After: N` and
+///   `X-RateLimit-*-second` headers.
+///
+/// With `rate_headers` false only the header that says when to come back is left:
+/// `Retry-After`, or new Central's `X-RateLimit-Reset`.
+pub(crate) fn too_many(
+    api: Api,
+    dialect: CentralDialect,
+    limit: u64,
+    retry_after: u64,
+    rate_headers: bool,
+) -> Response {
+    let mut r = match (api, dialect) {
+        (Api::Glp, _) => glp_error(
             api,
             StatusCode::TOO_MANY_REQUESTS,
             "Rate limit exceeded: retry after the number of seconds in Retry-After",
             vec![json!({"type": "hpe.greenlake.retry_info", "retryAfterSeconds": retry_after})],
         ),
-        Api::Central => json_response(
+        (Api::Central, CentralDialect::New) => glp_error(
+            api,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests: retry after the number of seconds in X-RateLimit-Reset",
+            Vec::new(),
+        ),
+        (Api::Central, CentralDialect::Classic) => json_response(
             StatusCode::TOO_MANY_REQUESTS,
             &json!({"message": "API rate limit exceeded"}),
         ),
     };
     let h = r.headers_mut();
-    h.insert(header::RETRY_AFTER, num(retry_after));
-    if !rate_headers {
-        return r;
+    let [l, remaining, reset] = family(api, dialect);
+    let new_central = api == Api::Central && dialect == CentralDialect::New;
+    if new_central {
+        insert(h, reset, retry_after);
+    } else {
+        h.insert(header::RETRY_AFTER, num(retry_after));
     }
-    match api {
-        Api::Glp => {
-            h.insert(HeaderName::from_static("ratelimit-limit"), num(limit));
-            h.insert(HeaderName::from_static("ratelimit-remaining"), num(0));
-            h.insert(HeaderName::from_static("ratelimit-reset"), num(retry_after));
-        }
-        Api::Central => {
-            h.insert(
-                HeaderName::from_static("x-ratelimit-limit-second"),
-                num(limit),
-            );
-            h.insert(
-                HeaderName::from_static("x-ratelimit-remaining-second"),
-                num(0),
-            );
-        }
+    if rate_headers {
+        insert(h, l, limit);
+        insert(h, remaining, 0);
+        insert(h, reset, retry_after);
     }
     r
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use platform_sim::{SimConfig, Simulator};
+use platform_sim::{CentralDialect, SimConfig, Simulator};
 
 /// A strict, stateful local simulator of HPE GreenLake Platform and Aruba Central.
 #[derive(Debug, Parser)]
@@ -50,9 +50,15 @@ struct Args {
     /// Share (0..1) of every rate-limited budget eaten by another client (default 0).
     #[arg(long, default_value_t = 0.0)]
     background_share: f64,
-    /// Send no rate-limit headers (the budget shows only in 429s with Retry-After).
+    /// Send no rate-limit headers (the budget shows only in 429s: Retry-After, or new Central's
+    /// X-RateLimit-Reset alone).
     #[arg(long)]
     no_rate_headers: bool,
+    /// Central's error and rate-limit dialect: `new` (GreenLake-shaped bodies, X-RateLimit-Limit,
+    /// -Remaining, -Reset, no Retry-After) or `classic` (string httpStatusCode, "API rate limit
+    /// exceeded", X-RateLimit-*-second, Retry-After).
+    #[arg(long, default_value = "new")]
+    central_dialect: CentralDialect,
     /// Fixed latency added to every API request, in milliseconds.
     #[arg(long, default_value_t = 0.0)]
     latency_ms: f64,
@@ -134,6 +140,7 @@ impl Args {
             glp_subscriptions_per_minute: self.glp_subscriptions_per_minute,
             background_share: self.background_share,
             rate_headers: !self.no_rate_headers,
+            central_dialect: self.central_dialect,
             latency: millis("latency-ms", self.latency_ms)?,
             latency_jitter: millis("jitter-ms", self.jitter_ms)?,
             fail_rate: self.fail_rate,

@@ -26,8 +26,9 @@ pub(crate) enum Resource {
     Gateways,
     /// `clients`: wireless clients.
     Clients,
-    /// `sites`.
-    Sites,
+    /// `sites-health`: every site with its health, paged by `offset` (there is no
+    /// `network-monitoring/v1/sites` list).
+    SitesHealth,
     /// `devices`: every monitored (site-assigned) device.
     Devices,
 }
@@ -40,7 +41,7 @@ impl Resource {
         Resource::Switches,
         Resource::Gateways,
         Resource::Clients,
-        Resource::Sites,
+        Resource::SitesHealth,
         Resource::Devices,
     ];
 
@@ -52,7 +53,7 @@ impl Resource {
             Resource::Switches => "switches",
             Resource::Gateways => "gateways",
             Resource::Clients => "clients",
-            Resource::Sites => "sites",
+            Resource::SitesHealth => "sites-health",
             Resource::Devices => "devices",
         }
     }
@@ -65,14 +66,21 @@ impl Resource {
     /// Largest accepted `limit`.
     pub(crate) fn max_limit(self) -> u64 {
         match self {
-            Resource::Gateways | Resource::Sites => 100,
+            Resource::Gateways | Resource::SitesHealth => 100,
             _ => 1000,
         }
     }
 
-    /// Whether the returned `next` cursor is a numeric string (else a JSON number).
+    /// Whether the list is paged by `offset` (response `{items, count, total, offset}`, no
+    /// `next`) rather than by a `next` page cursor.
+    pub(crate) fn offset_paged(self) -> bool {
+        matches!(self, Resource::SitesHealth)
+    }
+
+    /// Whether the returned `next` cursor is a numeric string (else a JSON number), as HPE's
+    /// examples show it: a string on `aps` and `device-inventory`, a number on `clients`.
     pub(crate) fn string_cursor(self) -> bool {
-        matches!(self, Resource::DeviceInventory | Resource::Clients)
+        matches!(self, Resource::DeviceInventory | Resource::Aps)
     }
 
     /// Endpoint-specific query parameters and the record field each one filters on (`eq`).
@@ -96,7 +104,7 @@ impl Resource {
             Resource::Switches => t.switches,
             Resource::Gateways => t.gateways,
             Resource::Clients => t.clients(),
-            Resource::Sites => t.sites,
+            Resource::SitesHealth => t.sites,
             Resource::Devices => t.monitored,
         }
     }
@@ -436,19 +444,89 @@ pub(crate) struct ClientRecord {
     extra: Extra,
 }
 
-/// A `sites` record.
+/// A site's postal address in a `sites-health` record.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct SiteRecord {
-    site_id: String,
-    site_name: String,
+struct Address {
     address: String,
     city: &'static str,
     country: &'static str,
     zip_code: String,
+}
+
+/// One `{name, value}` group of a health breakdown (`Poor`, `Fair`, `Good`).
+#[derive(Debug, Clone, Serialize)]
+struct HealthGroup {
+    name: &'static str,
+    value: u32,
+}
+
+/// A health breakdown: `{"groups": [{"name": "Poor", "value": n}, ...]}`.
+#[derive(Debug, Clone, Serialize)]
+struct HealthGroups {
+    groups: [HealthGroup; 3],
+}
+
+impl HealthGroups {
+    fn new(poor: u32, fair: u32, good: u32) -> Self {
+        HealthGroups {
+            groups: [
+                HealthGroup {
+                    name: "Poor",
+                    value: poor,
+                },
+                HealthGroup {
+                    name: "Fair",
+                    value: fair,
+                },
+                HealthGroup {
+                    name: "Good",
+                    value: good,
+                },
+            ],
+        }
+    }
+}
+
+/// `devices` or `clients` of a `sites-health` record: how many, and their health.
+#[derive(Debug, Clone, Serialize)]
+struct Counted {
+    count: u32,
+    health: HealthGroups,
+}
+
+/// One `{name, count}` group of a site's alerts.
+#[derive(Debug, Clone, Serialize)]
+struct AlertGroup {
+    name: &'static str,
+    count: u32,
+}
+
+/// The alerts of a `sites-health` record (critical first, as the SDK reads them).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SiteAlerts {
+    total_count: u32,
+    groups: [AlertGroup; 3],
+}
+
+/// A `sites-health` record, shaped as the vendor SDK and HPE's MSP workbench read it: `id`,
+/// `siteName`, `address`, `health`, `devices`, `clients`, `alerts`, `reasons`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SiteHealthRecord {
+    id: String,
+    site_name: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    address: Address,
     timezone: &'static str,
-    device_count: u32,
-    health: &'static str,
+    /// Devices and clients together, by health.
+    health: HealthGroups,
+    devices: Counted,
+    clients: Counted,
+    alerts: SiteAlerts,
+    reasons: Vec<&'static str>,
     #[serde(rename = "x-sim-extra")]
     extra: Extra,
 }
@@ -463,8 +541,8 @@ pub(crate) enum Record {
     Device(Box<DeviceRecord>),
     /// `clients`.
     Client(ClientRecord),
-    /// `sites`.
-    Site(SiteRecord),
+    /// `sites-health`.
+    Site(Box<SiteHealthRecord>),
 }
 
 impl Record {
@@ -484,7 +562,7 @@ pub(crate) fn record(pop: &Population, t: &Tenant, r: Resource, i: u32) -> Recor
         Resource::Gateways => Record::Device(Box::new(gateway(pop, t, t.aps + t.switches + i))),
         Resource::Devices => Record::Device(Box::new(monitored(pop, t, i))),
         Resource::Clients => Record::Client(client(pop, t, i)),
-        Resource::Sites => Record::Site(site(pop, t, i)),
+        Resource::SitesHealth => Record::Site(Box::new(site_health(pop, t, i))),
     }
 }
 
@@ -621,11 +699,7 @@ fn client(pop: &Population, t: &Tenant, c: u32) -> ClientRecord {
     let owner = CLIENT_OWNERS[(h % CLIENT_OWNERS.len() as u64) as usize];
     let (dev, vendor) = CLIENT_DEVICES[((h >> 8) % CLIENT_DEVICES.len() as u64) as usize];
     let ssid = SSIDS[((h >> 16) % SSIDS.len() as u64) as usize];
-    let experience = match (h >> 24) % 10 {
-        0 => "POOR",
-        1 | 2 => "FAIR",
-        _ => "GOOD",
-    };
+    let experience = client_experience(pop, t, c).as_str();
     ClientRecord {
         mac_address: mac_string(0x3c, bij40(slot(t, c), key(pop.seed, 0xC1AC))),
         name: format!("{owner}'s {dev}"),
@@ -650,40 +724,99 @@ fn client(pop: &Population, t: &Tenant, c: u32) -> ClientRecord {
     }
 }
 
-fn site(pop: &Population, t: &Tenant, s: u32) -> SiteRecord {
+/// A client's experience: `Good`, `Fair` or `Poor`.
+fn client_experience(pop: &Population, t: &Tenant, c: u32) -> Health {
+    let h = hash(&[pop.seed, 0xC11E, u64::from(t.index), u64::from(c)]);
+    match (h >> 24) % 10 {
+        0 => Health::Poor,
+        1 | 2 => Health::Fair,
+        _ => Health::Good,
+    }
+}
+
+fn site_health(pop: &Population, t: &Tenant, s: u32) -> SiteHealthRecord {
     let h = hash(&[pop.seed, 0x5173, u64::from(t.index), u64::from(s)]);
     let (city, country, tz, street) = CITIES[(h % CITIES.len() as u64) as usize];
-    let (mut device_count, mut poor, mut fair) = (0u32, 0u32, 0u32);
+    // Devices `i % sites == s` sit here; so do the clients of the APs among them.
+    let mut devices = [0u32; 3];
+    let mut clients = [0u32; 3];
+    let (mut offline, mut online_poor) = (0u32, 0u32);
+    let slot = |health: Health| match health {
+        Health::Poor => 0,
+        Health::Fair => 1,
+        Health::Good => 2,
+    };
     if t.sites > 0 {
         let mut i = s;
         while i < t.monitored {
-            device_count += 1;
-            match device_state(pop.seed, pop.generation, t.index, i).1 {
-                Health::Poor => poor += 1,
-                Health::Fair => fair += 1,
-                Health::Good => {}
+            let (online, health) = device_state(pop.seed, pop.generation, t.index, i);
+            devices[slot(health)] += 1;
+            if !online {
+                offline += 1;
+            } else if health == Health::Poor {
+                online_poor += 1;
+            }
+            if i < t.aps {
+                for k in 0..t.clients_per_ap {
+                    let c = k * t.aps + i;
+                    clients[slot(client_experience(pop, t, c))] += 1;
+                }
             }
             i += t.sites;
         }
     }
-    let health = if site_degraded(device_count, poor) {
-        "POOR"
-    } else if poor + fair > 0 {
-        "FAIR"
+    let device_count: u32 = devices.iter().sum();
+    let reasons = if site_degraded(device_count, devices[0]) {
+        vec!["At least 20% of the site's devices are in poor health"]
     } else {
-        "GOOD"
+        Vec::new()
     };
-    SiteRecord {
-        site_id: site_id(pop, t, s),
+    let critical = offline;
+    let major = online_poor;
+    let minor = devices[1];
+    SiteHealthRecord {
+        id: site_id(pop, t, s),
         site_name: site_name(pop, t, s),
-        address: format!("{street} {}", 1 + (h >> 12) % 200),
-        city,
-        country,
-        zip_code: format!("{:05}", (h >> 20) % 100_000),
+        kind: "network-monitoring/site-health",
+        address: Address {
+            address: format!("{street} {}", 1 + (h >> 12) % 200),
+            city,
+            country,
+            zip_code: format!("{:05}", (h >> 20) % 100_000),
+        },
         timezone: tz,
-        device_count,
-        health,
-        extra: extra(pop, t, Resource::Sites, s),
+        health: HealthGroups::new(
+            devices[0] + clients[0],
+            devices[1] + clients[1],
+            devices[2] + clients[2],
+        ),
+        devices: Counted {
+            count: device_count,
+            health: HealthGroups::new(devices[0], devices[1], devices[2]),
+        },
+        clients: Counted {
+            count: clients.iter().sum(),
+            health: HealthGroups::new(clients[0], clients[1], clients[2]),
+        },
+        alerts: SiteAlerts {
+            total_count: critical + major + minor,
+            groups: [
+                AlertGroup {
+                    name: "Critical",
+                    count: critical,
+                },
+                AlertGroup {
+                    name: "Major",
+                    count: major,
+                },
+                AlertGroup {
+                    name: "Minor",
+                    count: minor,
+                },
+            ],
+        },
+        reasons,
+        extra: extra(pop, t, Resource::SitesHealth, s),
     }
 }
 
@@ -740,7 +873,7 @@ mod tests {
         for r in Resource::ALL {
             let idf = match r {
                 Resource::Clients => "macAddress",
-                Resource::Sites => "siteId",
+                Resource::SitesHealth => "id",
                 _ => "serialNumber",
             };
             let mut seen = HashSet::new();
@@ -764,24 +897,48 @@ mod tests {
         let sw0 = record_value(&pop, t, Resource::Switches, 0);
         let dev = record_value(&pop, t, Resource::Devices, t.aps);
         assert_eq!(sw0["serialNumber"], dev["serialNumber"]);
-        let total: u64 = (0..t.sites)
+        let site = |s| record_value(&pop, t, Resource::SitesHealth, s);
+        let devices: u64 = (0..t.sites)
+            .map(|s| site(s)["devices"]["count"].as_u64().unwrap_or(0))
+            .sum();
+        assert_eq!(devices, u64::from(t.monitored));
+        let clients: u64 = (0..t.sites)
+            .map(|s| site(s)["clients"]["count"].as_u64().unwrap_or(0))
+            .sum();
+        assert_eq!(clients, u64::from(t.clients()));
+        // A site's client health is that of the clients it serves.
+        let poor_clients = (0..t.clients())
+            .filter(|&c| record_value(&pop, t, Resource::Clients, c)["experience"] == "POOR")
+            .count() as u64;
+        let reported: u64 = (0..t.sites)
             .map(|s| {
-                record_value(&pop, t, Resource::Sites, s)["deviceCount"]
+                site(s)["clients"]["health"]["groups"][0]["value"]
                     .as_u64()
                     .unwrap_or(0)
             })
             .sum();
-        assert_eq!(total, u64::from(t.monitored));
+        assert_eq!(reported, poor_clients);
     }
 
     #[test]
     fn tenant_summary_matches_records() {
         let pop = Population::build(&SimConfig::default());
         for t in &pop.tenants {
-            let poor_sites = (0..t.sites)
-                .filter(|&s| record_value(&pop, t, Resource::Sites, s)["health"] == "POOR")
+            let degraded = (0..t.sites)
+                .filter(|&s| {
+                    let reasons = &record_value(&pop, t, Resource::SitesHealth, s)["reasons"];
+                    reasons.as_array().is_some_and(|r| !r.is_empty())
+                })
                 .count() as u32;
-            assert_eq!(poor_sites, t.degraded_sites);
+            assert_eq!(degraded, t.degraded_sites);
+            let critical: u64 = (0..t.sites)
+                .map(|s| {
+                    record_value(&pop, t, Resource::SitesHealth, s)["alerts"]["groups"][0]["count"]
+                        .as_u64()
+                        .unwrap_or(0)
+                })
+                .sum();
+            assert_eq!(critical, u64::from(t.alerts()[1]));
             let offline = (0..t.monitored)
                 .filter(|&i| record_value(&pop, t, Resource::Devices, i)["status"] == "OFFLINE")
                 .count() as u32;

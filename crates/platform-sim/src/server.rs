@@ -28,7 +28,7 @@ use crate::records::Resource;
 use crate::stats::{Collector, Outcome, Stats};
 use crate::tokens::{Check, Subject, TokenStore};
 use crate::truth::{self, Truth};
-use crate::{SimError, catalog, central, glp, oauth};
+use crate::{SimError, catalog, central, errors, glp, oauth};
 
 /// Shared state of a running simulator.
 #[derive(Debug)]
@@ -228,7 +228,13 @@ async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> 
                         st.stats.early_request();
                     }
                     st.stats.record(ep.name, Outcome::Status(429));
-                    return too_many(api, bucket.limit(), retry_after, st.cfg.rate_headers);
+                    return too_many(
+                        api,
+                        st.cfg.central_dialect,
+                        bucket.limit(),
+                        retry_after,
+                        st.cfg.rate_headers,
+                    );
                 }
             }
         }
@@ -253,7 +259,14 @@ async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> 
 
     let mut resp = next.run(req).await;
     if let Some((api, limit, remaining, reset)) = allow.filter(|_| st.cfg.rate_headers) {
-        add_allow_headers(api, resp.headers_mut(), limit, remaining, reset);
+        add_allow_headers(
+            api,
+            st.cfg.central_dialect,
+            resp.headers_mut(),
+            limit,
+            remaining,
+            reset,
+        );
     }
     if fault == Fault::Malformed && resp.status() == StatusCode::OK {
         st.stats.malformed_body();
@@ -370,7 +383,8 @@ fn router(state: Arc<AppState>) -> Router {
             get(central::monitoring),
         )
         .fallback(fallback)
-        .layer(from_fn_with_state(state.clone(), pipeline));
+        .layer(from_fn_with_state(state.clone(), pipeline))
+        .layer(from_fn_with_state(state.clone(), errors::dialect_scope));
     Router::new()
         .route("/_sim/stats", get(sim_stats))
         .route("/_sim/truth", get(sim_truth))

@@ -48,7 +48,7 @@ pub struct TenantTruth {
     #[serde(default)]
     pub cluster: Option<String>,
     /// Record count per resource: the monitoring ones (`device-inventory`, `aps`, `switches`,
-    /// `gateways`, `clients`, `sites`, `devices`) and GreenLake's (`glp/devices`,
+    /// `gateways`, `clients`, `sites-health`, `devices`) and GreenLake's (`glp/devices`,
     /// `glp/subscriptions`).
     pub counts: BTreeMap<String, u64>,
     /// The msp-tenants item, exactly as served (only when records were asked for).

@@ -1,4 +1,5 @@
-//! Rate limits: 429 headers and bodies, Retry-After deadlines, early retries.
+//! Rate limits: 429 headers and bodies (GreenLake, new and classic Central), Retry-After
+//! deadlines, early retries.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -6,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::start;
-use platform_sim::SimConfig;
+use platform_sim::{CentralDialect, SimConfig};
 use serde_json::Value;
 
 fn header_u64(r: &reqwest::Response, name: &str) -> u64 {
@@ -57,7 +58,7 @@ async fn glp_429_carries_retry_after_ratelimit_headers_and_retry_info() {
 }
 
 #[tokio::test]
-async fn central_429_carries_retry_after_and_x_ratelimit_headers() {
+async fn new_central_429_is_greenlake_shaped_with_x_ratelimit_headers_and_no_retry_after() {
     let env = start(SimConfig {
         central_rps: Some(1.0),
         ..SimConfig::default()
@@ -67,14 +68,72 @@ async fn central_429_carries_retry_after_and_x_ratelimit_headers() {
     let token = env.tenant_token(&t).await;
     let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
     assert_eq!(r.status(), 200);
+    assert_eq!(header_u64(&r, "x-ratelimit-limit"), 1);
+    assert_eq!(header_u64(&r, "x-ratelimit-remaining"), 0);
+    assert!(header_u64(&r, "x-ratelimit-reset") >= 1);
+    assert!(r.headers().get("x-ratelimit-limit-second").is_none());
+    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_none());
+    assert_eq!(header_u64(&r, "x-ratelimit-limit"), 1);
+    assert_eq!(header_u64(&r, "x-ratelimit-remaining"), 0);
+    assert!(header_u64(&r, "x-ratelimit-reset") >= 1);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["httpStatusCode"], 429);
+    assert_eq!(v["errorCode"], "HPE_GL_ERROR_TOO_MANY_REQUESTS");
+    assert!(v["message"].is_string() && v["debugId"].is_string());
+}
+
+#[tokio::test]
+async fn new_central_without_rate_headers_keeps_only_x_ratelimit_reset_on_a_429() {
+    let env = start(SimConfig {
+        central_rps: Some(1.0),
+        rate_headers: false,
+        ..SimConfig::default()
+    })
+    .await;
+    let t = env.largest();
+    let token = env.tenant_token(&t).await;
+    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()
+            .keys()
+            .all(|k| !k.as_str().contains("ratelimit"))
+    );
+    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
+    assert_eq!(r.status(), 429);
+    let limits: Vec<&str> = r
+        .headers()
+        .keys()
+        .map(|k| k.as_str())
+        .filter(|k| k.contains("ratelimit") || *k == "retry-after")
+        .collect();
+    assert_eq!(limits, ["x-ratelimit-reset"]);
+    assert!(header_u64(&r, "x-ratelimit-reset") >= 1);
+}
+
+#[tokio::test]
+async fn classic_central_429_carries_retry_after_and_per_second_headers() {
+    let env = start(SimConfig {
+        central_rps: Some(1.0),
+        central_dialect: CentralDialect::Classic,
+        ..SimConfig::default()
+    })
+    .await;
+    let t = env.largest();
+    let token = env.tenant_token(&t).await;
+    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
+    assert_eq!(r.status(), 200);
     assert_eq!(header_u64(&r, "x-ratelimit-limit-second"), 1);
+    assert!(r.headers().get("x-ratelimit-reset").is_none());
     let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
     assert_eq!(r.status(), 429);
     assert!(header_u64(&r, "retry-after") >= 1);
     assert_eq!(header_u64(&r, "x-ratelimit-limit-second"), 1);
     assert_eq!(header_u64(&r, "x-ratelimit-remaining-second"), 0);
     let v: Value = r.json().await.unwrap();
-    assert!(v["message"].is_string());
+    assert_eq!(v, serde_json::json!({"message": "API rate limit exceeded"}));
 }
 
 #[tokio::test]

@@ -84,7 +84,7 @@ async fn truth_shape_counts_and_records() {
         "switches",
         "gateways",
         "clients",
-        "sites",
+        "sites-health",
         "devices",
     ] {
         assert!(t.counts.contains_key(r));

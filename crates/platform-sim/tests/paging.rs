@@ -174,7 +174,7 @@ async fn list_tenants_requires_limit_and_next() {
             .await;
         assert_eq!(status, 400, "{q}");
         assert_eq!(issue_subject(&v), subject);
-        assert_eq!(v["httpStatusCode"], "400");
+        assert_eq!(v["httpStatusCode"], 400);
     }
 }
 
@@ -271,18 +271,13 @@ async fn monitoring_full_walks_equal_truth_with_cursor_types() {
     let records = truth.tenants[0].records.as_ref().unwrap();
     for (resource, string_cursor) in [
         ("device-inventory", true),
-        ("clients", true),
-        ("aps", false),
+        ("aps", true),
+        ("clients", false),
         ("switches", false),
         ("gateways", false),
-        ("sites", false),
         ("devices", false),
     ] {
-        let limit = if ["gateways", "sites"].contains(&resource) {
-            100
-        } else {
-            1000
-        };
+        let limit = if resource == "gateways" { 100 } else { 1000 };
         let (items, cursors) = walk(&env, &token, resource, limit).await;
         assert_eq!(&items, &records[resource], "{resource}");
         assert_eq!(items.len() as u64, t.counts[resource]);
@@ -292,13 +287,86 @@ async fn monitoring_full_walks_equal_truth_with_cursor_types() {
         assert!(cursors.last().unwrap().is_null());
         let key = match resource {
             "clients" => "macAddress",
-            "sites" => "siteId",
             _ => "serialNumber",
         };
         let unique: HashSet<&str> = items.iter().map(|i| i[key].as_str().unwrap()).collect();
         assert_eq!(unique.len(), items.len(), "{resource} ids unique");
         assert!(items.iter().all(|i| i.get("x-sim-extra").is_some()));
     }
+}
+
+/// `sites-health` is paged by offset (`{items, count, total, offset}`, no `next`), and
+/// `network-monitoring/v1/sites` does not exist.
+#[tokio::test]
+async fn sites_health_pages_by_offset_and_sites_is_not_found() {
+    let env = start(SimConfig {
+        central_page_cap: Some(7),
+        ..SimConfig::default()
+    })
+    .await;
+    let t = env.largest();
+    let token = env.tenant_token(&t).await;
+    let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
+    let records = &truth.tenants[0].records.as_ref().unwrap()["sites-health"];
+    assert!(records.len() > 14, "several pages");
+    let mut items = Vec::new();
+    loop {
+        let path = format!(
+            "/network-monitoring/v1/sites-health?limit=100&offset={}",
+            items.len()
+        );
+        let (status, v) = env.get_json(&path, &token).await;
+        assert_eq!(status, 200, "{path}: {v}");
+        assert!(v.get("next").is_none(), "{v}");
+        assert_eq!(v["offset"], items.len() as u64);
+        assert_eq!(v["total"], records.len() as u64);
+        let page = v["items"].as_array().unwrap();
+        assert!(page.len() <= 7);
+        assert_eq!(v["count"], page.len() as u64);
+        if page.is_empty() {
+            break;
+        }
+        items.extend(page.iter().cloned());
+    }
+    assert_eq!(&items, records);
+    let ids: HashSet<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), items.len());
+    for site in &items {
+        assert!(site["siteName"].is_string(), "{site}");
+        assert!(site["address"]["city"].is_string(), "{site}");
+        for part in ["health", "devices", "clients"] {
+            let groups = if part == "health" {
+                &site["health"]["groups"]
+            } else {
+                &site[part]["health"]["groups"]
+            };
+            let names: Vec<&str> = groups
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(names, ["Poor", "Fair", "Good"], "{part}");
+        }
+        assert!(site["devices"]["count"].is_u64() && site["clients"]["count"].is_u64());
+        assert!(site["alerts"]["totalCount"].is_u64());
+        assert_eq!(site["alerts"]["groups"][0]["name"], "Critical");
+        assert!(site["reasons"].is_array());
+    }
+    // Filtered and sorted, still offset-paged.
+    let (status, v) = env
+        .get_json(
+            "/network-monitoring/v1/sites-health?limit=100&sort=siteName%20desc",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["offset"], 0);
+    assert!(v.get("next").is_none());
+    let (status, _) = env
+        .get_json("/network-monitoring/v1/sites?limit=10", &token)
+        .await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]
@@ -311,7 +379,15 @@ async fn monitoring_limits_and_cursors_are_strict() {
         ("/network-monitoring/v1/aps?limit=0", "limit"),
         ("/network-monitoring/v1/aps?limit=1001", "limit"),
         ("/network-monitoring/v1/gateways?limit=101", "limit"),
-        ("/network-monitoring/v1/sites?limit=101", "limit"),
+        ("/network-monitoring/v1/sites-health?limit=101", "limit"),
+        (
+            "/network-monitoring/v1/sites-health?limit=10&next=1",
+            "next",
+        ),
+        (
+            "/network-monitoring/v1/sites-health?limit=10&offset=-1",
+            "offset",
+        ),
         ("/network-monitoring/v1/clients?limit=1001", "limit"),
         ("/network-monitoring/v1/aps?limit=10&next=0", "next"),
         ("/network-monitoring/v1/aps?limit=10&next=abc", "next"),
@@ -405,7 +481,7 @@ async fn monitoring_filter_sort_and_extra_parameters() {
     assert_eq!(v["total"], unassigned);
     let (_, v) = env
         .get_json(
-            "/network-monitoring/v1/sites?limit=100&sort=deviceCount%20desc",
+            "/network-monitoring/v1/sites-health?limit=100&sort=devices.count%20desc",
             &token,
         )
         .await;
@@ -413,7 +489,7 @@ async fn monitoring_filter_sort_and_extra_parameters() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["deviceCount"].as_u64().unwrap())
+        .map(|s| s["devices"]["count"].as_u64().unwrap())
         .collect();
     assert!(counts.windows(2).all(|w| w[0] >= w[1]));
     let r = env

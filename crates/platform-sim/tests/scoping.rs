@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{quick, start};
-use platform_sim::SimConfig;
+use platform_sim::{CentralDialect, SimConfig};
 use serde_json::Value;
 
 fn assert_glp_error(v: &Value, code: &str) {
@@ -35,7 +35,7 @@ async fn missing_or_unknown_token_is_401_with_bearer_challenge() {
         assert_eq!(status, 401);
         assert_glp_error(&v, "HPE_GL_ERROR_UNAUTHORIZED");
     }
-    // GLP paths give httpStatusCode as a number, Central paths as a string.
+    // GLP paths and new Central give httpStatusCode as a number.
     let (_, v) = env
         .get_json("/workspaces/v1/msp-tenants?limit=1", "x")
         .await;
@@ -43,8 +43,36 @@ async fn missing_or_unknown_token_is_401_with_bearer_challenge() {
     let (_, v) = env
         .get_json("/network-monitoring/v1/aps?limit=1", "x")
         .await;
-    assert_eq!(v["httpStatusCode"], "401");
+    assert_eq!(v["httpStatusCode"], 401);
     assert_eq!(env.sim.stats().unauthorized, 8);
+}
+
+#[tokio::test]
+async fn classic_central_gives_http_status_code_as_a_string_on_central_paths_only() {
+    let env = start(SimConfig {
+        central_dialect: CentralDialect::Classic,
+        ..SimConfig::default()
+    })
+    .await;
+    for (path, status) in [
+        ("/network-monitoring/v1/aps?limit=1", "401"),
+        ("/network-msp/v1/list-tenants?limit=1&next=1", "401"),
+        ("/network-monitoring/v1/nothing-here?limit=1", "404"),
+    ] {
+        let (code, v) = env.get_json(path, "x").await;
+        assert_eq!(code.to_string(), status, "{path}");
+        assert_eq!(v["httpStatusCode"], status, "{path}: {v}");
+        assert!(
+            v["errorCode"]
+                .as_str()
+                .unwrap()
+                .starts_with("HPE_GL_ERROR_")
+        );
+    }
+    let (_, v) = env
+        .get_json("/workspaces/v1/msp-tenants?limit=1", "x")
+        .await;
+    assert_eq!(v["httpStatusCode"], 401, "GreenLake keeps numbers");
 }
 
 #[tokio::test]

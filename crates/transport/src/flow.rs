@@ -4,7 +4,9 @@
 //! - **From headers** (both dialects: `RateLimit-*` / `ratelimit-*`, `X-RateLimit-*`, and
 //!   classic Central's `X-RateLimit-*-second`): what remains of the window divided by the time to
 //!   its reset, less the requests already in flight, is the rate that spends the budget evenly;
-//!   classic Central's `X-RateLimit-Limit-second` is the rate itself.
+//!   classic Central's `X-RateLimit-Limit-second` is the rate itself, and new Central's
+//!   `X-RateLimit-Limit` over the longest `X-RateLimit-Reset` seen is a floor (its window is at
+//!   least that long, whether it is a fixed window or a refilling bucket).
 //!   A budget shared with other automation shows up here as a smaller `remaining`.
 //! - **From 429s** when no header says anything: multiplicative decrease (half of what was
 //!   actually sent over the last second, at most once a second, so a burst of 429s from
@@ -40,6 +42,8 @@ pub(crate) struct Flow {
     /// Send instants within the last [`WINDOW`].
     sent: VecDeque<Instant>,
     in_flight: u32,
+    /// The longest `X-RateLimit-Reset` seen: new Central's window is at least that long.
+    window: Option<Duration>,
 }
 
 impl Flow {
@@ -51,6 +55,7 @@ impl Flow {
             last_increase: None,
             sent: VecDeque::new(),
             in_flight: 0,
+            window: None,
         }
     }
 
@@ -105,7 +110,7 @@ impl Flow {
     /// An answer arrived at `now` with `status` and `headers`.
     pub(crate) fn answered(&mut self, now: Instant, status: u16, headers: &HeaderMap) {
         self.in_flight = self.in_flight.saturating_sub(1);
-        if let Some(rate) = announced_rate(headers, self.in_flight) {
+        if let Some(rate) = announced_rate(headers, self.in_flight, &mut self.window) {
             self.announced = Some((rate, now));
         }
         if status == 429 {
@@ -156,7 +161,17 @@ impl Flow {
 /// The rate that spends what the headers say is left evenly until the reset: `remaining`
 /// (less the requests still in flight) over the seconds to the reset. `None` when the headers
 /// say nothing usable, or nothing is left (the pause until the reset handles that).
-pub(crate) fn announced_rate(headers: &HeaderMap, in_flight: u32) -> Option<f64> {
+///
+/// New Central's `X-RateLimit-*` family says neither its window nor whether `reset` is the end
+/// of a fixed window or the time a bucket takes to refill. Its window is at least the longest
+/// reset seen (`window`, kept by the caller), so `X-RateLimit-Limit` over that window is a rate
+/// the budget sustains: the announced rate is never below it (with a bucket that refills
+/// within a second, `remaining / reset` alone would crawl while the budget is nearly spent).
+pub(crate) fn announced_rate(
+    headers: &HeaderMap,
+    in_flight: u32,
+    window: &mut Option<Duration>,
+) -> Option<f64> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let number = |name: &str| {
         header(name)
@@ -182,7 +197,7 @@ pub(crate) fn announced_rate(headers: &HeaderMap, in_flight: u32) -> Option<f64>
         if reset.is_none() && best.is_some() {
             continue;
         }
-        let window = match reset {
+        let until_reset = match reset {
             // Classic Central's per-second family: the window is a second.
             None => Duration::from_secs(1),
             Some(reset) => match header(reset).and_then(|v| parse_reset(v, now)) {
@@ -194,7 +209,14 @@ pub(crate) fn announced_rate(headers: &HeaderMap, in_flight: u32) -> Option<f64>
         if left == 0 {
             continue;
         }
-        let rate = (usable as f64 / window.as_secs_f64()).max(MIN_LEARNED_RATE);
+        let mut rate = (usable as f64 / until_reset.as_secs_f64()).max(MIN_LEARNED_RATE);
+        if remaining == "x-ratelimit-remaining" {
+            let longest = window.map_or(until_reset, |w| w.max(until_reset));
+            *window = Some(longest);
+            if let Some(limit) = number("x-ratelimit-limit").filter(|l| *l > 0) {
+                rate = rate.max(limit as f64 / longest.as_secs_f64());
+            }
+        }
         best = Some(best.map_or(rate, |b: f64| b.min(rate)));
     }
     best
@@ -284,33 +306,51 @@ mod tests {
     fn headers_of_both_dialects_set_the_rate() {
         // IETF draft: 50 left, reset in 10 s.
         let h = headers(&[("ratelimit-remaining", "50"), ("ratelimit-reset", "10")]);
-        assert_eq!(announced_rate(&h, 0), Some(5.0));
-        // New Central: X-RateLimit-*, 8 in flight already count against what is left.
+        assert_eq!(announced_rate(&h, 0, &mut None), Some(5.0));
+        // New Central: X-RateLimit-*, 8 in flight already count against what is left...
+        let h = headers(&[("x-ratelimit-remaining", "28"), ("x-ratelimit-reset", "2")]);
+        assert_eq!(announced_rate(&h, 8, &mut None), Some(10.0));
+        // ... but its limit over the longest reset seen is sustained: a bucket that refills in
+        // a second (reset 1, nearly spent) still allows its limit per second.
+        let mut window = None;
         let h = headers(&[
-            ("x-ratelimit-limit", "100"),
-            ("x-ratelimit-remaining", "28"),
-            ("x-ratelimit-reset", "2"),
+            ("x-ratelimit-limit", "50"),
+            ("x-ratelimit-remaining", "3"),
+            ("x-ratelimit-reset", "1"),
         ]);
-        assert_eq!(announced_rate(&h, 8), Some(10.0));
+        assert_eq!(announced_rate(&h, 2, &mut window), Some(50.0));
+        // A longer reset seen once widens the window for good: 50 over 10 s.
+        let h = headers(&[
+            ("x-ratelimit-limit", "50"),
+            ("x-ratelimit-remaining", "20"),
+            ("x-ratelimit-reset", "10"),
+        ]);
+        assert_eq!(announced_rate(&h, 0, &mut window), Some(5.0));
+        let h = headers(&[
+            ("x-ratelimit-limit", "50"),
+            ("x-ratelimit-remaining", "3"),
+            ("x-ratelimit-reset", "1"),
+        ]);
+        assert_eq!(announced_rate(&h, 0, &mut window), Some(5.0));
         // Classic Central: the per-second limit is the rate; without it, what remains of the
         // second.
         let h = headers(&[
             ("x-ratelimit-limit-second", "7"),
             ("x-ratelimit-remaining-second", "2"),
         ]);
-        assert_eq!(announced_rate(&h, 0), Some(7.0));
+        assert_eq!(announced_rate(&h, 0, &mut None), Some(7.0));
         let h = headers(&[("x-ratelimit-remaining-second", "6")]);
-        assert_eq!(announced_rate(&h, 0), Some(6.0));
+        assert_eq!(announced_rate(&h, 0, &mut None), Some(6.0));
         // Nothing left is the pause's job; junk says nothing.
         let h = headers(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "10")]);
-        assert_eq!(announced_rate(&h, 0), None);
+        assert_eq!(announced_rate(&h, 0, &mut None), None);
         let h = headers(&[("ratelimit-remaining", "lots"), ("ratelimit-reset", "10")]);
-        assert_eq!(announced_rate(&h, 0), None);
+        assert_eq!(announced_rate(&h, 0, &mut None), None);
         let h = headers(&[
             ("ratelimit-remaining", "18446744073709551615"),
             ("ratelimit-reset", "0"),
         ]);
-        assert!(announced_rate(&h, 0).is_some_and(f64::is_finite));
+        assert!(announced_rate(&h, 0, &mut None).is_some_and(f64::is_finite));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Sequences of different answers from a scripted server: which failures are retried, how long
 //! the client waits (`Retry-After` in seconds or as an HTTP date, GreenLake's `retryAfterSeconds`,
-//! `ratelimit-remaining: 0` + `ratelimit-reset`), and that the retry budget (attempts and total
+//! `ratelimit-remaining: 0` + `ratelimit-reset`, new Central's `X-RateLimit-Reset` alone, classic
+//! Central's `Retry-After` with its `-second` headers), and that the retry budget (attempts and total
 //! time) is respected. Timings are measured at the server, between request arrivals.
 #![allow(clippy::unwrap_used)]
 
@@ -119,6 +120,80 @@ async fn ratelimit_reset_is_honoured_on_a_429_without_retry_after() {
         "{:?}",
         gap(&server, 0)
     );
+}
+
+#[tokio::test]
+async fn new_central_429_with_only_x_ratelimit_reset_waits_for_the_reset() {
+    // New Central's dialect: a GreenLake-shaped body with an integer status and no details,
+    // `X-RateLimit-Reset` and no `Retry-After`.
+    let body = json!({
+        "httpStatusCode": 429,
+        "errorCode": "HPE_GL_ERROR_TOO_MANY_REQUESTS",
+        "message": "Too many requests",
+        "debugId": "dbg-2",
+    })
+    .to_string();
+    let server = Scripted::start(vec![
+        Reply::json(429, body).header("x-ratelimit-reset", "2"),
+        Reply::ok(1),
+    ])
+    .await;
+    let api = builder(Api::Central, &server.base_url, static_provider())
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert!(
+        gap(&server, 0) >= Duration::from_secs(2),
+        "{:?}",
+        gap(&server, 0)
+    );
+    assert_eq!(api.totals().rate_limited, 1);
+}
+
+#[tokio::test]
+async fn new_central_429_with_the_whole_x_ratelimit_family_waits_for_the_reset() {
+    let server = Scripted::start(vec![
+        Reply::status(429)
+            .header("x-ratelimit-limit", "10")
+            .header("x-ratelimit-remaining", "0")
+            .header("x-ratelimit-reset", "1"),
+        Reply::ok(1),
+    ])
+    .await;
+    let api = builder(Api::Central, &server.base_url, static_provider())
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert!(
+        gap(&server, 0) >= Duration::from_secs(1),
+        "{:?}",
+        gap(&server, 0)
+    );
+}
+
+#[tokio::test]
+async fn classic_central_429_with_its_message_body_waits_for_retry_after() {
+    let server = Scripted::start(vec![
+        Reply::json(429, r#"{"message": "API rate limit exceeded"}"#)
+            .header("retry-after", "1")
+            .header("x-ratelimit-limit-second", "7")
+            .header("x-ratelimit-remaining-second", "0"),
+        Reply::ok(1),
+    ])
+    .await;
+    let api = builder(Api::Central, &server.base_url, static_provider())
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert!(
+        gap(&server, 0) >= Duration::from_secs(1),
+        "{:?}",
+        gap(&server, 0)
+    );
+    assert_eq!(api.totals().rate_limited, 1);
 }
 
 #[tokio::test]

@@ -230,10 +230,11 @@ pub(crate) struct TenantsArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CollectArgs {
-    /// Resources: device-inventory, aps, switches, gateways, clients, sites, devices, or any
-    /// network-monitoring/... path (Central); glp/devices, glp/subscriptions (GreenLake);
-    /// msp/device-inventory (every tenant's devices from each cluster with the MSP token, no
-    /// exchange; on its own) [default: device-inventory].
+    /// Resources: device-inventory, aps, switches, gateways, clients, sites-health (each site's
+    /// health; there is no `sites` list), devices, or any network-monitoring/... path (Central);
+    /// glp/devices, glp/subscriptions (GreenLake); msp/device-inventory (every tenant's devices
+    /// from each cluster with the MSP token, no exchange; on its own) [default:
+    /// device-inventory].
     #[arg(value_name = "RESOURCE")]
     pub(crate) resources: Vec<String>,
     /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt,

@@ -1127,6 +1127,31 @@ fn completions_and_the_man_page_need_no_configuration() {
         text.starts_with(".ie") || text.contains(".TH msp-orchestrator"),
         "{text}"
     );
+    // With a directory: a page per command besides the top-level one, each path printed.
+    let dir = temp_dir("man");
+    let out = Command::new(BIN)
+        .arg("man")
+        .arg(&dir)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    for page in [
+        "msp-orchestrator.1",
+        "msp-orchestrator-collect.1",
+        "msp-orchestrator-tenants.1",
+        "msp-orchestrator-config-show.1",
+        "msp-orchestrator-snapshot.1",
+    ] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        assert!(text.contains(".TH msp-orchestrator"), "{page}");
+        assert!(listed.contains(page), "{listed}");
+    }
+    assert!(
+        !dir.join("msp-orchestrator-man.1").exists(),
+        "a hidden command has no page"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

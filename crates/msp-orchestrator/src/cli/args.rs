@@ -46,9 +46,10 @@ pub(crate) enum Command {
     /// profile, default); the secret is never shown.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Print the man page (roff); `cargo xtask man` writes it to target/man.
+    /// Print the man page (roff), or with DIR write one page per command into DIR;
+    /// `cargo xtask man` writes them to target/man.
     #[command(hide = true)]
-    Man,
+    Man(ManArgs),
     /// Collect into the inventory store as one run (see runs, status, diff).
     Snapshot(super::history::SnapshotArgs),
     /// List the runs in the store: tenants ok, failed and missing, records.
@@ -67,6 +68,14 @@ pub(crate) enum Command {
 pub(crate) enum ConfigCommand {
     /// Each effective setting, its value (the secret masked) and its source.
     Show,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Write `msp-orchestrator.1` and a page per command (`msp-orchestrator-collect.1`,
+    /// `msp-orchestrator-config-show.1`, ...) into DIR instead of printing the top-level page.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

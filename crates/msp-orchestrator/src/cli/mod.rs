@@ -193,7 +193,7 @@ async fn run(cli: Cli) -> u8 {
         }
         Command::Config(args::ConfigCommand::Show) => config_show(&cli.global),
         // Handled before the runtime started.
-        Command::Completions(_) | Command::Man => EXIT_OK,
+        Command::Completions(_) | Command::Man(_) => EXIT_OK,
         Command::Snapshot(args) => history::snapshot(&cli.global, &args, quiet, &cancel).await,
         Command::Runs(args) => history::runs(&cli.global, &args),
         Command::Status(args) => history::status(&cli.global, &args),

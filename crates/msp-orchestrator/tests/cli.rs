@@ -1326,3 +1326,77 @@ async fn yaml_output_follows_the_extension_one_entry_per_record() {
     );
     sim.shutdown().await;
 }
+
+#[test]
+fn config_show_tells_a_flag_from_a_variable_clap_read() {
+    let show = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .env_clear()
+            .env("HOME", temp_dir("show-env"))
+            .env("XDG_CONFIG_HOME", temp_dir("show-env-config"))
+            .env("GLP_CLIENT_ID", "id-from-env")
+            .env("CENTRAL_BASE_URL", "  ")
+            .env("CENTRAL_CLUSTER", "EU-1")
+            .env(
+                "CENTRAL_CLUSTER_URLS",
+                "EU-1=https://eu.example.com,UK=https://uk.example.com",
+            )
+            .args(args)
+            .args(["config", "show"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let row = |text: &str, key: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let text = show(&[]);
+    assert_eq!(row(&text, "client_id"), "id-from-env (env GLP_CLIENT_ID)");
+    // A blank variable is unset: the cluster decides.
+    assert_eq!(row(&text, "central_base_url"), "(not set)", "{text}");
+    assert_eq!(row(&text, "central_cluster"), "EU-1 (env CENTRAL_CLUSTER)");
+    assert_eq!(
+        row(&text, "cluster_urls"),
+        "EU-1=https://eu.example.com,UK=https://uk.example.com (env CENTRAL_CLUSTER_URLS)"
+    );
+    assert!(row(&text, "db").ends_with("(default)"), "{text}");
+    let text = show(&[
+        "--client-id",
+        "id-from-flag",
+        "--central-base-url",
+        "https://a.example.com",
+    ]);
+    assert_eq!(row(&text, "client_id"), "id-from-flag (flag --client-id)");
+    assert_eq!(
+        row(&text, "central_base_url"),
+        "https://a.example.com (flag --central-base-url)"
+    );
+    assert_eq!(
+        row(&text, "central_cluster"),
+        "(not used) (central_base_url decides)"
+    );
+}
+
+#[test]
+fn demo_uses_its_own_environment_not_the_process_s() {
+    // clap reads these into the flags' fields; the demo must still use the simulator's.
+    let dir = temp_dir("demo-env");
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("GLP_CLIENT_ID", "a-real-client")
+        .env("GLP_BASE_URL", "https://greenlake.invalid")
+        .env("CENTRAL_BASE_URL", "https://central.invalid")
+        .args(["demo", "--tenants", "2", "-q", "-o"])
+        .arg(dir.join("demo.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(!stderr_of(&out).contains(".invalid"), "{}", stderr_of(&out));
+}

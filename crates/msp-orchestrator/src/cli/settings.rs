@@ -214,7 +214,15 @@ pub(crate) fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
             path.display()
         ))
     })?;
-    let mut keys: toml::Table = toml::from_str(&text).map_err(|e| {
+    /// The file's shape: settings at the top level and in `[profiles.NAME]` tables.
+    #[derive(serde::Deserialize)]
+    struct Shape {
+        #[serde(default)]
+        profiles: BTreeMap<String, toml::Table>,
+        #[serde(flatten)]
+        keys: toml::Table,
+    }
+    let Shape { profiles, keys } = toml::from_str(&text).map_err(|e| {
         problem(format!(
             "the config file {} is not valid: {}",
             path.display(),
@@ -223,27 +231,10 @@ pub(crate) fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     })?;
     let at = format!("the config file {}", path.display());
     let mut problems = Vec::new();
-    let mut profiles = BTreeMap::new();
-    match keys.remove("profiles") {
-        None => {}
-        Some(toml::Value::Table(tables)) => {
-            for (name, value) in tables {
-                match value {
-                    toml::Value::Table(mut table) => {
-                        if table.remove("profiles").is_some() {
-                            problems
-                                .push(format!("{at}: [profiles.{name}] holds profiles of its own"));
-                        }
-                        unknown_keys(&table, &format!("{at} [profiles.{name}]"), &mut problems);
-                        profiles.insert(name, table);
-                    }
-                    _ => problems.push(format!("{at}: profiles.{name} must be a table")),
-                }
-            }
-        }
-        Some(_) => problems.push(format!("{at}: `profiles` must hold [profiles.NAME] tables")),
-    }
     unknown_keys(&keys, &at, &mut problems);
+    for (name, table) in &profiles {
+        unknown_keys(table, &format!("{at} [profiles.{name}]"), &mut problems);
+    }
     if !problems.is_empty() {
         return Err(ConfigError { problems });
     }
@@ -350,53 +341,46 @@ impl<'a> Layers<'a> {
             None => default_config_path().filter(|p| p.is_file()),
         };
         let chosen = flags.profile.clone().filter(|p| !p.trim().is_empty());
-        let Some(path) = path else {
-            if let Some(p) = &chosen {
-                let default = default_config_path()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_else(|| "none on this platform".into());
-                return Err(problem(format!(
-                    "profile `{p}` chosen (--profile / GLP_PROFILE) but there is no config file: \
-                     give --config FILE or create {default}"
-                )));
-            }
-            return Ok(Layers {
-                flags,
-                env,
-                file: FileConfig::default(),
-                profile: None,
-                origin: FileOrigin::default(),
-            });
-        };
-        let mut file = read_file(&path)?;
-        let profile = match &chosen {
-            None => None,
-            Some(p) => match file.profiles.remove(p) {
-                Some(table) => Some(table),
-                None => {
-                    let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
-                    return Err(problem(format!(
-                        "no profile `{p}` in {}; its profiles: {}",
-                        path.display(),
-                        if known.is_empty() {
-                            "none".into()
-                        } else {
-                            known.join(", ")
-                        }
-                    )));
-                }
-            },
-        };
-        Ok(Layers {
+        let mut layers = Layers {
             flags,
             env,
-            file,
-            profile,
-            origin: FileOrigin {
-                path: Some(path),
-                profile: chosen,
-            },
-        })
+            file: FileConfig::default(),
+            profile: None,
+            origin: FileOrigin::default(),
+        };
+        let Some(path) = path else {
+            return match &chosen {
+                None => Ok(layers),
+                Some(p) => Err(problem(format!(
+                    "profile `{p}` chosen (--profile / GLP_PROFILE) but there is no config file: \
+                     give --config FILE or create {}",
+                    default_config_path()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_else(|| "none on this platform".into())
+                ))),
+            };
+        };
+        layers.file = read_file(&path)?;
+        if let Some(p) = &chosen {
+            layers.profile = layers.file.profiles.remove(p);
+            if layers.profile.is_none() {
+                let known: Vec<&str> = layers.file.profiles.keys().map(String::as_str).collect();
+                return Err(problem(format!(
+                    "no profile `{p}` in {}; its profiles: {}",
+                    path.display(),
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+        }
+        layers.origin = FileOrigin {
+            path: Some(path),
+            profile: chosen,
+        };
+        Ok(layers)
     }
 
     /// `setting`'s value in `layer`, if that layer gives it.

@@ -8,8 +8,8 @@
 //!   python3 or PyPI is missing).
 //! - `cargo xtask bench [--quick]`: the performance scenarios on release builds; a table, and
 //!   `target/bench/report.json`.
-//! - `cargo xtask man`: the man page of `msp-orchestrator`, written to
-//!   `target/man/msp-orchestrator.1`.
+//! - `cargo xtask man`: the man pages of `msp-orchestrator`, written to `target/man/`
+//!   (`msp-orchestrator.1` and one per command: `msp-orchestrator-collect.1`, ...).
 //! - `cargo xtask ci`: what CI runs: format check, clippy with `-D warnings`, the tests, and the
 //!   docs with warnings denied.
 
@@ -52,7 +52,8 @@ fn print_help() {
          processes (extra ARGS go to the test binary, e.g. a name filter)\n  \
          bench [--quick]      performance scenarios on release builds; writes\n                       \
          target/bench/report.json (--quick: under a minute)\n  \
-         man                  the man page: target/man/msp-orchestrator.1\n  \
+         man                  the man pages: target/man/msp-orchestrator.1 and one per\n                       \
+         command (msp-orchestrator-collect.1, ...)\n  \
          ci                   format check, clippy -D warnings, tests, docs with warnings denied"
     );
 }
@@ -80,10 +81,11 @@ fn integration(extra: &[String]) -> Result<()> {
     run(cmd)
 }
 
-/// Renders the man page with the binary's own definition (its hidden `man` command), so it
-/// matches `--help`.
+/// Renders the man pages with the binary's own definition (its hidden `man DIR` command), so
+/// they match `--help`: `msp-orchestrator.1` and one page per command.
 fn man() -> Result<()> {
     use anyhow::Context as _;
+    let dir = cargo::target_dir()?.join("man");
     let mut cmd = cargo(&[
         "run",
         "--quiet",
@@ -92,6 +94,7 @@ fn man() -> Result<()> {
         "--",
         "man",
     ]);
+    cmd.arg(&dir);
     eprintln!("$ {cmd:?}");
     let out = cmd.output().context("running msp-orchestrator man")?;
     if !out.status.success() {
@@ -100,14 +103,12 @@ fn man() -> Result<()> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let dir = cargo::target_dir()?.join("man");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join("msp-orchestrator.1");
-    std::fs::write(&path, &out.stdout).with_context(|| format!("writing {}", path.display()))?;
+    let pages = String::from_utf8_lossy(&out.stdout);
     eprintln!(
-        "wrote {} (view it with: man {})",
-        path.display(),
-        path.display()
+        "wrote {} man pages to {} (view one with: man {})",
+        pages.lines().count(),
+        dir.display(),
+        dir.join("msp-orchestrator-collect.1").display()
     );
     Ok(())
 }

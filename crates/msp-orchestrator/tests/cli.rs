@@ -1133,6 +1133,31 @@ fn completions_and_the_man_page_need_no_configuration() {
         text.starts_with(".ie") || text.contains(".TH msp-orchestrator"),
         "{text}"
     );
+    // With a directory: a page per command besides the top-level one, each path printed.
+    let dir = temp_dir("man");
+    let out = Command::new(BIN)
+        .arg("man")
+        .arg(&dir)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    for page in [
+        "msp-orchestrator.1",
+        "msp-orchestrator-collect.1",
+        "msp-orchestrator-tenants.1",
+        "msp-orchestrator-config-show.1",
+        "msp-orchestrator-snapshot.1",
+    ] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        assert!(text.contains(".TH msp-orchestrator"), "{page}");
+        assert!(listed.contains(page), "{listed}");
+    }
+    assert!(
+        !dir.join("msp-orchestrator-man.1").exists(),
+        "a hidden command has no page"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1307,4 +1332,78 @@ async fn yaml_output_follows_the_extension_one_entry_per_record() {
         "{text}"
     );
     sim.shutdown().await;
+}
+
+#[test]
+fn config_show_tells_a_flag_from_a_variable_clap_read() {
+    let show = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .env_clear()
+            .env("HOME", temp_dir("show-env"))
+            .env("XDG_CONFIG_HOME", temp_dir("show-env-config"))
+            .env("GLP_CLIENT_ID", "id-from-env")
+            .env("CENTRAL_BASE_URL", "  ")
+            .env("CENTRAL_CLUSTER", "EU-1")
+            .env(
+                "CENTRAL_CLUSTER_URLS",
+                "EU-1=https://eu.example.com,UK=https://uk.example.com",
+            )
+            .args(args)
+            .args(["config", "show"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let row = |text: &str, key: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let text = show(&[]);
+    assert_eq!(row(&text, "client_id"), "id-from-env (env GLP_CLIENT_ID)");
+    // A blank variable is unset: the cluster decides.
+    assert_eq!(row(&text, "central_base_url"), "(not set)", "{text}");
+    assert_eq!(row(&text, "central_cluster"), "EU-1 (env CENTRAL_CLUSTER)");
+    assert_eq!(
+        row(&text, "cluster_urls"),
+        "EU-1=https://eu.example.com,UK=https://uk.example.com (env CENTRAL_CLUSTER_URLS)"
+    );
+    assert!(row(&text, "db").ends_with("(default)"), "{text}");
+    let text = show(&[
+        "--client-id",
+        "id-from-flag",
+        "--central-base-url",
+        "https://a.example.com",
+    ]);
+    assert_eq!(row(&text, "client_id"), "id-from-flag (flag --client-id)");
+    assert_eq!(
+        row(&text, "central_base_url"),
+        "https://a.example.com (flag --central-base-url)"
+    );
+    assert_eq!(
+        row(&text, "central_cluster"),
+        "(not used) (central_base_url decides)"
+    );
+}
+
+#[test]
+fn demo_uses_its_own_environment_not_the_process_s() {
+    // clap reads these into the flags' fields; the demo must still use the simulator's.
+    let dir = temp_dir("demo-env");
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("GLP_CLIENT_ID", "a-real-client")
+        .env("GLP_BASE_URL", "https://greenlake.invalid")
+        .env("CENTRAL_BASE_URL", "https://central.invalid")
+        .args(["demo", "--tenants", "2", "-q", "-o"])
+        .arg(dir.join("demo.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(!stderr_of(&out).contains(".invalid"), "{}", stderr_of(&out));
 }

@@ -23,6 +23,28 @@ pub(crate) struct Cli {
     pub(crate) global: GlobalArgs,
 }
 
+impl Cli {
+    /// Parses `args` (the program name first) and records which settings came from the
+    /// environment rather than the command line.
+    pub(crate) fn parse_recording<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        cli.global.from_env = matches
+            .ids()
+            .filter(|id| {
+                matches.value_source(id.as_str()) == Some(clap::parser::ValueSource::EnvVariable)
+            })
+            .map(|id| id.as_str().to_owned())
+            .collect();
+        Ok(cli)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// List the managed tenants.
@@ -46,9 +68,10 @@ pub(crate) enum Command {
     /// profile, default); the secret is never shown.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Print the man page (roff); `cargo xtask man` writes it to target/man.
+    /// Print the man page (roff), or with DIR write one page per command into DIR;
+    /// `cargo xtask man` writes them to target/man.
     #[command(hide = true)]
-    Man,
+    Man(ManArgs),
     /// Collect into the inventory store as one run (see runs, status, diff).
     Snapshot(super::history::SnapshotArgs),
     /// List the runs in the store: tenants ok, failed and missing, records.
@@ -70,6 +93,14 @@ pub(crate) enum ConfigCommand {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Write `msp-orchestrator.1` and a page per command (`msp-orchestrator-collect.1`,
+    /// `msp-orchestrator-config-show.1`, ...) into DIR instead of printing the top-level page.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
@@ -87,9 +118,9 @@ const COLLECT_EXAMPLES: &str = "Examples:
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// TOML configuration file (keys: client_id, client_secret, client_secret_file,
-    /// workspace_id, glp_base_url, central_base_url, central_cluster, concurrency, rate,
-    /// glp_rate, max_body_mib, timeout, retries, source, db; [profiles.NAME] tables of the same
-    /// keys) [default: config.toml in the platform's config directory, e.g.
+    /// workspace_id, glp_base_url, central_base_url, central_cluster, cluster_urls, concurrency,
+    /// rate, glp_rate, max_body_mib, timeout, retries, source, db; [profiles.NAME] tables of the
+    /// same keys) [default: config.toml in the platform's config directory, e.g.
     /// ~/.config/glp-msp/config.toml, when it exists].
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
@@ -102,29 +133,66 @@ pub(crate) struct GlobalArgs {
         hide_env_values = true
     )]
     pub(crate) profile: Option<String>,
-    /// GreenLake API client id [env: GLP_CLIENT_ID].
-    #[arg(long, global = true, value_name = "ID")]
+    /// GreenLake API client id.
+    #[arg(
+        long,
+        global = true,
+        value_name = "ID",
+        env = "GLP_CLIENT_ID",
+        hide_env_values = true
+    )]
     pub(crate) client_id: Option<String>,
     /// File holding the client secret (instead of GLP_CLIENT_SECRET).
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) client_secret_file: Option<PathBuf>,
-    /// MSP workspace id, with or without hyphens [env: GLP_WORKSPACE_ID].
-    #[arg(long, global = true, value_name = "UUID")]
+    /// MSP workspace id, with or without hyphens.
+    #[arg(
+        long,
+        global = true,
+        value_name = "UUID",
+        env = "GLP_WORKSPACE_ID",
+        hide_env_values = true
+    )]
     pub(crate) workspace_id: Option<String>,
-    /// GreenLake base URL [env: GLP_BASE_URL] [default: https://global.api.greenlake.hpe.com].
-    #[arg(long, global = true, value_name = "URL")]
+    /// GreenLake base URL [default: https://global.api.greenlake.hpe.com].
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "GLP_BASE_URL",
+        hide_env_values = true
+    )]
     pub(crate) glp_base_url: Option<String>,
-    /// Central API gateway URL(s), comma-separated; wins over --central-cluster
-    /// [env: CENTRAL_BASE_URL].
-    #[arg(long, global = true, value_name = "URL[,URL...]")]
+    /// Central API gateway URL(s), comma-separated; wins over --central-cluster (the first of
+    /// flags, environment, file that names a URL or a cluster decides).
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL[,URL...]",
+        env = "CENTRAL_BASE_URL",
+        hide_env_values = true
+    )]
     pub(crate) central_base_url: Option<String>,
     /// Central cluster name(s), comma-separated (e.g. US-WEST-4,EU-1), or `auto`: find the MSP's
-    /// clusters from GreenLake's service catalog and probe them [env: CENTRAL_CLUSTER].
-    #[arg(long, global = true, value_name = "NAME[,NAME...]|auto")]
+    /// clusters from GreenLake's service catalog and probe them.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME[,NAME...]|auto",
+        env = "CENTRAL_CLUSTER",
+        hide_env_values = true
+    )]
     pub(crate) central_cluster: Option<String>,
     /// The gateway of a cluster, where it differs from the built-in table (a moved gateway, a
-    /// proxy, the simulator); repeatable [env: CENTRAL_CLUSTER_URLS, comma-separated].
-    #[arg(long, global = true, value_name = "NAME=URL")]
+    /// proxy, the simulator); repeatable, or comma-separated.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME=URL",
+        env = "CENTRAL_CLUSTER_URLS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
     pub(crate) cluster_url: Vec<String>,
     /// Where tenants come from.
     #[arg(long, global = true, value_enum)]
@@ -166,6 +234,10 @@ pub(crate) struct GlobalArgs {
     /// Log format on stderr (level from RUST_LOG, default warn).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
+    /// The ids of the arguments above whose value clap took from the environment (its
+    /// `value_source`), not from the command line: [`Cli::parse_recording`] fills it.
+    #[arg(skip)]
+    pub(crate) from_env: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]

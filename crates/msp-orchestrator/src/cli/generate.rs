@@ -1,7 +1,8 @@
-//! `completions SHELL` and the man page: generated from the command-line definition, so they
+//! `completions SHELL` and the man pages: generated from the command-line definition, so they
 //! never disagree with `--help`. Neither needs a configuration or contacts anyone.
 
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use clap::CommandFactory as _;
 
@@ -16,9 +17,26 @@ pub(crate) fn run(command: &Command) -> Option<u8> {
             clap_complete::generate(args.shell, &mut cmd, "msp-orchestrator", &mut stdout);
             stdout.flush()
         }
-        Command::Man => clap_mangen::Man::new(Cli::command())
-            .render(&mut stdout)
-            .and_then(|()| stdout.flush()),
+        Command::Man(args) => match &args.dir {
+            None => clap_mangen::Man::new(Cli::command())
+                .render(&mut stdout)
+                .and_then(|()| stdout.flush()),
+            Some(dir) => match write_man_pages(dir) {
+                Ok(pages) => {
+                    for page in pages {
+                        println!("{}", page.display());
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!(
+                        "error: cannot write the man pages to {}: {e}",
+                        dir.display()
+                    );
+                    return Some(super::EXIT_FATAL);
+                }
+            },
+        },
         _ => return None,
     };
     Some(match result {
@@ -28,4 +46,73 @@ pub(crate) fn run(command: &Command) -> Option<u8> {
             super::EXIT_FATAL
         }
     })
+}
+
+/// Writes the top-level page and one per visible command, nested ones included
+/// (`msp-orchestrator-config-show.1`), into `dir` (created when missing); returns their paths.
+pub(crate) fn write_man_pages(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    clap_mangen::generate_to(Cli::command(), dir)?;
+    let mut pages = Vec::new();
+    page_names(&built(), &mut pages);
+    Ok(pages.into_iter().map(|name| dir.join(name)).collect())
+}
+
+/// The command definition as clap_mangen sees it (built: display names are set).
+fn built() -> clap::Command {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
+/// The page file of `cmd` and of each of its visible subcommands, depth first.
+fn page_names(cmd: &clap::Command, names: &mut Vec<String>) {
+    names.push(clap_mangen::Man::new(cmd.clone()).get_filename());
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        page_names(sub, names);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Every visible command, by its full name: `collect`, `config show`, ...
+    fn commands(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = format!("{prefix}-{}", sub.get_name());
+            out.push(name.clone());
+            commands(sub, &name, out);
+        }
+    }
+
+    #[test]
+    fn every_command_gets_a_man_page() {
+        let dir = std::env::temp_dir().join(format!("msp-man-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let pages = write_man_pages(&dir).unwrap();
+        let mut expected = vec!["msp-orchestrator".to_owned()];
+        commands(&Cli::command(), "msp-orchestrator", &mut expected);
+        assert!(expected.contains(&"msp-orchestrator-collect".to_owned()));
+        assert!(expected.contains(&"msp-orchestrator-config-show".to_owned()));
+        assert!(
+            !expected.iter().any(|c| c.ends_with("-man")),
+            "hidden: no page"
+        );
+        let mut written: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        written.sort();
+        let mut want: Vec<String> = expected.iter().map(|c| format!("{c}.1")).collect();
+        want.sort();
+        assert_eq!(written, want);
+        assert_eq!(pages.len(), want.len());
+        for name in &expected {
+            let text = std::fs::read_to_string(dir.join(format!("{name}.1"))).unwrap();
+            assert!(text.contains(&format!(".TH {name} 1")), "{name}: {text}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

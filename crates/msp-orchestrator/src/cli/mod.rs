@@ -18,7 +18,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use central_api::CentralClient;
-use clap::Parser as _;
 use futures::StreamExt as _;
 use glp_auth::text::escape_control;
 use glp_auth::{AuthOptions, BaseUrl, RetryPolicy, Scope, TokenProvider, msp_provider};
@@ -73,7 +72,7 @@ fn run_info() -> serde_json::Value {
 pub(crate) fn main() -> ExitCode {
     let _ = STARTED.set(std::time::SystemTime::now());
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = Cli::parse_recording(std::env::args_os()).unwrap_or_else(|e| e.exit());
     if let Some(code) = generate::run(&cli.command) {
         return ExitCode::from(code);
     }
@@ -196,7 +195,7 @@ async fn run(cli: Cli) -> u8 {
         }
         Command::Config(args::ConfigCommand::Show) => config_show(&cli.global),
         // Handled before the runtime started.
-        Command::Completions(_) | Command::Man => EXIT_OK,
+        Command::Completions(_) | Command::Man(_) => EXIT_OK,
         Command::Snapshot(args) => history::snapshot(&cli.global, &args, quiet, &cancel).await,
         Command::Runs(args) => history::runs(&cli.global, &args),
         Command::Status(args) => history::status(&cli.global, &args),
@@ -413,8 +412,7 @@ enum Built {
 impl Context {
     /// For `tenants`: Central is needed only when it lists the tenants.
     async fn from_flags(flags: &args::GlobalArgs, cancel: &Cancel) -> Built {
-        let needs_central = flags.source == Some(args::SourceArg::Central);
-        match settings::resolve_for(flags, |k| std::env::var(k).ok(), needs_central) {
+        match settings::resolve_for(flags, |k| std::env::var(k).ok(), false) {
             Ok(settings) => Self::connect(settings, cancel).await,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -1053,9 +1051,9 @@ async fn demo(flags: &args::GlobalArgs, args: args::DemoArgs, quiet: bool, cance
         "CENTRAL_CLUSTER_URLS" => Some(cluster_urls.join(",")),
         _ => None,
     };
-    let mut flags = flags.clone();
-    flags.concurrency = flags.concurrency.or(Some(16));
-    let code = match settings::resolve(&flags, env) {
+    // The simulator's environment, not the process's: the demo never uses a real account's
+    // credentials or URLs (flags still apply).
+    let code = match settings::resolve(flags, env) {
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_FATAL

@@ -1,75 +1,269 @@
-//! Settings from flags, the environment and a TOML file (in that order of precedence). The
-//! file is `--config FILE`, else `config.toml` in the platform's config directory when it
+//! Settings: a flag, else its environment variable, else the TOML file, else the default.
+//!
+//! The file is `--config FILE`, else `config.toml` in the platform's config directory when it
 //! exists (`~/.config/glp-msp/config.toml` on Linux); a `[profiles.NAME]` table, chosen with
-//! `--profile NAME` or `GLP_PROFILE`, overrides the file's top-level keys.
+//! `--profile NAME` or `GLP_PROFILE`, overrides its top-level keys. [`SETTINGS`] is the one
+//! list of settings (key, flag, variable, group, default): [`Layers::find`] applies the
+//! precedence to every one, [`resolve`] parses what it finds and [`explain`] (`config show`)
+//! shows it with its source.
+//!
+//! Flags and variables are clap's (`env` attributes in `cli/args.rs`, so `--help` names each
+//! variable); clap's `value_source` tells a flag from a variable. The variables themselves are
+//! read through a lookup: the process environment for a run (the values clap saw), the
+//! simulator's own for `demo`, a closure in tests. A blank variable counts as unset.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use central_api::{ClusterTable, canonical_cluster};
-use glp_auth::{BaseUrl, ConfigError, Credentials, RetryPolicy};
+use clap::ValueEnum as _;
+use glp_auth::{
+    BaseUrl, ConfigError, Credentials, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    ENV_WORKSPACE_ID, RetryPolicy,
+};
 use msp_orchestrator::{Selector, TenantSource, gateway_name, parse_id_list};
-use serde::Deserialize;
 
 use super::args::{GlobalArgs, SourceArg};
+use Fallback::Unset;
+use Group::{Alone, Central, Secret, Source};
 
-/// Keys of the TOML configuration file.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct FileConfig {
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    client_secret_file: Option<PathBuf>,
-    workspace_id: Option<String>,
-    glp_base_url: Option<String>,
-    central_base_url: Option<String>,
-    central_cluster: Option<String>,
-    /// Gateways of clusters where they differ from the built-in table: `["NAME=URL", ...]`.
-    cluster_urls: Option<Vec<String>>,
-    source: Option<SourceArg>,
-    concurrency: Option<usize>,
-    rate: Option<f64>,
-    glp_rate: Option<f64>,
-    max_body_mib: Option<u64>,
-    timeout: Option<f64>,
-    retries: Option<u32>,
-    /// The inventory store (`snapshot`, `status`, `diff`...).
-    pub(crate) db: Option<PathBuf>,
-    /// Named sets of the same keys (no profiles inside a profile).
-    #[serde(default)]
-    profiles: std::collections::BTreeMap<String, FileConfig>,
+/// Settings resolved together: in the first layer that gives any of a group's settings, the
+/// first of them (in [`SETTINGS`] order) is used and the others are not, whatever other
+/// layers say (a profile naming a Central cluster replaces the top level's URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    /// A setting on its own.
+    Alone,
+    /// The secret: `--client-secret-file`, `GLP_CLIENT_SECRET`, the file's `client_secret_file`
+    /// or `client_secret`.
+    Secret,
+    /// The Central gateway: URLs win over clusters in the same layer.
+    Central,
+    /// Where tenants come from: `--tenant-ids-from` wins over `--source`.
+    Source,
 }
 
-impl FileConfig {
-    /// `profile`'s keys over these. The Central gateway is one setting: a profile that names a
-    /// URL or a cluster replaces both.
-    fn overlay(self, profile: FileConfig) -> FileConfig {
-        let (central_base_url, central_cluster) =
-            if profile.central_base_url.is_some() || profile.central_cluster.is_some() {
-                (profile.central_base_url, profile.central_cluster)
-            } else {
-                (self.central_base_url, self.central_cluster)
-            };
-        FileConfig {
-            central_base_url,
-            central_cluster,
-            client_id: profile.client_id.or(self.client_id),
-            client_secret: profile.client_secret.or(self.client_secret),
-            client_secret_file: profile.client_secret_file.or(self.client_secret_file),
-            workspace_id: profile.workspace_id.or(self.workspace_id),
-            glp_base_url: profile.glp_base_url.or(self.glp_base_url),
-            cluster_urls: profile.cluster_urls.or(self.cluster_urls),
-            source: profile.source.or(self.source),
-            concurrency: profile.concurrency.or(self.concurrency),
-            rate: profile.rate.or(self.rate),
-            glp_rate: profile.glp_rate.or(self.glp_rate),
-            max_body_mib: profile.max_body_mib.or(self.max_body_mib),
-            timeout: profile.timeout.or(self.timeout),
-            retries: profile.retries.or(self.retries),
-            db: profile.db.or(self.db),
-            profiles: Default::default(),
+/// What a setting is when no layer gives it.
+#[derive(Debug, Clone, Copy)]
+enum Fallback {
+    /// This value (resolved like a given one).
+    Value(&'static str),
+    /// No value, which means this (shown by `config show`).
+    None(&'static str),
+    /// No value: a run needs one (or the setting is optional and simply not set).
+    Unset,
+}
+
+/// One setting.
+struct Setting {
+    /// Its key in the file and its name in `config show`.
+    key: &'static str,
+    /// Its clap argument's id (the flag is `--` and the id with `-` for `_`).
+    flag: Option<&'static str>,
+    /// Its environment variable.
+    env: Option<&'static str>,
+    /// Whether the file may give it.
+    in_file: bool,
+    group: Group,
+    default: Fallback,
+}
+
+impl Setting {
+    const fn new(
+        key: &'static str,
+        flag: Option<&'static str>,
+        env: Option<&'static str>,
+        group: Group,
+        default: Fallback,
+    ) -> Setting {
+        Setting {
+            key,
+            flag,
+            env,
+            in_file: true,
+            group,
+            default,
         }
     }
+
+    const fn not_in_file(self) -> Setting {
+        Setting {
+            in_file: false,
+            ..self
+        }
+    }
+}
+
+/// The default number of attempts per request ([`RetryPolicy`]'s; a test checks they agree).
+const DEFAULT_RETRIES: &str = "6";
+const LEARNED: Fallback = Fallback::None("none (learned from the server)");
+
+/// Every setting, in precedence order within a group and in `config show`'s order. The secret
+/// is never a plain flag: a file, the environment or the config file. `--db` belongs to the
+/// store's commands (snapshot, runs, status, ...), not to every one.
+#[rustfmt::skip]
+const SETTINGS: &[Setting] = &[
+    Setting::new("client_id", Some("client_id"), Some(ENV_CLIENT_ID), Alone, Unset),
+    Setting::new("client_secret_file", Some("client_secret_file"), None, Secret, Unset),
+    Setting::new("client_secret", None, Some(ENV_CLIENT_SECRET), Secret, Unset),
+    Setting::new("workspace_id", Some("workspace_id"), Some(ENV_WORKSPACE_ID), Alone, Unset),
+    Setting::new("glp_base_url", Some("glp_base_url"), Some(ENV_BASE_URL), Alone,
+        Fallback::Value(glp_auth::DEFAULT_GLP_BASE_URL)),
+    Setting::new("central_base_url", Some("central_base_url"), Some("CENTRAL_BASE_URL"), Central,
+        Unset),
+    Setting::new("central_cluster", Some("central_cluster"), Some("CENTRAL_CLUSTER"), Central,
+        Unset),
+    Setting::new("cluster_urls", Some("cluster_url"), Some("CENTRAL_CLUSTER_URLS"), Alone,
+        Fallback::None("the built-in cluster table")),
+    Setting::new("tenant_ids_from", Some("tenant_ids_from"), None, Source, Unset).not_in_file(),
+    Setting::new("source", Some("source"), None, Source, Fallback::Value("glp")),
+    Setting::new("concurrency", Some("concurrency"), None, Alone, Fallback::Value("16")),
+    Setting::new("rate", Some("rate"), None, Alone, LEARNED),
+    Setting::new("glp_rate", Some("glp_rate"), None, Alone, LEARNED),
+    Setting::new("max_body_mib", Some("max_body_mib"), None, Alone, Fallback::Value("32")),
+    Setting::new("timeout", Some("timeout"), None, Alone, Fallback::None("none")),
+    Setting::new("retries", Some("retries"), None, Alone, Fallback::Value(DEFAULT_RETRIES)),
+    Setting::new("db", None, Some("MSP_DB"), Alone,
+        Fallback::None("inventory.sqlite in the platform's data directory")),
+];
+
+/// The value clap parsed for the argument `id`, as text (a list comma-separated).
+fn flag_value(a: &GlobalArgs, id: &str) -> Option<String> {
+    fn text<T: ToString>(v: &Option<T>) -> Option<String> {
+        v.as_ref().map(ToString::to_string)
+    }
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    match id {
+        "client_id" => a.client_id.clone(),
+        "client_secret_file" => path(&a.client_secret_file),
+        "workspace_id" => a.workspace_id.clone(),
+        "glp_base_url" => a.glp_base_url.clone(),
+        "central_base_url" => a.central_base_url.clone(),
+        "central_cluster" => a.central_cluster.clone(),
+        "cluster_url" => (!a.cluster_url.is_empty()).then(|| a.cluster_url.join(",")),
+        "tenant_ids_from" => path(&a.tenant_ids_from),
+        "source" => a.source.map(source_name),
+        "concurrency" => text(&a.concurrency),
+        "rate" => text(&a.rate),
+        "glp_rate" => text(&a.glp_rate),
+        "max_body_mib" => text(&a.max_body_mib),
+        "timeout" => text(&a.timeout),
+        "retries" => text(&a.retries),
+        _ => None,
+    }
+}
+
+fn source_name(source: SourceArg) -> String {
+    match source {
+        SourceArg::Glp => "glp".into(),
+        SourceArg::Central => "central".into(),
+    }
+}
+
+/// The flag of a clap argument id.
+fn flag_name(id: &str) -> String {
+    format!("--{}", id.replace('_', "-"))
+}
+
+/// A config file: its top-level keys and its profiles.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct FileConfig {
+    keys: toml::Table,
+    profiles: BTreeMap<String, toml::Table>,
+    /// The inventory store (`snapshot`, `status`, `diff`...), from the top-level keys.
+    pub(crate) db: Option<PathBuf>,
+}
+
+/// A file value as text (a list comma-separated), as a flag or a variable would give it.
+fn toml_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Array(items) => items.iter().map(toml_text).collect::<Vec<_>>().join(","),
+        other => other.to_string(),
+    }
+}
+
+/// The keys of `table` that are not settings of the file, as problems.
+fn unknown_keys(table: &toml::Table, at: &str, problems: &mut Vec<String>) {
+    for (key, value) in table {
+        let known = SETTINGS.iter().any(|s| s.in_file && s.key == key);
+        if !known {
+            let keys: Vec<&str> = SETTINGS
+                .iter()
+                .filter(|s| s.in_file)
+                .map(|s| s.key)
+                .collect();
+            problems.push(format!(
+                "{at}: unknown key `{}`; the keys are {}",
+                glp_auth::text::untrusted(key),
+                keys.join(", ")
+            ));
+        } else if value.is_table() || value.is_datetime() {
+            problems.push(format!("{at}: `{key}` must be a string or a number"));
+        }
+    }
+}
+
+/// Reads the config file, warning (on stderr) when it holds a secret others can read. Every
+/// unknown key is reported at once.
+pub(crate) fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        problem(format!(
+            "cannot read the config file {}: {e}",
+            path.display()
+        ))
+    })?;
+    /// The file's shape: settings at the top level and in `[profiles.NAME]` tables.
+    #[derive(serde::Deserialize)]
+    struct Shape {
+        #[serde(default)]
+        profiles: BTreeMap<String, toml::Table>,
+        #[serde(flatten)]
+        keys: toml::Table,
+    }
+    let Shape { profiles, keys } = toml::from_str(&text).map_err(|e| {
+        problem(format!(
+            "the config file {} is not valid: {}",
+            path.display(),
+            e.message()
+        ))
+    })?;
+    let at = format!("the config file {}", path.display());
+    let mut problems = Vec::new();
+    unknown_keys(&keys, &at, &mut problems);
+    for (name, table) in &profiles {
+        unknown_keys(table, &format!("{at} [profiles.{name}]"), &mut problems);
+    }
+    if !problems.is_empty() {
+        return Err(ConfigError { problems });
+    }
+    let holds_secret = keys.contains_key("client_secret")
+        || profiles.values().any(|p| p.contains_key("client_secret"));
+    if holds_secret && readable_by_others(path) {
+        eprintln!(
+            "warning: {} holds a client secret and is readable by other users; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        );
+    }
+    let db = keys.get("db").map(|v| PathBuf::from(toml_text(v)));
+    Ok(FileConfig { keys, profiles, db })
+}
+
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_path: &Path) -> bool {
+    false
+}
+
+fn problem(p: String) -> ConfigError {
+    ConfigError { problems: vec![p] }
 }
 
 /// The default config file: `config.toml` in the platform's config directory.
@@ -94,79 +288,192 @@ impl std::fmt::Display for FileOrigin {
     }
 }
 
-/// The file layer: `--config`, else the default file when it exists; with `--profile` (or
-/// `GLP_PROFILE`), that profile over the top-level keys. A profile that is not in the file is
-/// an error naming the ones that are.
-pub(crate) fn load_file(flags: &GlobalArgs) -> Result<(FileConfig, FileOrigin), ConfigError> {
-    let (top, profile, origin) = load_layers(flags)?;
-    Ok((
-        match profile {
-            Some(p) => top.overlay(p),
-            None => top,
-        },
-        origin,
-    ))
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// This flag.
+    Flag(String),
+    /// This environment variable.
+    Env(&'static str),
+    /// The config file: its top level, or the chosen profile.
+    File { profile: bool },
+    /// No layer gave it.
+    Default,
 }
 
-/// The file's top-level keys and the chosen profile's, apart (for `config show`).
-fn load_layers(
-    flags: &GlobalArgs,
-) -> Result<(FileConfig, Option<FileConfig>, FileOrigin), ConfigError> {
-    let path = match &flags.config {
-        Some(path) => Some(path.clone()),
-        None => default_config_path().filter(|p| p.is_file()),
-    };
-    let profile = flags.profile.clone().filter(|p| !p.trim().is_empty());
-    let Some(path) = path else {
-        if let Some(p) = &profile {
-            let default = default_config_path()
-                .map(|d| d.display().to_string())
-                .unwrap_or_else(|| "none on this platform".into());
-            return Err(problem(format!(
-                "profile `{p}` chosen (--profile / GLP_PROFILE) but there is no config file: \
-                 give --config FILE or create {default}"
-            )));
-        }
-        return Ok((FileConfig::default(), None, FileOrigin::default()));
-    };
-    let file = read_file(&path)?;
-    for (name, p) in &file.profiles {
-        if !p.profiles.is_empty() {
-            return Err(problem(format!(
-                "the config file {}: [profiles.{name}] holds profiles of its own",
-                path.display()
-            )));
-        }
-    }
-    let (top, chosen) = match &profile {
-        None => (file, None),
-        Some(p) => {
-            let mut file = file;
-            match file.profiles.remove(p) {
-                Some(chosen) => (file, Some(chosen)),
-                None => {
-                    let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
-                    return Err(problem(format!(
-                        "no profile `{p}` in {}; its profiles: {}",
-                        path.display(),
-                        if known.is_empty() {
-                            "none".into()
-                        } else {
-                            known.join(", ")
-                        }
-                    )));
-                }
+/// A setting's value (as text, a list comma-separated) and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub(crate) value: String,
+    pub(crate) origin: Origin,
+}
+
+/// The layers, highest first: flags, environment, the chosen profile, the file's top level.
+const LAYERS: [Layer; 4] = [Layer::Flag, Layer::Env, Layer::Profile, Layer::File];
+
+#[derive(Debug, Clone, Copy)]
+enum Layer {
+    Flag,
+    Env,
+    Profile,
+    File,
+}
+
+/// Every layer of one invocation.
+pub(crate) struct Layers<'a> {
+    flags: &'a GlobalArgs,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    file: FileConfig,
+    profile: Option<toml::Table>,
+    origin: FileOrigin,
+}
+
+impl<'a> Layers<'a> {
+    /// The flags, `env`, and the file layer: `--config`, else the default file when it exists;
+    /// with `--profile` (or `GLP_PROFILE`), that profile over the top-level keys. A profile
+    /// that is not in the file is an error naming the ones that are.
+    pub(crate) fn load(
+        flags: &'a GlobalArgs,
+        env: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let path = match &flags.config {
+            Some(path) => Some(path.clone()),
+            None => default_config_path().filter(|p| p.is_file()),
+        };
+        let chosen = flags.profile.clone().filter(|p| !p.trim().is_empty());
+        let mut layers = Layers {
+            flags,
+            env,
+            file: FileConfig::default(),
+            profile: None,
+            origin: FileOrigin::default(),
+        };
+        let Some(path) = path else {
+            return match &chosen {
+                None => Ok(layers),
+                Some(p) => Err(problem(format!(
+                    "profile `{p}` chosen (--profile / GLP_PROFILE) but there is no config file: \
+                     give --config FILE or create {}",
+                    default_config_path()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_else(|| "none on this platform".into())
+                ))),
+            };
+        };
+        layers.file = read_file(&path)?;
+        if let Some(p) = &chosen {
+            layers.profile = layers.file.profiles.remove(p);
+            if layers.profile.is_none() {
+                let known: Vec<&str> = layers.file.profiles.keys().map(String::as_str).collect();
+                return Err(problem(format!(
+                    "no profile `{p}` in {}; its profiles: {}",
+                    path.display(),
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
             }
         }
-    };
-    Ok((
-        top,
-        chosen,
-        FileOrigin {
+        layers.origin = FileOrigin {
             path: Some(path),
-            profile,
-        },
-    ))
+            profile: chosen,
+        };
+        Ok(layers)
+    }
+
+    /// `setting`'s value in `layer`, if that layer gives it.
+    fn given(&self, setting: &Setting, layer: Layer) -> Option<Found> {
+        let (value, origin) = match layer {
+            Layer::Flag => {
+                let id = setting.flag?;
+                if self.flags.from_env.contains(id) {
+                    return None;
+                }
+                (flag_value(self.flags, id)?, Origin::Flag(flag_name(id)))
+            }
+            Layer::Env => {
+                let var = setting.env?;
+                let value = (self.env)(var).filter(|v| !v.trim().is_empty())?;
+                (value, Origin::Env(var))
+            }
+            Layer::Profile | Layer::File if !setting.in_file => return None,
+            Layer::Profile => (
+                toml_text(self.profile.as_ref()?.get(setting.key)?),
+                Origin::File { profile: true },
+            ),
+            Layer::File => (
+                toml_text(self.file.keys.get(setting.key)?),
+                Origin::File { profile: false },
+            ),
+        };
+        Some(Found { value, origin })
+    }
+
+    /// Whether any layer gives `setting`.
+    fn given_anywhere(&self, setting: &Setting) -> bool {
+        LAYERS
+            .iter()
+            .any(|&layer| self.given(setting, layer).is_some())
+    }
+
+    /// The setting of its group that is used, and its value: the first one the highest layer
+    /// that gives any of them gives.
+    fn decides(&self, group: Group, key: &str) -> Option<(&'static Setting, Found)> {
+        LAYERS.iter().find_map(|&layer| {
+            SETTINGS
+                .iter()
+                .filter(|s| s.group == group && (group != Group::Alone || s.key == key))
+                .find_map(|s| self.given(s, layer).map(|found| (s, found)))
+        })
+    }
+
+    /// The value of the setting `key`: see [`Group`] for settings resolved together; a
+    /// group that no layer gives takes its settings' defaults.
+    pub(crate) fn find(&self, key: &str) -> Option<Found> {
+        let setting = SETTINGS.iter().find(|s| s.key == key)?;
+        match self.decides(setting.group, key) {
+            Some((used, found)) => (used.key == key).then_some(found),
+            None => match setting.default {
+                Fallback::Value(v) => Some(Found {
+                    value: v.into(),
+                    origin: Origin::Default,
+                }),
+                Fallback::None(_) | Fallback::Unset => None,
+            },
+        }
+    }
+
+    /// How `origin` reads in `config show`.
+    fn label(&self, origin: &Origin) -> String {
+        match origin {
+            Origin::Flag(flag) => format!("flag {flag}"),
+            Origin::Env(var) => format!("env {var}"),
+            Origin::File { profile } => FileOrigin {
+                path: self.origin.path.clone(),
+                profile: self.origin.profile.clone().filter(|_| *profile),
+            }
+            .to_string(),
+            Origin::Default => "default".into(),
+        }
+    }
+
+    /// The value of `key` parsed as a `T`; a value that is not one is a problem.
+    fn parsed<T: std::str::FromStr>(&self, key: &str, problems: &mut Vec<String>) -> Option<T> {
+        let found = self.find(key)?;
+        match found.value.trim().parse() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                problems.push(format!(
+                    "{key} `{}` ({}) is not a valid value",
+                    glp_auth::text::untrusted(&found.value),
+                    self.label(&found.origin)
+                ));
+                None
+            }
+        }
+    }
 }
 
 /// Everything a run needs, validated.
@@ -187,46 +494,6 @@ pub(crate) struct Settings {
     pub(crate) max_body: u64,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
-}
-
-/// Reads the config file, warning (on stderr) when it holds a secret others can read.
-pub(crate) fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        problem(format!(
-            "cannot read the config file {}: {e}",
-            path.display()
-        ))
-    })?;
-    let config: FileConfig = toml::from_str(&text).map_err(|e| {
-        problem(format!(
-            "the config file {} is not valid: {}",
-            path.display(),
-            e.message()
-        ))
-    })?;
-    if config.client_secret.is_some() && readable_by_others(path) {
-        eprintln!(
-            "warning: {} holds a client secret and is readable by other users; run: chmod 600 {}",
-            path.display(),
-            path.display()
-        );
-    }
-    Ok(config)
-}
-
-#[cfg(unix)]
-fn readable_by_others(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
-}
-
-#[cfg(not(unix))]
-fn readable_by_others(_path: &Path) -> bool {
-    false
-}
-
-fn problem(p: String) -> ConfigError {
-    ConfigError { problems: vec![p] }
 }
 
 /// The largest `--client-secret-file` read (a secret is a few dozen bytes; a larger file is
@@ -382,7 +649,6 @@ fn central_plan(
 /// Stands in for the Central gateway of a run that never calls Central (`tenants` listed by
 /// GreenLake): `.invalid` never resolves, so nothing can be sent there by mistake.
 const NO_CENTRAL: &str = "https://central-gateway-not-configured.invalid";
-
 /// Resolves settings for a run that calls Central: flags, then `env`, then the file.
 pub(crate) fn resolve(
     flags: &GlobalArgs,
@@ -392,89 +658,68 @@ pub(crate) fn resolve(
 }
 
 /// Resolves settings; without `needs_central` a missing gateway is no problem (a given one is
-/// still checked).
+/// still checked; tenants from Central need one).
 pub(crate) fn resolve_for(
     flags: &GlobalArgs,
     env: impl Fn(&str) -> Option<String>,
     needs_central: bool,
 ) -> Result<Settings, ConfigError> {
-    let (file, _) = load_file(flags)?;
-    let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+    let layers = Layers::load(flags, &env)?;
+    let get = |key: &str| layers.find(key).map(|f| f.value);
     let mut problems = Vec::new();
 
-    let secret = if let Some(path) = &flags.client_secret_file {
-        read_secret_file(path, &mut problems)
-    } else if let Some(s) = env(glp_auth::ENV_CLIENT_SECRET) {
-        Some(s)
-    } else if let Some(path) = &file.client_secret_file {
-        read_secret_file(path, &mut problems)
-    } else {
-        file.client_secret.clone()
+    let secret = match get("client_secret_file") {
+        Some(path) => read_secret_file(Path::new(&path), &mut problems),
+        None => get("client_secret"),
     };
-    let layered = |flag: &Option<String>, var: &str, in_file: &Option<String>| {
-        flag.clone()
-            .or_else(|| env(var))
-            .or_else(|| in_file.clone())
-    };
-    let client_id = layered(&flags.client_id, glp_auth::ENV_CLIENT_ID, &file.client_id);
-    let workspace_id = layered(
-        &flags.workspace_id,
-        glp_auth::ENV_WORKSPACE_ID,
-        &file.workspace_id,
-    );
-    let glp_base_url = layered(
-        &flags.glp_base_url,
-        glp_auth::ENV_BASE_URL,
-        &file.glp_base_url,
-    );
     let credentials = Credentials::from_lookup(|name| match name {
-        glp_auth::ENV_CLIENT_ID => client_id.clone(),
+        glp_auth::ENV_CLIENT_ID => get("client_id"),
         glp_auth::ENV_CLIENT_SECRET => secret.clone(),
-        glp_auth::ENV_WORKSPACE_ID => workspace_id.clone(),
-        glp_auth::ENV_BASE_URL => glp_base_url.clone(),
+        glp_auth::ENV_WORKSPACE_ID => get("workspace_id"),
+        glp_auth::ENV_BASE_URL => get("glp_base_url"),
         _ => None,
-    });
-    let credentials = match credentials {
-        Ok(c) => Some(c),
-        Err(e) => {
-            problems.extend(e.problems);
-            None
-        }
-    };
+    })
+    .map_err(|e| problems.extend(e.problems))
+    .ok();
 
-    // Central: the first layer that names a gateway decides; in it, a URL wins over a cluster.
-    let layers = [
-        (
-            flags.central_base_url.clone(),
-            flags.central_cluster.clone(),
-        ),
-        (env("CENTRAL_BASE_URL"), env("CENTRAL_CLUSTER")),
-        (file.central_base_url.clone(), file.central_cluster.clone()),
-    ];
-    let chosen = layers.into_iter().find(|(u, c)| u.is_some() || c.is_some());
-    // The file may name Central as the source: then Central is needed after all.
-    let needs_central = needs_central
-        || (flags.tenant_ids_from.is_none()
-            && flags.source.or(file.source) == Some(SourceArg::Central));
-    let overrides: Vec<String> = if !flags.cluster_url.is_empty() {
-        flags.cluster_url.clone()
-    } else if let Some(v) = env("CENTRAL_CLUSTER_URLS") {
-        v.split(',').map(str::to_owned).collect()
-    } else {
-        file.cluster_urls.clone().unwrap_or_default()
+    let source = match (get("tenant_ids_from"), get("source")) {
+        (Some(path), _) => match read_path_or_stdin(Path::new(&path)) {
+            Ok(text) => TenantSource::Explicit(parse_id_list(&text)),
+            Err(e) => {
+                problems.push(format!("cannot read --tenant-ids-from {path}: {e}"));
+                TenantSource::GreenLake
+            }
+        },
+        (None, Some(name)) => match SourceArg::from_str(name.trim(), true) {
+            Ok(SourceArg::Central) => TenantSource::Central,
+            Ok(SourceArg::Glp) => TenantSource::GreenLake,
+            Err(_) => {
+                problems.push(format!(
+                    "source `{}`: expected glp or central",
+                    glp_auth::text::untrusted(&name)
+                ));
+                TenantSource::GreenLake
+            }
+        },
+        (None, None) => TenantSource::GreenLake,
     };
+    let needs_central = needs_central || matches!(source, TenantSource::Central);
+
+    let overrides: Vec<String> = get("cluster_urls")
+        .map(|v| v.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
     let cluster_table = cluster_table(&overrides, &mut problems);
-    let plan = chosen.as_ref().and_then(|(url, cluster)| {
-        central_plan(
-            url.as_deref(),
-            cluster.as_deref(),
-            &cluster_table,
-            &mut problems,
-        )
-    });
-    let central = match plan {
+    // Central: the first layer that names a gateway decides; in it, a URL wins over a cluster.
+    let (url, cluster) = (get("central_base_url"), get("central_cluster"));
+    let named = url.is_some() || cluster.is_some();
+    let central = match central_plan(
+        url.as_deref(),
+        cluster.as_deref(),
+        &cluster_table,
+        &mut problems,
+    ) {
         Some(plan) => Some(plan),
-        None if chosen.is_some() => {
+        None if named => {
             if problems.is_empty() {
                 problems.push("no Central gateway given (the values are blank)".into());
             }
@@ -494,12 +739,12 @@ pub(crate) fn resolve_for(
         }
     };
 
-    let concurrency = flags.concurrency.or(file.concurrency).unwrap_or(16);
+    let concurrency: usize = layers.parsed("concurrency", &mut problems).unwrap_or(1);
     if concurrency == 0 {
         problems.push("--concurrency must be at least 1".into());
     }
-    let rate = flags.rate.or(file.rate);
-    let glp_rate = flags.glp_rate.or(file.glp_rate);
+    let rate: Option<f64> = layers.parsed("rate", &mut problems);
+    let glp_rate: Option<f64> = layers.parsed("glp_rate", &mut problems);
     for (name, value) in [("--rate", rate), ("--glp-rate", glp_rate)] {
         if value.is_some_and(|value| !(value.is_finite() && value > 0.0)) {
             problems.push(format!(
@@ -507,12 +752,12 @@ pub(crate) fn resolve_for(
             ));
         }
     }
-    let max_body_mib = flags.max_body_mib.or(file.max_body_mib).unwrap_or(32);
+    let max_body_mib: u64 = layers.parsed("max_body_mib", &mut problems).unwrap_or(1);
     if !(1..=4096).contains(&max_body_mib) {
         problems.push("--max-body-mib must be between 1 and 4096".into());
     }
     // try_from: a huge value (1e30) is a usage error, not a panic.
-    let timeout = match flags.timeout.or(file.timeout) {
+    let timeout = match layers.parsed::<f64>("timeout", &mut problems) {
         None => None,
         Some(t) => match Duration::try_from_secs_f64(t) {
             Ok(d) if !d.is_zero() => Some(d),
@@ -526,28 +771,10 @@ pub(crate) fn resolve_for(
             }
         },
     };
-    let retries = flags
-        .retries
-        .or(file.retries)
-        .unwrap_or(RetryPolicy::default().max_attempts);
+    let retries: u32 = layers.parsed("retries", &mut problems).unwrap_or(1);
     if retries == 0 {
         problems.push("--retries must be at least 1 (the first attempt counts)".into());
     }
-
-    let source = match (&flags.tenant_ids_from, flags.source.or(file.source)) {
-        (Some(path), _) => match read_path_or_stdin(path) {
-            Ok(text) => TenantSource::Explicit(parse_id_list(&text)),
-            Err(e) => {
-                problems.push(format!(
-                    "cannot read --tenant-ids-from {}: {e}",
-                    path.display()
-                ));
-                TenantSource::GreenLake
-            }
-        },
-        (None, Some(SourceArg::Central)) => TenantSource::Central,
-        (None, _) => TenantSource::GreenLake,
-    };
 
     match (credentials, central) {
         (Some(credentials), Some(central)) if problems.is_empty() => Ok(Settings {
@@ -580,255 +807,274 @@ pub(crate) struct Explained {
     pub(crate) source: String,
 }
 
-/// Every setting with its source, in the precedence [`resolve`] uses: flag, environment, file
-/// (and profile), default. The client secret is never shown, only where it comes from.
+/// Every setting of [`SETTINGS`] with its value and source, as [`resolve`] finds it, then the
+/// config file and the profile. The client secret is never shown, only where it comes from.
 pub(crate) fn explain(
     flags: &GlobalArgs,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Vec<Explained>, ConfigError> {
-    let (top, profile, origin) = load_layers(flags)?;
-    let in_top = FileOrigin {
-        path: origin.path.clone(),
-        profile: None,
-    }
-    .to_string();
-    let in_profile = origin.to_string();
-    let has_profile = profile.is_some();
-    let profile = profile.unwrap_or_default();
-    let file = top.clone().overlay(profile.clone());
-    // Which part of the file a key came from: the profile when it has the key.
-    let label = |in_profile_too: bool| {
-        if has_profile && in_profile_too {
-            in_profile.clone()
-        } else {
-            in_top.clone()
-        }
-    };
-    let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-    let mut rows = Vec::new();
-    let mut push = |key: &'static str, found: Option<(String, String)>, default: &str| {
-        let (value, source) = found.unwrap_or_else(|| {
-            if default.is_empty() {
-                ("(not set)".into(), String::new())
-            } else {
-                (default.into(), "default".into())
+    let layers = Layers::load(flags, &env)?;
+    let mut rows: Vec<Explained> = SETTINGS
+        .iter()
+        .map(|setting| {
+            let (value, source) = match (layers.find(setting.key), setting.default) {
+                (Some(found), _) => {
+                    let value = if setting.key == "client_secret" {
+                        "******** (hidden)".into()
+                    } else {
+                        found.value
+                    };
+                    (value, layers.label(&found.origin))
+                }
+                // Given, but another setting of its group is used.
+                (None, _) if layers.given_anywhere(setting) => {
+                    let used = layers
+                        .decides(setting.group, setting.key)
+                        .map(|(s, _)| s.key)
+                        .unwrap_or_default();
+                    ("(not used)".into(), format!("{used} decides"))
+                }
+                (None, Fallback::None(meaning)) => (meaning.into(), "default".into()),
+                (None, _) => ("(not set)".into(), String::new()),
+            };
+            Explained {
+                key: setting.key,
+                value,
+                source,
             }
-        });
-        rows.push(Explained { key, value, source });
+        })
+        .collect();
+    let row = |key, value: String, source: &str| Explained {
+        key,
+        value,
+        source: source.into(),
     };
-    // `file` is (the merged value, whether the profile has it).
-    let pick =
-        |flag: Option<String>, flag_name: &str, var: Option<&str>, file: (Option<String>, bool)| {
-            flag.map(|v| (v, format!("flag {flag_name}")))
-                .or_else(|| var.and_then(|var| env(var).map(|v| (v, format!("env {var}")))))
-                .or_else(|| file.0.map(|v| (v, label(file.1))))
-        };
-    let path = |v: &Option<PathBuf>| v.as_ref().map(|p| p.display().to_string());
-
-    push(
-        "client_id",
-        pick(
-            flags.client_id.clone(),
-            "--client-id",
-            Some(glp_auth::ENV_CLIENT_ID),
-            (file.client_id.clone(), profile.client_id.is_some()),
+    rows.push(match &layers.origin.path {
+        None => row("config_file", "none".into(), "default"),
+        Some(path) if flags.config.is_some() => {
+            row("config_file", path.display().to_string(), "flag --config")
+        }
+        Some(path) => row(
+            "config_file",
+            path.display().to_string(),
+            "the default location",
         ),
-        "",
-    );
-    let masked = "******** (hidden)".to_owned();
-    let secret = if let Some(p) = &flags.client_secret_file {
-        Some((
-            format!("{masked}, read from {}", p.display()),
-            "flag --client-secret-file".into(),
-        ))
-    } else if env(glp_auth::ENV_CLIENT_SECRET).is_some() {
-        Some((masked, format!("env {}", glp_auth::ENV_CLIENT_SECRET)))
-    } else if let Some(p) = &file.client_secret_file {
-        Some((
-            format!("{masked}, read from {}", p.display()),
-            format!(
-                "{} client_secret_file",
-                label(profile.client_secret_file.is_some())
-            ),
-        ))
-    } else if file.client_secret.is_some() {
-        Some((
-            masked,
-            format!("{} client_secret", label(profile.client_secret.is_some())),
-        ))
-    } else {
-        None
-    };
-    push("client_secret", secret, "");
-    push(
-        "workspace_id",
-        pick(
-            flags.workspace_id.clone(),
-            "--workspace-id",
-            Some(glp_auth::ENV_WORKSPACE_ID),
-            (file.workspace_id.clone(), profile.workspace_id.is_some()),
-        ),
-        "",
-    );
-    push(
-        "glp_base_url",
-        pick(
-            flags.glp_base_url.clone(),
-            "--glp-base-url",
-            Some(glp_auth::ENV_BASE_URL),
-            (file.glp_base_url.clone(), profile.glp_base_url.is_some()),
-        ),
-        "https://global.api.greenlake.hpe.com",
-    );
-    // Central: the first layer that names a gateway decides (as in `resolve`).
-    let layers = [
-        (
-            flags.central_base_url.clone(),
-            flags.central_cluster.clone(),
-            [
-                "flag --central-base-url".to_owned(),
-                "flag --central-cluster".to_owned(),
-            ],
-        ),
-        (
-            env("CENTRAL_BASE_URL"),
-            env("CENTRAL_CLUSTER"),
-            [
-                "env CENTRAL_BASE_URL".to_owned(),
-                "env CENTRAL_CLUSTER".to_owned(),
-            ],
-        ),
-        {
-            let at = label(profile.central_base_url.is_some() || profile.central_cluster.is_some());
-            (
-                file.central_base_url.clone(),
-                file.central_cluster.clone(),
-                [
-                    format!("{at} central_base_url"),
-                    format!("{at} central_cluster"),
-                ],
-            )
-        },
-    ];
-    let central = layers
-        .into_iter()
-        .find(|(u, c, _)| u.is_some() || c.is_some())
-        .map(
-            |(url, cluster, [by_url, by_cluster])| match (url, cluster) {
-                (Some(url), _) => (url, by_url),
-                (None, Some(c)) => (format!("cluster {c}"), by_cluster),
-                (None, None) => (String::new(), by_url),
-            },
-        );
-    push("central", central, "");
-    let source = if let Some(p) = &flags.tenant_ids_from {
-        Some((
-            format!("ids from {}", p.display()),
-            "flag --tenant-ids-from".into(),
-        ))
-    } else {
-        pick(
-            flags.source.map(source_name),
-            "--source",
-            None,
-            (file.source.map(source_name), profile.source.is_some()),
-        )
-    };
-    push("source", source, "glp");
-    push(
-        "concurrency",
-        pick(
-            text(&flags.concurrency),
-            "--concurrency",
-            None,
-            (text(&file.concurrency), profile.concurrency.is_some()),
-        ),
-        "8",
-    );
-    push(
-        "rate",
-        pick(
-            text(&flags.rate),
-            "--rate",
-            None,
-            (text(&file.rate), profile.rate.is_some()),
-        ),
-        "none (learned from the server)",
-    );
-    push(
-        "glp_rate",
-        pick(
-            text(&flags.glp_rate),
-            "--glp-rate",
-            None,
-            (text(&file.glp_rate), profile.glp_rate.is_some()),
-        ),
-        "none (learned from the server)",
-    );
-    push(
-        "max_body_mib",
-        pick(
-            text(&flags.max_body_mib),
-            "--max-body-mib",
-            None,
-            (text(&file.max_body_mib), profile.max_body_mib.is_some()),
-        ),
-        "32",
-    );
-    push(
-        "timeout",
-        pick(
-            text(&flags.timeout),
-            "--timeout",
-            None,
-            (text(&file.timeout), profile.timeout.is_some()),
-        ),
-        "none",
-    );
-    push(
-        "retries",
-        pick(
-            text(&flags.retries),
-            "--retries",
-            None,
-            (text(&file.retries), profile.retries.is_some()),
-        ),
-        &RetryPolicy::default().max_attempts.to_string(),
-    );
-    push(
-        "config_file",
-        path(&origin.path).map(|p| {
-            let from = if flags.config.is_some() {
-                "flag --config"
-            } else {
-                "the default location"
-            };
-            (p, from.into())
-        }),
-        "none",
-    );
-    push(
-        "profile",
-        origin.profile.clone().map(|p| {
-            let from = if std::env::var("GLP_PROFILE").ok().as_deref() == Some(p.as_str()) {
-                "env GLP_PROFILE (or flag --profile)"
-            } else {
-                "flag --profile"
-            };
-            (p, from.into())
-        }),
-        "none",
-    );
+    });
+    rows.push(match &layers.origin.profile {
+        None => row("profile", "none".into(), "default"),
+        Some(p) if flags.from_env.contains("profile") => {
+            row("profile", p.clone(), "env GLP_PROFILE")
+        }
+        Some(p) => row("profile", p.clone(), "flag --profile"),
+    });
     Ok(rows)
 }
 
-fn text<T: ToString>(v: &Option<T>) -> Option<String> {
-    v.as_ref().map(ToString::to_string)
-}
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::cli::args::Cli;
+    use clap::CommandFactory as _;
 
-fn source_name(source: SourceArg) -> String {
-    match source {
-        SourceArg::Glp => "glp".into(),
-        SourceArg::Central => "central".into(),
+    /// Parsed flags, as if clap had taken nothing from the environment (the test's own
+    /// environment is `env`).
+    fn flags(args: &[&str]) -> GlobalArgs {
+        let mut cli = Cli::parse_recording(
+            ["msp-orchestrator"]
+                .iter()
+                .chain(args)
+                .chain(&["config", "show"]),
+        )
+        .unwrap();
+        cli.global.from_env.clear();
+        cli.global
+    }
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    const CREDS: &[(&str, &str)] = &[
+        ("GLP_CLIENT_ID", "id"),
+        ("GLP_CLIENT_SECRET", "secret"),
+        ("GLP_WORKSPACE_ID", "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c"),
+    ];
+
+    fn found(flags: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>, key: &str) -> Option<Found> {
+        Layers::load(flags, env).unwrap().find(key)
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_command_line_definition() {
+        let cmd = Cli::command();
+        for setting in SETTINGS {
+            let Some(id) = setting.flag else {
+                continue;
+            };
+            let arg = cmd
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("no argument {id}"));
+            assert_eq!(
+                arg.get_long().map(|l| format!("--{l}")),
+                Some(flag_name(id)),
+                "{id}"
+            );
+            assert_eq!(
+                arg.get_env().map(|e| e.to_string_lossy().into_owned()),
+                setting.env.map(str::to_owned),
+                "{id}: the table's variable is clap's"
+            );
+            let value = if id == "source" { "glp" } else { "1" };
+            let given = flags(&[&flag_name(id), value]);
+            assert!(flag_value(&given, id).is_some(), "{id}: its value is read");
+        }
+        assert_eq!(
+            DEFAULT_RETRIES,
+            RetryPolicy::default().max_attempts.to_string()
+        );
+        // The secret is never a flag.
+        assert!(cmd.get_arguments().all(|a| a.get_id() != "client_secret"));
+    }
+
+    #[test]
+    fn a_flag_beats_the_environment_and_a_blank_variable_is_unset() {
+        let env = env_of(&[("GLP_CLIENT_ID", "from-env"), ("GLP_WORKSPACE_ID", "  ")]);
+        let f = found(&flags(&["--client-id", "from-flag"]), &env, "client_id").unwrap();
+        assert_eq!(f.value, "from-flag");
+        assert_eq!(f.origin, Origin::Flag("--client-id".into()));
+        let f = found(&flags(&[]), &env, "client_id").unwrap();
+        assert_eq!(f.origin, Origin::Env("GLP_CLIENT_ID"));
+        assert_eq!(found(&flags(&[]), &env, "workspace_id"), None);
+        let f = found(&flags(&[]), &env, "concurrency").unwrap();
+        assert_eq!((f.value.as_str(), f.origin), ("16", Origin::Default));
+    }
+
+    #[test]
+    fn a_value_clap_took_from_the_environment_is_not_a_flag() {
+        // As `demo` sees the process's GLP_BASE_URL: its own environment decides.
+        let mut flags = flags(&["--glp-base-url", "https://process.example.com"]);
+        flags.from_env.insert("glp_base_url".into());
+        let env = env_of(&[("GLP_BASE_URL", "http://127.0.0.1:1")]);
+        let f = found(&flags, &env, "glp_base_url").unwrap();
+        assert_eq!(f.value, "http://127.0.0.1:1");
+        assert_eq!(f.origin, Origin::Env("GLP_BASE_URL"));
+    }
+
+    #[test]
+    fn the_first_layer_naming_a_gateway_decides_and_a_url_wins_in_it() {
+        let env = env_of(&[
+            ("CENTRAL_BASE_URL", "https://env.example.com"),
+            ("CENTRAL_CLUSTER", "EU-1"),
+        ]);
+        // A cluster flag beats a URL in the environment.
+        let flags_cluster = flags(&["--central-cluster", "US-WEST-4"]);
+        assert_eq!(found(&flags_cluster, &env, "central_base_url"), None);
+        assert_eq!(
+            found(&flags_cluster, &env, "central_cluster")
+                .unwrap()
+                .value,
+            "US-WEST-4"
+        );
+        // In the environment, the URL wins over the cluster.
+        assert_eq!(found(&flags(&[]), &env, "central_cluster"), None);
+        let settings = resolve(&flags(&[]), |k| {
+            env_of(CREDS)(k).or_else(|| {
+                env_of(&[
+                    (
+                        "CENTRAL_BASE_URL",
+                        "https://a.example.com, https://b.example.com",
+                    ),
+                    ("CENTRAL_CLUSTER", "EU-1"),
+                ])(k)
+            })
+        })
+        .unwrap();
+        let CentralPlan::Gateways(gateways) = settings.central else {
+            panic!("gateways")
+        };
+        assert_eq!(gateways.len(), 2);
+        let settings = resolve(&flags(&["--central-cluster", "auto"]), env_of(CREDS)).unwrap();
+        assert_eq!(settings.central, CentralPlan::Auto);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let e = resolve(
+            &flags(&["--concurrency", "0", "--retries", "0", "--rate=-1"]),
+            env_of(&[("CENTRAL_CLUSTER", "NOWHERE-9")]),
+        )
+        .unwrap_err();
+        let all = e.problems.join("\n");
+        for says in [
+            "GLP_CLIENT_ID",
+            "GLP_CLIENT_SECRET",
+            "GLP_WORKSPACE_ID",
+            "NOWHERE-9",
+            "--concurrency",
+            "--retries",
+            "--rate",
+        ] {
+            assert!(all.contains(says), "{says}: {all}");
+        }
+    }
+
+    #[test]
+    fn the_file_and_its_profile_are_layers_and_unknown_keys_are_named() {
+        let dir = std::env::temp_dir().join(format!("msp-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "central_base_url = \"https://top.example.com\"\nconcurrency = 4\n\
+             cluster_urls = [\"EU-1=https://eu.example.com\"]\n\
+             [profiles.eu]\ncentral_cluster = \"EU-1\"\n",
+        )
+        .unwrap();
+        let config = path.display().to_string();
+        let none = env_of(&[]);
+        let top = flags(&["--config", &config]);
+        assert_eq!(
+            found(&top, &none, "central_base_url").unwrap().origin,
+            Origin::File { profile: false }
+        );
+        assert_eq!(
+            found(&top, &none, "cluster_urls").unwrap().value,
+            "EU-1=https://eu.example.com"
+        );
+        // The profile names a cluster: the top level's URL is not used.
+        let eu = flags(&["--config", &config, "--profile", "eu"]);
+        assert_eq!(found(&eu, &none, "central_base_url"), None);
+        assert_eq!(
+            found(&eu, &none, "central_cluster").unwrap().origin,
+            Origin::File { profile: true }
+        );
+        assert_eq!(found(&eu, &none, "concurrency").unwrap().value, "4");
+        let rows = explain(&eu, &none).unwrap();
+        let row = rows.iter().find(|r| r.key == "central_base_url").unwrap();
+        assert_eq!(
+            (row.value.as_str(), row.source.as_str()),
+            ("(not used)", "central_cluster decides")
+        );
+
+        std::fs::write(&path, "concurency = 4\n[profiles.x]\nrat = 1\n").unwrap();
+        let e = Layers::load(&top, &none).err().unwrap();
+        assert_eq!(e.problems.len(), 2, "{:?}", e.problems);
+        assert!(e.problems.iter().any(|p| p.contains("`concurency`")));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn config_show_never_shows_the_secret() {
+        let rows = explain(&flags(&[]), env_of(CREDS)).unwrap();
+        let row = rows.iter().find(|r| r.key == "client_secret").unwrap();
+        assert_eq!(row.source, "env GLP_CLIENT_SECRET");
+        assert!(rows.iter().all(|r| !r.value.contains("secret")));
     }
 }

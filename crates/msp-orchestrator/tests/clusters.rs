@@ -150,6 +150,8 @@ async fn auto_finds_the_clusters_and_every_record_says_its_cluster() {
     // Every probe and list-tenants went to the simulator; the foreign clusters answered 401.
     let stats = sim.stats();
     assert_eq!(stats.exchanges_per_tenant.len(), 10, "{stats:?}");
+    // The foreign clusters' 401s to the probes cost no token: one grant for the whole run.
+    assert_eq!(stats.client_credentials_grants, 1, "{stats:?}");
     let _ = std::fs::remove_dir_all(&dir);
     sim.shutdown().await;
 }

@@ -80,6 +80,8 @@ struct Inner {
     retry: RetryPolicy,
     request_timeout: Duration,
     max_body: u64,
+    /// Whether a 401 drops the token and retries once with a fresh one.
+    refresh_on_401: bool,
     totals: Tally,
 }
 
@@ -97,9 +99,18 @@ pub struct ApiClientBuilder {
     request_timeout: Duration,
     max_body: u64,
     transport: Option<Transport>,
+    refresh_on_401: bool,
 }
 
 impl ApiClientBuilder {
+    /// Takes a 401 as the answer: the token is not dropped and no fresh one is asked for
+    /// (default: one refresh per call). For probes, where a 401 means "not here" (a Central
+    /// cluster the MSP is not on) and must not cost the valid token everyone else uses.
+    pub fn no_token_refresh(mut self) -> Self {
+        self.refresh_on_401 = false;
+        self
+    }
+
     /// A ceiling on requests per second to this client's host, for every client on the same
     /// [`Transport`] together (default: none; the server's budget is learned from its headers
     /// and 429s, see [`Pacer`]).
@@ -167,6 +178,7 @@ impl ApiClientBuilder {
                 retry: self.retry,
                 request_timeout: self.request_timeout,
                 max_body: self.max_body,
+                refresh_on_401: self.refresh_on_401,
                 totals: Tally::default(),
             }),
             tally: None,
@@ -355,6 +367,7 @@ impl ApiClient {
             request_timeout: Duration::from_secs(60),
             max_body: DEFAULT_MAX_BODY,
             transport: None,
+            refresh_on_401: true,
         }
     }
 
@@ -750,7 +763,9 @@ impl ApiClient {
         }
         match step {
             Step::Done(value) => Outcome::Done(Ok(value)),
-            Step::Fail(error) if status == 401 && token.is_some() && !refreshed => {
+            Step::Fail(error)
+                if status == 401 && token.is_some() && !refreshed && self.inner.refresh_on_401 =>
+            {
                 Outcome::Unauthorized(error)
             }
             Step::Fail(error) => Outcome::Done(Err(error)),

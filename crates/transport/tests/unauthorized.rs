@@ -49,6 +49,26 @@ async fn one_401_refreshes_the_token_once_and_retries() {
 }
 
 #[tokio::test]
+async fn a_probe_without_token_refresh_takes_a_401_as_the_answer_and_keeps_the_token() {
+    // A Central cluster the MSP is not on answers 401: that must not cost the valid token.
+    let server = Scripted::start(vec![Reply::status(401), Reply::ok(1)]).await;
+    let provider = Arc::new(CountingProvider::default());
+    let api = builder(Api::Central, &server.base_url, provider.clone())
+        .no_token_refresh()
+        .build()
+        .unwrap();
+    let err = api
+        .get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(provider.invalidations(), 0, "the token is kept");
+    assert_eq!(authorizations(&server), ["Bearer tok-1"]);
+    assert_eq!(server.remaining(), 1, "no second request");
+    assert_eq!(api.totals().token_refreshes, 0);
+}
+
+#[tokio::test]
 async fn a_second_401_is_an_error_with_the_hint() {
     let (server, provider, api) = setup(
         Api::GreenLake,

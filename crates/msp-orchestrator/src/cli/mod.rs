@@ -481,6 +481,7 @@ impl Context {
                 let probe_at = |base: BaseUrl| {
                     builder(Api::Central, base, settings.rate)
                         .retry(RetryPolicy::with_max_attempts(3))
+                        .no_token_refresh()
                         .build()
                         .map(CentralClient::new)
                 };

@@ -655,3 +655,42 @@ fn with_checkpoints_in_the_background_every_commit_is_in_the_file_once_the_store
     assert_eq!(count(&store, "payloads"), 20 * 50);
     assert_eq!(store.complete_runs().expect("runs").len(), 20);
 }
+
+#[test]
+fn the_key_scan_agrees_with_serde_and_stops_at_the_serial_number() {
+    let cases = [
+        r#"{"serialNumber":"S1","id":"x"}"#,
+        r#" { "name" : "n", "nested": {"serialNumber": "inner", "a": [1, {"b": "}"}]}, "id": 7 } "#,
+        r#"{"site":{"name":"HQ"},"macAddress":"aa:bb","mac":"cc"}"#,
+        r#"{"serialNumber":"","serial":"S2"}"#,
+        r#"{"serialNumber":null,"name":"only name"}"#,
+        r#"{"id":-12,"name":"x"}"#,
+        r#"{"id":1.5,"name":"x"}"#,
+        r#"{"id":123456789012345678901234,"name":"x"}"#,
+        r#"{"name":"with \"escape\"","mac":"m"}"#,
+        r#"{"na\u006de":"escaped field name"}"#,
+        r#"{"id":"a","id":"b"}"#,
+        r#"{"other":[true,false,null,"x\\"],"deep":{"a":{"b":{"c":[[],{}]}}}}"#,
+        r#"{"name":"Zürich 北京","x":"é"}"#,
+        r#"{}"#,
+        r#"[1,2]"#,
+        r#""text""#,
+        r#"{"flag":true,"n":-0.5e3,"serial":"S3"}"#,
+    ];
+    for case in cases {
+        assert_eq!(item_key(case), parsed_key(case), "{case}");
+    }
+    assert_eq!(
+        scan_key(r#"{"serialNumber":"S1","rest":"#),
+        Scan::Key("S1"),
+        "nothing after the serial number is read"
+    );
+    assert_eq!(scan_key(r#"{"other":1}"#), Scan::NoKey);
+    // The one difference: an object that repeats its serial number has the first one as its
+    // key (serde refuses the repeated field, which made the key a digest of the text).
+    assert_eq!(
+        item_key(r#"{"serialNumber":"S1","serialNumber":"S2"}"#),
+        "S1"
+    );
+    assert_eq!(scan_key(r#"{"id":1.5}"#), Scan::Unsure);
+}

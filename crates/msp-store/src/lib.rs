@@ -325,9 +325,6 @@ impl Store {
         }
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        // New files get 64 KiB pages (an existing file keeps its own): a snapshot writes mostly
-        // whole new pages, and a larger page is fewer WAL frames, checksums and system calls.
-        conn.pragma_update(None, "page_size", 65536)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -286,11 +286,28 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
     let runs: Vec<Value> = serde_json::from_str(&runs.stdout).expect("runs json");
     assert_eq!(runs.len(), 1);
     assert_eq!(
-        runs[0]["status"], "running",
-        "a killed run stays unfinished"
+        runs[0]["status"], "abandoned",
+        "a killed run is known to be dead, not shown running forever"
     );
     let kept = runs[0]["tenants_ok"].as_u64().expect("ok");
     assert!(kept < 40, "killed before the end ({kept} tenants)");
+    let table = run(
+        "runs-table",
+        &wd,
+        orchestrator(&bins, &wd, &sim, &["runs", "--db", &db_text]),
+    );
+    assert!(table.stdout.contains("abandoned"), "{}", table.stdout);
+    let status = run(
+        "status-after-kill",
+        &wd,
+        orchestrator(&bins, &wd, &sim, &["status", "--db", &db_text]),
+    );
+    assert_exit(&status, 0);
+    assert!(
+        status.stderr.contains("run 1 was abandoned") && status.stderr.contains("--resume 1"),
+        "{}",
+        status.stderr
+    );
 
     let resume = run(
         "resume",
@@ -308,6 +325,8 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
         "{}",
         resume.stderr
     );
+    let lock = wd.run("inventory.sqlite-run1.lock");
+    assert!(!lock.exists(), "the finished run's lock file is gone");
 
     let out = wd.run("export.jsonl");
     let export = run(

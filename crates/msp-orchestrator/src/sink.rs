@@ -36,6 +36,12 @@ pub trait RecordSink: Send {
     /// Takes one record.
     fn write(&mut self, record: &Record) -> Result<(), SinkError>;
 
+    /// Takes one record by value ([`drain`] calls this): a sink that keeps records overrides
+    /// it to keep the item's text without copying it. By default, [`write`](Self::write).
+    fn write_owned(&mut self, record: Record) -> Result<(), SinkError> {
+        self.write(&record)
+    }
+
     /// Every record of `resource` for the tenant `tenant_id` has been given to
     /// [`write`](Self::write): it completed.
     fn complete(
@@ -115,7 +121,7 @@ pub fn drain(
         };
         match completed_resource(&record) {
             Some(resource) => sink.complete(&record.tenant_id, &record.tenant_name, resource)?,
-            None => sink.write(&record)?,
+            None => sink.write_owned(record)?,
         }
     }
     sink.idle()?;

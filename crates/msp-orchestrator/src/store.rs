@@ -1,8 +1,6 @@
 //! [`StoreSink`]: records into the inventory store ([`msp_store`]), each tenant x resource
 //! atomically once it completes.
 
-use std::collections::HashMap;
-
 use msp_store::{Entry, RunId, Store};
 
 use crate::{Record, RecordSink, SinkError};
@@ -20,19 +18,27 @@ const GROUP_ITEMS: usize = 20_000;
 pub struct StoreSink {
     store: Store,
     run: RunId,
-    pending: HashMap<(String, String), Vec<Box<str>>>,
+    /// The tenant x resources not complete yet (as many as run at once: a short list).
+    pending: Vec<Pending>,
+    /// Where the last record went: the next one is most likely of the same page.
+    last: usize,
     ready: Vec<Entry>,
     ready_items: usize,
     written: u64,
 }
 
 impl StoreSink {
-    /// Writes into `run` of `store`.
-    pub fn new(store: Store, run: RunId) -> Self {
+    /// Writes into `run` of `store`, its checkpoints on a thread of their own (see
+    /// [`Store::checkpoint_in_background`]; if that cannot start, the commits checkpoint).
+    pub fn new(mut store: Store, run: RunId) -> Self {
+        if let Err(e) = store.checkpoint_in_background() {
+            tracing::warn!(error = %e, "the store's checkpoints stay in its commits");
+        }
         Self {
             store,
             run,
-            pending: HashMap::new(),
+            pending: Vec::new(),
+            last: 0,
             ready: Vec::new(),
             ready_items: 0,
             written: 0,
@@ -51,6 +57,25 @@ impl StoreSink {
         self.store
     }
 
+    /// The pending items of a tenant x resource (its names are copied only the first time).
+    fn pending_of(&mut self, tenant_id: &str, resource: &str) -> &mut Vec<Box<str>> {
+        let is = |p: &Pending| p.tenant_id == tenant_id && p.resource == resource;
+        if !self.pending.get(self.last).is_some_and(is) {
+            self.last = match self.pending.iter().position(is) {
+                Some(i) => i,
+                None => {
+                    self.pending.push(Pending {
+                        tenant_id: tenant_id.to_owned(),
+                        resource: resource.to_owned(),
+                        items: Vec::new(),
+                    });
+                    self.pending.len() - 1
+                }
+            };
+        }
+        &mut self.pending[self.last].items
+    }
+
     fn commit(&mut self) -> Result<(), SinkError> {
         if self.ready.is_empty() {
             return Ok(());
@@ -62,12 +87,25 @@ impl StoreSink {
     }
 }
 
+/// The records so far of a tenant x resource that has not completed.
+#[derive(Debug)]
+struct Pending {
+    tenant_id: String,
+    resource: String,
+    items: Vec<Box<str>>,
+}
+
 impl RecordSink for StoreSink {
     fn write(&mut self, record: &Record) -> Result<(), SinkError> {
-        self.pending
-            .entry((record.tenant_id.clone(), record.resource.clone()))
-            .or_default()
+        self.pending_of(&record.tenant_id, &record.resource)
             .push(record.data.get().into());
+        Ok(())
+    }
+
+    fn write_owned(&mut self, record: Record) -> Result<(), SinkError> {
+        let items = self.pending_of(&record.tenant_id, &record.resource);
+        // The item's text moves into the pending list: no copy.
+        items.push(record.data.into());
         Ok(())
     }
 
@@ -77,10 +115,14 @@ impl RecordSink for StoreSink {
         tenant_name: &str,
         resource: &str,
     ) -> Result<(), SinkError> {
-        let items = self
+        let items = match self
             .pending
-            .remove(&(tenant_id.to_owned(), resource.to_owned()))
-            .unwrap_or_default();
+            .iter()
+            .position(|p| p.tenant_id == tenant_id && p.resource == resource)
+        {
+            Some(i) => self.pending.swap_remove(i).items,
+            None => Vec::new(),
+        };
         self.ready_items += items.len();
         self.ready.push(Entry {
             tenant_id: tenant_id.to_owned(),

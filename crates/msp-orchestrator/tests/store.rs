@@ -78,7 +78,7 @@ fn exported(store: &Store, run: i64) -> BTreeMap<(String, String), Vec<String>> 
             map.entry((item.tenant_id, item.resource))
                 .or_default()
                 .push(item.data);
-            Ok(())
+            Ok::<_, msp_orchestrator::msp_store::StoreError>(())
         })
         .unwrap();
     for items in map.values_mut() {

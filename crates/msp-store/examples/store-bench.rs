@@ -103,6 +103,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (tenants, devices) = (num(2)?, num(3)?);
     let _ = std::fs::remove_file(path);
     let mut store = Store::open(path)?;
+    // As `snapshot`'s sink: the WAL's checkpoints on a thread of their own.
+    store.checkpoint_in_background()?;
     let mut versions = vec![0u32; tenants * devices];
     match mode.as_str() {
         "write" => {

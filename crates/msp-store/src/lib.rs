@@ -65,6 +65,18 @@ pub enum StoreError {
     /// No run has that id.
     #[error("no run {0} in the inventory store")]
     NoSuchRun(i64),
+    /// Another process is writing that run (`snapshot` or `snapshot --resume` of it).
+    #[error("run {0} is being written by another process (wait for it, or stop it first)")]
+    RunBusy(i64),
+    /// A run's lock file (next to the store) could not be made or locked.
+    #[error("the lock file {path} of a run: {source}")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A stored value is not what this program wrote.
     #[error("the inventory store holds an unexpected value: {0}")]
     Corrupt(String),
@@ -74,8 +86,12 @@ pub enum StoreError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
-    /// Started and not ended (still running, or killed).
+    /// Started and not ended, and its process is still writing it.
     Running,
+    /// Started and not ended, and no process writes it any more (it was killed, or the
+    /// machine stopped): what it holds is kept, `snapshot --resume` completes it, and `prune`
+    /// deletes it like a partial run.
+    Abandoned,
     /// Every tenant x resource completed.
     Complete,
     /// Ended with some tenants failed or skipped (`snapshot --resume` fills the gap).
@@ -89,6 +105,7 @@ impl RunStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "running",
+            Self::Abandoned => "abandoned",
             Self::Complete => "complete",
             Self::Partial => "partial",
             Self::Interrupted => "interrupted",
@@ -98,6 +115,7 @@ impl RunStatus {
     fn parse(s: &str) -> Result<Self, StoreError> {
         Ok(match s {
             "running" => Self::Running,
+            "abandoned" => Self::Abandoned,
             "complete" => Self::Complete,
             "partial" => Self::Partial,
             "interrupted" => Self::Interrupted,
@@ -142,10 +160,142 @@ pub enum Incomplete {
 }
 
 /// The inventory store: one SQLite file in WAL mode.
+///
+/// A run that is being written is known to be alive by its lock file next to the store
+/// (`<file>-run<ID>.lock`), locked by the writing `Store` from [`begin_run`](Self::begin_run)
+/// or [`reopen_run`](Self::reopen_run) until [`end_run`](Self::end_run) (or until that `Store`
+/// is dropped, or its process dies: the system releases the lock then). A run stored as
+/// running whose lock nobody holds is reported [`RunStatus::Abandoned`].
 #[derive(Debug)]
 pub struct Store {
+    /// Declared first, so dropped first: its thread ends before the writer's connection closes.
+    checkpointer: Option<Checkpointer>,
     conn: Connection,
     path: PathBuf,
+    /// The lock files of the runs this store is writing.
+    locks: HashMap<RunId, RunLock>,
+}
+
+/// Checkpoints the WAL (copies committed pages into the main file and syncs it) on its own
+/// thread and connection, woken after each commit: the writer never waits for a checkpoint's
+/// disk syncs (SQLite's default runs them inside the commit that crosses 1,000 pages).
+#[derive(Debug)]
+struct Checkpointer {
+    wake: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    /// `None` when the thread cannot start (the commits then checkpoint as usual).
+    fn start(path: &Path) -> Result<Option<Self>, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("store-checkpoint".into())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    // PASSIVE: copies what it can without waiting for the writer or readers;
+                    // what is left waits for the next wake, or the last connection's close.
+                    let _ = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+                }
+            });
+        Ok(thread.ok().map(|thread| Self {
+            wake: Some(wake),
+            thread: Some(thread),
+        }))
+    }
+
+    fn wake(&self) {
+        if let Some(wake) = &self.wake {
+            // One wake pending is enough.
+            let _ = wake.try_send(());
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.wake = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A run's lock file, held locked (exclusively) while the run is written.
+#[derive(Debug)]
+pub(crate) struct RunLock {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl RunLock {
+    /// The lock file of `run` of the store at `db`.
+    fn path(db: &Path, run: RunId) -> PathBuf {
+        let mut name = db.file_name().map(ToOwned::to_owned).unwrap_or_default();
+        name.push(format!("-run{run}.lock"));
+        db.with_file_name(name)
+    }
+
+    /// Creates and locks the lock file of `run`; [`StoreError::RunBusy`] when another holds it.
+    fn acquire(db: &Path, run: RunId) -> Result<Self, StoreError> {
+        let path = Self::path(db, run);
+        let fail = |source| StoreError::Lock {
+            path: path.clone(),
+            source,
+        };
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(fail)?;
+        // A process that only checks the lock ([`held`](Self::held)) holds it for
+        // microseconds: a few more tries tell it from a writer.
+        for _ in 0..20 {
+            match file.try_lock() {
+                Ok(()) => return Ok(Self { file, path }),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(fail(e)),
+            }
+        }
+        Err(StoreError::RunBusy(run))
+    }
+
+    /// Whether a process holds the lock of `run` (it is writing the run). A missing file means
+    /// no; a file that cannot be checked (no locking on this file system) counts as held, as
+    /// a run was shown before lock files existed.
+    pub(crate) fn held(db: &Path, run: RunId) -> bool {
+        let Ok(file) = std::fs::File::open(Self::path(db, run)) else {
+            return false;
+        };
+        match file.try_lock_shared() {
+            // Nobody writes it: the lock goes again when `file` closes.
+            Ok(()) => false,
+            Err(std::fs::TryLockError::WouldBlock) => true,
+            Err(std::fs::TryLockError::Error(_)) => true,
+        }
+    }
+
+    /// Deletes the lock file of `run` if nobody holds it (a run that was pruned).
+    pub(crate) fn remove_unheld(db: &Path, run: RunId) {
+        let path = Self::path(db, run);
+        if let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path)
+            && file.try_lock().is_ok()
+        {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+
+    /// Deletes the file (while still holding it) and releases the lock.
+    fn release(self) {
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file);
+    }
 }
 
 /// The id of a run.
@@ -182,9 +332,31 @@ impl Store {
         conn.pragma_update(None, "cache_size", -16384)?;
         schema::migrate_to(&mut conn, version)?;
         Ok(Self {
+            checkpointer: None,
             conn,
             path: path.to_owned(),
+            locks: HashMap::new(),
         })
+    }
+
+    /// Moves the WAL's checkpoints to a thread of their own (for a bulk writer such as
+    /// `snapshot`): commits no longer wait for them. Without it, or if that thread cannot
+    /// start, SQLite checkpoints inside the commits as usual. The last checkpoint is made
+    /// when the store is dropped.
+    pub fn checkpoint_in_background(&mut self) -> Result<(), StoreError> {
+        if self.checkpointer.is_none()
+            && let Some(checkpointer) = Checkpointer::start(&self.path)?
+        {
+            self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            self.checkpointer = Some(checkpointer);
+        }
+        Ok(())
+    }
+
+    fn committed(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.wake();
+        }
     }
 
     /// The file.
@@ -202,43 +374,78 @@ impl Store {
         &self.conn
     }
 
-    /// Starts a run (status `running`).
+    /// Starts a run (status `running`), and locks its lock file until
+    /// [`end_run`](Self::end_run) (or until this `Store` is dropped).
     pub fn begin_run(&mut self, run: &NewRun) -> Result<RunId, StoreError> {
         let arguments = serde_json::to_string(&run.arguments)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let resources = serde_json::to_string(&run.resources)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.conn.execute(
+        // The lock is taken before the run is visible: nobody sees it running and unlocked.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
             "INSERT INTO runs (started, version, arguments, resources, status)
              VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?1, ?2, ?3, 'running')",
             params![run.version, arguments, resources],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        let id = tx.last_insert_rowid();
+        let lock = RunLock::acquire(&self.path, id)?;
+        tx.commit()?;
+        self.locks.insert(id, lock);
+        Ok(id)
     }
 
-    /// Marks a run as running again (`snapshot --resume`).
+    /// Marks a run as running again (`snapshot --resume`) and locks it as
+    /// [`begin_run`](Self::begin_run) does; [`StoreError::RunBusy`] when another process is
+    /// writing it.
     pub fn reopen_run(&mut self, run: RunId) -> Result<(), StoreError> {
+        self.run_status(run)?;
+        if !self.locks.contains_key(&run) {
+            let lock = RunLock::acquire(&self.path, run)?;
+            self.locks.insert(run, lock);
+        }
         let n = self.conn.execute(
             "UPDATE runs SET status = 'running', ended = NULL WHERE id = ?1",
             [run],
         )?;
         if n == 0 {
+            if let Some(lock) = self.locks.remove(&run) {
+                lock.release();
+            }
             return Err(StoreError::NoSuchRun(run));
         }
         Ok(())
     }
 
-    /// Ends a run with `status`.
+    /// Ends a run with `status`, and releases its lock.
     pub fn end_run(&mut self, run: RunId, status: RunStatus) -> Result<(), StoreError> {
         let n = self.conn.execute(
             "UPDATE runs SET status = ?2, ended = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
              WHERE id = ?1",
             params![run, status.as_str()],
         )?;
+        if let Some(lock) = self.locks.remove(&run) {
+            lock.release();
+        }
         if n == 0 {
             return Err(StoreError::NoSuchRun(run));
         }
         Ok(())
+    }
+
+    /// A stored status as it is now: `running` is [`RunStatus::Abandoned`] when no process
+    /// holds the run's lock.
+    pub(crate) fn live_status(&self, run: RunId, stored: RunStatus) -> RunStatus {
+        if stored == RunStatus::Running
+            && !self.locks.contains_key(&run)
+            && !RunLock::held(&self.path, run)
+        {
+            RunStatus::Abandoned
+        } else {
+            stored
+        }
     }
 
     /// Writes every item of one tenant x resource of a run, in one transaction: all of them
@@ -256,6 +463,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let count = write_in(&tx, run, tenant_id, tenant_name, resource, items)?;
         tx.commit()?;
+        self.committed();
         Ok(count)
     }
 
@@ -276,6 +484,7 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        self.committed();
         Ok(count)
     }
 
@@ -352,11 +561,14 @@ fn write_in<'a>(
             "SELECT DISTINCT p.hash, p.id
                  FROM (SELECT items FROM entries
                        WHERE tenant_id = ?1 AND resource = ?2 AND status = 'ok'
-                       ORDER BY run_id DESC LIMIT ?3) e
+                       ORDER BY run_id DESC LIMIT 3) e
                  JOIN json_each(e.items) j
                  JOIN payloads p ON p.id = j.value",
         )?;
-        let rows = previous.query_map(params![tenant_id, resource, LOOKBACK], |r| {
+        // The last 3 complete entries (a device that flaps between two states keeps reusing its
+        // two payloads). The limit is written out: a bound LIMIT made SQLite prepare the query
+        // again at each run of it.
+        let rows = previous.query_map(params![tenant_id, resource], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
         })?;
         for row in rows {
@@ -367,7 +579,7 @@ fn write_in<'a>(
         let mut insert =
             tx.prepare_cached("INSERT INTO payloads (hash, key, data) VALUES (?1, ?2, ?3)")?;
         for item in items {
-            let hash = fnv1a(item.as_bytes());
+            let hash = content_hash(item.as_bytes());
             let mut found = None;
             for &id in known.get(&hash).map(Vec::as_slice).unwrap_or_default() {
                 if same.exists(params![id, item])? {
@@ -378,7 +590,7 @@ fn write_in<'a>(
             let id = match found {
                 Some(id) => id,
                 None => {
-                    insert.execute(params![hash, item_key(item, hash), item])?;
+                    insert.execute(params![hash, item_key(item), item])?;
                     let id = tx.last_insert_rowid();
                     // Two equal items in one entry share one payload.
                     known.entry(hash).or_default().push(id);
@@ -391,28 +603,58 @@ fn write_in<'a>(
     ids.sort_unstable();
     let count = ids.len() as u64;
     let items = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let changed = tx.execute(
-        "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
                                   items, written)
              SELECT ?1, ?2, ?3, ?4, 'ok', NULL, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
              WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?1)
              ON CONFLICT (run_id, tenant_id, resource) DO UPDATE SET
                  tenant_name = excluded.tenant_name, status = 'ok', error = NULL,
                  records = excluded.records, items = excluded.items, written = excluded.written",
-        params![run, tenant_id, tenant_name, resource, count as i64, items],
-    )?;
+        )?
+        .execute(params![
+            run,
+            tenant_id,
+            tenant_name,
+            resource,
+            count as i64,
+            items
+        ])?;
     if changed == 0 {
         return Err(StoreError::NoSuchRun(run));
     }
     Ok(count)
 }
 
-/// How many of a tenant x resource's latest complete entries a new entry's items are looked
-/// up in: a device that flaps between two states keeps reusing its two payloads.
-const LOOKBACK: i64 = 3;
+/// The payloads' lookup key since schema version 3 (a match is confirmed on the text itself,
+/// so a collision costs a comparison, never a wrong row): 64 bits, eight bytes a step
+/// (FNV-1a, one byte a step, cost a snapshot a tenth of its writer's time).
+pub(crate) fn content_hash(bytes: &[u8]) -> i64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let mut h = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        h = step(h, u64::from_le_bytes(w));
+    }
+    let rest = words.remainder();
+    let mut w = [0u8; 8];
+    w[..rest.len()].copy_from_slice(rest);
+    h = step(h, u64::from_le_bytes(w));
+    // Mix the last steps into every bit (MurmurHash3's finaliser).
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    h as i64
+}
 
-/// FNV-1a, 64 bits: the payloads' lookup key (a match is confirmed on the text itself, so a
-/// collision costs a comparison, never a wrong row).
+/// FNV-1a, 64 bits: the payloads' lookup key of schema versions 1 and 2, and still the digest
+/// in the key of an item without an id field (so such keys stay what they were).
 fn fnv1a(bytes: &[u8]) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
@@ -450,7 +692,181 @@ struct Keys {
 
 /// An item's key: its serial number (or the first other id field it has, in the order of
 /// [`KEY_FIELDS`]), or, for an item with none, a digest of its text.
-fn item_key(item: &str, hash: i64) -> String {
+fn item_key(item: &str) -> String {
+    match scan_key(item) {
+        Scan::Key(key) => key.to_owned(),
+        Scan::NoKey => digest_key(item),
+        Scan::Unsure => parsed_key(item),
+    }
+}
+
+fn digest_key(item: &str) -> String {
+    format!("#{:016x}", fnv1a(item.as_bytes()) as u64)
+}
+
+/// What [`scan_key`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum Scan<'a> {
+    /// The key, as [`parsed_key`] would give it.
+    Key(&'a str),
+    /// An object with no key field.
+    NoKey,
+    /// Something the scan does not decide (escapes, a large or fractional number, a repeated
+    /// field, not an object): [`parsed_key`] does.
+    Unsure,
+}
+
+/// An item's key read from its text at the top level, without building anything, stopping at
+/// `serialNumber` (nothing ranks above it; it comes first in Central's items). The text is
+/// valid JSON (the transport checked it). An object that repeats its serial number gets the
+/// first one (through serde, the repeated field made the key a digest).
+fn scan_key(text: &str) -> Scan<'_> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return Scan::Unsure;
+    }
+    i += 1;
+    let mut best: Option<(usize, &str)> = None;
+    let mut seen = 0u32;
+    loop {
+        i = skip_ws(b, i);
+        match b.get(i) {
+            Some(b'}') => break,
+            Some(b'"') => {}
+            _ => return Scan::Unsure,
+        }
+        let Some((name, next)) = plain_string(text, i) else {
+            return Scan::Unsure;
+        };
+        i = skip_ws(b, next);
+        if b.get(i) != Some(&b':') {
+            return Scan::Unsure;
+        }
+        i = skip_ws(b, i + 1);
+        match KEY_FIELDS.iter().position(|f| *f == name) {
+            Some(rank) => {
+                if seen & (1 << rank) != 0 {
+                    return Scan::Unsure;
+                }
+                seen |= 1 << rank;
+                let value = match b.get(i) {
+                    Some(b'"') => match plain_string(text, i) {
+                        Some((v, next)) => {
+                            i = next;
+                            (!v.is_empty()).then_some(v)
+                        }
+                        None => return Scan::Unsure,
+                    },
+                    Some(c) if *c == b'-' || c.is_ascii_digit() => {
+                        let end = skip_scalar(b, i);
+                        let n = &text[i..end];
+                        let digits = n.strip_prefix('-').unwrap_or(n);
+                        if digits.len() > 18 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                            return Scan::Unsure;
+                        }
+                        i = end;
+                        Some(n)
+                    }
+                    _ => match skip_value(b, i) {
+                        Some(next) => {
+                            i = next;
+                            None
+                        }
+                        None => return Scan::Unsure,
+                    },
+                };
+                if let Some(v) = value {
+                    if rank == 0 {
+                        return Scan::Key(v);
+                    }
+                    if best.is_none_or(|(r, _)| rank < r) {
+                        best = Some((rank, v));
+                    }
+                }
+            }
+            None => match skip_value(b, i) {
+                Some(next) => i = next,
+                None => return Scan::Unsure,
+            },
+        }
+        i = skip_ws(b, i);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => break,
+            _ => return Scan::Unsure,
+        }
+    }
+    best.map_or(Scan::NoKey, |(_, v)| Scan::Key(v))
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b
+        .get(i)
+        .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        i += 1;
+    }
+    i
+}
+
+/// The string starting at `i` (a quote) when it has no escape, and the index after it.
+fn plain_string(text: &str, i: usize) -> Option<(&str, usize)> {
+    let rest = text.get(i + 1..)?;
+    let end = rest.find(['"', '\\'])?;
+    if rest.as_bytes().get(end) != Some(&b'"') {
+        return None;
+    }
+    Some((rest.get(..end)?, i + 1 + end + 1))
+}
+
+/// The end of a number, `true`, `false` or `null` starting at `i`.
+fn skip_scalar(b: &[u8], mut i: usize) -> usize {
+    while b
+        .get(i)
+        .is_some_and(|c| !matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the value starting at `i`.
+fn skip_value(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    loop {
+        match b.get(i)? {
+            b'"' => {
+                i += 1;
+                loop {
+                    match b.get(i)? {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                i += 1;
+            }
+            b',' | b':' | b' ' | b'\t' | b'\n' | b'\r' if depth > 0 => i += 1,
+            _ if depth > 0 => i = skip_scalar(b, i).max(i + 1),
+            _ => i = skip_scalar(b, i),
+        }
+        if depth == 0 {
+            return Some(i);
+        }
+    }
+}
+
+/// [`item_key`] through serde: the reference the scan agrees with.
+fn parsed_key(item: &str) -> String {
     let keys: Option<Keys> = serde_json::from_str(item).ok();
     keys.and_then(|k| {
         [
@@ -470,7 +886,7 @@ fn item_key(item: &str, hash: i64) -> String {
             _ => None,
         })
     })
-    .unwrap_or_else(|| format!("#{:016x}", hash as u64))
+    .unwrap_or_else(|| digest_key(item))
 }
 
 impl Store {
@@ -480,7 +896,7 @@ impl Store {
             .query_row("SELECT status FROM runs WHERE id = ?1", [run], |r| r.get(0))
             .optional()?;
         match status {
-            Some(s) => RunStatus::parse(&s),
+            Some(s) => Ok(self.live_status(run, RunStatus::parse(&s)?)),
             None => Err(StoreError::NoSuchRun(run)),
         }
     }

@@ -128,7 +128,7 @@ impl Store {
                 version,
                 arguments: parse_list(&arguments)?,
                 resources: parse_list(&resources)?,
-                status: RunStatus::parse(&status)?,
+                status: self.live_status(id, RunStatus::parse(&status)?),
                 tenants_ok: ok,
                 tenants_failed: failed,
                 tenants_missing: missing,
@@ -249,52 +249,84 @@ impl Store {
         Ok(rows)
     }
 
-    /// Every item of a run (optionally of one resource), tenant by tenant, passed to `each`.
-    /// Returns how many.
-    pub fn export(
+    /// Every item of a run (optionally of one resource), tenant by tenant, passed to `each`;
+    /// an error of `each` stops at once and is returned. Returns how many.
+    pub fn export<E: From<StoreError>>(
         &self,
         run: RunId,
         resource: Option<&str>,
-        mut each: impl FnMut(ExportItem) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
+        mut each: impl FnMut(ExportItem) -> Result<(), E>,
+    ) -> Result<u64, E> {
         self.run_status(run)?;
-        let mut stmt = self.conn.prepare(
-            "SELECT e.tenant_id, e.tenant_name, e.resource, p.data
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT e.tenant_id, e.tenant_name, e.resource, p.data
              FROM entries e
              JOIN json_each(e.items) j
              JOIN payloads p ON p.id = j.value
              WHERE e.run_id = ?1 AND e.status = 'ok' AND (?2 IS NULL OR e.resource = ?2)
              ORDER BY e.tenant_name, e.tenant_id, e.resource, j.key",
-        )?;
-        let mut rows = stmt.query(params![run, resource])?;
+            )
+            .map_err(StoreError::from)?;
+        let mut rows = stmt
+            .query(params![run, resource])
+            .map_err(StoreError::from)?;
         let mut n = 0;
-        while let Some(r) = rows.next()? {
-            each(ExportItem {
-                tenant_id: r.get(0)?,
-                tenant_name: r.get(1)?,
-                resource: r.get(2)?,
-                data: r.get(3)?,
-            })?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            let item = (|| {
+                Ok::<_, rusqlite::Error>(ExportItem {
+                    tenant_id: r.get(0)?,
+                    tenant_name: r.get(1)?,
+                    resource: r.get(2)?,
+                    data: r.get(3)?,
+                })
+            })()
+            .map_err(StoreError::from)?;
+            each(item)?;
             n += 1;
         }
         Ok(n)
     }
 
-    /// Deletes runs (and the payloads no remaining run refers to). A running run is kept.
+    /// Deletes runs (and the payloads no remaining run refers to). A run that a process is
+    /// still writing is kept; an abandoned one (killed) is deleted like a partial one.
     pub fn prune(&mut self, by: PruneBy) -> Result<Pruned, StoreError> {
-        let tx = self.conn.transaction()?;
-        let runs = match by {
-            PruneBy::Keep(n) => tx.execute(
-                "DELETE FROM runs WHERE status != 'running'
-                   AND id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?1)",
-                [i64::from(n)],
-            )?,
-            PruneBy::OlderThanDays(days) => tx.execute(
-                "DELETE FROM runs WHERE status != 'running'
-                   AND started < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)",
-                [format!("-{days} days")],
-            )?,
+        // Immediate: no run can end or start while the live ones are told from the dead.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let stored_running: Vec<RunId> = {
+            let mut stmt = tx.prepare("SELECT id FROM runs WHERE status = 'running'")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
         };
+        let (alive, dead): (Vec<RunId>, Vec<RunId>) = stored_running
+            .into_iter()
+            .partition(|&id| self.locks.contains_key(&id) || crate::RunLock::held(&self.path, id));
+        let alive =
+            serde_json::to_string(&alive).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let deleted: Vec<RunId> = match by {
+            PruneBy::Keep(n) => {
+                let mut stmt = tx.prepare(
+                    "DELETE FROM runs WHERE id NOT IN (SELECT value FROM json_each(?2))
+                       AND id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?1)
+                     RETURNING id",
+                )?;
+                let rows = stmt.query_map(params![i64::from(n), alive], |r| r.get(0))?;
+                rows.collect::<Result<_, _>>()?
+            }
+            PruneBy::OlderThanDays(days) => {
+                let mut stmt = tx.prepare(
+                    "DELETE FROM runs WHERE id NOT IN (SELECT value FROM json_each(?2))
+                       AND started < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)
+                     RETURNING id",
+                )?;
+                let rows = stmt.query_map(params![format!("-{days} days"), alive], |r| r.get(0))?;
+                rows.collect::<Result<_, _>>()?
+            }
+        };
+        let runs = deleted.len();
         // Entries go with their runs (ON DELETE CASCADE); then the payloads left alone.
         let payloads = tx.execute(
             "DELETE FROM payloads WHERE id NOT IN (
@@ -302,6 +334,10 @@ impl Store {
             [],
         )?;
         tx.commit()?;
+        // The lock files the killed runs left behind.
+        for id in dead.iter().filter(|id| deleted.contains(id)) {
+            crate::RunLock::remove_unheld(&self.path, *id);
+        }
         Ok(Pruned {
             runs: runs as u64,
             payloads: payloads as u64,

@@ -4,7 +4,8 @@ use rusqlite::Connection;
 
 use crate::StoreError;
 
-/// Version 1: runs, content-addressed payloads (`hash` is FNV-1a of `data`, looked up among
+/// Version 1: runs, content-addressed payloads (`hash` is FNV-1a of `data` until version 3,
+/// looked up among
 /// the payloads of a tenant x resource's previous entry, so it needs no index), and one row per tenant x resource of a run
 /// holding the ids of its payloads (a device's JSON is stored once per change, not once per run).
 const V1: &str = r#"
@@ -75,8 +76,35 @@ WHERE d.run_id = (
 );
 "#;
 
+/// Version 3: `payloads.hash` is [`content_hash`](crate::content_hash) (eight bytes a step)
+/// instead of FNV-1a: every stored payload's hash is computed again, so that the next snapshot
+/// finds the devices that did not change.
+fn v3(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let mut read = tx.prepare("SELECT id, data FROM payloads")?;
+    let mut update = tx.prepare("UPDATE payloads SET hash = ?2 WHERE id = ?1")?;
+    let mut rows = read.query([])?;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let data = row
+            .get_ref(1)?
+            .as_bytes()
+            .map_err(|e| StoreError::Corrupt(format!("payload {id}: {e}")))?;
+        update.execute(rusqlite::params![id, crate::content_hash(data)])?;
+    }
+    Ok(())
+}
+
+/// One migration: SQL, or a step in Rust.
+pub(crate) enum Migration {
+    /// Statements.
+    Sql(&'static str),
+    /// Code, inside the migration's transaction.
+    Code(fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>),
+}
+
 /// Every migration, in order: migration `i` takes the schema from version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(crate) const MIGRATIONS: &[Migration] =
+    &[Migration::Sql(V1), Migration::Sql(V2), Migration::Code(v3)];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -95,14 +123,17 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), Store
             known: SCHEMA_VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS
+    for (i, migration) in MIGRATIONS
         .iter()
         .enumerate()
         .take(target as usize)
         .skip(found as usize)
     {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        match migration {
+            Migration::Sql(sql) => tx.execute_batch(sql)?,
+            Migration::Code(step) => step(&tx)?,
+        }
         tx.pragma_update(None, "user_version", i as u32 + 1)?;
         tx.commit()?;
     }

@@ -325,14 +325,14 @@ fn export_returns_the_texts_as_collected() {
     let n = store
         .export(run, Some("aps"), |item| {
             seen.push(item);
-            Ok(())
+            Ok::<_, StoreError>(())
         })
         .expect("export");
     assert_eq!(n, 1);
     assert_eq!(seen[0].data, text);
     assert_eq!(seen[0].tenant_name, "t1 Inc");
     assert!(matches!(
-        store.export(42, None, |_| Ok(())),
+        store.export(42, None, |_| Ok::<_, StoreError>(())),
         Err(StoreError::NoSuchRun(42))
     ));
 }
@@ -386,10 +386,158 @@ fn prune_keeps_the_newest_runs_and_the_payloads_they_use() {
 
 #[test]
 fn keys_fall_back_to_other_id_fields_then_a_digest() {
-    assert_eq!(item_key(r#"{"serialNumber":"S1","id":"x"}"#, 1), "S1");
-    assert_eq!(item_key(r#"{"siteId":1234}"#, 1), "1234");
-    assert_eq!(item_key(r#"{"macAddress":"aa:bb"}"#, 1), "aa:bb");
-    assert_eq!(item_key(r#"{"other":1}"#, 255), "#00000000000000ff");
+    assert_eq!(item_key(r#"{"serialNumber":"S1","id":"x"}"#), "S1");
+    assert_eq!(item_key(r#"{"siteId":1234}"#), "1234");
+    assert_eq!(item_key(r#"{"macAddress":"aa:bb"}"#), "aa:bb");
+    // Without an id field: FNV-1a of the text, as in every schema version.
+    let other = r#"{"other":1}"#;
+    assert_eq!(
+        item_key(other),
+        format!("#{:016x}", fnv1a(other.as_bytes()) as u64)
+    );
+    assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325_u64 as i64);
+}
+
+#[test]
+fn the_content_hash_tells_texts_apart_and_uses_every_byte() {
+    let a = device("SN1", "ONLINE", "1.0");
+    let b = device("SN1", "OFFLINE", "1.0");
+    assert_eq!(
+        content_hash(a.as_bytes()),
+        content_hash(a.clone().as_bytes())
+    );
+    assert_ne!(content_hash(a.as_bytes()), content_hash(b.as_bytes()));
+    // The tail that is not a whole word counts, and so does the length.
+    assert_ne!(content_hash(b"12345678x"), content_hash(b"12345678y"));
+    assert_ne!(content_hash(b"abc"), content_hash(b"abc\0"));
+    let hashes: std::collections::HashSet<i64> = (0..10_000)
+        .map(|i| content_hash(format!("{{\"serialNumber\":\"SN{i}\"}}").as_bytes()))
+        .collect();
+    assert_eq!(hashes.len(), 10_000);
+}
+
+#[test]
+fn version_3_rehashes_the_payloads_of_a_version_2_file_which_the_next_run_reuses() {
+    let (_dir, path) = temp();
+    let items = [
+        device("SN1", "ONLINE", "1.0"),
+        device("SN2", "OFFLINE", "1.0"),
+    ];
+    {
+        let mut old = Store::open_at_version(&path, 2).expect("version 2");
+        let run = run_with(&mut old, &[("t1", items.to_vec())]);
+        // What a version 2 program stored: FNV-1a of each text.
+        let rows: Vec<(i64, String)> = {
+            let mut stmt = old
+                .connection()
+                .prepare("SELECT id, data FROM payloads")
+                .expect("prepare");
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows")
+        };
+        for (id, data) in rows {
+            old.connection()
+                .execute(
+                    "UPDATE payloads SET hash = ?2 WHERE id = ?1",
+                    params![id, fnv1a(data.as_bytes())],
+                )
+                .expect("old hash");
+        }
+        assert_eq!(run, 1);
+    }
+    let mut store = Store::open(&path).expect("migrate");
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    let wrong: i64 = {
+        let mut stmt = store
+            .connection()
+            .prepare("SELECT id, hash, data FROM payloads")
+            .expect("prepare");
+        let rows: Vec<(i64, i64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        rows.iter()
+            .filter(|(_, hash, data)| *hash != content_hash(data.as_bytes()))
+            .count() as i64
+    };
+    assert_eq!(wrong, 0, "every payload has the new hash");
+    // The same devices again: found, not stored a second time.
+    run_with(&mut store, &[("t1", items.to_vec())]);
+    assert_eq!(count(&store, "payloads"), 2);
+}
+
+#[test]
+fn a_run_whose_writer_is_gone_is_abandoned_and_prune_and_resume_treat_it_so() {
+    let (_dir, path) = temp();
+    let mut done = Store::open(&path).expect("open");
+    run_with(&mut done, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
+    let mut writer = Store::open(&path).expect("writer");
+    let run = writer
+        .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
+        .expect("begin");
+    writer
+        .write_entry(
+            run,
+            "t1",
+            "t1 Inc",
+            "aps",
+            [device("SN1", "ONLINE", "1.0").as_str()],
+        )
+        .expect("write");
+    let lock = path.with_file_name(format!("inventory.sqlite-run{run}.lock"));
+    assert!(lock.exists(), "the run's lock file is next to the store");
+
+    // Another process (here: another Store) sees it running while its writer holds the lock:
+    // prune keeps it, and it cannot be resumed under the writer's feet.
+    let mut other = Store::open(&path).expect("other");
+    let status = |s: &Store| s.run(run).expect("run").status;
+    assert_eq!(status(&other), RunStatus::Running);
+    assert_eq!(status(&writer), RunStatus::Running);
+    assert!(matches!(other.reopen_run(run), Err(StoreError::RunBusy(r)) if r == run));
+    other.prune(PruneBy::Keep(0)).expect("prune");
+    assert!(other.run(run).is_ok(), "a live run is kept");
+
+    // The writer goes away without ending the run (as kill -9 does: the lock goes with it).
+    drop(writer);
+    assert_eq!(status(&other), RunStatus::Abandoned);
+    assert_eq!(other.latest_incomplete_run().expect("latest"), Some(run));
+    // Resume takes it over: running again, held by this store.
+    other.reopen_run(run).expect("resume");
+    assert_eq!(
+        status(&Store::open(&path).expect("third")),
+        RunStatus::Running
+    );
+    assert_eq!(
+        other.completed(run).expect("done").len(),
+        1,
+        "kept what it wrote"
+    );
+    other.end_run(run, RunStatus::Complete).expect("end");
+    assert!(!lock.exists(), "the lock file goes when the run ends");
+
+    // An abandoned run is pruned like a partial one, with its lock file.
+    let mut killed = Store::open(&path).expect("killed");
+    let dead = killed
+        .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
+        .expect("begin");
+    drop(killed);
+    let dead_lock = path.with_file_name(format!("inventory.sqlite-run{dead}.lock"));
+    assert!(dead_lock.exists());
+    assert_eq!(status_of(&other, dead), RunStatus::Abandoned);
+    let newest = run_with(&mut other, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
+    let pruned = other.prune(PruneBy::Keep(1)).expect("prune");
+    assert_eq!(pruned.runs, 2, "the resumed run and the abandoned one");
+    assert!(other.run(dead).is_err());
+    assert!(other.run(newest).is_ok());
+    assert!(!dead_lock.exists(), "its lock file is gone too");
+    assert_eq!(other.runs().expect("runs").len(), 1);
+}
+
+fn status_of(store: &Store, run: RunId) -> RunStatus {
+    store.run(run).expect("run").status
 }
 
 #[test]
@@ -480,4 +628,69 @@ fn the_guides_example_queries_work_on_the_views() {
             (2, "OFFLINE".into(), "2.0".into(), "HQ".into())
         ]
     );
+}
+
+#[test]
+fn with_checkpoints_in_the_background_every_commit_is_in_the_file_once_the_store_is_dropped() {
+    let (_dir, path) = temp();
+    {
+        let mut store = Store::open(&path).expect("open");
+        store.checkpoint_in_background().expect("background");
+        let autocheckpoint: i64 = store
+            .connection()
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .expect("pragma");
+        assert_eq!(autocheckpoint, 0, "the commits no longer checkpoint");
+        for n in 0..20 {
+            let items: Vec<String> = (0..50)
+                .map(|i| device(&format!("SN{n}-{i}"), "ONLINE", "1.0"))
+                .collect();
+            run_with(&mut store, &[("t1", items)]);
+        }
+    }
+    // Dropped: the last checkpoint moved everything into the main file.
+    let wal = path.with_file_name("inventory.sqlite-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) == 0);
+    let store = Store::open(&path).expect("reopen");
+    assert_eq!(count(&store, "payloads"), 20 * 50);
+    assert_eq!(store.complete_runs().expect("runs").len(), 20);
+}
+
+#[test]
+fn the_key_scan_agrees_with_serde_and_stops_at_the_serial_number() {
+    let cases = [
+        r#"{"serialNumber":"S1","id":"x"}"#,
+        r#" { "name" : "n", "nested": {"serialNumber": "inner", "a": [1, {"b": "}"}]}, "id": 7 } "#,
+        r#"{"site":{"name":"HQ"},"macAddress":"aa:bb","mac":"cc"}"#,
+        r#"{"serialNumber":"","serial":"S2"}"#,
+        r#"{"serialNumber":null,"name":"only name"}"#,
+        r#"{"id":-12,"name":"x"}"#,
+        r#"{"id":1.5,"name":"x"}"#,
+        r#"{"id":123456789012345678901234,"name":"x"}"#,
+        r#"{"name":"with \"escape\"","mac":"m"}"#,
+        r#"{"na\u006de":"escaped field name"}"#,
+        r#"{"id":"a","id":"b"}"#,
+        r#"{"other":[true,false,null,"x\\"],"deep":{"a":{"b":{"c":[[],{}]}}}}"#,
+        r#"{"name":"Zürich 北京","x":"é"}"#,
+        r#"{}"#,
+        r#"[1,2]"#,
+        r#""text""#,
+        r#"{"flag":true,"n":-0.5e3,"serial":"S3"}"#,
+    ];
+    for case in cases {
+        assert_eq!(item_key(case), parsed_key(case), "{case}");
+    }
+    assert_eq!(
+        scan_key(r#"{"serialNumber":"S1","rest":"#),
+        Scan::Key("S1"),
+        "nothing after the serial number is read"
+    );
+    assert_eq!(scan_key(r#"{"other":1}"#), Scan::NoKey);
+    // The one difference: an object that repeats its serial number has the first one as its
+    // key (serde refuses the repeated field, which made the key a digest of the text).
+    assert_eq!(
+        item_key(r#"{"serialNumber":"S1","serialNumber":"S2"}"#),
+        "S1"
+    );
+    assert_eq!(scan_key(r#"{"id":1.5}"#), Scan::Unsure);
 }

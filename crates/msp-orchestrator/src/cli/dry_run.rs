@@ -2,6 +2,8 @@
 //! the tenant listing alone (GreenLake, or Central with `--source central`): no tenant is
 //! contacted, no token exchanged, no file written.
 
+use std::io::Write as _;
+
 use futures::StreamExt as _;
 use glp_auth::text::escape_control;
 use msp_orchestrator::{Cancel, ResourceSpec, SourceItem, StopLevel, one_line};
@@ -22,6 +24,7 @@ pub(crate) async fn run(
     let mut tenants = 0usize;
     let mut left_out = 0usize;
     let mut seen = std::collections::HashSet::new();
+    let mut out = std::io::stdout();
     loop {
         let item = tokio::select! {
             biased;
@@ -38,7 +41,7 @@ pub(crate) async fn run(
             Ok(SourceItem::Tenant(t)) => {
                 if ctx.settings.selector.selects(&t) && seen.insert(t.workspace_id) {
                     tenants += 1;
-                    println!("{}  {}", t.workspace_id, escape_control(&t.name));
+                    writeln!(out, "{}  {}", t.workspace_id, escape_control(&t.name))?;
                 }
             }
             Ok(SourceItem::Unresolved { .. } | SourceItem::NoCluster { .. }) => left_out += 1,

@@ -14,8 +14,10 @@ pub(crate) fn run(command: &Command) -> Option<u8> {
     let result = match command {
         Command::Completions(args) => {
             let mut cmd = Cli::command();
-            clap_complete::generate(args.shell, &mut cmd, "msp-orchestrator", &mut stdout);
-            stdout.flush()
+            // Into memory first: `generate` panics on a write error (a closed stdout).
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "msp-orchestrator", &mut script);
+            stdout.write_all(&script).and_then(|()| stdout.flush())
         }
         Command::Man(args) => match &args.dir {
             None => clap_mangen::Man::new(Cli::command())
@@ -41,6 +43,7 @@ pub(crate) fn run(command: &Command) -> Option<u8> {
     };
     Some(match result {
         Ok(()) => super::EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => super::EXIT_BROKEN_PIPE,
         Err(e) => {
             eprintln!("error: cannot write to stdout: {e}");
             super::EXIT_FATAL

@@ -192,9 +192,13 @@ fn open(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<Store> {
     Store::open(&path).with_context(|| format!("cannot open the store {}", path.display()))
 }
 
-/// Errors of the reading commands are exit 1 (2 for `diff`, whose 1 means "different").
+/// Errors of the reading commands are exit 1 (2 for `diff`, whose 1 means "different"); a
+/// closed stdout ends them quietly (141).
 fn fatal(result: anyhow::Result<u8>, code: u8) -> u8 {
     result.unwrap_or_else(|e| {
+        if super::is_broken_pipe(&e) {
+            return super::EXIT_BROKEN_PIPE;
+        }
         eprintln!("error: {}", one_line(&format!("{e:#}")));
         code
     })
@@ -314,7 +318,12 @@ pub(crate) async fn run_snapshot(
     }
     let run = match plan.run {
         Some(run) => match store.reopen_run(run) {
-            Ok(()) => run,
+            Ok(()) => {
+                if let (false, Some(was)) = (quiet, plan.was) {
+                    eprintln!("resuming run {run} ({})", was.as_str());
+                }
+                run
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return EXIT_FATAL;
@@ -434,6 +443,8 @@ struct Plan {
     /// The run to continue, or `None` for a new one.
     run: Option<RunId>,
     resources: Vec<String>,
+    /// The status of the run to continue (`abandoned` when it was killed).
+    was: Option<RunStatus>,
 }
 
 fn plan(store: &mut Store, resources: &[String], resume: Option<&str>) -> anyhow::Result<Plan> {
@@ -446,6 +457,7 @@ fn plan(store: &mut Store, resources: &[String], resume: Option<&str>) -> anyhow
         return Ok(Plan {
             run: None,
             resources,
+            was: None,
         });
     };
     let run = if resume == "latest" {
@@ -458,6 +470,11 @@ fn plan(store: &mut Store, resources: &[String], resume: Option<&str>) -> anyhow
             .map_err(|_| anyhow::anyhow!("--resume takes a run id, not `{resume}`"))?
     };
     let summary = store.run(run)?;
+    if summary.status == RunStatus::Running {
+        anyhow::bail!(
+            "--resume: run {run} is being written by another process (wait for it, or stop it first)"
+        );
+    }
     if !resources.is_empty() && resources != summary.resources.as_slice() {
         anyhow::bail!(
             "--resume continues run {run} with its own resources ({}): name none",
@@ -467,6 +484,7 @@ fn plan(store: &mut Store, resources: &[String], resume: Option<&str>) -> anyhow
     Ok(Plan {
         run: Some(run),
         resources: summary.resources,
+        was: Some(summary.status),
     })
 }
 
@@ -684,6 +702,16 @@ pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
             if rows.is_empty() {
                 eprintln!("no complete data in the store yet: run `snapshot` first");
             }
+            if let Some(last) = store
+                .runs()?
+                .last()
+                .filter(|r| r.status == RunStatus::Abandoned)
+            {
+                eprintln!(
+                    "note: run {} was abandoned (its process ended before the run did): the tenants it lacks show older data; `snapshot --resume {}` completes it",
+                    last.id, last.id
+                );
+            }
             Ok(EXIT_OK)
         })(),
         EXIT_FATAL,
@@ -810,7 +838,7 @@ pub(crate) fn export(global: &GlobalArgs, args: &ExportArgs) -> u8 {
                 .find(|r| r.id == args.run)
                 .map(|r| r.started);
             let mut writer = RecordWriter::new(format, out)?;
-            let mut failed: Option<std::io::Error> = None;
+            // A write error (a closed stdout too) stops the export at once.
             let n = store.export(args.run, args.resource.as_deref(), |item| {
                 let mut record = Record::from_value(
                     item.tenant_id,
@@ -821,24 +849,11 @@ pub(crate) fn export(global: &GlobalArgs, args: &ExportArgs) -> u8 {
                 if let Some(started) = &started {
                     record.collected_at.clone_from(started);
                 }
-                match RawValue::from_string(item.data) {
-                    Ok(data) => record.data = data,
-                    Err(e) => {
-                        return Err(msp_orchestrator::msp_store::StoreError::Corrupt(
-                            e.to_string(),
-                        ));
-                    }
-                }
-                if failed.is_none()
-                    && let Err(e) = writer.write(&record)
-                {
-                    failed = Some(e);
-                }
-                Ok(())
+                record.data = RawValue::from_string(item.data)
+                    .map_err(|e| msp_orchestrator::msp_store::StoreError::Corrupt(e.to_string()))?;
+                writer.write(&record)?;
+                Ok::<_, anyhow::Error>(())
             })?;
-            if let Some(e) = failed {
-                return Err(e.into());
-            }
             writer.finish()?;
             if let Some(path) = &args.output {
                 eprintln!(

@@ -46,6 +46,21 @@ const EXIT_OK: u8 = 0;
 const EXIT_FATAL: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_SOME_FAILED: u8 = 3;
+/// Stdout's reader went away (EPIPE: `... | head -1`): the command ends at once, quietly, with
+/// 128 + SIGPIPE, the status a shell reports for a program that signal ended (as `seq`, `cat`).
+const EXIT_BROKEN_PIPE: u8 = 141;
+
+/// Whether `e`, or what caused it, is a write to a pipe whose reader went away.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
 
 /// When the process started (the `--report` file says it).
 static STARTED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
@@ -193,7 +208,7 @@ async fn run(cli: Cli) -> u8 {
             }
             demo(&cli.global, args, quiet, &cancel).await
         }
-        Command::Config(args::ConfigCommand::Show) => config_show(&cli.global),
+        Command::Config(args::ConfigCommand::Show) => report_fatal(config_show(&cli.global)),
         // Handled before the runtime started.
         Command::Completions(_) | Command::Man(_) => EXIT_OK,
         Command::Snapshot(args) => history::snapshot(&cli.global, &args, quiet, &cancel).await,
@@ -274,33 +289,40 @@ fn finish_interrupted(args: &CollectArgs, outputs: Outputs) -> u8 {
 }
 
 /// `config show`: every setting, its value (the secret masked, text escaped) and its source.
-fn config_show(flags: &args::GlobalArgs) -> u8 {
+fn config_show(flags: &args::GlobalArgs) -> anyhow::Result<u8> {
     match settings::explain(flags, |k| std::env::var(k).ok()) {
         Err(e) => {
             eprintln!("error: {e}");
-            EXIT_FATAL
+            Ok(EXIT_FATAL)
         }
         Ok(rows) => {
             let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for row in rows {
                 let value = escape_control(&row.value);
                 if row.source.is_empty() {
-                    println!("{:<width$}  {value}", row.key);
+                    writeln!(out, "{:<width$}  {value}", row.key)?;
                 } else {
-                    println!(
+                    writeln!(
+                        out,
                         "{:<width$}  {value}  ({})",
                         row.key,
                         escape_control(&row.source)
-                    );
+                    )?;
                 }
             }
-            EXIT_OK
+            out.flush()?;
+            Ok(EXIT_OK)
         }
     }
 }
 
+/// The error of a command, printed (exit 1); a closed stdout ends it quietly (141).
 fn report_fatal(result: anyhow::Result<u8>) -> u8 {
     result.unwrap_or_else(|e| {
+        if is_broken_pipe(&e) {
+            return EXIT_BROKEN_PIPE;
+        }
         eprintln!("error: {}", one_line(&format!("{e:#}")));
         EXIT_FATAL
     })
@@ -799,9 +821,13 @@ async fn collect_inner(
     }
     // The writer's end is part of the result: a failed or panicked writer means records may be
     // missing from the output, whatever the tenants' outcomes say.
+    let mut broken_pipe = false;
     let written = match writer_task.await {
         Ok(Ok(n)) => Ok(n),
-        Ok(Err(e)) => Err(format!("writing the output failed: {e}")),
+        Ok(Err(e)) => {
+            broken_pipe = e.kind() == std::io::ErrorKind::BrokenPipe;
+            Err(format!("writing the output failed: {e}"))
+        }
         Err(e) => Err(format!(
             "the output writer {}",
             msp_orchestrator::join_error_text(e)
@@ -809,6 +835,7 @@ async fn collect_inner(
     };
     let report = match result {
         Ok(report) => report,
+        Err(_) if broken_pipe => return Ok(EXIT_BROKEN_PIPE),
         Err(e) => {
             eprintln!("error: {}", one_line(&e.to_string()));
             if let Err(w) = &written {
@@ -819,6 +846,11 @@ async fn collect_inner(
     };
     let output_failed = written.is_err();
     let files = finish_files(args, outputs, &report, output_failed);
+    if broken_pipe {
+        // Stdout's reader went away (`collect -o - | head`): the run stopped at once; no
+        // summary, no error (`--failed-out` lists every tenant, `--report` says what ran).
+        return Ok(EXIT_BROKEN_PIPE);
+    }
     let table = match args.summary {
         args::SummaryArg::Table => true,
         args::SummaryArg::Totals => false,

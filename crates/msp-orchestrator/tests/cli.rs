@@ -1407,3 +1407,44 @@ fn demo_uses_its_own_environment_not_the_process_s() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert!(!stderr_of(&out).contains(".invalid"), "{}", stderr_of(&out));
 }
+
+#[test]
+fn the_store_of_a_profile_is_the_one_the_store_commands_open() {
+    let dir = std::env::temp_dir().join(format!("msp-db-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("profile.sqlite");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "db = \"{}/top.sqlite\"\n[profiles.p]\ndb = {:?}\n",
+            dir.display(),
+            db.display().to_string()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &dir)
+            .output()
+            .unwrap()
+    };
+    let c = config.to_str().unwrap();
+    let out = run(&["runs", "--config", c, "--profile", "p"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(db.exists(), "the profile's db was opened");
+    assert!(!dir.join("top.sqlite").exists(), "not the top level's");
+    let shown = run(&["config", "show", "--config", c, "--profile", "p"]);
+    let text = String::from_utf8_lossy(&shown.stdout);
+    let line = text.lines().find(|l| l.starts_with("db ")).unwrap();
+    assert!(line.contains("profile.sqlite"), "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -174,14 +174,12 @@ fn db_path(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<PathBuf> {
     if let Some(path) = &flag.db {
         return Ok(path.clone());
     }
-    if let Some(path) = std::env::var_os("MSP_DB").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(path));
-    }
-    if let Some(config) = &global.config {
-        let file = settings::read_file(config).map_err(|e| anyhow::anyhow!("{e}"))?;
-        if let Some(db) = file.db {
-            return Ok(db);
-        }
+    // MSP_DB, then the config file (the default one too) and its chosen profile: the lookup
+    // `config show` reports, so both name the same store.
+    let env = |k: &str| std::env::var(k).ok();
+    let layers = settings::Layers::load(global, &env).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(found) = layers.find("db") {
+        return Ok(PathBuf::from(found.value));
     }
     Store::default_path()
         .context("no data folder on this system (no home directory): give --db PATH or MSP_DB")

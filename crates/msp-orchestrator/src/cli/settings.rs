@@ -171,8 +171,6 @@ fn flag_name(id: &str) -> String {
 pub(crate) struct FileConfig {
     keys: toml::Table,
     profiles: BTreeMap<String, toml::Table>,
-    /// The inventory store (`snapshot`, `status`, `diff`...), from the top-level keys.
-    pub(crate) db: Option<PathBuf>,
 }
 
 /// A file value as text (a list comma-separated), as a flag or a variable would give it.
@@ -207,7 +205,7 @@ fn unknown_keys(table: &toml::Table, at: &str, problems: &mut Vec<String>) {
 
 /// Reads the config file, warning (on stderr) when it holds a secret others can read. Every
 /// unknown key is reported at once.
-pub(crate) fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         problem(format!(
             "cannot read the config file {}: {e}",
@@ -247,8 +245,7 @@ pub(crate) fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
             path.display()
         );
     }
-    let db = keys.get("db").map(|v| PathBuf::from(toml_text(v)));
-    Ok(FileConfig { keys, profiles, db })
+    Ok(FileConfig { keys, profiles })
 }
 
 #[cfg(unix)]

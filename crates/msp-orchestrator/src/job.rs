@@ -360,7 +360,8 @@ impl Query {
                     problems.push(format!("{name} is empty"));
                 } else if chars > central_api::MAX_EXPRESSION_CHARS {
                     problems.push(format!(
-                        "{name} is {chars} characters long; Central accepts at most {}",
+                        "{name} is {chars} characters long; at most {} are accepted (Central's \
+                         limit, kept for GreenLake resources too)",
                         central_api::MAX_EXPRESSION_CHARS
                     ));
                 }

@@ -117,7 +117,7 @@ pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
         "{}  {}  {}  {:>8}  {:>5}  {:>8}",
         pad("TENANT", 30),
         pad("STATUS", 8),
-        pad("RECORDS", 32),
+        pad("RECORDS", 40),
         "REQUESTS",
         "429S",
         "TIME"
@@ -141,7 +141,7 @@ pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
             out,
             "{}  {shown}  {}  {:>8}  {:>5}  {:>7.1}s",
             pad(&cut(&t.tenant_name, 30), 30),
-            pad(&cut(&counts.of(&t.tenant_id), 32), 32),
+            pad(&cut(&counts.of(&t.tenant_id), 40), 40),
             t.calls.requests,
             t.calls.rate_limited,
             t.duration_ms as f64 / 1000.0

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use central_api::{CentralClient, ClusterTable, clusters_for_region};
+use central_api::{CentralClient, CentralTenant, ClusterTable, clusters_for_region};
+use futures::TryStreamExt as _;
 use glp_auth::BaseUrl;
 use glp_auth::text::untrusted;
 use glp_transport::ApiError;
@@ -95,6 +96,18 @@ impl Clusters {
     /// Always `false` (there is at least one gateway); for symmetry with [`len`](Self::len).
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
+    }
+
+    /// Every cluster's list-tenants (MSP token), read from all clusters at once: (cluster name,
+    /// its tenants), in order. Any cluster that fails fails the whole: a tenant must never look
+    /// absent because its cluster could not be read.
+    pub async fn list_tenants(&self) -> Result<Vec<(String, Vec<CentralTenant>)>, ApiError> {
+        futures::future::try_join_all(self.list.iter().map(|c| async move {
+            let tenants: Vec<CentralTenant> =
+                c.client.list_tenants().stream().try_collect().await?;
+            Ok::<_, ApiError>((c.name.clone(), tenants))
+        }))
+        .await
     }
 
     /// The names, comma-separated (for messages).

@@ -61,22 +61,12 @@ pub async fn collect_msp_inventory(
             .or_default()
             .push(t.id);
     }
-    let listed = futures::future::try_join_all(clusters.iter().map(|c| async move {
-        let names: Vec<String> = c
-            .client
-            .list_tenants()
-            .stream()
-            .map_ok(|t| t.tenant_name)
-            .try_collect()
-            .await?;
-        Ok::<_, ApiError>((c.name.clone(), names))
-    }))
-    .await?;
+    let listed = clusters.list_tenants().await?;
     let mut cluster_of: HashMap<String, String> = HashMap::new();
-    for (cluster, names) in &listed {
-        for n in names {
+    for (cluster, tenants) in &listed {
+        for t in tenants {
             cluster_of
-                .entry(n.clone())
+                .entry(t.tenant_name.clone())
                 .or_insert_with(|| cluster.clone());
         }
     }
@@ -249,21 +239,31 @@ fn inventory_pages(
                 async move { request.page(Some(&cursor)).await }
             })
             .buffered(PARALLEL_PAGES);
-        // Count what arrives; after the promised pages, follow the last one's cursor.
-        let state = Arc::new(std::sync::Mutex::new((size, None::<Cursor>)));
-        let seen = state.clone();
+        // Count what arrives; an empty page ends the listing (a total that lies costs at most
+        // PARALLEL_PAGES requests more, not one per page it promised); after the promised pages,
+        // follow the last one's cursor.
+        let state = Arc::new(std::sync::Mutex::new((size, None::<Cursor>, false)));
+        let (seen, ended) = (state.clone(), state.clone());
         let middle = middle
+            .try_take_while(move |page| {
+                let empty = page.items.is_empty();
+                if empty && let Ok(mut s) = ended.lock() {
+                    s.2 = true;
+                }
+                futures::future::ready(Ok(!empty))
+            })
             .map_ok(move |page| {
                 if let Ok(mut s) = seen.lock() {
                     s.0 += page.items.len() as u64;
-                    s.1 = page.next.clone().filter(|_| !page.items.is_empty());
+                    s.1 = page.next.clone();
                 }
                 stream::iter(page.items.into_iter().map(Ok))
             })
             .try_flatten();
         let tail = stream::once(async move {
-            let (received, next) = state.lock().map(|s| s.clone()).unwrap_or((0, None));
-            match next {
+            let (received, next, ended_empty) =
+                state.lock().map(|s| s.clone()).unwrap_or((0, None, true));
+            match next.filter(|_| !ended_empty) {
                 Some(next) => Ok(request.start_at(next).stream().boxed()),
                 None if received < total => Err(ApiError::Protocol {
                     api: glp_transport::Api::Central,

@@ -113,17 +113,12 @@ impl TenantSource {
                                 cluster: None,
                             }),
                             Some(ids) => SourceItem::Unresolved {
-                                reason: format!(
-                                    "{} GreenLake workspaces have this name; cannot tell which one is the Central tenant",
-                                    ids.len()
-                                ),
+                                reason: shared_name(ids.len()),
                                 listed_id: t.tenant_id,
                                 name: t.tenant_name,
                             },
                             None => SourceItem::Unresolved {
-                                reason: "no GreenLake tenant workspace has this name; \
-                                         check that the tenant is managed by this MSP workspace"
-                                    .into(),
+                                reason: UNKNOWN_NAME.into(),
                                 listed_id: t.tenant_id,
                                 name: t.tenant_name,
                             },
@@ -316,16 +311,8 @@ impl TenantSource {
                                         name: t.tenant_name.clone(),
                                         cluster: Some(on.clone()),
                                     }),
-                                    Some(ids) => unresolved(format!(
-                                        "{} GreenLake workspaces have this name; cannot tell \
-                                         which one is the Central tenant",
-                                        ids.len()
-                                    )),
-                                    None => unresolved(
-                                        "no GreenLake tenant workspace has this name; check \
-                                         that the tenant is managed by this MSP workspace"
-                                            .into(),
-                                    ),
+                                    Some(ids) => unresolved(shared_name(ids.len())),
+                                    None => unresolved(UNKNOWN_NAME.into()),
                                 });
                             }
                         }
@@ -340,18 +327,21 @@ impl TenantSource {
     }
 }
 
-/// Every tenant of every cluster's list-tenants, by exact name: (cluster, tenant). Read from all
-/// clusters at once; any cluster that fails fails the listing (a tenant must never be reported
-/// on no cluster because its cluster could not be read).
+/// Why a Central tenant whose name no GreenLake workspace has cannot run.
+const UNKNOWN_NAME: &str = "no GreenLake tenant workspace has this name; check that the tenant \
+                            is managed by this MSP workspace";
+
+/// Why a Central tenant whose name `n` GreenLake workspaces share cannot run.
+fn shared_name(n: usize) -> String {
+    format!("{n} GreenLake workspaces have this name; cannot tell which one is the Central tenant")
+}
+
+/// Every tenant of every cluster's list-tenants, by exact name: (cluster, tenant).
 async fn central_index(
     clusters: &Clusters,
 ) -> Result<HashMap<String, Vec<(String, CentralTenant)>>, ApiError> {
-    let reads = clusters.iter().map(|c| async move {
-        let tenants: Vec<CentralTenant> = c.client.list_tenants().stream().try_collect().await?;
-        Ok::<_, ApiError>((c.name.clone(), tenants))
-    });
     let mut index: HashMap<String, Vec<(String, CentralTenant)>> = HashMap::new();
-    for (cluster, tenants) in futures::future::try_join_all(reads).await? {
+    for (cluster, tenants) in clusters.list_tenants().await? {
         for t in tenants {
             index
                 .entry(t.tenant_name.clone())

@@ -16,6 +16,27 @@ use serde_json::json;
 
 const TENANT: &str = "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c";
 
+/// GreenLake and one Central gateway at `server`, with a fixed token.
+fn clients(server: &MockServer) -> (WorkspacesClient, msp_orchestrator::Clusters) {
+    let base = BaseUrl::parse(&server.base_url()).unwrap();
+    let provider = Arc::new(StaticTokenProvider::new(
+        SecretString::from("t0ken".to_string()),
+        Duration::from_secs(900),
+    ));
+    let glp = ApiClient::builder(Api::GreenLake, base.clone(), provider.clone())
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let central = ApiClient::builder(Api::Central, base, provider)
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    (
+        WorkspacesClient::new(glp),
+        CentralClient::new(central).into(),
+    )
+}
+
 #[tokio::test]
 async fn pages_short_of_their_total_are_an_error_and_what_arrived_is_kept() {
     let server = MockServer::start_async().await;
@@ -72,28 +93,11 @@ async fn pages_short_of_their_total_are_an_error_and_what_arrived_is_kept() {
                 .json_body(json!({"items": [], "count": 0, "total": 5, "next": null}));
         })
         .await;
-    let base = BaseUrl::parse(&server.base_url()).unwrap();
-    let provider = Arc::new(StaticTokenProvider::new(
-        SecretString::from("t0ken".to_string()),
-        Duration::from_secs(900),
-    ));
-    let glp = ApiClient::builder(Api::GreenLake, base.clone(), provider.clone())
-        .no_rate_limit()
-        .build()
-        .unwrap();
-    let central = ApiClient::builder(Api::Central, base, provider)
-        .no_rate_limit()
-        .build()
-        .unwrap();
+    let (workspaces, clusters) = clients(&server);
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let report = collect_msp_inventory(
-        &WorkspacesClient::new(glp),
-        &CentralClient::new(central).into(),
-        tx,
-        &Cancel::new(),
-    )
-    .await
-    .unwrap();
+    let report = collect_msp_inventory(&workspaces, &clusters, tx, &Cancel::new())
+        .await
+        .unwrap();
     let mut records = Vec::new();
     while let Some(r) = rx.recv().await {
         records.push(r);
@@ -121,6 +125,73 @@ async fn pages_short_of_their_total_are_an_error_and_what_arrived_is_kept() {
         .unwrap();
     assert_eq!(unattributed.records, 1);
     assert!(!report.all_succeeded());
+}
+
+/// A total that promises thousands of pages, with an empty second page: the listing stops
+/// there (at most the pages already in flight are asked for), and the shortfall is an error.
+#[tokio::test]
+async fn a_lying_total_costs_a_few_requests_not_one_per_promised_page() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/workspaces/v1/msp-tenants");
+            then.status(200).json_body(json!({
+                "offset": 0, "count": 1, "total": 1,
+                "items": [{"id": TENANT, "workspaceName": "Acme"}],
+            }));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/network-msp/v1/list-tenants");
+            then.status(200).json_body(json!({
+                "items": [{"tenantId": "c1", "tenantName": "Acme"}],
+                "count": 1, "total": 1, "next": null,
+            }));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/network-msp/v1/device-inventory")
+                .query_param("next", "1");
+            then.status(200).json_body(json!({
+                "items": [{"serialNumber": "A1", "tenantName": "Acme"}],
+                "count": 1, "total": 50000, "next": "2",
+            }));
+        })
+        .await;
+    let mut later = Vec::new();
+    for page in 2..=12 {
+        later.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(GET)
+                        .path("/network-msp/v1/device-inventory")
+                        .query_param("next", page.to_string());
+                    then.status(200)
+                        .json_body(json!({"items": [], "count": 0, "total": 50000, "next": null}));
+                })
+                .await,
+        );
+    }
+    let (workspaces, clusters) = clients(&server);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let report = collect_msp_inventory(&workspaces, &clusters, tx, &Cancel::new())
+        .await
+        .unwrap();
+    let mut records = 0;
+    while rx.recv().await.is_some() {
+        records += 1;
+    }
+    assert_eq!(records, 1);
+    let mut asked = 0;
+    for m in &later {
+        asked += m.calls_async().await;
+    }
+    assert!((1..=4).contains(&asked), "{asked} later pages asked for");
+    let error = report.source_error.as_deref().unwrap();
+    assert!(error.contains("1 of the 50000"), "{error}");
 }
 
 /// A name listed on two clusters, and two GreenLake workspaces sharing a name, are reported as

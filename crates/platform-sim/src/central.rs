@@ -195,6 +195,38 @@ fn msp_cluster(cluster: ClusterCtx) -> Result<usize, Response> {
     }
 }
 
+/// An MSP-token Central endpoint (`network-msp/...`): the cluster must be one of the MSP's, the
+/// token the MSP's (a tenant token: 403 naming `what`); then `page` answers.
+fn msp_endpoint<T: Serialize>(
+    st: &AppState,
+    cluster: ClusterCtx,
+    headers: &HeaderMap,
+    what: &str,
+    page: impl FnOnce(usize) -> Result<T, BadParam>,
+) -> Response {
+    let cluster = match msp_cluster(cluster) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    match st.authenticate(headers, Api::Central) {
+        Ok(Subject::Msp) => {}
+        Ok(Subject::Tenant(_)) => {
+            return forbidden(
+                Api::Central,
+                &format!(
+                    "{what} needs the MSP access token; a tenant token (from token exchange) was presented"
+                ),
+                &format!("Call {what} with the MSP workspace token"),
+            );
+        }
+        Err(r) => return r,
+    }
+    match page(cluster) {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(bad) => bad_request(Api::Central, &bad),
+    }
+}
+
 /// `GET /network-msp/v1/list-tenants`: the tenants on the cluster the request reached.
 pub(crate) async fn list_tenants(
     State(st): State<Arc<AppState>>,
@@ -202,25 +234,9 @@ pub(crate) async fn list_tenants(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let cluster = match msp_cluster(cluster) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    match st.authenticate(&headers, Api::Central) {
-        Ok(Subject::Msp) => {}
-        Ok(Subject::Tenant(_)) => {
-            return forbidden(
-                Api::Central,
-                "list-tenants needs the MSP access token; a tenant token (from token exchange) was presented",
-                "Call list-tenants with the MSP workspace token",
-            );
-        }
-        Err(r) => return r,
-    }
-    match tenants_page(&st, cluster, query.as_deref()) {
-        Ok(body) => json_response(StatusCode::OK, &body),
-        Err(bad) => bad_request(Api::Central, &bad),
-    }
+    msp_endpoint(&st, cluster, &headers, "list-tenants", |c| {
+        tenants_page(&st, c, query.as_deref())
+    })
 }
 
 fn tenants_page(
@@ -460,25 +476,13 @@ pub(crate) async fn msp_device_inventory(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let cluster = match msp_cluster(cluster) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    match st.authenticate(&headers, Api::Central) {
-        Ok(Subject::Msp) => {}
-        Ok(Subject::Tenant(_)) => {
-            return forbidden(
-                Api::Central,
-                "The MSP device inventory needs the MSP access token; a tenant token (from token exchange) was presented",
-                "Call network-msp/v1/device-inventory with the MSP workspace token",
-            );
-        }
-        Err(r) => return r,
-    }
-    match msp_inventory_page(&st, cluster, query.as_deref()) {
-        Ok(body) => json_response(StatusCode::OK, &body),
-        Err(bad) => bad_request(Api::Central, &bad),
-    }
+    msp_endpoint(
+        &st,
+        cluster,
+        &headers,
+        "network-msp/v1/device-inventory",
+        |c| msp_inventory_page(&st, c, query.as_deref()),
+    )
 }
 
 fn msp_inventory_page(

@@ -77,12 +77,8 @@ impl Row {
 
 /// Reads every cluster's list-tenants and GreenLake's tenants, and joins them by exact name.
 async fn rows(ctx: &Context) -> anyhow::Result<Vec<Row>> {
-    let reads = ctx.clusters.iter().map(|c| async move {
-        let tenants: Vec<CentralTenant> = c.client.list_tenants().stream().try_collect().await?;
-        Ok::<_, glp_transport::ApiError>((c.name.clone(), tenants))
-    });
     let (central, glp) = tokio::try_join!(
-        futures::future::try_join_all(reads),
+        ctx.clusters.list_tenants(),
         ctx.workspaces
             .msp_tenants()
             .stream()

@@ -58,9 +58,11 @@ async fn rate_limited_with_retry_after_1_waits_a_second_then_succeeds() {
 
 #[tokio::test]
 async fn retry_after_as_an_http_date_is_honoured() {
-    // An HTTP date has whole seconds: "now + 3 s" means a wait of more than 2 s, longer than the
-    // 1 s a 429 without any hint pauses for.
-    let date = http_date(SystemTime::now() + Duration::from_secs(3));
+    // An HTTP date has whole seconds and is written before the request is even sent: "now + 4
+    // s" is at least 3 s after this line, so even a request that reaches the server 1.5 s late
+    // (a loaded machine) waits more than 1.5 s: longer than the 1 s a 429 without any hint
+    // pauses for, which is what this tells apart.
+    let date = http_date(SystemTime::now() + Duration::from_secs(4));
     let server = Scripted::start(vec![
         Reply::status(429).header("retry-after", &date),
         Reply::ok(1),
@@ -69,7 +71,7 @@ async fn retry_after_as_an_http_date_is_honoured() {
     let api = client(&server.base_url);
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert!(
-        gap(&server, 0) >= Duration::from_secs(2),
+        gap(&server, 0) >= Duration::from_millis(1500),
         "{:?}",
         gap(&server, 0)
     );

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use glp_auth::{BaseUrl, Scope, TokenProvider, WorkspaceId};
+use glp_core::{BaseUrl, Scope, TokenProvider, WorkspaceId};
 use glp_transport::{Api, ApiClient, ApiError};
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use glp_auth::{BaseUrl, InvalidBaseUrl};
+use glp_core::{BaseUrl, InvalidBaseUrl};
 
 /// The public Central clusters and their API gateways, as the vendor's SDK lists them.
 ///

@@ -20,7 +20,7 @@
 //! - **Models** ([`Device`], [`AccessPoint`], [`Switch`], [`Gateway`], [`Client`], [`SiteHealth`],
 //!   [`CentralTenant`]) type the common fields as `Option`s and keep every unknown field.
 //!
-//! Tokens come from any [`TokenProvider`](glp_auth::TokenProvider): the project's GreenLake
+//! Tokens come from any [`TokenProvider`](glp_core::TokenProvider): the project's GreenLake
 //! providers (`glp_auth::msp_provider`: MSP token by client credentials, tenant tokens by RFC 8693
 //! exchange), or your own. Requests are paced, retried and decoded by
 //! [`glp_transport::ApiClient`]; errors are [`ApiError`], with hints on 401 (credential or wrong

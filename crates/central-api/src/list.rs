@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures::{Stream, StreamExt, TryStreamExt};
-use glp_auth::Scope;
+use glp_core::Scope;
 use glp_transport::{Api, ApiClient, ApiError, paginate};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 /// `glp-workspaces` crate: find the workspace whose `workspaceName` equals
 /// [`tenant_name`](Self::tenant_name); skip the tenant if there is not exactly one) before asking
 /// for a tenant token — as the vendor's own sample does. Never pass `tenant_id` to
-/// [`Scope::Tenant`](glp_auth::Scope::Tenant) or [`CentralClient::tenant`](crate::CentralClient::tenant)
+/// [`Scope::Tenant`](glp_core::Scope::Tenant) or [`CentralClient::tenant`](crate::CentralClient::tenant)
 /// unless you have proven the two equal for your account.
 ///
 /// Unknown fields are kept in `extra`; every field but the id and name may be missing.

@@ -7,7 +7,7 @@
 //! workbench reads both to find the MSP's Central regions.
 
 use futures::TryStreamExt as _;
-use glp_auth::Scope;
+use glp_core::Scope;
 use glp_transport::{ApiClient, ApiError};
 use serde_json::Value;
 

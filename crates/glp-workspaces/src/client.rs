@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
-use glp_auth::{BaseUrl, Scope, TokenProvider, WorkspaceId};
+use glp_core::{BaseUrl, Scope, TokenProvider, WorkspaceId};
 use glp_transport::{Api, ApiClient, ApiError};
 
 use crate::model::{Tenant, TenantEntry, TenantPage, tenant_page};
@@ -345,9 +345,9 @@ impl MspTenantsRequest {
             .map_ok(|page| {
                 for bad in &page.invalid {
                     tracing::warn!(
-                        id = %glp_auth::text::untrusted(&bad.listed_id),
-                        name = %glp_auth::text::untrusted(&bad.name),
-                        reason = %glp_auth::text::untrusted(&bad.reason),
+                        id = %glp_core::text::untrusted(&bad.listed_id),
+                        name = %glp_core::text::untrusted(&bad.name),
+                        reason = %glp_core::text::untrusted(&bad.reason),
                         "msp-tenants entry left out"
                     );
                 }

@@ -14,8 +14,8 @@
 //! items as JSON values or, with
 //! [`raw`](OffsetListRequest::raw), their text.
 //!
-//! Tokens come from any [`TokenProvider`](glp_auth::TokenProvider) (the built-in
-//! [`glp_auth::msp_provider`], a fixed token, or your own); requests go through
+//! Tokens come from any [`TokenProvider`](glp_core::TokenProvider) (the built-in
+//! `glp_auth::msp_provider`, a fixed token, or your own); requests go through
 //! [`glp_transport::ApiClient`]: paced, retried on 429/5xx with `Retry-After` honoured, one token
 //! refresh on 401, and errors ([`ApiError`]) with troubleshooting hints.
 //!

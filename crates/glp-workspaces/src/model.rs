@@ -1,6 +1,6 @@
 //! [`Tenant`] and [`TenantPage`]: what `msp-tenants` returns.
 
-use glp_auth::WorkspaceId;
+use glp_core::WorkspaceId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
-use glp_auth::Scope;
+use glp_core::Scope;
 use glp_transport::{ApiClient, ApiError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -58,7 +58,7 @@ pub(crate) fn build_bins(release: bool) -> Result<()> {
         "--package",
         "platform-sim",
         "--package",
-        "msp-orchestrator",
+        "msp-cli",
         "--bins",
     ]);
     if release {

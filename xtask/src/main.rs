@@ -86,14 +86,7 @@ fn integration(extra: &[String]) -> Result<()> {
 fn man() -> Result<()> {
     use anyhow::Context as _;
     let dir = cargo::target_dir()?.join("man");
-    let mut cmd = cargo(&[
-        "run",
-        "--quiet",
-        "--package",
-        "msp-orchestrator",
-        "--",
-        "man",
-    ]);
+    let mut cmd = cargo(&["run", "--quiet", "--package", "msp-cli", "--", "man"]);
     cmd.arg(&dir);
     eprintln!("$ {cmd:?}");
     let out = cmd.output().context("running msp-orchestrator man")?;

@@ -173,6 +173,12 @@ impl Orchestrator {
         }
     }
 
+    /// An orchestrator over a [`Session`](crate::Session)'s clients: tenant calls to the
+    /// cluster each tenant was placed on, GreenLake for jobs that read it.
+    pub fn for_session(session: &crate::Session) -> Self {
+        Self::new(session.clusters.clone()).greenlake(session.workspaces.clone())
+    }
+
     /// Gives jobs GreenLake clients too ([`TenantClients::greenlake`]): tenant-scoped clients of
     /// `greenlake`'s API client, counting into each tenant's tally.
     pub fn greenlake(mut self, greenlake: WorkspacesClient) -> Self {

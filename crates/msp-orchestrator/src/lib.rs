@@ -2,6 +2,8 @@
 //! nothing.
 //!
 //! The pieces:
+//! - a [`Session`] builds the clients of a run (one transport, the MSP token providers, GreenLake
+//!   and every Central cluster) from plain [`SessionSettings`];
 //! - a [`TenantSource`] lists tenants (GreenLake msp-tenants, Central list-tenants resolved to
 //!   workspaces by name, or an explicit list), filtered by a [`Selector`];
 //! - a [`TenantJob`] turns one tenant's scoped clients ([`TenantClients`]: Central, and
@@ -11,20 +13,21 @@
 //! - the [`Orchestrator`] runs jobs with bounded concurrency, isolates failures, honours a
 //!   [`Cancel`] signal, and returns a [`Report`];
 //! - a [`RecordWriter`] writes records as JSON Lines, JSON, CSV or a table; it is one
-//!   [`RecordSink`], and the inventory store's `StoreSink` (feature `store`) is another.
+//!   [`RecordSink`], and the inventory store's `StoreSink` (feature `store`, off by default) is another.
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use central_api::{CentralClient, Resource};
-//! use glp_auth::{AuthOptions, BaseUrl, Credentials, msp_provider};
-//! use glp_workspaces::WorkspacesClient;
-//! use msp_orchestrator::{Cancel, CollectJob, Orchestrator, ResourceSpec, TenantSource};
+//! use central_api::Resource;
+//! use glp_auth::Credentials;
+//! use msp_orchestrator::{
+//!     Cancel, CentralPlan, CollectJob, Orchestrator, ResourceSpec, Session, SessionSettings,
+//!     TenantSource,
+//! };
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let credentials = Credentials::from_env()?;
-//! let provider = msp_provider(credentials.clone(), AuthOptions::default())?;
-//! let workspaces = WorkspacesClient::from_provider(credentials.base_url.clone(), provider.clone())?;
-//! let central = CentralClient::from_provider(BaseUrl::parse("https://us4.api.central.arubanetworks.com")?, provider)?;
+//! // One transport, the MSP token checked once, every Central cluster of the MSP found.
+//! let settings = SessionSettings::new(Credentials::from_env()?, CentralPlan::Auto);
+//! let session = Session::connect(&settings).await?;
 //!
 //! let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
 //! let printer = tokio::spawn(async move {
@@ -33,10 +36,10 @@
 //!     }
 //! });
 //! let job = Arc::new(CollectJob::new(vec![ResourceSpec::Known(Resource::DeviceInventory)]));
-//! let report = Orchestrator::new(central.clone())
-//!     .greenlake(workspaces.clone())
+//! let tenants = TenantSource::GreenLake.stream(&session.workspaces, &session.clusters);
+//! let report = Orchestrator::for_session(&session)
 //!     .concurrency(16)
-//!     .run(TenantSource::GreenLake.stream(&workspaces, &central), job, tx, &Cancel::new())
+//!     .run(tenants, job, tx, &Cancel::new())
 //!     .await?;
 //! printer.await?;
 //! eprintln!("{}", report.summary());
@@ -54,6 +57,7 @@ mod output;
 mod progress;
 mod report;
 mod selector;
+mod session;
 mod sink;
 mod source;
 #[cfg(feature = "store")]
@@ -77,6 +81,7 @@ pub use output::{Format, RecordWriter, WriterOptions, csv_field, csv_header};
 pub use progress::{Progress, ProgressSnapshot};
 pub use report::{NOT_STARTED, Report, TenantOutcome, TenantStatus, one_line};
 pub use selector::Selector;
+pub use session::{CentralPlan, Session, SessionError, SessionSettings};
 pub use sink::{MarkedJob, RecordSink, SinkError, completed_resource, completion_mark, drain};
 pub use source::{SourceItem, TenantSource, TenantStream, parse_id_list};
 #[cfg(feature = "store")]

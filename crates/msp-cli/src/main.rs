@@ -1,4 +1,8 @@
-//! The `msp-orchestrator` command line.
+//! `msp-orchestrator`: list the tenants of an HPE GreenLake MSP and collect, snapshot and compare
+//! their GreenLake and Central data. Run `msp-orchestrator --help`.
+//!
+//! The binary of the `msp-cli` package: clap types, settings and one function per command over
+//! the `msp-orchestrator` library.
 
 mod args;
 mod checks;
@@ -20,17 +24,16 @@ use anyhow::Context as _;
 use central_api::CentralClient;
 use futures::StreamExt as _;
 use glp_auth::text::escape_control;
-use glp_auth::{AuthOptions, BaseUrl, RetryPolicy, Scope, TokenProvider, msp_provider};
-use glp_transport::{Api, ApiClient, Transport};
+use glp_auth::{BaseUrl, RetryPolicy};
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{
-    Cancel, CentralCluster, Clusters, CollectJob, Orchestrator, RecordWriter, ResourceSpec,
-    SourceItem, StopLevel, TenantSource, csv_field, discover, gateway_name, one_line,
+    Cancel, CentralPlan, Clusters, CollectJob, Orchestrator, RecordWriter, ResourceSpec, Session,
+    SourceItem, StopLevel, TenantSource, csv_field, gateway_name, one_line,
 };
 
 pub(crate) use args::Cli;
 use args::{CollectArgs, Command, LogFormat, TenantFormat};
-use settings::{CentralPlan, Settings};
+use settings::Settings;
 
 /// `1 tenant`, `2 tenants`.
 pub(crate) fn plural(n: usize, word: &str) -> String {
@@ -84,7 +87,7 @@ fn run_info() -> serde_json::Value {
 }
 
 /// Parses the command line and runs it.
-pub(crate) fn main() -> ExitCode {
+fn main() -> ExitCode {
     let _ = STARTED.set(std::time::SystemTime::now());
     install_panic_hook();
     let cli = Cli::parse_recording(std::env::args_os()).unwrap_or_else(|e| e.exit());
@@ -460,75 +463,17 @@ impl Context {
     }
 
     async fn build(settings: Settings) -> anyhow::Result<Self> {
-        // One transport for every request: token requests, GreenLake and Central share the
-        // connection pool, and each host's pacers and ceilings.
-        let transport = Transport::new(std::time::Duration::from_secs(10))?;
-        let mut options = AuthOptions::default();
-        options.retry = settings.retry;
-        options.fetch_timeout =
-            settings.retry.rate_limited_budget + std::time::Duration::from_secs(60);
-        options.transport = Some(transport.clone());
-        let provider = msp_provider(settings.credentials.clone(), options)?;
-        let builder = |api: Api, base: BaseUrl, ceiling: Option<f64>| {
-            let builder = ApiClient::builder(api, base, provider.clone())
-                .transport(transport.clone())
-                .retry(settings.retry)
-                .max_body_bytes(settings.max_body);
-            match ceiling {
-                Some(rate) => builder.rate_limit(rate),
-                None => builder.no_rate_limit(),
+        let session = Session::connect(&settings.session()).await?;
+        if session.discovered {
+            for note in &session.notes {
+                eprintln!("warning: {}", one_line(note));
             }
-        };
-        let glp = builder(
-            Api::GreenLake,
-            settings.credentials.base_url.clone(),
-            settings.glp_rate,
-        )
-        .build()?;
-        provider
-            .token(&Scope::Msp)
-            .await
-            .context("cannot get an MSP access token; no tenant was contacted")?;
-        let workspaces = WorkspacesClient::new(glp);
-        let central_at = |base: BaseUrl| {
-            builder(Api::Central, base, settings.rate)
-                .build()
-                .map(CentralClient::new)
-        };
-        let gateways = match &settings.central {
-            CentralPlan::Gateways(list) => list.clone(),
-            CentralPlan::Auto => {
-                // Probes are quick: a cluster that is not the MSP's answers 401 at once; a
-                // transient failure is retried twice.
-                let probe_at = |base: BaseUrl| {
-                    builder(Api::Central, base, settings.rate)
-                        .retry(RetryPolicy::with_max_attempts(3))
-                        .no_token_refresh()
-                        .build()
-                        .map(CentralClient::new)
-                };
-                let found = discover(&workspaces, &settings.cluster_table, probe_at)
-                    .await
-                    .context("--central-cluster auto; no tenant was contacted")?;
-                for note in &found.notes {
-                    eprintln!("warning: {}", one_line(note));
-                }
-                let names: Vec<&str> = found.found.iter().map(|(n, _)| n.as_str()).collect();
-                eprintln!("Central clusters found: {}", names.join(", "));
-                found.found
-            }
-        };
-        let mut list = Vec::with_capacity(gateways.len());
-        for (name, base) in gateways {
-            list.push(CentralCluster {
-                name,
-                client: central_at(base)?,
-            });
+            let names: Vec<&str> = session.clusters.iter().map(|c| c.name.as_str()).collect();
+            eprintln!("Central clusters found: {}", names.join(", "));
         }
-        let clusters = Clusters::new(list).context("no Central gateway")?;
         Ok(Self {
-            workspaces,
-            clusters,
+            workspaces: session.workspaces,
+            clusters: session.clusters,
             settings,
         })
     }

@@ -22,7 +22,9 @@ use glp_auth::{
     BaseUrl, ConfigError, Credentials, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
     ENV_WORKSPACE_ID, RetryPolicy,
 };
-use msp_orchestrator::{Selector, TenantSource, gateway_name, parse_id_list};
+use msp_orchestrator::{
+    CentralPlan, Selector, SessionSettings, TenantSource, gateway_name, parse_id_list,
+};
 
 use super::args::{GlobalArgs, SourceArg};
 use Fallback::Unset;
@@ -493,6 +495,21 @@ pub(crate) struct Settings {
     pub(crate) retry: RetryPolicy,
 }
 
+impl Settings {
+    /// What the library's [`Session`](msp_orchestrator::Session) is built from.
+    pub(crate) fn session(&self) -> SessionSettings {
+        SessionSettings {
+            credentials: self.credentials.clone(),
+            central: self.central.clone(),
+            cluster_table: self.cluster_table.clone(),
+            rate: self.rate,
+            glp_rate: self.glp_rate,
+            max_body: self.max_body,
+            retry: self.retry,
+        }
+    }
+}
+
 /// The largest `--client-secret-file` read (a secret is a few dozen bytes; a larger file is
 /// surely the wrong one).
 pub(crate) const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
@@ -550,16 +567,6 @@ fn read_path_or_stdin(path: &Path) -> std::io::Result<String> {
     } else {
         std::fs::read_to_string(path)
     }
-}
-
-/// Which Central gateways a run uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum CentralPlan {
-    /// These gateways, each with its name (the cluster's, or the host's for a URL that is in
-    /// no table), in the order given.
-    Gateways(Vec<(String, BaseUrl)>),
-    /// Find the MSP's clusters from GreenLake's service catalog (`--central-cluster auto`).
-    Auto,
 }
 
 /// The cluster table with the overrides `NAME=URL` of `entries`; problems are pushed.
@@ -871,7 +878,7 @@ pub(crate) fn explain(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::cli::args::Cli;
+    use crate::args::Cli;
     use clap::CommandFactory as _;
 
     /// Parsed flags, as if clap had taken nothing from the environment (the test's own

@@ -8,7 +8,8 @@ use futures::StreamExt as _;
 use glp_auth::text::escape_control;
 use msp_orchestrator::{Cancel, ResourceSpec, SourceItem, StopLevel, one_line};
 
-use super::{Context, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, checks, plural};
+use crate::context::Context;
+use crate::{EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, checks, plural};
 
 /// Central's documented per-customer rate (classic Central): the pace the estimate assumes
 /// when no `--rate` is given.

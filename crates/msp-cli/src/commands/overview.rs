@@ -11,9 +11,9 @@ use glp_auth::text::escape_control;
 use msp_orchestrator::csv_field;
 use serde::Serialize;
 
-use super::Context;
-use super::args::TenantFormat;
-use super::summary::{cut, pad};
+use crate::args::TenantFormat;
+use crate::context::Context;
+use crate::summary::{cut, pad};
 
 /// One row: a tenant with its health.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -239,7 +239,7 @@ pub(crate) async fn overview(ctx: &Context, format: TenantFormat) -> anyhow::Res
     let incomplete = rows.iter().filter(|r| r.note.is_some()).count();
     eprintln!(
         "{} ({} with a note)",
-        super::plural(rows.len(), "tenant"),
+        crate::plural(rows.len(), "tenant"),
         incomplete
     );
     Ok(if incomplete > 0 { 3 } else { 0 })

@@ -1,4 +1,6 @@
-//! Command-line arguments.
+//! Command-line arguments: the clap types of every command.
+
+pub(crate) mod history;
 
 use std::path::PathBuf;
 
@@ -73,17 +75,17 @@ pub(crate) enum Command {
     #[command(hide = true)]
     Man(ManArgs),
     /// Collect into the inventory store as one run (see runs, status, diff).
-    Snapshot(super::history::SnapshotArgs),
+    Snapshot(history::SnapshotArgs),
     /// List the runs in the store: tenants ok, failed and missing, records.
-    Runs(super::history::RunsArgs),
+    Runs(history::RunsArgs),
     /// Devices by status per tenant, from the latest complete data in the store.
-    Status(super::history::StatusArgs),
+    Status(history::StatusArgs),
     /// What changed between two runs (default: the last two complete); exit 1 when any.
-    Diff(super::history::DiffArgs),
+    Diff(history::DiffArgs),
     /// Write a run's records as collect would.
-    Export(super::history::ExportArgs),
+    Export(history::ExportArgs),
     /// Delete old runs from the store.
-    Prune(super::history::PruneArgs),
+    Prune(history::PruneArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -366,7 +368,7 @@ pub(crate) struct DemoArgs {
     #[arg(long, default_value_t = 7)]
     pub(crate) seed: u64,
     #[command(flatten)]
-    pub(crate) history: super::history::DemoHistoryArgs,
+    pub(crate) history: history::DemoHistoryArgs,
     #[command(flatten)]
     pub(crate) collect: CollectArgs,
 }

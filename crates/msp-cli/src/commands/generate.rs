@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::CommandFactory as _;
 
-use super::args::{Cli, Command};
+use crate::args::{Cli, Command};
 
 /// Runs `command` when it is one of these; `None` for the others.
 pub(crate) fn run(command: &Command) -> Option<u8> {
@@ -35,18 +35,18 @@ pub(crate) fn run(command: &Command) -> Option<u8> {
                         "error: cannot write the man pages to {}: {e}",
                         dir.display()
                     );
-                    return Some(super::EXIT_FATAL);
+                    return Some(crate::EXIT_FATAL);
                 }
             },
         },
         _ => return None,
     };
     Some(match result {
-        Ok(()) => super::EXIT_OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => super::EXIT_BROKEN_PIPE,
+        Ok(()) => crate::EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::EXIT_BROKEN_PIPE,
         Err(e) => {
             eprintln!("error: cannot write to stdout: {e}");
-            super::EXIT_FATAL
+            crate::EXIT_FATAL
         }
     })
 }

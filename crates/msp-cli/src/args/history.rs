@@ -1,0 +1,157 @@
+//! The clap types of the history commands: `snapshot`, `runs`, `status`, `diff`, `export`,
+//! `prune`, and `demo --snapshot`.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, ValueEnum};
+use msp_orchestrator::msp_store::RunId;
+
+/// `--db`: where the store is.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DbArg {
+    /// The inventory store [env: MSP_DB] [config: db] [default:
+    /// $XDG_DATA_HOME/glp-msp/inventory.sqlite].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SnapshotArgs {
+    /// Resources, as for collect (glp/devices and glp/subscriptions too) [default:
+    /// device-inventory devices].
+    #[arg(value_name = "RESOURCE")]
+    pub(crate) resources: Vec<String>,
+    /// Continue run RUN (default: the newest run that did not complete): only the tenants and
+    /// resources it lacks run, and are added to it.
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "latest")]
+    pub(crate) resume: Option<String>,
+    /// List the tenants that would run and estimate the requests and minutes, from the tenant
+    /// listing alone: no tenant contacted, nothing written to the store.
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) dry_run: bool,
+    #[command(flatten)]
+    pub(crate) db: DbArg,
+}
+
+/// Formats of `runs` and `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TableFormat {
+    /// Aligned columns.
+    Table,
+    /// Comma-separated values.
+    Csv,
+    /// One JSON array.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub(crate) format: TableFormat,
+    #[command(flatten)]
+    pub(crate) db: DbArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// Only this tenant (id or name).
+    #[arg(long, value_name = "TENANT")]
+    pub(crate) tenant: Option<String>,
+    /// Only this resource.
+    #[arg(long, value_name = "RESOURCE")]
+    pub(crate) resource: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub(crate) format: TableFormat,
+    #[command(flatten)]
+    pub(crate) db: DbArg,
+}
+
+/// Formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// One line per change.
+    Table,
+    /// One JSON object per change.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The first run [default: the second newest complete run].
+    #[arg(value_name = "RUN_A")]
+    pub(crate) run_a: Option<RunId>,
+    /// The second run [default: the newest complete run].
+    #[arg(value_name = "RUN_B")]
+    pub(crate) run_b: Option<RunId>,
+    /// Compare every field, not only status, firmware, site, name and IP.
+    #[arg(long)]
+    pub(crate) all_fields: bool,
+    /// Only this tenant (id or name).
+    #[arg(long, value_name = "TENANT")]
+    pub(crate) tenant: Option<String>,
+    /// Only this resource.
+    #[arg(long, value_name = "RESOURCE")]
+    pub(crate) resource: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub(crate) format: DiffFormat,
+    #[command(flatten)]
+    pub(crate) db: DbArg,
+}
+
+/// Formats of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// One JSON object per line, as collect writes.
+    Jsonl,
+    /// Comma-separated values, as collect writes.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The run.
+    #[arg(long, value_name = "N")]
+    pub(crate) run: RunId,
+    /// Only this resource.
+    #[arg(long, value_name = "RESOURCE")]
+    pub(crate) resource: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub(crate) format: ExportFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) db: DbArg,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("which").required(true).args(["keep", "older_than"])))]
+pub(crate) struct PruneArgs {
+    /// Keep the newest N runs (a run still running is always kept).
+    #[arg(long, value_name = "N")]
+    pub(crate) keep: Option<u32>,
+    /// Delete the runs that started more than DAYS days ago.
+    #[arg(long, value_name = "DAYS")]
+    pub(crate) older_than: Option<u32>,
+    #[command(flatten)]
+    pub(crate) db: DbArg,
+}
+
+/// `demo --snapshot`: the demo collects into a store instead of a file.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DemoHistoryArgs {
+    /// Snapshot into the store (--db, default demo-inventory.sqlite) instead of writing a file.
+    #[arg(long)]
+    pub(crate) snapshot: bool,
+    /// The simulated population's generation: each one moves some devices offline or back,
+    /// replaces a few, adds some and upgrades firmware, so two snapshots differ.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub(crate) generation: u32,
+    /// The store of `demo --snapshot` [default: demo-inventory.sqlite].
+    #[arg(long = "db", value_name = "PATH")]
+    pub(crate) db: Option<PathBuf>,
+}

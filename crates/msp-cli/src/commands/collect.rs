@@ -1,0 +1,343 @@
+//! `collect`: every tenant's resources into one file, with a summary, `--failed-out` and
+//! `--report`.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use central_api::CentralClient;
+use glp_auth::{BaseUrl, RetryPolicy};
+use msp_orchestrator::{
+    Cancel, CentralPlan, CollectJob, Orchestrator, RecordWriter, ResourceSpec, StopLevel,
+    TenantSource, gateway_name, one_line,
+};
+
+use crate::args::{self, CollectArgs};
+use crate::commands::dry_run;
+use crate::context::{Built, Context};
+use crate::outputs::{Outputs, finish_files, finish_interrupted, fresh};
+use crate::settings::Settings;
+use crate::{
+    EXIT_BROKEN_PIPE, EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, checks, display,
+    output_target, report_fatal, summary,
+};
+
+/// `collect` with resolved settings: the output files are opened before any request, then the
+/// clients are built (the token request), then the run.
+pub(crate) async fn run_collect(
+    settings: Settings,
+    args: &CollectArgs,
+    existing: output_target::Existing,
+    quiet: bool,
+    cancel: &Cancel,
+) -> u8 {
+    if args.dry_run {
+        return match Context::connect(settings, cancel).await {
+            Built::Ready(ctx) => match checks::collect_args(args) {
+                Ok((resources, _)) => report_fatal(dry_run::run(&ctx, &resources, cancel).await),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_USAGE
+                }
+            },
+            Built::Failed => EXIT_FATAL,
+            Built::Interrupted => EXIT_SOME_FAILED,
+        };
+    }
+    let outputs = match Outputs::open(args, existing) {
+        Ok(outputs) => outputs,
+        Err(e) => {
+            eprintln!("error: {e:#}; nothing was contacted");
+            return EXIT_USAGE;
+        }
+    };
+    match Context::connect(settings, cancel).await {
+        Built::Ready(ctx) => collect(&ctx, args, outputs, quiet, cancel).await,
+        Built::Failed => EXIT_FATAL,
+        Built::Interrupted => finish_interrupted(args, outputs),
+    }
+}
+
+async fn collect(
+    ctx: &Context,
+    args: &CollectArgs,
+    outputs: Outputs,
+    quiet: bool,
+    cancel: &Cancel,
+) -> u8 {
+    let msp = match checks::msp_inventory(args) {
+        Ok(msp) => msp,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let resources = if msp {
+        (Vec::new(), msp_orchestrator::Query::default())
+    } else {
+        match checks::collect_args(args) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    };
+    match collect_inner(ctx, args, outputs, resources, msp, quiet, cancel).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            EXIT_FATAL
+        }
+    }
+}
+
+async fn collect_inner(
+    ctx: &Context,
+    args: &CollectArgs,
+    mut outputs: Outputs,
+    (resources, query): (Vec<ResourceSpec>, msp_orchestrator::Query),
+    msp: bool,
+    quiet: bool,
+    cancel: &Cancel,
+) -> anyhow::Result<u8> {
+    if ctx.settings.source != TenantSource::Central && !checks::greenlake_only(args) {
+        // With the Central source, listing the tenants is this check; GreenLake resources
+        // alone call no Central.
+        let checked = tokio::select! {
+            biased;
+            _ = cancel.reached(StopLevel::Drain) => None,
+            checked = check_central(ctx) => Some(checked),
+        };
+        match checked {
+            None => return Ok(finish_interrupted(args, outputs)),
+            Some(Err(e)) => {
+                eprintln!("error: {}", one_line(&format!("{e:#}")));
+                return Ok(EXIT_FATAL);
+            }
+            Some(Ok(())) => {}
+        }
+    }
+    let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
+    let mut options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
+    let format = output_target::writer_format(format);
+    let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.output) {
+        (Some(out), Some(_)) if out.append => {
+            options.header = false;
+            Box::new(out.file)
+        }
+        (Some(out), Some(path)) => Box::new(
+            fresh(out.file)
+                .with_context(|| format!("cannot write the output file {}", path.display()))?,
+        ),
+        _ => Box::new(std::io::stdout()),
+    };
+    let mut writer = RecordWriter::with_options(format, sink, options)?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let counts = Arc::new(std::sync::Mutex::new(summary::Counts::default()));
+    let counted = counts.clone();
+    let writer_task = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
+        let mut local = summary::Counts::default();
+        let result = (|| {
+            while let Some(record) = rx.blocking_recv() {
+                writer.write(&record)?;
+                local.add(&record.tenant_id, &record.resource);
+            }
+            let written = writer.written();
+            writer.finish()?;
+            Ok(written)
+        })();
+        if let Ok(mut shared) = counted.lock() {
+            *shared = local;
+        }
+        result
+    });
+
+    let orchestrator = Orchestrator::new(ctx.clusters.clone())
+        .greenlake(ctx.workspaces.clone())
+        .concurrency(ctx.settings.concurrency)
+        .tenant_timeout(ctx.settings.timeout)
+        .selector(ctx.settings.selector.clone());
+    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+    // A live progress line on a terminal that also shows the records would cut into them.
+    let records_on_terminal = args.output.as_deref().is_none_or(output_target::is_dash)
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let display = (!quiet && !records_on_terminal).then(|| {
+        tokio::spawn(display::show(
+            orchestrator.progress(),
+            ctx.clusters.clone(),
+            done_rx,
+        ))
+    });
+    let result = if msp {
+        msp_orchestrator::collect_msp_inventory(&ctx.workspaces, &ctx.clusters, tx, cancel)
+            .await
+            .map_err(|e| e.to_string())
+    } else {
+        let job = Arc::new(CollectJob::new(resources).with_query(query));
+        let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
+        orchestrator
+            .run(tenants, job, tx, cancel)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let _ = done_tx.send(true);
+    if let Some(display) = display
+        && let Err(e) = display.await
+    {
+        eprintln!(
+            "warning: the progress display stopped: {}",
+            msp_orchestrator::join_error_text(e)
+        );
+    }
+    // The writer's end is part of the result: a failed or panicked writer means records may be
+    // missing from the output, whatever the tenants' outcomes say.
+    let mut broken_pipe = false;
+    let written = match writer_task.await {
+        Ok(Ok(n)) => Ok(n),
+        Ok(Err(e)) => {
+            broken_pipe = e.kind() == std::io::ErrorKind::BrokenPipe;
+            Err(format!("writing the output failed: {e}"))
+        }
+        Err(e) => Err(format!(
+            "the output writer {}",
+            msp_orchestrator::join_error_text(e)
+        )),
+    };
+    let report = match result {
+        Ok(report) => report,
+        Err(_) if broken_pipe => return Ok(EXIT_BROKEN_PIPE),
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e.to_string()));
+            if let Err(w) = &written {
+                eprintln!("error: {w}");
+            }
+            return Ok(EXIT_FATAL);
+        }
+    };
+    let output_failed = written.is_err();
+    let files = finish_files(args, outputs, &report, output_failed);
+    if broken_pipe {
+        // Stdout's reader went away (`collect -o - | head`): the run stopped at once; no
+        // summary, no error (`--failed-out` lists every tenant, `--report` says what ran).
+        return Ok(EXIT_BROKEN_PIPE);
+    }
+    let table = match args.summary {
+        args::SummaryArg::Table => true,
+        args::SummaryArg::Totals => false,
+        args::SummaryArg::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    if table && !report.tenants.is_empty() {
+        let colour = summary::colour_on_stderr();
+        match counts.lock() {
+            Ok(counts) => eprint!("{}", summary::table(&report, &counts, colour)),
+            Err(_) => eprint!(
+                "{}",
+                summary::table(&report, &summary::Counts::default(), colour)
+            ),
+        }
+    }
+    eprintln!("{}", report.summary());
+    files?;
+    let written = match written {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {e}; records may be missing from the output");
+            if let Some(path) = &args.failed_out {
+                eprintln!(
+                    "every tenant is listed in {} for a rerun: --tenant-ids-from {}",
+                    path.display(),
+                    path.display()
+                );
+            }
+            return Ok(EXIT_FATAL);
+        }
+    };
+    if let Some(path) = args
+        .output
+        .as_deref()
+        .filter(|p| !output_target::is_dash(p))
+    {
+        let verb = if args.append { "appended" } else { "wrote" };
+        eprintln!("{verb} {written} records to {}", path.display());
+    }
+    if report.credential_rejected.is_some() {
+        // The summary told why (once, with the hint): nothing can work until it is fixed.
+        return Ok(EXIT_FATAL);
+    }
+    if let Some(e) = checks::empty_selection(&ctx.settings.selector, &report) {
+        eprintln!("error: {e}");
+        return Ok(EXIT_USAGE);
+    }
+    if report.source_error.is_some()
+        && !report.interrupted
+        && report.succeeded() + report.failed() == 0
+    {
+        // The listing failed before any tenant ran: nothing was done.
+        return Ok(EXIT_FATAL);
+    }
+    if !report.all_succeeded() {
+        if let Some(path) = &args.failed_out {
+            eprintln!(
+                "rerun the tenants that did not complete with: --tenant-ids-from {}",
+                path.display()
+            );
+        }
+        return Ok(EXIT_SOME_FAILED);
+    }
+    Ok(EXIT_OK)
+}
+
+/// One MSP-scoped Central call (`list-tenants`, one item) per cluster before any tenant starts,
+/// so that a wrong gateway URL or region fails the run at once, naming the gateway, with a
+/// hint, instead of failing every tenant after its retries. Only a 403, a 429 or a server error
+/// lets the run go on (with a warning): those say the gateway is there, and each tenant's call
+/// will tell more.
+pub(crate) async fn check_central(ctx: &Context) -> anyhow::Result<()> {
+    if ctx.settings.central == CentralPlan::Auto {
+        // Discovery just made this very call on every cluster it kept.
+        return Ok(());
+    }
+    let checks = ctx.clusters.iter().map(|cluster| async move {
+        let probe = CentralClient::new(
+            cluster
+                .client
+                .api_client()
+                .with_retry(RetryPolicy::with_max_attempts(2)),
+        );
+        (cluster, probe.list_tenants().limit(1).page(None).await)
+    });
+    let several = ctx.clusters.len() > 1;
+    for (cluster, result) in futures::future::join_all(checks).await {
+        let url = cluster.client.api_client().base_url();
+        let at = if several || cluster.name != gateway_label(url) {
+            format!("{} ({url})", cluster.name)
+        } else {
+            url.to_string()
+        };
+        match result {
+            Ok(_) => {}
+            Err(e) if matches!(e.status(), Some(403 | 429 | 500..=599)) => {
+                eprintln!(
+                    "warning: checking Central at {at} gave: {}",
+                    one_line(&e.to_string())
+                );
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot use Central at {at} (check --central-base-url / CENTRAL_BASE_URL or \
+                     --central-cluster / CENTRAL_CLUSTER: the API gateway URL is on Central's API \
+                     Gateway page; --central-cluster auto finds the MSP's clusters); no tenant \
+                     was contacted"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The host (and port) of a gateway: the name a gateway without a cluster name gets.
+fn gateway_label(url: &BaseUrl) -> String {
+    gateway_name(url, &central_api::ClusterTable::default())
+}

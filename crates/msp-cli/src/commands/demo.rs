@@ -1,0 +1,112 @@
+//! `demo`: `collect` (or `snapshot`) against an embedded simulator.
+
+use msp_orchestrator::Cancel;
+
+#[cfg(not(feature = "demo"))]
+use crate::EXIT_USAGE;
+use crate::args;
+#[cfg(feature = "demo")]
+use crate::{EXIT_FATAL, commands, output_target, settings};
+
+#[cfg(feature = "demo")]
+pub(crate) async fn demo(
+    flags: &args::GlobalArgs,
+    args: args::DemoArgs,
+    quiet: bool,
+    cancel: &Cancel,
+) -> u8 {
+    use platform_sim::{SimConfig, Simulator};
+    let config = SimConfig {
+        tenants: args.tenants,
+        seed: args.seed,
+        generation: args.history.generation,
+        latency: std::time::Duration::from_millis(15),
+        latency_jitter: std::time::Duration::from_millis(10),
+        fail_rate: 0.02,
+        drop_rate: 0.005,
+        malformed_rate: 0.005,
+        central_page_cap: Some(200),
+        max_devices: 2500,
+        // An MSP on two Central clusters, found as a real one is: `--central-cluster auto`.
+        clusters: vec!["US-WEST-4".into(), "EU-1".into()],
+        ..SimConfig::default()
+    };
+    let sim = match Simulator::start(config).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: cannot start the simulator: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let creds = sim.credentials();
+    eprintln!(
+        "demo: a simulated MSP with {} tenants at {} (latency and a few transient faults on)",
+        args.tenants,
+        sim.base_url()
+    );
+    let url = sim.base_url();
+    // Every public cluster's gateway is the simulator's: discovery never leaves this machine.
+    let cluster_urls: Vec<String> = sim
+        .clusters()
+        .into_iter()
+        .map(|c| format!("{}={}", c.name, c.base_url))
+        .collect();
+    let env = |k: &str| match k {
+        "GLP_CLIENT_ID" => Some(creds.client_id.clone()),
+        "GLP_CLIENT_SECRET" => Some(creds.client_secret.clone()),
+        "GLP_WORKSPACE_ID" => Some(creds.workspace_id.clone()),
+        "GLP_BASE_URL" => Some(url.clone()),
+        "CENTRAL_CLUSTER" => Some("auto".into()),
+        "CENTRAL_CLUSTER_URLS" => Some(cluster_urls.join(",")),
+        _ => None,
+    };
+    // The simulator's environment, not the process's: the demo never uses a real account's
+    // credentials or URLs (flags still apply).
+    let code = match settings::resolve(flags, env) {
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FATAL
+        }
+        Ok(settings) if args.history.snapshot => {
+            let db = args
+                .history
+                .db
+                .unwrap_or_else(|| "demo-inventory.sqlite".into());
+            commands::snapshot::run_snapshot(
+                settings,
+                &args.collect.resources,
+                None,
+                db,
+                quiet,
+                cancel,
+            )
+            .await
+        }
+        Ok(settings) => {
+            let mut collect_args = args.collect;
+            let mut existing = output_target::Existing::from_args(&collect_args);
+            if collect_args.output.is_none() {
+                // The demo's own file of simulated records is replaced on each run; its
+                // extension follows the format.
+                let format = collect_args.format.unwrap_or(args::RecordFormat::Jsonl);
+                collect_args.output =
+                    Some(format!("demo-records.{}", output_target::extension(format)).into());
+                existing = output_target::Existing::Overwrite;
+            }
+            commands::collect::run_collect(settings, &collect_args, existing, quiet, cancel).await
+        }
+    };
+    sim.shutdown().await;
+    code
+}
+
+#[cfg(not(feature = "demo"))]
+pub(crate) async fn demo(
+    _flags: &args::GlobalArgs,
+    _args: args::DemoArgs,
+    _quiet: bool,
+    _cancel: &Cancel,
+) -> u8 {
+    eprintln!("error: this build has no simulator; rebuild with the `demo` feature");
+    EXIT_USAGE
+}

@@ -1,0 +1,371 @@
+//! `snapshot`: collect into the inventory store, each tenant x resource in one transaction.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use msp_orchestrator::msp_store::{Incomplete, NewRun, RunId, RunStatus, Store};
+use msp_orchestrator::{
+    Cancel, MarkedJob, Orchestrator, StoreSink, TenantSource, TenantStatus, drain, one_line,
+};
+
+use crate::args::GlobalArgs;
+use crate::args::history::*;
+use crate::commands::store::db_path;
+use crate::context::{Built, Context};
+use crate::settings::{self, Settings};
+use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
+
+/// `snapshot`.
+pub(crate) async fn snapshot(
+    global: &GlobalArgs,
+    args: &SnapshotArgs,
+    quiet: bool,
+    cancel: &Cancel,
+) -> u8 {
+    let db = match db_path(&args.db, global) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return EXIT_USAGE;
+        }
+    };
+    match settings::resolve(global, |k| std::env::var(k).ok()) {
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FATAL
+        }
+        Ok(settings) if args.dry_run => dry_run(settings, &args.resources, cancel).await,
+        Ok(settings) => {
+            run_snapshot(
+                settings,
+                &args.resources,
+                args.resume.as_deref(),
+                db,
+                quiet,
+                cancel,
+            )
+            .await
+        }
+    }
+}
+
+/// `snapshot --dry-run`: what `collect --dry-run` says, for the snapshot's resources.
+async fn dry_run(settings: Settings, resources: &[String], cancel: &Cancel) -> u8 {
+    let names = if resources.is_empty() {
+        vec!["device-inventory".to_owned(), "devices".to_owned()]
+    } else {
+        resources.to_vec()
+    };
+    let specs = match names
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<Vec<msp_orchestrator::ResourceSpec>, String>>()
+    {
+        Ok(specs) => specs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    match Context::connect(settings, cancel).await {
+        Built::Ready(ctx) => {
+            crate::report_fatal(crate::commands::dry_run::run(&ctx, &specs, cancel).await)
+        }
+        Built::Failed => EXIT_FATAL,
+        Built::Interrupted => EXIT_SOME_FAILED,
+    }
+}
+
+/// A snapshot with resolved settings (also what `demo --snapshot` runs).
+pub(crate) async fn run_snapshot(
+    settings: Settings,
+    resources: &[String],
+    resume: Option<&str>,
+    db: PathBuf,
+    quiet: bool,
+    cancel: &Cancel,
+) -> u8 {
+    // The store first: a bad path fails before anything is contacted.
+    let mut store = match Store::open(&db) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!(
+                "error: cannot open the store {}: {e}; nothing was contacted",
+                db.display()
+            );
+            return EXIT_USAGE;
+        }
+    };
+    let plan = match plan(&mut store, resources, resume) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return EXIT_USAGE;
+        }
+    };
+    let specs = match plan
+        .resources
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<Vec<msp_orchestrator::ResourceSpec>, String>>()
+    {
+        Ok(specs) => specs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let ctx = match Context::connect(settings, cancel).await {
+        Built::Ready(ctx) => ctx,
+        Built::Failed => return EXIT_FATAL,
+        Built::Interrupted => {
+            eprintln!("interrupted before any tenant was listed");
+            return EXIT_SOME_FAILED;
+        }
+    };
+    if ctx.settings.source != TenantSource::Central
+        && let Err(e) = crate::commands::collect::check_central(&ctx).await
+    {
+        eprintln!("error: {}", one_line(&format!("{e:#}")));
+        return EXIT_FATAL;
+    }
+    let run = match plan.run {
+        Some(run) => match store.reopen_run(run) {
+            Ok(()) => {
+                if let (false, Some(was)) = (quiet, plan.was) {
+                    eprintln!("resuming run {run} ({})", was.as_str());
+                }
+                run
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_FATAL;
+            }
+        },
+        None => {
+            let new = NewRun::new(
+                env!("CARGO_PKG_VERSION"),
+                arguments(),
+                plan.resources.clone(),
+            );
+            match store.begin_run(&new) {
+                Ok(run) => run,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_FATAL;
+                }
+            }
+        }
+    };
+    let done = match store.completed(run) {
+        Ok(done) => done,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let already = done.len();
+    let job = Arc::new(MarkedJob::new(specs).skipping(done));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut sink = StoreSink::new(store, run);
+        let written = drain(&mut rx, &mut sink);
+        (sink.into_store(), written)
+    });
+    let orchestrator = Orchestrator::new(ctx.clusters.clone())
+        .greenlake(ctx.workspaces.clone())
+        .concurrency(ctx.settings.concurrency)
+        .tenant_timeout(ctx.settings.timeout)
+        .selector(ctx.settings.selector.clone());
+    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+    let display = (!quiet).then(|| {
+        tokio::spawn(crate::display::show(
+            orchestrator.progress(),
+            ctx.clusters.clone(),
+            done_rx,
+        ))
+    });
+    let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
+    let result = orchestrator.run(tenants, job, tx, cancel).await;
+    let _ = done_tx.send(true);
+    if let Some(display) = display {
+        let _ = display.await;
+    }
+    let (mut store, written) = match writer.await {
+        Ok(done) => done,
+        Err(e) => {
+            eprintln!(
+                "error: the store writer {}; the run keeps the tenants written before",
+                msp_orchestrator::join_error_text(e)
+            );
+            return EXIT_FATAL;
+        }
+    };
+    let written = match written {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!(
+                "error: {}; the run keeps the tenants written before",
+                one_line(&e.to_string())
+            );
+            return EXIT_FATAL;
+        }
+    };
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e.to_string()));
+            let _ = store.end_run(run, RunStatus::Partial);
+            return EXIT_FATAL;
+        }
+    };
+    match finish_run(&mut store, run, &plan.resources, &report) {
+        Ok(status) => {
+            eprintln!("{}", report.summary());
+            let resumed = if already > 0 {
+                format!(" (resumed: {already} tenant x resource pairs were already there)")
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "run {run} {}: {written} records written into {}{resumed}",
+                status.as_str(),
+                db.display()
+            );
+            if status != RunStatus::Complete {
+                eprintln!("complete it with: snapshot --resume {run}");
+            }
+            if report.credential_rejected.is_some() {
+                return EXIT_FATAL;
+            }
+            if status == RunStatus::Complete {
+                EXIT_OK
+            } else {
+                EXIT_SOME_FAILED
+            }
+        }
+        Err(e) => {
+            eprintln!("{}", report.summary());
+            eprintln!("error: {e}");
+            EXIT_FATAL
+        }
+    }
+}
+
+struct Plan {
+    /// The run to continue, or `None` for a new one.
+    run: Option<RunId>,
+    resources: Vec<String>,
+    /// The status of the run to continue (`abandoned` when it was killed).
+    was: Option<RunStatus>,
+}
+
+fn plan(store: &mut Store, resources: &[String], resume: Option<&str>) -> anyhow::Result<Plan> {
+    let Some(resume) = resume else {
+        let resources = if resources.is_empty() {
+            vec!["device-inventory".to_owned(), "devices".to_owned()]
+        } else {
+            resources.to_vec()
+        };
+        return Ok(Plan {
+            run: None,
+            resources,
+            was: None,
+        });
+    };
+    let run = if resume == "latest" {
+        store
+            .latest_incomplete_run()?
+            .context("--resume: every run in the store is complete; nothing to resume")?
+    } else {
+        resume
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--resume takes a run id, not `{resume}`"))?
+    };
+    let summary = store.run(run)?;
+    if summary.status == RunStatus::Running {
+        anyhow::bail!(
+            "--resume: run {run} is being written by another process (wait for it, or stop it first)"
+        );
+    }
+    if !resources.is_empty() && resources != summary.resources.as_slice() {
+        anyhow::bail!(
+            "--resume continues run {run} with its own resources ({}): name none",
+            summary.resources.join(" ")
+        );
+    }
+    Ok(Plan {
+        run: Some(run),
+        resources: summary.resources,
+        was: Some(summary.status),
+    })
+}
+
+/// Notes the tenants that did not complete and ends the run with its status.
+fn finish_run(
+    store: &mut Store,
+    run: RunId,
+    resources: &[String],
+    report: &msp_orchestrator::Report,
+) -> Result<RunStatus, msp_orchestrator::msp_store::StoreError> {
+    for outcome in &report.tenants {
+        let (how, why) = match &outcome.status {
+            TenantStatus::Ok => continue,
+            TenantStatus::Failed { message, .. } => (Incomplete::Failed, message.as_str()),
+            TenantStatus::Skipped { reason } | TenantStatus::NoCluster { reason } => {
+                (Incomplete::Skipped, reason.as_str())
+            }
+        };
+        for resource in resources {
+            store.note_incomplete(
+                run,
+                &outcome.tenant_id,
+                &outcome.tenant_name,
+                resource,
+                how,
+                why,
+            )?;
+        }
+    }
+    let status = if report.interrupted {
+        RunStatus::Interrupted
+    } else if report.all_succeeded() && report.source_error.is_none() {
+        RunStatus::Complete
+    } else {
+        RunStatus::Partial
+    };
+    store.end_run(run, status)?;
+    Ok(status)
+}
+
+/// The command line as stored with a run: secrets are never flags, but a value after any
+/// flag that names one is left out all the same.
+fn arguments() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut hide_next = false;
+    for arg in std::env::args().skip(1) {
+        if hide_next {
+            out.push("(hidden)".into());
+            hide_next = false;
+            continue;
+        }
+        let lower = arg.to_ascii_lowercase();
+        let secret = ["secret", "token", "password"]
+            .iter()
+            .any(|w| lower.contains(w))
+            && !lower.ends_with("-file");
+        if secret && lower.starts_with("--") {
+            match arg.split_once('=') {
+                Some((flag, _)) => out.push(format!("{flag}=(hidden)")),
+                None => {
+                    out.push(arg);
+                    hide_next = true;
+                }
+            }
+        } else {
+            out.push(arg);
+        }
+    }
+    out
+}

@@ -1,0 +1,82 @@
+//! What the history commands share: the store's path and opening, and their tables.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use msp_orchestrator::msp_store::Store;
+use msp_orchestrator::{csv_field, one_line};
+
+use crate::args::GlobalArgs;
+use crate::args::history::*;
+use crate::settings::{self};
+
+/// The store's path: `--db`, then `MSP_DB`, then the config file's `db`, then the data folder.
+pub(crate) fn db_path(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+    if let Some(path) = &flag.db {
+        return Ok(path.clone());
+    }
+    // MSP_DB, then the config file (the default one too) and its chosen profile: the lookup
+    // `config show` reports, so both name the same store.
+    let env = |k: &str| std::env::var(k).ok();
+    let layers = settings::Layers::load(global, &env).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(found) = layers.find("db") {
+        return Ok(PathBuf::from(found.value));
+    }
+    Store::default_path()
+        .context("no data folder on this system (no home directory): give --db PATH or MSP_DB")
+}
+
+pub(crate) fn open(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<Store> {
+    let path = db_path(flag, global)?;
+    Store::open(&path).with_context(|| format!("cannot open the store {}", path.display()))
+}
+
+/// Errors of the reading commands are exit 1 (2 for `diff`, whose 1 means "different"); a
+/// closed stdout ends them quietly (141).
+pub(crate) fn fatal(result: anyhow::Result<u8>, code: u8) -> u8 {
+    result.unwrap_or_else(|e| {
+        if crate::is_broken_pipe(&e) {
+            return crate::EXIT_BROKEN_PIPE;
+        }
+        eprintln!("error: {}", one_line(&format!("{e:#}")));
+        code
+    })
+}
+
+pub(crate) fn table(rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            let n = cell.chars().count();
+            if widths.len() <= i {
+                widths.push(n);
+            } else {
+                widths[i] = widths[i].max(n);
+            }
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+pub(crate) fn clean(text: &str) -> String {
+    glp_auth::text::escape_control(text).into_owned()
+}
+
+pub(crate) fn csv(rows: &[Vec<String>]) -> String {
+    rows.iter()
+        .map(|row| {
+            let cells: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
+            cells.join(",") + "\n"
+        })
+        .collect()
+}

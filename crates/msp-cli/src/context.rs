@@ -1,0 +1,69 @@
+//! The clients of a run, built from the settings with the library's `Session`.
+
+use glp_workspaces::WorkspacesClient;
+use msp_orchestrator::{Cancel, Clusters, Session, StopLevel, one_line};
+
+use crate::args;
+use crate::settings::{self, Settings};
+
+/// The clients of a run.
+pub(crate) struct Context {
+    pub(crate) settings: Settings,
+    pub(crate) workspaces: WorkspacesClient,
+    /// The Central gateways: those given, or those found (`--central-cluster auto`).
+    pub(crate) clusters: Clusters,
+}
+
+/// How building the clients ended.
+pub(crate) enum Built {
+    Ready(Box<Context>),
+    /// The error was printed.
+    Failed,
+    /// A signal arrived first.
+    Interrupted,
+}
+
+impl Context {
+    /// For `tenants`: Central is needed only when it lists the tenants.
+    pub(crate) async fn from_flags(flags: &args::GlobalArgs, cancel: &Cancel) -> Built {
+        match settings::resolve_for(flags, |k| std::env::var(k).ok(), false) {
+            Ok(settings) => Self::connect(settings, cancel).await,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Built::Failed
+            }
+        }
+    }
+
+    /// Builds the clients and checks the credential once, before any per-tenant work; a
+    /// signal ends the wait at once.
+    pub(crate) async fn connect(settings: Settings, cancel: &Cancel) -> Built {
+        tokio::select! {
+            biased;
+            _ = cancel.reached(StopLevel::Drain) => Built::Interrupted,
+            built = Self::build(settings) => match built {
+                Ok(ctx) => Built::Ready(Box::new(ctx)),
+                Err(e) => {
+                    eprintln!("error: {}", one_line(&format!("{e:#}")));
+                    Built::Failed
+                }
+            },
+        }
+    }
+
+    pub(crate) async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let session = Session::connect(&settings.session()).await?;
+        if session.discovered {
+            for note in &session.notes {
+                eprintln!("warning: {}", one_line(note));
+            }
+            let names: Vec<&str> = session.clusters.iter().map(|c| c.name.as_str()).collect();
+            eprintln!("Central clusters found: {}", names.join(", "));
+        }
+        Ok(Self {
+            workspaces: session.workspaces,
+            clusters: session.clusters,
+            settings,
+        })
+    }
+}

@@ -15,6 +15,7 @@
 mod base_url;
 mod clock;
 mod credentials;
+pub mod date;
 mod error;
 mod glp_error;
 pub mod hints;

@@ -3,7 +3,9 @@
 
 use msp_orchestrator::{Columns, Query, Report, ResourceSpec, Selector, WriterOptions};
 
-use super::args::{CollectArgs, RecordFormat};
+use msp_orchestrator::Format;
+
+use super::args::CollectArgs;
 
 /// The resources of `collect` (device-inventory when none is named): every one checked, every
 /// problem reported at once.
@@ -98,12 +100,9 @@ pub(crate) fn collect_args(args: &CollectArgs) -> Result<(Vec<ResourceSpec>, Que
 
 /// How the records are written: the CSV columns (`--columns`, else the defaults of the
 /// resources). `--columns` with another format than CSV is a usage error.
-pub(crate) fn writer_options(
-    args: &CollectArgs,
-    format: RecordFormat,
-) -> Result<WriterOptions, String> {
+pub(crate) fn writer_options(args: &CollectArgs, format: Format) -> Result<WriterOptions, String> {
     let columns = match &args.columns {
-        Some(_) if format != RecordFormat::Csv => {
+        Some(_) if format != Format::Csv => {
             return Err(
                 "--columns chooses CSV columns: add --format csv or write to a .csv file".into(),
             );

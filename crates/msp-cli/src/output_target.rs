@@ -7,80 +7,34 @@ use std::path::Path;
 
 use msp_orchestrator::Format;
 
-use super::args::{CollectArgs, RecordFormat};
+use super::args::CollectArgs;
 
 /// Whether `path` is `-`: stdout (or stdin, where a path is read).
 pub(crate) fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// The format an extension stands for, if it stands for one.
-fn format_of_extension(path: &Path) -> Option<RecordFormat> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    match ext.as_str() {
-        "jsonl" | "ndjson" => Some(RecordFormat::Jsonl),
-        "json" => Some(RecordFormat::Json),
-        "csv" => Some(RecordFormat::Csv),
-        "txt" => Some(RecordFormat::Table),
-        "yaml" | "yml" => Some(RecordFormat::Yaml),
-        _ => None,
-    }
-}
-
-/// The name of a format, as `--format` spells it.
-pub(crate) fn format_name(format: RecordFormat) -> &'static str {
-    match format {
-        RecordFormat::Jsonl => "jsonl",
-        RecordFormat::Json => "json",
-        RecordFormat::Csv => "csv",
-        RecordFormat::Table => "table",
-        RecordFormat::Yaml => "yaml",
-    }
-}
-
-/// The extension a file of `format` gets (the demo's default file).
-pub(crate) fn extension(format: RecordFormat) -> &'static str {
-    match format {
-        RecordFormat::Jsonl => "jsonl",
-        RecordFormat::Json => "json",
-        RecordFormat::Csv => "csv",
-        RecordFormat::Table => "txt",
-        RecordFormat::Yaml => "yaml",
-    }
-}
-
 /// The format of the records: `--format`, else the output file's extension, else JSON Lines.
 /// A `--format` that contradicts the extension (a table into `x.jsonl`) is a usage error.
-pub(crate) fn record_format(args: &CollectArgs) -> Result<RecordFormat, String> {
+pub(crate) fn record_format(args: &CollectArgs) -> Result<Format, String> {
     let from_ext = args
         .output
         .as_deref()
         .filter(|p| !is_dash(p))
-        .and_then(format_of_extension);
+        .and_then(Format::from_extension);
     match (args.format, from_ext) {
         (Some(given), Some(ext)) if given != ext => Err(format!(
             "--format {} contradicts the extension of {} (a {} file); change one of them",
-            format_name(given),
+            given.name(),
             args.output
                 .as_deref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
-            format_name(ext),
+            ext.name(),
         )),
         (Some(given), _) => Ok(given),
         (None, Some(ext)) => Ok(ext),
-        (None, None) => Ok(RecordFormat::Jsonl),
-    }
-}
-
-/// The library's format for a CLI format.
-pub(crate) fn writer_format(format: RecordFormat) -> Format {
-    match format {
-        RecordFormat::Jsonl => Format::Jsonl,
-        RecordFormat::Json => Format::Json,
-        RecordFormat::Csv => Format::Csv,
-        RecordFormat::Table => Format::Table,
-        RecordFormat::Yaml => Format::Yaml,
+        (None, None) => Ok(Format::Jsonl),
     }
 }
 
@@ -122,7 +76,7 @@ pub(crate) struct OutputFile {
 /// CSV only, and a CSV file must start with the header this run would write.
 pub(crate) fn open(
     path: Option<&Path>,
-    format: RecordFormat,
+    format: Format,
     existing: Existing,
     csv_header: &str,
 ) -> anyhow::Result<Option<OutputFile>> {
@@ -133,15 +87,11 @@ pub(crate) fn open(
         }
         return Ok(None);
     };
-    if existing == Existing::Append
-        && !matches!(
-            format,
-            RecordFormat::Jsonl | RecordFormat::Csv | RecordFormat::Yaml
-        )
+    if existing == Existing::Append && !matches!(format, Format::Jsonl | Format::Csv | Format::Yaml)
     {
         bail!(
             "--append works for jsonl, csv and yaml output; a {} file cannot be added to",
-            format_name(format)
+            format.name()
         );
     }
     let shown = path.display();
@@ -155,7 +105,7 @@ pub(crate) fn open(
              --overwrite to replace it or --append to add the records to it"
         ),
         (Some(_), Existing::Append) => {
-            if format == RecordFormat::Csv {
+            if format == Format::Csv {
                 let first = first_line(path)
                     .with_context(|| format!("cannot read the output file {shown}"))?;
                 if first != csv_header {

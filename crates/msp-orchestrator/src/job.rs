@@ -43,30 +43,7 @@ pub struct Record {
     pub data: Box<RawValue>,
 }
 
-/// `time` as RFC 3339 in UTC, to the second (`2026-12-01T23:59:07Z`).
-pub fn rfc3339(time: std::time::SystemTime) -> String {
-    let secs = time
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
-}
+pub use glp_core::date::rfc3339;
 
 impl Record {
     /// The item parsed into a JSON tree (for reading fields; the record itself stays raw).
@@ -581,16 +558,6 @@ mod tests {
             "sites-health".parse::<ResourceSpec>(),
             Ok(ResourceSpec::Known(Resource::SitesHealth))
         );
-    }
-
-    #[test]
-    fn rfc3339_dates() {
-        use std::time::{Duration, UNIX_EPOCH};
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        let t = UNIX_EPOCH + Duration::from_secs(1_796_169_547);
-        assert_eq!(rfc3339(t), "2026-12-01T23:59:07Z");
-        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
-        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00Z");
     }
 
     #[test]

@@ -25,6 +25,57 @@ pub enum Format {
     Yaml,
 }
 
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 5] = [
+        Format::Jsonl,
+        Format::Json,
+        Format::Csv,
+        Format::Table,
+        Format::Yaml,
+    ];
+
+    /// The format's name, as `--format` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Jsonl => "jsonl",
+            Self::Json => "json",
+            Self::Csv => "csv",
+            Self::Table => "table",
+            Self::Yaml => "yaml",
+        }
+    }
+
+    /// One line saying what the format is (`--help` shows it).
+    pub fn about(self) -> &'static str {
+        match self {
+            Self::Jsonl => "One JSON object per line",
+            Self::Json => "One JSON array",
+            Self::Csv => "Comma-separated values",
+            Self::Table => "Aligned columns",
+            Self::Yaml => "A YAML sequence of records",
+        }
+    }
+
+    /// The extension a file of this format gets.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Table => "txt",
+            other => other.name(),
+        }
+    }
+
+    /// The format the extension of `path` stands for, if it stands for one (`.jsonl` or
+    /// `.ndjson`, `.json`, `.csv`, `.txt`, `.yaml` or `.yml`).
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "txt" => Some(Self::Table),
+            "table" => None,
+            ext => ext.parse().ok(),
+        }
+    }
+}
+
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

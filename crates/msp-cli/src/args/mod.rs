@@ -4,7 +4,9 @@ pub(crate) mod history;
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use msp_orchestrator::Format;
 
 /// The version and the commit it was built from (`0.1.0 (c029ae7b1)`).
 pub(crate) const VERSION: &str =
@@ -271,18 +273,10 @@ pub(crate) enum TenantFormat {
     Csv,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum RecordFormat {
-    /// One JSON object per line.
-    Jsonl,
-    /// One JSON array.
-    Json,
-    /// Comma-separated values.
-    Csv,
-    /// Aligned columns.
-    Table,
-    /// A YAML sequence of records.
-    Yaml,
+/// `--format`'s values: the library's record formats, each with its line of help.
+fn record_format() -> impl clap::builder::TypedValueParser<Value = Format> {
+    let values = Format::ALL.map(|f| clap::builder::PossibleValue::new(f.name()).help(f.about()));
+    clap::builder::PossibleValuesParser::new(values).try_map(|name| name.parse::<Format>())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -313,8 +307,8 @@ pub(crate) struct CollectArgs {
     pub(crate) resources: Vec<String>,
     /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt,
     /// .yaml), else jsonl]. A format that contradicts the extension is an error.
-    #[arg(long, value_enum)]
-    pub(crate) format: Option<RecordFormat>,
+    #[arg(long, value_parser = record_format())]
+    pub(crate) format: Option<Format>,
     /// Write records to FILE instead of stdout (`-` is stdout). An existing non-empty FILE is
     /// refused unless --overwrite or --append says what to do with it.
     #[arg(long, short, value_name = "FILE")]

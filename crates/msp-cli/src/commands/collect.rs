@@ -120,7 +120,6 @@ async fn collect_inner(
     }
     let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
     let mut options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
-    let format = output_target::writer_format(format);
     let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.output) {
         (Some(out), Some(_)) if out.append => {
             options.header = false;

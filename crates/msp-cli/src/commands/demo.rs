@@ -88,9 +88,8 @@ pub(crate) async fn demo(
             if collect_args.output.is_none() {
                 // The demo's own file of simulated records is replaced on each run; its
                 // extension follows the format.
-                let format = collect_args.format.unwrap_or(args::RecordFormat::Jsonl);
-                collect_args.output =
-                    Some(format!("demo-records.{}", output_target::extension(format)).into());
+                let format = collect_args.format.unwrap_or_default();
+                collect_args.output = Some(format!("demo-records.{}", format.extension()).into());
                 existing = output_target::Existing::Overwrite;
             }
             commands::collect::run_collect(settings, &collect_args, existing, quiet, cancel).await

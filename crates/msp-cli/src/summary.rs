@@ -2,9 +2,8 @@
 //! first, with its records per resource, requests, 429s and time.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
 
-use glp_auth::text::escape_control;
+use msp_orchestrator::table::{Column, Table, Width};
 use msp_orchestrator::{NOT_STARTED, Report, TenantStatus};
 
 /// Records written, per tenant (its `tenant_id`) and resource.
@@ -42,52 +41,6 @@ pub(crate) fn colour_on_stderr() -> bool {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Columns a character takes on a terminal, roughly: 0 for joiners, variation selectors and
-/// combining marks, 2 for East Asian wide characters and emoji, else 1.
-fn char_width(c: char) -> usize {
-    match u32::from(c) {
-        0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F => 0,
-        0x1100..=0x115F
-        | 0x2E80..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x1F300..=0x1F64F
-        | 0x1F900..=0x1F9FF
-        | 0x20000..=0x3FFFD => 2,
-        _ => 1,
-    }
-}
-
-fn width(text: &str) -> usize {
-    text.chars().map(char_width).sum()
-}
-
-/// `text` escaped and cut to `max` columns (with `…` when cut).
-pub(crate) fn cut(text: &str, max: usize) -> String {
-    let clean = escape_control(text).into_owned();
-    if width(&clean) <= max {
-        return clean;
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in clean.chars() {
-        if used + char_width(c) > max - 1 {
-            break;
-        }
-        used += char_width(c);
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
-
-pub(crate) fn pad(text: &str, columns: usize) -> String {
-    format!("{text}{}", " ".repeat(columns.saturating_sub(width(text))))
-}
-
 /// The table: failed tenants first, then those that did not run, then the rest, each group by
 /// name. Server text is escaped; colour (red FAILED, yellow skipped) only when `colour`.
 pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
@@ -111,17 +64,15 @@ pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
             .cmp(&rank(&b.status))
             .then_with(|| a.tenant_name.cmp(&b.tenant_name))
     });
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}  {}  {}  {:>8}  {:>5}  {:>8}",
-        pad("TENANT", 30),
-        pad("STATUS", 8),
-        pad("RECORDS", 40),
-        "REQUESTS",
-        "429S",
-        "TIME"
-    );
+    let table = Table::new([
+        Column::left("TENANT", Width::Fixed(30)),
+        Column::left("STATUS", Width::AtLeast(8)),
+        Column::left("RECORDS", Width::Fixed(40)),
+        Column::right("REQUESTS", Width::AtLeast(8)),
+        Column::right("429S", Width::AtLeast(5)),
+        Column::right("TIME", Width::AtLeast(8)),
+    ]);
+    let mut out = table.header();
     for t in rows {
         let status = match &t.status {
             TenantStatus::Ok => "ok",
@@ -129,23 +80,23 @@ pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
             TenantStatus::Skipped { .. } => "skipped",
             TenantStatus::NoCluster { .. } => "no_cluster",
         };
-        let shown = pad(status, 8);
-        let shown = match (&t.status, colour) {
-            (TenantStatus::Failed { .. }, true) => format!("\x1b[31m{shown}\x1b[0m"),
-            (TenantStatus::Skipped { .. } | TenantStatus::NoCluster { .. }, true) => {
-                format!("\x1b[33m{shown}\x1b[0m")
+        let cells = [
+            t.tenant_name.clone(),
+            status.to_owned(),
+            counts.of(&t.tenant_id),
+            t.calls.requests.to_string(),
+            t.calls.rate_limited.to_string(),
+            format!("{:.1}s", t.duration_ms as f64 / 1000.0),
+        ];
+        out.push_str(&table.line_styled(&cells, |column, cell| {
+            match (column, &t.status, colour) {
+                (1, TenantStatus::Failed { .. }, true) => format!("\x1b[31m{cell}\x1b[0m"),
+                (1, TenantStatus::Skipped { .. } | TenantStatus::NoCluster { .. }, true) => {
+                    format!("\x1b[33m{cell}\x1b[0m")
+                }
+                _ => cell,
             }
-            _ => shown,
-        };
-        let _ = writeln!(
-            out,
-            "{}  {shown}  {}  {:>8}  {:>5}  {:>7.1}s",
-            pad(&cut(&t.tenant_name, 30), 30),
-            pad(&cut(&counts.of(&t.tenant_id), 40), 40),
-            t.calls.requests,
-            t.calls.rate_limited,
-            t.duration_ms as f64 / 1000.0
-        );
+        }));
     }
     out
 }
@@ -205,7 +156,5 @@ mod tests {
             "{text}"
         );
         assert!(!table(&report, &counts, false).contains('\u{1b}'));
-        assert_eq!(width("台北"), 4);
-        assert_eq!(cut("台北科技有限公司", 5), "台北…");
     }
 }

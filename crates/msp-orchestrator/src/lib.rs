@@ -62,6 +62,7 @@ mod sink;
 mod source;
 #[cfg(feature = "store")]
 mod store;
+pub mod table;
 mod tenant;
 mod yaml;
 

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
+use crate::table::{Column, Table, Width};
 use crate::{Columns, Record};
 
 /// Output formats of records.
@@ -103,7 +104,17 @@ pub struct RecordWriter {
 }
 
 const CHUNK: usize = 64 * 1024;
-const TABLE_WIDTHS: [usize; 6] = [24, 18, 20, 24, 14, 10];
+/// The columns of [`Format::Table`].
+static RECORD_TABLE: std::sync::LazyLock<Table> = std::sync::LazyLock::new(|| {
+    Table::new([
+        Column::left("TENANT", Width::Fixed(24)),
+        Column::left("RESOURCE", Width::Fixed(18)),
+        Column::left("ID", Width::Fixed(20)),
+        Column::left("NAME", Width::Fixed(24)),
+        Column::left("MODEL", Width::Fixed(14)),
+        Column::left("STATUS", Width::Fixed(10)),
+    ])
+});
 
 impl std::fmt::Debug for RecordWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -174,11 +185,7 @@ impl RecordWriter {
                 w.buf.push(b'\n');
             }
             Format::Table if !options.header => {}
-            Format::Table => {
-                let header =
-                    ["TENANT", "RESOURCE", "ID", "NAME", "MODEL", "STATUS"].map(String::from);
-                w.push_table_row(&header);
-            }
+            Format::Table => w.buf.extend_from_slice(RECORD_TABLE.header().as_bytes()),
             Format::Jsonl | Format::Yaml => {}
         }
         Ok(w)
@@ -245,7 +252,8 @@ impl RecordWriter {
                     first_str(d, &["model", "deviceModel", "platform"]),
                     first_str(d, &["status", "health", "connectionStatus"]),
                 ];
-                self.push_table_row(&row);
+                self.buf
+                    .extend_from_slice(RECORD_TABLE.line(&row).as_bytes());
             }
         }
         self.written += 1;
@@ -269,23 +277,6 @@ impl RecordWriter {
             self.buf.extend_from_slice(b"\n]\n");
         }
         self.flush()
-    }
-
-    fn push_table_row(&mut self, cells: &[String; 6]) {
-        let mut line = String::new();
-        for (cell, width) in cells.iter().zip(TABLE_WIDTHS) {
-            let clean = glp_auth::text::escape_control(cell).into_owned();
-            let shown: String = if clean.chars().count() > width {
-                clean.chars().take(width - 1).chain(['…']).collect()
-            } else {
-                clean
-            };
-            let pad = width.saturating_sub(shown.chars().count());
-            line.push_str(&shown);
-            line.push_str(&" ".repeat(pad + 2));
-        }
-        self.buf.extend_from_slice(line.trim_end().as_bytes());
-        self.buf.push(b'\n');
     }
 }
 

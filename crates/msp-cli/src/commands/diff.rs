@@ -7,7 +7,7 @@ use msp_orchestrator::msp_store::{ChangeKind, DiffOptions};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{clean, fatal, open, table};
+use crate::commands::store::{fatal, open, table};
 use crate::{EXIT_OK, EXIT_USAGE};
 
 /// `diff`: exit 0 when the runs are equal, 1 when they differ, 2 on trouble.
@@ -59,8 +59,8 @@ pub(crate) fn diff(global: &GlobalArgs, args: &DiffArgs) -> u8 {
                     ];
                     for m in &diff.missing {
                         rows.push(vec![
-                            clean(&m.tenant_name),
-                            clean(&m.resource),
+                            m.tenant_name.clone(),
+                            m.resource.clone(),
                             "-".into(),
                             "missing".into(),
                             format!("not complete in run {}", m.missing_in),
@@ -74,16 +74,16 @@ pub(crate) fn diff(global: &GlobalArgs, args: &DiffArgs) -> u8 {
                             .collect::<Vec<_>>()
                             .join("; ");
                         rows.push(vec![
-                            clean(&c.tenant_name),
-                            clean(&c.resource),
-                            clean(&c.key),
+                            c.tenant_name.clone(),
+                            c.resource.clone(),
+                            c.key.clone(),
                             match c.change {
                                 ChangeKind::Added => "added",
                                 ChangeKind::Removed => "removed",
                                 ChangeKind::Changed => "changed",
                             }
                             .into(),
-                            clean(&fields),
+                            fields,
                         ]);
                     }
                     if rows.len() > 1 {

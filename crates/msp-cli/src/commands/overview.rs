@@ -7,13 +7,12 @@ use std::io::Write;
 
 use central_api::CentralTenant;
 use futures::TryStreamExt as _;
-use glp_auth::text::escape_control;
 use msp_orchestrator::csv_field;
+use msp_orchestrator::table::{Column, Table, Width};
 use serde::Serialize;
 
 use crate::args::TenantFormat;
 use crate::context::Context;
-use crate::summary::{cut, pad};
 
 /// One row: a tenant with its health.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -158,27 +157,27 @@ pub(crate) async fn overview(ctx: &Context, format: TenantFormat) -> anyhow::Res
     let mut out = std::io::BufWriter::new(stdout.lock());
     match format {
         TenantFormat::Table => {
-            writeln!(
-                out,
-                "{:<30}  {:<12}  {:>5}  {:>8}  {:>7}  {:>5}  {:>5}  {:>5}  {:>8}  {:>5}  {:>5}  LAST UPDATE",
-                "TENANT",
-                "CLUSTER",
-                "SITES",
-                "DEGRADED",
-                "DEVICES",
-                "GOOD",
-                "FAIR",
-                "POOR",
-                "CRITICAL",
-                "MAJOR",
-                "MINOR"
-            )?;
+            let number = |title, width| Column::right(title, Width::AtLeast(width));
+            let table = Table::new([
+                Column::left("TENANT", Width::Fixed(30)),
+                Column::left("CLUSTER", Width::AtLeast(12)),
+                number("SITES", 5),
+                number("DEGRADED", 8),
+                number("DEVICES", 7),
+                number("GOOD", 5),
+                number("FAIR", 5),
+                number("POOR", 5),
+                number("CRITICAL", 8),
+                number("MAJOR", 5),
+                number("MINOR", 5),
+                Column::left("LAST UPDATE", Width::AtLeast(0)),
+            ]);
+            out.write_all(table.header().as_bytes())?;
             for r in &rows {
-                writeln!(
-                    out,
-                    "{}  {:<12}  {:>5}  {:>8}  {:>7}  {:>5}  {:>5}  {:>5}  {:>8}  {:>5}  {:>5}  {}{}",
-                    pad(&cut(&r.tenant_name, 30), 30),
-                    escape_control(r.cluster.as_deref().unwrap_or("-")),
+                let note = r.note.as_deref().map(|n| format!("  ({n})"));
+                let cells = [
+                    r.tenant_name.clone(),
+                    r.cluster.clone().unwrap_or_else(|| "-".into()),
                     num(r.sites),
                     num(r.degraded_sites),
                     num(r.devices),
@@ -188,12 +187,9 @@ pub(crate) async fn overview(ctx: &Context, format: TenantFormat) -> anyhow::Res
                     num(r.alerts_critical),
                     num(r.alerts_major),
                     num(r.alerts_minor),
-                    when(r.last_updated),
-                    r.note
-                        .as_deref()
-                        .map(|n| format!("  ({})", escape_control(n)))
-                        .unwrap_or_default()
-                )?;
+                    when(r.last_updated) + note.as_deref().unwrap_or_default(),
+                ];
+                out.write_all(table.line(&cells).as_bytes())?;
             }
         }
         TenantFormat::Csv => {

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{clean, csv, fatal, open, table};
+use crate::commands::store::{csv, fatal, open, table};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `runs`.
@@ -44,7 +44,7 @@ pub(crate) fn runs(global: &GlobalArgs, args: &RunsArgs) -> u8 {
                     r.tenants_failed.to_string(),
                     r.tenants_missing.to_string(),
                     r.records.to_string(),
-                    clean(&r.resources.join(" ")),
+                    r.resources.join(" "),
                 ]);
             }
             let text = if args.format == TableFormat::Csv {

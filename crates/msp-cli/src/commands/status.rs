@@ -6,7 +6,7 @@ use msp_orchestrator::msp_store::RunStatus;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{clean, csv, fatal, open, table};
+use crate::commands::store::{csv, fatal, open, table};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `status`.
@@ -34,13 +34,7 @@ pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
                     .to_vec(),
                 ];
                 for r in &rows {
-                    let text = |s: &str| {
-                        if args.format == TableFormat::Csv {
-                            s.to_owned()
-                        } else {
-                            clean(s)
-                        }
-                    };
+                    let text = |s: &str| s.to_owned();
                     cells.push(vec![
                         text(&r.tenant_name),
                         text(&r.tenant_id),

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use msp_orchestrator::msp_store::Store;
+use msp_orchestrator::table::Table;
 use msp_orchestrator::{csv_field, one_line};
 
 use crate::args::GlobalArgs;
@@ -44,32 +45,10 @@ pub(crate) fn fatal(result: anyhow::Result<u8>, code: u8) -> u8 {
 }
 
 pub(crate) fn table(rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = Vec::new();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            let n = cell.chars().count();
-            if widths.len() <= i {
-                widths.push(n);
-            } else {
-                widths[i] = widths[i].max(n);
-            }
-        }
+    match rows.split_first() {
+        Some((titles, rows)) => Table::fit(titles, rows).render(rows),
+        None => String::new(),
     }
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            line.push_str(cell);
-            line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-pub(crate) fn clean(text: &str) -> String {
-    glp_auth::text::escape_control(text).into_owned()
 }
 
 pub(crate) fn csv(rows: &[Vec<String>]) -> String {

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use futures::StreamExt as _;
 use glp_auth::text::escape_control;
+use msp_orchestrator::table::{Column, Table, Width};
 use msp_orchestrator::{Cancel, SourceItem, StopLevel, TenantSource, csv_field, one_line};
 
 use crate::args::TenantFormat;
@@ -28,16 +29,22 @@ pub(crate) async fn tenants(
     }
     // Central's ids are known when Central listed the tenants, or placed them on clusters.
     let central_ids = ctx.settings.source == TenantSource::Central || ctx.clusters.len() > 1;
+    let table = if central_ids {
+        Table::new([
+            Column::left("WORKSPACE ID", Width::AtLeast(36)),
+            Column::left("CLUSTER", Width::AtLeast(16)),
+            Column::left("CENTRAL TENANT ID", Width::AtLeast(36)),
+            Column::left("NAME", Width::AtLeast(0)),
+        ])
+    } else {
+        Table::new([
+            Column::left("WORKSPACE ID", Width::AtLeast(36)),
+            Column::left("CLUSTER", Width::AtLeast(16)),
+            Column::left("NAME", Width::AtLeast(0)),
+        ])
+    };
     if format == TenantFormat::Table {
-        if central_ids {
-            writeln!(
-                out,
-                "{:<36}  {:<16}  {:<36}  NAME",
-                "WORKSPACE ID", "CLUSTER", "CENTRAL TENANT ID"
-            )?;
-        } else {
-            writeln!(out, "{:<36}  {:<16}  NAME", "WORKSPACE ID", "CLUSTER")?;
-        }
+        write!(out, "{}", table.header())?;
     }
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let shown = |text: &str, terminal: bool| -> String {
@@ -110,21 +117,16 @@ pub(crate) async fn tenants(
             object.insert("central_tenant_id".into(), central_id.clone().into());
         }
         match format {
-            TenantFormat::Table if central_ids => writeln!(
-                out,
-                "{:<36}  {:<16}  {:<36}  {}",
-                tenant.workspace_id.hyphenated(),
-                escape_control(cluster),
-                escape_control(tenant.central_tenant_id.as_deref().unwrap_or("-")),
-                escape_control(&tenant.name)
-            )?,
-            TenantFormat::Table => writeln!(
-                out,
-                "{:<36}  {:<16}  {}",
-                tenant.workspace_id.hyphenated(),
-                escape_control(cluster),
-                escape_control(&tenant.name)
-            )?,
+            TenantFormat::Table => {
+                let id = tenant.workspace_id.hyphenated();
+                let central_id = tenant.central_tenant_id.as_deref().unwrap_or("-");
+                let line = if central_ids {
+                    table.line(&[id.as_str(), cluster, central_id, &tenant.name])
+                } else {
+                    table.line(&[id.as_str(), cluster, &tenant.name])
+                };
+                write!(out, "{line}")?;
+            }
             TenantFormat::Jsonl => writeln!(out, "{json}")?,
             TenantFormat::Json => {
                 write!(out, "{}\n  {json}", if first { "" } else { "," })?;

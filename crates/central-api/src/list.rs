@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures::{Stream, StreamExt, TryStreamExt};
 use glp_core::Scope;
-use glp_transport::{Api, ApiClient, ApiError, paginate};
+use glp_transport::{Api, ApiClient, ApiError, QueryProblem, paginate};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -17,8 +17,27 @@ use crate::endpoint::{Endpoint, Paging, is_version};
 /// The longest `filter` or `sort` Central accepts (characters).
 pub const MAX_EXPRESSION_CHARS: usize = 256;
 
-/// Query parameters the request sets itself; [`ListRequest::param`] refuses them.
-const RESERVED: &[&str] = &["limit", "next", "offset", "filter", "sort"];
+/// Query parameters a [`ListRequest`] sets itself, each with its setter; [`ListRequest::param`]
+/// refuses them.
+pub const RESERVED_PARAMS: &[(&str, &str)] = &[
+    ("limit", "limit"),
+    ("next", "start_at"),
+    ("offset", "start_at"),
+    ("filter", "filter"),
+    ("sort", "sort"),
+];
+
+/// Whether `key` may be given to [`ListRequest::param`] (not empty, not one the request sets
+/// itself).
+pub fn check_query_param(key: &str) -> Result<(), QueryProblem> {
+    glp_transport::check_param(key, RESERVED_PARAMS)
+}
+
+/// Whether `value` may be sent as the `filter` or `sort` (named `name` in the problem): not
+/// blank, at most [`MAX_EXPRESSION_CHARS`].
+pub fn check_query_expression(name: &str, value: &str) -> Result<(), QueryProblem> {
+    glp_transport::check_expression(name, value, Some((MAX_EXPRESSION_CHARS, "Central")))
+}
 
 /// One page of a Central list: `{"items": [...], "count": n, "total": t, "next": cursor}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -207,18 +226,8 @@ impl<T> ListRequest<T> {
     #[must_use]
     pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         let (key, value) = (key.into(), value.into());
-        if RESERVED.contains(&key.as_str()) {
-            return self.refuse(format!(
-                "the query parameter `{key}` is set by the request itself; use .{}() instead",
-                if key == "next" || key == "offset" {
-                    "start_at"
-                } else {
-                    &key
-                }
-            ));
-        }
-        if key.is_empty() {
-            return self.refuse("an empty query parameter name".into());
+        if let Err(problem) = check_query_param(&key) {
+            return self.refuse(problem.to_string());
         }
         match self.params.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
@@ -325,13 +334,8 @@ impl<T> ListRequest<T> {
         }
         for (name, value) in [("filter", &self.filter), ("sort", &self.sort)] {
             if let Some(value) = value {
-                let chars = value.chars().count();
-                if chars > MAX_EXPRESSION_CHARS {
-                    return Err(ApiError::InvalidRequest(format!(
-                        "{name} is {chars} characters long; Central accepts at most \
-                         {MAX_EXPRESSION_CHARS}"
-                    )));
-                }
+                check_query_expression(name, value)
+                    .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
             }
         }
         let position = match self.endpoint.paging {

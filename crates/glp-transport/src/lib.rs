@@ -14,6 +14,7 @@ mod flow;
 mod http;
 mod pacer;
 mod paginate;
+mod query;
 mod tally;
 mod transport;
 
@@ -26,5 +27,6 @@ pub use error::{ApiError, ErrorBody};
 pub use http::USER_AGENT;
 pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::paginate;
+pub use query::{QueryProblem, check_expression, check_param};
 pub use tally::{Tally, TallySnapshot};
 pub use transport::Transport;

@@ -97,5 +97,5 @@ pub use model::{InvalidTenant, Tenant, TenantEntry, TenantPage};
 pub use odata::quote_odata;
 pub use resources::{
     DEFAULT_RESOURCE_MAX_PAGES, DEVICES_PATH, GlpResource, OffsetListRequest, OffsetPage,
-    SUBSCRIPTIONS_PATH, UnknownGlpResource,
+    RESERVED_PARAMS, SUBSCRIPTIONS_PATH, UnknownGlpResource, check_query_param,
 };

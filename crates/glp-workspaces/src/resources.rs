@@ -95,8 +95,20 @@ impl FromStr for GlpResource {
 /// never ends is an error naming the endpoint, not a hang.
 pub const DEFAULT_RESOURCE_MAX_PAGES: u64 = 10_000;
 
-/// Query parameters the request sets itself; [`OffsetListRequest::param`] refuses them.
-const RESERVED: &[&str] = &["offset", "limit", "filter", "sort"];
+/// Query parameters an [`OffsetListRequest`] sets itself, each with its setter;
+/// [`OffsetListRequest::param`] refuses them.
+pub const RESERVED_PARAMS: &[(&str, &str)] = &[
+    ("offset", "offset"),
+    ("limit", "limit"),
+    ("filter", "filter"),
+    ("sort", "sort"),
+];
+
+/// Whether `key` may be given to [`OffsetListRequest::param`] (not empty, not one the
+/// request sets itself).
+pub fn check_query_param(key: &str) -> Result<(), glp_transport::QueryProblem> {
+    glp_transport::check_param(key, RESERVED_PARAMS)
+}
 
 /// One page of a GreenLake offset-paged list: `{offset, count, total, items}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -301,13 +313,8 @@ impl<T> OffsetListRequest<T> {
     #[must_use]
     pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         let (key, value) = (key.into(), value.into());
-        if RESERVED.contains(&key.as_str()) || key.is_empty() {
-            self.invalid.get_or_insert_with(|| {
-                format!(
-                    "the query parameter `{key}` is set by the request itself or empty; use its \
-                     own setter"
-                )
-            });
+        if let Err(problem) = check_query_param(&key) {
+            self.invalid.get_or_insert_with(|| problem.to_string());
             return self;
         }
         match self.params.iter_mut().find(|(k, _)| *k == key) {

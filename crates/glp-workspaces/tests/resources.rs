@@ -146,7 +146,7 @@ async fn limits_are_checked_before_anything_is_sent() {
         (t.devices().limit(2001), "2000"),
         (t.devices().limit(0), "2000"),
         (t.subscriptions().limit(51), "50"),
-        (t.devices().param("offset", "5"), "own setter"),
+        (t.devices().param("offset", "5"), "use .offset() instead"),
     ] {
         let err = request.page().await.unwrap_err();
         assert!(matches!(err, ApiError::InvalidRequest(_)), "{err}");

@@ -322,36 +322,38 @@ pub struct Query {
     pub params: Vec<(String, String)>,
 }
 
-/// Parameters a list request sets itself.
-const RESERVED_PARAMS: &[&str] = &["limit", "next", "offset", "filter", "sort"];
-
 impl Query {
     /// Every problem of the query, found without a request: over-long or empty expressions,
     /// parameters the request sets itself, empty names.
     pub fn check(&self) -> Result<(), Vec<String>> {
+        use central_api::QueryProblem;
         let mut problems = Vec::new();
+        // Central's expression limit, kept for GreenLake resources too.
         for (name, value) in [("--filter", &self.filter), ("--sort", &self.sort)] {
-            if let Some(value) = value {
-                let chars = value.chars().count();
-                if value.trim().is_empty() {
-                    problems.push(format!("{name} is empty"));
-                } else if chars > central_api::MAX_EXPRESSION_CHARS {
-                    problems.push(format!(
-                        "{name} is {chars} characters long; at most {} are accepted (Central's \
-                         limit, kept for GreenLake resources too)",
-                        central_api::MAX_EXPRESSION_CHARS
-                    ));
-                }
+            if let Some(Err(problem)) = value
+                .as_deref()
+                .map(|v| central_api::check_query_expression(name, v))
+            {
+                problems.push(problem.to_string());
             }
         }
+        // A parameter goes to whichever API the resource is on: both must take it.
         for (key, _) in &self.params {
-            if key.is_empty() {
-                problems.push("--param needs KEY=VALUE with a non-empty KEY".into());
-            } else if RESERVED_PARAMS.contains(&key.as_str()) {
-                problems.push(match key.as_str() {
-                    "filter" | "sort" => format!("--param {key}=... : use --{key} instead"),
-                    _ => format!("--param {key}=... : `{key}` is set by the paging itself"),
-                });
+            let checked = central_api::check_query_param(key)
+                .and_then(|()| glp_workspaces::check_query_param(key));
+            match checked {
+                Ok(()) => {}
+                Err(QueryProblem::EmptyName) => {
+                    problems.push("--param needs KEY=VALUE with a non-empty KEY".into());
+                }
+                Err(_) if key == "filter" || key == "sort" => {
+                    problems.push(format!("--param {key}=... : use --{key} instead"));
+                }
+                Err(_) => {
+                    problems.push(format!(
+                        "--param {key}=... : `{key}` is set by the paging itself"
+                    ));
+                }
             }
         }
         if problems.is_empty() {

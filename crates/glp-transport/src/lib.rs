@@ -14,6 +14,7 @@ mod flow;
 mod http;
 mod pacer;
 mod paginate;
+mod retry_loop;
 mod tally;
 mod transport;
 

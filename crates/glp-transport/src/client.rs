@@ -526,7 +526,7 @@ impl ApiClient {
                     span.in_scope(|| {
                         tracing::info!(error = %error, delay_ms = after.as_millis() as u64, "transient failure, retrying")
                     });
-                    tokio::time::sleep(after).await;
+                    inner.transport.sleeper().sleep(after).await;
                 }
             }
         }

@@ -15,6 +15,7 @@ mod http;
 mod pacer;
 mod paginate;
 mod retry_loop;
+mod sleep;
 mod tally;
 mod transport;
 
@@ -27,5 +28,6 @@ pub use error::{ApiError, ErrorBody};
 pub use http::USER_AGENT;
 pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::paginate;
+pub use sleep::{Sleeper, TokioSleeper};
 pub use tally::{Tally, TallySnapshot};
 pub use transport::Transport;

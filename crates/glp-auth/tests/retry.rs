@@ -1,23 +1,36 @@
 //! Retries of transient token-endpoint failures against a scripted server that answers a
 //! sequence (503 then 200, 429 then 200, ...): the wait a server asks for (`Retry-After`,
 //! `ratelimit-reset`, GreenLake's `retryAfterSeconds`) is honoured, the attempt budget and
-//! `RetryPolicy::never()` are respected, and every retry repeats the same request.
+//! `RetryPolicy::never()` are respected, and every retry repeats the same request. The waits the
+//! retry loop asks for are recorded ([`support::Waits`]), not timed; a pause of the identity
+//! pacer (after a 429) is seen as a lower bound on the gap between request arrivals, which a
+//! loaded machine can only widen.
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use glp_auth::{
     AuthError, ClientCredentialsProvider, ExposeSecret, RetryPolicy, Scope, TokenProvider,
 };
-use glp_core::retry::RetryDecision;
 use support::*;
 
 fn provider(server: &Scripted, retry: RetryPolicy) -> ClientCredentialsProvider {
+    recording_provider(server, retry).0
+}
+
+/// A provider whose retry loop records its waits instead of sleeping them.
+fn recording_provider(
+    server: &Scripted,
+    retry: RetryPolicy,
+) -> (ClientCredentialsProvider, Arc<Waits>) {
     let mut o = fast_options();
     o.retry = retry;
-    ClientCredentialsProvider::new(credentials(&server.base_url), &o).unwrap()
+    let (o, waits) = recording(o);
+    let provider = ClientCredentialsProvider::new(credentials(&server.base_url), &o).unwrap();
+    (provider, waits)
 }
 
 fn fast_retry() -> RetryPolicy {
@@ -45,28 +58,15 @@ async fn unavailable_with_retry_after_waits_then_succeeds() {
         Reply::json(200, token_body("after-503", 900)),
     ])
     .await;
-    // The backoff alone would be ~10 ms: only Retry-After can explain a wait of 1 s.
-    let token = provider(&server, fast_retry())
-        .token(&Scope::Msp)
-        .await
-        .unwrap();
+    let (provider, waits) = recording_provider(&server, fast_retry());
+    let token = provider.token(&Scope::Msp).await.unwrap();
     assert_eq!(token.secret().expose_secret(), "after-503");
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     assert_same_requests(&requests);
-    assert!(
-        gap(&requests, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&requests, 0)
-    );
-    // Not more than asked: with a 10 ms backoff the policy's wait after this 503 is exactly the
-    // server's second (a pure function, no stopwatch).
-    for _ in 0..100 {
-        assert_eq!(
-            fast_retry().decide(1, Duration::ZERO, Some(Duration::from_secs(1))),
-            RetryDecision::Retry(Duration::from_secs(1))
-        );
-    }
+    // The backoff alone would be 5-10 ms: the wait asked for is the server's second, exactly
+    // (neither less nor more).
+    assert_eq!(waits.asked(), [Duration::from_secs(1)]);
 }
 
 #[tokio::test]
@@ -76,14 +76,14 @@ async fn too_many_requests_with_retry_after_waits_then_succeeds() {
         Reply::json(200, token_body("after-429", 900)),
     ])
     .await;
-    let token = provider(&server, fast_retry())
-        .token(&Scope::Msp)
-        .await
-        .unwrap();
+    let (provider, waits) = recording_provider(&server, fast_retry());
+    let token = provider.token(&Scope::Msp).await.unwrap();
     assert_eq!(token.secret().expose_secret(), "after-429");
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     assert_same_requests(&requests);
+    assert_eq!(waits.asked(), [Duration::from_secs(1)]);
+    // The recorder returned at once: the identity pacer's pause held the retry back.
     assert!(
         gap(&requests, 0) >= Duration::from_secs(1),
         "{:?}",
@@ -125,17 +125,10 @@ async fn greenlake_retry_after_seconds_in_the_body_is_honoured() {
         Reply::json(200, token_body("after-glp-503", 900)),
     ])
     .await;
-    provider(&server, fast_retry())
-        .token(&Scope::Msp)
-        .await
-        .unwrap();
-    let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    assert!(
-        gap(&requests, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&requests, 0)
-    );
+    let (provider, waits) = recording_provider(&server, fast_retry());
+    provider.token(&Scope::Msp).await.unwrap();
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(waits.asked(), [Duration::from_secs(1)]);
 }
 
 #[tokio::test]
@@ -146,37 +139,21 @@ async fn two_unavailable_answers_then_success_takes_three_requests() {
         Reply::json(200, token_body("third-time", 900)),
     ])
     .await;
-    let token = provider(&server, fast_retry())
-        .token(&Scope::Msp)
-        .await
-        .unwrap();
+    let (provider, waits) = recording_provider(&server, fast_retry());
+    let token = provider.token(&Scope::Msp).await.unwrap();
     assert_eq!(token.secret().expose_secret(), "third-time");
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
     assert_same_requests(&requests);
-    // Backoff: 5-10 ms, then 10-20 ms (equal jitter of 10 ms doubling).
-    assert!(
-        gap(&requests, 0) >= Duration::from_millis(5),
-        "{:?}",
-        gap(&requests, 0)
-    );
-    assert!(
-        gap(&requests, 1) >= Duration::from_millis(10),
-        "{:?}",
-        gap(&requests, 1)
-    );
-    // And not more: the waits the policy decides are within those ranges (pure functions; a
-    // slow machine can only add to the gaps measured above, never to these).
-    for _ in 0..100 {
-        for (attempts, low, high) in [(1, 5, 10), (2, 10, 20)] {
-            match fast_retry().decide(attempts, Duration::ZERO, None) {
-                RetryDecision::Retry(delay) => assert!(
-                    (Duration::from_millis(low)..=Duration::from_millis(high)).contains(&delay),
-                    "retry {attempts}: {delay:?}"
-                ),
-                other => panic!("retry {attempts}: {other:?}"),
-            }
-        }
+    // Backoff: 5-10 ms, then 10-20 ms (equal jitter of 10 ms doubling), as asked for by the
+    // loop (recorded durations, not a clock).
+    let asked = waits.asked();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    for (wait, (low, high)) in asked.iter().zip([(5, 10), (10, 20)]) {
+        assert!(
+            (Duration::from_millis(low)..=Duration::from_millis(high)).contains(wait),
+            "{asked:?}"
+        );
     }
 }
 
@@ -256,26 +233,23 @@ async fn a_retry_after_beyond_the_time_budget_is_not_waited_for() {
         Reply::json(200, token_body("unused", 900)),
     ])
     .await;
-    let err = provider(&server, fast_retry().max_elapsed(Duration::from_secs(5)))
-        .token(&Scope::Msp)
-        .await
-        .unwrap_err();
-    // Not waited for, without a stopwatch: the error is wait_too_long (decided before any
-    // sleep), no retry reached the server, and the policy's decision is to fail.
+    let (provider, waits) =
+        recording_provider(&server, fast_retry().max_elapsed(Duration::from_secs(5)));
+    let err = provider.token(&Scope::Msp).await.unwrap_err();
+    // Not waited for, without a stopwatch: the error is wait_too_long, the loop asked for no
+    // wait, and no retry reached the server.
     assert!(err.is_wait_too_long(), "{err:?}");
+    assert_eq!(waits.asked(), []);
     assert_eq!(server.requests().len(), 1);
     assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
-    assert_eq!(
-        fast_retry().max_elapsed(Duration::from_secs(5)).decide(
-            1,
-            Duration::ZERO,
-            Some(Duration::from_secs(30))
-        ),
-        RetryDecision::WaitTooLong {
-            wait: Duration::from_secs(30),
-            left: Duration::from_secs(5)
+    match &err {
+        AuthError::WaitTooLong { wait, left, .. } => {
+            // What was left of the 5 s budget when the 503 came back.
+            assert_eq!(*wait, Duration::from_secs(30));
+            assert!(*left <= Duration::from_secs(5), "{left:?}");
         }
-    );
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -310,24 +284,19 @@ async fn a_429_on_the_grant_holds_back_other_token_requests_on_the_same_transpor
         Reply::json(200, token_body("second", 900)),
     ])
     .await;
-    let transport = Transport::new(Duration::from_secs(5)).unwrap();
     let mut options = fast_options();
     options.retry = fast_retry();
-    options.transport = Some(transport.clone());
+    let (options, waits) = recording(options);
+    let transport: Transport = options.transport.clone().unwrap();
     let a = ClientCredentialsProvider::new(credentials(&server.base_url), &options).unwrap();
     let b = ClientCredentialsProvider::new(credentials(&server.base_url), &options).unwrap();
     let first = tokio::spawn(async move { a.token(&Scope::Msp).await });
 
+    // Wait for the 429 to be taken in, not for a guessed time: the retry loop asks for its wait
+    // only after the pacer was told (the recorder returns at once; the pause then holds the
+    // first provider's retry back too).
+    waits.until_asked(1).await;
     let base = url::Url::parse(&server.base_url).unwrap();
-    let identity = transport.pacer(Api::GreenLake, &base, &token_path(MSP_COMPACT));
-    let guard = Instant::now();
-    while identity.paused_for().is_none() {
-        assert!(
-            guard.elapsed() < Duration::from_secs(30),
-            "hang guard: no pause"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
     let workspaces = transport.pacer(Api::GreenLake, &base, "workspaces/v1/msp-tenants");
     assert_eq!(
         workspaces.paused_for(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use glp_core::hints::{CENTRAL_CLUSTER_HINT, FORBIDDEN_HINT, UNAUTHORIZED_HINT};
-use glp_core::retry::{RetryDecision, wait_from_headers};
+use glp_core::retry::wait_from_headers;
 use glp_core::{
     AccessToken, BaseUrl, ExposeSecret, RetryPolicy, Scope, SecretString, TokenProvider,
     body_excerpt,
@@ -16,6 +16,7 @@ use tracing::Instrument as _;
 
 use crate::error::ErrorBody;
 use crate::http::{ReadError, location_origin, read_capped};
+use crate::retry_loop::{Next, Outcome, RetryState};
 use crate::{Api, ApiError, Pacer, Tally, TallySnapshot, Transport};
 
 static HINTS_401: [&str; 1] = [UNAUTHORIZED_HINT];
@@ -31,9 +32,6 @@ pub const DEFAULT_MAX_BODY: u64 = 32 * 1024 * 1024;
 /// A conservative GreenLake ceiling, 2 requests/s (160/min is the highest documented GET
 /// budget), for [`ApiClientBuilder::rate_limit`].
 pub const GREENLAKE_DEFAULT_RATE: f64 = 2.0;
-
-/// Redirects a GET follows within its origin before giving up.
-const MAX_REDIRECTS: u32 = 5;
 
 /// A client of one API (GreenLake or Central) at one base URL. Cheap to clone: clones share the
 /// [`Transport`] (connection pool, pacers), the token provider and the totals.
@@ -344,13 +342,14 @@ pub enum Step<T> {
     RateLimited(ApiError),
 }
 
-enum Outcome<T> {
-    Done(Result<T, ApiError>),
-    Retry(ApiError),
-    RetryOnce(ApiError),
-    RateLimited(ApiError),
-    Unauthorized(ApiError),
-    Redirect(url::Url),
+impl<T> Step<T> {
+    /// The error this step carries, if it is not the result.
+    fn error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Done(_) => None,
+            Self::Fail(e) | Self::Retry(e) | Self::RetryOnce(e) | Self::RateLimited(e) => Some(e),
+        }
+    }
 }
 
 impl ApiClient {
@@ -445,6 +444,10 @@ impl ApiClient {
     /// body cap, retries: see the type's documentation) and hands each answer to `classify`,
     /// which says whether it is the result, a failure, or worth another try. A 401 answer to a
     /// bearer request is retried once with a fresh token before `classify` sees it.
+    ///
+    /// The loop only acts: each attempt's outcome is classified once and handed to the retry
+    /// state (`retry_loop`), which alone decides whether to return, wait and retry, refresh the
+    /// token, follow a redirect or fail.
     pub async fn send<T>(
         &self,
         request: &Request<'_>,
@@ -460,32 +463,22 @@ impl ApiClient {
         let path = url.path().to_owned();
         let pacer = inner.transport.pacer(inner.api, &url, request.path);
         let ceiling = inner.transport.ceiling(inner.api, &url);
+        let policy = self.retry.unwrap_or(inner.retry);
+        let mut retry = RetryState::new(
+            policy,
+            inner.refresh_on_401,
+            inner.api,
+            method,
+            path.clone(),
+        );
         let started = tokio::time::Instant::now();
-        let mut attempt = 0u32;
-        let mut refreshed = false;
-        let mut retried_once = false;
-        let mut rate_limited = 0u32;
-        let mut redirects = 0u32;
         loop {
-            attempt += 1;
-            let policy = self.retry.as_ref().unwrap_or(&inner.retry);
-            // A pause of the pacer is rate limiting: it counts against the 429 budget.
-            let left = policy
-                .rate_limited_budget
-                .saturating_sub(started.elapsed())
-                .min(glp_core::retry::MAX_SINGLE_WAIT);
+            let left = retry.pause_allowed(started.elapsed());
             if let Some(ceiling) = &ceiling {
                 ceiling.ready().await;
             }
             if let Err(pause) = pacer.ready_within(left).await {
-                return Err(ApiError::WaitTooLong {
-                    api: inner.api,
-                    method,
-                    path,
-                    wait: pause,
-                    left,
-                    last: None,
-                });
+                return Err(retry.paused_too_long(pause, left));
             }
             let token = match request.credential {
                 Credential::Bearer(scope) => match inner.provider.token(&scope).await {
@@ -507,42 +500,19 @@ impl ApiClient {
                 api = %inner.api,
                 method,
                 path = %path,
-                attempt,
+                attempt = retry.attempt(),
                 status = tracing::field::Empty,
                 latency_ms = tracing::field::Empty,
             );
             let outcome = self
-                .attempt(
-                    &url,
-                    &path,
-                    request,
-                    token.as_ref(),
-                    &pacer,
-                    refreshed,
-                    &classify,
-                )
+                .attempt(&url, &path, request, token.as_ref(), &pacer, &classify)
                 .instrument(span.clone())
                 .await;
-            let error = match outcome {
-                Outcome::Done(value) => return value,
-                Outcome::Redirect(target) => {
-                    redirects += 1;
-                    if redirects > MAX_REDIRECTS {
-                        return Err(ApiError::Protocol {
-                            api: inner.api,
-                            method,
-                            path,
-                            detail: format!("more than {MAX_REDIRECTS} redirects"),
-                        });
-                    }
-                    attempt -= 1;
-                    url = target;
-                    continue;
-                }
-                Outcome::Unauthorized(error) => {
-                    // One refresh per call: the token may have expired or been revoked.
-                    refreshed = true;
-                    attempt -= 1;
+            match retry.next(outcome, started.elapsed()) {
+                Next::Done(value) => return Ok(value),
+                Next::Fail(error) => return Err(error),
+                Next::Redirect(target) => url = target,
+                Next::RefreshTokenAndRetry(error) => {
                     self.count(Tally::token_refresh);
                     span.in_scope(|| {
                         tracing::info!(%error, "401: dropping the token and retrying once with a fresh one")
@@ -550,70 +520,20 @@ impl ApiClient {
                     if let (Credential::Bearer(scope), Some(token)) = (request.credential, &token) {
                         inner.provider.invalidate(&scope, token).await;
                     }
-                    continue;
                 }
-                Outcome::RetryOnce(error) if retried_once => return Err(error),
-                Outcome::RetryOnce(error) => {
-                    retried_once = true;
-                    error
+                Next::Retry { after, error } => {
+                    self.count(Tally::retry);
+                    span.in_scope(|| {
+                        tracing::info!(error = %error, delay_ms = after.as_millis() as u64, "transient failure, retrying")
+                    });
+                    inner.transport.sleeper().sleep(after).await;
                 }
-                Outcome::Retry(error) => error,
-                Outcome::RateLimited(error) => {
-                    // "Slower", not a failure: a 429 uses no attempt, only time.
-                    rate_limited += 1;
-                    attempt -= 1;
-                    let decision = policy.decide_rate_limited(
-                        rate_limited,
-                        started.elapsed(),
-                        error.retry_after_hint(),
-                    );
-                    match self.after(decision, error, method, &path, &span) {
-                        Ok(delay) => {
-                            tokio::time::sleep(delay).await;
-                            continue;
-                        }
-                        Err(error) => return Err(error),
-                    }
-                }
-            };
-            let decision = policy.decide(attempt, started.elapsed(), error.retry_after_hint());
-            match self.after(decision, error, method, &path, &span) {
-                Ok(delay) => tokio::time::sleep(delay).await,
-                Err(error) => return Err(error),
             }
         }
     }
 
-    /// The delay before the next try, or the error to end with.
-    fn after(
-        &self,
-        decision: RetryDecision,
-        error: ApiError,
-        method: &'static str,
-        path: &str,
-        span: &tracing::Span,
-    ) -> Result<Duration, ApiError> {
-        match decision {
-            RetryDecision::Retry(delay) => {
-                self.count(Tally::retry);
-                span.in_scope(|| {
-                    tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "transient failure, retrying")
-                });
-                Ok(delay)
-            }
-            RetryDecision::GiveUp => Err(error),
-            RetryDecision::WaitTooLong { wait, left } => Err(ApiError::WaitTooLong {
-                api: self.inner.api,
-                method,
-                path: path.to_owned(),
-                wait,
-                left,
-                last: Some(Box::new(error)),
-            }),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
+    /// One attempt: sends the request, reads the answer within the cap, tells the pacer, and
+    /// classifies what came of it (the caller's `classify`, then [`Outcome::from_step`]).
     async fn attempt<T>(
         &self,
         url: &url::Url,
@@ -621,7 +541,6 @@ impl ApiClient {
         request: &Request<'_>,
         token: Option<&AccessToken>,
         pacer: &Pacer,
-        refreshed: bool,
         classify: &impl Fn(&Answer<'_>) -> Step<T>,
     ) -> Outcome<T> {
         let inner = &self.inner;
@@ -650,9 +569,9 @@ impl ApiClient {
             }
             None if token.is_some() => {
                 pacer.lost();
-                return Outcome::Done(Err(ApiError::InvalidRequest(
+                return Outcome::Fail(ApiError::InvalidRequest(
                     "the token holds characters that cannot go in an HTTP header".into(),
-                )));
+                ));
             }
             None => {}
         }
@@ -678,7 +597,7 @@ impl ApiClient {
             Ok(r) => r,
             Err(e) => {
                 pacer.lost();
-                return Outcome::Retry(transport(e));
+                return Outcome::transient(transport(e));
             }
         };
         let status = response.status().as_u16();
@@ -687,12 +606,6 @@ impl ApiClient {
             // A 429 is reported once its body (which may say how long to wait) is read.
             pacer.answered(status, &headers, None);
         }
-        let protocol = |detail: String| ApiError::Protocol {
-            api,
-            method,
-            path: path.to_owned(),
-            detail,
-        };
         if (300..400).contains(&status) && request.method == Method::Get {
             let location = headers
                 .get(reqwest::header::LOCATION)
@@ -700,79 +613,66 @@ impl ApiClient {
                 .and_then(|l| url.join(l).ok());
             return match location {
                 Some(target) if target.origin() == url.origin() => Outcome::Redirect(target),
-                _ => Outcome::Done(Err(protocol(format!(
-                    "HTTP {status} redirect to {}, another origin than {}: not followed (the \
-                     token is sent only to the configured base URL); check the base URL",
-                    location_origin(url, headers.get(reqwest::header::LOCATION)),
-                    url.origin().ascii_serialization(),
-                )))),
-            };
-        }
-        let body = match read_capped(response, inner.max_body).await {
-            Ok(b) => b,
-            Err(ReadError::Transport(e)) => {
-                if status == 429 {
-                    pacer.answered(status, &headers, None);
-                }
-                return Outcome::Retry(transport(e));
-            }
-            Err(ReadError::TooLarge { limit }) => {
-                if status == 429 {
-                    pacer.answered(status, &headers, None);
-                }
-                return Outcome::Done(Err(ApiError::TooLarge {
+                _ => Outcome::Fail(ApiError::Protocol {
                     api,
                     method,
                     path: path.to_owned(),
-                    status,
-                    limit,
-                }));
-            }
-        };
-        let elapsed = sent.elapsed();
-        let span = tracing::Span::current();
-        span.record("status", status);
-        span.record("latency_ms", elapsed.as_millis() as u64);
-        tracing::debug!("response");
-
-        if (200..300).contains(&status)
-            && let Some(wait) = wait_from_headers(&headers, false)
-        {
-            // The budget is spent: hold back before the server has to say 429.
-            pacer.pause_for(wait);
+                    detail: format!(
+                        "HTTP {status} redirect to {}, another origin than {}: not followed \
+                         (the token is sent only to the configured base URL); check the base URL",
+                        location_origin(url, headers.get(reqwest::header::LOCATION)),
+                        url.origin().ascii_serialization(),
+                    ),
+                }),
+            };
         }
-        let answer = Answer {
-            url,
-            status,
-            headers: &headers,
-            body: &body,
-            elapsed,
-        };
-        let step = classify(&answer);
-        if status == 429 {
-            self.count(Tally::rate_limited);
-            // Everything paced with this request waits and slows down, not only this request.
-            let hint = match &step {
-                Step::Fail(e) | Step::Retry(e) | Step::RetryOnce(e) | Step::RateLimited(e) => {
-                    e.retry_after_hint()
+        // The wait a 429 asks for, known once its body is read and classified.
+        let mut wait_429 = None;
+        let outcome = match read_capped(response, inner.max_body).await {
+            Err(ReadError::Transport(e)) => Outcome::transient(transport(e)),
+            Err(ReadError::TooLarge { limit }) => Outcome::Fail(ApiError::TooLarge {
+                api,
+                method,
+                path: path.to_owned(),
+                status,
+                limit,
+            }),
+            Ok(body) => {
+                let elapsed = sent.elapsed();
+                let span = tracing::Span::current();
+                span.record("status", status);
+                span.record("latency_ms", elapsed.as_millis() as u64);
+                tracing::debug!("response");
+                if (200..300).contains(&status)
+                    && let Some(wait) = wait_from_headers(&headers, false)
+                {
+                    // The budget is spent: hold back before the server has to say 429.
+                    pacer.pause_for(wait);
                 }
-                Step::Done(_) => None,
+                let answer = Answer {
+                    url,
+                    status,
+                    headers: &headers,
+                    body: &body,
+                    elapsed,
+                };
+                let step = classify(&answer);
+                if status == 429 {
+                    self.count(Tally::rate_limited);
+                    wait_429 = step
+                        .error()
+                        .and_then(ApiError::retry_after_hint)
+                        .or_else(|| wait_from_headers(&headers, true));
+                }
+                Outcome::from_step(step, status, token.is_some())
             }
-            .or_else(|| wait_from_headers(&headers, true));
-            pacer.answered(status, &headers, hint);
+        };
+        if status == 429 {
+            // The one place the pacer hears of a 429: everything paced with this request waits
+            // and slows down, not only this request.
+            pacer.answered(status, &headers, wait_429);
         }
-        match step {
-            Step::Done(value) => Outcome::Done(Ok(value)),
-            Step::Fail(error)
-                if status == 401 && token.is_some() && !refreshed && self.inner.refresh_on_401 =>
-            {
-                Outcome::Unauthorized(error)
-            }
-            Step::Fail(error) => Outcome::Done(Err(error)),
-            Step::Retry(error) => Outcome::Retry(error),
-            Step::RetryOnce(error) => Outcome::RetryOnce(error),
-            Step::RateLimited(error) => Outcome::RateLimited(error),
-        }
+        outcome
     }
 }
 
@@ -875,16 +775,6 @@ fn decode_success<T: DeserializeOwned>(
         )),
         Err(e) if e.is_syntax() => Step::RetryOnce(error(format!("not valid JSON: {e}"), false)),
         Err(e) => Step::Fail(error(e.to_string(), false)),
-    }
-}
-
-impl ApiError {
-    fn retry_after_hint(&self) -> Option<Duration> {
-        match self {
-            ApiError::Http { retry_after, .. } => *retry_after,
-            ApiError::Token { error, .. } => error.retry_after(),
-            _ => None,
-        }
     }
 }
 

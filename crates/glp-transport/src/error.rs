@@ -270,6 +270,15 @@ impl ApiError {
         }
     }
 
+    /// The wait the server asked for with this answer, if any (the floor of the next wait).
+    pub(crate) fn retry_after_hint(&self) -> Option<Duration> {
+        match self {
+            Self::Http { retry_after, .. } => *retry_after,
+            Self::Token { error, .. } => error.retry_after(),
+            _ => None,
+        }
+    }
+
     /// The troubleshooting hints attached to this error, most likely cause first.
     pub fn hints(&self) -> &'static [&'static str] {
         match self {

@@ -15,6 +15,8 @@ mod http;
 mod pacer;
 mod paginate;
 mod query;
+mod retry_loop;
+mod sleep;
 mod tally;
 mod transport;
 
@@ -28,5 +30,6 @@ pub use http::USER_AGENT;
 pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::paginate;
 pub use query::{QueryProblem, check_expression, check_param};
+pub use sleep::{Sleeper, TokioSleeper};
 pub use tally::{Tally, TallySnapshot};
 pub use transport::Transport;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::pacer::{Ceiling, Pacer};
-use crate::{Api, ApiError};
+use crate::{Api, ApiError, Sleeper, TokioSleeper};
 
 /// The HTTP connection pool and the flow control shared by every [`ApiClient`](crate::ApiClient)
 /// built on it, the token endpoint's included (`glp-auth` sends its grants and exchanges through
@@ -24,9 +24,12 @@ use crate::{Api, ApiError};
 /// - **One ceiling per host and API**, if set ([`ApiClientBuilder::rate_limit`](crate::ApiClientBuilder::rate_limit)):
 ///   never exceeded by all the requests of that API to that host together (GreenLake's token
 ///   requests included).
+/// - **One sleeper** for the waits of the retry loop between attempts ([`Sleeper`]; tokio's by
+///   default, see [`with_sleeper`](Self::with_sleeper)).
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
+    sleeper: Arc<dyn Sleeper>,
 }
 
 struct Inner {
@@ -43,6 +46,7 @@ impl std::fmt::Debug for Transport {
             .collect();
         f.debug_struct("Transport")
             .field("pacers", &pacers)
+            .field("sleeper", &self.sleeper)
             .finish_non_exhaustive()
     }
 }
@@ -69,7 +73,24 @@ impl Transport {
                 pacers: Mutex::new(HashMap::new()),
                 ceilings: Mutex::new(HashMap::new()),
             }),
+            sleeper: Arc::new(TokioSleeper),
         })
+    }
+
+    /// A clone that shares this transport's pool, pacers and ceilings but waits between the
+    /// attempts of a retry with `sleeper` (e.g. one that records the waits, in a test). Clients
+    /// built on the clone use it; clients already built keep theirs.
+    #[must_use]
+    pub fn with_sleeper(&self, sleeper: Arc<dyn Sleeper>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            sleeper,
+        }
+    }
+
+    /// What the retry loop waits with between attempts.
+    pub fn sleeper(&self) -> &Arc<dyn Sleeper> {
+        &self.sleeper
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {

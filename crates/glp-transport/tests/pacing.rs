@@ -11,7 +11,7 @@ use futures::future::join_all;
 use glp_core::Scope;
 use glp_transport::{Api, ApiClient};
 use reqwest::header::HeaderMap;
-use support::{OkBody, Reply, Scripted, builder, client, static_provider};
+use support::{OkBody, Reply, Scripted, builder, client, recording_client, static_provider};
 
 #[tokio::test]
 async fn twenty_per_second_means_21_requests_take_a_second() {
@@ -132,22 +132,16 @@ async fn a_429_holds_back_a_clone_that_starts_later() {
         Reply::ok(2),
     ])
     .await;
-    let api = client(&server.base_url);
+    let (api, waits) = recording_client(&server.base_url);
     let first = tokio::spawn({
         let api = api.clone();
         async move { api.get_json::<OkBody>(&Scope::Msp, "v1/first", &[]).await }
     });
-    // Wait until the client has taken in the 429 (it counts it and pauses the pacer in one
-    // step, with no await between), not for a guessed time. The guard only turns a hang into
-    // a failure.
-    let hang_guard = Instant::now();
-    while api.totals().rate_limited == 0 {
-        assert!(
-            hang_guard.elapsed() < Duration::from_secs(30),
-            "hang guard: the 429 never reached the client"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    // Wait until the client has taken in the 429, not for a guessed time: the retry loop asks
+    // for its wait only after the pacer was paused. (The recorder returns at once: the first
+    // call's retry is then held back by that pause too.)
+    waits.until_asked(1).await;
+    assert_eq!(api.totals().rate_limited, 1);
     let other: ApiClient = api.clone();
     let second = other
         .get_json::<OkBody>(&Scope::Msp, "v1/second", &[])

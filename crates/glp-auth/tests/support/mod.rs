@@ -1,5 +1,6 @@
 //! Shared fixtures of the `glp-auth` integration tests: ids, credentials, options, token bodies,
-//! and a scripted HTTP server for sequences of different answers (503 then 200, ...).
+//! a sleeper that records the retry loop's waits instead of sleeping them, and a scripted HTTP
+//! server for sequences of different answers (503 then 200, ...).
 //!
 //! Every test binary uses a different subset of these helpers.
 #![allow(dead_code)]
@@ -13,7 +14,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use futures::future::BoxFuture;
 use glp_auth::{AuthOptions, BaseUrl, Credentials, RetryPolicy, SecretString, WorkspaceId};
+use glp_transport::{Sleeper, Transport};
 
 /// The MSP workspace id as GreenLake displays it (hyphenated, mixed case on purpose).
 pub(crate) const MSP_WORKSPACE: &str = "3F2A6C1E-0b4d-4e7a-9c2b-1d5e8f9a0b1c";
@@ -76,6 +79,53 @@ pub(crate) fn fast_options() -> AuthOptions {
     o.connect_timeout = Duration::from_secs(2);
     o.request_timeout = Duration::from_secs(5);
     o
+}
+
+/// A [`Sleeper`] that records every wait the retry loop asks for and returns at once, so a test
+/// asserts on the waits asked for rather than on a clock. The pacer's pauses (after a 429) are
+/// not its business: they still hold requests back on tokio's clock.
+#[derive(Debug, Default)]
+pub(crate) struct Waits {
+    asked: Mutex<Vec<Duration>>,
+    recorded: tokio::sync::Notify,
+}
+
+impl Waits {
+    /// The waits asked for so far, in order.
+    pub(crate) fn asked(&self) -> Vec<Duration> {
+        self.asked.lock().expect("waits lock").clone()
+    }
+
+    /// Returns once `n` waits have been asked for (an event, not a guessed time).
+    pub(crate) async fn until_asked(&self, n: usize) {
+        loop {
+            // Created before the check, so a wait recorded in between still wakes it.
+            let recorded = self.recorded.notified();
+            if self.asked.lock().expect("waits lock").len() >= n {
+                return;
+            }
+            recorded.await;
+        }
+    }
+}
+
+impl Sleeper for Waits {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        self.asked.lock().expect("waits lock").push(duration);
+        self.recorded.notify_waiters();
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// `options` with a transport of its own whose retry loop records its waits in the returned
+/// [`Waits`] instead of sleeping.
+pub(crate) fn recording(mut options: AuthOptions) -> (AuthOptions, Arc<Waits>) {
+    let waits = Arc::new(Waits::default());
+    let transport = Transport::new(options.connect_timeout)
+        .expect("transport")
+        .with_sleeper(waits.clone());
+    options.transport = Some(transport);
+    (options, waits)
 }
 
 /// A token response body.

@@ -1,6 +1,7 @@
 //! Shared fixtures of the `glp-transport` integration tests: a scripted HTTP server for
 //! sequences of different answers, a raw TCP server for broken connections, a token provider
-//! that counts invalidations, client builders with fast retries, and timing helpers.
+//! that counts invalidations, client builders with fast retries, a sleeper that records the
+//! retry loop's waits instead of sleeping them, and timing helpers.
 //!
 //! Every test binary uses a different subset of these helpers.
 #![allow(dead_code, unreachable_pub)]
@@ -17,7 +18,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use glp_core::{AccessToken, AuthError, BaseUrl, RetryPolicy, Scope, SecretString, TokenProvider};
-use glp_transport::{Api, ApiClient, ApiClientBuilder};
+use glp_transport::{Api, ApiClient, ApiClientBuilder, Sleeper, Transport};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// The token the tests' static provider hands out.
@@ -57,6 +58,62 @@ pub fn client(base: &str) -> ApiClient {
     builder(Api::GreenLake, base, static_provider())
         .build()
         .expect("client builds")
+}
+
+/// A [`Sleeper`] that records every wait the retry loop asks for and returns at once, so a test
+/// asserts on the waits asked for rather than on a clock. The pacer's pauses (after a 429) are
+/// not its business: they still hold requests back on tokio's clock.
+#[derive(Debug, Default)]
+pub struct Waits {
+    asked: Mutex<Vec<Duration>>,
+    recorded: tokio::sync::Notify,
+}
+
+impl Waits {
+    /// The waits asked for so far, in order.
+    pub fn asked(&self) -> Vec<Duration> {
+        self.asked.lock().expect("waits lock").clone()
+    }
+
+    /// Returns once `n` waits have been asked for (an event, not a guessed time).
+    pub async fn until_asked(&self, n: usize) {
+        loop {
+            // Created before the check, so a wait recorded in between still wakes it.
+            let recorded = self.recorded.notified();
+            if self.asked.lock().expect("waits lock").len() >= n {
+                return;
+            }
+            recorded.await;
+        }
+    }
+}
+
+impl Sleeper for Waits {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        self.asked.lock().expect("waits lock").push(duration);
+        self.recorded.notify_waiters();
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// [`builder`] on a transport whose retry loop records its waits in the returned [`Waits`]
+/// instead of sleeping.
+pub fn recording(
+    api: Api,
+    base: &str,
+    provider: Arc<dyn TokenProvider>,
+) -> (ApiClientBuilder, Arc<Waits>) {
+    let waits = Arc::new(Waits::default());
+    let transport = Transport::new(Duration::from_secs(2))
+        .expect("transport")
+        .with_sleeper(waits.clone());
+    (builder(api, base, provider).transport(transport), waits)
+}
+
+/// A GreenLake [`client`] whose retry loop records its waits instead of sleeping.
+pub fn recording_client(base: &str) -> (ApiClient, Arc<Waits>) {
+    let (builder, waits) = recording(Api::GreenLake, base, static_provider());
+    (builder.build().expect("client builds"), waits)
 }
 
 /// A token provider whose tokens are `tok-1`, `tok-2`, ...: each invalidation moves to the

@@ -177,9 +177,9 @@ fn parse_sort_param(
 }
 
 /// The 401 of a cluster where the MSP is not provisioned: its tokens mean nothing there.
-pub(crate) fn foreign_cluster(name: &str) -> Response {
+pub(crate) fn foreign_cluster(api: Api, name: &str) -> Response {
     unauthorized(
-        Api::Central,
+        api,
         &format!(
             "The access token is not valid on this Central cluster ({name}): the workspace is \
              not provisioned here"
@@ -187,11 +187,11 @@ pub(crate) fn foreign_cluster(name: &str) -> Response {
     )
 }
 
-/// The cluster position of an MSP cluster, or the 401 of a foreign one.
-fn msp_cluster(cluster: ClusterCtx) -> Result<usize, Response> {
+/// The cluster position of an MSP cluster, or the 401 (in `api`'s words) of a foreign one.
+fn msp_cluster(api: Api, cluster: ClusterCtx) -> Result<usize, Response> {
     match cluster {
         ClusterCtx::Msp(i) => Ok(i),
-        ClusterCtx::Foreign(name) => Err(foreign_cluster(name)),
+        ClusterCtx::Foreign(name) => Err(foreign_cluster(api, name)),
     }
 }
 
@@ -204,15 +204,16 @@ fn msp_endpoint<T: Serialize>(
     what: &str,
     page: impl FnOnce(usize) -> Result<T, BadParam>,
 ) -> Response {
-    let cluster = match msp_cluster(cluster) {
+    let api = st.central();
+    let cluster = match msp_cluster(api, cluster) {
         Ok(i) => i,
         Err(r) => return r,
     };
-    match st.authenticate(headers, Api::Central) {
+    match st.authenticate(headers, api) {
         Ok(Subject::Msp) => {}
         Ok(Subject::Tenant(_)) => {
             return forbidden(
-                Api::Central,
+                api,
                 &format!(
                     "{what} needs the MSP access token; a tenant token (from token exchange) was presented"
                 ),
@@ -223,7 +224,7 @@ fn msp_endpoint<T: Serialize>(
     }
     match page(cluster) {
         Ok(body) => json_response(StatusCode::OK, &body),
-        Err(bad) => bad_request(Api::Central, &bad),
+        Err(bad) => bad_request(api, &bad),
     }
 }
 
@@ -344,23 +345,24 @@ pub(crate) async fn monitoring(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let cluster = match msp_cluster(cluster) {
+    let api = st.central();
+    let cluster = match msp_cluster(api, cluster) {
         Ok(i) => i,
         Err(r) => return r,
     };
     let Some(resource) = Resource::from_name(&resource) else {
         return not_found(
-            Api::Central,
+            api,
             &format!(
                 "No monitoring resource '{resource}' (known: device-inventory, aps, switches, gateways, clients, sites-health, devices)"
             ),
         );
     };
-    let tenant = match st.authenticate(&headers, Api::Central) {
+    let tenant = match st.authenticate(&headers, api) {
         Ok(Subject::Tenant(i)) => i,
         Ok(Subject::Msp) => {
             return forbidden(
-                Api::Central,
+                api,
                 "This API needs a tenant access token (token exchange for the tenant workspace); the MSP token was presented",
                 "Exchange the MSP token for a token of the tenant workspace (id without hyphens) and call again with it",
             );
@@ -369,14 +371,14 @@ pub(crate) async fn monitoring(
     };
     if st.pop.tenants[tenant as usize].cluster != Some(cluster as u8) {
         return unauthorized(
-            Api::Central,
+            api,
             "The access token is not valid on this Central cluster: the tenant lives on another \
              cluster (or on none)",
         );
     }
     match monitoring_page(&st, resource, tenant, query.as_deref()) {
         Ok(body) => json_response(StatusCode::OK, &body),
-        Err(bad) => bad_request(Api::Central, &bad),
+        Err(bad) => bad_request(api, &bad),
     }
 }
 

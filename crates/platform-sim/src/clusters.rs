@@ -80,8 +80,9 @@ pub(crate) enum ClusterCtx {
     Foreign(&'static str),
 }
 
-/// Resolves the cluster of `path` against the MSP's `clusters` (canonical names).
-pub(crate) fn resolve(path: &str, clusters: &[String]) -> Result<ClusterCtx, Response> {
+/// Resolves the cluster of `path` against the MSP's `clusters` (canonical names); an unknown
+/// cluster is a 404 in `api`'s words.
+pub(crate) fn resolve(path: &str, clusters: &[String], api: Api) -> Result<ClusterCtx, Response> {
     let Some((slug_text, _)) = split(path) else {
         return Ok(ClusterCtx::Msp(0));
     };
@@ -91,7 +92,7 @@ pub(crate) fn resolve(path: &str, clusters: &[String]) -> Result<ClusterCtx, Res
         .find(|n| slug(n) == slug_text)
     else {
         return Err(not_found(
-            Api::Central,
+            api,
             &format!("No Central cluster '{}'", slug_text.escape_default()),
         ));
     };
@@ -108,30 +109,33 @@ impl FromRequestParts<Arc<AppState>> for ClusterCtx {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        resolve(parts.uri.path(), &state.cfg.clusters)
+        resolve(parts.uri.path(), &state.cfg.clusters, state.central())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CentralDialect;
+
+    const API: Api = Api::Central(CentralDialect::New);
 
     #[test]
     fn paths_resolve_to_clusters() {
         let mine = vec!["US-WEST-4".to_string(), "EU-1".to_string()];
         assert_eq!(
-            resolve("/network-msp/v1/list-tenants", &mine).ok(),
+            resolve("/network-msp/v1/list-tenants", &mine, API).ok(),
             Some(ClusterCtx::Msp(0))
         );
         assert_eq!(
-            resolve("/clusters/eu-1/network-msp/v1/list-tenants", &mine).ok(),
+            resolve("/clusters/eu-1/network-msp/v1/list-tenants", &mine, API).ok(),
             Some(ClusterCtx::Msp(1))
         );
         assert_eq!(
-            resolve("/clusters/us-2/network-monitoring/v1/aps", &mine).ok(),
+            resolve("/clusters/us-2/network-monitoring/v1/aps", &mine, API).ok(),
             Some(ClusterCtx::Foreign("US-2"))
         );
-        assert!(resolve("/clusters/mars-1/network-msp/v1/list-tenants", &mine).is_err());
+        assert!(resolve("/clusters/mars-1/network-msp/v1/list-tenants", &mine, API).is_err());
         assert_eq!(
             split("/clusters/uk/network-msp/v1/list-tenants"),
             Some(("uk", "/network-msp/v1/list-tenants"))

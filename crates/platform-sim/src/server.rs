@@ -28,7 +28,7 @@ use crate::records::Resource;
 use crate::stats::{Collector, Outcome, Stats};
 use crate::tokens::{Check, Subject, TokenStore};
 use crate::truth::{self, Truth};
-use crate::{SimError, catalog, central, errors, glp, oauth};
+use crate::{SimError, catalog, central, glp, oauth};
 
 /// Shared state of a running simulator.
 #[derive(Debug)]
@@ -77,6 +77,11 @@ impl AppState {
         }
     }
 
+    /// Central's [`Api`], in the configured dialect.
+    pub(crate) fn central(&self) -> Api {
+        Api::Central(self.cfg.central_dialect)
+    }
+
     /// The live token of an API request, or the 401 to send.
     pub(crate) fn authenticate(&self, headers: &HeaderMap, api: Api) -> Result<Subject, Response> {
         let Some(value) = headers.get(header::AUTHORIZATION) else {
@@ -122,7 +127,7 @@ impl AppState {
         };
         let api = match ep.api {
             Some(Api::Glp) => self.glp_bucket.as_ref(),
-            Some(Api::Central) => self.central_bucket.as_ref(),
+            Some(Api::Central(_)) => self.central_bucket.as_ref(),
             None => None,
         };
         endpoint.into_iter().chain(api).collect()
@@ -168,7 +173,7 @@ struct Endpoint {
     token: bool,
 }
 
-fn classify(path: &str) -> Endpoint {
+fn classify(path: &str, central: Api) -> Endpoint {
     // A cluster prefix (`/clusters/{slug}`) routes to a cluster; the endpoint is what follows.
     let path = crate::clusters::split(path).map_or(path, |(_, rest)| rest);
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -185,13 +190,11 @@ fn classify(path: &str) -> Endpoint {
         ["subscriptions", "v1", "subscriptions"] => {
             (GlpResource::Subscriptions.name(), Some(Api::Glp), false)
         }
-        ["network-msp", "v1", "list-tenants"] => ("list-tenants", Some(Api::Central), false),
-        ["network-msp", "v1", "device-inventory"] => {
-            ("msp-device-inventory", Some(Api::Central), false)
-        }
+        ["network-msp", "v1", "list-tenants"] => ("list-tenants", Some(central), false),
+        ["network-msp", "v1", "device-inventory"] => ("msp-device-inventory", Some(central), false),
         ["network-monitoring", "v1", r] if Resource::from_name(r).is_some() => (
             Resource::from_name(r).map_or("other", Resource::name),
-            Some(Api::Central),
+            Some(central),
             false,
         ),
         _ => ("other", None, false),
@@ -202,7 +205,7 @@ fn classify(path: &str) -> Endpoint {
 /// The per-request pipeline of every API path (not `/_sim`).
 async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let arrived = Instant::now();
-    let ep = classify(req.uri().path());
+    let ep = classify(req.uri().path(), st.central());
     let _in_flight = st.stats.enter();
 
     let cfg = &st.cfg;
@@ -228,13 +231,7 @@ async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> 
                         st.stats.early_request();
                     }
                     st.stats.record(ep.name, Outcome::Status(429));
-                    return too_many(
-                        api,
-                        st.cfg.central_dialect,
-                        bucket.limit(),
-                        retry_after,
-                        st.cfg.rate_headers,
-                    );
+                    return too_many(api, bucket.limit(), retry_after, st.cfg.rate_headers);
                 }
             }
         }
@@ -259,14 +256,7 @@ async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> 
 
     let mut resp = next.run(req).await;
     if let Some((api, limit, remaining, reset)) = allow.filter(|_| st.cfg.rate_headers) {
-        add_allow_headers(
-            api,
-            st.cfg.central_dialect,
-            resp.headers_mut(),
-            limit,
-            remaining,
-            reset,
-        );
+        add_allow_headers(api, resp.headers_mut(), limit, remaining, reset);
     }
     if fault == Fault::Malformed && resp.status() == StatusCode::OK {
         st.stats.malformed_body();
@@ -277,10 +267,10 @@ async fn pipeline(State(st): State<Arc<AppState>>, req: Request, next: Next) -> 
     resp
 }
 
-async fn fallback(req: Request) -> Response {
+async fn fallback(State(st): State<Arc<AppState>>, req: Request) -> Response {
     let path = req.uri().path();
     let api = if path.starts_with("/network-") || path.starts_with(crate::clusters::PREFIX) {
-        Api::Central
+        st.central()
     } else {
         Api::Glp
     };
@@ -383,8 +373,7 @@ fn router(state: Arc<AppState>) -> Router {
             get(central::monitoring),
         )
         .fallback(fallback)
-        .layer(from_fn_with_state(state.clone(), pipeline))
-        .layer(from_fn_with_state(state.clone(), errors::dialect_scope));
+        .layer(from_fn_with_state(state.clone(), pipeline));
     Router::new()
         .route("/_sim/stats", get(sim_stats))
         .route("/_sim/truth", get(sim_truth))

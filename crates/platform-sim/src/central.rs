@@ -10,20 +10,21 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::clusters::ClusterCtx;
+use crate::clusters;
 use crate::errors::{Api, bad_request, forbidden, json_response, not_found, unauthorized};
 use crate::filter::{Filter, SortKey, compare_records, lookup, parse_filter, parse_sort};
 use crate::ids;
 use crate::population::Tenant;
 use crate::query::{BadParam, Params};
 use crate::records::{Record, Resource, record, record_value};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::tokens::Subject;
 
 /// Longest `filter` or `sort` accepted.
@@ -173,6 +174,48 @@ fn parse_sort_param(
             Ok(Some(keys))
         }
         None => Ok(None),
+    }
+}
+
+/// Which cluster a request reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClusterCtx {
+    /// One of the MSP's clusters: its position in [`SimConfig::clusters`](crate::SimConfig).
+    Msp(usize),
+    /// A public cluster where the MSP is not provisioned.
+    Foreign(&'static str),
+}
+
+/// Resolves the cluster of `path` against the MSP's `clusters` (canonical names); an unknown
+/// cluster is a 404 in `api`'s words.
+fn resolve(path: &str, clusters: &[String], api: Api) -> Result<ClusterCtx, Response> {
+    let Some((slug_text, _)) = clusters::split(path) else {
+        return Ok(ClusterCtx::Msp(0));
+    };
+    let Some(name) = clusters::PUBLIC
+        .iter()
+        .map(|(n, _)| *n)
+        .find(|n| clusters::slug(n) == slug_text)
+    else {
+        return Err(not_found(
+            api,
+            &format!("No Central cluster '{}'", slug_text.escape_default()),
+        ));
+    };
+    Ok(match clusters.iter().position(|c| c == name) {
+        Some(i) => ClusterCtx::Msp(i),
+        None => ClusterCtx::Foreign(name),
+    })
+}
+
+impl FromRequestParts<Arc<AppState>> for ClusterCtx {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        resolve(parts.uri.path(), &state.cfg.clusters, state.central())
     }
 }
 
@@ -535,4 +578,30 @@ fn msp_inventory_page(
         "total": total,
         "next": if more { cursor(true, next + 1) } else { Value::Null },
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CentralDialect;
+
+    const API: Api = Api::Central(CentralDialect::New);
+
+    #[test]
+    fn paths_resolve_to_clusters() {
+        let mine = vec!["US-WEST-4".to_string(), "EU-1".to_string()];
+        assert_eq!(
+            resolve("/network-msp/v1/list-tenants", &mine, API).ok(),
+            Some(ClusterCtx::Msp(0))
+        );
+        assert_eq!(
+            resolve("/clusters/eu-1/network-msp/v1/list-tenants", &mine, API).ok(),
+            Some(ClusterCtx::Msp(1))
+        );
+        assert_eq!(
+            resolve("/clusters/us-2/network-monitoring/v1/aps", &mine, API).ok(),
+            Some(ClusterCtx::Foreign("US-2"))
+        );
+        assert!(resolve("/clusters/mars-1/network-msp/v1/list-tenants", &mine, API).is_err());
+    }
 }

@@ -18,7 +18,7 @@ use crate::filter::{Literal, parse_filter};
 use crate::ids;
 use crate::population::{CREATORS, Population, Tenant, rfc3339};
 use crate::query::{BadParam, Params};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::tokens::Subject;
 
 const FIELDS: &[&str] = &[

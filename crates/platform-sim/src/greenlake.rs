@@ -32,7 +32,7 @@ use crate::population::{NOW, Population, Tenant, key, rfc3339};
 use crate::query::{BadParam, parse_pairs};
 use crate::records::{device, site_name};
 use crate::rng::{base36, bij40, hash, mix64};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::tokens::Subject;
 
 const DAY: i64 = 86_400;

@@ -10,10 +10,11 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawPathParams, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::routing::{MethodRouter, get};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -186,10 +187,11 @@ pub(crate) enum ClusterCtx {
     Foreign(&'static str),
 }
 
-/// Resolves the cluster of `path` against the MSP's `clusters` (canonical names); an unknown
-/// cluster is a 404 in `api`'s words.
-fn resolve(path: &str, clusters: &[String], api: Api) -> Result<ClusterCtx, Response> {
-    let Some((slug_text, _)) = clusters::split(path) else {
+/// Resolves the cluster a request reached (`slug`, the `{cluster}` of `/clusters/{cluster}/...`;
+/// none: the MSP's first) against the MSP's `clusters` (canonical names); an unknown cluster is a
+/// 404 in `api`'s words.
+fn resolve(slug: Option<&str>, clusters: &[String], api: Api) -> Result<ClusterCtx, Response> {
+    let Some(slug_text) = slug else {
         return Ok(ClusterCtx::Msp(0));
     };
     let Some(name) = clusters::PUBLIC
@@ -215,7 +217,16 @@ impl FromRequestParts<Arc<AppState>> for ClusterCtx {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        resolve(parts.uri.path(), &state.cfg.clusters, state.central())
+        let api = state.central();
+        let slug = match RawPathParams::from_request_parts(parts, state).await {
+            Ok(params) => params
+                .iter()
+                .find(|(k, _)| *k == clusters::PARAM)
+                .map(|(_, v)| v.to_owned()),
+            // Only a `{cluster}` that is not UTF-8 once decoded: no such cluster.
+            Err(_) => return Err(not_found(api, "No Central cluster with that name")),
+        };
+        resolve(slug.as_deref(), &state.cfg.clusters, api)
     }
 }
 
@@ -373,35 +384,32 @@ struct Page {
     position: Position,
 }
 
-/// The path parameters of a monitoring route (with or without a cluster prefix).
-#[derive(Debug, serde::Deserialize)]
-pub(crate) struct MonitoringPath {
-    resource: String,
+/// `GET /network-monitoring/v1/{r}`: only for a tenant on the cluster the request reached
+/// (another cluster does not know the tenant: 401).
+pub(crate) fn monitoring(r: Resource) -> MethodRouter<Arc<AppState>> {
+    get(
+        move |State(st): State<Arc<AppState>>,
+              cluster: ClusterCtx,
+              headers: HeaderMap,
+              RawQuery(query): RawQuery| async move {
+            monitoring_answer(&st, r, cluster, &headers, query.as_deref())
+        },
+    )
 }
 
-/// `GET /network-monitoring/v1/{resource}`: only for a tenant on the cluster the request
-/// reached (another cluster does not know the tenant: 401).
-pub(crate) async fn monitoring(
-    State(st): State<Arc<AppState>>,
+fn monitoring_answer(
+    st: &AppState,
+    resource: Resource,
     cluster: ClusterCtx,
-    Path(MonitoringPath { resource }): Path<MonitoringPath>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    headers: &HeaderMap,
+    query: Option<&str>,
 ) -> Response {
     let api = st.central();
     let cluster = match msp_cluster(api, cluster) {
         Ok(i) => i,
         Err(r) => return r,
     };
-    let Some(resource) = Resource::from_name(&resource) else {
-        return not_found(
-            api,
-            &format!(
-                "No monitoring resource '{resource}' (known: device-inventory, aps, switches, gateways, clients, sites-health, devices)"
-            ),
-        );
-    };
-    let tenant = match st.authenticate(&headers, api) {
+    let tenant = match st.authenticate(headers, api) {
         Ok(Subject::Tenant(i)) => i,
         Ok(Subject::Msp) => {
             return forbidden(
@@ -419,10 +427,37 @@ pub(crate) async fn monitoring(
              cluster (or on none)",
         );
     }
-    match monitoring_page(&st, resource, tenant, query.as_deref()) {
+    match monitoring_page(st, resource, tenant, query) {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(bad) => bad_request(api, &bad),
     }
+}
+
+/// The path parameters of an unknown monitoring resource (with or without a cluster prefix).
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct MonitoringPath {
+    resource: String,
+}
+
+/// `GET /network-monitoring/v1/{resource}` of no known resource: the cluster's 401 or 404 first,
+/// then 404 (there is no `network-monitoring/v1/sites`).
+pub(crate) async fn unknown_resource(
+    State(st): State<Arc<AppState>>,
+    cluster: ClusterCtx,
+    Path(MonitoringPath { resource }): Path<MonitoringPath>,
+) -> Response {
+    let api = st.central();
+    if let Err(r) = msp_cluster(api, cluster) {
+        return r;
+    }
+    let known: Vec<&str> = Resource::ALL.iter().map(|r| r.name()).collect();
+    not_found(
+        api,
+        &format!(
+            "No monitoring resource '{resource}' (known: {})",
+            known.join(", ")
+        ),
+    )
 }
 
 fn monitoring_page(
@@ -588,20 +623,17 @@ mod tests {
     const API: Api = Api::Central(CentralDialect::New);
 
     #[test]
-    fn paths_resolve_to_clusters() {
+    fn slugs_resolve_to_clusters() {
         let mine = vec!["US-WEST-4".to_string(), "EU-1".to_string()];
+        assert_eq!(resolve(None, &mine, API).ok(), Some(ClusterCtx::Msp(0)));
         assert_eq!(
-            resolve("/network-msp/v1/list-tenants", &mine, API).ok(),
-            Some(ClusterCtx::Msp(0))
-        );
-        assert_eq!(
-            resolve("/clusters/eu-1/network-msp/v1/list-tenants", &mine, API).ok(),
+            resolve(Some("eu-1"), &mine, API).ok(),
             Some(ClusterCtx::Msp(1))
         );
         assert_eq!(
-            resolve("/clusters/us-2/network-monitoring/v1/aps", &mine, API).ok(),
+            resolve(Some("us-2"), &mine, API).ok(),
             Some(ClusterCtx::Foreign("US-2"))
         );
-        assert!(resolve("/clusters/mars-1/network-msp/v1/list-tenants", &mine, API).is_err());
+        assert!(resolve(Some("mars-1"), &mine, API).is_err());
     }
 }

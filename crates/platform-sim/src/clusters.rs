@@ -32,6 +32,12 @@ pub(crate) const PUBLIC: &[(&str, &str)] = &[
 /// The path prefix of every routed cluster.
 pub(crate) const PREFIX: &str = "/clusters/";
 
+/// The route Central's endpoints are nested under, once per cluster.
+pub(crate) const ROUTE: &str = "/clusters/{cluster}";
+
+/// The name of the cluster's parameter in [`ROUTE`].
+pub(crate) const PARAM: &str = "cluster";
+
 /// The canonical name of a public cluster, matched without case.
 pub(crate) fn canonical(name: &str) -> Option<&'static str> {
     PUBLIC
@@ -53,26 +59,12 @@ pub(crate) fn slug(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
-/// The rest of `path` after a `/clusters/{slug}` prefix, and the slug; `None` without the
-/// prefix.
-pub(crate) fn split(path: &str) -> Option<(&str, &str)> {
-    let rest = path.strip_prefix(PREFIX)?;
-    match rest.find('/') {
-        Some(i) => Some((&rest[..i], &rest[i..])),
-        None => Some((rest, "")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn names_slugs_and_regions() {
-        assert_eq!(
-            split("/clusters/uk/network-msp/v1/list-tenants"),
-            Some(("uk", "/network-msp/v1/list-tenants"))
-        );
+    fn names_and_regions() {
         assert_eq!(canonical("us-west-4"), Some("US-WEST-4"));
         assert_eq!(region("EU-Central2"), Some("eu-central"));
     }

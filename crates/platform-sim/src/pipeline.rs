@@ -12,14 +12,13 @@ use axum::response::Response;
 use crate::budgets::Own;
 use crate::errors::Api;
 use crate::faults::{self, Fault};
-use crate::greenlake::GlpResource;
 use crate::limits::{Bucket, Decision, add_allow_headers, too_many};
-use crate::records::Resource;
 use crate::state::AppState;
 use crate::stats::Outcome;
 use crate::tokens::Subject;
 
-/// What a request path is, for statistics, limits and faults.
+/// What an endpoint is, for statistics, limits and faults: the class its route carries (see
+/// `routes`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Endpoint {
     /// Its name in the statistics.
@@ -30,41 +29,30 @@ pub(crate) struct Endpoint {
     pub(crate) own: Option<Own>,
 }
 
-pub(crate) fn classify(path: &str, central: Api) -> Endpoint {
-    // A cluster prefix (`/clusters/{slug}`) routes to a cluster; the endpoint is what follows.
-    let path = crate::clusters::split(path).map_or(path, |(_, rest)| rest);
-    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let (name, api, own) = match segs.as_slice() {
-        ["authorization", "v2", "oauth2", _, "token"] => {
-            ("token", Some(Api::Glp), Some(Own::Token))
-        }
-        ["workspaces", "v1", "msp-tenants"] => {
-            ("msp-tenants", Some(Api::Glp), Some(Own::MspTenants))
-        }
-        ["service-catalog", "v1", "service-manager-provisions"] => {
-            ("service-manager-provisions", Some(Api::Glp), None)
-        }
-        ["service-catalog", "v1", "service-managers"] => ("service-managers", Some(Api::Glp), None),
-        ["devices", "v1", "devices"] => (
-            GlpResource::Devices.name(),
-            Some(Api::Glp),
-            Some(Own::Devices),
-        ),
-        ["subscriptions", "v1", "subscriptions"] => (
-            GlpResource::Subscriptions.name(),
-            Some(Api::Glp),
-            Some(Own::Subscriptions),
-        ),
-        ["network-msp", "v1", "list-tenants"] => ("list-tenants", Some(central), None),
-        ["network-msp", "v1", "device-inventory"] => ("msp-device-inventory", Some(central), None),
-        ["network-monitoring", "v1", r] if Resource::from_name(r).is_some() => (
-            Resource::from_name(r).map_or("other", Resource::name),
-            Some(central),
-            None,
-        ),
-        _ => ("other", None, None),
+impl Endpoint {
+    /// Any path that is not an API endpoint: counted, delayed, never limited or faulted.
+    pub(crate) const OTHER: Endpoint = Endpoint {
+        name: "other",
+        api: None,
+        own: None,
     };
-    Endpoint { name, api, own }
+
+    /// An endpoint of `api` named `name`, drawing from its API's budget only.
+    pub(crate) fn new(name: &'static str, api: Api) -> Self {
+        Endpoint {
+            name,
+            api: Some(api),
+            own: None,
+        }
+    }
+
+    /// The same, drawing from `own` first.
+    pub(crate) fn own(self, own: Own) -> Self {
+        Endpoint {
+            own: Some(own),
+            ..self
+        }
+    }
 }
 
 /// The per-workspace budget a request to `ep` draws from first, if its endpoint has one
@@ -78,14 +66,14 @@ fn workspace_bucket(st: &AppState, ep: &Endpoint, headers: &HeaderMap) -> Option
     })
 }
 
-/// The middleware: serves `req` through latency, budgets and faults, and counts its outcome.
+/// The middleware of a route of class `ep`: serves `req` through latency, budgets and faults,
+/// and counts its outcome.
 pub(crate) async fn pipeline(
-    State(st): State<Arc<AppState>>,
+    State((st, ep)): State<(Arc<AppState>, Endpoint)>,
     req: Request,
     next: Next,
 ) -> Response {
     let arrived = Instant::now();
-    let ep = classify(req.uri().path(), st.central());
     let _in_flight = st.stats.enter();
 
     let cfg = &st.cfg;

@@ -205,7 +205,6 @@ mod config;
 mod errors;
 mod faults;
 mod filter;
-mod glp;
 mod greenlake;
 mod ids;
 mod inspect;

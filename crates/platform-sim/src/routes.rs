@@ -18,7 +18,7 @@ use crate::greenlake::GlpResource;
 use crate::pipeline::{Endpoint, pipeline};
 use crate::records::Resource;
 use crate::state::AppState;
-use crate::{catalog, central, clusters, glp, greenlake, inspect, oauth};
+use crate::{catalog, central, clusters, greenlake, inspect, oauth};
 
 type Route = MethodRouter<Arc<AppState>>;
 
@@ -41,7 +41,7 @@ fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
             serve(
                 st,
                 glp("msp-tenants").own(Own::MspTenants),
-                get(glp::msp_tenants),
+                get(greenlake::msp_tenants),
             ),
         )
         .route(

@@ -1,4 +1,4 @@
-//! GLP workspaces API: `GET /workspaces/v1/msp-tenants` (MSP token).
+//! GreenLake's workspaces API: `GET /workspaces/v1/msp-tenants` (MSP token).
 //!
 //! Query: `limit` (required, 1..=300), `offset` (items to skip, default 0), `filter` (see
 //! [`crate::filter`]; fields `id`, `createdAt`, `updatedAt`, `workspaceName`, `createdBy`,

@@ -25,7 +25,7 @@ use crate::ids;
 use crate::population::rfc3339;
 use crate::query::{BadParam, Params};
 use crate::rng::rng;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The catalog name of Central.
 pub(crate) const CENTRAL_NAME: &str = "HPE Aruba Networking Central";

@@ -1,14 +1,10 @@
 //! Error bodies: GLP's (`httpStatusCode`, `errorCode`, `message`, `debugId`, `errorDetails`) and
 //! OAuth's (RFC 6749 §5.2: `error`, `error_description`).
 //!
-//! Central's paths speak the [`CentralDialect`] of the simulator: each API request runs inside
-//! [`dialect_scope`], which makes the configured dialect known to every error built for it.
+//! Central's paths speak the simulator's [`CentralDialect`]: every error builder takes the
+//! [`Api`] it answers for, and a Central one carries its dialect.
 
-use std::sync::Arc;
-
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -16,35 +12,16 @@ use serde_json::{Value, json};
 use crate::config::CentralDialect;
 use crate::query::BadParam;
 use crate::rng::random_hex;
-use crate::server::AppState;
 
-tokio::task_local! {
-    /// The Central dialect of the request being served.
-    static DIALECT: CentralDialect;
-}
-
-/// Middleware: serves the request with the simulator's [`CentralDialect`] in scope, so that
-/// [`glp_error`] (and everything built on it) words Central errors accordingly.
-pub(crate) async fn dialect_scope(
-    State(st): State<Arc<AppState>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    DIALECT.scope(st.cfg.central_dialect, next.run(req)).await
-}
-
-/// The dialect of the request being served (the default outside [`dialect_scope`]).
-pub(crate) fn dialect() -> CentralDialect {
-    DIALECT.try_with(|d| *d).unwrap_or_default()
-}
-
-/// Which API family a path belongs to (rate-limit bucket and error dialect).
+/// Which API family a path belongs to (rate-limit bucket and error shape); Central's comes with
+/// the dialect it speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Api {
-    /// GreenLake: the token endpoint and `/workspaces`.
+    /// GreenLake: the token endpoint, `/workspaces`, `/service-catalog`, devices and
+    /// subscriptions.
     Glp,
-    /// Central: `/network-msp` and `/network-monitoring`.
-    Central,
+    /// Central: `/network-msp` and `/network-monitoring`, in this dialect.
+    Central(CentralDialect),
 }
 
 /// A 200-or-other JSON response.
@@ -85,8 +62,8 @@ pub(crate) fn glp_error(
 ) -> Response {
     let code = status.as_u16();
     let mut body = json!({
-        "httpStatusCode": match (api, dialect()) {
-            (Api::Central, CentralDialect::Classic) => json!(code.to_string()),
+        "httpStatusCode": match api {
+            Api::Central(CentralDialect::Classic) => json!(code.to_string()),
             _ => json!(code),
         },
         "errorCode": error_code(status),

@@ -197,6 +197,7 @@
 // Handlers return early with a ready `Response` as the error; boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
+mod budgets;
 mod catalog;
 mod central;
 mod clusters;
@@ -204,16 +205,19 @@ mod config;
 mod errors;
 mod faults;
 mod filter;
-mod glp;
 mod greenlake;
 mod ids;
+mod inspect;
 mod limits;
 mod oauth;
+mod pipeline;
 mod population;
 mod query;
 mod records;
 mod rng;
+mod routes;
 mod server;
+mod state;
 mod stats;
 mod tokens;
 mod truth;
@@ -221,7 +225,8 @@ mod truth;
 use std::net::SocketAddr;
 
 pub use config::{CentralDialect, SimConfig};
-pub use server::{ClusterInfo, DemoCredentials, Simulator};
+pub use inspect::ClusterInfo;
+pub use server::{DemoCredentials, Simulator};
 pub use stats::Stats;
 pub use truth::{TenantTruth, Truth};
 

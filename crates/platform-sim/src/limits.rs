@@ -127,19 +127,19 @@ fn num(n: u64) -> HeaderValue {
 }
 
 /// The headers of one rate-limit family: `(limit, remaining, reset)` names, any of them absent.
-fn family(api: Api, dialect: CentralDialect) -> [Option<&'static str>; 3] {
-    match (api, dialect) {
-        (Api::Glp, _) => [
+fn family(api: Api) -> [Option<&'static str>; 3] {
+    match api {
+        Api::Glp => [
             Some("ratelimit-limit"),
             Some("ratelimit-remaining"),
             Some("ratelimit-reset"),
         ],
-        (Api::Central, CentralDialect::New) => [
+        Api::Central(CentralDialect::New) => [
             Some("x-ratelimit-limit"),
             Some("x-ratelimit-remaining"),
             Some("x-ratelimit-reset"),
         ],
-        (Api::Central, CentralDialect::Classic) => [
+        Api::Central(CentralDialect::Classic) => [
             Some("x-ratelimit-limit-second"),
             Some("x-ratelimit-remaining-second"),
             None,
@@ -158,13 +158,12 @@ fn insert(h: &mut HeaderMap, name: Option<&'static str>, value: u64) {
 /// classic Central `X-RateLimit-Limit-second`, `X-RateLimit-Remaining-second`.
 pub(crate) fn add_allow_headers(
     api: Api,
-    dialect: CentralDialect,
     h: &mut HeaderMap,
     limit: u64,
     remaining: u64,
     reset: u64,
 ) {
-    let [l, r, z] = family(api, dialect);
+    let [l, r, z] = family(api);
     insert(h, l, limit);
     insert(h, r, remaining);
     insert(h, z, reset);
@@ -182,34 +181,28 @@ pub(crate) fn add_allow_headers(
 ///
 /// With `rate_headers` false only the header that says when to come back is left:
 /// `Retry-After`, or new Central's `X-RateLimit-Reset`.
-pub(crate) fn too_many(
-    api: Api,
-    dialect: CentralDialect,
-    limit: u64,
-    retry_after: u64,
-    rate_headers: bool,
-) -> Response {
-    let mut r = match (api, dialect) {
-        (Api::Glp, _) => glp_error(
+pub(crate) fn too_many(api: Api, limit: u64, retry_after: u64, rate_headers: bool) -> Response {
+    let mut r = match api {
+        Api::Glp => glp_error(
             api,
             StatusCode::TOO_MANY_REQUESTS,
             "Rate limit exceeded: retry after the number of seconds in Retry-After",
             vec![json!({"type": "hpe.greenlake.retry_info", "retryAfterSeconds": retry_after})],
         ),
-        (Api::Central, CentralDialect::New) => glp_error(
+        Api::Central(CentralDialect::New) => glp_error(
             api,
             StatusCode::TOO_MANY_REQUESTS,
             "Too many requests: retry after the number of seconds in X-RateLimit-Reset",
             Vec::new(),
         ),
-        (Api::Central, CentralDialect::Classic) => json_response(
+        Api::Central(CentralDialect::Classic) => json_response(
             StatusCode::TOO_MANY_REQUESTS,
             &json!({"message": "API rate limit exceeded"}),
         ),
     };
     let h = r.headers_mut();
-    let [l, remaining, reset] = family(api, dialect);
-    let new_central = api == Api::Central && dialect == CentralDialect::New;
+    let [l, remaining, reset] = family(api);
+    let new_central = api == Api::Central(CentralDialect::New);
     if new_central {
         insert(h, reset, retry_after);
     } else {

@@ -41,7 +41,7 @@ use serde_json::json;
 use crate::errors::{json_response, oauth_error};
 use crate::ids;
 use crate::query::{form_decode, parse_pairs};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::tokens::{Check, Subject};
 
 const GRANT_CC: &str = "client_credentials";

@@ -58,11 +58,6 @@ impl Resource {
         }
     }
 
-    /// Parses a path segment.
-    pub(crate) fn from_name(s: &str) -> Option<Resource> {
-        Resource::ALL.into_iter().find(|r| r.name() == s)
-    }
-
     /// Largest accepted `limit`.
     pub(crate) fn max_limit(self) -> u64 {
         match self {

@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::central;
-use crate::glp;
-use crate::greenlake::GlpResource;
+use crate::greenlake::{self, GlpResource};
 use crate::ids;
 use crate::population::{Population, Tenant};
 use crate::records::{Resource, record_value};
@@ -94,14 +93,14 @@ pub(crate) fn tenant_truth(
         workspace_id: ids::hyphenated(t.workspace_id),
         central_tenant_id: ids::compact(t.central_id),
         name: t.name.to_string(),
-        inventory_ownership: glp::ownership(t).to_string(),
+        inventory_ownership: greenlake::ownership(t).to_string(),
         cluster: t
             .cluster
             .and_then(|c| clusters.get(usize::from(c)))
             .cloned(),
         counts,
         glp_item: with_records
-            .then(|| serde_json::to_value(glp::item(pop, t)).unwrap_or(Value::Null)),
+            .then(|| serde_json::to_value(greenlake::tenant_item(pop, t)).unwrap_or(Value::Null)),
         central_item: with_records.then(|| central::tenant_value(t)),
         records,
     }

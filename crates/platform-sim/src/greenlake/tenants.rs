@@ -1,4 +1,4 @@
-//! GLP workspaces API: `GET /workspaces/v1/msp-tenants` (MSP token).
+//! GreenLake's workspaces API: `GET /workspaces/v1/msp-tenants` (MSP token).
 //!
 //! Query: `limit` (required, 1..=300), `offset` (items to skip, default 0), `filter` (see
 //! [`crate::filter`]; fields `id`, `createdAt`, `updatedAt`, `workspaceName`, `createdBy`,
@@ -18,7 +18,7 @@ use crate::filter::{Literal, parse_filter};
 use crate::ids;
 use crate::population::{CREATORS, Population, Tenant, rfc3339};
 use crate::query::{BadParam, Params};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::tokens::Subject;
 
 const FIELDS: &[&str] = &[

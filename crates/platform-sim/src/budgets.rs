@@ -1,0 +1,100 @@
+//! The simulator's rate budgets, as configured, and which of them a request draws from: an
+//! endpoint's own budget first (the token endpoint's and msp-tenants', one each for the whole
+//! MSP; devices' and subscriptions', one per workspace), then its API's.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::config::SimConfig;
+use crate::errors::Api;
+use crate::limits::Bucket;
+
+/// A budget of its own that an endpoint draws from before its API's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Own {
+    /// The token endpoint's ([`SimConfig::glp_token_per_minute`]).
+    Token,
+    /// msp-tenants' ([`SimConfig::glp_tenants_per_minute`]).
+    MspTenants,
+    /// GreenLake devices', per workspace ([`SimConfig::glp_devices_per_minute`]).
+    Devices,
+    /// GreenLake subscriptions', per workspace ([`SimConfig::glp_subscriptions_per_minute`]).
+    Subscriptions,
+}
+
+/// Every configured budget (`None`: unlimited).
+#[derive(Debug)]
+pub(crate) struct Budgets {
+    glp: Option<Bucket>,
+    central: Option<Bucket>,
+    token: Option<Bucket>,
+    tenants: Option<Bucket>,
+    devices_per_minute: Option<u32>,
+    subscriptions_per_minute: Option<u32>,
+    background_share: f64,
+    /// The per-workspace budgets, by endpoint and workspace (a tenant's index, `u32::MAX` for
+    /// the MSP), made on first use.
+    workspaces: Mutex<HashMap<(Own, u32), Arc<Bucket>>>,
+}
+
+impl Budgets {
+    /// The budgets `cfg` asks for, all full.
+    pub(crate) fn new(cfg: &SimConfig) -> Self {
+        let share = cfg.background_share;
+        Budgets {
+            glp: cfg.glp_rps.map(|r| Bucket::new(r, share)),
+            central: cfg.central_rps.map(|r| Bucket::new(r, share)),
+            token: cfg
+                .glp_token_per_minute
+                .map(|n| Bucket::per_minute(n, share)),
+            tenants: cfg
+                .glp_tenants_per_minute
+                .map(|n| Bucket::per_minute(n, share)),
+            devices_per_minute: cfg.glp_devices_per_minute,
+            subscriptions_per_minute: cfg.glp_subscriptions_per_minute,
+            background_share: share,
+            workspaces: Mutex::default(),
+        }
+    }
+
+    /// The shared buckets a request to an endpoint of `api` with budget `own` draws from,
+    /// narrowest first (the endpoint's own, then its API's).
+    pub(crate) fn shared(&self, api: Api, own: Option<Own>) -> Vec<&Bucket> {
+        let endpoint = match own {
+            Some(Own::Token) => self.token.as_ref(),
+            Some(Own::MspTenants) => self.tenants.as_ref(),
+            _ => None,
+        };
+        let api = match api {
+            Api::Glp => self.glp.as_ref(),
+            Api::Central(_) => self.central.as_ref(),
+        };
+        endpoint.into_iter().chain(api).collect()
+    }
+
+    /// The per-workspace bucket of `own`, if it is one and configured, for the workspace
+    /// `workspace` names (asked only then; `None`: no workspace, no bucket).
+    pub(crate) fn per_workspace(
+        &self,
+        own: Option<Own>,
+        workspace: impl FnOnce() -> Option<u32>,
+    ) -> Option<Arc<Bucket>> {
+        let own = own?;
+        let per_minute = match own {
+            Own::Devices => self.devices_per_minute,
+            Own::Subscriptions => self.subscriptions_per_minute,
+            Own::Token | Own::MspTenants => None,
+        }?;
+        let workspace = workspace()?;
+        let mut buckets = self
+            .workspaces
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Some(
+            buckets
+                .entry((own, workspace))
+                .or_insert_with(|| Arc::new(Bucket::per_minute(per_minute, self.background_share)))
+                .clone(),
+        )
+    }
+}

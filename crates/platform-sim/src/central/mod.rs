@@ -1,0 +1,76 @@
+//! Aruba Central's APIs: the MSP's (`msp`: `GET /network-msp/v1/list-tenants` and
+//! `GET /network-msp/v1/device-inventory`, MSP token) and a tenant's (`monitoring`:
+//! `GET /network-monitoring/v1/{resource}`, tenant token), on the cluster a request reached
+//! (`cluster`).
+//!
+//! Paging: `limit` (required) and `next`, a 1-based page number; a page holds
+//! `min(limit, central_page_cap)` items, page `n` starts at item `(n - 1) * size`. The response
+//! is `{items, count, total, next}` with `next` the following page number, or `null` on the last
+//! page (also when a page past the end is asked for: empty `items`). `sites-health` is paged by
+//! `offset` instead (items to skip, default 0; `next` is refused): `{items, count, total,
+//! offset}`, and the client advances the offset by the items it received.
+
+mod cluster;
+mod monitoring;
+mod msp;
+
+pub(crate) use monitoring::{monitoring, unknown_resource};
+pub(crate) use msp::{list_tenants, msp_device_inventory, tenant_value};
+
+use serde_json::{Value, json};
+
+use crate::filter::{Filter, SortKey, parse_filter, parse_sort};
+use crate::query::{BadParam, Params};
+use crate::state::AppState;
+
+/// Longest `filter` or `sort` accepted.
+const MAX_EXPR: usize = 256;
+
+/// Items per page: `limit`, at most [`SimConfig::central_page_cap`](crate::SimConfig).
+fn page_size(st: &AppState, limit: u64) -> usize {
+    let limit = limit as usize;
+    st.cfg.central_page_cap.map_or(limit, |cap| limit.min(cap))
+}
+
+/// The `next` cursor `n`, a numeric string or a JSON number.
+fn cursor(string: bool, n: u64) -> Value {
+    if string {
+        Value::String(n.to_string())
+    } else {
+        json!(n)
+    }
+}
+
+fn parse_filter_param(
+    p: &Params,
+    allowed: &dyn Fn(&str) -> bool,
+) -> Result<Option<Filter>, BadParam> {
+    match p.text("filter", MAX_EXPR)? {
+        Some(f) => {
+            let f = parse_filter(f).map_err(|e| BadParam::new("filter", e))?;
+            f.check_fields(allowed)
+                .map_err(|e| BadParam::new("filter", e))?;
+            Ok(Some(f))
+        }
+        None => Ok(None),
+    }
+}
+
+fn parse_sort_param(
+    p: &Params,
+    allowed: &dyn Fn(&str) -> bool,
+) -> Result<Option<Vec<SortKey>>, BadParam> {
+    match p.text("sort", MAX_EXPR)? {
+        Some(s) => {
+            let keys = parse_sort(s).map_err(|e| BadParam::new("sort", e))?;
+            if let Some(k) = keys.iter().find(|k| !allowed(&k.field)) {
+                return Err(BadParam::new(
+                    "sort",
+                    format!("cannot sort on field '{}'", k.field),
+                ));
+            }
+            Ok(Some(keys))
+        }
+        None => Ok(None),
+    }
+}

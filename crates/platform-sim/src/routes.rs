@@ -1,0 +1,133 @@
+//! The route table: every endpoint the simulator serves, named once. Each API route carries its
+//! [`Endpoint`] class into the [`pipeline`] layered on it, so statistics, budgets and faults
+//! read the class from the route that matched; Central's routes are served at the root and
+//! again under `/clusters/{cluster}`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::handler::Handler;
+use axum::middleware::from_fn_with_state;
+use axum::response::Response;
+use axum::routing::{MethodRouter, get, post};
+
+use crate::budgets::Own;
+use crate::errors::{Api, not_found};
+use crate::greenlake::GlpResource;
+use crate::pipeline::{Endpoint, pipeline};
+use crate::records::Resource;
+use crate::state::AppState;
+use crate::{catalog, central, clusters, greenlake, inspect, oauth};
+
+type Route = MethodRouter<Arc<AppState>>;
+
+/// `route`, served through the pipeline as `ep`.
+fn serve(st: &Arc<AppState>, ep: Endpoint, route: Route) -> Route {
+    route.layer(from_fn_with_state((st.clone(), ep), pipeline))
+}
+
+/// GreenLake's endpoints.
+fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
+    let glp = |name| Endpoint::new(name, Api::Glp);
+    let resource = |r: GlpResource| glp(r.name());
+    Router::new()
+        .route(
+            "/authorization/v2/oauth2/{ws}/token",
+            serve(st, glp("token").own(Own::Token), post(oauth::token)),
+        )
+        .route(
+            "/workspaces/v1/msp-tenants",
+            serve(
+                st,
+                glp("msp-tenants").own(Own::MspTenants),
+                get(greenlake::msp_tenants),
+            ),
+        )
+        .route(
+            "/service-catalog/v1/service-manager-provisions",
+            serve(
+                st,
+                glp("service-manager-provisions"),
+                get(catalog::service_manager_provisions),
+            ),
+        )
+        .route(
+            "/service-catalog/v1/service-managers",
+            serve(st, glp("service-managers"), get(catalog::service_managers)),
+        )
+        .route(
+            "/devices/v1/devices",
+            serve(
+                st,
+                resource(GlpResource::Devices).own(Own::Devices),
+                get(greenlake::devices),
+            ),
+        )
+        .route(
+            "/subscriptions/v1/subscriptions",
+            serve(
+                st,
+                resource(GlpResource::Subscriptions).own(Own::Subscriptions),
+                get(greenlake::subscriptions),
+            ),
+        )
+}
+
+/// Central's endpoints, the same on every cluster.
+fn central_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
+    let central = |name| Endpoint::new(name, st.central());
+    let mut routes = Router::new()
+        .route(
+            "/network-msp/v1/list-tenants",
+            serve(st, central("list-tenants"), get(central::list_tenants)),
+        )
+        .route(
+            "/network-msp/v1/device-inventory",
+            serve(
+                st,
+                central("msp-device-inventory"),
+                get(central::msp_device_inventory),
+            ),
+        );
+    for r in Resource::ALL {
+        routes = routes.route(
+            &format!("/network-monitoring/v1/{}", r.name()),
+            serve(st, central(r.name()), central::monitoring(r)),
+        );
+    }
+    // Any other resource: 404 (after the cluster's checks), not an API endpoint.
+    routes.route(
+        "/network-monitoring/v1/{resource}",
+        serve(st, Endpoint::OTHER, get(central::unknown_resource)),
+    )
+}
+
+/// Every path no route matches: 404, in Central's words under `/network-` and `/clusters/`.
+async fn fallback(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    let path = req.uri().path();
+    let api = if path.starts_with("/network-") || path.starts_with(clusters::PREFIX) {
+        st.central()
+    } else {
+        Api::Glp
+    };
+    not_found(
+        api,
+        &format!("No route for {} {}", req.method(), req.uri().path()),
+    )
+}
+
+/// The router of a simulator with state `st`.
+pub(crate) fn router(st: Arc<AppState>) -> Router {
+    let central = central_routes(&st);
+    let api = greenlake_routes(&st)
+        .merge(central.clone())
+        .nest(clusters::ROUTE, central)
+        .fallback(fallback.layer(from_fn_with_state((st.clone(), Endpoint::OTHER), pipeline)));
+    Router::new()
+        .route("/_sim/stats", get(inspect::stats))
+        .route("/_sim/truth", get(inspect::truth))
+        .route("/_sim/clusters", get(inspect::clusters))
+        .merge(api)
+        .with_state(st)
+}

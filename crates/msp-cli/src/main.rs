@@ -11,6 +11,7 @@ mod context;
 mod display;
 mod output_target;
 mod outputs;
+mod pipeline;
 mod settings;
 mod signals;
 mod summary;

@@ -8,8 +8,8 @@ use anyhow::Context as _;
 use central_api::CentralClient;
 use glp_auth::{BaseUrl, RetryPolicy};
 use msp_orchestrator::{
-    Cancel, CentralPlan, CollectJob, Orchestrator, RecordWriter, ResourceSpec, StopLevel,
-    TenantSource, gateway_name, one_line,
+    Cancel, CentralPlan, CollectJob, Record, RecordSink, RecordWriter, ResourceSpec, SinkError,
+    StopLevel, TenantSource, gateway_name, one_line,
 };
 
 use crate::args::{self, CollectArgs};
@@ -18,8 +18,8 @@ use crate::context::{Built, Context};
 use crate::outputs::{Outputs, finish_files, finish_interrupted, fresh};
 use crate::settings::Settings;
 use crate::{
-    EXIT_BROKEN_PIPE, EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, checks, display,
-    output_target, report_fatal, summary,
+    EXIT_BROKEN_PIPE, EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, checks, output_target,
+    pipeline, report_fatal, summary,
 };
 
 /// `collect` with resolved settings: the output files are opened before any request, then the
@@ -131,79 +131,59 @@ async fn collect_inner(
         ),
         _ => Box::new(std::io::stdout()),
     };
-    let mut writer = RecordWriter::with_options(format, sink, options)?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let counts = Arc::new(std::sync::Mutex::new(summary::Counts::default()));
-    let counted = counts.clone();
-    let writer_task = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
-        let mut local = summary::Counts::default();
-        let result = (|| {
-            while let Some(record) = rx.blocking_recv() {
-                writer.write(&record)?;
-                local.add(&record.tenant_id, &record.resource);
-            }
-            let written = writer.written();
-            writer.finish()?;
-            Ok(written)
-        })();
-        if let Ok(mut shared) = counted.lock() {
-            *shared = local;
-        }
-        result
-    });
-
-    let orchestrator = Orchestrator::new(ctx.clusters.clone())
-        .greenlake(ctx.workspaces.clone())
-        .concurrency(ctx.settings.concurrency)
-        .tenant_timeout(ctx.settings.timeout)
-        .selector(ctx.settings.selector.clone());
-    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+    let writer = CountedWriter {
+        writer: RecordWriter::with_options(format, sink, options)?,
+        counts: summary::Counts::default(),
+    };
     // A live progress line on a terminal that also shows the records would cut into them.
     let records_on_terminal = args.output.as_deref().is_none_or(output_target::is_dash)
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let display = (!quiet && !records_on_terminal).then(|| {
-        tokio::spawn(display::show(
-            orchestrator.progress(),
-            ctx.clusters.clone(),
-            done_rx,
-        ))
-    });
-    let result = if msp {
-        msp_orchestrator::collect_msp_inventory(&ctx.workspaces, &ctx.clusters, tx, cancel)
-            .await
-            .map_err(|e| e.to_string())
-    } else {
-        let job = Arc::new(CollectJob::new(resources).with_query(query));
-        let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
-        orchestrator
-            .run(tenants, job, tx, cancel)
-            .await
-            .map_err(|e| e.to_string())
-    };
-    let _ = done_tx.send(true);
-    if let Some(display) = display
-        && let Err(e) = display.await
-    {
-        eprintln!(
-            "warning: the progress display stopped: {}",
-            msp_orchestrator::join_error_text(e)
-        );
-    }
+    let progress = !quiet && !records_on_terminal;
+    let finished = pipeline::run(ctx, writer, progress, |orchestrator, tx| async move {
+        if msp {
+            msp_orchestrator::collect_msp_inventory(&ctx.workspaces, &ctx.clusters, tx, cancel)
+                .await
+                .map_err(|e| e.to_string())
+        } else {
+            let job = Arc::new(CollectJob::new(resources).with_query(query));
+            let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
+            orchestrator
+                .run(tenants, job, tx, cancel)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    })
+    .await;
+    let result = finished.report;
     // The writer's end is part of the result: a failed or panicked writer means records may be
     // missing from the output, whatever the tenants' outcomes say.
-    let mut broken_pipe = false;
-    let written = match writer_task.await {
-        Ok(Ok(n)) => Ok(n),
-        Ok(Err(e)) => {
-            broken_pipe = e.kind() == std::io::ErrorKind::BrokenPipe;
-            Err(format!("writing the output failed: {e}"))
+    let (written, counts) = match finished.sink {
+        Ok((sink, written)) => {
+            let CountedWriter { writer, counts } = sink;
+            let finished = match written {
+                Ok(n) => match tokio::task::spawn_blocking(move || writer.finish()).await {
+                    Ok(result) => result.map(|()| n).map_err(SinkError::Io),
+                    Err(e) => Err(SinkError::Io(std::io::Error::other(
+                        msp_orchestrator::join_error_text(e),
+                    ))),
+                },
+                Err(e) => Err(e),
+            };
+            (finished, counts)
         }
-        Err(e) => Err(format!(
-            "the output writer {}",
-            msp_orchestrator::join_error_text(e)
-        )),
+        Err(e) => (
+            Err(SinkError::Io(std::io::Error::other(format!(
+                "the output writer {e}"
+            )))),
+            summary::Counts::default(),
+        ),
     };
+    let broken_pipe = matches!(
+        &written,
+        Err(SinkError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe
+    );
+    let written = written.map_err(|e| e.to_string());
     let report = match result {
         Ok(report) => report,
         Err(_) if broken_pipe => return Ok(EXIT_BROKEN_PIPE),
@@ -229,13 +209,7 @@ async fn collect_inner(
     };
     if table && !report.tenants.is_empty() {
         let colour = summary::colour_on_stderr();
-        match counts.lock() {
-            Ok(counts) => eprint!("{}", summary::table(&report, &counts, colour)),
-            Err(_) => eprint!(
-                "{}",
-                summary::table(&report, &summary::Counts::default(), colour)
-            ),
-        }
+        eprint!("{}", summary::table(&report, &counts, colour));
     }
     eprintln!("{}", report.summary());
     files?;
@@ -339,4 +313,26 @@ pub(crate) async fn check_central(ctx: &Context) -> anyhow::Result<()> {
 /// The host (and port) of a gateway: the name a gateway without a cluster name gets.
 fn gateway_label(url: &BaseUrl) -> String {
     gateway_name(url, &central_api::ClusterTable::default())
+}
+
+/// The output file (or stdout), counting each tenant's records per resource for the summary.
+struct CountedWriter {
+    writer: RecordWriter,
+    counts: summary::Counts,
+}
+
+impl RecordSink for CountedWriter {
+    fn write(&mut self, record: &Record) -> Result<(), SinkError> {
+        self.writer.write(record)?;
+        self.counts.add(&record.tenant_id, &record.resource);
+        Ok(())
+    }
+
+    fn written(&self) -> u64 {
+        self.writer.written()
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), SinkError> {
+        Ok(self.writer.finish()?)
+    }
 }

@@ -5,16 +5,14 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use msp_orchestrator::msp_store::{Incomplete, NewRun, RunId, RunStatus, Store};
-use msp_orchestrator::{
-    Cancel, MarkedJob, Orchestrator, StoreSink, TenantSource, TenantStatus, drain, one_line,
-};
+use msp_orchestrator::{Cancel, MarkedJob, StoreSink, TenantSource, TenantStatus, one_line};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
 use crate::commands::store::db_path;
 use crate::context::{Built, Context};
 use crate::settings::{self, Settings};
-use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
+use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, pipeline};
 
 /// `snapshot`.
 pub(crate) async fn snapshot(
@@ -167,38 +165,25 @@ pub(crate) async fn run_snapshot(
     };
     let already = done.len();
     let job = Arc::new(MarkedJob::new(specs).skipping(done));
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let writer = tokio::task::spawn_blocking(move || {
-        let mut sink = StoreSink::new(store, run);
-        let written = drain(&mut rx, &mut sink);
-        (sink.into_store(), written)
-    });
-    let orchestrator = Orchestrator::new(ctx.clusters.clone())
-        .greenlake(ctx.workspaces.clone())
-        .concurrency(ctx.settings.concurrency)
-        .tenant_timeout(ctx.settings.timeout)
-        .selector(ctx.settings.selector.clone());
-    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
-    let display = (!quiet).then(|| {
-        tokio::spawn(crate::display::show(
-            orchestrator.progress(),
-            ctx.clusters.clone(),
-            done_rx,
-        ))
-    });
-    let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
-    let result = orchestrator.run(tenants, job, tx, cancel).await;
-    let _ = done_tx.send(true);
-    if let Some(display) = display {
-        let _ = display.await;
-    }
-    let (mut store, written) = match writer.await {
-        Ok(done) => done,
+    let ctx: &Context = &ctx;
+    let finished = pipeline::run(
+        ctx,
+        StoreSink::new(store, run),
+        !quiet,
+        |orchestrator, tx| async move {
+            let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
+            orchestrator
+                .run(tenants, job, tx, cancel)
+                .await
+                .map_err(|e| e.to_string())
+        },
+    )
+    .await;
+    let result = finished.report;
+    let (mut store, written) = match finished.sink {
+        Ok((sink, written)) => (sink.into_store(), written),
         Err(e) => {
-            eprintln!(
-                "error: the store writer {}; the run keeps the tenants written before",
-                msp_orchestrator::join_error_text(e)
-            );
+            eprintln!("error: the store writer {e}; the run keeps the tenants written before");
             return EXIT_FATAL;
         }
     };

@@ -1,0 +1,77 @@
+//! The one pipeline of the commands that collect (`collect`, `snapshot`, `demo`): the
+//! orchestrator built from the settings, the records drained into a sink on a blocking thread
+//! as they arrive, and a progress line while the work runs.
+
+use std::future::Future;
+
+use msp_orchestrator::{
+    Orchestrator, Record, RecordSink, Report, SinkError, drain, join_error_text,
+};
+use tokio::sync::mpsc;
+
+use crate::context::Context;
+use crate::display;
+
+/// Records in flight between the jobs and the sink.
+const IN_FLIGHT: usize = 1024;
+
+/// How a pipeline ended.
+pub(crate) struct Finished<S> {
+    /// The work's report, or why it failed before any tenant ran.
+    pub(crate) report: Result<Report, String>,
+    /// The sink, given back with the records it took or why it failed; `Err` when its thread
+    /// panicked.
+    pub(crate) sink: Result<(S, Result<u64, SinkError>), String>,
+}
+
+/// The orchestrator of the settings: the session's clients, `--concurrency`, `--timeout` and
+/// the selection.
+pub(crate) fn orchestrator(ctx: &Context) -> Orchestrator {
+    Orchestrator::new(ctx.clusters.clone())
+        .greenlake(ctx.workspaces.clone())
+        .concurrency(ctx.settings.concurrency)
+        .tenant_timeout(ctx.settings.timeout)
+        .selector(ctx.settings.selector.clone())
+}
+
+/// Runs `work` (handed the orchestrator and the records' sender) while a blocking thread
+/// drains the records into `sink` and, with `progress`, stderr shows the live counters. The
+/// sink's thread ends when every sender is gone or a write fails (the jobs then stop sending).
+pub(crate) async fn run<S, F, Fut>(
+    ctx: &Context,
+    mut sink: S,
+    progress: bool,
+    work: F,
+) -> Finished<S>
+where
+    S: RecordSink + 'static,
+    F: FnOnce(Orchestrator, mpsc::Sender<Record>) -> Fut,
+    Fut: Future<Output = Result<Report, String>>,
+{
+    let (tx, mut rx) = mpsc::channel(IN_FLIGHT);
+    let writer = tokio::task::spawn_blocking(move || {
+        let written = drain(&mut rx, &mut sink);
+        (sink, written)
+    });
+    let orchestrator = orchestrator(ctx);
+    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+    let display = progress.then(|| {
+        tokio::spawn(display::show(
+            orchestrator.progress(),
+            ctx.clusters.clone(),
+            done_rx,
+        ))
+    });
+    let report = work(orchestrator, tx).await;
+    let _ = done_tx.send(true);
+    if let Some(display) = display
+        && let Err(e) = display.await
+    {
+        eprintln!(
+            "warning: the progress display stopped: {}",
+            join_error_text(e)
+        );
+    }
+    let sink = writer.await.map_err(join_error_text);
+    Finished { report, sink }
+}

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use glp_core::retry::retry_after_from_headers;
-use glp_core::{GlpErrorBody, OAuthErrorBody, body_excerpt, lenient_u64_value};
+use glp_core::{ErrorBody, lenient_u64_value};
 use glp_transport::{Answer, Api, ApiClient, ApiError, Credential, Request, Step, Transport};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -226,30 +226,31 @@ fn decode(status: u16, answer: &Answer<'_>) -> Result<TokenResponse, AuthError> 
             _ => Err(not_a_token()),
         };
     }
-    let glp = GlpErrorBody::parse(body);
-    let retry_after = retry_after_from_headers(headers).or_else(|| {
-        glp.as_ref()
-            .and_then(GlpErrorBody::retry_after_seconds)
-            .map(Duration::from_secs)
-    });
-    if let Ok(oauth) = OAuthErrorBody::parse(body).ok_or(()) {
-        return Err(AuthError::OAuth {
+    let body = ErrorBody::parse(body);
+    let retry_after = retry_after_from_headers(headers)
+        .or_else(|| body.retry_after_seconds().map(Duration::from_secs));
+    Err(match body {
+        ErrorBody::OAuth(oauth) => AuthError::OAuth {
             status,
             body: oauth,
             retry_after,
-        });
-    }
-    if let Some(body) = glp {
-        return Err(AuthError::Platform {
+        },
+        ErrorBody::Glp(glp) => AuthError::Platform {
             status,
-            body: Box::new(body),
+            body: Box::new(glp),
             retry_after,
-        });
-    }
-    Err(AuthError::UnexpectedResponse {
-        status,
-        excerpt: body_excerpt(body),
-        retry_after,
+        },
+        ErrorBody::Raw(excerpt) => AuthError::UnexpectedResponse {
+            status,
+            excerpt,
+            retry_after,
+        },
+        // A shape added later reads as its text.
+        other => AuthError::UnexpectedResponse {
+            status,
+            excerpt: other.to_string(),
+            retry_after,
+        },
     })
 }
 

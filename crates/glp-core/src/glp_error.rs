@@ -263,9 +263,77 @@ pub fn body_excerpt(body: &[u8]) -> String {
     excerpt
 }
 
+/// An error answer's body, decoded once, the same way for token and API answers.
+///
+/// An OAuth error (RFC 6749 §5.2) must carry an `error` string and GreenLake's own shape never
+/// does, so a body with one is [`OAuth`](Self::OAuth) (what the token endpoints send, and
+/// Central's gateways for a refused token); else a body with any of GreenLake's fields is
+/// [`Glp`](Self::Glp); else an excerpt of the raw body.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorBody {
+    /// GreenLake's error shape (`httpStatusCode`, `errorCode`, `message`, `debugId`).
+    Glp(GlpErrorBody),
+    /// An OAuth error (`error`, `error_description`).
+    OAuth(OAuthErrorBody),
+    /// Anything else: a short excerpt of the raw body.
+    Raw(String),
+}
+
+impl ErrorBody {
+    /// Decodes `body` (see the type for the rule).
+    pub fn parse(body: &[u8]) -> Self {
+        if let Some(oauth) = OAuthErrorBody::parse(body) {
+            return Self::OAuth(oauth);
+        }
+        if let Some(glp) = GlpErrorBody::parse(body) {
+            return Self::Glp(glp);
+        }
+        Self::Raw(body_excerpt(body))
+    }
+
+    /// The wait a GreenLake body's `hpe.greenlake.retry_info` detail asks for, in seconds.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            Self::Glp(glp) => glp.retry_after_seconds(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Glp(b) => b.fmt(f),
+            Self::OAuth(b) => match &b.error_description {
+                Some(d) => write!(f, "{}: {d}", b.error),
+                None => f.write_str(&b.error),
+            },
+            Self::Raw(excerpt) => f.write_str(excerpt),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_decoder_for_token_and_api_answers() {
+        let oauth = br#"{"error":"invalid_client","error_description":"bad secret"}"#;
+        assert!(matches!(ErrorBody::parse(oauth), ErrorBody::OAuth(_)));
+        let glp = br#"{"httpStatusCode":429,"errorCode":"HPE_GL_ERROR_TOO_MANY_REQUESTS","message":"slow down","errorDetails":[{"type":"hpe.greenlake.retry_info","retryAfterSeconds":7}]}"#;
+        let body = ErrorBody::parse(glp);
+        assert!(matches!(body, ErrorBody::Glp(_)));
+        assert_eq!(body.retry_after_seconds(), Some(7));
+        // An `error` string is OAuth's mark, whatever else the body holds.
+        let both = br#"{"error":"invalid_token","message":"expired"}"#;
+        assert_eq!(ErrorBody::parse(both).to_string(), "invalid_token");
+        assert_eq!(
+            ErrorBody::parse(b"<html>no</html>"),
+            ErrorBody::Raw("<html>no</html>".into())
+        );
+    }
 
     #[test]
     fn glp_body_parses_string_status_and_details() {

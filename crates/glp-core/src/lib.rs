@@ -32,7 +32,7 @@ pub use credentials::{
     ConfigError, Credentials, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_WORKSPACE_ID,
 };
 pub use error::AuthError;
-pub use glp_error::{GlpErrorBody, OAuthErrorBody, body_excerpt, lenient_u64_value};
+pub use glp_error::{ErrorBody, GlpErrorBody, OAuthErrorBody, body_excerpt, lenient_u64_value};
 pub use provider::{StaticTokenProvider, TokenProvider};
 pub use retry::RetryPolicy;
 pub use scope::Scope;

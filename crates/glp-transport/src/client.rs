@@ -14,10 +14,10 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
-use crate::error::ErrorBody;
 use crate::http::{ReadError, location_origin, read_capped};
 use crate::retry_loop::{Next, Outcome, RetryState};
 use crate::{Api, ApiError, Pacer, Tally, TallySnapshot, Transport};
+use glp_core::ErrorBody;
 
 static HINTS_401: [&str; 1] = [UNAUTHORIZED_HINT];
 static HINTS_401_CENTRAL: [&str; 2] = [CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT];

@@ -1,51 +1,10 @@
 //! [`ApiError`]: what can go wrong with an API call, with the server's words and hints.
 
-use std::fmt;
 use std::time::Duration;
 
-use glp_core::{
-    AuthError, GlpErrorBody, OAuthErrorBody, Scope, body_excerpt, retry::is_retryable_status,
-};
+use glp_core::{AuthError, ErrorBody, Scope, retry::is_retryable_status};
 
 use crate::Api;
-
-/// The error body a server sent, decoded when it has a known shape.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum ErrorBody {
-    /// GreenLake's error shape (`httpStatusCode`, `errorCode`, `message`, `debugId`).
-    Glp(GlpErrorBody),
-    /// An OAuth error (`error`, `error_description`).
-    OAuth(OAuthErrorBody),
-    /// Anything else: a short excerpt of the raw body.
-    Raw(String),
-}
-
-impl ErrorBody {
-    /// Decodes `body` into the first shape that fits.
-    pub fn parse(body: &[u8]) -> Self {
-        if let Some(glp) = GlpErrorBody::parse(body) {
-            return Self::Glp(glp);
-        }
-        if let Ok(oauth) = OAuthErrorBody::parse(body).ok_or(()) {
-            return Self::OAuth(oauth);
-        }
-        Self::Raw(body_excerpt(body))
-    }
-}
-
-impl fmt::Display for ErrorBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Glp(b) => b.fmt(f),
-            Self::OAuth(b) => match &b.error_description {
-                Some(d) => write!(f, "{}: {d}", b.error),
-                None => f.write_str(&b.error),
-            },
-            Self::Raw(excerpt) => f.write_str(excerpt),
-        }
-    }
-}
 
 /// The error type of the API clients. No variant holds a token or a secret.
 #[derive(Debug, thiserror::Error)]

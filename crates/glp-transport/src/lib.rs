@@ -25,7 +25,8 @@ pub use client::{
     Answer, ApiClient, ApiClientBuilder, CENTRAL_DEFAULT_RATE, Credential, DEFAULT_MAX_BODY,
     GREENLAKE_DEFAULT_RATE, Method, Request, Step, content_type_text, json_step,
 };
-pub use error::{ApiError, ErrorBody};
+pub use error::ApiError;
+pub use glp_core::ErrorBody;
 pub use http::USER_AGENT;
 pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::paginate;

@@ -401,28 +401,9 @@ fn device_counts(seed: u64, n: usize, max_devices: usize) -> Vec<u32> {
     counts
 }
 
-/// Formats epoch seconds as RFC 3339 UTC (`2024-05-01T12:00:00Z`).
-pub(crate) fn rfc3339(epoch: i64) -> String {
-    let days = epoch.div_euclid(86_400);
-    let secs = epoch.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        (secs % 3600) / 60,
-        secs % 60
-    )
-}
+/// Formats epoch seconds as RFC 3339 UTC (`2024-05-01T12:00:00Z`): the project's one date
+/// formatter.
+pub(crate) use glp_core::date::rfc3339_from_unix as rfc3339;
 
 /// A stable 64-bit key for a tenant-scoped bijection.
 pub(crate) fn key(seed: u64, purpose: u64) -> u64 {
@@ -475,11 +456,6 @@ mod tests {
         assert_eq!(names.len(), 10_000);
     }
 
-    #[test]
-    fn rfc3339_formats() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_709_251_199), "2024-02-29T23:59:59Z");
-    }
 
     #[test]
     fn default_secret_is_alphanumeric_and_hostile_one_needs_encoding() {

@@ -456,7 +456,6 @@ mod tests {
         assert_eq!(names.len(), 10_000);
     }
 
-
     #[test]
     fn default_secret_is_alphanumeric_and_hostile_one_needs_encoding() {
         let p = pop(1);

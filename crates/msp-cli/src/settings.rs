@@ -478,48 +478,30 @@ pub(crate) const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
 fn read_secret_file(path: &Path, problems: &mut Vec<String>) -> Option<String> {
     use std::io::Read as _;
-    let read = std::fs::File::open(path).and_then(|file| {
-        let mut text = String::new();
-        file.take(MAX_SECRET_FILE_BYTES + 1)
-            .read_to_string(&mut text)?;
-        Ok(text)
-    });
-    if read
-        .as_ref()
-        .is_ok_and(|s| s.len() as u64 > MAX_SECRET_FILE_BYTES)
-    {
-        problems.push(format!(
-            "the client secret file {} is larger than {} KiB: is it the right file? It should \
-             hold only the secret",
-            path.display(),
-            MAX_SECRET_FILE_BYTES / 1024
-        ));
-        return None;
-    }
-    if read.is_ok() && readable_by_others(path) {
-        eprintln!(
-            "warning: the client secret file {} is readable by other users; run: chmod 600 {}",
-            path.display(),
-            path.display()
-        );
-    }
-    match read {
-        Ok(s) if !s.trim().is_empty() => Some(s.trim_end_matches(['\n', '\r']).to_owned()),
+    let (shown, max) = (path.display(), MAX_SECRET_FILE_BYTES);
+    let mut text = String::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_string(&mut text));
+    problems.push(match read {
+        Err(e) => format!("cannot read the client secret file {shown}: {e}"),
+        Ok(n) if n as u64 > max => format!(
+            "the client secret file {shown} is larger than {} KiB: is it the right file? It \
+             should hold only the secret",
+            max / 1024
+        ),
         Ok(_) => {
-            problems.push(format!(
-                "the client secret file {} is empty",
-                path.display()
-            ));
-            None
+            if readable_by_others(path) {
+                eprintln!(
+                    "warning: the client secret file {shown} is readable by other users; run: \
+                     chmod 600 {shown}"
+                );
+            }
+            if !text.trim().is_empty() {
+                return Some(text.trim_end_matches(['\n', '\r']).to_owned());
+            }
+            format!("the client secret file {shown} is empty")
         }
-        Err(e) => {
-            problems.push(format!(
-                "cannot read the client secret file {}: {e}",
-                path.display()
-            ));
-            None
-        }
-    }
+    });
+    None
 }
 
 /// The text of `path`, or of stdin when `path` is `-`.

@@ -11,7 +11,8 @@
 //! **A new setting touches two places**: its field in [`Options`] (type, doc, which is also its
 //! `--help`, and clap's `#[arg]` for its flag and variable; the field's name is its file key and
 //! its name in `config show`), and its default in [`Options::defaults`] or, when unset means
-//! something, in [`UNSET`]. Then [`Layers::resolve`] uses it. Two kinds differ: a variable with
+//! something, in [`UNSET`]. Then [`Layers::resolve`] uses it (and `--config`'s help, which
+//! lists the file keys by hand, names it: a test checks). Two kinds differ: a variable with
 //! no global flag (the secret is never a flag; `--db` belongs to the store's commands) is read
 //! once through [`ENV_ONLY`], and `--tenant-ids-from`, a flag but no file key, is `GlobalArgs`'s
 //! (for its place in `--help`).
@@ -827,6 +828,12 @@ mod tests {
             assert!(flag != ENV_ONLY.iter().any(|(k, _)| k == key), "{key}");
         }
         assert!(UNSET.iter().all(|(k, _)| Options::KEYS.contains(k)));
+        // --config's help lists the file keys by hand.
+        let config = command.get_arguments().find(|a| a.get_id() == "config");
+        let help = config.and_then(|a| a.get_help()).unwrap().to_string();
+        for key in Options::KEYS.iter().filter(|k| **k != "tenant_ids_from") {
+            assert!(help.contains(key), "--config's help does not name {key}");
+        }
     }
 
     #[test]

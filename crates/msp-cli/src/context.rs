@@ -26,7 +26,7 @@ pub(crate) enum Built {
 impl Context {
     /// For `tenants`: Central is needed only when it lists the tenants.
     pub(crate) async fn from_flags(flags: &args::GlobalArgs, cancel: &Cancel) -> Built {
-        match settings::resolve_for(flags, |k| std::env::var(k).ok(), false) {
+        match settings::resolve_for(flags, false) {
             Ok(settings) => Self::connect(settings, cancel).await,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -137,19 +137,17 @@ async fn run(cli: Cli) -> u8 {
                 EXIT_SOME_FAILED
             }
         },
-        Command::Overview(args) => {
-            match settings::resolve(&cli.global, |k| std::env::var(k).ok()) {
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    EXIT_FATAL
-                }
-                Ok(settings) => match Context::connect(settings, &cancel).await {
-                    Built::Ready(ctx) => report_fatal(overview::overview(&ctx, args.format).await),
-                    Built::Failed => EXIT_FATAL,
-                    Built::Interrupted => EXIT_SOME_FAILED,
-                },
+        Command::Overview(args) => match settings::resolve(&cli.global) {
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_FATAL
             }
-        }
+            Ok(settings) => match Context::connect(settings, &cancel).await {
+                Built::Ready(ctx) => report_fatal(overview::overview(&ctx, args.format).await),
+                Built::Failed => EXIT_FATAL,
+                Built::Interrupted => EXIT_SOME_FAILED,
+            },
+        },
         Command::Collect(args) => {
             let checked = checks::msp_inventory(&args).and_then(|msp| {
                 if msp {
@@ -165,7 +163,7 @@ async fn run(cli: Cli) -> u8 {
             // GreenLake resources alone need no Central gateway (unless Central lists the
             // tenants).
             let needs_central = !checks::greenlake_only(&args);
-            match settings::resolve_for(&cli.global, |k| std::env::var(k).ok(), needs_central) {
+            match settings::resolve_for(&cli.global, needs_central) {
                 Err(e) => {
                     eprintln!("error: {e}");
                     EXIT_FATAL

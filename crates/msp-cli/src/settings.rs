@@ -1,23 +1,32 @@
-//! Settings: a flag, else its environment variable, else the TOML file, else the default.
+//! Settings: a flag, else its environment variable, else the chosen profile of the TOML file,
+//! else the file's top level, else the default.
 //!
-//! The file is `--config FILE`, else `config.toml` in the platform's config directory when it
-//! exists (`~/.config/glp-msp/config.toml` on Linux); a `[profiles.NAME]` table, chosen with
-//! `--profile NAME` or `GLP_PROFILE`, overrides its top-level keys. [`SETTINGS`] is the one
-//! list of settings (key, flag, variable, group, default): [`Layers::find`] applies the
-//! precedence to every one, [`resolve`] parses what it finds and [`explain`] (`config show`)
-//! shows it with its source.
+//! Each layer is one typed [`Options`], as uv's settings are: clap fills the flags and their
+//! variables (its `env` attributes, so `--help` names each variable; its `value_source` tells a
+//! flag from a variable), serde reads the file's top level and each `[profiles.NAME]` table into
+//! it, and [`Options::defaults`] is the last layer. [`Layers::combine`] takes each setting from
+//! the first layer that gives it, remembering which for `config show`, except in a group of
+//! [`GROUPS`]. A blank variable counts as unset.
 //!
-//! Flags and variables are clap's (`env` attributes in `cli/args.rs`, so `--help` names each
-//! variable); clap's `value_source` tells a flag from a variable. The variables themselves are
-//! read through a lookup: the process environment for a run (the values clap saw), the
-//! simulator's own for `demo`, a closure in tests. A blank variable counts as unset.
+//! **A new setting touches two places**: its field in [`Options`] (type, doc, which is also its
+//! `--help`, and clap's `#[arg]` for its flag and variable; the field's name is its file key and
+//! its name in `config show`), and its default in [`Options::defaults`] or, when unset means
+//! something, in [`UNSET`]. Then [`Layers::resolve`] uses it (and `--config`'s help, which
+//! lists the file keys by hand, names it: a test checks). Two kinds differ: a variable with
+//! no global flag (the secret is never a flag; `--db` belongs to the store's commands) is read
+//! once through [`ENV_ONLY`], and `--tenant-ids-from`, a flag but no file key, is `GlobalArgs`'s
+//! (for its place in `--help`).
+//!
+//! The process environment is read once: by clap, and for [`ENV_ONLY`]. `demo` replaces it
+//! with the simulator's ([`Layers::with_env`]), so a real account's variables never reach it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use central_api::{ClusterTable, canonical_cluster};
-use clap::ValueEnum as _;
+use clap::CommandFactory as _;
+use glp_auth::text::untrusted;
 use glp_auth::{
     BaseUrl, ConfigError, Credentials, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
     ENV_WORKSPACE_ID, RetryPolicy,
@@ -26,194 +35,185 @@ use msp_orchestrator::{
     CentralPlan, Selector, SessionSettings, TenantSource, gateway_name, parse_id_list,
 };
 
-use super::args::{GlobalArgs, SourceArg};
-use Fallback::Unset;
-use Group::{Alone, Central, Secret, Source};
+use super::args::{Cli, GlobalArgs, SourceArg};
 
-/// Settings resolved together: in the first layer that gives any of a group's settings, the
-/// first of them (in [`SETTINGS`] order) is used and the others are not, whatever other
-/// layers say (a profile naming a Central cluster replaces the top level's URL).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Group {
-    /// A setting on its own.
-    Alone,
-    /// The secret: `--client-secret-file`, `GLP_CLIENT_SECRET`, the file's `client_secret_file`
-    /// or `client_secret`.
-    Secret,
-    /// The Central gateway: URLs win over clusters in the same layer.
-    Central,
-    /// Where tenants come from: `--tenant-ids-from` wins over `--source`.
-    Source,
+/// Declares [`Options`] and what is done to it field by field (uv derives it): its keys,
+/// whether a key is set, a key's value as shown, unsetting a key, one layer over another.
+macro_rules! options {
+    ($(#[$attr:meta])* pub(crate) struct Options {
+        $($(#[$field_attr:meta])* pub(crate) $field:ident: $ty:ty,)*
+    }) => {
+        $(#[$attr])* pub(crate) struct Options { $($(#[$field_attr])* pub(crate) $field: $ty,)* }
+        impl Options {
+            /// Every setting, in `config show`'s order.
+            const KEYS: &[&str] = &[$(stringify!($field)),*];
+            fn is_set(&self, key: &str) -> bool {
+                match key { $(stringify!($field) => self.$field.is_some(),)* _ => false }
+            }
+            /// `key`'s value as `config show` shows it, if set.
+            fn shown(&self, key: &str) -> Option<String> {
+                match key { $(stringify!($field) => self.$field.as_ref().map(show),)* _ => None }
+            }
+            fn clear(&mut self, key: &str) {
+                match key { $(stringify!($field) => self.$field = None,)* _ => {} }
+            }
+            /// Each setting of `self`, else of `lower`.
+            fn or(self, lower: Options) -> Options {
+                Options { $($field: self.$field.or(lower.$field),)* }
+            }
+        }
+    };
 }
 
-/// What a setting is when no layer gives it.
-#[derive(Debug, Clone, Copy)]
-enum Fallback {
-    /// This value (resolved like a given one).
-    Value(&'static str),
-    /// No value, which means this (shown by `config show`).
-    None(&'static str),
-    /// No value: a run needs one (or the setting is optional and simply not set).
-    Unset,
+options! {
+    /// One layer of settings, each unset unless the layer gives it: the flags (with clap's
+    /// `env`, their variables), a table of the config file, or the defaults.
+    #[derive(Debug, Default, Clone, clap::Args, serde::Deserialize)]
+    pub(crate) struct Options {
+        /// GreenLake API client id.
+        #[arg(long, global = true, value_name = "ID", env = "GLP_CLIENT_ID",
+            hide_env_values = true)]
+        pub(crate) client_id: Option<String>,
+        /// File holding the client secret (instead of GLP_CLIENT_SECRET).
+        #[arg(long, global = true, value_name = "FILE")]
+        pub(crate) client_secret_file: Option<PathBuf>,
+        /// The client secret: GLP_CLIENT_SECRET or the file, never a flag.
+        #[arg(skip)]
+        pub(crate) client_secret: Option<String>,
+        /// MSP workspace id, with or without hyphens.
+        #[arg(long, global = true, value_name = "UUID", env = "GLP_WORKSPACE_ID",
+            hide_env_values = true)]
+        pub(crate) workspace_id: Option<String>,
+        /// GreenLake base URL [default: https://global.api.greenlake.hpe.com].
+        #[arg(long, global = true, value_name = "URL", env = "GLP_BASE_URL",
+            hide_env_values = true)]
+        pub(crate) glp_base_url: Option<String>,
+        /// Central API gateway URL(s), comma-separated; wins over --central-cluster (the first
+        /// of flags, environment, file that names a URL or a cluster decides).
+        #[arg(long, global = true, value_name = "URL[,URL...]", env = "CENTRAL_BASE_URL",
+            hide_env_values = true)]
+        pub(crate) central_base_url: Option<String>,
+        /// Central cluster name(s), comma-separated (e.g. US-WEST-4,EU-1), or `auto`: find the
+        /// MSP's clusters from GreenLake's service catalog and probe them.
+        #[arg(long, global = true, value_name = "NAME[,NAME...]|auto", env = "CENTRAL_CLUSTER",
+            hide_env_values = true)]
+        pub(crate) central_cluster: Option<String>,
+        /// The gateway of a cluster, where it differs from the built-in table (a moved gateway,
+        /// a proxy, the simulator); repeatable, or comma-separated.
+        #[arg(long = "cluster-url", global = true, value_name = "NAME=URL",
+            env = "CENTRAL_CLUSTER_URLS", hide_env_values = true, value_delimiter = ',')]
+        pub(crate) cluster_urls: Option<Vec<String>>,
+        /// `GlobalArgs::tenant_ids_from`: a flag, not a file key.
+        #[arg(skip)]
+        #[serde(skip)]
+        pub(crate) tenant_ids_from: Option<PathBuf>,
+        /// Where tenants come from.
+        #[arg(long, global = true, value_enum)]
+        pub(crate) source: Option<SourceArg>,
+        /// Tenants running at once [default: 16].
+        #[arg(long, global = true, value_name = "N")]
+        pub(crate) concurrency: Option<usize>,
+        /// A ceiling on Central requests per second, across all tenants [default: none: the
+        /// server's budget is learned from its rate-limit headers and 429s].
+        #[arg(long, global = true, value_name = "N")]
+        pub(crate) rate: Option<f64>,
+        /// A ceiling on GreenLake requests per second [default: none, learned].
+        #[arg(long, global = true, value_name = "N")]
+        pub(crate) glp_rate: Option<f64>,
+        /// The largest response body read, in MiB; a larger one is an error [default: 32].
+        #[arg(long, global = true, value_name = "MIB")]
+        pub(crate) max_body_mib: Option<u64>,
+        /// Longest time one tenant's job may take, in seconds [default: none].
+        #[arg(long, global = true, value_name = "SECS")]
+        pub(crate) timeout: Option<f64>,
+        /// The most attempts per request on a 5xx or a broken connection, the first one
+        /// included (1: no retry) [default: 6]; a 429 uses none (it waits and retries within
+        /// the time budget).
+        #[arg(long, global = true, value_name = "N")]
+        pub(crate) retries: Option<u32>,
+        /// The store of the store's commands, whose `--db` is theirs, not a global flag.
+        #[arg(skip)]
+        pub(crate) db: Option<PathBuf>,
+    }
 }
 
-/// One setting.
-struct Setting {
-    /// Its key in the file and its name in `config show`.
-    key: &'static str,
-    /// Its clap argument's id (the flag is `--` and the id with `-` for `_`).
-    flag: Option<&'static str>,
-    /// Its environment variable.
-    env: Option<&'static str>,
-    /// Whether the file may give it.
-    in_file: bool,
-    group: Group,
-    default: Fallback,
-}
-
-impl Setting {
-    const fn new(
-        key: &'static str,
-        flag: Option<&'static str>,
-        env: Option<&'static str>,
-        group: Group,
-        default: Fallback,
-    ) -> Setting {
-        Setting {
-            key,
-            flag,
-            env,
-            in_file: true,
-            group,
-            default,
+impl Options {
+    /// The last layer: what a setting is when no other layer gives it.
+    fn defaults() -> Options {
+        Options {
+            glp_base_url: Some(glp_auth::DEFAULT_GLP_BASE_URL.into()),
+            source: Some(SourceArg::Glp),
+            concurrency: Some(16),
+            max_body_mib: Some(32),
+            retries: Some(RetryPolicy::default().max_attempts),
+            ..Options::default()
         }
     }
-
-    const fn not_in_file(self) -> Setting {
-        Setting {
-            in_file: false,
-            ..self
-        }
-    }
 }
 
-/// The default number of attempts per request ([`RetryPolicy`]'s; a test checks they agree).
-const DEFAULT_RETRIES: &str = "6";
-const LEARNED: Fallback = Fallback::None("none (learned from the server)");
-
-/// Every setting, in precedence order within a group and in `config show`'s order. The secret
-/// is never a plain flag: a file, the environment or the config file. `--db` belongs to the
-/// store's commands (snapshot, runs, status, ...), not to every one.
-#[rustfmt::skip]
-const SETTINGS: &[Setting] = &[
-    Setting::new("client_id", Some("client_id"), Some(ENV_CLIENT_ID), Alone, Unset),
-    Setting::new("client_secret_file", Some("client_secret_file"), None, Secret, Unset),
-    Setting::new("client_secret", None, Some(ENV_CLIENT_SECRET), Secret, Unset),
-    Setting::new("workspace_id", Some("workspace_id"), Some(ENV_WORKSPACE_ID), Alone, Unset),
-    Setting::new("glp_base_url", Some("glp_base_url"), Some(ENV_BASE_URL), Alone,
-        Fallback::Value(glp_auth::DEFAULT_GLP_BASE_URL)),
-    Setting::new("central_base_url", Some("central_base_url"), Some("CENTRAL_BASE_URL"), Central,
-        Unset),
-    Setting::new("central_cluster", Some("central_cluster"), Some("CENTRAL_CLUSTER"), Central,
-        Unset),
-    Setting::new("cluster_urls", Some("cluster_url"), Some("CENTRAL_CLUSTER_URLS"), Alone,
-        Fallback::None("the built-in cluster table")),
-    Setting::new("tenant_ids_from", Some("tenant_ids_from"), None, Source, Unset).not_in_file(),
-    Setting::new("source", Some("source"), None, Source, Fallback::Value("glp")),
-    Setting::new("concurrency", Some("concurrency"), None, Alone, Fallback::Value("16")),
-    Setting::new("rate", Some("rate"), None, Alone, LEARNED),
-    Setting::new("glp_rate", Some("glp_rate"), None, Alone, LEARNED),
-    Setting::new("max_body_mib", Some("max_body_mib"), None, Alone, Fallback::Value("32")),
-    Setting::new("timeout", Some("timeout"), None, Alone, Fallback::None("none")),
-    Setting::new("retries", Some("retries"), None, Alone, Fallback::Value(DEFAULT_RETRIES)),
-    Setting::new("db", None, Some("MSP_DB"), Alone,
-        Fallback::None("inventory.sqlite in the platform's data directory")),
+/// What an unset setting means, for `config show`.
+const UNSET: &[(&str, &str)] = &[
+    ("cluster_urls", "the built-in cluster table"),
+    ("rate", "none (learned from the server)"),
+    ("glp_rate", "none (learned from the server)"),
+    ("timeout", "none"),
+    ("db", "inventory.sqlite in the platform's data directory"),
 ];
 
-/// The value clap parsed for the argument `id`, as text (a list comma-separated).
-fn flag_value(a: &GlobalArgs, id: &str) -> Option<String> {
-    fn text<T: ToString>(v: &Option<T>) -> Option<String> {
-        v.as_ref().map(ToString::to_string)
-    }
-    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
-    match id {
-        "client_id" => a.client_id.clone(),
-        "client_secret_file" => path(&a.client_secret_file),
-        "workspace_id" => a.workspace_id.clone(),
-        "glp_base_url" => a.glp_base_url.clone(),
-        "central_base_url" => a.central_base_url.clone(),
-        "central_cluster" => a.central_cluster.clone(),
-        "cluster_url" => (!a.cluster_url.is_empty()).then(|| a.cluster_url.join(",")),
-        "tenant_ids_from" => path(&a.tenant_ids_from),
-        "source" => a.source.map(source_name),
-        "concurrency" => text(&a.concurrency),
-        "rate" => text(&a.rate),
-        "glp_rate" => text(&a.glp_rate),
-        "max_body_mib" => text(&a.max_body_mib),
-        "timeout" => text(&a.timeout),
-        "retries" => text(&a.retries),
-        _ => None,
+/// The settings with a variable but no global flag for clap to read it with, and the variable.
+const ENV_ONLY: &[(&str, &str)] = &[("client_secret", ENV_CLIENT_SECRET), ("db", "MSP_DB")];
+
+/// Settings resolved together: in the first layer that gives any of a group's settings, the
+/// first of them is used and the others are not, whatever other layers say (a profile naming a
+/// Central cluster replaces the top level's URL). The secret; the Central gateway (URLs win
+/// over clusters); where tenants come from (`--tenant-ids-from` wins over `--source`).
+const GROUPS: [&[&str]; 3] = [
+    &["client_secret_file", "client_secret"],
+    &["central_base_url", "central_cluster"],
+    &["tenant_ids_from", "source"],
+];
+
+/// A value as `config show` shows it (a list comma-separated).
+fn show<T: serde::Serialize>(value: &T) -> String {
+    match toml::Value::try_from(value) {
+        Ok(toml::Value::String(s)) => s,
+        Ok(toml::Value::Float(f)) => f.to_string(),
+        Ok(toml::Value::Array(items)) => items.iter().map(show).collect::<Vec<_>>().join(","),
+        Ok(other) => other.to_string(),
+        Err(e) => format!("({e})"),
     }
 }
 
-fn source_name(source: SourceArg) -> String {
-    match source {
-        SourceArg::Glp => "glp".into(),
-        SourceArg::Central => "central".into(),
-    }
-}
-
-/// The flag of a clap argument id.
-fn flag_name(id: &str) -> String {
-    format!("--{}", id.replace('_', "-"))
-}
-
-/// A config file: its top-level keys and its profiles.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct FileConfig {
-    keys: toml::Table,
-    profiles: BTreeMap<String, toml::Table>,
-}
-
-/// A file value as text (a list comma-separated), as a flag or a variable would give it.
-fn toml_text(value: &toml::Value) -> String {
-    match value {
-        toml::Value::String(s) => s.clone(),
-        toml::Value::Array(items) => items.iter().map(toml_text).collect::<Vec<_>>().join(","),
-        other => other.to_string(),
-    }
-}
-
-/// The keys of `table` that are not settings of the file, as problems.
-fn unknown_keys(table: &toml::Table, at: &str, problems: &mut Vec<String>) {
+/// The settings of a table of the file, `at` (for messages); each unknown key and each value
+/// of the wrong type is a problem naming the key.
+fn options_of(table: toml::Table, at: &str, problems: &mut Vec<String>) -> Options {
+    let in_file = |key: &str| key != "tenant_ids_from" && Options::KEYS.contains(&key);
+    let mut options = Options::default();
     for (key, value) in table {
-        let known = SETTINGS.iter().any(|s| s.in_file && s.key == key);
-        if !known {
-            let keys: Vec<&str> = SETTINGS
+        if !in_file(&key) {
+            let keys: Vec<&str> = Options::KEYS
                 .iter()
-                .filter(|s| s.in_file)
-                .map(|s| s.key)
+                .copied()
+                .filter(|k| in_file(k))
                 .collect();
-            problems.push(format!(
-                "{at}: unknown key `{}`; the keys are {}",
-                glp_auth::text::untrusted(key),
-                keys.join(", ")
-            ));
-        } else if value.is_table() || value.is_datetime() {
-            problems.push(format!("{at}: `{key}` must be a string or a number"));
+            let (key, keys) = (untrusted(&key), keys.join(", "));
+            problems.push(format!("{at}: unknown key `{key}`; the keys are {keys}"));
+            continue;
+        }
+        match toml::Table::from_iter([(key.clone(), value)]).try_into::<Options>() {
+            Ok(one) => options = options.or(one),
+            Err(e) => problems.push(format!("{at}: `{key}`: {}", e.message().trim_end())),
         }
     }
+    options
 }
 
-/// Reads the config file, warning (on stderr) when it holds a secret others can read. Every
-/// unknown key is reported at once.
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        problem(format!(
-            "cannot read the config file {}: {e}",
-            path.display()
-        ))
-    })?;
+/// Reads the config file: its top level and its profiles, warning (on stderr) when it holds a
+/// secret others can read. Every problem is reported at once.
+fn read_file(path: &Path) -> Result<(Options, BTreeMap<String, Options>), ConfigError> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| problem(format!("cannot read the config file {shown}: {e}")))?;
     /// The file's shape: settings at the top level and in `[profiles.NAME]` tables.
     #[derive(serde::Deserialize)]
     struct Shape {
@@ -222,32 +222,35 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
         #[serde(flatten)]
         keys: toml::Table,
     }
-    let Shape { profiles, keys } = toml::from_str(&text).map_err(|e| {
+    let Shape { profiles, keys } = toml::from_str(&text).map_err(|e: toml::de::Error| {
         problem(format!(
-            "the config file {} is not valid: {}",
-            path.display(),
+            "the config file {shown} is not valid: {}",
             e.message()
         ))
     })?;
-    let at = format!("the config file {}", path.display());
+    let at = format!("the config file {shown}");
     let mut problems = Vec::new();
-    unknown_keys(&keys, &at, &mut problems);
-    for (name, table) in &profiles {
-        unknown_keys(table, &format!("{at} [profiles.{name}]"), &mut problems);
-    }
+    let top = options_of(keys, &at, &mut problems);
+    let profiles: BTreeMap<String, Options> = (profiles.into_iter())
+        .map(|(name, t)| {
+            let options = options_of(t, &format!("{at} [profiles.{name}]"), &mut problems);
+            (name, options)
+        })
+        .collect();
     if !problems.is_empty() {
         return Err(ConfigError { problems });
     }
-    let holds_secret = keys.contains_key("client_secret")
-        || profiles.values().any(|p| p.contains_key("client_secret"));
+    let holds_secret = profiles
+        .values()
+        .chain([&top])
+        .any(|o| o.client_secret.is_some());
     if holds_secret && readable_by_others(path) {
         eprintln!(
-            "warning: {} holds a client secret and is readable by other users; run: chmod 600 {}",
-            path.display(),
-            path.display()
+            "warning: {shown} holds a client secret and is readable by other users; run: chmod \
+             600 {shown}"
         );
     }
-    Ok(FileConfig { keys, profiles })
+    Ok((top, profiles))
 }
 
 #[cfg(unix)]
@@ -270,209 +273,169 @@ pub(crate) fn default_config_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "glp-msp").map(|d| d.config_dir().join("config.toml"))
 }
 
-/// Where the file layer came from: the file, and the profile chosen in it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct FileOrigin {
-    pub(crate) path: Option<PathBuf>,
-    pub(crate) profile: Option<String>,
-}
-
-impl std::fmt::Display for FileOrigin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.path, &self.profile) {
-            (Some(path), Some(p)) => write!(f, "file {} [profiles.{p}]", path.display()),
-            (Some(path), None) => write!(f, "file {}", path.display()),
-            (None, _) => f.write_str("file"),
-        }
-    }
-}
-
-/// Where a value came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Origin {
-    /// This flag.
-    Flag(String),
-    /// This environment variable.
-    Env(&'static str),
-    /// The config file: its top level, or the chosen profile.
-    File { profile: bool },
-    /// No layer gave it.
+/// A layer, highest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layer {
+    Flag,
+    Env,
+    /// The chosen `[profiles.NAME]` of the file.
+    Profile,
+    /// The file's top level.
+    File,
     Default,
 }
 
-/// A setting's value (as text, a list comma-separated) and where it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Found {
-    pub(crate) value: String,
-    pub(crate) origin: Origin,
+/// Every layer of one invocation, and what `config show` says of the file and the profile.
+pub(crate) struct Layers {
+    layers: [(Layer, Options); 5],
+    /// The config file, and whether `--config` named it.
+    path: Option<(PathBuf, bool)>,
+    /// The chosen profile, and whether it came from `GLP_PROFILE`.
+    profile: Option<(String, bool)>,
+    /// `--include` and `--exclude`.
+    tenants: (Vec<String>, Vec<String>),
 }
 
-/// The layers, highest first: flags, environment, the chosen profile, the file's top level.
-const LAYERS: [Layer; 4] = [Layer::Flag, Layer::Env, Layer::Profile, Layer::File];
+impl Layers {
+    /// The process's layers: clap's flags and variables, those of [`ENV_ONLY`], the file.
+    pub(crate) fn load(args: &GlobalArgs) -> Result<Layers, ConfigError> {
+        let mut from_clap = args.options.clone();
+        for key in Options::KEYS
+            .iter()
+            .filter(|k| !args.from_env.contains(**k))
+        {
+            from_clap.clear(key);
+        }
+        let vars = ENV_ONLY.iter().filter_map(|(key, var)| {
+            Some((key.to_string(), toml::Value::from(std::env::var(var).ok()?)))
+        });
+        let env_only = toml::Table::from_iter(vars).try_into().unwrap_or_default();
+        Self::with_env(args, from_clap.or(env_only))
+    }
 
-#[derive(Debug, Clone, Copy)]
-enum Layer {
-    Flag,
-    Env,
-    Profile,
-    File,
-}
-
-/// Every layer of one invocation.
-pub(crate) struct Layers<'a> {
-    flags: &'a GlobalArgs,
-    env: &'a dyn Fn(&str) -> Option<String>,
-    file: FileConfig,
-    profile: Option<toml::Table>,
-    origin: FileOrigin,
-}
-
-impl<'a> Layers<'a> {
-    /// The flags, `env`, and the file layer: `--config`, else the default file when it exists;
-    /// with `--profile` (or `GLP_PROFILE`), that profile over the top-level keys. A profile
-    /// that is not in the file is an error naming the ones that are.
-    pub(crate) fn load(
-        flags: &'a GlobalArgs,
-        env: &'a dyn Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        let path = match &flags.config {
-            Some(path) => Some(path.clone()),
-            None => default_config_path().filter(|p| p.is_file()),
+    /// The layers with `env` for the environment (`demo` gives the simulator's): the values clap
+    /// took from the process environment are dropped; the flags and the file still count. The
+    /// file is `--config`, else the default file when it exists; with `--profile` (or
+    /// `GLP_PROFILE`), that profile over its top level. A profile not in the file is an error
+    /// naming the ones that are.
+    pub(crate) fn with_env(args: &GlobalArgs, mut env: Options) -> Result<Layers, ConfigError> {
+        let tenant_ids_from = args.tenant_ids_from.clone();
+        let mut flags = Options {
+            tenant_ids_from,
+            ..args.options.clone()
         };
-        let chosen = flags.profile.clone().filter(|p| !p.trim().is_empty());
-        let mut layers = Layers {
-            flags,
-            env,
-            file: FileConfig::default(),
-            profile: None,
-            origin: FileOrigin::default(),
-        };
-        let Some(path) = path else {
-            return match &chosen {
-                None => Ok(layers),
-                Some(p) => Err(problem(format!(
-                    "profile `{p}` chosen (--profile / GLP_PROFILE) but there is no config file: \
-                     give --config FILE or create {}",
-                    default_config_path()
-                        .map(|d| d.display().to_string())
-                        .unwrap_or_else(|| "none on this platform".into())
-                ))),
-            };
-        };
-        layers.file = read_file(&path)?;
-        if let Some(p) = &chosen {
-            layers.profile = layers.file.profiles.remove(p);
-            if layers.profile.is_none() {
-                let known: Vec<&str> = layers.file.profiles.keys().map(String::as_str).collect();
-                return Err(problem(format!(
-                    "no profile `{p}` in {}; its profiles: {}",
-                    path.display(),
-                    if known.is_empty() {
-                        "none".into()
-                    } else {
-                        known.join(", ")
-                    }
-                )));
+        for key in Options::KEYS {
+            if args.from_env.contains(*key) {
+                flags.clear(key);
+            }
+            if env.shown(key).is_some_and(|v| v.trim().is_empty()) {
+                env.clear(key);
             }
         }
-        layers.origin = FileOrigin {
-            path: Some(path),
-            profile: chosen,
-        };
-        Ok(layers)
-    }
-
-    /// `setting`'s value in `layer`, if that layer gives it.
-    fn given(&self, setting: &Setting, layer: Layer) -> Option<Found> {
-        let (value, origin) = match layer {
-            Layer::Flag => {
-                let id = setting.flag?;
-                if self.flags.from_env.contains(id) {
-                    return None;
-                }
-                (flag_value(self.flags, id)?, Origin::Flag(flag_name(id)))
+        let default = default_config_path();
+        let path = (args.config.clone().map(|p| (p, true)))
+            .or_else(|| default.clone().filter(|p| p.is_file()).map(|p| (p, false)));
+        let chosen = args.profile.clone().filter(|p| !p.trim().is_empty());
+        let (mut top, mut profile) = (Options::default(), Options::default());
+        if let Some((path, _)) = &path {
+            let profiles;
+            (top, profiles) = read_file(path)?;
+            if let Some(p) = &chosen {
+                let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
+                let known = if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                };
+                let path = path.display();
+                profile = (profiles.get(p).cloned()).ok_or_else(|| {
+                    problem(format!("no profile `{p}` in {path}; its profiles: {known}"))
+                })?;
             }
-            Layer::Env => {
-                let var = setting.env?;
-                let value = (self.env)(var).filter(|v| !v.trim().is_empty())?;
-                (value, Origin::Env(var))
-            }
-            Layer::Profile | Layer::File if !setting.in_file => return None,
-            Layer::Profile => (
-                toml_text(self.profile.as_ref()?.get(setting.key)?),
-                Origin::File { profile: true },
-            ),
-            Layer::File => (
-                toml_text(self.file.keys.get(setting.key)?),
-                Origin::File { profile: false },
-            ),
-        };
-        Some(Found { value, origin })
-    }
-
-    /// Whether any layer gives `setting`.
-    fn given_anywhere(&self, setting: &Setting) -> bool {
-        LAYERS
-            .iter()
-            .any(|&layer| self.given(setting, layer).is_some())
-    }
-
-    /// The setting of its group that is used, and its value: the first one the highest layer
-    /// that gives any of them gives.
-    fn decides(&self, group: Group, key: &str) -> Option<(&'static Setting, Found)> {
-        LAYERS.iter().find_map(|&layer| {
-            SETTINGS
-                .iter()
-                .filter(|s| s.group == group && (group != Group::Alone || s.key == key))
-                .find_map(|s| self.given(s, layer).map(|found| (s, found)))
+        } else if let Some(p) = &chosen {
+            return Err(problem(format!(
+                "profile `{p}` chosen (--profile / GLP_PROFILE) but there is no config file: give \
+                 --config FILE or create {}",
+                default.map_or("none on this platform".into(), |d| d.display().to_string())
+            )));
+        }
+        Ok(Layers {
+            layers: [
+                (Layer::Flag, flags),
+                (Layer::Env, env),
+                (Layer::Profile, profile),
+                (Layer::File, top),
+                (Layer::Default, Options::defaults()),
+            ],
+            path,
+            profile: chosen.map(|p| (p, args.from_env.contains("profile"))),
+            tenants: (args.include.clone(), args.exclude.clone()),
         })
     }
 
-    /// The value of the setting `key`: see [`Group`] for settings resolved together; a
-    /// group that no layer gives takes its settings' defaults.
-    pub(crate) fn find(&self, key: &str) -> Option<Found> {
-        let setting = SETTINGS.iter().find(|s| s.key == key)?;
-        match self.decides(setting.group, key) {
-            Some((used, found)) => (used.key == key).then_some(found),
-            None => match setting.default {
-                Fallback::Value(v) => Some(Found {
-                    value: v.into(),
-                    origin: Origin::Default,
-                }),
-                Fallback::None(_) | Fallback::Unset => None,
+    /// Each setting from the first layer that gives it; in a group of [`GROUPS`], the
+    /// setting used and the layer are those of the group's first layer.
+    pub(crate) fn combine(&self) -> Combined {
+        let mut layers = self.layers.clone();
+        let mut unused = BTreeMap::new();
+        for group in GROUPS {
+            let decides = layers.iter().enumerate().find_map(|(i, (_, options))| {
+                Some((i, *group.iter().find(|k| options.is_set(k))?))
+            });
+            let Some((at, used)) = decides else { continue };
+            for (i, (layer, options)) in layers.iter_mut().enumerate() {
+                for &key in group.iter().filter(|&&k| (i, k) != (at, used)) {
+                    if key != used && *layer != Layer::Default && options.is_set(key) {
+                        unused.insert(key, used);
+                    }
+                    options.clear(key);
+                }
+            }
+        }
+        let from = Options::KEYS
+            .iter()
+            .filter_map(|&k| Some((k, layers.iter().find(|(_, o)| o.is_set(k))?.0)))
+            .collect();
+        let options = layers
+            .into_iter()
+            .fold(Options::default(), |acc, (_, o)| acc.or(o));
+        Combined {
+            options,
+            from,
+            unused,
+        }
+    }
+
+    /// Where `key`'s value from `layer` came from, as `config show` says it.
+    fn label(&self, key: &str, layer: Layer) -> String {
+        let command = Cli::command();
+        let arg = command.get_arguments().find(|a| a.get_id() == key);
+        match layer {
+            Layer::Flag => format!("flag --{}", arg.and_then(|a| a.get_long()).unwrap_or(key)),
+            Layer::Env => {
+                let only = ENV_ONLY.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+                let var = arg.and_then(|a| a.get_env()).and_then(|v| v.to_str());
+                format!("env {}", var.or(only).unwrap_or_default())
+            }
+            Layer::Profile | Layer::File => match (&self.path, &self.profile) {
+                (Some((path, _)), Some((p, _))) if layer == Layer::Profile => {
+                    format!("file {} [profiles.{p}]", path.display())
+                }
+                (Some((path, _)), _) => format!("file {}", path.display()),
+                (None, _) => "file".into(),
             },
+            Layer::Default => "default".into(),
         }
     }
+}
 
-    /// How `origin` reads in `config show`.
-    fn label(&self, origin: &Origin) -> String {
-        match origin {
-            Origin::Flag(flag) => format!("flag {flag}"),
-            Origin::Env(var) => format!("env {var}"),
-            Origin::File { profile } => FileOrigin {
-                path: self.origin.path.clone(),
-                profile: self.origin.profile.clone().filter(|_| *profile),
-            }
-            .to_string(),
-            Origin::Default => "default".into(),
-        }
-    }
-
-    /// The value of `key` parsed as a `T`; a value that is not one is a problem.
-    fn parsed<T: std::str::FromStr>(&self, key: &str, problems: &mut Vec<String>) -> Option<T> {
-        let found = self.find(key)?;
-        match found.value.trim().parse() {
-            Ok(v) => Some(v),
-            Err(_) => {
-                problems.push(format!(
-                    "{key} `{}` ({}) is not a valid value",
-                    glp_auth::text::untrusted(&found.value),
-                    self.label(&found.origin)
-                ));
-                None
-            }
-        }
-    }
+/// The settings of every layer combined, and where each came from.
+pub(crate) struct Combined {
+    pub(crate) options: Options,
+    /// The layer of each setting given.
+    from: BTreeMap<&'static str, Layer>,
+    /// The settings given but not used, and the setting of their group used instead.
+    unused: BTreeMap<&'static str, &'static str>,
 }
 
 /// Everything a run needs, validated.
@@ -516,48 +479,30 @@ pub(crate) const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
 fn read_secret_file(path: &Path, problems: &mut Vec<String>) -> Option<String> {
     use std::io::Read as _;
-    let read = std::fs::File::open(path).and_then(|file| {
-        let mut text = String::new();
-        file.take(MAX_SECRET_FILE_BYTES + 1)
-            .read_to_string(&mut text)?;
-        Ok(text)
-    });
-    if read
-        .as_ref()
-        .is_ok_and(|s| s.len() as u64 > MAX_SECRET_FILE_BYTES)
-    {
-        problems.push(format!(
-            "the client secret file {} is larger than {} KiB: is it the right file? It should \
-             hold only the secret",
-            path.display(),
-            MAX_SECRET_FILE_BYTES / 1024
-        ));
-        return None;
-    }
-    if read.is_ok() && readable_by_others(path) {
-        eprintln!(
-            "warning: the client secret file {} is readable by other users; run: chmod 600 {}",
-            path.display(),
-            path.display()
-        );
-    }
-    match read {
-        Ok(s) if !s.trim().is_empty() => Some(s.trim_end_matches(['\n', '\r']).to_owned()),
+    let (shown, max) = (path.display(), MAX_SECRET_FILE_BYTES);
+    let mut text = String::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_string(&mut text));
+    problems.push(match read {
+        Err(e) => format!("cannot read the client secret file {shown}: {e}"),
+        Ok(n) if n as u64 > max => format!(
+            "the client secret file {shown} is larger than {} KiB: is it the right file? It \
+             should hold only the secret",
+            max / 1024
+        ),
         Ok(_) => {
-            problems.push(format!(
-                "the client secret file {} is empty",
-                path.display()
-            ));
-            None
+            if readable_by_others(path) {
+                eprintln!(
+                    "warning: the client secret file {shown} is readable by other users; run: \
+                     chmod 600 {shown}"
+                );
+            }
+            if !text.trim().is_empty() {
+                return Some(text.trim_end_matches(['\n', '\r']).to_owned());
+            }
+            format!("the client secret file {shown} is empty")
         }
-        Err(e) => {
-            problems.push(format!(
-                "cannot read the client secret file {}: {e}",
-                path.display()
-            ));
-            None
-        }
-    }
+    });
+    None
 }
 
 /// The text of `path`, or of stdin when `path` is `-`.
@@ -653,152 +598,136 @@ fn central_plan(
 /// Stands in for the Central gateway of a run that never calls Central (`tenants` listed by
 /// GreenLake): `.invalid` never resolves, so nothing can be sent there by mistake.
 const NO_CENTRAL: &str = "https://central-gateway-not-configured.invalid";
-/// Resolves settings for a run that calls Central: flags, then `env`, then the file.
-pub(crate) fn resolve(
-    flags: &GlobalArgs,
-    env: impl Fn(&str) -> Option<String>,
-) -> Result<Settings, ConfigError> {
-    resolve_for(flags, env, true)
+
+/// Resolves the process's settings for a run that calls Central.
+pub(crate) fn resolve(flags: &GlobalArgs) -> Result<Settings, ConfigError> {
+    resolve_for(flags, true)
 }
 
-/// Resolves settings; without `needs_central` a missing gateway is no problem (a given one is
-/// still checked; tenants from Central need one).
+/// Resolves the process's settings; without `needs_central` a missing gateway is no problem (a
+/// given one is still checked; tenants from Central need one).
 pub(crate) fn resolve_for(
     flags: &GlobalArgs,
-    env: impl Fn(&str) -> Option<String>,
     needs_central: bool,
 ) -> Result<Settings, ConfigError> {
-    let layers = Layers::load(flags, &env)?;
-    let get = |key: &str| layers.find(key).map(|f| f.value);
-    let mut problems = Vec::new();
+    Layers::load(flags)?.resolve(needs_central)
+}
 
-    let secret = match get("client_secret_file") {
-        Some(path) => read_secret_file(Path::new(&path), &mut problems),
-        None => get("client_secret"),
-    };
-    let credentials = Credentials::from_lookup(|name| match name {
-        glp_auth::ENV_CLIENT_ID => get("client_id"),
-        glp_auth::ENV_CLIENT_SECRET => secret.clone(),
-        glp_auth::ENV_WORKSPACE_ID => get("workspace_id"),
-        glp_auth::ENV_BASE_URL => get("glp_base_url"),
-        _ => None,
-    })
-    .map_err(|e| problems.extend(e.problems))
-    .ok();
+impl Layers {
+    /// The settings of a run, every problem reported at once.
+    pub(crate) fn resolve(&self, needs_central: bool) -> Result<Settings, ConfigError> {
+        let o = self.combine().options;
+        let mut problems = Vec::new();
 
-    let source = match (get("tenant_ids_from"), get("source")) {
-        (Some(path), _) => match read_path_or_stdin(Path::new(&path)) {
-            Ok(text) => TenantSource::Explicit(parse_id_list(&text)),
-            Err(e) => {
-                problems.push(format!("cannot read --tenant-ids-from {path}: {e}"));
-                TenantSource::GreenLake
+        let secret = match &o.client_secret_file {
+            Some(path) => read_secret_file(path, &mut problems),
+            None => o.client_secret.clone(),
+        };
+        let credentials = Credentials::from_lookup(|name| match name {
+            ENV_CLIENT_ID => o.client_id.clone(),
+            ENV_CLIENT_SECRET => secret.clone(),
+            ENV_WORKSPACE_ID => o.workspace_id.clone(),
+            ENV_BASE_URL => o.glp_base_url.clone(),
+            _ => None,
+        })
+        .map_err(|e| problems.extend(e.problems))
+        .ok();
+
+        let source = match (&o.tenant_ids_from, o.source) {
+            (Some(path), _) => match read_path_or_stdin(path) {
+                Ok(text) => TenantSource::Explicit(parse_id_list(&text)),
+                Err(e) => {
+                    let path = path.display();
+                    problems.push(format!("cannot read --tenant-ids-from {path}: {e}"));
+                    TenantSource::GreenLake
+                }
+            },
+            (None, Some(SourceArg::Central)) => TenantSource::Central,
+            (None, _) => TenantSource::GreenLake,
+        };
+        let needs_central = needs_central || matches!(source, TenantSource::Central);
+
+        let cluster_table =
+            cluster_table(o.cluster_urls.as_deref().unwrap_or_default(), &mut problems);
+        // Central: the first layer that names a gateway decides; in it, a URL wins over a cluster.
+        let (url, cluster) = (o.central_base_url.as_deref(), o.central_cluster.as_deref());
+        let central = match central_plan(url, cluster, &cluster_table, &mut problems) {
+            Some(plan) => Some(plan),
+            None if url.is_some() || cluster.is_some() => {
+                if problems.is_empty() {
+                    problems.push("no Central gateway given (the values are blank)".into());
+                }
+                None
             }
-        },
-        (None, Some(name)) => match SourceArg::from_str(name.trim(), true) {
-            Ok(SourceArg::Central) => TenantSource::Central,
-            Ok(SourceArg::Glp) => TenantSource::GreenLake,
-            Err(_) => {
-                problems.push(format!(
-                    "source `{}`: expected glp or central",
-                    glp_auth::text::untrusted(&name)
-                ));
-                TenantSource::GreenLake
-            }
-        },
-        (None, None) => TenantSource::GreenLake,
-    };
-    let needs_central = needs_central || matches!(source, TenantSource::Central);
-
-    let overrides: Vec<String> = get("cluster_urls")
-        .map(|v| v.split(',').map(str::to_owned).collect())
-        .unwrap_or_default();
-    let cluster_table = cluster_table(&overrides, &mut problems);
-    // Central: the first layer that names a gateway decides; in it, a URL wins over a cluster.
-    let (url, cluster) = (get("central_base_url"), get("central_cluster"));
-    let named = url.is_some() || cluster.is_some();
-    let central = match central_plan(
-        url.as_deref(),
-        cluster.as_deref(),
-        &cluster_table,
-        &mut problems,
-    ) {
-        Some(plan) => Some(plan),
-        None if named => {
-            if problems.is_empty() {
-                problems.push("no Central gateway given (the values are blank)".into());
-            }
-            None
-        }
-        None if !needs_central => BaseUrl::parse(NO_CENTRAL)
-            .map_err(|e| problems.push(e.to_string()))
-            .ok()
-            .map(|u| CentralPlan::Gateways(vec![("-".into(), u)])),
-        None => {
-            problems.push(
-                "no Central gateway: set CENTRAL_BASE_URL (the API Gateway URL shown in Central) \
-                 or CENTRAL_CLUSTER (e.g. US-WEST-4, EU-1, several separated by commas, or auto)"
-                    .into(),
-            );
-            None
-        }
-    };
-
-    let concurrency: usize = layers.parsed("concurrency", &mut problems).unwrap_or(1);
-    if concurrency == 0 {
-        problems.push("--concurrency must be at least 1".into());
-    }
-    let rate: Option<f64> = layers.parsed("rate", &mut problems);
-    let glp_rate: Option<f64> = layers.parsed("glp_rate", &mut problems);
-    for (name, value) in [("--rate", rate), ("--glp-rate", glp_rate)] {
-        if value.is_some_and(|value| !(value.is_finite() && value > 0.0)) {
-            problems.push(format!(
-                "{name} must be a positive number of requests per second"
-            ));
-        }
-    }
-    let max_body_mib: u64 = layers.parsed("max_body_mib", &mut problems).unwrap_or(1);
-    if !(1..=4096).contains(&max_body_mib) {
-        problems.push("--max-body-mib must be between 1 and 4096".into());
-    }
-    // try_from: a huge value (1e30) is a usage error, not a panic.
-    let timeout = match layers.parsed::<f64>("timeout", &mut problems) {
-        None => None,
-        Some(t) => match Duration::try_from_secs_f64(t) {
-            Ok(d) if !d.is_zero() => Some(d),
-            _ => {
+            None if !needs_central => BaseUrl::parse(NO_CENTRAL)
+                .map_err(|e| problems.push(e.to_string()))
+                .ok()
+                .map(|u| CentralPlan::Gateways(vec![("-".into(), u)])),
+            None => {
                 problems.push(
-                    "--timeout must be a positive number of seconds (at most about 584 \
-                     billion years)"
+                    "no Central gateway: set CENTRAL_BASE_URL (the API Gateway URL shown in \
+                     Central) or CENTRAL_CLUSTER (e.g. US-WEST-4, EU-1, several separated by \
+                     commas, or auto)"
                         .into(),
                 );
                 None
             }
-        },
-    };
-    let retries: u32 = layers.parsed("retries", &mut problems).unwrap_or(1);
-    if retries == 0 {
-        problems.push("--retries must be at least 1 (the first attempt counts)".into());
-    }
+        };
 
-    match (credentials, central) {
-        (Some(credentials), Some(central)) if problems.is_empty() => Ok(Settings {
-            credentials,
-            central,
-            cluster_table,
-            source,
-            selector: Selector::new(flags.include.clone(), flags.exclude.clone()),
-            concurrency,
-            rate,
-            glp_rate,
-            max_body: max_body_mib.saturating_mul(1024 * 1024),
-            timeout,
-            // A 429 waits as long as the tenant may take: the server's "slower" never fails a
-            // tenant before its own --timeout would.
-            retry: RetryPolicy::with_max_attempts(retries).rate_limited_budget(
-                timeout.unwrap_or(glp_auth::retry::DEFAULT_RATE_LIMITED_BUDGET),
-            ),
-        }),
-        _ => Err(ConfigError { problems }),
+        // The defaults layer gives concurrency, max_body_mib and retries.
+        let concurrency = o.concurrency.unwrap_or_default();
+        if concurrency == 0 {
+            problems.push("--concurrency must be at least 1".into());
+        }
+        for (name, value) in [("--rate", o.rate), ("--glp-rate", o.glp_rate)] {
+            if value.is_some_and(|value| !(value.is_finite() && value > 0.0)) {
+                problems.push(format!(
+                    "{name} must be a positive number of requests per second"
+                ));
+            }
+        }
+        let max_body_mib = o.max_body_mib.unwrap_or_default();
+        if !(1..=4096).contains(&max_body_mib) {
+            problems.push("--max-body-mib must be between 1 and 4096".into());
+        }
+        // try_from: a huge value (1e30) is a usage error, not a panic.
+        let timeout = match o.timeout.map(Duration::try_from_secs_f64) {
+            None => None,
+            Some(Ok(d)) if !d.is_zero() => Some(d),
+            Some(_) => {
+                problems.push(
+                    "--timeout must be a positive number of seconds (at most about 584 billion \
+                     years)"
+                        .into(),
+                );
+                None
+            }
+        };
+        let retries = o.retries.unwrap_or_default();
+        if retries == 0 {
+            problems.push("--retries must be at least 1 (the first attempt counts)".into());
+        }
+
+        match (credentials, central) {
+            (Some(credentials), Some(central)) if problems.is_empty() => Ok(Settings {
+                credentials,
+                central,
+                cluster_table,
+                source,
+                selector: Selector::new(self.tenants.0.clone(), self.tenants.1.clone()),
+                concurrency,
+                rate: o.rate,
+                glp_rate: o.glp_rate,
+                max_body: max_body_mib.saturating_mul(1024 * 1024),
+                timeout,
+                // A 429 waits as long as the tenant may take: the server's "slower" never fails
+                // a tenant before its own --timeout would.
+                retry: RetryPolicy::with_max_attempts(retries).rate_limited_budget(
+                    timeout.unwrap_or(glp_auth::retry::DEFAULT_RATE_LIMITED_BUDGET),
+                ),
+            }),
+            _ => Err(ConfigError { problems }),
+        }
     }
 }
 
@@ -811,274 +740,244 @@ pub(crate) struct Explained {
     pub(crate) source: String,
 }
 
-/// Every setting of [`SETTINGS`] with its value and source, as [`resolve`] finds it, then the
-/// config file and the profile. The client secret is never shown, only where it comes from.
-pub(crate) fn explain(
-    flags: &GlobalArgs,
-    env: impl Fn(&str) -> Option<String>,
-) -> Result<Vec<Explained>, ConfigError> {
-    let layers = Layers::load(flags, &env)?;
-    let mut rows: Vec<Explained> = SETTINGS
-        .iter()
-        .map(|setting| {
-            let (value, source) = match (layers.find(setting.key), setting.default) {
-                (Some(found), _) => {
-                    let value = if setting.key == "client_secret" {
-                        "******** (hidden)".into()
-                    } else {
-                        found.value
-                    };
-                    (value, layers.label(&found.origin))
-                }
-                // Given, but another setting of its group is used.
-                (None, _) if layers.given_anywhere(setting) => {
-                    let used = layers
-                        .decides(setting.group, setting.key)
-                        .map(|(s, _)| s.key)
-                        .unwrap_or_default();
-                    ("(not used)".into(), format!("{used} decides"))
-                }
-                (None, Fallback::None(meaning)) => (meaning.into(), "default".into()),
-                (None, _) => ("(not set)".into(), String::new()),
-            };
-            Explained {
-                key: setting.key,
-                value,
-                source,
-            }
-        })
-        .collect();
-    let row = |key, value: String, source: &str| Explained {
+/// Every setting with its value and source, as [`Layers::resolve`] finds it, then the config
+/// file and the profile. The client secret is never shown, only where it comes from.
+pub(crate) fn explain(layers: &Layers) -> Vec<Explained> {
+    let c = layers.combine();
+    let row = |key, value: &str, source: String| Explained {
         key,
-        value,
-        source: source.into(),
+        value: value.into(),
+        source,
     };
-    rows.push(match &layers.origin.path {
-        None => row("config_file", "none".into(), "default"),
-        Some(path) if flags.config.is_some() => {
-            row("config_file", path.display().to_string(), "flag --config")
-        }
-        Some(path) => row(
-            "config_file",
-            path.display().to_string(),
-            "the default location",
-        ),
+    let mut rows: Vec<Explained> = (Options::KEYS.iter())
+        .map(
+            |&key| match (c.options.shown(key), c.from.get(key), c.unused.get(key)) {
+                (Some(_), Some(&layer), _) if key == "client_secret" => {
+                    row(key, "******** (hidden)", layers.label(key, layer))
+                }
+                (Some(value), Some(&layer), _) => row(key, &value, layers.label(key, layer)),
+                // Given, but another setting of its group is used.
+                (_, _, Some(used)) => row(key, "(not used)", format!("{used} decides")),
+                _ => match UNSET.iter().find(|(k, _)| *k == key) {
+                    Some((_, meaning)) => row(key, meaning, "default".into()),
+                    None => row(key, "(not set)", String::new()),
+                },
+            },
+        )
+        .collect();
+    let file = layers
+        .path
+        .as_ref()
+        .map(|(p, flag)| (p.display().to_string(), *flag));
+    rows.push(match file {
+        None => row("config_file", "none", "default".into()),
+        Some((path, true)) => row("config_file", &path, "flag --config".into()),
+        Some((path, false)) => row("config_file", &path, "the default location".into()),
     });
-    rows.push(match &layers.origin.profile {
-        None => row("profile", "none".into(), "default"),
-        Some(p) if flags.from_env.contains("profile") => {
-            row("profile", p.clone(), "env GLP_PROFILE")
-        }
-        Some(p) => row("profile", p.clone(), "flag --profile"),
+    rows.push(match &layers.profile {
+        None => row("profile", "none", "default".into()),
+        Some((p, true)) => row("profile", p, "env GLP_PROFILE".into()),
+        Some((p, false)) => row("profile", p, "flag --profile".into()),
     });
-    Ok(rows)
+    rows
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::args::Cli;
-    use clap::CommandFactory as _;
 
-    /// Parsed flags, as if clap had taken nothing from the environment (the test's own
-    /// environment is `env`).
+    /// Parsed flags, without what clap took from the test's own environment.
     fn flags(args: &[&str]) -> GlobalArgs {
-        let mut cli = Cli::parse_recording(
-            ["msp-orchestrator"]
-                .iter()
-                .chain(args)
-                .chain(&["config", "show"]),
-        )
-        .unwrap();
-        cli.global.from_env.clear();
-        cli.global
-    }
-
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(name, _)| *name == k)
-                .map(|(_, v)| (*v).to_owned())
+        let argv = ["msp-orchestrator"]
+            .iter()
+            .chain(args)
+            .chain(&["config", "show"]);
+        let mut global = Cli::parse_recording(argv).unwrap().global;
+        for id in std::mem::take(&mut global.from_env) {
+            global.options.clear(&id);
+            global.profile = global.profile.filter(|_| id != "profile");
         }
+        global
     }
 
-    const CREDS: &[(&str, &str)] = &[
-        ("GLP_CLIENT_ID", "id"),
-        ("GLP_CLIENT_SECRET", "secret"),
-        ("GLP_WORKSPACE_ID", "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c"),
+    /// An environment layer of `(key, value)` pairs.
+    fn env(pairs: &[(&str, &str)]) -> Options {
+        let pairs = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), toml::Value::from(*v)));
+        toml::Table::from_iter(pairs).try_into().unwrap()
+    }
+
+    const CREDS: [(&str, &str); 3] = [
+        ("client_id", "id"),
+        ("client_secret", "secret"),
+        ("workspace_id", "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c"),
     ];
 
-    fn found(flags: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>, key: &str) -> Option<Found> {
-        Layers::load(flags, env).unwrap().find(key)
+    fn combined(flags: &GlobalArgs, env: Options) -> Combined {
+        Layers::with_env(flags, env).unwrap().combine()
     }
 
     #[test]
-    fn the_table_agrees_with_the_command_line_definition() {
-        let cmd = Cli::command();
-        for setting in SETTINGS {
-            let Some(id) = setting.flag else {
-                continue;
-            };
-            let arg = cmd
-                .get_arguments()
-                .find(|a| a.get_id() == id)
-                .unwrap_or_else(|| panic!("no argument {id}"));
-            assert_eq!(
-                arg.get_long().map(|l| format!("--{l}")),
-                Some(flag_name(id)),
-                "{id}"
-            );
-            assert_eq!(
-                arg.get_env().map(|e| e.to_string_lossy().into_owned()),
-                setting.env.map(str::to_owned),
-                "{id}: the table's variable is clap's"
-            );
-            let value = if id == "source" { "glp" } else { "1" };
-            let given = flags(&[&flag_name(id), value]);
-            assert!(flag_value(&given, id).is_some(), "{id}: its value is read");
+    fn every_setting_is_a_global_flag_or_has_its_variable_read_once() {
+        let command = Cli::command();
+        for key in Options::KEYS {
+            let arg = command.get_arguments().find(|a| a.get_id() == key);
+            let flag = arg.is_some_and(|a| a.is_global_set() && a.get_long().is_some());
+            assert!(flag != ENV_ONLY.iter().any(|(k, _)| k == key), "{key}");
         }
-        assert_eq!(
-            DEFAULT_RETRIES,
-            RetryPolicy::default().max_attempts.to_string()
-        );
-        // The secret is never a flag.
-        assert!(cmd.get_arguments().all(|a| a.get_id() != "client_secret"));
+        assert!(UNSET.iter().all(|(k, _)| Options::KEYS.contains(k)));
+        // --config's help lists the file keys by hand.
+        let config = command.get_arguments().find(|a| a.get_id() == "config");
+        let help = config.and_then(|a| a.get_help()).unwrap().to_string();
+        for key in Options::KEYS.iter().filter(|k| **k != "tenant_ids_from") {
+            assert!(help.contains(key), "--config's help does not name {key}");
+        }
     }
 
     #[test]
     fn a_flag_beats_the_environment_and_a_blank_variable_is_unset() {
-        let env = env_of(&[("GLP_CLIENT_ID", "from-env"), ("GLP_WORKSPACE_ID", "  ")]);
-        let f = found(&flags(&["--client-id", "from-flag"]), &env, "client_id").unwrap();
-        assert_eq!(f.value, "from-flag");
-        assert_eq!(f.origin, Origin::Flag("--client-id".into()));
-        let f = found(&flags(&[]), &env, "client_id").unwrap();
-        assert_eq!(f.origin, Origin::Env("GLP_CLIENT_ID"));
-        assert_eq!(found(&flags(&[]), &env, "workspace_id"), None);
-        let f = found(&flags(&[]), &env, "concurrency").unwrap();
-        assert_eq!((f.value.as_str(), f.origin), ("16", Origin::Default));
+        let vars = || env(&[("client_id", "from-env"), ("workspace_id", "  ")]);
+        let c = combined(&flags(&["--client-id", "from-flag"]), vars());
+        assert_eq!(c.options.client_id.as_deref(), Some("from-flag"));
+        assert_eq!(c.from["client_id"], Layer::Flag);
+        let c = combined(&flags(&[]), vars());
+        assert_eq!(c.from["client_id"], Layer::Env);
+        assert_eq!(c.options.workspace_id, None);
+        assert_eq!(c.options.concurrency, Some(16));
+        assert_eq!(c.from["concurrency"], Layer::Default);
     }
 
     #[test]
-    fn a_value_clap_took_from_the_environment_is_not_a_flag() {
-        // As `demo` sees the process's GLP_BASE_URL: its own environment decides.
-        let mut flags = flags(&["--glp-base-url", "https://process.example.com"]);
-        flags.from_env.insert("glp_base_url".into());
-        let env = env_of(&[("GLP_BASE_URL", "http://127.0.0.1:1")]);
-        let f = found(&flags, &env, "glp_base_url").unwrap();
-        assert_eq!(f.value, "http://127.0.0.1:1");
-        assert_eq!(f.origin, Origin::Env("GLP_BASE_URL"));
+    fn a_value_clap_took_from_the_environment_is_not_a_flag_and_demo_drops_it() {
+        let url = "https://process.example.com";
+        let mut args = flags(&["--glp-base-url", url, "--client-id", " "]);
+        args.from_env
+            .extend(["glp_base_url".into(), "client_id".into()]);
+        let layers = Layers::load(&args).unwrap();
+        let c = layers.combine();
+        assert_eq!(c.options.glp_base_url.as_deref(), Some(url));
+        let label = layers.label("glp_base_url", c.from["glp_base_url"]);
+        assert_eq!(label, "env GLP_BASE_URL");
+        assert_eq!(c.options.client_id, None, "blank");
+        // `demo`: its own environment decides.
+        let c = combined(&args, env(&[("glp_base_url", "http://127.0.0.1:1")]));
+        assert_eq!(
+            c.options.glp_base_url.as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        assert_eq!(c.from["glp_base_url"], Layer::Env);
     }
 
     #[test]
     fn the_first_layer_naming_a_gateway_decides_and_a_url_wins_in_it() {
-        let env = env_of(&[
-            ("CENTRAL_BASE_URL", "https://env.example.com"),
-            ("CENTRAL_CLUSTER", "EU-1"),
-        ]);
+        let url = ("central_base_url", "https://env.example.com");
+        let vars = [url, ("central_cluster", "EU-1")];
         // A cluster flag beats a URL in the environment.
-        let flags_cluster = flags(&["--central-cluster", "US-WEST-4"]);
-        assert_eq!(found(&flags_cluster, &env, "central_base_url"), None);
-        assert_eq!(
-            found(&flags_cluster, &env, "central_cluster")
-                .unwrap()
-                .value,
-            "US-WEST-4"
-        );
+        let c = combined(&flags(&["--central-cluster", "US-WEST-4"]), env(&vars));
+        assert_eq!(c.options.central_base_url, None);
+        assert_eq!(c.options.central_cluster.as_deref(), Some("US-WEST-4"));
+        assert_eq!(c.unused["central_base_url"], "central_cluster");
         // In the environment, the URL wins over the cluster.
-        assert_eq!(found(&flags(&[]), &env, "central_cluster"), None);
-        let settings = resolve(&flags(&[]), |k| {
-            env_of(CREDS)(k).or_else(|| {
-                env_of(&[
-                    (
-                        "CENTRAL_BASE_URL",
-                        "https://a.example.com, https://b.example.com",
-                    ),
-                    ("CENTRAL_CLUSTER", "EU-1"),
-                ])(k)
-            })
-        })
-        .unwrap();
-        let CentralPlan::Gateways(gateways) = settings.central else {
+        assert_eq!(
+            combined(&flags(&[]), env(&vars)).options.central_cluster,
+            None
+        );
+        let urls = (
+            "central_base_url",
+            "https://a.example.com, https://b.example.com",
+        );
+        let all = [&CREDS[..], &[urls, ("central_cluster", "EU-1")]].concat();
+        let resolved = Layers::with_env(&flags(&[]), env(&all))
+            .unwrap()
+            .resolve(true);
+        let CentralPlan::Gateways(gateways) = resolved.unwrap().central else {
             panic!("gateways")
         };
         assert_eq!(gateways.len(), 2);
-        let settings = resolve(&flags(&["--central-cluster", "auto"]), env_of(CREDS)).unwrap();
-        assert_eq!(settings.central, CentralPlan::Auto);
+        let auto = Layers::with_env(&flags(&["--central-cluster", "auto"]), env(&CREDS));
+        assert_eq!(
+            auto.unwrap().resolve(true).unwrap().central,
+            CentralPlan::Auto
+        );
     }
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let e = resolve(
-            &flags(&["--concurrency", "0", "--retries", "0", "--rate=-1"]),
-            env_of(&[("CENTRAL_CLUSTER", "NOWHERE-9")]),
-        )
-        .unwrap_err();
-        let all = e.problems.join("\n");
-        for says in [
+        let args = flags(&["--concurrency", "0", "--retries", "0", "--rate=-1"]);
+        let layers = Layers::with_env(&args, env(&[("central_cluster", "NOWHERE-9")])).unwrap();
+        let all = layers.resolve(true).unwrap_err().problems.join("\n");
+        let says = [
             "GLP_CLIENT_ID",
             "GLP_CLIENT_SECRET",
             "GLP_WORKSPACE_ID",
             "NOWHERE-9",
-            "--concurrency",
-            "--retries",
-            "--rate",
-        ] {
+        ];
+        for says in says
+            .into_iter()
+            .chain(["--concurrency", "--retries", "--rate"])
+        {
             assert!(all.contains(says), "{says}: {all}");
         }
     }
 
     #[test]
-    fn the_file_and_its_profile_are_layers_and_unknown_keys_are_named() {
-        let dir = std::env::temp_dir().join(format!("msp-settings-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("config.toml");
-        std::fs::write(
-            &path,
-            "central_base_url = \"https://top.example.com\"\nconcurrency = 4\n\
-             cluster_urls = [\"EU-1=https://eu.example.com\"]\n\
-             [profiles.eu]\ncentral_cluster = \"EU-1\"\n",
-        )
-        .unwrap();
+    fn the_file_and_its_profile_are_layers_and_every_bad_key_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let toml = "central_base_url = \"https://top.example.com\"\nconcurrency = 4\n\
+                    cluster_urls = [\"EU-1=https://eu.example.com\"]\n\
+                    [profiles.eu]\ncentral_cluster = \"EU-1\"\nrate = 20\n";
+        std::fs::write(&path, toml).unwrap();
         let config = path.display().to_string();
-        let none = env_of(&[]);
-        let top = flags(&["--config", &config]);
+        let top = combined(&flags(&["--config", &config]), Options::default());
+        assert_eq!(top.from["central_base_url"], Layer::File);
         assert_eq!(
-            found(&top, &none, "central_base_url").unwrap().origin,
-            Origin::File { profile: false }
-        );
-        assert_eq!(
-            found(&top, &none, "cluster_urls").unwrap().value,
-            "EU-1=https://eu.example.com"
+            top.options.cluster_urls.unwrap(),
+            ["EU-1=https://eu.example.com"]
         );
         // The profile names a cluster: the top level's URL is not used.
         let eu = flags(&["--config", &config, "--profile", "eu"]);
-        assert_eq!(found(&eu, &none, "central_base_url"), None);
+        let layers = Layers::with_env(&eu, Options::default()).unwrap();
+        let c = layers.combine();
+        assert_eq!(c.options.central_base_url, None);
+        assert_eq!(c.from["central_cluster"], Layer::Profile);
         assert_eq!(
-            found(&eu, &none, "central_cluster").unwrap().origin,
-            Origin::File { profile: true }
+            (c.options.concurrency, c.options.rate),
+            (Some(4), Some(20.0))
         );
-        assert_eq!(found(&eu, &none, "concurrency").unwrap().value, "4");
-        let rows = explain(&eu, &none).unwrap();
-        let row = rows.iter().find(|r| r.key == "central_base_url").unwrap();
+        let rows = explain(&layers);
+        let shown = |key| {
+            let row = rows.iter().find(|r| r.key == key).unwrap();
+            format!("{} ({})", row.value, row.source)
+        };
         assert_eq!(
-            (row.value.as_str(), row.source.as_str()),
-            ("(not used)", "central_cluster decides")
+            shown("central_base_url"),
+            "(not used) (central_cluster decides)"
         );
+        assert_eq!(shown("rate"), format!("20 (file {config} [profiles.eu])"));
 
-        std::fs::write(&path, "concurency = 4\n[profiles.x]\nrat = 1\n").unwrap();
-        let e = Layers::load(&top, &none).err().unwrap();
-        assert_eq!(e.problems.len(), 2, "{:?}", e.problems);
-        assert!(e.problems.iter().any(|p| p.contains("`concurency`")));
-        std::fs::remove_dir_all(&dir).unwrap();
+        let toml = "concurency = 4\nretries = \"six\"\n[profiles.x]\nrat = 1\n";
+        std::fs::write(&path, toml).unwrap();
+        let e = Layers::load(&flags(&["--config", &config])).err().unwrap();
+        assert_eq!(e.problems.len(), 3, "{:?}", e.problems);
+        assert!(e.problems[0].contains("`concurency`; the keys are client_id, client_secret_f"));
+        assert!(e.problems[1].starts_with(&format!("the config file {config}: `retries`: ")));
+        assert!(e.problems[2].contains("[profiles.x]: unknown key `rat`"));
     }
 
     #[test]
     fn config_show_never_shows_the_secret() {
-        let rows = explain(&flags(&[]), env_of(CREDS)).unwrap();
+        let rows = explain(&Layers::with_env(&flags(&[]), env(&CREDS)).unwrap());
         let row = rows.iter().find(|r| r.key == "client_secret").unwrap();
         assert_eq!(row.source, "env GLP_CLIENT_SECRET");
         assert!(rows.iter().all(|r| !r.value.contains("secret")));
+        // The secret is never a flag.
+        assert!(
+            Cli::command()
+                .get_arguments()
+                .all(|a| a.get_id() != "client_secret")
+        );
     }
 }

@@ -137,97 +137,16 @@ pub(crate) struct GlobalArgs {
         hide_env_values = true
     )]
     pub(crate) profile: Option<String>,
-    /// GreenLake API client id.
-    #[arg(
-        long,
-        global = true,
-        value_name = "ID",
-        env = "GLP_CLIENT_ID",
-        hide_env_values = true
-    )]
-    pub(crate) client_id: Option<String>,
-    /// File holding the client secret (instead of GLP_CLIENT_SECRET).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub(crate) client_secret_file: Option<PathBuf>,
-    /// MSP workspace id, with or without hyphens.
-    #[arg(
-        long,
-        global = true,
-        value_name = "UUID",
-        env = "GLP_WORKSPACE_ID",
-        hide_env_values = true
-    )]
-    pub(crate) workspace_id: Option<String>,
-    /// GreenLake base URL [default: https://global.api.greenlake.hpe.com].
-    #[arg(
-        long,
-        global = true,
-        value_name = "URL",
-        env = "GLP_BASE_URL",
-        hide_env_values = true
-    )]
-    pub(crate) glp_base_url: Option<String>,
-    /// Central API gateway URL(s), comma-separated; wins over --central-cluster (the first of
-    /// flags, environment, file that names a URL or a cluster decides).
-    #[arg(
-        long,
-        global = true,
-        value_name = "URL[,URL...]",
-        env = "CENTRAL_BASE_URL",
-        hide_env_values = true
-    )]
-    pub(crate) central_base_url: Option<String>,
-    /// Central cluster name(s), comma-separated (e.g. US-WEST-4,EU-1), or `auto`: find the MSP's
-    /// clusters from GreenLake's service catalog and probe them.
-    #[arg(
-        long,
-        global = true,
-        value_name = "NAME[,NAME...]|auto",
-        env = "CENTRAL_CLUSTER",
-        hide_env_values = true
-    )]
-    pub(crate) central_cluster: Option<String>,
-    /// The gateway of a cluster, where it differs from the built-in table (a moved gateway, a
-    /// proxy, the simulator); repeatable, or comma-separated.
-    #[arg(
-        long,
-        global = true,
-        value_name = "NAME=URL",
-        env = "CENTRAL_CLUSTER_URLS",
-        hide_env_values = true,
-        value_delimiter = ','
-    )]
-    pub(crate) cluster_url: Vec<String>,
-    /// Where tenants come from.
-    #[arg(long, global = true, value_enum)]
-    pub(crate) source: Option<SourceArg>,
-    /// Tenants running at once [default: 16].
-    #[arg(long, global = true, value_name = "N")]
-    pub(crate) concurrency: Option<usize>,
-    /// A ceiling on Central requests per second, across all tenants [default: none: the
-    /// server's budget is learned from its rate-limit headers and 429s].
-    #[arg(long, global = true, value_name = "N")]
-    pub(crate) rate: Option<f64>,
-    /// A ceiling on GreenLake requests per second [default: none, learned].
-    #[arg(long, global = true, value_name = "N")]
-    pub(crate) glp_rate: Option<f64>,
-    /// The largest response body read, in MiB; a larger one is an error [default: 32].
-    #[arg(long, global = true, value_name = "MIB")]
-    pub(crate) max_body_mib: Option<u64>,
-    /// Longest time one tenant's job may take, in seconds [default: none].
-    #[arg(long, global = true, value_name = "SECS")]
-    pub(crate) timeout: Option<f64>,
-    /// The most attempts per request on a 5xx or a broken connection, the first one included
-    /// (1: no retry) [default: 6]; a 429 uses none (it waits and retries within the time
-    /// budget).
-    #[arg(long, global = true, value_name = "N")]
-    pub(crate) retries: Option<u32>,
+    /// The settings: flags, and their variables (`env`); see `settings`.
+    #[command(flatten)]
+    pub(crate) options: crate::settings::Options,
     /// Only tenants whose name or id matches (glob: * and ?); repeatable.
     #[arg(long, global = true, value_name = "PATTERN")]
     pub(crate) include: Vec<String>,
     /// Leave out tenants whose name or id matches (glob); repeatable.
     #[arg(long, global = true, value_name = "PATTERN")]
     pub(crate) exclude: Vec<String>,
+    // A setting (`Options::tenant_ids_from`) but no file key: here for its place in --help.
     /// Run exactly the tenant ids in FILE (one per line, as --failed-out writes them); `-`
     /// reads them from stdin.
     #[arg(long, global = true, value_name = "FILE", conflicts_with = "source")]
@@ -244,7 +163,7 @@ pub(crate) struct GlobalArgs {
     pub(crate) from_env: std::collections::BTreeSet<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum SourceArg {
     /// GreenLake workspaces/v1/msp-tenants.

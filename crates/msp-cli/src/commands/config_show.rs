@@ -8,7 +8,7 @@ use crate::{EXIT_FATAL, EXIT_OK, args, settings};
 
 /// `config show`: every setting, its value (the secret masked, text escaped) and its source.
 pub(crate) fn config_show(flags: &args::GlobalArgs) -> anyhow::Result<u8> {
-    match settings::explain(flags, |k| std::env::var(k).ok()) {
+    match settings::Layers::load(flags).map(|layers| settings::explain(&layers)) {
         Err(e) => {
             eprintln!("error: {e}");
             Ok(EXIT_FATAL)

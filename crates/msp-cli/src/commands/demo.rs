@@ -51,18 +51,18 @@ pub(crate) async fn demo(
         .into_iter()
         .map(|c| format!("{}={}", c.name, c.base_url))
         .collect();
-    let env = |k: &str| match k {
-        "GLP_CLIENT_ID" => Some(creds.client_id.clone()),
-        "GLP_CLIENT_SECRET" => Some(creds.client_secret.clone()),
-        "GLP_WORKSPACE_ID" => Some(creds.workspace_id.clone()),
-        "GLP_BASE_URL" => Some(url.clone()),
-        "CENTRAL_CLUSTER" => Some("auto".into()),
-        "CENTRAL_CLUSTER_URLS" => Some(cluster_urls.join(",")),
-        _ => None,
+    let env = settings::Options {
+        client_id: Some(creds.client_id),
+        client_secret: Some(creds.client_secret),
+        workspace_id: Some(creds.workspace_id),
+        glp_base_url: Some(url),
+        central_cluster: Some("auto".into()),
+        cluster_urls: Some(cluster_urls),
+        ..settings::Options::default()
     };
     // The simulator's environment, not the process's: the demo never uses a real account's
-    // credentials or URLs (flags still apply).
-    let code = match settings::resolve(flags, env) {
+    // credentials or URLs (flags and the config file still apply).
+    let code = match settings::Layers::with_env(flags, env).and_then(|l| l.resolve(true)) {
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_FATAL

@@ -28,7 +28,7 @@ pub(crate) async fn snapshot(
             return EXIT_USAGE;
         }
     };
-    match settings::resolve(global, |k| std::env::var(k).ok()) {
+    match settings::resolve(global) {
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_FATAL

@@ -18,10 +18,9 @@ pub(crate) fn db_path(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<PathB
     }
     // MSP_DB, then the config file (the default one too) and its chosen profile: the lookup
     // `config show` reports, so both name the same store.
-    let env = |k: &str| std::env::var(k).ok();
-    let layers = settings::Layers::load(global, &env).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if let Some(found) = layers.find("db") {
-        return Ok(PathBuf::from(found.value));
+    let layers = settings::Layers::load(global).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(db) = layers.combine().options.db {
+        return Ok(db);
     }
     Store::default_path()
         .context("no data folder on this system (no home directory): give --db PATH or MSP_DB")

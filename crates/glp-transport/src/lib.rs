@@ -28,7 +28,7 @@ pub use client::{
 pub use error::{ApiError, ErrorBody};
 pub use http::USER_AGENT;
 pub use pacer::{MIN_RATE, Pacer};
-pub use paginate::{DEFAULT_MAX_PAGES, MAX_NUMBERED_PAGES, Paged, Pager, paginate};
+pub use paginate::{DEFAULT_MAX_PAGES, MAX_NUMBERED_PAGES, Paged, Pager};
 pub use query::{QueryProblem, check_expression, check_param};
 pub use tally::{Tally, TallySnapshot};
 pub use transport::Transport;

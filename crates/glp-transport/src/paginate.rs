@@ -299,34 +299,6 @@ impl Pager {
     }
 }
 
-/// Streams the items of every page: `fetch(cursor)` returns one page's items and the cursor of
-/// the next page, or `None` when the caller's stop rule says this was the last page.
-///
-/// Pages are fetched lazily, one at a time, as the stream is read; an error ends the stream
-/// after the items already yielded.
-pub fn paginate<T, C, F, Fut>(
-    first: C,
-    mut fetch: F,
-) -> impl futures::Stream<Item = Result<T, ApiError>>
-where
-    F: FnMut(C) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Option<C>), ApiError>>,
-{
-    stream::try_unfold(Some(first), move |cursor| {
-        let page = cursor.map(&mut fetch);
-        async move {
-            match page {
-                None => Ok(None),
-                Some(page) => {
-                    let (items, next) = page.await?;
-                    Ok(Some((stream::iter(items.into_iter().map(Ok)), next)))
-                }
-            }
-        }
-    })
-    .try_flatten()
-}
-
 /// Where a [`Pager::walk`] is: the position to read next and what it has seen.
 struct Walk<Pos> {
     at: Pos,

@@ -1,13 +1,13 @@
 //! [`ListRequest`]: one paginated Central list, read a page at a time or as a lazy stream.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::future::BoxFuture;
+use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
 use glp_core::Scope;
-use glp_transport::{Api, ApiClient, ApiError, QueryProblem, paginate};
+use glp_transport::{Api, ApiClient, ApiError, Paged, Pager, QueryProblem};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -115,7 +115,7 @@ pub struct ListRequest<T> {
 
 /// How many pages one [`ListRequest::pages`] stream reads at most, by default: a listing that
 /// never ends (a cursor that never repeats) is an error naming the endpoint, not a hang.
-pub const DEFAULT_MAX_PAGES: u64 = 10_000;
+pub const DEFAULT_MAX_PAGES: u64 = glp_transport::DEFAULT_MAX_PAGES;
 
 impl<T> Clone for ListRequest<T> {
     fn clone(&self) -> Self {
@@ -404,7 +404,8 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
         })
     }
 
-    /// Every page, read lazily one at a time as the stream is polled, until a stop rule holds:
+    /// Every page, read lazily one at a time as the stream is polled, until a stop rule holds
+    /// (those of every list, [`Pager`]):
     ///
     /// 1. the page has no `next` (absent, `null` or blank);
     /// 2. the page is empty (even if `next` is set and `total` says more: a server that lies
@@ -426,72 +427,13 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
     /// An error ends the stream after the pages already yielded. The stream is `Send + 'static`
     /// (it can be spawned) and `Unpin` (no pinning needed to poll it).
     pub fn pages(self) -> impl Stream<Item = Result<Page<T>, ApiError>> + Send + Unpin + 'static {
+        let (pager, first) = (self.pager(), self.first_cursor());
         let request = Arc::new(self);
-        let first = Walk {
-            cursor: request.first_cursor(),
-            sent: HashSet::new(),
-            seen: 0,
-            pages: 0,
-            failed: None,
-        };
-        paginate(first, move |walk: Walk| {
-            let request = request.clone();
-            async move {
-                let Walk {
-                    cursor,
-                    mut sent,
-                    mut seen,
-                    mut pages,
-                    failed,
-                } = walk;
-                if let Some(error) = failed {
-                    return Err(error);
-                }
-                let page = request.page(Some(&cursor)).await?;
-                sent.insert(cursor.query_value());
-                seen = seen.saturating_add(page.items.len() as u64);
-                pages += 1;
-                let path = request.endpoint.path();
-                if let Some(total) = page.total.filter(|total| seen > *total) {
-                    tracing::warn!(%path, total, seen, "the server sent more items than its total");
-                }
-                let stop = |reason: &str| {
-                    tracing::debug!(%path, seen, reason, "last page");
-                    None
-                };
-                let next = match &page.next {
-                    _ if page.items.is_empty() => stop("empty page"),
-                    _ if page.total.is_some_and(|total| seen >= total) => stop("total reached"),
-                    None => stop("no next cursor"),
-                    Some(next) if pages >= request.max_pages => Some(Walk {
-                        cursor: next.clone(),
-                        sent: HashSet::new(),
-                        seen,
-                        pages,
-                        failed: Some(request.too_many_pages(pages)),
-                    }),
-                    Some(next) if sent.contains(&next.query_value()) => {
-                        tracing::warn!(%path, cursor = %next, "the server repeated a page cursor");
-                        Some(Walk {
-                            cursor: next.clone(),
-                            sent: HashSet::new(),
-                            seen,
-                            pages,
-                            failed: Some(request.repeated_cursor(next)),
-                        })
-                    }
-                    Some(next) => Some(Walk {
-                        cursor: next.clone(),
-                        sent,
-                        seen,
-                        pages,
-                        failed: None,
-                    }),
-                };
-                Ok((vec![page], next))
-            }
-        })
-        .boxed()
+        pager.walk(
+            first,
+            request.fetcher(),
+            |_: &Cursor, page: &mut Page<T>| Ok(page.next.clone()),
+        )
     }
 
     /// Every item of every page, lazily (one page in memory at a time), with the stop rules of
@@ -502,47 +444,67 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
             .try_flatten()
     }
 
-    fn too_many_pages(&self, pages: u64) -> ApiError {
-        ApiError::Protocol {
-            api: Api::Central,
-            method: "GET",
-            path: format!("/{}", self.endpoint.path()),
-            detail: format!(
-                "the listing still has a next page after {pages} pages (the page cap); stopping \
-                 so as not to list forever (items may be missing); raise the cap with \
-                 ListRequest::max_pages if the list really is that long"
-            ),
-        }
+    /// Every item, like [`stream`](Self::stream), for a list whose `next` cursor is the page
+    /// number (the MSP device inventory): after the first page, which says the page size and
+    /// the `total`, the other pages are fetched `at_once` at a time, in order
+    /// ([`Pager::walk_numbered`]). An empty page ends the listing; a listing that goes on past
+    /// the pages its total promised is followed by its `next` cursor; fewer items than the
+    /// first page's `total` ends the stream with an [`ApiError::Protocol`] error after the
+    /// items read. Without a believable `total`, the cursors are followed one page at a time.
+    ///
+    /// After [`start_at`](Self::start_at), or on an offset-paged list, this is
+    /// [`stream`](Self::stream).
+    pub fn stream_parallel(
+        self,
+        at_once: usize,
+    ) -> impl Stream<Item = Result<T, ApiError>> + Send + Unpin + 'static {
+        let pages = if self.start.is_some() || self.endpoint.paging != Paging::Cursor {
+            self.pages().boxed()
+        } else {
+            let (pager, first) = (self.pager(), self.first_cursor());
+            let request = Arc::new(self);
+            pager.walk_numbered(
+                first,
+                at_once,
+                request.fetcher(),
+                |_: &Cursor, page: &mut Page<T>| Ok(page.next.clone()),
+                // Page k in the form the server gave its cursors (a number or a string).
+                |next: &Cursor, k| match next {
+                    Cursor::Number(_) => Cursor::Number(k),
+                    Cursor::Text(_) => Cursor::Text(k.to_string()),
+                },
+            )
+        };
+        pages
+            .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
     }
 
-    fn repeated_cursor(&self, cursor: &Cursor) -> ApiError {
-        ApiError::Decode {
-            api: Api::Central,
-            method: "GET",
-            path: format!("/{}", self.endpoint.path()),
-            status: 200,
-            detail: format!(
-                "the server's next cursor {:?} was already sent in this listing; stopping so as \
-                 not to loop forever (items may be missing)",
-                cursor.query_value()
-            ),
-            excerpt: format!(
-                "{{\"next\": {}}}",
-                serde_json::to_string(cursor).unwrap_or_default()
-            ),
-            truncated: false,
+    /// The pager of this list: its endpoint, in errors, and its page cap.
+    fn pager(&self) -> Pager {
+        Pager::new(Api::Central, format!("/{}", self.endpoint.path()))
+            .max_pages(self.max_pages, "ListRequest::max_pages")
+    }
+
+    /// Reads the page at a cursor, for a pager.
+    fn fetcher(
+        self: &Arc<Self>,
+    ) -> impl FnMut(Cursor) -> BoxFuture<'static, Result<Page<T>, ApiError>> + Clone + Send + 'static
+    {
+        let request = Arc::clone(self);
+        move |cursor| {
+            let request = request.clone();
+            async move { request.page(Some(&cursor)).await }.boxed()
         }
     }
 }
 
-/// Where a [`ListRequest::pages`] stream is: the cursor to send next and what it has seen.
-struct Walk {
-    cursor: Cursor,
-    /// The cursors sent so far (one short string per page, not per item).
-    sent: HashSet<String>,
-    seen: u64,
-    /// Pages read so far.
-    pages: u64,
-    /// An error to end the stream with, after the page that caused it was yielded.
-    failed: Option<ApiError>,
+impl<T> Paged for Page<T> {
+    fn received(&self) -> u64 {
+        self.items.len() as u64
+    }
+
+    fn total(&self) -> Option<u64> {
+        self.total
+    }
 }

@@ -4,8 +4,10 @@
 //! [`Scope`](glp_core::Scope) from a [`TokenProvider`](glp_core::TokenProvider), one refresh and
 //! retry on 401, retries with backoff and jitter on 429/5xx/broken connections (never sooner
 //! than the server's `Retry-After`), client-side pacing per API with `governor` (a 429 pauses the
-//! whole API), timeouts, a `User-Agent`, and tracing spans without tokens. [`paginate`] turns a
-//! page function into an item stream. Errors are [`ApiError`], with the 401/403 hints.
+//! whole API), timeouts, a `User-Agent`, and tracing spans without tokens. [`Pager`] is the one pager of
+//! every list: [`Pager::walk`] reads pages one after another (cursor or offset, with the stop
+//! rules and the page cap), [`Pager::walk_numbered`] reads numbered pages several at a time.
+//! Errors are [`ApiError`], with the 401/403 hints.
 
 mod api;
 mod client;
@@ -29,7 +31,7 @@ pub use error::ApiError;
 pub use glp_core::ErrorBody;
 pub use http::USER_AGENT;
 pub use pacer::{MIN_RATE, Pacer};
-pub use paginate::paginate;
+pub use paginate::{DEFAULT_MAX_PAGES, MAX_NUMBERED_PAGES, Paged, Pager};
 pub use query::{QueryProblem, check_expression, check_param};
 pub use sleep::{Sleeper, TokioSleeper};
 pub use tally::{Tally, TallySnapshot};

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
 use glp_core::{BaseUrl, Scope, TokenProvider, WorkspaceId};
-use glp_transport::{Api, ApiClient, ApiError};
+use glp_transport::{Api, ApiClient, ApiError, Pager};
 
 use crate::model::{Tenant, TenantEntry, TenantPage, tenant_page};
 use crate::odata::workspace_name_eq;
-use crate::resources::{GlpResource, OffsetListRequest};
+use crate::resources::{GlpResource, OffsetListRequest, OffsetPage};
 use serde_json::Value;
 
 /// The msp-tenants path, relative to the GreenLake base URL.
@@ -159,33 +159,28 @@ impl TenantResources {
     }
 }
 
-/// Where a [`MspTenantsRequest::pages`] stream is: the next request and what it has seen.
-struct Walk {
-    request: MspTenantsRequest,
+/// What a [`MspTenantsRequest::pages`] stream has yielded, to leave repeats out: its check runs
+/// on every non-empty page, after the pager has taken the next offset from it.
+struct Seen {
+    pager: Pager,
     /// Every tenant yielded so far (one id per tenant: the listing is held as ids anyway by
     /// whoever runs it).
-    seen: HashSet<WorkspaceId>,
+    ids: HashSet<WorkspaceId>,
     /// Invalid entries seen so far, by their id as sent.
-    seen_invalid: HashSet<String>,
+    invalid: HashSet<String>,
     pages: u64,
     max_total: u64,
-    warned_total: bool,
 }
 
-impl Walk {
+impl Seen {
     /// Removes the tenants already yielded from `page`, and fails if the page brought nothing
     /// new or the listing has more pages than its `total` allows.
     fn check(&mut self, page: &mut TenantPage) -> Result<(), ApiError> {
-        if page.received() == 0 {
-            return Ok(());
-        }
         self.pages += 1;
         let before = page.received();
-        page.items.retain(|t| self.seen.insert(t.id));
-        page.invalid.retain(|t| {
-            self.seen_invalid
-                .insert(format!("{}\n{}", t.listed_id, t.name))
-        });
+        page.items.retain(|t| self.ids.insert(t.id));
+        page.invalid
+            .retain(|t| self.invalid.insert(format!("{}\n{}", t.listed_id, t.name)));
         let repeated = before - page.received();
         if repeated > 0 {
             tracing::warn!(
@@ -195,7 +190,7 @@ impl Walk {
             );
         }
         if page.received() == 0 {
-            return Err(self.request.protocol(format!(
+            return Err(self.pager.protocol(format!(
                 "the page at offset {} brought only tenants already listed ({before} of them); \
                  the server repeats itself, stopping so as not to list forever",
                 page.offset
@@ -203,28 +198,11 @@ impl Walk {
         }
         self.max_total = self.max_total.max(page.total);
         if self.pages > self.max_total {
-            return Err(self.request.protocol(format!(
+            return Err(self.pager.protocol(format!(
                 "{} pages for a listing whose total is at most {}; every page brings at least \
                  one new tenant, so the server is not paging as documented: stopping",
                 self.pages, self.max_total
             )));
-        }
-        if self.pages >= self.request.max_pages && !page.is_last() {
-            return Err(self.request.protocol(format!(
-                "the listing goes on after {} pages (the page cap; total {}): stopping so as \
-                 not to list forever; raise the cap with MspTenantsRequest::max_pages if this \
-                 MSP really has that many tenants",
-                self.pages, page.total
-            )));
-        }
-        let arrived = (self.seen.len() + self.seen_invalid.len()) as u64;
-        if arrived > page.total && !self.warned_total {
-            self.warned_total = true;
-            tracing::warn!(
-                total = page.total,
-                arrived,
-                "msp-tenants sent more tenants than its total says"
-            );
         }
         Ok(())
     }
@@ -303,34 +281,28 @@ impl MspTenantsRequest {
 
     /// Fetches the one page at this request's offset.
     pub async fn page(&self) -> Result<TenantPage, ApiError> {
-        // The one offset pager of GreenLake lists fetches it; msp-tenants then types the items,
-        // and its stream removes the repeats (see the type's documentation).
-        let mut list = OffsetListRequest::<Value>::for_path(
+        let list = self.list();
+        let fetched = list.fetch(self.offset).await?;
+        typed(&list, fetched)
+    }
+
+    /// The GreenLake offset list this request reads: the one offset pager of GreenLake lists
+    /// fetches msp-tenants pages too; this request then types the items, and its stream removes
+    /// the repeats (see the type's documentation).
+    fn list(&self) -> OffsetListRequest<Value> {
+        let list = OffsetListRequest::<Value>::for_path(
             self.api.clone(),
             Scope::Msp,
             MSP_TENANTS_PATH,
             MAX_LIMIT,
         )
-        .limit(self.limit);
-        if let Some(filter) = &self.filter {
-            list = list.filter(filter.clone());
+        .limit(self.limit)
+        .offset(self.offset)
+        .page_cap(self.max_pages, "MspTenantsRequest::max_pages");
+        match &self.filter {
+            Some(filter) => list.filter(filter.clone()),
+            None => list,
         }
-        let fetched = list.fetch(self.offset).await?;
-        let Some(total) = fetched.total else {
-            return Err(list.decode_error(
-                "the page has no `total`: msp-tenants always sends one".into(),
-                format!("offset {}, {} items", fetched.offset, fetched.items.len()),
-            ));
-        };
-        let page = tenant_page(fetched.offset, fetched.count, total, fetched.items);
-        tracing::debug!(
-            offset = page.offset,
-            count = page.count,
-            total = page.total,
-            items = page.items.len(),
-            "msp-tenants page"
-        );
-        Ok(page)
     }
 
     /// Every tenant from this request's offset on, page after page, fetched lazily as the stream
@@ -376,67 +348,50 @@ impl MspTenantsRequest {
     /// [`ApiError::Protocol`] error, and so do more pages than `total` allows (every page must
     /// bring at least one new tenant, so `total` tenants fit in `total` pages).
     pub fn pages(self) -> BoxStream<'static, Result<TenantPage, ApiError>> {
-        let walk = Walk {
-            request: self,
-            seen: HashSet::new(),
-            seen_invalid: HashSet::new(),
+        let list = Arc::new(self.list());
+        let pager = list.pager();
+        let mut seen = Seen {
+            pager: pager.clone(),
+            ids: HashSet::new(),
+            invalid: HashSet::new(),
             pages: 0,
             max_total: 0,
-            warned_total: false,
         };
-        stream::try_unfold(Some(walk), |walk| async move {
-            let Some(mut walk) = walk else {
-                return Ok(None);
-            };
-            let mut page = walk.request.page().await?;
-            let next = walk.request.after(&page)?;
-            walk.check(&mut page)?;
-            let next = next.map(|request| Walk { request, ..walk });
-            Ok(Some((page, next)))
-        })
-        .boxed()
+        pager.walk(
+            self.offset,
+            move |offset| {
+                let list = list.clone();
+                async move { typed(&list, list.page_at(offset).await?) }
+            },
+            move |_: &u64, page: &mut TenantPage| {
+                // The next offset counts every entry received, repeats included.
+                let next = (!page.is_last()).then(|| page.next_offset());
+                seen.check(page)?;
+                Ok(next)
+            },
+        )
     }
+}
 
-    /// An [`ApiError::Protocol`] naming this endpoint.
-    fn protocol(&self, detail: String) -> ApiError {
-        ApiError::Protocol {
-            api: self.api.api(),
-            method: "GET",
-            path: self.api.base_url().join(MSP_TENANTS_PATH).path().to_owned(),
-            detail,
-        }
-    }
-
-    /// The request for the page after `page` (which this request fetched), or `None` when
-    /// `page` was the last one.
-    fn after(&self, page: &TenantPage) -> Result<Option<Self>, ApiError> {
-        if page.received() == 0 {
-            return Ok(None);
-        }
-        if page.offset != self.offset {
-            return Err(ApiError::Decode {
-                api: self.api.api(),
-                method: "GET",
-                path: self.api.base_url().join(MSP_TENANTS_PATH).path().to_owned(),
-                status: 200,
-                detail: format!(
-                    "the server answered offset {} to a request for offset {}; stopping so that \
-                     no tenant is listed twice or skipped",
-                    page.offset, self.offset
-                ),
-                excerpt: format!(
-                    "offset {}, count {}, total {}, {} items",
-                    page.offset,
-                    page.count,
-                    page.total,
-                    page.items.len()
-                ),
-                truncated: false,
-            });
-        }
-        if page.is_last() {
-            return Ok(None);
-        }
-        Ok(Some(self.clone().offset(page.next_offset())))
-    }
+/// An msp-tenants page from the GreenLake page `fetched` of `list`: its items typed (those that
+/// are no tenant kept apart), its `total` required.
+fn typed(
+    list: &OffsetListRequest<Value>,
+    fetched: OffsetPage<Value>,
+) -> Result<TenantPage, ApiError> {
+    let Some(total) = fetched.total else {
+        return Err(list.decode_error(
+            "the page has no `total`: msp-tenants always sends one".into(),
+            format!("offset {}, {} items", fetched.offset, fetched.items.len()),
+        ));
+    };
+    let page = tenant_page(fetched.offset, fetched.count, total, fetched.items);
+    tracing::debug!(
+        offset = page.offset,
+        count = page.count,
+        total = page.total,
+        items = page.items.len(),
+        "msp-tenants page"
+    );
+    Ok(page)
 }

@@ -122,6 +122,16 @@ impl TenantPage {
     }
 }
 
+impl glp_transport::Paged for TenantPage {
+    fn received(&self) -> u64 {
+        TenantPage::received(self)
+    }
+
+    fn total(&self) -> Option<u64> {
+        Some(self.total)
+    }
+}
+
 /// The page as sent: `offset` and `count` are filled in when missing.
 /// A msp-tenants page from its parts as received: each item typed, or kept as invalid with the
 /// reason.

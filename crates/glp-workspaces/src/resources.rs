@@ -9,7 +9,7 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
 use glp_core::Scope;
-use glp_transport::{ApiClient, ApiError};
+use glp_transport::{ApiClient, ApiError, Paged, Pager};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -93,7 +93,7 @@ impl FromStr for GlpResource {
 
 /// How many pages one [`OffsetListRequest`] stream reads at most, by default: a listing that
 /// never ends is an error naming the endpoint, not a hang.
-pub const DEFAULT_RESOURCE_MAX_PAGES: u64 = 10_000;
+pub const DEFAULT_RESOURCE_MAX_PAGES: u64 = glp_transport::DEFAULT_MAX_PAGES;
 
 /// Query parameters an [`OffsetListRequest`] sets itself, each with its setter;
 /// [`OffsetListRequest::param`] refuses them.
@@ -146,6 +146,16 @@ pub(crate) fn is_last_page(offset: u64, count: u64, received: u64, total: Option
         })
 }
 
+impl<T> Paged for OffsetPage<T> {
+    fn received(&self) -> u64 {
+        self.items.len() as u64
+    }
+
+    fn total(&self) -> Option<u64> {
+        self.total
+    }
+}
+
 #[derive(Deserialize)]
 struct WirePage<T> {
     #[serde(default)]
@@ -188,6 +198,8 @@ pub struct OffsetListRequest<T> {
     params: Vec<(String, String)>,
     invalid: Option<String>,
     max_pages: u64,
+    /// The setter a page-cap error names (msp-tenants names its own).
+    cap_setter: &'static str,
     item: PhantomData<fn() -> T>,
 }
 
@@ -205,6 +217,7 @@ impl<T> Clone for OffsetListRequest<T> {
             params: self.params.clone(),
             invalid: self.invalid.clone(),
             max_pages: self.max_pages,
+            cap_setter: self.cap_setter,
             item: PhantomData,
         }
     }
@@ -250,6 +263,7 @@ impl<T> OffsetListRequest<T> {
             params: Vec::new(),
             invalid: None,
             max_pages: DEFAULT_RESOURCE_MAX_PAGES,
+            cap_setter: "OffsetListRequest::max_pages",
             item: PhantomData,
         }
     }
@@ -268,6 +282,7 @@ impl<T> OffsetListRequest<T> {
             params: self.params,
             invalid: self.invalid,
             max_pages: self.max_pages,
+            cap_setter: self.cap_setter,
             item: PhantomData,
         }
     }
@@ -331,6 +346,12 @@ impl<T> OffsetListRequest<T> {
         self
     }
 
+    /// The page cap, with the setter its error names.
+    pub(crate) fn page_cap(mut self, pages: u64, setter: &'static str) -> Self {
+        self.cap_setter = setter;
+        self.max_pages(pages)
+    }
+
     /// The path below the base URL.
     pub fn path(&self) -> &'static str {
         self.path
@@ -374,13 +395,9 @@ impl<T> OffsetListRequest<T> {
         self.api.base_url().join(self.path).path().to_owned()
     }
 
-    fn protocol(&self, detail: String) -> ApiError {
-        ApiError::Protocol {
-            api: self.api.api(),
-            method: "GET",
-            path: self.full_path(),
-            detail,
-        }
+    /// The pager of this list: its endpoint, in errors, and its page cap.
+    pub(crate) fn pager(&self) -> Pager {
+        Pager::new(self.api.api(), self.full_path()).max_pages(self.max_pages, self.cap_setter)
     }
 }
 
@@ -415,7 +432,9 @@ impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
         }
     }
 
-    async fn page_at(&self, offset: u64) -> Result<OffsetPage<T>, ApiError> {
+    /// The page at `offset`, checked to be the one asked for: a page that echoes another
+    /// offset (and is not empty) is an [`ApiError::Decode`] error.
+    pub(crate) async fn page_at(&self, offset: u64) -> Result<OffsetPage<T>, ApiError> {
         let page = self.fetch(offset).await?;
         if page.offset != offset && !page.items.is_empty() {
             return Err(self.decode_error(
@@ -445,63 +464,19 @@ impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
     }
 
     /// Every page from this request's offset on, lazily, with the stop rules of the type's
-    /// documentation. An error ends the stream after the pages already yielded.
+    /// documentation (the GreenLake offset step on the one sequential pager,
+    /// [`Pager::walk`]). An error ends the stream after the pages already yielded.
     pub fn pages(self) -> BoxStream<'static, Result<OffsetPage<T>, ApiError>> {
-        struct Walk {
-            offset: u64,
-            pages: u64,
-            seen: u64,
-            warned: bool,
-            failed: Option<ApiError>,
-        }
+        let (pager, first) = (self.pager(), self.offset);
         let request = Arc::new(self);
-        let first = Walk {
-            offset: request.offset,
-            pages: 0,
-            seen: 0,
-            warned: false,
-            failed: None,
-        };
-        stream::try_unfold(Some(first), move |walk| {
-            let request = request.clone();
-            async move {
-                let Some(mut walk) = walk else {
-                    return Ok(None);
-                };
-                if let Some(error) = walk.failed.take() {
-                    return Err(error);
-                }
-                let page = request.page_at(walk.offset).await?;
-                walk.pages += 1;
-                walk.seen = walk.seen.saturating_add(page.items.len() as u64);
-                if let Some(total) = page.total
-                    && walk.seen > total
-                    && !walk.warned
-                {
-                    walk.warned = true;
-                    tracing::warn!(
-                        path = request.path,
-                        total,
-                        seen = walk.seen,
-                        "the server sent more items than its total says"
-                    );
-                }
-                if page.is_last() {
-                    return Ok(Some((page, None)));
-                }
-                walk.offset = page.next_offset();
-                if walk.pages >= request.max_pages {
-                    walk.failed = Some(request.protocol(format!(
-                        "the listing goes on after {} pages (the page cap; total {:?}): stopping \
-                         so as not to list forever (items may be missing); raise the cap with \
-                         OffsetListRequest::max_pages if the list really is that long",
-                        walk.pages, page.total
-                    )));
-                }
-                Ok(Some((page, Some(walk))))
-            }
-        })
-        .boxed()
+        pager.walk(
+            first,
+            move |offset| {
+                let request = request.clone();
+                async move { request.page_at(offset).await }
+            },
+            |_: &u64, page: &mut OffsetPage<T>| Ok((!page.is_last()).then(|| page.next_offset())),
+        )
     }
 
     /// Every item of every page, lazily (one page in memory at a time), with the stop rules of

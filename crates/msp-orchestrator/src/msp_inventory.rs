@@ -82,7 +82,12 @@ pub async fn collect_msp_inventory(
         );
         let (name, client) = (c.name.clone(), c.client.clone());
         async move {
-            let mut items = inventory_pages(client);
+            // Pages are numbered: after the first, the others are fetched PARALLEL_PAGES at
+            // once; fewer items than the total is an error (the records read stay written).
+            let mut items = client
+                .msp_device_inventory()
+                .raw()
+                .stream_parallel(PARALLEL_PAGES);
             loop {
                 let item = tokio::select! {
                     biased;
@@ -192,94 +197,3 @@ pub async fn collect_msp_inventory(
 
 /// Pages of the MSP inventory fetched at once after the first.
 const PARALLEL_PAGES: usize = 4;
-/// The most pages a listing may have (100 million devices at 1,000 a page): a larger `total` is
-/// not believed, and the list is read page after page instead.
-const MAX_PARALLEL_PAGES: u64 = 100_000;
-
-type RawItem = Box<serde_json::value::RawValue>;
-
-/// Every item of a cluster's MSP inventory. Pages are numbered, so after the first (which says
-/// the page size and the total) the others are fetched [`PARALLEL_PAGES`] at once, in order; a
-/// listing that goes on past the pages its total promised is then followed by its `next`
-/// cursor. Fewer items than the total is an error (the records read stay written).
-fn inventory_pages(
-    client: central_api::CentralClient,
-) -> futures::stream::BoxStream<'static, Result<RawItem, ApiError>> {
-    use central_api::Cursor;
-    use futures::stream;
-    let request = client.msp_device_inventory().raw();
-    let path = request.path();
-    stream::once(async move {
-        let first = request.page(None).await?;
-        let size = first.items.len() as u64;
-        let total = first.total.unwrap_or(0);
-        let numbered = |k: u64| match &first.next {
-            Some(Cursor::Number(_)) => Cursor::Number(k),
-            _ => Cursor::Text(k.to_string()),
-        };
-        let pages = if size == 0 || first.next.is_none() {
-            1
-        } else {
-            total.div_ceil(size)
-        };
-        let head = stream::iter(first.items.into_iter().map(Ok::<_, ApiError>));
-        if pages <= 1 || pages > MAX_PARALLEL_PAGES {
-            // One page, or a total not to be believed: follow the cursors.
-            let rest = match first.next.filter(|_| size > 0) {
-                Some(next) => request.start_at(next).stream().boxed(),
-                None => stream::empty().boxed(),
-            };
-            return Ok::<_, ApiError>(head.chain(rest).boxed());
-        }
-        let cursors: Vec<Cursor> = (2..=pages).map(numbered).collect();
-        let fetcher = request.clone();
-        let middle = stream::iter(cursors)
-            .map(move |cursor| {
-                let request = fetcher.clone();
-                async move { request.page(Some(&cursor)).await }
-            })
-            .buffered(PARALLEL_PAGES);
-        // Count what arrives; an empty page ends the listing (a total that lies costs at most
-        // PARALLEL_PAGES requests more, not one per page it promised); after the promised pages,
-        // follow the last one's cursor.
-        let state = Arc::new(std::sync::Mutex::new((size, None::<Cursor>, false)));
-        let (seen, ended) = (state.clone(), state.clone());
-        let middle = middle
-            .try_take_while(move |page| {
-                let empty = page.items.is_empty();
-                if empty && let Ok(mut s) = ended.lock() {
-                    s.2 = true;
-                }
-                futures::future::ready(Ok(!empty))
-            })
-            .map_ok(move |page| {
-                if let Ok(mut s) = seen.lock() {
-                    s.0 += page.items.len() as u64;
-                    s.1 = page.next.clone();
-                }
-                stream::iter(page.items.into_iter().map(Ok))
-            })
-            .try_flatten();
-        let tail = stream::once(async move {
-            let (received, next, ended_empty) =
-                state.lock().map(|s| s.clone()).unwrap_or((0, None, true));
-            match next.filter(|_| !ended_empty) {
-                Some(next) => Ok(request.start_at(next).stream().boxed()),
-                None if received < total => Err(ApiError::Protocol {
-                    api: glp_transport::Api::Central,
-                    method: "GET",
-                    path,
-                    detail: format!(
-                        "the MSP device inventory ended with {received} of the {total} \
-                         devices its total announced"
-                    ),
-                }),
-                None => Ok(stream::empty().boxed()),
-            }
-        })
-        .try_flatten();
-        Ok(head.chain(middle).chain(tail).boxed())
-    })
-    .try_flatten()
-    .boxed()
-}

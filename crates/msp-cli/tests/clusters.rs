@@ -3,40 +3,38 @@
 //! tenant on no cluster is reported (`no_cluster`), never dropped; a wrong cluster is named.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::HashMap;
-use std::process::{Command, Output};
 
 use platform_sim::{SimConfig, Simulator};
 use serde_json::Value;
+use support::{Cli, Finished, bin, target, temp_dir};
 
-const BIN: &str = env!("CARGO_BIN_EXE_msp-orchestrator");
-
-/// The binary with the simulator's credentials, and every public cluster's gateway pointed at
-/// the simulator (so that nothing can reach a real host).
-fn cli(sim: &Simulator, args: &[&str]) -> Command {
-    let creds = sim.credentials();
-    let urls: Vec<String> = sim
-        .clusters()
+/// `NAME=URL,...` of every public cluster's gateway, each at the simulator (so that nothing can
+/// reach a real host), the MSP's own cluster at `msp` when given.
+fn cluster_urls(sim: &Simulator, msp: Option<&str>) -> String {
+    sim.clusters()
         .into_iter()
-        .map(|c| format!("{}={}", c.name, c.base_url))
-        .collect();
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "off")
-        .env("GLP_CLIENT_ID", creds.client_id)
-        .env("GLP_CLIENT_SECRET", creds.client_secret)
-        .env("GLP_WORKSPACE_ID", creds.workspace_id)
-        .env("GLP_BASE_URL", sim.base_url())
-        .env("CENTRAL_CLUSTER_URLS", urls.join(","));
-    cmd
+        .map(|c| match msp.filter(|_| c.msp) {
+            Some(url) => format!("{}={url}", c.name),
+            None => format!("{}={}", c.name, c.base_url),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-async fn output(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
+/// The binary with the simulator's credentials and every cluster's gateway at the simulator.
+fn cli(sim: &Simulator, args: &[&str]) -> Cli {
+    bin()
+        .target(&target(sim).with_central(None))
+        .log("off")
+        .env("CENTRAL_CLUSTER_URLS", cluster_urls(sim, None))
+        .args(args)
+}
+
+async fn output(cmd: Cli) -> Finished {
+    cmd.output().await
 }
 
 async fn two_clusters(tenants: usize, on_none: usize) -> Simulator {
@@ -50,20 +48,14 @@ async fn two_clusters(tenants: usize, on_none: usize) -> Simulator {
     .unwrap()
 }
 
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("msp-clusters-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_finds_the_clusters_and_every_record_says_its_cluster() {
     let sim = two_clusters(12, 2).await;
-    let dir = temp("auto");
+    let dir = temp_dir("clusters-auto");
     let (out_file, report, failed) = (
-        dir.join("out.jsonl"),
-        dir.join("report.json"),
-        dir.join("failed.txt"),
+        dir.path().join("out.jsonl"),
+        dir.path().join("report.json"),
+        dir.path().join("failed.txt"),
     );
     let out = output(cli(
         &sim,
@@ -82,7 +74,7 @@ async fn auto_finds_the_clusters_and_every_record_says_its_cluster() {
         ],
     ))
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = &out.stderr;
     let found = stderr
         .lines()
         .find_map(|l| l.strip_prefix("Central clusters found: "))
@@ -91,7 +83,7 @@ async fn auto_finds_the_clusters_and_every_record_says_its_cluster() {
     found.sort_unstable();
     assert_eq!(found, ["EU-1", "US-WEST-4"], "{stderr}");
     // Two tenants are on no cluster: the run is not complete, and says so.
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    out.assert_code(3);
     assert!(
         stderr.contains("2 tenants on no Central cluster"),
         "{stderr}"
@@ -152,7 +144,6 @@ async fn auto_finds_the_clusters_and_every_record_says_its_cluster() {
     assert_eq!(stats.exchanges_per_tenant.len(), 10, "{stats:?}");
     // The foreign clusters' 401s to the probes cost no token: one grant for the whole run.
     assert_eq!(stats.client_credentials_grants, 1, "{stats:?}");
-    let _ = std::fs::remove_dir_all(&dir);
     sim.shutdown().await;
 }
 
@@ -170,13 +161,8 @@ async fn named_clusters_place_tenants_and_tenants_lists_the_cluster() {
         ],
     ))
     .await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = &out.stdout;
+    out.assert_code(0);
     let truth = sim.truth();
     assert_eq!(stdout.lines().count(), truth.tenants.len());
     for line in stdout.lines() {
@@ -193,7 +179,7 @@ async fn named_clusters_place_tenants_and_tenants_lists_the_cluster() {
         &["tenants", "--central-cluster", "eu-1,us-west-4"],
     ))
     .await;
-    let table = String::from_utf8_lossy(&out.stdout);
+    let table = &out.stdout;
     assert!(table.lines().next().unwrap().contains("CLUSTER"), "{table}");
     assert_eq!(table.matches("EU-1").count(), 4, "{table}");
     sim.shutdown().await;
@@ -213,8 +199,8 @@ async fn a_wrong_cluster_is_named_before_any_tenant_runs() {
         ],
     ))
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = &out.stderr;
+    out.assert_code(1);
     assert!(stderr.contains("cannot use Central at UK ("), "{stderr}");
     assert!(stderr.contains("no tenant was contacted"), "{stderr}");
     assert!(sim.stats().exchanges_per_tenant.is_empty(), "no tenant ran");
@@ -238,19 +224,14 @@ async fn auto_with_no_cluster_answering_says_what_was_tried() {
         .find(|c| c.name == "UK")
         .unwrap()
         .base_url;
-    let mut cmd = cli(
+    let cmd = cli(
         &sim,
         &["collect", "devices", "-q", "--central-cluster", "auto"],
-    );
-    let urls: Vec<String> = sim
-        .clusters()
-        .into_iter()
-        .map(|c| format!("{}={}", c.name, if c.msp { &uk } else { &c.base_url }))
-        .collect();
-    cmd.env("CENTRAL_CLUSTER_URLS", urls.join(","));
+    )
+    .env("CENTRAL_CLUSTER_URLS", cluster_urls(&sim, Some(&uk)));
     let out = output(cmd).await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = &out.stderr;
+    out.assert_code(1);
     assert!(stderr.contains("no Central cluster found"), "{stderr}");
     assert!(stderr.contains("US-1, US-2, US-WEST-4"), "{stderr}");
     assert!(stderr.contains("--central-base-url"), "{stderr}");
@@ -265,10 +246,9 @@ async fn overview_is_every_tenant_health_on_every_cluster_worst_first() {
         &["overview", "--central-cluster", "auto", "--format", "json"],
     ))
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
     // One tenant is on no cluster: shown, and the exit code says the view is not whole.
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    out.assert_code(3);
+    let rows: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
     let truth = sim.truth_with_records();
     assert_eq!(rows.len(), truth.tenants.len());
     let worst = |r: &Value| {
@@ -308,7 +288,7 @@ async fn overview_is_every_tenant_health_on_every_cluster_worst_first() {
     // No tenant token was needed.
     assert!(sim.stats().exchanges_per_tenant.is_empty());
     let out = output(cli(&sim, &["overview", "--central-cluster", "auto"])).await;
-    let table = String::from_utf8_lossy(&out.stdout);
+    let table = &out.stdout;
     assert!(table.starts_with("TENANT"), "{table}");
     assert_eq!(table.lines().count(), 1 + truth.tenants.len(), "{table}");
     sim.shutdown().await;
@@ -326,8 +306,8 @@ async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
     })
     .await
     .unwrap();
-    let dir = temp("msp-inventory");
-    let (file, report) = (dir.join("msp.jsonl"), dir.join("report.json"));
+    let dir = temp_dir("clusters-msp-inventory");
+    let (file, report) = (dir.path().join("msp.jsonl"), dir.path().join("report.json"));
     let out = output(cli(
         &sim,
         &[
@@ -343,9 +323,8 @@ async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
         ],
     ))
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
     // The tenant on no cluster has no inventory there: said, exit 3.
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    out.assert_code(3);
     assert!(sim.stats().exchanges_per_tenant.is_empty(), "no exchange");
     let truth = sim.truth_with_records();
     let mut got: HashMap<String, Vec<Value>> = HashMap::new();
@@ -393,9 +372,8 @@ async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
     assert_eq!(statuses.iter().filter(|s| **s == "no_cluster").count(), 1);
     // Mixed with tenant resources it is a usage error, before anything is contacted.
     let out = output(cli(&sim, &["collect", "msp/device-inventory", "aps"])).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("on its own"));
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("on its own"));
     sim.shutdown().await;
 }
 
@@ -407,8 +385,8 @@ async fn greenlake_resources_alone_need_no_central_gateway() {
     })
     .await
     .unwrap();
-    let dir = temp("glp-only");
-    let file = dir.join("subs.jsonl");
+    let dir = temp_dir("clusters-glp-only");
+    let file = dir.path().join("subs.jsonl");
     // No CENTRAL_BASE_URL, no CENTRAL_CLUSTER: only GreenLake is called.
     let out = output(cli(
         &sim,
@@ -421,8 +399,7 @@ async fn greenlake_resources_alone_need_no_central_gateway() {
         ],
     ))
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    out.assert_code(0);
     let lines = std::fs::read_to_string(&file).unwrap().lines().count() as u64;
     let want: u64 = sim
         .truth()
@@ -437,8 +414,7 @@ async fn greenlake_resources_alone_need_no_central_gateway() {
     );
     // A Central resource still needs the gateway, and says so.
     let out = output(cli(&sim, &["collect", "aps", "-q"])).await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no Central gateway"));
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("no Central gateway"));
     sim.shutdown().await;
 }

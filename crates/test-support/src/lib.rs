@@ -11,6 +11,8 @@
 //!   [`process::Proc`] runs it (or any child) with its output in files, a deadline and its
 //!   peak memory measured.
 //! - [`TempDir`]: a temporary directory removed when dropped.
+//! - [`skip()`]: a test that cannot run here says so and is recorded, so `cargo xtask test`
+//!   counts it as skipped, not passed.
 //!
 //! Everything here listens on loopback addresses only and stops with the value that owns it.
 
@@ -18,11 +20,13 @@ pub mod cli;
 pub mod http;
 pub mod process;
 pub mod raw;
+pub mod skip;
 
 pub use cli::{Cli, Target};
 pub use http::{Recorded, Reply, Server};
 pub use process::{Finished, Proc, ProcError, Usage, tail};
 pub use raw::{RawReply, RawServer, refused_url};
+pub use skip::skip;
 pub use tempfile::TempDir;
 
 /// A fresh temporary directory (removed when the value is dropped) whose name starts with

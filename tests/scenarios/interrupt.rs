@@ -11,14 +11,10 @@ fn sigint_leaves_whole_lines_and_a_list_whose_rerun_completes_the_truth() {
     let (bins, wd, sim) = start(
         "interrupt",
         &[
-            "--tenants",
-            "40",
-            "--max-devices",
-            "200",
-            "--central-page-cap",
-            "20",
-            "--latency-ms",
-            "40",
+            "--tenants=40",
+            "--max-devices=200",
+            "--central-page-cap=20",
+            "--latency-ms=40",
         ],
     );
     let first = wd.run("first.jsonl");

@@ -2,6 +2,8 @@
 //! truth, failure isolation, token expiry mid-run, 429s, and cancellation.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +21,7 @@ use msp_orchestrator::{
     TenantJob, TenantRef, TenantSource, TenantStatus,
 };
 use platform_sim::{SimConfig, Simulator};
+use support::sim_clients;
 
 struct Setup {
     sim: Simulator,
@@ -32,27 +35,11 @@ async fn setup(config: SimConfig, central_rate: f64) -> Setup {
 
 async fn setup_with(config: SimConfig, central_rate: f64, options: AuthOptions) -> Setup {
     let sim = Simulator::start(config).await.unwrap();
-    let creds = sim.credentials();
-    let base = BaseUrl::parse(&sim.base_url()).unwrap();
-    let credentials = Credentials::new(
-        creds.client_id,
-        SecretString::from(creds.client_secret),
-        WorkspaceId::parse(&creds.workspace_id).unwrap(),
-    )
-    .with_base_url(base.clone());
-    let provider = msp_provider(credentials, options).unwrap();
-    let glp = ApiClient::builder(Api::GreenLake, base.clone(), provider.clone())
-        .rate_limit(200.0)
-        .build()
-        .unwrap();
-    let central = ApiClient::builder(Api::Central, base, provider)
-        .rate_limit(central_rate)
-        .build()
-        .unwrap();
+    let (workspaces, central) = sim_clients(&sim, options, (Some(200.0), Some(central_rate)));
     Setup {
         sim,
-        workspaces: WorkspacesClient::new(glp),
-        central: CentralClient::new(central),
+        workspaces,
+        central,
     }
 }
 

@@ -2,12 +2,13 @@
 //! real SQLite file once it completes; what never completes leaves nothing.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use central_api::{CentralClient, Resource};
-use glp_auth::{AuthOptions, BaseUrl, Credentials, SecretString, WorkspaceId, msp_provider};
-use glp_transport::{Api, ApiClient};
+use glp_auth::AuthOptions;
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::msp_store::{NewRun, RunStatus, Store};
 use msp_orchestrator::{
@@ -15,26 +16,10 @@ use msp_orchestrator::{
     completion_mark, drain,
 };
 use platform_sim::{SimConfig, Simulator};
+use support::sim_clients;
 
 fn clients(sim: &Simulator) -> (WorkspacesClient, CentralClient) {
-    let creds = sim.credentials();
-    let base = BaseUrl::parse(&sim.base_url()).unwrap();
-    let credentials = Credentials::new(
-        creds.client_id,
-        SecretString::from(creds.client_secret),
-        WorkspaceId::parse(&creds.workspace_id).unwrap(),
-    )
-    .with_base_url(base.clone());
-    let provider = msp_provider(credentials, AuthOptions::default()).unwrap();
-    let glp = ApiClient::builder(Api::GreenLake, base.clone(), provider.clone())
-        .no_rate_limit()
-        .build()
-        .unwrap();
-    let central = ApiClient::builder(Api::Central, base, provider)
-        .no_rate_limit()
-        .build()
-        .unwrap();
-    (WorkspacesClient::new(glp), CentralClient::new(central))
+    sim_clients(sim, AuthOptions::default(), (None, None))
 }
 
 /// Runs a snapshot of `resources` into `run`, skipping what the run already holds.
@@ -143,7 +128,7 @@ async fn a_snapshot_holds_the_truth_and_a_resume_adds_nothing_twice() {
     })
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_support::temp_dir("store");
     let path = dir.path().join("inventory.sqlite");
     let resources = [Resource::DeviceInventory, Resource::Devices];
     let mut store = Store::open(&path).unwrap();
@@ -190,7 +175,7 @@ async fn greenlake_resources_snapshot_and_the_guide_finds_the_licences_ending_so
     })
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_support::temp_dir("store");
     let mut store = Store::open(dir.path().join("inventory.sqlite")).unwrap();
     let names = ["glp/devices", "glp/subscriptions"];
     let run = store
@@ -255,7 +240,7 @@ async fn greenlake_resources_snapshot_and_the_guide_finds_the_licences_ending_so
 
 #[test]
 fn records_without_their_completion_mark_leave_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_support::temp_dir("store");
     let mut store = Store::open(dir.path().join("s.sqlite")).unwrap();
     let run = store
         .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
@@ -297,7 +282,7 @@ fn the_file_writer_is_a_sink_that_ignores_marks() {
     .unwrap();
     tx.try_send(completion_mark("t", "T", "aps")).unwrap();
     drop(tx);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_support::temp_dir("store");
     let path = dir.path().join("out.jsonl");
     let file = std::fs::File::create(&path).unwrap();
     let mut sink: Box<dyn RecordSink> = Box::new(

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use msp_orchestrator::msp_store::{NewRun, RunStatus, Store};
-use platform_sim::{SimConfig, Simulator};
-use support::{bin, target, temp_dir};
+use platform_sim::Simulator;
+use support::{bin, sim, target, temp_dir};
 
 /// 141: the status of a program that SIGPIPE ended, as a shell reports it.
 const BROKEN_PIPE: i32 = 141;
@@ -101,12 +101,7 @@ fn the_store_commands_end_quietly_when_stdout_closes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_commands_that_contact_the_platform_end_quietly_when_stdout_closes() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 6,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = sim(6).await;
     for args in [
         &["collect", "device-inventory", "-q", "-o", "-"][..],
         &["collect", "device-inventory", "-q"],
@@ -122,5 +117,4 @@ async fn the_commands_that_contact_the_platform_end_quietly_when_stdout_closes()
             .unwrap();
         assert_quiet(&args.join(" "), result);
     }
-    sim.shutdown().await;
 }

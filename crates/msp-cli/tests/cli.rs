@@ -5,14 +5,11 @@
 mod support;
 
 use platform_sim::{SimConfig, Simulator};
-use support::{Cli, Finished, bin, target, temp_dir, total, truth};
+use support::{Cli, Finished, bin, sim, sim_with, target, temp_dir, total, truth};
 
-/// The binary against `sim` with `secret`, `args`, and every log on (what must not leak).
-fn cli(sim: &Simulator, secret: &str, args: &[&str]) -> Cli {
-    bin()
-        .target(&target(sim).with_secret(secret))
-        .log("trace")
-        .args(args)
+/// The binary against `sim` with `args`, and every log on (what must not leak).
+fn cli(sim: &Simulator, args: &[&str]) -> Cli {
+    bin().target(&target(sim)).log("trace").args(args)
 }
 
 async fn output(cmd: Cli) -> Finished {
@@ -36,21 +33,18 @@ fn assert_no_secrets(sim: &Simulator, texts: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collect_writes_every_record_and_exits_zero_without_leaking() {
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 8,
         // A secret that needs form-encoding: the run only succeeds if the client encodes it.
         hostile_secret: true,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let dir = temp_dir("cli");
     let out_file = dir.path().join("records.jsonl");
     let failed = dir.path().join("failed.txt");
-    let secret = sim.credentials().client_secret;
     let cmd = cli(
         &sim,
-        &secret,
         &[
             "collect",
             "device-inventory",
@@ -84,13 +78,12 @@ async fn collect_writes_every_record_and_exits_zero_without_leaking() {
     assert!(stderr.contains("8 tenants: 8 ok, 0 failed"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&failed).unwrap(), "");
     assert_no_secrets(&sim, &[&stderr, &out.stdout, &records]);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_credentials_exit_one_with_the_hint_and_no_retry_storm() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let out = output(cli(&sim, "not-the-secret", &["collect"])).await;
+    let out = output(cli(&sim, &["collect"]).env("GLP_CLIENT_SECRET", "not-the-secret")).await;
     let stderr = out.stderr.clone();
     out.assert_code(1);
     assert!(
@@ -111,34 +104,28 @@ async fn bad_credentials_exit_one_with_the_hint_and_no_retry_storm() {
         stats.total_requests, token_requests,
         "no tenant work after a refused credential"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_lists_every_tenant_and_usage_errors_exit_two() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 5,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let out = output(cli(&sim, &secret, &["tenants", "--format", "jsonl"])).await;
+    let sim = sim(5).await;
+    let out = output(cli(&sim, &["tenants", "--format", "jsonl"])).await;
     assert_eq!(out.code, Some(0));
     let stdout = out.stdout.clone();
     assert_eq!(stdout.lines().count(), 5, "{stdout}");
     assert_no_secrets(&sim, &[&stdout, &out.stderr]);
-    let out = output(cli(&sim, &secret, &["collect", "--format", "xml"])).await;
+    let out = output(cli(&sim, &["collect", "--format", "xml"])).await;
     assert_eq!(out.code, Some(2));
-    let out = output(cli(&sim, &secret, &["collect", "bogus-resource"])).await;
+    let out = output(cli(&sim, &["collect", "bogus-resource"])).await;
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("device-inventory"));
     // A usage error is found before anything is contacted, whatever the credential.
     let before = sim.stats().total_requests;
-    let out = output(cli(&sim, "wrong", &["collect", "aps", "bogus-resource"])).await;
+    let out =
+        output(cli(&sim, &["collect", "aps", "bogus-resource"]).env("GLP_CLIENT_SECRET", "wrong"))
+            .await;
     assert_eq!(out.code, Some(2));
     assert_eq!(sim.stats().total_requests, before);
-    sim.shutdown().await;
 }
 
 #[test]
@@ -166,42 +153,38 @@ fn help_of_each_command_snapshot() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_table_and_summary_snapshots() {
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 6,
         seed: 3,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let out = output(cli(&sim, &secret, &["tenants"])).await;
+    .await;
+    let out = output(cli(&sim, &["tenants"])).await;
     assert_eq!(out.code, Some(0));
     insta::with_settings!({filters => vec![(r"127\.0\.0\.1:[0-9]+", "127.0.0.1:[port]")]}, {
         insta::assert_snapshot!("tenants_table", out.stdout);
     });
 
-    let cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500"]).env("RUST_LOG", "off");
+    let cmd = cli(&sim, &["collect", "-q", "--rate", "500"]).env("RUST_LOG", "off");
     let out = output(cmd).await;
     assert_eq!(out.code, Some(0));
     let stderr = out.stderr.clone();
     insta::with_settings!({filters => vec![(r"\| [0-9.]+ s", "| [time] s")]}, {
         insta::assert_snapshot!("collect_summary", stderr);
     });
-    sim.shutdown().await;
 }
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_file_is_read_under_env_and_warns_when_others_can_read_its_secret() {
     use std::os::unix::fs::PermissionsExt;
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 3,
         // `+`, `&`, `%2B`, `:` and a space in the secret, through TOML and the token request.
         hostile_secret: true,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let creds = sim.credentials();
     let dir = temp_dir("cfg");
     let path = dir.path().join("config.toml");
@@ -233,25 +216,17 @@ async fn config_file_is_read_under_env_and_warns_when_others_can_read_its_secret
     let stderr = out.stderr.clone();
     out.assert_code(1);
     assert!(!stderr.contains("chmod 600"));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 7,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(7).await;
     let truth = truth(&sim);
     let tenants = truth["tenants"].as_array().unwrap();
 
     // Central lists its own tenant ids; each row is resolved to its GreenLake workspace.
     let out = output(cli(
         &sim,
-        &secret,
         &["tenants", "--source", "central", "--format", "jsonl"],
     ))
     .await;
@@ -284,7 +259,6 @@ async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
     .unwrap();
     let cmd = cli(
         &sim,
-        &secret,
         &["collect", "-q", "--rate", "500", "--tenant-ids-from"],
     )
     .arg(&ids);
@@ -294,43 +268,33 @@ async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
         + tenants[1]["counts"]["device-inventory"].as_u64().unwrap();
     assert_eq!(out.stdout.lines().count() as u64, expected);
     assert!(out.stderr.contains("2 tenants: 2 ok"));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_tenant_timeout_fails_the_tenant_with_exit_three() {
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 3,
         latency: std::time::Duration::from_millis(300),
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let out = output(cli(&sim, &secret, &["collect", "-q", "--timeout", "0.1"])).await;
+    .await;
+    let out = output(cli(&sim, &["collect", "-q", "--timeout", "0.1"])).await;
     let stderr = out.stderr.clone();
     out.assert_code(3);
     assert!(
         stderr.contains("3 failed") && stderr.contains("[tenant_timeout]"),
         "{stderr}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_output_is_refused_before_any_request_unless_overwrite_or_append() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let dir = temp_dir("existing");
     let path = dir.path().join("records.jsonl");
     std::fs::write(&path, "{\"first\":\"run\"}\n").unwrap();
     let run = |extra: &[&str]| {
-        let cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"])
+        let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"])
             .arg(&path)
             .args(extra);
         output(cmd)
@@ -364,22 +328,15 @@ async fn an_existing_output_is_refused_before_any_request_unless_overwrite_or_ap
     assert_eq!(text.lines().count() as u64, total);
     let out = run(&["--overwrite", "--append"]).await;
     assert_eq!(out.code, Some(2), "conflicting flags");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_append_keeps_one_header_and_json_cannot_be_appended() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 2,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(2).await;
     let dir = temp_dir("csv-append");
     let path = dir.path().join("records.csv");
     for extra in [&[][..], &["--append"][..]] {
-        let cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"])
+        let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"])
             .arg(&path)
             .args(extra);
         let out = output(cmd).await;
@@ -391,7 +348,7 @@ async fn csv_append_keeps_one_header_and_json_cannot_be_appended() {
     let json = dir.path().join("records.json");
     std::fs::write(&json, "[]\n").unwrap();
     let before = sim.stats().total_requests;
-    let cmd = cli(&sim, &secret, &["collect", "-q", "--append", "-o"]).arg(&json);
+    let cmd = cli(&sim, &["collect", "-q", "--append", "-o"]).arg(&json);
     let out = output(cmd).await;
     out.assert_code(2);
     assert!(
@@ -399,26 +356,14 @@ async fn csv_append_keeps_one_header_and_json_cannot_be_appended() {
             .contains("--append works for jsonl, csv and yaml")
     );
     assert_eq!(sim.stats().total_requests, before);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let dir = temp_dir("dash");
     // `-o -` is stdout: no file named `-`.
-    let cmd = cli(
-        &sim,
-        &secret,
-        &["collect", "-q", "--rate", "500", "-o", "-"],
-    )
-    .current_dir(&dir);
+    let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o", "-"]).current_dir(&dir);
     let out = output(cmd).await;
     out.assert_code(0);
     assert!(!dir.path().join("-").exists());
@@ -431,7 +376,6 @@ async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
     let id = first["workspace_id"].as_str().unwrap();
     let cmd = cli(
         &sim,
-        &secret,
         &["collect", "-q", "--rate", "500", "--tenant-ids-from", "-"],
     )
     .stdin(format!("{id}\n"));
@@ -444,7 +388,7 @@ async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
 
     // The extension chooses the format; a contradicting --format is a usage error.
     let csv = dir.path().join("records.csv");
-    let cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"]).arg(&csv);
+    let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"]).arg(&csv);
     let out = output(cmd).await;
     out.assert_code(0);
     assert!(
@@ -453,25 +397,18 @@ async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
             .starts_with("tenant_id,")
     );
     let before = sim.stats().total_requests;
-    let cmd = cli(&sim, &secret, &["collect", "--format", "table", "-o"])
-        .arg(dir.path().join("table.jsonl"));
+    let cmd =
+        cli(&sim, &["collect", "--format", "table", "-o"]).arg(dir.path().join("table.jsonl"));
     let out = output(cmd).await;
     out.assert_code(2);
     assert!(out.stderr.contains("contradicts"), "{}", out.stderr);
     assert_eq!(sim.stats().total_requests, before);
     assert!(!dir.path().join("table.jsonl").exists());
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mistakes_in_the_arguments_are_usage_errors_before_any_request() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let dir = temp_dir("mistakes");
     let missing = dir.path().join("no-such-dir").join("report.json");
     let missing = missing.to_str().unwrap();
@@ -508,7 +445,7 @@ async fn mistakes_in_the_arguments_are_usage_errors_before_any_request() {
         ),
     ];
     for (args, says) in cases {
-        let out = output(cli(&sim, &secret, &args)).await;
+        let out = output(cli(&sim, &args)).await;
         let stderr = out.stderr.clone();
         assert_eq!(out.code, Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
@@ -519,24 +456,16 @@ async fn mistakes_in_the_arguments_are_usage_errors_before_any_request() {
         );
     }
     assert_eq!(sim.stats().total_requests, 0, "nothing was contacted");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn include_patterns_that_match_nothing_are_a_usage_error() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let truth = truth(&sim);
     let name = truth["tenants"][0]["name"].as_str().unwrap().to_owned();
     for command in ["collect", "tenants"] {
         let out = output(cli(
             &sim,
-            &secret,
             &[command, "-q", "--include", "nomatch*", "--include", &name],
         ))
         .await;
@@ -547,24 +476,16 @@ async fn include_patterns_that_match_nothing_are_a_usage_error() {
             "{command}: {stderr}"
         );
     }
-    let out = output(cli(&sim, &secret, &["tenants", "--include", &name])).await;
+    let out = output(cli(&sim, &["tenants", "--include", &name])).await;
     out.assert_code(0);
     assert!(out.stderr.contains("1 tenant\n"), "{}", out.stderr);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filter_sort_and_params_reach_every_tenant() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 4,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(4).await;
     let out = output(cli(
         &sim,
-        &secret,
         &[
             "collect",
             "aps",
@@ -606,7 +527,6 @@ async fn filter_sort_and_params_reach_every_tenant() {
 
     let out = output(cli(
         &sim,
-        &secret,
         &[
             "collect",
             "-q",
@@ -624,7 +544,6 @@ async fn filter_sort_and_params_reach_every_tenant() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(v["data"]["siteAssigned"], "UNASSIGNED", "{line}");
     }
-    sim.shutdown().await;
 }
 
 fn is_rfc3339_utc(s: &str) -> bool {
@@ -641,13 +560,7 @@ fn is_rfc3339_utc(s: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_name_the_workspace_whatever_listed_the_tenant_and_the_report_names_the_run() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let truth = truth(&sim);
     let tenants = truth["tenants"].as_array().unwrap().clone();
     let dir = temp_dir("fields");
@@ -663,7 +576,7 @@ async fn records_name_the_workspace_whatever_listed_the_tenant_and_the_report_na
         &["--source", "central"][..],
         &[][..],
     ] {
-        let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500"]).args(source);
+        let mut cmd = cli(&sim, &["collect", "-q", "--rate", "500"]).args(source);
         if source.is_empty() {
             cmd = cmd.arg("--tenant-ids-from").arg(&ids);
         }
@@ -708,7 +621,6 @@ async fn records_name_the_workspace_whatever_listed_the_tenant_and_the_report_na
         assert!(r["run"]["arguments"][0] == "collect", "{text}");
         assert_no_secrets(&sim, &[&text, &stdout]);
     }
-    sim.shutdown().await;
 }
 
 #[test]
@@ -734,14 +646,12 @@ fn version_names_the_commit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 8,
         seed: 5,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    .await;
     let mut shown = String::new();
     for resource in [
         "device-inventory",
@@ -765,7 +675,6 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
             .to_owned();
         let cmd = cli(
             &sim,
-            &secret,
             &[
                 "collect",
                 resource,
@@ -808,7 +717,6 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
 
     let out = output(cli(
         &sim,
-        &secret,
         &[
             "collect",
             "aps",
@@ -831,24 +739,20 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
     );
     let row = lines.next().unwrap();
     assert!(row.contains(",\"{\"\"serialNumber\"\""), "{row}");
-    let out = output(cli(&sim, &secret, &["collect", "--columns", "a,b"])).await;
+    let out = output(cli(&sim, &["collect", "--columns", "a,b"])).await;
     assert_eq!(out.code, Some(2), "--columns needs csv");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 4,
         seed: 3,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    .await;
     let cmd = cli(
         &sim,
-        &secret,
         &[
             "collect",
             "device-inventory",
@@ -876,7 +780,6 @@ async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
     // Every tenant fails (a list the server does not have): one line each, no WARN beside it.
     let cmd = cli(
         &sim,
-        &secret,
         &[
             "collect",
             "network-monitoring/v1/no-such-list",
@@ -897,30 +800,22 @@ async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
         !stderr.contains('\u{1b}'),
         "no ANSI when stderr is piped: {stderr}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_from_greenlake_needs_no_central_gateway() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 2,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let cmd = cli(&sim, &secret, &["tenants", "--format", "jsonl"]).env_remove("CENTRAL_BASE_URL");
+    let sim = sim(2).await;
+    let cmd = cli(&sim, &["tenants", "--format", "jsonl"]).env_remove("CENTRAL_BASE_URL");
     let out = output(cmd).await;
     out.assert_code(0);
     assert_eq!(out.stdout.lines().count(), 2);
     // Listing by Central, or collecting, still needs one.
     for args in [&["tenants", "--source", "central"][..], &["collect"][..]] {
-        let cmd = cli(&sim, &secret, args).env_remove("CENTRAL_BASE_URL");
+        let cmd = cli(&sim, args).env_remove("CENTRAL_BASE_URL");
         let out = output(cmd).await;
         assert_eq!(out.code, Some(1), "{args:?}");
         assert!(out.stderr.contains("no Central gateway"), "{args:?}");
     }
-    sim.shutdown().await;
 }
 
 #[test]
@@ -970,20 +865,13 @@ fn completions_and_the_man_page_need_no_configuration() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_lists_the_tenants_and_estimates_without_contacting_them() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 5,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(5).await;
     let dir = temp_dir("dry-run");
     let path = dir.path().join("out.csv");
     let truth = truth(&sim);
     let name = truth["tenants"][1]["name"].as_str().unwrap().to_owned();
     let cmd = cli(
         &sim,
-        &secret,
         &[
             "collect",
             "aps",
@@ -1007,21 +895,14 @@ async fn dry_run_lists_the_tenants_and_estimates_without_contacting_them() {
     );
     assert!(!path.exists(), "a dry run writes no file");
     assert_eq!(sim.stats().token_exchanges, 0, "no tenant was contacted");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_dry_run_lists_the_tenants_and_writes_no_store() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let dir = temp_dir("snapshot-dry-run");
     let db = dir.path().join("inventory.sqlite");
-    let cmd = cli(&sim, &secret, &["snapshot", "aps", "--dry-run", "--db"]).arg(&db);
+    let cmd = cli(&sim, &["snapshot", "aps", "--dry-run", "--db"]).arg(&db);
     let out = output(cmd).await;
     let stderr = out.stderr.clone();
     out.assert_code(0);
@@ -1030,19 +911,13 @@ async fn snapshot_dry_run_lists_the_tenants_and_writes_no_store() {
     assert!(stderr.contains("3 tenants would run"), "{stderr}");
     assert!(!db.exists(), "a dry run creates no store");
     assert_eq!(sim.stats().token_exchanges, 0, "no tenant was contacted");
-    sim.shutdown().await;
 }
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
     use std::os::unix::fs::PermissionsExt;
-    let sim = Simulator::start(SimConfig {
-        tenants: 2,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = sim(2).await;
     let creds = sim.credentials();
     let dir = temp_dir("profiles");
     // The default file of the platform's config directory (XDG_CONFIG_HOME on Linux).
@@ -1095,23 +970,15 @@ async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
         .replace(&sim.base_url(), "[sim]")
         .replace(&creds.client_id, "[client id]");
     insta::assert_snapshot!("config_show", shown);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn yaml_output_follows_the_extension_one_entry_per_record() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let dir = temp_dir("yaml");
     let path = dir.path().join("sites.yaml");
     let cmd = cli(
         &sim,
-        &secret,
         &["collect", "sites-health", "-q", "--rate", "500", "-o"],
     )
     .arg(&path);
@@ -1130,7 +997,6 @@ async fn yaml_output_follows_the_extension_one_entry_per_record() {
             && text.contains("\n    siteName: \""),
         "{text}"
     );
-    sim.shutdown().await;
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use platform_sim::{SimConfig, Simulator};
 use serde_json::Value;
-use support::{Cli, Finished, bin, target, temp_dir};
+use support::{Cli, Finished, bin, sim, sim_with, target, temp_dir};
 
 /// `NAME=URL,...` of every public cluster's gateway, each at the simulator (so that nothing can
 /// reach a real host), the MSP's own cluster at `msp` when given.
@@ -38,14 +38,13 @@ async fn output(cmd: Cli) -> Finished {
 }
 
 async fn two_clusters(tenants: usize, on_none: usize) -> Simulator {
-    Simulator::start(SimConfig {
+    sim_with(SimConfig {
         tenants,
         clusters: vec!["US-WEST-4".into(), "EU-1".into()],
         tenants_on_no_cluster: on_none,
         ..SimConfig::default()
     })
     .await
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,7 +143,6 @@ async fn auto_finds_the_clusters_and_every_record_says_its_cluster() {
     assert_eq!(stats.exchanges_per_tenant.len(), 10, "{stats:?}");
     // The foreign clusters' 401s to the probes cost no token: one grant for the whole run.
     assert_eq!(stats.client_credentials_grants, 1, "{stats:?}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -182,7 +180,6 @@ async fn named_clusters_place_tenants_and_tenants_lists_the_cluster() {
     let table = &out.stdout;
     assert!(table.lines().next().unwrap().contains("CLUSTER"), "{table}");
     assert_eq!(table.matches("EU-1").count(), 4, "{table}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,20 +201,18 @@ async fn a_wrong_cluster_is_named_before_any_tenant_runs() {
     assert!(stderr.contains("cannot use Central at UK ("), "{stderr}");
     assert!(stderr.contains("no tenant was contacted"), "{stderr}");
     assert!(sim.stats().exchanges_per_tenant.is_empty(), "no tenant ran");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_with_no_cluster_answering_says_what_was_tried() {
     // The MSP's cluster is US-1; its gateway is not pointed at the simulator's US-1 but at a
     // cluster that refuses (UK), so every us-west candidate refuses.
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 3,
         clusters: vec!["US-1".into()],
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let uk = sim
         .clusters()
         .into_iter()
@@ -235,7 +230,6 @@ async fn auto_with_no_cluster_answering_says_what_was_tried() {
     assert!(stderr.contains("no Central cluster found"), "{stderr}");
     assert!(stderr.contains("US-1, US-2, US-WEST-4"), "{stderr}");
     assert!(stderr.contains("--central-base-url"), "{stderr}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,21 +285,19 @@ async fn overview_is_every_tenant_health_on_every_cluster_worst_first() {
     let table = &out.stdout;
     assert!(table.starts_with("TENANT"), "{table}");
     assert_eq!(table.lines().count(), 1 + truth.tenants.len(), "{table}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
     // Small pages: the pages after the first are fetched several at once.
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 10,
         clusters: vec!["US-WEST-4".into(), "EU-1".into()],
         tenants_on_no_cluster: 1,
         central_page_cap: Some(97),
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let dir = temp_dir("clusters-msp-inventory");
     let (file, report) = (dir.path().join("msp.jsonl"), dir.path().join("report.json"));
     let out = output(cli(
@@ -374,17 +366,11 @@ async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
     let out = output(cli(&sim, &["collect", "msp/device-inventory", "aps"])).await;
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("on its own"));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn greenlake_resources_alone_need_no_central_gateway() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 4,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = sim(4).await;
     let dir = temp_dir("clusters-glp-only");
     let file = dir.path().join("subs.jsonl");
     // No CENTRAL_BASE_URL, no CENTRAL_CLUSTER: only GreenLake is called.
@@ -416,5 +402,4 @@ async fn greenlake_resources_alone_need_no_central_gateway() {
     let out = output(cli(&sim, &["collect", "aps", "-q"])).await;
     assert_eq!(out.code, Some(1));
     assert!(out.stderr.contains("no Central gateway"));
-    sim.shutdown().await;
 }

@@ -31,7 +31,6 @@ async fn out_of_range_numbers_are_configuration_errors_not_panics() {
         assert!(!out.stderr.contains("panicked"), "{value}: {}", out.stderr);
     }
     assert_eq!(sim.stats().total_requests, 0);
-    sim.shutdown().await;
 }
 
 #[cfg(unix)]
@@ -45,7 +44,6 @@ async fn dev_null_is_a_fine_output_for_every_file() {
     }
     cli(&sim).args(args).output().await.assert_code(0);
     assert!(sim.stats().token_exchanges > 0, "the run went through");
-    sim.shutdown().await;
 }
 
 #[cfg(unix)]
@@ -78,5 +76,4 @@ async fn the_secret_file_is_size_capped_and_warned_about_when_others_can_read_it
         "{}",
         out.stderr
     );
-    sim.shutdown().await;
 }

@@ -2,7 +2,7 @@
 //! environment, pointed at an in-process simulator.
 #![allow(dead_code, unused_imports, unreachable_pub)]
 
-use platform_sim::Simulator;
+use platform_sim::{SimConfig, Simulator};
 pub use test_support::{Cli, Finished, Target, temp_dir};
 
 /// The binary under test.
@@ -42,4 +42,20 @@ pub fn total(truth: &serde_json::Value, resource: &str) -> u64 {
         .iter()
         .map(|t| t["counts"][resource].as_u64().expect("a count"))
         .sum()
+}
+
+/// A simulator of `tenants` tenants, otherwise default.
+pub async fn sim(tenants: usize) -> Simulator {
+    sim_with(SimConfig {
+        tenants,
+        ..SimConfig::default()
+    })
+    .await
+}
+
+/// A simulator of `config`.
+pub async fn sim_with(config: SimConfig) -> Simulator {
+    Simulator::start(config)
+        .await
+        .expect("the simulator starts")
 }

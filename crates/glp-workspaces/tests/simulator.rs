@@ -6,27 +6,16 @@
 //! concurrent caller, never early) and injected faults (retried; nothing lost or repeated).
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::TryStreamExt as _;
-use glp_auth::{
-    AuthOptions, BaseUrl, Credentials, ManualClock, RetryPolicy, SecretString, WorkspaceId,
-    msp_provider,
-};
-use glp_transport::{Api, ApiClient};
+use glp_auth::{AuthOptions, ManualClock, RetryPolicy};
 use glp_workspaces::{Tenant, WorkspacesClient};
 use platform_sim::{SimConfig, Simulator};
-
-fn credentials(sim: &Simulator) -> Credentials {
-    let demo = sim.credentials();
-    Credentials::new(
-        demo.client_id,
-        SecretString::from(demo.client_secret),
-        WorkspaceId::parse(&demo.workspace_id).unwrap(),
-    )
-    .with_base_url(BaseUrl::parse(&sim.base_url()).unwrap())
-}
+use support::sim_client;
 
 fn fast_auth() -> AuthOptions {
     let mut options = AuthOptions::default();
@@ -34,17 +23,9 @@ fn fast_auth() -> AuthOptions {
     options
 }
 
-/// A client of `sim` with the real provider stack, no client-side pacing and fast retries.
+/// A client of `sim` with the real provider stack, no client-side pacing and `retry`.
 fn client(sim: &Simulator, options: AuthOptions, retry: RetryPolicy) -> WorkspacesClient {
-    let creds = credentials(sim);
-    let base = creds.base_url.clone();
-    let provider = msp_provider(creds, options).unwrap();
-    let api = ApiClient::builder(Api::GreenLake, base, provider)
-        .no_rate_limit()
-        .retry(retry)
-        .build()
-        .unwrap();
-    WorkspacesClient::new(api)
+    sim_client(sim, options, retry)
 }
 
 fn msp_tenant_requests(sim: &Simulator, status: &str) -> u64 {

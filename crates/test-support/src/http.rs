@@ -180,6 +180,13 @@ impl Reply {
     }
 }
 
+impl From<serde_json::Value> for Reply {
+    /// `200` with `body` as JSON.
+    fn from(body: serde_json::Value) -> Reply {
+        Reply::json(200, body)
+    }
+}
+
 /// `prefix`, then `item` repeated, `total` bytes, in chunks of about 64 KiB that share one
 /// buffer.
 fn generate(

@@ -7,7 +7,7 @@ mod support;
 
 use glp_transport::Api;
 use glp_workspaces::WorkspacesClient;
-use msp_orchestrator::{Cancel, TenantStatus, collect_msp_inventory};
+use msp_orchestrator::{Cancel, Record, Report, TenantStatus, collect_msp_inventory};
 use serde_json::{Value, json};
 use support::{api, clients, fixed_token};
 use test_support::{Reply, Server};
@@ -67,6 +67,20 @@ fn pages_asked(server: &Server) -> Vec<u64> {
         .collect()
 }
 
+/// The MSP-wide inventory read from `server`: the report and every record.
+async fn msp_inventory(server: &Server) -> (Report, Vec<Record>) {
+    let (workspaces, clusters) = clients(server.base_url(), fixed_token(), (None, None));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let report = collect_msp_inventory(&workspaces, &clusters.into(), tx, &Cancel::new())
+        .await
+        .unwrap();
+    let mut records = Vec::new();
+    while let Some(r) = rx.recv().await {
+        records.push(r);
+    }
+    (report, records)
+}
+
 #[tokio::test]
 async fn pages_short_of_their_total_are_an_error_and_what_arrived_is_kept() {
     // The first page promises 5 devices, 2 a page; page 2 brings one, page 3 none.
@@ -84,15 +98,7 @@ async fn pages_short_of_their_total_are_an_error_and_what_arrived_is_kept() {
         }),
         _ => json!({"items": [], "count": 0, "total": 5, "next": null}),
     });
-    let (workspaces, clusters) = clients(server.base_url(), fixed_token(), (None, None));
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let report = collect_msp_inventory(&workspaces, &clusters.into(), tx, &Cancel::new())
-        .await
-        .unwrap();
-    let mut records = Vec::new();
-    while let Some(r) = rx.recv().await {
-        records.push(r);
-    }
+    let (report, records) = msp_inventory(&server).await;
     assert_eq!(pages_asked(&server), [1, 2, 3], "each page once");
     // Three records arrived and are kept; two attributed, one not.
     assert_eq!(records.len(), 3);
@@ -127,16 +133,8 @@ async fn a_lying_total_costs_a_few_requests_not_one_per_promised_page() {
         }),
         _ => json!({"items": [], "count": 0, "total": 50000, "next": null}),
     });
-    let (workspaces, clusters) = clients(server.base_url(), fixed_token(), (None, None));
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let report = collect_msp_inventory(&workspaces, &clusters.into(), tx, &Cancel::new())
-        .await
-        .unwrap();
-    let mut records = 0;
-    while rx.recv().await.is_some() {
-        records += 1;
-    }
-    assert_eq!(records, 1);
+    let (report, records) = msp_inventory(&server).await;
+    assert_eq!(records.len(), 1);
     let later = pages_asked(&server).iter().filter(|n| **n > 1).count();
     assert!((1..=4).contains(&later), "{later} later pages asked for");
     let error = report.source_error.as_deref().unwrap();

@@ -62,6 +62,20 @@ async fn run(
     (report, collector.await.unwrap())
 }
 
+/// `tenants` tenants, otherwise the default world.
+fn tenants(tenants: usize) -> SimConfig {
+    SimConfig {
+        tenants,
+        ..SimConfig::default()
+    }
+}
+
+/// Every tenant's device inventory, `concurrency` tenants at a time.
+async fn inventory(s: &Setup, concurrency: usize) -> (Report, Vec<Record>) {
+    let orchestrator = Orchestrator::new(s.central.clone()).concurrency(concurrency);
+    run(s, orchestrator, inventory_job(), &Cancel::new()).await
+}
+
 fn inventory_job() -> Arc<dyn TenantJob> {
     Arc::new(CollectJob::new(vec![ResourceSpec::Known(
         Resource::DeviceInventory,
@@ -108,13 +122,7 @@ async fn every_record_of_every_tenant_exactly_once() {
         1000.0,
     )
     .await;
-    let (report, records) = run(
-        &s,
-        Orchestrator::new(s.central.clone()).concurrency(6),
-        inventory_job(),
-        &Cancel::new(),
-    )
-    .await;
+    let (report, records) = inventory(&s, 6).await;
     assert!(report.all_succeeded(), "{}", report.summary());
     assert_eq!(report.tenants.len(), 30);
     assert_eq!(report.records(), records.len() as u64);
@@ -159,14 +167,7 @@ impl TenantJob for FailOne {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_failing_tenant_never_stops_the_others() {
-    let s = setup(
-        SimConfig {
-            tenants: 12,
-            ..SimConfig::default()
-        },
-        1000.0,
-    )
-    .await;
+    let s = setup(tenants(12), 1000.0).await;
     let truth = truth_by_tenant(&s.sim, "device-inventory");
     let victim = serde_json::to_value(s.sim.truth()).unwrap()["tenants"][3]["workspace_id"]
         .as_str()
@@ -332,13 +333,7 @@ async fn server_rate_limits_are_honoured_and_reported() {
         200.0,
     )
     .await;
-    let (report, records) = run(
-        &s,
-        Orchestrator::new(s.central.clone()).concurrency(8),
-        inventory_job(),
-        &Cancel::new(),
-    )
-    .await;
+    let (report, records) = inventory(&s, 8).await;
     assert!(report.all_succeeded(), "{}", report.summary());
     assert_eq!(
         by_tenant(&records),
@@ -532,14 +527,7 @@ async fn first_tenants(s: &Setup, n: usize) -> Vec<msp_orchestrator::SourceItem>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_listing_is_a_listing_error_not_the_end_of_the_list() {
-    let s = setup(
-        SimConfig {
-            tenants: 5,
-            ..SimConfig::default()
-        },
-        1000.0,
-    )
-    .await;
+    let s = setup(tenants(5), 1000.0).await;
     let listed = first_tenants(&s, 2).await;
     let tenants = futures::stream::iter(listed.into_iter().map(Ok))
         .chain(futures::stream::once(async {
@@ -575,14 +563,7 @@ async fn a_panicking_listing_is_a_listing_error_not_the_end_of_the_list() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_listed_twice_runs_once_and_counts_once() {
-    let s = setup(
-        SimConfig {
-            tenants: 3,
-            ..SimConfig::default()
-        },
-        1000.0,
-    )
-    .await;
+    let s = setup(tenants(3), 1000.0).await;
     let mut listed = first_tenants(&s, 2).await;
     listed.push(listed[0].clone());
     listed.push(listed[1].clone());
@@ -599,14 +580,7 @@ async fn a_tenant_listed_twice_runs_once_and_counts_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_credential_stops_new_tenants() {
-    let s = setup(
-        SimConfig {
-            tenants: 12,
-            ..SimConfig::default()
-        },
-        1000.0,
-    )
-    .await;
+    let s = setup(tenants(12), 1000.0).await;
     // The listing comes from the good client; the tenants' calls use a credential whose secret
     // was rotated: every token exchange needs an MSP token the server now refuses.
     let listed = first_tenants(&s, 12).await;

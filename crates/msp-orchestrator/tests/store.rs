@@ -17,9 +17,42 @@ use msp_orchestrator::{
 };
 use platform_sim::{SimConfig, Simulator};
 use support::sim_clients;
+use test_support::TempDir;
 
 fn clients(sim: &Simulator) -> (WorkspacesClient, CentralClient) {
     sim_clients(sim, AuthOptions::default(), (None, None))
+}
+
+/// A fresh store in a temporary directory (removed with it).
+fn store() -> (TempDir, Store) {
+    let dir = test_support::temp_dir("store");
+    let store = Store::open(dir.path().join("inventory.sqlite")).unwrap();
+    (dir, store)
+}
+
+/// A simulator of `tenants` tenants (at most `max_devices` devices each), a fresh store, and a
+/// snapshot run of `resources` begun in it.
+async fn world(
+    tenants: usize,
+    max_devices: usize,
+    resources: &[&str],
+) -> (Simulator, TempDir, Store, i64) {
+    let sim = Simulator::start(SimConfig {
+        tenants,
+        max_devices,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (dir, mut store) = store();
+    let run = store
+        .begin_run(&NewRun::new(
+            "test",
+            ["snapshot"],
+            resources.iter().copied(),
+        ))
+        .unwrap();
+    (sim, dir, store, run)
 }
 
 /// Runs a snapshot of `resources` into `run`, skipping what the run already holds.
@@ -121,24 +154,8 @@ fn canonical(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snapshot_holds_the_truth_and_a_resume_adds_nothing_twice() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 12,
-        max_devices: 150,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = test_support::temp_dir("store");
-    let path = dir.path().join("inventory.sqlite");
     let resources = [Resource::DeviceInventory, Resource::Devices];
-    let mut store = Store::open(&path).unwrap();
-    let run = store
-        .begin_run(&NewRun::new(
-            "test",
-            ["snapshot"],
-            ["device-inventory", "devices"],
-        ))
-        .unwrap();
+    let (sim, _dir, store, run) = world(12, 150, &["device-inventory", "devices"]).await;
     let mut store = snapshot(&sim, store, run, &resources).await;
     store.end_run(run, RunStatus::Complete).unwrap();
     let expected = truth(&sim, &resources);
@@ -168,19 +185,8 @@ fn guide_licence_query() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn greenlake_resources_snapshot_and_the_guide_finds_the_licences_ending_soon() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 10,
-        max_devices: 300,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = test_support::temp_dir("store");
-    let mut store = Store::open(dir.path().join("inventory.sqlite")).unwrap();
     let names = ["glp/devices", "glp/subscriptions"];
-    let run = store
-        .begin_run(&NewRun::new("test", ["snapshot"], names))
-        .unwrap();
+    let (sim, _dir, store, run) = world(10, 300, &names).await;
     let specs = names.iter().map(|n| n.parse().unwrap()).collect();
     let mut store = snapshot_specs(&sim, store, run, specs).await;
     store.end_run(run, RunStatus::Complete).unwrap();
@@ -240,8 +246,7 @@ async fn greenlake_resources_snapshot_and_the_guide_finds_the_licences_ending_so
 
 #[test]
 fn records_without_their_completion_mark_leave_nothing() {
-    let dir = test_support::temp_dir("store");
-    let mut store = Store::open(dir.path().join("s.sqlite")).unwrap();
+    let (_dir, mut store) = store();
     let run = store
         .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
         .unwrap();

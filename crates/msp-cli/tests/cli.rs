@@ -81,32 +81,6 @@ async fn collect_writes_every_record_and_exits_zero_without_leaking() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_credentials_exit_one_with_the_hint_and_no_retry_storm() {
-    let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let out = output(cli(&sim, &["collect"]).env("GLP_CLIENT_SECRET", "not-the-secret")).await;
-    let stderr = out.stderr.clone();
-    out.assert_code(1);
-    assert!(
-        stderr.contains("invalid_client") && stderr.contains("GLP_CLIENT_SECRET"),
-        "{stderr}"
-    );
-    let stats = sim.stats();
-    let token_requests: u64 = stats
-        .requests
-        .get("token")
-        .map(|m| m.values().sum())
-        .unwrap_or(0);
-    assert_eq!(
-        token_requests, 1,
-        "a refused credential must not be retried"
-    );
-    assert_eq!(
-        stats.total_requests, token_requests,
-        "no tenant work after a refused credential"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_lists_every_tenant_and_usage_errors_exit_two() {
     let sim = sim(5).await;
     let out = output(cli(&sim, &["tenants", "--format", "jsonl"])).await;

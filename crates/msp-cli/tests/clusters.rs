@@ -1,6 +1,8 @@
-//! Several Central clusters, run as a process against the simulator: `--central-cluster auto`
-//! finds the MSP's clusters from the service catalog and places every tenant on its cluster; a
-//! tenant on no cluster is reported (`no_cluster`), never dropped; a wrong cluster is named.
+//! Several Central clusters, run as a process against the simulator: named clusters place
+//! every tenant; a wrong cluster is named; `auto` with no cluster answering says what it tried;
+//! the overview and the MSP inventory span every cluster. `auto` collecting every record of an
+//! MSP on two clusters, a tenant on none reported, is the end-to-end suite's
+//! (`tests/scenarios/locations.rs`).
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -45,104 +47,6 @@ async fn two_clusters(tenants: usize, on_none: usize) -> Simulator {
         ..SimConfig::default()
     })
     .await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn auto_finds_the_clusters_and_every_record_says_its_cluster() {
-    let sim = two_clusters(12, 2).await;
-    let dir = temp_dir("clusters-auto");
-    let (out_file, report, failed) = (
-        dir.path().join("out.jsonl"),
-        dir.path().join("report.json"),
-        dir.path().join("failed.txt"),
-    );
-    let out = output(cli(
-        &sim,
-        &[
-            "collect",
-            "devices",
-            "-q",
-            "--central-cluster",
-            "auto",
-            "-o",
-            out_file.to_str().unwrap(),
-            "--report",
-            report.to_str().unwrap(),
-            "--failed-out",
-            failed.to_str().unwrap(),
-        ],
-    ))
-    .await;
-    let stderr = &out.stderr;
-    let found = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("Central clusters found: "))
-        .unwrap_or_else(|| panic!("{stderr}"));
-    let mut found: Vec<&str> = found.split(", ").collect();
-    found.sort_unstable();
-    assert_eq!(found, ["EU-1", "US-WEST-4"], "{stderr}");
-    // Two tenants are on no cluster: the run is not complete, and says so.
-    out.assert_code(3);
-    assert!(
-        stderr.contains("2 tenants on no Central cluster"),
-        "{stderr}"
-    );
-    assert_eq!(stderr.matches("NO CLUSTER").count(), 2, "{stderr}");
-
-    let truth = sim.truth_with_records();
-    let by_id: HashMap<String, _> = truth
-        .tenants
-        .iter()
-        .map(|t| (t.workspace_id.clone(), t))
-        .collect();
-    let mut per_tenant: HashMap<String, u64> = HashMap::new();
-    for line in std::fs::read_to_string(&out_file).unwrap().lines() {
-        let v: Value = serde_json::from_str(line).unwrap();
-        let t = by_id[v["workspace_id"].as_str().unwrap()];
-        assert_eq!(v["cluster"].as_str(), t.cluster.as_deref(), "{line}");
-        assert_eq!(
-            v["central_tenant_id"].as_str(),
-            Some(t.central_tenant_id.as_str())
-        );
-        *per_tenant.entry(t.workspace_id.clone()).or_default() += 1;
-    }
-    for t in &truth.tenants {
-        let got = per_tenant.get(&t.workspace_id).copied().unwrap_or(0);
-        let want = if t.cluster.is_some() {
-            t.counts["devices"]
-        } else {
-            0
-        };
-        assert_eq!(got, want, "{}", t.name);
-    }
-    // The report and the rerun list name the tenants on no cluster.
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let none: Vec<&str> = r["tenants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["status"] == "no_cluster")
-        .map(|t| t["workspace_id"].as_str().unwrap())
-        .collect();
-    let mut expected: Vec<&str> = truth
-        .tenants
-        .iter()
-        .filter(|t| t.cluster.is_none())
-        .map(|t| t.workspace_id.as_str())
-        .collect();
-    let mut none_sorted = none.clone();
-    none_sorted.sort_unstable();
-    expected.sort_unstable();
-    assert_eq!(none_sorted, expected);
-    let rerun = std::fs::read_to_string(&failed).unwrap();
-    for id in expected {
-        assert!(rerun.contains(id), "{rerun}");
-    }
-    // Every probe and list-tenants went to the simulator; the foreign clusters answered 401.
-    let stats = sim.stats();
-    assert_eq!(stats.exchanges_per_tenant.len(), 10, "{stats:?}");
-    // The foreign clusters' 401s to the probes cost no token: one grant for the whole run.
-    assert_eq!(stats.client_credentials_grants, 1, "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

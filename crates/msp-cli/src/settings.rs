@@ -924,7 +924,7 @@ mod tests {
 
     #[test]
     fn the_file_and_its_profile_are_layers_and_every_bad_key_is_named() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = test_support::temp_dir("settings");
         let path = dir.path().join("config.toml");
         let toml = "central_base_url = \"https://top.example.com\"\nconcurrency = 4\n\
                     cluster_urls = [\"EU-1=https://eu.example.com\"]\n\

@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use glp_msp_e2e::{Bins, Finished, Proc, Sim, Stats, Workdir};
+use glp_msp_e2e::{Bins, Finished, Proc, Sim, Stats, Truth, Workdir, compare};
 
 /// The longest any single orchestrator run may take before the scenario fails.
 pub(crate) const RUN_LIMIT: Duration = Duration::from_secs(120);
@@ -77,4 +77,28 @@ pub(crate) fn assert_exit(run: &Finished, code: i32) {
         "exit code; stderr:\n{}",
         glp_msp_e2e::proc::tail(&run.stderr, 40)
     );
+}
+
+/// `collect -q RESOURCES EXTRA --output records.jsonl` against `sim`: exit 0, and every record
+/// of the truth exactly once (no resource: `device-inventory`). Returns the run and the truth.
+pub(crate) fn collect_exactly(
+    (bins, wd, sim): (&Bins, &Workdir, &Sim),
+    resources: &[&str],
+    extra: &[&str],
+) -> (Finished, Truth) {
+    let mut args = vec!["collect", "-q"];
+    args.extend(resources);
+    args.extend(extra);
+    args.extend(["--output", "records.jsonl"]);
+    let out = run("collect", wd, orchestrator(bins, wd, sim, &args));
+    assert_exit(&out, 0);
+    let truth = sim.truth().unwrap();
+    let compared = if resources.is_empty() {
+        &["device-inventory"][..]
+    } else {
+        resources
+    };
+    let cmp = compare(&truth, compared, &[&wd.run("records.jsonl")]).unwrap();
+    assert!(cmp.is_exact(), "{cmp}");
+    (out, truth)
 }

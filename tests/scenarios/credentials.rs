@@ -1,11 +1,10 @@
-//! Scenario 6: a credential the platform refuses.
-
-use std::time::Duration;
+//! Scenario 6: a credential the platform refuses: exit 1 with the 401 hint after exactly one
+//! token request (a refused credential is never retried) and nothing else.
 
 use crate::common::{assert_exit, orchestrator, run, served, start};
 
 #[test]
-fn a_refused_credential_exits_one_within_seconds_with_the_hint_and_no_retry_storm() {
+fn a_refused_credential_exits_one_with_the_hint_after_one_token_request() {
     let (bins, wd, sim) = start("bad-credentials", &["--tenants", "50"]);
     let other_workspace = "0b5e1a54-3c5a-4b7e-9f0e-6a2f3c1d9e77";
     let cases: [(&str, &str, &str); 3] = [
@@ -24,11 +23,6 @@ fn a_refused_credential_exits_one_within_seconds_with_the_hint_and_no_retry_stor
         let out = run(name, &wd, cmd);
         assert_exit(&out, 1);
         assert!(
-            out.elapsed < Duration::from_secs(5),
-            "{name}: took {:?}",
-            out.elapsed
-        );
-        assert!(
             out.stderr.contains("invalid_client")
                 && out.stderr.contains("hint: 401")
                 && out.stderr.contains("GLP_CLIENT_SECRET")
@@ -43,10 +37,10 @@ fn a_refused_credential_exits_one_within_seconds_with_the_hint_and_no_retry_stor
         );
         let stats = sim.stats().unwrap();
         let now = served(&stats, "token");
-        assert!(
-            now - token_requests <= 3,
-            "{name}: {} token requests for a refused credential",
-            now - token_requests
+        assert_eq!(
+            now - token_requests,
+            1,
+            "{name}: a refused credential must not be retried"
         );
         token_requests = now;
         assert_eq!(

@@ -3,9 +3,7 @@
 //! faults: every record exactly once, attributed to its tenant, one token exchange per tenant
 //! for both APIs.
 
-use glp_msp_e2e::compare;
-
-use crate::common::{assert_exit, orchestrator, run, served, start};
+use crate::common::{collect_exactly, served, start};
 
 const RESOURCES: [&str; 3] = ["glp/devices", "glp/subscriptions", "device-inventory"];
 
@@ -14,34 +12,14 @@ fn every_greenlake_device_and_subscription_of_every_tenant_exactly_once() {
     let (bins, wd, sim) = start(
         "greenlake",
         &[
-            "--tenants",
-            "60",
-            "--max-devices",
-            "400",
-            "--glp-page-cap",
-            "25",
-            "--fail-rate",
-            "0.02",
+            "--tenants=60",
+            "--max-devices=400",
+            "--glp-page-cap=25",
+            "--fail-rate=0.02",
         ],
     );
-    let records = wd.run("records.jsonl");
-    let mut args = vec!["collect"];
-    args.extend(RESOURCES);
-    args.extend([
-        "-q",
-        "--concurrency",
-        "12",
-        "--output",
-        "records.jsonl",
-        "--failed-out",
-        "failed.txt",
-    ]);
-    let out = run("collect", &wd, orchestrator(&bins, &wd, &sim, &args));
-    assert_exit(&out, 0);
-
-    let truth = sim.truth().unwrap();
-    let cmp = compare(&truth, &RESOURCES, &[&records]).unwrap();
-    assert!(cmp.is_exact(), "{cmp}");
+    let extra = ["--concurrency=12", "--failed-out=failed.txt"];
+    let (_, truth) = collect_exactly((&bins, &wd, &sim), &RESOURCES, &extra);
     let glp_records: u64 = truth
         .tenants
         .iter()

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use glp_msp_e2e::fake::{
-    CAPTURED, CLIENT_SECRET, Capture, Fake, FakeTenant, Platform, Received, Reply, Route, Setup,
+    CAPTURED, CLIENT_SECRET, Capture, Fake, FakeTenant, Platform, Recorded, Reply, Route, Setup,
     glp_error, oauth_error,
 };
-use glp_msp_e2e::{HarnessError, Proc, Workdir, leaks};
+use glp_msp_e2e::{Proc, ProcError, Workdir, leaks};
 use serde_json::{Value, json};
 
 use crate::common::bins;
@@ -80,11 +80,6 @@ impl Outcome {
 /// Runs `cmd` in `wd`'s run directory, at most `limit`.
 fn run_for(name: &str, wd: &Workdir, cmd: Command, limit: Duration) -> Outcome {
     let proc = Proc::spawn(name, cmd, &wd.run("")).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let read = |ext: &str| {
-        std::fs::read(wd.run(&format!("{name}.{ext}")))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    };
     match proc.wait(limit) {
         Ok(f) => Outcome {
             name: name.to_owned(),
@@ -95,11 +90,11 @@ fn run_for(name: &str, wd: &Workdir, cmd: Command, limit: Duration) -> Outcome {
             peak_rss_kib: f.usage.peak_rss_kib,
             timed_out: false,
         },
-        Err(HarnessError::Timeout { .. }) => Outcome {
+        Err(ProcError::Timeout { stdout, stderr, .. }) => Outcome {
             name: name.to_owned(),
             code: None,
-            stdout: read("stdout"),
-            stderr: read("stderr"),
+            stdout,
+            stderr,
             elapsed: limit,
             peak_rss_kib: None,
             timed_out: true,
@@ -133,11 +128,11 @@ fn run_case(
     env: &[(&str, &str)],
 ) -> (Workdir, Outcome) {
     let wd = Workdir::new(&format!("hostile-{name}")).unwrap();
-    let mut cmd = fake.orchestrator(&bins(), &wd.run(""), args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = run_for(name, &wd, cmd, limit);
+    let cli = env.iter().fold(
+        fake.orchestrator(&bins(), &wd.run(""), args),
+        |cli, (k, v)| cli.env(k, v),
+    );
+    let out = run_for(name, &wd, cli.command(), limit);
     eprintln!(
         "--- {name}: exit {:?} after {:?}{}; stderr ends:\n{}",
         out.code,
@@ -194,12 +189,8 @@ fn file(wd: &Workdir, name: &str) -> Option<String> {
 }
 
 /// The same URL on the capture server.
-fn captured_location(capture: &Capture, req: &Received) -> String {
-    if req.query.is_empty() {
-        capture.url(&req.path)
-    } else {
-        capture.url(&format!("{}?{}", req.path, req.query))
-    }
+fn captured_location(capture: &Capture, req: &Recorded) -> String {
+    capture.url(&req.path_and_query())
 }
 
 // 0. ------------------------------------------------------------------------------------------
@@ -211,7 +202,7 @@ fn hostile_fake_unattacked_gives_a_complete_run() {
     let mut setup = Setup::tenants(5);
     setup.central_page_size = 2;
     setup.glp_page_size = 2;
-    let fake = Fake::start(setup).unwrap();
+    let fake = Fake::start(setup);
     let (wd, out) = run_case("unattacked", &fake, &collect_args(&[]), LIMIT, &[]);
     out.assert_sane();
     assert_eq!(out.code, Some(0), "unattacked run:\n{}", out.tail());
@@ -246,8 +237,8 @@ fn hostile_token_redirect_gets_no_secret_and_names_the_location_host() {
         .map(|s| (format!("token-redirect-{s}"), s))
         .collect();
     all_cases("token endpoint redirects", cases, |name, status| {
-        let capture = Arc::new(Capture::start().unwrap());
-        let fake = Fake::start(Setup::tenants(2)).unwrap();
+        let capture = Arc::new(Capture::start());
+        let fake = Fake::start(Setup::tenants(2));
         let c = capture.clone();
         fake.on(Route::Token, move |req, _| {
             Some(Reply::redirect(status, &captured_location(&c, req)))
@@ -286,8 +277,8 @@ fn hostile_token_redirect_gets_no_secret_and_names_the_location_host() {
 
 #[test]
 fn hostile_exchange_redirect_gets_no_msp_token() {
-    let capture = Arc::new(Capture::start().unwrap());
-    let fake = Fake::start(Setup::tenants(2)).unwrap();
+    let capture = Arc::new(Capture::start());
+    let fake = Fake::start(Setup::tenants(2));
     let c = capture.clone();
     fake.on(Route::Exchange, move |req, _| {
         Some(Reply::redirect(307, &captured_location(&c, req)))
@@ -327,8 +318,8 @@ fn hostile_api_redirects_to_another_host_send_no_authorization_and_bring_no_reco
     .map(|(r, s)| (format!("api-redirect-{r:?}-{s}"), (r, s)))
     .collect();
     all_cases("API redirects", cases, |name, (route, status)| {
-        let capture = Arc::new(Capture::start().unwrap());
-        let fake = Fake::start(Setup::tenants(2)).unwrap();
+        let capture = Arc::new(Capture::start());
+        let fake = Fake::start(Setup::tenants(2));
         let c = capture.clone();
         fake.on(route, move |req, _| {
             Some(Reply::redirect(status, &captured_location(&c, req)))
@@ -373,14 +364,14 @@ fn hostile_same_origin_api_redirects_are_still_followed() {
         .map(|(r, s)| (format!("same-origin-redirect-{r:?}-{s}"), (r, s)))
         .collect();
     all_cases("same-origin redirects", cases, |name, (route, status)| {
-        let fake = Fake::start(Setup::tenants(2)).unwrap();
+        let fake = Fake::start(Setup::tenants(2));
         let base = fake.url();
         fake.on(route, move |req, p| {
-            if req.query.contains("hop=1") {
+            if req.query_pairs().contains_key("hop") {
                 return Some(p.default_reply(req));
             }
-            let sep = if req.query.is_empty() { "" } else { "&" };
-            let location = format!("{base}{}?{}{sep}hop=1", req.path, req.query);
+            let sep = if req.query.is_some() { "&" } else { "?" };
+            let location = format!("{base}{}{sep}hop=1", req.path_and_query());
             Some(Reply::redirect(status, &location))
         });
         let (wd, out) = run_case(name, &fake, &collect_args(&[]), LIMIT, &[]);
@@ -436,7 +427,7 @@ fn too_many(route: Route, retry_after_seconds: Option<&str>) -> Reply {
         Route::Token => oauth_error(429, "temporarily_unavailable", "slow down"),
         _ => Reply::json(
             429,
-            &json!({"httpStatusCode": 429, "errorCode": "HPE_GL_ERROR_TOO_MANY_REQUESTS",
+            json!({"httpStatusCode": 429, "errorCode": "HPE_GL_ERROR_TOO_MANY_REQUESTS",
                     "message": "Too many requests", "debugId": "d", "errorDetails": details}),
         ),
     }
@@ -471,7 +462,7 @@ fn waits_on(route: Route) {
         &format!("huge and odd waits on {route:?}"),
         cases,
         |name, (status, headers, body_wait)| {
-            let fake = Fake::start(Setup::tenants(2)).unwrap();
+            let fake = Fake::start(Setup::tenants(2));
             fake.on(route, move |req, p: &Platform| {
                 let mut reply = if status == 429 {
                     too_many(route, body_wait)
@@ -517,7 +508,7 @@ fn hostile_odd_expires_in_neither_panics_nor_sleeps() {
             expires_in: serde_json::from_str(value).unwrap(),
             ..Setup::tenants(3)
         };
-        let fake = Fake::start(setup).unwrap();
+        let fake = Fake::start(setup);
         let (_wd, out) = run_case(name, &fake, &collect_args(&["--retries", "3"]), LIMIT, &[]);
         out.insanity().into_iter().collect()
     });
@@ -530,7 +521,7 @@ fn hostile_fractional_retry_after_on_a_429_then_200_succeeds() {
         .map(|r| (format!("retry-after-0.5-once-{r:?}"), r))
         .collect();
     all_cases("Retry-After: 0.5 once, then 200", cases, |name, route| {
-        let fake = Fake::start(Setup::tenants(2)).unwrap();
+        let fake = Fake::start(Setup::tenants(2));
         fake.on(route, move |req, p| {
             (p.count(route) == 1)
                 .then(|| too_many(route, None).header("retry-after", "0.5"))
@@ -551,63 +542,111 @@ fn hostile_fractional_retry_after_on_a_429_then_200_succeeds() {
 
 // 5. ------------------------------------------------------------------------------------------
 
+/// How msp-tenants repeats itself.
+#[derive(Clone, Copy, Debug)]
+enum Repeat {
+    /// The same two tenants on every page, `offset` 0 on each.
+    OffsetZero,
+    /// The same two tenants on every page, `offset` echoing the request (only the items repeat).
+    OffsetEchoed,
+    /// The same invalid tenant on every page: no tenant can run at all.
+    InvalidTenant,
+}
+
 #[test]
 fn hostile_msp_tenants_repeating_one_page_forever_ends_with_an_error() {
-    // The same two tenants on every page, `total` a million: with `offset` 0 on every page, and
-    // with `offset` echoing the request (so only the items repeat).
-    let cases = [false, true]
-        .into_iter()
-        .map(|echo| {
-            let label = if echo { "offset-echoed" } else { "offset-0" };
-            (format!("endless-msp-tenants-{label}"), echo)
-        })
-        .collect();
-    all_cases("endless msp-tenants", cases, |name, echo_offset| {
-        let fake = Fake::start(Setup::tenants(2)).unwrap();
+    // `total` a million on every page: only the repetition can end the listing.
+    let cases = [
+        Repeat::OffsetZero,
+        Repeat::OffsetEchoed,
+        Repeat::InvalidTenant,
+    ]
+    .into_iter()
+    .map(|r| (format!("endless-msp-tenants-{r:?}"), r))
+    .collect();
+    all_cases("endless msp-tenants", cases, |name, repeat| {
+        let fake = Fake::start(Setup::tenants(2));
         fake.on(Route::MspTenants, move |req, p| {
-            let items: Vec<Value> = p
-                .setup()
-                .tenants
-                .iter()
-                .map(glp_msp_e2e::fake::msp_tenant_item)
-                .collect();
-            let offset: u64 = if echo_offset {
-                req.query_pairs()
+            let items: Vec<Value> = match repeat {
+                Repeat::InvalidTenant => {
+                    vec![json!({"id": "not-an-id", "workspaceName": "Broken"})]
+                }
+                _ => p
+                    .setup()
+                    .tenants
+                    .iter()
+                    .map(glp_msp_e2e::fake::msp_tenant_item)
+                    .collect(),
+            };
+            let offset: u64 = match repeat {
+                Repeat::OffsetZero => 0,
+                _ => req
+                    .query_pairs()
                     .get("offset")
                     .and_then(|o| o.parse().ok())
-                    .unwrap_or(0)
-            } else {
-                0
+                    .unwrap_or(0),
             };
             Some(Reply::json(
                 200,
-                &json!({"offset": offset, "count": items.len(), "total": 1_000_000, "items": items}),
+                json!({"offset": offset, "count": items.len(), "total": 1_000_000, "items": items}),
             ))
         });
         let args = collect_args(&["--glp-rate", "100", "--rate", "100"]);
-        let (_wd, out) = run_case(name, &fake, &args, LIMIT, &[]);
+        let (wd, out) = run_case(name, &fake, &args, LIMIT, &[]);
         let pages = fake.platform().count(Route::MspTenants);
-        let mut p = Vec::new();
         if out.timed_out {
-            p.push(format!(
+            return vec![format!(
                 "{name}: msp-tenants answered the same tenants {pages} times and the run did not end within {LIMIT:?}"
-            ));
-        } else if let Some(why) = out.insanity() {
-            p.push(why);
-        } else if !matches!(out.code, Some(1 | 3)) {
-            p.push(format!(
-                "{name}: exit {:?}, want 1 or 3 (a listing error) after {pages} msp-tenants pages:\n{}",
-                out.code,
-                out.tail()
-            ));
+            )];
         }
+        let mut p: Vec<String> = out.insanity().into_iter().collect();
+        let mut expect = |ok: bool, what: &str| {
+            if !ok {
+                p.push(format!(
+                    "{name}: {what} (after {pages} msp-tenants pages):\n{}",
+                    out.tail()
+                ));
+            }
+        };
+        if let Repeat::InvalidTenant = repeat {
+            // No tenant ran before the listing failed: a configuration-level failure.
+            expect(out.code == Some(1), &format!("exit {:?}, want 1", out.code));
+            expect(
+                out.stderr.contains("SKIPPED Broken (not-an-id)"),
+                "the invalid tenant is not reported as skipped",
+            );
+            return p;
+        }
+        // The tenants listed before the repetition ran: a partial run, and it says why.
+        let why = match repeat {
+            Repeat::OffsetZero => "answered offset 0 to a request for offset 2",
+            _ => "already listed",
+        };
+        expect(out.code == Some(3), &format!("exit {:?}, want 3", out.code));
+        expect(
+            out.stderr.contains("listing tenants failed part-way") && out.stderr.contains(why),
+            &format!("stderr does not say the listing failed part-way ({why})"),
+        );
+        expect(
+            out.stderr.contains("2 tenants: 2 ok"),
+            "the two listed tenants did not run",
+        );
+        let report: Value = file(&wd, "report.json")
+            .and_then(|r| serde_json::from_str(&r).ok())
+            .unwrap_or_default();
+        expect(
+            report["source_error"]
+                .as_str()
+                .is_some_and(|e| e.contains(why)),
+            &format!("the report's source_error: {}", report["source_error"]),
+        );
         p
     });
 }
 
 #[test]
 fn hostile_central_cursor_that_never_repeats_ends_with_an_error_naming_the_endpoint() {
-    let fake = Fake::start(Setup::tenants(1)).unwrap();
+    let fake = Fake::start(Setup::tenants(1));
     fake.on(Route::DeviceInventory, |req, _| {
         let next: u64 = req
             .query_pairs()
@@ -616,7 +655,7 @@ fn hostile_central_cursor_that_never_repeats_ends_with_an_error_naming_the_endpo
             .unwrap_or(1);
         Some(Reply::json(
             200,
-            &json!({"items": [glp_msp_e2e::fake::device_item(&format!("SN-ENDLESS-{next}"), "ap")],
+            json!({"items": [glp_msp_e2e::fake::device_item(&format!("SN-ENDLESS-{next}"), "ap")],
                     "count": 1, "total": 1_000_000_000u64, "next": (next + 1).to_string()}),
         ))
     });
@@ -648,7 +687,7 @@ fn hostile_a_tenant_listed_twice_runs_once_and_counts_as_ok() {
     let first = setup.tenants[0].clone();
     setup.tenants.push(first);
     setup.glp_page_size = 2;
-    let fake = Fake::start(setup).unwrap();
+    let fake = Fake::start(setup);
     let (wd, out) = run_case("tenant-listed-twice", &fake, &collect_args(&[]), LIMIT, &[]);
     out.assert_sane();
     assert_eq!(
@@ -695,9 +734,9 @@ fn hostile_server_errors_echoing_secrets_and_tokens_leak_nothing() {
     .map(|e| (format!("echo-{e:?}"), e))
     .collect();
     all_cases("echoed secrets", cases, |name, echo| {
-        let fake = Fake::start(Setup::tenants(2)).unwrap();
+        let fake = Fake::start(Setup::tenants(2));
         // Everything the client sent, as a careless server would echo it back.
-        let echoed = |req: &Received| {
+        let echoed = |req: &Recorded| {
             let forms = leaks::secret_forms(glp_msp_e2e::fake::CLIENT_ID, CLIENT_SECRET);
             format!(
                 "rejected request: {} | secret {} | forms {} | auth {}",
@@ -723,7 +762,7 @@ fn hostile_server_errors_echoing_secrets_and_tokens_leak_nothing() {
                 Echo::Central500Text => Reply::raw(status, "text/plain", text),
                 _ => Reply::json(
                     status,
-                    &json!({"httpStatusCode": status, "errorCode": "HPE_GL_ERROR", "message": text,
+                    json!({"httpStatusCode": status, "errorCode": "HPE_GL_ERROR", "message": text,
                             "debugId": text,
                             "errorDetails": [{"type": "hpe.greenlake.bad_request",
                                               "issues": [{"source": "header", "subject": "Authorization",
@@ -816,20 +855,76 @@ fn evil_setup() -> Setup {
     }
 }
 
+/// An msp-tenants item whose id is invalid and escape-laden too: left out, and said so.
+const EVIL_ID: &str = "bad\x1b[31m\nid";
+
 #[test]
 fn hostile_escape_laden_names_reach_no_terminal_raw() {
     let mut problems = Vec::new();
-    // The tenants table.
-    let fake = Fake::start(evil_setup()).unwrap();
-    let (_wd, out) = run_case("evil-names-tenants", &fake, &["tenants"], LIMIT, NO_COLOR);
-    problems.extend(out.insanity());
-    if out.code != Some(0) {
-        problems.push(format!("tenants: exit {:?}:\n{}", out.code, out.tail()));
+    // The tenants list in each format, with an invalid escape-laden id besides the evil names.
+    let fake = Fake::start(evil_setup());
+    fake.on(Route::MspTenants, |_, p| {
+        let mut items: Vec<Value> = p
+            .setup()
+            .tenants
+            .iter()
+            .map(glp_msp_e2e::fake::msp_tenant_item)
+            .collect();
+        items.push(json!({"id": EVIL_ID, "workspaceName": EVIL_NAMES[0]}));
+        Some(Reply::json(
+            200,
+            json!({"offset": 0, "count": items.len(), "total": items.len(), "items": items}),
+        ))
+    });
+    for format in ["table", "csv", "jsonl"] {
+        let name = format!("evil-names-tenants-{format}");
+        let args = ["tenants", "--format", format];
+        let (_wd, out) = run_case(&name, &fake, &args, LIMIT, NO_COLOR);
+        problems.extend(out.insanity());
+        if out.code != Some(0) {
+            problems.push(format!("{name}: exit {:?}:\n{}", out.code, out.tail()));
+        }
+        problems.extend(control_problems(&format!("{name} (stderr)"), &out.stderr));
+        if !out.stderr.contains("left out") {
+            problems.push(format!(
+                "{name}: the invalid id is not reported:\n{}",
+                out.tail()
+            ));
+        }
+        match format {
+            // For a terminal: escaped.
+            "table" => problems.extend(control_problems(&format!("{name} (stdout)"), &out.stdout)),
+            // Data for a file: the real values, escaped by JSON.
+            "jsonl" => {
+                let names: Vec<String> = out
+                    .stdout
+                    .lines()
+                    .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                    .filter_map(|v| v["name"].as_str().map(str::to_owned))
+                    .collect();
+                let mut want: Vec<&str> = EVIL_NAMES.to_vec();
+                want.push("Plain");
+                if names != want {
+                    problems.push(format!("{name}: names {names:?}, want {want:?}"));
+                }
+            }
+            // Data for a file: the real values, quoted where CSV needs it.
+            _ => {
+                for evil in EVIL_NAMES {
+                    let quoted = format!("\"{evil}\"");
+                    let needs_quotes = evil.contains(['\n', '\r']);
+                    if !out
+                        .stdout
+                        .contains(if needs_quotes { &quoted } else { evil })
+                    {
+                        problems.push(format!("{name}: {evil:?} is not in the CSV as it is"));
+                    }
+                }
+            }
+        }
     }
-    problems.extend(control_problems("tenants (stdout)", &out.stdout));
-    problems.extend(control_problems("tenants (stderr)", &out.stderr));
     // FAILED lines: every evil tenant fails (a non-retryable 404 on its inventory).
-    let fake = Fake::start(evil_setup()).unwrap();
+    let fake = Fake::start(evil_setup());
     fake.on(Route::DeviceInventory, |req, p| {
         let evil = p.tenant_of(req).is_some_and(|i| i < EVIL_NAMES.len());
         evil.then(|| glp_error(404, "HPE_GL_NOT_FOUND", "no inventory here"))
@@ -855,13 +950,13 @@ fn hostile_escape_laden_names_reach_no_terminal_raw() {
 
 #[test]
 fn hostile_a_central_tenant_id_with_a_newline_forges_no_failed_out_line() {
-    let fake = Fake::start(Setup::tenants(1)).unwrap();
+    let fake = Fake::start(Setup::tenants(1));
     fake.on(Route::ListTenants, |_, p| {
         let t = &p.setup().tenants[0];
         let id = format!("{}\nFORGED-ID-LINE", t.central_id);
         Some(Reply::json(
             200,
-            &json!({"items": [glp_msp_e2e::fake::central_tenant_item(&id, &t.name)],
+            json!({"items": [glp_msp_e2e::fake::central_tenant_item(&id, &t.name)],
                     "count": 1, "total": 1, "next": null}),
         ))
     });
@@ -900,8 +995,7 @@ fn hostile_csv_formula_guard_covers_a_leading_tab_or_cr() {
     let fake = Fake::start(Setup {
         tenants,
         ..Setup::default()
-    })
-    .unwrap();
+    });
     let args = ["tenants", "--format", "csv"];
     let (_wd, out) = run_case("csv-formula-guard", &fake, &args, LIMIT, NO_COLOR);
     out.assert_sane();
@@ -928,7 +1022,7 @@ const HUGE: u64 = 500 * 1024 * 1024;
 const RSS_LIMIT_KIB: u64 = 200 * 1024;
 
 fn huge_body(name: &str, route: Route, content_length: bool) {
-    let fake = Fake::start(Setup::tenants(1)).unwrap();
+    let fake = Fake::start(Setup::tenants(1));
     fake.on(route, move |_, p| {
         let (prefix, item) = if route == Route::MspTenants {
             let t = &p.setup().tenants[0];
@@ -990,27 +1084,22 @@ fn hostile_sigterm_behaves_like_ctrl_c() {
     }
     setup.central_page_size = 1;
     setup.device_latency = Duration::from_millis(200);
-    let fake = Fake::start(setup).unwrap();
+    let fake = Fake::start(setup);
     let wd = Workdir::new("hostile-sigterm").unwrap();
     let args = collect_args(&["--concurrency", "2", "--rate", "200", "--glp-rate", "100"]);
-    let cmd = fake.orchestrator(&bins(), &wd.run(""), &args);
+    let cmd = fake.orchestrator(&bins(), &wd.run(""), &args).command();
     let mut child = Proc::spawn("sigterm", cmd, &wd.run("")).unwrap();
-    let started = Instant::now();
+    let hang_guard = Instant::now();
     while fake.platform().count(Route::DeviceInventory) < 12 {
         assert!(
-            started.elapsed() < Duration::from_secs(30) && !child.has_exited(),
-            "fewer than 12 inventory pages after {:?}: {}",
-            started.elapsed(),
+            hang_guard.elapsed() < LIMIT && !child.has_exited(),
+            "the run ended, or hung, before 12 inventory pages: {}",
             child.stderr_so_far()
         );
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(!child.has_exited(), "the run ended before the signal");
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success(), "kill -TERM failed");
+    child.signal("-TERM").unwrap();
     let out = child
         .wait(LIMIT)
         .unwrap_or_else(|e| panic!("after SIGTERM: {e}"));
@@ -1021,8 +1110,8 @@ fn hostile_sigterm_behaves_like_ctrl_c() {
         glp_msp_e2e::proc::tail(&out.stderr, 15)
     );
     assert!(
-        out.stderr.contains(" tenants: "),
-        "no summary on stderr after SIGTERM:\n{}",
+        out.stderr.contains(" tenants: ") && out.stderr.contains("SIGTERM"),
+        "no summary naming SIGTERM on stderr after it:\n{}",
         out.stderr
     );
     let failed = file(&wd, "failed.txt");
@@ -1031,10 +1120,10 @@ fn hostile_sigterm_behaves_like_ctrl_c() {
         "--failed-out not written (or empty) after SIGTERM: {failed:?}"
     );
     let report = file(&wd, "report.json").unwrap_or_default();
+    let interrupted = serde_json::from_str::<Value>(&report).map(|r| r["interrupted"].clone());
     assert!(
-        serde_json::from_str::<Value>(&report).is_ok(),
-        "--report not written (or not JSON) after SIGTERM: {} bytes",
-        report.len()
+        matches!(interrupted, Ok(Value::Bool(true))),
+        "--report not written, not JSON or not `interrupted` after SIGTERM: {report}"
     );
     let records = file(&wd, "out.jsonl").unwrap_or_default();
     for (i, line) in records.lines().enumerate() {
@@ -1046,64 +1135,73 @@ fn hostile_sigterm_behaves_like_ctrl_c() {
     }
 }
 
-/// A signal while the first token request is still waiting for its answer ends the run at once
-/// (the handler is installed before the first network call), not when the server answers.
+/// A signal while a request of the set-up is still waiting for its answer (the first token
+/// request, the Central check) ends the run at once, with the summary and every file written:
+/// the handlers are installed before the first network call, and the answer, an hour away, is
+/// never waited for.
 #[test]
-fn hostile_a_signal_during_the_token_request_ends_the_run_at_once() {
-    let cases = ["-TERM", "-INT"]
-        .into_iter()
-        .map(|sig| (format!("signal{sig}-during-token"), sig))
-        .collect();
+fn hostile_a_signal_during_a_pending_request_ends_the_run_at_once() {
+    let cases = [
+        ("-TERM", Route::Token),
+        ("-INT", Route::Token),
+        ("-INT", Route::ListTenants),
+    ]
+    .into_iter()
+    .map(|(sig, route)| (format!("signal{sig}-during-{route:?}"), (sig, route)))
+    .collect();
     all_cases(
-        "a signal during the token request",
+        "a signal during a pending request",
         cases,
-        |name, signal| {
-            let fake = Fake::start(Setup::tenants(2)).unwrap();
-            fake.on(Route::Token, |req, p| {
-                Some(p.default_reply(req).delay(Duration::from_secs(45)))
+        |name, (signal, route)| {
+            let fake = Fake::start(Setup::tenants(2));
+            fake.on(route, |req, p| {
+                Some(p.default_reply(req).delay(Duration::from_secs(3600)))
             });
             let wd = Workdir::new(&format!("hostile-{name}")).unwrap();
-            let cmd = fake.orchestrator(&bins(), &wd.run(""), &collect_args(&[]));
+            let cmd = fake
+                .orchestrator(&bins(), &wd.run(""), &collect_args(&[]))
+                .command();
             let mut child = Proc::spawn(name, cmd, &wd.run("")).unwrap();
-            let started = Instant::now();
-            while fake.platform().count(Route::Token) == 0 {
-                if started.elapsed() > Duration::from_secs(30) || child.has_exited() {
+            let hang_guard = Instant::now();
+            while fake.platform().count(route) == 0 {
+                if hang_guard.elapsed() > LIMIT || child.has_exited() {
                     return vec![format!(
-                        "{name}: no token request after {:?}: {}",
-                        started.elapsed(),
+                        "{name}: no {route:?} request (hang guard {LIMIT:?}): {}",
                         child.stderr_so_far()
                     )];
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
             std::thread::sleep(Duration::from_millis(300));
-            let signalled = Instant::now();
-            let status = Command::new("kill")
-                .args([signal, &child.id().to_string()])
-                .status()
-                .unwrap();
-            assert!(status.success(), "kill {signal} failed");
+            child.signal(signal).unwrap();
+            // The deadline only kills a run that waits for the answer.
             let out = match child.wait(LIMIT) {
                 Ok(out) => out,
                 Err(e) => return vec![format!("{name}: after the signal: {e}")],
             };
-            let after = signalled.elapsed();
             let mut p = Vec::new();
-            if out.code.is_none_or(|c| c == 0) {
-                p.push(format!(
-                "{name}: exit {:?} after the signal during the token request (None: killed by the signal); stderr:\n{}",
-                out.code,
-                glp_msp_e2e::proc::tail(&out.stderr, 15)
-            ));
-            }
-            if after > Duration::from_secs(15) {
-                p.push(format!(
-                "{name}: the run ended {after:?} after the signal: it waited for the token answer (45 s)"
-            ));
-            }
-            if out.stderr.contains("panicked") {
-                p.push(format!("{name}: panicked:\n{}", out.stderr));
-            }
+            let mut expect = |ok: bool, what: &str| {
+                if !ok {
+                    p.push(format!(
+                        "{name}: {what}; exit {:?}, stderr:\n{}",
+                        out.code,
+                        glp_msp_e2e::proc::tail(&out.stderr, 15)
+                    ));
+                }
+            };
+            expect(
+                out.code == Some(3),
+                "want exit 3 (None: killed by the signal)",
+            );
+            expect(
+                out.stderr.contains("0 tenants") && out.stderr.contains("interrupted"),
+                "no summary saying 0 tenants, interrupted",
+            );
+            expect(!out.stderr.contains("panicked"), "panicked");
+            expect(
+                file(&wd, "failed.txt").is_some() && file(&wd, "report.json").is_some(),
+                "--failed-out and --report are not both written",
+            );
             p
         },
     );
@@ -1117,7 +1215,7 @@ fn hostile_an_uncreatable_output_fails_before_any_request() {
         .map(|flag| (format!("uncreatable{flag}"), flag))
         .collect();
     all_cases("uncreatable output files", cases, |name, flag| {
-        let fake = Fake::start(Setup::tenants(2)).unwrap();
+        let fake = Fake::start(Setup::tenants(2));
         let mut args = vec!["collect", "-q"];
         for f in ["--output", "--failed-out", "--report"] {
             args.push(f);
@@ -1133,10 +1231,15 @@ fn hostile_an_uncreatable_output_fails_before_any_request() {
         }
         let (_wd, out) = run_case(name, &fake, &args, LIMIT, &[]);
         let mut p: Vec<String> = out.insanity().into_iter().collect();
-        if out.code == Some(0) {
-            p.push(format!("{name}: exit 0 although {flag} cannot be created"));
+        // A usage error (2) that names the path.
+        if out.code != Some(2) || !out.stderr.contains("no-such-dir/sub/file") {
+            p.push(format!(
+                "{name}: exit {:?} (want 2) or the path unnamed although {flag} cannot be created:\n{}",
+                out.code,
+                out.tail()
+            ));
         }
-        let requests = fake.platform().received().len();
+        let requests = fake.received().len();
         if requests > 0 {
             p.push(format!(
                 "{name}: {requests} requests were made before finding that {flag} cannot be created:\n{}",
@@ -1159,7 +1262,7 @@ fn hostile_an_html_login_page_on_a_200_is_not_json_and_retried_at_most_once() {
         .map(|r| (format!("html-200-{r:?}"), r))
         .collect();
     all_cases("HTML login page on a 200", cases, |name, route| {
-        let fake = Fake::start(Setup::tenants(1)).unwrap();
+        let fake = Fake::start(Setup::tenants(1));
         fake.on(route, |_, _| {
             Some(Reply::raw(200, "text/html; charset=utf-8", LOGIN_PAGE))
         });
@@ -1187,20 +1290,22 @@ fn hostile_an_html_login_page_on_a_200_is_not_json_and_retried_at_most_once() {
 
 // 11. -----------------------------------------------------------------------------------------
 
+/// The credential is revoked after a few tenants: the tenants in flight each try one exchange,
+/// one renewal grant is refused and final, no new tenant starts, and the 401 hint is told once.
 #[test]
 fn hostile_a_credential_revoked_mid_run_stops_the_run_without_a_grant_storm() {
     const RUN_BEFORE: u64 = 3;
-    let fake = Fake::start(Setup::tenants(12)).unwrap();
+    let fake = Fake::start(Setup::tenants(12));
     let revoked = Arc::new(AtomicBool::new(false));
-    let refused = Arc::new(AtomicU64::new(0));
-    for route in [Route::Token, Route::Exchange] {
+    let refused: Arc<[AtomicU64; 2]> = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
+    for (i, route) in [Route::Token, Route::Exchange].into_iter().enumerate() {
         let (revoked, refused) = (revoked.clone(), refused.clone());
         fake.on(route, move |_, p| {
             if route == Route::Exchange && p.count(Route::Exchange) > RUN_BEFORE {
                 revoked.store(true, Ordering::SeqCst);
             }
             revoked.load(Ordering::SeqCst).then(|| {
-                refused.fetch_add(1, Ordering::SeqCst);
+                refused[i].fetch_add(1, Ordering::SeqCst);
                 oauth_error(
                     401,
                     "invalid_client",
@@ -1209,10 +1314,11 @@ fn hostile_a_credential_revoked_mid_run_stops_the_run_without_a_grant_storm() {
             })
         });
     }
-    let args = collect_args(&["--concurrency", "1"]);
+    let args = collect_args(&["--concurrency", "2", "--retries", "1"]);
     let (_wd, out) = run_case("revoked-mid-run", &fake, &args, LIMIT, &[]);
     out.assert_sane();
-    let refused = refused.load(Ordering::SeqCst);
+    let grants = refused[0].load(Ordering::SeqCst);
+    let exchanges = refused[1].load(Ordering::SeqCst);
     assert!(
         revoked.load(Ordering::SeqCst),
         "the revocation never happened:\n{}",
@@ -1221,16 +1327,23 @@ fn hostile_a_credential_revoked_mid_run_stops_the_run_without_a_grant_storm() {
     assert_eq!(
         out.code,
         Some(1),
-        "exit code after the credential was revoked ({refused} refused grants):\n{}",
+        "exit code after the credential was revoked:\n{}",
         out.tail()
     );
     assert!(
-        out.stderr.contains("GLP_CLIENT_SECRET"),
-        "no 401 hint (GLP_CLIENT_SECRET) on stderr:\n{}",
+        out.stderr.contains("credential was refused") && out.stderr.contains("GLP_CLIENT_SECRET"),
+        "no refusal and 401 hint (GLP_CLIENT_SECRET) on stderr:\n{}",
         out.tail()
     );
+    assert_eq!(
+        out.stderr.matches("hint: 401").count(),
+        1,
+        "the hint is told once:\n{}",
+        out.stderr
+    );
+    assert_eq!(grants, 1, "refused renewal grants, want 1 (final)");
     assert!(
-        refused <= 2,
-        "{refused} token requests after the revocation, want at most 2 (not one per remaining tenant)"
+        exchanges <= 2,
+        "{exchanges} refused exchanges, want at most one per tenant in flight (2), not one per remaining tenant"
     );
 }

@@ -1,50 +1,31 @@
 //! Scenario 3: the server's Central limit well below the client's rate.
 
-use glp_msp_e2e::compare;
-
-use crate::common::{assert_exit, orchestrator, run, served_with, start, summary_count};
+use crate::common::{collect_exactly, served_with, start, summary_count};
 
 #[test]
 fn a_server_limit_below_the_client_rate_costs_429s_but_no_early_retry_and_no_record() {
     let (bins, wd, sim) = start(
         "rate-limited",
         &[
-            "--tenants",
-            "20",
-            "--max-devices",
-            "150",
-            "--central-page-cap",
-            "25",
-            "--central-rps",
-            "15",
+            "--tenants=20",
+            "--max-devices=150",
+            "--central-page-cap=25",
+            "--central-rps=15",
             // Without headers the client can learn the budget only from the 429s themselves
             // (with headers it paces itself and meets almost none: see the bench).
             "--no-rate-headers",
             // Requests in flight when the budget runs out meet the 429s: without latency the
             // client's pause on `X-RateLimit-Remaining: 0` would avoid them all.
-            "--latency-ms",
-            "50",
+            "--latency-ms=50",
         ],
     );
-    let args = [
-        "collect",
-        "-q",
-        "--concurrency",
-        "8",
-        "--rate",
-        "100",
-        "--glp-rate",
-        "100",
-        "--output",
-        "records.jsonl",
-        "--report",
-        "report.json",
+    let extra = [
+        "--concurrency=8",
+        "--rate=100",
+        "--glp-rate=100",
+        "--report=report.json",
     ];
-    let out = run("collect", &wd, orchestrator(&bins, &wd, &sim, &args));
-    assert_exit(&out, 0);
-    let truth = sim.truth().unwrap();
-    let cmp = compare(&truth, &["device-inventory"], &[&wd.run("records.jsonl")]).unwrap();
-    assert!(cmp.is_exact(), "{cmp}");
+    let (out, _) = collect_exactly((&bins, &wd, &sim), &[], &extra);
 
     let stats = sim.stats().unwrap();
     let served_429 =

@@ -7,11 +7,11 @@
 //! The SDK lives in a virtual environment under the target directory
 //! (`target/vendor-sdk/venv-pycentral-2.0a25`), made once with `python3 -m venv` and `pip
 //! install` and reused after that. Where python3 (3.10 or later), its venv module or the package
-//! cannot be had, the scenario is skipped with one line on stderr, not failed; so it is with
-//! `GLP_MSP_SKIP_VENDOR_SDK` set. `PYTHON` names another interpreter than `python3`.
+//! cannot be had, the scenario is skipped, not failed: one `SKIPPED:` line on stderr and a line
+//! in the skip record (`test_support::skip`), so `cargo xtask test` reports it as skipped and
+//! never as passed; so it is with `GLP_MSP_SKIP_VENDOR_SDK` set. `PYTHON` names another interpreter than `python3`.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -31,7 +31,9 @@ const SETUP_LIMIT: Duration = Duration::from_secs(300);
 #[test]
 fn the_vendor_sdk_runs_its_msp_flow_unchanged_against_the_default_simulator() {
     // Default settings, port 0.
-    let Some(flow) = Flow::run("vendor-sdk", &[], &[]) else {
+    let test =
+        "vendor_sdk::the_vendor_sdk_runs_its_msp_flow_unchanged_against_the_default_simulator";
+    let Some(flow) = Flow::run(test, "vendor-sdk", &[], &[]) else {
         return;
     };
     let stats = flow.sim.stats().unwrap();
@@ -64,6 +66,7 @@ fn the_vendor_sdk_renews_expired_tokens_on_the_simulators_401() {
     // Tokens of 3 s; the script waits 4 s, then reads one inventory again through its cached
     // tenant connection: a 401, a new MSP token, a new exchange, the same devices.
     let Some(flow) = Flow::run(
+        "vendor_sdk::the_vendor_sdk_renews_expired_tokens_on_the_simulators_401",
         "vendor-sdk-expiry",
         &["--tenants", "4", "--max-devices", "60", "--token-ttl", "3"],
         &["--expire-after", "4"],
@@ -92,7 +95,8 @@ fn the_vendor_sdk_renews_expired_tokens_on_the_simulators_401() {
 
 /// One run of `msp_flow.py` against a simulator started with `sim_args`, its report checked
 /// against the truth: every tenant's id, name and device count, no device twice, no hyphen
-/// rejection, no token printed. `None` when the SDK cannot be had (the skip is printed).
+/// rejection, no token printed. `None` when the SDK cannot be had (`test` is recorded as
+/// skipped).
 struct Flow {
     _wd: glp_msp_e2e::Workdir,
     sim: glp_msp_e2e::Sim,
@@ -103,15 +107,15 @@ struct Flow {
 }
 
 impl Flow {
-    fn run(name: &str, sim_args: &[&str], script_args: &[&str]) -> Option<Flow> {
+    fn run(test: &str, name: &str, sim_args: &[&str], script_args: &[&str]) -> Option<Flow> {
         if std::env::var_os("GLP_MSP_SKIP_VENDOR_SDK").is_some() {
-            skip("GLP_MSP_SKIP_VENDOR_SDK is set");
+            skip(test, "GLP_MSP_SKIP_VENDOR_SDK is set");
             return None;
         }
         let python = match sdk_python() {
             Ok(p) => p,
             Err(why) => {
-                skip(&why);
+                skip(test, &why);
                 return None;
             }
         };
@@ -191,13 +195,9 @@ impl Flow {
     }
 }
 
-/// Says why the scenario did not run, on the real stderr (not captured by the test harness, so
-/// it shows in `cargo test` output).
-fn skip(why: &str) {
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED vendor-sdk scenario (pycentral {VERSION}): {why}"
-    );
+/// Says why `test` did not run and records it as skipped (`test_support::skip`).
+fn skip(test: &str, why: &str) {
+    test_support::skip(test, &format!("pycentral {VERSION}: {why}"));
 }
 
 /// The target directory: `target/<profile>/deps/<this test>` → `target`.

@@ -1,5 +1,5 @@
 //! A scripted fake GreenLake + Central ([`Fake`]) and a capture server ([`Capture`]) for the
-//! hostile scenarios.
+//! hostile scenarios, both on `test_support`'s scripted [`Server`].
 //!
 //! [`Fake`] listens on `127.0.0.1:0` and plays just enough of the real flow for
 //! `msp-orchestrator` to work when nothing attacks it: the client-credentials grant, the token
@@ -14,19 +14,15 @@
 //! [`CAPTURED`], so a client that follows a redirect there shows it in its output too.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
-use axum::response::Response;
 use serde_json::{Value, json};
+use test_support::{Cli, Server, Target};
+pub use test_support::{Recorded, Reply};
 
-use crate::{Bins, HarnessError, Result};
+use crate::Bins;
 
 /// The fake MSP's API client id.
 pub const CLIENT_ID: &str = "hostile-client-5c1d7e";
@@ -56,11 +52,11 @@ pub enum Route {
 }
 
 impl Route {
-    fn of(path: &str, body: &[u8]) -> Route {
+    /// The route of `req`.
+    pub fn of(req: &Recorded) -> Route {
+        let path = req.path.as_str();
         if path.starts_with("/authorization/") && path.ends_with("/token") {
-            let form = form_pairs(body);
-            return match form.get("grant_type").map(String::as_str) {
-                Some("client_credentials") => Route::Token,
+            return match req.form().get("grant_type").map(String::as_str) {
                 Some(g) if g.contains("token-exchange") => Route::Exchange,
                 _ => Route::Token,
             };
@@ -74,213 +70,11 @@ impl Route {
     }
 }
 
-/// One request as received.
-#[derive(Debug, Clone)]
-pub struct Received {
-    /// Its route.
-    pub route: Route,
-    /// `GET`, `POST`, ...
-    pub method: String,
-    /// The path.
-    pub path: String,
-    /// The raw query (without `?`).
-    pub query: String,
-    /// Every header, in order (values lossy UTF-8).
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-impl Received {
-    /// The first header called `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The form body, decoded.
-    pub fn form(&self) -> BTreeMap<String, String> {
-        form_pairs(&self.body)
-    }
-
-    /// The query, decoded.
-    pub fn query_pairs(&self) -> BTreeMap<String, String> {
-        form_pairs(self.query.as_bytes())
-    }
-
-    /// The bearer token, if any.
-    pub fn bearer(&self) -> Option<&str> {
-        let v = self.header("authorization")?;
-        let (scheme, token) = v.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then_some(token.trim())
-    }
-
-    /// The `{workspace}` of a token URL.
-    pub fn token_workspace(&self) -> Option<&str> {
-        self.path
-            .strip_prefix("/authorization/v2/oauth2/")?
-            .strip_suffix("/token")
-    }
-
-    /// Everything received, as text: request line, headers, body (for leak searches).
-    pub fn as_text(&self) -> String {
-        let mut s = format!("{} {}?{}\n", self.method, self.path, self.query);
-        for (k, v) in &self.headers {
-            s.push_str(&format!("{k}: {v}\n"));
-        }
-        s.push('\n');
-        s.push_str(&String::from_utf8_lossy(&self.body));
-        s
-    }
-}
-
-fn form_pairs(bytes: &[u8]) -> BTreeMap<String, String> {
-    url::form_urlencoded::parse(bytes).into_owned().collect()
-}
-
-/// What the fake answers.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    status: u16,
-    headers: Vec<(String, Vec<u8>)>,
-    body: ReplyBody,
-    delay: Duration,
-}
-
-#[derive(Debug, Clone)]
-enum ReplyBody {
-    Bytes(Vec<u8>),
-    /// `prefix`, then `item` over and over, `total` bytes in all (the last item cut).
-    Stream {
-        prefix: Vec<u8>,
-        item: Vec<u8>,
-        total: u64,
-        content_length: bool,
-    },
-}
-
-impl Reply {
-    /// `status` with a JSON body.
-    pub fn json(status: u16, body: &Value) -> Reply {
-        Reply::raw(status, "application/json", body.to_string().into_bytes())
-    }
-
-    /// `status` with `body` of `content_type`.
-    pub fn raw(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
-        Reply {
-            status,
-            headers: vec![("content-type".into(), content_type.as_bytes().to_vec())],
-            body: ReplyBody::Bytes(body.into()),
-            delay: Duration::ZERO,
-        }
-    }
-
-    /// A redirect (`301`, `302`, `303`, `307`, `308`) to `location`.
-    pub fn redirect(status: u16, location: &str) -> Reply {
-        Reply::raw(status, "text/plain", "moved").header("location", location)
-    }
-
-    /// A 200 of `content_type` whose body is `prefix` then `item` repeated, `total` bytes in all,
-    /// generated chunk by chunk; with `content_length`, its `Content-Length` says `total`.
-    pub fn stream(prefix: &str, item: &str, total: u64, content_length: bool) -> Reply {
-        Reply {
-            status: 200,
-            headers: vec![("content-type".into(), b"application/json".to_vec())],
-            body: ReplyBody::Stream {
-                prefix: prefix.as_bytes().to_vec(),
-                item: item.as_bytes().to_vec(),
-                total,
-                content_length,
-            },
-            delay: Duration::ZERO,
-        }
-    }
-
-    /// Adds a header (the value may hold any bytes a header can).
-    pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Reply {
-        self.headers
-            .push((name.to_ascii_lowercase(), value.as_ref().to_vec()));
-        self
-    }
-
-    /// Answers after `delay`.
-    pub fn delay(mut self, delay: Duration) -> Reply {
-        self.delay = delay;
-        self
-    }
-
-    /// Its status.
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    async fn into_response(self) -> Response {
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
-        }
-        let mut headers = self.headers;
-        let body = match self.body {
-            ReplyBody::Bytes(b) => Body::from(b),
-            ReplyBody::Stream {
-                prefix,
-                item,
-                total,
-                content_length,
-            } => {
-                if content_length {
-                    headers.push(("content-length".into(), total.to_string().into_bytes()));
-                }
-                Body::from_stream(generate(prefix, item, total))
-            }
-        };
-        let mut response = Response::new(body);
-        *response.status_mut() =
-            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        for (name, value) in headers {
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_bytes(&value),
-            ) {
-                response.headers_mut().append(n, v);
-            }
-        }
-        response
-    }
-}
-
-/// `prefix`, then `item` repeated, `total` bytes, in chunks of about 64 KiB that share one
-/// buffer.
-fn generate(
-    prefix: Vec<u8>,
-    item: Vec<u8>,
-    total: u64,
-) -> impl futures::Stream<Item = std::io::Result<Bytes>> + Send {
-    let mut block = Vec::with_capacity(64 * 1024 + item.len());
-    while block.len() < 64 * 1024 && !item.is_empty() {
-        block.extend_from_slice(&item);
-    }
-    let block = Bytes::from(block);
-    let first = Bytes::from(prefix);
-    futures::stream::unfold((Some(first), 0u64), move |(first, sent)| {
-        let block = block.clone();
-        async move {
-            if sent >= total {
-                return None;
-            }
-            let left = total - sent;
-            let chunk = first.filter(|b| !b.is_empty()).unwrap_or(block);
-            if chunk.is_empty() {
-                return None;
-            }
-            let take = usize::try_from(left.min(chunk.len() as u64)).unwrap_or(chunk.len());
-            let chunk = chunk.slice(..take);
-            Some((Ok(chunk), (None, sent + take as u64)))
-        }
-    })
+/// The `{workspace}` of a token URL.
+fn token_workspace(req: &Recorded) -> Option<&str> {
+    req.path
+        .strip_prefix("/authorization/v2/oauth2/")?
+        .strip_suffix("/token")
 }
 
 /// One tenant of the fake MSP.
@@ -358,7 +152,7 @@ impl Default for Setup {
 }
 
 /// A test's answer for a route: `None` means the platform's default answer.
-pub type Script = Arc<dyn Fn(&Received, &Platform) -> Option<Reply> + Send + Sync>;
+pub type Script = Arc<dyn Fn(&Recorded, &Platform) -> Option<Reply> + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Subject {
@@ -367,9 +161,8 @@ enum Subject {
 }
 
 #[derive(Default)]
-struct Recorded {
+struct Ledger {
     counts: BTreeMap<Route, u64>,
-    received: Vec<Received>,
     tokens: HashMap<String, Subject>,
     issued: Vec<String>,
     devices_served: HashMap<usize, u64>,
@@ -378,7 +171,7 @@ struct Recorded {
 /// The fake platform's state, as scripts see it.
 pub struct Platform {
     setup: Setup,
-    recorded: Mutex<Recorded>,
+    recorded: Mutex<Ledger>,
     scripts: Mutex<HashMap<Route, Script>>,
     serial: AtomicU64,
 }
@@ -402,18 +195,13 @@ impl Platform {
             .unwrap_or(0)
     }
 
-    /// Every request received so far.
-    pub fn received(&self) -> Vec<Received> {
-        lock(&self.recorded).received.clone()
-    }
-
     /// Every token issued so far.
     pub fn issued_tokens(&self) -> Vec<String> {
         lock(&self.recorded).issued.clone()
     }
 
     /// The tenant whose token `req` carries, if any.
-    pub fn tenant_of(&self, req: &Received) -> Option<usize> {
+    pub fn tenant_of(&self, req: &Recorded) -> Option<usize> {
         let token = req.bearer()?;
         match lock(&self.recorded).tokens.get(token) {
             Some(Subject::Tenant(i)) => Some(*i),
@@ -446,13 +234,13 @@ impl Platform {
         token
     }
 
-    fn subject(&self, req: &Received) -> Option<Subject> {
+    fn subject(&self, req: &Recorded) -> Option<Subject> {
         lock(&self.recorded).tokens.get(req.bearer()?).copied()
     }
 
     /// What the platform answers `req` when no script replaces it.
-    pub fn default_reply(&self, req: &Received) -> Reply {
-        match req.route {
+    pub fn default_reply(&self, req: &Recorded) -> Reply {
+        match Route::of(req) {
             Route::Token => self.client_credentials(req),
             Route::Exchange => self.exchange(req),
             Route::MspTenants => self.msp_tenants(req),
@@ -466,7 +254,7 @@ impl Platform {
         let token = self.issue(subject);
         Reply::json(
             200,
-            &json!({
+            json!({
                 "access_token": token,
                 "token_type": "Bearer",
                 "expires_in": self.setup.expires_in,
@@ -475,7 +263,7 @@ impl Platform {
         .header("cache-control", "no-store")
     }
 
-    fn client_credentials(&self, req: &Received) -> Reply {
+    fn client_credentials(&self, req: &Recorded) -> Reply {
         let form = req.form();
         let (id, secret) = match req.header("authorization").and_then(basic) {
             Some(pair) => pair,
@@ -487,15 +275,15 @@ impl Platform {
         if id != CLIENT_ID || secret != CLIENT_SECRET {
             return oauth_error(401, "invalid_client", "client authentication failed");
         }
-        let ws = req.token_workspace().unwrap_or("").replace('-', "");
+        let ws = token_workspace(req).unwrap_or("").replace('-', "");
         if ws != MSP_WORKSPACE.replace('-', "") {
             return oauth_error(401, "invalid_client", "not registered in that workspace");
         }
         self.token_answer(Subject::Msp)
     }
 
-    fn exchange(&self, req: &Received) -> Reply {
-        let ws = req.token_workspace().unwrap_or("");
+    fn exchange(&self, req: &Recorded) -> Reply {
+        let ws = token_workspace(req).unwrap_or("");
         if ws.contains('-') {
             return oauth_error(400, "invalid_request", "hyphens in the workspace id");
         }
@@ -511,7 +299,7 @@ impl Platform {
         }
     }
 
-    fn msp_tenants(&self, req: &Received) -> Reply {
+    fn msp_tenants(&self, req: &Recorded) -> Reply {
         if self.subject(req) != Some(Subject::Msp) {
             return glp_error(401, "HPE_GL_UNAUTHORIZED", "missing or invalid MSP token");
         }
@@ -528,11 +316,11 @@ impl Platform {
             .collect();
         Reply::json(
             200,
-            &json!({"offset": offset, "count": items.len(), "total": all.len(), "items": items}),
+            json!({"offset": offset, "count": items.len(), "total": all.len(), "items": items}),
         )
     }
 
-    fn list_tenants(&self, req: &Received) -> Reply {
+    fn list_tenants(&self, req: &Recorded) -> Reply {
         if self.subject(req) != Some(Subject::Msp) {
             return glp_error(401, "HPE_GL_UNAUTHORIZED", "missing or invalid MSP token");
         }
@@ -560,12 +348,12 @@ impl Platform {
         let more = start + items.len() < all.len();
         Reply::json(
             200,
-            &json!({"items": items, "count": items.len(), "total": all.len(),
+            json!({"items": items, "count": items.len(), "total": all.len(),
                     "next": if more { json!(next + 1) } else { Value::Null }}),
         )
     }
 
-    fn device_inventory(&self, req: &Received) -> Reply {
+    fn device_inventory(&self, req: &Recorded) -> Reply {
         let Some(Subject::Tenant(i)) = self.subject(req) else {
             return glp_error(
                 401,
@@ -587,7 +375,7 @@ impl Platform {
         let more = end < tenant.devices;
         Reply::json(
             200,
-            &json!({"items": items, "count": items.len(), "total": tenant.devices,
+            json!({"items": items, "count": items.len(), "total": tenant.devices,
                     "next": if more { json!((next + 1).to_string()) } else { Value::Null }}),
         )
         .delay(self.setup.device_latency)
@@ -660,7 +448,7 @@ pub fn device_item(serial: &str, name: &str) -> Value {
 pub fn oauth_error(status: u16, error: &str, description: &str) -> Reply {
     Reply::json(
         status,
-        &json!({"error": error, "error_description": description}),
+        json!({"error": error, "error_description": description}),
     )
 }
 
@@ -668,98 +456,21 @@ pub fn oauth_error(status: u16, error: &str, description: &str) -> Reply {
 pub fn glp_error(status: u16, code: &str, message: &str) -> Reply {
     Reply::json(
         status,
-        &json!({"httpStatusCode": status, "errorCode": code, "message": message,
+        json!({"httpStatusCode": status, "errorCode": code, "message": message,
                 "debugId": "fake-debug-id", "errorDetails": []}),
     )
 }
 
-/// A server on its own runtime, stopped when dropped.
-struct Server {
-    addr: SocketAddr,
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl Server {
-    fn start(addrs: &[&str], router: axum::Router) -> Result<Server> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(HarnessError::io("starting a runtime for a fake server"))?;
-        let mut last = None;
-        let mut bound = None;
-        for addr in addrs {
-            match runtime.block_on(tokio::net::TcpListener::bind(*addr)) {
-                Ok(l) => {
-                    bound = Some(l);
-                    break;
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        let listener = bound.ok_or_else(|| HarnessError::Io {
-            what: format!("binding one of {addrs:?}"),
-            source: last.unwrap_or_else(|| std::io::Error::other("no address")),
-        })?;
-        let addr = listener
-            .local_addr()
-            .map_err(HarnessError::io("reading the listener's address"))?;
-        runtime.spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        Ok(Server {
-            addr,
-            runtime: Some(runtime),
-        })
+impl Platform {
+    /// Counts `req`, then answers it with its route's script, else the default answer.
+    fn answer(&self, req: &Recorded) -> Reply {
+        let route = Route::of(req);
+        *lock(&self.recorded).counts.entry(route).or_default() += 1;
+        let script = lock(&self.scripts).get(&route).cloned();
+        script
+            .and_then(|s| s(req, self))
+            .unwrap_or_else(|| self.default_reply(req))
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
-async fn read(req: Request<Body>) -> Received {
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .map(|b| b.to_vec())
-        .unwrap_or_default();
-    let path = parts.uri.path().to_owned();
-    Received {
-        route: Route::of(&path, &body),
-        method: parts.method.to_string(),
-        query: parts.uri.query().unwrap_or("").to_owned(),
-        path,
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body,
-    }
-}
-
-async fn serve_fake(State(p): State<Arc<Platform>>, req: Request<Body>) -> Response {
-    let req = read(req).await;
-    {
-        let mut r = lock(&p.recorded);
-        *r.counts.entry(req.route).or_default() += 1;
-        r.received.push(req.clone());
-    }
-    let script = lock(&p.scripts).get(&req.route).cloned();
-    let reply = script
-        .and_then(|s| s(&req, &p))
-        .unwrap_or_else(|| p.default_reply(&req));
-    reply.into_response().await
 }
 
 /// The scripted fake GreenLake + Central on `127.0.0.1:0`.
@@ -770,54 +481,56 @@ pub struct Fake {
 
 impl Fake {
     /// Starts the fake with `setup`.
-    pub fn start(setup: Setup) -> Result<Fake> {
+    pub fn start(setup: Setup) -> Fake {
         let platform = Arc::new(Platform {
             setup,
-            recorded: Mutex::new(Recorded::default()),
+            recorded: Mutex::new(Ledger::default()),
             scripts: Mutex::new(HashMap::new()),
             serial: AtomicU64::new(0),
         });
-        let router = axum::Router::new()
-            .fallback(serve_fake)
-            .with_state(platform.clone());
-        let server = Server::start(&["127.0.0.1:0"], router)?;
-        Ok(Fake { platform, server })
+        let server = Server::start();
+        let p = platform.clone();
+        server.handle(move |req| Some(p.answer(req)));
+        Fake { platform, server }
     }
 
     /// Answers `route` with `script` from now on (`None` from it: the default answer).
     pub fn on(
         &self,
         route: Route,
-        script: impl Fn(&Received, &Platform) -> Option<Reply> + Send + Sync + 'static,
+        script: impl Fn(&Recorded, &Platform) -> Option<Reply> + Send + Sync + 'static,
     ) {
         lock(&self.platform.scripts).insert(route, Arc::new(script));
     }
 
-    /// The platform: counters, requests, issued tokens.
+    /// The platform: counters, issued tokens.
     pub fn platform(&self) -> &Platform {
         &self.platform
     }
 
+    /// Every request received so far.
+    pub fn received(&self) -> Vec<Recorded> {
+        self.server.requests()
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.server.addr)
+        self.server.base_url().to_owned()
     }
 
     /// `msp-orchestrator ARGS` with a clean environment (only `PATH`) holding the fake's
     /// credential and URLs, `RUST_LOG=warn`, working in `dir`.
-    pub fn orchestrator(&self, bins: &Bins, dir: &std::path::Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&bins.orchestrator);
-        cmd.args(args)
+    pub fn orchestrator(&self, bins: &Bins, dir: &std::path::Path, args: &[&str]) -> Cli {
+        Cli::new(&bins.orchestrator)
+            .target(&Target::new(
+                CLIENT_ID,
+                CLIENT_SECRET,
+                MSP_WORKSPACE,
+                self.url(),
+            ))
+            .log("warn")
             .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RUST_LOG", "warn")
-            .env("GLP_CLIENT_ID", CLIENT_ID)
-            .env("GLP_CLIENT_SECRET", CLIENT_SECRET)
-            .env("GLP_WORKSPACE_ID", MSP_WORKSPACE)
-            .env("GLP_BASE_URL", self.url())
-            .env("CENTRAL_BASE_URL", self.url());
-        cmd
+            .args(args)
     }
 
     /// Every secret and token worth searching for, named: the client secret in each form a
@@ -842,17 +555,12 @@ impl Fake {
 
 /// A server on a second loopback address that records all it receives.
 pub struct Capture {
-    received: Arc<Mutex<Vec<Received>>>,
     server: Server,
 }
 
-async fn serve_capture(
-    State(log): State<Arc<Mutex<Vec<Received>>>>,
-    req: Request<Body>,
-) -> Response {
-    let req = read(req).await;
-    lock(&log).push(req.clone());
-    let body = match req.route {
+/// What the capture server answers: plausible data of the route, marked [`CAPTURED`].
+fn captured_answer(req: &Recorded) -> Reply {
+    let body = match Route::of(req) {
         Route::Token | Route::Exchange => json!({
             "access_token": format!("{CAPTURED}-TOKEN"), "token_type": "Bearer", "expires_in": 900,
         }),
@@ -868,38 +576,30 @@ async fn serve_capture(
             "items": [device_item(CAPTURED, CAPTURED)], "count": 1, "total": 1, "next": null,
         }),
     };
-    let mut response = Response::new(Body::from(body.to_string()));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    Reply::json(200, body)
 }
 
 impl Capture {
     /// Starts it on `127.0.0.2:0`, else on another port of `127.0.0.1`.
-    pub fn start() -> Result<Capture> {
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let router = axum::Router::new()
-            .fallback(serve_capture)
-            .with_state(received.clone());
-        let server = Server::start(&["127.0.0.2:0", "127.0.0.1:0"], router)?;
-        Ok(Capture { received, server })
+    pub fn start() -> Capture {
+        let server = Server::start_on(&["127.0.0.2:0", "127.0.0.1:0"]);
+        server.handle(|req| Some(captured_answer(req)));
+        Capture { server }
     }
 
     /// Its host (`127.0.0.2`, or `127.0.0.1` when that could not be bound).
     pub fn host(&self) -> String {
-        self.server.addr.ip().to_string()
+        self.server.host()
     }
 
     /// `http://HOST:PORT` + `path`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.server.addr)
+        self.server.url(path)
     }
 
     /// Everything it received.
-    pub fn received(&self) -> Vec<Received> {
-        lock(&self.received).clone()
+    pub fn received(&self) -> Vec<Recorded> {
+        self.server.requests()
     }
 
     /// A line per request received (method, path, and whether it carried `Authorization`),
@@ -912,7 +612,7 @@ impl Capture {
                     "{} {} (Authorization: {}, body {} bytes{})",
                     r.method,
                     r.path,
-                    if r.header("authorization").is_some() {
+                    if r.authorization().is_some() {
                         "yes"
                     } else {
                         "no"
@@ -935,31 +635,6 @@ impl Capture {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures::StreamExt as _;
-
-    #[test]
-    fn streamed_bodies_have_exactly_the_length_asked_for() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
-        for total in [0u64, 5, 10, 64 * 1024 + 3, 3 * 1024 * 1024 + 17] {
-            let (len, head) = rt.block_on(async {
-                let mut s = Box::pin(generate(b"[begin".to_vec(), b"{\"a\":1},".to_vec(), total));
-                let (mut len, mut head) = (0u64, Vec::new());
-                while let Some(chunk) = s.next().await {
-                    let chunk = chunk.expect("chunk");
-                    if head.len() < 14 {
-                        head.extend_from_slice(&chunk[..chunk.len().min(14)]);
-                    }
-                    len += chunk.len() as u64;
-                }
-                (len, head)
-            });
-            assert_eq!(len, total);
-            let want = &b"[begin{\"a\":1},"[..usize::try_from(total.min(14)).expect("small")];
-            assert_eq!(&head[..want.len()], want, "total {total}");
-        }
-    }
 
     #[test]
     fn basic_credentials_are_decoded_as_clients_send_them() {

@@ -5,8 +5,8 @@
 //!   running test).
 //! - [`Sim`] is a running simulator on its own port: its endpoint, live [`Stats`] and the
 //!   [`Truth`] it serves.
-//! - [`Proc`] is a child process that is killed when dropped, waited for with a deadline, and
-//!   measured (peak RSS and CPU time, from `/proc` on Linux).
+//! - [`Proc`] (from `test_support`) is a child process that is killed when dropped, waited for
+//!   with a deadline, and measured (peak RSS and CPU time, from `/proc` on Linux).
 //! - [`compare()`] checks collected JSON Lines against the truth, record by record;
 //!   [`leaks`] looks for the client secret and every issued token in text.
 //! - [`fake`] is a scripted fake GreenLake + Central and a capture server on a second loopback
@@ -19,18 +19,19 @@ pub mod bins;
 pub mod compare;
 pub mod fake;
 pub mod leaks;
-pub mod proc;
 pub mod sim;
+
+/// Child processes: `test_support`'s, named as the harness always named them.
+pub use test_support::process as proc;
 pub mod workdir;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 pub use bins::Bins;
 pub use compare::{Comparison, compare};
 pub use platform_sim::{Stats, Truth};
-pub use proc::{Finished, Proc, Usage};
 pub use sim::{Endpoint, Sim};
+pub use test_support::{Finished, Proc, ProcError, Usage};
 pub use workdir::Workdir;
 
 /// What can go wrong in the harness itself (not in the code under test).
@@ -50,18 +51,9 @@ pub enum HarnessError {
         /// The cause.
         source: std::io::Error,
     },
-    /// A process did not finish in time; it was killed.
-    #[error(
-        "{name} did not finish within {limit:?} and was killed; its stderr ends with:\n{stderr_tail}"
-    )]
-    Timeout {
-        /// The process's name in the scenario.
-        name: String,
-        /// The deadline.
-        limit: Duration,
-        /// The last lines it wrote to stderr.
-        stderr_tail: String,
-    },
+    /// A process could not be run, or did not finish in time (it was killed).
+    #[error(transparent)]
+    Proc(#[from] ProcError),
     /// The simulator did not come up.
     #[error("the simulator did not start: {0}")]
     SimStart(String),

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::proc::{Proc, tail};
 use crate::{Bins, HarnessError, Result, Stats, Truth};
+use test_support::{Cli, Proc, Target, tail};
 
 /// What the simulator writes to `endpoint.json` once it listens.
 #[derive(Debug, Clone, Deserialize)]
@@ -108,18 +108,27 @@ impl Sim {
     /// `msp-orchestrator ARGS` with a clean environment (only `PATH`) holding this simulator's
     /// credential and URLs (`GLP_*`, `CENTRAL_BASE_URL`) and `RUST_LOG=warn`.
     pub fn orchestrator(&self, bins: &Bins, args: &[&str]) -> Command {
+        self.cli(bins).args(args).command()
+    }
+
+    /// `msp-orchestrator` with a clean environment (only `PATH`) holding the simulator's
+    /// credential and URLs ([`Sim::target`]) and `RUST_LOG=warn`.
+    pub fn cli(&self, bins: &Bins) -> Cli {
+        Cli::new(&bins.orchestrator)
+            .target(&self.target())
+            .log("warn")
+    }
+
+    /// The simulator's credential and base URLs.
+    pub fn target(&self) -> Target {
         let e = &self.endpoint;
-        let mut cmd = Command::new(&bins.orchestrator);
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RUST_LOG", "warn")
-            .env("GLP_CLIENT_ID", &e.client_id)
-            .env("GLP_CLIENT_SECRET", &e.client_secret)
-            .env("GLP_WORKSPACE_ID", &e.workspace_id)
-            .env("GLP_BASE_URL", &e.glp_base_url)
-            .env("CENTRAL_BASE_URL", &e.central_base_url);
-        cmd
+        Target::new(
+            &e.client_id,
+            &e.client_secret,
+            &e.workspace_id,
+            &e.glp_base_url,
+        )
+        .with_central(Some(&e.central_base_url))
     }
 
     /// GETs a `/_sim` path (e.g. `/_sim/stats`) and decodes it.

@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `cargo xtask test`: every test of the workspace (unit, contract, simulator, doc tests),
-//!   then the end-to-end suite.
+//!   then the end-to-end suite; each part ends with `LABEL: N passed, N failed, N skipped`, a
+//!   test that could not run here (`test_support::skip`) counted as skipped, never as passed.
 //! - `cargo xtask integration`: the end-to-end suite alone: the real `platform-sim` and
 //!   `msp-orchestrator` binaries as processes, one scenario per simulator; also the vendor's
 //!   Python SDK against the simulator (a venv cached in `target/vendor-sdk/`; skipped where
@@ -16,10 +17,12 @@
 mod bench;
 mod bench_store;
 mod cargo;
+mod tally;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 
 use cargo::{build_bins, cargo, run};
+use tally::{Tally, run_counted};
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -62,23 +65,44 @@ fn print_help() {
 const E2E: &str = "glp-msp-e2e";
 
 fn test(extra: &[String]) -> Result<()> {
+    let skips = fresh_skips_file()?;
+    let mut total = Tally::default();
     let mut cmd = cargo(&["test", "--workspace", "--all-targets", "--exclude", E2E]);
     cmd.args(extra);
-    run(cmd)?;
+    total.add(&run_counted("workspace", cmd, &skips)?);
     // Doc tests are not part of --all-targets.
     let mut cmd = cargo(&["test", "--workspace", "--doc"]);
     cmd.args(extra);
-    run(cmd)?;
-    integration(&[])
+    total.add(&run_counted("doc", cmd, &skips)?);
+    total.add(&e2e(&[], &skips)?);
+    total.print("tests");
+    Ok(())
 }
 
 fn integration(extra: &[String]) -> Result<()> {
+    let skips = fresh_skips_file()?;
+    e2e(extra, &skips).map(drop)
+}
+
+/// The end-to-end suite, counted; a scenario that could not run here is reported as skipped.
+fn e2e(extra: &[String], skips: &std::path::Path) -> Result<Tally> {
     // The suite runs the binaries, so build them first (same profile and target directory as
     // the test, where the harness looks for them).
     build_bins(false)?;
     let mut cmd = cargo(&["test", "--package", E2E, "--"]);
     cmd.args(extra);
-    run(cmd)
+    run_counted("e2e", cmd, skips)
+}
+
+/// The skip record of this run (`target/test-skips.txt`), emptied.
+fn fresh_skips_file() -> Result<std::path::PathBuf> {
+    let path = cargo::target_dir()?.join(test_support::skip::SKIPS_FILE_NAME);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("removing {}", path.display()))
+        }
+        _ => Ok(path),
+    }
 }
 
 /// Renders the man pages with the binary's own definition (its hidden `man DIR` command), so

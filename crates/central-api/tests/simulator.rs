@@ -47,6 +47,16 @@ fn credentials(sim: &Simulator) -> Credentials {
     .with_base_url(BaseUrl::parse(&sim.base_url()).unwrap())
 }
 
+/// The real provider stack on the simulator's own credential.
+fn real_provider(sim: &Simulator) -> Arc<dyn TokenProvider> {
+    msp_provider(credentials(sim), AuthOptions::default()).unwrap()
+}
+
+/// A Central client of the simulator with the real provider stack.
+fn real_central(sim: &Simulator) -> CentralClient {
+    central(sim, real_provider(sim))
+}
+
 /// A Central client of the simulator, unpaced, taking tokens from `provider`.
 fn central(sim: &Simulator, provider: Arc<dyn TokenProvider>) -> CentralClient {
     let base = BaseUrl::parse(&sim.base_url()).unwrap();
@@ -61,8 +71,7 @@ fn central(sim: &Simulator, provider: Arc<dyn TokenProvider>) -> CentralClient {
 #[tokio::test]
 async fn every_resource_of_every_tenant_matches_the_truth() {
     let sim = start().await;
-    let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
-    let central = central(&sim, provider);
+    let central = real_central(&sim);
     let truth = sim.truth();
     assert_eq!(truth.tenants.len(), 6);
     let mut multi_page = 0;
@@ -167,14 +176,12 @@ async fn every_resource_of_every_tenant_matches_the_truth() {
         multi_page > 0,
         "no list spanned several pages: the test proves less than it says"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn list_tenants_streams_every_tenant() {
     let sim = start().await;
-    let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
-    let central = central(&sim, provider);
+    let central = real_central(&sim);
     let truth = sim.truth();
     let listed: Vec<_> = central
         .list_tenants()
@@ -199,7 +206,6 @@ async fn list_tenants_streams_every_tenant() {
         let compact = t.workspace_id.replace('-', "");
         assert!(!ids.contains(compact.as_str()) && !ids.contains(t.workspace_id.as_str()));
     }
-    sim.shutdown().await;
 }
 
 /// Central's 429s in both dialects, with and without the informational headers: new Central
@@ -225,8 +231,7 @@ async fn central_429s_of_both_dialects_are_waited_out() {
         })
         .await
         .unwrap();
-        let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
-        let central = central(&sim, provider);
+        let central = real_central(&sim);
         let truth = sim.truth();
         let big = truth
             .tenants
@@ -259,7 +264,6 @@ async fn central_429s_of_both_dialects_are_waited_out() {
             // Nothing announces the budget: 429s are how the client learns it.
             assert!(stats.rate_limited > 0, "{dialect}: no 429 was provoked");
         }
-        sim.shutdown().await;
     }
 }
 
@@ -269,8 +273,7 @@ async fn central_429s_of_both_dialects_are_waited_out() {
 #[tokio::test]
 async fn cursors_come_as_strings_and_numbers_and_go_back_as_received() {
     let sim = start().await;
-    let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
-    let central = central(&sim, provider);
+    let central = real_central(&sim);
     let truth = sim.truth();
     let big = truth
         .tenants
@@ -300,7 +303,6 @@ async fn cursors_come_as_strings_and_numbers_and_go_back_as_received() {
             "{resource}"
         );
     }
-    sim.shutdown().await;
 }
 
 /// The live gateway answers list-tenants with 400 when `next` is missing, and so does the
@@ -309,8 +311,7 @@ async fn cursors_come_as_strings_and_numbers_and_go_back_as_received() {
 #[tokio::test]
 async fn list_tenants_always_sends_next_which_the_gateway_requires() {
     let sim = start().await;
-    let provider = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
-    let central = central(&sim, provider);
+    let central = real_central(&sim);
     // Without `next` the simulator refuses, as the live gateway does.
     let bare = central
         .api_client()
@@ -357,13 +358,12 @@ async fn list_tenants_always_sends_next_which_the_gateway_requires() {
         matches!(&refused, glp_transport::ApiError::InvalidRequest(why) if why.contains("`next`")),
         "{refused}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn the_msp_token_on_a_tenant_endpoint_gets_403_with_the_hint() {
     let sim = start().await;
-    let msp = msp_provider(credentials(&sim), AuthOptions::default()).unwrap();
+    let msp = real_provider(&sim);
     let msp_token = msp.token(&Scope::Msp).await.unwrap();
     // Hands the MSP token out for every scope, tenant scopes included.
     let wrong: Arc<dyn TokenProvider> = Arc::new(StaticTokenProvider::new(
@@ -390,5 +390,4 @@ async fn the_msp_token_on_a_tenant_endpoint_gets_403_with_the_hint() {
     );
     // The same token is right for list-tenants.
     central.list_tenants().page(None).await.unwrap();
-    sim.shutdown().await;
 }

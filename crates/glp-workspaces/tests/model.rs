@@ -6,24 +6,16 @@
 mod support;
 
 use glp_workspaces::{Tenant, WorkspacesClient};
-use httpmock::prelude::*;
 use serde_json::{Value, json};
-use support::{PATH, client};
+use support::{PATH, always, client};
+use test_support::Reply;
 
 const FIXTURE: &str = include_str!("fixtures/msp_tenants_page.json");
 
 /// The fixture's tenants, decoded by the client from a real HTTP answer.
 async fn fixture_tenants() -> Vec<Tenant> {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path(PATH);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(FIXTURE);
-        })
-        .await;
-    let c: WorkspacesClient = client(&server.base_url());
+    let server = always(PATH, Reply::raw(200, "application/json", FIXTURE));
+    let c: WorkspacesClient = client(server.base_url());
     c.msp_tenants().page().await.unwrap().items
 }
 
@@ -114,17 +106,14 @@ fn only_id_and_name_are_required() {
 
 #[tokio::test]
 async fn an_entry_with_an_invalid_id_is_kept_aside_with_the_reason() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path(PATH);
-            then.status(200).json_body(json!({
-                "offset": 0, "count": 1, "total": 1,
-                "items": [{"id": "not-a-uuid", "workspaceName": "Broken"}]
-            }));
-        })
-        .await;
-    let page = client(&server.base_url())
+    let server = always(
+        PATH,
+        json!({
+            "offset": 0, "count": 1, "total": 1,
+            "items": [{"id": "not-a-uuid", "workspaceName": "Broken"}]
+        }),
+    );
+    let page = client(server.base_url())
         .msp_tenants()
         .page()
         .await
@@ -142,22 +131,19 @@ async fn an_entry_with_an_invalid_id_is_kept_aside_with_the_reason() {
 /// The envelope itself not decoding is still a decode error of the page.
 #[tokio::test]
 async fn a_page_that_does_not_decode_is_a_decode_error_not_retried() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.path(PATH);
-            then.status(200).json_body(json!({
-                "offset": 0, "count": 1, "total": 1,
-                "items": {"id": "not-a-uuid", "workspaceName": "Broken"}
-            }));
-        })
-        .await;
-    let err = client(&server.base_url())
+    let server = always(
+        PATH,
+        json!({
+            "offset": 0, "count": 1, "total": 1,
+            "items": {"id": "not-a-uuid", "workspaceName": "Broken"}
+        }),
+    );
+    let err = client(server.base_url())
         .msp_tenants()
         .page()
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "decode");
     assert!(!err.is_transient());
-    mock.assert_calls_async(1).await;
+    assert_eq!(server.requests().len(), 1, "not retried");
 }

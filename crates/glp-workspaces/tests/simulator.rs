@@ -6,27 +6,16 @@
 //! concurrent caller, never early) and injected faults (retried; nothing lost or repeated).
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::TryStreamExt as _;
-use glp_auth::{
-    AuthOptions, BaseUrl, Credentials, ManualClock, RetryPolicy, SecretString, WorkspaceId,
-    msp_provider,
-};
-use glp_transport::{Api, ApiClient};
+use glp_auth::{AuthOptions, ManualClock, RetryPolicy};
 use glp_workspaces::{Tenant, WorkspacesClient};
 use platform_sim::{SimConfig, Simulator};
-
-fn credentials(sim: &Simulator) -> Credentials {
-    let demo = sim.credentials();
-    Credentials::new(
-        demo.client_id,
-        SecretString::from(demo.client_secret),
-        WorkspaceId::parse(&demo.workspace_id).unwrap(),
-    )
-    .with_base_url(BaseUrl::parse(&sim.base_url()).unwrap())
-}
+use support::{hang_guard, sim_client};
 
 fn fast_auth() -> AuthOptions {
     let mut options = AuthOptions::default();
@@ -34,17 +23,9 @@ fn fast_auth() -> AuthOptions {
     options
 }
 
-/// A client of `sim` with the real provider stack, no client-side pacing and fast retries.
+/// A client of `sim` with the real provider stack, no client-side pacing and `retry`.
 fn client(sim: &Simulator, options: AuthOptions, retry: RetryPolicy) -> WorkspacesClient {
-    let creds = credentials(sim);
-    let base = creds.base_url.clone();
-    let provider = msp_provider(creds, options).unwrap();
-    let api = ApiClient::builder(Api::GreenLake, base, provider)
-        .no_rate_limit()
-        .retry(retry)
-        .build()
-        .unwrap();
-    WorkspacesClient::new(api)
+    sim_client(sim, options, retry)
 }
 
 fn msp_tenant_requests(sim: &Simulator, status: &str) -> u64 {
@@ -56,14 +37,21 @@ fn msp_tenant_requests(sim: &Simulator, status: &str) -> u64 {
         .unwrap_or(0)
 }
 
+async fn start(config: SimConfig) -> Simulator {
+    Simulator::start(config).await.unwrap()
+}
+
 async fn all(client: &WorkspacesClient) -> Vec<Tenant> {
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        client.msp_tenants().stream().try_collect::<Vec<_>>(),
-    )
-    .await
-    .expect("the stream ended")
-    .unwrap()
+    hang_guard(client.msp_tenants().stream().try_collect::<Vec<_>>())
+        .await
+        .unwrap()
+}
+
+/// Lists every tenant of `sim` with a client that does not retry, and checks them against the
+/// truth.
+async fn list_matches_truth(sim: &Simulator) {
+    let c = client(sim, fast_auth(), RetryPolicy::never());
+    assert_matches_truth(sim, &all(&c).await);
 }
 
 /// Checks `tenants` against the simulator's ground truth: same tenants, same order, and each
@@ -86,7 +74,7 @@ fn assert_matches_truth(sim: &Simulator, tenants: &[Tenant]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_tenant_of_250_through_a_page_cap_matches_the_truth() {
-    let sim = Simulator::start(SimConfig {
+    let sim = start(SimConfig {
         tenants: 250,
         glp_page_cap: 37,
         max_devices: 20,
@@ -94,27 +82,22 @@ async fn every_tenant_of_250_through_a_page_cap_matches_the_truth() {
         hostile_secret: true,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let c = client(&sim, fast_auth(), RetryPolicy::never());
-    let tenants = all(&c).await;
-    assert_matches_truth(&sim, &tenants);
+    .await;
+    list_matches_truth(&sim).await;
     // 37 per page whatever limit=300 asks: ceil(250 / 37) = 7 requests, and no extra one after
     // `offset + count >= total`.
     assert_eq!(msp_tenant_requests(&sim, "200"), 7);
     assert_eq!(sim.stats().client_credentials_grants, 1);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn find_by_name_finds_the_tenant_with_an_apostrophe() {
-    let sim = Simulator::start(SimConfig {
+    let sim = start(SimConfig {
         tenants: 60,
         max_devices: 20,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let truth = sim.truth();
     let wanted = truth
         .tenants
@@ -135,21 +118,19 @@ async fn find_by_name_finds_the_tenant_with_an_apostrophe() {
             .unwrap()
             .is_empty()
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_refreshed_once_after_a_401() {
     // The token lives 1 s on the server; the provider's clock is frozen, so it believes the
     // token is still fresh and keeps using it: the server's 401 is the only signal.
-    let sim = Simulator::start(SimConfig {
+    let sim = start(SimConfig {
         tenants: 5,
         max_devices: 5,
         token_ttl: Duration::from_secs(1),
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     // The server's token clock is frozen too and moved on by hand: the token cannot expire
     // before the first listing however slow the machine, and no real second has to pass.
     sim.freeze_token_clock();
@@ -167,7 +148,6 @@ async fn an_expired_token_is_refreshed_once_after_a_401() {
     assert_eq!(stats.client_credentials_grants, 2, "one fresh token");
     assert_eq!(msp_tenant_requests(&sim, "401"), 1);
     assert_eq!(c.api_client().totals().token_refreshes, 1);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,22 +155,18 @@ async fn the_simulators_budget_headers_pace_a_sequential_listing() {
     // 2 requests/s on GLP (token endpoint included), burst 2, and a client that does not pace
     // itself: `ratelimit-remaining: 0` + `ratelimit-reset` on the successes hold it back before
     // the server has to say 429.
-    let sim = Simulator::start(SimConfig {
+    let sim = start(SimConfig {
         tenants: 150,
         glp_page_cap: 50,
         max_devices: 5,
         glp_rps: Some(2.0),
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let c = client(&sim, fast_auth(), RetryPolicy::never());
-    let tenants = all(&c).await;
-    assert_matches_truth(&sim, &tenants);
+    .await;
+    list_matches_truth(&sim).await;
     let stats = sim.stats();
     assert_eq!(stats.rate_limited, 0, "{stats:?}");
     assert_eq!(msp_tenant_requests(&sim, "200"), 3);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,15 +174,14 @@ async fn the_simulators_429s_are_honoured_by_concurrent_callers() {
     // Six concurrent calls against 2 requests/s, burst 2: most get 429 at once. Each waits out
     // the Retry-After (the whole client pauses), none arrives early, and all succeed. No
     // rate-limit headers: with them the pacer would learn the budget and avoid the 429s.
-    let sim = Simulator::start(SimConfig {
+    let sim = start(SimConfig {
         tenants: 30,
         max_devices: 5,
         glp_rps: Some(2.0),
         rate_headers: false,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let c = client(
         &sim,
         fast_auth(),
@@ -233,12 +208,11 @@ async fn the_simulators_429s_are_honoured_by_concurrent_callers() {
         c.api_client().totals().rate_limited,
         msp_tenant_requests(&sim, "429")
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_faults_are_retried_and_nothing_is_lost_or_repeated() {
-    let sim = Simulator::start(SimConfig {
+    let sim = start(SimConfig {
         tenants: 250,
         glp_page_cap: 10,
         max_devices: 5,
@@ -247,8 +221,7 @@ async fn injected_faults_are_retried_and_nothing_is_lost_or_repeated() {
         malformed_rate: 0.15,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let c = client(
         &sim,
         fast_auth(),
@@ -271,5 +244,4 @@ async fn injected_faults_are_retried_and_nothing_is_lost_or_repeated() {
         c.api_client().totals().requests
     );
     assert_eq!(c.api_client().totals().retries, injected, "{stats:?}");
-    sim.shutdown().await;
 }

@@ -4,13 +4,14 @@
 //! writes, so its first write fails with EPIPE, every time.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use msp_orchestrator::msp_store::{NewRun, RunStatus, Store};
-use platform_sim::{SimConfig, Simulator};
-
-const BIN: &str = env!("CARGO_BIN_EXE_msp-orchestrator");
+use platform_sim::Simulator;
+use support::{bin, sim, target, temp_dir};
 
 /// 141: the status of a program that SIGPIPE ended, as a shell reports it.
 const BROKEN_PIPE: i32 = 141;
@@ -33,22 +34,11 @@ fn with_closed_stdout(mut cmd: Command) -> (Option<i32>, String) {
 }
 
 fn bare() -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd
+    bin().command()
 }
 
 fn against(sim: &Simulator, args: &[&str]) -> Command {
-    let creds = sim.credentials();
-    let mut cmd = bare();
-    cmd.args(args)
-        .env("GLP_CLIENT_ID", creds.client_id)
-        .env("GLP_CLIENT_SECRET", creds.client_secret)
-        .env("GLP_WORKSPACE_ID", creds.workspace_id)
-        .env("GLP_BASE_URL", sim.base_url())
-        .env("CENTRAL_BASE_URL", sim.base_url());
-    cmd
+    bin().target(&target(sim)).args(args).command()
 }
 
 fn device(serial: &str, status: &str) -> String {
@@ -86,7 +76,7 @@ fn assert_quiet(what: &str, (code, stderr): (Option<i32>, String)) {
 
 #[test]
 fn the_store_commands_end_quietly_when_stdout_closes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir("broken-pipe");
     let db = two_runs(dir.path());
     let db = db.to_str().unwrap();
     for args in [
@@ -106,18 +96,12 @@ fn the_store_commands_end_quietly_when_stdout_closes() {
         assert_quiet(&args.join(" "), with_closed_stdout(cmd));
     }
     // With stdout open, the same diff says "different" (1): 141 is the broken pipe's alone.
-    let out = bare().args(["diff", "--db", db]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    bin().args(["diff", "--db", db]).run().assert_code(1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_commands_that_contact_the_platform_end_quietly_when_stdout_closes() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 6,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = sim(6).await;
     for args in [
         &["collect", "device-inventory", "-q", "-o", "-"][..],
         &["collect", "device-inventory", "-q"],
@@ -133,5 +117,4 @@ async fn the_commands_that_contact_the_platform_end_quietly_when_stdout_closes()
             .unwrap();
         assert_quiet(&args.join(" "), result);
     }
-    sim.shutdown().await;
 }

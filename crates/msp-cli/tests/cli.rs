@@ -2,31 +2,18 @@
 //! output, the 401 hint, and no secret or token anywhere in what it prints or writes.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Output};
+mod support;
 
 use platform_sim::{SimConfig, Simulator};
+use support::{Cli, Finished, bin, sim, sim_with, target, temp_dir, total, truth};
 
-const BIN: &str = env!("CARGO_BIN_EXE_msp-orchestrator");
-
-fn cli(sim: &Simulator, secret: &str, args: &[&str]) -> Command {
-    let creds = sim.credentials();
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "trace")
-        .env("GLP_CLIENT_ID", creds.client_id)
-        .env("GLP_CLIENT_SECRET", secret)
-        .env("GLP_WORKSPACE_ID", creds.workspace_id)
-        .env("GLP_BASE_URL", sim.base_url())
-        .env("CENTRAL_BASE_URL", sim.base_url());
-    cmd
+/// The binary against `sim` with `args`, and every log on (what must not leak).
+fn cli(sim: &Simulator, args: &[&str]) -> Cli {
+    bin().target(&target(sim)).log("trace").args(args)
 }
 
-async fn output(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
+async fn output(cmd: Cli) -> Finished {
+    cmd.output().await
 }
 
 fn assert_no_secrets(sim: &Simulator, texts: &[&str]) {
@@ -46,22 +33,18 @@ fn assert_no_secrets(sim: &Simulator, texts: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collect_writes_every_record_and_exits_zero_without_leaking() {
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 8,
         // A secret that needs form-encoding: the run only succeeds if the client encodes it.
         hostile_secret: true,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let dir = std::env::temp_dir().join(format!("msp-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out_file = dir.join("records.jsonl");
-    let failed = dir.join("failed.txt");
-    let secret = sim.credentials().client_secret;
-    let mut cmd = cli(
+    .await;
+    let dir = temp_dir("cli");
+    let out_file = dir.path().join("records.jsonl");
+    let failed = dir.path().join("failed.txt");
+    let cmd = cli(
         &sim,
-        &secret,
         &[
             "collect",
             "device-inventory",
@@ -70,13 +53,15 @@ async fn collect_writes_every_record_and_exits_zero_without_leaking() {
             "500",
             "--output",
         ],
-    );
-    cmd.arg(&out_file).arg("--failed-out").arg(&failed);
+    )
+    .arg(&out_file)
+    .arg("--failed-out")
+    .arg(&failed);
     let out = output(cmd).await;
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stderr = out.stderr.clone();
+    out.assert_code(0);
     let records = std::fs::read_to_string(&out_file).unwrap();
-    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let truth = truth(&sim);
     let expected: u64 = truth["tenants"]
         .as_array()
         .unwrap()
@@ -92,143 +77,91 @@ async fn collect_writes_every_record_and_exits_zero_without_leaking() {
     }
     assert!(stderr.contains("8 tenants: 8 ok, 0 failed"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&failed).unwrap(), "");
-    assert_no_secrets(
-        &sim,
-        &[&stderr, &String::from_utf8_lossy(&out.stdout), &records],
-    );
-    sim.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_credentials_exit_one_with_the_hint_and_no_retry_storm() {
-    let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let out = output(cli(&sim, "not-the-secret", &["collect"])).await;
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("invalid_client") && stderr.contains("GLP_CLIENT_SECRET"),
-        "{stderr}"
-    );
-    let stats = sim.stats();
-    let token_requests: u64 = stats
-        .requests
-        .get("token")
-        .map(|m| m.values().sum())
-        .unwrap_or(0);
-    assert_eq!(
-        token_requests, 1,
-        "a refused credential must not be retried"
-    );
-    assert_eq!(
-        stats.total_requests, token_requests,
-        "no tenant work after a refused credential"
-    );
-    sim.shutdown().await;
+    assert_no_secrets(&sim, &[&stderr, &out.stdout, &records]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_lists_every_tenant_and_usage_errors_exit_two() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 5,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let out = output(cli(&sim, &secret, &["tenants", "--format", "jsonl"])).await;
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let sim = sim(5).await;
+    let out = output(cli(&sim, &["tenants", "--format", "jsonl"])).await;
+    assert_eq!(out.code, Some(0));
+    let stdout = out.stdout.clone();
     assert_eq!(stdout.lines().count(), 5, "{stdout}");
-    assert_no_secrets(&sim, &[&stdout, &String::from_utf8_lossy(&out.stderr)]);
-    let out = output(cli(&sim, &secret, &["collect", "--format", "xml"])).await;
-    assert_eq!(out.status.code(), Some(2));
-    let out = output(cli(&sim, &secret, &["collect", "bogus-resource"])).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("device-inventory"));
+    assert_no_secrets(&sim, &[&stdout, &out.stderr]);
+    let out = output(cli(&sim, &["collect", "--format", "xml"])).await;
+    assert_eq!(out.code, Some(2));
+    let out = output(cli(&sim, &["collect", "bogus-resource"])).await;
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("device-inventory"));
     // A usage error is found before anything is contacted, whatever the credential.
     let before = sim.stats().total_requests;
-    let out = output(cli(&sim, "wrong", &["collect", "aps", "bogus-resource"])).await;
-    assert_eq!(out.status.code(), Some(2));
+    let out =
+        output(cli(&sim, &["collect", "aps", "bogus-resource"]).env("GLP_CLIENT_SECRET", "wrong"))
+            .await;
+    assert_eq!(out.code, Some(2));
     assert_eq!(sim.stats().total_requests, before);
-    sim.shutdown().await;
 }
 
 #[test]
 fn missing_configuration_lists_every_problem() {
-    let out = Command::new(BIN)
-        .arg("collect")
-        .env_clear()
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
+    let out = bin().env_remove("PATH").arg("collect").run();
+    assert_eq!(out.code, Some(1));
+    insta::assert_snapshot!(out.stderr);
 }
 
 #[test]
 fn help_snapshot() {
-    let out = Command::new(BIN).arg("--help").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+    let out = bin().arg("--help").run();
+    assert_eq!(out.code, Some(0));
+    insta::assert_snapshot!(out.stdout);
 }
 
 #[test]
 fn help_of_each_command_snapshot() {
     for command in ["tenants", "overview", "collect", "demo"] {
-        let out = Command::new(BIN)
-            .args([command, "--help"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        insta::assert_snapshot!(
-            format!("help_{command}"),
-            String::from_utf8_lossy(&out.stdout)
-        );
+        let out = bin().args([command, "--help"]).run();
+        assert_eq!(out.code, Some(0));
+        insta::assert_snapshot!(format!("help_{command}"), out.stdout);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_table_and_summary_snapshots() {
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 6,
         seed: 3,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let out = output(cli(&sim, &secret, &["tenants"])).await;
-    assert_eq!(out.status.code(), Some(0));
+    .await;
+    let out = output(cli(&sim, &["tenants"])).await;
+    assert_eq!(out.code, Some(0));
     insta::with_settings!({filters => vec![(r"127\.0\.0\.1:[0-9]+", "127.0.0.1:[port]")]}, {
-        insta::assert_snapshot!("tenants_table", String::from_utf8_lossy(&out.stdout));
+        insta::assert_snapshot!("tenants_table", out.stdout);
     });
 
-    let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500"]);
-    cmd.env("RUST_LOG", "off");
+    let cmd = cli(&sim, &["collect", "-q", "--rate", "500"]).env("RUST_LOG", "off");
     let out = output(cmd).await;
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.code, Some(0));
+    let stderr = out.stderr.clone();
     insta::with_settings!({filters => vec![(r"\| [0-9.]+ s", "| [time] s")]}, {
         insta::assert_snapshot!("collect_summary", stderr);
     });
-    sim.shutdown().await;
 }
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_file_is_read_under_env_and_warns_when_others_can_read_its_secret() {
     use std::os::unix::fs::PermissionsExt;
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 3,
         // `+`, `&`, `%2B`, `:` and a space in the secret, through TOML and the token request.
         hostile_secret: true,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let creds = sim.credentials();
-    let dir = std::env::temp_dir().join(format!("msp-cfg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("config.toml");
+    let dir = temp_dir("cfg");
+    let path = dir.path().join("config.toml");
     let toml = format!(
         "client_id = {:?}\nclient_secret = {:?}\nworkspace_id = {:?}\nglp_base_url = {:?}\ncentral_base_url = {:?}\nrate = 100.0\n",
         creds.client_id,
@@ -239,57 +172,41 @@ async fn config_file_is_read_under_env_and_warns_when_others_can_read_its_secret
     );
     std::fs::write(&path, toml).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .arg("--config")
-        .arg(&path)
-        .args(["tenants", "--format", "csv"]);
-    let out = output(cmd).await;
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let out = output(
+        bin()
+            .arg("--config")
+            .arg(&path)
+            .args(["tenants", "--format", "csv"]),
+    )
+    .await;
+    let stderr = out.stderr.clone();
+    out.assert_code(0);
     assert!(stderr.contains("chmod 600"), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+    assert_eq!(out.stdout.lines().count(), 4);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     // The environment wins over the file: a wrong secret there is used, and refused.
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("GLP_CLIENT_SECRET", "wrong")
-        .arg("--config")
-        .arg(&path)
-        .arg("tenants");
-    let out = output(cmd).await;
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let cmd = bin().env("GLP_CLIENT_SECRET", "wrong");
+    let out = output(cmd.arg("--config").arg(&path).arg("tenants")).await;
+    let stderr = out.stderr.clone();
+    out.assert_code(1);
     assert!(!stderr.contains("chmod 600"));
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 7,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let sim = sim(7).await;
+    let truth = truth(&sim);
     let tenants = truth["tenants"].as_array().unwrap();
 
     // Central lists its own tenant ids; each row is resolved to its GreenLake workspace.
     let out = output(cli(
         &sim,
-        &secret,
         &["tenants", "--source", "central", "--format", "jsonl"],
     ))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+    out.assert_code(0);
+    let rows: Vec<serde_json::Value> = out
+        .stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -305,9 +222,8 @@ async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
     }
 
     // A list of two workspace ids (one compact, one hyphenated) runs exactly those two.
-    let dir = std::env::temp_dir().join(format!("msp-ids-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ids = dir.join("ids.txt");
+    let dir = temp_dir("ids");
+    let ids = dir.path().join("ids.txt");
     let first = tenants[0]["workspace_id"].as_str().unwrap();
     let second = tenants[1]["workspace_id"].as_str().unwrap();
     std::fs::write(
@@ -315,180 +231,51 @@ async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
         format!("# rerun\n{}\n{second}\n", first.replace('-', "")),
     )
     .unwrap();
-    let mut cmd = cli(
+    let cmd = cli(
         &sim,
-        &secret,
         &["collect", "-q", "--rate", "500", "--tenant-ids-from"],
-    );
-    cmd.arg(&ids);
+    )
+    .arg(&ids);
     let out = output(cmd).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_code(0);
     let expected = tenants[0]["counts"]["device-inventory"].as_u64().unwrap()
         + tenants[1]["counts"]["device-inventory"].as_u64().unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).lines().count() as u64,
-        expected
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2 tenants: 2 ok"));
-    sim.shutdown().await;
+    assert_eq!(out.stdout.lines().count() as u64, expected);
+    assert!(out.stderr.contains("2 tenants: 2 ok"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_tenant_timeout_fails_the_tenant_with_exit_three() {
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 3,
         latency: std::time::Duration::from_millis(300),
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let out = output(cli(&sim, &secret, &["collect", "-q", "--timeout", "0.1"])).await;
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    .await;
+    let out = output(cli(&sim, &["collect", "-q", "--timeout", "0.1"])).await;
+    let stderr = out.stderr.clone();
+    out.assert_code(3);
     assert!(
         stderr.contains("3 failed") && stderr.contains("[tenant_timeout]"),
         "{stderr}"
     );
-    sim.shutdown().await;
-}
-
-#[cfg(unix)]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigint_keeps_complete_lines_and_the_rerun_completes_the_truth() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 24,
-        latency: std::time::Duration::from_millis(60),
-        central_page_cap: Some(50),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let dir = std::env::temp_dir().join(format!("msp-int-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (first, rest, failed) = (
-        dir.join("first.jsonl"),
-        dir.join("rest.jsonl"),
-        dir.join("failed.txt"),
-    );
-    let mut cmd = cli(
-        &sim,
-        &secret,
-        &[
-            "collect",
-            "-q",
-            "--concurrency",
-            "2",
-            "--rate",
-            "500",
-            "--output",
-        ],
-    );
-    cmd.arg(&first).arg("--failed-out").arg(&failed);
-    cmd.env("RUST_LOG", "off");
-    let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
-    // Interrupt once the run is observably under way, not after a guessed time: the signal
-    // handlers are installed before the first token request, and a third token exchange (two
-    // tenants at a time) means a tenant has finished while most are still to come. The bound is
-    // only a hang guard.
-    let hang_guard = std::time::Instant::now();
-    while sim.stats().token_exchanges < 3 {
-        assert!(
-            hang_guard.elapsed() < std::time::Duration::from_secs(60),
-            "hang guard: the run never got to its third tenant"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
-    let listed = std::fs::read_to_string(&failed).unwrap();
-    assert!(
-        !listed.trim().is_empty(),
-        "some tenants must be left for the rerun: {stderr}"
-    );
-
-    let mut cmd = cli(
-        &sim,
-        &secret,
-        &["collect", "-q", "--rate", "500", "--tenant-ids-from"],
-    );
-    cmd.arg(&failed).arg("--output").arg(&rest);
-    let out = output(cmd).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-
-    let mut seen = std::collections::BTreeMap::<String, u64>::new();
-    for path in [&first, &rest] {
-        for line in std::fs::read_to_string(path).unwrap().lines() {
-            let v: serde_json::Value =
-                serde_json::from_str(line).expect("every line is complete JSON");
-            *seen
-                .entry(v["tenant_id"].as_str().unwrap().to_owned())
-                .or_default() += 1;
-        }
-    }
-    let truth = serde_json::to_value(sim.truth()).unwrap();
-    for t in truth["tenants"].as_array().unwrap() {
-        let n = t["counts"]["device-inventory"].as_u64().unwrap();
-        let got = seen
-            .get(t["workspace_id"].as_str().unwrap())
-            .copied()
-            .unwrap_or(0);
-        assert_eq!(got, n, "tenant {} records across both runs", t["name"]);
-    }
-    sim.shutdown().await;
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("msp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_output_is_refused_before_any_request_unless_overwrite_or_append() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let dir = temp_dir("existing");
-    let path = dir.join("records.jsonl");
+    let path = dir.path().join("records.jsonl");
     std::fs::write(&path, "{\"first\":\"run\"}\n").unwrap();
     let run = |extra: &[&str]| {
-        let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"]);
-        cmd.arg(&path).args(extra);
+        let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"])
+            .arg(&path)
+            .args(extra);
         output(cmd)
     };
     let out = run(&[]).await;
-    let stderr = stderr_of(&out);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = out.stderr.clone();
+    out.assert_code(2);
     assert!(
         stderr.contains("--overwrite") && stderr.contains("--append"),
         "{stderr}"
@@ -501,149 +288,103 @@ async fn an_existing_output_is_refused_before_any_request_unless_overwrite_or_ap
 
     // --append: the first run's line stays, the records land after it.
     let out = run(&["--append"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    out.assert_code(0);
     let text = std::fs::read_to_string(&path).unwrap();
-    let truth = serde_json::to_value(sim.truth()).unwrap();
-    let total: u64 = truth["tenants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["counts"]["device-inventory"].as_u64().unwrap())
-        .sum();
+    let truth = truth(&sim);
+    let total = total(&truth, "device-inventory");
     assert!(text.starts_with("{\"first\":\"run\"}\n"));
     assert_eq!(text.lines().count() as u64, total + 1);
 
     // --overwrite: only this run's records.
     let out = run(&["--overwrite"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    out.assert_code(0);
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count() as u64, total);
     let out = run(&["--overwrite", "--append"]).await;
-    assert_eq!(out.status.code(), Some(2), "conflicting flags");
-    sim.shutdown().await;
+    assert_eq!(out.code, Some(2), "conflicting flags");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_append_keeps_one_header_and_json_cannot_be_appended() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 2,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(2).await;
     let dir = temp_dir("csv-append");
-    let path = dir.join("records.csv");
+    let path = dir.path().join("records.csv");
     for extra in [&[][..], &["--append"][..]] {
-        let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"]);
-        cmd.arg(&path).args(extra);
+        let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"])
+            .arg(&path)
+            .args(extra);
         let out = output(cmd).await;
-        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        out.assert_code(0);
     }
     let text = std::fs::read_to_string(&path).unwrap();
     let header = text.lines().next().unwrap().to_owned();
     assert_eq!(text.lines().filter(|l| **l == *header).count(), 1, "{text}");
-    let json = dir.join("records.json");
+    let json = dir.path().join("records.json");
     std::fs::write(&json, "[]\n").unwrap();
     let before = sim.stats().total_requests;
-    let mut cmd = cli(&sim, &secret, &["collect", "-q", "--append", "-o"]);
-    cmd.arg(&json);
+    let cmd = cli(&sim, &["collect", "-q", "--append", "-o"]).arg(&json);
     let out = output(cmd).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("--append works for jsonl, csv and yaml"));
+    out.assert_code(2);
+    assert!(
+        out.stderr
+            .contains("--append works for jsonl, csv and yaml")
+    );
     assert_eq!(sim.stats().total_requests, before);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
-    use std::io::Write as _;
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let dir = temp_dir("dash");
     // `-o -` is stdout: no file named `-`.
-    let mut cmd = cli(
-        &sim,
-        &secret,
-        &["collect", "-q", "--rate", "500", "-o", "-"],
-    );
-    cmd.current_dir(&dir);
+    let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o", "-"]).current_dir(&dir);
     let out = output(cmd).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert!(!dir.join("-").exists());
-    assert!(String::from_utf8_lossy(&out.stdout).lines().count() > 0);
-    assert!(!stderr_of(&out).contains("records to -"));
+    out.assert_code(0);
+    assert!(!dir.path().join("-").exists());
+    assert!(out.stdout.lines().count() > 0);
+    assert!(!out.stderr.contains("records to -"));
 
     // `--tenant-ids-from -` reads the ids from stdin.
-    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let truth = truth(&sim);
     let first = truth["tenants"][0].clone();
-    let mut cmd = cli(
+    let id = first["workspace_id"].as_str().unwrap();
+    let cmd = cli(
         &sim,
-        &secret,
         &["collect", "-q", "--rate", "500", "--tenant-ids-from", "-"],
-    );
-    cmd.stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let id = first["workspace_id"].as_str().unwrap().to_owned();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{id}\n").as_bytes())
-        .unwrap();
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    )
+    .stdin(format!("{id}\n"));
+    let out = output(cmd).await;
+    out.assert_code(0);
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).lines().count() as u64,
+        out.stdout.lines().count() as u64,
         first["counts"]["device-inventory"].as_u64().unwrap()
     );
 
     // The extension chooses the format; a contradicting --format is a usage error.
-    let csv = dir.join("records.csv");
-    let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500", "-o"]);
-    cmd.arg(&csv);
+    let csv = dir.path().join("records.csv");
+    let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"]).arg(&csv);
     let out = output(cmd).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    out.assert_code(0);
     assert!(
         std::fs::read_to_string(&csv)
             .unwrap()
             .starts_with("tenant_id,")
     );
     let before = sim.stats().total_requests;
-    let mut cmd = cli(&sim, &secret, &["collect", "--format", "table", "-o"]);
-    cmd.arg(dir.join("table.jsonl"));
+    let cmd =
+        cli(&sim, &["collect", "--format", "table", "-o"]).arg(dir.path().join("table.jsonl"));
     let out = output(cmd).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
-    assert!(
-        stderr_of(&out).contains("contradicts"),
-        "{}",
-        stderr_of(&out)
-    );
+    out.assert_code(2);
+    assert!(out.stderr.contains("contradicts"), "{}", out.stderr);
     assert_eq!(sim.stats().total_requests, before);
-    assert!(!dir.join("table.jsonl").exists());
-    sim.shutdown().await;
+    assert!(!dir.path().join("table.jsonl").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mistakes_in_the_arguments_are_usage_errors_before_any_request() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let dir = temp_dir("mistakes");
-    let missing = dir.join("no-such-dir").join("report.json");
+    let missing = dir.path().join("no-such-dir").join("report.json");
     let missing = missing.to_str().unwrap();
     let long = format!("deviceName eq '{}'", "x".repeat(260));
     let cases: Vec<(Vec<&str>, &str)> = vec![
@@ -678,9 +419,9 @@ async fn mistakes_in_the_arguments_are_usage_errors_before_any_request() {
         ),
     ];
     for (args, says) in cases {
-        let out = output(cli(&sim, &secret, &args)).await;
-        let stderr = stderr_of(&out);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let out = output(cli(&sim, &args)).await;
+        let stderr = out.stderr.clone();
+        assert_eq!(out.code, Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert_eq!(
             stderr.matches("error:").count(),
@@ -689,56 +430,36 @@ async fn mistakes_in_the_arguments_are_usage_errors_before_any_request() {
         );
     }
     assert_eq!(sim.stats().total_requests, 0, "nothing was contacted");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn include_patterns_that_match_nothing_are_a_usage_error() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let sim = sim(3).await;
+    let truth = truth(&sim);
     let name = truth["tenants"][0]["name"].as_str().unwrap().to_owned();
     for command in ["collect", "tenants"] {
         let out = output(cli(
             &sim,
-            &secret,
             &[command, "-q", "--include", "nomatch*", "--include", &name],
         ))
         .await;
-        let stderr = stderr_of(&out);
-        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        let stderr = out.stderr.clone();
+        assert_eq!(out.code, Some(2), "{command}: {stderr}");
         assert!(
             stderr.contains("'nomatch*'") && !stderr.contains(&format!("'{name}'")),
             "{command}: {stderr}"
         );
     }
-    let out = output(cli(&sim, &secret, &["tenants", "--include", &name])).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert!(
-        stderr_of(&out).contains("1 tenant\n"),
-        "{}",
-        stderr_of(&out)
-    );
-    sim.shutdown().await;
+    let out = output(cli(&sim, &["tenants", "--include", &name])).await;
+    out.assert_code(0);
+    assert!(out.stderr.contains("1 tenant\n"), "{}", out.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filter_sort_and_params_reach_every_tenant() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 4,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(4).await;
     let out = output(cli(
         &sim,
-        &secret,
         &[
             "collect",
             "aps",
@@ -752,18 +473,14 @@ async fn filter_sort_and_params_reach_every_tenant() {
         ],
     ))
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+    out.assert_code(0);
+    let records: Vec<serde_json::Value> = out
+        .stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let truth = serde_json::to_value(sim.truth()).unwrap();
-    let all_aps: u64 = truth["tenants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["counts"]["aps"].as_u64().unwrap())
-        .sum();
+    let truth = truth(&sim);
+    let all_aps = total(&truth, "aps");
     assert!(!records.is_empty() && (records.len() as u64) < all_aps);
     assert!(records.iter().all(|r| r["data"]["status"] == "OFFLINE"));
     let tenants: std::collections::BTreeSet<&str> = records
@@ -784,7 +501,6 @@ async fn filter_sort_and_params_reach_every_tenant() {
 
     let out = output(cli(
         &sim,
-        &secret,
         &[
             "collect",
             "-q",
@@ -795,14 +511,13 @@ async fn filter_sort_and_params_reach_every_tenant() {
         ],
     ))
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    out.assert_code(0);
+    let stdout = out.stdout.clone();
     assert!(stdout.lines().count() > 0);
     for line in stdout.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(v["data"]["siteAssigned"], "UNASSIGNED", "{line}");
     }
-    sim.shutdown().await;
 }
 
 fn is_rfc3339_utc(s: &str) -> bool {
@@ -819,37 +534,30 @@ fn is_rfc3339_utc(s: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_name_the_workspace_whatever_listed_the_tenant_and_the_report_names_the_run() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let sim = sim(3).await;
+    let truth = truth(&sim);
     let tenants = truth["tenants"].as_array().unwrap().clone();
     let dir = temp_dir("fields");
-    let ids = dir.join("ids.txt");
+    let ids = dir.path().join("ids.txt");
     let compact: Vec<String> = tenants
         .iter()
         .map(|t| t["workspace_id"].as_str().unwrap().replace('-', ""))
         .collect();
     std::fs::write(&ids, compact.join("\n")).unwrap();
-    let report = dir.join("report.json");
+    let report = dir.path().join("report.json");
     for source in [
         &["--source", "glp"][..],
         &["--source", "central"][..],
         &[][..],
     ] {
-        let mut cmd = cli(&sim, &secret, &["collect", "-q", "--rate", "500"]);
-        cmd.args(source);
+        let mut cmd = cli(&sim, &["collect", "-q", "--rate", "500"]).args(source);
         if source.is_empty() {
-            cmd.arg("--tenant-ids-from").arg(&ids);
+            cmd = cmd.arg("--tenant-ids-from").arg(&ids);
         }
-        cmd.arg("--report").arg(&report);
+        let cmd = cmd.arg("--report").arg(&report);
         let out = output(cmd).await;
-        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        out.assert_code(0);
+        let stdout = out.stdout.clone();
         assert!(stdout.lines().count() > 0);
         for line in stdout.lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -887,14 +595,13 @@ async fn records_name_the_workspace_whatever_listed_the_tenant_and_the_report_na
         assert!(r["run"]["arguments"][0] == "collect", "{text}");
         assert_no_secrets(&sim, &[&text, &stdout]);
     }
-    sim.shutdown().await;
 }
 
 #[test]
 fn version_names_the_commit() {
-    let out = Command::new(BIN).arg("--version").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let out = bin().arg("--version").run();
+    assert_eq!(out.code, Some(0));
+    let text = out.stdout.clone();
     let prefix = format!("msp-orchestrator {} (", env!("CARGO_PKG_VERSION"));
     assert!(
         text.starts_with(&prefix) && text.trim_end().ends_with(')'),
@@ -913,14 +620,12 @@ fn version_names_the_commit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 8,
         seed: 5,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    .await;
     let mut shown = String::new();
     for resource in [
         "device-inventory",
@@ -931,7 +636,7 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
         "sites-health",
         "devices",
     ] {
-        let truth = serde_json::to_value(sim.truth()).unwrap();
+        let truth = truth(&sim);
         let first = truth["tenants"]
             .as_array()
             .unwrap()
@@ -942,9 +647,8 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
             .as_str()
             .unwrap()
             .to_owned();
-        let mut cmd = cli(
+        let cmd = cli(
             &sim,
-            &secret,
             &[
                 "collect",
                 resource,
@@ -955,11 +659,11 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
                 "csv",
                 "--include",
             ],
-        );
-        cmd.arg(&first);
+        )
+        .arg(&first);
         let out = output(cmd).await;
-        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        out.assert_code(0);
+        let text = out.stdout.clone();
         let header = text.lines().next().unwrap();
         assert!(
             !header.contains("data"),
@@ -987,7 +691,6 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
 
     let out = output(cli(
         &sim,
-        &secret,
         &[
             "collect",
             "aps",
@@ -1001,8 +704,8 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
         ],
     ))
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    out.assert_code(0);
+    let text = out.stdout.clone();
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
@@ -1010,24 +713,20 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
     );
     let row = lines.next().unwrap();
     assert!(row.contains(",\"{\"\"serialNumber\"\""), "{row}");
-    let out = output(cli(&sim, &secret, &["collect", "--columns", "a,b"])).await;
-    assert_eq!(out.status.code(), Some(2), "--columns needs csv");
-    sim.shutdown().await;
+    let out = output(cli(&sim, &["collect", "--columns", "a,b"])).await;
+    assert_eq!(out.code, Some(2), "--columns needs csv");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 4,
         seed: 3,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let mut cmd = cli(
+    .await;
+    let cmd = cli(
         &sim,
-        &secret,
         &[
             "collect",
             "device-inventory",
@@ -1038,11 +737,12 @@ async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
             "--summary",
             "table",
         ],
-    );
-    cmd.env("RUST_LOG", "off").env("NO_COLOR", "1");
+    )
+    .env("RUST_LOG", "off")
+    .env("NO_COLOR", "1");
     let out = output(cmd).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let stderr = stderr_of(&out);
+    out.assert_code(0);
+    let stderr = out.stderr.clone();
     assert!(!stderr.contains('\u{1b}'), "no colour when not a terminal");
     insta::with_settings!({filters => vec![
         (r"\s+[0-9]+\.[0-9]s\n", "  [time]\n"),
@@ -1052,9 +752,8 @@ async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
     });
 
     // Every tenant fails (a list the server does not have): one line each, no WARN beside it.
-    let mut cmd = cli(
+    let cmd = cli(
         &sim,
-        &secret,
         &[
             "collect",
             "network-monitoring/v1/no-such-list",
@@ -1064,43 +763,33 @@ async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
             "--retries",
             "1",
         ],
-    );
-    cmd.env("RUST_LOG", "warn");
+    )
+    .env("RUST_LOG", "warn");
     let out = output(cmd).await;
-    let stderr = stderr_of(&out);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let stderr = out.stderr.clone();
+    out.assert_code(3);
     assert_eq!(stderr.matches("FAILED").count(), 4, "{stderr}");
     assert!(!stderr.contains("WARN"), "{stderr}");
     assert!(
         !stderr.contains('\u{1b}'),
         "no ANSI when stderr is piped: {stderr}"
     );
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_from_greenlake_needs_no_central_gateway() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 2,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
-    let mut cmd = cli(&sim, &secret, &["tenants", "--format", "jsonl"]);
-    cmd.env_remove("CENTRAL_BASE_URL");
+    let sim = sim(2).await;
+    let cmd = cli(&sim, &["tenants", "--format", "jsonl"]).env_remove("CENTRAL_BASE_URL");
     let out = output(cmd).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    out.assert_code(0);
+    assert_eq!(out.stdout.lines().count(), 2);
     // Listing by Central, or collecting, still needs one.
     for args in [&["tenants", "--source", "central"][..], &["collect"][..]] {
-        let mut cmd = cli(&sim, &secret, args);
-        cmd.env_remove("CENTRAL_BASE_URL");
+        let cmd = cli(&sim, args).env_remove("CENTRAL_BASE_URL");
         let out = output(cmd).await;
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(stderr_of(&out).contains("no Central gateway"), "{args:?}");
+        assert_eq!(out.code, Some(1), "{args:?}");
+        assert!(out.stderr.contains("no Central gateway"), "{args:?}");
     }
-    sim.shutdown().await;
 }
 
 #[test]
@@ -1111,38 +800,26 @@ fn completions_and_the_man_page_need_no_configuration() {
         ("fish", "complete -c msp-orchestrator"),
         ("powershell", "Register-ArgumentCompleter"),
     ] {
-        let out = Command::new(BIN)
-            .args(["completions", shell])
-            .env_clear()
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{shell}");
-        let text = String::from_utf8_lossy(&out.stdout);
+        let out = bin().args(["completions", shell]).run();
+        assert_eq!(out.code, Some(0), "{shell}");
+        let text = out.stdout;
         assert!(text.contains(says), "{shell}: {text}");
         assert!(text.contains("--tenant-ids-from"), "{shell}");
     }
-    let out = Command::new(BIN)
-        .args(["completions", "tcsh"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(BIN).arg("man").env_clear().output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = bin().args(["completions", "tcsh"]).run();
+    assert_eq!(out.code, Some(2));
+    let out = bin().arg("man").run();
+    assert_eq!(out.code, Some(0));
+    let text = out.stdout;
     assert!(
         text.starts_with(".ie") || text.contains(".TH msp-orchestrator"),
         "{text}"
     );
     // With a directory: a page per command besides the top-level one, each path printed.
     let dir = temp_dir("man");
-    let out = Command::new(BIN)
-        .arg("man")
-        .arg(&dir)
-        .env_clear()
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    let out = bin().arg("man").arg(dir.path()).run();
+    out.assert_code(0);
+    let listed = out.stdout.clone();
     for page in [
         "msp-orchestrator.1",
         "msp-orchestrator-collect.1",
@@ -1150,32 +827,25 @@ fn completions_and_the_man_page_need_no_configuration() {
         "msp-orchestrator-config-show.1",
         "msp-orchestrator-snapshot.1",
     ] {
-        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
         assert!(text.contains(".TH msp-orchestrator"), "{page}");
         assert!(listed.contains(page), "{listed}");
     }
     assert!(
-        !dir.join("msp-orchestrator-man.1").exists(),
+        !dir.path().join("msp-orchestrator-man.1").exists(),
         "a hidden command has no page"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_lists_the_tenants_and_estimates_without_contacting_them() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 5,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(5).await;
     let dir = temp_dir("dry-run");
-    let path = dir.join("out.csv");
-    let truth = serde_json::to_value(sim.truth()).unwrap();
+    let path = dir.path().join("out.csv");
+    let truth = truth(&sim);
     let name = truth["tenants"][1]["name"].as_str().unwrap().to_owned();
-    let mut cmd = cli(
+    let cmd = cli(
         &sim,
-        &secret,
         &[
             "collect",
             "aps",
@@ -1185,12 +855,12 @@ async fn dry_run_lists_the_tenants_and_estimates_without_contacting_them() {
             &name,
             "-o",
         ],
-    );
-    cmd.arg(&path);
+    )
+    .arg(&path);
     let out = output(cmd).await;
-    let stderr = stderr_of(&out);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = out.stderr.clone();
+    out.assert_code(0);
+    let stdout = out.stdout.clone();
     assert_eq!(stdout.lines().count(), 4, "{stdout}");
     assert!(!stdout.contains(&name));
     assert!(
@@ -1199,47 +869,33 @@ async fn dry_run_lists_the_tenants_and_estimates_without_contacting_them() {
     );
     assert!(!path.exists(), "a dry run writes no file");
     assert_eq!(sim.stats().token_exchanges, 0, "no tenant was contacted");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_dry_run_lists_the_tenants_and_writes_no_store() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let dir = temp_dir("snapshot-dry-run");
-    let db = dir.join("inventory.sqlite");
-    let mut cmd = cli(&sim, &secret, &["snapshot", "aps", "--dry-run", "--db"]);
-    cmd.arg(&db);
+    let db = dir.path().join("inventory.sqlite");
+    let cmd = cli(&sim, &["snapshot", "aps", "--dry-run", "--db"]).arg(&db);
     let out = output(cmd).await;
-    let stderr = stderr_of(&out);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = out.stderr.clone();
+    out.assert_code(0);
+    let stdout = out.stdout.clone();
     assert_eq!(stdout.lines().count(), 3, "{stdout}");
     assert!(stderr.contains("3 tenants would run"), "{stderr}");
     assert!(!db.exists(), "a dry run creates no store");
     assert_eq!(sim.stats().token_exchanges, 0, "no tenant was contacted");
-    sim.shutdown().await;
 }
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
     use std::os::unix::fs::PermissionsExt;
-    let sim = Simulator::start(SimConfig {
-        tenants: 2,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = sim(2).await;
     let creds = sim.credentials();
     let dir = temp_dir("profiles");
     // The default file of the platform's config directory (XDG_CONFIG_HOME on Linux).
-    let config_dir = dir.join("glp-msp");
+    let config_dir = dir.path().join("glp-msp");
     std::fs::create_dir_all(&config_dir).unwrap();
     let path = config_dir.join("config.toml");
     let toml = format!(
@@ -1255,72 +911,56 @@ async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
     std::fs::write(&path, toml).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     let bin = |args: &[&str]| {
-        let mut cmd = Command::new(BIN);
-        cmd.env_clear()
-            .env("XDG_CONFIG_HOME", &dir)
-            .env("HOME", &dir)
-            .args(args);
-        cmd
+        bin()
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("HOME", dir.path())
+            .args(args)
     };
     // The profile, by env, is the one whose URLs work.
-    let mut cmd = bin(&["tenants", "--format", "jsonl"]);
-    cmd.env("GLP_PROFILE", "sim");
+    let cmd = bin(&["tenants", "--format", "jsonl"]).env("GLP_PROFILE", "sim");
     let out = output(cmd).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    out.assert_code(0);
+    assert_eq!(out.stdout.lines().count(), 2);
 
     let out = output(bin(&["--profile", "nope", "tenants"])).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.code, Some(1));
     assert!(
-        stderr_of(&out).contains("no profile `nope`") && stderr_of(&out).contains("sim"),
+        out.stderr.contains("no profile `nope`") && out.stderr.contains("sim"),
         "{}",
-        stderr_of(&out)
+        out.stderr
     );
 
-    let mut cmd = bin(&["config", "show", "--profile", "sim", "--rate", "20"]);
-    cmd.env("GLP_WORKSPACE_ID", "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c");
+    let cmd = bin(&["config", "show", "--profile", "sim", "--rate", "20"])
+        .env("GLP_WORKSPACE_ID", "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c");
     let out = output(cmd).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    out.assert_code(0);
+    let stdout = out.stdout.clone();
     assert!(
         !stdout.contains(&creds.client_secret),
         "the secret is never shown"
     );
     let shown = stdout
-        .replace(&dir.display().to_string(), "[dir]")
+        .replace(&dir.path().display().to_string(), "[dir]")
         .replace(&sim.base_url(), "[sim]")
         .replace(&creds.client_id, "[client id]");
     insta::assert_snapshot!("config_show", shown);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn yaml_output_follows_the_extension_one_entry_per_record() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 3,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let secret = sim.credentials().client_secret;
+    let sim = sim(3).await;
     let dir = temp_dir("yaml");
-    let path = dir.join("sites.yaml");
-    let mut cmd = cli(
+    let path = dir.path().join("sites.yaml");
+    let cmd = cli(
         &sim,
-        &secret,
         &["collect", "sites-health", "-q", "--rate", "500", "-o"],
-    );
-    cmd.arg(&path);
+    )
+    .arg(&path);
     let out = output(cmd).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    out.assert_code(0);
     let text = std::fs::read_to_string(&path).unwrap();
-    let truth = serde_json::to_value(sim.truth()).unwrap();
-    let sites: u64 = truth["tenants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["counts"]["sites-health"].as_u64().unwrap())
-        .sum();
+    let truth = truth(&sim);
+    let sites = total(&truth, "sites-health");
     assert_eq!(
         text.lines().filter(|l| l.starts_with("- ")).count() as u64,
         sites
@@ -1331,16 +971,15 @@ async fn yaml_output_follows_the_extension_one_entry_per_record() {
             && text.contains("\n    siteName: \""),
         "{text}"
     );
-    sim.shutdown().await;
 }
 
 #[test]
 fn config_show_tells_a_flag_from_a_variable_clap_read() {
+    let (home, config) = (temp_dir("show-env"), temp_dir("show-env-config"));
     let show = |args: &[&str]| {
-        let out = Command::new(BIN)
-            .env_clear()
-            .env("HOME", temp_dir("show-env"))
-            .env("XDG_CONFIG_HOME", temp_dir("show-env-config"))
+        let out = bin()
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", config.path())
             .env("GLP_CLIENT_ID", "id-from-env")
             .env("CENTRAL_BASE_URL", "  ")
             .env("CENTRAL_CLUSTER", "EU-1")
@@ -1350,10 +989,9 @@ fn config_show_tells_a_flag_from_a_variable_clap_read() {
             )
             .args(args)
             .args(["config", "show"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-        String::from_utf8_lossy(&out.stdout).to_string()
+            .run();
+        out.assert_code(0);
+        out.stdout.clone()
     };
     let row = |text: &str, key: &str| {
         text.lines()
@@ -1395,56 +1033,42 @@ fn config_show_tells_a_flag_from_a_variable_clap_read() {
 fn demo_uses_its_own_environment_not_the_process_s() {
     // clap reads these into the flags' fields; the demo must still use the simulator's.
     let dir = temp_dir("demo-env");
-    let out = Command::new(BIN)
-        .env_clear()
+    let out = bin()
         .env("GLP_CLIENT_ID", "a-real-client")
         .env("GLP_BASE_URL", "https://greenlake.invalid")
         .env("CENTRAL_BASE_URL", "https://central.invalid")
         .args(["demo", "--tenants", "2", "-q", "-o"])
-        .arg(dir.join("demo.jsonl"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert!(!stderr_of(&out).contains(".invalid"), "{}", stderr_of(&out));
+        .arg(dir.path().join("demo.jsonl"))
+        .run();
+    out.assert_code(0);
+    assert!(!out.stderr.contains(".invalid"), "{}", out.stderr);
 }
 
 #[test]
 fn the_store_of_a_profile_is_the_one_the_store_commands_open() {
-    let dir = std::env::temp_dir().join(format!("msp-db-profile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("profile.sqlite");
-    let config = dir.join("config.toml");
+    let dir = temp_dir("db-profile");
+    let db = dir.path().join("profile.sqlite");
+    let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
         format!(
             "db = \"{}/top.sqlite\"\n[profiles.p]\ndb = {:?}\n",
-            dir.display(),
+            dir.path().display(),
             db.display().to_string()
         ),
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        Command::new(BIN)
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &dir)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| bin().args(args).env("HOME", dir.path()).run();
     let c = config.to_str().unwrap();
     let out = run(&["runs", "--config", c, "--profile", "p"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_code(0);
     assert!(db.exists(), "the profile's db was opened");
-    assert!(!dir.join("top.sqlite").exists(), "not the top level's");
+    assert!(
+        !dir.path().join("top.sqlite").exists(),
+        "not the top level's"
+    );
     let shown = run(&["config", "show", "--config", c, "--profile", "p"]);
-    let text = String::from_utf8_lossy(&shown.stdout);
+    let text = shown.stdout;
     let line = text.lines().find(|l| l.starts_with("db ")).unwrap();
     assert!(line.contains("profile.sqlite"), "{line}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,159 +1,52 @@
-//! Several Central clusters, run as a process against the simulator: `--central-cluster auto`
-//! finds the MSP's clusters from the service catalog and places every tenant on its cluster; a
-//! tenant on no cluster is reported (`no_cluster`), never dropped; a wrong cluster is named.
+//! Several Central clusters, run as a process against the simulator: named clusters place
+//! every tenant; a wrong cluster is named; `auto` with no cluster answering says what it tried;
+//! the overview and the MSP inventory span every cluster. `auto` collecting every record of an
+//! MSP on two clusters, a tenant on none reported, is the end-to-end suite's
+//! (`tests/scenarios/locations.rs`).
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::HashMap;
-use std::process::{Command, Output};
 
 use platform_sim::{SimConfig, Simulator};
 use serde_json::Value;
+use support::{Cli, Finished, bin, sim, sim_with, target, temp_dir};
 
-const BIN: &str = env!("CARGO_BIN_EXE_msp-orchestrator");
-
-/// The binary with the simulator's credentials, and every public cluster's gateway pointed at
-/// the simulator (so that nothing can reach a real host).
-fn cli(sim: &Simulator, args: &[&str]) -> Command {
-    let creds = sim.credentials();
-    let urls: Vec<String> = sim
-        .clusters()
+/// `NAME=URL,...` of every public cluster's gateway, each at the simulator (so that nothing can
+/// reach a real host), the MSP's own cluster at `msp` when given.
+fn cluster_urls(sim: &Simulator, msp: Option<&str>) -> String {
+    sim.clusters()
         .into_iter()
-        .map(|c| format!("{}={}", c.name, c.base_url))
-        .collect();
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "off")
-        .env("GLP_CLIENT_ID", creds.client_id)
-        .env("GLP_CLIENT_SECRET", creds.client_secret)
-        .env("GLP_WORKSPACE_ID", creds.workspace_id)
-        .env("GLP_BASE_URL", sim.base_url())
-        .env("CENTRAL_CLUSTER_URLS", urls.join(","));
-    cmd
+        .map(|c| match msp.filter(|_| c.msp) {
+            Some(url) => format!("{}={url}", c.name),
+            None => format!("{}={}", c.name, c.base_url),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-async fn output(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
+/// The binary with the simulator's credentials and every cluster's gateway at the simulator.
+fn cli(sim: &Simulator, args: &[&str]) -> Cli {
+    bin()
+        .target(&target(sim).with_central(None))
+        .log("off")
+        .env("CENTRAL_CLUSTER_URLS", cluster_urls(sim, None))
+        .args(args)
+}
+
+async fn output(cmd: Cli) -> Finished {
+    cmd.output().await
 }
 
 async fn two_clusters(tenants: usize, on_none: usize) -> Simulator {
-    Simulator::start(SimConfig {
+    sim_with(SimConfig {
         tenants,
         clusters: vec!["US-WEST-4".into(), "EU-1".into()],
         tenants_on_no_cluster: on_none,
         ..SimConfig::default()
     })
     .await
-    .unwrap()
-}
-
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("msp-clusters-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn auto_finds_the_clusters_and_every_record_says_its_cluster() {
-    let sim = two_clusters(12, 2).await;
-    let dir = temp("auto");
-    let (out_file, report, failed) = (
-        dir.join("out.jsonl"),
-        dir.join("report.json"),
-        dir.join("failed.txt"),
-    );
-    let out = output(cli(
-        &sim,
-        &[
-            "collect",
-            "devices",
-            "-q",
-            "--central-cluster",
-            "auto",
-            "-o",
-            out_file.to_str().unwrap(),
-            "--report",
-            report.to_str().unwrap(),
-            "--failed-out",
-            failed.to_str().unwrap(),
-        ],
-    ))
-    .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let found = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("Central clusters found: "))
-        .unwrap_or_else(|| panic!("{stderr}"));
-    let mut found: Vec<&str> = found.split(", ").collect();
-    found.sort_unstable();
-    assert_eq!(found, ["EU-1", "US-WEST-4"], "{stderr}");
-    // Two tenants are on no cluster: the run is not complete, and says so.
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(
-        stderr.contains("2 tenants on no Central cluster"),
-        "{stderr}"
-    );
-    assert_eq!(stderr.matches("NO CLUSTER").count(), 2, "{stderr}");
-
-    let truth = sim.truth_with_records();
-    let by_id: HashMap<String, _> = truth
-        .tenants
-        .iter()
-        .map(|t| (t.workspace_id.clone(), t))
-        .collect();
-    let mut per_tenant: HashMap<String, u64> = HashMap::new();
-    for line in std::fs::read_to_string(&out_file).unwrap().lines() {
-        let v: Value = serde_json::from_str(line).unwrap();
-        let t = by_id[v["workspace_id"].as_str().unwrap()];
-        assert_eq!(v["cluster"].as_str(), t.cluster.as_deref(), "{line}");
-        assert_eq!(
-            v["central_tenant_id"].as_str(),
-            Some(t.central_tenant_id.as_str())
-        );
-        *per_tenant.entry(t.workspace_id.clone()).or_default() += 1;
-    }
-    for t in &truth.tenants {
-        let got = per_tenant.get(&t.workspace_id).copied().unwrap_or(0);
-        let want = if t.cluster.is_some() {
-            t.counts["devices"]
-        } else {
-            0
-        };
-        assert_eq!(got, want, "{}", t.name);
-    }
-    // The report and the rerun list name the tenants on no cluster.
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let none: Vec<&str> = r["tenants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["status"] == "no_cluster")
-        .map(|t| t["workspace_id"].as_str().unwrap())
-        .collect();
-    let mut expected: Vec<&str> = truth
-        .tenants
-        .iter()
-        .filter(|t| t.cluster.is_none())
-        .map(|t| t.workspace_id.as_str())
-        .collect();
-    let mut none_sorted = none.clone();
-    none_sorted.sort_unstable();
-    expected.sort_unstable();
-    assert_eq!(none_sorted, expected);
-    let rerun = std::fs::read_to_string(&failed).unwrap();
-    for id in expected {
-        assert!(rerun.contains(id), "{rerun}");
-    }
-    // Every probe and list-tenants went to the simulator; the foreign clusters answered 401.
-    let stats = sim.stats();
-    assert_eq!(stats.exchanges_per_tenant.len(), 10, "{stats:?}");
-    // The foreign clusters' 401s to the probes cost no token: one grant for the whole run.
-    assert_eq!(stats.client_credentials_grants, 1, "{stats:?}");
-    let _ = std::fs::remove_dir_all(&dir);
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -170,13 +63,8 @@ async fn named_clusters_place_tenants_and_tenants_lists_the_cluster() {
         ],
     ))
     .await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = &out.stdout;
+    out.assert_code(0);
     let truth = sim.truth();
     assert_eq!(stdout.lines().count(), truth.tenants.len());
     for line in stdout.lines() {
@@ -193,10 +81,9 @@ async fn named_clusters_place_tenants_and_tenants_lists_the_cluster() {
         &["tenants", "--central-cluster", "eu-1,us-west-4"],
     ))
     .await;
-    let table = String::from_utf8_lossy(&out.stdout);
+    let table = &out.stdout;
     assert!(table.lines().next().unwrap().contains("CLUSTER"), "{table}");
     assert_eq!(table.matches("EU-1").count(), 4, "{table}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -213,48 +100,40 @@ async fn a_wrong_cluster_is_named_before_any_tenant_runs() {
         ],
     ))
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = &out.stderr;
+    out.assert_code(1);
     assert!(stderr.contains("cannot use Central at UK ("), "{stderr}");
     assert!(stderr.contains("no tenant was contacted"), "{stderr}");
     assert!(sim.stats().exchanges_per_tenant.is_empty(), "no tenant ran");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_with_no_cluster_answering_says_what_was_tried() {
     // The MSP's cluster is US-1; its gateway is not pointed at the simulator's US-1 but at a
     // cluster that refuses (UK), so every us-west candidate refuses.
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 3,
         clusters: vec!["US-1".into()],
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
+    .await;
     let uk = sim
         .clusters()
         .into_iter()
         .find(|c| c.name == "UK")
         .unwrap()
         .base_url;
-    let mut cmd = cli(
+    let cmd = cli(
         &sim,
         &["collect", "devices", "-q", "--central-cluster", "auto"],
-    );
-    let urls: Vec<String> = sim
-        .clusters()
-        .into_iter()
-        .map(|c| format!("{}={}", c.name, if c.msp { &uk } else { &c.base_url }))
-        .collect();
-    cmd.env("CENTRAL_CLUSTER_URLS", urls.join(","));
+    )
+    .env("CENTRAL_CLUSTER_URLS", cluster_urls(&sim, Some(&uk)));
     let out = output(cmd).await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = &out.stderr;
+    out.assert_code(1);
     assert!(stderr.contains("no Central cluster found"), "{stderr}");
     assert!(stderr.contains("US-1, US-2, US-WEST-4"), "{stderr}");
     assert!(stderr.contains("--central-base-url"), "{stderr}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,10 +144,9 @@ async fn overview_is_every_tenant_health_on_every_cluster_worst_first() {
         &["overview", "--central-cluster", "auto", "--format", "json"],
     ))
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
     // One tenant is on no cluster: shown, and the exit code says the view is not whole.
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    out.assert_code(3);
+    let rows: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
     let truth = sim.truth_with_records();
     assert_eq!(rows.len(), truth.tenants.len());
     let worst = |r: &Value| {
@@ -308,26 +186,24 @@ async fn overview_is_every_tenant_health_on_every_cluster_worst_first() {
     // No tenant token was needed.
     assert!(sim.stats().exchanges_per_tenant.is_empty());
     let out = output(cli(&sim, &["overview", "--central-cluster", "auto"])).await;
-    let table = String::from_utf8_lossy(&out.stdout);
+    let table = &out.stdout;
     assert!(table.starts_with("TENANT"), "{table}");
     assert_eq!(table.lines().count(), 1 + truth.tenants.len(), "{table}");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
     // Small pages: the pages after the first are fetched several at once.
-    let sim = Simulator::start(SimConfig {
+    let sim = sim_with(SimConfig {
         tenants: 10,
         clusters: vec!["US-WEST-4".into(), "EU-1".into()],
         tenants_on_no_cluster: 1,
         central_page_cap: Some(97),
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let dir = temp("msp-inventory");
-    let (file, report) = (dir.join("msp.jsonl"), dir.join("report.json"));
+    .await;
+    let dir = temp_dir("clusters-msp-inventory");
+    let (file, report) = (dir.path().join("msp.jsonl"), dir.path().join("report.json"));
     let out = output(cli(
         &sim,
         &[
@@ -343,9 +219,8 @@ async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
         ],
     ))
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
     // The tenant on no cluster has no inventory there: said, exit 3.
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    out.assert_code(3);
     assert!(sim.stats().exchanges_per_tenant.is_empty(), "no exchange");
     let truth = sim.truth_with_records();
     let mut got: HashMap<String, Vec<Value>> = HashMap::new();
@@ -393,22 +268,15 @@ async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
     assert_eq!(statuses.iter().filter(|s| **s == "no_cluster").count(), 1);
     // Mixed with tenant resources it is a usage error, before anything is contacted.
     let out = output(cli(&sim, &["collect", "msp/device-inventory", "aps"])).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("on its own"));
-    let _ = std::fs::remove_dir_all(&dir);
-    sim.shutdown().await;
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("on its own"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn greenlake_resources_alone_need_no_central_gateway() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 4,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = temp("glp-only");
-    let file = dir.join("subs.jsonl");
+    let sim = sim(4).await;
+    let dir = temp_dir("clusters-glp-only");
+    let file = dir.path().join("subs.jsonl");
     // No CENTRAL_BASE_URL, no CENTRAL_CLUSTER: only GreenLake is called.
     let out = output(cli(
         &sim,
@@ -421,8 +289,7 @@ async fn greenlake_resources_alone_need_no_central_gateway() {
         ],
     ))
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    out.assert_code(0);
     let lines = std::fs::read_to_string(&file).unwrap().lines().count() as u64;
     let want: u64 = sim
         .truth()
@@ -437,8 +304,6 @@ async fn greenlake_resources_alone_need_no_central_gateway() {
     );
     // A Central resource still needs the gateway, and says so.
     let out = output(cli(&sim, &["collect", "aps", "-q"])).await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no Central gateway"));
-    let _ = std::fs::remove_dir_all(&dir);
-    sim.shutdown().await;
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("no Central gateway"));
 }

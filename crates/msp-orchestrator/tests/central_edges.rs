@@ -1,114 +1,109 @@
-//! Central answers that do not add up, against httpmock: an MSP-wide inventory short of its
-//! total (the records read are kept, the shortfall is an error in the report), and names that
-//! cannot be placed on one cluster (reported, never guessed).
+//! Central answers that do not add up, against test-support's scripted server: an MSP-wide
+//! inventory short of its total (the records read are kept, the shortfall is an error in the
+//! report), and names that cannot be placed on one cluster (reported, never guessed).
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-use std::time::Duration;
+mod support;
 
-use central_api::CentralClient;
-use glp_auth::{BaseUrl, SecretString, StaticTokenProvider};
-use glp_transport::{Api, ApiClient};
+use glp_transport::Api;
 use glp_workspaces::WorkspacesClient;
-use httpmock::prelude::*;
-use msp_orchestrator::{Cancel, TenantStatus, collect_msp_inventory};
-use serde_json::json;
+use msp_orchestrator::{Cancel, Record, Report, TenantStatus, collect_msp_inventory};
+use serde_json::{Value, json};
+use support::{api, clients, fixed_token};
+use test_support::{Reply, Server};
 
 const TENANT: &str = "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c";
+const MSP_TENANTS: &str = "/workspaces/v1/msp-tenants";
+const LIST_TENANTS: &str = "/network-msp/v1/list-tenants";
+const INVENTORY: &str = "/network-msp/v1/device-inventory";
 
-/// GreenLake and one Central gateway at `server`, with a fixed token.
-fn clients(server: &MockServer) -> (WorkspacesClient, msp_orchestrator::Clusters) {
-    let base = BaseUrl::parse(&server.base_url()).unwrap();
-    let provider = Arc::new(StaticTokenProvider::new(
-        SecretString::from("t0ken".to_string()),
-        Duration::from_secs(900),
-    ));
-    let glp = ApiClient::builder(Api::GreenLake, base.clone(), provider.clone())
-        .no_rate_limit()
-        .build()
-        .unwrap();
-    let central = ApiClient::builder(Api::Central, base, provider)
-        .no_rate_limit()
-        .build()
-        .unwrap();
-    (
-        WorkspacesClient::new(glp),
-        CentralClient::new(central).into(),
+/// A one-page answer of msp-tenants with `(id, name)` tenants.
+fn msp_tenants(tenants: &[(&str, &str)]) -> Reply {
+    let items: Vec<Value> = tenants
+        .iter()
+        .map(|(id, name)| json!({"id": id, "workspaceName": name}))
+        .collect();
+    let n = items.len();
+    Reply::json(
+        200,
+        json!({"offset": 0, "count": n, "total": n, "items": items}),
     )
 }
 
-#[tokio::test]
-async fn pages_short_of_their_total_are_an_error_and_what_arrived_is_kept() {
-    let server = MockServer::start_async().await;
+/// A one-page answer of list-tenants with tenants named `names` (`c0`, `c1`, ...).
+fn list_tenants(names: &[&str]) -> Reply {
+    let items: Vec<Value> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| json!({"tenantId": format!("c{i}"), "tenantName": n}))
+        .collect();
+    let n = items.len();
+    Reply::json(
+        200,
+        json!({"items": items, "count": n, "total": n, "next": null}),
+    )
+}
+
+/// GreenLake with Acme alone, Central listing it as `c0`, and the MSP inventory's page `n`
+/// (the `next` asked for) from `page(n)`.
+fn acme_platform(page: impl Fn(u64) -> Value + Send + Sync + 'static) -> Server {
+    let server = Server::start();
     server
-        .mock_async(|when, then| {
-            when.method(GET).path("/workspaces/v1/msp-tenants");
-            then.status(200).json_body(json!({
-                "offset": 0, "count": 1, "total": 1,
-                "items": [{"id": TENANT, "workspaceName": "Acme"}],
-            }));
-        })
-        .await;
+        .always("GET", MSP_TENANTS, msp_tenants(&[(TENANT, "Acme")]))
+        .always("GET", LIST_TENANTS, list_tenants(&["Acme"]))
+        .handle(move |r| {
+            let next = r.query_pairs().get("next")?.parse().ok()?;
+            (r.path == INVENTORY).then(|| Reply::json(200, page(next)))
+        });
     server
-        .mock_async(|when, then| {
-            when.method(GET).path("/network-msp/v1/list-tenants");
-            then.status(200).json_body(json!({
-                "items": [{"tenantId": "c1", "tenantName": "Acme"}],
-                "count": 1, "total": 1, "next": null,
-            }));
-        })
-        .await;
-    // The first page promises 5 devices, 2 a page; page 2 brings one, page 3 none.
-    let first = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/network-msp/v1/device-inventory")
-                .query_param("next", "1");
-            then.status(200).json_body(json!({
-                "items": [
-                    {"serialNumber": "A1", "tenantName": "Acme", "tenantId": "c1"},
-                    {"serialNumber": "A2", "tenantName": "Acme", "tenantId": "c1"},
-                ],
-                "count": 2, "total": 5, "next": "2",
-            }));
-        })
-        .await;
-    let second = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/network-msp/v1/device-inventory")
-                .query_param("next", "2");
-            then.status(200).json_body(json!({
-                "items": [{"serialNumber": "A3", "tenantName": "Nobody"}],
-                "count": 1, "total": 5, "next": "3",
-            }));
-        })
-        .await;
-    let third = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/network-msp/v1/device-inventory")
-                .query_param("next", "3");
-            then.status(200)
-                .json_body(json!({"items": [], "count": 0, "total": 5, "next": null}));
-        })
-        .await;
-    let (workspaces, clusters) = clients(&server);
+}
+
+/// The `next` of every MSP inventory page asked for, in order.
+fn pages_asked(server: &Server) -> Vec<u64> {
+    server
+        .requests_to("GET", INVENTORY)
+        .iter()
+        .filter_map(|r| r.query_pairs().get("next")?.parse().ok())
+        .collect()
+}
+
+/// The MSP-wide inventory read from `server`: the report and every record.
+async fn msp_inventory(server: &Server) -> (Report, Vec<Record>) {
+    let (workspaces, clusters) = clients(server.base_url(), fixed_token(), (None, None));
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let report = collect_msp_inventory(&workspaces, &clusters, tx, &Cancel::new())
+    let report = collect_msp_inventory(&workspaces, &clusters.into(), tx, &Cancel::new())
         .await
         .unwrap();
     let mut records = Vec::new();
     while let Some(r) = rx.recv().await {
         records.push(r);
     }
-    first.assert_async().await;
-    second.assert_async().await;
-    third.assert_async().await;
+    (report, records)
+}
+
+#[tokio::test]
+async fn pages_short_of_their_total_are_an_error_and_what_arrived_is_kept() {
+    // The first page promises 5 devices, 2 a page; page 2 brings one, page 3 none.
+    let server = acme_platform(|next| match next {
+        1 => json!({
+            "items": [
+                {"serialNumber": "A1", "tenantName": "Acme", "tenantId": "c0"},
+                {"serialNumber": "A2", "tenantName": "Acme", "tenantId": "c0"},
+            ],
+            "count": 2, "total": 5, "next": "2",
+        }),
+        2 => json!({
+            "items": [{"serialNumber": "A3", "tenantName": "Nobody"}],
+            "count": 1, "total": 5, "next": "3",
+        }),
+        _ => json!({"items": [], "count": 0, "total": 5, "next": null}),
+    });
+    let (report, records) = msp_inventory(&server).await;
+    assert_eq!(pages_asked(&server), [1, 2, 3], "each page once");
     // Three records arrived and are kept; two attributed, one not.
     assert_eq!(records.len(), 3);
     assert_eq!(records[0].workspace_id, TENANT);
-    assert_eq!(records[0].central_tenant_id.as_deref(), Some("c1"));
+    assert_eq!(records[0].central_tenant_id.as_deref(), Some("c0"));
     assert!(records[2].workspace_id.is_empty());
     let error = report.source_error.as_deref().unwrap();
     assert!(error.contains("3 of the 5"), "{error}");
@@ -131,65 +126,17 @@ async fn pages_short_of_their_total_are_an_error_and_what_arrived_is_kept() {
 /// there (at most the pages already in flight are asked for), and the shortfall is an error.
 #[tokio::test]
 async fn a_lying_total_costs_a_few_requests_not_one_per_promised_page() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/workspaces/v1/msp-tenants");
-            then.status(200).json_body(json!({
-                "offset": 0, "count": 1, "total": 1,
-                "items": [{"id": TENANT, "workspaceName": "Acme"}],
-            }));
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/network-msp/v1/list-tenants");
-            then.status(200).json_body(json!({
-                "items": [{"tenantId": "c1", "tenantName": "Acme"}],
-                "count": 1, "total": 1, "next": null,
-            }));
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/network-msp/v1/device-inventory")
-                .query_param("next", "1");
-            then.status(200).json_body(json!({
-                "items": [{"serialNumber": "A1", "tenantName": "Acme"}],
-                "count": 1, "total": 50000, "next": "2",
-            }));
-        })
-        .await;
-    let mut later = Vec::new();
-    for page in 2..=12 {
-        later.push(
-            server
-                .mock_async(|when, then| {
-                    when.method(GET)
-                        .path("/network-msp/v1/device-inventory")
-                        .query_param("next", page.to_string());
-                    then.status(200)
-                        .json_body(json!({"items": [], "count": 0, "total": 50000, "next": null}));
-                })
-                .await,
-        );
-    }
-    let (workspaces, clusters) = clients(&server);
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let report = collect_msp_inventory(&workspaces, &clusters, tx, &Cancel::new())
-        .await
-        .unwrap();
-    let mut records = 0;
-    while rx.recv().await.is_some() {
-        records += 1;
-    }
-    assert_eq!(records, 1);
-    let mut asked = 0;
-    for m in &later {
-        asked += m.calls_async().await;
-    }
-    assert!((1..=4).contains(&asked), "{asked} later pages asked for");
+    let server = acme_platform(|next| match next {
+        1 => json!({
+            "items": [{"serialNumber": "A1", "tenantName": "Acme"}],
+            "count": 1, "total": 50000, "next": "2",
+        }),
+        _ => json!({"items": [], "count": 0, "total": 50000, "next": null}),
+    });
+    let (report, records) = msp_inventory(&server).await;
+    assert_eq!(records.len(), 1);
+    let later = pages_asked(&server).iter().filter(|n| **n > 1).count();
+    assert!((1..=4).contains(&later), "{later} later pages asked for");
     let error = report.source_error.as_deref().unwrap();
     assert!(error.contains("1 of the 50000"), "{error}");
 }
@@ -198,9 +145,9 @@ async fn a_lying_total_costs_a_few_requests_not_one_per_promised_page() {
 /// ambiguous (never guessed); a tenant no cluster lists is `NoCluster`.
 #[tokio::test]
 async fn placement_reports_ambiguous_names_and_tenants_on_no_cluster() {
+    use central_api::CentralClient;
     use futures::TryStreamExt as _;
     use msp_orchestrator::{CentralCluster, Clusters, SourceItem, TenantSource};
-    let glp_server = MockServer::start_async().await;
     let ids = [
         "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b01",
         "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b02",
@@ -209,74 +156,28 @@ async fn placement_reports_ambiguous_names_and_tenants_on_no_cluster() {
         "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b05",
     ];
     let names = ["Both", "Twin", "Twin", "Only-A", "Nowhere"];
-    let items: Vec<_> = ids
-        .iter()
-        .zip(names)
-        .map(|(id, name)| json!({"id": id, "workspaceName": name}))
-        .collect();
-    glp_server
-        .mock_async(|when, then| {
-            when.method(GET).path("/workspaces/v1/msp-tenants");
-            then.status(200)
-                .json_body(json!({"offset": 0, "count": 5, "total": 5, "items": items}));
-        })
-        .await;
-    let cluster = |listed: &'static [&'static str]| async move {
-        let server = MockServer::start_async().await;
-        let items: Vec<_> = listed
-            .iter()
-            .enumerate()
-            .map(|(i, n)| json!({"tenantId": format!("c{i}"), "tenantName": n}))
-            .collect();
-        server
-            .mock_async(|when, then| {
-                when.method(GET).path("/network-msp/v1/list-tenants");
-                then.status(200).json_body(
-                    json!({"items": items, "count": listed.len(), "total": listed.len(), "next": null}),
-                );
-            })
-            .await;
-        server
-    };
-    let a = cluster(&["Both", "Twin", "Only-A"]).await;
-    let b = cluster(&["Both"]).await;
-    let provider = Arc::new(StaticTokenProvider::new(
-        SecretString::from("t0ken".to_string()),
-        Duration::from_secs(900),
-    ));
-    let client = |url: String| {
-        CentralClient::new(
-            ApiClient::builder(
-                Api::Central,
-                BaseUrl::parse(&url).unwrap(),
-                provider.clone(),
-            )
-            .no_rate_limit()
-            .build()
-            .unwrap(),
+    let tenants: Vec<(&str, &str)> = ids.into_iter().zip(names).collect();
+    let glp = Server::start();
+    glp.always("GET", MSP_TENANTS, msp_tenants(&tenants));
+    let cluster = |name: &str, listed: &[&str]| {
+        let server = Server::start();
+        server.always("GET", LIST_TENANTS, list_tenants(listed));
+        let client = api(Api::Central, server.base_url(), fixed_token(), None);
+        (
+            server,
+            CentralCluster {
+                name: name.into(),
+                client: CentralClient::new(client),
+            },
         )
     };
-    let clusters = Clusters::new(vec![
-        CentralCluster {
-            name: "A".into(),
-            client: client(a.base_url()),
-        },
-        CentralCluster {
-            name: "B".into(),
-            client: client(b.base_url()),
-        },
-    ])
-    .unwrap();
-    let glp = ApiClient::builder(
-        Api::GreenLake,
-        BaseUrl::parse(&glp_server.base_url()).unwrap(),
-        provider.clone(),
-    )
-    .no_rate_limit()
-    .build()
-    .unwrap();
+    let (_a, a) = cluster("A", &["Both", "Twin", "Only-A"]);
+    let (_b, b) = cluster("B", &["Both"]);
+    let clusters = Clusters::new(vec![a, b]).unwrap();
+    let workspaces =
+        WorkspacesClient::new(api(Api::GreenLake, glp.base_url(), fixed_token(), None));
     let items: Vec<SourceItem> = TenantSource::GreenLake
-        .stream(&WorkspacesClient::new(glp), &clusters)
+        .stream(&workspaces, &clusters)
         .try_collect()
         .await
         .unwrap();

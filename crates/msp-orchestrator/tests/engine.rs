@@ -2,6 +2,8 @@
 //! truth, failure isolation, token expiry mid-run, 429s, and cancellation.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +21,7 @@ use msp_orchestrator::{
     TenantJob, TenantRef, TenantSource, TenantStatus,
 };
 use platform_sim::{SimConfig, Simulator};
+use support::sim_clients;
 
 struct Setup {
     sim: Simulator,
@@ -32,27 +35,11 @@ async fn setup(config: SimConfig, central_rate: f64) -> Setup {
 
 async fn setup_with(config: SimConfig, central_rate: f64, options: AuthOptions) -> Setup {
     let sim = Simulator::start(config).await.unwrap();
-    let creds = sim.credentials();
-    let base = BaseUrl::parse(&sim.base_url()).unwrap();
-    let credentials = Credentials::new(
-        creds.client_id,
-        SecretString::from(creds.client_secret),
-        WorkspaceId::parse(&creds.workspace_id).unwrap(),
-    )
-    .with_base_url(base.clone());
-    let provider = msp_provider(credentials, options).unwrap();
-    let glp = ApiClient::builder(Api::GreenLake, base.clone(), provider.clone())
-        .rate_limit(200.0)
-        .build()
-        .unwrap();
-    let central = ApiClient::builder(Api::Central, base, provider)
-        .rate_limit(central_rate)
-        .build()
-        .unwrap();
+    let (workspaces, central) = sim_clients(&sim, options, (Some(200.0), Some(central_rate)));
     Setup {
         sim,
-        workspaces: WorkspacesClient::new(glp),
-        central: CentralClient::new(central),
+        workspaces,
+        central,
     }
 }
 
@@ -73,6 +60,20 @@ async fn run(
     let tenants = TenantSource::GreenLake.stream(&s.workspaces, &s.central);
     let report = orchestrator.run(tenants, job, tx, cancel).await.unwrap();
     (report, collector.await.unwrap())
+}
+
+/// `tenants` tenants, otherwise the default world.
+fn tenants(tenants: usize) -> SimConfig {
+    SimConfig {
+        tenants,
+        ..SimConfig::default()
+    }
+}
+
+/// Every tenant's device inventory, `concurrency` tenants at a time.
+async fn inventory(s: &Setup, concurrency: usize) -> (Report, Vec<Record>) {
+    let orchestrator = Orchestrator::new(s.central.clone()).concurrency(concurrency);
+    run(s, orchestrator, inventory_job(), &Cancel::new()).await
 }
 
 fn inventory_job() -> Arc<dyn TenantJob> {
@@ -121,13 +122,7 @@ async fn every_record_of_every_tenant_exactly_once() {
         1000.0,
     )
     .await;
-    let (report, records) = run(
-        &s,
-        Orchestrator::new(s.central.clone()).concurrency(6),
-        inventory_job(),
-        &Cancel::new(),
-    )
-    .await;
+    let (report, records) = inventory(&s, 6).await;
     assert!(report.all_succeeded(), "{}", report.summary());
     assert_eq!(report.tenants.len(), 30);
     assert_eq!(report.records(), records.len() as u64);
@@ -172,14 +167,7 @@ impl TenantJob for FailOne {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_failing_tenant_never_stops_the_others() {
-    let s = setup(
-        SimConfig {
-            tenants: 12,
-            ..SimConfig::default()
-        },
-        1000.0,
-    )
-    .await;
+    let s = setup(tenants(12), 1000.0).await;
     let truth = truth_by_tenant(&s.sim, "device-inventory");
     let victim = serde_json::to_value(s.sim.truth()).unwrap()["tenants"][3]["workspace_id"]
         .as_str()
@@ -345,13 +333,7 @@ async fn server_rate_limits_are_honoured_and_reported() {
         200.0,
     )
     .await;
-    let (report, records) = run(
-        &s,
-        Orchestrator::new(s.central.clone()).concurrency(8),
-        inventory_job(),
-        &Cancel::new(),
-    )
-    .await;
+    let (report, records) = inventory(&s, 8).await;
     assert!(report.all_succeeded(), "{}", report.summary());
     assert_eq!(
         by_tenant(&records),
@@ -545,14 +527,7 @@ async fn first_tenants(s: &Setup, n: usize) -> Vec<msp_orchestrator::SourceItem>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_listing_is_a_listing_error_not_the_end_of_the_list() {
-    let s = setup(
-        SimConfig {
-            tenants: 5,
-            ..SimConfig::default()
-        },
-        1000.0,
-    )
-    .await;
+    let s = setup(tenants(5), 1000.0).await;
     let listed = first_tenants(&s, 2).await;
     let tenants = futures::stream::iter(listed.into_iter().map(Ok))
         .chain(futures::stream::once(async {
@@ -588,14 +563,7 @@ async fn a_panicking_listing_is_a_listing_error_not_the_end_of_the_list() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_listed_twice_runs_once_and_counts_once() {
-    let s = setup(
-        SimConfig {
-            tenants: 3,
-            ..SimConfig::default()
-        },
-        1000.0,
-    )
-    .await;
+    let s = setup(tenants(3), 1000.0).await;
     let mut listed = first_tenants(&s, 2).await;
     listed.push(listed[0].clone());
     listed.push(listed[1].clone());
@@ -612,14 +580,7 @@ async fn a_tenant_listed_twice_runs_once_and_counts_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_credential_stops_new_tenants() {
-    let s = setup(
-        SimConfig {
-            tenants: 12,
-            ..SimConfig::default()
-        },
-        1000.0,
-    )
-    .await;
+    let s = setup(tenants(12), 1000.0).await;
     // The listing comes from the good client; the tenants' calls use a credential whose secret
     // was rotated: every token exchange needs an MSP token the server now refuses.
     let listed = first_tenants(&s, 12).await;

@@ -2,12 +2,13 @@
 //! real SQLite file once it completes; what never completes leaves nothing.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use central_api::{CentralClient, Resource};
-use glp_auth::{AuthOptions, BaseUrl, Credentials, SecretString, WorkspaceId, msp_provider};
-use glp_transport::{Api, ApiClient};
+use glp_auth::AuthOptions;
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::msp_store::{NewRun, RunStatus, Store};
 use msp_orchestrator::{
@@ -15,26 +16,43 @@ use msp_orchestrator::{
     completion_mark, drain,
 };
 use platform_sim::{SimConfig, Simulator};
+use support::sim_clients;
+use test_support::TempDir;
 
 fn clients(sim: &Simulator) -> (WorkspacesClient, CentralClient) {
-    let creds = sim.credentials();
-    let base = BaseUrl::parse(&sim.base_url()).unwrap();
-    let credentials = Credentials::new(
-        creds.client_id,
-        SecretString::from(creds.client_secret),
-        WorkspaceId::parse(&creds.workspace_id).unwrap(),
-    )
-    .with_base_url(base.clone());
-    let provider = msp_provider(credentials, AuthOptions::default()).unwrap();
-    let glp = ApiClient::builder(Api::GreenLake, base.clone(), provider.clone())
-        .no_rate_limit()
-        .build()
+    sim_clients(sim, AuthOptions::default(), (None, None))
+}
+
+/// A fresh store in a temporary directory (removed with it).
+fn store() -> (TempDir, Store) {
+    let dir = test_support::temp_dir("store");
+    let store = Store::open(dir.path().join("inventory.sqlite")).unwrap();
+    (dir, store)
+}
+
+/// A simulator of `tenants` tenants (at most `max_devices` devices each), a fresh store, and a
+/// snapshot run of `resources` begun in it.
+async fn world(
+    tenants: usize,
+    max_devices: usize,
+    resources: &[&str],
+) -> (Simulator, TempDir, Store, i64) {
+    let sim = Simulator::start(SimConfig {
+        tenants,
+        max_devices,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (dir, mut store) = store();
+    let run = store
+        .begin_run(&NewRun::new(
+            "test",
+            ["snapshot"],
+            resources.iter().copied(),
+        ))
         .unwrap();
-    let central = ApiClient::builder(Api::Central, base, provider)
-        .no_rate_limit()
-        .build()
-        .unwrap();
-    (WorkspacesClient::new(glp), CentralClient::new(central))
+    (sim, dir, store, run)
 }
 
 /// Runs a snapshot of `resources` into `run`, skipping what the run already holds.
@@ -136,24 +154,8 @@ fn canonical(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snapshot_holds_the_truth_and_a_resume_adds_nothing_twice() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 12,
-        max_devices: 150,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("inventory.sqlite");
     let resources = [Resource::DeviceInventory, Resource::Devices];
-    let mut store = Store::open(&path).unwrap();
-    let run = store
-        .begin_run(&NewRun::new(
-            "test",
-            ["snapshot"],
-            ["device-inventory", "devices"],
-        ))
-        .unwrap();
+    let (sim, _dir, store, run) = world(12, 150, &["device-inventory", "devices"]).await;
     let mut store = snapshot(&sim, store, run, &resources).await;
     store.end_run(run, RunStatus::Complete).unwrap();
     let expected = truth(&sim, &resources);
@@ -183,19 +185,8 @@ fn guide_licence_query() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn greenlake_resources_snapshot_and_the_guide_finds_the_licences_ending_soon() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 10,
-        max_devices: 300,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("inventory.sqlite")).unwrap();
     let names = ["glp/devices", "glp/subscriptions"];
-    let run = store
-        .begin_run(&NewRun::new("test", ["snapshot"], names))
-        .unwrap();
+    let (sim, _dir, store, run) = world(10, 300, &names).await;
     let specs = names.iter().map(|n| n.parse().unwrap()).collect();
     let mut store = snapshot_specs(&sim, store, run, specs).await;
     store.end_run(run, RunStatus::Complete).unwrap();
@@ -255,8 +246,7 @@ async fn greenlake_resources_snapshot_and_the_guide_finds_the_licences_ending_so
 
 #[test]
 fn records_without_their_completion_mark_leave_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("s.sqlite")).unwrap();
+    let (_dir, mut store) = store();
     let run = store
         .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
         .unwrap();
@@ -297,7 +287,7 @@ fn the_file_writer_is_a_sink_that_ignores_marks() {
     .unwrap();
     tx.try_send(completion_mark("t", "T", "aps")).unwrap();
     drop(tx);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_support::temp_dir("store");
     let path = dir.path().join("out.jsonl");
     let file = std::fs::File::create(&path).unwrap();
     let mut sink: Box<dyn RecordSink> = Box::new(

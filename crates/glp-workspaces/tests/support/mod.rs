@@ -1,14 +1,20 @@
 //! Shared fixtures of the `glp-workspaces` integration tests: a client with a static token and
-//! fast retries, and generated tenant records.
+//! fast retries, one with the simulator's credential, generated tenant records, and
+//! test-support's scripted server answering an offset pager page by page.
 #![allow(dead_code, unreachable_pub)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use glp_auth::{BaseUrl, RetryPolicy, SecretString, StaticTokenProvider};
+use glp_auth::{
+    AuthOptions, BaseUrl, Credentials, RetryPolicy, SecretString, StaticTokenProvider, WorkspaceId,
+    msp_provider,
+};
 use glp_transport::{Api, ApiClient};
 use glp_workspaces::WorkspacesClient;
+use platform_sim::Simulator;
 use serde_json::{Value, json};
+use test_support::{Reply, Server};
 
 /// The MSP token the static provider hands out.
 pub const TOKEN: &str = "msp-t0ken.XyZ-for-tests";
@@ -67,4 +73,65 @@ pub fn tenant(n: u64) -> Value {
 pub fn page(offset: u64, range: std::ops::Range<u64>, total: u64) -> Value {
     let items: Vec<Value> = range.map(tenant).collect();
     json!({"offset": offset, "count": items.len(), "total": total, "items": items})
+}
+
+/// The simulator's own MSP credential.
+pub fn credentials(sim: &Simulator) -> Credentials {
+    let demo = sim.credentials();
+    Credentials::new(
+        demo.client_id,
+        SecretString::from(demo.client_secret),
+        WorkspaceId::parse(&demo.workspace_id).expect("the simulator's workspace id"),
+    )
+    .with_base_url(BaseUrl::parse(&sim.base_url()).expect("the simulator's URL"))
+}
+
+/// A client of `sim` with the real provider stack, no client-side pacing and `retry`.
+pub fn sim_client(sim: &Simulator, options: AuthOptions, retry: RetryPolicy) -> WorkspacesClient {
+    let creds = credentials(sim);
+    let base = creds.base_url.clone();
+    let provider = msp_provider(creds, options).expect("provider");
+    let api = ApiClient::builder(Api::GreenLake, base, provider)
+        .no_rate_limit()
+        .retry(retry)
+        .build()
+        .expect("client builds");
+    WorkspacesClient::new(api)
+}
+
+/// Awaits `f`, failing the test instead of hanging if it never ends (a guard, not a bound on
+/// speed).
+pub async fn hang_guard<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(120), f)
+        .await
+        .expect("hang guard: it never ended")
+}
+
+/// A server answering `path` at `offset` with `body(offset)` (`None`: 418).
+pub fn by_offset<R: Into<Reply>>(
+    path: &'static str,
+    body: impl Fn(u64) -> Option<R> + Send + Sync + 'static,
+) -> Server {
+    let server = Server::start();
+    server.handle(move |r| {
+        let offset = r.query_pairs().get("offset")?.parse().ok()?;
+        (r.path == path).then(|| body(offset).map(Into::into))?
+    });
+    server
+}
+
+/// A server answering every request on `path` with `reply`.
+pub fn always(path: &str, reply: impl Into<Reply>) -> Server {
+    let server = Server::start();
+    server.always("GET", path, reply.into());
+    server
+}
+
+/// The offsets asked for, in order.
+pub fn asked(server: &Server) -> Vec<u64> {
+    server
+        .requests()
+        .iter()
+        .filter_map(|r| r.query_pairs().get("offset")?.parse().ok())
+        .collect()
 }

@@ -1,4 +1,5 @@
-//! A child process under test: killed when dropped, waited for with a deadline, measured.
+//! A child process under test: its output in files, killed when dropped, waited for with a
+//! deadline, signalled, and measured (peak RSS and CPU time from `/proc` on Linux).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -6,7 +7,39 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::{HarnessError, Result};
+/// What can go wrong running a child (not in the child itself).
+#[derive(Debug, thiserror::Error)]
+pub enum ProcError {
+    /// Creating its files, starting it, waiting for it or signalling it failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// It did not finish in time; it was killed.
+    #[error(
+        "{name} did not finish within {limit:?} and was killed; its stderr ends with:\n{stderr_tail}"
+    )]
+    Timeout {
+        /// Its name.
+        name: String,
+        /// The deadline.
+        limit: Duration,
+        /// The last lines it wrote to stderr.
+        stderr_tail: String,
+        /// Everything it wrote to stdout.
+        stdout: String,
+        /// Everything it wrote to stderr.
+        stderr: String,
+    },
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ProcError {
+    let what = what.into();
+    move |source| ProcError::Io { what, source }
+}
 
 /// Resources a process used, read from `/proc/<pid>` while it ran (Linux only; `None`
 /// elsewhere).
@@ -33,6 +66,34 @@ pub struct Finished {
     pub usage: Usage,
 }
 
+impl Finished {
+    /// Asserts the exit code, showing the end of stderr when it differs.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Finished {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "exit code; stderr ends with:\n{}",
+            tail(&self.stderr, 40)
+        );
+        self
+    }
+
+    /// The lines of stdout.
+    pub fn stdout_lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+
+    /// Each line of stdout parsed as JSON (JSON Lines); panics on a line that is not.
+    #[track_caller]
+    pub fn stdout_json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+            .collect()
+    }
+}
+
 /// A running child. Its stdout and stderr go to `<dir>/<name>.stdout` and `.stderr`.
 #[derive(Debug)]
 pub struct Proc {
@@ -41,30 +102,57 @@ pub struct Proc {
     stdout: PathBuf,
     stderr: PathBuf,
     started: Instant,
+    /// The directory of its files when the process owns it.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Proc {
-    /// Starts `cmd` (stdin closed, output to files in `dir`).
-    pub fn spawn(name: &str, mut cmd: Command, dir: &Path) -> Result<Proc> {
+    /// Starts `cmd` (stdin closed unless `cmd` sets it, output to files in `dir`).
+    pub fn spawn(name: &str, cmd: Command, dir: &Path) -> Result<Proc, ProcError> {
+        Proc::spawn_with(name, cmd, dir, None)
+    }
+
+    /// Starts `cmd` with its output in files of a temporary directory that lives as long as
+    /// the process value, and `stdin` as its standard input (empty: closed).
+    pub fn spawn_temp(name: &str, cmd: Command, stdin: Option<&[u8]>) -> Result<Proc, ProcError> {
+        let dir = crate::temp_dir("proc");
+        let mut cmd = cmd;
+        if let Some(bytes) = stdin {
+            let path = dir.path().join(format!("{name}.stdin"));
+            std::fs::write(&path, bytes).map_err(io(format!("writing {}", path.display())))?;
+            let file = File::open(&path).map_err(io(format!("opening {}", path.display())))?;
+            cmd.stdin(file);
+        } else {
+            cmd.stdin(Stdio::null());
+        }
+        let path = dir.path().to_path_buf();
+        Proc::spawn_with(name, cmd, &path, Some(dir))
+    }
+
+    fn spawn_with(
+        name: &str,
+        mut cmd: Command,
+        dir: &Path,
+        owned: Option<tempfile::TempDir>,
+    ) -> Result<Proc, ProcError> {
         let stdout = dir.join(format!("{name}.stdout"));
         let stderr = dir.join(format!("{name}.stderr"));
-        let create = |p: &Path| {
-            File::create(p).map_err(HarnessError::io(format!("creating {}", p.display())))
-        };
-        cmd.stdin(Stdio::null())
-            .stdout(create(&stdout)?)
-            .stderr(create(&stderr)?);
+        let create = |p: &Path| File::create(p).map_err(io(format!("creating {}", p.display())));
+        if owned.is_none() {
+            cmd.stdin(Stdio::null());
+        }
+        cmd.stdout(create(&stdout)?).stderr(create(&stderr)?);
         let started = Instant::now();
-        let child = cmd.spawn().map_err(HarnessError::io(format!(
-            "starting {name} ({:?})",
-            cmd.get_program()
-        )))?;
+        let child = cmd
+            .spawn()
+            .map_err(io(format!("starting {name} ({:?})", cmd.get_program())))?;
         Ok(Proc {
             name: name.to_owned(),
             child: Some(child),
             stdout,
             stderr,
             started,
+            _dir: owned,
         })
     }
 
@@ -84,20 +172,25 @@ impl Proc {
         }
     }
 
-    /// Sends SIGINT, as Ctrl-C in a terminal does.
-    pub fn interrupt(&self) -> Result<()> {
+    /// Sends `signal` (`-TERM`, `-INT`, ...) with `kill`.
+    pub fn signal(&self, signal: &str) -> Result<(), ProcError> {
         let status = Command::new("kill")
-            .args(["-INT", &self.id().to_string()])
+            .args([signal, &self.id().to_string()])
             .status()
-            .map_err(HarnessError::io("running kill -INT"))?;
+            .map_err(io(format!("running kill {signal}")))?;
         if status.success() {
             Ok(())
         } else {
-            Err(HarnessError::Io {
-                what: format!("kill -INT {}", self.id()),
+            Err(ProcError::Io {
+                what: format!("kill {signal} {}", self.id()),
                 source: std::io::Error::other(format!("kill exited with {status}")),
             })
         }
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    pub fn interrupt(&self) -> Result<(), ProcError> {
+        self.signal("-INT")
     }
 
     /// What it wrote to stderr so far.
@@ -105,11 +198,16 @@ impl Proc {
         read_lossy(&self.stderr)
     }
 
+    /// What it wrote to stdout so far.
+    pub fn stdout_so_far(&self) -> String {
+        read_lossy(&self.stdout)
+    }
+
     /// Waits until it exits, at most `limit` after it started; past that it is killed and this
-    /// is [`HarnessError::Timeout`]. Polls `/proc` every few milliseconds for its usage.
-    pub fn wait(mut self, limit: Duration) -> Result<Finished> {
+    /// is [`ProcError::Timeout`]. Polls `/proc` every few milliseconds for its usage.
+    pub fn wait(mut self, limit: Duration) -> Result<Finished, ProcError> {
         let Some(mut child) = self.child.take() else {
-            return Err(HarnessError::Io {
+            return Err(ProcError::Io {
                 what: format!("waiting for {}", self.name),
                 source: std::io::Error::other("it was already waited for"),
             });
@@ -134,17 +232,20 @@ impl Proc {
             if self.started.elapsed() > limit {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(HarnessError::Timeout {
+                let stderr = read_lossy(&self.stderr);
+                return Err(ProcError::Timeout {
                     name: self.name.clone(),
                     limit,
-                    stderr_tail: tail(&read_lossy(&self.stderr), 20),
+                    stderr_tail: tail(&stderr, 20),
+                    stdout: read_lossy(&self.stdout),
+                    stderr,
                 });
             }
             std::thread::sleep(Duration::from_millis(4));
         }
         let status = child
             .wait()
-            .map_err(HarnessError::io(format!("waiting for {}", self.name)))?;
+            .map_err(io(format!("waiting for {}", self.name)))?;
         Ok(Finished {
             code: status.code(),
             stdout: read_lossy(&self.stdout),

@@ -1,0 +1,67 @@
+//! What the library's tests share: the GreenLake and Central clients of a base URL, with a
+//! fixed token or the simulator's own credential.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use central_api::CentralClient;
+use glp_auth::{
+    AuthOptions, BaseUrl, Credentials, SecretString, StaticTokenProvider, TokenProvider,
+    WorkspaceId, msp_provider,
+};
+use glp_transport::{Api, ApiClient};
+use glp_workspaces::WorkspacesClient;
+use platform_sim::Simulator;
+
+/// A client of `api` at `base`, paced at `rate` requests a second (`None`: unpaced).
+pub fn api(api: Api, base: &str, provider: Arc<dyn TokenProvider>, rate: Option<f64>) -> ApiClient {
+    let builder = ApiClient::builder(api, BaseUrl::parse(base).expect("base URL"), provider);
+    match rate {
+        Some(rate) => builder.rate_limit(rate),
+        None => builder.no_rate_limit(),
+    }
+    .build()
+    .expect("client builds")
+}
+
+/// GreenLake and Central at `base` with `provider`, paced at `glp_rate` and `central_rate`.
+pub fn clients(
+    base: &str,
+    provider: Arc<dyn TokenProvider>,
+    (glp_rate, central_rate): (Option<f64>, Option<f64>),
+) -> (WorkspacesClient, CentralClient) {
+    (
+        WorkspacesClient::new(api(Api::GreenLake, base, provider.clone(), glp_rate)),
+        CentralClient::new(api(Api::Central, base, provider, central_rate)),
+    )
+}
+
+/// A provider handing out one fixed token for every scope.
+pub fn fixed_token() -> Arc<dyn TokenProvider> {
+    Arc::new(StaticTokenProvider::new(
+        SecretString::from("t0ken".to_string()),
+        Duration::from_secs(900),
+    ))
+}
+
+/// The MSP provider of the simulator's own credential.
+pub fn sim_provider(sim: &Simulator, options: AuthOptions) -> Arc<dyn TokenProvider> {
+    let creds = sim.credentials();
+    let credentials = Credentials::new(
+        creds.client_id,
+        SecretString::from(creds.client_secret),
+        WorkspaceId::parse(&creds.workspace_id).expect("the simulator's workspace id"),
+    )
+    .with_base_url(BaseUrl::parse(&sim.base_url()).expect("the simulator's URL"));
+    msp_provider(credentials, options).expect("provider")
+}
+
+/// GreenLake and Central of the simulator, with its credential.
+pub fn sim_clients(
+    sim: &Simulator,
+    options: AuthOptions,
+    rates: (Option<f64>, Option<f64>),
+) -> (WorkspacesClient, CentralClient) {
+    clients(&sim.base_url(), sim_provider(sim, options), rates)
+}

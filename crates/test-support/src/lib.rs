@@ -1,0 +1,89 @@
+//! What the tests of glp-msp share, so that each kind of fixture is written once:
+//!
+//! - [`http::Server`]: a scripted HTTP server (axum on `127.0.0.1:0`, on its own runtime) with
+//!   ordered replies per route or for any request, a handler for stateful fakes, and every
+//!   request recorded (method, path, query, headers, body) for assertions.
+//! - [`raw::RawServer`]: a raw-TCP server for what an HTTP framework will not produce: a
+//!   connection closed at once or after the request, bodies cut short, bad chunking, a huge
+//!   `Content-Length`.
+//! - [`cli::Cli`]: the `msp-orchestrator` binary under test, with a cleared environment pointed
+//!   at a simulator or a scripted server ([`cli::Target`]), arguments, stdin and a deadline;
+//!   [`process::Proc`] runs it (or any child) with its output in files, a deadline and its
+//!   peak memory measured.
+//! - [`TempDir`]: a temporary directory removed when dropped.
+//! - [`skip()`]: a test that cannot run here says so and is recorded, so `cargo xtask test`
+//!   counts it as skipped, not passed.
+//!
+//! Everything here listens on loopback addresses only and stops with the value that owns it.
+
+pub mod cli;
+pub mod http;
+pub mod process;
+pub mod raw;
+pub mod skip;
+
+pub use cli::{Cli, Target};
+pub use http::{Recorded, Reply, Server};
+pub use process::{Finished, Proc, ProcError, Usage, tail};
+pub use raw::{RawReply, RawServer, refused_url};
+pub use skip::skip;
+pub use tempfile::TempDir;
+
+/// A fresh temporary directory (removed when the value is dropped) whose name starts with
+/// `glp-msp-<prefix>-`, so a leftover one can be traced to its test.
+pub fn temp_dir(prefix: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("glp-msp-{prefix}-"))
+        .tempdir()
+        .unwrap_or_else(|e| panic!("creating a temporary directory for {prefix}: {e}"))
+}
+
+/// The runtime of one server: two workers, all drivers, stopped in the background when
+/// dropped (so dropping it inside another runtime is allowed).
+#[derive(Debug)]
+struct OwnRuntime(Option<tokio::runtime::Runtime>);
+
+impl OwnRuntime {
+    fn new(what: &str) -> OwnRuntime {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name(format!("test-support-{what}"))
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("starting a runtime for the {what}: {e}"));
+        OwnRuntime(Some(rt))
+    }
+
+    fn handle(&self) -> &tokio::runtime::Handle {
+        match &self.0 {
+            Some(rt) => rt.handle(),
+            None => unreachable!("the runtime lives until drop"),
+        }
+    }
+}
+
+impl Drop for OwnRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Binds the first address of `addrs` that can be bound (`127.0.0.2:0` is not bindable
+/// everywhere), as a non-blocking std listener that any runtime can adopt.
+fn bind_first(addrs: &[&str]) -> std::net::TcpListener {
+    let mut last = None;
+    for addr in addrs {
+        match std::net::TcpListener::bind(addr) {
+            Ok(listener) => {
+                listener
+                    .set_nonblocking(true)
+                    .unwrap_or_else(|e| panic!("{addr}: set_nonblocking: {e}"));
+                return listener;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    panic!("binding one of {addrs:?}: {last:?}")
+}

@@ -8,9 +8,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use glp_auth::{AuthOptions, BaseUrl, Credentials, RetryPolicy, SecretString, WorkspaceId};
-use glp_transport::{Sleeper, Transport};
+use glp_transport::Transport;
+#[path = "../../../glp-transport/tests/support/waits.rs"]
+#[allow(unreachable_pub)]
+mod waits;
+pub(crate) use waits::Waits;
+
 pub(crate) use test_support::{RawReply, RawServer, Recorded, Reply, Server, refused_url};
 
 /// The MSP workspace id as GreenLake displays it (hyphenated, mixed case on purpose).
@@ -74,25 +78,6 @@ pub(crate) fn fast_options() -> AuthOptions {
     o.connect_timeout = Duration::from_secs(2);
     o.request_timeout = Duration::from_secs(5);
     o
-}
-
-/// A [`Sleeper`] that records every wait the retry loop asks for and returns at once, so a test
-/// asserts on the waits asked for rather than on a clock. The pacer's pauses (after a 429) are
-/// not its business: they still hold requests back on tokio's clock.
-#[derive(Debug, Default)]
-pub(crate) struct Waits(test_support::waits::Waits);
-
-impl std::ops::Deref for Waits {
-    type Target = test_support::waits::Waits;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl Sleeper for Waits {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.0.record(duration)
-    }
 }
 
 /// `options` with a transport of its own whose retry loop records its waits in the returned

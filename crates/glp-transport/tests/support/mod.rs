@@ -12,7 +12,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use glp_core::{AccessToken, AuthError, BaseUrl, RetryPolicy, Scope, SecretString, TokenProvider};
-use glp_transport::{Api, ApiClient, ApiClientBuilder, Sleeper, Transport};
+use glp_transport::{Api, ApiClient, ApiClientBuilder, Transport};
+mod waits;
+pub use waits::Waits;
+
 pub use test_support::{RawReply, RawServer, Reply, Server, refused_url};
 
 /// The token the tests' static provider hands out.
@@ -52,25 +55,6 @@ pub fn client(base: &str) -> ApiClient {
     builder(Api::GreenLake, base, static_provider())
         .build()
         .expect("client builds")
-}
-
-/// A [`Sleeper`] that records every wait the retry loop asks for and returns at once, so a test
-/// asserts on the waits asked for rather than on a clock. The pacer's pauses (after a 429) are
-/// not its business: they still hold requests back on tokio's clock.
-#[derive(Debug, Default)]
-pub struct Waits(test_support::waits::Waits);
-
-impl std::ops::Deref for Waits {
-    type Target = test_support::waits::Waits;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl Sleeper for Waits {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.0.record(duration)
-    }
 }
 
 /// [`builder`] on a transport whose retry loop records its waits in the returned [`Waits`]

@@ -25,6 +25,19 @@ fn gap(server: &Server, i: usize) -> Duration {
     r[i + 1].at - r[i].at
 }
 
+/// Asserts that the second request came at least `least` after the first.
+fn assert_second_waited(server: &Server, least: Duration) {
+    let gap = gap(server, 0);
+    assert!(gap >= least, "{gap:?}");
+}
+
+/// A Central client at `server` (the support builder: no pacing, fast retries).
+fn central(server: &Server) -> glp_transport::ApiClient {
+    builder(Api::Central, server.base_url(), static_provider())
+        .build()
+        .unwrap()
+}
+
 fn glp_error(status: u16, retry_after_seconds: u64) -> String {
     json!({
         "httpStatusCode": status,
@@ -47,11 +60,7 @@ async fn rate_limited_with_retry_after_1_waits_a_second_then_succeeds() {
     // The loop asked for exactly the server's second (the 5-10 ms backoff is below it)...
     assert_eq!(waits.asked(), [Duration::from_secs(1)]);
     // ...and, the recorder having returned at once, the pacer's pause held the retry back.
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(1));
     let totals = api.totals();
     assert_eq!(totals.rate_limited, 1);
     assert_eq!(totals.retries, 1);
@@ -68,11 +77,7 @@ async fn retry_after_as_an_http_date_is_honoured() {
     let server = Server::scripted(vec![Reply::status(429).header("retry-after", &date), ok(1)]);
     let api = client(server.base_url());
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_millis(1500),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_millis(1500));
 }
 
 #[tokio::test]
@@ -82,11 +87,7 @@ async fn glp_retry_info_in_the_body_is_the_wait_when_no_header_says_otherwise() 
     let server = Server::scripted(vec![Reply::json(429, glp_error(429, 2)), ok(1)]);
     let api = client(server.base_url());
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(2),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(2));
     assert_eq!(api.totals().rate_limited, 1);
 }
 
@@ -112,11 +113,7 @@ async fn ratelimit_reset_is_honoured_on_a_429_without_retry_after() {
     ]);
     let api = client(server.base_url());
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(2),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(2));
 }
 
 #[tokio::test]
@@ -134,16 +131,9 @@ async fn new_central_429_with_only_x_ratelimit_reset_waits_for_the_reset() {
         Reply::json(429, body).header("x-ratelimit-reset", "2"),
         ok(1),
     ]);
-    let api = builder(Api::Central, server.base_url(), static_provider())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+    let api = central(&server);
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(2),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(2));
     assert_eq!(api.totals().rate_limited, 1);
 }
 
@@ -156,16 +146,9 @@ async fn new_central_429_with_the_whole_x_ratelimit_family_waits_for_the_reset()
             .header("x-ratelimit-reset", "1"),
         ok(1),
     ]);
-    let api = builder(Api::Central, server.base_url(), static_provider())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+    let api = central(&server);
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(1));
 }
 
 #[tokio::test]
@@ -177,16 +160,9 @@ async fn classic_central_429_with_its_message_body_waits_for_retry_after() {
             .header("x-ratelimit-remaining-second", "0"),
         ok(1),
     ]);
-    let api = builder(Api::Central, server.base_url(), static_provider())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+    let api = central(&server);
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(1));
     assert_eq!(api.totals().rate_limited, 1);
 }
 
@@ -203,11 +179,7 @@ async fn an_exhausted_budget_on_a_success_holds_back_the_next_request() {
     let first: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     let second: OkBody = api.clone().get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!((first.n, second.n), (1, 2));
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(1));
     assert_eq!(api.totals().retries, 0);
 }
 
@@ -220,17 +192,10 @@ async fn central_per_second_budget_spent_on_a_success_holds_back_one_interval() 
             .header("x-ratelimit-remaining-second", "0"),
         ok(2),
     ]);
-    let api = builder(Api::Central, server.base_url(), static_provider())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+    let api = central(&server);
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_millis(500),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_millis(500));
     assert_eq!(api.totals().retries, 0);
 }
 

@@ -66,30 +66,30 @@ async fn body_auth_posts_exact_form_to_compact_workspace_path() {
 async fn body_auth_raw_body_decodes_to_the_exact_fields() {
     // The scripted server records the raw body, so every field is checked without relying on
     // the mock's matcher: exactly three fields, in any order, with the exact decoded values.
-    let server = Scripted::start(vec![Reply::json(200, token_body("msp-token-raw", 900))]).await;
+    let server = Server::scripted(vec![Reply::json(200, token_body("msp-token-raw", 900))]);
     let provider =
-        ClientCredentialsProvider::new(credentials(&server.base_url), &fast_options()).unwrap();
+        ClientCredentialsProvider::new(credentials(server.base_url()), &fast_options()).unwrap();
     let token = provider.token(&Scope::Msp).await.unwrap();
     assert_eq!(token.secret().expose_secret(), "msp-token-raw");
 
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
-    assert_eq!(request.method, axum::http::Method::POST);
+    assert_eq!(request.method, "POST");
     assert_eq!(request.path, token_path(MSP_COMPACT));
     assert_eq!(
         request.headers["content-type"],
         "application/x-www-form-urlencoded"
     );
     assert!(request.headers.get("authorization").is_none());
-    let fields: HashMap<String, String> = form_pairs(&request.body).into_iter().collect();
+    let fields: HashMap<String, String> = form_pairs(&request.text()).into_iter().collect();
     assert_eq!(fields.len(), 3, "{fields:?}");
     assert_eq!(fields["grant_type"], "client_credentials");
     assert_eq!(fields["client_id"], CLIENT_ID);
     assert_eq!(fields["client_secret"], SECRET);
     assert!(
         request
-            .body
+            .text()
             .contains(&format!("client_secret={SECRET_ENCODED}")),
         "raw body not encoded as expected"
     );

@@ -256,12 +256,7 @@ async fn a_200_with_a_bare_jwt_body_never_shows_the_token() {
 
 #[tokio::test]
 async fn connection_refused_is_a_transient_transport_error() {
-    // A port that was just free: bind it, note it, release it.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let base = format!("http://127.0.0.1:{port}");
+    let base = refused_url();
     let mut o = fast_options();
     o.retry = RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10));
     let provider = ClientCredentialsProvider::new(credentials(&base), &o).unwrap();

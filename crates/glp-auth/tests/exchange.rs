@@ -72,10 +72,10 @@ async fn exchange_posts_exact_fields_to_compact_tenant_path_without_auth() {
 
 #[tokio::test]
 async fn exchange_form_is_exactly_the_three_rfc_8693_fields() {
-    let server = Scripted::start(vec![Reply::json(200, token_body("tenant-raw", 900))]).await;
+    let server = Server::scripted(vec![Reply::json(200, token_body("tenant-raw", 900))]);
     let provider = TokenExchangeProvider::new(
         static_subject("msp+subject/with=odd&chars"),
-        BaseUrl::parse(&server.base_url).unwrap(),
+        BaseUrl::parse(server.base_url()).unwrap(),
         &fast_options(),
     )
     .unwrap();
@@ -87,7 +87,7 @@ async fn exchange_form_is_exactly_the_three_rfc_8693_fields() {
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].path, token_path(TENANT_COMPACT));
     assert!(!requests[0].path.contains('-'));
-    let mut pairs = form_pairs(&requests[0].body);
+    let mut pairs = form_pairs(&requests[0].text());
     pairs.sort();
     assert_eq!(
         pairs,

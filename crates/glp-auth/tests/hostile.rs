@@ -19,35 +19,6 @@ use httpmock::Method::POST;
 use httpmock::MockServer;
 use support::*;
 
-/// A loopback server answering every connection with a chunked 200 of `chunks` chunks of
-/// `size` bytes (no Content-Length: only reading tells the size).
-async fn chunked_server(chunks: usize, size: usize) -> String {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = socket.read(&mut buf).await;
-                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                            transfer-encoding: chunked\r\n\r\n";
-                if socket.write_all(head.as_bytes()).await.is_err() {
-                    return;
-                }
-                let chunk = format!("{size:x}\r\n{}\r\n", "x".repeat(size));
-                for _ in 0..chunks {
-                    if socket.write_all(chunk.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-                let _ = socket.write_all(b"0\r\n\r\n").await;
-            });
-        }
-    });
-    format!("http://{addr}")
-}
-
 /// A server that must receive nothing: the other origin a redirect points to.
 async fn capture() -> MockServer {
     MockServer::start_async().await
@@ -178,13 +149,12 @@ async fn absurd_retry_after_fails_at_once_and_never_panics() {
 
 #[tokio::test]
 async fn a_fractional_retry_after_is_honoured() {
-    let server = Scripted::start(vec![
+    let server = Server::scripted(vec![
         Reply::json(429, r#"{"error":"slow_down"}"#).header("retry-after", "0.3"),
         Reply::json(200, token_body("after-the-wait", 900)),
-    ])
-    .await;
+    ]);
     let provider =
-        ClientCredentialsProvider::new(credentials(&server.base_url), &fast_options()).unwrap();
+        ClientCredentialsProvider::new(credentials(server.base_url()), &fast_options()).unwrap();
     let started = Instant::now();
     let token = provider.token(&Scope::Msp).await.unwrap();
     assert_eq!(token.secret().expose_secret(), "after-the-wait");
@@ -253,8 +223,9 @@ async fn a_huge_token_answer_is_refused_unread() {
     assert!(!err.is_transient());
 
     // ...and streamed without a length.
-    let base = chunked_server(8, 16 * 1024).await;
-    let provider = ClientCredentialsProvider::new(credentials(&base), &fast_options()).unwrap();
+    let raw = RawServer::always(RawReply::chunked(8, 16 * 1024));
+    let provider =
+        ClientCredentialsProvider::new(credentials(raw.base_url()), &fast_options()).unwrap();
     let err = provider.token(&Scope::Msp).await.unwrap_err();
     assert!(matches!(err, AuthError::BodyTooLarge { .. }), "{err:?}");
 }
@@ -325,16 +296,15 @@ async fn a_refused_credential_is_final_one_grant_request_in_all() {
 #[tokio::test]
 async fn a_failed_refresh_inside_the_margin_serves_the_still_valid_token() {
     let clock = Arc::new(ManualClock::new());
-    let server = Scripted::start(vec![
+    let server = Server::scripted(vec![
         Reply::json(200, token_body("first-of-two", 900)),
         Reply::json(503, r#"{"error":"temporarily_unavailable"}"#),
         Reply::json(200, token_body("second-of-two", 900)),
-    ])
-    .await;
+    ]);
     let mut options = fast_options();
     options.clock = clock.clone();
     options.retry = RetryPolicy::never();
-    let inner = ClientCredentialsProvider::new(credentials(&server.base_url), &options).unwrap();
+    let inner = ClientCredentialsProvider::new(credentials(server.base_url()), &options).unwrap();
     let cache = CachingProvider::new(Arc::new(inner), &options);
 
     let first = cache.token(&Scope::Msp).await.unwrap();
@@ -389,16 +359,16 @@ async fn a_hung_fetch_holding_the_lock_times_out() {
 
 #[tokio::test]
 async fn an_html_page_on_a_200_is_reported_as_not_json_and_not_retried() {
-    let server = Scripted::start(vec![
-        Reply {
-            headers: vec![("content-type".into(), "text/html".into())],
-            ..Reply::json(200, "<html><body>Sign in to HPE</body></html>")
-        };
+    let server = Server::scripted(vec![
+        Reply::raw(
+            200,
+            "text/html",
+            "<html><body>Sign in to HPE</body></html>"
+        );
         3
-    ])
-    .await;
+    ]);
     let provider =
-        ClientCredentialsProvider::new(credentials(&server.base_url), &fast_options()).unwrap();
+        ClientCredentialsProvider::new(credentials(server.base_url()), &fast_options()).unwrap();
     let err = provider.token(&Scope::Msp).await.unwrap_err();
     assert!(err.to_string().contains("not JSON: text/html"), "{err}");
     assert!(server.requests().len() <= 2);
@@ -406,14 +376,13 @@ async fn an_html_page_on_a_200_is_reported_as_not_json_and_not_retried() {
 
 #[tokio::test]
 async fn an_exchange_refused_with_401_renews_the_msp_token_once() {
-    let server = Scripted::start(vec![
+    let server = Server::scripted(vec![
         Reply::json(200, token_body("msp-before-renewal", 900)),
         Reply::json(401, r#"{"error":"invalid_client"}"#),
         Reply::json(200, token_body("msp-after-renewal", 900)),
         Reply::json(200, token_body("tenant-after-renewal", 900)),
-    ])
-    .await;
-    let provider = msp_provider(credentials(&server.base_url), fast_options()).unwrap();
+    ]);
+    let provider = msp_provider(credentials(server.base_url()), fast_options()).unwrap();
     let token = provider
         .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
         .await
@@ -422,7 +391,7 @@ async fn an_exchange_refused_with_401_renews_the_msp_token_once() {
     let requests = server.requests();
     assert_eq!(requests.len(), 4);
     assert!(
-        requests[3].body.contains("msp-after-renewal"),
+        requests[3].text().contains("msp-after-renewal"),
         "the fresh subject"
     );
 }

@@ -199,12 +199,11 @@ async fn nothing_secret_is_logged_or_debug_printed() {
     errors.push(refused);
 
     // 4. A retry: 503 then 200 (the retry path logs a warning with the error).
-    let scripted = Scripted::start(vec![
+    let scripted = Server::scripted(vec![
         Reply::json(503, r#"{"error":"temporarily_unavailable"}"#),
         Reply::json(200, token_body(RETRIED_TOKEN, 900)),
-    ])
-    .await;
-    let retried = ClientCredentialsProvider::new(credentials(&scripted.base_url), &fast_options())
+    ]);
+    let retried = ClientCredentialsProvider::new(credentials(scripted.base_url()), &fast_options())
         .unwrap()
         .token(&Scope::Msp)
         .await
@@ -213,22 +212,14 @@ async fn nothing_secret_is_logged_or_debug_printed() {
     assert_eq!(scripted.requests().len(), 2);
 
     // 5. A transport error and a config error.
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let mut never = fast_options();
     never.retry = glp_auth::RetryPolicy::never();
     errors.push(
-        ClientCredentialsProvider::new(
-            credentials(&format!("http://127.0.0.1:{closed_port}")),
-            &never,
-        )
-        .unwrap()
-        .token(&Scope::Msp)
-        .await
-        .unwrap_err(),
+        ClientCredentialsProvider::new(credentials(&refused_url()), &never)
+            .unwrap()
+            .token(&Scope::Msp)
+            .await
+            .unwrap_err(),
     );
     let config = Credentials::from_lookup(|name| match name {
         "GLP_CLIENT_SECRET" => Some(SECRET.to_owned()),

@@ -13,7 +13,7 @@ use glp_core::{RetryPolicy, Scope, WorkspaceId};
 use glp_transport::{Api, ApiError, ErrorBody};
 use httpmock::prelude::*;
 use serde_json::json;
-use support::{OkBody, TOKEN, builder, client, fast_retry, refused_base_url, static_provider};
+use support::{OkBody, TOKEN, builder, client, fast_retry, refused_url, static_provider};
 
 #[tokio::test]
 async fn sends_path_query_bearer_accept_and_user_agent() {
@@ -268,7 +268,7 @@ async fn a_success_body_mentioning_a_token_is_not_quoted_in_errors() {
 
 #[tokio::test]
 async fn connection_refused_is_a_transport_error_after_bounded_attempts() {
-    let base = refused_base_url().await;
+    let base = refused_url();
     let api = builder(Api::GreenLake, &base, static_provider())
         .retry(RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)))
         .build()
@@ -292,7 +292,7 @@ async fn connection_refused_is_a_transport_error_after_bounded_attempts() {
 #[tokio::test]
 async fn default_retry_policy_is_bounded_too() {
     // Six attempts by default: connection refused ends in an error, not an endless loop.
-    let base = refused_base_url().await;
+    let base = refused_url();
     let api = builder(Api::Central, &base, static_provider())
         .retry(fast_retry().max_backoff(Duration::from_millis(20)))
         .build()

@@ -11,7 +11,7 @@ use glp_core::{RetryPolicy, Scope, StaticTokenProvider, WorkspaceId};
 use glp_transport::{Api, ApiClient, ApiError};
 use httpmock::prelude::*;
 use serde_json::json;
-use support::{OkBody, builder, refused_base_url, snapshot_filters, static_provider};
+use support::{OkBody, builder, refused_url, snapshot_filters, static_provider};
 
 fn shown(err: &ApiError) -> String {
     format!(
@@ -157,7 +157,7 @@ async fn decode_truncated() {
 
 #[tokio::test]
 async fn connection_refused() {
-    let base = refused_base_url().await;
+    let base = refused_url();
     let err = client(Api::GreenLake, &base).await;
     // The Display names the API and path, never the host's port; the cause chain has the rest.
     snapshot!("connection_refused", err);

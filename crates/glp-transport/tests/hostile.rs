@@ -14,25 +14,24 @@ use glp_transport::{Api, ApiError};
 use support::*;
 
 /// A second server (another origin: another port) that must receive nothing.
-async fn other_origin() -> Scripted {
-    Scripted::start(vec![Reply::ok(666); 4]).await
+fn other_origin() -> Server {
+    Server::scripted(vec![ok(666); 4])
 }
 
 #[tokio::test]
 async fn a_redirect_to_another_origin_is_not_followed_and_carries_no_token_there() {
     for status in [301, 302, 303, 307, 308] {
-        let other = other_origin().await;
-        let server = Scripted::start(vec![
-            Reply::status(status).header("location", &format!("{}/x", other.base_url)),
-        ])
-        .await;
-        let err = client(&server.base_url)
+        let other = other_origin();
+        let server = Server::scripted(vec![
+            Reply::status(status).header("location", format!("{}/x", other.base_url())),
+        ]);
+        let err = client(server.base_url())
             .get_json::<OkBody>(&Scope::Msp, "x", &[])
             .await
             .unwrap_err();
         assert_eq!(err.kind(), "protocol", "{status}: {err:?}");
         let shown = err.to_string();
-        assert!(shown.contains(&other.base_url), "{shown}");
+        assert!(shown.contains(other.base_url()), "{shown}");
         assert!(!err.is_transient());
         assert!(
             other.requests().is_empty(),
@@ -44,12 +43,8 @@ async fn a_redirect_to_another_origin_is_not_followed_and_carries_no_token_there
 
 #[tokio::test]
 async fn a_redirect_within_the_origin_is_followed_with_the_token() {
-    let server = Scripted::start(vec![
-        Reply::status(307).header("location", "/moved"),
-        Reply::ok(7),
-    ])
-    .await;
-    let body = client(&server.base_url)
+    let server = Server::scripted(vec![Reply::status(307).header("location", "/moved"), ok(7)]);
+    let body = client(server.base_url())
         .get_json::<OkBody>(&Scope::Msp, "x", &[])
         .await
         .unwrap();
@@ -65,12 +60,8 @@ async fn a_redirect_within_the_origin_is_followed_with_the_token() {
 #[tokio::test]
 async fn absurd_retry_after_on_a_429_fails_at_once_and_holds_the_api() {
     for value in ["1e30", "100000000", "18446744073709551615"] {
-        let server = Scripted::start(vec![
-            Reply::status(429).header("retry-after", value),
-            Reply::ok(1),
-        ])
-        .await;
-        let (api, waits) = recording_client(&server.base_url);
+        let server = Server::scripted(vec![Reply::status(429).header("retry-after", value), ok(1)]);
+        let (api, waits) = recording_client(server.base_url());
         let err = api
             .get_json::<OkBody>(&Scope::Msp, "x", &[])
             .await
@@ -98,12 +89,8 @@ async fn absurd_retry_after_on_a_429_fails_at_once_and_holds_the_api() {
 
 #[tokio::test]
 async fn retry_after_on_a_success_is_ignored() {
-    let server = Scripted::start(vec![
-        Reply::ok(1).header("retry-after", "100000000"),
-        Reply::ok(2),
-    ])
-    .await;
-    let api = client(&server.base_url);
+    let server = Server::scripted(vec![ok(1).header("retry-after", "100000000"), ok(2)]);
+    let api = client(server.base_url());
     api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await.unwrap();
     // Ignored means the API is not paused: with no pause and no rate, the pacer lets the next
     // request go without awaiting anything (an `Err` would be a pause longer than zero). The
@@ -124,14 +111,13 @@ async fn retry_after_on_a_success_is_ignored() {
 #[tokio::test]
 async fn an_absurd_reset_on_a_success_fails_the_next_request_at_once() {
     for reset in ["18446744073709551615", "1e30", "99999999999999999999999"] {
-        let server = Scripted::start(vec![
-            Reply::ok(1)
+        let server = Server::scripted(vec![
+            ok(1)
                 .header("x-ratelimit-remaining", "0")
                 .header("x-ratelimit-reset", reset),
-            Reply::ok(2),
-        ])
-        .await;
-        let (api, waits) = recording_client(&server.base_url);
+            ok(2),
+        ]);
+        let (api, waits) = recording_client(server.base_url());
         api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await.unwrap();
         let err = api
             .get_json::<OkBody>(&Scope::Msp, "x", &[])
@@ -150,13 +136,9 @@ async fn an_absurd_reset_on_a_success_fails_the_next_request_at_once() {
 
 #[tokio::test]
 async fn a_fractional_retry_after_is_honoured() {
-    let server = Scripted::start(vec![
-        Reply::status(429).header("retry-after", "0.4"),
-        Reply::ok(3),
-    ])
-    .await;
+    let server = Server::scripted(vec![Reply::status(429).header("retry-after", "0.4"), ok(3)]);
     let started = Instant::now();
-    let body = client(&server.base_url)
+    let body = client(server.base_url())
         .get_json::<OkBody>(&Scope::Msp, "x", &[])
         .await
         .unwrap();
@@ -167,8 +149,8 @@ async fn a_fractional_retry_after_is_honoured() {
 #[tokio::test]
 async fn a_body_over_the_cap_is_refused_by_length_or_while_streaming() {
     let big = format!(r#"{{"ok":true,"n":1,"pad":"{}"}}"#, "x".repeat(300_000));
-    let server = Scripted::start(vec![Reply::json(200, big)]).await;
-    let err = builder(Api::Central, &server.base_url, static_provider())
+    let server = Server::scripted(vec![Reply::json(200, big)]);
+    let err = builder(Api::Central, server.base_url(), static_provider())
         .max_body_bytes(64 * 1024)
         .build()
         .unwrap()
@@ -179,16 +161,8 @@ async fn a_body_over_the_cap_is_refused_by_length_or_while_streaming() {
     assert!(err.to_string().contains("cap on a response body"), "{err}");
 
     // Chunked, no length: 64 chunks of 16 KiB against a 64 KiB cap.
-    let chunk = format!("4000\r\n{}\r\n", "x".repeat(16 * 1024));
-    let mut answer =
-        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
-            .to_vec();
-    for _ in 0..64 {
-        answer.extend_from_slice(chunk.as_bytes());
-    }
-    answer.extend_from_slice(b"0\r\n\r\n");
-    let (base, accepted) = raw_server(vec![RawReply::Bytes(answer)]).await;
-    let err = builder(Api::Central, &base, static_provider())
+    let raw = RawServer::start(vec![RawReply::chunked(64, 16 * 1024)]);
+    let err = builder(Api::Central, raw.base_url(), static_provider())
         .max_body_bytes(64 * 1024)
         .build()
         .unwrap()
@@ -196,17 +170,20 @@ async fn a_body_over_the_cap_is_refused_by_length_or_while_streaming() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), "protocol", "{err:?}");
-    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(raw.accepted(), 1);
 }
 
 #[tokio::test]
 async fn an_html_page_on_a_200_is_not_json_and_retried_once() {
-    let page = || Reply {
-        headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
-        ..Reply::json(200, "<!DOCTYPE html><html><body>Sign in</body></html>")
+    let page = || {
+        Reply::raw(
+            200,
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html><html><body>Sign in</body></html>",
+        )
     };
-    let server = Scripted::start(vec![page(), page(), page()]).await;
-    let err = client(&server.base_url)
+    let server = Server::scripted(vec![page(), page(), page()]);
+    let err = client(server.base_url())
         .get_json::<OkBody>(&Scope::Msp, "x", &[])
         .await
         .unwrap_err();
@@ -218,12 +195,8 @@ async fn an_html_page_on_a_200_is_not_json_and_retried_once() {
 
 #[tokio::test]
 async fn invalid_json_on_a_200_is_retried_once() {
-    let server = Scripted::start(vec![
-        Reply::json(200, r#"{"ok": tru, "n": 1}"#),
-        Reply::ok(5),
-    ])
-    .await;
-    let body = client(&server.base_url)
+    let server = Server::scripted(vec![Reply::json(200, r#"{"ok": tru, "n": 1}"#), ok(5)]);
+    let body = client(server.base_url())
         .get_json::<OkBody>(&Scope::Msp, "x", &[])
         .await
         .unwrap();
@@ -233,14 +206,13 @@ async fn invalid_json_on_a_200_is_retried_once() {
 #[tokio::test]
 async fn a_429_uses_no_attempt_it_only_slows_down() {
     // Two attempts allowed, three 429s in a row: "slower" is never "failed".
-    let server = Scripted::start(vec![
+    let server = Server::scripted(vec![
         Reply::status(429).header("retry-after", "0"),
         Reply::status(429).header("retry-after", "0"),
         Reply::status(429).header("retry-after", "0"),
-        Reply::ok(9),
-    ])
-    .await;
-    let api = builder(Api::Central, &server.base_url, static_provider())
+        ok(9),
+    ]);
+    let api = builder(Api::Central, server.base_url(), static_provider())
         .retry(
             glp_core::RetryPolicy::with_max_attempts(2).initial_backoff(Duration::from_millis(10)),
         )

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use glp_core::Scope;
 use glp_transport::Api;
-use support::{OkBody, RawReply, Reply, Scripted, TOKEN, builder, raw_server, static_provider};
+use support::{OkBody, RawReply, RawServer, Reply, Server, TOKEN, builder, ok, static_provider};
 use tracing_subscriber::fmt::format::FmtSpan;
 
 /// An `io::Write` appending to a shared buffer.
@@ -42,21 +42,20 @@ async fn the_token_is_sent_but_never_logged() {
         .init();
 
     let glp_body = r#"{"httpStatusCode":403,"errorCode":"HPE_GL_ERROR_FORBIDDEN","message":"no"}"#;
-    let server = Scripted::start(vec![
-        Reply::ok(1),
+    let server = Server::scripted(vec![
+        ok(1),
         Reply::status(401),
-        Reply::ok(2),
+        ok(2),
         Reply::json(403, glp_body),
         Reply::status(429).header("retry-after", "0"),
         Reply::status(503),
         Reply::json(200, r#"{"ok": tr"#),
-        Reply::ok(3),
+        ok(3),
         Reply::json(200, r#"{"unexpected": 1}"#),
         Reply::status(401),
         Reply::status(401),
-    ])
-    .await;
-    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+    ]);
+    let api = builder(Api::GreenLake, server.base_url(), static_provider())
         .build()
         .unwrap();
     let mut errors = Vec::new();
@@ -77,8 +76,8 @@ async fn the_token_is_sent_but_never_logged() {
         }
     }
     // A broken connection too.
-    let (raw, _) = raw_server(vec![RawReply::Close, RawReply::Close]).await;
-    let broken = builder(Api::Central, &raw, static_provider())
+    let raw = RawServer::start(vec![RawReply::close(), RawReply::close()]);
+    let broken = builder(Api::Central, raw.base_url(), static_provider())
         .retry(glp_core::RetryPolicy::with_max_attempts(2))
         .build()
         .unwrap();

@@ -11,12 +11,12 @@ use futures::future::join_all;
 use glp_core::Scope;
 use glp_transport::{Api, ApiClient};
 use reqwest::header::HeaderMap;
-use support::{OkBody, Reply, Scripted, builder, client, recording_client, static_provider};
+use support::{OkBody, Reply, Server, builder, client, ok, recording_client, static_provider};
 
 #[tokio::test]
 async fn twenty_per_second_means_21_requests_take_a_second() {
-    let server = Scripted::start((0..21).map(Reply::ok).collect()).await;
-    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+    let server = Server::scripted((0..21).map(ok));
+    let api = builder(Api::GreenLake, server.base_url(), static_provider())
         .rate_limit(20.0)
         .build()
         .unwrap();
@@ -56,8 +56,8 @@ async fn twenty_per_second_means_21_requests_take_a_second() {
 /// elapsed time (the runtime auto-advances a paused clock to the next timer).
 #[tokio::test]
 async fn without_a_rate_limit_nothing_waits() {
-    let server = Scripted::start((0..21).map(Reply::ok).collect()).await;
-    let api = client(&server.base_url);
+    let server = Server::scripted((0..21).map(ok));
+    let api = client(server.base_url());
     for _ in 0..21 {
         let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     }
@@ -99,9 +99,9 @@ async fn a_429_holds_back_requests_waiting_for_their_turn() {
     // Three concurrent calls, paced 100 ms apart: the first gets 429 Retry-After: 1. The other
     // two would be due 100 and 200 ms later, but must not reach the server before the pause ends.
     let mut replies = vec![Reply::status(429).header("retry-after", "1")];
-    replies.extend((1..=3).map(Reply::ok));
-    let server = Scripted::start(replies).await;
-    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+    replies.extend((1..=3).map(ok));
+    let server = Server::scripted(replies);
+    let api = builder(Api::GreenLake, server.base_url(), static_provider())
         .rate_limit(10.0)
         .build()
         .unwrap();
@@ -126,13 +126,12 @@ async fn a_429_holds_back_requests_waiting_for_their_turn() {
 
 #[tokio::test]
 async fn a_429_holds_back_a_clone_that_starts_later() {
-    let server = Scripted::start(vec![
+    let server = Server::scripted(vec![
         Reply::status(429).header("retry-after", "1"),
-        Reply::ok(1),
-        Reply::ok(2),
-    ])
-    .await;
-    let (api, waits) = recording_client(&server.base_url);
+        ok(1),
+        ok(2),
+    ]);
+    let (api, waits) = recording_client(server.base_url());
     let first = tokio::spawn({
         let api = api.clone();
         async move { api.get_json::<OkBody>(&Scope::Msp, "v1/first", &[]).await }

@@ -15,14 +15,27 @@ use glp_core::{RetryPolicy, Scope};
 use glp_transport::{Api, ApiError};
 use serde_json::json;
 use support::{
-    OkBody, RawReply, Reply, Scripted, builder, client, http_date, raw_server, recording,
-    recording_client, static_provider,
+    OkBody, RawReply, RawServer, Reply, Server, builder, client, ok, recording, recording_client,
+    static_provider,
 };
 
 /// The gap between the arrivals of requests `i` and `i + 1`.
-fn gap(server: &Scripted, i: usize) -> Duration {
+fn gap(server: &Server, i: usize) -> Duration {
     let r = server.requests();
     r[i + 1].at - r[i].at
+}
+
+/// Asserts that the second request came at least `least` after the first.
+fn assert_second_waited(server: &Server, least: Duration) {
+    let gap = gap(server, 0);
+    assert!(gap >= least, "{gap:?}");
+}
+
+/// A Central client at `server` (the support builder: no pacing, fast retries).
+fn central(server: &Server) -> glp_transport::ApiClient {
+    builder(Api::Central, server.base_url(), static_provider())
+        .build()
+        .unwrap()
 }
 
 fn glp_error(status: u16, retry_after_seconds: u64) -> String {
@@ -39,23 +52,15 @@ fn glp_error(status: u16, retry_after_seconds: u64) -> String {
 
 #[tokio::test]
 async fn rate_limited_with_retry_after_1_waits_a_second_then_succeeds() {
-    let server = Scripted::start(vec![
-        Reply::status(429).header("retry-after", "1"),
-        Reply::ok(2),
-    ])
-    .await;
-    let (api, waits) = recording_client(&server.base_url);
+    let server = Server::scripted(vec![Reply::status(429).header("retry-after", "1"), ok(2)]);
+    let (api, waits) = recording_client(server.base_url());
     let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!(body.n, 2);
     assert_eq!(server.requests().len(), 2);
     // The loop asked for exactly the server's second (the 5-10 ms backoff is below it)...
     assert_eq!(waits.asked(), [Duration::from_secs(1)]);
     // ...and, the recorder having returned at once, the pacer's pause held the retry back.
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(1));
     let totals = api.totals();
     assert_eq!(totals.rate_limited, 1);
     assert_eq!(totals.retries, 1);
@@ -68,40 +73,28 @@ async fn retry_after_as_an_http_date_is_honoured() {
     // s" is at least 3 s after this line, so even a request that reaches the server 1.5 s late
     // (a loaded machine) waits more than 1.5 s: longer than the 1 s a 429 without any hint
     // pauses for, which is what this tells apart.
-    let date = http_date(SystemTime::now() + Duration::from_secs(4));
-    let server = Scripted::start(vec![
-        Reply::status(429).header("retry-after", &date),
-        Reply::ok(1),
-    ])
-    .await;
-    let api = client(&server.base_url);
+    let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(4));
+    let server = Server::scripted(vec![Reply::status(429).header("retry-after", &date), ok(1)]);
+    let api = client(server.base_url());
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_millis(1500),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_millis(1500));
 }
 
 #[tokio::test]
 async fn glp_retry_info_in_the_body_is_the_wait_when_no_header_says_otherwise() {
     // 2 s: longer than the 1 s default pause of a 429 without hints, so only the body can
     // explain the wait.
-    let server = Scripted::start(vec![Reply::json(429, glp_error(429, 2)), Reply::ok(1)]).await;
-    let api = client(&server.base_url);
+    let server = Server::scripted(vec![Reply::json(429, glp_error(429, 2)), ok(1)]);
+    let api = client(server.base_url());
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(2),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(2));
     assert_eq!(api.totals().rate_limited, 1);
 }
 
 #[tokio::test]
 async fn glp_retry_info_on_a_503_is_the_floor_of_the_backoff() {
-    let server = Scripted::start(vec![Reply::json(503, glp_error(503, 1)), Reply::ok(1)]).await;
-    let (api, waits) = recording_client(&server.base_url);
+    let server = Server::scripted(vec![Reply::json(503, glp_error(503, 1)), ok(1)]);
+    let (api, waits) = recording_client(server.base_url());
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     // The 10 ms backoff is raised to the body's second, exactly.
     assert_eq!(waits.asked(), [Duration::from_secs(1)]);
@@ -111,21 +104,16 @@ async fn glp_retry_info_on_a_503_is_the_floor_of_the_backoff() {
 
 #[tokio::test]
 async fn ratelimit_reset_is_honoured_on_a_429_without_retry_after() {
-    let server = Scripted::start(vec![
+    let server = Server::scripted(vec![
         Reply::status(429)
             .header("ratelimit-limit", "160")
             .header("ratelimit-remaining", "0")
             .header("ratelimit-reset", "2"),
-        Reply::ok(1),
-    ])
-    .await;
-    let api = client(&server.base_url);
+        ok(1),
+    ]);
+    let api = client(server.base_url());
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(2),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(2));
 }
 
 #[tokio::test]
@@ -139,125 +127,87 @@ async fn new_central_429_with_only_x_ratelimit_reset_waits_for_the_reset() {
         "debugId": "dbg-2",
     })
     .to_string();
-    let server = Scripted::start(vec![
+    let server = Server::scripted(vec![
         Reply::json(429, body).header("x-ratelimit-reset", "2"),
-        Reply::ok(1),
-    ])
-    .await;
-    let api = builder(Api::Central, &server.base_url, static_provider())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+        ok(1),
+    ]);
+    let api = central(&server);
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(2),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(2));
     assert_eq!(api.totals().rate_limited, 1);
 }
 
 #[tokio::test]
 async fn new_central_429_with_the_whole_x_ratelimit_family_waits_for_the_reset() {
-    let server = Scripted::start(vec![
+    let server = Server::scripted(vec![
         Reply::status(429)
             .header("x-ratelimit-limit", "10")
             .header("x-ratelimit-remaining", "0")
             .header("x-ratelimit-reset", "1"),
-        Reply::ok(1),
-    ])
-    .await;
-    let api = builder(Api::Central, &server.base_url, static_provider())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+        ok(1),
+    ]);
+    let api = central(&server);
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(1));
 }
 
 #[tokio::test]
 async fn classic_central_429_with_its_message_body_waits_for_retry_after() {
-    let server = Scripted::start(vec![
+    let server = Server::scripted(vec![
         Reply::json(429, r#"{"message": "API rate limit exceeded"}"#)
             .header("retry-after", "1")
             .header("x-ratelimit-limit-second", "7")
             .header("x-ratelimit-remaining-second", "0"),
-        Reply::ok(1),
-    ])
-    .await;
-    let api = builder(Api::Central, &server.base_url, static_provider())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+        ok(1),
+    ]);
+    let api = central(&server);
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(1));
     assert_eq!(api.totals().rate_limited, 1);
 }
 
 #[tokio::test]
 async fn an_exhausted_budget_on_a_success_holds_back_the_next_request() {
     // No 429 yet: the server says nothing remains for 1 s; the client waits before asking again.
-    let server = Scripted::start(vec![
-        Reply::ok(1)
+    let server = Server::scripted(vec![
+        ok(1)
             .header("ratelimit-remaining", "0")
             .header("ratelimit-reset", "1"),
-        Reply::ok(2),
-    ])
-    .await;
-    let api = client(&server.base_url);
+        ok(2),
+    ]);
+    let api = client(server.base_url());
     let first: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     let second: OkBody = api.clone().get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!((first.n, second.n), (1, 2));
-    assert!(
-        gap(&server, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_secs(1));
     assert_eq!(api.totals().retries, 0);
 }
 
 #[tokio::test]
 async fn central_per_second_budget_spent_on_a_success_holds_back_one_interval() {
     // Central's documented headers: a per-second limit and what remains of it, no reset.
-    let server = Scripted::start(vec![
-        Reply::ok(1)
+    let server = Server::scripted(vec![
+        ok(1)
             .header("x-ratelimit-limit-second", "2")
             .header("x-ratelimit-remaining-second", "0"),
-        Reply::ok(2),
-    ])
-    .await;
-    let api = builder(Api::Central, &server.base_url, static_provider())
-        .no_rate_limit()
-        .build()
-        .unwrap();
+        ok(2),
+    ]);
+    let api = central(&server);
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert!(
-        gap(&server, 0) >= Duration::from_millis(500),
-        "{:?}",
-        gap(&server, 0)
-    );
+    assert_second_waited(&server, Duration::from_millis(500));
     assert_eq!(api.totals().retries, 0);
 }
 
 #[tokio::test]
 async fn remaining_budget_does_not_slow_anything_down() {
-    let server = Scripted::start(vec![
-        Reply::ok(1)
+    let server = Server::scripted(vec![
+        ok(1)
             .header("ratelimit-remaining", "5")
             .header("ratelimit-reset", "30"),
-        Reply::ok(2),
-    ])
-    .await;
-    let api = client(&server.base_url);
+        ok(2),
+    ]);
+    let api = client(server.base_url());
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     // What the second request waits for is the pacer; ask it on tokio's paused clock (no
     // socket is waited on meanwhile), where any wait shows as elapsed time: none, since 5 left
@@ -287,8 +237,8 @@ async fn remaining_budget_does_not_slow_anything_down() {
 
 #[tokio::test]
 async fn service_unavailable_twice_then_success() {
-    let server = Scripted::start(vec![Reply::status(503), Reply::status(503), Reply::ok(3)]).await;
-    let api = client(&server.base_url);
+    let server = Server::scripted(vec![Reply::status(503), Reply::status(503), ok(3)]);
+    let api = client(server.base_url());
     let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!(body.n, 3);
     assert_eq!(server.requests().len(), 3);
@@ -302,12 +252,11 @@ async fn service_unavailable_twice_then_success() {
 #[tokio::test]
 async fn every_transient_status_is_retried() {
     for status in [408, 429, 500, 502, 503, 504] {
-        let server = Scripted::start(vec![
+        let server = Server::scripted(vec![
             Reply::status(status).header("retry-after", "0"),
-            Reply::ok(1),
-        ])
-        .await;
-        let api = client(&server.base_url);
+            ok(1),
+        ]);
+        let api = client(server.base_url());
         let result = api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await;
         assert!(result.is_ok(), "{status}: {result:?}");
         assert_eq!(server.requests().len(), 2, "{status}");
@@ -317,8 +266,8 @@ async fn every_transient_status_is_retried() {
 #[tokio::test]
 async fn client_errors_are_never_retried() {
     for status in [400, 403, 404, 409, 412, 422] {
-        let server = Scripted::start(vec![Reply::status(status), Reply::ok(1)]).await;
-        let api = client(&server.base_url);
+        let server = Server::scripted(vec![Reply::status(status), ok(1)]);
+        let api = client(server.base_url());
         let err = api
             .get_json::<OkBody>(&Scope::Msp, "x", &[])
             .await
@@ -332,8 +281,8 @@ async fn client_errors_are_never_retried() {
 
 #[tokio::test]
 async fn the_attempt_budget_is_respected() {
-    let server = Scripted::start(vec![Reply::status(503); 10]).await;
-    let (builder, waits) = recording(Api::GreenLake, &server.base_url, static_provider());
+    let server = Server::scripted(vec![Reply::status(503); 10]);
+    let (builder, waits) = recording(Api::GreenLake, server.base_url(), static_provider());
     let api = builder
         .retry(RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)))
         .build()
@@ -357,8 +306,8 @@ async fn the_attempt_budget_is_respected() {
 
 #[tokio::test]
 async fn with_retry_overrides_the_policy_of_one_clone_and_shares_the_totals() {
-    let server = Scripted::start(vec![Reply::status(503); 10]).await;
-    let api = builder(Api::Central, &server.base_url, static_provider())
+    let server = Server::scripted(vec![Reply::status(503); 10]);
+    let api = builder(Api::Central, server.base_url(), static_provider())
         .retry(RetryPolicy::with_max_attempts(5).initial_backoff(Duration::from_millis(10)))
         .build()
         .unwrap();
@@ -380,8 +329,8 @@ async fn with_retry_overrides_the_policy_of_one_clone_and_shares_the_totals() {
 
 #[tokio::test]
 async fn never_means_one_attempt() {
-    let server = Scripted::start(vec![Reply::status(502), Reply::ok(1)]).await;
-    let api = builder(Api::Central, &server.base_url, static_provider())
+    let server = Server::scripted(vec![Reply::status(502), ok(1)]);
+    let api = builder(Api::Central, server.base_url(), static_provider())
         .retry(RetryPolicy::never())
         .build()
         .unwrap();
@@ -397,12 +346,8 @@ async fn never_means_one_attempt() {
 async fn no_retry_starts_that_would_end_after_the_time_budget() {
     // The server asks for 5 s, the budget is 300 ms: the client gives up at once instead of
     // sleeping past its budget.
-    let server = Scripted::start(vec![
-        Reply::status(503).header("retry-after", "5"),
-        Reply::ok(1),
-    ])
-    .await;
-    let (builder, waits) = recording(Api::GreenLake, &server.base_url, static_provider());
+    let server = Server::scripted(vec![Reply::status(503).header("retry-after", "5"), ok(1)]);
+    let (builder, waits) = recording(Api::GreenLake, server.base_url(), static_provider());
     let api = builder
         .retry(
             RetryPolicy::default()
@@ -440,12 +385,8 @@ async fn no_retry_starts_that_would_end_after_the_time_budget() {
 
 #[tokio::test]
 async fn truncated_json_on_a_success_is_retried() {
-    let server = Scripted::start(vec![
-        Reply::json(200, r#"{"ok": true, "n": 4"#),
-        Reply::ok(5),
-    ])
-    .await;
-    let api = client(&server.base_url);
+    let server = Server::scripted(vec![Reply::json(200, r#"{"ok": true, "n": 4"#), ok(5)]);
+    let api = client(server.base_url());
     let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!(body.n, 5);
     assert_eq!(server.requests().len(), 2);
@@ -454,8 +395,8 @@ async fn truncated_json_on_a_success_is_retried() {
 
 #[tokio::test]
 async fn truncated_json_every_time_ends_in_a_transient_decode_error() {
-    let server = Scripted::start(vec![Reply::json(200, r#"{"ok": tr"#); 3]).await;
-    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+    let server = Server::scripted(vec![Reply::json(200, r#"{"ok": tr"#); 3]);
+    let api = builder(Api::GreenLake, server.base_url(), static_provider())
         .retry(RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)))
         .build()
         .unwrap();
@@ -478,39 +419,33 @@ async fn truncated_json_every_time_ends_in_a_transient_decode_error() {
 
 #[tokio::test]
 async fn a_connection_closed_without_an_answer_is_retried() {
-    let (base, accepted) = raw_server(vec![
-        RawReply::Close,
+    let raw = RawServer::start(vec![
+        RawReply::close(),
         RawReply::ok_json(r#"{"ok":true,"n":6}"#),
-    ])
-    .await;
-    let api = client(&base);
+    ]);
+    let api = client(raw.base_url());
     let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!(body.n, 6);
-    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(raw.accepted(), 2);
     assert_eq!(api.totals().retries, 1);
 }
 
 #[tokio::test]
 async fn a_body_cut_short_by_the_connection_is_retried() {
-    let (base, accepted) = raw_server(vec![
+    let raw = RawServer::start(vec![
         RawReply::cut_short(r#"{"ok":true,"#),
         RawReply::ok_json(r#"{"ok":true,"n":8}"#),
-    ])
-    .await;
-    let api = client(&base);
+    ]);
+    let api = client(raw.base_url());
     let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!(body.n, 8);
-    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(raw.accepted(), 2);
 }
 
 #[tokio::test]
 async fn a_slow_answer_times_out_and_is_retried() {
-    let server = Scripted::start(vec![
-        Reply::ok(1).delayed(Duration::from_secs(2)),
-        Reply::ok(2),
-    ])
-    .await;
-    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+    let server = Server::scripted(vec![ok(1).delay(Duration::from_secs(2)), ok(2)]);
+    let api = builder(Api::GreenLake, server.base_url(), static_provider())
         .timeouts(Duration::from_secs(1), Duration::from_millis(300))
         .build()
         .unwrap();
@@ -519,8 +454,8 @@ async fn a_slow_answer_times_out_and_is_retried() {
     assert_eq!(api.totals().retries, 1);
 
     // Without retries, the timeout is the error.
-    let server = Scripted::start(vec![Reply::ok(1).delayed(Duration::from_secs(2))]).await;
-    let api = builder(Api::GreenLake, &server.base_url, static_provider())
+    let server = Server::scripted(vec![ok(1).delay(Duration::from_secs(2))]);
+    let api = builder(Api::GreenLake, server.base_url(), static_provider())
         .timeouts(Duration::from_secs(1), Duration::from_millis(300))
         .retry(RetryPolicy::never())
         .build()
@@ -532,10 +467,4 @@ async fn a_slow_answer_times_out_and_is_retried() {
     assert!(matches!(err, ApiError::Timeout { .. }), "{err:?}");
     assert_eq!(err.kind(), "timeout");
     assert!(err.is_transient());
-}
-
-#[test]
-fn the_http_date_helper_matches_rfc_9110s_example() {
-    let t = std::time::UNIX_EPOCH + Duration::from_secs(784_111_777);
-    assert_eq!(support::http_date(t), "Sun, 06 Nov 1994 08:49:37 GMT");
 }

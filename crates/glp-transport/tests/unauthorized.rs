@@ -10,21 +10,21 @@ use std::sync::Arc;
 use glp_core::Scope;
 use glp_core::hints::{CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT};
 use glp_transport::{Api, ApiError};
-use support::{CountingProvider, OkBody, Reply, Scripted, builder};
+use support::{CountingProvider, OkBody, Reply, Server, builder, ok};
 
 async fn setup(
     api: Api,
     replies: Vec<Reply>,
-) -> (Scripted, Arc<CountingProvider>, glp_transport::ApiClient) {
-    let server = Scripted::start(replies).await;
+) -> (Server, Arc<CountingProvider>, glp_transport::ApiClient) {
+    let server = Server::scripted(replies);
     let provider = Arc::new(CountingProvider::default());
-    let client = builder(api, &server.base_url, provider.clone())
+    let client = builder(api, server.base_url(), provider.clone())
         .build()
         .unwrap();
     (server, provider, client)
 }
 
-fn authorizations(server: &Scripted) -> Vec<String> {
+fn authorizations(server: &Server) -> Vec<String> {
     server
         .requests()
         .iter()
@@ -34,8 +34,7 @@ fn authorizations(server: &Scripted) -> Vec<String> {
 
 #[tokio::test]
 async fn one_401_refreshes_the_token_once_and_retries() {
-    let (server, provider, api) =
-        setup(Api::GreenLake, vec![Reply::status(401), Reply::ok(1)]).await;
+    let (server, provider, api) = setup(Api::GreenLake, vec![Reply::status(401), ok(1)]).await;
     let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!(body.n, 1);
     assert_eq!(provider.invalidations(), 1);
@@ -51,9 +50,9 @@ async fn one_401_refreshes_the_token_once_and_retries() {
 #[tokio::test]
 async fn a_probe_without_token_refresh_takes_a_401_as_the_answer_and_keeps_the_token() {
     // A Central cluster the MSP is not on answers 401: that must not cost the valid token.
-    let server = Scripted::start(vec![Reply::status(401), Reply::ok(1)]).await;
+    let server = Server::scripted(vec![Reply::status(401), ok(1)]);
     let provider = Arc::new(CountingProvider::default());
-    let api = builder(Api::Central, &server.base_url, provider.clone())
+    let api = builder(Api::Central, server.base_url(), provider.clone())
         .no_token_refresh()
         .build()
         .unwrap();
@@ -81,7 +80,7 @@ async fn a_second_401_is_an_error_with_the_hint() {
                 401,
                 r#"{"httpStatusCode":401,"errorCode":"HPE_GL_ERROR_UNAUTHORIZED","message":"Unauthorized","debugId":"d-401b"}"#,
             ),
-            Reply::ok(1),
+            ok(1),
         ],
     )
     .await;
@@ -128,12 +127,7 @@ async fn each_call_gets_its_own_refresh() {
     // Two calls, each meeting one 401: each refreshes once and succeeds.
     let (server, provider, api) = setup(
         Api::GreenLake,
-        vec![
-            Reply::status(401),
-            Reply::ok(1),
-            Reply::status(401),
-            Reply::ok(2),
-        ],
+        vec![Reply::status(401), ok(1), Reply::status(401), ok(2)],
     )
     .await;
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
@@ -156,7 +150,7 @@ async fn a_refresh_does_not_use_up_the_retry_budget() {
     // 401, then 503, then 200: the refresh is not a retry, the 503 is.
     let (_server, provider, api) = setup(
         Api::GreenLake,
-        vec![Reply::status(401), Reply::status(503), Reply::ok(1)],
+        vec![Reply::status(401), Reply::status(503), ok(1)],
     )
     .await;
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();

@@ -45,12 +45,7 @@ async fn glp_429_carries_retry_after_ratelimit_headers_and_retry_info() {
     assert_eq!(v["errorDetails"][0]["type"], "hpe.greenlake.retry_info");
     assert_eq!(v["errorDetails"][0]["retryAfterSeconds"], retry);
     // Central has its own bucket.
-    let r = env
-        .http
-        .get(env.url("/network-monitoring/v1/aps?limit=1"))
-        .send()
-        .await
-        .unwrap();
+    let r = env.get_plain("/network-monitoring/v1/aps?limit=1").await;
     assert_eq!(r.status(), 401);
     let s = env.sim.stats();
     assert_eq!(s.rate_limited, 1);

@@ -14,15 +14,7 @@ async fn stats_shape_and_issued_tokens() {
     let tenant = env.tenant_token(&t).await;
     let _ = env.get("/network-monitoring/v1/aps?limit=5", &tenant).await;
     let _ = env.get("/nope", &tenant).await;
-    let v: Value = env
-        .http
-        .get(env.url("/_sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = env.plain_json("/_sim/stats").await;
     for f in [
         "uptime_ms",
         "total_requests",
@@ -62,15 +54,7 @@ async fn stats_shape_and_issued_tokens() {
 #[tokio::test]
 async fn truth_shape_counts_and_records() {
     let env = quick().await;
-    let v: Value = env
-        .http
-        .get(env.url("/_sim/truth"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = env.plain_json("/_sim/truth").await;
     let truth: Truth = serde_json::from_value(v.clone()).unwrap();
     assert_eq!(truth, env.sim.truth());
     assert_eq!(truth.tenants.len(), 25);
@@ -109,17 +93,11 @@ async fn truth_shape_counts_and_records() {
     // One tenant with records, id with or without hyphens.
     let largest = env.largest();
     let one: Truth = env
-        .http
-        .get(env.url(&format!(
+        .plain_json(&format!(
             "/_sim/truth?tenant={}",
             largest.workspace_id.replace('-', "")
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ))
+        .await;
     assert_eq!(one.tenants.len(), 1);
     let rec = one.tenants[0].records.as_ref().unwrap();
     assert_eq!(
@@ -136,11 +114,8 @@ async fn truth_shape_counts_and_records() {
         largest.name.as_str()
     );
     let r = env
-        .http
-        .get(env.url("/_sim/truth?tenant=00000000000000000000000000000000"))
-        .send()
-        .await
-        .unwrap();
+        .get_plain("/_sim/truth?tenant=00000000000000000000000000000000")
+        .await;
     assert_eq!(r.status(), 404);
 }
 
@@ -152,15 +127,7 @@ async fn truth_with_all_records_is_served() {
         ..SimConfig::default()
     })
     .await;
-    let truth: Truth = env
-        .http
-        .get(env.url("/_sim/truth?records=true"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let truth: Truth = env.plain_json("/_sim/truth?records=true").await;
     assert_eq!(truth, env.sim.truth_with_records());
     for t in &truth.tenants {
         let rec = t.records.as_ref().unwrap();

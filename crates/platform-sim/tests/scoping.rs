@@ -23,7 +23,7 @@ async fn missing_or_unknown_token_is_401_with_bearer_challenge() {
         "/network-msp/v1/list-tenants?limit=10&next=1",
         "/network-monitoring/v1/aps?limit=10",
     ] {
-        let r = env.http.get(env.url(path)).send().await.unwrap();
+        let r = env.get_plain(path).await;
         assert_eq!(r.status(), 401, "{path}");
         assert_eq!(
             r.headers()["www-authenticate"],

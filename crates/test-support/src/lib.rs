@@ -10,6 +10,7 @@
 //!   at a simulator or a scripted server ([`cli::Target`]), arguments, stdin and a deadline;
 //!   [`process::Proc`] runs it (or any child) with its output in files, a deadline and its
 //!   peak memory measured.
+//! - [`waits::Waits`]: the waits a retry loop asked for, recorded instead of slept.
 //! - [`TempDir`]: a temporary directory removed when dropped.
 //! - [`skip()`]: a test that cannot run here says so and is recorded, so `cargo xtask test`
 //!   counts it as skipped, not passed.
@@ -21,6 +22,7 @@ pub mod http;
 pub mod process;
 pub mod raw;
 pub mod skip;
+pub mod waits;
 
 pub use cli::{Cli, Target};
 pub use http::{Recorded, Reply, Server};

@@ -1,22 +1,21 @@
 //! Shared fixtures of the `glp-auth` integration tests: ids, credentials, options, token bodies,
-//! a sleeper that records the retry loop's waits instead of sleeping them, and a scripted HTTP
-//! server for sequences of different answers (503 then 200, ...).
+//! a sleeper that records the retry loop's waits instead of sleeping them. The scripted and raw
+//! servers are test-support's.
 //!
 //! Every test binary uses a different subset of these helpers.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use futures::future::BoxFuture;
 use glp_auth::{AuthOptions, BaseUrl, Credentials, RetryPolicy, SecretString, WorkspaceId};
-use glp_transport::{Sleeper, Transport};
+use glp_transport::Transport;
+#[path = "../../../glp-transport/tests/support/waits.rs"]
+#[allow(unreachable_pub)]
+mod waits;
+pub(crate) use waits::Waits;
+
+pub(crate) use test_support::{RawReply, RawServer, Recorded, Reply, Server, refused_url};
 
 /// The MSP workspace id as GreenLake displays it (hyphenated, mixed case on purpose).
 pub(crate) const MSP_WORKSPACE: &str = "3F2A6C1E-0b4d-4e7a-9c2b-1d5e8f9a0b1c";
@@ -81,42 +80,6 @@ pub(crate) fn fast_options() -> AuthOptions {
     o
 }
 
-/// A [`Sleeper`] that records every wait the retry loop asks for and returns at once, so a test
-/// asserts on the waits asked for rather than on a clock. The pacer's pauses (after a 429) are
-/// not its business: they still hold requests back on tokio's clock.
-#[derive(Debug, Default)]
-pub(crate) struct Waits {
-    asked: Mutex<Vec<Duration>>,
-    recorded: tokio::sync::Notify,
-}
-
-impl Waits {
-    /// The waits asked for so far, in order.
-    pub(crate) fn asked(&self) -> Vec<Duration> {
-        self.asked.lock().expect("waits lock").clone()
-    }
-
-    /// Returns once `n` waits have been asked for (an event, not a guessed time).
-    pub(crate) async fn until_asked(&self, n: usize) {
-        loop {
-            // Created before the check, so a wait recorded in between still wakes it.
-            let recorded = self.recorded.notified();
-            if self.asked.lock().expect("waits lock").len() >= n {
-                return;
-            }
-            recorded.await;
-        }
-    }
-}
-
-impl Sleeper for Waits {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.asked.lock().expect("waits lock").push(duration);
-        self.recorded.notify_waiters();
-        Box::pin(std::future::ready(()))
-    }
-}
-
 /// `options` with a transport of its own whose retry loop records its waits in the returned
 /// [`Waits`] instead of sleeping.
 pub(crate) fn recording(mut options: AuthOptions) -> (AuthOptions, Arc<Waits>) {
@@ -139,118 +102,4 @@ pub(crate) fn form_pairs(body: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
-}
-
-/// One scripted answer of [`Scripted`].
-#[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: String,
-}
-
-impl Reply {
-    /// An answer with a JSON body and no extra headers.
-    pub(crate) fn json(status: u16, body: impl Into<String>) -> Self {
-        Self {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: body.into(),
-        }
-    }
-
-    /// Adds a response header.
-    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-}
-
-/// One request the scripted server received.
-#[derive(Debug, Clone)]
-pub(crate) struct Recorded {
-    pub(crate) at: Instant,
-    pub(crate) method: Method,
-    pub(crate) path: String,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: String,
-}
-
-#[derive(Debug, Default)]
-struct Script {
-    replies: VecDeque<Reply>,
-    requests: Vec<Recorded>,
-}
-
-/// A loopback HTTP server that answers each request with the next scripted [`Reply`], whatever
-/// the path, and records every request. When the script runs out it answers 418 (not retried
-/// by the client, so an unexpected extra request shows up as a test failure).
-#[derive(Debug, Clone)]
-pub(crate) struct Scripted {
-    pub(crate) base_url: String,
-    script: Arc<Mutex<Script>>,
-}
-
-impl Scripted {
-    /// Starts the server on `127.0.0.1:0` in the current tokio runtime.
-    pub(crate) async fn start(replies: Vec<Reply>) -> Self {
-        let script = Arc::new(Mutex::new(Script {
-            replies: replies.into(),
-            requests: Vec::new(),
-        }));
-        let app = Router::new().fallback(answer).with_state(script.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local address");
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("scripted server");
-        });
-        Self {
-            base_url: format!("http://{addr}"),
-            script,
-        }
-    }
-
-    /// The requests received so far, in arrival order.
-    pub(crate) fn requests(&self) -> Vec<Recorded> {
-        self.script.lock().expect("script lock").requests.clone()
-    }
-
-    /// How many scripted replies are still unused.
-    pub(crate) fn remaining(&self) -> usize {
-        self.script.lock().expect("script lock").replies.len()
-    }
-}
-
-async fn answer(
-    State(script): State<Arc<Mutex<Script>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let at = Instant::now();
-    let reply = {
-        let mut s = script.lock().expect("script lock");
-        s.requests.push(Recorded {
-            at,
-            method,
-            path: uri.path().to_owned(),
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        });
-        s.replies.pop_front()
-    };
-    let Some(reply) = reply else {
-        return (StatusCode::IM_A_TEAPOT, "script exhausted").into_response();
-    };
-    let mut builder =
-        Response::builder().status(StatusCode::from_u16(reply.status).expect("valid status"));
-    for (name, value) in &reply.headers {
-        builder = builder.header(name.as_str(), value.as_str());
-    }
-    builder
-        .body(axum::body::Body::from(reply.body))
-        .expect("valid response")
 }

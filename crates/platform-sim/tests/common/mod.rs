@@ -139,6 +139,17 @@ impl Env {
             .unwrap()
     }
 
+    /// `GET path` without a token (the simulator's own `/_sim/*` routes, or a request that
+    /// must be refused for want of one).
+    pub(crate) async fn get_plain(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// `GET path` without a token, its body as `T`.
+    pub(crate) async fn plain_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.get_plain(path).await.json().await.unwrap()
+    }
+
     pub(crate) async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
         let r = self.get(path, token).await;
         let status = r.status().as_u16();

@@ -229,10 +229,7 @@ impl<T> ListRequest<T> {
         if let Err(problem) = check_query_param(&key) {
             return self.refuse(problem.to_string());
         }
-        match self.params.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.params.push((key, value)),
-        }
+        glp_transport::set_param(&mut self.params, key, value);
         self
     }
 

@@ -53,6 +53,15 @@ pub fn check_param(key: &str, reserved: &[(&str, &'static str)]) -> Result<(), Q
     }
 }
 
+/// Sets the query parameter `key` in `params`: its value replaced where it is already set,
+/// else added at the end (the order a request sends them in).
+pub fn set_param(params: &mut Vec<(String, String)>, key: String, value: String) {
+    match params.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => params.push((key, value)),
+    }
+}
+
 /// Checks a filter or sort expression named `name`: not blank, and at most `max` characters
 /// when `api` has a limit.
 pub fn check_expression(

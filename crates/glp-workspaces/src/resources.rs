@@ -332,10 +332,7 @@ impl<T> OffsetListRequest<T> {
             self.invalid.get_or_insert_with(|| problem.to_string());
             return self;
         }
-        match self.params.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.params.push((key, value)),
-        }
+        glp_transport::set_param(&mut self.params, key, value);
         self
     }
 

@@ -3,9 +3,10 @@
 //! as they arrive, and a progress line while the work runs.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use msp_orchestrator::{
-    Orchestrator, Record, RecordSink, Report, SinkError, drain, join_error_text,
+    Cancel, Orchestrator, Record, RecordSink, Report, SinkError, TenantJob, drain, join_error_text,
 };
 use tokio::sync::mpsc;
 
@@ -74,4 +75,19 @@ where
     }
     let sink = writer.await.map_err(join_error_text);
     Finished { report, sink }
+}
+
+/// The usual work of a pipeline: `job` on every tenant of the settings' source.
+pub(crate) async fn every_tenant(
+    ctx: &Context,
+    orchestrator: Orchestrator,
+    job: Arc<dyn TenantJob>,
+    records: mpsc::Sender<Record>,
+    cancel: &Cancel,
+) -> Result<Report, String> {
+    let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
+    orchestrator
+        .run(tenants, job, records, cancel)
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -147,11 +147,7 @@ async fn collect_inner(
                 .map_err(|e| e.to_string())
         } else {
             let job = Arc::new(CollectJob::new(resources).with_query(query));
-            let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
-            orchestrator
-                .run(tenants, job, tx, cancel)
-                .await
-                .map_err(|e| e.to_string())
+            pipeline::every_tenant(ctx, orchestrator, job, tx, cancel).await
         }
     })
     .await;

@@ -48,6 +48,16 @@ pub(crate) async fn snapshot(
     }
 }
 
+/// The resources named, or `None` when one is not a resource (the error is printed).
+fn specs(names: &[String]) -> Option<Vec<msp_orchestrator::ResourceSpec>> {
+    names
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<_, String>>()
+        .map_err(|e| eprintln!("error: {e}"))
+        .ok()
+}
+
 /// `snapshot --dry-run`: what `collect --dry-run` says, for the snapshot's resources.
 async fn dry_run(settings: Settings, resources: &[String], cancel: &Cancel) -> u8 {
     let names = if resources.is_empty() {
@@ -55,16 +65,8 @@ async fn dry_run(settings: Settings, resources: &[String], cancel: &Cancel) -> u
     } else {
         resources.to_vec()
     };
-    let specs = match names
-        .iter()
-        .map(|r| r.parse())
-        .collect::<Result<Vec<msp_orchestrator::ResourceSpec>, String>>()
-    {
-        Ok(specs) => specs,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
+    let Some(specs) = specs(&names) else {
+        return EXIT_USAGE;
     };
     match Context::connect(settings, cancel).await {
         Built::Ready(ctx) => {
@@ -102,17 +104,8 @@ pub(crate) async fn run_snapshot(
             return EXIT_USAGE;
         }
     };
-    let specs = match plan
-        .resources
-        .iter()
-        .map(|r| r.parse())
-        .collect::<Result<Vec<msp_orchestrator::ResourceSpec>, String>>()
-    {
-        Ok(specs) => specs,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
+    let Some(specs) = specs(&plan.resources) else {
+        return EXIT_USAGE;
     };
     let ctx = match Context::connect(settings, cancel).await {
         Built::Ready(ctx) => ctx,
@@ -170,13 +163,7 @@ pub(crate) async fn run_snapshot(
         ctx,
         StoreSink::new(store, run),
         !quiet,
-        |orchestrator, tx| async move {
-            let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
-            orchestrator
-                .run(tenants, job, tx, cancel)
-                .await
-                .map_err(|e| e.to_string())
-        },
+        |orchestrator, tx| pipeline::every_tenant(ctx, orchestrator, job, tx, cancel),
     )
     .await;
     let result = finished.report;

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ACCESS, EXCHANGE, basic, basic_raw, hostile, quick, start};
+use common::{ACCESS, EXCHANGE, basic, basic_raw, cc_form, frozen, hostile, quick};
 use platform_sim::SimConfig;
 use serde_json::Value;
 
@@ -140,11 +140,7 @@ async fn basic_and_body_credentials_together_are_rejected() {
         .post_form_as(
             &c.workspace_id,
             Some(&basic(&c.client_id, &c.client_secret)),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &c.client_id),
-                ("client_secret", &c.client_secret),
-            ],
+            &cc_form(&c.client_id, &c.client_secret),
         )
         .await;
     assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
@@ -196,28 +192,14 @@ async fn msp_workspace_accepted_hyphenated_compact_and_any_case() {
         c.workspace_id.to_uppercase(),
     ] {
         let r = env
-            .post_form(
-                &ws,
-                &[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", &c.client_id),
-                    ("client_secret", &c.client_secret),
-                ],
-            )
+            .post_form(&ws, &cc_form(&c.client_id, &c.client_secret))
             .await;
         assert_eq!(r.status(), 200, "{ws}");
     }
     // Another workspace: the client is not registered there.
     let other = env.sim.truth().tenants[0].workspace_id.clone();
     let r = env
-        .post_form(
-            &other,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &c.client_id),
-                ("client_secret", &c.client_secret),
-            ],
-        )
+        .post_form(&other, &cc_form(&c.client_id, &c.client_secret))
         .await;
     assert_eq!(oauth_error(r).await, (401, "invalid_client".into()));
 }
@@ -257,12 +239,11 @@ async fn exchange_with_hyphens_is_rejected_and_counted() {
 
 #[tokio::test]
 async fn exchange_with_expired_subject_is_invalid_grant() {
-    let env = start(SimConfig {
+    let env = frozen(SimConfig {
         token_ttl: Duration::from_secs(1),
         ..SimConfig::default()
     })
     .await;
-    env.sim.freeze_token_clock();
     let t = env.largest();
     let msp = env.msp_token().await;
     // Expired on the frozen token clock, without waiting (and not before: no real time counts).

@@ -27,6 +27,22 @@ pub(crate) async fn start(cfg: SimConfig) -> Env {
     Env { sim, http, base }
 }
 
+/// [`start`] with the simulator's token clock frozen (moved on by the test, not by real time).
+pub(crate) async fn frozen(cfg: SimConfig) -> Env {
+    let env = start(cfg).await;
+    env.sim.freeze_token_clock();
+    env
+}
+
+/// The client-credentials form with `id` and `secret` in the body.
+pub(crate) fn cc_form<'a>(id: &'a str, secret: &'a str) -> [(&'static str, &'a str); 3] {
+    [
+        ("grant_type", "client_credentials"),
+        ("client_id", id),
+        ("client_secret", secret),
+    ]
+}
+
 pub(crate) async fn quick() -> Env {
     start(SimConfig::default()).await
 }
@@ -101,15 +117,8 @@ impl Env {
 
     pub(crate) async fn cc(&self) -> Response {
         let c = self.sim.credentials();
-        self.post_form(
-            &c.workspace_id,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &c.client_id),
-                ("client_secret", &c.client_secret),
-            ],
-        )
-        .await
+        self.post_form(&c.workspace_id, &cc_form(&c.client_id, &c.client_secret))
+            .await
     }
 
     pub(crate) async fn msp_token(&self) -> String {

@@ -42,7 +42,7 @@ async fn cc_mock<'a>(
 }
 
 /// An exchange mock for one tenant (compact id) answering `token`, after `delay`.
-async fn exchange_mock<'a>(
+async fn tenant_mock<'a>(
     server: &'a MockServer,
     tenant_compact: &str,
     token: &str,
@@ -124,7 +124,7 @@ async fn hundred_concurrent_msp_callers_through_msp_provider_make_one_request() 
 async fn hundred_concurrent_callers_for_one_tenant_make_one_grant_and_one_exchange() {
     let server = MockServer::start_async().await;
     let cc = cc_mock(&server, "msp-for-tenant", 900, Duration::from_millis(200)).await;
-    let exchange = exchange_mock(
+    let exchange = tenant_mock(
         &server,
         TENANT_COMPACT,
         "shared-tenant",
@@ -149,7 +149,7 @@ async fn twenty_tenants_make_one_grant_and_one_exchange_each() {
     for n in 0..TENANTS {
         let (_, compact) = tenant_n(n);
         exchanges.push(
-            exchange_mock(
+            tenant_mock(
                 &server,
                 &compact,
                 &format!("tenant-token-{n}"),
@@ -394,7 +394,7 @@ async fn jitter_spreads_the_refreshes_of_many_tenants() {
 async fn msp_provider_never_hands_out_the_msp_token_inside_the_margin() {
     let server = MockServer::start_async().await;
     let _cc = cc_mock(&server, "msp-outer", 900, Duration::ZERO).await;
-    let _ex = exchange_mock(&server, TENANT_COMPACT, "tenant-outer", Duration::ZERO).await;
+    let _ex = tenant_mock(&server, TENANT_COMPACT, "tenant-outer", Duration::ZERO).await;
     let clock = Arc::new(ManualClock::new());
     let provider = msp_provider(credentials(&server.base_url()), manual_options(&clock)).unwrap();
 
@@ -456,12 +456,7 @@ async fn expiry_counts_from_when_the_request_was_sent() {
 #[tokio::test]
 async fn invalidating_the_cached_token_refetches_a_stale_invalidation_does_not() {
     let server = MockServer::start_async().await;
-    let first = server
-        .mock_async(|when, then| {
-            when.method(POST).path(token_path(MSP_COMPACT));
-            then.status(200).body(token_body("token-A", 900));
-        })
-        .await;
+    let first = grant_mock(&server, 200, &token_body("token-A", 900)).await;
     first.up_to_n_times_async(1).await;
     let second = cc_mock(&server, "token-B", 900, Duration::ZERO).await;
     let cache = cached_cc(&server, &fast_options());
@@ -499,7 +494,7 @@ async fn invalidating_the_cached_token_refetches_a_stale_invalidation_does_not()
 async fn msp_provider_invalidation_refetches_only_the_rejected_scope() {
     let server = MockServer::start_async().await;
     let cc = cc_mock(&server, "msp-inv", 900, Duration::ZERO).await;
-    let exchange = exchange_mock(&server, TENANT_COMPACT, "tenant-inv", Duration::ZERO).await;
+    let exchange = tenant_mock(&server, TENANT_COMPACT, "tenant-inv", Duration::ZERO).await;
     let provider = msp_provider(credentials(&server.base_url()), fast_options()).unwrap();
     let tenant = Scope::Tenant(ws(TENANT_WORKSPACE));
 
@@ -538,22 +533,8 @@ async fn msp_provider_drops_the_msp_token_refused_by_an_exchange() {
     let msp1 = cc_mock(&server, "msp-1", 900, Duration::ZERO).await;
     msp1.up_to_n_times_async(1).await;
     let _msp2 = cc_mock(&server, "msp-2", 900, Duration::ZERO).await;
-    let _refused = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .form_urlencoded_tuple("subject_token", "msp-1");
-            then.status(400).body(r#"{"error":"invalid_grant"}"#);
-        })
-        .await;
-    let _accepted = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .form_urlencoded_tuple("subject_token", "msp-2");
-            then.status(200).body(token_body("tenant-ok", 900));
-        })
-        .await;
+    let _refused = exchange_mock(&server, Some("msp-1"), 400, r#"{"error":"invalid_grant"}"#).await;
+    let _accepted = exchange_mock(&server, Some("msp-2"), 200, &token_body("tenant-ok", 900)).await;
     let provider = msp_provider(credentials(&server.base_url()), fast_options()).unwrap();
 
     let before = provider.token(&Scope::Msp).await.unwrap();

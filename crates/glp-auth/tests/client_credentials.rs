@@ -131,12 +131,7 @@ async fn basic_option_sends_encoded_id_and_secret_in_the_header_only() {
 #[tokio::test]
 async fn msp_workspace_as_tenant_scope_is_served_other_tenants_are_not() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(token_path(MSP_COMPACT));
-            then.status(200).body(token_body("msp-token-self", 900));
-        })
-        .await;
+    let mock = grant_mock(&server, 200, &token_body("msp-token-self", 900)).await;
     let provider =
         ClientCredentialsProvider::new(credentials(&server.base_url()), &fast_options()).unwrap();
 
@@ -177,16 +172,13 @@ async fn credentials_from_lookup_work_end_to_end_with_msp_provider() {
             then.status(200).body(token_body("msp-from-lookup", 900));
         })
         .await;
-    let exchange = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
-                .form_urlencoded_tuple("subject_token", "msp-from-lookup")
-                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE);
-            then.status(200).body(token_body("tenant-from-lookup", 900));
-        })
-        .await;
+    let exchange = exchange_mock(
+        &server,
+        Some("msp-from-lookup"),
+        200,
+        &token_body("tenant-from-lookup", 900),
+    )
+    .await;
 
     let base = server.base_url();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");

@@ -108,14 +108,7 @@ async fn exchange_form_is_exactly_the_three_rfc_8693_fields() {
 #[tokio::test]
 async fn msp_provider_exchange_sends_no_authorization_by_default() {
     let server = MockServer::start_async().await;
-    let cc = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(MSP_COMPACT))
-                .form_urlencoded_tuple("grant_type", "client_credentials");
-            then.status(200).body(token_body("msp-token-d", 900));
-        })
-        .await;
+    let cc = grant_mock(&server, 200, &token_body("msp-token-d", 900)).await;
     let exchange = server
         .mock_async(|when, then| {
             when.method(POST)
@@ -143,14 +136,7 @@ async fn exchange_basic_option_sends_the_msp_client_in_a_basic_header() {
         base64::engine::general_purpose::STANDARD
             .encode(format!("{CLIENT_ID_ENCODED}:{SECRET_ENCODED}"))
     );
-    let cc = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(MSP_COMPACT))
-                .form_urlencoded_tuple("grant_type", "client_credentials");
-            then.status(200).body(token_body("msp-token-b", 900));
-        })
-        .await;
+    let cc = grant_mock(&server, 200, &token_body("msp-token-b", 900)).await;
     let exchange = server
         .mock_async(|when, then| {
             when.method(POST)
@@ -185,14 +171,7 @@ async fn exchange_basic_option_sends_the_msp_client_in_a_basic_header() {
 /// with the instants before and after the call.
 async fn exchange_answering(body: serde_json::Value) -> (AccessToken, Instant, Instant) {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(token_path(TENANT_COMPACT));
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        })
-        .await;
+    let mock = exchange_mock(&server, None, 200, &body.to_string()).await;
     let provider = exchange_provider(&server, static_subject("msp"));
     let before = Instant::now();
     let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
@@ -303,27 +282,14 @@ const INVALID_GRANT: &str =
 #[tokio::test]
 async fn invalid_grant_invalidates_the_subject_once_and_retries_with_a_fresh_one() {
     let server = MockServer::start_async().await;
-    let stale = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .form_urlencoded_tuple("subject_token", "msp-1");
-            then.status(400)
-                .header("content-type", "application/json")
-                .body(INVALID_GRANT);
-        })
-        .await;
-    let fresh = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
-                .form_urlencoded_tuple("subject_token", "msp-2")
-                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE);
-            then.status(200)
-                .body(token_body("tenant-after-refresh", 900));
-        })
-        .await;
+    let stale = exchange_mock(&server, Some("msp-1"), 400, INVALID_GRANT).await;
+    let fresh = exchange_mock(
+        &server,
+        Some("msp-2"),
+        200,
+        &token_body("tenant-after-refresh", 900),
+    )
+    .await;
     let subject = Arc::new(RotatingSubject::default());
     let provider = exchange_provider(&server, subject.clone());
 
@@ -361,22 +327,14 @@ async fn every_renewing_error_renews_the_subject_once_then_exchanges_again() {
         (401, "Unauthorized"),
     ] {
         let server = MockServer::start_async().await;
-        let stale = server
-            .mock_async(|when, then| {
-                when.method(POST)
-                    .path(token_path(TENANT_COMPACT))
-                    .form_urlencoded_tuple("subject_token", "msp-1");
-                then.status(status).body(body);
-            })
-            .await;
-        let fresh = server
-            .mock_async(|when, then| {
-                when.method(POST)
-                    .path(token_path(TENANT_COMPACT))
-                    .form_urlencoded_tuple("subject_token", "msp-2");
-                then.status(200).body(token_body("tenant-renewed", 900));
-            })
-            .await;
+        let stale = exchange_mock(&server, Some("msp-1"), status, body).await;
+        let fresh = exchange_mock(
+            &server,
+            Some("msp-2"),
+            200,
+            &token_body("tenant-renewed", 900),
+        )
+        .await;
         let subject = Arc::new(RotatingSubject::default());
         let provider = exchange_provider(&server, subject.clone());
         let token = provider
@@ -393,22 +351,8 @@ async fn every_renewing_error_renews_the_subject_once_then_exchanges_again() {
 #[tokio::test]
 async fn a_second_invalid_grant_is_returned_not_looped_on() {
     let server = MockServer::start_async().await;
-    let first = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .form_urlencoded_tuple("subject_token", "msp-1");
-            then.status(400).body(INVALID_GRANT);
-        })
-        .await;
-    let second = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .form_urlencoded_tuple("subject_token", "msp-2");
-            then.status(400).body(INVALID_GRANT);
-        })
-        .await;
+    let first = exchange_mock(&server, Some("msp-1"), 400, INVALID_GRANT).await;
+    let second = exchange_mock(&server, Some("msp-2"), 400, INVALID_GRANT).await;
     let subject = Arc::new(RotatingSubject::default());
     let provider = exchange_provider(&server, subject.clone());
 
@@ -429,13 +373,13 @@ async fn a_second_invalid_grant_is_returned_not_looped_on() {
 #[tokio::test]
 async fn other_exchange_errors_do_not_invalidate_the_subject() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path(token_path(TENANT_COMPACT));
-            then.status(400)
-                .body(r#"{"error":"invalid_target","error_description":"unknown tenant"}"#);
-        })
-        .await;
+    let mock = exchange_mock(
+        &server,
+        None,
+        400,
+        r#"{"error":"invalid_target","error_description":"unknown tenant"}"#,
+    )
+    .await;
     let subject = Arc::new(RotatingSubject::default());
     let provider = exchange_provider(&server, subject.clone());
     let err = provider

@@ -80,14 +80,7 @@ async fn a_redirect_of_the_exchange_keeps_the_msp_token_home() {
             then.status(200).body(token_body("stolen", 900));
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(token_path(MSP_COMPACT));
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(token_body("msp-subject-token-1", 900));
-        })
-        .await;
+    grant_mock(&server, 200, &token_body("msp-subject-token-1", 900)).await;
     let location = format!("{}/steal", other.base_url());
     server
         .mock_async(|when, then| {
@@ -172,16 +165,14 @@ async fn absurd_lifetimes_are_clamped() {
     ] {
         let lifetime = Duration::from_secs(lifetime);
         let server = MockServer::start_async().await;
-        server
-            .mock_async(|when, then| {
-                when.method(POST).path(token_path(MSP_COMPACT));
-                then.status(200)
-                    .header("content-type", "application/json")
-                    .body(format!(
-                        r#"{{"access_token":"odd-life","token_type":"Bearer","expires_in":{expires_in}}}"#
-                    ));
-            })
-            .await;
+        grant_mock(
+            &server,
+            200,
+            &format!(
+                r#"{{"access_token":"odd-life","token_type":"Bearer","expires_in":{expires_in}}}"#
+            ),
+        )
+        .await;
         let provider =
             ClientCredentialsProvider::new(credentials(&server.base_url()), &fast_options())
                 .unwrap();
@@ -202,17 +193,15 @@ async fn absurd_lifetimes_are_clamped() {
 async fn a_huge_token_answer_is_refused_unread() {
     // Announced by Content-Length...
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(token_path(MSP_COMPACT));
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(format!(
-                    r#"{{"access_token":"{}","expires_in":900}}"#,
-                    "x".repeat(200_000)
-                ));
-        })
-        .await;
+    grant_mock(
+        &server,
+        200,
+        &format!(
+            r#"{{"access_token":"{}","expires_in":900}}"#,
+            "x".repeat(200_000)
+        ),
+    )
+    .await;
     let provider =
         ClientCredentialsProvider::new(credentials(&server.base_url()), &fast_options()).unwrap();
     let err = provider.token(&Scope::Msp).await.unwrap_err();
@@ -233,25 +222,11 @@ async fn a_huge_token_answer_is_refused_unread() {
 #[tokio::test]
 async fn an_echoed_secret_or_token_never_reaches_the_message() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(token_path(MSP_COMPACT));
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(token_body("msp-token-echoed-0042", 900));
-        })
-        .await;
+    grant_mock(&server, 200, &token_body("msp-token-echoed-0042", 900)).await;
     let echo = format!(
         r#"{{"error":"invalid_request","error_description":"you sent secret={SECRET} and {SECRET_ENCODED} with subject msp-token-echoed-0042 \u001b[2J"}}"#
     );
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path(token_path(TENANT_COMPACT));
-            then.status(400)
-                .header("content-type", "application/json")
-                .body(echo.as_str());
-        })
-        .await;
+    exchange_mock(&server, None, 400, echo.as_str()).await;
     let provider = msp_provider(credentials(&server.base_url()), fast_options()).unwrap();
     provider.token(&Scope::Msp).await.unwrap();
     let err = provider
@@ -268,14 +243,12 @@ async fn an_echoed_secret_or_token_never_reaches_the_message() {
 #[tokio::test]
 async fn a_refused_credential_is_final_one_grant_request_in_all() {
     let server = MockServer::start_async().await;
-    let grant = server
-        .mock_async(|when, then| {
-            when.method(POST).path(token_path(MSP_COMPACT));
-            then.status(401)
-                .header("content-type", "application/json")
-                .body(r#"{"error":"invalid_client","error_description":"revoked"}"#);
-        })
-        .await;
+    let grant = grant_mock(
+        &server,
+        401,
+        r#"{"error":"invalid_client","error_description":"revoked"}"#,
+    )
+    .await;
     let provider = msp_provider(credentials(&server.base_url()), fast_options()).unwrap();
     for _ in 0..5 {
         let err = provider.token(&Scope::Msp).await.unwrap_err();

@@ -13,7 +13,7 @@ use glp_core::{RetryPolicy, Scope, WorkspaceId};
 use glp_transport::{Api, ApiError, ErrorBody};
 use httpmock::prelude::*;
 use serde_json::json;
-use support::{OkBody, TOKEN, builder, client, fast_retry, refused_url, static_provider};
+use support::{OkBody, TOKEN, builder, client, client_retrying, fast_retry, get_err, refused_url};
 
 #[tokio::test]
 async fn sends_path_query_bearer_accept_and_user_agent() {
@@ -127,10 +127,7 @@ async fn forbidden_is_never_retried_and_carries_the_hint() {
         })
         .await;
     let api = client(&server.base_url());
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     mock.assert_calls_async(1).await;
     assert_eq!(err.status(), Some(403));
     assert_eq!(err.kind(), "forbidden");
@@ -162,10 +159,7 @@ async fn bad_request_is_never_retried_and_keeps_the_issues() {
         })
         .await;
     let api = client(&server.base_url());
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     mock.assert_calls_async(1).await;
     assert_eq!(err.kind(), "bad_request");
     assert!(!err.is_transient());
@@ -198,10 +192,7 @@ async fn not_found_with_a_raw_body_is_not_retried() {
         })
         .await;
     let api = client(&server.base_url());
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     mock.assert_calls_async(1).await;
     assert_eq!(err.kind(), "not_found");
     match &err {
@@ -223,10 +214,7 @@ async fn json_of_the_wrong_shape_is_a_decode_error_not_retried() {
         })
         .await;
     let api = client(&server.base_url());
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     mock.assert_calls_async(1).await;
     match &err {
         ApiError::Decode {
@@ -259,20 +247,18 @@ async fn a_success_body_mentioning_a_token_is_not_quoted_in_errors() {
         })
         .await;
     let api = client(&server.base_url());
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     assert!(!format!("{err} {err:?}").contains("leaky-value"), "{err}");
 }
 
 #[tokio::test]
 async fn connection_refused_is_a_transport_error_after_bounded_attempts() {
     let base = refused_url();
-    let api = builder(Api::GreenLake, &base, static_provider())
-        .retry(RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)))
-        .build()
-        .unwrap();
+    let api = client_retrying(
+        Api::GreenLake,
+        &base,
+        RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)),
+    );
     // Bounded by counting, not by a stopwatch: three attempts, two retries, then the error.
     // The timeout is only a hang guard (an endless retry loop fails instead of hanging).
     let err = tokio::time::timeout(
@@ -293,14 +279,12 @@ async fn connection_refused_is_a_transport_error_after_bounded_attempts() {
 async fn default_retry_policy_is_bounded_too() {
     // Six attempts by default: connection refused ends in an error, not an endless loop.
     let base = refused_url();
-    let api = builder(Api::Central, &base, static_provider())
-        .retry(fast_retry().max_backoff(Duration::from_millis(20)))
-        .build()
-        .unwrap();
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let api = client_retrying(
+        Api::Central,
+        &base,
+        fast_retry().max_backoff(Duration::from_millis(20)),
+    );
+    let err = get_err(&api).await;
     assert_eq!(err.kind(), "transport");
     assert_eq!(api.totals().requests, 6);
 }

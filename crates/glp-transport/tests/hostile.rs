@@ -62,20 +62,14 @@ async fn absurd_retry_after_on_a_429_fails_at_once_and_holds_the_api() {
     for value in ["1e30", "100000000", "18446744073709551615"] {
         let server = Server::scripted(vec![Reply::status(429).header("retry-after", value), ok(1)]);
         let (api, waits) = recording_client(server.base_url());
-        let err = api
-            .get_json::<OkBody>(&Scope::Msp, "x", &[])
-            .await
-            .unwrap_err();
+        let err = get_err(&api).await;
         assert!(
             matches!(err, ApiError::WaitTooLong { .. }),
             "{value}: {err:?}"
         );
         assert!(err.to_string().contains("asked to wait 300s"), "{err}");
         // The API as a whole is paused: the next call fails at once too, without a request.
-        let err = api
-            .get_json::<OkBody>(&Scope::Msp, "x", &[])
-            .await
-            .unwrap_err();
+        let err = get_err(&api).await;
         assert!(
             matches!(err, ApiError::WaitTooLong { last: None, .. }),
             "{err:?}"
@@ -119,10 +113,7 @@ async fn an_absurd_reset_on_a_success_fails_the_next_request_at_once() {
         ]);
         let (api, waits) = recording_client(server.base_url());
         api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await.unwrap();
-        let err = api
-            .get_json::<OkBody>(&Scope::Msp, "x", &[])
-            .await
-            .unwrap_err();
+        let err = get_err(&api).await;
         assert!(
             matches!(err, ApiError::WaitTooLong { .. }),
             "{reset}: {err:?}"
@@ -212,12 +203,11 @@ async fn a_429_uses_no_attempt_it_only_slows_down() {
         Reply::status(429).header("retry-after", "0"),
         ok(9),
     ]);
-    let api = builder(Api::Central, server.base_url(), static_provider())
-        .retry(
-            glp_core::RetryPolicy::with_max_attempts(2).initial_backoff(Duration::from_millis(10)),
-        )
-        .build()
-        .unwrap();
+    let api = client_retrying(
+        Api::Central,
+        server.base_url(),
+        glp_core::RetryPolicy::with_max_attempts(2).initial_backoff(Duration::from_millis(10)),
+    );
     let body = api.get_json::<OkBody>(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!(body.n, 9);
     assert_eq!(api.totals().rate_limited, 3);

@@ -15,8 +15,8 @@ use glp_core::{RetryPolicy, Scope};
 use glp_transport::{Api, ApiError};
 use serde_json::json;
 use support::{
-    OkBody, RawReply, RawServer, Reply, Server, builder, client, ok, recording, recording_client,
-    static_provider,
+    OkBody, RawReply, RawServer, Reply, Server, builder, client, client_retrying, get_err, ok,
+    recording, recording_client, static_provider,
 };
 
 /// The gap between the arrivals of requests `i` and `i + 1`.
@@ -29,6 +29,19 @@ fn gap(server: &Server, i: usize) -> Duration {
 fn assert_second_waited(server: &Server, least: Duration) {
     let gap = gap(server, 0);
     assert!(gap >= least, "{gap:?}");
+}
+
+/// Answers `first`, then `ok(1)`, to a client of `api` (the support builder: no pacing, fast
+/// retries) and asserts that the second request came at least `least` after the first; returns
+/// the client for further checks.
+async fn second_waits(api: Api, first: Reply, least: Duration) -> glp_transport::ApiClient {
+    let server = Server::scripted(vec![first, ok(1)]);
+    let client = builder(api, server.base_url(), static_provider())
+        .build()
+        .unwrap();
+    let _: OkBody = client.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_second_waited(&server, least);
+    client
 }
 
 /// A Central client at `server` (the support builder: no pacing, fast retries).
@@ -74,20 +87,24 @@ async fn retry_after_as_an_http_date_is_honoured() {
     // (a loaded machine) waits more than 1.5 s: longer than the 1 s a 429 without any hint
     // pauses for, which is what this tells apart.
     let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(4));
-    let server = Server::scripted(vec![Reply::status(429).header("retry-after", &date), ok(1)]);
-    let api = client(server.base_url());
-    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert_second_waited(&server, Duration::from_millis(1500));
+    second_waits(
+        Api::GreenLake,
+        Reply::status(429).header("retry-after", &date),
+        Duration::from_millis(1500),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn glp_retry_info_in_the_body_is_the_wait_when_no_header_says_otherwise() {
     // 2 s: longer than the 1 s default pause of a 429 without hints, so only the body can
     // explain the wait.
-    let server = Server::scripted(vec![Reply::json(429, glp_error(429, 2)), ok(1)]);
-    let api = client(server.base_url());
-    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert_second_waited(&server, Duration::from_secs(2));
+    let api = second_waits(
+        Api::GreenLake,
+        Reply::json(429, glp_error(429, 2)),
+        Duration::from_secs(2),
+    )
+    .await;
     assert_eq!(api.totals().rate_limited, 1);
 }
 
@@ -104,16 +121,15 @@ async fn glp_retry_info_on_a_503_is_the_floor_of_the_backoff() {
 
 #[tokio::test]
 async fn ratelimit_reset_is_honoured_on_a_429_without_retry_after() {
-    let server = Server::scripted(vec![
+    second_waits(
+        Api::GreenLake,
         Reply::status(429)
             .header("ratelimit-limit", "160")
             .header("ratelimit-remaining", "0")
             .header("ratelimit-reset", "2"),
-        ok(1),
-    ]);
-    let api = client(server.base_url());
-    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert_second_waited(&server, Duration::from_secs(2));
+        Duration::from_secs(2),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -127,42 +143,39 @@ async fn new_central_429_with_only_x_ratelimit_reset_waits_for_the_reset() {
         "debugId": "dbg-2",
     })
     .to_string();
-    let server = Server::scripted(vec![
+    let api = second_waits(
+        Api::Central,
         Reply::json(429, body).header("x-ratelimit-reset", "2"),
-        ok(1),
-    ]);
-    let api = central(&server);
-    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert_second_waited(&server, Duration::from_secs(2));
+        Duration::from_secs(2),
+    )
+    .await;
     assert_eq!(api.totals().rate_limited, 1);
 }
 
 #[tokio::test]
 async fn new_central_429_with_the_whole_x_ratelimit_family_waits_for_the_reset() {
-    let server = Server::scripted(vec![
+    second_waits(
+        Api::Central,
         Reply::status(429)
             .header("x-ratelimit-limit", "10")
             .header("x-ratelimit-remaining", "0")
             .header("x-ratelimit-reset", "1"),
-        ok(1),
-    ]);
-    let api = central(&server);
-    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert_second_waited(&server, Duration::from_secs(1));
+        Duration::from_secs(1),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn classic_central_429_with_its_message_body_waits_for_retry_after() {
-    let server = Server::scripted(vec![
+    let api = second_waits(
+        Api::Central,
         Reply::json(429, r#"{"message": "API rate limit exceeded"}"#)
             .header("retry-after", "1")
             .header("x-ratelimit-limit-second", "7")
             .header("x-ratelimit-remaining-second", "0"),
-        ok(1),
-    ]);
-    let api = central(&server);
-    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert_second_waited(&server, Duration::from_secs(1));
+        Duration::from_secs(1),
+    )
+    .await;
     assert_eq!(api.totals().rate_limited, 1);
 }
 
@@ -268,10 +281,7 @@ async fn client_errors_are_never_retried() {
     for status in [400, 403, 404, 409, 412, 422] {
         let server = Server::scripted(vec![Reply::status(status), ok(1)]);
         let api = client(server.base_url());
-        let err = api
-            .get_json::<OkBody>(&Scope::Msp, "x", &[])
-            .await
-            .unwrap_err();
+        let err = get_err(&api).await;
         assert_eq!(err.status(), Some(status));
         assert!(!err.is_transient(), "{status}");
         assert_eq!(server.requests().len(), 1, "{status}");
@@ -287,10 +297,7 @@ async fn the_attempt_budget_is_respected() {
         .retry(RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)))
         .build()
         .unwrap();
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.kind(), "server_error");
     assert!(err.is_transient());
@@ -307,21 +314,17 @@ async fn the_attempt_budget_is_respected() {
 #[tokio::test]
 async fn with_retry_overrides_the_policy_of_one_clone_and_shares_the_totals() {
     let server = Server::scripted(vec![Reply::status(503); 10]);
-    let api = builder(Api::Central, server.base_url(), static_provider())
-        .retry(RetryPolicy::with_max_attempts(5).initial_backoff(Duration::from_millis(10)))
-        .build()
-        .unwrap();
+    let api = client_retrying(
+        Api::Central,
+        server.base_url(),
+        RetryPolicy::with_max_attempts(5).initial_backoff(Duration::from_millis(10)),
+    );
     let quick = api.with_retry(RetryPolicy::never());
-    let err = quick
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&quick).await;
     assert_eq!(err.status(), Some(503));
     assert_eq!(server.requests().len(), 1, "the clone tries once");
     // The original keeps its own policy, and both count into the same totals.
-    api.get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    get_err(&api).await;
     assert_eq!(server.requests().len(), 6);
     assert_eq!(api.totals().requests, 6);
     assert_eq!(quick.totals().requests, 6);
@@ -330,14 +333,8 @@ async fn with_retry_overrides_the_policy_of_one_clone_and_shares_the_totals() {
 #[tokio::test]
 async fn never_means_one_attempt() {
     let server = Server::scripted(vec![Reply::status(502), ok(1)]);
-    let api = builder(Api::Central, server.base_url(), static_provider())
-        .retry(RetryPolicy::never())
-        .build()
-        .unwrap();
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let api = client_retrying(Api::Central, server.base_url(), RetryPolicy::never());
+    let err = get_err(&api).await;
     assert_eq!(err.status(), Some(502));
     assert_eq!(server.requests().len(), 1);
 }
@@ -356,10 +353,7 @@ async fn no_retry_starts_that_would_end_after_the_time_budget() {
         )
         .build()
         .unwrap();
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     // "At once" without a stopwatch: the loop asked for no wait at all, and no second request
     // reached the server (asserted below).
     assert_eq!(waits.asked(), []);
@@ -396,14 +390,12 @@ async fn truncated_json_on_a_success_is_retried() {
 #[tokio::test]
 async fn truncated_json_every_time_ends_in_a_transient_decode_error() {
     let server = Server::scripted(vec![Reply::json(200, r#"{"ok": tr"#); 3]);
-    let api = builder(Api::GreenLake, server.base_url(), static_provider())
-        .retry(RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)))
-        .build()
-        .unwrap();
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let api = client_retrying(
+        Api::GreenLake,
+        server.base_url(),
+        RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)),
+    );
+    let err = get_err(&api).await;
     match &err {
         ApiError::Decode {
             truncated, status, ..
@@ -460,10 +452,7 @@ async fn a_slow_answer_times_out_and_is_retried() {
         .retry(RetryPolicy::never())
         .build()
         .unwrap();
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     assert!(matches!(err, ApiError::Timeout { .. }), "{err:?}");
     assert_eq!(err.kind(), "timeout");
     assert!(err.is_transient());

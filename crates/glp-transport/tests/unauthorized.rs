@@ -10,7 +10,7 @@ use std::sync::Arc;
 use glp_core::Scope;
 use glp_core::hints::{CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT};
 use glp_transport::{Api, ApiError};
-use support::{CountingProvider, OkBody, Reply, Server, builder, ok};
+use support::{CountingProvider, OkBody, Reply, Server, builder, get_err, ok};
 
 async fn setup(
     api: Api,
@@ -56,10 +56,7 @@ async fn a_probe_without_token_refresh_takes_a_401_as_the_answer_and_keeps_the_t
         .no_token_refresh()
         .build()
         .unwrap();
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     assert_eq!(err.status(), Some(401));
     assert_eq!(provider.invalidations(), 0, "the token is kept");
     assert_eq!(authorizations(&server), ["Bearer tok-1"]);
@@ -84,10 +81,7 @@ async fn a_second_401_is_an_error_with_the_hint() {
         ],
     )
     .await;
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     assert!(matches!(err, ApiError::Http { status: 401, .. }), "{err:?}");
     assert_eq!(err.kind(), "unauthorized");
     assert!(!err.is_transient());
@@ -108,10 +102,7 @@ async fn a_second_401_is_an_error_with_the_hint() {
 async fn a_central_401_names_the_cluster_first() {
     let (_server, provider, api) =
         setup(Api::Central, vec![Reply::status(401), Reply::status(401)]).await;
-    let err = api
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = get_err(&api).await;
     assert_eq!(provider.invalidations(), 1);
     assert_eq!(err.hints(), &[CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT]);
     let shown = err.to_string();

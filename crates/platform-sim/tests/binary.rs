@@ -17,19 +17,13 @@ fn temp_dir() -> PathBuf {
     d
 }
 
-#[tokio::test]
-async fn binary_writes_endpoint_json_serves_and_stops_on_sigterm() {
+/// Starts the binary with `args` and `--state-dir` a new temporary folder, and waits (at most
+/// 10 s) for its endpoint.json: the child, the folder, the endpoint file and its contents.
+async fn start_sim(args: &[&str]) -> (std::process::Child, PathBuf, PathBuf, Value) {
     let dir = temp_dir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_platform-sim"))
-        .args([
-            "--tenants",
-            "3",
-            "--seed",
-            "5",
-            "--token-ttl",
-            "2.5",
-            "--state-dir",
-        ])
+    let child = Command::new(env!("CARGO_BIN_EXE_platform-sim"))
+        .args(args)
+        .arg("--state-dir")
         .arg(&dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -42,6 +36,13 @@ async fn binary_writes_endpoint_json_serves_and_stops_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let ep: Value = serde_json::from_slice(&std::fs::read(&endpoint).unwrap()).unwrap();
+    (child, dir, endpoint, ep)
+}
+
+#[tokio::test]
+async fn binary_writes_endpoint_json_serves_and_stops_on_sigterm() {
+    let (mut child, dir, endpoint, ep) =
+        start_sim(&["--tenants", "3", "--seed", "5", "--token-ttl", "2.5"]).await;
     for f in [
         "glp_base_url",
         "central_base_url",
@@ -122,21 +123,7 @@ fn a_bad_knob_is_named_with_its_unit() {
 
 #[tokio::test]
 async fn hostile_secret_flag_gives_a_secret_that_needs_form_encoding() {
-    let dir = temp_dir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_platform-sim"))
-        .args(["--tenants", "1", "--hostile-secret", "--state-dir"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let endpoint = dir.join("endpoint.json");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !endpoint.exists() {
-        assert!(Instant::now() < deadline, "endpoint.json not written");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let ep: Value = serde_json::from_slice(&std::fs::read(&endpoint).unwrap()).unwrap();
+    let (mut child, dir, _endpoint, ep) = start_sim(&["--tenants", "1", "--hostile-secret"]).await;
     let secret = ep["client_secret"].as_str().unwrap();
     for c in ['+', '&', ' ', ':', '%'] {
         assert!(secret.contains(c), "{c:?}");

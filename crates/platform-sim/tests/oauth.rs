@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ACCESS, EXCHANGE, basic, hostile, quick, start};
+use common::{ACCESS, EXCHANGE, basic, basic_raw, cc_form, frozen, hostile, quick};
 use platform_sim::SimConfig;
 use serde_json::Value;
 
@@ -73,23 +73,21 @@ async fn http_basic_credentials_work_only_when_form_encoded() {
     let env = hostile().await;
     let c = env.sim.credentials();
     let r = env
-        .http
-        .post(env.token_url(&c.workspace_id))
-        .header("authorization", basic(&c.client_id, &c.client_secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+        .post_form_as(
+            &c.workspace_id,
+            Some(&basic(&c.client_id, &c.client_secret)),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
     assert_eq!(r.status(), 200);
     // Raw (not form-encoded) secret in Basic: rejected with a Basic challenge.
     let r = env
-        .http
-        .post(env.token_url(&c.workspace_id))
-        .basic_auth(&c.client_id, Some(&c.client_secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+        .post_form_as(
+            &c.workspace_id,
+            Some(&basic_raw(&c.client_id, &c.client_secret)),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
     assert_eq!(r.status(), 401);
     assert!(
         r.headers()["www-authenticate"]
@@ -109,29 +107,23 @@ async fn the_default_secret_works_the_way_the_vendor_sdk_sends_it() {
     let c = env.sim.credentials();
     assert!(c.client_secret.bytes().all(|b| b.is_ascii_alphanumeric()));
     let r = env
-        .http
-        .post(env.token_url(&c.workspace_id))
-        .basic_auth(&c.client_id, Some(&c.client_secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+        .post_form_as(
+            &c.workspace_id,
+            Some(&basic_raw(&c.client_id, &c.client_secret)),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     let msp = v["access_token"].as_str().unwrap().to_string();
     let t = env.largest();
     let r = env
-        .http
-        .post(env.token_url(&t.workspace_id.replace('-', "")))
-        .basic_auth(&c.client_id, Some(&c.client_secret))
-        .form(&[
-            ("grant_type", EXCHANGE),
-            ("subject_token", &msp),
-            ("subject_token_type", ACCESS),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .exchange_as(
+            &t.workspace_id.replace('-', ""),
+            Some(&basic_raw(&c.client_id, &c.client_secret)),
+            &msp,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let stats = env.sim.stats();
     assert_eq!(
@@ -145,17 +137,12 @@ async fn basic_and_body_credentials_together_are_rejected() {
     let env = hostile().await;
     let c = env.sim.credentials();
     let r = env
-        .http
-        .post(env.token_url(&c.workspace_id))
-        .header("authorization", basic(&c.client_id, &c.client_secret))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &c.client_id),
-            ("client_secret", &c.client_secret),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form_as(
+            &c.workspace_id,
+            Some(&basic(&c.client_id, &c.client_secret)),
+            &cc_form(&c.client_id, &c.client_secret),
+        )
+        .await;
     assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
 }
 
@@ -205,28 +192,14 @@ async fn msp_workspace_accepted_hyphenated_compact_and_any_case() {
         c.workspace_id.to_uppercase(),
     ] {
         let r = env
-            .post_form(
-                &ws,
-                &[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", &c.client_id),
-                    ("client_secret", &c.client_secret),
-                ],
-            )
+            .post_form(&ws, &cc_form(&c.client_id, &c.client_secret))
             .await;
         assert_eq!(r.status(), 200, "{ws}");
     }
     // Another workspace: the client is not registered there.
     let other = env.sim.truth().tenants[0].workspace_id.clone();
     let r = env
-        .post_form(
-            &other,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &c.client_id),
-                ("client_secret", &c.client_secret),
-            ],
-        )
+        .post_form(&other, &cc_form(&c.client_id, &c.client_secret))
         .await;
     assert_eq!(oauth_error(r).await, (401, "invalid_client".into()));
 }
@@ -266,12 +239,11 @@ async fn exchange_with_hyphens_is_rejected_and_counted() {
 
 #[tokio::test]
 async fn exchange_with_expired_subject_is_invalid_grant() {
-    let env = start(SimConfig {
+    let env = frozen(SimConfig {
         token_ttl: Duration::from_secs(1),
         ..SimConfig::default()
     })
     .await;
-    env.sim.freeze_token_clock();
     let t = env.largest();
     let msp = env.msp_token().await;
     // Expired on the frozen token clock, without waiting (and not before: no real time counts).
@@ -328,30 +300,12 @@ async fn exchange_parameters_are_checked() {
     // Optional Basic client authentication is checked when sent.
     let c = env.sim.credentials();
     let r = env
-        .http
-        .post(env.token_url(&ws))
-        .header("authorization", basic(&c.client_id, &c.client_secret))
-        .form(&[
-            ("grant_type", EXCHANGE),
-            ("subject_token", &msp),
-            ("subject_token_type", ACCESS),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .exchange_as(&ws, Some(&basic(&c.client_id, &c.client_secret)), &msp)
+        .await;
     assert_eq!(r.status(), 200);
     let r = env
-        .http
-        .post(env.token_url(&ws))
-        .header("authorization", basic(&c.client_id, "nope"))
-        .form(&[
-            ("grant_type", EXCHANGE),
-            ("subject_token", &msp),
-            ("subject_token_type", ACCESS),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .exchange_as(&ws, Some(&basic(&c.client_id, "nope")), &msp)
+        .await;
     assert_eq!(oauth_error(r).await, (401, "invalid_client".into()));
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{quick, start};
+use common::{frozen, quick, start};
 use platform_sim::{CentralDialect, SimConfig};
 use serde_json::Value;
 
@@ -77,14 +77,13 @@ async fn classic_central_gives_http_status_code_as_a_string_on_central_paths_onl
 
 #[tokio::test]
 async fn api_tokens_expire_after_ttl() {
-    let env = start(SimConfig {
+    // On the simulator's frozen token clock: no real time can expire the tokens early (a
+    // stalled machine) and none has to pass for them to expire.
+    let env = frozen(SimConfig {
         token_ttl: Duration::from_secs(1),
         ..SimConfig::default()
     })
     .await;
-    // On the simulator's frozen token clock: no real time can expire the tokens early (a
-    // stalled machine) and none has to pass for them to expire.
-    env.sim.freeze_token_clock();
     let t = env.largest();
     let msp = env.msp_token().await;
     let tenant = env.tenant_token(&t).await;
@@ -168,15 +167,14 @@ async fn tenant_token_serves_only_its_tenant() {
 
 #[tokio::test]
 async fn revocation_invalidates_earlier_tokens_once() {
-    let env = start(SimConfig {
+    // The revocation instant is measured on the token clock: frozen here (the 60 s before it
+    // are far more than any stall between starting the simulator and this line), moved on
+    // below instead of sleeping.
+    let env = frozen(SimConfig {
         revoke_after: Some(Duration::from_secs(60)),
         ..SimConfig::default()
     })
     .await;
-    // The revocation instant is measured on the token clock: frozen here (the 60 s before it
-    // are far more than any stall between starting the simulator and this line), moved on
-    // below instead of sleeping.
-    env.sim.freeze_token_clock();
     let t = env.largest();
     let msp = env.msp_token().await;
     let tenant = env.tenant_token(&t).await;

@@ -103,3 +103,50 @@ pub(crate) fn form_pairs(body: &str) -> Vec<(String, String)> {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
+
+/// Mocks the MSP client-credentials grant on `server`: a POST of `grant_type=client_credentials`
+/// to the MSP token path, answered `status` with the JSON `body`.
+pub(crate) async fn grant_mock<'a>(
+    server: &'a httpmock::MockServer,
+    status: u16,
+    body: &str,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(httpmock::Method::POST)
+                .path(token_path(MSP_COMPACT))
+                .form_urlencoded_tuple("grant_type", "client_credentials");
+            then.status(status)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await
+}
+
+/// Mocks the RFC 8693 exchange for the tenant on `server`: a POST of the exchange grant to the
+/// tenant's token path (carrying `subject` as its subject token, when given), answered `status`
+/// with `body`.
+pub(crate) async fn exchange_mock<'a>(
+    server: &'a httpmock::MockServer,
+    subject: Option<&str>,
+    status: u16,
+    body: &str,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            let mut when = when
+                .method(httpmock::Method::POST)
+                .path(token_path(TENANT_COMPACT))
+                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT);
+            if let Some(subject) = subject {
+                when = when
+                    .form_urlencoded_tuple("subject_token", subject)
+                    .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE);
+            }
+            let _ = when;
+            then.status(status)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await
+}

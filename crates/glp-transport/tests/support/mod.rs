@@ -158,3 +158,18 @@ pub fn snapshot_filters() -> Vec<(&'static str, &'static str)> {
         (r"\(os error \d+\)", "(os error [n])"),
     ]
 }
+
+/// A client of `api` at `base` ([`builder`] with [`TOKEN`]) retrying by `retry`.
+pub fn client_retrying(api: Api, base: &str, retry: RetryPolicy) -> ApiClient {
+    builder(api, base, static_provider())
+        .retry(retry)
+        .build()
+        .expect("client builds")
+}
+
+/// `GET x` as the MSP with `api`, which must fail: the error.
+pub async fn get_err(api: &ApiClient) -> glp_transport::ApiError {
+    api.get_json::<OkBody>(&Scope::Msp, "x", &[])
+        .await
+        .expect_err("GET x fails")
+}

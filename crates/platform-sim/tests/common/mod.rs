@@ -27,6 +27,22 @@ pub(crate) async fn start(cfg: SimConfig) -> Env {
     Env { sim, http, base }
 }
 
+/// [`start`] with the simulator's token clock frozen (moved on by the test, not by real time).
+pub(crate) async fn frozen(cfg: SimConfig) -> Env {
+    let env = start(cfg).await;
+    env.sim.freeze_token_clock();
+    env
+}
+
+/// The client-credentials form with `id` and `secret` in the body.
+pub(crate) fn cc_form<'a>(id: &'a str, secret: &'a str) -> [(&'static str, &'a str); 3] {
+    [
+        ("grant_type", "client_credentials"),
+        ("client_id", id),
+        ("client_secret", secret),
+    ]
+}
+
 pub(crate) async fn quick() -> Env {
     start(SimConfig::default()).await
 }
@@ -55,6 +71,14 @@ pub(crate) fn form_encode(s: &str) -> String {
     out
 }
 
+/// HTTP Basic of `id` and `secret` as they are, without form-encoding (reqwest's `basic_auth`).
+pub(crate) fn basic_raw(id: &str, secret: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+    )
+}
+
 pub(crate) fn basic(id: &str, secret: &str) -> String {
     let raw = format!("{}:{}", form_encode(id), form_encode(secret));
     format!(
@@ -73,25 +97,28 @@ impl Env {
     }
 
     pub(crate) async fn post_form(&self, ws: &str, form: &[(&str, &str)]) -> Response {
-        self.http
-            .post(self.token_url(ws))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.post_form_as(ws, None, form).await
+    }
+
+    /// Posts `form` to the token endpoint of `ws`, with `authorization` as the `Authorization`
+    /// header when given.
+    pub(crate) async fn post_form_as(
+        &self,
+        ws: &str,
+        authorization: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> Response {
+        let mut request = self.http.post(self.token_url(ws)).form(form);
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
+        }
+        request.send().await.unwrap()
     }
 
     pub(crate) async fn cc(&self) -> Response {
         let c = self.sim.credentials();
-        self.post_form(
-            &c.workspace_id,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &c.client_id),
-                ("client_secret", &c.client_secret),
-            ],
-        )
-        .await
+        self.post_form(&c.workspace_id, &cc_form(&c.client_id, &c.client_secret))
+            .await
     }
 
     pub(crate) async fn msp_token(&self) -> String {
@@ -102,8 +129,19 @@ impl Env {
     }
 
     pub(crate) async fn exchange(&self, ws: &str, subject: &str) -> Response {
-        self.post_form(
+        self.exchange_as(ws, None, subject).await
+    }
+
+    /// The RFC 8693 exchange of `subject` at `ws`, with `authorization` when given.
+    pub(crate) async fn exchange_as(
+        &self,
+        ws: &str,
+        authorization: Option<&str>,
+        subject: &str,
+    ) -> Response {
+        self.post_form_as(
             ws,
+            authorization,
             &[
                 ("grant_type", EXCHANGE),
                 ("subject_token", subject),

@@ -45,8 +45,9 @@ pub enum Credential<'a> {
     None,
 }
 
-/// One request for [`ApiClient::send`](super::ApiClient::send): a path relative to the client's base URL. Its `Debug`
-/// names the form's fields, never their values (they may be a secret or a subject token).
+/// One request for [`ApiClient::send`](super::ApiClient::send): a path relative to the
+/// client's base URL. Its `Debug` names the form's fields, never their values (they may be a
+/// secret or a subject token).
 #[derive(Clone, Copy)]
 pub struct Request<'a> {
     pub(super) method: Method,
@@ -98,9 +99,9 @@ impl<'a> Request<'a> {
     }
 }
 
-/// An answer as [`ApiClient::send`](super::ApiClient::send) hands it to the caller's classifier: status, headers and
-/// the whole body (read within the cap). Its `Debug` shows the body's length only (a token
-/// answer holds a token).
+/// An answer as [`ApiClient::send`](super::ApiClient::send) hands it to the caller's
+/// classifier: status, headers and the whole body (read within the cap). Its `Debug` shows the
+/// body's length only (a token answer holds a token).
 #[non_exhaustive]
 pub struct Answer<'a> {
     /// The URL called (after any redirect followed).

@@ -1,3 +1,4 @@
+use rusqlite::params;
 use serde_json::json;
 
 use super::*;

@@ -1,0 +1,189 @@
+//! Writing entries: the items of one tenant x resource of a run, each distinct text stored once.
+
+use std::collections::HashMap;
+
+use rusqlite::params;
+
+use crate::hash::content_hash;
+use crate::keys::item_key;
+use crate::{Incomplete, RunId, Store, StoreError};
+
+impl Store {
+    /// Writes every item of one tenant x resource of a run, in one transaction: all of them
+    /// or (on any error) none. Replaces what the run held for that tenant x resource. Each
+    /// item is the JSON text of one record; a text that one of the last three complete entries
+    /// of this tenant x resource holds is not stored again. Returns the number of items.
+    pub fn write_entry<'a>(
+        &mut self,
+        run: RunId,
+        tenant_id: &str,
+        tenant_name: &str,
+        resource: &str,
+        items: impl IntoIterator<Item = &'a str>,
+    ) -> Result<u64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let count = write_in(&tx, run, tenant_id, tenant_name, resource, items)?;
+        tx.commit()?;
+        self.committed();
+        Ok(count)
+    }
+
+    /// Writes several complete tenant x resources of a run in one transaction (each as
+    /// [`write_entry`](Self::write_entry) would): fewer commits, the same atomicity (all of them
+    /// or none). Returns the number of items.
+    pub fn write_entries(&mut self, run: RunId, entries: &[Entry]) -> Result<u64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut count = 0;
+        for e in entries {
+            count += write_in(
+                &tx,
+                run,
+                &e.tenant_id,
+                &e.tenant_name,
+                &e.resource,
+                e.items.iter().map(|item| &**item),
+            )?;
+        }
+        tx.commit()?;
+        self.committed();
+        Ok(count)
+    }
+
+    /// Notes that a tenant x resource of a run did not complete (unless it already has: a
+    /// completed entry is never overwritten by a failure).
+    pub fn note_incomplete(
+        &mut self,
+        run: RunId,
+        tenant_id: &str,
+        tenant_name: &str,
+        resource: &str,
+        how: Incomplete,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let status = match how {
+            Incomplete::Failed => "failed",
+            Incomplete::Skipped => "skipped",
+        };
+        self.conn.execute(
+            "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
+                                  items, written)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, '[]', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             ON CONFLICT (run_id, tenant_id, resource) DO UPDATE SET
+                 status = excluded.status, error = excluded.error, written = excluded.written
+             WHERE entries.status != 'ok'",
+            params![run, tenant_id, tenant_name, resource, status, error],
+        )?;
+        Ok(())
+    }
+
+    /// The tenant x resource pairs a run holds complete.
+    pub fn completed(
+        &self,
+        run: RunId,
+    ) -> Result<std::collections::HashSet<(String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT tenant_id, resource FROM entries WHERE run_id = ?1 AND status = 'ok'",
+        )?;
+        let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// One tenant x resource's items, for [`Store::write_entries`].
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// The tenant's name.
+    pub tenant_name: String,
+    /// The resource.
+    pub resource: String,
+    /// Each item's JSON text.
+    pub items: Vec<Box<str>>,
+}
+
+/// The body of [`Store::write_entry`], inside the caller's transaction.
+fn write_in<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    run: RunId,
+    tenant_id: &str,
+    tenant_name: &str,
+    resource: &str,
+    items: impl IntoIterator<Item = &'a str>,
+) -> Result<u64, StoreError> {
+    let mut ids: Vec<i64> = Vec::new();
+    {
+        // The payloads of this tenant x resource's latest complete entries, by hash: an item
+        // seen there is found (and confirmed on its text); any other is new.
+        // No global index on the hash: new payloads are appended, never inserted at random
+        // places of an index, which keeps a first snapshot fast.
+        let mut known: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut previous = tx.prepare_cached(
+            "SELECT DISTINCT p.hash, p.id
+                 FROM (SELECT items FROM entries
+                       WHERE tenant_id = ?1 AND resource = ?2 AND status = 'ok'
+                       ORDER BY run_id DESC LIMIT 3) e
+                 JOIN json_each(e.items) j
+                 JOIN payloads p ON p.id = j.value",
+        )?;
+        // The last 3 complete entries (a device that flaps between two states keeps reusing its
+        // two payloads). The limit is written out: a bound LIMIT made SQLite prepare the query
+        // again at each run of it.
+        let rows = previous.query_map(params![tenant_id, resource], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (hash, id) = row?;
+            known.entry(hash).or_default().push(id);
+        }
+        let mut same = tx.prepare_cached("SELECT 1 FROM payloads WHERE id = ?1 AND data = ?2")?;
+        let mut insert =
+            tx.prepare_cached("INSERT INTO payloads (hash, key, data) VALUES (?1, ?2, ?3)")?;
+        for item in items {
+            let hash = content_hash(item.as_bytes());
+            let mut found = None;
+            for &id in known.get(&hash).map(Vec::as_slice).unwrap_or_default() {
+                if same.exists(params![id, item])? {
+                    found = Some(id);
+                    break;
+                }
+            }
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    insert.execute(params![hash, item_key(item), item])?;
+                    let id = tx.last_insert_rowid();
+                    // Two equal items in one entry share one payload.
+                    known.entry(hash).or_default().push(id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+    }
+    ids.sort_unstable();
+    let count = ids.len() as u64;
+    let items = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
+                                  items, written)
+             SELECT ?1, ?2, ?3, ?4, 'ok', NULL, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?1)
+             ON CONFLICT (run_id, tenant_id, resource) DO UPDATE SET
+                 tenant_name = excluded.tenant_name, status = 'ok', error = NULL,
+                 records = excluded.records, items = excluded.items, written = excluded.written",
+        )?
+        .execute(params![
+            run,
+            tenant_id,
+            tenant_name,
+            resource,
+            count as i64,
+            items
+        ])?;
+    if changed == 0 {
+        return Err(StoreError::NoSuchRun(run));
+    }
+    Ok(count)
+}

@@ -75,6 +75,7 @@ mod endpoint;
 mod lenient;
 mod list;
 mod models;
+mod query;
 mod resource;
 mod tenants;
 
@@ -86,11 +87,9 @@ pub use cluster::{
 pub use cursor::Cursor;
 pub use endpoint::{GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, Paging};
 pub use glp_transport::{ApiError, QueryProblem};
-pub use list::{
-    DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, RESERVED_PARAMS, SiteAssignment,
-    check_query_expression, check_query_param,
-};
+pub use list::{DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, SiteAssignment};
 pub use models::{AccessPoint, Client, Device, Gateway, SiteHealth, Switch};
+pub use query::{RESERVED_PARAMS, check_query_expression, check_query_param};
 pub use resource::{Resource, UnknownResource};
 pub use tenants::{AlertCounts, CentralTenant, DeviceHealthStatus};
 

@@ -7,37 +7,16 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
 use glp_core::Scope;
-use glp_transport::{Api, ApiClient, ApiError, Paged, Pager, QueryProblem};
+use glp_transport::{Api, ApiClient, ApiError, Paged, Pager};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::Cursor;
 use crate::endpoint::{Endpoint, Paging, is_version};
+use crate::query::{check_query_expression, check_query_param};
 
 /// The longest `filter` or `sort` Central accepts (characters).
 pub const MAX_EXPRESSION_CHARS: usize = 256;
-
-/// Query parameters a [`ListRequest`] sets itself, each with its setter; [`ListRequest::param`]
-/// refuses them.
-pub const RESERVED_PARAMS: &[(&str, &str)] = &[
-    ("limit", "limit"),
-    ("next", "start_at"),
-    ("offset", "start_at"),
-    ("filter", "filter"),
-    ("sort", "sort"),
-];
-
-/// Whether `key` may be given to [`ListRequest::param`] (not empty, not one the request sets
-/// itself).
-pub fn check_query_param(key: &str) -> Result<(), QueryProblem> {
-    glp_transport::check_param(key, RESERVED_PARAMS)
-}
-
-/// Whether `value` may be sent as the `filter` or `sort` (named `name` in the problem): not
-/// blank, at most [`MAX_EXPRESSION_CHARS`].
-pub fn check_query_expression(name: &str, value: &str) -> Result<(), QueryProblem> {
-    glp_transport::check_expression(name, value, Some((MAX_EXPRESSION_CHARS, "Central")))
-}
 
 /// One page of a Central list: `{"items": [...], "count": n, "total": t, "next": cursor}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]

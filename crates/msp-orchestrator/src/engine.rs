@@ -7,13 +7,15 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use glp_auth::WorkspaceId;
-use glp_auth::text::{escape_control, redact};
+use glp_auth::text::escape_control;
 use glp_transport::{ApiError, Tally};
 use glp_workspaces::WorkspacesClient;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{Id, JoinSet};
 
-use crate::report::{Report, TenantOutcome, TenantStatus, one_line};
+use crate::outcomes::{finish, listing_failed, no_cluster, skipped};
+use crate::read_ahead::ReadAhead;
+use crate::report::{Report, TenantOutcome, TenantStatus};
 use crate::source::{SourceItem, TenantStream};
 use crate::{
     Cancel, Clusters, Progress, Record, Selector, StopLevel, TenantClients, TenantJob, TenantRef,
@@ -39,58 +41,6 @@ pub struct Orchestrator {
     tenant_timeout: Option<Duration>,
     selector: Selector,
     progress: Arc<Progress>,
-}
-
-/// How many listed tenants may wait for a free slot: a little more than the largest page of
-/// msp-tenants (300) or list-tenants (100), so the next page is fetched while the current one
-/// is worked through.
-const LISTING_READ_AHEAD: usize = 512;
-
-/// The listing, read by its own task into a bounded channel; the task stops when this is
-/// dropped. A task that panics or is stopped is reported as a listing error, never as the end
-/// of the list.
-struct ReadAhead {
-    items: mpsc::Receiver<Result<SourceItem, ApiError>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl ReadAhead {
-    fn start(mut tenants: TenantStream) -> Self {
-        let (tx, items) = mpsc::channel(LISTING_READ_AHEAD);
-        let task = tokio::spawn(async move {
-            while let Some(item) = tenants.next().await {
-                let failed = item.is_err();
-                if tx.send(item).await.is_err() || failed {
-                    break;
-                }
-            }
-        });
-        Self {
-            items,
-            task: Some(task),
-        }
-    }
-
-    /// The next entry; `None` only when the listing really ended.
-    async fn next(&mut self) -> Option<Result<SourceItem, ListingError>> {
-        if let Some(item) = self.items.recv().await {
-            return Some(item.map_err(ListingError::Api));
-        }
-        // The channel closed: the task ended. Did it end well?
-        let task = self.task.take()?;
-        match task.await {
-            Ok(()) => None,
-            Err(e) => Some(Err(ListingError::TaskFailed(join_error_text(e)))),
-        }
-    }
-}
-
-impl Drop for ReadAhead {
-    fn drop(&mut self) {
-        if let Some(task) = &self.task {
-            task.abort();
-        }
-    }
 }
 
 /// A [`JoinError`](tokio::task::JoinError) as text for a message: the panic's own message
@@ -144,18 +94,18 @@ pub(crate) fn credential_refused(e: &ApiError) -> bool {
 #[error("could not list the tenants: {0}")]
 pub struct SourceFailed(#[source] pub ListingError);
 
-enum JobEnd {
+pub(crate) enum JobEnd {
     Done,
     Failed(ApiError),
     TimedOut(Duration),
     OutputClosed,
 }
 
-struct Running {
-    tenant: TenantRef,
-    records: Arc<AtomicU64>,
-    tally: Arc<Tally>,
-    started: Instant,
+pub(crate) struct Running {
+    pub(crate) tenant: TenantRef,
+    pub(crate) records: Arc<AtomicU64>,
+    pub(crate) tally: Arc<Tally>,
+    pub(crate) started: Instant,
 }
 
 impl Orchestrator {
@@ -463,130 +413,4 @@ impl Orchestrator {
             }
         }
     }
-}
-
-/// Notes a listing that failed part-way (and a refused credential, if that is why).
-fn listing_failed(report: &mut Report, e: &ListingError) {
-    let message = redact(&e.to_string()).into_owned();
-    if e.is_credential_rejected() {
-        tracing::error!("listing tenants failed part-way: the MSP client credential was refused");
-        report
-            .credential_rejected
-            .get_or_insert_with(|| message.clone());
-    } else {
-        tracing::error!(error = %one_line(&message), "listing tenants failed part-way");
-    }
-    report.source_error = Some(message);
-}
-
-fn skipped(
-    listed_id: String,
-    id: Option<WorkspaceId>,
-    name: String,
-    reason: String,
-) -> TenantOutcome {
-    TenantOutcome {
-        tenant_id: id.map(|i| i.hyphenated()).unwrap_or(listed_id),
-        workspace_id: id.map(|i| i.hyphenated()),
-        tenant_name: name,
-        central_tenant_id: None,
-        cluster: None,
-        status: TenantStatus::Skipped { reason },
-        records: 0,
-        calls: Default::default(),
-        duration_ms: 0,
-    }
-}
-
-fn no_cluster(tenant: TenantRef, clusters: &str) -> TenantOutcome {
-    TenantOutcome {
-        tenant_id: tenant.workspace_id.hyphenated(),
-        workspace_id: Some(tenant.workspace_id.hyphenated()),
-        tenant_name: tenant.name,
-        central_tenant_id: None,
-        cluster: None,
-        status: TenantStatus::NoCluster {
-            reason: format!(
-                "no Central cluster of this run lists this tenant (list-tenants of {}); it may \
-                 live on another cluster",
-                escape_control(clusters)
-            ),
-        },
-        records: 0,
-        calls: Default::default(),
-        duration_ms: 0,
-    }
-}
-
-/// The outcome of a finished job, and the error message if it says the MSP client credential
-/// was refused.
-fn finish(
-    running: &mut HashMap<Id, Running>,
-    done: Result<(Id, JobEnd), tokio::task::JoinError>,
-    cancel: &Cancel,
-) -> (TenantOutcome, Option<String>) {
-    let (id, end) = match done {
-        Ok((id, end)) => (id, Ok(end)),
-        Err(e) => (e.id(), Err(e)),
-    };
-    let Some(run) = running.remove(&id) else {
-        unreachable!("every task is registered when it is spawned")
-    };
-    let mut refused = None;
-    let status = match end {
-        Ok(JobEnd::Done) => TenantStatus::Ok,
-        Ok(JobEnd::Failed(e)) if credential_refused(&e) => {
-            refused = Some(redact(&e.to_string()).into_owned());
-            TenantStatus::Failed {
-                kind: "credential_rejected".into(),
-                message: "the MSP client credential was refused (see credential_rejected in \
-                          the report); the run stops"
-                    .into(),
-            }
-        }
-        Ok(JobEnd::Failed(e)) => {
-            let message = redact(&e.to_string()).into_owned();
-            // The summary has the failure's line; the log has it at info, not a second time.
-            tracing::info!(
-                tenant = %escape_control(&run.tenant.name),
-                error = %one_line(&message),
-                "tenant failed"
-            );
-            TenantStatus::Failed {
-                kind: e.kind().into(),
-                message,
-            }
-        }
-        Ok(JobEnd::TimedOut(limit)) => TenantStatus::Failed {
-            kind: "tenant_timeout".into(),
-            message: format!("the tenant's job did not finish within {limit:?} (--timeout)"),
-        },
-        Ok(JobEnd::OutputClosed) => {
-            cancel.stop(StopLevel::Abort);
-            TenantStatus::Failed {
-                kind: "output".into(),
-                message: "the output closed (write error); the run stops".into(),
-            }
-        }
-        Err(e) if e.is_cancelled() => TenantStatus::Failed {
-            kind: "interrupted".into(),
-            message: "stopped by a second interrupt while running".into(),
-        },
-        Err(e) => TenantStatus::Failed {
-            kind: "panic".into(),
-            message: format!("the job {}", join_error_text(e)),
-        },
-    };
-    let outcome = TenantOutcome {
-        tenant_id: run.tenant.workspace_id.hyphenated(),
-        workspace_id: Some(run.tenant.workspace_id.hyphenated()),
-        tenant_name: run.tenant.name,
-        central_tenant_id: run.tenant.central_tenant_id,
-        cluster: run.tenant.cluster,
-        status,
-        records: run.records.load(Ordering::Relaxed),
-        calls: run.tally.snapshot(),
-        duration_ms: run.started.elapsed().as_millis() as u64,
-    };
-    (outcome, refused)
 }

@@ -1,0 +1,83 @@
+//! The job module's tests: resource names, queries, collection.
+
+use super::*;
+
+#[test]
+fn resource_specs_parse() {
+    assert_eq!(
+        "device-inventory".parse::<ResourceSpec>(),
+        Ok(ResourceSpec::Known(Resource::DeviceInventory))
+    );
+    assert_eq!(
+        "network-monitoring/v1alpha1/aps".parse::<ResourceSpec>(),
+        Ok(ResourceSpec::Path("network-monitoring/v1alpha1/aps".into()))
+    );
+    let err = "bogus".parse::<ResourceSpec>().expect_err("unknown");
+    assert!(
+        err.contains("device-inventory") && err.contains("bogus"),
+        "{err}"
+    );
+    for ok in [
+        "v1alpha1/aps",
+        "aps/SN1/radios",
+        "network-monitoring/sites-health",
+    ] {
+        assert!(ok.parse::<ResourceSpec>().is_ok(), "{ok}");
+    }
+    for (bad, says) in [
+        ("network-config/v1alpha1/wlan-ssids", "network-config API"),
+        ("monitoring/v2/clients", "network-monitoring/v1/clients"),
+        ("network-monitoring/v1/aps?status=ONLINE", "--param"),
+        ("acces-points/x/..", "`..`"),
+        ("swiches", "did you mean `switches`"),
+        ("sites", "did you mean `sites-health`"),
+        ("network-monitoring/v1/sites", "did you mean `sites-health`"),
+        ("v1alpha1/Sites", "Site lists live under network-config"),
+        ("network-monitoring/v1", "names no list"),
+    ] {
+        let err = bad.parse::<ResourceSpec>().expect_err(bad);
+        assert!(err.contains(says), "{bad}: {err}");
+    }
+    assert_eq!(did_you_mean("device-inventroy"), Some("device-inventory"));
+    assert_eq!(
+        "glp/devices".parse::<ResourceSpec>(),
+        Ok(ResourceSpec::GreenLake(GlpResource::Devices))
+    );
+    assert_eq!(
+        "GLP/Subscriptions"
+            .parse::<ResourceSpec>()
+            .map(|r| r.name()),
+        Ok("glp/subscriptions".to_owned())
+    );
+    let err = "glp/subscriptons"
+        .parse::<ResourceSpec>()
+        .expect_err("typo");
+    assert!(err.contains("did you mean `glp/subscriptions`"), "{err}");
+    let err = "glp/audit-log"
+        .parse::<ResourceSpec>()
+        .expect_err("unknown");
+    assert!(err.contains("glp/devices, glp/subscriptions"), "{err}");
+    assert!(
+        "bogus"
+            .parse::<ResourceSpec>()
+            .expect_err("bogus")
+            .contains("glp/devices")
+    );
+    assert_eq!(did_you_mean("xyz"), None);
+    assert_eq!(did_you_mean("sites"), Some("sites-health"));
+    assert_eq!(
+        "sites-health".parse::<ResourceSpec>(),
+        Ok(ResourceSpec::Known(Resource::SitesHealth))
+    );
+}
+
+#[test]
+fn queries_are_checked_whole() {
+    let query = Query {
+        filter: Some("x".repeat(257)),
+        sort: Some(" ".into()),
+        params: vec![("limit".into(), "5".into()), (String::new(), "v".into())],
+    };
+    assert_eq!(query.check().map_err(|p| p.len()), Err(4));
+    assert!(Query::default().check().is_ok());
+}

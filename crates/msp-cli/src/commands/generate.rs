@@ -16,7 +16,10 @@ pub(crate) fn run(command: &Command) -> Option<u8> {
             let mut cmd = Cli::command();
             // Into memory first: `generate` panics on a write error (a closed stdout).
             let mut script = Vec::new();
-            clap_complete::generate(args.shell, &mut cmd, "msp-orchestrator", &mut script);
+            clap_complete::generate(args.shell, &mut cmd, BIN, &mut script);
+            if args.shell == clap_complete::Shell::Bash {
+                script = bash_dispatch_fixed(&script).into_bytes();
+            }
             stdout.write_all(&script).and_then(|()| stdout.flush())
         }
         Command::Man(args) => match &args.dir {
@@ -49,6 +52,19 @@ pub(crate) fn run(command: &Command) -> Option<u8> {
             crate::EXIT_FATAL
         }
     })
+}
+
+/// The binary's name, as the shells complete it.
+const BIN: &str = "msp-orchestrator";
+
+/// clap_complete's bash script for a hyphenated binary name names each subcommand's state one way
+/// where it walks the words (`msp__orchestrator__subcmd__collect`) and another in the case that
+/// completes it (`msp__subcmd__orchestrator__subcmd__collect`), so nothing completes after a
+/// subcommand (clap-rs/clap issues 6421 and 6529). Spells the second as the first.
+fn bash_dispatch_fixed(script: &[u8]) -> String {
+    let ident = BIN.replace('-', "__");
+    let wrong = BIN.replace('-', "__subcmd__");
+    String::from_utf8_lossy(script).replace(&format!("{wrong}__"), &format!("{ident}__"))
 }
 
 /// Writes the top-level page and one per visible command, nested ones included

@@ -18,5 +18,6 @@ mod interrupt;
 mod leaks;
 mod locations;
 mod rate_limits;
+mod rerun;
 mod tokens;
 mod vendor_sdk;

@@ -85,7 +85,10 @@ pub(crate) async fn every_tenant(
     records: mpsc::Sender<Record>,
     cancel: &Cancel,
 ) -> Result<Report, String> {
-    let tenants = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
+    let tenants = msp_orchestrator::leave_out(
+        ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters),
+        &ctx.settings.done,
+    );
     orchestrator
         .run(tenants, job, records, cancel)
         .await

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use central_api::ClusterTable;
 use clap::CommandFactory as _;
-use glp_auth::{ConfigError, Credentials, ENV_CLIENT_SECRET, RetryPolicy};
+use glp_auth::{ConfigError, Credentials, ENV_CLIENT_SECRET, RetryPolicy, WorkspaceId};
 use msp_orchestrator::{CentralPlan, Selector, SessionSettings, TenantSource};
 
 use super::args::{Cli, GlobalArgs, SourceArg};
@@ -352,6 +352,9 @@ pub(crate) struct Settings {
     /// The cluster table, with the user's gateway overrides.
     pub(crate) cluster_table: ClusterTable,
     pub(crate) source: TenantSource,
+    /// Tenants done in an earlier run (the `!` lines of `--tenant-ids-from`): listed, then left
+    /// out.
+    pub(crate) done: Vec<WorkspaceId>,
     pub(crate) selector: Selector,
     pub(crate) concurrency: usize,
     /// Ceilings (none by default: the budget is learned from the server).

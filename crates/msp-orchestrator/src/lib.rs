@@ -86,7 +86,7 @@ pub use report::{NOT_STARTED, Report, TenantOutcome, TenantStatus, one_line};
 pub use selector::Selector;
 pub use session::{CentralPlan, Session, SessionError, SessionSettings};
 pub use sink::{MarkedJob, RecordSink, SinkError, completed_resource, completion_mark, drain};
-pub use source::{SourceItem, TenantSource, TenantStream, parse_id_list};
+pub use source::{RerunList, SourceItem, TenantSource, TenantStream, leave_out};
 #[cfg(feature = "store")]
 pub use store::StoreSink;
 pub use tenant::TenantRef;

@@ -1,6 +1,6 @@
 //! [`TenantSource`]: where the list of tenants comes from.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use central_api::CentralTenant;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -376,13 +376,65 @@ async fn ids_to_names(
     Ok(map)
 }
 
-/// Reads a list of tenant ids: one per line; blank lines and `#` comments are ignored.
-pub fn parse_id_list(text: &str) -> Vec<String> {
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect()
+/// A rerun file (`--failed-out` writes them, `--tenant-ids-from` reads them): one entry per
+/// line, `#` starting a comment. A line `ID` is a tenant to run; a line `!ID` a tenant that
+/// completed in an earlier run, and a line `!` alone nothing more. A file of `!` lines alone
+/// stands for the whole listing but those: the rerun of a run whose listing stopped part-way,
+/// when the tenants never listed can only be named as "every tenant but the ones done".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RerunList {
+    /// The tenants to run, as written (lines without `!`).
+    pub run: Vec<String>,
+    /// The tenants done before, as written (the `!` lines, without the `!`).
+    pub done: Vec<String>,
+    /// Whether the file has a `!` line.
+    pub marked: bool,
+}
+
+impl RerunList {
+    /// Reads a rerun file's text.
+    pub fn parse(text: &str) -> RerunList {
+        let mut list = RerunList::default();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            match line.strip_prefix('!').map(str::trim) {
+                Some(done) => {
+                    list.marked = true;
+                    if !done.is_empty() {
+                        list.done.push(done.to_owned());
+                    }
+                }
+                None if !line.is_empty() => list.run.push(line.to_owned()),
+                None => {}
+            }
+        }
+        list
+    }
+
+    /// Whether the file names only tenants done before: the rest of a listing is to run.
+    pub fn is_rest_of_listing(&self) -> bool {
+        self.run.is_empty() && self.marked
+    }
+}
+
+/// `tenants` without the tenants in `done` (a rerun's `!` lines): they are neither run nor
+/// reported.
+pub fn leave_out(tenants: TenantStream, done: &[WorkspaceId]) -> TenantStream {
+    if done.is_empty() {
+        return tenants;
+    }
+    let done: HashSet<WorkspaceId> = done.iter().copied().collect();
+    tenants
+        .try_filter(move |item| {
+            let keep = match item {
+                SourceItem::Tenant(t) | SourceItem::NoCluster { tenant: t, .. } => {
+                    !done.contains(&t.workspace_id)
+                }
+                SourceItem::Unresolved { .. } => true,
+            };
+            std::future::ready(keep)
+        })
+        .boxed()
 }
 
 #[cfg(test)]
@@ -390,10 +442,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rerun_lists_keep_done_lines_apart() {
+        let text = "# listing stopped\n!3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c\n! abc # x\n";
+        let list = RerunList::parse(text);
+        assert!(list.run.is_empty());
+        assert_eq!(
+            list.done,
+            vec!["3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c", "abc"]
+        );
+        assert!(list.is_rest_of_listing());
+        let mixed = RerunList::parse("a\n!b\n");
+        assert_eq!(
+            (mixed.run, mixed.done),
+            (vec!["a".into()], vec!["b".into()])
+        );
+        assert!(!RerunList::parse("").is_rest_of_listing());
+        // Nothing done yet: the whole listing.
+        let nothing_done = RerunList::parse("! # every tenant but the ones below\n");
+        assert!(nothing_done.is_rest_of_listing() && nothing_done.done.is_empty());
+    }
+
+    #[test]
     fn id_lists_skip_comments_and_blanks() {
         let text = "# failed tenants\n3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c\n\n  abc # note\n";
         assert_eq!(
-            parse_id_list(text),
+            RerunList::parse(text).run,
             vec!["3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c", "abc"]
         );
     }

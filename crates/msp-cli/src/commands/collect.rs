@@ -15,7 +15,7 @@ use msp_orchestrator::{
 use crate::args::{self, CollectArgs};
 use crate::commands::dry_run;
 use crate::context::{Built, Context};
-use crate::outputs::{Outputs, finish_files, finish_interrupted, fresh};
+use crate::outputs::{Outputs, finish_files, finish_interrupted, fresh, rerun_hint};
 use crate::settings::Settings;
 use crate::{
     EXIT_BROKEN_PIPE, EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, checks, output_target,
@@ -44,7 +44,7 @@ pub(crate) async fn run_collect(
             Built::Interrupted => EXIT_SOME_FAILED,
         };
     }
-    let outputs = match Outputs::open(args, existing) {
+    let outputs = match Outputs::open(args, &settings, existing) {
         Ok(outputs) => outputs,
         Err(e) => {
             eprintln!("error: {e:#}; nothing was contacted");
@@ -247,11 +247,8 @@ async fn collect_inner(
         return Ok(EXIT_FATAL);
     }
     if !report.all_succeeded() {
-        if let Some(path) = &args.failed_out {
-            eprintln!(
-                "rerun the tenants that did not complete with: --tenant-ids-from {}",
-                path.display()
-            );
+        if let Some(hint) = rerun_hint(args, &report) {
+            eprintln!("{hint}");
         }
         return Ok(EXIT_SOME_FAILED);
     }

@@ -21,7 +21,10 @@ pub(crate) async fn run(
     resources: &[ResourceSpec],
     cancel: &Cancel,
 ) -> anyhow::Result<u8> {
-    let mut stream = ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters);
+    let mut stream = msp_orchestrator::leave_out(
+        ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters),
+        &ctx.settings.done,
+    );
     let mut tenants = 0usize;
     let mut left_out = 0usize;
     let mut seen = std::collections::HashSet::new();

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use glp_auth::text::escape_control;
 use glp_auth::{
     BaseUrl, ConfigError, Credentials, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
-    ENV_WORKSPACE_ID, RetryPolicy,
+    ENV_WORKSPACE_ID, RetryPolicy, WorkspaceId,
 };
-use msp_orchestrator::{CentralPlan, Selector, TenantSource, parse_id_list};
+use msp_orchestrator::{CentralPlan, RerunList, Selector, TenantSource};
 
 use super::super::args::{GlobalArgs, SourceArg};
 use super::checks::{central_plan, cluster_table};
@@ -48,12 +49,40 @@ impl Layers {
             ENV_BASE_URL => o.glp_base_url.clone(),
             _ => None,
         })
-        .map_err(|e| problems.extend(e.problems))
+        .map_err(|e| {
+            // An unreadable --client-secret-file was said above; "GLP_CLIENT_SECRET is not
+            // set" would send the user to the wrong place.
+            let secret_file_failed = o.client_secret_file.is_some() && secret.is_none();
+            problems.extend(
+                e.problems
+                    .into_iter()
+                    .filter(|p| !(secret_file_failed && p.starts_with(ENV_CLIENT_SECRET))),
+            );
+        })
         .ok();
 
+        let mut done = Vec::new();
         let source = match (&o.tenant_ids_from, o.source) {
-            (Some(path), _) => match read_path_or_stdin(path) {
-                Ok(text) => TenantSource::Explicit(parse_id_list(&text)),
+            (Some(path), source) => match read_path_or_stdin(path) {
+                Ok(text) => {
+                    let list = RerunList::parse(&text);
+                    for id in &list.done {
+                        match WorkspaceId::parse(id) {
+                            Ok(id) => done.push(id),
+                            Err(e) => problems.push(format!(
+                                "--tenant-ids-from {}: `!{}` names no workspace id ({e}); a \
+                                 `!` line holds the id of a tenant done before",
+                                path.display(),
+                                escape_control(id)
+                            )),
+                        }
+                    }
+                    match source {
+                        _ if !list.is_rest_of_listing() => TenantSource::Explicit(list.run),
+                        Some(SourceArg::Central) => TenantSource::Central,
+                        _ => TenantSource::GreenLake,
+                    }
+                }
                 Err(e) => {
                     let path = path.display();
                     problems.push(format!("cannot read --tenant-ids-from {path}: {e}"));
@@ -132,6 +161,7 @@ impl Layers {
                 central,
                 cluster_table,
                 source,
+                done,
                 selector: Selector::new(self.tenants.0.clone(), self.tenants.1.clone()),
                 concurrency,
                 rate: o.rate,

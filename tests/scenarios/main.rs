@@ -17,6 +17,7 @@ mod hostile;
 mod interrupt;
 mod leaks;
 mod locations;
+mod print_env;
 mod rate_limits;
 mod rerun;
 mod tokens;

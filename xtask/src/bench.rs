@@ -285,7 +285,7 @@ pub(crate) fn run(rest: &[String]) -> Result<()> {
     }
     build_bins(true)?;
     let target = target_dir()?;
-    let bins = Bins::in_dir(&target.join("release"))?;
+    let bins = Bins::in_dir(&target.join(crate::cargo::PROFILING))?;
     let mut rows = Vec::new();
     for scenario in scenarios(quick)
         .into_iter()

@@ -49,13 +49,16 @@ fn f(v: &Value, key: &str) -> f64 {
 pub(crate) fn rows(bins: &Bins, quick: bool) -> Result<Vec<StoreRow>> {
     run(cargo(&[
         "build",
-        "--release",
+        "--profile",
+        crate::cargo::PROFILING,
         "--package",
         "msp-store",
         "--example",
         "store-bench",
     ]))?;
-    let example = target_dir()?.join("release/examples/store-bench");
+    let example = target_dir()?
+        .join(crate::cargo::PROFILING)
+        .join("examples/store-bench");
     let wd = Workdir::new("bench-store")?;
     let dir = wd.run("");
     let (tenants, size_tenants) = if quick { (1000, 100) } else { (5000, 500) };

@@ -51,7 +51,11 @@ pub(crate) fn target_dir() -> Result<PathBuf> {
         .context("cargo metadata has no target_directory")
 }
 
-/// Builds the two binaries the end-to-end suite and the bench run (debug or release).
+/// The profile of benchmark builds: release code with line tables (`target/profiling`).
+pub(crate) const PROFILING: &str = "profiling";
+
+/// Builds the two binaries the end-to-end suite and the bench run (debug, or the
+/// [`PROFILING`] profile).
 pub(crate) fn build_bins(release: bool) -> Result<()> {
     let mut cmd = cargo(&[
         "build",
@@ -62,7 +66,7 @@ pub(crate) fn build_bins(release: bool) -> Result<()> {
         "--bins",
     ]);
     if release {
-        cmd.arg("--release");
+        cmd.args(["--profile", PROFILING]);
     }
     run(cmd)
 }

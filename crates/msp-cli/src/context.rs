@@ -44,7 +44,8 @@ impl Context {
             built = Self::build(settings) => match built {
                 Ok(ctx) => Built::Ready(Box::new(ctx)),
                 Err(e) => {
-                    eprintln!("error: {}", one_line(&format!("{e:#}")));
+                    // Kept on several lines: discovery's error lists each cluster it tried.
+                    eprintln!("error: {}", msp_orchestrator::lines(&format!("{e:#}")));
                     Built::Failed
                 }
             },

@@ -134,6 +134,16 @@ async fn auto_with_no_cluster_answering_says_what_was_tried() {
     assert!(stderr.contains("no Central cluster found"), "{stderr}");
     assert!(stderr.contains("US-1, US-2, US-WEST-4"), "{stderr}");
     assert!(stderr.contains("--central-base-url"), "{stderr}");
+    // A few lines, each candidate on its own.
+    for name in ["US-1", "US-2", "US-WEST-4"] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&format!("  - {name} (")) && l.contains("refused")),
+            "{name}: {stderr}"
+        );
+    }
+    assert!(stderr.lines().all(|l| l.len() < 300), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

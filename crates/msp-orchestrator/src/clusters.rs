@@ -164,7 +164,7 @@ pub enum DiscoveryError {
     Catalog(#[source] ApiError),
     /// No Central cluster accepted the MSP token.
     #[error(
-        "no Central cluster found for this MSP: {reason}; name the cluster(s) with \
+        "no Central cluster found for this MSP: {reason}\nname the cluster(s) with \
          --central-cluster (e.g. US-WEST-4,EU-1) or give the API gateway URL(s) with \
          --central-base-url"
     )]
@@ -172,6 +172,15 @@ pub enum DiscoveryError {
         /// What was tried.
         reason: String,
     },
+}
+
+/// The first line of `text`, at most 160 characters: an error's gist, without its hints.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(160) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
+    }
 }
 
 /// Finds the MSP's Central clusters, as HPE's MSP workbench does: GreenLake's
@@ -260,31 +269,37 @@ pub async fn discover(
             (*name, url.ok(), outcome)
         }
     });
-    let mut refused = Vec::new();
+    // One line per candidate that did not answer yes, for the error if none did.
+    let mut tried = Vec::new();
     for (name, url, outcome) in futures::future::join_all(probes).await {
+        let at = url.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
         match (outcome, url) {
             (Ok(true), Some(url)) => discovery.found.push((name.to_owned(), url)),
-            (Ok(_), _) => refused.push(name),
-            (Err(e), _) => discovery.notes.push(format!(
-                "could not check Central cluster {name}: {}",
-                glp_auth::text::redact(&e)
-            )),
+            (Ok(_), _) => tried.push(format!("{name}{at}: refused the MSP token (401)")),
+            (Err(e), _) => {
+                let e = first_line(&glp_auth::text::redact(&e));
+                tried.push(format!("{name}{at}: no answer: {e}"));
+                discovery
+                    .notes
+                    .push(format!("could not check Central cluster {name}: {e}"));
+            }
         }
     }
     if discovery.found.is_empty() {
-        let tried: Vec<&str> = candidates.to_vec();
-        return Err(DiscoveryError::NoneFound {
-            reason: format!(
-                "tried {} ({} refused the MSP token){}",
-                tried.join(", "),
-                refused.len(),
-                if discovery.notes.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {}", discovery.notes.join("; "))
-                }
-            ),
-        });
+        let mut reason = format!("tried {}:", candidates.join(", "));
+        for line in tried {
+            reason.push_str("\n  - ");
+            reason.push_str(&line);
+        }
+        for note in discovery
+            .notes
+            .iter()
+            .filter(|n| !n.starts_with("could not check"))
+        {
+            reason.push_str("\n  - ");
+            reason.push_str(note);
+        }
+        return Err(DiscoveryError::NoneFound { reason });
     }
     Ok(discovery)
 }

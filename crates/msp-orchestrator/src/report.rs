@@ -19,6 +19,18 @@ pub fn one_line(text: &str) -> String {
         .join(" | ")
 }
 
+/// `text` redacted, its lines kept and each line's control
+/// characters escaped: for an error that is a list (the clusters tried, the problems found).
+pub fn lines(text: &str) -> String {
+    let text = redact(text);
+    text.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| escape_control(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// How one tenant's job ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

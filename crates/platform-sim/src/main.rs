@@ -114,6 +114,11 @@ struct Args {
     /// Write endpoint.json here once listening (and stats.json on exit).
     #[arg(long)]
     state_dir: Option<PathBuf>,
+    /// Print `export` lines for msp-orchestrator (credential, GreenLake URL, `CENTRAL_CLUSTER=auto`
+    /// and every cluster's gateway on this simulator) instead of the JSON line, to paste into
+    /// another shell and try the real-account steps here.
+    #[arg(long)]
+    print_env: bool,
 }
 
 fn secs(name: &str, v: f64) -> Result<Duration> {
@@ -170,6 +175,38 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
     Ok(())
+}
+
+/// `value` in single quotes for a POSIX shell (a quote inside as `'\''`).
+fn shell_quoted(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// What `--print-env` prints: the variables msp-orchestrator reads, pointed at `sim`. Every
+/// cluster the simulator routes gets its gateway, so `auto` probes only the simulator.
+fn env_lines(sim: &Simulator) -> String {
+    let creds = sim.credentials();
+    let urls: Vec<String> = sim
+        .clusters()
+        .into_iter()
+        .map(|c| format!("{}={}", c.name, c.base_url))
+        .collect();
+    let vars = [
+        ("GLP_BASE_URL", sim.base_url().to_string()),
+        ("GLP_CLIENT_ID", creds.client_id.clone()),
+        ("GLP_CLIENT_SECRET", creds.client_secret.clone()),
+        ("GLP_WORKSPACE_ID", creds.workspace_id.clone()),
+        ("CENTRAL_CLUSTER", "auto".to_owned()),
+        ("CENTRAL_CLUSTER_URLS", urls.join(",")),
+    ];
+    let mut out = format!(
+        "# platform-sim at {}: paste these lines into another shell (Ctrl-C here stops it)\n",
+        sim.base_url()
+    );
+    for (name, value) in vars {
+        out.push_str(&format!("export {name}={}\n", shell_quoted(&value)));
+    }
+    out
 }
 
 async fn wait_for_signal() -> Result<&'static str> {
@@ -229,7 +266,11 @@ async fn main() -> Result<()> {
         tenants = args.tenants,
         "platform-sim listening"
     );
-    println!("{}", serde_json::to_string(&endpoint)?);
+    if args.print_env {
+        print!("{}", env_lines(&sim));
+    } else {
+        println!("{}", serde_json::to_string(&endpoint)?);
+    }
 
     let signal = wait_for_signal().await?;
     tracing::info!("{signal} received, stopping");

@@ -136,16 +136,16 @@ pub(crate) fn empty_selection(selector: &Selector, report: &Report) -> Option<St
             glp_auth::text::escape_control(&pattern)
         );
     }
-    let unmatched = selector.unmatched_includes();
+    let unmatched = selector.unmatched_include_patterns();
     if unmatched.is_empty() {
         return None;
     }
     let list: Vec<String> = unmatched
         .iter()
-        .map(|p| format!("'{}'", glp_auth::text::escape_control(p)))
+        .map(|(flag, p)| format!("{flag} {p}"))
         .collect();
     Some(format!(
-        "--include {} matched no tenant (see `msp-orchestrator tenants` for the names and ids)",
+        "{} matched no tenant (see `msp-orchestrator tenants` for the names and ids)",
         list.join(", ")
     ))
 }

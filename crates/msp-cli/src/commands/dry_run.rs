@@ -1,5 +1,5 @@
-//! `collect --dry-run`: the tenants that would run, and what the run would cost at least, from
-//! the tenant listing alone (GreenLake, or Central with `--source central`): no tenant is
+//! `collect --dry-run`: the tenants that would run (with the `--include` patterns each matched,
+//! by name or by id), and what the run would cost at least, from the tenant listing alone (GreenLake, or Central with `--source central`): no tenant is
 //! contacted, no token exchanged, no file written.
 
 use std::io::Write as _;
@@ -15,7 +15,8 @@ use crate::{EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, checks, plural};
 /// when no `--rate` is given.
 const ASSUMED_RATE: f64 = glp_transport::CENTRAL_DEFAULT_RATE;
 
-/// Lists the selected tenants on stdout (workspace id, name) and the estimate on stderr.
+/// Lists the selected tenants on stdout (workspace id, name, and with `--include` the patterns
+/// it matched) and the estimate on stderr.
 pub(crate) async fn run(
     ctx: &Context,
     resources: &[ResourceSpec],
@@ -40,9 +41,26 @@ pub(crate) async fn run(
         };
         match item {
             Ok(SourceItem::Tenant(t)) => {
-                if ctx.settings.selector.selects(&t) && seen.insert(t.workspace_id) {
+                if let Some(why) = ctx.settings.selector.why(&t)
+                    && seen.insert(t.workspace_id)
+                {
                     tenants += 1;
-                    writeln!(out, "{}  {}", t.workspace_id, escape_control(&t.name))?;
+                    write!(out, "{}  {}", t.workspace_id, escape_control(&t.name))?;
+                    if !why.is_empty() {
+                        let why: Vec<String> = why
+                            .iter()
+                            .map(|w| {
+                                format!(
+                                    "{} '{}' by {}",
+                                    w.flag,
+                                    escape_control(&w.pattern),
+                                    w.by
+                                )
+                            })
+                            .collect();
+                        write!(out, "  (matched {})", why.join(", "))?;
+                    }
+                    writeln!(out)?;
                 }
             }
             Ok(SourceItem::Unresolved { .. } | SourceItem::NoCluster { .. }) => left_out += 1,

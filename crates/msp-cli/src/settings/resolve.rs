@@ -132,7 +132,10 @@ impl Layers {
                 central,
                 cluster_table,
                 source,
-                selector: Selector::new(self.tenants.0.clone(), self.tenants.1.clone()),
+                selector: {
+                    let [include, exclude, include_id, exclude_id] = self.tenants.clone();
+                    Selector::with_ids(include, exclude, include_id, exclude_id)
+                },
                 concurrency,
                 rate: o.rate,
                 glp_rate: o.glp_rate,

@@ -90,6 +90,11 @@ pub struct Report {
     /// with its hint. No tenant started after it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_rejected: Option<String>,
+    /// The server refused the first tenant's request as malformed (the user's filter, sort or
+    /// parameters): the error. No other tenant started
+    /// ([`Orchestrator::stop_on_bad_request`](crate::Orchestrator::stop_on_bad_request)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_refused: Option<String>,
     /// The run was interrupted (Ctrl-C or SIGTERM).
     pub interrupted: bool,
     /// Wall time of the run, in milliseconds.
@@ -142,6 +147,7 @@ impl Report {
     pub fn all_succeeded(&self) -> bool {
         self.source_error.is_none()
             && self.credential_rejected.is_none()
+            && self.query_refused.is_none()
             && !self.interrupted
             && self.tenants.iter().all(|t| !t.needs_rerun())
     }
@@ -209,6 +215,25 @@ impl Report {
                 );
             }
         }
+        let refused_skips = self
+            .tenants
+            .iter()
+            .filter(|t| matches!(&t.status, TenantStatus::Skipped { reason } if reason == QUERY_NOT_STARTED))
+            .count();
+        if self.query_refused.is_some() {
+            let _ = write!(
+                out,
+                "\nCentral refused the request of the first tenant (the --filter, --sort or \
+                 --param): no other tenant started"
+            );
+            if refused_skips > 0 {
+                let _ = write!(
+                    out,
+                    "\nSKIPPED {refused_skips} tenant{} not started: {QUERY_NOT_STARTED}",
+                    if refused_skips == 1 { "" } else { "s" }
+                );
+            }
+        }
         if let Some(e) = &self.credential_rejected {
             let _ = write!(
                 out,
@@ -220,7 +245,10 @@ impl Report {
             let _ = write!(out, "\nlisting tenants failed part-way: {}", one_line(e));
         }
         // Tenants not started by an interruption have the one line above, not one each.
-        let listed = |t: &&TenantOutcome| !(self.interrupted && is_not_started(&t.status));
+        let listed = |t: &&TenantOutcome| {
+            !(self.interrupted && is_not_started(&t.status))
+                && !matches!(&t.status, TenantStatus::Skipped { reason } if reason == QUERY_NOT_STARTED)
+        };
         for t in self
             .tenants
             .iter()
@@ -251,6 +279,11 @@ impl Report {
 
 /// The reason of a tenant an interruption kept from starting ([`TenantStatus::Skipped`]).
 pub const NOT_STARTED: &str = "interrupted before it started";
+
+/// The reason of a tenant not started because the server refused the first tenant's request
+/// as malformed ([`Report::query_refused`]).
+pub const QUERY_NOT_STARTED: &str =
+    "the server refused the first tenant's request (HTTP 4xx: the query), so no other tenant started";
 
 fn is_not_started(status: &TenantStatus) -> bool {
     matches!(status, TenantStatus::Skipped { reason } if reason == NOT_STARTED)

@@ -146,6 +146,9 @@ async fn collect_inner(
                 .await
                 .map_err(|e| e.to_string())
         } else {
+            // The same query for every tenant: when the server refuses it for the first
+            // tenant, the others are not started.
+            let orchestrator = orchestrator.stop_on_bad_request(query != Default::default());
             let job = Arc::new(CollectJob::new(resources).with_query(query));
             pipeline::every_tenant(ctx, orchestrator, job, tx, cancel).await
         }
@@ -234,6 +237,14 @@ async fn collect_inner(
     if report.credential_rejected.is_some() {
         // The summary told why (once, with the hint): nothing can work until it is fixed.
         return Ok(EXIT_FATAL);
+    }
+    if report.query_refused.is_some() {
+        // The summary has the server's answer once, on the first tenant's FAILED line.
+        eprintln!(
+            "error: Central refused the query of this run (see the FAILED line above): fix \
+             --filter, --sort or --param and run again"
+        );
+        return Ok(EXIT_USAGE);
     }
     if let Some(e) = checks::empty_selection(&ctx.settings.selector, &report) {
         eprintln!("error: {e}");

@@ -146,3 +146,66 @@ async fn dry_run_says_why_each_tenant_matched() {
     }
     assert_eq!(sim.stats().exchanges_per_tenant.len(), 0, "nothing contacted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_include_that_matches_nothing_stops_before_any_tenant_is_contacted() {
+    let sim = sim(6).await;
+    let all = tenants(&sim);
+    // A typo of a name: one letter changed.
+    let (_, name) = all
+        .iter()
+        .find(|(_, n)| n.chars().count() >= 6 && n.is_ascii())
+        .unwrap_or_else(|| panic!("an ASCII name: {all:?}"))
+        .clone();
+    let mut typo: Vec<char> = name.chars().collect();
+    typo[2] = if typo[2] == 'x' { 'y' } else { 'x' };
+    let typo: String = typo.into_iter().collect();
+    let dir = support::temp_dir("selection-unmatched");
+    let file = dir.path().join("out.jsonl");
+    let out = output(
+        cli(&sim)
+            .args([
+                "collect",
+                "-q",
+                "--include",
+                "nomatch*",
+                "--include",
+                &typo,
+                "--include",
+                &all[0].1,
+                "-o",
+            ])
+            .arg(&file),
+    )
+    .await;
+    let stderr = &out.stderr;
+    assert_eq!(out.code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--include 'nomatch*' matched none of the 6 listed tenants"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("did you mean '{name}'")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no tenant was contacted"), "{stderr}");
+    assert!(
+        sim.stats().exchanges_per_tenant.is_empty(),
+        "no token exchange"
+    );
+    let written = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(written.is_empty(), "nothing collected: {written}");
+    // snapshot: the same, before a run is begun.
+    let db = dir.path().join("inventory.sqlite");
+    let out = output(
+        cli(&sim)
+            .args(["snapshot", "-q", "--include", "nomatch*", "--db"])
+            .arg(&db),
+    )
+    .await;
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("'nomatch*'"), "{}", out.stderr);
+    assert!(sim.stats().exchanges_per_tenant.is_empty());
+    let out = output(cli(&sim).args(["runs", "--db"]).arg(&db)).await;
+    assert!(!out.stdout.contains("partial"), "{}", out.stdout);
+}

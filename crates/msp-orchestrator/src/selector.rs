@@ -124,6 +124,38 @@ impl TenantPattern {
         }
     }
 
+    /// Up to three of `names` nearest to this pattern, nearest first, when near enough to be
+    /// what a typo meant (a few edits of the pattern's text without its `*` and `?`, compared
+    /// with the whole name and, for a pattern ending in `*`, with the name's start); none for a
+    /// pattern over ids.
+    pub fn nearest_names<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        if matches!(self.kind, Kind::Id) {
+            return Vec::new();
+        }
+        let core: String = self.glob.chars().filter(|c| *c != '*' && *c != '?').collect();
+        let len = core.chars().count();
+        if len == 0 {
+            return Vec::new();
+        }
+        let most = 2.max(len / 3);
+        let prefix = self.glob.ends_with('*');
+        let mut near: Vec<(usize, &str)> = names
+            .into_iter()
+            .filter_map(|name| {
+                let lower = name.to_lowercase();
+                let mut d = crate::job::edit_distance(&core, &lower);
+                if prefix {
+                    let start: String = lower.chars().take(len).collect();
+                    d = d.min(crate::job::edit_distance(&core, &start));
+                }
+                (d <= most && d < len).then_some((d, name))
+            })
+            .collect();
+        near.sort();
+        near.dedup_by(|a, b| a.1 == b.1);
+        near.into_iter().take(3).map(|(_, n)| n).collect()
+    }
+
     /// [`matches`](Self::matches) for a listed tenant: its name, its workspace id and the id as
     /// listed.
     pub fn matches_tenant(&self, tenant: &TenantRef) -> Option<MatchedBy> {
@@ -412,6 +444,21 @@ mod tests {
         let excluded = Selector::with_ids(vec![], vec![], vec![], vec!["3f2a*".into()]);
         assert_eq!(excluded.why(&tenant("Acme")), None);
         assert_eq!(Selector::default().why(&tenant("Acme")), Some(vec![]));
+    }
+
+    #[test]
+    fn near_names_are_suggested() {
+        let names = ["Acme Corp", "Acme Labs", "Blue Sky", "Zeta"];
+        assert_eq!(
+            TenantPattern::new("acem*").nearest_names(names),
+            ["Acme Corp", "Acme Labs"]
+        );
+        assert_eq!(
+            TenantPattern::new("blue skies").nearest_names(names),
+            ["Blue Sky"]
+        );
+        assert!(TenantPattern::new("nomatch*").nearest_names(names).is_empty());
+        assert!(TenantPattern::id("acem*").nearest_names(names).is_empty());
     }
 
     #[test]

@@ -118,6 +118,20 @@ async fn collect_inner(
             Some(Ok(())) => {}
         }
     }
+    // The listing, read whole first when --include must be judged: a pattern that matches no
+    // tenant stops the run before any tenant is contacted.
+    let tenants = if msp {
+        None
+    } else {
+        match pipeline::listing(ctx, cancel).await {
+            pipeline::Listing::Ready(tenants) => Some(tenants),
+            pipeline::Listing::Unmatched(e) => {
+                eprintln!("error: {e}");
+                return Ok(EXIT_USAGE);
+            }
+            pipeline::Listing::Interrupted => return Ok(finish_interrupted(args, outputs)),
+        }
+    };
     let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
     let mut options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
     let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.output) {
@@ -141,16 +155,16 @@ async fn collect_inner(
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = !quiet && !records_on_terminal;
     let finished = pipeline::run(ctx, writer, progress, |orchestrator, tx| async move {
-        if msp {
-            msp_orchestrator::collect_msp_inventory(&ctx.workspaces, &ctx.clusters, tx, cancel)
-                .await
-                .map_err(|e| e.to_string())
-        } else {
+        if let Some(tenants) = tenants {
             // The same query for every tenant: when the server refuses it for the first
             // tenant, the others are not started.
             let orchestrator = orchestrator.stop_on_bad_request(query != Default::default());
             let job = Arc::new(CollectJob::new(resources).with_query(query));
-            pipeline::every_tenant(ctx, orchestrator, job, tx, cancel).await
+            pipeline::every_tenant(orchestrator, tenants, job, tx, cancel).await
+        } else {
+            msp_orchestrator::collect_msp_inventory(&ctx.workspaces, &ctx.clusters, tx, cancel)
+                .await
+                .map_err(|e| e.to_string())
         }
     })
     .await;

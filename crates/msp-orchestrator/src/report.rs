@@ -234,6 +234,39 @@ impl Report {
                 );
             }
         }
+        // The tenants a cluster did not know: one line, not one long error each.
+        let elsewhere: Vec<&TenantOutcome> = self.tenants.iter().filter(|t| is_other_cluster(&t.status)).collect();
+        if !elsewhere.is_empty() {
+            let mut clusters: Vec<&str> = elsewhere
+                .iter()
+                .filter_map(|t| t.cluster.as_deref())
+                .collect();
+            clusters.sort_unstable();
+            clusters.dedup();
+            let on = if clusters.is_empty() {
+                "the configured Central cluster".to_owned()
+            } else {
+                escape_control(&clusters.join(", ")).into_owned()
+            };
+            let first: Vec<String> = elsewhere
+                .iter()
+                .take(3)
+                .map(|t| escape_control(&t.tenant_name).into_owned())
+                .collect();
+            let more = elsewhere.len().saturating_sub(first.len());
+            let _ = write!(
+                out,
+                "\nOTHER CLUSTER {n} tenant{s} {are} not on {on} (Central answered 401 to {their} \
+                 own token{s}): {names}{more}; they live on another Central cluster: name every \
+                 cluster of the MSP (--central-cluster A,B) or use --central-cluster auto",
+                n = elsewhere.len(),
+                s = if elsewhere.len() == 1 { "" } else { "s" },
+                are = if elsewhere.len() == 1 { "is" } else { "are" },
+                their = if elsewhere.len() == 1 { "its" } else { "their" },
+                names = first.join(", "),
+                more = if more > 0 { format!(" and {more} more") } else { String::new() },
+            );
+        }
         if let Some(e) = &self.credential_rejected {
             let _ = write!(
                 out,
@@ -248,6 +281,7 @@ impl Report {
         let listed = |t: &&TenantOutcome| {
             !(self.interrupted && is_not_started(&t.status))
                 && !matches!(&t.status, TenantStatus::Skipped { reason } if reason == QUERY_NOT_STARTED)
+                && !is_other_cluster(&t.status)
         };
         for t in self
             .tenants
@@ -284,6 +318,10 @@ pub const NOT_STARTED: &str = "interrupted before it started";
 /// as malformed ([`Report::query_refused`]).
 pub const QUERY_NOT_STARTED: &str =
     "the server refused the first tenant's request (HTTP 4xx: the query), so no other tenant started";
+
+fn is_other_cluster(status: &TenantStatus) -> bool {
+    matches!(status, TenantStatus::Failed { kind, .. } if kind == crate::outcomes::OTHER_CLUSTER)
+}
 
 fn is_not_started(status: &TenantStatus) -> bool {
     matches!(status, TenantStatus::Skipped { reason } if reason == NOT_STARTED)

@@ -86,8 +86,8 @@ pub use cluster::{
     canonical_cluster, cluster_of_url, clusters_for_region, resolve_cluster,
 };
 pub use cursor::Cursor;
-pub use filter::{FilterProblem, check_filter, filter_fields};
 pub use endpoint::{GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, Paging};
+pub use filter::{FilterProblem, check_filter, filter_fields};
 pub use glp_transport::{ApiError, QueryProblem};
 pub use list::{DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, SiteAssignment};
 pub use models::{AccessPoint, Client, Device, Gateway, SiteHealth, Switch};

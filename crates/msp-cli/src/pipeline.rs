@@ -140,7 +140,10 @@ pub(crate) async fn listing(ctx: &Context, cancel: &Cancel) -> Listing {
             } else {
                 format!(" (did you mean {}?)", near.join(" or "))
             };
-            format!("{flag} {pattern} matched none of the {} listed tenants{hint}", names.len())
+            format!(
+                "{flag} {pattern} matched none of the {} listed tenants{hint}",
+                names.len()
+            )
         })
         .collect();
     Listing::Unmatched(format!(

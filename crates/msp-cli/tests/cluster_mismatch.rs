@@ -73,11 +73,18 @@ async fn tenants_on_another_cluster_are_reported_once_with_the_fix() {
         stderr.contains(&elsewhere[0]) || stderr.contains(&elsewhere[1]),
         "the first names: {stderr}"
     );
-    assert!(!stderr.contains("GLP_CLIENT_SECRET"), "no credential hint: {stderr}");
+    assert!(
+        !stderr.contains("GLP_CLIENT_SECRET"),
+        "no credential hint: {stderr}"
+    );
     for line in stderr.lines() {
         assert!(line.chars().count() <= 300, "a long line: {line}");
     }
-    assert!(stderr.len() < 3000, "{} bytes of stderr: {stderr}", stderr.len());
+    assert!(
+        stderr.len() < 3000,
+        "{} bytes of stderr: {stderr}",
+        stderr.len()
+    );
     // The tenants elsewhere are still in --failed-out and the report, with their own status.
     assert_eq!(std::fs::read_to_string(&failed).unwrap().lines().count(), 6);
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();

@@ -104,14 +104,20 @@ async fn a_query_the_server_refuses_stops_after_the_first_tenant() {
         stderr.contains("SKIPPED 11 tenants not started"),
         "{stderr}"
     );
-    assert!(stderr.contains("fix --filter, --sort or --param"), "{stderr}");
+    assert!(
+        stderr.contains("fix --filter, --sort or --param"),
+        "{stderr}"
+    );
     assert!(stderr.lines().count() <= 6, "a few lines: {stderr}");
     assert_eq!(
         sim.stats().exchanges_per_tenant.len(),
         1,
         "one tenant was contacted"
     );
-    assert_eq!(std::fs::read_to_string(&failed).unwrap().lines().count(), 12);
+    assert_eq!(
+        std::fs::read_to_string(&failed).unwrap().lines().count(),
+        12
+    );
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert!(r["query_refused"].is_string(), "{r}");
 }

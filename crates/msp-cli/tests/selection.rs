@@ -27,12 +27,7 @@ fn tenants(sim: &Simulator) -> Vec<(String, String)> {
 
 /// The names `tenants --format jsonl` lists with `args`.
 async fn selected(sim: &Simulator, args: &[&str]) -> BTreeSet<String> {
-    let out = output(
-        cli(sim)
-            .args(["tenants", "--format", "jsonl"])
-            .args(args),
-    )
-    .await;
+    let out = output(cli(sim).args(["tenants", "--format", "jsonl"]).args(args)).await;
     out.assert_code(0);
     out.stdout
         .lines()
@@ -58,8 +53,9 @@ async fn include_and_exclude_match_names_not_hex_ids() {
         // The reproduction needs a tenant whose id starts with the letter and whose name
         // does not (the issue's `大阪ロジスティクス`, `🚀 Rocket Labs`).
         assert!(
-            all.iter().any(|(id, name)| id.starts_with(letter)
-                && !name.to_lowercase().starts_with(letter)),
+            all.iter().any(
+                |(id, name)| id.starts_with(letter) && !name.to_lowercase().starts_with(letter)
+            ),
             "no tenant id starts with {letter}: {all:?}"
         );
         let by_name = names_where(&all, |_, name| name.to_lowercase().starts_with(letter));
@@ -144,7 +140,11 @@ async fn dry_run_says_why_each_tenant_matched() {
     for line in stdout.lines() {
         assert!(line.contains("(matched --include '"), "{line}");
     }
-    assert_eq!(sim.stats().exchanges_per_tenant.len(), 0, "nothing contacted");
+    assert_eq!(
+        sim.stats().exchanges_per_tenant.len(),
+        0,
+        "nothing contacted"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -305,8 +305,7 @@ impl Orchestrator {
         // after a refused credential: the listing needs it too).
         let mut aborted = false;
         loop {
-            let draining =
-                cancel.level() >= StopLevel::Drain || report.query_refused.is_some();
+            let draining = cancel.level() >= StopLevel::Drain || report.query_refused.is_some();
             let listing_left =
                 draining && !source_done && !aborted && report.credential_rejected.is_none();
             if set.is_empty() && !listing_left {

@@ -218,7 +218,7 @@ impl Report {
         let refused_skips = self
             .tenants
             .iter()
-            .filter(|t| matches!(&t.status, TenantStatus::Skipped { reason } if reason == QUERY_NOT_STARTED))
+            .filter(|t| is_query_not_started(&t.status))
             .count();
         if self.query_refused.is_some() {
             let _ = write!(
@@ -235,7 +235,11 @@ impl Report {
             }
         }
         // The tenants a cluster did not know: one line, not one long error each.
-        let elsewhere: Vec<&TenantOutcome> = self.tenants.iter().filter(|t| is_other_cluster(&t.status)).collect();
+        let elsewhere: Vec<&TenantOutcome> = self
+            .tenants
+            .iter()
+            .filter(|t| is_other_cluster(&t.status))
+            .collect();
         if !elsewhere.is_empty() {
             let mut clusters: Vec<&str> = elsewhere
                 .iter()
@@ -264,7 +268,11 @@ impl Report {
                 are = if elsewhere.len() == 1 { "is" } else { "are" },
                 their = if elsewhere.len() == 1 { "its" } else { "their" },
                 names = first.join(", "),
-                more = if more > 0 { format!(" and {more} more") } else { String::new() },
+                more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
             );
         }
         if let Some(e) = &self.credential_rejected {
@@ -278,11 +286,12 @@ impl Report {
             let _ = write!(out, "\nlisting tenants failed part-way: {}", one_line(e));
         }
         // Tenants not started by an interruption have the one line above, not one each.
-        let listed = |t: &&TenantOutcome| {
-            !(self.interrupted && is_not_started(&t.status))
-                && !matches!(&t.status, TenantStatus::Skipped { reason } if reason == QUERY_NOT_STARTED)
-                && !is_other_cluster(&t.status)
+        let grouped = |t: &&TenantOutcome| {
+            (self.interrupted && is_not_started(&t.status))
+                || is_query_not_started(&t.status)
+                || is_other_cluster(&t.status)
         };
+        let listed = |t: &&TenantOutcome| !grouped(t);
         for t in self
             .tenants
             .iter()
@@ -316,8 +325,11 @@ pub const NOT_STARTED: &str = "interrupted before it started";
 
 /// The reason of a tenant not started because the server refused the first tenant's request
 /// as malformed ([`Report::query_refused`]).
-pub const QUERY_NOT_STARTED: &str =
-    "the server refused the first tenant's request (HTTP 4xx: the query), so no other tenant started";
+pub const QUERY_NOT_STARTED: &str = "the server refused the first tenant's request (HTTP 4xx: the query), so no other tenant started";
+
+fn is_query_not_started(status: &TenantStatus) -> bool {
+    matches!(status, TenantStatus::Skipped { reason } if reason == QUERY_NOT_STARTED)
+}
 
 fn is_other_cluster(status: &TenantStatus) -> bool {
     matches!(status, TenantStatus::Failed { kind, .. } if kind == crate::outcomes::OTHER_CLUSTER)

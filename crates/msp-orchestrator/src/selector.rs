@@ -132,7 +132,11 @@ impl TenantPattern {
         if matches!(self.kind, Kind::Id) {
             return Vec::new();
         }
-        let core: String = self.glob.chars().filter(|c| *c != '*' && *c != '?').collect();
+        let core: String = self
+            .glob
+            .chars()
+            .filter(|c| *c != '*' && *c != '?')
+            .collect();
         let len = core.chars().count();
         if len == 0 {
             return Vec::new();
@@ -457,7 +461,11 @@ mod tests {
             TenantPattern::new("blue skies").nearest_names(names),
             ["Blue Sky"]
         );
-        assert!(TenantPattern::new("nomatch*").nearest_names(names).is_empty());
+        assert!(
+            TenantPattern::new("nomatch*")
+                .nearest_names(names)
+                .is_empty()
+        );
         assert!(TenantPattern::id("acem*").nearest_names(names).is_empty());
     }
 

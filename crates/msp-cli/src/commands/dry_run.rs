@@ -50,12 +50,7 @@ pub(crate) async fn run(
                         let why: Vec<String> = why
                             .iter()
                             .map(|w| {
-                                format!(
-                                    "{} '{}' by {}",
-                                    w.flag,
-                                    escape_control(&w.pattern),
-                                    w.by
-                                )
+                                format!("{} '{}' by {}", w.flag, escape_control(&w.pattern), w.by)
                             })
                             .collect();
                         write!(out, "  (matched {})", why.join(", "))?;

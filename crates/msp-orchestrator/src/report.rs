@@ -223,7 +223,7 @@ impl Report {
         if self.query_refused.is_some() {
             let _ = write!(
                 out,
-                "\nCentral refused the request of the first tenant (the --filter, --sort or \
+                "\nCentral refused the request of the first tenant (its --filter, --sort or \
                  --param): no other tenant started"
             );
             if refused_skips > 0 {

@@ -156,9 +156,11 @@ async fn collect_inner(
     let progress = !quiet && !records_on_terminal;
     let finished = pipeline::run(ctx, writer, progress, |orchestrator, tx| async move {
         if let Some(tenants) = tenants {
-            // The same query for every tenant: when the server refuses it for the first
-            // tenant, the others are not started.
-            let orchestrator = orchestrator.stop_on_bad_request(query != Default::default());
+            // The same filter and sort for every tenant: when the server refuses them for the
+            // first tenant, the others are not started. (A --param alone may name something
+            // of one tenant, such as a site id, that another tenant refuses.)
+            let expressions = query.filter.is_some() || query.sort.is_some();
+            let orchestrator = orchestrator.stop_on_bad_request(expressions);
             let job = Arc::new(CollectJob::new(resources).with_query(query));
             pipeline::every_tenant(orchestrator, tenants, job, tx, cancel).await
         } else {
@@ -256,7 +258,7 @@ async fn collect_inner(
         // The summary has the server's answer once, on the first tenant's FAILED line.
         eprintln!(
             "error: Central refused the query of this run (see the FAILED line above): fix \
-             --filter, --sort or --param and run again"
+             --filter or --sort (or a --param) and run again"
         );
         return Ok(EXIT_USAGE);
     }

@@ -184,3 +184,32 @@ pub(crate) fn empty_selection(selector: &Selector, report: &Report) -> Option<St
         list.join(", ")
     ))
 }
+
+/// The `--include` patterns that matched none of the listed tenants (`names`: every listed
+/// name), one line each with up to three near names; `None` when every one matched.
+pub(crate) fn unmatched_includes(selector: &Selector, names: &[String]) -> Option<String> {
+    let unmatched = selector.unmatched_include_patterns();
+    if unmatched.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = unmatched
+        .iter()
+        .map(|(flag, pattern)| {
+            let near: Vec<String> = pattern
+                .nearest_names(names.iter().map(String::as_str))
+                .iter()
+                .map(|n| format!("'{}'", glp_auth::text::escape_control(n)))
+                .collect();
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", near.join(" or "))
+            };
+            format!(
+                "{flag} {pattern} matched none of the {} listed tenants{hint}",
+                names.len()
+            )
+        })
+        .collect();
+    Some(lines.join("\nerror: "))
+}

@@ -6,7 +6,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::StreamExt as _;
-use glp_auth::text::escape_control;
 use msp_orchestrator::{
     Cancel, Orchestrator, Record, RecordSink, Report, SinkError, SourceItem, StopLevel, TenantJob,
     TenantStream, drain, join_error_text,
@@ -123,34 +122,16 @@ pub(crate) async fn listing(ctx: &Context, cancel: &Cancel) -> Listing {
             break;
         }
     }
-    let unmatched = selector.unmatched_include_patterns();
-    if !whole || unmatched.is_empty() {
+    if !whole {
         return Listing::Ready(futures::stream::iter(items).boxed());
     }
-    let lines: Vec<String> = unmatched
-        .iter()
-        .map(|(flag, pattern)| {
-            let near = pattern.nearest_names(names.iter().map(String::as_str));
-            let near: Vec<String> = near
-                .iter()
-                .map(|n| format!("'{}'", escape_control(n)))
-                .collect();
-            let hint = if near.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", near.join(" or "))
-            };
-            format!(
-                "{flag} {pattern} matched none of the {} listed tenants{hint}",
-                names.len()
-            )
-        })
-        .collect();
-    Listing::Unmatched(format!(
-        "{}\nnothing was collected: no tenant was contacted (`msp-orchestrator tenants` lists \
-         the names and ids)",
-        lines.join("\nerror: ")
-    ))
+    match crate::checks::unmatched_includes(selector, &names) {
+        Some(e) => Listing::Unmatched(format!(
+            "{e}\nnothing was collected: no tenant was contacted (`msp-orchestrator tenants` \
+             lists the names and ids)"
+        )),
+        None => Listing::Ready(futures::stream::iter(items).boxed()),
+    }
 }
 
 /// The usual work of a pipeline: `job` on every tenant of `tenants` (see [`listing`]).

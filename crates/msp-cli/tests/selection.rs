@@ -209,3 +209,25 @@ async fn an_include_that_matches_nothing_stops_before_any_tenant_is_contacted() 
     let out = output(cli(&sim).args(["runs", "--db"]).arg(&db)).await;
     assert!(!out.stdout.contains("partial"), "{}", out.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_names_an_unmatched_include_with_near_names() {
+    let sim = sim(6).await;
+    let all = tenants(&sim);
+    let name = &all[1].1;
+    let typo = format!(
+        "{}*",
+        name.chars().skip(1).collect::<String>().to_lowercase()
+    );
+    let out = output(cli(&sim).args(["collect", "--dry-run", "--include", &typo])).await;
+    let stderr = &out.stderr;
+    assert_eq!(out.code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("matched none of the 6 listed tenants"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("did you mean '{name}'")),
+        "{stderr}"
+    );
+}

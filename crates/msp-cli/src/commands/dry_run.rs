@@ -26,6 +26,7 @@ pub(crate) async fn run(
     let mut tenants = 0usize;
     let mut left_out = 0usize;
     let mut seen = std::collections::HashSet::new();
+    let mut names: Vec<String> = Vec::new();
     let mut out = std::io::stdout();
     loop {
         let item = tokio::select! {
@@ -41,6 +42,7 @@ pub(crate) async fn run(
         };
         match item {
             Ok(SourceItem::Tenant(t)) => {
+                names.push(t.name.clone());
                 if let Some(why) = ctx.settings.selector.why(&t)
                     && seen.insert(t.workspace_id)
                 {
@@ -58,7 +60,12 @@ pub(crate) async fn run(
                     writeln!(out)?;
                 }
             }
-            Ok(SourceItem::Unresolved { .. } | SourceItem::NoCluster { .. }) => left_out += 1,
+            Ok(SourceItem::NoCluster { tenant, .. }) => {
+                names.push(tenant.name.clone());
+                ctx.settings.selector.selects(&tenant);
+                left_out += 1;
+            }
+            Ok(SourceItem::Unresolved { .. }) => left_out += 1,
             Err(e) => {
                 return Err(anyhow::Error::new(e).context(format!(
                     "listing tenants failed after {}",
@@ -67,11 +74,15 @@ pub(crate) async fn run(
             }
         }
     }
-    if let Some(e) =
-        checks::empty_selection(&ctx.settings.selector, &msp_orchestrator::Report::default())
-    {
+    if let Some(e) = checks::unmatched_includes(&ctx.settings.selector, &names) {
         eprintln!("error: {e}");
         return Ok(EXIT_USAGE);
+    }
+    for pattern in ctx.settings.selector.unmatched_excludes() {
+        eprintln!(
+            "warning: --exclude {} matched no tenant",
+            escape_control(&pattern)
+        );
     }
     // At least: one token exchange and one page of each resource per tenant.
     let per_tenant = 1 + resources.len();

@@ -72,6 +72,7 @@ mod client;
 mod cluster;
 mod cursor;
 mod endpoint;
+mod filter;
 mod lenient;
 mod list;
 mod models;
@@ -86,6 +87,7 @@ pub use cluster::{
 };
 pub use cursor::Cursor;
 pub use endpoint::{GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, Paging};
+pub use filter::{FilterProblem, check_filter, filter_fields};
 pub use glp_transport::{ApiError, QueryProblem};
 pub use list::{DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, SiteAssignment};
 pub use models::{AccessPoint, Client, Device, Gateway, SiteHealth, Switch};

@@ -89,10 +89,45 @@ pub(crate) fn query(args: &CollectArgs) -> Result<Query, String> {
     }
 }
 
+/// `--filter` against the grammar of Central's filters (and, for the lists `central-api` knows,
+/// their fields and operators), when the run reads a Central resource: a malformed filter is
+/// one usage error here rather than an HTTP 400 from every tenant. GreenLake resources alone
+/// are not checked (GreenLake's filters have a grammar of their own).
+pub(crate) fn central_filter(resources: &[ResourceSpec], query: &Query) -> Result<(), String> {
+    let Some(filter) = &query.filter else {
+        return Ok(());
+    };
+    let mut problems: Vec<String> = Vec::new();
+    for spec in resources {
+        let checked = match spec {
+            ResourceSpec::Known(r) => central_api::check_filter(filter, Some(*r)),
+            ResourceSpec::Path(_) => central_api::check_filter(filter, None),
+            _ => continue,
+        };
+        if let Err(e) = checked {
+            let text = format!(
+                "--filter \"{}\": {e}",
+                glp_auth::text::escape_control(filter)
+            );
+            if !problems.contains(&text) {
+                problems.push(text);
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\nerror: "))
+    }
+}
+
 /// Every check of `collect` that needs nothing but the arguments.
 pub(crate) fn collect_args(args: &CollectArgs) -> Result<(Vec<ResourceSpec>, Query), String> {
     match (resources(args), query(args)) {
-        (Ok(r), Ok(q)) => Ok((r, q)),
+        (Ok(r), Ok(q)) => {
+            central_filter(&r, &q)?;
+            Ok((r, q))
+        }
         (Err(a), Err(b)) => Err(format!("{a}\nerror: {b}")),
         (Err(e), _) | (_, Err(e)) => Err(e),
     }
@@ -136,16 +171,45 @@ pub(crate) fn empty_selection(selector: &Selector, report: &Report) -> Option<St
             glp_auth::text::escape_control(&pattern)
         );
     }
-    let unmatched = selector.unmatched_includes();
+    let unmatched = selector.unmatched_include_patterns();
     if unmatched.is_empty() {
         return None;
     }
     let list: Vec<String> = unmatched
         .iter()
-        .map(|p| format!("'{}'", glp_auth::text::escape_control(p)))
+        .map(|(flag, p)| format!("{flag} {p}"))
         .collect();
     Some(format!(
-        "--include {} matched no tenant (see `msp-orchestrator tenants` for the names and ids)",
+        "{} matched no tenant (see `msp-orchestrator tenants` for the names and ids)",
         list.join(", ")
     ))
+}
+
+/// The `--include` patterns that matched none of the listed tenants (`names`: every listed
+/// name), one line each with up to three near names; `None` when every one matched.
+pub(crate) fn unmatched_includes(selector: &Selector, names: &[String]) -> Option<String> {
+    let unmatched = selector.unmatched_include_patterns();
+    if unmatched.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = unmatched
+        .iter()
+        .map(|(flag, pattern)| {
+            let near: Vec<String> = pattern
+                .nearest_names(names.iter().map(String::as_str))
+                .iter()
+                .map(|n| format!("'{}'", glp_auth::text::escape_control(n)))
+                .collect();
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", near.join(" or "))
+            };
+            format!(
+                "{flag} {pattern} matched none of the {} listed tenants{hint}",
+                names.len()
+            )
+        })
+        .collect();
+    Some(lines.join("\nerror: "))
 }

@@ -5,8 +5,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use futures::StreamExt as _;
 use msp_orchestrator::{
-    Cancel, Orchestrator, Record, RecordSink, Report, SinkError, TenantJob, drain, join_error_text,
+    Cancel, Orchestrator, Record, RecordSink, Report, SinkError, SourceItem, StopLevel, TenantJob,
+    TenantStream, drain, join_error_text,
 };
 use tokio::sync::mpsc;
 
@@ -77,18 +79,72 @@ where
     Finished { report, sink }
 }
 
-/// The usual work of a pipeline: `job` on every tenant of the settings' source.
+/// The tenant listing of a run, checked against the selection.
+pub(crate) enum Listing {
+    /// The tenants, for the orchestrator.
+    Ready(TenantStream),
+    /// `--include` patterns that matched no tenant of the whole listing: the message (exit 2).
+    Unmatched(String),
+    /// Interrupted while the listing was read.
+    Interrupted,
+}
+
+/// The settings' tenant listing. With `--include` patterns it is read to its end first (before
+/// any tenant's token exchange), so that a pattern that matches no tenant stops the run before
+/// anything is collected, with the names it may have meant; without, it streams as listed.
+pub(crate) async fn listing(ctx: &Context, cancel: &Cancel) -> Listing {
+    let mut stream = msp_orchestrator::leave_out(
+        ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters),
+        &ctx.settings.done,
+    );
+    let selector = &ctx.settings.selector;
+    if !selector.has_includes() {
+        return Listing::Ready(stream);
+    }
+    let mut items = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut whole = true;
+    loop {
+        let item = tokio::select! {
+            biased;
+            _ = cancel.reached(StopLevel::Drain) => return Listing::Interrupted,
+            item = stream.next() => item,
+        };
+        let Some(item) = item else { break };
+        match &item {
+            Ok(SourceItem::Tenant(t) | SourceItem::NoCluster { tenant: t, .. }) => {
+                selector.selects(t);
+                names.push(t.name.clone());
+            }
+            Ok(SourceItem::Unresolved { name, .. }) => names.push(name.clone()),
+            Err(_) => whole = false,
+        }
+        items.push(item);
+        if !whole {
+            // The orchestrator reports the listing's failure; the selection cannot be judged.
+            break;
+        }
+    }
+    if !whole {
+        return Listing::Ready(futures::stream::iter(items).boxed());
+    }
+    match crate::checks::unmatched_includes(selector, &names) {
+        Some(e) => Listing::Unmatched(format!(
+            "{e}\nnothing was collected: no tenant was contacted (`msp-orchestrator tenants` \
+             lists the names and ids)"
+        )),
+        None => Listing::Ready(futures::stream::iter(items).boxed()),
+    }
+}
+
+/// The usual work of a pipeline: `job` on every tenant of `tenants` (see [`listing`]).
 pub(crate) async fn every_tenant(
-    ctx: &Context,
     orchestrator: Orchestrator,
+    tenants: TenantStream,
     job: Arc<dyn TenantJob>,
     records: mpsc::Sender<Record>,
     cancel: &Cancel,
 ) -> Result<Report, String> {
-    let tenants = msp_orchestrator::leave_out(
-        ctx.settings.source.stream(&ctx.workspaces, &ctx.clusters),
-        &ctx.settings.done,
-    );
     orchestrator
         .run(tenants, job, records, cancel)
         .await

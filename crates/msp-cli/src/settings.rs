@@ -197,8 +197,8 @@ pub(crate) struct Layers {
     path: Option<(PathBuf, bool)>,
     /// The chosen profile, and whether it came from `GLP_PROFILE`.
     profile: Option<(String, bool)>,
-    /// `--include` and `--exclude`.
-    tenants: (Vec<String>, Vec<String>),
+    /// `--include`, `--exclude`, `--include-id` and `--exclude-id`.
+    tenants: [Vec<String>; 4],
 }
 
 impl Layers {
@@ -274,7 +274,12 @@ impl Layers {
             ],
             path,
             profile: chosen.map(|p| (p, args.from_env.contains("profile"))),
-            tenants: (args.include.clone(), args.exclude.clone()),
+            tenants: [
+                args.include.clone(),
+                args.exclude.clone(),
+                args.include_id.clone(),
+                args.exclude_id.clone(),
+            ],
         })
     }
 

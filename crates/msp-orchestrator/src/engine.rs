@@ -40,6 +40,7 @@ pub struct Orchestrator {
     concurrency: usize,
     tenant_timeout: Option<Duration>,
     selector: Selector,
+    stop_on_bad_request: bool,
     progress: Arc<Progress>,
 }
 
@@ -119,6 +120,7 @@ impl Orchestrator {
             concurrency: 16,
             tenant_timeout: None,
             selector: Selector::default(),
+            stop_on_bad_request: false,
             progress: Arc::default(),
         }
     }
@@ -159,6 +161,17 @@ impl Orchestrator {
         self
     }
 
+    /// For a job whose requests carry the user's query (a filter, a sort, parameters: the same
+    /// for every tenant): the first tenant runs alone, and when the server refuses one of its
+    /// requests as malformed (HTTP 400, or another 4xx that is not 401, 403, 404 or 429), no
+    /// other tenant starts: they would all be refused alike. They are reported as skipped
+    /// ([`QUERY_NOT_STARTED`](crate::QUERY_NOT_STARTED)) and [`Report::query_refused`] says
+    /// why.
+    pub fn stop_on_bad_request(mut self, stop: bool) -> Self {
+        self.stop_on_bad_request = stop;
+        self
+    }
+
     /// Runs `job` for every selected tenant of `tenants`, sending records into `records`.
     ///
     /// Fails only if the listing fails (or its task dies) before producing anything; a later
@@ -181,6 +194,7 @@ impl Orchestrator {
         let mut report = Report::default();
         let mut listed_any = false;
         let mut source_done = false;
+        let mut probing = self.stop_on_bad_request;
 
         // Start jobs while the listing lasts, the credential holds and nobody asked to stop.
         'start: loop {
@@ -270,13 +284,28 @@ impl Orchestrator {
             let task = self.job_task(tenant, job.clone(), records.clone(), &run, permit);
             let handle = set.spawn(task);
             running.insert(handle.id(), run);
+            if probing {
+                // The first tenant alone: its answer tells whether the query is accepted.
+                probing = false;
+                let done = tokio::select! {
+                    biased;
+                    _ = cancel.reached(StopLevel::Drain) => break 'start,
+                    done = set.join_next_with_id() => done,
+                };
+                if let Some(done) = done {
+                    self.finish_one(&mut report, &mut running, done, cancel);
+                }
+                if report.query_refused.is_some() || report.credential_rejected.is_some() {
+                    break 'start;
+                }
+            }
         }
 
         // Let tenants in flight finish; after a stop, account for the rest of the listing (not
         // after a refused credential: the listing needs it too).
         let mut aborted = false;
         loop {
-            let draining = cancel.level() >= StopLevel::Drain;
+            let draining = cancel.level() >= StopLevel::Drain || report.query_refused.is_some();
             let listing_left =
                 draining && !source_done && !aborted && report.credential_rejected.is_none();
             if set.is_empty() && !listing_left {
@@ -300,7 +329,12 @@ impl Orchestrator {
                     Some(Ok(SourceItem::Tenant(t))) => {
                         self.progress.listed();
                         if self.selector.selects(&t) && seen.insert(t.workspace_id) {
-                            self.push(&mut report, skipped(t.listed_id, Some(t.workspace_id), t.name, crate::report::NOT_STARTED.into()));
+                            let reason = if report.query_refused.is_some() {
+                                crate::report::QUERY_NOT_STARTED
+                            } else {
+                                crate::report::NOT_STARTED
+                            };
+                            self.push(&mut report, skipped(t.listed_id, Some(t.workspace_id), t.name, reason.into()));
                         }
                     }
                     Some(Ok(SourceItem::Unresolved { listed_id, name, reason })) => {
@@ -343,6 +377,13 @@ impl Orchestrator {
             // The error and its hint are told once, by the summary.
             tracing::error!("the MSP client credential was refused: no new tenant starts");
             report.credential_rejected = Some(message);
+        }
+        if self.stop_on_bad_request
+            && report.query_refused.is_none()
+            && let TenantStatus::Failed { kind, message } = &outcome.status
+            && kind == "bad_request"
+        {
+            report.query_refused = Some(message.clone());
         }
         self.push(report, outcome);
     }

@@ -82,8 +82,10 @@ pub use msp_inventory::{MSP_INVENTORY, collect_msp_inventory};
 pub use msp_store;
 pub use output::{Format, RecordWriter, WriterOptions, csv_field, csv_header};
 pub use progress::{Progress, ProgressSnapshot};
-pub use report::{NOT_STARTED, Report, TenantOutcome, TenantStatus, lines, one_line};
-pub use selector::Selector;
+pub use report::{
+    NOT_STARTED, QUERY_NOT_STARTED, Report, TenantOutcome, TenantStatus, lines, one_line,
+};
+pub use selector::{MIN_ID_DIGITS, MatchedBy, Selector, TenantPattern, Why};
 pub use session::{CentralPlan, Session, SessionError, SessionSettings};
 pub use sink::{MarkedJob, RecordSink, SinkError, completed_resource, completion_mark, drain};
 pub use source::{RerunList, SourceItem, TenantSource, TenantStream, leave_out};

@@ -65,6 +65,26 @@ pub(crate) fn no_cluster(tenant: TenantRef, clusters: &str) -> TenantOutcome {
     }
 }
 
+/// The error kind of a tenant whose Central cluster refused its token: it lives on another
+/// cluster (see [`on_another_cluster`]).
+pub(crate) const OTHER_CLUSTER: &str = "other_cluster";
+
+/// Whether `e` is Central's 401 to a tenant's own token (the client already retried it once
+/// with a fresh token). The run checked before any tenant that this cluster accepts the MSP's
+/// token, and GreenLake issued the tenant's: the cluster does not know the tenant, which lives
+/// on another cluster (the simulator says so; what a real cluster says is not known, so the
+/// status decides, not the text).
+fn on_another_cluster(e: &glp_transport::ApiError) -> bool {
+    matches!(
+        e,
+        glp_transport::ApiError::Http {
+            api: glp_transport::Api::Central,
+            status: 401,
+            ..
+        }
+    )
+}
+
 /// The outcome of a finished job, and the error message if it says the MSP client credential
 /// was refused.
 pub(crate) fn finish(
@@ -89,6 +109,27 @@ pub(crate) fn finish(
                 message: "the MSP client credential was refused (see credential_rejected in \
                           the report); the run stops"
                     .into(),
+            }
+        }
+        Ok(JobEnd::Failed(e)) if on_another_cluster(&e) => {
+            tracing::info!(
+                tenant = %escape_control(&run.tenant.name),
+                error = %one_line(&redact(&e.to_string())),
+                "Central refused the tenant's token: another cluster"
+            );
+            TenantStatus::Failed {
+                kind: OTHER_CLUSTER.into(),
+                message: format!(
+                    "Central{} answered 401 to the tenant's own token (after a fresh one) while \
+                     it accepts the MSP's: the tenant lives on another Central cluster; name \
+                     every cluster of the MSP (--central-cluster A,B) or use --central-cluster \
+                     auto",
+                    run.tenant
+                        .cluster
+                        .as_deref()
+                        .map(|c| format!(" {}", escape_control(c)))
+                        .unwrap_or_default()
+                ),
             }
         }
         Ok(JobEnd::Failed(e)) => {

@@ -102,6 +102,11 @@ pub struct Report {
     /// with its hint. No tenant started after it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_rejected: Option<String>,
+    /// The server refused the first tenant's request as malformed (the user's filter, sort or
+    /// parameters): the error. No other tenant started
+    /// ([`Orchestrator::stop_on_bad_request`](crate::Orchestrator::stop_on_bad_request)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_refused: Option<String>,
     /// The run was interrupted (Ctrl-C or SIGTERM).
     pub interrupted: bool,
     /// Wall time of the run, in milliseconds.
@@ -154,6 +159,7 @@ impl Report {
     pub fn all_succeeded(&self) -> bool {
         self.source_error.is_none()
             && self.credential_rejected.is_none()
+            && self.query_refused.is_none()
             && !self.interrupted
             && self.tenants.iter().all(|t| !t.needs_rerun())
     }
@@ -221,6 +227,66 @@ impl Report {
                 );
             }
         }
+        let refused_skips = self
+            .tenants
+            .iter()
+            .filter(|t| is_query_not_started(&t.status))
+            .count();
+        if self.query_refused.is_some() {
+            let _ = write!(
+                out,
+                "\nCentral refused the request of the first tenant (its --filter, --sort or \
+                 --param): no other tenant started"
+            );
+            if refused_skips > 0 {
+                let _ = write!(
+                    out,
+                    "\nSKIPPED {refused_skips} tenant{} not started: {QUERY_NOT_STARTED}",
+                    if refused_skips == 1 { "" } else { "s" }
+                );
+            }
+        }
+        // The tenants a cluster did not know: one line, not one long error each.
+        let elsewhere: Vec<&TenantOutcome> = self
+            .tenants
+            .iter()
+            .filter(|t| is_other_cluster(&t.status))
+            .collect();
+        if !elsewhere.is_empty() {
+            let mut clusters: Vec<&str> = elsewhere
+                .iter()
+                .filter_map(|t| t.cluster.as_deref())
+                .collect();
+            clusters.sort_unstable();
+            clusters.dedup();
+            let on = if clusters.is_empty() {
+                "the configured Central cluster".to_owned()
+            } else {
+                escape_control(&clusters.join(", ")).into_owned()
+            };
+            let first: Vec<String> = elsewhere
+                .iter()
+                .take(3)
+                .map(|t| escape_control(&t.tenant_name).into_owned())
+                .collect();
+            let more = elsewhere.len().saturating_sub(first.len());
+            let _ = write!(
+                out,
+                "\nOTHER CLUSTER {n} tenant{s} {are} not on {on} (Central answered 401 to {their} \
+                 own token{s}): {names}{more}; they live on another Central cluster: name every \
+                 cluster of the MSP (--central-cluster A,B) or use --central-cluster auto",
+                n = elsewhere.len(),
+                s = if elsewhere.len() == 1 { "" } else { "s" },
+                are = if elsewhere.len() == 1 { "is" } else { "are" },
+                their = if elsewhere.len() == 1 { "its" } else { "their" },
+                names = first.join(", "),
+                more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
+            );
+        }
         if let Some(e) = &self.credential_rejected {
             let _ = write!(
                 out,
@@ -232,7 +298,12 @@ impl Report {
             let _ = write!(out, "\nlisting tenants failed part-way: {}", one_line(e));
         }
         // Tenants not started by an interruption have the one line above, not one each.
-        let listed = |t: &&TenantOutcome| !(self.interrupted && is_not_started(&t.status));
+        let grouped = |t: &&TenantOutcome| {
+            (self.interrupted && is_not_started(&t.status))
+                || is_query_not_started(&t.status)
+                || is_other_cluster(&t.status)
+        };
+        let listed = |t: &&TenantOutcome| !grouped(t);
         for t in self
             .tenants
             .iter()
@@ -263,6 +334,18 @@ impl Report {
 
 /// The reason of a tenant an interruption kept from starting ([`TenantStatus::Skipped`]).
 pub const NOT_STARTED: &str = "interrupted before it started";
+
+/// The reason of a tenant not started because the server refused the first tenant's request
+/// as malformed ([`Report::query_refused`]).
+pub const QUERY_NOT_STARTED: &str = "the server refused the first tenant's request (HTTP 4xx: the query), so no other tenant started";
+
+fn is_query_not_started(status: &TenantStatus) -> bool {
+    matches!(status, TenantStatus::Skipped { reason } if reason == QUERY_NOT_STARTED)
+}
+
+fn is_other_cluster(status: &TenantStatus) -> bool {
+    matches!(status, TenantStatus::Failed { kind, .. } if kind == crate::outcomes::OTHER_CLUSTER)
+}
 
 fn is_not_started(status: &TenantStatus) -> bool {
     matches!(status, TenantStatus::Skipped { reason } if reason == NOT_STARTED)

@@ -140,12 +140,21 @@ pub(crate) struct GlobalArgs {
     /// The settings: flags, and their variables (`env`); see `settings`.
     #[command(flatten)]
     pub(crate) options: crate::settings::Options,
-    /// Only tenants whose name or id matches (glob: * and ?); repeatable.
+    /// Only tenants whose name matches (glob: * and ?, case-insensitive); repeatable. A
+    /// pattern that looks like an id (8 or more hex digits and hyphens, an optional trailing *)
+    /// also selects the tenants whose id starts with it.
     #[arg(long, global = true, value_name = "PATTERN")]
     pub(crate) include: Vec<String>,
-    /// Leave out tenants whose name or id matches (glob); repeatable.
+    /// Leave out tenants whose name matches (glob; an id-looking pattern as for --include);
+    /// repeatable.
     #[arg(long, global = true, value_name = "PATTERN")]
     pub(crate) exclude: Vec<String>,
+    /// Only tenants whose workspace id matches (glob, hyphens ignored); repeatable.
+    #[arg(long, global = true, value_name = "PATTERN")]
+    pub(crate) include_id: Vec<String>,
+    /// Leave out tenants whose workspace id matches (glob, hyphens ignored); repeatable.
+    #[arg(long, global = true, value_name = "PATTERN")]
+    pub(crate) exclude_id: Vec<String>,
     // A setting (`Options::tenant_ids_from`) but no file key: here for its place in --help.
     /// Run exactly the tenant ids in FILE (one per line, as --failed-out writes them); `-`
     /// reads them from stdin.

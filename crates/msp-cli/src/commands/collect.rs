@@ -118,6 +118,20 @@ async fn collect_inner(
             Some(Ok(())) => {}
         }
     }
+    // The listing, read whole first when --include must be judged: a pattern that matches no
+    // tenant stops the run before any tenant is contacted.
+    let tenants = if msp {
+        None
+    } else {
+        match pipeline::listing(ctx, cancel).await {
+            pipeline::Listing::Ready(tenants) => Some(tenants),
+            pipeline::Listing::Unmatched(e) => {
+                eprintln!("error: {e}");
+                return Ok(EXIT_USAGE);
+            }
+            pipeline::Listing::Interrupted => return Ok(finish_interrupted(args, outputs)),
+        }
+    };
     let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
     let mut options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
     let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.output) {
@@ -141,13 +155,18 @@ async fn collect_inner(
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = !quiet && !records_on_terminal;
     let finished = pipeline::run(ctx, writer, progress, |orchestrator, tx| async move {
-        if msp {
+        if let Some(tenants) = tenants {
+            // The same filter and sort for every tenant: when the server refuses them for the
+            // first tenant, the others are not started. (A --param alone may name something
+            // of one tenant, such as a site id, that another tenant refuses.)
+            let expressions = query.filter.is_some() || query.sort.is_some();
+            let orchestrator = orchestrator.stop_on_bad_request(expressions);
+            let job = Arc::new(CollectJob::new(resources).with_query(query));
+            pipeline::every_tenant(orchestrator, tenants, job, tx, cancel).await
+        } else {
             msp_orchestrator::collect_msp_inventory(&ctx.workspaces, &ctx.clusters, tx, cancel)
                 .await
                 .map_err(|e| e.to_string())
-        } else {
-            let job = Arc::new(CollectJob::new(resources).with_query(query));
-            pipeline::every_tenant(ctx, orchestrator, job, tx, cancel).await
         }
     })
     .await;
@@ -234,6 +253,14 @@ async fn collect_inner(
     if report.credential_rejected.is_some() {
         // The summary told why (once, with the hint): nothing can work until it is fixed.
         return Ok(EXIT_FATAL);
+    }
+    if report.query_refused.is_some() {
+        // The summary has the server's answer once, on the first tenant's FAILED line.
+        eprintln!(
+            "error: Central refused the query of this run (see the FAILED line above): fix \
+             --filter or --sort (or a --param) and run again"
+        );
+        return Ok(EXIT_USAGE);
     }
     if let Some(e) = checks::empty_selection(&ctx.settings.selector, &report) {
         eprintln!("error: {e}");

@@ -1,5 +1,5 @@
-//! `collect --dry-run`: the tenants that would run, and what the run would cost at least, from
-//! the tenant listing alone (GreenLake, or Central with `--source central`): no tenant is
+//! `collect --dry-run`: the tenants that would run (with the `--include` patterns each matched,
+//! by name or by id), and what the run would cost at least, from the tenant listing alone (GreenLake, or Central with `--source central`): no tenant is
 //! contacted, no token exchanged, no file written.
 
 use std::io::Write as _;
@@ -15,7 +15,8 @@ use crate::{EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, checks, plural};
 /// when no `--rate` is given.
 const ASSUMED_RATE: f64 = glp_transport::CENTRAL_DEFAULT_RATE;
 
-/// Lists the selected tenants on stdout (workspace id, name) and the estimate on stderr.
+/// Lists the selected tenants on stdout (workspace id, name, and with `--include` the patterns
+/// it matched) and the estimate on stderr.
 pub(crate) async fn run(
     ctx: &Context,
     resources: &[ResourceSpec],
@@ -28,6 +29,7 @@ pub(crate) async fn run(
     let mut tenants = 0usize;
     let mut left_out = 0usize;
     let mut seen = std::collections::HashSet::new();
+    let mut names: Vec<String> = Vec::new();
     let mut out = std::io::stdout();
     loop {
         let item = tokio::select! {
@@ -43,12 +45,30 @@ pub(crate) async fn run(
         };
         match item {
             Ok(SourceItem::Tenant(t)) => {
-                if ctx.settings.selector.selects(&t) && seen.insert(t.workspace_id) {
+                names.push(t.name.clone());
+                if let Some(why) = ctx.settings.selector.why(&t)
+                    && seen.insert(t.workspace_id)
+                {
                     tenants += 1;
-                    writeln!(out, "{}  {}", t.workspace_id, escape_control(&t.name))?;
+                    write!(out, "{}  {}", t.workspace_id, escape_control(&t.name))?;
+                    if !why.is_empty() {
+                        let why: Vec<String> = why
+                            .iter()
+                            .map(|w| {
+                                format!("{} '{}' by {}", w.flag, escape_control(&w.pattern), w.by)
+                            })
+                            .collect();
+                        write!(out, "  (matched {})", why.join(", "))?;
+                    }
+                    writeln!(out)?;
                 }
             }
-            Ok(SourceItem::Unresolved { .. } | SourceItem::NoCluster { .. }) => left_out += 1,
+            Ok(SourceItem::NoCluster { tenant, .. }) => {
+                names.push(tenant.name.clone());
+                ctx.settings.selector.selects(&tenant);
+                left_out += 1;
+            }
+            Ok(SourceItem::Unresolved { .. }) => left_out += 1,
             Err(e) => {
                 return Err(anyhow::Error::new(e).context(format!(
                     "listing tenants failed after {}",
@@ -57,11 +77,15 @@ pub(crate) async fn run(
             }
         }
     }
-    if let Some(e) =
-        checks::empty_selection(&ctx.settings.selector, &msp_orchestrator::Report::default())
-    {
+    if let Some(e) = checks::unmatched_includes(&ctx.settings.selector, &names) {
         eprintln!("error: {e}");
         return Ok(EXIT_USAGE);
+    }
+    for pattern in ctx.settings.selector.unmatched_excludes() {
+        eprintln!(
+            "warning: --exclude {} matched no tenant",
+            escape_control(&pattern)
+        );
     }
     // At least: one token exchange and one page of each resource per tenant.
     let per_tenant = 1 + resources.len();

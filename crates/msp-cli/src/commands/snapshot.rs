@@ -121,6 +121,19 @@ pub(crate) async fn run_snapshot(
         eprintln!("error: {}", one_line(&format!("{e:#}")));
         return EXIT_FATAL;
     }
+    // With --include, the listing is read whole first: a pattern that matches no tenant stops
+    // here, before a run is begun or any tenant contacted.
+    let tenants = match pipeline::listing(&ctx, cancel).await {
+        pipeline::Listing::Ready(tenants) => tenants,
+        pipeline::Listing::Unmatched(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+        pipeline::Listing::Interrupted => {
+            eprintln!("interrupted before every tenant was listed; nothing was collected");
+            return EXIT_SOME_FAILED;
+        }
+    };
     let run = match plan.run {
         Some(run) => match store.reopen_run(run) {
             Ok(()) => {
@@ -163,7 +176,7 @@ pub(crate) async fn run_snapshot(
         ctx,
         StoreSink::new(store, run),
         !quiet,
-        |orchestrator, tx| pipeline::every_tenant(ctx, orchestrator, job, tx, cancel),
+        |orchestrator, tx| pipeline::every_tenant(orchestrator, tenants, job, tx, cancel),
     )
     .await;
     let result = finished.report;

@@ -162,7 +162,10 @@ impl Layers {
                 cluster_table,
                 source,
                 done,
-                selector: Selector::new(self.tenants.0.clone(), self.tenants.1.clone()),
+                selector: {
+                    let [include, exclude, include_id, exclude_id] = self.tenants.clone();
+                    Selector::with_ids(include, exclude, include_id, exclude_id)
+                },
                 concurrency,
                 rate: o.rate,
                 glp_rate: o.glp_rate,

@@ -7,7 +7,7 @@ use msp_orchestrator::msp_store::{ChangeKind, DiffOptions};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{fatal, open, table};
+use crate::commands::store::{Col, fatal, listing, open};
 use crate::{EXIT_OK, EXIT_USAGE};
 
 /// `diff`: exit 0 when the runs are equal, 1 when they differ, 2 on trouble.
@@ -52,11 +52,14 @@ pub(crate) fn diff(global: &GlobalArgs, args: &DiffArgs) -> u8 {
                     }
                 }
                 DiffFormat::Table => {
-                    let mut rows = vec![
-                        ["TENANT", "RESOURCE", "SERIAL", "CHANGE", "FIELDS"]
-                            .map(String::from)
-                            .to_vec(),
+                    const COLUMNS: &[Col] = &[
+                        ("TENANT", "tenant_name"),
+                        ("RESOURCE", "resource"),
+                        ("SERIAL", "key"),
+                        ("CHANGE", "change"),
+                        ("FIELDS", "fields"),
                     ];
+                    let mut rows: Vec<Vec<String>> = Vec::new();
                     for m in &diff.missing {
                         rows.push(vec![
                             m.tenant_name.clone(),
@@ -86,8 +89,9 @@ pub(crate) fn diff(global: &GlobalArgs, args: &DiffArgs) -> u8 {
                             fields,
                         ]);
                     }
-                    if rows.len() > 1 {
-                        out.write_all(table(&rows).as_bytes())?;
+                    if !rows.is_empty() {
+                        let text = listing(TableFormat::Table, COLUMNS, &rows);
+                        out.write_all(text.as_bytes())?;
                     }
                 }
             }

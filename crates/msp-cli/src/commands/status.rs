@@ -6,7 +6,7 @@ use msp_orchestrator::msp_store::RunStatus;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{csv, fatal, open, table};
+use crate::commands::store::{Col, fatal, listing, open};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `status`.
@@ -20,40 +20,30 @@ pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
                 serde_json::to_writer_pretty(&mut out, &rows)?;
                 writeln!(out)?;
             } else {
-                let mut cells = vec![
-                    [
-                        "TENANT",
-                        "TENANT ID",
-                        "RESOURCE",
-                        "RUN",
-                        "TYPE",
-                        "STATUS",
-                        "COUNT",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
+                const COLUMNS: &[Col] = &[
+                    ("TENANT", "tenant_name"),
+                    ("TENANT ID", "tenant_id"),
+                    ("RESOURCE", "resource"),
+                    ("RUN", "run_id"),
+                    ("TYPE", "device_type"),
+                    ("STATUS", "status"),
+                    ("COUNT", "count"),
                 ];
-                for r in &rows {
-                    let text = |s: &str| s.to_owned();
-                    cells.push(vec![
-                        text(&r.tenant_name),
-                        text(&r.tenant_id),
-                        text(&r.resource),
-                        r.run_id.to_string(),
-                        text(if r.device_type.is_empty() {
-                            "-"
-                        } else {
-                            &r.device_type
-                        }),
-                        text(if r.status.is_empty() { "-" } else { &r.status }),
-                        r.count.to_string(),
-                    ]);
-                }
-                let text = if args.format == TableFormat::Csv {
-                    csv(&cells)
-                } else {
-                    table(&cells)
-                };
+                let cells: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.tenant_name.clone(),
+                            r.tenant_id.clone(),
+                            r.resource.clone(),
+                            r.run_id.to_string(),
+                            r.device_type.clone(),
+                            r.status.clone(),
+                            r.count.to_string(),
+                        ]
+                    })
+                    .collect();
+                let text = listing(args.format, COLUMNS, &cells);
                 out.write_all(text.as_bytes())?;
             }
             if rows.is_empty() {

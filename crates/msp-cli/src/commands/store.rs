@@ -43,18 +43,30 @@ pub(crate) fn fatal(result: anyhow::Result<u8>, code: u8) -> u8 {
     })
 }
 
-pub(crate) fn table(rows: &[Vec<String>]) -> String {
-    match rows.split_first() {
-        Some((titles, rows)) => Table::fit(titles, rows).render(rows),
-        None => String::new(),
-    }
-}
+/// One column of a history listing: its title in the table, its name in CSV (snake_case, the
+/// field name of the JSON format, as every CSV header of the tool is).
+pub(crate) type Col = (&'static str, &'static str);
 
-pub(crate) fn csv(rows: &[Vec<String>]) -> String {
-    rows.iter()
-        .map(|row| {
+/// `rows` under `columns` as an aligned table (an empty cell shows `-`) or as CSV (an empty cell
+/// stays empty, so a spreadsheet or DuckDB sees no value rather than a `-`).
+pub(crate) fn listing(format: TableFormat, columns: &[Col], rows: &[Vec<String>]) -> String {
+    if format == TableFormat::Csv {
+        let header: Vec<String> = columns.iter().map(|c| csv_field(c.1)).collect();
+        let mut out = header.join(",") + "\n";
+        for row in rows {
             let cells: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
-            cells.join(",") + "\n"
+            out.push_str(&(cells.join(",") + "\n"));
+        }
+        return out;
+    }
+    let titles: Vec<&str> = columns.iter().map(|c| c.0).collect();
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| if c.is_empty() { "-" } else { c.as_str() })
+                .collect()
         })
-        .collect()
+        .collect();
+    Table::fit(&titles, &rows).render(&rows)
 }

@@ -138,6 +138,27 @@ impl Store {
         Ok(out)
     }
 
+    /// Every tenant the store holds an entry of, as `(id, name)` (the name of its newest
+    /// entry), by name: what `--tenant` of the reading commands is matched against.
+    pub fn tenants(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.tenant_id, e.tenant_name FROM entries e
+             WHERE e.run_id = (SELECT max(x.run_id) FROM entries x WHERE x.tenant_id = e.tenant_id)
+             GROUP BY e.tenant_id ORDER BY e.tenant_name, e.tenant_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every resource the store holds an entry of, sorted.
+    pub fn resources(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT resource FROM entries ORDER BY resource")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// One run.
     pub fn run(&self, run: RunId) -> Result<RunSummary, StoreError> {
         self.runs()?

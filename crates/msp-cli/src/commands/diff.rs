@@ -7,7 +7,7 @@ use msp_orchestrator::msp_store::{ChangeKind, DiffOptions};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Col, fatal, listing, open};
+use crate::commands::store::{Col, check_resource, fatal, listing, open, tenant_ids};
 use crate::{EXIT_OK, EXIT_USAGE};
 
 /// `diff`: exit 0 when the runs are equal, 1 when they differ, 2 on trouble.
@@ -15,6 +15,12 @@ pub(crate) fn diff(global: &GlobalArgs, args: &DiffArgs) -> u8 {
     fatal(
         (|| {
             let store = open(&args.db, global)?;
+            check_resource(&store, args.resource.as_deref())?;
+            let tenants = args
+                .tenant
+                .as_deref()
+                .map(|t| tenant_ids(&store, t))
+                .transpose()?;
             let complete = store.complete_runs()?;
             let (a, b) = match (args.run_a, args.run_b) {
                 (Some(a), Some(b)) => (a, b),
@@ -34,10 +40,18 @@ pub(crate) fn diff(global: &GlobalArgs, args: &DiffArgs) -> u8 {
             };
             let options = DiffOptions {
                 all_fields: args.all_fields,
-                tenant: args.tenant.clone(),
+                // One tenant: the store reads only its entries; several: all, then kept.
+                tenant: tenants
+                    .as_ref()
+                    .filter(|ids| ids.len() == 1)
+                    .and_then(|ids| ids.first().cloned()),
                 resource: args.resource.clone(),
             };
-            let diff = store.diff(a, b, &options)?;
+            let mut diff = store.diff(a, b, &options)?;
+            if let Some(ids) = &tenants {
+                diff.changes.retain(|c| ids.contains(&c.tenant_id));
+                diff.missing.retain(|m| ids.contains(&m.tenant_id));
+            }
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             match args.format {
                 DiffFormat::Jsonl => {

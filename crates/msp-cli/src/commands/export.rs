@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{fatal, open};
+use crate::commands::store::{check_resource, fatal, open};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `export`: a run's records in collect's shape.
@@ -16,6 +16,7 @@ pub(crate) fn export(global: &GlobalArgs, args: &ExportArgs) -> u8 {
     fatal(
         (|| {
             let store = open(&args.db, global)?;
+            check_resource(&store, args.resource.as_deref())?;
             let format = match args.format {
                 ExportFormat::Jsonl => Format::Jsonl,
                 ExportFormat::Csv => Format::Csv,

@@ -6,7 +6,7 @@ use msp_orchestrator::msp_store::RunStatus;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Col, fatal, listing, open};
+use crate::commands::store::{Col, check_resource, fatal, listing, open, tenant_ids};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `status`.
@@ -14,7 +14,16 @@ pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
     fatal(
         (|| {
             let store = open(&args.db, global)?;
-            let rows = store.status(args.tenant.as_deref(), args.resource.as_deref())?;
+            check_resource(&store, args.resource.as_deref())?;
+            let tenants = args
+                .tenant
+                .as_deref()
+                .map(|t| tenant_ids(&store, t))
+                .transpose()?;
+            let mut rows = store.status(None, args.resource.as_deref())?;
+            if let Some(ids) = &tenants {
+                rows.retain(|r| ids.contains(&r.tenant_id));
+            }
             let mut out = std::io::stdout().lock();
             if args.format == TableFormat::Json {
                 serde_json::to_writer_pretty(&mut out, &rows)?;
@@ -46,8 +55,12 @@ pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
                 let text = listing(args.format, COLUMNS, &cells);
                 out.write_all(text.as_bytes())?;
             }
-            if rows.is_empty() {
+            if rows.is_empty() && tenants.is_none() && args.resource.is_none() {
                 eprintln!("no complete data in the store yet: run `snapshot` first");
+            } else if rows.is_empty() {
+                eprintln!(
+                    "no run completed the chosen tenants and resource yet: `snapshot --resume` completes the newest run"
+                );
             }
             if let Some(last) = store
                 .runs()?

@@ -42,7 +42,7 @@ pub use diff::{Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRAC
 pub use keys::KEY_FIELDS;
 pub use query::{ExportItem, PruneBy, Pruned, RunSummary, StatusRow};
 pub use schema::SCHEMA_VERSION;
-pub use write::Entry;
+pub use write::{Entry, RunTenant};
 
 pub(crate) use hash::content_hash;
 #[cfg(test)]

@@ -75,6 +75,12 @@ pub struct ExportItem {
     pub tenant_name: String,
     /// The resource.
     pub resource: String,
+    /// The tenant's GreenLake workspace id (its id, for runs written before schema version 4).
+    pub workspace_id: String,
+    /// Central's id of the tenant, when Central listed it (and the run noted it).
+    pub central_tenant_id: Option<String>,
+    /// The tenant's Central cluster, when the run noted it.
+    pub cluster: Option<String>,
     /// The item's JSON text, exactly as collected.
     pub data: String,
 }
@@ -282,10 +288,12 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT e.tenant_id, e.tenant_name, e.resource, p.data
+                "SELECT e.tenant_id, e.tenant_name, e.resource, p.data,
+                    coalesce(t.workspace_id, e.tenant_id), t.central_tenant_id, t.cluster
              FROM entries e
              JOIN json_each(e.items) j
              JOIN payloads p ON p.id = j.value
+             LEFT JOIN run_tenants t ON t.run_id = e.run_id AND t.tenant_id = e.tenant_id
              WHERE e.run_id = ?1 AND e.status = 'ok' AND (?2 IS NULL OR e.resource = ?2)
              ORDER BY e.tenant_name, e.tenant_id, e.resource, j.key",
             )
@@ -301,6 +309,9 @@ impl Store {
                     tenant_name: r.get(1)?,
                     resource: r.get(2)?,
                     data: r.get(3)?,
+                    workspace_id: r.get(4)?,
+                    central_tenant_id: r.get(5)?,
+                    cluster: r.get(6)?,
                 })
             })()
             .map_err(StoreError::from)?;

@@ -158,3 +158,56 @@ fn unknown_resources_are_errors_with_did_you_mean() {
     }
     run(&db, &["diff", "--resource", "devices", "--format", "jsonl"]).assert_code(1);
 }
+
+#[test]
+fn prune_dry_runs_asks_before_deleting_every_run_and_gives_the_space_back() {
+    let dir = temp_dir("store-prune");
+    let db = demo_store(dir.path());
+    let runs = |db: &Path| -> usize {
+        let out = run(db, &["runs", "--format", "json"]);
+        out.assert_code(0);
+        serde_json::from_str::<Vec<serde_json::Value>>(&out.stdout)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(runs(&db), 2);
+
+    // --dry-run deletes nothing and says what it would.
+    let out = run(&db, &["prune", "--keep", "1", "--dry-run"]);
+    out.assert_code(0);
+    assert!(
+        out.stderr.contains("would delete 1 run (1) and keep 1 run"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(runs(&db), 2);
+
+    // Every run: not without --yes (no terminal here to ask on).
+    let out = run(&db, &["prune", "--keep", "0"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("every run") && out.stderr.contains("--yes"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(runs(&db), 2, "nothing was deleted");
+
+    // One run, in the singular.
+    let out = run(&db, &["prune", "--keep", "1"]);
+    out.assert_code(0);
+    assert!(out.stderr.contains("deleted 1 run (1)"), "{}", out.stderr);
+
+    // All of them, and the file shrinks (VACUUM), the WAL too.
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let wal = dir.path().join("inventory.sqlite-wal");
+    let before = size(&db) + size(&wal);
+    let out = run(&db, &["prune", "--keep", "0", "--yes"]);
+    out.assert_code(0);
+    assert_eq!(runs(&db), 0);
+    let after = size(&db) + size(&wal);
+    assert!(
+        after * 10 < before,
+        "{before} bytes before, {after} after: {}",
+        out.stderr
+    );
+}

@@ -162,6 +162,13 @@ pub(crate) struct PruneArgs {
     /// Delete the runs that started more than DAYS days ago.
     #[arg(long, value_name = "DAYS")]
     pub(crate) older_than: Option<u32>,
+    /// Say which runs would be deleted, and delete nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Delete every run without asking (`--keep 0`, or `--older-than` that covers them all);
+    /// without it, that is asked on a terminal and refused elsewhere.
+    #[arg(long)]
+    pub(crate) yes: bool,
     #[command(flatten)]
     pub(crate) db: DbArg,
 }

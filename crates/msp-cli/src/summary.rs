@@ -55,7 +55,7 @@ pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
         .tenants
         .iter()
         .filter(|t| {
-            !(report.interrupted
+            !((report.interrupted || report.output_failed)
                 && matches!(&t.status, TenantStatus::Skipped { reason } if reason == NOT_STARTED))
         })
         .collect();
@@ -142,6 +142,7 @@ mod tests {
                 ),
             ],
             interrupted: true,
+            output_failed: false,
             ..Report::default()
         };
         let mut counts = Counts::default();

@@ -186,9 +186,26 @@ pub fn cut(text: &str, max: usize) -> String {
     out
 }
 
+/// `n` and the noun in the number it takes: `count(1, "request", "requests")` is `1 request`,
+/// `count(2, ...)` `2 requests` (the one helper of every message that counts something).
+pub fn count<N>(n: N, one: &str, many: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_noun_in_their_number() {
+        assert_eq!(count(1u64, "request", "requests"), "1 request");
+        assert_eq!(count(0usize, "retry", "retries"), "0 retries");
+        assert_eq!(count(2i64, "run", "runs"), "2 runs");
+    }
 
     #[test]
     fn fixed_columns_cut_and_pad_by_terminal_width() {

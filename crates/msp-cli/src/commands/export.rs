@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::Context as _;
 use msp_orchestrator::msp_store::{RunId, StoreError};
+use msp_orchestrator::table::count;
 use msp_orchestrator::{Columns, Format, Record, RecordWriter, WriterOptions, csv_header};
 use serde_json::value::RawValue;
 
@@ -125,7 +126,11 @@ fn export_inner(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8> {
     writer.finish().map_err(named)?;
     if let Some(path) = &shown {
         let verb = if args.append { "appended" } else { "wrote" };
-        eprintln!("{verb} {n} records of run {} to {path}", run.id);
+        eprintln!(
+            "{verb} {} of run {} to {path}",
+            count(n, "record", "records"),
+            run.id
+        );
     }
     Ok(EXIT_OK)
 }

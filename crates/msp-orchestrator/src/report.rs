@@ -355,7 +355,6 @@ mod tests {
                 ),
             ],
             interrupted: true,
-            output_failed: false,
             ..Report::default()
         };
         let summary = report.summary();

@@ -119,6 +119,44 @@ fn tenants_match_as_include_does_and_unknown_ones_are_errors() {
         out.stderr
     );
 
+    // An id selects its tenant alone.
+    let ids: std::collections::BTreeMap<String, String> = {
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&all.stdout).unwrap();
+        rows.iter()
+            .map(|r| {
+                (
+                    r["tenant_name"].as_str().unwrap().to_owned(),
+                    r["tenant_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let out = run(
+        &db,
+        &["status", "--format", "json", "--tenant", &ids[&name]],
+    );
+    out.assert_code(0);
+    assert_eq!(tenants(&out), [name.clone()].into_iter().collect());
+
+    // A name typed without its accents: the suggestion has them.
+    if let Some(accented) = names.iter().find(|n| n.contains(['é', 'ü', 'è', 'û'])) {
+        let plain: String = accented
+            .chars()
+            .map(|c| match c {
+                'é' | 'è' => 'e',
+                'ü' | 'û' => 'u',
+                other => other,
+            })
+            .collect();
+        let out = run(&db, &["diff", "--tenant", &plain.to_lowercase()]);
+        out.assert_code(2);
+        assert!(
+            out.stderr.contains(&format!("did you mean `{accented}`")),
+            "{}",
+            out.stderr
+        );
+    }
+
     // diff of one tenant lists only that tenant.
     let out = run(
         &db,

@@ -130,11 +130,11 @@ pub(crate) fn check_resource(store: &Store, resource: Option<&str>) -> anyhow::R
 /// Up to three of `names` nearest to `text` (case-insensitive Jaro-Winkler, or containing
 /// it), nearest first.
 fn nearest<'a>(text: &str, names: &[&'a str]) -> Vec<&'a str> {
-    let text = text.trim_matches('*').to_lowercase();
+    let text = fold(text.trim_matches('*'));
     let mut scored: Vec<(f64, &str)> = names
         .iter()
         .map(|name| {
-            let lower = name.to_lowercase();
+            let lower = fold(name);
             let score = if !text.is_empty() && lower.contains(&text) {
                 1.0
             } else {
@@ -147,6 +147,31 @@ fn nearest<'a>(text: &str, names: &[&'a str]) -> Vec<&'a str> {
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
     scored.into_iter().take(3).map(|(_, name)| name).collect()
+}
+
+/// `text` in lower case with the accents of Latin letters dropped (`Café Müller`: `cafe
+/// muller`), so that a name typed without its accents still finds its suggestion.
+fn fold(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+            'ç' | 'ć' | 'č' => 'c',
+            'ď' | 'đ' => 'd',
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' => 'i',
+            'ł' => 'l',
+            'ñ' | 'ń' | 'ň' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+            'ř' => 'r',
+            'ś' | 'š' | 'ş' => 's',
+            'ť' | 'ţ' => 't',
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ź' | 'ż' | 'ž' => 'z',
+            other => other,
+        })
+        .collect()
 }
 
 /// Errors of the reading commands are exit 1 (2 for `diff`, whose 1 means "different"), a

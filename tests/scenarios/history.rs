@@ -461,10 +461,14 @@ fn failed_tenants_leave_nothing_and_resumes_fill_exactly_the_gaps() {
         ]),
     );
     assert_exit(&csv, 0);
-    // The same writer as collect, so the same columns (issue 14's per-resource CSV).
+    // The same writer as collect, so the same columns: those `collect devices` writes (issue
+    // 14's per-resource CSV; issue 25: export uses the run's resources, not a generic set).
     assert_eq!(
         csv.stdout.lines().next(),
-        Some("tenant_id,tenant_name,resource,id,name,status,collected_at,data")
+        Some(
+            "tenant_id,tenant_name,resource,serialNumber,deviceName,deviceType,model,status,\
+             firmware,ipv4,macAddress,siteName,siteId,collected_at"
+        )
     );
     let devices: usize = truth
         .tenants

@@ -79,7 +79,7 @@ fn revocation_mid_run_goes_through_the_401_path_with_one_new_grant() {
         stats.token_exchanges
     );
     assert!(
-        out.stderr.contains("token refreshes"),
+        out.stderr.contains("token refresh"),
         "the summary reports refreshes: {}",
         out.stderr
     );

@@ -17,19 +17,20 @@ pub(crate) fn is_dash(path: &Path) -> bool {
 /// The format of the records: `--format`, else the output file's extension, else JSON Lines.
 /// A `--format` that contradicts the extension (a table into `x.jsonl`) is a usage error.
 pub(crate) fn record_format(args: &CollectArgs) -> Result<Format, String> {
-    let from_ext = args
-        .output
-        .as_deref()
+    format_for(args.format, args.output.as_deref())
+}
+
+/// The format of records written to `output` (`None`: stdout) when `--format` is `given`:
+/// what [`record_format`] decides for `collect`, for every command that writes records.
+pub(crate) fn format_for(given: Option<Format>, output: Option<&Path>) -> Result<Format, String> {
+    let from_ext = output
         .filter(|p| !is_dash(p))
         .and_then(Format::from_extension);
-    match (args.format, from_ext) {
+    match (given, from_ext) {
         (Some(given), Some(ext)) if given != ext => Err(format!(
             "--format {} contradicts the extension of {} (a {} file); change one of them",
             given.name(),
-            args.output
-                .as_deref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
+            output.map(|p| p.display().to_string()).unwrap_or_default(),
             ext.name(),
         )),
         (Some(given), _) => Ok(given),

@@ -3,8 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use msp_orchestrator::table::{Column, Table, Width};
+use msp_orchestrator::table::{Column, Table, Width, cut_with_id};
 use msp_orchestrator::{NOT_STARTED, Report, TenantStatus};
+
+/// The width of the TENANT column.
+const TENANT_COLUMNS: usize = 30;
 
 /// Records written, per tenant (its `tenant_id`) and resource.
 #[derive(Debug, Default)]
@@ -55,7 +58,7 @@ pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
         .tenants
         .iter()
         .filter(|t| {
-            !(report.interrupted
+            !((report.interrupted || report.output_failed)
                 && matches!(&t.status, TenantStatus::Skipped { reason } if reason == NOT_STARTED))
         })
         .collect();
@@ -65,7 +68,7 @@ pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
             .then_with(|| a.tenant_name.cmp(&b.tenant_name))
     });
     let table = Table::new([
-        Column::left("TENANT", Width::Fixed(30)),
+        Column::left("TENANT", Width::Fixed(TENANT_COLUMNS)),
         Column::left("STATUS", Width::AtLeast(8)),
         Column::left("RECORDS", Width::Fixed(40)),
         Column::right("REQUESTS", Width::AtLeast(8)),
@@ -81,7 +84,8 @@ pub(crate) fn table(report: &Report, counts: &Counts, colour: bool) -> String {
             TenantStatus::NoCluster { .. } => "no_cluster",
         };
         let cells = [
-            t.tenant_name.clone(),
+            // A long name is cut, keeping a short id: long names that start alike stay apart.
+            cut_with_id(&t.tenant_name, &t.tenant_id, TENANT_COLUMNS),
             status.to_owned(),
             counts.of(&t.tenant_id),
             t.calls.requests.to_string(),
@@ -156,5 +160,30 @@ mod tests {
             "{text}"
         );
         assert!(!table(&report, &counts, false).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn long_names_that_start_alike_keep_a_short_id() {
+        let name = |n: u32| format!("Ampersand & Equals = Partners {n}");
+        let report = Report {
+            tenants: (1..=3)
+                .map(|n| {
+                    outcome(
+                        &format!("{n}cddb4da-9cd9-436f-8d5f-d00ee5b781f5"),
+                        &name(n),
+                        TenantStatus::Ok,
+                    )
+                })
+                .collect(),
+            ..Report::default()
+        };
+        let text = table(&report, &Counts::default(), false);
+        let tenants: std::collections::BTreeSet<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| &l[..l.find("  ok").expect("an ok row")])
+            .collect();
+        assert_eq!(tenants.len(), 3, "each row tells its tenant: {text}");
+        assert!(text.contains("… 1cddb4da"), "{text}");
     }
 }

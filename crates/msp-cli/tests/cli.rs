@@ -1061,12 +1061,14 @@ fn the_store_of_a_profile_is_the_one_the_store_commands_open() {
     let run = |args: &[&str]| bin().args(args).env("HOME", dir.path()).run();
     let c = config.to_str().unwrap();
     let out = run(&["runs", "--config", c, "--profile", "p"]);
-    out.assert_code(0);
-    assert!(db.exists(), "the profile's db was opened");
+    // A reading command opens an existing store only: the error names the one it looked for.
+    out.assert_code(2);
     assert!(
-        !dir.path().join("top.sqlite").exists(),
-        "not the top level's"
+        out.stderr.contains("profile.sqlite"),
+        "the profile's db was looked for: {}",
+        out.stderr
     );
+    assert!(!out.stderr.contains("top.sqlite"), "not the top level's");
     let shown = run(&["config", "show", "--config", c, "--profile", "p"]);
     let text = shown.stdout;
     let line = text.lines().find(|l| l.starts_with("db ")).unwrap();

@@ -1,5 +1,8 @@
 //! [`Cancel`]: a cheap, cloneable stop signal with two levels (stop new work; abort).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tokio::sync::watch;
 
 /// How far a stop has gone.
@@ -17,6 +20,8 @@ pub enum StopLevel {
 #[derive(Debug, Clone)]
 pub struct Cancel {
     tx: watch::Sender<StopLevel>,
+    /// The stop came from a failed output (a full disk, a closed file), not from a signal.
+    output: Arc<AtomicBool>,
 }
 
 impl Default for Cancel {
@@ -30,7 +35,20 @@ impl Cancel {
     pub fn new() -> Self {
         Self {
             tx: watch::Sender::new(StopLevel::Run),
+            output: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Stops everything because writing the output failed: tenants in flight are told so,
+    /// not that a second interrupt stopped them.
+    pub fn stop_for_output(&self) {
+        self.output.store(true, Ordering::Relaxed);
+        self.stop(StopLevel::Abort);
+    }
+
+    /// Whether the run was stopped by [`stop_for_output`](Self::stop_for_output).
+    pub fn output_failed(&self) -> bool {
+        self.output.load(Ordering::Relaxed)
     }
 
     /// Raises the level to at least `level`.

@@ -350,7 +350,8 @@ impl Orchestrator {
                 },
             }
         }
-        report.interrupted = cancel.level() >= StopLevel::Drain;
+        report.output_failed = cancel.output_failed();
+        report.interrupted = cancel.level() >= StopLevel::Drain && !report.output_failed;
         if !source_done && report.source_error.is_none() {
             report.source_error = Some(if report.credential_rejected.is_some() {
                 "the listing was not read to the end: the MSP client credential was refused".into()

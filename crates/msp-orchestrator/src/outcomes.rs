@@ -10,7 +10,7 @@ use tokio::task::Id;
 
 use crate::engine::{JobEnd, ListingError, Running, credential_refused, join_error_text};
 use crate::report::{Report, TenantOutcome, TenantStatus, one_line};
-use crate::{Cancel, StopLevel, TenantRef};
+use crate::{Cancel, TenantRef};
 
 /// Notes a listing that failed part-way (and a refused credential, if that is why).
 pub(crate) fn listing_failed(report: &mut Report, e: &ListingError) {
@@ -150,12 +150,16 @@ pub(crate) fn finish(
             message: format!("the tenant's job did not finish within {limit:?} (--timeout)"),
         },
         Ok(JobEnd::OutputClosed) => {
-            cancel.stop(StopLevel::Abort);
+            cancel.stop_for_output();
             TenantStatus::Failed {
                 kind: "output".into(),
                 message: "the output closed (write error); the run stops".into(),
             }
         }
+        Err(e) if e.is_cancelled() && cancel.output_failed() => TenantStatus::Failed {
+            kind: "output".into(),
+            message: "stopped because writing the output failed".into(),
+        },
         Err(e) if e.is_cancelled() => TenantStatus::Failed {
             kind: "interrupted".into(),
             message: "stopped by a second interrupt while running".into(),

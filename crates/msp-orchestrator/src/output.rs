@@ -308,11 +308,13 @@ fn first_str(data: &Value, keys: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-/// RFC 4180 quoting: quote when needed, double inner quotes. A leading `=`, `+`, `-`, `@`, tab
-/// or carriage return is prefixed with `'` so spreadsheets do not run it as a formula (OWASP's
-/// CSV injection list).
+/// RFC 4180 quoting: quote when needed, double inner quotes. A value a spreadsheet would run
+/// as a formula is prefixed with `'` (OWASP's CSV injection list): one starting with `=`, `+`,
+/// `@`, a tab or a carriage return, or with `-` unless the whole value is a plain number
+/// (`-67`, `-1.5`, `-2e3`) or a lone `-`. So data keeps its value: a negative RSSI stays a
+/// number and a `-` placeholder stays `-`, while `-2+3` or `-cmd` are guarded.
 pub fn csv_field(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let guarded = if needs_formula_guard(value) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -322,6 +324,35 @@ pub fn csv_field(value: &str) -> String {
     } else {
         guarded
     }
+}
+
+/// Whether a spreadsheet would read `value` as a formula (see [`csv_field`]).
+fn needs_formula_guard(value: &str) -> bool {
+    match value.strip_prefix('-') {
+        Some("") => false,
+        Some(rest) => !is_plain_unsigned_number(rest),
+        None => value.starts_with(['=', '+', '@', '\t', '\r']),
+    }
+}
+
+/// `digits[.digits][e[+-]digits]` or `.digits[...]`: a number and nothing else (no `inf`, no
+/// `nan`, no second sign, no operator).
+fn is_plain_unsigned_number(text: &str) -> bool {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => {
+            (digits(whole) || whole.is_empty())
+                && (digits(fraction) || fraction.is_empty())
+                && !(whole.is_empty() && fraction.is_empty())
+        }
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
 }
 
 #[cfg(test)]
@@ -403,5 +434,26 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+    }
+
+    #[test]
+    fn the_formula_guard_keeps_numbers_and_placeholders() {
+        // Data that is not a formula keeps its value.
+        for kept in [
+            "-", "-67", "-1.5", "-.5", "-3.", "-2e3", "-2E-3", "0", "12", "a-b",
+        ] {
+            assert_eq!(csv_field(kept), kept, "{kept} is data, not a formula");
+        }
+        // What a spreadsheet would run is guarded.
+        for guarded in [
+            "-2+3", "-cmd", "--1", "-1-1", "-inf", "-nan", "-1e", "-.", "- 1", "-A1", "+1", "@x",
+            "=1",
+        ] {
+            assert_eq!(
+                csv_field(guarded),
+                format!("'{guarded}"),
+                "{guarded} is guarded"
+            );
+        }
     }
 }

@@ -7,6 +7,8 @@ use glp_auth::text::{escape_control, redact};
 use glp_transport::TallySnapshot;
 use serde::Serialize;
 
+use crate::table::count;
+
 /// `text` redacted and on one terminal line: its lines (an error and its hints) joined with
 /// ` | `, control characters escaped. Server text in it cannot forge a line of the summary.
 pub fn one_line(text: &str) -> String {
@@ -109,6 +111,10 @@ pub struct Report {
     pub query_refused: Option<String>,
     /// The run was interrupted (Ctrl-C or SIGTERM).
     pub interrupted: bool,
+    /// The run stopped because writing its output failed (a full disk): tenants not done are
+    /// listed as failed (`output`) or not started.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub output_failed: bool,
     /// Wall time of the run, in milliseconds.
     pub duration_ms: u64,
 }
@@ -190,17 +196,16 @@ impl Report {
         let calls = self.calls();
         let secs = Duration::from_millis(self.duration_ms).as_secs_f64();
         let mut out = format!(
-            "{} tenant{}: {} ok, {} failed, {} skipped | {} records | {} requests, {} retries, {} rate-limited (429), {} token refreshes | {:.1} s",
-            self.tenants.len(),
-            if self.tenants.len() == 1 { "" } else { "s" },
+            "{}: {} ok, {} failed, {} skipped | {} | {}, {}, {} rate-limited (429), {} | {:.1} s",
+            count(self.tenants.len(), "tenant", "tenants"),
             self.succeeded(),
             self.failed(),
             self.skipped(),
-            self.records(),
-            calls.requests,
-            calls.retries,
+            count(self.records(), "record", "records"),
+            count(calls.requests, "request", "requests"),
+            count(calls.retries, "retry", "retries"),
             calls.rate_limited,
-            calls.token_refreshes,
+            count(calls.token_refreshes, "token refresh", "token refreshes"),
             secs,
         );
         let no_cluster = self.no_cluster();
@@ -217,13 +222,22 @@ impl Report {
             .iter()
             .filter(|t| is_not_started(&t.status))
             .count();
-        if self.interrupted {
-            out.push_str("\ninterrupted: tenants not done are listed as skipped");
+        if self.interrupted || self.output_failed {
+            out.push_str(if self.output_failed {
+                "\nstopped: writing the output failed; tenants not done are listed as skipped"
+            } else {
+                "\ninterrupted: tenants not done are listed as skipped"
+            });
             if not_started > 0 {
                 let _ = write!(
                     out,
-                    "\nSKIPPED {not_started} tenant{} not started before the interruption",
-                    if not_started == 1 { "" } else { "s" }
+                    "\nSKIPPED {} not started before the {}",
+                    count(not_started, "tenant", "tenants"),
+                    if self.output_failed {
+                        "stop"
+                    } else {
+                        "interruption"
+                    }
                 );
             }
         }
@@ -298,8 +312,9 @@ impl Report {
             let _ = write!(out, "\nlisting tenants failed part-way: {}", one_line(e));
         }
         // Tenants not started by an interruption have the one line above, not one each.
+        let stopped = self.interrupted || self.output_failed;
         let grouped = |t: &&TenantOutcome| {
-            (self.interrupted && is_not_started(&t.status))
+            (stopped && is_not_started(&t.status))
                 || is_query_not_started(&t.status)
                 || is_other_cluster(&t.status)
         };

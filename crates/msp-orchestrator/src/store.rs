@@ -1,7 +1,9 @@
 //! [`StoreSink`]: records into the inventory store ([`msp_store`]), each tenant x resource
 //! atomically once it completes.
 
-use msp_store::{Entry, RunId, Store};
+use std::collections::HashSet;
+
+use msp_store::{Entry, RunId, RunTenant, Store};
 
 use crate::{Record, RecordSink, SinkError};
 
@@ -25,6 +27,10 @@ pub struct StoreSink {
     ready: Vec<Entry>,
     ready_items: usize,
     written: u64,
+    /// The tenants whose place (workspace id, Central id, cluster) was noted.
+    placed: HashSet<String>,
+    /// Places noted and not yet written (with the next commit).
+    places: Vec<RunTenant>,
 }
 
 impl StoreSink {
@@ -42,6 +48,21 @@ impl StoreSink {
             ready: Vec::new(),
             ready_items: 0,
             written: 0,
+            placed: HashSet::new(),
+            places: Vec::new(),
+        }
+    }
+
+    /// Notes where the tenant of `record` was found, the first time it is seen.
+    fn place(&mut self, record: &Record) {
+        if !self.placed.contains(&record.tenant_id) {
+            self.placed.insert(record.tenant_id.clone());
+            self.places.push(RunTenant {
+                tenant_id: record.tenant_id.clone(),
+                workspace_id: record.workspace_id.clone(),
+                central_tenant_id: record.central_tenant_id.clone(),
+                cluster: record.cluster.clone(),
+            });
         }
     }
 
@@ -77,6 +98,10 @@ impl StoreSink {
     }
 
     fn commit(&mut self) -> Result<(), SinkError> {
+        if !self.places.is_empty() {
+            self.store.write_tenants(self.run, &self.places)?;
+            self.places.clear();
+        }
         if self.ready.is_empty() {
             return Ok(());
         }
@@ -97,12 +122,14 @@ struct Pending {
 
 impl RecordSink for StoreSink {
     fn write(&mut self, record: &Record) -> Result<(), SinkError> {
+        self.place(record);
         self.pending_of(&record.tenant_id, &record.resource)
             .push(record.data.get().into());
         Ok(())
     }
 
     fn write_owned(&mut self, record: Record) -> Result<(), SinkError> {
+        self.place(&record);
         let items = self.pending_of(&record.tenant_id, &record.resource);
         // The item's text moves into the pending list: no copy.
         items.push(record.data.into());

@@ -142,27 +142,79 @@ fn lay_out(text: &str, column: &Column) -> String {
 }
 
 /// Columns a character takes on a terminal, roughly: 0 for joiners, variation selectors and
-/// combining marks, 2 for East Asian wide characters and emoji, else 1.
+/// combining marks, 2 for East Asian wide characters and emoji (those shown as pictures: the
+/// emoji blocks and the wide symbols among the older ones, `☕`, `⚡`, `✅`), else 1.
 fn char_width(c: char) -> usize {
     match u32::from(c) {
         0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F => 0,
         0x1100..=0x115F
+        | 0x231A..=0x231B
+        | 0x23E9..=0x23EC
+        | 0x23F0
+        | 0x23F3
+        | 0x25FD..=0x25FE
+        | 0x2614..=0x2615
+        | 0x2648..=0x2653
+        | 0x267F
+        | 0x2693
+        | 0x26A1
+        | 0x26AA..=0x26AB
+        | 0x26BD..=0x26BE
+        | 0x26C4..=0x26C5
+        | 0x26CE
+        | 0x26D4
+        | 0x26EA
+        | 0x26F2..=0x26F3
+        | 0x26F5
+        | 0x26FA
+        | 0x26FD
+        | 0x2705
+        | 0x270A..=0x270B
+        | 0x2728
+        | 0x274C
+        | 0x274E
+        | 0x2753..=0x2755
+        | 0x2757
+        | 0x2795..=0x2797
+        | 0x27B0
+        | 0x27BF
+        | 0x2B1B..=0x2B1C
+        | 0x2B50
+        | 0x2B55
         | 0x2E80..=0xA4CF
         | 0xAC00..=0xD7A3
         | 0xF900..=0xFAFF
         | 0xFE30..=0xFE4F
         | 0xFF00..=0xFF60
         | 0xFFE0..=0xFFE6
+        | 0x1F004
+        | 0x1F0CF
+        | 0x1F18E
+        | 0x1F191..=0x1F19A
+        | 0x1F200..=0x1F2FF
         | 0x1F300..=0x1F64F
+        | 0x1F680..=0x1F6FF
         | 0x1F900..=0x1F9FF
+        | 0x1FA70..=0x1FAFF
         | 0x20000..=0x3FFFD => 2,
         _ => 1,
     }
 }
 
+/// Each character of `text` with the columns it takes: one after a zero-width joiner takes
+/// none (`👨‍👩‍👧` is one picture, two columns wide).
+fn char_widths(text: &str) -> impl Iterator<Item = (char, usize)> + '_ {
+    let mut joined = false;
+    text.chars().map(move |c| {
+        let w = if joined { 0 } else { char_width(c) };
+        joined = c == '\u{200D}';
+        (c, w)
+    })
+}
+
 /// The columns `text` takes on a terminal.
 pub fn width(text: &str) -> usize {
-    text.chars().map(char_width).sum()
+    char_widths(text).map(|(_, w)| w).sum()
 }
 
 /// `text` escaped for the terminal and cut to `max` columns (ending in `…` when cut).
@@ -173,11 +225,11 @@ pub fn cut(text: &str, max: usize) -> String {
     }
     let mut out = String::new();
     let mut used = 0;
-    for c in clean.chars() {
-        if used + char_width(c) + 1 > max {
+    for (c, w) in char_widths(&clean) {
+        if used + w + 1 > max {
             break;
         }
-        used += char_width(c);
+        used += w;
         out.push(c);
     }
     if max > 0 {
@@ -186,9 +238,58 @@ pub fn cut(text: &str, max: usize) -> String {
     out
 }
 
+/// `text` cut to `max` columns like [`cut`], but when it is cut it ends with ` id` (`id` cut
+/// to its first 8 characters), so that two long names that start alike stay told apart:
+/// `Ampersand & Equals = Pa… 2cddb4da`.
+pub fn cut_with_id(text: &str, id: &str, max: usize) -> String {
+    if width(&escape_control(text)) <= max {
+        return cut(text, max);
+    }
+    let short: String = escape_control(id).chars().take(8).collect();
+    let room = max.saturating_sub(width(&short) + 1);
+    if room < 2 {
+        return cut(text, max);
+    }
+    format!("{} {short}", cut(text, room))
+}
+
+/// `n` and the noun in the number it takes: `count(1, "request", "requests")` is `1 request`,
+/// `count(2, ...)` `2 requests` (the one helper of every message that counts something).
+pub fn count<N>(n: N, one: &str, many: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wide_symbols_and_joined_emoji_take_two_columns() {
+        assert_eq!(width("Coffee ☕ Corner"), 16);
+        assert_eq!(width("🚀 Rocket Labs"), 14);
+        assert_eq!(width("Family 👨\u{200D}👩\u{200D}👧 Dental"), 16);
+        assert_eq!(width("大阪ロジスティクス"), 18);
+    }
+
+    #[test]
+    fn cut_names_keep_a_short_id() {
+        let id = "2cddb4da-9cd9-436f-8d5f-d00ee5b781f5";
+        assert_eq!(cut_with_id("Acme", id, 10), "Acme");
+        let shown = cut_with_id("Ampersand & Equals = Partners 2", id, 30);
+        assert_eq!(shown, "Ampersand & Equals =… 2cddb4da");
+        assert_eq!(width(&shown), 30);
+    }
+
+    #[test]
+    fn counts_take_the_noun_in_their_number() {
+        assert_eq!(count(1u64, "request", "requests"), "1 request");
+        assert_eq!(count(0usize, "retry", "retries"), "0 retries");
+        assert_eq!(count(2i64, "run", "runs"), "2 runs");
+    }
 
     #[test]
     fn fixed_columns_cut_and_pad_by_terminal_width() {

@@ -233,11 +233,10 @@ impl TenantJob for Ticking {
 }
 
 /// 2 s tokens on both sides' fake clocks, which move 2 ms per record collected: the run lasts
-/// about four token lifetimes of fake time and no real time at all. The client refreshes a
-/// 2 s token 0.4-0.6 s before it expires; 0.4 s is 200 records (ten pages) of the other
-/// tenant's work while one request of ours is in flight, so how fast the machine is does not
-/// matter (before: 50 ms of real latency per request, a 5 s run, and a 0.4 s real-time margin
-/// that a stalled machine could eat).
+/// about four token lifetimes of fake time and no real time at all. One tenant at a time, so
+/// the clocks move only between a tenant's own requests and how fast the machine is cannot
+/// matter (with two at once, a request stalled on a loaded machine while the other tenant
+/// collected 200 records, 0.4 s of fake time, could outlive its token and see a 401).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_expiring_mid_run_are_refreshed_before_expiry() {
     const STEP: Duration = Duration::from_millis(2);
@@ -281,7 +280,7 @@ async fn tokens_expiring_mid_run_are_refreshed_before_expiry() {
     });
     let tenants = TenantSource::GreenLake.stream(&workspaces, &central);
     let report = Orchestrator::new(central.clone())
-        .concurrency(2)
+        .concurrency(1)
         .run(tenants, job, tx, &Cancel::new())
         .await
         .unwrap();

@@ -71,6 +71,39 @@ pub struct Change {
     /// The fields that differ (for `changed`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldChange>,
+    /// What the item is, so that a line says more than a serial number: its name, model and
+    /// status in the second run (in the first for `removed`), when it has them.
+    #[serde(flatten)]
+    pub about: About,
+}
+
+/// An item's name, model and status, read as the `devices` view reads them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct About {
+    /// `deviceName`, `name` or `hostname`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `model` or `deviceModel`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// `status` or `connectionStatus`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+impl About {
+    fn of(item: &Value) -> Self {
+        let text = |sources: &[&str]| match tracked(item, sources) {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            other => Some(other.to_string()),
+        };
+        Self {
+            name: text(&["deviceName", "name", "hostname"]),
+            model: text(&["model", "deviceModel"]),
+            status: text(&["status", "connectionStatus"]),
+        }
+    }
 }
 
 /// A tenant x resource that one of the runs does not hold complete (so its items are not
@@ -206,25 +239,26 @@ impl Store {
             let mut after = only(&ids_b, &set_a)?;
             let mut changes = Vec::new();
             for (key, old) in before {
-                let change = |kind, fields| Change {
+                let change = |kind, fields, about| Change {
                     tenant_id: pair.0.clone(),
                     tenant_name: name.clone(),
                     resource: pair.1.clone(),
                     key: key.clone(),
                     change: kind,
                     fields,
+                    about,
                 };
                 match after.remove(&key) {
-                    None => changes.push(change(ChangeKind::Removed, Vec::new())),
+                    None => changes.push(change(ChangeKind::Removed, Vec::new(), About::of(&old))),
                     Some(new) => {
                         let fields = compare(&old, &new, options.all_fields);
                         if !fields.is_empty() {
-                            changes.push(change(ChangeKind::Changed, fields));
+                            changes.push(change(ChangeKind::Changed, fields, About::of(&new)));
                         }
                     }
                 }
             }
-            for key in after.into_keys() {
+            for (key, new) in after {
                 changes.push(Change {
                     tenant_id: pair.0.clone(),
                     tenant_name: name.clone(),
@@ -232,6 +266,7 @@ impl Store {
                     key,
                     change: ChangeKind::Added,
                     fields: Vec::new(),
+                    about: About::of(&new),
                 });
             }
             changes.sort_by(|x, y| x.key.cmp(&y.key));

@@ -38,11 +38,13 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::Serialize;
 
-pub use diff::{Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS};
+pub use diff::{
+    About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
+};
 pub use keys::KEY_FIELDS;
 pub use query::{ExportItem, PruneBy, Pruned, RunSummary, StatusRow};
 pub use schema::SCHEMA_VERSION;
-pub use write::Entry;
+pub use write::{Entry, RunTenant};
 
 pub(crate) use hash::content_hash;
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Reading the store: runs, status, export; and retention (prune).
 
-use rusqlite::{OptionalExtension as _, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::Serialize;
 
 use crate::{RunId, RunStatus, Store, StoreError};
@@ -75,6 +75,12 @@ pub struct ExportItem {
     pub tenant_name: String,
     /// The resource.
     pub resource: String,
+    /// The tenant's GreenLake workspace id (its id, for runs written before schema version 4).
+    pub workspace_id: String,
+    /// Central's id of the tenant, when Central listed it (and the run noted it).
+    pub central_tenant_id: Option<String>,
+    /// The tenant's Central cluster, when the run noted it.
+    pub cluster: Option<String>,
     /// The item's JSON text, exactly as collected.
     pub data: String,
 }
@@ -136,6 +142,27 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Every tenant the store holds an entry of, as `(id, name)` (the name of its newest
+    /// entry), by name: what `--tenant` of the reading commands is matched against.
+    pub fn tenants(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.tenant_id, e.tenant_name FROM entries e
+             WHERE e.run_id = (SELECT max(x.run_id) FROM entries x WHERE x.tenant_id = e.tenant_id)
+             GROUP BY e.tenant_id ORDER BY e.tenant_name, e.tenant_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every resource the store holds an entry of, sorted.
+    pub fn resources(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT resource FROM entries ORDER BY resource")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// One run.
@@ -261,10 +288,12 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT e.tenant_id, e.tenant_name, e.resource, p.data
+                "SELECT e.tenant_id, e.tenant_name, e.resource, p.data,
+                    coalesce(t.workspace_id, e.tenant_id), t.central_tenant_id, t.cluster
              FROM entries e
              JOIN json_each(e.items) j
              JOIN payloads p ON p.id = j.value
+             LEFT JOIN run_tenants t ON t.run_id = e.run_id AND t.tenant_id = e.tenant_id
              WHERE e.run_id = ?1 AND e.status = 'ok' AND (?2 IS NULL OR e.resource = ?2)
              ORDER BY e.tenant_name, e.tenant_id, e.resource, j.key",
             )
@@ -280,6 +309,9 @@ impl Store {
                     tenant_name: r.get(1)?,
                     resource: r.get(2)?,
                     data: r.get(3)?,
+                    workspace_id: r.get(4)?,
+                    central_tenant_id: r.get(5)?,
+                    cluster: r.get(6)?,
                 })
             })()
             .map_err(StoreError::from)?;
@@ -289,43 +321,32 @@ impl Store {
         Ok(n)
     }
 
-    /// Deletes runs (and the payloads no remaining run refers to). A run that a process is
-    /// still writing is kept; an abandoned one (killed) is deleted like a partial one.
+    /// The runs [`prune`](Self::prune) would delete now, oldest first (nothing is deleted).
+    pub fn would_prune(&self, by: PruneBy) -> Result<Vec<RunId>, StoreError> {
+        let live = |id| self.locks.contains_key(&id) || crate::RunLock::held(&self.path, id);
+        let (alive, _) = running_runs(&self.conn, live)?;
+        doomed(&self.conn, by, &alive)
+    }
+
+    /// Deletes runs (and the payloads no remaining run refers to), then gives the space back
+    /// to the file system (`VACUUM`, and a checkpoint that truncates the WAL). A run that a
+    /// process is still writing is kept; an abandoned one (killed) is deleted like a partial
+    /// one.
     pub fn prune(&mut self, by: PruneBy) -> Result<Pruned, StoreError> {
         // Immediate: no run can end or start while the live ones are told from the dead.
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let stored_running: Vec<RunId> = {
-            let mut stmt = tx.prepare("SELECT id FROM runs WHERE status = 'running'")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let (alive, dead): (Vec<RunId>, Vec<RunId>) = stored_running
-            .into_iter()
-            .partition(|&id| self.locks.contains_key(&id) || crate::RunLock::held(&self.path, id));
-        let alive =
-            serde_json::to_string(&alive).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let deleted: Vec<RunId> = match by {
-            PruneBy::Keep(n) => {
-                let mut stmt = tx.prepare(
-                    "DELETE FROM runs WHERE id NOT IN (SELECT value FROM json_each(?2))
-                       AND id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?1)
-                     RETURNING id",
-                )?;
-                let rows = stmt.query_map(params![i64::from(n), alive], |r| r.get(0))?;
-                rows.collect::<Result<_, _>>()?
-            }
-            PruneBy::OlderThanDays(days) => {
-                let mut stmt = tx.prepare(
-                    "DELETE FROM runs WHERE id NOT IN (SELECT value FROM json_each(?2))
-                       AND started < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)
-                     RETURNING id",
-                )?;
-                let rows = stmt.query_map(params![format!("-{days} days"), alive], |r| r.get(0))?;
-                rows.collect::<Result<_, _>>()?
-            }
-        };
+        let (locks, path) = (&self.locks, &self.path);
+        let live = |id| locks.contains_key(&id) || crate::RunLock::held(path, id);
+        let (alive, dead) = running_runs(&tx, live)?;
+        let deleted = doomed(&tx, by, &alive)?;
+        let ids =
+            serde_json::to_string(&deleted).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.execute(
+            "DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?1))",
+            [ids],
+        )?;
         let runs = deleted.len();
         // Entries go with their runs (ON DELETE CASCADE); then the payloads left alone.
         let payloads = tx.execute(
@@ -338,11 +359,59 @@ impl Store {
         for id in dead.iter().filter(|id| deleted.contains(id)) {
             crate::RunLock::remove_unheld(&self.path, *id);
         }
+        if runs > 0 {
+            // Without it the file keeps its size (its pages are only marked free). In WAL mode
+            // VACUUM writes the compacted file through the WAL: the checkpoint copies it back
+            // and truncates the WAL, so the file on disk shrinks now.
+            self.conn.execute_batch("VACUUM")?;
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
         Ok(Pruned {
             runs: runs as u64,
             payloads: payloads as u64,
         })
     }
+}
+
+/// The runs marked running, split into those a process still writes (`live`) and the
+/// abandoned.
+fn running_runs(
+    conn: &Connection,
+    live: impl Fn(RunId) -> bool,
+) -> Result<(Vec<RunId>, Vec<RunId>), StoreError> {
+    let stored_running: Vec<RunId> = {
+        let mut stmt = conn.prepare("SELECT id FROM runs WHERE status = 'running'")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    Ok(stored_running.into_iter().partition(|&id| live(id)))
+}
+
+/// The runs `by` chooses, oldest first, but never one of `alive` (still being written).
+fn doomed(conn: &Connection, by: PruneBy, alive: &[RunId]) -> Result<Vec<RunId>, StoreError> {
+    let alive = serde_json::to_string(alive).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let ids = match by {
+        PruneBy::Keep(n) => {
+            let mut stmt = conn.prepare(
+                "SELECT id FROM runs WHERE id NOT IN (SELECT value FROM json_each(?2))
+                   AND id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?1)
+                 ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![i64::from(n), alive], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        }
+        PruneBy::OlderThanDays(days) => {
+            let mut stmt = conn.prepare(
+                "SELECT id FROM runs WHERE id NOT IN (SELECT value FROM json_each(?2))
+                   AND started < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)
+                 ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![format!("-{days} days"), alive], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        }
+    };
+    Ok(ids)
 }
 
 fn value_text(v: rusqlite::types::ValueRef<'_>) -> String {

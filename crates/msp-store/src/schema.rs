@@ -94,6 +94,19 @@ fn v3(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Version 4: where each tenant of a run was found (its workspace id, Central's id of it and
+/// its cluster), so that `export` gives the records `collect` wrote.
+const V4: &str = r#"
+CREATE TABLE run_tenants (
+    run_id            INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    tenant_id         TEXT NOT NULL,
+    workspace_id      TEXT NOT NULL,
+    central_tenant_id TEXT,
+    cluster           TEXT,
+    PRIMARY KEY (run_id, tenant_id)
+) WITHOUT ROWID;
+"#;
+
 /// One migration: SQL, or a step in Rust.
 pub(crate) enum Migration {
     /// Statements.
@@ -103,8 +116,12 @@ pub(crate) enum Migration {
 }
 
 /// Every migration, in order: migration `i` takes the schema from version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[Migration] =
-    &[Migration::Sql(V1), Migration::Sql(V2), Migration::Code(v3)];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(V1),
+    Migration::Sql(V2),
+    Migration::Code(v3),
+    Migration::Sql(V4),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -49,6 +49,31 @@ impl Store {
         Ok(count)
     }
 
+    /// Notes where tenants of a run were found (replacing what the run held of them), in one
+    /// transaction.
+    pub fn write_tenants(&mut self, run: RunId, tenants: &[RunTenant]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO run_tenants
+                     (run_id, tenant_id, workspace_id, central_tenant_id, cluster)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for t in tenants {
+                insert.execute(params![
+                    run,
+                    t.tenant_id,
+                    t.workspace_id,
+                    t.central_tenant_id,
+                    t.cluster
+                ])?;
+            }
+        }
+        tx.commit()?;
+        self.committed();
+        Ok(())
+    }
+
     /// Notes that a tenant x resource of a run did not complete (unless it already has: a
     /// completed entry is never overwritten by a failure).
     pub fn note_incomplete(
@@ -87,6 +112,20 @@ impl Store {
         let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Where a tenant of a run was found, for [`Store::write_tenants`]: what a record of it says
+/// besides its items.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunTenant {
+    /// The tenant's id, as its entries have it.
+    pub tenant_id: String,
+    /// Its GreenLake workspace id.
+    pub workspace_id: String,
+    /// Central's id of it, when Central listed it.
+    pub central_tenant_id: Option<String>,
+    /// Its Central cluster.
+    pub cluster: Option<String>,
 }
 
 /// One tenant x resource's items, for [`Store::write_entries`].

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, ValueEnum};
+use msp_orchestrator::Format;
 use msp_orchestrator::msp_store::RunId;
 
 /// `--db`: where the store is.
@@ -101,29 +102,53 @@ pub(crate) struct DiffArgs {
     pub(crate) db: DbArg,
 }
 
-/// Formats of `export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ExportFormat {
-    /// One JSON object per line, as collect writes.
-    Jsonl,
-    /// Comma-separated values, as collect writes.
-    Csv,
+/// `export --run`: a run's number, or `latest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RunArg {
+    /// The newest complete run.
+    Latest,
+    /// This run.
+    Id(RunId),
+}
+
+impl std::str::FromStr for RunArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("latest") {
+            return Ok(Self::Latest);
+        }
+        s.parse::<RunId>().map(Self::Id).map_err(|_| {
+            format!("`{s}` is no run: give a run's number (`runs` lists them) or latest")
+        })
+    }
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
-    /// The run.
-    #[arg(long, value_name = "N")]
-    pub(crate) run: RunId,
+    /// The run: its number, or `latest` (the newest complete run).
+    #[arg(long, value_name = "N|latest", default_value = "latest")]
+    pub(crate) run: RunArg,
     /// Only this resource.
     #[arg(long, value_name = "RESOURCE")]
     pub(crate) resource: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
-    pub(crate) format: ExportFormat,
-    /// Write to FILE instead of stdout.
+    /// Output format, as collect's [default: from the --output file's extension (.jsonl,
+    /// .json, .csv, .txt, .yaml), else jsonl]. A format that contradicts the extension is an
+    /// error.
+    #[arg(long, value_parser = super::record_format())]
+    pub(crate) format: Option<Format>,
+    /// Write to FILE instead of stdout (`-` is stdout). An existing non-empty FILE is refused
+    /// unless --overwrite or --append says what to do with it.
     #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// CSV columns, as collect's --columns [default: the flattened set of the run's resources].
+    #[arg(long, value_name = "COLUMNS")]
+    pub(crate) columns: Option<String>,
+    /// Replace an existing --output file.
+    #[arg(long, requires = "output")]
+    pub(crate) overwrite: bool,
+    /// Add the records to the end of an existing --output file (jsonl, csv or yaml).
+    #[arg(long, requires = "output", conflicts_with = "overwrite")]
+    pub(crate) append: bool,
     #[command(flatten)]
     pub(crate) db: DbArg,
 }
@@ -137,6 +162,13 @@ pub(crate) struct PruneArgs {
     /// Delete the runs that started more than DAYS days ago.
     #[arg(long, value_name = "DAYS")]
     pub(crate) older_than: Option<u32>,
+    /// Say which runs would be deleted, and delete nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Delete every run without asking (`--keep 0`, or `--older-than` that covers them all);
+    /// without it, that is asked on a terminal and refused elsewhere.
+    #[arg(long)]
+    pub(crate) yes: bool,
     #[command(flatten)]
     pub(crate) db: DbArg,
 }

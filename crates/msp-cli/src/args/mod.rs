@@ -53,9 +53,9 @@ impl Cli {
 pub(crate) enum Command {
     /// List the managed tenants.
     Tenants(TenantsArgs),
-    /// Every tenant's health on every Central cluster (sites, degraded sites, devices good/fair/
-    /// poor, alerts critical/major/minor), worst first: Central's MSP rollup joined with
-    /// GreenLake's tenants; one MSP token, no token exchange.
+    /// Every tenant's health on every Central cluster (sites, degraded sites, devices
+    /// good/fair/poor, alerts critical/major/minor), worst first: Central's MSP rollup joined
+    /// with GreenLake's tenants; one MSP token, no token exchange.
     Overview(TenantsArgs),
     /// Collect resources from every tenant (device-inventory by default).
     #[command(after_help = COLLECT_EXAMPLES)]

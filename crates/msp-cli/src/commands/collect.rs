@@ -231,7 +231,18 @@ async fn collect_inner(
     let written = match written {
         Ok(n) => n,
         Err(e) => {
-            eprintln!("error: {e}; records may be missing from the output");
+            // Name the file (a full disk says "No space left on device", not which file).
+            match args
+                .output
+                .as_deref()
+                .filter(|p| !output_target::is_dash(p))
+            {
+                Some(path) => eprintln!(
+                    "error: cannot write {}: {e}; records may be missing from it",
+                    path.display()
+                ),
+                None => eprintln!("error: {e}; records may be missing from stdout"),
+            }
             if let Some(path) = &args.failed_out {
                 eprintln!(
                     "every tenant is listed in {} for a rerun: --tenant-ids-from {}",
@@ -248,7 +259,11 @@ async fn collect_inner(
         .filter(|p| !output_target::is_dash(p))
     {
         let verb = if args.append { "appended" } else { "wrote" };
-        eprintln!("{verb} {written} records to {}", path.display());
+        eprintln!(
+            "{verb} {} to {}",
+            msp_orchestrator::table::count(written, "record", "records"),
+            path.display()
+        );
     }
     if report.credential_rejected.is_some() {
         // The summary told why (once, with the hint): nothing can work until it is fixed.

@@ -1,107 +1,247 @@
 //! `diff`: what changed between two runs.
+//!
+//! The table lists each item once per tenant: a device that both `device-inventory` and
+//! `devices` list is one row whose RESOURCE names both (its fields merged), with its name,
+//! model and status beside its serial; then one line of counts per tenant. `--format jsonl`
+//! keeps one line per resource, for programs.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::Context as _;
-use msp_orchestrator::msp_store::{ChangeKind, DiffOptions};
+use msp_orchestrator::msp_store::{About, Change, ChangeKind, Diff, DiffOptions, FieldChange};
+use msp_orchestrator::table::{Column, Table, Width, count, width};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{fatal, open, table};
+use crate::commands::store::{Col, check_resource, fatal, listing, open, tenant_ids};
 use crate::{EXIT_OK, EXIT_USAGE};
 
 /// `diff`: exit 0 when the runs are equal, 1 when they differ, 2 on trouble.
 pub(crate) fn diff(global: &GlobalArgs, args: &DiffArgs) -> u8 {
-    fatal(
-        (|| {
-            let store = open(&args.db, global)?;
-            let complete = store.complete_runs()?;
-            let (a, b) = match (args.run_a, args.run_b) {
-                (Some(a), Some(b)) => (a, b),
-                (Some(a), None) => (
-                    a,
-                    *complete
-                        .last()
-                        .context("no complete run in the store to compare with")?,
-                ),
-                (None, _) => match complete.as_slice() {
-                    [.., a, b] => (*a, *b),
-                    _ => anyhow::bail!(
-                        "diff needs two complete runs (the store has {}): run `snapshot` again, or name the runs",
-                        complete.len()
-                    ),
-                },
-            };
-            let options = DiffOptions {
-                all_fields: args.all_fields,
-                tenant: args.tenant.clone(),
-                resource: args.resource.clone(),
-            };
-            let diff = store.diff(a, b, &options)?;
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            match args.format {
-                DiffFormat::Jsonl => {
-                    for m in &diff.missing {
-                        let mut v = serde_json::to_value(m)?;
-                        v["change"] = "missing".into();
-                        writeln!(out, "{v}")?;
-                    }
-                    for c in &diff.changes {
-                        serde_json::to_writer(&mut out, c)?;
-                        writeln!(out)?;
-                    }
-                }
-                DiffFormat::Table => {
-                    let mut rows = vec![
-                        ["TENANT", "RESOURCE", "SERIAL", "CHANGE", "FIELDS"]
-                            .map(String::from)
-                            .to_vec(),
-                    ];
-                    for m in &diff.missing {
-                        rows.push(vec![
-                            m.tenant_name.clone(),
-                            m.resource.clone(),
-                            "-".into(),
-                            "missing".into(),
-                            format!("not complete in run {}", m.missing_in),
-                        ]);
-                    }
-                    for c in &diff.changes {
-                        let fields = c
-                            .fields
-                            .iter()
-                            .map(|f| format!("{}: {} -> {}", f.field, f.before, f.after))
-                            .collect::<Vec<_>>()
-                            .join("; ");
-                        rows.push(vec![
-                            c.tenant_name.clone(),
-                            c.resource.clone(),
-                            c.key.clone(),
-                            match c.change {
-                                ChangeKind::Added => "added",
-                                ChangeKind::Removed => "removed",
-                                ChangeKind::Changed => "changed",
-                            }
-                            .into(),
-                            fields,
-                        ]);
-                    }
-                    if rows.len() > 1 {
-                        out.write_all(table(&rows).as_bytes())?;
-                    }
-                }
+    fatal(diff_inner(global, args), EXIT_USAGE)
+}
+
+fn diff_inner(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<u8> {
+    let store = open(&args.db, global)?;
+    check_resource(&store, args.resource.as_deref())?;
+    let tenants = args
+        .tenant
+        .as_deref()
+        .map(|t| tenant_ids(&store, t))
+        .transpose()?;
+    let complete = store.complete_runs()?;
+    let (a, b) = match (args.run_a, args.run_b) {
+        (Some(a), Some(b)) => (a, b),
+        (Some(a), None) => (
+            a,
+            *complete
+                .last()
+                .context("no complete run in the store to compare with")?,
+        ),
+        (None, _) => match complete.as_slice() {
+            [.., a, b] => (*a, *b),
+            _ => anyhow::bail!(
+                "diff needs two complete runs (the store has {}): run `snapshot` again, or name \
+                 the runs",
+                complete.len()
+            ),
+        },
+    };
+    let options = DiffOptions {
+        all_fields: args.all_fields,
+        // One tenant: the store reads only its entries; several: all, then kept.
+        tenant: tenants
+            .as_ref()
+            .filter(|ids| ids.len() == 1)
+            .and_then(|ids| ids.first().cloned()),
+        resource: args.resource.clone(),
+    };
+    let mut diff = store.diff(a, b, &options)?;
+    if let Some(ids) = &tenants {
+        diff.changes.retain(|c| ids.contains(&c.tenant_id));
+        diff.missing.retain(|m| ids.contains(&m.tenant_id));
+    }
+    let rows = merge(&diff.changes);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        DiffFormat::Jsonl => {
+            for m in &diff.missing {
+                let mut v = serde_json::to_value(m)?;
+                v["change"] = "missing".into();
+                writeln!(out, "{v}")?;
             }
-            out.flush()?;
-            let count = |k| diff.changes.iter().filter(|c| c.change == k).count();
-            eprintln!(
-                "run {a} -> run {b}: {} added, {} removed, {} changed, {} tenant x resource missing",
-                count(ChangeKind::Added),
-                count(ChangeKind::Removed),
-                count(ChangeKind::Changed),
-                diff.missing.len()
-            );
-            Ok(if diff.is_empty() { EXIT_OK } else { 1 })
-        })(),
-        EXIT_USAGE,
-    )
+            for c in &diff.changes {
+                serde_json::to_writer(&mut out, c)?;
+                writeln!(out)?;
+            }
+        }
+        DiffFormat::Table if rows.is_empty() && diff.missing.is_empty() => {}
+        DiffFormat::Table => {
+            out.write_all(changes_table(&rows, &diff).as_bytes())?;
+            writeln!(out)?;
+            out.write_all(per_tenant(&rows, &diff).as_bytes())?;
+        }
+    }
+    out.flush()?;
+    let kinds = |k| rows.iter().filter(|r| r.change == k).count();
+    let touched: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r.tenant_id)
+        .chain(diff.missing.iter().map(|m| m.tenant_id.as_str()))
+        .collect();
+    eprintln!(
+        "run {a} -> run {b}: {} added, {} removed, {} changed in {}, {} missing",
+        kinds(ChangeKind::Added),
+        kinds(ChangeKind::Removed),
+        kinds(ChangeKind::Changed),
+        count(touched.len(), "tenant", "tenants"),
+        count(
+            diff.missing.len(),
+            "tenant x resource",
+            "tenant x resources"
+        ),
+    );
+    Ok(if diff.is_empty() { EXIT_OK } else { 1 })
+}
+
+/// One item's change in one tenant, over every resource that lists it.
+struct Row<'a> {
+    tenant_id: &'a str,
+    tenant_name: &'a str,
+    key: &'a str,
+    change: ChangeKind,
+    resources: Vec<&'a str>,
+    fields: Vec<&'a FieldChange>,
+    about: About,
+}
+
+/// The changes, one row per tenant, change and item key (a device listed by two resources is
+/// one row), by tenant name, then added, removed, changed, then key.
+fn merge(changes: &[Change]) -> Vec<Row<'_>> {
+    let mut rows: BTreeMap<(&str, &str, ChangeKind, &str), Row<'_>> = BTreeMap::new();
+    for c in changes {
+        let row = rows
+            .entry((&c.tenant_name, &c.tenant_id, c.change, &c.key))
+            .or_insert_with(|| Row {
+                tenant_id: &c.tenant_id,
+                tenant_name: &c.tenant_name,
+                key: &c.key,
+                change: c.change,
+                resources: Vec::new(),
+                fields: Vec::new(),
+                about: About::default(),
+            });
+        row.resources.push(&c.resource);
+        for f in &c.fields {
+            if !row.fields.iter().any(|g| g.field == f.field) {
+                row.fields.push(f);
+            }
+        }
+        // What one resource lacks (the inventory has no status), another may have.
+        let about = &mut row.about;
+        about.name = about.name.take().or_else(|| c.about.name.clone());
+        about.model = about.model.take().or_else(|| c.about.model.clone());
+        about.status = about.status.take().or_else(|| c.about.status.clone());
+    }
+    rows.into_values().collect()
+}
+
+fn kind_name(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Added => "added",
+        ChangeKind::Removed => "removed",
+        ChangeKind::Changed => "changed",
+    }
+}
+
+/// The changes (and the tenant x resources one run lacks), through the one table renderer.
+fn changes_table(rows: &[Row<'_>], diff: &Diff) -> String {
+    const COLUMNS: &[Col] = &[
+        ("TENANT", "tenant_name"),
+        ("RESOURCE", "resource"),
+        ("SERIAL", "key"),
+        ("CHANGE", "change"),
+        ("NAME", "name"),
+        ("MODEL", "model"),
+        ("STATUS", "status"),
+        ("FIELDS", "fields"),
+    ];
+    let mut cells: Vec<Vec<String>> = diff
+        .missing
+        .iter()
+        .map(|m| {
+            vec![
+                m.tenant_name.clone(),
+                m.resource.clone(),
+                String::new(),
+                "missing".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                format!("not complete in run {}", m.missing_in),
+            ]
+        })
+        .collect();
+    for r in rows {
+        let fields = r
+            .fields
+            .iter()
+            .map(|f| format!("{}: {} -> {}", f.field, f.before, f.after))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        cells.push(vec![
+            r.tenant_name.to_owned(),
+            r.resources.join("+"),
+            r.key.to_owned(),
+            kind_name(r.change).into(),
+            text(&r.about.name),
+            text(&r.about.model),
+            text(&r.about.status),
+            fields,
+        ]);
+    }
+    listing(TableFormat::Table, COLUMNS, &cells)
+}
+
+/// One line per tenant with a change: its counts.
+fn per_tenant(rows: &[Row<'_>], diff: &Diff) -> String {
+    // (name, id) -> [added, removed, changed, missing]
+    let mut counts: BTreeMap<(&str, &str), [usize; 4]> = BTreeMap::new();
+    for r in rows {
+        let n = counts.entry((r.tenant_name, r.tenant_id)).or_default();
+        let column = match r.change {
+            ChangeKind::Added => 0,
+            ChangeKind::Removed => 1,
+            ChangeKind::Changed => 2,
+        };
+        n[column] += 1;
+    }
+    for m in &diff.missing {
+        counts.entry((&m.tenant_name, &m.tenant_id)).or_default()[3] += 1;
+    }
+    let cells: Vec<Vec<String>> = counts
+        .iter()
+        .map(|((name, id), n)| {
+            let mut row = vec![(*name).to_owned(), (*id).to_owned()];
+            row.extend(n.iter().map(usize::to_string));
+            row
+        })
+        .collect();
+    let widest = |i: usize, title: &str| {
+        cells
+            .iter()
+            .map(|r| width(&r[i]))
+            .fold(width(title), usize::max)
+    };
+    let table = Table::new([
+        Column::left("PER TENANT", Width::AtLeast(widest(0, "PER TENANT"))),
+        Column::left("TENANT ID", Width::AtLeast(widest(1, "TENANT ID"))),
+        Column::right("ADDED", Width::AtLeast(widest(2, "ADDED"))),
+        Column::right("REMOVED", Width::AtLeast(widest(3, "REMOVED"))),
+        Column::right("CHANGED", Width::AtLeast(widest(4, "CHANGED"))),
+        Column::right("MISSING", Width::AtLeast(widest(5, "MISSING"))),
+    ]);
+    table.render(&cells)
 }

@@ -1,66 +1,136 @@
-//! `export`: one run's records, as JSON Lines or CSV.
+//! `export`: one run's records, written as `collect` writes them: the same writer, formats,
+//! fields and file safety.
 
 use std::io::Write;
 
 use anyhow::Context as _;
-use msp_orchestrator::{Format, Record, RecordWriter};
+use msp_orchestrator::msp_store::{RunId, StoreError};
+use msp_orchestrator::table::count;
+use msp_orchestrator::{Columns, Format, Record, RecordWriter, WriterOptions, csv_header};
 use serde_json::value::RawValue;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{fatal, open};
+use crate::commands::store::{Usage, check_resource, fatal, open};
+use crate::output_target::{self, Existing};
+use crate::outputs::fresh;
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `export`: a run's records in collect's shape.
 pub(crate) fn export(global: &GlobalArgs, args: &ExportArgs) -> u8 {
-    fatal(
-        (|| {
-            let store = open(&args.db, global)?;
-            let format = match args.format {
-                ExportFormat::Jsonl => Format::Jsonl,
-                ExportFormat::Csv => Format::Csv,
-            };
-            let out: Box<dyn Write + Send> = match &args.output {
-                Some(path) => Box::new(
-                    std::fs::File::create(path)
-                        .with_context(|| format!("cannot create {}", path.display()))?,
-                ),
-                None => Box::new(std::io::stdout()),
-            };
-            // The store keeps when each run started, not when each item was read: the records
-            // say the run's start, never the time of the export.
-            let started = store
-                .runs()?
-                .into_iter()
-                .find(|r| r.id == args.run)
-                .map(|r| r.started);
-            let mut writer = RecordWriter::new(format, out)?;
-            // A write error (a closed stdout too) stops the export at once.
-            let n = store.export(args.run, args.resource.as_deref(), |item| {
-                let mut record = Record::from_value(
-                    item.tenant_id,
-                    item.tenant_name,
-                    item.resource,
-                    &serde_json::Value::Null,
-                );
-                if let Some(started) = &started {
-                    record.collected_at.clone_from(started);
-                }
-                record.data = RawValue::from_string(item.data)
-                    .map_err(|e| msp_orchestrator::msp_store::StoreError::Corrupt(e.to_string()))?;
-                writer.write(&record)?;
-                Ok::<_, anyhow::Error>(())
-            })?;
-            writer.finish()?;
-            if let Some(path) = &args.output {
-                eprintln!(
-                    "wrote {n} records of run {} to {}",
-                    args.run,
-                    path.display()
-                );
+    fatal(export_inner(global, args), EXIT_FATAL)
+}
+
+fn export_inner(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8> {
+    let format = output_target::format_for(args.format, args.output.as_deref()).map_err(Usage)?;
+    if args.columns.is_some() && format != Format::Csv {
+        return Err(Usage(
+            "--columns chooses CSV columns: add --format csv or write to a .csv file".into(),
+        )
+        .into());
+    }
+    let store = open(&args.db, global)?;
+    check_resource(&store, args.resource.as_deref())?;
+    let run = match args.run {
+        RunArg::Id(id) => store.run(id).map_err(|e| match e {
+            StoreError::NoSuchRun(id) => {
+                Usage(format!("no run {id} in the store: `runs` lists them")).into()
             }
-            Ok(EXIT_OK)
-        })(),
-        EXIT_FATAL,
+            other => anyhow::Error::from(other),
+        })?,
+        RunArg::Latest => {
+            let id: RunId = *store.complete_runs()?.last().ok_or_else(|| {
+                Usage(
+                    "the store holds no complete run: name one with --run N (`runs` lists them), \
+                     or complete one with `snapshot --resume`"
+                        .into(),
+                )
+            })?;
+            store.run(id)?
+        }
+    };
+    let columns = match &args.columns {
+        Some(list) => Columns::parse(list).map_err(Usage)?,
+        None => {
+            let names: Vec<String> = match &args.resource {
+                Some(r) => vec![r.clone()],
+                None => run.resources.clone(),
+            };
+            Columns::for_resources(&names)
+        }
+    };
+    let mut options = WriterOptions {
+        header: true,
+        columns: Some(columns),
+    };
+    let existing = if args.append {
+        Existing::Append
+    } else if args.overwrite {
+        Existing::Overwrite
+    } else {
+        Existing::Refuse
+    };
+    let file = output_target::open(
+        args.output.as_deref(),
+        format,
+        existing,
+        &csv_header(&options),
     )
+    .map_err(|e| Usage(format!("{e:#}")))?;
+    let path = args
+        .output
+        .as_deref()
+        .filter(|p| !output_target::is_dash(p));
+    let shown = path.map(|p| p.display().to_string());
+    let out: Box<dyn Write + Send> = match file {
+        Some(out) if out.append => {
+            options.header = false;
+            Box::new(out.file)
+        }
+        Some(out) => Box::new(
+            fresh(out.file)
+                .with_context(|| format!("cannot write {}", shown.clone().unwrap_or_default()))?,
+        ),
+        None => Box::new(std::io::stdout()),
+    };
+    // Seconds, as collect's `collected_at` (the store keeps the run's start to the millisecond).
+    let collected_at = match run.started.split_once('.') {
+        Some((seconds, _)) => format!("{seconds}Z"),
+        None => run.started.clone(),
+    };
+    // A write error names the file (a closed stdout ends the export quietly).
+    let named = |e: std::io::Error| -> anyhow::Error {
+        match &shown {
+            Some(path) => anyhow::Error::new(e).context(format!("cannot write {path}")),
+            None => e.into(),
+        }
+    };
+    let mut writer = RecordWriter::with_options(format, out, options).map_err(named)?;
+    // The store keeps when each run started, not when each item was read: the records say the
+    // run's start, never the time of the export.
+    let n = store.export(run.id, args.resource.as_deref(), |item| {
+        let record = Record {
+            tenant_id: item.tenant_id,
+            workspace_id: item.workspace_id,
+            tenant_name: item.tenant_name,
+            central_tenant_id: item.central_tenant_id,
+            cluster: item.cluster,
+            resource: item.resource,
+            collected_at: collected_at.clone(),
+            data: RawValue::from_string(item.data)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        };
+        writer.write(&record).map_err(named)?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    writer.finish().map_err(named)?;
+    if let Some(path) = &shown {
+        let verb = if args.append { "appended" } else { "wrote" };
+        eprintln!(
+            "{verb} {} of run {} to {path}",
+            count(n, "record", "records"),
+            run.id
+        );
+    }
+    Ok(EXIT_OK)
 }

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{csv, fatal, open, table};
+use crate::commands::store::{Col, fatal, listing, open};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `runs`.
@@ -19,39 +19,34 @@ pub(crate) fn runs(global: &GlobalArgs, args: &RunsArgs) -> u8 {
                 writeln!(out)?;
                 return Ok(EXIT_OK);
             }
-            let mut rows = vec![
-                [
-                    "RUN",
-                    "STARTED",
-                    "ENDED",
-                    "STATUS",
-                    "OK",
-                    "FAILED",
-                    "MISSING",
-                    "RECORDS",
-                    "RESOURCES",
-                ]
-                .map(String::from)
-                .to_vec(),
+            const COLUMNS: &[Col] = &[
+                ("RUN", "id"),
+                ("STARTED", "started"),
+                ("ENDED", "ended"),
+                ("STATUS", "status"),
+                ("OK", "tenants_ok"),
+                ("FAILED", "tenants_failed"),
+                ("MISSING", "tenants_missing"),
+                ("RECORDS", "records"),
+                ("RESOURCES", "resources"),
             ];
-            for r in &runs {
-                rows.push(vec![
-                    r.id.to_string(),
-                    r.started.clone(),
-                    r.ended.clone().unwrap_or_else(|| "-".into()),
-                    r.status.as_str().into(),
-                    r.tenants_ok.to_string(),
-                    r.tenants_failed.to_string(),
-                    r.tenants_missing.to_string(),
-                    r.records.to_string(),
-                    r.resources.join(" "),
-                ]);
-            }
-            let text = if args.format == TableFormat::Csv {
-                csv(&rows)
-            } else {
-                table(&rows)
-            };
+            let rows: Vec<Vec<String>> = runs
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.to_string(),
+                        r.started.clone(),
+                        r.ended.clone().unwrap_or_default(),
+                        r.status.as_str().into(),
+                        r.tenants_ok.to_string(),
+                        r.tenants_failed.to_string(),
+                        r.tenants_missing.to_string(),
+                        r.records.to_string(),
+                        r.resources.join(" "),
+                    ]
+                })
+                .collect();
+            let text = listing(args.format, COLUMNS, &rows);
             out.write_all(text.as_bytes())?;
             Ok(EXIT_OK)
         })(),

@@ -13,6 +13,7 @@ use crate::commands::store::db_path;
 use crate::context::{Built, Context};
 use crate::settings::{self, Settings};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, pipeline};
+use msp_orchestrator::table::count;
 
 /// `snapshot`.
 pub(crate) async fn snapshot(
@@ -209,13 +210,21 @@ pub(crate) async fn run_snapshot(
         Ok(status) => {
             eprintln!("{}", report.summary());
             let resumed = if already > 0 {
-                format!(" (resumed: {already} tenant x resource pairs were already there)")
+                format!(
+                    " (resumed: {} already there)",
+                    count(
+                        already,
+                        "tenant x resource pair was",
+                        "tenant x resource pairs were"
+                    )
+                )
             } else {
                 String::new()
             };
             eprintln!(
-                "run {run} {}: {written} records written into {}{resumed}",
+                "run {run} {}: {} written into {}{resumed}",
                 status.as_str(),
+                count(written, "record", "records"),
                 db.display()
             );
             if status != RunStatus::Complete {

@@ -6,7 +6,7 @@ use msp_orchestrator::msp_store::RunStatus;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{csv, fatal, open, table};
+use crate::commands::store::{Col, check_resource, fatal, listing, open, tenant_ids};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `status`.
@@ -14,50 +14,53 @@ pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
     fatal(
         (|| {
             let store = open(&args.db, global)?;
-            let rows = store.status(args.tenant.as_deref(), args.resource.as_deref())?;
+            check_resource(&store, args.resource.as_deref())?;
+            let tenants = args
+                .tenant
+                .as_deref()
+                .map(|t| tenant_ids(&store, t))
+                .transpose()?;
+            let mut rows = store.status(None, args.resource.as_deref())?;
+            if let Some(ids) = &tenants {
+                rows.retain(|r| ids.contains(&r.tenant_id));
+            }
             let mut out = std::io::stdout().lock();
             if args.format == TableFormat::Json {
                 serde_json::to_writer_pretty(&mut out, &rows)?;
                 writeln!(out)?;
             } else {
-                let mut cells = vec![
-                    [
-                        "TENANT",
-                        "TENANT ID",
-                        "RESOURCE",
-                        "RUN",
-                        "TYPE",
-                        "STATUS",
-                        "COUNT",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
+                const COLUMNS: &[Col] = &[
+                    ("TENANT", "tenant_name"),
+                    ("TENANT ID", "tenant_id"),
+                    ("RESOURCE", "resource"),
+                    ("RUN", "run_id"),
+                    ("TYPE", "device_type"),
+                    ("STATUS", "status"),
+                    ("COUNT", "count"),
                 ];
-                for r in &rows {
-                    let text = |s: &str| s.to_owned();
-                    cells.push(vec![
-                        text(&r.tenant_name),
-                        text(&r.tenant_id),
-                        text(&r.resource),
-                        r.run_id.to_string(),
-                        text(if r.device_type.is_empty() {
-                            "-"
-                        } else {
-                            &r.device_type
-                        }),
-                        text(if r.status.is_empty() { "-" } else { &r.status }),
-                        r.count.to_string(),
-                    ]);
-                }
-                let text = if args.format == TableFormat::Csv {
-                    csv(&cells)
-                } else {
-                    table(&cells)
-                };
+                let cells: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.tenant_name.clone(),
+                            r.tenant_id.clone(),
+                            r.resource.clone(),
+                            r.run_id.to_string(),
+                            r.device_type.clone(),
+                            r.status.clone(),
+                            r.count.to_string(),
+                        ]
+                    })
+                    .collect();
+                let text = listing(args.format, COLUMNS, &cells);
                 out.write_all(text.as_bytes())?;
             }
-            if rows.is_empty() {
+            if rows.is_empty() && tenants.is_none() && args.resource.is_none() {
                 eprintln!("no complete data in the store yet: run `snapshot` first");
+            } else if rows.is_empty() {
+                eprintln!(
+                    "no run completed the chosen tenants and resource yet: `snapshot --resume` completes the newest run"
+                );
             }
             if let Some(last) = store
                 .runs()?

@@ -1,11 +1,13 @@
 //! What the history commands share: the store's path and opening, and their tables.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use glp_auth::WorkspaceId;
 use msp_orchestrator::msp_store::Store;
 use msp_orchestrator::table::Table;
-use msp_orchestrator::{csv_field, one_line};
+use msp_orchestrator::{Selector, TenantRef, csv_field, one_line};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
@@ -26,35 +28,192 @@ pub(crate) fn db_path(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<PathB
         .context("no data folder on this system (no home directory): give --db PATH or MSP_DB")
 }
 
+/// A mistake in the command line (a store that is not there, a tenant or resource the store
+/// does not hold): exit 2, as clap's own usage errors.
+#[derive(Debug)]
+pub(crate) struct Usage(pub(crate) String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Opens the store of a reading command (`runs`, `status`, `diff`, `export`, `prune`): an
+/// existing one only, so a mistyped `--db` is an error rather than a new, empty store.
 pub(crate) fn open(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<Store> {
     let path = db_path(flag, global)?;
+    if !path.is_file() {
+        let what = if path.exists() {
+            "is not a file"
+        } else {
+            "does not exist"
+        };
+        return Err(Usage(format!(
+            "the inventory store {} {what}: run `snapshot` first (it creates the store), or \
+             check --db, MSP_DB or the config file's `db`",
+            path.display()
+        ))
+        .into());
+    }
     Store::open(&path).with_context(|| format!("cannot open the store {}", path.display()))
 }
 
-/// Errors of the reading commands are exit 1 (2 for `diff`, whose 1 means "different"); a
-/// closed stdout ends them quietly (141).
+/// The ids of the store's tenants `pattern` selects, matched as `--include` matches: the
+/// [`Selector`]'s case-insensitive glob (`*`, `?`) on names (and ids). None: a usage error
+/// that names the nearest tenants.
+pub(crate) fn tenant_ids(store: &Store, pattern: &str) -> anyhow::Result<BTreeSet<String>> {
+    let tenants = store.tenants()?;
+    let selector = Selector::new(vec![pattern.to_owned()], Vec::new());
+    let ids: BTreeSet<String> = tenants
+        .iter()
+        .filter(|(id, name)| match WorkspaceId::parse(id) {
+            Ok(ws) => selector.selects(&TenantRef::from_workspace(ws, name.as_str())),
+            // An id that is no workspace id (not written by this tool): exact, any case.
+            Err(_) => [id, name].iter().any(|k| k.eq_ignore_ascii_case(pattern)),
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    if !ids.is_empty() {
+        return Ok(ids);
+    }
+    let names: Vec<&str> = tenants.iter().map(|(_, name)| name.as_str()).collect();
+    let hint = match nearest(pattern, &names).as_slice() {
+        [] => String::new(),
+        near => format!(
+            " (did you mean {}?)",
+            near.iter()
+                .map(|n| format!("`{}`", one_line(n)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Err(Usage(format!(
+        "no tenant of the store matches `{}`{hint}: --tenant takes a name or id, any case, with \
+         `*` and `?` (`*{}*` for part of a name); `status` lists the {} tenants",
+        one_line(pattern),
+        one_line(pattern.trim_matches('*')),
+        tenants.len()
+    ))
+    .into())
+}
+
+/// `resource` when the store holds it; else a usage error naming the nearest and those it
+/// holds.
+pub(crate) fn check_resource(store: &Store, resource: Option<&str>) -> anyhow::Result<()> {
+    let Some(resource) = resource else {
+        return Ok(());
+    };
+    let held = store.resources()?;
+    if held.iter().any(|r| r == resource) {
+        return Ok(());
+    }
+    let names: Vec<&str> = held.iter().map(String::as_str).collect();
+    let hint = nearest(resource, &names)
+        .first()
+        .map(|n| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default();
+    Err(Usage(format!(
+        "the store holds no resource `{}`{hint}: it holds {}",
+        one_line(resource),
+        if held.is_empty() {
+            "none yet (run `snapshot` first)".to_owned()
+        } else {
+            held.join(", ")
+        }
+    ))
+    .into())
+}
+
+/// Up to three of `names` nearest to `text` (case-insensitive Jaro-Winkler, or containing
+/// it), nearest first.
+fn nearest<'a>(text: &str, names: &[&'a str]) -> Vec<&'a str> {
+    let text = fold(text.trim_matches('*'));
+    let mut scored: Vec<(f64, &str)> = names
+        .iter()
+        .map(|name| {
+            let lower = fold(name);
+            let score = if !text.is_empty() && lower.contains(&text) {
+                1.0
+            } else {
+                strsim::jaro_winkler(&text, &lower)
+            };
+            (score, *name)
+        })
+        .filter(|(score, _)| *score >= 0.8)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, name)| name).collect()
+}
+
+/// `text` in lower case with the accents of Latin letters dropped (`Café Müller`: `cafe
+/// muller`), so that a name typed without its accents still finds its suggestion.
+fn fold(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+            'ç' | 'ć' | 'č' => 'c',
+            'ď' | 'đ' => 'd',
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' => 'i',
+            'ł' => 'l',
+            'ñ' | 'ń' | 'ň' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+            'ř' => 'r',
+            'ś' | 'š' | 'ş' => 's',
+            'ť' | 'ţ' => 't',
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ź' | 'ż' | 'ž' => 'z',
+            other => other,
+        })
+        .collect()
+}
+
+/// Errors of the reading commands are exit 1 (2 for `diff`, whose 1 means "different"), a
+/// mistake in the command line exit 2; a closed stdout ends them quietly (141).
 pub(crate) fn fatal(result: anyhow::Result<u8>, code: u8) -> u8 {
     result.unwrap_or_else(|e| {
         if crate::is_broken_pipe(&e) {
             return crate::EXIT_BROKEN_PIPE;
         }
         eprintln!("error: {}", one_line(&format!("{e:#}")));
-        code
+        if e.downcast_ref::<Usage>().is_some() {
+            crate::EXIT_USAGE
+        } else {
+            code
+        }
     })
 }
 
-pub(crate) fn table(rows: &[Vec<String>]) -> String {
-    match rows.split_first() {
-        Some((titles, rows)) => Table::fit(titles, rows).render(rows),
-        None => String::new(),
-    }
-}
+/// One column of a history listing: its title in the table, its name in CSV (snake_case, the
+/// field name of the JSON format, as every CSV header of the tool is).
+pub(crate) type Col = (&'static str, &'static str);
 
-pub(crate) fn csv(rows: &[Vec<String>]) -> String {
-    rows.iter()
-        .map(|row| {
+/// `rows` under `columns` as an aligned table (an empty cell shows `-`) or as CSV (an empty cell
+/// stays empty, so a spreadsheet or DuckDB sees no value rather than a `-`).
+pub(crate) fn listing(format: TableFormat, columns: &[Col], rows: &[Vec<String>]) -> String {
+    if format == TableFormat::Csv {
+        let header: Vec<String> = columns.iter().map(|c| csv_field(c.1)).collect();
+        let mut out = header.join(",") + "\n";
+        for row in rows {
             let cells: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
-            cells.join(",") + "\n"
+            out.push_str(&(cells.join(",") + "\n"));
+        }
+        return out;
+    }
+    let titles: Vec<&str> = columns.iter().map(|c| c.0).collect();
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| if c.is_empty() { "-" } else { c.as_str() })
+                .collect()
         })
-        .collect()
+        .collect();
+    Table::fit(&titles, &rows).render(&rows)
 }

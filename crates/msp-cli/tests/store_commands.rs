@@ -1,0 +1,251 @@
+//! Issue 25: the reading commands of the store (`runs`, `status`, `diff`, `export`, `prune`)
+//! refuse what they cannot do instead of succeeding on it: a store that is not there, a tenant
+//! or a resource the store does not hold.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::{Finished, bin, temp_dir};
+
+/// A store of two demo snapshots (generations 0 and 1) of 6 tenants.
+fn demo_store(dir: &Path) -> PathBuf {
+    let db = dir.join("inventory.sqlite");
+    for generation in ["0", "1"] {
+        bin()
+            .args(["demo", "--snapshot", "-q", "--tenants", "6"])
+            .args(["--generation", generation, "--db"])
+            .arg(&db)
+            .run()
+            .assert_code(0);
+    }
+    db
+}
+
+fn run(db: &Path, args: &[&str]) -> Finished {
+    bin().args(args).arg("--db").arg(db).run()
+}
+
+#[test]
+fn reading_commands_need_an_existing_store() {
+    let dir = temp_dir("store-missing");
+    let typo = dir.path().join("typo.sqlite");
+    for args in [
+        &["runs"][..],
+        &["status"],
+        &["diff"],
+        &["export", "--run", "1"],
+        &["prune", "--keep", "1"],
+    ] {
+        let out = run(&typo, args);
+        out.assert_code(2);
+        assert!(
+            out.stderr.contains(&typo.display().to_string())
+                && out.stderr.contains("run `snapshot` first")
+                && out.stderr.contains("--db"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert_eq!(out.stdout, "", "{args:?}: no empty table");
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+}
+
+#[test]
+fn tenants_match_as_include_does_and_unknown_ones_are_errors() {
+    let dir = temp_dir("store-tenants");
+    let db = demo_store(dir.path());
+    let tenants = |out: &Finished| -> std::collections::BTreeSet<String> {
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+        rows.iter()
+            .map(|r| r["tenant_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = run(&db, &["status", "--format", "json"]);
+    all.assert_code(0);
+    let names = tenants(&all);
+    assert!(names.len() > 1, "{names:?}");
+    // A name that starts with three letters (so `Abc*` is a name's glob) and has an accent
+    // or a symbol further on.
+    let name = names
+        .iter()
+        .find(|n| n.chars().take(3).all(|c| c.is_ascii_alphabetic()))
+        .unwrap()
+        .clone();
+    let prefix: String = name.chars().take(3).collect();
+
+    // Any case, the whole name; or a glob.
+    for pattern in [
+        name.to_lowercase(),
+        name.to_uppercase(),
+        format!("{prefix}*"),
+    ] {
+        let out = run(&db, &["status", "--format", "json", "--tenant", &pattern]);
+        out.assert_code(0);
+        let chosen = tenants(&out);
+        assert!(chosen.contains(&name), "{pattern}: {chosen:?}");
+        assert!(
+            chosen
+                .iter()
+                .all(|n| n.to_lowercase().starts_with(&prefix.to_lowercase())),
+            "{pattern}: {chosen:?}"
+        );
+    }
+
+    // A name the store does not hold: exit 2, with the nearest names.
+    let mut near: String = name.chars().take(name.chars().count() - 1).collect();
+    near.push('x');
+    for command in [&["status"][..], &["diff"]] {
+        let out = bin()
+            .args(command)
+            .args(["--tenant", &near, "--db"])
+            .arg(&db)
+            .run();
+        out.assert_code(2);
+        assert!(
+            out.stderr.contains("no tenant of the store matches")
+                && out.stderr.contains(&format!("did you mean `{name}`")),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(out.stdout, "");
+    }
+    let out = run(&db, &["status", "--tenant", "acme"]);
+    out.assert_code(2);
+    assert!(
+        !out.stderr.contains("run `snapshot` first"),
+        "{}",
+        out.stderr
+    );
+
+    // An id selects its tenant alone.
+    let ids: std::collections::BTreeMap<String, String> = {
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&all.stdout).unwrap();
+        rows.iter()
+            .map(|r| {
+                (
+                    r["tenant_name"].as_str().unwrap().to_owned(),
+                    r["tenant_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let out = run(
+        &db,
+        &["status", "--format", "json", "--tenant", &ids[&name]],
+    );
+    out.assert_code(0);
+    assert_eq!(tenants(&out), [name.clone()].into_iter().collect());
+
+    // A name typed without its accents: the suggestion has them.
+    if let Some(accented) = names.iter().find(|n| n.contains(['é', 'ü', 'è', 'û'])) {
+        let plain: String = accented
+            .chars()
+            .map(|c| match c {
+                'é' | 'è' => 'e',
+                'ü' | 'û' => 'u',
+                other => other,
+            })
+            .collect();
+        let out = run(&db, &["diff", "--tenant", &plain.to_lowercase()]);
+        out.assert_code(2);
+        assert!(
+            out.stderr.contains(&format!("did you mean `{accented}`")),
+            "{}",
+            out.stderr
+        );
+    }
+
+    // diff of one tenant lists only that tenant.
+    let out = run(
+        &db,
+        &[
+            "diff",
+            "--format",
+            "jsonl",
+            "--tenant",
+            &name.to_lowercase(),
+        ],
+    );
+    out.assert_code(1);
+    for line in out.stdout_json_lines() {
+        assert_eq!(line["tenant_name"], name.as_str(), "{line}");
+    }
+}
+
+#[test]
+fn unknown_resources_are_errors_with_did_you_mean() {
+    let dir = temp_dir("store-resources");
+    let db = demo_store(dir.path());
+    for args in [
+        &["diff", "--resource", "devcies"][..],
+        &["status", "--resource", "devcies"],
+        &["export", "--run", "1", "--resource", "devcies"],
+    ] {
+        let out = run(&db, args);
+        out.assert_code(2);
+        assert!(
+            out.stderr.contains("no resource `devcies`")
+                && out.stderr.contains("did you mean `devices`")
+                && out.stderr.contains("device-inventory, devices"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("0 added"), "{}", out.stderr);
+    }
+    run(&db, &["diff", "--resource", "devices", "--format", "jsonl"]).assert_code(1);
+}
+
+#[test]
+fn prune_dry_runs_asks_before_deleting_every_run_and_gives_the_space_back() {
+    let dir = temp_dir("store-prune");
+    let db = demo_store(dir.path());
+    let runs = |db: &Path| -> usize {
+        let out = run(db, &["runs", "--format", "json"]);
+        out.assert_code(0);
+        serde_json::from_str::<Vec<serde_json::Value>>(&out.stdout)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(runs(&db), 2);
+
+    // --dry-run deletes nothing and says what it would.
+    let out = run(&db, &["prune", "--keep", "1", "--dry-run"]);
+    out.assert_code(0);
+    assert!(
+        out.stderr.contains("would delete 1 run (1) and keep 1 run"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(runs(&db), 2);
+
+    // Every run: not without --yes (no terminal here to ask on).
+    let out = run(&db, &["prune", "--keep", "0"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("every run") && out.stderr.contains("--yes"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(runs(&db), 2, "nothing was deleted");
+
+    // One run, in the singular.
+    let out = run(&db, &["prune", "--keep", "1"]);
+    out.assert_code(0);
+    assert!(out.stderr.contains("deleted 1 run (1)"), "{}", out.stderr);
+
+    // All of them, and the file shrinks (VACUUM), the WAL too.
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let wal = dir.path().join("inventory.sqlite-wal");
+    let before = size(&db) + size(&wal);
+    let out = run(&db, &["prune", "--keep", "0", "--yes"]);
+    out.assert_code(0);
+    assert_eq!(runs(&db), 0);
+    let after = size(&db) + size(&wal);
+    assert!(
+        after * 10 < before,
+        "{before} bytes before, {after} after: {}",
+        out.stderr
+    );
+}

@@ -17,8 +17,6 @@ mod msp;
 pub(crate) use monitoring::{monitoring, unknown_resource};
 pub(crate) use msp::{list_tenants, msp_device_inventory, tenant_value};
 
-use serde_json::{Value, json};
-
 use crate::filter::{Filter, SortKey, parse_filter, parse_sort};
 use crate::query::{BadParam, Params};
 use crate::state::AppState;
@@ -33,12 +31,9 @@ fn page_size(st: &AppState, limit: u64) -> usize {
 }
 
 /// The `next` cursor `n`, a numeric string or a JSON number.
-fn cursor(string: bool, n: u64) -> Value {
-    if string {
-        Value::String(n.to_string())
-    } else {
-        json!(n)
-    }
+/// The `next` cursor of page `n`: a numeric string, the type HPE's specs give it.
+fn cursor(n: u64) -> String {
+    n.to_string()
 }
 
 fn parse_filter_param(

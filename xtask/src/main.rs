@@ -9,6 +9,9 @@
 //!   python3 or PyPI is missing).
 //! - `cargo xtask bench [--quick]`: the performance scenarios on release builds; a table, and
 //!   `target/bench/report.json`.
+//! - `cargo xtask conformance --specs DIR`: the simulator, through our client, behind Stoplight
+//!   Prism validating against HPE's published OpenAPI specs (DIR: the `vendor` folder of the
+//!   pinned download, see tests/README.md); every violation printed, non-zero on any. Not in CI.
 //! - `cargo xtask man`: the man pages of `msp-orchestrator`, written to `target/man/`
 //!   (`msp-orchestrator.1` and one per command: `msp-orchestrator-collect.1`, ...).
 //! - `cargo xtask ci`: what CI runs: format check, clippy with `-D warnings`, the tests, and the
@@ -17,6 +20,7 @@
 mod bench;
 mod bench_store;
 mod cargo;
+mod conformance;
 mod tally;
 
 use anyhow::{Context as _, Result, bail};
@@ -33,6 +37,7 @@ fn main() -> Result<()> {
         Some("integration") => integration(&rest),
         Some("bench") => bench::run(&rest),
         Some("ci") => ci(),
+        Some("conformance") => conformance::run(&rest),
         Some("man") => man(),
         Some("help" | "--help" | "-h") | None => {
             print_help();
@@ -55,6 +60,10 @@ fn print_help() {
          processes (extra ARGS go to the test binary, e.g. a name filter)\n  \
          bench [--quick]      performance scenarios on release builds; writes\n                       \
          target/bench/report.json (--quick: under a minute)\n  \
+         conformance --specs DIR\n                       \
+         the simulator through our client and Stoplight Prism, validating\n                       \
+         proxy of HPE's OpenAPI specs (DIR: the pinned vendor/ folder, see\n                       \
+         tests/README.md); non-zero on any violation\n  \
          man                  the man pages: target/man/msp-orchestrator.1 and one per\n                       \
          command (msp-orchestrator-collect.1, ...)\n  \
          ci                   format check, clippy -D warnings, tests, docs with warnings denied"

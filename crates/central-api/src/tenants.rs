@@ -42,7 +42,8 @@ pub struct CentralTenant {
         skip_serializing_if = "Option::is_none"
     )]
     pub degraded_sites: Option<u64>,
-    /// Who owns the devices, e.g. `MSP_OWNED` or `CUSTOMER_OWNED`.
+    /// Who owns the devices: `MSP` or `TENANT` in HPE's spec (`msp.json`); any other text is
+    /// kept as received.
     #[serde(
         default,
         deserialize_with = "crate::lenient::option",

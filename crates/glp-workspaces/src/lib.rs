@@ -86,6 +86,7 @@ mod client;
 mod model;
 mod odata;
 mod resources;
+pub mod shapes;
 
 pub use catalog::{PROVISIONS_PATH, Provision, SERVICE_MANAGERS_PATH, ServiceManager};
 pub use client::{

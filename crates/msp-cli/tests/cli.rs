@@ -712,7 +712,7 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
         Some("workspace_id,serialNumber,radios.0.band,data")
     );
     let row = lines.next().unwrap();
-    assert!(row.contains(",\"{\"\"serialNumber\"\""), "{row}");
+    assert!(row.contains(",\"{\"\"id\"\""), "{row}");
     let out = output(cli(&sim, &["collect", "--columns", "a,b"])).await;
     assert_eq!(out.code, Some(2), "--columns needs csv");
 }

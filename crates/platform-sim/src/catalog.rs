@@ -44,11 +44,19 @@ fn managers(seed: u64) -> Vec<Value> {
         .iter()
         .map(|name| {
             let id = manager_id(seed, name);
+            // Every field `service-catalog-v1.json` requires.
             json!({
                 "id": id,
                 "type": "service-catalog/service-manager",
                 "name": name,
                 "resourceUri": format!("/service-catalog/v1/service-managers/{id}"),
+                "generation": 1,
+                "createdAt": rfc3339(1_500_000_000),
+                "updatedAt": rfc3339(1_650_000_000),
+                "honorUnprovisionResponse": true,
+                "mspSupported": *name == CENTRAL_NAME,
+                "standaloneSupported": true,
+                "tenantOnlySupported": false,
             })
         })
         .collect()
@@ -71,6 +79,8 @@ fn provision(seed: u64, manager: &str, region: &str, status: &str) -> Value {
         },
         "region": region,
         "provisionStatus": status,
+        "generation": 1,
+        "createdBy": "msp-admin@example.com",
         "createdAt": rfc3339(1_600_000_000),
         "updatedAt": rfc3339(1_650_000_000),
         "resourceUri": format!("/service-catalog/v1/service-manager-provisions/{id}"),

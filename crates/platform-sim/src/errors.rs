@@ -60,13 +60,24 @@ pub(crate) fn glp_error(
     message: &str,
     details: Vec<Value>,
 ) -> Response {
+    coded_error(api, status, error_code(status), message, details)
+}
+
+/// [`glp_error`] with the `errorCode` given.
+fn coded_error(
+    api: Api,
+    status: StatusCode,
+    error_code: &str,
+    message: &str,
+    details: Vec<Value>,
+) -> Response {
     let code = status.as_u16();
     let mut body = json!({
         "httpStatusCode": match api {
             Api::Central(CentralDialect::Classic) => json!(code.to_string()),
             _ => json!(code),
         },
-        "errorCode": error_code(status),
+        "errorCode": error_code,
         "message": message,
         "debugId": random_hex(32),
     });
@@ -80,9 +91,16 @@ pub(crate) fn glp_error(
 
 /// 400 with a `hpe.greenlake.bad_request` issue naming the parameter.
 pub(crate) fn bad_request(api: Api, bad: &BadParam) -> Response {
-    glp_error(
+    bad_request_coded(api, bad, None)
+}
+
+/// [`bad_request`] with `errorCode` `code` where given (Central's specs name one per API:
+/// `HPE_GL_NETWORK_MONITORING_INVALID_INPUT`, `HPE_GL_NETWORK_SERVICES_INVALID_INPUT`).
+pub(crate) fn bad_request_coded(api: Api, bad: &BadParam, code: Option<&str>) -> Response {
+    coded_error(
         api,
         StatusCode::BAD_REQUEST,
+        code.unwrap_or(error_code(StatusCode::BAD_REQUEST)),
         &bad.description,
         vec![json!({
             "type": "hpe.greenlake.bad_request",

@@ -58,9 +58,10 @@
 //! * `GET /network-monitoring/v1/{device-inventory,aps,switches,gateways,clients,devices}`
 //!   (tenant token of the tenant whose data is served): `limit` required, 1..=1000 (100 for
 //!   `gateways`); `next` a 1-based page number (default 1; 0 or non-numeric: 400);
-//!   page size `min(limit, central_page_cap)`; the returned `next` is a numeric *string* on
-//!   `device-inventory` and `aps` and a JSON *number* on the others (`clients` among them), as
-//!   HPE's examples show them, `null` on the last page. `filter` (≤ 256 chars; `eq`/`in`/`and`
+//!   page size `min(limit, central_page_cap)`; the returned `next` is a numeric string (HPE's
+//!   `monitoring.json`); on the last page `""` where the spec requires `next`, left out on
+//!   `clients`. Items carry the spec's required `id` and `type` (see docs/platform-facts.md,
+//!   "HPE's published specs"). `filter` (≤ 256 chars; `eq`/`in`/`and`
 //!   on any field of the records, dotted paths allowed) and `sort` (≤ 256 chars;
 //!   `field [asc|desc]`, comma-separated) are applied. Extra parameters: `device-inventory`
 //!   `site-assigned=ASSIGNED|UNASSIGNED`; `clients` `site-id`, `site-name`, `serial-number` (of
@@ -70,10 +71,11 @@
 //!   zipCode}`, `timezone`, `health`, `devices {count, health}`, `clients {count, health}` (each
 //!   `health` is `{"groups": [{"name": "Poor"|"Fair"|"Good", "value": n}]}`; the site's own
 //!   counts devices and clients together), `alerts {totalCount, groups: [{"name":
-//!   "Critical"|"Major"|"Minor", "count": n}]}`, `reasons` (why the site is degraded, empty when
-//!   it is not). Paged by **offset**: `limit` 1..=100 required, `offset` items to skip (default
-//!   0; `next` is refused with 400); the answer is `{items, count, total, offset}` with no
-//!   `next`. `filter` and `sort` as above.
+//!   "Critical"|"Major"|"Minor", "count": n}]}`, `reasons` (why the site is degraded, as the
+//!   spec's `{reason, health, data: {count}}` objects; empty when it is not). Paged by **offset**: `limit` 1..=100 required, `offset` items to skip (default
+//!   0; `next` is refused with 400); the answer is `{items, count, total, offset, response}`
+//!   (`response`: the spec's `{code, message, status}`) with no `next`. `filter` and `sort` as
+//!   above.
 //! * `GET /service-catalog/v1/service-manager-provisions` and `GET /service-catalog/v1/service-managers`
 //!   (`offset`, `limit` 1..=1000): the MSP's provisions, one `PROVISIONED` Central
 //!   ("HPE Aruba Networking Central") provision per GreenLake region of its clusters, plus a
@@ -191,7 +193,8 @@
 //! `2 + D/400` up to 12, with `endTime` spread around the simulator's fixed now,
 //! 2026-12-01T00:00:00Z (about one in five ended, `subscriptionStatus: ENDED`; one in five ends
 //! within 90 days; the rest later), `availableQuantity` = `quantity` less the devices holding
-//! it. The truth lists both under those names in `counts` and `records`, and the MSP's own
+//! it, both numbers in strings and `tier` from the spec's enumeration
+//! (`subscription-management.json`); an unassigned device has no `application` field. The truth lists both under those names in `counts` and `records`, and the MSP's own
 //! counts in `msp_counts`.
 
 // Handlers return early with a ready `Response` as the error; boxing it would buy nothing.

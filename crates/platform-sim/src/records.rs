@@ -79,10 +79,23 @@ impl Resource {
         matches!(self, Resource::SitesHealth)
     }
 
-    /// Whether the returned `next` cursor is a numeric string (else a JSON number), as HPE's
-    /// examples show it: a string on `aps` and `device-inventory`, a number on `clients`.
-    pub(crate) fn string_cursor(self) -> bool {
-        matches!(self, Resource::DeviceInventory | Resource::Aps)
+    /// Whether HPE's spec (`monitoring.json`) requires `next` in every page of the list: on the
+    /// last page the simulator then sends an empty string (the spec's type, no page), else it
+    /// leaves `next` out (`clients`).
+    pub(crate) fn next_required(self) -> bool {
+        !matches!(self, Resource::Clients | Resource::SitesHealth)
+    }
+
+    /// The `type` of an item, as HPE's examples in `monitoring.json` show it.
+    pub(crate) fn item_type(self) -> &'static str {
+        match self {
+            Resource::DeviceInventory | Resource::Devices => "network-monitoring/device-monitoring",
+            Resource::Aps => "network-monitoring/ap-monitoring",
+            Resource::Switches => "network-monitoring/switch-monitoring",
+            Resource::Gateways => "network-monitoring/gw-monitoring",
+            Resource::Clients => "network-monitoring/client-monitoring",
+            Resource::SitesHealth => "network-monitoring/site-health",
+        }
     }
 
     /// Endpoint-specific query parameters and the record field each one filters on (`eq`).

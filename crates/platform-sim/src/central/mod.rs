@@ -5,10 +5,13 @@
 //!
 //! Paging: `limit` (required) and `next`, a 1-based page number; a page holds
 //! `min(limit, central_page_cap)` items, page `n` starts at item `(n - 1) * size`. The response
-//! is `{items, count, total, next}` with `next` the following page number, or `null` on the last
-//! page (also when a page past the end is asked for: empty `items`). `sites-health` is paged by
-//! `offset` instead (items to skip, default 0; `next` is refused): `{items, count, total,
-//! offset}`, and the client advances the offset by the items it received.
+//! is `{items, count, total, next}` with `next` the following page number as a string (HPE's
+//! specs, `msp.json` and `monitoring.json`); on the last page (also when a page past the end is
+//! asked for: empty `items`) `next` is left out where the spec makes it optional (list-tenants,
+//! `clients`) and `""` where it requires it (the MSP-wide inventory, in no spec: `null`).
+//! `sites-health` is paged by `offset` instead (items to skip, default 0; `next` is refused):
+//! `{items, count, total, offset, response}` (`response`: the spec's status object), and the
+//! client advances the offset by the items it received.
 
 mod cluster;
 mod monitoring;
@@ -16,8 +19,6 @@ mod msp;
 
 pub(crate) use monitoring::{monitoring, unknown_resource};
 pub(crate) use msp::{list_tenants, msp_device_inventory, tenant_value};
-
-use serde_json::{Value, json};
 
 use crate::filter::{Filter, SortKey, parse_filter, parse_sort};
 use crate::query::{BadParam, Params};
@@ -32,13 +33,9 @@ fn page_size(st: &AppState, limit: u64) -> usize {
     st.cfg.central_page_cap.map_or(limit, |cap| limit.min(cap))
 }
 
-/// The `next` cursor `n`, a numeric string or a JSON number.
-fn cursor(string: bool, n: u64) -> Value {
-    if string {
-        Value::String(n.to_string())
-    } else {
-        json!(n)
-    }
+/// The `next` cursor of page `n`: a numeric string, the type HPE's specs give it.
+fn cursor(n: u64) -> String {
+    n.to_string()
 }
 
 fn parse_filter_param(

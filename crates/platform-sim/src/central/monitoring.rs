@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::cluster::{ClusterCtx, msp_cluster};
 use super::{cursor, page_size, parse_filter_param, parse_sort_param};
-use crate::errors::{bad_request, forbidden, json_response, not_found, unauthorized};
+use crate::errors::{bad_request_coded, forbidden, json_response, not_found, unauthorized};
 use crate::filter::{compare_records, lookup};
 use crate::query::{BadParam, Params};
 use crate::records::{Record, Resource, record, record_value};
@@ -28,13 +28,22 @@ enum Items {
     Values(Vec<Value>),
 }
 
-/// Where a monitoring page is: `next` (cursor-paged lists) or `offset` (offset-paged ones).
+/// Where a monitoring page is: `next` (cursor-paged lists; left out on the last page where the
+/// spec does not require it) or `offset` (offset-paged ones).
 #[derive(Debug, Serialize)]
 enum Position {
     #[serde(rename = "next")]
-    Next(Value),
+    Next(String),
     #[serde(rename = "offset")]
     Offset(u64),
+}
+
+/// The `response` status object `monitoring.json` requires beside the items of `sites-health`.
+#[derive(Debug, Serialize)]
+struct Status {
+    code: &'static str,
+    message: &'static str,
+    status: &'static str,
 }
 
 /// A monitoring page.
@@ -44,7 +53,9 @@ struct Page {
     count: usize,
     total: usize,
     #[serde(flatten)]
-    position: Position,
+    position: Option<Position>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response: Option<Status>,
 }
 
 /// `GET /network-monitoring/v1/{r}`: only for a tenant on the cluster the request reached
@@ -92,7 +103,7 @@ fn monitoring_answer(
     }
     match monitoring_page(st, resource, tenant, query) {
         Ok(body) => json_response(StatusCode::OK, &body),
-        Err(bad) => bad_request(api, &bad),
+        Err(bad) => bad_request_coded(api, &bad, Some("HPE_GL_NETWORK_MONITORING_INVALID_INPUT")),
     }
 }
 
@@ -170,13 +181,20 @@ fn monitoring_page(
     // the offset by the items it received.
     let position = |more: bool| {
         if r.offset_paged() {
-            Position::Offset(offset)
+            Some(Position::Offset(offset))
         } else if more {
-            Position::Next(cursor(r.string_cursor(), next + 1))
+            Some(Position::Next(cursor(next + 1)))
+        } else if r.next_required() {
+            Some(Position::Next(String::new()))
         } else {
-            Position::Next(Value::Null)
+            None
         }
     };
+    let response = r.offset_paged().then_some(Status {
+        code: "SITE-HEALTH-SUCCESS-001",
+        message: "Sites details fetched successfully",
+        status: "SUCCESS",
+    });
     if filter.clauses.is_empty() && sort.is_none() {
         // Fast path: generate only this page, serialise the typed records directly.
         let end = start.saturating_add(size).min(count);
@@ -189,6 +207,7 @@ fn monitoring_page(
             items: Items::Records(items),
             total: count,
             position: position(more),
+            response,
         });
     }
     let mut all: Vec<Value> = (0..count as u32)
@@ -206,5 +225,6 @@ fn monitoring_page(
         items: Items::Values(items),
         total,
         position: position(more),
+        response,
     })
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::cluster::{ClusterCtx, msp_cluster};
 use super::{cursor, page_size, parse_filter_param, parse_sort_param};
-use crate::errors::{bad_request, forbidden, json_response};
+use crate::errors::{bad_request_coded, forbidden, json_response};
 use crate::filter::{SortKey, compare_records};
 use crate::ids;
 use crate::population::Tenant;
@@ -82,11 +82,8 @@ pub(crate) fn tenant_item(t: &Tenant) -> TenantItem {
         tenant_name: t.name.to_string(),
         total_sites: t.sites,
         degraded_sites: t.degraded_sites,
-        device_ownership: if t.msp_owned {
-            "MSP_OWNED"
-        } else {
-            "CUSTOMER_OWNED"
-        },
+        // HPE's `msp.json` enum: MSP, TENANT.
+        device_ownership: if t.msp_owned { "MSP" } else { "TENANT" },
         device_health_status: HealthSummary {
             total: t.monitored,
             good: t.health[0],
@@ -119,7 +116,9 @@ struct TenantPage {
     items: Vec<TenantItem>,
     count: usize,
     total: usize,
-    next: Value,
+    /// Left out on the last page (a string where present, as `msp.json` says).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
 }
 
 /// An MSP-token Central endpoint (`network-msp/...`): the cluster must be one of the MSP's, the
@@ -151,7 +150,7 @@ fn msp_endpoint<T: Serialize>(
     }
     match page(cluster) {
         Ok(body) => json_response(StatusCode::OK, &body),
-        Err(bad) => bad_request(api, &bad),
+        Err(bad) => bad_request_coded(api, &bad, Some("HPE_GL_NETWORK_SERVICES_INVALID_INPUT")),
     }
 }
 
@@ -221,11 +220,7 @@ fn tenants_page(
         count: items.len(),
         items,
         total: order.len(),
-        next: if more {
-            cursor(false, next + 1)
-        } else {
-            Value::Null
-        },
+        next: more.then(|| cursor(next + 1)),
     })
 }
 
@@ -294,6 +289,6 @@ fn msp_inventory_page(
         "items": items,
         "count": items.len(),
         "total": total,
-        "next": if more { cursor(true, next + 1) } else { Value::Null },
+        "next": if more { Value::String(cursor(next + 1)) } else { Value::Null },
     }))
 }

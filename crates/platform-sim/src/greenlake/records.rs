@@ -127,19 +127,19 @@ fn device_record(pop: &Population, t: &Tenant, i: u32) -> Value {
     } else {
         json!([])
     };
-    let application = if assigned {
+    // `device-management.json`: `application` is an object; a device assigned to no
+    // application has none (left out, not null).
+    let application = assigned.then(|| {
         let app = application_id(pop, region);
         json!({ "id": app, "resourceUri": format!("/service-catalog/v1/service-managers/{app}") })
-    } else {
-        Value::Null
-    };
+    });
     let tags = match d.site {
         Some(s) => json!({ "site": site_name(pop, t, s) }),
         None => json!({}),
     };
     let created = t.created_at + (sh % (300 * DAY as u64)) as i64;
     let updated = (created + ((sh >> 20) % (400 * DAY as u64)) as i64).min(NOW);
-    json!({
+    let mut record = json!({
         "id": id,
         "type": "devices/device",
         "generation": 1 + (sh >> 40) % 4,
@@ -151,33 +151,43 @@ fn device_record(pop: &Population, t: &Tenant, i: u32) -> Value {
         "partNumber": d.part,
         "region": region,
         "assignedState": if assigned { "ASSIGNED_TO_SERVICE" } else { "UNASSIGNED" },
-        "application": application,
         "subscription": subscription,
         "tags": tags,
         "archived": false,
         "createdAt": rfc3339(created),
         "updatedAt": rfc3339(updated.max(created)),
         "x-sim-extra": { "generator": "platform-sim", "resource": "glp/devices", "index": i },
-    })
+    });
+    if let (Some(app), Some(m)) = (application, record.as_object_mut()) {
+        m.insert("application".into(), app);
+    }
+    record
 }
 
-/// (subscriptionType, tier prefix, SKU, description) by kind.
-const KINDS: &[(&str, &str, &str, &str)] = &[
+/// (subscriptionType, (Foundation tier, Advanced tier), SKU, description) by kind; the tiers
+/// are values of `subscription-management.json`'s `tier` enum.
+type Kind = (
+    &'static str,
+    (&'static str, &'static str),
+    &'static str,
+    &'static str,
+);
+const KINDS: &[Kind] = &[
     (
         "CENTRAL_AP",
-        "AP",
+        ("FOUNDATION_AP", "ADVANCED_AP"),
         "Q9Y59AAE",
         "Aruba Central AP Subscription",
     ),
     (
         "CENTRAL_SWITCH",
-        "SWITCH",
+        ("FOUNDATION_SWITCH_6300", "ADVANCED_SWITCH_6300"),
         "R3J16AAE",
         "Aruba Central 6200/6300 Switch Subscription",
     ),
     (
         "CENTRAL_GW",
-        "GW",
+        ("FOUNDATION_90XX_SEC", "ADVANCE_90XX_SEC"),
         "R4H27AAE",
         "Aruba Central 9000 Gateway Subscription",
     ),
@@ -188,11 +198,11 @@ fn subscription_record(pop: &Population, t: &Tenant, j: u32) -> Value {
     let id = subscription_id(pop, t, j);
     let slot = (u64::from(t.index) << 20) | u64::from(j);
     let key_text = format!("PAY{}", base36(bij40(slot, key(pop.seed, 0x5BC)), 9));
-    let (kind, tier_kind, sku, description) = KINDS[(h % KINDS.len() as u64) as usize];
+    let (kind, (foundation, advanced), sku, description) = KINDS[(h % KINDS.len() as u64) as usize];
     let tier = if (h >> 4).is_multiple_of(3) {
-        "ADVANCED"
+        advanced
     } else {
-        "FOUNDATION"
+        foundation
     };
     let years = [1i64, 3, 5][((h >> 8) % 3) as usize];
     // One in five ended, one in five ends within 90 days, the rest later.
@@ -217,11 +227,12 @@ fn subscription_record(pop: &Population, t: &Tenant, j: u32) -> Value {
         "key": key_text,
         "subscriptionType": kind,
         "subscriptionStatus": if end <= NOW { "ENDED" } else { "STARTED" },
-        "quantity": quantity,
-        "availableQuantity": quantity - used,
+        // Numbers in strings, as `subscription-management.json` types them.
+        "quantity": quantity.to_string(),
+        "availableQuantity": (quantity - used).to_string(),
         "sku": sku,
-        "skuDescription": format!("{description}, {} {years} Year", if tier == "ADVANCED" { "Advanced" } else { "Foundation" }),
-        "tier": format!("{tier}_{tier_kind}"),
+        "skuDescription": format!("{description}, {} {years} Year", if tier == advanced { "Advanced" } else { "Foundation" }),
+        "tier": tier,
         "productType": "DEVICE",
         "isEval": (h >> 36).is_multiple_of(7),
         "startTime": rfc3339(start),
@@ -266,7 +277,8 @@ mod tests {
                 } else if end <= rfc3339(NOW + 90 * DAY) {
                     soon += 1;
                 }
-                assert!(s["availableQuantity"].as_u64() <= s["quantity"].as_u64());
+                let n = |k: &str| s[k].as_str().and_then(|v| v.parse::<u64>().ok());
+                assert!(n("availableQuantity") <= n("quantity"));
             }
         }
         assert!(ended > 0 && soon > 0, "ended {ended}, soon {soon}");

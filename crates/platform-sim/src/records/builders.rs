@@ -6,8 +6,8 @@ use crate::rng::{base36, bij40, hash};
 
 use super::devices::{Device, device, mac_string, slot};
 use super::shapes::{
-    Address, AlertGroup, ClientRecord, Counted, DeviceRecord, HealthGroups, InventoryRecord, Radio,
-    SiteAlerts, SiteHealthRecord, extra,
+    Address, AlertGroup, ClientRecord, Counted, DeviceRecord, GatewayFields, HealthGroups,
+    InventoryRecord, Radio, Reason, ReasonData, SiteAlerts, SiteHealthRecord, extra,
 };
 use super::sites::{CITIES, site_id, site_name};
 use super::{Health, Resource, device_state, site_degraded};
@@ -40,13 +40,15 @@ pub(super) fn inventory(pop: &Population, t: &Tenant, i: u32) -> InventoryRecord
     let (site_id, site_name) = site_fields(pop, t, d.site);
     let h = hash(&[pop.seed, 0x1417, u64::from(t.index), u64::from(i)]);
     InventoryRecord {
+        id: d.serial.clone(),
+        kind: Resource::DeviceInventory.item_type(),
         serial_number: d.serial,
         mac_address: d.mac,
         device_type: d.kind.device_type(),
         model: d.model,
         part_number: d.part,
         device_name: d.name,
-        site_id,
+        site_id: site_id.unwrap_or_default(),
         site_name,
         site_assigned: if d.site.is_some() {
             "ASSIGNED"
@@ -67,6 +69,8 @@ pub(super) fn inventory(pop: &Population, t: &Tenant, i: u32) -> InventoryRecord
 fn common(pop: &Population, t: &Tenant, d: Device, r: Resource, i: u32) -> DeviceRecord {
     let (site_id, site_name) = site_fields(pop, t, d.site);
     DeviceRecord {
+        id: d.serial.clone(),
+        kind: r.item_type(),
         serial_number: d.serial,
         mac_address: d.mac,
         device_name: d.name,
@@ -77,9 +81,10 @@ fn common(pop: &Population, t: &Tenant, d: Device, r: Resource, i: u32) -> Devic
         health: d.health.as_str(),
         firmware_version: d.firmware,
         ipv4: d.ip,
-        site_id,
+        site_id: site_id.unwrap_or_default(),
         site_name,
         uptime_seconds: d.uptime,
+        uptime_in_millis: d.uptime * 1000,
         client_count: None,
         deployment: None,
         radios: None,
@@ -88,6 +93,7 @@ fn common(pop: &Population, t: &Tenant, d: Device, r: Resource, i: u32) -> Devic
         port_count: None,
         cluster_name: None,
         role: None,
+        gateway: None,
         extra: extra(pop, t, r, i),
     }
 }
@@ -133,9 +139,33 @@ pub(super) fn switch(pop: &Population, t: &Tenant, i: u32) -> DeviceRecord {
 pub(super) fn gateway(pop: &Population, t: &Tenant, i: u32) -> DeviceRecord {
     let d = device(pop, t, i);
     let cluster = format!("gw-cluster-{}", d.site.map_or(0, |s| s + 1));
-    let mut v = common(pop, t, d, Resource::Gateways, i - t.aps - t.switches);
+    let h = hash(&[pop.seed, 0x6A7E, u64::from(t.index), u64::from(i)]);
+    let ip = d.ip.clone();
+    let mac = d.mac.clone();
+    let g = i - t.aps - t.switches;
+    let mut v = common(pop, t, d, Resource::Gateways, g);
+    // `monitoring.json` spells a gateway's status `Online`/`Offline`, its role
+    // `Isoleader`/`Leader`/`Member`.
+    v.status = if v.status == "ONLINE" {
+        "Online"
+    } else {
+        "Offline"
+    };
     v.cluster_name = Some(cluster);
-    v.role = Some("BRANCH");
+    v.role = Some(if g.is_multiple_of(2) {
+        "Leader"
+    } else {
+        "Member"
+    });
+    v.gateway = Some(GatewayFields {
+        device_function: "Branch Gateway",
+        ip_address: ip,
+        mac_range: format!("{mac}-{mac}"),
+        cpu_utilization: (h % 90) as u32,
+        memory_utilization: ((h >> 8) % 90) as u32,
+        mode: "Cluster",
+        reboot_reason: "Reboot caused by user",
+    });
     v
 }
 
@@ -153,12 +183,15 @@ pub(super) fn client(pop: &Population, t: &Tenant, c: u32) -> ClientRecord {
     let (dev, vendor) = CLIENT_DEVICES[((h >> 8) % CLIENT_DEVICES.len() as u64) as usize];
     let ssid = SSIDS[((h >> 16) % SSIDS.len() as u64) as usize];
     let experience = client_experience(pop, t, c).as_str();
+    let mac = mac_string(0x3c, bij40(slot(t, c), key(pop.seed, 0xC1AC)));
     ClientRecord {
-        mac_address: mac_string(0x3c, bij40(slot(t, c), key(pop.seed, 0xC1AC))),
+        id: mac.clone(),
+        kind: Resource::Clients.item_type(),
+        mac_address: mac,
         name: format!("{owner}'s {dev}"),
         vendor,
-        kind: "WIRELESS",
-        status: "CONNECTED",
+        client_connection_type: "Wireless",
+        status: "Connected",
         experience,
         ipv4: format!(
             "172.{}.{}.{}",
@@ -167,7 +200,7 @@ pub(super) fn client(pop: &Population, t: &Tenant, c: u32) -> ClientRecord {
             c & 0xff
         ),
         ssid,
-        vlan_id: 10 + (h >> 32) % 3 * 10,
+        vlan_id: (10 + (h >> 32) % 3 * 10).to_string(),
         band: if h & (1 << 40) == 0 { "5GHz" } else { "2.4GHz" },
         connected_device_serial: d.serial,
         connected_to: d.name,
@@ -220,7 +253,11 @@ pub(super) fn site_health(pop: &Population, t: &Tenant, s: u32) -> SiteHealthRec
     }
     let device_count: u32 = devices.iter().sum();
     let reasons = if site_degraded(device_count, devices[0]) {
-        vec!["At least 20% of the site's devices are in poor health"]
+        vec![Reason {
+            reason: "At least 20% of the site's devices are in poor health",
+            health: "Poor",
+            data: ReasonData { count: devices[0] },
+        }]
     } else {
         Vec::new()
     };

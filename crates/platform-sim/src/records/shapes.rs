@@ -27,17 +27,23 @@ pub(super) fn extra(pop: &Population, t: &Tenant, r: Resource, i: u32) -> Extra 
     }
 }
 
-/// A `device-inventory` record.
+/// A `device-inventory` record. `id`, `type`, `siteId` are required by HPE's spec
+/// (`monitoring.json`): `siteId` is an empty string for a device on no site, `siteName` is
+/// left out.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InventoryRecord {
+    pub(super) id: String,
+    #[serde(rename = "type")]
+    pub(super) kind: &'static str,
     pub(super) serial_number: String,
     pub(super) mac_address: String,
     pub(super) device_type: &'static str,
     pub(super) model: &'static str,
     pub(super) part_number: &'static str,
     pub(super) device_name: String,
-    pub(super) site_id: Option<String>,
+    pub(super) site_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) site_name: Option<String>,
     pub(super) site_assigned: &'static str,
     pub(super) subscription_tier: &'static str,
@@ -56,10 +62,14 @@ pub(super) struct Radio {
 }
 
 /// An `aps`, `switches`, `gateways` or `devices` record (type-specific fields only where they
-/// apply).
+/// apply). `id`, `type` and `siteId` are required by HPE's spec; `gateways` require more (and
+/// spell `status` `Online`/`Offline`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DeviceRecord {
+    pub(super) id: String,
+    #[serde(rename = "type")]
+    pub(super) kind: &'static str,
     pub(super) serial_number: String,
     pub(super) mac_address: String,
     pub(super) device_name: String,
@@ -70,9 +80,11 @@ pub(crate) struct DeviceRecord {
     pub(super) health: &'static str,
     pub(super) firmware_version: &'static str,
     pub(super) ipv4: String,
-    pub(super) site_id: Option<String>,
+    pub(super) site_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) site_name: Option<String>,
     pub(super) uptime_seconds: u64,
+    pub(super) uptime_in_millis: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) client_count: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -89,28 +101,47 @@ pub(crate) struct DeviceRecord {
     pub(super) cluster_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) role: Option<&'static str>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub(super) gateway: Option<GatewayFields>,
     #[serde(rename = "x-sim-extra")]
     pub(super) extra: Extra,
+}
+
+/// The fields `monitoring.json` requires of a `gateways` item beyond the common ones.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct GatewayFields {
+    pub(super) device_function: &'static str,
+    pub(super) ip_address: String,
+    pub(super) mac_range: String,
+    pub(super) cpu_utilization: u32,
+    pub(super) memory_utilization: u32,
+    pub(super) mode: &'static str,
+    pub(super) reboot_reason: &'static str,
 }
 
 /// A `clients` record.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ClientRecord {
+    pub(super) id: String,
+    #[serde(rename = "type")]
+    pub(super) kind: &'static str,
     pub(super) mac_address: String,
     pub(super) name: String,
     pub(super) vendor: &'static str,
-    #[serde(rename = "type")]
-    pub(super) kind: &'static str,
+    pub(super) client_connection_type: &'static str,
     pub(super) status: &'static str,
     pub(super) experience: &'static str,
     pub(super) ipv4: String,
     pub(super) ssid: &'static str,
-    pub(super) vlan_id: u64,
+    pub(super) vlan_id: String,
     pub(super) band: &'static str,
     pub(super) connected_device_serial: String,
     pub(super) connected_to: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) site_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) site_name: Option<String>,
     #[serde(rename = "x-sim-extra")]
     pub(super) extra: Extra,
@@ -182,6 +213,21 @@ pub(super) struct SiteAlerts {
     pub(super) groups: [AlertGroup; 3],
 }
 
+/// One reason for a site's health, an object as `monitoring.json` gives it (the vendor SDK only
+/// passes `reasons` through).
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Reason {
+    pub(super) reason: &'static str,
+    pub(super) health: &'static str,
+    pub(super) data: ReasonData,
+}
+
+/// The data of a [`Reason`].
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct ReasonData {
+    pub(super) count: u32,
+}
+
 /// A `sites-health` record, shaped as the vendor SDK and HPE's MSP workbench read it: `id`,
 /// `siteName`, `address`, `health`, `devices`, `clients`, `alerts`, `reasons`.
 #[derive(Debug, Clone, Serialize)]
@@ -198,7 +244,7 @@ pub(crate) struct SiteHealthRecord {
     pub(super) devices: Counted,
     pub(super) clients: Counted,
     pub(super) alerts: SiteAlerts,
-    pub(super) reasons: Vec<&'static str>,
+    pub(super) reasons: Vec<Reason>,
     #[serde(rename = "x-sim-extra")]
     pub(super) extra: Extra,
 }

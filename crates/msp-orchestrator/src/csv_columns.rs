@@ -107,11 +107,13 @@ fn defaults(resource: &str) -> &'static [(&'static str, &'static [&'static str])
         ],
         "clients" => &[
             ("mac", &["mac", "macAddress"]),
-            ("name", &["name"]),
-            ("type", &["type"]),
+            ("name", &["name", "clientName"]),
+            // The spec's `type` is the resource's own type; Wired/Wireless is
+            // `clientConnectionType` (older answers: `type`).
+            ("type", &["clientConnectionType", "type"]),
             ("status", &["status"]),
             ("ipv4", &["ipv4"]),
-            ("network", &["network", "ssid"]),
+            ("network", &["network", "ssid", "wlanName"]),
             ("vlanId", &["vlanId"]),
             ("connectedDeviceSerial", &["connectedDeviceSerial"]),
             ("connectedTo", &["connectedTo"]),

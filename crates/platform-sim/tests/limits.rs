@@ -6,8 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::start;
-use platform_sim::{CentralDialect, SimConfig};
+use common::{config, start};
+use platform_sim::CentralDialect;
 use serde_json::Value;
 
 fn header_u64(r: &reqwest::Response, name: &str) -> u64 {
@@ -22,11 +22,7 @@ fn header_u64(r: &reqwest::Response, name: &str) -> u64 {
 
 #[tokio::test]
 async fn glp_429_carries_retry_after_ratelimit_headers_and_retry_info() {
-    let env = start(SimConfig {
-        glp_rps: Some(2.0),
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.glp_rps = Some(2.0))).await;
     let r = env.cc().await;
     assert_eq!(r.status(), 200);
     assert_eq!(header_u64(&r, "ratelimit-limit"), 2);
@@ -54,11 +50,7 @@ async fn glp_429_carries_retry_after_ratelimit_headers_and_retry_info() {
 
 #[tokio::test]
 async fn new_central_429_is_greenlake_shaped_with_x_ratelimit_headers_and_no_retry_after() {
-    let env = start(SimConfig {
-        central_rps: Some(1.0),
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.central_rps = Some(1.0))).await;
     let t = env.largest();
     let token = env.tenant_token(&t).await;
     let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
@@ -81,11 +73,10 @@ async fn new_central_429_is_greenlake_shaped_with_x_ratelimit_headers_and_no_ret
 
 #[tokio::test]
 async fn new_central_without_rate_headers_keeps_only_x_ratelimit_reset_on_a_429() {
-    let env = start(SimConfig {
-        central_rps: Some(1.0),
-        rate_headers: false,
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.central_rps = Some(1.0);
+        c.rate_headers = false;
+    }))
     .await;
     let t = env.largest();
     let token = env.tenant_token(&t).await;
@@ -110,11 +101,10 @@ async fn new_central_without_rate_headers_keeps_only_x_ratelimit_reset_on_a_429(
 
 #[tokio::test]
 async fn classic_central_429_carries_retry_after_and_per_second_headers() {
-    let env = start(SimConfig {
-        central_rps: Some(1.0),
-        central_dialect: CentralDialect::Classic,
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.central_rps = Some(1.0);
+        c.central_dialect = CentralDialect::Classic;
+    }))
     .await;
     let t = env.largest();
     let token = env.tenant_token(&t).await;
@@ -133,11 +123,10 @@ async fn classic_central_429_carries_retry_after_and_per_second_headers() {
 
 #[tokio::test]
 async fn early_retry_is_refused_and_counted() {
-    let env = start(SimConfig {
-        glp_rps: Some(1.0),
-        early_retry_grace: Duration::ZERO,
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.glp_rps = Some(1.0);
+        c.early_retry_grace = Duration::ZERO;
+    }))
     .await;
     assert_eq!(env.cc().await.status(), 200);
     let r = env.cc().await;
@@ -151,11 +140,10 @@ async fn early_retry_is_refused_and_counted() {
 
 #[tokio::test]
 async fn honouring_retry_after_succeeds_without_early_requests() {
-    let env = start(SimConfig {
-        glp_rps: Some(1.0),
-        early_retry_grace: Duration::from_millis(900),
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.glp_rps = Some(1.0);
+        c.early_retry_grace = Duration::from_millis(900);
+    }))
     .await;
     assert_eq!(env.cc().await.status(), 200);
     let r = env.cc().await;

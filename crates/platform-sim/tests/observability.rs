@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{quick, start};
-use platform_sim::{SimConfig, Stats, Truth};
+use common::{config, quick, start};
+use platform_sim::{Stats, Truth};
 use serde_json::Value;
 
 #[tokio::test]
@@ -121,11 +121,10 @@ async fn truth_shape_counts_and_records() {
 
 #[tokio::test]
 async fn truth_with_all_records_is_served() {
-    let env = start(SimConfig {
-        tenants: 4,
-        max_devices: 50,
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.tenants = 4;
+        c.max_devices = 50;
+    }))
     .await;
     let truth: Truth = env.plain_json("/_sim/truth?records=true").await;
     assert_eq!(truth, env.sim.truth_with_records());
@@ -141,11 +140,7 @@ async fn truth_with_all_records_is_served() {
 async fn same_seed_same_world_other_seed_other_world() {
     let a = quick().await;
     let b = quick().await;
-    let c = start(SimConfig {
-        seed: 7,
-        ..SimConfig::default()
-    })
-    .await;
+    let c = start(config(|c| c.seed = 7)).await;
     assert_eq!(a.sim.truth(), b.sim.truth());
     assert_eq!(a.sim.credentials(), b.sim.credentials());
     assert_ne!(a.sim.truth(), c.sim.truth());

@@ -194,11 +194,7 @@ async fn credentials_from_lookup_work_end_to_end_with_msp_provider() {
     assert_eq!(creds.base_url.to_string(), base);
 
     let provider: Arc<dyn TokenProvider> = msp_provider(creds, fast_options()).unwrap();
-    let msp = provider.token(&Scope::Msp).await.unwrap();
-    let tenant = provider
-        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
-        .await
-        .unwrap();
+    let (msp, tenant) = msp_then_tenant(&*provider).await;
     cc.assert_async().await;
     exchange.assert_async().await;
     assert_eq!(msp.secret().expose_secret(), "msp-from-lookup");

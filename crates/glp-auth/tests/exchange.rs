@@ -188,61 +188,60 @@ fn assert_lifetime(token: &AccessToken, before: Instant, after: Instant, lifetim
     );
 }
 
+/// Exchange answers are parsed leniently: with or without the RFC 8693 type fields, with
+/// `expires_in` as a number or a string; without a usable `expires_in`, the token gets the
+/// conservative lifetime.
 #[tokio::test]
-async fn exchange_response_without_rfc_8693_type_fields_parses() {
-    let (token, before, after) =
-        exchange_answering(serde_json::json!({"access_token": "t-min", "expires_in": 900})).await;
-    assert_eq!(token.secret().expose_secret(), "t-min");
-    assert_eq!(token.issued_token_type(), None);
-    assert_lifetime(&token, before, after, Duration::from_secs(900));
-}
-
-#[tokio::test]
-async fn exchange_response_with_rfc_8693_type_fields_parses() {
-    let (token, before, after) = exchange_answering(serde_json::json!({
-        "access_token": "t-full",
-        "token_type": "Bearer",
-        "issued_token_type": ACCESS_TOKEN_TYPE,
-        "expires_in": 900,
-        "scope": "ignored",
-        "unknown_field": {"nested": true}
-    }))
-    .await;
-    assert_eq!(token.secret().expose_secret(), "t-full");
-    assert_eq!(token.issued_token_type(), Some(ACCESS_TOKEN_TYPE));
-    assert_lifetime(&token, before, after, Duration::from_secs(900));
-}
-
-#[tokio::test]
-async fn exchange_response_with_expires_in_as_string_parses() {
-    let (token, before, after) = exchange_answering(serde_json::json!({
-        "access_token": "t-str",
-        "token_type": "bearer",
-        "expires_in": "900"
-    }))
-    .await;
-    assert_eq!(token.secret().expose_secret(), "t-str");
-    assert_lifetime(&token, before, after, Duration::from_secs(900));
-}
-
-#[tokio::test]
-async fn exchange_response_without_expires_in_gets_the_conservative_lifetime() {
-    let (token, before, after) =
-        exchange_answering(serde_json::json!({"access_token": "t-none", "token_type": "Bearer"}))
-            .await;
-    assert_eq!(token.secret().expose_secret(), "t-none");
-    assert_lifetime(&token, before, after, LIFETIME_WHEN_UNSTATED);
-    assert!(LIFETIME_WHEN_UNSTATED < Duration::from_secs(900));
-}
-
-#[tokio::test]
-async fn exchange_response_with_unusable_expires_in_gets_the_conservative_lifetime() {
-    let (token, before, after) = exchange_answering(serde_json::json!({
-        "access_token": "t-bad",
-        "expires_in": "soon"
-    }))
-    .await;
-    assert_lifetime(&token, before, after, LIFETIME_WHEN_UNSTATED);
+async fn exchange_responses_parse_leniently() {
+    let full = Duration::from_secs(900);
+    let unstated = LIFETIME_WHEN_UNSTATED;
+    assert!(unstated < full);
+    // (the answer, its token, its issued token type, the lifetime the token gets)
+    let cases = [
+        (
+            serde_json::json!({"access_token": "t-min", "expires_in": 900}),
+            "t-min",
+            None,
+            full,
+        ),
+        (
+            serde_json::json!({
+                "access_token": "t-full",
+                "token_type": "Bearer",
+                "issued_token_type": ACCESS_TOKEN_TYPE,
+                "expires_in": 900,
+                "scope": "ignored",
+                "unknown_field": {"nested": true}
+            }),
+            "t-full",
+            Some(ACCESS_TOKEN_TYPE),
+            full,
+        ),
+        (
+            serde_json::json!({"access_token": "t-str", "token_type": "bearer", "expires_in": "900"}),
+            "t-str",
+            None,
+            full,
+        ),
+        (
+            serde_json::json!({"access_token": "t-none", "token_type": "Bearer"}),
+            "t-none",
+            None,
+            unstated,
+        ),
+        (
+            serde_json::json!({"access_token": "t-bad", "expires_in": "soon"}),
+            "t-bad",
+            None,
+            unstated,
+        ),
+    ];
+    for (body, secret, issued, lifetime) in cases {
+        let (token, before, after) = exchange_answering(body).await;
+        assert_eq!(token.secret().expose_secret(), secret);
+        assert_eq!(token.issued_token_type(), issued, "{secret}");
+        assert_lifetime(&token, before, after, lifetime);
+    }
 }
 
 /// A subject provider whose MSP token changes after each invalidation: `msp-1`, then `msp-2`, ...
@@ -279,23 +278,28 @@ impl TokenProvider for RotatingSubject {
 const INVALID_GRANT: &str =
     r#"{"error":"invalid_grant","error_description":"subject token expired"}"#;
 
-#[tokio::test]
-async fn invalid_grant_invalidates_the_subject_once_and_retries_with_a_fresh_one() {
+/// A tenant token from an exchange whose subject is renewed once: the exchange of the first
+/// MSP token (`msp-1`) is answered `first`, that of the renewed one (`msp-2`) `second`, and each
+/// must be asked for exactly once. The result and the subject, to count its invalidations.
+async fn exchange_renewing(
+    first: (u16, &str),
+    second: (u16, &str),
+) -> (Result<AccessToken, AuthError>, Arc<RotatingSubject>) {
     let server = MockServer::start_async().await;
-    let stale = exchange_mock(&server, Some("msp-1"), 400, INVALID_GRANT).await;
-    let fresh = exchange_mock(
-        &server,
-        Some("msp-2"),
-        200,
-        &token_body("tenant-after-refresh", 900),
-    )
-    .await;
+    let stale = exchange_mock(&server, Some("msp-1"), first.0, first.1).await;
+    let fresh = exchange_mock(&server, Some("msp-2"), second.0, second.1).await;
     let subject = Arc::new(RotatingSubject::default());
     let provider = exchange_provider(&server, subject.clone());
-
     let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
     stale.assert_async().await;
     fresh.assert_async().await;
+    (result, subject)
+}
+
+#[tokio::test]
+async fn invalid_grant_invalidates_the_subject_once_and_retries_with_a_fresh_one() {
+    let fresh = token_body("tenant-after-refresh", 900);
+    let (result, subject) = exchange_renewing((400, INVALID_GRANT), (200, &fresh)).await;
     assert_eq!(
         result.unwrap().secret().expose_secret(),
         "tenant-after-refresh"
@@ -311,6 +315,7 @@ async fn invalid_grant_invalidates_the_subject_once_and_retries_with_a_fresh_one
 async fn every_renewing_error_renews_the_subject_once_then_exchanges_again() {
     // As the vendor SDK (invalid_client, expired tokens) and HPE's workbench
     // (unauthorized_request) do; a bare 401 too.
+    let fresh = token_body("tenant-renewed", 900);
     for (status, body) in [
         (
             400,
@@ -326,23 +331,8 @@ async fn every_renewing_error_renews_the_subject_once_then_exchanges_again() {
         ),
         (401, "Unauthorized"),
     ] {
-        let server = MockServer::start_async().await;
-        let stale = exchange_mock(&server, Some("msp-1"), status, body).await;
-        let fresh = exchange_mock(
-            &server,
-            Some("msp-2"),
-            200,
-            &token_body("tenant-renewed", 900),
-        )
-        .await;
-        let subject = Arc::new(RotatingSubject::default());
-        let provider = exchange_provider(&server, subject.clone());
-        let token = provider
-            .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
-            .await
-            .unwrap_or_else(|e| panic!("{status} {body}: {e}"));
-        stale.assert_async().await;
-        fresh.assert_async().await;
+        let (result, subject) = exchange_renewing((status, body), (200, &fresh)).await;
+        let token = result.unwrap_or_else(|e| panic!("{status} {body}: {e}"));
         assert_eq!(token.secret().expose_secret(), "tenant-renewed", "{body}");
         assert_eq!(subject.invalidations.load(Ordering::SeqCst), 1, "{body}");
     }
@@ -350,18 +340,8 @@ async fn every_renewing_error_renews_the_subject_once_then_exchanges_again() {
 
 #[tokio::test]
 async fn a_second_invalid_grant_is_returned_not_looped_on() {
-    let server = MockServer::start_async().await;
-    let first = exchange_mock(&server, Some("msp-1"), 400, INVALID_GRANT).await;
-    let second = exchange_mock(&server, Some("msp-2"), 400, INVALID_GRANT).await;
-    let subject = Arc::new(RotatingSubject::default());
-    let provider = exchange_provider(&server, subject.clone());
-
-    let err = provider
-        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
-        .await
-        .unwrap_err();
-    first.assert_async().await;
-    second.assert_async().await;
+    let (result, subject) = exchange_renewing((400, INVALID_GRANT), (400, INVALID_GRANT)).await;
+    let err = result.unwrap_err();
     assert_eq!(subject.invalidations.load(Ordering::SeqCst), 1);
     assert_eq!(err.oauth_error(), Some("invalid_grant"));
     assert_eq!(err.status(), Some(400));

@@ -121,11 +121,7 @@ async fn nothing_secret_is_logged_or_debug_printed() {
         .await;
     let creds = credentials(&server.base_url());
     let provider = msp_provider(creds.clone(), fast_options()).unwrap();
-    let msp = provider.token(&Scope::Msp).await.unwrap();
-    let tenant = provider
-        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
-        .await
-        .unwrap();
+    let (msp, tenant) = msp_then_tenant(&provider).await;
     cc.assert_async().await;
     exchange.assert_async().await;
     assert_eq!(msp.secret().expose_secret(), MSP_TOKEN);

@@ -8,7 +8,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use glp_auth::{AuthOptions, BaseUrl, Credentials, RetryPolicy, SecretString, WorkspaceId};
+use glp_auth::{
+    AccessToken, AuthOptions, BaseUrl, Credentials, RetryPolicy, Scope, SecretString,
+    TokenProvider, WorkspaceId,
+};
 use glp_transport::Transport;
 #[path = "../../../glp-transport/tests/support/waits.rs"]
 #[allow(unreachable_pub)]
@@ -149,4 +152,14 @@ pub(crate) async fn exchange_mock<'a>(
                 .body(body);
         })
         .await
+}
+
+/// The MSP token, then the token of the tenant [`TENANT_WORKSPACE`], from `provider`.
+pub(crate) async fn msp_then_tenant(provider: &dyn TokenProvider) -> (AccessToken, AccessToken) {
+    let msp = provider.token(&Scope::Msp).await.unwrap();
+    let tenant = provider
+        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
+        .await
+        .unwrap();
+    (msp, tenant)
 }

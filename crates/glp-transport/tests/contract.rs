@@ -13,7 +13,9 @@ use glp_core::{RetryPolicy, Scope, WorkspaceId};
 use glp_transport::{Api, ApiError, ErrorBody};
 use httpmock::prelude::*;
 use serde_json::json;
-use support::{OkBody, TOKEN, builder, client, client_retrying, fast_retry, get_err, refused_url};
+use support::{
+    OkBody, TOKEN, builder, client, client_retrying, counted, fast_retry, get_err, refused_url,
+};
 
 #[tokio::test]
 async fn sends_path_query_bearer_accept_and_user_agent() {
@@ -46,8 +48,7 @@ async fn sends_path_query_bearer_accept_and_user_agent() {
         .unwrap();
     assert_eq!(body, OkBody { ok: true, n: 7 });
     mock.assert_async().await;
-    let totals = api.totals();
-    assert_eq!((totals.requests, totals.retries), (1, 0));
+    assert_eq!(counted(&api), (1, 0, 0, 0));
 }
 
 #[tokio::test]
@@ -271,8 +272,7 @@ async fn connection_refused_is_a_transport_error_after_bounded_attempts() {
     assert!(matches!(err, ApiError::Transport { .. }), "{err:?}");
     assert_eq!(err.kind(), "transport");
     assert!(err.is_transient());
-    let totals = api.totals();
-    assert_eq!((totals.requests, totals.retries), (3, 2));
+    assert_eq!(counted(&api), (3, 2, 0, 0));
 }
 
 #[tokio::test]

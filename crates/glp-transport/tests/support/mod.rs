@@ -139,6 +139,12 @@ impl TokenProvider for CountingProvider {
     }
 }
 
+/// What `api` has counted so far: requests, retries, rate-limited answers and token refreshes.
+pub fn counted(api: &ApiClient) -> (u64, u64, u64, u64) {
+    let t = api.totals();
+    (t.requests, t.retries, t.rate_limited, t.token_refreshes)
+}
+
 /// `200 {"ok": true, "n": n}`.
 pub fn ok(n: u32) -> Reply {
     Reply::json(200, format!(r#"{{"ok":true,"n":{n}}}"#))

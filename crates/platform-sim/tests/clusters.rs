@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Env, config, start};
+use common::{Env, config, item, start};
 use platform_sim::SimConfig;
 use serde_json::Value;
 
@@ -138,13 +138,7 @@ async fn the_catalog_names_the_central_regions_of_the_msp() {
     let managers = env
         .expect("/service-catalog/v1/service-managers", &msp, 200)
         .await;
-    let central_id = managers["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "HPE Aruba Networking Central")
-        .unwrap()["id"]
-        .clone();
+    let central_id = item(&managers, "name", "HPE Aruba Networking Central")["id"].clone();
     let v = env
         .expect(
             "/service-catalog/v1/service-manager-provisions?limit=100",

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{config, quick, start};
-use platform_sim::{Stats, Truth};
+use common::{assert_descending, config, item, msp_env, quick, start};
+use platform_sim::{SimConfig, Stats, Truth};
 use serde_json::Value;
 
 #[tokio::test]
@@ -153,38 +153,20 @@ async fn same_seed_same_world_other_seed_other_world() {
 
 #[tokio::test]
 async fn truth_items_equal_what_the_tenant_apis_serve() {
-    let env = quick().await;
-    let msp = env.msp_token().await;
-    let (_, glp) = env
-        .get_json("/workspaces/v1/msp-tenants?limit=100", &msp)
+    let (env, msp) = msp_env(SimConfig::default()).await;
+    let glp = env
+        .expect("/workspaces/v1/msp-tenants?limit=100", &msp, 200)
         .await;
-    let (_, central) = env
-        .get_json("/network-msp/v1/list-tenants?limit=100&next=1", &msp)
-        .await;
+    let central_path = "/network-msp/v1/list-tenants?limit=100&next=1";
+    let central = env.expect(central_path, &msp, 200).await;
     let truth = env.sim.truth_with_records();
     for t in &truth.tenants {
-        let g = glp["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["id"] == t.workspace_id.as_str())
-            .unwrap();
+        let g = item(&glp, "id", &t.workspace_id);
         assert_eq!(Some(g), t.glp_item.as_ref());
-        let c = central["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["tenantId"] == t.central_tenant_id.as_str())
-            .unwrap();
+        let c = item(&central, "tenantId", &t.central_tenant_id);
         assert_eq!(Some(c), t.central_item.as_ref());
         assert_eq!(c["tenantName"], g["workspaceName"]);
     }
     // Default list-tenants order: alerts descending.
-    let alerts: Vec<u64> = central["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["alerts"]["total"].as_u64().unwrap())
-        .collect();
-    assert!(alerts.windows(2).all(|w| w[0] >= w[1]));
+    assert_descending(&central, |i| i["alerts"]["total"].as_u64().unwrap());
 }

@@ -3,9 +3,10 @@
 
 mod common;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
-use common::{Env, config, quick, start};
+use common::{Env, assert_descending, config, msp_env, quick, start, tenant_env};
+use platform_sim::{SimConfig, TenantTruth};
 use serde_json::Value;
 
 fn issue_subject(v: &Value) -> String {
@@ -152,12 +153,11 @@ async fn list_tenants_requires_limit_and_next() {
 
 #[tokio::test]
 async fn list_tenants_walk_matches_truth_and_ids_differ_from_workspaces() {
-    let env = start(config(|c| {
+    let (env, msp) = msp_env(config(|c| {
         c.tenants = 40;
         c.central_page_cap = Some(7);
     }))
     .await;
-    let msp = env.msp_token().await;
     let mut names = Vec::new();
     let mut next = Value::from(1);
     let mut pages = 0;
@@ -207,6 +207,12 @@ async fn list_tenants_walk_matches_truth_and_ids_differ_from_workspaces() {
     assert_eq!(v["items"][0]["tenantId"], t.central_tenant_id.as_str());
 }
 
+/// The records of the tenant `t`, by resource.
+fn records_of(env: &Env, t: &TenantTruth) -> BTreeMap<String, Vec<Value>> {
+    let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
+    truth.tenants[0].records.clone().unwrap()
+}
+
 async fn walk(env: &Env, token: &str, resource: &str, limit: u64) -> (Vec<Value>, Vec<Value>) {
     let mut items = Vec::new();
     let mut cursors = Vec::new();
@@ -233,11 +239,8 @@ async fn walk(env: &Env, token: &str, resource: &str, limit: u64) -> (Vec<Value>
 
 #[tokio::test]
 async fn monitoring_full_walks_equal_truth_with_cursor_types() {
-    let env = quick().await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
-    let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
-    let records = truth.tenants[0].records.as_ref().unwrap();
+    let (env, t, token) = tenant_env(SimConfig::default()).await;
+    let records = records_of(&env, &t);
     for (resource, string_cursor) in [
         ("device-inventory", true),
         ("aps", true),
@@ -403,11 +406,8 @@ async fn monitoring_central_page_cap_and_exact_boundary() {
 
 #[tokio::test]
 async fn monitoring_filter_sort_and_extra_parameters() {
-    let env = quick().await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
-    let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
-    let records = truth.tenants[0].records.as_ref().unwrap();
+    let (env, t, token) = tenant_env(SimConfig::default()).await;
+    let records = records_of(&env, &t);
     let offline = records["aps"]
         .iter()
         .filter(|a| a["status"] == "OFFLINE")
@@ -438,13 +438,7 @@ async fn monitoring_filter_sort_and_extra_parameters() {
             &token,
         )
         .await;
-    let counts: Vec<u64> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["devices"]["count"].as_u64().unwrap())
-        .collect();
-    assert!(counts.windows(2).all(|w| w[0] >= w[1]));
+    assert_descending(&v, |s| s["devices"]["count"].as_u64().unwrap());
     env.expect_query(
         "/network-monitoring/v1/aps",
         &[("limit", "10"), ("filter", "nosuchfield eq 'x'")],

@@ -17,6 +17,23 @@ pub(crate) struct Env {
     pub(crate) base: String,
 }
 
+/// The `items` of a list answer.
+pub(crate) fn items(v: &Value) -> &[Value] {
+    v["items"].as_array().unwrap()
+}
+
+/// The item of the list answer `v` whose `key` is `id`.
+pub(crate) fn item<'a>(v: &'a Value, key: &str, id: &str) -> &'a Value {
+    let found = items(v).iter().find(|i| i[key] == id);
+    found.unwrap_or_else(|| panic!("no item with {key} {id}"))
+}
+
+/// Asserts that `value` of the items of the list answer `v` never goes up.
+pub(crate) fn assert_descending(v: &Value, value: impl Fn(&Value) -> u64) {
+    let values: Vec<u64> = items(v).iter().map(value).collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+}
+
 /// The default [`SimConfig`] with `change` made to it.
 pub(crate) fn config(change: impl FnOnce(&mut SimConfig)) -> SimConfig {
     let mut cfg = SimConfig::default();

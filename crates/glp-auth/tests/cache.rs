@@ -21,6 +21,28 @@ use support::*;
 
 const CALLERS: usize = 100;
 
+/// A mock on `server` of the `grant` at the token endpoint of the workspace `compact`,
+/// answering `token` with `expires_in`, after `delay`.
+async fn token_mock<'a>(
+    server: &'a MockServer,
+    compact: &str,
+    grant: &str,
+    (token, expires_in): (&str, u64),
+    delay: Duration,
+) -> Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(compact))
+                .form_urlencoded_tuple("grant_type", grant);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(token_body(token, expires_in))
+                .delay(delay);
+        })
+        .await
+}
+
 /// A client-credentials mock on `server` answering `token` with `expires_in`, after `delay`.
 async fn cc_mock<'a>(
     server: &'a MockServer,
@@ -28,17 +50,8 @@ async fn cc_mock<'a>(
     expires_in: u64,
     delay: Duration,
 ) -> Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(MSP_COMPACT))
-                .form_urlencoded_tuple("grant_type", "client_credentials");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(token_body(token, expires_in))
-                .delay(delay);
-        })
-        .await
+    let grant = "client_credentials";
+    token_mock(server, MSP_COMPACT, grant, (token, expires_in), delay).await
 }
 
 /// An exchange mock for one tenant (compact id) answering `token`, after `delay`.
@@ -48,20 +61,7 @@ async fn tenant_mock<'a>(
     token: &str,
     delay: Duration,
 ) -> Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(tenant_compact))
-                .form_urlencoded_tuple(
-                    "grant_type",
-                    "urn:ietf:params:oauth:grant-type:token-exchange",
-                );
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(token_body(token, 900))
-                .delay(delay);
-        })
-        .await
+    token_mock(server, tenant_compact, EXCHANGE_GRANT, (token, 900), delay).await
 }
 
 /// Options whose clock is `clock`.
@@ -223,28 +223,23 @@ async fn reused_then_refetched(expires_in: u64, cached_after: &[u64], refetched_
         // Expiry is measured on the injected clock: send time (clock start) + the lifetime.
         assert_eq!(first.remaining(clock.now()), lifetime);
         let mut elapsed = Duration::ZERO;
-        for by in cached_after {
-            elapsed += Duration::from_millis(*by);
-            clock.advance(Duration::from_millis(*by));
-            let cached = cache.token(&Scope::Msp).await.unwrap();
+        let steps = cached_after.iter().map(|by| (*by, false));
+        for (by, refetch) in steps.chain([(refetched_after, true)]) {
+            elapsed += Duration::from_millis(by);
+            clock.advance(Duration::from_millis(by));
+            let token = cache.token(&Scope::Msp).await.unwrap();
             let calls = mock.calls_async().await;
+            let want = 2 * round + 1 + usize::from(refetch);
             assert_eq!(
-                calls,
-                2 * round + 1,
-                "round {round}: +{elapsed:?} is cached"
+                calls, want,
+                "round {round}: +{elapsed:?}, refetch: {refetch}"
             );
-            assert!(cached.same_value(&first));
+            if refetch {
+                assert_eq!(token.remaining(clock.now()), lifetime);
+            } else {
+                assert!(token.same_value(&first));
+            }
         }
-        elapsed += Duration::from_millis(refetched_after);
-        clock.advance(Duration::from_millis(refetched_after));
-        let fresh = cache.token(&Scope::Msp).await.unwrap();
-        let calls = mock.calls_async().await;
-        assert_eq!(
-            calls,
-            2 * round + 2,
-            "round {round}: +{elapsed:?} refetches"
-        );
-        assert_eq!(fresh.remaining(clock.now()), lifetime);
     }
 }
 

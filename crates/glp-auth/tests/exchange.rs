@@ -66,8 +66,7 @@ async fn exchange_posts_exact_fields_to_compact_tenant_path_without_auth() {
     let token = result.unwrap();
     assert_eq!(token.secret().expose_secret(), "tenant-token-1");
     let lifetime = Duration::from_secs(900);
-    assert!(token.expires_at() >= before + lifetime);
-    assert!(token.expires_at() <= after + lifetime);
+    assert_lifetime(&token, before, after, lifetime);
 }
 
 #[tokio::test]
@@ -105,27 +104,41 @@ async fn exchange_form_is_exactly_the_three_rfc_8693_fields() {
     );
 }
 
-#[tokio::test]
-async fn msp_provider_exchange_sends_no_authorization_by_default() {
-    let server = MockServer::start_async().await;
-    let cc = grant_mock(&server, 200, &token_body("msp-token-d", 900)).await;
+/// Through [`msp_provider`] with `options` against `server`: the MSP grant (answering
+/// `msp-token`), then its exchange for the tenant's `tenant-token`, which must carry
+/// `authorization` when given and no `Authorization` otherwise. The exchange mock.
+async fn tenant_through_msp_provider<'a>(
+    server: &'a MockServer,
+    options: glp_auth::AuthOptions,
+    authorization: Option<&str>,
+) -> httpmock::Mock<'a> {
+    let cc = grant_mock(server, 200, &token_body("msp-token", 900)).await;
     let exchange = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .header_missing("authorization")
-                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
-                .form_urlencoded_tuple("subject_token", "msp-token-d")
+            let when = when.method(POST).path(token_path(TENANT_COMPACT));
+            let when = match authorization {
+                Some(authorization) => when.header("authorization", authorization),
+                None => when.header_missing("authorization"),
+            };
+            when.form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
+                .form_urlencoded_tuple("subject_token", "msp-token")
                 .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE)
                 .form_urlencoded_tuple_count(".*", ".*", 3);
-            then.status(200).body(token_body("tenant-token-d", 900));
+            then.status(200).body(token_body("tenant-token", 900));
         })
         .await;
-    let provider = msp_provider(credentials(&server.base_url()), fast_options()).unwrap();
+    let provider = msp_provider(credentials(&server.base_url()), options).unwrap();
     let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
     cc.assert_async().await;
     exchange.assert_async().await;
-    assert_eq!(result.unwrap().secret().expose_secret(), "tenant-token-d");
+    assert_eq!(result.unwrap().secret().expose_secret(), "tenant-token");
+    exchange
+}
+
+#[tokio::test]
+async fn msp_provider_exchange_sends_no_authorization_by_default() {
+    let server = MockServer::start_async().await;
+    tenant_through_msp_provider(&server, fast_options(), None).await;
 }
 
 #[tokio::test]
@@ -136,29 +149,12 @@ async fn exchange_basic_option_sends_the_msp_client_in_a_basic_header() {
         base64::engine::general_purpose::STANDARD
             .encode(format!("{CLIENT_ID_ENCODED}:{SECRET_ENCODED}"))
     );
-    let cc = grant_mock(&server, 200, &token_body("msp-token-b", 900)).await;
-    let exchange = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .header("authorization", basic.as_str())
-                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
-                .form_urlencoded_tuple("subject_token", "msp-token-b")
-                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE)
-                .form_urlencoded_tuple_count(".*", ".*", 3);
-            then.status(200).body(token_body("tenant-token-b", 900));
-        })
-        .await;
     let mut o = fast_options();
     o.exchange_auth = ExchangeAuth::HttpBasic;
-    let provider = msp_provider(credentials(&server.base_url()), o).unwrap();
-    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
-    cc.assert_async().await;
-    exchange.assert_async().await;
-    assert_eq!(result.unwrap().secret().expose_secret(), "tenant-token-b");
+    let exchange = tenant_through_msp_provider(&server, o, Some(&basic)).await;
 
     // The same through the provider's own builder method.
-    let direct = exchange_provider(&server, static_subject("msp-token-b"))
+    let direct = exchange_provider(&server, static_subject("msp-token"))
         .with_basic_auth(credentials(&server.base_url()));
     direct
         .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
@@ -178,14 +174,6 @@ async fn exchange_answering(body: serde_json::Value) -> (AccessToken, Instant, I
     let after = Instant::now();
     mock.assert_async().await;
     (result.unwrap(), before, after)
-}
-
-fn assert_lifetime(token: &AccessToken, before: Instant, after: Instant, lifetime: Duration) {
-    assert!(
-        token.expires_at() >= before + lifetime && token.expires_at() <= after + lifetime,
-        "expected a lifetime of {lifetime:?} from the send time, got {:?} from before the call",
-        token.expires_at().saturating_duration_since(before)
-    );
 }
 
 /// Exchange answers are parsed leniently: with or without the RFC 8693 type fields, with

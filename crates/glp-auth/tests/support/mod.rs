@@ -94,6 +94,21 @@ pub(crate) fn recording(mut options: AuthOptions) -> (AuthOptions, Arc<Waits>) {
     (options, waits)
 }
 
+/// Asserts that `token` has `lifetime` from its send time, which lies between `before` and
+/// `after` (causal bounds, no stopwatch).
+pub(crate) fn assert_lifetime(
+    token: &AccessToken,
+    before: std::time::Instant,
+    after: std::time::Instant,
+    lifetime: Duration,
+) {
+    assert!(
+        token.expires_at() >= before + lifetime && token.expires_at() <= after + lifetime,
+        "expected a lifetime of {lifetime:?} from the send time, got {:?} from before the call",
+        token.expires_at().saturating_duration_since(before)
+    );
+}
+
 /// A token response body.
 pub(crate) fn token_body(token: &str, expires_in: u64) -> String {
     serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_in": expires_in})

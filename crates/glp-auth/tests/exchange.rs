@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use glp_auth::{
     AccessToken, AuthError, BaseUrl, ExchangeAuth, ExposeSecret, LIFETIME_WHEN_UNSTATED, Scope,
     SecretString, StaticTokenProvider, TokenExchangeProvider, TokenProvider, msp_provider,
@@ -41,27 +40,19 @@ fn exchange_provider(
 #[tokio::test]
 async fn exchange_posts_exact_fields_to_compact_tenant_path_without_auth() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header_missing("authorization")
-                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
-                .form_urlencoded_tuple("subject_token", "msp-subject-1")
-                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE)
-                .form_urlencoded_tuple_count(".*", ".*", 3)
-                .form_urlencoded_tuple_missing("client_id")
-                .form_urlencoded_tuple_missing("client_secret");
-            then.status(200).body(token_body("tenant-token-1", 900));
-        })
-        .await;
+    let form = [
+        ("grant_type", EXCHANGE_GRANT),
+        ("subject_token", "msp-subject-1"),
+        ("subject_token_type", ACCESS_TOKEN_TYPE),
+    ];
+    // Exactly these three fields: no client_id, no client_secret, and no Authorization.
+    let no_auth = |when: httpmock::When| when.header_missing("authorization");
+    let mock = exact_form_mock(&server, TENANT_COMPACT, &form, no_auth, "tenant-token-1").await;
     let provider = exchange_provider(&server, static_subject("msp-subject-1"));
 
     // The tenant id is given hyphenated; the URL must carry it compact.
-    let before = Instant::now();
-    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
-    let after = Instant::now();
+    let (result, before, after) =
+        timed_token(&provider, &Scope::Tenant(ws(TENANT_WORKSPACE))).await;
     mock.assert_async().await;
     let token = result.unwrap();
     assert_eq!(token.secret().expose_secret(), "tenant-token-1");
@@ -144,11 +135,7 @@ async fn msp_provider_exchange_sends_no_authorization_by_default() {
 #[tokio::test]
 async fn exchange_basic_option_sends_the_msp_client_in_a_basic_header() {
     let server = MockServer::start_async().await;
-    let basic = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD
-            .encode(format!("{CLIENT_ID_ENCODED}:{SECRET_ENCODED}"))
-    );
+    let basic = msp_basic();
     let mut o = fast_options();
     o.exchange_auth = ExchangeAuth::HttpBasic;
     let exchange = tenant_through_msp_provider(&server, o, Some(&basic)).await;
@@ -169,9 +156,8 @@ async fn exchange_answering(body: serde_json::Value) -> (AccessToken, Instant, I
     let server = MockServer::start_async().await;
     let mock = exchange_mock(&server, None, 200, &body.to_string()).await;
     let provider = exchange_provider(&server, static_subject("msp"));
-    let before = Instant::now();
-    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
-    let after = Instant::now();
+    let (result, before, after) =
+        timed_token(&provider, &Scope::Tenant(ws(TENANT_WORKSPACE))).await;
     mock.assert_async().await;
     (result.unwrap(), before, after)
 }

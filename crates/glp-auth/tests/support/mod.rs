@@ -39,6 +39,17 @@ pub(crate) const SECRET: &str = "Sx+y&z=w%v/u t s";
 /// `/`→`%2F`, space→`+`.
 pub(crate) const SECRET_ENCODED: &str = "Sx%2By%26z%3Dw%25v%2Fu+t+s";
 
+/// The HTTP Basic `Authorization` of the test MSP client: id and secret form-encoded (RFC 6749
+/// §2.3.1), then Base64.
+pub(crate) fn msp_basic() -> String {
+    use base64::Engine as _;
+    let pair = format!("{CLIENT_ID_ENCODED}:{SECRET_ENCODED}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
 /// The RFC 8693 grant type, spelled out here rather than taken from the crate under test.
 pub(crate) const EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// The RFC 8693 access-token type URN.
@@ -122,6 +133,48 @@ pub(crate) fn form_pairs(body: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Mocks a POST to the token path of the workspace `compact` on `server` that passes the
+/// checks of `matches`, answered `status` with the JSON `body`.
+pub(crate) async fn token_post_mock<'a>(
+    server: &'a httpmock::MockServer,
+    compact: &str,
+    matches: impl FnOnce(httpmock::When) -> httpmock::When,
+    status: u16,
+    body: &str,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            matches(
+                when.method(httpmock::Method::POST)
+                    .path(token_path(compact)),
+            );
+            then.status(status)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await
+}
+
+/// Mocks a form POST to the token path of the workspace `compact` on `server` whose form is
+/// exactly `form` (in any order, no other field), with the further checks of `more`, answered
+/// 200 with the token `token` for 900 s.
+pub(crate) async fn exact_form_mock<'a>(
+    server: &'a httpmock::MockServer,
+    compact: &str,
+    form: &[(&str, &str)],
+    more: impl FnOnce(httpmock::When) -> httpmock::When,
+    token: &str,
+) -> httpmock::Mock<'a> {
+    let matches = |when: httpmock::When| {
+        let mut when = when.header("content-type", "application/x-www-form-urlencoded");
+        for (key, value) in form {
+            when = when.form_urlencoded_tuple(*key, *value);
+        }
+        more(when.form_urlencoded_tuple_count(".*", ".*", form.len()))
+    };
+    token_post_mock(server, compact, matches, 200, &token_body(token, 900)).await
+}
+
 /// Mocks the MSP client-credentials grant on `server`: a POST of `grant_type=client_credentials`
 /// to the MSP token path, answered `status` with the JSON `body`.
 pub(crate) async fn grant_mock<'a>(
@@ -129,16 +182,9 @@ pub(crate) async fn grant_mock<'a>(
     status: u16,
     body: &str,
 ) -> httpmock::Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            when.method(httpmock::Method::POST)
-                .path(token_path(MSP_COMPACT))
-                .form_urlencoded_tuple("grant_type", "client_credentials");
-            then.status(status)
-                .header("content-type", "application/json")
-                .body(body);
-        })
-        .await
+    let grant =
+        |when: httpmock::When| when.form_urlencoded_tuple("grant_type", "client_credentials");
+    token_post_mock(server, MSP_COMPACT, grant, status, body).await
 }
 
 /// Mocks the RFC 8693 exchange for the tenant on `server`: a POST of the exchange grant to the
@@ -150,23 +196,31 @@ pub(crate) async fn exchange_mock<'a>(
     status: u16,
     body: &str,
 ) -> httpmock::Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            let mut when = when
-                .method(httpmock::Method::POST)
-                .path(token_path(TENANT_COMPACT))
-                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT);
-            if let Some(subject) = subject {
-                when = when
-                    .form_urlencoded_tuple("subject_token", subject)
-                    .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE);
-            }
-            let _ = when;
-            then.status(status)
-                .header("content-type", "application/json")
-                .body(body);
-        })
-        .await
+    let exchange = |when: httpmock::When| {
+        let when = when.form_urlencoded_tuple("grant_type", EXCHANGE_GRANT);
+        match subject {
+            Some(subject) => when
+                .form_urlencoded_tuple("subject_token", subject)
+                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE),
+            None => when,
+        }
+    };
+    token_post_mock(server, TENANT_COMPACT, exchange, status, body).await
+}
+
+/// A token of `scope` from `provider`, with the instants just before and after the call (the
+/// send time lies between them).
+pub(crate) async fn timed_token(
+    provider: &dyn TokenProvider,
+    scope: &Scope,
+) -> (
+    Result<AccessToken, glp_auth::AuthError>,
+    std::time::Instant,
+    std::time::Instant,
+) {
+    let before = std::time::Instant::now();
+    let result = provider.token(scope).await;
+    (result, before, std::time::Instant::now())
 }
 
 /// The MSP token, then the token of the tenant [`TENANT_WORKSPACE`], from `provider`.

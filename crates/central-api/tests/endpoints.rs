@@ -27,19 +27,8 @@ async fn exact_get<'a>(
     token: &str,
     body: Value,
 ) -> httpmock::Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            let mut when = when
-                .method(GET)
-                .path(path)
-                .header("authorization", bearer(token));
-            for (key, value) in query {
-                when = when.query_param(*key, *value);
-            }
-            when.query_param_count(".*", ".*", query.len());
-            then.status(200).json_body(body);
-        })
-        .await
+    let bearer = bearer(token);
+    test_support::mock::exact_get(server, path, query, &[("authorization", &bearer)], body).await
 }
 
 /// What answers every request on `server` with an empty list.

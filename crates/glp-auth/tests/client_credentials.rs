@@ -20,11 +20,7 @@ use support::*;
 #[tokio::test]
 async fn body_auth_posts_exact_form_to_compact_workspace_path() {
     let server = MockServer::start_async().await;
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", CLIENT_ID),
-        ("client_secret", SECRET),
-    ];
+    let form = cc_form(CLIENT_ID, SECRET);
     let more = |when: httpmock::When| {
         when.header("accept", "application/json")
             .header_missing("authorization")
@@ -137,11 +133,7 @@ async fn msp_workspace_as_tenant_scope_is_served_other_tenants_are_not() {
 #[tokio::test]
 async fn credentials_from_lookup_work_end_to_end_with_msp_provider() {
     let server = MockServer::start_async().await;
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", "lookup-id"),
-        ("client_secret", SECRET),
-    ];
+    let form = cc_form("lookup-id", SECRET);
     let cc = exact_form_mock(&server, MSP_COMPACT, &form, |w| w, "msp-from-lookup").await;
     let exchange = exchange_mock(
         &server,

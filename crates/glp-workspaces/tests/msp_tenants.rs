@@ -32,21 +32,16 @@ async fn tenants_get<'a>(
     query: &[(&str, &str)],
     body: Value,
 ) -> httpmock::Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            let mut when = when
-                .method(GET)
-                .path(PATH)
-                .header("authorization", format!("Bearer {TOKEN}"))
-                .header("accept", "application/json");
-            for (key, value) in query {
-                when = when.query_param(*key, *value);
-            }
-            when.query_param_count(".*", ".*", query.len());
-            then.status(200).json_body(body);
-        })
-        .await
+    let bearer = format!("Bearer {TOKEN}");
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("accept", "application/json"),
+    ];
+    test_support::mock::exact_get(server, PATH, query, &headers, body).await
 }
+
+/// The query of the first page when nothing else is asked for: offset 0, the maximum limit.
+const FIRST_PAGE: [(&str, &str); 2] = [("offset", "0"), ("limit", "300")];
 
 fn names(tenants: &[Tenant]) -> Vec<String> {
     tenants.iter().map(|t| t.workspace_name.clone()).collect()
@@ -55,8 +50,7 @@ fn names(tenants: &[Tenant]) -> Vec<String> {
 #[tokio::test]
 async fn one_page_sends_offset_limit_and_the_bearer_token() {
     let server = MockServer::start_async().await;
-    let query = [("offset", "0"), ("limit", "300")];
-    let mock = tenants_get(&server, &query, page(0, 0..2, 2)).await;
+    let mock = tenants_get(&server, &FIRST_PAGE, page(0, 0..2, 2)).await;
     let page = client(&server.base_url())
         .msp_tenants()
         .page()
@@ -320,11 +314,8 @@ async fn the_stream_can_be_moved_into_a_task() {
 #[tokio::test]
 async fn find_by_name_sends_the_quoted_filter() {
     let server = MockServer::start_async().await;
-    let query = [
-        ("offset", "0"),
-        ("limit", "300"),
-        ("filter", "workspaceName eq 'O''Brien Ünïcödé'"),
-    ];
+    let filter = [("filter", "workspaceName eq 'O''Brien Ünïcödé'")];
+    let query = [&FIRST_PAGE[..], &filter].concat();
     let mut t = tenant(7);
     t["workspaceName"] = json!("O'Brien Ünïcödé");
     let body = json!({"offset": 0, "count": 1, "total": 1, "items": [t]});

@@ -10,6 +10,7 @@
 //!   at a simulator or a scripted server ([`cli::Target`]), arguments, stdin and a deadline;
 //!   [`process::Proc`] runs it (or any child) with its output in files, a deadline and its
 //!   peak memory measured.
+//! - [`mock::exact_get`]: an httpmock `GET` matcher for an exact query and given headers.
 //! - [`waits::Waits`]: the waits a retry loop asked for, recorded instead of slept.
 //! - [`TempDir`]: a temporary directory removed when dropped.
 //! - [`skip()`]: a test that cannot run here says so and is recorded, so `cargo xtask test`
@@ -19,6 +20,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod mock;
 pub mod process;
 pub mod raw;
 pub mod skip;

@@ -126,6 +126,15 @@ pub(crate) fn token_body(token: &str, expires_in: u64) -> String {
         .to_string()
 }
 
+/// The client-credentials form of `id` and `secret` in the body.
+pub(crate) fn cc_form<'a>(id: &'a str, secret: &'a str) -> [(&'static str, &'a str); 3] {
+    [
+        ("grant_type", "client_credentials"),
+        ("client_id", id),
+        ("client_secret", secret),
+    ]
+}
+
 /// Form-decodes a body into its pairs, in order.
 pub(crate) fn form_pairs(body: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body.as_bytes())

@@ -626,15 +626,8 @@ fn version_names_the_commit() {
 async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
     let sim = seeded_sim(8, 5).await;
     let mut shown = String::new();
-    for resource in [
-        "device-inventory",
-        "aps",
-        "switches",
-        "gateways",
-        "clients",
-        "sites-health",
-        "devices",
-    ] {
+    // Every Central resource, in its fixed order.
+    for resource in central_api::Resource::all().iter().map(|r| r.name()) {
         let truth = truth(&sim);
         let first = truth["tenants"]
             .as_array()

@@ -21,9 +21,12 @@ async fn oauth_error(r: reqwest::Response) -> (u16, String) {
     (status, v["error"].as_str().unwrap().to_string())
 }
 
+/// A form to post, the status it must be refused with and the OAuth error it must name.
+type Refusal<'a> = (&'a [(&'a str, &'a str)], u16, &'a str);
+
 /// Posts each form of `cases` to the token endpoint of `ws`; each must be refused with its
 /// status and OAuth error.
-async fn refused(env: &Env, ws: &str, cases: &[(&[(&str, &str)], u16, &str)]) {
+async fn refused(env: &Env, ws: &str, cases: &[Refusal<'_>]) {
     for (form, status, error) in cases {
         let r = env.post_form(ws, form).await;
         let want = (*status, error.to_string());

@@ -43,6 +43,21 @@ impl Outcome {
         glp_msp_e2e::proc::tail(&self.stderr, 15)
     }
 
+    /// What is wrong with a run that had to succeed: its insanity, and an exit other than 0
+    /// (`after` says what the run met).
+    fn unless_success(&self, after: &str) -> Vec<String> {
+        let mut problems: Vec<String> = self.insanity().into_iter().collect();
+        if self.code != Some(0) {
+            problems.push(format!(
+                "{}: exit {:?} {after}, want 0:\n{}",
+                self.name,
+                self.code,
+                self.tail()
+            ));
+        }
+        problems
+    }
+
     /// Why this run is not sane (timed out, panicked, killed by a signal), if it is not.
     fn insanity(&self) -> Option<String> {
         if self.timed_out {
@@ -145,6 +160,14 @@ fn run_case(
 
 /// Runs every case in its own thread; each returns its problems (empty: it passed). Fails with
 /// all problems of all cases at once.
+/// `cases`, each named `<prefix>-<case>` in its `Debug` form (an enum's variant, a number).
+fn named<C: std::fmt::Debug>(prefix: &str, cases: impl IntoIterator<Item = C>) -> Vec<(String, C)> {
+    cases
+        .into_iter()
+        .map(|case| (format!("{prefix}-{case:?}"), case))
+        .collect()
+}
+
 fn all_cases<C: Send>(
     what: &str,
     cases: Vec<(String, C)>,
@@ -232,10 +255,7 @@ fn hostile_fake_unattacked_gives_a_complete_run() {
 
 #[test]
 fn hostile_token_redirect_gets_no_secret_and_names_the_location_host() {
-    let cases = [307u16, 308]
-        .into_iter()
-        .map(|s| (format!("token-redirect-{s}"), s))
-        .collect();
+    let cases = named("token-redirect", [307u16, 308]);
     all_cases("token endpoint redirects", cases, |name, status| {
         let capture = Arc::new(Capture::start());
         let fake = Fake::start(Setup::tenants(2));
@@ -375,14 +395,7 @@ fn hostile_same_origin_api_redirects_are_still_followed() {
             Some(Reply::redirect(status, &location))
         });
         let (wd, out) = run_case(name, &fake, &collect_args(&[]), LIMIT, &[]);
-        let mut p: Vec<String> = out.insanity().into_iter().collect();
-        if out.code != Some(0) {
-            p.push(format!(
-                "{name}: exit {:?} with a {status} to the same origin, want 0:\n{}",
-                out.code,
-                out.tail()
-            ));
-        }
+        let mut p = out.unless_success(&format!("with a {status} to the same origin"));
         let records = file(&wd, "out.jsonl").unwrap_or_default();
         if records.lines().count() != 6 {
             p.push(format!(
@@ -516,10 +529,8 @@ fn hostile_odd_expires_in_neither_panics_nor_sleeps() {
 
 #[test]
 fn hostile_fractional_retry_after_on_a_429_then_200_succeeds() {
-    let cases = [Route::Token, Route::MspTenants, Route::DeviceInventory]
-        .into_iter()
-        .map(|r| (format!("retry-after-0.5-once-{r:?}"), r))
-        .collect();
+    let routes = [Route::Token, Route::MspTenants, Route::DeviceInventory];
+    let cases = named("retry-after-0.5-once", routes);
     all_cases("Retry-After: 0.5 once, then 200", cases, |name, route| {
         let fake = Fake::start(Setup::tenants(2));
         fake.on(route, move |req, p| {
@@ -528,15 +539,7 @@ fn hostile_fractional_retry_after_on_a_429_then_200_succeeds() {
                 .or_else(|| Some(p.default_reply(req)))
         });
         let (_wd, out) = run_case(name, &fake, &collect_args(&[]), LIMIT, &[]);
-        let mut p: Vec<String> = out.insanity().into_iter().collect();
-        if out.code != Some(0) {
-            p.push(format!(
-                "{name}: exit {:?} after one 429 with Retry-After: 0.5, want 0:\n{}",
-                out.code,
-                out.tail()
-            ));
-        }
-        p
+        out.unless_success("after one 429 with Retry-After: 0.5")
     });
 }
 
@@ -556,14 +559,12 @@ enum Repeat {
 #[test]
 fn hostile_msp_tenants_repeating_one_page_forever_ends_with_an_error() {
     // `total` a million on every page: only the repetition can end the listing.
-    let cases = [
+    let repeats = [
         Repeat::OffsetZero,
         Repeat::OffsetEchoed,
         Repeat::InvalidTenant,
-    ]
-    .into_iter()
-    .map(|r| (format!("endless-msp-tenants-{r:?}"), r))
-    .collect();
+    ];
+    let cases = named("endless-msp-tenants", repeats);
     all_cases("endless msp-tenants", cases, |name, repeat| {
         let fake = Fake::start(Setup::tenants(2));
         fake.on(Route::MspTenants, move |req, p| {
@@ -722,17 +723,15 @@ fn hostile_server_errors_echoing_secrets_and_tokens_leak_nothing() {
         Central403,
         Central500Text,
     }
-    let cases = [
+    let echoes = [
         Echo::Token400,
         Echo::Token401,
         Echo::MspTenants403,
         Echo::MspTenants500,
         Echo::Central403,
         Echo::Central500Text,
-    ]
-    .into_iter()
-    .map(|e| (format!("echo-{e:?}"), e))
-    .collect();
+    ];
+    let cases = named("echo", echoes);
     all_cases("echoed secrets", cases, |name, echo| {
         let fake = Fake::start(Setup::tenants(2));
         // Everything the client sent, as a careless server would echo it back.

@@ -85,16 +85,7 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
             name: "latency-bound",
             tenants: latency,
             sim: args(&["--tenants", &latency.to_string(), "--latency-ms", "20"]),
-            orchestrator: args(&[
-                "collect",
-                "device-inventory",
-                "--concurrency",
-                "16",
-                "--rate",
-                "100000",
-                "--glp-rate",
-                "100000",
-            ]),
+            orchestrator: reading("collect", 16, 100000),
             measure: Measure::Latency {
                 latency_ms: 20.0,
                 concurrency: 16,
@@ -175,63 +166,60 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
         Scenario {
             name: "rate-bound",
             tenants: rate,
-            sim: args(&[
-                "--tenants",
-                &rate.to_string(),
-                "--central-rps",
-                "50",
-                "--central-page-cap",
-                "20",
-                "--max-devices",
-                "200",
-            ]),
-            orchestrator: args(&[
-                "collect",
-                "device-inventory",
-                "--concurrency",
-                "16",
-                "--rate",
-                "50",
-                "--glp-rate",
-                "100000",
-            ]),
+            sim: central_at_50(rate),
+            orchestrator: reading("collect", 16, 50),
             measure: Measure::Rate { rate: 50.0 },
         },
-        Scenario {
-            name: "scale",
-            tenants: scale,
-            sim: args(&["--tenants", &scale.to_string(), "--max-devices", "100"]),
-            orchestrator: args(&[
-                "collect",
-                "device-inventory",
-                "--concurrency",
-                "32",
-                "--rate",
-                "100000",
-                "--glp-rate",
-                "100000",
-            ]),
-            measure: Measure::Scale,
-        },
+        at_scale("scale", "collect", scale),
         // Issue 13: the same run into the inventory store; its target (at most 1.5x the wall
         // of `scale`) is judged once both rows are in.
-        Scenario {
-            name: SNAPSHOT_SCALE,
-            tenants: scale,
-            sim: args(&["--tenants", &scale.to_string(), "--max-devices", "100"]),
-            orchestrator: args(&[
-                "snapshot",
-                "device-inventory",
-                "--concurrency",
-                "32",
-                "--rate",
-                "100000",
-                "--glp-rate",
-                "100000",
-            ]),
-            measure: Measure::Scale,
-        },
+        at_scale(SNAPSHOT_SCALE, "snapshot", scale),
     ]
+}
+
+/// The simulator's arguments for `tenants` tenants of up to 200 devices behind a Central that
+/// allows 50 requests a second and serves pages of 20.
+fn central_at_50(tenants: usize) -> Vec<String> {
+    let tenants = tenants.to_string();
+    args(&[
+        "--tenants",
+        &tenants,
+        "--central-rps",
+        "50",
+        "--central-page-cap",
+        "20",
+        "--max-devices",
+        "200",
+    ])
+}
+
+/// The orchestrator's arguments to read every device inventory by `command` (`collect` or
+/// `snapshot`), `concurrency` tenants at a time, at most `rate` Central requests a second and
+/// no client-side GreenLake limit.
+fn reading(command: &str, concurrency: u32, rate: u32) -> Vec<String> {
+    let (concurrency, rate) = (concurrency.to_string(), rate.to_string());
+    args(&[
+        command,
+        "device-inventory",
+        "--concurrency",
+        &concurrency,
+        "--rate",
+        &rate,
+        "--glp-rate",
+        "100000",
+    ])
+}
+
+/// The scale scenario `name`: `tenants` small tenants, every device inventory read by
+/// `command` (`collect` or `snapshot`) 32 at a time, with no client-side rate limit.
+fn at_scale(name: &'static str, command: &str, tenants: usize) -> Scenario {
+    Scenario {
+        name,
+        tenants,
+        sim: args(&["--tenants", &tenants.to_string(), "--max-devices", "100"]),
+        orchestrator: reading(command, 32, 100000),
+        measure: Measure::Scale,
+    }
 }
 
 /// The scenario that snapshots the `scale` population into the store.
@@ -245,18 +233,8 @@ fn learned(
     min_share: f64,
     max_429_share: f64,
 ) -> Scenario {
-    let mut sim = args(&[
-        "--tenants",
-        &tenants.to_string(),
-        "--central-rps",
-        "50",
-        "--central-page-cap",
-        "20",
-        "--max-devices",
-        "200",
-        "--latency-ms",
-        "10",
-    ]);
+    let mut sim = central_at_50(tenants);
+    sim.extend(args(&["--latency-ms", "10"]));
     sim.extend(args(extra));
     Scenario {
         name,
@@ -493,14 +471,19 @@ fn table(rows: &[Row]) -> String {
             r.rate_limited,
             opt(r.peak_rss_mib, 1),
             r.target,
-            match r.met {
-                Some(true) => "met",
-                Some(false) => "NOT MET",
-                None => "not measured",
-            }
+            verdict(r.met)
         );
     }
     out
+}
+
+/// How a row's target fared, as the tables say it.
+pub(crate) fn verdict(met: Option<bool>) -> &'static str {
+    match met {
+        Some(true) => "met",
+        Some(false) => "NOT MET",
+        None => "not measured",
+    }
 }
 
 /// What the figures were measured on.

@@ -157,11 +157,7 @@ pub(crate) fn table(rows: &[StoreRow]) -> String {
             r.size,
             r.figure,
             r.target,
-            match r.met {
-                Some(true) => "met",
-                Some(false) => "NOT MET",
-                None => "not measured",
-            }
+            crate::bench::verdict(r.met)
         );
     }
     out

@@ -10,30 +10,22 @@
 //! Central's `tenantId` is not proven to be the GreenLake workspace id: to call a tenant's APIs,
 //! find its workspace by name in GreenLake's msp-tenants (crate `glp-workspaces`) first.
 
-use std::env;
 use std::error::Error;
+use std::process::ExitCode;
 
-use central_api::{CentralClient, CentralLocation};
+mod central;
+#[path = "../../glp-auth/examples/common/mod.rs"]
+mod common;
+
 use futures::TryStreamExt;
-use glp_auth::{AuthOptions, Credentials, msp_provider};
 
 #[tokio::main]
-async fn main() {
-    if let Err(error) = run().await {
-        // Display, not Debug: the message carries the hints (and never a token).
-        eprintln!("error: {error}");
-        std::process::exit(1);
-    }
+async fn main() -> ExitCode {
+    common::exit_code(run().await)
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {
-    let credentials = Credentials::from_env()?;
-    let location = CentralLocation::choose(
-        env::var("CENTRAL_BASE_URL").ok().as_deref(),
-        env::var("CENTRAL_CLUSTER").ok().as_deref(),
-    )?;
-    let provider = msp_provider(credentials, AuthOptions::default())?;
-    let central = CentralClient::from_provider(location.base_url()?, provider)?;
+    let (central, _) = central::client_from_env()?;
 
     let mut tenants = central.list_tenants().sort("tenantName asc").stream();
     let mut count = 0usize;

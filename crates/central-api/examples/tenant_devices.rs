@@ -16,32 +16,26 @@
 
 use std::env;
 use std::error::Error;
+use std::process::ExitCode;
 
-use central_api::{CentralClient, CentralLocation};
+mod central;
+#[path = "../../glp-auth/examples/common/mod.rs"]
+mod common;
+
 use futures::TryStreamExt;
-use glp_auth::{AuthOptions, Credentials, WorkspaceId, msp_provider};
+use glp_auth::WorkspaceId;
 
 #[tokio::main]
-async fn main() {
-    if let Err(error) = run().await {
-        // Display, not Debug: the message carries the hints (and never a token).
-        eprintln!("error: {error}");
-        std::process::exit(1);
-    }
+async fn main() -> ExitCode {
+    common::exit_code(run().await)
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {
-    let credentials = Credentials::from_env()?;
-    let location = CentralLocation::choose(
-        env::var("CENTRAL_BASE_URL").ok().as_deref(),
-        env::var("CENTRAL_CLUSTER").ok().as_deref(),
-    )?;
+    let (central, location) = central::client_from_env()?;
     let tenant: WorkspaceId = env::var("TENANT_WORKSPACE_ID")
         .map_err(|_| "TENANT_WORKSPACE_ID is not set: give the tenant's GreenLake workspace id")?
         .parse()?;
 
-    let provider = msp_provider(credentials, AuthOptions::default())?;
-    let central = CentralClient::from_provider(location.base_url()?, provider)?;
     println!("Central: {location}; tenant workspace {tenant}");
 
     let mut pages = central.tenant(tenant).device_inventory().pages();

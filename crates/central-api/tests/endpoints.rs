@@ -7,15 +7,64 @@
 
 mod support;
 
-use central_api::{Resource, SiteAssignment};
+use central_api::{ApiError, ListRequest, Resource, SiteAssignment};
 use futures::{StreamExt, TryStreamExt};
 use glp_auth::hints::FORBIDDEN_HINT;
 use httpmock::Method::GET;
 use httpmock::MockServer;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use support::{
     MSP_TOKEN, OTHER_TOKEN, TENANT_TOKEN, bearer, client, fixture, other_tenant, tenant,
 };
+
+/// What answers a `GET` of `path` with exactly the parameters of `query` and the bearer `token`
+/// with `body`.
+async fn exact_get<'a>(
+    server: &'a MockServer,
+    path: &str,
+    query: &[(&str, &str)],
+    token: &str,
+    body: Value,
+) -> httpmock::Mock<'a> {
+    let bearer = bearer(token);
+    test_support::mock::exact_get(server, path, query, &[("authorization", &bearer)], body).await
+}
+
+/// What answers every request on `server` with an empty list.
+async fn empty_lists(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|_, then| {
+            then.status(200).json_body(json!({"items": []}));
+        })
+        .await
+}
+
+/// What answers a `GET` of a path matching `path` with the bearer `token` with an empty list.
+async fn empty_list_at<'a>(server: &'a MockServer, path: &str, token: &str) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path_matches(path)
+                .header("authorization", bearer(token));
+            then.status(200).json_body(json!({"items": []}));
+        })
+        .await
+}
+
+/// The first page of `request`, which must succeed.
+async fn first_page<T: DeserializeOwned + Send + std::fmt::Debug + 'static>(
+    request: ListRequest<T>,
+) -> central_api::Page<T> {
+    request.page(None).await.unwrap()
+}
+
+/// The error of the first page of `request`, which must fail.
+async fn refused<T: DeserializeOwned + Send + std::fmt::Debug + 'static>(
+    request: ListRequest<T>,
+) -> ApiError {
+    request.page(None).await.unwrap_err()
+}
 
 /// The fixture that serves each resource's first page.
 fn fixture_of(resource: Resource) -> &'static str {
@@ -35,28 +84,15 @@ async fn every_resource_is_read_from_its_path_with_the_tenant_token() {
     let central = client(&server.base_url());
     for &resource in Resource::all() {
         let body = fixture(fixture_of(resource));
-        let mock = server
-            .mock_async(|when, then| {
-                when.method(GET)
-                    .path(format!("/network-monitoring/v1/{}", resource.name()))
-                    .query_param("limit", resource.max_limit().to_string())
-                    .query_param(
-                        if resource == Resource::SitesHealth {
-                            "offset"
-                        } else {
-                            "next"
-                        },
-                        if resource == Resource::SitesHealth {
-                            "0"
-                        } else {
-                            "1"
-                        },
-                    )
-                    .query_param_count(".*", ".*", 2)
-                    .header("authorization", bearer(TENANT_TOKEN));
-                then.status(200).json_body(body.clone());
-            })
-            .await;
+        let path = format!("/network-monitoring/v1/{}", resource.name());
+        let limit = resource.max_limit().to_string();
+        let first = if resource == Resource::SitesHealth {
+            ("offset", "0")
+        } else {
+            ("next", "1")
+        };
+        let query = [("limit", limit.as_str()), first];
+        let mock = exact_get(&server, &path, &query, TENANT_TOKEN, body.clone()).await;
         let page = central
             .tenant(tenant())
             .resource(resource)
@@ -87,32 +123,32 @@ async fn typed_lists_decode_their_models() {
             })
             .await;
     }
-    let inventory = tenant_client.device_inventory().page(None).await.unwrap();
+    let inventory = first_page(tenant_client.device_inventory()).await;
     assert_eq!(
         inventory.items[1].serial_number.as_deref(),
         Some("SG30KLM77Q")
     );
     assert_eq!((inventory.count, inventory.total), (Some(3), Some(5)));
     assert_eq!(inventory.next, Some(central_api::Cursor::Text("2".into())));
-    let aps = tenant_client.aps().page(None).await.unwrap();
+    let aps = first_page(tenant_client.aps()).await;
     assert_eq!(aps.items[0].cluster_name.as_deref(), Some("ber-hq-cluster"));
     assert_eq!(aps.next, None);
-    let switches = tenant_client.switches().page(None).await.unwrap();
+    let switches = first_page(tenant_client.switches()).await;
     assert_eq!(switches.items[1].role.as_deref(), Some("Member"));
-    let gateways = tenant_client.gateways().page(None).await.unwrap();
+    let gateways = first_page(tenant_client.gateways()).await;
     assert_eq!(
         gateways.items[0].device_function.as_deref(),
         Some("Branch GW")
     );
     assert_eq!(gateways.count, None, "count absent");
-    let clients = tenant_client.clients().page(None).await.unwrap();
+    let clients = first_page(tenant_client.clients()).await;
     assert_eq!(clients.items[0].mac.as_deref(), Some("5c:e9:1e:0a:44:01"));
-    let sites = tenant_client.sites_health().page(None).await.unwrap();
+    let sites = first_page(tenant_client.sites_health()).await;
     assert_eq!(sites.items[1].display_name(), Some("München Filiale"));
     assert_eq!(sites.items[0].device_count(), Some(42));
     // Offset-paged: the whole list was 2 items, no next page.
     assert_eq!(sites.next, None);
-    let devices = tenant_client.devices().page(None).await.unwrap();
+    let devices = first_page(tenant_client.devices()).await;
     assert_eq!(devices.items.len(), 3);
 }
 
@@ -120,21 +156,16 @@ async fn typed_lists_decode_their_models() {
 async fn version_filter_sort_limit_and_site_assigned_are_sent_as_asked() {
     let server = MockServer::start_async().await;
     let filter = "deviceType eq 'ACCESS_POINT' and siteName eq 'Café & Bar'";
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/network-monitoring/v1alpha1/device-inventory")
-                .query_param("limit", "250")
-                .query_param("next", "1")
-                .query_param("filter", filter)
-                .query_param("sort", "deviceName asc")
-                .query_param("site-assigned", "UNASSIGNED")
-                .query_param_count(".*", ".*", 5)
-                .header("authorization", bearer(TENANT_TOKEN));
-            then.status(200)
-                .json_body(json!({"items": [], "count": 0, "total": 0, "next": null}));
-        })
-        .await;
+    let query = [
+        ("limit", "250"),
+        ("next", "1"),
+        ("filter", filter),
+        ("sort", "deviceName asc"),
+        ("site-assigned", "UNASSIGNED"),
+    ];
+    let path = "/network-monitoring/v1alpha1/device-inventory";
+    let body = json!({"items": [], "count": 0, "total": 0, "next": null});
+    let mock = exact_get(&server, path, &query, TENANT_TOKEN, body).await;
     let request = client(&server.base_url())
         .tenant(tenant())
         .device_inventory()
@@ -148,7 +179,7 @@ async fn version_filter_sort_limit_and_site_assigned_are_sent_as_asked() {
         request.path(),
         "network-monitoring/v1alpha1/device-inventory"
     );
-    let page = request.page(None).await.unwrap();
+    let page = first_page(request).await;
     assert!(page.items.is_empty());
     mock.assert_async().await;
 }
@@ -157,70 +188,46 @@ async fn version_filter_sort_limit_and_site_assigned_are_sent_as_asked() {
 async fn every_typed_list_honours_version() {
     let server = MockServer::start_async().await;
     let tenant_client = client(&server.base_url()).tenant(tenant());
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path_matches("^/network-monitoring/v1alpha2/[a-z-]+$")
-                .header("authorization", bearer(TENANT_TOKEN));
-            then.status(200).json_body(json!({"items": []}));
-        })
-        .await;
+    let any_v1alpha2 = "^/network-monitoring/v1alpha2/[a-z-]+$";
+    let mock = empty_list_at(&server, any_v1alpha2, TENANT_TOKEN).await;
     let v = "v1alpha2";
-    tenant_client
-        .device_inventory()
-        .version(v)
-        .page(None)
-        .await
-        .unwrap();
-    tenant_client.aps().version(v).page(None).await.unwrap();
-    tenant_client
-        .switches()
-        .version(v)
-        .page(None)
-        .await
-        .unwrap();
-    tenant_client
-        .gateways()
-        .version(v)
-        .page(None)
-        .await
-        .unwrap();
-    tenant_client.clients().version(v).page(None).await.unwrap();
-    tenant_client
-        .sites_health()
-        .version(v)
-        .page(None)
-        .await
-        .unwrap();
-    tenant_client.devices().version(v).page(None).await.unwrap();
+    first_page(tenant_client.device_inventory().version(v)).await;
+    first_page(tenant_client.aps().version(v)).await;
+    first_page(tenant_client.switches().version(v)).await;
+    first_page(tenant_client.gateways().version(v)).await;
+    first_page(tenant_client.clients().version(v)).await;
+    first_page(tenant_client.sites_health().version(v)).await;
+    first_page(tenant_client.devices().version(v)).await;
     assert_eq!(mock.calls_async().await, 7);
 }
 
 #[tokio::test]
 async fn client_parameters_pass_through() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/network-monitoring/v1/clients")
-                .query_param("limit", "1000")
-                .query_param("next", "1")
-                .query_param("site-id", "48424357225234432")
-                .query_param("serial-number", "CNR4KXY01B")
-                .query_param_count(".*", ".*", 4);
-            then.status(200)
-                .json_body(json!({"items": [], "next": null}));
-        })
-        .await;
-    client(&server.base_url())
-        .tenant(tenant())
-        .clients()
-        .param("site-id", "1")
-        .param("site-id", "48424357225234432")
-        .param("serial-number", "CNR4KXY01B")
-        .page(None)
-        .await
-        .unwrap();
+    let query = [
+        ("limit", "1000"),
+        ("next", "1"),
+        ("site-id", "48424357225234432"),
+        ("serial-number", "CNR4KXY01B"),
+    ];
+    let body = json!({"items": [], "next": null});
+    let mock = exact_get(
+        &server,
+        "/network-monitoring/v1/clients",
+        &query,
+        TENANT_TOKEN,
+        body,
+    )
+    .await;
+    first_page(
+        client(&server.base_url())
+            .tenant(tenant())
+            .clients()
+            .param("site-id", "1")
+            .param("site-id", "48424357225234432")
+            .param("serial-number", "CNR4KXY01B"),
+    )
+    .await;
     mock.assert_async().await;
 }
 
@@ -228,44 +235,31 @@ async fn client_parameters_pass_through() {
 async fn list_tenants_uses_the_msp_token() {
     let server = MockServer::start_async().await;
     let body = fixture("list-tenants.json");
-    let first = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/network-msp/v1/list-tenants")
-                .query_param("limit", "100")
-                .query_param("next", "1")
-                .query_param_count(".*", ".*", 2)
-                .header("authorization", bearer(MSP_TOKEN));
-            then.status(200).json_body(body.clone());
-        })
-        .await;
+    let path = "/network-msp/v1/list-tenants";
+    let query = [("limit", "100"), ("next", "1")];
+    let first = exact_get(&server, path, &query, MSP_TOKEN, body).await;
     let central = client(&server.base_url());
     let tenants: Vec<_> = central.list_tenants().stream().try_collect().await.unwrap();
     assert_eq!(tenants.len(), 2);
     assert_eq!(tenants[0].tenant_name, "Café Müller");
     first.assert_async().await;
 
-    let filtered = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/network-msp/v1/list-tenants")
-                .query_param("limit", "10")
-                .query_param("next", "1")
-                .query_param("filter", "tenantName eq 'O''Brien & Sons'")
-                .query_param("sort", "tenantName asc")
-                .header("authorization", bearer(MSP_TOKEN));
-            then.status(200)
-                .json_body(json!({"items": [], "total": 0, "next": null}));
-        })
-        .await;
-    let page = central
-        .list_tenants()
-        .limit(10)
-        .filter("tenantName eq 'O''Brien & Sons'")
-        .sort("tenantName asc")
-        .page(None)
-        .await
-        .unwrap();
+    let query = [
+        ("limit", "10"),
+        ("next", "1"),
+        ("filter", "tenantName eq 'O''Brien & Sons'"),
+        ("sort", "tenantName asc"),
+    ];
+    let body = json!({"items": [], "total": 0, "next": null});
+    let filtered = exact_get(&server, path, &query, MSP_TOKEN, body).await;
+    let page = first_page(
+        central
+            .list_tenants()
+            .limit(10)
+            .filter("tenantName eq 'O''Brien & Sons'")
+            .sort("tenantName asc"),
+    )
+    .await;
     assert_eq!(page.total, Some(0));
     filtered.assert_async().await;
 }
@@ -273,21 +267,9 @@ async fn list_tenants_uses_the_msp_token() {
 #[tokio::test]
 async fn each_tenant_gets_its_own_token() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/network-monitoring/v1/aps")
-                .header("authorization", bearer(OTHER_TOKEN));
-            then.status(200).json_body(json!({"items": []}));
-        })
-        .await;
+    let mock = empty_list_at(&server, "^/network-monitoring/v1/aps$", OTHER_TOKEN).await;
     let central = client(&server.base_url());
-    central
-        .tenant(other_tenant())
-        .aps()
-        .page(None)
-        .await
-        .unwrap();
+    first_page(central.tenant(other_tenant()).aps()).await;
     mock.assert_async().await;
     assert_eq!(central.tenant(other_tenant()).tenant_id(), other_tenant());
 
@@ -301,57 +283,28 @@ async fn each_tenant_gets_its_own_token() {
 #[tokio::test]
 async fn limits_over_the_maximum_are_refused_without_a_request() {
     let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|_, then| {
-            then.status(200).json_body(json!({"items": []}));
-        })
-        .await;
+    let any = empty_lists(&server).await;
     let central = client(&server.base_url());
     let t = central.tenant(tenant());
-    let refused = [
-        t.device_inventory()
-            .limit(1001)
-            .page(None)
-            .await
-            .unwrap_err(),
-        t.aps().limit(1001).page(None).await.unwrap_err(),
-        t.switches().limit(1001).page(None).await.unwrap_err(),
-        t.gateways().limit(101).page(None).await.unwrap_err(),
-        t.clients().limit(1001).page(None).await.unwrap_err(),
-        t.sites_health().limit(101).page(None).await.unwrap_err(),
-        t.devices().limit(1001).page(None).await.unwrap_err(),
-        t.resource(Resource::Gateways)
-            .limit(101)
-            .page(None)
-            .await
-            .unwrap_err(),
-        t.monitoring("gateways")
-            .limit(101)
-            .page(None)
-            .await
-            .unwrap_err(),
-        t.monitoring("radios")
-            .limit(1001)
-            .page(None)
-            .await
-            .unwrap_err(),
-        t.aps().limit(0).page(None).await.unwrap_err(),
-        central
-            .list_tenants()
-            .limit(101)
-            .page(None)
-            .await
-            .unwrap_err(),
+    let errors = [
+        refused(t.device_inventory().limit(1001)).await,
+        refused(t.aps().limit(1001)).await,
+        refused(t.switches().limit(1001)).await,
+        refused(t.gateways().limit(101)).await,
+        refused(t.clients().limit(1001)).await,
+        refused(t.sites_health().limit(101)).await,
+        refused(t.devices().limit(1001)).await,
+        refused(t.resource(Resource::Gateways).limit(101)).await,
+        refused(t.monitoring("gateways").limit(101)).await,
+        refused(t.monitoring("radios").limit(1001)).await,
+        refused(t.aps().limit(0)).await,
+        refused(central.list_tenants().limit(101)).await,
     ];
-    for err in &refused {
+    for err in &errors {
         assert_eq!(err.kind(), "invalid_request", "{err}");
     }
-    assert!(refused[3].to_string().contains("1..=100"), "{}", refused[3]);
-    assert!(
-        refused[3].to_string().contains("gateways"),
-        "{}",
-        refused[3]
-    );
+    assert!(errors[3].to_string().contains("1..=100"), "{}", errors[3]);
+    assert!(errors[3].to_string().contains("gateways"), "{}", errors[3]);
     // Streams refuse too, as their first and only item.
     let items: Vec<_> = t.aps().limit(5000).stream().collect().await;
     assert_eq!(items.len(), 1);
@@ -359,60 +312,39 @@ async fn limits_over_the_maximum_are_refused_without_a_request() {
     assert_eq!(any.calls_async().await, 0, "a refused request was sent");
 
     // The maxima themselves are accepted.
-    t.gateways().limit(100).page(None).await.unwrap();
-    t.aps().limit(1000).page(None).await.unwrap();
-    central.list_tenants().limit(100).page(None).await.unwrap();
+    first_page(t.gateways().limit(100)).await;
+    first_page(t.aps().limit(1000)).await;
+    first_page(central.list_tenants().limit(100)).await;
     assert_eq!(any.calls_async().await, 3);
 }
 
 #[tokio::test]
 async fn bad_filters_paths_versions_and_parameters_are_refused_without_a_request() {
     let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|_, then| {
-            then.status(200).json_body(json!({"items": []}));
-        })
-        .await;
+    let any = empty_lists(&server).await;
     let t = client(&server.base_url()).tenant(tenant());
     let long = "x".repeat(257);
-    let refused = [
-        t.aps().filter(long.clone()).page(None).await.unwrap_err(),
-        t.aps().sort(long).page(None).await.unwrap_err(),
-        t.aps().version("1").page(None).await.unwrap_err(),
-        t.aps().version("v1/../../x").page(None).await.unwrap_err(),
-        t.aps().param("limit", "5").page(None).await.unwrap_err(),
-        t.aps().param("next", "5").page(None).await.unwrap_err(),
-        t.monitoring("../network-msp/v1/list-tenants")
-            .page(None)
-            .await
-            .unwrap_err(),
-        t.monitoring("aps?limit=5").page(None).await.unwrap_err(),
-        t.monitoring("https://evil.example/aps")
-            .page(None)
-            .await
-            .unwrap_err(),
-        t.monitoring("network-msp/v1/list-tenants")
-            .page(None)
-            .await
-            .unwrap_err(),
+    let errors = [
+        refused(t.aps().filter(long.clone())).await,
+        refused(t.aps().sort(long)).await,
+        refused(t.aps().version("1")).await,
+        refused(t.aps().version("v1/../../x")).await,
+        refused(t.aps().param("limit", "5")).await,
+        refused(t.aps().param("next", "5")).await,
+        refused(t.monitoring("../network-msp/v1/list-tenants")).await,
+        refused(t.monitoring("aps?limit=5")).await,
+        refused(t.monitoring("https://evil.example/aps")).await,
+        refused(t.monitoring("network-msp/v1/list-tenants")).await,
     ];
-    for err in &refused {
+    for err in &errors {
         assert_eq!(err.kind(), "invalid_request", "{err}");
     }
-    assert!(refused[0].to_string().contains("256"), "{}", refused[0]);
-    assert!(
-        refused[5].to_string().contains("start_at"),
-        "{}",
-        refused[5]
-    );
-    assert!(
-        refused[7].to_string().contains(".param()"),
-        "{}",
-        refused[7]
-    );
+    assert!(errors[0].to_string().contains("256"), "{}", errors[0]);
+    assert!(errors[5].to_string().contains("start_at"), "{}", errors[5]);
+    assert!(errors[7].to_string().contains(".param()"), "{}", errors[7]);
     assert_eq!(any.calls_async().await, 0, "a refused request was sent");
     // A filter of exactly 256 characters is fine.
-    t.aps().filter("y".repeat(256)).page(None).await.unwrap();
+    first_page(t.aps().filter("y".repeat(256))).await;
     assert_eq!(any.calls_async().await, 1);
 }
 
@@ -467,34 +399,40 @@ async fn monitoring_reads_any_network_monitoring_path() {
             then.status(200).json_body(json!({"items": []}));
         })
         .await;
-    t.monitoring("network-monitoring/v1alpha1/swarms")
-        .version("v1alpha2")
-        .page(None)
-        .await
-        .unwrap();
+    first_page(
+        t.monitoring("network-monitoring/v1alpha1/swarms")
+            .version("v1alpha2"),
+    )
+    .await;
     mock.assert_async().await;
 }
 
-#[tokio::test]
-async fn a_403_is_reported_with_the_tenant_token_hint_and_not_retried() {
+/// The error of the tenant's first page of APs when the server answers `status` with `body`,
+/// and how many requests the server received.
+async fn aps_error(status: u16, body: Value) -> (ApiError, usize) {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/network-monitoring/v1/aps");
-            then.status(403).json_body(json!({
-                "httpStatusCode": "403",
-                "errorCode": "HPE_GL_ERROR_FORBIDDEN",
-                "message": "a tenant token is required",
-                "debugId": "78f002e32e0cefba3d8cc94fa8179342"
-            }));
+            then.status(status).json_body(body);
         })
         .await;
-    let err = client(&server.base_url())
-        .tenant(tenant())
-        .aps()
-        .page(None)
-        .await
-        .unwrap_err();
+    let err = refused(client(&server.base_url()).tenant(tenant()).aps()).await;
+    (err, mock.calls_async().await)
+}
+
+#[tokio::test]
+async fn a_403_is_reported_with_the_tenant_token_hint_and_not_retried() {
+    let (err, requests) = aps_error(
+        403,
+        json!({
+            "httpStatusCode": "403",
+            "errorCode": "HPE_GL_ERROR_FORBIDDEN",
+            "message": "a tenant token is required",
+            "debugId": "78f002e32e0cefba3d8cc94fa8179342"
+        }),
+    )
+    .await;
     assert_eq!(err.kind(), "forbidden");
     assert_eq!(err.hints(), [FORBIDDEN_HINT]);
     let text = err.to_string();
@@ -503,25 +441,12 @@ async fn a_403_is_reported_with_the_tenant_token_hint_and_not_retried() {
         text.contains("the API client's role grants read access"),
         "{text}"
     );
-    assert_eq!(mock.calls_async().await, 1);
+    assert_eq!(requests, 1);
 }
 
 #[tokio::test]
 async fn a_body_without_items_is_a_decode_error() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/network-monitoring/v1/aps");
-            then.status(200)
-                .json_body(json!({"devices": [], "total": 0}));
-        })
-        .await;
-    let err = client(&server.base_url())
-        .tenant(tenant())
-        .aps()
-        .page(None)
-        .await
-        .unwrap_err();
+    let (err, _) = aps_error(200, json!({"devices": [], "total": 0})).await;
     assert_eq!(err.kind(), "decode", "{err}");
     assert!(err.to_string().contains("items"), "{err}");
 }

@@ -24,6 +24,18 @@ fn items(range: std::ops::Range<u32>) -> Vec<Value> {
         .collect()
 }
 
+/// A page of `range`'s items with its `count`, the list's `total` and the `next` cursor.
+fn counted_page(range: std::ops::Range<u32>, total: u64, next: Value) -> Value {
+    json!({"items": items(range.clone()), "count": range.len(), "total": total, "next": next})
+}
+
+/// An offset-paged page of `range`'s items (starting at its start) with its `count` and the
+/// list's `total`.
+fn offset_page(range: std::ops::Range<u32>, total: u64) -> Value {
+    let offset = range.start;
+    json!({"items": items(range.clone()), "count": range.len(), "total": total, "offset": offset})
+}
+
 /// The serial numbers of streamed items.
 fn serials(items: &[Value]) -> Vec<String> {
     items
@@ -47,14 +59,20 @@ fn by_query(
     server
 }
 
-/// `aps` answering each cursor of `pages` with its body.
-fn aps(pages: Vec<(&'static str, Value)>) -> Server {
-    by_query(APS, "next", move |next| {
+/// A server answering `path` with the page of `pages` whose `key` (`next`, `offset`) the
+/// request carries.
+fn paged(path: &'static str, key: &'static str, pages: Vec<(&'static str, Value)>) -> Server {
+    by_query(path, key, move |at| {
         pages
             .iter()
-            .find(|(n, _)| *n == next)
+            .find(|(page, _)| *page == at)
             .map(|(_, b)| b.clone())
     })
+}
+
+/// `aps` answering each cursor of `pages` with its body.
+fn aps(pages: Vec<(&'static str, Value)>) -> Server {
+    paged(APS, "next", pages)
 }
 
 /// The `key` of every request, in order, each of which carried `token`.
@@ -95,18 +113,9 @@ async fn collect_ok(server: &Server) -> Vec<Value> {
 async fn short_pages_are_followed_until_next_is_null() {
     // The server returns far fewer than `limit=1000` items per page.
     let server = aps(vec![
-        (
-            "1",
-            json!({"items": items(0..2), "count": 2, "total": 5, "next": 2}),
-        ),
-        (
-            "2",
-            json!({"items": items(2..3), "count": 1, "total": 5, "next": 3}),
-        ),
-        (
-            "3",
-            json!({"items": items(3..5), "count": 2, "total": 5, "next": null}),
-        ),
+        ("1", counted_page(0..2, 5, json!(2))),
+        ("2", counted_page(2..3, 5, json!(3))),
+        ("3", counted_page(3..5, 5, json!(null))),
     ]);
     let all = collect_ok(&server).await;
     assert_eq!(serials(&all), ["SN0", "SN1", "SN2", "SN3", "SN4"]);
@@ -144,10 +153,7 @@ async fn cursors_are_sent_back_exactly_as_received() {
 #[tokio::test]
 async fn an_empty_page_stops_even_if_total_says_more() {
     let server = aps(vec![
-        (
-            "1",
-            json!({"items": items(0..2), "count": 2, "total": 10, "next": "2"}),
-        ),
+        ("1", counted_page(0..2, 10, json!("2"))),
         (
             "2",
             json!({"items": [], "count": 0, "total": 10, "next": "3"}),
@@ -175,14 +181,8 @@ async fn a_null_absent_or_blank_next_stops() {
 #[tokio::test]
 async fn reaching_total_stops_even_if_next_is_set() {
     let server = aps(vec![
-        (
-            "1",
-            json!({"items": items(0..3), "count": 3, "total": 5, "next": 2}),
-        ),
-        (
-            "2",
-            json!({"items": items(3..5), "count": 2, "total": 5, "next": 3}),
-        ),
+        ("1", counted_page(0..3, 5, json!(2))),
+        ("2", counted_page(3..5, 5, json!(3))),
         ("3", json!({"items": items(5..7), "total": 5, "next": 4})),
     ]);
     assert_eq!(collect_ok(&server).await.len(), 5);
@@ -269,14 +269,8 @@ async fn streams_are_lazy_send_and_static() {
 #[tokio::test]
 async fn pages_yield_each_page_with_its_envelope() {
     let server = aps(vec![
-        (
-            "1",
-            json!({"items": items(0..2), "count": 2, "total": 3, "next": "2"}),
-        ),
-        (
-            "2",
-            json!({"items": items(2..3), "count": 1, "total": 3, "next": null}),
-        ),
+        ("1", counted_page(0..2, 3, json!("2"))),
+        ("2", counted_page(2..3, 3, json!(null))),
     ]);
     let pages: Vec<_> = client(server.base_url())
         .tenant(tenant())
@@ -312,12 +306,7 @@ const SITES_HEALTH: &str = "/network-monitoring/v1/sites-health";
 
 /// `sites-health` answering each offset of `pages` with its body.
 fn sites_health(pages: Vec<(&'static str, Value)>) -> Server {
-    by_query(SITES_HEALTH, "offset", move |offset| {
-        pages
-            .iter()
-            .find(|(o, _)| *o == offset)
-            .map(|(_, b)| b.clone())
-    })
+    paged(SITES_HEALTH, "offset", pages)
 }
 
 /// The offsets asked for, each with `limit=100`, no `next` and the tenant's token.
@@ -343,18 +332,9 @@ async fn all_sites_health(server: &Server) -> Vec<Value> {
 async fn offset_paged_lists_advance_by_the_items_received() {
     // Fewer items than asked; the next page starts after the items received.
     let server = sites_health(vec![
-        (
-            "0",
-            json!({"items": items(0..60), "count": 60, "total": 130, "offset": 0}),
-        ),
-        (
-            "60",
-            json!({"items": items(60..120), "count": 60, "total": 130, "offset": 60}),
-        ),
-        (
-            "120",
-            json!({"items": items(120..130), "count": 10, "total": 130, "offset": 120}),
-        ),
+        ("0", offset_page(0..60, 130)),
+        ("60", offset_page(60..120, 130)),
+        ("120", offset_page(120..130, 130)),
         ("130", json!({"items": items(0..1), "total": 130})),
     ]);
     assert_eq!(all_sites_health(&server).await.len(), 130);

@@ -6,11 +6,11 @@
 //! tenant-token hint.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use central_api::{CentralClient, Resource};
+use central_api::{CentralClient, ListRequest, Resource};
 use futures::TryStreamExt;
 use glp_auth::hints::FORBIDDEN_HINT;
 use glp_auth::{
@@ -18,7 +18,8 @@ use glp_auth::{
     WorkspaceId, msp_provider,
 };
 use glp_transport::{Api, ApiClient};
-use platform_sim::{CentralDialect, SimConfig, Simulator};
+use platform_sim::{CentralDialect, SimConfig, Simulator, TenantTruth};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// A small world whose Central pages hold at most 40 items, whatever `limit` asks, so that every
@@ -37,6 +38,23 @@ async fn start() -> Simulator {
 }
 
 /// The simulator's MSP credentials, pointed at the simulator.
+/// The tenant of `sim` with the most records of `resource`.
+fn largest_by(sim: &Simulator, resource: &str) -> TenantTruth {
+    let tenants = sim.truth().tenants.into_iter();
+    tenants.max_by_key(|t| t.counts[resource]).unwrap()
+}
+
+/// The records of the tenant `workspace_id` of `sim`, by resource.
+fn records_of(sim: &Simulator, workspace_id: &str) -> BTreeMap<String, Vec<Value>> {
+    let mut truth = sim.tenant_truth(workspace_id).unwrap();
+    truth.tenants.remove(0).records.unwrap()
+}
+
+/// Every item of `request`, which must all come.
+async fn all<T: DeserializeOwned + Send + 'static>(request: ListRequest<T>) -> Vec<T> {
+    request.stream().try_collect().await.unwrap()
+}
+
 fn credentials(sim: &Simulator) -> Credentials {
     let demo = sim.credentials();
     Credentials::new(
@@ -78,13 +96,7 @@ async fn every_resource_of_every_tenant_matches_the_truth() {
     for listed in &truth.tenants {
         let id: WorkspaceId = listed.workspace_id.parse().unwrap();
         let tenant = central.tenant(id);
-        let records = sim
-            .tenant_truth(&listed.workspace_id)
-            .unwrap()
-            .tenants
-            .remove(0)
-            .records
-            .unwrap();
+        let records = records_of(&sim, &listed.workspace_id);
         for &resource in Resource::all() {
             let expected = &records[resource.name()];
             // Raw items: exactly as served, in order, none twice, none missing.
@@ -112,13 +124,7 @@ async fn every_resource_of_every_tenant_matches_the_truth() {
                 .map(|i| i["serialNumber"].as_str().unwrap().to_owned())
                 .collect()
         };
-        let inventory: Vec<_> = tenant
-            .device_inventory()
-            .limit(97)
-            .stream()
-            .try_collect()
-            .await
-            .unwrap();
+        let inventory: Vec<_> = all(tenant.device_inventory().limit(97)).await;
         let typed: Vec<String> = inventory
             .iter()
             .map(|d| d.serial_number.clone().unwrap())
@@ -129,19 +135,19 @@ async fn every_resource_of_every_tenant_matches_the_truth() {
             "{}",
             listed.name
         );
-        let aps: Vec<_> = tenant.aps().stream().try_collect().await.unwrap();
+        let aps: Vec<_> = all(tenant.aps()).await;
         let typed: Vec<String> = aps
             .iter()
             .map(|a| a.serial_number.clone().unwrap())
             .collect();
         assert_eq!(typed, serials(&records["aps"]), "{}", listed.name);
-        let switches: Vec<_> = tenant.switches().stream().try_collect().await.unwrap();
+        let switches: Vec<_> = all(tenant.switches()).await;
         assert_eq!(switches.len(), records["switches"].len());
-        let gateways: Vec<_> = tenant.gateways().stream().try_collect().await.unwrap();
+        let gateways: Vec<_> = all(tenant.gateways()).await;
         assert_eq!(gateways.len(), records["gateways"].len());
-        let devices: Vec<_> = tenant.devices().stream().try_collect().await.unwrap();
+        let devices: Vec<_> = all(tenant.devices()).await;
         assert_eq!(devices.len(), records["devices"].len());
-        let clients: Vec<_> = tenant.clients().stream().try_collect().await.unwrap();
+        let clients: Vec<_> = all(tenant.clients()).await;
         let macs: Vec<&str> = clients
             .iter()
             .map(|c| c.hardware_address().unwrap())
@@ -152,13 +158,7 @@ async fn every_resource_of_every_tenant_matches_the_truth() {
             .collect();
         assert_eq!(macs, want, "{}", listed.name);
         // sites-health is paged by offset: a limit of 7 under the page cap of 40.
-        let sites: Vec<_> = tenant
-            .sites_health()
-            .limit(7)
-            .stream()
-            .try_collect()
-            .await
-            .unwrap();
+        let sites: Vec<_> = all(tenant.sites_health().limit(7)).await;
         let keys: Vec<&str> = sites.iter().map(|s| s.key().unwrap()).collect();
         let want: Vec<&str> = records["sites-health"]
             .iter()
@@ -183,13 +183,7 @@ async fn list_tenants_streams_every_tenant() {
     let sim = start().await;
     let central = real_central(&sim);
     let truth = sim.truth();
-    let listed: Vec<_> = central
-        .list_tenants()
-        .limit(4)
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
+    let listed: Vec<_> = all(central.list_tenants().limit(4)).await;
     assert_eq!(listed.len(), truth.tenant_count);
     let names: BTreeSet<&str> = listed.iter().map(|t| t.tenant_name.as_str()).collect();
     let want: BTreeSet<&str> = truth.tenants.iter().map(|t| t.name.as_str()).collect();
@@ -232,19 +226,8 @@ async fn central_429s_of_both_dialects_are_waited_out() {
         .await
         .unwrap();
         let central = real_central(&sim);
-        let truth = sim.truth();
-        let big = truth
-            .tenants
-            .iter()
-            .max_by_key(|t| t.counts["device-inventory"])
-            .unwrap();
-        let records = sim
-            .tenant_truth(&big.workspace_id)
-            .unwrap()
-            .tenants
-            .remove(0)
-            .records
-            .unwrap();
+        let big = largest_by(&sim, "device-inventory");
+        let records = records_of(&sim, &big.workspace_id);
         let got: Vec<Value> = central
             .tenant(big.workspace_id.parse().unwrap())
             .resource(Resource::DeviceInventory)
@@ -274,12 +257,7 @@ async fn central_429s_of_both_dialects_are_waited_out() {
 async fn cursors_come_as_strings_and_numbers_and_go_back_as_received() {
     let sim = start().await;
     let central = real_central(&sim);
-    let truth = sim.truth();
-    let big = truth
-        .tenants
-        .iter()
-        .max_by_key(|t| t.counts["clients"])
-        .unwrap();
+    let big = largest_by(&sim, "clients");
     assert!(big.counts["clients"] > 40 && big.counts["aps"] > 40);
     let tenant = central.tenant(big.workspace_id.parse().unwrap());
     for (resource, string) in [

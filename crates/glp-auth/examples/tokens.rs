@@ -14,6 +14,8 @@ use std::fmt;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
+mod common;
+
 use glp_auth::{AccessToken, AuthOptions, Credentials, Scope, WorkspaceId, msp_provider};
 
 /// The environment variable naming the tenant whose token is fetched.
@@ -37,24 +39,7 @@ impl Error for Usage {}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            // Causes not already part of the message (e.g. "connection refused").
-            let mut shown = error.to_string();
-            let mut source = error.source();
-            while let Some(cause) = source {
-                let text = cause.to_string();
-                if !shown.contains(&text) {
-                    eprintln!("  caused by: {text}");
-                    shown.push_str(&text);
-                }
-                source = cause.source();
-            }
-            ExitCode::FAILURE
-        }
-    }
+    common::exit_code(run().await)
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {

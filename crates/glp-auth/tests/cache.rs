@@ -21,6 +21,28 @@ use support::*;
 
 const CALLERS: usize = 100;
 
+/// A mock on `server` of the `grant` at the token endpoint of the workspace `compact`,
+/// answering `token` with `expires_in`, after `delay`.
+async fn token_mock<'a>(
+    server: &'a MockServer,
+    compact: &str,
+    grant: &str,
+    (token, expires_in): (&str, u64),
+    delay: Duration,
+) -> Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(token_path(compact))
+                .form_urlencoded_tuple("grant_type", grant);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(token_body(token, expires_in))
+                .delay(delay);
+        })
+        .await
+}
+
 /// A client-credentials mock on `server` answering `token` with `expires_in`, after `delay`.
 async fn cc_mock<'a>(
     server: &'a MockServer,
@@ -28,17 +50,8 @@ async fn cc_mock<'a>(
     expires_in: u64,
     delay: Duration,
 ) -> Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(MSP_COMPACT))
-                .form_urlencoded_tuple("grant_type", "client_credentials");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(token_body(token, expires_in))
-                .delay(delay);
-        })
-        .await
+    let grant = "client_credentials";
+    token_mock(server, MSP_COMPACT, grant, (token, expires_in), delay).await
 }
 
 /// An exchange mock for one tenant (compact id) answering `token`, after `delay`.
@@ -48,20 +61,7 @@ async fn tenant_mock<'a>(
     token: &str,
     delay: Duration,
 ) -> Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(tenant_compact))
-                .form_urlencoded_tuple(
-                    "grant_type",
-                    "urn:ietf:params:oauth:grant-type:token-exchange",
-                );
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(token_body(token, 900))
-                .delay(delay);
-        })
-        .await
+    token_mock(server, tenant_compact, EXCHANGE_GRANT, (token, 900), delay).await
 }
 
 /// Options whose clock is `clock`.
@@ -207,87 +207,54 @@ async fn concurrent_callers_share_a_failed_fetch() {
 // Expiry with the manual clock
 // ---------------------------------------------------------------------------------------------
 
-/// 900 s tokens: margin min(60, 180) = 60 s, jitter ≤ min(30, 90) = 30 s, so the refresh
-/// instant lies in (810 s, 840 s]. Repeated with fresh caches to cover the random jitter.
-#[tokio::test]
-async fn a_900_s_token_is_reused_until_the_margin_and_refetched_after() {
+/// Twenty rounds, each with a fresh cache on a fresh manual clock (to cover the random
+/// jitter): a token of `expires_in` seconds is fetched, then the clock is moved on by each of
+/// `cached_after` (milliseconds) in turn, each time getting the cached token, and last by
+/// `refetched_after`, which must refetch it, with its full lifetime again.
+async fn reused_then_refetched(expires_in: u64, cached_after: &[u64], refetched_after: u64) {
+    let lifetime = Duration::from_secs(expires_in);
     let server = MockServer::start_async().await;
-    let mock = cc_mock(&server, "msp-900", 900, Duration::ZERO).await;
+    let mock = cc_mock(&server, "msp", expires_in, Duration::ZERO).await;
     for round in 0..20usize {
         let clock = Arc::new(ManualClock::new());
         let cache = cached_cc(&server, &manual_options(&clock));
-
         let first = cache.token(&Scope::Msp).await.unwrap();
         assert_eq!(mock.calls_async().await, 2 * round + 1);
-        // Expiry is measured on the injected clock: send time (clock start) + 900 s.
-        assert_eq!(first.remaining(clock.now()), Duration::from_secs(900));
-
-        clock.advance(Duration::from_secs(800));
-        let cached = cache.token(&Scope::Msp).await.unwrap();
-        assert_eq!(
-            mock.calls_async().await,
-            2 * round + 1,
-            "round {round}: +800 s is cached"
-        );
-        assert!(cached.same_value(&first));
-
-        clock.advance(Duration::from_millis(9_999));
-        cache.token(&Scope::Msp).await.unwrap();
-        assert_eq!(
-            mock.calls_async().await,
-            2 * round + 1,
-            "round {round}: +809.999 s is cached"
-        );
-
-        clock.advance(Duration::from_millis(31_001));
-        let fresh = cache.token(&Scope::Msp).await.unwrap();
-        assert_eq!(
-            mock.calls_async().await,
-            2 * round + 2,
-            "round {round}: +841 s refetches"
-        );
-        assert_eq!(fresh.remaining(clock.now()), Duration::from_secs(900));
+        // Expiry is measured on the injected clock: send time (clock start) + the lifetime.
+        assert_eq!(first.remaining(clock.now()), lifetime);
+        let mut elapsed = Duration::ZERO;
+        let steps = cached_after.iter().map(|by| (*by, false));
+        for (by, refetch) in steps.chain([(refetched_after, true)]) {
+            elapsed += Duration::from_millis(by);
+            clock.advance(Duration::from_millis(by));
+            let token = cache.token(&Scope::Msp).await.unwrap();
+            let calls = mock.calls_async().await;
+            let want = 2 * round + 1 + usize::from(refetch);
+            assert_eq!(
+                calls, want,
+                "round {round}: +{elapsed:?}, refetch: {refetch}"
+            );
+            if refetch {
+                assert_eq!(token.remaining(clock.now()), lifetime);
+            } else {
+                assert!(token.same_value(&first));
+            }
+        }
     }
 }
 
+/// 900 s tokens: margin min(60, 180) = 60 s, jitter ≤ min(30, 90) = 30 s, so the refresh
+/// instant lies in (810 s, 840 s]: cached at +800 s and +809.999 s, refetched at +841 s.
+#[tokio::test]
+async fn a_900_s_token_is_reused_until_the_margin_and_refetched_after() {
+    reused_then_refetched(900, &[800_000, 9_999], 31_001).await;
+}
+
 /// 2 s tokens: margin min(60 s, 0.4 s) = 0.4 s, jitter ≤ min(30 s, 0.2 s) = 0.2 s, so the
-/// refresh instant lies in (1.4 s, 1.6 s].
+/// refresh instant lies in (1.4 s, 1.6 s]: cached at +1 s and +1.39 s, refetched at +1.61 s.
 #[tokio::test]
 async fn a_2_s_token_is_reused_until_the_scaled_margin_and_refetched_after() {
-    let server = MockServer::start_async().await;
-    let mock = cc_mock(&server, "msp-2s", 2, Duration::ZERO).await;
-    for round in 0..20usize {
-        let clock = Arc::new(ManualClock::new());
-        let cache = cached_cc(&server, &manual_options(&clock));
-
-        cache.token(&Scope::Msp).await.unwrap();
-        assert_eq!(mock.calls_async().await, 2 * round + 1);
-
-        clock.advance(Duration::from_secs(1));
-        cache.token(&Scope::Msp).await.unwrap();
-        assert_eq!(
-            mock.calls_async().await,
-            2 * round + 1,
-            "round {round}: +1 s is cached"
-        );
-
-        clock.advance(Duration::from_millis(390));
-        cache.token(&Scope::Msp).await.unwrap();
-        assert_eq!(
-            mock.calls_async().await,
-            2 * round + 1,
-            "round {round}: +1.39 s is cached"
-        );
-
-        clock.advance(Duration::from_millis(220));
-        let fresh = cache.token(&Scope::Msp).await.unwrap();
-        assert_eq!(
-            mock.calls_async().await,
-            2 * round + 2,
-            "round {round}: +1.61 s refetches"
-        );
-        assert_eq!(fresh.remaining(clock.now()), Duration::from_secs(2));
-    }
+    reused_then_refetched(2, &[1_000, 390], 220).await;
 }
 
 /// Walks the clock in small steps over several lifetimes: every token handed out has more

@@ -8,57 +8,42 @@ mod support;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use base64::Engine as _;
 use glp_auth::{
     AuthError, AuthOptions, ClientAuth, ClientCredentialsProvider, Credentials, ExposeSecret,
     Scope, TokenProvider, msp_provider,
 };
-use httpmock::Method::POST;
 use httpmock::MockServer;
 use support::*;
 
 #[tokio::test]
 async fn body_auth_posts_exact_form_to_compact_workspace_path() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(MSP_COMPACT))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("accept", "application/json")
-                .header_missing("authorization")
-                .form_urlencoded_tuple("grant_type", "client_credentials")
-                .form_urlencoded_tuple("client_id", CLIENT_ID)
-                .form_urlencoded_tuple("client_secret", SECRET)
-                .form_urlencoded_tuple_count(".*", ".*", 3)
-                // The raw body: the secret percent-encoded exactly, not double-encoded.
-                .body_includes(format!("client_secret={SECRET_ENCODED}"))
-                .body_includes(format!("client_id={CLIENT_ID_ENCODED}"))
-                .body_includes("grant_type=client_credentials");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(token_body("msp-token-1", 900));
-        })
-        .await;
+    let form = cc_form(CLIENT_ID, SECRET);
+    let more = |when: httpmock::When| {
+        when.header("accept", "application/json")
+            .header_missing("authorization")
+            // The raw body: the secret percent-encoded exactly, not double-encoded.
+            .body_includes(format!("client_secret={SECRET_ENCODED}"))
+            .body_includes(format!("client_id={CLIENT_ID_ENCODED}"))
+            .body_includes("grant_type=client_credentials")
+    };
+    let mock = exact_form_mock(&server, MSP_COMPACT, &form, more, "msp-token-1").await;
 
     // The workspace was given hyphenated and partly upper-case.
     let creds = credentials(&server.base_url());
     assert_eq!(creds.workspace_id.to_string(), MSP_WORKSPACE.to_lowercase());
     let provider = ClientCredentialsProvider::new(creds, &fast_options()).unwrap();
 
-    let before = Instant::now();
-    let result = provider.token(&Scope::Msp).await;
-    let after = Instant::now();
+    let (result, before, after) = timed_token(&provider, &Scope::Msp).await;
     mock.assert_async().await;
     let token = result.unwrap();
 
     assert_eq!(token.secret().expose_secret(), "msp-token-1");
     // Expiry = send time + expires_in; the send time lies between `before` and `after`.
     let lifetime = Duration::from_secs(900);
-    assert!(token.expires_at() >= before + lifetime, "{token:?}");
-    assert!(token.expires_at() <= after + lifetime, "{token:?}");
+    assert_lifetime(&token, before, after, lifetime);
     assert_eq!(token.issued_token_type(), None);
 }
 
@@ -98,27 +83,13 @@ async fn body_auth_raw_body_decodes_to_the_exact_fields() {
 #[tokio::test]
 async fn basic_option_sends_encoded_id_and_secret_in_the_header_only() {
     let server = MockServer::start_async().await;
-    let expected = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD
-            .encode(format!("{CLIENT_ID_ENCODED}:{SECRET_ENCODED}"))
-    );
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(MSP_COMPACT))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("authorization", expected.as_str())
-                .form_urlencoded_tuple("grant_type", "client_credentials")
-                .form_urlencoded_tuple_missing("client_id")
-                .form_urlencoded_tuple_missing("client_secret")
-                .form_urlencoded_tuple_count(".*", ".*", 1)
-                .body("grant_type=client_credentials");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(token_body("msp-token-basic", 900));
-        })
-        .await;
+    let expected = msp_basic();
+    let form = [("grant_type", "client_credentials")];
+    let more = |when: httpmock::When| {
+        when.header("authorization", expected.as_str())
+            .body("grant_type=client_credentials")
+    };
+    let mock = exact_form_mock(&server, MSP_COMPACT, &form, more, "msp-token-basic").await;
 
     let mut o = AuthOptions::default();
     o.client_auth = ClientAuth::HttpBasic;
@@ -162,16 +133,8 @@ async fn msp_workspace_as_tenant_scope_is_served_other_tenants_are_not() {
 #[tokio::test]
 async fn credentials_from_lookup_work_end_to_end_with_msp_provider() {
     let server = MockServer::start_async().await;
-    let cc = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(MSP_COMPACT))
-                .form_urlencoded_tuple("grant_type", "client_credentials")
-                .form_urlencoded_tuple("client_id", "lookup-id")
-                .form_urlencoded_tuple("client_secret", SECRET);
-            then.status(200).body(token_body("msp-from-lookup", 900));
-        })
-        .await;
+    let form = cc_form("lookup-id", SECRET);
+    let cc = exact_form_mock(&server, MSP_COMPACT, &form, |w| w, "msp-from-lookup").await;
     let exchange = exchange_mock(
         &server,
         Some("msp-from-lookup"),
@@ -194,11 +157,7 @@ async fn credentials_from_lookup_work_end_to_end_with_msp_provider() {
     assert_eq!(creds.base_url.to_string(), base);
 
     let provider: Arc<dyn TokenProvider> = msp_provider(creds, fast_options()).unwrap();
-    let msp = provider.token(&Scope::Msp).await.unwrap();
-    let tenant = provider
-        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
-        .await
-        .unwrap();
+    let (msp, tenant) = msp_then_tenant(&*provider).await;
     cc.assert_async().await;
     exchange.assert_async().await;
     assert_eq!(msp.secret().expose_secret(), "msp-from-lookup");

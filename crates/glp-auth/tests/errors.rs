@@ -40,18 +40,27 @@ async fn fail_with(
     (err, mock.calls_async().await)
 }
 
+/// [`fail_with`] with [`fast_options`], asserting that the answer was not retried: one request.
+async fn fail_once(status: u16, content_type: &str, body: &str) -> AuthError {
+    let (err, requests) = fail_with(status, content_type, body, fast_options()).await;
+    assert_eq!(
+        requests, 1,
+        "a {status} answer must not be retried: {err:?}"
+    );
+    err
+}
+
+/// [`fail_once`] with an OAuth error body of `error` and `description`.
+async fn fail_oauth(status: u16, error: &str, description: &str) -> AuthError {
+    let body = serde_json::json!({"error": error, "error_description": description});
+    fail_once(status, JSON, &body.to_string()).await
+}
+
 const JSON: &str = "application/json";
 
 #[tokio::test]
 async fn unauthorized_invalid_client_is_an_oauth_error_with_hint_and_is_not_retried() {
-    let (err, requests) = fail_with(
-        401,
-        JSON,
-        r#"{"error":"invalid_client","error_description":"client authentication failed"}"#,
-        fast_options(),
-    )
-    .await;
-    assert_eq!(requests, 1, "a 401 must never be retried");
+    let err = fail_oauth(401, "invalid_client", "client authentication failed").await;
     match &err {
         AuthError::OAuth {
             status,
@@ -80,14 +89,7 @@ async fn unauthorized_invalid_client_is_an_oauth_error_with_hint_and_is_not_retr
 
 #[tokio::test]
 async fn bad_request_is_not_retried() {
-    let (err, requests) = fail_with(
-        400,
-        JSON,
-        r#"{"error":"invalid_request","error_description":"grant_type is missing"}"#,
-        fast_options(),
-    )
-    .await;
-    assert_eq!(requests, 1, "a 400 must never be retried");
+    let err = fail_oauth(400, "invalid_request", "grant_type is missing").await;
     assert!(
         matches!(&err, AuthError::OAuth { status: 400, body, .. } if body.error == "invalid_request"),
         "{err:?}"
@@ -101,9 +103,7 @@ async fn bad_request_is_not_retried() {
 
 #[tokio::test]
 async fn invalid_client_with_400_still_counts_as_rejected_credentials() {
-    let (err, requests) =
-        fail_with(400, JSON, r#"{"error":"invalid_client"}"#, fast_options()).await;
-    assert_eq!(requests, 1);
+    let err = fail_once(400, JSON, r#"{"error":"invalid_client"}"#).await;
     assert!(err.is_credential_rejected());
     assert!(err.to_string().contains(UNAUTHORIZED_HINT), "{err}");
 }
@@ -114,8 +114,7 @@ async fn glp_forbidden_body_is_a_platform_error_with_the_403_hint() {
         "message":"API client may not use this workspace","debugId":"dbg-42",
         "errorDetails":[{"type":"hpe.greenlake.metadata",
           "recommendedActions":["Ask the workspace administrator for access"]}]}"#;
-    let (err, requests) = fail_with(403, JSON, body, fast_options()).await;
-    assert_eq!(requests, 1, "a 403 must never be retried");
+    let err = fail_once(403, JSON, body).await;
     match &err {
         AuthError::Platform { status, body, .. } => {
             assert_eq!(*status, 403);
@@ -188,8 +187,8 @@ async fn a_200_that_is_not_a_token_response_never_shows_the_token() {
         "LEAKED-5 is the access_token",
     ];
     for body in leaks {
-        let (err, requests) = fail_with(200, JSON, body, fast_options()).await;
-        assert_eq!(requests, 1, "a malformed 200 is not retried");
+        // A malformed 200 is not retried.
+        let err = fail_once(200, JSON, body).await;
         assert!(
             matches!(err, AuthError::UnexpectedResponse { status: 200, .. }),
             "{body}: {err:?}"
@@ -221,14 +220,7 @@ async fn a_200_that_is_not_a_token_response_never_shows_the_token() {
 /// accepts a JSON array as the struct's fields in order, so `["x"]` becomes the bearer token `x`.
 #[tokio::test]
 async fn a_200_json_array_is_not_a_token_response() {
-    let (err, requests) = fail_with(
-        200,
-        JSON,
-        r#"["not-a-token", "Bearer", 900]"#,
-        fast_options(),
-    )
-    .await;
-    assert_eq!(requests, 1);
+    let err = fail_once(200, JSON, r#"["not-a-token", "Bearer", 900]"#).await;
     assert!(
         matches!(err, AuthError::UnexpectedResponse { status: 200, .. }),
         "{err:?}"

@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use glp_auth::{
     AccessToken, AuthError, BaseUrl, ExchangeAuth, ExposeSecret, LIFETIME_WHEN_UNSTATED, Scope,
     SecretString, StaticTokenProvider, TokenExchangeProvider, TokenProvider, msp_provider,
@@ -41,33 +40,24 @@ fn exchange_provider(
 #[tokio::test]
 async fn exchange_posts_exact_fields_to_compact_tenant_path_without_auth() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header_missing("authorization")
-                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
-                .form_urlencoded_tuple("subject_token", "msp-subject-1")
-                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE)
-                .form_urlencoded_tuple_count(".*", ".*", 3)
-                .form_urlencoded_tuple_missing("client_id")
-                .form_urlencoded_tuple_missing("client_secret");
-            then.status(200).body(token_body("tenant-token-1", 900));
-        })
-        .await;
+    let form = [
+        ("grant_type", EXCHANGE_GRANT),
+        ("subject_token", "msp-subject-1"),
+        ("subject_token_type", ACCESS_TOKEN_TYPE),
+    ];
+    // Exactly these three fields: no client_id, no client_secret, and no Authorization.
+    let no_auth = |when: httpmock::When| when.header_missing("authorization");
+    let mock = exact_form_mock(&server, TENANT_COMPACT, &form, no_auth, "tenant-token-1").await;
     let provider = exchange_provider(&server, static_subject("msp-subject-1"));
 
     // The tenant id is given hyphenated; the URL must carry it compact.
-    let before = Instant::now();
-    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
-    let after = Instant::now();
+    let (result, before, after) =
+        timed_token(&provider, &Scope::Tenant(ws(TENANT_WORKSPACE))).await;
     mock.assert_async().await;
     let token = result.unwrap();
     assert_eq!(token.secret().expose_secret(), "tenant-token-1");
     let lifetime = Duration::from_secs(900);
-    assert!(token.expires_at() >= before + lifetime);
-    assert!(token.expires_at() <= after + lifetime);
+    assert_lifetime(&token, before, after, lifetime);
 }
 
 #[tokio::test]
@@ -105,60 +95,53 @@ async fn exchange_form_is_exactly_the_three_rfc_8693_fields() {
     );
 }
 
-#[tokio::test]
-async fn msp_provider_exchange_sends_no_authorization_by_default() {
-    let server = MockServer::start_async().await;
-    let cc = grant_mock(&server, 200, &token_body("msp-token-d", 900)).await;
+/// Through [`msp_provider`] with `options` against `server`: the MSP grant (answering
+/// `msp-token`), then its exchange for the tenant's `tenant-token`, which must carry
+/// `authorization` when given and no `Authorization` otherwise. The exchange mock.
+async fn tenant_through_msp_provider<'a>(
+    server: &'a MockServer,
+    options: glp_auth::AuthOptions,
+    authorization: Option<&str>,
+) -> httpmock::Mock<'a> {
+    let cc = grant_mock(server, 200, &token_body("msp-token", 900)).await;
     let exchange = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .header_missing("authorization")
-                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
-                .form_urlencoded_tuple("subject_token", "msp-token-d")
+            let when = when.method(POST).path(token_path(TENANT_COMPACT));
+            let when = match authorization {
+                Some(authorization) => when.header("authorization", authorization),
+                None => when.header_missing("authorization"),
+            };
+            when.form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
+                .form_urlencoded_tuple("subject_token", "msp-token")
                 .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE)
                 .form_urlencoded_tuple_count(".*", ".*", 3);
-            then.status(200).body(token_body("tenant-token-d", 900));
+            then.status(200).body(token_body("tenant-token", 900));
         })
         .await;
-    let provider = msp_provider(credentials(&server.base_url()), fast_options()).unwrap();
+    let provider = msp_provider(credentials(&server.base_url()), options).unwrap();
     let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
     cc.assert_async().await;
     exchange.assert_async().await;
-    assert_eq!(result.unwrap().secret().expose_secret(), "tenant-token-d");
+    assert_eq!(result.unwrap().secret().expose_secret(), "tenant-token");
+    exchange
+}
+
+#[tokio::test]
+async fn msp_provider_exchange_sends_no_authorization_by_default() {
+    let server = MockServer::start_async().await;
+    tenant_through_msp_provider(&server, fast_options(), None).await;
 }
 
 #[tokio::test]
 async fn exchange_basic_option_sends_the_msp_client_in_a_basic_header() {
     let server = MockServer::start_async().await;
-    let basic = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD
-            .encode(format!("{CLIENT_ID_ENCODED}:{SECRET_ENCODED}"))
-    );
-    let cc = grant_mock(&server, 200, &token_body("msp-token-b", 900)).await;
-    let exchange = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(token_path(TENANT_COMPACT))
-                .header("authorization", basic.as_str())
-                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT)
-                .form_urlencoded_tuple("subject_token", "msp-token-b")
-                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE)
-                .form_urlencoded_tuple_count(".*", ".*", 3);
-            then.status(200).body(token_body("tenant-token-b", 900));
-        })
-        .await;
+    let basic = msp_basic();
     let mut o = fast_options();
     o.exchange_auth = ExchangeAuth::HttpBasic;
-    let provider = msp_provider(credentials(&server.base_url()), o).unwrap();
-    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
-    cc.assert_async().await;
-    exchange.assert_async().await;
-    assert_eq!(result.unwrap().secret().expose_secret(), "tenant-token-b");
+    let exchange = tenant_through_msp_provider(&server, o, Some(&basic)).await;
 
     // The same through the provider's own builder method.
-    let direct = exchange_provider(&server, static_subject("msp-token-b"))
+    let direct = exchange_provider(&server, static_subject("msp-token"))
         .with_basic_auth(credentials(&server.base_url()));
     direct
         .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
@@ -173,76 +156,66 @@ async fn exchange_answering(body: serde_json::Value) -> (AccessToken, Instant, I
     let server = MockServer::start_async().await;
     let mock = exchange_mock(&server, None, 200, &body.to_string()).await;
     let provider = exchange_provider(&server, static_subject("msp"));
-    let before = Instant::now();
-    let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
-    let after = Instant::now();
+    let (result, before, after) =
+        timed_token(&provider, &Scope::Tenant(ws(TENANT_WORKSPACE))).await;
     mock.assert_async().await;
     (result.unwrap(), before, after)
 }
 
-fn assert_lifetime(token: &AccessToken, before: Instant, after: Instant, lifetime: Duration) {
-    assert!(
-        token.expires_at() >= before + lifetime && token.expires_at() <= after + lifetime,
-        "expected a lifetime of {lifetime:?} from the send time, got {:?} from before the call",
-        token.expires_at().saturating_duration_since(before)
-    );
-}
-
+/// Exchange answers are parsed leniently: with or without the RFC 8693 type fields, with
+/// `expires_in` as a number or a string; without a usable `expires_in`, the token gets the
+/// conservative lifetime.
 #[tokio::test]
-async fn exchange_response_without_rfc_8693_type_fields_parses() {
-    let (token, before, after) =
-        exchange_answering(serde_json::json!({"access_token": "t-min", "expires_in": 900})).await;
-    assert_eq!(token.secret().expose_secret(), "t-min");
-    assert_eq!(token.issued_token_type(), None);
-    assert_lifetime(&token, before, after, Duration::from_secs(900));
-}
-
-#[tokio::test]
-async fn exchange_response_with_rfc_8693_type_fields_parses() {
-    let (token, before, after) = exchange_answering(serde_json::json!({
-        "access_token": "t-full",
-        "token_type": "Bearer",
-        "issued_token_type": ACCESS_TOKEN_TYPE,
-        "expires_in": 900,
-        "scope": "ignored",
-        "unknown_field": {"nested": true}
-    }))
-    .await;
-    assert_eq!(token.secret().expose_secret(), "t-full");
-    assert_eq!(token.issued_token_type(), Some(ACCESS_TOKEN_TYPE));
-    assert_lifetime(&token, before, after, Duration::from_secs(900));
-}
-
-#[tokio::test]
-async fn exchange_response_with_expires_in_as_string_parses() {
-    let (token, before, after) = exchange_answering(serde_json::json!({
-        "access_token": "t-str",
-        "token_type": "bearer",
-        "expires_in": "900"
-    }))
-    .await;
-    assert_eq!(token.secret().expose_secret(), "t-str");
-    assert_lifetime(&token, before, after, Duration::from_secs(900));
-}
-
-#[tokio::test]
-async fn exchange_response_without_expires_in_gets_the_conservative_lifetime() {
-    let (token, before, after) =
-        exchange_answering(serde_json::json!({"access_token": "t-none", "token_type": "Bearer"}))
-            .await;
-    assert_eq!(token.secret().expose_secret(), "t-none");
-    assert_lifetime(&token, before, after, LIFETIME_WHEN_UNSTATED);
-    assert!(LIFETIME_WHEN_UNSTATED < Duration::from_secs(900));
-}
-
-#[tokio::test]
-async fn exchange_response_with_unusable_expires_in_gets_the_conservative_lifetime() {
-    let (token, before, after) = exchange_answering(serde_json::json!({
-        "access_token": "t-bad",
-        "expires_in": "soon"
-    }))
-    .await;
-    assert_lifetime(&token, before, after, LIFETIME_WHEN_UNSTATED);
+async fn exchange_responses_parse_leniently() {
+    let full = Duration::from_secs(900);
+    let unstated = LIFETIME_WHEN_UNSTATED;
+    assert!(unstated < full);
+    // (the answer, its token, its issued token type, the lifetime the token gets)
+    let cases = [
+        (
+            serde_json::json!({"access_token": "t-min", "expires_in": 900}),
+            "t-min",
+            None,
+            full,
+        ),
+        (
+            serde_json::json!({
+                "access_token": "t-full",
+                "token_type": "Bearer",
+                "issued_token_type": ACCESS_TOKEN_TYPE,
+                "expires_in": 900,
+                "scope": "ignored",
+                "unknown_field": {"nested": true}
+            }),
+            "t-full",
+            Some(ACCESS_TOKEN_TYPE),
+            full,
+        ),
+        (
+            serde_json::json!({"access_token": "t-str", "token_type": "bearer", "expires_in": "900"}),
+            "t-str",
+            None,
+            full,
+        ),
+        (
+            serde_json::json!({"access_token": "t-none", "token_type": "Bearer"}),
+            "t-none",
+            None,
+            unstated,
+        ),
+        (
+            serde_json::json!({"access_token": "t-bad", "expires_in": "soon"}),
+            "t-bad",
+            None,
+            unstated,
+        ),
+    ];
+    for (body, secret, issued, lifetime) in cases {
+        let (token, before, after) = exchange_answering(body).await;
+        assert_eq!(token.secret().expose_secret(), secret);
+        assert_eq!(token.issued_token_type(), issued, "{secret}");
+        assert_lifetime(&token, before, after, lifetime);
+    }
 }
 
 /// A subject provider whose MSP token changes after each invalidation: `msp-1`, then `msp-2`, ...
@@ -279,23 +252,28 @@ impl TokenProvider for RotatingSubject {
 const INVALID_GRANT: &str =
     r#"{"error":"invalid_grant","error_description":"subject token expired"}"#;
 
-#[tokio::test]
-async fn invalid_grant_invalidates_the_subject_once_and_retries_with_a_fresh_one() {
+/// A tenant token from an exchange whose subject is renewed once: the exchange of the first
+/// MSP token (`msp-1`) is answered `first`, that of the renewed one (`msp-2`) `second`, and each
+/// must be asked for exactly once. The result and the subject, to count its invalidations.
+async fn exchange_renewing(
+    first: (u16, &str),
+    second: (u16, &str),
+) -> (Result<AccessToken, AuthError>, Arc<RotatingSubject>) {
     let server = MockServer::start_async().await;
-    let stale = exchange_mock(&server, Some("msp-1"), 400, INVALID_GRANT).await;
-    let fresh = exchange_mock(
-        &server,
-        Some("msp-2"),
-        200,
-        &token_body("tenant-after-refresh", 900),
-    )
-    .await;
+    let stale = exchange_mock(&server, Some("msp-1"), first.0, first.1).await;
+    let fresh = exchange_mock(&server, Some("msp-2"), second.0, second.1).await;
     let subject = Arc::new(RotatingSubject::default());
     let provider = exchange_provider(&server, subject.clone());
-
     let result = provider.token(&Scope::Tenant(ws(TENANT_WORKSPACE))).await;
     stale.assert_async().await;
     fresh.assert_async().await;
+    (result, subject)
+}
+
+#[tokio::test]
+async fn invalid_grant_invalidates_the_subject_once_and_retries_with_a_fresh_one() {
+    let fresh = token_body("tenant-after-refresh", 900);
+    let (result, subject) = exchange_renewing((400, INVALID_GRANT), (200, &fresh)).await;
     assert_eq!(
         result.unwrap().secret().expose_secret(),
         "tenant-after-refresh"
@@ -311,6 +289,7 @@ async fn invalid_grant_invalidates_the_subject_once_and_retries_with_a_fresh_one
 async fn every_renewing_error_renews_the_subject_once_then_exchanges_again() {
     // As the vendor SDK (invalid_client, expired tokens) and HPE's workbench
     // (unauthorized_request) do; a bare 401 too.
+    let fresh = token_body("tenant-renewed", 900);
     for (status, body) in [
         (
             400,
@@ -326,23 +305,8 @@ async fn every_renewing_error_renews_the_subject_once_then_exchanges_again() {
         ),
         (401, "Unauthorized"),
     ] {
-        let server = MockServer::start_async().await;
-        let stale = exchange_mock(&server, Some("msp-1"), status, body).await;
-        let fresh = exchange_mock(
-            &server,
-            Some("msp-2"),
-            200,
-            &token_body("tenant-renewed", 900),
-        )
-        .await;
-        let subject = Arc::new(RotatingSubject::default());
-        let provider = exchange_provider(&server, subject.clone());
-        let token = provider
-            .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
-            .await
-            .unwrap_or_else(|e| panic!("{status} {body}: {e}"));
-        stale.assert_async().await;
-        fresh.assert_async().await;
+        let (result, subject) = exchange_renewing((status, body), (200, &fresh)).await;
+        let token = result.unwrap_or_else(|e| panic!("{status} {body}: {e}"));
         assert_eq!(token.secret().expose_secret(), "tenant-renewed", "{body}");
         assert_eq!(subject.invalidations.load(Ordering::SeqCst), 1, "{body}");
     }
@@ -350,18 +314,8 @@ async fn every_renewing_error_renews_the_subject_once_then_exchanges_again() {
 
 #[tokio::test]
 async fn a_second_invalid_grant_is_returned_not_looped_on() {
-    let server = MockServer::start_async().await;
-    let first = exchange_mock(&server, Some("msp-1"), 400, INVALID_GRANT).await;
-    let second = exchange_mock(&server, Some("msp-2"), 400, INVALID_GRANT).await;
-    let subject = Arc::new(RotatingSubject::default());
-    let provider = exchange_provider(&server, subject.clone());
-
-    let err = provider
-        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
-        .await
-        .unwrap_err();
-    first.assert_async().await;
-    second.assert_async().await;
+    let (result, subject) = exchange_renewing((400, INVALID_GRANT), (400, INVALID_GRANT)).await;
+    let err = result.unwrap_err();
     assert_eq!(subject.invalidations.load(Ordering::SeqCst), 1);
     assert_eq!(err.oauth_error(), Some("invalid_grant"));
     assert_eq!(err.status(), Some(400));

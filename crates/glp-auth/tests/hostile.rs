@@ -24,6 +24,16 @@ async fn capture() -> MockServer {
     MockServer::start_async().await
 }
 
+/// What would catch a request on `other`: any request, answered with a token.
+async fn catch_all(other: &MockServer) -> httpmock::Mock<'_> {
+    other
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).body(token_body("stolen", 900));
+        })
+        .await
+}
+
 async fn assert_untouched(mock: &httpmock::Mock<'_>) {
     assert_eq!(
         mock.calls_async().await,
@@ -37,12 +47,7 @@ async fn a_redirect_of_the_grant_is_not_followed_and_names_the_location_host() {
     for status in [301, 302, 303, 307, 308] {
         let server = MockServer::start_async().await;
         let other = capture().await;
-        let catch_all = other
-            .mock_async(|when, then| {
-                when.any_request();
-                then.status(200).body(token_body("stolen", 900));
-            })
-            .await;
+        let catch_all = catch_all(&other).await;
         let location = format!("{}/steal", other.base_url());
         let grant = server
             .mock_async(|when, then| {
@@ -74,12 +79,7 @@ async fn a_redirect_of_the_grant_is_not_followed_and_names_the_location_host() {
 async fn a_redirect_of_the_exchange_keeps_the_msp_token_home() {
     let server = MockServer::start_async().await;
     let other = capture().await;
-    let catch_all = other
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(200).body(token_body("stolen", 900));
-        })
-        .await;
+    let catch_all = catch_all(&other).await;
     grant_mock(&server, 200, &token_body("msp-subject-token-1", 900)).await;
     let location = format!("{}/steal", other.base_url());
     server
@@ -181,11 +181,7 @@ async fn absurd_lifetimes_are_clamped() {
         let before = Instant::now();
         let token = provider.token(&Scope::Msp).await.unwrap();
         let after = Instant::now();
-        assert!(
-            token.expires_at() >= before + lifetime && token.expires_at() <= after + lifetime,
-            "expires_in {expires_in}: {:?} from before the call, {lifetime:?} expected",
-            token.expires_at().saturating_duration_since(before)
-        );
+        assert_lifetime(&token, before, after, lifetime);
     }
 }
 

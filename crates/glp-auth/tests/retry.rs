@@ -46,6 +46,35 @@ fn assert_same_requests(requests: &[Recorded]) {
     }
 }
 
+/// Runs the grant with [`fast_retry`] against a server answering `replies`, the last of them
+/// the token `token`: the grant gets that token after one request per reply, every one the
+/// same. The requests, and the waits the retry loop asked for.
+async fn recovers(replies: Vec<Reply>, token: &str) -> (Vec<Recorded>, Arc<Waits>) {
+    let answers = replies.len();
+    let server = Server::scripted(replies);
+    let (provider, waits) = recording_provider(&server, fast_retry());
+    let got = provider.token(&Scope::Msp).await.unwrap();
+    assert_eq!(got.secret().expose_secret(), token);
+    let requests = server.requests();
+    assert_eq!(requests.len(), answers);
+    assert_same_requests(&requests);
+    (requests, waits)
+}
+
+/// The error of a grant with `retry` against `server`.
+async fn gives_up(server: &Server, retry: RetryPolicy) -> AuthError {
+    provider(server, retry)
+        .token(&Scope::Msp)
+        .await
+        .unwrap_err()
+}
+
+/// Asserts that request `i + 1` came at least a second after request `i`.
+fn held_back_a_second(requests: &[Recorded], i: usize) {
+    let gap = gap(requests, i);
+    assert!(gap >= Duration::from_secs(1), "{gap:?}");
+}
+
 /// The gap between the arrivals of request `i` and `i + 1`.
 fn gap(requests: &[Recorded], i: usize) -> Duration {
     requests[i + 1].at.duration_since(requests[i].at)
@@ -53,16 +82,10 @@ fn gap(requests: &[Recorded], i: usize) -> Duration {
 
 #[tokio::test]
 async fn unavailable_with_retry_after_waits_then_succeeds() {
-    let server = Server::scripted(vec![
-        Reply::json(503, r#"{"error":"temporarily_unavailable"}"#).header("retry-after", "1"),
-        Reply::json(200, token_body("after-503", 900)),
-    ]);
-    let (provider, waits) = recording_provider(&server, fast_retry());
-    let token = provider.token(&Scope::Msp).await.unwrap();
-    assert_eq!(token.secret().expose_secret(), "after-503");
-    let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    assert_same_requests(&requests);
+    let unavailable =
+        Reply::json(503, r#"{"error":"temporarily_unavailable"}"#).header("retry-after", "1");
+    let token = Reply::json(200, token_body("after-503", 900));
+    let (_, waits) = recovers(vec![unavailable, token], "after-503").await;
     // The backoff alone would be 5-10 ms: the wait asked for is the server's second, exactly
     // (neither less nor more).
     assert_eq!(waits.asked(), [Duration::from_secs(1)]);
@@ -70,76 +93,45 @@ async fn unavailable_with_retry_after_waits_then_succeeds() {
 
 #[tokio::test]
 async fn too_many_requests_with_retry_after_waits_then_succeeds() {
-    let server = Server::scripted(vec![
-        Reply::json(429, r#"{"error":"slow_down"}"#).header("Retry-After", "1"),
-        Reply::json(200, token_body("after-429", 900)),
-    ]);
-    let (provider, waits) = recording_provider(&server, fast_retry());
-    let token = provider.token(&Scope::Msp).await.unwrap();
-    assert_eq!(token.secret().expose_secret(), "after-429");
-    let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    assert_same_requests(&requests);
+    let slow_down = Reply::json(429, r#"{"error":"slow_down"}"#).header("Retry-After", "1");
+    let token = Reply::json(200, token_body("after-429", 900));
+    let (requests, waits) = recovers(vec![slow_down, token], "after-429").await;
     assert_eq!(waits.asked(), [Duration::from_secs(1)]);
     // The recorder returned at once: the identity pacer's pause held the retry back.
-    assert!(
-        gap(&requests, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&requests, 0)
-    );
+    held_back_a_second(&requests, 0);
 }
 
 #[tokio::test]
 async fn rate_limit_reset_header_is_honoured_when_nothing_remains() {
-    let server = Server::scripted(vec![
-        Reply::json(429, "{}")
-            .header("ratelimit-limit", "60")
-            .header("ratelimit-remaining", "0")
-            .header("ratelimit-reset", "1"),
-        Reply::json(200, token_body("after-reset", 900)),
-    ]);
-    provider(&server, fast_retry())
-        .token(&Scope::Msp)
-        .await
-        .unwrap();
-    let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    assert!(
-        gap(&requests, 0) >= Duration::from_secs(1),
-        "{:?}",
-        gap(&requests, 0)
-    );
+    let limited = Reply::json(429, "{}")
+        .header("ratelimit-limit", "60")
+        .header("ratelimit-remaining", "0")
+        .header("ratelimit-reset", "1");
+    let token = Reply::json(200, token_body("after-reset", 900));
+    let (requests, _) = recovers(vec![limited, token], "after-reset").await;
+    held_back_a_second(&requests, 0);
 }
 
 #[tokio::test]
 async fn greenlake_retry_after_seconds_in_the_body_is_honoured() {
-    let server = Server::scripted(vec![
-        Reply::json(
-            503,
-            r#"{"httpStatusCode":503,"errorCode":"HPE_GL_UNAVAILABLE","message":"busy",
-               "errorDetails":[{"type":"hpe.greenlake.retry_info","retryAfterSeconds":1}]}"#,
-        ),
-        Reply::json(200, token_body("after-glp-503", 900)),
-    ]);
-    let (provider, waits) = recording_provider(&server, fast_retry());
-    provider.token(&Scope::Msp).await.unwrap();
-    assert_eq!(server.requests().len(), 2);
+    let busy = Reply::json(
+        503,
+        r#"{"httpStatusCode":503,"errorCode":"HPE_GL_UNAVAILABLE","message":"busy",
+           "errorDetails":[{"type":"hpe.greenlake.retry_info","retryAfterSeconds":1}]}"#,
+    );
+    let token = Reply::json(200, token_body("after-glp-503", 900));
+    let (_, waits) = recovers(vec![busy, token], "after-glp-503").await;
     assert_eq!(waits.asked(), [Duration::from_secs(1)]);
 }
 
 #[tokio::test]
 async fn two_unavailable_answers_then_success_takes_three_requests() {
-    let server = Server::scripted(vec![
+    let replies = vec![
         Reply::json(503, "{}"),
         Reply::json(503, "<html>busy</html>"),
         Reply::json(200, token_body("third-time", 900)),
-    ]);
-    let (provider, waits) = recording_provider(&server, fast_retry());
-    let token = provider.token(&Scope::Msp).await.unwrap();
-    assert_eq!(token.secret().expose_secret(), "third-time");
-    let requests = server.requests();
-    assert_eq!(requests.len(), 3);
-    assert_same_requests(&requests);
+    ];
+    let (_, waits) = recovers(replies, "third-time").await;
     // Backoff: 5-10 ms, then 10-20 ms (equal jitter of 10 ms doubling), as asked for by the
     // loop (recorded durations, not a clock).
     let asked = waits.asked();
@@ -169,10 +161,7 @@ async fn a_success_body_cut_mid_json_is_retried_and_never_quoted() {
 
     // Without retries the error says what happened, is transient, and quotes nothing.
     let server = Server::scripted(vec![Reply::json(200, cut.clone())]);
-    let err = provider(&server, RetryPolicy::never())
-        .token(&Scope::Msp)
-        .await
-        .unwrap_err();
+    let err = gives_up(&server, RetryPolicy::never()).await;
     assert!(
         matches!(err, AuthError::TruncatedResponse { status: 200, received } if received == cut.len()),
         "{err:?}"
@@ -187,10 +176,7 @@ async fn never_policy_makes_exactly_one_request() {
         Reply::json(503, r#"{"error":"temporarily_unavailable"}"#).header("retry-after", "0"),
         Reply::json(200, token_body("unused", 900)),
     ]);
-    let err = provider(&server, RetryPolicy::never())
-        .token(&Scope::Msp)
-        .await
-        .unwrap_err();
+    let err = gives_up(&server, RetryPolicy::never()).await;
     assert_eq!(server.requests().len(), 1);
     assert_eq!(server.remaining(), 1);
     assert_eq!(err.status(), Some(503));
@@ -206,13 +192,8 @@ async fn attempts_stop_at_max_attempts_and_the_last_error_is_returned() {
         Reply::json(504, r#"{"error":"gateway_timeout"}"#),
         Reply::json(200, token_body("unused", 900)),
     ]);
-    let err = provider(
-        &server,
-        RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(5)),
-    )
-    .token(&Scope::Msp)
-    .await
-    .unwrap_err();
+    let three = RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(5));
+    let err = gives_up(&server, three).await;
     assert_eq!(server.requests().len(), 3);
     assert_eq!(err.status(), Some(504));
     assert_eq!(err.oauth_error(), Some("gateway_timeout"));
@@ -250,10 +231,7 @@ async fn unauthorized_after_a_transient_failure_stops_retrying() {
         Reply::json(401, r#"{"error":"invalid_client"}"#),
         Reply::json(200, token_body("unused", 900)),
     ]);
-    let err = provider(&server, fast_retry())
-        .token(&Scope::Msp)
-        .await
-        .unwrap_err();
+    let err = gives_up(&server, fast_retry()).await;
     assert_eq!(server.requests().len(), 2);
     assert!(
         matches!(err, AuthError::OAuth { status: 401, .. }),

@@ -7,8 +7,7 @@
 
 mod support;
 
-use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -20,6 +19,7 @@ use glp_auth::{
 use httpmock::Method::POST;
 use httpmock::MockServer;
 use support::*;
+use test_support::Captured;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 const MSP_TOKEN: &str = "MSPTOKEN-q8Zr2";
@@ -53,26 +53,6 @@ fn assert_clean(what: &str, text: &str) {
             !text.contains(&secret),
             "{what} contains {secret:?}:\n{text}"
         );
-    }
-}
-
-/// A `MakeWriter` target: every log line goes into one shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }
 
@@ -121,11 +101,7 @@ async fn nothing_secret_is_logged_or_debug_printed() {
         .await;
     let creds = credentials(&server.base_url());
     let provider = msp_provider(creds.clone(), fast_options()).unwrap();
-    let msp = provider.token(&Scope::Msp).await.unwrap();
-    let tenant = provider
-        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
-        .await
-        .unwrap();
+    let (msp, tenant) = msp_then_tenant(&provider).await;
     cc.assert_async().await;
     exchange.assert_async().await;
     assert_eq!(msp.secret().expose_secret(), MSP_TOKEN);

@@ -247,14 +247,19 @@ mod tests {
         assert_eq!(flow.rate(t0 + Duration::from_millis(100)), None);
     }
 
+    /// `count` requests sent `every` apart, from `t0` on.
+    fn send_every(flow: &mut Flow, t0: Instant, count: u32, every: Duration) {
+        for i in 0..count {
+            flow.sent(t0 + every * i);
+        }
+    }
+
     #[test]
     fn a_429_halves_what_was_sent_once_per_second_then_it_grows_back() {
         let mut flow = Flow::new();
         let t0 = Instant::now();
         // 40 requests in the last second, then a burst of 429s from those in flight.
-        for i in 0..40 {
-            flow.sent(t0 + Duration::from_millis(i * 25));
-        }
+        send_every(&mut flow, t0, 40, Duration::from_millis(25));
         let t1 = t0 + Duration::from_millis(999);
         for _ in 0..10 {
             flow.answered(t1, 429, &HeaderMap::new());
@@ -277,9 +282,7 @@ mod tests {
     fn an_unused_rate_is_not_raised() {
         let mut flow = Flow::new();
         let t0 = Instant::now();
-        for i in 0..10 {
-            flow.sent(t0 + Duration::from_millis(i * 100));
-        }
+        send_every(&mut flow, t0, 10, Duration::from_millis(100));
         flow.answered(t0 + Duration::from_secs(1), 429, &HeaderMap::new());
         let learned = flow.learned().expect("learned");
         // One request every 2 s is far below the learned rate: it stays.
@@ -313,25 +316,27 @@ mod tests {
         // ... but its limit over the longest reset seen is sustained: a bucket that refills in
         // a second (reset 1, nearly spent) still allows its limit per second.
         let mut window = None;
-        let h = headers(&[
-            ("x-ratelimit-limit", "50"),
-            ("x-ratelimit-remaining", "3"),
-            ("x-ratelimit-reset", "1"),
-        ]);
-        assert_eq!(announced_rate(&h, 2, &mut window), Some(50.0));
+        // New Central's whole family, a limit of 50, with what remains and its reset.
+        let limit_50 = |remaining: &'static str, reset: &'static str| {
+            headers(&[
+                ("x-ratelimit-limit", "50"),
+                ("x-ratelimit-remaining", remaining),
+                ("x-ratelimit-reset", reset),
+            ])
+        };
+        assert_eq!(
+            announced_rate(&limit_50("3", "1"), 2, &mut window),
+            Some(50.0)
+        );
         // A longer reset seen once widens the window for good: 50 over 10 s.
-        let h = headers(&[
-            ("x-ratelimit-limit", "50"),
-            ("x-ratelimit-remaining", "20"),
-            ("x-ratelimit-reset", "10"),
-        ]);
-        assert_eq!(announced_rate(&h, 0, &mut window), Some(5.0));
-        let h = headers(&[
-            ("x-ratelimit-limit", "50"),
-            ("x-ratelimit-remaining", "3"),
-            ("x-ratelimit-reset", "1"),
-        ]);
-        assert_eq!(announced_rate(&h, 0, &mut window), Some(5.0));
+        assert_eq!(
+            announced_rate(&limit_50("20", "10"), 0, &mut window),
+            Some(5.0)
+        );
+        assert_eq!(
+            announced_rate(&limit_50("3", "1"), 0, &mut window),
+            Some(5.0)
+        );
         // Classic Central: the per-second limit is the rate; without it, what remains of the
         // second.
         let h = headers(&[

@@ -10,10 +10,13 @@ use std::time::Duration;
 
 use glp_core::hints::FORBIDDEN_HINT;
 use glp_core::{RetryPolicy, Scope, WorkspaceId};
-use glp_transport::{Api, ApiError, ErrorBody};
+use glp_transport::{Api, ApiClient, ApiError, ErrorBody};
 use httpmock::prelude::*;
 use serde_json::json;
-use support::{OkBody, TOKEN, builder, client, client_retrying, fast_retry, get_err, refused_url};
+use support::{
+    OkBody, TOKEN, builder, client, client_retrying, counted, fast_retry, get_err, get_guarded,
+    refused_url, shown_with,
+};
 
 #[tokio::test]
 async fn sends_path_query_bearer_accept_and_user_agent() {
@@ -46,8 +49,7 @@ async fn sends_path_query_bearer_accept_and_user_agent() {
         .unwrap();
     assert_eq!(body, OkBody { ok: true, n: 7 });
     mock.assert_async().await;
-    let totals = api.totals();
-    assert_eq!((totals.requests, totals.retries), (1, 0));
+    assert_eq!(counted(&api), (1, 0, 0, 0));
 }
 
 #[tokio::test]
@@ -110,31 +112,41 @@ async fn the_scope_picks_the_token() {
     tenant_mock.assert_calls_async(1).await;
 }
 
-#[tokio::test]
-async fn forbidden_is_never_retried_and_carries_the_hint() {
+/// One answer (made by `answer`) to `GET /x` of a GreenLake [`client`], which must be an error
+/// and must not be retried: the error and the client.
+async fn refused_once(
+    answer: impl FnOnce(httpmock::Then) -> httpmock::Then,
+) -> (ApiError, ApiClient) {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
             when.path("/x");
-            then.status(403).json_body(json!({
-                "httpStatusCode": 403,
-                "errorCode": "HPE_GL_ERROR_FORBIDDEN",
-                "message": "Access denied",
-                "debugId": "dbg-403",
-                "errorDetails": [{"type": "hpe.greenlake.metadata",
-                                  "recommendedActions": ["Use a tenant token"]}]
-            }));
+            answer(then);
         })
         .await;
     let api = client(&server.base_url());
     let err = get_err(&api).await;
     mock.assert_calls_async(1).await;
+    (err, api)
+}
+
+#[tokio::test]
+async fn forbidden_is_never_retried_and_carries_the_hint() {
+    let (err, api) = refused_once(|then| {
+        then.status(403).json_body(json!({
+            "httpStatusCode": 403,
+            "errorCode": "HPE_GL_ERROR_FORBIDDEN",
+            "message": "Access denied",
+            "debugId": "dbg-403",
+            "errorDetails": [{"type": "hpe.greenlake.metadata",
+                              "recommendedActions": ["Use a tenant token"]}]
+        }))
+    })
+    .await;
     assert_eq!(err.status(), Some(403));
     assert_eq!(err.kind(), "forbidden");
     assert!(!err.is_transient());
-    assert_eq!(err.hints(), &[FORBIDDEN_HINT]);
-    let shown = err.to_string();
-    assert!(shown.contains(FORBIDDEN_HINT), "{shown}");
+    let shown = shown_with(&err, &[FORBIDDEN_HINT]);
     assert!(
         shown.contains("Access denied [HPE_GL_ERROR_FORBIDDEN] (debugId dbg-403)"),
         "{shown}"
@@ -145,22 +157,16 @@ async fn forbidden_is_never_retried_and_carries_the_hint() {
 
 #[tokio::test]
 async fn bad_request_is_never_retried_and_keeps_the_issues() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.path("/x");
-            then.status(400).json_body(json!({
-                "httpStatusCode": "400",
-                "errorCode": "HPE_GL_ERROR_BAD_REQUEST",
-                "message": "Bad request",
-                "errorDetails": [{"type": "hpe.greenlake.bad_request", "issues": [
-                    {"source": "query", "subject": "limit", "description": "must be <= 300"}]}]
-            }));
-        })
-        .await;
-    let api = client(&server.base_url());
-    let err = get_err(&api).await;
-    mock.assert_calls_async(1).await;
+    let (err, _) = refused_once(|then| {
+        then.status(400).json_body(json!({
+            "httpStatusCode": "400",
+            "errorCode": "HPE_GL_ERROR_BAD_REQUEST",
+            "message": "Bad request",
+            "errorDetails": [{"type": "hpe.greenlake.bad_request", "issues": [
+                {"source": "query", "subject": "limit", "description": "must be <= 300"}]}]
+        }))
+    })
+    .await;
     assert_eq!(err.kind(), "bad_request");
     assert!(!err.is_transient());
     match &err {
@@ -184,16 +190,7 @@ async fn bad_request_is_never_retried_and_keeps_the_issues() {
 
 #[tokio::test]
 async fn not_found_with_a_raw_body_is_not_retried() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.path("/x");
-            then.status(404).body("<html>no such page</html>");
-        })
-        .await;
-    let api = client(&server.base_url());
-    let err = get_err(&api).await;
-    mock.assert_calls_async(1).await;
+    let (err, _) = refused_once(|then| then.status(404).body("<html>no such page</html>")).await;
     assert_eq!(err.kind(), "not_found");
     match &err {
         ApiError::Http { body, .. } => {
@@ -205,17 +202,11 @@ async fn not_found_with_a_raw_body_is_not_retried() {
 
 #[tokio::test]
 async fn json_of_the_wrong_shape_is_a_decode_error_not_retried() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.path("/x");
-            then.status(200)
-                .json_body(json!({"items": [], "unexpected": true}));
-        })
-        .await;
-    let api = client(&server.base_url());
-    let err = get_err(&api).await;
-    mock.assert_calls_async(1).await;
+    let (err, api) = refused_once(|then| {
+        then.status(200)
+            .json_body(json!({"items": [], "unexpected": true}))
+    })
+    .await;
     match &err {
         ApiError::Decode {
             status,
@@ -238,50 +229,39 @@ async fn json_of_the_wrong_shape_is_a_decode_error_not_retried() {
 
 #[tokio::test]
 async fn a_success_body_mentioning_a_token_is_not_quoted_in_errors() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/x");
-            then.status(200)
-                .json_body(json!({"access_token": "leaky-value", "n": "not a number"}));
-        })
-        .await;
-    let api = client(&server.base_url());
-    let err = get_err(&api).await;
+    let (err, _) = refused_once(|then| {
+        then.status(200)
+            .json_body(json!({"access_token": "leaky-value", "n": "not a number"}))
+    })
+    .await;
     assert!(!format!("{err} {err:?}").contains("leaky-value"), "{err}");
+}
+
+/// A client of `api` retrying by `retry`, at an address that refuses connections.
+fn refusing(api: Api, retry: RetryPolicy) -> ApiClient {
+    client_retrying(api, &refused_url(), retry)
 }
 
 #[tokio::test]
 async fn connection_refused_is_a_transport_error_after_bounded_attempts() {
-    let base = refused_url();
-    let api = client_retrying(
-        Api::GreenLake,
-        &base,
-        RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)),
-    );
+    let three = RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10));
+    let api = refusing(Api::GreenLake, three);
     // Bounded by counting, not by a stopwatch: three attempts, two retries, then the error.
     // The timeout is only a hang guard (an endless retry loop fails instead of hanging).
-    let err = tokio::time::timeout(
-        Duration::from_secs(60),
-        api.get_json::<OkBody>(&Scope::Msp, "x", &[]),
-    )
-    .await
-    .expect("hang guard: the retries never ended")
-    .unwrap_err();
+    let err = get_guarded(&api, "the retries never ended")
+        .await
+        .unwrap_err();
     assert!(matches!(err, ApiError::Transport { .. }), "{err:?}");
     assert_eq!(err.kind(), "transport");
     assert!(err.is_transient());
-    let totals = api.totals();
-    assert_eq!((totals.requests, totals.retries), (3, 2));
+    assert_eq!(counted(&api), (3, 2, 0, 0));
 }
 
 #[tokio::test]
 async fn default_retry_policy_is_bounded_too() {
     // Six attempts by default: connection refused ends in an error, not an endless loop.
-    let base = refused_url();
-    let api = client_retrying(
+    let api = refusing(
         Api::Central,
-        &base,
         fast_retry().max_backoff(Duration::from_millis(20)),
     );
     let err = get_err(&api).await;

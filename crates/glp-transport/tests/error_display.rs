@@ -23,23 +23,32 @@ fn shown(err: &ApiError) -> String {
 }
 
 macro_rules! snapshot {
-    ($name:literal, $err:expr) => {
+    ($name:expr, $err:expr) => {
         insta::with_settings!({ filters => snapshot_filters() }, {
             insta::assert_snapshot!($name, shown(&$err));
         })
     };
 }
 
-/// One answer from httpmock for `GET /api/x`, and the error the client makes of it (no retries).
-async fn error_for(api: Api, status: u16, body: serde_json::Value) -> ApiError {
+/// One answer from httpmock for `GET /api/x`, made by `answer`, and the error the client makes
+/// of it (no retries).
+async fn error_answering(
+    api: Api,
+    answer: impl FnOnce(httpmock::Then) -> httpmock::Then,
+) -> ApiError {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
             when.method(GET).path("/api/x");
-            then.status(status).json_body(body);
+            answer(then);
         })
         .await;
     client(api, &server.base_url()).await
+}
+
+/// [`error_answering`] a JSON `body` with `status`.
+async fn error_for(api: Api, status: u16, body: serde_json::Value) -> ApiError {
+    error_answering(api, |then| then.status(status).json_body(body)).await
 }
 
 async fn client(api: Api, base: &str) -> ApiError {
@@ -52,106 +61,81 @@ async fn client(api: Api, base: &str) -> ApiError {
         .unwrap_err()
 }
 
+/// Every JSON error answer, snapshotted under the case's name.
 #[tokio::test]
-async fn unauthorized_greenlake() {
-    let err = error_for(
-        Api::GreenLake,
-        401,
-        json!({"httpStatusCode": 401, "errorCode": "HPE_GL_ERROR_UNAUTHORIZED",
-               "message": "Invalid or expired token", "debugId": "dbg-401"}),
-    )
-    .await;
-    snapshot!("unauthorized_greenlake", err);
-}
-
-#[tokio::test]
-async fn unauthorized_central() {
-    let err = error_for(Api::Central, 401, json!({"message": "Unauthorized"})).await;
-    snapshot!("unauthorized_central", err);
-}
-
-#[tokio::test]
-async fn forbidden() {
-    let err = error_for(
-        Api::Central,
-        403,
-        json!({"httpStatusCode": 403, "errorCode": "HPE_GL_ERROR_FORBIDDEN",
-               "message": "Access denied", "debugId": "dbg-403",
-               "errorDetails": [{"type": "hpe.greenlake.metadata",
-                                 "recommendedActions": ["Exchange the MSP token for a tenant token"]}]}),
-    )
-    .await;
-    snapshot!("forbidden", err);
-}
-
-#[tokio::test]
-async fn bad_request_with_issues() {
-    let err = error_for(
-        Api::GreenLake,
-        400,
-        json!({"httpStatusCode": "400", "errorCode": "HPE_GL_ERROR_BAD_REQUEST",
-               "message": "Bad request", "debugId": "dbg-400",
-               "errorDetails": [{"type": "hpe.greenlake.bad_request", "issues": [
-                   {"source": "query", "subject": "limit", "description": "must be at most 300"},
-                   {"source": "query", "subject": "filter", "description": "unknown field 'nme'"}]}]}),
-    )
-    .await;
-    snapshot!("bad_request_with_issues", err);
-}
-
-#[tokio::test]
-async fn rate_limited_out_of_attempts() {
-    let err = error_for(
-        Api::GreenLake,
-        429,
-        json!({"httpStatusCode": 429, "errorCode": "HPE_GL_ERROR_TOO_MANY_REQUESTS",
-               "message": "Too many requests",
-               "errorDetails": [{"type": "hpe.greenlake.retry_info", "retryAfterSeconds": 0}]}),
-    )
-    .await;
-    snapshot!("rate_limited_out_of_attempts", err);
+async fn json_error_answers() {
+    let cases = [
+        (
+            "unauthorized_greenlake",
+            Api::GreenLake,
+            401,
+            json!({"httpStatusCode": 401, "errorCode": "HPE_GL_ERROR_UNAUTHORIZED",
+                   "message": "Invalid or expired token", "debugId": "dbg-401"}),
+        ),
+        (
+            "unauthorized_central",
+            Api::Central,
+            401,
+            json!({"message": "Unauthorized"}),
+        ),
+        (
+            "forbidden",
+            Api::Central,
+            403,
+            json!({"httpStatusCode": 403, "errorCode": "HPE_GL_ERROR_FORBIDDEN",
+                   "message": "Access denied", "debugId": "dbg-403",
+                   "errorDetails": [{"type": "hpe.greenlake.metadata",
+                                     "recommendedActions": ["Exchange the MSP token for a tenant token"]}]}),
+        ),
+        (
+            "bad_request_with_issues",
+            Api::GreenLake,
+            400,
+            json!({"httpStatusCode": "400", "errorCode": "HPE_GL_ERROR_BAD_REQUEST",
+                   "message": "Bad request", "debugId": "dbg-400",
+                   "errorDetails": [{"type": "hpe.greenlake.bad_request", "issues": [
+                       {"source": "query", "subject": "limit", "description": "must be at most 300"},
+                       {"source": "query", "subject": "filter", "description": "unknown field 'nme'"}]}]}),
+        ),
+        (
+            "rate_limited_out_of_attempts",
+            Api::GreenLake,
+            429,
+            json!({"httpStatusCode": 429, "errorCode": "HPE_GL_ERROR_TOO_MANY_REQUESTS",
+                   "message": "Too many requests",
+                   "errorDetails": [{"type": "hpe.greenlake.retry_info", "retryAfterSeconds": 0}]}),
+        ),
+        (
+            "oauth_shaped_error",
+            Api::GreenLake,
+            400,
+            json!({"error": "invalid_request", "error_description": "offset must be a number"}),
+        ),
+        (
+            "decode_wrong_shape",
+            Api::GreenLake,
+            200,
+            json!({"items": [], "total": 0}),
+        ),
+    ];
+    for (name, api, status, body) in cases {
+        let err = error_for(api, status, body).await;
+        snapshot!(name, err);
+    }
 }
 
 #[tokio::test]
 async fn not_found_raw_body() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/api/x");
-            then.status(404).body("<html><body>Not Found</body></html>");
-        })
-        .await;
-    let err = client(Api::Central, &server.base_url()).await;
+    let not_found =
+        |then: httpmock::Then| then.status(404).body("<html><body>Not Found</body></html>");
+    let err = error_answering(Api::Central, not_found).await;
     snapshot!("not_found_raw_body", err);
 }
 
 #[tokio::test]
-async fn oauth_shaped_error() {
-    let err = error_for(
-        Api::GreenLake,
-        400,
-        json!({"error": "invalid_request", "error_description": "offset must be a number"}),
-    )
-    .await;
-    snapshot!("oauth_shaped_error", err);
-}
-
-#[tokio::test]
-async fn decode_wrong_shape() {
-    let err = error_for(Api::GreenLake, 200, json!({"items": [], "total": 0})).await;
-    snapshot!("decode_wrong_shape", err);
-}
-
-#[tokio::test]
 async fn decode_truncated() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/api/x");
-            then.status(200).body(r#"{"ok": true, "n": 1"#);
-        })
-        .await;
-    let err = client(Api::Central, &server.base_url()).await;
+    let truncated = |then: httpmock::Then| then.status(200).body(r#"{"ok": true, "n": 1"#);
+    let err = error_answering(Api::Central, truncated).await;
     snapshot!("decode_truncated", err);
 }
 

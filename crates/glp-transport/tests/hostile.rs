@@ -92,13 +92,9 @@ async fn retry_after_on_a_success_is_ignored() {
     let pacer = api.pacer("x");
     assert_eq!(pacer.ready_within(Duration::ZERO).await, Ok(()));
     pacer.lost();
-    let second = tokio::time::timeout(
-        Duration::from_secs(60),
-        api.get_json::<OkBody>(&Scope::Msp, "x", &[]),
-    )
-    .await
-    .expect("hang guard: the second request waited")
-    .unwrap();
+    let second = get_guarded(&api, "the second request waited")
+        .await
+        .unwrap();
     assert_eq!(second.n, 2);
 }
 
@@ -137,29 +133,28 @@ async fn a_fractional_retry_after_is_honoured() {
     assert!(started.elapsed() >= Duration::from_millis(400));
 }
 
-#[tokio::test]
-async fn a_body_over_the_cap_is_refused_by_length_or_while_streaming() {
-    let big = format!(r#"{{"ok":true,"n":1,"pad":"{}"}}"#, "x".repeat(300_000));
-    let server = Server::scripted(vec![Reply::json(200, big)]);
-    let err = builder(Api::Central, server.base_url(), static_provider())
+/// The error of `GET x` at `base` by a Central client whose cap on a response body is 64 KiB.
+async fn over_a_64_kib_cap(base: &str) -> glp_transport::ApiError {
+    builder(Api::Central, base, static_provider())
         .max_body_bytes(64 * 1024)
         .build()
         .unwrap()
         .get_json::<OkBody>(&Scope::Msp, "x", &[])
         .await
-        .unwrap_err();
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn a_body_over_the_cap_is_refused_by_length_or_while_streaming() {
+    let big = format!(r#"{{"ok":true,"n":1,"pad":"{}"}}"#, "x".repeat(300_000));
+    let server = Server::scripted(vec![Reply::json(200, big)]);
+    let err = over_a_64_kib_cap(server.base_url()).await;
     assert_eq!(err.kind(), "protocol", "{err:?}");
     assert!(err.to_string().contains("cap on a response body"), "{err}");
 
     // Chunked, no length: 64 chunks of 16 KiB against a 64 KiB cap.
     let raw = RawServer::start(vec![RawReply::chunked(64, 16 * 1024)]);
-    let err = builder(Api::Central, raw.base_url(), static_provider())
-        .max_body_bytes(64 * 1024)
-        .build()
-        .unwrap()
-        .get_json::<OkBody>(&Scope::Msp, "x", &[])
-        .await
-        .unwrap_err();
+    let err = over_a_64_kib_cap(raw.base_url()).await;
     assert_eq!(err.kind(), "protocol", "{err:?}");
     assert_eq!(raw.accepted(), 1);
 }

@@ -6,33 +6,17 @@
 
 mod support;
 
-use std::io;
-use std::sync::{Arc, Mutex};
-
 use glp_core::Scope;
 use glp_transport::Api;
 use support::{OkBody, RawReply, RawServer, Reply, Server, TOKEN, builder, ok, static_provider};
+use test_support::Captured;
 use tracing_subscriber::fmt::format::FmtSpan;
-
-/// An `io::Write` appending to a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_is_sent_but_never_logged() {
     // Everything, from every crate, with span fields (also those recorded later: FULL span
     // events print them when a span closes).
-    let buffer = Buffer::default();
+    let buffer = Captured::default();
     let writer = buffer.clone();
     tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -97,7 +81,7 @@ async fn the_token_is_sent_but_never_logged() {
     }
 
     // ...and the capture works (spans with their fields, events at several levels)...
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = buffer.text();
     assert!(logs.contains("api_request{"), "{logs}");
     assert!(logs.contains("status=401"), "{logs}");
     assert!(logs.contains("latency_ms="), "{logs}");

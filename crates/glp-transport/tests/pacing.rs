@@ -11,7 +11,9 @@ use futures::future::join_all;
 use glp_core::Scope;
 use glp_transport::{Api, ApiClient};
 use reqwest::header::HeaderMap;
-use support::{OkBody, Reply, Server, builder, client, ok, recording_client, static_provider};
+use support::{
+    OkBody, Reply, Server, builder, client, counted, ok, recording_client, static_provider,
+};
 
 #[tokio::test]
 async fn twenty_per_second_means_21_requests_take_a_second() {
@@ -62,11 +64,7 @@ async fn without_a_rate_limit_nothing_waits() {
         let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     }
     assert_eq!(server.requests().len(), 21);
-    let totals = api.totals();
-    assert_eq!(
-        (totals.requests, totals.retries, totals.rate_limited),
-        (21, 0, 0)
-    );
+    assert_eq!(counted(&api), (21, 0, 0, 0));
     let pacer = api.pacer("x");
     assert_eq!(
         pacer.learned_rate(),

@@ -15,8 +15,8 @@ use glp_core::{RetryPolicy, Scope};
 use glp_transport::{Api, ApiError};
 use serde_json::json;
 use support::{
-    OkBody, RawReply, RawServer, Reply, Server, builder, client, client_retrying, get_err, ok,
-    recording, recording_client, static_provider,
+    OkBody, RawReply, RawServer, Reply, Server, builder, client, client_retrying, counted, get_err,
+    ok, recording, recording_client, static_provider,
 };
 
 /// The gap between the arrivals of requests `i` and `i + 1`.
@@ -36,17 +36,27 @@ fn assert_second_waited(server: &Server, least: Duration) {
 /// the client for further checks.
 async fn second_waits(api: Api, first: Reply, least: Duration) -> glp_transport::ApiClient {
     let server = Server::scripted(vec![first, ok(1)]);
-    let client = builder(api, server.base_url(), static_provider())
-        .build()
-        .unwrap();
+    let client = client_of(api, &server);
     let _: OkBody = client.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_second_waited(&server, least);
     client
 }
 
-/// A Central client at `server` (the support builder: no pacing, fast retries).
-fn central(server: &Server) -> glp_transport::ApiClient {
-    builder(Api::Central, server.base_url(), static_provider())
+/// Answers `first` (a success, `n` 1), then `ok(2)`, to two requests of a client of `api` (the
+/// support builder: no pacing, fast retries), which get them in that order; the server and the
+/// client, for checks of the gap and totals.
+async fn asked_twice(api: Api, first: Reply) -> (Server, glp_transport::ApiClient) {
+    let server = Server::scripted(vec![first, ok(2)]);
+    let client = client_of(api, &server);
+    let first: OkBody = client.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    let second: OkBody = client.get_json(&Scope::Msp, "x", &[]).await.unwrap();
+    assert_eq!((first.n, second.n), (1, 2));
+    (server, client)
+}
+
+/// A client of `api` at `server` (the support builder: no pacing, fast retries).
+fn client_of(api: Api, server: &Server) -> glp_transport::ApiClient {
+    builder(api, server.base_url(), static_provider())
         .build()
         .unwrap()
 }
@@ -119,17 +129,21 @@ async fn glp_retry_info_on_a_503_is_the_floor_of_the_backoff() {
     assert_eq!(api.totals().rate_limited, 0);
 }
 
+/// A 429 without `Retry-After` but with the whole rate-limit family, nothing remaining: the
+/// retry waits for the reset. GreenLake's `RateLimit-*` headers and new Central's
+/// `X-RateLimit-*` ones.
 #[tokio::test]
-async fn ratelimit_reset_is_honoured_on_a_429_without_retry_after() {
-    second_waits(
-        Api::GreenLake,
-        Reply::status(429)
-            .header("ratelimit-limit", "160")
-            .header("ratelimit-remaining", "0")
-            .header("ratelimit-reset", "2"),
-        Duration::from_secs(2),
-    )
-    .await;
+async fn a_429_with_a_spent_budget_waits_for_its_reset() {
+    for (api, prefix, reset) in [
+        (Api::GreenLake, "ratelimit", 2),
+        (Api::Central, "x-ratelimit", 1),
+    ] {
+        let limited = Reply::status(429)
+            .header(&format!("{prefix}-limit"), "160")
+            .header(&format!("{prefix}-remaining"), "0")
+            .header(&format!("{prefix}-reset"), reset.to_string());
+        second_waits(api, limited, Duration::from_secs(reset)).await;
+    }
 }
 
 #[tokio::test]
@@ -153,19 +167,6 @@ async fn new_central_429_with_only_x_ratelimit_reset_waits_for_the_reset() {
 }
 
 #[tokio::test]
-async fn new_central_429_with_the_whole_x_ratelimit_family_waits_for_the_reset() {
-    second_waits(
-        Api::Central,
-        Reply::status(429)
-            .header("x-ratelimit-limit", "10")
-            .header("x-ratelimit-remaining", "0")
-            .header("x-ratelimit-reset", "1"),
-        Duration::from_secs(1),
-    )
-    .await;
-}
-
-#[tokio::test]
 async fn classic_central_429_with_its_message_body_waits_for_retry_after() {
     let api = second_waits(
         Api::Central,
@@ -179,37 +180,25 @@ async fn classic_central_429_with_its_message_body_waits_for_retry_after() {
     assert_eq!(api.totals().rate_limited, 1);
 }
 
+/// No 429 yet: a success says nothing remains of the budget, and the client waits before asking
+/// again. GreenLake's headers: nothing remaining, reset in 1 s. Central's documented ones: a
+/// per-second limit (2) and what remains of it, no reset, so one interval (0.5 s).
 #[tokio::test]
-async fn an_exhausted_budget_on_a_success_holds_back_the_next_request() {
-    // No 429 yet: the server says nothing remains for 1 s; the client waits before asking again.
-    let server = Server::scripted(vec![
-        ok(1)
-            .header("ratelimit-remaining", "0")
-            .header("ratelimit-reset", "1"),
-        ok(2),
-    ]);
-    let api = client(server.base_url());
-    let first: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    let second: OkBody = api.clone().get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert_eq!((first.n, second.n), (1, 2));
-    assert_second_waited(&server, Duration::from_secs(1));
-    assert_eq!(api.totals().retries, 0);
-}
-
-#[tokio::test]
-async fn central_per_second_budget_spent_on_a_success_holds_back_one_interval() {
-    // Central's documented headers: a per-second limit and what remains of it, no reset.
-    let server = Server::scripted(vec![
-        ok(1)
-            .header("x-ratelimit-limit-second", "2")
-            .header("x-ratelimit-remaining-second", "0"),
-        ok(2),
-    ]);
-    let api = central(&server);
-    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
-    assert_second_waited(&server, Duration::from_millis(500));
-    assert_eq!(api.totals().retries, 0);
+async fn a_budget_spent_on_a_success_holds_back_the_next_request() {
+    let greenlake = [("ratelimit-remaining", "0"), ("ratelimit-reset", "1")];
+    let central = [
+        ("x-ratelimit-limit-second", "2"),
+        ("x-ratelimit-remaining-second", "0"),
+    ];
+    for (api, headers, least) in [
+        (Api::GreenLake, greenlake, Duration::from_secs(1)),
+        (Api::Central, central, Duration::from_millis(500)),
+    ] {
+        let spent = headers.iter().fold(ok(1), |r, (k, v)| r.header(k, v));
+        let (server, client) = asked_twice(api, spent).await;
+        assert_second_waited(&server, least);
+        assert_eq!(client.totals().retries, 0, "{api:?}");
+    }
 }
 
 #[tokio::test]
@@ -241,11 +230,7 @@ async fn remaining_budget_does_not_slow_anything_down() {
     tokio::time::resume();
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!(server.requests().len(), 2);
-    let totals = api.totals();
-    assert_eq!(
-        (totals.requests, totals.retries, totals.rate_limited),
-        (2, 0, 0)
-    );
+    assert_eq!(counted(&api), (2, 0, 0, 0));
 }
 
 #[tokio::test]
@@ -255,11 +240,7 @@ async fn service_unavailable_twice_then_success() {
     let body: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!(body.n, 3);
     assert_eq!(server.requests().len(), 3);
-    let totals = api.totals();
-    assert_eq!(
-        (totals.requests, totals.retries, totals.rate_limited),
-        (3, 2, 0)
-    );
+    assert_eq!(counted(&api), (3, 2, 0, 0));
 }
 
 #[tokio::test]
@@ -307,8 +288,7 @@ async fn the_attempt_budget_is_respected() {
     assert_eq!(asked.len(), 2, "{asked:?}");
     assert!((5..=10).contains(&asked[0].as_millis()), "{asked:?}");
     assert!((10..=20).contains(&asked[1].as_millis()), "{asked:?}");
-    let totals = api.totals();
-    assert_eq!((totals.requests, totals.retries), (3, 2));
+    assert_eq!(counted(&api), (3, 2, 0, 0));
 }
 
 #[tokio::test]

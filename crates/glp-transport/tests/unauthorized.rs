@@ -10,7 +10,7 @@ use std::sync::Arc;
 use glp_core::Scope;
 use glp_core::hints::{CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT};
 use glp_transport::{Api, ApiError};
-use support::{CountingProvider, OkBody, Reply, Server, builder, get_err, ok};
+use support::{CountingProvider, OkBody, Reply, Server, builder, counted, get_err, ok, shown_with};
 
 async fn setup(
     api: Api,
@@ -40,11 +40,7 @@ async fn one_401_refreshes_the_token_once_and_retries() {
     assert_eq!(provider.invalidations(), 1);
     assert_eq!(provider.calls(), 2);
     assert_eq!(authorizations(&server), ["Bearer tok-1", "Bearer tok-2"]);
-    let totals = api.totals();
-    assert_eq!(
-        (totals.requests, totals.token_refreshes, totals.retries),
-        (2, 1, 0)
-    );
+    assert_eq!(counted(&api), (2, 0, 0, 1));
 }
 
 #[tokio::test]
@@ -88,9 +84,7 @@ async fn a_second_401_is_an_error_with_the_hint() {
     assert_eq!(provider.invalidations(), 1, "only one refresh per call");
     assert_eq!(authorizations(&server), ["Bearer tok-1", "Bearer tok-2"]);
     assert_eq!(server.remaining(), 1, "no third request");
-    assert_eq!(err.hints(), &[UNAUTHORIZED_HINT]);
-    let shown = err.to_string();
-    assert!(shown.contains(UNAUTHORIZED_HINT), "{shown}");
+    let shown = shown_with(&err, &[UNAUTHORIZED_HINT]);
     assert!(
         shown.contains("(debugId d-401b)"),
         "the last answer is reported: {shown}"
@@ -104,8 +98,7 @@ async fn a_central_401_names_the_cluster_first() {
         setup(Api::Central, vec![Reply::status(401), Reply::status(401)]).await;
     let err = get_err(&api).await;
     assert_eq!(provider.invalidations(), 1);
-    assert_eq!(err.hints(), &[CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT]);
-    let shown = err.to_string();
+    let shown = shown_with(&err, &[CENTRAL_CLUSTER_HINT, UNAUTHORIZED_HINT]);
     let cluster = shown
         .find(CENTRAL_CLUSTER_HINT)
         .expect("cluster hint shown");
@@ -146,9 +139,5 @@ async fn a_refresh_does_not_use_up_the_retry_budget() {
     .await;
     let _: OkBody = api.get_json(&Scope::Msp, "x", &[]).await.unwrap();
     assert_eq!(provider.invalidations(), 1);
-    let totals = api.totals();
-    assert_eq!(
-        (totals.requests, totals.retries, totals.token_refreshes),
-        (3, 1, 1)
-    );
+    assert_eq!(counted(&api), (3, 1, 0, 1));
 }

@@ -13,30 +13,16 @@
 use std::error::Error;
 use std::process::ExitCode;
 
+#[path = "../../glp-auth/examples/common/mod.rs"]
+mod common;
+
 use futures::TryStreamExt as _;
 use glp_auth::{AuthOptions, Credentials, msp_provider};
 use glp_workspaces::WorkspacesClient;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            // Causes not already part of the message (e.g. "connection refused").
-            let mut shown = error.to_string();
-            let mut source = error.source();
-            while let Some(cause) = source {
-                let text = cause.to_string();
-                if !shown.contains(&text) {
-                    eprintln!("  caused by: {text}");
-                    shown.push_str(&text);
-                }
-                source = cause.source();
-            }
-            ExitCode::FAILURE
-        }
-    }
+    common::exit_code(run().await)
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {

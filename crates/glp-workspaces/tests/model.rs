@@ -5,10 +5,11 @@
 
 mod support;
 
-use glp_workspaces::{Tenant, WorkspacesClient};
+use glp_transport::ApiError;
+use glp_workspaces::{Tenant, TenantPage, WorkspacesClient};
 use serde_json::{Value, json};
 use support::{PATH, always, client};
-use test_support::Reply;
+use test_support::{Reply, Server};
 
 const FIXTURE: &str = include_str!("fixtures/msp_tenants_page.json");
 
@@ -104,20 +105,22 @@ fn only_id_and_name_are_required() {
     );
 }
 
-#[tokio::test]
-async fn an_entry_with_an_invalid_id_is_kept_aside_with_the_reason() {
+/// The first msp-tenants page from a server answering every request with a page of one
+/// tenant whose `items` are `items`; the server, to count the requests.
+async fn one_page_of(items: Value) -> (Result<TenantPage, ApiError>, Server) {
     let server = always(
         PATH,
-        json!({
-            "offset": 0, "count": 1, "total": 1,
-            "items": [{"id": "not-a-uuid", "workspaceName": "Broken"}]
-        }),
+        json!({"offset": 0, "count": 1, "total": 1, "items": items}),
     );
-    let page = client(server.base_url())
-        .msp_tenants()
-        .page()
-        .await
-        .unwrap();
+    let page = client(server.base_url()).msp_tenants().page().await;
+    (page, server)
+}
+
+#[tokio::test]
+async fn an_entry_with_an_invalid_id_is_kept_aside_with_the_reason() {
+    let broken = json!([{"id": "not-a-uuid", "workspaceName": "Broken"}]);
+    let (page, _) = one_page_of(broken).await;
+    let page = page.unwrap();
     assert!(page.items.is_empty());
     assert_eq!(page.invalid.len(), 1);
     assert!(
@@ -131,18 +134,9 @@ async fn an_entry_with_an_invalid_id_is_kept_aside_with_the_reason() {
 /// The envelope itself not decoding is still a decode error of the page.
 #[tokio::test]
 async fn a_page_that_does_not_decode_is_a_decode_error_not_retried() {
-    let server = always(
-        PATH,
-        json!({
-            "offset": 0, "count": 1, "total": 1,
-            "items": {"id": "not-a-uuid", "workspaceName": "Broken"}
-        }),
-    );
-    let err = client(server.base_url())
-        .msp_tenants()
-        .page()
-        .await
-        .unwrap_err();
+    // `items` an object, not a list.
+    let (page, server) = one_page_of(json!({"id": "not-a-uuid", "workspaceName": "Broken"})).await;
+    let err = page.unwrap_err();
     assert_eq!(err.kind(), "decode");
     assert!(!err.is_transient());
     assert_eq!(server.requests().len(), 1, "not retried");

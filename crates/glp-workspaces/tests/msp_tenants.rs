@@ -25,6 +25,24 @@ fn empty(offset: u64, total: u64) -> Value {
     json!({"offset": offset, "count": 0, "total": total, "items": []})
 }
 
+/// What answers a `GET` of the msp-tenants path with exactly the parameters of `query`, the
+/// bearer [`TOKEN`] and `Accept: application/json` with `body`.
+async fn tenants_get<'a>(
+    server: &'a MockServer,
+    query: &[(&str, &str)],
+    body: Value,
+) -> httpmock::Mock<'a> {
+    let bearer = format!("Bearer {TOKEN}");
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("accept", "application/json"),
+    ];
+    test_support::mock::exact_get(server, PATH, query, &headers, body).await
+}
+
+/// The query of the first page when nothing else is asked for: offset 0, the maximum limit.
+const FIRST_PAGE: [(&str, &str); 2] = [("offset", "0"), ("limit", "300")];
+
 fn names(tenants: &[Tenant]) -> Vec<String> {
     tenants.iter().map(|t| t.workspace_name.clone()).collect()
 }
@@ -32,18 +50,7 @@ fn names(tenants: &[Tenant]) -> Vec<String> {
 #[tokio::test]
 async fn one_page_sends_offset_limit_and_the_bearer_token() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(PATH)
-                .query_param("offset", "0")
-                .query_param("limit", "300")
-                .query_param_missing("filter")
-                .header("authorization", format!("Bearer {TOKEN}"))
-                .header("accept", "application/json");
-            then.status(200).json_body(page(0, 0..2, 2));
-        })
-        .await;
+    let mock = tenants_get(&server, &FIRST_PAGE, page(0, 0..2, 2)).await;
     let page = client(&server.base_url())
         .msp_tenants()
         .page()
@@ -61,17 +68,8 @@ async fn one_page_sends_offset_limit_and_the_bearer_token() {
 async fn limit_offset_and_filter_are_sent_as_given() {
     let server = MockServer::start_async().await;
     let filter = "inventoryOwnership eq 'CUSTOMER_OWNED_INVENTORY' and createdBy eq 'a+b@x.com'";
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(PATH)
-                .query_param("offset", "40")
-                .query_param("limit", "20")
-                .query_param("filter", filter)
-                .query_param_count(".*", ".*", 3);
-            then.status(200).json_body(page(40, 40..45, 45));
-        })
-        .await;
+    let query = [("offset", "40"), ("limit", "20"), ("filter", filter)];
+    let mock = tenants_get(&server, &query, page(40, 40..45, 45)).await;
     let page = client(&server.base_url())
         .msp_tenants()
         .limit(20)
@@ -316,20 +314,12 @@ async fn the_stream_can_be_moved_into_a_task() {
 #[tokio::test]
 async fn find_by_name_sends_the_quoted_filter() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(PATH)
-                .query_param("offset", "0")
-                .query_param("limit", "300")
-                .query_param("filter", "workspaceName eq 'O''Brien Ünïcödé'")
-                .header("authorization", format!("Bearer {TOKEN}"));
-            let mut t = tenant(7);
-            t["workspaceName"] = json!("O'Brien Ünïcödé");
-            then.status(200)
-                .json_body(json!({"offset": 0, "count": 1, "total": 1, "items": [t]}));
-        })
-        .await;
+    let filter = [("filter", "workspaceName eq 'O''Brien Ünïcödé'")];
+    let query = [&FIRST_PAGE[..], &filter].concat();
+    let mut t = tenant(7);
+    t["workspaceName"] = json!("O'Brien Ünïcödé");
+    let body = json!({"offset": 0, "count": 1, "total": 1, "items": [t]});
+    let mock = tenants_get(&server, &query, body).await;
     let found = client(&server.base_url())
         .find_tenants_by_name("O'Brien Ünïcödé")
         .await

@@ -43,15 +43,25 @@ async fn serials(
         .collect())
 }
 
+/// Every serial number of the tenant's list at `path` ([`DEVICES`] or [`SUBSCRIPTIONS`]) on
+/// `server`, which must all come.
+async fn all_serials(server: &Server, path: &str) -> Vec<String> {
+    let t = client(server.base_url()).tenant(tenant());
+    let request = if path == DEVICES {
+        t.devices()
+    } else {
+        t.subscriptions()
+    };
+    serials(request).await.unwrap()
+}
+
 #[tokio::test]
 async fn pages_by_the_items_received_with_the_tenant_token() {
     // The server caps pages at 3 whatever `limit` says.
     let server = by_offset(DEVICES, |o| {
         (o < 7).then(|| body(o, o..(o + 3).min(7), json!(7)))
     });
-    let got = serials(client(server.base_url()).tenant(tenant()).devices())
-        .await
-        .unwrap();
+    let got = all_serials(&server, DEVICES).await;
     assert_eq!(got.len(), 7);
     assert_eq!(got[6], "SN00006");
     assert_eq!(asked(&server), [0, 3, 6]);
@@ -86,9 +96,7 @@ async fn a_total_that_grows_is_followed_and_one_that_shrinks_ends_sooner() {
             json!(if o == 0 { 10 } else { 4 }),
         ))
     });
-    let got = serials(client(server.base_url()).tenant(tenant()).subscriptions())
-        .await
-        .unwrap();
+    let got = all_serials(&server, SUBSCRIPTIONS).await;
     assert_eq!(got.len(), 4);
     assert_eq!(asked(&server), [0, 2]);
 }
@@ -137,9 +145,7 @@ async fn a_hostile_total_cannot_make_it_list_forever() {
         0 => Some(json!({"items": [device(0), device(1)]})),
         _ => Some(json!({"items": []})),
     });
-    let got = serials(client(server.base_url()).tenant(tenant()).devices())
-        .await
-        .unwrap();
+    let got = all_serials(&server, DEVICES).await;
     assert_eq!(got.len(), 2);
     assert_eq!(asked(&server), [0, 2]);
 }

@@ -5,7 +5,9 @@
 mod support;
 
 use platform_sim::{SimConfig, Simulator};
-use support::{Cli, Finished, bin, sim, sim_with, target, temp_dir, total, truth};
+use support::{
+    Cli, Finished, bin, hostile_sim, seeded_sim, sim, sim_with, target, temp_dir, total, truth,
+};
 
 /// The binary against `sim` with `args`, and every log on (what must not leak).
 fn cli(sim: &Simulator, args: &[&str]) -> Cli {
@@ -14,6 +16,31 @@ fn cli(sim: &Simulator, args: &[&str]) -> Cli {
 
 async fn output(cmd: Cli) -> Finished {
     cmd.output().await
+}
+
+/// A fresh temporary directory (named after `prefix`, removed when dropped) and the path of a
+/// file `name` in it.
+fn temp_file(prefix: &str, name: &str) -> (test_support::TempDir, std::path::PathBuf) {
+    let dir = temp_dir(prefix);
+    let path = dir.path().join(name);
+    (dir, path)
+}
+
+/// The TOML lines of the MSP credentials of `sim`: client id, secret and workspace.
+fn credentials_toml(sim: &Simulator) -> String {
+    let creds = sim.credentials();
+    format!(
+        "client_id = {:?}\nclient_secret = {:?}\nworkspace_id = {:?}\n",
+        creds.client_id, creds.client_secret, creds.workspace_id
+    )
+}
+
+/// Writes `text` to `path` with the Unix permissions `mode`.
+#[cfg(unix)]
+fn write_with_mode(path: &std::path::Path, text: &str, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 fn assert_no_secrets(sim: &Simulator, texts: &[&str]) {
@@ -33,13 +60,8 @@ fn assert_no_secrets(sim: &Simulator, texts: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collect_writes_every_record_and_exits_zero_without_leaking() {
-    let sim = sim_with(SimConfig {
-        tenants: 8,
-        // A secret that needs form-encoding: the run only succeeds if the client encodes it.
-        hostile_secret: true,
-        ..SimConfig::default()
-    })
-    .await;
+    // A secret that needs form-encoding: the run only succeeds if the client encodes it.
+    let sim = hostile_sim(8).await;
     let dir = temp_dir("cli");
     let out_file = dir.path().join("records.jsonl");
     let failed = dir.path().join("failed.txt");
@@ -127,12 +149,7 @@ fn help_of_each_command_snapshot() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_table_and_summary_snapshots() {
-    let sim = sim_with(SimConfig {
-        tenants: 6,
-        seed: 3,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = seeded_sim(6, 3).await;
     let out = output(cli(&sim, &["tenants"])).await;
     assert_eq!(out.code, Some(0));
     insta::with_settings!({filters => vec![(r"127\.0\.0\.1:[0-9]+", "127.0.0.1:[port]")]}, {
@@ -152,26 +169,15 @@ async fn tenants_table_and_summary_snapshots() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_file_is_read_under_env_and_warns_when_others_can_read_its_secret() {
     use std::os::unix::fs::PermissionsExt;
-    let sim = sim_with(SimConfig {
-        tenants: 3,
-        // `+`, `&`, `%2B`, `:` and a space in the secret, through TOML and the token request.
-        hostile_secret: true,
-        ..SimConfig::default()
-    })
-    .await;
-    let creds = sim.credentials();
-    let dir = temp_dir("cfg");
-    let path = dir.path().join("config.toml");
+    // `+`, `&`, `%2B`, `:` and a space in the secret, through TOML and the token request.
+    let sim = hostile_sim(3).await;
+    let (_dir, path) = temp_file("cfg", "config.toml");
+    let base = sim.base_url();
     let toml = format!(
-        "client_id = {:?}\nclient_secret = {:?}\nworkspace_id = {:?}\nglp_base_url = {:?}\ncentral_base_url = {:?}\nrate = 100.0\n",
-        creds.client_id,
-        creds.client_secret,
-        creds.workspace_id,
-        sim.base_url(),
-        sim.base_url()
+        "{}glp_base_url = {base:?}\ncentral_base_url = {base:?}\nrate = 100.0\n",
+        credentials_toml(&sim)
     );
-    std::fs::write(&path, toml).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    write_with_mode(&path, &toml, 0o644);
     let out = output(
         bin()
             .arg("--config")
@@ -264,8 +270,7 @@ async fn per_tenant_timeout_fails_the_tenant_with_exit_three() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_output_is_refused_before_any_request_unless_overwrite_or_append() {
     let sim = sim(3).await;
-    let dir = temp_dir("existing");
-    let path = dir.path().join("records.jsonl");
+    let (_dir, path) = temp_file("existing", "records.jsonl");
     std::fs::write(&path, "{\"first\":\"run\"}\n").unwrap();
     let run = |extra: &[&str]| {
         let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"])
@@ -307,8 +312,7 @@ async fn an_existing_output_is_refused_before_any_request_unless_overwrite_or_ap
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_append_keeps_one_header_and_json_cannot_be_appended() {
     let sim = sim(2).await;
-    let dir = temp_dir("csv-append");
-    let path = dir.path().join("records.csv");
+    let (dir, path) = temp_file("csv-append", "records.csv");
     for extra in [&[][..], &["--append"][..]] {
         let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"])
             .arg(&path)
@@ -620,22 +624,10 @@ fn version_names_the_commit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
-    let sim = sim_with(SimConfig {
-        tenants: 8,
-        seed: 5,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = seeded_sim(8, 5).await;
     let mut shown = String::new();
-    for resource in [
-        "device-inventory",
-        "aps",
-        "switches",
-        "gateways",
-        "clients",
-        "sites-health",
-        "devices",
-    ] {
+    // Every Central resource, in its fixed order.
+    for resource in central_api::Resource::all().iter().map(|r| r.name()) {
         let truth = truth(&sim);
         let first = truth["tenants"]
             .as_array()
@@ -719,12 +711,7 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
-    let sim = sim_with(SimConfig {
-        tenants: 4,
-        seed: 3,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = seeded_sim(4, 3).await;
     let cmd = cli(
         &sim,
         &[
@@ -840,8 +827,7 @@ fn completions_and_the_man_page_need_no_configuration() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_lists_the_tenants_and_estimates_without_contacting_them() {
     let sim = sim(5).await;
-    let dir = temp_dir("dry-run");
-    let path = dir.path().join("out.csv");
+    let (_dir, path) = temp_file("dry-run", "out.csv");
     let truth = truth(&sim);
     let name = truth["tenants"][1]["name"].as_str().unwrap().to_owned();
     let cmd = cli(
@@ -890,7 +876,6 @@ async fn snapshot_dry_run_lists_the_tenants_and_writes_no_store() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
-    use std::os::unix::fs::PermissionsExt;
     let sim = sim(2).await;
     let creds = sim.credentials();
     let dir = temp_dir("profiles");
@@ -898,18 +883,13 @@ async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
     let config_dir = dir.path().join("glp-msp");
     std::fs::create_dir_all(&config_dir).unwrap();
     let path = config_dir.join("config.toml");
+    let base = sim.base_url();
     let toml = format!(
-        "client_id = {:?}\nclient_secret = {:?}\nworkspace_id = {:?}\n\
-         glp_base_url = \"http://127.0.0.1:9\"\ncentral_base_url = \"http://127.0.0.1:9\"\n\
-         [profiles.sim]\nglp_base_url = {:?}\ncentral_base_url = {:?}\nconcurrency = 3\n",
-        creds.client_id,
-        creds.client_secret,
-        creds.workspace_id,
-        sim.base_url(),
-        sim.base_url()
+        "{}glp_base_url = \"http://127.0.0.1:9\"\ncentral_base_url = \"http://127.0.0.1:9\"\n\
+         [profiles.sim]\nglp_base_url = {base:?}\ncentral_base_url = {base:?}\nconcurrency = 3\n",
+        credentials_toml(&sim)
     );
-    std::fs::write(&path, toml).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    write_with_mode(&path, &toml, 0o600);
     let bin = |args: &[&str]| {
         bin()
             .env("XDG_CONFIG_HOME", dir.path())
@@ -949,8 +929,7 @@ async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn yaml_output_follows_the_extension_one_entry_per_record() {
     let sim = sim(3).await;
-    let dir = temp_dir("yaml");
-    let path = dir.path().join("sites.yaml");
+    let (_dir, path) = temp_file("yaml", "sites.yaml");
     let cmd = cli(
         &sim,
         &["collect", "sites-health", "-q", "--rate", "500", "-o"],

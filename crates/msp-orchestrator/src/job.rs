@@ -363,28 +363,41 @@ impl Query {
         }
     }
 
-    fn apply_glp<T>(&self, mut request: OffsetListRequest<T>) -> OffsetListRequest<T> {
-        if let Some(filter) = &self.filter {
-            request = request.filter(filter.clone());
-        }
-        if let Some(sort) = &self.sort {
-            request = request.sort(sort.clone());
-        }
-        for (key, value) in &self.params {
-            request = request.param(key.clone(), value.clone());
-        }
-        request
+    fn apply_glp<T>(&self, request: OffsetListRequest<T>) -> OffsetListRequest<T> {
+        self.narrow(
+            request,
+            |r, f| r.filter(f),
+            |r, s| r.sort(s),
+            |r, k, v| r.param(k, v),
+        )
     }
 
-    fn apply<T>(&self, mut request: central_api::ListRequest<T>) -> central_api::ListRequest<T> {
-        if let Some(filter) = &self.filter {
-            request = request.filter(filter.clone());
+    fn apply<T>(&self, request: central_api::ListRequest<T>) -> central_api::ListRequest<T> {
+        self.narrow(
+            request,
+            |r, f| r.filter(f),
+            |r, s| r.sort(s),
+            |r, k, v| r.param(k, v),
+        )
+    }
+
+    /// `request` with this spec's filter, sort and parameters, set by the request type's own
+    /// `filter`, `sort` and `param`.
+    fn narrow<R>(
+        &self,
+        mut request: R,
+        filter: impl Fn(R, String) -> R,
+        sort: impl Fn(R, String) -> R,
+        param: impl Fn(R, String, String) -> R,
+    ) -> R {
+        if let Some(f) = &self.filter {
+            request = filter(request, f.clone());
         }
-        if let Some(sort) = &self.sort {
-            request = request.sort(sort.clone());
+        if let Some(s) = &self.sort {
+            request = sort(request, s.clone());
         }
         for (key, value) in &self.params {
-            request = request.param(key.clone(), value.clone());
+            request = param(request, key.clone(), value.clone());
         }
         request
     }

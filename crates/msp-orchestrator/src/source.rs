@@ -82,22 +82,7 @@ impl TenantSource {
             Self::GreenLake => workspaces
                 .msp_tenants()
                 .entries()
-                .map_ok(|entry| match entry {
-                    TenantEntry::Tenant(t) => {
-                        SourceItem::Tenant(TenantRef::from_workspace(t.id, t.workspace_name))
-                    }
-                    TenantEntry::Invalid(bad) => SourceItem::Unresolved {
-                        listed_id: bad.listed_id,
-                        name: bad.name,
-                        reason: bad.reason,
-                    },
-                    // A kind of entry this version does not know: say so, never drop it.
-                    _ => SourceItem::Unresolved {
-                        listed_id: String::new(),
-                        name: String::new(),
-                        reason: "an msp-tenants entry of a kind this version does not know".into(),
-                    },
-                })
+                .map_ok(|entry| item_of(entry, SourceItem::Tenant))
                 .boxed(),
             Self::Central => {
                 let (workspaces, central) = (workspaces.clone(), central.clone());
@@ -226,25 +211,7 @@ impl TenantSource {
                 }
             };
             let items: Vec<SourceItem> = match &source {
-                Self::GreenLake => glp
-                    .into_iter()
-                    .map(|entry| match entry {
-                        TenantEntry::Tenant(t) => {
-                            place(TenantRef::from_workspace(t.id, t.workspace_name))
-                        }
-                        TenantEntry::Invalid(bad) => SourceItem::Unresolved {
-                            listed_id: bad.listed_id,
-                            name: bad.name,
-                            reason: bad.reason,
-                        },
-                        _ => SourceItem::Unresolved {
-                            listed_id: String::new(),
-                            name: String::new(),
-                            reason: "an msp-tenants entry of a kind this version does not know"
-                                .into(),
-                        },
-                    })
-                    .collect(),
+                Self::GreenLake => glp.into_iter().map(|entry| item_of(entry, place)).collect(),
                 Self::Explicit(ids) => {
                     let names: HashMap<WorkspaceId, String> = glp
                         .iter()
@@ -332,6 +299,25 @@ const UNKNOWN_NAME: &str = "no GreenLake tenant workspace has this name; check t
                             is managed by this MSP workspace";
 
 /// Why a Central tenant whose name `n` GreenLake workspaces share cannot run.
+/// The item of an msp-tenants entry: a tenant, made into an item by `tenant`, or an entry left
+/// unresolved with its reason. A kind of entry this version does not know is said so, never
+/// dropped.
+fn item_of(entry: TenantEntry, tenant: impl FnOnce(TenantRef) -> SourceItem) -> SourceItem {
+    match entry {
+        TenantEntry::Tenant(t) => tenant(TenantRef::from_workspace(t.id, t.workspace_name)),
+        TenantEntry::Invalid(bad) => SourceItem::Unresolved {
+            listed_id: bad.listed_id,
+            name: bad.name,
+            reason: bad.reason,
+        },
+        _ => SourceItem::Unresolved {
+            listed_id: String::new(),
+            name: String::new(),
+            reason: "an msp-tenants entry of a kind this version does not know".into(),
+        },
+    }
+}
+
 fn shared_name(n: usize) -> String {
     format!("{n} GreenLake workspaces have this name; cannot tell which one is the Central tenant")
 }

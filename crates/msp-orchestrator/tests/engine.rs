@@ -49,6 +49,14 @@ async fn run(
     job: Arc<dyn TenantJob>,
     cancel: &Cancel,
 ) -> (Report, Vec<Record>) {
+    run_on((&s.workspaces, &s.central), orchestrator, job, cancel).await
+}
+
+/// A channel for a run's records, and the task that collects them in order.
+fn collecting() -> (
+    tokio::sync::mpsc::Sender<Record>,
+    tokio::task::JoinHandle<Vec<Record>>,
+) {
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let collector = tokio::spawn(async move {
         let mut all = Vec::new();
@@ -57,7 +65,19 @@ async fn run(
         }
         all
     });
-    let tenants = TenantSource::GreenLake.stream(&s.workspaces, &s.central);
+    (tx, collector)
+}
+
+/// `job` run by `orchestrator` for every tenant the GreenLake client of `clients` lists: the
+/// report and every record sent.
+async fn run_on(
+    (workspaces, central): (&WorkspacesClient, &CentralClient),
+    orchestrator: Orchestrator,
+    job: Arc<dyn TenantJob>,
+    cancel: &Cancel,
+) -> (Report, Vec<Record>) {
+    let (tx, collector) = collecting();
+    let tenants = TenantSource::GreenLake.stream(workspaces, central);
     let report = orchestrator.run(tenants, job, tx, cancel).await.unwrap();
     (report, collector.await.unwrap())
 }
@@ -70,10 +90,28 @@ fn tenants(tenants: usize) -> SimConfig {
     }
 }
 
+/// `tenants` tenants of at most `max_devices` devices, with `change` made to that world.
+fn world(tenants: usize, max_devices: usize, change: impl FnOnce(&mut SimConfig)) -> SimConfig {
+    let mut config = SimConfig {
+        tenants,
+        max_devices,
+        ..SimConfig::default()
+    };
+    change(&mut config);
+    config
+}
+
 /// Every tenant's device inventory, `concurrency` tenants at a time.
 async fn inventory(s: &Setup, concurrency: usize) -> (Report, Vec<Record>) {
     let orchestrator = Orchestrator::new(s.central.clone()).concurrency(concurrency);
     run(s, orchestrator, inventory_job(), &Cancel::new()).await
+}
+
+/// [`inventory`], which must succeed for every tenant.
+async fn inventory_ok(s: &Setup, concurrency: usize) -> (Report, Vec<Record>) {
+    let (report, records) = inventory(s, concurrency).await;
+    assert!(report.all_succeeded(), "{}", report.summary());
+    (report, records)
 }
 
 fn inventory_job() -> Arc<dyn TenantJob> {
@@ -112,18 +150,8 @@ fn truth_by_tenant(sim: &Simulator, resource: &str) -> BTreeMap<String, Vec<Stri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_record_of_every_tenant_exactly_once() {
-    let s = setup(
-        SimConfig {
-            tenants: 30,
-            max_devices: 1200,
-            central_page_cap: Some(150),
-            ..SimConfig::default()
-        },
-        1000.0,
-    )
-    .await;
-    let (report, records) = inventory(&s, 6).await;
-    assert!(report.all_succeeded(), "{}", report.summary());
+    let s = setup(world(30, 1200, |c| c.central_page_cap = Some(150)), 1000.0).await;
+    let (report, records) = inventory_ok(&s, 6).await;
     assert_eq!(report.tenants.len(), 30);
     assert_eq!(report.records(), records.len() as u64);
     let mut got = by_tenant(&records);
@@ -270,21 +298,9 @@ async fn tokens_expiring_mid_run_are_refreshed_before_expiry() {
         step: STEP,
         inner: CollectJob::new(vec![ResourceSpec::Known(Resource::DeviceInventory)]),
     });
-    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let collector = tokio::spawn(async move {
-        let mut all = Vec::new();
-        while let Some(r) = rx.recv().await {
-            all.push(r);
-        }
-        all
-    });
-    let tenants = TenantSource::GreenLake.stream(&workspaces, &central);
-    let report = Orchestrator::new(central.clone())
-        .concurrency(1)
-        .run(tenants, job, tx, &Cancel::new())
-        .await
-        .unwrap();
-    let records = collector.await.unwrap();
+    let orchestrator = Orchestrator::new(central.clone()).concurrency(1);
+    let clients = (&workspaces, &central);
+    let (report, records) = run_on(clients, orchestrator, job, &Cancel::new()).await;
     assert!(report.all_succeeded(), "{}", report.summary());
     assert_eq!(by_tenant(&records), truth);
 
@@ -322,18 +338,8 @@ async fn tokens_expiring_mid_run_are_refreshed_before_expiry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_rate_limits_are_honoured_and_reported() {
-    let s = setup(
-        SimConfig {
-            tenants: 10,
-            max_devices: 300,
-            central_rps: Some(8.0),
-            ..SimConfig::default()
-        },
-        200.0,
-    )
-    .await;
-    let (report, records) = inventory(&s, 8).await;
-    assert!(report.all_succeeded(), "{}", report.summary());
+    let s = setup(world(10, 300, |c| c.central_rps = Some(8.0)), 200.0).await;
+    let (report, records) = inventory_ok(&s, 8).await;
     assert_eq!(
         by_tenant(&records),
         truth_by_tenant(&s.sim, "device-inventory")
@@ -497,14 +503,7 @@ async fn run_with(
     orchestrator: Orchestrator,
     tenants: msp_orchestrator::TenantStream,
 ) -> (Result<Report, msp_orchestrator::SourceFailed>, Vec<Record>) {
-    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let collector = tokio::spawn(async move {
-        let mut all = Vec::new();
-        while let Some(r) = rx.recv().await {
-            all.push(r);
-        }
-        all
-    });
+    let (tx, collector) = collecting();
     let result = tokio::time::timeout(
         Duration::from_secs(60),
         orchestrator.run(tenants, inventory_job(), tx, &Cancel::new()),

@@ -11,6 +11,14 @@ fn temp() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// A store opened in a fresh temporary directory: the directory (removed when dropped), the
+/// store's path and the store.
+fn open_temp() -> (tempfile::TempDir, PathBuf, Store) {
+    let (dir, path) = temp();
+    let store = Store::open(&path).expect("open");
+    (dir, path, store)
+}
+
 fn device(serial: &str, status: &str, firmware: &str) -> String {
     json!({
         "serialNumber": serial,
@@ -33,23 +41,35 @@ fn count(store: &Store, table: &str) -> i64 {
         .expect("count")
 }
 
-fn run_with(store: &mut Store, tenants: &[(&str, Vec<String>)]) -> RunId {
-    let run = store
-        .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
-        .expect("begin");
+/// Begins a test run of `resource`.
+fn begin(store: &mut Store, resource: &str) -> RunId {
+    store
+        .begin_run(&NewRun::new("test", ["snapshot"], [resource]))
+        .expect("begin")
+}
+
+/// Writes `items` as the entry of `tenant` (named "`<tenant>` Inc") and `resource` of `run`.
+fn write(store: &mut Store, run: RunId, tenant: &str, resource: &str, items: &[String]) {
+    let name = format!("{tenant} Inc");
+    let items = items.iter().map(String::as_str);
+    store
+        .write_entry(run, tenant, &name, resource, items)
+        .expect("write");
+}
+
+/// A complete run of `resource` holding each tenant's items.
+fn run_of(store: &mut Store, resource: &str, tenants: &[(&str, Vec<String>)]) -> RunId {
+    let run = begin(store, resource);
     for (tenant, items) in tenants {
-        store
-            .write_entry(
-                run,
-                tenant,
-                &format!("{tenant} Inc"),
-                "aps",
-                items.iter().map(String::as_str),
-            )
-            .expect("write");
+        write(store, run, tenant, resource, items);
     }
     store.end_run(run, RunStatus::Complete).expect("end");
     run
+}
+
+/// A complete run of `aps` holding each tenant's items.
+fn run_with(store: &mut Store, tenants: &[(&str, Vec<String>)]) -> RunId {
+    run_of(store, "aps", tenants)
 }
 
 #[test]
@@ -102,8 +122,7 @@ fn a_newer_schema_is_refused() {
 
 #[test]
 fn payloads_are_stored_once_per_change() {
-    let (_dir, path) = temp();
-    let mut store = Store::open(&path).expect("open");
+    let (_dir, _, mut store) = open_temp();
     let day1: Vec<String> = (0..50)
         .map(|i| device(&format!("SN{i}"), "ONLINE", "1.0"))
         .collect();
@@ -118,8 +137,7 @@ fn payloads_are_stored_once_per_change() {
 
 #[test]
 fn a_failed_write_leaves_nothing() {
-    let (_dir, path) = temp();
-    let mut store = Store::open(&path).expect("open");
+    let (_dir, _, mut store) = open_temp();
     let items = [device("SN1", "ONLINE", "1.0")];
     let err = store
         .write_entry(99, "t1", "T1", "aps", items.iter().map(String::as_str))
@@ -131,11 +149,8 @@ fn a_failed_write_leaves_nothing() {
 
 #[test]
 fn rewriting_an_entry_replaces_it_and_failures_never_overwrite_it() {
-    let (_dir, path) = temp();
-    let mut store = Store::open(&path).expect("open");
-    let run = store
-        .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
-        .expect("begin");
+    let (_dir, _, mut store) = open_temp();
+    let run = begin(&mut store, "aps");
     store
         .note_incomplete(run, "t1", "T1", "aps", Incomplete::Failed, "boom")
         .expect("failed");
@@ -263,18 +278,14 @@ fn a_run_whose_writer_is_gone_is_abandoned_and_prune_and_resume_treat_it_so() {
     let mut done = Store::open(&path).expect("open");
     run_with(&mut done, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
     let mut writer = Store::open(&path).expect("writer");
-    let run = writer
-        .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
-        .expect("begin");
-    writer
-        .write_entry(
-            run,
-            "t1",
-            "t1 Inc",
-            "aps",
-            [device("SN1", "ONLINE", "1.0").as_str()],
-        )
-        .expect("write");
+    let run = begin(&mut writer, "aps");
+    write(
+        &mut writer,
+        run,
+        "t1",
+        "aps",
+        &[device("SN1", "ONLINE", "1.0")],
+    );
     let lock = path.with_file_name(format!("inventory.sqlite-run{run}.lock"));
     assert!(lock.exists(), "the run's lock file is next to the store");
 
@@ -308,9 +319,7 @@ fn a_run_whose_writer_is_gone_is_abandoned_and_prune_and_resume_treat_it_so() {
 
     // An abandoned run is pruned like a partial one, with its lock file.
     let mut killed = Store::open(&path).expect("killed");
-    let dead = killed
-        .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
-        .expect("begin");
+    let dead = begin(&mut killed, "aps");
     drop(killed);
     let dead_lock = path.with_file_name(format!("inventory.sqlite-run{dead}.lock"));
     assert!(dead_lock.exists());

@@ -4,28 +4,27 @@
 
 mod common;
 
-use common::{Env, start};
+use common::{Env, config, item, start};
 use platform_sim::SimConfig;
 use serde_json::Value;
 
 async fn two_clusters() -> Env {
-    start(SimConfig {
-        tenants: 10,
-        clusters: vec!["us-west-4".into(), "EU-1".into()],
-        tenants_on_no_cluster: 2,
-        ..SimConfig::default()
-    })
+    start(config(|c| {
+        c.tenants = 10;
+        c.clusters = vec!["us-west-4".into(), "EU-1".into()];
+        c.tenants_on_no_cluster = 2;
+    }))
     .await
 }
 
 async fn names_on(env: &Env, prefix: &str, msp: &str) -> Vec<String> {
-    let (status, v) = env
-        .get_json(
+    let v = env
+        .expect(
             &format!("{prefix}/network-msp/v1/list-tenants?limit=100&next=1"),
             msp,
+            200,
         )
         .await;
-    assert_eq!(status, 200, "{v}");
     let mut names: Vec<String> = v["items"]
         .as_array()
         .unwrap()
@@ -70,22 +69,21 @@ async fn tenants_are_spread_over_the_msp_clusters_and_some_are_on_none() {
     assert_eq!(names_on(&env, "", &msp).await, expected(Some("US-WEST-4")));
 
     // A public cluster where the MSP is not provisioned: 401, as the probe expects.
-    let (status, v) = env
-        .get_json(
+    let v = env
+        .expect(
             "/clusters/us-2/network-msp/v1/list-tenants?limit=1&next=1",
             &msp,
+            401,
         )
         .await;
-    assert_eq!(status, 401, "{v}");
     assert!(v["message"].as_str().unwrap().contains("US-2"), "{v}");
     // An unknown cluster: 404.
-    let (status, _) = env
-        .get_json(
-            "/clusters/mars-1/network-msp/v1/list-tenants?limit=1&next=1",
-            &msp,
-        )
-        .await;
-    assert_eq!(status, 404);
+    env.expect(
+        "/clusters/mars-1/network-msp/v1/list-tenants?limit=1&next=1",
+        &msp,
+        404,
+    )
+    .await;
 
     let table = env.sim.clusters();
     assert_eq!(table.iter().filter(|c| c.msp).count(), 2);
@@ -93,8 +91,7 @@ async fn tenants_are_spread_over_the_msp_clusters_and_some_are_on_none() {
         env.sim.cluster_url("eu-1").unwrap(),
         format!("{}/clusters/eu-1", env.sim.base_url())
     );
-    let (status, v) = env.get_json("/_sim/clusters", "").await;
-    assert_eq!(status, 200);
+    let v = env.expect("/_sim/clusters", "", 200).await;
     assert_eq!(v["clusters"].as_array().unwrap().len(), table.len());
 }
 
@@ -108,32 +105,29 @@ async fn a_tenant_token_works_only_on_its_own_cluster() {
         .find(|t| t.cluster.as_deref() == Some("EU-1") && t.counts["devices"] > 0)
         .unwrap();
     let token = env.tenant_token(eu).await;
-    let (status, v) = env
-        .get_json(
-            "/clusters/eu-1/network-monitoring/v1/devices?limit=1",
+    env.expect(
+        "/clusters/eu-1/network-monitoring/v1/devices?limit=1",
+        &token,
+        200,
+    )
+    .await;
+    for other in ["/clusters/us-west-4", "", "/clusters/uk"] {
+        env.expect(
+            &format!("{other}/network-monitoring/v1/devices?limit=1"),
             &token,
+            401,
         )
         .await;
-    assert_eq!(status, 200, "{v}");
-    for other in ["/clusters/us-west-4", "", "/clusters/uk"] {
-        let (status, v) = env
-            .get_json(
-                &format!("{other}/network-monitoring/v1/devices?limit=1"),
-                &token,
-            )
-            .await;
-        assert_eq!(status, 401, "{other}: {v}");
     }
     let nowhere = truth.tenants.iter().find(|t| t.cluster.is_none()).unwrap();
     let token = env.tenant_token(nowhere).await;
     for cluster in ["/clusters/us-west-4", "/clusters/eu-1"] {
-        let (status, _) = env
-            .get_json(
-                &format!("{cluster}/network-monitoring/v1/device-inventory?limit=1"),
-                &token,
-            )
-            .await;
-        assert_eq!(status, 401);
+        env.expect(
+            &format!("{cluster}/network-monitoring/v1/device-inventory?limit=1"),
+            &token,
+            401,
+        )
+        .await;
     }
 }
 
@@ -141,24 +135,17 @@ async fn a_tenant_token_works_only_on_its_own_cluster() {
 async fn the_catalog_names_the_central_regions_of_the_msp() {
     let env = two_clusters().await;
     let msp = env.msp_token().await;
-    let (status, managers) = env
-        .get_json("/service-catalog/v1/service-managers", &msp)
+    let managers = env
+        .expect("/service-catalog/v1/service-managers", &msp, 200)
         .await;
-    assert_eq!(status, 200, "{managers}");
-    let central_id = managers["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "HPE Aruba Networking Central")
-        .unwrap()["id"]
-        .clone();
-    let (status, v) = env
-        .get_json(
+    let central_id = item(&managers, "name", "HPE Aruba Networking Central")["id"].clone();
+    let v = env
+        .expect(
             "/service-catalog/v1/service-manager-provisions?limit=100",
             &msp,
+            200,
         )
         .await;
-    assert_eq!(status, 200, "{v}");
     let items = v["items"].as_array().unwrap();
     assert_eq!(v["total"].as_u64().unwrap() as usize, items.len());
     let mut central: Vec<(String, String)> = items
@@ -197,13 +184,12 @@ async fn the_catalog_names_the_central_regions_of_the_msp() {
         .await;
     assert_eq!(one["items"].as_array().unwrap().len(), 1);
     assert_eq!(one["items"][0], items[1]);
-    let (status, _) = env
-        .get_json(
-            "/service-catalog/v1/service-manager-provisions?limit=0",
-            &msp,
-        )
-        .await;
-    assert_eq!(status, 400);
+    env.expect(
+        "/service-catalog/v1/service-manager-provisions?limit=0",
+        &msp,
+        400,
+    )
+    .await;
     let (status, _): (u16, Value) = env
         .get_json("/service-catalog/v1/service-manager-provisions", "nope")
         .await;
@@ -229,13 +215,12 @@ async fn bad_cluster_configurations_are_named() {
 
 #[tokio::test]
 async fn the_msp_inventory_is_the_union_of_the_tenant_inventories_of_the_cluster() {
-    let env = start(SimConfig {
-        tenants: 12,
-        clusters: vec!["US-WEST-4".into(), "EU-1".into()],
-        tenants_on_no_cluster: 1,
-        central_page_cap: Some(300),
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.tenants = 12;
+        c.clusters = vec!["US-WEST-4".into(), "EU-1".into()];
+        c.tenants_on_no_cluster = 1;
+        c.central_page_cap = Some(300);
+    }))
     .await;
     let msp = env.msp_token().await;
     let truth = env.sim.truth_with_records();
@@ -246,13 +231,13 @@ async fn the_msp_inventory_is_the_union_of_the_tenant_inventories_of_the_cluster
         let mut got: Vec<Value> = Vec::new();
         let mut next = "1".to_string();
         loop {
-            let (status, v) = env
-                .get_json(
+            let v = env
+                .expect(
                     &format!("{prefix}/network-msp/v1/device-inventory?limit=1000&next={next}"),
                     &msp,
+                    200,
                 )
                 .await;
-            assert_eq!(status, 200, "{v}");
             got.extend(v["items"].as_array().unwrap().iter().cloned());
             match &v["next"] {
                 Value::Null => break,
@@ -279,8 +264,6 @@ async fn the_msp_inventory_is_the_union_of_the_tenant_inventories_of_the_cluster
     // The MSP token only.
     let t = truth.tenants.iter().find(|t| t.cluster.is_some()).unwrap();
     let token = env.tenant_token(t).await;
-    let (status, _) = env
-        .get_json("/network-msp/v1/device-inventory?limit=10", &token)
+    env.expect("/network-msp/v1/device-inventory?limit=10", &token, 403)
         .await;
-    assert_eq!(status, 403);
 }

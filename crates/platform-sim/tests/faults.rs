@@ -5,16 +5,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::start;
-use platform_sim::SimConfig;
+use common::{config, start};
 
 #[tokio::test]
 async fn fail_rate_one_gives_500_502_503_but_spares_the_token_endpoint() {
-    let env = start(SimConfig {
-        fail_rate: 1.0,
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.fail_rate = 1.0)).await;
     let msp = env.msp_token().await;
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..30 {
@@ -31,22 +26,17 @@ async fn fail_rate_one_gives_500_502_503_but_spares_the_token_endpoint() {
 
 #[tokio::test]
 async fn faults_hit_the_token_endpoint_when_asked() {
-    let env = start(SimConfig {
-        fail_rate: 1.0,
-        faults_on_token_endpoint: true,
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.fail_rate = 1.0;
+        c.faults_on_token_endpoint = true;
+    }))
     .await;
     assert!(env.cc().await.status().is_server_error());
 }
 
 #[tokio::test]
 async fn drop_rate_one_closes_connections_without_response() {
-    let env = start(SimConfig {
-        drop_rate: 1.0,
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.drop_rate = 1.0)).await;
     let msp = env.msp_token().await;
     for _ in 0..3 {
         let r = env
@@ -71,11 +61,7 @@ async fn drop_rate_one_closes_connections_without_response() {
 
 #[tokio::test]
 async fn malformed_rate_one_truncates_successful_json() {
-    let env = start(SimConfig {
-        malformed_rate: 1.0,
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.malformed_rate = 1.0)).await;
     let msp = env.msp_token().await;
     let r = env.get("/workspaces/v1/msp-tenants?limit=5", &msp).await;
     assert_eq!(r.status(), 200);
@@ -92,11 +78,10 @@ async fn malformed_rate_one_truncates_successful_json() {
 
 #[tokio::test]
 async fn latency_delays_api_requests_but_not_sim_endpoints() {
-    let env = start(SimConfig {
-        latency: Duration::from_millis(150),
-        latency_jitter: Duration::from_millis(50),
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.latency = Duration::from_millis(150);
+        c.latency_jitter = Duration::from_millis(50);
+    }))
     .await;
     let t0 = Instant::now();
     let msp = env.msp_token().await;
@@ -117,11 +102,7 @@ async fn latency_delays_api_requests_but_not_sim_endpoints() {
 #[tokio::test]
 async fn sim_endpoints_answer_while_api_requests_sit_in_their_latency() {
     const HANG_GUARD: Duration = Duration::from_secs(60);
-    let env = start(SimConfig {
-        latency: Duration::from_secs(3600),
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.latency = Duration::from_secs(3600))).await;
     // Unauthenticated is enough: the latency comes before any check.
     let held = tokio::spawn({
         let http = reqwest::Client::new();

@@ -4,21 +4,20 @@
 
 mod common;
 
-use common::start;
-use platform_sim::SimConfig;
+use common::{config, start};
 use serde_json::Value;
 
 /// Every item of `path` for `token`, paging by the items received.
 async fn all(env: &common::Env, path: &str, limit: u32, token: &str) -> Vec<Value> {
     let mut items = Vec::new();
     loop {
-        let (status, v) = env
-            .get_json(
+        let v = env
+            .expect(
                 &format!("{path}?offset={}&limit={limit}", items.len()),
                 token,
+                200,
             )
             .await;
-        assert_eq!(status, 200, "{v}");
         assert_eq!(v["offset"], items.len());
         let page = v["items"].as_array().unwrap().clone();
         assert_eq!(v["count"], page.len());
@@ -32,12 +31,11 @@ async fn all(env: &common::Env, path: &str, limit: u32, token: &str) -> Vec<Valu
 
 #[tokio::test]
 async fn tenant_tokens_get_their_own_records_as_the_truth_says() {
-    let env = start(SimConfig {
-        tenants: 6,
-        glp_page_cap: 40,
-        max_devices: 300,
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.tenants = 6;
+        c.glp_page_cap = 40;
+        c.max_devices = 300;
+    }))
     .await;
     let truth = env.sim.truth_with_records();
     for t in &truth.tenants {
@@ -64,11 +62,7 @@ async fn tenant_tokens_get_their_own_records_as_the_truth_says() {
 
 #[tokio::test]
 async fn limits_are_checked_unknown_parameters_ignored_and_filters_applied() {
-    let env = start(SimConfig {
-        tenants: 4,
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.tenants = 4)).await;
     let truth = env.sim.truth();
     let t = truth
         .tenants
@@ -84,13 +78,12 @@ async fn limits_are_checked_unknown_parameters_ignored_and_filters_applied() {
         "/devices/v1/devices?limit=5&limit=6",
         "/devices/v1/devices?filter=nosuchField%20eq%20'x'",
     ] {
-        let (status, v) = env.get_json(bad, &token).await;
-        assert_eq!(status, 400, "{bad}: {v}");
+        env.expect(bad, &token, 400).await;
     }
-    let (status, v) = env
-        .get_json("/devices/v1/devices?limit=5&whatever=1", &token)
+    // Unknown parameters are ignored.
+    let v = env
+        .expect("/devices/v1/devices?limit=5&whatever=1", &token, 200)
         .await;
-    assert_eq!(status, 200, "unknown parameters are ignored: {v}");
     assert_eq!(v["count"], 5);
     let (_, v) = env
         .get_json(
@@ -111,11 +104,10 @@ async fn limits_are_checked_unknown_parameters_ignored_and_filters_applied() {
 
 #[tokio::test]
 async fn each_workspace_has_its_own_per_minute_budget() {
-    let env = start(SimConfig {
-        tenants: 3,
-        glp_subscriptions_per_minute: Some(2),
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.tenants = 3;
+        c.glp_subscriptions_per_minute = Some(2);
+    }))
     .await;
     let truth = env.sim.truth();
     let (a, b) = (&truth.tenants[0], &truth.tenants[1]);

@@ -6,8 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::start;
+use common::{config, start, tenant_env};
 use platform_sim::{CentralDialect, SimConfig};
+use reqwest::Response;
 use serde_json::Value;
 
 fn header_u64(r: &reqwest::Response, name: &str) -> u64 {
@@ -20,13 +21,20 @@ fn header_u64(r: &reqwest::Response, name: &str) -> u64 {
         .unwrap()
 }
 
+/// Two requests of the largest tenant to Central under `cfg` (a rate of one a second): the
+/// first answer (200) and the second (429).
+async fn central_ok_then_429(cfg: SimConfig) -> (Response, Response) {
+    let (env, _, token) = tenant_env(cfg).await;
+    let first = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
+    assert_eq!(first.status(), 200);
+    let second = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
+    assert_eq!(second.status(), 429);
+    (first, second)
+}
+
 #[tokio::test]
 async fn glp_429_carries_retry_after_ratelimit_headers_and_retry_info() {
-    let env = start(SimConfig {
-        glp_rps: Some(2.0),
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.glp_rps = Some(2.0))).await;
     let r = env.cc().await;
     assert_eq!(r.status(), 200);
     assert_eq!(header_u64(&r, "ratelimit-limit"), 2);
@@ -54,21 +62,12 @@ async fn glp_429_carries_retry_after_ratelimit_headers_and_retry_info() {
 
 #[tokio::test]
 async fn new_central_429_is_greenlake_shaped_with_x_ratelimit_headers_and_no_retry_after() {
-    let env = start(SimConfig {
-        central_rps: Some(1.0),
-        ..SimConfig::default()
-    })
-    .await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
-    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
-    assert_eq!(r.status(), 200);
+    let (r, second) = central_ok_then_429(config(|c| c.central_rps = Some(1.0))).await;
     assert_eq!(header_u64(&r, "x-ratelimit-limit"), 1);
     assert_eq!(header_u64(&r, "x-ratelimit-remaining"), 0);
     assert!(header_u64(&r, "x-ratelimit-reset") >= 1);
     assert!(r.headers().get("x-ratelimit-limit-second").is_none());
-    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
-    assert_eq!(r.status(), 429);
+    let r = second;
     assert!(r.headers().get("retry-after").is_none());
     assert_eq!(header_u64(&r, "x-ratelimit-limit"), 1);
     assert_eq!(header_u64(&r, "x-ratelimit-remaining"), 0);
@@ -81,23 +80,17 @@ async fn new_central_429_is_greenlake_shaped_with_x_ratelimit_headers_and_no_ret
 
 #[tokio::test]
 async fn new_central_without_rate_headers_keeps_only_x_ratelimit_reset_on_a_429() {
-    let env = start(SimConfig {
-        central_rps: Some(1.0),
-        rate_headers: false,
-        ..SimConfig::default()
-    })
+    let (r, second) = central_ok_then_429(config(|c| {
+        c.central_rps = Some(1.0);
+        c.rate_headers = false;
+    }))
     .await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
-    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
-    assert_eq!(r.status(), 200);
     assert!(
         r.headers()
             .keys()
             .all(|k| !k.as_str().contains("ratelimit"))
     );
-    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
-    assert_eq!(r.status(), 429);
+    let r = second;
     let limits: Vec<&str> = r
         .headers()
         .keys()
@@ -110,20 +103,14 @@ async fn new_central_without_rate_headers_keeps_only_x_ratelimit_reset_on_a_429(
 
 #[tokio::test]
 async fn classic_central_429_carries_retry_after_and_per_second_headers() {
-    let env = start(SimConfig {
-        central_rps: Some(1.0),
-        central_dialect: CentralDialect::Classic,
-        ..SimConfig::default()
-    })
+    let (r, second) = central_ok_then_429(config(|c| {
+        c.central_rps = Some(1.0);
+        c.central_dialect = CentralDialect::Classic;
+    }))
     .await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
-    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
-    assert_eq!(r.status(), 200);
     assert_eq!(header_u64(&r, "x-ratelimit-limit-second"), 1);
     assert!(r.headers().get("x-ratelimit-reset").is_none());
-    let r = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
-    assert_eq!(r.status(), 429);
+    let r = second;
     assert!(header_u64(&r, "retry-after") >= 1);
     assert_eq!(header_u64(&r, "x-ratelimit-limit-second"), 1);
     assert_eq!(header_u64(&r, "x-ratelimit-remaining-second"), 0);
@@ -133,11 +120,10 @@ async fn classic_central_429_carries_retry_after_and_per_second_headers() {
 
 #[tokio::test]
 async fn early_retry_is_refused_and_counted() {
-    let env = start(SimConfig {
-        glp_rps: Some(1.0),
-        early_retry_grace: Duration::ZERO,
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.glp_rps = Some(1.0);
+        c.early_retry_grace = Duration::ZERO;
+    }))
     .await;
     assert_eq!(env.cc().await.status(), 200);
     let r = env.cc().await;
@@ -151,11 +137,10 @@ async fn early_retry_is_refused_and_counted() {
 
 #[tokio::test]
 async fn honouring_retry_after_succeeds_without_early_requests() {
-    let env = start(SimConfig {
-        glp_rps: Some(1.0),
-        early_retry_grace: Duration::from_millis(900),
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.glp_rps = Some(1.0);
+        c.early_retry_grace = Duration::from_millis(900);
+    }))
     .await;
     assert_eq!(env.cc().await.status(), 200);
     let r = env.cc().await;

@@ -5,8 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ACCESS, EXCHANGE, basic, basic_raw, cc_form, frozen, hostile, quick};
-use platform_sim::SimConfig;
+use common::{ACCESS, EXCHANGE, Env, basic, basic_raw, cc_form, config, frozen, hostile, quick};
+use reqwest::Response;
 use serde_json::Value;
 
 async fn oauth_error(r: reqwest::Response) -> (u16, String) {
@@ -20,6 +20,34 @@ async fn oauth_error(r: reqwest::Response) -> (u16, String) {
     assert!(v["error_description"].is_string());
     (status, v["error"].as_str().unwrap().to_string())
 }
+
+/// A form to post, the status it must be refused with and the OAuth error it must name.
+type Refusal<'a> = (&'a [(&'a str, &'a str)], u16, &'a str);
+
+/// Posts each form of `cases` to the token endpoint of `ws`; each must be refused with its
+/// status and OAuth error.
+async fn refused(env: &Env, ws: &str, cases: &[Refusal<'_>]) {
+    for (form, status, error) in cases {
+        let r = env.post_form(ws, form).await;
+        let want = (*status, error.to_string());
+        assert_eq!(oauth_error(r).await, want, "{form:?}");
+    }
+}
+
+/// A grant at the MSP workspace with the MSP's credentials in HTTP Basic, `encode`d as given
+/// ([`basic`] or [`basic_raw`]), and with `form` as the body.
+async fn basic_grant(
+    env: &Env,
+    encode: fn(&str, &str) -> String,
+    form: &[(&str, &str)],
+) -> Response {
+    let c = env.sim.credentials();
+    let authorization = encode(&c.client_id, &c.client_secret);
+    env.post_form_as(&c.workspace_id, Some(&authorization), form)
+        .await
+}
+
+const GRANT_ONLY: [(&str, &str); 1] = [("grant_type", "client_credentials")];
 
 #[tokio::test]
 async fn form_content_type_is_required() {
@@ -71,23 +99,10 @@ async fn body_credentials_work_and_answer_is_well_formed() {
 #[tokio::test]
 async fn http_basic_credentials_work_only_when_form_encoded() {
     let env = hostile().await;
-    let c = env.sim.credentials();
-    let r = env
-        .post_form_as(
-            &c.workspace_id,
-            Some(&basic(&c.client_id, &c.client_secret)),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+    let r = basic_grant(&env, basic, &GRANT_ONLY).await;
     assert_eq!(r.status(), 200);
     // Raw (not form-encoded) secret in Basic: rejected with a Basic challenge.
-    let r = env
-        .post_form_as(
-            &c.workspace_id,
-            Some(&basic_raw(&c.client_id, &c.client_secret)),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+    let r = basic_grant(&env, basic_raw, &GRANT_ONLY).await;
     assert_eq!(r.status(), 401);
     assert!(
         r.headers()["www-authenticate"]
@@ -106,13 +121,7 @@ async fn the_default_secret_works_the_way_the_vendor_sdk_sends_it() {
     let env = quick().await;
     let c = env.sim.credentials();
     assert!(c.client_secret.bytes().all(|b| b.is_ascii_alphanumeric()));
-    let r = env
-        .post_form_as(
-            &c.workspace_id,
-            Some(&basic_raw(&c.client_id, &c.client_secret)),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+    let r = basic_grant(&env, basic_raw, &GRANT_ONLY).await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     let msp = v["access_token"].as_str().unwrap().to_string();
@@ -136,13 +145,7 @@ async fn the_default_secret_works_the_way_the_vendor_sdk_sends_it() {
 async fn basic_and_body_credentials_together_are_rejected() {
     let env = hostile().await;
     let c = env.sim.credentials();
-    let r = env
-        .post_form_as(
-            &c.workspace_id,
-            Some(&basic(&c.client_id, &c.client_secret)),
-            &cc_form(&c.client_id, &c.client_secret),
-        )
-        .await;
+    let r = basic_grant(&env, basic, &cc_form(&c.client_id, &c.client_secret)).await;
     assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
 }
 
@@ -150,21 +153,13 @@ async fn basic_and_body_credentials_together_are_rejected() {
 async fn wrong_or_missing_secret_is_invalid_client() {
     let env = hostile().await;
     let c = env.sim.credentials();
-    let r = env
-        .post_form(
-            &c.workspace_id,
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &c.client_id),
-                ("client_secret", "wrong"),
-            ],
-        )
-        .await;
-    assert_eq!(oauth_error(r).await, (401, "invalid_client".into()));
-    let r = env
-        .post_form(&c.workspace_id, &[("grant_type", "client_credentials")])
-        .await;
-    assert_eq!(oauth_error(r).await, (401, "invalid_client".into()));
+    let wrong = cc_form(&c.client_id, "wrong");
+    let missing = [("grant_type", "client_credentials")];
+    let cases = [
+        (&wrong[..], 401, "invalid_client"),
+        (&missing, 401, "invalid_client"),
+    ];
+    refused(&env, &c.workspace_id, &cases).await;
     // The secret sent without form-encoding ('+' becomes a space, '&' splits it).
     let raw = format!(
         "grant_type=client_credentials&client_id={}&client_secret={}",
@@ -239,11 +234,7 @@ async fn exchange_with_hyphens_is_rejected_and_counted() {
 
 #[tokio::test]
 async fn exchange_with_expired_subject_is_invalid_grant() {
-    let env = frozen(SimConfig {
-        token_ttl: Duration::from_secs(1),
-        ..SimConfig::default()
-    })
-    .await;
+    let env = frozen(config(|c| c.token_ttl = Duration::from_secs(1))).await;
     let t = env.largest();
     let msp = env.msp_token().await;
     // Expired on the frozen token clock, without waiting (and not before: no real time counts).
@@ -282,21 +273,18 @@ async fn exchange_parameters_are_checked() {
     let t = env.largest();
     let ws = t.workspace_id.replace('-', "");
     let msp = env.msp_token().await;
-    let r = env
-        .post_form(
-            &ws,
-            &[
-                ("grant_type", EXCHANGE),
-                ("subject_token", &msp),
-                ("subject_token_type", "urn:ietf:params:oauth:token-type:jwt"),
-            ],
-        )
-        .await;
-    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
-    let r = env
-        .post_form(&ws, &[("grant_type", EXCHANGE), ("subject_token", &msp)])
-        .await;
-    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
+    let jwt = "urn:ietf:params:oauth:token-type:jwt";
+    let other_type = [
+        ("grant_type", EXCHANGE),
+        ("subject_token", &msp),
+        ("subject_token_type", jwt),
+    ];
+    let no_type = [("grant_type", EXCHANGE), ("subject_token", &msp)];
+    let cases = [
+        (&other_type[..], 400, "invalid_request"),
+        (&no_type, 400, "invalid_request"),
+    ];
+    refused(&env, &ws, &cases).await;
     // Optional Basic client authentication is checked when sent.
     let c = env.sim.credentials();
     let r = env
@@ -313,22 +301,17 @@ async fn exchange_parameters_are_checked() {
 async fn other_grants_repeats_and_query_parameters_are_rejected() {
     let env = quick().await;
     let c = env.sim.credentials();
-    let r = env
-        .post_form(&c.workspace_id, &[("grant_type", "password")])
-        .await;
-    assert_eq!(oauth_error(r).await, (400, "unsupported_grant_type".into()));
-    let r = env.post_form(&c.workspace_id, &[]).await;
-    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
-    let r = env
-        .post_form(
-            &c.workspace_id,
-            &[
-                ("grant_type", "client_credentials"),
-                ("grant_type", "client_credentials"),
-            ],
-        )
-        .await;
-    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
+    let grant = ("grant_type", "client_credentials");
+    let cases = [
+        (
+            &[("grant_type", "password")][..],
+            400,
+            "unsupported_grant_type",
+        ),
+        (&[], 400, "invalid_request"),
+        (&[grant, grant], 400, "invalid_request"),
+    ];
+    refused(&env, &c.workspace_id, &cases).await;
     let r = env
         .http
         .post(format!(

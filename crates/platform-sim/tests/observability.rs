@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{quick, start};
+use common::{assert_descending, config, item, msp_env, quick, start};
 use platform_sim::{SimConfig, Stats, Truth};
 use serde_json::Value;
 
@@ -121,11 +121,10 @@ async fn truth_shape_counts_and_records() {
 
 #[tokio::test]
 async fn truth_with_all_records_is_served() {
-    let env = start(SimConfig {
-        tenants: 4,
-        max_devices: 50,
-        ..SimConfig::default()
-    })
+    let env = start(config(|c| {
+        c.tenants = 4;
+        c.max_devices = 50;
+    }))
     .await;
     let truth: Truth = env.plain_json("/_sim/truth?records=true").await;
     assert_eq!(truth, env.sim.truth_with_records());
@@ -141,11 +140,7 @@ async fn truth_with_all_records_is_served() {
 async fn same_seed_same_world_other_seed_other_world() {
     let a = quick().await;
     let b = quick().await;
-    let c = start(SimConfig {
-        seed: 7,
-        ..SimConfig::default()
-    })
-    .await;
+    let c = start(config(|c| c.seed = 7)).await;
     assert_eq!(a.sim.truth(), b.sim.truth());
     assert_eq!(a.sim.credentials(), b.sim.credentials());
     assert_ne!(a.sim.truth(), c.sim.truth());
@@ -158,38 +153,20 @@ async fn same_seed_same_world_other_seed_other_world() {
 
 #[tokio::test]
 async fn truth_items_equal_what_the_tenant_apis_serve() {
-    let env = quick().await;
-    let msp = env.msp_token().await;
-    let (_, glp) = env
-        .get_json("/workspaces/v1/msp-tenants?limit=100", &msp)
+    let (env, msp) = msp_env(SimConfig::default()).await;
+    let glp = env
+        .expect("/workspaces/v1/msp-tenants?limit=100", &msp, 200)
         .await;
-    let (_, central) = env
-        .get_json("/network-msp/v1/list-tenants?limit=100&next=1", &msp)
-        .await;
+    let central_path = "/network-msp/v1/list-tenants?limit=100&next=1";
+    let central = env.expect(central_path, &msp, 200).await;
     let truth = env.sim.truth_with_records();
     for t in &truth.tenants {
-        let g = glp["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["id"] == t.workspace_id.as_str())
-            .unwrap();
+        let g = item(&glp, "id", &t.workspace_id);
         assert_eq!(Some(g), t.glp_item.as_ref());
-        let c = central["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["tenantId"] == t.central_tenant_id.as_str())
-            .unwrap();
+        let c = item(&central, "tenantId", &t.central_tenant_id);
         assert_eq!(Some(c), t.central_item.as_ref());
         assert_eq!(c["tenantName"], g["workspaceName"]);
     }
     // Default list-tenants order: alerts descending.
-    let alerts: Vec<u64> = central["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["alerts"]["total"].as_u64().unwrap())
-        .collect();
-    assert!(alerts.windows(2).all(|w| w[0] >= w[1]));
+    assert_descending(&central, |i| i["alerts"]["total"].as_u64().unwrap());
 }

@@ -3,10 +3,10 @@
 
 mod common;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
-use common::{Env, quick, start};
-use platform_sim::SimConfig;
+use common::{Env, assert_descending, config, msp_env, quick, start, tenant_env};
+use platform_sim::{SimConfig, TenantTruth};
 use serde_json::Value;
 
 fn issue_subject(v: &Value) -> String {
@@ -22,22 +22,18 @@ fn issue_subject(v: &Value) -> String {
 
 #[tokio::test]
 async fn msp_tenants_caps_pages_and_offset_counts_items() {
-    let env = start(SimConfig {
-        tenants: 250,
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.tenants = 250)).await;
     let msp = env.msp_token().await;
     let mut ids = Vec::new();
     let mut offset = 0;
     loop {
-        let (status, v) = env
-            .get_json(
+        let v = env
+            .expect(
                 &format!("/workspaces/v1/msp-tenants?offset={offset}&limit=300"),
                 &msp,
+                200,
             )
             .await;
-        assert_eq!(status, 200);
         assert_eq!(v["offset"], offset);
         assert_eq!(v["total"], 250);
         let count = v["count"].as_u64().unwrap() as usize;
@@ -87,26 +83,29 @@ async fn msp_tenants_limit_is_required_and_bounded() {
         "?limit=ten",
         "?offset=-1&limit=5",
     ] {
-        let (status, v) = env
-            .get_json(&format!("/workspaces/v1/msp-tenants{q}"), &msp)
+        let v = env
+            .expect(&format!("/workspaces/v1/msp-tenants{q}"), &msp, 400)
             .await;
-        assert_eq!(status, 400, "{q}");
         assert!(["limit", "offset"].contains(&issue_subject(&v).as_str()));
     }
-    let (status, v) = env
-        .get_json("/workspaces/v1/msp-tenants?limit=300", &msp)
+    let v = env
+        .expect("/workspaces/v1/msp-tenants?limit=300", &msp, 200)
         .await;
-    assert_eq!(status, 200);
     assert_eq!(v["count"], 25);
     // Unknown and repeated parameters are rejected.
     let (status, v) = env
         .get_json("/workspaces/v1/msp-tenants?limit=5&page=2", &msp)
         .await;
     assert_eq!((status, issue_subject(&v)), (400, "page".into()));
-    let (status, _) = env
-        .get_json("/workspaces/v1/msp-tenants?limit=5&limit=6", &msp)
+    env.expect("/workspaces/v1/msp-tenants?limit=5&limit=6", &msp, 400)
         .await;
-    assert_eq!(status, 400);
+}
+
+/// The first ten MSP tenants matching `filter`, asserting the answer's status is `want`.
+async fn msp_tenants_where(env: &Env, msp: &str, filter: &str, want: u16) -> Value {
+    let query = [("limit", "10"), ("filter", filter)];
+    env.expect_query("/workspaces/v1/msp-tenants", &query, msp, want)
+        .await
 }
 
 #[tokio::test]
@@ -120,29 +119,12 @@ async fn msp_tenants_filter_by_name_with_quote_doubling_and_by_id() {
         .find(|t| t.name.contains('\''))
         .unwrap();
     let filter = format!("workspaceName eq '{}'", t.name.replace('\'', "''"));
-    let r = env
-        .http
-        .get(env.url("/workspaces/v1/msp-tenants"))
-        .query(&[("limit", "10"), ("filter", filter.as_str())])
-        .bearer_auth(&msp)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
+    let v = msp_tenants_where(&env, &msp, &filter, 200).await;
     assert_eq!(v["total"], 1);
     assert_eq!(v["items"][0]["id"], t.workspace_id.as_str());
     for id in [t.workspace_id.clone(), t.workspace_id.replace('-', "")] {
         let filter = format!("id eq '{id}'");
-        let r = env
-            .http
-            .get(env.url("/workspaces/v1/msp-tenants"))
-            .query(&[("limit", "10"), ("filter", filter.as_str())])
-            .bearer_auth(&msp)
-            .send()
-            .await
-            .unwrap();
-        let v: Value = r.json().await.unwrap();
+        let v = msp_tenants_where(&env, &msp, &filter, 200).await;
         assert_eq!(v["items"][0]["workspaceName"], t.name.as_str());
     }
     for bad in [
@@ -150,15 +132,7 @@ async fn msp_tenants_filter_by_name_with_quote_doubling_and_by_id() {
         "name eq 'x'",
         "workspaceName eq 'unterminated",
     ] {
-        let r = env
-            .http
-            .get(env.url("/workspaces/v1/msp-tenants"))
-            .query(&[("limit", "10"), ("filter", bad)])
-            .bearer_auth(&msp)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400, "{bad}");
+        msp_tenants_where(&env, &msp, bad, 400).await;
     }
 }
 
@@ -173,10 +147,9 @@ async fn list_tenants_requires_limit_and_next() {
         ("?limit=101&next=1", "limit"),
         ("?limit=0&next=1", "limit"),
     ] {
-        let (status, v) = env
-            .get_json(&format!("/network-msp/v1/list-tenants{q}"), &msp)
+        let v = env
+            .expect(&format!("/network-msp/v1/list-tenants{q}"), &msp, 400)
             .await;
-        assert_eq!(status, 400, "{q}");
         assert_eq!(issue_subject(&v), subject);
         assert_eq!(v["httpStatusCode"], 400);
     }
@@ -184,28 +157,26 @@ async fn list_tenants_requires_limit_and_next() {
 
 #[tokio::test]
 async fn list_tenants_walk_matches_truth_and_ids_differ_from_workspaces() {
-    let env = start(SimConfig {
-        tenants: 40,
-        central_page_cap: Some(7),
-        ..SimConfig::default()
-    })
+    let (env, msp) = msp_env(config(|c| {
+        c.tenants = 40;
+        c.central_page_cap = Some(7);
+    }))
     .await;
-    let msp = env.msp_token().await;
     let mut names = Vec::new();
     let mut next = Value::from(1);
     let mut pages = 0;
     while !next.is_null() {
-        let (status, v) = env
-            .get_json(
+        let v = env
+            .expect(
                 &format!(
                     "/network-msp/v1/list-tenants?limit=100&next={}",
                     next.as_str()
                         .map_or_else(|| next.to_string(), str::to_owned)
                 ),
                 &msp,
+                200,
             )
             .await;
-        assert_eq!(status, 200);
         assert_eq!(v["total"], 40);
         assert!(v["count"].as_u64().unwrap() <= 7);
         for it in v["items"].as_array().unwrap() {
@@ -232,17 +203,22 @@ async fn list_tenants_walk_matches_truth_and_ids_differ_from_workspaces() {
     // Filter by name.
     let t = &truth.tenants[3];
     let filter = format!("tenantName eq '{}'", t.name.replace('\'', "''"));
-    let r = env
-        .http
-        .get(env.url("/network-msp/v1/list-tenants"))
-        .query(&[("limit", "10"), ("next", "1"), ("filter", filter.as_str())])
-        .bearer_auth(&msp)
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
+    let v = env
+        .expect_query(
+            "/network-msp/v1/list-tenants",
+            &[("limit", "10"), ("next", "1"), ("filter", filter.as_str())],
+            &msp,
+            200,
+        )
+        .await;
     assert_eq!(v["total"], 1);
     assert_eq!(v["items"][0]["tenantId"], t.central_tenant_id.as_str());
+}
+
+/// The records of the tenant `t`, by resource.
+fn records_of(env: &Env, t: &TenantTruth) -> BTreeMap<String, Vec<Value>> {
+    let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
+    truth.tenants[0].records.clone().unwrap()
 }
 
 async fn walk(env: &Env, token: &str, resource: &str, limit: u64) -> (Vec<Value>, Vec<Value>) {
@@ -254,8 +230,7 @@ async fn walk(env: &Env, token: &str, resource: &str, limit: u64) -> (Vec<Value>
         if let Some(n) = &next {
             path.push_str(&format!("&next={n}"));
         }
-        let (status, v) = env.get_json(&path, token).await;
-        assert_eq!(status, 200, "{path}: {v}");
+        let v = env.expect(&path, token, 200).await;
         let page = v["items"].as_array().unwrap();
         assert_eq!(v["count"].as_u64().unwrap() as usize, page.len());
         items.extend(page.iter().cloned());
@@ -273,11 +248,8 @@ async fn walk(env: &Env, token: &str, resource: &str, limit: u64) -> (Vec<Value>
 
 #[tokio::test]
 async fn monitoring_full_walks_equal_truth_with_cursor_types() {
-    let env = quick().await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
-    let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
-    let records = truth.tenants[0].records.as_ref().unwrap();
+    let (env, t, token) = tenant_env(SimConfig::default()).await;
+    let records = records_of(&env, &t);
     for (resource, string_cursor) in [
         ("device-inventory", true),
         ("aps", true),
@@ -310,11 +282,7 @@ async fn monitoring_full_walks_equal_truth_with_cursor_types() {
 /// `network-monitoring/v1/sites` does not exist.
 #[tokio::test]
 async fn sites_health_pages_by_offset_and_sites_is_not_found() {
-    let env = start(SimConfig {
-        central_page_cap: Some(7),
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.central_page_cap = Some(7))).await;
     let t = env.largest();
     let token = env.tenant_token(&t).await;
     let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
@@ -326,8 +294,7 @@ async fn sites_health_pages_by_offset_and_sites_is_not_found() {
             "/network-monitoring/v1/sites-health?limit=100&offset={}",
             items.len()
         );
-        let (status, v) = env.get_json(&path, &token).await;
-        assert_eq!(status, 200, "{path}: {v}");
+        let v = env.expect(&path, &token, 200).await;
         assert!(v.get("next").is_none(), "{v}");
         assert_eq!(v["offset"], items.len() as u64);
         assert_eq!(v["total"], records.len() as u64);
@@ -365,19 +332,17 @@ async fn sites_health_pages_by_offset_and_sites_is_not_found() {
         assert!(site["reasons"].is_array());
     }
     // Filtered and sorted, still offset-paged.
-    let (status, v) = env
-        .get_json(
+    let v = env
+        .expect(
             "/network-monitoring/v1/sites-health?limit=100&sort=siteName%20desc",
             &token,
+            200,
         )
         .await;
-    assert_eq!(status, 200, "{v}");
     assert_eq!(v["offset"], 0);
     assert!(v.get("next").is_none());
-    let (status, _) = env
-        .get_json("/network-monitoring/v1/sites?limit=10", &token)
+    env.expect("/network-monitoring/v1/sites?limit=10", &token, 404)
         .await;
-    assert_eq!(status, 404);
 }
 
 #[tokio::test]
@@ -404,8 +369,7 @@ async fn monitoring_limits_and_cursors_are_strict() {
         ("/network-monitoring/v1/aps?limit=10&next=abc", "next"),
         ("/network-monitoring/v1/aps?limit=10&offset=5", "offset"),
     ] {
-        let (status, v) = env.get_json(path, &token).await;
-        assert_eq!(status, 400, "{path}");
+        let v = env.expect(path, &token, 400).await;
         assert_eq!(issue_subject(&v), subject, "{path}");
     }
     for path in [
@@ -416,20 +380,17 @@ async fn monitoring_limits_and_cursors_are_strict() {
         assert_eq!(env.get(path, &token).await.status(), 200, "{path}");
     }
     let long = "x".repeat(257);
-    let r = env
-        .http
-        .get(env.url("/network-monitoring/v1/aps"))
-        .query(&[("limit", "10"), ("filter", long.as_str())])
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    env.expect_query(
+        "/network-monitoring/v1/aps",
+        &[("limit", "10"), ("filter", long.as_str())],
+        &token,
+        400,
+    )
+    .await;
     // A page past the end is empty with a null cursor.
-    let (status, v) = env
-        .get_json("/network-monitoring/v1/aps?limit=1000&next=99", &token)
+    let v = env
+        .expect("/network-monitoring/v1/aps?limit=1000&next=99", &token, 200)
         .await;
-    assert_eq!(status, 200);
     assert_eq!(v["count"], 0);
     assert_eq!(v["next"], "");
     let r = env
@@ -440,11 +401,7 @@ async fn monitoring_limits_and_cursors_are_strict() {
 
 #[tokio::test]
 async fn monitoring_central_page_cap_and_exact_boundary() {
-    let env = start(SimConfig {
-        central_page_cap: Some(250),
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.central_page_cap = Some(250))).await;
     let truth = env.sim.truth();
     // The tenant with exactly 1000 devices: 4 full pages, the last with a null cursor.
     let t = truth
@@ -460,24 +417,20 @@ async fn monitoring_central_page_cap_and_exact_boundary() {
 
 #[tokio::test]
 async fn monitoring_filter_sort_and_extra_parameters() {
-    let env = quick().await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
-    let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
-    let records = truth.tenants[0].records.as_ref().unwrap();
+    let (env, t, token) = tenant_env(SimConfig::default()).await;
+    let records = records_of(&env, &t);
     let offline = records["aps"]
         .iter()
         .filter(|a| a["status"] == "OFFLINE")
         .count();
-    let r = env
-        .http
-        .get(env.url("/network-monitoring/v1/aps"))
-        .query(&[("limit", "1000"), ("filter", "status eq 'OFFLINE'")])
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
+    let v = env
+        .expect_query(
+            "/network-monitoring/v1/aps",
+            &[("limit", "1000"), ("filter", "status eq 'OFFLINE'")],
+            &token,
+            200,
+        )
+        .await;
     assert_eq!(v["total"], offline);
     let unassigned = records["device-inventory"]
         .iter()
@@ -496,20 +449,12 @@ async fn monitoring_filter_sort_and_extra_parameters() {
             &token,
         )
         .await;
-    let counts: Vec<u64> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["devices"]["count"].as_u64().unwrap())
-        .collect();
-    assert!(counts.windows(2).all(|w| w[0] >= w[1]));
-    let r = env
-        .http
-        .get(env.url("/network-monitoring/v1/aps"))
-        .query(&[("limit", "10"), ("filter", "nosuchfield eq 'x'")])
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_descending(&v, |s| s["devices"]["count"].as_u64().unwrap());
+    env.expect_query(
+        "/network-monitoring/v1/aps",
+        &[("limit", "10"), ("filter", "nosuchfield eq 'x'")],
+        &token,
+        400,
+    )
+    .await;
 }

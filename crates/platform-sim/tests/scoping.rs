@@ -5,8 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{frozen, quick, start};
-use platform_sim::{CentralDialect, SimConfig};
+use common::{config, frozen, quick, start};
+use platform_sim::CentralDialect;
 use serde_json::Value;
 
 fn assert_glp_error(v: &Value, code: &str) {
@@ -31,8 +31,7 @@ async fn missing_or_unknown_token_is_401_with_bearer_challenge() {
         );
         let v: Value = r.json().await.unwrap();
         assert_glp_error(&v, "HPE_GL_ERROR_UNAUTHORIZED");
-        let (status, v) = env.get_json(path, "made-up").await;
-        assert_eq!(status, 401);
+        let v = env.expect(path, "made-up", 401).await;
         assert_glp_error(&v, "HPE_GL_ERROR_UNAUTHORIZED");
     }
     // GLP paths and new Central give httpStatusCode as a number.
@@ -49,11 +48,7 @@ async fn missing_or_unknown_token_is_401_with_bearer_challenge() {
 
 #[tokio::test]
 async fn classic_central_gives_http_status_code_as_a_string_on_central_paths_only() {
-    let env = start(SimConfig {
-        central_dialect: CentralDialect::Classic,
-        ..SimConfig::default()
-    })
-    .await;
+    let env = start(config(|c| c.central_dialect = CentralDialect::Classic)).await;
     for (path, status) in [
         ("/network-monitoring/v1/aps?limit=1", "401"),
         ("/network-msp/v1/list-tenants?limit=1&next=1", "401"),
@@ -79,11 +74,7 @@ async fn classic_central_gives_http_status_code_as_a_string_on_central_paths_onl
 async fn api_tokens_expire_after_ttl() {
     // On the simulator's frozen token clock: no real time can expire the tokens early (a
     // stalled machine) and none has to pass for them to expire.
-    let env = frozen(SimConfig {
-        token_ttl: Duration::from_secs(1),
-        ..SimConfig::default()
-    })
-    .await;
+    let env = frozen(config(|c| c.token_ttl = Duration::from_secs(1))).await;
     let t = env.largest();
     let msp = env.msp_token().await;
     let tenant = env.tenant_token(&t).await;
@@ -95,10 +86,9 @@ async fn api_tokens_expire_after_ttl() {
     let r = env.get("/workspaces/v1/msp-tenants?limit=1", &msp).await;
     assert_eq!(r.status(), 200, "valid until the last millisecond");
     env.sim.advance_token_clock(Duration::from_millis(1));
-    let (status, v) = env
-        .get_json("/workspaces/v1/msp-tenants?limit=1", &msp)
+    let v = env
+        .expect("/workspaces/v1/msp-tenants?limit=1", &msp, 401)
         .await;
-    assert_eq!(status, 401);
     assert!(v["message"].as_str().unwrap().contains("expired"));
     let r = env.get("/network-monitoring/v1/aps?limit=1", &tenant).await;
     assert_eq!(r.status(), 401);
@@ -108,10 +98,13 @@ async fn api_tokens_expire_after_ttl() {
 async fn msp_token_on_tenant_endpoint_is_403() {
     let env = quick().await;
     let msp = env.msp_token().await;
-    let (status, v) = env
-        .get_json("/network-monitoring/v1/device-inventory?limit=10", &msp)
+    let v = env
+        .expect(
+            "/network-monitoring/v1/device-inventory?limit=10",
+            &msp,
+            403,
+        )
         .await;
-    assert_eq!(status, 403);
     assert_glp_error(&v, "HPE_GL_ERROR_FORBIDDEN");
     assert!(
         v["message"]
@@ -131,8 +124,7 @@ async fn tenant_token_on_msp_endpoints_is_403() {
         "/workspaces/v1/msp-tenants?limit=10",
         "/network-msp/v1/list-tenants?limit=10&next=1",
     ] {
-        let (status, v) = env.get_json(path, &tenant).await;
-        assert_eq!(status, 403, "{path}");
+        let v = env.expect(path, &tenant, 403).await;
         assert_glp_error(&v, "HPE_GL_ERROR_FORBIDDEN");
         assert!(v["message"].as_str().unwrap().contains("MSP"));
     }
@@ -170,11 +162,7 @@ async fn revocation_invalidates_earlier_tokens_once() {
     // The revocation instant is measured on the token clock: frozen here (the 60 s before it
     // are far more than any stall between starting the simulator and this line), moved on
     // below instead of sleeping.
-    let env = frozen(SimConfig {
-        revoke_after: Some(Duration::from_secs(60)),
-        ..SimConfig::default()
-    })
-    .await;
+    let env = frozen(config(|c| c.revoke_after = Some(Duration::from_secs(60)))).await;
     let t = env.largest();
     let msp = env.msp_token().await;
     let tenant = env.tenant_token(&t).await;
@@ -186,10 +174,9 @@ async fn revocation_invalidates_earlier_tokens_once() {
     );
     assert!(!env.sim.stats().revoked);
     env.sim.advance_token_clock(Duration::from_secs(60));
-    let (status, v) = env
-        .get_json("/workspaces/v1/msp-tenants?limit=1", &msp)
+    let v = env
+        .expect("/workspaces/v1/msp-tenants?limit=1", &msp, 401)
         .await;
-    assert_eq!(status, 401);
     assert!(v["message"].as_str().unwrap().contains("revoked"));
     assert_eq!(
         env.get("/network-monitoring/v1/aps?limit=1", &tenant)

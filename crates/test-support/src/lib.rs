@@ -10,6 +10,8 @@
 //!   at a simulator or a scripted server ([`cli::Target`]), arguments, stdin and a deadline;
 //!   [`process::Proc`] runs it (or any child) with its output in files, a deadline and its
 //!   peak memory measured.
+//! - [`mock::exact_get`]: an httpmock `GET` matcher for an exact query and given headers.
+//! - [`Captured`]: an in-memory `io::Write` to capture logs into and search.
 //! - [`waits::Waits`]: the waits a retry loop asked for, recorded instead of slept.
 //! - [`TempDir`]: a temporary directory removed when dropped.
 //! - [`skip()`]: a test that cannot run here says so and is recorded, so `cargo xtask test`
@@ -17,13 +19,16 @@
 //!
 //! Everything here listens on loopback addresses only and stops with the value that owns it.
 
+pub mod captured;
 pub mod cli;
 pub mod http;
+pub mod mock;
 pub mod process;
 pub mod raw;
 pub mod skip;
 pub mod waits;
 
+pub use captured::Captured;
 pub use cli::{Cli, Target};
 pub use http::{Recorded, Reply, Server};
 pub use process::{Finished, Proc, ProcError, Usage, tail};

@@ -8,7 +8,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use glp_auth::{AuthOptions, BaseUrl, Credentials, RetryPolicy, SecretString, WorkspaceId};
+use glp_auth::{
+    AccessToken, AuthOptions, BaseUrl, Credentials, RetryPolicy, Scope, SecretString,
+    TokenProvider, WorkspaceId,
+};
 use glp_transport::Transport;
 #[path = "../../../glp-transport/tests/support/waits.rs"]
 #[allow(unreachable_pub)]
@@ -35,6 +38,17 @@ pub(crate) const SECRET: &str = "Sx+y&z=w%v/u t s";
 /// `SECRET` form-urlencoded, computed by hand: `+`→`%2B`, `&`→`%26`, `=`→`%3D`, `%`→`%25`,
 /// `/`→`%2F`, space→`+`.
 pub(crate) const SECRET_ENCODED: &str = "Sx%2By%26z%3Dw%25v%2Fu+t+s";
+
+/// The HTTP Basic `Authorization` of the test MSP client: id and secret form-encoded (RFC 6749
+/// §2.3.1), then Base64.
+pub(crate) fn msp_basic() -> String {
+    use base64::Engine as _;
+    let pair = format!("{CLIENT_ID_ENCODED}:{SECRET_ENCODED}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
 
 /// The RFC 8693 grant type, spelled out here rather than taken from the crate under test.
 pub(crate) const EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -91,10 +105,34 @@ pub(crate) fn recording(mut options: AuthOptions) -> (AuthOptions, Arc<Waits>) {
     (options, waits)
 }
 
+/// Asserts that `token` has `lifetime` from its send time, which lies between `before` and
+/// `after` (causal bounds, no stopwatch).
+pub(crate) fn assert_lifetime(
+    token: &AccessToken,
+    before: std::time::Instant,
+    after: std::time::Instant,
+    lifetime: Duration,
+) {
+    assert!(
+        token.expires_at() >= before + lifetime && token.expires_at() <= after + lifetime,
+        "expected a lifetime of {lifetime:?} from the send time, got {:?} from before the call",
+        token.expires_at().saturating_duration_since(before)
+    );
+}
+
 /// A token response body.
 pub(crate) fn token_body(token: &str, expires_in: u64) -> String {
     serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_in": expires_in})
         .to_string()
+}
+
+/// The client-credentials form of `id` and `secret` in the body.
+pub(crate) fn cc_form<'a>(id: &'a str, secret: &'a str) -> [(&'static str, &'a str); 3] {
+    [
+        ("grant_type", "client_credentials"),
+        ("client_id", id),
+        ("client_secret", secret),
+    ]
 }
 
 /// Form-decodes a body into its pairs, in order.
@@ -104,6 +142,48 @@ pub(crate) fn form_pairs(body: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Mocks a POST to the token path of the workspace `compact` on `server` that passes the
+/// checks of `matches`, answered `status` with the JSON `body`.
+pub(crate) async fn token_post_mock<'a>(
+    server: &'a httpmock::MockServer,
+    compact: &str,
+    matches: impl FnOnce(httpmock::When) -> httpmock::When,
+    status: u16,
+    body: &str,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            matches(
+                when.method(httpmock::Method::POST)
+                    .path(token_path(compact)),
+            );
+            then.status(status)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await
+}
+
+/// Mocks a form POST to the token path of the workspace `compact` on `server` whose form is
+/// exactly `form` (in any order, no other field), with the further checks of `more`, answered
+/// 200 with the token `token` for 900 s.
+pub(crate) async fn exact_form_mock<'a>(
+    server: &'a httpmock::MockServer,
+    compact: &str,
+    form: &[(&str, &str)],
+    more: impl FnOnce(httpmock::When) -> httpmock::When,
+    token: &str,
+) -> httpmock::Mock<'a> {
+    let matches = |when: httpmock::When| {
+        let mut when = when.header("content-type", "application/x-www-form-urlencoded");
+        for (key, value) in form {
+            when = when.form_urlencoded_tuple(*key, *value);
+        }
+        more(when.form_urlencoded_tuple_count(".*", ".*", form.len()))
+    };
+    token_post_mock(server, compact, matches, 200, &token_body(token, 900)).await
+}
+
 /// Mocks the MSP client-credentials grant on `server`: a POST of `grant_type=client_credentials`
 /// to the MSP token path, answered `status` with the JSON `body`.
 pub(crate) async fn grant_mock<'a>(
@@ -111,16 +191,9 @@ pub(crate) async fn grant_mock<'a>(
     status: u16,
     body: &str,
 ) -> httpmock::Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            when.method(httpmock::Method::POST)
-                .path(token_path(MSP_COMPACT))
-                .form_urlencoded_tuple("grant_type", "client_credentials");
-            then.status(status)
-                .header("content-type", "application/json")
-                .body(body);
-        })
-        .await
+    let grant =
+        |when: httpmock::When| when.form_urlencoded_tuple("grant_type", "client_credentials");
+    token_post_mock(server, MSP_COMPACT, grant, status, body).await
 }
 
 /// Mocks the RFC 8693 exchange for the tenant on `server`: a POST of the exchange grant to the
@@ -132,21 +205,39 @@ pub(crate) async fn exchange_mock<'a>(
     status: u16,
     body: &str,
 ) -> httpmock::Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            let mut when = when
-                .method(httpmock::Method::POST)
-                .path(token_path(TENANT_COMPACT))
-                .form_urlencoded_tuple("grant_type", EXCHANGE_GRANT);
-            if let Some(subject) = subject {
-                when = when
-                    .form_urlencoded_tuple("subject_token", subject)
-                    .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE);
-            }
-            let _ = when;
-            then.status(status)
-                .header("content-type", "application/json")
-                .body(body);
-        })
+    let exchange = |when: httpmock::When| {
+        let when = when.form_urlencoded_tuple("grant_type", EXCHANGE_GRANT);
+        match subject {
+            Some(subject) => when
+                .form_urlencoded_tuple("subject_token", subject)
+                .form_urlencoded_tuple("subject_token_type", ACCESS_TOKEN_TYPE),
+            None => when,
+        }
+    };
+    token_post_mock(server, TENANT_COMPACT, exchange, status, body).await
+}
+
+/// A token of `scope` from `provider`, with the instants just before and after the call (the
+/// send time lies between them).
+pub(crate) async fn timed_token(
+    provider: &dyn TokenProvider,
+    scope: &Scope,
+) -> (
+    Result<AccessToken, glp_auth::AuthError>,
+    std::time::Instant,
+    std::time::Instant,
+) {
+    let before = std::time::Instant::now();
+    let result = provider.token(scope).await;
+    (result, before, std::time::Instant::now())
+}
+
+/// The MSP token, then the token of the tenant [`TENANT_WORKSPACE`], from `provider`.
+pub(crate) async fn msp_then_tenant(provider: &dyn TokenProvider) -> (AccessToken, AccessToken) {
+    let msp = provider.token(&Scope::Msp).await.unwrap();
+    let tenant = provider
+        .token(&Scope::Tenant(ws(TENANT_WORKSPACE)))
         .await
+        .unwrap();
+    (msp, tenant)
 }

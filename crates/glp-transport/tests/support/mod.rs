@@ -139,6 +139,12 @@ impl TokenProvider for CountingProvider {
     }
 }
 
+/// What `api` has counted so far: requests, retries, rate-limited answers and token refreshes.
+pub fn counted(api: &ApiClient) -> (u64, u64, u64, u64) {
+    let t = api.totals();
+    (t.requests, t.retries, t.rate_limited, t.token_refreshes)
+}
+
 /// `200 {"ok": true, "n": n}`.
 pub fn ok(n: u32) -> Reply {
     Reply::json(200, format!(r#"{{"ok":true,"n":{n}}}"#))
@@ -172,4 +178,25 @@ pub async fn get_err(api: &ApiClient) -> glp_transport::ApiError {
     api.get_json::<OkBody>(&Scope::Msp, "x", &[])
         .await
         .expect_err("GET x fails")
+}
+
+/// `GET x` as the MSP with `api`, under a hang guard of a minute (far above any machine's
+/// slowness, not a bound on time): the answer. `hang` says what a hang would mean.
+pub async fn get_guarded(api: &ApiClient, hang: &str) -> Result<OkBody, glp_transport::ApiError> {
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        api.get_json::<OkBody>(&Scope::Msp, "x", &[]),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("hang guard: {hang}"))
+}
+
+/// Asserts that `hints` are all of `err`'s hints, each shown by its `Display`; that `Display`.
+pub fn shown_with(err: &glp_transport::ApiError, hints: &[&str]) -> String {
+    assert_eq!(err.hints(), hints);
+    let shown = err.to_string();
+    for hint in hints {
+        assert!(shown.contains(hint), "{shown}");
+    }
+    shown
 }

@@ -53,6 +53,27 @@ pub async fn sim(tenants: usize) -> Simulator {
     .await
 }
 
+/// A simulator of `tenants` tenants whose world is drawn from `seed`.
+pub async fn seeded_sim(tenants: usize, seed: u64) -> Simulator {
+    sim_with(SimConfig {
+        tenants,
+        seed,
+        ..SimConfig::default()
+    })
+    .await
+}
+
+/// A simulator of `tenants` tenants whose client secret needs form-encoding
+/// ([`SimConfig::hostile_secret`]).
+pub async fn hostile_sim(tenants: usize) -> Simulator {
+    sim_with(SimConfig {
+        tenants,
+        hostile_secret: true,
+        ..SimConfig::default()
+    })
+    .await
+}
+
 /// A simulator of `config`.
 pub async fn sim_with(config: SimConfig) -> Simulator {
     Simulator::start(config)

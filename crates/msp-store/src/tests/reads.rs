@@ -7,8 +7,7 @@ use super::*;
 
 #[test]
 fn diff_reports_added_removed_changed_and_missing_tenants() {
-    let (_dir, path) = temp();
-    let mut store = Store::open(&path).expect("open");
+    let (_dir, _, mut store) = open_temp();
     let a = run_with(
         &mut store,
         &[
@@ -92,8 +91,7 @@ fn diff_reports_added_removed_changed_and_missing_tenants() {
 
 #[test]
 fn status_counts_the_latest_complete_data_offline_first() {
-    let (_dir, path) = temp();
-    let mut store = Store::open(&path).expect("open");
+    let (_dir, _, mut store) = open_temp();
     run_with(
         &mut store,
         &[
@@ -101,22 +99,12 @@ fn status_counts_the_latest_complete_data_offline_first() {
             ("t2", vec![device("SN5", "ONLINE", "1.0")]),
         ],
     );
-    let second = store
-        .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
-        .expect("begin");
+    let second = begin(&mut store, "aps");
     let items = [
         device("SN5", "OFFLINE", "1.0"),
         device("SN6", "ONLINE", "1.0"),
     ];
-    store
-        .write_entry(
-            second,
-            "t2",
-            "t2 Inc",
-            "aps",
-            items.iter().map(String::as_str),
-        )
-        .expect("write");
+    write(&mut store, second, "t2", "aps", &items);
     store
         .note_incomplete(second, "t1", "t1 Inc", "aps", Incomplete::Failed, "boom")
         .expect("noted");
@@ -153,8 +141,7 @@ fn status_counts_the_latest_complete_data_offline_first() {
 
 #[test]
 fn export_returns_the_texts_as_collected() {
-    let (_dir, path) = temp();
-    let mut store = Store::open(&path).expect("open");
+    let (_dir, _, mut store) = open_temp();
     let text = r#"{"serialNumber": "SN1",  "z": 1, "a": "ü"}"#;
     let run = run_with(&mut store, &[("t1", vec![text.to_owned()])]);
     let mut seen = Vec::new();
@@ -175,14 +162,11 @@ fn export_returns_the_texts_as_collected() {
 
 #[test]
 fn prune_keeps_the_newest_runs_and_the_payloads_they_use() {
-    let (_dir, path) = temp();
-    let mut store = Store::open(&path).expect("open");
+    let (_dir, _, mut store) = open_temp();
     let r1 = run_with(&mut store, &[("t1", vec![device("OLD", "ONLINE", "1.0")])]);
     let r2 = run_with(&mut store, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
     let r3 = run_with(&mut store, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
-    let running = store
-        .begin_run(&NewRun::new("test", ["snapshot"], ["aps"]))
-        .expect("begin");
+    let running = begin(&mut store, "aps");
     let pruned = store.prune(PruneBy::Keep(2)).expect("prune");
     // The newest two are r3 and the running one; r2 goes too, and so does OLD's payload, not
     // SN1's (r3 uses it).
@@ -222,32 +206,17 @@ fn prune_keeps_the_newest_runs_and_the_payloads_they_use() {
 
 #[test]
 fn the_guides_example_queries_work_on_the_views() {
-    let (_dir, path) = temp();
-    let mut store = Store::open(&path).expect("open");
-    let mut devices = |items: Vec<String>| -> RunId {
-        let run = store
-            .begin_run(&NewRun::new("test", ["snapshot"], ["devices"]))
-            .expect("begin");
-        store
-            .write_entry(
-                run,
-                "t1",
-                "Acme",
-                "devices",
-                items.iter().map(String::as_str),
-            )
-            .expect("write");
-        store.end_run(run, RunStatus::Complete).expect("end");
-        run
-    };
-    devices(vec![
+    let (_dir, _, mut store) = open_temp();
+    let day1 = vec![
         device("SN1", "ONLINE", "1.0"),
         device("SN2", "ONLINE", "1.0"),
-    ]);
-    devices(vec![
+    ];
+    let day2 = vec![
         device("SN1", "OFFLINE", "2.0"),
         device("SN2", "ONLINE", "1.0"),
-    ]);
+    ];
+    run_of(&mut store, "devices", &[("t1", day1)]);
+    run_of(&mut store, "devices", &[("t1", day2)]);
     let conn = store.connection();
     // The guide's first query: offline APs now, per tenant.
     let offline: Vec<(String, i64)> = conn
@@ -261,7 +230,7 @@ fn the_guides_example_queries_work_on_the_views() {
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
-    assert_eq!(offline, vec![("Acme".to_owned(), 1)]);
+    assert_eq!(offline, vec![("t1 Inc".to_owned(), 1)]);
     // The second: firmware per model.
     let mut firmware: Vec<(String, String, i64, i64)> = conn
         .prepare(

@@ -39,14 +39,18 @@ fn a_new_generation_changes_some_devices_and_keeps_the_tenants() {
     );
 }
 
+/// The tenant of `pop` with the most devices.
+fn largest(pop: &Population) -> &crate::population::Tenant {
+    pop.tenants
+        .iter()
+        .max_by_key(|t| t.devices)
+        .expect("tenants")
+}
+
 #[test]
 fn ids_are_unique_per_resource() {
     let pop = Population::build(&SimConfig::default());
-    let t = pop
-        .tenants
-        .iter()
-        .max_by_key(|t| t.devices)
-        .expect("tenants");
+    let t = largest(&pop);
     for r in Resource::ALL {
         let idf = match r {
             Resource::Clients => "macAddress",
@@ -65,11 +69,7 @@ fn ids_are_unique_per_resource() {
 #[test]
 fn subsets_are_consistent() {
     let pop = Population::build(&SimConfig::default());
-    let t = pop
-        .tenants
-        .iter()
-        .max_by_key(|t| t.devices)
-        .expect("tenants");
+    let t = largest(&pop);
     assert_eq!(t.aps + t.switches + t.gateways, t.monitored);
     let sw0 = record_value(&pop, t, Resource::Switches, 0);
     let dev = record_value(&pop, t, Resource::Devices, t.aps);

@@ -17,6 +17,30 @@ pub(crate) struct Env {
     pub(crate) base: String,
 }
 
+/// The `items` of a list answer.
+pub(crate) fn items(v: &Value) -> &[Value] {
+    v["items"].as_array().unwrap()
+}
+
+/// The item of the list answer `v` whose `key` is `id`.
+pub(crate) fn item<'a>(v: &'a Value, key: &str, id: &str) -> &'a Value {
+    let found = items(v).iter().find(|i| i[key] == id);
+    found.unwrap_or_else(|| panic!("no item with {key} {id}"))
+}
+
+/// Asserts that `value` of the items of the list answer `v` never goes up.
+pub(crate) fn assert_descending(v: &Value, value: impl Fn(&Value) -> u64) {
+    let values: Vec<u64> = items(v).iter().map(value).collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+}
+
+/// The default [`SimConfig`] with `change` made to it.
+pub(crate) fn config(change: impl FnOnce(&mut SimConfig)) -> SimConfig {
+    let mut cfg = SimConfig::default();
+    change(&mut cfg);
+    cfg
+}
+
 pub(crate) async fn start(cfg: SimConfig) -> Env {
     let sim = Simulator::start(cfg).await.unwrap();
     let base = sim.base_url();
@@ -41,6 +65,21 @@ pub(crate) fn cc_form<'a>(id: &'a str, secret: &'a str) -> [(&'static str, &'a s
         ("client_id", id),
         ("client_secret", secret),
     ]
+}
+
+/// [`start`] and the MSP's own token.
+pub(crate) async fn msp_env(cfg: SimConfig) -> (Env, String) {
+    let env = start(cfg).await;
+    let msp = env.msp_token().await;
+    (env, msp)
+}
+
+/// [`start`], the tenant with the most devices ([`Env::largest`]) and its tenant token.
+pub(crate) async fn tenant_env(cfg: SimConfig) -> (Env, TenantTruth, String) {
+    let env = start(cfg).await;
+    let t = env.largest();
+    let token = env.tenant_token(&t).await;
+    (env, t, token)
 }
 
 pub(crate) async fn quick() -> Env {
@@ -186,6 +225,34 @@ impl Env {
     /// `GET path` without a token, its body as `T`.
     pub(crate) async fn plain_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
         self.get_plain(path).await.json().await.unwrap()
+    }
+
+    /// `GET path` with `token`, asserting that the answer has status `want`; its JSON body.
+    pub(crate) async fn expect(&self, path: &str, token: &str, want: u16) -> Value {
+        let (status, v) = self.get_json(path, token).await;
+        assert_eq!(status, want, "GET {path}: {v}");
+        v
+    }
+
+    /// `GET path` with `query` (form-encoded by the client) and `token`, asserting that the
+    /// answer has status `want`; its JSON body.
+    pub(crate) async fn expect_query(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        token: &str,
+        want: u16,
+    ) -> Value {
+        let r = self
+            .http
+            .get(self.url(path))
+            .query(query)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), want, "GET {path} {query:?}");
+        r.json().await.unwrap()
     }
 
     pub(crate) async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {

@@ -1,0 +1,29 @@
+//! Matchers for httpmock that several crates' contract tests need.
+
+use httpmock::Method::GET;
+use httpmock::{Mock, MockServer};
+use serde_json::Value;
+
+/// Mocks on `server` a `GET` of `path` carrying exactly the parameters of `query` (in any order,
+/// no other) and each of `headers`, answered 200 with the JSON `body`.
+pub async fn exact_get<'a>(
+    server: &'a MockServer,
+    path: &str,
+    query: &[(&str, &str)],
+    headers: &[(&str, &str)],
+    body: Value,
+) -> Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            let mut when = when.method(GET).path(path);
+            for (name, value) in headers {
+                when = when.header(*name, *value);
+            }
+            for (key, value) in query {
+                when = when.query_param(*key, *value);
+            }
+            when.query_param_count(".*", ".*", query.len());
+            then.status(200).json_body(body);
+        })
+        .await
+}

@@ -9,7 +9,9 @@
 //! endpoints). A string value is in single quotes (a quote inside is doubled: `'O''Brien'`);
 //! `true`, `false`, `null`, numbers and RFC 3339 timestamps are written bare. A field name may
 //! be quoted too (the firewall endpoints do). The lists this crate knows by name
-//! ([`Resource`]) accept `eq` and `in` on their own fields only ([`filter_fields`]).
+//! ([`Resource`]) accept `eq` and `in` on their own fields only ([`filter_fields`]); alerts
+//! (HPE's notifications spec) the same grammar on `siteId`, `typeId`, `status`, `category` and
+//! `deviceType`.
 
 use std::fmt;
 
@@ -76,6 +78,7 @@ pub fn filter_fields(resource: Resource) -> &'static [&'static str] {
             "deployment",
             "clusterName",
         ],
+        Resource::Alerts => &["siteId", "typeId", "status", "category", "deviceType"],
         Resource::DeviceInventory => &[
             "siteId",
             "siteName",

@@ -97,10 +97,7 @@ pub(super) fn tenant_of(
     headers: &HeaderMap,
 ) -> Result<u32, Response> {
     let api = st.central();
-    let cluster = match msp_cluster(api, cluster) {
-        Ok(i) => i,
-        Err(r) => return Err(r),
-    };
+    let cluster = msp_cluster(api, cluster)?;
     let tenant = match st.authenticate(headers, api) {
         Ok(Subject::Tenant(i)) => i,
         Ok(Subject::Msp) => {

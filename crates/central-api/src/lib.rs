@@ -90,7 +90,7 @@ pub use cluster::{
 };
 pub use cursor::Cursor;
 pub use endpoint::{GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, Paging};
-pub use filter::{FilterProblem, check_filter, filter_fields};
+pub use filter::{FilterProblem, check_filter, check_sort, filter_fields, sort_fields};
 pub use glp_transport::{ApiError, QueryProblem};
 pub use list::{DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, SiteAssignment};
 pub use models::{AccessPoint, Client, Device, Gateway, SiteHealth, Switch};

@@ -7,7 +7,7 @@
 
 mod support;
 
-use central_api::{Alert, ApiError, Resource, check_filter};
+use central_api::{Alert, ApiError, Resource, check_filter, check_sort};
 use futures::{StreamExt, TryStreamExt};
 use httpmock::Method::GET;
 use httpmock::MockServer;
@@ -145,6 +145,13 @@ async fn a_limit_over_100_and_a_field_the_spec_does_not_filter_are_refused_unsen
         .unwrap_err()
         .to_string();
     assert!(problem.contains("`and` only"), "{problem}");
+    assert!(check_sort("severity desc, createdAt", Resource::Alerts).is_ok());
+    let problem = check_sort("summary asc", Resource::Alerts)
+        .unwrap_err()
+        .to_string();
+    assert!(problem.contains("createdAt, severity"), "{problem}");
+    assert!(check_sort("name sideways", Resource::Alerts).is_err());
+    assert!(check_sort("anything goes", Resource::Aps).is_ok());
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod alerts;
 mod credentials;
 mod faults;
 mod greenlake;

@@ -49,6 +49,7 @@ const RESOURCES: &[&str] = &[
     "clients",
     "sites-health",
     "devices",
+    "alerts",
     "glp/devices",
     "glp/subscriptions",
 ];

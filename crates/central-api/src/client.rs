@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::endpoint::Endpoint;
 use crate::{
-    AccessPoint, CentralTenant, Client, Device, Gateway, ListRequest, Resource, SiteHealth, Switch,
+    AccessPoint, Alert, CentralTenant, Client, Device, Gateway, ListRequest, Resource, SiteHealth,
+    Switch,
 };
 
 /// The request of [`CentralClient::list_tenants`]: Central's MSP tenant list
@@ -148,6 +149,15 @@ impl TenantClient {
     /// Monitored devices (`devices`, up to 1000 per page).
     pub fn devices(&self) -> ListRequest<Device> {
         self.list(Endpoint::resource(Resource::Devices))
+    }
+
+    /// The tenant's alerts, open and cleared (`network-notifications/v1/alerts`, up to 100
+    /// per page, paged by a `next` cursor). Narrow with [`filter`](ListRequest::filter) on
+    /// `siteId`, `typeId`, `status` (`Active`, `Deferred`, `Cleared`), `category` or
+    /// `deviceType` (`eq`, `in`, joined by `and`), order with [`sort`](ListRequest::sort) on
+    /// `createdAt` (the server's default), `severity`, `status`, `name` or `priority`.
+    pub fn alerts(&self) -> ListRequest<Alert> {
+        self.list(Endpoint::resource(Resource::Alerts))
     }
 
     /// A known resource with its items as raw JSON, exactly as received.

@@ -61,10 +61,10 @@ impl Endpoint {
         }
     }
 
-    /// A known monitoring resource.
+    /// A known resource, under its own API family.
     pub(crate) fn resource(resource: Resource) -> Self {
         Self {
-            family: "network-monitoring",
+            family: resource.family(),
             version: "v1".into(),
             name: resource.name().into(),
             default_limit: resource.max_limit(),
@@ -76,7 +76,9 @@ impl Endpoint {
     /// A user-given monitoring path (see [`TenantClient::monitoring`](crate::TenantClient::monitoring)).
     pub(crate) fn monitoring(path: &str) -> Result<Self, String> {
         let (version, name) = parse_monitoring_path(path)?;
-        let mut endpoint = match Resource::from_name(&name) {
+        // Only the known lists of this API: `alerts` here is no network-monitoring list.
+        let known = Resource::from_name(&name).filter(|r| r.family() == "network-monitoring");
+        let mut endpoint = match known {
             Some(resource) => Self::resource(resource),
             None => Self {
                 family: "network-monitoring",
@@ -206,6 +208,12 @@ mod tests {
             "network-monitoring/v1/sites-health"
         );
         assert_eq!(ok("aps/SN1/radios"), "network-monitoring/v1/aps/SN1/radios");
+        // Alerts are no monitoring list: a monitoring path named so stays a monitoring path.
+        assert_eq!(ok("alerts"), "network-monitoring/v1/alerts");
+        assert_eq!(
+            Endpoint::resource(Resource::Alerts).path(),
+            "network-notifications/v1/alerts"
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! endpoints). A string value is in single quotes (a quote inside is doubled: `'O''Brien'`);
 //! `true`, `false`, `null`, numbers and RFC 3339 timestamps are written bare. A field name may
 //! be quoted too (the firewall endpoints do). The lists this crate knows by name
-//! ([`Resource`]) accept `eq` and `in` on their own fields only ([`filter_fields`]).
+//! ([`Resource`]) accept `eq` and `in` on their own fields only ([`filter_fields`]); alerts
+//! (HPE's notifications spec) the same grammar on `siteId`, `typeId`, `status`, `category` and
+//! `deviceType`.
 
 use std::fmt;
 
@@ -76,6 +78,7 @@ pub fn filter_fields(resource: Resource) -> &'static [&'static str] {
             "deployment",
             "clusterName",
         ],
+        Resource::Alerts => &["siteId", "typeId", "status", "category", "deviceType"],
         Resource::DeviceInventory => &[
             "siteId",
             "siteName",
@@ -89,6 +92,48 @@ pub fn filter_fields(resource: Resource) -> &'static [&'static str] {
             "deviceGroupName",
         ],
     }
+}
+
+/// The fields a known list can be sorted on, where HPE's specification lists them (alerts:
+/// `createdAt`, `severity`, `status`, `name`, `priority`); `None`: not checked locally.
+pub fn sort_fields(resource: Resource) -> Option<&'static [&'static str]> {
+    match resource {
+        Resource::Alerts => Some(&["createdAt", "severity", "status", "name", "priority"]),
+        _ => None,
+    }
+}
+
+/// Checks a `sort` expression (`FIELD [asc|desc]`, comma-separated) for a list whose sort
+/// fields are known ([`sort_fields`]); other lists are not checked.
+pub fn check_sort(sort: &str, resource: Resource) -> Result<(), FilterProblem> {
+    let Some(fields) = sort_fields(resource) else {
+        return Ok(());
+    };
+    for key in sort.split(',') {
+        let mut words = key.split_whitespace();
+        let (Some(field), direction, None) = (words.next(), words.next(), words.next()) else {
+            return Err(FilterProblem::new(format!(
+                "a sort key is FIELD or FIELD asc|desc, e.g. {} desc",
+                fields[0]
+            )));
+        };
+        if !fields.contains(&field) {
+            return Err(FilterProblem::new(format!(
+                "{} cannot be sorted on `{field}`; its sort fields are {}",
+                resource.name(),
+                fields.join(", ")
+            )));
+        }
+        if let Some(d) = direction
+            && !d.eq_ignore_ascii_case("asc")
+            && !d.eq_ignore_ascii_case("desc")
+        {
+            return Err(FilterProblem::new(format!(
+                "the direction of `{field}` is asc or desc, not `{d}`"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The operators of the grammar.

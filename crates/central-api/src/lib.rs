@@ -9,7 +9,8 @@
 //!   [`aps`](TenantClient::aps), [`switches`](TenantClient::switches),
 //!   [`gateways`](TenantClient::gateways), [`clients`](TenantClient::clients),
 //!   [`sites_health`](TenantClient::sites_health) (paged by offset),
-//!   [`devices`](TenantClient::devices) (typed), any of them as
+//!   [`devices`](TenantClient::devices), [`alerts`](TenantClient::alerts)
+//!   (`network-notifications/v1/alerts`) (typed), any of them as
 //!   raw JSON ([`resource`](TenantClient::resource)), and any other `network-monitoring` list
 //!   ([`monitoring`](TenantClient::monitoring)).
 //! - **Paging**: every list is a [`ListRequest`] — `limit` (checked against the endpoint's
@@ -68,6 +69,7 @@
 //!
 //! The runnable version is `examples/tenant_devices.rs`.
 
+mod alerts;
 mod client;
 mod cluster;
 mod cursor;
@@ -80,6 +82,7 @@ mod query;
 mod resource;
 mod tenants;
 
+pub use alerts::{Alert, SEVERITIES, severity_rank, status_is_open};
 pub use client::{CentralClient, ListTenantsRequest, TenantClient};
 pub use cluster::{
     CLUSTERS, CentralLocation, ClusterTable, LocationError, REGION_CLUSTERS, UnknownCluster,
@@ -87,7 +90,7 @@ pub use cluster::{
 };
 pub use cursor::Cursor;
 pub use endpoint::{GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, Paging};
-pub use filter::{FilterProblem, check_filter, filter_fields};
+pub use filter::{FilterProblem, check_filter, check_sort, filter_fields, sort_fields};
 pub use glp_transport::{ApiError, QueryProblem};
 pub use list::{DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, SiteAssignment};
 pub use models::{AccessPoint, Client, Device, Gateway, SiteHealth, Switch};

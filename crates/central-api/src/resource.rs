@@ -1,11 +1,14 @@
-//! [`Resource`]: the tenant-scoped monitoring lists this crate knows by name.
+//! [`Resource`]: the tenant-scoped lists this crate knows by name (monitoring lists, and
+//! Central's alerts).
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::Paging;
 
-/// A tenant-scoped list under `network-monitoring/{version}/`, with its page-size maximum.
+/// A tenant-scoped list, with its page-size maximum: every one is under
+/// `network-monitoring/{version}/` but [`Alerts`](Resource::Alerts), which is under
+/// `network-notifications/v1/` ([`family`](Resource::family)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Resource {
     /// `device-inventory`: every device of the tenant, monitored or not (max 1000 per page).
@@ -24,9 +27,12 @@ pub enum Resource {
     SitesHealth,
     /// `devices`: monitored devices (max 1000).
     Devices,
+    /// `alerts`: the tenant's alerts, open and cleared (`network-notifications/v1/alerts`, max
+    /// 100, paged by a `next` cursor).
+    Alerts,
 }
 
-const ALL: [Resource; 7] = [
+const ALL: [Resource; 8] = [
     Resource::DeviceInventory,
     Resource::Aps,
     Resource::Switches,
@@ -34,6 +40,7 @@ const ALL: [Resource; 7] = [
     Resource::Clients,
     Resource::SitesHealth,
     Resource::Devices,
+    Resource::Alerts,
 ];
 
 impl Resource {
@@ -42,7 +49,7 @@ impl Resource {
         &ALL
     }
 
-    /// The path segment after `network-monitoring/{version}/`, e.g. `device-inventory`.
+    /// The path segment after `{family}/{version}/`, e.g. `device-inventory`.
     pub fn name(self) -> &'static str {
         match self {
             Self::DeviceInventory => "device-inventory",
@@ -52,14 +59,31 @@ impl Resource {
             Self::Clients => "clients",
             Self::SitesHealth => "sites-health",
             Self::Devices => "devices",
+            Self::Alerts => "alerts",
         }
     }
 
-    /// The largest `limit` the endpoint accepts (the vendor SDK's constants): 100 for gateways
-    /// and sites-health, 1000 for the others. It is also the default page size.
+    /// The API family the list lives under: `network-notifications` for
+    /// [`Alerts`](Resource::Alerts), `network-monitoring` for the others.
+    pub fn family(self) -> &'static str {
+        match self {
+            Self::Alerts => "network-notifications",
+            _ => "network-monitoring",
+        }
+    }
+
+    /// The list's full path below the base URL at version `v1`, e.g.
+    /// `network-monitoring/v1/aps` or `network-notifications/v1/alerts`.
+    pub fn path(self) -> String {
+        format!("{}/v1/{}", self.family(), self.name())
+    }
+
+    /// The largest `limit` the endpoint accepts (the vendor SDK's constants; HPE's
+    /// notifications spec for alerts): 100 for gateways, sites-health and alerts, 1000 for the
+    /// others. It is also the default page size.
     pub fn max_limit(self) -> u32 {
         match self {
-            Self::Gateways | Self::SitesHealth => 100,
+            Self::Gateways | Self::SitesHealth | Self::Alerts => 100,
             _ => 1000,
         }
     }
@@ -140,7 +164,10 @@ mod tests {
         }
         assert_eq!("device_inventory".parse(), Ok(Resource::DeviceInventory));
         let maxima: Vec<u32> = Resource::all().iter().map(|r| r.max_limit()).collect();
-        assert_eq!(maxima, [1000, 1000, 1000, 100, 1000, 100, 1000]);
+        assert_eq!(maxima, [1000, 1000, 1000, 100, 1000, 100, 1000, 100]);
+        assert_eq!(Resource::Alerts.path(), "network-notifications/v1/alerts");
+        assert_eq!(Resource::Aps.path(), "network-monitoring/v1/aps");
+        assert_eq!("Alerts".parse(), Ok(Resource::Alerts));
         assert_eq!(Resource::SitesHealth.paging(), Paging::Offset);
         assert_eq!(Resource::Aps.paging(), Paging::Cursor);
         let sites = "sites"

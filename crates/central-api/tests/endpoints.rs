@@ -75,6 +75,7 @@ fn fixture_of(resource: Resource) -> &'static str {
         Resource::Gateways => "gateways.json",
         Resource::Clients => "clients.json",
         Resource::SitesHealth => "sites-health.json",
+        Resource::Alerts => "alerts.json",
     }
 }
 
@@ -84,7 +85,7 @@ async fn every_resource_is_read_from_its_path_with_the_tenant_token() {
     let central = client(&server.base_url());
     for &resource in Resource::all() {
         let body = fixture(fixture_of(resource));
-        let path = format!("/network-monitoring/v1/{}", resource.name());
+        let path = format!("/{}", resource.path());
         let limit = resource.max_limit().to_string();
         let first = if resource == Resource::SitesHealth {
             ("offset", "0")
@@ -117,7 +118,7 @@ async fn typed_lists_decode_their_models() {
         server
             .mock_async(|when, then| {
                 when.method(GET)
-                    .path(format!("/network-monitoring/v1/{}", resource.name()))
+                    .path(format!("/{}", resource.path()))
                     .header("authorization", bearer(TENANT_TOKEN));
                 then.status(200).json_body(fixture(fixture_of(resource)));
             })
@@ -130,6 +131,14 @@ async fn typed_lists_decode_their_models() {
     );
     assert_eq!((inventory.count, inventory.total), (Some(3), Some(5)));
     assert_eq!(inventory.next, Some(central_api::Cursor::Text("2".into())));
+    let alerts = first_page(tenant_client.alerts()).await;
+    assert_eq!(alerts.items[0].severity.as_deref(), Some("Critical"));
+    assert_eq!(
+        alerts.items[1].cleared_reason.as_deref(),
+        Some("Condition resolved")
+    );
+    assert_eq!(alerts.items[1].extra["siteId"], "48424357225234432");
+    assert_eq!(alerts.next, None);
     let aps = first_page(tenant_client.aps()).await;
     assert_eq!(aps.items[0].cluster_name.as_deref(), Some("ber-hq-cluster"));
     assert_eq!(aps.next, None);

@@ -94,10 +94,27 @@ pub(crate) fn query(args: &CollectArgs) -> Result<Query, String> {
 /// one usage error here rather than an HTTP 400 from every tenant. GreenLake resources alone
 /// are not checked (GreenLake's filters have a grammar of their own).
 pub(crate) fn central_filter(resources: &[ResourceSpec], query: &Query) -> Result<(), String> {
-    let Some(filter) = &query.filter else {
-        return Ok(());
-    };
     let mut problems: Vec<String> = Vec::new();
+    // `--sort` on a list whose sort fields the spec names (alerts).
+    if let Some(sort) = &query.sort {
+        for spec in resources {
+            if let ResourceSpec::Known(r) = spec
+                && let Err(e) = central_api::check_sort(sort, *r)
+            {
+                problems.push(format!(
+                    "--sort \"{}\": {e}",
+                    glp_auth::text::escape_control(sort)
+                ));
+            }
+        }
+    }
+    let Some(filter) = &query.filter else {
+        return if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\nerror: "))
+        };
+    };
     for spec in resources {
         let checked = match spec {
             ResourceSpec::Known(r) => central_api::check_filter(filter, Some(*r)),

@@ -119,6 +119,23 @@ fn defaults(resource: &str) -> &'static [(&'static str, &'static [&'static str])
             ("connectedTo", &["connectedTo"]),
             ("siteName", &["siteName"]),
         ],
+        "alerts" => &[
+            ("id", &["id"]),
+            ("severity", &["severity"]),
+            ("status", &["status"]),
+            ("category", &["category"]),
+            ("typeId", &["typeId"]),
+            ("name", &["name"]),
+            ("summary", &["summary"]),
+            ("deviceType", &["deviceType"]),
+            // No field of HPE's alert item names the device or the site; the simulator's
+            // `deviceSerial`, `siteName` and `siteId` (and a `serialNumber`) are read if sent.
+            ("deviceSerial", &["deviceSerial", "serialNumber"]),
+            ("siteName", &["siteName"]),
+            ("siteId", &["siteId"]),
+            ("createdAt", &["createdAt"]),
+            ("updatedAt", &["updatedAt"]),
+        ],
         "sites-health" => &[
             ("siteId", &["id", "siteId"]),
             ("siteName", &["siteName", "name"]),
@@ -154,6 +171,7 @@ fn known_resource(resource: &str) -> bool {
             | "devices"
             | "clients"
             | "sites-health"
+            | "alerts"
     )
 }
 
@@ -334,6 +352,16 @@ mod tests {
         assert!(Columns::parse("a,,b").is_err());
         assert!(Columns::parse("a..b").is_err());
         assert!(Columns::parse("a,a").is_err());
+    }
+
+    #[test]
+    fn alerts_have_their_own_columns() {
+        let h = Columns::for_resources(&["alerts".into()]).header();
+        assert_eq!(
+            h,
+            "tenant_id,tenant_name,resource,id,severity,status,category,typeId,name,summary,\
+             deviceType,deviceSerial,siteName,siteId,createdAt,updatedAt,collected_at"
+        );
     }
 
     #[test]

@@ -210,6 +210,14 @@ impl FromStr for ResourceSpec {
         if let Ok(r) = s.parse::<Resource>() {
             return Ok(Self::Known(r));
         }
+        // A known list by its full path outside network-monitoring
+        // (`network-notifications/v1/alerts`).
+        if let Some(r) = Resource::all()
+            .iter()
+            .find(|r| r.family() != "network-monitoring" && s.trim_matches('/') == r.path())
+        {
+            return Ok(Self::Known(*r));
+        }
         let known = known_resource_names();
         if s.to_ascii_lowercase().starts_with("glp/") {
             return s.parse::<GlpResource>().map(Self::GreenLake).map_err(|_| {

@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+mod alerts;
 mod checkpoint;
 mod diff;
 mod hash;
@@ -38,6 +39,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::Serialize;
 
+pub use alerts::{ALERT_SEVERITIES, AlertRow, is_alerts, severity_rank};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };

@@ -414,7 +414,7 @@ fn doomed(conn: &Connection, by: PruneBy, alive: &[RunId]) -> Result<Vec<RunId>,
     Ok(ids)
 }
 
-fn value_text(v: rusqlite::types::ValueRef<'_>) -> String {
+pub(crate) fn value_text(v: rusqlite::types::ValueRef<'_>) -> String {
     use rusqlite::types::ValueRef;
     match v {
         ValueRef::Null => String::new(),

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use rusqlite::params;
 
+use crate::alerts::resource_key;
 use crate::hash::content_hash;
-use crate::keys::item_key;
 use crate::{Incomplete, RunId, Store, StoreError};
 
 impl Store {
@@ -190,7 +190,7 @@ fn write_in<'a>(
             let id = match found {
                 Some(id) => id,
                 None => {
-                    insert.execute(params![hash, item_key(item), item])?;
+                    insert.execute(params![hash, resource_key(resource, item), item])?;
                     let id = tx.last_insert_rowid();
                     // Two equal items in one entry share one payload.
                     known.entry(hash).or_default().push(id);

@@ -76,6 +76,15 @@
 //!   0; `next` is refused with 400); the answer is `{items, count, total, offset, response}`
 //!   (`response`: the spec's `{code, message, status}`) with no `next`. `filter` and `sort` as
 //!   above.
+//! * `GET /network-notifications/v1/alerts` (tenant token; HPE's `notifications.json`): the
+//!   tenant's alerts, newest first: one `Active` alert per monitored device not in good health
+//!   (`Critical` offline, `Major` online in poor health, `Minor` fair health: exactly the counts
+//!   of list-tenants' `alerts` and of each site's `sites-health` alerts), the alerts a
+//!   generation change cleared (`Cleared`), and old cleared `Info` reboot alerts. `limit`
+//!   1..=100 (default 20), `next` from 1; `filter` on `siteId`, `typeId`, `status`,
+//!   `category`, `deviceType`; `sort` on `createdAt`, `severity`, `status`, `name`, `priority`;
+//!   `next` left out on the last page. Items carry the spec's required fields (all strings)
+//!   plus `siteId`, `siteName`, `deviceSerial`. See `records/alerts.rs`.
 //! * `GET /service-catalog/v1/service-manager-provisions` and `GET /service-catalog/v1/service-managers`
 //!   (`offset`, `limit` 1..=1000): the MSP's provisions, one `PROVISIONED` Central
 //!   ("HPE Aruba Networking Central") provision per GreenLake region of its clusters, plus a

@@ -9,6 +9,7 @@
 use crate::population::Tenant;
 use crate::rng::hash;
 
+pub(crate) mod alerts;
 mod builders;
 mod devices;
 mod shapes;

@@ -89,6 +89,10 @@ fn central_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
                 central("msp-device-inventory"),
                 get(central::msp_device_inventory),
             ),
+        )
+        .route(
+            "/network-notifications/v1/alerts",
+            serve(st, central("alerts"), get(central::alerts)),
         );
     for r in Resource::ALL {
         routes = routes.route(

@@ -10,6 +10,7 @@ use crate::central;
 use crate::greenlake::{self, GlpResource};
 use crate::ids;
 use crate::population::{Population, Tenant};
+use crate::records::alerts::{SEVERITIES, alerts, open_counts};
 use crate::records::{Resource, record_value};
 
 /// Every tenant of the simulated MSP.
@@ -47,9 +48,14 @@ pub struct TenantTruth {
     #[serde(default)]
     pub cluster: Option<String>,
     /// Record count per resource: the monitoring ones (`device-inventory`, `aps`, `switches`,
-    /// `gateways`, `clients`, `sites-health`, `devices`) and GreenLake's (`glp/devices`,
-    /// `glp/subscriptions`).
+    /// `gateways`, `clients`, `sites-health`, `devices`), `alerts` (open and cleared) and
+    /// GreenLake's (`glp/devices`, `glp/subscriptions`).
     pub counts: BTreeMap<String, u64>,
+    /// Open (`Active`) alerts by severity (`Critical`, `Major`, `Minor`, `Info`; severities
+    /// with none are left out): the same counts as the tenant's list-tenants `alerts` and the
+    /// sum of its sites' `sites-health` alerts.
+    #[serde(default)]
+    pub open_alerts: BTreeMap<String, u64>,
     /// The msp-tenants item, exactly as served (only when records were asked for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub glp_item: Option<Value>,
@@ -72,7 +78,17 @@ pub(crate) fn tenant_truth(
     let counts = Resource::ALL
         .iter()
         .map(|r| (r.name().to_string(), u64::from(r.count(t))))
+        .chain(std::iter::once((
+            "alerts".to_string(),
+            alerts(pop, t).len() as u64,
+        )))
         .chain(glp_counts(t))
+        .collect();
+    let open_alerts = SEVERITIES
+        .iter()
+        .zip(open_counts(pop, t))
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| ((*s).to_string(), n))
         .collect();
     let records = with_records.then(|| {
         Resource::ALL
@@ -83,6 +99,13 @@ pub(crate) fn tenant_truth(
                     .collect();
                 (r.name().to_string(), items)
             })
+            .chain(std::iter::once((
+                "alerts".to_string(),
+                alerts(pop, t)
+                    .iter()
+                    .map(|a| serde_json::to_value(a).unwrap_or(Value::Null))
+                    .collect(),
+            )))
             .chain(GlpResource::ALL.iter().map(|&r| {
                 let items = (0..r.count(t)).map(|i| r.record(pop, t, i)).collect();
                 (r.name().to_string(), items)
@@ -99,6 +122,7 @@ pub(crate) fn tenant_truth(
             .and_then(|c| clusters.get(usize::from(c)))
             .cloned(),
         counts,
+        open_alerts,
         glp_item: with_records
             .then(|| serde_json::to_value(greenlake::tenant_item(pop, t)).unwrap_or(Value::Null)),
         central_item: with_records.then(|| central::tenant_value(t)),

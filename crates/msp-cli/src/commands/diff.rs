@@ -3,13 +3,17 @@
 //! The table lists each item once per tenant: a device that both `device-inventory` and
 //! `devices` list is one row whose RESOURCE names both (its fields merged), with its name,
 //! model and status beside its serial; then one line of counts per tenant. `--format jsonl`
-//! keeps one line per resource, for programs.
+//! keeps one line per resource, for programs. With `--resource alerts` the table names each
+//! alert's change: `new` (raised, open), `cleared` (its status became `Cleared`, or it was
+//! raised and cleared between the runs), `reopened`, `gone` (no longer listed) or `changed`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::Context as _;
-use msp_orchestrator::msp_store::{About, Change, ChangeKind, Diff, DiffOptions, FieldChange};
+use msp_orchestrator::msp_store::{
+    About, Change, ChangeKind, Diff, DiffOptions, FieldChange, is_alerts,
+};
 use msp_orchestrator::table::{Column, Table, Width, count, width};
 
 use crate::args::GlobalArgs;
@@ -77,6 +81,13 @@ fn diff_inner(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<u8> {
             }
         }
         DiffFormat::Table if rows.is_empty() && diff.missing.is_empty() => {}
+        DiffFormat::Table if args.resource.as_deref().is_some_and(is_alerts) => {
+            let (table, new, cleared) = alerts_table(&rows, &diff);
+            out.write_all(table.as_bytes())?;
+            writeln!(out)?;
+            out.write_all(per_tenant(&rows, &diff).as_bytes())?;
+            eprintln!("alerts: {new} new, {cleared} cleared");
+        }
         DiffFormat::Table => {
             out.write_all(changes_table(&rows, &diff).as_bytes())?;
             writeln!(out)?;
@@ -244,4 +255,72 @@ fn per_tenant(rows: &[Row<'_>], diff: &Diff) -> String {
         Column::right("MISSING", Width::AtLeast(widest(5, "MISSING"))),
     ]);
     table.render(&cells)
+}
+
+/// What happened to an alert between the runs: `new`, `cleared`, `reopened`, `gone` or
+/// `changed` (see the module's docs).
+fn alert_change(row: &Row<'_>) -> &'static str {
+    let cleared = |s: Option<&str>| s.is_some_and(|s| s.trim().eq_ignore_ascii_case("cleared"));
+    let status = row.about.status.as_deref();
+    match row.change {
+        ChangeKind::Added if cleared(status) => "cleared",
+        ChangeKind::Added => "new",
+        ChangeKind::Removed => "gone",
+        ChangeKind::Changed => match row.fields.iter().find(|f| f.field == "status") {
+            Some(f) if cleared(f.after.as_str()) => "cleared",
+            Some(f) if cleared(f.before.as_str()) => "reopened",
+            _ => "changed",
+        },
+    }
+}
+
+/// The alerts' changes, one per line (and the tenant x resources one run lacks); with the
+/// counts of new and cleared alerts.
+fn alerts_table(rows: &[Row<'_>], diff: &Diff) -> (String, usize, usize) {
+    const COLUMNS: &[Col] = &[
+        ("TENANT", "tenant_name"),
+        ("ALERT", "key"),
+        ("CHANGE", "change"),
+        ("NAME", "name"),
+        ("STATUS", "status"),
+        ("FIELDS", "fields"),
+    ];
+    let mut cells: Vec<Vec<String>> = diff
+        .missing
+        .iter()
+        .map(|m| {
+            vec![
+                m.tenant_name.clone(),
+                String::new(),
+                "missing".into(),
+                String::new(),
+                String::new(),
+                format!("not complete in run {}", m.missing_in),
+            ]
+        })
+        .collect();
+    let (mut new, mut cleared) = (0, 0);
+    for r in rows {
+        let change = alert_change(r);
+        match change {
+            "new" => new += 1,
+            "cleared" => cleared += 1,
+            _ => {}
+        }
+        let fields = r
+            .fields
+            .iter()
+            .map(|f| format!("{}: {} -> {}", f.field, f.before, f.after))
+            .collect::<Vec<_>>()
+            .join("; ");
+        cells.push(vec![
+            r.tenant_name.to_owned(),
+            r.key.to_owned(),
+            change.into(),
+            r.about.name.clone().unwrap_or_default(),
+            r.about.status.clone().unwrap_or_default(),
+            fields,
+        ]);
+    }
+    (listing(TableFormat::Table, COLUMNS, &cells), new, cleared)
 }

@@ -1,8 +1,9 @@
-//! `status`: devices by type and status per tenant, offline first.
+//! `status`: devices by type and status per tenant, offline first; with `--resource alerts`,
+//! open alerts by severity per tenant, worst first.
 
 use std::io::Write;
 
-use msp_orchestrator::msp_store::RunStatus;
+use msp_orchestrator::msp_store::{RunStatus, Store, is_alerts};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
@@ -20,6 +21,10 @@ pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
                 .as_deref()
                 .map(|t| tenant_ids(&store, t))
                 .transpose()?;
+            if let Some(resource) = args.resource.as_deref().filter(|r| is_alerts(r)) {
+                alerts(&store, tenants.as_ref(), resource, args.format)?;
+                return Ok(EXIT_OK);
+            }
             let mut rows = store.status(None, args.resource.as_deref())?;
             if let Some(ids) = &tenants {
                 rows.retain(|r| ids.contains(&r.tenant_id));
@@ -76,4 +81,49 @@ pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
         })(),
         EXIT_FATAL,
     )
+}
+
+/// `status --resource alerts`: open alerts (any status but `Cleared`) by severity per tenant,
+/// from each tenant's latest complete snapshot of them; tenants with the most critical alerts
+/// first (then major, minor, info).
+fn alerts(
+    store: &Store,
+    tenants: Option<&std::collections::BTreeSet<String>>,
+    resource: &str,
+    format: TableFormat,
+) -> anyhow::Result<()> {
+    let mut rows = store.open_alerts(None, resource)?;
+    if let Some(ids) = tenants {
+        rows.retain(|r| ids.contains(&r.tenant_id));
+    }
+    let mut out = std::io::stdout().lock();
+    if format == TableFormat::Json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        const COLUMNS: &[Col] = &[
+            ("TENANT", "tenant_name"),
+            ("TENANT ID", "tenant_id"),
+            ("RUN", "run_id"),
+            ("SEVERITY", "severity"),
+            ("OPEN", "count"),
+        ];
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.tenant_name.clone(),
+                    r.tenant_id.clone(),
+                    r.run_id.to_string(),
+                    r.severity.clone(),
+                    r.count.to_string(),
+                ]
+            })
+            .collect();
+        out.write_all(listing(format, COLUMNS, &cells).as_bytes())?;
+    }
+    if rows.is_empty() {
+        eprintln!("no open alerts in the latest complete snapshot of {resource}");
+    }
+    Ok(())
 }

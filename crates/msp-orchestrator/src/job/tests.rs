@@ -12,6 +12,17 @@ fn resource_specs_parse() {
         "network-monitoring/v1alpha1/aps".parse::<ResourceSpec>(),
         Ok(ResourceSpec::Path("network-monitoring/v1alpha1/aps".into()))
     );
+    for alerts in [
+        "alerts",
+        "network-notifications/v1/alerts",
+        "/network-notifications/v1/alerts",
+    ] {
+        assert_eq!(
+            alerts.parse::<ResourceSpec>(),
+            Ok(ResourceSpec::Known(Resource::Alerts)),
+            "{alerts}"
+        );
+    }
     let err = "bogus".parse::<ResourceSpec>().expect_err("unknown");
     assert!(
         err.contains("device-inventory") && err.contains("bogus"),

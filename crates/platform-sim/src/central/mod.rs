@@ -1,7 +1,8 @@
 //! Aruba Central's APIs: the MSP's (`msp`: `GET /network-msp/v1/list-tenants` and
 //! `GET /network-msp/v1/device-inventory`, MSP token) and a tenant's (`monitoring`:
 //! `GET /network-monitoring/v1/{resource}`, tenant token), on the cluster a request reached
-//! (`cluster`).
+//! (`cluster`), and a tenant's alerts (`alerts`: `GET /network-notifications/v1/alerts`, tenant
+//! token).
 //!
 //! Paging: `limit` (required) and `next`, a 1-based page number; a page holds
 //! `min(limit, central_page_cap)` items, page `n` starts at item `(n - 1) * size`. The response
@@ -13,10 +14,12 @@
 //! `{items, count, total, offset, response}` (`response`: the spec's status object), and the
 //! client advances the offset by the items it received.
 
+mod alerts;
 mod cluster;
 mod monitoring;
 mod msp;
 
+pub(crate) use alerts::alerts;
 pub(crate) use monitoring::{monitoring, unknown_resource};
 pub(crate) use msp::{list_tenants, msp_device_inventory, tenant_value};
 

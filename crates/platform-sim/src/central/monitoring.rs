@@ -79,32 +79,44 @@ fn monitoring_answer(
     query: Option<&str>,
 ) -> Response {
     let api = st.central();
-    let cluster = match msp_cluster(api, cluster) {
-        Ok(i) => i,
+    let tenant = match tenant_of(st, cluster, headers) {
+        Ok(t) => t,
         Err(r) => return r,
     };
-    let tenant = match st.authenticate(headers, api) {
-        Ok(Subject::Tenant(i)) => i,
-        Ok(Subject::Msp) => {
-            return forbidden(
-                api,
-                "This API needs a tenant access token (token exchange for the tenant workspace); the MSP token was presented",
-                "Exchange the MSP token for a token of the tenant workspace (id without hyphens) and call again with it",
-            );
-        }
-        Err(r) => return r,
-    };
-    if st.pop.tenants[tenant as usize].cluster != Some(cluster as u8) {
-        return unauthorized(
-            api,
-            "The access token is not valid on this Central cluster: the tenant lives on another \
-             cluster (or on none)",
-        );
-    }
     match monitoring_page(st, resource, tenant, query) {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(bad) => bad_request_coded(api, &bad, Some("HPE_GL_NETWORK_MONITORING_INVALID_INPUT")),
     }
+}
+
+/// The tenant a tenant-scoped Central request is for: only a tenant token, on the cluster the
+/// request reached (another cluster does not know the tenant: 401); else the error answer.
+pub(super) fn tenant_of(
+    st: &AppState,
+    cluster: ClusterCtx,
+    headers: &HeaderMap,
+) -> Result<u32, Response> {
+    let api = st.central();
+    let cluster = msp_cluster(api, cluster)?;
+    let tenant = match st.authenticate(headers, api) {
+        Ok(Subject::Tenant(i)) => i,
+        Ok(Subject::Msp) => {
+            return Err(forbidden(
+                api,
+                "This API needs a tenant access token (token exchange for the tenant workspace); the MSP token was presented",
+                "Exchange the MSP token for a token of the tenant workspace (id without hyphens) and call again with it",
+            ));
+        }
+        Err(r) => return Err(r),
+    };
+    if st.pop.tenants[tenant as usize].cluster != Some(cluster as u8) {
+        return Err(unauthorized(
+            api,
+            "The access token is not valid on this Central cluster: the tenant lives on another \
+             cluster (or on none)",
+        ));
+    }
+    Ok(tenant)
 }
 
 /// The path parameters of an unknown monitoring resource (with or without a cluster prefix).

@@ -261,11 +261,13 @@ impl Report {
             }
         }
         // The tenants a cluster did not know: one line, not one long error each.
-        let elsewhere: Vec<&TenantOutcome> = self
+        let mut elsewhere: Vec<&TenantOutcome> = self
             .tenants
             .iter()
             .filter(|t| is_other_cluster(&t.status))
             .collect();
+        // By name: the same tenants are named whatever order they finished in.
+        elsewhere.sort_by(|a, b| a.tenant_name.cmp(&b.tenant_name));
         if !elsewhere.is_empty() {
             let mut clusters: Vec<&str> = elsewhere
                 .iter()

@@ -52,6 +52,7 @@ mod clusters;
 mod csv_columns;
 mod engine;
 mod job;
+pub mod licenses;
 mod msp_inventory;
 mod outcomes;
 mod output;

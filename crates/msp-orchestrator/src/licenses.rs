@@ -458,10 +458,6 @@ pub fn report(workspaces: &[WorkspaceItems], options: LicenseOptions) -> License
     }
 }
 
-/// At most this many devices without a subscription are listed in the table (CSV and JSON
-/// list them all).
-pub const TABLE_DEVICES: usize = 50;
-
 /// The widest tenant name in a table.
 const NAME: usize = 32;
 
@@ -514,25 +510,22 @@ impl LicenseReport {
             "\nDevices without a subscription: {}\n",
             self.unsubscribed.len()
         ));
-        let rows: Vec<Vec<String>> = self
-            .unsubscribed
+        // Counted per tenant and device type here; CSV and JSON list each device.
+        let mut per_type: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
+        for d in &self.unsubscribed {
+            *per_type
+                .entry((&d.tenant_name, &d.tenant_id, &d.device_type))
+                .or_default() += 1;
+        }
+        let rows: Vec<Vec<String>> = per_type
             .iter()
-            .take(TABLE_DEVICES)
-            .map(|d| {
-                vec![
-                    cut(&d.tenant_name, NAME),
-                    d.serial_number.clone(),
-                    d.device_type.clone(),
-                    d.model.clone(),
-                ]
+            .map(|((name, _, device_type), n)| {
+                vec![cut(name, NAME), (*device_type).to_owned(), n.to_string()]
             })
             .collect();
-        out.push_str(&section(&["TENANT", "SERIAL", "TYPE", "MODEL"], &rows));
-        if self.unsubscribed.len() > TABLE_DEVICES {
-            out.push_str(&format!(
-                "... and {} more (--format csv or json lists them all)\n",
-                self.unsubscribed.len() - TABLE_DEVICES
-            ));
+        out.push_str(&section(&["TENANT", "TYPE", "DEVICES"], &rows));
+        if !self.unsubscribed.is_empty() {
+            out.push_str("(--format csv or json lists each device)\n");
         }
         out.push_str(&format!(
             "\nSubscriptions ending within {} days: {}\n",

@@ -355,6 +355,8 @@ fn the_table_escapes_server_text_and_the_csv_has_one_header() {
         "{table}"
     );
     assert!(table.contains("(MSP)"), "{table}");
+    // Devices without a subscription are counted per tenant and type in the table.
+    assert!(table.contains("DEVICES"), "{table}");
     let csv = r.csv();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some(CSV_COLUMNS.join(",").as_str()));

@@ -13,7 +13,7 @@ use glp_auth::Scope;
 use glp_workspaces::GlpResource;
 use msp_orchestrator::licenses::{self, LicenseOptions, LicenseReport, WorkspaceItems};
 use msp_orchestrator::{
-    Cancel, CollectJob, Format, Record, RecordSink, ResourceSpec, SinkError, one_line,
+    Cancel, CollectJob, Format, Record, RecordSink, ResourceSpec, SinkError, StopLevel, one_line,
 };
 
 use crate::args::GlobalArgs;
@@ -297,12 +297,18 @@ enum Live {
 async fn live(ctx: &Context, quiet: bool, cancel: &Cancel) -> anyhow::Result<Live> {
     let mut complete = true;
     let mut workspaces = Vec::new();
-    let msp = ctx
-        .workspaces
-        .resource(GlpResource::Subscriptions, Scope::Msp)
-        .stream()
-        .try_collect::<Vec<_>>()
-        .await;
+    let msp = tokio::select! {
+        biased;
+        _ = cancel.reached(StopLevel::Drain) => {
+            eprintln!("interrupted before any tenant was contacted; nothing was written");
+            return Ok(Live::Stop(EXIT_SOME_FAILED));
+        }
+        msp = ctx
+            .workspaces
+            .resource(GlpResource::Subscriptions, Scope::Msp)
+            .stream()
+            .try_collect::<Vec<_>>() => msp,
+    };
     match msp {
         Ok(subscriptions) => workspaces.push(WorkspaceItems {
             tenant_id: ctx.settings.credentials.workspace_id.to_string(),

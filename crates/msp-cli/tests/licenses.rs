@@ -286,3 +286,84 @@ async fn licenses_live_and_from_the_store_agree_with_the_simulator_s_truth() {
     let report: Value = serde_json::from_str(&stored.stdout).unwrap();
     check(&report, &expected(&truth, false), false);
 }
+
+/// With server errors and no retry, some tenants fail: the report holds only the tenants read
+/// whole (each exactly as the truth has it), names the others on stderr, and exits 3. (The
+/// faults are random: a run whose tenant listing fails reports nothing and exits 1.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_not_read_whole_are_left_out_and_the_exit_code_says_so() {
+    let sim = support::sim_with(platform_sim::SimConfig {
+        tenants: TENANTS,
+        fail_rate: 0.3,
+        ..platform_sim::SimConfig::default()
+    })
+    .await;
+    let mut truth = serde_json::to_value(sim.truth_with_records()).unwrap();
+    let run = output(cli(&sim).args([
+        "licenses",
+        "-q",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+        "--retries",
+        "1",
+    ]))
+    .await;
+    let code = run.code.unwrap();
+    // 1: the listing of the tenants failed before any tenant ran (nothing to report).
+    assert!(matches!(code, 0 | 1 | 3), "{}", run.stderr);
+    if code == 3 {
+        assert!(
+            run.stderr.contains("left out") || run.stderr.contains("could not be read"),
+            "{}",
+            run.stderr
+        );
+    }
+    if run.stdout.is_empty() {
+        // The token request or the listing failed before any report.
+        assert_eq!(code, 1, "{}", run.stderr);
+        return;
+    }
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let present: BTreeSet<String> = ["tiers", "unsubscribed"]
+        .iter()
+        .flat_map(|part| report[part].as_array().unwrap().iter())
+        .filter(|r| r["msp"] != true)
+        .map(|r| r["tenant_id"].as_str().unwrap().to_owned())
+        .collect();
+    truth["tenants"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|t| present.contains(t["workspace_id"].as_str().unwrap()));
+    let e = expected(&truth, false);
+    let tiers: Tiers = report["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["msp"] != true)
+        .map(|r| {
+            (
+                (
+                    r["tenant_id"].as_str().unwrap().to_owned(),
+                    r["tier"].as_str().unwrap().to_owned(),
+                ),
+                (
+                    n(&r["subscriptions"]),
+                    n(&r["quantity"]),
+                    n(&r["available"]),
+                    n(&r["assigned"]),
+                    n(&r["ended"]),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(tiers, e.tiers);
+    let unsubscribed: BTreeSet<String> = report["unsubscribed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["serial_number"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(unsubscribed, e.unsubscribed);
+}

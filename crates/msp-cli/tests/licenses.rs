@@ -285,6 +285,32 @@ async fn licenses_live_and_from_the_store_agree_with_the_simulator_s_truth() {
     stored.assert_code(0);
     let report: Value = serde_json::from_str(&stored.stdout).unwrap();
     check(&report, &expected(&truth, false), false);
+
+    // The selection flags choose among the stored tenants too.
+    let id = truth["tenants"][0]["workspace_id"].as_str().unwrap();
+    let one = output(
+        cli(&sim)
+            .args([
+                "licenses",
+                "--format",
+                "json",
+                "--now",
+                NOW,
+                "--include-id",
+                id,
+            ])
+            .arg("--db")
+            .arg(&db),
+    )
+    .await;
+    one.assert_code(0);
+    let report: Value = serde_json::from_str(&one.stdout).unwrap();
+    let ids: BTreeSet<&str> = ["tiers", "unsubscribed"]
+        .iter()
+        .flat_map(|part| report[part].as_array().unwrap().iter())
+        .map(|r| r["tenant_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, BTreeSet::from([id]));
 }
 
 /// With server errors and no retry, some tenants fail: the report holds only the tenants read

@@ -30,7 +30,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::csv_field;
-use crate::table::{Table, cut};
+use glp_auth::text::escape_control;
+
+use crate::table::{Column, Table, Width, cut, width};
 
 /// Seconds in a day.
 const DAY: i64 = 86_400;
@@ -668,8 +670,21 @@ pub const CSV_COLUMNS: [&str; 21] = [
     "remaining",
 ];
 
-/// A part of the table: its rows under `titles`, or `(none)`.
-fn section(titles: &[&str], rows: &[Vec<String>]) -> String {
+/// The columns of the table that hold counts: right-aligned.
+const COUNTS: [&str; 9] = [
+    "SUBSCRIPTIONS",
+    "QUANTITY",
+    "AVAILABLE",
+    "ASSIGNED",
+    "ENDED",
+    "DEVICES",
+    "DAYS LEFT",
+    "EXPIRING",
+    "REMAINING",
+];
+
+/// A part of the table: its rows under `titles` (counts right-aligned), or `(none)`.
+fn section(titles: &[&'static str], rows: &[Vec<String>]) -> String {
     if rows.is_empty() {
         return "(none)\n".into();
     }
@@ -681,7 +696,23 @@ fn section(titles: &[&str], rows: &[Vec<String>]) -> String {
                 .collect()
         })
         .collect();
-    Table::fit(titles, &rows).render(&rows)
+    let columns: Vec<Column> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            let widest = rows
+                .iter()
+                .filter_map(|row| row.get(i))
+                .map(|cell| width(&escape_control(cell)))
+                .fold(width(title), usize::max);
+            if COUNTS.contains(title) {
+                Column::right(title, Width::AtLeast(widest))
+            } else {
+                Column::left(title, Width::AtLeast(widest))
+            }
+        })
+        .collect();
+    Table::new(columns).render(&rows)
 }
 
 #[cfg(test)]

@@ -298,6 +298,26 @@ fn device_subscriptions(device: &Value) -> Vec<&str> {
     }
 }
 
+/// The fields of a device item the report reads (`serialNumber`, `deviceType`, `model`,
+/// `archived`, `subscription`), the rest dropped: what a caller keeps of each device while it
+/// gathers a large MSP's inventory.
+pub fn device_fields(device: &Value) -> Value {
+    let Some(all) = device.as_object() else {
+        return Value::Null;
+    };
+    let kept = [
+        "serialNumber",
+        "deviceType",
+        "model",
+        "archived",
+        "subscription",
+    ]
+    .iter()
+    .filter_map(|k| all.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+    .collect();
+    Value::Object(kept)
+}
+
 /// One subscription, read.
 struct Sub<'a> {
     id: &'a str,

@@ -258,7 +258,15 @@ impl Workspaces {
                 tenant_name: name.to_owned(),
                 ..WorkspaceItems::default()
             });
-        list(ws).push(value());
+        let value = value();
+        // Only the fields the report reads are kept of a device: a large MSP's inventory
+        // stays small in memory.
+        let value = if resource == GlpResource::Devices.name() {
+            licenses::device_fields(&value)
+        } else {
+            value
+        };
+        list(ws).push(value);
     }
 
     /// The workspaces by name (then id): the report's order whatever order the tenants

@@ -191,6 +191,22 @@ fn devices_without_a_subscription_are_listed_archived_ones_are_not() {
 }
 
 #[test]
+fn device_fields_keep_what_the_report_reads() {
+    let device = json!({"serialNumber": "S", "deviceType": "AP", "model": "M", "archived": false,
+        "subscription": [{"id": "a"}], "macAddress": "x", "tags": {"k": "v"}});
+    let kept = device_fields(&device);
+    assert_eq!(
+        kept,
+        json!({"serialNumber": "S", "deviceType": "AP", "model": "M", "archived": false,
+            "subscription": [{"id": "a"}]})
+    );
+    assert_eq!(device_fields(&json!([1])), Value::Null);
+    let full = report(&[workspace("A", vec![], vec![device.clone()])], options());
+    let trimmed = report(&[workspace("A", vec![], vec![kept])], options());
+    assert_eq!(full, trimmed);
+}
+
+#[test]
 fn ending_within_lists_live_subscriptions_soonest_first() {
     let a = workspace(
         "A",

@@ -17,6 +17,7 @@ mod history;
 mod hostile;
 mod interrupt;
 mod leaks;
+mod licenses;
 mod locations;
 mod print_env;
 mod rate_limits;

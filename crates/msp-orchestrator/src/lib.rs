@@ -14,6 +14,9 @@
 //!   [`Cancel`] signal, and returns a [`Report`];
 //! - a [`RecordWriter`] writes records as JSON Lines, JSON, CSV or a table; it is one
 //!   [`RecordSink`], and the inventory store's `StoreSink` (feature `store`, off by default) is another.
+//! - [`licenses::report`] turns GreenLake subscription and device items (live or stored) and a
+//!   given "now" into the licence report: tiers, devices without a subscription, subscriptions
+//!   ending soon, the burndown by month.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -52,6 +55,7 @@ mod clusters;
 mod csv_columns;
 mod engine;
 mod job;
+pub mod licenses;
 mod msp_inventory;
 mod outcomes;
 mod output;

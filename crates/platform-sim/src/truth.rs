@@ -30,6 +30,10 @@ pub struct Truth {
     /// `glp/subscriptions`: what the MSP token gets there).
     #[serde(default)]
     pub msp_counts: BTreeMap<String, u64>,
+    /// The MSP workspace's own GreenLake records (keys as in `msp_counts`), exactly as served
+    /// to the MSP token (only when records were asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msp_records: Option<BTreeMap<String, Vec<Value>>>,
 }
 
 /// One tenant.
@@ -159,5 +163,16 @@ pub(crate) fn build(
         total_devices: pop.tenants.iter().map(|t| u64::from(t.devices)).sum(),
         tenants,
         msp_counts: glp_counts(&pop.msp_own).collect(),
+        msp_records: with_records.then(|| {
+            GlpResource::ALL
+                .iter()
+                .map(|&r| {
+                    let items = (0..r.count(&pop.msp_own))
+                        .map(|i| r.record(pop, &pop.msp_own, i))
+                        .collect();
+                    (r.name().to_string(), items)
+                })
+                .collect()
+        }),
     }
 }

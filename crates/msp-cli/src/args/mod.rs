@@ -1,6 +1,7 @@
 //! Command-line arguments: the clap types of every command.
 
 pub(crate) mod history;
+pub(crate) mod licenses;
 
 use std::path::PathBuf;
 
@@ -88,6 +89,10 @@ pub(crate) enum Command {
     Export(history::ExportArgs),
     /// Delete old runs from the store.
     Prune(history::PruneArgs),
+    /// Licences: the MSP workspace's subscriptions and every tenant's, per tier (quantity,
+    /// available, assigned), devices without a subscription, subscriptions ending soon and the
+    /// licences expiring per month; live, or from the latest snapshot (--db).
+    Licenses(licenses::LicensesArgs),
 }
 
 #[derive(Debug, Subcommand)]

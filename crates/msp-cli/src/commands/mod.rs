@@ -7,6 +7,7 @@ pub(crate) mod diff;
 pub(crate) mod dry_run;
 pub(crate) mod export;
 pub(crate) mod generate;
+pub(crate) mod licenses;
 pub(crate) mod overview;
 pub(crate) mod prune;
 pub(crate) mod runs;

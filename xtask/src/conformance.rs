@@ -51,6 +51,7 @@ const RESOURCES: &[&str] = &[
     "devices",
     "glp/devices",
     "glp/subscriptions",
+    "glp/audit-logs",
 ];
 
 /// `cargo xtask conformance --specs DIR [--pass-through]`.

@@ -8,13 +8,14 @@
 mod support;
 
 use futures::TryStreamExt as _;
-use glp_auth::WorkspaceId;
+use glp_auth::{AuthOptions, RetryPolicy, WorkspaceId};
 use glp_transport::ApiError;
 use glp_workspaces::{GlpResource, created_at_since};
 use httpmock::Method::GET;
 use httpmock::MockServer;
+use platform_sim::{SimConfig, Simulator};
 use serde_json::{Value, json};
-use support::{TOKEN, client, hang_guard, tenant_id};
+use support::{TOKEN, client, hang_guard, sim_client, tenant_id};
 
 const PATH: &str = "/audit-log/v2beta1/logs";
 
@@ -121,7 +122,7 @@ async fn the_default_limit_is_the_spec_maximum_and_more_is_refused_before_sendin
     let err = request(&server).limit(2001).page().await.unwrap_err();
     assert!(matches!(err, ApiError::InvalidRequest(_)), "{err}");
     assert!(err.to_string().contains("2000"), "{err}");
-    assert_eq!(m.hits_async().await, 1);
+    assert_eq!(m.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -224,5 +225,62 @@ async fn the_specs_errors_are_errors_with_their_message() {
     let err = request(&server).page().await.unwrap_err();
     assert!(err.to_string().contains("403"), "{err}");
     // 403 is never retried.
-    assert_eq!(forbidden.hits_async().await, 1);
+    assert_eq!(forbidden.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn the_simulator_serves_the_truth_newest_first_and_filters_and_sorts_by_time() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 3,
+        glp_page_cap: 7,
+        generation: 2,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = sim_client(&sim, AuthOptions::default(), RetryPolicy::default());
+    let truth = sim.truth_with_records();
+    for t in &truth.tenants {
+        let tenant = client.tenant(WorkspaceId::parse(&t.workspace_id).unwrap());
+        let want: Vec<Value> = t.records.as_ref().unwrap()["glp/audit-logs"].clone();
+        assert!(want.len() >= 3, "{}", want.len());
+        let got: Vec<Value> = hang_guard(
+            tenant
+                .resource(GlpResource::AuditLogs)
+                .stream()
+                .try_collect(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(got, want, "{}", t.name);
+        let times: Vec<&str> = want
+            .iter()
+            .map(|e| e["createdAt"].as_str().unwrap())
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] > w[1]), "newest first");
+        // From the third newest on, oldest first.
+        let since = times[2];
+        let got: Vec<Value> = hang_guard(
+            tenant
+                .resource(GlpResource::AuditLogs)
+                .filter(created_at_since(since))
+                .sort("createdAt asc")
+                .stream()
+                .try_collect(),
+        )
+        .await
+        .unwrap();
+        let mut newest: Vec<Value> = want[..3].to_vec();
+        newest.reverse();
+        assert_eq!(got, newest, "{}", t.name);
+        // A bad date is the spec's 400.
+        let err = tenant
+            .resource(GlpResource::AuditLogs)
+            .filter("createdAt ge 'yesterday'")
+            .page()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("400"), "{err}");
+    }
+    sim.shutdown().await;
 }

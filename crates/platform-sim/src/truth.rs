@@ -72,7 +72,7 @@ pub(crate) fn tenant_truth(
     let counts = Resource::ALL
         .iter()
         .map(|r| (r.name().to_string(), u64::from(r.count(t))))
-        .chain(glp_counts(t))
+        .chain(glp_counts(pop, t))
         .collect();
     let records = with_records.then(|| {
         Resource::ALL
@@ -84,7 +84,7 @@ pub(crate) fn tenant_truth(
                 (r.name().to_string(), items)
             })
             .chain(GlpResource::ALL.iter().map(|&r| {
-                let items = (0..r.count(t)).map(|i| r.record(pop, t, i)).collect();
+                let items = (0..r.count(pop, t)).map(|i| r.record(pop, t, i)).collect();
                 (r.name().to_string(), items)
             }))
             .collect()
@@ -107,10 +107,10 @@ pub(crate) fn tenant_truth(
 }
 
 /// The GreenLake resource counts of a workspace.
-fn glp_counts(t: &Tenant) -> impl Iterator<Item = (String, u64)> + '_ {
+fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (String, u64)> + 'a {
     GlpResource::ALL
         .iter()
-        .map(move |r| (r.name().to_string(), u64::from(r.count(t))))
+        .map(move |r| (r.name().to_string(), u64::from(r.count(pop, t))))
 }
 
 /// Builds the truth for all tenants, or one.
@@ -134,6 +134,6 @@ pub(crate) fn build(
         tenant_count: pop.tenants.len(),
         total_devices: pop.tenants.iter().map(|t| u64::from(t.devices)).sum(),
         tenants,
-        msp_counts: glp_counts(&pop.msp_own).collect(),
+        msp_counts: glp_counts(pop, &pop.msp_own).collect(),
     }
 }

@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+mod append;
 mod checkpoint;
 mod diff;
 mod hash;
@@ -38,6 +39,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::Serialize;
 
+pub use append::{APPEND_ONLY, is_append_only};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod audit;
 mod credentials;
 mod faults;
 mod greenlake;

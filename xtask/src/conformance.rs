@@ -52,6 +52,7 @@ const RESOURCES: &[&str] = &[
     "alerts",
     "glp/devices",
     "glp/subscriptions",
+    "glp/audit-logs",
 ];
 
 /// `cargo xtask conformance --specs DIR [--pass-through]`.

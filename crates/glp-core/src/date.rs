@@ -37,9 +37,103 @@ pub fn rfc3339_from_unix(secs: i64) -> String {
     )
 }
 
+/// An RFC 3339 date-time (`2026-12-01T00:00:00Z`, `2024-02-16T07:54:55.0Z`,
+/// `2026-12-01T01:00:00+01:00`; `t` and `z` in any case) as seconds since the Unix epoch, in
+/// UTC; a fraction of a second is dropped (the time is floored to its second). `None` for
+/// anything else: no calendar check beyond the ranges of each field (February 31 is March 3),
+/// years 0000 to 9999 only, at most 64 characters.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 20 || b.len() > 64 {
+        return None;
+    }
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let digits = b.get(from..from + len)?;
+        digits.iter().all(u8::is_ascii_digit).then(|| {
+            digits
+                .iter()
+                .fold(0i64, |a, d| a * 10 + i64::from(d - b'0'))
+        })
+    };
+    let sep = |at: usize, c: &[u8]| b.get(at).is_some_and(|x| c.contains(x));
+    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt") && sep(13, b":") && sep(16, b":")) {
+        return None;
+    }
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
+        return None;
+    }
+    if second > 60 {
+        return None;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    let offset = match b.get(i) {
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && sep(i + 3, b":") => {
+            let (h, m) = (num(i + 1, 2)?, num(i + 4, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let o = h * 3_600 + m * 60;
+            if sign == b'+' { o } else { -o }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm, the inverse of the writer above).
+    let y = year - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hour * 3_600 + minute * 60 + second - offset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_what_it_writes_and_the_forms_of_the_specs() {
+        for secs in [0, 951_782_400, 1_796_083_200, 1_796_169_547, 4_107_542_400] {
+            assert_eq!(parse_rfc3339(&rfc3339_from_unix(secs)), Some(secs));
+        }
+        assert_eq!(parse_rfc3339("2024-02-16T07:54:55.0Z"), Some(1_708_070_095));
+        assert_eq!(
+            parse_rfc3339("2026-12-01T01:00:00+01:00"),
+            Some(1_796_083_200)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-30t19:00:00-05:00"),
+            Some(1_796_083_200)
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "2026-12-01",
+            "2026-12-01T00:00:00",
+            "2026-13-01T00:00:00Z",
+            "2026-12-01T24:00:00Z",
+            "2026-12-01T00:00:00.Z",
+            "2026-12-01T00:00:00Zjunk",
+            "2026-12-01T00:00:00+1:00",
+            "+026-12-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
     use std::time::Duration;
 
     #[test]

@@ -8,7 +8,8 @@
 //! by exact name.
 //!
 //! [`WorkspacesClient::tenant`] lists a tenant's own GreenLake resources with its tenant token
-//! ([`GlpResource`]: `devices/v1/devices`, `subscriptions/v1/subscriptions`), through
+//! ([`GlpResource`]: `devices/v1/devices`, `subscriptions/v1/subscriptions`,
+//! `audit-log/v2beta1/logs`), through
 //! [`OffsetListRequest`], the offset pager of GreenLake lists (`{offset, count, total, items}`;
 //! msp-tenants fetches its pages through it too, then types its items and drops repeats), with
 //! items as JSON values or, with
@@ -95,8 +96,8 @@ pub use client::{
 };
 pub use glp_transport::ApiError;
 pub use model::{InvalidTenant, Tenant, TenantEntry, TenantPage};
-pub use odata::quote_odata;
+pub use odata::{created_at_since, quote_odata};
 pub use resources::{
-    DEFAULT_RESOURCE_MAX_PAGES, DEVICES_PATH, GlpResource, OffsetListRequest, OffsetPage,
-    RESERVED_PARAMS, SUBSCRIPTIONS_PATH, UnknownGlpResource, check_query_param,
+    AUDIT_LOGS_PATH, DEFAULT_RESOURCE_MAX_PAGES, DEVICES_PATH, GlpResource, OffsetListRequest,
+    OffsetPage, RESERVED_PARAMS, SUBSCRIPTIONS_PATH, UnknownGlpResource, check_query_param,
 };

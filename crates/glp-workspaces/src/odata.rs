@@ -20,6 +20,21 @@ pub fn quote_odata(value: &str) -> String {
     quoted
 }
 
+/// The audit-log filter selecting the entries created at or after `since`, an RFC 3339 time
+/// (`2026-12-01T00:00:00Z`): `createdAt ge '<since>'`, the time clause of `getAuditLogs`
+/// (which takes `ge` and `lt` on `createdAt`; join more clauses with ` and `). The time is
+/// quoted as given: format it with `glp_core::date::rfc3339`.
+///
+/// ```
+/// assert_eq!(
+///     glp_workspaces::created_at_since("2026-12-01T00:00:00Z"),
+///     "createdAt ge '2026-12-01T00:00:00Z'"
+/// );
+/// ```
+pub fn created_at_since(since: &str) -> String {
+    format!("createdAt ge {}", quote_odata(since))
+}
+
 /// The filter selecting the workspaces named exactly `name`.
 pub(crate) fn workspace_name_eq(name: &str) -> String {
     format!("workspaceName eq {}", quote_odata(name))

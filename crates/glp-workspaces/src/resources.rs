@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 pub const DEVICES_PATH: &str = "devices/v1/devices";
 /// The subscriptions path, relative to the GreenLake base URL.
 pub const SUBSCRIPTIONS_PATH: &str = "subscriptions/v1/subscriptions";
+/// The audit logs path, relative to the GreenLake base URL (`getAuditLogs`).
+pub const AUDIT_LOGS_PATH: &str = "audit-log/v2beta1/logs";
 
 /// A GreenLake resource of a workspace, listed with that workspace's token: with a tenant
 /// token ([`Scope::Tenant`]) the tenant's own records.
@@ -30,12 +32,21 @@ pub enum GlpResource {
     /// `subscriptions/v1/subscriptions`: the workspace's subscriptions (licences: key, SKU,
     /// quantity, start and end). `limit` up to 50; 60 GETs a minute per workspace.
     Subscriptions,
+    /// `audit-log/v2beta1/logs`: the workspace's audit log (logins, device and subscription
+    /// changes), each entry with its `id` and `createdAt`. `limit` up to 2,000; a listing
+    /// holds at most 10,000 entries (`total` stops there and `remainingRecords` says more
+    /// match): narrow it by time with [`created_at_since`](crate::created_at_since).
+    AuditLogs,
 }
 
 impl GlpResource {
     /// Every resource, in a stable order.
     pub fn all() -> &'static [GlpResource] {
-        &[GlpResource::Devices, GlpResource::Subscriptions]
+        &[
+            GlpResource::Devices,
+            GlpResource::Subscriptions,
+            GlpResource::AuditLogs,
+        ]
     }
 
     /// The name a user gives, saying which API it calls: `glp/devices`, `glp/subscriptions`.
@@ -43,6 +54,7 @@ impl GlpResource {
         match self {
             GlpResource::Devices => "glp/devices",
             GlpResource::Subscriptions => "glp/subscriptions",
+            GlpResource::AuditLogs => "glp/audit-logs",
         }
     }
 
@@ -51,6 +63,7 @@ impl GlpResource {
         match self {
             GlpResource::Devices => DEVICES_PATH,
             GlpResource::Subscriptions => SUBSCRIPTIONS_PATH,
+            GlpResource::AuditLogs => AUDIT_LOGS_PATH,
         }
     }
 
@@ -59,6 +72,16 @@ impl GlpResource {
         match self {
             GlpResource::Devices => 2000,
             GlpResource::Subscriptions => 50,
+            GlpResource::AuditLogs => 2000,
+        }
+    }
+
+    /// The field that orders the resource in time, for those whose items are events
+    /// (`createdAt` of an audit log entry); `None` for inventories.
+    pub fn time_field(self) -> Option<&'static str> {
+        match self {
+            GlpResource::AuditLogs => Some("createdAt"),
+            GlpResource::Devices | GlpResource::Subscriptions => None,
         }
     }
 }
@@ -71,14 +94,17 @@ impl fmt::Display for GlpResource {
 
 /// A name that is no [`GlpResource`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown GreenLake resource `{given}`: use glp/devices or glp/subscriptions")]
+#[error(
+    "unknown GreenLake resource `{given}`: use glp/devices, glp/subscriptions or glp/audit-logs"
+)]
 pub struct UnknownGlpResource {
     given: String,
 }
 
 impl FromStr for GlpResource {
     type Err = UnknownGlpResource;
-    /// `glp/devices` or `glp/subscriptions` (any case), or the API paths themselves.
+    /// `glp/devices`, `glp/subscriptions` or `glp/audit-logs` (any case), or the API paths
+    /// themselves.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim().trim_matches('/').to_ascii_lowercase();
         GlpResource::all()

@@ -138,11 +138,70 @@ pub(crate) fn central_filter(resources: &[ResourceSpec], query: &Query) -> Resul
     }
 }
 
+/// The longest `--since` duration: ten years.
+const MAX_SINCE_SECS: u64 = 3_650 * 86_400;
+
+/// `--since`, as the RFC 3339 UTC time the audit log's filter takes: an RFC 3339 time as given
+/// (normalised to UTC, to the second), or a duration (`30m`, `24h`, `7d`, `2w`, `90s`) back
+/// from `now`. Refused when no resource is time-ordered (only `glp/audit-logs` is).
+pub(crate) fn since(
+    args: &CollectArgs,
+    resources: &[ResourceSpec],
+    now: std::time::SystemTime,
+) -> Result<Option<String>, String> {
+    let Some(given) = &args.since else {
+        return Ok(None);
+    };
+    let cut: String = given.chars().take(64).collect();
+    let shown = glp_auth::text::escape_control(&cut).into_owned();
+    let timed = resources.iter().any(|r| match r {
+        ResourceSpec::GreenLake(g) => g.time_field().is_some(),
+        _ => false,
+    });
+    if !timed {
+        return Err(format!(
+            "--since {shown}: only glp/audit-logs is read by time; name it among the resources"
+        ));
+    }
+    let text = given.trim();
+    if let Some(secs) = glp_core::date::parse_rfc3339(text) {
+        return Ok(Some(glp_core::date::rfc3339_from_unix(secs)));
+    }
+    let bad = || {
+        format!(
+            "--since {shown}: give a duration back from now (30m, 24h, 7d, 2w; at most 3650d)              or an RFC 3339 time (2026-12-01T00:00:00Z)"
+        )
+    };
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (digits, unit) = text.split_at(split);
+    let unit_secs: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    let n: u64 = (digits.len() <= 9)
+        .then(|| digits.parse().ok())
+        .flatten()
+        .ok_or_else(bad)?;
+    let secs = n
+        .checked_mul(unit_secs)
+        .filter(|s| *s <= MAX_SINCE_SECS)
+        .ok_or_else(bad)?;
+    let at = now
+        .checked_sub(std::time::Duration::from_secs(secs))
+        .ok_or_else(bad)?;
+    Ok(Some(glp_core::date::rfc3339(at)))
+}
+
 /// Every check of `collect` that needs nothing but the arguments.
 pub(crate) fn collect_args(args: &CollectArgs) -> Result<(Vec<ResourceSpec>, Query), String> {
     match (resources(args), query(args)) {
         (Ok(r), Ok(q)) => {
             central_filter(&r, &q)?;
+            since(args, &r, std::time::SystemTime::now())?;
             Ok((r, q))
         }
         (Err(a), Err(b)) => Err(format!("{a}\nerror: {b}")),
@@ -229,4 +288,67 @@ pub(crate) fn unmatched_includes(selector: &Selector, names: &[String]) -> Optio
         })
         .collect();
     Some(lines.join("\nerror: "))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::args::{Cli, Command};
+
+    /// `--since` of `collect RESOURCES --since GIVEN` against a fixed now.
+    fn since_of(names: &[&str], given: &str) -> Result<Option<String>, String> {
+        let flag = format!("--since={given}");
+        let mut argv = vec!["msp-orchestrator", "collect"];
+        argv.extend(names);
+        argv.push(&flag);
+        let Command::Collect(args) = Cli::try_parse_from(argv).expect("parses").command else {
+            unreachable!("collect")
+        };
+        let now = UNIX_EPOCH + Duration::from_secs(1_796_083_200); // 2026-12-01T00:00:00Z
+        let specs = resources(&args)?;
+        since(&args, &specs, now)
+    }
+
+    #[test]
+    fn since_takes_durations_and_rfc3339_times_for_the_audit_log_only() {
+        let audit = &["glp/audit-logs"][..];
+        for (given, want) in [
+            ("24h", "2026-11-30T00:00:00Z"),
+            ("7d", "2026-11-24T00:00:00Z"),
+            ("30m", "2026-11-30T23:30:00Z"),
+            ("2w", "2026-11-17T00:00:00Z"),
+            ("0s", "2026-12-01T00:00:00Z"),
+            ("2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"),
+            ("2026-12-01T02:00:00.5+02:00", "2026-12-01T00:00:00Z"),
+        ] {
+            assert_eq!(since_of(audit, given), Ok(Some(want.to_owned())), "{given}");
+        }
+        for bad in [
+            "",
+            "yesterday",
+            "24",
+            "h",
+            "-1h",
+            "1.5h",
+            "24 h",
+            "3651d",
+            "99999999999999999999s",
+            "2026-12-01",
+            "\u{1b}[31m1h",
+        ] {
+            let err = since_of(audit, bad).expect_err(bad);
+            assert!(err.contains("--since"), "{err}");
+            assert!(!err.contains('\u{1b}'), "{err}");
+        }
+        let err = since_of(&["aps", "glp/devices"], "24h").expect_err("not timed");
+        assert!(err.contains("glp/audit-logs"), "{err}");
+        assert_eq!(
+            since_of(&["aps", "glp/audit-logs"], "1h").map(|s| s.is_some()),
+            Ok(true)
+        );
+    }
 }

@@ -77,6 +77,18 @@ fn defaults(resource: &str) -> &'static [(&'static str, &'static [&'static str])
                 ("endTime", &["endTime"]),
             ];
         }
+        "glp/audit-logs" => {
+            return &[
+                ("id", &["id"]),
+                ("createdAt", &["createdAt"]),
+                ("category", &["category"]),
+                ("username", &["username"]),
+                ("ipAddress", &["ipAddress"]),
+                ("description", &["description"]),
+                ("serviceOffer", &["serviceOffer.name"]),
+                ("workspace", &["workspace.name"]),
+            ];
+        }
         _ => {}
     }
     // A path such as network-monitoring/v1alpha1/aps gets the columns of its last segment.
@@ -158,7 +170,10 @@ fn defaults(resource: &str) -> &'static [(&'static str, &'static [&'static str])
 }
 
 fn known_resource(resource: &str) -> bool {
-    if matches!(resource, "glp/devices" | "glp/subscriptions") {
+    if matches!(
+        resource,
+        "glp/devices" | "glp/subscriptions" | "glp/audit-logs"
+    ) {
         return true;
     }
     let name = resource.rsplit('/').next().unwrap_or(resource);
@@ -384,6 +399,12 @@ mod tests {
         let h = Columns::for_resources(&["glp/subscriptions".into()]).header();
         assert!(
             h.contains(",key,") && h.contains(",endTime,") && !h.ends_with("data"),
+            "{h}"
+        );
+        let h = Columns::for_resources(&["glp/audit-logs".into()]).header();
+        assert!(
+            h.contains(",id,createdAt,category,username,ipAddress,description,")
+                && !h.ends_with("data"),
             "{h}"
         );
         let h = Columns::for_resources(&["sites-health".into()]).header();

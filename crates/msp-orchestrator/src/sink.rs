@@ -135,6 +135,7 @@ pub fn drain(
 pub struct MarkedJob {
     resources: Vec<ResourceSpec>,
     done: Arc<HashSet<(String, String)>>,
+    since: crate::Since,
 }
 
 impl MarkedJob {
@@ -143,7 +144,15 @@ impl MarkedJob {
         Self {
             resources,
             done: Arc::default(),
+            since: crate::Since::default(),
         }
+    }
+
+    /// Reads time-ordered resources from `since` (each tenant's watermark), as
+    /// [`CollectJob::with_since`].
+    pub fn since(mut self, since: crate::Since) -> Self {
+        self.since = since;
+        self
     }
 
     /// Skips these (tenant id, resource) pairs: they are already complete.
@@ -166,10 +175,12 @@ impl TenantJob for MarkedJob {
             .cloned()
             .collect();
         let tenant = tenant.clone();
+        let since = self.since.clone();
         stream::iter(specs)
             .map(move |spec| {
                 let mark = completion_mark(&tenant.listed_id, &tenant.name, &spec.name());
                 CollectJob::new(vec![spec])
+                    .with_since(since.clone())
                     .run(&tenant, clients.clone())
                     .chain(stream::once(async move { Ok(mark) }))
             })

@@ -249,6 +249,9 @@ impl Store {
                     about,
                 };
                 match after.remove(&key) {
+                    // An append-only resource's entries never leave: one the later run
+                    // does not hold was not asked for again.
+                    None if crate::is_append_only(&pair.1) => {}
                     None => changes.push(change(ChangeKind::Removed, Vec::new(), About::of(&old))),
                     Some(new) => {
                         let fields = compare(&old, &new, options.all_fields);

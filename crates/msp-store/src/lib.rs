@@ -23,6 +23,7 @@
 //! ```
 
 mod alerts;
+mod append;
 mod checkpoint;
 mod diff;
 mod hash;
@@ -40,6 +41,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 pub use alerts::{ALERT_SEVERITIES, AlertRow, is_alerts, severity_rank};
+pub use append::{APPEND_ONLY, is_append_only};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };

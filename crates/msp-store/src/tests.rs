@@ -3,6 +3,7 @@ use serde_json::json;
 
 use super::*;
 
+mod append;
 mod reads;
 
 fn temp() -> (tempfile::TempDir, PathBuf) {

@@ -1,6 +1,6 @@
 //! Writing entries: the items of one tenant x resource of a run, each distinct text stored once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::params;
 
@@ -12,7 +12,9 @@ impl Store {
     /// Writes every item of one tenant x resource of a run, in one transaction: all of them
     /// or (on any error) none. Replaces what the run held for that tenant x resource. Each
     /// item is the JSON text of one record; a text that one of the last three complete entries
-    /// of this tenant x resource holds is not stored again. Returns the number of items.
+    /// of this tenant x resource holds is not stored again. An append-only resource
+    /// ([`is_append_only`](crate::is_append_only)) keeps its latest complete entry's items and
+    /// adds those whose key it lacks. Returns the number of items.
     pub fn write_entry<'a>(
         &mut self,
         run: RunId,
@@ -151,6 +153,29 @@ fn write_in<'a>(
     items: impl IntoIterator<Item = &'a str>,
 ) -> Result<u64, StoreError> {
     let mut ids: Vec<i64> = Vec::new();
+    // An append-only resource's entry starts from its latest complete entry; an item whose key
+    // that entry holds is not stored again.
+    let mut held: HashSet<String> = HashSet::new();
+    if crate::is_append_only(resource) {
+        let mut previous = tx.prepare_cached(
+            "SELECT p.id, p.key
+                 FROM (SELECT items FROM entries
+                       WHERE tenant_id = ?1 AND resource = ?2 AND status = 'ok'
+                       ORDER BY run_id DESC LIMIT 1) e
+                 JOIN json_each(e.items) j
+                 JOIN payloads p ON p.id = j.value",
+        )?;
+        let rows = previous.query_map(params![tenant_id, resource], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (id, key) = row?;
+            if held.insert(key) {
+                ids.push(id);
+            }
+        }
+    }
+    let append_only = crate::is_append_only(resource);
     {
         // The payloads of this tenant x resource's latest complete entries, by hash: an item
         // seen there is found (and confirmed on its text); any other is new.
@@ -179,6 +204,9 @@ fn write_in<'a>(
         let mut insert =
             tx.prepare_cached("INSERT INTO payloads (hash, key, data) VALUES (?1, ?2, ?3)")?;
         for item in items {
+            if append_only && !held.insert(resource_key(resource, item)) {
+                continue;
+            }
             let hash = content_hash(item.as_bytes());
             let mut found = None;
             for &id in known.get(&hash).map(Vec::as_slice).unwrap_or_default() {

@@ -72,6 +72,14 @@ fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
                 get(greenlake::subscriptions),
             ),
         )
+        .route(
+            "/audit-log/v2beta1/logs",
+            serve(
+                st,
+                resource(GlpResource::AuditLogs),
+                get(greenlake::audit_logs),
+            ),
+        )
 }
 
 /// Central's endpoints, the same on every cluster.

@@ -86,7 +86,7 @@ pub(crate) fn tenant_truth(
             "alerts".to_string(),
             alerts(pop, t).len() as u64,
         )))
-        .chain(glp_counts(t))
+        .chain(glp_counts(pop, t))
         .collect();
     let open_alerts = SEVERITIES
         .iter()
@@ -111,7 +111,7 @@ pub(crate) fn tenant_truth(
                     .collect(),
             )))
             .chain(GlpResource::ALL.iter().map(|&r| {
-                let items = (0..r.count(t)).map(|i| r.record(pop, t, i)).collect();
+                let items = (0..r.count(pop, t)).map(|i| r.record(pop, t, i)).collect();
                 (r.name().to_string(), items)
             }))
             .collect()
@@ -135,10 +135,10 @@ pub(crate) fn tenant_truth(
 }
 
 /// The GreenLake resource counts of a workspace.
-fn glp_counts(t: &Tenant) -> impl Iterator<Item = (String, u64)> + '_ {
+fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (String, u64)> + 'a {
     GlpResource::ALL
         .iter()
-        .map(move |r| (r.name().to_string(), u64::from(r.count(t))))
+        .map(move |r| (r.name().to_string(), u64::from(r.count(pop, t))))
 }
 
 /// Builds the truth for all tenants, or one.
@@ -162,12 +162,12 @@ pub(crate) fn build(
         tenant_count: pop.tenants.len(),
         total_devices: pop.tenants.iter().map(|t| u64::from(t.devices)).sum(),
         tenants,
-        msp_counts: glp_counts(&pop.msp_own).collect(),
+        msp_counts: glp_counts(pop, &pop.msp_own).collect(),
         msp_records: with_records.then(|| {
             GlpResource::ALL
                 .iter()
                 .map(|&r| {
-                    let items = (0..r.count(&pop.msp_own))
+                    let items = (0..r.count(pop, &pop.msp_own))
                         .map(|i| r.record(pop, &pop.msp_own, i))
                         .collect();
                     (r.name().to_string(), items)

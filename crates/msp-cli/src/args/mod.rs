@@ -233,7 +233,7 @@ pub(crate) struct TenantsArgs {
 pub(crate) struct CollectArgs {
     /// Resources: device-inventory, aps, switches, gateways, clients, sites-health (each site's
     /// health; there is no `sites` list), devices, or any network-monitoring/... path (Central);
-    /// glp/devices, glp/subscriptions (GreenLake); msp/device-inventory (every tenant's devices
+    /// glp/devices, glp/subscriptions, glp/audit-logs (GreenLake); msp/device-inventory (every tenant's devices
     /// from each cluster with the MSP token, no exchange; on its own) [default:
     /// device-inventory].
     #[arg(value_name = "RESOURCE")]
@@ -270,6 +270,11 @@ pub(crate) struct CollectArgs {
     /// Another query parameter for every tenant's request, e.g. site-id=24833497; repeatable.
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub(crate) params: Vec<String>,
+    /// Only entries created since then, for glp/audit-logs: a duration back from now (30m,
+    /// 24h, 7d, 2w; at most 3650d) or an RFC 3339 time (2026-12-01T00:00:00Z); sent as the
+    /// audit log's filter `createdAt ge '<time>'`.
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) since: Option<String>,
     /// Write the ids of tenants that failed or did not run to FILE (for --tenant-ids-from);
     /// replaced on each run.
     #[arg(long, value_name = "FILE")]

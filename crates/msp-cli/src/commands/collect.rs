@@ -133,6 +133,12 @@ async fn collect_inner(
         }
     };
     let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
+    // Checked before anything was contacted; the duration counts back from now.
+    let since = msp_orchestrator::Since {
+        all: checks::since(args, &resources, std::time::SystemTime::now())
+            .map_err(anyhow::Error::msg)?,
+        ..Default::default()
+    };
     let mut options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
     let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.output) {
         (Some(out), Some(_)) if out.append => {
@@ -161,7 +167,11 @@ async fn collect_inner(
             // of one tenant, such as a site id, that another tenant refuses.)
             let expressions = query.filter.is_some() || query.sort.is_some();
             let orchestrator = orchestrator.stop_on_bad_request(expressions);
-            let job = Arc::new(CollectJob::new(resources).with_query(query));
+            let job = Arc::new(
+                CollectJob::new(resources)
+                    .with_query(query)
+                    .with_since(since),
+            );
             pipeline::every_tenant(orchestrator, tenants, job, tx, cancel).await
         } else {
             msp_orchestrator::collect_msp_inventory(&ctx.workspaces, &ctx.clusters, tx, cancel)

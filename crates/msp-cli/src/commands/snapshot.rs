@@ -50,6 +50,35 @@ pub(crate) async fn snapshot(
 }
 
 /// The resources named, or `None` when one is not a resource (the error is printed).
+/// Each tenant's watermark of the time-ordered resource among `specs` (`glp/audit-logs`, kept
+/// append-only by the store): the newest `createdAt` its latest complete entry holds, so the
+/// run asks only for entries at or after it (`ge`: the newest stored one comes again and the
+/// store drops it by its id). A stored time that is no RFC 3339 time (the server's text) is no
+/// watermark: that tenant is read whole, and the store still keeps each entry once.
+fn watermarks(
+    store: &Store,
+    specs: &[msp_orchestrator::ResourceSpec],
+) -> Result<msp_orchestrator::Since, msp_orchestrator::msp_store::StoreError> {
+    let mut tenants = std::collections::HashMap::new();
+    for spec in specs {
+        let msp_orchestrator::ResourceSpec::GreenLake(resource) = spec else {
+            continue;
+        };
+        let Some(field) = resource.time_field() else {
+            continue;
+        };
+        for (tenant, newest) in store.newest_values(resource.name(), field)? {
+            if let Some(secs) = glp_core::date::parse_rfc3339(&newest) {
+                tenants.insert(tenant, glp_core::date::rfc3339_from_unix(secs));
+            }
+        }
+    }
+    Ok(msp_orchestrator::Since {
+        all: None,
+        tenants: Arc::new(tenants),
+    })
+}
+
 fn specs(names: &[String]) -> Option<Vec<msp_orchestrator::ResourceSpec>> {
     names
         .iter()
@@ -171,7 +200,14 @@ pub(crate) async fn run_snapshot(
         }
     };
     let already = done.len();
-    let job = Arc::new(MarkedJob::new(specs).skipping(done));
+    let since = match watermarks(&store, &specs) {
+        Ok(since) => since,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let job = Arc::new(MarkedJob::new(specs).skipping(done).since(since));
     let ctx: &Context = &ctx;
     let finished = pipeline::run(
         ctx,

@@ -92,3 +92,46 @@ fn queries_are_checked_whole() {
     assert_eq!(query.check().map_err(|p| p.len()), Err(4));
     assert!(Query::default().check().is_ok());
 }
+
+#[test]
+fn a_time_ordered_resource_gets_the_time_clause_and_oldest_first() {
+    let user = Query {
+        filter: Some("category eq 'User Activity'".into()),
+        ..Query::default()
+    };
+    let q = time_query(&user, GlpResource::AuditLogs, Some("2026-12-01T00:00:00Z"));
+    assert_eq!(
+        q.filter.as_deref(),
+        Some("category eq 'User Activity' and createdAt ge '2026-12-01T00:00:00Z'")
+    );
+    assert_eq!(q.sort.as_deref(), Some("createdAt asc"));
+    let q = time_query(&Query::default(), GlpResource::AuditLogs, None);
+    assert_eq!((q.filter, q.sort.as_deref()), (None, Some("createdAt asc")));
+    let sorted = Query {
+        sort: Some("category asc".into()),
+        ..Query::default()
+    };
+    let q = time_query(&sorted, GlpResource::AuditLogs, Some("x'y"));
+    assert_eq!(q.filter.as_deref(), Some("createdAt ge 'x''y'"));
+    assert_eq!(q.sort.as_deref(), Some("category asc"));
+    // Inventories are not time-ordered.
+    assert_eq!(time_query(&user, GlpResource::Devices, Some("t")), user);
+
+    let id = glp_auth::WorkspaceId::parse("0a1b2c3d-4e5f-4a3b-8c2d-1e0f9a8b7c6d").expect("id");
+    let (a, b) = (
+        crate::TenantRef::from_workspace(id, "A"),
+        crate::TenantRef {
+            listed_id: "other".into(),
+            ..crate::TenantRef::from_workspace(id, "B")
+        },
+    );
+    let since = Since {
+        all: Some("2026-11-01T00:00:00Z".into()),
+        tenants: std::sync::Arc::new(
+            [(a.listed_id.clone(), "2026-12-02T00:00:00Z".to_owned())].into(),
+        ),
+    };
+    assert_eq!(since.of(&a), Some("2026-12-02T00:00:00Z"));
+    assert_eq!(since.of(&b), Some("2026-11-01T00:00:00Z"));
+    assert_eq!(Since::default().of(&a), None);
+}

@@ -1,5 +1,5 @@
-//! GreenLake's workspace lists: `GET /devices/v1/devices` and
-//! `GET /subscriptions/v1/subscriptions`, answered for the workspace of the token presented (a
+//! GreenLake's workspace lists: `GET /devices/v1/devices`,
+//! `GET /subscriptions/v1/subscriptions` and `GET /audit-log/v2beta1/logs`, answered for the workspace of the token presented (a
 //! tenant token: that tenant; the MSP token: the MSP workspace's own small inventory).
 //!
 //! Query: `offset` (items to skip, default 0), `limit` (1..=2000 on devices, 1..=50 on
@@ -7,7 +7,10 @@
 //! dotted paths allowed), `sort` (`field [asc|desc]`, comma-separated) and `select` (top-level
 //! fields to keep, comma-separated). Other parameters are ignored silently, as GreenLake does; a
 //! known one given twice is a 400. At most `glp_page_cap` items per page. The envelope is
-//! `{items, count, offset, total}`, as on msp-tenants.
+//! `{items, count, offset, total}`, as on msp-tenants. The audit log adds `createdAt ge|lt
+//! '<RFC 3339>'` clauses to the filter, sorts newest first by default (a sort key without a
+//! direction is descending), caps `total` at 10,000 and adds `remainingRecords`, as
+//! `audit-logs.json` says.
 
 use std::sync::Arc;
 
@@ -34,6 +37,8 @@ struct ListQuery {
     filter: Option<crate::filter::Filter>,
     sort: Option<Vec<SortKey>>,
     select: Option<Vec<String>>,
+    /// The `createdAt` bounds of an audit-log filter.
+    time: Vec<super::audit::TimeBound>,
 }
 
 fn parse_query(r: GlpResource, sample: &Value, raw: Option<&str>) -> Result<ListQuery, BadParam> {
@@ -94,7 +99,16 @@ fn parse_query(r: GlpResource, sample: &Value, raw: Option<&str>) -> Result<List
         }
     };
     let known = |f: &str| lookup(sample, f).is_some();
-    let filter = match text("filter")? {
+    // The audit log's `createdAt ge|lt '...'` clauses are its own; the rest is the common grammar.
+    let (time, filter_text) = match text("filter")? {
+        Some(f) if r == GlpResource::AuditLogs => {
+            let (time, rest) =
+                super::audit::split_time(f).map_err(|e| BadParam::new("filter", e))?;
+            (time, rest)
+        }
+        other => (Vec::new(), other.map(str::to_owned)),
+    };
+    let filter = match filter_text.as_deref() {
         Some(f) => {
             let f = parse_filter(f).map_err(|e| BadParam::new("filter", e))?;
             f.check_fields(&known)
@@ -105,7 +119,13 @@ fn parse_query(r: GlpResource, sample: &Value, raw: Option<&str>) -> Result<List
     };
     let sort = match text("sort")? {
         Some(s) => {
-            let keys = parse_sort(s).map_err(|e| BadParam::new("sort", e))?;
+            let mut keys = parse_sort(s).map_err(|e| BadParam::new("sort", e))?;
+            if r == GlpResource::AuditLogs {
+                // The audit log's default direction is descending.
+                for (key, part) in keys.iter_mut().zip(s.split(',')) {
+                    key.desc |= part.split_whitespace().count() == 1;
+                }
+            }
             if let Some(k) = keys.iter().find(|k| !known(&k.field)) {
                 return Err(BadParam::new(
                     "sort",
@@ -128,6 +148,7 @@ fn parse_query(r: GlpResource, sample: &Value, raw: Option<&str>) -> Result<List
         filter,
         sort,
         select,
+        time,
     })
 }
 
@@ -137,8 +158,9 @@ fn page(st: &AppState, r: GlpResource, t: &Tenant, raw: Option<&str>) -> Result<
     let sample = r.record(pop, t, 0);
     let q = parse_query(r, &sample, raw)?;
     let size = q.limit.min(st.cfg.glp_page_cap);
-    let count = r.count(t) as usize;
-    let (total, mut items): (usize, Vec<Value>) = if q.filter.is_none() && q.sort.is_none() {
+    let count = r.count(pop, t) as usize;
+    let plain = q.filter.is_none() && q.sort.is_none() && q.time.is_empty();
+    let (total, mut items): (usize, Vec<Value>) = if plain {
         let end = q.offset.saturating_add(size).min(count);
         let items = (q.offset.min(end)..end)
             .map(|i| r.record(pop, t, i as u32))
@@ -148,6 +170,7 @@ fn page(st: &AppState, r: GlpResource, t: &Tenant, raw: Option<&str>) -> Result<
         let mut all: Vec<Value> = (0..count as u32)
             .map(|i| r.record(pop, t, i))
             .filter(|v| q.filter.as_ref().is_none_or(|f| f.matches_record(v)))
+            .filter(|v| q.time.is_empty() || admitted(&q.time, v))
             .collect();
         if let Some(keys) = &q.sort {
             all.sort_by(|a, b| compare_records(a, b, keys));
@@ -166,12 +189,34 @@ fn page(st: &AppState, r: GlpResource, t: &Tenant, raw: Option<&str>) -> Result<
             }
         }
     }
+    if r == GlpResource::AuditLogs {
+        // `audit-logs.json`: `total` stops at 10,000, `remainingRecords` says more match.
+        return Ok(json!({
+            "items": items,
+            "count": items.len(),
+            "offset": q.offset,
+            "total": total.min(AUDIT_TOTAL_CAP),
+            "remainingRecords": total > AUDIT_TOTAL_CAP,
+        }));
+    }
     Ok(json!({
         "items": items,
         "count": items.len(),
         "offset": q.offset,
         "total": total,
     }))
+}
+
+/// The largest `total` of an audit-log answer (`audit-logs.json`).
+const AUDIT_TOTAL_CAP: usize = 10_000;
+
+/// Whether an audit entry's `createdAt` passes every bound.
+fn admitted(bounds: &[super::audit::TimeBound], entry: &Value) -> bool {
+    let secs = entry
+        .get("createdAt")
+        .and_then(Value::as_str)
+        .and_then(glp_core::date::parse_rfc3339);
+    secs.is_some_and(|s| bounds.iter().all(|b| b.admits(s)))
 }
 
 async fn serve(
@@ -207,4 +252,13 @@ pub(crate) async fn subscriptions(
     RawQuery(query): RawQuery,
 ) -> Response {
     serve(&st, GlpResource::Subscriptions, &headers, query.as_deref()).await
+}
+
+/// `GET /audit-log/v2beta1/logs`.
+pub(crate) async fn audit_logs(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&st, GlpResource::AuditLogs, &headers, query.as_deref()).await
 }

@@ -24,17 +24,24 @@ pub(crate) enum GlpResource {
     Devices,
     /// `subscriptions/v1/subscriptions`.
     Subscriptions,
+    /// `audit-log/v2beta1/logs` (see [`super::audit`]).
+    AuditLogs,
 }
 
 impl GlpResource {
-    /// Both, in the order the truth lists them.
-    pub(crate) const ALL: [GlpResource; 2] = [GlpResource::Devices, GlpResource::Subscriptions];
+    /// Every one, in the order the truth lists them.
+    pub(crate) const ALL: [GlpResource; 3] = [
+        GlpResource::Devices,
+        GlpResource::Subscriptions,
+        GlpResource::AuditLogs,
+    ];
 
     /// The name in statistics and in the truth (as the orchestrator names the resource).
     pub(crate) fn name(self) -> &'static str {
         match self {
             GlpResource::Devices => "glp/devices",
             GlpResource::Subscriptions => "glp/subscriptions",
+            GlpResource::AuditLogs => "glp/audit-logs",
         }
     }
 
@@ -43,14 +50,16 @@ impl GlpResource {
         match self {
             GlpResource::Devices => 2000,
             GlpResource::Subscriptions => 50,
+            GlpResource::AuditLogs => 2000,
         }
     }
 
     /// Records of this resource in a workspace.
-    pub(crate) fn count(self, t: &Tenant) -> u32 {
+    pub(crate) fn count(self, pop: &Population, t: &Tenant) -> u32 {
         match self {
             GlpResource::Devices => t.devices,
             GlpResource::Subscriptions => subscription_count(t),
+            GlpResource::AuditLogs => super::audit::count(pop, t),
         }
     }
 
@@ -59,6 +68,7 @@ impl GlpResource {
         match self {
             GlpResource::Devices => device_record(pop, t, i),
             GlpResource::Subscriptions => subscription_record(pop, t, i),
+            GlpResource::AuditLogs => super::audit::record(pop, t, i),
         }
     }
 }

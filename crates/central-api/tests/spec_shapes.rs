@@ -14,9 +14,11 @@
 
 mod support;
 
+use central_api::{ApiError, ListRequest, TenantClient};
 use futures::TryStreamExt;
 use httpmock::Method::GET;
 use httpmock::MockServer;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use support::{MSP_TOKEN, TENANT_TOKEN, bearer, client, tenant};
 
@@ -58,6 +60,17 @@ async fn two_pages(server: &MockServer, last: Value) {
         .await;
 }
 
+/// Every item of the list of [`tenant`] that `list` asks for, from `server`.
+async fn tenant_items<T: DeserializeOwned + Send + 'static>(
+    server: &MockServer,
+    list: impl FnOnce(&TenantClient) -> ListRequest<T>,
+) -> Result<Vec<T>, ApiError> {
+    list(&client(&server.base_url()).tenant(tenant()))
+        .stream()
+        .try_collect()
+        .await
+}
+
 #[tokio::test]
 async fn the_last_page_may_end_with_next_null_absent_or_blank() {
     for last in [
@@ -68,11 +81,7 @@ async fn the_last_page_may_end_with_next_null_absent_or_blank() {
     ] {
         let server = MockServer::start_async().await;
         two_pages(&server, last.clone()).await;
-        let devices: Vec<_> = client(&server.base_url())
-            .tenant(tenant())
-            .device_inventory()
-            .stream()
-            .try_collect()
+        let devices = tenant_items(&server, TenantClient::device_inventory)
             .await
             .unwrap_or_else(|e| panic!("{last}: {e}"));
         let serials: Vec<_> = devices
@@ -107,11 +116,7 @@ async fn a_numeric_cursor_is_followed_too() {
                 .json_body(json!({"items": [{"serialNumber": "SN2"}], "total": 2, "next": null}));
         })
         .await;
-    let devices: Vec<_> = client(&server.base_url())
-        .tenant(tenant())
-        .device_inventory()
-        .stream()
-        .try_collect()
+    let devices = tenant_items(&server, TenantClient::device_inventory)
         .await
         .unwrap();
     assert_eq!(devices.len(), 2);
@@ -185,11 +190,7 @@ async fn sites_health_with_or_without_the_response_object_and_any_reasons() {
                 then.status(200).json_body(body.clone());
             })
             .await;
-        let sites: Vec<_> = client(&server.base_url())
-            .tenant(tenant())
-            .sites_health()
-            .stream()
-            .try_collect()
+        let sites = tenant_items(&server, TenantClient::sites_health)
             .await
             .unwrap_or_else(|e| panic!("{body}: {e}"));
         assert_eq!(sites.len(), 1, "{body}");
@@ -232,11 +233,10 @@ async fn gateway_status_and_client_vlan_in_either_spelling() {
             }));
         })
         .await;
-    let central = client(&server.base_url()).tenant(tenant());
-    let gateways: Vec<_> = central.gateways().stream().try_collect().await.unwrap();
+    let gateways = tenant_items(&server, TenantClient::gateways).await.unwrap();
     let status: Vec<_> = gateways.iter().map(|g| g.status.clone().unwrap()).collect();
     assert_eq!(status, ["Online", "OFFLINE"]);
-    let clients: Vec<_> = central.clients().stream().try_collect().await.unwrap();
+    let clients = tenant_items(&server, TenantClient::clients).await.unwrap();
     let vlans: Vec<_> = clients.iter().map(|c| c.vlan_id.clone().unwrap()).collect();
     assert_eq!(vlans, ["10", "20"]);
 }

@@ -14,7 +14,7 @@ use msp_orchestrator::table::{Column, Table, Width, count, width};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Col, check_resource, fatal, listing, open, tenant_ids};
+use crate::commands::store::{Col, fatal, listing, open_narrowed};
 use crate::{EXIT_OK, EXIT_USAGE};
 
 /// `diff`: exit 0 when the runs are equal, 1 when they differ, 2 on trouble.
@@ -23,13 +23,7 @@ pub(crate) fn diff(global: &GlobalArgs, args: &DiffArgs) -> u8 {
 }
 
 fn diff_inner(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<u8> {
-    let store = open(&args.db, global)?;
-    check_resource(&store, args.resource.as_deref())?;
-    let tenants = args
-        .tenant
-        .as_deref()
-        .map(|t| tenant_ids(&store, t))
-        .transpose()?;
+    let (store, tenants) = open_narrowed(&args.db, global, &args.only)?;
     let complete = store.complete_runs()?;
     let (a, b) = match (args.run_a, args.run_b) {
         (Some(a), Some(b)) => (a, b),
@@ -55,7 +49,7 @@ fn diff_inner(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<u8> {
             .as_ref()
             .filter(|ids| ids.len() == 1)
             .and_then(|ids| ids.first().cloned()),
-        resource: args.resource.clone(),
+        resource: args.only.resource.clone(),
     };
     let mut diff = store.diff(a, b, &options)?;
     if let Some(ids) = &tenants {

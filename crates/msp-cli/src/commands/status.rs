@@ -1,61 +1,43 @@
 //! `status`: devices by type and status per tenant, offline first.
 
-use std::io::Write;
-
 use msp_orchestrator::msp_store::RunStatus;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Col, check_resource, fatal, listing, open, tenant_ids};
+use crate::commands::store::{Col, fatal, open_narrowed, write_listing};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `status`.
 pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
     fatal(
         (|| {
-            let store = open(&args.db, global)?;
-            check_resource(&store, args.resource.as_deref())?;
-            let tenants = args
-                .tenant
-                .as_deref()
-                .map(|t| tenant_ids(&store, t))
-                .transpose()?;
-            let mut rows = store.status(None, args.resource.as_deref())?;
+            let (store, tenants) = open_narrowed(&args.db, global, &args.only)?;
+            let mut rows = store.status(None, args.only.resource.as_deref())?;
             if let Some(ids) = &tenants {
                 rows.retain(|r| ids.contains(&r.tenant_id));
             }
+            const COLUMNS: &[Col] = &[
+                ("TENANT", "tenant_name"),
+                ("TENANT ID", "tenant_id"),
+                ("RESOURCE", "resource"),
+                ("RUN", "run_id"),
+                ("TYPE", "device_type"),
+                ("STATUS", "status"),
+                ("COUNT", "count"),
+            ];
             let mut out = std::io::stdout().lock();
-            if args.format == TableFormat::Json {
-                serde_json::to_writer_pretty(&mut out, &rows)?;
-                writeln!(out)?;
-            } else {
-                const COLUMNS: &[Col] = &[
-                    ("TENANT", "tenant_name"),
-                    ("TENANT ID", "tenant_id"),
-                    ("RESOURCE", "resource"),
-                    ("RUN", "run_id"),
-                    ("TYPE", "device_type"),
-                    ("STATUS", "status"),
-                    ("COUNT", "count"),
-                ];
-                let cells: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r.tenant_name.clone(),
-                            r.tenant_id.clone(),
-                            r.resource.clone(),
-                            r.run_id.to_string(),
-                            r.device_type.clone(),
-                            r.status.clone(),
-                            r.count.to_string(),
-                        ]
-                    })
-                    .collect();
-                let text = listing(args.format, COLUMNS, &cells);
-                out.write_all(text.as_bytes())?;
-            }
-            if rows.is_empty() && tenants.is_none() && args.resource.is_none() {
+            write_listing(&mut out, args.format, COLUMNS, &rows, |r| {
+                vec![
+                    r.tenant_name.clone(),
+                    r.tenant_id.clone(),
+                    r.resource.clone(),
+                    r.run_id.to_string(),
+                    r.device_type.clone(),
+                    r.status.clone(),
+                    r.count.to_string(),
+                ]
+            })?;
+            if rows.is_empty() && tenants.is_none() && args.only.resource.is_none() {
                 eprintln!("no complete data in the store yet: run `snapshot` first");
             } else if rows.is_empty() {
                 eprintln!(

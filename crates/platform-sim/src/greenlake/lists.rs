@@ -14,13 +14,14 @@ use std::sync::Arc;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::routing::{MethodRouter, get};
 use serde_json::{Map, Value, json};
 
 use super::records::GlpResource;
 use crate::errors::{Api, bad_request, json_response};
-use crate::filter::{SortKey, compare_records, lookup, parse_filter, parse_sort};
+use crate::filter::{SortKey, compare_records, lookup};
 use crate::population::Tenant;
-use crate::query::{BadParam, parse_pairs};
+use crate::query::{BadParam, checked_filter, checked_sort, parse_pairs};
 use crate::state::AppState;
 use crate::tokens::Subject;
 
@@ -94,28 +95,10 @@ fn parse_query(r: GlpResource, sample: &Value, raw: Option<&str>) -> Result<List
         }
     };
     let known = |f: &str| lookup(sample, f).is_some();
-    let filter = match text("filter")? {
-        Some(f) => {
-            let f = parse_filter(f).map_err(|e| BadParam::new("filter", e))?;
-            f.check_fields(&known)
-                .map_err(|e| BadParam::new("filter", e))?;
-            Some(f)
-        }
-        None => None,
-    };
-    let sort = match text("sort")? {
-        Some(s) => {
-            let keys = parse_sort(s).map_err(|e| BadParam::new("sort", e))?;
-            if let Some(k) = keys.iter().find(|k| !known(&k.field)) {
-                return Err(BadParam::new(
-                    "sort",
-                    format!("cannot sort on field '{}'", k.field),
-                ));
-            }
-            Some(keys)
-        }
-        None => None,
-    };
+    let filter = text("filter")?
+        .map(|f| checked_filter(f, &known))
+        .transpose()?;
+    let sort = text("sort")?.map(|s| checked_sort(s, &known)).transpose()?;
     let select = text("select")?.map(|s| {
         s.split(',')
             .map(|f| f.trim().to_owned())
@@ -191,20 +174,11 @@ async fn serve(
     }
 }
 
-/// `GET /devices/v1/devices`.
-pub(crate) async fn devices(
-    State(st): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    serve(&st, GlpResource::Devices, &headers, query.as_deref()).await
-}
-
-/// `GET /subscriptions/v1/subscriptions`.
-pub(crate) async fn subscriptions(
-    State(st): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    serve(&st, GlpResource::Subscriptions, &headers, query.as_deref()).await
+/// `GET` of the list of `r` (`/devices/v1/devices`, `/subscriptions/v1/subscriptions`).
+pub(crate) fn list(r: GlpResource) -> MethodRouter<Arc<AppState>> {
+    get(
+        move |State(st): State<Arc<AppState>>, headers: HeaderMap, RawQuery(query): RawQuery| async move {
+            serve(&st, r, &headers, query.as_deref()).await
+        },
+    )
 }

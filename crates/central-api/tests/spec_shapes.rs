@@ -34,26 +34,24 @@ fn spec_device(serial: &str, site: &str) -> Value {
 /// Serves `INVENTORY` page 1 (cursor `"2"`, a string as the spec says) and page 2 ending with
 /// `last` (the members of `last` are merged into page 2's body).
 async fn two_pages(server: &MockServer, last: Value) {
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(INVENTORY)
-                .query_param("next", "1")
-                .header("authorization", bearer(TENANT_TOKEN));
-            then.status(200).json_body(json!({
-                "items": [spec_device("SN1", "24833497")], "count": 1, "total": 2, "next": "2"
-            }));
-        })
-        .await;
+    let first = json!({
+        "items": [spec_device("SN1", "24833497")], "count": 1, "total": 2, "next": "2"
+    });
+    inventory_page(server, "1", first).await;
     let mut body = json!({"items": [spec_device("SN2", "")], "count": 1, "total": 2});
     for (k, v) in last.as_object().unwrap() {
         body[k] = v.clone();
     }
+    inventory_page(server, "2", body).await;
+}
+
+/// Serves `body` as the `INVENTORY` page of cursor `next`, for the tenant's token.
+async fn inventory_page(server: &MockServer, next: &str, body: Value) {
     server
         .mock_async(|when, then| {
             when.method(GET)
                 .path(INVENTORY)
-                .query_param("next", "2")
+                .query_param("next", next)
                 .header("authorization", bearer(TENANT_TOKEN));
             then.status(200).json_body(body);
         })
@@ -102,20 +100,10 @@ async fn the_last_page_may_end_with_next_null_absent_or_blank() {
 #[tokio::test]
 async fn a_numeric_cursor_is_followed_too() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path(INVENTORY).query_param("next", "1");
-            then.status(200)
-                .json_body(json!({"items": [{"serialNumber": "SN1"}], "total": 2, "next": 2}));
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path(INVENTORY).query_param("next", "2");
-            then.status(200)
-                .json_body(json!({"items": [{"serialNumber": "SN2"}], "total": 2, "next": null}));
-        })
-        .await;
+    let first = json!({"items": [{"serialNumber": "SN1"}], "total": 2, "next": 2});
+    inventory_page(&server, "1", first).await;
+    let last = json!({"items": [{"serialNumber": "SN2"}], "total": 2, "next": null});
+    inventory_page(&server, "2", last).await;
     let devices = tenant_items(&server, TenantClient::device_inventory)
         .await
         .unwrap();

@@ -80,18 +80,12 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     };
     let target = target_dir()?;
     let work = target.join("conformance");
-    let glp = Arc::new(specs::merge(
-        &dir,
-        "greenlake",
-        specs::GREENLAKE,
-        &work.join("greenlake.json"),
-    )?);
-    let central = Arc::new(specs::merge(
-        &dir,
-        "central/mrt",
-        specs::CENTRAL,
-        &work.join("central.json"),
-    )?);
+    // The spec files of `sub` merged into `work/<out>.json`.
+    let merge = |sub: &str, files: &[&str], out: &str| {
+        specs::merge(&dir, sub, files, &work.join(format!("{out}.json"))).map(Arc::new)
+    };
+    let glp = merge("greenlake", specs::GREENLAKE, "greenlake")?;
+    let central = merge("central/mrt", specs::CENTRAL, "central")?;
     let prism = install_prism(&target.join("prism"))?;
     build_bins(false)?;
     let bins = Bins::in_dir(&target.join("debug"))?;
@@ -126,14 +120,15 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         let prism_log = work.join(format!("prism-{api}.log"));
         let (child, url) = start_prism(&prism, &spec.path, &back, &prism_log, errors)?;
         prisms.push(Killed(child));
-        fronts.push(runtime.block_on(proxy::start_front(
+        let front = proxy::Front {
             api,
-            spec.clone(),
-            url,
-            back.clone(),
-            http.clone(),
-            log.clone(),
-        ))?);
+            spec: spec.clone(),
+            prism: url,
+            back: back.clone(),
+            http: http.clone(),
+            log: log.clone(),
+        };
+        fronts.push(runtime.block_on(proxy::start_front(front))?);
     }
     let (glp_url, central_url) = (&fronts[0], &fronts[1]);
     let e = &sim.endpoint;

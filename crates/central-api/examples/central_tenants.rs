@@ -14,19 +14,16 @@ use std::error::Error;
 use std::process::ExitCode;
 
 mod central;
-#[path = "../../glp-auth/examples/common/mod.rs"]
-mod common;
 
+use central_api::{CentralClient, CentralLocation};
 use futures::TryStreamExt;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    common::exit_code(run().await)
+    central::main(run).await
 }
 
-async fn run() -> Result<(), Box<dyn Error>> {
-    let (central, _) = central::client_from_env()?;
-
+async fn run(central: CentralClient, _: CentralLocation) -> Result<(), Box<dyn Error>> {
     let mut tenants = central.list_tenants().sort("tenantName asc").stream();
     let mut count = 0usize;
     while let Some(tenant) = tenants.try_next().await? {

@@ -19,19 +19,17 @@ use std::error::Error;
 use std::process::ExitCode;
 
 mod central;
-#[path = "../../glp-auth/examples/common/mod.rs"]
-mod common;
 
+use central_api::{CentralClient, CentralLocation};
 use futures::TryStreamExt;
 use glp_auth::WorkspaceId;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    common::exit_code(run().await)
+    central::main(run).await
 }
 
-async fn run() -> Result<(), Box<dyn Error>> {
-    let (central, location) = central::client_from_env()?;
+async fn run(central: CentralClient, location: CentralLocation) -> Result<(), Box<dyn Error>> {
     let tenant: WorkspaceId = env::var("TENANT_WORKSPACE_ID")
         .map_err(|_| "TENANT_WORKSPACE_ID is not set: give the tenant's GreenLake workspace id")?
         .parse()?;

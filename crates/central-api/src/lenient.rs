@@ -3,7 +3,8 @@
 
 use serde::Deserialize;
 use serde::de::{Deserializer, Error as _};
-use serde_json::Value;
+use serde_json::{Number, Value};
+use std::str::FromStr;
 
 /// A field type that can be read leniently from any JSON value of a plausible shape.
 pub(crate) trait Lenient: Sized {
@@ -25,41 +26,44 @@ impl Lenient for String {
 
 impl Lenient for u64 {
     fn from_json(value: Value) -> Result<Option<Self>, &'static str> {
-        const WANT: &str = "a non-negative integer (or one in a string)";
-        match value {
-            Value::Null => Ok(None),
-            Value::Number(n) => match (n.as_u64(), n.as_f64()) {
-                (Some(v), _) => Ok(Some(v)),
-                (None, Some(f)) if f.fract() == 0.0 && f >= 0.0 && f <= u64::MAX as f64 => {
-                    Ok(Some(f as u64))
-                }
-                _ => Err(WANT),
-            },
-            Value::String(s) if s.trim().is_empty() => Ok(None),
-            Value::String(s) => s.trim().parse().map(Some).map_err(|_| WANT),
-            _ => Err(WANT),
-        }
+        integer(
+            value,
+            "a non-negative integer (or one in a string)",
+            Number::as_u64,
+            |f| (f >= 0.0 && f <= u64::MAX as f64).then_some(f as u64),
+        )
     }
 }
 
 impl Lenient for i64 {
     fn from_json(value: Value) -> Result<Option<Self>, &'static str> {
-        const WANT: &str = "an integer (or one in a string)";
-        match value {
-            Value::Null => Ok(None),
-            Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-                (Some(v), _) => Ok(Some(v)),
-                (None, Some(f))
-                    if f.fract() == 0.0 && f >= i64::MIN as f64 && f <= i64::MAX as f64 =>
-                {
-                    Ok(Some(f as i64))
-                }
-                _ => Err(WANT),
-            },
-            Value::String(s) if s.trim().is_empty() => Ok(None),
-            Value::String(s) => s.trim().parse().map(Some).map_err(|_| WANT),
-            _ => Err(WANT),
-        }
+        integer(
+            value,
+            "an integer (or one in a string)",
+            Number::as_i64,
+            |f| (f >= i64::MIN as f64 && f <= i64::MAX as f64).then_some(f as i64),
+        )
+    }
+}
+
+/// An integer read leniently: a number that is `exact`ly one, or a whole float that `whole`
+/// takes (within range); the number in a string; `None` for null or a blank string. `want` is
+/// what was expected, for any other value.
+fn integer<T: FromStr>(
+    value: Value,
+    want: &'static str,
+    exact: fn(&Number) -> Option<T>,
+    whole: fn(f64) -> Option<T>,
+) -> Result<Option<T>, &'static str> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Number(n) => exact(&n)
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).and_then(whole))
+            .map(Some)
+            .ok_or(want),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => s.trim().parse().map(Some).map_err(|_| want),
+        _ => Err(want),
     }
 }
 

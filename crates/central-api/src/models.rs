@@ -40,6 +40,7 @@ macro_rules! model {
         }
     };
 }
+pub(crate) use model;
 
 model! {
     /// A device of the tenant's inventory (`device-inventory`), monitored or not; also the item

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::models::model;
+
 /// A tenant as Central's `network-msp/v1/list-tenants` lists it.
 ///
 /// # `tenant_id` is not (proven to be) the GreenLake workspace id
@@ -75,78 +77,34 @@ pub struct CentralTenant {
     pub extra: Map<String, Value>,
 }
 
-/// A tenant's devices by health (`deviceHealthStatus`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct DeviceHealthStatus {
-    /// All devices.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub total: Option<u64>,
-    /// Devices in good health.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub good: Option<u64>,
-    /// Devices in fair health.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub fair: Option<u64>,
-    /// Devices in poor health.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub poor: Option<u64>,
-    /// Every other field, exactly as received.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// A tenant's devices by health (`deviceHealthStatus`).
+    #[derive(Eq)]
+    DeviceHealthStatus {
+        /// All devices.
+        total: u64,
+        /// Devices in good health.
+        good: u64,
+        /// Devices in fair health.
+        fair: u64,
+        /// Devices in poor health.
+        poor: u64,
+    }
 }
 
-/// A tenant's open alerts by severity (`alerts`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct AlertCounts {
-    /// All alerts.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub total: Option<u64>,
-    /// Critical alerts.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub critical: Option<u64>,
-    /// Major alerts.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub major: Option<u64>,
-    /// Minor alerts.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub minor: Option<u64>,
-    /// Every other field, exactly as received.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// A tenant's open alerts by severity (`alerts`).
+    #[derive(Eq)]
+    AlertCounts {
+        /// All alerts.
+        total: u64,
+        /// Critical alerts.
+        critical: u64,
+        /// Major alerts.
+        major: u64,
+        /// Minor alerts.
+        minor: u64,
+    }
 }
 
 #[cfg(test)]

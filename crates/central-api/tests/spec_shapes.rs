@@ -14,9 +14,11 @@
 
 mod support;
 
+use central_api::{ApiError, ListRequest, TenantClient};
 use futures::TryStreamExt;
 use httpmock::Method::GET;
 use httpmock::MockServer;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use support::{MSP_TOKEN, TENANT_TOKEN, bearer, client, tenant};
 
@@ -32,30 +34,39 @@ fn spec_device(serial: &str, site: &str) -> Value {
 /// Serves `INVENTORY` page 1 (cursor `"2"`, a string as the spec says) and page 2 ending with
 /// `last` (the members of `last` are merged into page 2's body).
 async fn two_pages(server: &MockServer, last: Value) {
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(INVENTORY)
-                .query_param("next", "1")
-                .header("authorization", bearer(TENANT_TOKEN));
-            then.status(200).json_body(json!({
-                "items": [spec_device("SN1", "24833497")], "count": 1, "total": 2, "next": "2"
-            }));
-        })
-        .await;
+    let first = json!({
+        "items": [spec_device("SN1", "24833497")], "count": 1, "total": 2, "next": "2"
+    });
+    inventory_page(server, "1", first).await;
     let mut body = json!({"items": [spec_device("SN2", "")], "count": 1, "total": 2});
     for (k, v) in last.as_object().unwrap() {
         body[k] = v.clone();
     }
+    inventory_page(server, "2", body).await;
+}
+
+/// Serves `body` as the `INVENTORY` page of cursor `next`, for the tenant's token.
+async fn inventory_page(server: &MockServer, next: &str, body: Value) {
     server
         .mock_async(|when, then| {
             when.method(GET)
                 .path(INVENTORY)
-                .query_param("next", "2")
+                .query_param("next", next)
                 .header("authorization", bearer(TENANT_TOKEN));
             then.status(200).json_body(body);
         })
         .await;
+}
+
+/// Every item of the list of [`tenant`] that `list` asks for, from `server`.
+async fn tenant_items<T: DeserializeOwned + Send + 'static>(
+    server: &MockServer,
+    list: impl FnOnce(&TenantClient) -> ListRequest<T>,
+) -> Result<Vec<T>, ApiError> {
+    list(&client(&server.base_url()).tenant(tenant()))
+        .stream()
+        .try_collect()
+        .await
 }
 
 #[tokio::test]
@@ -68,11 +79,7 @@ async fn the_last_page_may_end_with_next_null_absent_or_blank() {
     ] {
         let server = MockServer::start_async().await;
         two_pages(&server, last.clone()).await;
-        let devices: Vec<_> = client(&server.base_url())
-            .tenant(tenant())
-            .device_inventory()
-            .stream()
-            .try_collect()
+        let devices = tenant_items(&server, TenantClient::device_inventory)
             .await
             .unwrap_or_else(|e| panic!("{last}: {e}"));
         let serials: Vec<_> = devices
@@ -93,25 +100,11 @@ async fn the_last_page_may_end_with_next_null_absent_or_blank() {
 #[tokio::test]
 async fn a_numeric_cursor_is_followed_too() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path(INVENTORY).query_param("next", "1");
-            then.status(200)
-                .json_body(json!({"items": [{"serialNumber": "SN1"}], "total": 2, "next": 2}));
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path(INVENTORY).query_param("next", "2");
-            then.status(200)
-                .json_body(json!({"items": [{"serialNumber": "SN2"}], "total": 2, "next": null}));
-        })
-        .await;
-    let devices: Vec<_> = client(&server.base_url())
-        .tenant(tenant())
-        .device_inventory()
-        .stream()
-        .try_collect()
+    let first = json!({"items": [{"serialNumber": "SN1"}], "total": 2, "next": 2});
+    inventory_page(&server, "1", first).await;
+    let last = json!({"items": [{"serialNumber": "SN2"}], "total": 2, "next": null});
+    inventory_page(&server, "2", last).await;
+    let devices = tenant_items(&server, TenantClient::device_inventory)
         .await
         .unwrap();
     assert_eq!(devices.len(), 2);
@@ -185,11 +178,7 @@ async fn sites_health_with_or_without_the_response_object_and_any_reasons() {
                 then.status(200).json_body(body.clone());
             })
             .await;
-        let sites: Vec<_> = client(&server.base_url())
-            .tenant(tenant())
-            .sites_health()
-            .stream()
-            .try_collect()
+        let sites = tenant_items(&server, TenantClient::sites_health)
             .await
             .unwrap_or_else(|e| panic!("{body}: {e}"));
         assert_eq!(sites.len(), 1, "{body}");
@@ -232,11 +221,10 @@ async fn gateway_status_and_client_vlan_in_either_spelling() {
             }));
         })
         .await;
-    let central = client(&server.base_url()).tenant(tenant());
-    let gateways: Vec<_> = central.gateways().stream().try_collect().await.unwrap();
+    let gateways = tenant_items(&server, TenantClient::gateways).await.unwrap();
     let status: Vec<_> = gateways.iter().map(|g| g.status.clone().unwrap()).collect();
     assert_eq!(status, ["Online", "OFFLINE"]);
-    let clients: Vec<_> = central.clients().stream().try_collect().await.unwrap();
+    let clients = tenant_items(&server, TenantClient::clients).await.unwrap();
     let vlans: Vec<_> = clients.iter().map(|c| c.vlan_id.clone().unwrap()).collect();
     assert_eq!(vlans, ["10", "20"]);
 }

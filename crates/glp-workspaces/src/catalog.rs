@@ -62,49 +62,50 @@ fn text(v: &Value, key: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Every item of a catalog listing, through the one GreenLake offset pager.
-async fn all_items(api: &ApiClient, path: &'static str) -> Result<Vec<Value>, ApiError> {
-    OffsetListRequest::<Value>::for_path(api.clone(), Scope::Msp, path, PAGE)
-        .max_pages(MAX_PAGES)
-        .stream()
-        .try_collect()
-        .await
+/// Every item of a catalog listing, through the one GreenLake offset pager, as `read` reads it.
+async fn all_items<T>(
+    api: &ApiClient,
+    path: &'static str,
+    read: impl Fn(&Value) -> T,
+) -> Result<Vec<T>, ApiError> {
+    let items: Vec<Value> =
+        OffsetListRequest::<Value>::for_path(api.clone(), Scope::Msp, path, PAGE)
+            .max_pages(MAX_PAGES)
+            .stream()
+            .try_collect()
+            .await?;
+    Ok(items.iter().map(read).collect())
 }
 
 /// The workspace's service-manager provisions (MSP token).
 pub(crate) async fn provisions(api: &ApiClient) -> Result<Vec<Provision>, ApiError> {
-    Ok(all_items(api, PROVISIONS_PATH)
-        .await?
-        .iter()
-        .map(|item| Provision {
-            id: text(item, "id"),
-            service_manager_id: item
-                .get("serviceManager")
-                .map(|sm| text(sm, "id"))
-                .filter(|id| !id.is_empty())
-                .unwrap_or_else(|| text(item, "serviceManagerId")),
-            region: text(item, "region"),
-            status: {
-                let s = text(item, "provisionStatus");
-                if s.is_empty() {
-                    text(item, "status")
-                } else {
-                    s
-                }
-            },
-        })
-        .collect())
+    all_items(api, PROVISIONS_PATH, |item| Provision {
+        id: text(item, "id"),
+        service_manager_id: item
+            .get("serviceManager")
+            .map(|sm| text(sm, "id"))
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(|| text(item, "serviceManagerId")),
+        region: text(item, "region"),
+        status: {
+            let s = text(item, "provisionStatus");
+            if s.is_empty() {
+                text(item, "status")
+            } else {
+                s
+            }
+        },
+    })
+    .await
 }
 
 /// The service managers of the catalog (MSP token).
 pub(crate) async fn service_managers(api: &ApiClient) -> Result<Vec<ServiceManager>, ApiError> {
-    Ok(all_items(api, SERVICE_MANAGERS_PATH)
-        .await?
-        .iter()
-        .map(|item| ServiceManager {
-            id: text(item, "id"),
-            name: text(item, "name"),
-        })
-        .filter(|m| !m.id.is_empty())
-        .collect())
+    let mut managers = all_items(api, SERVICE_MANAGERS_PATH, |item| ServiceManager {
+        id: text(item, "id"),
+        name: text(item, "name"),
+    })
+    .await?;
+    managers.retain(|m| !m.id.is_empty());
+    Ok(managers)
 }

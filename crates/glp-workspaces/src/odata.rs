@@ -46,10 +46,14 @@ mod tests {
 
     #[test]
     fn doubles_every_quote_and_keeps_everything_else() {
-        assert_eq!(quote_odata("Acme"), "'Acme'");
-        assert_eq!(quote_odata("'"), "''''");
-        assert_eq!(quote_odata("a''b"), "'a''''b'");
-        assert_eq!(quote_odata("Ünïcödé & co"), "'Ünïcödé & co'");
+        for (text, quoted) in [
+            ("Acme", "'Acme'"),
+            ("'", "''''"),
+            ("a''b", "'a''''b'"),
+            ("Ünïcödé & co", "'Ünïcödé & co'"),
+        ] {
+            assert_eq!(quote_odata(text), quoted);
+        }
         assert_eq!(workspace_name_eq("O'Brien"), "workspaceName eq 'O''Brien'");
     }
 }

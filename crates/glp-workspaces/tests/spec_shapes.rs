@@ -11,6 +11,7 @@ mod support;
 use futures::TryStreamExt as _;
 use glp_auth::WorkspaceId;
 use glp_workspaces::shapes::{application_id, count};
+use glp_workspaces::{OffsetListRequest, TenantResources};
 use httpmock::Method::GET;
 use httpmock::MockServer;
 use serde_json::{Value, json};
@@ -35,6 +36,18 @@ async fn one_page(server: &MockServer, path: &str, items: &Value) {
         .await;
 }
 
+/// Every item of the list of [`tenant`] that `list` asks for, from `server`.
+async fn tenant_items(
+    server: &MockServer,
+    list: impl FnOnce(&TenantResources) -> OffsetListRequest<Value>,
+) -> Vec<Value> {
+    list(&client(&server.base_url()).tenant(tenant()))
+        .stream()
+        .try_collect()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn device_application_as_object_null_or_absent() {
     let server = MockServer::start_async().await;
@@ -47,13 +60,7 @@ async fn device_application_as_object_null_or_absent() {
          "deviceType": "A_TYPE_THE_SPEC_DOES_NOT_NAME"},
     ]);
     one_page(&server, "/devices/v1/devices", &items).await;
-    let devices: Vec<Value> = client(&server.base_url())
-        .tenant(tenant())
-        .devices()
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
+    let devices = tenant_items(&server, TenantResources::devices).await;
     assert_eq!(&Value::Array(devices.clone()), &items, "kept as received");
     let apps: Vec<_> = devices.iter().map(application_id).collect();
     assert_eq!(apps, [Some("app-1"), None, None]);
@@ -70,13 +77,7 @@ async fn subscription_quantities_as_strings_or_numbers_and_any_tier() {
         {"id": "s3", "type": "subscriptions/subscription", "tier": "A_TIER_FROM_TOMORROW"},
     ]);
     one_page(&server, "/subscriptions/v1/subscriptions", &items).await;
-    let subs: Vec<Value> = client(&server.base_url())
-        .tenant(tenant())
-        .subscriptions()
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
+    let subs = tenant_items(&server, TenantResources::subscriptions).await;
     assert_eq!(&Value::Array(subs.clone()), &items, "kept as received");
     let quantities: Vec<_> = subs
         .iter()

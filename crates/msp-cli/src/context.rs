@@ -53,7 +53,7 @@ impl Context {
     }
 
     pub(crate) async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let session = Session::connect(&settings.session()).await?;
+        let session = Session::connect(&settings.session).await?;
         if session.discovered {
             for note in &session.notes {
                 eprintln!("warning: {}", one_line(note));

@@ -24,10 +24,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use central_api::ClusterTable;
 use clap::CommandFactory as _;
-use glp_auth::{ConfigError, Credentials, ENV_CLIENT_SECRET, RetryPolicy, WorkspaceId};
-use msp_orchestrator::{CentralPlan, Selector, SessionSettings, TenantSource};
+use glp_auth::{ConfigError, ENV_CLIENT_SECRET, RetryPolicy, WorkspaceId};
+use msp_orchestrator::{Selector, SessionSettings, TenantSource};
 
 use super::args::{Cli, GlobalArgs, SourceArg};
 
@@ -351,39 +350,18 @@ pub(crate) struct Combined {
 /// Everything a run needs, validated.
 #[derive(Debug)]
 pub(crate) struct Settings {
-    pub(crate) credentials: Credentials,
-    /// Which Central gateways the run uses.
-    pub(crate) central: CentralPlan,
-    /// The cluster table, with the user's gateway overrides.
-    pub(crate) cluster_table: ClusterTable,
+    /// What the library's [`Session`](msp_orchestrator::Session) is built from: the credential,
+    /// the Central gateways and cluster table (with the user's gateway overrides), the rate
+    /// ceilings (none by default: the budget is learned from the server), the cap on one
+    /// response body and the retry policy.
+    pub(crate) session: SessionSettings,
     pub(crate) source: TenantSource,
     /// Tenants done in an earlier run (the `!` lines of `--tenant-ids-from`): listed, then left
     /// out.
     pub(crate) done: Vec<WorkspaceId>,
     pub(crate) selector: Selector,
     pub(crate) concurrency: usize,
-    /// Ceilings (none by default: the budget is learned from the server).
-    pub(crate) rate: Option<f64>,
-    pub(crate) glp_rate: Option<f64>,
-    /// The cap on one response body, in bytes.
-    pub(crate) max_body: u64,
     pub(crate) timeout: Option<Duration>,
-    pub(crate) retry: RetryPolicy,
-}
-
-impl Settings {
-    /// What the library's [`Session`](msp_orchestrator::Session) is built from.
-    pub(crate) fn session(&self) -> SessionSettings {
-        SessionSettings {
-            credentials: self.credentials.clone(),
-            central: self.central.clone(),
-            cluster_table: self.cluster_table.clone(),
-            rate: self.rate,
-            glp_rate: self.glp_rate,
-            max_body: self.max_body,
-            retry: self.retry,
-        }
-    }
 }
 
 mod checks;

@@ -6,12 +6,18 @@ mod support;
 
 use platform_sim::{SimConfig, Simulator};
 use support::{
-    Cli, Finished, bin, hostile_sim, seeded_sim, sim, sim_with, target, temp_dir, total, truth,
+    Cli, Finished, bin, hostile_sim, json_lines, seeded_sim, sim, sim_with, target, temp_dir,
+    total, truth,
 };
 
 /// The binary against `sim` with `args`, and every log on (what must not leak).
 fn cli(sim: &Simulator, args: &[&str]) -> Cli {
     bin().target(&target(sim)).log("trace").args(args)
+}
+
+/// `collect -q --rate 500` of `sim`, then `args`.
+fn quick_collect(sim: &Simulator, args: &[&str]) -> Cli {
+    cli(sim, &["collect", "-q", "--rate", "500"]).args(args)
 }
 
 async fn output(cmd: Cli) -> Finished {
@@ -156,7 +162,7 @@ async fn tenants_table_and_summary_snapshots() {
         insta::assert_snapshot!("tenants_table", out.stdout);
     });
 
-    let cmd = cli(&sim, &["collect", "-q", "--rate", "500"]).env("RUST_LOG", "off");
+    let cmd = quick_collect(&sim, &[]).env("RUST_LOG", "off");
     let out = output(cmd).await;
     assert_eq!(out.code, Some(0));
     let stderr = out.stderr.clone();
@@ -211,11 +217,7 @@ async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
     ))
     .await;
     out.assert_code(0);
-    let rows: Vec<serde_json::Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_lines(&out.stdout);
     assert_eq!(rows.len(), 7);
     for t in tenants {
         let row = rows
@@ -237,11 +239,7 @@ async fn central_source_resolves_by_name_and_id_lists_rerun_exactly_those() {
         format!("# rerun\n{}\n{second}\n", first.replace('-', "")),
     )
     .unwrap();
-    let cmd = cli(
-        &sim,
-        &["collect", "-q", "--rate", "500", "--tenant-ids-from"],
-    )
-    .arg(&ids);
+    let cmd = quick_collect(&sim, &["--tenant-ids-from"]).arg(&ids);
     let out = output(cmd).await;
     out.assert_code(0);
     let expected = tenants[0]["counts"]["device-inventory"].as_u64().unwrap()
@@ -273,9 +271,7 @@ async fn an_existing_output_is_refused_before_any_request_unless_overwrite_or_ap
     let (_dir, path) = temp_file("existing", "records.jsonl");
     std::fs::write(&path, "{\"first\":\"run\"}\n").unwrap();
     let run = |extra: &[&str]| {
-        let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"])
-            .arg(&path)
-            .args(extra);
+        let cmd = quick_collect(&sim, &["-o"]).arg(&path).args(extra);
         output(cmd)
     };
     let out = run(&[]).await;
@@ -314,9 +310,7 @@ async fn csv_append_keeps_one_header_and_json_cannot_be_appended() {
     let sim = sim(2).await;
     let (dir, path) = temp_file("csv-append", "records.csv");
     for extra in [&[][..], &["--append"][..]] {
-        let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"])
-            .arg(&path)
-            .args(extra);
+        let cmd = quick_collect(&sim, &["-o"]).arg(&path).args(extra);
         let out = output(cmd).await;
         out.assert_code(0);
     }
@@ -341,7 +335,7 @@ async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
     let sim = sim(3).await;
     let dir = temp_dir("dash");
     // `-o -` is stdout: no file named `-`.
-    let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o", "-"]).current_dir(&dir);
+    let cmd = quick_collect(&sim, &["-o", "-"]).current_dir(&dir);
     let out = output(cmd).await;
     out.assert_code(0);
     assert!(!dir.path().join("-").exists());
@@ -352,11 +346,7 @@ async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
     let truth = truth(&sim);
     let first = truth["tenants"][0].clone();
     let id = first["workspace_id"].as_str().unwrap();
-    let cmd = cli(
-        &sim,
-        &["collect", "-q", "--rate", "500", "--tenant-ids-from", "-"],
-    )
-    .stdin(format!("{id}\n"));
+    let cmd = quick_collect(&sim, &["--tenant-ids-from", "-"]).stdin(format!("{id}\n"));
     let out = output(cmd).await;
     out.assert_code(0);
     assert_eq!(
@@ -366,7 +356,7 @@ async fn dash_is_stdout_and_stdin_and_the_format_follows_the_extension() {
 
     // The extension chooses the format; a contradicting --format is a usage error.
     let csv = dir.path().join("records.csv");
-    let cmd = cli(&sim, &["collect", "-q", "--rate", "500", "-o"]).arg(&csv);
+    let cmd = quick_collect(&sim, &["-o"]).arg(&csv);
     let out = output(cmd).await;
     out.assert_code(0);
     assert!(
@@ -462,14 +452,10 @@ async fn include_patterns_that_match_nothing_are_a_usage_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filter_sort_and_params_reach_every_tenant() {
     let sim = sim(4).await;
-    let out = output(cli(
+    let out = output(quick_collect(
         &sim,
         &[
-            "collect",
             "aps",
-            "-q",
-            "--rate",
-            "500",
             "--filter",
             "status eq 'OFFLINE'",
             "--sort",
@@ -478,11 +464,7 @@ async fn filter_sort_and_params_reach_every_tenant() {
     ))
     .await;
     out.assert_code(0);
-    let records: Vec<serde_json::Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = json_lines(&out.stdout);
     let truth = truth(&sim);
     let all_aps = total(&truth, "aps");
     assert!(!records.is_empty() && (records.len() as u64) < all_aps);
@@ -503,16 +485,9 @@ async fn filter_sort_and_params_reach_every_tenant() {
         assert_eq!(names, sorted, "sorted by deviceName desc");
     }
 
-    let out = output(cli(
+    let out = output(quick_collect(
         &sim,
-        &[
-            "collect",
-            "-q",
-            "--rate",
-            "500",
-            "--param",
-            "site-assigned=UNASSIGNED",
-        ],
+        &["--param", "site-assigned=UNASSIGNED"],
     ))
     .await;
     out.assert_code(0);
@@ -554,7 +529,7 @@ async fn records_name_the_workspace_whatever_listed_the_tenant_and_the_report_na
         &["--source", "central"][..],
         &[][..],
     ] {
-        let mut cmd = cli(&sim, &["collect", "-q", "--rate", "500"]).args(source);
+        let mut cmd = quick_collect(&sim, &[]).args(source);
         if source.is_empty() {
             cmd = cmd.arg("--tenant-ids-from").arg(&ids);
         }
@@ -639,20 +614,7 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
             .as_str()
             .unwrap()
             .to_owned();
-        let cmd = cli(
-            &sim,
-            &[
-                "collect",
-                resource,
-                "-q",
-                "--rate",
-                "500",
-                "--format",
-                "csv",
-                "--include",
-            ],
-        )
-        .arg(&first);
+        let cmd = quick_collect(&sim, &[resource, "--format", "csv", "--include"]).arg(&first);
         let out = output(cmd).await;
         out.assert_code(0);
         let text = out.stdout.clone();
@@ -681,14 +643,10 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
         insta::assert_snapshot!("csv_per_resource", shown);
     });
 
-    let out = output(cli(
+    let out = output(quick_collect(
         &sim,
         &[
-            "collect",
             "aps",
-            "-q",
-            "--rate",
-            "500",
             "--format",
             "csv",
             "--columns",
@@ -712,18 +670,9 @@ async fn csv_has_real_columns_per_resource_and_columns_chooses_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
     let sim = seeded_sim(4, 3).await;
-    let cmd = cli(
+    let cmd = quick_collect(
         &sim,
-        &[
-            "collect",
-            "device-inventory",
-            "sites-health",
-            "-q",
-            "--rate",
-            "500",
-            "--summary",
-            "table",
-        ],
+        &["device-inventory", "sites-health", "--summary", "table"],
     )
     .env("RUST_LOG", "off")
     .env("NO_COLOR", "1");
@@ -739,17 +688,9 @@ async fn the_summary_table_has_a_row_per_tenant_and_a_failure_is_told_once() {
     });
 
     // Every tenant fails (a list the server does not have): one line each, no WARN beside it.
-    let cmd = cli(
+    let cmd = quick_collect(
         &sim,
-        &[
-            "collect",
-            "network-monitoring/v1/no-such-list",
-            "-q",
-            "--rate",
-            "500",
-            "--retries",
-            "1",
-        ],
+        &["network-monitoring/v1/no-such-list", "--retries", "1"],
     )
     .env("RUST_LOG", "warn");
     let out = output(cmd).await;
@@ -930,11 +871,7 @@ async fn profiles_choose_a_set_of_keys_and_config_show_tells_each_source() {
 async fn yaml_output_follows_the_extension_one_entry_per_record() {
     let sim = sim(3).await;
     let (_dir, path) = temp_file("yaml", "sites.yaml");
-    let cmd = cli(
-        &sim,
-        &["collect", "sites-health", "-q", "--rate", "500", "-o"],
-    )
-    .arg(&path);
+    let cmd = quick_collect(&sim, &["sites-health", "-o"]).arg(&path);
     let out = output(cmd).await;
     out.assert_code(0);
     let text = std::fs::read_to_string(&path).unwrap();

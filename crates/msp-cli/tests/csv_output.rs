@@ -4,31 +4,13 @@
 
 mod support;
 
-use support::{bin, temp_dir};
-
-/// A store of two demo snapshots (generations 0 and 1) of `tenants` tenants.
-fn demo_store(dir: &std::path::Path, tenants: &str) -> std::path::PathBuf {
-    let db = dir.join("inventory.sqlite");
-    for generation in ["0", "1"] {
-        bin()
-            .args(["demo", "--snapshot", "-q", "--tenants", tenants])
-            .args(["--generation", generation, "--db"])
-            .arg(&db)
-            .run()
-            .assert_code(0);
-    }
-    db
-}
+use support::{on_store, temp_store};
 
 #[test]
 fn status_and_runs_csv_are_snake_case_and_keep_their_values() {
-    let dir = temp_dir("csv-status");
-    let db = demo_store(dir.path(), "4");
+    let (_dir, db) = temp_store("csv-status", "4");
 
-    let out = bin()
-        .args(["status", "--format", "csv", "--db"])
-        .arg(&db)
-        .run();
+    let out = on_store(&db, &["status", "--format", "csv"]);
     out.assert_code(0);
     let mut lines = out.stdout.lines();
     assert_eq!(
@@ -44,17 +26,11 @@ fn status_and_runs_csv_are_snake_case_and_keep_their_values() {
         );
     }
     // The table still shows a `-` for what is empty; the CSV leaves it empty.
-    let json = bin()
-        .args(["status", "--format", "json", "--db"])
-        .arg(&db)
-        .run();
+    let json = on_store(&db, &["status", "--format", "json"]);
     let json: Vec<serde_json::Value> = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(json.len(), rows.len(), "one CSV row per JSON row");
 
-    let out = bin()
-        .args(["runs", "--format", "csv", "--db"])
-        .arg(&db)
-        .run();
+    let out = on_store(&db, &["runs", "--format", "csv"]);
     out.assert_code(0);
     assert_eq!(
         out.stdout.lines().next(),

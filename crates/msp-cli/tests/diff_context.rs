@@ -6,24 +6,9 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use msp_orchestrator::table::width;
-use support::{bin, temp_dir};
-
-/// A store of two demo snapshots (generations 0 and 1).
-fn demo_store(dir: &Path, tenants: &str) -> PathBuf {
-    let db = dir.join("inventory.sqlite");
-    for generation in ["0", "1"] {
-        bin()
-            .args(["demo", "--snapshot", "-q", "--tenants", tenants])
-            .args(["--generation", generation, "--db"])
-            .arg(&db)
-            .run()
-            .assert_code(0);
-    }
-    db
-}
+use support::{on_store, temp_store};
 
 /// The terminal column where `needle` starts on `line`.
 fn column_of(line: &str, needle: &str) -> Option<usize> {
@@ -32,9 +17,8 @@ fn column_of(line: &str, needle: &str) -> Option<usize> {
 
 #[test]
 fn diff_lists_each_device_once_with_what_it_is_and_counts_per_tenant() {
-    let dir = temp_dir("diff-context");
-    let db = demo_store(dir.path(), "12");
-    let out = bin().args(["diff", "--db"]).arg(&db).run();
+    let (_dir, db) = temp_store("diff-context", "12");
+    let out = on_store(&db, &["diff"]);
     out.assert_code(1);
     let text = out.stdout.clone();
     let (changes, per_tenant) = text.split_once("\n\n").expect("two tables");
@@ -104,12 +88,11 @@ fn diff_lists_each_device_once_with_what_it_is_and_counts_per_tenant() {
 
 #[test]
 fn status_and_diff_line_up_by_terminal_columns() {
-    let dir = temp_dir("diff-columns");
     // 40 tenants: CJK and emoji names among them.
-    let db = demo_store(dir.path(), "40");
-    let status = bin().args(["status", "--db"]).arg(&db).run();
+    let (_dir, db) = temp_store("diff-columns", "40");
+    let status = on_store(&db, &["status"]);
     status.assert_code(0);
-    let diff = bin().args(["diff", "--db"]).arg(&db).run();
+    let diff = on_store(&db, &["diff"]);
     diff.assert_code(1);
     for (what, text, title) in [
         ("status", &status.stdout, "TENANT ID"),

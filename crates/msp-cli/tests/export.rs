@@ -8,12 +8,23 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use support::{Finished, bin, temp_dir};
+use support::{Finished, bin, json_lines, temp_dir};
 
 const TENANTS: &str = "3";
 
 fn export(db: &Path, args: &[&str]) -> Finished {
     bin().arg("export").args(args).arg("--db").arg(db).run()
+}
+
+/// Writes what `collect` writes of the demo population's `device-inventory` and `devices` to
+/// `file` (its format from the extension).
+fn collect_to(file: &Path) {
+    bin()
+        .args(["demo", "-q", "--tenants", TENANTS])
+        .args(["device-inventory", "devices", "-o"])
+        .arg(file)
+        .run()
+        .assert_code(0);
 }
 
 /// The keys of a record and of its item.
@@ -34,24 +45,8 @@ fn export_has_collect_s_fields_formats_columns_and_file_safety() {
         .assert_code(0);
     // What collect writes of the same population and resources.
     let collected = dir.path().join("collected.jsonl");
-    bin()
-        .args([
-            "demo",
-            "-q",
-            "--tenants",
-            TENANTS,
-            "device-inventory",
-            "devices",
-            "-o",
-        ])
-        .arg(&collected)
-        .run()
-        .assert_code(0);
-    let collected: Vec<serde_json::Value> = std::fs::read_to_string(&collected)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    collect_to(&collected);
+    let collected = json_lines(&std::fs::read_to_string(&collected).unwrap());
 
     // `-o x.json` is a JSON array, as collect's; the default run is the latest.
     let json = dir.path().join("run.json");
@@ -109,19 +104,7 @@ fn export_has_collect_s_fields_formats_columns_and_file_safety() {
     let csv = dir.path().join("run.csv");
     export(&db, &["-o", csv.to_str().unwrap()]).assert_code(0);
     let collect_csv = dir.path().join("collected.csv");
-    bin()
-        .args([
-            "demo",
-            "-q",
-            "--tenants",
-            TENANTS,
-            "device-inventory",
-            "devices",
-            "-o",
-        ])
-        .arg(&collect_csv)
-        .run()
-        .assert_code(0);
+    collect_to(&collect_csv);
     let header = |p: &Path| {
         std::fs::read_to_string(p)
             .unwrap()

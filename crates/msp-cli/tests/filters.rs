@@ -15,41 +15,33 @@ async fn output(cmd: Cli) -> Finished {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_filter_is_refused_before_any_contact() {
     let sim = sim(6).await;
-    for (args, says) in [
+    // (the list, the filter, what the error says)
+    for (list, filter, says) in [
         (
-            ["collect", "aps", "--filter", "status eq OFFLINE"],
+            "aps",
+            "status eq OFFLINE",
             "string values need single quotes: status eq 'OFFLINE'",
         ),
         (
-            ["collect", "aps", "--filter", "status eq \"OFFLINE\""],
+            "aps",
+            "status eq \"OFFLINE\"",
             "single quotes, not double: status eq 'OFFLINE'",
         ),
+        ("aps", "status == 'OFFLINE'", "write `status eq ...`"),
+        ("aps", "status eq 'UP' or status eq 'DOWN'", "`and` only"),
         (
-            ["collect", "aps", "--filter", "status == 'OFFLINE'"],
-            "write `status eq ...`",
-        ),
-        (
-            [
-                "collect",
-                "aps",
-                "--filter",
-                "status eq 'UP' or status eq 'DOWN'",
-            ],
-            "`and` only",
-        ),
-        (
-            ["collect", "aps", "--filter", "colour eq 'red'"],
+            "aps",
+            "colour eq 'red'",
             "`colour` cannot be filtered on in aps",
         ),
         (
-            ["collect", "device-inventory", "--filter", "status eq 'UP'"],
+            "device-inventory",
+            "status eq 'UP'",
             "cannot be filtered on in device-inventory",
         ),
-        (
-            ["collect", "v1alpha1/aps", "--filter", "status eq OFFLINE"],
-            "status eq 'OFFLINE'",
-        ),
+        ("v1alpha1/aps", "status eq OFFLINE", "status eq 'OFFLINE'"),
     ] {
+        let args = ["collect", list, "--filter", filter];
         let out = output(cli(&sim).args(args)).await;
         let stderr = &out.stderr;
         assert_eq!(out.code, Some(2), "{args:?}: {stderr}");

@@ -5,34 +5,16 @@
 mod support;
 
 use msp_orchestrator::msp_store::Store;
-use support::{bin, temp_dir};
+use support::temp_store;
 
 /// The SQL of the guide's "One device's history" example.
 fn guide_history_query() -> String {
-    let guide =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/guide.md"))
-            .unwrap();
-    let at = guide
-        .find("# One device's history")
-        .expect("the guide has the example");
-    let rest = &guide[at..];
-    let start = rest.find("inventory.sqlite \"").unwrap() + "inventory.sqlite \"".len();
-    let end = rest[start..].find('"').unwrap();
-    rest[start..start + end].to_owned()
+    test_support::guide_example("# One device's history", "inventory.sqlite \"", "\"")
 }
 
 #[test]
 fn the_guide_s_device_history_has_one_row_per_run() {
-    let dir = temp_dir("guide-sql");
-    let db = dir.path().join("inventory.sqlite");
-    for generation in ["0", "1"] {
-        bin()
-            .args(["demo", "--snapshot", "-q", "--tenants", "2"])
-            .args(["--generation", generation, "--db"])
-            .arg(&db)
-            .run()
-            .assert_code(0);
-    }
+    let (_dir, db) = temp_store("guide-sql", "2");
     let store = Store::open(&db).unwrap();
     // A device both runs hold.
     let serial: String = store

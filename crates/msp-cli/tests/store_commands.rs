@@ -5,27 +5,9 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use support::{Finished, bin, temp_dir};
-
-/// A store of two demo snapshots (generations 0 and 1) of 6 tenants.
-fn demo_store(dir: &Path) -> PathBuf {
-    let db = dir.join("inventory.sqlite");
-    for generation in ["0", "1"] {
-        bin()
-            .args(["demo", "--snapshot", "-q", "--tenants", "6"])
-            .args(["--generation", generation, "--db"])
-            .arg(&db)
-            .run()
-            .assert_code(0);
-    }
-    db
-}
-
-fn run(db: &Path, args: &[&str]) -> Finished {
-    bin().args(args).arg("--db").arg(db).run()
-}
+use support::{Finished, assert_refused, bin, on_store, temp_dir, temp_store};
 
 #[test]
 fn reading_commands_need_an_existing_store() {
@@ -38,7 +20,7 @@ fn reading_commands_need_an_existing_store() {
         &["export", "--run", "1"],
         &["prune", "--keep", "1"],
     ] {
-        let out = run(&typo, args);
+        let out = on_store(&typo, args);
         out.assert_code(2);
         assert!(
             out.stderr.contains(&typo.display().to_string())
@@ -54,15 +36,14 @@ fn reading_commands_need_an_existing_store() {
 
 #[test]
 fn tenants_match_as_include_does_and_unknown_ones_are_errors() {
-    let dir = temp_dir("store-tenants");
-    let db = demo_store(dir.path());
+    let (_dir, db) = temp_store("store-tenants", "6");
     let tenants = |out: &Finished| -> std::collections::BTreeSet<String> {
         let rows: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
         rows.iter()
             .map(|r| r["tenant_name"].as_str().unwrap().to_owned())
             .collect()
     };
-    let all = run(&db, &["status", "--format", "json"]);
+    let all = on_store(&db, &["status", "--format", "json"]);
     all.assert_code(0);
     let names = tenants(&all);
     assert!(names.len() > 1, "{names:?}");
@@ -81,7 +62,7 @@ fn tenants_match_as_include_does_and_unknown_ones_are_errors() {
         name.to_uppercase(),
         format!("{prefix}*"),
     ] {
-        let out = run(&db, &["status", "--format", "json", "--tenant", &pattern]);
+        let out = on_store(&db, &["status", "--format", "json", "--tenant", &pattern]);
         out.assert_code(0);
         let chosen = tenants(&out);
         assert!(chosen.contains(&name), "{pattern}: {chosen:?}");
@@ -111,7 +92,7 @@ fn tenants_match_as_include_does_and_unknown_ones_are_errors() {
         );
         assert_eq!(out.stdout, "");
     }
-    let out = run(&db, &["status", "--tenant", "acme"]);
+    let out = on_store(&db, &["status", "--tenant", "acme"]);
     out.assert_code(2);
     assert!(
         !out.stderr.contains("run `snapshot` first"),
@@ -131,7 +112,7 @@ fn tenants_match_as_include_does_and_unknown_ones_are_errors() {
             })
             .collect()
     };
-    let out = run(
+    let out = on_store(
         &db,
         &["status", "--format", "json", "--tenant", &ids[&name]],
     );
@@ -148,7 +129,7 @@ fn tenants_match_as_include_does_and_unknown_ones_are_errors() {
                 other => other,
             })
             .collect();
-        let out = run(&db, &["diff", "--tenant", &plain.to_lowercase()]);
+        let out = on_store(&db, &["diff", "--tenant", &plain.to_lowercase()]);
         out.assert_code(2);
         assert!(
             out.stderr.contains(&format!("did you mean `{accented}`")),
@@ -158,7 +139,7 @@ fn tenants_match_as_include_does_and_unknown_ones_are_errors() {
     }
 
     // diff of one tenant lists only that tenant.
-    let out = run(
+    let out = on_store(
         &db,
         &[
             "diff",
@@ -176,33 +157,32 @@ fn tenants_match_as_include_does_and_unknown_ones_are_errors() {
 
 #[test]
 fn unknown_resources_are_errors_with_did_you_mean() {
-    let dir = temp_dir("store-resources");
-    let db = demo_store(dir.path());
+    let (_dir, db) = temp_store("store-resources", "6");
     for args in [
         &["diff", "--resource", "devcies"][..],
         &["status", "--resource", "devcies"],
         &["export", "--run", "1", "--resource", "devcies"],
     ] {
-        let out = run(&db, args);
-        out.assert_code(2);
-        assert!(
-            out.stderr.contains("no resource `devcies`")
-                && out.stderr.contains("did you mean `devices`")
-                && out.stderr.contains("device-inventory, devices"),
-            "{args:?}: {}",
-            out.stderr
+        let out = on_store(&db, args);
+        assert_refused(
+            &out,
+            2,
+            &[
+                "no resource `devcies`",
+                "did you mean `devices`",
+                "device-inventory, devices",
+            ],
         );
         assert!(!out.stderr.contains("0 added"), "{}", out.stderr);
     }
-    run(&db, &["diff", "--resource", "devices", "--format", "jsonl"]).assert_code(1);
+    on_store(&db, &["diff", "--resource", "devices", "--format", "jsonl"]).assert_code(1);
 }
 
 #[test]
 fn prune_dry_runs_asks_before_deleting_every_run_and_gives_the_space_back() {
-    let dir = temp_dir("store-prune");
-    let db = demo_store(dir.path());
+    let (dir, db) = temp_store("store-prune", "6");
     let runs = |db: &Path| -> usize {
-        let out = run(db, &["runs", "--format", "json"]);
+        let out = on_store(db, &["runs", "--format", "json"]);
         out.assert_code(0);
         serde_json::from_str::<Vec<serde_json::Value>>(&out.stdout)
             .unwrap()
@@ -211,7 +191,7 @@ fn prune_dry_runs_asks_before_deleting_every_run_and_gives_the_space_back() {
     assert_eq!(runs(&db), 2);
 
     // --dry-run deletes nothing and says what it would.
-    let out = run(&db, &["prune", "--keep", "1", "--dry-run"]);
+    let out = on_store(&db, &["prune", "--keep", "1", "--dry-run"]);
     out.assert_code(0);
     assert!(
         out.stderr.contains("would delete 1 run (1) and keep 1 run"),
@@ -221,7 +201,7 @@ fn prune_dry_runs_asks_before_deleting_every_run_and_gives_the_space_back() {
     assert_eq!(runs(&db), 2);
 
     // Every run: not without --yes (no terminal here to ask on).
-    let out = run(&db, &["prune", "--keep", "0"]);
+    let out = on_store(&db, &["prune", "--keep", "0"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains("every run") && out.stderr.contains("--yes"),
@@ -231,7 +211,7 @@ fn prune_dry_runs_asks_before_deleting_every_run_and_gives_the_space_back() {
     assert_eq!(runs(&db), 2, "nothing was deleted");
 
     // One run, in the singular.
-    let out = run(&db, &["prune", "--keep", "1"]);
+    let out = on_store(&db, &["prune", "--keep", "1"]);
     out.assert_code(0);
     assert!(out.stderr.contains("deleted 1 run (1)"), "{}", out.stderr);
 
@@ -239,7 +219,7 @@ fn prune_dry_runs_asks_before_deleting_every_run_and_gives_the_space_back() {
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let wal = dir.path().join("inventory.sqlite-wal");
     let before = size(&db) + size(&wal);
-    let out = run(&db, &["prune", "--keep", "0", "--yes"]);
+    let out = on_store(&db, &["prune", "--keep", "0", "--yes"]);
     out.assert_code(0);
     assert_eq!(runs(&db), 0);
     let after = size(&db) + size(&wal);

@@ -5,7 +5,10 @@
 
 mod support;
 
-use support::{bin, temp_dir};
+use support::{assert_refused, bin, temp_dir};
+
+/// What a write to `/dev/full` is reported as.
+const FULL_DISK: &[&str] = &["cannot write /dev/full", "No space left"];
 
 #[test]
 fn a_full_disk_is_a_write_error_naming_the_file() {
@@ -16,12 +19,7 @@ fn a_full_disk_is_a_write_error_naming_the_file() {
     let out = bin()
         .args(["demo", "-q", "--tenants", "4", "-o", "/dev/full"])
         .run();
-    out.assert_code(1);
-    assert!(
-        out.stderr.contains("cannot write /dev/full") && out.stderr.contains("No space left"),
-        "{}",
-        out.stderr
-    );
+    assert_refused(&out, 1, FULL_DISK);
     assert!(
         !out.stderr.contains("interrupt"),
         "no interruption happened: {}",
@@ -41,11 +39,6 @@ fn a_full_disk_is_a_write_error_naming_the_file() {
             .args(["export", "--format", format, "-o", "/dev/full", "--db"])
             .arg(&db)
             .run();
-        out.assert_code(1);
-        assert!(
-            out.stderr.contains("cannot write /dev/full") && out.stderr.contains("No space left"),
-            "{}",
-            out.stderr
-        );
+        assert_refused(&out, 1, FULL_DISK);
     }
 }

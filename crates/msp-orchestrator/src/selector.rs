@@ -387,37 +387,24 @@ mod tests {
     #[test]
     fn short_patterns_never_match_ids() {
         let t = tenant("Acme");
-        // `3*` and `3f2a*` would match the id: they are too short to be read as one.
-        assert_eq!(TenantPattern::new("3*").matches_tenant(&t), None);
-        assert_eq!(TenantPattern::new("3f2a*").matches_tenant(&t), None);
-        assert_eq!(TenantPattern::new("*1c").matches_tenant(&t), None);
-        assert_eq!(
-            TenantPattern::new("3f2a6c1e").matches_tenant(&t),
-            Some(MatchedBy::Id)
-        );
-        assert_eq!(
-            TenantPattern::new("3F2A6C1E-0b4d*").matches_tenant(&t),
-            Some(MatchedBy::Id)
-        );
-        assert_eq!(
-            TenantPattern::new(ID).matches_tenant(&t),
-            Some(MatchedBy::Id)
-        );
-        assert_eq!(TenantPattern::new("3f2a6c1f").matches_tenant(&t), None);
-        assert_eq!(
-            TenantPattern::new("a*").matches_tenant(&t),
-            Some(MatchedBy::Name)
-        );
-        // With the explicit flag, any glob over the id.
-        assert_eq!(
-            TenantPattern::id("3*").matches_tenant(&t),
-            Some(MatchedBy::Id)
-        );
-        assert_eq!(
-            TenantPattern::id("*0B1C").matches_tenant(&t),
-            Some(MatchedBy::Id)
-        );
-        assert_eq!(TenantPattern::id("acme").matches_tenant(&t), None);
+        let (id, name) = (Some(MatchedBy::Id), Some(MatchedBy::Name));
+        for (pattern, by) in [
+            // `3*` and `3f2a*` would match the id: they are too short to be read as one.
+            (TenantPattern::new("3*"), None),
+            (TenantPattern::new("3f2a*"), None),
+            (TenantPattern::new("*1c"), None),
+            (TenantPattern::new("3f2a6c1e"), id),
+            (TenantPattern::new("3F2A6C1E-0b4d*"), id),
+            (TenantPattern::new(ID), id),
+            (TenantPattern::new("3f2a6c1f"), None),
+            (TenantPattern::new("a*"), name),
+            // With the explicit flag, any glob over the id.
+            (TenantPattern::id("3*"), id),
+            (TenantPattern::id("*0B1C"), id),
+            (TenantPattern::id("acme"), None),
+        ] {
+            assert_eq!(pattern.matches_tenant(&t), by, "{pattern:?}");
+        }
         // A hex-looking name still matches by name.
         let cafe = tenant("Cafebabe");
         assert_eq!(

@@ -171,16 +171,7 @@ async fn a_snapshot_holds_the_truth_and_a_resume_adds_nothing_twice() {
 /// The SQL of the guide's "which licences end in the next 90 days, per customer", as the guide
 /// has it.
 fn guide_licence_query() -> String {
-    let guide =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/guide.md"))
-            .unwrap();
-    let at = guide
-        .find("licences end in the next 90 days")
-        .expect("the guide has the example");
-    let rest = &guide[at..];
-    let start = rest.find("```sql\n").expect("an sql block") + "```sql\n".len();
-    let end = rest[start..].find("```").unwrap();
-    rest[start..start + end].to_owned()
+    test_support::guide_example("licences end in the next 90 days", "```sql\n", "```")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

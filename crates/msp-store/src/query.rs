@@ -158,11 +158,10 @@ impl Store {
 
     /// Every resource the store holds an entry of, sorted.
     pub fn resources(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT resource FROM entries ORDER BY resource")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        column(
+            &self.conn,
+            "SELECT DISTINCT resource FROM entries ORDER BY resource",
+        )
     }
 
     /// One run.
@@ -210,11 +209,10 @@ impl Store {
 
     /// The ids of the complete runs, oldest first.
     pub fn complete_runs(&self) -> Result<Vec<RunId>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id FROM runs WHERE status = 'complete' ORDER BY id")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        column(
+            &self.conn,
+            "SELECT id FROM runs WHERE status = 'complete' ORDER BY id",
+        )
     }
 
     /// Devices by type and status per tenant x resource, from the latest run that completed
@@ -380,11 +378,7 @@ fn running_runs(
     conn: &Connection,
     live: impl Fn(RunId) -> bool,
 ) -> Result<(Vec<RunId>, Vec<RunId>), StoreError> {
-    let stored_running: Vec<RunId> = {
-        let mut stmt = conn.prepare("SELECT id FROM runs WHERE status = 'running'")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let stored_running: Vec<RunId> = column(conn, "SELECT id FROM runs WHERE status = 'running'")?;
     Ok(stored_running.into_iter().partition(|&id| live(id)))
 }
 
@@ -426,4 +420,11 @@ pub(crate) fn value_text(v: rusqlite::types::ValueRef<'_>) -> String {
 
 fn parse_list(text: &str) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("a list: {e}")))
+}
+
+/// The first column of every row of `sql` (a query without parameters).
+fn column<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -90,6 +90,24 @@ const MSP_OWN_DEVICES: u32 = 6;
 /// Span of tenant creation times: about five years.
 const CREATION_SPAN: i64 = 5 * 365 * 86_400;
 
+/// The fields clients do not know that both tenant listings (GreenLake's msp-tenants and
+/// Central's list-tenants) add to a tenant's item, under `x-sim-extra`.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct ItemExtra {
+    generator: &'static str,
+    index: u32,
+}
+
+impl ItemExtra {
+    /// The extra fields of `tenant`'s item.
+    pub(crate) fn of(tenant: &Tenant) -> Self {
+        ItemExtra {
+            generator: "platform-sim",
+            index: tenant.index,
+        }
+    }
+}
+
 /// One tenant (a customer workspace managed by the MSP).
 #[derive(Debug, Clone)]
 pub(crate) struct Tenant {

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
+use crate::filter::{Filter, SortKey, parse_filter, parse_sort};
+
 /// A rejected parameter: which one and why (becomes a GLP `bad_request` issue).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BadParam {
@@ -20,6 +22,33 @@ impl BadParam {
             description: description.into(),
         }
     }
+}
+
+/// A `filter` parameter parsed, every field it names one that `allowed` takes.
+pub(crate) fn checked_filter(
+    text: &str,
+    allowed: &dyn Fn(&str) -> bool,
+) -> Result<Filter, BadParam> {
+    let filter = parse_filter(text).map_err(|e| BadParam::new("filter", e))?;
+    filter
+        .check_fields(allowed)
+        .map_err(|e| BadParam::new("filter", e))?;
+    Ok(filter)
+}
+
+/// A `sort` parameter parsed, every key a field that `allowed` takes.
+pub(crate) fn checked_sort(
+    text: &str,
+    allowed: &dyn Fn(&str) -> bool,
+) -> Result<Vec<SortKey>, BadParam> {
+    let keys = parse_sort(text).map_err(|e| BadParam::new("sort", e))?;
+    if let Some(k) = keys.iter().find(|k| !allowed(&k.field)) {
+        return Err(BadParam::new(
+            "sort",
+            format!("cannot sort on field '{}'", k.field),
+        ));
+    }
+    Ok(keys)
 }
 
 fn hex(b: u8) -> Option<u8> {

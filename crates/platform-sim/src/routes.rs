@@ -31,7 +31,7 @@ fn serve(st: &Arc<AppState>, ep: Endpoint, route: Route) -> Route {
 fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
     let glp = |name| Endpoint::new(name, Api::Glp);
     let resource = |r: GlpResource| glp(r.name());
-    Router::new()
+    let mut routes = Router::new()
         .route(
             "/authorization/v2/oauth2/{ws}/token",
             serve(st, glp("token").own(Own::Token), post(oauth::token)),
@@ -55,31 +55,22 @@ fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route(
             "/service-catalog/v1/service-managers",
             serve(st, glp("service-managers"), get(catalog::service_managers)),
-        )
-        .route(
-            "/devices/v1/devices",
-            serve(
-                st,
-                resource(GlpResource::Devices).own(Own::Devices),
-                get(greenlake::devices),
-            ),
-        )
-        .route(
+        );
+    for (path, r, own) in [
+        ("/devices/v1/devices", GlpResource::Devices, Own::Devices),
+        (
             "/subscriptions/v1/subscriptions",
-            serve(
-                st,
-                resource(GlpResource::Subscriptions).own(Own::Subscriptions),
-                get(greenlake::subscriptions),
-            ),
-        )
-        .route(
-            "/audit-log/v2beta1/logs",
-            serve(
-                st,
-                resource(GlpResource::AuditLogs),
-                get(greenlake::audit_logs),
-            ),
-        )
+            GlpResource::Subscriptions,
+            Own::Subscriptions,
+        ),
+    ] {
+        routes = routes.route(path, serve(st, resource(r).own(own), greenlake::list(r)));
+    }
+    let audit = GlpResource::AuditLogs;
+    routes.route(
+        "/audit-log/v2beta1/logs",
+        serve(st, resource(audit), greenlake::list(audit)),
+    )
 }
 
 /// Central's endpoints, the same on every cluster.

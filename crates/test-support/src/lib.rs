@@ -14,6 +14,7 @@
 //! - [`Captured`]: an in-memory `io::Write` to capture logs into and search.
 //! - [`waits::Waits`]: the waits a retry loop asked for, recorded instead of slept.
 //! - [`TempDir`]: a temporary directory removed when dropped.
+//! - [`guide_example`]: an example of `docs/guide.md`, as the guide has it.
 //! - [`skip()`]: a test that cannot run here says so and is recorded, so `cargo xtask test`
 //!   counts it as skipped, not passed.
 //!
@@ -43,6 +44,25 @@ pub fn temp_dir(prefix: &str) -> TempDir {
         .prefix(&format!("glp-msp-{prefix}-"))
         .tempdir()
         .unwrap_or_else(|e| panic!("creating a temporary directory for {prefix}: {e}"))
+}
+
+/// The text of `docs/guide.md` between `open` and the next `close` after the first place that
+/// says `heading`: an example, exactly as the guide has it. Panics if there is none.
+pub fn guide_example(heading: &str, open: &str, close: &str) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/guide.md");
+    let guide = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let at = guide
+        .find(heading)
+        .unwrap_or_else(|| panic!("the guide has no {heading:?}"));
+    let rest = &guide[at..];
+    let start = rest
+        .find(open)
+        .unwrap_or_else(|| panic!("no {open:?} after {heading:?} in the guide"))
+        + open.len();
+    let end = rest[start..]
+        .find(close)
+        .unwrap_or_else(|| panic!("no {close:?} closes the example of {heading:?}"));
+    rest[start..start + end].to_owned()
 }
 
 /// The runtime of one server: two workers, all drivers, stopped in the background when

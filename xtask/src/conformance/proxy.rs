@@ -15,7 +15,7 @@ use anyhow::{Context as _, Result};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
@@ -57,14 +57,22 @@ pub(crate) struct Exchange {
 /// Everything the front forwarders saw.
 pub(crate) type Log = Arc<Mutex<Vec<Exchange>>>;
 
+/// A front forwarder: requests with an operation in `spec` go to `prism`, the others to
+/// `back`; every exchange goes to `log`.
 #[derive(Clone)]
-struct Front {
-    api: &'static str,
-    spec: Arc<Merged>,
-    prism: String,
-    back: String,
-    http: reqwest::Client,
-    log: Log,
+pub(crate) struct Front {
+    /// `GreenLake` or `Central`.
+    pub(crate) api: &'static str,
+    /// The API's merged spec.
+    pub(crate) spec: Arc<Merged>,
+    /// Prism's base URL.
+    pub(crate) prism: String,
+    /// The back forwarder's base URL.
+    pub(crate) back: String,
+    /// The HTTP client that forwards.
+    pub(crate) http: reqwest::Client,
+    /// Where the exchanges go.
+    pub(crate) log: Log,
 }
 
 #[derive(Clone)]
@@ -100,24 +108,8 @@ pub(crate) async fn start_back(sim: &str, http: reqwest::Client) -> Result<Strin
     serve(Router::new().fallback(back).with_state(state)).await
 }
 
-/// Starts a front forwarder for `api`: requests with an operation in `spec` go to `prism`, the
-/// others to `back`; every exchange goes to `log`.
-pub(crate) async fn start_front(
-    api: &'static str,
-    spec: Arc<Merged>,
-    prism: String,
-    back: String,
-    http: reqwest::Client,
-    log: Log,
-) -> Result<String> {
-    let state = Front {
-        api,
-        spec,
-        prism,
-        back,
-        http,
-        log,
-    };
+/// Starts the front forwarder `state`; returns its base URL.
+pub(crate) async fn start_front(state: Front) -> Result<String> {
     serve(Router::new().fallback(front).with_state(state)).await
 }
 
@@ -129,13 +121,7 @@ fn split_cluster(path: &str) -> Option<(&str, &str)> {
 }
 
 async fn front(State(f): State<Front>, req: Request) -> Response {
-    let method = req.method().clone();
-    let full = req.uri().path().to_owned();
-    let query = req
-        .uri()
-        .query()
-        .map(|q| format!("?{q}"))
-        .unwrap_or_default();
+    let (method, full, query) = request_line(&req);
     let (cluster, path) = match split_cluster(&full) {
         Some((c, rest)) if f.api == "Central" => (Some(c.to_owned()), rest.to_owned()),
         _ => (None, full.clone()),
@@ -173,13 +159,7 @@ async fn front(State(f): State<Front>, req: Request) -> Response {
 }
 
 async fn back(State(b): State<Back>, req: Request) -> Response {
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let query = req
-        .uri()
-        .query()
-        .map(|q| format!("?{q}"))
-        .unwrap_or_default();
+    let (method, path, query) = request_line(&req);
     let (mut headers, body) = parts(req).await;
     let prefix = headers
         .remove(CLUSTER_HEADER)
@@ -187,6 +167,13 @@ async fn back(State(b): State<Back>, req: Request) -> Response {
         .unwrap_or_default();
     let url = format!("{}{prefix}{path}{query}", b.sim);
     respond(send(&b.http, method, &url, headers, body).await)
+}
+
+/// The method, path and query (with its `?`; empty without one) of `req`.
+fn request_line(req: &Request) -> (Method, String, String) {
+    let uri = req.uri();
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    (req.method().clone(), uri.path().to_owned(), query)
 }
 
 async fn parts(req: Request) -> (HeaderMap, Bytes) {

@@ -1,10 +1,29 @@
-//! What the Central examples share: the client of the MSP's Central, from the environment.
+//! What the Central examples share: the client of the MSP's Central, from the environment, and
+//! how an example starts and ends.
 
 use std::env;
 use std::error::Error;
+use std::process::ExitCode;
 
 use central_api::{CentralClient, CentralLocation};
 use glp_auth::{AuthOptions, Credentials, msp_provider};
+
+#[path = "../../../glp-auth/examples/common/mod.rs"]
+mod common;
+
+/// An example's `main`: `run` with the MSP's Central client and where it points
+/// ([`client_from_env`]); its error, if any, is printed with its causes (exit code 1).
+pub(crate) async fn main<F, Fut>(run: F) -> ExitCode
+where
+    F: FnOnce(CentralClient, CentralLocation) -> Fut,
+    Fut: Future<Output = Result<(), Box<dyn Error>>>,
+{
+    let result = match client_from_env() {
+        Ok((central, location)) => run(central, location).await,
+        Err(error) => Err(error),
+    };
+    common::exit_code(result)
+}
 
 /// The MSP's Central client and where it points: GreenLake credentials from `GLP_*`, the
 /// Central host from `CENTRAL_BASE_URL` or `CENTRAL_CLUSTER`.

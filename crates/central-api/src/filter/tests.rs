@@ -52,26 +52,35 @@ fn mistakes_are_named_with_what_to_write() {
         problem("status eq \"OFFLINE\"", None),
         "string values take single quotes, not double: status eq 'OFFLINE'"
     );
-    assert!(problem("status in (UP, 'DOWN')", None).contains("status in ('UP')"));
-    assert!(problem("status = 'UP'", None).contains("write `status eq ...`"));
-    assert!(problem("status ne 'UP'", None).contains("not an operator"));
-    assert!(problem("status EQ 'UP'", None).contains("lower case"));
-    assert!(problem("status eq 'UP' or status eq 'DOWN'", None).contains("`and` only"));
-    assert!(problem("not status eq 'UP'", None).contains("`and` only"));
-    assert!(problem("status eq 'UP", None).contains("no closing '"));
-    assert!(problem("status in 'UP'", None).contains("in parentheses"));
-    assert!(problem("status in ('UP' 'DOWN')", None).contains("commas"));
-    assert!(problem("status eq", None).contains("needs a value"));
-    assert!(problem("status eq 'UP' status eq 'DOWN'", None).contains("joined with `and`"));
-    assert!(problem("(status eq 'UP'", None).contains("closing `)`"));
-    assert!(problem("Status eq 'UP'", Some(Resource::Aps)).contains("case-sensitive: `status`"));
-    assert!(problem("colour eq 'red'", Some(Resource::Aps)).contains("its fields are siteId"));
-    assert!(
-        problem("status eq 'UP'", Some(Resource::DeviceInventory))
-            .contains("cannot be filtered on in device-inventory")
-    );
-    assert!(
-        problem("timestamp gt 2022-07-30T19:38:16Z", Some(Resource::Aps))
-            .contains("cannot be filtered")
-    );
+    let (aps, inventory) = (Some(Resource::Aps), Some(Resource::DeviceInventory));
+    // (the filter, the list it is for, what the problem says)
+    for (filter, resource, says) in [
+        ("status in (UP, 'DOWN')", None, "status in ('UP')"),
+        ("status = 'UP'", None, "write `status eq ...`"),
+        ("status ne 'UP'", None, "not an operator"),
+        ("status EQ 'UP'", None, "lower case"),
+        ("status eq 'UP' or status eq 'DOWN'", None, "`and` only"),
+        ("not status eq 'UP'", None, "`and` only"),
+        ("status eq 'UP", None, "no closing '"),
+        ("status in 'UP'", None, "in parentheses"),
+        ("status in ('UP' 'DOWN')", None, "commas"),
+        ("status eq", None, "needs a value"),
+        ("status eq 'UP' status eq 'DOWN'", None, "joined with `and`"),
+        ("(status eq 'UP'", None, "closing `)`"),
+        ("Status eq 'UP'", aps, "case-sensitive: `status`"),
+        ("colour eq 'red'", aps, "its fields are siteId"),
+        (
+            "status eq 'UP'",
+            inventory,
+            "cannot be filtered on in device-inventory",
+        ),
+        (
+            "timestamp gt 2022-07-30T19:38:16Z",
+            aps,
+            "cannot be filtered",
+        ),
+    ] {
+        let problem = problem(filter, resource);
+        assert!(problem.contains(says), "{filter}: {problem}");
+    }
 }

@@ -54,14 +54,21 @@ pub(crate) struct RunsArgs {
     pub(crate) db: DbArg,
 }
 
+/// `--tenant` and `--resource` of `status` and `diff`: what they look at.
 #[derive(Debug, Args)]
-pub(crate) struct StatusArgs {
+pub(crate) struct Only {
     /// Only this tenant (id or name).
     #[arg(long, value_name = "TENANT")]
     pub(crate) tenant: Option<String>,
     /// Only this resource.
     #[arg(long, value_name = "RESOURCE")]
     pub(crate) resource: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    #[command(flatten)]
+    pub(crate) only: Only,
     /// Output format.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub(crate) format: TableFormat,
@@ -89,12 +96,8 @@ pub(crate) struct DiffArgs {
     /// Compare every field, not only status, firmware, site, name and IP.
     #[arg(long)]
     pub(crate) all_fields: bool,
-    /// Only this tenant (id or name).
-    #[arg(long, value_name = "TENANT")]
-    pub(crate) tenant: Option<String>,
-    /// Only this resource.
-    #[arg(long, value_name = "RESOURCE")]
-    pub(crate) resource: Option<String>,
+    #[command(flatten)]
+    pub(crate) only: Only,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
     pub(crate) format: DiffFormat,

@@ -313,7 +313,7 @@ async fn collect_inner(
 /// lets the run go on (with a warning): those say the gateway is there, and each tenant's call
 /// will tell more.
 pub(crate) async fn check_central(ctx: &Context) -> anyhow::Result<()> {
-    if ctx.settings.central == CentralPlan::Auto {
+    if ctx.settings.session.central == CentralPlan::Auto {
         // Discovery just made this very call on every cluster it kept.
         return Ok(());
     }

@@ -18,7 +18,7 @@ use msp_orchestrator::table::{Column, Table, Width, count, width};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Col, check_resource, fatal, listing, open, tenant_ids};
+use crate::commands::store::{Col, fatal, listing, open_narrowed};
 use crate::{EXIT_OK, EXIT_USAGE};
 
 /// `diff`: exit 0 when the runs are equal, 1 when they differ, 2 on trouble.
@@ -27,13 +27,7 @@ pub(crate) fn diff(global: &GlobalArgs, args: &DiffArgs) -> u8 {
 }
 
 fn diff_inner(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<u8> {
-    let store = open(&args.db, global)?;
-    check_resource(&store, args.resource.as_deref())?;
-    let tenants = args
-        .tenant
-        .as_deref()
-        .map(|t| tenant_ids(&store, t))
-        .transpose()?;
+    let (store, tenants) = open_narrowed(&args.db, global, &args.only)?;
     let complete = store.complete_runs()?;
     let (a, b) = match (args.run_a, args.run_b) {
         (Some(a), Some(b)) => (a, b),
@@ -59,7 +53,7 @@ fn diff_inner(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<u8> {
             .as_ref()
             .filter(|ids| ids.len() == 1)
             .and_then(|ids| ids.first().cloned()),
-        resource: args.resource.clone(),
+        resource: args.only.resource.clone(),
     };
     let mut diff = store.diff(a, b, &options)?;
     if let Some(ids) = &tenants {
@@ -81,7 +75,7 @@ fn diff_inner(global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<u8> {
             }
         }
         DiffFormat::Table if rows.is_empty() && diff.missing.is_empty() => {}
-        DiffFormat::Table if args.resource.as_deref().is_some_and(is_alerts) => {
+        DiffFormat::Table if args.only.resource.as_deref().is_some_and(is_alerts) => {
             let (table, new, cleared) = alerts_table(&rows, &diff);
             out.write_all(table.as_bytes())?;
             writeln!(out)?;

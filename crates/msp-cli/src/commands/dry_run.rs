@@ -90,7 +90,7 @@ pub(crate) async fn run(
     // At least: one token exchange and one page of each resource per tenant.
     let per_tenant = 1 + resources.len();
     let requests = tenants * per_tenant;
-    let rate = ctx.settings.rate.unwrap_or(ASSUMED_RATE);
+    let rate = ctx.settings.session.rate.unwrap_or(ASSUMED_RATE);
     let minutes = requests as f64 / rate / 60.0;
     let names: Vec<String> = resources.iter().map(ResourceSpec::name).collect();
     eprintln!(

@@ -333,7 +333,7 @@ async fn live(ctx: &Context, quiet: bool, cancel: &Cancel) -> anyhow::Result<Liv
     };
     match msp {
         Ok(subscriptions) => workspaces.push(WorkspaceItems {
-            tenant_id: ctx.settings.credentials.workspace_id.to_string(),
+            tenant_id: ctx.settings.session.credentials.workspace_id.to_string(),
             tenant_name: MSP_NAME.into(),
             msp: true,
             subscriptions,

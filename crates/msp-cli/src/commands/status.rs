@@ -1,66 +1,48 @@
 //! `status`: devices by type and status per tenant, offline first; with `--resource alerts`,
 //! open alerts by severity per tenant, worst first.
 
-use std::io::Write;
-
 use msp_orchestrator::msp_store::{RunStatus, Store, is_alerts};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Col, check_resource, fatal, listing, open, tenant_ids};
+use crate::commands::store::{Col, fatal, open_narrowed, write_listing};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `status`.
 pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
     fatal(
         (|| {
-            let store = open(&args.db, global)?;
-            check_resource(&store, args.resource.as_deref())?;
-            let tenants = args
-                .tenant
-                .as_deref()
-                .map(|t| tenant_ids(&store, t))
-                .transpose()?;
-            if let Some(resource) = args.resource.as_deref().filter(|r| is_alerts(r)) {
+            let (store, tenants) = open_narrowed(&args.db, global, &args.only)?;
+            if let Some(resource) = args.only.resource.as_deref().filter(|r| is_alerts(r)) {
                 alerts(&store, tenants.as_ref(), resource, args.format)?;
                 return Ok(EXIT_OK);
             }
-            let mut rows = store.status(None, args.resource.as_deref())?;
+            let mut rows = store.status(None, args.only.resource.as_deref())?;
             if let Some(ids) = &tenants {
                 rows.retain(|r| ids.contains(&r.tenant_id));
             }
+            const COLUMNS: &[Col] = &[
+                ("TENANT", "tenant_name"),
+                ("TENANT ID", "tenant_id"),
+                ("RESOURCE", "resource"),
+                ("RUN", "run_id"),
+                ("TYPE", "device_type"),
+                ("STATUS", "status"),
+                ("COUNT", "count"),
+            ];
             let mut out = std::io::stdout().lock();
-            if args.format == TableFormat::Json {
-                serde_json::to_writer_pretty(&mut out, &rows)?;
-                writeln!(out)?;
-            } else {
-                const COLUMNS: &[Col] = &[
-                    ("TENANT", "tenant_name"),
-                    ("TENANT ID", "tenant_id"),
-                    ("RESOURCE", "resource"),
-                    ("RUN", "run_id"),
-                    ("TYPE", "device_type"),
-                    ("STATUS", "status"),
-                    ("COUNT", "count"),
-                ];
-                let cells: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r.tenant_name.clone(),
-                            r.tenant_id.clone(),
-                            r.resource.clone(),
-                            r.run_id.to_string(),
-                            r.device_type.clone(),
-                            r.status.clone(),
-                            r.count.to_string(),
-                        ]
-                    })
-                    .collect();
-                let text = listing(args.format, COLUMNS, &cells);
-                out.write_all(text.as_bytes())?;
-            }
-            if rows.is_empty() && tenants.is_none() && args.resource.is_none() {
+            write_listing(&mut out, args.format, COLUMNS, &rows, |r| {
+                vec![
+                    r.tenant_name.clone(),
+                    r.tenant_id.clone(),
+                    r.resource.clone(),
+                    r.run_id.to_string(),
+                    r.device_type.clone(),
+                    r.status.clone(),
+                    r.count.to_string(),
+                ]
+            })?;
+            if rows.is_empty() && tenants.is_none() && args.only.resource.is_none() {
                 eprintln!("no complete data in the store yet: run `snapshot` first");
             } else if rows.is_empty() {
                 eprintln!(
@@ -96,32 +78,22 @@ fn alerts(
     if let Some(ids) = tenants {
         rows.retain(|r| ids.contains(&r.tenant_id));
     }
-    let mut out = std::io::stdout().lock();
-    if format == TableFormat::Json {
-        serde_json::to_writer_pretty(&mut out, &rows)?;
-        writeln!(out)?;
-    } else {
-        const COLUMNS: &[Col] = &[
-            ("TENANT", "tenant_name"),
-            ("TENANT ID", "tenant_id"),
-            ("RUN", "run_id"),
-            ("SEVERITY", "severity"),
-            ("OPEN", "count"),
-        ];
-        let cells: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                vec![
-                    r.tenant_name.clone(),
-                    r.tenant_id.clone(),
-                    r.run_id.to_string(),
-                    r.severity.clone(),
-                    r.count.to_string(),
-                ]
-            })
-            .collect();
-        out.write_all(listing(format, COLUMNS, &cells).as_bytes())?;
-    }
+    const COLUMNS: &[Col] = &[
+        ("TENANT", "tenant_name"),
+        ("TENANT ID", "tenant_id"),
+        ("RUN", "run_id"),
+        ("SEVERITY", "severity"),
+        ("OPEN", "count"),
+    ];
+    write_listing(&mut std::io::stdout().lock(), format, COLUMNS, &rows, |r| {
+        vec![
+            r.tenant_name.clone(),
+            r.tenant_id.clone(),
+            r.run_id.to_string(),
+            r.severity.clone(),
+            r.count.to_string(),
+        ]
+    })?;
     if rows.is_empty() {
         eprintln!("no open alerts in the latest complete snapshot of {resource}");
     }

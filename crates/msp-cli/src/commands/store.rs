@@ -41,6 +41,23 @@ impl std::fmt::Display for Usage {
 
 impl std::error::Error for Usage {}
 
+/// Opens the store of `diff` or `status`, checks their `--resource` against it, and resolves
+/// their `--tenant`: the ids of the tenants it selects, `None` for every tenant.
+pub(crate) fn open_narrowed(
+    db: &DbArg,
+    global: &GlobalArgs,
+    only: &Only,
+) -> anyhow::Result<(Store, Option<BTreeSet<String>>)> {
+    let store = open(db, global)?;
+    check_resource(&store, only.resource.as_deref())?;
+    let tenants = only
+        .tenant
+        .as_deref()
+        .map(|t| tenant_ids(&store, t))
+        .transpose()?;
+    Ok((store, tenants))
+}
+
 /// Opens the store of a reading command (`runs`, `status`, `diff`, `export`, `prune`): an
 /// existing one only, so a mistyped `--db` is an error rather than a new, empty store.
 pub(crate) fn open(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<Store> {
@@ -193,6 +210,25 @@ pub(crate) fn fatal(result: anyhow::Result<u8>, code: u8) -> u8 {
 /// One column of a history listing: its title in the table, its name in CSV (snake_case, the
 /// field name of the JSON format, as every CSV header of the tool is).
 pub(crate) type Col = (&'static str, &'static str);
+
+/// Writes `items` to `out` in `format`: one pretty JSON array, or the [`listing`] of `columns`
+/// whose rows `cells` gives, an item's row each.
+pub(crate) fn write_listing<T: serde::Serialize>(
+    out: &mut impl std::io::Write,
+    format: TableFormat,
+    columns: &[Col],
+    items: &[T],
+    cells: impl Fn(&T) -> Vec<String>,
+) -> anyhow::Result<()> {
+    if format == TableFormat::Json {
+        serde_json::to_writer_pretty(&mut *out, items)?;
+        writeln!(out)?;
+    } else {
+        let rows: Vec<Vec<String>> = items.iter().map(cells).collect();
+        out.write_all(listing(format, columns, &rows).as_bytes())?;
+    }
+    Ok(())
+}
 
 /// `rows` under `columns` as an aligned table (an empty cell shows `-`) or as CSV (an empty cell
 /// stays empty, so a spreadsheet or DuckDB sees no value rather than a `-`).

@@ -7,7 +7,7 @@ use glp_auth::{
     BaseUrl, ConfigError, Credentials, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
     ENV_WORKSPACE_ID, RetryPolicy, WorkspaceId,
 };
-use msp_orchestrator::{CentralPlan, RerunList, Selector, TenantSource};
+use msp_orchestrator::{CentralPlan, RerunList, Selector, SessionSettings, TenantSource};
 
 use super::super::args::{GlobalArgs, SourceArg};
 use super::checks::{central_plan, cluster_table};
@@ -157,9 +157,19 @@ impl Layers {
 
         match (credentials, central) {
             (Some(credentials), Some(central)) if problems.is_empty() => Ok(Settings {
-                credentials,
-                central,
-                cluster_table,
+                session: SessionSettings {
+                    credentials,
+                    central,
+                    cluster_table,
+                    rate: o.rate,
+                    glp_rate: o.glp_rate,
+                    max_body: max_body_mib.saturating_mul(1024 * 1024),
+                    // A 429 waits as long as the tenant may take: the server's "slower" never
+                    // fails a tenant before its own --timeout would.
+                    retry: RetryPolicy::with_max_attempts(retries).rate_limited_budget(
+                        timeout.unwrap_or(glp_auth::retry::DEFAULT_RATE_LIMITED_BUDGET),
+                    ),
+                },
                 source,
                 done,
                 selector: {
@@ -167,15 +177,7 @@ impl Layers {
                     Selector::with_ids(include, exclude, include_id, exclude_id)
                 },
                 concurrency,
-                rate: o.rate,
-                glp_rate: o.glp_rate,
-                max_body: max_body_mib.saturating_mul(1024 * 1024),
                 timeout,
-                // A 429 waits as long as the tenant may take: the server's "slower" never fails
-                // a tenant before its own --timeout would.
-                retry: RetryPolicy::with_max_attempts(retries).rate_limited_budget(
-                    timeout.unwrap_or(glp_auth::retry::DEFAULT_RATE_LIMITED_BUDGET),
-                ),
             }),
             _ => Err(ConfigError { problems }),
         }

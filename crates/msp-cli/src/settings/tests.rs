@@ -1,6 +1,7 @@
 //! The settings' tests: precedence, groups, the file, the profile, `config show`.
 #![allow(clippy::unwrap_used)]
 use super::*;
+use msp_orchestrator::CentralPlan;
 
 /// Parsed flags, without what clap took from the test's own environment.
 fn flags(args: &[&str]) -> GlobalArgs {
@@ -107,13 +108,13 @@ fn the_first_layer_naming_a_gateway_decides_and_a_url_wins_in_it() {
     let resolved = Layers::with_env(&flags(&[]), env(&all))
         .unwrap()
         .resolve(true);
-    let CentralPlan::Gateways(gateways) = resolved.unwrap().central else {
+    let CentralPlan::Gateways(gateways) = resolved.unwrap().session.central else {
         panic!("gateways")
     };
     assert_eq!(gateways.len(), 2);
     let auto = Layers::with_env(&flags(&["--central-cluster", "auto"]), env(&CREDS));
     assert_eq!(
-        auto.unwrap().resolve(true).unwrap().central,
+        auto.unwrap().resolve(true).unwrap().session.central,
         CentralPlan::Auto
     );
 }

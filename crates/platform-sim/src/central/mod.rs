@@ -23,8 +23,8 @@ pub(crate) use alerts::alerts;
 pub(crate) use monitoring::{monitoring, unknown_resource};
 pub(crate) use msp::{list_tenants, msp_device_inventory, tenant_value};
 
-use crate::filter::{Filter, SortKey, parse_filter, parse_sort};
-use crate::query::{BadParam, Params};
+use crate::filter::{Filter, SortKey};
+use crate::query::{BadParam, Params, checked_filter, checked_sort};
 use crate::state::AppState;
 
 /// Longest `filter` or `sort` accepted.
@@ -45,32 +45,16 @@ fn parse_filter_param(
     p: &Params,
     allowed: &dyn Fn(&str) -> bool,
 ) -> Result<Option<Filter>, BadParam> {
-    match p.text("filter", MAX_EXPR)? {
-        Some(f) => {
-            let f = parse_filter(f).map_err(|e| BadParam::new("filter", e))?;
-            f.check_fields(allowed)
-                .map_err(|e| BadParam::new("filter", e))?;
-            Ok(Some(f))
-        }
-        None => Ok(None),
-    }
+    p.text("filter", MAX_EXPR)?
+        .map(|f| checked_filter(f, allowed))
+        .transpose()
 }
 
 fn parse_sort_param(
     p: &Params,
     allowed: &dyn Fn(&str) -> bool,
 ) -> Result<Option<Vec<SortKey>>, BadParam> {
-    match p.text("sort", MAX_EXPR)? {
-        Some(s) => {
-            let keys = parse_sort(s).map_err(|e| BadParam::new("sort", e))?;
-            if let Some(k) = keys.iter().find(|k| !allowed(&k.field)) {
-                return Err(BadParam::new(
-                    "sort",
-                    format!("cannot sort on field '{}'", k.field),
-                ));
-            }
-            Ok(Some(keys))
-        }
-        None => Ok(None),
-    }
+    p.text("sort", MAX_EXPR)?
+        .map(|s| checked_sort(s, allowed))
+        .transpose()
 }

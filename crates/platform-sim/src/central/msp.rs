@@ -15,7 +15,7 @@ use super::{cursor, page_size, parse_filter_param, parse_sort_param};
 use crate::errors::{bad_request_coded, forbidden, json_response};
 use crate::filter::{SortKey, compare_records};
 use crate::ids;
-use crate::population::Tenant;
+use crate::population::{ItemExtra, Tenant};
 use crate::query::{BadParam, Params};
 use crate::records::{Resource, record_value};
 use crate::state::AppState;
@@ -48,13 +48,6 @@ struct AlertSummary {
     critical: u32,
     major: u32,
     minor: u32,
-}
-
-/// Extra fields of a list-tenants item that clients do not know.
-#[derive(Debug, Serialize)]
-struct ItemExtra {
-    generator: &'static str,
-    index: u32,
 }
 
 /// A list-tenants item.
@@ -98,10 +91,7 @@ pub(crate) fn tenant_item(t: &Tenant) -> TenantItem {
         },
         last_updated_time: t.updated_at,
         created_time: t.created_at,
-        extra: ItemExtra {
-            generator: "platform-sim",
-            index: t.index,
-        },
+        extra: ItemExtra::of(t),
     }
 }
 

@@ -17,13 +17,14 @@ use std::sync::Arc;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::routing::{MethodRouter, get};
 use serde_json::{Map, Value, json};
 
 use super::records::GlpResource;
 use crate::errors::{Api, bad_request, json_response};
-use crate::filter::{SortKey, compare_records, lookup, parse_filter, parse_sort};
+use crate::filter::{SortKey, compare_records, lookup};
 use crate::population::Tenant;
-use crate::query::{BadParam, parse_pairs};
+use crate::query::{BadParam, checked_filter, checked_sort, parse_pairs};
 use crate::state::AppState;
 use crate::tokens::Subject;
 
@@ -102,35 +103,22 @@ fn parse_query(r: GlpResource, sample: &Value, raw: Option<&str>) -> Result<List
     // The audit log's `createdAt ge|lt '...'` clauses are its own; the rest is the common grammar.
     let (time, filter_text) = match text("filter")? {
         Some(f) if r == GlpResource::AuditLogs => {
-            let (time, rest) =
-                super::audit::split_time(f).map_err(|e| BadParam::new("filter", e))?;
-            (time, rest)
+            super::audit::split_time(f).map_err(|e| BadParam::new("filter", e))?
         }
         other => (Vec::new(), other.map(str::to_owned)),
     };
-    let filter = match filter_text.as_deref() {
-        Some(f) => {
-            let f = parse_filter(f).map_err(|e| BadParam::new("filter", e))?;
-            f.check_fields(&known)
-                .map_err(|e| BadParam::new("filter", e))?;
-            Some(f)
-        }
-        None => None,
-    };
+    let filter = filter_text
+        .as_deref()
+        .map(|f| checked_filter(f, &known))
+        .transpose()?;
     let sort = match text("sort")? {
         Some(s) => {
-            let mut keys = parse_sort(s).map_err(|e| BadParam::new("sort", e))?;
+            let mut keys = checked_sort(s, &known)?;
             if r == GlpResource::AuditLogs {
                 // The audit log's default direction is descending.
                 for (key, part) in keys.iter_mut().zip(s.split(',')) {
                     key.desc |= part.split_whitespace().count() == 1;
                 }
-            }
-            if let Some(k) = keys.iter().find(|k| !known(&k.field)) {
-                return Err(BadParam::new(
-                    "sort",
-                    format!("cannot sort on field '{}'", k.field),
-                ));
             }
             Some(keys)
         }
@@ -236,29 +224,12 @@ async fn serve(
     }
 }
 
-/// `GET /devices/v1/devices`.
-pub(crate) async fn devices(
-    State(st): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    serve(&st, GlpResource::Devices, &headers, query.as_deref()).await
-}
-
-/// `GET /subscriptions/v1/subscriptions`.
-pub(crate) async fn subscriptions(
-    State(st): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    serve(&st, GlpResource::Subscriptions, &headers, query.as_deref()).await
-}
-
-/// `GET /audit-log/v2beta1/logs`.
-pub(crate) async fn audit_logs(
-    State(st): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    serve(&st, GlpResource::AuditLogs, &headers, query.as_deref()).await
+/// `GET` of the list of `r` (`/devices/v1/devices`, `/subscriptions/v1/subscriptions`,
+/// `/audit-log/v2beta1/logs`).
+pub(crate) fn list(r: GlpResource) -> MethodRouter<Arc<AppState>> {
+    get(
+        move |State(st): State<Arc<AppState>>, headers: HeaderMap, RawQuery(query): RawQuery| async move {
+            serve(&st, r, &headers, query.as_deref()).await
+        },
+    )
 }

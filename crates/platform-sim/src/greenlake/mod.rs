@@ -8,6 +8,6 @@ mod lists;
 mod records;
 mod tenants;
 
-pub(crate) use lists::{audit_logs, devices, subscriptions};
+pub(crate) use lists::list;
 pub(crate) use records::GlpResource;
 pub(crate) use tenants::{item as tenant_item, msp_tenants, ownership};

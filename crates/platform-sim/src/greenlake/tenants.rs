@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::errors::{Api, bad_request, forbidden, json_response};
 use crate::filter::{Literal, parse_filter};
 use crate::ids;
-use crate::population::{CREATORS, Population, Tenant, rfc3339};
+use crate::population::{CREATORS, ItemExtra, Population, Tenant, rfc3339};
 use crate::query::{BadParam, Params};
 use crate::state::AppState;
 use crate::tokens::Subject;
@@ -49,13 +49,6 @@ fn field(t: &Tenant, name: &str) -> Option<Value> {
         "inventoryOwnership" => Value::String(ownership(t).to_string()),
         _ => return None,
     })
-}
-
-/// Extra fields of an msp-tenants item that clients do not know.
-#[derive(Debug, Serialize)]
-struct ItemExtra {
-    generator: &'static str,
-    index: u32,
 }
 
 /// An msp-tenants item.
@@ -93,10 +86,7 @@ pub(crate) fn item(pop: &Population, t: &Tenant) -> Item {
         inventory_ownership: ownership(t),
         msp_id: ids::hyphenated(pop.msp_workspace_id),
         description: None,
-        extra: ItemExtra {
-            generator: "platform-sim",
-            index: t.index,
-        },
+        extra: ItemExtra::of(t),
     }
 }
 

@@ -360,12 +360,6 @@ impl ApiClient {
                 span.record("status", status);
                 span.record("latency_ms", elapsed.as_millis() as u64);
                 tracing::debug!("response");
-                if (200..300).contains(&status)
-                    && let Some(wait) = wait_from_headers(&headers, false)
-                {
-                    // The budget is spent: hold back before the server has to say 429.
-                    pacer.pause_for(wait);
-                }
                 let answer = Answer {
                     url,
                     status,

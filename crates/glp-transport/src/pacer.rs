@@ -164,8 +164,10 @@ impl Pacer {
                     let now = Instant::now();
                     let host_pause = self.host.as_ref().and_then(|(h, _)| h.paused_until(now));
                     let until = self.state().paused_until.max(host_pause);
-                    if let Some(until) = until.filter(|u| *u > Instant::now()) {
-                        tokio::time::sleep_until(until).await;
+                    if until.is_some_and(|u| u > now) {
+                        // Wait for the pause's end and take a new slot then: the requests that
+                        // waited resume one slot apart, not all at once.
+                        continue;
                     }
                     return Ok(());
                 }

@@ -171,9 +171,13 @@ impl Bucket {
         }
     }
 
-    /// The advertised limit (burst, rounded up).
+    /// The advertised limit, rounded up: a plain bucket's rate per second (its burst is not
+    /// said), the burst of the default bucket (`max(1, rps)` unless set), a fixed window's size.
     pub(crate) fn limit(&self) -> u64 {
-        self.burst.ceil() as u64
+        match self.shape {
+            LimitShape::Bucket => self.rps.ceil() as u64,
+            LimitShape::Penalty | LimitShape::Window => self.burst.ceil() as u64,
+        }
     }
 
     /// Takes a token for a request that arrived at `arrived` and is decided at `now`.
@@ -429,6 +433,11 @@ mod tests {
         let g = Duration::ZERO;
         let t0 = Instant::now();
         let b = Bucket::shaped(30.0, 5.0, 0.0, LimitShape::Bucket, ResetStyle::Next);
+        assert_eq!(
+            b.limit(),
+            30,
+            "a plain bucket announces its rate, not its burst"
+        );
         for left in (0..5).rev() {
             assert_eq!(
                 b.acquire(t0, t0, g),

@@ -123,6 +123,21 @@ pub(crate) struct Flow {
     bucket_window: Option<Duration>,
     /// The last `Limit` read.
     limit: Option<u64>,
+    /// How hard it backs off and how fast it recovers.
+    aimd: Aimd,
+    /// Whether 429s teach this flow (off for a family whose host learns for it).
+    learning: bool,
+}
+
+/// The parameters of the decrease on 429s and the increase on clear seconds.
+#[derive(Debug, Clone, Copy)]
+struct Aimd {
+    /// The learned rate after a 429: this share of what was sent over the last second.
+    decrease: f64,
+    /// Growth per clear second: this share of the learned rate, ...
+    increase_share: f64,
+    /// ... at least this many requests per second.
+    increase_min: f64,
 }
 
 impl Flow {
@@ -139,7 +154,34 @@ impl Flow {
             seen: None,
             bucket_window: None,
             limit: None,
+            aimd: Aimd {
+                decrease: 0.5,
+                increase_share: 0.05,
+                increase_min: 1.0,
+            },
+            learning: true,
         }
+    }
+
+    /// The flow of a host whose API families share one budget: 429s come from every family
+    /// and each refused family also pauses for what the server said, so it backs off less
+    /// (to 0.7 of what was sent) and grows back faster (+25 %, at least +2/s, per clear second).
+    pub(crate) fn for_host() -> Self {
+        Self {
+            aimd: Aimd {
+                decrease: 0.7,
+                increase_share: 0.25,
+                increase_min: 2.0,
+            },
+            ..Self::new()
+        }
+    }
+
+    /// Stops learning from 429s and forgets what was learned (the host learns for this
+    /// family now); headers still count.
+    pub(crate) fn leave_learning_to_the_host(&mut self) {
+        self.learning = false;
+        self.learned = None;
     }
 
     /// What the headers are inferred to mean.
@@ -230,7 +272,7 @@ impl Flow {
         if let Some(rate) = rate {
             self.announced = Some((rate, now));
         }
-        if status == 429 {
+        if status == 429 && self.learning {
             self.decrease(now);
         } else if (200..300).contains(&status) {
             self.increase(now);
@@ -321,7 +363,7 @@ impl Flow {
             Some(learned) => learned.min(sending.max(MIN_LEARNED_RATE)),
             None => sending,
         };
-        self.learned = Some((base / 2.0).max(MIN_LEARNED_RATE));
+        self.learned = Some((base * self.aimd.decrease).max(MIN_LEARNED_RATE));
         self.last_decrease = Some(now);
         self.last_increase = Some(now);
     }
@@ -342,7 +384,8 @@ impl Flow {
             return;
         }
         let steps = since.as_secs_f64().floor().min(10.0);
-        self.learned = Some(learned + steps * (learned * 0.05).max(1.0));
+        let step = (learned * self.aimd.increase_share).max(self.aimd.increase_min);
+        self.learned = Some(learned + steps * step);
         self.last_increase = Some(now);
     }
 }

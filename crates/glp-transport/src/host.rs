@@ -46,7 +46,7 @@ struct State {
 impl Default for State {
     fn default() -> Self {
         Self {
-            flow: Flow::new(),
+            flow: Flow::for_host(),
             next_slot: None,
             paused_until: None,
             shared: false,
@@ -110,7 +110,8 @@ impl Host {
     }
 
     /// The answer to a request of `family` (whose headers last announced `limit`) arrived at
-    /// `now`.
+    /// `now`; returns `Some(rate learned from 429s)` when the host's families share one budget
+    /// (then the host learns from 429s for every family), `None` while they do not.
     pub(crate) fn answered(
         &self,
         family: &str,
@@ -118,7 +119,7 @@ impl Host {
         now: Instant,
         status: u16,
         headers: &HeaderMap,
-    ) {
+    ) -> Option<Option<f64>> {
         let mut state = self.state();
         let spent = state.flow.answered(now, status, headers);
         let seen = {
@@ -154,6 +155,7 @@ impl Host {
                 state.next_slot = Some(until);
             }
         }
+        state.shared.then(|| state.flow.learned())
     }
 
     /// The rate the host's families are held to together, if shared and known.
@@ -213,11 +215,15 @@ mod tests {
         assert!(!host.is_shared(), "one family's 429 proves nothing");
         host.answered("glp/authorization", None, t1, 429, &HeaderMap::new());
         assert!(host.is_shared());
-        // Halved: every family together now gets 20 a second, one slot each 50 ms.
-        assert_eq!(host.rate(t1), Some(20.0));
+        // Backed off to 0.7 of the 40 a second sent: every family together gets 28 a second.
+        let rate = host.rate(t1).expect("a rate");
+        assert!((rate - 28.0).abs() < 1e-9, "{rate}");
         let a = host.reserve(t1, t1);
         let b = host.reserve(t1, t1);
-        assert_eq!(b - a, Duration::from_millis(50));
+        assert_eq!(
+            b - a,
+            Duration::try_from_secs_f64(1.0 / 28.0).expect("interval")
+        );
     }
 
     #[test]
@@ -244,7 +250,10 @@ mod tests {
             ("x-ratelimit-remaining", "0"),
             ("x-ratelimit-reset", "1"),
         ]);
-        host.answered("central", Some(30), t0, 200, &spent);
+        assert_eq!(
+            host.answered("central", Some(30), t0, 200, &spent),
+            Some(None)
+        );
         let until = host.paused_until(t0).expect("paused");
         assert_eq!(until - t0, Duration::from_secs(1) / 30);
     }

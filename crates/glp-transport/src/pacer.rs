@@ -183,14 +183,25 @@ impl Pacer {
     /// said, else briefly (two intervals of the learned rate, at most a second).
     pub fn answered(&self, status: u16, headers: &HeaderMap, retry_after: Option<Duration>) {
         let now = Instant::now();
-        let (learned, spent, limit) = {
+        let (learned, spent) = {
             let mut state = self.state();
             let spent = state.flow.answered(now, status, headers);
-            (state.flow.learned(), spent, state.flow.limit())
+            let shared = match &self.host {
+                Some((host, family)) => {
+                    host.answered(family, state.flow.limit(), now, status, headers)
+                }
+                None => None,
+            };
+            match shared {
+                Some(host_learned) => {
+                    // One budget for the host: it backs off for every family; this one keeps
+                    // what its headers say.
+                    state.flow.leave_learning_to_the_host();
+                    (host_learned, spent)
+                }
+                None => (state.flow.learned(), spent),
+            }
         };
-        if let Some((host, family)) = &self.host {
-            host.answered(family, limit, now, status, headers);
-        }
         if let Some(wait) = spent {
             self.pause_for(wait);
         }

@@ -25,6 +25,17 @@ enum Measure {
         min_share: f64,
         max_429_share: f64,
     },
+    /// One budget for every API of the host (`budget`/s left to us), the client not told;
+    /// target: at least `min_share` of it sustained, 429s at most `max_429_share` of all
+    /// requests. With `ceilings` (`--rate`, `--glp-rate` told to the client) the ideal is also
+    /// bounded by them: the best wall is the longest of the budget's, Central's ceiling's and
+    /// GreenLake's ceiling's.
+    Host {
+        budget: f64,
+        min_share: f64,
+        max_429_share: f64,
+        ceilings: Option<(f64, f64)>,
+    },
     /// Throughput, CPU per request and memory with nothing in the way; target: peak RSS under
     /// 64 MiB.
     Scale,
@@ -163,6 +174,28 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
             0.75,
             0.10,
         ),
+        host_bucket("host bucket, headers", rate, &[], &[], 0.90, 0.02, None),
+        host_bucket(
+            "host bucket, 429s only",
+            rate,
+            &["--no-rate-headers", "--no-retry-headers"],
+            &[],
+            0.75,
+            0.10,
+            None,
+        ),
+        host_bucket(
+            "host bucket, told ceilings",
+            rate,
+            &[],
+            &["--rate", "20", "--glp-rate", "8"],
+            0.85,
+            0.0,
+            Some((20.0, 8.0)),
+        ),
+        retry_after_shared(1, rate),
+        retry_after_shared(2, rate),
+        retry_after_shared(3, rate),
         Scenario {
             name: "rate-bound",
             tenants: rate,
@@ -247,6 +280,85 @@ fn learned(
             max_429_share,
         },
     }
+}
+
+/// Issue 24's independent server: one token bucket for every API of the host (token endpoint,
+/// workspaces, Central) at 30/s with a burst of 5, headers `X-RateLimit-Limit: 30`, whole
+/// tokens left, whole seconds until the next token (GreenLake's paths name them `RateLimit-*`),
+/// unless `extra_sim` says otherwise; default client flags and `extra_orch`.
+fn host_bucket(
+    name: &'static str,
+    tenants: usize,
+    extra_sim: &[&str],
+    extra_orch: &[&str],
+    min_share: f64,
+    max_429_share: f64,
+    ceilings: Option<(f64, f64)>,
+) -> Scenario {
+    let mut sim = args(&[
+        "--tenants",
+        &tenants.to_string(),
+        "--host-rps",
+        "30",
+        "--limit-burst",
+        "5",
+        "--limit-shape",
+        "bucket",
+        "--reset-style",
+        "next",
+        "--central-page-cap",
+        "20",
+        "--max-devices",
+        "200",
+        "--latency-ms",
+        "10",
+    ]);
+    sim.extend(args(extra_sim));
+    let mut orchestrator = args(&["collect", "device-inventory"]);
+    orchestrator.extend(args(extra_orch));
+    let share = extra_sim
+        .iter()
+        .position(|a| *a == "--background-share")
+        .and_then(|i| extra_sim.get(i + 1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    Scenario {
+        name,
+        tenants,
+        sim,
+        orchestrator,
+        measure: Measure::Host {
+            budget: 30.0 * (1.0 - share),
+            min_share,
+            max_429_share,
+            ceilings,
+        },
+    }
+}
+
+/// The host bucket refusing with `Retry-After` only (classic Central's 429s, GreenLake's),
+/// another client taking 40% of it: judged on every run, so it runs three times.
+fn retry_after_shared(run: usize, tenants: usize) -> Scenario {
+    let name = match run {
+        1 => "host bucket, Retry-After, 40% taken (run 1)",
+        2 => "host bucket, Retry-After, 40% taken (run 2)",
+        _ => "host bucket, Retry-After, 40% taken (run 3)",
+    };
+    host_bucket(
+        name,
+        tenants,
+        &[
+            "--no-rate-headers",
+            "--central-dialect",
+            "classic",
+            "--background-share",
+            "0.4",
+        ],
+        &[],
+        0.6,
+        1.0,
+        None,
+    )
 }
 
 /// `cargo xtask bench [--quick]`.
@@ -409,6 +521,37 @@ fn row(s: &Scenario, f: &Finished, stats: &Stats) -> Row {
                     ">= {:.0}% of {limit}/s, 429s <= {:.0}%",
                     min_share * 100.0,
                     max_429_share * 100.0
+                ),
+                Some(ideal / wall >= min_share && share_429 <= max_429_share),
+            )
+        }
+        Measure::Host {
+            budget,
+            min_share,
+            max_429_share,
+            ceilings,
+        } => {
+            let answered = requests.saturating_sub(stats.rate_limited) as f64;
+            let mut ideal = answered / budget;
+            let mut told = String::new();
+            if let Some((rate, glp_rate)) = ceilings {
+                let glp = requests - central;
+                ideal = ideal.max(central as f64 / rate).max(glp as f64 / glp_rate);
+                told = format!(" (told {rate}/s + {glp_rate}/s)");
+            }
+            let share_429 = stats.rate_limited as f64 / requests.max(1) as f64;
+            let limit_429 = if max_429_share >= 1.0 {
+                String::new()
+            } else if max_429_share == 0.0 {
+                ", 0 429s".to_owned()
+            } else {
+                format!(", 429s <= {:.0}%", max_429_share * 100.0)
+            };
+            (
+                Some(ideal),
+                format!(
+                    ">= {:.0}% of {budget}/s{told}{limit_429}",
+                    min_share * 100.0
                 ),
                 Some(ideal / wall >= min_share && share_429 <= max_429_share),
             )

@@ -41,7 +41,9 @@ pub const GREENLAKE_DEFAULT_RATE: f64 = 2.0;
 ///
 /// Every request goes through one loop ([`send`](Self::send); [`get_json`](Self::get_json) is
 /// the GET of JSON most calls are), which:
-/// - waits for its host's ceiling, if one is set ([`ApiClientBuilder::rate_limit`]), and for the
+/// - gets its bearer token first (a tenant's exchange is a request of the identity API, paced
+///   there), then waits for its host's ceiling, if one is set
+///   ([`ApiClientBuilder::rate_limit`]), and for the
 ///   [`Pacer`] of its host and API (see [`Transport`]), which learns the server's budget from
 ///   its rate-limit headers and 429s (a 429 pauses every request paced with it for the server's
 ///   `Retry-After` and halves the learned rate);
@@ -190,18 +192,14 @@ impl ApiClient {
         );
         let started = tokio::time::Instant::now();
         loop {
-            let left = retry.pause_allowed(started.elapsed());
-            if let Some(ceiling) = &ceiling {
-                ceiling.ready().await;
-            }
-            if let Err(pause) = pacer.ready_within(left).await {
-                return Err(retry.paused_too_long(pause, left));
-            }
+            // The token first: a tenant's first request waits for its exchange (a request of
+            // the identity API, paced there) before it takes a slot of its own API, so it never
+            // holds a slot of its ceiling or its pacer while another API works for it, and the
+            // two are busy at once.
             let token = match request.credential {
                 Credential::Bearer(scope) => match inner.provider.token(&scope).await {
                     Ok(token) => Some(token),
                     Err(source) => {
-                        pacer.lost();
                         return Err(ApiError::Token {
                             api: inner.api,
                             scope,
@@ -211,6 +209,13 @@ impl ApiClient {
                 },
                 _ => None,
             };
+            let left = retry.pause_allowed(started.elapsed());
+            if let Some(ceiling) = &ceiling {
+                ceiling.ready().await;
+            }
+            if let Err(pause) = pacer.ready_within(left).await {
+                return Err(retry.paused_too_long(pause, left));
+            }
             self.count(Tally::request);
             let span = tracing::debug_span!(
                 "api_request",
@@ -360,12 +365,6 @@ impl ApiClient {
                 span.record("status", status);
                 span.record("latency_ms", elapsed.as_millis() as u64);
                 tracing::debug!("response");
-                if (200..300).contains(&status)
-                    && let Some(wait) = wait_from_headers(&headers, false)
-                {
-                    // The budget is spent: hold back before the server has to say 429.
-                    pacer.pause_for(wait);
-                }
                 let answer = Answer {
                     url,
                     status,

@@ -12,6 +12,13 @@
 //!   actually sent over the last second, at most once a second, so a burst of 429s from
 //!   requests already in flight counts once) and additive increase (+5 % or at least +1/s per
 //!   clear second, only while the learned rate is what holds requests back).
+//! - **What the headers mean is inferred** ([`Semantics`]), not assumed: a `Limit` with a
+//!   `Remaining` below it and a `Reset` of a second or two, or a `Remaining` that grows back
+//!   before its reset has come, is a budget that refills continuously (a token bucket: `Limit`
+//!   per window, the window being the longest short reset seen), so a spent budget waits one
+//!   token, never the whole reset; a `Reset` far ahead whose moment stays put while `Remaining`
+//!   falls is a fixed window (what remains, spread until its end; spent, wait for the end). A
+//!   reset above ~1e9 is an epoch time (`glp_core::retry::parse_reset`).
 //! - With no signal at all there is no limit: the run is bounded by concurrency and latency.
 
 use std::collections::VecDeque;
@@ -29,6 +36,70 @@ const ANNOUNCED_FOR: Duration = Duration::from_secs(2);
 const DECREASE_HOLDOFF: Duration = Duration::from_secs(1);
 /// The window over which the sending rate is measured.
 const WINDOW: Duration = Duration::from_secs(1);
+/// A reset at most this far ahead is "about a second": a refilling bucket's, not a window's end.
+const SHORT_RESET: Duration = Duration::from_secs(2);
+
+/// What a budget's `Remaining` and `Reset` headers mean, as inferred from what they say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Semantics {
+    /// Not known yet: what remains is spread until the reset (new Central's family: never
+    /// slower than its limit over the longest reset seen).
+    Unknown,
+    /// A budget that refills continuously (a token bucket): `Limit` per window; spent, it waits
+    /// one token.
+    Bucket,
+    /// A fixed window ending at the reset: what remains is spread until then; spent, it waits
+    /// for the end.
+    Window,
+}
+
+/// One answer's rate-limit headers (the `RateLimit-*` or `X-RateLimit-*` family).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reading {
+    /// `Limit`, if given.
+    pub(crate) limit: Option<u64>,
+    /// `Remaining`.
+    pub(crate) remaining: u64,
+    /// `Reset` as a delay from the answer (an epoch value already turned into one).
+    pub(crate) reset: Duration,
+}
+
+impl Reading {
+    /// The first family of `headers` that has both `Remaining` and a parsable `Reset`; `wall`
+    /// is the wall-clock time of the answer (for epoch resets).
+    pub(crate) fn of(headers: &HeaderMap, wall: SystemTime) -> Option<Self> {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let number = |name: &str| {
+            header(name)
+                .map(str::trim)
+                .filter(|v| v.len() <= 20)
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        [
+            ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"),
+            (
+                "x-ratelimit-limit",
+                "x-ratelimit-remaining",
+                "x-ratelimit-reset",
+            ),
+        ]
+        .into_iter()
+        .find_map(|(limit, remaining, reset)| {
+            Some(Reading {
+                limit: number(limit).filter(|l| *l > 0),
+                remaining: number(remaining)?,
+                reset: header(reset).and_then(|v| parse_reset(v, wall))?,
+            })
+        })
+    }
+}
+
+/// The last reading and when it was made.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    remaining: u64,
+    reset_at: Instant,
+}
 
 /// What the pacer knows of one API's budget.
 #[derive(Debug)]
@@ -44,6 +115,29 @@ pub(crate) struct Flow {
     in_flight: u32,
     /// The longest `X-RateLimit-Reset` seen: new Central's window is at least that long.
     window: Option<Duration>,
+    /// What the headers mean, as far as inferred.
+    semantics: Semantics,
+    /// The previous reading.
+    seen: Option<Seen>,
+    /// The longest short reset seen while the budget reads as a bucket: its window.
+    bucket_window: Option<Duration>,
+    /// The last `Limit` read.
+    limit: Option<u64>,
+    /// How hard it backs off and how fast it recovers.
+    aimd: Aimd,
+    /// Whether 429s teach this flow (off for a family whose host learns for it).
+    learning: bool,
+}
+
+/// The parameters of the decrease on 429s and the increase on clear seconds.
+#[derive(Debug, Clone, Copy)]
+struct Aimd {
+    /// The learned rate after a 429: this share of what was sent over the last second.
+    decrease: f64,
+    /// Growth per clear second: this share of the learned rate, ...
+    increase_share: f64,
+    /// ... at least this many requests per second.
+    increase_min: f64,
 }
 
 impl Flow {
@@ -56,7 +150,49 @@ impl Flow {
             sent: VecDeque::new(),
             in_flight: 0,
             window: None,
+            semantics: Semantics::Unknown,
+            seen: None,
+            bucket_window: None,
+            limit: None,
+            aimd: Aimd {
+                decrease: 0.5,
+                increase_share: 0.05,
+                increase_min: 1.0,
+            },
+            learning: true,
         }
+    }
+
+    /// The flow of a host whose API families share one budget: 429s come from every family
+    /// and each refused family also pauses for what the server said, so it backs off less
+    /// (to 0.7 of what was sent) and grows back faster (+25 %, at least +2/s, per clear second).
+    pub(crate) fn for_host() -> Self {
+        Self {
+            aimd: Aimd {
+                decrease: 0.7,
+                increase_share: 0.25,
+                increase_min: 2.0,
+            },
+            ..Self::new()
+        }
+    }
+
+    /// Stops learning from 429s and forgets what was learned (the host learns for this
+    /// family now); headers still count.
+    pub(crate) fn leave_learning_to_the_host(&mut self) {
+        self.learning = false;
+        self.learned = None;
+    }
+
+    /// What the headers are inferred to mean.
+    #[cfg(test)]
+    pub(crate) fn semantics(&self) -> Semantics {
+        self.semantics
+    }
+
+    /// The last `Limit` a header announced.
+    pub(crate) fn limit(&self) -> Option<u64> {
+        self.limit
     }
 
     /// The rate requests should be spaced at now, if any.
@@ -107,16 +243,111 @@ impl Flow {
         self.sent.len() as f64 / WINDOW.as_secs_f64()
     }
 
-    /// An answer arrived at `now` with `status` and `headers`.
-    pub(crate) fn answered(&mut self, now: Instant, status: u16, headers: &HeaderMap) {
+    /// An answer arrived at `now` with `status` and `headers`; returns how long a spent budget
+    /// holds the next request back (a success whose `Remaining` is 0), if it does.
+    pub(crate) fn answered(
+        &mut self,
+        now: Instant,
+        status: u16,
+        headers: &HeaderMap,
+    ) -> Option<Duration> {
+        self.answered_at(now, SystemTime::now(), status, headers)
+    }
+
+    /// [`answered`](Self::answered) at the wall-clock time `wall` (for epoch resets).
+    pub(crate) fn answered_at(
+        &mut self,
+        now: Instant,
+        wall: SystemTime,
+        status: u16,
+        headers: &HeaderMap,
+    ) -> Option<Duration> {
         self.in_flight = self.in_flight.saturating_sub(1);
-        if let Some(rate) = announced_rate(headers, self.in_flight, &mut self.window) {
+        let reading = Reading::of(headers, wall);
+        if let Some(reading) = reading {
+            self.infer(now, reading);
+        }
+        let inferred = reading.and_then(|r| self.inferred_rate(r));
+        let rate = inferred.or_else(|| announced_rate(headers, self.in_flight, &mut self.window));
+        if let Some(rate) = rate {
             self.announced = Some((rate, now));
         }
-        if status == 429 {
+        if status == 429 && self.learning {
             self.decrease(now);
         } else if (200..300).contains(&status) {
             self.increase(now);
+        }
+        if !(200..300).contains(&status) {
+            return None;
+        }
+        match reading {
+            // A bucket refills continuously: one token's time, never the whole reset.
+            Some(r) if r.remaining == 0 && self.semantics == Semantics::Bucket => {
+                let window = self.bucket_window.unwrap_or(WINDOW).max(WINDOW);
+                let limit = r.limit.or(self.limit).unwrap_or(1).max(1);
+                Some((window / u32::try_from(limit).unwrap_or(u32::MAX)).min(r.reset))
+            }
+            Some(r) if r.remaining == 0 => Some(r.reset),
+            Some(_) => None,
+            // Classic Central's per-second family.
+            None => glp_core::retry::wait_from_headers(headers, false),
+        }
+    }
+
+    /// Learns what the headers mean from `reading`, made at `now`.
+    fn infer(&mut self, now: Instant, reading: Reading) {
+        let reset_at = now + reading.reset;
+        if let Some(limit) = reading.limit {
+            self.limit = Some(limit);
+        }
+        let short = reading.reset <= SHORT_RESET;
+        let below_limit = reading.limit.is_some_and(|l| reading.remaining < l);
+        if short && below_limit {
+            // `Limit`, a small `Remaining`, a reset of about a second: a bucket refilling
+            // `Limit` per window.
+            self.semantics = Semantics::Bucket;
+        } else if let Some(seen) = self.seen {
+            let grew_back = reading.remaining > seen.remaining
+                && now + Duration::from_millis(500) < seen.reset_at;
+            let same_end = reset_at.max(seen.reset_at) - reset_at.min(seen.reset_at)
+                <= Duration::from_millis(1500);
+            if grew_back {
+                // Tokens came back before the reset did: the budget refills continuously.
+                self.semantics = Semantics::Bucket;
+            } else if !short && same_end && reading.remaining < seen.remaining {
+                // The reset's moment stays put while `Remaining` falls: a fixed window.
+                self.semantics = Semantics::Window;
+            }
+        }
+        if self.semantics == Semantics::Bucket {
+            let window = reading.reset.max(WINDOW);
+            self.bucket_window = Some(self.bucket_window.map_or(window, |w| w.max(window)));
+        }
+        self.seen = Some(Seen {
+            remaining: reading.remaining,
+            reset_at,
+        });
+    }
+
+    /// The rate `reading` allows once its meaning is known (`None`: not known, or nothing is
+    /// left of a window).
+    fn inferred_rate(&self, reading: Reading) -> Option<f64> {
+        let usable = reading.remaining.saturating_sub(u64::from(self.in_flight)) as f64;
+        match self.semantics {
+            Semantics::Unknown => None,
+            Semantics::Bucket => {
+                let window = self.bucket_window.unwrap_or(WINDOW).max(WINDOW);
+                let limit = reading.limit.or(self.limit)?;
+                let spread = usable / reading.reset.max(WINDOW).as_secs_f64();
+                Some((limit as f64 / window.as_secs_f64()).max(spread))
+            }
+            Semantics::Window => {
+                if reading.remaining == 0 {
+                    return None;
+                }
+                let until = reading.reset.max(WINDOW);
+                Some((usable / until.as_secs_f64()).max(MIN_LEARNED_RATE))
+            }
         }
     }
 
@@ -132,7 +363,7 @@ impl Flow {
             Some(learned) => learned.min(sending.max(MIN_LEARNED_RATE)),
             None => sending,
         };
-        self.learned = Some((base / 2.0).max(MIN_LEARNED_RATE));
+        self.learned = Some((base * self.aimd.decrease).max(MIN_LEARNED_RATE));
         self.last_decrease = Some(now);
         self.last_increase = Some(now);
     }
@@ -153,7 +384,8 @@ impl Flow {
             return;
         }
         let steps = since.as_secs_f64().floor().min(10.0);
-        self.learned = Some(learned + steps * (learned * 0.05).max(1.0));
+        let step = (learned * self.aimd.increase_share).max(self.aimd.increase_min);
+        self.learned = Some(learned + steps * step);
         self.last_increase = Some(now);
     }
 }
@@ -367,5 +599,146 @@ mod tests {
         flow.answered(t0, 200, &h);
         assert_eq!(flow.rate(t0), Some(5.0));
         assert_eq!(flow.rate(t0 + Duration::from_secs(3)), None);
+    }
+
+    fn spend(flow: &mut Flow, at: Instant, h: &HeaderMap) -> Option<Duration> {
+        flow.sent(at);
+        flow.answered(at, 200, h)
+    }
+
+    #[test]
+    fn a_limit_with_a_small_remaining_and_a_reset_of_a_second_is_a_refilling_bucket() {
+        // One bucket, burst 5, refilling 30 a second; `Reset` is the whole seconds until the
+        // next token. Read as "3 left for 1 s" it would be one request a second.
+        let mut flow = Flow::new();
+        let t0 = Instant::now();
+        let h = headers(&[
+            ("x-ratelimit-limit", "30"),
+            ("x-ratelimit-remaining", "3"),
+            ("x-ratelimit-reset", "1"),
+        ]);
+        assert_eq!(spend(&mut flow, t0, &h), None);
+        assert_eq!(flow.semantics(), Semantics::Bucket);
+        assert_eq!(flow.rate(t0), Some(30.0));
+        // Spent: one token's wait (1/30 s), never the whole reset.
+        let spent = headers(&[
+            ("x-ratelimit-limit", "30"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1"),
+        ]);
+        let t1 = t0 + Duration::from_millis(40);
+        assert_eq!(
+            spend(&mut flow, t1, &spent),
+            Some(Duration::from_secs(1) / 30)
+        );
+        // The IETF family is read the same way.
+        let mut flow = Flow::new();
+        let h = headers(&[
+            ("ratelimit-limit", "30"),
+            ("ratelimit-remaining", "0"),
+            ("ratelimit-reset", "1"),
+        ]);
+        assert_eq!(spend(&mut flow, t0, &h), Some(Duration::from_secs(1) / 30));
+    }
+
+    #[test]
+    fn a_reset_far_ahead_that_stays_put_while_remaining_falls_is_a_fixed_window() {
+        let mut flow = Flow::new();
+        let t0 = Instant::now();
+        let h = headers(&[
+            ("ratelimit-limit", "100"),
+            ("ratelimit-remaining", "60"),
+            ("ratelimit-reset", "30"),
+        ]);
+        spend(&mut flow, t0, &h);
+        assert_eq!(
+            flow.semantics(),
+            Semantics::Unknown,
+            "one reading says little"
+        );
+        // A second later: the same end (29 s), 10 fewer.
+        let t1 = t0 + Duration::from_secs(1);
+        let h = headers(&[
+            ("ratelimit-limit", "100"),
+            ("ratelimit-remaining", "50"),
+            ("ratelimit-reset", "29"),
+        ]);
+        spend(&mut flow, t1, &h);
+        assert_eq!(flow.semantics(), Semantics::Window);
+        // What remains, spread until the end: 50 over 29 s.
+        let rate = flow.rate(t1).expect("a rate");
+        assert!((rate - 50.0 / 29.0).abs() < 1e-9, "{rate}");
+        // Spent: the whole window's end.
+        let t2 = t0 + Duration::from_secs(2);
+        let h = headers(&[
+            ("ratelimit-limit", "100"),
+            ("ratelimit-remaining", "0"),
+            ("ratelimit-reset", "28"),
+        ]);
+        assert_eq!(spend(&mut flow, t2, &h), Some(Duration::from_secs(28)));
+        assert_eq!(flow.semantics(), Semantics::Window);
+    }
+
+    #[test]
+    fn a_remaining_that_grows_back_before_its_reset_refills_continuously() {
+        // 20 a minute, `Reset` the seconds until full: spent, the bucket has a token back in
+        // 3 s, not 60.
+        let mut flow = Flow::new();
+        let t0 = Instant::now();
+        let h = headers(&[
+            ("ratelimit-limit", "20"),
+            ("ratelimit-remaining", "0"),
+            ("ratelimit-reset", "60"),
+        ]);
+        assert_eq!(
+            spend(&mut flow, t0, &h),
+            Some(Duration::from_secs(60)),
+            "not known yet: the reset is honoured"
+        );
+        let t1 = t0 + Duration::from_secs(6);
+        let h = headers(&[
+            ("ratelimit-limit", "20"),
+            ("ratelimit-remaining", "1"),
+            ("ratelimit-reset", "57"),
+        ]);
+        spend(&mut flow, t1, &h);
+        assert_eq!(flow.semantics(), Semantics::Bucket);
+        let t2 = t1 + Duration::from_millis(10);
+        let h = headers(&[
+            ("ratelimit-limit", "20"),
+            ("ratelimit-remaining", "0"),
+            ("ratelimit-reset", "60"),
+        ]);
+        assert_eq!(spend(&mut flow, t2, &h), Some(Duration::from_secs(3)));
+        // Its sustained rate: 20 over its 60 s window.
+        let rate = flow.rate(t2).expect("a rate");
+        assert!((rate - 20.0 / 60.0).abs() < 1e-9, "{rate}");
+    }
+
+    #[test]
+    fn an_epoch_reset_is_a_moment() {
+        let mut flow = Flow::new();
+        let t0 = Instant::now();
+        let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        // Full again at 1,800,000,010: ten seconds from the answer, not 57 years.
+        let h = headers(&[
+            ("x-ratelimit-limit", "100"),
+            ("x-ratelimit-remaining", "50"),
+            ("x-ratelimit-reset", "1800000010"),
+        ]);
+        flow.sent(t0);
+        assert_eq!(flow.answered_at(t0, wall, 200, &h), None);
+        let reading = Reading::of(&h, wall).expect("a reading");
+        assert_eq!(reading.reset, Duration::from_secs(10));
+        let h = headers(&[
+            ("x-ratelimit-limit", "100"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1800000010"),
+        ]);
+        flow.sent(t0);
+        assert_eq!(
+            flow.answered_at(t0, wall, 200, &h),
+            Some(Duration::from_secs(10))
+        );
     }
 }

@@ -11,6 +11,7 @@ use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 
 use crate::flow::Flow;
+use crate::host::Host;
 
 /// The lowest rate a pacer runs at: one request an hour (a lower one is raised to it).
 pub const MIN_RATE: f64 = 1.0 / 3600.0;
@@ -23,10 +24,14 @@ pub const MIN_RATE: f64 = 1.0 / 3600.0;
 ///   headers, or from 429s by multiplicative decrease and additive increase. With no signal
 ///   there is no limit: concurrency and latency bound the run.
 /// - An optional fixed ceiling (`rate`, e.g. `--rate`) is never exceeded.
+/// - A pacer of a [`Transport`](crate::Transport) also answers to its host: when the host's API
+///   families turn out to share one budget, they are paced together as well (see `host`).
 #[derive(Debug)]
 pub struct Pacer {
     ceiling: Option<Ceiling>,
     state: Mutex<State>,
+    /// The host this pacer's family belongs to, and the family's name.
+    host: Option<(std::sync::Arc<Host>, String)>,
 }
 
 /// A fixed ceiling on requests per second (`governor`), with a little jitter so that waiters
@@ -87,6 +92,15 @@ impl Pacer {
                 next_slot: None,
                 flow: Flow::new(),
             }),
+            host: None,
+        }
+    }
+
+    /// The pacer of API family `family` on `host`, with no ceiling of its own.
+    pub(crate) fn in_host(host: std::sync::Arc<Host>, family: String) -> Self {
+        Self {
+            host: Some((host, family)),
+            ..Self::new(None, 1)
         }
     }
 
@@ -113,23 +127,33 @@ impl Pacer {
             let wait = {
                 let mut state = self.state();
                 let now = Instant::now();
-                match state.paused_until.filter(|until| *until > now) {
+                let host_pause = self.host.as_ref().and_then(|(h, _)| h.paused_until(now));
+                let paused = state.paused_until.max(host_pause);
+                match paused.filter(|until| *until > now) {
                     Some(until) if until - now > left => return Err(until - now),
                     Some(until) => Wait::Pause(until),
-                    None => match state.flow.rate(now) {
-                        Some(rate) => {
-                            let interval = Duration::try_from_secs_f64(1.0 / rate)
-                                .unwrap_or(Duration::from_secs(3600));
-                            let slot = state.next_slot.map_or(now, |s| s.max(now));
-                            state.next_slot = slot.checked_add(interval);
-                            state.flow.sent(slot);
+                    None => {
+                        let slot = match state.flow.rate(now) {
+                            Some(rate) => {
+                                let interval = Duration::try_from_secs_f64(1.0 / rate)
+                                    .unwrap_or(Duration::from_secs(3600));
+                                let slot = state.next_slot.map_or(now, |s| s.max(now));
+                                state.next_slot = slot.checked_add(interval);
+                                slot
+                            }
+                            None => now,
+                        };
+                        state.flow.sent(slot);
+                        let slot = match &self.host {
+                            Some((host, _)) => host.reserve(slot, now),
+                            None => slot,
+                        };
+                        if slot > now {
                             Wait::Slot(slot)
-                        }
-                        None => {
-                            state.flow.sent(now);
+                        } else {
                             Wait::Go
                         }
-                    },
+                    }
                 }
             };
             match wait {
@@ -137,9 +161,13 @@ impl Pacer {
                 Wait::Slot(slot) => {
                     tokio::time::sleep_until(slot).await;
                     // A 429 may have paused the API while this request waited for its slot.
-                    let until = self.state().paused_until;
-                    if let Some(until) = until.filter(|u| *u > Instant::now()) {
-                        tokio::time::sleep_until(until).await;
+                    let now = Instant::now();
+                    let host_pause = self.host.as_ref().and_then(|(h, _)| h.paused_until(now));
+                    let until = self.state().paused_until.max(host_pause);
+                    if until.is_some_and(|u| u > now) {
+                        // Wait for the pause's end and take a new slot then: the requests that
+                        // waited resume one slot apart, not all at once.
+                        continue;
                     }
                     return Ok(());
                 }
@@ -149,14 +177,34 @@ impl Pacer {
     }
 
     /// The answer to a request let through by [`ready_within`](Self::ready_within): its status and
-    /// headers teach the pacer the budget. A 429 also pauses the API: for `retry_after` when the
-    /// server said, else briefly (two intervals of the learned rate, at most a second).
+    /// headers teach the pacer the budget. A success that says the budget is spent
+    /// (`Remaining: 0`) pauses the API until it has grown (one token of a refilling budget, the
+    /// reset of a fixed window). A 429 also pauses the API: for `retry_after` when the server
+    /// said, else briefly (two intervals of the learned rate, at most a second).
     pub fn answered(&self, status: u16, headers: &HeaderMap, retry_after: Option<Duration>) {
-        let learned = {
+        let now = Instant::now();
+        let (learned, spent) = {
             let mut state = self.state();
-            state.flow.answered(Instant::now(), status, headers);
-            state.flow.learned()
+            let spent = state.flow.answered(now, status, headers);
+            let shared = match &self.host {
+                Some((host, family)) => {
+                    host.answered(family, state.flow.limit(), now, status, headers)
+                }
+                None => None,
+            };
+            match shared {
+                Some(host_learned) => {
+                    // One budget for the host: it backs off for every family; this one keeps
+                    // what its headers say.
+                    state.flow.leave_learning_to_the_host();
+                    (host_learned, spent)
+                }
+                None => (state.flow.learned(), spent),
+            }
         };
+        if let Some(wait) = spent {
+            self.pause_for(wait);
+        }
         if status == 429 {
             let pause = retry_after.unwrap_or_else(|| {
                 learned
@@ -171,6 +219,9 @@ impl Pacer {
     /// A request let through got no answer (a broken connection, no token).
     pub fn lost(&self) {
         self.state().flow.lost();
+        if let Some((host, _)) = &self.host {
+            host.lost();
+        }
     }
 
     /// How much longer the pause a server asked for (a 429's `Retry-After`, an exhausted
@@ -324,5 +375,44 @@ mod tests {
         }
         // On the paused clock any wait would show as elapsed time.
         assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    fn limit_headers(limit: &str, remaining: &str, reset: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", limit.parse().expect("value"));
+        h.insert("x-ratelimit-remaining", remaining.parse().expect("value"));
+        h.insert("x-ratelimit-reset", reset.parse().expect("value"));
+        h
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_spent_bucket_waits_one_token_not_the_whole_reset() {
+        let pacer = Pacer::new(None, 1);
+        pacer.ready().await;
+        // 30 a second, nothing left, "1" second to the next token (rounded up).
+        pacer.answered(200, &limit_headers("30", "0", "1"), None);
+        let start = Instant::now();
+        pacer.ready().await;
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_secs(1) / 30, "{waited:?}");
+        assert!(waited < Duration::from_millis(100), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn families_drawing_from_one_budget_are_paced_together() {
+        let host = std::sync::Arc::new(Host::default());
+        let token = Pacer::in_host(host.clone(), "GreenLake/authorization".into());
+        let central = Pacer::in_host(host, "Central/".into());
+        let h = limit_headers("30", "4", "1");
+        let start = Instant::now();
+        for i in 0..60 {
+            let pacer = if i % 2 == 0 { &token } else { &central };
+            pacer.ready().await;
+            pacer.answered(200, &h, None);
+        }
+        // 30 a second for both together, not 30 each: 60 requests take about two seconds.
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_millis(1900), "{elapsed:?}");
+        assert!(elapsed <= Duration::from_millis(2100), "{elapsed:?}");
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::host::Host;
 use crate::pacer::{Ceiling, Pacer};
 use crate::{Api, ApiError, Sleeper, TokioSleeper};
 
@@ -21,6 +22,10 @@ use crate::{Api, ApiError, Sleeper, TokioSleeper};
 ///   pacer for all its requests. A 429 on the token endpoint therefore slows the next token
 ///   request, not the tenant listing, and a 429 on a Central gateway slows every tenant's calls
 ///   to it.
+/// - **One host for its families.** When a host's families turn out to draw from one budget
+///   (the same `Limit` announced by two of them, or two of them refused within a second), a
+///   429 or a spent budget on one slows the others too (see the `host` module): back off per
+///   host as well as per API, recover per API.
 /// - **One ceiling per host and API**, if set ([`ApiClientBuilder::rate_limit`](crate::ApiClientBuilder::rate_limit)):
 ///   never exceeded by all the requests of that API to that host together (GreenLake's token
 ///   requests included).
@@ -35,6 +40,8 @@ pub struct Transport {
 struct Inner {
     http: reqwest::Client,
     pacers: Mutex<HashMap<(String, Api, String), Arc<Pacer>>>,
+    /// One per origin: what its API families share once they prove to draw from one budget.
+    hosts: Mutex<HashMap<String, Arc<Host>>>,
     ceilings: Mutex<HashMap<(String, Api), Arc<Ceiling>>>,
 }
 
@@ -71,6 +78,7 @@ impl Transport {
             inner: Arc::new(Inner {
                 http,
                 pacers: Mutex::new(HashMap::new()),
+                hosts: Mutex::new(HashMap::new()),
                 ceilings: Mutex::new(HashMap::new()),
             }),
             sleeper: Arc::new(TokioSleeper),
@@ -110,9 +118,18 @@ impl Transport {
                 .unwrap_or_default()
                 .to_owned(),
         };
-        lock(&self.inner.pacers)
+        let mut pacers = lock(&self.inner.pacers);
+        if let Some(pacer) = pacers.get(&(origin.clone(), api, group.clone())) {
+            return pacer.clone();
+        }
+        let host = lock(&self.inner.hosts)
+            .entry(origin.clone())
+            .or_default()
+            .clone();
+        let family = format!("{api}/{group}");
+        pacers
             .entry((origin, api, group))
-            .or_insert_with(|| Arc::new(Pacer::new(None, 1)))
+            .or_insert_with(|| Arc::new(Pacer::in_host(host, family)))
             .clone()
     }
 

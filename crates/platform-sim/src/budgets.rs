@@ -27,6 +27,8 @@ pub(crate) enum Own {
 pub(crate) struct Budgets {
     glp: Option<Bucket>,
     central: Option<Bucket>,
+    /// One budget for every API of the host ([`SimConfig::host_rps`]), drawn from last.
+    host: Option<Bucket>,
     token: Option<Bucket>,
     tenants: Option<Bucket>,
     devices_per_minute: Option<u32>,
@@ -41,9 +43,14 @@ impl Budgets {
     /// The budgets `cfg` asks for, all full.
     pub(crate) fn new(cfg: &SimConfig) -> Self {
         let share = cfg.background_share;
+        let api_bucket = |rps: f64| {
+            let burst = cfg.limit_burst.unwrap_or(rps.max(1.0));
+            Bucket::shaped(rps, burst, share, cfg.limit_shape, cfg.reset_style)
+        };
         Budgets {
-            glp: cfg.glp_rps.map(|r| Bucket::new(r, share)),
-            central: cfg.central_rps.map(|r| Bucket::new(r, share)),
+            glp: cfg.glp_rps.map(api_bucket),
+            central: cfg.central_rps.map(api_bucket),
+            host: cfg.host_rps.map(api_bucket),
             token: cfg
                 .glp_token_per_minute
                 .map(|n| Bucket::per_minute(n, share)),
@@ -69,7 +76,11 @@ impl Budgets {
             Api::Glp => self.glp.as_ref(),
             Api::Central(_) => self.central.as_ref(),
         };
-        endpoint.into_iter().chain(api).collect()
+        endpoint
+            .into_iter()
+            .chain(api)
+            .chain(self.host.as_ref())
+            .collect()
     }
 
     /// The per-workspace bucket of `own`, if it is one and configured, for the workspace

@@ -52,6 +52,81 @@ impl FromStr for CentralDialect {
     }
 }
 
+/// How a rate budget counts (see [`SimConfig::limit_shape`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LimitShape {
+    /// A token bucket whose 429 holds for the wait it announces: every request in that window
+    /// gets 429 too (the default, the simulator's behaviour before these shapes).
+    #[default]
+    Penalty,
+    /// A plain token bucket: a request is refused only when no token is left, and a refused
+    /// request costs nothing.
+    Bucket,
+    /// A fixed window of `burst` requests that all come back at the window's end (the window
+    /// lasts `burst / rps` seconds).
+    Window,
+}
+
+/// What a budget's `reset` header counts (see [`SimConfig::reset_style`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResetStyle {
+    /// Whole seconds until the budget is full again (the default).
+    #[default]
+    Full,
+    /// Whole seconds until the next token (at least 1 while the bucket is not full).
+    Next,
+    /// The Unix time (whole seconds) at which the budget is full again.
+    Epoch,
+}
+
+fn parse_choice<T: Copy>(what: &str, s: &str, choices: &[(&str, T)]) -> Result<T, String> {
+    let wanted = s.trim().to_ascii_lowercase();
+    choices
+        .iter()
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            format!(
+                "unknown {what} {:?}: expected {}",
+                s.chars().take(40).collect::<String>(),
+                names.join(", ")
+            )
+        })
+}
+
+/// Parses `penalty`, `bucket` or `window` (any case).
+impl FromStr for LimitShape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_choice(
+            "limit shape",
+            s,
+            &[
+                ("penalty", Self::Penalty),
+                ("bucket", Self::Bucket),
+                ("window", Self::Window),
+            ],
+        )
+    }
+}
+
+/// Parses `full`, `next` or `epoch` (any case).
+impl FromStr for ResetStyle {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_choice(
+            "reset style",
+            s,
+            &[
+                ("full", Self::Full),
+                ("next", Self::Next),
+                ("epoch", Self::Epoch),
+            ],
+        )
+    }
+}
+
 /// Every knob of the simulator. [`Default`] gives a quiet, fault-free world of 25 tenants.
 ///
 /// Build one with struct-update syntax:
@@ -81,6 +156,21 @@ pub struct SimConfig {
     pub glp_devices_per_minute: Option<u32>,
     /// The same for `subscriptions/v1/subscriptions` (GreenLake documents 60).
     pub glp_subscriptions_per_minute: Option<u32>,
+    /// One budget for every API on the host (token endpoint, workspaces and Central together),
+    /// in requests per second, drawn from after any per-API or per-endpoint one; `None` = no such
+    /// budget (the default: GreenLake and Central budgets are separate).
+    pub host_rps: Option<f64>,
+    /// The burst of the `glp_rps`, `central_rps` and `host_rps` budgets (a fixed window's size);
+    /// `None` = `max(1, rps)`.
+    pub limit_burst: Option<f64>,
+    /// How those budgets count (default [`LimitShape::Penalty`]).
+    pub limit_shape: LimitShape,
+    /// What their `reset` header says (default [`ResetStyle::Full`]).
+    pub reset_style: ResetStyle,
+    /// Whether a 429 says when to come back (`Retry-After`, new Central's `X-RateLimit-Reset`,
+    /// GreenLake's `retryAfterSeconds`; default `true`). With `false` and no `rate_headers`, a
+    /// 429 is its status and error body alone.
+    pub retry_headers: bool,
     /// Share (0..1) of every rate-limited budget used by another client of the same credential
     /// (a background consumer): the buckets refill at `(1 - share)` of their rate while the
     /// headers still announce the whole limit. Default 0.
@@ -157,6 +247,11 @@ impl Default for SimConfig {
             glp_devices_per_minute: None,
             glp_subscriptions_per_minute: None,
             background_share: 0.0,
+            host_rps: None,
+            limit_burst: None,
+            limit_shape: LimitShape::Penalty,
+            reset_style: ResetStyle::Full,
+            retry_headers: true,
             rate_headers: true,
             central_dialect: CentralDialect::New,
             latency: Duration::ZERO,
@@ -225,7 +320,12 @@ impl SimConfig {
                 return bad(format!("{name} must be at least 1"));
             }
         }
-        for (name, rps) in [("glp_rps", self.glp_rps), ("central_rps", self.central_rps)] {
+        for (name, rps) in [
+            ("glp_rps", self.glp_rps),
+            ("central_rps", self.central_rps),
+            ("host_rps", self.host_rps),
+            ("limit_burst", self.limit_burst),
+        ] {
             if let Some(r) = rps
                 && !(r.is_finite() && r > 0.0)
             {
@@ -276,6 +376,13 @@ mod tests {
         assert_eq!(" Classic ".parse(), Ok(CentralDialect::Classic));
         assert!("old".parse::<CentralDialect>().is_err());
         assert_eq!(CentralDialect::default().to_string(), "new");
+        assert_eq!(" Bucket".parse(), Ok(LimitShape::Bucket));
+        assert_eq!("epoch".parse(), Ok(ResetStyle::Epoch));
+        assert!(
+            "leaky"
+                .parse::<LimitShape>()
+                .is_err_and(|e| e.contains("penalty, bucket"))
+        );
     }
 
     #[test]

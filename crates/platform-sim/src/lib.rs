@@ -236,7 +236,7 @@ mod truth;
 
 use std::net::SocketAddr;
 
-pub use config::{CentralDialect, SimConfig};
+pub use config::{CentralDialect, LimitShape, ResetStyle, SimConfig};
 pub use inspect::ClusterInfo;
 pub use server::{DemoCredentials, Simulator};
 pub use stats::Stats;

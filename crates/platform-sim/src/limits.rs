@@ -1,20 +1,27 @@
-//! Rate limits: one token bucket per API family, and `Retry-After` deadlines.
+//! Rate limits: one token bucket per API family (or one for the whole host), and `Retry-After`
+//! deadlines.
 //!
-//! A bucket refills at `rps` tokens per second up to a burst of `max(1, rps)`. A request that
+//! The default shape ([`LimitShape::Penalty`]): a bucket refills at `rps` tokens per second up to a burst of `max(1, rps)`. A request that
 //! finds no token gets 429 with `Retry-After: N` (new Central: `X-RateLimit-Reset: N`; whole
 //! seconds until a token is back, at least 1), and the bucket enters a penalty window of N seconds: every request arriving in it gets 429
 //! too (with the remaining seconds), and one that arrives later than
 //! [`SimConfig::early_retry_grace`](crate::SimConfig::early_retry_grace) after the 429 was served
 //! counts as an *early request*: its client did not honour `Retry-After`.
+//!
+//! The other shapes (`SimConfig::limit_shape`): a plain token bucket ([`LimitShape::Bucket`]:
+//! refused only while empty, a refusal costs nothing) and a fixed window
+//! ([`LimitShape::Window`]: `burst` requests per `burst / rps` seconds, all back at the window's
+//! end). The `reset` header counts seconds until full, seconds until the next token, or is the
+//! Unix time of "full" ([`ResetStyle`]).
 
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
 
-use crate::config::CentralDialect;
+use crate::config::{CentralDialect, LimitShape, ResetStyle};
 use crate::errors::{Api, glp_error, json_response};
 
 #[derive(Debug)]
@@ -23,6 +30,8 @@ struct State {
     last: Instant,
     penalty_until: Option<Instant>,
     penalty_set: Instant,
+    /// The end of the current fixed window ([`LimitShape::Window`]).
+    window_end: Option<Instant>,
 }
 
 /// The longest wait a bucket announces (a day), whatever its rate.
@@ -31,7 +40,8 @@ const MAX_PENALTY_S: u64 = 24 * 3600;
 /// What the bucket says about one request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Decision {
-    /// Go ahead; `remaining` whole tokens left, `reset` seconds until full.
+    /// Go ahead; `remaining` whole tokens left, `reset` the value of the reset header (see
+    /// [`ResetStyle`]).
     Allow {
         /// Tokens left.
         remaining: u64,
@@ -53,12 +63,19 @@ pub(crate) struct Bucket {
     /// The refill rate left to this client (`rate` less a background consumer's share).
     refill: f64,
     burst: f64,
+    /// The nominal rate (a fixed window lasts `burst / rps`).
+    rps: f64,
+    /// The share of the budget left to this client.
+    left: f64,
+    shape: LimitShape,
+    reset: ResetStyle,
     state: Mutex<State>,
 }
 
 impl Bucket {
     /// A full bucket of `max(1, rps)` tokens refilling at `rps` per second, of which
     /// `background_share` goes to another client.
+    #[cfg(test)]
     pub(crate) fn new(rps: f64, background_share: f64) -> Self {
         Self::with_burst(rps, rps.max(1.0), background_share)
     }
@@ -70,30 +87,112 @@ impl Bucket {
 
     /// A full bucket of `burst` tokens refilling at `(1 - background_share) * rps` per second.
     pub(crate) fn with_burst(rps: f64, burst: f64, background_share: f64) -> Self {
+        Self::shaped(
+            rps,
+            burst,
+            background_share,
+            LimitShape::Penalty,
+            ResetStyle::Full,
+        )
+    }
+
+    /// A full budget of `burst` (`None`: `max(1, rps)`) counting as `shape` says, its reset
+    /// header as `reset` says; a `background_share` of it goes to another client (a fixed
+    /// window then holds that much less for us).
+    pub(crate) fn shaped(
+        rps: f64,
+        burst: f64,
+        background_share: f64,
+        shape: LimitShape,
+        reset: ResetStyle,
+    ) -> Self {
+        let ours = match shape {
+            LimitShape::Window => 0.0,
+            LimitShape::Penalty | LimitShape::Bucket => burst,
+        };
         Bucket {
             refill: rps * (1.0 - background_share),
             burst,
+            rps,
+            left: 1.0 - background_share,
+            shape,
+            reset,
             state: Mutex::new(State {
-                tokens: burst,
+                tokens: ours,
                 last: Instant::now(),
                 penalty_until: None,
                 penalty_set: Instant::now(),
+                window_end: None,
             }),
         }
     }
 
-    /// The advertised limit (burst, rounded up).
+    /// The value of the reset header for a wait of `delta` whole seconds: the delta itself, or
+    /// the Unix time it ends at ([`ResetStyle::Epoch`]).
+    pub(crate) fn reset_value(&self, delta: u64) -> u64 {
+        match self.reset {
+            ResetStyle::Epoch => SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+                .saturating_add(delta),
+            ResetStyle::Full | ResetStyle::Next => delta,
+        }
+    }
+
+    fn window(&self, s: &mut State, now: Instant) -> Decision {
+        // The window lasts `burst / rps` seconds (the nominal rate: a background consumer takes
+        // its share of each window, not a longer window).
+        let len = Duration::try_from_secs_f64(self.burst / self.rps)
+            .unwrap_or(Duration::from_secs(MAX_PENALTY_S))
+            .max(Duration::from_millis(1));
+        let end = match s.window_end {
+            Some(end) if now < end => end,
+            previous => {
+                s.tokens = self.burst * self.left;
+                let mut end = previous.unwrap_or(now) + len;
+                while end <= now {
+                    end += len;
+                }
+                s.window_end = Some(end);
+                end
+            }
+        };
+        let left = (end.duration_since(now).as_secs_f64().ceil() as u64).clamp(1, MAX_PENALTY_S);
+        if s.tokens >= 1.0 {
+            s.tokens -= 1.0;
+            return Decision::Allow {
+                remaining: s.tokens.floor() as u64,
+                reset: self.reset_value(left),
+            };
+        }
+        Decision::Limited {
+            retry_after: left,
+            early: false,
+        }
+    }
+
+    /// The advertised limit, rounded up: a plain bucket's rate per second (its burst is not
+    /// said), the burst of the default bucket (`max(1, rps)` unless set), a fixed window's size.
     pub(crate) fn limit(&self) -> u64 {
-        self.burst.ceil() as u64
+        match self.shape {
+            LimitShape::Bucket => self.rps.ceil() as u64,
+            LimitShape::Penalty | LimitShape::Window => self.burst.ceil() as u64,
+        }
     }
 
     /// Takes a token for a request that arrived at `arrived` and is decided at `now`.
     pub(crate) fn acquire(&self, arrived: Instant, now: Instant, grace: Duration) -> Decision {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.shape == LimitShape::Window {
+            return self.window(&mut s, now);
+        }
         let elapsed = now.saturating_duration_since(s.last).as_secs_f64();
         s.tokens = (s.tokens + elapsed * self.refill).min(self.burst);
         s.last = now;
-        if let Some(until) = s.penalty_until {
+        if let Some(until) = s
+            .penalty_until
+            .filter(|_| self.shape == LimitShape::Penalty)
+        {
             if now < until {
                 let left = until.duration_since(now).as_secs_f64();
                 return Decision::Limited {
@@ -105,16 +204,23 @@ impl Bucket {
         }
         if s.tokens >= 1.0 {
             s.tokens -= 1.0;
-            let reset = (((self.burst - s.tokens) / self.refill).ceil() as u64).min(MAX_PENALTY_S);
+            let until = match self.reset {
+                ResetStyle::Next if s.tokens < self.burst => (1.0 - s.tokens.fract()) / self.refill,
+                ResetStyle::Next => 0.0,
+                ResetStyle::Full | ResetStyle::Epoch => (self.burst - s.tokens) / self.refill,
+            };
+            let reset = (until.ceil() as u64).min(MAX_PENALTY_S);
             return Decision::Allow {
                 remaining: s.tokens.floor() as u64,
-                reset,
+                reset: self.reset_value(reset),
             };
         }
         // A tiny refill (a background share near 1) must not overflow the deadline: a day at most.
         let retry_after = (((1.0 - s.tokens) / self.refill).ceil() as u64).clamp(1, MAX_PENALTY_S);
-        s.penalty_until = now.checked_add(Duration::from_secs(retry_after));
-        s.penalty_set = now;
+        if self.shape == LimitShape::Penalty {
+            s.penalty_until = now.checked_add(Duration::from_secs(retry_after));
+            s.penalty_set = now;
+        }
         Decision::Limited {
             retry_after,
             early: false,
@@ -181,13 +287,23 @@ pub(crate) fn add_allow_headers(
 ///
 /// With `rate_headers` false only the header that says when to come back is left:
 /// `Retry-After`, or new Central's `X-RateLimit-Reset`.
-pub(crate) fn too_many(api: Api, limit: u64, retry_after: u64, rate_headers: bool) -> Response {
+///
+/// With `says.retry` false as well (`SimConfig::retry_headers`), nothing says when: no header,
+/// no `retryAfterSeconds`. `says.reset` is the reset header's value (see [`Bucket::reset_value`]).
+pub(crate) fn too_many(api: Api, limit: u64, retry_after: u64, says: Says) -> Response {
+    let rate_headers = says.rate;
     let mut r = match api {
-        Api::Glp => glp_error(
+        Api::Glp if says.retry => glp_error(
             api,
             StatusCode::TOO_MANY_REQUESTS,
             "Rate limit exceeded: retry after the number of seconds in Retry-After",
             vec![json!({"type": "hpe.greenlake.retry_info", "retryAfterSeconds": retry_after})],
+        ),
+        Api::Glp => glp_error(
+            api,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Rate limit exceeded",
+            Vec::new(),
         ),
         Api::Central(CentralDialect::New) => glp_error(
             api,
@@ -203,17 +319,28 @@ pub(crate) fn too_many(api: Api, limit: u64, retry_after: u64, rate_headers: boo
     let h = r.headers_mut();
     let [l, remaining, reset] = family(api);
     let new_central = api == Api::Central(CentralDialect::New);
-    if new_central {
-        insert(h, reset, retry_after);
-    } else {
+    if says.retry && new_central {
+        insert(h, reset, says.reset);
+    } else if says.retry {
         h.insert(header::RETRY_AFTER, num(retry_after));
     }
     if rate_headers {
         insert(h, l, limit);
         insert(h, remaining, 0);
-        insert(h, reset, retry_after);
+        insert(h, reset, says.reset);
     }
     r
+}
+
+/// What a 429 says besides its status and body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Says {
+    /// The rate-limit family (`SimConfig::rate_headers`).
+    pub(crate) rate: bool,
+    /// When to come back (`SimConfig::retry_headers`).
+    pub(crate) retry: bool,
+    /// The reset header's value.
+    pub(crate) reset: u64,
 }
 
 #[cfg(test)]
@@ -299,5 +426,88 @@ mod tests {
                 early: false
             }
         );
+    }
+
+    #[test]
+    fn a_plain_bucket_with_a_burst_refuses_only_while_empty() {
+        let g = Duration::ZERO;
+        let t0 = Instant::now();
+        let b = Bucket::shaped(30.0, 5.0, 0.0, LimitShape::Bucket, ResetStyle::Next);
+        assert_eq!(
+            b.limit(),
+            30,
+            "a plain bucket announces its rate, not its burst"
+        );
+        for left in (0..5).rev() {
+            assert_eq!(
+                b.acquire(t0, t0, g),
+                Decision::Allow {
+                    remaining: left,
+                    reset: 1
+                }
+            );
+        }
+        assert!(matches!(
+            b.acquire(t0, t0, g),
+            Decision::Limited { retry_after: 1, .. }
+        ));
+        // No penalty: a token is back after 1/30 s.
+        let t1 = t0 + Duration::from_millis(34);
+        assert!(matches!(b.acquire(t1, t1, g), Decision::Allow { .. }));
+        // Reset until full: 5 tokens at 30/s is under a second, rounded up.
+        let full = Bucket::shaped(30.0, 5.0, 0.0, LimitShape::Bucket, ResetStyle::Full);
+        assert_eq!(
+            full.acquire(t0, t0, g),
+            Decision::Allow {
+                remaining: 4,
+                reset: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_fixed_window_comes_back_whole_at_its_end_and_epoch_resets_are_times() {
+        let g = Duration::ZERO;
+        let t0 = Instant::now();
+        // 20 requests per 10 s window.
+        let b = Bucket::shaped(2.0, 20.0, 0.0, LimitShape::Window, ResetStyle::Full);
+        for left in (0..20).rev() {
+            assert_eq!(
+                b.acquire(t0, t0, g),
+                Decision::Allow {
+                    remaining: left,
+                    reset: 10
+                }
+            );
+        }
+        assert_eq!(
+            b.acquire(t0, t0, g),
+            Decision::Limited {
+                retry_after: 10,
+                early: false
+            }
+        );
+        let t1 = t0 + Duration::from_millis(9_500);
+        assert!(matches!(
+            b.acquire(t1, t1, g),
+            Decision::Limited { retry_after: 1, .. }
+        ));
+        let t2 = t0 + Duration::from_secs(10);
+        assert_eq!(
+            b.acquire(t2, t2, g),
+            Decision::Allow {
+                remaining: 19,
+                reset: 10
+            }
+        );
+        let epoch = Bucket::shaped(2.0, 20.0, 0.0, LimitShape::Window, ResetStyle::Epoch);
+        let Decision::Allow { reset, .. } = epoch.acquire(t0, t0, g) else {
+            panic!("allowed");
+        };
+        let unix = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs();
+        assert!((unix + 9..=unix + 11).contains(&reset), "{reset} vs {unix}");
     }
 }

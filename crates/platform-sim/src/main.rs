@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use platform_sim::{CentralDialect, SimConfig, Simulator};
+use platform_sim::{CentralDialect, LimitShape, ResetStyle, SimConfig, Simulator};
 
 /// A strict, stateful local simulator of HPE GreenLake Platform and Aruba Central.
 #[derive(Debug, Parser)]
@@ -50,6 +50,27 @@ struct Args {
     /// Share (0..1) of every rate-limited budget eaten by another client (default 0).
     #[arg(long, default_value_t = 0.0)]
     background_share: f64,
+    /// One budget for every API on the host (token endpoint, workspaces, Central), in requests
+    /// per second (default: none; GreenLake's and Central's budgets are separate).
+    #[arg(long)]
+    host_rps: Option<f64>,
+    /// The burst of the --glp-rps, --central-rps and --host-rps budgets, or a fixed window's
+    /// size (default: max(1, rps)).
+    #[arg(long)]
+    limit_burst: Option<f64>,
+    /// How those budgets count: `penalty` (a token bucket whose 429 holds for the wait it
+    /// announces), `bucket` (a plain token bucket) or `window` (a fixed window of --limit-burst
+    /// requests).
+    #[arg(long, default_value = "penalty")]
+    limit_shape: LimitShape,
+    /// What their reset header says: `full` (seconds until full), `next` (seconds until the
+    /// next token) or `epoch` (the Unix time of "full").
+    #[arg(long, default_value = "full")]
+    reset_style: ResetStyle,
+    /// A 429 says nothing about when to come back (no Retry-After, X-RateLimit-Reset or
+    /// retryAfterSeconds); with --no-rate-headers it is its status and error body alone.
+    #[arg(long)]
+    no_retry_headers: bool,
     /// Send no rate-limit headers (the budget shows only in 429s: Retry-After, or new Central's
     /// X-RateLimit-Reset alone).
     #[arg(long)]
@@ -145,6 +166,11 @@ impl Args {
             glp_subscriptions_per_minute: self.glp_subscriptions_per_minute,
             background_share: self.background_share,
             rate_headers: !self.no_rate_headers,
+            retry_headers: !self.no_retry_headers,
+            host_rps: self.host_rps,
+            limit_burst: self.limit_burst,
+            limit_shape: self.limit_shape,
+            reset_style: self.reset_style,
             central_dialect: self.central_dialect,
             latency: millis("latency-ms", self.latency_ms)?,
             latency_jitter: millis("jitter-ms", self.jitter_ms)?,

@@ -12,7 +12,7 @@ use axum::response::Response;
 use crate::budgets::Own;
 use crate::errors::Api;
 use crate::faults::{self, Fault};
-use crate::limits::{Bucket, Decision, add_allow_headers, too_many};
+use crate::limits::{Bucket, Decision, Says, add_allow_headers, too_many};
 use crate::state::AppState;
 use crate::stats::Outcome;
 use crate::tokens::Subject;
@@ -103,7 +103,12 @@ pub(crate) async fn pipeline(
                         st.stats.early_request();
                     }
                     st.stats.record(ep.name, Outcome::Status(429));
-                    return too_many(api, bucket.limit(), retry_after, cfg.rate_headers);
+                    let says = Says {
+                        rate: cfg.rate_headers,
+                        retry: cfg.retry_headers,
+                        reset: bucket.reset_value(retry_after),
+                    };
+                    return too_many(api, bucket.limit(), retry_after, says);
                 }
             }
         }

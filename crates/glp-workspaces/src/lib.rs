@@ -84,6 +84,7 @@
 
 mod catalog;
 mod client;
+mod filter;
 mod model;
 mod odata;
 mod resources;
@@ -94,6 +95,7 @@ pub use client::{
     DEFAULT_MAX_PAGES, MAX_LIMIT, MSP_TENANTS_PATH, MspTenantsRequest, TenantResources,
     WorkspacesClient,
 };
+pub use filter::{FilterProblem, check_filter};
 pub use glp_transport::ApiError;
 pub use model::{InvalidTenant, Tenant, TenantEntry, TenantPage};
 pub use odata::{created_at_since, quote_odata};

@@ -90,9 +90,10 @@ pub(crate) fn query(args: &CollectArgs) -> Result<Query, String> {
 }
 
 /// `--filter` against the grammar of Central's filters (and, for the lists `central-api` knows,
-/// their fields and operators), when the run reads a Central resource: a malformed filter is
-/// one usage error here rather than an HTTP 400 from every tenant. GreenLake resources alone
-/// are not checked (GreenLake's filters have a grammar of their own).
+/// their fields and operators), when the run reads a Central resource, and against GreenLake's
+/// grammar (`glp_workspaces::check_filter`: operators, quoting, parentheses) for a GreenLake
+/// resource: a malformed filter is one usage error here rather than an HTTP 400 from every
+/// tenant.
 pub(crate) fn central_filter(resources: &[ResourceSpec], query: &Query) -> Result<(), String> {
     let mut problems: Vec<String> = Vec::new();
     // `--sort` on a list whose sort fields the spec names (alerts).
@@ -117,9 +118,15 @@ pub(crate) fn central_filter(resources: &[ResourceSpec], query: &Query) -> Resul
     };
     for spec in resources {
         let checked = match spec {
-            ResourceSpec::Known(r) => central_api::check_filter(filter, Some(*r)),
-            ResourceSpec::Path(_) => central_api::check_filter(filter, None),
-            _ => continue,
+            ResourceSpec::Known(r) => {
+                central_api::check_filter(filter, Some(*r)).map_err(|e| e.to_string())
+            }
+            ResourceSpec::Path(_) => {
+                central_api::check_filter(filter, None).map_err(|e| e.to_string())
+            }
+            ResourceSpec::GreenLake(_) => {
+                glp_workspaces::check_filter(filter).map_err(|e| e.to_string())
+            }
         };
         if let Err(e) = checked {
             let text = format!(

@@ -40,6 +40,14 @@ async fn a_malformed_filter_is_refused_before_any_contact() {
             "cannot be filtered on in device-inventory",
         ),
         ("v1alpha1/aps", "status eq OFFLINE", "status eq 'OFFLINE'"),
+        // GreenLake's own grammar (or, ne, ge...), checked for what it cannot accept.
+        (
+            "glp/devices",
+            "deviceType eq ACCESS_POINT",
+            "string values need single quotes: deviceType eq 'ACCESS_POINT'",
+        ),
+        ("glp/subscriptions", "quantity >= 10", "(write `ge`)"),
+        ("glp/devices", "(archived eq false", "is not closed"),
     ] {
         let args = ["collect", list, "--filter", filter];
         let out = output(cli(&sim).args(args)).await;
@@ -50,7 +58,7 @@ async fn a_malformed_filter_is_refused_before_any_contact() {
         assert!(!stderr.contains("FAILED"), "{args:?}: {stderr}");
     }
     assert_eq!(sim.stats().total_requests, 0, "nothing was contacted");
-    // GreenLake's filters have their own grammar: not checked against Central's.
+    // GreenLake's filters have their own grammar, not Central's (its unit tests: `or`, `ne`...).
     let out = output(cli(&sim).args([
         "collect",
         "glp/devices",

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
 use glp_core::Scope;
-use glp_transport::{ApiClient, ApiError, Paged, Pager};
+use glp_transport::{ApiClient, ApiError, Pager};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 /// The devices path, relative to the GreenLake base URL.
 pub const DEVICES_PATH: &str = "devices/v1/devices";
@@ -136,51 +136,9 @@ pub fn check_query_param(key: &str) -> Result<(), glp_transport::QueryProblem> {
     glp_transport::check_param(key, RESERVED_PARAMS)
 }
 
-/// One page of a GreenLake offset-paged list: `{offset, count, total, items}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OffsetPage<T> {
-    /// The offset of the first item (as echoed, or as asked when the server echoes none).
-    pub offset: u64,
-    /// The items the server says the page holds (the items received when it says nothing).
-    pub count: u64,
-    /// The items the server says the whole list holds, when it says.
-    pub total: Option<u64>,
-    /// The items.
-    pub items: Vec<T>,
-}
-
-impl<T> OffsetPage<T> {
-    /// The offset of the next page: this offset plus the items received.
-    pub fn next_offset(&self) -> u64 {
-        self.offset.saturating_add(self.items.len() as u64)
-    }
-
-    /// Whether no page follows: this one is empty, or reaches `total` (by the server's
-    /// `offset + count` or by the items received). Without a `total` only an empty page is the
-    /// last: servers cap `limit` silently, so a short page says nothing.
-    pub fn is_last(&self) -> bool {
-        is_last_page(self.offset, self.count, self.items.len() as u64, self.total)
-    }
-}
-
-/// The stop rule of every GreenLake offset list (msp-tenants too): a page is the last when it
-/// is empty or reaches `total`.
-pub(crate) fn is_last_page(offset: u64, count: u64, received: u64, total: Option<u64>) -> bool {
-    received == 0
-        || total.is_some_and(|total| {
-            offset.saturating_add(count) >= total || offset.saturating_add(received) >= total
-        })
-}
-
-impl<T> Paged for OffsetPage<T> {
-    fn received(&self) -> u64 {
-        self.items.len() as u64
-    }
-
-    fn total(&self) -> Option<u64> {
-        self.total
-    }
-}
+mod offset_page;
+pub use offset_page::OffsetPage;
+pub(crate) use offset_page::is_last_page;
 
 #[derive(Deserialize)]
 struct WirePage<T> {

@@ -173,7 +173,7 @@ struct WirePage<T> {
 pub struct OffsetListRequest<T> {
     api: ApiClient,
     scope: Scope,
-    path: &'static str,
+    path: Arc<str>,
     max_limit: u32,
     limit: u32,
     offset: u64,
@@ -192,7 +192,7 @@ impl<T> Clone for OffsetListRequest<T> {
         Self {
             api: self.api.clone(),
             scope: self.scope,
-            path: self.path,
+            path: self.path.clone(),
             max_limit: self.max_limit,
             limit: self.limit,
             offset: self.offset,
@@ -232,13 +232,13 @@ impl<T> OffsetListRequest<T> {
     pub(crate) fn for_path(
         api: ApiClient,
         scope: Scope,
-        path: &'static str,
+        path: impl Into<Arc<str>>,
         max_limit: u32,
     ) -> Self {
         Self {
             api,
             scope,
-            path,
+            path: path.into(),
             max_limit,
             limit: max_limit,
             offset: 0,
@@ -334,8 +334,8 @@ impl<T> OffsetListRequest<T> {
     }
 
     /// The path below the base URL.
-    pub fn path(&self) -> &'static str {
-        self.path
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// The scope whose token the request carries.
@@ -373,7 +373,7 @@ impl<T> OffsetListRequest<T> {
     }
 
     fn full_path(&self) -> String {
-        self.api.base_url().join(self.path).path().to_owned()
+        self.api.base_url().join(&self.path).path().to_owned()
     }
 
     /// The pager of this list: its endpoint, in errors, and its page cap.
@@ -391,7 +391,7 @@ impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
     /// The page at `offset` as the server sent it (its echoed offset not checked yet).
     pub(crate) async fn fetch(&self, offset: u64) -> Result<OffsetPage<T>, ApiError> {
         let query = self.query(offset)?;
-        let wire: WirePage<T> = self.api.get_json(&self.scope, self.path, &query).await?;
+        let wire: WirePage<T> = self.api.get_json(&self.scope, &self.path, &query).await?;
         Ok(OffsetPage {
             offset: wire.offset.unwrap_or(offset),
             count: wire.count.unwrap_or(wire.items.len() as u64),
@@ -434,7 +434,7 @@ impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
             ));
         }
         tracing::debug!(
-            path = self.path,
+            path = &*self.path,
             offset,
             count = page.count,
             total = page.total,

@@ -30,22 +30,12 @@ async fn a_path_of_the_specs_pages_by_offset_with_the_tenant_token() {
     let auth = format!("Bearer {TOKEN}");
     let headers = [("authorization", auth.as_str())];
     // The server caps pages at 2 whatever `limit` says: the next offset is the items received.
-    let first = test_support::mock::exact_get(
-        &server,
-        LOCATIONS,
-        &[("offset", "0"), ("limit", "50")],
-        &headers,
-        page(0, 0..2, 3),
-    )
-    .await;
-    let second = test_support::mock::exact_get(
-        &server,
-        LOCATIONS,
-        &[("offset", "2"), ("limit", "50")],
-        &headers,
-        page(2, 2..3, 3),
-    )
-    .await;
+    let mut pages = Vec::new();
+    for (offset, items) in [("0", 0..2), ("2", 2..3)] {
+        let body = page(offset.parse().unwrap(), items, 3);
+        let query = [("offset", offset), ("limit", "50")];
+        pages.push(test_support::mock::exact_get(&server, LOCATIONS, &query, &headers, body).await);
+    }
     let tenant = WorkspaceId::parse(&tenant_id(4)).unwrap();
     let request = client(&server.base_url())
         .tenant(tenant)
@@ -54,8 +44,9 @@ async fn a_path_of_the_specs_pages_by_offset_with_the_tenant_token() {
     assert_eq!(request.max_limit(), glp_workspaces::GENERIC_MAX_LIMIT);
     let items: Vec<Value> = hang_guard(request.stream().try_collect()).await.unwrap();
     assert_eq!(items, (0..3).map(location).collect::<Vec<_>>());
-    first.assert_async().await;
-    second.assert_async().await;
+    for page in pages {
+        page.assert_async().await;
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
 use glp_core::Scope;
-use glp_transport::{ApiClient, ApiError, Pager};
+use glp_transport::{ApiClient, ApiError, Paged, Pager};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -136,6 +136,7 @@ pub fn check_query_param(key: &str) -> Result<(), glp_transport::QueryProblem> {
     glp_transport::check_param(key, RESERVED_PARAMS)
 }
 
+mod cursor;
 mod offset_page;
 pub use offset_page::OffsetPage;
 pub(crate) use offset_page::is_last_page;

@@ -59,3 +59,37 @@ fn a_typed_resources_path_keeps_its_page_size() {
     );
     assert_eq!(t.list_path("devices/v1/devices").max_limit(), 2000);
 }
+
+#[tokio::test]
+async fn a_cursor_paged_list_sends_back_each_next_and_no_offset() {
+    let server = MockServer::start_async().await;
+    let auth = format!("Bearer {TOKEN}");
+    let headers = [("authorization", auth.as_str())];
+    let mut pages = Vec::new();
+    for (query, body) in [
+        (
+            &[("limit", "50")][..],
+            json!({"items": [location(1), location(2)], "count": 2, "total": 3, "next": "tok-2"}),
+        ),
+        (
+            &[("limit", "50"), ("next", "tok-2")][..],
+            json!({"items": [location(3)], "count": 1, "total": 3, "next": ""}),
+        ),
+    ] {
+        pages.push(
+            test_support::mock::exact_get(&server, "/wellness/v2/events", query, &headers, body)
+                .await,
+        );
+    }
+    let tenant = WorkspaceId::parse(&tenant_id(4)).unwrap();
+    let request = client(&server.base_url())
+        .tenant(tenant)
+        .list_path("wellness/v2/events");
+    let items: Vec<Value> = hang_guard(request.cursor_stream().try_collect())
+        .await
+        .unwrap();
+    assert_eq!(items, (1..4).map(location).collect::<Vec<_>>());
+    for page in pages {
+        page.assert_async().await;
+    }
+}

@@ -46,8 +46,7 @@ impl ApiPath {
     /// one of GreenLake's or Central's, and a GET of the family's specs (the paging is the
     /// spec's), or, with `unlisted`, any path of the family (paged as the family's lists:
     /// offset on GreenLake, cursor on Central). Refused with the reason: a path of no known
-    /// family, a path that is no GET of the specs (naming the nearest ones), a GreenLake list
-    /// paged by a cursor (the GreenLake pager reads offsets).
+    /// family, a path that is no GET of the specs (naming the nearest ones).
     pub fn classify(path: &str, unlisted: bool) -> Result<Self, String> {
         let shown: String = path.trim().chars().take(100).collect();
         let segments = glp_transport::check_path(path)
@@ -83,12 +82,6 @@ impl ApiPath {
                 ));
             }
         };
-        if host == ApiHost::GreenLake && paging == SpecPaging::Cursor {
-            return Err(format!(
-                "`{shown}` is a GreenLake list paged by a `next` cursor; collect reads \
-                 GreenLake lists by offset only"
-            ));
-        }
         Ok(Self { host, path, paging })
     }
 
@@ -118,7 +111,14 @@ impl ApiPath {
                 Some(glp) if paging == SpecPaging::One => {
                     one(glp.api_client(), glp.tenant_id(), &self.path, query)
                 }
-                Some(glp) => query.apply_glp(glp.list_path(&self.path).raw()).stream(),
+                Some(glp) => {
+                    let list = query.apply_glp(glp.list_path(&self.path).raw());
+                    if paging == SpecPaging::Cursor {
+                        list.cursor_stream()
+                    } else {
+                        list.stream()
+                    }
+                }
                 None => no_greenlake(),
             },
         }

@@ -46,7 +46,6 @@ fn resource_specs_parse() {
             "not a GET path of HPE's published GreenLake specs",
         ),
         ("compute-ops-mgmt/v1/servers", "regional hosts"),
-        ("wellness/v2/events", "by offset only"),
         ("devices/v1/devices/%2e%2e", "only letters, digits"),
         ("monitoring/v2/clients", "network-monitoring/v1/clients"),
         ("network-monitoring/v1/aps?status=ONLINE", "--param"),
@@ -120,6 +119,7 @@ fn spec_paths_go_to_their_familys_host_with_the_specs_paging() {
         ("audit-log/v2beta1/logs", SpecPaging::Offset),
         ("locations/v1/locations", SpecPaging::Offset),
         ("workspaces/v1/msp-tenants", SpecPaging::Offset),
+        ("wellness/v2/events", SpecPaging::Cursor),
     ] {
         assert_eq!(
             api(path),

@@ -3,7 +3,9 @@
 //! faults: every record exactly once, attributed to its tenant, one token exchange per tenant
 //! for both APIs.
 
-use crate::common::{collect_exactly, served, start};
+use glp_msp_e2e::compare;
+
+use crate::common::{assert_exit, collect_exactly, orchestrator, run, served, start};
 
 const RESOURCES: [&str; 3] = ["glp/devices", "glp/subscriptions", "device-inventory"];
 
@@ -43,4 +45,48 @@ fn every_greenlake_device_and_subscription_of_every_tenant_exactly_once() {
     assert_eq!(stats.token_exchanges, 60);
     assert!(stats.exchanges_per_tenant.values().all(|&n| n == 1));
     assert_eq!((stats.unauthorized, stats.forbidden), (0, 0));
+}
+
+/// `collect devices/v1/devices`: a path of GreenLake's spec, sent to the GreenLake base URL with
+/// each tenant's exchanged token and paged by offset as the spec says, records the same items
+/// as the typed `glp/devices` (the simulator's truth), and asks no Central.
+#[test]
+fn a_path_of_greenlakes_spec_records_every_device_of_every_tenant() {
+    let (bins, wd, sim) = start(
+        "greenlake-path",
+        &["--tenants=12", "--max-devices=120", "--glp-page-cap=25"],
+    );
+    let args = [
+        "collect",
+        "-q",
+        "devices/v1/devices",
+        "--output",
+        "records.jsonl",
+    ];
+    let out = run("collect", &wd, orchestrator(&bins, &wd, &sim, &args));
+    assert_exit(&out, 0);
+    // The records name the path as given; the truth names the list `glp/devices`.
+    let text = std::fs::read_to_string(wd.run("records.jsonl")).unwrap();
+    let mut renamed = String::new();
+    for line in text.lines() {
+        let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(record["resource"], "devices/v1/devices", "{line}");
+        assert!(record.get("cluster").is_none(), "{line}");
+        record["resource"] = "glp/devices".into();
+        renamed.push_str(&format!("{record}\n"));
+    }
+    std::fs::write(wd.run("as-glp.jsonl"), renamed).unwrap();
+    let truth = sim.truth().unwrap();
+    let cmp = compare(&truth, &["glp/devices"], &[&wd.run("as-glp.jsonl")]).unwrap();
+    assert!(cmp.is_exact(), "{cmp}");
+    assert!(
+        cmp.expected > 100,
+        "a real amount of devices: {}",
+        cmp.expected
+    );
+
+    let stats = sim.stats().unwrap();
+    assert!(served(&stats, "glp/devices") > 12, "{:?}", stats.requests);
+    assert_eq!(served(&stats, "device-inventory"), 0);
+    assert_eq!(stats.token_exchanges, 12);
 }

@@ -6,7 +6,7 @@ use glp_core::{BaseUrl, Scope, TokenProvider, WorkspaceId};
 use glp_transport::{Api, ApiClient, ApiError};
 use serde_json::Value;
 
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, Paging};
 use crate::{
     AccessPoint, Alert, CentralTenant, Client, Device, Gateway, ListRequest, Resource, SiteHealth,
     Switch,
@@ -180,7 +180,21 @@ impl TenantClient {
     /// segments, characters other than letters, digits, `-`, `_`, `.` and `~`, and paths of
     /// other APIs (`network-msp/...`).
     pub fn monitoring(&self, path: &str) -> ListRequest<Value> {
-        match Endpoint::monitoring(path) {
+        self.list_or_refuse(Endpoint::monitoring(path))
+    }
+
+    /// Any list of a Central API family ([`CENTRAL_FAMILIES`](crate::CENTRAL_FAMILIES)) by
+    /// its full path, `<family>/<version>/<list>` (e.g. `network-config/v1alpha1/sites`), with
+    /// raw JSON items and the given paging (the spec's: see
+    /// [`central_get_paths`](crate::central_get_paths)); 100 per page by default, up to 1000.
+    /// A path that fails [`glp_transport::check_path`], names another family or no version is
+    /// refused like [`monitoring`](Self::monitoring)'s.
+    pub fn list_path(&self, path: &str, paging: Paging) -> ListRequest<Value> {
+        self.list_or_refuse(Endpoint::family_path(path, paging))
+    }
+
+    fn list_or_refuse(&self, endpoint: Result<Endpoint, String>) -> ListRequest<Value> {
+        match endpoint {
             Ok(endpoint) => self.list(endpoint),
             Err(reason) => self.list(Endpoint::refused()).refuse(reason),
         }

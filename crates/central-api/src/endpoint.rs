@@ -99,6 +99,36 @@ impl Endpoint {
         Ok(endpoint)
     }
 
+    /// Any list of a Central API family by its full path (`network-config/v1alpha1/sites`),
+    /// paged as given: checked with [`glp_transport::check_path`], its first segment one of
+    /// [`CENTRAL_FAMILIES`](crate::CENTRAL_FAMILIES) and its second a version.
+    pub(crate) fn family_path(path: &str, paging: Paging) -> Result<Self, String> {
+        let shown: String = path.chars().take(100).collect();
+        let segments = glp_transport::check_path(path)
+            .map_err(|problem| format!("invalid Central path {shown:?}: {problem}"))?;
+        let (family, version, rest) = match segments.as_slice() {
+            [family, version, rest @ ..] if !rest.is_empty() && is_version(version) => {
+                (*family, *version, rest)
+            }
+            _ => {
+                return Err(format!(
+                    "invalid Central path {shown:?}: write it as <family>/<version>/<list>"
+                ));
+            }
+        };
+        let family = crate::central_family(family).ok_or_else(|| {
+            format!("invalid Central path {shown:?}: `{family}` is no Central API family")
+        })?;
+        Ok(Self {
+            family,
+            version: version.to_owned(),
+            name: rest.join("/"),
+            default_limit: GENERIC_DEFAULT_LIMIT,
+            max_limit: GENERIC_MAX_LIMIT,
+            paging,
+        })
+    }
+
     /// Stands in for a monitoring path that was refused (the request reports the refusal and
     /// never sends anything).
     pub(crate) fn refused() -> Self {
@@ -131,31 +161,18 @@ pub(crate) fn is_version(s: &str) -> bool {
 fn parse_monitoring_path(path: &str) -> Result<(Option<String>, String), String> {
     let shown: String = path.chars().take(100).collect();
     let bad = |why: &str| Err(format!("invalid monitoring path {shown:?}: {why}"));
-    let path = path.trim();
-    if path.is_empty() {
-        return bad("it is empty");
-    }
-    if path.contains("://") || path.starts_with("//") {
-        return bad("give a path below the base URL (e.g. network-monitoring/v1/aps), not a URL");
-    }
-    if path.contains(['?', '#']) {
-        return bad("no query string: pass parameters with .param(), .filter() or .sort()");
-    }
-    let mut segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    for segment in &segments {
-        if segment.is_empty() {
-            return bad("empty path segment");
-        }
-        if *segment == "." || *segment == ".." {
-            return bad("`.` and `..` segments are not allowed");
-        }
-        if !segment
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
-        {
-            return bad("only letters, digits, `-`, `_`, `.` and `~` may appear in a segment");
-        }
-    }
+    let mut segments = glp_transport::check_path(path).map_err(|problem| {
+        let why = match problem {
+            glp_transport::PathProblem::Url => {
+                "give a path below the base URL (e.g. network-monitoring/v1/aps), not a URL".into()
+            }
+            glp_transport::PathProblem::Query => {
+                "no query string: pass parameters with .param(), .filter() or .sort()".into()
+            }
+            other => other.to_string(),
+        };
+        format!("invalid monitoring path {shown:?}: {why}")
+    })?;
     let mut version = None;
     match segments.first().copied() {
         Some("network-monitoring") => {
@@ -257,6 +274,23 @@ mod tests {
         }
         let err = Endpoint::monitoring("aps?limit=5").expect_err("query");
         assert!(err.contains(".param()"), "{err}");
+    }
+
+    #[test]
+    fn family_paths_keep_family_version_and_paging() {
+        let e = Endpoint::family_path("/network-config/v1alpha1/sites/", Paging::Offset)
+            .expect("sites");
+        assert_eq!(e.path(), "network-config/v1alpha1/sites");
+        assert_eq!((e.paging, e.default_limit), (Paging::Offset, 100));
+        for bad in [
+            "network-config/sites",
+            "network-config/v1",
+            "bogus-api/v1/x",
+            "network-config/v1/../../x",
+            "https://evil.example/network-config/v1/sites",
+        ] {
+            assert!(Endpoint::family_path(bad, Paging::Cursor).is_err(), "{bad}");
+        }
     }
 
     #[test]

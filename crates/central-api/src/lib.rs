@@ -80,6 +80,7 @@ mod list;
 mod models;
 mod query;
 mod resource;
+mod spec_paths;
 mod tenants;
 
 pub use alerts::{Alert, SEVERITIES, severity_rank, status_is_open};
@@ -96,6 +97,7 @@ pub use list::{DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, SiteA
 pub use models::{AccessPoint, Client, Device, Gateway, SiteHealth, Switch};
 pub use query::{RESERVED_PARAMS, check_query_expression, check_query_param};
 pub use resource::{Resource, UnknownResource};
+pub use spec_paths::{CENTRAL_FAMILIES, central_family, central_get_paths};
 pub use tenants::{AlertCounts, CentralTenant, DeviceHealthStatus};
 
 /// The README's example, compiled as a doctest so that it cannot go stale.

@@ -348,12 +348,7 @@ async fn other_exchange_errors_do_not_invalidate_the_subject() {
 #[tokio::test]
 async fn msp_scope_passes_through_to_the_subject_without_an_exchange() {
     let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(500);
-        })
-        .await;
+    let any = test_support::mock::any_request_fails(&server).await;
     let provider = exchange_provider(&server, static_subject("msp-passthrough"));
     let token = provider.token(&Scope::Msp).await.unwrap();
     assert_eq!(token.secret().expose_secret(), "msp-passthrough");

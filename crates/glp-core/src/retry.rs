@@ -209,9 +209,31 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         return Some(wait);
     }
     let date = httpdate::parse_http_date(value).ok()?;
-    Some(clamp_wait(
-        date.duration_since(now).unwrap_or(Duration::ZERO),
-    ))
+    Some(until(date, now))
+}
+
+/// The wait from `now` until the moment `at` (zero when it has passed), clamped to
+/// [`MAX_SERVER_WAIT`].
+fn until(at: SystemTime, now: SystemTime) -> Duration {
+    clamp_wait(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The wait from `now` until a moment written as a date: RFC 3339 (`2026-12-01T00:00:30Z`, as
+/// some of HPE's specs type `X-RateLimit-Reset`) or an HTTP date (`Tue, 01 Dec 2026 00:00:30
+/// GMT`), clamped to [`MAX_SERVER_WAIT`].
+fn wait_until_date(value: &str, now: SystemTime) -> Option<Duration> {
+    let Some(secs) = crate::date::parse_rfc3339(value) else {
+        return httpdate::parse_http_date(value)
+            .ok()
+            .map(|at| until(at, now));
+    };
+    // Before the epoch is long past; beyond what the clock holds is "very late".
+    let secs = u64::try_from(secs).unwrap_or(0);
+    Some(
+        SystemTime::UNIX_EPOCH
+            .checked_add(Duration::from_secs(secs))
+            .map_or(MAX_SERVER_WAIT, |at| until(at, now)),
+    )
 }
 
 /// Non-negative seconds, integer or fractional, clamped to [`MAX_SERVER_WAIT`].
@@ -236,21 +258,24 @@ fn parse_seconds(value: &str) -> Option<Duration> {
 /// than a delay (some servers send epoch seconds, as GitHub's `x-ratelimit-reset` does).
 const EPOCH_RESET_THRESHOLD: u64 = 1_000_000_000;
 
-/// A rate-limit reset value: delay-seconds, or epoch seconds when it is that large, clamped to
+/// A rate-limit reset value: delay-seconds, epoch seconds when it is that large, or a date
+/// (RFC 3339, as some of HPE's specs type `X-RateLimit-Reset`, or an HTTP date), clamped to
 /// [`MAX_SERVER_WAIT`]; `None` when unparsable.
 pub fn parse_reset(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if value.is_empty() || value.len() > 64 {
         return None;
     }
-    let wait = parse_seconds(value)?;
+    let Some(wait) = parse_seconds(value) else {
+        return wait_until_date(value, now);
+    };
     match value.parse::<u64>() {
         Ok(at) if at >= EPOCH_RESET_THRESHOLD => {
             Some(
                 match SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(at)) {
                     // A moment beyond what the clock can hold is "very late".
                     None => MAX_SERVER_WAIT,
-                    Some(at) => clamp_wait(at.duration_since(now).unwrap_or(Duration::ZERO)),
+                    Some(at) => until(at, now),
                 },
             )
         }

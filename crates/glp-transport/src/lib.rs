@@ -20,6 +20,7 @@ mod paginate;
 mod query;
 mod retry_loop;
 mod sleep;
+mod spec_paths;
 mod tally;
 mod transport;
 
@@ -35,5 +36,6 @@ pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::{DEFAULT_MAX_PAGES, MAX_NUMBERED_PAGES, Paged, Pager};
 pub use query::{QueryProblem, check_expression, check_param, set_param};
 pub use sleep::{Sleeper, TokioSleeper};
+pub use spec_paths::{PathProblem, SpecPaging, SpecPath, SpecPaths, check_path};
 pub use tally::{Tally, TallySnapshot};
 pub use transport::Transport;

@@ -148,6 +148,22 @@ impl TenantResources {
         OffsetListRequest::new(self.api.clone(), Scope::Tenant(self.id), resource)
     }
 
+    /// Any offset-paged GreenLake list of the tenant by its path below the base URL (e.g.
+    /// `locations/v1/locations`), raw JSON items: the page-size maximum of a [`GlpResource`]
+    /// when `path` is one's, else [`GENERIC_DEFAULT_LIMIT`](crate::GENERIC_DEFAULT_LIMIT) per
+    /// page by default and up to [`GENERIC_MAX_LIMIT`](crate::GENERIC_MAX_LIMIT). The path is
+    /// sent as given: check it first with [`glp_transport::check_path`] (and
+    /// [`greenlake_get_paths`](crate::greenlake_get_paths) for a path of the specs).
+    pub fn list_path(&self, path: &str) -> OffsetListRequest<Value> {
+        let path = path.trim_matches('/');
+        let (max, default) = match path.parse::<GlpResource>() {
+            Ok(r) => (r.max_limit(), r.max_limit()),
+            Err(_) => (crate::GENERIC_MAX_LIMIT, crate::GENERIC_DEFAULT_LIMIT),
+        };
+        OffsetListRequest::for_path(self.api.clone(), Scope::Tenant(self.id), path, max)
+            .limit(default)
+    }
+
     /// The tenant's devices: `GET devices/v1/devices`.
     pub fn devices(&self) -> OffsetListRequest<Value> {
         self.resource(GlpResource::Devices)

@@ -89,6 +89,7 @@ mod model;
 mod odata;
 mod resources;
 pub mod shapes;
+mod spec_paths;
 
 pub use catalog::{PROVISIONS_PATH, Provision, SERVICE_MANAGERS_PATH, ServiceManager};
 pub use client::{
@@ -102,4 +103,8 @@ pub use odata::{created_at_since, quote_odata};
 pub use resources::{
     AUDIT_LOGS_PATH, DEFAULT_RESOURCE_MAX_PAGES, DEVICES_PATH, GlpResource, OffsetListRequest,
     OffsetPage, RESERVED_PARAMS, SUBSCRIPTIONS_PATH, UnknownGlpResource, check_query_param,
+};
+pub use spec_paths::{
+    GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, GREENLAKE_FAMILIES, REGIONAL_FAMILIES,
+    greenlake_get_paths, is_greenlake_family,
 };

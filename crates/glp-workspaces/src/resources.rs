@@ -9,7 +9,7 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
 use glp_core::Scope;
-use glp_transport::{ApiClient, ApiError, Pager};
+use glp_transport::{ApiClient, ApiError, Paged, Pager};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -136,6 +136,7 @@ pub fn check_query_param(key: &str) -> Result<(), glp_transport::QueryProblem> {
     glp_transport::check_param(key, RESERVED_PARAMS)
 }
 
+mod cursor;
 mod offset_page;
 pub use offset_page::OffsetPage;
 pub(crate) use offset_page::is_last_page;
@@ -173,7 +174,7 @@ struct WirePage<T> {
 pub struct OffsetListRequest<T> {
     api: ApiClient,
     scope: Scope,
-    path: &'static str,
+    path: Arc<str>,
     max_limit: u32,
     limit: u32,
     offset: u64,
@@ -192,7 +193,7 @@ impl<T> Clone for OffsetListRequest<T> {
         Self {
             api: self.api.clone(),
             scope: self.scope,
-            path: self.path,
+            path: self.path.clone(),
             max_limit: self.max_limit,
             limit: self.limit,
             offset: self.offset,
@@ -232,13 +233,13 @@ impl<T> OffsetListRequest<T> {
     pub(crate) fn for_path(
         api: ApiClient,
         scope: Scope,
-        path: &'static str,
+        path: impl Into<Arc<str>>,
         max_limit: u32,
     ) -> Self {
         Self {
             api,
             scope,
-            path,
+            path: path.into(),
             max_limit,
             limit: max_limit,
             offset: 0,
@@ -334,8 +335,8 @@ impl<T> OffsetListRequest<T> {
     }
 
     /// The path below the base URL.
-    pub fn path(&self) -> &'static str {
-        self.path
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// The scope whose token the request carries.
@@ -373,7 +374,7 @@ impl<T> OffsetListRequest<T> {
     }
 
     fn full_path(&self) -> String {
-        self.api.base_url().join(self.path).path().to_owned()
+        self.api.base_url().join(&self.path).path().to_owned()
     }
 
     /// The pager of this list: its endpoint, in errors, and its page cap.
@@ -391,7 +392,7 @@ impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
     /// The page at `offset` as the server sent it (its echoed offset not checked yet).
     pub(crate) async fn fetch(&self, offset: u64) -> Result<OffsetPage<T>, ApiError> {
         let query = self.query(offset)?;
-        let wire: WirePage<T> = self.api.get_json(&self.scope, self.path, &query).await?;
+        let wire: WirePage<T> = self.api.get_json(&self.scope, &self.path, &query).await?;
         Ok(OffsetPage {
             offset: wire.offset.unwrap_or(offset),
             count: wire.count.unwrap_or(wire.items.len() as u64),
@@ -434,7 +435,7 @@ impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
             ));
         }
         tracing::debug!(
-            path = self.path,
+            path = &*self.path,
             offset,
             count = page.count,
             total = page.total,

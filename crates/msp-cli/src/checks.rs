@@ -18,7 +18,7 @@ pub(crate) fn resources(args: &CollectArgs) -> Result<Vec<ResourceSpec>, String>
     let mut problems = Vec::new();
     let mut specs = Vec::new();
     for name in &args.resources {
-        match name.parse::<ResourceSpec>() {
+        match ResourceSpec::parse_with(name, args.unlisted) {
             Ok(spec) => specs.push(spec),
             Err(e) => problems.push(e),
         }
@@ -30,14 +30,13 @@ pub(crate) fn resources(args: &CollectArgs) -> Result<Vec<ResourceSpec>, String>
     }
 }
 
-/// Whether every resource of `collect` is a GreenLake one (`glp/...`): then no Central gateway
-/// is needed, nor checked.
+/// Whether every resource of `collect` is a GreenLake one (`glp/...`, or a path of a GreenLake
+/// API family): then no Central gateway is needed, nor checked.
 pub(crate) fn greenlake_only(args: &CollectArgs) -> bool {
     !args.resources.is_empty()
-        && args
-            .resources
-            .iter()
-            .all(|r| matches!(r.parse::<ResourceSpec>(), Ok(ResourceSpec::GreenLake(_))))
+        && args.resources.iter().all(|r| {
+            ResourceSpec::parse_with(r, args.unlisted).is_ok_and(|spec| spec.is_greenlake())
+        })
 }
 
 /// Whether `collect` reads the MSP-wide inventory (`msp/device-inventory`): MSP-level, one MSP
@@ -121,12 +120,10 @@ pub(crate) fn central_filter(resources: &[ResourceSpec], query: &Query) -> Resul
             ResourceSpec::Known(r) => {
                 central_api::check_filter(filter, Some(*r)).map_err(|e| e.to_string())
             }
-            ResourceSpec::Path(_) => {
-                central_api::check_filter(filter, None).map_err(|e| e.to_string())
-            }
-            ResourceSpec::GreenLake(_) => {
+            spec if spec.is_greenlake() => {
                 glp_workspaces::check_filter(filter).map_err(|e| e.to_string())
             }
+            _ => central_api::check_filter(filter, None).map_err(|e| e.to_string()),
         };
         if let Err(e) = checked {
             let text = format!(

@@ -382,9 +382,10 @@ async fn mistakes_in_the_arguments_are_usage_errors_before_any_request() {
     let missing = missing.to_str().unwrap();
     let long = format!("deviceName eq '{}'", "x".repeat(260));
     let cases: Vec<(Vec<&str>, &str)> = vec![
+        // A path of a spec family that is no GET of the specs: the nearest GET paths.
         (
-            vec!["collect", "network-config/v1alpha1/wlan-ssids"],
-            "network-config API",
+            vec!["collect", "network-config/v1alpha9/wlan-ssids"],
+            "the nearest are network-config/v1alpha1/wlan-ssids",
         ),
         (
             vec!["collect", "monitoring/v2/clients"],

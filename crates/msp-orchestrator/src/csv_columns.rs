@@ -49,6 +49,11 @@ pub const RECORD_FIELDS: &[&str] = &[
 
 /// The default item columns of a resource: (header, candidate paths).
 fn defaults(resource: &str) -> &'static [(&'static str, &'static [&'static str])] {
+    // A typed GreenLake list by its API path (`devices/v1/devices`) has its name's columns.
+    let resource: &str = match resource.parse::<glp_workspaces::GlpResource>() {
+        Ok(typed) => typed.name(),
+        Err(_) => resource,
+    };
     match resource {
         "glp/devices" => {
             return &[
@@ -367,6 +372,14 @@ mod tests {
         assert!(Columns::parse("a,,b").is_err());
         assert!(Columns::parse("a..b").is_err());
         assert!(Columns::parse("a,a").is_err());
+    }
+
+    #[test]
+    fn a_greenlake_api_path_has_its_resources_columns() {
+        let path = Columns::for_resources(&["devices/v1/devices".into()]).header();
+        let name = Columns::for_resources(&["glp/devices".into()]).header();
+        assert_eq!(path, name);
+        assert!(path.contains("assignedState"), "{path}");
     }
 
     #[test]

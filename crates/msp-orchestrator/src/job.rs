@@ -119,206 +119,13 @@ pub trait TenantJob: Send + Sync + Debug {
     ) -> BoxStream<'static, Result<Record, ApiError>>;
 }
 
-/// A resource to collect: a Central monitoring resource the crate knows, any other
-/// `network-monitoring/...` path, or a GreenLake resource (`glp/devices`, `glp/subscriptions`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResourceSpec {
-    /// A typed monitoring resource.
-    Known(Resource),
-    /// Any other monitoring path, e.g. `network-monitoring/v1alpha1/aps` or `sites-health`.
-    Path(String),
-    /// A GreenLake workspace resource, listed with the tenant token.
-    GreenLake(GlpResource),
-}
-
-impl ResourceSpec {
-    /// The name written into records: as the user gave it (`glp/...` for GreenLake ones).
-    pub fn name(&self) -> String {
-        match self {
-            Self::Known(r) => r.name().to_owned(),
-            Self::Path(p) => p.clone(),
-            Self::GreenLake(r) => r.name().to_owned(),
-        }
-    }
-}
-
-/// Every resource name a user can give without a path: Central's, then GreenLake's.
-pub fn known_resource_names() -> Vec<&'static str> {
-    Resource::all()
-        .iter()
-        .map(|r| r.name())
-        .chain(GlpResource::all().iter().map(|r| r.name()))
-        .collect()
-}
-
-/// Whether `s` looks like an API version segment: `v1`, `v1alpha1`, `v2beta3`, ...
-fn is_version(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next() == Some('v')
-        && chars.next().is_some_and(|c| c.is_ascii_digit())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-}
-
-/// The Levenshtein distance between `a` and `b`, in characters.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                diagonal
-            } else {
-                1 + diagonal.min(above).min(row[j])
-            };
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
-/// The known resource name nearest to `s`, when it is near enough to be a typo, or the one a
-/// name that is no Central list means (`sites`: `sites-health`).
-pub fn did_you_mean(s: &str) -> Option<&'static str> {
-    if let Some((meant, _)) = Resource::meant_by(s) {
-        return Some(meant.name());
-    }
-    let s = s.to_ascii_lowercase();
-    known_resource_names()
-        .into_iter()
-        .map(|name| (edit_distance(&s, name), name))
-        .filter(|(d, name)| *d <= 2.max(name.len() / 4) && *d < name.len())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, name)| name)
-}
-
-impl FromStr for ResourceSpec {
-    type Err = String;
-    /// A known name (`aps`), a path under `network-monitoring/` (`network-monitoring/v1alpha1/aps`,
-    /// `v1alpha1/aps`, `aps/SN1/radios`). Everything else is refused here, before any request:
-    /// other APIs (`network-config/...`), paths that would be read as something else
-    /// (`monitoring/v2/clients`), query strings, odd characters; a near miss of a known name
-    /// gets a suggestion.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        if s.is_empty() {
-            return Err("an empty resource name".into());
-        }
-        let shown: String = s.chars().take(100).collect();
-        if let Ok(r) = s.parse::<Resource>() {
-            return Ok(Self::Known(r));
-        }
-        // A known list by its full path outside network-monitoring
-        // (`network-notifications/v1/alerts`).
-        if let Some(r) = Resource::all()
-            .iter()
-            .find(|r| r.family() != "network-monitoring" && s.trim_matches('/') == r.path())
-        {
-            return Ok(Self::Known(*r));
-        }
-        let known = known_resource_names();
-        if s.to_ascii_lowercase().starts_with("glp/") {
-            return s.parse::<GlpResource>().map(Self::GreenLake).map_err(|_| {
-                let hint = did_you_mean(s)
-                    .filter(|name| name.starts_with("glp/"))
-                    .map(|name| format!("did you mean `{name}`? "))
-                    .unwrap_or_default();
-                format!(
-                    "unknown GreenLake resource `{shown}`: {hint}the GreenLake resources are {}",
-                    GlpResource::all()
-                        .iter()
-                        .map(|r| r.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            });
-        }
-        if s.contains(['?', '#']) {
-            return Err(format!(
-                "the resource `{shown}` carries a query string: give the resource alone and \
-                 the query with --filter, --sort or --param KEY=VALUE"
-            ));
-        }
-        if s.contains("://") {
-            return Err(format!(
-                "the resource `{shown}` is a URL: give a path like network-monitoring/v1/aps"
-            ));
-        }
-        if !s.contains('/') {
-            let hint = match Resource::meant_by(s) {
-                Some((_, why)) => format!("{why}; "),
-                None => did_you_mean(s)
-                    .map(|name| format!("did you mean `{name}`? "))
-                    .unwrap_or_default(),
-            };
-            return Err(format!(
-                "unknown resource `{shown}`: {hint}use one of {} or a path like \
-                 network-monitoring/v1/<name>",
-                known.join(", ")
-            ));
-        }
-        let segments: Vec<&str> = s.trim_matches('/').split('/').collect();
-        for segment in &segments {
-            if segment.is_empty() || *segment == "." || *segment == ".." {
-                return Err(format!(
-                    "the resource path `{shown}` has an empty, `.` or `..` segment"
-                ));
-            }
-            if !segment
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
-            {
-                return Err(format!(
-                    "the resource path `{shown}` has a character other than letters, digits, \
-                     `-`, `_`, `.` and `~`"
-                ));
-            }
-        }
-        let first = segments.first().copied().unwrap_or_default();
-        let rest = match first {
-            "network-monitoring" => {
-                let after = &segments[1..];
-                match after.first() {
-                    Some(v) if is_version(v) => &after[1..],
-                    _ => after,
-                }
-            }
-            v if is_version(v) => &segments[1..],
-            name if Resource::all().iter().any(|r| r.name() == name) => &segments[..],
-            other if other.starts_with("network-") => {
-                return Err(format!(
-                    "`{shown}` belongs to the {other} API; only network-monitoring lists can \
-                     be collected (e.g. network-monitoring/v1/aps)"
-                ));
-            }
-            other => {
-                let last = segments.last().copied().unwrap_or_default();
-                let example = did_you_mean(last).unwrap_or("aps");
-                return Err(format!(
-                    "`{shown}` is not a network-monitoring path (it starts with `{other}`): \
-                     write it as network-monitoring/<version>/<list>, e.g. \
-                     network-monitoring/v1/{example}"
-                ));
-            }
-        };
-        if rest.is_empty() {
-            return Err(format!(
-                "the resource path `{shown}` names no list (e.g. network-monitoring/v1/aps)"
-            ));
-        }
-        if let [name] = rest
-            && let Some((meant, why)) = Resource::meant_by(name)
-        {
-            return Err(format!("`{shown}`: {why} (collect `{}`)", meant.name()));
-        }
-        Ok(Self::Path(s.to_owned()))
-    }
-}
-
+mod api_path;
 mod query;
+mod spec;
+pub use api_path::{ApiHost, ApiPath};
 pub use query::Query;
+pub(crate) use spec::edit_distance;
+pub use spec::{ResourceSpec, did_you_mean, known_resource_names};
 
 /// Collects resources (all pages of each, one resource after the other) for every tenant.
 #[derive(Debug, Clone)]
@@ -438,15 +245,9 @@ impl TenantJob for CollectJob {
                         Some(glp) => time_query(&query, *r, since.as_deref())
                             .apply_glp(glp.resource(*r).raw())
                             .stream(),
-                        None => stream::once(async {
-                            Err(ApiError::InvalidRequest(
-                                "GreenLake resources need a GreenLake client \
-                                 (Orchestrator::greenlake)"
-                                    .into(),
-                            ))
-                        })
-                        .boxed(),
+                        None => api_path::no_greenlake(),
                     },
+                    ResourceSpec::Api(a) => a.items(&clients, &query),
                 };
                 let (workspace_id, tenant_name, resource) = (
                     tenant.workspace_id.hyphenated(),
@@ -454,9 +255,10 @@ impl TenantJob for CollectJob {
                     spec.name(),
                 );
                 // A GreenLake record comes from no Central cluster.
-                let cluster = match spec {
-                    ResourceSpec::GreenLake(_) => None,
-                    _ => tenant.cluster.clone().or_else(|| cluster.clone()),
+                let cluster = if spec.is_greenlake() {
+                    None
+                } else {
+                    tenant.cluster.clone().or_else(|| cluster.clone())
                 };
                 let central_tenant_id = tenant.central_tenant_id.clone();
                 items.map_ok(move |data| Record {

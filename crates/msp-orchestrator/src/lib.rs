@@ -77,8 +77,8 @@ pub use clusters::{CentralCluster, Clusters, Discovery, DiscoveryError, discover
 pub use csv_columns::{Columns, RECORD_FIELDS};
 pub use engine::{ListingError, Orchestrator, SourceFailed, join_error_text};
 pub use job::{
-    CollectJob, Query, Record, ResourceSpec, Since, TenantClients, TenantJob, did_you_mean,
-    known_resource_names, rfc3339,
+    ApiHost, ApiPath, CollectJob, Query, Record, ResourceSpec, Since, TenantClients, TenantJob,
+    did_you_mean, known_resource_names, rfc3339,
 };
 pub use msp_inventory::{MSP_INVENTORY, collect_msp_inventory};
 /// The inventory store (feature `store`).

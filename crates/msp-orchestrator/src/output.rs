@@ -113,6 +113,8 @@ static RECORD_TABLE: std::sync::LazyLock<Table> = std::sync::LazyLock::new(|| {
         Column::left("NAME", Width::Fixed(24)),
         Column::left("MODEL", Width::Fixed(14)),
         Column::left("STATUS", Width::Fixed(10)),
+        // An alert's (Critical, Major, Minor, Warning, Info); blank for other items.
+        Column::left("SEVERITY", Width::Fixed(8)),
     ])
 });
 
@@ -251,6 +253,7 @@ impl RecordWriter {
                     ),
                     first_str(d, &["model", "deviceModel", "platform"]),
                     first_str(d, &["status", "health", "connectionStatus"]),
+                    first_str(d, &["severity"]),
                 ];
                 self.buf
                     .extend_from_slice(RECORD_TABLE.line(&row).as_bytes());
@@ -424,6 +427,21 @@ mod tests {
         insta::assert_snapshot!("csv", render(Format::Csv, 2));
         insta::assert_snapshot!("table", render(Format::Table, 2));
         insta::assert_snapshot!("yaml", render(Format::Yaml, 2));
+    }
+
+    #[test]
+    fn an_alerts_table_line_shows_its_severity() {
+        let shared = Shared::default();
+        let mut w = RecordWriter::new(Format::Table, Box::new(shared.clone())).expect("writer");
+        let alert = serde_json::json!({"id": "a-1", "name": "AP Down", "status": "Active",
+                                       "severity": "Critical"});
+        w.write(&Record::from_value("t-1", "Acme", "alerts", &alert))
+            .expect("write");
+        w.finish().expect("finish");
+        let text = String::from_utf8(shared.0.lock().expect("lock").clone()).expect("utf8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with("STATUS      SEVERITY"), "{text}");
+        assert!(lines[1].ends_with("Active      Critical"), "{text}");
     }
 
     #[test]

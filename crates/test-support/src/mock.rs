@@ -27,3 +27,14 @@ pub async fn exact_get<'a>(
         })
         .await
 }
+
+/// Mocks on `server` an answer of 500 to any request: a test that expects none asserts
+/// `calls` 0 on it.
+pub async fn any_request_fails(server: &MockServer) -> Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await
+}

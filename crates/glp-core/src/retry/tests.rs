@@ -92,6 +92,34 @@ fn absurd_waits_are_clamped_never_panic() {
 }
 
 #[test]
+fn a_reset_given_as_a_date_is_the_wait_until_then_bounded() {
+    // 2026-12-01T00:00:00Z, a fixed "now": no wall clock in the test.
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_083_200);
+    for (value, wait) in [
+        ("2026-12-01T00:00:30Z", Some(Duration::from_secs(30))),
+        ("2026-12-01T00:00:30.750Z", Some(Duration::from_secs(30))),
+        ("2026-12-01T01:00:30+01:00", Some(Duration::from_secs(30))),
+        (
+            " Tue, 01 Dec 2026 00:00:30 GMT ",
+            Some(Duration::from_secs(30)),
+        ),
+        // Past moments are no wait; far ones are clamped.
+        ("2026-11-30T23:00:00Z", Some(Duration::ZERO)),
+        ("1960-01-01T00:00:00Z", Some(Duration::ZERO)),
+        ("9999-12-31T23:59:59Z", Some(MAX_SERVER_WAIT)),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", Some(MAX_SERVER_WAIT)),
+        // Not dates.
+        ("2026-12-01", None),
+        ("2026-13-01T00:00:00Z", None),
+        ("tomorrow", None),
+    ] {
+        assert_eq!(parse_reset(value, now), wait, "{value}");
+    }
+    let long = format!("2026-12-01T00:00:30{}Z", ".0".repeat(40));
+    assert_eq!(parse_reset(&long, now), None, "over 64 characters");
+}
+
+#[test]
 fn a_wait_beyond_the_budget_fails_at_once() {
     let p = RetryPolicy::default()
         .max_elapsed(Duration::from_secs(120))
@@ -151,6 +179,19 @@ fn header_families() {
     assert_eq!(wait_from_headers(&reset_only, false), None);
     reset_only.insert("x-ratelimit-remaining", HeaderValue::from_static("5"));
     assert_eq!(retry_after_from_headers(&reset_only), None);
+    // A reset typed as a date-time (some of HPE's specs): far ahead, the bounded wait; past,
+    // none.
+    let mut dated = HeaderMap::new();
+    dated.insert(
+        "x-ratelimit-reset",
+        HeaderValue::from_static("9999-12-31T23:59:59Z"),
+    );
+    assert_eq!(retry_after_from_headers(&dated), Some(MAX_SERVER_WAIT));
+    dated.insert(
+        "x-ratelimit-reset",
+        HeaderValue::from_static("Thu, 01 Jan 1970 00:00:10 GMT"),
+    );
+    assert_eq!(retry_after_from_headers(&dated), Some(Duration::ZERO));
     // Central (classic): a per-second budget with no reset header.
     let mut c = HeaderMap::new();
     c.insert(

@@ -232,10 +232,12 @@ pub(crate) struct TenantsArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CollectArgs {
     /// Resources: device-inventory, aps, switches, gateways, clients, sites-health (each site's
-    /// health; there is no `sites` list), devices, or any network-monitoring/... path (Central);
-    /// glp/devices, glp/subscriptions, glp/audit-logs (GreenLake); msp/device-inventory (every tenant's devices
-    /// from each cluster with the MSP token, no exchange; on its own) [default:
-    /// device-inventory].
+    /// health; there is no `sites` list), devices, alerts, or any network-monitoring/... path
+    /// (Central); glp/devices, glp/subscriptions, glp/audit-logs (GreenLake); any GET path of
+    /// HPE's published GreenLake or Central specs (devices/v1/devices, locations/v1/locations,
+    /// network-config/v1alpha1/sites, ...: sent to the host of its API family, paged as its spec
+    /// says); msp/device-inventory (every tenant's devices from each cluster with the MSP token,
+    /// no exchange; on its own) [default: device-inventory].
     #[arg(value_name = "RESOURCE")]
     pub(crate) resources: Vec<String>,
     /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt,
@@ -270,6 +272,11 @@ pub(crate) struct CollectArgs {
     /// Another query parameter for every tenant's request, e.g. site-id=24833497; repeatable.
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub(crate) params: Vec<String>,
+    /// Take a path of a GreenLake or Central API family that is no GET path of HPE's published
+    /// specs (refused otherwise), paged as that family's lists are (GreenLake: offset; Central:
+    /// `next` cursor).
+    #[arg(long)]
+    pub(crate) unlisted: bool,
     /// Only entries created since then, for glp/audit-logs: a duration back from now (30m,
     /// 24h, 7d, 2w; at most 3650d) or an RFC 3339 time (2026-12-01T00:00:00Z); sent as the
     /// audit log's filter `createdAt ge '<time>'`.

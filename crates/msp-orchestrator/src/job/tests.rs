@@ -1,6 +1,7 @@
 //! The job module's tests: resource names, queries, collection.
 
 use super::*;
+use glp_transport::SpecPaging;
 
 #[test]
 fn resource_specs_parse() {
@@ -36,7 +37,16 @@ fn resource_specs_parse() {
         assert!(ok.parse::<ResourceSpec>().is_ok(), "{ok}");
     }
     for (bad, says) in [
-        ("network-config/v1alpha1/wlan-ssids", "network-config API"),
+        (
+            "network-config/v1alpha9/wlan-ssids",
+            "network-config/v1alpha1/wlan-ssids",
+        ),
+        (
+            "devices/v1/devices/x/y/z",
+            "not a GET path of HPE's published GreenLake specs",
+        ),
+        ("compute-ops-mgmt/v1/servers", "regional hosts"),
+        ("devices/v1/devices/%2e%2e", "only letters, digits"),
         ("monitoring/v2/clients", "network-monitoring/v1/clients"),
         ("network-monitoring/v1/aps?status=ONLINE", "--param"),
         ("acces-points/x/..", "`..`"),
@@ -80,6 +90,87 @@ fn resource_specs_parse() {
         "sites-health".parse::<ResourceSpec>(),
         Ok(ResourceSpec::Known(Resource::SitesHealth))
     );
+}
+
+#[test]
+fn spec_paths_go_to_their_familys_host_with_the_specs_paging() {
+    let api = |s: &str| match s.parse::<ResourceSpec>() {
+        Ok(ResourceSpec::Api(a)) => (a.host, a.path, a.paging),
+        other => panic!("{s}: {other:?}"),
+    };
+    assert_eq!(
+        api("/devices/v1/devices/"),
+        (
+            ApiHost::GreenLake,
+            "devices/v1/devices".into(),
+            SpecPaging::Offset
+        )
+    );
+    assert_eq!(
+        api("devices/v1/devices/ABC123"),
+        (
+            ApiHost::GreenLake,
+            "devices/v1/devices/ABC123".into(),
+            SpecPaging::One
+        )
+    );
+    for (path, paging) in [
+        ("subscriptions/v1/subscriptions", SpecPaging::Offset),
+        ("audit-log/v2beta1/logs", SpecPaging::Offset),
+        ("locations/v1/locations", SpecPaging::Offset),
+        ("workspaces/v1/msp-tenants", SpecPaging::Offset),
+        ("wellness/v2/events", SpecPaging::Cursor),
+    ] {
+        assert_eq!(
+            api(path),
+            (ApiHost::GreenLake, path.into(), paging),
+            "{path}"
+        );
+    }
+    for (path, paging) in [
+        ("network-config/v1alpha1/sites", SpecPaging::Offset),
+        ("network-notifications/v1/alert-config", SpecPaging::Cursor),
+        (
+            "network-troubleshooting/v1/aps/SN1/http/async-operations/7",
+            SpecPaging::One,
+        ),
+        ("network-config/v1alpha1/wlan-ssids", SpecPaging::One),
+    ] {
+        let (host, _, got) = api(path);
+        assert_eq!((host, got), (ApiHost::Central, paging), "{path}");
+    }
+    // Monitoring paths stay what they were (any version), alerts stay typed.
+    assert!(matches!(
+        "network-monitoring/v1/aps".parse::<ResourceSpec>(),
+        Ok(ResourceSpec::Path(_))
+    ));
+    assert!(
+        ResourceSpec::Api(ApiPath::classify("tags/v1/tags", false).expect("tags")).is_greenlake()
+    );
+    // --unlisted: any path of a known family, paged as the family's lists.
+    let err = ResourceSpec::parse_with("locations/v9/locations", false).expect_err("unlisted");
+    assert!(
+        err.contains("locations/v1/locations") && err.contains("--unlisted"),
+        "{err}"
+    );
+    let taken = ResourceSpec::parse_with("locations/v9/locations", true).expect("taken");
+    assert_eq!(taken.name(), "locations/v9/locations");
+    assert!(matches!(
+        ResourceSpec::parse_with("network-config/v9/x", true),
+        Ok(ResourceSpec::Api(ApiPath {
+            host: ApiHost::Central,
+            paging: SpecPaging::Cursor,
+            ..
+        }))
+    ));
+    // Never past the traversal checks, nor to an unknown family.
+    for bad in [
+        "devices/../workspaces/v1/msp-tenants",
+        "https://x/devices",
+        "bogus/v1/x",
+    ] {
+        assert!(ResourceSpec::parse_with(bad, true).is_err(), "{bad}");
+    }
 }
 
 #[test]

@@ -122,8 +122,8 @@ async fn limits_are_checked_before_anything_is_sent() {
 #[tokio::test]
 async fn a_hostile_total_cannot_make_it_list_forever() {
     // Every page is full and says there are u64::MAX items.
-    let server = by_offset(DEVICES, |_| {
-        Some(json!({"count": 1, "total": u64::MAX, "items": [device(1)]}))
+    let server = by_offset(DEVICES, |o| {
+        Some(json!({"count": 1, "total": u64::MAX, "items": [device(o)]}))
     });
     let request = client(server.base_url())
         .tenant(tenant())
@@ -147,6 +147,25 @@ async fn a_hostile_total_cannot_make_it_list_forever() {
     });
     let got = all_serials(&server, DEVICES).await;
     assert_eq!(got.len(), 2);
+    assert_eq!(asked(&server), [0, 2]);
+
+    // A server that ignores the offset: the second page is the first again, refused
+    // before its items are yielded.
+    let server = by_offset(DEVICES, |_| {
+        Some(json!({"count": 2, "total": 6, "items": [device(0), device(1)]}))
+    });
+    let request = client(server.base_url())
+        .tenant(tenant())
+        .devices()
+        .limit(2);
+    let items: Vec<Result<Value, ApiError>> = futures::StreamExt::collect(request.stream()).await;
+    assert_eq!(
+        items.iter().filter(|i| i.is_ok()).count(),
+        2,
+        "no item twice"
+    );
+    let err = items.last().unwrap().as_ref().unwrap_err();
+    assert!(err.to_string().contains("page 2 repeats page 1"), "{err}");
     assert_eq!(asked(&server), [0, 2]);
 }
 

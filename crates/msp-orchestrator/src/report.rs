@@ -84,6 +84,10 @@ pub struct TenantOutcome {
     pub calls: TallySnapshot,
     /// How long the job ran, in milliseconds.
     pub duration_ms: u64,
+    /// How each resource of the tenant's job ended, in order, when it collected several (a
+    /// resource that failed did not stop the next): which failed with what, which succeeded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<crate::PartOutcome>,
 }
 
 impl TenantOutcome {
@@ -331,10 +335,14 @@ impl Report {
             let _ = match &t.status {
                 TenantStatus::Failed { kind, message } => write!(
                     out,
-                    "\nFAILED  {name} ({id}) [{}] after {} records: {}",
+                    "\nFAILED  {name} ({id}) [{}] after {} records: {}{}",
                     escape_control(kind),
                     t.records,
-                    one_line(message)
+                    one_line(message),
+                    match crate::part::parts_line(&t.resources) {
+                        parts if parts.is_empty() => parts,
+                        parts => format!(" | resources: {parts}"),
+                    }
                 ),
                 TenantStatus::Skipped { reason } => {
                     write!(out, "\nSKIPPED {name} ({id}): {}", one_line(reason))
@@ -388,6 +396,7 @@ mod tests {
             records: 0,
             calls: TallySnapshot::default(),
             duration_ms: 0,
+            resources: Vec::new(),
         }
     }
 

@@ -236,6 +236,10 @@ impl Orchestrator {
                     listing_failed(&mut report, &e);
                     break;
                 }
+                Some(Ok(SourceItem::Warning(warning))) => {
+                    report.warnings.push(warning);
+                    continue;
+                }
                 Some(Ok(item)) => {
                     listed_any = true;
                     self.progress.listed();
@@ -255,6 +259,8 @@ impl Orchestrator {
                             }
                             continue;
                         }
+                        // Taken above: a warning is not a listed tenant.
+                        SourceItem::Warning(_) => continue,
                     }
                 }
             };
@@ -351,6 +357,7 @@ impl Orchestrator {
                             self.push(&mut report, no_cluster(tenant, &clusters));
                         }
                     }
+                    Some(Ok(SourceItem::Warning(warning))) => report.warnings.push(warning),
                 },
             }
         }

@@ -119,6 +119,10 @@ pub struct Report {
     /// listed as failed (`output`) or not started.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub output_failed: bool,
+    /// What the user should know about the run besides its tenants (e.g. a tenant listing
+    /// whose `total` disagrees with the tenants it delivered), each a sentence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Wall time of the run, in milliseconds.
     pub duration_ms: u64,
 }
@@ -316,6 +320,9 @@ impl Report {
         }
         if let Some(e) = &self.source_error {
             let _ = write!(out, "\nlisting tenants failed part-way: {}", one_line(e));
+        }
+        for warning in &self.warnings {
+            let _ = write!(out, "\nwarning: {}", one_line(warning));
         }
         // Tenants not started by an interruption have the one line above, not one each.
         let stopped = self.interrupted || self.output_failed;

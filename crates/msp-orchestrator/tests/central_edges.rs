@@ -192,6 +192,7 @@ async fn placement_reports_ambiguous_names_and_tenants_on_no_cluster() {
                 SourceItem::Tenant(t) => t.name == name,
                 SourceItem::Unresolved { name: n, .. } => n == name,
                 SourceItem::NoCluster { tenant, .. } => tenant.name == name,
+                SourceItem::Warning(_) => false,
             })
             .collect()
     };

@@ -210,3 +210,38 @@ async fn the_store_keeps_the_resource_that_completed_and_nothing_of_the_one_that
     assert!(complete.contains(&(TENANT.to_owned(), "device-inventory".to_owned())));
     assert!(!complete.contains(&(TENANT.to_owned(), "aps".to_owned())));
 }
+
+#[tokio::test]
+async fn a_tenant_total_that_disagrees_with_the_tenants_delivered_is_a_warning_of_the_report() {
+    let server = Server::start();
+    server
+        .handle(|r| {
+            let offset = r.query_pairs().get("offset")?.clone();
+            let items = if offset == "0" {
+                json!([{"id": TENANT, "workspaceName": "Acme"}])
+            } else {
+                json!([])
+            };
+            (r.path == "/workspaces/v1/msp-tenants").then(|| {
+                Reply::json(
+                    200,
+                    json!({"offset": offset.parse::<u64>().ok(), "total": 3, "items": items}),
+                )
+            })
+        })
+        .always("GET", APS, aps_page(&["AP1"], 1, None));
+    let (report, records) = run(&server, collect(&[Resource::Aps])).await;
+    assert_eq!(records.len(), 1, "the tenant delivered runs");
+    assert!(report.all_succeeded(), "a warning, not a failure");
+    assert_eq!(
+        report.warnings,
+        ["msp-tenants said total 3 but delivered 1 items"]
+    );
+    assert!(
+        report
+            .summary()
+            .contains("\nwarning: msp-tenants said total 3 but delivered 1 items"),
+        "{}",
+        report.summary()
+    );
+}

@@ -12,9 +12,10 @@ use crate::common::{RUN_LIMIT, bins};
 
 const APS: &str = "/network-monitoring/v1/aps";
 
-/// `msp-orchestrator ARGS` against `fake` in `wd`.
-fn run(fake: &Fake, wd: &Workdir, args: &[&str]) -> Finished {
-    fake.orchestrator(&bins(), &wd.run(""), args)
+/// `msp-orchestrator ARGS` against `fake` in `wd` (`args` split at whitespace).
+fn run(fake: &Fake, wd: &Workdir, args: &str) -> Finished {
+    let args: Vec<&str> = args.split_whitespace().collect();
+    fake.orchestrator(&bins(), &wd.run(""), &args)
         .timeout(RUN_LIMIT)
         .run()
 }
@@ -26,6 +27,14 @@ fn lines(wd: &Workdir, name: &str) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
+}
+
+/// How many of `records` are of `resource` and `tenant`.
+fn count(records: &[Value], resource: &str, tenant: &str) -> usize {
+    records
+        .iter()
+        .filter(|r| r["resource"] == resource && r["tenant_id"] == tenant)
+        .count()
 }
 
 /// The aps of tenant `i`: one access point, `AP-<i>`, on one page.
@@ -53,25 +62,11 @@ fn a_resource_that_fails_for_a_tenant_does_not_stop_its_next_resource() {
     let out = run(
         &fake,
         &wd,
-        &[
-            "collect",
-            "device-inventory",
-            "aps",
-            "-q",
-            "-o",
-            "out.jsonl",
-            "--report",
-            "report.json",
-        ],
+        "collect device-inventory aps -q -o out.jsonl --report report.json",
     );
     assert_eq!(out.code, Some(3), "some failed: {}", out.stderr);
     let records = lines(&wd, "out.jsonl");
-    let of = |resource: &str, tenant: &str| {
-        records
-            .iter()
-            .filter(|r| r["resource"] == resource && r["tenant_id"] == tenant)
-            .count()
-    };
+    let of = |resource: &str, tenant: &str| count(&records, resource, tenant);
     assert_eq!(
         of("aps", &first.id),
         1,
@@ -109,39 +104,17 @@ fn a_resource_that_fails_for_a_tenant_does_not_stop_its_next_resource() {
     let snap = run(
         &fake,
         &wd,
-        &[
-            "snapshot",
-            "device-inventory",
-            "aps",
-            "-q",
-            "--db",
-            "inv.sqlite",
-        ],
+        "snapshot device-inventory aps -q --db inv.sqlite",
     );
     assert_eq!(snap.code, Some(3), "some failed: {}", snap.stderr);
     let export = run(
         &fake,
         &wd,
-        &[
-            "export",
-            "--db",
-            "inv.sqlite",
-            "--run",
-            "1",
-            "--format",
-            "jsonl",
-            "-o",
-            "run.jsonl",
-        ],
+        "export --db inv.sqlite --run 1 --format jsonl -o run.jsonl",
     );
     assert_eq!(export.code, Some(0), "{}", export.stderr);
     let stored = lines(&wd, "run.jsonl");
-    let stored_of = |resource: &str| {
-        stored
-            .iter()
-            .filter(|r| r["resource"] == resource && r["tenant_id"] == first.id.as_str())
-            .count()
-    };
+    let stored_of = |resource: &str| count(&stored, resource, &first.id);
     assert_eq!(
         (stored_of("aps"), stored_of("device-inventory")),
         (1, 0),
@@ -164,7 +137,7 @@ fn a_central_list_that_ignores_its_cursor_writes_no_record_twice() {
         ))
     });
     let wd = Workdir::new("confused-repeat").unwrap();
-    let out = run(&fake, &wd, &["collect", "-q", "-o", "out.jsonl"]);
+    let out = run(&fake, &wd, "collect -q -o out.jsonl");
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     let serials: Vec<String> = lines(&wd, "out.jsonl")
         .iter()
@@ -188,7 +161,7 @@ fn a_central_check_answered_in_another_shape_says_it_could_not_decode_it() {
         Some(Reply::json(200, json!({"tenants": [], "total": 0})))
     });
     let wd = Workdir::new("confused-decode").unwrap();
-    let out = run(&fake, &wd, &["collect", "-q", "-o", "out.jsonl"]);
+    let out = run(&fake, &wd, "collect -q -o out.jsonl");
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
         out.stderr
@@ -222,7 +195,7 @@ fn a_tenant_total_the_listing_does_not_deliver_is_a_warning_with_both_numbers() 
         ))
     });
     let wd = Workdir::new("confused-total").unwrap();
-    let out = run(&fake, &wd, &["collect", "-q", "-o", "out.jsonl"]);
+    let out = run(&fake, &wd, "collect -q -o out.jsonl");
     assert_eq!(
         out.code,
         Some(0),
@@ -235,7 +208,7 @@ fn a_tenant_total_the_listing_does_not_deliver_is_a_warning_with_both_numbers() 
         "{}",
         out.stderr
     );
-    let listed = run(&fake, &wd, &["tenants"]);
+    let listed = run(&fake, &wd, "tenants");
     assert_eq!(listed.code, Some(0), "{}", listed.stderr);
     assert!(
         listed

@@ -17,7 +17,7 @@ use msp_orchestrator::{
     TenantJob, TenantSource, TenantStatus, drain,
 };
 use serde_json::json;
-use support::{clients, fixed_token};
+use support::{clients, fixed_token, received};
 use test_support::{Reply, Server};
 
 const TENANT: &str = "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c";
@@ -56,22 +56,28 @@ fn aps_page(serials: &[&str], total: u64, next: Option<&str>) -> Reply {
 async fn run(server: &Server, job: Arc<dyn TenantJob>) -> (Report, Vec<Record>) {
     let (workspaces, central) = clients(server.base_url(), fixed_token(), (None, None));
     let tenants = TenantSource::GreenLake.stream(&workspaces, &central);
-    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
     let report = Orchestrator::new(central)
         .greenlake(workspaces)
         .run(tenants, job, tx, &Cancel::new())
         .await
         .unwrap();
-    let mut records = Vec::new();
-    while let Some(r) = rx.recv().await {
-        records.push(r);
-    }
-    (report, records)
+    (report, received(rx).await)
 }
 
 fn collect(resources: &[Resource]) -> Arc<dyn TenantJob> {
     let specs = resources.iter().map(|r| ResourceSpec::Known(*r)).collect();
     Arc::new(CollectJob::new(specs))
+}
+
+/// The error kind and message of the report's one tenant, which failed after `records`.
+fn failure(report: &Report, records: u64) -> (&str, &str) {
+    let acme = &report.tenants[0];
+    assert_eq!(acme.records, records);
+    match &acme.status {
+        TenantStatus::Failed { kind, message } => (kind, message),
+        other => panic!("{other:?}"),
+    }
 }
 
 fn serials(records: &[Record]) -> Vec<String> {
@@ -91,11 +97,7 @@ async fn a_page_that_repeats_the_one_before_is_refused_before_its_records_are_wr
     let (report, records) = run(&server, collect(&[Resource::Aps])).await;
     assert_eq!(server.count("GET", APS), 2, "page 1, then its repeat");
     assert_eq!(serials(&records), ["AP1", "AP2"], "no record twice");
-    let acme = &report.tenants[0];
-    assert_eq!(acme.records, 2);
-    let TenantStatus::Failed { kind, message } = &acme.status else {
-        panic!("{:?}", acme.status)
-    };
+    let (kind, message) = failure(&report, 2);
     assert_eq!(kind, "protocol");
     assert!(message.contains("page 2 repeats page 1"), "{message}");
     assert!(message.contains(APS), "{message}");
@@ -117,12 +119,9 @@ async fn a_failed_resource_does_not_stop_the_next_and_the_outcome_gives_both() {
     assert_eq!(serials(&records), ["AP1", "AP2"]);
     assert_eq!(report.failed(), 1, "the tenant still counts as failed");
     assert!(!report.all_succeeded());
-    let acme = &report.tenants[0];
-    assert_eq!(acme.records, 2);
-    let TenantStatus::Failed { kind, message } = &acme.status else {
-        panic!("{:?}", acme.status)
-    };
+    let (kind, message) = failure(&report, 2);
     assert_eq!(kind, "not_found");
+    let acme = &report.tenants[0];
     assert!(message.starts_with("device-inventory: "), "{message}");
     let parts: Vec<(&str, &TenantStatus, u64)> = acme
         .resources

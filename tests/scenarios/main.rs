@@ -10,6 +10,7 @@ mod common;
 
 mod alerts;
 mod audit;
+mod confused;
 mod credentials;
 mod faults;
 mod greenlake;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
 use glp_core::Scope;
-use glp_transport::{Api, ApiClient, ApiError, Paged, Pager};
+use glp_transport::{Api, ApiClient, ApiError, Items, Paged, Pager};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -33,11 +33,15 @@ pub struct Page<T> {
     /// A stream stops even when this is set if the page was empty or `total` items were seen:
     /// see [`ListRequest::stream`].
     pub next: Option<Cursor>,
+    /// The digest of the items' text as received (see [`Paged::items_digest`]).
+    #[serde(skip)]
+    digest: u64,
 }
 
 #[derive(Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
 struct RawPage<T> {
-    items: Vec<T>,
+    items: Items<T>,
     #[serde(default, deserialize_with = "crate::lenient::option")]
     count: Option<u64>,
     #[serde(default, deserialize_with = "crate::lenient::option")]
@@ -362,21 +366,22 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
                 .filter(|c| !matches!(c, Cursor::Text(t) if t.trim().is_empty())),
             Paging::Offset => {
                 let offset = cursor.query_value().parse::<u64>().unwrap_or(0);
-                let after = offset.saturating_add(raw.items.len() as u64);
+                let after = offset.saturating_add(raw.items.items.len() as u64);
                 // Without a total, only an empty page ends the list: servers cap `limit`
                 // silently, so a short page is not the last one.
                 let more = match raw.total {
                     Some(total) => after < total,
                     None => true,
                 };
-                (!raw.items.is_empty() && more).then_some(Cursor::Number(after))
+                (!raw.items.items.is_empty() && more).then_some(Cursor::Number(after))
             }
         };
         Ok(Page {
-            items: raw.items,
+            items: raw.items.items,
             count: raw.count,
             total: raw.total,
             next,
+            digest: raw.items.digest,
         })
     }
 
@@ -394,7 +399,10 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
     ///    hide missing items;
     /// 5. [`max_pages`](Self::max_pages) pages were read and the last one still has a `next`:
     ///    its items are yielded, then the stream ends with an [`ApiError::Protocol`] error
-    ///    naming the endpoint.
+    ///    naming the endpoint;
+    /// 6. a page holds the same items as the page before it (a server that ignores `next`):
+    ///    the stream ends with an [`ApiError::Protocol`] error ("page N repeats page N-1")
+    ///    instead of that page, so no item is yielded twice.
     ///
     /// More items than `total` is a warning in the log, not an error. For offset-paged lists
     /// without a `total`, only an empty page ends the list (a short page does not: servers cap
@@ -482,5 +490,9 @@ impl<T> Paged for Page<T> {
 
     fn total(&self) -> Option<u64> {
         self.total
+    }
+
+    fn items_digest(&self) -> Option<u64> {
+        Some(self.digest)
     }
 }

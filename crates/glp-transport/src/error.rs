@@ -68,7 +68,7 @@ pub enum ApiError {
 
     /// A success answer could not be decoded.
     #[error(
-        "{api} {method} {path}: could not decode the response (HTTP {status}): {detail}; body: {excerpt}"
+        "{api}: could not decode the answer of {method} {path} (HTTP {status}): {detail}; body: {excerpt}"
     )]
     Decode {
         /// The API called.

@@ -15,6 +15,7 @@ mod error;
 mod flow;
 mod host;
 mod http;
+mod items;
 mod pacer;
 mod paginate;
 mod query;
@@ -32,6 +33,7 @@ pub use client::{
 pub use error::ApiError;
 pub use glp_core::ErrorBody;
 pub use http::USER_AGENT;
+pub use items::Items;
 pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::{DEFAULT_MAX_PAGES, MAX_NUMBERED_PAGES, Paged, Pager};
 pub use query::{QueryProblem, check_expression, check_param, set_param};

@@ -29,6 +29,13 @@ pub trait Paged {
     fn received(&self) -> u64;
     /// The number of items the server says the whole listing holds, when it says.
     fn total(&self) -> Option<u64>;
+    /// A digest of the page's items as received ([`Items::digest`](crate::Items::digest)),
+    /// when the page keeps one: a page with the same digest as the page before it repeats it
+    /// (the server ignored the position asked for), and the listing ends with an error
+    /// instead of that page. `None` (the default): not checked.
+    fn items_digest(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// One listing as its pager sees it: the endpoint its errors name and its page cap.
@@ -47,7 +54,10 @@ pub trait Paged {
 ///    raises the cap;
 /// 4. when the next position was already asked for in this walk (by its text, as sent): the
 ///    page is yielded, then an [`ApiError::Decode`] error naming the position (going on would
-///    loop forever, stopping silently could hide missing items).
+///    loop forever, stopping silently could hide missing items);
+/// 5. when a page holds the same items as the page before it ([`Paged::items_digest`]): an
+///    [`ApiError::Protocol`] error saying "page N repeats page N-1" **instead of** that page,
+///    so that no item is handed on twice.
 ///
 /// More items than `total` is a warning in the log, once, not an error. An error of `fetch` or
 /// of the step ends the walk without that page, after the pages already yielded.
@@ -117,6 +127,7 @@ impl Pager {
             seen: 0,
             pages: 0,
             warned: false,
+            previous: None,
         };
         stream::try_unfold(
             (State::At(walk), fetch, next, self),
@@ -171,6 +182,11 @@ impl Pager {
         if received == 0 {
             return stop("empty page");
         }
+        let digest = page.items_digest();
+        if digest.is_some() && digest == walk.previous {
+            return Err(self.repeated_page(walk.pages, received, &walk.at));
+        }
+        walk.previous = digest;
         // The step runs on every non-empty page (it may check or trim it), even the last.
         let following = next(&walk.at, page)?;
         if total.is_some_and(|total| walk.seen >= total) {
@@ -200,7 +216,8 @@ impl Pager {
     /// not one per page it promised); so does the last promised page, unless its step gives a
     /// next position, which is then followed by [`walk`](Self::walk). Fewer items than the
     /// first page's `total` then ends the stream with an [`ApiError::Protocol`] error, after
-    /// every page read.
+    /// every page read; so does a page that repeats the page before it, instead of that page
+    /// (rule 5 of [`Pager`]).
     ///
     /// Without a `total`, with one page, or with a total of more than [`MAX_NUMBERED_PAGES`]
     /// pages (not to be believed), the first page's next position is followed by
@@ -223,6 +240,7 @@ impl Pager {
     {
         stream::once(async move {
             let mut page = fetch(first.clone()).await?;
+            let previous = page.items_digest();
             let size = page.received();
             let total = page.total().unwrap_or(0);
             let following = if size == 0 {
@@ -249,6 +267,8 @@ impl Pager {
                 .boxed();
             let rest = Numbered {
                 pages: numbered_pages,
+                read: 1,
+                previous,
                 received: size,
                 total,
                 last: None,
@@ -291,6 +311,19 @@ impl Pager {
         }
     }
 
+    /// The error of page `page` (counted from the listing's first page read), asked for at
+    /// `at`, which holds the same `received` items as the page before it.
+    fn repeated_page(&self, page: u64, received: u64, at: &impl fmt::Display) -> ApiError {
+        tracing::warn!(path = %self.path, page, "the server repeated the page before");
+        self.protocol(format!(
+            "page {page} repeats page {} (the same {received} items, for the position {}): the \
+             server does not follow the paging position; stopping before the repeated items are \
+             used (the listing is incomplete)",
+            page.saturating_sub(1),
+            glp_core::text::untrusted(&at.to_string())
+        ))
+    }
+
     fn short_of_total(&self, received: u64, total: u64) -> ApiError {
         self.protocol(format!(
             "the listing ended with {received} of the {total} items its total announced (items \
@@ -308,6 +341,8 @@ struct Walk<Pos> {
     /// Pages read so far.
     pages: u64,
     warned: bool,
+    /// The items digest of the page read last.
+    previous: Option<u64>,
 }
 
 /// What a [`Pager::walk`] does when it is next polled.
@@ -324,6 +359,10 @@ enum State<Pos> {
 /// them.
 struct Numbered<P, Pos, F, N> {
     pages: BoxStream<'static, Result<(Pos, P), ApiError>>,
+    /// Pages read so far, the first one included.
+    read: u64,
+    /// The items digest of the page read last.
+    previous: Option<u64>,
     /// Items received so far, the first page's included.
     received: u64,
     /// The first page's `total`.
@@ -357,6 +396,13 @@ where
             let end = match item {
                 Some(Err(error)) => one(Err(error)),
                 Some(Ok((at, mut page))) if page.received() > 0 => {
+                    state.read += 1;
+                    let digest = page.items_digest();
+                    if digest.is_some() && digest == state.previous {
+                        let error = state.pager.repeated_page(state.read, page.received(), &at);
+                        return Some((one(Err(error)), None));
+                    }
+                    state.previous = digest;
                     state.received = state.received.saturating_add(page.received());
                     return Some(match (state.next)(&at, &mut page) {
                         Ok(following) => {

@@ -1,7 +1,7 @@
 //! [`WorkspacesClient`] and the [`MspTenantsRequest`] builder.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
@@ -175,6 +175,15 @@ impl TenantResources {
     }
 }
 
+/// What an [`MspTenantsRequest::entries`] stream has delivered, to compare with the listing's
+/// `total` at its end.
+#[derive(Default)]
+struct Count {
+    delivered: u64,
+    total: Option<u64>,
+    failed: bool,
+}
+
 /// What a [`MspTenantsRequest::pages`] stream has yielded, to leave repeats out: its check runs
 /// on every non-empty page, after the pager has taken the next offset from it.
 struct Seen {
@@ -346,16 +355,46 @@ impl MspTenantsRequest {
     }
 
     /// Like [`stream`](Self::stream), with the entries that are not valid tenants too (as
-    /// [`TenantEntry::Invalid`], with the reason), so that a caller can report them.
+    /// [`TenantEntry::Invalid`], with the reason), so that a caller can report them; and,
+    /// for a listing from offset 0 that ends without an error having delivered another number
+    /// of entries than its last `total` (an empty page before it, or more than it), a last
+    /// [`TenantEntry::TotalMismatch`] with both numbers.
     pub fn entries(self) -> BoxStream<'static, Result<TenantEntry, ApiError>> {
-        self.pages()
-            .map_ok(|page| {
+        let whole = self.offset == 0;
+        let count = Arc::new(Mutex::new(Count::default()));
+        let counted = count.clone();
+        let entries = self
+            .pages()
+            .map(move |page| {
+                let mut count = counted.lock().unwrap_or_else(PoisonError::into_inner);
+                let page = match page {
+                    Ok(page) => page,
+                    Err(e) => {
+                        count.failed = true;
+                        return Err(e);
+                    }
+                };
+                count.delivered = count.delivered.saturating_add(page.received());
+                count.total = Some(page.total);
                 let valid = page.items.into_iter().map(TenantEntry::Tenant);
                 let invalid = page.invalid.into_iter().map(TenantEntry::Invalid);
-                stream::iter(valid.chain(invalid).map(Ok))
+                Ok(stream::iter(valid.chain(invalid).map(Ok)))
             })
-            .try_flatten()
-            .boxed()
+            .try_flatten();
+        let end = stream::once(async move {
+            let count = count.lock().unwrap_or_else(PoisonError::into_inner);
+            match count.total {
+                Some(total) if whole && !count.failed && total != count.delivered => {
+                    Some(Ok(TenantEntry::TotalMismatch {
+                        total,
+                        delivered: count.delivered,
+                    }))
+                }
+                _ => None,
+            }
+        })
+        .filter_map(std::future::ready);
+        entries.chain(end).boxed()
     }
 
     /// Like [`stream`](Self::stream), page by page (each with its offset, count and total).

@@ -101,6 +101,22 @@ pub enum TenantEntry {
     Tenant(Tenant),
     /// An entry that did not decode as a tenant.
     Invalid(InvalidTenant),
+    /// Not an entry: the listing ended, without an error, having delivered another number of
+    /// entries than its `total` said (the last item of
+    /// [`entries`](crate::MspTenantsRequest::entries), for a listing from offset 0).
+    TotalMismatch {
+        /// The `total` of the last page.
+        total: u64,
+        /// The entries delivered (each once), valid or not.
+        delivered: u64,
+    },
+}
+
+impl TenantEntry {
+    /// The warning a [`TotalMismatch`](Self::TotalMismatch) is, with both numbers.
+    pub fn mismatch_warning(total: u64, delivered: u64) -> String {
+        format!("msp-tenants said total {total} but delivered {delivered} items")
+    }
 }
 
 impl TenantPage {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
 use glp_core::Scope;
-use glp_transport::{ApiClient, ApiError, Paged, Pager};
+use glp_transport::{ApiClient, ApiError, Items, Paged, Pager};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -142,6 +142,7 @@ pub use offset_page::OffsetPage;
 pub(crate) use offset_page::is_last_page;
 
 #[derive(Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
 struct WirePage<T> {
     #[serde(default)]
     offset: Option<u64>,
@@ -149,7 +150,7 @@ struct WirePage<T> {
     count: Option<u64>,
     #[serde(default)]
     total: Option<u64>,
-    items: Vec<T>,
+    items: Items<T>,
 }
 
 /// A request for one GreenLake offset-paged list, read with [`page`](Self::page) or, lazily,
@@ -164,8 +165,10 @@ struct WirePage<T> {
 ///   sooner); a page whose echoed `offset` is not the one asked for ends it with an
 ///   [`ApiError::Decode`] error; after [`max_pages`](Self::max_pages) pages that still have
 ///   a successor, the last page's items are yielded and the stream ends with an
-///   [`ApiError::Protocol`] error, so a hostile `total` cannot make it list forever. More items
-///   than `total` is a warning in the log.
+///   [`ApiError::Protocol`] error, so a hostile `total` cannot make it list forever. A page
+///   that holds the same items as the page before it (a server that ignores `offset`) ends it
+///   with an [`ApiError::Protocol`] error instead of its items. More items than `total` is a
+///   warning in the log.
 /// - GreenLake ignores query parameters it does not know (and answers with everything), so a
 ///   misspelt [`param`](Self::param) is not an error there: check what you send.
 ///
@@ -395,9 +398,10 @@ impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
         let wire: WirePage<T> = self.api.get_json(&self.scope, &self.path, &query).await?;
         Ok(OffsetPage {
             offset: wire.offset.unwrap_or(offset),
-            count: wire.count.unwrap_or(wire.items.len() as u64),
+            count: wire.count.unwrap_or(wire.items.items.len() as u64),
             total: wire.total,
-            items: wire.items,
+            items: wire.items.items,
+            digest: wire.items.digest,
         })
     }
 

@@ -467,3 +467,63 @@ async fn an_invalid_id_is_reported_and_the_rest_of_its_page_is_listed() {
     let tenants = collect_all(&client, 300).await.unwrap();
     assert_eq!(names(&tenants), ["Tenant 0000", "Tenant 0002"]);
 }
+
+/// The last entry of a whole listing, when it is a [`TenantEntry::TotalMismatch`].
+async fn mismatch(server: &Server) -> Option<(u64, u64)> {
+    let entries: Vec<TenantEntry> = hang_guard(
+        client(server.base_url())
+            .msp_tenants()
+            .limit(10)
+            .entries()
+            .try_collect(),
+    )
+    .await
+    .unwrap();
+    match entries.last()? {
+        TenantEntry::TotalMismatch { total, delivered } => Some((*total, *delivered)),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_total_that_disagrees_with_the_tenants_delivered_ends_the_entries_with_both_numbers() {
+    // 25 promised, 20 delivered: the third page is empty.
+    let server = by_offset(PATH, |o| {
+        Some(match o {
+            0 => page(0, 0..10, 25),
+            10 => page(10, 10..20, 25),
+            _ => empty(o, 25),
+        })
+    });
+    assert_eq!(mismatch(&server).await, Some((25, 20)));
+    assert_eq!(
+        TenantEntry::mismatch_warning(25, 20),
+        "msp-tenants said total 25 but delivered 20 items"
+    );
+    // More than promised (the pager warns in the log; the entries say it too).
+    let server = by_offset(PATH, |o| (o == 0).then(|| page(0, 0..4, 3)));
+    assert_eq!(mismatch(&server).await, Some((3, 4)));
+    // A listing that adds up, and one that fails, say nothing of it.
+    let server = by_offset(PATH, |o| {
+        Some(match o {
+            0 => page(0, 0..10, 12),
+            _ => page(10, 10..12, 12),
+        })
+    });
+    assert_eq!(mismatch(&server).await, None);
+    let server = by_offset(PATH, |o| {
+        Some(match o {
+            0 => Reply::json(200, page(0, 0..10, 25)),
+            _ => Reply::json(400, json!({"message": "no"})),
+        })
+    });
+    let entries: Vec<Result<TenantEntry, ApiError>> = hang_guard(
+        client(server.base_url())
+            .msp_tenants()
+            .limit(10)
+            .entries()
+            .collect(),
+    )
+    .await;
+    assert!(entries.last().unwrap().is_err(), "the error is the end");
+}

@@ -119,24 +119,24 @@ async fn limits_are_checked_before_anything_is_sent() {
     assert!(server.requests().is_empty());
 }
 
+/// The items `request` yields before the error that ends it: how many, and the error.
+async fn until_error(request: glp_workspaces::OffsetListRequest<Value>) -> (usize, ApiError) {
+    let mut items: Vec<Result<Value, ApiError>> =
+        futures::StreamExt::collect(request.stream()).await;
+    let err = items.pop().unwrap().unwrap_err();
+    assert!(items.iter().all(Result::is_ok));
+    (items.len(), err)
+}
+
 #[tokio::test]
 async fn a_hostile_total_cannot_make_it_list_forever() {
     // Every page is full and says there are u64::MAX items.
-    let server = by_offset(DEVICES, |_| {
-        Some(json!({"count": 1, "total": u64::MAX, "items": [device(1)]}))
+    let server = by_offset(DEVICES, |o| {
+        Some(json!({"count": 1, "total": u64::MAX, "items": [device(o)]}))
     });
-    let request = client(server.base_url())
-        .tenant(tenant())
-        .devices()
-        .limit(1)
-        .max_pages(5);
-    let items: Vec<Result<Value, ApiError>> = futures::StreamExt::collect(request.stream()).await;
-    assert_eq!(
-        items.iter().filter(|i| i.is_ok()).count(),
-        5,
-        "the pages read are kept"
-    );
-    let err = items.last().unwrap().as_ref().unwrap_err();
+    let devices = client(server.base_url()).tenant(tenant()).devices();
+    let (kept, err) = until_error(devices.limit(1).max_pages(5)).await;
+    assert_eq!(kept, 5, "the pages read are kept");
     assert!(matches!(err, ApiError::Protocol { .. }), "{err}");
     assert!(err.to_string().contains("page cap"), "{err}");
 
@@ -147,6 +147,17 @@ async fn a_hostile_total_cannot_make_it_list_forever() {
     });
     let got = all_serials(&server, DEVICES).await;
     assert_eq!(got.len(), 2);
+    assert_eq!(asked(&server), [0, 2]);
+
+    // A server that ignores the offset: the second page is the first again, refused
+    // before its items are yielded.
+    let server = by_offset(DEVICES, |_| {
+        Some(json!({"count": 2, "total": 6, "items": [device(0), device(1)]}))
+    });
+    let devices = client(server.base_url()).tenant(tenant()).devices();
+    let (kept, err) = until_error(devices.limit(2)).await;
+    assert_eq!(kept, 2, "no item twice");
+    assert!(err.to_string().contains("page 2 repeats page 1"), "{err}");
     assert_eq!(asked(&server), [0, 2]);
 }
 

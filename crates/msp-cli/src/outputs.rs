@@ -287,6 +287,7 @@ mod tests {
             records: 1,
             calls: Default::default(),
             duration_ms: 0,
+            resources: Vec::new(),
         }
     }
 

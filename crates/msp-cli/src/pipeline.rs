@@ -117,6 +117,7 @@ pub(crate) async fn listing(ctx: &Context, cancel: &Cancel) -> Listing {
                 names.push(t.name.clone());
             }
             Ok(SourceItem::Unresolved { name, .. }) => names.push(name.clone()),
+            Ok(SourceItem::Warning(_)) => {}
             Err(_) => whole = false,
         }
         items.push(item);

@@ -121,6 +121,7 @@ mod tests {
             records: 0,
             calls: Default::default(),
             duration_ms: 1500,
+            resources: Vec::new(),
         }
     }
 

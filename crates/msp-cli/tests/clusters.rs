@@ -108,6 +108,35 @@ async fn a_wrong_cluster_is_named_before_any_tenant_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_answer_that_does_not_decode_is_said_as_such_without_the_url_hint() {
+    let sim = sim(2).await;
+    // A gateway that answers 200 with JSON of another shape (no `items`), as a server of
+    // published example responses may.
+    let gateway = test_support::http::Server::start();
+    gateway.always(
+        "GET",
+        "/network-msp/v1/list-tenants",
+        test_support::http::Reply::json(200, r#"{"tenants": [], "total": 0}"#),
+    );
+    let out = bin()
+        .target(&target(&sim).with_central(Some(gateway.base_url())))
+        .log("off")
+        .args(["collect", "devices", "-q"])
+        .output()
+        .await;
+    out.assert_code(1);
+    let stderr = &out.stderr;
+    assert!(
+        stderr.contains("could not decode the answer of GET /network-msp/v1/list-tenants"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("missing field `items`"), "{stderr}");
+    assert!(stderr.contains("no tenant was contacted"), "{stderr}");
+    assert!(!stderr.contains("--central-base-url"), "{stderr}");
+    assert!(sim.stats().exchanges_per_tenant.is_empty(), "no tenant ran");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_with_no_cluster_answering_says_what_was_tried() {
     // The MSP's cluster is US-1; its gateway is not pointed at the simulator's US-1 but at a
     // cluster that refuses (UK), so every us-west candidate refuses.

@@ -2,10 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use glp_auth::WorkspaceId;
 use glp_auth::text::escape_control;
 use glp_transport::{ApiError, Tally};
@@ -18,7 +17,8 @@ use crate::read_ahead::ReadAhead;
 use crate::report::{Report, TenantOutcome, TenantStatus};
 use crate::source::{SourceItem, TenantStream};
 use crate::{
-    Cancel, Clusters, Progress, Record, Selector, StopLevel, TenantClients, TenantJob, TenantRef,
+    Cancel, Clusters, PartOutcome, Progress, Record, Selector, StopLevel, TenantClients, TenantJob,
+    TenantRef,
 };
 
 /// Runs a [`TenantJob`] for every tenant of a [`TenantStream`].
@@ -97,7 +97,8 @@ pub struct SourceFailed(#[source] pub ListingError);
 
 pub(crate) enum JobEnd {
     Done,
-    Failed(ApiError),
+    /// The first error of the job, and the part (resource) it came from (empty: unnamed).
+    Failed(ApiError, String),
     TimedOut(Duration),
     OutputClosed,
 }
@@ -107,6 +108,8 @@ pub(crate) struct Running {
     pub(crate) records: Arc<AtomicU64>,
     pub(crate) tally: Arc<Tally>,
     pub(crate) started: Instant,
+    /// How each named part of the job ended, as they end (kept when the job times out).
+    pub(crate) parts: Arc<std::sync::Mutex<Vec<PartOutcome>>>,
 }
 
 impl Orchestrator {
@@ -233,6 +236,10 @@ impl Orchestrator {
                     listing_failed(&mut report, &e);
                     break;
                 }
+                Some(Ok(SourceItem::Warning(warning))) => {
+                    report.warnings.push(warning);
+                    continue;
+                }
                 Some(Ok(item)) => {
                     listed_any = true;
                     self.progress.listed();
@@ -252,6 +259,8 @@ impl Orchestrator {
                             }
                             continue;
                         }
+                        // Taken above: a warning is not a listed tenant.
+                        SourceItem::Warning(_) => continue,
                     }
                 }
             };
@@ -280,6 +289,7 @@ impl Orchestrator {
                 records: Arc::new(AtomicU64::new(0)),
                 tally: Arc::new(Tally::default()),
                 started: Instant::now(),
+                parts: Arc::default(),
             };
             let task = self.job_task(tenant, job.clone(), records.clone(), &run, permit);
             let handle = set.spawn(task);
@@ -347,6 +357,7 @@ impl Orchestrator {
                             self.push(&mut report, no_cluster(tenant, &clusters));
                         }
                     }
+                    Some(Ok(SourceItem::Warning(warning))) => report.warnings.push(warning),
                 },
             }
         }
@@ -417,6 +428,7 @@ impl Orchestrator {
         });
         let clients = TenantClients::new(client, greenlake);
         let counter = run.records.clone();
+        let outcomes = run.parts.clone();
         let progress = self.progress.clone();
         let timeout = self.tenant_timeout;
         async move {
@@ -427,24 +439,8 @@ impl Orchestrator {
                 id = %escape_control(&tenant.listed_id)
             );
             let work = async {
-                let mut items = job.run(&tenant, clients);
-                while let Some(item) = items.next().await {
-                    match item {
-                        Err(e) => return JobEnd::Failed(e),
-                        Ok(record) => {
-                            // A completion mark (MarkedJob) is not a record.
-                            let mark = crate::completed_resource(&record).is_some();
-                            if out.send(record).await.is_err() {
-                                return JobEnd::OutputClosed;
-                            }
-                            if !mark {
-                                counter.fetch_add(1, Ordering::Relaxed);
-                                progress.record();
-                            }
-                        }
-                    }
-                }
-                JobEnd::Done
+                let parts = job.parts(&tenant, clients);
+                crate::part::run_parts(parts, &out, &counter, &progress, &outcomes).await
             };
             let work = tracing::Instrument::instrument(work, span);
             match timeout {

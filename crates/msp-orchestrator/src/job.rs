@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::TenantRef;
+use crate::{JobPart, TenantRef};
 
 /// One output record: an item an API returned for a tenant, exactly as it came.
 ///
@@ -117,13 +117,26 @@ pub trait TenantJob: Send + Sync + Debug {
         tenant: &TenantRef,
         clients: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>>;
+
+    /// The job for `tenant` as parts that fail alone (one per resource), which is how the
+    /// [`Orchestrator`](crate::Orchestrator) runs it: each part is read until it ends or
+    /// fails, then the next one starts; the tenant fails if any part failed, and its outcome
+    /// gives each part's ([`PartOutcome`](crate::PartOutcome)). By default the job is one
+    /// unnamed part, [`run`](Self::run): its first error ends it.
+    fn parts(&self, tenant: &TenantRef, clients: TenantClients) -> Vec<JobPart> {
+        vec![JobPart {
+            name: String::new(),
+            records: self.run(tenant, clients),
+        }]
+    }
 }
 
 mod api_path;
 mod query;
 mod spec;
 pub use api_path::{ApiHost, ApiPath};
-pub use query::Query;
+use query::time_query;
+pub use query::{Query, Since};
 pub(crate) use spec::edit_distance;
 pub use spec::{ResourceSpec, did_you_mean, known_resource_names};
 
@@ -134,49 +147,6 @@ pub struct CollectJob {
     query: Query,
     cluster: Option<String>,
     since: Since,
-}
-
-/// From when a time-ordered resource (one with a [`GlpResource::time_field`]: `glp/audit-logs`)
-/// is read: every tenant from one time, each tenant from its own watermark, or everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Since {
-    /// The time for every tenant without a watermark, RFC 3339 (`2026-12-01T00:00:00Z`).
-    pub all: Option<String>,
-    /// Each tenant's own time, by the tenant's listed id ([`TenantRef::listed_id`]): the
-    /// newest entry a store holds for it.
-    pub tenants: std::sync::Arc<std::collections::HashMap<String, String>>,
-}
-
-impl Since {
-    /// The time `tenant`'s time-ordered resources are read from, if any.
-    pub fn of(&self, tenant: &TenantRef) -> Option<&str> {
-        self.tenants
-            .get(&tenant.listed_id)
-            .or(self.all.as_ref())
-            .map(String::as_str)
-    }
-}
-
-/// `query` for a time-ordered GreenLake resource: the user's filter and `<field> ge '<since>'`
-/// joined by `and` (the audit log's grammar), and, when the user gave no sort, oldest first
-/// (`<field> asc`: entries added while the list is read land after its end, so offset paging
-/// neither repeats nor skips one). Other resources get `query` unchanged.
-fn time_query(query: &Query, resource: GlpResource, since: Option<&str>) -> Query {
-    let Some(field) = resource.time_field() else {
-        return query.clone();
-    };
-    let mut query = query.clone();
-    if let Some(since) = since {
-        let clause = format!("{field} ge {}", glp_workspaces::quote_odata(since));
-        query.filter = Some(match query.filter.take() {
-            Some(f) if !f.trim().is_empty() => format!("{f} and {clause}"),
-            _ => clause,
-        });
-    }
-    if query.sort.is_none() {
-        query.sort = Some(format!("{field} asc"));
-    }
-    query
 }
 
 impl CollectJob {
@@ -226,13 +196,22 @@ impl TenantJob for CollectJob {
         tenant: &TenantRef,
         clients: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
+        let parts = self.parts(tenant, clients);
+        stream::iter(parts.into_iter().map(|part| part.records))
+            .flatten()
+            .boxed()
+    }
+
+    /// One part per resource, in order: a resource that fails does not stop the next.
+    fn parts(&self, tenant: &TenantRef, clients: TenantClients) -> Vec<JobPart> {
         let since = self.since.of(tenant).map(str::to_owned);
         let tenant = tenant.clone();
         let query = self.query.clone();
         let cluster = self.cluster.clone();
-        stream::iter(self.resources.clone())
+        self.resources
+            .iter()
             .map(move |spec| {
-                let items = match &spec {
+                let items = match spec {
                     ResourceSpec::Known(r) => query
                         .apply(clients.central.resource(*r).raw())
                         .stream()
@@ -261,7 +240,8 @@ impl TenantJob for CollectJob {
                     tenant.cluster.clone().or_else(|| cluster.clone())
                 };
                 let central_tenant_id = tenant.central_tenant_id.clone();
-                items.map_ok(move |data| Record {
+                let name = resource.clone();
+                let records = items.map_ok(move |data| Record {
                     tenant_id: workspace_id.clone(),
                     workspace_id: workspace_id.clone(),
                     tenant_name: tenant_name.clone(),
@@ -270,10 +250,13 @@ impl TenantJob for CollectJob {
                     resource: resource.clone(),
                     collected_at: rfc3339(std::time::SystemTime::now()),
                     data,
-                })
+                });
+                JobPart {
+                    name,
+                    records: records.boxed(),
+                }
             })
-            .flatten()
-            .boxed()
+            .collect()
     }
 }
 

@@ -59,6 +59,7 @@ pub mod licenses;
 mod msp_inventory;
 mod outcomes;
 mod output;
+mod part;
 mod progress;
 mod read_ahead;
 mod report;
@@ -85,6 +86,7 @@ pub use msp_inventory::{MSP_INVENTORY, collect_msp_inventory};
 #[cfg(feature = "store")]
 pub use msp_store;
 pub use output::{Format, RecordWriter, WriterOptions, csv_field, csv_header};
+pub use part::{JobPart, PartOutcome};
 pub use progress::{Progress, ProgressSnapshot};
 pub use report::{
     NOT_STARTED, QUERY_NOT_STARTED, Report, TenantOutcome, TenantStatus, lines, one_line,

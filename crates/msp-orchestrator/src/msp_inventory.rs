@@ -169,6 +169,7 @@ pub async fn collect_msp_inventory(
             records: counts.get(&t.id).copied().unwrap_or(0),
             calls: Default::default(),
             duration_ms: 0,
+            resources: Vec::new(),
         });
     }
     let unattributed = unattributed.load(Ordering::Relaxed);
@@ -189,6 +190,7 @@ pub async fn collect_msp_inventory(
             records: unattributed,
             calls: Default::default(),
             duration_ms: 0,
+            resources: Vec::new(),
         });
     }
     report.duration_ms = started.elapsed().as_millis() as u64;

@@ -42,6 +42,7 @@ pub(crate) fn skipped(
         records: 0,
         calls: Default::default(),
         duration_ms: 0,
+        resources: Vec::new(),
     }
 }
 
@@ -62,6 +63,7 @@ pub(crate) fn no_cluster(tenant: TenantRef, clusters: &str) -> TenantOutcome {
         records: 0,
         calls: Default::default(),
         duration_ms: 0,
+        resources: Vec::new(),
     }
 }
 
@@ -100,9 +102,15 @@ pub(crate) fn finish(
         unreachable!("every task is registered when it is spawned")
     };
     let mut refused = None;
+    let parts = std::mem::take(
+        &mut *run
+            .parts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
     let status = match end {
         Ok(JobEnd::Done) => TenantStatus::Ok,
-        Ok(JobEnd::Failed(e)) if credential_refused(&e) => {
+        Ok(JobEnd::Failed(e, _)) if credential_refused(&e) => {
             refused = Some(redact(&e.to_string()).into_owned());
             TenantStatus::Failed {
                 kind: "credential_rejected".into(),
@@ -111,7 +119,7 @@ pub(crate) fn finish(
                     .into(),
             }
         }
-        Ok(JobEnd::Failed(e)) if on_another_cluster(&e) => {
+        Ok(JobEnd::Failed(e, _)) if on_another_cluster(&e) => {
             tracing::info!(
                 tenant = %escape_control(&run.tenant.name),
                 error = %one_line(&redact(&e.to_string())),
@@ -132,8 +140,12 @@ pub(crate) fn finish(
                 ),
             }
         }
-        Ok(JobEnd::Failed(e)) => {
-            let message = redact(&e.to_string()).into_owned();
+        Ok(JobEnd::Failed(e, part)) => {
+            let mut message = redact(&e.to_string()).into_owned();
+            if parts.len() > 1 {
+                // Which resource failed, when the tenant has several.
+                message = format!("{part}: {message}");
+            }
             // The summary has the failure's line; the log has it at info, not a second time.
             tracing::info!(
                 tenant = %escape_control(&run.tenant.name),
@@ -179,6 +191,7 @@ pub(crate) fn finish(
         records: run.records.load(Ordering::Relaxed),
         calls: run.tally.snapshot(),
         duration_ms: run.started.elapsed().as_millis() as u64,
+        resources: parts,
     };
     (outcome, refused)
 }

@@ -84,6 +84,10 @@ pub struct TenantOutcome {
     pub calls: TallySnapshot,
     /// How long the job ran, in milliseconds.
     pub duration_ms: u64,
+    /// How each resource of the tenant's job ended, in order, when it collected several (a
+    /// resource that failed did not stop the next): which failed with what, which succeeded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<crate::PartOutcome>,
 }
 
 impl TenantOutcome {
@@ -115,6 +119,10 @@ pub struct Report {
     /// listed as failed (`output`) or not started.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub output_failed: bool,
+    /// What the user should know about the run besides its tenants (e.g. a tenant listing
+    /// whose `total` disagrees with the tenants it delivered), each a sentence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Wall time of the run, in milliseconds.
     pub duration_ms: u64,
 }
@@ -313,6 +321,9 @@ impl Report {
         if let Some(e) = &self.source_error {
             let _ = write!(out, "\nlisting tenants failed part-way: {}", one_line(e));
         }
+        for warning in &self.warnings {
+            let _ = write!(out, "\nwarning: {}", one_line(warning));
+        }
         // Tenants not started by an interruption have the one line above, not one each.
         let stopped = self.interrupted || self.output_failed;
         let grouped = |t: &&TenantOutcome| {
@@ -331,10 +342,14 @@ impl Report {
             let _ = match &t.status {
                 TenantStatus::Failed { kind, message } => write!(
                     out,
-                    "\nFAILED  {name} ({id}) [{}] after {} records: {}",
+                    "\nFAILED  {name} ({id}) [{}] after {} records: {}{}",
                     escape_control(kind),
                     t.records,
-                    one_line(message)
+                    one_line(message),
+                    match crate::part::parts_line(&t.resources) {
+                        parts if parts.is_empty() => parts,
+                        parts => format!(" | resources: {parts}"),
+                    }
                 ),
                 TenantStatus::Skipped { reason } => {
                     write!(out, "\nSKIPPED {name} ({id}): {}", one_line(reason))
@@ -388,6 +403,7 @@ mod tests {
             records: 0,
             calls: TallySnapshot::default(),
             duration_ms: 0,
+            resources: Vec::new(),
         }
     }
 

@@ -10,7 +10,9 @@ use glp_transport::ApiError;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::{CollectJob, Record, RecordWriter, ResourceSpec, TenantClients, TenantJob, TenantRef};
+use crate::{
+    CollectJob, JobPart, Record, RecordWriter, ResourceSpec, TenantClients, TenantJob, TenantRef,
+};
 
 /// What a sink's failure is.
 #[derive(Debug, thiserror::Error)]
@@ -168,23 +170,30 @@ impl TenantJob for MarkedJob {
         tenant: &TenantRef,
         clients: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
-        let specs: Vec<ResourceSpec> = self
-            .resources
-            .iter()
-            .filter(|spec| !self.done.contains(&(tenant.listed_id.clone(), spec.name())))
-            .cloned()
-            .collect();
-        let tenant = tenant.clone();
-        let since = self.since.clone();
-        stream::iter(specs)
-            .map(move |spec| {
-                let mark = completion_mark(&tenant.listed_id, &tenant.name, &spec.name());
-                CollectJob::new(vec![spec])
-                    .with_since(since.clone())
-                    .run(&tenant, clients.clone())
-                    .chain(stream::once(async move { Ok(mark) }))
-            })
+        let parts = self.parts(tenant, clients);
+        stream::iter(parts.into_iter().map(|part| part.records))
             .flatten()
             .boxed()
+    }
+
+    /// One part per resource not done yet, each ending with its completion mark: a resource
+    /// that fails sends no mark (its part stops at the error), and the next one still runs.
+    fn parts(&self, tenant: &TenantRef, clients: TenantClients) -> Vec<JobPart> {
+        self.resources
+            .iter()
+            .filter(|spec| !self.done.contains(&(tenant.listed_id.clone(), spec.name())))
+            .map(|spec| {
+                let mark = completion_mark(&tenant.listed_id, &tenant.name, &spec.name());
+                let records = CollectJob::new(vec![spec.clone()])
+                    .with_since(self.since.clone())
+                    .run(tenant, clients.clone())
+                    .chain(stream::once(async move { Ok(mark) }))
+                    .boxed();
+                JobPart {
+                    name: spec.name(),
+                    records,
+                }
+            })
+            .collect()
     }
 }

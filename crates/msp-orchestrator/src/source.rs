@@ -47,6 +47,9 @@ pub enum SourceItem {
         /// The clusters looked at.
         clusters: String,
     },
+    /// Not a tenant: what the user should know about the listing (e.g. a `total` that
+    /// disagrees with the tenants delivered), a sentence.
+    Warning(String),
 }
 
 /// A stream of tenants; an error ends it.
@@ -310,6 +313,9 @@ fn item_of(entry: TenantEntry, tenant: impl FnOnce(TenantRef) -> SourceItem) -> 
             name: bad.name,
             reason: bad.reason,
         },
+        TenantEntry::TotalMismatch { total, delivered } => {
+            SourceItem::Warning(TenantEntry::mismatch_warning(total, delivered))
+        }
         _ => SourceItem::Unresolved {
             listed_id: String::new(),
             name: String::new(),
@@ -416,7 +422,7 @@ pub fn leave_out(tenants: TenantStream, done: &[WorkspaceId]) -> TenantStream {
                 SourceItem::Tenant(t) | SourceItem::NoCluster { tenant: t, .. } => {
                     !done.contains(&t.workspace_id)
                 }
-                SourceItem::Unresolved { .. } => true,
+                SourceItem::Unresolved { .. } | SourceItem::Warning(_) => true,
             };
             std::future::ready(keep)
         })

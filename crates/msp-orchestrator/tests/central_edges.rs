@@ -9,7 +9,7 @@ use glp_transport::Api;
 use glp_workspaces::WorkspacesClient;
 use msp_orchestrator::{Cancel, Record, Report, TenantStatus, collect_msp_inventory};
 use serde_json::{Value, json};
-use support::{api, clients, fixed_token};
+use support::{api, clients, fixed_token, received};
 use test_support::{Reply, Server};
 
 const TENANT: &str = "3f2a6c1e-0b4d-4e7a-9c2b-1d5e8f9a0b1c";
@@ -70,15 +70,11 @@ fn pages_asked(server: &Server) -> Vec<u64> {
 /// The MSP-wide inventory read from `server`: the report and every record.
 async fn msp_inventory(server: &Server) -> (Report, Vec<Record>) {
     let (workspaces, clusters) = clients(server.base_url(), fixed_token(), (None, None));
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
     let report = collect_msp_inventory(&workspaces, &clusters.into(), tx, &Cancel::new())
         .await
         .unwrap();
-    let mut records = Vec::new();
-    while let Some(r) = rx.recv().await {
-        records.push(r);
-    }
-    (report, records)
+    (report, received(rx).await)
 }
 
 #[tokio::test]
@@ -192,6 +188,7 @@ async fn placement_reports_ambiguous_names_and_tenants_on_no_cluster() {
                 SourceItem::Tenant(t) => t.name == name,
                 SourceItem::Unresolved { name: n, .. } => n == name,
                 SourceItem::NoCluster { tenant, .. } => tenant.name == name,
+                SourceItem::Warning(_) => false,
             })
             .collect()
     };

@@ -207,10 +207,6 @@ pub struct SimConfig {
     pub max_devices: usize,
     /// TCP port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
-    /// A request that arrives on a rate-limited API before the announced `Retry-After` deadline
-    /// counts in `early_requests`, unless it arrived within this grace after the 429 was served
-    /// (it was already in flight). Default 200 ms.
-    pub early_retry_grace: Duration,
     /// The population's generation (default 0). Each generation moves about 4% of the devices
     /// online <-> offline, upgrades the firmware of about 5%, replaces about 1% (a new serial
     /// number in the same place: one removed, one added) and adds 2% of the devices to each
@@ -265,7 +261,6 @@ impl Default for SimConfig {
             central_page_cap: None,
             max_devices: 2500,
             port: 0,
-            early_retry_grace: Duration::from_millis(200),
             clusters: vec!["US-WEST-4".into()],
             tenants_on_no_cluster: 0,
             hostile_secret: false,

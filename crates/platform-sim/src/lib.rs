@@ -159,9 +159,9 @@
 //! bucket is full). With [`SimConfig::rate_headers`] `= false` (flag `--no-rate-headers`) none of
 //! these headers is sent but the one that says when to come back on a 429: `Retry-After` (GLP,
 //! classic Central) or `X-RateLimit-Reset` alone (new Central). For N seconds after a 429 the
-//! whole API answers 429; a request that arrives in that window later than
-//! [`SimConfig::early_retry_grace`] after the 429 was served is counted in
-//! [`Stats::early_requests`].
+//! whole API answers 429; a request refused again because it came back (same method, path,
+//! query and credential) before the wait its own 429 announced is counted in
+//! [`Stats::early_requests`], whatever the timing of the requests around it.
 //!
 //! # Latency and faults
 //!

@@ -4,9 +4,12 @@
 //! The default shape ([`LimitShape::Penalty`]): a bucket refills at `rps` tokens per second up to a burst of `max(1, rps)`. A request that
 //! finds no token gets 429 with `Retry-After: N` (new Central: `X-RateLimit-Reset: N`; whole
 //! seconds until a token is back, at least 1), and the bucket enters a penalty window of N seconds: every request arriving in it gets 429
-//! too (with the remaining seconds), and one that arrives later than
-//! [`SimConfig::early_retry_grace`](crate::SimConfig::early_retry_grace) after the 429 was served
-//! counts as an *early request*: its client did not honour `Retry-After`.
+//! too (with the remaining seconds). A request refused again because it came back before the
+//! wait its own earlier 429 announced counts as an *early request*: its client did not honour
+//! `Retry-After`. The request is known by its method, path, query and credential, so the
+//! judgement does not depend on timing: a request another one's 429 caught in flight, however
+//! late the scheduler let it arrive, is not early; a retry that waited what it was told never
+//! is.
 //!
 //! The other shapes (`SimConfig::limit_shape`): a plain token bucket ([`LimitShape::Bucket`]:
 //! refused only while empty, a refusal costs nothing) and a fixed window
@@ -14,6 +17,7 @@
 //! end). The `reset` header counts seconds until full, seconds until the next token, or is the
 //! Unix time of "full" ([`ResetStyle`]).
 
+use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -29,10 +33,16 @@ struct State {
     tokens: f64,
     last: Instant,
     penalty_until: Option<Instant>,
-    penalty_set: Instant,
     /// The end of the current fixed window ([`LimitShape::Window`]).
     window_end: Option<Instant>,
+    /// The requests refused (by [`request_key`]), each with the time before which coming back
+    /// is early.
+    refused: HashMap<u64, Instant>,
 }
+
+/// The most refused requests a bucket remembers; past it, those whose wait is over are
+/// forgotten.
+const MAX_REFUSED: usize = 4096;
 
 /// The longest wait a bucket announces (a day), whatever its rate.
 const MAX_PENALTY_S: u64 = 24 * 3600;
@@ -52,7 +62,7 @@ pub(crate) enum Decision {
     Limited {
         /// Seconds to announce in `Retry-After`.
         retry_after: u64,
-        /// The request came before an announced deadline.
+        /// The request came back before the wait its own earlier 429 announced.
         early: bool,
     },
 }
@@ -121,8 +131,8 @@ impl Bucket {
                 tokens: ours,
                 last: Instant::now(),
                 penalty_until: None,
-                penalty_set: Instant::now(),
                 window_end: None,
+                refused: HashMap::new(),
             }),
         }
     }
@@ -180,12 +190,36 @@ impl Bucket {
         }
     }
 
-    /// Takes a token for a request that arrived at `arrived` and is decided at `now`.
-    pub(crate) fn acquire(&self, arrived: Instant, now: Instant, grace: Duration) -> Decision {
+    /// Takes a token at `now` for the request `request` ([`request_key`]; `None`: a request
+    /// not told when to come back, or not known apart from others). A request refused again
+    /// before the wait its own earlier 429 announced is [`early`](Decision::Limited::early).
+    pub(crate) fn acquire(&self, request: Option<u64>, now: Instant) -> Decision {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.shape == LimitShape::Window {
-            return self.window(&mut s, now);
+        let decision = match self.shape {
+            LimitShape::Window => self.window(&mut s, now),
+            LimitShape::Penalty | LimitShape::Bucket => self.bucket(&mut s, now),
+        };
+        let (Decision::Limited { retry_after, .. }, Some(key)) = (decision, request) else {
+            return decision;
+        };
+        let early = s.refused.get(&key).is_some_and(|until| now < *until);
+        if s.refused.len() >= MAX_REFUSED {
+            s.refused.retain(|_, until| *until > now);
         }
+        // An epoch reset is told in whole seconds of the wall clock: a client may read it up to
+        // a second short.
+        let told = match self.reset {
+            ResetStyle::Epoch => retry_after.saturating_sub(1),
+            ResetStyle::Full | ResetStyle::Next => retry_after,
+        };
+        if let Some(until) = now.checked_add(Duration::from_secs(told)) {
+            s.refused.insert(key, until);
+        }
+        Decision::Limited { retry_after, early }
+    }
+
+    /// The decision of a token bucket ([`LimitShape::Penalty`] or [`LimitShape::Bucket`]).
+    fn bucket(&self, s: &mut State, now: Instant) -> Decision {
         let elapsed = now.saturating_duration_since(s.last).as_secs_f64();
         s.tokens = (s.tokens + elapsed * self.refill).min(self.burst);
         s.last = now;
@@ -197,7 +231,7 @@ impl Bucket {
                 let left = until.duration_since(now).as_secs_f64();
                 return Decision::Limited {
                     retry_after: (left.ceil() as u64).max(1),
-                    early: arrived >= s.penalty_set + grace,
+                    early: false,
                 };
             }
             s.penalty_until = None;
@@ -219,13 +253,26 @@ impl Bucket {
         let retry_after = (((1.0 - s.tokens) / self.refill).ceil() as u64).clamp(1, MAX_PENALTY_S);
         if self.shape == LimitShape::Penalty {
             s.penalty_until = now.checked_add(Duration::from_secs(retry_after));
-            s.penalty_set = now;
         }
         Decision::Limited {
             retry_after,
             early: false,
         }
     }
+}
+
+/// What tells one request from another for [`Bucket::acquire`]: its method, path, query and
+/// credential (the same page of another tenant is another request).
+pub(crate) fn request_key(method: &str, path_and_query: &str, headers: &HeaderMap) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    method.hash(&mut hasher);
+    path_and_query.hash(&mut hasher);
+    headers
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes)
+        .hash(&mut hasher);
+    hasher.finish()
 }
 
 fn num(n: u64) -> HeaderValue {

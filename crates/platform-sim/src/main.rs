@@ -129,9 +129,6 @@ struct Args {
     /// Port on 127.0.0.1 (0 = pick a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Grace in milliseconds after a 429 before early retries are counted.
-    #[arg(long, default_value_t = 200)]
-    early_retry_grace_ms: u64,
     /// Write endpoint.json here once listening (and stats.json on exit).
     #[arg(long)]
     state_dir: Option<PathBuf>,
@@ -186,7 +183,6 @@ impl Args {
             central_page_cap: self.central_page_cap,
             max_devices: self.max_devices,
             port: self.port,
-            early_retry_grace: Duration::from_millis(self.early_retry_grace_ms),
             generation: self.generation,
             clusters: self.clusters.clone(),
             tenants_on_no_cluster: self.tenants_on_no_cluster,

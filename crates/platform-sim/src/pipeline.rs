@@ -12,7 +12,7 @@ use axum::response::Response;
 use crate::budgets::Own;
 use crate::errors::Api;
 use crate::faults::{self, Fault};
-use crate::limits::{Bucket, Decision, Says, add_allow_headers, too_many};
+use crate::limits::{Bucket, Decision, Says, add_allow_headers, request_key, too_many};
 use crate::state::AppState;
 use crate::stats::Outcome;
 use crate::tokens::Subject;
@@ -73,7 +73,6 @@ pub(crate) async fn pipeline(
     req: Request,
     next: Next,
 ) -> Response {
-    let arrived = Instant::now();
     let _in_flight = st.stats.enter();
 
     let cfg = &st.cfg;
@@ -86,6 +85,13 @@ pub(crate) async fn pipeline(
     }
 
     let mut allow = None;
+    // A retry is known by the request itself (a token request by its URL, which names the
+    // workspace: one request per workspace is in flight at a time). A request whose 429 would
+    // not say when to come back is not judged.
+    let request = cfg.retry_headers.then(|| {
+        let target = req.uri().path_and_query().map_or("", |p| p.as_str());
+        request_key(req.method().as_str(), target, req.headers())
+    });
     if let Some(api) = ep.api {
         let own = workspace_bucket(&st, &ep, req.headers());
         for bucket in own
@@ -93,7 +99,7 @@ pub(crate) async fn pipeline(
             .into_iter()
             .chain(st.budgets.shared(api, ep.own))
         {
-            match bucket.acquire(arrived, Instant::now(), cfg.early_retry_grace) {
+            match bucket.acquire(request, Instant::now()) {
                 Decision::Allow { remaining, reset } => {
                     // The narrowest budget's headers: the one a client must respect.
                     allow.get_or_insert((api, bucket.limit(), remaining, reset));

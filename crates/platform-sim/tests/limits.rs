@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{config, start, tenant_env};
+use common::{cc_form, config, start, tenant_env};
 use platform_sim::{CentralDialect, SimConfig};
 use reqwest::Response;
 use serde_json::Value;
@@ -120,11 +120,7 @@ async fn classic_central_429_carries_retry_after_and_per_second_headers() {
 
 #[tokio::test]
 async fn early_retry_is_refused_and_counted() {
-    let env = start(config(|c| {
-        c.glp_rps = Some(1.0);
-        c.early_retry_grace = Duration::ZERO;
-    }))
-    .await;
+    let env = start(config(|c| c.glp_rps = Some(1.0))).await;
     assert_eq!(env.cc().await.status(), 200);
     let r = env.cc().await;
     assert_eq!(r.status(), 429);
@@ -137,17 +133,19 @@ async fn early_retry_is_refused_and_counted() {
 
 #[tokio::test]
 async fn honouring_retry_after_succeeds_without_early_requests() {
-    let env = start(config(|c| {
-        c.glp_rps = Some(1.0);
-        c.early_retry_grace = Duration::from_millis(900);
-    }))
-    .await;
+    let env = start(config(|c| c.glp_rps = Some(1.0))).await;
     assert_eq!(env.cc().await.status(), 200);
     let r = env.cc().await;
     assert_eq!(r.status(), 429);
     let retry = header_u64(&r, "retry-after");
-    // A request already in flight (within the grace) is refused but not counted as early.
-    assert_eq!(env.cc().await.status(), 429);
+    // Another request (another tenant's, in flight when the 429 was served) is refused but
+    // not counted as early, however late it arrives.
+    let c = env.sim.credentials();
+    let another = "0123456789abcdef0123456789abcdef";
+    let r = env
+        .post_form(another, &cc_form(&c.client_id, &c.client_secret))
+        .await;
+    assert_eq!(r.status(), 429);
     tokio::time::sleep(Duration::from_secs(retry)).await;
     assert_eq!(env.cc().await.status(), 200);
     let s = env.sim.stats();

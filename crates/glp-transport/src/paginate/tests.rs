@@ -19,6 +19,12 @@ impl Paged for Page {
     fn total(&self) -> Option<u64> {
         self.total
     }
+    fn items_digest(&self) -> Option<u64> {
+        // The items themselves stand for their text.
+        Some(self.items.iter().fold(self.items.len() as u64, |d, i| {
+            d.wrapping_mul(1_000_003).wrapping_add(u64::from(*i))
+        }))
+    }
 }
 
 fn page(items: std::ops::Range<u32>, total: Option<u64>, next: Option<u64>) -> Page {
@@ -146,7 +152,10 @@ async fn more_items_than_total_is_not_an_error() {
 
 #[tokio::test]
 async fn the_page_cap_yields_the_pages_read_then_an_error_naming_the_endpoint() {
-    let server = Server::new((1..=20).map(|n| (n, page(0..1, Some(1_000_000), Some(n + 1)))));
+    let server = Server::new((1..=20).map(|n| {
+        let item = n as u32;
+        (n, page(item..item + 1, Some(1_000_000), Some(n + 1)))
+    }));
     let results = walk(pager().max_pages(5, "Test::max_pages"), &server).await;
     assert_eq!(results.len(), 6);
     assert!(results[..5].iter().all(Result::is_ok));
@@ -194,6 +203,72 @@ async fn a_repeated_position_yields_the_page_then_ends_with_a_decode_error() {
     assert_eq!(results.len(), 3);
     assert!(results[2].is_err());
     assert_eq!(server.asked(), [1, 2]);
+}
+
+#[tokio::test]
+async fn a_page_that_repeats_the_one_before_ends_the_walk_instead_of_being_yielded() {
+    // A server that ignores the cursor: page 2 holds page 1's items again.
+    let server = Server::new([
+        (1, page(0..2, None, Some(2))),
+        (2, page(0..2, None, Some(3))),
+        (3, page(2..4, None, None)),
+    ]);
+    let results = walk(pager(), &server).await;
+    assert_eq!(results.len(), 2);
+    assert_eq!(
+        items(&results),
+        [0, 1],
+        "the repeated items are not yielded"
+    );
+    let error = results[1].as_ref().expect_err("the repeat");
+    assert_eq!(error.kind(), "protocol");
+    assert!(!error.is_transient());
+    let text = error.to_string();
+    for part in [
+        "/network-monitoring/v1/aps",
+        "page 2 repeats page 1",
+        "the same 2 items",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+    assert_eq!(server.asked(), [1, 2]);
+
+    // One that ignores the offset, with a total: it used to be read to its total, every item
+    // three times.
+    let server = Server::new((0..3).map(|k| (k * 2, page(0..2, Some(6), None))));
+    let results: Vec<_> = pager()
+        .walk(0, server.fetch(), |at: &u64, page: &mut Page| {
+            Ok(Some(at + page.received()))
+        })
+        .collect()
+        .await;
+    assert_eq!(items(&results), [0, 1]);
+    assert!(results[1].is_err());
+    assert_eq!(server.asked(), [0, 2]);
+
+    // Equal items that are not neighbours are a listing's own business.
+    let server = Server::new([
+        (1, page(0..2, None, Some(2))),
+        (2, page(2..4, None, Some(3))),
+        (3, page(0..2, None, None)),
+    ]);
+    let results = walk(pager(), &server).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(items(&results), [0, 1, 2, 3, 0, 1]);
+}
+
+#[tokio::test]
+async fn a_numbered_page_that_repeats_the_one_before_ends_the_listing_instead() {
+    // Every numbered page is the first one again (the page number is ignored).
+    let server = Server::new((1..=4).map(|k| (k, page(0..3, Some(12), Some(k + 1)))));
+    let results = numbered(&server, 4).await;
+    assert_eq!(items(&results), [0, 1, 2]);
+    assert_eq!(results.len(), 2);
+    let error = results[1].as_ref().expect_err("the repeat");
+    assert!(
+        error.to_string().contains("page 2 repeats page 1"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

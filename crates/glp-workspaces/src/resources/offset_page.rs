@@ -15,6 +15,9 @@ pub struct OffsetPage<T> {
     pub total: Option<u64>,
     /// The items.
     pub items: Vec<T>,
+    /// The digest of the items' text as received (see [`Paged::items_digest`]).
+    #[serde(skip)]
+    pub(crate) digest: u64,
 }
 
 impl<T> OffsetPage<T> {
@@ -47,5 +50,9 @@ impl<T> Paged for OffsetPage<T> {
 
     fn total(&self) -> Option<u64> {
         self.total
+    }
+
+    fn items_digest(&self) -> Option<u64> {
+        Some(self.digest)
     }
 }

@@ -311,7 +311,9 @@ async fn collect_inner(
 /// so that a wrong gateway URL or region fails the run at once, naming the gateway, with a
 /// hint, instead of failing every tenant after its retries. Only a 403, a 429 or a server error
 /// lets the run go on (with a warning): those say the gateway is there, and each tenant's call
-/// will tell more.
+/// will tell more. The hint to check the gateway's URL goes only with a failure to reach it (a
+/// connection error, a timeout, a 404), chosen by the error's kind: an answer that cannot be
+/// decoded is said as such.
 pub(crate) async fn check_central(ctx: &Context) -> anyhow::Result<()> {
     if ctx.settings.session.central == CentralPlan::Auto {
         // Discovery just made this very call on every cluster it kept.
@@ -343,11 +345,18 @@ pub(crate) async fn check_central(ctx: &Context) -> anyhow::Result<()> {
                 );
             }
             Err(e) => {
+                // Where the gateway is only matters when nothing answered there: an answer
+                // that did not decode, or a refusal, carries its own words (and hints).
+                let hint = match e.kind() {
+                    "transport" | "timeout" | "not_found" => {
+                        " (check --central-base-url / CENTRAL_BASE_URL or --central-cluster / \
+                         CENTRAL_CLUSTER: the API gateway URL is on Central's API Gateway page; \
+                         --central-cluster auto finds the MSP's clusters)"
+                    }
+                    _ => "",
+                };
                 return Err(anyhow::Error::new(e).context(format!(
-                    "cannot use Central at {at} (check --central-base-url / CENTRAL_BASE_URL or \
-                     --central-cluster / CENTRAL_CLUSTER: the API gateway URL is on Central's API \
-                     Gateway page; --central-cluster auto finds the MSP's clusters); no tenant \
-                     was contacted"
+                    "cannot use Central at {at}{hint}; no tenant was contacted"
                 )));
             }
         }

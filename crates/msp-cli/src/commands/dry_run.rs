@@ -69,6 +69,7 @@ pub(crate) async fn run(
                 left_out += 1;
             }
             Ok(SourceItem::Unresolved { .. }) => left_out += 1,
+            Ok(SourceItem::Warning(warning)) => eprintln!("warning: {}", one_line(&warning)),
             Err(e) => {
                 return Err(anyhow::Error::new(e).context(format!(
                     "listing tenants failed after {}",

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use msp_orchestrator::msp_store::{Incomplete, NewRun, RunId, RunStatus, Store};
-use msp_orchestrator::{Cancel, MarkedJob, StoreSink, TenantSource, TenantStatus, one_line};
+use msp_orchestrator::{
+    Cancel, MarkedJob, PartOutcome, StoreSink, TenantSource, TenantStatus, one_line,
+};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
@@ -348,6 +350,15 @@ fn finish_run(
             }
         };
         for resource in resources {
+            // A resource that failed on its own is noted with its own error (one that
+            // completed is kept as it is by the store).
+            let (how, why) = match outcome.resources.iter().find(|p| &p.resource == resource) {
+                Some(PartOutcome {
+                    status: TenantStatus::Failed { message, .. },
+                    ..
+                }) => (Incomplete::Failed, message.as_str()),
+                _ => (how, why),
+            };
             store.note_incomplete(
                 run,
                 &outcome.tenant_id,

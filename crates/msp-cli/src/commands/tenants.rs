@@ -94,6 +94,10 @@ pub(crate) async fn tenants(
                 );
                 continue;
             }
+            Ok(SourceItem::Warning(warning)) => {
+                eprintln!("warning: {}", one_line(&warning));
+                continue;
+            }
             Err(e) => {
                 out.flush()?;
                 eprintln!("{count} tenants listed before the error");

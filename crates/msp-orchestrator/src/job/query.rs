@@ -1,4 +1,5 @@
-//! [`Query`]: what every tenant's list request asks for besides the resource.
+//! [`Query`]: what every tenant's list request asks for besides the resource, and [`Since`]:
+//! from when a time-ordered resource is read.
 
 use super::*;
 
@@ -97,4 +98,47 @@ impl Query {
         }
         request
     }
+}
+
+/// From when a time-ordered resource (one with a [`GlpResource::time_field`]: `glp/audit-logs`)
+/// is read: every tenant from one time, each tenant from its own watermark, or everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Since {
+    /// The time for every tenant without a watermark, RFC 3339 (`2026-12-01T00:00:00Z`).
+    pub all: Option<String>,
+    /// Each tenant's own time, by the tenant's listed id ([`TenantRef::listed_id`]): the
+    /// newest entry a store holds for it.
+    pub tenants: std::sync::Arc<std::collections::HashMap<String, String>>,
+}
+
+impl Since {
+    /// The time `tenant`'s time-ordered resources are read from, if any.
+    pub fn of(&self, tenant: &TenantRef) -> Option<&str> {
+        self.tenants
+            .get(&tenant.listed_id)
+            .or(self.all.as_ref())
+            .map(String::as_str)
+    }
+}
+
+/// `query` for a time-ordered GreenLake resource: the user's filter and `<field> ge '<since>'`
+/// joined by `and` (the audit log's grammar), and, when the user gave no sort, oldest first
+/// (`<field> asc`: entries added while the list is read land after its end, so offset paging
+/// neither repeats nor skips one). Other resources get `query` unchanged.
+pub(super) fn time_query(query: &Query, resource: GlpResource, since: Option<&str>) -> Query {
+    let Some(field) = resource.time_field() else {
+        return query.clone();
+    };
+    let mut query = query.clone();
+    if let Some(since) = since {
+        let clause = format!("{field} ge {}", glp_workspaces::quote_odata(since));
+        query.filter = Some(match query.filter.take() {
+            Some(f) if !f.trim().is_empty() => format!("{f} and {clause}"),
+            _ => clause,
+        });
+    }
+    if query.sort.is_none() {
+        query.sort = Some(format!("{field} asc"));
+    }
+    query
 }

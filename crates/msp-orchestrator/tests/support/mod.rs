@@ -65,3 +65,14 @@ pub fn sim_clients(
 ) -> (WorkspacesClient, CentralClient) {
     clients(&sim.base_url(), sim_provider(sim, options), rates)
 }
+
+/// Every record sent into `rx` until every sender is gone.
+pub async fn received(
+    mut rx: tokio::sync::mpsc::Receiver<msp_orchestrator::Record>,
+) -> Vec<msp_orchestrator::Record> {
+    let mut records = Vec::new();
+    while let Some(r) = rx.recv().await {
+        records.push(r);
+    }
+    records
+}

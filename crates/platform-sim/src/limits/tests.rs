@@ -2,14 +2,13 @@ use super::*;
 
 #[test]
 fn a_minute_window_and_a_background_consumer() {
-    let g = Duration::ZERO;
     let t0 = Instant::now();
     let b = Bucket::per_minute(3, 0.0);
     for _ in 0..3 {
-        assert!(matches!(b.acquire(t0, t0, g), Decision::Allow { .. }));
+        assert!(matches!(b.acquire(None, t0), Decision::Allow { .. }));
     }
     assert_eq!(
-        b.acquire(t0, t0, g),
+        b.acquire(None, t0),
         Decision::Limited {
             retry_after: 20,
             early: false
@@ -17,9 +16,9 @@ fn a_minute_window_and_a_background_consumer() {
     );
     // Half the refill goes to someone else: one token takes twice as long.
     let shared = Bucket::new(1.0, 0.5);
-    assert!(matches!(shared.acquire(t0, t0, g), Decision::Allow { .. }));
+    assert!(matches!(shared.acquire(None, t0), Decision::Allow { .. }));
     assert_eq!(
-        shared.acquire(t0, t0, g),
+        shared.acquire(None, t0),
         Decision::Limited {
             retry_after: 2,
             early: false
@@ -28,9 +27,9 @@ fn a_minute_window_and_a_background_consumer() {
     assert_eq!(shared.limit(), 1);
     // A refill of almost nothing announces at most a day, and does not overflow.
     let starved = Bucket::new(1.0, 1.0 - 1e-15);
-    assert!(matches!(starved.acquire(t0, t0, g), Decision::Allow { .. }));
+    assert!(matches!(starved.acquire(None, t0), Decision::Allow { .. }));
     assert_eq!(
-        starved.acquire(t0, t0, g),
+        starved.acquire(None, t0),
         Decision::Limited {
             retry_after: MAX_PENALTY_S,
             early: false
@@ -39,41 +38,48 @@ fn a_minute_window_and_a_background_consumer() {
 }
 
 #[test]
-fn burst_then_penalty_then_early() {
+fn burst_then_penalty_and_only_a_retry_before_its_wait_is_early() {
     let b = Bucket::new(2.0, 0.0);
     let t0 = Instant::now();
-    let g = Duration::from_millis(100);
-    assert!(matches!(b.acquire(t0, t0, g), Decision::Allow { .. }));
-    assert!(matches!(b.acquire(t0, t0, g), Decision::Allow { .. }));
+    let (first, other) = (Some(1), Some(2));
+    assert!(matches!(b.acquire(first, t0), Decision::Allow { .. }));
+    assert!(matches!(b.acquire(first, t0), Decision::Allow { .. }));
     assert_eq!(
-        b.acquire(t0, t0, g),
+        b.acquire(first, t0),
         Decision::Limited {
             retry_after: 1,
             early: false
         }
     );
-    let t1 = t0 + Duration::from_millis(50);
+    // Another request arriving in the window (in flight, or sent by a client that had not
+    // heard of the 429 yet) is refused, but not early, whenever it arrives.
+    let t1 = t0 + Duration::from_millis(300);
     assert!(matches!(
-        b.acquire(t1, t1, g),
+        b.acquire(other, t1),
         Decision::Limited { early: false, .. }
     ));
+    // The refused one back before its second is early; a request not told when is never.
     let t2 = t0 + Duration::from_millis(500);
     assert!(matches!(
-        b.acquire(t2, t2, g),
+        b.acquire(first, t2),
         Decision::Limited { early: true, .. }
     ));
-    let t3 = t0 + Duration::from_millis(1001);
-    assert!(matches!(b.acquire(t3, t3, g), Decision::Allow { .. }));
+    assert!(matches!(
+        b.acquire(None, t2),
+        Decision::Limited { early: false, .. }
+    ));
+    // After the wait it was told (counted from its latest refusal), it is served.
+    let t3 = t0 + Duration::from_millis(1501);
+    assert!(matches!(b.acquire(first, t3), Decision::Allow { .. }));
 }
 
 #[test]
 fn slow_rate_announces_longer_waits() {
     let b = Bucket::new(0.25, 0.0);
     let t0 = Instant::now();
-    let g = Duration::ZERO;
-    assert!(matches!(b.acquire(t0, t0, g), Decision::Allow { .. }));
+    assert!(matches!(b.acquire(None, t0), Decision::Allow { .. }));
     assert_eq!(
-        b.acquire(t0, t0, g),
+        b.acquire(None, t0),
         Decision::Limited {
             retry_after: 4,
             early: false
@@ -83,7 +89,6 @@ fn slow_rate_announces_longer_waits() {
 
 #[test]
 fn a_plain_bucket_with_a_burst_refuses_only_while_empty() {
-    let g = Duration::ZERO;
     let t0 = Instant::now();
     let b = Bucket::shaped(30.0, 5.0, 0.0, LimitShape::Bucket, ResetStyle::Next);
     assert_eq!(
@@ -93,7 +98,7 @@ fn a_plain_bucket_with_a_burst_refuses_only_while_empty() {
     );
     for left in (0..5).rev() {
         assert_eq!(
-            b.acquire(t0, t0, g),
+            b.acquire(None, t0),
             Decision::Allow {
                 remaining: left,
                 reset: 1
@@ -101,16 +106,16 @@ fn a_plain_bucket_with_a_burst_refuses_only_while_empty() {
         );
     }
     assert!(matches!(
-        b.acquire(t0, t0, g),
+        b.acquire(None, t0),
         Decision::Limited { retry_after: 1, .. }
     ));
     // No penalty: a token is back after 1/30 s.
     let t1 = t0 + Duration::from_millis(34);
-    assert!(matches!(b.acquire(t1, t1, g), Decision::Allow { .. }));
+    assert!(matches!(b.acquire(None, t1), Decision::Allow { .. }));
     // Reset until full: 5 tokens at 30/s is under a second, rounded up.
     let full = Bucket::shaped(30.0, 5.0, 0.0, LimitShape::Bucket, ResetStyle::Full);
     assert_eq!(
-        full.acquire(t0, t0, g),
+        full.acquire(None, t0),
         Decision::Allow {
             remaining: 4,
             reset: 1
@@ -120,13 +125,12 @@ fn a_plain_bucket_with_a_burst_refuses_only_while_empty() {
 
 #[test]
 fn a_fixed_window_comes_back_whole_at_its_end_and_epoch_resets_are_times() {
-    let g = Duration::ZERO;
     let t0 = Instant::now();
     // 20 requests per 10 s window.
     let b = Bucket::shaped(2.0, 20.0, 0.0, LimitShape::Window, ResetStyle::Full);
     for left in (0..20).rev() {
         assert_eq!(
-            b.acquire(t0, t0, g),
+            b.acquire(None, t0),
             Decision::Allow {
                 remaining: left,
                 reset: 10
@@ -134,7 +138,7 @@ fn a_fixed_window_comes_back_whole_at_its_end_and_epoch_resets_are_times() {
         );
     }
     assert_eq!(
-        b.acquire(t0, t0, g),
+        b.acquire(None, t0),
         Decision::Limited {
             retry_after: 10,
             early: false
@@ -142,19 +146,19 @@ fn a_fixed_window_comes_back_whole_at_its_end_and_epoch_resets_are_times() {
     );
     let t1 = t0 + Duration::from_millis(9_500);
     assert!(matches!(
-        b.acquire(t1, t1, g),
+        b.acquire(None, t1),
         Decision::Limited { retry_after: 1, .. }
     ));
     let t2 = t0 + Duration::from_secs(10);
     assert_eq!(
-        b.acquire(t2, t2, g),
+        b.acquire(None, t2),
         Decision::Allow {
             remaining: 19,
             reset: 10
         }
     );
     let epoch = Bucket::shaped(2.0, 20.0, 0.0, LimitShape::Window, ResetStyle::Epoch);
-    let Decision::Allow { reset, .. } = epoch.acquire(t0, t0, g) else {
+    let Decision::Allow { reset, .. } = epoch.acquire(None, t0) else {
         panic!("allowed");
     };
     let unix = SystemTime::now()

@@ -86,6 +86,15 @@ impl Table {
         Self { columns }
     }
 
+    /// The same columns, those whose title `right` accepts right-aligned (counts) and the
+    /// others left-aligned.
+    pub fn align_right(mut self, right: impl Fn(&str) -> bool) -> Self {
+        for column in &mut self.columns {
+            column.right = right(&column.title);
+        }
+        self
+    }
+
     /// The header line (with its newline).
     pub fn header(&self) -> String {
         let titles: Vec<&str> = self.columns.iter().map(|c| c.title.as_ref()).collect();

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use glp_auth::WorkspaceId;
 use msp_orchestrator::msp_store::Store;
-use msp_orchestrator::table::Table;
+use msp_orchestrator::table::{Table, dash_empty};
 use msp_orchestrator::{Selector, TenantRef, csv_field, one_line};
 
 use crate::args::GlobalArgs;
@@ -243,13 +243,6 @@ pub(crate) fn listing(format: TableFormat, columns: &[Col], rows: &[Vec<String>]
         return out;
     }
     let titles: Vec<&str> = columns.iter().map(|c| c.0).collect();
-    let rows: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|c| if c.is_empty() { "-" } else { c.as_str() })
-                .collect()
-        })
-        .collect();
+    let rows = dash_empty(rows);
     Table::fit(&titles, &rows).render(&rows)
 }

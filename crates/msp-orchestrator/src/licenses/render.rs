@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::csv_columns::lookup;
+use crate::table::dash_empty;
 
 /// The widest tenant name in a table.
 const NAME: usize = 32;
@@ -189,14 +190,7 @@ fn section(columns: TableColumns, rows: &[Vec<String>]) -> String {
     if rows.is_empty() {
         return "(none)\n".into();
     }
-    let rows: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| if c.is_empty() { "-" } else { c.as_str() })
-                .collect()
-        })
-        .collect();
+    let rows = dash_empty(rows);
     let titles: Vec<&str> = columns.iter().map(|&(title, _)| title).collect();
     Table::fit(&titles, &rows)
         .align_right(|title| COUNTS.contains(&title))

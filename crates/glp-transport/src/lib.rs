@@ -33,7 +33,9 @@ pub use glp_core::ErrorBody;
 pub use http::USER_AGENT;
 pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::{DEFAULT_MAX_PAGES, MAX_NUMBERED_PAGES, Paged, Pager};
-pub use query::{QueryProblem, check_expression, check_param, set_param};
+pub use query::{
+    FilterToken, QueryProblem, UnclosedString, check_expression, check_param, lex_filter, set_param,
+};
 pub use sleep::{Sleeper, TokioSleeper};
 pub use tally::{Tally, TallySnapshot};
 pub use transport::Transport;

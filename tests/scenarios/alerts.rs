@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use glp_msp_e2e::{Sim, Truth};
 use serde_json::Value;
 
-use crate::common::{assert_exit, collect_exactly, orchestrator, run, start};
+use crate::common::{
+    assert_exit, assert_same_changes, collect_exactly, orchestrator, run, start, status_rows,
+};
 
 /// (tenant id, alert id) -> status, from a truth with records.
 fn alerts_of(truth: &Truth) -> BTreeMap<(String, String), String> {
@@ -136,12 +138,7 @@ fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
             kind,
         ));
     }
-    let missing: Vec<_> = expected.difference(&actual).take(10).collect();
-    let extra: Vec<_> = actual.difference(&expected).take(10).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing from diff: {missing:#?}\nnot expected: {extra:#?}"
-    );
+    assert_same_changes(&expected, &actual);
 
     // The table names them too, and counts them.
     let table = run(
@@ -173,26 +170,7 @@ fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
     assert!(line.contains(" new "), "{line}");
 
     // Status: the open alerts of the newest snapshot by severity, worst first.
-    let status = run(
-        "status",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &[
-                "status",
-                "--resource",
-                "alerts",
-                "--db",
-                db,
-                "--format",
-                "json",
-            ],
-        ),
-    );
-    assert_exit(&status, 0);
-    let rows: Vec<Value> = serde_json::from_str(&status.stdout).unwrap();
+    let rows = status_rows(&bins, &wd, &sim, db, "alerts");
     let mut got: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for r in &rows {
         got.entry(r["tenant_id"].as_str().unwrap().to_owned())

@@ -1,6 +1,7 @@
 //! What every scenario needs: the binaries, an orchestrator command pointed at a simulator,
 //! bounded runs, and the simulator's counters by endpoint.
 
+use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
@@ -76,6 +77,42 @@ pub(crate) fn assert_exit(run: &Finished, code: i32) {
         Some(code),
         "exit code; stderr:\n{}",
         glp_msp_e2e::proc::tail(&run.stderr, 40)
+    );
+}
+
+/// `status --resource RESOURCE --db DB --format json` against `sim`: exit 0, and its rows.
+pub(crate) fn status_rows(
+    bins: &Bins,
+    wd: &Workdir,
+    sim: &Sim,
+    db: &str,
+    resource: &str,
+) -> Vec<serde_json::Value> {
+    let args = [
+        "status",
+        "--resource",
+        resource,
+        "--db",
+        db,
+        "--format",
+        "json",
+    ];
+    let status = run("status", wd, orchestrator(bins, wd, sim, &args));
+    assert_exit(&status, 0);
+    serde_json::from_str(&status.stdout).expect("status json")
+}
+
+/// Asserts that `diff` printed exactly the `expected` changes, showing the first ten it lacks
+/// and the first ten it should not have printed.
+pub(crate) fn assert_same_changes<T: Ord + std::fmt::Debug>(
+    expected: &BTreeSet<T>,
+    actual: &BTreeSet<T>,
+) {
+    let missing: Vec<_> = expected.difference(actual).take(10).collect();
+    let extra: Vec<_> = actual.difference(expected).take(10).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing from diff: {missing:#?}\nnot expected: {extra:#?}"
     );
 }
 

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use glp_msp_e2e::{Proc, Sim, Truth, compare};
 use serde_json::Value;
 
-use crate::common::{RUN_LIMIT, assert_exit, orchestrator, run, start};
+use crate::common::{
+    RUN_LIMIT, assert_exit, assert_same_changes, orchestrator, run, start, status_rows,
+};
 
 const RESOURCES: [&str; 2] = ["device-inventory", "devices"];
 
@@ -153,12 +155,7 @@ fn diff_of_two_generations_is_what_the_truths_say_changed() {
     );
     assert_exit(&diff, 1);
     let actual = actual_changes(&diff.stdout);
-    let missing: Vec<_> = expected.difference(&actual).take(10).collect();
-    let extra: Vec<_> = actual.difference(&expected).take(10).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing from diff: {missing:#?}\nnot expected: {extra:#?}"
-    );
+    assert_same_changes(&expected, &actual);
 
     // A run compared with itself is equal: exit 0, nothing printed.
     let same = run(
@@ -170,26 +167,7 @@ fn diff_of_two_generations_is_what_the_truths_say_changed() {
     assert_eq!(same.stdout, "");
 
     // Status comes from the newest run: its offline devices, per tenant, as the truth has them.
-    let status = run(
-        "status",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &[
-                "status",
-                "--db",
-                db,
-                "--resource",
-                "devices",
-                "--format",
-                "json",
-            ],
-        ),
-    );
-    assert_exit(&status, 0);
-    let rows: Vec<Value> = serde_json::from_str(&status.stdout).expect("status json");
+    let rows = status_rows(&bins, &wd, &sim, db, "devices");
     let offline: u64 = rows
         .iter()
         .filter(|r| r["status"] == "OFFLINE")

@@ -13,7 +13,7 @@
 //! (HPE's notifications spec) the same grammar on `siteId`, `typeId`, `status`, `category` and
 //! `deviceType`.
 
-use std::fmt;
+use glp_transport::{FilterToken as Token, lex_filter};
 
 use crate::Resource;
 
@@ -184,106 +184,9 @@ pub fn check_filter(filter: &str, resource: Option<Resource>) -> Result<(), Filt
     Ok(())
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
-    /// A bare word: a field, an operator, `and`, `true`, a number, a timestamp.
-    Word(String),
-    /// A single-quoted string, unquoted.
-    Str(String),
-    /// A double-quoted string, unquoted (refused with a hint).
-    DoubleQuoted(String),
-    Open,
-    Close,
-    Comma,
-    /// Anything else (`=`, `!=`, `<`, ...), as written.
-    Other(String),
-}
-
-impl fmt::Display for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Token::Word(w) => write!(f, "`{w}`"),
-            Token::Str(s) => write!(f, "'{}'", s.replace('\'', "''")),
-            Token::DoubleQuoted(s) => write!(f, "\"{s}\""),
-            Token::Open => f.write_str("`(`"),
-            Token::Close => f.write_str("`)`"),
-            Token::Comma => f.write_str("`,`"),
-            Token::Other(s) => write!(f, "`{s}`"),
-        }
-    }
-}
-
-fn lex(s: &str) -> Result<Vec<Token>, FilterProblem> {
-    let mut tokens = Vec::new();
-    let mut chars = s.char_indices().peekable();
-    while let Some(&(at, c)) = chars.peek() {
-        match c {
-            c if c.is_whitespace() => {
-                chars.next();
-            }
-            '(' | ')' | ',' => {
-                chars.next();
-                tokens.push(match c {
-                    '(' => Token::Open,
-                    ')' => Token::Close,
-                    _ => Token::Comma,
-                });
-            }
-            '\'' | '"' => {
-                chars.next();
-                let mut text = String::new();
-                let mut closed = false;
-                while let Some((_, d)) = chars.next() {
-                    if d == c {
-                        // A doubled single quote is a quote inside the string.
-                        if c == '\'' && chars.peek().is_some_and(|(_, n)| *n == '\'') {
-                            chars.next();
-                            text.push('\'');
-                            continue;
-                        }
-                        closed = true;
-                        break;
-                    }
-                    text.push(d);
-                }
-                if !closed {
-                    return Err(FilterProblem::new(format!(
-                        "the string starting at character {} has no closing {c} (a quote inside \
-                         a string is doubled: 'O''Brien')",
-                        s[..at].chars().count() + 1
-                    )));
-                }
-                tokens.push(if c == '\'' {
-                    Token::Str(text)
-                } else {
-                    Token::DoubleQuoted(text)
-                });
-            }
-            c if is_word_char(c) => {
-                let mut word = String::new();
-                while let Some(&(_, d)) = chars.peek() {
-                    if !is_word_char(d) {
-                        break;
-                    }
-                    word.push(d);
-                    chars.next();
-                }
-                tokens.push(Token::Word(word));
-            }
-            _ => {
-                let mut other = String::new();
-                while let Some(&(_, d)) = chars.peek() {
-                    if d.is_whitespace() || is_word_char(d) || "()',\"".contains(d) {
-                        break;
-                    }
-                    other.push(d);
-                    chars.next();
-                }
-                tokens.push(Token::Other(other));
-            }
-        }
-    }
-    Ok(tokens)
+/// The tokens of `filter`, its bare words of [`is_word_char`]s.
+fn lex(filter: &str) -> Result<Vec<Token>, FilterProblem> {
+    lex_filter(filter, is_word_char).map_err(|e| FilterProblem::new(e.to_string()))
 }
 
 /// A character of a bare word: letters, digits, and what a dotted field, a number or a
@@ -455,7 +358,7 @@ impl Parser<'_> {
                 "string values need single quotes: {}",
                 quoted(w)
             ))),
-            Some(Token::DoubleQuoted(s)) => Err(FilterProblem::new(format!(
+            Some(Token::DoubleQuoted { text: s, .. }) => Err(FilterProblem::new(format!(
                 "string values take single quotes, not double: {}",
                 quoted(s)
             ))),

@@ -28,6 +28,12 @@ fn alert(i: u32, status: &str) -> Value {
     })
 }
 
+/// A page of `items` (its `count`) of `total` alerts, followed by the page `next` (blank: the
+/// last).
+fn page(items: Vec<Value>, total: u64, next: &str) -> Value {
+    json!({"items": items, "count": items.len(), "total": total, "next": next})
+}
+
 /// What answers the alerts page at `next` (with `limit` 100 and the tenant token) with `body`.
 async fn page_at<'a>(server: &'a MockServer, next: &str, body: Value) -> httpmock::Mock<'a> {
     let auth = bearer(TENANT_TOKEN);
@@ -56,15 +62,10 @@ async fn every_page_is_read_with_the_tenant_token_until_next_is_blank() {
     let first = page_at(
         &server,
         "1",
-        json!({"items": [alert(1, "Active"), alert(2, "Cleared")], "count": 2, "total": 3, "next": "2"}),
+        page(vec![alert(1, "Active"), alert(2, "Cleared")], 3, "2"),
     )
     .await;
-    let second = page_at(
-        &server,
-        "2",
-        json!({"items": [alert(3, "Active")], "count": 1, "total": 3, "next": ""}),
-    )
-    .await;
+    let second = page_at(&server, "2", page(vec![alert(3, "Active")], 3, "")).await;
     let alerts: Vec<Alert> = stream_all(&server)
         .await
         .into_iter()
@@ -94,7 +95,7 @@ async fn filter_sort_and_limit_are_sent_as_given() {
             ("sort", "severity desc"),
         ],
         &[("authorization", &auth)],
-        json!({"items": [], "count": 0, "total": 0, "next": ""}),
+        page(vec![], 0, ""),
     )
     .await;
     let page = client(&server.base_url())
@@ -157,18 +158,8 @@ async fn a_limit_over_100_and_a_field_the_spec_does_not_filter_are_refused_unsen
 #[tokio::test]
 async fn a_total_that_says_more_does_not_make_the_stream_loop_or_fail() {
     let server = MockServer::start_async().await;
-    page_at(
-        &server,
-        "1",
-        json!({"items": [alert(1, "Active")], "count": 1, "total": 500, "next": "2"}),
-    )
-    .await;
-    page_at(
-        &server,
-        "2",
-        json!({"items": [], "count": 0, "total": 500, "next": "3"}),
-    )
-    .await;
+    page_at(&server, "1", page(vec![alert(1, "Active")], 500, "2")).await;
+    page_at(&server, "2", page(vec![], 500, "3")).await;
     let alerts = stream_all(&server).await;
     assert_eq!(alerts.len(), 1);
     assert!(alerts[0].is_ok());
@@ -180,7 +171,7 @@ async fn a_total_that_says_less_ends_the_listing_at_the_total() {
     let first = page_at(
         &server,
         "1",
-        json!({"items": [alert(1, "Active"), alert(2, "Active")], "count": 2, "total": 2, "next": "2"}),
+        page(vec![alert(1, "Active"), alert(2, "Active")], 2, "2"),
     )
     .await;
     let alerts = stream_all(&server).await;

@@ -68,13 +68,7 @@ impl Reading {
     /// The first family of `headers` that has both `Remaining` and a parsable `Reset`; `wall`
     /// is the wall-clock time of the answer (for epoch resets).
     pub(crate) fn of(headers: &HeaderMap, wall: SystemTime) -> Option<Self> {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let number = |name: &str| {
-            header(name)
-                .map(str::trim)
-                .filter(|v| v.len() <= 20)
-                .and_then(|v| v.parse::<u64>().ok())
-        };
+        let number = |name: &str| header_count(headers, name);
         [
             ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"),
             (
@@ -88,7 +82,7 @@ impl Reading {
             Some(Reading {
                 limit: number(limit).filter(|l| *l > 0),
                 remaining: number(remaining)?,
-                reset: header(reset).and_then(|v| parse_reset(v, wall))?,
+                reset: header_text(headers, reset).and_then(|v| parse_reset(v, wall))?,
             })
         })
     }
@@ -404,13 +398,7 @@ pub(crate) fn announced_rate(
     in_flight: u32,
     window: &mut Option<Duration>,
 ) -> Option<f64> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let number = |name: &str| {
-        header(name)
-            .map(str::trim)
-            .filter(|v| v.len() <= 20)
-            .and_then(|v| v.parse::<u64>().ok())
-    };
+    let number = |name: &str| header_count(headers, name);
     let now = SystemTime::now();
     let mut best: Option<f64> = None;
     // Classic Central's per-second family states the budget itself: a second's worth of
@@ -432,7 +420,7 @@ pub(crate) fn announced_rate(
         let until_reset = match reset {
             // Classic Central's per-second family: the window is a second.
             None => Duration::from_secs(1),
-            Some(reset) => match header(reset).and_then(|v| parse_reset(v, now)) {
+            Some(reset) => match header_text(headers, reset).and_then(|v| parse_reset(v, now)) {
                 Some(d) => d.max(Duration::from_secs(1)),
                 None => continue,
             },
@@ -454,5 +442,18 @@ pub(crate) fn announced_rate(
     best
 }
 
+/// The text of the header `name`, if present and readable.
+fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The header `name` as a count: digits (blanks around them ignored), at most 20 of them.
+fn header_count(headers: &HeaderMap, name: &str) -> Option<u64> {
+    header_text(headers, name)
+        .map(str::trim)
+        .filter(|v| v.len() <= 20)
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -173,14 +173,19 @@ impl Host {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use crate::flow::tests::budget;
 
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, HeaderValue::from_static(v));
-        }
-        h
+    /// A request of `family` reserved and answered at `at`.
+    fn exchange(
+        host: &Host,
+        family: &str,
+        limit: Option<u64>,
+        at: Instant,
+        status: u16,
+        headers: &HeaderMap,
+    ) -> Option<Option<f64>> {
+        host.reserve(at, at);
+        host.answered(family, limit, at, status, headers)
     }
 
     #[test]
@@ -190,10 +195,8 @@ mod tests {
         // Central refused, GreenLake served fine with its own limit: nothing shared.
         for i in 0..20 {
             let t = t0 + Duration::from_millis(i * 10);
-            host.reserve(t, t);
-            host.answered("central", Some(50), t, 429, &HeaderMap::new());
-            host.reserve(t, t);
-            host.answered("glp/workspaces", Some(10), t, 200, &HeaderMap::new());
+            exchange(&host, "central", Some(50), t, 429, &HeaderMap::new());
+            exchange(&host, "glp/workspaces", Some(10), t, 200, &HeaderMap::new());
         }
         assert!(!host.is_shared());
         // Unshared, the host never moves a slot.
@@ -230,26 +233,16 @@ mod tests {
     fn the_same_limit_on_two_families_is_one_budget_read_from_both() {
         let host = Host::default();
         let t0 = Instant::now();
-        let h = headers(&[
-            ("x-ratelimit-limit", "30"),
-            ("x-ratelimit-remaining", "4"),
-            ("x-ratelimit-reset", "1"),
-        ]);
-        host.reserve(t0, t0);
-        host.answered("glp/authorization", Some(30), t0, 200, &h);
+        let h = budget("x-ratelimit", "30", "4", "1");
+        exchange(&host, "glp/authorization", Some(30), t0, 200, &h);
         assert!(!host.is_shared());
-        host.reserve(t0, t0);
-        host.answered("glp/workspaces", Some(30), t0, 200, &h);
+        exchange(&host, "glp/workspaces", Some(30), t0, 200, &h);
         assert!(host.is_shared());
         // The bucket's 30 a second, for both families together.
         assert_eq!(host.rate(t0), Some(30.0));
         // Spent (a success with nothing left) holds every family back one token, not the
         // whole reset.
-        let spent = headers(&[
-            ("x-ratelimit-limit", "30"),
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", "1"),
-        ]);
+        let spent = budget("x-ratelimit", "30", "0", "1");
         assert_eq!(
             host.answered("central", Some(30), t0, 200, &spent),
             Some(None)

@@ -2,6 +2,10 @@
 //! sets itself are refused (each API crate names its own), and a filter or sort longer than
 //! the API's limit is refused before anything is sent.
 
+mod lex;
+
+pub use lex::{FilterToken, UnclosedString, lex_filter};
+
 /// Why a list request's filter, sort or query parameter cannot be sent, found before any
 /// request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -10,7 +10,7 @@
 //! is deliberately lenient beyond that (functions such as `contains(...)` pass): it refuses only
 //! what the platform cannot accept.
 
-use std::fmt;
+use glp_transport::{FilterToken as Token, lex_filter};
 
 /// What is wrong with a GreenLake filter, and what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,31 +19,6 @@ pub struct FilterProblem(String);
 
 /// The comparison operators of GreenLake's filters.
 const COMPARISONS: [&str; 7] = ["eq", "ne", "gt", "ge", "lt", "le", "in"];
-
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
-    /// A bare word: a field, an operator, a keyword, a number.
-    Word(String),
-    /// A single-quoted string.
-    Str,
-    Open,
-    Close,
-    Comma,
-    /// Anything else (`=`, `!=`, `<`, `"`...), as written.
-    Other(String),
-}
-
-impl fmt::Display for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Token::Word(w) | Token::Other(w) => write!(f, "`{w}`"),
-            Token::Str => f.write_str("a string"),
-            Token::Open => f.write_str("`(`"),
-            Token::Close => f.write_str("`)`"),
-            Token::Comma => f.write_str("`,`"),
-        }
-    }
-}
 
 /// Checks `filter` against GreenLake's grammar (see the module's documentation).
 ///
@@ -90,7 +65,7 @@ pub fn check_filter(filter: &str) -> Result<(), FilterProblem> {
                     }
                 };
                 match tokens.get(i + 1) {
-                    Some(Token::Str | Token::Open) => {}
+                    Some(Token::Str(_) | Token::Open) => {}
                     Some(Token::Word(value)) if is_bare_value(value) => {}
                     Some(Token::Word(value)) if !is_keyword(value) => {
                         return Err(FilterProblem(format!(
@@ -136,75 +111,29 @@ fn is_bare_value(word: &str) -> bool {
         || glp_core::date::parse_rfc3339(word).is_some()
 }
 
-fn lex(s: &str) -> Result<Vec<Token>, FilterProblem> {
-    let mut tokens = Vec::new();
-    let mut chars = s.chars().peekable();
-    let mut at = 0usize;
-    while let Some(c) = chars.next() {
-        at += 1;
-        match c {
-            c if c.is_whitespace() => {}
-            '"' => {
-                return Err(FilterProblem(format!(
-                    "character {at}: strings take single quotes ('value'), not double"
-                )));
-            }
-            '(' => tokens.push(Token::Open),
-            ')' => tokens.push(Token::Close),
-            ',' => tokens.push(Token::Comma),
-            '\'' => {
-                let start = at;
-                let mut closed = false;
-                while let Some(d) = chars.next() {
-                    at += 1;
-                    if d == '\'' {
-                        // A doubled quote is a quote inside the string.
-                        if chars.peek() == Some(&'\'') {
-                            chars.next();
-                            at += 1;
-                            continue;
-                        }
-                        closed = true;
-                        break;
-                    }
-                }
-                if !closed {
-                    return Err(FilterProblem(format!(
-                        "the string starting at character {start} has no closing ' (a quote \
-                         inside a string is doubled: 'O''Brien')"
-                    )));
-                }
-                tokens.push(Token::Str);
-            }
-            c if is_word_char(c) => {
-                let mut word = String::from(c);
-                while let Some(&d) = chars.peek() {
-                    if !is_word_char(d) {
-                        break;
-                    }
-                    word.push(d);
-                    chars.next();
-                    at += 1;
-                }
-                tokens.push(Token::Word(word));
-            }
-            c => {
-                let mut symbol = String::from(c);
-                while let Some(&d) = chars.peek() {
-                    if !matches!(d, '=' | '<' | '>' | '!') {
-                        break;
-                    }
-                    symbol.push(d);
-                    chars.next();
-                    at += 1;
-                }
-                tokens.push(Token::Other(symbol));
-            }
-        }
+/// The tokens of `filter`, its bare words of [`is_word_char`]s; a double-quoted string is
+/// refused here, before any other problem.
+fn lex(filter: &str) -> Result<Vec<Token>, FilterProblem> {
+    let double_quoted = |at| {
+        FilterProblem(format!(
+            "character {at}: strings take single quotes ('value'), not double"
+        ))
+    };
+    let tokens = lex_filter(filter, is_word_char).map_err(|e| match e.quote {
+        '"' => double_quoted(e.at),
+        _ => FilterProblem(e.to_string()),
+    })?;
+    match tokens.iter().find_map(|t| match t {
+        Token::DoubleQuoted { at, .. } => Some(*at),
+        _ => None,
+    }) {
+        Some(at) => Err(double_quoted(at)),
+        None => Ok(tokens),
     }
-    Ok(tokens)
 }
 
+/// A character of a bare word: letters, digits, and what a field path, a number or a time
+/// holds (`_`, `/`, `.`, `-`, `:`, `+`).
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | '/' | '.' | '-' | ':' | '+')
 }

@@ -8,14 +8,14 @@
 mod support;
 
 use futures::TryStreamExt as _;
-use glp_auth::{AuthOptions, RetryPolicy, WorkspaceId};
+use glp_auth::WorkspaceId;
 use glp_transport::ApiError;
 use glp_workspaces::{GlpResource, created_at_since};
 use httpmock::Method::GET;
 use httpmock::MockServer;
-use platform_sim::{SimConfig, Simulator};
+use platform_sim::SimConfig;
 use serde_json::{Value, json};
-use support::{TOKEN, client, hang_guard, sim_client, tenant_id};
+use support::{TOKEN, client, hang_guard, sim_with_truth, tenant_id};
 
 const PATH: &str = "/audit-log/v2beta1/logs";
 
@@ -230,16 +230,13 @@ async fn the_specs_errors_are_errors_with_their_message() {
 
 #[tokio::test]
 async fn the_simulator_serves_the_truth_newest_first_and_filters_and_sorts_by_time() {
-    let sim = Simulator::start(SimConfig {
+    let (sim, client, truth) = sim_with_truth(SimConfig {
         tenants: 3,
         glp_page_cap: 7,
         generation: 2,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let client = sim_client(&sim, AuthOptions::default(), RetryPolicy::default());
-    let truth = sim.truth_with_records();
+    .await;
     for t in &truth.tenants {
         let tenant = client.tenant(WorkspaceId::parse(&t.workspace_id).unwrap());
         let want: Vec<Value> = t.records.as_ref().unwrap()["glp/audit-logs"].clone();

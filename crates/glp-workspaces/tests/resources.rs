@@ -9,12 +9,12 @@
 mod support;
 
 use futures::TryStreamExt as _;
-use glp_auth::{AuthOptions, RetryPolicy, WorkspaceId};
+use glp_auth::WorkspaceId;
 use glp_transport::ApiError;
 use glp_workspaces::GlpResource;
-use platform_sim::{SimConfig, Simulator};
+use platform_sim::SimConfig;
 use serde_json::{Value, json};
-use support::{TOKEN, asked, by_offset, client, hang_guard, sim_client, tenant_id};
+use support::{TOKEN, asked, by_offset, client, hang_guard, sim_with_truth, tenant_id};
 use test_support::{Reply, Server};
 
 const DEVICES: &str = "/devices/v1/devices";
@@ -179,16 +179,13 @@ async fn another_offset_than_asked_is_an_error_and_raw_items_stay_verbatim() {
 
 #[tokio::test]
 async fn every_tenant_record_matches_the_simulator_truth() {
-    let sim = Simulator::start(SimConfig {
+    let (sim, client, truth) = sim_with_truth(SimConfig {
         tenants: 8,
         glp_page_cap: 30,
         max_devices: 200,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let client = sim_client(&sim, AuthOptions::default(), RetryPolicy::default());
-    let truth = sim.truth_with_records();
+    .await;
     for t in &truth.tenants {
         let tenant = client.tenant(WorkspaceId::parse(&t.workspace_id).unwrap());
         for &r in GlpResource::all() {

@@ -23,6 +23,23 @@ pub(crate) enum Built {
     Interrupted,
 }
 
+impl Built {
+    /// The context, or the exit code of a run that cannot start: fatal when building failed,
+    /// some-failed when a signal came first (saying `interrupted`, if given, on stderr).
+    pub(crate) fn ready(self, interrupted: Option<&str>) -> Result<Box<Context>, u8> {
+        match self {
+            Built::Ready(ctx) => Ok(ctx),
+            Built::Failed => Err(crate::EXIT_FATAL),
+            Built::Interrupted => {
+                if let Some(text) = interrupted {
+                    eprintln!("{text}");
+                }
+                Err(crate::EXIT_SOME_FAILED)
+            }
+        }
+    }
+}
+
 impl Context {
     /// For `tenants`: Central is needed only when it lists the tenants.
     pub(crate) async fn from_flags(flags: &args::GlobalArgs, cancel: &Cancel) -> Built {

@@ -24,7 +24,7 @@ use args::{Cli, Command, LogFormat};
 use commands::{
     collect, config_show, demo, diff, export, overview, prune, runs, snapshot, status, tenants,
 };
-use context::{Built, Context};
+use context::Context;
 use signals::{Signals, watch_signals};
 
 /// `1 tenant`, `2 tenants`.
@@ -129,23 +129,21 @@ async fn run(cli: Cli) -> u8 {
         }
     };
     let code = match cli.command {
-        Command::Tenants(args) => match Context::from_flags(&cli.global, &cancel).await {
-            Built::Ready(ctx) => report_fatal(tenants::tenants(&ctx, args.format, &cancel).await),
-            Built::Failed => EXIT_FATAL,
-            Built::Interrupted => {
-                eprintln!("interrupted before any tenant was listed");
-                EXIT_SOME_FAILED
-            }
+        Command::Tenants(args) => match Context::from_flags(&cli.global, &cancel)
+            .await
+            .ready(Some("interrupted before any tenant was listed"))
+        {
+            Ok(ctx) => report_fatal(tenants::tenants(&ctx, args.format, &cancel).await),
+            Err(code) => code,
         },
         Command::Overview(args) => match settings::resolve(&cli.global) {
             Err(e) => {
                 eprintln!("error: {e}");
                 EXIT_FATAL
             }
-            Ok(settings) => match Context::connect(settings, &cancel).await {
-                Built::Ready(ctx) => report_fatal(overview::overview(&ctx, args.format).await),
-                Built::Failed => EXIT_FATAL,
-                Built::Interrupted => EXIT_SOME_FAILED,
+            Ok(settings) => match Context::connect(settings, &cancel).await.ready(None) {
+                Ok(ctx) => report_fatal(overview::overview(&ctx, args.format).await),
+                Err(code) => code,
             },
         },
         Command::Collect(args) => {

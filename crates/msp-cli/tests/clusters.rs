@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use platform_sim::{SimConfig, Simulator};
 use serde_json::Value;
-use support::{Cli, Finished, bin, sim, sim_with, target, temp_dir};
+use support::{Cli, Finished, bin, sim, sim_with, target, temp_dir, texts};
 
 /// `NAME=URL,...` of every public cluster's gateway, each at the simulator (so that nothing can
 /// reach a real host), the MSP's own cluster at `msp` when given.
@@ -297,14 +297,9 @@ async fn the_msp_inventory_is_every_tenant_inventory_without_one_exchange() {
         );
     }
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let statuses: Vec<&str> = r["tenants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses.iter().filter(|s| **s == "ok").count(), 9);
-    assert_eq!(statuses.iter().filter(|s| **s == "no_cluster").count(), 1);
+    let statuses = texts(&r, "tenants", "status");
+    assert_eq!(statuses.iter().filter(|s| *s == "ok").count(), 9);
+    assert_eq!(statuses.iter().filter(|s| *s == "no_cluster").count(), 1);
     // Mixed with tenant resources it is a usage error, before anything is contacted.
     let out = output(cli(&sim, &["collect", "msp/device-inventory", "aps"])).await;
     assert_eq!(out.code, Some(2));

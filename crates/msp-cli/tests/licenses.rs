@@ -9,7 +9,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use support::{Finished, cli, sim, temp_dir};
+use support::{Finished, cli, sim, temp_dir, texts};
 
 /// The simulator's fixed now: its subscription end times are spread around it.
 const NOW: &str = "2026-12-01T00:00:00Z";
@@ -106,30 +106,36 @@ fn expected(truth: &Value, with_msp: bool) -> Expected {
     e
 }
 
-fn check(report: &Value, e: &Expected, with_msp: bool) {
-    assert_eq!(report["now"], NOW);
-    assert_eq!(report["within_days"], 90);
-    let tiers: Tiers = report["tiers"]
+/// The tier rows of a JSON report per (workspace id, tier), the MSP workspace's own only
+/// `with_msp`.
+fn tiers(report: &Value, with_msp: bool) -> Tiers {
+    report["tiers"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|r| with_msp || r["msp"] != true)
         .map(|r| {
-            (
-                (
-                    r["tenant_id"].as_str().unwrap().to_owned(),
-                    r["tier"].as_str().unwrap().to_owned(),
-                ),
-                (
-                    n(&r["subscriptions"]),
-                    n(&r["quantity"]),
-                    n(&r["available"]),
-                    n(&r["assigned"]),
-                    n(&r["ended"]),
-                ),
-            )
+            let key = (
+                r["tenant_id"].as_str().unwrap().to_owned(),
+                r["tier"].as_str().unwrap().to_owned(),
+            );
+            let counts = [
+                "subscriptions",
+                "quantity",
+                "available",
+                "assigned",
+                "ended",
+            ]
+            .map(|field| n(&r[field]));
+            (key, counts.into())
         })
-        .collect();
-    assert_eq!(tiers, e.tiers);
+        .collect()
+}
+
+fn check(report: &Value, e: &Expected, with_msp: bool) {
+    assert_eq!(report["now"], NOW);
+    assert_eq!(report["within_days"], 90);
+    assert_eq!(tiers(report, true), e.tiers);
     assert_eq!(
         report["tiers"]
             .as_array()
@@ -138,26 +144,15 @@ fn check(report: &Value, e: &Expected, with_msp: bool) {
             .any(|r| r["msp"] == true),
         with_msp
     );
-    let unsubscribed: BTreeSet<String> = report["unsubscribed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["serial_number"].as_str().unwrap().to_owned())
+    let unsubscribed: BTreeSet<String> = texts(report, "unsubscribed", "serial_number")
+        .into_iter()
         .collect();
     assert!(!e.unsubscribed.is_empty());
     assert_eq!(unsubscribed, e.unsubscribed);
-    let ending: Vec<&str> = report["ending"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["end_time"].as_str().unwrap())
-        .collect();
+    let ending = texts(report, "ending", "end_time");
     assert!(ending.windows(2).all(|w| w[0] <= w[1]), "soonest first");
-    let ending: BTreeSet<String> = report["ending"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["subscription_id"].as_str().unwrap().to_owned())
+    let ending: BTreeSet<String> = texts(report, "ending", "subscription_id")
+        .into_iter()
         .collect();
     assert!(!e.ending.is_empty());
     assert_eq!(ending, e.ending);
@@ -363,33 +358,9 @@ async fn tenants_not_read_whole_are_left_out_and_the_exit_code_says_so() {
         .unwrap()
         .retain(|t| present.contains(t["workspace_id"].as_str().unwrap()));
     let e = expected(&truth, false);
-    let tiers: Tiers = report["tiers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["msp"] != true)
-        .map(|r| {
-            (
-                (
-                    r["tenant_id"].as_str().unwrap().to_owned(),
-                    r["tier"].as_str().unwrap().to_owned(),
-                ),
-                (
-                    n(&r["subscriptions"]),
-                    n(&r["quantity"]),
-                    n(&r["available"]),
-                    n(&r["assigned"]),
-                    n(&r["ended"]),
-                ),
-            )
-        })
-        .collect();
-    assert_eq!(tiers, e.tiers);
-    let unsubscribed: BTreeSet<String> = report["unsubscribed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["serial_number"].as_str().unwrap().to_owned())
+    assert_eq!(tiers(&report, false), e.tiers);
+    let unsubscribed: BTreeSet<String> = texts(&report, "unsubscribed", "serial_number")
+        .into_iter()
         .collect();
     assert_eq!(unsubscribed, e.unsubscribed);
 }

@@ -334,12 +334,12 @@ impl Columns {
 
 /// The value at `path` in `item` as cell text: strings as they are, numbers and booleans
 /// written out, objects and arrays as compact JSON; `None` when absent or null.
-fn lookup(item: &Value, path: &[String]) -> Option<String> {
+pub(crate) fn lookup<S: AsRef<str>>(item: &Value, path: &[S]) -> Option<String> {
     let mut at = item;
     for segment in path {
         at = match at {
-            Value::Object(map) => map.get(segment)?,
-            Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+            Value::Object(map) => map.get(segment.as_ref())?,
+            Value::Array(items) => items.get(segment.as_ref().parse::<usize>().ok()?)?,
             _ => return None,
         };
     }

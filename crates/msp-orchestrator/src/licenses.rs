@@ -30,9 +30,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::csv_field;
-use glp_auth::text::escape_control;
 
-use crate::table::{Column, Table, Width, cut, width};
+use crate::table::{Table, cut};
 
 /// Seconds in a day.
 const DAY: i64 = 86_400;

@@ -86,6 +86,15 @@ impl Table {
         Self { columns }
     }
 
+    /// The same columns, those whose title `right` accepts right-aligned (counts) and the
+    /// others left-aligned.
+    pub fn align_right(mut self, right: impl Fn(&str) -> bool) -> Self {
+        for column in &mut self.columns {
+            column.right = right(&column.title);
+        }
+        self
+    }
+
     /// The header line (with its newline).
     pub fn header(&self) -> String {
         let titles: Vec<&str> = self.columns.iter().map(|c| c.title.as_ref()).collect();
@@ -125,6 +134,21 @@ impl Table {
         }
         out
     }
+}
+
+/// `rows` with each empty cell shown as `-`, so that a blank is not read as the next column's
+/// text.
+pub fn dash_empty<S: AsRef<str>>(rows: &[Vec<S>]) -> Vec<Vec<&str>> {
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| match c.as_ref() {
+                    "" => "-",
+                    text => text,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A cell escaped, cut and padded for its column.
@@ -326,6 +350,18 @@ mod tests {
         ];
         let table = Table::fit(&["K", "V"], &rows);
         assert_eq!(table.render(&rows), "K    V\na    long value\nbbb\n");
+    }
+
+    #[test]
+    fn empty_cells_show_a_dash_and_counts_align_right() {
+        let rows = vec![
+            vec!["a".to_owned(), "".to_owned()],
+            vec!["".to_owned(), "12".to_owned()],
+        ];
+        let shown = dash_empty(&rows);
+        assert_eq!(shown, [["a", "-"], ["-", "12"]]);
+        let table = Table::fit(&["K", "COUNT"], &shown).align_right(|title| title == "COUNT");
+        assert_eq!(table.render(&shown), "K  COUNT\na      -\n-     12\n");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use crate::keys::item_key;
+use crate::query::LATEST_COMPLETE;
 use crate::{RunId, Store, StoreError};
 
 /// The severities of Central's alerts, worst first; another severity ranks after them.
@@ -74,24 +75,16 @@ impl Store {
         tenant: Option<&str>,
         resource: &str,
     ) -> Result<Vec<AlertRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "WITH latest AS (
-                 SELECT e.tenant_id, e.tenant_name, e.resource, e.run_id, e.items
-                 FROM entries e
-                 WHERE e.status = 'ok'
-                   AND (?1 IS NULL OR e.tenant_id = ?1 OR e.tenant_name = ?1)
-                   AND e.resource = ?2
-                   AND e.run_id = (SELECT max(x.run_id) FROM entries x
-                                   WHERE x.tenant_id = e.tenant_id AND x.resource = e.resource
-                                     AND x.status = 'ok'))
+        let mut stmt = self.conn.prepare(&format!(
+            "{LATEST_COMPLETE}
              SELECT l.tenant_id, l.tenant_name, l.resource, l.run_id,
                     coalesce(json_extract(p.data, '$.severity'), ''), count(*)
              FROM latest l
              JOIN json_each(l.items) j
              JOIN payloads p ON p.id = j.value
              WHERE lower(trim(coalesce(json_extract(p.data, '$.status'), ''))) <> 'cleared'
-             GROUP BY 1, 2, 3, 4, 5",
-        )?;
+             GROUP BY 1, 2, 3, 4, 5"
+        ))?;
         let rows = stmt.query_map(params![tenant, resource], |r| {
             Ok(AlertRow {
                 tenant_id: r.get(0)?,

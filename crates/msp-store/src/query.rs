@@ -5,6 +5,19 @@ use serde::Serialize;
 
 use crate::{RunId, RunStatus, Store, StoreError};
 
+/// The start of a query over the table `latest`: each tenant x resource's latest complete
+/// entry (`tenant_id`, `tenant_name`, `resource`, `run_id`, `items`), only the tenant whose id
+/// or name is `?1` and only the resource `?2` when they are not NULL.
+pub(crate) const LATEST_COMPLETE: &str = "WITH latest AS (
+                 SELECT e.tenant_id, e.tenant_name, e.resource, e.run_id, e.items
+                 FROM entries e
+                 WHERE e.status = 'ok'
+                   AND (?1 IS NULL OR e.tenant_id = ?1 OR e.tenant_name = ?1)
+                   AND (?2 IS NULL OR e.resource = ?2)
+                   AND e.run_id = (SELECT max(x.run_id) FROM entries x
+                                   WHERE x.tenant_id = e.tenant_id AND x.resource = e.resource
+                                     AND x.status = 'ok'))";
+
 /// One run, with its tenants' outcomes counted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunSummary {
@@ -225,15 +238,8 @@ impl Store {
         resource: Option<&str>,
     ) -> Result<Vec<StatusRow>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "WITH latest AS (
-                 SELECT e.tenant_id, e.tenant_name, e.resource, e.run_id, e.items
-                 FROM entries e
-                 WHERE e.status = 'ok'
-                   AND (?1 IS NULL OR e.tenant_id = ?1 OR e.tenant_name = ?1)
-                   AND (?2 IS NULL OR e.resource = ?2)
-                   AND e.run_id = (SELECT max(x.run_id) FROM entries x
-                                   WHERE x.tenant_id = e.tenant_id AND x.resource = e.resource
-                                     AND x.status = 'ok'))
+            &format!(
+                "{LATEST_COMPLETE}
              SELECT l.tenant_id, l.tenant_name, l.resource, l.run_id,
                     coalesce(json_extract(p.data, '$.deviceType'), json_extract(p.data, '$.type'), ''),
                     coalesce(json_extract(p.data, '$.status'),
@@ -242,7 +248,8 @@ impl Store {
              FROM latest l
              JOIN json_each(l.items) j
              JOIN payloads p ON p.id = j.value
-             GROUP BY 1, 2, 3, 4, 5, 6",
+             GROUP BY 1, 2, 3, 4, 5, 6"
+            ),
         )?;
         let rows = stmt.query_map(params![tenant, resource], |r| {
             Ok(StatusRow {

@@ -157,14 +157,7 @@ fn write_in<'a>(
     // that entry holds is not stored again.
     let mut held: HashSet<String> = HashSet::new();
     if crate::is_append_only(resource) {
-        let mut previous = tx.prepare_cached(
-            "SELECT p.id, p.key
-                 FROM (SELECT items FROM entries
-                       WHERE tenant_id = ?1 AND resource = ?2 AND status = 'ok'
-                       ORDER BY run_id DESC LIMIT 1) e
-                 JOIN json_each(e.items) j
-                 JOIN payloads p ON p.id = j.value",
-        )?;
+        let mut previous = tx.prepare_cached(&previous_payloads("p.id, p.key", 1))?;
         let rows = previous.query_map(params![tenant_id, resource], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?;
@@ -182,17 +175,9 @@ fn write_in<'a>(
         // No global index on the hash: new payloads are appended, never inserted at random
         // places of an index, which keeps a first snapshot fast.
         let mut known: HashMap<i64, Vec<i64>> = HashMap::new();
-        let mut previous = tx.prepare_cached(
-            "SELECT DISTINCT p.hash, p.id
-                 FROM (SELECT items FROM entries
-                       WHERE tenant_id = ?1 AND resource = ?2 AND status = 'ok'
-                       ORDER BY run_id DESC LIMIT 3) e
-                 JOIN json_each(e.items) j
-                 JOIN payloads p ON p.id = j.value",
-        )?;
         // The last 3 complete entries (a device that flaps between two states keeps reusing its
-        // two payloads). The limit is written out: a bound LIMIT made SQLite prepare the query
-        // again at each run of it.
+        // two payloads).
+        let mut previous = tx.prepare_cached(&previous_payloads("DISTINCT p.hash, p.id", 3))?;
         let rows = previous.query_map(params![tenant_id, resource], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
         })?;
@@ -253,4 +238,18 @@ fn write_in<'a>(
         return Err(StoreError::NoSuchRun(run));
     }
     Ok(count)
+}
+
+/// A query of the `columns` of the payloads (`p`) of the latest `entries` complete entries of
+/// the tenant `?1` x the resource `?2`. The limit is written into the text: a bound LIMIT made
+/// SQLite prepare the query again at each run of it.
+fn previous_payloads(columns: &str, entries: u32) -> String {
+    format!(
+        "SELECT {columns}
+         FROM (SELECT items FROM entries
+               WHERE tenant_id = ?1 AND resource = ?2 AND status = 'ok'
+               ORDER BY run_id DESC LIMIT {entries}) e
+         JOIN json_each(e.items) j
+         JOIN payloads p ON p.id = j.value"
+    )
 }

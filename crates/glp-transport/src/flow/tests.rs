@@ -1,10 +1,22 @@
 use super::*;
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderName, HeaderValue};
 
-fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+/// A header map of these names and values.
+pub(crate) fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
     let mut h = HeaderMap::new();
     for (k, v) in pairs {
         h.insert(*k, HeaderValue::from_static(v));
+    }
+    h
+}
+
+/// One family's budget headers: `{family}-limit`, `-remaining` and `-reset` (`family` is
+/// `ratelimit` or `x-ratelimit`).
+pub(crate) fn budget(family: &str, limit: &str, remaining: &str, reset: &str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (name, value) in [("limit", limit), ("remaining", remaining), ("reset", reset)] {
+        let name = HeaderName::try_from(format!("{family}-{name}")).expect("a header name");
+        h.insert(name, HeaderValue::from_str(value).expect("a header value"));
     }
     h
 }
@@ -90,25 +102,17 @@ fn headers_of_both_dialects_set_the_rate() {
     // ... but its limit over the longest reset seen is sustained: a bucket that refills in
     // a second (reset 1, nearly spent) still allows its limit per second.
     let mut window = None;
-    // New Central's whole family, a limit of 50, with what remains and its reset.
-    let limit_50 = |remaining: &'static str, reset: &'static str| {
-        headers(&[
-            ("x-ratelimit-limit", "50"),
-            ("x-ratelimit-remaining", remaining),
-            ("x-ratelimit-reset", reset),
-        ])
-    };
     assert_eq!(
-        announced_rate(&limit_50("3", "1"), 2, &mut window),
+        announced_rate(&budget("x-ratelimit", "50", "3", "1"), 2, &mut window),
         Some(50.0)
     );
     // A longer reset seen once widens the window for good: 50 over 10 s.
     assert_eq!(
-        announced_rate(&limit_50("20", "10"), 0, &mut window),
+        announced_rate(&budget("x-ratelimit", "50", "20", "10"), 0, &mut window),
         Some(5.0)
     );
     assert_eq!(
-        announced_rate(&limit_50("3", "1"), 0, &mut window),
+        announced_rate(&budget("x-ratelimit", "50", "3", "1"), 0, &mut window),
         Some(5.0)
     );
     // Classic Central: the per-second limit is the rate; without it, what remains of the
@@ -154,20 +158,12 @@ fn a_limit_with_a_small_remaining_and_a_reset_of_a_second_is_a_refilling_bucket(
     // next token. Read as "3 left for 1 s" it would be one request a second.
     let mut flow = Flow::new();
     let t0 = Instant::now();
-    let h = headers(&[
-        ("x-ratelimit-limit", "30"),
-        ("x-ratelimit-remaining", "3"),
-        ("x-ratelimit-reset", "1"),
-    ]);
+    let h = budget("x-ratelimit", "30", "3", "1");
     assert_eq!(spend(&mut flow, t0, &h), None);
     assert_eq!(flow.semantics(), Semantics::Bucket);
     assert_eq!(flow.rate(t0), Some(30.0));
     // Spent: one token's wait (1/30 s), never the whole reset.
-    let spent = headers(&[
-        ("x-ratelimit-limit", "30"),
-        ("x-ratelimit-remaining", "0"),
-        ("x-ratelimit-reset", "1"),
-    ]);
+    let spent = budget("x-ratelimit", "30", "0", "1");
     let t1 = t0 + Duration::from_millis(40);
     assert_eq!(
         spend(&mut flow, t1, &spent),
@@ -175,11 +171,7 @@ fn a_limit_with_a_small_remaining_and_a_reset_of_a_second_is_a_refilling_bucket(
     );
     // The IETF family is read the same way.
     let mut flow = Flow::new();
-    let h = headers(&[
-        ("ratelimit-limit", "30"),
-        ("ratelimit-remaining", "0"),
-        ("ratelimit-reset", "1"),
-    ]);
+    let h = budget("ratelimit", "30", "0", "1");
     assert_eq!(spend(&mut flow, t0, &h), Some(Duration::from_secs(1) / 30));
 }
 
@@ -187,11 +179,7 @@ fn a_limit_with_a_small_remaining_and_a_reset_of_a_second_is_a_refilling_bucket(
 fn a_reset_far_ahead_that_stays_put_while_remaining_falls_is_a_fixed_window() {
     let mut flow = Flow::new();
     let t0 = Instant::now();
-    let h = headers(&[
-        ("ratelimit-limit", "100"),
-        ("ratelimit-remaining", "60"),
-        ("ratelimit-reset", "30"),
-    ]);
+    let h = budget("ratelimit", "100", "60", "30");
     spend(&mut flow, t0, &h);
     assert_eq!(
         flow.semantics(),
@@ -200,11 +188,7 @@ fn a_reset_far_ahead_that_stays_put_while_remaining_falls_is_a_fixed_window() {
     );
     // A second later: the same end (29 s), 10 fewer.
     let t1 = t0 + Duration::from_secs(1);
-    let h = headers(&[
-        ("ratelimit-limit", "100"),
-        ("ratelimit-remaining", "50"),
-        ("ratelimit-reset", "29"),
-    ]);
+    let h = budget("ratelimit", "100", "50", "29");
     spend(&mut flow, t1, &h);
     assert_eq!(flow.semantics(), Semantics::Window);
     // What remains, spread until the end: 50 over 29 s.
@@ -212,11 +196,7 @@ fn a_reset_far_ahead_that_stays_put_while_remaining_falls_is_a_fixed_window() {
     assert!((rate - 50.0 / 29.0).abs() < 1e-9, "{rate}");
     // Spent: the whole window's end.
     let t2 = t0 + Duration::from_secs(2);
-    let h = headers(&[
-        ("ratelimit-limit", "100"),
-        ("ratelimit-remaining", "0"),
-        ("ratelimit-reset", "28"),
-    ]);
+    let h = budget("ratelimit", "100", "0", "28");
     assert_eq!(spend(&mut flow, t2, &h), Some(Duration::from_secs(28)));
     assert_eq!(flow.semantics(), Semantics::Window);
 }
@@ -227,30 +207,18 @@ fn a_remaining_that_grows_back_before_its_reset_refills_continuously() {
     // 3 s, not 60.
     let mut flow = Flow::new();
     let t0 = Instant::now();
-    let h = headers(&[
-        ("ratelimit-limit", "20"),
-        ("ratelimit-remaining", "0"),
-        ("ratelimit-reset", "60"),
-    ]);
+    let h = budget("ratelimit", "20", "0", "60");
     assert_eq!(
         spend(&mut flow, t0, &h),
         Some(Duration::from_secs(60)),
         "not known yet: the reset is honoured"
     );
     let t1 = t0 + Duration::from_secs(6);
-    let h = headers(&[
-        ("ratelimit-limit", "20"),
-        ("ratelimit-remaining", "1"),
-        ("ratelimit-reset", "57"),
-    ]);
+    let h = budget("ratelimit", "20", "1", "57");
     spend(&mut flow, t1, &h);
     assert_eq!(flow.semantics(), Semantics::Bucket);
     let t2 = t1 + Duration::from_millis(10);
-    let h = headers(&[
-        ("ratelimit-limit", "20"),
-        ("ratelimit-remaining", "0"),
-        ("ratelimit-reset", "60"),
-    ]);
+    let h = budget("ratelimit", "20", "0", "60");
     assert_eq!(spend(&mut flow, t2, &h), Some(Duration::from_secs(3)));
     // Its sustained rate: 20 over its 60 s window.
     let rate = flow.rate(t2).expect("a rate");
@@ -263,20 +231,12 @@ fn an_epoch_reset_is_a_moment() {
     let t0 = Instant::now();
     let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     // Full again at 1,800,000,010: ten seconds from the answer, not 57 years.
-    let h = headers(&[
-        ("x-ratelimit-limit", "100"),
-        ("x-ratelimit-remaining", "50"),
-        ("x-ratelimit-reset", "1800000010"),
-    ]);
+    let h = budget("x-ratelimit", "100", "50", "1800000010");
     flow.sent(t0);
     assert_eq!(flow.answered_at(t0, wall, 200, &h), None);
     let reading = Reading::of(&h, wall).expect("a reading");
     assert_eq!(reading.reset, Duration::from_secs(10));
-    let h = headers(&[
-        ("x-ratelimit-limit", "100"),
-        ("x-ratelimit-remaining", "0"),
-        ("x-ratelimit-reset", "1800000010"),
-    ]);
+    let h = budget("x-ratelimit", "100", "0", "1800000010");
     flow.sent(t0);
     assert_eq!(
         flow.answered_at(t0, wall, 200, &h),

@@ -12,7 +12,7 @@ use glp_auth::{
 };
 use glp_transport::{Api, ApiClient};
 use glp_workspaces::WorkspacesClient;
-use platform_sim::Simulator;
+use platform_sim::{SimConfig, Simulator, Truth};
 use serde_json::{Value, json};
 use test_support::{Reply, Server};
 
@@ -97,6 +97,17 @@ pub fn sim_client(sim: &Simulator, options: AuthOptions, retry: RetryPolicy) -> 
         .build()
         .expect("client builds");
     WorkspacesClient::new(api)
+}
+
+/// A simulator of `config`, a [`sim_client`] of it (default auth and retry) and its truth with
+/// every tenant's records.
+pub async fn sim_with_truth(config: SimConfig) -> (Simulator, WorkspacesClient, Truth) {
+    let sim = Simulator::start(config)
+        .await
+        .expect("the simulator starts");
+    let client = sim_client(&sim, AuthOptions::default(), RetryPolicy::default());
+    let truth = sim.truth_with_records();
+    (sim, client, truth)
 }
 
 /// Awaits `f`, failing the test instead of hanging if it never ends (a guard, not a bound on

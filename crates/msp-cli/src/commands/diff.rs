@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use msp_orchestrator::msp_store::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, is_alerts,
 };
-use msp_orchestrator::table::{Column, Table, Width, count, width};
+use msp_orchestrator::table::{Table, count};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
@@ -172,42 +172,56 @@ fn changes_table(rows: &[Row<'_>], diff: &Diff) -> String {
         ("STATUS", "status"),
         ("FIELDS", "fields"),
     ];
-    let mut cells: Vec<Vec<String>> = diff
-        .missing
+    let mut cells = missing_cells(COLUMNS, diff);
+    cells.extend(
+        rows.iter()
+            .map(|r| row_cells(COLUMNS, r, kind_name(r.change))),
+    );
+    listing(TableFormat::Table, COLUMNS, &cells)
+}
+
+/// A line under `columns` (named by their second part) for each tenant x resource one run
+/// lacks: its tenant, resource, the change `missing` and the run that lacks it.
+fn missing_cells(columns: &[Col], diff: &Diff) -> Vec<Vec<String>> {
+    diff.missing
         .iter()
         .map(|m| {
-            vec![
-                m.tenant_name.clone(),
-                m.resource.clone(),
-                String::new(),
-                "missing".into(),
-                String::new(),
-                String::new(),
-                String::new(),
-                format!("not complete in run {}", m.missing_in),
-            ]
+            columns
+                .iter()
+                .map(|&(_, name)| match name {
+                    "tenant_name" => m.tenant_name.clone(),
+                    "resource" => m.resource.clone(),
+                    "change" => "missing".into(),
+                    "fields" => format!("not complete in run {}", m.missing_in),
+                    _ => String::new(),
+                })
+                .collect()
         })
-        .collect();
-    for r in rows {
-        let fields = r
-            .fields
-            .iter()
-            .map(|f| format!("{}: {} -> {}", f.field, f.before, f.after))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        cells.push(vec![
-            r.tenant_name.to_owned(),
-            r.resources.join("+"),
-            r.key.to_owned(),
-            kind_name(r.change).into(),
-            text(&r.about.name),
-            text(&r.about.model),
-            text(&r.about.status),
-            fields,
-        ]);
-    }
-    listing(TableFormat::Table, COLUMNS, &cells)
+        .collect()
+}
+
+/// The line of `row` under `columns` (named by their second part), its change named `change`.
+fn row_cells(columns: &[Col], row: &Row<'_>, change: &str) -> Vec<String> {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    columns
+        .iter()
+        .map(|&(_, name)| match name {
+            "tenant_name" => row.tenant_name.to_owned(),
+            "resource" => row.resources.join("+"),
+            "key" => row.key.to_owned(),
+            "change" => change.to_owned(),
+            "name" => text(&row.about.name),
+            "model" => text(&row.about.model),
+            "status" => text(&row.about.status),
+            "fields" => row
+                .fields
+                .iter()
+                .map(|f| format!("{}: {} -> {}", f.field, f.before, f.after))
+                .collect::<Vec<_>>()
+                .join("; "),
+            _ => String::new(),
+        })
+        .collect()
 }
 
 /// One line per tenant with a change: its counts.
@@ -234,21 +248,17 @@ fn per_tenant(rows: &[Row<'_>], diff: &Diff) -> String {
             row
         })
         .collect();
-    let widest = |i: usize, title: &str| {
-        cells
-            .iter()
-            .map(|r| width(&r[i]))
-            .fold(width(title), usize::max)
-    };
-    let table = Table::new([
-        Column::left("PER TENANT", Width::AtLeast(widest(0, "PER TENANT"))),
-        Column::left("TENANT ID", Width::AtLeast(widest(1, "TENANT ID"))),
-        Column::right("ADDED", Width::AtLeast(widest(2, "ADDED"))),
-        Column::right("REMOVED", Width::AtLeast(widest(3, "REMOVED"))),
-        Column::right("CHANGED", Width::AtLeast(widest(4, "CHANGED"))),
-        Column::right("MISSING", Width::AtLeast(widest(5, "MISSING"))),
-    ]);
-    table.render(&cells)
+    let titles = [
+        "PER TENANT",
+        "TENANT ID",
+        "ADDED",
+        "REMOVED",
+        "CHANGED",
+        "MISSING",
+    ];
+    Table::fit(&titles, &cells)
+        .align_right(|title| titles[2..].contains(&title))
+        .render(&cells)
 }
 
 /// What happened to an alert between the runs: `new`, `cleared`, `reopened`, `gone` or
@@ -279,20 +289,7 @@ fn alerts_table(rows: &[Row<'_>], diff: &Diff) -> (String, usize, usize) {
         ("STATUS", "status"),
         ("FIELDS", "fields"),
     ];
-    let mut cells: Vec<Vec<String>> = diff
-        .missing
-        .iter()
-        .map(|m| {
-            vec![
-                m.tenant_name.clone(),
-                String::new(),
-                "missing".into(),
-                String::new(),
-                String::new(),
-                format!("not complete in run {}", m.missing_in),
-            ]
-        })
-        .collect();
+    let mut cells = missing_cells(COLUMNS, diff);
     let (mut new, mut cleared) = (0, 0);
     for r in rows {
         let change = alert_change(r);
@@ -301,20 +298,7 @@ fn alerts_table(rows: &[Row<'_>], diff: &Diff) -> (String, usize, usize) {
             "cleared" => cleared += 1,
             _ => {}
         }
-        let fields = r
-            .fields
-            .iter()
-            .map(|f| format!("{}: {} -> {}", f.field, f.before, f.after))
-            .collect::<Vec<_>>()
-            .join("; ");
-        cells.push(vec![
-            r.tenant_name.to_owned(),
-            r.key.to_owned(),
-            change.into(),
-            r.about.name.clone().unwrap_or_default(),
-            r.about.status.clone().unwrap_or_default(),
-            fields,
-        ]);
+        cells.push(row_cells(COLUMNS, r, change));
     }
     (listing(TableFormat::Table, COLUMNS, &cells), new, cleared)
 }

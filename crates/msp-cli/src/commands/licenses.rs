@@ -21,7 +21,7 @@ use crate::args::GlobalArgs;
 use crate::args::history::DbArg;
 use crate::args::licenses::LicensesArgs;
 use crate::commands::store::{Usage, fatal, open};
-use crate::context::{Built, Context};
+use crate::context::Context;
 use crate::output_target::{self, Existing, OutputFile};
 use crate::outputs::fresh;
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, pipeline, settings};
@@ -77,13 +77,11 @@ pub(crate) async fn licenses(
             return EXIT_FATAL;
         }
     };
-    let ctx = match Context::connect(settings, cancel).await {
-        Built::Ready(ctx) => ctx,
-        Built::Failed => return EXIT_FATAL,
-        Built::Interrupted => {
-            eprintln!("interrupted before any tenant was contacted; nothing was written");
-            return EXIT_SOME_FAILED;
-        }
+    let ctx = match Context::connect(settings, cancel).await.ready(Some(
+        "interrupted before any tenant was contacted; nothing was written",
+    )) {
+        Ok(ctx) => ctx,
+        Err(code) => return code,
     };
     let (workspaces, complete) = match live(&ctx, quiet, cancel).await {
         Ok(Live::Read(w, complete)) => (w, complete),

@@ -23,19 +23,7 @@ pub(crate) fn runs(global: &GlobalArgs, args: &RunsArgs) -> u8 {
                 ("RESOURCES", "resources"),
             ];
             let mut out = std::io::stdout().lock();
-            write_listing(&mut out, args.format, COLUMNS, &runs, |r| {
-                vec![
-                    r.id.to_string(),
-                    r.started.clone(),
-                    r.ended.clone().unwrap_or_default(),
-                    r.status.as_str().into(),
-                    r.tenants_ok.to_string(),
-                    r.tenants_failed.to_string(),
-                    r.tenants_missing.to_string(),
-                    r.records.to_string(),
-                    r.resources.join(" "),
-                ]
-            })?;
+            write_listing(&mut out, args.format, COLUMNS, &runs)?;
             Ok(EXIT_OK)
         })(),
         EXIT_FATAL,

@@ -12,7 +12,7 @@ use msp_orchestrator::{
 use crate::args::GlobalArgs;
 use crate::args::history::*;
 use crate::commands::store::db_path;
-use crate::context::{Built, Context};
+use crate::context::Context;
 use crate::settings::{self, Settings};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, pipeline};
 use msp_orchestrator::table::count;
@@ -100,12 +100,9 @@ async fn dry_run(settings: Settings, resources: &[String], cancel: &Cancel) -> u
     let Some(specs) = specs(&names) else {
         return EXIT_USAGE;
     };
-    match Context::connect(settings, cancel).await {
-        Built::Ready(ctx) => {
-            crate::report_fatal(crate::commands::dry_run::run(&ctx, &specs, cancel).await)
-        }
-        Built::Failed => EXIT_FATAL,
-        Built::Interrupted => EXIT_SOME_FAILED,
+    match Context::connect(settings, cancel).await.ready(None) {
+        Ok(ctx) => crate::report_fatal(crate::commands::dry_run::run(&ctx, &specs, cancel).await),
+        Err(code) => code,
     }
 }
 
@@ -139,13 +136,12 @@ pub(crate) async fn run_snapshot(
     let Some(specs) = specs(&plan.resources) else {
         return EXIT_USAGE;
     };
-    let ctx = match Context::connect(settings, cancel).await {
-        Built::Ready(ctx) => ctx,
-        Built::Failed => return EXIT_FATAL,
-        Built::Interrupted => {
-            eprintln!("interrupted before any tenant was listed");
-            return EXIT_SOME_FAILED;
-        }
+    let ctx = match Context::connect(settings, cancel)
+        .await
+        .ready(Some("interrupted before any tenant was listed"))
+    {
+        Ok(ctx) => ctx,
+        Err(code) => return code,
     };
     if ctx.settings.source != TenantSource::Central
         && let Err(e) = crate::commands::collect::check_central(&ctx).await

@@ -31,17 +31,7 @@ pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
                 ("COUNT", "count"),
             ];
             let mut out = std::io::stdout().lock();
-            write_listing(&mut out, args.format, COLUMNS, &rows, |r| {
-                vec![
-                    r.tenant_name.clone(),
-                    r.tenant_id.clone(),
-                    r.resource.clone(),
-                    r.run_id.to_string(),
-                    r.device_type.clone(),
-                    r.status.clone(),
-                    r.count.to_string(),
-                ]
-            })?;
+            write_listing(&mut out, args.format, COLUMNS, &rows)?;
             if rows.is_empty() && tenants.is_none() && args.only.resource.is_none() {
                 eprintln!("no complete data in the store yet: run `snapshot` first");
             } else if rows.is_empty() {
@@ -85,15 +75,7 @@ fn alerts(
         ("SEVERITY", "severity"),
         ("OPEN", "count"),
     ];
-    write_listing(&mut std::io::stdout().lock(), format, COLUMNS, &rows, |r| {
-        vec![
-            r.tenant_name.clone(),
-            r.tenant_id.clone(),
-            r.run_id.to_string(),
-            r.severity.clone(),
-            r.count.to_string(),
-        ]
-    })?;
+    write_listing(&mut std::io::stdout().lock(), format, COLUMNS, &rows)?;
     if rows.is_empty() {
         eprintln!("no open alerts in the latest complete snapshot of {resource}");
     }

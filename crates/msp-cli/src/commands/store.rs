@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use glp_auth::WorkspaceId;
 use msp_orchestrator::msp_store::Store;
-use msp_orchestrator::table::Table;
+use msp_orchestrator::table::{Table, dash_empty};
 use msp_orchestrator::{Selector, TenantRef, csv_field, one_line};
 
 use crate::args::GlobalArgs;
@@ -211,23 +211,42 @@ pub(crate) fn fatal(result: anyhow::Result<u8>, code: u8) -> u8 {
 /// field name of the JSON format, as every CSV header of the tool is).
 pub(crate) type Col = (&'static str, &'static str);
 
-/// Writes `items` to `out` in `format`: one pretty JSON array, or the [`listing`] of `columns`
-/// whose rows `cells` gives, an item's row each.
+/// Writes `items` to `out` in `format`: one pretty JSON array, or the [`listing`] of `columns`,
+/// an item's row each: in each column, the item's JSON field of the column's name (a list's
+/// entries joined by blanks, nothing for null).
 pub(crate) fn write_listing<T: serde::Serialize>(
     out: &mut impl std::io::Write,
     format: TableFormat,
     columns: &[Col],
     items: &[T],
-    cells: impl Fn(&T) -> Vec<String>,
 ) -> anyhow::Result<()> {
     if format == TableFormat::Json {
         serde_json::to_writer_pretty(&mut *out, items)?;
         writeln!(out)?;
     } else {
-        let rows: Vec<Vec<String>> = items.iter().map(cells).collect();
+        let rows = items
+            .iter()
+            .map(|item| {
+                let fields = serde_json::to_value(item)?;
+                Ok(columns
+                    .iter()
+                    .map(|&(_, name)| cell(&fields[name]))
+                    .collect())
+            })
+            .collect::<serde_json::Result<Vec<Vec<String>>>>()?;
         out.write_all(listing(format, columns, &rows).as_bytes())?;
     }
     Ok(())
+}
+
+/// A JSON value as the text of a listing's cell.
+fn cell(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Array(list) => list.iter().map(cell).collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    }
 }
 
 /// `rows` under `columns` as an aligned table (an empty cell shows `-`) or as CSV (an empty cell
@@ -243,13 +262,6 @@ pub(crate) fn listing(format: TableFormat, columns: &[Col], rows: &[Vec<String>]
         return out;
     }
     let titles: Vec<&str> = columns.iter().map(|c| c.0).collect();
-    let rows: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|c| if c.is_empty() { "-" } else { c.as_str() })
-                .collect()
-        })
-        .collect();
+    let rows = dash_empty(rows);
     Table::fit(&titles, &rows).render(&rows)
 }

@@ -131,3 +131,18 @@ pub async fn sim_with(config: SimConfig) -> Simulator {
         .await
         .expect("the simulator starts")
 }
+
+/// The text of `field` in each item of the list `json[list]` (every item must have it).
+pub fn texts(json: &serde_json::Value, list: &str, field: &str) -> Vec<String> {
+    json[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no list {list:?} in {json}"))
+        .iter()
+        .map(|item| {
+            item[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("no text {field:?} in {item}"))
+                .to_owned()
+        })
+        .collect()
+}

@@ -2,6 +2,8 @@
 //! escaped.
 
 use super::*;
+use crate::csv_columns::lookup;
+use crate::table::dash_empty;
 
 /// The widest tenant name in a table.
 const NAME: usize = 32;
@@ -10,47 +12,11 @@ impl LicenseReport {
     /// The report as aligned tables for a terminal, one per part, each under a title line;
     /// every cell escaped.
     pub fn table(&self) -> String {
-        let mut out = String::new();
-        let name = |row_name: &str, msp: bool| {
-            if msp {
-                format!("{} (MSP)", cut(row_name, NAME))
-            } else {
-                cut(row_name, NAME)
-            }
-        };
-        out.push_str(&format!(
+        let mut out = format!(
             "Subscriptions per tenant and tier (live at {}):\n",
             self.now
-        ));
-        let rows: Vec<Vec<String>> = self
-            .tiers
-            .iter()
-            .map(|r| {
-                vec![
-                    name(&r.tenant_name, r.msp),
-                    r.tier.clone(),
-                    r.subscriptions.to_string(),
-                    r.quantity.to_string(),
-                    r.available.to_string(),
-                    r.assigned.to_string(),
-                    r.ended.to_string(),
-                    r.next_end.clone().unwrap_or_else(|| "-".into()),
-                ]
-            })
-            .collect();
-        out.push_str(&section(
-            &[
-                "TENANT",
-                "TIER",
-                "SUBSCRIPTIONS",
-                "QUANTITY",
-                "AVAILABLE",
-                "ASSIGNED",
-                "ENDED",
-                "NEXT END",
-            ],
-            &rows,
-        ));
+        );
+        out.push_str(&section(TIER_TABLE, &cells(TIER_TABLE, &self.tiers)));
         out.push_str(&format!(
             "\nDevices without a subscription: {}\n",
             self.unsubscribed.len()
@@ -68,7 +34,10 @@ impl LicenseReport {
                 vec![cut(name, NAME), (*device_type).to_owned(), n.to_string()]
             })
             .collect();
-        out.push_str(&section(&["TENANT", "TYPE", "DEVICES"], &rows));
+        out.push_str(&section(
+            &[("TENANT", ""), ("TYPE", ""), ("DEVICES", "")],
+            &rows,
+        ));
         if !self.unsubscribed.is_empty() {
             out.push_str("(--format csv or json lists each device)\n");
         }
@@ -77,114 +46,103 @@ impl LicenseReport {
             self.within_days,
             self.ending.len()
         ));
-        let rows: Vec<Vec<String>> = self
-            .ending
-            .iter()
-            .map(|e| {
-                vec![
-                    cut(&e.tenant_name, NAME),
-                    e.tier.clone(),
-                    e.key.clone(),
-                    e.quantity.to_string(),
-                    e.end_time.clone(),
-                    e.days_left.to_string(),
-                ]
-            })
-            .collect();
-        out.push_str(&section(
-            &["TENANT", "TIER", "KEY", "QUANTITY", "END", "DAYS LEFT"],
-            &rows,
-        ));
+        out.push_str(&section(ENDING_TABLE, &cells(ENDING_TABLE, &self.ending)));
         out.push_str(&format!(
             "\nLicences expiring per month, every tenant ({} months):\n",
             self.months
         ));
-        let rows: Vec<Vec<String>> = self
-            .burndown
-            .iter()
-            .map(|m| {
-                vec![
-                    m.month.clone(),
-                    m.subscriptions.to_string(),
-                    m.expiring.to_string(),
-                    m.remaining.to_string(),
-                ]
-            })
-            .collect();
         out.push_str(&section(
-            &["MONTH", "SUBSCRIPTIONS", "EXPIRING", "REMAINING"],
-            &rows,
+            BURNDOWN_TABLE,
+            &cells(BURNDOWN_TABLE, &self.burndown),
         ));
         out
     }
 
     /// The report as one CSV table: a `section` column (`tier`, `unsubscribed`, `ending`,
-    /// `burndown`) and the union of the parts' columns ([`CSV_COLUMNS`]), a cell empty where
-    /// its part has none.
+    /// `burndown`) and the union of the parts' columns ([`CSV_COLUMNS`], each a field of the
+    /// part's rows), a cell empty where its part has none.
     pub fn csv(&self) -> String {
         let mut out = CSV_COLUMNS.join(",") + "\n";
-        let mut line = |cells: &[(&str, String)]| {
-            let row: Vec<String> = CSV_COLUMNS
-                .iter()
-                .map(|column| {
-                    cells
-                        .iter()
-                        .find(|(name, _)| name == column)
-                        .map(|(_, value)| csv_field(value))
-                        .unwrap_or_default()
-                })
-                .collect();
-            out.push_str(&row.join(","));
-            out.push('\n');
-        };
-        for r in &self.tiers {
-            line(&[
-                ("section", "tier".into()),
-                ("tenant_id", r.tenant_id.clone()),
-                ("tenant_name", r.tenant_name.clone()),
-                ("msp", r.msp.to_string()),
-                ("tier", r.tier.clone()),
-                ("subscriptions", r.subscriptions.to_string()),
-                ("quantity", r.quantity.to_string()),
-                ("available", r.available.to_string()),
-                ("assigned", r.assigned.to_string()),
-                ("ended", r.ended.to_string()),
-                ("next_end", r.next_end.clone().unwrap_or_default()),
-            ]);
-        }
-        for d in &self.unsubscribed {
-            line(&[
-                ("section", "unsubscribed".into()),
-                ("tenant_id", d.tenant_id.clone()),
-                ("tenant_name", d.tenant_name.clone()),
-                ("serial_number", d.serial_number.clone()),
-                ("device_type", d.device_type.clone()),
-                ("model", d.model.clone()),
-            ]);
-        }
-        for e in &self.ending {
-            line(&[
-                ("section", "ending".into()),
-                ("tenant_id", e.tenant_id.clone()),
-                ("tenant_name", e.tenant_name.clone()),
-                ("tier", e.tier.clone()),
-                ("quantity", e.quantity.to_string()),
-                ("subscription_id", e.subscription_id.clone()),
-                ("key", e.key.clone()),
-                ("end_time", e.end_time.clone()),
-                ("days_left", e.days_left.to_string()),
-            ]);
-        }
-        for m in &self.burndown {
-            line(&[
-                ("section", "burndown".into()),
-                ("month", m.month.clone()),
-                ("subscriptions", m.subscriptions.to_string()),
-                ("expiring", m.expiring.to_string()),
-                ("remaining", m.remaining.to_string()),
-            ]);
-        }
+        csv_part(&mut out, "tier", &self.tiers);
+        csv_part(&mut out, "unsubscribed", &self.unsubscribed);
+        csv_part(&mut out, "ending", &self.ending);
+        csv_part(&mut out, "burndown", &self.burndown);
         out
+    }
+}
+
+/// A table's columns: (title, the field of the row shown in it).
+type TableColumns = &'static [(&'static str, &'static str)];
+
+/// The columns of the table of [`TierRow`]s.
+const TIER_TABLE: TableColumns = &[
+    ("TENANT", "tenant_name"),
+    ("TIER", "tier"),
+    ("SUBSCRIPTIONS", "subscriptions"),
+    ("QUANTITY", "quantity"),
+    ("AVAILABLE", "available"),
+    ("ASSIGNED", "assigned"),
+    ("ENDED", "ended"),
+    ("NEXT END", "next_end"),
+];
+
+/// The columns of the table of [`EndingSubscription`]s.
+const ENDING_TABLE: TableColumns = &[
+    ("TENANT", "tenant_name"),
+    ("TIER", "tier"),
+    ("KEY", "key"),
+    ("QUANTITY", "quantity"),
+    ("END", "end_time"),
+    ("DAYS LEFT", "days_left"),
+];
+
+/// The columns of the table of [`BurndownMonth`]s.
+const BURNDOWN_TABLE: TableColumns = &[
+    ("MONTH", "month"),
+    ("SUBSCRIPTIONS", "subscriptions"),
+    ("EXPIRING", "expiring"),
+    ("REMAINING", "remaining"),
+];
+
+/// The cells of `rows` under `columns`: each the text of its field, the tenant's name cut to
+/// [`NAME`] columns (and marked `(MSP)` in a row of the MSP workspace's own).
+fn cells<T: Serialize>(columns: TableColumns, rows: &[T]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| {
+            let fields = serde_json::to_value(row).unwrap_or_default();
+            columns
+                .iter()
+                .map(|&(_, field)| {
+                    let text = lookup(&fields, &[field]).unwrap_or_default();
+                    match field {
+                        "tenant_name" if fields["msp"] == true => {
+                            format!("{} (MSP)", cut(&text, NAME))
+                        }
+                        "tenant_name" => cut(&text, NAME),
+                        _ => text,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The CSV lines of one part of the report: `section`, then each of [`CSV_COLUMNS`] the
+/// field of that name of the row.
+fn csv_part<T: Serialize>(out: &mut String, section: &str, rows: &[T]) {
+    for row in rows {
+        let fields = serde_json::to_value(row).unwrap_or_default();
+        let line: Vec<String> = CSV_COLUMNS
+            .iter()
+            .map(|&column| match column {
+                "section" => csv_field(section),
+                _ => lookup(&fields, &[column])
+                    .map(|value| csv_field(&value))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
     }
 }
 
@@ -226,34 +184,15 @@ const COUNTS: [&str; 9] = [
     "REMAINING",
 ];
 
-/// A part of the table: its rows under `titles` (counts right-aligned), or `(none)`.
-fn section(titles: &[&'static str], rows: &[Vec<String>]) -> String {
+/// A part of the table: its rows under the titles of `columns` (counts right-aligned), or
+/// `(none)`.
+fn section(columns: TableColumns, rows: &[Vec<String>]) -> String {
     if rows.is_empty() {
         return "(none)\n".into();
     }
-    let rows: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| if c.is_empty() { "-" } else { c.as_str() })
-                .collect()
-        })
-        .collect();
-    let columns: Vec<Column> = titles
-        .iter()
-        .enumerate()
-        .map(|(i, title)| {
-            let widest = rows
-                .iter()
-                .filter_map(|row| row.get(i))
-                .map(|cell| width(&escape_control(cell)))
-                .fold(width(title), usize::max);
-            if COUNTS.contains(title) {
-                Column::right(title, Width::AtLeast(widest))
-            } else {
-                Column::left(title, Width::AtLeast(widest))
-            }
-        })
-        .collect();
-    Table::new(columns).render(&rows)
+    let rows = dash_empty(rows);
+    let titles: Vec<&str> = columns.iter().map(|&(title, _)| title).collect();
+    Table::fit(&titles, &rows)
+        .align_right(|title| COUNTS.contains(&title))
+        .render(&rows)
 }

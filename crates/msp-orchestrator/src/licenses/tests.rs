@@ -328,24 +328,18 @@ fn the_burndown_counts_licences_per_month_across_tenants() {
     assert_eq!(months[1], ("2027-01", 0, 0, 115));
     assert_eq!(months[2], ("2027-02", 2, 12, 103));
     assert_eq!(months[11], ("2027-11", 1, 1, 102));
-    // Months are bounded: 5 becomes 12, 100 becomes 60.
-    let few = report(
-        &[],
-        LicenseOptions {
-            months: 5,
-            ..options()
-        },
-    );
-    assert_eq!(few.burndown.len(), 12);
-    let many = report(
-        &[],
-        LicenseOptions {
-            months: 100,
-            ..options()
-        },
-    );
-    assert_eq!(many.burndown.len(), 60);
-    assert_eq!(many.burndown[59].month, "2031-11");
+    // Months are bounded: 5 becomes 12, 100 becomes 60 (the last one 59 months on).
+    for (months, len, last) in [(5, 12, "2027-11"), (100, 60, "2031-11")] {
+        let r = report(
+            &[],
+            LicenseOptions {
+                months,
+                ..options()
+            },
+        );
+        assert_eq!(r.burndown.len(), len);
+        assert_eq!(r.burndown[len - 1].month, last);
+    }
 }
 
 #[test]

@@ -162,7 +162,17 @@ mod tests {
         assert_eq!(parse_ago("24h"), Some(86_400));
         assert_eq!(parse_ago("2w"), Some(14 * 86_400));
         assert_eq!(parse_ago("3650d"), Some(MAX_AGO_SECS));
-        for bad in ["", "h", "24", "24H", "1y", "-1h", "3651d", "9999999999s", "1.5h"] {
+        for bad in [
+            "",
+            "h",
+            "24",
+            "24H",
+            "1y",
+            "-1h",
+            "3651d",
+            "9999999999s",
+            "1.5h",
+        ] {
             assert_eq!(parse_ago(bad), None, "{bad}");
         }
     }

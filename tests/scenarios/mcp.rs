@@ -81,8 +81,25 @@ fn an_mcp_client_asks_each_tool_and_gets_the_truth_bounded_and_without_secrets()
     let truth = sim.truth().unwrap();
     let target = sim.target();
 
-    // The server runs with the simulator's credential in its environment, as `snapshot` did.
-    let command = orchestrator(&bins, &wd, &sim, &["mcp", "--db", db]);
+    // The guide's configuration, its store path ours; the server runs with the simulator's
+    // credential in its environment, as `snapshot` did.
+    let config: Value = serde_json::from_str(&test_support::guide_example(
+        "## Asking an assistant: mcp",
+        "```json\n",
+        "```",
+    ))
+    .expect("the guide's configuration is JSON");
+    let server = &config["mcpServers"]["glp-msp"];
+    assert_eq!(server["command"], "msp-orchestrator");
+    let mut args: Vec<&str> = server["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .map(|a| a.as_str().expect("text"))
+        .collect();
+    assert_eq!(args[..2], ["mcp", "--db"]);
+    args[2] = db;
+    let command = orchestrator(&bins, &wd, &sim, &args);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -2,8 +2,8 @@
 //! store, for an assistant (Claude Desktop, VS Code, any Model Context Protocol client) that
 //! starts it and speaks to it over stdin and stdout.
 //!
-//! The tools read what `snapshot` wrote, so they answer while HPE's APIs are down and never
-//! spend their rate limits:
+//! The tools but `refresh_tenant` read what `snapshot` wrote, so they answer while HPE's APIs
+//! are down and never spend their rate limits:
 //!
 //! - `list_tenants`: every tenant with its health (its latest run's outcome, devices, devices
 //!   down), worst first;
@@ -11,18 +11,21 @@
 //! - `find_device`: a device by serial number, MAC address (any case, any separators) or
 //!   name, across every tenant;
 //! - `changes_since`: what changed since a time (RFC 3339, or `24h`-style back from now);
-//! - `open_alerts`: open alerts by severity per tenant, worst first.
+//! - `open_alerts`: open alerts by severity per tenant, worst first;
+//! - `refresh_tenant`: the one live call: collects one tenant now (the resources of its latest
+//!   run) through the program's [`Refresh`], then answers as the store holds it.
 //!
 //! Every result is one JSON object, bounded ([`MAX_ITEMS`] items, about [`MAX_BYTES`] bytes):
 //! a cut result says so (`"truncated": true` and a `note` on how to narrow the question).
 //! Inputs are checked; a mistake is a tool error that says what to give instead. Texts the
 //! servers sent (names, statuses) are returned as JSON strings: data, never instructions.
-//! No tool reads the configuration, so no result can hold a secret.
+//! No tool reads the configuration (`refresh_tenant` leaves it to the program's [`Refresh`]),
+//! so no result can hold a secret.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), msp_mcp::McpError> {
 //! let store = msp_store::Store::open("inventory.sqlite")?;
-//! msp_mcp::serve_stdio(store).await?;
+//! msp_mcp::serve_stdio(store, None).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -34,7 +37,8 @@ mod tools;
 pub use limits::{MAX_BYTES, MAX_ITEMS};
 pub use server::{InventoryServer, serve_stdio};
 pub use tools::{
-    ChangesSinceArgs, FindDeviceArgs, ListTenantsArgs, OpenAlertsArgs, TenantDevicesArgs, ToolError,
+    ChangesSinceArgs, FindDeviceArgs, ListTenantsArgs, OpenAlertsArgs, Refresh, RefreshTenantArgs,
+    TenantDevicesArgs, ToolError,
 };
 
 /// What can stop the server.

@@ -4,6 +4,7 @@
 mod alerts;
 mod changes;
 mod devices;
+mod refresh;
 mod tenants;
 
 use msp_store::{Store, StoreError};
@@ -13,6 +14,8 @@ use serde::Deserialize;
 pub(crate) use alerts::open_alerts;
 pub(crate) use changes::changes_since;
 pub(crate) use devices::{find_device, tenant_devices};
+pub use refresh::Refresh;
+pub(crate) use refresh::{after as refreshed, plan as refresh_plan};
 pub(crate) use tenants::list_tenants;
 
 /// Why a tool gave no answer.
@@ -159,6 +162,15 @@ pub struct ChangesSinceArgs {
     /// The most changes to list (at most 200, the default).
     #[serde(default)]
     pub limit: Option<u32>,
+}
+
+/// Arguments of `refresh_tenant`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+#[serde(deny_unknown_fields)]
+pub struct RefreshTenantArgs {
+    /// The tenant: its id, or its name (any case).
+    pub tenant: String,
 }
 
 /// Arguments of `open_alerts`.

@@ -8,7 +8,7 @@ use super::*;
 /// A secret that must never come out of a tool.
 const SECRET: &str = "s3cr3t-client-value";
 
-fn device(serial: &str, name: &str, status: &str, mac: &str) -> String {
+pub(crate) fn device(serial: &str, name: &str, status: &str, mac: &str) -> String {
     json!({
         "serialNumber": serial, "deviceName": name, "deviceType": "ACCESS_POINT",
         "model": "AP-505", "status": status, "macAddress": mac, "firmwareVersion": "10.4",
@@ -38,7 +38,7 @@ const GAMMA: (&str, &str) = ("t-c", "Gamma");
 
 /// Two complete runs a day apart (Alpha's SN-A1 went offline and SN-A3 came) and a partial
 /// third in which Gamma failed; the runs' arguments hold [`SECRET`].
-fn store() -> (tempfile::TempDir, Store) {
+pub(crate) fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::open(dir.path().join("s.sqlite")).expect("open");
     let args = ["snapshot", "--client-secret", SECRET];

@@ -1,7 +1,8 @@
 //! Issue 23, item 2: `msp-orchestrator mcp` driven by rmcp's client over the real binary's
 //! stdio, on a store filled by two real `snapshot`s of the simulator (two generations): the
-//! tools and their input schemas, each tool's answer against the simulator's truth, a cut
-//! result, input errors, and no secret in any answer (the server's environment holds it).
+//! tools and their input schemas, each tool's answer against the simulator's truth, the live
+//! call (`refresh_tenant`: a snapshot of one tenant), a cut result, input errors, and no secret
+//! in any answer (the server's environment holds it).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -106,7 +107,12 @@ fn an_mcp_client_asks_each_tool_and_gets_the_truth_bounded_and_without_secrets()
         .build()
         .unwrap();
     let answers: Vec<String> = runtime.block_on(async {
-        let transport = TokioChildProcess::new(tokio::process::Command::from(command)).unwrap();
+        // Its stderr in run/mcp.stderr (a pipe nobody reads could fill and stop it).
+        let stderr = std::fs::File::create(wd.run("mcp.stderr")).unwrap();
+        let (transport, _) = TokioChildProcess::builder(tokio::process::Command::from(command))
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
         let client: Client =
             tokio::time::timeout(std::time::Duration::from_secs(60), ().serve(transport))
                 .await
@@ -154,6 +160,7 @@ async fn ask(client: &Client, truth_a: &Truth, truth: &Truth) -> Vec<String> {
             ("find_device".to_owned(), json!(["query"])),
             ("list_tenants".to_owned(), Value::Null),
             ("open_alerts".to_owned(), Value::Null),
+            ("refresh_tenant".to_owned(), json!(["tenant"])),
             ("tenant_devices".to_owned(), json!(["tenant"])),
         ])
     );
@@ -332,6 +339,20 @@ async fn ask(client: &Client, truth_a: &Truth, truth: &Truth) -> Vec<String> {
             t.name
         );
     }
+
+    // The live call: the tenant collected again (a run of its own), as the truth has it.
+    let (result, out) = call(
+        client,
+        "refresh_tenant",
+        json!({"tenant": busiest.workspace_id}),
+    )
+    .await;
+    answers.push(out.to_string());
+    assert_eq!(result.is_error, Some(false), "{out}");
+    assert_eq!(out["resources"], json!(["devices", "alerts"]));
+    assert_eq!(out["run"]["id"], 3);
+    assert_eq!(out["run"]["outcome"], "ok");
+    assert_eq!(out["by_status"], json!(by_status));
 
     // Mistakes: a tool error that says what to give, or the protocol's invalid params.
     let (result, text) = call(

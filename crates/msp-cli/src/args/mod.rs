@@ -94,8 +94,9 @@ pub(crate) enum Command {
     /// available, assigned), devices without a subscription, subscriptions ending soon and the
     /// licences expiring per month; live, or from the latest snapshot (--db).
     Licenses(licenses::LicensesArgs),
-    /// An MCP server over stdio for an assistant (Claude Desktop, VS Code): read-only tools
-    /// over the store (tenants' health, devices, find a device, changes since, open alerts).
+    /// An MCP server over stdio for an assistant (Claude Desktop, VS Code): tools over the
+    /// store (tenants' health, devices, find a device, changes since, open alerts) and one live
+    /// call (refresh a tenant).
     Mcp(mcp::McpArgs),
 }
 

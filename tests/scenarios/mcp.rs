@@ -128,11 +128,14 @@ fn an_mcp_client_asks_each_tool_and_gets_the_truth_bounded_and_without_secrets()
             .into_iter()
             .map(|form| ("the client secret".to_owned(), form))
             .collect();
-    let haystacks: Vec<_> = answers
+    // Every answer, and every file of the run: the store, the server's stderr, the snapshots'.
+    let mut haystacks: Vec<_> = answers
         .iter()
         .enumerate()
         .map(|(i, a)| (std::path::PathBuf::from(format!("answer {i}")), a.clone()))
         .collect();
+    haystacks.extend(wd.run_files().unwrap());
+    assert!(haystacks.iter().any(|(p, _)| p.ends_with("mcp.stderr")));
     assert_eq!(leaks::find(&needles, &haystacks), Vec::<String>::new());
 }
 
@@ -353,6 +356,19 @@ async fn ask(client: &Client, truth_a: &Truth, truth: &Truth) -> Vec<String> {
     assert_eq!(out["run"]["id"], 3);
     assert_eq!(out["run"]["outcome"], "ok");
     assert_eq!(out["by_status"], json!(by_status));
+    let (_, out) = call(client, "list_tenants", json!({})).await;
+    let refreshed: Vec<&str> = out["tenants"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|t| t["last_run"] == 3)
+        .map(|t| t["tenant_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        refreshed,
+        [busiest.workspace_id.as_str()],
+        "only that tenant"
+    );
 
     // Mistakes: a tool error that says what to give, or the protocol's invalid params.
     let (result, text) = call(

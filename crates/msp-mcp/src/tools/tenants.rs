@@ -108,8 +108,12 @@ pub(crate) fn list_tenants(store: &Store, args: &ListTenantsArgs) -> Result<Valu
         limit,
         "narrow with name_contains, or ask tenant_devices about one tenant",
     )?;
-    Ok(json!({
+    let mut out = json!({
         "order": "worst first: a failed last run, then a skipped one, then the most devices down",
         "tenants": page,
-    }))
+    });
+    if store.runs()?.is_empty() {
+        out["note"] = json!("the store holds no run yet: run `msp-orchestrator snapshot` first");
+    }
+    Ok(out)
 }

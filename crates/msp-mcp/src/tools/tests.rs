@@ -154,7 +154,7 @@ fn no_secret(out: &Value) {
 
 #[test]
 fn list_tenants_gives_each_tenants_health_worst_first_and_cuts_with_a_note() {
-    let (_dir, store) = store();
+    let (dir, store) = store();
     let out = list_tenants(&store, &ListTenantsArgs::default()).expect("list");
     no_secret(&out);
     let tenants = items(&out, "tenants");
@@ -198,6 +198,11 @@ fn list_tenants_gives_each_tenants_health_worst_first_and_cuts_with_a_note() {
     };
     let out = list_tenants(&store, &beta).expect("beta");
     assert_eq!(field(items(&out, "tenants"), "tenant_id"), ["t-b"]);
+    assert!(out.get("note").is_none());
+    let fresh = Store::open(dir.path().join("empty.sqlite")).expect("empty store");
+    let none = list_tenants(&fresh, &ListTenantsArgs::default()).expect("none");
+    assert_eq!(none["tenants"]["total"], 0);
+    assert!(none["note"].as_str().expect("note").contains("snapshot"));
     let empty = ListTenantsArgs {
         name_contains: Some(" ".into()),
         ..Default::default()

@@ -15,7 +15,8 @@
 //! - `refresh_tenant`: the one live call: collects one tenant now (the resources of its latest
 //!   run) through the program's [`Refresh`], then answers as the store holds it.
 //!
-//! Every result is one JSON object, bounded ([`MAX_ITEMS`] items, about [`MAX_BYTES`] bytes):
+//! Every result is one JSON object, bounded ([`MAX_ITEMS`] items, about [`MAX_BYTES`] bytes,
+//! texts of [`MAX_TEXT_CHARS`] characters at most):
 //! a cut result says so (`"truncated": true` and a `note` on how to narrow the question).
 //! Inputs are checked; a mistake is a tool error that says what to give instead. Texts the
 //! servers sent (names, statuses) are returned as JSON strings: data, never instructions.
@@ -34,7 +35,7 @@ mod limits;
 mod server;
 mod tools;
 
-pub use limits::{MAX_BYTES, MAX_ITEMS};
+pub use limits::{MAX_BYTES, MAX_ITEMS, MAX_TEXT_CHARS};
 pub use server::{InventoryServer, serve_stdio};
 pub use tools::{
     ChangesSinceArgs, FindDeviceArgs, ListTenantsArgs, OpenAlertsArgs, Refresh, RefreshTenantArgs,

@@ -21,6 +21,7 @@ mod interrupt;
 mod leaks;
 mod licenses;
 mod locations;
+mod mcp;
 mod print_env;
 mod rate_limits;
 mod rerun;

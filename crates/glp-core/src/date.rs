@@ -101,6 +101,26 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     Some(days * 86_400 + hour * 3_600 + minute * 60 + second - offset)
 }
 
+/// The longest duration [`parse_ago`] takes: ten years.
+pub const MAX_AGO_SECS: u64 = 3_650 * 86_400;
+
+/// A duration back from now as people type it (`90s`, `30m`, `24h`, `7d`, `2w`) in seconds;
+/// `None` for anything else or more than [`MAX_AGO_SECS`].
+pub fn parse_ago(text: &str) -> Option<u64> {
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (digits, unit) = text.split_at(split);
+    let unit_secs: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return None,
+    };
+    let n: u64 = (digits.len() <= 9).then(|| digits.parse().ok()).flatten()?;
+    n.checked_mul(unit_secs).filter(|s| *s <= MAX_AGO_SECS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +155,27 @@ mod tests {
         }
     }
     use std::time::Duration;
+
+    #[test]
+    fn durations_back_from_now() {
+        assert_eq!(parse_ago("90s"), Some(90));
+        assert_eq!(parse_ago("24h"), Some(86_400));
+        assert_eq!(parse_ago("2w"), Some(14 * 86_400));
+        assert_eq!(parse_ago("3650d"), Some(MAX_AGO_SECS));
+        for bad in [
+            "",
+            "h",
+            "24",
+            "24H",
+            "1y",
+            "-1h",
+            "3651d",
+            "9999999999s",
+            "1.5h",
+        ] {
+            assert_eq!(parse_ago(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn dates_across_leap_years_centuries_and_the_epoch() {

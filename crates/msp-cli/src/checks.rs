@@ -142,9 +142,6 @@ pub(crate) fn central_filter(resources: &[ResourceSpec], query: &Query) -> Resul
     }
 }
 
-/// The longest `--since` duration: ten years.
-const MAX_SINCE_SECS: u64 = 3_650 * 86_400;
-
 /// `--since`, as the RFC 3339 UTC time the audit log's filter takes: an RFC 3339 time as given
 /// (normalised to UTC, to the second), or a duration (`30m`, `24h`, `7d`, `2w`, `90s`) back
 /// from `now`. Refused when no resource is time-ordered (only `glp/audit-logs` is).
@@ -176,24 +173,7 @@ pub(crate) fn since(
             "--since {shown}: give a duration back from now (30m, 24h, 7d, 2w; at most 3650d)              or an RFC 3339 time (2026-12-01T00:00:00Z)"
         )
     };
-    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (digits, unit) = text.split_at(split);
-    let unit_secs: u64 = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => return Err(bad()),
-    };
-    let n: u64 = (digits.len() <= 9)
-        .then(|| digits.parse().ok())
-        .flatten()
-        .ok_or_else(bad)?;
-    let secs = n
-        .checked_mul(unit_secs)
-        .filter(|s| *s <= MAX_SINCE_SECS)
-        .ok_or_else(bad)?;
+    let secs = glp_core::date::parse_ago(text).ok_or_else(bad)?;
     let at = now
         .checked_sub(std::time::Duration::from_secs(secs))
         .ok_or_else(bad)?;

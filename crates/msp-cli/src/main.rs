@@ -193,6 +193,7 @@ async fn run(cli: Cli) -> u8 {
         Command::Licenses(args) => {
             commands::licenses::licenses(&cli.global, &args, quiet, &cancel).await
         }
+        Command::Mcp(args) => commands::mcp::mcp(&cli.global, &args, &cancel).await,
     };
     if signals.is_finished() {
         if let Err(e) = signals.await {

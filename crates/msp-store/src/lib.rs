@@ -25,6 +25,7 @@
 mod alerts;
 mod append;
 mod checkpoint;
+mod devices;
 mod diff;
 mod hash;
 mod keys;
@@ -42,6 +43,7 @@ use serde::Serialize;
 
 pub use alerts::{ALERT_SEVERITIES, AlertRow, is_alerts, severity_rank};
 pub use append::{APPEND_ONLY, is_append_only};
+pub use devices::{DeviceRow, TenantOutcome, normalize_mac};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };

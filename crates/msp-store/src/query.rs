@@ -72,7 +72,7 @@ impl StatusRow {
     }
 }
 
-fn is_offline(status: &str) -> bool {
+pub(crate) fn is_offline(status: &str) -> bool {
     matches!(
         status.to_ascii_lowercase().as_str(),
         "offline" | "down" | "disconnected" | "unreachable"

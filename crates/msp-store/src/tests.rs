@@ -4,6 +4,7 @@ use serde_json::json;
 use super::*;
 
 mod append;
+mod devices;
 mod reads;
 
 fn temp() -> (tempfile::TempDir, PathBuf) {

@@ -2,6 +2,7 @@
 
 pub(crate) mod history;
 pub(crate) mod licenses;
+pub(crate) mod mcp;
 
 use std::path::PathBuf;
 
@@ -93,6 +94,10 @@ pub(crate) enum Command {
     /// available, assigned), devices without a subscription, subscriptions ending soon and the
     /// licences expiring per month; live, or from the latest snapshot (--db).
     Licenses(licenses::LicensesArgs),
+    /// An MCP server over stdio for an assistant (Claude Desktop, VS Code): tools over the
+    /// store (tenants' health, devices, find a device, changes since, open alerts) and one live
+    /// call (refresh a tenant).
+    Mcp(mcp::McpArgs),
 }
 
 #[derive(Debug, Subcommand)]

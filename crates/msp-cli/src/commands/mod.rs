@@ -8,6 +8,7 @@ pub(crate) mod dry_run;
 pub(crate) mod export;
 pub(crate) mod generate;
 pub(crate) mod licenses;
+pub(crate) mod mcp;
 pub(crate) mod overview;
 pub(crate) mod prune;
 pub(crate) mod runs;

@@ -23,5 +23,6 @@ mod locations;
 mod print_env;
 mod rate_limits;
 mod rerun;
+mod serve;
 mod tokens;
 mod vendor_sdk;

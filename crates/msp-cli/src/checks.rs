@@ -179,7 +179,19 @@ pub(crate) fn since(
             "--since {shown}: give a duration back from now (30m, 24h, 7d, 2w; at most 3650d)              or an RFC 3339 time (2026-12-01T00:00:00Z)"
         )
     };
-    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let secs = duration_secs(text)
+        .filter(|s| *s <= MAX_SINCE_SECS)
+        .ok_or_else(bad)?;
+    let at = now
+        .checked_sub(std::time::Duration::from_secs(secs))
+        .ok_or_else(bad)?;
+    Ok(Some(glp_core::date::rfc3339(at)))
+}
+
+/// A duration as a number and a unit (`90s`, `30m`, `24h`, `7d`, `2w`) in seconds; `None` for
+/// anything else or more than nine digits (`--since`, `serve --every`).
+pub(crate) fn duration_secs(text: &str) -> Option<u64> {
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
     let (digits, unit) = text.split_at(split);
     let unit_secs: u64 = match unit {
         "s" => 1,
@@ -187,20 +199,10 @@ pub(crate) fn since(
         "h" => 3_600,
         "d" => 86_400,
         "w" => 7 * 86_400,
-        _ => return Err(bad()),
+        _ => return None,
     };
-    let n: u64 = (digits.len() <= 9)
-        .then(|| digits.parse().ok())
-        .flatten()
-        .ok_or_else(bad)?;
-    let secs = n
-        .checked_mul(unit_secs)
-        .filter(|s| *s <= MAX_SINCE_SECS)
-        .ok_or_else(bad)?;
-    let at = now
-        .checked_sub(std::time::Duration::from_secs(secs))
-        .ok_or_else(bad)?;
-    Ok(Some(glp_core::date::rfc3339(at)))
+    let n: u64 = (digits.len() <= 9).then(|| digits.parse().ok()).flatten()?;
+    n.checked_mul(unit_secs)
 }
 
 /// Every check of `collect` that needs nothing but the arguments.

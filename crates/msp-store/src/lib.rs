@@ -27,6 +27,7 @@ mod append;
 mod checkpoint;
 mod diff;
 mod hash;
+mod health;
 mod keys;
 mod lock;
 mod query;
@@ -45,6 +46,7 @@ pub use append::{APPEND_ONLY, is_append_only};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };
+pub use health::TenantHealth;
 pub use keys::KEY_FIELDS;
 pub use query::{ExportItem, PruneBy, Pruned, RunSummary, StatusRow};
 pub use schema::SCHEMA_VERSION;

@@ -2,6 +2,7 @@
 
 pub(crate) mod history;
 pub(crate) mod licenses;
+pub(crate) mod serve;
 
 use std::path::PathBuf;
 
@@ -93,6 +94,9 @@ pub(crate) enum Command {
     /// available, assigned), devices without a subscription, subscriptions ending soon and the
     /// licences expiring per month; live, or from the latest snapshot (--db).
     Licenses(licenses::LicensesArgs),
+    /// Snapshot on a schedule (--every 15m) and serve /metrics (Prometheus), /healthz and
+    /// /readyz from the store, until SIGTERM or Ctrl-C.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]

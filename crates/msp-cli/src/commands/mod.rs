@@ -11,6 +11,7 @@ pub(crate) mod licenses;
 pub(crate) mod overview;
 pub(crate) mod prune;
 pub(crate) mod runs;
+pub(crate) mod serve;
 pub(crate) mod snapshot;
 pub(crate) mod status;
 pub(crate) mod store;

@@ -49,7 +49,6 @@ pub(crate) async fn snapshot(
     }
 }
 
-/// The resources named, or `None` when one is not a resource (the error is printed).
 /// Each tenant's watermark of the time-ordered resource among `specs` (`glp/audit-logs`, kept
 /// append-only by the store): the newest `createdAt` its latest complete entry holds, so the
 /// run asks only for entries at or after it (`ge`: the newest stored one comes again and the
@@ -79,7 +78,8 @@ fn watermarks(
     })
 }
 
-fn specs(names: &[String]) -> Option<Vec<msp_orchestrator::ResourceSpec>> {
+/// The resources named, or `None` when one is not a resource (the error is printed).
+pub(crate) fn specs(names: &[String]) -> Option<Vec<msp_orchestrator::ResourceSpec>> {
     names
         .iter()
         .map(|r| r.parse())

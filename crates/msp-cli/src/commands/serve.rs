@@ -1,0 +1,136 @@
+//! `serve`: `snapshot` on a schedule, and `/metrics`, `/healthz` and `/readyz` over HTTP, until
+//! SIGTERM or Ctrl-C.
+
+use std::sync::Arc;
+
+use msp_orchestrator::msp_store::{PruneBy, Store};
+use msp_orchestrator::{Cancel, StopLevel, one_line};
+use msp_serve::{Metrics, RunOutcome, Schedule, Server, Token};
+
+use crate::args::GlobalArgs;
+use crate::args::serve::ServeArgs;
+use crate::commands::snapshot::{run_snapshot, specs};
+use crate::commands::store::db_path;
+use crate::settings;
+use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
+
+/// `serve`. Exit 0 once stopped by a signal; 1 or 2 when it cannot start.
+pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel) -> u8 {
+    let db = match db_path(&args.db, global) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return EXIT_USAGE;
+        }
+    };
+    // Everything that can be checked before the first run is, so a mistake stops here.
+    if !args.resources.is_empty() && specs(&args.resources).is_none() {
+        return EXIT_USAGE;
+    }
+    if let Err(e) = settings::resolve(global) {
+        eprintln!("error: {e}");
+        return EXIT_FATAL;
+    }
+    let token = match args.token_file.as_deref().map(Token::from_file).transpose() {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let metrics = match Metrics::open(&db) {
+        Ok(metrics) => Arc::new(metrics),
+        Err(e) => {
+            eprintln!("error: cannot open the store {}: {e}", db.display());
+            return EXIT_USAGE;
+        }
+    };
+    let server = match Server::bind(args.listen, token, metrics.clone()).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return if matches!(e, msp_serve::ServeError::TokenRequired(_)) {
+                EXIT_USAGE
+            } else {
+                EXIT_FATAL
+            };
+        }
+    };
+    let schedule = Schedule::every(args.every);
+    let addr = server
+        .local_addr()
+        .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
+    eprintln!(
+        "serving http://{addr}/metrics, /healthz and /readyz; a snapshot into {} now and every \
+         {} s (up to {} s late)",
+        db.display(),
+        schedule.interval().as_secs(),
+        schedule.max_jitter().as_secs()
+    );
+    let stop = cancel.clone();
+    let http = tokio::spawn(server.serve(async move { stop.reached(StopLevel::Drain).await }));
+    let retention = match (args.keep, args.older_than) {
+        (Some(n), _) => Some(PruneBy::Keep(n)),
+        (None, Some(days)) => Some(PruneBy::OlderThanDays(days)),
+        (None, None) => None,
+    };
+    let mut rng = fastrand::Rng::new();
+    msp_serve::run_on_schedule(schedule, &mut rng, cancel, || {
+        let (metrics, db) = (metrics.clone(), db.clone());
+        async move {
+            metrics.run_started();
+            let code = match settings::resolve(global) {
+                Ok(settings) => {
+                    run_snapshot(settings, &args.resources, None, db.clone(), true, cancel).await
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_FATAL
+                }
+            };
+            let outcome = match code {
+                EXIT_OK => RunOutcome::Complete,
+                _ if cancel.level() >= StopLevel::Drain => RunOutcome::Interrupted,
+                EXIT_SOME_FAILED => RunOutcome::Partial,
+                _ => RunOutcome::Failed,
+            };
+            if let Some(by) = retention {
+                prune(&db, by).await;
+            }
+            metrics.run_ended(outcome);
+        }
+    })
+    .await;
+    match http.await {
+        Ok(Ok(())) => {
+            eprintln!("stopped");
+            EXIT_OK
+        }
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            EXIT_FATAL
+        }
+        Err(e) => {
+            eprintln!(
+                "error: the HTTP server stopped: {}",
+                msp_orchestrator::join_error_text(e)
+            );
+            EXIT_FATAL
+        }
+    }
+}
+
+/// Deletes the runs `by` chooses, as `prune` does (a run being written is kept).
+async fn prune(db: &std::path::Path, by: PruneBy) {
+    let db = db.to_owned();
+    let pruned = tokio::task::spawn_blocking(move || Store::open(&db)?.prune(by)).await;
+    match pruned {
+        Ok(Ok(p)) if p.runs > 0 => eprintln!(
+            "pruned {} old runs and {} stored items no remaining run uses",
+            p.runs, p.payloads
+        ),
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => eprintln!("warning: prune: {}", one_line(&e.to_string())),
+        Err(e) => eprintln!("warning: prune: {}", msp_orchestrator::join_error_text(e)),
+    }
+}

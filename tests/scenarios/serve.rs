@@ -182,6 +182,24 @@ fn metrics_after_the_first_run_are_the_truth_and_sigterm_exits_0() {
         "{text}"
     );
     assert!(text.contains("glp_msp_last_run_complete 1"), "{text}");
+    // Every request the simulator served was the run's, and is counted once per host.
+    let served: u64 = sim
+        .stats()
+        .unwrap()
+        .requests
+        .values()
+        .flat_map(|by_status| by_status.values())
+        .sum();
+    let sent: f64 = samples(&text, "glp_msp_api_last_run_requests")
+        .iter()
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(sent as u64, served, "{text}");
+    let counted: f64 = samples(&text, "glp_msp_api_requests_total")
+        .iter()
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(counted as u64, served, "{text}");
 
     child.signal("-TERM").unwrap();
     let out = child.wait(RUN_LIMIT).unwrap();

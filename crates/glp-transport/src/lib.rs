@@ -36,4 +36,4 @@ pub use paginate::{DEFAULT_MAX_PAGES, MAX_NUMBERED_PAGES, Paged, Pager};
 pub use query::{QueryProblem, check_expression, check_param, set_param};
 pub use sleep::{Sleeper, TokioSleeper};
 pub use tally::{Tally, TallySnapshot};
-pub use transport::Transport;
+pub use transport::{FamilyStats, Transport};

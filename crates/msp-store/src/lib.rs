@@ -28,6 +28,7 @@ mod checkpoint;
 mod diff;
 mod hash;
 mod health;
+mod hosts;
 mod keys;
 mod lock;
 mod query;
@@ -47,6 +48,7 @@ pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };
 pub use health::TenantHealth;
+pub use hosts::RunHost;
 pub use keys::KEY_FIELDS;
 pub use query::{ExportItem, PruneBy, Pruned, RunSummary, StatusRow};
 pub use schema::SCHEMA_VERSION;

@@ -107,6 +107,20 @@ CREATE TABLE run_tenants (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 5: what each run sent to each API host and family (requests, 429s, the rate learned
+/// from them), for `serve`'s metrics.
+const V5: &str = r#"
+CREATE TABLE run_hosts (
+    run_id       INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    host         TEXT NOT NULL,
+    family       TEXT NOT NULL,
+    requests     INTEGER NOT NULL,
+    rate_limited INTEGER NOT NULL,
+    learned_rate REAL,
+    PRIMARY KEY (run_id, host, family)
+) WITHOUT ROWID;
+"#;
+
 /// One migration: SQL, or a step in Rust.
 pub(crate) enum Migration {
     /// Statements.
@@ -121,6 +135,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V2),
     Migration::Code(v3),
     Migration::Sql(V4),
+    Migration::Sql(V5),
 ];
 
 /// The schema version this build writes.

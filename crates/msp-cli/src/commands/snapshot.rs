@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use msp_orchestrator::msp_store::{Incomplete, NewRun, RunId, RunStatus, Store};
+use msp_orchestrator::msp_store::{Incomplete, NewRun, RunHost, RunId, RunStatus, Store};
 use msp_orchestrator::{Cancel, MarkedJob, StoreSink, TenantSource, TenantStatus, one_line};
 
 use crate::args::GlobalArgs;
@@ -234,6 +234,7 @@ pub(crate) async fn run_snapshot(
             return EXIT_FATAL;
         }
     };
+    record_hosts(ctx, &mut store, run);
     let report = match result {
         Ok(report) => report,
         Err(e) => {
@@ -280,6 +281,28 @@ pub(crate) async fn run_snapshot(
             eprintln!("error: {e}");
             EXIT_FATAL
         }
+    }
+}
+
+/// Notes in the run what this process sent to each API host and family (requests, 429s, the
+/// rate learned): `serve`'s metrics read them. A failure is a warning: the records are kept.
+fn record_hosts(ctx: &Context, store: &mut Store, run: RunId) {
+    let hosts: Vec<RunHost> = ctx
+        .workspaces
+        .api_client()
+        .transport()
+        .families()
+        .into_iter()
+        .map(|f| RunHost {
+            host: f.host,
+            family: f.family,
+            requests: f.requests,
+            rate_limited: f.rate_limited,
+            learned_rate: f.learned_rate,
+        })
+        .collect();
+    if let Err(e) = store.write_hosts(run, &hosts) {
+        eprintln!("warning: the run's requests per host were not stored: {e}");
     }
 }
 

@@ -1,9 +1,19 @@
-use msp_orchestrator::msp_store::{Incomplete, NewRun, RunStatus};
+use msp_orchestrator::msp_store::{Incomplete, NewRun, RunHost, RunStatus};
 
 use super::*;
 
 fn device(serial: &str, kind: &str, status: &str) -> String {
     format!(r#"{{"serialNumber":"{serial}","deviceType":"{kind}","status":"{status}"}}"#)
+}
+
+fn host(family: &str, requests: u64, rate_limited: u64, learned_rate: Option<f64>) -> RunHost {
+    RunHost {
+        host: "http://127.0.0.1:1".into(),
+        family: family.into(),
+        requests,
+        rate_limited,
+        learned_rate,
+    }
 }
 
 fn alert(id: &str, severity: &str, status: &str) -> String {
@@ -85,6 +95,15 @@ fn small_store(dir: &Path) -> Store {
             .note_incomplete(run, "t-b", "Be\"ta\n", resource, Incomplete::Failed, "503")
             .expect("failed");
     }
+    store
+        .write_hosts(
+            run,
+            &[
+                host("central", 40, 3, Some(2.5)),
+                host("greenlake/workspaces", 2, 0, None),
+            ],
+        )
+        .expect("hosts");
     store.end_run(run, RunStatus::Partial).expect("end 2");
     store
 }
@@ -155,6 +174,20 @@ fn a_small_store_renders_per_tenant_devices_aps_down_alerts_and_health() {
         ("glp_msp_tenants".to_owned(), 2.0),
         ("glp_msp_last_run_id".to_owned(), 2.0),
         ("glp_msp_last_run_complete".to_owned(), 0.0),
+        (
+            r#"glp_msp_api_last_run_requests{host="http://127.0.0.1:1",family="central"}"#.into(),
+            40.0,
+        ),
+        (
+            r#"glp_msp_api_last_run_rate_limited{host="http://127.0.0.1:1",family="central"}"#
+                .into(),
+            3.0,
+        ),
+        (
+            r#"glp_msp_api_learned_rate_per_second{host="http://127.0.0.1:1",family="central"}"#
+                .into(),
+            2.5,
+        ),
     ];
     for (series, value) in expect {
         assert_eq!(sample(&text, &series), Some(value), "{series} in\n{text}");
@@ -201,10 +234,34 @@ fn a_scrape_is_computed_once_per_finished_run() {
             more.iter().map(String::as_str),
         )
         .expect("gamma");
+    store
+        .write_hosts(run, &[host("central", 7, 1, None)])
+        .expect("hosts");
     assert_eq!(metrics.scrape().expect("scrape"), first);
+    // The runs before this process started are not in its counters.
+    let central = r#"{host="http://127.0.0.1:1",family="central"}"#;
+    assert_eq!(
+        sample(&first, &format!("glp_msp_api_requests_total{central}")),
+        None
+    );
     store.end_run(run, RunStatus::Partial).expect("end");
     let after = metrics.scrape().expect("scrape");
     assert_eq!(sample(&after, "glp_msp_tenants"), Some(3.0), "{after}");
+    assert_eq!(
+        sample(&after, &format!("glp_msp_api_requests_total{central}")),
+        Some(7.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, &format!("glp_msp_api_rate_limited_total{central}")),
+        Some(1.0)
+    );
+    // Counted once, however often scraped.
+    let again = metrics.scrape().expect("scrape");
+    assert_eq!(
+        sample(&again, &format!("glp_msp_api_requests_total{central}")),
+        Some(7.0)
+    );
     // This process's runs.
     metrics.run_started();
     assert!(

@@ -24,5 +24,6 @@ mod print_env;
 mod rate_limits;
 mod rerun;
 mod serve;
+mod serve_notify;
 mod tokens;
 mod vendor_sdk;

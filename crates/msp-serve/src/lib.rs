@@ -9,16 +9,22 @@
 //! - [`Server`]: `/healthz`, `/readyz` and `/metrics` on `--listen` (axum), behind a bearer
 //!   [`Token`] when one is given; off loopback one is required ([`check_listen`]).
 //!
+//! - [`Notifier`]: after each run, what changed (a device offline or back, a new critical
+//!   alert, a tenant failing twice in a row) to webhooks (generic JSON, Slack, Teams), each
+//!   event once per webhook across restarts, retried with backoff.
+//!
 //! The snapshot itself is the caller's (the CLI's `snapshot`): this crate only says when.
 
 mod auth;
 mod http;
 mod metrics;
+mod notify;
 mod schedule;
 
 pub use auth::{Token, check_listen};
 pub use http::Server;
 pub use metrics::{Metrics, RunOutcome, render_store};
+pub use notify::{Delivered, Event, EventKind, Notifier, NotifyFormat, Target, events};
 pub use schedule::{Schedule, run_on_schedule};
 
 use std::net::SocketAddr;

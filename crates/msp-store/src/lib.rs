@@ -31,6 +31,7 @@ mod health;
 mod hosts;
 mod keys;
 mod lock;
+mod notifications;
 mod query;
 mod runs;
 mod schema;
@@ -50,7 +51,8 @@ pub use diff::{
 pub use health::TenantHealth;
 pub use hosts::RunHost;
 pub use keys::KEY_FIELDS;
-pub use query::{ExportItem, PruneBy, Pruned, RunSummary, StatusRow};
+pub use notifications::OpenAlert;
+pub use query::{ExportItem, PruneBy, Pruned, RunSummary, StatusRow, is_offline};
 pub use schema::SCHEMA_VERSION;
 pub use write::{Entry, RunTenant};
 

@@ -121,6 +121,19 @@ CREATE TABLE run_hosts (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 6: the notifications `serve` sent, by target (a digest of the webhook's URL, never
+/// the URL: it may hold a secret) and event key, so that an event is sent once, across restarts.
+const V6: &str = r#"
+CREATE TABLE notifications (
+    target TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    sent   TEXT NOT NULL,
+    PRIMARY KEY (target, key)
+) WITHOUT ROWID;
+CREATE INDEX notifications_run ON notifications (run_id);
+"#;
+
 /// One migration: SQL, or a step in Rust.
 pub(crate) enum Migration {
     /// Statements.
@@ -136,6 +149,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration::Code(v3),
     Migration::Sql(V4),
     Migration::Sql(V5),
+    Migration::Sql(V6),
 ];
 
 /// The schema version this build writes.

@@ -35,6 +35,21 @@ pub(crate) struct ServeArgs {
     /// --older-than).
     #[arg(long, value_name = "DAYS", conflicts_with = "keep", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) older_than: Option<u32>,
+    /// After each run, send what changed (a device offline or back, a new critical alert, a
+    /// tenant failing twice in a row) to this webhook (https; repeat for several; space-separated
+    /// in MSP_NOTIFY). Each event once per webhook, across restarts. The URL is never printed
+    /// or stored.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MSP_NOTIFY",
+        value_delimiter = ' ',
+        hide_env_values = true
+    )]
+    pub(crate) notify: Vec<String>,
+    /// The webhooks' body: generic (JSON with every field), slack or teams.
+    #[arg(long, value_name = "FORMAT", default_value = "generic")]
+    pub(crate) notify_format: msp_serve::NotifyFormat,
     #[command(flatten)]
     pub(crate) db: DbArg,
 }

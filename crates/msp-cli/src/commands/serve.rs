@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use msp_orchestrator::msp_store::{PruneBy, Store};
 use msp_orchestrator::{Cancel, StopLevel, one_line};
-use msp_serve::{Metrics, RunOutcome, Schedule, Server, Token};
+use msp_serve::{Metrics, Notifier, RunOutcome, Schedule, Server, Target, Token};
 
 use crate::args::GlobalArgs;
 use crate::args::serve::ServeArgs;
@@ -33,6 +33,13 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
     }
     let token = match args.token_file.as_deref().map(Token::from_file).transpose() {
         Ok(token) => token,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let notifier = match notifier(args) {
+        Ok(notifier) => notifier.map(Arc::new),
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_USAGE;
@@ -74,9 +81,13 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
         (None, Some(days)) => Some(PruneBy::OlderThanDays(days)),
         (None, None) => None,
     };
+    // Events of the newest run a stopped process may not have sent (each is sent once).
+    if let Some(notifier) = &notifier {
+        notify(notifier, &db).await;
+    }
     let mut rng = fastrand::Rng::new();
     msp_serve::run_on_schedule(schedule, &mut rng, cancel, || {
-        let (metrics, db) = (metrics.clone(), db.clone());
+        let (metrics, db, notifier) = (metrics.clone(), db.clone(), notifier.clone());
         async move {
             metrics.run_started();
             let code = match settings::resolve(global) {
@@ -96,6 +107,9 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
             };
             if let Some(by) = retention {
                 prune(&db, by).await;
+            }
+            if let Some(notifier) = &notifier {
+                notify(notifier, &db).await;
             }
             metrics.run_ended(outcome);
         }
@@ -132,5 +146,32 @@ async fn prune(db: &std::path::Path, by: PruneBy) {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => eprintln!("warning: prune: {}", one_line(&e.to_string())),
         Err(e) => eprintln!("warning: prune: {}", msp_orchestrator::join_error_text(e)),
+    }
+}
+
+/// The webhooks of `--notify`, if any.
+fn notifier(args: &ServeArgs) -> Result<Option<Notifier>, String> {
+    let urls: Vec<&String> = args
+        .notify
+        .iter()
+        .filter(|u| !u.trim().is_empty())
+        .collect();
+    if urls.is_empty() {
+        return Ok(None);
+    }
+    let targets = urls
+        .into_iter()
+        .map(|url| Target::parse(url, args.notify_format))
+        .collect::<Result<Vec<_>, _>>()?;
+    Notifier::new(targets).map(Some)
+}
+
+/// Sends the newest run's events to the webhooks (a failure is a warning: they are tried
+/// again after the next run).
+async fn notify(notifier: &Notifier, db: &std::path::Path) {
+    match notifier.notify_newest(db).await {
+        Ok(d) if d.sent > 0 => eprintln!("notified {} events", d.sent),
+        Ok(_) => {}
+        Err(e) => eprintln!("warning: notifications: {}", one_line(&e.to_string())),
     }
 }

@@ -404,10 +404,13 @@ fn arguments() -> Vec<String> {
             continue;
         }
         let lower = arg.to_ascii_lowercase();
-        let secret = ["secret", "token", "password"]
+        // A webhook URL (`serve --notify`) is a secret too.
+        let secret = (["secret", "token", "password"]
             .iter()
             .any(|w| lower.contains(w))
-            && !lower.ends_with("-file");
+            && !lower.ends_with("-file"))
+            || lower == "--notify"
+            || lower.starts_with("--notify=");
         if secret && lower.starts_with("--") {
             match arg.split_once('=') {
                 Some((flag, _)) => out.push(format!("{flag}=(hidden)")),

@@ -134,29 +134,38 @@ impl Metrics {
         Ok(finished_runs(&lock(&self.store))?.is_some())
     }
 
-    /// The text of `/metrics`. The store's part is computed again only when a run ended (or
-    /// was pruned) since the last scrape; otherwise a scrape costs one indexed query. Blocking
-    /// (SQLite): call it off the async threads.
-    pub fn scrape(&self) -> Result<String, StoreError> {
+    /// Computes the store's part now if a run ended (or was pruned) since it was last
+    /// computed, so that the next scrape does not wait for it (`serve` calls it after each run).
+    /// Blocking (SQLite).
+    pub fn refresh(&self) -> Result<(), StoreError> {
+        self.store_part().map(drop)
+    }
+
+    /// The store's part of the text, from the cache when no run ended since.
+    fn store_part(&self) -> Result<Arc<str>, StoreError> {
         let store = lock(&self.store);
         let key = finished_runs(&store)?;
-        let body = {
-            let mut cache = lock(&self.cache);
-            match (&*cache, key) {
-                (Some(cached), Some(key)) if cached.key == key => cached.text.clone(),
-                (_, Some(key)) => {
-                    lock(&self.hosts).count(&store, key.0)?;
-                    let text: Arc<str> = render_store(&store)?.into();
-                    *cache = Some(Cached {
-                        key,
-                        text: text.clone(),
-                    });
-                    text
-                }
-                (_, None) => Arc::from(""),
+        let mut cache = lock(&self.cache);
+        Ok(match (&*cache, key) {
+            (Some(cached), Some(key)) if cached.key == key => cached.text.clone(),
+            (_, Some(key)) => {
+                lock(&self.hosts).count(&store, key.0)?;
+                let text: Arc<str> = render_store(&store)?.into();
+                *cache = Some(Cached {
+                    key,
+                    text: text.clone(),
+                });
+                text
             }
-        };
-        drop(store);
+            (_, None) => Arc::from(""),
+        })
+    }
+
+    /// The text of `/metrics`. The store's part is computed again only when a run ended (or
+    /// was pruned) since the last scrape (or [`refresh`](Self::refresh)); otherwise a scrape
+    /// costs one indexed query. Blocking (SQLite): call it off the async threads.
+    pub fn scrape(&self) -> Result<String, StoreError> {
+        let body = self.store_part()?;
         let mut out = String::with_capacity(body.len() + 512);
         out.push_str(&body);
         // Writing into a String cannot fail.

@@ -111,6 +111,13 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
             if let Some(notifier) = &notifier {
                 notify(notifier, &db).await;
             }
+            // The run's metrics computed now, not by the next scrape.
+            let refresh = metrics.clone();
+            match tokio::task::spawn_blocking(move || refresh.refresh()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("warning: metrics: {}", one_line(&e.to_string())),
+                Err(e) => eprintln!("warning: metrics: {}", msp_orchestrator::join_error_text(e)),
+            }
             metrics.run_ended(outcome);
         }
     })

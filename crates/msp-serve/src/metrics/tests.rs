@@ -245,6 +245,7 @@ fn a_scrape_is_computed_once_per_finished_run() {
         None
     );
     store.end_run(run, RunStatus::Partial).expect("end");
+    metrics.refresh().expect("computed after the run");
     let after = metrics.scrape().expect("scrape");
     assert_eq!(sample(&after, "glp_msp_tenants"), Some(3.0), "{after}");
     assert_eq!(

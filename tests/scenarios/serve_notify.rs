@@ -1,7 +1,8 @@
 //! Issue 23: `serve --notify`. The simulator's population changes between two runs of one
 //! `serve` (the simulator restarted on the same port with `--generation 1`): a local webhook
 //! receives exactly the devices that went offline or came back and the new critical alerts the
-//! truths say, once; a third run and a restarted `serve` send nothing more.
+//! truths say, once; a third run and a restarted `serve` send nothing more; `--keep 2` prunes
+//! after each run.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -91,6 +92,8 @@ fn serve(name: &str, wd: &Workdir, sim: &Sim, hook: &Server, db: &str) -> Proc {
         "2000",
         "--notify",
         &url,
+        "--keep",
+        "2",
         "device-inventory",
         "devices",
         "alerts",
@@ -181,4 +184,8 @@ fn a_generation_change_is_notified_once_and_not_again_after_a_restart() {
     assert_exit(&runs, 0);
     assert!(!runs.stdout.contains(&hook.url("/hook")), "{}", runs.stdout);
     assert!(runs.stdout.contains("(hidden)"), "{}", runs.stdout);
+    // --keep 2 pruned after each run: runs 3 and 4 are left.
+    let runs: Vec<Value> = serde_json::from_str(&runs.stdout).unwrap();
+    let ids: Vec<i64> = runs.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [3, 4]);
 }

@@ -228,6 +228,10 @@ fn with_a_token_file_metrics_need_the_token_and_off_loopback_one_is_required() {
         "{}",
         refused.stderr
     );
+    assert!(
+        !std::path::Path::new(db).exists(),
+        "no store is made before the refusal"
+    );
 
     let token = "e2e-serve-token-0123456789abcdef";
     std::fs::write(wd.run("token.txt"), format!("{token}\n")).unwrap();

@@ -38,6 +38,10 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
             return EXIT_USAGE;
         }
     };
+    if let Err(e) = msp_serve::check_listen(args.listen, token.as_ref()) {
+        eprintln!("error: {e}");
+        return EXIT_USAGE;
+    }
     let notifier = match notifier(args) {
         Ok(notifier) => notifier.map(Arc::new),
         Err(e) => {
@@ -56,11 +60,7 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
         Ok(server) => server,
         Err(e) => {
             eprintln!("error: {e}");
-            return if matches!(e, msp_serve::ServeError::TokenRequired(_)) {
-                EXIT_USAGE
-            } else {
-                EXIT_FATAL
-            };
+            return EXIT_FATAL;
         }
     };
     let schedule = Schedule::every(args.every);

@@ -59,6 +59,7 @@ pub struct Metrics {
     process: Registry,
     runs: Family<Labels, Counter>,
     running: Gauge,
+    notifications: Family<Labels, Counter>,
     hosts: Mutex<runs::HostCounters>,
 }
 
@@ -105,6 +106,15 @@ impl Metrics {
             "1 while this process is running a snapshot",
             running.clone(),
         );
+        let notifications = Family::<Labels, Counter>::default();
+        for outcome in ["sent", "failed"] {
+            let _ = notifications.get_or_create(&vec![("outcome", outcome.to_owned())]);
+        }
+        process.register(
+            "glp_msp_notifications",
+            "Events this process sent to webhooks (once per webhook), or failed to send",
+            notifications.clone(),
+        );
         let hosts = runs::HostCounters::new(&store, &mut process)?;
         Ok(Self {
             hosts: Mutex::new(hosts),
@@ -113,6 +123,7 @@ impl Metrics {
             process,
             runs,
             running,
+            notifications,
         })
     }
 
@@ -127,6 +138,15 @@ impl Metrics {
         self.runs
             .get_or_create(&vec![("outcome", outcome.as_str().to_owned())])
             .inc();
+    }
+
+    /// Notes events sent to webhooks and events that could not be.
+    pub fn notified(&self, sent: usize, failed: usize) {
+        for (outcome, n) in [("sent", sent), ("failed", failed)] {
+            self.notifications
+                .get_or_create(&vec![("outcome", outcome.to_owned())])
+                .inc_by(n as u64);
+        }
     }
 
     /// Whether the store holds a finished run (what `/metrics` reports on).

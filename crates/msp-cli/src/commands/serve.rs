@@ -83,7 +83,7 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
     };
     // Events of the newest run a stopped process may not have sent (each is sent once).
     if let Some(notifier) = &notifier {
-        notify(notifier, &db).await;
+        notify(notifier, &db, &metrics, cancel).await;
     }
     let mut rng = fastrand::Rng::new();
     msp_serve::run_on_schedule(schedule, &mut rng, cancel, || {
@@ -109,7 +109,7 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
                 prune(&db, by).await;
             }
             if let Some(notifier) = &notifier {
-                notify(notifier, &db).await;
+                notify(notifier, &db, &metrics, cancel).await;
             }
             // The run's metrics computed now, not by the next scrape.
             let refresh = metrics.clone();
@@ -174,11 +174,20 @@ fn notifier(args: &ServeArgs) -> Result<Option<Notifier>, String> {
 }
 
 /// Sends the newest run's events to the webhooks (a failure is a warning: they are tried
-/// again after the next run).
-async fn notify(notifier: &Notifier, db: &std::path::Path) {
-    match notifier.notify_newest(db).await {
-        Ok(d) if d.sent > 0 => eprintln!("notified {} events", d.sent),
-        Ok(_) => {}
+/// again after the next run). A stop abandons it: what was not sent is sent at the next start.
+async fn notify(notifier: &Notifier, db: &std::path::Path, metrics: &Metrics, cancel: &Cancel) {
+    let delivered = tokio::select! {
+        biased;
+        _ = cancel.reached(StopLevel::Drain) => return,
+        delivered = notifier.notify_newest(db) => delivered,
+    };
+    match delivered {
+        Ok(d) => {
+            if d.sent > 0 {
+                eprintln!("notified {} events", d.sent);
+            }
+            metrics.notified(d.sent, d.failed);
+        }
         Err(e) => eprintln!("warning: notifications: {}", one_line(&e.to_string())),
     }
 }

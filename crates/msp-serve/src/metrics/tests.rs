@@ -281,6 +281,16 @@ fn a_scrape_is_computed_once_per_finished_run() {
         sample(&text, r#"glp_msp_runs_total{outcome="complete"}"#),
         Some(0.0)
     );
+    metrics.notified(3, 1);
+    let text = metrics.scrape().expect("s");
+    assert_eq!(
+        sample(&text, r#"glp_msp_notifications_total{outcome="sent"}"#),
+        Some(3.0)
+    );
+    assert_eq!(
+        sample(&text, r#"glp_msp_notifications_total{outcome="failed"}"#),
+        Some(1.0)
+    );
 }
 
 #[test]

@@ -66,3 +66,18 @@ fn every(text: &str) -> Result<Duration, String> {
     }
     Ok(Duration::from_secs(secs))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_takes_a_duration_of_at_least_ten_seconds() {
+        assert_eq!(every("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(every("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(every("1d"), Ok(Duration::from_secs(86_400)));
+        for bad in ["5s", "0m", "15", "m", "15 minutes", "-1h"] {
+            assert!(every(bad).is_err(), "{bad}");
+        }
+    }
+}

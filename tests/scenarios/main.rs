@@ -25,5 +25,7 @@ mod mcp;
 mod print_env;
 mod rate_limits;
 mod rerun;
+mod serve;
+mod serve_notify;
 mod tokens;
 mod vendor_sdk;

@@ -42,4 +42,4 @@ pub use query::{
 pub use sleep::{Sleeper, TokioSleeper};
 pub use spec_paths::{PathProblem, SpecPaging, SpecPath, SpecPaths, check_path};
 pub use tally::{Tally, TallySnapshot};
-pub use transport::Transport;
+pub use transport::{FamilyStats, Transport};

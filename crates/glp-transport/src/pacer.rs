@@ -32,6 +32,8 @@ pub struct Pacer {
     state: Mutex<State>,
     /// The host this pacer's family belongs to, and the family's name.
     host: Option<(std::sync::Arc<Host>, String)>,
+    /// The answers it was told of (requests, 429s).
+    answers: crate::Tally,
 }
 
 /// A fixed ceiling on requests per second (`governor`), with a little jitter so that waiters
@@ -93,6 +95,7 @@ impl Pacer {
                 flow: Flow::new(),
             }),
             host: None,
+            answers: crate::Tally::default(),
         }
     }
 
@@ -182,6 +185,10 @@ impl Pacer {
     /// reset of a fixed window). A 429 also pauses the API: for `retry_after` when the server
     /// said, else briefly (two intervals of the learned rate, at most a second).
     pub fn answered(&self, status: u16, headers: &HeaderMap, retry_after: Option<Duration>) {
+        self.answers.request();
+        if status == 429 {
+            self.answers.rate_limited();
+        }
         let now = Instant::now();
         let (learned, spent) = {
             let mut state = self.state();
@@ -218,6 +225,7 @@ impl Pacer {
 
     /// A request let through got no answer (a broken connection, no token).
     pub fn lost(&self) {
+        self.answers.request();
         self.state().flow.lost();
         if let Some((host, _)) = &self.host {
             host.lost();
@@ -232,6 +240,11 @@ impl Pacer {
             .paused_until
             .filter(|until| *until > now)
             .map(|until| until - now)
+    }
+
+    /// The requests let through so far (answered or lost) and the 429s among them.
+    pub fn answers(&self) -> crate::TallySnapshot {
+        self.answers.snapshot()
     }
 
     /// The rate learned from 429s, in requests per second, if any.

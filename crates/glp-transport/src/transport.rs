@@ -148,10 +148,49 @@ impl Transport {
         }
     }
 
+    /// What each host and API family was sent so far, by host and family: requests (every
+    /// attempt), 429s and the rate learned, for a run's record (`snapshot` stores them).
+    pub fn families(&self) -> Vec<FamilyStats> {
+        let mut out: Vec<FamilyStats> = lock(&self.inner.pacers)
+            .iter()
+            .map(|((origin, api, group), pacer)| {
+                let answers = pacer.answers();
+                FamilyStats {
+                    host: origin.clone(),
+                    family: match api {
+                        Api::Central => "central".to_owned(),
+                        Api::GreenLake => format!("greenlake/{group}"),
+                    },
+                    requests: answers.requests,
+                    rate_limited: answers.rate_limited,
+                    learned_rate: pacer.learned_rate(),
+                }
+            })
+            .filter(|f| f.requests > 0)
+            .collect();
+        out.sort_by(|a, b| (&a.host, &a.family).cmp(&(&b.host, &b.family)));
+        out
+    }
+
     pub(crate) fn ceiling(&self, api: Api, url: &url::Url) -> Option<Arc<Ceiling>> {
         let origin = (url.origin().ascii_serialization(), api);
         lock(&self.inner.ceilings).get(&origin).cloned()
     }
+}
+
+/// One host and API family's figures ([`Transport::families`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FamilyStats {
+    /// The origin (`https://global.api.greenlake.hpe.com`): scheme, host and port.
+    pub host: String,
+    /// `central` (a Central gateway), or `greenlake/<first path segment>` (`greenlake/devices`).
+    pub family: String,
+    /// Requests let through (every attempt, answered or not).
+    pub requests: u64,
+    /// 429 answers.
+    pub rate_limited: u64,
+    /// The rate learned from 429s (requests per second), if one was.
+    pub learned_rate: Option<f64>,
 }
 
 #[cfg(test)]
@@ -176,5 +215,32 @@ mod tests {
             &a,
             &t.pacer(Api::Central, &other, "network-monitoring/v1/aps")
         ));
+        // Each family's answers are counted; families never used are left out.
+        let headers = reqwest::header::HeaderMap::new();
+        tenants.answered(200, &headers, None);
+        tenants.answered(429, &headers, None);
+        a.lost();
+        let got: Vec<(String, String, u64, u64)> = t
+            .families()
+            .into_iter()
+            .map(|f| (f.host, f.family, f.requests, f.rate_limited))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "https://global.api.greenlake.hpe.com".to_owned(),
+                    "greenlake/workspaces".to_owned(),
+                    2,
+                    1
+                ),
+                (
+                    "https://us1.api.central.arubanetworks.com".to_owned(),
+                    "central".to_owned(),
+                    1,
+                    0
+                ),
+            ]
+        );
     }
 }

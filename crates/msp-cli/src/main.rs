@@ -190,6 +190,7 @@ async fn run(cli: Cli) -> u8 {
         Command::Diff(args) => diff::diff(&cli.global, &args),
         Command::Export(args) => export::export(&cli.global, &args),
         Command::Prune(args) => prune::prune(&cli.global, &args),
+        Command::Serve(args) => commands::serve::serve(&cli.global, &args, &cancel).await,
         Command::Licenses(args) => {
             commands::licenses::licenses(&cli.global, &args, quiet, &cancel).await
         }

@@ -28,8 +28,11 @@ mod checkpoint;
 mod devices;
 mod diff;
 mod hash;
+mod health;
+mod hosts;
 mod keys;
 mod lock;
+mod notifications;
 mod query;
 mod runs;
 mod schema;
@@ -47,8 +50,11 @@ pub use devices::{DeviceRow, TenantOutcome, normalize_mac};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };
+pub use health::TenantHealth;
+pub use hosts::RunHost;
 pub use keys::KEY_FIELDS;
-pub use query::{ExportItem, PruneBy, Pruned, RunSummary, StatusRow};
+pub use notifications::OpenAlert;
+pub use query::{ExportItem, PruneBy, Pruned, RunSummary, StatusRow, is_offline};
 pub use schema::SCHEMA_VERSION;
 pub use write::{Entry, RunTenant};
 

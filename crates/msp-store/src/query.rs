@@ -72,7 +72,9 @@ impl StatusRow {
     }
 }
 
-pub(crate) fn is_offline(status: &str) -> bool {
+/// Whether a device status says the device is down (`offline`, `down`, `disconnected`,
+/// `unreachable`, any case).
+pub fn is_offline(status: &str) -> bool {
     matches!(
         status.to_ascii_lowercase().as_str(),
         "offline" | "down" | "disconnected" | "unreachable"

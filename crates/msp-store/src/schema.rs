@@ -107,6 +107,33 @@ CREATE TABLE run_tenants (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 5: what each run sent to each API host and family (requests, 429s, the rate learned
+/// from them), for `serve`'s metrics.
+const V5: &str = r#"
+CREATE TABLE run_hosts (
+    run_id       INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    host         TEXT NOT NULL,
+    family       TEXT NOT NULL,
+    requests     INTEGER NOT NULL,
+    rate_limited INTEGER NOT NULL,
+    learned_rate REAL,
+    PRIMARY KEY (run_id, host, family)
+) WITHOUT ROWID;
+"#;
+
+/// Version 6: the notifications `serve` sent, by target (a digest of the webhook's URL, never
+/// the URL: it may hold a secret) and event key, so that an event is sent once, across restarts.
+const V6: &str = r#"
+CREATE TABLE notifications (
+    target TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    sent   TEXT NOT NULL,
+    PRIMARY KEY (target, key)
+) WITHOUT ROWID;
+CREATE INDEX notifications_run ON notifications (run_id);
+"#;
+
 /// One migration: SQL, or a step in Rust.
 pub(crate) enum Migration {
     /// Statements.
@@ -121,6 +148,8 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V2),
     Migration::Code(v3),
     Migration::Sql(V4),
+    Migration::Sql(V5),
+    Migration::Sql(V6),
 ];
 
 /// The schema version this build writes.

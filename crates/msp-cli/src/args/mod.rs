@@ -3,6 +3,7 @@
 pub(crate) mod history;
 pub(crate) mod licenses;
 pub(crate) mod mcp;
+pub(crate) mod serve;
 
 use std::path::PathBuf;
 
@@ -98,6 +99,9 @@ pub(crate) enum Command {
     /// store (tenants' health, devices, find a device, changes since, open alerts) and one live
     /// call (refresh a tenant).
     Mcp(mcp::McpArgs),
+    /// Snapshot on a schedule (--every 15m) and serve /metrics (Prometheus), /healthz and
+    /// /readyz from the store, until SIGTERM or Ctrl-C.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,6 +12,7 @@ pub(crate) mod mcp;
 pub(crate) mod overview;
 pub(crate) mod prune;
 pub(crate) mod runs;
+pub(crate) mod serve;
 pub(crate) mod snapshot;
 pub(crate) mod status;
 pub(crate) mod store;

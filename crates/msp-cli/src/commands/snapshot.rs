@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use msp_orchestrator::msp_store::{Incomplete, NewRun, RunId, RunStatus, Store};
+use msp_orchestrator::msp_store::{Incomplete, NewRun, RunHost, RunId, RunStatus, Store};
 use msp_orchestrator::{
     Cancel, MarkedJob, PartOutcome, StoreSink, TenantSource, TenantStatus, one_line,
 };
@@ -51,7 +51,6 @@ pub(crate) async fn snapshot(
     }
 }
 
-/// The resources named, or `None` when one is not a resource (the error is printed).
 /// Each tenant's watermark of the time-ordered resource among `specs` (`glp/audit-logs`, kept
 /// append-only by the store): the newest `createdAt` its latest complete entry holds, so the
 /// run asks only for entries at or after it (`ge`: the newest stored one comes again and the
@@ -81,7 +80,8 @@ fn watermarks(
     })
 }
 
-fn specs(names: &[String]) -> Option<Vec<msp_orchestrator::ResourceSpec>> {
+/// The resources named, or `None` when one is not a resource (the error is printed).
+pub(crate) fn specs(names: &[String]) -> Option<Vec<msp_orchestrator::ResourceSpec>> {
     names
         .iter()
         .map(|r| r.parse())
@@ -232,6 +232,7 @@ pub(crate) async fn run_snapshot(
             return EXIT_FATAL;
         }
     };
+    record_hosts(ctx, &mut store, run);
     let report = match result {
         Ok(report) => report,
         Err(e) => {
@@ -278,6 +279,28 @@ pub(crate) async fn run_snapshot(
             eprintln!("error: {e}");
             EXIT_FATAL
         }
+    }
+}
+
+/// Notes in the run what this process sent to each API host and family (requests, 429s, the
+/// rate learned): `serve`'s metrics read them. A failure is a warning: the records are kept.
+fn record_hosts(ctx: &Context, store: &mut Store, run: RunId) {
+    let hosts: Vec<RunHost> = ctx
+        .workspaces
+        .api_client()
+        .transport()
+        .families()
+        .into_iter()
+        .map(|f| RunHost {
+            host: f.host,
+            family: f.family,
+            requests: f.requests,
+            rate_limited: f.rate_limited,
+            learned_rate: f.learned_rate,
+        })
+        .collect();
+    if let Err(e) = store.write_hosts(run, &hosts) {
+        eprintln!("warning: the run's requests per host were not stored: {e}");
     }
 }
 
@@ -388,10 +411,13 @@ fn arguments() -> Vec<String> {
             continue;
         }
         let lower = arg.to_ascii_lowercase();
-        let secret = ["secret", "token", "password"]
+        // A webhook URL (`serve --notify`) is a secret too.
+        let secret = (["secret", "token", "password"]
             .iter()
             .any(|w| lower.contains(w))
-            && !lower.ends_with("-file");
+            && !lower.ends_with("-file"))
+            || lower == "--notify"
+            || lower.starts_with("--notify=");
         if secret && lower.starts_with("--") {
             match arg.split_once('=') {
                 Some((flag, _)) => out.push(format!("{flag}=(hidden)")),

@@ -1,0 +1,206 @@
+//! The runs' metrics: the newest finished run's and the newest complete run's end and
+//! duration, and what the runs sent to each API host.
+
+use msp_orchestrator::msp_store::{RunId, Store, StoreError};
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+
+use super::{Labels, Seconds};
+
+/// The newest finished run's id and how many runs are finished, if any is.
+pub(crate) fn finished_runs(store: &Store) -> Result<Option<(RunId, i64)>, StoreError> {
+    let (id, n): (Option<RunId>, i64) = store
+        .connection()
+        .query_row(
+            "SELECT max(id), count(*) FROM runs WHERE ended IS NOT NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(StoreError::from)?;
+    Ok(id.map(|id| (id, n)))
+}
+
+/// The newest finished run (or, with `complete`, the newest complete one): its id, whether
+/// it completed, when it ended (seconds since the epoch) and how long it took.
+pub(crate) fn newest_run(
+    store: &Store,
+    complete: bool,
+) -> Result<Option<(RunId, bool, f64, f64)>, StoreError> {
+    let sql = if complete {
+        "SELECT id, status, (julianday(ended) - 2440587.5) * 86400.0,
+                (julianday(ended) - julianday(started)) * 86400.0
+         FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT 1"
+    } else {
+        "SELECT id, status, (julianday(ended) - 2440587.5) * 86400.0,
+                (julianday(ended) - julianday(started)) * 86400.0
+         FROM runs WHERE ended IS NOT NULL ORDER BY id DESC LIMIT 1"
+    };
+    let mut stmt = store.connection().prepare(sql).map_err(StoreError::from)?;
+    let mut rows = stmt.query([]).map_err(StoreError::from)?;
+    let Some(row) = rows.next().map_err(StoreError::from)? else {
+        return Ok(None);
+    };
+    let status: String = row.get(1).map_err(StoreError::from)?;
+    Ok(Some((
+        row.get(0).map_err(StoreError::from)?,
+        status == "complete",
+        row.get::<_, Option<f64>>(2)
+            .map_err(StoreError::from)?
+            .unwrap_or(0.0),
+        row.get::<_, Option<f64>>(3)
+            .map_err(StoreError::from)?
+            .unwrap_or(0.0)
+            .max(0.0),
+    )))
+}
+
+/// The newest finished run's and the newest complete run's metrics.
+pub(super) fn run_metrics(store: &Store, registry: &mut Registry) -> Result<(), StoreError> {
+    if let Some((id, complete, ended, took)) = newest_run(store, false)? {
+        let gauge = |registry: &mut Registry, name: &str, help: &str, value: i64| {
+            let g: Gauge = Gauge::default();
+            g.set(value);
+            registry.register(name, help, g);
+        };
+        let seconds = |registry: &mut Registry, name: &str, help: &str, value: f64| {
+            let g: Seconds = Gauge::default();
+            g.set(value);
+            registry.register(name, help, g);
+        };
+        gauge(
+            registry,
+            "glp_msp_last_run_id",
+            "The newest finished run",
+            id,
+        );
+        gauge(
+            registry,
+            "glp_msp_last_run_complete",
+            "1 when the newest finished run completed every tenant, else 0",
+            i64::from(complete),
+        );
+        seconds(
+            registry,
+            "glp_msp_last_run_end_timestamp_seconds",
+            "When the newest finished run ended (Unix time)",
+            ended,
+        );
+        seconds(
+            registry,
+            "glp_msp_last_run_duration_seconds",
+            "How long the newest finished run took",
+            took,
+        );
+        host_gauges(store, registry, id)?;
+        if let Some((_, _, ended, took)) = newest_run(store, true)? {
+            seconds(
+                registry,
+                "glp_msp_last_success_timestamp_seconds",
+                "When the newest complete run (every tenant collected) ended (Unix time)",
+                ended,
+            );
+            seconds(
+                registry,
+                "glp_msp_last_success_duration_seconds",
+                "How long the newest complete run took",
+                took,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A host and family's labels.
+fn host_labels(host: &str, family: &str) -> Labels {
+    vec![("host", host.to_owned()), ("family", family.to_owned())]
+}
+
+/// What run `run` sent to each API host and family: requests, 429s and the rate learned.
+fn host_gauges(store: &Store, registry: &mut Registry, run: RunId) -> Result<(), StoreError> {
+    let requests = Family::<Labels, Gauge>::default();
+    let rate_limited = Family::<Labels, Gauge>::default();
+    let learned = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
+    for (_, h) in store
+        .hosts_since(Some(run - 1))?
+        .into_iter()
+        .filter(|(r, _)| *r == run)
+    {
+        let labels = host_labels(&h.host, &h.family);
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        requests.get_or_create(&labels).set(n(h.requests));
+        rate_limited.get_or_create(&labels).set(n(h.rate_limited));
+        if let Some(rate) = h.learned_rate {
+            learned.get_or_create(&labels).set(rate);
+        }
+    }
+    registry.register(
+        "glp_msp_api_last_run_requests",
+        "Requests the newest finished run sent, per API host and family (every attempt)",
+        requests,
+    );
+    registry.register(
+        "glp_msp_api_last_run_rate_limited",
+        "429 answers the newest finished run got, per API host and family",
+        rate_limited,
+    );
+    registry.register(
+        "glp_msp_api_learned_rate_per_second",
+        "The request rate the newest finished run learned from 429s, per API host and family",
+        learned,
+    );
+    Ok(())
+}
+
+/// The counters of requests and 429s per API host and family, over the runs that finished
+/// since this process started.
+pub(super) struct HostCounters {
+    requests: Family<Labels, Counter>,
+    rate_limited: Family<Labels, Counter>,
+    /// The newest run counted.
+    counted: Option<RunId>,
+}
+
+impl HostCounters {
+    /// Counters from zero, registered in `registry`, counting the runs after those `store`
+    /// holds now.
+    pub(super) fn new(store: &Store, registry: &mut Registry) -> Result<Self, StoreError> {
+        let requests = Family::<Labels, Counter>::default();
+        let rate_limited = Family::<Labels, Counter>::default();
+        registry.register(
+            "glp_msp_api_requests",
+            "Requests sent per API host and family by the runs that finished since this process \
+             started (every attempt)",
+            requests.clone(),
+        );
+        registry.register(
+            "glp_msp_api_rate_limited",
+            "429 answers per API host and family to the runs that finished since this process \
+             started",
+            rate_limited.clone(),
+        );
+        Ok(Self {
+            requests,
+            rate_limited,
+            counted: finished_runs(store)?.map(|(id, _)| id),
+        })
+    }
+
+    /// Adds the runs up to `newest` (the newest finished run) not counted yet.
+    pub(super) fn count(&mut self, store: &Store, newest: RunId) -> Result<(), StoreError> {
+        for (run, h) in store.hosts_since(self.counted)? {
+            if run > newest {
+                break;
+            }
+            let labels = host_labels(&h.host, &h.family);
+            self.requests.get_or_create(&labels).inc_by(h.requests);
+            self.rate_limited
+                .get_or_create(&labels)
+                .inc_by(h.rate_limited);
+        }
+        self.counted = Some(newest.max(self.counted.unwrap_or(0)));
+        Ok(())
+    }
+}

@@ -1,0 +1,304 @@
+use msp_orchestrator::msp_store::{Incomplete, NewRun, RunHost, RunStatus};
+
+use super::*;
+
+fn device(serial: &str, kind: &str, status: &str) -> String {
+    format!(r#"{{"serialNumber":"{serial}","deviceType":"{kind}","status":"{status}"}}"#)
+}
+
+fn host(family: &str, requests: u64, rate_limited: u64, learned_rate: Option<f64>) -> RunHost {
+    RunHost {
+        host: "http://127.0.0.1:1".into(),
+        family: family.into(),
+        requests,
+        rate_limited,
+        learned_rate,
+    }
+}
+
+fn alert(id: &str, severity: &str, status: &str) -> String {
+    format!(r#"{{"id":"{id}","severity":"{severity}","status":"{status}"}}"#)
+}
+
+/// Two tenants: Alpha with 2 APs (one offline), a switch and two open alerts; Beta, whose
+/// name needs escaping, failed in the second run.
+fn small_store(dir: &Path) -> Store {
+    let mut store = Store::open(dir.join("s.sqlite")).expect("store");
+    let run = store
+        .begin_run(&NewRun::new("t", ["serve"], ["devices", "alerts"]))
+        .expect("run");
+    let alpha = [
+        device("A1", "AP", "ONLINE"),
+        device("A2", "AP", "OFFLINE"),
+        device("S1", "SWITCH", "ONLINE"),
+    ];
+    store
+        .write_entry(
+            run,
+            "t-a",
+            "Alpha",
+            "devices",
+            alpha.iter().map(String::as_str),
+        )
+        .expect("alpha");
+    let alerts = [
+        alert("1", "Critical", "Active"),
+        alert("2", "Minor", "Active"),
+        alert("3", "Major", "Cleared"),
+    ];
+    store
+        .write_entry(
+            run,
+            "t-a",
+            "Alpha",
+            "alerts",
+            alerts.iter().map(String::as_str),
+        )
+        .expect("alerts");
+    let beta = [device("B1", "ACCESS_POINT", "ONLINE")];
+    store
+        .write_entry(
+            run,
+            "t-b",
+            "Be\"ta\n",
+            "devices",
+            beta.iter().map(String::as_str),
+        )
+        .expect("beta");
+    store
+        .write_entry(run, "t-b", "Be\"ta\n", "alerts", std::iter::empty())
+        .expect("beta alerts");
+    store.end_run(run, RunStatus::Complete).expect("end");
+    let run = store
+        .begin_run(&NewRun::new("t", ["serve"], ["devices", "alerts"]))
+        .expect("run 2");
+    store
+        .write_entry(
+            run,
+            "t-a",
+            "Alpha",
+            "devices",
+            alpha.iter().map(String::as_str),
+        )
+        .expect("alpha 2");
+    store
+        .write_entry(
+            run,
+            "t-a",
+            "Alpha",
+            "alerts",
+            alerts.iter().map(String::as_str),
+        )
+        .expect("alerts 2");
+    for resource in ["devices", "alerts"] {
+        store
+            .note_incomplete(run, "t-b", "Be\"ta\n", resource, Incomplete::Failed, "503")
+            .expect("failed");
+    }
+    store
+        .write_hosts(
+            run,
+            &[
+                host("central", 40, 3, Some(2.5)),
+                host("greenlake/workspaces", 2, 0, None),
+            ],
+        )
+        .expect("hosts");
+    store.end_run(run, RunStatus::Partial).expect("end 2");
+    store
+}
+
+/// The value of the sample `name{labels}` in `text`.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn a_small_store_renders_per_tenant_devices_aps_down_alerts_and_health() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = small_store(dir.path());
+    let text = render_store(&store).expect("render");
+    let alpha = r#"tenant_id="t-a",tenant_name="Alpha""#;
+    let beta = r#"tenant_id="t-b",tenant_name="Be\"ta\n""#;
+    let expect = [
+        (
+            format!(
+                r#"glp_msp_devices{{{alpha},resource="devices",device_type="AP",status="ONLINE"}}"#
+            ),
+            1.0,
+        ),
+        (
+            format!(
+                r#"glp_msp_devices{{{alpha},resource="devices",device_type="AP",status="OFFLINE"}}"#
+            ),
+            1.0,
+        ),
+        (
+            format!(
+                r#"glp_msp_devices{{{alpha},resource="devices",device_type="SWITCH",status="ONLINE"}}"#
+            ),
+            1.0,
+        ),
+        (
+            format!(
+                r#"glp_msp_devices{{{beta},resource="devices",device_type="ACCESS_POINT",status="ONLINE"}}"#
+            ),
+            1.0,
+        ),
+        (
+            format!(r#"glp_msp_aps_down{{{alpha},resource="devices"}}"#),
+            1.0,
+        ),
+        (
+            format!(r#"glp_msp_aps_down{{{beta},resource="devices"}}"#),
+            0.0,
+        ),
+        (
+            format!(r#"glp_msp_open_alerts{{{alpha},severity="Critical"}}"#),
+            1.0,
+        ),
+        (
+            format!(r#"glp_msp_open_alerts{{{alpha},severity="Minor"}}"#),
+            1.0,
+        ),
+        (
+            format!("glp_msp_tenant_consecutive_failures{{{alpha}}}"),
+            0.0,
+        ),
+        (
+            format!("glp_msp_tenant_consecutive_failures{{{beta}}}"),
+            1.0,
+        ),
+        ("glp_msp_tenants".to_owned(), 2.0),
+        ("glp_msp_last_run_id".to_owned(), 2.0),
+        ("glp_msp_last_run_complete".to_owned(), 0.0),
+        (
+            r#"glp_msp_api_last_run_requests{host="http://127.0.0.1:1",family="central"}"#.into(),
+            40.0,
+        ),
+        (
+            r#"glp_msp_api_last_run_rate_limited{host="http://127.0.0.1:1",family="central"}"#
+                .into(),
+            3.0,
+        ),
+        (
+            r#"glp_msp_api_learned_rate_per_second{host="http://127.0.0.1:1",family="central"}"#
+                .into(),
+            2.5,
+        ),
+    ];
+    for (series, value) in expect {
+        assert_eq!(sample(&text, &series), Some(value), "{series} in\n{text}");
+    }
+    // A cleared alert is not open; both tenants have a last success (Beta in run 1).
+    assert!(!text.contains(r#"severity="Major""#), "{text}");
+    for who in [alpha, beta] {
+        let series = format!("glp_msp_tenant_last_success_timestamp_seconds{{{who}}}");
+        assert!(
+            sample(&text, &series).is_some_and(|t| t > 1.7e9),
+            "{series}\n{text}"
+        );
+    }
+    for name in [
+        "glp_msp_last_run_end_timestamp_seconds",
+        "glp_msp_last_run_duration_seconds",
+        "glp_msp_last_success_timestamp_seconds",
+        "glp_msp_last_success_duration_seconds",
+    ] {
+        assert!(sample(&text, name).is_some(), "{name}\n{text}");
+    }
+    assert!(!text.contains("# EOF"), "the store's part is not the end");
+}
+
+#[test]
+fn a_scrape_is_computed_once_per_finished_run() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = small_store(dir.path());
+    let metrics = Metrics::open(&dir.path().join("s.sqlite")).expect("metrics");
+    assert!(metrics.ready().expect("ready"));
+    let first = metrics.scrape().expect("scrape");
+    assert!(first.ends_with("# EOF\n"));
+    // A run being written changes nothing until it ends.
+    let run = store
+        .begin_run(&NewRun::new("t", ["serve"], ["devices"]))
+        .expect("run 3");
+    let more = [device("A9", "AP", "OFFLINE")];
+    store
+        .write_entry(
+            run,
+            "t-c",
+            "Gamma",
+            "devices",
+            more.iter().map(String::as_str),
+        )
+        .expect("gamma");
+    store
+        .write_hosts(run, &[host("central", 7, 1, None)])
+        .expect("hosts");
+    assert_eq!(metrics.scrape().expect("scrape"), first);
+    // The runs before this process started are not in its counters.
+    let central = r#"{host="http://127.0.0.1:1",family="central"}"#;
+    assert_eq!(
+        sample(&first, &format!("glp_msp_api_requests_total{central}")),
+        None
+    );
+    store.end_run(run, RunStatus::Partial).expect("end");
+    metrics.refresh().expect("computed after the run");
+    let after = metrics.scrape().expect("scrape");
+    assert_eq!(sample(&after, "glp_msp_tenants"), Some(3.0), "{after}");
+    assert_eq!(
+        sample(&after, &format!("glp_msp_api_requests_total{central}")),
+        Some(7.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, &format!("glp_msp_api_rate_limited_total{central}")),
+        Some(1.0)
+    );
+    // Counted once, however often scraped.
+    let again = metrics.scrape().expect("scrape");
+    assert_eq!(
+        sample(&again, &format!("glp_msp_api_requests_total{central}")),
+        Some(7.0)
+    );
+    // This process's runs.
+    metrics.run_started();
+    assert!(
+        metrics
+            .scrape()
+            .expect("s")
+            .contains("glp_msp_run_in_progress 1")
+    );
+    metrics.run_ended(RunOutcome::Failed);
+    let text = metrics.scrape().expect("s");
+    assert_eq!(
+        sample(&text, r#"glp_msp_runs_total{outcome="failed"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&text, r#"glp_msp_runs_total{outcome="complete"}"#),
+        Some(0.0)
+    );
+    metrics.notified(3, 1);
+    let text = metrics.scrape().expect("s");
+    assert_eq!(
+        sample(&text, r#"glp_msp_notifications_total{outcome="sent"}"#),
+        Some(3.0)
+    );
+    assert_eq!(
+        sample(&text, r#"glp_msp_notifications_total{outcome="failed"}"#),
+        Some(1.0)
+    );
+}
+
+#[test]
+fn an_empty_store_is_not_ready_and_renders_only_the_process() {
+    let dir = tempfile::tempdir().expect("dir");
+    let metrics = Metrics::open(&dir.path().join("s.sqlite")).expect("metrics");
+    assert!(!metrics.ready().expect("ready"));
+    let text = metrics.scrape().expect("scrape");
+    assert!(!text.contains("glp_msp_devices"), "{text}");
+    assert!(text.contains("glp_msp_runs_total"), "{text}");
+}

@@ -17,6 +17,10 @@
 //! - A wait that does not fit in what is left of the budget fails at once
 //!   ([`ApiError::WaitTooLong`]) rather than sleep.
 //! - Anything else (400, 403, a decode error of the wrong shape) is final.
+//! - A write ([`RetryState::sent_once`]) is never sent again once it may have reached the
+//!   server: a transient failure or a success whose body is not JSON ends the call with
+//!   [`ApiError::OutcomeUnknown`]; its 429s and its one 401 refresh are retried as above (the
+//!   server refused them without acting).
 
 use std::time::Duration;
 
@@ -129,6 +133,8 @@ pub(crate) struct RetryState {
     redirects: u32,
     refreshed: bool,
     retried_once: bool,
+    /// A write: no retry once the request may have reached the server.
+    once: bool,
 }
 
 impl RetryState {
@@ -152,7 +158,15 @@ impl RetryState {
             redirects: 0,
             refreshed: false,
             retried_once: false,
+            once: false,
         }
+    }
+
+    /// The same state for a write: an attempt that may have reached the server is never
+    /// repeated (see the module's rules).
+    pub(crate) fn sent_once(mut self) -> Self {
+        self.once = true;
+        self
     }
 
     /// The number of the next attempt, as the logs show it (a 429, a 401 refresh or a redirect
@@ -201,6 +215,14 @@ impl RetryState {
                 Next::RefreshTokenAndRetry(error)
             }
             Outcome::Unauthorized(error) => Next::Fail(error),
+            Outcome::RetryOnce { error, .. } | Outcome::Transient { error, .. } if self.once => {
+                Next::Fail(ApiError::OutcomeUnknown {
+                    api: self.api,
+                    method: self.method,
+                    path: self.path.clone(),
+                    cause: Box::new(error),
+                })
+            }
             Outcome::RetryOnce { error, .. } if self.retried_once => Next::Fail(error),
             Outcome::RetryOnce { error, wait } => {
                 self.retried_once = true;

@@ -20,7 +20,7 @@ pub const MAX_TEXT_CHARS: usize = 1024;
 
 /// A company address (`NBCcsAddressV2`): only `countryCode` is required.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Address {
     /// ISO 3166 alpha-2 code, e.g. `US`.
     pub country_code: String,
@@ -42,9 +42,10 @@ pub struct Address {
 }
 
 /// What a tenant write sends (`NBContactTenant`): the name and the fields to set. Fields left
-/// `None` are not sent.
+/// `None` are not sent. Deserializing refuses unknown fields (a misspelt field in a manifest is
+/// an error, not a silent omission).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TenantSpec {
     /// The workspace's name (required).
     pub workspace_name: String,

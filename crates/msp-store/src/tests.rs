@@ -4,6 +4,7 @@ use serde_json::json;
 use super::*;
 
 mod append;
+mod changes;
 mod reads;
 
 fn temp() -> (tempfile::TempDir, PathBuf) {

@@ -27,8 +27,8 @@ pub struct ObservedTenant {
     pub id: WorkspaceId,
     /// Its name.
     pub workspace_name: String,
-    /// `inventoryOwnership` and the [compared fields](COMPARED) the listing carried (a field
-    /// listed as `null` is kept as `null`).
+    /// `inventoryOwnership` and the compared fields (`description`, `email`, `phoneNumber`) the
+    /// listing carried (a field listed as `null` is kept as `null`).
     pub fields: BTreeMap<String, Value>,
 }
 

@@ -297,7 +297,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     let plan = match input {
         Input::Manifest(m) => Plan::compute(&m, &tenants, args.allow_delete),
         Input::Plan(plan) => {
-            let drift = plan.drift(&tenants);
+            let drift = plan.recheck(&tenants);
             if !drift.is_empty() {
                 eprintln!(
                     "error: the tenants changed since {} was planned (state {}); nothing \

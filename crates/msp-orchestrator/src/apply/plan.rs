@@ -373,6 +373,27 @@ impl Plan {
         self.actions.iter().filter(|a| a.writes()).count()
     }
 
+    /// Whether this plan (read back from a file) may be carried out on `tenants`, every
+    /// workspace now: the [`drift`](Self::drift) of its state, or, when the state is the same,
+    /// a line saying its actions are not what its manifest gives on that state (an edited file,
+    /// or one written by another version). Empty: it may.
+    pub fn recheck(&self, tenants: &[Tenant]) -> Vec<String> {
+        let drift = self.drift(tenants);
+        if !drift.is_empty() {
+            return drift;
+        }
+        let fresh = Self::compute(&self.manifest, tenants, self.allow_delete);
+        if fresh.actions != self.actions || fresh.manifest_fingerprint != self.manifest_fingerprint
+        {
+            return vec![
+                "the plan's actions are not what its manifest gives on this state (edited, or \
+                 written by another version)"
+                    .to_owned(),
+            ];
+        }
+        Vec::new()
+    }
+
     /// How the state the manifest depends on differs in `tenants` (every workspace now) from
     /// what the plan saw, one line per workspace; empty when it is the same.
     pub fn drift(&self, tenants: &[Tenant]) -> Vec<String> {

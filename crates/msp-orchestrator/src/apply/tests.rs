@@ -189,4 +189,24 @@ fn drift_names_what_moved_and_the_plan_round_trips_as_json() {
     assert_eq!(drift.len(), 2, "{drift:?}");
     assert!(drift[0].starts_with("changed: 'Acme Corp'") && drift[0].contains("description"));
     assert!(drift[1].starts_with("new: 'Hooli'"));
+    assert_eq!(plan.recheck(&moved), drift);
+}
+
+#[test]
+fn a_plan_whose_actions_its_manifest_does_not_give_is_refused() {
+    let tenants = vec![listed(1, "Acme Corp", Some("Retail"))];
+    let manifest = Manifest {
+        tenants: vec![spec("Acme Corp", "Retail")],
+        delete_tenants: Vec::new(),
+    };
+    let plan = Plan::compute(&manifest, &tenants, false);
+    assert!(plan.recheck(&tenants).is_empty());
+    let mut edited = plan.clone();
+    edited.actions = vec![Action::Delete {
+        id: id(1),
+        workspace_name: "Acme Corp".into(),
+    }];
+    let why = edited.recheck(&tenants);
+    assert_eq!(why.len(), 1);
+    assert!(why[0].contains("not what its manifest gives"), "{why:?}");
 }

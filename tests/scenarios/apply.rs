@@ -248,3 +248,93 @@ fn a_state_changed_between_plan_and_apply_is_caught_and_nothing_is_written() {
     assert!(stale.stderr.contains("new: 'Hooli'"), "{}", stale.stderr);
     assert_eq!(writes(&sim), before, "nothing written");
 }
+
+#[test]
+fn ctrl_c_mid_apply_leaves_a_record_and_a_second_apply_finishes_the_rest() {
+    use std::time::{Duration, Instant};
+
+    use glp_msp_e2e::Proc;
+
+    use crate::common::RUN_LIMIT;
+
+    let (bins, wd, sim) = start("apply-interrupt", &["--tenants", "2", "--latency-ms", "60"]);
+    let toml: String = (1..=30)
+        .map(|i| format!("[[tenants]]\nworkspaceName = \"Wave customer {i:02}\"\n\n"))
+        .collect();
+    std::fs::write(wd.run("wave.toml"), toml).unwrap();
+    let args = [
+        "apply",
+        "wave.toml",
+        "--yes",
+        "--writes",
+        "1",
+        "--db",
+        "store.sqlite",
+    ];
+    let child = Proc::spawn(
+        "apply-first",
+        orchestrator(&bins, &wd, &sim, &args),
+        &wd.run(""),
+    );
+    let mut child = child.unwrap();
+    // Interrupt once a few workspaces are made (an event, not a guessed time).
+    let hang_guard = Instant::now();
+    while served(&sim.stats().unwrap(), "msp-tenants-create") < 3 {
+        assert!(
+            hang_guard.elapsed() < RUN_LIMIT && !child.has_exited(),
+            "the apply ended, or hung, before its third write: {}",
+            child.stderr_so_far()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.interrupt().unwrap();
+    let first = child.wait(RUN_LIMIT).unwrap();
+    assert_exit(&first, 3);
+    let made = sim.truth().unwrap().workspaces.len() - 2;
+    assert!((3..30).contains(&made), "some, not all, were made: {made}");
+    let done = first.stdout.matches("done    create").count();
+    assert_eq!(done, made, "{}", first.stdout);
+    assert!(
+        first.stdout.contains("not started (stopped)"),
+        "{}",
+        first.stdout
+    );
+
+    // The record holds what was done, and the run says it was interrupted.
+    let changes = run(
+        "changes",
+        &wd,
+        orchestrator(
+            &bins,
+            &wd,
+            &sim,
+            &["changes", "--db", "store.sqlite", "--format", "json"],
+        ),
+    );
+    let rows: Vec<Value> = serde_json::from_str(&changes.stdout).unwrap();
+    assert_eq!(rows.len(), made);
+    let runs = run(
+        "runs",
+        &wd,
+        orchestrator(
+            &bins,
+            &wd,
+            &sim,
+            &[
+                "changes",
+                "--runs",
+                "--db",
+                "store.sqlite",
+                "--format",
+                "csv",
+            ],
+        ),
+    );
+    assert!(runs.stdout.contains(",interrupted,"), "{}", runs.stdout);
+
+    let second = run("apply-second", &wd, orchestrator(&bins, &wd, &sim, &args));
+    assert_exit(&second, 0);
+    let workspaces = sim.truth().unwrap().workspaces;
+    assert_eq!(workspaces.len(), 32, "every one once");
+    assert_eq!(served(&sim.stats().unwrap(), "msp-tenants-create"), 30);
+}

@@ -331,6 +331,10 @@ impl ApiClient {
             Ok(r) => r,
             Err(e) => {
                 pacer.lost();
+                // No connection: nothing was sent (a write may go again).
+                if e.is_connect() {
+                    return Outcome::NotSent(transport(e));
+                }
                 return Outcome::transient(transport(e));
             }
         };

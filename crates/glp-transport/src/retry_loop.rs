@@ -20,7 +20,8 @@
 //! - A write ([`RetryState::sent_once`]) is never sent again once it may have reached the
 //!   server: a transient failure or a success whose body is not JSON ends the call with
 //!   [`ApiError::OutcomeUnknown`]; its 429s and its one 401 refresh are retried as above (the
-//!   server refused them without acting).
+//!   server refused them without acting), and so is a connection that could not be made (the
+//!   request never left).
 
 use std::time::Duration;
 
@@ -47,6 +48,9 @@ pub(crate) enum Outcome<T> {
         /// The server's `Retry-After` (or equivalent), the floor of the backoff.
         wait: Option<Duration>,
     },
+    /// The connection could not be made: the request never left, so even a write may be
+    /// tried again (as a transient failure).
+    NotSent(ApiError),
     /// Worth one more try, no more (a success whose body is not JSON).
     RetryOnce {
         /// The failure.
@@ -228,6 +232,11 @@ impl RetryState {
                 self.retried_once = true;
                 self.attempts += 1;
                 let decision = self.policy.decide(self.attempts, elapsed, wait);
+                self.decided(decision, error)
+            }
+            Outcome::NotSent(error) => {
+                self.attempts += 1;
+                let decision = self.policy.decide(self.attempts, elapsed, None);
                 self.decided(decision, error)
             }
             Outcome::Transient { error, wait } => {

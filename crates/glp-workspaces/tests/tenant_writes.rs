@@ -227,3 +227,17 @@ async fn against_the_simulator_a_write_failed_after_apply_took_effect_once() {
     assert_eq!(found.len(), 1, "a re-read sees it");
     assert_eq!(found[0].extra["description"], "Retail, 40 sites");
 }
+
+#[tokio::test]
+async fn a_write_that_could_not_connect_never_left_so_it_is_tried_again() {
+    // A port nobody listens on: every attempt is refused before anything is sent.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let err = client(&format!("http://127.0.0.1:{port}"))
+        .create_tenant(&acme())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "transport", "{err}");
+}

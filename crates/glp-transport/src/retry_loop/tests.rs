@@ -62,6 +62,7 @@ impl<T> Outcome<T> {
             Outcome::Done(_) => Outcome::Done(()),
             Outcome::Fail(e) => Outcome::Fail(e),
             Outcome::Transient { error, wait } => Outcome::Transient { error, wait },
+            Outcome::NotSent(e) => Outcome::NotSent(e),
             Outcome::RetryOnce { error, wait } => Outcome::RetryOnce { error, wait },
             Outcome::RateLimited { error, wait } => Outcome::RateLimited { error, wait },
             Outcome::Unauthorized(e) => Outcome::Unauthorized(e),
@@ -360,6 +361,12 @@ fn a_write_is_never_sent_again_once_it_may_have_reached_the_server() {
             other => panic!("expected outcome unknown, got {other:?}"),
         }
     }
+    // Never sent (no connection): tried again like any transient failure.
+    let mut s = state(exact()).sent_once();
+    assert!(matches!(
+        s.next(Outcome::<()>::NotSent(http(503, None)), Duration::ZERO),
+        Next::Retry { .. }
+    ));
     // Refused without acting: a 429 waits and retries, a 401 gets one fresh token.
     let mut s = state(exact()).sent_once();
     assert!(matches!(

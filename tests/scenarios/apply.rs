@@ -70,12 +70,12 @@ fn writes(sim: &Sim) -> u64 {
     .sum()
 }
 
-/// Applies the manifest on a simulator failing `rate` of the writes after they took effect.
-fn apply_twice(name: &str, rate: &str) -> (Workdir, Sim) {
-    let (bins, wd, sim) = start(
-        name,
-        &["--tenants", "15", "--fault-write-after-apply", rate],
-    );
+/// Applies the manifest on a simulator failing `rate` of the writes after they took effect,
+/// started with `extra` arguments too.
+fn apply_twice(name: &str, rate: &str, extra: &[&str]) -> (Workdir, Sim) {
+    let mut args = vec!["--tenants", "15", "--fault-write-after-apply", rate];
+    args.extend(extra);
+    let (bins, wd, sim) = start(name, &args);
     let (toml, wanted) = manifest(&sim);
     std::fs::write(wd.run("tenants.toml"), toml).unwrap();
 
@@ -169,14 +169,21 @@ fn apply_twice(name: &str, rate: &str) -> (Workdir, Sim) {
 
 #[test]
 fn a_manifest_is_applied_once_and_a_second_apply_writes_nothing() {
-    apply_twice("apply", "0");
+    apply_twice("apply", "0", &[]);
 }
 
 #[test]
 fn writes_failing_after_they_took_effect_make_no_duplicate() {
-    // 10% as the issue asks; and every write, so the re-read path always runs.
-    apply_twice("apply-faults-10", "0.1");
-    apply_twice("apply-faults-all", "1");
+    // 10% as the issue asks, under a budget of the writes' own (HPE's sample observed 10 tenant
+    // POSTs a window; 12 here): the client learns it from the headers and paces the 15 writes,
+    // never sending one before a wait the server announced.
+    let (_, sim) = apply_twice(
+        "apply-faults-10",
+        "0.1",
+        &["--glp-tenant-writes-per-minute", "12"],
+    );
+    assert_eq!(sim.stats().unwrap().early_requests, 0);
+    apply_twice("apply-faults-all", "1", &[]);
 }
 
 #[test]

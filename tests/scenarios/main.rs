@@ -9,6 +9,7 @@
 mod common;
 
 mod alerts;
+mod apply;
 mod audit;
 mod confused;
 mod credentials;

@@ -57,6 +57,8 @@ pub const GREENLAKE_DEFAULT_RATE: f64 = 2.0;
 ///   exponential backoff and jitter, never sooner than the server's `Retry-After`
 ///   (or `ratelimit-reset`, or GreenLake's `retryAfterSeconds`);
 /// - is never retried on 400, 403 or other client errors (403 carries the tenant-token hint);
+/// - as a write ([`Request::write`]), is never sent twice: a transient failure after it may
+///   have reached the server is [`ApiError::OutcomeUnknown`], not a retry;
 /// - as a GET, follows redirects only within its origin (scheme, host, port): a redirect
 ///   elsewhere is an [`ApiError::Protocol`] error, so `Authorization` is never sent to another
 ///   origin; a POST follows none;
@@ -190,6 +192,9 @@ impl ApiClient {
             method,
             path.clone(),
         );
+        if request.write {
+            retry = retry.sent_once();
+        }
         let started = tokio::time::Instant::now();
         loop {
             // The token first: a tenant's first request waits for its exchange (a request of
@@ -271,11 +276,18 @@ impl ApiClient {
         let mut builder = match request.method {
             Method::Get => inner.transport.http().get(url.clone()),
             Method::Post => inner.transport.http().post(url.clone()),
+            Method::Put => inner.transport.http().put(url.clone()),
+            Method::Delete => inner.transport.http().delete(url.clone()),
         }
         .timeout(inner.request_timeout)
         .header(ACCEPT, "application/json");
         if let Some(form) = request.form {
             builder = builder.form(form);
+        }
+        if let Some(json) = request.json {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(json.to_vec());
         }
         let authorization = match (request.credential, token) {
             (Credential::Bearer(_), Some(token)) => {
@@ -319,6 +331,10 @@ impl ApiClient {
             Ok(r) => r,
             Err(e) => {
                 pacer.lost();
+                // No connection: nothing was sent (a write may go again).
+                if e.is_connect() {
+                    return Outcome::NotSent(transport(e));
+                }
                 return Outcome::transient(transport(e));
             }
         };

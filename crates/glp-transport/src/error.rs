@@ -151,6 +151,24 @@ pub enum ApiError {
         last: Option<Box<ApiError>>,
     },
 
+    /// A write whose answer was lost after it may have reached the server (a timeout, a broken
+    /// connection, a 5xx, a body cut short): it may or may not have taken effect. It is not
+    /// retried; read the state before writing again.
+    #[error(
+        "{api} {method} {path}: the answer was lost ({cause}); the write may or may not have \
+         taken effect: not retried (read the state before writing again)"
+    )]
+    OutcomeUnknown {
+        /// The API called.
+        api: Api,
+        /// HTTP method.
+        method: &'static str,
+        /// The path called.
+        path: String,
+        /// What the attempt came to.
+        cause: Box<ApiError>,
+    },
+
     /// The request could not be made as asked (e.g. a limit over the endpoint's maximum).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -180,6 +198,7 @@ impl ApiError {
                 last: Some(last), ..
             } => last.status(),
             Self::Token { error, .. } => error.status(),
+            Self::OutcomeUnknown { cause, .. } => cause.status(),
             _ => None,
         }
     }
@@ -194,7 +213,8 @@ impl ApiError {
             Self::InvalidRequest(_)
             | Self::Protocol { .. }
             | Self::TooLarge { .. }
-            | Self::WaitTooLong { .. } => false,
+            | Self::WaitTooLong { .. }
+            | Self::OutcomeUnknown { .. } => false,
         }
     }
 
@@ -207,7 +227,7 @@ impl ApiError {
 
     /// A short, stable name for reports: `unauthorized`, `forbidden`, `rate_limited`,
     /// `not_found`, `bad_request`, `server_error`, `transport`, `timeout`, `decode`, `token`,
-    /// `credential_rejected`, `invalid_request`, `protocol`, `wait_too_long`.
+    /// `credential_rejected`, `invalid_request`, `protocol`, `wait_too_long`, `outcome_unknown`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Token { .. } if self.is_credential_rejected() => "credential_rejected",
@@ -218,6 +238,7 @@ impl ApiError {
             Self::InvalidRequest(_) => "invalid_request",
             Self::Protocol { .. } | Self::TooLarge { .. } => "protocol",
             Self::WaitTooLong { .. } => "wait_too_long",
+            Self::OutcomeUnknown { .. } => "outcome_unknown",
             Self::Http { status, .. } => match status {
                 401 => "unauthorized",
                 403 => "forbidden",

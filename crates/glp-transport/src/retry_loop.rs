@@ -17,6 +17,11 @@
 //! - A wait that does not fit in what is left of the budget fails at once
 //!   ([`ApiError::WaitTooLong`]) rather than sleep.
 //! - Anything else (400, 403, a decode error of the wrong shape) is final.
+//! - A write ([`RetryState::sent_once`]) is never sent again once it may have reached the
+//!   server: a transient failure or a success whose body is not JSON ends the call with
+//!   [`ApiError::OutcomeUnknown`]; its 429s and its one 401 refresh are retried as above (the
+//!   server refused them without acting), and so is a connection that could not be made (the
+//!   request never left).
 
 use std::time::Duration;
 
@@ -43,6 +48,9 @@ pub(crate) enum Outcome<T> {
         /// The server's `Retry-After` (or equivalent), the floor of the backoff.
         wait: Option<Duration>,
     },
+    /// The connection could not be made: the request never left, so even a write may be
+    /// tried again (as a transient failure).
+    NotSent(ApiError),
     /// Worth one more try, no more (a success whose body is not JSON).
     RetryOnce {
         /// The failure.
@@ -129,6 +137,8 @@ pub(crate) struct RetryState {
     redirects: u32,
     refreshed: bool,
     retried_once: bool,
+    /// A write: no retry once the request may have reached the server.
+    once: bool,
 }
 
 impl RetryState {
@@ -152,7 +162,15 @@ impl RetryState {
             redirects: 0,
             refreshed: false,
             retried_once: false,
+            once: false,
         }
+    }
+
+    /// The same state for a write: an attempt that may have reached the server is never
+    /// repeated (see the module's rules).
+    pub(crate) fn sent_once(mut self) -> Self {
+        self.once = true;
+        self
     }
 
     /// The number of the next attempt, as the logs show it (a 429, a 401 refresh or a redirect
@@ -201,11 +219,24 @@ impl RetryState {
                 Next::RefreshTokenAndRetry(error)
             }
             Outcome::Unauthorized(error) => Next::Fail(error),
+            Outcome::RetryOnce { error, .. } | Outcome::Transient { error, .. } if self.once => {
+                Next::Fail(ApiError::OutcomeUnknown {
+                    api: self.api,
+                    method: self.method,
+                    path: self.path.clone(),
+                    cause: Box::new(error),
+                })
+            }
             Outcome::RetryOnce { error, .. } if self.retried_once => Next::Fail(error),
             Outcome::RetryOnce { error, wait } => {
                 self.retried_once = true;
                 self.attempts += 1;
                 let decision = self.policy.decide(self.attempts, elapsed, wait);
+                self.decided(decision, error)
+            }
+            Outcome::NotSent(error) => {
+                self.attempts += 1;
+                let decision = self.policy.decide(self.attempts, elapsed, None);
                 self.decided(decision, error)
             }
             Outcome::Transient { error, wait } => {

@@ -7,6 +7,11 @@
 //! field the server sends, known or not. [`WorkspacesClient::find_tenants_by_name`] finds tenants
 //! by exact name.
 //!
+//! [`WorkspacesClient::create_tenant`], [`update_tenant`](WorkspacesClient::update_tenant) and
+//! [`delete_tenant`](WorkspacesClient::delete_tenant) write customer workspaces
+//! ([`TenantSpec`], checked before sending); each write is sent at most once, and a lost answer
+//! is [`ApiError::OutcomeUnknown`], never a silent retry.
+//!
 //! [`WorkspacesClient::tenant`] lists a tenant's own GreenLake resources with its tenant token
 //! ([`GlpResource`]: `devices/v1/devices`, `subscriptions/v1/subscriptions`,
 //! `audit-log/v2beta1/logs`), through
@@ -90,6 +95,7 @@ mod odata;
 mod resources;
 pub mod shapes;
 mod spec_paths;
+mod tenant_writes;
 
 pub use catalog::{PROVISIONS_PATH, Provision, SERVICE_MANAGERS_PATH, ServiceManager};
 pub use client::{
@@ -108,3 +114,4 @@ pub use spec_paths::{
     GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, GREENLAKE_FAMILIES, REGIONAL_FAMILIES,
     greenlake_get_paths, is_greenlake_family,
 };
+pub use tenant_writes::{Address, MAX_NAME_CHARS, MAX_TEXT_CHARS, TenantSpec, WriteAnswer};

@@ -195,6 +195,9 @@ async fn run(cli: Cli) -> u8 {
             commands::licenses::licenses(&cli.global, &args, quiet, &cancel).await
         }
         Command::Mcp(args) => commands::mcp::mcp(&cli.global, &args, &cancel).await,
+        Command::Plan(args) => commands::apply::plan(&cli.global, &args, &cancel).await,
+        Command::Apply(args) => commands::apply::apply(&cli.global, &args, &cancel).await,
+        Command::Changes(args) => commands::changes::changes(&cli.global, &args),
     };
     if signals.is_finished() {
         if let Err(e) = signals.await {

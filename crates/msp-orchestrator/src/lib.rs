@@ -14,6 +14,8 @@
 //!   [`Cancel`] signal, and returns a [`Report`];
 //! - a [`RecordWriter`] writes records as JSON Lines, JSON, CSV or a table; it is one
 //!   [`RecordSink`], and the inventory store's `StoreSink` (feature `store`, off by default) is another.
+//! - [`apply`] plans a manifest of desired state against the tenants as they are and carries
+//!   the plan out, each write at most once;
 //! - [`licenses::report`] turns GreenLake subscription and device items (live or stored) and a
 //!   given "now" into the licence report: tiers, devices without a subscription, subscriptions
 //!   ending soon, the burndown by month.
@@ -50,6 +52,7 @@
 //! # }
 //! ```
 
+pub mod apply;
 mod cancel;
 mod clusters;
 mod csv_columns;

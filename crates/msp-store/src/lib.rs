@@ -8,6 +8,9 @@
 //!   (content-addressed against the tenant x resource's last entries), and an entry holds
 //!   only the ids of its payloads. Thirty daily runs in
 //!   which 2% of the devices change cost little more than one.
+//! - Each `apply` is an *apply run* with one *change* per action (who, when, the manifest's
+//!   fingerprint, before and after, the server's answer): [`Store::begin_apply`],
+//!   [`Store::record_change`], [`Store::changes`].
 //! - The schema is versioned ([`SCHEMA_VERSION`]); [`Store::open`] runs the migrations. The
 //!   views `devices`, `latest_devices` and `run_items` are for people who query the file.
 //!
@@ -24,6 +27,7 @@
 
 mod alerts;
 mod append;
+mod changes;
 mod checkpoint;
 mod devices;
 mod diff;
@@ -47,6 +51,7 @@ use serde::Serialize;
 pub use alerts::{ALERT_SEVERITIES, AlertRow, is_alerts, severity_rank};
 pub use append::{APPEND_ONLY, is_append_only};
 pub use devices::{DeviceRow, TenantOutcome, normalize_mac};
+pub use changes::{ApplyRun, ChangeRecord, ChangeRow, NewApply};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };

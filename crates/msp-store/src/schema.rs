@@ -134,6 +134,39 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_run ON notifications (run_id);
 "#;
 
+/// Version 7: the record of every `apply` (issue 22): one row per apply run (who: the API
+/// client id, never a secret; when; the manifest's and the state's fingerprints) and one per
+/// action, with what it saw before, what it asked for after and the server's answer.
+const V7: &str = r#"
+CREATE TABLE apply_runs (
+    id                   INTEGER PRIMARY KEY,
+    started              TEXT NOT NULL,
+    ended                TEXT,
+    who                  TEXT NOT NULL,
+    version              TEXT NOT NULL,
+    manifest_fingerprint TEXT NOT NULL,
+    state_fingerprint    TEXT NOT NULL,
+    status               TEXT NOT NULL
+);
+CREATE TABLE changes (
+    run_id      INTEGER NOT NULL REFERENCES apply_runs (id) ON DELETE CASCADE,
+    seq         INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    tenant_id   TEXT,
+    tenant_name TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    http_status INTEGER,
+    answer      TEXT NOT NULL,
+    writes      INTEGER NOT NULL,
+    answer_lost INTEGER NOT NULL,
+    before      TEXT,
+    after       TEXT,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX changes_tenant ON changes (tenant_name, run_id);
+"#;
+
 /// One migration: SQL, or a step in Rust.
 pub(crate) enum Migration {
     /// Statements.
@@ -150,6 +183,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V4),
     Migration::Sql(V5),
     Migration::Sql(V6),
+    Migration::Sql(V7),
 ];
 
 /// The schema version this build writes.

@@ -5,6 +5,7 @@ use super::*;
 
 mod append;
 mod devices;
+mod changes;
 mod reads;
 
 fn temp() -> (tempfile::TempDir, PathBuf) {

@@ -1,6 +1,6 @@
 //! The simulator's rate budgets, as configured, and which of them a request draws from: an
-//! endpoint's own budget first (the token endpoint's and msp-tenants', one each for the whole
-//! MSP; devices' and subscriptions', one per workspace), then its API's.
+//! endpoint's own budget first (the token endpoint's, msp-tenants' and its writes', one each for
+//! the whole MSP; devices' and subscriptions', one per workspace), then its API's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,6 +16,9 @@ pub(crate) enum Own {
     Token,
     /// msp-tenants' ([`SimConfig::glp_tenants_per_minute`]).
     MspTenants,
+    /// The msp-tenants writes' (POST, PUT, DELETE together;
+    /// [`SimConfig::glp_tenant_writes_per_minute`]).
+    TenantWrites,
     /// GreenLake devices', per workspace ([`SimConfig::glp_devices_per_minute`]).
     Devices,
     /// GreenLake subscriptions', per workspace ([`SimConfig::glp_subscriptions_per_minute`]).
@@ -31,6 +34,7 @@ pub(crate) struct Budgets {
     host: Option<Bucket>,
     token: Option<Bucket>,
     tenants: Option<Bucket>,
+    tenant_writes: Option<Bucket>,
     devices_per_minute: Option<u32>,
     subscriptions_per_minute: Option<u32>,
     background_share: f64,
@@ -57,6 +61,9 @@ impl Budgets {
             tenants: cfg
                 .glp_tenants_per_minute
                 .map(|n| Bucket::per_minute(n, share)),
+            tenant_writes: cfg
+                .glp_tenant_writes_per_minute
+                .map(|n| Bucket::per_minute(n, share)),
             devices_per_minute: cfg.glp_devices_per_minute,
             subscriptions_per_minute: cfg.glp_subscriptions_per_minute,
             background_share: share,
@@ -70,6 +77,7 @@ impl Budgets {
         let endpoint = match own {
             Some(Own::Token) => self.token.as_ref(),
             Some(Own::MspTenants) => self.tenants.as_ref(),
+            Some(Own::TenantWrites) => self.tenant_writes.as_ref(),
             _ => None,
         };
         let api = match api {
@@ -94,7 +102,7 @@ impl Budgets {
         let per_minute = match own {
             Own::Devices => self.devices_per_minute,
             Own::Subscriptions => self.subscriptions_per_minute,
-            Own::Token | Own::MspTenants => None,
+            Own::Token | Own::MspTenants | Own::TenantWrites => None,
         }?;
         let workspace = workspace()?;
         let mut buckets = self

@@ -151,6 +151,9 @@ pub struct SimConfig {
     pub glp_token_per_minute: Option<u32>,
     /// The same for `workspaces/v1/msp-tenants` requests.
     pub glp_tenants_per_minute: Option<u32>,
+    /// The same for the msp-tenants writes (POST, PUT and DELETE together; HPE's MSP sample
+    /// observed 10 tenant POSTs per window).
+    pub glp_tenant_writes_per_minute: Option<u32>,
     /// GreenLake's `devices/v1/devices` GETs allowed per minute **per workspace** (GreenLake
     /// documents 160); `None` = no such limit.
     pub glp_devices_per_minute: Option<u32>,
@@ -193,6 +196,10 @@ pub struct SimConfig {
     pub drop_rate: f64,
     /// Probability (0..=1) that a 200 response carries a truncated JSON body.
     pub malformed_rate: f64,
+    /// Probability (0..=1) that a successful write (POST, PUT, PATCH, DELETE) fails **after**
+    /// it took effect: the change is made, the client gets a 500 or a dropped connection
+    /// (picked evenly). Default 0.
+    pub write_fault_after_apply: f64,
     /// Whether the faults above also hit the token endpoint (default `false`).
     pub faults_on_token_endpoint: bool,
     /// If set, at this time after start every token issued before that instant becomes invalid
@@ -240,6 +247,7 @@ impl Default for SimConfig {
             central_rps: None,
             glp_token_per_minute: None,
             glp_tenants_per_minute: None,
+            glp_tenant_writes_per_minute: None,
             glp_devices_per_minute: None,
             glp_subscriptions_per_minute: None,
             background_share: 0.0,
@@ -255,6 +263,7 @@ impl Default for SimConfig {
             fail_rate: 0.0,
             drop_rate: 0.0,
             malformed_rate: 0.0,
+            write_fault_after_apply: 0.0,
             faults_on_token_endpoint: false,
             revoke_after: None,
             glp_page_cap: 100,
@@ -291,6 +300,7 @@ impl SimConfig {
             ("fail_rate", self.fail_rate),
             ("drop_rate", self.drop_rate),
             ("malformed_rate", self.malformed_rate),
+            ("write_fault_after_apply", self.write_fault_after_apply),
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 return bad(format!("{name} must be within 0..=1, got {rate}"));
@@ -305,6 +315,10 @@ impl SimConfig {
         for (name, n) in [
             ("glp_token_per_minute", self.glp_token_per_minute),
             ("glp_tenants_per_minute", self.glp_tenants_per_minute),
+            (
+                "glp_tenant_writes_per_minute",
+                self.glp_tenant_writes_per_minute,
+            ),
             ("glp_devices_per_minute", self.glp_devices_per_minute),
             (
                 "glp_subscriptions_per_minute",

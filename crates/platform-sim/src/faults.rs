@@ -12,6 +12,8 @@
 //!   buffered the status line and headers at that point, so it closes the connection without
 //!   writing anything: the client sees the connection closed with no response (a transport
 //!   error such as "connection closed before message completed").
+//! * After apply ([`SimConfig::write_fault_after_apply`]): a write that succeeded is answered
+//!   with a 500 or a dropped connection instead; what it changed stays.
 //! * Malformed: 200, `Content-Type: application/json`, the body cut to half its length (a
 //!   complete HTTP response whose JSON does not parse).
 
@@ -56,6 +58,18 @@ pub(crate) fn roll(cfg: &SimConfig) -> Fault {
         Fault::Malformed
     } else {
         Fault::None
+    }
+}
+
+/// Whether a successful write fails after it took effect, and how: a 500 or a dropped
+/// connection (`Fault::Fail` or `Fault::Drop`, evenly).
+pub(crate) fn roll_after_apply(cfg: &SimConfig) -> Fault {
+    if !hit(cfg.write_fault_after_apply) {
+        Fault::None
+    } else if fastrand::bool() {
+        Fault::Fail(StatusCode::INTERNAL_SERVER_ERROR)
+    } else {
+        Fault::Drop
     }
 }
 

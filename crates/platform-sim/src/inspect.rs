@@ -55,7 +55,7 @@ pub(crate) async fn truth(State(st): State<Arc<AppState>>, RawQuery(query): RawQ
     };
     json_response(
         StatusCode::OK,
-        &truth::build(&st.pop, &st.cfg.clusters, only, records),
+        &truth::build(&st.pop, &st.registry(), &st.cfg.clusters, only, records),
     )
 }
 

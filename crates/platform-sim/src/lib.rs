@@ -47,6 +47,13 @@
 //! * `GET /workspaces/v1/msp-tenants?limit=&offset=&filter=` (MSP token): `limit`
 //!   1..=300 required; at most [`SimConfig::glp_page_cap`] items per page; `offset` counts
 //!   items; `filter` supports `eq`/`in`/`and` on the documented fields.
+//! * `POST /workspaces/v1/msp-tenants`, `PUT` and `DELETE /workspaces/v1/msp-tenants/{tenantId}`
+//!   (MSP token; HPE's workspace spec): create (201 `{"message"}` and `Location`), update (200)
+//!   and delete (204) a customer workspace; 400 for a body that is not the spec's
+//!   `NBContactTenant` (`workspaceName` required), 404 for no such tenant, 409 for a name
+//!   taken, 412 for deleting a workspace with devices. Their own budget
+//!   ([`SimConfig::glp_tenant_writes_per_minute`]) and [`SimConfig::write_fault_after_apply`];
+//!   [`Truth::workspaces`] lists the workspaces as they are now.
 //! * `GET /network-msp/v1/list-tenants?limit=&next=` (MSP token): `limit`
 //!   1..=100 and `next` (>= 1) required; default order `alerts DESC` then name; `filter` on
 //!   `tenantName`, `tenantId`, `deviceOwnership`; `sort` on the documented fields. `tenantId` is
@@ -240,7 +247,7 @@ pub use config::{CentralDialect, LimitShape, ResetStyle, SimConfig};
 pub use inspect::ClusterInfo;
 pub use server::{DemoCredentials, Simulator};
 pub use stats::Stats;
-pub use truth::{TenantTruth, Truth};
+pub use truth::{TenantTruth, Truth, WorkspaceTruth};
 
 /// Errors of the simulator library.
 #[derive(Debug, thiserror::Error)]

@@ -39,6 +39,10 @@ struct Args {
     /// msp-tenants requests per minute before 429 (default: unlimited).
     #[arg(long)]
     glp_tenants_per_minute: Option<u32>,
+    /// msp-tenants writes (POST, PUT, DELETE together) per minute before 429 (HPE's sample
+    /// observed 10 tenant POSTs per window; default: unlimited).
+    #[arg(long)]
+    glp_tenant_writes_per_minute: Option<u32>,
     /// devices/v1/devices requests per minute and workspace before 429 (GreenLake: 160;
     /// default: unlimited).
     #[arg(long)]
@@ -95,6 +99,10 @@ struct Args {
     /// Probability of a truncated JSON body per successful API request.
     #[arg(long, default_value_t = 0.0)]
     malformed_rate: f64,
+    /// Probability that a successful write fails after it took effect (500 or a dropped
+    /// connection; the change stays).
+    #[arg(long, default_value_t = 0.0)]
+    fault_write_after_apply: f64,
     /// Let faults hit the token endpoint too.
     #[arg(long)]
     faults_on_token_endpoint: bool,
@@ -159,6 +167,7 @@ impl Args {
             central_rps: self.central_rps,
             glp_token_per_minute: self.glp_token_per_minute,
             glp_tenants_per_minute: self.glp_tenants_per_minute,
+            glp_tenant_writes_per_minute: self.glp_tenant_writes_per_minute,
             glp_devices_per_minute: self.glp_devices_per_minute,
             glp_subscriptions_per_minute: self.glp_subscriptions_per_minute,
             background_share: self.background_share,
@@ -174,6 +183,7 @@ impl Args {
             fail_rate: self.fail_rate,
             drop_rate: self.drop_rate,
             malformed_rate: self.malformed_rate,
+            write_fault_after_apply: self.fault_write_after_apply,
             faults_on_token_endpoint: self.faults_on_token_endpoint,
             revoke_after: self
                 .revoke_after

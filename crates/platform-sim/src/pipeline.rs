@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -138,7 +138,25 @@ pub(crate) async fn pipeline(
         Fault::None | Fault::Malformed => {}
     }
 
+    let write = req.method() != Method::GET && req.method() != Method::HEAD;
     let mut resp = next.run(req).await;
+    if write && !token && ep.api.is_some() && resp.status().is_success() {
+        let after = faults::roll_after_apply(cfg);
+        if after != Fault::None {
+            st.stats.failed_after_apply();
+        }
+        match after {
+            Fault::Fail(status) => {
+                st.stats.record(ep.name, Outcome::Status(status.as_u16()));
+                return faults::failure(ep.api.unwrap_or(Api::Glp), status);
+            }
+            Fault::Drop => {
+                st.stats.record(ep.name, Outcome::Dropped);
+                return faults::dropped();
+            }
+            Fault::None | Fault::Malformed => {}
+        }
+    }
     if let Some((api, limit, remaining, reset)) = allow.filter(|_| cfg.rate_headers) {
         add_allow_headers(api, resp.headers_mut(), limit, remaining, reset);
     }

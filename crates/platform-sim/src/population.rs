@@ -101,9 +101,14 @@ pub(crate) struct ItemExtra {
 impl ItemExtra {
     /// The extra fields of `tenant`'s item.
     pub(crate) fn of(tenant: &Tenant) -> Self {
+        Self::at(tenant.index)
+    }
+
+    /// The extra fields of the tenant at position `index`.
+    pub(crate) fn at(index: u32) -> Self {
         ItemExtra {
             generator: "platform-sim",
-            index: tenant.index,
+            index,
         }
     }
 }

@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::budgets::Own;
 use crate::errors::{Api, not_found};
@@ -42,7 +42,25 @@ fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
                 st,
                 glp("msp-tenants").own(Own::MspTenants),
                 get(greenlake::msp_tenants),
-            ),
+            )
+            .merge(serve(
+                st,
+                glp("msp-tenants-create").own(Own::TenantWrites),
+                post(greenlake::create_tenant),
+            )),
+        )
+        .route(
+            "/workspaces/v1/msp-tenants/{tenant}",
+            serve(
+                st,
+                glp("msp-tenants-update").own(Own::TenantWrites),
+                put(greenlake::update_tenant),
+            )
+            .merge(serve(
+                st,
+                glp("msp-tenants-delete").own(Own::TenantWrites),
+                delete(greenlake::delete_tenant),
+            )),
         )
         .route(
             "/service-catalog/v1/service-manager-provisions",

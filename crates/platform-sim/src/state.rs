@@ -1,6 +1,7 @@
 //! The shared state of a running simulator: its configuration, population, tokens, statistics
 //! and rate budgets. Handlers get it as `State<Arc<AppState>>`.
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use axum::http::{HeaderMap, header};
@@ -9,6 +10,7 @@ use axum::response::Response;
 use crate::budgets::Budgets;
 use crate::config::SimConfig;
 use crate::errors::{Api, unauthorized};
+use crate::greenlake::registry::Registry;
 use crate::population::Population;
 use crate::stats::{Collector, Stats};
 use crate::tokens::{Check, Subject, TokenStore};
@@ -21,6 +23,8 @@ pub(crate) struct AppState {
     pub(crate) tokens: TokenStore,
     pub(crate) stats: Collector,
     pub(crate) budgets: Budgets,
+    /// What the msp-tenants writes changed.
+    registry: Mutex<Registry>,
 }
 
 impl AppState {
@@ -41,7 +45,13 @@ impl AppState {
             pop,
             tokens,
             stats: Collector::new(started),
+            registry: Mutex::default(),
         }
+    }
+
+    /// The customer workspaces as the writes left them (locked until the guard drops).
+    pub(crate) fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Central's [`Api`], in the configured dialect.

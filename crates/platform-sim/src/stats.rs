@@ -43,6 +43,9 @@ pub struct Stats {
     pub dropped_connections: u64,
     /// 200 responses sent with a truncated body.
     pub malformed_bodies: u64,
+    /// Writes that took effect and were then answered with a 500 or a dropped connection
+    /// ([`SimConfig::write_fault_after_apply`](crate::SimConfig::write_fault_after_apply)).
+    pub failed_after_apply: u64,
     /// Whether the revocation event (`revoke_after`) has happened.
     pub revoked: bool,
     /// API requests being handled right now.
@@ -89,6 +92,7 @@ pub(crate) struct Collector {
     failures: AtomicU64,
     drops: AtomicU64,
     malformed: AtomicU64,
+    after_apply: AtomicU64,
     inner: Mutex<Inner>,
 }
 
@@ -119,6 +123,7 @@ impl Collector {
             failures: z(),
             drops: z(),
             malformed: z(),
+            after_apply: z(),
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -179,6 +184,10 @@ impl Collector {
         self.failures.fetch_add(1, Relaxed);
     }
 
+    pub(crate) fn failed_after_apply(&self) {
+        self.after_apply.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn malformed_body(&self) {
         self.malformed.fetch_add(1, Relaxed);
     }
@@ -219,6 +228,7 @@ impl Collector {
             injected_failures: self.failures.load(Relaxed),
             dropped_connections: self.drops.load(Relaxed),
             malformed_bodies: self.malformed.load(Relaxed),
+            failed_after_apply: self.after_apply.load(Relaxed),
             revoked,
             in_flight: self.in_flight.load(Relaxed),
             max_in_flight: self.max_in_flight.load(Relaxed),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::central;
+use crate::greenlake::registry::{Registry, Workspace};
 use crate::greenlake::{self, GlpResource};
 use crate::ids;
 use crate::population::{Population, Tenant};
@@ -26,6 +27,10 @@ pub struct Truth {
     pub total_devices: u64,
     /// The tenants, in msp-tenants order.
     pub tenants: Vec<TenantTruth>,
+    /// Every customer workspace as msp-tenants lists it now, after the writes (created,
+    /// updated and deleted workspaces included; `tenants` above is the generated population).
+    #[serde(default)]
+    pub workspaces: Vec<WorkspaceTruth>,
     /// Record counts of the MSP workspace's own GreenLake inventory (`glp/devices`,
     /// `glp/subscriptions`: what the MSP token gets there).
     #[serde(default)]
@@ -70,6 +75,50 @@ pub struct TenantTruth {
     /// were asked for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records: Option<BTreeMap<String, Vec<Value>>>,
+}
+
+/// One customer workspace as it is now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceTruth {
+    /// The workspace id, hyphenated lower case.
+    pub id: String,
+    /// `workspaceName`.
+    pub workspace_name: String,
+    /// `MSP_OWNED_INVENTORY` or `CUSTOMER_OWNED_INVENTORY`.
+    pub inventory_ownership: String,
+    /// `description`, if set.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `email`, if set.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `phoneNumber`, if set.
+    #[serde(default)]
+    pub phone_number: Option<String>,
+    /// `address`, if set.
+    #[serde(default)]
+    pub address: Option<Value>,
+    /// `generation`: one more per update.
+    pub generation: u32,
+    /// Whether it was created through the API (not generated).
+    pub created: bool,
+}
+
+impl WorkspaceTruth {
+    fn of(w: Workspace) -> Self {
+        WorkspaceTruth {
+            id: ids::hyphenated(w.id),
+            workspace_name: w.name,
+            inventory_ownership: greenlake::ownership(w.msp_owned).to_string(),
+            description: w.contact.description,
+            email: w.contact.email,
+            phone_number: w.contact.phone_number,
+            address: w.contact.address,
+            generation: w.generation,
+            created: w.index.is_none(),
+        }
+    }
 }
 
 /// Builds the truth for one tenant.
@@ -120,15 +169,17 @@ pub(crate) fn tenant_truth(
         workspace_id: ids::hyphenated(t.workspace_id),
         central_tenant_id: ids::compact(t.central_id),
         name: t.name.to_string(),
-        inventory_ownership: greenlake::ownership(t).to_string(),
+        inventory_ownership: greenlake::ownership(t.msp_owned).to_string(),
         cluster: t
             .cluster
             .and_then(|c| clusters.get(usize::from(c)))
             .cloned(),
         counts,
         open_alerts,
-        glp_item: with_records
-            .then(|| serde_json::to_value(greenlake::tenant_item(pop, t)).unwrap_or(Value::Null)),
+        glp_item: with_records.then(|| {
+            serde_json::to_value(greenlake::tenant_item(pop, &Workspace::of(t)))
+                .unwrap_or(Value::Null)
+        }),
         central_item: with_records.then(|| central::tenant_value(t)),
         records,
     }
@@ -144,6 +195,7 @@ fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (S
 /// Builds the truth for all tenants, or one.
 pub(crate) fn build(
     pop: &Population,
+    registry: &Registry,
     clusters: &[String],
     only: Option<&Tenant>,
     with_records: bool,
@@ -162,6 +214,7 @@ pub(crate) fn build(
         tenant_count: pop.tenants.len(),
         total_devices: pop.tenants.iter().map(|t| u64::from(t.devices)).sum(),
         tenants,
+        workspaces: registry.live(pop).map(WorkspaceTruth::of).collect(),
         msp_counts: glp_counts(pop, &pop.msp_own).collect(),
         msp_records: with_records.then(|| {
             GlpResource::ALL

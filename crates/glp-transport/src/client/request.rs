@@ -14,16 +14,22 @@ use crate::http::location_origin;
 pub enum Method {
     /// GET: follows redirects within its origin.
     Get,
-    /// POST of a form: follows no redirect (the form may hold a secret).
+    /// POST (of a form, or a JSON write): follows no redirect (the form may hold a secret).
     Post,
+    /// PUT of a JSON write: follows no redirect.
+    Put,
+    /// DELETE: follows no redirect.
+    Delete,
 }
 
 impl Method {
-    /// `GET` or `POST`.
+    /// `GET`, `POST`, `PUT` or `DELETE`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Get => "GET",
             Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
         }
     }
 }
@@ -54,6 +60,10 @@ pub struct Request<'a> {
     pub(super) path: &'a str,
     pub(super) query: &'a [(&'a str, String)],
     pub(super) form: Option<&'a [(&'a str, &'a str)]>,
+    /// A JSON body, already serialized.
+    pub(super) json: Option<&'a [u8]>,
+    /// A write that changes state: never sent again once it may have reached the server.
+    pub(super) write: bool,
     pub(super) credential: Credential<'a>,
 }
 
@@ -66,6 +76,8 @@ impl std::fmt::Debug for Request<'_> {
             .field("path", &self.path)
             .field("query_keys", &query)
             .field("form_keys", &form)
+            .field("json_bytes", &self.json.map(<[u8]>::len))
+            .field("write", &self.write)
             .field("credential", &self.credential)
             .finish()
     }
@@ -79,6 +91,26 @@ impl<'a> Request<'a> {
             path,
             query,
             form: None,
+            json: None,
+            write: false,
+            credential: Credential::Bearer(scope),
+        }
+    }
+
+    /// A write (`POST`, `PUT` or `DELETE`) of `path` with the JSON `body` (already serialized),
+    /// as `scope`. A write is sent at most once per call: an answer lost after it may have
+    /// reached the server (a timeout, a broken connection, a 5xx, a body cut short) is not
+    /// retried but fails as [`ApiError::OutcomeUnknown`](crate::ApiError::OutcomeUnknown), so
+    /// the caller can read the state before writing again. A 429 (refused, not acted on) and a
+    /// 401 (one fresh token) are retried as for any request.
+    pub fn write(method: Method, path: &'a str, body: Option<&'a [u8]>, scope: Scope) -> Self {
+        Self {
+            method,
+            path,
+            query: &[],
+            form: None,
+            json: body,
+            write: true,
             credential: Credential::Bearer(scope),
         }
     }
@@ -94,6 +126,8 @@ impl<'a> Request<'a> {
             path,
             query: &[],
             form: Some(form),
+            json: None,
+            write: false,
             credential,
         }
     }

@@ -62,6 +62,7 @@ impl<T> Outcome<T> {
             Outcome::Done(_) => Outcome::Done(()),
             Outcome::Fail(e) => Outcome::Fail(e),
             Outcome::Transient { error, wait } => Outcome::Transient { error, wait },
+            Outcome::NotSent(e) => Outcome::NotSent(e),
             Outcome::RetryOnce { error, wait } => Outcome::RetryOnce { error, wait },
             Outcome::RateLimited { error, wait } => Outcome::RateLimited { error, wait },
             Outcome::Unauthorized(e) => Outcome::Unauthorized(e),
@@ -340,4 +341,59 @@ fn a_result_or_a_final_error_ends_the_loop() {
         s.next::<()>(Outcome::Fail(error), Duration::ZERO),
         Next::Fail(ApiError::InvalidRequest(_))
     ));
+}
+
+#[test]
+fn a_write_is_never_sent_again_once_it_may_have_reached_the_server() {
+    for outcome in [
+        transient(500, None),
+        transient(503, Some(SECOND)),
+        Outcome::RetryOnce {
+            error: http(200, None),
+            wait: None,
+        },
+    ] {
+        let mut s = state(exact()).sent_once();
+        match s.next(outcome, Duration::ZERO) {
+            Next::Fail(ApiError::OutcomeUnknown { cause, .. }) => {
+                assert!(matches!(*cause, ApiError::Http { .. }));
+            }
+            other => panic!("expected outcome unknown, got {other:?}"),
+        }
+    }
+    // Never sent (no connection): tried again like any transient failure.
+    let mut s = state(exact()).sent_once();
+    assert!(matches!(
+        s.next(Outcome::<()>::NotSent(http(503, None)), Duration::ZERO),
+        Next::Retry { .. }
+    ));
+    // Refused without acting: a 429 waits and retries, a 401 gets one fresh token.
+    let mut s = state(exact()).sent_once();
+    assert!(matches!(
+        s.next(rate_limited(Some(SECOND)), Duration::ZERO),
+        Next::Retry { after, .. } if after == SECOND
+    ));
+    assert!(matches!(
+        s.next(Outcome::<()>::Unauthorized(http(401, None)), Duration::ZERO),
+        Next::RefreshTokenAndRetry(_)
+    ));
+    // A clean refusal stays what it is.
+    assert!(matches!(
+        s.next(Outcome::<()>::Fail(http(409, None)), Duration::ZERO),
+        Next::Fail(ApiError::Http { status: 409, .. })
+    ));
+    let unknown = ApiError::OutcomeUnknown {
+        api: Api::GreenLake,
+        method: "POST",
+        path: "/x".to_owned(),
+        cause: Box::new(http(502, None)),
+    };
+    assert_eq!(unknown.kind(), "outcome_unknown");
+    assert_eq!(unknown.status(), Some(502));
+    assert!(!unknown.is_transient());
+    assert!(
+        unknown
+            .to_string()
+            .contains("may or may not have taken effect")
+    );
 }

@@ -1,5 +1,6 @@
 //! Command-line arguments: the clap types of every command.
 
+pub(crate) mod apply;
 pub(crate) mod history;
 pub(crate) mod licenses;
 pub(crate) mod mcp;
@@ -102,6 +103,15 @@ pub(crate) enum Command {
     /// Snapshot on a schedule (--every 15m) and serve /metrics (Prometheus), /healthz and
     /// /readyz from the store, until SIGTERM or Ctrl-C.
     Serve(serve::ServeArgs),
+    /// What a manifest of desired state would change: create, update, nothing, cannot.
+    ///
+    /// Per entry: create, update (the fields that differ), nothing to do, or cannot (and why);
+    /// --out saves the plan with the fingerprint of the state it read, for `apply PLAN`.
+    Plan(apply::PlanArgs),
+    /// Carry out a manifest or a saved plan, each write at most once, recorded in the store.
+    Apply(apply::ApplyArgs),
+    /// The record of applies: who changed what, when, and the server's answer.
+    Changes(apply::ChangesArgs),
 }
 
 #[derive(Debug, Subcommand)]

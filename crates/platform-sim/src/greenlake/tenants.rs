@@ -15,8 +15,9 @@ use serde_json::Value;
 
 use crate::errors::{Api, bad_request, forbidden, json_response};
 use crate::filter::{Literal, parse_filter};
+use crate::greenlake::registry::Workspace;
 use crate::ids;
-use crate::population::{CREATORS, ItemExtra, Population, Tenant, rfc3339};
+use crate::population::{ItemExtra, Population, rfc3339};
 use crate::query::{BadParam, Params};
 use crate::state::AppState;
 use crate::tokens::Subject;
@@ -31,22 +32,22 @@ const FIELDS: &[&str] = &[
 ];
 
 /// `MSP_OWNED_INVENTORY` or `CUSTOMER_OWNED_INVENTORY`.
-pub(crate) fn ownership(t: &Tenant) -> &'static str {
-    if t.msp_owned {
+pub(crate) fn ownership(msp_owned: bool) -> &'static str {
+    if msp_owned {
         "MSP_OWNED_INVENTORY"
     } else {
         "CUSTOMER_OWNED_INVENTORY"
     }
 }
 
-fn field(t: &Tenant, name: &str) -> Option<Value> {
+fn field(t: &Workspace, name: &str) -> Option<Value> {
     Some(match name {
-        "id" => Value::String(ids::hyphenated(t.workspace_id)),
+        "id" => Value::String(ids::hyphenated(t.id)),
         "createdAt" => Value::String(rfc3339(t.created_at)),
         "updatedAt" => Value::String(rfc3339(t.updated_at)),
-        "workspaceName" => Value::String(t.name.to_string()),
-        "createdBy" => Value::String(CREATORS[usize::from(t.created_by)].to_string()),
-        "inventoryOwnership" => Value::String(ownership(t).to_string()),
+        "workspaceName" => Value::String(t.name.clone()),
+        "createdBy" => Value::String(t.created_by.to_string()),
+        "inventoryOwnership" => Value::String(ownership(t.msp_owned).to_string()),
         _ => return None,
     })
 }
@@ -67,13 +68,13 @@ pub(crate) struct Item {
     inventory_ownership: &'static str,
     msp_id: String,
     description: Option<String>,
-    #[serde(rename = "x-sim-extra")]
-    extra: ItemExtra,
+    #[serde(rename = "x-sim-extra", skip_serializing_if = "Option::is_none")]
+    extra: Option<ItemExtra>,
 }
 
-/// The msp-tenants item of a tenant.
-pub(crate) fn item(pop: &Population, t: &Tenant) -> Item {
-    let id = ids::hyphenated(t.workspace_id);
+/// The msp-tenants item of a workspace (`x-sim-extra` on generated tenants only).
+pub(crate) fn item(pop: &Population, t: &Workspace) -> Item {
+    let id = ids::hyphenated(t.id);
     Item {
         resource_uri: format!("/workspaces/v1/msp-tenants/{id}"),
         id,
@@ -81,12 +82,12 @@ pub(crate) fn item(pop: &Population, t: &Tenant) -> Item {
         generation: t.generation,
         created_at: rfc3339(t.created_at),
         updated_at: rfc3339(t.updated_at),
-        workspace_name: t.name.to_string(),
-        created_by: CREATORS[usize::from(t.created_by)],
-        inventory_ownership: ownership(t),
+        workspace_name: t.name.clone(),
+        created_by: t.created_by,
+        inventory_ownership: ownership(t.msp_owned),
         msp_id: ids::hyphenated(pop.msp_workspace_id),
-        description: None,
-        extra: ItemExtra::of(t),
+        description: t.contact.description.clone(),
+        extra: t.index.map(ItemExtra::at),
     }
 }
 
@@ -137,44 +138,40 @@ fn page(st: &AppState, query: Option<&str>) -> Result<Page, BadParam> {
         None => None,
     };
     let size = (limit as usize).min(st.cfg.glp_page_cap);
-    let (total, items): (usize, Vec<Item>) = match &filter {
-        None => {
-            let total = pop.tenants.len();
-            let items = pop
-                .tenants
-                .iter()
-                .skip(offset)
-                .take(size)
-                .map(|t| item(pop, t))
-                .collect();
-            (total, items)
-        }
-        Some(f) => {
-            let matching: Vec<&Tenant> = pop
-                .tenants
-                .iter()
-                .filter(|t| {
-                    f.clauses.iter().all(|c| {
-                        if c.field == "id" {
-                            c.values.iter().any(|l| match l {
-                                Literal::Str(s) => ids::parse_any(s) == Some(t.workspace_id),
-                                _ => false,
-                            })
-                        } else {
-                            let v = field(t, &c.field);
-                            c.values.iter().any(|l| l.matches(v.as_ref()))
-                        }
+    let reg = st.registry();
+    let matches = |t: &Workspace| {
+        filter.as_ref().is_none_or(|f| {
+            f.clauses.iter().all(|c| {
+                if c.field == "id" {
+                    c.values.iter().any(|l| match l {
+                        Literal::Str(s) => ids::parse_any(s) == Some(t.id),
+                        _ => false,
                     })
-                })
-                .collect();
-            let items = matching
-                .iter()
-                .skip(offset)
-                .take(size)
-                .map(|t| item(pop, t))
-                .collect();
-            (matching.len(), items)
+                } else {
+                    let v = field(t, &c.field);
+                    c.values.iter().any(|l| l.matches(v.as_ref()))
+                }
+            })
+        })
+    };
+    let (total, items): (usize, Vec<Item>) = if filter.is_none() {
+        let items = reg
+            .live(pop)
+            .skip(offset)
+            .take(size)
+            .map(|t| item(pop, &t))
+            .collect();
+        (reg.count(pop), items)
+    } else {
+        let mut total = 0;
+        let mut items = Vec::new();
+        for t in reg.live(pop).filter(|t| matches(t)) {
+            if total >= offset && items.len() < size {
+                items.push(item(pop, &t));
+            }
+            total += 1;
         }
+        (total, items)
     };
     Ok(Page {
         offset,

@@ -1,0 +1,390 @@
+//! `plan` and `apply`: a manifest of desired state (TOML, parsed here into the library's
+//! types) planned against the tenants as they are, and carried out with each write at most
+//! once, recorded in the store.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::Path;
+
+use anyhow::Context as _;
+use futures::TryStreamExt as _;
+use glp_auth::text::escape_control;
+use glp_workspaces::Tenant;
+use msp_orchestrator::apply::{
+    Action, ActionResult, ActionStatus, ApplyOptions, ApplyReport, Manifest, PLAN_FORMAT, Plan,
+    execute,
+};
+use msp_orchestrator::msp_store::{ChangeRecord, NewApply, Store};
+use msp_orchestrator::{Cancel, StopLevel};
+
+use crate::args::GlobalArgs;
+use crate::args::apply::{ApplyArgs, PlanArgs};
+use crate::commands::store::{Usage, db_path};
+use crate::context::{Built, Context};
+use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, plural};
+
+/// The largest manifest or plan file read.
+const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What `apply` was given.
+enum Input {
+    Manifest(Manifest),
+    Plan(Box<Plan>),
+}
+
+fn read_capped(path: &Path) -> Result<String, Usage> {
+    let usage = |e: std::io::Error| Usage(format!("cannot read {}: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(usage)?.len();
+    if size > MAX_INPUT_BYTES {
+        return Err(Usage(format!(
+            "{} is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit of a manifest or plan",
+            path.display()
+        )));
+    }
+    std::fs::read_to_string(path).map_err(usage)
+}
+
+/// Reads a manifest (TOML) and checks it.
+fn load_manifest(path: &Path) -> Result<Manifest, Usage> {
+    let text = read_capped(path)?;
+    let manifest: Manifest = toml::from_str(&text)
+        .map_err(|e| Usage(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
+    manifest
+        .check()
+        .map_err(|e| Usage(format!("{}: {e}", path.display())))?;
+    Ok(manifest)
+}
+
+/// Reads a plan file (`.json`) or a manifest (anything else).
+fn load(path: &Path) -> Result<Input, Usage> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        let text = read_capped(path)?;
+        let plan: Plan = serde_json::from_str(&text)
+            .map_err(|e| Usage(format!("{} is not a plan file: {e}", path.display())))?;
+        if plan.format != PLAN_FORMAT {
+            return Err(Usage(format!(
+                "{} is a plan of format {}; this program reads format {PLAN_FORMAT}: plan again",
+                path.display(),
+                plan.format
+            )));
+        }
+        plan.manifest
+            .check()
+            .map_err(|e| Usage(format!("{}: {e}", path.display())))?;
+        Ok(Input::Plan(Box::new(plan)))
+    } else {
+        load_manifest(path).map(Input::Manifest)
+    }
+}
+
+/// Every workspace of the MSP now (a signal stops the reading).
+async fn read_tenants(ctx: &Context, cancel: &Cancel) -> anyhow::Result<Vec<Tenant>> {
+    tokio::select! {
+        biased;
+        _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the tenants"),
+        listed = ctx.workspaces.msp_tenants().stream().try_collect::<Vec<Tenant>>() => {
+            listed.context("reading the tenants (workspaces/v1/msp-tenants)")
+        }
+    }
+}
+
+fn quoted(name: &str) -> String {
+    format!("'{}'", escape_control(name))
+}
+
+/// One line per action, then the counts.
+fn write_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()> {
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for a in &plan.actions {
+        *counts.entry(a.kind()).or_default() += 1;
+        let id = a.id().map(|id| format!(" ({id})")).unwrap_or_default();
+        let name = quoted(a.workspace_name());
+        match a {
+            Action::Create { spec } => {
+                let set: Vec<String> = serde_json::to_value(spec)
+                    .ok()
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(k, _)| k != "workspaceName")
+                    .map(|(k, v)| escape_control(&format!("{k}={v}")).into_owned())
+                    .collect();
+                let set = if set.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", set.join(" "))
+                };
+                writeln!(out, "+ create  {name}{set}")?;
+            }
+            Action::Update {
+                changes,
+                not_compared,
+                ..
+            } => {
+                let what: Vec<String> = changes
+                    .iter()
+                    .map(|c| {
+                        escape_control(&format!("{}: {} -> {}", c.field, c.before, c.after))
+                            .into_owned()
+                    })
+                    .collect();
+                writeln!(out, "~ update  {name}{id} {}", what.join("; "))?;
+                if !not_compared.is_empty() {
+                    writeln!(
+                        out,
+                        "          not shown by the listing, not compared: {}",
+                        not_compared.join(", ")
+                    )?;
+                }
+            }
+            Action::Delete { .. } => writeln!(out, "- delete  {name}{id}")?,
+            Action::Nothing { not_compared, .. } => {
+                let note = if not_compared.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (not compared: {})", not_compared.join(", "))
+                };
+                writeln!(out, "= nothing {name}{id}{note}")?;
+            }
+            Action::Cannot { why, .. } => {
+                writeln!(out, "! cannot  {name}: {}", escape_control(why))?;
+            }
+        }
+    }
+    let n = |k: &str| counts.get(k).copied().unwrap_or(0);
+    writeln!(
+        out,
+        "Plan: {} to create, {} to update, {} to delete, {} unchanged, {} cannot be done \
+         (manifest {}, state {}).",
+        n("create"),
+        n("update"),
+        n("delete"),
+        n("nothing"),
+        n("cannot"),
+        plan.manifest_fingerprint,
+        plan.state_fingerprint
+    )
+}
+
+/// The clients, or the exit code when they could not be built.
+async fn connect(global: &GlobalArgs, cancel: &Cancel) -> Result<Box<Context>, u8> {
+    match Context::from_flags(global, cancel).await {
+        Built::Ready(ctx) => Ok(ctx),
+        Built::Failed => Err(EXIT_FATAL),
+        Built::Interrupted => Err(EXIT_SOME_FAILED),
+    }
+}
+
+fn usage_or_fatal(e: anyhow::Error) -> u8 {
+    eprintln!("error: {}", msp_orchestrator::one_line(&format!("{e:#}")));
+    if e.downcast_ref::<Usage>().is_some() {
+        EXIT_USAGE
+    } else {
+        EXIT_FATAL
+    }
+}
+
+/// `plan`.
+pub(crate) async fn plan(global: &GlobalArgs, args: &PlanArgs, cancel: &Cancel) -> u8 {
+    let manifest = match load_manifest(&args.manifest) {
+        Ok(m) => m,
+        Err(e) => return usage_or_fatal(e.into()),
+    };
+    let ctx = match connect(global, cancel).await {
+        Ok(ctx) => ctx,
+        Err(code) => return code,
+    };
+    let result = async {
+        let tenants = read_tenants(&ctx, cancel).await?;
+        let plan = Plan::compute(&manifest, &tenants, args.allow_delete);
+        write_plan(&mut std::io::stdout().lock(), &plan)?;
+        if let Some(out) = &args.out {
+            let text = serde_json::to_string_pretty(&plan)?;
+            std::fs::write(out, text + "\n")
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!("Plan written to {}", out.display());
+        }
+        Ok::<u8, anyhow::Error>(EXIT_OK)
+    }
+    .await;
+    result.unwrap_or_else(usage_or_fatal)
+}
+
+/// Asks on the terminal whether to apply `writes` writes.
+async fn confirmed(writes: usize) -> bool {
+    eprint!("Apply {}? Type yes to go on: ", plural(writes, "write"));
+    let _ = std::io::stderr().flush();
+    let line = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await;
+    matches!(line, Ok(Ok(l)) if l.trim().eq_ignore_ascii_case("yes") || l.trim().eq_ignore_ascii_case("y"))
+}
+
+fn record_of(r: &ActionResult) -> ChangeRecord {
+    let json = |v: &serde_json::Value| (!v.is_null()).then(|| v.to_string());
+    ChangeRecord {
+        seq: r.index as u32,
+        action: r.action.to_owned(),
+        tenant_id: r.id.map(|id| id.hyphenated()),
+        tenant_name: r.workspace_name.clone(),
+        status: r.status.as_str().to_owned(),
+        http_status: r.http_status,
+        answer: r.detail.clone(),
+        writes: r.writes_sent,
+        answer_lost: r.answer_lost,
+        before: json(&r.before),
+        after: json(&r.after),
+    }
+}
+
+fn write_results(out: &mut impl std::io::Write, report: &ApplyReport) -> std::io::Result<()> {
+    for r in report.results.iter().filter(|r| r.action != "nothing") {
+        let id = r.id.map(|id| format!(" ({id})")).unwrap_or_default();
+        let lost = if r.answer_lost {
+            " [answer lost, re-read]"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{:<7} {:<7} {}{id}: {}{lost}",
+            r.status.as_str(),
+            r.action,
+            quoted(&r.workspace_name),
+            escape_control(&msp_orchestrator::one_line(&r.detail))
+        )?;
+    }
+    writeln!(
+        out,
+        "Applied: {} done, {} failed, {} skipped; {} sent.",
+        report.count(ActionStatus::Done),
+        report.count(ActionStatus::Failed),
+        report.count(ActionStatus::Skipped),
+        plural(report.writes_sent() as usize, "write")
+    )
+}
+
+/// `apply`.
+pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel) -> u8 {
+    let input = match load(&args.input) {
+        Ok(i) => i,
+        Err(e) => return usage_or_fatal(e.into()),
+    };
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !args.yes && !interactive {
+        eprintln!(
+            "error: apply writes to GreenLake and asks first, but stdin or stderr is not a \
+             terminal: pass --yes to apply without asking"
+        );
+        return EXIT_USAGE;
+    }
+    let db = match db_path(&args.db, global) {
+        Ok(p) => p,
+        Err(e) => return usage_or_fatal(e),
+    };
+    let ctx = match connect(global, cancel).await {
+        Ok(ctx) => ctx,
+        Err(code) => return code,
+    };
+    let tenants = match read_tenants(&ctx, cancel).await {
+        Ok(t) => t,
+        Err(e) => return usage_or_fatal(e),
+    };
+    let plan = match input {
+        Input::Manifest(m) => Plan::compute(&m, &tenants, args.allow_delete),
+        Input::Plan(plan) => {
+            let drift = plan.recheck(&tenants);
+            if !drift.is_empty() {
+                eprintln!(
+                    "error: the tenants changed since {} was planned (state {}); nothing \
+                     was written. Plan again. What changed:",
+                    args.input.display(),
+                    plan.state_fingerprint
+                );
+                for line in drift {
+                    eprintln!("  {line}");
+                }
+                return EXIT_FATAL;
+            }
+            *plan
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = write_plan(&mut stdout, &plan) {
+        return usage_or_fatal(e.into());
+    }
+    drop(stdout);
+    if plan.writes() > 0 && !args.yes && !confirmed(plan.writes()).await {
+        eprintln!("Not applied: nothing was written.");
+        return EXIT_SOME_FAILED;
+    }
+    let mut store = match Store::open(&db) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "error: cannot open the store {} to record the apply: {e}",
+                db.display()
+            );
+            return EXIT_FATAL;
+        }
+    };
+    let new = NewApply {
+        who: ctx.settings.session.credentials.client_id.clone(),
+        version: crate::args::VERSION.to_owned(),
+        manifest_fingerprint: plan.manifest_fingerprint.clone(),
+        state_fingerprint: plan.state_fingerprint.clone(),
+    };
+    let run = match store.begin_apply(&new) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("error: cannot record the apply in {}: {e}", db.display());
+            return EXIT_FATAL;
+        }
+    };
+    let mut unrecorded = None;
+    let options = ApplyOptions {
+        concurrency: usize::from(args.writes),
+    };
+    let report = execute(&ctx.workspaces, &plan, options, cancel, |r| {
+        if let Err(e) = store.record_change(run, &record_of(r)) {
+            unrecorded.get_or_insert(e.to_string());
+        }
+    })
+    .await;
+    let interrupted = cancel.level() != StopLevel::Run;
+    let status = if interrupted {
+        "interrupted"
+    } else if report.has_failures()
+        || report
+            .results
+            .iter()
+            .any(|r| r.status == ActionStatus::Skipped && plan.actions[r.index].writes())
+    {
+        "partial"
+    } else {
+        "complete"
+    };
+    if let Err(e) = store.end_apply(run, status) {
+        unrecorded.get_or_insert(e.to_string());
+    }
+    if let Some(e) = unrecorded {
+        eprintln!("warning: the record of apply run {run} is incomplete: {e}");
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = write_results(&mut stdout, &report) {
+        return usage_or_fatal(e.into());
+    }
+    eprintln!(
+        "Recorded as apply run {run} in {} (see `changes`).",
+        db.display()
+    );
+    if report.has_failures() || interrupted {
+        EXIT_SOME_FAILED
+    } else {
+        EXIT_OK
+    }
+}

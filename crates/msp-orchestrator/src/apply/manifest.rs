@@ -1,0 +1,114 @@
+//! [`Manifest`]: the desired state an MSP writes down. The types only: a front end reads its
+//! file (TOML in the CLI) into them with serde, then calls [`Manifest::check`].
+
+use std::collections::BTreeMap;
+
+use glp_core::WorkspaceId;
+use glp_workspaces::TenantSpec;
+use serde::{Deserialize, Serialize};
+
+use super::fingerprint;
+
+/// The most entries of one kind a manifest may hold (a bound on what one apply writes).
+pub const MAX_ENTRIES: usize = 10_000;
+
+/// The desired state: customer workspaces that must exist (`[[tenants]]`) and those to delete
+/// (`[[delete_tenants]]`, applied only when deletion is allowed). Nothing is ever deleted
+/// because the manifest leaves it out. Unknown keys are refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Workspaces that must exist, with these fields.
+    #[serde(default)]
+    pub tenants: Vec<TenantSpec>,
+    /// Workspaces to delete, by name or id.
+    #[serde(default)]
+    pub delete_tenants: Vec<DeleteTenant>,
+}
+
+/// A workspace to delete: by exact name, by id, or both (then both must match).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeleteTenant {
+    /// The workspace's exact name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_name: Option<String>,
+    /// The workspace's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<WorkspaceId>,
+}
+
+/// A manifest that cannot be planned, with every problem found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the manifest is not valid:\n  {}", .problems.join("\n  "))]
+pub struct ManifestError {
+    /// Each problem, naming its entry.
+    pub problems: Vec<String>,
+}
+
+/// The key names are matched on: trimmed, without case (how GreenLake refuses a duplicate).
+pub(crate) fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+impl Manifest {
+    /// Checks every entry: each `[[tenants]]` spec within the API's bounds, no name twice, each
+    /// `[[delete_tenants]]` naming something and not also a tenant that must exist.
+    pub fn check(&self) -> Result<(), ManifestError> {
+        let mut problems = Vec::new();
+        for (what, n) in [
+            ("tenants", self.tenants.len()),
+            ("delete_tenants", self.delete_tenants.len()),
+        ] {
+            if n > MAX_ENTRIES {
+                problems.push(format!(
+                    "{n} [[{what}]] entries: at most {MAX_ENTRIES} per manifest"
+                ));
+            }
+        }
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, t) in self.tenants.iter().enumerate() {
+            if let Err(e) = t.check() {
+                problems.push(format!("[[tenants]] #{}: {e}", i + 1));
+            }
+            if let Some(first) = seen.insert(name_key(&t.workspace_name), i) {
+                problems.push(format!(
+                    "[[tenants]] #{} and #{} name the same workspace '{}'",
+                    first + 1,
+                    i + 1,
+                    glp_core::text::escape_control(&t.workspace_name)
+                ));
+            }
+        }
+        for (i, d) in self.delete_tenants.iter().enumerate() {
+            match &d.workspace_name {
+                None if d.id.is_none() => problems.push(format!(
+                    "[[delete_tenants]] #{}: give workspaceName, id or both",
+                    i + 1
+                )),
+                Some(name) if seen.contains_key(&name_key(name)) => problems.push(format!(
+                    "[[delete_tenants]] #{}: '{}' is also a tenant that must exist",
+                    i + 1,
+                    glp_core::text::escape_control(name)
+                )),
+                _ => {}
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ManifestError { problems })
+        }
+    }
+
+    /// A fingerprint of the manifest's content (16 hex digits): equal manifests, equal
+    /// fingerprints, whatever file they came from.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// Whether the manifest asks for no change at all.
+    pub fn is_empty(&self) -> bool {
+        self.tenants.is_empty() && self.delete_tenants.is_empty()
+    }
+}

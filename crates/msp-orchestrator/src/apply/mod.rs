@@ -1,0 +1,29 @@
+//! Writes across the MSP from a desired state, never twice and never by surprise (issue 22):
+//! a [`Manifest`] (the types; a front end parses its file), a [`Plan`] computed against the
+//! tenants as they are (one [`Action`] per entry, with the state's fingerprint and
+//! [`Plan::drift`] to catch a state that moved), and [`execute`], which carries the plan out
+//! with bounded concurrency and re-reads before writing again when an answer was lost.
+//!
+//! This first slice covers `[[tenants]]` and `[[delete_tenants]]`; device assignments and
+//! notification rules are further `Manifest` fields and `Action` variants of the same shape.
+
+mod execute;
+mod manifest;
+mod plan;
+#[cfg(test)]
+mod tests;
+
+pub use execute::{ActionResult, ActionStatus, ApplyOptions, ApplyReport, execute};
+pub use manifest::{DeleteTenant, MAX_ENTRIES, Manifest, ManifestError};
+pub use plan::{Action, Change, ObservedTenant, PLAN_FORMAT, Plan, observe, state_fingerprint};
+
+/// A fingerprint of `bytes`: 64-bit FNV-1a, 16 hex digits. It tells states apart, it is no
+/// protection against a forger (a plan file is trusted as much as the manifest).
+pub(crate) fn fingerprint(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}

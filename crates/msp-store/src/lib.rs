@@ -50,8 +50,8 @@ use serde::Serialize;
 
 pub use alerts::{ALERT_SEVERITIES, AlertRow, is_alerts, severity_rank};
 pub use append::{APPEND_ONLY, is_append_only};
-pub use devices::{DeviceRow, TenantOutcome, normalize_mac};
 pub use changes::{ApplyRun, ChangeRecord, ChangeRow, NewApply};
+pub use devices::{DeviceRow, TenantOutcome, normalize_mac};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };

@@ -4,8 +4,8 @@ use serde_json::json;
 use super::*;
 
 mod append;
-mod devices;
 mod changes;
+mod devices;
 mod reads;
 
 fn temp() -> (tempfile::TempDir, PathBuf) {

@@ -24,18 +24,7 @@ pub(crate) fn changes(global: &GlobalArgs, args: &ChangesArgs) -> u8 {
                     ("MANIFEST", "manifest_fingerprint"),
                 ];
                 let runs = store.apply_runs(1000)?;
-                write_listing(&mut out, args.format, COLUMNS, &runs, |r| {
-                    vec![
-                        r.id.to_string(),
-                        r.started.clone(),
-                        r.ended.clone().unwrap_or_default(),
-                        r.who.clone(),
-                        r.status.clone(),
-                        r.actions.to_string(),
-                        r.writes.to_string(),
-                        r.manifest_fingerprint.clone(),
-                    ]
-                })?;
+                write_listing(&mut out, args.format, COLUMNS, &runs)?;
                 return Ok(EXIT_OK);
             }
             const COLUMNS: &[Col] = &[
@@ -50,21 +39,7 @@ pub(crate) fn changes(global: &GlobalArgs, args: &ChangesArgs) -> u8 {
                 ("ANSWER", "answer"),
             ];
             let rows = store.changes(args.run, args.tenant.as_deref(), args.all)?;
-            write_listing(&mut out, args.format, COLUMNS, &rows, |r| {
-                let c = &r.change;
-                let clean = |t: &str| glp_auth::text::escape_control(t).into_owned();
-                vec![
-                    r.run_id.to_string(),
-                    r.at.clone(),
-                    clean(&r.who),
-                    c.action.clone(),
-                    clean(&c.tenant_name),
-                    c.tenant_id.clone().unwrap_or_default(),
-                    c.status.clone(),
-                    c.http_status.map(|s| s.to_string()).unwrap_or_default(),
-                    clean(&msp_orchestrator::one_line(&c.answer)),
-                ]
-            })?;
+            write_listing(&mut out, args.format, COLUMNS, &rows)?;
             Ok(EXIT_OK)
         })(),
         EXIT_FATAL,

@@ -14,6 +14,7 @@ mod manifest;
 mod plan;
 mod rules;
 mod rules_execute;
+mod rules_plan;
 #[cfg(test)]
 mod tests;
 
@@ -22,6 +23,7 @@ pub use manifest::{DeleteTenant, MAX_ENTRIES, Manifest, ManifestError};
 pub use plan::{Action, Change, ObservedTenant, PLAN_FORMAT, Plan, observe, state_fingerprint};
 pub use rules::{RuleAction, RuleEntry, RuleTenant, plan_rule, rule_changes, same_name};
 pub use rules_execute::{execute_rules, read_rules};
+pub use rules_plan::plan_rules;
 
 /// A fingerprint of `bytes`: 64-bit FNV-1a, 16 hex digits. It tells states apart, it is no
 /// protection against a forger (a plan file is trusted as much as the manifest).

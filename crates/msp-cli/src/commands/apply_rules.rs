@@ -83,3 +83,60 @@ pub(crate) fn rule_drift(saved: &[RuleAction], now: &[RuleAction]) -> Vec<String
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use glp_auth::WorkspaceId;
+    use msp_orchestrator::apply::RuleTenant;
+
+    use super::*;
+
+    fn nothing(n: u8, name: &str) -> RuleAction {
+        RuleAction::Nothing {
+            tenant: RuleTenant {
+                id: WorkspaceId::parse(&format!("{n:02x}{}", "0".repeat(30))).expect("id"),
+                name: format!("Tenant {n}"),
+                cluster: None,
+            },
+            rule_id: "r".into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_s_rules_that_moved_are_named() {
+        let saved = vec![nothing(1, "NOC"), nothing(2, "NOC")];
+        assert!(rule_drift(&saved, &saved).is_empty());
+        let RuleAction::Nothing { tenant, name, .. } = nothing(1, "NOC") else {
+            unreachable!()
+        };
+        let now = vec![
+            RuleAction::Cannot {
+                tenant,
+                name,
+                why: "two rules".into(),
+            },
+            nothing(3, "NOC"),
+        ];
+        let lines = rule_drift(&saved, &now);
+        assert_eq!(
+            lines,
+            [
+                "rule 'NOC' in 'Tenant 1': planned nothing, now cannot",
+                "rule 'NOC' in 'Tenant 2': no longer selected",
+                "rule 'NOC' in 'Tenant 3': newly selected",
+            ]
+        );
+        let mut out = Vec::new();
+        write_rule_plan(&mut out, &now).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(
+            text.contains("! cannot  rule 'NOC' in 'Tenant 1'"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("Rules: 0 to create, 0 to update, 1 unchanged, 1 cannot be done.\n"),
+            "{text}"
+        );
+    }
+}

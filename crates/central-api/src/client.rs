@@ -108,7 +108,7 @@ impl TenantClient {
         Self { api, id: self.id }
     }
 
-    fn list<T>(&self, endpoint: Endpoint) -> ListRequest<T> {
+    pub(crate) fn list<T>(&self, endpoint: Endpoint) -> ListRequest<T> {
         ListRequest::new(self.api.clone(), Scope::Tenant(self.id), endpoint)
     }
 

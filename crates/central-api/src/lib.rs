@@ -13,6 +13,13 @@
 //!   (`network-notifications/v1/alerts`) (typed), any of them as
 //!   raw JSON ([`resource`](TenantClient::resource)), and any other `network-monitoring` list
 //!   ([`monitoring`](TenantClient::monitoring)).
+//! - **Tenant writes**: the tenant's notification rules
+//!   ([`notification_rules`](TenantClient::notification_rules),
+//!   [`notification_rule`](TenantClient::notification_rule),
+//!   [`create_notification_rule`](TenantClient::create_notification_rule),
+//!   [`update_notification_rule`](TenantClient::update_notification_rule),
+//!   [`delete_notification_rule`](TenantClient::delete_notification_rule)), each write sent at
+//!   most once ([`ApiError::OutcomeUnknown`] when its answer was lost).
 //! - **Paging**: every list is a [`ListRequest`] — `limit` (checked against the endpoint's
 //!   maximum before sending), `filter`, `sort`, `param`, `version` — read one [`Page`] at a time
 //!   or as a lazy `Send + 'static` stream of items. The `next` [`Cursor`] is accepted as a number
@@ -80,6 +87,7 @@ mod list;
 mod models;
 mod query;
 mod resource;
+mod rules;
 mod spec_paths;
 mod tenants;
 
@@ -97,6 +105,10 @@ pub use list::{DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, SiteA
 pub use models::{AccessPoint, Client, Device, Gateway, SiteHealth, Switch};
 pub use query::{RESERVED_PARAMS, check_query_expression, check_query_param};
 pub use resource::{Resource, UnknownResource};
+pub use rules::{
+    AlertSource, Destination, MAX_RULE_DESCRIPTION, MAX_RULE_NAME, MAX_RULES_PAGE,
+    NOTIFICATION_RULES_PATH, NotificationRule, RuleDestination, RuleSource, RuleSpec,
+};
 pub use spec_paths::{CENTRAL_FAMILIES, central_family, central_get_paths};
 pub use tenants::{AlertCounts, CentralTenant, DeviceHealthStatus};
 

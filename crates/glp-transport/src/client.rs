@@ -278,6 +278,7 @@ impl ApiClient {
             Method::Post => inner.transport.http().post(url.clone()),
             Method::Put => inner.transport.http().put(url.clone()),
             Method::Delete => inner.transport.http().delete(url.clone()),
+            Method::Patch => inner.transport.http().patch(url.clone()),
         }
         .timeout(inner.request_timeout)
         .header(ACCEPT, "application/json");
@@ -286,7 +287,14 @@ impl ApiClient {
         }
         if let Some(json) = request.json {
             builder = builder
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    if request.method == Method::Patch {
+                        "application/merge-patch+json"
+                    } else {
+                        "application/json"
+                    },
+                )
                 .body(json.to_vec());
         }
         let authorization = match (request.credential, token) {

@@ -8,7 +8,9 @@ use futures::TryStreamExt as _;
 use glp_auth::AuthOptions;
 use glp_workspaces::{Tenant, TenantSpec, WorkspacesClient};
 use msp_orchestrator::Cancel;
-use msp_orchestrator::apply::{ActionStatus, ApplyOptions, Manifest, Plan, execute};
+use msp_orchestrator::apply::{
+    ActionStatus, ApplyOptions, Manifest, Plan, execute, execute_rules, plan_rule, read_rules,
+};
 use platform_sim::{SimConfig, Simulator};
 
 async fn tenants(c: &WorkspacesClient) -> Vec<Tenant> {
@@ -38,6 +40,7 @@ async fn lost_answers_make_no_duplicate_and_a_second_plan_writes_nothing() {
             }])
             .collect(),
         delete_tenants: Vec::new(),
+        notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants(&glp).await, false);
     assert_eq!(plan.writes(), 4);
@@ -95,6 +98,7 @@ async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
     let manifest = Manifest {
         tenants: vec![TenantSpec::named("Brand new")],
         delete_tenants: Vec::new(),
+        notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants(&glp).await, false);
     // Someone else creates it between plan and apply: the POST is refused (409).
@@ -112,9 +116,125 @@ async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
     let other = Manifest {
         tenants: vec![TenantSpec::named("Never made")],
         delete_tenants: Vec::new(),
+        notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&other, &tenants(&glp).await, false);
     let report = execute(&glp, &plan, ApplyOptions::default(), &cancel, |_| {}).await;
     assert_eq!(report.results[0].status, ActionStatus::Skipped);
     assert_eq!(report.writes_sent(), 0);
+}
+
+/// The plan of `manifest`'s rules in every tenant of `sim` (all on its one cluster).
+async fn rule_plan(
+    central: &central_api::CentralClient,
+    manifest: &Manifest,
+    tenants: &[Tenant],
+) -> Vec<msp_orchestrator::apply::RuleAction> {
+    let mut actions = Vec::new();
+    for entry in &manifest.notification_rules {
+        for t in tenants {
+            let tenant = msp_orchestrator::TenantRef::from_workspace(t.id, &t.workspace_name);
+            if !entry.selects(&tenant) {
+                continue;
+            }
+            let found = read_rules(&central.tenant(t.id), &[entry.name.as_str()])
+                .await
+                .unwrap();
+            actions.push(plan_rule(&entry.spec(), &tenant, &found));
+        }
+    }
+    actions
+}
+
+#[tokio::test]
+async fn a_rule_in_every_tenant_with_every_answer_lost_is_made_once_each() {
+    let sim = Simulator::start(SimConfig {
+        tenants: 4,
+        write_fault_after_apply: 1.0,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (glp, central) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    let manifest: Manifest = serde_json::from_value(serde_json::json!({
+        "notification_rules": [{
+            "tenants": ["*"], "name": "NOC critical", "enabled": true,
+            "sourceTypes": ["ALERTS"],
+            "source": {"alerts": {"enabled": true, "alertNames": ["AP Down"],
+                                  "minAlertSeverity": "CRITICAL"}},
+            "destination": {"email": {"enabled": true, "emailIds": ["noc@msp.example"]}}
+        }]
+    }))
+    .unwrap();
+    manifest.check().unwrap();
+    // Only the tenants Central knows (a tenant on no cluster has no rules to write).
+    let truth = sim.truth();
+    let on_central: Vec<Tenant> = tenants(&glp)
+        .await
+        .into_iter()
+        .filter(|t| {
+            truth
+                .tenants
+                .iter()
+                .any(|x| x.workspace_id == t.id.hyphenated() && x.cluster.is_some())
+        })
+        .collect();
+    assert!(on_central.len() >= 2, "{truth:?}");
+    let actions = rule_plan(&central, &manifest, &on_central).await;
+    assert!(actions.iter().all(|a| a.kind() == "create"), "{actions:?}");
+    let results = execute_rules(
+        |t| central.tenant(t.id),
+        &actions,
+        0,
+        ApplyOptions::default(),
+        &Cancel::new(),
+        |_| {},
+    )
+    .await;
+    for r in &results {
+        assert_eq!(
+            (r.status, r.writes_sent, r.answer_lost),
+            (ActionStatus::Done, 1, true),
+            "{r:?}"
+        );
+    }
+    let truth = sim.truth();
+    assert_eq!(truth.notification_rules.len(), on_central.len());
+    for rules in truth.notification_rules.values() {
+        assert_eq!(rules.len(), 1, "no duplicate: {rules:?}");
+        assert_eq!(
+            rules[0]["source"]["alerts"]["alertNames"],
+            serde_json::json!(["AP Down"])
+        );
+    }
+    let again = rule_plan(&central, &manifest, &on_central).await;
+    assert!(again.iter().all(|a| a.kind() == "nothing"), "{again:?}");
+
+    // A changed field is an update of that field alone, re-read after its lost answer.
+    let mut changed = manifest.clone();
+    changed.notification_rules[0].description = Some("to the NOC".into());
+    let actions = rule_plan(&central, &changed, &on_central).await;
+    match &actions[0] {
+        msp_orchestrator::apply::RuleAction::Update { changes, .. } => {
+            assert_eq!(changes.len(), 1);
+            assert_eq!(changes[0].field, "description");
+        }
+        other => panic!("{other:?}"),
+    }
+    let results = execute_rules(
+        |t| central.tenant(t.id),
+        &actions,
+        0,
+        ApplyOptions::default(),
+        &Cancel::new(),
+        |_| {},
+    )
+    .await;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == ActionStatus::Done && r.writes_sent == 1)
+    );
+    let again = rule_plan(&central, &changed, &on_central).await;
+    assert!(again.iter().all(|a| a.kind() == "nothing"), "{again:?}");
 }

@@ -55,7 +55,14 @@ pub(crate) async fn truth(State(st): State<Arc<AppState>>, RawQuery(query): RawQ
     };
     json_response(
         StatusCode::OK,
-        &truth::build(&st.pop, &st.registry(), &st.cfg.clusters, only, records),
+        &truth::build(
+            &st.pop,
+            &st.registry(),
+            &st.rules(),
+            &st.cfg.clusters,
+            only,
+            records,
+        ),
     )
 }
 

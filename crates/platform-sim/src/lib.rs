@@ -54,6 +54,12 @@
 //!   taken, 412 for deleting a workspace with devices. Their own budget
 //!   ([`SimConfig::glp_tenant_writes_per_minute`]) and [`SimConfig::write_fault_after_apply`];
 //!   [`Truth::workspaces`] lists the workspaces as they are now.
+//! * `GET`, `POST /network-notifications/v1/notification-rules` and `GET`, `PATCH`, `DELETE
+//!   .../notification-rules/{id}` (tenant token; HPE's notifications spec): a tenant's
+//!   notification rules (list by `offset`, 20 at most; create 201 with the rule; merge-patch
+//!   update 200; delete 204); 400 for a body not of the spec's shape, 409 for a name another
+//!   rule of the tenant has, 422 when no destination is enabled; the after-apply write fault
+//!   applies; [`Truth::notification_rules`] lists each tenant's rules.
 //! * `GET /network-msp/v1/list-tenants?limit=&next=` (MSP token): `limit`
 //!   1..=100 and `next` (>= 1) required; default order `alerts DESC` then name; `filter` on
 //!   `tenantName`, `tenantId`, `deviceOwnership`; `sort` on the documented fields. `tenantId` is

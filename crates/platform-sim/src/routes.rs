@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use crate::budgets::Own;
 use crate::errors::{Api, not_found};
@@ -110,6 +110,28 @@ fn central_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route(
             "/network-notifications/v1/alerts",
             serve(st, central("alerts"), get(central::alerts)),
+        )
+        .route(
+            "/network-notifications/v1/notification-rules",
+            serve(st, central("notification-rules"), get(central::list_rules)).merge(serve(
+                st,
+                central("notification-rules-create"),
+                post(central::create_rule),
+            )),
+        )
+        .route(
+            "/network-notifications/v1/notification-rules/{id}",
+            serve(st, central("notification-rule"), get(central::read_rule))
+                .merge(serve(
+                    st,
+                    central("notification-rules-update"),
+                    patch(central::update_rule),
+                ))
+                .merge(serve(
+                    st,
+                    central("notification-rules-delete"),
+                    delete(central::delete_rule),
+                )),
         );
     for r in Resource::ALL {
         routes = routes.route(

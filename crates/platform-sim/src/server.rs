@@ -136,6 +136,7 @@ impl Simulator {
         truth::build(
             &self.state.pop,
             &self.state.registry(),
+            &self.state.rules(),
             &self.state.cfg.clusters,
             None,
             false,
@@ -147,6 +148,7 @@ impl Simulator {
         truth::build(
             &self.state.pop,
             &self.state.registry(),
+            &self.state.rules(),
             &self.state.cfg.clusters,
             None,
             true,
@@ -160,6 +162,7 @@ impl Simulator {
         Some(truth::build(
             &self.state.pop,
             &self.state.registry(),
+            &self.state.rules(),
             &self.state.cfg.clusters,
             Some(t),
             true,

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 
 use crate::budgets::Budgets;
+use crate::central::RuleBook;
 use crate::config::SimConfig;
 use crate::errors::{Api, unauthorized};
 use crate::greenlake::registry::Registry;
@@ -25,6 +26,8 @@ pub(crate) struct AppState {
     pub(crate) budgets: Budgets,
     /// What the msp-tenants writes changed.
     registry: Mutex<Registry>,
+    /// Every tenant's notification rules, as the writes left them.
+    rules: Mutex<RuleBook>,
 }
 
 impl AppState {
@@ -46,12 +49,18 @@ impl AppState {
             tokens,
             stats: Collector::new(started),
             registry: Mutex::default(),
+            rules: Mutex::default(),
         }
     }
 
     /// The customer workspaces as the writes left them (locked until the guard drops).
     pub(crate) fn registry(&self) -> MutexGuard<'_, Registry> {
         self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The tenants' notification rules (locked until the guard drops).
+    pub(crate) fn rules(&self) -> MutexGuard<'_, RuleBook> {
+        self.rules.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Central's [`Api`], in the configured dialect.

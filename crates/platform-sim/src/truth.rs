@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::central;
+use crate::central::{self, RuleBook};
 use crate::greenlake::registry::{Registry, Workspace};
 use crate::greenlake::{self, GlpResource};
 use crate::ids;
@@ -31,6 +31,10 @@ pub struct Truth {
     /// updated and deleted workspaces included; `tenants` above is the generated population).
     #[serde(default)]
     pub workspaces: Vec<WorkspaceTruth>,
+    /// Each tenant's notification rules as the writes left them (a read of one rule's
+    /// answer), by GreenLake workspace id (hyphenated); a tenant with none is left out.
+    #[serde(default)]
+    pub notification_rules: BTreeMap<String, Vec<Value>>,
     /// Record counts of the MSP workspace's own GreenLake inventory (`glp/devices`,
     /// `glp/subscriptions`: what the MSP token gets there).
     #[serde(default)]
@@ -196,6 +200,7 @@ fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (S
 pub(crate) fn build(
     pop: &Population,
     registry: &Registry,
+    rules: &RuleBook,
     clusters: &[String],
     only: Option<&Tenant>,
     with_records: bool,
@@ -215,6 +220,13 @@ pub(crate) fn build(
         total_devices: pop.tenants.iter().map(|t| u64::from(t.devices)).sum(),
         tenants,
         workspaces: registry.live(pop).map(WorkspaceTruth::of).collect(),
+        notification_rules: rules
+            .truth()
+            .filter_map(|(t, r)| {
+                let t = pop.tenants.get(t as usize)?;
+                Some((ids::hyphenated(t.workspace_id), r))
+            })
+            .collect(),
         msp_counts: glp_counts(pop, &pop.msp_own).collect(),
         msp_records: with_records.then(|| {
             GlpResource::ALL

@@ -10,25 +10,6 @@ use serde_json::{Value, json};
 
 const PATH: &str = "/workspaces/v1/msp-tenants";
 
-impl Env {
-    async fn write(
-        &self,
-        method: Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
-
 fn named(env: &Env, name: &str) -> Vec<platform_sim::WorkspaceTruth> {
     env.sim
         .truth()

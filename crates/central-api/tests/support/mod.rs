@@ -73,3 +73,16 @@ pub(crate) fn fixture(name: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
+
+/// A Central client of `base` that retries as a real one does (3 attempts, short backoff):
+/// what proves a write is never sent twice.
+pub(crate) fn retrying_client(base: &str) -> CentralClient {
+    let base = BaseUrl::parse(base).expect("loopback base URL");
+    let api = ApiClient::builder(Api::Central, base, Arc::new(provider()))
+        .no_rate_limit()
+        .retry(RetryPolicy::with_max_attempts(3).initial_backoff(Duration::from_millis(10)))
+        .timeouts(Duration::from_secs(2), Duration::from_secs(5))
+        .build()
+        .expect("client");
+    CentralClient::new(api)
+}

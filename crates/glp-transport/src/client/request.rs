@@ -20,16 +20,20 @@ pub enum Method {
     Put,
     /// DELETE: follows no redirect.
     Delete,
+    /// PATCH of a JSON merge patch (RFC 7396, `application/merge-patch+json`): follows no
+    /// redirect.
+    Patch,
 }
 
 impl Method {
-    /// `GET`, `POST`, `PUT` or `DELETE`.
+    /// `GET`, `POST`, `PUT`, `DELETE` or `PATCH`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Get => "GET",
             Self::Post => "POST",
             Self::Put => "PUT",
             Self::Delete => "DELETE",
+            Self::Patch => "PATCH",
         }
     }
 }

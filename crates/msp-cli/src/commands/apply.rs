@@ -11,13 +11,14 @@ use glp_auth::text::escape_control;
 use glp_workspaces::Tenant;
 use msp_orchestrator::apply::{
     Action, ActionResult, ActionStatus, ApplyOptions, ApplyReport, Manifest, PLAN_FORMAT, Plan,
-    execute,
+    RuleAction, execute, execute_rules, plan_rules,
 };
 use msp_orchestrator::msp_store::{ChangeRecord, NewApply, Store};
 use msp_orchestrator::{Cancel, StopLevel};
 
 use crate::args::GlobalArgs;
 use crate::args::apply::{ApplyArgs, PlanArgs};
+use crate::commands::apply_rules::{rule_drift, write_rule_plan};
 use crate::commands::store::{Usage, db_path};
 use crate::context::{Built, Context};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, plural};
@@ -90,6 +91,25 @@ async fn read_tenants(ctx: &Context, cancel: &Cancel) -> anyhow::Result<Vec<Tena
     }
 }
 
+/// Tenants whose rules are read at once while planning `[[notification_rules]]`.
+const RULE_READS: usize = 8;
+
+/// The `[[notification_rules]]` actions of `manifest` (a signal stops the reading).
+async fn read_rule_actions(
+    ctx: &Context,
+    manifest: &Manifest,
+    tenants: &[Tenant],
+    cancel: &Cancel,
+) -> anyhow::Result<Vec<RuleAction>> {
+    tokio::select! {
+        biased;
+        _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the notification rules"),
+        planned = plan_rules(&ctx.clusters, manifest, tenants, RULE_READS) => {
+            planned.context("reading the Central tenants (network-msp/v1/list-tenants)")
+        }
+    }
+}
+
 fn quoted(name: &str) -> String {
     format!("'{}'", escape_control(name))
 }
@@ -153,6 +173,7 @@ fn write_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()>
             }
         }
     }
+    write_rule_plan(out, &plan.rule_actions)?;
     let n = |k: &str| counts.get(k).copied().unwrap_or(0);
     writeln!(
         out,
@@ -198,7 +219,8 @@ pub(crate) async fn plan(global: &GlobalArgs, args: &PlanArgs, cancel: &Cancel) 
     };
     let result = async {
         let tenants = read_tenants(&ctx, cancel).await?;
-        let plan = Plan::compute(&manifest, &tenants, args.allow_delete);
+        let mut plan = Plan::compute(&manifest, &tenants, args.allow_delete);
+        plan.rule_actions = read_rule_actions(&ctx, &manifest, &tenants, cancel).await?;
         write_plan(&mut std::io::stdout().lock(), &plan)?;
         if let Some(out) = &args.out {
             let text = serde_json::to_string_pretty(&plan)?;
@@ -222,6 +244,17 @@ async fn confirmed(writes: usize) -> bool {
     })
     .await;
     matches!(line, Ok(Ok(l)) if l.trim().eq_ignore_ascii_case("yes") || l.trim().eq_ignore_ascii_case("y"))
+}
+
+/// Whether the action at plan position `i` (tenant actions, then rule actions) writes.
+fn writes_at(plan: &Plan, i: usize) -> bool {
+    match plan.actions.get(i) {
+        Some(a) => a.writes(),
+        None => plan
+            .rule_actions
+            .get(i - plan.actions.len())
+            .is_some_and(RuleAction::writes),
+    }
 }
 
 fn record_of(r: &ActionResult) -> ChangeRecord {
@@ -294,10 +327,20 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
         Ok(t) => t,
         Err(e) => return usage_or_fatal(e),
     };
-    let plan = match input {
+    let (manifest, saved_rules) = match &input {
+        Input::Manifest(m) => (m, None),
+        Input::Plan(plan) => (&plan.manifest, Some(&plan.rule_actions)),
+    };
+    let rule_actions = match read_rule_actions(&ctx, manifest, &tenants, cancel).await {
+        Ok(r) => r,
+        Err(e) => return usage_or_fatal(e),
+    };
+    let rules_moved = saved_rules.map(|saved| rule_drift(saved, &rule_actions));
+    let mut plan = match input {
         Input::Manifest(m) => Plan::compute(&m, &tenants, args.allow_delete),
         Input::Plan(plan) => {
-            let drift = plan.recheck(&tenants);
+            let mut drift = plan.recheck(&tenants);
+            drift.extend(rules_moved.unwrap_or_default());
             if !drift.is_empty() {
                 eprintln!(
                     "error: the tenants changed since {} was planned (state {}); nothing \
@@ -313,6 +356,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
             *plan
         }
     };
+    plan.rule_actions = rule_actions;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = write_plan(&mut stdout, &plan) {
         return usage_or_fatal(e.into());
@@ -349,12 +393,32 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     let options = ApplyOptions {
         concurrency: usize::from(args.writes),
     };
-    let report = execute(&ctx.workspaces, &plan, options, cancel, |r| {
+    let mut report = execute(&ctx.workspaces, &plan, options, cancel, |r| {
         if let Err(e) = store.record_change(run, &record_of(r)) {
             unrecorded.get_or_insert(e.to_string());
         }
     })
     .await;
+    let clusters = &ctx.clusters;
+    let rule_results = execute_rules(
+        |t| {
+            clusters
+                .for_tenant(t.cluster.as_deref())
+                .client
+                .tenant(t.id)
+        },
+        &plan.rule_actions,
+        plan.actions.len(),
+        options,
+        cancel,
+        |r| {
+            if let Err(e) = store.record_change(run, &record_of(r)) {
+                unrecorded.get_or_insert(e.to_string());
+            }
+        },
+    )
+    .await;
+    report.results.extend(rule_results);
     let interrupted = cancel.level() != StopLevel::Run;
     let status = if interrupted {
         "interrupted"
@@ -362,7 +426,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
         || report
             .results
             .iter()
-            .any(|r| r.status == ActionStatus::Skipped && plan.actions[r.index].writes())
+            .any(|r| r.status == ActionStatus::Skipped && writes_at(&plan, r.index))
     {
         "partial"
     } else {

@@ -8,12 +8,14 @@ use glp_workspaces::TenantSpec;
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint;
+use super::rules::RuleEntry;
 
 /// The most entries of one kind a manifest may hold (a bound on what one apply writes).
 pub const MAX_ENTRIES: usize = 10_000;
 
-/// The desired state: customer workspaces that must exist (`[[tenants]]`) and those to delete
-/// (`[[delete_tenants]]`, applied only when deletion is allowed). Nothing is ever deleted
+/// The desired state: customer workspaces that must exist (`[[tenants]]`), those to delete
+/// (`[[delete_tenants]]`, applied only when deletion is allowed) and notification rules that
+/// must exist in the selected tenants (`[[notification_rules]]`). Nothing is ever deleted
 /// because the manifest leaves it out. Unknown keys are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +26,9 @@ pub struct Manifest {
     /// Workspaces to delete, by name or id.
     #[serde(default)]
     pub delete_tenants: Vec<DeleteTenant>,
+    /// Central notification rules that must exist in the tenants each entry selects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notification_rules: Vec<RuleEntry>,
 }
 
 /// A workspace to delete: by exact name, by id, or both (then both must match).
@@ -59,6 +64,7 @@ impl Manifest {
         for (what, n) in [
             ("tenants", self.tenants.len()),
             ("delete_tenants", self.delete_tenants.len()),
+            ("notification_rules", self.notification_rules.len()),
         ] {
             if n > MAX_ENTRIES {
                 problems.push(format!(
@@ -94,6 +100,21 @@ impl Manifest {
                 _ => {}
             }
         }
+        let mut rule_names: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, r) in self.notification_rules.iter().enumerate() {
+            for p in r.problems() {
+                problems.push(format!("[[notification_rules]] #{}: {p}", i + 1));
+            }
+            if let Some(first) = rule_names.insert(name_key(&r.name), i) {
+                problems.push(format!(
+                    "[[notification_rules]] #{} and #{} name the same rule '{}' (give one entry \
+                     the tenants of both)",
+                    first + 1,
+                    i + 1,
+                    glp_core::text::escape_control(&r.name)
+                ));
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -109,6 +130,8 @@ impl Manifest {
 
     /// Whether the manifest asks for no change at all.
     pub fn is_empty(&self) -> bool {
-        self.tenants.is_empty() && self.delete_tenants.is_empty()
+        self.tenants.is_empty()
+            && self.delete_tenants.is_empty()
+            && self.notification_rules.is_empty()
     }
 }

@@ -4,18 +4,26 @@
 //! [`Plan::drift`] to catch a state that moved), and [`execute`], which carries the plan out
 //! with bounded concurrency and re-reads before writing again when an answer was lost.
 //!
-//! This first slice covers `[[tenants]]` and `[[delete_tenants]]`; device assignments and
-//! notification rules are further `Manifest` fields and `Action` variants of the same shape.
+//! It covers `[[tenants]]`, `[[delete_tenants]]` and `[[notification_rules]]` (the same
+//! Central rule in every selected tenant: [`RuleEntry`], planned per tenant by [`plan_rule`]
+//! on the rules [`read_rules`] found, carried out by [`execute_rules`]); device assignments are
+//! a further `Manifest` field of the same shape.
 
 mod execute;
 mod manifest;
 mod plan;
+mod rules;
+mod rules_execute;
+mod rules_plan;
 #[cfg(test)]
 mod tests;
 
 pub use execute::{ActionResult, ActionStatus, ApplyOptions, ApplyReport, execute};
 pub use manifest::{DeleteTenant, MAX_ENTRIES, Manifest, ManifestError};
 pub use plan::{Action, Change, ObservedTenant, PLAN_FORMAT, Plan, observe, state_fingerprint};
+pub use rules::{RuleAction, RuleEntry, RuleTenant, plan_rule, rule_changes, same_name};
+pub use rules_execute::{execute_rules, read_rules};
+pub use rules_plan::plan_rules;
 
 /// A fingerprint of `bytes`: 64-bit FNV-1a, 16 hex digits. It tells states apart, it is no
 /// protection against a forger (a plan file is trusted as much as the manifest).

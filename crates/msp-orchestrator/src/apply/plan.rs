@@ -167,6 +167,11 @@ pub struct Plan {
     pub observed: Vec<ObservedTenant>,
     /// One action per `[[tenants]]` entry, then one per `[[delete_tenants]]` entry.
     pub actions: Vec<Action>,
+    /// One action per `[[notification_rules]]` entry and tenant it selects (set by the caller
+    /// from [`plan_rules`](super::plan_rules), which reads Central; an apply of a saved plan
+    /// reads them again and stops if they differ).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rule_actions: Vec<super::rules::RuleAction>,
 }
 
 /// The workspaces of `tenants` that `manifest` names (by name, without case, or by id), sorted
@@ -365,12 +370,14 @@ impl Plan {
             state_fingerprint: state_fingerprint(&observed),
             observed,
             actions,
+            rule_actions: Vec::new(),
         }
     }
 
-    /// How many actions write.
+    /// How many actions write (tenant and rule actions).
     pub fn writes(&self) -> usize {
         self.actions.iter().filter(|a| a.writes()).count()
+            + self.rule_actions.iter().filter(|a| a.writes()).count()
     }
 
     /// Whether this plan (read back from a file) may be carried out on `tenants`, every

@@ -47,6 +47,7 @@ fn each_entry_is_created_updated_left_or_refused() {
             spec("Hooli", "z"),
         ],
         delete_tenants: Vec::new(),
+        notification_rules: Vec::new(),
     };
     manifest.check().expect("valid");
     let plan = Plan::compute(&manifest, &tenants, false);
@@ -93,6 +94,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
             ..spec("Acme Corp", "Retail")
         }],
         delete_tenants: Vec::new(),
+        notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, std::slice::from_ref(&bare), false);
     match &plan.actions[0] {
@@ -107,6 +109,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
             ..TenantSpec::named("Acme Corp")
         }],
         delete_tenants: Vec::new(),
+        notification_rules: Vec::new(),
     };
     assert_eq!(kinds(&Plan::compute(&owned, &[bare], false)), ["cannot"]);
 }
@@ -126,6 +129,7 @@ fn deletion_only_when_named_and_allowed() {
                 id: Some(id(7)),
             },
         ],
+        notification_rules: Vec::new(),
     };
     assert_eq!(
         kinds(&Plan::compute(&manifest, &tenants, false)),
@@ -154,6 +158,7 @@ fn the_manifest_is_checked_whole() {
                 id: None,
             },
         ],
+        notification_rules: Vec::new(),
     };
     let e = bad.check().expect_err("invalid").problems;
     assert_eq!(e.len(), 4, "{e:#?}");
@@ -169,6 +174,7 @@ fn drift_names_what_moved_and_the_plan_round_trips_as_json() {
     let manifest = Manifest {
         tenants: vec![spec("Acme Corp", "Retail, 41 sites"), spec("Hooli", "z")],
         delete_tenants: Vec::new(),
+        notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert_eq!(plan.manifest_fingerprint, manifest.fingerprint());
@@ -198,6 +204,7 @@ fn a_plan_whose_actions_its_manifest_does_not_give_is_refused() {
     let manifest = Manifest {
         tenants: vec![spec("Acme Corp", "Retail")],
         delete_tenants: Vec::new(),
+        notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert!(plan.recheck(&tenants).is_empty());
@@ -209,4 +216,65 @@ fn a_plan_whose_actions_its_manifest_does_not_give_is_refused() {
     let why = edited.recheck(&tenants);
     assert_eq!(why.len(), 1);
     assert!(why[0].contains("not what its manifest gives"), "{why:?}");
+}
+
+#[test]
+fn a_rule_is_created_updated_left_or_refused_per_tenant() {
+    use central_api::NotificationRule;
+    let tenant = crate::TenantRef::from_workspace(id(1), "Acme Corp");
+    let entry: RuleEntry = serde_json::from_value(json!({
+        "tenants": ["Acme*"], "name": "NOC", "description": "to the NOC",
+        "destination": {"email": {"enabled": true, "emailIds": ["noc@msp.example"]}}
+    }))
+    .expect("entry");
+    assert!(entry.selects(&tenant));
+    assert!(!entry.selects(&crate::TenantRef::from_workspace(id(2), "Globex")));
+    let read = |name: &str, fields: serde_json::Value| NotificationRule {
+        id: format!("r-{name}"),
+        name: name.into(),
+        fields: fields.as_object().cloned().unwrap_or_default(),
+    };
+    let spec = entry.spec();
+    assert_eq!(plan_rule(&spec, &tenant, &[]).kind(), "create");
+    // The server's own fields (and a webhook the manifest does not name) are left alone.
+    let same = read(
+        "NOC",
+        json!({"type": "t", "description": "to the NOC", "destination": {
+            "email": {"enabled": true, "emailIds": ["noc@msp.example"]},
+            "webhook": {"enabled": false}}}),
+    );
+    assert_eq!(plan_rule(&spec, &tenant, &[same]).kind(), "nothing");
+    let old = read(
+        "NOC",
+        json!({"description": "old", "destination": {
+        "email": {"enabled": true, "emailIds": ["noc@msp.example"]}}}),
+    );
+    match plan_rule(&spec, &tenant, &[old]) {
+        RuleAction::Update { changes, .. } => {
+            assert_eq!(changes.len(), 1);
+            assert_eq!(
+                (changes[0].field.as_str(), &changes[0].after),
+                ("description", &json!("to the NOC"))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let shouted = read("noc", json!({}));
+    assert_eq!(
+        plan_rule(&spec, &tenant, std::slice::from_ref(&shouted)).kind(),
+        "cannot"
+    );
+    let twin = read("NOC", json!({}));
+    assert_eq!(plan_rule(&spec, &tenant, &[shouted, twin]).kind(), "cannot");
+    let bad = Manifest {
+        notification_rules: vec![
+            entry.clone(),
+            RuleEntry {
+                tenants: Vec::new(),
+                ..entry
+            },
+        ],
+        ..Manifest::default()
+    };
+    assert_eq!(bad.check().expect_err("invalid").problems.len(), 2);
 }

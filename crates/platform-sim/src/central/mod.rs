@@ -2,7 +2,7 @@
 //! `GET /network-msp/v1/device-inventory`, MSP token) and a tenant's (`monitoring`:
 //! `GET /network-monitoring/v1/{resource}`, tenant token), on the cluster a request reached
 //! (`cluster`), and a tenant's alerts (`alerts`: `GET /network-notifications/v1/alerts`, tenant
-//! token).
+//! token), and its notification rules (`rules`: their CRUD, tenant token).
 //!
 //! Paging: `limit` (required) and `next`, a 1-based page number; a page holds
 //! `min(limit, central_page_cap)` items, page `n` starts at item `(n - 1) * size`. The response
@@ -18,10 +18,16 @@ mod alerts;
 mod cluster;
 mod monitoring;
 mod msp;
+mod rules;
 
 pub(crate) use alerts::alerts;
 pub(crate) use monitoring::{monitoring, unknown_resource};
 pub(crate) use msp::{list_tenants, msp_device_inventory, tenant_value};
+pub(crate) use rules::RuleBook;
+pub(crate) use rules::{
+    create as create_rule, delete as delete_rule, list as list_rules, read as read_rule,
+    update as update_rule,
+};
 
 use crate::filter::{Filter, SortKey};
 use crate::query::{BadParam, Params, checked_filter, checked_sort};

@@ -261,3 +261,24 @@ impl Env {
         (status, r.json().await.unwrap())
     }
 }
+
+impl Env {
+    /// A request of `method` to `path` with bearer `token` and, if given, JSON `body`: its
+    /// status and its body as JSON (`null` when none or not JSON).
+    pub(crate) async fn write(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}

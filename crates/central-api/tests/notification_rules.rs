@@ -1,0 +1,244 @@
+//! Contract of a tenant's notification rules: the exact requests (the tenant token, the
+//! `notificationRuleInput` wrapper, a merge patch for an update), the listing paged by offset,
+//! the server's refusals in its own words (400, 409, 422), a 429 waited through, and a write
+//! whose answer is lost, never sent twice.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use central_api::{Destination, RuleDestination, RuleSpec};
+use futures::TryStreamExt as _;
+use glp_transport::ApiError;
+use httpmock::prelude::*;
+use serde_json::{Map, Value, json};
+use support::{TENANT_TOKEN, bearer, client, retrying_client, tenant};
+use test_support::{Reply, Server};
+
+const PATH: &str = "/network-notifications/v1/notification-rules";
+
+fn noc() -> RuleSpec {
+    RuleSpec {
+        enabled: Some(true),
+        destination: Some(RuleDestination {
+            email: Some(Destination {
+                enabled: true,
+                email_ids: Some(vec!["noc@msp.example".into()]),
+                ..Destination::default()
+            }),
+            ..RuleDestination::default()
+        }),
+        ..RuleSpec::named("NOC critical")
+    }
+}
+
+fn rule(id: &str, name: &str) -> Value {
+    json!({"id": id, "type": "network-notifications/notification-rule", "name": name,
+           "enabled": true})
+}
+
+fn error(status: u16, message: &str) -> Value {
+    json!({"httpStatusCode": status, "errorCode": "HPE_GL_NETWORK_NOTIFICATIONS_X",
+           "message": message, "debugId": "d3b06"})
+}
+
+#[tokio::test]
+async fn create_posts_the_input_with_the_tenant_token() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(PATH)
+                .header("authorization", bearer(TENANT_TOKEN))
+                .header("content-type", "application/json")
+                .json_body(json!({"notificationRuleInput": {
+                    "name": "NOC critical", "enabled": true,
+                    "destination": {"email": {"enabled": true, "emailIds": ["noc@msp.example"]}}
+                }}));
+            then.status(201)
+                .header("location", format!("{PATH}/r-1"))
+                .json_body(rule("r-1", "NOC critical"));
+        })
+        .await;
+    let made = client(&server.base_url())
+        .tenant(tenant())
+        .create_notification_rule(&noc())
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(
+        (made.id.as_str(), made.name.as_str()),
+        ("r-1", "NOC critical")
+    );
+    assert_eq!(made.fields["enabled"], true);
+}
+
+#[tokio::test]
+async fn update_sends_a_merge_patch_and_delete_deletes_the_rule() {
+    let server = MockServer::start_async().await;
+    let patch = server
+        .mock_async(|when, then| {
+            when.method("PATCH")
+                .path(format!("{PATH}/r-1"))
+                .header("authorization", bearer(TENANT_TOKEN))
+                .header("content-type", "application/merge-patch+json")
+                .json_body(json!({"notificationRuleInput": {"description": "to the NOC"}}));
+            then.status(200).json_body(rule("r-1", "NOC critical"));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path(format!("{PATH}/r-1"));
+            then.status(204);
+        })
+        .await;
+    let t = client(&server.base_url()).tenant(tenant());
+    let mut fields = Map::new();
+    fields.insert("description".into(), json!("to the NOC"));
+    assert_eq!(
+        t.update_notification_rule("r-1", &fields).await.unwrap().id,
+        "r-1"
+    );
+    t.delete_notification_rule("r-1").await.unwrap();
+    patch.assert_async().await;
+    delete.assert_async().await;
+    // Nothing is sent for a rename or a path that is not an id.
+    fields.insert("name".into(), json!("other"));
+    let err = t
+        .update_notification_rule("r-1", &fields)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "invalid_request");
+    let err = t.delete_notification_rule("../alerts").await.unwrap_err();
+    assert_eq!(err.kind(), "invalid_request");
+}
+
+#[tokio::test]
+async fn the_listing_is_paged_by_offset_twenty_at_most_and_one_rule_is_read_whole() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(PATH)
+                .query_param("limit", "20")
+                .query_param("offset", "0");
+            then.status(200).json_body(json!({
+                "items": [rule("r-1", "A"), rule("r-2", "B")], "count": 2, "total": 3,
+                "offset": 2}));
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(PATH)
+                .query_param("limit", "20")
+                .query_param("offset", "2");
+            then.status(200).json_body(json!({
+                "items": [rule("r-3", "C")], "count": 1, "total": 3, "offset": null}));
+        })
+        .await;
+    let one = server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("{PATH}/r-3"));
+            then.status(200).json_body(json!({
+                "id": "r-3", "type": "network-notifications/notification-rule", "name": "C",
+                "source": {"alerts": {"enabled": true, "alertNames": ["AP Down"]}}}));
+        })
+        .await;
+    let t = client(&server.base_url()).tenant(tenant());
+    let rules: Vec<_> = t.notification_rules().stream().try_collect().await.unwrap();
+    let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["A", "B", "C"]);
+    first.assert_async().await;
+    second.assert_async().await;
+    let c = t.notification_rule("r-3").await.unwrap();
+    one.assert_async().await;
+    assert_eq!(
+        c.fields["source"]["alerts"]["alertNames"],
+        json!(["AP Down"])
+    );
+}
+
+#[tokio::test]
+async fn refusals_keep_the_servers_words_and_are_sent_once() {
+    for (status, words) in [
+        (400, "'name' is required"),
+        (409, "Conflict. The resource already exists"),
+        (422, "at least one destination must be enabled"),
+    ] {
+        let server = MockServer::start_async().await;
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(POST).path(PATH);
+                then.status(status).json_body(error(status, words));
+            })
+            .await;
+        let err = retrying_client(&server.base_url())
+            .tenant(tenant())
+            .create_notification_rule(&noc())
+            .await
+            .unwrap_err();
+        assert_eq!(mock.calls_async().await, 1, "{status} is not retried");
+        assert!(matches!(err, ApiError::Http { .. }), "{err:?}");
+        assert_eq!(err.status(), Some(status));
+        assert!(err.to_string().contains(words), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_spec_out_of_bounds_is_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let t = client(&server.base_url()).tenant(tenant());
+    for spec in [
+        RuleSpec::named("no destination"),
+        RuleSpec {
+            name: "x".repeat(129),
+            ..noc()
+        },
+        RuleSpec {
+            source_types: Some(vec!["AUDIT".into()]),
+            ..noc()
+        },
+    ] {
+        let err = t.create_notification_rule(&spec).await.unwrap_err();
+        assert_eq!(err.kind(), "invalid_request", "{spec:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_429_is_waited_through_and_the_create_then_sent() {
+    let limited = || Reply::json(429, error(429, "Too many requests")).header("retry-after", "0");
+    let server = Server::scripted([
+        limited(),
+        limited(),
+        Reply::json(201, rule("r-9", "NOC critical")),
+    ]);
+    let made = retrying_client(server.base_url())
+        .tenant(tenant())
+        .create_notification_rule(&noc())
+        .await
+        .unwrap();
+    assert_eq!(made.id, "r-9");
+    assert_eq!(server.count("POST", PATH), 3);
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_outcome_unknown_and_never_sent_twice() {
+    for reply in [
+        Reply::json(500, error(500, "Internal server error")),
+        Reply::raw(503, "text/plain", "upstream connect error"),
+        Reply::json(201, rule("r-1", "NOC critical")).cut_off(),
+    ] {
+        let server = Server::scripted([reply.clone(), reply.clone(), reply]);
+        let t = retrying_client(server.base_url()).tenant(tenant());
+        let err = t.create_notification_rule(&noc()).await.unwrap_err();
+        assert_eq!(server.count("POST", PATH), 1, "sent once");
+        assert!(matches!(err, ApiError::OutcomeUnknown { .. }), "{err:?}");
+        let err = t.delete_notification_rule("r-1").await.unwrap_err();
+        assert_eq!(err.kind(), "outcome_unknown", "{err}");
+        assert_eq!(
+            server.count("DELETE", &format!("{PATH}/r-1")),
+            1,
+            "sent once"
+        );
+    }
+}

@@ -1,0 +1,267 @@
+//! `[[notification_rules]]`: the same Central notification rule in every selected tenant. An
+//! entry names the tenants (globs over names or ids, read as `--include` reads them:
+//! [`TenantPattern`]), the rule's `name` and the rest of the spec's create body. Per selected
+//! tenant the plan is a [`RuleAction`]: create, update (the fields that differ, sent as a merge
+//! patch), nothing, or cannot (two rules with the name, one that differs only in case). A rule
+//! is never deleted because the manifest leaves it out.
+
+use central_api::{NotificationRule, RuleDestination, RuleSource, RuleSpec};
+use glp_core::WorkspaceId;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::manifest::name_key;
+use super::plan::Change;
+use crate::{TenantPattern, TenantRef};
+
+/// One `[[notification_rules]]` entry: which tenants, and the rule (the spec's create body).
+/// Unknown keys are refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuleEntry {
+    /// The tenants, as globs over names or ids (`["*"]`: every tenant).
+    pub tenants: Vec<String>,
+    /// The rule's name (unique within a tenant).
+    pub name: String,
+    /// A description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether the rule is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The source types (`ALERTS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_types: Option<Vec<String>>,
+    /// What it notifies of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<RuleSource>,
+    /// Where it sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<RuleDestination>,
+}
+
+impl RuleEntry {
+    /// The rule a create sends.
+    pub fn spec(&self) -> RuleSpec {
+        RuleSpec {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            enabled: self.enabled,
+            source_types: self.source_types.clone(),
+            source: self.source.clone(),
+            destination: self.destination.clone(),
+        }
+    }
+
+    /// Whether the entry selects `tenant` (one of its patterns matches its name or an id).
+    pub fn selects(&self, tenant: &TenantRef) -> bool {
+        self.tenants
+            .iter()
+            .any(|p| TenantPattern::new(p).matches_tenant(tenant).is_some())
+    }
+
+    /// The entry's problems, each in words (no tenants, a spec out of the API's bounds).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.tenants.is_empty() || self.tenants.iter().any(|p| p.trim().is_empty()) {
+            out.push("'tenants' must list at least one non-blank pattern (\"*\": all)".into());
+        }
+        if let Err(e) = self.spec().check() {
+            out.push(e);
+        }
+        out
+    }
+}
+
+/// `target` with the JSON merge patch `patch` applied (RFC 7396), as Central's PATCH does.
+pub(crate) fn merged(target: &Value, patch: &Value) -> Value {
+    let Value::Object(p) = patch else {
+        return patch.clone();
+    };
+    let mut t = match target {
+        Value::Object(t) => t.clone(),
+        _ => Map::new(),
+    };
+    for (k, v) in p {
+        if v.is_null() {
+            t.remove(k);
+        } else {
+            let next = merged(t.get(k).unwrap_or(&Value::Null), v);
+            t.insert(k.clone(), next);
+        }
+    }
+    Value::Object(t)
+}
+
+/// The fields of `spec` (but `name`) that `rule`, read whole, does not already read as: each
+/// field's value once the spec's is merged into it differs from what it is.
+pub fn rule_changes(spec: &RuleSpec, rule: &NotificationRule) -> Vec<Change> {
+    spec.fields()
+        .into_iter()
+        .filter(|(k, _)| k != "name")
+        .filter_map(|(field, want)| {
+            let before = rule.fields.get(&field).cloned().unwrap_or(Value::Null);
+            (merged(&before, &want) != before).then_some(Change {
+                field,
+                before,
+                after: want,
+            })
+        })
+        .collect()
+}
+
+/// A tenant a rule action is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleTenant {
+    /// Its workspace id.
+    pub id: WorkspaceId,
+    /// Its name.
+    pub name: String,
+    /// The Central cluster it was placed on (`None`: the run's first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+}
+
+impl RuleTenant {
+    /// The tenant of `t`.
+    pub fn of(t: &TenantRef) -> Self {
+        Self {
+            id: t.workspace_id,
+            name: t.name.clone(),
+            cluster: t.cluster.clone(),
+        }
+    }
+}
+
+/// What the plan does for one rule in one tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum RuleAction {
+    /// Create the rule.
+    Create {
+        /// The tenant.
+        tenant: RuleTenant,
+        /// What to send.
+        spec: Box<RuleSpec>,
+    },
+    /// Update the rule: only `changes` are sent (a merge patch).
+    Update {
+        /// The tenant.
+        tenant: RuleTenant,
+        /// The rule's id.
+        rule_id: String,
+        /// The rule's name.
+        name: String,
+        /// The fields that differ, with what is sent.
+        changes: Vec<Change>,
+    },
+    /// Nothing to do: the rule reads as the manifest says.
+    Nothing {
+        /// The tenant.
+        tenant: RuleTenant,
+        /// The rule's id.
+        rule_id: String,
+        /// The rule's name.
+        name: String,
+    },
+    /// The rule cannot be carried out in this tenant.
+    Cannot {
+        /// The tenant.
+        tenant: RuleTenant,
+        /// The rule's name.
+        name: String,
+        /// Why, in words.
+        why: String,
+    },
+}
+
+impl RuleAction {
+    /// Whether carrying it out writes.
+    pub fn writes(&self) -> bool {
+        matches!(self, Self::Create { .. } | Self::Update { .. })
+    }
+
+    /// `create`, `update`, `nothing` or `cannot`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Create { .. } => "create",
+            Self::Update { .. } => "update",
+            Self::Nothing { .. } => "nothing",
+            Self::Cannot { .. } => "cannot",
+        }
+    }
+
+    /// The tenant it is about.
+    pub fn tenant(&self) -> &RuleTenant {
+        match self {
+            Self::Create { tenant, .. }
+            | Self::Update { tenant, .. }
+            | Self::Nothing { tenant, .. }
+            | Self::Cannot { tenant, .. } => tenant,
+        }
+    }
+
+    /// The rule's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Create { spec, .. } => &spec.name,
+            Self::Update { name, .. } | Self::Nothing { name, .. } | Self::Cannot { name, .. } => {
+                name
+            }
+        }
+    }
+}
+
+/// The rules of `found` (a tenant's rules read whole) whose name is `name`, trimmed and without
+/// case (how the name is unique).
+pub fn same_name<'a>(found: &'a [NotificationRule], name: &str) -> Vec<&'a NotificationRule> {
+    found
+        .iter()
+        .filter(|r| name_key(&r.name) == name_key(name))
+        .collect()
+}
+
+/// The action for `spec` in `tenant`, whose rules of that name (trimmed, without case) are
+/// `found`, each read whole.
+pub fn plan_rule(spec: &RuleSpec, tenant: &TenantRef, found: &[NotificationRule]) -> RuleAction {
+    let tenant = RuleTenant::of(tenant);
+    let near = same_name(found, &spec.name);
+    let cannot = |why: String| RuleAction::Cannot {
+        tenant: tenant.clone(),
+        name: spec.name.clone(),
+        why,
+    };
+    match near.as_slice() {
+        [] => RuleAction::Create {
+            tenant: tenant.clone(),
+            spec: Box::new(spec.clone()),
+        },
+        [r] if r.name != spec.name => cannot(format!(
+            "a rule is named '{}', which differs only in case or spaces (a rule is never \
+             renamed): use its exact name",
+            glp_core::text::escape_control(&r.name)
+        )),
+        [r] => {
+            let changes = rule_changes(spec, r);
+            if changes.is_empty() {
+                RuleAction::Nothing {
+                    tenant: tenant.clone(),
+                    rule_id: r.id.clone(),
+                    name: r.name.clone(),
+                }
+            } else {
+                RuleAction::Update {
+                    tenant: tenant.clone(),
+                    rule_id: r.id.clone(),
+                    name: r.name.clone(),
+                    changes,
+                }
+            }
+        }
+        many => cannot(format!(
+            "{} rules have this name: make the names unique first",
+            many.len()
+        )),
+    }
+}

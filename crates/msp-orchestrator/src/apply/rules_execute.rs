@@ -1,0 +1,246 @@
+//! Reading a tenant's notification rules for a plan ([`read_rules`]) and carrying out the
+//! [`RuleAction`]s ([`execute_rules`]), each write **at most once** unless a re-read proves it
+//! did not take effect: a create whose answer was lost is never sent again (the tenant's rules
+//! are listed by name first: one is there, it is done; none, it failed and the next apply
+//! makes it); an update whose answer was lost is read back and sent once more only if it is
+//! not in effect (a merge patch is idempotent).
+
+use central_api::{NotificationRule, TenantClient};
+use futures::{StreamExt as _, TryStreamExt as _};
+use glp_transport::ApiError;
+use serde_json::{Value, json};
+
+use super::execute::{ActionResult, ActionStatus, ApplyOptions};
+use super::rules::{RuleAction, RuleTenant, merged, same_name};
+use crate::{Cancel, StopLevel};
+
+/// The tenant's rules named as one of `names` (trimmed, without case), each read whole (a
+/// listing shows only a count of the alert names).
+pub async fn read_rules(
+    client: &TenantClient,
+    names: &[&str],
+) -> Result<Vec<NotificationRule>, ApiError> {
+    let listed: Vec<NotificationRule> = client.notification_rules().stream().try_collect().await?;
+    let mut whole = Vec::new();
+    for name in names {
+        for r in same_name(&listed, name) {
+            if !whole.iter().any(|w: &NotificationRule| w.id == r.id) {
+                whole.push(client.notification_rule(&r.id).await?);
+            }
+        }
+    }
+    Ok(whole)
+}
+
+/// The kind recorded for a rule action: `rule_create`, `rule_update`, `nothing` or `cannot`.
+fn recorded_kind(action: &RuleAction) -> &'static str {
+    match action {
+        RuleAction::Create { .. } => "rule_create",
+        RuleAction::Update { .. } => "rule_update",
+        RuleAction::Nothing { .. } => "nothing",
+        RuleAction::Cannot { .. } => "cannot",
+    }
+}
+
+/// A result for rule action `action` at plan position `index`, not yet carried out.
+fn pending(index: usize, action: &RuleAction) -> ActionResult {
+    let name = action.name();
+    let (before, after) = match action {
+        RuleAction::Create { spec, .. } => (Value::Null, json!({ "rule": name, "spec": spec })),
+        RuleAction::Update {
+            rule_id, changes, ..
+        } => {
+            let before: serde_json::Map<String, Value> = changes
+                .iter()
+                .map(|c| (c.field.clone(), c.before.clone()))
+                .collect();
+            let after: serde_json::Map<String, Value> = changes
+                .iter()
+                .map(|c| (c.field.clone(), c.after.clone()))
+                .collect();
+            (
+                json!({ "rule": name, "id": rule_id, "fields": before }),
+                json!({ "rule": name, "id": rule_id, "fields": after }),
+            )
+        }
+        _ => (Value::Null, Value::Null),
+    };
+    let (status, detail) = match action {
+        RuleAction::Nothing { .. } => (
+            ActionStatus::Skipped,
+            format!("rule '{name}': nothing to do"),
+        ),
+        RuleAction::Cannot { why, .. } => (
+            ActionStatus::Skipped,
+            format!("rule '{name}': cannot: {why}"),
+        ),
+        _ => (
+            ActionStatus::Skipped,
+            format!("rule '{name}': not started (stopped)"),
+        ),
+    };
+    let tenant: &RuleTenant = action.tenant();
+    ActionResult {
+        index,
+        action: recorded_kind(action),
+        workspace_name: tenant.name.clone(),
+        id: Some(tenant.id),
+        status,
+        detail: glp_core::text::escape_control(&detail).into_owned(),
+        http_status: None,
+        writes_sent: 0,
+        answer_lost: false,
+        before,
+        after,
+    }
+}
+
+/// Whether the update `action` now reads as asked on `rule`.
+fn update_in_effect(action: &RuleAction, rule: &NotificationRule) -> bool {
+    let RuleAction::Update { changes, .. } = action else {
+        return true;
+    };
+    changes.iter().all(|c| {
+        let now = rule.fields.get(&c.field).cloned().unwrap_or(Value::Null);
+        merged(&now, &c.after) == now
+    })
+}
+
+async fn send(client: &TenantClient, action: &RuleAction) -> Result<NotificationRule, ApiError> {
+    match action {
+        RuleAction::Create { spec, .. } => client.create_notification_rule(spec).await,
+        RuleAction::Update {
+            rule_id, changes, ..
+        } => {
+            let fields = changes
+                .iter()
+                .map(|c| (c.field.clone(), c.after.clone()))
+                .collect();
+            client.update_notification_rule(rule_id, &fields).await
+        }
+        _ => Err(ApiError::InvalidRequest(
+            "this action does not write".into(),
+        )),
+    }
+}
+
+/// Whether the write of `action` whose answer was lost took effect: `Ok(Some(id))` yes (the
+/// rule's id), `Ok(None)` no, `Err` the re-read failed.
+async fn took_effect(client: &TenantClient, action: &RuleAction) -> Result<Option<String>, String> {
+    let reread = |e: ApiError| format!("re-reading the rules failed: {e}");
+    match action {
+        RuleAction::Update { rule_id, .. } => {
+            let rule = client.notification_rule(rule_id).await.map_err(reread)?;
+            Ok(update_in_effect(action, &rule).then_some(rule.id))
+        }
+        _ => {
+            let found = read_rules(client, &[action.name()]).await.map_err(reread)?;
+            Ok(found.first().map(|r| r.id.clone()))
+        }
+    }
+}
+
+/// Carries out one writing rule action, never twice (see the module's documentation).
+async fn run_one(client: &TenantClient, action: &RuleAction, r: &mut ActionResult) {
+    let name = glp_core::text::escape_control(action.name()).into_owned();
+    let mut attempts_left = if matches!(action, RuleAction::Create { .. }) {
+        1
+    } else {
+        2
+    };
+    loop {
+        attempts_left -= 1;
+        r.writes_sent += 1;
+        match send(client, action).await {
+            Ok(rule) => {
+                r.status = ActionStatus::Done;
+                r.http_status = Some(if matches!(action, RuleAction::Create { .. }) {
+                    201
+                } else {
+                    200
+                });
+                r.detail = format!("rule '{name}' ({})", glp_core::text::untrusted(&rule.id));
+                return;
+            }
+            Err(e @ ApiError::OutcomeUnknown { .. }) => {
+                r.answer_lost = true;
+                r.http_status = e.status();
+                match took_effect(client, action).await {
+                    Ok(Some(id)) => {
+                        r.status = ActionStatus::Done;
+                        r.detail = format!(
+                            "rule '{name}' ({}): the answer was lost; a re-read shows it took \
+                             effect",
+                            glp_core::text::untrusted(&id)
+                        );
+                        return;
+                    }
+                    Ok(None) if attempts_left > 0 => continue,
+                    Ok(None) => {
+                        r.status = ActionStatus::Failed;
+                        r.detail = format!(
+                            "rule '{name}': {e}; a re-read shows it did not take effect (not sent \
+                             again: apply again to retry)"
+                        );
+                        return;
+                    }
+                    Err(why) => {
+                        r.status = ActionStatus::Failed;
+                        r.detail = format!("rule '{name}': {e}; {why}");
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                r.status = ActionStatus::Failed;
+                r.http_status = e.status();
+                r.detail = format!("rule '{name}': {e}");
+                return;
+            }
+        }
+    }
+}
+
+/// Carries out `actions` (numbered from `first_index` in the record), at most
+/// `options.concurrency` writes at once, each with the Central client `client_of` gives for its
+/// tenant (its token, its cluster); once `cancel` asks to stop, no new write starts. Each result
+/// is handed to `done` as it is known.
+pub async fn execute_rules(
+    client_of: impl Fn(&RuleTenant) -> TenantClient,
+    actions: &[RuleAction],
+    first_index: usize,
+    options: ApplyOptions,
+    cancel: &Cancel,
+    mut done: impl FnMut(&ActionResult),
+) -> Vec<ActionResult> {
+    let mut results: Vec<ActionResult> = actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| pending(first_index + i, a))
+        .collect();
+    for (r, a) in results.iter().zip(actions) {
+        if !a.writes() {
+            done(r);
+        }
+    }
+    let work = actions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.writes())
+        .map(|(i, action)| {
+            let mut r = pending(first_index + i, action);
+            let client = client_of(action.tenant());
+            async move {
+                if cancel.level() == StopLevel::Run {
+                    run_one(&client, action, &mut r).await;
+                }
+                (i, r)
+            }
+        });
+    let mut stream = futures::stream::iter(work).buffer_unordered(options.concurrency.max(1));
+    while let Some((i, r)) = stream.next().await {
+        done(&r);
+        results[i] = r;
+    }
+    results
+}

@@ -9,7 +9,7 @@ use glp_msp_e2e::{Sim, Truth};
 use serde_json::Value;
 
 use crate::common::{
-    assert_exit, assert_same_changes, collect_exactly, orchestrator, run, start, status_rows,
+    assert_exit, assert_same_changes, collect_exactly, run_in, start, status_rows,
 };
 
 /// (tenant id, alert id) -> status, from a truth with records.
@@ -63,20 +63,14 @@ fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
     let db = wd.run("inventory.sqlite");
     let db = db.to_str().expect("utf-8 path");
     let snap = ["snapshot", "alerts", "-q", "--db", db];
-    assert_exit(
-        &run("snapshot-1", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
+    assert_exit(&run_in("snapshot-1", (&bins, &wd, &sim), &snap), 0);
     let truth_a = sim.truth().unwrap();
     drop(sim);
 
     let mut args = sim_args.to_vec();
     args.extend(["--generation", "1"]);
     let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
-    assert_exit(
-        &run("snapshot-2", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
+    assert_exit(&run_in("snapshot-2", (&bins, &wd, &sim), &snap), 0);
     let truth_b = sim.truth().unwrap();
 
     // What the truths say: new = open now and unknown before; cleared = open before and
@@ -102,23 +96,18 @@ fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
     );
 
     // jsonl: one change per alert, keyed by the alert id.
-    let jsonl = run(
+    let jsonl = run_in(
         "diff-jsonl",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &[
-                "diff",
-                "--resource",
-                "alerts",
-                "--db",
-                db,
-                "--format",
-                "jsonl",
-            ],
-        ),
+        (&bins, &wd, &sim),
+        &[
+            "diff",
+            "--resource",
+            "alerts",
+            "--db",
+            db,
+            "--format",
+            "jsonl",
+        ],
     );
     assert_exit(&jsonl, 1);
     let mut actual: BTreeSet<(String, String, &str)> = BTreeSet::new();
@@ -141,15 +130,10 @@ fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
     assert_same_changes(&expected, &actual);
 
     // The table names them too, and counts them.
-    let table = run(
+    let table = run_in(
         "diff-table",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["diff", "--resource", "alerts", "--db", db],
-        ),
+        (&bins, &wd, &sim),
+        &["diff", "--resource", "alerts", "--db", db],
     );
     assert_exit(&table, 1);
     let new = expected.iter().filter(|e| e.2 == "new").count();

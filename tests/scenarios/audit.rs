@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use glp_msp_e2e::{Sim, Truth, compare};
 use serde_json::Value;
 
-use crate::common::{assert_exit, collect_exactly, orchestrator, run, served, start};
+use crate::common::{assert_exit, collect_exactly, run_in, served, start};
 
 const AUDIT: &str = "glp/audit-logs";
 
@@ -58,23 +58,18 @@ fn audit_logs_collect_is_the_truth_and_since_reads_only_newer_entries() {
     // The simulator's entries start three days before 2026-12-01, two minutes apart: from an
     // hour later on, a part of each tenant's log.
     let since = "2026-11-28T01:00:00Z";
-    let out = run(
+    let out = run_in(
         "collect-since",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &[
-                "collect",
-                "-q",
-                AUDIT,
-                "--since",
-                since,
-                "-o",
-                "since.jsonl",
-            ],
-        ),
+        (&bins, &wd, &sim),
+        &[
+            "collect",
+            "-q",
+            AUDIT,
+            "--since",
+            since,
+            "-o",
+            "since.jsonl",
+        ],
     );
     assert_exit(&out, 0);
     let want: BTreeSet<(String, String)> = entries(&truth)
@@ -97,18 +92,18 @@ fn audit_logs_collect_is_the_truth_and_since_reads_only_newer_entries() {
     // A bad --since is a usage error before anything is contacted.
     let before = sim.stats().expect("stats").total_requests;
     for bad in ["yesterday", "24", "2026-12-01"] {
-        let out = run(
+        let out = run_in(
             "collect-bad-since",
-            &wd,
-            orchestrator(&bins, &wd, &sim, &["collect", "-q", AUDIT, "--since", bad]),
+            (&bins, &wd, &sim),
+            &["collect", "-q", AUDIT, "--since", bad],
         );
         assert_exit(&out, 2);
         assert!(out.stderr.contains("--since"), "{}", out.stderr);
     }
-    let out = run(
+    let out = run_in(
         "collect-since-without-audit",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["collect", "-q", "aps", "--since", "1h"]),
+        (&bins, &wd, &sim),
+        &["collect", "-q", "aps", "--since", "1h"],
     );
     assert_exit(&out, 2);
     assert_eq!(sim.stats().expect("stats").total_requests, before);
@@ -122,20 +117,14 @@ fn audit_two_snapshots_store_each_entry_once_and_the_second_asks_only_for_newer_
     let db = wd.run("inventory.sqlite");
     let db = db.to_str().expect("utf-8 path");
     let snap = ["snapshot", "-q", AUDIT, "--db", db];
-    assert_exit(
-        &run("snapshot-1", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
+    assert_exit(&run_in("snapshot-1", (&bins, &wd, &sim), &snap), 0);
     let truth_a = sim.truth().expect("truth");
     drop(sim);
 
     let mut args = sim_args.to_vec();
     args.push("--generation=1");
     let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).expect("sim");
-    assert_exit(
-        &run("snapshot-2", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
+    assert_exit(&run_in("snapshot-2", (&bins, &wd, &sim), &snap), 0);
     let truth_b = sim.truth().expect("truth");
 
     // The second run asked each tenant only for its entries at or after the newest stored one
@@ -162,17 +151,12 @@ fn audit_two_snapshots_store_each_entry_once_and_the_second_asks_only_for_newer_
     // The newest run holds every entry of the truth exactly once.
     let export = |name: &str, run_arg: &str| {
         let file = format!("{name}.jsonl");
-        let out = run(
+        let out = run_in(
             name,
-            &wd,
-            orchestrator(
-                &bins,
-                &wd,
-                &sim,
-                &[
-                    "export", "--db", db, "--run", run_arg, "--format", "jsonl", "-o", &file,
-                ],
-            ),
+            (&bins, &wd, &sim),
+            &[
+                "export", "--db", db, "--run", run_arg, "--format", "jsonl", "-o", &file,
+            ],
         );
         assert_exit(&out, 0);
         wd.run(&file)
@@ -183,15 +167,10 @@ fn audit_two_snapshots_store_each_entry_once_and_the_second_asks_only_for_newer_
     }
 
     // diff: the new entries added, none removed.
-    let diff = run(
+    let diff = run_in(
         "diff",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["diff", "1", "2", "--db", db, "--format", "jsonl"],
-        ),
+        (&bins, &wd, &sim),
+        &["diff", "1", "2", "--db", db, "--format", "jsonl"],
     );
     assert_exit(&diff, 1);
     let changes: Vec<Value> = diff

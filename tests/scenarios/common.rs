@@ -37,6 +37,16 @@ pub(crate) fn run(name: &str, wd: &Workdir, cmd: Command) -> Finished {
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// `msp-orchestrator ARGS` against `sim` ([`orchestrator`]) run to completion ([`run`]), its
+/// output in `run/<name>.std*`.
+pub(crate) fn run_in(
+    name: &str,
+    (bins, wd, sim): (&Bins, &Workdir, &Sim),
+    args: &[&str],
+) -> Finished {
+    run(name, wd, orchestrator(bins, wd, sim, args))
+}
+
 /// Requests served on `endpoint` (`token`, `msp-tenants`, `device-inventory`, ...), any status.
 pub(crate) fn served(stats: &Stats, endpoint: &str) -> u64 {
     stats
@@ -97,7 +107,7 @@ pub(crate) fn status_rows(
         "--format",
         "json",
     ];
-    let status = run("status", wd, orchestrator(bins, wd, sim, &args));
+    let status = run_in("status", (bins, wd, sim), &args);
     assert_exit(&status, 0);
     serde_json::from_str(&status.stdout).expect("status json")
 }
@@ -127,7 +137,7 @@ pub(crate) fn collect_exactly(
     args.extend(resources);
     args.extend(extra);
     args.extend(["--output", "records.jsonl"]);
-    let out = run("collect", wd, orchestrator(bins, wd, sim, &args));
+    let out = run_in("collect", (bins, wd, sim), &args);
     assert_exit(&out, 0);
     let truth = sim.truth().unwrap();
     let compared = if resources.is_empty() {

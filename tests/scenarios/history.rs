@@ -9,7 +9,7 @@ use glp_msp_e2e::{Proc, Sim, Truth, compare};
 use serde_json::Value;
 
 use crate::common::{
-    RUN_LIMIT, assert_exit, assert_same_changes, orchestrator, run, start, status_rows,
+    RUN_LIMIT, assert_exit, assert_same_changes, orchestrator, run, run_in, start, status_rows,
 };
 
 const RESOURCES: [&str; 2] = ["device-inventory", "devices"];
@@ -128,7 +128,7 @@ fn diff_of_two_generations_is_what_the_truths_say_changed() {
     let db = wd.run("inventory.sqlite");
     let db = db.to_str().expect("utf-8 path");
     let snap = ["snapshot", "-q", "--db", db];
-    let first = run("snapshot-1", &wd, orchestrator(&bins, &wd, &sim, &snap));
+    let first = run_in("snapshot-1", (&bins, &wd, &sim), &snap);
     assert_exit(&first, 0);
     let truth_a = sim.truth().unwrap();
     drop(sim);
@@ -136,7 +136,7 @@ fn diff_of_two_generations_is_what_the_truths_say_changed() {
     let mut args = sim_args.to_vec();
     args.extend(["--generation", "1"]);
     let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
-    let second = run("snapshot-2", &wd, orchestrator(&bins, &wd, &sim, &snap));
+    let second = run_in("snapshot-2", (&bins, &wd, &sim), &snap);
     assert_exit(&second, 0);
     let truth_b = sim.truth().unwrap();
 
@@ -148,20 +148,20 @@ fn diff_of_two_generations_is_what_the_truths_say_changed() {
         "the generation changes all three ways"
     );
 
-    let diff = run(
+    let diff = run_in(
         "diff",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["diff", "--db", db, "--format", "jsonl"]),
+        (&bins, &wd, &sim),
+        &["diff", "--db", db, "--format", "jsonl"],
     );
     assert_exit(&diff, 1);
     let actual = actual_changes(&diff.stdout);
     assert_same_changes(&expected, &actual);
 
     // A run compared with itself is equal: exit 0, nothing printed.
-    let same = run(
+    let same = run_in(
         "diff-same",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["diff", "1", "1", "--db", db]),
+        (&bins, &wd, &sim),
+        &["diff", "1", "1", "--db", db],
     );
     assert_exit(&same, 0);
     assert_eq!(same.stdout, "");
@@ -227,15 +227,10 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
             child.stderr_so_far()
         );
         if db.exists() {
-            let runs = run(
+            let runs = run_in(
                 "runs-poll",
-                &wd,
-                orchestrator(
-                    &bins,
-                    &wd,
-                    &sim,
-                    &["runs", "--db", &db_text, "--format", "json"],
-                ),
+                (&bins, &wd, &sim),
+                &["runs", "--db", &db_text, "--format", "json"],
             );
             let runs: Vec<Value> = serde_json::from_str(&runs.stdout).unwrap_or_default();
             if runs
@@ -251,15 +246,10 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
     let killed = child.wait(RUN_LIMIT).unwrap();
     assert_ne!(killed.code, Some(0), "it was killed");
 
-    let runs = run(
+    let runs = run_in(
         "runs",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["runs", "--db", &db_text, "--format", "json"],
-        ),
+        (&bins, &wd, &sim),
+        &["runs", "--db", &db_text, "--format", "json"],
     );
     let runs: Vec<Value> = serde_json::from_str(&runs.stdout).expect("runs json");
     assert_eq!(runs.len(), 1);
@@ -269,16 +259,16 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
     );
     let kept = runs[0]["tenants_ok"].as_u64().expect("ok");
     assert!(kept < 40, "killed before the end ({kept} tenants)");
-    let table = run(
+    let table = run_in(
         "runs-table",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["runs", "--db", &db_text]),
+        (&bins, &wd, &sim),
+        &["runs", "--db", &db_text],
     );
     assert!(table.stdout.contains("abandoned"), "{}", table.stdout);
-    let status = run(
+    let status = run_in(
         "status-after-kill",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["status", "--db", &db_text]),
+        (&bins, &wd, &sim),
+        &["status", "--db", &db_text],
     );
     assert_exit(&status, 0);
     assert!(
@@ -287,15 +277,10 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
         status.stderr
     );
 
-    let resume = run(
+    let resume = run_in(
         "resume",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["snapshot", "-q", "--resume", "--db", &db_text],
-        ),
+        (&bins, &wd, &sim),
+        &["snapshot", "-q", "--resume", "--db", &db_text],
     );
     assert_exit(&resume, 0);
     assert!(
@@ -307,23 +292,18 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
     assert!(!lock.exists(), "the finished run's lock file is gone");
 
     let out = wd.run("export.jsonl");
-    let export = run(
+    let export = run_in(
         "export",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &[
-                "export",
-                "--run",
-                "1",
-                "--db",
-                &db_text,
-                "-o",
-                out.to_str().expect("utf-8"),
-            ],
-        ),
+        (&bins, &wd, &sim),
+        &[
+            "export",
+            "--run",
+            "1",
+            "--db",
+            &db_text,
+            "-o",
+            out.to_str().expect("utf-8"),
+        ],
     );
     assert_exit(&export, 0);
     let truth = sim.truth().unwrap();

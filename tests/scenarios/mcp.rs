@@ -13,7 +13,7 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt as _};
 use serde_json::{Value, json};
 
-use crate::common::{assert_exit, orchestrator, run, start};
+use crate::common::{assert_exit, orchestrator, run_in, start};
 
 type Client = RunningService<RoleClient, ()>;
 
@@ -66,19 +66,13 @@ fn an_mcp_client_asks_each_tool_and_gets_the_truth_bounded_and_without_secrets()
     let db = wd.run("inventory.sqlite");
     let db = db.to_str().expect("utf-8 path");
     let snap = ["snapshot", "devices", "alerts", "-q", "--db", db];
-    assert_exit(
-        &run("snapshot-1", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
+    assert_exit(&run_in("snapshot-1", (&bins, &wd, &sim), &snap), 0);
     let truth_a = sim.truth().unwrap();
     drop(sim);
     let mut args = sim_args.to_vec();
     args.extend(["--generation", "1"]);
     let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
-    assert_exit(
-        &run("snapshot-2", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
+    assert_exit(&run_in("snapshot-2", (&bins, &wd, &sim), &snap), 0);
     let truth = sim.truth().unwrap();
     let target = sim.target();
 

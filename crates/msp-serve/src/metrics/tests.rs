@@ -225,25 +225,16 @@ fn a_scrape_is_computed_once_per_finished_run() {
             .contains("glp_msp_run_in_progress 1")
     );
     metrics.run_ended(RunOutcome::Failed);
-    let text = metrics.scrape().expect("s");
-    assert_eq!(
-        sample(&text, r#"glp_msp_runs_total{outcome="failed"}"#),
-        Some(1.0)
-    );
-    assert_eq!(
-        sample(&text, r#"glp_msp_runs_total{outcome="complete"}"#),
-        Some(0.0)
-    );
     metrics.notified(3, 1);
     let text = metrics.scrape().expect("s");
-    assert_eq!(
-        sample(&text, r#"glp_msp_notifications_total{outcome="sent"}"#),
-        Some(3.0)
-    );
-    assert_eq!(
-        sample(&text, r#"glp_msp_notifications_total{outcome="failed"}"#),
-        Some(1.0)
-    );
+    for (series, value) in [
+        (r#"glp_msp_runs_total{outcome="failed"}"#, 1.0),
+        (r#"glp_msp_runs_total{outcome="complete"}"#, 0.0),
+        (r#"glp_msp_notifications_total{outcome="sent"}"#, 3.0),
+        (r#"glp_msp_notifications_total{outcome="failed"}"#, 1.0),
+    ] {
+        assert_eq!(sample(&text, series), Some(value), "{series} in\n{text}");
+    }
 }
 
 #[test]

@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use glp_msp_e2e::{Sim, Truth, compare};
+use glp_msp_e2e::{Truth, compare};
 use serde_json::Value;
 
-use crate::common::{assert_exit, collect_exactly, run_in, served, start};
+use crate::common::{assert_exit, collect_exactly, run_in, served, start, two_snapshots};
 
 const AUDIT: &str = "glp/audit-logs";
 
@@ -113,19 +113,9 @@ fn audit_logs_collect_is_the_truth_and_since_reads_only_newer_entries() {
 fn audit_two_snapshots_store_each_entry_once_and_the_second_asks_only_for_newer_ones() {
     const CAP: u64 = 5;
     let sim_args = ["--tenants=10", "--glp-page-cap=5"];
-    let (bins, wd, sim) = start("audit-snapshots", &sim_args);
-    let db = wd.run("inventory.sqlite");
-    let db = db.to_str().expect("utf-8 path");
-    let snap = ["snapshot", "-q", AUDIT, "--db", db];
-    assert_exit(&run_in("snapshot-1", (&bins, &wd, &sim), &snap), 0);
-    let truth_a = sim.truth().expect("truth");
-    drop(sim);
-
-    let mut args = sim_args.to_vec();
-    args.push("--generation=1");
-    let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).expect("sim");
-    assert_exit(&run_in("snapshot-2", (&bins, &wd, &sim), &snap), 0);
-    let truth_b = sim.truth().expect("truth");
+    let ((bins, wd, sim), db, (truth_a, truth_b)) =
+        two_snapshots("audit-snapshots", &sim_args, &[AUDIT]);
+    let db = db.as_str();
 
     // The second run asked each tenant only for its entries at or after the newest stored one
     // (that one again, then the generation's new ones): so many pages of CAP, not the whole log.

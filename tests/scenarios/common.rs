@@ -149,3 +149,29 @@ pub(crate) fn collect_exactly(
     assert!(cmp.is_exact(), "{cmp}");
     (out, truth)
 }
+
+/// `snapshot -q RESOURCES --db inventory.sqlite` (exit 0) against a simulator started with
+/// `sim_args`, then the same against one started with `sim_args` and `--generation=1`.
+/// Returns the scenario as [`start`] does (the simulator the second; the first has stopped),
+/// the store's path, and the truths at the first snapshot and at the second.
+pub(crate) fn two_snapshots(
+    name: &str,
+    sim_args: &[&str],
+    resources: &[&str],
+) -> ((Bins, Workdir, Sim), String, (Truth, Truth)) {
+    let (bins, wd, sim) = start(name, sim_args);
+    let db = wd.run("inventory.sqlite");
+    let db = db.to_str().expect("utf-8 path").to_owned();
+    let mut snap = vec!["snapshot", "-q"];
+    snap.extend(resources);
+    snap.extend(["--db", &db]);
+    assert_exit(&run_in("snapshot-1", (&bins, &wd, &sim), &snap), 0);
+    let before = sim.truth().unwrap();
+    drop(sim);
+    let mut args = sim_args.to_vec();
+    args.push("--generation=1");
+    let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
+    assert_exit(&run_in("snapshot-2", (&bins, &wd, &sim), &snap), 0);
+    let after = sim.truth().unwrap();
+    ((bins, wd, sim), db, (before, after))
+}

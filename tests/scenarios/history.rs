@@ -5,11 +5,12 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use glp_msp_e2e::{Proc, Sim, Truth, compare};
+use glp_msp_e2e::{Proc, Truth, compare};
 use serde_json::Value;
 
 use crate::common::{
     RUN_LIMIT, assert_exit, assert_same_changes, orchestrator, run, run_in, start, status_rows,
+    two_snapshots,
 };
 
 const RESOURCES: [&str; 2] = ["device-inventory", "devices"];
@@ -124,21 +125,8 @@ fn diff_of_two_generations_is_what_the_truths_say_changed() {
         "--central-page-cap",
         "100",
     ];
-    let (bins, wd, sim) = start("history-diff", &sim_args);
-    let db = wd.run("inventory.sqlite");
-    let db = db.to_str().expect("utf-8 path");
-    let snap = ["snapshot", "-q", "--db", db];
-    let first = run_in("snapshot-1", (&bins, &wd, &sim), &snap);
-    assert_exit(&first, 0);
-    let truth_a = sim.truth().unwrap();
-    drop(sim);
-
-    let mut args = sim_args.to_vec();
-    args.extend(["--generation", "1"]);
-    let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
-    let second = run_in("snapshot-2", (&bins, &wd, &sim), &snap);
-    assert_exit(&second, 0);
-    let truth_b = sim.truth().unwrap();
+    let ((bins, wd, sim), db, (truth_a, truth_b)) = two_snapshots("history-diff", &sim_args, &[]);
+    let db = db.as_str();
 
     let expected = expected_changes(&truth_a, &truth_b);
     let kinds: BTreeSet<&str> = expected.iter().map(|c| c.3.as_str()).collect();

@@ -6,14 +6,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use glp_msp_e2e::{Sim, Truth, leaks};
+use glp_msp_e2e::{Truth, leaks};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::RunningService;
 use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt as _};
 use serde_json::{Value, json};
 
-use crate::common::{assert_exit, orchestrator, run_in, start};
+use crate::common::{orchestrator, two_snapshots};
 
 type Client = RunningService<RoleClient, ()>;
 
@@ -62,18 +62,9 @@ fn serials(devices: &[Value]) -> BTreeMap<String, &Value> {
 #[test]
 fn an_mcp_client_asks_each_tool_and_gets_the_truth_bounded_and_without_secrets() {
     let sim_args = ["--tenants", "5", "--max-devices", "30"];
-    let (bins, wd, sim) = start("mcp", &sim_args);
-    let db = wd.run("inventory.sqlite");
-    let db = db.to_str().expect("utf-8 path");
-    let snap = ["snapshot", "devices", "alerts", "-q", "--db", db];
-    assert_exit(&run_in("snapshot-1", (&bins, &wd, &sim), &snap), 0);
-    let truth_a = sim.truth().unwrap();
-    drop(sim);
-    let mut args = sim_args.to_vec();
-    args.extend(["--generation", "1"]);
-    let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
-    assert_exit(&run_in("snapshot-2", (&bins, &wd, &sim), &snap), 0);
-    let truth = sim.truth().unwrap();
+    let ((bins, wd, sim), db, (truth_a, truth)) =
+        two_snapshots("mcp", &sim_args, &["devices", "alerts"]);
+    let db = db.as_str();
     let target = sim.target();
 
     // The guide's configuration, its store path ours; the server runs with the simulator's

@@ -9,7 +9,7 @@ use glp_msp_e2e::Truth;
 use serde_json::Value;
 
 use crate::common::{
-    assert_exit, assert_same_changes, collect_exactly, run_in, start, status_rows, two_snapshots,
+    assert_same_changes, collect_exactly, run_exit, start, status_rows, two_snapshots,
 };
 
 /// (tenant id, alert id) -> status, from a truth with records.
@@ -86,7 +86,7 @@ fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
     );
 
     // jsonl: one change per alert, keyed by the alert id.
-    let jsonl = run_in(
+    let jsonl = run_exit(
         "diff-jsonl",
         (&bins, &wd, &sim),
         &[
@@ -98,8 +98,8 @@ fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
             "--format",
             "jsonl",
         ],
+        1,
     );
-    assert_exit(&jsonl, 1);
     let mut actual: BTreeSet<(String, String, &str)> = BTreeSet::new();
     for line in jsonl.stdout.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
@@ -120,12 +120,12 @@ fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
     assert_same_changes(&expected, &actual);
 
     // The table names them too, and counts them.
-    let table = run_in(
+    let table = run_exit(
         "diff-table",
         (&bins, &wd, &sim),
         &["diff", "--resource", "alerts", "--db", db],
+        1,
     );
-    assert_exit(&table, 1);
     let new = expected.iter().filter(|e| e.2 == "new").count();
     let cleared = expected.iter().filter(|e| e.2 == "cleared").count();
     assert!(

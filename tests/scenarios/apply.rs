@@ -6,7 +6,7 @@
 use glp_msp_e2e::{Sim, Workdir};
 use serde_json::Value;
 
-use crate::common::{assert_exit, orchestrator, run_in, served, start};
+use crate::common::{assert_exit, orchestrator, run_exit, run_in, served, start};
 
 const EXISTING: usize = 15;
 
@@ -79,12 +79,12 @@ fn apply_twice(name: &str, rate: &str, extra: &[&str]) -> (Workdir, Sim) {
     let (toml, wanted) = manifest(&sim);
     std::fs::write(wd.run("tenants.toml"), toml).unwrap();
 
-    let plan = run_in(
+    let plan = run_exit(
         "plan",
         (&bins, &wd, &sim),
         &["plan", "tenants.toml", "--out", "plan.json"],
+        0,
     );
-    assert_exit(&plan, 0);
     assert!(
         plan.stdout
             .contains("Plan: 5 to create, 10 to update, 0 to delete, 5 unchanged, 0 cannot"),
@@ -93,12 +93,12 @@ fn apply_twice(name: &str, rate: &str, extra: &[&str]) -> (Workdir, Sim) {
     );
     assert_eq!(writes(&sim), 0, "plan writes nothing");
 
-    let first = run_in(
+    let first = run_exit(
         "apply",
         (&bins, &wd, &sim),
         &["apply", "plan.json", "--yes", "--db", "store.sqlite"],
+        0,
     );
-    assert_exit(&first, 0);
     assert_desired(&sim, &wanted);
     let stats = sim.stats().unwrap();
     assert_eq!(
@@ -116,22 +116,22 @@ fn apply_twice(name: &str, rate: &str, extra: &[&str]) -> (Workdir, Sim) {
     );
 
     let before = writes(&sim);
-    let second = run_in(
+    let second = run_exit(
         "apply-again",
         (&bins, &wd, &sim),
         &["apply", "tenants.toml", "--yes", "--db", "store.sqlite"],
+        0,
     );
-    assert_exit(&second, 0);
     assert_eq!(writes(&sim), before, "a second apply writes nothing");
     assert!(second.stdout.contains("0 writes sent"), "{}", second.stdout);
     assert_desired(&sim, &wanted);
 
-    let changes = run_in(
+    let changes = run_exit(
         "changes",
         (&bins, &wd, &sim),
         &["changes", "--db", "store.sqlite", "--format", "json"],
+        0,
     );
-    assert_exit(&changes, 0);
     let rows: Vec<Value> = serde_json::from_str(&changes.stdout).unwrap();
     assert_eq!(rows.len(), 15, "the writes of the first apply");
     let client_id = sim.target().client_id;
@@ -174,19 +174,19 @@ fn a_state_changed_between_plan_and_apply_is_caught_and_nothing_is_written() {
         "[[tenants]]\nworkspaceName = \"Hooli\"\ndescription = \"New customer\"\n",
     )
     .unwrap();
-    let plan = run_in(
+    run_exit(
         "plan",
         (&bins, &wd, &sim),
         &["plan", "wanted.toml", "--out", "plan.json"],
+        0,
     );
-    assert_exit(&plan, 0);
     // Without --yes and without a terminal, apply refuses before anything.
-    let refused = run_in(
+    let refused = run_exit(
         "apply-no-yes",
         (&bins, &wd, &sim),
         &["apply", "plan.json", "--db", "store.sqlite"],
+        2,
     );
-    assert_exit(&refused, 2);
     assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
     // Someone else creates it in the meantime.
     std::fs::write(
@@ -194,19 +194,19 @@ fn a_state_changed_between_plan_and_apply_is_caught_and_nothing_is_written() {
         "[[tenants]]\nworkspaceName = \"Hooli\"\n",
     )
     .unwrap();
-    let other = run_in(
+    run_exit(
         "apply-other",
         (&bins, &wd, &sim),
         &["apply", "other.toml", "--yes", "--db", "store.sqlite"],
+        0,
     );
-    assert_exit(&other, 0);
     let before = writes(&sim);
-    let stale = run_in(
+    let stale = run_exit(
         "apply-stale",
         (&bins, &wd, &sim),
         &["apply", "plan.json", "--yes", "--db", "store.sqlite"],
+        1,
     );
-    assert_exit(&stale, 1);
     assert!(
         stale.stderr.contains("changed since plan.json was planned"),
         "{}",
@@ -289,8 +289,7 @@ fn ctrl_c_mid_apply_leaves_a_record_and_a_second_apply_finishes_the_rest() {
     );
     assert!(runs.stdout.contains(",interrupted,"), "{}", runs.stdout);
 
-    let second = run_in("apply-second", (&bins, &wd, &sim), &args);
-    assert_exit(&second, 0);
+    run_exit("apply-second", (&bins, &wd, &sim), &args, 0);
     let workspaces = sim.truth().unwrap().workspaces;
     assert_eq!(workspaces.len(), 32, "every one once");
     assert_eq!(served(&sim.stats().unwrap(), "msp-tenants-create"), 30);

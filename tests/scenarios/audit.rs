@@ -3,26 +3,14 @@
 //! generation between them store each entry once, the second asking only for the entries at
 //! or after each tenant's newest stored one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use glp_msp_e2e::{Truth, compare};
+use glp_msp_e2e::compare;
 use serde_json::Value;
 
-use crate::common::{assert_exit, collect_exactly, run_in, served, start, two_snapshots};
+use crate::common::{collect_exactly, records_by_tenant, run_exit, served, start, two_snapshots};
 
 const AUDIT: &str = "glp/audit-logs";
-
-/// Each tenant's audit entries in the truth.
-fn entries(truth: &Truth) -> BTreeMap<String, Vec<Value>> {
-    truth
-        .tenants
-        .iter()
-        .map(|t| {
-            let records = t.records.as_ref().expect("records");
-            (t.workspace_id.clone(), records[AUDIT].clone())
-        })
-        .collect()
-}
 
 fn ids(items: &[Value]) -> BTreeSet<String> {
     items
@@ -58,7 +46,7 @@ fn audit_logs_collect_is_the_truth_and_since_reads_only_newer_entries() {
     // The simulator's entries start three days before 2026-12-01, two minutes apart: from an
     // hour later on, a part of each tenant's log.
     let since = "2026-11-28T01:00:00Z";
-    let out = run_in(
+    run_exit(
         "collect-since",
         (&bins, &wd, &sim),
         &[
@@ -70,9 +58,9 @@ fn audit_logs_collect_is_the_truth_and_since_reads_only_newer_entries() {
             "-o",
             "since.jsonl",
         ],
+        0,
     );
-    assert_exit(&out, 0);
-    let want: BTreeSet<(String, String)> = entries(&truth)
+    let want: BTreeSet<(String, String)> = records_by_tenant(&truth, AUDIT)
         .into_iter()
         .flat_map(|(tenant, items)| {
             items
@@ -92,20 +80,20 @@ fn audit_logs_collect_is_the_truth_and_since_reads_only_newer_entries() {
     // A bad --since is a usage error before anything is contacted.
     let before = sim.stats().expect("stats").total_requests;
     for bad in ["yesterday", "24", "2026-12-01"] {
-        let out = run_in(
+        let out = run_exit(
             "collect-bad-since",
             (&bins, &wd, &sim),
             &["collect", "-q", AUDIT, "--since", bad],
+            2,
         );
-        assert_exit(&out, 2);
         assert!(out.stderr.contains("--since"), "{}", out.stderr);
     }
-    let out = run_in(
+    run_exit(
         "collect-since-without-audit",
         (&bins, &wd, &sim),
         &["collect", "-q", "aps", "--since", "1h"],
+        2,
     );
-    assert_exit(&out, 2);
     assert_eq!(sim.stats().expect("stats").total_requests, before);
 }
 
@@ -119,7 +107,10 @@ fn audit_two_snapshots_store_each_entry_once_and_the_second_asks_only_for_newer_
 
     // The second run asked each tenant only for its entries at or after the newest stored one
     // (that one again, then the generation's new ones): so many pages of CAP, not the whole log.
-    let (a, b) = (entries(&truth_a), entries(&truth_b));
+    let (a, b) = (
+        records_by_tenant(&truth_a, AUDIT),
+        records_by_tenant(&truth_b, AUDIT),
+    );
     let mut newer_pages = 0;
     let mut whole_pages = 0;
     let mut added = 0;
@@ -141,14 +132,14 @@ fn audit_two_snapshots_store_each_entry_once_and_the_second_asks_only_for_newer_
     // The newest run holds every entry of the truth exactly once.
     let export = |name: &str, run_arg: &str| {
         let file = format!("{name}.jsonl");
-        let out = run_in(
+        run_exit(
             name,
             (&bins, &wd, &sim),
             &[
                 "export", "--db", db, "--run", run_arg, "--format", "jsonl", "-o", &file,
             ],
+            0,
         );
-        assert_exit(&out, 0);
         wd.run(&file)
     };
     for (name, run_arg, truth) in [("export-1", "1", &truth_a), ("export-2", "2", &truth_b)] {
@@ -157,12 +148,12 @@ fn audit_two_snapshots_store_each_entry_once_and_the_second_asks_only_for_newer_
     }
 
     // diff: the new entries added, none removed.
-    let diff = run_in(
+    let diff = run_exit(
         "diff",
         (&bins, &wd, &sim),
         &["diff", "1", "2", "--db", db, "--format", "jsonl"],
+        1,
     );
-    assert_exit(&diff, 1);
     let changes: Vec<Value> = diff
         .stdout
         .lines()

@@ -1,11 +1,12 @@
 //! What every scenario needs: the binaries, an orchestrator command pointed at a simulator,
 //! bounded runs, and the simulator's counters by endpoint.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::time::Duration;
 
 use glp_msp_e2e::{Bins, Finished, Proc, Sim, Stats, Truth, Workdir, compare};
+use serde_json::Value;
 
 /// The longest any single orchestrator run may take before the scenario fails.
 pub(crate) const RUN_LIMIT: Duration = Duration::from_secs(120);
@@ -45,6 +46,18 @@ pub(crate) fn run_in(
     args: &[&str],
 ) -> Finished {
     run(name, wd, orchestrator(bins, wd, sim, args))
+}
+
+/// [`run_in`], asserting the exit code ([`assert_exit`]).
+pub(crate) fn run_exit(
+    name: &str,
+    scenario: (&Bins, &Workdir, &Sim),
+    args: &[&str],
+    code: i32,
+) -> Finished {
+    let out = run_in(name, scenario, args);
+    assert_exit(&out, code);
+    out
 }
 
 /// Requests served on `endpoint` (`token`, `msp-tenants`, `device-inventory`, ...), any status.
@@ -107,8 +120,7 @@ pub(crate) fn status_rows(
         "--format",
         "json",
     ];
-    let status = run_in("status", (bins, wd, sim), &args);
-    assert_exit(&status, 0);
+    let status = run_exit("status", (bins, wd, sim), &args, 0);
     serde_json::from_str(&status.stdout).expect("status json")
 }
 
@@ -137,8 +149,7 @@ pub(crate) fn collect_exactly(
     args.extend(resources);
     args.extend(extra);
     args.extend(["--output", "records.jsonl"]);
-    let out = run_in("collect", (bins, wd, sim), &args);
-    assert_exit(&out, 0);
+    let out = run_exit("collect", (bins, wd, sim), &args, 0);
     let truth = sim.truth().unwrap();
     let compared = if resources.is_empty() {
         &["device-inventory"][..]
@@ -165,13 +176,25 @@ pub(crate) fn two_snapshots(
     let mut snap = vec!["snapshot", "-q"];
     snap.extend(resources);
     snap.extend(["--db", &db]);
-    assert_exit(&run_in("snapshot-1", (&bins, &wd, &sim), &snap), 0);
+    run_exit("snapshot-1", (&bins, &wd, &sim), &snap, 0);
     let before = sim.truth().unwrap();
     drop(sim);
     let mut args = sim_args.to_vec();
     args.push("--generation=1");
     let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
-    assert_exit(&run_in("snapshot-2", (&bins, &wd, &sim), &snap), 0);
+    run_exit("snapshot-2", (&bins, &wd, &sim), &snap, 0);
     let after = sim.truth().unwrap();
     ((bins, wd, sim), db, (before, after))
+}
+
+/// Each tenant's records of `resource` in a truth with records, by workspace id.
+pub(crate) fn records_by_tenant(truth: &Truth, resource: &str) -> BTreeMap<String, Vec<Value>> {
+    truth
+        .tenants
+        .iter()
+        .map(|t| {
+            let records = t.records.as_ref().expect("records");
+            (t.workspace_id.clone(), records[resource].clone())
+        })
+        .collect()
 }

@@ -9,8 +9,8 @@ use glp_msp_e2e::{Proc, Truth, compare};
 use serde_json::Value;
 
 use crate::common::{
-    RUN_LIMIT, assert_exit, assert_same_changes, orchestrator, run, run_in, start, status_rows,
-    two_snapshots,
+    RUN_LIMIT, assert_exit, assert_same_changes, orchestrator, run, run_exit, run_in, start,
+    status_rows, two_snapshots,
 };
 
 const RESOURCES: [&str; 2] = ["device-inventory", "devices"];
@@ -136,22 +136,22 @@ fn diff_of_two_generations_is_what_the_truths_say_changed() {
         "the generation changes all three ways"
     );
 
-    let diff = run_in(
+    let diff = run_exit(
         "diff",
         (&bins, &wd, &sim),
         &["diff", "--db", db, "--format", "jsonl"],
+        1,
     );
-    assert_exit(&diff, 1);
     let actual = actual_changes(&diff.stdout);
     assert_same_changes(&expected, &actual);
 
     // A run compared with itself is equal: exit 0, nothing printed.
-    let same = run_in(
+    let same = run_exit(
         "diff-same",
         (&bins, &wd, &sim),
         &["diff", "1", "1", "--db", db],
+        0,
     );
-    assert_exit(&same, 0);
     assert_eq!(same.stdout, "");
 
     // Status comes from the newest run: its offline devices, per tenant, as the truth has them.
@@ -253,24 +253,24 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
         &["runs", "--db", &db_text],
     );
     assert!(table.stdout.contains("abandoned"), "{}", table.stdout);
-    let status = run_in(
+    let status = run_exit(
         "status-after-kill",
         (&bins, &wd, &sim),
         &["status", "--db", &db_text],
+        0,
     );
-    assert_exit(&status, 0);
     assert!(
         status.stderr.contains("run 1 was abandoned") && status.stderr.contains("--resume 1"),
         "{}",
         status.stderr
     );
 
-    let resume = run_in(
+    let resume = run_exit(
         "resume",
         (&bins, &wd, &sim),
         &["snapshot", "-q", "--resume", "--db", &db_text],
+        0,
     );
-    assert_exit(&resume, 0);
     assert!(
         resume.stderr.contains("run 1 complete"),
         "{}",
@@ -280,7 +280,7 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
     assert!(!lock.exists(), "the finished run's lock file is gone");
 
     let out = wd.run("export.jsonl");
-    let export = run_in(
+    run_exit(
         "export",
         (&bins, &wd, &sim),
         &[
@@ -292,8 +292,8 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
             "-o",
             out.to_str().expect("utf-8"),
         ],
+        0,
     );
-    assert_exit(&export, 0);
     let truth = sim.truth().unwrap();
     let comparison = compare(&truth, &RESOURCES, &[&out]).unwrap();
     assert!(comparison.is_exact(), "{comparison}");

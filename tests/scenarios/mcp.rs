@@ -13,7 +13,7 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt as _};
 use serde_json::{Value, json};
 
-use crate::common::{orchestrator, two_snapshots};
+use crate::common::{orchestrator, records_by_tenant, two_snapshots};
 
 type Client = RunningService<RoleClient, ()>;
 
@@ -38,18 +38,6 @@ async fn call(client: &Client, tool: &'static str, args: Value) -> (CallToolResu
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{tool}: {e}: {text}"))
     };
     (result, value)
-}
-
-/// Each tenant's `devices` records of a truth, by workspace id.
-fn devices_of(truth: &Truth) -> BTreeMap<String, Vec<Value>> {
-    truth
-        .tenants
-        .iter()
-        .map(|t| {
-            let records = t.records.as_ref().expect("records");
-            (t.workspace_id.clone(), records["devices"].clone())
-        })
-        .collect()
 }
 
 fn serials(devices: &[Value]) -> BTreeMap<String, &Value> {
@@ -153,7 +141,7 @@ async fn ask(client: &Client, truth_a: &Truth, truth: &Truth) -> Vec<String> {
         ])
     );
 
-    let devices = devices_of(truth);
+    let devices = records_by_tenant(truth, "devices");
     let offline = |id: &str| {
         devices[id]
             .iter()
@@ -256,7 +244,7 @@ async fn ask(client: &Client, truth_a: &Truth, truth: &Truth) -> Vec<String> {
 
     // changes_since: per tenant, the devices the generation added and removed, and every
     // status it changed.
-    let before = devices_of(truth_a);
+    let before = records_by_tenant(truth_a, "devices");
     let mut device_changes = 0;
     for t in truth.tenants.iter().filter(|t| t.cluster.is_some()) {
         let (_, out) = call(

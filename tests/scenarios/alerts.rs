@@ -5,11 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use glp_msp_e2e::{Sim, Truth};
+use glp_msp_e2e::Truth;
 use serde_json::Value;
 
 use crate::common::{
-    assert_exit, assert_same_changes, collect_exactly, orchestrator, run, start, status_rows,
+    assert_same_changes, collect_exactly, run_exit, start, status_rows, two_snapshots,
 };
 
 /// (tenant id, alert id) -> status, from a truth with records.
@@ -59,25 +59,9 @@ fn collect_alerts_is_the_truth_and_its_open_alerts_the_rollup() {
 #[test]
 fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
     let sim_args = ["--tenants", "8", "--max-devices", "300"];
-    let (bins, wd, sim) = start("alerts-diff", &sim_args);
-    let db = wd.run("inventory.sqlite");
-    let db = db.to_str().expect("utf-8 path");
-    let snap = ["snapshot", "alerts", "-q", "--db", db];
-    assert_exit(
-        &run("snapshot-1", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
-    let truth_a = sim.truth().unwrap();
-    drop(sim);
-
-    let mut args = sim_args.to_vec();
-    args.extend(["--generation", "1"]);
-    let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
-    assert_exit(
-        &run("snapshot-2", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
-    let truth_b = sim.truth().unwrap();
+    let ((bins, wd, sim), db, (truth_a, truth_b)) =
+        two_snapshots("alerts-diff", &sim_args, &["alerts"]);
+    let db = db.as_str();
 
     // What the truths say: new = open now and unknown before; cleared = open before and
     // cleared now.
@@ -102,25 +86,20 @@ fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
     );
 
     // jsonl: one change per alert, keyed by the alert id.
-    let jsonl = run(
+    let jsonl = run_exit(
         "diff-jsonl",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &[
-                "diff",
-                "--resource",
-                "alerts",
-                "--db",
-                db,
-                "--format",
-                "jsonl",
-            ],
-        ),
+        (&bins, &wd, &sim),
+        &[
+            "diff",
+            "--resource",
+            "alerts",
+            "--db",
+            db,
+            "--format",
+            "jsonl",
+        ],
+        1,
     );
-    assert_exit(&jsonl, 1);
     let mut actual: BTreeSet<(String, String, &str)> = BTreeSet::new();
     for line in jsonl.stdout.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
@@ -141,17 +120,12 @@ fn diff_of_two_generations_names_the_new_and_the_cleared_alerts() {
     assert_same_changes(&expected, &actual);
 
     // The table names them too, and counts them.
-    let table = run(
+    let table = run_exit(
         "diff-table",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["diff", "--resource", "alerts", "--db", db],
-        ),
+        (&bins, &wd, &sim),
+        &["diff", "--resource", "alerts", "--db", db],
+        1,
     );
-    assert_exit(&table, 1);
     let new = expected.iter().filter(|e| e.2 == "new").count();
     let cleared = expected.iter().filter(|e| e.2 == "cleared").count();
     assert!(

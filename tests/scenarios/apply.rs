@@ -6,7 +6,7 @@
 use glp_msp_e2e::{Sim, Workdir};
 use serde_json::Value;
 
-use crate::common::{assert_exit, orchestrator, run, served, start};
+use crate::common::{assert_exit, orchestrator, run_exit, run_in, served, start};
 
 const EXISTING: usize = 15;
 
@@ -79,17 +79,12 @@ fn apply_twice(name: &str, rate: &str, extra: &[&str]) -> (Workdir, Sim) {
     let (toml, wanted) = manifest(&sim);
     std::fs::write(wd.run("tenants.toml"), toml).unwrap();
 
-    let plan = run(
+    let plan = run_exit(
         "plan",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["plan", "tenants.toml", "--out", "plan.json"],
-        ),
+        (&bins, &wd, &sim),
+        &["plan", "tenants.toml", "--out", "plan.json"],
+        0,
     );
-    assert_exit(&plan, 0);
     assert!(
         plan.stdout
             .contains("Plan: 5 to create, 10 to update, 0 to delete, 5 unchanged, 0 cannot"),
@@ -98,17 +93,12 @@ fn apply_twice(name: &str, rate: &str, extra: &[&str]) -> (Workdir, Sim) {
     );
     assert_eq!(writes(&sim), 0, "plan writes nothing");
 
-    let first = run(
+    let first = run_exit(
         "apply",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["apply", "plan.json", "--yes", "--db", "store.sqlite"],
-        ),
+        (&bins, &wd, &sim),
+        &["apply", "plan.json", "--yes", "--db", "store.sqlite"],
+        0,
     );
-    assert_exit(&first, 0);
     assert_desired(&sim, &wanted);
     let stats = sim.stats().unwrap();
     assert_eq!(
@@ -126,32 +116,22 @@ fn apply_twice(name: &str, rate: &str, extra: &[&str]) -> (Workdir, Sim) {
     );
 
     let before = writes(&sim);
-    let second = run(
+    let second = run_exit(
         "apply-again",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["apply", "tenants.toml", "--yes", "--db", "store.sqlite"],
-        ),
+        (&bins, &wd, &sim),
+        &["apply", "tenants.toml", "--yes", "--db", "store.sqlite"],
+        0,
     );
-    assert_exit(&second, 0);
     assert_eq!(writes(&sim), before, "a second apply writes nothing");
     assert!(second.stdout.contains("0 writes sent"), "{}", second.stdout);
     assert_desired(&sim, &wanted);
 
-    let changes = run(
+    let changes = run_exit(
         "changes",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["changes", "--db", "store.sqlite", "--format", "json"],
-        ),
+        (&bins, &wd, &sim),
+        &["changes", "--db", "store.sqlite", "--format", "json"],
+        0,
     );
-    assert_exit(&changes, 0);
     let rows: Vec<Value> = serde_json::from_str(&changes.stdout).unwrap();
     assert_eq!(rows.len(), 15, "the writes of the first apply");
     let client_id = sim.target().client_id;
@@ -194,29 +174,19 @@ fn a_state_changed_between_plan_and_apply_is_caught_and_nothing_is_written() {
         "[[tenants]]\nworkspaceName = \"Hooli\"\ndescription = \"New customer\"\n",
     )
     .unwrap();
-    let plan = run(
+    run_exit(
         "plan",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["plan", "wanted.toml", "--out", "plan.json"],
-        ),
+        (&bins, &wd, &sim),
+        &["plan", "wanted.toml", "--out", "plan.json"],
+        0,
     );
-    assert_exit(&plan, 0);
     // Without --yes and without a terminal, apply refuses before anything.
-    let refused = run(
+    let refused = run_exit(
         "apply-no-yes",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["apply", "plan.json", "--db", "store.sqlite"],
-        ),
+        (&bins, &wd, &sim),
+        &["apply", "plan.json", "--db", "store.sqlite"],
+        2,
     );
-    assert_exit(&refused, 2);
     assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
     // Someone else creates it in the meantime.
     std::fs::write(
@@ -224,29 +194,19 @@ fn a_state_changed_between_plan_and_apply_is_caught_and_nothing_is_written() {
         "[[tenants]]\nworkspaceName = \"Hooli\"\n",
     )
     .unwrap();
-    let other = run(
+    run_exit(
         "apply-other",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["apply", "other.toml", "--yes", "--db", "store.sqlite"],
-        ),
+        (&bins, &wd, &sim),
+        &["apply", "other.toml", "--yes", "--db", "store.sqlite"],
+        0,
     );
-    assert_exit(&other, 0);
     let before = writes(&sim);
-    let stale = run(
+    let stale = run_exit(
         "apply-stale",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["apply", "plan.json", "--yes", "--db", "store.sqlite"],
-        ),
+        (&bins, &wd, &sim),
+        &["apply", "plan.json", "--yes", "--db", "store.sqlite"],
+        1,
     );
-    assert_exit(&stale, 1);
     assert!(
         stale.stderr.contains("changed since plan.json was planned"),
         "{}",
@@ -308,39 +268,28 @@ fn ctrl_c_mid_apply_leaves_a_record_and_a_second_apply_finishes_the_rest() {
     );
 
     // The record holds what was done, and the run says it was interrupted.
-    let changes = run(
+    let changes = run_in(
         "changes",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["changes", "--db", "store.sqlite", "--format", "json"],
-        ),
+        (&bins, &wd, &sim),
+        &["changes", "--db", "store.sqlite", "--format", "json"],
     );
     let rows: Vec<Value> = serde_json::from_str(&changes.stdout).unwrap();
     assert_eq!(rows.len(), made);
-    let runs = run(
+    let runs = run_in(
         "runs",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &[
-                "changes",
-                "--runs",
-                "--db",
-                "store.sqlite",
-                "--format",
-                "csv",
-            ],
-        ),
+        (&bins, &wd, &sim),
+        &[
+            "changes",
+            "--runs",
+            "--db",
+            "store.sqlite",
+            "--format",
+            "csv",
+        ],
     );
     assert!(runs.stdout.contains(",interrupted,"), "{}", runs.stdout);
 
-    let second = run("apply-second", &wd, orchestrator(&bins, &wd, &sim, &args));
-    assert_exit(&second, 0);
+    run_exit("apply-second", (&bins, &wd, &sim), &args, 0);
     let workspaces = sim.truth().unwrap().workspaces;
     assert_eq!(workspaces.len(), 32, "every one once");
     assert_eq!(served(&sim.stats().unwrap(), "msp-tenants-create"), 30);

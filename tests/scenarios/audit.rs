@@ -3,26 +3,14 @@
 //! generation between them store each entry once, the second asking only for the entries at
 //! or after each tenant's newest stored one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use glp_msp_e2e::{Sim, Truth, compare};
+use glp_msp_e2e::compare;
 use serde_json::Value;
 
-use crate::common::{assert_exit, collect_exactly, orchestrator, run, served, start};
+use crate::common::{collect_exactly, records_by_tenant, run_exit, served, start, two_snapshots};
 
 const AUDIT: &str = "glp/audit-logs";
-
-/// Each tenant's audit entries in the truth.
-fn entries(truth: &Truth) -> BTreeMap<String, Vec<Value>> {
-    truth
-        .tenants
-        .iter()
-        .map(|t| {
-            let records = t.records.as_ref().expect("records");
-            (t.workspace_id.clone(), records[AUDIT].clone())
-        })
-        .collect()
-}
 
 fn ids(items: &[Value]) -> BTreeSet<String> {
     items
@@ -58,26 +46,21 @@ fn audit_logs_collect_is_the_truth_and_since_reads_only_newer_entries() {
     // The simulator's entries start three days before 2026-12-01, two minutes apart: from an
     // hour later on, a part of each tenant's log.
     let since = "2026-11-28T01:00:00Z";
-    let out = run(
+    run_exit(
         "collect-since",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &[
-                "collect",
-                "-q",
-                AUDIT,
-                "--since",
-                since,
-                "-o",
-                "since.jsonl",
-            ],
-        ),
+        (&bins, &wd, &sim),
+        &[
+            "collect",
+            "-q",
+            AUDIT,
+            "--since",
+            since,
+            "-o",
+            "since.jsonl",
+        ],
+        0,
     );
-    assert_exit(&out, 0);
-    let want: BTreeSet<(String, String)> = entries(&truth)
+    let want: BTreeSet<(String, String)> = records_by_tenant(&truth, AUDIT)
         .into_iter()
         .flat_map(|(tenant, items)| {
             items
@@ -97,20 +80,20 @@ fn audit_logs_collect_is_the_truth_and_since_reads_only_newer_entries() {
     // A bad --since is a usage error before anything is contacted.
     let before = sim.stats().expect("stats").total_requests;
     for bad in ["yesterday", "24", "2026-12-01"] {
-        let out = run(
+        let out = run_exit(
             "collect-bad-since",
-            &wd,
-            orchestrator(&bins, &wd, &sim, &["collect", "-q", AUDIT, "--since", bad]),
+            (&bins, &wd, &sim),
+            &["collect", "-q", AUDIT, "--since", bad],
+            2,
         );
-        assert_exit(&out, 2);
         assert!(out.stderr.contains("--since"), "{}", out.stderr);
     }
-    let out = run(
+    run_exit(
         "collect-since-without-audit",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["collect", "-q", "aps", "--since", "1h"]),
+        (&bins, &wd, &sim),
+        &["collect", "-q", "aps", "--since", "1h"],
+        2,
     );
-    assert_exit(&out, 2);
     assert_eq!(sim.stats().expect("stats").total_requests, before);
 }
 
@@ -118,29 +101,16 @@ fn audit_logs_collect_is_the_truth_and_since_reads_only_newer_entries() {
 fn audit_two_snapshots_store_each_entry_once_and_the_second_asks_only_for_newer_ones() {
     const CAP: u64 = 5;
     let sim_args = ["--tenants=10", "--glp-page-cap=5"];
-    let (bins, wd, sim) = start("audit-snapshots", &sim_args);
-    let db = wd.run("inventory.sqlite");
-    let db = db.to_str().expect("utf-8 path");
-    let snap = ["snapshot", "-q", AUDIT, "--db", db];
-    assert_exit(
-        &run("snapshot-1", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
-    let truth_a = sim.truth().expect("truth");
-    drop(sim);
-
-    let mut args = sim_args.to_vec();
-    args.push("--generation=1");
-    let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).expect("sim");
-    assert_exit(
-        &run("snapshot-2", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
-    let truth_b = sim.truth().expect("truth");
+    let ((bins, wd, sim), db, (truth_a, truth_b)) =
+        two_snapshots("audit-snapshots", &sim_args, &[AUDIT]);
+    let db = db.as_str();
 
     // The second run asked each tenant only for its entries at or after the newest stored one
     // (that one again, then the generation's new ones): so many pages of CAP, not the whole log.
-    let (a, b) = (entries(&truth_a), entries(&truth_b));
+    let (a, b) = (
+        records_by_tenant(&truth_a, AUDIT),
+        records_by_tenant(&truth_b, AUDIT),
+    );
     let mut newer_pages = 0;
     let mut whole_pages = 0;
     let mut added = 0;
@@ -162,19 +132,14 @@ fn audit_two_snapshots_store_each_entry_once_and_the_second_asks_only_for_newer_
     // The newest run holds every entry of the truth exactly once.
     let export = |name: &str, run_arg: &str| {
         let file = format!("{name}.jsonl");
-        let out = run(
+        run_exit(
             name,
-            &wd,
-            orchestrator(
-                &bins,
-                &wd,
-                &sim,
-                &[
-                    "export", "--db", db, "--run", run_arg, "--format", "jsonl", "-o", &file,
-                ],
-            ),
+            (&bins, &wd, &sim),
+            &[
+                "export", "--db", db, "--run", run_arg, "--format", "jsonl", "-o", &file,
+            ],
+            0,
         );
-        assert_exit(&out, 0);
         wd.run(&file)
     };
     for (name, run_arg, truth) in [("export-1", "1", &truth_a), ("export-2", "2", &truth_b)] {
@@ -183,17 +148,12 @@ fn audit_two_snapshots_store_each_entry_once_and_the_second_asks_only_for_newer_
     }
 
     // diff: the new entries added, none removed.
-    let diff = run(
+    let diff = run_exit(
         "diff",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["diff", "1", "2", "--db", db, "--format", "jsonl"],
-        ),
+        (&bins, &wd, &sim),
+        &["diff", "1", "2", "--db", db, "--format", "jsonl"],
+        1,
     );
-    assert_exit(&diff, 1);
     let changes: Vec<Value> = diff
         .stdout
         .lines()

@@ -1,11 +1,12 @@
 //! What every scenario needs: the binaries, an orchestrator command pointed at a simulator,
 //! bounded runs, and the simulator's counters by endpoint.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::time::Duration;
 
 use glp_msp_e2e::{Bins, Finished, Proc, Sim, Stats, Truth, Workdir, compare};
+use serde_json::Value;
 
 /// The longest any single orchestrator run may take before the scenario fails.
 pub(crate) const RUN_LIMIT: Duration = Duration::from_secs(120);
@@ -35,6 +36,28 @@ pub(crate) fn run(name: &str, wd: &Workdir, cmd: Command) -> Finished {
     Proc::spawn(name, cmd, &wd.run(""))
         .and_then(|p| p.wait(RUN_LIMIT))
         .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// `msp-orchestrator ARGS` against `sim` ([`orchestrator`]) run to completion ([`run`]), its
+/// output in `run/<name>.std*`.
+pub(crate) fn run_in(
+    name: &str,
+    (bins, wd, sim): (&Bins, &Workdir, &Sim),
+    args: &[&str],
+) -> Finished {
+    run(name, wd, orchestrator(bins, wd, sim, args))
+}
+
+/// [`run_in`], asserting the exit code ([`assert_exit`]).
+pub(crate) fn run_exit(
+    name: &str,
+    scenario: (&Bins, &Workdir, &Sim),
+    args: &[&str],
+    code: i32,
+) -> Finished {
+    let out = run_in(name, scenario, args);
+    assert_exit(&out, code);
+    out
 }
 
 /// Requests served on `endpoint` (`token`, `msp-tenants`, `device-inventory`, ...), any status.
@@ -97,8 +120,7 @@ pub(crate) fn status_rows(
         "--format",
         "json",
     ];
-    let status = run("status", wd, orchestrator(bins, wd, sim, &args));
-    assert_exit(&status, 0);
+    let status = run_exit("status", (bins, wd, sim), &args, 0);
     serde_json::from_str(&status.stdout).expect("status json")
 }
 
@@ -127,8 +149,7 @@ pub(crate) fn collect_exactly(
     args.extend(resources);
     args.extend(extra);
     args.extend(["--output", "records.jsonl"]);
-    let out = run("collect", wd, orchestrator(bins, wd, sim, &args));
-    assert_exit(&out, 0);
+    let out = run_exit("collect", (bins, wd, sim), &args, 0);
     let truth = sim.truth().unwrap();
     let compared = if resources.is_empty() {
         &["device-inventory"][..]
@@ -138,4 +159,42 @@ pub(crate) fn collect_exactly(
     let cmp = compare(&truth, compared, &[&wd.run("records.jsonl")]).unwrap();
     assert!(cmp.is_exact(), "{cmp}");
     (out, truth)
+}
+
+/// `snapshot -q RESOURCES --db inventory.sqlite` (exit 0) against a simulator started with
+/// `sim_args`, then the same against one started with `sim_args` and `--generation=1`.
+/// Returns the scenario as [`start`] does (the simulator the second; the first has stopped),
+/// the store's path, and the truths at the first snapshot and at the second.
+pub(crate) fn two_snapshots(
+    name: &str,
+    sim_args: &[&str],
+    resources: &[&str],
+) -> ((Bins, Workdir, Sim), String, (Truth, Truth)) {
+    let (bins, wd, sim) = start(name, sim_args);
+    let db = wd.run("inventory.sqlite");
+    let db = db.to_str().expect("utf-8 path").to_owned();
+    let mut snap = vec!["snapshot", "-q"];
+    snap.extend(resources);
+    snap.extend(["--db", &db]);
+    run_exit("snapshot-1", (&bins, &wd, &sim), &snap, 0);
+    let before = sim.truth().unwrap();
+    drop(sim);
+    let mut args = sim_args.to_vec();
+    args.push("--generation=1");
+    let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
+    run_exit("snapshot-2", (&bins, &wd, &sim), &snap, 0);
+    let after = sim.truth().unwrap();
+    ((bins, wd, sim), db, (before, after))
+}
+
+/// Each tenant's records of `resource` in a truth with records, by workspace id.
+pub(crate) fn records_by_tenant(truth: &Truth, resource: &str) -> BTreeMap<String, Vec<Value>> {
+    truth
+        .tenants
+        .iter()
+        .map(|t| {
+            let records = t.records.as_ref().expect("records");
+            (t.workspace_id.clone(), records[resource].clone())
+        })
+        .collect()
 }

@@ -5,7 +5,7 @@
 
 use glp_msp_e2e::compare;
 
-use crate::common::{assert_exit, collect_exactly, orchestrator, run, served, start};
+use crate::common::{collect_exactly, run_exit, served, start};
 
 const RESOURCES: [&str; 3] = ["glp/devices", "glp/subscriptions", "device-inventory"];
 
@@ -63,8 +63,7 @@ fn a_path_of_greenlakes_spec_records_every_device_of_every_tenant() {
         "--output",
         "records.jsonl",
     ];
-    let out = run("collect", &wd, orchestrator(&bins, &wd, &sim, &args));
-    assert_exit(&out, 0);
+    run_exit("collect", (&bins, &wd, &sim), &args, 0);
     // The records name the path as given; the truth names the list `glp/devices`.
     let text = std::fs::read_to_string(wd.run("records.jsonl")).unwrap();
     let mut renamed = String::new();

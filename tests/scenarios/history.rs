@@ -5,11 +5,12 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use glp_msp_e2e::{Proc, Sim, Truth, compare};
+use glp_msp_e2e::{Proc, Truth, compare};
 use serde_json::Value;
 
 use crate::common::{
-    RUN_LIMIT, assert_exit, assert_same_changes, orchestrator, run, start, status_rows,
+    RUN_LIMIT, assert_exit, assert_same_changes, orchestrator, run, run_exit, run_in, start,
+    status_rows, two_snapshots,
 };
 
 const RESOURCES: [&str; 2] = ["device-inventory", "devices"];
@@ -124,21 +125,8 @@ fn diff_of_two_generations_is_what_the_truths_say_changed() {
         "--central-page-cap",
         "100",
     ];
-    let (bins, wd, sim) = start("history-diff", &sim_args);
-    let db = wd.run("inventory.sqlite");
-    let db = db.to_str().expect("utf-8 path");
-    let snap = ["snapshot", "-q", "--db", db];
-    let first = run("snapshot-1", &wd, orchestrator(&bins, &wd, &sim, &snap));
-    assert_exit(&first, 0);
-    let truth_a = sim.truth().unwrap();
-    drop(sim);
-
-    let mut args = sim_args.to_vec();
-    args.extend(["--generation", "1"]);
-    let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
-    let second = run("snapshot-2", &wd, orchestrator(&bins, &wd, &sim, &snap));
-    assert_exit(&second, 0);
-    let truth_b = sim.truth().unwrap();
+    let ((bins, wd, sim), db, (truth_a, truth_b)) = two_snapshots("history-diff", &sim_args, &[]);
+    let db = db.as_str();
 
     let expected = expected_changes(&truth_a, &truth_b);
     let kinds: BTreeSet<&str> = expected.iter().map(|c| c.3.as_str()).collect();
@@ -148,22 +136,22 @@ fn diff_of_two_generations_is_what_the_truths_say_changed() {
         "the generation changes all three ways"
     );
 
-    let diff = run(
+    let diff = run_exit(
         "diff",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["diff", "--db", db, "--format", "jsonl"]),
+        (&bins, &wd, &sim),
+        &["diff", "--db", db, "--format", "jsonl"],
+        1,
     );
-    assert_exit(&diff, 1);
     let actual = actual_changes(&diff.stdout);
     assert_same_changes(&expected, &actual);
 
     // A run compared with itself is equal: exit 0, nothing printed.
-    let same = run(
+    let same = run_exit(
         "diff-same",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["diff", "1", "1", "--db", db]),
+        (&bins, &wd, &sim),
+        &["diff", "1", "1", "--db", db],
+        0,
     );
-    assert_exit(&same, 0);
     assert_eq!(same.stdout, "");
 
     // Status comes from the newest run: its offline devices, per tenant, as the truth has them.
@@ -227,15 +215,10 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
             child.stderr_so_far()
         );
         if db.exists() {
-            let runs = run(
+            let runs = run_in(
                 "runs-poll",
-                &wd,
-                orchestrator(
-                    &bins,
-                    &wd,
-                    &sim,
-                    &["runs", "--db", &db_text, "--format", "json"],
-                ),
+                (&bins, &wd, &sim),
+                &["runs", "--db", &db_text, "--format", "json"],
             );
             let runs: Vec<Value> = serde_json::from_str(&runs.stdout).unwrap_or_default();
             if runs
@@ -251,15 +234,10 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
     let killed = child.wait(RUN_LIMIT).unwrap();
     assert_ne!(killed.code, Some(0), "it was killed");
 
-    let runs = run(
+    let runs = run_in(
         "runs",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["runs", "--db", &db_text, "--format", "json"],
-        ),
+        (&bins, &wd, &sim),
+        &["runs", "--db", &db_text, "--format", "json"],
     );
     let runs: Vec<Value> = serde_json::from_str(&runs.stdout).expect("runs json");
     assert_eq!(runs.len(), 1);
@@ -269,35 +247,30 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
     );
     let kept = runs[0]["tenants_ok"].as_u64().expect("ok");
     assert!(kept < 40, "killed before the end ({kept} tenants)");
-    let table = run(
+    let table = run_in(
         "runs-table",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["runs", "--db", &db_text]),
+        (&bins, &wd, &sim),
+        &["runs", "--db", &db_text],
     );
     assert!(table.stdout.contains("abandoned"), "{}", table.stdout);
-    let status = run(
+    let status = run_exit(
         "status-after-kill",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["status", "--db", &db_text]),
+        (&bins, &wd, &sim),
+        &["status", "--db", &db_text],
+        0,
     );
-    assert_exit(&status, 0);
     assert!(
         status.stderr.contains("run 1 was abandoned") && status.stderr.contains("--resume 1"),
         "{}",
         status.stderr
     );
 
-    let resume = run(
+    let resume = run_exit(
         "resume",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["snapshot", "-q", "--resume", "--db", &db_text],
-        ),
+        (&bins, &wd, &sim),
+        &["snapshot", "-q", "--resume", "--db", &db_text],
+        0,
     );
-    assert_exit(&resume, 0);
     assert!(
         resume.stderr.contains("run 1 complete"),
         "{}",
@@ -307,25 +280,20 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
     assert!(!lock.exists(), "the finished run's lock file is gone");
 
     let out = wd.run("export.jsonl");
-    let export = run(
+    run_exit(
         "export",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &[
-                "export",
-                "--run",
-                "1",
-                "--db",
-                &db_text,
-                "-o",
-                out.to_str().expect("utf-8"),
-            ],
-        ),
+        (&bins, &wd, &sim),
+        &[
+            "export",
+            "--run",
+            "1",
+            "--db",
+            &db_text,
+            "-o",
+            out.to_str().expect("utf-8"),
+        ],
+        0,
     );
-    assert_exit(&export, 0);
     let truth = sim.truth().unwrap();
     let comparison = compare(&truth, &RESOURCES, &[&out]).unwrap();
     assert!(comparison.is_exact(), "{comparison}");

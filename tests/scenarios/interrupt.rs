@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use glp_msp_e2e::{Proc, compare};
 
-use crate::common::{RUN_LIMIT, assert_exit, orchestrator, run, start};
+use crate::common::{RUN_LIMIT, assert_exit, orchestrator, run_exit, start};
 
 #[test]
 fn sigint_leaves_whole_lines_and_a_list_whose_rerun_completes_the_truth() {
@@ -75,8 +75,7 @@ fn sigint_leaves_whole_lines_and_a_list_whose_rerun_completes_the_truth() {
         "--output",
         "rest.jsonl",
     ];
-    let out = run("rerun", &wd, orchestrator(&bins, &wd, &sim, &args));
-    assert_exit(&out, 0);
+    let out = run_exit("rerun", (&bins, &wd, &sim), &args, 0);
     assert!(
         out.stderr
             .contains(&format!("{rerun_ids} tenants: {rerun_ids} ok")),

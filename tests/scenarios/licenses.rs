@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::{assert_exit, orchestrator, run, start};
+use crate::common::{run_exit, start};
 
 /// The simulator's fixed now.
 const NOW: &str = "2026-12-01T00:00:00Z";
@@ -38,8 +38,7 @@ fn licenses_of_every_tenant_sum_to_the_simulator_s_subscriptions() {
         "-o",
         "licences.json",
     ];
-    let out = run("licenses", &wd, orchestrator(&bins, &wd, &sim, &args));
-    assert_exit(&out, 0);
+    run_exit("licenses", (&bins, &wd, &sim), &args, 0);
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(wd.run("licences.json")).unwrap()).unwrap();
 

@@ -6,14 +6,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use glp_msp_e2e::{Sim, Truth, leaks};
+use glp_msp_e2e::{Truth, leaks};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::RunningService;
 use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt as _};
 use serde_json::{Value, json};
 
-use crate::common::{assert_exit, orchestrator, run, start};
+use crate::common::{orchestrator, records_by_tenant, two_snapshots};
 
 type Client = RunningService<RoleClient, ()>;
 
@@ -40,18 +40,6 @@ async fn call(client: &Client, tool: &'static str, args: Value) -> (CallToolResu
     (result, value)
 }
 
-/// Each tenant's `devices` records of a truth, by workspace id.
-fn devices_of(truth: &Truth) -> BTreeMap<String, Vec<Value>> {
-    truth
-        .tenants
-        .iter()
-        .map(|t| {
-            let records = t.records.as_ref().expect("records");
-            (t.workspace_id.clone(), records["devices"].clone())
-        })
-        .collect()
-}
-
 fn serials(devices: &[Value]) -> BTreeMap<String, &Value> {
     devices
         .iter()
@@ -62,24 +50,9 @@ fn serials(devices: &[Value]) -> BTreeMap<String, &Value> {
 #[test]
 fn an_mcp_client_asks_each_tool_and_gets_the_truth_bounded_and_without_secrets() {
     let sim_args = ["--tenants", "5", "--max-devices", "30"];
-    let (bins, wd, sim) = start("mcp", &sim_args);
-    let db = wd.run("inventory.sqlite");
-    let db = db.to_str().expect("utf-8 path");
-    let snap = ["snapshot", "devices", "alerts", "-q", "--db", db];
-    assert_exit(
-        &run("snapshot-1", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
-    let truth_a = sim.truth().unwrap();
-    drop(sim);
-    let mut args = sim_args.to_vec();
-    args.extend(["--generation", "1"]);
-    let sim = Sim::start(&bins, &wd.root().join("sim-generation-1"), &args).unwrap();
-    assert_exit(
-        &run("snapshot-2", &wd, orchestrator(&bins, &wd, &sim, &snap)),
-        0,
-    );
-    let truth = sim.truth().unwrap();
+    let ((bins, wd, sim), db, (truth_a, truth)) =
+        two_snapshots("mcp", &sim_args, &["devices", "alerts"]);
+    let db = db.as_str();
     let target = sim.target();
 
     // The guide's configuration, its store path ours; the server runs with the simulator's
@@ -168,7 +141,7 @@ async fn ask(client: &Client, truth_a: &Truth, truth: &Truth) -> Vec<String> {
         ])
     );
 
-    let devices = devices_of(truth);
+    let devices = records_by_tenant(truth, "devices");
     let offline = |id: &str| {
         devices[id]
             .iter()
@@ -271,7 +244,7 @@ async fn ask(client: &Client, truth_a: &Truth, truth: &Truth) -> Vec<String> {
 
     // changes_since: per tenant, the devices the generation added and removed, and every
     // status it changed.
-    let before = devices_of(truth_a);
+    let before = records_by_tenant(truth_a, "devices");
     let mut device_changes = 0;
     for t in truth.tenants.iter().filter(|t| t.cluster.is_some()) {
         let (_, out) = call(

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use glp_msp_e2e::{Proc, Sim, Workdir};
 use serde_json::Value;
 
-use crate::common::{RUN_LIMIT, assert_exit, orchestrator, run, start};
+use crate::common::{RUN_LIMIT, assert_exit, orchestrator, run_exit, start};
 
 /// `GET path` on `addr` (HTTP/1.1, one request per connection): the status and the body.
 fn get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
@@ -212,17 +212,12 @@ fn with_a_token_file_metrics_need_the_token_and_off_loopback_one_is_required() {
     let db = wd.run("serve.sqlite");
     let db = db.to_str().expect("utf-8 path");
     // Off loopback without a token: refused before anything is contacted.
-    let refused = run(
+    let refused = run_exit(
         "serve-open",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["serve", "--listen", "0.0.0.0:0", "--db", db],
-        ),
+        (&bins, &wd, &sim),
+        &["serve", "--listen", "0.0.0.0:0", "--db", db],
+        2,
     );
-    assert_exit(&refused, 2);
     assert!(
         refused.stderr.contains("--token-file"),
         "{}",
@@ -292,12 +287,12 @@ fn sigterm_mid_run_ends_the_run_interrupted_and_exits_0() {
     child.signal("-TERM").unwrap();
     let out = child.wait(RUN_LIMIT).unwrap();
     assert_exit(&out, 0);
-    let runs = run(
+    let runs = run_exit(
         "runs",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["runs", "--db", db, "--format", "json"]),
+        (&bins, &wd, &sim),
+        &["runs", "--db", db, "--format", "json"],
+        0,
     );
-    assert_exit(&runs, 0);
     let runs: Vec<Value> = serde_json::from_str(&runs.stdout).unwrap();
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0]["status"], "interrupted", "{runs:?}");

@@ -11,7 +11,7 @@ use glp_msp_e2e::{Proc, Sim, Truth, Workdir};
 use serde_json::Value;
 use test_support::{Reply, Server};
 
-use crate::common::{RUN_LIMIT, assert_exit, bins, orchestrator};
+use crate::common::{RUN_LIMIT, assert_exit, bins, orchestrator, run_exit};
 
 type Events = BTreeSet<(String, String, String)>;
 
@@ -176,12 +176,12 @@ fn a_generation_change_is_notified_once_and_not_again_after_a_restart() {
     child.signal("-TERM").unwrap();
     assert_exit(&child.wait(RUN_LIMIT).unwrap(), 0);
     // A webhook URL is a secret: the runs' stored command lines hide it.
-    let runs = crate::common::run(
+    let runs = run_exit(
         "runs",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["runs", "--db", db, "--format", "json"]),
+        (&bins, &wd, &sim),
+        &["runs", "--db", db, "--format", "json"],
+        0,
     );
-    assert_exit(&runs, 0);
     assert!(!runs.stdout.contains(&hook.url("/hook")), "{}", runs.stdout);
     assert!(runs.stdout.contains("(hidden)"), "{}", runs.stdout);
     // --keep 2 pruned after each run: runs 3 and 4 are left.

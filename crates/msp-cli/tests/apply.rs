@@ -5,7 +5,10 @@
 
 mod support;
 
-use support::{assert_refused, bin, cli, sim, temp_dir};
+use std::path::Path;
+
+use platform_sim::Simulator;
+use support::{Finished, assert_refused, bin, cli, sim, temp_dir};
 
 #[test]
 fn a_manifest_that_does_not_parse_or_check_is_a_usage_error_before_any_contact() {
@@ -42,6 +45,18 @@ fn a_manifest_that_does_not_parse_or_check_is_a_usage_error_before_any_contact()
     assert_refused(&out, 2, &["is not a plan file"]);
 }
 
+/// `apply --yes EXTRA --db DB MANIFEST` against `sim`.
+async fn apply(sim: &Simulator, db: &Path, manifest: &Path, extra: &[&str]) -> Finished {
+    cli(sim)
+        .args(["apply", "--yes"])
+        .args(extra)
+        .arg("--db")
+        .arg(db)
+        .arg(manifest)
+        .output()
+        .await
+}
+
 #[tokio::test]
 async fn updates_deletes_and_the_record() {
     let sim = sim(3).await;
@@ -73,12 +88,7 @@ async fn updates_deletes_and_the_record() {
         "absent: nothing to delete"
     );
 
-    let out = cli(&sim)
-        .args(["apply", "--yes", "--db"])
-        .arg(&db)
-        .arg(&manifest)
-        .output()
-        .await;
+    let out = apply(&sim, &db, &manifest, &[]).await;
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stdout.contains("done    update"), "{}", out.stdout);
     let now = sim.truth();
@@ -98,24 +108,14 @@ async fn updates_deletes_and_the_record() {
         format!("[[delete_tenants]]\nid = \"{}\"\n", full.workspace_id),
     )
     .unwrap();
-    let out = cli(&sim)
-        .args(["apply", "--yes", "--db"])
-        .arg(&db)
-        .arg(&manifest)
-        .output()
-        .await;
+    let out = apply(&sim, &db, &manifest, &[]).await;
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(
         out.stdout.contains("cannot: deleting needs --allow-delete"),
         "{}",
         out.stdout
     );
-    let out = cli(&sim)
-        .args(["apply", "--yes", "--allow-delete", "--db"])
-        .arg(&db)
-        .arg(&manifest)
-        .output()
-        .await;
+    let out = apply(&sim, &db, &manifest, &["--allow-delete"]).await;
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(out.stdout.contains("failed  delete"), "{}", out.stdout);
     assert!(out.stdout.contains("HTTP 412"), "{}", out.stdout);

@@ -196,10 +196,7 @@ impl TenantJob for CollectJob {
         tenant: &TenantRef,
         clients: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
-        let parts = self.parts(tenant, clients);
-        stream::iter(parts.into_iter().map(|part| part.records))
-            .flatten()
-            .boxed()
+        JobPart::in_sequence(self.parts(tenant, clients))
     }
 
     /// One part per resource, in order: a resource that fails does not stop the next.

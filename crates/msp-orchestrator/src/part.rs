@@ -25,6 +25,16 @@ pub struct JobPart {
     pub records: BoxStream<'static, Result<Record, ApiError>>,
 }
 
+impl JobPart {
+    /// `parts`' records one part after the other, as one stream: a job's
+    /// [`run`](crate::TenantJob::run) when it is made of its [`parts`](crate::TenantJob::parts).
+    pub fn in_sequence(parts: Vec<JobPart>) -> BoxStream<'static, Result<Record, ApiError>> {
+        futures::stream::iter(parts.into_iter().map(|part| part.records))
+            .flatten()
+            .boxed()
+    }
+}
+
 impl std::fmt::Debug for JobPart {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JobPart")

@@ -170,10 +170,7 @@ impl TenantJob for MarkedJob {
         tenant: &TenantRef,
         clients: TenantClients,
     ) -> BoxStream<'static, Result<Record, ApiError>> {
-        let parts = self.parts(tenant, clients);
-        stream::iter(parts.into_iter().map(|part| part.records))
-            .flatten()
-            .boxed()
+        JobPart::in_sequence(self.parts(tenant, clients))
     }
 
     /// One part per resource not done yet, each ending with its completion mark: a resource

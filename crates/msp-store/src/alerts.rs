@@ -124,7 +124,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{NewRun, RunStatus};
+    use crate::RunStatus;
 
     fn alert(id: &str, severity: &str, status: &str) -> String {
         format!(
@@ -134,12 +134,8 @@ mod tests {
 
     #[test]
     fn alerts_are_keyed_by_id_and_open_ones_counted_worst_first() {
-        let dir = std::env::temp_dir().join(format!("msp-store-alerts-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut store = Store::open(dir.join("s.sqlite")).expect("store");
-        let run = store
-            .begin_run(&NewRun::new("t", ["snapshot"], ["alerts"]))
-            .expect("run");
+        let (_dir, _, mut store) = crate::tests::open_temp();
+        let run = crate::tests::begin(&mut store, "alerts");
         let a = [
             alert("1:1", "Minor", "Active"),
             alert("1:2", "Minor", "Active"),
@@ -177,6 +173,5 @@ mod tests {
             .expect("key");
         assert_eq!(key, "1:1");
         assert!(is_alerts("network-notifications/v1/alerts") && !is_alerts("aps"));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

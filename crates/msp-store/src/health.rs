@@ -76,12 +76,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Incomplete, NewRun, RunId, RunStatus, Store};
+    use crate::{Incomplete, RunId, RunStatus};
 
     #[test]
     fn failures_in_a_row_and_the_last_success_per_tenant() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(dir.path().join("s.sqlite")).expect("store");
+        let (_dir, _, mut store) = crate::tests::open_temp();
         let item = [r#"{"serialNumber":"SN1"}"#];
         // a: ok, failed, skipped, failed. b: failed, ok.
         let plan: [(&str, &str); 4] = [
@@ -91,9 +90,7 @@ mod tests {
             ("failed", ""),
         ];
         for (a, b) in plan {
-            let run = store
-                .begin_run(&NewRun::new("t", ["snapshot"], ["devices"]))
-                .expect("run");
+            let run = crate::tests::begin(&mut store, "devices");
             for (id, how) in [("a", a), ("b", b)] {
                 match how {
                     "ok" => {

@@ -77,15 +77,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::NewRun;
 
     #[test]
     fn a_runs_hosts_add_up_when_resumed_and_are_read_by_run() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(dir.path().join("s.sqlite")).expect("store");
-        let run = store
-            .begin_run(&NewRun::new("t", ["snapshot"], ["devices"]))
-            .expect("run");
+        let (_dir, _, mut store) = crate::tests::open_temp();
+        let run = crate::tests::begin(&mut store, "devices");
         let host = |requests, rate_limited, learned_rate| RunHost {
             host: "https://us1.api.central.arubanetworks.com".into(),
             family: "central".into(),

@@ -121,15 +121,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{NewRun, RunStatus};
+    use crate::RunStatus;
 
     #[test]
     fn open_critical_alerts_of_a_run_and_sent_keys_per_target() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(dir.path().join("s.sqlite")).expect("store");
-        let run = store
-            .begin_run(&NewRun::new("t", ["serve"], ["alerts"]))
-            .expect("run");
+        let (_dir, _, mut store) = crate::tests::open_temp();
+        let run = crate::tests::begin(&mut store, "alerts");
         let items = [
             r#"{"id":"a1","severity":"Critical","status":"Active","name":"AP down","deviceSerial":"SN1"}"#,
             r#"{"id":"a2","severity":"critical","status":"Cleared"}"#,

@@ -16,7 +16,7 @@ fn temp() -> (tempfile::TempDir, PathBuf) {
 
 /// A store opened in a fresh temporary directory: the directory (removed when dropped), the
 /// store's path and the store.
-fn open_temp() -> (tempfile::TempDir, PathBuf, Store) {
+pub(crate) fn open_temp() -> (tempfile::TempDir, PathBuf, Store) {
     let (dir, path) = temp();
     let store = Store::open(&path).expect("open");
     (dir, path, store)
@@ -45,7 +45,7 @@ fn count(store: &Store, table: &str) -> i64 {
 }
 
 /// Begins a test run of `resource`.
-fn begin(store: &mut Store, resource: &str) -> RunId {
+pub(crate) fn begin(store: &mut Store, resource: &str) -> RunId {
     store
         .begin_run(&NewRun::new("test", ["snapshot"], [resource]))
         .expect("begin")

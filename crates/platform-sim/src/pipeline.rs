@@ -66,6 +66,22 @@ fn workspace_bucket(st: &AppState, ep: &Endpoint, headers: &HeaderMap) -> Option
     })
 }
 
+/// The answer of a failure or a drop rolled for `ep`, counted as served; `None` when the
+/// request goes on (no fault, or one applied to the body later).
+fn inject(st: &AppState, ep: &Endpoint, fault: Fault) -> Option<Response> {
+    match fault {
+        Fault::Fail(status) => {
+            st.stats.record(ep.name, Outcome::Status(status.as_u16()));
+            Some(faults::failure(ep.api.unwrap_or(Api::Glp), status))
+        }
+        Fault::Drop => {
+            st.stats.record(ep.name, Outcome::Dropped);
+            Some(faults::dropped())
+        }
+        Fault::None | Fault::Malformed => None,
+    }
+}
+
 /// The middleware of a route of class `ep`: serves `req` through latency, budgets and faults,
 /// and counts its outcome.
 pub(crate) async fn pipeline(
@@ -125,17 +141,11 @@ pub(crate) async fn pipeline(
         Some(_) if !token || cfg.faults_on_token_endpoint => faults::roll(cfg),
         _ => Fault::None,
     };
-    match fault {
-        Fault::Fail(status) => {
-            st.stats.injected_failure();
-            st.stats.record(ep.name, Outcome::Status(status.as_u16()));
-            return faults::failure(ep.api.unwrap_or(Api::Glp), status);
-        }
-        Fault::Drop => {
-            st.stats.record(ep.name, Outcome::Dropped);
-            return faults::dropped();
-        }
-        Fault::None | Fault::Malformed => {}
+    if let Fault::Fail(_) = fault {
+        st.stats.injected_failure();
+    }
+    if let Some(resp) = inject(&st, &ep, fault) {
+        return resp;
     }
 
     let write = req.method() != Method::GET && req.method() != Method::HEAD;
@@ -145,16 +155,8 @@ pub(crate) async fn pipeline(
         if after != Fault::None {
             st.stats.failed_after_apply();
         }
-        match after {
-            Fault::Fail(status) => {
-                st.stats.record(ep.name, Outcome::Status(status.as_u16()));
-                return faults::failure(ep.api.unwrap_or(Api::Glp), status);
-            }
-            Fault::Drop => {
-                st.stats.record(ep.name, Outcome::Dropped);
-                return faults::dropped();
-            }
-            Fault::None | Fault::Malformed => {}
+        if let Some(resp) = inject(&st, &ep, after) {
+            return resp;
         }
     }
     if let Some((api, limit, remaining, reset)) = allow.filter(|_| cfg.rate_headers) {

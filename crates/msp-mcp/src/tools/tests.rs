@@ -47,63 +47,45 @@ pub(crate) fn store() -> (tempfile::TempDir, Store) {
             .begin_run(&NewRun::new("t", args, ["aps", "alerts"]))
             .expect("begin")
     };
-    let r1 = begin(&mut store);
-    write(
-        &mut store,
-        r1,
-        ALPHA,
-        "aps",
-        &[
-            device("SN-A1", "ap-lobby", "ONLINE", "AA:BB:CC:00:00:01"),
-            device("SN-A2", "ap-hall", "ONLINE", "AA:BB:CC:00:00:02"),
+    let a1 = |status| device("SN-A1", "ap-lobby", status, "AA:BB:CC:00:00:01");
+    let a2 = device("SN-A2", "ap-hall", "ONLINE", "AA:BB:CC:00:00:02");
+    let b1 = device("SN-B1", "ap-b", "ONLINE", "AA:BB:CC:00:00:03");
+    let complete = [
+        [
+            (ALPHA, "aps", vec![a1("ONLINE"), a2.clone()]),
+            (BETA, "aps", vec![b1.clone()]),
+            (BETA, "alerts", vec![alert("1", "Critical", "Active")]),
         ],
-    );
-    write(
-        &mut store,
-        r1,
-        BETA,
-        "aps",
-        &[device("SN-B1", "ap-b", "ONLINE", "AA:BB:CC:00:00:03")],
-    );
-    write(
-        &mut store,
-        r1,
-        BETA,
-        "alerts",
-        &[alert("1", "Critical", "Active")],
-    );
-    store.end_run(r1, RunStatus::Complete).expect("end");
-    let r2 = begin(&mut store);
-    write(
-        &mut store,
-        r2,
-        ALPHA,
-        "aps",
-        &[
-            device("SN-A1", "ap-lobby", "OFFLINE", "AA:BB:CC:00:00:01"),
-            device("SN-A2", "ap-hall", "ONLINE", "AA:BB:CC:00:00:02"),
-            device("SN-A3", "ap-new", "ONLINE", "AA:BB:CC:00:00:04"),
+        [
+            (
+                ALPHA,
+                "aps",
+                vec![
+                    a1("OFFLINE"),
+                    a2,
+                    device("SN-A3", "ap-new", "ONLINE", "AA:BB:CC:00:00:04"),
+                ],
+            ),
+            (BETA, "aps", vec![b1]),
+            (
+                BETA,
+                "alerts",
+                vec![
+                    alert("1", "Critical", "Active"),
+                    alert("2", "Minor", "Active"),
+                    alert("3", "Major", "Cleared"),
+                ],
+            ),
         ],
-    );
-    write(
-        &mut store,
-        r2,
-        BETA,
-        "aps",
-        &[device("SN-B1", "ap-b", "ONLINE", "AA:BB:CC:00:00:03")],
-    );
-    write(
-        &mut store,
-        r2,
-        BETA,
-        "alerts",
-        &[
-            alert("1", "Critical", "Active"),
-            alert("2", "Minor", "Active"),
-            alert("3", "Major", "Cleared"),
-        ],
-    );
-    store.end_run(r2, RunStatus::Complete).expect("end");
+    ];
+    let [r1, r2] = complete.map(|entries| {
+        let run = begin(&mut store);
+        for (tenant, resource, items) in entries {
+            write(&mut store, run, tenant, resource, &items);
+        }
+        store.end_run(run, RunStatus::Complete).expect("end");
+        run
+    });
     let r3 = begin(&mut store);
     store
         .note_incomplete(

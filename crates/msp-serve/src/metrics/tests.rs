@@ -1,4 +1,4 @@
-use msp_orchestrator::msp_store::{Incomplete, NewRun, RunHost, RunStatus};
+use msp_orchestrator::msp_store::{Incomplete, NewRun, RunHost, RunId, RunStatus};
 
 use super::*;
 
@@ -20,79 +20,55 @@ fn alert(id: &str, severity: &str, status: &str) -> String {
     format!(r#"{{"id":"{id}","severity":"{severity}","status":"{status}"}}"#)
 }
 
+/// Begins a `serve` run of devices and alerts.
+fn begin(store: &mut Store) -> RunId {
+    store
+        .begin_run(&NewRun::new("t", ["serve"], ["devices", "alerts"]))
+        .expect("run")
+}
+
+/// Writes `items` as the entry of `resource` of the tenant `(id, name)` in `run`.
+fn write(
+    store: &mut Store,
+    run: RunId,
+    (id, name): (&str, &str),
+    resource: &str,
+    items: &[String],
+) {
+    store
+        .write_entry(run, id, name, resource, items.iter().map(String::as_str))
+        .expect(resource);
+}
+
 /// Two tenants: Alpha with 2 APs (one offline), a switch and two open alerts; Beta, whose
 /// name needs escaping, failed in the second run.
 fn small_store(dir: &Path) -> Store {
+    const ALPHA: (&str, &str) = ("t-a", "Alpha");
+    const BETA: (&str, &str) = ("t-b", "Be\"ta\n");
     let mut store = Store::open(dir.join("s.sqlite")).expect("store");
-    let run = store
-        .begin_run(&NewRun::new("t", ["serve"], ["devices", "alerts"]))
-        .expect("run");
     let alpha = [
         device("A1", "AP", "ONLINE"),
         device("A2", "AP", "OFFLINE"),
         device("S1", "SWITCH", "ONLINE"),
     ];
-    store
-        .write_entry(
-            run,
-            "t-a",
-            "Alpha",
-            "devices",
-            alpha.iter().map(String::as_str),
-        )
-        .expect("alpha");
     let alerts = [
         alert("1", "Critical", "Active"),
         alert("2", "Minor", "Active"),
         alert("3", "Major", "Cleared"),
     ];
-    store
-        .write_entry(
-            run,
-            "t-a",
-            "Alpha",
-            "alerts",
-            alerts.iter().map(String::as_str),
-        )
-        .expect("alerts");
     let beta = [device("B1", "ACCESS_POINT", "ONLINE")];
-    store
-        .write_entry(
-            run,
-            "t-b",
-            "Be\"ta\n",
-            "devices",
-            beta.iter().map(String::as_str),
-        )
-        .expect("beta");
-    store
-        .write_entry(run, "t-b", "Be\"ta\n", "alerts", std::iter::empty())
-        .expect("beta alerts");
+    let run = begin(&mut store);
+    write(&mut store, run, ALPHA, "devices", &alpha);
+    write(&mut store, run, ALPHA, "alerts", &alerts);
+    write(&mut store, run, BETA, "devices", &beta);
+    write(&mut store, run, BETA, "alerts", &[]);
     store.end_run(run, RunStatus::Complete).expect("end");
-    let run = store
-        .begin_run(&NewRun::new("t", ["serve"], ["devices", "alerts"]))
-        .expect("run 2");
-    store
-        .write_entry(
-            run,
-            "t-a",
-            "Alpha",
-            "devices",
-            alpha.iter().map(String::as_str),
-        )
-        .expect("alpha 2");
-    store
-        .write_entry(
-            run,
-            "t-a",
-            "Alpha",
-            "alerts",
-            alerts.iter().map(String::as_str),
-        )
-        .expect("alerts 2");
+    let run = begin(&mut store);
+    write(&mut store, run, ALPHA, "devices", &alpha);
+    write(&mut store, run, ALPHA, "alerts", &alerts);
     for resource in ["devices", "alerts"] {
         store
-            .note_incomplete(run, "t-b", "Be\"ta\n", resource, Incomplete::Failed, "503")
+            .note_incomplete(run, BETA.0, BETA.1, resource, Incomplete::Failed, "503")
             .expect("failed");
     }
     store
@@ -122,31 +98,16 @@ fn a_small_store_renders_per_tenant_devices_aps_down_alerts_and_health() {
     let text = render_store(&store).expect("render");
     let alpha = r#"tenant_id="t-a",tenant_name="Alpha""#;
     let beta = r#"tenant_id="t-b",tenant_name="Be\"ta\n""#;
+    let devices = |who: &str, kind: &str, status: &str| {
+        format!(
+            r#"glp_msp_devices{{{who},resource="devices",device_type="{kind}",status="{status}"}}"#
+        )
+    };
     let expect = [
-        (
-            format!(
-                r#"glp_msp_devices{{{alpha},resource="devices",device_type="AP",status="ONLINE"}}"#
-            ),
-            1.0,
-        ),
-        (
-            format!(
-                r#"glp_msp_devices{{{alpha},resource="devices",device_type="AP",status="OFFLINE"}}"#
-            ),
-            1.0,
-        ),
-        (
-            format!(
-                r#"glp_msp_devices{{{alpha},resource="devices",device_type="SWITCH",status="ONLINE"}}"#
-            ),
-            1.0,
-        ),
-        (
-            format!(
-                r#"glp_msp_devices{{{beta},resource="devices",device_type="ACCESS_POINT",status="ONLINE"}}"#
-            ),
-            1.0,
-        ),
+        (devices(alpha, "AP", "ONLINE"), 1.0),
+        (devices(alpha, "AP", "OFFLINE"), 1.0),
+        (devices(alpha, "SWITCH", "ONLINE"), 1.0),
+        (devices(beta, "ACCESS_POINT", "ONLINE"), 1.0),
         (
             format!(r#"glp_msp_aps_down{{{alpha},resource="devices"}}"#),
             1.0,
@@ -225,15 +186,7 @@ fn a_scrape_is_computed_once_per_finished_run() {
         .begin_run(&NewRun::new("t", ["serve"], ["devices"]))
         .expect("run 3");
     let more = [device("A9", "AP", "OFFLINE")];
-    store
-        .write_entry(
-            run,
-            "t-c",
-            "Gamma",
-            "devices",
-            more.iter().map(String::as_str),
-        )
-        .expect("gamma");
+    write(&mut store, run, ("t-c", "Gamma"), "devices", &more);
     store
         .write_hosts(run, &[host("central", 7, 1, None)])
         .expect("hosts");
@@ -272,25 +225,16 @@ fn a_scrape_is_computed_once_per_finished_run() {
             .contains("glp_msp_run_in_progress 1")
     );
     metrics.run_ended(RunOutcome::Failed);
-    let text = metrics.scrape().expect("s");
-    assert_eq!(
-        sample(&text, r#"glp_msp_runs_total{outcome="failed"}"#),
-        Some(1.0)
-    );
-    assert_eq!(
-        sample(&text, r#"glp_msp_runs_total{outcome="complete"}"#),
-        Some(0.0)
-    );
     metrics.notified(3, 1);
     let text = metrics.scrape().expect("s");
-    assert_eq!(
-        sample(&text, r#"glp_msp_notifications_total{outcome="sent"}"#),
-        Some(3.0)
-    );
-    assert_eq!(
-        sample(&text, r#"glp_msp_notifications_total{outcome="failed"}"#),
-        Some(1.0)
-    );
+    for (series, value) in [
+        (r#"glp_msp_runs_total{outcome="failed"}"#, 1.0),
+        (r#"glp_msp_runs_total{outcome="complete"}"#, 0.0),
+        (r#"glp_msp_notifications_total{outcome="sent"}"#, 3.0),
+        (r#"glp_msp_notifications_total{outcome="failed"}"#, 1.0),
+    ] {
+        assert_eq!(sample(&text, series), Some(value), "{series} in\n{text}");
+    }
 }
 
 #[test]

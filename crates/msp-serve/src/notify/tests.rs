@@ -58,9 +58,12 @@ fn run(store: &mut Store, devices: &[String], alerts: &[String], u_ok: bool) -> 
 }
 
 /// Three runs: the second takes SN1 offline, brings SN2 back and raises critical alert a2; `u`
-/// fails in the second and the third.
-fn three_runs(db: &Path) -> [RunId; 3] {
-    let mut store = Store::open(db).expect("store");
+/// fails in the second and the third. Returns the store's directory (removed when dropped), its
+/// path and the runs.
+fn three_runs() -> (tempfile::TempDir, PathBuf, [RunId; 3]) {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("s.sqlite");
+    let mut store = Store::open(&db).expect("store");
     let first = run(
         &mut store,
         &[device("SN1", "ONLINE"), device("SN2", "OFFLINE")],
@@ -75,14 +78,12 @@ fn three_runs(db: &Path) -> [RunId; 3] {
     ];
     let second = run(&mut store, &later, &alerts, false);
     let third = run(&mut store, &later, &alerts, false);
-    [first, second, third]
+    (dir, db, [first, second, third])
 }
 
 #[test]
 fn a_runs_events_are_what_changed_since_the_run_before() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("s.sqlite");
-    let [first, second, third] = three_runs(&db);
+    let (_dir, db, [first, second, third]) = three_runs();
     let store = Store::open(&db).expect("store");
     assert!(
         events(&store, first).expect("events").is_empty(),
@@ -112,9 +113,7 @@ fn a_runs_events_are_what_changed_since_the_run_before() {
 
 #[tokio::test]
 async fn each_event_is_sent_once_retried_with_backoff_and_not_again_after_a_restart() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("s.sqlite");
-    three_runs(&db);
+    let (_dir, db, _) = three_runs();
     let hook = Server::scripted([Reply::status(503), Reply::status(200)]);
     let url = hook.url("/hook");
     let waits = Arc::new(Waits::default());
@@ -147,9 +146,7 @@ async fn each_event_is_sent_once_retried_with_backoff_and_not_again_after_a_rest
 
 #[tokio::test]
 async fn a_refused_delivery_is_not_retried_at_once_but_after_the_next_run() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("s.sqlite");
-    three_runs(&db);
+    let (_dir, db, _) = three_runs();
     let hook = Server::scripted([Reply::status(400), Reply::status(200)]);
     let waits = Arc::new(Waits::default());
     let target = Target::parse(&hook.url("/hook"), NotifyFormat::Slack).expect("target");

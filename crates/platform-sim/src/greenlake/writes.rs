@@ -47,7 +47,9 @@ fn refused(r: Refusal) -> Response {
     glp_error(Api::Glp, r.status, &r.message, Vec::new())
 }
 
-fn tenant_id(raw: &str) -> Result<u128, Response> {
+/// The MSP token's check, then the path's tenant id: what an update or a delete first asks.
+fn msp_tenant(st: &AppState, headers: &HeaderMap, raw: &str) -> Result<u128, Response> {
+    msp_only(st, headers)?;
     ids::parse_any(raw).ok_or_else(|| bad("'tenantId' must be a UUID"))
 }
 
@@ -90,10 +92,7 @@ pub(crate) async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = msp_only(&st, &headers) {
-        return r;
-    }
-    let id = match tenant_id(&id) {
+    let id = match msp_tenant(&st, &headers, &id) {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -117,10 +116,7 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = msp_only(&st, &headers) {
-        return r;
-    }
-    let id = match tenant_id(&id) {
+    let id = match msp_tenant(&st, &headers, &id) {
         Ok(id) => id,
         Err(r) => return r,
     };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use msp_orchestrator::msp_store::{PruneBy, Store};
 use msp_orchestrator::{Cancel, StopLevel, one_line};
-use msp_serve::{Metrics, Notifier, RunOutcome, Schedule, Server, Target, Token};
+use msp_serve::{Dashboard, Metrics, Notifier, RunOutcome, Schedule, Server, Target, Token};
 
 use crate::args::GlobalArgs;
 use crate::args::serve::ServeArgs;
@@ -56,7 +56,14 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
             return EXIT_USAGE;
         }
     };
-    let server = match Server::bind(args.listen, token, metrics.clone()).await {
+    let dashboard = match Dashboard::open(&db) {
+        Ok(dashboard) => Arc::new(dashboard),
+        Err(e) => {
+            eprintln!("error: cannot open the store {}: {e}", db.display());
+            return EXIT_USAGE;
+        }
+    };
+    let server = match Server::bind(args.listen, token, metrics.clone(), dashboard).await {
         Ok(server) => server,
         Err(e) => {
             eprintln!("error: {e}");
@@ -68,7 +75,7 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
         .local_addr()
         .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
     eprintln!(
-        "serving http://{addr}/metrics, /healthz and /readyz; a snapshot into {} now and every \
+        "serving http://{addr}/ (the dashboard), /metrics, /healthz and /readyz; a snapshot into {} now and every \
          {} s (up to {} s late)",
         db.display(),
         schedule.interval().as_secs(),

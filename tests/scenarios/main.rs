@@ -13,6 +13,7 @@ mod apply;
 mod audit;
 mod confused;
 mod credentials;
+mod dashboard;
 mod faults;
 mod greenlake;
 mod happy;

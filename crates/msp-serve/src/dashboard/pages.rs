@@ -82,9 +82,9 @@ pub(super) fn overview(lines: &[TenantLine]) -> String {
             } @else {
                 div.scroll { table #tenants {
                     thead { tr {
-                        th { "Tenant" } th { "Collection" } th { "Failures in a row" }
-                        th { "Devices" } th { "Down" } th { "Critical alerts" }
-                        th { "Open alerts" } th { "Last success" }
+                        th { "Tenant" } th { "Collection" } th { "Down" } th { "Devices" }
+                        th { "Critical alerts" } th { "Open alerts" } th { "Failures in a row" }
+                        th { "Last success" }
                     } }
                     tbody {
                         @for l in lines {
@@ -94,11 +94,11 @@ pub(super) fn overview(lines: &[TenantLine]) -> String {
                                     (l.outcome)
                                     @if let Some(e) = &l.error { " " span.note { (t(e)) } }
                                 }
-                                td { (l.failures) }
-                                td { (l.devices) }
                                 td class=@if l.down > 0 { "down" } @else { "" } { (l.down) }
+                                td { (l.devices) }
                                 td { (l.critical) }
                                 td { (l.open_alerts) }
+                                td { (l.failures) }
                                 td { (opt(l.last_success.as_deref())) }
                             }
                         }

@@ -56,14 +56,18 @@ pub(crate) fn rows(quick: bool) -> Result<Vec<DashboardRow>> {
     }
     let v: Value =
         serde_json::from_str(finished.stdout.trim()).context("dashboard-bench's output")?;
+    let first = v["overview_after_run_ms"].as_f64().unwrap_or(f64::NAN);
     let median = v["overview_median_ms"].as_f64().unwrap_or(f64::NAN);
     let max = v["overview_max_ms"].as_f64().unwrap_or(f64::NAN);
     let kib = v["bytes"].as_f64().unwrap_or(f64::NAN) / 1024.0;
     Ok(vec![DashboardRow {
         measure: "dashboard overview page (/), every tenant worst first".into(),
         size: format!("{tenants} tenants x {devices} devices, 2 runs, alerts"),
-        figure: format!("median {median:.1} ms, slowest of 5 {max:.1} ms ({kib:.0} KiB)"),
-        target: format!("< {TARGET_MS:.0} ms"),
+        figure: format!(
+            "first request after a run {first:.1} ms (computed); then median {median:.1} ms, \
+             slowest of 5 {max:.1} ms (kept until a run ends; {kib:.0} KiB)"
+        ),
+        target: format!("< {TARGET_MS:.0} ms (requests between runs)"),
         met: Some(max < TARGET_MS),
     }])
 }

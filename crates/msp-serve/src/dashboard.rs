@@ -28,6 +28,9 @@ const MAX_FOUND: usize = 500;
 /// (SQLite): call its methods off the async threads.
 pub struct Dashboard {
     store: Mutex<Store>,
+    /// The overview's HTML and the finished runs it was computed from (as `/metrics` keeps
+    /// its text): computed again only when a run ended or was pruned.
+    overview: Mutex<Option<((RunId, i64), String)>>,
 }
 
 impl std::fmt::Debug for Dashboard {
@@ -79,13 +82,26 @@ impl Dashboard {
     pub fn open(db: &Path) -> Result<Self, StoreError> {
         Ok(Self {
             store: Mutex::new(Store::open(db)?),
+            overview: Mutex::new(None),
         })
     }
 
-    /// The HTML of the overview (`/`): every tenant, worst first.
+    /// The HTML of the overview (`/`): every tenant, worst first. Computed when a run has
+    /// finished (or been pruned) since the last time, as `/metrics` is; otherwise kept.
     pub fn overview_html(&self) -> Result<String, StoreError> {
-        let lines = overview(&lock(&self.store))?;
-        Ok(pages::overview(&lines))
+        let store = lock(&self.store);
+        let key = crate::metrics::finished_runs(&store)?;
+        let mut cache = lock(&self.overview);
+        if let (Some((cached, html)), Some(key)) = (&*cache, key)
+            && *cached == key
+        {
+            return Ok(html.clone());
+        }
+        let html = pages::overview(&overview(&store)?);
+        if let Some(key) = key {
+            *cache = Some((key, html.clone()));
+        }
+        Ok(html)
     }
 
     /// The HTML of the runs (`/runs`), newest first.

@@ -63,7 +63,7 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
             return EXIT_USAGE;
         }
     };
-    let server = match Server::bind(args.listen, token, metrics.clone(), dashboard).await {
+    let server = match Server::bind(args.listen, token, metrics.clone(), dashboard.clone()).await {
         Ok(server) => server,
         Err(e) => {
             eprintln!("error: {e}");
@@ -95,6 +95,7 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
     let mut rng = fastrand::Rng::new();
     msp_serve::run_on_schedule(schedule, &mut rng, cancel, || {
         let (metrics, db, notifier) = (metrics.clone(), db.clone(), notifier.clone());
+        let dashboard = dashboard.clone();
         async move {
             metrics.run_started();
             let code = match settings::resolve(global) {
@@ -118,9 +119,15 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
             if let Some(notifier) = &notifier {
                 notify(notifier, &db, &metrics, cancel).await;
             }
-            // The run's metrics computed now, not by the next scrape.
+            // The run's metrics and overview page computed now, not by the next request.
             let refresh = metrics.clone();
-            match tokio::task::spawn_blocking(move || refresh.refresh()).await {
+            let overview = dashboard.clone();
+            match tokio::task::spawn_blocking(move || {
+                refresh.refresh()?;
+                overview.overview_html().map(drop)
+            })
+            .await
+            {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => eprintln!("warning: metrics: {}", one_line(&e.to_string())),
                 Err(e) => eprintln!("warning: metrics: {}", msp_orchestrator::join_error_text(e)),

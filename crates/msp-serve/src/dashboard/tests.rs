@@ -260,3 +260,34 @@ fn percent_encoding_keeps_only_unreserved_bytes() {
     assert_eq!(pages::encode("t-a_1.~"), "t-a_1.~");
     assert_eq!(pages::encode("a/b c\"<"), "a%2Fb%20c%22%3C");
 }
+
+#[test]
+fn the_overview_is_kept_until_a_run_ends() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("s.sqlite");
+    small_store(&db);
+    let dashboard = Dashboard::open(&db).expect("dashboard");
+    let before = dashboard.overview_html().expect("overview");
+    assert_eq!(before, dashboard.overview_html().expect("again"));
+    // A run in progress changes nothing shown; once it ends, the page is computed again.
+    let mut store = Store::open(&db).expect("store");
+    let run = store
+        .begin_run(&NewRun::new("t", ["serve"], ["devices"]))
+        .expect("run");
+    store
+        .write_entry(
+            run,
+            "t-n",
+            "Newcomer",
+            "devices",
+            [device("N1", "n", "", "ONLINE").as_str()],
+        )
+        .expect("entry");
+    assert_eq!(before, dashboard.overview_html().expect("during"));
+    store.end_run(run, RunStatus::Partial).expect("end");
+    let after = dashboard.overview_html().expect("after");
+    assert!(
+        after.contains("Newcomer") && !before.contains("Newcomer"),
+        "{after}"
+    );
+}

@@ -14,6 +14,7 @@ mod apply_rules;
 mod audit;
 mod confused;
 mod credentials;
+mod dashboard;
 mod faults;
 mod greenlake;
 mod happy;

@@ -39,7 +39,7 @@ fn get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
 }
 
 /// Starts `serve ARGS` against `sim` and waits for the address it serves on.
-fn serve(name: &str, wd: &Workdir, sim: &Sim, args: &[&str]) -> (Proc, String) {
+pub(crate) fn serve(name: &str, wd: &Workdir, sim: &Sim, args: &[&str]) -> (Proc, String) {
     let bins = crate::common::bins();
     let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
     all.extend(args);
@@ -63,7 +63,7 @@ fn serve(name: &str, wd: &Workdir, sim: &Sim, args: &[&str]) -> (Proc, String) {
 }
 
 /// Waits until `/readyz` answers 200.
-fn wait_ready(child: &mut Proc, addr: &str, token: Option<&str>) {
+pub(crate) fn wait_ready(child: &mut Proc, addr: &str, token: Option<&str>) {
     let since = Instant::now();
     while get(addr, "/readyz", token).0 != 200 {
         assert!(

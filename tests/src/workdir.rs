@@ -15,6 +15,27 @@ pub struct Workdir {
     root: PathBuf,
 }
 
+/// Where a scenario keeps what a person may want to look at after the run (a screenshot):
+/// `$GLP_MSP_E2E_ARTEFACTS`, else `e2e-artefacts` in the target directory (`CARGO_TARGET_DIR`,
+/// else three levels above `target/<profile>/deps/<test>`). Created; kept across runs (a
+/// [`Workdir`] is removed when its scenario passes).
+pub fn artefacts_dir() -> Result<PathBuf> {
+    let dir = match std::env::var_os("GLP_MSP_E2E_ARTEFACTS") {
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let exe = std::env::current_exe().ok()?;
+                exe.ancestors().nth(3).map(Path::to_path_buf)
+            })
+            .unwrap_or_else(|| PathBuf::from("target"))
+            .join("e2e-artefacts"),
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(HarnessError::io(format!("creating {}", dir.display())))?;
+    Ok(dir)
+}
+
 impl Workdir {
     /// Creates `<temp>/glp-msp-e2e-<pid>-<name>`, emptied first.
     pub fn new(name: &str) -> Result<Workdir> {

@@ -410,10 +410,17 @@ pub(crate) fn run(rest: &[String]) -> Result<()> {
     } else {
         Vec::new()
     };
+    let dashboard = if only.is_none() {
+        eprintln!("bench: the dashboard's overview ...");
+        crate::bench_dashboard::rows(quick)?
+    } else {
+        Vec::new()
+    };
     let machine = machine();
     let table = table(&rows);
     let store_table = crate::bench_store::table(&store);
-    println!("{machine}\n\n{table}\n{store_table}");
+    let dashboard_table = crate::bench_dashboard::table(&dashboard);
+    println!("{machine}\n\n{table}\n{store_table}\n{dashboard_table}");
     let out_dir = target.join("bench");
     std::fs::create_dir_all(&out_dir)?;
     let report = serde_json::json!({
@@ -421,6 +428,7 @@ pub(crate) fn run(rest: &[String]) -> Result<()> {
         "machine": machine,
         "rows": rows,
         "store": store,
+        "dashboard": dashboard,
     });
     let path = out_dir.join("report.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;

@@ -18,6 +18,7 @@
 //!   docs with warnings denied.
 
 mod bench;
+mod bench_dashboard;
 mod bench_store;
 mod cargo;
 mod conformance;

@@ -70,8 +70,54 @@ impl Token {
         else {
             return false;
         };
+        self.accepts_plain(given)
+    }
+
+    /// Whether `given` is this token, compared in constant time.
+    pub fn accepts_plain(&self, given: &[u8]) -> bool {
         bool::from(given.ct_eq(self.0.expose_secret().as_bytes()))
     }
+
+    /// The `Set-Cookie` value that lets a browser carry the token (as the cookie `glp_msp_token`, hex: a
+    /// token may hold characters a cookie cannot): HttpOnly (no script reads it),
+    /// SameSite=Strict (no other site's page sends it), for every path.
+    pub fn cookie(&self) -> String {
+        let hex: String = self
+            .0
+            .expose_secret()
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("{COOKIE}={hex}; HttpOnly; SameSite=Strict; Path=/")
+    }
+
+    /// Whether a `Cookie` header carries the cookie [`cookie`](Self::cookie) sets, compared in
+    /// constant time.
+    pub fn accepts_cookie(&self, header: &[u8]) -> bool {
+        header
+            .split(|b| *b == b';')
+            .filter_map(|pair| {
+                let pair = pair.trim_ascii();
+                pair.strip_prefix(COOKIE.as_bytes())?.strip_prefix(b"=")
+            })
+            .any(|hex| unhex(hex).is_some_and(|given| self.accepts_plain(&given)))
+    }
+}
+
+/// The name of the cookie that stands for the token in a browser.
+pub(crate) const COOKIE: &str = "glp_msp_token";
+
+/// Hex text as bytes; `None` when it is not hex.
+fn unhex(hex: &[u8]) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    hex.chunks(2)
+        .map(|pair| {
+            let digit = |c: u8| char::from(c).to_digit(16);
+            u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()
+        })
+        .collect()
 }
 
 /// `--listen` off loopback (reachable from other machines) needs a token: an error without one.
@@ -120,6 +166,14 @@ mod tests {
             assert!(!token.accepts(wrong), "{}", String::from_utf8_lossy(wrong));
         }
         assert!(!format!("{token:?}").contains("0123"));
+        let cookie = token.cookie();
+        assert!(!cookie.contains("0123456789abcdef0123"), "{cookie}");
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+        let pair = cookie.split(';').next().expect("pair");
+        assert!(token.accepts_cookie(format!("a=b; {pair}; c=d").as_bytes()));
+        assert!(!token.accepts_cookie(b"glp_msp_token=30"));
+        assert!(!token.accepts_cookie(b"glp_msp_token=zz"));
+        assert!(!token.accepts_cookie(b"other=3031"));
         assert!(Token::new("short").is_err());
         assert!(Token::new("0123456789abcdef 0123").is_err());
     }

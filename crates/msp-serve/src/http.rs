@@ -1,20 +1,20 @@
-//! [`Server`]: `/healthz`, `/readyz` and `/metrics` over HTTP/1 (axum), behind the bearer
-//! token when one is given.
+//! [`Server`]: `/healthz`, `/readyz`, `/metrics` and the dashboard's pages over HTTP/1
+//! (axum), behind the bearer token when one is given (or its cookie, set by `/login`).
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 
 use crate::metrics::CONTENT_TYPE;
-use crate::{Metrics, ServeError, Token};
+use crate::{Dashboard, Metrics, ServeError, Token};
 
 /// The HTTP side of `serve`, bound and not yet serving.
 #[derive(Debug)]
@@ -26,17 +26,21 @@ pub struct Server {
 #[derive(Debug)]
 struct Shared {
     metrics: Arc<Metrics>,
+    dashboard: Arc<Dashboard>,
     token: Option<Token>,
 }
 
 impl Server {
     /// Binds `listen` (see [`check_listen`](crate::check_listen): off loopback a token is
-    /// required). With a token every path but `/healthz` and `/readyz` (which say only `ok`
-    /// or `not ready`) asks for it; a request without it is answered 401.
+    /// required). With a token every path but `/healthz`, `/readyz` (which say only `ok` or
+    /// `not ready`) and `/login` asks for it, as `Authorization: Bearer <token>` or as the
+    /// cookie `/login?token=<token>` sets (HttpOnly, SameSite=Strict: what a browser can
+    /// send); a request without it is answered 401.
     pub async fn bind(
         listen: SocketAddr,
         token: Option<Token>,
         metrics: Arc<Metrics>,
+        dashboard: Arc<Dashboard>,
     ) -> Result<Self, ServeError> {
         crate::check_listen(listen, token.as_ref())?;
         let listener = TcpListener::bind(listen)
@@ -45,13 +49,22 @@ impl Server {
                 addr: listen,
                 source,
             })?;
-        let shared = Arc::new(Shared { metrics, token });
+        let shared = Arc::new(Shared {
+            metrics,
+            dashboard,
+            token,
+        });
         let protected = Router::new()
             .route("/metrics", get(metrics_page))
+            .route("/", get(overview_page))
+            .route("/runs", get(runs_page))
+            .route("/tenants/{id}", get(tenant_page))
+            .route("/search", get(search_page))
             .route_layer(middleware::from_fn_with_state(shared.clone(), bearer));
         let router = Router::new()
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
+            .route("/login", get(login))
             .merge(protected)
             .with_state(shared);
         Ok(Self { listener, router })
@@ -74,24 +87,59 @@ impl Server {
     }
 }
 
-/// 401 unless the request carries the token (when one is set).
+/// 401 unless the request carries the token (when one is set): in `Authorization`, or in
+/// the cookie `/login` sets.
 async fn bearer(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     if let Some(token) = &shared.token {
-        let given = request
-            .headers()
+        let headers = request.headers();
+        let given = headers
             .get(header::AUTHORIZATION)
             .map(HeaderValue::as_bytes)
             .unwrap_or_default();
-        if !token.accepts(given) {
+        let by_cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .any(|cookie| token.accepts_cookie(cookie.as_bytes()));
+        if !token.accepts(given) && !by_cookie {
             return (
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, "Bearer")],
-                "a bearer token is required (Authorization: Bearer <the --token-file's token>)\n",
+                "a bearer token is required (Authorization: Bearer <the --token-file's token>; \
+                 in a browser, open /login?token=<the token> once)\n",
             )
                 .into_response();
         }
     }
     next.run(request).await
+}
+
+/// The query of `/login`.
+#[derive(Debug, serde::Deserialize)]
+struct Login {
+    token: Option<String>,
+}
+
+/// `/login?token=`: with the right token, sets the cookie that stands for it and goes to the
+/// overview; 401 otherwise. Without a token set, goes to the overview.
+async fn login(State(shared): State<Arc<Shared>>, Query(login): Query<Login>) -> Response {
+    let Some(token) = &shared.token else {
+        return Redirect::to("/").into_response();
+    };
+    let given = login.token.unwrap_or_default();
+    if !token.accepts_plain(given.as_bytes()) {
+        return (StatusCode::UNAUTHORIZED, "the token is not this server's\n").into_response();
+    }
+    let Ok(mut cookie) = HeaderValue::from_str(&token.cookie()) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    cookie.set_sensitive(true);
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 /// The process is alive.
@@ -138,6 +186,84 @@ async fn metrics_page(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
+/// A dashboard page: HTML that runs no script, is not cached and sends no referrer.
+fn html(
+    result: Result<Result<String, msp_orchestrator::msp_store::StoreError>, tokio::task::JoinError>,
+    what: &str,
+) -> Response {
+    match result {
+        Ok(Ok(page)) => (
+            [
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+                     frame-ancestors 'none'",
+                ),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (header::CACHE_CONTROL, "no-store"),
+                (header::REFERRER_POLICY, "no-referrer"),
+            ],
+            Html(page),
+        )
+            .into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!("{what}: {e}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store cannot be read\n",
+            )
+                .into_response()
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// `/`: the overview.
+async fn overview_page(State(shared): State<Arc<Shared>>) -> Response {
+    let dashboard = shared.dashboard.clone();
+    html(
+        tokio::task::spawn_blocking(move || dashboard.overview_html()).await,
+        "overview",
+    )
+}
+
+/// `/runs`.
+async fn runs_page(State(shared): State<Arc<Shared>>) -> Response {
+    let dashboard = shared.dashboard.clone();
+    html(
+        tokio::task::spawn_blocking(move || dashboard.runs_html()).await,
+        "runs",
+    )
+}
+
+/// `/tenants/{id}`: 404 for a tenant the store does not hold.
+async fn tenant_page(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let dashboard = shared.dashboard.clone();
+    let page = tokio::task::spawn_blocking(move || dashboard.tenant_html(&id)).await;
+    match page {
+        Ok(Ok(None)) => (StatusCode::NOT_FOUND, "no such tenant in the store\n").into_response(),
+        Ok(Ok(Some(page))) => html(Ok(Ok(page)), "tenant"),
+        Ok(Err(e)) => html(Ok(Err(e)), "tenant"),
+        Err(e) => html(Err(e), "tenant"),
+    }
+}
+
+/// The query of `/search`.
+#[derive(Debug, serde::Deserialize)]
+struct Search {
+    q: Option<String>,
+}
+
+/// `/search?q=`.
+async fn search_page(State(shared): State<Arc<Shared>>, Query(search): Query<Search>) -> Response {
+    let dashboard = shared.dashboard.clone();
+    let q = search.q.unwrap_or_default();
+    html(
+        tokio::task::spawn_blocking(move || dashboard.search_html(&q)).await,
+        "search",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,9 +271,15 @@ mod tests {
     async fn started(token: Option<Token>) -> (tempfile::TempDir, SocketAddr) {
         let dir = tempfile::tempdir().expect("dir");
         let metrics = Arc::new(Metrics::open(&dir.path().join("s.sqlite")).expect("metrics"));
-        let server = Server::bind("127.0.0.1:0".parse().expect("addr"), token, metrics)
-            .await
-            .expect("bind");
+        let dashboard = Arc::new(Dashboard::open(&dir.path().join("s.sqlite")).expect("dash"));
+        let server = Server::bind(
+            "127.0.0.1:0".parse().expect("addr"),
+            token,
+            metrics,
+            dashboard,
+        )
+        .await
+        .expect("bind");
         let addr = server.local_addr().expect("addr");
         tokio::spawn(server.serve(std::future::pending()));
         (dir, addr)

@@ -8,6 +8,8 @@
 //!   from the runs this process made; never by calling HPE.
 //! - [`Server`]: `/healthz`, `/readyz` and `/metrics` on `--listen` (axum), behind a bearer
 //!   [`Token`] when one is given; off loopback one is required ([`check_listen`]).
+//! - [`Dashboard`]: the HTML pages of the same server (the overview worst first, a tenant's
+//!   page, the runs, a search by serial, MAC or name), from the store, with no script.
 //!
 //! - [`Notifier`]: after each run, what changed (a device offline or back, a new critical
 //!   alert, a tenant failing twice in a row) to webhooks (generic JSON, Slack, Teams), each
@@ -16,12 +18,14 @@
 //! The snapshot itself is the caller's (the CLI's `snapshot`): this crate only says when.
 
 mod auth;
+mod dashboard;
 mod http;
 mod metrics;
 mod notify;
 mod schedule;
 
 pub use auth::{Token, check_listen};
+pub use dashboard::Dashboard;
 pub use http::Server;
 pub use metrics::{Metrics, RunOutcome, render_store};
 pub use notify::{Delivered, Event, EventKind, Notifier, NotifyFormat, Target, events};

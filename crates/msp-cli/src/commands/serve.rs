@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use msp_orchestrator::msp_store::{PruneBy, Store};
 use msp_orchestrator::{Cancel, StopLevel, one_line};
-use msp_serve::{Metrics, Notifier, RunOutcome, Schedule, Server, Target, Token};
+use msp_serve::{Dashboard, Metrics, Notifier, RunOutcome, Schedule, Server, Target, Token};
 
 use crate::args::GlobalArgs;
 use crate::args::serve::ServeArgs;
@@ -56,7 +56,14 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
             return EXIT_USAGE;
         }
     };
-    let server = match Server::bind(args.listen, token, metrics.clone()).await {
+    let dashboard = match Dashboard::open(&db) {
+        Ok(dashboard) => Arc::new(dashboard),
+        Err(e) => {
+            eprintln!("error: cannot open the store {}: {e}", db.display());
+            return EXIT_USAGE;
+        }
+    };
+    let server = match Server::bind(args.listen, token, metrics.clone(), dashboard.clone()).await {
         Ok(server) => server,
         Err(e) => {
             eprintln!("error: {e}");
@@ -68,7 +75,7 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
         .local_addr()
         .map_or_else(|_| args.listen.to_string(), |a| a.to_string());
     eprintln!(
-        "serving http://{addr}/metrics, /healthz and /readyz; a snapshot into {} now and every \
+        "serving http://{addr}/ (the dashboard), /metrics, /healthz and /readyz; a snapshot into {} now and every \
          {} s (up to {} s late)",
         db.display(),
         schedule.interval().as_secs(),
@@ -88,6 +95,7 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
     let mut rng = fastrand::Rng::new();
     msp_serve::run_on_schedule(schedule, &mut rng, cancel, || {
         let (metrics, db, notifier) = (metrics.clone(), db.clone(), notifier.clone());
+        let dashboard = dashboard.clone();
         async move {
             metrics.run_started();
             let code = match settings::resolve(global) {
@@ -111,9 +119,15 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
             if let Some(notifier) = &notifier {
                 notify(notifier, &db, &metrics, cancel).await;
             }
-            // The run's metrics computed now, not by the next scrape.
+            // The run's metrics and overview page computed now, not by the next request.
             let refresh = metrics.clone();
-            match tokio::task::spawn_blocking(move || refresh.refresh()).await {
+            let overview = dashboard.clone();
+            match tokio::task::spawn_blocking(move || {
+                refresh.refresh()?;
+                overview.overview_html().map(drop)
+            })
+            .await
+            {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => eprintln!("warning: metrics: {}", one_line(&e.to_string())),
                 Err(e) => eprintln!("warning: metrics: {}", msp_orchestrator::join_error_text(e)),

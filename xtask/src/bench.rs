@@ -373,20 +373,29 @@ pub(crate) fn run(rest: &[String]) -> Result<()> {
             other => bail!("unknown bench option `{other}` (known: --quick, --only NAME)"),
         }
     }
-    build_bins(true)?;
-    let target = target_dir()?;
-    let bins = Bins::in_dir(&target.join(crate::cargo::PROFILING))?;
-    let mut rows = Vec::new();
-    for scenario in scenarios(quick)
+    let picked: Vec<Scenario> = scenarios(quick)
         .into_iter()
         .filter(|s| only.as_deref().is_none_or(|o| s.name.contains(o)))
-    {
+        .collect();
+    let serve_rows = only
+        .as_deref()
+        .is_none_or(|o| crate::bench_serve::NAME.contains(o));
+    // The binaries, unless only `serve`'s rows (its examples) run.
+    let target = target_dir()?;
+    let bins = if !picked.is_empty() || only.is_none() {
+        build_bins(true)?;
+        Some(Bins::in_dir(&target.join(crate::cargo::PROFILING))?)
+    } else {
+        None
+    };
+    let mut rows = Vec::new();
+    for (scenario, bins) in picked.into_iter().zip(std::iter::repeat(&bins).flatten()) {
         eprintln!(
             "bench: {} ({} tenants) ...",
             scenario.name, scenario.tenants
         );
         let row =
-            measure(&bins, &scenario).with_context(|| format!("scenario {}", scenario.name))?;
+            measure(bins, &scenario).with_context(|| format!("scenario {}", scenario.name))?;
         rows.push(row);
     }
     let scale_wall = rows
@@ -404,13 +413,17 @@ pub(crate) fn run(rest: &[String]) -> Result<()> {
             .met
             .map(|rss_met| rss_met && snapshot.wall_s <= 1.5 * scale_wall);
     }
-    let store = if only.is_none() {
+    let mut store = if only.is_none() {
         eprintln!("bench: the inventory store ...");
-        crate::bench_store::rows(&bins, quick)?
+        crate::bench_store::rows(bins.as_ref().context("the binaries")?, quick)?
     } else {
         Vec::new()
     };
-    let dashboard = if only.is_none() {
+    if serve_rows {
+        eprintln!("bench: {} at 5,000 tenants ...", crate::bench_serve::NAME);
+        store.extend(crate::bench_serve::rows(quick)?);
+    }
+    let dashboard = if only.as_deref().is_none_or(|o| "dashboard".contains(o)) {
         eprintln!("bench: the dashboard's overview ...");
         crate::bench_dashboard::rows(quick)?
     } else {

@@ -7,8 +7,13 @@
 //!   `msp-orchestrator` binaries as processes, one scenario per simulator; also the vendor's
 //!   Python SDK against the simulator (a venv cached in `target/vendor-sdk/`; skipped where
 //!   python3 or PyPI is missing).
-//! - `cargo xtask bench [--quick]`: the performance scenarios on release builds; a table, and
-//!   `target/bench/report.json`.
+//! - `cargo xtask bench [--quick] [--only NAME]`: the performance scenarios on release builds
+//!   (with `--only`, those whose name holds NAME; `--only metrics`: `serve`'s `/metrics` rows
+//!   alone); a table, and `target/bench/report.json`.
+//! - `cargo xtask soak [CYCLES]`: `serve`'s loop on fake time for CYCLES cycles (default
+//!   1,000; the test suite runs 100): a snapshot against the simulator, `--keep 3`, the
+//!   metrics, each run; fails unless the peak RSS at the end is within 10% of the tenth
+//!   cycle's.
 //! - `cargo xtask conformance --specs DIR`: the simulator, through our client, behind Stoplight
 //!   Prism validating against HPE's published OpenAPI specs (DIR: the `vendor` folder of the
 //!   pinned download, see tests/README.md); every violation printed, non-zero on any. Not in CI.
@@ -19,6 +24,7 @@
 
 mod bench;
 mod bench_dashboard;
+mod bench_serve;
 mod bench_store;
 mod cargo;
 mod conformance;
@@ -37,6 +43,7 @@ fn main() -> Result<()> {
         Some("test") => test(&rest),
         Some("integration") => integration(&rest),
         Some("bench") => bench::run(&rest),
+        Some("soak") => soak(&rest),
         Some("ci") => ci(),
         Some("conformance") => conformance::run(&rest),
         Some("man") => man(),
@@ -59,8 +66,12 @@ fn print_help() {
          (extra ARGS go to cargo test)\n  \
          integration [ARGS]   the end-to-end suite: real platform-sim and msp-orchestrator\n                       \
          processes (extra ARGS go to the test binary, e.g. a name filter)\n  \
-         bench [--quick]      performance scenarios on release builds; writes\n                       \
-         target/bench/report.json (--quick: under a minute)\n  \
+         bench [--quick] [--only NAME]\n                       \
+         performance scenarios on release builds; writes\n                       \
+         target/bench/report.json (--quick: under a minute; --only: the\n                       \
+         scenarios named with NAME, `--only metrics`: serve's /metrics)\n  \
+         soak [CYCLES]        serve's loop on fake time, CYCLES cycles (default 1000): peak\n                       \
+         RSS at the end within 10% of the tenth cycle's\n  \
          conformance --specs DIR\n                       \
          the simulator through our client and Stoplight Prism, validating\n                       \
          proxy of HPE's OpenAPI specs (DIR: the pinned vendor/ folder, see\n                       \
@@ -113,6 +124,32 @@ fn fresh_skips_file() -> Result<std::path::PathBuf> {
         }
         _ => Ok(path),
     }
+}
+
+/// `serve`'s soak (issue 23): the test suite's soak of `serve`'s loop on fake time, with
+/// CYCLES cycles (default 1,000) instead of its 100.
+fn soak(rest: &[String]) -> Result<()> {
+    let cycles: usize = match rest {
+        [] => 1000,
+        [n] => n
+            .parse()
+            .with_context(|| format!("`{n}` is no number of cycles"))?,
+        _ => bail!("usage: cargo xtask soak [CYCLES]"),
+    };
+    let mut cmd = cargo(&[
+        "test",
+        "--package",
+        "msp-cli",
+        "--bin",
+        "msp-orchestrator",
+        "--",
+        "--exact",
+        "commands::serve::soak::serve_s_loop_on_fake_time_keeps_its_peak_memory_flat",
+        "--nocapture",
+    ]);
+    cmd.env("MSP_SOAK_CYCLES", cycles.to_string())
+        .env("CI", "true");
+    run(cmd)
 }
 
 /// Renders the man pages with the binary's own definition (its hidden `man DIR` command), so

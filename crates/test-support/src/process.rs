@@ -289,6 +289,12 @@ fn read_stat(pid: u32) -> Option<(char, u64)> {
     Some((state, utime + stime))
 }
 
+/// This process's peak resident set size so far (`VmHWM`), in KiB; `None` where there is no
+/// `/proc` (not Linux).
+pub fn own_peak_rss_kib() -> Option<u64> {
+    read_hwm(std::process::id())
+}
+
 /// `VmHWM` from `/proc/<pid>/status`, in KiB.
 fn read_hwm(pid: u32) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

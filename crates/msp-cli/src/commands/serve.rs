@@ -1,6 +1,7 @@
 //! `serve`: `snapshot` on a schedule, and `/metrics`, `/healthz` and `/readyz` over HTTP, until
 //! SIGTERM or Ctrl-C.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use msp_orchestrator::msp_store::{PruneBy, Store};
@@ -11,7 +12,7 @@ use crate::args::GlobalArgs;
 use crate::args::serve::ServeArgs;
 use crate::commands::snapshot::{run_snapshot, specs};
 use crate::commands::store::db_path;
-use crate::settings;
+use crate::settings::{self, Settings};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
 
 /// `serve`. Exit 0 once stopped by a signal; 1 or 2 when it cannot start.
@@ -95,45 +96,18 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
     let mut rng = fastrand::Rng::new();
     msp_serve::run_on_schedule(schedule, &mut rng, cancel, || {
         let (metrics, db, notifier) = (metrics.clone(), db.clone(), notifier.clone());
-        let dashboard = dashboard.clone();
-        async move {
-            metrics.run_started();
-            let code = match settings::resolve(global) {
-                Ok(settings) => {
-                    run_snapshot(settings, &args.resources, None, db.clone(), true, cancel).await
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    EXIT_FATAL
-                }
-            };
-            let outcome = match code {
-                EXIT_OK => RunOutcome::Complete,
-                _ if cancel.level() >= StopLevel::Drain => RunOutcome::Interrupted,
-                EXIT_SOME_FAILED => RunOutcome::Partial,
-                _ => RunOutcome::Failed,
-            };
-            if let Some(by) = retention {
-                prune(&db, by).await;
-            }
-            if let Some(notifier) = &notifier {
-                notify(notifier, &db, &metrics, cancel).await;
-            }
-            // The run's metrics and overview page computed now, not by the next request.
-            let refresh = metrics.clone();
-            let overview = dashboard.clone();
-            match tokio::task::spawn_blocking(move || {
-                refresh.refresh()?;
-                overview.overview_html().map(drop)
-            })
-            .await
-            {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => eprintln!("warning: metrics: {}", one_line(&e.to_string())),
-                Err(e) => eprintln!("warning: metrics: {}", msp_orchestrator::join_error_text(e)),
-            }
-            metrics.run_ended(outcome);
-        }
+        let run = Run {
+            resources: &args.resources,
+            db,
+            retention,
+            notifier,
+            metrics,
+            dashboard: dashboard.clone(),
+        };
+        run.once(
+            || settings::resolve(global).map_err(|e| e.to_string()),
+            cancel,
+        )
     })
     .await;
     match http.await {
@@ -152,6 +126,68 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
             );
             EXIT_FATAL
         }
+    }
+}
+
+/// One run of `serve`, and what follows it.
+struct Run<'a> {
+    /// The snapshot's resources (empty: the default).
+    resources: &'a [String],
+    db: PathBuf,
+    /// `--keep` or `--older-than`.
+    retention: Option<PruneBy>,
+    notifier: Option<Arc<Notifier>>,
+    metrics: Arc<Metrics>,
+    /// Its overview page is computed after each run too.
+    dashboard: Arc<Dashboard>,
+}
+
+impl Run<'_> {
+    /// A snapshot with the settings `settings` gives (resolved again for each run), then the
+    /// retention, the notifications, and the run's metrics and overview page computed (not by the
+    /// next request).
+    async fn once(self, settings: impl FnOnce() -> Result<Settings, String>, cancel: &Cancel) {
+        let Run {
+            resources,
+            db,
+            retention,
+            notifier,
+            metrics,
+            dashboard,
+        } = self;
+        metrics.run_started();
+        let code = match settings() {
+            Ok(settings) => run_snapshot(settings, resources, None, db.clone(), true, cancel).await,
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_FATAL
+            }
+        };
+        let outcome = match code {
+            EXIT_OK => RunOutcome::Complete,
+            _ if cancel.level() >= StopLevel::Drain => RunOutcome::Interrupted,
+            EXIT_SOME_FAILED => RunOutcome::Partial,
+            _ => RunOutcome::Failed,
+        };
+        if let Some(by) = retention {
+            prune(&db, by).await;
+        }
+        if let Some(notifier) = &notifier {
+            notify(notifier, &db, &metrics, cancel).await;
+        }
+        // The run's metrics and overview page computed now, not by the next request.
+        let refresh = metrics.clone();
+        match tokio::task::spawn_blocking(move || {
+            refresh.refresh()?;
+            dashboard.overview_html().map(drop)
+        })
+        .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("warning: metrics: {}", one_line(&e.to_string())),
+            Err(e) => eprintln!("warning: metrics: {}", msp_orchestrator::join_error_text(e)),
+        }
+        metrics.run_ended(outcome);
     }
 }
 
@@ -205,3 +241,6 @@ async fn notify(notifier: &Notifier, db: &std::path::Path, metrics: &Metrics, ca
         Err(e) => eprintln!("warning: notifications: {}", one_line(&e.to_string())),
     }
 }
+
+#[cfg(test)]
+mod soak;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use msp_orchestrator::msp_store::Store;
-use msp_serve::{Metrics, Server};
+use msp_serve::{Dashboard, Metrics, Server};
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -61,7 +61,13 @@ fn main() -> Res<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let server = runtime.block_on(Server::bind("127.0.0.1:0".parse()?, None, metrics.clone()))?;
+    let dashboard = Arc::new(Dashboard::open(&db)?);
+    let server = runtime.block_on(Server::bind(
+        "127.0.0.1:0".parse()?,
+        None,
+        metrics.clone(),
+        dashboard,
+    ))?;
     let addr = server.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = runtime.spawn(server.serve(async {

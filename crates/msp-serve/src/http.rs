@@ -265,13 +265,14 @@ async fn search_page(State(shared): State<Arc<Shared>>, Query(search): Query<Sea
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    async fn started(token: Option<Token>) -> (tempfile::TempDir, SocketAddr) {
-        let dir = tempfile::tempdir().expect("dir");
-        let metrics = Arc::new(Metrics::open(&dir.path().join("s.sqlite")).expect("metrics"));
-        let dashboard = Arc::new(Dashboard::open(&dir.path().join("s.sqlite")).expect("dash"));
+    /// Serves the store at `db` (metrics and dashboard) on a free loopback port, behind
+    /// `token` when one is given; its address.
+    pub(crate) async fn serve_store(db: &std::path::Path, token: Option<Token>) -> SocketAddr {
+        let metrics = Arc::new(Metrics::open(db).expect("metrics"));
+        let dashboard = Arc::new(Dashboard::open(db).expect("dashboard"));
         let server = Server::bind(
             "127.0.0.1:0".parse().expect("addr"),
             token,
@@ -282,6 +283,12 @@ mod tests {
         .expect("bind");
         let addr = server.local_addr().expect("addr");
         tokio::spawn(server.serve(std::future::pending()));
+        addr
+    }
+
+    async fn started(token: Option<Token>) -> (tempfile::TempDir, SocketAddr) {
+        let dir = tempfile::tempdir().expect("dir");
+        let addr = serve_store(&dir.path().join("s.sqlite"), token).await;
         (dir, addr)
     }
 

@@ -45,19 +45,14 @@ pub(crate) async fn demo(
         sim.base_url()
     );
     let url = sim.base_url();
-    // Every public cluster's gateway is the simulator's: discovery never leaves this machine.
-    let cluster_urls: Vec<String> = sim
-        .clusters()
-        .into_iter()
-        .map(|c| format!("{}={}", c.name, c.base_url))
-        .collect();
     let env = settings::Options {
         client_id: Some(creds.client_id),
         client_secret: Some(creds.client_secret),
         workspace_id: Some(creds.workspace_id),
         glp_base_url: Some(url),
         central_cluster: Some("auto".into()),
-        cluster_urls: Some(cluster_urls),
+        // Every public cluster's gateway is the simulator's: discovery never leaves this machine.
+        cluster_urls: Some(sim.cluster_urls()),
         ..settings::Options::default()
     };
     // The simulator's environment, not the process's: the demo never uses a real account's

@@ -79,12 +79,13 @@ pub(crate) async fn demo(
         }
         Ok(settings) => {
             let mut collect_args = args.collect;
-            let mut existing = output_target::Existing::from_args(&collect_args);
-            if collect_args.output.is_none() {
+            let mut existing = output_target::Existing::from_args(&collect_args.out);
+            if collect_args.out.output.is_none() {
                 // The demo's own file of simulated records is replaced on each run; its
                 // extension follows the format.
-                let format = collect_args.format.unwrap_or_default();
-                collect_args.output = Some(format!("demo-records.{}", format.extension()).into());
+                let format = collect_args.out.format.unwrap_or_default();
+                collect_args.out.output =
+                    Some(format!("demo-records.{}", format.extension()).into());
                 existing = output_target::Existing::Overwrite;
             }
             commands::collect::run_collect(settings, &collect_args, existing, quiet, cancel).await

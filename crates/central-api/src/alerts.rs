@@ -1,126 +1,46 @@
 //! Central's alerts (`network-notifications/v1/alerts`): the [`Alert`] item and the order of
 //! its severities.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use crate::models::model;
 
-/// One alert of a tenant (HPE's notifications spec, operation `getAlertListV1`). Every field
-/// is an `Option` (the spec requires them all, yet its own example sends `null` for
-/// `updatedBy` and `clearedReason` and `""` for `updatedAt`); every other field is kept in
-/// `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct Alert {
-    /// The alert's id, e.g. `22071893000:47765082406`.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub id: Option<String>,
-    /// The alert key (shared by alerts of one kind).
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub key: Option<String>,
-    /// `System`, `Clients`, `LAN`, `WLAN`, `WAN`, `Cluster`, `Routing`, `Security`.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub category: Option<String>,
-    /// The alert type's id, e.g. `102`.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub type_id: Option<String>,
-    /// The alert's name, e.g. `Insufficient PoE Received`.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub name: Option<String>,
-    /// `Critical`, `Major`, `Minor`, `Info` (see [`severity_rank`]).
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub severity: Option<String>,
-    /// E.g. `Very High`, `Medium`.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub priority: Option<String>,
-    /// `Active`, `Deferred` or `Cleared` (see [`Alert::is_open`]).
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub status: Option<String>,
-    /// One sentence about what happened.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub summary: Option<String>,
-    /// When the alert was raised (RFC 3339).
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub created_at: Option<String>,
-    /// When it last changed (RFC 3339; blank reads as `None`).
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub updated_at: Option<String>,
-    /// Who last changed it.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub updated_by: Option<String>,
-    /// The resource's type, `network-notifications/alerts`.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub kind: Option<String>,
-    /// `Access Point`, `Gateway`, `Switch`, `Bridge`, ...
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub device_type: Option<String>,
-    /// Why it was cleared (only for cleared alerts).
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cleared_reason: Option<String>,
-    /// Every other field, exactly as received.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// One alert of a tenant (HPE's notifications spec, operation `getAlertListV1`). Every field
+    /// is an `Option` (the spec requires them all, yet its own example sends `null` for
+    /// `updatedBy` and `clearedReason` and `""` for `updatedAt`); every other field is kept in
+    /// `extra`.
+    Alert {
+        /// The alert's id, e.g. `22071893000:47765082406`.
+        id: String,
+        /// The alert key (shared by alerts of one kind).
+        key: String,
+        /// `System`, `Clients`, `LAN`, `WLAN`, `WAN`, `Cluster`, `Routing`, `Security`.
+        category: String,
+        /// The alert type's id, e.g. `102`.
+        type_id: String,
+        /// The alert's name, e.g. `Insufficient PoE Received`.
+        name: String,
+        /// `Critical`, `Major`, `Minor`, `Info` (see [`severity_rank`]).
+        severity: String,
+        /// E.g. `Very High`, `Medium`.
+        priority: String,
+        /// `Active`, `Deferred` or `Cleared` (see [`Alert::is_open`]).
+        status: String,
+        /// One sentence about what happened.
+        summary: String,
+        /// When the alert was raised (RFC 3339).
+        created_at: String,
+        /// When it last changed (RFC 3339; blank reads as `None`).
+        updated_at: String,
+        /// Who last changed it.
+        updated_by: String,
+        /// The resource's type, `network-notifications/alerts`.
+        #[serde(rename = "type")]
+        kind: String,
+        /// `Access Point`, `Gateway`, `Switch`, `Bridge`, ...
+        device_type: String,
+        /// Why it was cleared (only for cleared alerts).
+        cleared_reason: String,
+    }
 }
 
 impl Alert {

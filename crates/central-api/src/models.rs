@@ -9,8 +9,7 @@
 //! The models are `#[non_exhaustive]`: fields may be added. Build one with `Default` and field
 //! assignment, or deserialise it.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Declares a model: the listed fields as lenient `Option`s, plus `extra`.
 macro_rules! model {
@@ -21,7 +20,7 @@ macro_rules! model {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         #[non_exhaustive]
         pub struct $name {
@@ -36,7 +35,7 @@ macro_rules! model {
             )*
             /// Every other field, exactly as received.
             #[serde(flatten)]
-            pub extra: Map<String, Value>,
+            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
         }
     };
 }

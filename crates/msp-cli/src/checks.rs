@@ -196,7 +196,7 @@ pub(crate) fn collect_args(args: &CollectArgs) -> Result<(Vec<ResourceSpec>, Que
 /// How the records are written: the CSV columns (`--columns`, else the defaults of the
 /// resources). `--columns` with another format than CSV is a usage error.
 pub(crate) fn writer_options(args: &CollectArgs, format: Format) -> Result<WriterOptions, String> {
-    let columns = match &args.columns {
+    let columns = match &args.out.columns {
         Some(_) if format != Format::Csv => {
             return Err(
                 "--columns chooses CSV columns: add --format csv or write to a .csv file".into(),

@@ -167,7 +167,7 @@ async fn run(cli: Cli) -> u8 {
                     EXIT_FATAL
                 }
                 Ok(settings) => {
-                    let existing = output_target::Existing::from_args(&args);
+                    let existing = output_target::Existing::from_args(&args.out);
                     collect::run_collect(settings, &args, existing, quiet, &cancel).await
                 }
             }

@@ -7,16 +7,23 @@ use std::path::Path;
 
 use msp_orchestrator::Format;
 
-use super::args::CollectArgs;
+use super::args::{CollectArgs, RecordOutput};
 
 /// Whether `path` is `-`: stdout (or stdin, where a path is read).
 pub(crate) fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+impl RecordOutput {
+    /// The `--output` file, unless the records go to stdout (no `--output`, or `-`).
+    pub(crate) fn file(&self) -> Option<&Path> {
+        self.output.as_deref().filter(|p| !is_dash(p))
+    }
+}
+
 /// The format of the records: `--format`, else the output file's extension, else JSON Lines.
 /// A `--format` that contradicts the extension (a table into `x.jsonl`) is a usage error.
-pub(crate) fn record_format(args: &CollectArgs) -> Result<Format, String> {
+pub(crate) fn record_format(args: &RecordOutput) -> Result<Format, String> {
     format_for(args.format, args.output.as_deref())
 }
 
@@ -52,7 +59,7 @@ pub(crate) enum Existing {
 
 impl Existing {
     /// The choice the flags make.
-    pub(crate) fn from_args(args: &CollectArgs) -> Self {
+    pub(crate) fn from_args(args: &RecordOutput) -> Self {
         if args.append {
             Self::Append
         } else if args.overwrite {

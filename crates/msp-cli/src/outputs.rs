@@ -30,7 +30,7 @@ impl Outputs {
         settings: &Settings,
         existing: output_target::Existing,
     ) -> anyhow::Result<Self> {
-        let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
+        let format = output_target::record_format(&args.out).map_err(anyhow::Error::msg)?;
         output_target::check_side_files(args).map_err(anyhow::Error::msg)?;
         let options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
         let open =
@@ -48,7 +48,7 @@ impl Outputs {
             };
         Ok(Self {
             output: output_target::open(
-                args.output.as_deref(),
+                args.out.output.as_deref(),
                 format,
                 existing,
                 &msp_orchestrator::csv_header(&options),
@@ -215,11 +215,7 @@ pub(crate) fn finish_interrupted(args: &CollectArgs, outputs: Outputs) -> u8 {
 pub(crate) fn rerun_hint(args: &CollectArgs, report: &Report) -> Option<String> {
     let path = args.failed_out.as_deref()?;
     let mut flags = format!("--tenant-ids-from {}", path.display());
-    if let Some(out) = args
-        .output
-        .as_deref()
-        .filter(|p| !output_target::is_dash(p))
-    {
+    if let Some(out) = args.out.file() {
         flags.push_str(&format!(" --append -o {}", out.display()));
     }
     Some(if report.source_error.is_some() {

@@ -11,15 +11,10 @@ use support::{Cli, assert_refused, bin, sim_with, target, temp_dir};
 
 /// The binary with the simulator's credentials and every cluster's gateway at the simulator.
 fn cli(sim: &Simulator) -> Cli {
-    let urls: Vec<String> = sim
-        .clusters()
-        .into_iter()
-        .map(|c| format!("{}={}", c.name, c.base_url))
-        .collect();
     bin()
         .target(&target(sim).with_central(None))
         .log("off")
-        .env("CENTRAL_CLUSTER_URLS", urls.join(","))
+        .env("CENTRAL_CLUSTER_URLS", sim.cluster_urls().join(","))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

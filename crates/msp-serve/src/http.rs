@@ -13,6 +13,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 
+use msp_orchestrator::msp_store::StoreError;
+
 use crate::metrics::CONTENT_TYPE;
 use crate::{Dashboard, Metrics, ServeError, Token};
 
@@ -147,104 +149,103 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// What a reader is told when the store cannot be read.
+const STORE_UNREADABLE: &str = "the store cannot be read\n";
+
+/// Reads the store off the async runtime: `read`'s value, or the answer to give instead: 503
+/// with `unreadable` when the store cannot be read (logged, named `what`), 500 when the
+/// reading task died.
+async fn from_store<T: Send + 'static>(
+    what: &'static str,
+    unreadable: &'static str,
+    read: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    match tokio::task::spawn_blocking(read).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => {
+            tracing::warn!("{what}: {e}");
+            Err((StatusCode::SERVICE_UNAVAILABLE, unreadable).into_response())
+        }
+        Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+    }
+}
+
 /// Ready once the store holds a finished run; 503 before.
 async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
     let metrics = shared.metrics.clone();
-    match tokio::task::spawn_blocking(move || metrics.ready()).await {
-        Ok(Ok(true)) => (StatusCode::OK, "ok\n").into_response(),
-        Ok(Ok(false)) => (
+    let unreadable = "not ready: the store cannot be read\n";
+    match from_store("readyz", unreadable, move || metrics.ready()).await {
+        Ok(true) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(false) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "not ready: no run has finished yet\n",
         )
             .into_response(),
-        Ok(Err(e)) => {
-            tracing::warn!("readyz: {e}");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not ready: the store cannot be read\n",
-            )
-                .into_response()
-        }
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(answer) => answer,
     }
 }
 
 /// The metrics, from the store.
 async fn metrics_page(State(shared): State<Arc<Shared>>) -> Response {
     let metrics = shared.metrics.clone();
-    match tokio::task::spawn_blocking(move || metrics.scrape()).await {
-        Ok(Ok(text)) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response(),
-        Ok(Err(e)) => {
-            tracing::warn!("metrics: {e}");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the store cannot be read\n",
-            )
-                .into_response()
-        }
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    match from_store("metrics", STORE_UNREADABLE, move || metrics.scrape()).await {
+        Ok(text) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response(),
+        Err(answer) => answer,
     }
 }
 
 /// A dashboard page: HTML that runs no script, is not cached and sends no referrer.
-fn html(
-    result: Result<Result<String, msp_orchestrator::msp_store::StoreError>, tokio::task::JoinError>,
-    what: &str,
-) -> Response {
-    match result {
-        Ok(Ok(page)) => (
-            [
-                (
-                    header::CONTENT_SECURITY_POLICY,
-                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-                     frame-ancestors 'none'",
-                ),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-                (header::CACHE_CONTROL, "no-store"),
-                (header::REFERRER_POLICY, "no-referrer"),
-            ],
-            Html(page),
-        )
-            .into_response(),
-        Ok(Err(e)) => {
-            tracing::warn!("{what}: {e}");
+fn html(page: String) -> Response {
+    (
+        [
             (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the store cannot be read\n",
-            )
-                .into_response()
-        }
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+                 frame-ancestors 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(page),
+    )
+        .into_response()
+}
+
+/// A dashboard page `read` from the store (named `what` in the log when it cannot be).
+async fn page(
+    what: &'static str,
+    read: impl FnOnce() -> Result<String, StoreError> + Send + 'static,
+) -> Response {
+    match from_store(what, STORE_UNREADABLE, read).await {
+        Ok(page) => html(page),
+        Err(answer) => answer,
     }
 }
 
 /// `/`: the overview.
 async fn overview_page(State(shared): State<Arc<Shared>>) -> Response {
     let dashboard = shared.dashboard.clone();
-    html(
-        tokio::task::spawn_blocking(move || dashboard.overview_html()).await,
-        "overview",
-    )
+    page("overview", move || dashboard.overview_html()).await
 }
 
 /// `/runs`.
 async fn runs_page(State(shared): State<Arc<Shared>>) -> Response {
     let dashboard = shared.dashboard.clone();
-    html(
-        tokio::task::spawn_blocking(move || dashboard.runs_html()).await,
-        "runs",
-    )
+    page("runs", move || dashboard.runs_html()).await
 }
 
 /// `/tenants/{id}`: 404 for a tenant the store does not hold.
 async fn tenant_page(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let dashboard = shared.dashboard.clone();
-    let page = tokio::task::spawn_blocking(move || dashboard.tenant_html(&id)).await;
-    match page {
-        Ok(Ok(None)) => (StatusCode::NOT_FOUND, "no such tenant in the store\n").into_response(),
-        Ok(Ok(Some(page))) => html(Ok(Ok(page)), "tenant"),
-        Ok(Err(e)) => html(Ok(Err(e)), "tenant"),
-        Err(e) => html(Err(e), "tenant"),
+    match from_store("tenant", STORE_UNREADABLE, move || {
+        dashboard.tenant_html(&id)
+    })
+    .await
+    {
+        Ok(None) => (StatusCode::NOT_FOUND, "no such tenant in the store\n").into_response(),
+        Ok(Some(page)) => html(page),
+        Err(answer) => answer,
     }
 }
 
@@ -258,20 +259,18 @@ struct Search {
 async fn search_page(State(shared): State<Arc<Shared>>, Query(search): Query<Search>) -> Response {
     let dashboard = shared.dashboard.clone();
     let q = search.q.unwrap_or_default();
-    html(
-        tokio::task::spawn_blocking(move || dashboard.search_html(&q)).await,
-        "search",
-    )
+    page("search", move || dashboard.search_html(&q)).await
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    async fn started(token: Option<Token>) -> (tempfile::TempDir, SocketAddr) {
-        let dir = tempfile::tempdir().expect("dir");
-        let metrics = Arc::new(Metrics::open(&dir.path().join("s.sqlite")).expect("metrics"));
-        let dashboard = Arc::new(Dashboard::open(&dir.path().join("s.sqlite")).expect("dash"));
+    /// Serves the store at `db` (metrics and dashboard) on a free loopback port, behind
+    /// `token` when one is given; its address.
+    pub(crate) async fn serve_store(db: &std::path::Path, token: Option<Token>) -> SocketAddr {
+        let metrics = Arc::new(Metrics::open(db).expect("metrics"));
+        let dashboard = Arc::new(Dashboard::open(db).expect("dashboard"));
         let server = Server::bind(
             "127.0.0.1:0".parse().expect("addr"),
             token,
@@ -282,6 +281,12 @@ mod tests {
         .expect("bind");
         let addr = server.local_addr().expect("addr");
         tokio::spawn(server.serve(std::future::pending()));
+        addr
+    }
+
+    async fn started(token: Option<Token>) -> (tempfile::TempDir, SocketAddr) {
+        let dir = tempfile::tempdir().expect("dir");
+        let addr = serve_store(&dir.path().join("s.sqlite"), token).await;
         (dir, addr)
     }
 

@@ -218,18 +218,13 @@ fn shell_quoted(value: &str) -> String {
 /// cluster the simulator routes gets its gateway, so `auto` probes only the simulator.
 fn env_lines(sim: &Simulator) -> String {
     let creds = sim.credentials();
-    let urls: Vec<String> = sim
-        .clusters()
-        .into_iter()
-        .map(|c| format!("{}={}", c.name, c.base_url))
-        .collect();
     let vars = [
         ("GLP_BASE_URL", sim.base_url().to_string()),
         ("GLP_CLIENT_ID", creds.client_id.clone()),
         ("GLP_CLIENT_SECRET", creds.client_secret.clone()),
         ("GLP_WORKSPACE_ID", creds.workspace_id.clone()),
         ("CENTRAL_CLUSTER", "auto".to_owned()),
-        ("CENTRAL_CLUSTER_URLS", urls.join(",")),
+        ("CENTRAL_CLUSTER_URLS", sim.cluster_urls().join(",")),
     ];
     let mut out = format!(
         "# platform-sim at {}: paste these lines into another shell (Ctrl-C here stops it)\n",

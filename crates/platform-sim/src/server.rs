@@ -108,6 +108,17 @@ impl Simulator {
         cluster_table(&self.state, &self.base_url())
     }
 
+    /// Every public Central cluster the simulator routes as `NAME=URL` (its gateway here): the
+    /// entries of msp-orchestrator's `--cluster-urls` (`CENTRAL_CLUSTER_URLS`, comma-joined)
+    /// that point the whole cluster table at the simulator, so that `--central-cluster auto`
+    /// never leaves this machine.
+    pub fn cluster_urls(&self) -> Vec<String> {
+        self.clusters()
+            .into_iter()
+            .map(|c| format!("{}={}", c.name, c.base_url))
+            .collect()
+    }
+
     /// The base URL of the MSP's cluster `name` (matched without case), if it is one.
     pub fn cluster_url(&self, name: &str) -> Option<String> {
         self.clusters()

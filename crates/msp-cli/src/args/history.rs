@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, ValueEnum};
-use msp_orchestrator::Format;
 use msp_orchestrator::msp_store::RunId;
 
 /// `--db`: where the store is.
@@ -134,24 +133,8 @@ pub(crate) struct ExportArgs {
     /// Only this resource.
     #[arg(long, value_name = "RESOURCE")]
     pub(crate) resource: Option<String>,
-    /// Output format, as collect's [default: from the --output file's extension (.jsonl,
-    /// .json, .csv, .txt, .yaml), else jsonl]. A format that contradicts the extension is an
-    /// error.
-    #[arg(long, value_parser = super::record_format())]
-    pub(crate) format: Option<Format>,
-    /// Write to FILE instead of stdout (`-` is stdout). An existing non-empty FILE is refused
-    /// unless --overwrite or --append says what to do with it.
-    #[arg(long, short, value_name = "FILE")]
-    pub(crate) output: Option<PathBuf>,
-    /// CSV columns, as collect's --columns [default: the flattened set of the run's resources].
-    #[arg(long, value_name = "COLUMNS")]
-    pub(crate) columns: Option<String>,
-    /// Replace an existing --output file.
-    #[arg(long, requires = "output")]
-    pub(crate) overwrite: bool,
-    /// Add the records to the end of an existing --output file (jsonl, csv or yaml).
-    #[arg(long, requires = "output", conflicts_with = "overwrite")]
-    pub(crate) append: bool,
+    #[command(flatten)]
+    pub(crate) out: super::RecordOutput,
     #[command(flatten)]
     pub(crate) db: DbArg,
 }

@@ -248,17 +248,9 @@ pub(crate) struct TenantsArgs {
     pub(crate) format: TenantFormat,
 }
 
+/// Where the records go, in which format and columns: `collect`'s and `export`'s flags.
 #[derive(Debug, Args)]
-pub(crate) struct CollectArgs {
-    /// Resources: device-inventory, aps, switches, gateways, clients, sites-health (each site's
-    /// health; there is no `sites` list), devices, alerts, or any network-monitoring/... path
-    /// (Central); glp/devices, glp/subscriptions, glp/audit-logs (GreenLake); any GET path of
-    /// HPE's published GreenLake or Central specs (devices/v1/devices, locations/v1/locations,
-    /// network-config/v1alpha1/sites, ...: sent to the host of its API family, paged as its spec
-    /// says); msp/device-inventory (every tenant's devices from each cluster with the MSP token,
-    /// no exchange; on its own) [default: device-inventory].
-    #[arg(value_name = "RESOURCE")]
-    pub(crate) resources: Vec<String>,
+pub(crate) struct RecordOutput {
     /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt,
     /// .yaml), else jsonl]. A format that contradicts the extension is an error.
     #[arg(long, value_parser = record_format())]
@@ -280,6 +272,21 @@ pub(crate) struct CollectArgs {
     /// header is not repeated, and must be the same).
     #[arg(long, requires = "output", conflicts_with = "overwrite")]
     pub(crate) append: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CollectArgs {
+    /// Resources: device-inventory, aps, switches, gateways, clients, sites-health (each site's
+    /// health; there is no `sites` list), devices, alerts, or any network-monitoring/... path
+    /// (Central); glp/devices, glp/subscriptions, glp/audit-logs (GreenLake); any GET path of
+    /// HPE's published GreenLake or Central specs (devices/v1/devices, locations/v1/locations,
+    /// network-config/v1alpha1/sites, ...: sent to the host of its API family, paged as its spec
+    /// says); msp/device-inventory (every tenant's devices from each cluster with the MSP token,
+    /// no exchange; on its own) [default: device-inventory].
+    #[arg(value_name = "RESOURCE")]
+    pub(crate) resources: Vec<String>,
+    #[command(flatten)]
+    pub(crate) out: RecordOutput,
     /// An OData filter passed to Central for every tenant, e.g. "status eq 'OFFLINE'"
     /// (at most 256 characters).
     #[arg(long, value_name = "EXPR")]

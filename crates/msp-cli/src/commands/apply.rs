@@ -10,8 +10,8 @@ use futures::TryStreamExt as _;
 use glp_auth::text::escape_control;
 use glp_workspaces::Tenant;
 use msp_orchestrator::apply::{
-    Action, ActionResult, ActionStatus, ApplyOptions, ApplyReport, Manifest, PLAN_FORMAT, Plan,
-    RuleAction, execute, execute_rules, plan_rules,
+    Action, ActionResult, ActionStatus, ApplyOptions, ApplyReport, Change, Manifest, PLAN_FORMAT,
+    Plan, RuleAction, execute, execute_rules, plan_rules,
 };
 use msp_orchestrator::msp_store::{ChangeRecord, NewApply, Store};
 use msp_orchestrator::{Cancel, StopLevel};
@@ -114,6 +114,15 @@ fn quoted(name: &str) -> String {
     format!("'{}'", escape_control(name))
 }
 
+/// An update's changes on one line, for the terminal: `field: before -> after; ...`.
+pub(crate) fn changes_text(changes: &[Change]) -> String {
+    let what: Vec<String> = changes
+        .iter()
+        .map(|c| escape_control(&format!("{}: {} -> {}", c.field, c.before, c.after)).into_owned())
+        .collect();
+    what.join("; ")
+}
+
 /// One line per action, then the counts.
 fn write_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()> {
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
@@ -143,14 +152,7 @@ fn write_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()>
                 not_compared,
                 ..
             } => {
-                let what: Vec<String> = changes
-                    .iter()
-                    .map(|c| {
-                        escape_control(&format!("{}: {} -> {}", c.field, c.before, c.after))
-                            .into_owned()
-                    })
-                    .collect();
-                writeln!(out, "~ update  {name}{id} {}", what.join("; "))?;
+                writeln!(out, "~ update  {name}{id} {}", changes_text(changes))?;
                 if !not_compared.is_empty() {
                     writeln!(
                         out,

@@ -4,6 +4,8 @@
 use glp_auth::text::escape_control;
 use msp_orchestrator::apply::RuleAction;
 
+use crate::commands::apply::changes_text;
+
 /// One line per rule action (tenant and rule named), nothing when there is none.
 pub(crate) fn write_rule_plan(
     out: &mut impl std::io::Write,
@@ -20,14 +22,7 @@ pub(crate) fn write_rule_plan(
         match a {
             RuleAction::Create { .. } => writeln!(out, "+ create  {at}")?,
             RuleAction::Update { changes, .. } => {
-                let what: Vec<String> = changes
-                    .iter()
-                    .map(|c| {
-                        escape_control(&format!("{}: {} -> {}", c.field, c.before, c.after))
-                            .into_owned()
-                    })
-                    .collect();
-                writeln!(out, "~ update  {at} {}", what.join("; "))?;
+                writeln!(out, "~ update  {at} {}", changes_text(changes))?;
             }
             RuleAction::Nothing { .. } => writeln!(out, "= nothing {at}")?,
             RuleAction::Cannot { why, .. } => {

@@ -132,7 +132,7 @@ async fn collect_inner(
             pipeline::Listing::Interrupted => return Ok(finish_interrupted(args, outputs)),
         }
     };
-    let format = output_target::record_format(args).map_err(anyhow::Error::msg)?;
+    let format = output_target::record_format(&args.out).map_err(anyhow::Error::msg)?;
     // Checked before anything was contacted; the duration counts back from now.
     let since = msp_orchestrator::Since {
         all: checks::since(args, &resources, std::time::SystemTime::now())
@@ -140,7 +140,7 @@ async fn collect_inner(
         ..Default::default()
     };
     let mut options = checks::writer_options(args, format).map_err(anyhow::Error::msg)?;
-    let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.output) {
+    let sink: Box<dyn Write + Send> = match (outputs.output.take(), &args.out.output) {
         (Some(out), Some(_)) if out.append => {
             options.header = false;
             Box::new(out.file)
@@ -156,7 +156,11 @@ async fn collect_inner(
         counts: summary::Counts::default(),
     };
     // A live progress line on a terminal that also shows the records would cut into them.
-    let records_on_terminal = args.output.as_deref().is_none_or(output_target::is_dash)
+    let records_on_terminal = args
+        .out
+        .output
+        .as_deref()
+        .is_none_or(output_target::is_dash)
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = !quiet && !records_on_terminal;
@@ -242,11 +246,7 @@ async fn collect_inner(
         Ok(n) => n,
         Err(e) => {
             // Name the file (a full disk says "No space left on device", not which file).
-            match args
-                .output
-                .as_deref()
-                .filter(|p| !output_target::is_dash(p))
-            {
+            match args.out.file() {
                 Some(path) => eprintln!(
                     "error: cannot write {}: {e}; records may be missing from it",
                     path.display()
@@ -263,12 +263,8 @@ async fn collect_inner(
             return Ok(EXIT_FATAL);
         }
     };
-    if let Some(path) = args
-        .output
-        .as_deref()
-        .filter(|p| !output_target::is_dash(p))
-    {
-        let verb = if args.append { "appended" } else { "wrote" };
+    if let Some(path) = args.out.file() {
+        let verb = if args.out.append { "appended" } else { "wrote" };
         eprintln!(
             "{verb} {} to {}",
             msp_orchestrator::table::count(written, "record", "records"),

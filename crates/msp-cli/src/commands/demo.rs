@@ -45,19 +45,14 @@ pub(crate) async fn demo(
         sim.base_url()
     );
     let url = sim.base_url();
-    // Every public cluster's gateway is the simulator's: discovery never leaves this machine.
-    let cluster_urls: Vec<String> = sim
-        .clusters()
-        .into_iter()
-        .map(|c| format!("{}={}", c.name, c.base_url))
-        .collect();
     let env = settings::Options {
         client_id: Some(creds.client_id),
         client_secret: Some(creds.client_secret),
         workspace_id: Some(creds.workspace_id),
         glp_base_url: Some(url),
         central_cluster: Some("auto".into()),
-        cluster_urls: Some(cluster_urls),
+        // Every public cluster's gateway is the simulator's: discovery never leaves this machine.
+        cluster_urls: Some(sim.cluster_urls()),
         ..settings::Options::default()
     };
     // The simulator's environment, not the process's: the demo never uses a real account's
@@ -84,12 +79,13 @@ pub(crate) async fn demo(
         }
         Ok(settings) => {
             let mut collect_args = args.collect;
-            let mut existing = output_target::Existing::from_args(&collect_args);
-            if collect_args.output.is_none() {
+            let mut existing = output_target::Existing::from_args(&collect_args.out);
+            if collect_args.out.output.is_none() {
                 // The demo's own file of simulated records is replaced on each run; its
                 // extension follows the format.
-                let format = collect_args.format.unwrap_or_default();
-                collect_args.output = Some(format!("demo-records.{}", format.extension()).into());
+                let format = collect_args.out.format.unwrap_or_default();
+                collect_args.out.output =
+                    Some(format!("demo-records.{}", format.extension()).into());
                 existing = output_target::Existing::Overwrite;
             }
             commands::collect::run_collect(settings, &collect_args, existing, quiet, cancel).await

@@ -22,8 +22,8 @@ pub(crate) fn export(global: &GlobalArgs, args: &ExportArgs) -> u8 {
 }
 
 fn export_inner(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8> {
-    let format = output_target::format_for(args.format, args.output.as_deref()).map_err(Usage)?;
-    if args.columns.is_some() && format != Format::Csv {
+    let format = output_target::record_format(&args.out).map_err(Usage)?;
+    if args.out.columns.is_some() && format != Format::Csv {
         return Err(Usage(
             "--columns chooses CSV columns: add --format csv or write to a .csv file".into(),
         )
@@ -49,7 +49,7 @@ fn export_inner(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8> {
             store.run(id)?
         }
     };
-    let columns = match &args.columns {
+    let columns = match &args.out.columns {
         Some(list) => Columns::parse(list).map_err(Usage)?,
         None => {
             let names: Vec<String> = match &args.resource {
@@ -63,24 +63,15 @@ fn export_inner(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8> {
         header: true,
         columns: Some(columns),
     };
-    let existing = if args.append {
-        Existing::Append
-    } else if args.overwrite {
-        Existing::Overwrite
-    } else {
-        Existing::Refuse
-    };
+    let existing = Existing::from_args(&args.out);
     let file = output_target::open(
-        args.output.as_deref(),
+        args.out.output.as_deref(),
         format,
         existing,
         &csv_header(&options),
     )
     .map_err(|e| Usage(format!("{e:#}")))?;
-    let path = args
-        .output
-        .as_deref()
-        .filter(|p| !output_target::is_dash(p));
+    let path = args.out.file();
     let shown = path.map(|p| p.display().to_string());
     let out: Box<dyn Write + Send> = match file {
         Some(out) if out.append => {
@@ -125,7 +116,7 @@ fn export_inner(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8> {
     })?;
     writer.finish().map_err(named)?;
     if let Some(path) = &shown {
-        let verb = if args.append { "appended" } else { "wrote" };
+        let verb = if args.out.append { "appended" } else { "wrote" };
         eprintln!(
             "{verb} {} of run {} to {path}",
             count(n, "record", "records"),

@@ -1,10 +1,9 @@
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use msp_orchestrator::msp_store::{Incomplete, NewRun, RunStatus};
 
 use super::*;
-use crate::{Metrics, Server, Token};
+use crate::Token;
 
 /// A secret as a careless command line could have held it.
 const SECRET: &str = "dashboard-secret-0123456789";
@@ -89,18 +88,7 @@ async fn started(token: Option<Token>) -> (tempfile::TempDir, SocketAddr) {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("s.sqlite");
     small_store(&db);
-    let metrics = Arc::new(Metrics::open(&db).expect("metrics"));
-    let dashboard = Arc::new(Dashboard::open(&db).expect("dashboard"));
-    let server = Server::bind(
-        "127.0.0.1:0".parse().expect("addr"),
-        token,
-        metrics,
-        dashboard,
-    )
-    .await
-    .expect("bind");
-    let addr = server.local_addr().expect("addr");
-    tokio::spawn(server.serve(std::future::pending()));
+    let addr = crate::http::tests::serve_store(&db, token).await;
     (dir, addr)
 }
 

@@ -62,12 +62,7 @@ fn serve_s_loop_on_fake_time_keeps_its_peak_memory_flat() {
         // No client-side pacing: the loop, not the rate, is what is soaked.
         rate: Some(100_000.0),
         glp_rate: Some(100_000.0),
-        cluster_urls: Some(
-            sim.clusters()
-                .into_iter()
-                .map(|c| format!("{}={}", c.name, c.base_url))
-                .collect(),
-        ),
+        cluster_urls: Some(sim.cluster_urls()),
         ..Options::default()
     };
     // No configuration file but an empty one: the test's user's file never counts.

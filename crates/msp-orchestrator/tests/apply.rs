@@ -4,6 +4,7 @@
 
 mod support;
 
+use central_api::CentralClient;
 use futures::TryStreamExt as _;
 use glp_auth::AuthOptions;
 use glp_workspaces::{Tenant, TenantSpec, WorkspacesClient};
@@ -13,20 +14,30 @@ use msp_orchestrator::apply::{
 };
 use platform_sim::{SimConfig, Simulator};
 
+/// A simulator of `tenants` tenants whose writes fail at `write_fault_after_apply` after they
+/// took effect, and its GreenLake and Central clients (default auth, unpaced).
+async fn sim(
+    tenants: usize,
+    write_fault_after_apply: f64,
+) -> (Simulator, WorkspacesClient, CentralClient) {
+    let sim = Simulator::start(SimConfig {
+        tenants,
+        write_fault_after_apply,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (glp, central) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    (sim, glp, central)
+}
+
 async fn tenants(c: &WorkspacesClient) -> Vec<Tenant> {
     c.msp_tenants().stream().try_collect().await.unwrap()
 }
 
 #[tokio::test]
 async fn lost_answers_make_no_duplicate_and_a_second_plan_writes_nothing() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 4,
-        write_fault_after_apply: 1.0,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (glp, _) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    let (sim, glp, _) = sim(4, 1.0).await;
     let existing = sim.truth().workspaces[0].workspace_name.clone();
     let manifest = Manifest {
         tenants: (0..3)
@@ -88,13 +99,7 @@ async fn lost_answers_make_no_duplicate_and_a_second_plan_writes_nothing() {
 
 #[tokio::test]
 async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 2,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (glp, _) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    let (_sim, glp, _) = sim(2, 0.0).await;
     let manifest = Manifest {
         tenants: vec![TenantSpec::named("Brand new")],
         delete_tenants: Vec::new(),
@@ -148,14 +153,7 @@ async fn rule_plan(
 
 #[tokio::test]
 async fn a_rule_in_every_tenant_with_every_answer_lost_is_made_once_each() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 4,
-        write_fault_after_apply: 1.0,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (glp, central) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    let (sim, glp, central) = sim(4, 1.0).await;
     let manifest: Manifest = serde_json::from_value(serde_json::json!({
         "notification_rules": [{
             "tenants": ["*"], "name": "NOC critical", "enabled": true,

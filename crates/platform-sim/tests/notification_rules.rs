@@ -107,10 +107,7 @@ async fn create_read_list_update_delete_round_trip_per_tenant() {
         .write(Method::GET, &format!("{PATH}/{id}"), &token, None)
         .await;
     assert_eq!(status, 404);
-    let s = env.sim.stats();
-    assert_eq!(s.requests["notification-rules-create"]["201"], 1);
-    assert_eq!(s.requests["notification-rules-update"]["200"], 1);
-    assert_eq!(s.requests["notification-rules-delete"]["204"], 1);
+    env.assert_one_write_of_each("notification-rules");
 }
 
 #[tokio::test]

@@ -281,4 +281,18 @@ impl Env {
         let text = r.text().await.unwrap();
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
+
+    /// Asserts that the writes of `endpoints` (`msp-tenants`, `notification-rules`) served
+    /// one create (201), one update (200) and one delete (204).
+    pub(crate) fn assert_one_write_of_each(&self, endpoints: &str) {
+        let s = self.sim.stats();
+        for (write, status) in [("create", "201"), ("update", "200"), ("delete", "204")] {
+            let ep = format!("{endpoints}-{write}");
+            assert_eq!(
+                s.requests[&ep][status], 1,
+                "{ep} {status}: {:?}",
+                s.requests
+            );
+        }
+    }
 }

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::common::{assert_exit, orchestrator, run, served, start};
+use crate::common::{run_exit, served, start};
 
 const TENANTS: usize = 20;
 
@@ -28,12 +28,8 @@ fn a_rule_for_every_tenant_despite_lost_answers_then_nothing_to_do() {
         &["--tenants", &tenants, "--fault-write-after-apply", "0.1"],
     );
     std::fs::write(wd.run("rules.toml"), MANIFEST).unwrap();
-    let plan = run(
-        "plan",
-        &wd,
-        orchestrator(&bins, &wd, &sim, &["plan", "rules.toml"]),
-    );
-    assert_exit(&plan, 0);
+    let scenario = (&bins, &wd, &sim);
+    let plan = run_exit("plan", scenario, &["plan", "rules.toml"], 0);
     assert!(
         plan.stdout.contains(&format!(
             "Rules: {TENANTS} to create, 0 to update, 0 unchanged"
@@ -42,17 +38,8 @@ fn a_rule_for_every_tenant_despite_lost_answers_then_nothing_to_do() {
         plan.stdout
     );
 
-    let first = run(
-        "apply",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["apply", "rules.toml", "--yes", "--db", "store.sqlite"],
-        ),
-    );
-    assert_exit(&first, 0);
+    let apply = ["apply", "rules.toml", "--yes", "--db", "store.sqlite"];
+    let first = run_exit("apply", scenario, &apply, 0);
     let stats = sim.stats().unwrap();
     assert_eq!(
         served(&stats, "notification-rules-create"),
@@ -78,17 +65,7 @@ fn a_rule_for_every_tenant_despite_lost_answers_then_nothing_to_do() {
         );
     }
 
-    let second = run(
-        "apply-again",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["apply", "rules.toml", "--yes", "--db", "store.sqlite"],
-        ),
-    );
-    assert_exit(&second, 0);
+    let second = run_exit("apply-again", scenario, &apply, 0);
     assert!(second.stdout.contains("0 writes sent"), "{}", second.stdout);
     let again = sim.stats().unwrap();
     for ep in ["notification-rules-create", "notification-rules-update"] {
@@ -99,17 +76,12 @@ fn a_rule_for_every_tenant_despite_lost_answers_then_nothing_to_do() {
         truth.notification_rules
     );
 
-    let changes = run(
+    let changes = run_exit(
         "changes",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["changes", "--db", "store.sqlite", "--format", "json"],
-        ),
+        scenario,
+        &["changes", "--db", "store.sqlite", "--format", "json"],
+        0,
     );
-    assert_exit(&changes, 0);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&changes.stdout).unwrap();
     assert_eq!(rows.len(), TENANTS, "each rule created is recorded");
     assert!(

@@ -431,8 +431,8 @@ pub(crate) fn run(rest: &[String]) -> Result<()> {
     };
     let machine = machine();
     let table = table(&rows);
-    let store_table = crate::bench_store::table(&store);
-    let dashboard_table = crate::bench_dashboard::table(&dashboard);
+    let store_table = crate::bench_store::table("store", &store);
+    let dashboard_table = crate::bench_store::table("dashboard", &dashboard);
     println!("{machine}\n\n{table}\n{store_table}\n{dashboard_table}");
     let out_dir = target.join("bench");
     std::fs::create_dir_all(&out_dir)?;

@@ -2,32 +2,21 @@
 //! tenants from the store, from the release build of `msp-serve`'s `dashboard-bench` example.
 //! A table of its own (the `/metrics` scrape has its own row elsewhere).
 
-use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use glp_msp_e2e::{Proc, Workdir};
-use serde::Serialize;
 use serde_json::Value;
 
+use crate::bench_store::MeasureRow;
 use crate::cargo::{cargo, run, target_dir};
 
 /// The target: the overview page rendered in under this many milliseconds.
 const TARGET_MS: f64 = 200.0;
 
-/// One line of the dashboard's table.
-#[derive(Debug, Serialize)]
-pub(crate) struct DashboardRow {
-    measure: String,
-    size: String,
-    figure: String,
-    target: String,
-    met: Option<bool>,
-}
-
 /// The overview page at 5,000 tenants x 20 devices (1,000 with `--quick`), two runs stored.
-pub(crate) fn rows(quick: bool) -> Result<Vec<DashboardRow>> {
+pub(crate) fn rows(quick: bool) -> Result<Vec<MeasureRow>> {
     run(cargo(&[
         "build",
         "--profile",
@@ -60,7 +49,7 @@ pub(crate) fn rows(quick: bool) -> Result<Vec<DashboardRow>> {
     let median = v["overview_median_ms"].as_f64().unwrap_or(f64::NAN);
     let max = v["overview_max_ms"].as_f64().unwrap_or(f64::NAN);
     let kib = v["bytes"].as_f64().unwrap_or(f64::NAN) / 1024.0;
-    Ok(vec![DashboardRow {
+    Ok(vec![MeasureRow {
         measure: "dashboard overview page (/), every tenant worst first".into(),
         size: format!("{tenants} tenants x {devices} devices, 2 runs, alerts"),
         figure: format!(
@@ -70,23 +59,4 @@ pub(crate) fn rows(quick: bool) -> Result<Vec<DashboardRow>> {
         target: format!("< {TARGET_MS:.0} ms (requests between runs)"),
         met: Some(max < TARGET_MS),
     }])
-}
-
-/// The dashboard's table, as Markdown.
-pub(crate) fn table(rows: &[DashboardRow]) -> String {
-    let mut out = String::from(
-        "| dashboard measure | size | figure | target | met |\n|---|---|---|---|---|\n",
-    );
-    for r in rows {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            r.measure,
-            r.size,
-            r.figure,
-            r.target,
-            crate::bench::verdict(r.met)
-        );
-    }
-    out
 }

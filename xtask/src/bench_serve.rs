@@ -6,14 +6,14 @@
 use anyhow::Result;
 use glp_msp_e2e::Workdir;
 
-use crate::bench_store::{StoreRow, build_example, f, json_of, spawn};
+use crate::bench_store::{MeasureRow, build_example, f, json_of, spawn};
 
 /// What `--only` matches to run these rows alone (`cargo xtask bench --only metrics`).
 pub(crate) const NAME: &str = "serve /metrics";
 
 /// The rows: 5,000 tenants in both modes (the target's size) of 100 devices each (20 with
 /// `--quick`); 300 scrapes (100 with `--quick`).
-pub(crate) fn rows(quick: bool) -> Result<Vec<StoreRow>> {
+pub(crate) fn rows(quick: bool) -> Result<Vec<MeasureRow>> {
     let writer = build_example("msp-store", "store-bench")?;
     let bench = build_example("msp-serve", "metrics-bench")?;
     let wd = Workdir::new("bench-serve")?;
@@ -37,7 +37,7 @@ pub(crate) fn rows(quick: bool) -> Result<Vec<StoreRow>> {
     );
     let (median, p95) = (f(&got, "scrape_median_ms"), f(&got, "scrape_p95_ms"));
     Ok(vec![
-        StoreRow {
+        MeasureRow {
             measure: format!("{NAME} scrape over HTTP ({scrapes} scrapes)"),
             size: size.clone(),
             figure: format!(
@@ -47,7 +47,7 @@ pub(crate) fn rows(quick: bool) -> Result<Vec<StoreRow>> {
             target: "< 100 ms (p95)".into(),
             met: Some(p95 < 100.0),
         },
-        StoreRow {
+        MeasureRow {
             measure: "serve: Metrics::refresh after a run (informational)".into(),
             size,
             figure: format!(

@@ -14,9 +14,9 @@ use serde_json::Value;
 
 use crate::cargo::{cargo, run, target_dir};
 
-/// One line of the store's table.
+/// One line of a table of measures (the store's, `serve`'s, the dashboard's).
 #[derive(Debug, Serialize)]
-pub(crate) struct StoreRow {
+pub(crate) struct MeasureRow {
     pub(crate) measure: String,
     pub(crate) size: String,
     pub(crate) figure: String,
@@ -63,7 +63,7 @@ pub(crate) fn f(v: &Value, key: &str) -> f64 {
 
 /// The store's rows: 5,000 tenants x 100 devices (1,000 with `--quick`) for the writes and the
 /// diff; 30 daily runs of 500 tenants x 100 devices (100 with `--quick`) for the size.
-pub(crate) fn rows(bins: &Bins, quick: bool) -> Result<Vec<StoreRow>> {
+pub(crate) fn rows(bins: &Bins, quick: bool) -> Result<Vec<MeasureRow>> {
     let example = build_example("msp-store", "store-bench")?;
     let wd = Workdir::new("bench-store")?;
     let dir = wd.run("");
@@ -89,7 +89,7 @@ pub(crate) fn rows(bins: &Bins, quick: bool) -> Result<Vec<StoreRow>> {
         ),
     ] {
         let rate = f(&written, key);
-        out.push(StoreRow {
+        out.push(MeasureRow {
             measure: label.into(),
             size: size.clone(),
             figure: format!("{rate:.0} records/s"),
@@ -113,7 +113,7 @@ pub(crate) fn rows(bins: &Bins, quick: bool) -> Result<Vec<StoreRow>> {
     }
     let wall = finished.elapsed.as_secs_f64();
     let rss = finished.usage.peak_rss_kib.map(|k| k as f64 / 1024.0);
-    out.push(StoreRow {
+    out.push(MeasureRow {
         measure: format!(
             "diff of two runs ({} changes)",
             finished.stdout.lines().count()
@@ -150,7 +150,7 @@ pub(crate) fn rows(bins: &Bins, quick: bool) -> Result<Vec<StoreRow>> {
     let all = days_on_disk(30, "daily.sqlite")? as f64;
     let records = (size_tenants * devices) as f64;
     let ratio = all / one.max(1.0);
-    out.push(StoreRow {
+    out.push(MeasureRow {
         measure: "size of 30 daily runs, 2% of devices changing per day".into(),
         size: format!("{size_tenants} tenants x {devices} devices"),
         figure: format!(
@@ -166,10 +166,10 @@ pub(crate) fn rows(bins: &Bins, quick: bool) -> Result<Vec<StoreRow>> {
     Ok(out)
 }
 
-/// The store's table, as Markdown.
-pub(crate) fn table(rows: &[StoreRow]) -> String {
+/// A table of measures, as Markdown; `what` names its measures (`store`, `dashboard`).
+pub(crate) fn table(what: &str, rows: &[MeasureRow]) -> String {
     let mut out =
-        String::from("| store measure | size | figure | target | met |\n|---|---|---|---|---|\n");
+        format!("| {what} measure | size | figure | target | met |\n|---|---|---|---|---|\n");
     for r in rows {
         let _ = writeln!(
             out,

@@ -13,6 +13,7 @@ use httpmock::Method::GET;
 use httpmock::MockServer;
 use serde_json::{Value, json};
 use support::{TENANT_TOKEN, bearer, client, tenant};
+use test_support::mock::answered_once;
 
 const ALERTS: &str = "/network-notifications/v1/alerts";
 
@@ -194,21 +195,12 @@ async fn error_answers_are_errors_with_the_server_words_cleaned() {
             "forbidden",
         ),
     ] {
-        let server = MockServer::start_async().await;
-        let mock = server
-            .mock_async(|when, then| {
-                when.method(GET).path(ALERTS);
-                then.status(status).json_body(body);
-            })
-            .await;
-        let err = client(&server.base_url())
-            .tenant(tenant())
-            .alerts()
-            .stream()
-            .try_collect::<Vec<_>>()
-            .await
-            .unwrap_err();
-        assert_eq!(mock.calls_async().await, 1, "{status}");
+        let err = answered_once(GET, ALERTS, (status, body), |base| async move {
+            let alerts = client(&base).tenant(tenant()).alerts();
+            alerts.stream().try_collect::<Vec<_>>().await
+        })
+        .await
+        .unwrap_err();
         assert_eq!(err.status(), Some(status), "{err}");
         assert_eq!(err.kind(), kind, "{err}");
         assert!(!err.to_string().contains('\u{1b}'), "{err}");

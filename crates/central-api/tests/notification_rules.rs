@@ -12,6 +12,7 @@ use glp_transport::ApiError;
 use httpmock::prelude::*;
 use serde_json::{Map, Value, json};
 use support::{TENANT_TOKEN, bearer, client, retrying_client, tenant};
+use test_support::mock::answered_once;
 use test_support::{Reply, Server};
 
 const PATH: &str = "/network-notifications/v1/notification-rules";
@@ -165,19 +166,17 @@ async fn refusals_keep_the_servers_words_and_are_sent_once() {
         (409, "Conflict. The resource already exists"),
         (422, "at least one destination must be enabled"),
     ] {
-        let server = MockServer::start_async().await;
-        let mock = server
-            .mock_async(|when, then| {
-                when.method(POST).path(PATH);
-                then.status(status).json_body(error(status, words));
-            })
-            .await;
-        let err = retrying_client(&server.base_url())
-            .tenant(tenant())
-            .create_notification_rule(&noc())
-            .await
-            .unwrap_err();
-        assert_eq!(mock.calls_async().await, 1, "{status} is not retried");
+        let err = answered_once(
+            POST,
+            PATH,
+            (status, error(status, words)),
+            |base| async move {
+                let t = retrying_client(&base).tenant(tenant());
+                t.create_notification_rule(&noc()).await
+            },
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, ApiError::Http { .. }), "{err:?}");
         assert_eq!(err.status(), Some(status));
         assert!(err.to_string().contains(words), "{err}");

@@ -39,10 +39,24 @@ fn entry(n: u64) -> Value {
     })
 }
 
+/// The spec's page of entries `items` at `offset` of `total` (`remainingRecords`: more after it).
 fn page(offset: u64, items: std::ops::Range<u64>, total: u64) -> Value {
     let items: Vec<Value> = items.map(entry).collect();
+    let remaining = offset + (items.len() as u64) < total;
     json!({"count": items.len(), "offset": offset, "total": total,
-           "remainingRecords": false, "items": items})
+           "remainingRecords": remaining, "items": items})
+}
+
+/// `server` answering `GET PATH?offset=OFFSET` with `body`.
+async fn at_offset(server: &MockServer, offset: u64, body: Value) -> httpmock::Mock<'_> {
+    server
+        .mock_async(move |when, then| {
+            when.method(GET)
+                .path(PATH)
+                .query_param("offset", offset.to_string());
+            then.status(200).json_body(body);
+        })
+        .await
 }
 
 fn request(server: &MockServer) -> glp_workspaces::OffsetListRequest<Value> {
@@ -129,36 +143,13 @@ async fn the_default_limit_is_the_spec_maximum_and_more_is_refused_before_sendin
 async fn a_total_that_lies_low_ends_the_listing_and_one_that_lies_high_ends_on_an_empty_page() {
     // total 2 but 3 items on the page: the items received are kept, the listing ends there.
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path(PATH).query_param("offset", "0");
-            then.status(200).json_body(json!({
-                "count": 3, "offset": 0, "total": 2, "remainingRecords": false,
-                "items": [entry(0), entry(1), entry(2)]
-            }));
-        })
-        .await;
+    at_offset(&server, 0, page(0, 0..3, 2)).await;
     assert_eq!(ids(request(&server)).await.unwrap().len(), 3);
 
     // total 10,000 (the spec's ceiling, remainingRecords true) but the list ends at 3.
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path(PATH).query_param("offset", "0");
-            then.status(200).json_body(json!({
-                "count": 3, "offset": 0, "total": 10000, "remainingRecords": true,
-                "items": [entry(0), entry(1), entry(2)]
-            }));
-        })
-        .await;
-    let empty = server
-        .mock_async(|when, then| {
-            when.method(GET).path(PATH).query_param("offset", "3");
-            then.status(200).json_body(
-                json!({"count": 0, "offset": 3, "total": 10000, "remainingRecords": true, "items": []}),
-            );
-        })
-        .await;
+    at_offset(&server, 0, page(0, 0..3, 10_000)).await;
+    let empty = at_offset(&server, 3, page(3, 3..3, 10_000)).await;
     assert_eq!(ids(request(&server)).await.unwrap().len(), 3);
     empty.assert_async().await;
 }
@@ -167,15 +158,7 @@ async fn a_total_that_lies_low_ends_the_listing_and_one_that_lies_high_ends_on_a
 async fn a_total_that_never_ends_is_stopped_by_the_page_cap() {
     let server = MockServer::start_async().await;
     for offset in 0..3u64 {
-        server
-            .mock_async(move |when, then| {
-                when.method(GET)
-                    .path(PATH)
-                    .query_param("offset", offset.to_string());
-                then.status(200)
-                    .json_body(page(offset, offset..offset + 1, u64::MAX));
-            })
-            .await;
+        at_offset(&server, offset, page(offset, offset..offset + 1, u64::MAX)).await;
     }
     let err = ids(request(&server).limit(1).max_pages(3))
         .await

@@ -9,7 +9,8 @@ mod support;
 
 use futures::TryStreamExt as _;
 use glp_auth::WorkspaceId;
-use httpmock::MockServer;
+use glp_workspaces::TenantResources;
+use httpmock::{Mock, MockServer};
 use serde_json::{Value, json};
 use support::{TOKEN, client, hang_guard, tenant_id};
 
@@ -24,22 +25,34 @@ fn page(offset: u64, items: std::ops::Range<u64>, total: u64) -> Value {
     json!({"offset": offset, "count": items.len(), "total": total, "items": items})
 }
 
+/// The resources of tenant 4 on `base`.
+fn tenant(base: &str) -> TenantResources {
+    client(base).tenant(WorkspaceId::parse(&tenant_id(4)).unwrap())
+}
+
+/// `server` answering a `GET` of `path` with exactly `query` and the token with `body`.
+async fn page_at<'a>(
+    server: &'a MockServer,
+    path: &str,
+    query: &[(&str, &str)],
+    body: Value,
+) -> Mock<'a> {
+    let auth = format!("Bearer {TOKEN}");
+    let headers = [("authorization", auth.as_str())];
+    test_support::mock::exact_get(server, path, query, &headers, body).await
+}
+
 #[tokio::test]
 async fn a_path_of_the_specs_pages_by_offset_with_the_tenant_token() {
     let server = MockServer::start_async().await;
-    let auth = format!("Bearer {TOKEN}");
-    let headers = [("authorization", auth.as_str())];
     // The server caps pages at 2 whatever `limit` says: the next offset is the items received.
     let mut pages = Vec::new();
     for (offset, items) in [("0", 0..2), ("2", 2..3)] {
         let body = page(offset.parse().unwrap(), items, 3);
         let query = [("offset", offset), ("limit", "50")];
-        pages.push(test_support::mock::exact_get(&server, LOCATIONS, &query, &headers, body).await);
+        pages.push(page_at(&server, LOCATIONS, &query, body).await);
     }
-    let tenant = WorkspaceId::parse(&tenant_id(4)).unwrap();
-    let request = client(&server.base_url())
-        .tenant(tenant)
-        .list_path("/locations/v1/locations/");
+    let request = tenant(&server.base_url()).list_path("/locations/v1/locations/");
     assert_eq!(request.path(), "locations/v1/locations");
     assert_eq!(request.max_limit(), glp_workspaces::GENERIC_MAX_LIMIT);
     let items: Vec<Value> = hang_guard(request.stream().try_collect()).await.unwrap();
@@ -51,8 +64,7 @@ async fn a_path_of_the_specs_pages_by_offset_with_the_tenant_token() {
 
 #[test]
 fn a_typed_resources_path_keeps_its_page_size() {
-    let tenant = WorkspaceId::parse(&tenant_id(4)).unwrap();
-    let t = client("http://127.0.0.1:9").tenant(tenant);
+    let t = tenant("http://127.0.0.1:9");
     assert_eq!(
         t.list_path("subscriptions/v1/subscriptions").max_limit(),
         50
@@ -63,8 +75,6 @@ fn a_typed_resources_path_keeps_its_page_size() {
 #[tokio::test]
 async fn a_cursor_paged_list_sends_back_each_next_and_no_offset() {
     let server = MockServer::start_async().await;
-    let auth = format!("Bearer {TOKEN}");
-    let headers = [("authorization", auth.as_str())];
     let mut pages = Vec::new();
     for (query, body) in [
         (
@@ -76,15 +86,9 @@ async fn a_cursor_paged_list_sends_back_each_next_and_no_offset() {
             json!({"items": [location(3)], "count": 1, "total": 3, "next": ""}),
         ),
     ] {
-        pages.push(
-            test_support::mock::exact_get(&server, "/wellness/v2/events", query, &headers, body)
-                .await,
-        );
+        pages.push(page_at(&server, "/wellness/v2/events", query, body).await);
     }
-    let tenant = WorkspaceId::parse(&tenant_id(4)).unwrap();
-    let request = client(&server.base_url())
-        .tenant(tenant)
-        .list_path("wellness/v2/events");
+    let request = tenant(&server.base_url()).list_path("wellness/v2/events");
     let items: Vec<Value> = hang_guard(request.cursor_stream().try_collect())
         .await
         .unwrap();

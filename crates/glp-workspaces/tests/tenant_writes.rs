@@ -11,6 +11,7 @@ use glp_workspaces::{Address, TenantSpec};
 use httpmock::prelude::*;
 use serde_json::json;
 use support::{PATH, TOKEN, client, tenant_id};
+use test_support::mock::answered_once;
 use test_support::{Reply, Server};
 
 fn acme() -> TenantSpec {
@@ -98,18 +99,12 @@ async fn refusals_keep_the_servers_words_and_are_sent_once() {
         (412, "The workspace still holds 3 devices"),
         (422, "value is not a valid email address"),
     ] {
-        let server = MockServer::start_async().await;
-        let mock = server
-            .mock_async(|when, then| {
-                when.method(POST).path(PATH);
-                then.status(status).json_body(glp_error(status, words));
-            })
-            .await;
-        let err = client(&server.base_url())
-            .create_tenant(&acme())
-            .await
-            .unwrap_err();
-        assert_eq!(mock.calls_async().await, 1, "{status} is not retried");
+        let answer = (status, glp_error(status, words));
+        let err = answered_once(POST, PATH, answer, |base| async move {
+            client(&base).create_tenant(&acme()).await
+        })
+        .await
+        .unwrap_err();
         assert!(matches!(err, ApiError::Http { .. }), "{err:?}");
         assert_eq!(err.status(), Some(status));
         assert!(err.to_string().contains(words), "{err}");

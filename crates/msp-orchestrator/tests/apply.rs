@@ -4,14 +4,33 @@
 
 mod support;
 
+use central_api::CentralClient;
 use futures::TryStreamExt as _;
 use glp_auth::AuthOptions;
 use glp_workspaces::{Tenant, TenantSpec, WorkspacesClient};
 use msp_orchestrator::Cancel;
 use msp_orchestrator::apply::{
-    ActionStatus, ApplyOptions, Manifest, Plan, execute, execute_rules, plan_rule, read_rules,
+    ActionResult, ActionStatus, ApplyOptions, Manifest, Plan, RuleAction, execute, execute_rules,
+    plan_rule, read_rules,
 };
 use platform_sim::{SimConfig, Simulator};
+
+/// A simulator of `tenants` tenants whose writes fail at `write_fault_after_apply` after they
+/// took effect, and its GreenLake and Central clients (default auth, unpaced).
+async fn sim(
+    tenants: usize,
+    write_fault_after_apply: f64,
+) -> (Simulator, WorkspacesClient, CentralClient) {
+    let sim = Simulator::start(SimConfig {
+        tenants,
+        write_fault_after_apply,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (glp, central) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    (sim, glp, central)
+}
 
 async fn tenants(c: &WorkspacesClient) -> Vec<Tenant> {
     c.msp_tenants().stream().try_collect().await.unwrap()
@@ -19,14 +38,7 @@ async fn tenants(c: &WorkspacesClient) -> Vec<Tenant> {
 
 #[tokio::test]
 async fn lost_answers_make_no_duplicate_and_a_second_plan_writes_nothing() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 4,
-        write_fault_after_apply: 1.0,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (glp, _) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    let (sim, glp, _) = sim(4, 1.0).await;
     let existing = sim.truth().workspaces[0].workspace_name.clone();
     let manifest = Manifest {
         tenants: (0..3)
@@ -88,13 +100,7 @@ async fn lost_answers_make_no_duplicate_and_a_second_plan_writes_nothing() {
 
 #[tokio::test]
 async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 2,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (glp, _) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    let (_sim, glp, _) = sim(2, 0.0).await;
     let manifest = Manifest {
         tenants: vec![TenantSpec::named("Brand new")],
         delete_tenants: Vec::new(),
@@ -124,6 +130,19 @@ async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
     assert_eq!(report.writes_sent(), 0);
 }
 
+/// `actions` carried out in `central`'s tenants, with the default options and no cancel.
+async fn run_rules(central: &CentralClient, actions: &[RuleAction]) -> Vec<ActionResult> {
+    execute_rules(
+        |t| central.tenant(t.id),
+        actions,
+        0,
+        ApplyOptions::default(),
+        &Cancel::new(),
+        |_| {},
+    )
+    .await
+}
+
 /// The plan of `manifest`'s rules in every tenant of `sim` (all on its one cluster).
 async fn rule_plan(
     central: &central_api::CentralClient,
@@ -148,14 +167,7 @@ async fn rule_plan(
 
 #[tokio::test]
 async fn a_rule_in_every_tenant_with_every_answer_lost_is_made_once_each() {
-    let sim = Simulator::start(SimConfig {
-        tenants: 4,
-        write_fault_after_apply: 1.0,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (glp, central) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    let (sim, glp, central) = sim(4, 1.0).await;
     let manifest: Manifest = serde_json::from_value(serde_json::json!({
         "notification_rules": [{
             "tenants": ["*"], "name": "NOC critical", "enabled": true,
@@ -182,15 +194,7 @@ async fn a_rule_in_every_tenant_with_every_answer_lost_is_made_once_each() {
     assert!(on_central.len() >= 2, "{truth:?}");
     let actions = rule_plan(&central, &manifest, &on_central).await;
     assert!(actions.iter().all(|a| a.kind() == "create"), "{actions:?}");
-    let results = execute_rules(
-        |t| central.tenant(t.id),
-        &actions,
-        0,
-        ApplyOptions::default(),
-        &Cancel::new(),
-        |_| {},
-    )
-    .await;
+    let results = run_rules(&central, &actions).await;
     for r in &results {
         assert_eq!(
             (r.status, r.writes_sent, r.answer_lost),
@@ -221,15 +225,7 @@ async fn a_rule_in_every_tenant_with_every_answer_lost_is_made_once_each() {
         }
         other => panic!("{other:?}"),
     }
-    let results = execute_rules(
-        |t| central.tenant(t.id),
-        &actions,
-        0,
-        ApplyOptions::default(),
-        &Cancel::new(),
-        |_| {},
-    )
-    .await;
+    let results = run_rules(&central, &actions).await;
     assert!(
         results
             .iter()

@@ -37,20 +37,24 @@ impl fmt::Display for CentralDialect {
     }
 }
 
-/// Parses `new` or `classic` (any case).
-impl FromStr for CentralDialect {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "new" => Ok(Self::New),
-            "classic" => Ok(Self::Classic),
-            _ => Err(format!(
-                "unknown Central dialect {:?}: expected new or classic",
-                s.chars().take(40).collect::<String>()
-            )),
+/// `FromStr` for an enum of names: any case, surrounding blanks ignored; an unknown name is
+/// refused with the names it could be (by [`parse_choice`]).
+macro_rules! by_name {
+    ($(#[$doc:meta])* $ty:ident, $what:literal, [$($name:literal => $variant:ident),+ $(,)?]) => {
+        $(#[$doc])*
+        impl FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                parse_choice($what, s, &[$(($name, Self::$variant)),+])
+            }
         }
-    }
+    };
 }
+
+by_name!(
+    /// Parses `new` or `classic` (any case).
+    CentralDialect, "Central dialect", ["new" => New, "classic" => Classic]
+);
 
 /// How a rate budget counts (see [`SimConfig::limit_shape`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,37 +99,15 @@ fn parse_choice<T: Copy>(what: &str, s: &str, choices: &[(&str, T)]) -> Result<T
         })
 }
 
-/// Parses `penalty`, `bucket` or `window` (any case).
-impl FromStr for LimitShape {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        parse_choice(
-            "limit shape",
-            s,
-            &[
-                ("penalty", Self::Penalty),
-                ("bucket", Self::Bucket),
-                ("window", Self::Window),
-            ],
-        )
-    }
-}
+by_name!(
+    /// Parses `penalty`, `bucket` or `window` (any case).
+    LimitShape, "limit shape", ["penalty" => Penalty, "bucket" => Bucket, "window" => Window]
+);
 
-/// Parses `full`, `next` or `epoch` (any case).
-impl FromStr for ResetStyle {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        parse_choice(
-            "reset style",
-            s,
-            &[
-                ("full", Self::Full),
-                ("next", Self::Next),
-                ("epoch", Self::Epoch),
-            ],
-        )
-    }
-}
+by_name!(
+    /// Parses `full`, `next` or `epoch` (any case).
+    ResetStyle, "reset style", ["full" => Full, "next" => Next, "epoch" => Epoch]
+);
 
 /// Every knob of the simulator. [`Default`] gives a quiet, fault-free world of 25 tenants.
 ///

@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::central::{self, RuleBook};
-use crate::greenlake::registry::{Registry, Workspace};
+use crate::central;
+use crate::greenlake::registry::Workspace;
 use crate::greenlake::{self, GlpResource};
 use crate::ids;
 use crate::population::{Population, Tenant};
 use crate::records::alerts::{SEVERITIES, alerts, open_counts};
 use crate::records::{Resource, record_value};
+use crate::state::AppState;
 
 /// Every tenant of the simulated MSP.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,15 +197,10 @@ fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (S
         .map(move |r| (r.name().to_string(), u64::from(r.count(pop, t))))
 }
 
-/// Builds the truth for all tenants, or one.
-pub(crate) fn build(
-    pop: &Population,
-    registry: &Registry,
-    rules: &RuleBook,
-    clusters: &[String],
-    only: Option<&Tenant>,
-    with_records: bool,
-) -> Truth {
+/// Builds the truth of `st` for all tenants, or one.
+pub(crate) fn build(st: &AppState, only: Option<&Tenant>, with_records: bool) -> Truth {
+    let (pop, clusters) = (&st.pop, &st.cfg.clusters);
+    let (registry, rules) = (st.registry(), st.rules());
     let tenants = match only {
         Some(t) => vec![tenant_truth(pop, clusters, t, true)],
         None => pop

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{cc_form, config, start, tenant_env};
+use common::{Env, cc_form, config, start, tenant_env};
 use platform_sim::{CentralDialect, SimConfig};
 use reqwest::Response;
 use serde_json::Value;
@@ -30,6 +30,16 @@ async fn central_ok_then_429(cfg: SimConfig) -> (Response, Response) {
     let second = env.get("/network-monitoring/v1/aps?limit=1", &token).await;
     assert_eq!(second.status(), 429);
     (first, second)
+}
+
+/// A simulator of one GreenLake request a second whose MSP token endpoint answered 200, then
+/// 429 (the answer).
+async fn token_ok_then_429() -> (Env, Response) {
+    let env = start(config(|c| c.glp_rps = Some(1.0))).await;
+    assert_eq!(env.cc().await.status(), 200);
+    let r = env.cc().await;
+    assert_eq!(r.status(), 429);
+    (env, r)
 }
 
 #[tokio::test]
@@ -120,10 +130,7 @@ async fn classic_central_429_carries_retry_after_and_per_second_headers() {
 
 #[tokio::test]
 async fn early_retry_is_refused_and_counted() {
-    let env = start(config(|c| c.glp_rps = Some(1.0))).await;
-    assert_eq!(env.cc().await.status(), 200);
-    let r = env.cc().await;
-    assert_eq!(r.status(), 429);
+    let (env, _) = token_ok_then_429().await;
     assert_eq!(env.sim.stats().early_requests, 0);
     // Retrying at once, before Retry-After has passed.
     let r = env.cc().await;
@@ -133,10 +140,7 @@ async fn early_retry_is_refused_and_counted() {
 
 #[tokio::test]
 async fn honouring_retry_after_succeeds_without_early_requests() {
-    let env = start(config(|c| c.glp_rps = Some(1.0))).await;
-    assert_eq!(env.cc().await.status(), 200);
-    let r = env.cc().await;
-    assert_eq!(r.status(), 429);
+    let (env, r) = token_ok_then_429().await;
     let retry = header_u64(&r, "retry-after");
     // Another request (another tenant's, in flight when the 429 was served) is refused but
     // not counted as early, however late it arrives.

@@ -6,7 +6,7 @@ mod common;
 
 use common::{Env, config, msp_env, start};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PATH: &str = "/workspaces/v1/msp-tenants";
 
@@ -22,20 +22,9 @@ fn named(env: &Env, name: &str) -> Vec<platform_sim::WorkspaceTruth> {
 #[tokio::test]
 async fn create_update_delete_round_trip_is_listed_and_in_the_truth() {
     let (env, msp) = msp_env(config(|c| c.tenants = 3)).await;
-    let r = env
-        .http
-        .post(env.url(PATH))
-        .bearer_auth(&msp)
-        .json(
-            &json!({"workspaceName": "Acme Retail", "description": "40 sites",
-            "address": {"countryCode": "US", "city": "Austin"}}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let location = r.headers()["location"].to_str().unwrap().to_string();
-    let body: Value = r.json().await.unwrap();
+    let acme = json!({"workspaceName": "Acme Retail", "description": "40 sites",
+        "address": {"countryCode": "US", "city": "Austin"}});
+    let (location, body) = env.create(PATH, &msp, &acme).await;
     assert!(body["message"].is_string(), "{body}");
     let made = named(&env, "Acme Retail");
     assert_eq!(made.len(), 1);
@@ -74,10 +63,7 @@ async fn create_update_delete_round_trip_is_listed_and_in_the_truth() {
     assert_eq!(status, 204);
     assert!(named(&env, "Acme Retail").is_empty());
     assert_eq!(env.sim.truth().workspaces.len(), 3);
-    let s = env.sim.stats();
-    assert_eq!(s.requests["msp-tenants-create"]["201"], 1);
-    assert_eq!(s.requests["msp-tenants-update"]["200"], 1);
-    assert_eq!(s.requests["msp-tenants-delete"]["204"], 1);
+    env.assert_one_write_of_each("msp-tenants");
 }
 
 #[tokio::test]
@@ -230,17 +216,8 @@ async fn a_write_failed_after_apply_still_took_effect() {
     }))
     .await;
     for i in 0..12 {
-        let r = env
-            .http
-            .post(env.url(PATH))
-            .bearer_auth(&msp)
-            .json(&json!({"workspaceName": format!("Lost answer {i}")}))
-            .send()
-            .await;
-        // A 500, or a connection closed with no answer.
-        if let Ok(resp) = r {
-            assert_eq!(resp.status().as_u16(), 500);
-        }
+        let body = json!({"workspaceName": format!("Lost answer {i}")});
+        env.post_answer_lost(PATH, &msp, &body).await;
         let made = named(&env, &format!("Lost answer {i}"));
         assert_eq!(made.len(), 1, "created all the same");
     }

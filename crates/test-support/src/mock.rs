@@ -1,7 +1,9 @@
 //! Matchers for httpmock that several crates' contract tests need.
 
+use std::future::Future;
+
 use httpmock::Method::GET;
-use httpmock::{Mock, MockServer};
+use httpmock::{Method, Mock, MockServer};
 use serde_json::Value;
 
 /// Mocks on `server` a `GET` of `path` carrying exactly the parameters of `query` (in any order,
@@ -37,4 +39,29 @@ pub async fn any_request_fails(server: &MockServer) -> Mock<'_> {
             then.status(500);
         })
         .await
+}
+
+/// Starts a mock server answering `method` `path` with `status` and the JSON `body`, runs `call`
+/// with its base URL, asserts that the request was sent exactly once (a refusal is never
+/// retried, nor sent twice) and returns what `call` returned.
+pub async fn answered_once<T, E, F, Fut>(
+    method: Method,
+    path: &str,
+    (status, body): (u16, Value),
+    call: F,
+) -> Result<T, E>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(method).path(path);
+            then.status(status).json_body(body);
+        })
+        .await;
+    let result = call(server.base_url()).await;
+    assert_eq!(mock.calls_async().await, 1, "{status} is sent once");
+    result
 }

@@ -52,6 +52,12 @@ fn text(result: &CallToolResult) -> String {
         .unwrap_or_default()
 }
 
+/// The text of a tool's answer that must be an error.
+fn error_text(result: &CallToolResult) -> String {
+    assert_eq!(result.is_error, Some(true), "{}", text(result));
+    text(result)
+}
+
 async fn refresh(server: &InventoryServer, tenant: &str) -> CallToolResult {
     server
         .refresh_tenant(Parameters(RefreshTenantArgs {
@@ -86,26 +92,16 @@ async fn refresh_tenant_collects_the_tenants_resources_live_then_reads_them_back
         )]
     );
 
-    let err = refresh(&server, "Nobody").await;
-    assert_eq!(err.is_error, Some(true));
-    assert!(
-        text(&err).contains("no tenant of the store"),
-        "{}",
-        text(&err)
-    );
+    let err = error_text(&refresh(&server, "Nobody").await);
+    assert!(err.contains("no tenant of the store"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_tenant_says_why_it_could_not() {
     let (dir, store) = store();
     let off = InventoryServer::new(store, None);
-    let result = refresh(&off, "Alpha").await;
-    assert_eq!(result.is_error, Some(true));
-    assert!(
-        text(&result).contains("live calls are off"),
-        "{}",
-        text(&result)
-    );
+    let err = error_text(&refresh(&off, "Alpha").await);
+    assert!(err.contains("live calls are off"), "{err}");
 
     let store = Store::open(dir.path().join("s.sqlite")).expect("open");
     let failing = Arc::new(Stand {
@@ -114,10 +110,8 @@ async fn refresh_tenant_says_why_it_could_not() {
         calls: Default::default(),
     });
     let server = InventoryServer::new(store, Some(failing));
-    let result = refresh(&server, "t-a").await;
-    assert_eq!(result.is_error, Some(true));
     assert_eq!(
-        text(&result),
+        error_text(&refresh(&server, "t-a").await),
         "error: the refresh of \"Alpha\" failed: HTTP 401 from GreenLake"
     );
 }

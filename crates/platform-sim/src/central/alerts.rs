@@ -8,13 +8,12 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::cluster::ClusterCtx;
-use super::monitoring::tenant_of;
+use super::cluster::ClusterTenant;
 use super::{cursor, page_size, parse_filter_param, parse_sort_param};
 use crate::errors::{bad_request_coded, json_response};
 use crate::filter::compare_records;
@@ -42,14 +41,9 @@ struct Page {
 /// `GET /network-notifications/v1/alerts`.
 pub(crate) async fn alerts(
     State(st): State<Arc<AppState>>,
-    cluster: ClusterCtx,
-    headers: HeaderMap,
+    ClusterTenant(tenant): ClusterTenant,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let tenant = match tenant_of(&st, cluster, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     match page(&st, tenant, query.as_deref()) {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(bad) => bad_request_coded(

@@ -1,5 +1,6 @@
 //! Which Central cluster a request reached: the [`ClusterCtx`] extractor, from the `{cluster}`
-//! of `/clusters/{cluster}/...` (none: the MSP's first cluster).
+//! of `/clusters/{cluster}/...` (none: the MSP's first cluster); and the [`ClusterTenant`]
+//! extractor of a tenant-scoped request: the tenant, on the cluster it reached.
 
 use std::sync::Arc;
 
@@ -8,8 +9,9 @@ use axum::http::request::Parts;
 use axum::response::Response;
 
 use crate::clusters;
-use crate::errors::{Api, not_found, unauthorized};
+use crate::errors::{Api, forbidden, not_found, unauthorized};
 use crate::state::AppState;
+use crate::tokens::Subject;
 
 /// Which cluster a request reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +81,44 @@ pub(super) fn msp_cluster(api: Api, cluster: ClusterCtx) -> Result<usize, Respon
     match cluster {
         ClusterCtx::Msp(i) => Ok(i),
         ClusterCtx::Foreign(name) => Err(foreign_cluster(api, name)),
+    }
+}
+
+/// The tenant a tenant-scoped Central request is for (its position in the population): only a
+/// tenant token, on the cluster the request reached (another cluster does not know the tenant:
+/// 401); else the request is answered with the error.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClusterTenant(pub(crate) u32);
+
+impl FromRequestParts<Arc<AppState>> for ClusterTenant {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        st: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let cluster = ClusterCtx::from_request_parts(parts, st).await?;
+        let api = st.central();
+        let cluster = msp_cluster(api, cluster)?;
+        let tenant = match st.authenticate(&parts.headers, api) {
+            Ok(Subject::Tenant(i)) => i,
+            Ok(Subject::Msp) => {
+                return Err(forbidden(
+                    api,
+                    "This API needs a tenant access token (token exchange for the tenant workspace); the MSP token was presented",
+                    "Exchange the MSP token for a token of the tenant workspace (id without hyphens) and call again with it",
+                ));
+            }
+            Err(r) => return Err(r),
+        };
+        if st.pop.tenants[tenant as usize].cluster != Some(cluster as u8) {
+            return Err(unauthorized(
+                api,
+                "The access token is not valid on this Central cluster: the tenant lives on another \
+                 cluster (or on none)",
+            ));
+        }
+        Ok(Self(tenant))
     }
 }
 

@@ -4,20 +4,19 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{MethodRouter, get};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::cluster::{ClusterCtx, msp_cluster};
+use super::cluster::{ClusterCtx, ClusterTenant, msp_cluster};
 use super::{cursor, page_size, parse_filter_param, parse_sort_param};
-use crate::errors::{bad_request_coded, forbidden, json_response, not_found, unauthorized};
+use crate::errors::{bad_request_coded, json_response, not_found};
 use crate::filter::{compare_records, lookup};
 use crate::query::{BadParam, Params};
 use crate::records::{Record, Resource, record, record_value};
 use crate::state::AppState;
-use crate::tokens::Subject;
 
 /// The items of a monitoring page: typed records (fast path: no filter, no sort) or records
 /// already turned into JSON (filtered or sorted).
@@ -63,10 +62,9 @@ struct Page {
 pub(crate) fn monitoring(r: Resource) -> MethodRouter<Arc<AppState>> {
     get(
         move |State(st): State<Arc<AppState>>,
-              cluster: ClusterCtx,
-              headers: HeaderMap,
+              ClusterTenant(tenant): ClusterTenant,
               RawQuery(query): RawQuery| async move {
-            monitoring_answer(&st, r, cluster, &headers, query.as_deref())
+            monitoring_answer(&st, r, tenant, query.as_deref())
         },
     )
 }
@@ -74,49 +72,14 @@ pub(crate) fn monitoring(r: Resource) -> MethodRouter<Arc<AppState>> {
 fn monitoring_answer(
     st: &AppState,
     resource: Resource,
-    cluster: ClusterCtx,
-    headers: &HeaderMap,
+    tenant: u32,
     query: Option<&str>,
 ) -> Response {
     let api = st.central();
-    let tenant = match tenant_of(st, cluster, headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     match monitoring_page(st, resource, tenant, query) {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(bad) => bad_request_coded(api, &bad, Some("HPE_GL_NETWORK_MONITORING_INVALID_INPUT")),
     }
-}
-
-/// The tenant a tenant-scoped Central request is for: only a tenant token, on the cluster the
-/// request reached (another cluster does not know the tenant: 401); else the error answer.
-pub(super) fn tenant_of(
-    st: &AppState,
-    cluster: ClusterCtx,
-    headers: &HeaderMap,
-) -> Result<u32, Response> {
-    let api = st.central();
-    let cluster = msp_cluster(api, cluster)?;
-    let tenant = match st.authenticate(headers, api) {
-        Ok(Subject::Tenant(i)) => i,
-        Ok(Subject::Msp) => {
-            return Err(forbidden(
-                api,
-                "This API needs a tenant access token (token exchange for the tenant workspace); the MSP token was presented",
-                "Exchange the MSP token for a token of the tenant workspace (id without hyphens) and call again with it",
-            ));
-        }
-        Err(r) => return Err(r),
-    };
-    if st.pop.tenants[tenant as usize].cluster != Some(cluster as u8) {
-        return Err(unauthorized(
-            api,
-            "The access token is not valid on this Central cluster: the tenant lives on another \
-             cluster (or on none)",
-        ));
-    }
-    Ok(tenant)
 }
 
 /// The path parameters of an unknown monitoring resource (with or without a cluster prefix).

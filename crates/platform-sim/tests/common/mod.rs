@@ -281,4 +281,45 @@ impl Env {
         let text = r.text().await.unwrap();
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
+
+    /// A `POST` of `body` to `path` with bearer `token` that must create (201): its `Location`
+    /// and its body.
+    pub(crate) async fn create(&self, path: &str, token: &str, body: &Value) -> (String, Value) {
+        let r = self.post_json(path, token, body).await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        let location = r.headers()["location"].to_str().unwrap().to_owned();
+        (location, r.json().await.unwrap())
+    }
+
+    /// A `POST` of `body` to `path` with bearer `token` whose answer is lost after it took
+    /// effect: a 500, or a connection closed with no answer.
+    pub(crate) async fn post_answer_lost(&self, path: &str, token: &str, body: &Value) {
+        if let Ok(r) = self.post_json(path, token, body).await {
+            assert_eq!(r.status().as_u16(), 500);
+        }
+    }
+
+    async fn post_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> reqwest::Result<reqwest::Response> {
+        let req = self.http.post(self.url(path)).bearer_auth(token);
+        req.json(body).send().await
+    }
+
+    /// Asserts that the writes of `endpoints` (`msp-tenants`, `notification-rules`) served
+    /// one create (201), one update (200) and one delete (204).
+    pub(crate) fn assert_one_write_of_each(&self, endpoints: &str) {
+        let s = self.sim.stats();
+        for (write, status) in [("create", "201"), ("update", "200"), ("delete", "204")] {
+            let ep = format!("{endpoints}-{write}");
+            assert_eq!(
+                s.requests[&ep][status], 1,
+                "{ep} {status}: {:?}",
+                s.requests
+            );
+        }
+    }
 }

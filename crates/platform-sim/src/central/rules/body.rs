@@ -69,14 +69,26 @@ fn object<'a>(v: &'a Value, at: &str) -> Result<&'a Map<String, Value>, Invalid>
         .ok_or_else(|| shape(format!("'{at}' must be an object")))
 }
 
+/// `obj[key]`, refused if absent and `required` (`at`: where `obj` is, for the message).
+fn field<'a>(
+    obj: &'a Map<String, Value>,
+    at: &str,
+    key: &str,
+    required: bool,
+) -> Result<Option<&'a Value>, Invalid> {
+    match obj.get(key) {
+        None if required => Err(shape(format!("'{at}{key}' is required"))),
+        v => Ok(v),
+    }
+}
+
 fn boolean(
     obj: &Map<String, Value>,
     at: &str,
     key: &str,
     required: bool,
 ) -> Result<Option<bool>, Invalid> {
-    match obj.get(key) {
-        None if required => Err(shape(format!("'{at}{key}' is required"))),
+    match field(obj, at, key, required)? {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(_) => Err(shape(format!("'{at}{key}' must be true or false"))),
@@ -98,8 +110,7 @@ fn list(
     key: &str,
     required: bool,
 ) -> Result<Vec<String>, Invalid> {
-    let items = match obj.get(key) {
-        None if required => return Err(shape(format!("'{at}{key}' is required"))),
+    let items = match field(obj, at, key, required)? {
         None => return Ok(Vec::new()),
         Some(Value::Array(a)) => a,
         Some(_) => return Err(shape(format!("'{at}{key}' must be an array"))),

@@ -17,13 +17,12 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use self::body::{Invalid, check, input, merge};
-use super::cluster::ClusterCtx;
-use super::monitoring::tenant_of;
+use super::cluster::ClusterTenant;
 use crate::errors::{Api, bad_request_coded, glp_error, json_response, not_found};
 use crate::ids;
 use crate::query::Params;
@@ -125,14 +124,9 @@ pub(crate) struct RulePath {
 /// `GET /network-notifications/v1/notification-rules`.
 pub(crate) async fn list(
     State(st): State<Arc<AppState>>,
-    cluster: ClusterCtx,
-    headers: HeaderMap,
+    ClusterTenant(tenant): ClusterTenant,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let tenant = match tenant_of(&st, cluster, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let parsed = Params::parse(query.as_deref(), &["limit", "offset"]).and_then(|p| {
         Ok((
             p.uint("limit", 1..=MAX_RULES as u64)?
@@ -171,14 +165,9 @@ pub(crate) async fn list(
 /// `POST /network-notifications/v1/notification-rules`.
 pub(crate) async fn create(
     State(st): State<Arc<AppState>>,
-    cluster: ClusterCtx,
-    headers: HeaderMap,
+    ClusterTenant(tenant): ClusterTenant,
     bytes: Bytes,
 ) -> Response {
-    let tenant = match tenant_of(&st, cluster, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let fields = match input(&bytes).and_then(|f| check(&f, true).map(|()| f)) {
         Ok(f) => f,
         Err(e) => return invalid(&st, e),
@@ -215,14 +204,9 @@ pub(crate) async fn create(
 /// `GET /network-notifications/v1/notification-rules/{id}`.
 pub(crate) async fn read(
     State(st): State<Arc<AppState>>,
-    cluster: ClusterCtx,
-    headers: HeaderMap,
+    ClusterTenant(tenant): ClusterTenant,
     Path(RulePath { id }): Path<RulePath>,
 ) -> Response {
-    let tenant = match tenant_of(&st, cluster, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let book = st.rules();
     match book
         .rules
@@ -238,15 +222,10 @@ pub(crate) async fn read(
 /// input: `name` is no field of it).
 pub(crate) async fn update(
     State(st): State<Arc<AppState>>,
-    cluster: ClusterCtx,
-    headers: HeaderMap,
+    ClusterTenant(tenant): ClusterTenant,
     Path(RulePath { id }): Path<RulePath>,
     bytes: Bytes,
 ) -> Response {
-    let tenant = match tenant_of(&st, cluster, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let patch = match input(&bytes) {
         Ok(p) => p,
         Err(e) => return invalid(&st, e),
@@ -280,14 +259,9 @@ pub(crate) async fn update(
 /// `DELETE /network-notifications/v1/notification-rules/{id}`.
 pub(crate) async fn delete(
     State(st): State<Arc<AppState>>,
-    cluster: ClusterCtx,
-    headers: HeaderMap,
+    ClusterTenant(tenant): ClusterTenant,
     Path(RulePath { id }): Path<RulePath>,
 ) -> Response {
-    let tenant = match tenant_of(&st, cluster, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let mut book = st.rules();
     let Some(rules) = book.rules.get_mut(&tenant) else {
         return no_rule(&st, &id);

@@ -53,10 +53,11 @@ pub(crate) fn rows(quick: bool) -> Result<Vec<MeasureRow>> {
         measure: "dashboard overview page (/), every tenant worst first".into(),
         size: format!("{tenants} tenants x {devices} devices, 2 runs, alerts"),
         figure: format!(
-            "first request after a run {first:.1} ms (computed); then median {median:.1} ms, \
-             slowest of 5 {max:.1} ms (kept until a run ends; {kib:.0} KiB)"
+            "first request after a run {first:.1} ms (computed from the store); then median \
+             {median:.1} ms, slowest of 5 {max:.1} ms (kept until a run ends; {kib:.0} KiB)"
         ),
-        target: format!("< {TARGET_MS:.0} ms (requests between runs)"),
-        met: Some(max < TARGET_MS),
+        target: format!("< {TARGET_MS:.0} ms (the first request, computed)"),
+        // The first request is the one computed from the store: the honest figure.
+        met: Some(first < TARGET_MS && max < TARGET_MS),
     }])
 }

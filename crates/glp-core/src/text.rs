@@ -1,10 +1,12 @@
 //! Server text is untrusted text: redaction of every secret this process knows, and escaping of
 //! control characters before anything reaches a terminal.
 //!
-//! - [`register_secret`] records a value that must never be shown: the client secret (done by
-//!   [`Credentials`](crate::Credentials)) and every token this process holds or has held (done by
-//!   [`AccessToken::new`](crate::AccessToken::new)). The registry is process-wide and keeps the
-//!   most recent [`REGISTRY_CAPACITY`] values.
+//! - [`register_secret`] records a value that must never be shown for the process's life: the
+//!   client secret (done by [`Credentials`](crate::Credentials)), `serve`'s bearer token, a
+//!   webhook URL. [`register_token`] records a token for as long as its [`TokenRegistration`]
+//!   lives (done by [`AccessToken::new`](crate::AccessToken::new): a token is redacted while
+//!   any clone of it is held, and among the newest retired ones after); see [`registry`] for
+//!   the bounds that keep a long-running process's registry small.
 //! - [`redact`] replaces every registered value (raw, and form-/percent-encoded) and anything
 //!   that looks like an `Authorization` value with `[REDACTED]`.
 //! - [`escape_control`] makes a string safe for one terminal line: C0/C1 controls, DEL, and the
@@ -14,14 +16,11 @@
 //!   message.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::sync::{LazyLock, RwLock};
 
-use secrecy::{ExposeSecret, SecretString};
+pub mod registry;
 
-/// How many secrets the registry keeps (the oldest are forgotten first).
-pub const REGISTRY_CAPACITY: usize = 65_536;
+pub use registry::{TokenRegistration, register_token};
 
 /// Values shorter than this are not registered: redacting every `a` would destroy messages
 /// without protecting anything a real credential needs.
@@ -30,22 +29,14 @@ pub const MIN_SECRET_LEN: usize = 4;
 /// What a redacted value is replaced with.
 pub const REDACTED: &str = "[REDACTED]";
 
-static SECRETS: LazyLock<RwLock<VecDeque<SecretString>>> =
-    LazyLock::new(|| RwLock::new(VecDeque::new()));
-
-/// Records `secret` so that [`redact`] removes it from every message built afterwards.
+/// Records `secret` so that [`redact`] removes it from every message built afterwards, for
+/// the process's life (the newest [`registry::KEPT_CAPACITY`] such values). A token, which is
+/// replaced every hour, is registered with [`register_token`] instead.
 pub fn register_secret(secret: &str) {
     if secret.len() < MIN_SECRET_LEN {
         return;
     }
-    let mut secrets = SECRETS.write().unwrap_or_else(|p| p.into_inner());
-    if secrets.iter().any(|s| s.expose_secret() == secret) {
-        return;
-    }
-    if secrets.len() >= REGISTRY_CAPACITY {
-        secrets.pop_front();
-    }
-    secrets.push_back(SecretString::from(secret.to_owned()));
+    registry::keep(secret);
 }
 
 /// Registers a client secret and the HTTP Basic forms of `client_id:secret` (base64 of the
@@ -67,9 +58,13 @@ pub fn register_credential(client_id: &str, secret: &str) {
 pub fn redact(text: &str) -> Cow<'_, str> {
     let mut out: Cow<'_, str> = Cow::Borrowed(text);
     {
-        let secrets = SECRETS.read().unwrap_or_else(|p| p.into_inner());
-        for secret in secrets.iter() {
-            let raw = secret.expose_secret();
+        let registry = registry::read();
+        for raw in registry.values() {
+            // Encoding only lengthens a value: a text shorter than it (a tenant's name, a
+            // label) cannot hold it in any form, and costs no encoding nor search.
+            if raw.len() > out.len() {
+                continue;
+            }
             for form in encodings(raw) {
                 if out.contains(form.as_ref()) {
                     out = Cow::Owned(out.replace(form.as_ref(), REDACTED));
@@ -230,5 +225,58 @@ mod tests {
             untrusted("bad\u{1b}[2J tok-untrusted-1234"),
             "bad\\u{1b}[2J [REDACTED]"
         );
+    }
+
+    #[test]
+    fn a_token_is_redacted_while_held_and_among_the_newest_retired_after() {
+        let token = register_token("tok-held-0123456789");
+        let clone = token.clone();
+        drop(token);
+        registry::sweep_now();
+        assert_eq!(redact("a tok-held-0123456789 b"), "a [REDACTED] b");
+        drop(clone);
+        registry::sweep_now();
+        assert_eq!(redact("a tok-held-0123456789 b"), "a [REDACTED] b");
+        for i in 0..registry::RETIRED_CAPACITY {
+            drop(register_token(&format!("tok-retiring-{i:06}")));
+        }
+        registry::sweep_now();
+        assert_eq!(redact("a tok-held-0123456789 b"), "a tok-held-0123456789 b");
+    }
+
+    #[test]
+    fn a_long_running_process_keeps_its_registry_small_and_its_secrets_redacted() {
+        register_credential("soak-client", "soak-secret-value");
+        let mut held = Vec::new();
+        for i in 0..20_000 {
+            // Each run replaces the tokens of the last one (one grant, a few exchanges).
+            if i % 10 == 0 {
+                held.clear();
+            }
+            held.push(register_token(&format!("tok-run-{i:06}")));
+        }
+        let (kept, live, retired) = registry::read().sizes();
+        assert!(kept <= registry::KEPT_CAPACITY, "{kept}");
+        // Other tests of this process hold a few tokens of their own.
+        assert!(live <= 10 + 64, "{live}");
+        assert!(retired <= registry::RETIRED_CAPACITY, "{retired}");
+        let shown = redact("secret soak-secret-value, tokens tok-run-019999 tok-run-019990");
+        assert_eq!(shown, "secret [REDACTED], tokens [REDACTED] [REDACTED]");
+    }
+
+    #[test]
+    fn an_access_token_keeps_its_value_redacted_until_its_last_clone_is_dropped() {
+        use secrecy::SecretString;
+        let token = crate::AccessToken::new(
+            SecretString::from("tok-access-abcdef".to_owned()),
+            std::time::Instant::now(),
+        );
+        let clone = token.clone();
+        drop(token);
+        registry::sweep_now();
+        let live = registry::read().values().any(|v| v == "tok-access-abcdef");
+        assert!(live);
+        assert_eq!(redact("x tok-access-abcdef"), "x [REDACTED]");
+        drop(clone);
     }
 }

@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::text::TokenRegistration;
+
 /// An access token with the instant it expires.
 ///
 /// The value is a [`SecretString`]: `Debug` prints `[REDACTED]`, and reading it takes an explicit
@@ -14,17 +16,21 @@ pub struct AccessToken {
     secret: SecretString,
     expires_at: Instant,
     issued_token_type: Option<String>,
+    /// Keeps the value redacted while this token or a clone of it lives.
+    _registration: TokenRegistration,
 }
 
 impl AccessToken {
     /// A token valid until `expires_at`. Its value is registered for redaction
-    /// ([`text::redact`](crate::text::redact)): no message built afterwards shows it.
+    /// ([`text::redact`](crate::text::redact)) while this token or a clone of it lives (and
+    /// among the newest retired tokens after): no message built meanwhile shows it.
     pub fn new(secret: SecretString, expires_at: Instant) -> Self {
-        crate::text::register_secret(secret.expose_secret());
+        let _registration = crate::text::register_token(secret.expose_secret());
         Self {
             secret,
             expires_at,
             issued_token_type: None,
+            _registration,
         }
     }
 

@@ -29,6 +29,7 @@ mod alerts;
 mod append;
 mod changes;
 mod checkpoint;
+mod counts;
 mod devices;
 mod diff;
 mod hash;
@@ -51,6 +52,7 @@ use serde::Serialize;
 pub use alerts::{ALERT_SEVERITIES, AlertRow, is_alerts, severity_rank};
 pub use append::{APPEND_ONLY, is_append_only};
 pub use changes::{ApplyRun, ChangeRecord, ChangeRow, NewApply};
+pub use counts::TenantCounts;
 pub use devices::{DeviceRow, TenantOutcome, normalize_mac};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,

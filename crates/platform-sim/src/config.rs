@@ -216,6 +216,11 @@ pub struct SimConfig {
     /// §2.3.1) then gets 401: for testing a client's encoding. Real GreenLake secrets are
     /// alphanumeric, so with the default both encodings coincide, as they do on the platform.
     pub hostile_secret: bool,
+    /// How many issued tokens the simulator remembers, the newest (`None`, the default: every
+    /// one, so that [`Stats::issued_tokens`](crate::Stats::issued_tokens) lists them all for the
+    /// leak checks). An older token is then unknown (401). A long soak in the client's process
+    /// sets it, so that the simulator's own memory does not grow with every token it issues.
+    pub remember_tokens: Option<usize>,
 }
 
 impl Default for SimConfig {
@@ -255,6 +260,7 @@ impl Default for SimConfig {
             clusters: vec!["US-WEST-4".into()],
             tenants_on_no_cluster: 0,
             hostile_secret: false,
+            remember_tokens: None,
         }
     }
 }

@@ -197,6 +197,7 @@ impl Args {
             clusters: self.clusters.clone(),
             tenants_on_no_cluster: self.tenants_on_no_cluster,
             hostile_secret: self.hostile_secret,
+            remember_tokens: None,
         })
     }
 }

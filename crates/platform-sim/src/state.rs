@@ -41,7 +41,8 @@ impl AppState {
         }
         let started = Instant::now();
         let pop = Population::build(&cfg);
-        let tokens = TokenStore::new(cfg.token_ttl, cfg.revoke_after.map(|d| started + d));
+        let tokens = TokenStore::new(cfg.token_ttl, cfg.revoke_after.map(|d| started + d))
+            .remembering(cfg.remember_tokens);
         AppState {
             budgets: Budgets::new(&cfg),
             cfg,

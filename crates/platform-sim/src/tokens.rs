@@ -2,9 +2,10 @@
 //!
 //! Tokens are JWT-shaped random strings (`header.payload.signature`, base64url) that carry no
 //! meaning: clients must treat them as opaque. They are not cryptographically random (this is a
-//! test tool). Every token ever issued is kept (for `issued_tokens` in the stats).
+//! test tool). Every token ever issued is kept (for `issued_tokens` in the stats), unless the
+//! configuration bounds how many are remembered (`SimConfig::remember_tokens`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -43,7 +44,7 @@ struct Entry {
 #[derive(Debug, Default)]
 struct Inner {
     map: HashMap<Arc<str>, Entry>,
-    order: Vec<Arc<str>>,
+    order: VecDeque<Arc<str>>,
 }
 
 /// All tokens issued by the simulator.
@@ -55,6 +56,8 @@ pub(crate) struct TokenStore {
     /// `None`: token lifetimes run on the real clock. `Some((at, advanced))`: a test froze the
     /// token clock at `at` and has moved it on by `advanced` since (see [`TokenStore::now`]).
     frozen: Mutex<Option<(Instant, Duration)>>,
+    /// How many tokens are remembered, the newest (`None`: every one).
+    remember: Option<usize>,
 }
 
 const JWT_HEADER: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
@@ -74,7 +77,14 @@ impl TokenStore {
             revoke_at,
             inner: RwLock::new(Inner::default()),
             frozen: Mutex::new(None),
+            remember: None,
         }
+    }
+
+    /// The same store remembering only the newest `remember` tokens (`None`: every one).
+    pub(crate) fn remembering(mut self, remember: Option<usize>) -> Self {
+        self.remember = remember;
+        self
     }
 
     /// The instant token lifetimes are measured at: the real clock, unless a test froze it.
@@ -124,7 +134,14 @@ impl TokenStore {
                     expires: now + self.ttl,
                 },
             );
-            inner.order.push(key);
+            inner.order.push_back(key);
+            if let Some(max) = self.remember {
+                while inner.order.len() > max.max(1) {
+                    if let Some(old) = inner.order.pop_front() {
+                        inner.map.remove(&old);
+                    }
+                }
+            }
             return token;
         }
     }
@@ -184,6 +201,19 @@ mod tests {
             Check::Expired
         );
         assert_eq!(store.issued(), vec![t]);
+    }
+
+    #[test]
+    fn a_bounded_store_forgets_its_oldest_tokens() {
+        let store = TokenStore::new(Duration::from_secs(60), None).remembering(Some(2));
+        let now = Instant::now();
+        let first = store.issue(Subject::Msp);
+        let second = store.issue(Subject::Tenant(1));
+        let third = store.issue(Subject::Tenant(2));
+        assert_eq!(store.check(&first, now), Check::Unknown);
+        assert_eq!(store.check(&second, now), Check::Valid(Subject::Tenant(1)));
+        assert_eq!(store.check(&third, now), Check::Valid(Subject::Tenant(2)));
+        assert_eq!(store.issued(), vec![second, third]);
     }
 
     #[test]

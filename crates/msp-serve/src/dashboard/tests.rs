@@ -279,3 +279,28 @@ fn the_overview_is_kept_until_a_run_ends() {
         "{after}"
     );
 }
+
+#[test]
+fn the_overview_counts_devices_down_and_alerts_apart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("s.sqlite");
+    small_store(&db);
+    let store = Store::open(&db).expect("store");
+    let lines = overview(&store).expect("overview");
+    let counts: Vec<(&str, &str, u64, u64, u64, u64)> = lines
+        .iter()
+        .map(|l| {
+            let id = l.id.as_str();
+            (id, l.outcome, l.devices, l.down, l.open_alerts, l.critical)
+        })
+        .collect();
+    // Alpha's alert is no device; the hostile tenant's devices come from its first run.
+    assert_eq!(
+        counts,
+        [
+            ("t-h", "failed", 1, 0, 0, 0),
+            ("t-a", "ok", 2, 1, 1, 1),
+            ("t-g", "ok", 1, 0, 0, 0),
+        ]
+    );
+}

@@ -168,6 +168,15 @@ pub fn untrusted(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The registry is process-wide and the tests of a crate share a process: the tests that
+    /// retire tokens by the hundred, or count what is retired, take turns (one could otherwise
+    /// push another's retired token out of the ring between its drop and its assertion).
+    static RETIRING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn retiring() -> std::sync::MutexGuard<'static, ()> {
+        RETIRING.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     #[test]
     fn registered_secrets_are_redacted_in_every_encoding() {
         register_secret("s3cr3t+&/= value");
@@ -229,6 +238,7 @@ mod tests {
 
     #[test]
     fn a_token_is_redacted_while_held_and_among_the_newest_retired_after() {
+        let _turn = retiring();
         let token = register_token("tok-held-0123456789");
         let clone = token.clone();
         drop(token);
@@ -246,6 +256,7 @@ mod tests {
 
     #[test]
     fn a_long_running_process_keeps_its_registry_small_and_its_secrets_redacted() {
+        let _turn = retiring();
         register_credential("soak-client", "soak-secret-value");
         let mut held = Vec::new();
         for i in 0..20_000 {
@@ -266,6 +277,7 @@ mod tests {
 
     #[test]
     fn an_access_token_keeps_its_value_redacted_until_its_last_clone_is_dropped() {
+        let _turn = retiring();
         use secrecy::SecretString;
         let token = crate::AccessToken::new(
             SecretString::from("tok-access-abcdef".to_owned()),

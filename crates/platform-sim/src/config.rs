@@ -122,6 +122,12 @@ pub struct SimConfig {
     /// Lifetime of every access token (MSP and tenant). `expires_in` reports it rounded down to
     /// whole seconds. Default 900 s.
     pub token_ttl: Duration,
+    /// How long past its lifetime a token is still accepted, as real servers tolerate clock
+    /// skew (default none). `expires_in` still announces `token_ttl`: a client that renews on
+    /// time never needs it; one that does not is refused all the same once it is used up. An
+    /// end-to-end test on a loaded machine uses it for the time a request spends between the
+    /// client's clock and the server's check.
+    pub token_leeway: Duration,
     /// Requests per second allowed on the GLP paths (token endpoint and workspaces API) before
     /// 429; `None` = unlimited. Burst = `max(1, rps)`.
     pub glp_rps: Option<f64>,
@@ -230,6 +236,7 @@ impl Default for SimConfig {
             seed: 42,
             generation: 0,
             token_ttl: Duration::from_secs(900),
+            token_leeway: Duration::ZERO,
             glp_rps: None,
             central_rps: None,
             glp_token_per_minute: None,

@@ -27,6 +27,9 @@ struct Args {
     /// Token lifetime in seconds (fractions allowed).
     #[arg(long, default_value_t = 900.0)]
     token_ttl: f64,
+    /// Seconds a token is still accepted past its lifetime (clock-skew tolerance; default 0).
+    #[arg(long, default_value_t = 0.0)]
+    token_leeway: f64,
     /// GLP requests per second before 429 (default: unlimited).
     #[arg(long)]
     glp_rps: Option<f64>,
@@ -163,6 +166,7 @@ impl Args {
             tenants: self.tenants,
             seed: self.seed,
             token_ttl: secs("token-ttl", self.token_ttl)?,
+            token_leeway: secs("token-leeway", self.token_leeway)?,
             glp_rps: self.glp_rps,
             central_rps: self.central_rps,
             glp_token_per_minute: self.glp_token_per_minute,

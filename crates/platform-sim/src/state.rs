@@ -42,7 +42,8 @@ impl AppState {
         let started = Instant::now();
         let pop = Population::build(&cfg);
         let tokens = TokenStore::new(cfg.token_ttl, cfg.revoke_after.map(|d| started + d))
-            .remembering(cfg.remember_tokens);
+            .remembering(cfg.remember_tokens)
+            .with_leeway(cfg.token_leeway);
         AppState {
             budgets: Budgets::new(&cfg),
             cfg,

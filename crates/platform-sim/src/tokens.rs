@@ -58,6 +58,8 @@ pub(crate) struct TokenStore {
     frozen: Mutex<Option<(Instant, Duration)>>,
     /// How many tokens are remembered, the newest (`None`: every one).
     remember: Option<usize>,
+    /// How long past its expiry a token is still accepted.
+    leeway: Duration,
 }
 
 const JWT_HEADER: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
@@ -78,7 +80,14 @@ impl TokenStore {
             inner: RwLock::new(Inner::default()),
             frozen: Mutex::new(None),
             remember: None,
+            leeway: Duration::ZERO,
         }
+    }
+
+    /// The same store accepting a token up to `leeway` past its expiry.
+    pub(crate) fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
     }
 
     /// The same store remembering only the newest `remember` tokens (`None`: every one).
@@ -158,7 +167,7 @@ impl TokenStore {
         {
             return Check::Revoked;
         }
-        if now >= e.expires {
+        if now >= e.expires + self.leeway {
             return Check::Expired;
         }
         Check::Valid(e.subject)
@@ -201,6 +210,18 @@ mod tests {
             Check::Expired
         );
         assert_eq!(store.issued(), vec![t]);
+    }
+
+    #[test]
+    fn a_token_is_accepted_for_the_leeway_past_its_expiry_and_refused_after() {
+        let store =
+            TokenStore::new(Duration::from_secs(2), None).with_leeway(Duration::from_secs(1));
+        store.freeze();
+        let t = store.issue(Subject::Msp);
+        store.advance(Duration::from_millis(2_500));
+        assert_eq!(store.check(&t, store.now()), Check::Valid(Subject::Msp));
+        store.advance(Duration::from_millis(500));
+        assert_eq!(store.check(&t, store.now()), Check::Expired);
     }
 
     #[test]

@@ -1,11 +1,9 @@
 //! The one SQL layer over both backends: [`Db`] holds a SQLite connection or a PostgreSQL
-//! client, and [`Ex`] runs the store's SQL (written once, in SQLite's words, with `?N`
+//! client (on its own thread: [`pg`](crate::pg)), and [`Ex`] runs the store's SQL (written once, in SQLite's words, with `?N`
 //! parameters: [`dialect`](crate::dialect) translates it for PostgreSQL) with [`Value`]
 //! parameters, giving rows read by index.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
-use std::collections::HashMap;
 
 use crate::StoreError;
 use crate::dialect;
@@ -176,48 +174,13 @@ impl<T: FromValue> FromValue for Option<T> {
     }
 }
 
-/// A PostgreSQL client and its prepared statements (by the store's SQL text).
-pub(crate) struct PgConn {
-    pub(crate) client: postgres::Client,
-    statements: HashMap<String, postgres::Statement>,
-}
-
-impl std::fmt::Debug for PgConn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgConn").finish_non_exhaustive()
-    }
-}
-
-impl PgConn {
-    pub(crate) fn new(client: postgres::Client) -> Self {
-        Self {
-            client,
-            statements: HashMap::new(),
-        }
-    }
-
-    /// The statement of `sql`, translated and prepared once.
-    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
-        }
-        let statement = self.client.prepare(&dialect::postgres(sql))?;
-        // Bounded: format!-ed SQL (limits, fragments) is still a handful of texts.
-        if self.statements.len() > 256 {
-            self.statements.clear();
-        }
-        self.statements.insert(sql.to_owned(), statement.clone());
-        Ok(statement)
-    }
-}
-
 /// The connection of a store.
 #[derive(Debug)]
 pub(crate) enum Db {
     /// An embedded SQLite file.
     Lite(rusqlite::Connection),
-    /// A PostgreSQL database (behind a cell: its client needs `&mut` for reads too).
-    Pg(Box<RefCell<PgConn>>),
+    /// A PostgreSQL database (its client on a thread of its own).
+    Pg(crate::pg::Pg),
 }
 
 /// Where a statement runs: a connection, or a transaction of it.
@@ -225,7 +188,7 @@ pub(crate) enum Ex<'a> {
     /// SQLite (a transaction derefs to its connection).
     Lite(&'a rusqlite::Connection),
     /// PostgreSQL.
-    Pg(&'a mut PgConn),
+    Pg(&'a crate::pg::Pg),
 }
 
 impl Db {
@@ -236,12 +199,7 @@ impl Db {
     ) -> Result<T, E> {
         match self {
             Db::Lite(conn) => f(&mut Ex::Lite(conn)),
-            Db::Pg(cell) => {
-                let mut pg = cell.try_borrow_mut().map_err(|_| {
-                    StoreError::Corrupt("the store was used again while it was reading".into())
-                })?;
-                f(&mut Ex::Pg(&mut pg))
-            }
+            Db::Pg(pg) => f(&mut Ex::Pg(pg)),
         }
     }
 
@@ -264,16 +222,15 @@ impl Db {
                 tx.commit()?;
                 Ok(out)
             }
-            Db::Pg(cell) => {
-                let pg = cell.get_mut();
-                pg.client.batch_execute("BEGIN")?;
+            Db::Pg(pg) => {
+                pg.batch("BEGIN")?;
                 match f(&mut Ex::Pg(pg)) {
                     Ok(out) => {
-                        pg.client.batch_execute("COMMIT")?;
+                        pg.batch("COMMIT")?;
                         Ok(out)
                     }
                     Err(e) => {
-                        let _ = pg.client.batch_execute("ROLLBACK");
+                        let _ = pg.batch("ROLLBACK");
                         Err(e)
                     }
                 }
@@ -314,10 +271,7 @@ impl Ex<'_> {
                 let mut stmt = conn.prepare_cached(sql)?;
                 Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
             }
-            Ex::Pg(pg) => {
-                let stmt = pg.statement(sql)?;
-                Ok(pg.client.execute(&stmt, &dialect::pg_params(params))?)
-            }
+            Ex::Pg(pg) => pg.execute(sql, params),
         }
     }
 
@@ -360,19 +314,8 @@ impl Ex<'_> {
                 }
                 Ok(())
             }
-            Ex::Pg(pg) => {
-                use postgres::fallible_iterator::FallibleIterator as _;
-                let stmt = pg.statement(sql)?;
-                let params = dialect::pg_params(params);
-                let mut rows = pg
-                    .client
-                    .query_raw(&stmt, params.iter().copied())
-                    .map_err(StoreError::from)?;
-                while let Some(r) = rows.next().map_err(StoreError::from)? {
-                    each(dialect::pg_row(&r)?)?;
-                }
-                Ok(())
-            }
+            // All the rows first: they come from the client's thread.
+            Ex::Pg(pg) => pg.query(sql, params)?.into_iter().try_for_each(each),
         }
     }
 

@@ -42,6 +42,7 @@ mod keys;
 mod location;
 mod lock;
 mod notifications;
+mod pg;
 mod query;
 mod runs;
 mod schema;
@@ -258,18 +259,17 @@ impl Store {
     /// Opens (or creates) the store at `location` (a SQLite file's path, or a PostgreSQL URL:
     /// [`StoreLocation`]) and brings its schema up to date.
     ///
-    /// PostgreSQL is reached through the synchronous client, which runs a runtime of its own:
-    /// call a PostgreSQL store from a plain thread (or `spawn_blocking`), never from an async
-    /// task.
+    /// PostgreSQL's client runs on a thread of its own (the synchronous client drives a
+    /// runtime, which an async task's thread cannot): the store can be used from any thread,
+    /// and blocks it while it waits, as it does on SQLite.
     pub fn open(location: impl Into<StoreLocation>) -> Result<Self, StoreError> {
         match location.into() {
             StoreLocation::Sqlite(path) => Self::open_at_version(&path, SCHEMA_VERSION),
             StoreLocation::Postgres(url) => {
-                let mut client = location::connect(&url)?;
-                schema::pg_migrate(&mut client)?;
+                let pg = pg::Pg::connect(&url)?;
                 Ok(Self {
                     checkpointer: None,
-                    db: Db::Pg(Box::new(std::cell::RefCell::new(db::PgConn::new(client)))),
+                    db: Db::Pg(pg),
                     location: StoreLocation::Postgres(url),
                     locks: HashMap::new(),
                 })
@@ -332,11 +332,14 @@ impl Store {
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         match &self.db {
             Db::Lite(conn) => schema::version(conn),
-            Db::Pg(cell) => {
-                let mut pg = cell.try_borrow_mut().map_err(|_| {
-                    StoreError::Corrupt("the store was used again while it was reading".into())
-                })?;
-                schema::pg_version(&mut pg.client)
+            Db::Pg(_) => {
+                let v: Option<i64> = self
+                    .db
+                    .row("SELECT max(version) FROM msp_schema", &[])?
+                    .map(|r| r.get(0))
+                    .transpose()?
+                    .flatten();
+                Ok(u32::try_from(v.unwrap_or(0)).unwrap_or(u32::MAX))
             }
         }
     }

@@ -276,11 +276,3 @@ pub(crate) fn pg_migrate(client: &mut postgres::Client) -> Result<(), StoreError
         tx.commit()?;
     }
 }
-
-/// A PostgreSQL database's schema version.
-pub(crate) fn pg_version(client: &mut postgres::Client) -> Result<u32, StoreError> {
-    let v: Option<i64> = client
-        .query_one("SELECT max(version) FROM msp_schema", &[])?
-        .get(0);
-    Ok(u32::try_from(v.unwrap_or(0)).unwrap_or(u32::MAX))
-}

@@ -101,3 +101,21 @@ fn a_database_is_named_in_place_of_the_scratch_one() {
     );
     assert_eq!(with_database("postgres://h", "t"), "postgres://h/t");
 }
+
+#[test]
+fn a_store_is_opened_used_and_dropped_inside_an_async_task() {
+    // The synchronous PostgreSQL client cannot run on a thread that drives async tasks:
+    // the store keeps it on a thread of its own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    for under in locations("a_store_is_opened_used_and_dropped_inside_an_async_task") {
+        runtime.block_on(async {
+            let mut store = Store::open(&under.location).expect("open");
+            let run = super::begin(&mut store, "aps");
+            store.end_run(run, crate::RunStatus::Complete).expect("end");
+            assert_eq!(store.complete_runs().expect("runs"), [run]);
+            drop(store);
+        });
+    }
+}

@@ -270,8 +270,8 @@ mod tests {
 
     async fn started(token: Option<Token>) -> (tempfile::TempDir, SocketAddr) {
         let dir = tempfile::tempdir().expect("dir");
-        let metrics = Arc::new(Metrics::open(&dir.path().join("s.sqlite")).expect("metrics"));
-        let dashboard = Arc::new(Dashboard::open(&dir.path().join("s.sqlite")).expect("dash"));
+        let metrics = Arc::new(Metrics::open(dir.path().join("s.sqlite")).expect("metrics"));
+        let dashboard = Arc::new(Dashboard::open(dir.path().join("s.sqlite")).expect("dash"));
         let server = Server::bind(
             "127.0.0.1:0".parse().expect("addr"),
             token,

@@ -40,27 +40,46 @@ fn password(url: &str) -> Option<&str> {
     info.split_once(':').map(|(_, p)| p)
 }
 
-#[test]
-fn a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite() {
-    const TEST: &str =
-        "scenarios::postgres::a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite";
+/// A fresh database of `GLP_MSP_TEST_PG`'s server for `test` (`suffix` tells a test's
+/// databases apart) and its URL; `None` (a skip recorded) without the variable.
+fn scratch(test: &str, suffix: &str) -> Option<(Scratch, String)> {
     let Some(admin) = std::env::var("GLP_MSP_TEST_PG")
         .ok()
         .filter(|u| !u.is_empty())
     else {
-        test_support::skip(TEST, "GLP_MSP_TEST_PG is not set: no PostgreSQL");
-        return;
+        test_support::skip(
+            &format!("scenarios::postgres::{test}"),
+            "GLP_MSP_TEST_PG is not set: no PostgreSQL",
+        );
+        return None;
     };
-    let name = format!("glp_msp_e2e_{}", std::process::id());
+    let name = format!("glp_msp_e2e_{}_{suffix}", std::process::id());
     let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("GLP_MSP_TEST_PG");
     client
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("create the scenario's database");
-    let scratch = Scratch {
-        admin: admin.clone(),
-        name: name.clone(),
+    let url = url_of(&admin, &name);
+    Some((Scratch { admin, name }, url))
+}
+
+#[test]
+fn serve_into_postgresql_gives_the_truths_metrics() {
+    let Some((scratch, pg)) = scratch("serve_into_postgresql_gives_the_truths_metrics", "serve")
+    else {
+        return;
     };
-    let pg = url_of(&admin, &name);
+    crate::serve::metrics_are_the_truth("serve-metrics-pg", Some(&pg));
+    drop(scratch);
+}
+
+#[test]
+fn a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite() {
+    let Some((scratch, pg)) = scratch(
+        "a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite",
+        "history",
+    ) else {
+        return;
+    };
 
     let (bins, wd, sim) = start(
         "postgres",

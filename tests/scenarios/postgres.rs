@@ -5,33 +5,9 @@
 //! without it the test records a visible skip.
 
 use serde_json::Value;
+use test_support::postgres::{ScratchDb, with_database};
 
 use crate::common::{assert_exit, orchestrator, run, run_exit, start, status_rows};
-
-/// A database made for the test from `GLP_MSP_TEST_PG`'s server, dropped at the end.
-struct Scratch {
-    admin: String,
-    name: String,
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = client.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
-
-/// `admin`'s URL naming the database `name` instead.
-fn url_of(admin: &str, name: &str) -> String {
-    let start = admin.find("://").map_or(0, |i| i + 3);
-    let path = admin[start..].find('/').map_or(admin.len(), |i| start + i);
-    let end = admin[path..].find('?').map_or(admin.len(), |i| path + i);
-    format!("{}/{name}{}", &admin[..path], &admin[end..])
-}
 
 /// The password of a `postgres://user:password@...` URL.
 fn password(url: &str) -> Option<&str> {
@@ -40,46 +16,25 @@ fn password(url: &str) -> Option<&str> {
     info.split_once(':').map(|(_, p)| p)
 }
 
-/// A fresh database of `GLP_MSP_TEST_PG`'s server for `test` (`suffix` tells a test's
-/// databases apart) and its URL; `None` (a skip recorded) without the variable.
-fn scratch(test: &str, suffix: &str) -> Option<(Scratch, String)> {
-    let Some(admin) = std::env::var("GLP_MSP_TEST_PG")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        test_support::skip(
-            &format!("scenarios::postgres::{test}"),
-            "GLP_MSP_TEST_PG is not set: no PostgreSQL",
-        );
-        return None;
-    };
-    let name = format!("glp_msp_e2e_{}_{suffix}", std::process::id());
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("GLP_MSP_TEST_PG");
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .expect("create the scenario's database");
-    let url = url_of(&admin, &name);
-    Some((Scratch { admin, name }, url))
-}
-
 #[test]
 fn serve_into_postgresql_gives_the_truths_metrics() {
-    let Some((scratch, pg)) = scratch("serve_into_postgresql_gives_the_truths_metrics", "serve")
+    let Some(scratch) =
+        ScratchDb::create("scenarios::postgres::serve_into_postgresql_gives_the_truths_metrics")
     else {
         return;
     };
-    crate::serve::metrics_are_the_truth("serve-metrics-pg", Some(&pg));
+    crate::serve::metrics_are_the_truth("serve-metrics-pg", Some(scratch.url()));
     drop(scratch);
 }
 
 #[test]
 fn a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite() {
-    let Some((scratch, pg)) = scratch(
-        "a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite",
-        "history",
+    let Some(scratch) = ScratchDb::create(
+        "scenarios::postgres::a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite",
     ) else {
         return;
     };
+    let pg = scratch.url().to_owned();
 
     let (bins, wd, sim) = start(
         "postgres",
@@ -186,7 +141,7 @@ fn a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite() {
     let bad = run_exit(
         "status-no-db",
         scenario,
-        &["status", "--db", &url_of(&pg, "glp_msp_no_such_db")],
+        &["status", "--db", &with_database(&pg, "glp_msp_no_such_db")],
         1,
     );
     outputs.push(bad.stderr);

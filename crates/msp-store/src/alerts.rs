@@ -90,11 +90,12 @@ impl Store {
             .rows(&sql, vals![tenant, resource])?
             .iter()
             .map(|r| {
+                let (tenant_id, tenant_name, resource, run_id) = crate::query::entry_columns(r)?;
                 Ok(AlertRow {
-                    tenant_id: r.get(0)?,
-                    tenant_name: r.get(1)?,
-                    resource: r.get(2)?,
-                    run_id: r.get(3)?,
+                    tenant_id,
+                    tenant_name,
+                    resource,
+                    run_id,
                     severity: r.text(4),
                     count: r.get::<i64>(5)?.max(0) as u64,
                 })

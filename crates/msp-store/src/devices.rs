@@ -174,11 +174,12 @@ impl Store {
     fn device_rows(&self, sql: &str, params: &[Value<'_>]) -> Result<Vec<DeviceRow>, StoreError> {
         let mut out = Vec::new();
         for r in self.db.rows(sql, params)? {
+            let (tenant_id, tenant_name, resource, run_id) = crate::query::entry_columns(&r)?;
             let row = DeviceRow {
-                tenant_id: r.get(0)?,
-                tenant_name: r.get(1)?,
-                resource: r.get(2)?,
-                run_id: r.get(3)?,
+                tenant_id,
+                tenant_name,
+                resource,
+                run_id,
                 serial: r.text(4),
                 name: r.some_text(5),
                 device_type: r.some_text(6),

@@ -255,11 +255,12 @@ impl Store {
             .rows(&sql, vals![tenant, resource])?
             .iter()
             .map(|r| {
+                let (tenant_id, tenant_name, resource, run_id) = entry_columns(r)?;
                 Ok(StatusRow {
-                    tenant_id: r.get(0)?,
-                    tenant_name: r.get(1)?,
-                    resource: r.get(2)?,
-                    run_id: r.get(3)?,
+                    tenant_id,
+                    tenant_name,
+                    resource,
+                    run_id,
                     device_type: r.text(4),
                     status: r.text(5),
                     count: r.get::<i64>(6)?.max(0) as u64,
@@ -373,6 +374,12 @@ impl Store {
             payloads,
         })
     }
+}
+
+/// Columns 0 to 3 of a row of [`LATEST_COMPLETE`]'s `latest` (or of `entries`): the tenant's
+/// id and name, the resource and the run.
+pub(crate) fn entry_columns(r: &Row) -> Result<(String, String, String, RunId), StoreError> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
 fn export_item(r: &Row) -> Result<ExportItem, StoreError> {

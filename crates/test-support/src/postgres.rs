@@ -1,7 +1,7 @@
 //! Scratch PostgreSQL databases for the store's tests: one fresh database per test on the
 //! server `GLP_MSP_TEST_PG` names (a database the tests may create databases from; `.ci/run`
 //! sets it up), dropped with its connections at the end. Without the variable a test records a
-//! visible skip ([`skip`](crate::skip)).
+//! visible skip ([`skip()`](crate::skip())).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

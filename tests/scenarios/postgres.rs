@@ -17,6 +17,16 @@ fn password(url: &str) -> Option<&str> {
 }
 
 #[test]
+fn mcp_on_postgresql_answers_each_tool_with_the_truth() {
+    let Some(scratch) = ScratchDb::create(
+        "scenarios::postgres::mcp_on_postgresql_answers_each_tool_with_the_truth",
+    ) else {
+        return;
+    };
+    crate::mcp::each_tool_answers_the_truth("mcp-pg", Some(scratch.url()));
+}
+
+#[test]
 fn serve_into_postgresql_gives_the_truths_metrics() {
     let Some(scratch) =
         ScratchDb::create("scenarios::postgres::serve_into_postgresql_gives_the_truths_metrics")

@@ -43,4 +43,8 @@ pg_setup() {
     export GLP_MSP_TEST_PG="postgres://glp_msp_test:glp-msp-test@127.0.0.1:${pg_port}/glp_msp_test"
     echo "PostgreSQL $version up on port $pg_port: GLP_MSP_TEST_PG is set"
 }
-pg_setup || echo "the PostgreSQL tests will be skipped"
+if [ -n "${GLP_MSP_TEST_PG:-}" ]; then
+    echo "GLP_MSP_TEST_PG is set: the PostgreSQL tests use it"
+else
+    pg_setup || echo "the PostgreSQL tests will be skipped"
+fi

@@ -170,9 +170,21 @@ pub(crate) fn two_snapshots(
     sim_args: &[&str],
     resources: &[&str],
 ) -> ((Bins, Workdir, Sim), String, (Truth, Truth)) {
+    two_snapshots_into(name, sim_args, resources, None)
+}
+
+/// [`two_snapshots`] into `db` (a SQLite file of the scenario's when `None`).
+pub(crate) fn two_snapshots_into(
+    name: &str,
+    sim_args: &[&str],
+    resources: &[&str],
+    db: Option<&str>,
+) -> ((Bins, Workdir, Sim), String, (Truth, Truth)) {
     let (bins, wd, sim) = start(name, sim_args);
-    let db = wd.run("inventory.sqlite");
-    let db = db.to_str().expect("utf-8 path").to_owned();
+    let file = wd.run("inventory.sqlite");
+    let db = db
+        .unwrap_or_else(|| file.to_str().expect("utf-8 path"))
+        .to_owned();
     let mut snap = vec!["snapshot", "-q"];
     snap.extend(resources);
     snap.extend(["--db", &db]);

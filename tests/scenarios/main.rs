@@ -25,6 +25,7 @@ mod leaks;
 mod licenses;
 mod locations;
 mod mcp;
+mod postgres;
 mod print_env;
 mod rate_limits;
 mod rerun;

@@ -13,7 +13,7 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt as _};
 use serde_json::{Value, json};
 
-use crate::common::{orchestrator, records_by_tenant, two_snapshots};
+use crate::common::{orchestrator, records_by_tenant, two_snapshots_into};
 
 type Client = RunningService<RoleClient, ()>;
 
@@ -49,9 +49,15 @@ fn serials(devices: &[Value]) -> BTreeMap<String, &Value> {
 
 #[test]
 fn an_mcp_client_asks_each_tool_and_gets_the_truth_bounded_and_without_secrets() {
+    each_tool_answers_the_truth("mcp", None);
+}
+
+/// An MCP client asks `mcp --db DB` (a SQLite file of the scenario's when `None`) each tool
+/// after two snapshots into it: the truth, bounded, and no secret anywhere.
+pub(crate) fn each_tool_answers_the_truth(name: &str, db: Option<&str>) {
     let sim_args = ["--tenants", "5", "--max-devices", "30"];
     let ((bins, wd, sim), db, (truth_a, truth)) =
-        two_snapshots("mcp", &sim_args, &["devices", "alerts"]);
+        two_snapshots_into(name, &sim_args, &["devices", "alerts"], db);
     let db = db.as_str();
     let target = sim.target();
 

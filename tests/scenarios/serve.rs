@@ -97,12 +97,18 @@ fn label<'a>(labels: &'a str, key: &str) -> &'a str {
 
 #[test]
 fn metrics_after_the_first_run_are_the_truth_and_sigterm_exits_0() {
+    metrics_are_the_truth("serve-metrics", None);
+}
+
+/// `serve` into `db` (a SQLite file of the scenario's when `None`): after its first run, the
+/// metrics are the simulator's truth; SIGTERM exits 0.
+pub(crate) fn metrics_are_the_truth(name: &str, db: Option<&str>) {
     let (_bins, wd, sim) = start(
-        "serve-metrics",
+        name,
         &["--tenants=10", "--max-devices=200", "--central-page-cap=50"],
     );
-    let db = wd.run("serve.sqlite");
-    let db = db.to_str().expect("utf-8 path");
+    let file = wd.run("serve.sqlite");
+    let db = db.unwrap_or_else(|| file.to_str().expect("utf-8 path"));
     let resources = ["device-inventory", "devices", "alerts"];
     let mut args = vec!["--every", "1h", "--db", db, "--rate", "2000"];
     args.extend(resources);

@@ -45,7 +45,16 @@ macro_rules! options {
             }
             /// `key`'s value as `config show` shows it, if set.
             fn shown(&self, key: &str) -> Option<String> {
-                match key { $(stringify!($field) => self.$field.as_ref().map(show),)* _ => None }
+                let shown = match key {
+                    $(stringify!($field) => self.$field.as_ref().map(show),)* _ => None
+                };
+                // A PostgreSQL store's URL is shown with `***` for its password.
+                match key {
+                    "db" => shown.map(|v| {
+                        msp_orchestrator::msp_store::StoreLocation::parse(&v).to_string()
+                    }),
+                    _ => shown,
+                }
             }
             fn clear(&mut self, key: &str) {
                 match key { $(stringify!($field) => self.$field = None,)* _ => {} }

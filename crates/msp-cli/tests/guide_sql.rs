@@ -19,6 +19,7 @@ fn the_guide_s_device_history_has_one_row_per_run() {
     // A device both runs hold.
     let serial: String = store
         .connection()
+        .expect("a SQLite store")
         .query_row(
             "SELECT serial FROM devices WHERE resource = 'devices'
              GROUP BY serial HAVING count(DISTINCT run_id) = 2 LIMIT 1",
@@ -29,7 +30,11 @@ fn the_guide_s_device_history_has_one_row_per_run() {
     let sql = guide_history_query();
     assert!(sql.contains("'CN1234ABCD'"), "{sql}");
     let sql = sql.replace("CN1234ABCD", &serial);
-    let mut statement = store.connection().prepare(&sql).unwrap();
+    let mut statement = store
+        .connection()
+        .expect("a SQLite store")
+        .prepare(&sql)
+        .unwrap();
     let runs: Vec<(i64, Option<String>)> = statement
         .query_map([], |r| Ok((r.get(0)?, r.get(2)?)))
         .unwrap()

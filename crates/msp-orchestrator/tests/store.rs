@@ -209,7 +209,11 @@ async fn greenlake_resources_snapshot_and_the_guide_finds_the_licences_ending_so
 
     // The guide's query, at the simulator's fixed "now" (2026-12-01) instead of the clock's.
     let sql = guide_licence_query().replace("'now'", "'2026-12-01T00:00:00Z'");
-    let mut statement = store.connection().prepare(&sql).unwrap();
+    let mut statement = store
+        .connection()
+        .expect("a SQLite store")
+        .prepare(&sql)
+        .unwrap();
     let found: Vec<(String, String)> = statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
         .unwrap()
@@ -261,6 +265,7 @@ fn records_without_their_completion_mark_leave_nothing() {
     assert!(done.contains(&("done".to_owned(), "aps".to_owned())));
     let held: i64 = store
         .connection()
+        .expect("a SQLite store")
         .query_row("SELECT count(*) FROM payloads", [], |r| r.get(0))
         .unwrap();
     assert_eq!(held, 2, "the half-done tenant's records are not stored");

@@ -3,11 +3,12 @@
 //! script: maud escapes every interpolated text, and the response forbids scripts (CSP).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+
 use std::sync::{Mutex, MutexGuard};
 
 use msp_orchestrator::msp_store::{
-    AlertRow, Change, DeviceRow, DiffOptions, RunId, RunSummary, Store, StoreError, is_alerts,
+    AlertRow, Change, DeviceRow, DiffOptions, RunId, RunSummary, Store, StoreError, StoreLocation,
+    is_alerts,
 };
 
 mod pages;
@@ -78,8 +79,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Dashboard {
-    /// The dashboard of the store at `db` (opened, and created if need be).
-    pub fn open(db: &Path) -> Result<Self, StoreError> {
+    /// The dashboard of the store at `db` (a SQLite file or a PostgreSQL URL; opened, and
+    /// created if need be).
+    pub fn open(db: impl Into<StoreLocation>) -> Result<Self, StoreError> {
         Ok(Self {
             store: Mutex::new(Store::open(db)?),
             overview: Mutex::new(None),

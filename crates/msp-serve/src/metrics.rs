@@ -5,11 +5,10 @@
 //! since the Unix epoch), tenants as `tenant_id` and `tenant_name`. The text is OpenMetrics
 //! (`prometheus-client`'s encoder, which escapes label values).
 
-use std::path::Path;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use msp_orchestrator::msp_store::{RunId, Store, StoreError};
+use msp_orchestrator::msp_store::{RunId, Store, StoreError, StoreLocation};
 use prometheus_client::encoding::text::{encode_eof, encode_registry};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -81,9 +80,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Metrics {
-    /// The metrics of the store at `db` (opened, and created if need be, with a connection of
-    /// their own).
-    pub fn open(db: &Path) -> Result<Self, StoreError> {
+    /// The metrics of the store at `db` (a SQLite file or a PostgreSQL URL; opened, and
+    /// created if need be, with a connection of their own).
+    pub fn open(db: impl Into<StoreLocation>) -> Result<Self, StoreError> {
         let store = Store::open(db)?;
         let mut process = Registry::default();
         let runs = Family::<Labels, Counter>::default();

@@ -6,12 +6,12 @@ mod events;
 mod format;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use glp_transport::{Sleeper, TokioSleeper};
-use msp_orchestrator::msp_store::{RunId, Store, StoreError};
+use msp_orchestrator::msp_store::{RunId, Store, StoreError, StoreLocation};
 
 pub use events::{Event, EventKind, events};
 pub use format::NotifyFormat;
@@ -123,14 +123,18 @@ impl Notifier {
 
     /// Sends the events of the newest finished run in the store at `db` (and of the runs whose
     /// delivery failed before) that a webhook has not had yet, and records them as sent.
-    pub async fn notify_newest(&self, db: &Path) -> Result<Delivered, StoreError> {
-        let path = db.to_owned();
+    pub async fn notify_newest(
+        &self,
+        db: impl Into<StoreLocation>,
+    ) -> Result<Delivered, StoreError> {
+        let db: StoreLocation = db.into();
+        let path = db.clone();
         let newest = blocking(move || Store::open(&path)?.finished_run_before(RunId::MAX)).await?;
         let mut runs = lock(&self.pending).clone();
         runs.extend(newest);
         let mut total = Delivered::default();
         for run in runs {
-            let delivered = self.notify_run(db.to_owned(), run).await?;
+            let delivered = self.notify_run(db.clone(), run).await?;
             let mut pending = lock(&self.pending);
             if delivered.failed == 0 {
                 pending.remove(&run);
@@ -146,7 +150,7 @@ impl Notifier {
         Ok(total)
     }
 
-    async fn notify_run(&self, db: PathBuf, run: RunId) -> Result<Delivered, StoreError> {
+    async fn notify_run(&self, db: StoreLocation, run: RunId) -> Result<Delivered, StoreError> {
         let ids: Vec<String> = self.targets.iter().map(|t| t.id.clone()).collect();
         let path = db.clone();
         let (events, sent) = blocking(move || {

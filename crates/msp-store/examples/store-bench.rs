@@ -85,13 +85,13 @@ fn change(versions: &mut [u32], devices: usize, day: u32) {
     }
 }
 
+/// The SQLite file's size (0 for a PostgreSQL store).
 fn file_size(store: &Store) -> Result<u64, StoreError> {
-    store
-        .connection()
-        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
-    Ok(std::fs::metadata(store.path())
-        .map(|m| m.len())
-        .unwrap_or(0))
+    let (Some(conn), Some(path)) = (store.connection(), store.location().sqlite_path()) else {
+        return Ok(0);
+    };
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    Ok(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,9 +1,9 @@
 //! Alerts in the store: their key (the alert's `id`, never a serial number: one device has
 //! many alerts) and the open alerts by severity per tenant ([`Store::open_alerts`]).
 
-use rusqlite::params;
 use serde::Serialize;
 
+use crate::db::vals;
 use crate::keys::item_key;
 use crate::query::LATEST_COMPLETE;
 use crate::{RunId, Store, StoreError};
@@ -75,7 +75,7 @@ impl Store {
         tenant: Option<&str>,
         resource: &str,
     ) -> Result<Vec<AlertRow>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let sql = format!(
             "{LATEST_COMPLETE}
              SELECT l.tenant_id, l.tenant_name, l.resource, l.run_id,
                     coalesce(json_extract(p.data, '$.severity'), ''), count(*)
@@ -84,18 +84,23 @@ impl Store {
              JOIN payloads p ON p.id = j.value
              WHERE lower(trim(coalesce(json_extract(p.data, '$.status'), ''))) <> 'cleared'
              GROUP BY 1, 2, 3, 4, 5"
-        ))?;
-        let rows = stmt.query_map(params![tenant, resource], |r| {
-            Ok(AlertRow {
-                tenant_id: r.get(0)?,
-                tenant_name: r.get(1)?,
-                resource: r.get(2)?,
-                run_id: r.get(3)?,
-                severity: crate::query::value_text(r.get_ref(4)?),
-                count: r.get::<_, i64>(5)?.max(0) as u64,
+        );
+        let rows = self
+            .db
+            .rows(&sql, vals![tenant, resource])?
+            .iter()
+            .map(|r| {
+                let (tenant_id, tenant_name, resource, run_id) = crate::query::entry_columns(r)?;
+                Ok(AlertRow {
+                    tenant_id,
+                    tenant_name,
+                    resource,
+                    run_id,
+                    severity: r.text(4),
+                    count: r.get::<i64>(5)?.max(0) as u64,
+                })
             })
-        })?;
-        let rows: Vec<AlertRow> = rows.collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<AlertRow>, StoreError>>()?;
         // Per tenant: its counts by rank, worst first (the sort key of its rows).
         let mut counts: std::collections::HashMap<&str, [u64; 5]> = Default::default();
         for row in &rows {
@@ -134,44 +139,49 @@ mod tests {
 
     #[test]
     fn alerts_are_keyed_by_id_and_open_ones_counted_worst_first() {
-        let (_dir, _, mut store) = crate::tests::open_temp();
-        let run = crate::tests::begin(&mut store, "alerts");
-        let a = [
-            alert("1:1", "Minor", "Active"),
-            alert("1:2", "Minor", "Active"),
-            alert("1:3", "Critical", "Cleared"),
-        ];
-        let b = [
-            alert("2:1", "Critical", "Active"),
-            alert("2:2", "Info", "Deferred"),
-        ];
-        store
-            .write_entry(run, "t-a", "Alpha", "alerts", a.iter().map(String::as_str))
-            .expect("a");
-        store
-            .write_entry(run, "t-b", "Beta", "alerts", b.iter().map(String::as_str))
-            .expect("b");
-        store.end_run(run, RunStatus::Complete).expect("end");
-        let rows = store.open_alerts(None, "alerts").expect("rows");
-        let got: Vec<(&str, &str, u64)> = rows
-            .iter()
-            .map(|r| (r.tenant_name.as_str(), r.severity.as_str(), r.count))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("Beta", "Critical", 1),
-                ("Beta", "Info", 1),
-                ("Alpha", "Minor", 2)
-            ]
+        crate::tests::each_store(
+            "alerts_are_keyed_by_id_and_open_ones_counted_worst_first",
+            |store| {
+                let run = crate::tests::begin(store, "alerts");
+                let a = [
+                    alert("1:1", "Minor", "Active"),
+                    alert("1:2", "Minor", "Active"),
+                    alert("1:3", "Critical", "Cleared"),
+                ];
+                let b = [
+                    alert("2:1", "Critical", "Active"),
+                    alert("2:2", "Info", "Deferred"),
+                ];
+                store
+                    .write_entry(run, "t-a", "Alpha", "alerts", a.iter().map(String::as_str))
+                    .expect("a");
+                store
+                    .write_entry(run, "t-b", "Beta", "alerts", b.iter().map(String::as_str))
+                    .expect("b");
+                store.end_run(run, RunStatus::Complete).expect("end");
+                let rows = store.open_alerts(None, "alerts").expect("rows");
+                let got: Vec<(&str, &str, u64)> = rows
+                    .iter()
+                    .map(|r| (r.tenant_name.as_str(), r.severity.as_str(), r.count))
+                    .collect();
+                assert_eq!(
+                    got,
+                    [
+                        ("Beta", "Critical", 1),
+                        ("Beta", "Info", 1),
+                        ("Alpha", "Minor", 2)
+                    ]
+                );
+                let key: String = store
+                    .db
+                    .row("SELECT key FROM payloads ORDER BY id LIMIT 1", &[])
+                    .expect("key")
+                    .expect("a row")
+                    .get(0)
+                    .expect("text");
+                assert_eq!(key, "1:1");
+                assert!(is_alerts("network-notifications/v1/alerts") && !is_alerts("aps"));
+            },
         );
-        let key: String = store
-            .connection()
-            .query_row("SELECT key FROM payloads ORDER BY id LIMIT 1", [], |r| {
-                r.get(0)
-            })
-            .expect("key");
-        assert_eq!(key, "1:1");
-        assert!(is_alerts("network-notifications/v1/alerts") && !is_alerts("aps"));
     }
 }

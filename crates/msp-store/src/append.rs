@@ -6,8 +6,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::params;
-
+use crate::db::vals;
 use crate::{Store, StoreError};
 
 /// The resources kept append-only, as the records name them.
@@ -33,8 +32,8 @@ impl Store {
         if field.is_empty() || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Ok(HashMap::new());
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT e.tenant_id, max(json_extract(p.data, '$.' || ?2))
+        let rows = self.db.rows(
+            "SELECT e.tenant_id, max(json_extract(p.data, '$.' || CAST(?2 AS TEXT)))
              FROM entries e
              JOIN json_each(e.items) j
              JOIN payloads p ON p.id = j.value
@@ -43,13 +42,11 @@ impl Store {
                                WHERE l.tenant_id = e.tenant_id AND l.resource = e.resource
                                  AND l.status = 'ok')
              GROUP BY e.tenant_id",
+            vals![resource, field],
         )?;
-        let rows = stmt.query_map(params![resource, field], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-        })?;
         let mut newest = HashMap::new();
         for row in rows {
-            if let (tenant, Some(value)) = row? {
+            if let (tenant, Some(value)) = (row.get(0)?, row.get::<Option<String>>(1)?) {
                 newest.insert(tenant, value);
             }
         }

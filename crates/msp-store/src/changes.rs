@@ -2,9 +2,9 @@
 //! it ends ([`Store::record_change`], committed at once, so an interrupted apply leaves what it
 //! did), [`Store::end_apply`], and the reads [`Store::apply_runs`] and [`Store::changes`].
 
-use rusqlite::{OptionalExtension as _, params};
 use serde::Serialize;
 
+use crate::db::{Row, vals};
 use crate::{Store, StoreError};
 
 /// The start of an apply run.
@@ -92,42 +92,49 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 impl Store {
     /// Starts an apply run (status `running`).
     pub fn begin_apply(&mut self, run: &NewApply) -> Result<i64, StoreError> {
-        self.conn.execute(
-            &format!(
-                "INSERT INTO apply_runs (started, who, version, manifest_fingerprint,
-                 state_fingerprint, status) VALUES ({NOW}, ?1, ?2, ?3, ?4, 'running')"
-            ),
-            params![
-                run.who,
-                run.version,
-                run.manifest_fingerprint,
-                run.state_fingerprint
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        self.db.with(|ex| {
+            ex.insert_id(
+                &format!(
+                    "INSERT INTO apply_runs (started, who, version, manifest_fingerprint,
+                     state_fingerprint, status) VALUES ({NOW}, ?1, ?2, ?3, ?4, 'running')"
+                ),
+                vals![
+                    &run.who,
+                    &run.version,
+                    &run.manifest_fingerprint,
+                    &run.state_fingerprint
+                ],
+            )
+        })
     }
 
     /// Records one action of apply run `run` (committed at once).
     pub fn record_change(&mut self, run: i64, c: &ChangeRecord) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.db.execute(
             &format!(
-                "INSERT OR REPLACE INTO changes (run_id, seq, at, action, tenant_id, tenant_name,
+                "INSERT INTO changes (run_id, seq, at, action, tenant_id, tenant_name,
                  status, http_status, answer, writes, answer_lost, before, after)
-                 VALUES (?1, ?2, {NOW}, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                 VALUES (?1, ?2, {NOW}, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (run_id, seq) DO UPDATE SET
+                     at = excluded.at, action = excluded.action, tenant_id = excluded.tenant_id,
+                     tenant_name = excluded.tenant_name, status = excluded.status,
+                     http_status = excluded.http_status, answer = excluded.answer,
+                     writes = excluded.writes, answer_lost = excluded.answer_lost,
+                     before = excluded.before, after = excluded.after"
             ),
-            params![
+            vals![
                 run,
                 c.seq,
-                c.action,
-                c.tenant_id,
-                c.tenant_name,
-                c.status,
+                &c.action,
+                c.tenant_id.as_deref(),
+                &c.tenant_name,
+                &c.status,
                 c.http_status,
-                c.answer,
+                &c.answer,
                 c.writes,
                 c.answer_lost,
-                c.before,
-                c.after
+                c.before.as_deref(),
+                c.after.as_deref()
             ],
         )?;
         Ok(())
@@ -135,9 +142,9 @@ impl Store {
 
     /// Ends apply run `run` with `status` (`complete`, `partial`, `interrupted`).
     pub fn end_apply(&mut self, run: i64, status: &str) -> Result<(), StoreError> {
-        let n = self.conn.execute(
+        let n = self.db.execute(
             &format!("UPDATE apply_runs SET status = ?2, ended = {NOW} WHERE id = ?1"),
-            params![run, status],
+            vals![run, status],
         )?;
         if n == 0 {
             return Err(StoreError::NoSuchRun(run));
@@ -147,27 +154,31 @@ impl Store {
 
     /// The apply runs, newest first, at most `limit`.
     pub fn apply_runs(&self, limit: u32) -> Result<Vec<ApplyRun>, StoreError> {
-        let mut q = self.conn.prepare(
-            "SELECT r.id, r.started, r.ended, r.who, r.manifest_fingerprint,
-                    r.state_fingerprint, r.status,
-                    (SELECT count(*) FROM changes c WHERE c.run_id = r.id),
-                    (SELECT coalesce(sum(c.writes), 0) FROM changes c WHERE c.run_id = r.id)
-             FROM apply_runs r ORDER BY r.id DESC LIMIT ?1",
-        )?;
-        let rows = q.query_map([limit], |r| {
-            Ok(ApplyRun {
-                id: r.get(0)?,
-                started: r.get(1)?,
-                ended: r.get(2)?,
-                who: r.get(3)?,
-                manifest_fingerprint: r.get(4)?,
-                state_fingerprint: r.get(5)?,
-                status: r.get(6)?,
-                actions: r.get(7)?,
-                writes: r.get(8)?,
+        self.db
+            .rows(
+                "SELECT r.id, r.started, r.ended, r.who, r.manifest_fingerprint,
+                        r.state_fingerprint, r.status,
+                        (SELECT count(*) FROM changes c WHERE c.run_id = r.id),
+                        (SELECT CAST(coalesce(sum(c.writes), 0) AS BIGINT)
+                         FROM changes c WHERE c.run_id = r.id)
+                 FROM apply_runs r ORDER BY r.id DESC LIMIT ?1",
+                vals![limit],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(ApplyRun {
+                    id: r.get(0)?,
+                    started: r.get(1)?,
+                    ended: r.get(2)?,
+                    who: r.get(3)?,
+                    manifest_fingerprint: r.get(4)?,
+                    state_fingerprint: r.get(5)?,
+                    status: r.get(6)?,
+                    actions: r.get(7)?,
+                    writes: r.get(8)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            .collect()
     }
 
     /// The recorded changes, oldest first: of apply run `run` if given (else of every run),
@@ -178,47 +189,50 @@ impl Store {
         tenant: Option<&str>,
         all: bool,
     ) -> Result<Vec<ChangeRow>, StoreError> {
-        if let Some(run) = run {
-            let known: Option<i64> = self
-                .conn
-                .query_row("SELECT id FROM apply_runs WHERE id = ?1", [run], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            if known.is_none() {
-                return Err(StoreError::NoSuchRun(run));
-            }
+        if let Some(run) = run
+            && self
+                .db
+                .row("SELECT id FROM apply_runs WHERE id = ?1", vals![run])?
+                .is_none()
+        {
+            return Err(StoreError::NoSuchRun(run));
         }
-        let mut q = self.conn.prepare(
-            "SELECT c.run_id, c.at, r.who, r.manifest_fingerprint, c.seq, c.action, c.tenant_id,
-                    c.tenant_name, c.status, c.http_status, c.answer, c.writes, c.answer_lost,
-                    c.before, c.after
-             FROM changes c JOIN apply_runs r ON r.id = c.run_id
-             WHERE (?1 IS NULL OR c.run_id = ?1) AND (?2 IS NULL OR c.tenant_name = ?2)
-               AND (?3 OR c.writes > 0)
-             ORDER BY c.run_id, c.at, c.seq",
-        )?;
-        let rows = q.query_map(params![run, tenant, all], |r| {
-            Ok(ChangeRow {
-                run_id: r.get(0)?,
-                at: r.get(1)?,
-                who: r.get(2)?,
-                manifest_fingerprint: r.get(3)?,
-                change: ChangeRecord {
-                    seq: r.get(4)?,
-                    action: r.get(5)?,
-                    tenant_id: r.get(6)?,
-                    tenant_name: r.get(7)?,
-                    status: r.get(8)?,
-                    http_status: r.get(9)?,
-                    answer: r.get(10)?,
-                    writes: r.get(11)?,
-                    answer_lost: r.get(12)?,
-                    before: r.get(13)?,
-                    after: r.get(14)?,
-                },
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.db
+            .rows(
+                "SELECT c.run_id, c.at, r.who, r.manifest_fingerprint, c.seq, c.action,
+                        c.tenant_id, c.tenant_name, c.status, c.http_status, c.answer, c.writes,
+                        c.answer_lost, c.before, c.after
+                 FROM changes c JOIN apply_runs r ON r.id = c.run_id
+                 WHERE (CAST(?1 AS BIGINT) IS NULL OR c.run_id = ?1)
+                   AND (CAST(?2 AS TEXT) IS NULL OR c.tenant_name = ?2)
+                   AND (CAST(?3 AS BIGINT) <> 0 OR c.writes > 0)
+                 ORDER BY c.run_id, c.at, c.seq",
+                vals![run, tenant, all],
+            )?
+            .iter()
+            .map(change_row)
+            .collect()
     }
+}
+
+fn change_row(r: &Row) -> Result<ChangeRow, StoreError> {
+    Ok(ChangeRow {
+        run_id: r.get(0)?,
+        at: r.get(1)?,
+        who: r.get(2)?,
+        manifest_fingerprint: r.get(3)?,
+        change: ChangeRecord {
+            seq: r.get(4)?,
+            action: r.get(5)?,
+            tenant_id: r.get(6)?,
+            tenant_name: r.get(7)?,
+            status: r.get(8)?,
+            http_status: r.get(9)?,
+            answer: r.get(10)?,
+            writes: r.get(11)?,
+            answer_lost: r.get(12)?,
+            before: r.get(13)?,
+            after: r.get(14)?,
+        },
+    })
 }

@@ -5,6 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::db::{self, vals};
 use crate::query::LATEST_COMPLETE;
 use crate::{Store, StoreError, is_alerts, is_append_only, is_offline};
 
@@ -45,65 +46,71 @@ impl Store {
     /// by id. One query over the latest complete entries and their items; each item's JSON is
     /// read once, for its `status` (else `connectionStatus`) and, for alerts, `severity`.
     pub fn latest_counts(&self) -> Result<Vec<TenantCounts>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let sql = format!(
             "{LATEST_COMPLETE}
              SELECT l.tenant_id, l.resource, p.data
              FROM latest l
              JOIN json_each(l.items) j
              JOIN payloads p ON p.id = j.value
              ORDER BY l.tenant_id"
-        ))?;
-        let mut rows = stmt.query(rusqlite::params![None::<String>, None::<String>])?;
+        );
         let mut out: Vec<TenantCounts> = Vec::new();
         // The kind of the current resource: (its name, alerts?, skipped?).
         let mut kind: (String, bool, bool) = Default::default();
-        while let Some(row) = rows.next()? {
-            let tenant = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-            let resource = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            if kind.0 != resource {
-                kind = (
-                    resource.to_owned(),
-                    is_alerts(resource),
-                    is_append_only(resource),
-                );
-            }
-            if out.last().is_none_or(|c| c.tenant_id != tenant) {
-                out.push(TenantCounts {
-                    tenant_id: tenant.to_owned(),
-                    ..TenantCounts::default()
-                });
-            }
-            let (_, alerts, skipped) = kind;
-            if skipped {
-                continue;
-            }
-            let data = row.get_ref(2)?.as_bytes().map_err(rusqlite::Error::from)?;
-            let fields: Fields = serde_json::from_slice(data).unwrap_or_default();
-            let Some(counts) = out.last_mut() else {
-                continue;
-            };
-            if alerts {
-                let status = fields.status.as_ref().map(text);
-                if status.is_some_and(|s| s.trim().eq_ignore_ascii_case("cleared")) {
-                    continue;
+        self.db.with(|ex| {
+            ex.each(&sql, vals![None::<&str>, None::<&str>], |row| {
+                let column = |i: usize| match row.0.get(i) {
+                    Some(db::Value::Text(t)) => t.as_ref(),
+                    _ => "",
+                };
+                let (tenant, resource) = (column(0), column(1));
+                if kind.0 != resource {
+                    kind = (
+                        resource.to_owned(),
+                        is_alerts(resource),
+                        is_append_only(resource),
+                    );
                 }
-                counts.open_alerts += 1;
-                if fields
-                    .severity
-                    .as_ref()
-                    .is_some_and(|s| text(s).eq_ignore_ascii_case("critical"))
-                {
-                    counts.critical += 1;
+                if out.last().is_none_or(|c| c.tenant_id != tenant) {
+                    out.push(TenantCounts {
+                        tenant_id: tenant.to_owned(),
+                        ..TenantCounts::default()
+                    });
                 }
-            } else {
-                counts.devices += 1;
-                let status = fields.status.as_ref().or(fields.connection_status.as_ref());
-                if status.is_some_and(|s| is_offline(&text(s))) {
-                    counts.down += 1;
-                }
-            }
-        }
+                let (_, alerts, skipped) = kind;
+                let Some(counts) = out.last_mut().filter(|_| !skipped) else {
+                    return Ok::<_, StoreError>(());
+                };
+                let fields: Fields = serde_json::from_str(column(2)).unwrap_or_default();
+                count(counts, alerts, &fields);
+                Ok(())
+            })
+        })?;
         Ok(out)
+    }
+}
+
+/// Adds one item (an alert when `alerts`, else a device) to a tenant's `counts`.
+fn count(counts: &mut TenantCounts, alerts: bool, fields: &Fields) {
+    if alerts {
+        let status = fields.status.as_ref().map(text);
+        if status.is_some_and(|s| s.trim().eq_ignore_ascii_case("cleared")) {
+            return;
+        }
+        counts.open_alerts += 1;
+        if fields
+            .severity
+            .as_ref()
+            .is_some_and(|s| text(s).eq_ignore_ascii_case("critical"))
+        {
+            counts.critical += 1;
+        }
+    } else {
+        counts.devices += 1;
+        let status = fields.status.as_ref().or(fields.connection_status.as_ref());
+        if status.is_some_and(|s| is_offline(&text(s))) {
+            counts.down += 1;
+        }
     }
 }
 
@@ -114,91 +121,93 @@ mod tests {
 
     #[test]
     fn devices_down_and_open_alerts_per_tenant_from_the_latest_complete_data() {
-        let (_dir, _, mut store) = crate::tests::open_temp();
-        let first = crate::tests::begin(&mut store, "devices");
-        let old = [r#"{"serialNumber":"A1","status":"ONLINE"}"#];
-        store
-            .write_entry(first, "t-a", "Alpha", "devices", old)
-            .expect("a");
-        let b = [
-            r#"{"serialNumber":"B1","status":"Offline"}"#,
-            r#"{"serialNumber":"B2","status":null,"connectionStatus":"down"}"#,
-            r#"{"serialNumber":"B3","connectionStatus":"Up","nested":{"status":"OFFLINE"}}"#,
-            r#"{"serialNumber":"B4","status":1}"#,
-        ];
-        store
-            .write_entry(first, "t-b", "Beta", "devices", b)
-            .expect("b");
-        store.end_run(first, RunStatus::Complete).expect("end");
-        let second = crate::tests::begin(&mut store, "devices");
-        let a = [
-            r#"{"serialNumber":"A1","status":"OFFLINE"}"#,
-            r#"{"serialNumber":"A2","status":"ONLINE"}"#,
-        ];
-        store
-            .write_entry(second, "t-a", "Alpha", "devices", a)
-            .expect("a");
-        let alerts = [
-            r#"{"id":"1","severity":"CRITICAL","status":"Active"}"#,
-            r#"{"id":"2","severity":"Critical","status":" cleared "}"#,
-            r#"{"id":"3","severity":"Minor"}"#,
-        ];
-        store
-            .write_entry(second, "t-a", "Alpha", "alerts", alerts)
-            .expect("alerts");
-        let audit = [r#"{"id":"x","createdAt":"2026-01-01T00:00:00Z","status":"down"}"#];
-        store
-            .write_entry(second, "t-a", "Alpha", "glp/audit-logs", audit)
-            .expect("audit");
-        // Beta fails in the newest run: its counts come from the first.
-        store
-            .note_incomplete(second, "t-b", "Beta", "devices", Incomplete::Failed, "500")
-            .expect("failed");
-        store.end_run(second, RunStatus::Partial).expect("end");
+        let test = "devices_down_and_open_alerts_per_tenant_from_the_latest_complete_data";
+        crate::tests::each_store(test, |store| {
+            let first = crate::tests::begin(store, "devices");
+            let old = [r#"{"serialNumber":"A1","status":"ONLINE"}"#];
+            store
+                .write_entry(first, "t-a", "Alpha", "devices", old)
+                .expect("a");
+            let b = [
+                r#"{"serialNumber":"B1","status":"Offline"}"#,
+                r#"{"serialNumber":"B2","status":null,"connectionStatus":"down"}"#,
+                r#"{"serialNumber":"B3","connectionStatus":"Up","nested":{"status":"OFFLINE"}}"#,
+                r#"{"serialNumber":"B4","status":1}"#,
+            ];
+            store
+                .write_entry(first, "t-b", "Beta", "devices", b)
+                .expect("b");
+            store.end_run(first, RunStatus::Complete).expect("end");
+            let second = crate::tests::begin(store, "devices");
+            let a = [
+                r#"{"serialNumber":"A1","status":"OFFLINE"}"#,
+                r#"{"serialNumber":"A2","status":"ONLINE"}"#,
+            ];
+            store
+                .write_entry(second, "t-a", "Alpha", "devices", a)
+                .expect("a");
+            let alerts = [
+                r#"{"id":"1","severity":"CRITICAL","status":"Active"}"#,
+                r#"{"id":"2","severity":"Critical","status":" cleared "}"#,
+                r#"{"id":"3","severity":"Minor"}"#,
+            ];
+            store
+                .write_entry(second, "t-a", "Alpha", "alerts", alerts)
+                .expect("alerts");
+            let audit = [r#"{"id":"x","createdAt":"2026-01-01T00:00:00Z","status":"down"}"#];
+            store
+                .write_entry(second, "t-a", "Alpha", "glp/audit-logs", audit)
+                .expect("audit");
+            // Beta fails in the newest run: its counts come from the first.
+            store
+                .note_incomplete(second, "t-b", "Beta", "devices", Incomplete::Failed, "500")
+                .expect("failed");
+            store.end_run(second, RunStatus::Partial).expect("end");
 
-        let counts = store.latest_counts().expect("counts");
-        let alpha = TenantCounts {
-            tenant_id: "t-a".into(),
-            devices: 2,
-            down: 1,
-            open_alerts: 2,
-            critical: 1,
-        };
-        let beta = TenantCounts {
-            tenant_id: "t-b".into(),
-            devices: 4,
-            down: 2,
-            open_alerts: 0,
-            critical: 0,
-        };
-        assert_eq!(counts, [alpha, beta]);
+            let counts = store.latest_counts().expect("counts");
+            let alpha = TenantCounts {
+                tenant_id: "t-a".into(),
+                devices: 2,
+                down: 1,
+                open_alerts: 2,
+                critical: 1,
+            };
+            let beta = TenantCounts {
+                tenant_id: "t-b".into(),
+                devices: 4,
+                down: 2,
+                open_alerts: 0,
+                critical: 0,
+            };
+            assert_eq!(counts, [alpha, beta]);
 
-        // The same totals as the per-type and per-severity groups.
-        let status = store.status(None, None).expect("status");
-        let devices: u64 = status
-            .iter()
-            .filter(|r| r.resource == "devices")
-            .map(|r| r.count)
-            .sum();
-        let down: u64 = status
-            .iter()
-            .filter(|r| r.resource == "devices" && r.is_offline())
-            .map(|r| r.count)
-            .sum();
-        let open: u64 = store
-            .open_alerts(None, "alerts")
-            .expect("alerts")
-            .iter()
-            .map(|r| r.count)
-            .sum();
-        let total = |f: fn(&TenantCounts) -> u64| counts.iter().map(f).sum::<u64>();
-        assert_eq!(
-            (devices, down, open),
-            (
-                total(|c| c.devices),
-                total(|c| c.down),
-                total(|c| c.open_alerts)
-            )
-        );
+            // The same totals as the per-type and per-severity groups.
+            let status = store.status(None, None).expect("status");
+            let devices: u64 = status
+                .iter()
+                .filter(|r| r.resource == "devices")
+                .map(|r| r.count)
+                .sum();
+            let down: u64 = status
+                .iter()
+                .filter(|r| r.resource == "devices" && r.is_offline())
+                .map(|r| r.count)
+                .sum();
+            let open: u64 = store
+                .open_alerts(None, "alerts")
+                .expect("alerts")
+                .iter()
+                .map(|r| r.count)
+                .sum();
+            let total = |f: fn(&TenantCounts) -> u64| counts.iter().map(f).sum::<u64>();
+            assert_eq!(
+                (devices, down, open),
+                (
+                    total(|c| c.devices),
+                    total(|c| c.down),
+                    total(|c| c.open_alerts)
+                )
+            );
+        });
     }
 }

@@ -1,10 +1,9 @@
 //! Devices one by one from each tenant's latest complete entries ([`Store::devices`],
 //! [`Store::find_devices`]), and each tenant's latest outcome ([`Store::tenant_outcomes`]).
 
-use rusqlite::params;
 use serde::Serialize;
 
-use crate::query::value_text;
+use crate::db::{Value, vals};
 use crate::{RunId, Store, StoreError};
 
 /// One device (an item with a serial number) of a tenant's latest complete entry of a
@@ -111,7 +110,7 @@ const LATEST: &str = "WITH latest AS (
     SELECT e.tenant_id, e.tenant_name, e.resource, e.run_id, e.items
     FROM entries e
     WHERE e.status = 'ok'
-      AND (?1 IS NULL OR e.tenant_id = ?1 OR e.tenant_name = ?1)
+      AND (CAST(?1 AS TEXT) IS NULL OR e.tenant_id = ?1 OR e.tenant_name = ?1)
       AND e.run_id = (SELECT max(x.run_id) FROM entries x
                       WHERE x.tenant_id = e.tenant_id AND x.resource = e.resource
                         AND x.status = 'ok'))";
@@ -133,7 +132,7 @@ impl Store {
             "{LATEST} SELECT {DEVICE_COLUMNS} FROM latest l
              JOIN json_each(l.items) j JOIN payloads p ON p.id = j.value"
         );
-        let mut rows = self.device_rows(&sql, params![tenant])?;
+        let mut rows = self.device_rows(&sql, vals![tenant])?;
         rows.sort_by(|a, b| {
             b.is_offline()
                 .cmp(&a.is_offline())
@@ -154,12 +153,14 @@ impl Store {
         let sql = format!(
             "{LATEST} SELECT * FROM (SELECT {DEVICE_COLUMNS} FROM latest l
                  JOIN json_each(l.items) j JOIN payloads p ON p.id = j.value)
-             WHERE lower(serial) = lower(?2)
-                OR (?3 <> '' AND lower(replace(replace(replace(replace(coalesce(mac, ''),
-                        ':', ''), '-', ''), '.', ''), ' ', '')) = ?3)
-                OR (?2 <> '' AND instr(lower(coalesce(name, '')), lower(?2)) > 0)"
+                 AS d
+             WHERE lower(serial) = lower(CAST(?2 AS TEXT))
+                OR (CAST(?3 AS TEXT) <> '' AND lower(replace(replace(replace(replace(
+                        coalesce(mac, ''), ':', ''), '-', ''), '.', ''), ' ', '')) = ?3)
+                OR (CAST(?2 AS TEXT) <> ''
+                    AND instr(lower(coalesce(name, '')), lower(CAST(?2 AS TEXT))) > 0)"
         );
-        let mut rows = self.device_rows(&sql, params![Option::<&str>::None, text, mac])?;
+        let mut rows = self.device_rows(&sql, vals![Option::<&str>::None, text, mac])?;
         rows.sort_by(|a, b| {
             a.tenant_name
                 .cmp(&b.tenant_name)
@@ -170,36 +171,25 @@ impl Store {
         Ok(rows)
     }
 
-    fn device_rows(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<DeviceRow>, StoreError> {
-        let mut stmt = self.conn.prepare(sql)?;
-        let text = |r: &rusqlite::Row<'_>, i| -> rusqlite::Result<Option<String>> {
-            let v = value_text(r.get_ref(i)?);
-            Ok((!v.is_empty()).then_some(v))
-        };
-        let rows = stmt.query_map(params, |r| {
-            Ok(DeviceRow {
-                tenant_id: r.get(0)?,
-                tenant_name: r.get(1)?,
-                resource: r.get(2)?,
-                run_id: r.get(3)?,
-                serial: text(r, 4)?.unwrap_or_default(),
-                name: text(r, 5)?,
-                device_type: text(r, 6)?,
-                model: text(r, 7)?,
-                status: text(r, 8)?,
-                site: text(r, 9)?,
-                mac: text(r, 10)?,
-                ip: text(r, 11)?,
-                firmware: text(r, 12)?,
-            })
-        })?;
+    fn device_rows(&self, sql: &str, params: &[Value<'_>]) -> Result<Vec<DeviceRow>, StoreError> {
         let mut out = Vec::new();
-        for row in rows {
-            let row = row?;
+        for r in self.db.rows(sql, params)? {
+            let (tenant_id, tenant_name, resource, run_id) = crate::query::entry_columns(&r)?;
+            let row = DeviceRow {
+                tenant_id,
+                tenant_name,
+                resource,
+                run_id,
+                serial: r.text(4),
+                name: r.some_text(5),
+                device_type: r.some_text(6),
+                model: r.some_text(7),
+                status: r.some_text(8),
+                site: r.some_text(9),
+                mac: r.some_text(10),
+                ip: r.some_text(11),
+                firmware: r.some_text(12),
+            };
             if !row.serial.is_empty()
                 && !crate::is_alerts(&row.resource)
                 && !crate::is_append_only(&row.resource)
@@ -212,27 +202,34 @@ impl Store {
 
     /// Each tenant's outcome in the newest run holding an entry of it, by name.
     pub fn tenant_outcomes(&self) -> Result<Vec<TenantOutcome>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let count = |status| format!("sum(CASE WHEN e.status = '{status}' THEN 1 ELSE 0 END)");
+        let sql = format!(
             "SELECT e.tenant_id, max(e.tenant_name), e.run_id, r.started,
-                    sum(e.status = 'ok'), sum(e.status = 'failed'), sum(e.status = 'skipped'),
+                    {}, {}, {},
                     max(CASE WHEN e.status <> 'ok' THEN e.error END)
              FROM entries e JOIN runs r ON r.id = e.run_id
              WHERE e.run_id = (SELECT max(x.run_id) FROM entries x WHERE x.tenant_id = e.tenant_id)
              GROUP BY e.tenant_id, e.run_id, r.started
              ORDER BY 2, 1",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(TenantOutcome {
-                tenant_id: r.get(0)?,
-                tenant_name: r.get(1)?,
-                run_id: r.get(2)?,
-                started: r.get(3)?,
-                resources_ok: r.get::<_, i64>(4)?.max(0) as u64,
-                resources_failed: r.get::<_, i64>(5)?.max(0) as u64,
-                resources_skipped: r.get::<_, i64>(6)?.max(0) as u64,
-                error: r.get(7)?,
+            count("ok"),
+            count("failed"),
+            count("skipped")
+        );
+        self.db
+            .rows(&sql, &[])?
+            .iter()
+            .map(|r| {
+                Ok(TenantOutcome {
+                    tenant_id: r.get(0)?,
+                    tenant_name: r.get(1)?,
+                    run_id: r.get(2)?,
+                    started: r.get(3)?,
+                    resources_ok: r.get::<i64>(4)?.max(0) as u64,
+                    resources_failed: r.get::<i64>(5)?.max(0) as u64,
+                    resources_skipped: r.get::<i64>(6)?.max(0) as u64,
+                    error: r.get(7)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            .collect()
     }
 }

@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::db::vals;
 use crate::{RunId, Store, StoreError};
 
 /// The fields compared by default, each with the item fields it is read from (the first
@@ -150,20 +150,24 @@ type Pair = (String, String);
 
 impl Store {
     fn entries_of(&self, run: RunId) -> Result<BTreeMap<Pair, EntryRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT tenant_id, resource, tenant_name, status, items FROM entries WHERE run_id = ?1",
-        )?;
-        let rows = stmt.query_map([run], |r| {
-            Ok((
-                (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
-                EntryRow {
-                    tenant_name: r.get(2)?,
-                    ok: r.get::<_, String>(3)? == "ok",
-                    items: r.get(4)?,
-                },
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.db
+            .rows(
+                "SELECT tenant_id, resource, tenant_name, status, items FROM entries
+                 WHERE run_id = ?1",
+                vals![run],
+            )?
+            .iter()
+            .map(|r| {
+                Ok((
+                    (r.get(0)?, r.get(1)?),
+                    EntryRow {
+                        tenant_name: r.get(2)?,
+                        ok: r.get::<String>(3)? == "ok",
+                        items: r.get(4)?,
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// The differences from run `a` to run `b`.
@@ -181,9 +185,13 @@ impl Store {
             changes: Vec::new(),
             missing: Vec::new(),
         };
-        let mut load = self
-            .conn
-            .prepare_cached("SELECT key, data FROM payloads WHERE id = ?1")?;
+        let load = |id: i64| -> Result<(String, String), StoreError> {
+            let row = self
+                .db
+                .row("SELECT key, data FROM payloads WHERE id = ?1", vals![id])?
+                .ok_or_else(|| StoreError::Corrupt(format!("no payload {id}")))?;
+            Ok((row.get(0)?, row.get(1)?))
+        };
         for pair in pairs {
             let (ra, rb) = (ea.get(pair), eb.get(pair));
             let name = rb.or(ra).map(|e| e.tenant_name.clone()).unwrap_or_default();
@@ -219,11 +227,10 @@ impl Store {
             let ids_b = parse_ids(&rb.items)?;
             let set_a: HashSet<i64> = ids_a.iter().copied().collect();
             let set_b: HashSet<i64> = ids_b.iter().copied().collect();
-            let mut only = |ids: &[i64], other: &HashSet<i64>| -> Result<_, StoreError> {
+            let only = |ids: &[i64], other: &HashSet<i64>| -> Result<_, StoreError> {
                 let mut by_key: HashMap<String, Value> = HashMap::new();
                 for id in ids.iter().filter(|id| !other.contains(id)) {
-                    let (key, data): (String, String) =
-                        load.query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    let (key, data) = load(*id)?;
                     let value = serde_json::from_str(&data).unwrap_or(Value::Null);
                     let mut key = key;
                     let mut n = 2;

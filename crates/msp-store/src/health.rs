@@ -26,16 +26,17 @@ impl Store {
     /// Every tenant's collection health, by id: one pass over the entries' statuses (no
     /// payload is read), so it stays cheap with thousands of tenants.
     pub fn tenant_health(&self) -> Result<Vec<TenantHealth>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT tenant_id, run_id, max(tenant_name), sum(status = 'failed'),
-                    sum(status = 'skipped'), max(written)
+        let rows = self.db.rows(
+            "SELECT tenant_id, run_id, max(tenant_name),
+                    sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END),
+                    sum(CASE WHEN status = 'skipped' THEN 1 ELSE 0 END), max(written)
              FROM entries GROUP BY tenant_id, run_id ORDER BY tenant_id, run_id DESC",
+            &[],
         )?;
-        let mut rows = stmt.query([])?;
         let mut out: Vec<TenantHealth> = Vec::new();
         // Whether the row of failures of the current tenant is still counting.
         let mut counting = false;
-        while let Some(row) = rows.next()? {
+        for row in rows {
             let tenant_id: String = row.get(0)?;
             let run: RunId = row.get(1)?;
             let name: String = row.get(2)?;
@@ -80,47 +81,51 @@ mod tests {
 
     #[test]
     fn failures_in_a_row_and_the_last_success_per_tenant() {
-        let (_dir, _, mut store) = crate::tests::open_temp();
-        let item = [r#"{"serialNumber":"SN1"}"#];
-        // a: ok, failed, skipped, failed. b: failed, ok.
-        let plan: [(&str, &str); 4] = [
-            ("ok", "failed"),
-            ("failed", "ok"),
-            ("skipped", ""),
-            ("failed", ""),
-        ];
-        for (a, b) in plan {
-            let run = crate::tests::begin(&mut store, "devices");
-            for (id, how) in [("a", a), ("b", b)] {
-                match how {
-                    "ok" => {
-                        store
-                            .write_entry(run, id, id, "devices", item)
-                            .expect("entry");
+        crate::tests::each_store(
+            "failures_in_a_row_and_the_last_success_per_tenant",
+            |store| {
+                let item = [r#"{"serialNumber":"SN1"}"#];
+                // a: ok, failed, skipped, failed. b: failed, ok.
+                let plan: [(&str, &str); 4] = [
+                    ("ok", "failed"),
+                    ("failed", "ok"),
+                    ("skipped", ""),
+                    ("failed", ""),
+                ];
+                for (a, b) in plan {
+                    let run = crate::tests::begin(store, "devices");
+                    for (id, how) in [("a", a), ("b", b)] {
+                        match how {
+                            "ok" => {
+                                store
+                                    .write_entry(run, id, id, "devices", item)
+                                    .expect("entry");
+                            }
+                            "failed" => store
+                                .note_incomplete(run, id, id, "devices", Incomplete::Failed, "x")
+                                .expect("failed"),
+                            "skipped" => store
+                                .note_incomplete(run, id, id, "devices", Incomplete::Skipped, "x")
+                                .expect("skipped"),
+                            _ => {}
+                        }
                     }
-                    "failed" => store
-                        .note_incomplete(run, id, id, "devices", Incomplete::Failed, "x")
-                        .expect("failed"),
-                    "skipped" => store
-                        .note_incomplete(run, id, id, "devices", Incomplete::Skipped, "x")
-                        .expect("skipped"),
-                    _ => {}
+                    store.end_run(run, RunStatus::Partial).expect("end");
                 }
-            }
-            store.end_run(run, RunStatus::Partial).expect("end");
-        }
-        let health = store.tenant_health().expect("health");
-        let got: Vec<(&str, RunId, bool, u64)> = health
-            .iter()
-            .map(|h| {
-                (
-                    h.tenant_id.as_str(),
-                    h.last_run,
-                    h.last_success.is_some(),
-                    h.consecutive_failures,
-                )
-            })
-            .collect();
-        assert_eq!(got, [("a", 4, true, 2), ("b", 2, true, 0)]);
+                let health = store.tenant_health().expect("health");
+                let got: Vec<(&str, RunId, bool, u64)> = health
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.tenant_id.as_str(),
+                            h.last_run,
+                            h.last_success.is_some(),
+                            h.consecutive_failures,
+                        )
+                    })
+                    .collect();
+                assert_eq!(got, [("a", 4, true, 2), ("b", 2, true, 0)]);
+            },
+        );
     }
 }

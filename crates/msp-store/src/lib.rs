@@ -1,4 +1,6 @@
-//! The inventory history of glp-msp: runs of collected records in one embedded SQLite file.
+//! The inventory history of glp-msp: runs of collected records in one embedded SQLite file
+//! (the default), or in a PostgreSQL database that a team shares ([`StoreLocation`]: `--db
+//! postgres://...`), with the same tables, views and schema version.
 //!
 //! - A *run* is one `snapshot`: its start, end, version, arguments and status.
 //! - Each tenant x resource of a run is one *entry*, written in one transaction when it
@@ -30,14 +32,18 @@ mod append;
 mod changes;
 mod checkpoint;
 mod counts;
+mod db;
 mod devices;
+mod dialect;
 mod diff;
 mod hash;
 mod health;
 mod hosts;
 mod keys;
+mod location;
 mod lock;
 mod notifications;
+mod pg;
 mod query;
 mod runs;
 mod schema;
@@ -60,8 +66,10 @@ pub use diff::{
 pub use health::TenantHealth;
 pub use hosts::RunHost;
 pub use keys::KEY_FIELDS;
+pub use location::{PgUrl, StoreLocation};
 pub use notifications::OpenAlert;
 pub use query::{ExportItem, PruneBy, Pruned, RunSummary, StatusRow, is_offline};
+pub use runs::FinishedRun;
 pub use schema::SCHEMA_VERSION;
 pub use write::{Entry, RunTenant};
 
@@ -73,6 +81,12 @@ use keys::{Scan, item_key, parsed_key, scan_key};
 pub(crate) use lock::RunLock;
 
 use checkpoint::Checkpointer;
+use db::Db;
+
+/// An error's text with every registered secret removed.
+pub(crate) fn redacted(e: &dyn std::fmt::Display) -> String {
+    glp_core::text::redact(&e.to_string()).into_owned()
+}
 
 /// What can go wrong with the store.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +95,12 @@ pub enum StoreError {
     /// SQLite said no (a locked, corrupt or read-only file, a full disk).
     #[error("the inventory store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL said no (unreachable, refused, a failed statement); secrets redacted.
+    #[error("the inventory store (PostgreSQL): {0}")]
+    Postgres(String),
+    /// The store's location cannot be used (a malformed URL, a network host without TLS).
+    #[error("the inventory store {0}")]
+    Location(String),
     /// The store's folder could not be made.
     #[error("cannot create the folder of the inventory store {path}: {source}")]
     Folder {
@@ -118,6 +138,19 @@ pub enum StoreError {
     /// A stored value is not what this program wrote.
     #[error("the inventory store holds an unexpected value: {0}")]
     Corrupt(String),
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        let text = match e.as_db_error() {
+            Some(db) => db.to_string(),
+            None => match std::error::Error::source(&e) {
+                Some(source) => format!("{e}: {source}"),
+                None => e.to_string(),
+            },
+        };
+        Self::Postgres(glp_core::text::redact(&text).into_owned())
+    }
 }
 
 /// The status of a run.
@@ -197,10 +230,10 @@ pub enum Incomplete {
     Skipped,
 }
 
-/// The inventory store: one SQLite file in WAL mode.
+/// The inventory store: one SQLite file in WAL mode, or a PostgreSQL database.
 ///
 /// A run that is being written is known to be alive by its lock file next to the store
-/// (`<file>-run<ID>.lock`), locked by the writing `Store` from [`begin_run`](Self::begin_run)
+/// (`<file>-run<ID>.lock`; on PostgreSQL, an advisory lock of the writer's session), locked by the writing `Store` from [`begin_run`](Self::begin_run)
 /// or [`reopen_run`](Self::reopen_run) until [`end_run`](Self::end_run) (or until that `Store`
 /// is dropped, or its process dies: the system releases the lock then). A run stored as
 /// running whose lock nobody holds is reported [`RunStatus::Abandoned`].
@@ -208,8 +241,8 @@ pub enum Incomplete {
 pub struct Store {
     /// Declared first, so dropped first: its thread ends before the writer's connection closes.
     checkpointer: Option<Checkpointer>,
-    conn: Connection,
-    path: PathBuf,
+    db: Db,
+    location: StoreLocation,
     /// The lock files of the runs this store is writing.
     locks: HashMap<RunId, RunLock>,
 }
@@ -225,9 +258,25 @@ impl Store {
             .map(|dirs| dirs.data_dir().join("inventory.sqlite"))
     }
 
-    /// Opens (or creates) the store at `path` and brings its schema up to date.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        Self::open_at_version(path.as_ref(), SCHEMA_VERSION)
+    /// Opens (or creates) the store at `location` (a SQLite file's path, or a PostgreSQL URL:
+    /// [`StoreLocation`]) and brings its schema up to date.
+    ///
+    /// PostgreSQL's client runs on a thread of its own (the synchronous client drives a
+    /// runtime, which an async task's thread cannot): the store can be used from any thread,
+    /// and blocks it while it waits, as it does on SQLite.
+    pub fn open(location: impl Into<StoreLocation>) -> Result<Self, StoreError> {
+        match location.into() {
+            StoreLocation::Sqlite(path) => Self::open_at_version(&path, SCHEMA_VERSION),
+            StoreLocation::Postgres(url) => {
+                let pg = pg::Pg::connect(&url)?;
+                Ok(Self {
+                    checkpointer: None,
+                    db: Db::Pg(pg),
+                    location: StoreLocation::Postgres(url),
+                    locks: HashMap::new(),
+                })
+            }
+        }
     }
 
     /// Opens the store, migrating only up to `version` (tests of the migrations).
@@ -249,8 +298,8 @@ impl Store {
         schema::migrate_to(&mut conn, version)?;
         Ok(Self {
             checkpointer: None,
-            conn,
-            path: path.to_owned(),
+            db: Db::Lite(conn),
+            location: StoreLocation::Sqlite(path.to_owned()),
             locks: HashMap::new(),
         })
     }
@@ -258,12 +307,13 @@ impl Store {
     /// Moves the WAL's checkpoints to a thread of their own (for a bulk writer such as
     /// `snapshot`): commits no longer wait for them. Without it, or if that thread cannot
     /// start, SQLite checkpoints inside the commits as usual. The last checkpoint is made
-    /// when the store is dropped.
+    /// when the store is dropped. PostgreSQL checkpoints on its own: nothing to do there.
     pub fn checkpoint_in_background(&mut self) -> Result<(), StoreError> {
-        if self.checkpointer.is_none()
-            && let Some(checkpointer) = Checkpointer::start(&self.path)?
+        if let (None, Db::Lite(conn), StoreLocation::Sqlite(path)) =
+            (&self.checkpointer, &self.db, &self.location)
+            && let Some(checkpointer) = Checkpointer::start(path)?
         {
-            self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
             self.checkpointer = Some(checkpointer);
         }
         Ok(())
@@ -275,19 +325,33 @@ impl Store {
         }
     }
 
-    /// The file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the store is.
+    pub fn location(&self) -> &StoreLocation {
+        &self.location
     }
 
-    /// The file's schema version.
+    /// The store's schema version.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
-        schema::version(&self.conn)
+        match &self.db {
+            Db::Lite(conn) => schema::version(conn),
+            Db::Pg(_) => {
+                let v: Option<i64> = self
+                    .db
+                    .row("SELECT max(version) FROM msp_schema", &[])?
+                    .map(|r| r.get(0))
+                    .transpose()?
+                    .flatten();
+                Ok(u32::try_from(v.unwrap_or(0)).unwrap_or(u32::MAX))
+            }
+        }
     }
 
-    /// The SQLite connection, for queries of one's own.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The SQLite connection, for queries of one's own (`None` on PostgreSQL).
+    pub fn connection(&self) -> Option<&Connection> {
+        match &self.db {
+            Db::Lite(conn) => Some(conn),
+            Db::Pg(_) => None,
+        }
     }
 }
 

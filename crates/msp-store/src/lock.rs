@@ -1,14 +1,27 @@
-//! A run's lock file: held while the run is written.
+//! A run's lock, held while the run is written: a lock file next to a SQLite store, a
+//! session-level advisory lock on PostgreSQL (released with its session, as a lock file is
+//! with its process).
 
 use std::path::{Path, PathBuf};
 
-use crate::{RunId, StoreError};
+use crate::db::{Ex, vals};
+use crate::{RunId, StoreError, StoreLocation};
 
-/// A run's lock file, held locked (exclusively) while the run is written.
+/// The first key of the advisory locks of runs (`msp` in ASCII); the second is the run's id.
+const PG_LOCK_CLASS: i64 = 0x006d_7370;
+
+/// A run's lock, held while the run is written.
 #[derive(Debug)]
-pub(crate) struct RunLock {
-    file: std::fs::File,
-    path: PathBuf,
+pub(crate) enum RunLock {
+    /// A lock file, held locked (exclusively).
+    File {
+        /// The open file.
+        file: std::fs::File,
+        /// Its path.
+        path: PathBuf,
+    },
+    /// PostgreSQL's advisory lock of the run, held by the store's session.
+    Session(RunId),
 }
 
 impl RunLock {
@@ -19,8 +32,26 @@ impl RunLock {
         db.with_file_name(name)
     }
 
-    /// Creates and locks the lock file of `run`; [`StoreError::RunBusy`] when another holds it.
-    pub(crate) fn acquire(db: &Path, run: RunId) -> Result<Self, StoreError> {
+    /// Takes the lock of `run`; [`StoreError::RunBusy`] when another holds it.
+    pub(crate) fn acquire(
+        ex: &mut Ex<'_>,
+        location: &StoreLocation,
+        run: RunId,
+    ) -> Result<Self, StoreError> {
+        let StoreLocation::Sqlite(db) = location else {
+            // A process that only checks the lock holds none: one try tells.
+            let got = ex
+                .row(
+                    &format!("SELECT pg_try_advisory_lock({PG_LOCK_CLASS}, CAST(?1 AS INTEGER))"),
+                    vals![run],
+                )?
+                .map(|r| r.get::<bool>(0))
+                .transpose()?;
+            return match got {
+                Some(true) => Ok(Self::Session(run)),
+                _ => Err(StoreError::RunBusy(run)),
+            };
+        };
         let path = Self::path(db, run);
         let fail = |source| StoreError::Lock {
             path: path.clone(),
@@ -37,7 +68,7 @@ impl RunLock {
         // microseconds: a few more tries tell it from a writer.
         for _ in 0..20 {
             match file.try_lock() {
-                Ok(()) => return Ok(Self { file, path }),
+                Ok(()) => return Ok(Self::File { file, path }),
                 Err(std::fs::TryLockError::WouldBlock) => {
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
@@ -48,9 +79,24 @@ impl RunLock {
     }
 
     /// Whether a process holds the lock of `run` (it is writing the run). A missing file means
-    /// no; a file that cannot be checked (no locking on this file system) counts as held, as
-    /// a run was shown before lock files existed.
-    pub(crate) fn held(db: &Path, run: RunId) -> bool {
+    /// no; a file that cannot be checked (no locking on this file system), or a lock table
+    /// that cannot be read, counts as held, as a run was shown before locks existed.
+    pub(crate) fn held(ex: &mut Ex<'_>, location: &StoreLocation, run: RunId) -> bool {
+        let StoreLocation::Sqlite(db) = location else {
+            let sql = format!(
+                "SELECT count(*) FROM pg_locks
+                 WHERE locktype = 'advisory' AND granted
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND CAST(classid AS BIGINT) = {PG_LOCK_CLASS}
+                   AND CAST(objid AS BIGINT) = ?1 AND objsubid = 2"
+            );
+            return ex
+                .row(&sql, vals![run])
+                .ok()
+                .flatten()
+                .and_then(|r| r.get::<i64>(0).ok())
+                .is_none_or(|n| n > 0);
+        };
         let Ok(file) = std::fs::File::open(Self::path(db, run)) else {
             return false;
         };
@@ -63,7 +109,10 @@ impl RunLock {
     }
 
     /// Deletes the lock file of `run` if nobody holds it (a run that was pruned).
-    pub(crate) fn remove_unheld(db: &Path, run: RunId) {
+    pub(crate) fn remove_unheld(location: &StoreLocation, run: RunId) {
+        let Some(db) = location.sqlite_path() else {
+            return;
+        };
         let path = Self::path(db, run);
         if let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path)
             && file.try_lock().is_ok()
@@ -73,8 +122,18 @@ impl RunLock {
     }
 
     /// Deletes the file (while still holding it) and releases the lock.
-    pub(crate) fn release(self) {
-        let _ = std::fs::remove_file(&self.path);
-        drop(self.file);
+    pub(crate) fn release(self, ex: &mut Ex<'_>) {
+        match self {
+            Self::File { file, path } => {
+                let _ = std::fs::remove_file(&path);
+                drop(file);
+            }
+            Self::Session(run) => {
+                let _ = ex.row(
+                    &format!("SELECT pg_advisory_unlock({PG_LOCK_CLASS}, CAST(?1 AS INTEGER))"),
+                    vals![run],
+                );
+            }
+        }
     }
 }

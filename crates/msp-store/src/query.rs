@@ -1,8 +1,8 @@
 //! Reading the store: runs, status, export; and retention (prune).
 
-use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::Serialize;
 
+use crate::db::{Ex, Row, vals};
 use crate::{RunId, RunStatus, Store, StoreError};
 
 /// The start of a query over the table `latest`: each tenant x resource's latest complete
@@ -12,8 +12,8 @@ pub(crate) const LATEST_COMPLETE: &str = "WITH latest AS (
                  SELECT e.tenant_id, e.tenant_name, e.resource, e.run_id, e.items
                  FROM entries e
                  WHERE e.status = 'ok'
-                   AND (?1 IS NULL OR e.tenant_id = ?1 OR e.tenant_name = ?1)
-                   AND (?2 IS NULL OR e.resource = ?2)
+                   AND (CAST(?1 AS TEXT) IS NULL OR e.tenant_id = ?1 OR e.tenant_name = ?1)
+                   AND (CAST(?2 AS TEXT) IS NULL OR e.resource = ?2)
                    AND e.run_id = (SELECT max(x.run_id) FROM entries x
                                    WHERE x.tenant_id = e.tenant_id AND x.resource = e.resource
                                      AND x.status = 'ok'))";
@@ -121,39 +121,30 @@ pub struct Pruned {
 impl Store {
     /// Every run, oldest first.
     pub fn runs(&self) -> Result<Vec<RunSummary>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let rows = self.db.rows(
             "SELECT r.id, r.started, r.ended, r.version, r.arguments, r.resources, r.status,
-                    coalesce((SELECT sum(records) FROM entries e WHERE e.run_id = r.id), 0)
+                    CAST(coalesce((SELECT sum(records) FROM entries e WHERE e.run_id = r.id), 0)
+                         AS BIGINT)
              FROM runs r ORDER BY r.id",
+            &[],
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, i64>(7)?,
-            ))
-        })?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, started, ended, version, arguments, resources, status, records) = row?;
+        for r in rows {
+            let id = r.get(0)?;
             let (ok, failed, missing) = self.tenant_counts(id)?;
+            let status: String = r.get(6)?;
             out.push(RunSummary {
                 id,
-                started,
-                ended,
-                version,
-                arguments: parse_list(&arguments)?,
-                resources: parse_list(&resources)?,
+                started: r.get(1)?,
+                ended: r.get(2)?,
+                version: r.get(3)?,
+                arguments: parse_list(&r.get::<String>(4)?)?,
+                resources: parse_list(&r.get::<String>(5)?)?,
                 status: self.live_status(id, RunStatus::parse(&status)?),
                 tenants_ok: ok,
                 tenants_failed: failed,
                 tenants_missing: missing,
-                records: records as u64,
+                records: r.get::<i64>(7)?.max(0) as u64,
             });
         }
         Ok(out)
@@ -162,20 +153,24 @@ impl Store {
     /// Every tenant the store holds an entry of, as `(id, name)` (the name of its newest
     /// entry), by name: what `--tenant` of the reading commands is matched against.
     pub fn tenants(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT e.tenant_id, e.tenant_name FROM entries e
-             WHERE e.run_id = (SELECT max(x.run_id) FROM entries x WHERE x.tenant_id = e.tenant_id)
-             GROUP BY e.tenant_id ORDER BY e.tenant_name, e.tenant_id",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.db
+            .rows(
+                "SELECT e.tenant_id, max(e.tenant_name) FROM entries e
+                 WHERE e.run_id = (SELECT max(x.run_id) FROM entries x
+                                   WHERE x.tenant_id = e.tenant_id)
+                 GROUP BY e.tenant_id ORDER BY 2, 1",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect()
     }
 
     /// Every resource the store holds an entry of, sorted.
     pub fn resources(&self) -> Result<Vec<String>, StoreError> {
-        column(
-            &self.conn,
+        self.db.column(
             "SELECT DISTINCT resource FROM entries ORDER BY resource",
+            &[],
         )
     }
 
@@ -189,44 +184,48 @@ impl Store {
 
     /// Tenants ok, failed and missing in a run.
     fn tenant_counts(&self, run: RunId) -> Result<(u64, u64, u64), StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        let row = self.db.row(
             "SELECT
                  sum(CASE WHEN n_failed = 0 AND n_skipped = 0 THEN 1 ELSE 0 END),
                  sum(CASE WHEN n_failed > 0 THEN 1 ELSE 0 END),
                  sum(CASE WHEN n_failed = 0 AND n_skipped > 0 THEN 1 ELSE 0 END)
              FROM (SELECT tenant_id,
-                          sum(status = 'failed') AS n_failed,
-                          sum(status = 'skipped') AS n_skipped
-                   FROM entries WHERE run_id = ?1 GROUP BY tenant_id)",
+                          sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS n_failed,
+                          sum(CASE WHEN status = 'skipped' THEN 1 ELSE 0 END) AS n_skipped
+                   FROM entries WHERE run_id = ?1 GROUP BY tenant_id) AS t",
+            vals![run],
         )?;
-        let (ok, failed, missing) = stmt.query_row([run], |r| {
-            Ok((
-                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
-                r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-                r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-            ))
-        })?;
-        Ok((ok as u64, failed as u64, missing as u64))
+        let n = |i| -> Result<u64, StoreError> {
+            let v = row.as_ref().map(|r| r.get::<Option<i64>>(i)).transpose()?;
+            Ok(v.flatten().unwrap_or(0).max(0) as u64)
+        };
+        Ok((n(0)?, n(1)?, n(2)?))
     }
 
     /// The newest run that did not complete (what `snapshot --resume` continues).
     pub fn latest_incomplete_run(&self) -> Result<Option<RunId>, StoreError> {
+        self.max_id("SELECT max(id) FROM runs WHERE status != 'complete'", &[])
+    }
+
+    /// The first column of the first row of a query of one optional id (`max(id)`).
+    pub(crate) fn max_id(
+        &self,
+        sql: &str,
+        params: &[crate::db::Value<'_>],
+    ) -> Result<Option<RunId>, StoreError> {
         Ok(self
-            .conn
-            .query_row(
-                "SELECT max(id) FROM runs WHERE status != 'complete'",
-                [],
-                |r| r.get::<_, Option<i64>>(0),
-            )
-            .optional()?
+            .db
+            .row(sql, params)?
+            .map(|r| r.get::<Option<RunId>>(0))
+            .transpose()?
             .flatten())
     }
 
     /// The ids of the complete runs, oldest first.
     pub fn complete_runs(&self) -> Result<Vec<RunId>, StoreError> {
-        column(
-            &self.conn,
+        self.db.column(
             "SELECT id FROM runs WHERE status = 'complete' ORDER BY id",
+            &[],
         )
     }
 
@@ -239,9 +238,8 @@ impl Store {
         tenant: Option<&str>,
         resource: Option<&str>,
     ) -> Result<Vec<StatusRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            &format!(
-                "{LATEST_COMPLETE}
+        let sql = format!(
+            "{LATEST_COMPLETE}
              SELECT l.tenant_id, l.tenant_name, l.resource, l.run_id,
                     coalesce(json_extract(p.data, '$.deviceType'), json_extract(p.data, '$.type'), ''),
                     coalesce(json_extract(p.data, '$.status'),
@@ -251,20 +249,24 @@ impl Store {
              JOIN json_each(l.items) j
              JOIN payloads p ON p.id = j.value
              GROUP BY 1, 2, 3, 4, 5, 6"
-            ),
-        )?;
-        let rows = stmt.query_map(params![tenant, resource], |r| {
-            Ok(StatusRow {
-                tenant_id: r.get(0)?,
-                tenant_name: r.get(1)?,
-                resource: r.get(2)?,
-                run_id: r.get(3)?,
-                device_type: value_text(r.get_ref(4)?),
-                status: value_text(r.get_ref(5)?),
-                count: r.get::<_, i64>(6)? as u64,
+        );
+        let mut rows = self
+            .db
+            .rows(&sql, vals![tenant, resource])?
+            .iter()
+            .map(|r| {
+                let (tenant_id, tenant_name, resource, run_id) = entry_columns(r)?;
+                Ok(StatusRow {
+                    tenant_id,
+                    tenant_name,
+                    resource,
+                    run_id,
+                    device_type: r.text(4),
+                    status: r.text(5),
+                    count: r.get::<i64>(6)?.max(0) as u64,
+                })
             })
-        })?;
-        let mut rows: Vec<StatusRow> = rows.collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<StatusRow>, StoreError>>()?;
         let mut offline: std::collections::HashMap<String, u64> = Default::default();
         for row in rows.iter().filter(|r| r.is_offline()) {
             *offline.entry(row.tenant_id.clone()).or_default() += row.count;
@@ -292,148 +294,125 @@ impl Store {
         mut each: impl FnMut(ExportItem) -> Result<(), E>,
     ) -> Result<u64, E> {
         self.run_status(run)?;
-        let mut stmt = self
-            .conn
-            .prepare(
+        let mut n = 0;
+        self.db.with(|ex| {
+            ex.each(
                 "SELECT e.tenant_id, e.tenant_name, e.resource, p.data,
                     coalesce(t.workspace_id, e.tenant_id), t.central_tenant_id, t.cluster
              FROM entries e
              JOIN json_each(e.items) j
              JOIN payloads p ON p.id = j.value
              LEFT JOIN run_tenants t ON t.run_id = e.run_id AND t.tenant_id = e.tenant_id
-             WHERE e.run_id = ?1 AND e.status = 'ok' AND (?2 IS NULL OR e.resource = ?2)
+             WHERE e.run_id = ?1 AND e.status = 'ok'
+               AND (CAST(?2 AS TEXT) IS NULL OR e.resource = ?2)
              ORDER BY e.tenant_name, e.tenant_id, e.resource, j.key",
+                vals![run, resource],
+                |r: Row| -> Result<(), E> {
+                    let item = export_item(&r)?;
+                    each(item)?;
+                    n += 1;
+                    Ok(())
+                },
             )
-            .map_err(StoreError::from)?;
-        let mut rows = stmt
-            .query(params![run, resource])
-            .map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
-            let item = (|| {
-                Ok::<_, rusqlite::Error>(ExportItem {
-                    tenant_id: r.get(0)?,
-                    tenant_name: r.get(1)?,
-                    resource: r.get(2)?,
-                    data: r.get(3)?,
-                    workspace_id: r.get(4)?,
-                    central_tenant_id: r.get(5)?,
-                    cluster: r.get(6)?,
-                })
-            })()
-            .map_err(StoreError::from)?;
-            each(item)?;
-            n += 1;
-        }
+        })?;
         Ok(n)
     }
 
     /// The runs [`prune`](Self::prune) would delete now, oldest first (nothing is deleted).
     pub fn would_prune(&self, by: PruneBy) -> Result<Vec<RunId>, StoreError> {
-        let live = |id| self.locks.contains_key(&id) || crate::RunLock::held(&self.path, id);
-        let (alive, _) = running_runs(&self.conn, live)?;
-        doomed(&self.conn, by, &alive)
+        let running = self
+            .db
+            .column("SELECT id FROM runs WHERE status = 'running'", &[])?;
+        let alive: Vec<RunId> = running.into_iter().filter(|&id| self.is_live(id)).collect();
+        self.db.with(|ex| doomed(ex, by, &alive))
     }
 
     /// Deletes runs (and the payloads no remaining run refers to), then gives the space back
-    /// to the file system (`VACUUM`, and a checkpoint that truncates the WAL). A run that a
-    /// process is still writing is kept; an abandoned one (killed) is deleted like a partial
-    /// one.
+    /// to the file system (SQLite: `VACUUM`, and a checkpoint that truncates the WAL;
+    /// PostgreSQL's autovacuum does it there). A run that a process is still writing is kept;
+    /// an abandoned one (killed) is deleted like a partial one.
     pub fn prune(&mut self, by: PruneBy) -> Result<Pruned, StoreError> {
         // Immediate: no run can end or start while the live ones are told from the dead.
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let (locks, path) = (&self.locks, &self.path);
-        let live = |id| locks.contains_key(&id) || crate::RunLock::held(path, id);
-        let (alive, dead) = running_runs(&tx, live)?;
-        let deleted = doomed(&tx, by, &alive)?;
-        let ids =
-            serde_json::to_string(&deleted).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        tx.execute(
-            "DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?1))",
-            [ids],
-        )?;
-        let runs = deleted.len();
-        // Entries go with their runs (ON DELETE CASCADE); then the payloads left alone.
-        let payloads = tx.execute(
-            "DELETE FROM payloads WHERE id NOT IN (
-                 SELECT j.value FROM entries e JOIN json_each(e.items) j)",
-            [],
-        )?;
-        tx.commit()?;
+        let (locks, location) = (&self.locks, &self.location);
+        let (deleted, dead, payloads) = self.db.transaction(true, |tx| {
+            let running: Vec<RunId> =
+                tx.column("SELECT id FROM runs WHERE status = 'running'", &[])?;
+            let (alive, dead): (Vec<RunId>, Vec<RunId>) = running
+                .into_iter()
+                .partition(|&id| locks.contains_key(&id) || crate::RunLock::held(tx, location, id));
+            let deleted = doomed(tx, by, &alive)?;
+            let ids =
+                serde_json::to_string(&deleted).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?1))",
+                vals![ids],
+            )?;
+            // Entries go with their runs (ON DELETE CASCADE); then the payloads left alone.
+            let payloads = tx.execute(
+                "DELETE FROM payloads WHERE id NOT IN (
+                     SELECT j.value FROM entries e JOIN json_each(e.items) j)",
+                &[],
+            )?;
+            Ok((deleted, dead, payloads))
+        })?;
         // The lock files the killed runs left behind.
         for id in dead.iter().filter(|id| deleted.contains(id)) {
-            crate::RunLock::remove_unheld(&self.path, *id);
+            crate::RunLock::remove_unheld(&self.location, *id);
         }
-        if runs > 0 {
+        let runs = deleted.len();
+        if runs > 0
+            && let crate::db::Db::Lite(conn) = &self.db
+        {
             // Without it the file keeps its size (its pages are only marked free). In WAL mode
             // VACUUM writes the compacted file through the WAL: the checkpoint copies it back
             // and truncates the WAL, so the file on disk shrinks now.
-            self.conn.execute_batch("VACUUM")?;
-            self.conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            conn.execute_batch("VACUUM")?;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         }
         Ok(Pruned {
             runs: runs as u64,
-            payloads: payloads as u64,
+            payloads,
         })
     }
 }
 
-/// The runs marked running, split into those a process still writes (`live`) and the
-/// abandoned.
-fn running_runs(
-    conn: &Connection,
-    live: impl Fn(RunId) -> bool,
-) -> Result<(Vec<RunId>, Vec<RunId>), StoreError> {
-    let stored_running: Vec<RunId> = column(conn, "SELECT id FROM runs WHERE status = 'running'")?;
-    Ok(stored_running.into_iter().partition(|&id| live(id)))
+/// Columns 0 to 3 of a row of [`LATEST_COMPLETE`]'s `latest` (or of `entries`): the tenant's
+/// id and name, the resource and the run.
+pub(crate) fn entry_columns(r: &Row) -> Result<(String, String, String, RunId), StoreError> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn export_item(r: &Row) -> Result<ExportItem, StoreError> {
+    Ok(ExportItem {
+        tenant_id: r.get(0)?,
+        tenant_name: r.get(1)?,
+        resource: r.get(2)?,
+        data: r.get(3)?,
+        workspace_id: r.get(4)?,
+        central_tenant_id: r.get(5)?,
+        cluster: r.get(6)?,
+    })
 }
 
 /// The runs `by` chooses, oldest first, but never one of `alive` (still being written).
-fn doomed(conn: &Connection, by: PruneBy, alive: &[RunId]) -> Result<Vec<RunId>, StoreError> {
+fn doomed(ex: &mut Ex<'_>, by: PruneBy, alive: &[RunId]) -> Result<Vec<RunId>, StoreError> {
     let alive = serde_json::to_string(alive).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let ids = match by {
-        PruneBy::Keep(n) => {
-            let mut stmt = conn.prepare(
-                "SELECT id FROM runs WHERE id NOT IN (SELECT value FROM json_each(?2))
-                   AND id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?1)
-                 ORDER BY id",
-            )?;
-            let rows = stmt.query_map(params![i64::from(n), alive], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        }
-        PruneBy::OlderThanDays(days) => {
-            let mut stmt = conn.prepare(
-                "SELECT id FROM runs WHERE id NOT IN (SELECT value FROM json_each(?2))
-                   AND started < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)
-                 ORDER BY id",
-            )?;
-            let rows = stmt.query_map(params![format!("-{days} days"), alive], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        }
-    };
-    Ok(ids)
-}
-
-pub(crate) fn value_text(v: rusqlite::types::ValueRef<'_>) -> String {
-    use rusqlite::types::ValueRef;
-    match v {
-        ValueRef::Null => String::new(),
-        ValueRef::Integer(i) => i.to_string(),
-        ValueRef::Real(f) => f.to_string(),
-        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+    match by {
+        PruneBy::Keep(n) => ex.column(
+            "SELECT id FROM runs WHERE id NOT IN (SELECT value FROM json_each(?2))
+               AND id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?1)
+             ORDER BY id",
+            vals![i64::from(n), alive],
+        ),
+        PruneBy::OlderThanDays(days) => ex.column(
+            "SELECT id FROM runs WHERE id NOT IN (SELECT value FROM json_each(?2))
+               AND started < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)
+             ORDER BY id",
+            vals![format!("-{days} days"), alive],
+        ),
     }
 }
 
 fn parse_list(text: &str) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("a list: {e}")))
-}
-
-/// The first column of every row of `sql` (a query without parameters).
-fn column<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> Result<Vec<T>, StoreError> {
-    let mut stmt = conn.prepare(sql)?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }

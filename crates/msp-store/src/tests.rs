@@ -4,6 +4,7 @@ use serde_json::json;
 use super::*;
 
 mod append;
+mod backends;
 mod changes;
 mod devices;
 mod reads;
@@ -14,13 +15,7 @@ fn temp() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-/// A store opened in a fresh temporary directory: the directory (removed when dropped), the
-/// store's path and the store.
-pub(crate) fn open_temp() -> (tempfile::TempDir, PathBuf, Store) {
-    let (dir, path) = temp();
-    let store = Store::open(&path).expect("open");
-    (dir, path, store)
-}
+pub(crate) use backends::{each_location, each_store};
 
 fn device(serial: &str, status: &str, firmware: &str) -> String {
     json!({
@@ -38,10 +33,18 @@ fn device(serial: &str, status: &str, firmware: &str) -> String {
 }
 
 fn count(store: &Store, table: &str) -> i64 {
+    one(store, &format!("SELECT count(*) FROM {table}"), &[])
+}
+
+/// The first column of the first row of a query (on either backend).
+fn one<T: db::FromValue>(store: &Store, sql: &str, params: &[db::Value<'_>]) -> T {
     store
-        .connection()
-        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .expect("count")
+        .db
+        .row(sql, params)
+        .expect("query")
+        .expect("a row")
+        .get(0)
+        .expect("a value")
 }
 
 /// Begins a test run of `resource`.
@@ -82,6 +85,7 @@ fn opens_an_empty_file_at_the_current_version_in_wal_mode() {
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
     let mode: String = store
         .connection()
+        .expect("sqlite")
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .expect("mode");
     assert_eq!(mode, "wal");
@@ -103,6 +107,7 @@ fn migrates_from_each_earlier_version_keeping_the_data() {
         assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
         let serial: String = store
             .connection()
+            .expect("sqlite")
             .query_row("SELECT serial FROM devices WHERE run_id = ?1", [run], |r| {
                 r.get(0)
             })
@@ -125,69 +130,75 @@ fn a_newer_schema_is_refused() {
 
 #[test]
 fn payloads_are_stored_once_per_change() {
-    let (_dir, _, mut store) = open_temp();
-    let day1: Vec<String> = (0..50)
-        .map(|i| device(&format!("SN{i}"), "ONLINE", "1.0"))
-        .collect();
-    let mut day2 = day1.clone();
-    day2[3] = device("SN3", "OFFLINE", "1.0");
-    run_with(&mut store, &[("t1", day1.clone())]);
-    run_with(&mut store, &[("t1", day2)]);
-    run_with(&mut store, &[("t1", day1)]);
-    assert_eq!(count(&store, "payloads"), 51);
-    assert_eq!(count(&store, "devices"), 150);
+    each_store("payloads_are_stored_once_per_change", |store| {
+        let day1: Vec<String> = (0..50)
+            .map(|i| device(&format!("SN{i}"), "ONLINE", "1.0"))
+            .collect();
+        let mut day2 = day1.clone();
+        day2[3] = device("SN3", "OFFLINE", "1.0");
+        run_with(store, &[("t1", day1.clone())]);
+        run_with(store, &[("t1", day2)]);
+        run_with(store, &[("t1", day1)]);
+        assert_eq!(count(store, "payloads"), 51);
+        assert_eq!(count(store, "devices"), 150);
+    });
 }
 
 #[test]
 fn a_failed_write_leaves_nothing() {
-    let (_dir, _, mut store) = open_temp();
-    let items = [device("SN1", "ONLINE", "1.0")];
-    let err = store
-        .write_entry(99, "t1", "T1", "aps", items.iter().map(String::as_str))
-        .expect_err("no such run");
-    assert!(matches!(err, StoreError::NoSuchRun(99)), "{err}");
-    assert_eq!(count(&store, "payloads"), 0);
-    assert_eq!(count(&store, "entries"), 0);
+    each_store("a_failed_write_leaves_nothing", |store| {
+        let items = [device("SN1", "ONLINE", "1.0")];
+        let err = store
+            .write_entry(99, "t1", "T1", "aps", items.iter().map(String::as_str))
+            .expect_err("no such run");
+        assert!(matches!(err, StoreError::NoSuchRun(99)), "{err}");
+        assert_eq!(count(store, "payloads"), 0);
+        assert_eq!(count(store, "entries"), 0);
+    });
 }
 
 #[test]
 fn rewriting_an_entry_replaces_it_and_failures_never_overwrite_it() {
-    let (_dir, _, mut store) = open_temp();
-    let run = begin(&mut store, "aps");
-    store
-        .note_incomplete(run, "t1", "T1", "aps", Incomplete::Failed, "boom")
-        .expect("failed");
-    let items = [
-        device("SN1", "ONLINE", "1.0"),
-        device("SN2", "ONLINE", "1.0"),
-    ];
-    for _ in 0..3 {
-        store
-            .write_entry(run, "t1", "T1", "aps", items.iter().map(String::as_str))
-            .expect("write");
-    }
-    store
-        .note_incomplete(run, "t1", "T1", "aps", Incomplete::Failed, "late")
-        .expect("noted");
-    store
-        .note_incomplete(run, "t2", "T2", "aps", Incomplete::Skipped, "interrupted")
-        .expect("noted");
-    store.end_run(run, RunStatus::Partial).expect("end");
-    let summary = store.run(run).expect("run");
-    assert_eq!(
-        (
-            summary.tenants_ok,
-            summary.tenants_failed,
-            summary.tenants_missing,
-            summary.records
-        ),
-        (1, 0, 1, 2)
+    each_store(
+        "rewriting_an_entry_replaces_it_and_failures_never_overwrite_it",
+        |store| {
+            let run = begin(store, "aps");
+            store
+                .note_incomplete(run, "t1", "T1", "aps", Incomplete::Failed, "boom")
+                .expect("failed");
+            let items = [
+                device("SN1", "ONLINE", "1.0"),
+                device("SN2", "ONLINE", "1.0"),
+            ];
+            for _ in 0..3 {
+                store
+                    .write_entry(run, "t1", "T1", "aps", items.iter().map(String::as_str))
+                    .expect("write");
+            }
+            store
+                .note_incomplete(run, "t1", "T1", "aps", Incomplete::Failed, "late")
+                .expect("noted");
+            store
+                .note_incomplete(run, "t2", "T2", "aps", Incomplete::Skipped, "interrupted")
+                .expect("noted");
+            store.end_run(run, RunStatus::Partial).expect("end");
+            let summary = store.run(run).expect("run");
+            assert_eq!(
+                (
+                    summary.tenants_ok,
+                    summary.tenants_failed,
+                    summary.tenants_missing,
+                    summary.records
+                ),
+                (1, 0, 1, 2)
+            );
+            assert_eq!(summary.status, RunStatus::Partial);
+            assert_eq!(store.latest_incomplete_run().expect("latest"), Some(run));
+            let done = store.completed(run).expect("completed");
+            assert_eq!(done.len(), 1);
+            assert!(done.contains(&("t1".to_owned(), "aps".to_owned())));
+        },
     );
-    assert_eq!(summary.status, RunStatus::Partial);
-    assert_eq!(store.latest_incomplete_run().expect("latest"), Some(run));
-    let done = store.completed(run).expect("completed");
-    assert_eq!(done.len(), 1);
-    assert!(done.contains(&("t1".to_owned(), "aps".to_owned())));
 }
 
 #[test]
@@ -236,6 +247,7 @@ fn version_3_rehashes_the_payloads_of_a_version_2_file_which_the_next_run_reuses
         let rows: Vec<(i64, String)> = {
             let mut stmt = old
                 .connection()
+                .expect("sqlite")
                 .prepare("SELECT id, data FROM payloads")
                 .expect("prepare");
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -245,6 +257,7 @@ fn version_3_rehashes_the_payloads_of_a_version_2_file_which_the_next_run_reuses
         };
         for (id, data) in rows {
             old.connection()
+                .expect("sqlite")
                 .execute(
                     "UPDATE payloads SET hash = ?2 WHERE id = ?1",
                     params![id, fnv1a(data.as_bytes())],
@@ -258,6 +271,7 @@ fn version_3_rehashes_the_payloads_of_a_version_2_file_which_the_next_run_reuses
     let wrong: i64 = {
         let mut stmt = store
             .connection()
+            .expect("sqlite")
             .prepare("SELECT id, hash, data FROM payloads")
             .expect("prepare");
         let rows: Vec<(i64, i64, String)> = stmt
@@ -277,63 +291,81 @@ fn version_3_rehashes_the_payloads_of_a_version_2_file_which_the_next_run_reuses
 
 #[test]
 fn a_run_whose_writer_is_gone_is_abandoned_and_prune_and_resume_treat_it_so() {
-    let (_dir, path) = temp();
-    let mut done = Store::open(&path).expect("open");
-    run_with(&mut done, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
-    let mut writer = Store::open(&path).expect("writer");
-    let run = begin(&mut writer, "aps");
-    write(
-        &mut writer,
-        run,
-        "t1",
-        "aps",
-        &[device("SN1", "ONLINE", "1.0")],
-    );
-    let lock = path.with_file_name(format!("inventory.sqlite-run{run}.lock"));
-    assert!(lock.exists(), "the run's lock file is next to the store");
+    each_location(
+        "a_run_whose_writer_is_gone_is_abandoned_and_prune_and_resume_treat_it_so",
+        |path| {
+            let mut done = Store::open(path).expect("open");
+            run_with(&mut done, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
+            let mut writer = Store::open(path).expect("writer");
+            let run = begin(&mut writer, "aps");
+            write(
+                &mut writer,
+                run,
+                "t1",
+                "aps",
+                &[device("SN1", "ONLINE", "1.0")],
+            );
+            // On SQLite, a lock file next to the store; on PostgreSQL, an advisory lock.
+            let lock_file = |run: RunId| {
+                path.sqlite_path()
+                    .map(|p| p.with_file_name(format!("inventory.sqlite-run{run}.lock")))
+            };
+            let lock = lock_file(run);
+            assert!(
+                lock.as_ref().is_none_or(|l| l.exists()),
+                "the run's lock file is next to the store"
+            );
 
-    // Another process (here: another Store) sees it running while its writer holds the lock:
-    // prune keeps it, and it cannot be resumed under the writer's feet.
-    let mut other = Store::open(&path).expect("other");
-    let status = |s: &Store| s.run(run).expect("run").status;
-    assert_eq!(status(&other), RunStatus::Running);
-    assert_eq!(status(&writer), RunStatus::Running);
-    assert!(matches!(other.reopen_run(run), Err(StoreError::RunBusy(r)) if r == run));
-    other.prune(PruneBy::Keep(0)).expect("prune");
-    assert!(other.run(run).is_ok(), "a live run is kept");
+            // Another process (here: another Store) sees it running while its writer holds the lock:
+            // prune keeps it, and it cannot be resumed under the writer's feet.
+            let mut other = Store::open(path).expect("other");
+            let status = |s: &Store| s.run(run).expect("run").status;
+            assert_eq!(status(&other), RunStatus::Running);
+            assert_eq!(status(&writer), RunStatus::Running);
+            assert!(matches!(other.reopen_run(run), Err(StoreError::RunBusy(r)) if r == run));
+            other.prune(PruneBy::Keep(0)).expect("prune");
+            assert!(other.run(run).is_ok(), "a live run is kept");
 
-    // The writer goes away without ending the run (as kill -9 does: the lock goes with it).
-    drop(writer);
-    assert_eq!(status(&other), RunStatus::Abandoned);
-    assert_eq!(other.latest_incomplete_run().expect("latest"), Some(run));
-    // Resume takes it over: running again, held by this store.
-    other.reopen_run(run).expect("resume");
-    assert_eq!(
-        status(&Store::open(&path).expect("third")),
-        RunStatus::Running
-    );
-    assert_eq!(
-        other.completed(run).expect("done").len(),
-        1,
-        "kept what it wrote"
-    );
-    other.end_run(run, RunStatus::Complete).expect("end");
-    assert!(!lock.exists(), "the lock file goes when the run ends");
+            // The writer goes away without ending the run (as kill -9 does: the lock goes with it).
+            drop(writer);
+            assert_eq!(status(&other), RunStatus::Abandoned);
+            assert_eq!(other.latest_incomplete_run().expect("latest"), Some(run));
+            // Resume takes it over: running again, held by this store.
+            other.reopen_run(run).expect("resume");
+            assert_eq!(
+                status(&Store::open(path).expect("third")),
+                RunStatus::Running
+            );
+            assert_eq!(
+                other.completed(run).expect("done").len(),
+                1,
+                "kept what it wrote"
+            );
+            other.end_run(run, RunStatus::Complete).expect("end");
+            assert!(
+                lock.is_none_or(|l| !l.exists()),
+                "the lock file goes when the run ends"
+            );
 
-    // An abandoned run is pruned like a partial one, with its lock file.
-    let mut killed = Store::open(&path).expect("killed");
-    let dead = begin(&mut killed, "aps");
-    drop(killed);
-    let dead_lock = path.with_file_name(format!("inventory.sqlite-run{dead}.lock"));
-    assert!(dead_lock.exists());
-    assert_eq!(status_of(&other, dead), RunStatus::Abandoned);
-    let newest = run_with(&mut other, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
-    let pruned = other.prune(PruneBy::Keep(1)).expect("prune");
-    assert_eq!(pruned.runs, 2, "the resumed run and the abandoned one");
-    assert!(other.run(dead).is_err());
-    assert!(other.run(newest).is_ok());
-    assert!(!dead_lock.exists(), "its lock file is gone too");
-    assert_eq!(other.runs().expect("runs").len(), 1);
+            // An abandoned run is pruned like a partial one, with its lock file.
+            let mut killed = Store::open(path).expect("killed");
+            let dead = begin(&mut killed, "aps");
+            drop(killed);
+            let dead_lock = lock_file(dead);
+            assert!(dead_lock.as_ref().is_none_or(|l| l.exists()));
+            assert_eq!(status_of(&other, dead), RunStatus::Abandoned);
+            let newest = run_with(&mut other, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
+            let pruned = other.prune(PruneBy::Keep(1)).expect("prune");
+            assert_eq!(pruned.runs, 2, "the resumed run and the abandoned one");
+            assert!(other.run(dead).is_err());
+            assert!(other.run(newest).is_ok());
+            assert!(
+                dead_lock.is_none_or(|l| !l.exists()),
+                "its lock file is gone too"
+            );
+            assert_eq!(other.runs().expect("runs").len(), 1);
+        },
+    );
 }
 
 fn status_of(store: &Store, run: RunId) -> RunStatus {
@@ -356,6 +388,7 @@ fn with_checkpoints_in_the_background_every_commit_is_in_the_file_once_the_store
         store.checkpoint_in_background().expect("background");
         let autocheckpoint: i64 = store
             .connection()
+            .expect("sqlite")
             .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
             .expect("pragma");
         assert_eq!(autocheckpoint, 0, "the commits no longer checkpoint");

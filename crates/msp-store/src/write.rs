@@ -2,9 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::params;
-
 use crate::alerts::resource_key;
+use crate::db::{Ex, vals};
 use crate::hash::content_hash;
 use crate::{Incomplete, RunId, Store, StoreError};
 
@@ -23,9 +22,9 @@ impl Store {
         resource: &str,
         items: impl IntoIterator<Item = &'a str>,
     ) -> Result<u64, StoreError> {
-        let tx = self.conn.transaction()?;
-        let count = write_in(&tx, run, tenant_id, tenant_name, resource, items)?;
-        tx.commit()?;
+        let count = self.db.transaction(false, |tx| {
+            write_in(tx, run, tenant_id, tenant_name, resource, items)
+        })?;
         self.committed();
         Ok(count)
     }
@@ -34,19 +33,20 @@ impl Store {
     /// [`write_entry`](Self::write_entry) would): fewer commits, the same atomicity (all of them
     /// or none). Returns the number of items.
     pub fn write_entries(&mut self, run: RunId, entries: &[Entry]) -> Result<u64, StoreError> {
-        let tx = self.conn.transaction()?;
-        let mut count = 0;
-        for e in entries {
-            count += write_in(
-                &tx,
-                run,
-                &e.tenant_id,
-                &e.tenant_name,
-                &e.resource,
-                e.items.iter().map(|item| &**item),
-            )?;
-        }
-        tx.commit()?;
+        let count = self.db.transaction(false, |tx| {
+            let mut count = 0;
+            for e in entries {
+                count += write_in(
+                    tx,
+                    run,
+                    &e.tenant_id,
+                    &e.tenant_name,
+                    &e.resource,
+                    e.items.iter().map(|item| &**item),
+                )?;
+            }
+            Ok(count)
+        })?;
         self.committed();
         Ok(count)
     }
@@ -54,24 +54,27 @@ impl Store {
     /// Notes where tenants of a run were found (replacing what the run held of them), in one
     /// transaction.
     pub fn write_tenants(&mut self, run: RunId, tenants: &[RunTenant]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO run_tenants
-                     (run_id, tenant_id, workspace_id, central_tenant_id, cluster)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
+        self.db.transaction(false, |tx| {
             for t in tenants {
-                insert.execute(params![
-                    run,
-                    t.tenant_id,
-                    t.workspace_id,
-                    t.central_tenant_id,
-                    t.cluster
-                ])?;
+                tx.execute(
+                    "INSERT INTO run_tenants
+                         (run_id, tenant_id, workspace_id, central_tenant_id, cluster)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (run_id, tenant_id) DO UPDATE SET
+                         workspace_id = excluded.workspace_id,
+                         central_tenant_id = excluded.central_tenant_id,
+                         cluster = excluded.cluster",
+                    vals![
+                        run,
+                        &t.tenant_id,
+                        &t.workspace_id,
+                        t.central_tenant_id.as_deref(),
+                        t.cluster.as_deref()
+                    ],
+                )?;
             }
-        }
-        tx.commit()?;
+            Ok(())
+        })?;
         self.committed();
         Ok(())
     }
@@ -91,28 +94,28 @@ impl Store {
             Incomplete::Failed => "failed",
             Incomplete::Skipped => "skipped",
         };
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
                                   items, written)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, '[]', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
              ON CONFLICT (run_id, tenant_id, resource) DO UPDATE SET
                  status = excluded.status, error = excluded.error, written = excluded.written
              WHERE entries.status != 'ok'",
-            params![run, tenant_id, tenant_name, resource, status, error],
+            vals![run, tenant_id, tenant_name, resource, status, error],
         )?;
         Ok(())
     }
 
     /// The tenant x resource pairs a run holds complete.
-    pub fn completed(
-        &self,
-        run: RunId,
-    ) -> Result<std::collections::HashSet<(String, String)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT tenant_id, resource FROM entries WHERE run_id = ?1 AND status = 'ok'",
-        )?;
-        let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    pub fn completed(&self, run: RunId) -> Result<HashSet<(String, String)>, StoreError> {
+        self.db
+            .rows(
+                "SELECT tenant_id, resource FROM entries WHERE run_id = ?1 AND status = 'ok'",
+                vals![run],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect()
     }
 }
 
@@ -145,7 +148,7 @@ pub struct Entry {
 
 /// The body of [`Store::write_entry`], inside the caller's transaction.
 fn write_in<'a>(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut Ex<'_>,
     run: RunId,
     tenant_id: &str,
     tenant_name: &str,
@@ -156,84 +159,89 @@ fn write_in<'a>(
     // An append-only resource's entry starts from its latest complete entry; an item whose key
     // that entry holds is not stored again.
     let mut held: HashSet<String> = HashSet::new();
-    if crate::is_append_only(resource) {
-        let mut previous = tx.prepare_cached(&previous_payloads("p.id, p.key", 1))?;
-        let rows = previous.query_map(params![tenant_id, resource], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
-        for row in rows {
-            let (id, key) = row?;
-            if held.insert(key) {
-                ids.push(id);
+    let append_only = crate::is_append_only(resource);
+    if append_only {
+        let sql = previous_payloads("p.id, p.key", 1);
+        for row in tx.rows(&sql, vals![tenant_id, resource])? {
+            if held.insert(row.get(1)?) {
+                ids.push(row.get(0)?);
             }
         }
     }
-    let append_only = crate::is_append_only(resource);
-    {
-        // The payloads of this tenant x resource's latest complete entries, by hash: an item
-        // seen there is found (and confirmed on its text); any other is new.
-        // No global index on the hash: new payloads are appended, never inserted at random
-        // places of an index, which keeps a first snapshot fast.
-        let mut known: HashMap<i64, Vec<i64>> = HashMap::new();
-        // The last 3 complete entries (a device that flaps between two states keeps reusing its
-        // two payloads).
-        let mut previous = tx.prepare_cached(&previous_payloads("DISTINCT p.hash, p.id", 3))?;
-        let rows = previous.query_map(params![tenant_id, resource], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (hash, id) = row?;
-            known.entry(hash).or_default().push(id);
+    // The payloads of this tenant x resource's latest complete entries, by hash: an item
+    // seen there is found (and confirmed on its text); any other is new.
+    // No global index on the hash: new payloads are appended, never inserted at random
+    // places of an index, which keeps a first snapshot fast.
+    let mut known: HashMap<i64, Vec<i64>> = HashMap::new();
+    // The last 3 complete entries (a device that flaps between two states keeps reusing its
+    // two payloads).
+    // On PostgreSQL (a round trip a statement) their texts too, read at once, so that a match
+    // is confirmed without a query per item; SQLite confirms each in the file (no copy).
+    let pg = matches!(tx, Ex::Pg(_));
+    let mut texts: HashMap<i64, String> = HashMap::new();
+    let columns = if pg {
+        "DISTINCT p.hash, p.id, p.data"
+    } else {
+        "DISTINCT p.hash, p.id"
+    };
+    for row in tx.rows(&previous_payloads(columns, 3), vals![tenant_id, resource])? {
+        let id = row.get(1)?;
+        known.entry(row.get(0)?).or_default().push(id);
+        if pg {
+            texts.insert(id, row.get(2)?);
         }
-        let mut same = tx.prepare_cached("SELECT 1 FROM payloads WHERE id = ?1 AND data = ?2")?;
-        let mut insert =
-            tx.prepare_cached("INSERT INTO payloads (hash, key, data) VALUES (?1, ?2, ?3)")?;
-        for item in items {
-            if append_only && !held.insert(resource_key(resource, item)) {
-                continue;
-            }
-            let hash = content_hash(item.as_bytes());
-            let mut found = None;
-            for &id in known.get(&hash).map(Vec::as_slice).unwrap_or_default() {
-                if same.exists(params![id, item])? {
-                    found = Some(id);
-                    break;
-                }
-            }
-            let id = match found {
-                Some(id) => id,
+    }
+    for item in items {
+        if append_only && !held.insert(resource_key(resource, item)) {
+            continue;
+        }
+        let hash = content_hash(item.as_bytes());
+        let mut found = None;
+        for &id in known.get(&hash).map(Vec::as_slice).unwrap_or_default() {
+            let same = match texts.get(&id) {
+                Some(text) => text == item,
                 None => {
-                    insert.execute(params![hash, resource_key(resource, item), item])?;
-                    let id = tx.last_insert_rowid();
-                    // Two equal items in one entry share one payload.
-                    known.entry(hash).or_default().push(id);
-                    id
+                    let same = "SELECT 1 FROM payloads WHERE id = ?1 AND data = ?2";
+                    tx.row(same, vals![id, item])?.is_some()
                 }
             };
-            ids.push(id);
+            if same {
+                found = Some(id);
+                break;
+            }
         }
+        let id = match found {
+            Some(id) => id,
+            None => {
+                let id = tx.insert_id(
+                    "INSERT INTO payloads (hash, key, data) VALUES (?1, ?2, ?3)",
+                    vals![hash, resource_key(resource, item), item],
+                )?;
+                // Two equal items in one entry share one payload.
+                known.entry(hash).or_default().push(id);
+                if pg {
+                    texts.insert(id, item.to_owned());
+                }
+                id
+            }
+        };
+        ids.push(id);
     }
     ids.sort_unstable();
     let count = ids.len() as u64;
     let items = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let changed = tx
-        .prepare_cached(
-            "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
-                                  items, written)
-             SELECT ?1, ?2, ?3, ?4, 'ok', NULL, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-             WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?1)
-             ON CONFLICT (run_id, tenant_id, resource) DO UPDATE SET
-                 tenant_name = excluded.tenant_name, status = 'ok', error = NULL,
-                 records = excluded.records, items = excluded.items, written = excluded.written",
-        )?
-        .execute(params![
-            run,
-            tenant_id,
-            tenant_name,
-            resource,
-            count as i64,
-            items
-        ])?;
+    let changed = tx.execute(
+        "INSERT INTO entries (run_id, tenant_id, tenant_name, resource, status, error, records,
+                              items, written)
+         SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS TEXT), CAST(?4 AS TEXT), 'ok',
+                NULL, CAST(?5 AS BIGINT), CAST(?6 AS TEXT),
+                strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?1)
+         ON CONFLICT (run_id, tenant_id, resource) DO UPDATE SET
+             tenant_name = excluded.tenant_name, status = 'ok', error = NULL,
+             records = excluded.records, items = excluded.items, written = excluded.written",
+        vals![run, tenant_id, tenant_name, resource, count as i64, items],
+    )?;
     if changed == 0 {
         return Err(StoreError::NoSuchRun(run));
     }

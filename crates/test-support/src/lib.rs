@@ -24,6 +24,7 @@ pub mod captured;
 pub mod cli;
 pub mod http;
 pub mod mock;
+pub mod postgres;
 pub mod process;
 pub mod raw;
 pub mod skip;

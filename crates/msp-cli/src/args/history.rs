@@ -9,9 +9,10 @@ use msp_orchestrator::msp_store::RunId;
 /// `--db`: where the store is.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct DbArg {
-    /// The inventory store [env: MSP_DB] [config: db] [default:
-    /// $XDG_DATA_HOME/glp-msp/inventory.sqlite].
-    #[arg(long, value_name = "PATH")]
+    /// The inventory store: a SQLite file, or a team's PostgreSQL database as
+    /// postgres://USER:PASSWORD@HOST:PORT/DBNAME (a loopback host or a unix socket) [env:
+    /// MSP_DB] [config: db] [default: $XDG_DATA_HOME/glp-msp/inventory.sqlite].
+    #[arg(long, value_name = "PATH|URL")]
     pub(crate) db: Option<PathBuf>,
 }
 

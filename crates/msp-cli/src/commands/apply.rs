@@ -373,7 +373,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
         Err(e) => {
             eprintln!(
                 "error: cannot open the store {} to record the apply: {e}",
-                db.display()
+                db
             );
             return EXIT_FATAL;
         }
@@ -387,7 +387,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     let run = match store.begin_apply(&new) {
         Ok(run) => run,
         Err(e) => {
-            eprintln!("error: cannot record the apply in {}: {e}", db.display());
+            eprintln!("error: cannot record the apply in {}: {e}", db);
             return EXIT_FATAL;
         }
     };
@@ -444,10 +444,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     if let Err(e) = write_results(&mut stdout, &report) {
         return usage_or_fatal(e.into());
     }
-    eprintln!(
-        "Recorded as apply run {run} in {} (see `changes`).",
-        db.display()
-    );
+    eprintln!("Recorded as apply run {run} in {} (see `changes`).", db);
     if report.has_failures() || interrupted {
         EXIT_SOME_FAILED
     } else {

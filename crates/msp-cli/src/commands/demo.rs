@@ -71,7 +71,7 @@ pub(crate) async fn demo(
                 settings,
                 &args.collect.resources,
                 None,
-                db,
+                db.into(),
                 quiet,
                 cancel,
             )

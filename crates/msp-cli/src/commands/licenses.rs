@@ -207,7 +207,7 @@ fn from_store(global: &GlobalArgs, flag: &DbArg) -> anyhow::Result<Vec<Workspace
     eprintln!(
         "from run {} of {} ({}); the MSP workspace's own subscriptions are read live only",
         run.id,
-        store.path().display(),
+        store.location(),
         run.started
     );
     // --include, --exclude, --include-id and --exclude-id choose among the stored tenants as

@@ -1,7 +1,7 @@
 //! `mcp`: the MCP server over stdio (the `msp-mcp` library), on the store `--db` names; its
 //! live call (`refresh_tenant`) is a `snapshot` of one tenant with this command's settings.
 
-use std::path::PathBuf;
+use msp_orchestrator::msp_store::StoreLocation;
 use std::sync::Arc;
 
 use msp_orchestrator::{Cancel, StopLevel, one_line};
@@ -39,7 +39,7 @@ pub(crate) async fn mcp(global: &GlobalArgs, args: &McpArgs, cancel: &Cancel) ->
 #[derive(Debug)]
 struct LiveSnapshot {
     global: GlobalArgs,
-    db: PathBuf,
+    db: StoreLocation,
     cancel: Cancel,
 }
 

@@ -22,7 +22,7 @@ fn prune_inner(global: &GlobalArgs, args: &PruneArgs) -> anyhow::Result<u8> {
         (None, Some(days)) => PruneBy::OlderThanDays(days),
         (None, None) => return Err(Usage("give --keep N or --older-than DAYS".into()).into()),
     };
-    let path = store.path().to_owned();
+    let location = store.location().clone();
     let doomed = store.would_prune(by)?;
     let stored = store.runs()?.len();
     let kept = stored - doomed.len();
@@ -43,27 +43,35 @@ fn prune_inner(global: &GlobalArgs, args: &PruneArgs) -> anyhow::Result<u8> {
         eprintln!("no run to delete (the store holds {stored})");
         return Ok(EXIT_OK);
     }
-    if kept == 0 && !args.yes && !confirm(doomed.len(), &path.display().to_string())? {
+    if kept == 0 && !args.yes && !confirm(doomed.len(), &location.to_string())? {
         return Err(Usage(format!(
             "prune would delete every run of {} ({}): nothing was deleted; add --yes to \
              delete them all, or --dry-run to see which",
-            path.display(),
+            location,
             count(doomed.len(), "run", "runs")
         ))
         .into());
     }
-    let before = size(&path);
+    let path = location.sqlite_path();
+    let before = path.map(size);
     let pruned = store.prune(by)?;
     drop(store);
-    eprintln!(
-        "deleted {} ({}) and {} no remaining run uses; {} now takes {} (was {})",
+    let deleted = format!(
+        "deleted {} ({}) and {} no remaining run uses",
         count(pruned.runs, "run", "runs"),
         ids(&doomed),
         count(pruned.payloads, "stored item", "stored items"),
-        path.display(),
-        megabytes(size(&path)),
-        megabytes(before)
     );
+    match (path, before) {
+        (Some(path), Some(before)) => eprintln!(
+            "{deleted}; {} now takes {} (was {})",
+            path.display(),
+            megabytes(size(path)),
+            megabytes(before)
+        ),
+        // PostgreSQL's autovacuum gives the space back in its own time.
+        _ => eprintln!("{deleted} from {location}"),
+    }
     Ok(EXIT_OK)
 }
 

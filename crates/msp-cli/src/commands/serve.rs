@@ -1,7 +1,7 @@
 //! `serve`: `snapshot` on a schedule, and `/metrics`, `/healthz` and `/readyz` over HTTP, until
 //! SIGTERM or Ctrl-C.
 
-use std::path::PathBuf;
+use msp_orchestrator::msp_store::StoreLocation;
 use std::sync::Arc;
 
 use msp_orchestrator::msp_store::{PruneBy, Store};
@@ -53,14 +53,14 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
     let metrics = match Metrics::open(&db) {
         Ok(metrics) => Arc::new(metrics),
         Err(e) => {
-            eprintln!("error: cannot open the store {}: {e}", db.display());
+            eprintln!("error: cannot open the store {}: {e}", db);
             return EXIT_USAGE;
         }
     };
     let dashboard = match Dashboard::open(&db) {
         Ok(dashboard) => Arc::new(dashboard),
         Err(e) => {
-            eprintln!("error: cannot open the store {}: {e}", db.display());
+            eprintln!("error: cannot open the store {}: {e}", db);
             return EXIT_USAGE;
         }
     };
@@ -78,7 +78,7 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
     eprintln!(
         "serving http://{addr}/ (the dashboard), /metrics, /healthz and /readyz; a snapshot into {} now and every \
          {} s (up to {} s late)",
-        db.display(),
+        db,
         schedule.interval().as_secs(),
         schedule.max_jitter().as_secs()
     );
@@ -133,7 +133,7 @@ pub(crate) async fn serve(global: &GlobalArgs, args: &ServeArgs, cancel: &Cancel
 struct Run<'a> {
     /// The snapshot's resources (empty: the default).
     resources: &'a [String],
-    db: PathBuf,
+    db: StoreLocation,
     /// `--keep` or `--older-than`.
     retention: Option<PruneBy>,
     notifier: Option<Arc<Notifier>>,
@@ -192,8 +192,8 @@ impl Run<'_> {
 }
 
 /// Deletes the runs `by` chooses, as `prune` does (a run being written is kept).
-async fn prune(db: &std::path::Path, by: PruneBy) {
-    let db = db.to_owned();
+async fn prune(db: &StoreLocation, by: PruneBy) {
+    let db = db.clone();
     let pruned = tokio::task::spawn_blocking(move || Store::open(&db)?.prune(by)).await;
     match pruned {
         Ok(Ok(p)) if p.runs > 0 => eprintln!(
@@ -225,7 +225,7 @@ fn notifier(args: &ServeArgs) -> Result<Option<Notifier>, String> {
 
 /// Sends the newest run's events to the webhooks (a failure is a warning: they are tried
 /// again after the next run). A stop abandons it: what was not sent is sent at the next start.
-async fn notify(notifier: &Notifier, db: &std::path::Path, metrics: &Metrics, cancel: &Cancel) {
+async fn notify(notifier: &Notifier, db: &StoreLocation, metrics: &Metrics, cancel: &Cancel) {
     let delivered = tokio::select! {
         biased;
         _ = cancel.reached(StopLevel::Drain) => return,

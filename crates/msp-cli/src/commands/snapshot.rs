@@ -1,6 +1,6 @@
 //! `snapshot`: collect into the inventory store, each tenant x resource in one transaction.
 
-use std::path::PathBuf;
+use msp_orchestrator::msp_store::StoreLocation;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -111,7 +111,7 @@ pub(crate) async fn run_snapshot(
     settings: Settings,
     resources: &[String],
     resume: Option<&str>,
-    db: PathBuf,
+    db: StoreLocation,
     quiet: bool,
     cancel: &Cancel,
 ) -> u8 {
@@ -121,7 +121,7 @@ pub(crate) async fn run_snapshot(
         Err(e) => {
             eprintln!(
                 "error: cannot open the store {}: {e}; nothing was contacted",
-                db.display()
+                db
             );
             return EXIT_USAGE;
         }
@@ -260,7 +260,7 @@ pub(crate) async fn run_snapshot(
                 "run {run} {}: {} written into {}{resumed}",
                 status.as_str(),
                 count(written, "record", "records"),
-                db.display()
+                db
             );
             if status != RunStatus::Complete {
                 eprintln!("complete it with: snapshot --resume {run}");

@@ -1,11 +1,10 @@
 //! What the history commands share: the store's path and opening, and their tables.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use anyhow::Context as _;
 use glp_auth::WorkspaceId;
-use msp_orchestrator::msp_store::Store;
+use msp_orchestrator::msp_store::{Store, StoreLocation};
 use msp_orchestrator::table::{Table, dash_empty};
 use msp_orchestrator::{Selector, TenantRef, csv_field, one_line};
 
@@ -13,18 +12,21 @@ use crate::args::GlobalArgs;
 use crate::args::history::*;
 use crate::settings::{self};
 
-/// The store's path: `--db`, then `MSP_DB`, then the config file's `db`, then the data folder.
-pub(crate) fn db_path(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+/// The store's location: `--db`, then `MSP_DB`, then the config file's `db`, then the data
+/// folder. A `postgres://` (or `postgresql://`) URL is a PostgreSQL database, anything else
+/// a SQLite file; a URL's password is registered as a secret and never shown.
+pub(crate) fn db_path(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<StoreLocation> {
     if let Some(path) = &flag.db {
-        return Ok(path.clone());
+        return Ok(StoreLocation::from(path));
     }
     // MSP_DB, then the config file (the default one too) and its chosen profile: the lookup
     // `config show` reports, so both name the same store.
     let layers = settings::Layers::load(global).map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(db) = layers.combine().options.db {
-        return Ok(db);
+        return Ok(StoreLocation::from(db));
     }
     Store::default_path()
+        .map(StoreLocation::Sqlite)
         .context("no data folder on this system (no home directory): give --db PATH or MSP_DB")
 }
 
@@ -61,8 +63,10 @@ pub(crate) fn open_narrowed(
 /// Opens the store of a reading command (`runs`, `status`, `diff`, `export`, `prune`): an
 /// existing one only, so a mistyped `--db` is an error rather than a new, empty store.
 pub(crate) fn open(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<Store> {
-    let path = db_path(flag, global)?;
-    if !path.is_file() {
+    let location = db_path(flag, global)?;
+    if let Some(path) = location.sqlite_path()
+        && !path.is_file()
+    {
         let what = if path.exists() {
             "is not a file"
         } else {
@@ -75,7 +79,7 @@ pub(crate) fn open(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<Store> {
         ))
         .into());
     }
-    Store::open(&path).with_context(|| format!("cannot open the store {}", path.display()))
+    Store::open(&location).with_context(|| format!("cannot open the store {location}"))
 }
 
 /// The ids of the store's tenants `pattern` selects, matched as `--include` matches: the

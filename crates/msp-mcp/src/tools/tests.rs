@@ -105,6 +105,7 @@ pub(crate) fn store() -> (tempfile::TempDir, Store) {
     ] {
         store
             .connection()
+            .expect("a SQLite store")
             .execute(
                 "UPDATE runs SET started = ?2 WHERE id = ?1",
                 rusqlite_params(run, started),

@@ -1,4 +1,5 @@
 use std::net::SocketAddr;
+use std::path::Path;
 
 use msp_orchestrator::msp_store::{Incomplete, NewRun, RunStatus};
 

@@ -12,15 +12,7 @@ use super::{Labels, Seconds};
 
 /// The newest finished run's id and how many runs are finished, if any is.
 pub(crate) fn finished_runs(store: &Store) -> Result<Option<(RunId, i64)>, StoreError> {
-    let (id, n): (Option<RunId>, i64) = store
-        .connection()
-        .query_row(
-            "SELECT max(id), count(*) FROM runs WHERE ended IS NOT NULL",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(StoreError::from)?;
-    Ok(id.map(|id| (id, n)))
+    store.finished_runs()
 }
 
 /// The newest finished run (or, with `complete`, the newest complete one): its id, whether
@@ -29,32 +21,9 @@ pub(crate) fn newest_run(
     store: &Store,
     complete: bool,
 ) -> Result<Option<(RunId, bool, f64, f64)>, StoreError> {
-    let sql = if complete {
-        "SELECT id, status, (julianday(ended) - 2440587.5) * 86400.0,
-                (julianday(ended) - julianday(started)) * 86400.0
-         FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT 1"
-    } else {
-        "SELECT id, status, (julianday(ended) - 2440587.5) * 86400.0,
-                (julianday(ended) - julianday(started)) * 86400.0
-         FROM runs WHERE ended IS NOT NULL ORDER BY id DESC LIMIT 1"
-    };
-    let mut stmt = store.connection().prepare(sql).map_err(StoreError::from)?;
-    let mut rows = stmt.query([]).map_err(StoreError::from)?;
-    let Some(row) = rows.next().map_err(StoreError::from)? else {
-        return Ok(None);
-    };
-    let status: String = row.get(1).map_err(StoreError::from)?;
-    Ok(Some((
-        row.get(0).map_err(StoreError::from)?,
-        status == "complete",
-        row.get::<_, Option<f64>>(2)
-            .map_err(StoreError::from)?
-            .unwrap_or(0.0),
-        row.get::<_, Option<f64>>(3)
-            .map_err(StoreError::from)?
-            .unwrap_or(0.0)
-            .max(0.0),
-    )))
+    Ok(store
+        .newest_finished_run(complete)?
+        .map(|r| (r.id, r.complete, r.ended, r.seconds)))
 }
 
 /// The newest finished run's and the newest complete run's metrics.

@@ -1,4 +1,5 @@
 use msp_orchestrator::msp_store::{Incomplete, NewRun, RunHost, RunId, RunStatus};
+use std::path::Path;
 
 use super::*;
 
@@ -177,7 +178,7 @@ fn a_small_store_renders_per_tenant_devices_aps_down_alerts_and_health() {
 fn a_scrape_is_computed_once_per_finished_run() {
     let dir = tempfile::tempdir().expect("dir");
     let mut store = small_store(dir.path());
-    let metrics = Metrics::open(&dir.path().join("s.sqlite")).expect("metrics");
+    let metrics = Metrics::open(dir.path().join("s.sqlite")).expect("metrics");
     assert!(metrics.ready().expect("ready"));
     let first = metrics.scrape().expect("scrape");
     assert!(first.ends_with("# EOF\n"));
@@ -240,7 +241,7 @@ fn a_scrape_is_computed_once_per_finished_run() {
 #[test]
 fn an_empty_store_is_not_ready_and_renders_only_the_process() {
     let dir = tempfile::tempdir().expect("dir");
-    let metrics = Metrics::open(&dir.path().join("s.sqlite")).expect("metrics");
+    let metrics = Metrics::open(dir.path().join("s.sqlite")).expect("metrics");
     assert!(!metrics.ready().expect("ready"));
     let text = metrics.scrape().expect("scrape");
     assert!(!text.contains("glp_msp_devices"), "{text}");

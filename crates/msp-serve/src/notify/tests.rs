@@ -1,3 +1,4 @@
+use std::path::PathBuf;
 use std::pin::Pin;
 
 use msp_orchestrator::msp_store::{Incomplete, NewRun, RunStatus};

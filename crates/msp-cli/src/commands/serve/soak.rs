@@ -101,7 +101,7 @@ fn serve_s_loop_on_fake_time_keeps_its_peak_memory_flat() {
         msp_serve::run_on_schedule(schedule, &mut rng, &cancel, || {
             let run = Run {
                 resources: &[],
-                db: db.clone(),
+                db: db.clone().into(),
                 retention: Some(PruneBy::Keep(3)),
                 notifier: None,
                 metrics: metrics.clone(),

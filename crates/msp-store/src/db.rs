@@ -1,0 +1,349 @@
+//! The one SQL layer over both backends: [`Db`] holds a SQLite connection or a PostgreSQL
+//! client (on its own thread: [`pg`](crate::pg)), and [`Ex`] runs the store's SQL (written once, in SQLite's words, with `?N`
+//! parameters: [`dialect`](crate::dialect) translates it for PostgreSQL) with [`Value`]
+//! parameters, giving rows read by index.
+
+use std::borrow::Cow;
+
+use crate::StoreError;
+use crate::dialect;
+
+/// A parameter or a column's value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value<'a> {
+    /// SQL NULL.
+    Null,
+    /// An integer (BIGINT on PostgreSQL).
+    Int(i64),
+    /// A float.
+    Real(f64),
+    /// Text.
+    Text(Cow<'a, str>),
+}
+
+impl Value<'_> {
+    /// The value as text: empty for NULL (what the store shows of a JSON field).
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Int(i) => i.to_string(),
+            Value::Real(f) => f.to_string(),
+            Value::Text(t) => t.to_string(),
+        }
+    }
+}
+
+macro_rules! int_value {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value<'_> {
+            fn from(v: $t) -> Self {
+                Value::Int(i64::from(v))
+            }
+        }
+    )*};
+}
+int_value!(i64, u32, u16, bool);
+
+impl From<f64> for Value<'_> {
+    fn from(v: f64) -> Self {
+        Value::Real(v)
+    }
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(v: &'a str) -> Self {
+        Value::Text(Cow::Borrowed(v))
+    }
+}
+
+impl<'a> From<&'a String> for Value<'a> {
+    fn from(v: &'a String) -> Self {
+        Value::Text(Cow::Borrowed(v))
+    }
+}
+
+impl From<String> for Value<'_> {
+    fn from(v: String) -> Self {
+        Value::Text(Cow::Owned(v))
+    }
+}
+
+impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+impl<'a, T: Copy + Into<Value<'a>>> From<&Option<T>> for Value<'a> {
+    fn from(v: &Option<T>) -> Self {
+        (*v).map_or(Value::Null, Into::into)
+    }
+}
+
+/// The parameters of a statement: `vals![a, b]`.
+macro_rules! vals {
+    ($($v:expr),* $(,)?) => {
+        &[$($crate::db::Value::from($v)),*][..]
+    };
+}
+pub(crate) use vals;
+
+/// One row of a result, its columns read by index.
+#[derive(Debug, Clone)]
+pub(crate) struct Row(pub(crate) Vec<Value<'static>>);
+
+impl Row {
+    /// Column `i` as `T`.
+    pub(crate) fn get<T: FromValue>(&self, i: usize) -> Result<T, StoreError> {
+        let v = self
+            .0
+            .get(i)
+            .ok_or_else(|| StoreError::Corrupt(format!("no column {i}")))?;
+        T::from_value(v)
+            .ok_or_else(|| StoreError::Corrupt(format!("column {i} holds an unexpected {v:?}")))
+    }
+
+    /// Column `i` as text ([`Value::text`]): empty for NULL or a missing column.
+    pub(crate) fn text(&self, i: usize) -> String {
+        self.0.get(i).map(Value::text).unwrap_or_default()
+    }
+
+    /// Column `i` as text, `None` when NULL or empty.
+    pub(crate) fn some_text(&self, i: usize) -> Option<String> {
+        Some(self.text(i)).filter(|s| !s.is_empty())
+    }
+}
+
+/// A type a column is read as.
+pub(crate) trait FromValue: Sized {
+    /// `None` when the value is not one of this type.
+    fn from_value(v: &Value<'_>) -> Option<Self>;
+}
+
+impl FromValue for i64 {
+    fn from_value(v: &Value<'_>) -> Option<Self> {
+        match v {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! int_from_value {
+    ($($t:ty),*) => {$(
+        impl FromValue for $t {
+            fn from_value(v: &Value<'_>) -> Option<Self> {
+                i64::from_value(v).and_then(|i| <$t>::try_from(i).ok())
+            }
+        }
+    )*};
+}
+int_from_value!(u64, u32, u16);
+
+impl FromValue for bool {
+    fn from_value(v: &Value<'_>) -> Option<Self> {
+        i64::from_value(v).map(|i| i != 0)
+    }
+}
+
+impl FromValue for f64 {
+    fn from_value(v: &Value<'_>) -> Option<Self> {
+        match v {
+            Value::Real(f) => Some(*f),
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for String {
+    fn from_value(v: &Value<'_>) -> Option<Self> {
+        match v {
+            Value::Text(t) => Some(t.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value<'_>) -> Option<Self> {
+        match v {
+            Value::Null => Some(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+/// The connection of a store.
+#[derive(Debug)]
+pub(crate) enum Db {
+    /// An embedded SQLite file.
+    Lite(rusqlite::Connection),
+    /// A PostgreSQL database (its client on a thread of its own).
+    Pg(crate::pg::Pg),
+}
+
+/// Where a statement runs: a connection, or a transaction of it.
+pub(crate) enum Ex<'a> {
+    /// SQLite (a transaction derefs to its connection).
+    Lite(&'a rusqlite::Connection),
+    /// PostgreSQL.
+    Pg(&'a crate::pg::Pg),
+}
+
+impl Db {
+    /// Runs `f` on the connection (outside any transaction of the store's).
+    pub(crate) fn with<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Ex<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match self {
+            Db::Lite(conn) => f(&mut Ex::Lite(conn)),
+            Db::Pg(pg) => f(&mut Ex::Pg(pg)),
+        }
+    }
+
+    /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
+    /// `immediate` takes SQLite's write lock at once (PostgreSQL's rows lock as written).
+    pub(crate) fn transaction<T>(
+        &mut self,
+        immediate: bool,
+        f: impl FnOnce(&mut Ex<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match self {
+            Db::Lite(conn) => {
+                let behavior = if immediate {
+                    rusqlite::TransactionBehavior::Immediate
+                } else {
+                    rusqlite::TransactionBehavior::Deferred
+                };
+                let tx = conn.transaction_with_behavior(behavior)?;
+                let out = f(&mut Ex::Lite(&tx))?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Db::Pg(pg) => {
+                pg.batch("BEGIN")?;
+                match f(&mut Ex::Pg(pg)) {
+                    Ok(out) => {
+                        pg.batch("COMMIT")?;
+                        Ok(out)
+                    }
+                    Err(e) => {
+                        let _ = pg.batch("ROLLBACK");
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Ex::execute`] outside a transaction.
+    pub(crate) fn execute(&self, sql: &str, params: &[Value<'_>]) -> Result<u64, StoreError> {
+        self.with(|ex| ex.execute(sql, params))
+    }
+
+    /// [`Ex::rows`] outside a transaction.
+    pub(crate) fn rows(&self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, StoreError> {
+        self.with(|ex| ex.rows(sql, params))
+    }
+
+    /// [`Ex::row`] outside a transaction.
+    pub(crate) fn row(&self, sql: &str, params: &[Value<'_>]) -> Result<Option<Row>, StoreError> {
+        self.with(|ex| ex.row(sql, params))
+    }
+
+    /// Column 0 of every row.
+    pub(crate) fn column<T: FromValue>(
+        &self,
+        sql: &str,
+        params: &[Value<'_>],
+    ) -> Result<Vec<T>, StoreError> {
+        self.with(|ex| ex.column(sql, params))
+    }
+}
+
+impl Ex<'_> {
+    /// Runs a statement; the number of rows it changed.
+    pub(crate) fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, StoreError> {
+        match self {
+            Ex::Lite(conn) => {
+                let mut stmt = conn.prepare_cached(sql)?;
+                Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+            }
+            Ex::Pg(pg) => pg.execute(sql, params),
+        }
+    }
+
+    /// Runs an `INSERT` into a table with an `id` key: the new row's id.
+    pub(crate) fn insert_id(&mut self, sql: &str, params: &[Value<'_>]) -> Result<i64, StoreError> {
+        match self {
+            Ex::Lite(conn) => {
+                let mut stmt = conn.prepare_cached(sql)?;
+                stmt.execute(rusqlite::params_from_iter(params.iter()))?;
+                Ok(conn.last_insert_rowid())
+            }
+            Ex::Pg(_) => {
+                let row = self.row(&format!("{sql} RETURNING id"), params)?;
+                row.ok_or_else(|| StoreError::Corrupt("an insert returned no id".into()))?
+                    .get(0)
+            }
+        }
+    }
+
+    /// Passes each row of a query to `each`, in order; an error of `each` stops at once.
+    pub(crate) fn each<E: From<StoreError>>(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        mut each: impl FnMut(Row) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            Ex::Lite(conn) => {
+                let mut stmt = conn.prepare_cached(sql).map_err(StoreError::from)?;
+                let n = stmt.column_count();
+                let mut rows = stmt
+                    .query(rusqlite::params_from_iter(params.iter()))
+                    .map_err(StoreError::from)?;
+                while let Some(r) = rows.next().map_err(StoreError::from)? {
+                    let mut row = Vec::with_capacity(n);
+                    for i in 0..n {
+                        row.push(dialect::lite_value(r.get_ref(i).map_err(StoreError::from)?));
+                    }
+                    each(Row(row))?;
+                }
+                Ok(())
+            }
+            // All the rows first: they come from the client's thread.
+            Ex::Pg(pg) => pg.query(sql, params)?.into_iter().try_for_each(each),
+        }
+    }
+
+    /// Every row of a query.
+    pub(crate) fn rows(&mut self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, StoreError> {
+        let mut out = Vec::new();
+        self.each(sql, params, |row| {
+            out.push(row);
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// The first row of a query, if any.
+    pub(crate) fn row(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+    ) -> Result<Option<Row>, StoreError> {
+        Ok(self.rows(sql, params)?.into_iter().next())
+    }
+
+    /// Column 0 of every row.
+    pub(crate) fn column<T: FromValue>(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+    ) -> Result<Vec<T>, StoreError> {
+        self.rows(sql, params)?.iter().map(|r| r.get(0)).collect()
+    }
+}

@@ -1,0 +1,263 @@
+//! Where a store is: a SQLite file, or a PostgreSQL database named by a URL whose password
+//! is a secret (registered for redaction, never shown).
+
+use std::path::{Path, PathBuf};
+
+use crate::StoreError;
+
+/// Where a store is: what `--db` (or `MSP_DB`) names. A text starting with `postgres://` or
+/// `postgresql://` is a PostgreSQL database, anything else a SQLite file.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// An embedded SQLite file (the default).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database.
+    Postgres(PgUrl),
+}
+
+/// A PostgreSQL URL (`postgres://user:password@host:port/dbname?options`). Shown (Display,
+/// Debug) with `***` for its password; the password is registered as a secret
+/// ([`glp_core::text::register_secret`]) when the URL is made, so no error shows it either.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PgUrl {
+    url: String,
+}
+
+impl PgUrl {
+    /// `text` when it is a PostgreSQL URL (by its scheme); its password is registered.
+    pub fn parse(text: &str) -> Option<Self> {
+        let lower = text.get(..13).unwrap_or(text).to_ascii_lowercase();
+        if !(lower.starts_with("postgres://") || lower.starts_with("postgresql://")) {
+            return None;
+        }
+        if let Some(password) = password_span(text).map(|(a, b)| &text[a..b]) {
+            glp_core::text::register_secret(password);
+            if let Ok(decoded) = percent_decode(password)
+                && decoded != password
+            {
+                glp_core::text::register_secret(&decoded);
+            }
+        }
+        Some(Self {
+            url: text.to_owned(),
+        })
+    }
+
+    /// The URL with its password, for the client only.
+    pub(crate) fn secret_url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// Where the password of a URL is (the user info's after `:`, or a `password=` option).
+fn password_span(url: &str) -> Option<(usize, usize)> {
+    let start = url.find("://")? + 3;
+    let end = url[start..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| start + i);
+    if let Some(at) = url[start..end].rfind('@') {
+        let info = &url[start..start + at];
+        if let Some(colon) = info.find(':') {
+            return Some((start + colon + 1, start + at));
+        }
+    }
+    let query = url.find('?')?;
+    let mut pos = query + 1;
+    for part in url[query + 1..].split('&') {
+        if let Some(value) = part.strip_prefix("password=") {
+            let a = pos + "password=".len();
+            return Some((a, a + value.len()));
+        }
+        pos += part.len() + 1;
+    }
+    None
+}
+
+fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out)
+}
+
+impl std::fmt::Display for PgUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match password_span(&self.url) {
+            Some((a, b)) => write!(f, "{}***{}", &self.url[..a], &self.url[b..]),
+            None => f.write_str(&self.url),
+        }
+    }
+}
+
+impl std::fmt::Debug for PgUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PgUrl({self})")
+    }
+}
+
+impl StoreLocation {
+    /// `--db`'s text: a PostgreSQL URL, or a file's path.
+    pub fn parse(text: &str) -> Self {
+        PgUrl::parse(text).map_or_else(|| Self::Sqlite(PathBuf::from(text)), Self::Postgres)
+    }
+
+    /// The SQLite file, if the store is one.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Self::Sqlite(path) => Some(path),
+            Self::Postgres(_) => None,
+        }
+    }
+
+    /// Whether this is a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+}
+
+impl std::fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => path.display().fmt(f),
+            Self::Postgres(url) => url.fmt(f),
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Self::Postgres(url) => f.debug_tuple("Postgres").field(url).finish(),
+        }
+    }
+}
+
+impl From<&Path> for StoreLocation {
+    fn from(path: &Path) -> Self {
+        match path.to_str() {
+            Some(text) => Self::parse(text),
+            None => Self::Sqlite(path.to_owned()),
+        }
+    }
+}
+
+impl From<PathBuf> for StoreLocation {
+    fn from(path: PathBuf) -> Self {
+        Self::from(path.as_path())
+    }
+}
+
+impl From<&PathBuf> for StoreLocation {
+    fn from(path: &PathBuf) -> Self {
+        Self::from(path.as_path())
+    }
+}
+
+impl From<&str> for StoreLocation {
+    fn from(text: &str) -> Self {
+        Self::parse(text)
+    }
+}
+
+impl From<&String> for StoreLocation {
+    fn from(text: &String) -> Self {
+        Self::parse(text)
+    }
+}
+
+impl From<String> for StoreLocation {
+    fn from(text: String) -> Self {
+        Self::parse(&text)
+    }
+}
+
+impl From<&StoreLocation> for StoreLocation {
+    fn from(location: &StoreLocation) -> Self {
+        location.clone()
+    }
+}
+
+/// Connects to a PostgreSQL database: a loopback host or a unix socket only (this build has
+/// no TLS, and a password or data must not cross a network in clear).
+pub(crate) fn connect(url: &PgUrl) -> Result<postgres::Client, StoreError> {
+    use std::str::FromStr as _;
+    let config = postgres::Config::from_str(url.secret_url())
+        .map_err(|e| StoreError::Location(format!("{url}: {}", crate::redacted(&e))))?;
+    if config.get_ssl_mode() == postgres::config::SslMode::Require {
+        return Err(StoreError::Location(format!(
+            "{url}: sslmode=require, but this build has no TLS for PostgreSQL: use a loopback \
+             host or a unix socket"
+        )));
+    }
+    for host in config.get_hosts() {
+        if let postgres::config::Host::Tcp(name) = host
+            && !is_loopback(name)
+        {
+            return Err(StoreError::Location(format!(
+                "{url}: PostgreSQL over the network needs TLS, which this build does not have; \
+                 use a loopback host or a unix socket"
+            )));
+        }
+    }
+    Ok(config.connect(postgres::NoTls)?)
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_urls_password_is_never_shown() {
+        let url = "postgres://msp:s3cr%21t-pw@db.example:5432/inv?application_name=x";
+        let location = StoreLocation::parse(url);
+        assert!(location.is_postgres());
+        let shown = format!("{location} {location:?}");
+        assert!(!shown.contains("s3cr"), "{shown}");
+        assert!(
+            shown.contains("postgres://msp:***@db.example:5432/inv"),
+            "{shown}"
+        );
+        assert_eq!(
+            glp_core::text::redact(url),
+            url.replace("s3cr%21t-pw", glp_core::text::REDACTED)
+        );
+        assert!(!glp_core::text::redact("s3cr!t-pw").contains("s3cr"));
+        let Err(e) = crate::Store::open(url) else {
+            panic!("a network host without TLS is refused");
+        };
+        let e = e.to_string();
+        assert!(e.contains("needs TLS") && !e.contains("s3cr"), "{e}");
+        let q = StoreLocation::parse("postgresql://u@127.0.0.1/x?password=hidden1&a=b");
+        assert_eq!(q.to_string(), "postgresql://u@127.0.0.1/x?password=***&a=b");
+        assert_eq!(
+            StoreLocation::from(Path::new("dir/inventory.sqlite")).sqlite_path(),
+            Some(Path::new("dir/inventory.sqlite"))
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! The backends every test runs on: a SQLite file in a temporary folder, and, when
+//! `GLP_MSP_TEST_PG` names a PostgreSQL database (one the tests may create databases from),
+//! a fresh database of its server, dropped at the end. Without it, each PostgreSQL run of a
+//! test is recorded as skipped (`test_support::skip`), never passed.
+
+use test_support::postgres::ScratchDb;
+
+use crate::{Store, StoreLocation};
+
+/// A store's location under test, and what keeps it (dropped after the stores).
+pub(crate) struct Under {
+    /// Where the store is.
+    pub(crate) location: StoreLocation,
+    _dir: Option<tempfile::TempDir>,
+    _database: Option<ScratchDb>,
+}
+
+/// The locations `test` runs on: SQLite, then PostgreSQL (or its skip, recorded).
+pub(crate) fn locations(test: &str) -> Vec<Under> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sub").join("inventory.sqlite");
+    let mut out = vec![Under {
+        location: StoreLocation::Sqlite(path),
+        _dir: Some(dir),
+        _database: None,
+    }];
+    if let Some(db) = ScratchDb::create(&format!("msp_store::tests::{test} (postgres)")) {
+        out.push(Under {
+            location: StoreLocation::parse(db.url()),
+            _dir: None,
+            _database: Some(db),
+        });
+    }
+    out
+}
+
+/// Runs `f` on a fresh store of each backend.
+pub(crate) fn each_store(test: &str, mut f: impl FnMut(&mut Store)) {
+    for under in locations(test) {
+        let mut store = Store::open(&under.location).expect("open");
+        f(&mut store);
+    }
+}
+
+/// Runs `f` with the location of a fresh store of each backend (tests that open it more than
+/// once).
+pub(crate) fn each_location(test: &str, mut f: impl FnMut(&StoreLocation)) {
+    for under in locations(test) {
+        f(&under.location);
+    }
+}
+
+#[test]
+fn a_store_is_opened_used_and_dropped_inside_an_async_task() {
+    // The synchronous PostgreSQL client cannot run on a thread that drives async tasks:
+    // the store keeps it on a thread of its own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    for under in locations("a_store_is_opened_used_and_dropped_inside_an_async_task") {
+        runtime.block_on(async {
+            let mut store = Store::open(&under.location).expect("open");
+            let run = super::begin(&mut store, "aps");
+            store.end_run(run, crate::RunStatus::Complete).expect("end");
+            assert_eq!(store.complete_runs().expect("runs"), [run]);
+            drop(store);
+        });
+    }
+}

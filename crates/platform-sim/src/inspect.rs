@@ -53,17 +53,7 @@ pub(crate) async fn truth(State(st): State<Arc<AppState>>, RawQuery(query): RawQ
         },
         None => None,
     };
-    json_response(
-        StatusCode::OK,
-        &truth::build(
-            &st.pop,
-            &st.registry(),
-            &st.rules(),
-            &st.cfg.clusters,
-            only,
-            records,
-        ),
-    )
+    json_response(StatusCode::OK, &truth::build(&st, only, records))
 }
 
 /// Every public cluster the simulator routes: name, region, base URL, and whether the MSP is

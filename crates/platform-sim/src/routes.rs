@@ -74,16 +74,38 @@ fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
             "/service-catalog/v1/service-managers",
             serve(st, glp("service-managers"), get(catalog::service_managers)),
         );
-    for (path, r, own) in [
-        ("/devices/v1/devices", GlpResource::Devices, Own::Devices),
-        (
-            "/subscriptions/v1/subscriptions",
-            GlpResource::Subscriptions,
-            Own::Subscriptions,
+    let devices = GlpResource::Devices;
+    routes = routes
+        .route(
+            "/devices/v1/devices",
+            serve(
+                st,
+                resource(devices).own(Own::Devices),
+                greenlake::list(devices),
+            )
+            .merge(serve(
+                st,
+                glp("devices-update").own(Own::DeviceWrites),
+                patch(greenlake::patch_devices),
+            )),
+        )
+        .route(
+            "/devices/v1/async-operations/{id}",
+            serve(
+                st,
+                glp("devices-operation"),
+                get(greenlake::device_operation),
+            ),
+        );
+    let subscriptions = GlpResource::Subscriptions;
+    routes = routes.route(
+        "/subscriptions/v1/subscriptions",
+        serve(
+            st,
+            resource(subscriptions).own(Own::Subscriptions),
+            greenlake::list(subscriptions),
         ),
-    ] {
-        routes = routes.route(path, serve(st, resource(r).own(own), greenlake::list(r)));
-    }
+    );
     let audit = GlpResource::AuditLogs;
     routes.route(
         "/audit-log/v2beta1/logs",

@@ -133,40 +133,19 @@ impl Simulator {
 
     /// Every tenant with its counts (no records), as `GET /_sim/truth`.
     pub fn truth(&self) -> Truth {
-        truth::build(
-            &self.state.pop,
-            &self.state.registry(),
-            &self.state.rules(),
-            &self.state.cfg.clusters,
-            None,
-            false,
-        )
+        truth::build(&self.state, None, false)
     }
 
     /// Every tenant with every record, as `GET /_sim/truth?records=true`.
     pub fn truth_with_records(&self) -> Truth {
-        truth::build(
-            &self.state.pop,
-            &self.state.registry(),
-            &self.state.rules(),
-            &self.state.cfg.clusters,
-            None,
-            true,
-        )
+        truth::build(&self.state, None, true)
     }
 
     /// One tenant (workspace id with or without hyphens) with its records, as
     /// `GET /_sim/truth?tenant=ID`; `None` if no such tenant.
     pub fn tenant_truth(&self, workspace_id: &str) -> Option<Truth> {
         let t = ids::parse_any(workspace_id).and_then(|id| self.state.pop.tenant(id))?;
-        Some(truth::build(
-            &self.state.pop,
-            &self.state.registry(),
-            &self.state.rules(),
-            &self.state.cfg.clusters,
-            Some(t),
-            true,
-        ))
+        Some(truth::build(&self.state, Some(t), true))
     }
 
     /// Live statistics, as `GET /_sim/stats`.

@@ -13,6 +13,7 @@ use crate::ids;
 use crate::population::{Population, Tenant};
 use crate::records::alerts::{SEVERITIES, alerts, open_counts};
 use crate::records::{Resource, record_value};
+use crate::state::AppState;
 
 /// Every tenant of the simulated MSP.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +36,11 @@ pub struct Truth {
     /// answer), by GreenLake workspace id (hyphenated); a tenant with none is left out.
     #[serde(default)]
     pub notification_rules: BTreeMap<String, Vec<Value>>,
+    /// Every device of each tenant whose devices the devices writes changed, by GreenLake
+    /// workspace id (hyphenated): `id`, `serialNumber`, `deviceType`, `application` (its id,
+    /// or null), `region` and `subscription` (the ids held), as the list serves them now.
+    #[serde(default)]
+    pub devices: BTreeMap<String, Vec<Value>>,
     /// Record counts of the MSP workspace's own GreenLake inventory (`glp/devices`,
     /// `glp/subscriptions`: what the MSP token gets there).
     #[serde(default)]
@@ -189,6 +195,21 @@ pub(crate) fn tenant_truth(
     }
 }
 
+/// A device as the truth shows it.
+fn device_truth(d: &Value) -> Value {
+    serde_json::json!({
+        "id": d["id"],
+        "serialNumber": d["serialNumber"],
+        "deviceType": d["deviceType"],
+        "application": d["application"]["id"],
+        "region": d["region"],
+        "subscription": d["subscription"]
+            .as_array()
+            .map(|s| s.iter().map(|s| s["id"].clone()).collect::<Vec<_>>())
+            .unwrap_or_default(),
+    })
+}
+
 /// The GreenLake resource counts of a workspace.
 fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (String, u64)> + 'a {
     GlpResource::ALL
@@ -197,14 +218,12 @@ fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (S
 }
 
 /// Builds the truth for all tenants, or one.
-pub(crate) fn build(
-    pop: &Population,
-    registry: &Registry,
-    rules: &RuleBook,
-    clusters: &[String],
-    only: Option<&Tenant>,
-    with_records: bool,
-) -> Truth {
+pub(crate) fn build(st: &AppState, only: Option<&Tenant>, with_records: bool) -> Truth {
+    let pop = &st.pop;
+    let registry: &Registry = &st.registry();
+    let rules: &RuleBook = &st.rules();
+    let clusters = &st.cfg.clusters;
+    let book = st.devices();
     let tenants = match only {
         Some(t) => vec![tenant_truth(pop, clusters, t, true)],
         None => pop
@@ -225,6 +244,18 @@ pub(crate) fn build(
             .filter_map(|(t, r)| {
                 let t = pop.tenants.get(t as usize)?;
                 Some((ids::hyphenated(t.workspace_id), r))
+            })
+            .collect(),
+        devices: book
+            .touched()
+            .into_iter()
+            .filter_map(|i| {
+                let t = pop.tenants.get(i as usize)?;
+                let now = greenlake::current_records(pop, &book, GlpResource::Devices, t);
+                Some((
+                    ids::hyphenated(t.workspace_id),
+                    now.iter().map(device_truth).collect(),
+                ))
             })
             .collect(),
         msp_counts: glp_counts(pop, &pop.msp_own).collect(),

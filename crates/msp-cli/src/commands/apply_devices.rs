@@ -1,0 +1,139 @@
+//! The `[[device_assignments]]` part of `plan` and `apply`: reading their actions, their lines
+//! in the plan, the check that a saved plan's device actions are still what the tenants give,
+//! and carrying them out (recorded like every action).
+
+use std::collections::BTreeSet;
+
+use anyhow::Context as _;
+use glp_auth::text::escape_control;
+use glp_workspaces::Tenant;
+use msp_orchestrator::apply::{
+    ActionResult, ApplyOptions, DeviceAction, Manifest, execute_devices, plan_assignments,
+};
+use msp_orchestrator::{Cancel, StopLevel};
+
+use crate::context::Context;
+
+/// Tenants whose devices are read at once while planning `[[device_assignments]]`.
+const DEVICE_READS: usize = 8;
+
+/// The `[[device_assignments]]` actions of `manifest` (a signal stops the reading).
+pub(crate) async fn read_device_actions(
+    ctx: &Context,
+    manifest: &Manifest,
+    tenants: &[Tenant],
+    cancel: &Cancel,
+) -> anyhow::Result<Vec<DeviceAction>> {
+    tokio::select! {
+        biased;
+        _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the devices"),
+        planned = plan_assignments(&ctx.workspaces, manifest, tenants, DEVICE_READS) => {
+            planned.context("reading the service catalog (service-catalog/v1/service-managers, service-manager-provisions)")
+        }
+    }
+}
+
+/// One line per device action (tenant named), then the counts; nothing when there is none.
+pub(crate) fn write_device_plan(
+    out: &mut impl std::io::Write,
+    actions: &[DeviceAction],
+) -> std::io::Result<()> {
+    for a in actions {
+        let t = a.tenant();
+        let at = format!("in '{}' ({})", escape_control(&t.name), t.id);
+        let what = escape_control(&a.describe()).into_owned();
+        match a {
+            DeviceAction::Assign { .. } => writeln!(out, "~ assign  {what} {at}")?,
+            DeviceAction::License { .. } => writeln!(out, "~ license {what} {at}")?,
+            DeviceAction::Nothing { .. } => writeln!(out, "= nothing {what} {at}")?,
+            DeviceAction::Cannot { why, .. } => {
+                writeln!(out, "! cannot  {what} {at}: {}", escape_control(why))?;
+            }
+        }
+    }
+    if !actions.is_empty() {
+        let n = |k: &str| actions.iter().filter(|a| a.kind() == k).count();
+        let devices = |k: &str| -> usize {
+            actions
+                .iter()
+                .filter(|a| a.kind() == k)
+                .map(|a| a.devices().len())
+                .sum()
+        };
+        writeln!(
+            out,
+            "Devices: {} to assign ({} devices), {} to license ({} devices), {} unchanged, {} \
+             cannot be done.",
+            n("assign"),
+            devices("assign"),
+            n("license"),
+            devices("license"),
+            n("nothing"),
+            n("cannot")
+        )?;
+    }
+    Ok(())
+}
+
+/// How the device actions read now differ from those a saved plan holds, one line per tenant
+/// whose actions differ (its devices or subscriptions moved: each action carries the
+/// fingerprint of what it read); empty when they are the same.
+pub(crate) fn device_drift(saved: &[DeviceAction], now: &[DeviceAction]) -> Vec<String> {
+    let tenants: BTreeSet<_> = saved.iter().chain(now).map(|a| a.tenant().id).collect();
+    let mut lines = Vec::new();
+    for id in tenants {
+        let of = |actions: &'_ [DeviceAction]| -> Vec<DeviceAction> {
+            actions
+                .iter()
+                .filter(|a| a.tenant().id == id)
+                .cloned()
+                .collect()
+        };
+        let (before, after) = (of(saved), of(now));
+        if before == after {
+            continue;
+        }
+        let words = |actions: &[DeviceAction]| -> String {
+            if actions.is_empty() {
+                return "not selected".to_owned();
+            }
+            let all: Vec<String> = actions
+                .iter()
+                .map(|a| format!("{} ({})", a.describe(), a.kind()))
+                .collect();
+            escape_control(&all.join("; ")).into_owned()
+        };
+        let name = before
+            .first()
+            .or(after.first())
+            .map(|a| a.tenant().name.clone())
+            .unwrap_or_default();
+        lines.push(format!(
+            "devices in '{}': planned {}, now {}",
+            escape_control(&name),
+            words(&before),
+            words(&after)
+        ));
+    }
+    lines
+}
+
+/// Carries out the device actions, numbered after the plan's tenant and rule actions.
+pub(crate) async fn apply_devices(
+    ctx: &Context,
+    actions: &[DeviceAction],
+    first_index: usize,
+    options: ApplyOptions,
+    cancel: &Cancel,
+    done: impl FnMut(&ActionResult),
+) -> Vec<ActionResult> {
+    execute_devices(
+        |id| ctx.workspaces.tenant(id),
+        actions,
+        first_index,
+        options,
+        cancel,
+        done,
+    )
+    .await
+}

@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 
-use futures::StreamExt as _;
 use glp_core::WorkspaceId;
 use glp_transport::ApiError;
 use glp_workspaces::{
@@ -24,6 +23,7 @@ use serde_json::{Value, json};
 use super::devices::{DeviceAction, SeenDevice};
 use super::devices_plan::read_devices;
 use super::execute::{ActionResult, ActionStatus, ApplyOptions};
+use super::once::{Settled, drive, never_twice};
 use crate::{Cancel, StopLevel};
 
 /// The patch an action sends (`None`: it writes nothing).
@@ -66,84 +66,51 @@ fn in_effect(patch: &DevicePatch, ids: &[&str], now: &[SeenDevice]) -> bool {
     })
 }
 
-/// What became of one batch.
-#[derive(Debug, Default)]
-struct Batch {
-    writes: u32,
-    lost: bool,
-    http_status: Option<u16>,
-    /// `None`: done; else why not.
-    failed: Option<String>,
-}
-
-/// Whether the batch now reads as asked, after `what` happened: done, or failed with why.
-async fn check(
+/// Sends one batch, never twice (see the module's documentation), counting into `r`: `Err`
+/// says why it failed.
+async fn run_batch(
     t: &TenantResources,
     patch: &DevicePatch,
     ids: &[&str],
-    what: &str,
-) -> Result<bool, String> {
-    match read_devices(t).await {
-        Ok(now) => Ok(in_effect(patch, ids, &now)),
-        Err(e) => Err(format!("{what}; re-reading the devices failed: {e}")),
-    }
-}
-
-/// Sends one batch, never twice (see the module's documentation).
-async fn run_batch(t: &TenantResources, patch: &DevicePatch, ids: &[&str]) -> Batch {
-    let mut b = Batch::default();
-    let mut attempts_left = 2;
-    loop {
-        attempts_left -= 1;
-        b.writes += 1;
-        let (what, resend) = match t.patch_devices(ids, patch, false).await {
-            Ok(answer) => {
-                b.http_status = Some(answer.status);
-                let polled = match operation_id(&answer) {
-                    Some(op) => t.wait_device_operation(&op).await,
-                    None => Err(ApiError::InvalidRequest(
-                        "accepted without an operation to follow".into(),
-                    )),
-                };
-                match polled {
-                    Ok(op) if op.status == OperationStatus::Succeeded => return b,
-                    Ok(op) if op.status.is_terminal() => {
-                        b.failed = Some(format!(
-                            "the operation ended {:?}: {}",
-                            op.status,
-                            op.detail.unwrap_or_else(|| "no detail given".into())
-                        ));
-                        return b;
-                    }
-                    Ok(op) => (format!("the operation is still {:?}", op.status), false),
-                    Err(e) => (format!("the operation could not be read: {e}"), false),
-                }
-            }
-            Err(e @ ApiError::OutcomeUnknown { .. }) => {
-                b.lost = true;
-                b.http_status = e.status();
-                (e.to_string(), true)
-            }
-            Err(e) => {
-                b.http_status = e.status();
-                b.failed = Some(e.to_string());
-                return b;
-            }
-        };
-        match check(t, patch, ids, &what).await {
-            Ok(true) => return b,
-            Ok(false) if resend && attempts_left > 0 => continue,
-            Ok(false) => {
-                b.failed = Some(format!(
-                    "{what}; a re-read shows it not in effect (not sent again: apply again)"
-                ));
-                return b;
-            }
-            Err(why) => {
-                b.failed = Some(why);
-                return b;
-            }
+    r: &mut ActionResult,
+) -> Result<(), String> {
+    let check = || async {
+        let now = read_devices(t)
+            .await
+            .map_err(|e| format!("re-reading the devices failed: {e}"))?;
+        Ok(in_effect(patch, ids, &now).then(String::new))
+    };
+    let answer = match never_twice(r, true, || t.patch_devices(ids, patch, false), &check).await {
+        Settled::Answered(answer) => answer,
+        Settled::InEffect(_) => return Ok(()),
+        Settled::Failed(why) => return Err(why),
+    };
+    r.http_status = Some(answer.status);
+    let polled = match operation_id(&answer) {
+        Some(op) => t.wait_device_operation(&op).await,
+        None => Err(ApiError::InvalidRequest(
+            "accepted without an operation to follow".into(),
+        )),
+    };
+    let what = match polled {
+        Ok(op) if op.status == OperationStatus::Succeeded => return Ok(()),
+        Ok(op) if op.status.is_terminal() => {
+            return Err(format!(
+                "the operation ended {:?}: {}",
+                op.status,
+                op.detail.unwrap_or_else(|| "no detail given".into())
+            ));
         }
+        Ok(op) => format!("the operation is still {:?}", op.status),
+        Err(e) => format!("the operation could not be followed: {e}"),
+    };
+    // Accepted but not followed to its end: it may still complete, so it is never sent again.
+    match check().await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(format!(
+            "{what}; a re-read shows it not in effect yet (not sent again: apply again)"
+        )),
+        Err(why) => Err(format!("{what}; {why}")),
     }
 }
 
@@ -217,11 +184,7 @@ async fn run_one(
             break;
         }
         sent += 1;
-        let b = run_batch(t, &patch, ids).await;
-        r.writes_sent += b.writes;
-        r.answer_lost |= b.lost;
-        r.http_status = b.http_status.or(r.http_status);
-        if let Some(why) = b.failed {
+        if let Err(why) = run_batch(t, &patch, ids, r).await {
             failures.push(format!("devices {}: {why}", ids.join(", ")));
         }
     }
@@ -258,39 +221,23 @@ pub async fn execute_devices(
     first_index: usize,
     options: ApplyOptions,
     cancel: &Cancel,
-    mut done: impl FnMut(&ActionResult),
+    done: impl FnMut(&ActionResult),
 ) -> Vec<ActionResult> {
-    let mut results: Vec<ActionResult> = actions
+    let results: Vec<ActionResult> = actions
         .iter()
         .enumerate()
         .map(|(i, a)| pending(first_index + i, a))
         .collect();
     let mut by_tenant: BTreeMap<WorkspaceId, Vec<usize>> = BTreeMap::new();
-    for (i, a) in actions.iter().enumerate() {
-        if a.writes() {
-            by_tenant.entry(a.tenant().id).or_default().push(i);
-        } else {
-            done(&results[i]);
-        }
+    for (i, a) in actions.iter().enumerate().filter(|(_, a)| a.writes()) {
+        by_tenant.entry(a.tenant().id).or_default().push(i);
     }
-    let work = by_tenant.into_iter().map(|(id, indices)| {
-        let client = client_of(id);
-        async move {
-            let mut out = Vec::new();
-            for i in indices {
-                let mut r = pending(first_index + i, &actions[i]);
-                run_one(&client, &actions[i], &mut r, cancel).await;
-                out.push((i, r));
-            }
-            out
-        }
-    });
-    let mut stream = futures::stream::iter(work).buffer_unordered(options.concurrency.max(1));
-    while let Some(finished) = stream.next().await {
-        for (i, r) in finished {
-            done(&r);
-            results[i] = r;
-        }
-    }
-    results
+    let client_of = &client_of;
+    let run = |i: usize, mut r: ActionResult| async move {
+        let action = &actions[i];
+        run_one(&client_of(action.tenant().id), action, &mut r, cancel).await;
+        r
+    };
+    let groups = by_tenant.into_values().collect();
+    drive(results, groups, run, options.concurrency, cancel, done).await
 }

@@ -19,6 +19,7 @@ mod devices_plan;
 mod devices_tests;
 mod execute;
 mod manifest;
+mod once;
 mod plan;
 mod rules;
 mod rules_execute;

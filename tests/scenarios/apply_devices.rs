@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::common::{assert_exit, orchestrator, run, served, start};
+use crate::common::{assert_exit, orchestrator, run, run_exit, served, start};
 
 const TENANTS: usize = 20;
 
@@ -139,17 +139,9 @@ fn scenario(name: &str, fault: &str) {
     );
     assert_eq!(sim.truth().unwrap().devices, truth.devices);
 
-    let changes = run(
-        "changes",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["changes", "--db", "store.sqlite", "--format", "json"],
-        ),
-    );
-    assert_exit(&changes, 0);
+    let scenario = (&bins, &wd, &sim);
+    let changes = ["changes", "--db", "store.sqlite", "--format", "json"];
+    let changes = run_exit("changes", scenario, &changes, 0);
     let rows: Vec<Value> = serde_json::from_str(&changes.stdout).unwrap();
     let writing = actions
         .iter()

@@ -74,28 +74,24 @@ fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
             "/service-catalog/v1/service-managers",
             serve(st, glp("service-managers"), get(catalog::service_managers)),
         );
+    // The devices list and its write (its own budget per workspace), and the operations the
+    // write starts.
     let devices = GlpResource::Devices;
+    let list = serve(
+        st,
+        resource(devices).own(Own::Devices),
+        greenlake::list(devices),
+    );
+    let write = glp("devices-update").own(Own::DeviceWrites);
+    let operation = get(greenlake::device_operation);
     routes = routes
         .route(
             "/devices/v1/devices",
-            serve(
-                st,
-                resource(devices).own(Own::Devices),
-                greenlake::list(devices),
-            )
-            .merge(serve(
-                st,
-                glp("devices-update").own(Own::DeviceWrites),
-                patch(greenlake::patch_devices),
-            )),
+            list.merge(serve(st, write, patch(greenlake::patch_devices))),
         )
         .route(
             "/devices/v1/async-operations/{id}",
-            serve(
-                st,
-                glp("devices-operation"),
-                get(greenlake::device_operation),
-            ),
+            serve(st, glp("devices-operation"), operation),
         );
     let subscriptions = GlpResource::Subscriptions;
     routes = routes.route(

@@ -54,14 +54,27 @@ async fn tenant(env: &Env) -> (TenantTruth, String, Vec<Value>, Vec<Value>) {
     (t, token, devices, subs)
 }
 
-#[tokio::test]
-async fn an_assignment_and_a_licence_take_effect_through_an_operation() {
-    let env = start(config(|c| {
+/// A simulator of three tenants of at most 30 devices, each with spares of `seats` seats.
+async fn small(seats: u32, change: impl FnOnce(&mut platform_sim::SimConfig)) -> Env {
+    start(config(|c| {
         c.tenants = 3;
         c.max_devices = 30;
-        c.spare_seats = 50;
+        c.spare_seats = seats;
+        change(c);
     }))
-    .await;
+    .await
+}
+
+/// The spare Foundation AP subscription among `subs`.
+fn spare(subs: &[Value]) -> &Value {
+    subs.iter()
+        .find(|s| s["tier"] == "FOUNDATION_AP" && s["key"].as_str().unwrap().starts_with("SPARE"))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_assignment_and_a_licence_take_effect_through_an_operation() {
+    let env = small(50, |_| {}).await;
     let msp = env.msp_token().await;
     let (t, token, devices, subs) = tenant(&env).await;
     let catalog = env
@@ -104,10 +117,7 @@ async fn an_assignment_and_a_licence_take_effect_through_an_operation() {
         env.expect(&location, &other, 404).await;
     }
 
-    let spare = subs
-        .iter()
-        .find(|s| s["tier"] == "FOUNDATION_AP" && s["key"].as_str().unwrap().starts_with("SPARE"))
-        .unwrap();
+    let spare = spare(&subs);
     let sid = spare["id"].as_str().unwrap();
     let (status, location, _) = patch(
         &env,
@@ -154,12 +164,7 @@ async fn an_assignment_and_a_licence_take_effect_through_an_operation() {
 
 #[tokio::test]
 async fn what_the_spec_refuses_is_refused() {
-    let env = start(config(|c| {
-        c.tenants = 3;
-        c.max_devices = 30;
-        c.spare_seats = 1;
-    }))
-    .await;
+    let env = small(1, |_| {}).await;
     let (_, token, devices, subs) = tenant(&env).await;
     let ids: Vec<&str> = devices.iter().map(|d| d["id"].as_str().unwrap()).collect();
     let uuid = "0892c36d-40df-4f26-923b-76b5d213b420";
@@ -190,10 +195,7 @@ async fn what_the_spec_refuses_is_refused() {
         .take(2)
         .map(|d| d["id"].as_str().unwrap())
         .collect();
-    let spare = subs
-        .iter()
-        .find(|s| s["tier"] == "FOUNDATION_AP" && s["key"].as_str().unwrap().starts_with("SPARE"))
-        .unwrap();
+    let spare = spare(&subs);
     let (status, location, _) = patch(
         &env,
         &token,
@@ -232,23 +234,17 @@ async fn what_the_spec_refuses_is_refused() {
 
 #[tokio::test]
 async fn operations_fail_on_demand_and_the_budget_is_per_workspace() {
-    let env = start(config(|c| {
-        c.tenants = 3;
-        c.max_devices = 30;
-        c.spare_seats = 50;
+    let env = small(50, |c| {
         c.device_operation_fail_rate = 1.0;
         c.glp_device_writes_per_minute = Some(2);
-    }))
+    })
     .await;
     let (_, token, devices, subs) = tenant(&env).await;
     let ap = devices.iter().find(|d| d["deviceType"] == "AP").unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let spare = subs
-        .iter()
-        .find(|s| s["tier"] == "FOUNDATION_AP" && s["key"].as_str().unwrap().starts_with("SPARE"))
-        .unwrap();
+    let spare = spare(&subs);
     let body = json!({"subscription": [{"id": spare["id"]}]});
     for _ in 0..2 {
         let (status, location, _) = patch(&env, &token, &[&ap], "", body.clone()).await;

@@ -11,16 +11,14 @@ use glp_auth::text::escape_control;
 use glp_workspaces::Tenant;
 use msp_orchestrator::apply::{
     Action, ActionResult, ActionStatus, ApplyOptions, ApplyReport, Manifest, PLAN_FORMAT, Plan,
-    RuleAction, execute, execute_rules, plan_rules,
+    RuleAction, execute, execute_devices, execute_rules, plan_rules,
 };
 use msp_orchestrator::msp_store::{ChangeRecord, NewApply, Store};
 use msp_orchestrator::{Cancel, StopLevel};
 
 use crate::args::GlobalArgs;
 use crate::args::apply::{ApplyArgs, PlanArgs};
-use crate::commands::apply_devices::{
-    apply_devices, device_drift, read_device_actions, write_device_plan,
-};
+use crate::commands::apply_devices::{device_drift, read_device_actions, write_device_plan};
 use crate::commands::apply_rules::{rule_drift, write_rule_plan};
 use crate::commands::store::{Usage, db_path};
 use crate::context::{Built, Context};
@@ -439,8 +437,8 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     )
     .await;
     report.results.extend(rule_results);
-    let device_results = apply_devices(
-        &ctx,
+    let device_results = execute_devices(
+        |id| ctx.workspaces.tenant(id),
         &plan.device_actions,
         plan.actions.len() + plan.rule_actions.len(),
         options,

@@ -1,15 +1,13 @@
 //! The `[[device_assignments]]` part of `plan` and `apply`: reading their actions, their lines
-//! in the plan, the check that a saved plan's device actions are still what the tenants give,
-//! and carrying them out (recorded like every action).
+//! in the plan, and the check that a saved plan's device actions are still what the tenants
+//! give.
 
 use std::collections::BTreeSet;
 
 use anyhow::Context as _;
 use glp_auth::text::escape_control;
 use glp_workspaces::Tenant;
-use msp_orchestrator::apply::{
-    ActionResult, ApplyOptions, DeviceAction, Manifest, execute_devices, plan_assignments,
-};
+use msp_orchestrator::apply::{DeviceAction, Manifest, plan_assignments};
 use msp_orchestrator::{Cancel, StopLevel};
 
 use crate::context::Context;
@@ -116,24 +114,4 @@ pub(crate) fn device_drift(saved: &[DeviceAction], now: &[DeviceAction]) -> Vec<
         ));
     }
     lines
-}
-
-/// Carries out the device actions, numbered after the plan's tenant and rule actions.
-pub(crate) async fn apply_devices(
-    ctx: &Context,
-    actions: &[DeviceAction],
-    first_index: usize,
-    options: ApplyOptions,
-    cancel: &Cancel,
-    done: impl FnMut(&ActionResult),
-) -> Vec<ActionResult> {
-    execute_devices(
-        |id| ctx.workspaces.tenant(id),
-        actions,
-        first_index,
-        options,
-        cancel,
-        done,
-    )
-    .await
 }

@@ -145,20 +145,13 @@ fn pending(index: usize, action: &DeviceAction) -> ActionResult {
         DeviceAction::Cannot { why, .. } => format!("{describe}: cannot: {why}"),
         _ => format!("{describe}: not started (stopped)"),
     };
-    let tenant = action.tenant();
-    ActionResult {
+    ActionResult::in_tenant(
         index,
-        action: action.kind(),
-        workspace_name: tenant.name.clone(),
-        id: Some(tenant.id),
-        status: ActionStatus::Skipped,
-        detail: glp_core::text::escape_control(&detail).into_owned(),
-        http_status: None,
-        writes_sent: 0,
-        answer_lost: false,
-        before,
-        after,
-    }
+        action.kind(),
+        action.tenant(),
+        &detail,
+        (before, after),
+    )
 }
 
 /// Carries out one writing action, batch after batch (stopping between two when asked).
@@ -223,11 +216,6 @@ pub async fn execute_devices(
     cancel: &Cancel,
     done: impl FnMut(&ActionResult),
 ) -> Vec<ActionResult> {
-    let results: Vec<ActionResult> = actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| pending(first_index + i, a))
-        .collect();
     let mut by_tenant: BTreeMap<WorkspaceId, Vec<usize>> = BTreeMap::new();
     for (i, a) in actions.iter().enumerate().filter(|(_, a)| a.writes()) {
         by_tenant.entry(a.tenant().id).or_default().push(i);
@@ -239,5 +227,7 @@ pub async fn execute_devices(
         r
     };
     let groups = by_tenant.into_values().collect();
-    drive(results, groups, run, options.concurrency, cancel, done).await
+    let pending = |i| pending(first_index + i, &actions[i]);
+    let (n, at_once) = (actions.len(), options.concurrency);
+    drive(n, pending, groups, run, at_once, cancel, done).await
 }

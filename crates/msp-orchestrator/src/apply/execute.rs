@@ -81,6 +81,32 @@ pub struct ActionResult {
     pub after: Value,
 }
 
+impl ActionResult {
+    /// The result, not yet carried out (skipped, `detail` saying why), of action `index` of
+    /// kind `action` in `tenant`.
+    pub(crate) fn in_tenant(
+        index: usize,
+        action: &'static str,
+        tenant: &super::rules::RuleTenant,
+        detail: &str,
+        (before, after): (Value, Value),
+    ) -> Self {
+        Self {
+            index,
+            action,
+            workspace_name: tenant.name.clone(),
+            id: Some(tenant.id),
+            status: ActionStatus::Skipped,
+            detail: glp_core::text::escape_control(detail).into_owned(),
+            http_status: None,
+            writes_sent: 0,
+            answer_lost: false,
+            before,
+            after,
+        }
+    }
+}
+
 /// Every action's result, in plan order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ApplyReport {
@@ -239,12 +265,6 @@ pub async fn execute(
     cancel: &Cancel,
     done: impl FnMut(&ActionResult),
 ) -> ApplyReport {
-    let results: Vec<ActionResult> = plan
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| pending(plan, i, a))
-        .collect();
     let groups = (0..plan.actions.len())
         .filter(|&i| plan.actions[i].writes())
         .map(|i| vec![i])
@@ -253,6 +273,15 @@ pub async fn execute(
         run_one(client, &plan.actions[i], &mut r).await;
         r
     };
-    let results = drive(results, groups, run, options.concurrency, cancel, done).await;
+    let results = drive(
+        plan.actions.len(),
+        |i| pending(plan, i, &plan.actions[i]),
+        groups,
+        run,
+        options.concurrency,
+        cancel,
+        done,
+    )
+    .await;
     ApplyReport { results }
 }

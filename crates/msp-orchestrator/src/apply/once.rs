@@ -64,12 +64,13 @@ where
     }
 }
 
-/// Carries out the writing actions: `results` holds every action's result not yet carried
-/// out; those in no group (nothing to write) go to `done` at once; each group's positions are
+/// Carries out the writing actions of `count` actions, `pending(i)` the result of action `i`
+/// not yet carried out: those in no group (nothing to write) go to `done` at once; each group's positions are
 /// run by `run` one after the other (none once `cancel` asks to stop), at most `concurrency`
 /// groups at once, each result handed to `done` as it is known. The results, in order.
 pub(crate) async fn drive<F>(
-    mut results: Vec<ActionResult>,
+    count: usize,
+    pending: impl Fn(usize) -> ActionResult,
     groups: Vec<Vec<usize>>,
     run: impl Fn(usize, ActionResult) -> F,
     concurrency: usize,
@@ -79,6 +80,7 @@ pub(crate) async fn drive<F>(
 where
     F: Future<Output = ActionResult>,
 {
+    let mut results: Vec<ActionResult> = (0..count).map(&pending).collect();
     let grouped: BTreeSet<usize> = groups.iter().flatten().copied().collect();
     for (i, r) in results.iter().enumerate() {
         if !grouped.contains(&i) {

@@ -66,34 +66,18 @@ fn pending(index: usize, action: &RuleAction) -> ActionResult {
         }
         _ => (Value::Null, Value::Null),
     };
-    let (status, detail) = match action {
-        RuleAction::Nothing { .. } => (
-            ActionStatus::Skipped,
-            format!("rule '{name}': nothing to do"),
-        ),
-        RuleAction::Cannot { why, .. } => (
-            ActionStatus::Skipped,
-            format!("rule '{name}': cannot: {why}"),
-        ),
-        _ => (
-            ActionStatus::Skipped,
-            format!("rule '{name}': not started (stopped)"),
-        ),
+    let detail = match action {
+        RuleAction::Nothing { .. } => format!("rule '{name}': nothing to do"),
+        RuleAction::Cannot { why, .. } => format!("rule '{name}': cannot: {why}"),
+        _ => format!("rule '{name}': not started (stopped)"),
     };
-    let tenant: &RuleTenant = action.tenant();
-    ActionResult {
+    ActionResult::in_tenant(
         index,
-        action: recorded_kind(action),
-        workspace_name: tenant.name.clone(),
-        id: Some(tenant.id),
-        status,
-        detail: glp_core::text::escape_control(&detail).into_owned(),
-        http_status: None,
-        writes_sent: 0,
-        answer_lost: false,
-        before,
-        after,
-    }
+        recorded_kind(action),
+        action.tenant(),
+        &detail,
+        (before, after),
+    )
 }
 
 /// Whether the update `action` now reads as asked on `rule`.
@@ -179,11 +163,6 @@ pub async fn execute_rules(
     cancel: &Cancel,
     done: impl FnMut(&ActionResult),
 ) -> Vec<ActionResult> {
-    let results: Vec<ActionResult> = actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| pending(first_index + i, a))
-        .collect();
     let groups = (0..actions.len())
         .filter(|&i| actions[i].writes())
         .map(|i| vec![i])
@@ -194,5 +173,7 @@ pub async fn execute_rules(
         run_one(&client, &actions[i], &mut r).await;
         r
     };
-    drive(results, groups, run, options.concurrency, cancel, done).await
+    let pending = |i| pending(first_index + i, &actions[i]);
+    let (n, at_once) = (actions.len(), options.concurrency);
+    drive(n, pending, groups, run, at_once, cancel, done).await
 }

@@ -139,6 +139,12 @@ fn scenario(name: &str, fault: &str) {
     );
     assert_eq!(sim.truth().unwrap().devices, truth.devices);
 
+    // The saved plan is stale now: applying it writes nothing and names what moved.
+    let stale = ["apply", "plan.json", "--yes", "--db", "store.sqlite"];
+    let stale = run_exit("apply-stale", (&bins, &wd, &sim), &stale, 1);
+    assert!(stale.stderr.contains("devices in '"), "{}", stale.stderr);
+    assert_eq!(sim.truth().unwrap().devices, truth.devices);
+
     let scenario = (&bins, &wd, &sim);
     let changes = ["changes", "--db", "store.sqlite", "--format", "json"];
     let changes = run_exit("changes", scenario, &changes, 0);

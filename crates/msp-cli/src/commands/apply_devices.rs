@@ -106,12 +106,65 @@ pub(crate) fn device_drift(saved: &[DeviceAction], now: &[DeviceAction]) -> Vec<
             .or(after.first())
             .map(|a| a.tenant().name.clone())
             .unwrap_or_default();
-        lines.push(format!(
-            "devices in '{}': planned {}, now {}",
-            escape_control(&name),
-            words(&before),
-            words(&after)
-        ));
+        let (was, is) = (words(&before), words(&after));
+        let what = if was == is {
+            format!("its devices or subscriptions changed since the plan ({is})")
+        } else {
+            format!("planned {was}, now {is}")
+        };
+        lines.push(format!("devices in '{}': {what}", escape_control(&name)));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use glp_auth::WorkspaceId;
+    use msp_orchestrator::apply::RuleTenant;
+
+    use super::*;
+
+    fn nothing(n: u8, state: &str) -> DeviceAction {
+        DeviceAction::Nothing {
+            tenant: RuleTenant {
+                id: WorkspaceId::parse(&format!("{n:02x}{}", "0".repeat(30))).expect("id"),
+                name: format!("Tenant {n}"),
+                cluster: None,
+            },
+            what: "3 devices already hold FOUNDATION_AP".into(),
+            state: state.into(),
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_s_devices_that_moved_are_named_per_tenant() {
+        let saved = vec![nothing(1, "a"), nothing(2, "b")];
+        assert!(device_drift(&saved, &saved).is_empty());
+        let now = vec![nothing(1, "a2"), nothing(3, "c")];
+        assert_eq!(
+            device_drift(&saved, &now),
+            [
+                "devices in 'Tenant 1': its devices or subscriptions changed since the plan (3 \
+                 devices already hold FOUNDATION_AP (nothing))",
+                "devices in 'Tenant 2': planned 3 devices already hold FOUNDATION_AP (nothing), \
+                 now not selected",
+                "devices in 'Tenant 3': planned not selected, now 3 devices already hold \
+                 FOUNDATION_AP (nothing)",
+            ]
+        );
+        let mut out = Vec::new();
+        write_device_plan(&mut out, &now).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(
+            text.starts_with("= nothing 3 devices already hold FOUNDATION_AP in 'Tenant 1'"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "Devices: 0 to assign (0 devices), 0 to license (0 devices), 2 unchanged, 0 \
+                 cannot be done.\n"
+            ),
+            "{text}"
+        );
+    }
 }

@@ -10,6 +10,7 @@ mod common;
 
 mod alerts;
 mod apply;
+mod apply_devices;
 mod apply_rules;
 mod audit;
 mod confused;

@@ -11,6 +11,9 @@
 //! [`delete_tenant`](WorkspacesClient::delete_tenant) write customer workspaces
 //! ([`TenantSpec`], checked before sending); each write is sent at most once, and a lost answer
 //! is [`ApiError::OutcomeUnknown`], never a silent retry.
+//! [`TenantResources::patch_devices`] assigns a tenant's devices to a service or sets their
+//! subscriptions ([`DevicePatch`], at most five devices a call), and
+//! [`TenantResources::wait_device_operation`] polls the asynchronous operation it started.
 //!
 //! [`WorkspacesClient::tenant`] lists a tenant's own GreenLake resources with its tenant token
 //! ([`GlpResource`]: `devices/v1/devices`, `subscriptions/v1/subscriptions`,
@@ -89,6 +92,7 @@
 
 mod catalog;
 mod client;
+mod device_writes;
 mod filter;
 mod model;
 mod odata;
@@ -101,6 +105,10 @@ pub use catalog::{PROVISIONS_PATH, Provision, SERVICE_MANAGERS_PATH, ServiceMana
 pub use client::{
     DEFAULT_MAX_PAGES, MAX_LIMIT, MSP_TENANTS_PATH, MspTenantsRequest, TenantResources,
     WorkspacesClient,
+};
+pub use device_writes::{
+    DEVICE_OPERATIONS_PATH, DEVICES_PATCH_PATH, DeviceOperation, DevicePatch,
+    MAX_DEVICES_PER_PATCH, MAX_OPERATION_POLLS, OperationStatus, operation_id,
 };
 pub use filter::{FilterProblem, check_filter};
 pub use glp_transport::ApiError;

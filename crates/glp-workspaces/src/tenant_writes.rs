@@ -159,13 +159,13 @@ impl WriteAnswer {
     }
 }
 
-fn clip(text: &str, max: usize) -> String {
+pub(crate) fn clip(text: &str, max: usize) -> String {
     glp_core::text::untrusted(&text.chars().take(max).collect::<String>())
 }
 
 /// The classifier of a write's answer: any 2xx is done (the body is read leniently: a
 /// delete's is empty); anything else is classified as for every JSON call.
-fn write_step(method: &'static str, answer: &Answer<'_>) -> Step<WriteAnswer> {
+pub(crate) fn write_step(method: &'static str, answer: &Answer<'_>) -> Step<WriteAnswer> {
     if (200..300).contains(&answer.status) {
         let message = serde_json::from_slice::<Value>(answer.body)
             .ok()

@@ -28,7 +28,7 @@ fn a_manifest_that_does_not_parse_or_check_is_a_usage_error_before_any_contact()
         ),
         (
             "[[device_assignments]]\ntenants = [\"*\"]\n",
-            "unknown field `device_assignments`",
+            "[[device_assignments]] #1: give 'device_types', 'serials' or both",
         ),
     ] {
         let path = dir.path().join("m.toml");

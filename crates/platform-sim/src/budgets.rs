@@ -23,6 +23,8 @@ pub(crate) enum Own {
     Devices,
     /// GreenLake subscriptions', per workspace ([`SimConfig::glp_subscriptions_per_minute`]).
     Subscriptions,
+    /// GreenLake devices writes', per workspace ([`SimConfig::glp_device_writes_per_minute`]).
+    DeviceWrites,
 }
 
 /// Every configured budget (`None`: unlimited).
@@ -37,6 +39,7 @@ pub(crate) struct Budgets {
     tenant_writes: Option<Bucket>,
     devices_per_minute: Option<u32>,
     subscriptions_per_minute: Option<u32>,
+    device_writes_per_minute: Option<u32>,
     background_share: f64,
     /// The per-workspace budgets, by endpoint and workspace (a tenant's index, `u32::MAX` for
     /// the MSP), made on first use.
@@ -66,6 +69,7 @@ impl Budgets {
                 .map(|n| Bucket::per_minute(n, share)),
             devices_per_minute: cfg.glp_devices_per_minute,
             subscriptions_per_minute: cfg.glp_subscriptions_per_minute,
+            device_writes_per_minute: cfg.glp_device_writes_per_minute,
             background_share: share,
             workspaces: Mutex::default(),
         }
@@ -102,6 +106,7 @@ impl Budgets {
         let per_minute = match own {
             Own::Devices => self.devices_per_minute,
             Own::Subscriptions => self.subscriptions_per_minute,
+            Own::DeviceWrites => self.device_writes_per_minute,
             Own::Token | Own::MspTenants | Own::TenantWrites => None,
         }?;
         let workspace = workspace()?;

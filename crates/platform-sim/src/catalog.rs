@@ -39,6 +39,20 @@ fn manager_id(seed: u64, name: &str) -> String {
     ids::hyphenated(ids::as_uuid_v4(rng(&[seed, 0x5343, tag]).u128(..)))
 }
 
+/// The id of Central in the service catalog (what a device assigned to it carries).
+pub(crate) fn central_id(seed: u64) -> String {
+    manager_id(seed, CENTRAL_NAME)
+}
+
+/// Whether service manager `id` is provisioned in `region` for the MSP (and its tenants).
+pub(crate) fn provisioned(st: &AppState, id: &str, region: &str) -> bool {
+    provisions(st).iter().any(|p| {
+        p["serviceManager"]["id"] == id
+            && p["region"] == region
+            && p["provisionStatus"] == "PROVISIONED"
+    })
+}
+
 fn managers(seed: u64) -> Vec<Value> {
     [CENTRAL_NAME, COM_NAME, PCE_NAME]
         .iter()

@@ -147,6 +147,9 @@ pub struct SimConfig {
     pub glp_devices_per_minute: Option<u32>,
     /// The same for `subscriptions/v1/subscriptions` (GreenLake documents 60).
     pub glp_subscriptions_per_minute: Option<u32>,
+    /// The devices writes (`PATCH devices/v1/devices`) allowed per minute **per workspace**
+    /// (GreenLake documents 40); `None` = no such limit.
+    pub glp_device_writes_per_minute: Option<u32>,
     /// One budget for every API on the host (token endpoint, workspaces and Central together),
     /// in requests per second, drawn from after any per-API or per-endpoint one; `None` = no such
     /// budget (the default: GreenLake and Central budgets are separate).
@@ -188,6 +191,13 @@ pub struct SimConfig {
     /// it took effect: the change is made, the client gets a 500 or a dropped connection
     /// (picked evenly). Default 0.
     pub write_fault_after_apply: f64,
+    /// Probability (0..=1) that a devices `PATCH`'s asynchronous operation ends `FAILED` (and
+    /// changes nothing). Default 0.
+    pub device_operation_fail_rate: f64,
+    /// When above 0, every workspace with devices also holds one `STARTED` Foundation
+    /// subscription of each kind (AP, switch, gateway) with this many seats, listed after its
+    /// generated ones (so a manifest can license every device). Default 0: none.
+    pub spare_seats: u32,
     /// Whether the faults above also hit the token endpoint (default `false`).
     pub faults_on_token_endpoint: bool,
     /// If set, at this time after start every token issued before that instant becomes invalid
@@ -244,6 +254,7 @@ impl Default for SimConfig {
             glp_tenant_writes_per_minute: None,
             glp_devices_per_minute: None,
             glp_subscriptions_per_minute: None,
+            glp_device_writes_per_minute: None,
             background_share: 0.0,
             host_rps: None,
             limit_burst: None,
@@ -258,6 +269,8 @@ impl Default for SimConfig {
             drop_rate: 0.0,
             malformed_rate: 0.0,
             write_fault_after_apply: 0.0,
+            device_operation_fail_rate: 0.0,
+            spare_seats: 0,
             faults_on_token_endpoint: false,
             revoke_after: None,
             glp_page_cap: 100,
@@ -296,6 +309,10 @@ impl SimConfig {
             ("drop_rate", self.drop_rate),
             ("malformed_rate", self.malformed_rate),
             ("write_fault_after_apply", self.write_fault_after_apply),
+            (
+                "device_operation_fail_rate",
+                self.device_operation_fail_rate,
+            ),
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 return bad(format!("{name} must be within 0..=1, got {rate}"));
@@ -318,6 +335,10 @@ impl SimConfig {
             (
                 "glp_subscriptions_per_minute",
                 self.glp_subscriptions_per_minute,
+            ),
+            (
+                "glp_device_writes_per_minute",
+                self.glp_device_writes_per_minute,
             ),
         ] {
             if n == Some(0) {

@@ -54,6 +54,15 @@
 //!   taken, 412 for deleting a workspace with devices. Their own budget
 //!   ([`SimConfig::glp_tenant_writes_per_minute`]) and [`SimConfig::write_fault_after_apply`];
 //!   [`Truth::workspaces`] lists the workspaces as they are now.
+//! * `PATCH /devices/v1/devices?id=...` and `GET /devices/v1/async-operations/{id}` (the
+//!   workspace's token; HPE's device-management spec): assign 1 to 5 devices to an application
+//!   provisioned in a region, or set their subscriptions (one kind per call; `dry-run`), 202
+//!   with the `Location` of an operation that reads `SUCCEEDED`, or `FAILED` with
+//!   `result.message` (seats short, or [`SimConfig::device_operation_fail_rate`]); 400 for ids
+//!   or a body not of the spec's shape, 422 for an application or subscription that cannot be
+//!   used; a budget per workspace ([`SimConfig::glp_device_writes_per_minute`]) and the
+//!   after-apply write fault; [`SimConfig::spare_seats`] adds Foundation subscriptions to
+//!   license with; [`Truth::devices`] lists the devices of the workspaces written to.
 //! * `GET`, `POST /network-notifications/v1/notification-rules` and `GET`, `PATCH`, `DELETE
 //!   .../notification-rules/{id}` (tenant token; HPE's notifications spec): a tenant's
 //!   notification rules (list by `offset`, 20 at most; create 201 with the rule; merge-patch
@@ -157,7 +166,8 @@
 //! One token bucket for GLP paths (token endpoint, workspaces, devices, subscriptions) at
 //! [`SimConfig::glp_rps`], one for Central paths at [`SimConfig::central_rps`]; burst
 //! `max(1, rps)`. Endpoint budgets per minute come first: token requests, msp-tenants (one
-//! budget each for the whole MSP), devices and subscriptions (one budget per workspace). Over
+//! budget each for the whole MSP), devices, subscriptions and the devices writes (one budget per
+//! workspace each). Over
 //! the limit: 429;
 //! the wait N is in integer seconds ≥ 1.
 //!

@@ -54,6 +54,10 @@ struct Args {
     /// 60; default: unlimited).
     #[arg(long)]
     glp_subscriptions_per_minute: Option<u32>,
+    /// Devices writes (PATCH devices/v1/devices) per minute and workspace before 429
+    /// (GreenLake: 40; default: unlimited).
+    #[arg(long)]
+    glp_device_writes_per_minute: Option<u32>,
     /// Share (0..1) of every rate-limited budget eaten by another client (default 0).
     #[arg(long, default_value_t = 0.0)]
     background_share: f64,
@@ -106,6 +110,13 @@ struct Args {
     /// connection; the change stays).
     #[arg(long, default_value_t = 0.0)]
     fault_write_after_apply: f64,
+    /// Probability that a devices PATCH's asynchronous operation ends FAILED (changing nothing).
+    #[arg(long, default_value_t = 0.0)]
+    fault_device_operation: f64,
+    /// Give every workspace with devices one STARTED Foundation subscription of each kind (AP,
+    /// switch, gateway) with this many seats (default 0: none).
+    #[arg(long, default_value_t = 0)]
+    spare_seats: u32,
     /// Let faults hit the token endpoint too.
     #[arg(long)]
     faults_on_token_endpoint: bool,
@@ -174,6 +185,7 @@ impl Args {
             glp_tenant_writes_per_minute: self.glp_tenant_writes_per_minute,
             glp_devices_per_minute: self.glp_devices_per_minute,
             glp_subscriptions_per_minute: self.glp_subscriptions_per_minute,
+            glp_device_writes_per_minute: self.glp_device_writes_per_minute,
             background_share: self.background_share,
             rate_headers: !self.no_rate_headers,
             retry_headers: !self.no_retry_headers,
@@ -188,6 +200,8 @@ impl Args {
             drop_rate: self.drop_rate,
             malformed_rate: self.malformed_rate,
             write_fault_after_apply: self.fault_write_after_apply,
+            device_operation_fail_rate: self.fault_device_operation,
+            spare_seats: self.spare_seats,
             faults_on_token_endpoint: self.faults_on_token_endpoint,
             revoke_after: self
                 .revoke_after

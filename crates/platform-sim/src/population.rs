@@ -197,6 +197,8 @@ pub(crate) struct Population {
     /// The MSP workspace's own small inventory, as a tenant-shaped summary (what GreenLake's
     /// devices and subscriptions APIs serve to the MSP token).
     pub(crate) msp_own: Tenant,
+    /// [`SimConfig::spare_seats`].
+    pub(crate) spare_seats: u32,
 }
 
 impl Population {
@@ -299,6 +301,7 @@ impl Population {
 
         Population {
             msp_own,
+            spare_seats: config.spare_seats,
             seed,
             generation: config.generation,
             msp_workspace_id,

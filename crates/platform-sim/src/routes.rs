@@ -74,16 +74,34 @@ fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
             "/service-catalog/v1/service-managers",
             serve(st, glp("service-managers"), get(catalog::service_managers)),
         );
-    for (path, r, own) in [
-        ("/devices/v1/devices", GlpResource::Devices, Own::Devices),
-        (
-            "/subscriptions/v1/subscriptions",
-            GlpResource::Subscriptions,
-            Own::Subscriptions,
+    // The devices list and its write (its own budget per workspace), and the operations the
+    // write starts.
+    let devices = GlpResource::Devices;
+    let list = serve(
+        st,
+        resource(devices).own(Own::Devices),
+        greenlake::list(devices),
+    );
+    let write = glp("devices-update").own(Own::DeviceWrites);
+    let operation = get(greenlake::device_operation);
+    routes = routes
+        .route(
+            "/devices/v1/devices",
+            list.merge(serve(st, write, patch(greenlake::patch_devices))),
+        )
+        .route(
+            "/devices/v1/async-operations/{id}",
+            serve(st, glp("devices-operation"), operation),
+        );
+    let subscriptions = GlpResource::Subscriptions;
+    routes = routes.route(
+        "/subscriptions/v1/subscriptions",
+        serve(
+            st,
+            resource(subscriptions).own(Own::Subscriptions),
+            greenlake::list(subscriptions),
         ),
-    ] {
-        routes = routes.route(path, serve(st, resource(r).own(own), greenlake::list(r)));
-    }
+    );
     let audit = GlpResource::AuditLogs;
     routes.route(
         "/audit-log/v2beta1/logs",

@@ -11,6 +11,7 @@ use crate::budgets::Budgets;
 use crate::central::RuleBook;
 use crate::config::SimConfig;
 use crate::errors::{Api, unauthorized};
+use crate::greenlake::DeviceBook;
 use crate::greenlake::registry::Registry;
 use crate::population::Population;
 use crate::stats::{Collector, Stats};
@@ -28,6 +29,8 @@ pub(crate) struct AppState {
     registry: Mutex<Registry>,
     /// Every tenant's notification rules, as the writes left them.
     rules: Mutex<RuleBook>,
+    /// What the devices writes changed, and their operations.
+    devices: Mutex<DeviceBook>,
 }
 
 impl AppState {
@@ -52,6 +55,7 @@ impl AppState {
             stats: Collector::new(started),
             registry: Mutex::default(),
             rules: Mutex::default(),
+            devices: Mutex::default(),
         }
     }
 
@@ -63,6 +67,11 @@ impl AppState {
     /// The tenants' notification rules (locked until the guard drops).
     pub(crate) fn rules(&self) -> MutexGuard<'_, RuleBook> {
         self.rules.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The devices writes' book (locked until the guard drops).
+    pub(crate) fn devices(&self) -> MutexGuard<'_, DeviceBook> {
+        self.devices.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Central's [`Api`], in the configured dialect.

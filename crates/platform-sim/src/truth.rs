@@ -36,6 +36,11 @@ pub struct Truth {
     /// answer), by GreenLake workspace id (hyphenated); a tenant with none is left out.
     #[serde(default)]
     pub notification_rules: BTreeMap<String, Vec<Value>>,
+    /// Every device of each tenant whose devices the devices writes changed, by GreenLake
+    /// workspace id (hyphenated): `id`, `serialNumber`, `deviceType`, `application` (its id,
+    /// or null), `region` and `subscription` (the ids held), as the list serves them now.
+    #[serde(default)]
+    pub devices: BTreeMap<String, Vec<Value>>,
     /// Record counts of the MSP workspace's own GreenLake inventory (`glp/devices`,
     /// `glp/subscriptions`: what the MSP token gets there).
     #[serde(default)]
@@ -190,6 +195,21 @@ pub(crate) fn tenant_truth(
     }
 }
 
+/// A device as the truth shows it.
+fn device_truth(d: &Value) -> Value {
+    serde_json::json!({
+        "id": d["id"],
+        "serialNumber": d["serialNumber"],
+        "deviceType": d["deviceType"],
+        "application": d["application"]["id"],
+        "region": d["region"],
+        "subscription": d["subscription"]
+            .as_array()
+            .map(|s| s.iter().map(|s| s["id"].clone()).collect::<Vec<_>>())
+            .unwrap_or_default(),
+    })
+}
+
 /// The GreenLake resource counts of a workspace.
 fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (String, u64)> + 'a {
     GlpResource::ALL
@@ -197,10 +217,10 @@ fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (S
         .map(move |r| (r.name().to_string(), u64::from(r.count(pop, t))))
 }
 
-/// Builds the truth of `st` for all tenants, or one.
+/// Builds the truth for all tenants, or one.
 pub(crate) fn build(st: &AppState, only: Option<&Tenant>, with_records: bool) -> Truth {
     let (pop, clusters) = (&st.pop, &st.cfg.clusters);
-    let (registry, rules) = (st.registry(), st.rules());
+    let (registry, rules, book) = (st.registry(), st.rules(), st.devices());
     let tenants = match only {
         Some(t) => vec![tenant_truth(pop, clusters, t, true)],
         None => pop
@@ -221,6 +241,18 @@ pub(crate) fn build(st: &AppState, only: Option<&Tenant>, with_records: bool) ->
             .filter_map(|(t, r)| {
                 let t = pop.tenants.get(t as usize)?;
                 Some((ids::hyphenated(t.workspace_id), r))
+            })
+            .collect(),
+        devices: book
+            .touched()
+            .into_iter()
+            .filter_map(|i| {
+                let t = pop.tenants.get(i as usize)?;
+                let now = greenlake::current_records(pop, &book, GlpResource::Devices, t);
+                Some((
+                    ids::hyphenated(t.workspace_id),
+                    now.iter().map(device_truth).collect(),
+                ))
             })
             .collect(),
         msp_counts: glp_counts(pop, &pop.msp_own).collect(),

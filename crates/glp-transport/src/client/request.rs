@@ -101,7 +101,7 @@ impl<'a> Request<'a> {
         }
     }
 
-    /// A write (`POST`, `PUT` or `DELETE`) of `path` with the JSON `body` (already serialized),
+    /// A write (`POST`, `PUT`, `PATCH` or `DELETE`) of `path` with the JSON `body` (already serialized),
     /// as `scope`. A write is sent at most once per call: an answer lost after it may have
     /// reached the server (a timeout, a broken connection, a 5xx, a body cut short) is not
     /// retried but fails as [`ApiError::OutcomeUnknown`](crate::ApiError::OutcomeUnknown), so
@@ -117,6 +117,11 @@ impl<'a> Request<'a> {
             write: true,
             credential: Credential::Bearer(scope),
         }
+    }
+
+    /// The same request with `query` (e.g. the ids a `PATCH` of GreenLake's devices names).
+    pub fn with_query(self, query: &'a [(&'a str, String)]) -> Self {
+        Self { query, ..self }
     }
 
     /// A POST of `form` (`application/x-www-form-urlencoded`) to `path`, with `credential`.

@@ -11,13 +11,14 @@ use glp_auth::text::escape_control;
 use glp_workspaces::Tenant;
 use msp_orchestrator::apply::{
     Action, ActionResult, ActionStatus, ApplyOptions, ApplyReport, Change, Manifest, PLAN_FORMAT,
-    Plan, RuleAction, execute, execute_rules, plan_rules,
+    Plan, RuleAction, execute, execute_devices, execute_rules, plan_rules,
 };
 use msp_orchestrator::msp_store::{ChangeRecord, NewApply, Store};
 use msp_orchestrator::{Cancel, StopLevel};
 
 use crate::args::GlobalArgs;
 use crate::args::apply::{ApplyArgs, PlanArgs};
+use crate::commands::apply_devices::{device_drift, read_device_actions, write_device_plan};
 use crate::commands::apply_rules::{rule_drift, write_rule_plan};
 use crate::commands::store::{Usage, db_path};
 use crate::context::{Built, Context};
@@ -176,6 +177,7 @@ fn write_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()>
         }
     }
     write_rule_plan(out, &plan.rule_actions)?;
+    write_device_plan(out, &plan.device_actions)?;
     let n = |k: &str| counts.get(k).copied().unwrap_or(0);
     writeln!(
         out,
@@ -223,6 +225,7 @@ pub(crate) async fn plan(global: &GlobalArgs, args: &PlanArgs, cancel: &Cancel) 
         let tenants = read_tenants(&ctx, cancel).await?;
         let mut plan = Plan::compute(&manifest, &tenants, args.allow_delete);
         plan.rule_actions = read_rule_actions(&ctx, &manifest, &tenants, cancel).await?;
+        plan.device_actions = read_device_actions(&ctx, &manifest, &tenants, cancel).await?;
         write_plan(&mut std::io::stdout().lock(), &plan)?;
         if let Some(out) = &args.out {
             let text = serde_json::to_string_pretty(&plan)?;
@@ -248,14 +251,21 @@ async fn confirmed(writes: usize) -> bool {
     matches!(line, Ok(Ok(l)) if l.trim().eq_ignore_ascii_case("yes") || l.trim().eq_ignore_ascii_case("y"))
 }
 
-/// Whether the action at plan position `i` (tenant actions, then rule actions) writes.
+/// Whether the action at plan position `i` (tenant actions, then rule actions, then device
+/// actions) writes.
 fn writes_at(plan: &Plan, i: usize) -> bool {
+    let rules = plan.actions.len();
+    let devices = rules + plan.rule_actions.len();
     match plan.actions.get(i) {
         Some(a) => a.writes(),
-        None => plan
+        None if i < devices => plan
             .rule_actions
-            .get(i - plan.actions.len())
+            .get(i - rules)
             .is_some_and(RuleAction::writes),
+        None => plan
+            .device_actions
+            .get(i - devices)
+            .is_some_and(|a| a.writes()),
     }
 }
 
@@ -329,15 +339,26 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
         Ok(t) => t,
         Err(e) => return usage_or_fatal(e),
     };
-    let (manifest, saved_rules) = match &input {
-        Input::Manifest(m) => (m, None),
-        Input::Plan(plan) => (&plan.manifest, Some(&plan.rule_actions)),
+    let (manifest, saved_rules, saved_devices) = match &input {
+        Input::Manifest(m) => (m, None, None),
+        Input::Plan(plan) => (
+            &plan.manifest,
+            Some(&plan.rule_actions),
+            Some(&plan.device_actions),
+        ),
     };
     let rule_actions = match read_rule_actions(&ctx, manifest, &tenants, cancel).await {
         Ok(r) => r,
         Err(e) => return usage_or_fatal(e),
     };
-    let rules_moved = saved_rules.map(|saved| rule_drift(saved, &rule_actions));
+    let device_actions = match read_device_actions(&ctx, manifest, &tenants, cancel).await {
+        Ok(d) => d,
+        Err(e) => return usage_or_fatal(e),
+    };
+    let mut rules_moved = saved_rules.map(|saved| rule_drift(saved, &rule_actions));
+    if let (Some(moved), Some(saved)) = (&mut rules_moved, saved_devices) {
+        moved.extend(device_drift(saved, &device_actions));
+    }
     let mut plan = match input {
         Input::Manifest(m) => Plan::compute(&m, &tenants, args.allow_delete),
         Input::Plan(plan) => {
@@ -359,6 +380,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
         }
     };
     plan.rule_actions = rule_actions;
+    plan.device_actions = device_actions;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = write_plan(&mut stdout, &plan) {
         return usage_or_fatal(e.into());
@@ -395,12 +417,12 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     let options = ApplyOptions {
         concurrency: usize::from(args.writes),
     };
-    let mut report = execute(&ctx.workspaces, &plan, options, cancel, |r| {
+    let mut record = |r: &ActionResult| {
         if let Err(e) = store.record_change(run, &record_of(r)) {
             unrecorded.get_or_insert(e.to_string());
         }
-    })
-    .await;
+    };
+    let mut report = execute(&ctx.workspaces, &plan, options, cancel, &mut record).await;
     let clusters = &ctx.clusters;
     let rule_results = execute_rules(
         |t| {
@@ -413,14 +435,20 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
         plan.actions.len(),
         options,
         cancel,
-        |r| {
-            if let Err(e) = store.record_change(run, &record_of(r)) {
-                unrecorded.get_or_insert(e.to_string());
-            }
-        },
+        &mut record,
     )
     .await;
     report.results.extend(rule_results);
+    let device_results = execute_devices(
+        |id| ctx.workspaces.tenant(id),
+        &plan.device_actions,
+        plan.actions.len() + plan.rule_actions.len(),
+        options,
+        cancel,
+        &mut record,
+    )
+    .await;
+    report.results.extend(device_results);
     let interrupted = cancel.level() != StopLevel::Run;
     let status = if interrupted {
         "interrupted"

@@ -1,6 +1,7 @@
 //! One module per command; each calls the `msp-orchestrator` library.
 
 pub(crate) mod apply;
+pub(crate) mod apply_devices;
 pub(crate) mod apply_rules;
 pub(crate) mod changes;
 pub(crate) mod collect;

@@ -8,15 +8,15 @@
 //! done. A create is never sent again (a POST could make a second workspace); an update or a
 //! delete the re-read shows not in effect is sent once more (both are idempotent).
 
-use futures::StreamExt as _;
 use glp_core::WorkspaceId;
 use glp_transport::ApiError;
 use glp_workspaces::{Tenant, TenantSpec, WorkspacesClient, WriteAnswer};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::once::{Settled, drive, never_twice};
 use super::plan::{Action, ObservedTenant, Plan};
-use crate::{Cancel, StopLevel};
+use crate::Cancel;
 
 /// How a plan is carried out.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +79,32 @@ pub struct ActionResult {
     pub before: Value,
     /// What was asked for (`null` for a delete or a skip).
     pub after: Value,
+}
+
+impl ActionResult {
+    /// The result, not yet carried out (skipped, `detail` saying why), of action `index` of
+    /// kind `action` in `tenant`.
+    pub(crate) fn in_tenant(
+        index: usize,
+        action: &'static str,
+        tenant: &super::rules::RuleTenant,
+        detail: &str,
+        (before, after): (Value, Value),
+    ) -> Self {
+        Self {
+            index,
+            action,
+            workspace_name: tenant.name.clone(),
+            id: Some(tenant.id),
+            status: ActionStatus::Skipped,
+            detail: glp_core::text::escape_control(detail).into_owned(),
+            http_status: None,
+            writes_sent: 0,
+            answer_lost: false,
+            before,
+            after,
+        }
+    }
 }
 
 /// Every action's result, in plan order.
@@ -162,63 +188,36 @@ fn answered(r: &mut ActionResult, answer: &WriteAnswer) {
 
 /// Carries out one writing action, never twice (see the module's documentation).
 async fn run_one(client: &WorkspacesClient, action: &Action, r: &mut ActionResult) {
-    let mut attempts_left = match action {
-        Action::Create { .. } => 1,
-        _ => 2,
+    let found_id = std::sync::Mutex::new(None);
+    let check = || async {
+        let found = reread(client, action.workspace_name()).await?;
+        if let Ok(mut id) = found_id.lock() {
+            *id = found.first().map(|t| t.id);
+        }
+        match in_effect(action, &found) {
+            Some(true) => Ok(Some(String::new())),
+            Some(false) => Ok(None),
+            None => Err("the listing cannot show whether it took effect".to_owned()),
+        }
     };
-    loop {
-        attempts_left -= 1;
-        r.writes_sent += 1;
-        match send(client, action).await {
-            Ok(answer) => {
-                if r.id.is_none() {
-                    r.id = answer.location_id();
-                }
-                answered(r, &answer);
-                return;
+    let resendable = !matches!(action, Action::Create { .. });
+    match never_twice(r, resendable, || send(client, action), check).await {
+        Settled::Answered(answer) => {
+            if r.id.is_none() {
+                r.id = answer.location_id();
             }
-            Err(e @ ApiError::OutcomeUnknown { .. }) => {
-                r.answer_lost = true;
-                r.http_status = e.status();
-                let found = match reread(client, action.workspace_name()).await {
-                    Ok(found) => found,
-                    Err(why) => {
-                        r.status = ActionStatus::Failed;
-                        r.detail = format!("{e}; {why}");
-                        return;
-                    }
-                };
-                match in_effect(action, &found) {
-                    Some(true) => {
-                        r.status = ActionStatus::Done;
-                        if r.id.is_none() {
-                            r.id = found.first().map(|t| t.id);
-                        }
-                        r.detail = "the answer was lost; a re-read shows it took effect".into();
-                        return;
-                    }
-                    Some(false) if attempts_left > 0 => continue,
-                    Some(false) => {
-                        r.status = ActionStatus::Failed;
-                        r.detail = format!(
-                            "{e}; a re-read shows it did not take effect (not sent again: \
-                             apply again to retry)"
-                        );
-                        return;
-                    }
-                    None => {
-                        r.status = ActionStatus::Failed;
-                        r.detail = format!("{e}; the listing cannot show whether it took effect");
-                        return;
-                    }
-                }
+            answered(r, &answer);
+        }
+        Settled::InEffect(_) => {
+            r.status = ActionStatus::Done;
+            if r.id.is_none() {
+                r.id = found_id.lock().ok().and_then(|id| *id);
             }
-            Err(e) => {
-                r.status = ActionStatus::Failed;
-                r.http_status = e.status();
-                r.detail = e.to_string();
-                return;
-            }
+            r.detail = "the answer was lost; a re-read shows it took effect".into();
+        }
+        Settled::Failed(why) => {
+            r.status = ActionStatus::Failed;
+            r.detail = why;
         }
     }
 }
@@ -264,36 +263,25 @@ pub async fn execute(
     plan: &Plan,
     options: ApplyOptions,
     cancel: &Cancel,
-    mut done: impl FnMut(&ActionResult),
+    done: impl FnMut(&ActionResult),
 ) -> ApplyReport {
-    let mut results: Vec<ActionResult> = plan
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| pending(plan, i, a))
+    let groups = (0..plan.actions.len())
+        .filter(|&i| plan.actions[i].writes())
+        .map(|i| vec![i])
         .collect();
-    for r in results.iter().filter(|r| !plan.actions[r.index].writes()) {
-        done(r);
-    }
-    let work = plan
-        .actions
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.writes())
-        .map(|(i, action)| {
-            let mut r = pending(plan, i, action);
-            async move {
-                if cancel.level() == StopLevel::Run {
-                    run_one(client, action, &mut r).await;
-                }
-                r
-            }
-        });
-    let mut stream = futures::stream::iter(work).buffer_unordered(options.concurrency.max(1));
-    while let Some(r) = stream.next().await {
-        done(&r);
-        let i = r.index;
-        results[i] = r;
-    }
+    let run = |i: usize, mut r: ActionResult| async move {
+        run_one(client, &plan.actions[i], &mut r).await;
+        r
+    };
+    let results = drive(
+        plan.actions.len(),
+        |i| pending(plan, i, &plan.actions[i]),
+        groups,
+        run,
+        options.concurrency,
+        cancel,
+        done,
+    )
+    .await;
     ApplyReport { results }
 }

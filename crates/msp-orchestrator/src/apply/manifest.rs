@@ -7,6 +7,7 @@ use glp_core::WorkspaceId;
 use glp_workspaces::TenantSpec;
 use serde::{Deserialize, Serialize};
 
+use super::devices::DeviceEntry;
 use super::fingerprint;
 use super::rules::RuleEntry;
 
@@ -15,7 +16,8 @@ pub const MAX_ENTRIES: usize = 10_000;
 
 /// The desired state: customer workspaces that must exist (`[[tenants]]`), those to delete
 /// (`[[delete_tenants]]`, applied only when deletion is allowed) and notification rules that
-/// must exist in the selected tenants (`[[notification_rules]]`). Nothing is ever deleted
+/// must exist in the selected tenants (`[[notification_rules]]`), devices to assign and license
+/// there (`[[device_assignments]]`). Nothing is ever deleted
 /// because the manifest leaves it out. Unknown keys are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +31,10 @@ pub struct Manifest {
     /// Central notification rules that must exist in the tenants each entry selects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notification_rules: Vec<RuleEntry>,
+    /// Devices that must be assigned to an application and licensed in the tenants each
+    /// entry selects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device_assignments: Vec<DeviceEntry>,
 }
 
 /// A workspace to delete: by exact name, by id, or both (then both must match).
@@ -51,6 +57,22 @@ pub struct ManifestError {
     pub problems: Vec<String>,
 }
 
+/// Whether one of `patterns` (globs over names or ids, read as `--include` reads them) selects
+/// `tenant`: the `tenants` of a per-tenant manifest entry.
+pub(crate) fn selects(patterns: &[String], tenant: &crate::TenantRef) -> bool {
+    patterns.iter().any(|p| {
+        crate::TenantPattern::new(p)
+            .matches_tenant(tenant)
+            .is_some()
+    })
+}
+
+/// The problem of an entry's `tenants`, if it has one (none, or a blank pattern).
+pub(crate) fn patterns_problem(patterns: &[String]) -> Option<String> {
+    (patterns.is_empty() || patterns.iter().any(|p| p.trim().is_empty()))
+        .then(|| "'tenants' must list at least one non-blank pattern (\"*\": all)".to_owned())
+}
+
 /// The key names are matched on: trimmed, without case (how GreenLake refuses a duplicate).
 pub(crate) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
@@ -65,6 +87,7 @@ impl Manifest {
             ("tenants", self.tenants.len()),
             ("delete_tenants", self.delete_tenants.len()),
             ("notification_rules", self.notification_rules.len()),
+            ("device_assignments", self.device_assignments.len()),
         ] {
             if n > MAX_ENTRIES {
                 problems.push(format!(
@@ -115,6 +138,11 @@ impl Manifest {
                 ));
             }
         }
+        for (i, d) in self.device_assignments.iter().enumerate() {
+            for p in d.problems() {
+                problems.push(format!("[[device_assignments]] #{}: {p}", i + 1));
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -133,5 +161,6 @@ impl Manifest {
         self.tenants.is_empty()
             && self.delete_tenants.is_empty()
             && self.notification_rules.is_empty()
+            && self.device_assignments.is_empty()
     }
 }

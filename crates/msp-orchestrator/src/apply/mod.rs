@@ -6,11 +6,20 @@
 //!
 //! It covers `[[tenants]]`, `[[delete_tenants]]` and `[[notification_rules]]` (the same
 //! Central rule in every selected tenant: [`RuleEntry`], planned per tenant by [`plan_rule`]
-//! on the rules [`read_rules`] found, carried out by [`execute_rules`]); device assignments are
-//! a further `Manifest` field of the same shape.
+//! on the rules [`read_rules`] found, carried out by [`execute_rules`]) and
+//! `[[device_assignments]]` (devices of a tenant assigned to an application in a region and
+//! licensed with a tier: [`DeviceEntry`], planned per tenant by [`plan_devices`] on what
+//! [`plan_assignments`] read, carried out by [`execute_devices`] in batches of five, each
+//! asynchronous operation polled to its end).
 
+mod devices;
+mod devices_execute;
+mod devices_plan;
+#[cfg(test)]
+mod devices_tests;
 mod execute;
 mod manifest;
+mod once;
 mod plan;
 mod rules;
 mod rules_execute;
@@ -18,6 +27,12 @@ mod rules_plan;
 #[cfg(test)]
 mod tests;
 
+pub use devices::{
+    DeviceAction, DeviceEntry, MAX_DEVICE_SELECTORS, Resolved, SeenDevice, SeenSubscription,
+    plan_devices,
+};
+pub use devices_execute::execute_devices;
+pub use devices_plan::{plan_assignments, resolve};
 pub use execute::{ActionResult, ActionStatus, ApplyOptions, ApplyReport, execute};
 pub use manifest::{DeleteTenant, MAX_ENTRIES, Manifest, ManifestError};
 pub use plan::{Action, Change, ObservedTenant, PLAN_FORMAT, Plan, observe, state_fingerprint};

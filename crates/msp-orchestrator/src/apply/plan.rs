@@ -172,6 +172,12 @@ pub struct Plan {
     /// reads them again and stops if they differ).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rule_actions: Vec<super::rules::RuleAction>,
+    /// One or two actions (assign, license) per `[[device_assignments]]` entry and tenant it
+    /// selects (set by the caller from [`plan_assignments`](super::plan_assignments), which
+    /// reads each tenant's devices; each carries the fingerprint of what it read, and an apply
+    /// of a saved plan reads them again and stops if they differ).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device_actions: Vec<super::devices::DeviceAction>,
 }
 
 /// The workspaces of `tenants` that `manifest` names (by name, without case, or by id), sorted
@@ -371,13 +377,15 @@ impl Plan {
             observed,
             actions,
             rule_actions: Vec::new(),
+            device_actions: Vec::new(),
         }
     }
 
-    /// How many actions write (tenant and rule actions).
+    /// How many actions write (tenant, rule and device actions).
     pub fn writes(&self) -> usize {
         self.actions.iter().filter(|a| a.writes()).count()
             + self.rule_actions.iter().filter(|a| a.writes()).count()
+            + self.device_actions.iter().filter(|a| a.writes()).count()
     }
 
     /// Whether this plan (read back from a file) may be carried out on `tenants`, every

@@ -1,6 +1,6 @@
 //! `[[notification_rules]]`: the same Central notification rule in every selected tenant. An
 //! entry names the tenants (globs over names or ids, read as `--include` reads them:
-//! [`TenantPattern`]), the rule's `name` and the rest of the spec's create body. Per selected
+//! [`TenantPattern`](crate::TenantPattern)), the rule's `name` and the rest of the spec's create body. Per selected
 //! tenant the plan is a [`RuleAction`]: create, update (the fields that differ, sent as a merge
 //! patch), nothing, or cannot (two rules with the name, one that differs only in case). A rule
 //! is never deleted because the manifest leaves it out.
@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::manifest::name_key;
 use super::plan::Change;
-use crate::{TenantPattern, TenantRef};
+use crate::TenantRef;
 
 /// One `[[notification_rules]]` entry: which tenants, and the rule (the spec's create body).
 /// Unknown keys are refused.
@@ -55,17 +55,13 @@ impl RuleEntry {
 
     /// Whether the entry selects `tenant` (one of its patterns matches its name or an id).
     pub fn selects(&self, tenant: &TenantRef) -> bool {
-        self.tenants
-            .iter()
-            .any(|p| TenantPattern::new(p).matches_tenant(tenant).is_some())
+        super::manifest::selects(&self.tenants, tenant)
     }
 
     /// The entry's problems, each in words (no tenants, a spec out of the API's bounds).
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if self.tenants.is_empty() || self.tenants.iter().any(|p| p.trim().is_empty()) {
-            out.push("'tenants' must list at least one non-blank pattern (\"*\": all)".into());
-        }
+        out.extend(super::manifest::patterns_problem(&self.tenants));
         if let Err(e) = self.spec().check() {
             out.push(e);
         }

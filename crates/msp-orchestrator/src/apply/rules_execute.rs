@@ -6,13 +6,14 @@
 //! not in effect (a merge patch is idempotent).
 
 use central_api::{NotificationRule, TenantClient};
-use futures::{StreamExt as _, TryStreamExt as _};
+use futures::TryStreamExt as _;
 use glp_transport::ApiError;
 use serde_json::{Value, json};
 
 use super::execute::{ActionResult, ActionStatus, ApplyOptions};
+use super::once::{Settled, drive, never_twice};
 use super::rules::{RuleAction, RuleTenant, merged, same_name};
-use crate::{Cancel, StopLevel};
+use crate::Cancel;
 
 /// The tenant's rules named as one of `names` (trimmed, without case), each read whole (a
 /// listing shows only a count of the alert names).
@@ -65,34 +66,18 @@ fn pending(index: usize, action: &RuleAction) -> ActionResult {
         }
         _ => (Value::Null, Value::Null),
     };
-    let (status, detail) = match action {
-        RuleAction::Nothing { .. } => (
-            ActionStatus::Skipped,
-            format!("rule '{name}': nothing to do"),
-        ),
-        RuleAction::Cannot { why, .. } => (
-            ActionStatus::Skipped,
-            format!("rule '{name}': cannot: {why}"),
-        ),
-        _ => (
-            ActionStatus::Skipped,
-            format!("rule '{name}': not started (stopped)"),
-        ),
+    let detail = match action {
+        RuleAction::Nothing { .. } => format!("rule '{name}': nothing to do"),
+        RuleAction::Cannot { why, .. } => format!("rule '{name}': cannot: {why}"),
+        _ => format!("rule '{name}': not started (stopped)"),
     };
-    let tenant: &RuleTenant = action.tenant();
-    ActionResult {
+    ActionResult::in_tenant(
         index,
-        action: recorded_kind(action),
-        workspace_name: tenant.name.clone(),
-        id: Some(tenant.id),
-        status,
-        detail: glp_core::text::escape_control(&detail).into_owned(),
-        http_status: None,
-        writes_sent: 0,
-        answer_lost: false,
-        before,
-        after,
-    }
+        recorded_kind(action),
+        action.tenant(),
+        &detail,
+        (before, after),
+    )
 }
 
 /// Whether the update `action` now reads as asked on `rule`.
@@ -143,60 +128,25 @@ async fn took_effect(client: &TenantClient, action: &RuleAction) -> Result<Optio
 /// Carries out one writing rule action, never twice (see the module's documentation).
 async fn run_one(client: &TenantClient, action: &RuleAction, r: &mut ActionResult) {
     let name = glp_core::text::escape_control(action.name()).into_owned();
-    let mut attempts_left = if matches!(action, RuleAction::Create { .. }) {
-        1
-    } else {
-        2
+    let create = matches!(action, RuleAction::Create { .. });
+    let check = || async {
+        let id = took_effect(client, action).await?;
+        Ok(id.map(|id| format!(" ({})", glp_core::text::untrusted(&id))))
     };
-    loop {
-        attempts_left -= 1;
-        r.writes_sent += 1;
-        match send(client, action).await {
-            Ok(rule) => {
-                r.status = ActionStatus::Done;
-                r.http_status = Some(if matches!(action, RuleAction::Create { .. }) {
-                    201
-                } else {
-                    200
-                });
-                r.detail = format!("rule '{name}' ({})", glp_core::text::untrusted(&rule.id));
-                return;
-            }
-            Err(e @ ApiError::OutcomeUnknown { .. }) => {
-                r.answer_lost = true;
-                r.http_status = e.status();
-                match took_effect(client, action).await {
-                    Ok(Some(id)) => {
-                        r.status = ActionStatus::Done;
-                        r.detail = format!(
-                            "rule '{name}' ({}): the answer was lost; a re-read shows it took \
-                             effect",
-                            glp_core::text::untrusted(&id)
-                        );
-                        return;
-                    }
-                    Ok(None) if attempts_left > 0 => continue,
-                    Ok(None) => {
-                        r.status = ActionStatus::Failed;
-                        r.detail = format!(
-                            "rule '{name}': {e}; a re-read shows it did not take effect (not sent \
-                             again: apply again to retry)"
-                        );
-                        return;
-                    }
-                    Err(why) => {
-                        r.status = ActionStatus::Failed;
-                        r.detail = format!("rule '{name}': {e}; {why}");
-                        return;
-                    }
-                }
-            }
-            Err(e) => {
-                r.status = ActionStatus::Failed;
-                r.http_status = e.status();
-                r.detail = format!("rule '{name}': {e}");
-                return;
-            }
+    match never_twice(r, !create, || send(client, action), check).await {
+        Settled::Answered(rule) => {
+            r.status = ActionStatus::Done;
+            r.http_status = Some(if create { 201 } else { 200 });
+            r.detail = format!("rule '{name}' ({})", glp_core::text::untrusted(&rule.id));
+        }
+        Settled::InEffect(id) => {
+            r.status = ActionStatus::Done;
+            r.detail =
+                format!("rule '{name}'{id}: the answer was lost; a re-read shows it took effect");
+        }
+        Settled::Failed(why) => {
+            r.status = ActionStatus::Failed;
+            r.detail = format!("rule '{name}': {why}");
         }
     }
 }
@@ -211,36 +161,19 @@ pub async fn execute_rules(
     first_index: usize,
     options: ApplyOptions,
     cancel: &Cancel,
-    mut done: impl FnMut(&ActionResult),
+    done: impl FnMut(&ActionResult),
 ) -> Vec<ActionResult> {
-    let mut results: Vec<ActionResult> = actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| pending(first_index + i, a))
+    let groups = (0..actions.len())
+        .filter(|&i| actions[i].writes())
+        .map(|i| vec![i])
         .collect();
-    for (r, a) in results.iter().zip(actions) {
-        if !a.writes() {
-            done(r);
-        }
-    }
-    let work = actions
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.writes())
-        .map(|(i, action)| {
-            let mut r = pending(first_index + i, action);
-            let client = client_of(action.tenant());
-            async move {
-                if cancel.level() == StopLevel::Run {
-                    run_one(&client, action, &mut r).await;
-                }
-                (i, r)
-            }
-        });
-    let mut stream = futures::stream::iter(work).buffer_unordered(options.concurrency.max(1));
-    while let Some((i, r)) = stream.next().await {
-        done(&r);
-        results[i] = r;
-    }
-    results
+    let client_of = &client_of;
+    let run = |i: usize, mut r: ActionResult| async move {
+        let client = client_of(actions[i].tenant());
+        run_one(&client, &actions[i], &mut r).await;
+        r
+    };
+    let pending = |i| pending(first_index + i, &actions[i]);
+    let (n, at_once) = (actions.len(), options.concurrency);
+    drive(n, pending, groups, run, at_once, cancel, done).await
 }

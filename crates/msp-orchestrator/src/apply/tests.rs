@@ -48,6 +48,7 @@ fn each_entry_is_created_updated_left_or_refused() {
         ],
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
+        device_assignments: Vec::new(),
     };
     manifest.check().expect("valid");
     let plan = Plan::compute(&manifest, &tenants, false);
@@ -95,6 +96,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
         }],
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
+        device_assignments: Vec::new(),
     };
     let plan = Plan::compute(&manifest, std::slice::from_ref(&bare), false);
     match &plan.actions[0] {
@@ -110,6 +112,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
         }],
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
+        device_assignments: Vec::new(),
     };
     assert_eq!(kinds(&Plan::compute(&owned, &[bare], false)), ["cannot"]);
 }
@@ -130,6 +133,7 @@ fn deletion_only_when_named_and_allowed() {
             },
         ],
         notification_rules: Vec::new(),
+        device_assignments: Vec::new(),
     };
     assert_eq!(
         kinds(&Plan::compute(&manifest, &tenants, false)),
@@ -159,6 +163,7 @@ fn the_manifest_is_checked_whole() {
             },
         ],
         notification_rules: Vec::new(),
+        device_assignments: Vec::new(),
     };
     let e = bad.check().expect_err("invalid").problems;
     assert_eq!(e.len(), 4, "{e:#?}");
@@ -175,6 +180,7 @@ fn drift_names_what_moved_and_the_plan_round_trips_as_json() {
         tenants: vec![spec("Acme Corp", "Retail, 41 sites"), spec("Hooli", "z")],
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
+        device_assignments: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert_eq!(plan.manifest_fingerprint, manifest.fingerprint());
@@ -205,6 +211,7 @@ fn a_plan_whose_actions_its_manifest_does_not_give_is_refused() {
         tenants: vec![spec("Acme Corp", "Retail")],
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
+        device_assignments: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert!(plan.recheck(&tenants).is_empty());

@@ -143,20 +143,24 @@ fn parse_query(r: GlpResource, sample: &Value, raw: Option<&str>) -> Result<List
 /// One page of `r` for workspace `t`.
 fn page(st: &AppState, r: GlpResource, t: &Tenant, raw: Option<&str>) -> Result<Value, BadParam> {
     let pop = &st.pop;
-    let sample = r.record(pop, t, 0);
+    let book = st.devices();
+    let record = |i: u32| {
+        let mut v = r.record(pop, t, i);
+        book.overlay(r, t, &mut v);
+        v
+    };
+    let sample = record(0);
     let q = parse_query(r, &sample, raw)?;
     let size = q.limit.min(st.cfg.glp_page_cap);
     let count = r.count(pop, t) as usize;
     let plain = q.filter.is_none() && q.sort.is_none() && q.time.is_empty();
     let (total, mut items): (usize, Vec<Value>) = if plain {
         let end = q.offset.saturating_add(size).min(count);
-        let items = (q.offset.min(end)..end)
-            .map(|i| r.record(pop, t, i as u32))
-            .collect();
+        let items = (q.offset.min(end)..end).map(|i| record(i as u32)).collect();
         (count, items)
     } else {
         let mut all: Vec<Value> = (0..count as u32)
-            .map(|i| r.record(pop, t, i))
+            .map(record)
             .filter(|v| q.filter.as_ref().is_none_or(|f| f.matches_record(v)))
             .filter(|v| q.time.is_empty() || admitted(&q.time, v))
             .collect();

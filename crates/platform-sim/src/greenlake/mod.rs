@@ -1,16 +1,21 @@
 //! HPE GreenLake Platform's workspace APIs: the MSP's tenants (`tenants`, msp-tenants; `writes`
-//! creates, updates and deletes them in the `registry` of what writes changed) and a
+//! creates, updates and deletes them in the `registry` of what writes changed; `device_writes`
+//! assigns and licenses devices) and a
 //! workspace's devices, subscriptions and audit log (`lists` serves the records `records` generates). The
 //! token endpoint (`oauth`) and the service catalog (`catalog`) are GreenLake's too, in modules
 //! of their own.
 
 mod audit;
+mod device_writes;
 mod lists;
 mod records;
 pub(crate) mod registry;
 mod tenants;
 mod writes;
 
+pub(crate) use device_writes::{
+    DeviceBook, operation as device_operation, patch as patch_devices, records as current_records,
+};
 pub(crate) use lists::list;
 pub(crate) use records::GlpResource;
 pub(crate) use tenants::{item as tenant_item, msp_tenants, ownership};

@@ -58,7 +58,7 @@ impl GlpResource {
     pub(crate) fn count(self, pop: &Population, t: &Tenant) -> u32 {
         match self {
             GlpResource::Devices => t.devices,
-            GlpResource::Subscriptions => subscription_count(t),
+            GlpResource::Subscriptions => subscription_count(t) + spare_count(pop, t),
             GlpResource::AuditLogs => super::audit::count(pop, t),
         }
     }
@@ -70,6 +70,16 @@ impl GlpResource {
             GlpResource::Subscriptions => subscription_record(pop, t, i),
             GlpResource::AuditLogs => super::audit::record(pop, t, i),
         }
+    }
+}
+
+/// The spare subscriptions of a workspace ([`SimConfig::spare_seats`](crate::SimConfig)): one
+/// per kind when it has devices and spares are asked for.
+fn spare_count(pop: &Population, t: &Tenant) -> u32 {
+    if pop.spare_seats > 0 && t.devices > 0 {
+        KINDS.len() as u32
+    } else {
+        0
     }
 }
 
@@ -87,16 +97,6 @@ const REGIONS: &[&str] = &["us-west", "eu-central", "ap-northeast"];
 
 fn region(t: &Tenant) -> &'static str {
     REGIONS[(t.index % REGIONS.len() as u32) as usize]
-}
-
-/// The Central application's id in a region (the same for every workspace there).
-fn application_id(pop: &Population, region: &str) -> String {
-    let h = region
-        .bytes()
-        .fold(hash(&[pop.seed, 0xA991]), |a, b| mix64(a ^ u64::from(b)));
-    ids::hyphenated(ids::as_uuid_v4(
-        (u128::from(h) << 64) | u128::from(mix64(h)),
-    ))
 }
 
 fn uuid(parts: &[u64]) -> String {
@@ -140,7 +140,8 @@ fn device_record(pop: &Population, t: &Tenant, i: u32) -> Value {
     // `device-management.json`: `application` is an object; a device assigned to no
     // application has none (left out, not null).
     let application = assigned.then(|| {
-        let app = application_id(pop, region);
+        // The service catalog's Central: a device's application is a service manager.
+        let app = crate::catalog::central_id(pop.seed);
         json!({ "id": app, "resourceUri": format!("/service-catalog/v1/service-managers/{app}") })
     });
     let tags = match d.site {
@@ -204,6 +205,10 @@ const KINDS: &[Kind] = &[
 ];
 
 fn subscription_record(pop: &Population, t: &Tenant, j: u32) -> Value {
+    let generated = subscription_count(t);
+    if j >= generated {
+        return spare_record(pop, t, j, (j - generated) as usize);
+    }
     let h = hash(&[pop.seed, 0x5B7, u64::from(t.index), u64::from(j)]);
     let id = subscription_id(pop, t, j);
     let slot = (u64::from(t.index) << 20) | u64::from(j);
@@ -250,6 +255,37 @@ fn subscription_record(pop: &Population, t: &Tenant, j: u32) -> Value {
         "tags": tags,
         "createdAt": rfc3339(start),
         "updatedAt": rfc3339(start.clamp(NOW - 30 * DAY, NOW)),
+        "x-sim-extra": { "generator": "platform-sim", "resource": "glp/subscriptions", "index": j },
+    })
+}
+
+/// Spare subscription `j` of a workspace, of kind `k`: `STARTED`, Foundation tier,
+/// [`SimConfig::spare_seats`](crate::SimConfig) seats, none used, ending three years after
+/// [`NOW`].
+fn spare_record(pop: &Population, t: &Tenant, j: u32, k: usize) -> Value {
+    let id = subscription_id(pop, t, j);
+    let (kind, (tier, _), sku, description) = KINDS[k % KINDS.len()];
+    let end = NOW + 3 * 365 * DAY;
+    json!({
+        "id": id,
+        "type": "subscriptions/subscription",
+        "generation": 1,
+        "resourceUri": format!("/subscriptions/v1/subscriptions/{id}"),
+        "key": format!("SPARE{}{}", t.index, j),
+        "subscriptionType": kind,
+        "subscriptionStatus": "STARTED",
+        "quantity": pop.spare_seats.to_string(),
+        "availableQuantity": pop.spare_seats.to_string(),
+        "sku": sku,
+        "skuDescription": format!("{description}, Foundation 3 Year"),
+        "tier": tier,
+        "productType": "DEVICE",
+        "isEval": false,
+        "startTime": rfc3339(NOW - 30 * DAY),
+        "endTime": rfc3339(end),
+        "tags": {},
+        "createdAt": rfc3339(NOW - 30 * DAY),
+        "updatedAt": rfc3339(NOW - 30 * DAY),
         "x-sim-extra": { "generator": "platform-sim", "resource": "glp/subscriptions", "index": j },
     })
 }

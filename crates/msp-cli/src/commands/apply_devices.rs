@@ -1,0 +1,170 @@
+//! The `[[device_assignments]]` part of `plan` and `apply`: reading their actions, their lines
+//! in the plan, and the check that a saved plan's device actions are still what the tenants
+//! give.
+
+use std::collections::BTreeSet;
+
+use anyhow::Context as _;
+use glp_auth::text::escape_control;
+use glp_workspaces::Tenant;
+use msp_orchestrator::apply::{DeviceAction, Manifest, plan_assignments};
+use msp_orchestrator::{Cancel, StopLevel};
+
+use crate::context::Context;
+
+/// Tenants whose devices are read at once while planning `[[device_assignments]]`.
+const DEVICE_READS: usize = 8;
+
+/// The `[[device_assignments]]` actions of `manifest` (a signal stops the reading).
+pub(crate) async fn read_device_actions(
+    ctx: &Context,
+    manifest: &Manifest,
+    tenants: &[Tenant],
+    cancel: &Cancel,
+) -> anyhow::Result<Vec<DeviceAction>> {
+    tokio::select! {
+        biased;
+        _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the devices"),
+        planned = plan_assignments(&ctx.workspaces, manifest, tenants, DEVICE_READS) => {
+            planned.context("reading the service catalog (service-catalog/v1/service-managers, service-manager-provisions)")
+        }
+    }
+}
+
+/// One line per device action (tenant named), then the counts; nothing when there is none.
+pub(crate) fn write_device_plan(
+    out: &mut impl std::io::Write,
+    actions: &[DeviceAction],
+) -> std::io::Result<()> {
+    for a in actions {
+        let t = a.tenant();
+        let at = format!("in '{}' ({})", escape_control(&t.name), t.id);
+        let what = escape_control(&a.describe()).into_owned();
+        match a {
+            DeviceAction::Assign { .. } => writeln!(out, "~ assign  {what} {at}")?,
+            DeviceAction::License { .. } => writeln!(out, "~ license {what} {at}")?,
+            DeviceAction::Nothing { .. } => writeln!(out, "= nothing {what} {at}")?,
+            DeviceAction::Cannot { why, .. } => {
+                writeln!(out, "! cannot  {what} {at}: {}", escape_control(why))?;
+            }
+        }
+    }
+    if !actions.is_empty() {
+        let n = |k: &str| actions.iter().filter(|a| a.kind() == k).count();
+        let devices = |k: &str| -> usize {
+            actions
+                .iter()
+                .filter(|a| a.kind() == k)
+                .map(|a| a.devices().len())
+                .sum()
+        };
+        writeln!(
+            out,
+            "Devices: {} to assign ({} devices), {} to license ({} devices), {} unchanged, {} \
+             cannot be done.",
+            n("assign"),
+            devices("assign"),
+            n("license"),
+            devices("license"),
+            n("nothing"),
+            n("cannot")
+        )?;
+    }
+    Ok(())
+}
+
+/// How the device actions read now differ from those a saved plan holds, one line per tenant
+/// whose actions differ (its devices or subscriptions moved: each action carries the
+/// fingerprint of what it read); empty when they are the same.
+pub(crate) fn device_drift(saved: &[DeviceAction], now: &[DeviceAction]) -> Vec<String> {
+    let tenants: BTreeSet<_> = saved.iter().chain(now).map(|a| a.tenant().id).collect();
+    let mut lines = Vec::new();
+    for id in tenants {
+        let of = |actions: &'_ [DeviceAction]| -> Vec<DeviceAction> {
+            actions
+                .iter()
+                .filter(|a| a.tenant().id == id)
+                .cloned()
+                .collect()
+        };
+        let (before, after) = (of(saved), of(now));
+        if before == after {
+            continue;
+        }
+        let words = |actions: &[DeviceAction]| -> String {
+            if actions.is_empty() {
+                return "not selected".to_owned();
+            }
+            let all: Vec<String> = actions
+                .iter()
+                .map(|a| format!("{} ({})", a.describe(), a.kind()))
+                .collect();
+            escape_control(&all.join("; ")).into_owned()
+        };
+        let name = before
+            .first()
+            .or(after.first())
+            .map(|a| a.tenant().name.clone())
+            .unwrap_or_default();
+        let (was, is) = (words(&before), words(&after));
+        let what = if was == is {
+            format!("its devices or subscriptions changed since the plan ({is})")
+        } else {
+            format!("planned {was}, now {is}")
+        };
+        lines.push(format!("devices in '{}': {what}", escape_control(&name)));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use glp_auth::WorkspaceId;
+    use msp_orchestrator::apply::RuleTenant;
+
+    use super::*;
+
+    fn nothing(n: u8, state: &str) -> DeviceAction {
+        DeviceAction::Nothing {
+            tenant: RuleTenant {
+                id: WorkspaceId::parse(&format!("{n:02x}{}", "0".repeat(30))).expect("id"),
+                name: format!("Tenant {n}"),
+                cluster: None,
+            },
+            what: "3 devices already hold FOUNDATION_AP".into(),
+            state: state.into(),
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_s_devices_that_moved_are_named_per_tenant() {
+        let saved = vec![nothing(1, "a"), nothing(2, "b")];
+        assert!(device_drift(&saved, &saved).is_empty());
+        let now = vec![nothing(1, "a2"), nothing(3, "c")];
+        assert_eq!(
+            device_drift(&saved, &now),
+            [
+                "devices in 'Tenant 1': its devices or subscriptions changed since the plan (3 \
+                 devices already hold FOUNDATION_AP (nothing))",
+                "devices in 'Tenant 2': planned 3 devices already hold FOUNDATION_AP (nothing), \
+                 now not selected",
+                "devices in 'Tenant 3': planned not selected, now 3 devices already hold \
+                 FOUNDATION_AP (nothing)",
+            ]
+        );
+        let mut out = Vec::new();
+        write_device_plan(&mut out, &now).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(
+            text.starts_with("= nothing 3 devices already hold FOUNDATION_AP in 'Tenant 1'"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "Devices: 0 to assign (0 devices), 0 to license (0 devices), 2 unchanged, 0 \
+                 cannot be done.\n"
+            ),
+            "{text}"
+        );
+    }
+}

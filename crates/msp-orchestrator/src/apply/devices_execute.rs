@@ -1,0 +1,233 @@
+//! Carrying out [`DeviceAction`]s ([`execute_devices`]): each action's devices in batches of
+//! [`MAX_DEVICES_PER_PATCH`], one `PATCH` each (one kind per call: an assignment, or the
+//! subscription), its asynchronous operation polled to its end. A tenant's actions run one
+//! after the other (assign before license, and GreenLake's budget of 40 device writes a minute
+//! is per workspace: the transport paces the `devices` family and slows down on a 429);
+//! tenants run side by side.
+//!
+//! **Never twice**: when a batch's answer is lost ([`ApiError::OutcomeUnknown`]), or its
+//! operation could not be followed to its end, the tenant's devices are read again: the batch
+//! is done if they now read as asked. A lost `PATCH` that the re-read shows not in effect is
+//! sent once more (setting the same application or subscription is idempotent); an accepted
+//! one whose operation was not followed is not (it may still complete): the next apply sees.
+
+use std::collections::BTreeMap;
+
+use glp_core::WorkspaceId;
+use glp_transport::ApiError;
+use glp_workspaces::{
+    DevicePatch, MAX_DEVICES_PER_PATCH, OperationStatus, TenantResources, operation_id,
+};
+use serde_json::{Value, json};
+
+use super::devices::{DeviceAction, SeenDevice};
+use super::devices_plan::read_devices;
+use super::execute::{ActionResult, ActionStatus, ApplyOptions};
+use super::once::{Settled, drive, never_twice};
+use crate::{Cancel, StopLevel};
+
+/// The patch an action sends (`None`: it writes nothing).
+fn patch_of(action: &DeviceAction) -> Option<DevicePatch> {
+    match action {
+        DeviceAction::Assign {
+            application_id,
+            region,
+            ..
+        } => Some(DevicePatch::Assign {
+            application_id: application_id.clone(),
+            region: region.clone(),
+        }),
+        DeviceAction::License {
+            subscription_id, ..
+        } => Some(DevicePatch::Subscriptions {
+            ids: vec![subscription_id.clone()],
+        }),
+        _ => None,
+    }
+}
+
+/// Whether every device of `ids` reads in `now` as `patch` asks.
+fn in_effect(patch: &DevicePatch, ids: &[&str], now: &[SeenDevice]) -> bool {
+    ids.iter().all(|id| {
+        now.iter()
+            .find(|d| d.id == *id)
+            .is_some_and(|d| match patch {
+                DevicePatch::Assign {
+                    application_id,
+                    region,
+                } => {
+                    d.application_id.as_deref() == Some(application_id.as_str())
+                        && d.region.as_deref() == Some(region.as_str())
+                }
+                DevicePatch::Subscriptions { ids } => {
+                    ids.iter().all(|s| d.subscriptions.contains(s))
+                }
+            })
+    })
+}
+
+/// Sends one batch, never twice (see the module's documentation), counting into `r`: `Err`
+/// says why it failed.
+async fn run_batch(
+    t: &TenantResources,
+    patch: &DevicePatch,
+    ids: &[&str],
+    r: &mut ActionResult,
+) -> Result<(), String> {
+    let check = || async {
+        let now = read_devices(t)
+            .await
+            .map_err(|e| format!("re-reading the devices failed: {e}"))?;
+        Ok(in_effect(patch, ids, &now).then(String::new))
+    };
+    let answer = match never_twice(r, true, || t.patch_devices(ids, patch, false), &check).await {
+        Settled::Answered(answer) => answer,
+        Settled::InEffect(_) => return Ok(()),
+        Settled::Failed(why) => return Err(why),
+    };
+    r.http_status = Some(answer.status);
+    let polled = match operation_id(&answer) {
+        Some(op) => t.wait_device_operation(&op).await,
+        None => Err(ApiError::InvalidRequest(
+            "accepted without an operation to follow".into(),
+        )),
+    };
+    let what = match polled {
+        Ok(op) if op.status == OperationStatus::Succeeded => return Ok(()),
+        Ok(op) if op.status.is_terminal() => {
+            return Err(format!(
+                "the operation ended {:?}: {}",
+                op.status,
+                op.detail.unwrap_or_else(|| "no detail given".into())
+            ));
+        }
+        Ok(op) => format!("the operation is still {:?}", op.status),
+        Err(e) => format!("the operation could not be followed: {e}"),
+    };
+    // Accepted but not followed to its end: it may still complete, so it is never sent again.
+    match check().await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(format!(
+            "{what}; a re-read shows it not in effect yet (not sent again: apply again)"
+        )),
+        Err(why) => Err(format!("{what}; {why}")),
+    }
+}
+
+/// A result for `action` at plan position `index`, not yet carried out.
+fn pending(index: usize, action: &DeviceAction) -> ActionResult {
+    let ids: Vec<&str> = action.devices().iter().map(|d| d.id.as_str()).collect();
+    let after = match action {
+        DeviceAction::Assign {
+            application,
+            application_id,
+            region,
+            ..
+        } => json!({ "application": application, "applicationId": application_id,
+            "region": region, "devices": ids }),
+        DeviceAction::License {
+            tier,
+            subscription_id,
+            subscription_key,
+            ..
+        } => json!({ "tier": tier, "subscriptionId": subscription_id,
+            "subscriptionKey": subscription_key, "devices": ids }),
+        _ => Value::Null,
+    };
+    let before = if action.writes() {
+        json!({ "devices": action.devices() })
+    } else {
+        Value::Null
+    };
+    let describe = action.describe();
+    let detail = match action {
+        DeviceAction::Nothing { .. } => format!("{describe}: nothing to do"),
+        DeviceAction::Cannot { why, .. } => format!("{describe}: cannot: {why}"),
+        _ => format!("{describe}: not started (stopped)"),
+    };
+    ActionResult::in_tenant(
+        index,
+        action.kind(),
+        action.tenant(),
+        &detail,
+        (before, after),
+    )
+}
+
+/// Carries out one writing action, batch after batch (stopping between two when asked).
+async fn run_one(
+    t: &TenantResources,
+    action: &DeviceAction,
+    r: &mut ActionResult,
+    cancel: &Cancel,
+) {
+    let Some(patch) = patch_of(action) else {
+        return;
+    };
+    let describe = glp_core::text::escape_control(&action.describe()).into_owned();
+    let batches: Vec<Vec<&str>> = action
+        .devices()
+        .chunks(MAX_DEVICES_PER_PATCH)
+        .map(|c| c.iter().map(|d| d.id.as_str()).collect())
+        .collect();
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    for ids in &batches {
+        if cancel.level() != StopLevel::Run {
+            break;
+        }
+        sent += 1;
+        if let Err(why) = run_batch(t, &patch, ids, r).await {
+            failures.push(format!("devices {}: {why}", ids.join(", ")));
+        }
+    }
+    let done = sent - failures.len();
+    r.status = if failures.is_empty() && sent == batches.len() {
+        ActionStatus::Done
+    } else if sent == 0 {
+        ActionStatus::Skipped
+    } else {
+        ActionStatus::Failed
+    };
+    let lost = if r.answer_lost {
+        "; an answer was lost, a re-read decided"
+    } else {
+        ""
+    };
+    r.detail = format!(
+        "{describe}: {done} of {} batches done{lost}{}",
+        batches.len(),
+        failures
+            .first()
+            .map(|f| format!("; {}", glp_core::text::escape_control(f)))
+            .unwrap_or_default()
+    );
+}
+
+/// Carries out `actions` (numbered from `first_index` in the record): each tenant's in order,
+/// at most `options.concurrency` tenants at once, each through the client `client_of` gives
+/// for it (its token); once `cancel` asks to stop, no new batch starts. Each result is handed
+/// to `done` as it is known.
+pub async fn execute_devices(
+    client_of: impl Fn(WorkspaceId) -> TenantResources,
+    actions: &[DeviceAction],
+    first_index: usize,
+    options: ApplyOptions,
+    cancel: &Cancel,
+    done: impl FnMut(&ActionResult),
+) -> Vec<ActionResult> {
+    let mut by_tenant: BTreeMap<WorkspaceId, Vec<usize>> = BTreeMap::new();
+    for (i, a) in actions.iter().enumerate().filter(|(_, a)| a.writes()) {
+        by_tenant.entry(a.tenant().id).or_default().push(i);
+    }
+    let client_of = &client_of;
+    let run = |i: usize, mut r: ActionResult| async move {
+        let action = &actions[i];
+        run_one(&client_of(action.tenant().id), action, &mut r, cancel).await;
+        r
+    };
+    let groups = by_tenant.into_values().collect();
+    let pending = |i| pending(first_index + i, &actions[i]);
+    let (n, at_once) = (actions.len(), options.concurrency);
+    drive(n, pending, groups, run, at_once, cancel, done).await
+}

@@ -1,0 +1,118 @@
+//! What every kind of action shares when it is carried out: [`never_twice`], the write whose
+//! lost answer is settled by a re-read before it is ever sent again, and [`drive`], which runs
+//! the writing actions with bounded concurrency and hands each result on as it is known.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+
+use futures::StreamExt as _;
+use glp_transport::ApiError;
+
+use super::execute::ActionResult;
+use crate::{Cancel, StopLevel};
+
+/// How one write ended.
+#[derive(Debug)]
+pub(crate) enum Settled<T> {
+    /// The server answered it.
+    Answered(T),
+    /// Its answer was lost and a re-read shows it in effect (with the re-read's note).
+    InEffect(String),
+    /// Refused, or its outcome could not be established: why, in words.
+    Failed(String),
+}
+
+/// Sends a write with `send`, at most once, or twice when `resendable` and a re-read
+/// (`check`: `Ok(Some(note))` in effect, `Ok(None)` not, `Err(why)` could not tell) shows
+/// that the first did not take effect after its answer was lost ([`ApiError::OutcomeUnknown`]).
+/// `r` counts the writes sent, notes a lost answer and keeps the last HTTP status.
+pub(crate) async fn never_twice<T, S, C>(
+    r: &mut ActionResult,
+    resendable: bool,
+    send: impl Fn() -> S,
+    check: impl Fn() -> C,
+) -> Settled<T>
+where
+    S: Future<Output = Result<T, ApiError>>,
+    C: Future<Output = Result<Option<String>, String>>,
+{
+    let mut attempts_left = if resendable { 2 } else { 1 };
+    loop {
+        attempts_left -= 1;
+        r.writes_sent += 1;
+        let e = match send().await {
+            Ok(answer) => return Settled::Answered(answer),
+            Err(e @ ApiError::OutcomeUnknown { .. }) => e,
+            Err(e) => {
+                r.http_status = e.status();
+                return Settled::Failed(e.to_string());
+            }
+        };
+        r.answer_lost = true;
+        r.http_status = e.status();
+        match check().await {
+            Ok(Some(note)) => return Settled::InEffect(note),
+            Ok(None) if attempts_left > 0 => {}
+            Ok(None) => {
+                return Settled::Failed(format!(
+                    "{e}; a re-read shows it did not take effect (not sent again: apply again to \
+                     retry)"
+                ));
+            }
+            Err(why) => return Settled::Failed(format!("{e}; {why}")),
+        }
+    }
+}
+
+/// Carries out the writing actions of `count` actions, `pending(i)` the result of action `i`
+/// not yet carried out: those in no group (nothing to write) go to `done` at once; each group's positions are
+/// run by `run` one after the other (none once `cancel` asks to stop), at most `concurrency`
+/// groups at once, each result handed to `done` as it is known. The results, in order.
+pub(crate) async fn drive<F>(
+    count: usize,
+    pending: impl Fn(usize) -> ActionResult,
+    groups: Vec<Vec<usize>>,
+    run: impl Fn(usize, ActionResult) -> F,
+    concurrency: usize,
+    cancel: &Cancel,
+    mut done: impl FnMut(&ActionResult),
+) -> Vec<ActionResult>
+where
+    F: Future<Output = ActionResult>,
+{
+    let mut results: Vec<ActionResult> = (0..count).map(&pending).collect();
+    let grouped: BTreeSet<usize> = groups.iter().flatten().copied().collect();
+    for (i, r) in results.iter().enumerate() {
+        if !grouped.contains(&i) {
+            done(r);
+        }
+    }
+    let run = &run;
+    let work: Vec<_> = groups
+        .into_iter()
+        .map(|group| {
+            let pending: Vec<(usize, ActionResult)> =
+                group.into_iter().map(|i| (i, results[i].clone())).collect();
+            async move {
+                let mut out = Vec::new();
+                for (i, r) in pending {
+                    let r = if cancel.level() == StopLevel::Run {
+                        run(i, r).await
+                    } else {
+                        r
+                    };
+                    out.push((i, r));
+                }
+                out
+            }
+        })
+        .collect();
+    let mut stream = futures::stream::iter(work).buffer_unordered(concurrency.max(1));
+    while let Some(finished) = stream.next().await {
+        for (i, r) in finished {
+            done(&r);
+            results[i] = r;
+        }
+    }
+    results
+}

@@ -1,0 +1,153 @@
+//! `[[device_assignments]]` against the simulator: planned through the service catalog and
+//! each tenant's devices, carried out with every answer lost after it took effect (each batch
+//! sent once, re-read, done), then nothing to do; an operation that ends `FAILED` fails its
+//! action in the server's words.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use futures::TryStreamExt as _;
+use glp_auth::AuthOptions;
+use glp_workspaces::{Tenant, WorkspacesClient};
+use msp_orchestrator::Cancel;
+use msp_orchestrator::apply::{
+    ActionStatus, ApplyOptions, DeviceAction, DeviceEntry, Manifest, execute_devices,
+    plan_assignments,
+};
+use platform_sim::{SimConfig, Simulator};
+
+async fn tenants(c: &WorkspacesClient) -> Vec<Tenant> {
+    c.msp_tenants().stream().try_collect().await.unwrap()
+}
+
+fn manifest(application: &str) -> Manifest {
+    Manifest {
+        device_assignments: vec![DeviceEntry {
+            tenants: vec!["*".into()],
+            device_types: vec!["AP".into()],
+            application: Some(application.into()),
+            region: Some("us-west".into()),
+            subscription_tier: Some("FOUNDATION_AP".into()),
+            ..DeviceEntry::default()
+        }],
+        ..Manifest::default()
+    }
+}
+
+async fn sim(change: impl FnOnce(&mut SimConfig)) -> (Simulator, WorkspacesClient) {
+    let mut cfg = SimConfig {
+        tenants: 3,
+        max_devices: 12,
+        spare_seats: 50,
+        ..SimConfig::default()
+    };
+    change(&mut cfg);
+    let sim = Simulator::start(cfg).await.unwrap();
+    let (glp, _) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    (sim, glp)
+}
+
+#[tokio::test]
+async fn lost_answers_are_re_read_each_batch_sent_once_then_nothing_to_do() {
+    let (sim, glp) = sim(|c| c.write_fault_after_apply = 1.0).await;
+    let m = manifest("HPE Aruba Networking Central");
+    let actions = plan_assignments(&glp, &m, &tenants(&glp).await, 4)
+        .await
+        .unwrap();
+    let writing: Vec<&DeviceAction> = actions.iter().filter(|a| a.writes()).collect();
+    assert!(!writing.is_empty(), "{actions:?}");
+    let batches: u32 = writing
+        .iter()
+        .map(|a| a.devices().len().div_ceil(5) as u32)
+        .sum();
+    let mut seen = 0;
+    let results = execute_devices(
+        |id| glp.tenant(id),
+        &actions,
+        10,
+        ApplyOptions::default(),
+        &Cancel::new(),
+        |_| seen += 1,
+    )
+    .await;
+    assert_eq!(seen, actions.len(), "each result handed on");
+    for r in results
+        .iter()
+        .filter(|r| r.action == "assign" || r.action == "license")
+    {
+        assert_eq!(r.status, ActionStatus::Done, "{r:?}");
+        assert!(r.answer_lost, "{r:?}");
+        assert!(
+            r.detail.contains("an answer was lost, a re-read decided"),
+            "{r:?}"
+        );
+    }
+    assert_eq!(results[0].index, 10, "numbered from the first index");
+    let sent: u32 = results.iter().map(|r| r.writes_sent).sum();
+    assert_eq!(sent, batches, "each batch sent once");
+    assert_eq!(
+        u64::from(batches),
+        sim.stats().requests["devices-update"].values().sum::<u64>()
+    );
+    let again = plan_assignments(&glp, &m, &tenants(&glp).await, 4)
+        .await
+        .unwrap();
+    assert!(again.iter().all(|a| !a.writes()), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_failed_operation_fails_the_action_in_the_server_s_words() {
+    let (_sim, glp) = sim(|c| c.device_operation_fail_rate = 1.0).await;
+    let m = manifest("HPE Aruba Networking Central");
+    let actions = plan_assignments(&glp, &m, &tenants(&glp).await, 4)
+        .await
+        .unwrap();
+    let results = execute_devices(
+        |id| glp.tenant(id),
+        &actions,
+        0,
+        ApplyOptions::default(),
+        &Cancel::new(),
+        |_| {},
+    )
+    .await;
+    let failed: Vec<_> = results
+        .iter()
+        .filter(|r| r.status == ActionStatus::Failed)
+        .collect();
+    assert!(!failed.is_empty(), "{results:?}");
+    for r in failed {
+        assert!(
+            r.detail.contains(
+                "the operation ended Failed: Device update failed (injected by platform-sim)"
+            ),
+            "{r:?}"
+        );
+        assert!(!r.answer_lost);
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_or_unprovisioned_application_cannot_be_assigned() {
+    let (_sim, glp) = sim(|_| {}).await;
+    let listed = tenants(&glp).await;
+    let unknown = plan_assignments(&glp, &manifest("Nope"), &listed, 4)
+        .await
+        .unwrap();
+    let DeviceAction::Cannot { why, .. } = &unknown[0] else {
+        panic!("{unknown:?}")
+    };
+    assert!(why.contains("no application named 'Nope'"), "{why}");
+    let mut elsewhere = manifest("HPE Aruba Networking Central");
+    elsewhere.device_assignments[0].region = Some("eu-central".into());
+    let planned = plan_assignments(&glp, &elsewhere, &listed, 4)
+        .await
+        .unwrap();
+    let DeviceAction::Cannot { why, .. } = &planned[0] else {
+        panic!("{planned:?}")
+    };
+    assert!(
+        why.contains("is not provisioned in region eu-central"),
+        "{why}"
+    );
+}

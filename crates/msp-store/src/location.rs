@@ -32,7 +32,7 @@ impl PgUrl {
         }
         if let Some(password) = password_span(text).map(|(a, b)| &text[a..b]) {
             glp_core::text::register_secret(password);
-            if let Ok(decoded) = percent_decode(password)
+            if let Ok(decoded) = percent_encoding::percent_decode_str(password).decode_utf8()
                 && decoded != password
             {
                 glp_core::text::register_secret(&decoded);
@@ -71,30 +71,6 @@ fn password_span(url: &str) -> Option<(usize, usize)> {
         pos += part.len() + 1;
     }
     None
-}
-
-fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
-    let b = text.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out)
 }
 
 impl std::fmt::Display for PgUrl {

@@ -59,6 +59,8 @@ fn in_effect(patch: &DevicePatch, ids: &[&str], now: &[SeenDevice]) -> bool {
                     d.application_id.as_deref() == Some(application_id.as_str())
                         && d.region.as_deref() == Some(region.as_str())
                 }
+                DevicePatch::Unassign => d.application_id.is_none() && d.region.is_none(),
+                DevicePatch::Subscriptions { ids } if ids.is_empty() => d.subscriptions.is_empty(),
                 DevicePatch::Subscriptions { ids } => {
                     ids.iter().all(|s| d.subscriptions.contains(s))
                 }

@@ -109,6 +109,13 @@ fn scenario(name: &str, fault: &str) {
     );
     assert_exit(&plan, 0);
     assert!(plan.stdout.contains("0 cannot be done."), "{}", plan.stdout);
+    for line in [
+        "- unlicense unlicense ",
+        "- unassign  unassign ",
+        " to unlicense (",
+    ] {
+        assert!(plan.stdout.contains(line), "{line}: {}", plan.stdout);
+    }
     let saved: Value =
         serde_json::from_str(&std::fs::read_to_string(wd.run("plan.json")).unwrap()).unwrap();
     let actions = saved["deviceActions"].as_array().unwrap();

@@ -46,7 +46,7 @@ pub(crate) fn write_device_plan(
             DeviceAction::Assign { .. } => writeln!(out, "~ assign  {what} {at}")?,
             DeviceAction::License { .. } => writeln!(out, "~ license {what} {at}")?,
             DeviceAction::Unlicense { .. } => writeln!(out, "- unlicense {what} {at}")?,
-            DeviceAction::Unassign { .. } => writeln!(out, "- unassign {what} {at}")?,
+            DeviceAction::Unassign { .. } => writeln!(out, "- unassign  {what} {at}")?,
             DeviceAction::Nothing { .. } => writeln!(out, "= nothing {what} {at}")?,
             DeviceAction::Cannot { why, .. } => {
                 writeln!(out, "! cannot  {what} {at}: {}", escape_control(why))?;

@@ -239,3 +239,42 @@ async fn unassignments_share_the_one_path_lost_answers_re_read_each_batch_sent_o
         .unwrap();
     assert!(again.iter().all(|a| !a.writes()), "{again:?}");
 }
+
+#[tokio::test]
+async fn a_device_both_assigned_and_unassigned_through_two_globs_cannot_be_planned() {
+    let (_sim, glp) = sim(|_| {}).await;
+    let listed = tenants(&glp).await;
+    let name: Vec<char> = listed[0].workspace_name.chars().collect();
+    let head: String = name[..3].iter().collect();
+    let tail: String = name[name.len() - 3..].iter().collect();
+    let mut m = manifest("HPE Aruba Networking Central");
+    m.device_assignments[0].tenants = vec![format!("{head}*")];
+    m.device_unassignments = vec![UnassignEntry {
+        tenants: vec![format!("*{tail}")],
+        device_types: vec!["AP".into()],
+        unassign: true,
+        ..UnassignEntry::default()
+    }];
+    assert!(m.check().is_ok(), "the globs do not meet on their own");
+    let planned = plan_assignments(&glp, &m, &listed, 4, true).await.unwrap();
+    let whys: Vec<&str> = planned
+        .iter()
+        .filter_map(|a| match a {
+            DeviceAction::Cannot { why, tenant, .. } if tenant.id == listed[0].id => {
+                Some(why.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        whys.iter()
+            .any(|w| w.contains("is selected by a [[device_assignments]] entry too")),
+        "{planned:?}"
+    );
+    assert!(
+        !planned
+            .iter()
+            .any(|a| a.kind() == "unassign" && a.tenant().id == listed[0].id),
+        "{planned:?}"
+    );
+}

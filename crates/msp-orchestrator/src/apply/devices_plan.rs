@@ -116,6 +116,25 @@ async fn for_tenant(
     }
 }
 
+/// Why `removal` cannot be planned in `tenant`: a device it selects there that an
+/// assignment entry selecting the tenant selects too (what [`Manifest::check`] cannot see
+/// through two globs that meet only on a tenant's name).
+fn clash(
+    assignments: &[super::devices::DeviceEntry],
+    removal: &super::unassign::UnassignEntry,
+    tenant: &TenantRef,
+    devices: &[SeenDevice],
+) -> Option<String> {
+    let d = devices.iter().find(|d| {
+        removal.wants(d) && assignments.iter().any(|a| a.selects(tenant) && a.wants(d))
+    })?;
+    Some(format!(
+        "device {} is selected by a [[device_assignments]] entry too: a device cannot be both \
+         assigned and unassigned",
+        glp_core::text::escape_control(&d.serial_number)
+    ))
+}
+
 /// The device actions of `manifest` against `tenants` (every workspace of the MSP): those of
 /// `[[device_assignments]]` in entry order then tenant order, then those of
 /// `[[device_unassignments]]` (held back unless `allow_delete`), reading at most
@@ -176,7 +195,15 @@ pub async fn plan_assignments(
             .filter(|t| entry.selects(&of(t)))
             .map(move |t| {
                 let plan = move |tenant: &TenantRef, devices: &[SeenDevice], subs: &[_]| {
-                    plan_unassign(entry, tenant, allow_delete, devices, subs, name)
+                    match clash(entries, entry, tenant, devices) {
+                        Some(why) => vec![DeviceAction::Cannot {
+                            tenant: RuleTenant::of(tenant),
+                            what: "take service away from its devices".into(),
+                            why,
+                            state: String::new(),
+                        }],
+                        None => plan_unassign(entry, tenant, allow_delete, devices, subs, name),
+                    }
                 };
                 for_tenant(client, t, entry.unlicense, plan).boxed()
             })

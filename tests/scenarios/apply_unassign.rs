@@ -2,7 +2,7 @@
 //! then unlicensed and unassigned by `[[device_unassignments]]` with `--allow-delete`: the
 //! truth shows them on no application with no subscription and their seats back in the
 //! subscriptions' `availableQuantity`. Without `--allow-delete` nothing is written; a second
-//! apply writes nothing; with 10% of the writes failing after they took effect, no batch is
+//! apply writes nothing, the saved plan is refused as stale; with 10% of the writes failing after they took effect, no batch is
 //! sent twice.
 
 use serde_json::Value;
@@ -162,6 +162,12 @@ fn scenario(name: &str, fault: &str) {
     let again = apply("again", &["unassign.toml", "--allow-delete"]);
     assert_exit(&again, 0);
     assert!(again.stdout.contains("0 writes sent"), "{}", again.stdout);
+    assert_eq!(sim.truth().unwrap().devices, truth.devices);
+
+    // The saved plan is stale now: applying it writes nothing and names what moved.
+    let stale = ["apply", "plan.json", "--yes", "--db", "store.sqlite"];
+    let stale = run_exit("apply-stale", (&bins, &wd, &sim), &stale, 1);
+    assert!(stale.stderr.contains("devices in '"), "{}", stale.stderr);
     assert_eq!(sim.truth().unwrap().devices, truth.devices);
 
     let changes = ["changes", "--db", "store.sqlite", "--format", "json"];

@@ -1,7 +1,8 @@
 //! The devices write of HPE's device-management spec: `PATCH devices/v1/devices?id=...` (a
 //! JSON merge patch, with the tenant's token) assigns up to [`MAX_DEVICES_PER_PATCH`] devices
-//! to a service (application and region) **or** sets the subscriptions they hold, one kind per
-//! call ([`DevicePatch`]); the server answers 202 with the `Location` of an asynchronous
+//! to a service (application and region) or removes them from it (both `null`), **or** sets
+//! the subscriptions they hold (an empty list removes them), one kind per call
+//! ([`DevicePatch`]); the server answers 202 with the `Location` of an asynchronous
 //! operation ([`TenantResources::device_operation`], polled to its end by
 //! [`TenantResources::wait_device_operation`]).
 //!
@@ -40,7 +41,11 @@ pub enum DevicePatch {
         /// The GreenLake region, e.g. `us-west`.
         region: String,
     },
-    /// Make the devices hold exactly these subscriptions (by id; empty: remove them).
+    /// Remove the devices from the service they are assigned to (application and region set
+    /// to `null`).
+    Unassign,
+    /// Make the devices hold exactly these subscriptions (by id; empty: remove them, see
+    /// [`DevicePatch::unlicense`]).
     Subscriptions {
         /// The subscriptions' ids.
         ids: Vec<String>,
@@ -48,6 +53,11 @@ pub enum DevicePatch {
 }
 
 impl DevicePatch {
+    /// The patch that removes every subscription the devices hold (an empty `subscription`).
+    pub fn unlicense() -> Self {
+        Self::Subscriptions { ids: Vec::new() }
+    }
+
     /// The merge-patch body.
     pub fn body(&self) -> Value {
         match self {
@@ -55,6 +65,7 @@ impl DevicePatch {
                 application_id,
                 region,
             } => json!({ "application": { "id": application_id }, "region": region }),
+            Self::Unassign => json!({ "application": { "id": null }, "region": null }),
             Self::Subscriptions { ids } => {
                 json!({ "subscription": ids.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>() })
             }

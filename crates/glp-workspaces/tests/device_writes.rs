@@ -234,3 +234,59 @@ async fn bad_batches_are_refused_before_sending() {
     }
     assert!(server.requests().is_empty());
 }
+
+#[tokio::test]
+async fn unassigning_and_unlicensing_are_merge_patches_of_their_own() {
+    let server = MockServer::start_async().await;
+    let unassign = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path(DEVICES)
+                .query_param("id", "d-1")
+                .query_param("id", "d-2")
+                .header("content-type", "application/merge-patch+json")
+                .json_body(json!({"application": {"id": null}, "region": null}));
+            then.status(202)
+                .header("location", format!("/devices/v1/async-operations/{OP}"))
+                .json_body(json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}));
+        })
+        .await;
+    let unlicense = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path(DEVICES)
+                .query_param("id", "d-3")
+                .header("content-type", "application/merge-patch+json")
+                .json_body(json!({"subscription": []}));
+            then.status(202)
+                .header("location", format!("/devices/v1/async-operations/{OP}"))
+                .json_body(json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}));
+        })
+        .await;
+    let t = tenant(&server.base_url(), Arc::default());
+    let answer = t
+        .patch_devices(&["d-1", "d-2"], &DevicePatch::Unassign, false)
+        .await
+        .unwrap();
+    assert_eq!(operation_id(&answer).as_deref(), Some(OP));
+    let answer = t
+        .patch_devices(&["d-3"], &DevicePatch::unlicense(), false)
+        .await
+        .unwrap();
+    assert_eq!(operation_id(&answer).as_deref(), Some(OP));
+    unassign.assert_async().await;
+    unlicense.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_removal_whose_answer_is_lost_is_never_sent_twice() {
+    for patch in [DevicePatch::Unassign, DevicePatch::unlicense()] {
+        let server = Server::scripted([accepted().cut_off(), accepted()]);
+        let err = tenant(server.base_url(), Arc::default())
+            .patch_devices(&["d-1"], &patch, false)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), "outcome_unknown", "{patch:?}: {err}");
+        assert_eq!(server.count("PATCH", DEVICES), 1, "{patch:?}: sent once");
+    }
+}

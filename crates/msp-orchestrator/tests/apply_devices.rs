@@ -11,8 +11,8 @@ use glp_auth::AuthOptions;
 use glp_workspaces::{Tenant, WorkspacesClient};
 use msp_orchestrator::Cancel;
 use msp_orchestrator::apply::{
-    ActionStatus, ApplyOptions, DeviceAction, DeviceEntry, Manifest, execute_devices,
-    plan_assignments,
+    ActionStatus, ApplyOptions, DeviceAction, DeviceEntry, HELD_BACK, Manifest, UnassignEntry,
+    execute_devices, plan_assignments,
 };
 use platform_sim::{SimConfig, Simulator};
 
@@ -51,7 +51,7 @@ async fn sim(change: impl FnOnce(&mut SimConfig)) -> (Simulator, WorkspacesClien
 async fn lost_answers_are_re_read_each_batch_sent_once_then_nothing_to_do() {
     let (sim, glp) = sim(|c| c.write_fault_after_apply = 1.0).await;
     let m = manifest("HPE Aruba Networking Central");
-    let actions = plan_assignments(&glp, &m, &tenants(&glp).await, 4)
+    let actions = plan_assignments(&glp, &m, &tenants(&glp).await, 4, false)
         .await
         .unwrap();
     let writing: Vec<&DeviceAction> = actions.iter().filter(|a| a.writes()).collect();
@@ -89,7 +89,7 @@ async fn lost_answers_are_re_read_each_batch_sent_once_then_nothing_to_do() {
         u64::from(batches),
         sim.stats().requests["devices-update"].values().sum::<u64>()
     );
-    let again = plan_assignments(&glp, &m, &tenants(&glp).await, 4)
+    let again = plan_assignments(&glp, &m, &tenants(&glp).await, 4, false)
         .await
         .unwrap();
     assert!(again.iter().all(|a| !a.writes()), "{again:?}");
@@ -99,7 +99,7 @@ async fn lost_answers_are_re_read_each_batch_sent_once_then_nothing_to_do() {
 async fn a_failed_operation_fails_the_action_in_the_server_s_words() {
     let (_sim, glp) = sim(|c| c.device_operation_fail_rate = 1.0).await;
     let m = manifest("HPE Aruba Networking Central");
-    let actions = plan_assignments(&glp, &m, &tenants(&glp).await, 4)
+    let actions = plan_assignments(&glp, &m, &tenants(&glp).await, 4, false)
         .await
         .unwrap();
     let results = execute_devices(
@@ -131,7 +131,7 @@ async fn a_failed_operation_fails_the_action_in_the_server_s_words() {
 async fn an_unknown_or_unprovisioned_application_cannot_be_assigned() {
     let (_sim, glp) = sim(|_| {}).await;
     let listed = tenants(&glp).await;
-    let unknown = plan_assignments(&glp, &manifest("Nope"), &listed, 4)
+    let unknown = plan_assignments(&glp, &manifest("Nope"), &listed, 4, false)
         .await
         .unwrap();
     let DeviceAction::Cannot { why, .. } = &unknown[0] else {
@@ -140,7 +140,7 @@ async fn an_unknown_or_unprovisioned_application_cannot_be_assigned() {
     assert!(why.contains("no application named 'Nope'"), "{why}");
     let mut elsewhere = manifest("HPE Aruba Networking Central");
     elsewhere.device_assignments[0].region = Some("eu-central".into());
-    let planned = plan_assignments(&glp, &elsewhere, &listed, 4)
+    let planned = plan_assignments(&glp, &elsewhere, &listed, 4, false)
         .await
         .unwrap();
     let DeviceAction::Cannot { why, .. } = &planned[0] else {
@@ -149,5 +149,132 @@ async fn an_unknown_or_unprovisioned_application_cannot_be_assigned() {
     assert!(
         why.contains("is not provisioned in region eu-central"),
         "{why}"
+    );
+}
+
+#[tokio::test]
+async fn unassignments_share_the_one_path_lost_answers_re_read_each_batch_sent_once() {
+    let (sim, glp) = sim(|c| c.write_fault_after_apply = 1.0).await;
+    let listed = tenants(&glp).await;
+    let m = manifest("HPE Aruba Networking Central");
+    let assign = plan_assignments(&glp, &m, &listed, 4, false).await.unwrap();
+    execute_devices(
+        |id| glp.tenant(id),
+        &assign,
+        0,
+        ApplyOptions::default(),
+        &Cancel::new(),
+        |_| {},
+    )
+    .await;
+    let before = sim.stats().requests["devices-update"].values().sum::<u64>();
+    let off = Manifest {
+        device_unassignments: vec![UnassignEntry {
+            tenants: vec!["*".into()],
+            device_types: vec!["AP".into()],
+            unlicense: true,
+            unassign: true,
+            ..UnassignEntry::default()
+        }],
+        ..Manifest::default()
+    };
+
+    // Without leave: planned, held back, nothing written.
+    let held = plan_assignments(&glp, &off, &listed, 4, false)
+        .await
+        .unwrap();
+    assert!(
+        !held.is_empty() && held.iter().all(|a| !a.writes()),
+        "{held:?}"
+    );
+    assert!(
+        held.iter()
+            .any(|a| matches!(a, DeviceAction::Cannot { why, .. } if why == HELD_BACK)),
+        "{held:?}"
+    );
+
+    let actions = plan_assignments(&glp, &off, &listed, 4, true)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = actions.iter().map(DeviceAction::kind).collect();
+    assert!(
+        kinds.contains(&"unlicense") && kinds.contains(&"unassign"),
+        "{kinds:?}"
+    );
+    let first_unassign = kinds.iter().position(|k| *k == "unassign").unwrap();
+    assert!(
+        kinds[..first_unassign].contains(&"unlicense"),
+        "unlicense first: {kinds:?}"
+    );
+    let batches: u64 = actions
+        .iter()
+        .filter(|a| a.writes())
+        .map(|a| a.devices().len().div_ceil(5) as u64)
+        .sum();
+    let results = execute_devices(
+        |id| glp.tenant(id),
+        &actions,
+        0,
+        ApplyOptions::default(),
+        &Cancel::new(),
+        |_| {},
+    )
+    .await;
+    for r in results.iter().filter(|r| r.writes_sent > 0) {
+        assert_eq!(r.status, ActionStatus::Done, "{r:?}");
+        assert!(r.answer_lost, "{r:?}");
+        assert!(!r.before.is_null() && !r.after.is_null(), "{r:?}");
+    }
+    let sent = sim.stats().requests["devices-update"].values().sum::<u64>() - before;
+    assert_eq!(sent, batches, "each batch sent once");
+    let truth = sim.truth();
+    for devices in truth.devices.values() {
+        for d in devices.iter().filter(|d| d["deviceType"] == "AP") {
+            assert!(d["application"].is_null(), "{d}");
+            assert_eq!(d["subscription"], serde_json::json!([]), "{d}");
+        }
+    }
+    let again = plan_assignments(&glp, &off, &listed, 4, true)
+        .await
+        .unwrap();
+    assert!(again.iter().all(|a| !a.writes()), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_device_both_assigned_and_unassigned_through_two_globs_cannot_be_planned() {
+    let (_sim, glp) = sim(|_| {}).await;
+    let listed = tenants(&glp).await;
+    let name: Vec<char> = listed[0].workspace_name.chars().collect();
+    let head: String = name[..3].iter().collect();
+    let tail: String = name[name.len() - 3..].iter().collect();
+    let mut m = manifest("HPE Aruba Networking Central");
+    m.device_assignments[0].tenants = vec![format!("{head}*")];
+    m.device_unassignments = vec![UnassignEntry {
+        tenants: vec![format!("*{tail}")],
+        device_types: vec!["AP".into()],
+        unassign: true,
+        ..UnassignEntry::default()
+    }];
+    assert!(m.check().is_ok(), "the globs do not meet on their own");
+    let planned = plan_assignments(&glp, &m, &listed, 4, true).await.unwrap();
+    let whys: Vec<&str> = planned
+        .iter()
+        .filter_map(|a| match a {
+            DeviceAction::Cannot { why, tenant, .. } if tenant.id == listed[0].id => {
+                Some(why.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        whys.iter()
+            .any(|w| w.contains("is selected by a [[device_assignments]] entry too")),
+        "{planned:?}"
+    );
+    assert!(
+        !planned
+            .iter()
+            .any(|a| a.kind() == "unassign" && a.tenant().id == listed[0].id),
+        "{planned:?}"
     );
 }

@@ -41,6 +41,11 @@ pub struct Truth {
     /// or null), `region` and `subscription` (the ids held), as the list serves them now.
     #[serde(default)]
     pub devices: BTreeMap<String, Vec<Value>>,
+    /// The subscriptions of the same tenants (keys as in `devices`): `id`, `key`, `tier`,
+    /// `quantity` and `availableQuantity` as the list serves them now (seats taken by the
+    /// writes, and those a removal returned, counted).
+    #[serde(default)]
+    pub subscriptions: BTreeMap<String, Vec<Value>>,
     /// Record counts of the MSP workspace's own GreenLake inventory (`glp/devices`,
     /// `glp/subscriptions`: what the MSP token gets there).
     #[serde(default)]
@@ -210,6 +215,16 @@ fn device_truth(d: &Value) -> Value {
     })
 }
 
+fn subscription_truth(s: &Value) -> Value {
+    serde_json::json!({
+        "id": s["id"],
+        "key": s["key"],
+        "tier": s["tier"],
+        "quantity": s["quantity"],
+        "availableQuantity": s["availableQuantity"],
+    })
+}
+
 /// The GreenLake resource counts of a workspace.
 fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (String, u64)> + 'a {
     GlpResource::ALL
@@ -221,6 +236,20 @@ fn glp_counts<'a>(pop: &'a Population, t: &'a Tenant) -> impl Iterator<Item = (S
 pub(crate) fn build(st: &AppState, only: Option<&Tenant>, with_records: bool) -> Truth {
     let (pop, clusters) = (&st.pop, &st.cfg.clusters);
     let (registry, rules, book) = (st.registry(), st.rules(), st.devices());
+    // Each record of `r`, by `pick`, in every tenant whose devices the writes changed.
+    let touched = |r: GlpResource, pick: fn(&Value) -> Value| -> BTreeMap<String, Vec<Value>> {
+        book.touched()
+            .into_iter()
+            .filter_map(|i| {
+                let t = pop.tenants.get(i as usize)?;
+                let now = greenlake::current_records(pop, &book, r, t);
+                Some((
+                    ids::hyphenated(t.workspace_id),
+                    now.iter().map(pick).collect(),
+                ))
+            })
+            .collect()
+    };
     let tenants = match only {
         Some(t) => vec![tenant_truth(pop, clusters, t, true)],
         None => pop
@@ -243,18 +272,8 @@ pub(crate) fn build(st: &AppState, only: Option<&Tenant>, with_records: bool) ->
                 Some((ids::hyphenated(t.workspace_id), r))
             })
             .collect(),
-        devices: book
-            .touched()
-            .into_iter()
-            .filter_map(|i| {
-                let t = pop.tenants.get(i as usize)?;
-                let now = greenlake::current_records(pop, &book, GlpResource::Devices, t);
-                Some((
-                    ids::hyphenated(t.workspace_id),
-                    now.iter().map(device_truth).collect(),
-                ))
-            })
-            .collect(),
+        devices: touched(GlpResource::Devices, device_truth),
+        subscriptions: touched(GlpResource::Subscriptions, subscription_truth),
         msp_counts: glp_counts(pop, &pop.msp_own).collect(),
         msp_records: with_records.then(|| {
             GlpResource::ALL

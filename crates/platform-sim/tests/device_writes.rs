@@ -1,6 +1,7 @@
 //! The devices write: `PATCH devices/v1/devices` validated as `device-management.json` says
 //! (1 to 5 ids, one kind per call, an application provisioned in the region, a subscription
-//! the workspace holds), 202 with the operation to read, the seats it takes, `dry-run`, a
+//! the workspace holds), 202 with the operation to read, the seats it takes (and a removal
+//! returns), `dry-run`, a
 //! failed operation, the budget per workspace, and the truth.
 #![allow(clippy::unwrap_used)]
 
@@ -73,7 +74,7 @@ fn spare(subs: &[Value]) -> &Value {
 }
 
 #[tokio::test]
-async fn an_assignment_and_a_licence_take_effect_through_an_operation() {
+async fn an_assignment_a_licence_and_their_removal_take_effect_through_an_operation() {
     let env = small(50, |_| {}).await;
     let msp = env.msp_token().await;
     let (t, token, devices, subs) = tenant(&env).await;
@@ -160,6 +161,64 @@ async fn an_assignment_and_a_licence_take_effect_through_an_operation() {
         .find(|s| s["id"] == sid)
         .unwrap();
     assert_eq!(s["availableQuantity"], "48", "two seats taken");
+    assert_eq!(
+        env.sim.truth().subscriptions[&t.workspace_id]
+            .iter()
+            .find(|s| s["id"] == sid)
+            .unwrap()["availableQuantity"],
+        "48"
+    );
+
+    // Removed again, each kind in a call of its own: the seats come back, the devices are
+    // on no application.
+    let half = json!({"application": {"id": null}, "region": "us-west"});
+    assert_eq!(patch(&env, &token, &ids, "", half).await.0, 400);
+    for removal in [
+        json!({"subscription": []}),
+        json!({"application": {"id": null}, "region": null}),
+    ] {
+        let (status, location, body) = patch(&env, &token, &ids, "", removal).await;
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(
+            env.expect(&location.unwrap(), &token, 200).await["status"],
+            "SUCCEEDED"
+        );
+    }
+    let truth = env.sim.truth();
+    for id in &ids {
+        let d = truth.devices[&t.workspace_id]
+            .iter()
+            .find(|d| d["id"] == *id)
+            .unwrap();
+        assert_eq!(
+            (&d["application"], &d["region"], &d["subscription"]),
+            (&Value::Null, &Value::Null, &json!([])),
+            "{d}"
+        );
+    }
+    let s = truth.subscriptions[&t.workspace_id]
+        .iter()
+        .find(|s| s["id"] == sid)
+        .unwrap();
+    assert_eq!(s["availableQuantity"], "50", "the two seats returned");
+    let listed = env.expect(DEVICES, &token, 200).await;
+    let d = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == ids[0])
+        .unwrap();
+    assert_eq!(d["assignedState"], "UNASSIGNED", "{d}");
+    // The spec's own example: the application's id null alone.
+    let (status, _, body) = patch(
+        &env,
+        &token,
+        &ids[..1],
+        "",
+        json!({"application": {"id": null}}),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
 }
 
 #[tokio::test]

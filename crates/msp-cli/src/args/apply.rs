@@ -17,7 +17,8 @@ pub(crate) struct PlanArgs {
     /// `apply FILE`); replaced if it exists.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
-    /// Let [[delete_tenants]] entries delete (without it they are shown as not allowed).
+    /// Let [[delete_tenants]] entries delete and [[device_unassignments]] unlicense and
+    /// unassign (without it they are shown held back).
     #[arg(long)]
     pub(crate) allow_delete: bool,
 }
@@ -32,7 +33,8 @@ pub(crate) struct ApplyArgs {
     /// Apply without asking (required when stdin or stderr is not a terminal).
     #[arg(long, short)]
     pub(crate) yes: bool,
-    /// Let [[delete_tenants]] entries delete (a plan file keeps the choice it was made with).
+    /// Let [[delete_tenants]] entries delete and [[device_unassignments]] unlicense and
+    /// unassign (a plan file keeps the choice it was made with).
     #[arg(long)]
     pub(crate) allow_delete: bool,
     /// Writes in flight at once (1 to 16).

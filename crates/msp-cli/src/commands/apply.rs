@@ -225,7 +225,8 @@ pub(crate) async fn plan(global: &GlobalArgs, args: &PlanArgs, cancel: &Cancel) 
         let tenants = read_tenants(&ctx, cancel).await?;
         let mut plan = Plan::compute(&manifest, &tenants, args.allow_delete);
         plan.rule_actions = read_rule_actions(&ctx, &manifest, &tenants, cancel).await?;
-        plan.device_actions = read_device_actions(&ctx, &manifest, &tenants, cancel).await?;
+        plan.device_actions =
+            read_device_actions(&ctx, &manifest, &tenants, args.allow_delete, cancel).await?;
         write_plan(&mut std::io::stdout().lock(), &plan)?;
         if let Some(out) = &args.out {
             let text = serde_json::to_string_pretty(&plan)?;
@@ -339,22 +340,24 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
         Ok(t) => t,
         Err(e) => return usage_or_fatal(e),
     };
-    let (manifest, saved_rules, saved_devices) = match &input {
-        Input::Manifest(m) => (m, None, None),
+    let (manifest, saved_rules, saved_devices, allow_delete) = match &input {
+        Input::Manifest(m) => (m, None, None, args.allow_delete),
         Input::Plan(plan) => (
             &plan.manifest,
             Some(&plan.rule_actions),
             Some(&plan.device_actions),
+            plan.allow_delete,
         ),
     };
     let rule_actions = match read_rule_actions(&ctx, manifest, &tenants, cancel).await {
         Ok(r) => r,
         Err(e) => return usage_or_fatal(e),
     };
-    let device_actions = match read_device_actions(&ctx, manifest, &tenants, cancel).await {
-        Ok(d) => d,
-        Err(e) => return usage_or_fatal(e),
-    };
+    let device_actions =
+        match read_device_actions(&ctx, manifest, &tenants, allow_delete, cancel).await {
+            Ok(d) => d,
+            Err(e) => return usage_or_fatal(e),
+        };
     let mut rules_moved = saved_rules.map(|saved| rule_drift(saved, &rule_actions));
     if let (Some(moved), Some(saved)) = (&mut rules_moved, saved_devices) {
         moved.extend(device_drift(saved, &device_actions));

@@ -1,6 +1,6 @@
-//! The `[[device_assignments]]` part of `plan` and `apply`: reading their actions, their lines
-//! in the plan, and the check that a saved plan's device actions are still what the tenants
-//! give.
+//! The `[[device_assignments]]` and `[[device_unassignments]]` part of `plan` and `apply`:
+//! reading their actions, their lines in the plan, and the check that a saved plan's device
+//! actions are still what the tenants give.
 
 use std::collections::BTreeSet;
 
@@ -15,17 +15,19 @@ use crate::context::Context;
 /// Tenants whose devices are read at once while planning `[[device_assignments]]`.
 const DEVICE_READS: usize = 8;
 
-/// The `[[device_assignments]]` actions of `manifest` (a signal stops the reading).
+/// The device actions of `manifest` (unassignments held back unless `allow_delete`; a signal
+/// stops the reading).
 pub(crate) async fn read_device_actions(
     ctx: &Context,
     manifest: &Manifest,
     tenants: &[Tenant],
+    allow_delete: bool,
     cancel: &Cancel,
 ) -> anyhow::Result<Vec<DeviceAction>> {
     tokio::select! {
         biased;
         _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the devices"),
-        planned = plan_assignments(&ctx.workspaces, manifest, tenants, DEVICE_READS) => {
+        planned = plan_assignments(&ctx.workspaces, manifest, tenants, DEVICE_READS, allow_delete) => {
             planned.context("reading the service catalog (service-catalog/v1/service-managers, service-manager-provisions)")
         }
     }
@@ -43,6 +45,8 @@ pub(crate) fn write_device_plan(
         match a {
             DeviceAction::Assign { .. } => writeln!(out, "~ assign  {what} {at}")?,
             DeviceAction::License { .. } => writeln!(out, "~ license {what} {at}")?,
+            DeviceAction::Unlicense { .. } => writeln!(out, "- unlicense {what} {at}")?,
+            DeviceAction::Unassign { .. } => writeln!(out, "- unassign  {what} {at}")?,
             DeviceAction::Nothing { .. } => writeln!(out, "= nothing {what} {at}")?,
             DeviceAction::Cannot { why, .. } => {
                 writeln!(out, "! cannot  {what} {at}: {}", escape_control(why))?;
@@ -58,10 +62,21 @@ pub(crate) fn write_device_plan(
                 .map(|a| a.devices().len())
                 .sum()
         };
+        let removals = if n("unlicense") + n("unassign") > 0 {
+            format!(
+                "{} to unlicense ({} devices), {} to unassign ({} devices), ",
+                n("unlicense"),
+                devices("unlicense"),
+                n("unassign"),
+                devices("unassign")
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "Devices: {} to assign ({} devices), {} to license ({} devices), {} unchanged, {} \
-             cannot be done.",
+            "Devices: {} to assign ({} devices), {} to license ({} devices), {removals}{} \
+             unchanged, {} cannot be done.",
             n("assign"),
             devices("assign"),
             n("license"),

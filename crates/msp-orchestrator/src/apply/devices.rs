@@ -6,11 +6,13 @@
 //! when the devices already are so, or "cannot" with the reason (an application the catalog
 //! does not know or has not provisioned in the region; no `STARTED` subscription of the tier
 //! with enough seats). A device is never unassigned or unlicensed because the manifest leaves
-//! it out.
+//! it out: only an explicit `[[device_unassignments]]` entry ([`UnassignEntry`](super::UnassignEntry))
+//! takes service away, with the [`DeviceAction::Unlicense`] and [`DeviceAction::Unassign`]
+//! it plans.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
+pub use super::devices_seen::{SeenDevice, SeenSubscription};
 use super::fingerprint;
 use super::rules::RuleTenant;
 use crate::TenantRef;
@@ -42,12 +44,53 @@ pub struct DeviceEntry {
 }
 
 /// `1 device`, `2 devices`.
-fn count(n: usize) -> String {
+pub(crate) fn count(n: usize) -> String {
     format!("{n} device{}", if n == 1 { "" } else { "s" })
 }
 
 fn bad_text(s: &str) -> bool {
     s.trim().is_empty() || s.chars().count() > 100 || s.chars().any(char::is_control)
+}
+
+/// Whether `device_types` (without case) or `serials` select the device `d`: how
+/// `[[device_assignments]]` and `[[device_unassignments]]` select devices.
+pub(crate) fn selected(device_types: &[String], serials: &[String], d: &SeenDevice) -> bool {
+    device_types
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(&d.device_type))
+        || serials.contains(&d.serial_number)
+}
+
+/// The problems of a device selection (`tenants`, `device_types`, `serials`) and of the
+/// entry's other texts, each in words.
+pub(crate) fn selection_problems<'a>(
+    tenants: &[String],
+    device_types: &'a [String],
+    serials: &'a [String],
+    texts: impl IntoIterator<Item = &'a String>,
+) -> Vec<String> {
+    let mut out: Vec<String> = super::manifest::patterns_problem(tenants)
+        .into_iter()
+        .collect();
+    if device_types.is_empty() && serials.is_empty() {
+        out.push("give 'device_types', 'serials' or both".into());
+    }
+    if device_types.len() + serials.len() > MAX_DEVICE_SELECTORS {
+        out.push(format!(
+            "at most {MAX_DEVICE_SELECTORS} device types and serial numbers"
+        ));
+    }
+    if device_types
+        .iter()
+        .chain(serials)
+        .chain(texts)
+        .any(|s| bad_text(s))
+    {
+        out.push(
+            "a value is blank, longer than 100 characters or holds a control character".into(),
+        );
+    }
+    out
 }
 
 impl DeviceEntry {
@@ -58,35 +101,15 @@ impl DeviceEntry {
 
     /// Whether the entry selects the device `d`.
     pub fn wants(&self, d: &SeenDevice) -> bool {
-        self.device_types
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(&d.device_type))
-            || self.serials.contains(&d.serial_number)
+        selected(&self.device_types, &self.serials, d)
     }
 
     /// The entry's problems, each in words.
     pub fn problems(&self) -> Vec<String> {
-        let mut out: Vec<String> = super::manifest::patterns_problem(&self.tenants)
+        let texts = [&self.application, &self.region, &self.subscription_tier]
             .into_iter()
-            .collect();
-        if self.device_types.is_empty() && self.serials.is_empty() {
-            out.push("give 'device_types', 'serials' or both".into());
-        }
-        if self.device_types.len() + self.serials.len() > MAX_DEVICE_SELECTORS {
-            out.push(format!(
-                "at most {MAX_DEVICE_SELECTORS} device types and serial numbers"
-            ));
-        }
-        let texts = self.device_types.iter().chain(&self.serials).chain(
-            [&self.application, &self.region, &self.subscription_tier]
-                .into_iter()
-                .flatten(),
-        );
-        if texts.into_iter().any(|s| bad_text(s)) {
-            out.push(
-                "a value is blank, longer than 100 characters or holds a control character".into(),
-            );
-        }
+            .flatten();
+        let mut out = selection_problems(&self.tenants, &self.device_types, &self.serials, texts);
         match (&self.application, &self.region) {
             (Some(_), None) | (None, Some(_)) => {
                 out.push("'application' and 'region' go together".into());
@@ -100,93 +123,12 @@ impl DeviceEntry {
     }
 }
 
-/// A device as the plan saw it (the fields it compares).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SeenDevice {
-    /// The device id.
-    pub id: String,
-    /// Its serial number.
-    pub serial_number: String,
-    /// Its `deviceType`.
-    pub device_type: String,
-    /// The id of the application it is assigned to, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Its region, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// The ids of the subscriptions it holds.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub subscriptions: Vec<String>,
-}
-
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .map(|s| s.chars().take(200).collect())
-}
-
-impl SeenDevice {
-    /// The device of a listed item (`devices/v1/devices`), if it has an id.
-    pub fn of(v: &Value) -> Option<Self> {
-        Some(Self {
-            id: text(v, "id").filter(|id| !id.is_empty())?,
-            serial_number: text(v, "serialNumber").unwrap_or_default(),
-            device_type: text(v, "deviceType").unwrap_or_default(),
-            application_id: v.get("application").and_then(|a| text(a, "id")),
-            region: text(v, "region"),
-            subscriptions: v
-                .get("subscription")
-                .and_then(Value::as_array)
-                .map(|subs| subs.iter().filter_map(|s| text(s, "id")).collect())
-                .unwrap_or_default(),
-        })
-    }
-}
-
-/// A subscription as the plan saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SeenSubscription {
-    /// Its id.
-    pub id: String,
-    /// Its key.
-    pub key: String,
-    /// Its tier.
-    pub tier: String,
-    /// `subscriptionStatus` (`STARTED`, `ENDED`, ...).
-    pub status: String,
-    /// `availableQuantity` (a number in a string in the spec), when it reads as one.
-    pub available: Option<u64>,
-    /// `endTime`, as sent.
-    pub end_time: String,
-}
-
-impl SeenSubscription {
-    /// The subscription of a listed item (`subscriptions/v1/subscriptions`), if it has an id.
-    pub fn of(v: &Value) -> Option<Self> {
-        let available = match v.get("availableQuantity") {
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            Some(n) => n.as_u64(),
-            None => None,
-        };
-        Some(Self {
-            id: text(v, "id").filter(|id| !id.is_empty())?,
-            key: text(v, "key").unwrap_or_default(),
-            tier: text(v, "tier").unwrap_or_default(),
-            status: text(v, "subscriptionStatus").unwrap_or_default(),
-            available,
-            end_time: text(v, "endTime").unwrap_or_default(),
-        })
-    }
-}
-
 /// The application an entry names, as the service catalog resolved it for its region: the
 /// service manager's id, or why it cannot be used.
 pub type Resolved = Result<String, String>;
 
-/// What the plan does for one entry in one tenant: assign, license, nothing or cannot. Each
+/// What the plan does for one entry in one tenant: assign, license, unlicense, unassign,
+/// nothing or cannot. Each
 /// carries `state`, the fingerprint of what the plan read in the tenant, so a saved plan whose
 /// tenant moved since reads differently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +164,30 @@ pub enum DeviceAction {
         /// The fingerprint of the tenant's state read.
         state: String,
     },
+    /// Remove every subscription `devices` hold (`[[device_unassignments]]`, `unlicense`).
+    Unlicense {
+        /// The tenant.
+        tenant: RuleTenant,
+        /// The keys of the subscriptions they hold (the id when the key is not known).
+        subscription_keys: Vec<String>,
+        /// The devices, as they were.
+        devices: Vec<SeenDevice>,
+        /// The fingerprint of the tenant's state read.
+        state: String,
+    },
+    /// Remove `devices` from the service they are assigned to (`[[device_unassignments]]`,
+    /// `unassign`).
+    Unassign {
+        /// Where they are, `APPLICATION/REGION` each (the application's id when the catalog
+        /// does not name it).
+        from: Vec<String>,
+        /// The tenant.
+        tenant: RuleTenant,
+        /// The devices, as they were.
+        devices: Vec<SeenDevice>,
+        /// The fingerprint of the tenant's state read.
+        state: String,
+    },
     /// Nothing to do: the devices already are so.
     Nothing {
         /// The tenant.
@@ -247,14 +213,16 @@ pub enum DeviceAction {
 impl DeviceAction {
     /// Whether carrying it out writes.
     pub fn writes(&self) -> bool {
-        matches!(self, Self::Assign { .. } | Self::License { .. })
+        !matches!(self, Self::Nothing { .. } | Self::Cannot { .. })
     }
 
-    /// `assign`, `license`, `nothing` or `cannot`.
+    /// `assign`, `license`, `unlicense`, `unassign`, `nothing` or `cannot`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Assign { .. } => "assign",
             Self::License { .. } => "license",
+            Self::Unlicense { .. } => "unlicense",
+            Self::Unassign { .. } => "unassign",
             Self::Nothing { .. } => "nothing",
             Self::Cannot { .. } => "cannot",
         }
@@ -265,6 +233,8 @@ impl DeviceAction {
         match self {
             Self::Assign { tenant, .. }
             | Self::License { tenant, .. }
+            | Self::Unlicense { tenant, .. }
+            | Self::Unassign { tenant, .. }
             | Self::Nothing { tenant, .. }
             | Self::Cannot { tenant, .. } => tenant,
         }
@@ -273,13 +243,17 @@ impl DeviceAction {
     /// The devices it writes to (none for nothing or cannot).
     pub fn devices(&self) -> &[SeenDevice] {
         match self {
-            Self::Assign { devices, .. } | Self::License { devices, .. } => devices,
-            _ => &[],
+            Self::Assign { devices, .. }
+            | Self::License { devices, .. }
+            | Self::Unlicense { devices, .. }
+            | Self::Unassign { devices, .. } => devices,
+            Self::Nothing { .. } | Self::Cannot { .. } => &[],
         }
     }
 
     /// What it does, in words: `assign 3 devices to Central/us-west`, `license 3 devices with
-    /// FOUNDATION_AP (subscription KEY)`, or what was checked.
+    /// FOUNDATION_AP (subscription KEY)`, `unlicense 3 devices (subscription KEY)`, `unassign 3
+    /// devices from Central/us-west`, or what was checked.
     pub fn describe(&self) -> String {
         match self {
             Self::Assign {
@@ -297,6 +271,23 @@ impl DeviceAction {
                 "license {} with {tier} (subscription {subscription_key})",
                 count(devices.len())
             ),
+            Self::Unlicense {
+                subscription_keys,
+                devices,
+                ..
+            } => format!(
+                "unlicense {} (subscription{} {})",
+                count(devices.len()),
+                if subscription_keys.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                subscription_keys.join(", ")
+            ),
+            Self::Unassign { from, devices, .. } => {
+                format!("unassign {} from {}", count(devices.len()), from.join(", "))
+            }
             Self::Nothing { what, .. } | Self::Cannot { what, .. } => what.clone(),
         }
     }

@@ -1,14 +1,16 @@
 //! Carrying out [`DeviceAction`]s ([`execute_devices`]): each action's devices in batches of
-//! [`MAX_DEVICES_PER_PATCH`], one `PATCH` each (one kind per call: an assignment, or the
-//! subscription), its asynchronous operation polled to its end. A tenant's actions run one
-//! after the other (assign before license, and GreenLake's budget of 40 device writes a minute
+//! [`MAX_DEVICES_PER_PATCH`], one `PATCH` each (one kind per call: an assignment or its
+//! removal, or the subscriptions set or removed), its asynchronous operation polled to its
+//! end: one path for every kind. A tenant's actions run one after the other (assign before
+//! license, unlicense before unassign, and GreenLake's budget of 40 device writes a minute
 //! is per workspace: the transport paces the `devices` family and slows down on a 429);
 //! tenants run side by side.
 //!
 //! **Never twice**: when a batch's answer is lost ([`ApiError::OutcomeUnknown`]), or its
 //! operation could not be followed to its end, the tenant's devices are read again: the batch
-//! is done if they now read as asked. A lost `PATCH` that the re-read shows not in effect is
-//! sent once more (setting the same application or subscription is idempotent); an accepted
+//! is done if they now read as asked (a removal: they hold no subscription, or are on no
+//! application). A lost `PATCH` that the re-read shows not in effect is sent once more
+//! (setting or removing the same application or subscription is idempotent); an accepted
 //! one whose operation was not followed is not (it may still complete): the next apply sees.
 
 use std::collections::BTreeMap;
@@ -42,7 +44,9 @@ fn patch_of(action: &DeviceAction) -> Option<DevicePatch> {
         } => Some(DevicePatch::Subscriptions {
             ids: vec![subscription_id.clone()],
         }),
-        _ => None,
+        DeviceAction::Unlicense { .. } => Some(DevicePatch::unlicense()),
+        DeviceAction::Unassign { .. } => Some(DevicePatch::Unassign),
+        DeviceAction::Nothing { .. } | DeviceAction::Cannot { .. } => None,
     }
 }
 
@@ -59,6 +63,8 @@ fn in_effect(patch: &DevicePatch, ids: &[&str], now: &[SeenDevice]) -> bool {
                     d.application_id.as_deref() == Some(application_id.as_str())
                         && d.region.as_deref() == Some(region.as_str())
                 }
+                DevicePatch::Unassign => d.application_id.is_none() && d.region.is_none(),
+                DevicePatch::Subscriptions { ids } if ids.is_empty() => d.subscriptions.is_empty(),
                 DevicePatch::Subscriptions { ids } => {
                     ids.iter().all(|s| d.subscriptions.contains(s))
                 }
@@ -132,7 +138,11 @@ fn pending(index: usize, action: &DeviceAction) -> ActionResult {
             ..
         } => json!({ "tier": tier, "subscriptionId": subscription_id,
             "subscriptionKey": subscription_key, "devices": ids }),
-        _ => Value::Null,
+        DeviceAction::Unlicense { .. } => json!({ "subscription": [], "devices": ids }),
+        DeviceAction::Unassign { .. } => {
+            json!({ "application": null, "region": null, "devices": ids })
+        }
+        DeviceAction::Nothing { .. } | DeviceAction::Cannot { .. } => Value::Null,
     };
     let before = if action.writes() {
         json!({ "devices": action.devices() })

@@ -1,18 +1,18 @@
-//! [`plan_assignments`]: the [`DeviceAction`]s of a manifest's `[[device_assignments]]` in
-//! every GreenLake workspace they select: the application resolved once through the MSP's
-//! service catalog (by name, then its provision in the region), each tenant's devices and
-//! subscriptions read with its own token.
+//! [`plan_assignments`]: the [`DeviceAction`]s of a manifest's `[[device_assignments]]` and
+//! `[[device_unassignments]]` in every GreenLake workspace they select: the application
+//! resolved once through the MSP's service catalog (by name, then its provision in the
+//! region; for an unassignment, the name of the application a device is on), each tenant's
+//! devices and subscriptions read with its own token.
 
-use futures::{StreamExt as _, TryStreamExt as _};
+use futures::{FutureExt as _, StreamExt as _, TryStreamExt as _};
 use glp_transport::ApiError;
 use glp_workspaces::{Provision, ServiceManager, Tenant, TenantResources, WorkspacesClient};
 use serde_json::Value;
 
-use super::devices::{
-    DeviceAction, DeviceEntry, Resolved, SeenDevice, SeenSubscription, plan_devices,
-};
+use super::devices::{DeviceAction, Resolved, SeenDevice, SeenSubscription, plan_devices};
 use super::manifest::{Manifest, name_key};
 use super::rules::RuleTenant;
+use super::unassign::plan_unassign;
 use crate::TenantRef;
 
 /// The service manager named `name` (trimmed, without case) and provisioned in `region`, or
@@ -85,26 +85,28 @@ async fn read_subscriptions(t: &TenantResources) -> Result<Vec<SeenSubscription>
     Ok(items.iter().filter_map(SeenSubscription::of).collect())
 }
 
-/// The actions of `entry` in tenant `t`, its state read with its own token; a tenant whose
-/// devices or subscriptions could not be read is a `cannot`.
+/// The actions `plan` gives in tenant `t` on its devices and (when `subs_needed`) its
+/// subscriptions, read with its own token; a tenant whose devices or subscriptions could not
+/// be read is a `cannot`.
 async fn for_tenant(
     client: &WorkspacesClient,
-    entry: &DeviceEntry,
-    app: Option<&Resolved>,
     t: &Tenant,
+    subs_needed: bool,
+    plan: impl FnOnce(&TenantRef, &[SeenDevice], &[SeenSubscription]) -> Vec<DeviceAction>,
 ) -> Vec<DeviceAction> {
     let tenant = TenantRef::from_workspace(t.id, &t.workspace_name);
     let resources = client.tenant(t.id);
     let read = async {
         let devices = read_devices(&resources).await?;
-        let subs = match entry.subscription_tier {
-            Some(_) => read_subscriptions(&resources).await?,
-            None => Vec::new(),
+        let subs = if subs_needed {
+            read_subscriptions(&resources).await?
+        } else {
+            Vec::new()
         };
         Ok::<_, ApiError>((devices, subs))
     };
     match read.await {
-        Ok((devices, subs)) => plan_devices(entry, &tenant, app, &devices, &subs),
+        Ok((devices, subs)) => plan(&tenant, &devices, &subs),
         Err(e) => vec![DeviceAction::Cannot {
             tenant: RuleTenant::of(&tenant),
             what: "read its devices and subscriptions".into(),
@@ -114,21 +116,49 @@ async fn for_tenant(
     }
 }
 
-/// The device actions of `manifest` against `tenants` (every workspace of the MSP), in entry
-/// order then tenant order, reading at most `concurrency` tenants at once. Only a failure to
-/// read the service catalog (when an entry names an application) is an error.
+/// Why `removal` cannot be planned in `tenant`: a device it selects there that an
+/// assignment entry selecting the tenant selects too (what [`Manifest::check`] cannot see
+/// through two globs that meet only on a tenant's name).
+fn clash(
+    assignments: &[super::devices::DeviceEntry],
+    removal: &super::unassign::UnassignEntry,
+    tenant: &TenantRef,
+    devices: &[SeenDevice],
+) -> Option<String> {
+    let d = devices.iter().find(|d| {
+        removal.wants(d) && assignments.iter().any(|a| a.selects(tenant) && a.wants(d))
+    })?;
+    Some(format!(
+        "device {} is selected by a [[device_assignments]] entry too: a device cannot be both \
+         assigned and unassigned",
+        glp_core::text::escape_control(&d.serial_number)
+    ))
+}
+
+/// The device actions of `manifest` against `tenants` (every workspace of the MSP): those of
+/// `[[device_assignments]]` in entry order then tenant order, then those of
+/// `[[device_unassignments]]` (held back unless `allow_delete`), reading at most
+/// `concurrency` tenants at once. Only a failure to read the service catalog (when an entry
+/// names an application, or unassigns) is an error.
 pub async fn plan_assignments(
     client: &WorkspacesClient,
     manifest: &Manifest,
     tenants: &[Tenant],
     concurrency: usize,
+    allow_delete: bool,
 ) -> Result<Vec<DeviceAction>, ApiError> {
     let entries = &manifest.device_assignments;
-    if entries.is_empty() {
+    let removals = &manifest.device_unassignments;
+    if entries.is_empty() && removals.is_empty() {
         return Ok(Vec::new());
     }
+    let managers =
+        if entries.iter().any(|e| e.application.is_some()) || removals.iter().any(|u| u.unassign) {
+            client.service_managers().await?
+        } else {
+            Vec::new()
+        };
     let apps: Vec<Option<Resolved>> = if entries.iter().any(|e| e.application.is_some()) {
-        let managers = client.service_managers().await?;
         let provisions = client.service_manager_provisions().await?;
         entries
             .iter()
@@ -140,13 +170,45 @@ pub async fn plan_assignments(
     } else {
         vec![None; entries.len()]
     };
-    let work = entries.iter().zip(&apps).flat_map(|(entry, app)| {
+    let of = |t: &Tenant| TenantRef::from_workspace(t.id, &t.workspace_name);
+    let assign = entries.iter().zip(&apps).flat_map(|(entry, app)| {
         tenants
             .iter()
-            .filter(|t| entry.selects(&TenantRef::from_workspace(t.id, &t.workspace_name)))
-            .map(move |t| for_tenant(client, entry, app.as_ref(), t))
+            .filter(|t| entry.selects(&of(t)))
+            .map(move |t| {
+                let plan = move |tenant: &TenantRef, devices: &[SeenDevice], subs: &[_]| {
+                    plan_devices(entry, tenant, app.as_ref(), devices, subs)
+                };
+                for_tenant(client, t, entry.subscription_tier.is_some(), plan).boxed()
+            })
     });
-    let planned: Vec<Vec<DeviceAction>> = futures::stream::iter(work)
+    let managers = &managers;
+    let name = move |id: &str| -> Option<String> {
+        managers
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| glp_core::text::escape_control(&m.name).into_owned())
+    };
+    let remove = removals.iter().flat_map(|entry| {
+        tenants
+            .iter()
+            .filter(|t| entry.selects(&of(t)))
+            .map(move |t| {
+                let plan = move |tenant: &TenantRef, devices: &[SeenDevice], subs: &[_]| {
+                    match clash(entries, entry, tenant, devices) {
+                        Some(why) => vec![DeviceAction::Cannot {
+                            tenant: RuleTenant::of(tenant),
+                            what: "take service away from its devices".into(),
+                            why,
+                            state: String::new(),
+                        }],
+                        None => plan_unassign(entry, tenant, allow_delete, devices, subs, name),
+                    }
+                };
+                for_tenant(client, t, entry.unlicense, plan).boxed()
+            })
+    });
+    let planned: Vec<Vec<DeviceAction>> = futures::stream::iter(assign.chain(remove))
         .buffered(concurrency.max(1))
         .collect()
         .await;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::devices::DeviceEntry;
 use super::fingerprint;
 use super::rules::RuleEntry;
+use super::unassign::UnassignEntry;
 
 /// The most entries of one kind a manifest may hold (a bound on what one apply writes).
 pub const MAX_ENTRIES: usize = 10_000;
@@ -17,8 +18,9 @@ pub const MAX_ENTRIES: usize = 10_000;
 /// The desired state: customer workspaces that must exist (`[[tenants]]`), those to delete
 /// (`[[delete_tenants]]`, applied only when deletion is allowed) and notification rules that
 /// must exist in the selected tenants (`[[notification_rules]]`), devices to assign and license
-/// there (`[[device_assignments]]`). Nothing is ever deleted
-/// because the manifest leaves it out. Unknown keys are refused.
+/// there (`[[device_assignments]]`), devices to unlicense or unassign there
+/// (`[[device_unassignments]]`, applied only when deletion is allowed). Nothing is ever deleted,
+/// unlicensed or unassigned because the manifest leaves it out. Unknown keys are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -35,6 +37,10 @@ pub struct Manifest {
     /// entry selects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device_assignments: Vec<DeviceEntry>,
+    /// Devices to unlicense or unassign in the tenants each entry selects (only with
+    /// `--allow-delete`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device_unassignments: Vec<UnassignEntry>,
 }
 
 /// A workspace to delete: by exact name, by id, or both (then both must match).
@@ -80,7 +86,9 @@ pub(crate) fn name_key(name: &str) -> String {
 
 impl Manifest {
     /// Checks every entry: each `[[tenants]]` spec within the API's bounds, no name twice, each
-    /// `[[delete_tenants]]` naming something and not also a tenant that must exist.
+    /// `[[delete_tenants]]` naming something and not also a tenant that must exist, each
+    /// device entry selecting devices, no `[[device_unassignments]]` selecting devices a
+    /// `[[device_assignments]]` entry selects too.
     pub fn check(&self) -> Result<(), ManifestError> {
         let mut problems = Vec::new();
         for (what, n) in [
@@ -88,6 +96,7 @@ impl Manifest {
             ("delete_tenants", self.delete_tenants.len()),
             ("notification_rules", self.notification_rules.len()),
             ("device_assignments", self.device_assignments.len()),
+            ("device_unassignments", self.device_unassignments.len()),
         ] {
             if n > MAX_ENTRIES {
                 problems.push(format!(
@@ -143,6 +152,23 @@ impl Manifest {
                 problems.push(format!("[[device_assignments]] #{}: {p}", i + 1));
             }
         }
+        for (i, u) in self.device_unassignments.iter().enumerate() {
+            for p in u.problems() {
+                problems.push(format!("[[device_unassignments]] #{}: {p}", i + 1));
+            }
+            for (j, _) in self
+                .device_assignments
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| u.overlaps(a))
+            {
+                problems.push(format!(
+                    "[[device_unassignments]] #{} and [[device_assignments]] #{} select the same                      devices in the same tenants: a device cannot be both assigned and unassigned",
+                    i + 1,
+                    j + 1
+                ));
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -162,5 +188,6 @@ impl Manifest {
             && self.delete_tenants.is_empty()
             && self.notification_rules.is_empty()
             && self.device_assignments.is_empty()
+            && self.device_unassignments.is_empty()
     }
 }

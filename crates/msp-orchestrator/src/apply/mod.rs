@@ -10,11 +10,14 @@
 //! `[[device_assignments]]` (devices of a tenant assigned to an application in a region and
 //! licensed with a tier: [`DeviceEntry`], planned per tenant by [`plan_devices`] on what
 //! [`plan_assignments`] read, carried out by [`execute_devices`] in batches of five, each
-//! asynchronous operation polled to its end).
+//! asynchronous operation polled to its end), and `[[device_unassignments]]` (devices
+//! unlicensed and/or unassigned, only when deletion is allowed: [`UnassignEntry`], planned
+//! per tenant by [`plan_unassign`], carried out by the same [`execute_devices`]).
 
 mod devices;
 mod devices_execute;
 mod devices_plan;
+mod devices_seen;
 #[cfg(test)]
 mod devices_tests;
 mod execute;
@@ -26,6 +29,9 @@ mod rules_execute;
 mod rules_plan;
 #[cfg(test)]
 mod tests;
+mod unassign;
+#[cfg(test)]
+mod unassign_tests;
 
 pub use devices::{
     DeviceAction, DeviceEntry, MAX_DEVICE_SELECTORS, Resolved, SeenDevice, SeenSubscription,
@@ -39,6 +45,7 @@ pub use plan::{Action, Change, ObservedTenant, PLAN_FORMAT, Plan, observe, state
 pub use rules::{RuleAction, RuleEntry, RuleTenant, plan_rule, rule_changes, same_name};
 pub use rules_execute::{execute_rules, read_rules};
 pub use rules_plan::plan_rules;
+pub use unassign::{HELD_BACK, UnassignEntry, plan_unassign};
 
 /// A fingerprint of `bytes`: 64-bit FNV-1a, 16 hex digits. It tells states apart, it is no
 /// protection against a forger (a plan file is trusted as much as the manifest).

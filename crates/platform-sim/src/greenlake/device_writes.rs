@@ -1,7 +1,8 @@
 //! GreenLake's devices write (`device-management.json`): `PATCH /devices/v1/devices?id=...`
 //! (a merge patch, with the workspace's token) assigns 1 to 5 of its devices to a service
-//! (`application.id` + `region`, a service manager provisioned there) **or** sets the
-//! subscriptions they hold (`subscription: [{id}]`), one kind per call; `dry-run=true`
+//! (`application.id` + `region`, a service manager provisioned there; both `null` removes
+//! them from it) **or** sets the subscriptions they hold (`subscription: [{id}]`; an empty
+//! list removes them and returns their seats), one kind per call; `dry-run=true`
 //! validates without acting. It answers 202 with an `AsyncResponse` body and the `Location`
 //! of an operation, `GET /devices/v1/async-operations/{id}`, which reads `SUCCEEDED` (or
 //! `FAILED` with a `result.message`: not enough seats, or injected by

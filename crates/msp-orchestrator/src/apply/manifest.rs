@@ -35,6 +35,9 @@ pub struct Manifest {
     /// entry selects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device_assignments: Vec<DeviceEntry>,
+    /// Subscription keys that must be present in the MSP's workspace or one tenant's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<super::subscriptions::SubscriptionEntry>,
 }
 
 /// A workspace to delete: by exact name, by id, or both (then both must match).
@@ -88,6 +91,7 @@ impl Manifest {
             ("delete_tenants", self.delete_tenants.len()),
             ("notification_rules", self.notification_rules.len()),
             ("device_assignments", self.device_assignments.len()),
+            ("subscriptions", self.subscriptions.len()),
         ] {
             if n > MAX_ENTRIES {
                 problems.push(format!(
@@ -143,6 +147,23 @@ impl Manifest {
                 problems.push(format!("[[device_assignments]] #{}: {p}", i + 1));
             }
         }
+        let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, s) in self.subscriptions.iter().enumerate() {
+            for p in s.problems() {
+                problems.push(format!("[[subscriptions]] #{}: {p}", i + 1));
+            }
+            for k in &s.keys {
+                if let Some(first) = keys.insert(k.expose().to_ascii_lowercase(), i) {
+                    problems.push(format!(
+                        "[[subscriptions]] #{} and #{} both name key {} (a key is added to one \
+                         workspace)",
+                        first + 1,
+                        i + 1,
+                        k.masked()
+                    ));
+                }
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -162,5 +183,6 @@ impl Manifest {
             && self.delete_tenants.is_empty()
             && self.notification_rules.is_empty()
             && self.device_assignments.is_empty()
+            && self.subscriptions.is_empty()
     }
 }

@@ -10,7 +10,9 @@
 //! `[[device_assignments]]` (devices of a tenant assigned to an application in a region and
 //! licensed with a tier: [`DeviceEntry`], planned per tenant by [`plan_devices`] on what
 //! [`plan_assignments`] read, carried out by [`execute_devices`] in batches of five, each
-//! asynchronous operation polled to its end).
+//! asynchronous operation polled to its end), and `[[subscriptions]]` (keys that must be
+//! present in the MSP's workspace or one tenant's: [`SubscriptionEntry`], planned by
+//! [`plan_subscriptions`], carried out by [`execute_subscriptions`], keys shown masked).
 
 mod devices;
 mod devices_execute;
@@ -24,6 +26,10 @@ mod plan;
 mod rules;
 mod rules_execute;
 mod rules_plan;
+mod subscriptions;
+mod subscriptions_execute;
+#[cfg(test)]
+mod subscriptions_tests;
 #[cfg(test)]
 mod tests;
 
@@ -39,6 +45,11 @@ pub use plan::{Action, Change, ObservedTenant, PLAN_FORMAT, Plan, observe, state
 pub use rules::{RuleAction, RuleEntry, RuleTenant, plan_rule, rule_changes, same_name};
 pub use rules_execute::{execute_rules, read_rules};
 pub use rules_plan::plan_rules;
+pub use subscriptions::{
+    MAX_KEYS_PER_ENTRY, SubscriptionAction, SubscriptionEntry, SubscriptionWorkspace, masked,
+    plan_subscription, plan_subscriptions,
+};
+pub use subscriptions_execute::execute_subscriptions;
 
 /// A fingerprint of `bytes`: 64-bit FNV-1a, 16 hex digits. It tells states apart, it is no
 /// protection against a forger (a plan file is trusted as much as the manifest).

@@ -49,6 +49,7 @@ fn each_entry_is_created_updated_left_or_refused() {
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     manifest.check().expect("valid");
     let plan = Plan::compute(&manifest, &tenants, false);
@@ -97,6 +98,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     let plan = Plan::compute(&manifest, std::slice::from_ref(&bare), false);
     match &plan.actions[0] {
@@ -113,6 +115,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     assert_eq!(kinds(&Plan::compute(&owned, &[bare], false)), ["cannot"]);
 }
@@ -134,6 +137,7 @@ fn deletion_only_when_named_and_allowed() {
         ],
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     assert_eq!(
         kinds(&Plan::compute(&manifest, &tenants, false)),
@@ -164,6 +168,7 @@ fn the_manifest_is_checked_whole() {
         ],
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     let e = bad.check().expect_err("invalid").problems;
     assert_eq!(e.len(), 4, "{e:#?}");
@@ -181,6 +186,7 @@ fn drift_names_what_moved_and_the_plan_round_trips_as_json() {
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert_eq!(plan.manifest_fingerprint, manifest.fingerprint());
@@ -212,6 +218,7 @@ fn a_plan_whose_actions_its_manifest_does_not_give_is_refused() {
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert!(plan.recheck(&tenants).is_empty());

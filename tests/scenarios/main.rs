@@ -12,6 +12,7 @@ mod alerts;
 mod apply;
 mod apply_devices;
 mod apply_rules;
+mod apply_subscriptions;
 mod audit;
 mod confused;
 mod credentials;

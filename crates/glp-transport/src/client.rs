@@ -182,7 +182,12 @@ impl ApiClient {
                 .extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         let path = url.path().to_owned();
-        let pacer = match (&request.credential, request.write) {
+        // GreenLake's write budgets are per workspace; Central's budget is per gateway, writes
+        // included.
+        let pacer = match (
+            &request.credential,
+            request.write && inner.api == Api::GreenLake,
+        ) {
             (Credential::Bearer(scope), true) => {
                 inner
                     .transport

@@ -28,8 +28,9 @@ use crate::{Api, ApiError, Sleeper, TokioSleeper};
 ///   host as well as per API, recover per API.
 /// - **One write pacer per host, API family and workspace.** GreenLake's write budgets are per
 ///   workspace (40 device writes a minute *per workspace*, 4 subscription adds a minute per
-///   workspace): a write ([`Request::write`](crate::Request::write)) waits for the pacer of its
-///   family in the workspace it writes to ([`write_pacer`](Self::write_pacer)), so twenty
+///   workspace): a GreenLake write ([`Request::write`](crate::Request::write)) waits for the
+///   pacer of its family in the workspace it writes to ([`write_pacer`](Self::write_pacer)), so
+///   twenty
 ///   tenants' writes are not squeezed into one budget. At most
 ///   [`MAX_WRITE_PACERS`](crate::MAX_WRITE_PACERS) are kept (the least recently used idle ones
 ///   are dropped first).

@@ -13,6 +13,7 @@ mod apply;
 mod apply_devices;
 mod apply_rules;
 mod apply_unassign;
+mod apply_subscriptions;
 mod audit;
 mod confused;
 mod credentials;

@@ -182,7 +182,19 @@ impl ApiClient {
                 .extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         let path = url.path().to_owned();
-        let pacer = inner.transport.pacer(inner.api, &url, request.path);
+        // GreenLake's write budgets are per workspace; Central's budget is per gateway, writes
+        // included.
+        let pacer = match (
+            &request.credential,
+            request.write && inner.api == Api::GreenLake,
+        ) {
+            (Credential::Bearer(scope), true) => {
+                inner
+                    .transport
+                    .write_pacer(inner.api, &url, request.path, scope)
+            }
+            _ => inner.transport.pacer(inner.api, &url, request.path),
+        };
         let ceiling = inner.transport.ceiling(inner.api, &url);
         let policy = self.retry.unwrap_or(inner.retry);
         let mut retry = RetryState::new(

@@ -24,6 +24,7 @@ mod sleep;
 mod spec_paths;
 mod tally;
 mod transport;
+mod write_pacers;
 
 pub use api::Api;
 pub use client::{
@@ -43,3 +44,4 @@ pub use sleep::{Sleeper, TokioSleeper};
 pub use spec_paths::{PathProblem, SpecPaging, SpecPath, SpecPaths, check_path};
 pub use tally::{Tally, TallySnapshot};
 pub use transport::{FamilyStats, Transport};
+pub use write_pacers::MAX_WRITE_PACERS;

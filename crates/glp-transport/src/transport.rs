@@ -26,6 +26,14 @@ use crate::{Api, ApiError, Sleeper, TokioSleeper};
 ///   (the same `Limit` announced by two of them, or two of them refused within a second), a
 ///   429 or a spent budget on one slows the others too (see the `host` module): back off per
 ///   host as well as per API, recover per API.
+/// - **One write pacer per host, API family and workspace.** GreenLake's write budgets are per
+///   workspace (40 device writes a minute *per workspace*, 4 subscription adds a minute per
+///   workspace): a GreenLake write ([`Request::write`](crate::Request::write)) waits for the
+///   pacer of its family in the workspace it writes to ([`write_pacer`](Self::write_pacer)), so
+///   twenty
+///   tenants' writes are not squeezed into one budget. At most
+///   [`MAX_WRITE_PACERS`](crate::MAX_WRITE_PACERS) are kept (the least recently used idle ones
+///   are dropped first).
 /// - **One ceiling per host and API**, if set ([`ApiClientBuilder::rate_limit`](crate::ApiClientBuilder::rate_limit)):
 ///   never exceeded by all the requests of that API to that host together (GreenLake's token
 ///   requests included).
@@ -40,6 +48,8 @@ pub struct Transport {
 struct Inner {
     http: reqwest::Client,
     pacers: Mutex<HashMap<(String, Api, String), Arc<Pacer>>>,
+    /// The writes' pacers, one per host, API family and workspace (see `write_pacers`).
+    writes: crate::write_pacers::WritePacers,
     /// One per origin: what its API families share once they prove to draw from one budget.
     hosts: Mutex<HashMap<String, Arc<Host>>>,
     ceilings: Mutex<HashMap<(String, Api), Arc<Ceiling>>>,
@@ -78,6 +88,7 @@ impl Transport {
             inner: Arc::new(Inner {
                 http,
                 pacers: Mutex::new(HashMap::new()),
+                writes: crate::write_pacers::WritePacers::default(),
                 hosts: Mutex::new(HashMap::new()),
                 ceilings: Mutex::new(HashMap::new()),
             }),
@@ -109,15 +120,7 @@ impl Transport {
     /// grouping).
     pub fn pacer(&self, api: Api, url: &url::Url, path: &str) -> Arc<Pacer> {
         let origin = url.origin().ascii_serialization();
-        let group = match api {
-            Api::Central => String::new(),
-            Api::GreenLake => path
-                .trim_start_matches('/')
-                .split('/')
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-        };
+        let group = family_of(api, path);
         let mut pacers = lock(&self.inner.pacers);
         if let Some(pacer) = pacers.get(&(origin.clone(), api, group.clone())) {
             return pacer.clone();
@@ -131,6 +134,23 @@ impl Transport {
             .entry((origin, api, group))
             .or_insert_with(|| Arc::new(Pacer::in_host(host, family)))
             .clone()
+    }
+
+    /// The pacer of the writes of `api` to `url` (its family, as [`pacer`](Self::pacer) groups)
+    /// in the workspace `scope` names: one per host, family and workspace, learning that
+    /// workspace's write budget on its own (it answers to no host: one tenant's 429s never slow
+    /// another tenant's writes).
+    pub fn write_pacer(
+        &self,
+        api: Api,
+        url: &url::Url,
+        path: &str,
+        scope: &glp_core::Scope,
+    ) -> Arc<Pacer> {
+        let origin = url.origin().ascii_serialization();
+        self.inner
+            .writes
+            .get((origin, api, family_of(api, path), scope.to_string()))
     }
 
     /// Sets the ceiling of every request of `api` to `url`'s host (scheme, host, port)
@@ -166,6 +186,7 @@ impl Transport {
                     learned_rate: pacer.learned_rate(),
                 }
             })
+            .chain(self.inner.writes.families())
             .filter(|f| f.requests > 0)
             .collect();
         out.sort_by(|a, b| (&a.host, &a.family).cmp(&(&b.host, &b.family)));
@@ -178,12 +199,27 @@ impl Transport {
     }
 }
 
+/// The family a request to `path` of `api` is paced in: the first segment of a GreenLake
+/// path, nothing for Central (one per gateway).
+fn family_of(api: Api, path: &str) -> String {
+    match api {
+        Api::Central => String::new(),
+        Api::GreenLake => path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
 /// One host and API family's figures ([`Transport::families`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FamilyStats {
     /// The origin (`https://global.api.greenlake.hpe.com`): scheme, host and port.
     pub host: String,
-    /// `central` (a Central gateway), or `greenlake/<first path segment>` (`greenlake/devices`).
+    /// `central` (a Central gateway), or `greenlake/<first path segment>` (`greenlake/devices`);
+    /// the writes, paced per workspace, are summed as `greenlake/<segment> writes`.
     pub family: String,
     /// Requests let through (every attempt, answered or not).
     pub requests: u64,

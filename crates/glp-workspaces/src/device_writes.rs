@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use glp_core::Scope;
-use glp_transport::{ApiError, Method, Request};
+use glp_transport::{ApiClient, ApiError, Method, Request};
 use serde_json::{Value, json};
 
 use crate::client::TenantResources;
@@ -74,7 +74,7 @@ impl DevicePatch {
 }
 
 /// Whether `id` may go into a query or a path: 1 to 64 letters, digits and hyphens.
-fn plain_id(id: &str) -> bool {
+pub(crate) fn plain_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
@@ -164,14 +164,57 @@ impl DeviceOperation {
 /// The operation id a 202's `Location` names (its last segment), when it is a device
 /// operation's path and a plain id: the server's `Location` is never followed as given.
 pub fn operation_id(answer: &WriteAnswer) -> Option<String> {
+    operation_id_in(answer, DEVICE_OPERATIONS_PATH)
+}
+
+/// The operation id a 202's `Location` names, when it is below `parent` and a plain id.
+pub(crate) fn operation_id_in(answer: &WriteAnswer, parent_path: &str) -> Option<String> {
     let location = answer.location.as_deref()?;
     let path = location.split(['?', '#']).next()?.trim_end_matches('/');
     let (parent, id) = path.rsplit_once('/')?;
-    (parent
-        .trim_start_matches('/')
-        .ends_with(DEVICE_OPERATIONS_PATH)
-        && plain_id(id))
-    .then(|| id.to_owned())
+    (parent.trim_start_matches('/').ends_with(parent_path) && plain_id(id)).then(|| id.to_owned())
+}
+
+/// Reads operation `id` below `parent` (`GET {parent}/{id}`) as `scope`.
+pub(crate) async fn read_operation(
+    api: &ApiClient,
+    scope: Scope,
+    parent: &str,
+    id: &str,
+) -> Result<DeviceOperation, ApiError> {
+    if !plain_id(id) {
+        return Err(ApiError::InvalidRequest(format!(
+            "'{}' is not an operation id",
+            clip(id, 70)
+        )));
+    }
+    let path = format!("{parent}/{id}");
+    let v: Value = api.get_json(&scope, &path, &[]).await?;
+    Ok(DeviceOperation::of(&v))
+}
+
+/// Reads operation `id` below `parent` until it ends or [`MAX_OPERATION_POLLS`] reads were
+/// made, waiting between two reads what the server suggests (see
+/// [`TenantResources::wait_device_operation`]).
+pub(crate) async fn wait_operation(
+    api: &ApiClient,
+    scope: Scope,
+    parent: &str,
+    id: &str,
+) -> Result<DeviceOperation, ApiError> {
+    let mut polls = 0;
+    loop {
+        let op = read_operation(api, scope, parent, id).await?;
+        polls += 1;
+        if op.status.is_terminal() || polls >= MAX_OPERATION_POLLS {
+            return Ok(op);
+        }
+        let wait = op
+            .suggested_wait
+            .unwrap_or(DEFAULT_POLL)
+            .max(Duration::from_millis(100));
+        api.transport().sleeper().sleep(wait).await;
+    }
 }
 
 impl TenantResources {
@@ -223,18 +266,8 @@ impl TenantResources {
 
     /// Reads device operation `id`: `GET devices/v1/async-operations/{id}`.
     pub async fn device_operation(&self, id: &str) -> Result<DeviceOperation, ApiError> {
-        if !plain_id(id) {
-            return Err(ApiError::InvalidRequest(format!(
-                "'{}' is not an operation id",
-                clip(id, 70)
-            )));
-        }
-        let path = format!("{DEVICE_OPERATIONS_PATH}/{id}");
-        let v: Value = self
-            .api_client()
-            .get_json(&Scope::Tenant(self.tenant_id()), &path, &[])
-            .await?;
-        Ok(DeviceOperation::of(&v))
+        let scope = Scope::Tenant(self.tenant_id());
+        read_operation(self.api_client(), scope, DEVICE_OPERATIONS_PATH, id).await
     }
 
     /// Reads device operation `id` until it ends or [`MAX_OPERATION_POLLS`] reads were made
@@ -242,18 +275,7 @@ impl TenantResources {
     /// suggests (2 s when it suggests nothing, at most 30 s) through the transport's
     /// [`Sleeper`](glp_transport::Sleeper).
     pub async fn wait_device_operation(&self, id: &str) -> Result<DeviceOperation, ApiError> {
-        let mut polls = 0;
-        loop {
-            let op = self.device_operation(id).await?;
-            polls += 1;
-            if op.status.is_terminal() || polls >= MAX_OPERATION_POLLS {
-                return Ok(op);
-            }
-            let wait = op
-                .suggested_wait
-                .unwrap_or(DEFAULT_POLL)
-                .max(Duration::from_millis(100));
-            self.api_client().transport().sleeper().sleep(wait).await;
-        }
+        let scope = Scope::Tenant(self.tenant_id());
+        wait_operation(self.api_client(), scope, DEVICE_OPERATIONS_PATH, id).await
     }
 }

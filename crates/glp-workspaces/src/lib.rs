@@ -14,6 +14,8 @@
 //! [`TenantResources::patch_devices`] assigns a tenant's devices to a service or sets their
 //! subscriptions ([`DevicePatch`], at most five devices a call), and
 //! [`TenantResources::wait_device_operation`] polls the asynchronous operation it started.
+//! [`WorkspacesClient::add_subscriptions`] adds subscriptions to a workspace (the MSP's or a
+//! tenant's) by [`SubscriptionKey`] (shown masked), at most five a call.
 //!
 //! [`WorkspacesClient::tenant`] lists a tenant's own GreenLake resources with its tenant token
 //! ([`GlpResource`]: `devices/v1/devices`, `subscriptions/v1/subscriptions`,
@@ -99,6 +101,7 @@ mod odata;
 mod resources;
 pub mod shapes;
 mod spec_paths;
+mod subscription_writes;
 mod tenant_writes;
 
 pub use catalog::{PROVISIONS_PATH, Provision, SERVICE_MANAGERS_PATH, ServiceManager};
@@ -121,5 +124,9 @@ pub use resources::{
 pub use spec_paths::{
     GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, GREENLAKE_FAMILIES, REGIONAL_FAMILIES,
     greenlake_get_paths, is_greenlake_family,
+};
+pub use subscription_writes::{
+    MAX_KEY_CHARS, MAX_KEYS_PER_POST, SUBSCRIPTION_OPERATIONS_PATH, SUBSCRIPTIONS_POST_PATH,
+    SubscriptionKey, subscription_operation_id,
 };
 pub use tenant_writes::{Address, MAX_NAME_CHARS, MAX_TEXT_CHARS, TenantSpec, WriteAnswer};

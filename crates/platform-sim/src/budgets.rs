@@ -25,6 +25,9 @@ pub(crate) enum Own {
     Subscriptions,
     /// GreenLake devices writes', per workspace ([`SimConfig::glp_device_writes_per_minute`]).
     DeviceWrites,
+    /// GreenLake subscription adds', per workspace
+    /// ([`SimConfig::glp_subscription_writes_per_minute`]).
+    SubscriptionWrites,
 }
 
 /// Every configured budget (`None`: unlimited).
@@ -40,6 +43,7 @@ pub(crate) struct Budgets {
     devices_per_minute: Option<u32>,
     subscriptions_per_minute: Option<u32>,
     device_writes_per_minute: Option<u32>,
+    subscription_writes_per_minute: Option<u32>,
     background_share: f64,
     /// The per-workspace budgets, by endpoint and workspace (a tenant's index, `u32::MAX` for
     /// the MSP), made on first use.
@@ -70,6 +74,7 @@ impl Budgets {
             devices_per_minute: cfg.glp_devices_per_minute,
             subscriptions_per_minute: cfg.glp_subscriptions_per_minute,
             device_writes_per_minute: cfg.glp_device_writes_per_minute,
+            subscription_writes_per_minute: cfg.glp_subscription_writes_per_minute,
             background_share: share,
             workspaces: Mutex::default(),
         }
@@ -107,6 +112,7 @@ impl Budgets {
             Own::Devices => self.devices_per_minute,
             Own::Subscriptions => self.subscriptions_per_minute,
             Own::DeviceWrites => self.device_writes_per_minute,
+            Own::SubscriptionWrites => self.subscription_writes_per_minute,
             Own::Token | Own::MspTenants | Own::TenantWrites => None,
         }?;
         let workspace = workspace()?;

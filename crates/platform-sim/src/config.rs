@@ -150,6 +150,14 @@ pub struct SimConfig {
     /// The devices writes (`PATCH devices/v1/devices`) allowed per minute **per workspace**
     /// (GreenLake documents 40); `None` = no such limit.
     pub glp_device_writes_per_minute: Option<u32>,
+    /// The subscription adds (`POST subscriptions/v1/subscriptions`) allowed per minute **per
+    /// workspace** (GreenLake documents 4, the default); `None` = no such limit.
+    pub glp_subscription_writes_per_minute: Option<u32>,
+    /// The subscription keys the simulator knows as claimable: each can be added to one
+    /// workspace (`POST subscriptions/v1/subscriptions`); any other key's add fails in its
+    /// operation. A key holding `SW` licenses switches, `GW` gateways, any other access points.
+    /// Default: [`DEFAULT_CLAIMABLE_KEYS`].
+    pub claimable_subscription_keys: Vec<String>,
     /// One budget for every API on the host (token endpoint, workspaces and Central together),
     /// in requests per second, drawn from after any per-API or per-endpoint one; `None` = no such
     /// budget (the default: GreenLake and Central budgets are separate).
@@ -239,6 +247,19 @@ pub struct SimConfig {
     pub remember_tokens: Option<usize>,
 }
 
+/// The subscription keys a simulator knows as claimable by default: four for access points,
+/// two for switches, two for gateways.
+pub const DEFAULT_CLAIMABLE_KEYS: &[&str] = &[
+    "SIMAPKEY0001",
+    "SIMAPKEY0002",
+    "SIMAPKEY0003",
+    "SIMAPKEY0004",
+    "SIMSWKEY0001",
+    "SIMSWKEY0002",
+    "SIMGWKEY0001",
+    "SIMGWKEY0002",
+];
+
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
@@ -255,6 +276,11 @@ impl Default for SimConfig {
             glp_devices_per_minute: None,
             glp_subscriptions_per_minute: None,
             glp_device_writes_per_minute: None,
+            glp_subscription_writes_per_minute: Some(4),
+            claimable_subscription_keys: DEFAULT_CLAIMABLE_KEYS
+                .iter()
+                .map(|k| (*k).to_owned())
+                .collect(),
             background_share: 0.0,
             host_rps: None,
             limit_burst: None,
@@ -339,6 +365,10 @@ impl SimConfig {
             (
                 "glp_device_writes_per_minute",
                 self.glp_device_writes_per_minute,
+            ),
+            (
+                "glp_subscription_writes_per_minute",
+                self.glp_subscription_writes_per_minute,
             ),
         ] {
             if n == Some(0) {

@@ -63,6 +63,15 @@
 //!   used; a budget per workspace ([`SimConfig::glp_device_writes_per_minute`]) and the
 //!   after-apply write fault; [`SimConfig::spare_seats`] adds Foundation subscriptions to
 //!   license with; [`Truth::devices`] lists the devices of the workspaces written to.
+//! * `POST /subscriptions/v1/subscriptions` and `GET /subscriptions/v1/async-operations/{id}`
+//!   (the workspace's token, the MSP's or a tenant's; HPE's subscription-management spec): add
+//!   1 to 5 subscriptions by key; 400 for a body not of the spec's shape (an empty or repeated
+//!   key), else 202 with the `Location` of an operation that reads `SUCCEEDED`, or `FAILED`
+//!   naming each key that is unknown ([`SimConfig::claimable_subscription_keys`]), already in
+//!   the workspace or claimed by another; an added key is listed with the workspace's
+//!   subscriptions; a budget per workspace ([`SimConfig::glp_subscription_writes_per_minute`],
+//!   4 a minute by default) and the after-apply write fault;
+//!   [`Truth::subscriptions_added`] lists the keys each workspace gained.
 //! * `GET`, `POST /network-notifications/v1/notification-rules` and `GET`, `PATCH`, `DELETE
 //!   .../notification-rules/{id}` (tenant token; HPE's notifications spec): a tenant's
 //!   notification rules (list by `offset`, 20 at most; create 201 with the rule; merge-patch
@@ -259,7 +268,7 @@ mod truth;
 
 use std::net::SocketAddr;
 
-pub use config::{CentralDialect, LimitShape, ResetStyle, SimConfig};
+pub use config::{CentralDialect, DEFAULT_CLAIMABLE_KEYS, LimitShape, ResetStyle, SimConfig};
 pub use inspect::ClusterInfo;
 pub use server::{DemoCredentials, Simulator};
 pub use stats::Stats;

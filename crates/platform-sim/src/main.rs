@@ -58,6 +58,14 @@ struct Args {
     /// (GreenLake: 40; default: unlimited).
     #[arg(long)]
     glp_device_writes_per_minute: Option<u32>,
+    /// Subscription adds (POST subscriptions/v1/subscriptions) per minute and workspace before
+    /// 429 (GreenLake: 4, the default).
+    #[arg(long, default_value_t = 4)]
+    glp_subscription_writes_per_minute: u32,
+    /// The subscription keys that can be added to a workspace, comma-separated (default: eight
+    /// keys, SIMAPKEY0001..4, SIMSWKEY0001..2, SIMGWKEY0001..2).
+    #[arg(long, value_delimiter = ',')]
+    glp_claimable_keys: Vec<String>,
     /// Share (0..1) of every rate-limited budget eaten by another client (default 0).
     #[arg(long, default_value_t = 0.0)]
     background_share: f64,
@@ -186,6 +194,12 @@ impl Args {
             glp_devices_per_minute: self.glp_devices_per_minute,
             glp_subscriptions_per_minute: self.glp_subscriptions_per_minute,
             glp_device_writes_per_minute: self.glp_device_writes_per_minute,
+            glp_subscription_writes_per_minute: Some(self.glp_subscription_writes_per_minute),
+            claimable_subscription_keys: if self.glp_claimable_keys.is_empty() {
+                SimConfig::default().claimable_subscription_keys
+            } else {
+                self.glp_claimable_keys.clone()
+            },
             background_share: self.background_share,
             rate_headers: !self.no_rate_headers,
             retry_headers: !self.no_retry_headers,

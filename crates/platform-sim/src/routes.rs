@@ -94,14 +94,25 @@ fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
             serve(st, glp("devices-operation"), operation),
         );
     let subscriptions = GlpResource::Subscriptions;
-    routes = routes.route(
-        "/subscriptions/v1/subscriptions",
-        serve(
-            st,
-            resource(subscriptions).own(Own::Subscriptions),
-            greenlake::list(subscriptions),
-        ),
-    );
+    let add = glp("subscriptions-add").own(Own::SubscriptionWrites);
+    routes = routes
+        .route(
+            "/subscriptions/v1/subscriptions",
+            serve(
+                st,
+                resource(subscriptions).own(Own::Subscriptions),
+                greenlake::list(subscriptions),
+            )
+            .merge(serve(st, add, post(greenlake::add_subscriptions))),
+        )
+        .route(
+            "/subscriptions/v1/async-operations/{id}",
+            serve(
+                st,
+                glp("subscriptions-operation"),
+                get(greenlake::subscription_operation),
+            ),
+        );
     let audit = GlpResource::AuditLogs;
     routes.route(
         "/audit-log/v2beta1/logs",

@@ -46,6 +46,11 @@ pub struct Truth {
     /// writes, and those a removal returned, counted).
     #[serde(default)]
     pub subscriptions: BTreeMap<String, Vec<Value>>,
+    /// The subscription keys each workspace gained through `POST
+    /// subscriptions/v1/subscriptions`, in the order added, by GreenLake workspace id
+    /// (hyphenated; the MSP's own included); a workspace that gained none is left out.
+    #[serde(default)]
+    pub subscriptions_added: BTreeMap<String, Vec<String>>,
     /// Record counts of the MSP workspace's own GreenLake inventory (`glp/devices`,
     /// `glp/subscriptions`: what the MSP token gets there).
     #[serde(default)]
@@ -274,6 +279,15 @@ pub(crate) fn build(st: &AppState, only: Option<&Tenant>, with_records: bool) ->
             .collect(),
         devices: touched(GlpResource::Devices, device_truth),
         subscriptions: touched(GlpResource::Subscriptions, subscription_truth),
+        subscriptions_added: book
+            .subscriptions
+            .keys()
+            .into_iter()
+            .filter_map(|(i, keys)| {
+                let t = pop.tenants.get(i as usize).unwrap_or(&pop.msp_own);
+                (t.index == i).then(|| (ids::hyphenated(t.workspace_id), keys))
+            })
+            .collect(),
         msp_counts: glp_counts(pop, &pop.msp_own).collect(),
         msp_records: with_records.then(|| {
             GlpResource::ALL

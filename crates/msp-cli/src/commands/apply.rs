@@ -20,6 +20,7 @@ use crate::args::GlobalArgs;
 use crate::args::apply::{ApplyArgs, PlanArgs};
 use crate::commands::apply_devices::{device_drift, read_device_actions, write_device_plan};
 use crate::commands::apply_rules::{rule_drift, write_rule_plan};
+use crate::commands::apply_subscriptions as subscriptions;
 use crate::commands::store::{Usage, db_path};
 use crate::context::{Built, Context};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, plural};
@@ -178,6 +179,7 @@ fn write_plan(out: &mut impl std::io::Write, plan: &Plan) -> std::io::Result<()>
     }
     write_rule_plan(out, &plan.rule_actions)?;
     write_device_plan(out, &plan.device_actions)?;
+    subscriptions::write_subscription_plan(out, &plan.subscription_actions)?;
     let n = |k: &str| counts.get(k).copied().unwrap_or(0);
     writeln!(
         out,
@@ -227,6 +229,8 @@ pub(crate) async fn plan(global: &GlobalArgs, args: &PlanArgs, cancel: &Cancel) 
         plan.rule_actions = read_rule_actions(&ctx, &manifest, &tenants, cancel).await?;
         plan.device_actions =
             read_device_actions(&ctx, &manifest, &tenants, args.allow_delete, cancel).await?;
+        plan.subscription_actions =
+            subscriptions::read_subscription_actions(&ctx, &manifest, &tenants, cancel).await?;
         write_plan(&mut std::io::stdout().lock(), &plan)?;
         if let Some(out) = &args.out {
             let text = serde_json::to_string_pretty(&plan)?;
@@ -253,10 +257,13 @@ async fn confirmed(writes: usize) -> bool {
 }
 
 /// Whether the action at plan position `i` (tenant actions, then rule actions, then device
-/// actions) writes.
+/// actions, then subscription actions) writes.
 fn writes_at(plan: &Plan, i: usize) -> bool {
     let rules = plan.actions.len();
     let devices = rules + plan.rule_actions.len();
+    if let Some(writes) = subscriptions::writes_at(plan, i) {
+        return writes;
+    }
     match plan.actions.get(i) {
         Some(a) => a.writes(),
         None if i < devices => plan
@@ -340,12 +347,13 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
         Ok(t) => t,
         Err(e) => return usage_or_fatal(e),
     };
-    let (manifest, saved_rules, saved_devices, allow_delete) = match &input {
-        Input::Manifest(m) => (m, None, None, args.allow_delete),
+    let (manifest, saved_rules, saved_devices, saved_subscriptions, allow_delete) = match &input {
+        Input::Manifest(m) => (m, None, None, None, args.allow_delete),
         Input::Plan(plan) => (
             &plan.manifest,
             Some(&plan.rule_actions),
             Some(&plan.device_actions),
+            Some(&plan.subscription_actions),
             plan.allow_delete,
         ),
     };
@@ -362,6 +370,11 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     if let (Some(moved), Some(saved)) = (&mut rules_moved, saved_devices) {
         moved.extend(device_drift(saved, &device_actions));
     }
+    let read = (manifest, &tenants[..], saved_subscriptions);
+    let subs = match subscriptions::read_for_apply(&ctx, read, &mut rules_moved, cancel).await {
+        Ok(s) => s,
+        Err(e) => return usage_or_fatal(e),
+    };
     let mut plan = match input {
         Input::Manifest(m) => Plan::compute(&m, &tenants, args.allow_delete),
         Input::Plan(plan) => {
@@ -384,6 +397,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     };
     plan.rule_actions = rule_actions;
     plan.device_actions = device_actions;
+    plan.subscription_actions = subs;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = write_plan(&mut stdout, &plan) {
         return usage_or_fatal(e.into());
@@ -452,6 +466,8 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     )
     .await;
     report.results.extend(device_results);
+    let done = subscriptions::run(&ctx, &plan, options, cancel, &mut record).await;
+    report.results.extend(done);
     let interrupted = cancel.level() != StopLevel::Run;
     let status = if interrupted {
         "interrupted"

@@ -3,6 +3,7 @@
 pub(crate) mod apply;
 pub(crate) mod apply_devices;
 pub(crate) mod apply_rules;
+pub(crate) mod apply_subscriptions;
 pub(crate) mod changes;
 pub(crate) mod collect;
 pub(crate) mod config_show;

@@ -41,6 +41,9 @@ pub struct Manifest {
     /// `--allow-delete`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device_unassignments: Vec<UnassignEntry>,
+    /// Subscription keys that must be present in the MSP's workspace or one tenant's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<super::subscriptions::SubscriptionEntry>,
 }
 
 /// A workspace to delete: by exact name, by id, or both (then both must match).
@@ -97,6 +100,7 @@ impl Manifest {
             ("notification_rules", self.notification_rules.len()),
             ("device_assignments", self.device_assignments.len()),
             ("device_unassignments", self.device_unassignments.len()),
+            ("subscriptions", self.subscriptions.len()),
         ] {
             if n > MAX_ENTRIES {
                 problems.push(format!(
@@ -163,10 +167,28 @@ impl Manifest {
                 .filter(|(_, a)| u.overlaps(a))
             {
                 problems.push(format!(
-                    "[[device_unassignments]] #{} and [[device_assignments]] #{} select the same                      devices in the same tenants: a device cannot be both assigned and unassigned",
+                    "[[device_unassignments]] #{} and [[device_assignments]] #{} select the same \
+                     devices in the same tenants: a device cannot be both assigned and unassigned",
                     i + 1,
                     j + 1
                 ));
+            }
+        }
+        let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, s) in self.subscriptions.iter().enumerate() {
+            for p in s.problems() {
+                problems.push(format!("[[subscriptions]] #{}: {p}", i + 1));
+            }
+            for k in &s.keys {
+                if let Some(first) = keys.insert(k.expose().to_ascii_lowercase(), i) {
+                    problems.push(format!(
+                        "[[subscriptions]] #{} and #{} both name key {} (a key is added to one \
+                         workspace)",
+                        first + 1,
+                        i + 1,
+                        k.masked()
+                    ));
+                }
             }
         }
         if problems.is_empty() {
@@ -189,5 +211,6 @@ impl Manifest {
             && self.notification_rules.is_empty()
             && self.device_assignments.is_empty()
             && self.device_unassignments.is_empty()
+            && self.subscriptions.is_empty()
     }
 }

@@ -13,6 +13,9 @@
 //! asynchronous operation polled to its end), and `[[device_unassignments]]` (devices
 //! unlicensed and/or unassigned, only when deletion is allowed: [`UnassignEntry`], planned
 //! per tenant by [`plan_unassign`], carried out by the same [`execute_devices`]).
+//! asynchronous operation polled to its end), and `[[subscriptions]]` (keys that must be
+//! present in the MSP's workspace or one tenant's: [`SubscriptionEntry`], planned by
+//! [`plan_subscriptions`], carried out by [`execute_subscriptions`], keys shown masked).
 
 mod devices;
 mod devices_execute;
@@ -27,6 +30,10 @@ mod plan;
 mod rules;
 mod rules_execute;
 mod rules_plan;
+mod subscriptions;
+mod subscriptions_execute;
+#[cfg(test)]
+mod subscriptions_tests;
 #[cfg(test)]
 mod tests;
 mod unassign;
@@ -46,6 +53,11 @@ pub use rules::{RuleAction, RuleEntry, RuleTenant, plan_rule, rule_changes, same
 pub use rules_execute::{execute_rules, read_rules};
 pub use rules_plan::plan_rules;
 pub use unassign::{HELD_BACK, UnassignEntry, plan_unassign};
+pub use subscriptions::{
+    MAX_KEYS_PER_ENTRY, SubscriptionAction, SubscriptionEntry, SubscriptionWorkspace, masked,
+    plan_subscription, plan_subscriptions,
+};
+pub use subscriptions_execute::execute_subscriptions;
 
 /// A fingerprint of `bytes`: 64-bit FNV-1a, 16 hex digits. It tells states apart, it is no
 /// protection against a forger (a plan file is trusted as much as the manifest).

@@ -178,6 +178,11 @@ pub struct Plan {
     /// of a saved plan reads them again and stops if they differ).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub device_actions: Vec<super::devices::DeviceAction>,
+    /// One action per `[[subscriptions]]` entry (set by the caller from
+    /// [`plan_subscriptions`](super::plan_subscriptions), which reads the workspace's keys;
+    /// each carries the fingerprint of what it read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscription_actions: Vec<super::subscriptions::SubscriptionAction>,
 }
 
 /// The workspaces of `tenants` that `manifest` names (by name, without case, or by id), sorted
@@ -378,6 +383,7 @@ impl Plan {
             actions,
             rule_actions: Vec::new(),
             device_actions: Vec::new(),
+            subscription_actions: Vec::new(),
         }
     }
 
@@ -386,6 +392,11 @@ impl Plan {
         self.actions.iter().filter(|a| a.writes()).count()
             + self.rule_actions.iter().filter(|a| a.writes()).count()
             + self.device_actions.iter().filter(|a| a.writes()).count()
+            + self
+                .subscription_actions
+                .iter()
+                .filter(|a| a.writes())
+                .count()
     }
 
     /// Whether this plan (read back from a file) may be carried out on `tenants`, every

@@ -50,6 +50,7 @@ fn each_entry_is_created_updated_left_or_refused() {
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     manifest.check().expect("valid");
     let plan = Plan::compute(&manifest, &tenants, false);
@@ -99,6 +100,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     let plan = Plan::compute(&manifest, std::slice::from_ref(&bare), false);
     match &plan.actions[0] {
@@ -116,6 +118,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     assert_eq!(kinds(&Plan::compute(&owned, &[bare], false)), ["cannot"]);
 }
@@ -138,6 +141,7 @@ fn deletion_only_when_named_and_allowed() {
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     assert_eq!(
         kinds(&Plan::compute(&manifest, &tenants, false)),
@@ -169,6 +173,7 @@ fn the_manifest_is_checked_whole() {
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     let e = bad.check().expect_err("invalid").problems;
     assert_eq!(e.len(), 4, "{e:#?}");
@@ -187,6 +192,7 @@ fn drift_names_what_moved_and_the_plan_round_trips_as_json() {
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert_eq!(plan.manifest_fingerprint, manifest.fingerprint());
@@ -219,6 +225,7 @@ fn a_plan_whose_actions_its_manifest_does_not_give_is_refused() {
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
+        subscriptions: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert!(plan.recheck(&tenants).is_empty());

@@ -76,6 +76,8 @@ pub(crate) struct DeviceBook {
     seats: HashMap<(u32, String), i64>,
     operations: HashMap<String, Operation>,
     made: u64,
+    /// What the subscription adds changed (kept here: the lists read both under one lock).
+    pub(crate) subscriptions: super::subscription_adds::SubscriptionBook,
 }
 
 impl DeviceBook {
@@ -131,13 +133,13 @@ impl DeviceBook {
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn bad(subject: &str, description: &str) -> Response {
+pub(crate) fn bad(subject: &str, description: &str) -> Response {
     glp_error(
         Api::Glp,
         StatusCode::BAD_REQUEST,
@@ -157,7 +159,7 @@ fn unprocessable(message: &str) -> Response {
 }
 
 /// The workspace a token is for.
-fn workspace<'a>(st: &'a AppState, headers: &HeaderMap) -> Result<&'a Tenant, Response> {
+pub(crate) fn workspace<'a>(st: &'a AppState, headers: &HeaderMap) -> Result<&'a Tenant, Response> {
     Ok(match st.authenticate(headers, Api::Glp)? {
         Subject::Tenant(i) => &st.pop.tenants[i as usize],
         Subject::Msp => &st.pop.msp_own,
@@ -171,12 +173,9 @@ pub(crate) fn records(
     r: GlpResource,
     t: &Tenant,
 ) -> Vec<Value> {
-    (0..r.count(pop, t))
-        .map(|i| {
-            let mut v = r.record(pop, t, i);
-            book.overlay(r, t, &mut v);
-            v
-        })
+    use super::subscription_adds::{count, record};
+    (0..count(pop, book, r, t))
+        .map(|i| record(pop, book, r, t, i))
         .collect()
 }
 

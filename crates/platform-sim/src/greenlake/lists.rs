@@ -144,15 +144,11 @@ fn parse_query(r: GlpResource, sample: &Value, raw: Option<&str>) -> Result<List
 fn page(st: &AppState, r: GlpResource, t: &Tenant, raw: Option<&str>) -> Result<Value, BadParam> {
     let pop = &st.pop;
     let book = st.devices();
-    let record = |i: u32| {
-        let mut v = r.record(pop, t, i);
-        book.overlay(r, t, &mut v);
-        v
-    };
+    let record = |i: u32| super::subscription_adds::record(pop, &book, r, t, i);
     let sample = record(0);
     let q = parse_query(r, &sample, raw)?;
     let size = q.limit.min(st.cfg.glp_page_cap);
-    let count = r.count(pop, t) as usize;
+    let count = super::subscription_adds::count(pop, &book, r, t) as usize;
     let plain = q.filter.is_none() && q.sort.is_none() && q.time.is_empty();
     let (total, mut items): (usize, Vec<Value>) = if plain {
         let end = q.offset.saturating_add(size).min(count);

@@ -1,6 +1,7 @@
 //! HPE GreenLake Platform's workspace APIs: the MSP's tenants (`tenants`, msp-tenants; `writes`
 //! creates, updates and deletes them in the `registry` of what writes changed; `device_writes`
-//! assigns and licenses devices) and a
+//! assigns and licenses devices;
+//! `subscription_adds` adds subscriptions by key) and a
 //! workspace's devices, subscriptions and audit log (`lists` serves the records `records` generates). The
 //! token endpoint (`oauth`) and the service catalog (`catalog`) are GreenLake's too, in modules
 //! of their own.
@@ -10,6 +11,7 @@ mod device_writes;
 mod lists;
 mod records;
 pub(crate) mod registry;
+mod subscription_adds;
 mod tenants;
 mod writes;
 
@@ -18,6 +20,7 @@ pub(crate) use device_writes::{
 };
 pub(crate) use lists::list;
 pub(crate) use records::GlpResource;
+pub(crate) use subscription_adds::{add as add_subscriptions, operation as subscription_operation};
 pub(crate) use tenants::{item as tenant_item, msp_tenants, ownership};
 pub(crate) use writes::{
     create as create_tenant, delete as delete_tenant, update as update_tenant,

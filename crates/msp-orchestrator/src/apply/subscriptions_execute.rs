@@ -1,0 +1,195 @@
+//! Carrying out [`SubscriptionAction`]s ([`execute_subscriptions`]): each action's keys in
+//! batches of [`MAX_KEYS_PER_POST`], one `POST subscriptions/v1/subscriptions` each, its
+//! asynchronous operation polled to its end. A workspace's actions run one after the other
+//! (GreenLake allows 4 adds a minute per workspace: the transport paces writes per workspace
+//! and slows down on a 429, never failing for it); workspaces run side by side.
+//!
+//! **Never twice**: when a batch's answer is lost ([`ApiError::OutcomeUnknown`]), or its
+//! operation could not be followed to its end, the workspace's subscriptions are read again:
+//! the batch is done if every key is now listed. Otherwise it is **not** sent again (an add
+//! may still be under way, and a key is claimed once): the action fails, saying so, and the
+//! next apply plans what is still missing.
+
+use std::collections::BTreeMap;
+
+use glp_transport::ApiError;
+use glp_workspaces::{
+    MAX_KEYS_PER_POST, OperationStatus, SubscriptionKey, WorkspacesClient,
+    subscription_operation_id,
+};
+use serde_json::{Value, json};
+
+use super::execute::{ActionResult, ActionStatus, ApplyOptions};
+use super::once::{Settled, drive, never_twice};
+use super::subscriptions::{SubscriptionAction, SubscriptionWorkspace, masked};
+use crate::{Cancel, StopLevel};
+
+/// `text` with every key of `keys` found in it masked (the server's words may quote them).
+fn scrub(text: &str, keys: &[&SubscriptionKey]) -> String {
+    keys.iter()
+        .fold(text.to_owned(), |t, k| t.replace(k.expose(), &k.masked()))
+}
+
+/// Sends one batch, never twice (see the module's documentation), counting into `r`: `Err`
+/// says why it failed.
+async fn run_batch(
+    client: &WorkspacesClient,
+    workspace: &SubscriptionWorkspace,
+    keys: &[&SubscriptionKey],
+    r: &mut ActionResult,
+) -> Result<(), String> {
+    let scope = workspace.scope();
+    let check = || async {
+        let listed = client
+            .subscription_keys(scope)
+            .await
+            .map_err(|e| format!("re-reading the subscriptions failed: {e}"))?;
+        let all = keys.iter().all(|k| listed.iter().any(|l| k.is(l)));
+        Ok(all.then(String::new))
+    };
+    let answer = match never_twice(r, false, || client.add_subscriptions(scope, keys), &check).await
+    {
+        Settled::Answered(answer) => answer,
+        Settled::InEffect(_) => return Ok(()),
+        Settled::Failed(why) => return Err(scrub(&why, keys)),
+    };
+    r.http_status = Some(answer.status);
+    let polled = match subscription_operation_id(&answer) {
+        Some(op) => client.wait_subscription_operation(scope, &op).await,
+        // Answered at once, without an operation: done, as the re-read below confirms.
+        None => Err(ApiError::InvalidRequest(
+            "accepted without an operation to follow".into(),
+        )),
+    };
+    let what = match polled {
+        Ok(op) if op.status == OperationStatus::Succeeded => return Ok(()),
+        Ok(op) if op.status.is_terminal() => {
+            return Err(scrub(
+                &format!(
+                    "the operation ended {:?}: {}",
+                    op.status,
+                    op.detail.unwrap_or_else(|| "no detail given".into())
+                ),
+                keys,
+            ));
+        }
+        Ok(op) => format!("the operation is still {:?}", op.status),
+        Err(e) => format!("the operation could not be followed: {e}"),
+    };
+    match check().await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(scrub(
+            &format!("{what}; a re-read shows it not in effect yet (not sent again: apply again)"),
+            keys,
+        )),
+        Err(why) => Err(scrub(&format!("{what}; {why}"), keys)),
+    }
+}
+
+/// A result for `action` at plan position `index`, not yet carried out.
+fn pending(index: usize, action: &SubscriptionAction) -> ActionResult {
+    let after = match action {
+        SubscriptionAction::Add { keys, .. } => json!({ "keys": masked(keys) }),
+        _ => Value::Null,
+    };
+    let describe = action.describe();
+    let detail = match action {
+        SubscriptionAction::Nothing { .. } => format!("{describe}: nothing to do"),
+        SubscriptionAction::Cannot { why, .. } => format!("{describe}: cannot: {why}"),
+        SubscriptionAction::Add { .. } => format!("{describe}: not started (stopped)"),
+    };
+    let w = action.workspace();
+    ActionResult {
+        index,
+        action: action.kind(),
+        workspace_name: w.name.clone(),
+        id: w.id,
+        status: ActionStatus::Skipped,
+        detail: glp_core::text::escape_control(&detail).into_owned(),
+        http_status: None,
+        writes_sent: 0,
+        answer_lost: false,
+        before: Value::Null,
+        after,
+    }
+}
+
+/// Carries out one writing action, batch after batch (stopping between two when asked).
+async fn run_one(
+    client: &WorkspacesClient,
+    action: &SubscriptionAction,
+    r: &mut ActionResult,
+    cancel: &Cancel,
+) {
+    let SubscriptionAction::Add {
+        workspace, keys, ..
+    } = action
+    else {
+        return;
+    };
+    let batches: Vec<Vec<&SubscriptionKey>> = keys
+        .chunks(MAX_KEYS_PER_POST)
+        .map(|c| c.iter().collect())
+        .collect();
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    for batch in &batches {
+        if cancel.level() != StopLevel::Run {
+            break;
+        }
+        sent += 1;
+        if let Err(why) = run_batch(client, workspace, batch, r).await {
+            let owned: Vec<SubscriptionKey> = batch.iter().map(|k| (*k).clone()).collect();
+            failures.push(format!("keys {}: {why}", masked(&owned)));
+        }
+    }
+    let done = sent - failures.len();
+    r.status = if failures.is_empty() && sent == batches.len() {
+        ActionStatus::Done
+    } else if sent == 0 {
+        ActionStatus::Skipped
+    } else {
+        ActionStatus::Failed
+    };
+    let lost = if r.answer_lost {
+        "; an answer was lost, a re-read decided"
+    } else {
+        ""
+    };
+    r.detail = glp_core::text::escape_control(&format!(
+        "{}: {done} of {} batches done{lost}{}",
+        action.describe(),
+        batches.len(),
+        failures
+            .first()
+            .map(|f| format!("; {f}"))
+            .unwrap_or_default()
+    ))
+    .into_owned();
+}
+
+/// Carries out `actions` (numbered from `first_index` in the record) through `client` (the
+/// MSP's, whose provider also exchanges the tenants' tokens): each workspace's in order, at
+/// most `options.concurrency` workspaces at once; once `cancel` asks to stop, no new batch
+/// starts. Each result is handed to `done` as it is known.
+pub async fn execute_subscriptions(
+    client: &WorkspacesClient,
+    actions: &[SubscriptionAction],
+    first_index: usize,
+    options: ApplyOptions,
+    cancel: &Cancel,
+    done: impl FnMut(&ActionResult),
+) -> Vec<ActionResult> {
+    let mut by_workspace: BTreeMap<Option<glp_core::WorkspaceId>, Vec<usize>> = BTreeMap::new();
+    for (i, a) in actions.iter().enumerate().filter(|(_, a)| a.writes()) {
+        by_workspace.entry(a.workspace().id).or_default().push(i);
+    }
+    let run = |i: usize, mut r: ActionResult| async move {
+        run_one(client, &actions[i], &mut r, cancel).await;
+        r
+    };
+    let groups = by_workspace.into_values().collect();
+    let pending = |i| pending(first_index + i, &actions[i]);
+    let (n, at_once) = (actions.len(), options.concurrency);
+    drive(n, pending, groups, run, at_once, cancel, done).await
+}

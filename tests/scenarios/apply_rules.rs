@@ -32,7 +32,7 @@ fn a_rule_for_every_tenant_despite_lost_answers_then_nothing_to_do() {
     let plan = run_exit("plan", scenario, &["plan", "rules.toml"], 0);
     assert!(
         plan.stdout.contains(&format!(
-            "Rules: {TENANTS} to create, 0 to update, 0 unchanged"
+            "Rules: {TENANTS} to create, 0 to update, 0 to delete, 0 unchanged"
         )),
         "{}",
         plan.stdout

@@ -54,6 +54,7 @@ async fn lost_answers_make_no_duplicate_and_a_second_plan_writes_nothing() {
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants(&glp).await, false);
     assert_eq!(plan.writes(), 4);
@@ -107,6 +108,7 @@ async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants(&glp).await, false);
     // Someone else creates it between plan and apply: the POST is refused (409).
@@ -126,6 +128,7 @@ async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
         delete_tenants: Vec::new(),
         notification_rules: Vec::new(),
         device_assignments: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&other, &tenants(&glp).await, false);
     let report = execute(&glp, &plan, ApplyOptions::default(), &cancel, |_| {}).await;

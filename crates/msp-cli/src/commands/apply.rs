@@ -100,12 +100,13 @@ async fn read_rule_actions(
     ctx: &Context,
     manifest: &Manifest,
     tenants: &[Tenant],
+    allow_delete: bool,
     cancel: &Cancel,
 ) -> anyhow::Result<Vec<RuleAction>> {
     tokio::select! {
         biased;
         _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the notification rules"),
-        planned = plan_rules(&ctx.clusters, manifest, tenants, RULE_READS) => {
+        planned = plan_rules(&ctx.clusters, manifest, tenants, allow_delete, RULE_READS) => {
             planned.context("reading the Central tenants (network-msp/v1/list-tenants)")
         }
     }
@@ -224,7 +225,8 @@ pub(crate) async fn plan(global: &GlobalArgs, args: &PlanArgs, cancel: &Cancel) 
     let result = async {
         let tenants = read_tenants(&ctx, cancel).await?;
         let mut plan = Plan::compute(&manifest, &tenants, args.allow_delete);
-        plan.rule_actions = read_rule_actions(&ctx, &manifest, &tenants, cancel).await?;
+        plan.rule_actions =
+            read_rule_actions(&ctx, &manifest, &tenants, args.allow_delete, cancel).await?;
         plan.device_actions = read_device_actions(&ctx, &manifest, &tenants, cancel).await?;
         write_plan(&mut std::io::stdout().lock(), &plan)?;
         if let Some(out) = &args.out {
@@ -339,15 +341,17 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
         Ok(t) => t,
         Err(e) => return usage_or_fatal(e),
     };
-    let (manifest, saved_rules, saved_devices) = match &input {
-        Input::Manifest(m) => (m, None, None),
+    let (manifest, saved_rules, saved_devices, allow_delete) = match &input {
+        Input::Manifest(m) => (m, None, None, args.allow_delete),
         Input::Plan(plan) => (
             &plan.manifest,
             Some(&plan.rule_actions),
             Some(&plan.device_actions),
+            plan.allow_delete,
         ),
     };
-    let rule_actions = match read_rule_actions(&ctx, manifest, &tenants, cancel).await {
+    let rule_actions = match read_rule_actions(&ctx, manifest, &tenants, allow_delete, cancel).await
+    {
         Ok(r) => r,
         Err(e) => return usage_or_fatal(e),
     };

@@ -11,6 +11,7 @@ mod common;
 mod alerts;
 mod apply;
 mod apply_devices;
+mod apply_onboarding;
 mod apply_rules;
 mod audit;
 mod confused;

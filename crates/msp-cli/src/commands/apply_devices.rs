@@ -44,6 +44,9 @@ pub(crate) fn write_device_plan(
             DeviceAction::Assign { .. } => writeln!(out, "~ assign  {what} {at}")?,
             DeviceAction::License { .. } => writeln!(out, "~ license {what} {at}")?,
             DeviceAction::Nothing { .. } => writeln!(out, "= nothing {what} {at}")?,
+            DeviceAction::Skipped { why, .. } => {
+                writeln!(out, ". skipped {what} {at}: {}", escape_control(why))?;
+            }
             DeviceAction::Cannot { why, .. } => {
                 writeln!(out, "! cannot  {what} {at}: {}", escape_control(why))?;
             }
@@ -61,12 +64,13 @@ pub(crate) fn write_device_plan(
         writeln!(
             out,
             "Devices: {} to assign ({} devices), {} to license ({} devices), {} unchanged, {} \
-             cannot be done.",
+             skipped, {} cannot be done.",
             n("assign"),
             devices("assign"),
             n("license"),
             devices("license"),
             n("nothing"),
+            n("skip"),
             n("cannot")
         )?;
     }
@@ -162,7 +166,7 @@ mod tests {
         assert!(
             text.ends_with(
                 "Devices: 0 to assign (0 devices), 0 to license (0 devices), 2 unchanged, 0 \
-                 cannot be done.\n"
+                 skipped, 0 cannot be done.\n"
             ),
             "{text}"
         );

@@ -231,6 +231,16 @@ pub enum DeviceAction {
         /// The fingerprint of the tenant's state read.
         state: String,
     },
+    /// Not for this tenant now, and no failure: a tenant a glob selected whose workspace does
+    /// not take a tenant token yet (just made).
+    Skipped {
+        /// The tenant.
+        tenant: RuleTenant,
+        /// What was asked.
+        what: String,
+        /// Why, in words.
+        why: String,
+    },
     /// It cannot be done in this tenant.
     Cannot {
         /// The tenant.
@@ -250,12 +260,13 @@ impl DeviceAction {
         matches!(self, Self::Assign { .. } | Self::License { .. })
     }
 
-    /// `assign`, `license`, `nothing` or `cannot`.
+    /// `assign`, `license`, `nothing`, `skip` or `cannot`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Assign { .. } => "assign",
             Self::License { .. } => "license",
             Self::Nothing { .. } => "nothing",
+            Self::Skipped { .. } => "skip",
             Self::Cannot { .. } => "cannot",
         }
     }
@@ -266,6 +277,7 @@ impl DeviceAction {
             Self::Assign { tenant, .. }
             | Self::License { tenant, .. }
             | Self::Nothing { tenant, .. }
+            | Self::Skipped { tenant, .. }
             | Self::Cannot { tenant, .. } => tenant,
         }
     }
@@ -297,7 +309,9 @@ impl DeviceAction {
                 "license {} with {tier} (subscription {subscription_key})",
                 count(devices.len())
             ),
-            Self::Nothing { what, .. } | Self::Cannot { what, .. } => what.clone(),
+            Self::Nothing { what, .. } | Self::Skipped { what, .. } | Self::Cannot { what, .. } => {
+                what.clone()
+            }
         }
     }
 }

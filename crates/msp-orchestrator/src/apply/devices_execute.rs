@@ -142,6 +142,7 @@ fn pending(index: usize, action: &DeviceAction) -> ActionResult {
     let describe = action.describe();
     let detail = match action {
         DeviceAction::Nothing { .. } => format!("{describe}: nothing to do"),
+        DeviceAction::Skipped { why, .. } => format!("{describe}: skipped: {why}"),
         DeviceAction::Cannot { why, .. } => format!("{describe}: cannot: {why}"),
         _ => format!("{describe}: not started (stopped)"),
     };

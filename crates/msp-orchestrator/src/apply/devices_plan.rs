@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::devices::{
     DeviceAction, DeviceEntry, Resolved, SeenDevice, SeenSubscription, plan_devices,
 };
-use super::manifest::{Manifest, name_key};
+use super::manifest::{Manifest, name_key, named_exactly};
 use super::rules::RuleTenant;
 use crate::TenantRef;
 
@@ -85,8 +85,20 @@ async fn read_subscriptions(t: &TenantResources) -> Result<Vec<SeenSubscription>
     Ok(items.iter().filter_map(SeenSubscription::of).collect())
 }
 
+/// Why a glob-selected tenant whose workspace takes no tenant token yet is skipped.
+pub const NOT_READY: &str = "its workspace takes no tenant token yet (just created? apply again \
+                             once it is ready)";
+
+/// Whether `e` is the token exchange refusing a workspace the MSP lists (`invalid_target`):
+/// one just created, not ready yet.
+fn not_ready(e: &ApiError) -> bool {
+    matches!(e, ApiError::Token { error, .. } if error.oauth_error() == Some("invalid_target"))
+}
+
 /// The actions of `entry` in tenant `t`, its state read with its own token; a tenant whose
-/// devices or subscriptions could not be read is a `cannot`.
+/// devices or subscriptions could not be read is a `cannot`, but one a glob selected whose
+/// workspace takes no tenant token yet is skipped ([`NOT_READY`]), as a rule is in a tenant
+/// with no Central yet.
 async fn for_tenant(
     client: &WorkspacesClient,
     entry: &DeviceEntry,
@@ -105,6 +117,13 @@ async fn for_tenant(
     };
     match read.await {
         Ok((devices, subs)) => plan_devices(entry, &tenant, app, &devices, &subs),
+        Err(e) if not_ready(&e) && !named_exactly(&entry.tenants, &tenant) => {
+            vec![DeviceAction::Skipped {
+                tenant: RuleTenant::of(&tenant),
+                what: "read its devices and subscriptions".into(),
+                why: NOT_READY.into(),
+            }]
+        }
         Err(e) => vec![DeviceAction::Cannot {
             tenant: RuleTenant::of(&tenant),
             what: "read its devices and subscriptions".into(),

@@ -36,7 +36,7 @@ pub use devices::{
     plan_devices,
 };
 pub use devices_execute::execute_devices;
-pub use devices_plan::{plan_assignments, resolve};
+pub use devices_plan::{NOT_READY, plan_assignments, resolve};
 pub use execute::{ActionResult, ActionStatus, ApplyOptions, ApplyReport, execute};
 pub use manifest::{DeleteTenant, MAX_ENTRIES, Manifest, ManifestError};
 pub use plan::{Action, Change, ObservedTenant, PLAN_FORMAT, Plan, observe, state_fingerprint};

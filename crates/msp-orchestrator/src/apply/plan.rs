@@ -167,9 +167,10 @@ pub struct Plan {
     pub observed: Vec<ObservedTenant>,
     /// One action per `[[tenants]]` entry, then one per `[[delete_tenants]]` entry.
     pub actions: Vec<Action>,
-    /// One action per `[[notification_rules]]` entry and tenant it selects (set by the caller
-    /// from [`plan_rules`](super::plan_rules), which reads Central; an apply of a saved plan
-    /// reads them again and stops if they differ).
+    /// One action per `[[notification_rules]]` or `[[delete_notification_rules]]` entry and
+    /// tenant it selects (set by the caller from [`plan_rules`](super::plan_rules), which reads
+    /// Central; each carries the fingerprint of the tenant's rules read, and an apply of a
+    /// saved plan reads them again and stops if they differ).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rule_actions: Vec<super::rules::RuleAction>,
     /// One or two actions (assign, license) per `[[device_assignments]]` entry and tenant it

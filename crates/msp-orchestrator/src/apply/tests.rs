@@ -323,3 +323,21 @@ fn a_rule_is_created_updated_left_or_refused_per_tenant() {
     };
     assert_eq!(bad.check().expect_err("invalid").problems.len(), 2);
 }
+
+#[test]
+fn only_a_pattern_without_glob_characters_names_a_tenant_exactly() {
+    use super::manifest::named_exactly;
+    let acme = crate::TenantRef::from_workspace(id(0xab), "Acme Corp");
+    let p = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+    assert!(!named_exactly(&p(&["*"]), &acme));
+    assert!(!named_exactly(&p(&["Acme*", "?cme Corp"]), &acme));
+    assert!(
+        named_exactly(&p(&["*", "acme corp"]), &acme),
+        "a name, any case"
+    );
+    assert!(
+        named_exactly(&p(&[&id(0xab).hyphenated()]), &acme),
+        "its id"
+    );
+    assert!(!named_exactly(&p(&["Globex"]), &acme), "another tenant");
+}

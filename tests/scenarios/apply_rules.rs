@@ -1,7 +1,10 @@
 //! Issue 22, notification rules: a manifest of one Central rule for every tenant, applied
 //! against the simulator while 10% of the writes fail after they took effect: every tenant
 //! ends with the rule exactly once, as the manifest says, each POST sent once, and a second
-//! apply writes nothing.
+//! apply writes nothing. A tenant with no Central is skipped under a glob (exit 0) and fails
+//! the apply when named (exit 3); a saved plan whose rules someone else changed is refused;
+//! `[[delete_notification_rules]]` is held back without `--allow-delete` (exit 3) and deletes
+//! each rule once with it, every answer lost, the rule's before recorded.
 
 use serde_json::json;
 
@@ -32,7 +35,7 @@ fn a_rule_for_every_tenant_despite_lost_answers_then_nothing_to_do() {
     let plan = run_exit("plan", scenario, &["plan", "rules.toml"], 0);
     assert!(
         plan.stdout.contains(&format!(
-            "Rules: {TENANTS} to create, 0 to update, 0 unchanged"
+            "Rules: {TENANTS} to create, 0 to update, 0 to delete, 0 unchanged"
         )),
         "{}",
         plan.stdout
@@ -88,4 +91,216 @@ fn a_rule_for_every_tenant_despite_lost_answers_then_nothing_to_do() {
         rows.iter()
             .all(|r| r["action"] == "rule_create" && r["status"] == "done")
     );
+}
+
+/// The rule without a description: someone else may set one, which the manifest leaves alone.
+const BARE: &str = r#"
+[[notification_rules]]
+tenants = ["*"]
+name = "NOC critical"
+enabled = true
+sourceTypes = ["ALERTS"]
+source = { alerts = { enabled = true, alertNames = ["AP Down"], minAlertSeverity = "CRITICAL" } }
+destination = { email = { enabled = true, emailIds = ["noc@msp.example"] } }
+"#;
+
+/// Rule write requests served (create, update, delete).
+fn rule_writes(sim: &glp_msp_e2e::Sim) -> u64 {
+    let stats = sim.stats().unwrap();
+    ["create", "update", "delete"]
+        .iter()
+        .map(|w| served(&stats, &format!("notification-rules-{w}")))
+        .sum()
+}
+
+#[test]
+fn a_tenant_without_central_is_skipped_under_a_glob_and_fails_the_apply_when_named() {
+    let (bins, wd, sim) = start(
+        "apply-rules-no-central",
+        &["--tenants", "3", "--tenants-on-no-cluster", "1"],
+    );
+    let scenario = (&bins, &wd, &sim);
+    let unplaced = sim.truth().unwrap().tenants[2].name.clone();
+    std::fs::write(wd.run("all.toml"), BARE).unwrap();
+    let apply = ["apply", "all.toml", "--yes", "--db", "store.sqlite"];
+    let all = run_exit("apply-glob", scenario, &apply, 0);
+    assert!(
+        all.stdout.contains(&format!(
+            "skipped skip    '{unplaced}' ({}): rule 'NOC critical': skipped: no Central for \
+             this tenant (provision Central, then apply again)",
+            sim.truth().unwrap().tenants[2].workspace_id
+        )),
+        "{}",
+        all.stdout
+    );
+    assert!(
+        all.stdout
+            .contains("Rules: 2 to create, 0 to update, 0 to delete, 0 unchanged, 1 skipped"),
+        "{}",
+        all.stdout
+    );
+    assert_eq!(sim.truth().unwrap().notification_rules.len(), 2);
+    // Recorded as skipped (with what wrote nothing: --all).
+    let changes = [
+        "changes",
+        "--all",
+        "--db",
+        "store.sqlite",
+        "--format",
+        "json",
+    ];
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&run_exit("changes", scenario, &changes, 0).stdout).unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["action"] == "skip" && r["status"] == "skipped"),
+        "{rows:?}"
+    );
+
+    let named = BARE.replace(
+        r#"tenants = ["*"]"#,
+        &format!("tenants = [{}]", serde_json::Value::from(unplaced.as_str())),
+    );
+    std::fs::write(wd.run("named.toml"), named).unwrap();
+    let apply = ["apply", "named.toml", "--yes", "--db", "store.sqlite"];
+    let named = run_exit("apply-named", scenario, &apply, 3);
+    assert!(
+        named.stdout.contains("! cannot  rule 'NOC critical' in '")
+            && named.stdout.contains("no Central cluster of the run"),
+        "{}",
+        named.stdout
+    );
+}
+
+#[test]
+fn a_saved_plan_whose_rules_someone_else_changed_is_refused_and_writes_nothing() {
+    let (bins, wd, sim) = start("apply-rules-drift", &["--tenants", "3"]);
+    let scenario = (&bins, &wd, &sim);
+    std::fs::write(wd.run("rules.toml"), BARE).unwrap();
+    let apply = ["apply", "rules.toml", "--yes", "--db", "store.sqlite"];
+    run_exit("apply", scenario, &apply, 0);
+    let plan = ["plan", "rules.toml", "--out", "plan.json"];
+    let plan = run_exit("plan", scenario, &plan, 0);
+    assert!(plan.stdout.contains("3 unchanged"), "{}", plan.stdout);
+
+    // Someone else gives the rule of one tenant a description, a field this manifest leaves
+    // alone: still nothing to do there, but not the state the plan saw.
+    let tenant = sim.truth().unwrap().tenants[1].name.clone();
+    let other = BARE.replace(
+        r#"tenants = ["*"]"#,
+        &format!(
+            "tenants = [{}]\ndescription = \"set by hand\"",
+            serde_json::Value::from(tenant.as_str())
+        ),
+    );
+    std::fs::write(wd.run("other.toml"), other).unwrap();
+    let apply = ["apply", "other.toml", "--yes", "--db", "store.sqlite"];
+    run_exit("apply-other", scenario, &apply, 0);
+
+    let before = rule_writes(&sim);
+    let apply = ["apply", "plan.json", "--yes", "--db", "store.sqlite"];
+    let stale = run_exit("apply-stale", scenario, &apply, 1);
+    assert!(
+        stale.stderr.contains("changed since plan.json was planned"),
+        "{}",
+        stale.stderr
+    );
+    let lines: Vec<&str> = stale
+        .stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("rules in '"))
+        .collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "  rules in '{tenant}': its rules changed since the plan (nothing 'NOC critical')"
+        )],
+        "{}",
+        stale.stderr
+    );
+    assert_eq!(rule_writes(&sim), before, "nothing written");
+}
+
+#[test]
+fn a_rule_is_deleted_only_when_allowed_once_each_though_every_answer_is_lost() {
+    let (bins, wd, sim) = start(
+        "apply-rules-delete",
+        &["--tenants", "6", "--fault-write-after-apply", "1"],
+    );
+    let scenario = (&bins, &wd, &sim);
+    std::fs::write(wd.run("rules.toml"), BARE).unwrap();
+    let apply = ["apply", "rules.toml", "--yes", "--db", "store.sqlite"];
+    run_exit("apply", scenario, &apply, 0);
+    let made = sim.truth().unwrap().notification_rules;
+    assert_eq!(made.len(), 6);
+    std::fs::write(
+        wd.run("delete.toml"),
+        "[[delete_notification_rules]]\ntenants = [\"*\"]\nname = \"NOC critical\"\n",
+    )
+    .unwrap();
+
+    // Without --allow-delete: held back, said why, exit 3 as for [[delete_tenants]].
+    let plan = run_exit("plan-held", scenario, &["plan", "delete.toml"], 0);
+    assert_eq!(
+        plan.stdout.matches("needs --allow-delete").count(),
+        6,
+        "{}",
+        plan.stdout
+    );
+    let apply = ["apply", "delete.toml", "--yes", "--db", "store.sqlite"];
+    run_exit("apply-held", scenario, &apply, 3);
+    assert_eq!(
+        sim.truth().unwrap().notification_rules,
+        made,
+        "none deleted"
+    );
+
+    let allowed = [
+        "apply",
+        "delete.toml",
+        "--yes",
+        "--allow-delete",
+        "--db",
+        "store.sqlite",
+    ];
+    let deleted = run_exit("apply-delete", scenario, &allowed, 0);
+    assert_eq!(
+        deleted
+            .stdout
+            .matches("- delete  rule 'NOC critical' in '")
+            .count(),
+        6,
+        "{}",
+        deleted.stdout
+    );
+    assert!(sim.truth().unwrap().notification_rules.is_empty());
+    assert_eq!(
+        deleted.stdout.matches("[answer lost, re-read]").count(),
+        6,
+        "every answer lost: {}",
+        deleted.stdout
+    );
+    assert_eq!(
+        served(&sim.stats().unwrap(), "notification-rules-delete"),
+        6,
+        "one DELETE each, a lost answer re-read, not re-sent: {}",
+        deleted.stdout
+    );
+    let again = run_exit("apply-delete-again", scenario, &allowed, 0);
+    assert!(again.stdout.contains("0 writes sent"), "{}", again.stdout);
+
+    let changes = ["changes", "--db", "store.sqlite", "--format", "json"];
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&run_exit("changes", scenario, &changes, 0).stdout).unwrap();
+    let gone: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["action"] == "rule_delete" && r["status"] == "done")
+        .collect();
+    assert_eq!(gone.len(), 6, "{rows:?}");
+    for r in gone {
+        let before: serde_json::Value =
+            serde_json::from_str(r["before"].as_str().unwrap()).unwrap();
+        assert_eq!(before["fields"]["name"], "NOC critical", "{r}");
+        assert!(before["fields"]["destination"].is_object(), "{r}");
+    }
 }

@@ -1,6 +1,7 @@
 //! Contract of a tenant's notification rules: the exact requests (the tenant token, the
 //! `notificationRuleInput` wrapper, a merge patch for an update), the listing paged by offset,
-//! the server's refusals in its own words (400, 409, 422), a 429 waited through, and a write
+//! the server's refusals in its own words (400, 409, 422; 404 to a delete of a rule already
+//! gone), a 429 waited through, and a write
 //! whose answer is lost, never sent twice.
 #![allow(clippy::unwrap_used)]
 
@@ -181,6 +182,34 @@ async fn refusals_keep_the_servers_words_and_are_sent_once() {
         assert_eq!(err.status(), Some(status));
         assert!(err.to_string().contains(words), "{err}");
     }
+}
+
+#[tokio::test]
+async fn a_delete_of_a_rule_already_gone_is_a_404_sent_once_and_its_read_a_404_too() {
+    // The spec's answers to DELETE .../{id}: 204, or 404 when there is no such rule (deleted
+    // by someone else first). The client reports the 404 as the server's; the apply re-reads
+    // the rule (404 again: gone) and counts the deletion done.
+    let path = format!("{PATH}/r-9");
+    let gone = error(404, "Notification rule not found");
+    let err = answered_once(DELETE, &path, (404, gone.clone()), |base| async move {
+        let t = retrying_client(&base).tenant(tenant());
+        t.delete_notification_rule("r-9").await
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ApiError::Http { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(404));
+    assert!(
+        err.to_string().contains("Notification rule not found"),
+        "{err}"
+    );
+    let err = answered_once(GET, &path, (404, gone), |base| async move {
+        let t = retrying_client(&base).tenant(tenant());
+        t.notification_rule("r-9").await
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
 }
 
 #[tokio::test]

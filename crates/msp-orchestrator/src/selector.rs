@@ -91,6 +91,12 @@ impl TenantPattern {
         &self.given
     }
 
+    /// Whether the pattern holds a glob character (`*` or `?`): it selects whatever matches,
+    /// not one tenant the user named.
+    pub fn is_glob(&self) -> bool {
+        self.given.contains(['*', '?'])
+    }
+
     /// Whether the pattern is compared with ids (it looks like one, or came with an `-id`
     /// flag).
     pub fn is_id(&self) -> bool {

@@ -56,6 +56,7 @@ async fn lost_answers_make_no_duplicate_and_a_second_plan_writes_nothing() {
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
         subscriptions: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants(&glp).await, false);
     assert_eq!(plan.writes(), 4);
@@ -111,6 +112,7 @@ async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
         subscriptions: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants(&glp).await, false);
     // Someone else creates it between plan and apply: the POST is refused (409).
@@ -132,6 +134,7 @@ async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
         subscriptions: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&other, &tenants(&glp).await, false);
     let report = execute(&glp, &plan, ApplyOptions::default(), &cancel, |_| {}).await;

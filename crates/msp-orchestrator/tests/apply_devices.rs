@@ -278,3 +278,53 @@ async fn a_device_both_assigned_and_unassigned_through_two_globs_cannot_be_plann
         "{planned:?}"
     );
 }
+
+#[tokio::test]
+async fn a_workspace_just_made_is_skipped_when_a_glob_selects_it_and_cannot_when_named() {
+    let (_sim, glp) = sim(|_| {}).await;
+    glp.create_tenant(&glp_workspaces::TenantSpec::named("Just made"))
+        .await
+        .unwrap();
+    let all = tenants(&glp).await;
+    let made = all
+        .iter()
+        .find(|t| t.workspace_name == "Just made")
+        .unwrap();
+    let mut m = manifest("HPE Aruba Networking Central");
+    let actions = plan_assignments(&glp, &m, &all, 4, false).await.unwrap();
+    let mine: Vec<&DeviceAction> = actions
+        .iter()
+        .filter(|a| a.tenant().id == made.id)
+        .collect();
+    match mine.as_slice() {
+        [DeviceAction::Skipped { why, .. }] => {
+            assert_eq!(why, msp_orchestrator::apply::NOT_READY);
+        }
+        other => panic!("{other:?}"),
+    }
+    let others = actions.iter().filter(|a| a.tenant().id != made.id);
+    assert!(
+        others
+            .clone()
+            .all(|a| a.kind() != "skip" && a.kind() != "cannot")
+    );
+    let results = execute_devices(
+        |id| glp.tenant(id),
+        &actions,
+        0,
+        ApplyOptions::default(),
+        &Cancel::new(),
+        |_| {},
+    )
+    .await;
+    let report = msp_orchestrator::apply::ApplyReport { results };
+    assert!(!report.has_failures(), "a skip is no failure");
+
+    // Named exactly, the user expects it: it cannot be done, and says why.
+    m.device_assignments[0].tenants = vec!["Just made".into()];
+    let actions = plan_assignments(&glp, &m, &all, 4, false).await.unwrap();
+    match actions.as_slice() {
+        [DeviceAction::Cannot { why, .. }] => assert!(why.contains("invalid_target"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}

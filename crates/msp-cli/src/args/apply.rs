@@ -10,15 +10,16 @@ use super::history::{DbArg, TableFormat};
 #[derive(Debug, Args)]
 pub(crate) struct PlanArgs {
     /// The manifest of desired state (TOML: [[tenants]] with workspaceName and the fields to
-    /// set, [[delete_tenants]] with workspaceName and/or id).
+    /// set, [[delete_tenants]] with workspaceName and/or id, [[notification_rules]],
+    /// [[delete_notification_rules]] with tenants and name, [[device_assignments]]).
     #[arg(value_name = "MANIFEST")]
     pub(crate) manifest: PathBuf,
     /// Also write the plan, with the fingerprint of the state it read, as JSON to FILE (for
     /// `apply FILE`); replaced if it exists.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
-    /// Let [[delete_tenants]] entries delete and [[device_unassignments]] unlicense and
-    /// unassign (without it they are shown held back).
+    /// Let [[delete_tenants]] and [[delete_notification_rules]] entries delete and
+    /// [[device_unassignments]] unlicense and unassign (without it they are shown held back).
     #[arg(long)]
     pub(crate) allow_delete: bool,
 }
@@ -33,8 +34,9 @@ pub(crate) struct ApplyArgs {
     /// Apply without asking (required when stdin or stderr is not a terminal).
     #[arg(long, short)]
     pub(crate) yes: bool,
-    /// Let [[delete_tenants]] entries delete and [[device_unassignments]] unlicense and
-    /// unassign (a plan file keeps the choice it was made with).
+    /// Let [[delete_tenants]] and [[delete_notification_rules]] entries delete and
+    /// [[device_unassignments]] unlicense and unassign (a plan file keeps the choice it was
+    /// made with).
     #[arg(long)]
     pub(crate) allow_delete: bool,
     /// Writes in flight at once (1 to 16).

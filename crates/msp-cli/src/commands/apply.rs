@@ -3,15 +3,14 @@
 //! once, recorded in the store.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::path::Path;
 
 use anyhow::Context as _;
 use futures::TryStreamExt as _;
 use glp_auth::text::escape_control;
 use glp_workspaces::Tenant;
 use msp_orchestrator::apply::{
-    Action, ActionResult, ActionStatus, ApplyOptions, ApplyReport, Change, Manifest, PLAN_FORMAT,
-    Plan, RuleAction, execute, execute_devices, execute_rules, plan_rules,
+    Action, ActionResult, ActionStatus, ApplyOptions, ApplyReport, Change, Manifest, Plan,
+    RuleAction, execute, execute_devices, execute_rules, plan_rules,
 };
 use msp_orchestrator::msp_store::{ChangeRecord, NewApply, Store};
 use msp_orchestrator::{Cancel, StopLevel};
@@ -19,68 +18,12 @@ use msp_orchestrator::{Cancel, StopLevel};
 use crate::args::GlobalArgs;
 use crate::args::apply::{ApplyArgs, PlanArgs};
 use crate::commands::apply_devices::{device_drift, read_device_actions, write_device_plan};
+use crate::commands::apply_input::{Input, load, load_manifest};
 use crate::commands::apply_rules::{rule_drift, write_rule_plan};
 use crate::commands::apply_subscriptions as subscriptions;
 use crate::commands::store::{Usage, db_path};
 use crate::context::{Built, Context};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, plural};
-
-/// The largest manifest or plan file read.
-const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
-
-/// What `apply` was given.
-enum Input {
-    Manifest(Manifest),
-    Plan(Box<Plan>),
-}
-
-fn read_capped(path: &Path) -> Result<String, Usage> {
-    let usage = |e: std::io::Error| Usage(format!("cannot read {}: {e}", path.display()));
-    let size = std::fs::metadata(path).map_err(usage)?.len();
-    if size > MAX_INPUT_BYTES {
-        return Err(Usage(format!(
-            "{} is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit of a manifest or plan",
-            path.display()
-        )));
-    }
-    std::fs::read_to_string(path).map_err(usage)
-}
-
-/// Reads a manifest (TOML) and checks it.
-fn load_manifest(path: &Path) -> Result<Manifest, Usage> {
-    let text = read_capped(path)?;
-    let manifest: Manifest = toml::from_str(&text)
-        .map_err(|e| Usage(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
-    manifest
-        .check()
-        .map_err(|e| Usage(format!("{}: {e}", path.display())))?;
-    Ok(manifest)
-}
-
-/// Reads a plan file (`.json`) or a manifest (anything else).
-fn load(path: &Path) -> Result<Input, Usage> {
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-    {
-        let text = read_capped(path)?;
-        let plan: Plan = serde_json::from_str(&text)
-            .map_err(|e| Usage(format!("{} is not a plan file: {e}", path.display())))?;
-        if plan.format != PLAN_FORMAT {
-            return Err(Usage(format!(
-                "{} is a plan of format {}; this program reads format {PLAN_FORMAT}: plan again",
-                path.display(),
-                plan.format
-            )));
-        }
-        plan.manifest
-            .check()
-            .map_err(|e| Usage(format!("{}: {e}", path.display())))?;
-        Ok(Input::Plan(Box::new(plan)))
-    } else {
-        load_manifest(path).map(Input::Manifest)
-    }
-}
 
 /// Every workspace of the MSP now (a signal stops the reading).
 async fn read_tenants(ctx: &Context, cancel: &Cancel) -> anyhow::Result<Vec<Tenant>> {
@@ -101,12 +44,13 @@ async fn read_rule_actions(
     ctx: &Context,
     manifest: &Manifest,
     tenants: &[Tenant],
+    allow_delete: bool,
     cancel: &Cancel,
 ) -> anyhow::Result<Vec<RuleAction>> {
     tokio::select! {
         biased;
         _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the notification rules"),
-        planned = plan_rules(&ctx.clusters, manifest, tenants, RULE_READS) => {
+        planned = plan_rules(&ctx.clusters, manifest, tenants, allow_delete, RULE_READS) => {
             planned.context("reading the Central tenants (network-msp/v1/list-tenants)")
         }
     }
@@ -226,7 +170,8 @@ pub(crate) async fn plan(global: &GlobalArgs, args: &PlanArgs, cancel: &Cancel) 
     let result = async {
         let tenants = read_tenants(&ctx, cancel).await?;
         let mut plan = Plan::compute(&manifest, &tenants, args.allow_delete);
-        plan.rule_actions = read_rule_actions(&ctx, &manifest, &tenants, cancel).await?;
+        plan.rule_actions =
+            read_rule_actions(&ctx, &manifest, &tenants, args.allow_delete, cancel).await?;
         plan.device_actions =
             read_device_actions(&ctx, &manifest, &tenants, args.allow_delete, cancel).await?;
         plan.subscription_actions =
@@ -357,7 +302,8 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
             plan.allow_delete,
         ),
     };
-    let rule_actions = match read_rule_actions(&ctx, manifest, &tenants, cancel).await {
+    let rule_actions = match read_rule_actions(&ctx, manifest, &tenants, allow_delete, cancel).await
+    {
         Ok(r) => r,
         Err(e) => return usage_or_fatal(e),
     };

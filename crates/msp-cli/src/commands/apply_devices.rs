@@ -48,6 +48,9 @@ pub(crate) fn write_device_plan(
             DeviceAction::Unlicense { .. } => writeln!(out, "- unlicense {what} {at}")?,
             DeviceAction::Unassign { .. } => writeln!(out, "- unassign  {what} {at}")?,
             DeviceAction::Nothing { .. } => writeln!(out, "= nothing {what} {at}")?,
+            DeviceAction::Skipped { why, .. } => {
+                writeln!(out, ". skipped {what} {at}: {}", escape_control(why))?;
+            }
             DeviceAction::Cannot { why, .. } => {
                 writeln!(out, "! cannot  {what} {at}: {}", escape_control(why))?;
             }
@@ -76,12 +79,13 @@ pub(crate) fn write_device_plan(
         writeln!(
             out,
             "Devices: {} to assign ({} devices), {} to license ({} devices), {removals}{} \
-             unchanged, {} cannot be done.",
+             unchanged, {} skipped, {} cannot be done.",
             n("assign"),
             devices("assign"),
             n("license"),
             devices("license"),
             n("nothing"),
+            n("skip"),
             n("cannot")
         )?;
     }
@@ -177,7 +181,7 @@ mod tests {
         assert!(
             text.ends_with(
                 "Devices: 0 to assign (0 devices), 0 to license (0 devices), 2 unchanged, 0 \
-                 cannot be done.\n"
+                 skipped, 0 cannot be done.\n"
             ),
             "{text}"
         );

@@ -1,12 +1,16 @@
-//! The `[[notification_rules]]` part of `plan` and `apply`: their lines in the plan, and the
-//! check that a saved plan's rule actions are still what Central's rules give.
+//! The `[[notification_rules]]` and `[[delete_notification_rules]]` part of `plan` and
+//! `apply`: their lines in the plan, and the check that a saved plan's rule actions are still
+//! what Central's rules give.
+
+use std::collections::BTreeSet;
 
 use glp_auth::text::escape_control;
 use msp_orchestrator::apply::RuleAction;
 
 use crate::commands::apply::changes_text;
 
-/// One line per rule action (tenant and rule named), nothing when there is none.
+/// One line per rule action (tenant and rule named), then the counts; nothing when there is
+/// none.
 pub(crate) fn write_rule_plan(
     out: &mut impl std::io::Write,
     actions: &[RuleAction],
@@ -24,7 +28,16 @@ pub(crate) fn write_rule_plan(
             RuleAction::Update { changes, .. } => {
                 writeln!(out, "~ update  {at} {}", changes_text(changes))?;
             }
+            RuleAction::Delete { rule_id, .. } => {
+                writeln!(out, "- delete  {at}: rule id {}", escape_control(rule_id))?;
+            }
+            RuleAction::Nothing { rule_id, .. } if rule_id.is_empty() => {
+                writeln!(out, "= nothing {at}: no such rule")?;
+            }
             RuleAction::Nothing { .. } => writeln!(out, "= nothing {at}")?,
+            RuleAction::Skipped { why, .. } => {
+                writeln!(out, ". skipped {at}: {}", escape_control(why))?;
+            }
             RuleAction::Cannot { why, .. } => {
                 writeln!(out, "! cannot  {at}: {}", escape_control(why))?;
             }
@@ -34,10 +47,13 @@ pub(crate) fn write_rule_plan(
         let n = |k: &str| actions.iter().filter(|a| a.kind() == k).count();
         writeln!(
             out,
-            "Rules: {} to create, {} to update, {} unchanged, {} cannot be done.",
+            "Rules: {} to create, {} to update, {} to delete, {} unchanged, {} skipped (no \
+             Central), {} cannot be done.",
             n("create"),
             n("update"),
+            n("delete"),
             n("nothing"),
+            n("skip"),
             n("cannot")
         )?;
     }
@@ -45,36 +61,46 @@ pub(crate) fn write_rule_plan(
 }
 
 /// How the rule actions read now (`now`) differ from those a saved plan holds (`saved`), one
-/// line per difference; empty when they are the same.
+/// line per tenant whose actions differ (a rule the manifest names was created, edited or
+/// deleted there: each action carries the fingerprint of the rules read); empty when they are
+/// the same.
 pub(crate) fn rule_drift(saved: &[RuleAction], now: &[RuleAction]) -> Vec<String> {
-    let key = |a: &RuleAction| (a.tenant().id, a.name().to_owned());
+    let tenants: BTreeSet<_> = saved.iter().chain(now).map(|a| a.tenant().id).collect();
     let mut lines = Vec::new();
-    for s in saved {
-        match now.iter().find(|n| key(n) == key(s)) {
-            Some(n) if n == s => {}
-            Some(n) => lines.push(format!(
-                "rule '{}' in '{}': planned {}, now {}",
-                escape_control(s.name()),
-                escape_control(&s.tenant().name),
-                s.kind(),
-                n.kind()
-            )),
-            None => lines.push(format!(
-                "rule '{}' in '{}': no longer selected",
-                escape_control(s.name()),
-                escape_control(&s.tenant().name)
-            )),
+    for id in tenants {
+        let of = |actions: &[RuleAction]| -> Vec<RuleAction> {
+            actions
+                .iter()
+                .filter(|a| a.tenant().id == id)
+                .cloned()
+                .collect()
+        };
+        let (before, after) = (of(saved), of(now));
+        if before == after {
+            continue;
         }
-    }
-    for n in now
-        .iter()
-        .filter(|n| !saved.iter().any(|s| key(s) == key(n)))
-    {
-        lines.push(format!(
-            "rule '{}' in '{}': newly selected",
-            escape_control(n.name()),
-            escape_control(&n.tenant().name)
-        ));
+        let words = |actions: &[RuleAction]| -> String {
+            if actions.is_empty() {
+                return "not selected".to_owned();
+            }
+            let all: Vec<String> = actions
+                .iter()
+                .map(|a| format!("{} '{}'", a.kind(), a.name()))
+                .collect();
+            escape_control(&all.join("; ")).into_owned()
+        };
+        let name = before
+            .first()
+            .or(after.first())
+            .map(|a| a.tenant().name.clone())
+            .unwrap_or_default();
+        let (was, is) = (words(&before), words(&after));
+        let what = if was == is {
+            format!("its rules changed since the plan ({is})")
+        } else {
+            format!("planned {was}, now {is}")
+        };
+        lines.push(format!("rules in '{}': {what}", escape_control(&name)));
     }
     lines
 }
@@ -82,56 +108,100 @@ pub(crate) fn rule_drift(saved: &[RuleAction], now: &[RuleAction]) -> Vec<String
 #[cfg(test)]
 mod tests {
     use glp_auth::WorkspaceId;
-    use msp_orchestrator::apply::RuleTenant;
+    use msp_orchestrator::apply::{NO_CENTRAL, RuleTenant};
 
     use super::*;
 
-    fn nothing(n: u8, name: &str) -> RuleAction {
+    fn tenant(n: u8) -> RuleTenant {
+        RuleTenant {
+            id: WorkspaceId::parse(&format!("{n:02x}{}", "0".repeat(30))).expect("id"),
+            name: format!("Tenant {n}"),
+            cluster: None,
+        }
+    }
+
+    fn nothing(n: u8, name: &str, state: &str) -> RuleAction {
         RuleAction::Nothing {
-            tenant: RuleTenant {
-                id: WorkspaceId::parse(&format!("{n:02x}{}", "0".repeat(30))).expect("id"),
-                name: format!("Tenant {n}"),
-                cluster: None,
-            },
+            tenant: tenant(n),
             rule_id: "r".into(),
             name: name.into(),
+            state: state.into(),
         }
     }
 
     #[test]
-    fn a_saved_plan_s_rules_that_moved_are_named() {
-        let saved = vec![nothing(1, "NOC"), nothing(2, "NOC")];
+    fn a_saved_plan_s_rules_that_moved_are_named_once_per_tenant() {
+        let saved = vec![nothing(1, "NOC", "a"), nothing(2, "NOC", "b")];
         assert!(rule_drift(&saved, &saved).is_empty());
-        let RuleAction::Nothing { tenant, name, .. } = nothing(1, "NOC") else {
-            unreachable!()
-        };
         let now = vec![
             RuleAction::Cannot {
-                tenant,
-                name,
+                tenant: tenant(1),
+                name: "NOC".into(),
                 why: "two rules".into(),
+                state: "a2".into(),
             },
-            nothing(3, "NOC"),
+            nothing(3, "NOC", "c"),
         ];
-        let lines = rule_drift(&saved, &now);
         assert_eq!(
-            lines,
+            rule_drift(&saved, &now),
             [
-                "rule 'NOC' in 'Tenant 1': planned nothing, now cannot",
-                "rule 'NOC' in 'Tenant 2': no longer selected",
-                "rule 'NOC' in 'Tenant 3': newly selected",
+                "rules in 'Tenant 1': planned nothing 'NOC', now cannot 'NOC'",
+                "rules in 'Tenant 2': planned nothing 'NOC', now not selected",
+                "rules in 'Tenant 3': planned not selected, now nothing 'NOC'",
             ]
         );
-        let mut out = Vec::new();
-        write_rule_plan(&mut out, &now).expect("write");
-        let text = String::from_utf8(out).expect("utf-8");
-        assert!(
-            text.contains("! cannot  rule 'NOC' in 'Tenant 1'"),
-            "{text}"
+        // Someone edited a field the manifest does not set: the action is the same, the state
+        // read is not.
+        let edited = vec![nothing(1, "NOC", "a2"), nothing(2, "NOC", "b")];
+        assert_eq!(
+            rule_drift(&saved, &edited),
+            ["rules in 'Tenant 1': its rules changed since the plan (nothing 'NOC')"]
         );
-        assert!(
-            text.ends_with("Rules: 0 to create, 0 to update, 1 unchanged, 1 cannot be done.\n"),
-            "{text}"
+    }
+
+    #[test]
+    fn plan_lines_show_skips_deletions_and_what_is_held_back() {
+        let actions = vec![
+            RuleAction::Skipped {
+                tenant: tenant(1),
+                name: "NOC".into(),
+                why: NO_CENTRAL.into(),
+            },
+            RuleAction::Delete {
+                tenant: tenant(2),
+                rule_id: "r-2".into(),
+                name: "Old".into(),
+                before: serde_json::json!({"id": "r-2"}),
+                state: "s".into(),
+            },
+            RuleAction::Cannot {
+                tenant: tenant(3),
+                name: "Old".into(),
+                why: "held back: deleting rule r-3 needs --allow-delete".into(),
+                state: "t".into(),
+            },
+            nothing(4, "NOC", "u"),
+        ];
+        let mut out = Vec::new();
+        write_rule_plan(&mut out, &actions).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        let id = |n: u8| tenant(n).id;
+        assert_eq!(
+            text,
+            format!(
+                ". skipped rule 'NOC' in 'Tenant 1' ({}): no Central for this tenant (provision \
+                 Central, then apply again)\n\
+                 - delete  rule 'Old' in 'Tenant 2' ({}): rule id r-2\n\
+                 ! cannot  rule 'Old' in 'Tenant 3' ({}): held back: deleting rule r-3 needs \
+                 --allow-delete\n\
+                 = nothing rule 'NOC' in 'Tenant 4' ({})\n\
+                 Rules: 0 to create, 0 to update, 1 to delete, 1 unchanged, 1 skipped (no \
+                 Central), 1 cannot be done.\n",
+                id(1),
+                id(2),
+                id(3),
+                id(4)
+            )
         );
     }
 }

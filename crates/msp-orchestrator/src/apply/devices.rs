@@ -197,6 +197,16 @@ pub enum DeviceAction {
         /// The fingerprint of the tenant's state read.
         state: String,
     },
+    /// Not for this tenant now, and no failure: a tenant a glob selected whose workspace does
+    /// not take a tenant token yet (just made).
+    Skipped {
+        /// The tenant.
+        tenant: RuleTenant,
+        /// What was asked.
+        what: String,
+        /// Why, in words.
+        why: String,
+    },
     /// It cannot be done in this tenant.
     Cannot {
         /// The tenant.
@@ -213,10 +223,13 @@ pub enum DeviceAction {
 impl DeviceAction {
     /// Whether carrying it out writes.
     pub fn writes(&self) -> bool {
-        !matches!(self, Self::Nothing { .. } | Self::Cannot { .. })
+        !matches!(
+            self,
+            Self::Nothing { .. } | Self::Skipped { .. } | Self::Cannot { .. }
+        )
     }
 
-    /// `assign`, `license`, `unlicense`, `unassign`, `nothing` or `cannot`.
+    /// `assign`, `license`, `unlicense`, `unassign`, `nothing`, `skip` or `cannot`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Assign { .. } => "assign",
@@ -224,6 +237,7 @@ impl DeviceAction {
             Self::Unlicense { .. } => "unlicense",
             Self::Unassign { .. } => "unassign",
             Self::Nothing { .. } => "nothing",
+            Self::Skipped { .. } => "skip",
             Self::Cannot { .. } => "cannot",
         }
     }
@@ -236,18 +250,19 @@ impl DeviceAction {
             | Self::Unlicense { tenant, .. }
             | Self::Unassign { tenant, .. }
             | Self::Nothing { tenant, .. }
+            | Self::Skipped { tenant, .. }
             | Self::Cannot { tenant, .. } => tenant,
         }
     }
 
-    /// The devices it writes to (none for nothing or cannot).
+    /// The devices it writes to (none for nothing, skip or cannot).
     pub fn devices(&self) -> &[SeenDevice] {
         match self {
             Self::Assign { devices, .. }
             | Self::License { devices, .. }
             | Self::Unlicense { devices, .. }
             | Self::Unassign { devices, .. } => devices,
-            Self::Nothing { .. } | Self::Cannot { .. } => &[],
+            Self::Nothing { .. } | Self::Skipped { .. } | Self::Cannot { .. } => &[],
         }
     }
 
@@ -288,7 +303,9 @@ impl DeviceAction {
             Self::Unassign { from, devices, .. } => {
                 format!("unassign {} from {}", count(devices.len()), from.join(", "))
             }
-            Self::Nothing { what, .. } | Self::Cannot { what, .. } => what.clone(),
+            Self::Nothing { what, .. } | Self::Skipped { what, .. } | Self::Cannot { what, .. } => {
+                what.clone()
+            }
         }
     }
 }

@@ -46,7 +46,9 @@ fn patch_of(action: &DeviceAction) -> Option<DevicePatch> {
         }),
         DeviceAction::Unlicense { .. } => Some(DevicePatch::unlicense()),
         DeviceAction::Unassign { .. } => Some(DevicePatch::Unassign),
-        DeviceAction::Nothing { .. } | DeviceAction::Cannot { .. } => None,
+        DeviceAction::Nothing { .. }
+        | DeviceAction::Skipped { .. }
+        | DeviceAction::Cannot { .. } => None,
     }
 }
 
@@ -142,7 +144,9 @@ fn pending(index: usize, action: &DeviceAction) -> ActionResult {
         DeviceAction::Unassign { .. } => {
             json!({ "application": null, "region": null, "devices": ids })
         }
-        DeviceAction::Nothing { .. } | DeviceAction::Cannot { .. } => Value::Null,
+        DeviceAction::Nothing { .. }
+        | DeviceAction::Skipped { .. }
+        | DeviceAction::Cannot { .. } => Value::Null,
     };
     let before = if action.writes() {
         json!({ "devices": action.devices() })
@@ -152,6 +156,7 @@ fn pending(index: usize, action: &DeviceAction) -> ActionResult {
     let describe = action.describe();
     let detail = match action {
         DeviceAction::Nothing { .. } => format!("{describe}: nothing to do"),
+        DeviceAction::Skipped { why, .. } => format!("{describe}: skipped: {why}"),
         DeviceAction::Cannot { why, .. } => format!("{describe}: cannot: {why}"),
         _ => format!("{describe}: not started (stopped)"),
     };

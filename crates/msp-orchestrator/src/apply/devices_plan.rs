@@ -10,7 +10,7 @@ use glp_workspaces::{Provision, ServiceManager, Tenant, TenantResources, Workspa
 use serde_json::Value;
 
 use super::devices::{DeviceAction, Resolved, SeenDevice, SeenSubscription, plan_devices};
-use super::manifest::{Manifest, name_key};
+use super::manifest::{Manifest, name_key, named_exactly};
 use super::rules::RuleTenant;
 use super::unassign::plan_unassign;
 use crate::TenantRef;
@@ -85,11 +85,23 @@ async fn read_subscriptions(t: &TenantResources) -> Result<Vec<SeenSubscription>
     Ok(items.iter().filter_map(SeenSubscription::of).collect())
 }
 
+/// Why a glob-selected tenant whose workspace takes no tenant token yet is skipped.
+pub const NOT_READY: &str = "its workspace takes no tenant token yet (just created? apply again \
+                             once it is ready)";
+
+/// Whether `e` is the token exchange refusing a workspace the MSP lists (`invalid_target`):
+/// one just created, not ready yet.
+fn not_ready(e: &ApiError) -> bool {
+    matches!(e, ApiError::Token { error, .. } if error.oauth_error() == Some("invalid_target"))
+}
+
 /// The actions `plan` gives in tenant `t` on its devices and (when `subs_needed`) its
 /// subscriptions, read with its own token; a tenant whose devices or subscriptions could not
-/// be read is a `cannot`.
+/// be read is a `cannot`, but one only a glob of `patterns` selected whose workspace takes no
+/// tenant token yet is skipped ([`NOT_READY`]), as a rule is in a tenant with no Central yet.
 async fn for_tenant(
     client: &WorkspacesClient,
+    patterns: &[String],
     t: &Tenant,
     subs_needed: bool,
     plan: impl FnOnce(&TenantRef, &[SeenDevice], &[SeenSubscription]) -> Vec<DeviceAction>,
@@ -107,6 +119,13 @@ async fn for_tenant(
     };
     match read.await {
         Ok((devices, subs)) => plan(&tenant, &devices, &subs),
+        Err(e) if not_ready(&e) && !named_exactly(patterns, &tenant) => {
+            vec![DeviceAction::Skipped {
+                tenant: RuleTenant::of(&tenant),
+                what: "read its devices and subscriptions".into(),
+                why: NOT_READY.into(),
+            }]
+        }
         Err(e) => vec![DeviceAction::Cannot {
             tenant: RuleTenant::of(&tenant),
             what: "read its devices and subscriptions".into(),
@@ -179,7 +198,14 @@ pub async fn plan_assignments(
                 let plan = move |tenant: &TenantRef, devices: &[SeenDevice], subs: &[_]| {
                     plan_devices(entry, tenant, app.as_ref(), devices, subs)
                 };
-                for_tenant(client, t, entry.subscription_tier.is_some(), plan).boxed()
+                for_tenant(
+                    client,
+                    &entry.tenants,
+                    t,
+                    entry.subscription_tier.is_some(),
+                    plan,
+                )
+                .boxed()
             })
     });
     let managers = &managers;
@@ -205,7 +231,7 @@ pub async fn plan_assignments(
                         None => plan_unassign(entry, tenant, allow_delete, devices, subs, name),
                     }
                 };
-                for_tenant(client, t, entry.unlicense, plan).boxed()
+                for_tenant(client, &entry.tenants, t, entry.unlicense, plan).boxed()
             })
     });
     let planned: Vec<Vec<DeviceAction>> = futures::stream::iter(assign.chain(remove))

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::devices::DeviceEntry;
 use super::fingerprint;
 use super::rules::RuleEntry;
+use super::rules_delete::RuleDeletion;
 use super::unassign::UnassignEntry;
 
 /// The most entries of one kind a manifest may hold (a bound on what one apply writes).
@@ -17,10 +18,12 @@ pub const MAX_ENTRIES: usize = 10_000;
 
 /// The desired state: customer workspaces that must exist (`[[tenants]]`), those to delete
 /// (`[[delete_tenants]]`, applied only when deletion is allowed) and notification rules that
-/// must exist in the selected tenants (`[[notification_rules]]`), devices to assign and license
-/// there (`[[device_assignments]]`), devices to unlicense or unassign there
-/// (`[[device_unassignments]]`, applied only when deletion is allowed). Nothing is ever deleted,
-/// unlicensed or unassigned because the manifest leaves it out. Unknown keys are refused.
+/// must exist in the selected tenants (`[[notification_rules]]`), those to delete there
+/// (`[[delete_notification_rules]]`, applied only when deletion is allowed), devices to assign
+/// and license there (`[[device_assignments]]`), devices to unlicense or unassign there
+/// (`[[device_unassignments]]`, applied only when deletion is allowed), subscription keys a
+/// workspace must hold (`[[subscriptions]]`). Nothing is ever deleted, unlicensed or
+/// unassigned because the manifest leaves it out. Unknown keys are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -33,6 +36,9 @@ pub struct Manifest {
     /// Central notification rules that must exist in the tenants each entry selects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notification_rules: Vec<RuleEntry>,
+    /// Central notification rules to delete, by name, in the tenants each entry selects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delete_notification_rules: Vec<RuleDeletion>,
     /// Devices that must be assigned to an application and licensed in the tenants each
     /// entry selects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -76,6 +82,15 @@ pub(crate) fn selects(patterns: &[String], tenant: &crate::TenantRef) -> bool {
     })
 }
 
+/// Whether a pattern of `patterns` without a glob character (a name or id the user wrote out)
+/// selects `tenant`: then a tenant that cannot be planned is a failure, not a skip.
+pub(crate) fn named_exactly(patterns: &[String], tenant: &crate::TenantRef) -> bool {
+    patterns.iter().any(|p| {
+        let p = crate::TenantPattern::new(p);
+        !p.is_glob() && p.matches_tenant(tenant).is_some()
+    })
+}
+
 /// The problem of an entry's `tenants`, if it has one (none, or a blank pattern).
 pub(crate) fn patterns_problem(patterns: &[String]) -> Option<String> {
     (patterns.is_empty() || patterns.iter().any(|p| p.trim().is_empty()))
@@ -98,6 +113,10 @@ impl Manifest {
             ("tenants", self.tenants.len()),
             ("delete_tenants", self.delete_tenants.len()),
             ("notification_rules", self.notification_rules.len()),
+            (
+                "delete_notification_rules",
+                self.delete_notification_rules.len(),
+            ),
             ("device_assignments", self.device_assignments.len()),
             ("device_unassignments", self.device_unassignments.len()),
             ("subscriptions", self.subscriptions.len()),
@@ -148,6 +167,25 @@ impl Manifest {
                     first + 1,
                     i + 1,
                     glp_core::text::escape_control(&r.name)
+                ));
+            }
+        }
+        let mut deleted: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, d) in self.delete_notification_rules.iter().enumerate() {
+            let at = format!("[[delete_notification_rules]] #{}", i + 1);
+            for p in d.problems() {
+                problems.push(format!("{at}: {p}"));
+            }
+            let name = glp_core::text::escape_control(&d.name);
+            if let Some(first) = deleted.insert(name_key(&d.name), i) {
+                problems.push(format!(
+                    "{at} and #{} name the same rule '{name}' (give one entry the tenants of both)",
+                    first + 1
+                ));
+            }
+            if rule_names.contains_key(&name_key(&d.name)) {
+                problems.push(format!(
+                    "{at}: '{name}' is also a [[notification_rules]] rule that must exist"
                 ));
             }
         }
@@ -209,6 +247,7 @@ impl Manifest {
         self.tenants.is_empty()
             && self.delete_tenants.is_empty()
             && self.notification_rules.is_empty()
+            && self.delete_notification_rules.is_empty()
             && self.device_assignments.is_empty()
             && self.device_unassignments.is_empty()
             && self.subscriptions.is_empty()

@@ -4,9 +4,12 @@
 //! [`Plan::drift`] to catch a state that moved), and [`execute`], which carries the plan out
 //! with bounded concurrency and re-reads before writing again when an answer was lost.
 //!
-//! It covers `[[tenants]]`, `[[delete_tenants]]` and `[[notification_rules]]` (the same
+//! It covers `[[tenants]]`, `[[delete_tenants]]`, `[[notification_rules]]` (the same
 //! Central rule in every selected tenant: [`RuleEntry`], planned per tenant by [`plan_rule`]
-//! on the rules [`read_rules`] found, carried out by [`execute_rules`]) and
+//! on the rules [`read_rules`] found, carried out by [`execute_rules`]; a tenant a glob
+//! selected that no Central lists is skipped, [`NO_CENTRAL`]),
+//! `[[delete_notification_rules]]` ([`RuleDeletion`], planned by [`plan_rule_delete`], only
+//! with deletion allowed) and
 //! `[[device_assignments]]` (devices of a tenant assigned to an application in a region and
 //! licensed with a tier: [`DeviceEntry`], planned per tenant by [`plan_devices`] on what
 //! [`plan_assignments`] read, carried out by [`execute_devices`] in batches of five, each
@@ -28,6 +31,7 @@ mod manifest;
 mod once;
 mod plan;
 mod rules;
+mod rules_delete;
 mod rules_execute;
 mod rules_plan;
 mod subscriptions;
@@ -45,19 +49,22 @@ pub use devices::{
     plan_devices,
 };
 pub use devices_execute::execute_devices;
-pub use devices_plan::{plan_assignments, resolve};
+pub use devices_plan::{NOT_READY, plan_assignments, resolve};
 pub use execute::{ActionResult, ActionStatus, ApplyOptions, ApplyReport, execute};
 pub use manifest::{DeleteTenant, MAX_ENTRIES, Manifest, ManifestError};
 pub use plan::{Action, Change, ObservedTenant, PLAN_FORMAT, Plan, observe, state_fingerprint};
-pub use rules::{RuleAction, RuleEntry, RuleTenant, plan_rule, rule_changes, same_name};
+pub use rules::{
+    NO_CENTRAL, RuleAction, RuleEntry, RuleTenant, plan_rule, rule_changes, same_name,
+};
+pub use rules_delete::{RuleDeletion, plan_rule_delete};
 pub use rules_execute::{execute_rules, read_rules};
 pub use rules_plan::plan_rules;
-pub use unassign::{HELD_BACK, UnassignEntry, plan_unassign};
 pub use subscriptions::{
     MAX_KEYS_PER_ENTRY, SubscriptionAction, SubscriptionEntry, SubscriptionWorkspace, masked,
     plan_subscription, plan_subscriptions,
 };
 pub use subscriptions_execute::execute_subscriptions;
+pub use unassign::{HELD_BACK, UnassignEntry, plan_unassign};
 
 /// A fingerprint of `bytes`: 64-bit FNV-1a, 16 hex digits. It tells states apart, it is no
 /// protection against a forger (a plan file is trusted as much as the manifest).

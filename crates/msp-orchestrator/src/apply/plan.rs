@@ -11,8 +11,10 @@ use serde_json::Value;
 use super::fingerprint;
 use super::manifest::{Manifest, name_key};
 
-/// The plan file's format version.
-pub const PLAN_FORMAT: u32 = 1;
+/// The plan file's format version. 2: rule actions carry the fingerprint of the rules they
+/// were planned on, and the plan holds subscription and device-removal actions (a plan of
+/// format 1 is refused: plan again).
+pub const PLAN_FORMAT: u32 = 2;
 
 /// The fields of a `[[tenants]]` entry a listing may show, by their wire names; a field the
 /// listed item does not carry cannot be compared.
@@ -167,9 +169,10 @@ pub struct Plan {
     pub observed: Vec<ObservedTenant>,
     /// One action per `[[tenants]]` entry, then one per `[[delete_tenants]]` entry.
     pub actions: Vec<Action>,
-    /// One action per `[[notification_rules]]` entry and tenant it selects (set by the caller
-    /// from [`plan_rules`](super::plan_rules), which reads Central; an apply of a saved plan
-    /// reads them again and stops if they differ).
+    /// One action per `[[notification_rules]]` or `[[delete_notification_rules]]` entry and
+    /// tenant it selects (set by the caller from [`plan_rules`](super::plan_rules), which reads
+    /// Central; each carries the fingerprint of the tenant's rules read, and an apply of a
+    /// saved plan reads them again and stops if they differ).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rule_actions: Vec<super::rules::RuleAction>,
     /// One or two actions (assign, license) per `[[device_assignments]]` entry and tenant it

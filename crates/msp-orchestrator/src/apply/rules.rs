@@ -130,7 +130,9 @@ impl RuleTenant {
     }
 }
 
-/// What the plan does for one rule in one tenant.
+/// What the plan does for one rule in one tenant. Each carries `state`, the fingerprint of
+/// the tenant's rules the plan read whole (those the manifest names), so a saved plan whose
+/// tenant's rules moved since reads differently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum RuleAction {
@@ -140,6 +142,9 @@ pub enum RuleAction {
         tenant: RuleTenant,
         /// What to send.
         spec: Box<RuleSpec>,
+        /// The fingerprint of the tenant's rules read.
+        #[serde(default)]
+        state: String,
     },
     /// Update the rule: only `changes` are sent (a merge patch).
     Update {
@@ -151,15 +156,45 @@ pub enum RuleAction {
         name: String,
         /// The fields that differ, with what is sent.
         changes: Vec<Change>,
+        /// The fingerprint of the tenant's rules read.
+        #[serde(default)]
+        state: String,
     },
-    /// Nothing to do: the rule reads as the manifest says.
-    Nothing {
+    /// Delete the rule (a `[[delete_notification_rules]]` entry, deletion allowed).
+    Delete {
         /// The tenant.
         tenant: RuleTenant,
         /// The rule's id.
         rule_id: String,
         /// The rule's name.
         name: String,
+        /// The rule as it was read, whole (recorded as the change's before).
+        before: Value,
+        /// The fingerprint of the tenant's rules read.
+        #[serde(default)]
+        state: String,
+    },
+    /// Nothing to do: the rule reads as the manifest says (or, for a deletion, is not there).
+    Nothing {
+        /// The tenant.
+        tenant: RuleTenant,
+        /// The rule's id (empty when there is no such rule).
+        rule_id: String,
+        /// The rule's name.
+        name: String,
+        /// The fingerprint of the tenant's rules read.
+        #[serde(default)]
+        state: String,
+    },
+    /// Not for this tenant now, and no failure: a tenant a glob selected that has no Central
+    /// yet (a workspace just made, its Central not provisioned).
+    Skipped {
+        /// The tenant.
+        tenant: RuleTenant,
+        /// The rule's name.
+        name: String,
+        /// Why, in words.
+        why: String,
     },
     /// The rule cannot be carried out in this tenant.
     Cannot {
@@ -169,21 +204,32 @@ pub enum RuleAction {
         name: String,
         /// Why, in words.
         why: String,
+        /// The fingerprint of the tenant's rules read (empty when they were not read).
+        #[serde(default)]
+        state: String,
     },
 }
+
+/// Why a glob-selected tenant no Central cluster lists is skipped.
+pub const NO_CENTRAL: &str = "no Central for this tenant (provision Central, then apply again)";
 
 impl RuleAction {
     /// Whether carrying it out writes.
     pub fn writes(&self) -> bool {
-        matches!(self, Self::Create { .. } | Self::Update { .. })
+        matches!(
+            self,
+            Self::Create { .. } | Self::Update { .. } | Self::Delete { .. }
+        )
     }
 
-    /// `create`, `update`, `nothing` or `cannot`.
+    /// `create`, `update`, `delete`, `nothing`, `skip` or `cannot`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Create { .. } => "create",
             Self::Update { .. } => "update",
+            Self::Delete { .. } => "delete",
             Self::Nothing { .. } => "nothing",
+            Self::Skipped { .. } => "skip",
             Self::Cannot { .. } => "cannot",
         }
     }
@@ -193,7 +239,9 @@ impl RuleAction {
         match self {
             Self::Create { tenant, .. }
             | Self::Update { tenant, .. }
+            | Self::Delete { tenant, .. }
             | Self::Nothing { tenant, .. }
+            | Self::Skipped { tenant, .. }
             | Self::Cannot { tenant, .. } => tenant,
         }
     }
@@ -202,10 +250,37 @@ impl RuleAction {
     pub fn name(&self) -> &str {
         match self {
             Self::Create { spec, .. } => &spec.name,
-            Self::Update { name, .. } | Self::Nothing { name, .. } | Self::Cannot { name, .. } => {
-                name
-            }
+            Self::Update { name, .. }
+            | Self::Delete { name, .. }
+            | Self::Nothing { name, .. }
+            | Self::Skipped { name, .. }
+            | Self::Cannot { name, .. } => name,
         }
+    }
+
+    /// The fingerprint of the tenant's rules the plan read (empty when none were read).
+    pub fn state(&self) -> &str {
+        match self {
+            Self::Create { state, .. }
+            | Self::Update { state, .. }
+            | Self::Delete { state, .. }
+            | Self::Nothing { state, .. }
+            | Self::Cannot { state, .. } => state,
+            Self::Skipped { .. } => "",
+        }
+    }
+
+    /// The action with `state` as the fingerprint of what was read.
+    pub(crate) fn with_state(mut self, fingerprint: &str) -> Self {
+        match &mut self {
+            Self::Create { state, .. }
+            | Self::Update { state, .. }
+            | Self::Delete { state, .. }
+            | Self::Nothing { state, .. }
+            | Self::Cannot { state, .. } => *state = fingerprint.to_owned(),
+            Self::Skipped { .. } => {}
+        }
+        self
     }
 }
 
@@ -227,11 +302,13 @@ pub fn plan_rule(spec: &RuleSpec, tenant: &TenantRef, found: &[NotificationRule]
         tenant: tenant.clone(),
         name: spec.name.clone(),
         why,
+        state: String::new(),
     };
     match near.as_slice() {
         [] => RuleAction::Create {
             tenant: tenant.clone(),
             spec: Box::new(spec.clone()),
+            state: String::new(),
         },
         [r] if r.name != spec.name => cannot(format!(
             "a rule is named '{}', which differs only in case or spaces (a rule is never \
@@ -245,6 +322,7 @@ pub fn plan_rule(spec: &RuleSpec, tenant: &TenantRef, found: &[NotificationRule]
                     tenant: tenant.clone(),
                     rule_id: r.id.clone(),
                     name: r.name.clone(),
+                    state: String::new(),
                 }
             } else {
                 RuleAction::Update {
@@ -252,6 +330,7 @@ pub fn plan_rule(spec: &RuleSpec, tenant: &TenantRef, found: &[NotificationRule]
                     rule_id: r.id.clone(),
                     name: r.name.clone(),
                     changes,
+                    state: String::new(),
                 }
             }
         }

@@ -3,7 +3,8 @@
 //! did not take effect: a create whose answer was lost is never sent again (the tenant's rules
 //! are listed by name first: one is there, it is done; none, it failed and the next apply
 //! makes it); an update whose answer was lost is read back and sent once more only if it is
-//! not in effect (a merge patch is idempotent).
+//! not in effect (a merge patch is idempotent); a delete whose answer was lost, or that was
+//! answered 404, is settled by reading the rule again: gone, it is done.
 
 use central_api::{NotificationRule, TenantClient};
 use futures::TryStreamExt as _;
@@ -33,13 +34,14 @@ pub async fn read_rules(
     Ok(whole)
 }
 
-/// The kind recorded for a rule action: `rule_create`, `rule_update`, `nothing` or `cannot`.
+/// The kind recorded for a rule action: `rule_create`, `rule_update`, `rule_delete`,
+/// `nothing`, `skip` or `cannot`.
 fn recorded_kind(action: &RuleAction) -> &'static str {
     match action {
         RuleAction::Create { .. } => "rule_create",
         RuleAction::Update { .. } => "rule_update",
-        RuleAction::Nothing { .. } => "nothing",
-        RuleAction::Cannot { .. } => "cannot",
+        RuleAction::Delete { .. } => "rule_delete",
+        other => other.kind(),
     }
 }
 
@@ -64,10 +66,20 @@ fn pending(index: usize, action: &RuleAction) -> ActionResult {
                 json!({ "rule": name, "id": rule_id, "fields": after }),
             )
         }
+        RuleAction::Delete {
+            rule_id, before, ..
+        } => (
+            json!({ "rule": name, "id": rule_id, "fields": before }),
+            Value::Null,
+        ),
         _ => (Value::Null, Value::Null),
     };
     let detail = match action {
+        RuleAction::Nothing { rule_id, .. } if rule_id.is_empty() => {
+            format!("rule '{name}': nothing to do (no such rule)")
+        }
         RuleAction::Nothing { .. } => format!("rule '{name}': nothing to do"),
+        RuleAction::Skipped { why, .. } => format!("rule '{name}': skipped: {why}"),
         RuleAction::Cannot { why, .. } => format!("rule '{name}': cannot: {why}"),
         _ => format!("rule '{name}': not started (stopped)"),
     };
@@ -103,6 +115,16 @@ async fn send(client: &TenantClient, action: &RuleAction) -> Result<Notification
                 .collect();
             client.update_notification_rule(rule_id, &fields).await
         }
+        RuleAction::Delete { rule_id, .. } => {
+            client
+                .delete_notification_rule(rule_id)
+                .await
+                .map(|()| NotificationRule {
+                    id: rule_id.clone(),
+                    name: action.name().to_owned(),
+                    fields: serde_json::Map::new(),
+                })
+        }
         _ => Err(ApiError::InvalidRequest(
             "this action does not write".into(),
         )),
@@ -118,6 +140,11 @@ async fn took_effect(client: &TenantClient, action: &RuleAction) -> Result<Optio
             let rule = client.notification_rule(rule_id).await.map_err(reread)?;
             Ok(update_in_effect(action, &rule).then_some(rule.id))
         }
+        RuleAction::Delete { rule_id, .. } => match client.notification_rule(rule_id).await {
+            Ok(_) => Ok(None),
+            Err(e) if e.status() == Some(404) => Ok(Some(rule_id.clone())),
+            Err(e) => Err(reread(e)),
+        },
         _ => {
             let found = read_rules(client, &[action.name()]).await.map_err(reread)?;
             Ok(found.first().map(|r| r.id.clone()))
@@ -136,7 +163,11 @@ async fn run_one(client: &TenantClient, action: &RuleAction, r: &mut ActionResul
     match never_twice(r, !create, || send(client, action), check).await {
         Settled::Answered(rule) => {
             r.status = ActionStatus::Done;
-            r.http_status = Some(if create { 201 } else { 200 });
+            r.http_status = Some(match action {
+                RuleAction::Create { .. } => 201,
+                RuleAction::Delete { .. } => 204,
+                _ => 200,
+            });
             r.detail = format!("rule '{name}' ({})", glp_core::text::untrusted(&rule.id));
         }
         Settled::InEffect(id) => {
@@ -147,7 +178,31 @@ async fn run_one(client: &TenantClient, action: &RuleAction, r: &mut ActionResul
         Settled::Failed(why) => {
             r.status = ActionStatus::Failed;
             r.detail = format!("rule '{name}': {why}");
+            if matches!(action, RuleAction::Delete { .. }) && r.http_status == Some(404) {
+                gone_already(client, action, &name, r).await;
+            }
         }
+    }
+}
+
+/// A delete answered 404: done when a re-read shows the rule gone (someone deleted it first),
+/// failed as it was otherwise.
+async fn gone_already(
+    client: &TenantClient,
+    action: &RuleAction,
+    name: &str,
+    r: &mut ActionResult,
+) {
+    match took_effect(client, action).await {
+        Ok(Some(id)) => {
+            r.status = ActionStatus::Done;
+            r.detail = format!(
+                "rule '{name}' ({}): already gone (404); a re-read shows no such rule",
+                glp_core::text::untrusted(&id)
+            );
+        }
+        Ok(None) => r.detail.push_str("; a re-read still shows the rule"),
+        Err(why) => r.detail = format!("{}; {why}", r.detail),
     }
 }
 

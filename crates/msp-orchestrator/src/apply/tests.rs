@@ -51,6 +51,7 @@ fn each_entry_is_created_updated_left_or_refused() {
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
         subscriptions: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     manifest.check().expect("valid");
     let plan = Plan::compute(&manifest, &tenants, false);
@@ -101,6 +102,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
         subscriptions: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, std::slice::from_ref(&bare), false);
     match &plan.actions[0] {
@@ -119,6 +121,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
         subscriptions: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     assert_eq!(kinds(&Plan::compute(&owned, &[bare], false)), ["cannot"]);
 }
@@ -142,6 +145,7 @@ fn deletion_only_when_named_and_allowed() {
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
         subscriptions: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     assert_eq!(
         kinds(&Plan::compute(&manifest, &tenants, false)),
@@ -174,10 +178,42 @@ fn the_manifest_is_checked_whole() {
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
         subscriptions: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     let e = bad.check().expect_err("invalid").problems;
     assert_eq!(e.len(), 4, "{e:#?}");
     assert!(e[0].contains("#1 and #2 name the same workspace"), "{e:#?}");
+}
+
+#[test]
+fn a_rule_deletion_names_one_rule_that_no_entry_also_wants() {
+    let bad: Manifest = serde_json::from_value(serde_json::json!({
+        "notification_rules": [{
+            "tenants": ["*"], "name": "NOC",
+            "destination": {"email": {"enabled": true, "emailIds": ["noc@msp.example"]}}
+        }],
+        "delete_notification_rules": [
+            {"tenants": ["*"], "name": " noc "},
+            {"tenants": [], "name": ""},
+            {"tenants": ["Acme*"], "name": "Old"},
+            {"tenants": ["*"], "name": "OLD"},
+        ]
+    }))
+    .expect("shape");
+    let e = bad.check().expect_err("invalid").problems;
+    assert_eq!(
+        e,
+        [
+            "[[delete_notification_rules]] #1: ' noc ' is also a [[notification_rules]] rule \
+             that must exist",
+            "[[delete_notification_rules]] #2: 'tenants' must list at least one non-blank \
+             pattern (\"*\": all)",
+            "[[delete_notification_rules]] #2: 'name' must be 1 to 128 characters, no control \
+             character",
+            "[[delete_notification_rules]] #4 and #3 name the same rule 'OLD' (give one entry \
+             the tenants of both)",
+        ]
+    );
 }
 
 #[test]
@@ -193,6 +229,7 @@ fn drift_names_what_moved_and_the_plan_round_trips_as_json() {
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
         subscriptions: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert_eq!(plan.manifest_fingerprint, manifest.fingerprint());
@@ -226,6 +263,7 @@ fn a_plan_whose_actions_its_manifest_does_not_give_is_refused() {
         device_assignments: Vec::new(),
         device_unassignments: Vec::new(),
         subscriptions: Vec::new(),
+        delete_notification_rules: Vec::new(),
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert!(plan.recheck(&tenants).is_empty());
@@ -298,4 +336,22 @@ fn a_rule_is_created_updated_left_or_refused_per_tenant() {
         ..Manifest::default()
     };
     assert_eq!(bad.check().expect_err("invalid").problems.len(), 2);
+}
+
+#[test]
+fn only_a_pattern_without_glob_characters_names_a_tenant_exactly() {
+    use super::manifest::named_exactly;
+    let acme = crate::TenantRef::from_workspace(id(0xab), "Acme Corp");
+    let p = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+    assert!(!named_exactly(&p(&["*"]), &acme));
+    assert!(!named_exactly(&p(&["Acme*", "?cme Corp"]), &acme));
+    assert!(
+        named_exactly(&p(&["*", "acme corp"]), &acme),
+        "a name, any case"
+    );
+    assert!(
+        named_exactly(&p(&[&id(0xab).hyphenated()]), &acme),
+        "its id"
+    );
+    assert!(!named_exactly(&p(&["Globex"]), &acme), "another tenant");
 }

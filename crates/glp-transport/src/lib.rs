@@ -37,7 +37,8 @@ pub use items::Items;
 pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::{DEFAULT_MAX_PAGES, MAX_NUMBERED_PAGES, Paged, Pager};
 pub use query::{
-    FilterToken, QueryProblem, UnclosedString, check_expression, check_param, lex_filter, set_param,
+    FilterToken, ListQuery, QueryProblem, UnclosedString, check_expression, check_param,
+    lex_filter, set_param,
 };
 pub use sleep::{Sleeper, TokioSleeper};
 pub use spec_paths::{PathProblem, SpecPaging, SpecPath, SpecPaths, check_path};

@@ -13,6 +13,7 @@ mod api;
 mod client;
 mod error;
 mod flow;
+mod handle;
 mod host;
 mod http;
 mod items;

@@ -7,7 +7,7 @@
 use serde_json::Value;
 use test_support::postgres::{ScratchDb, with_database};
 
-use crate::common::{assert_exit, orchestrator, run, run_exit, start, status_rows};
+use crate::common::{assert_exit, orchestrator, run, run_exit, start_with_db, status_rows};
 
 /// The password of a `postgres://user:password@...` URL.
 fn password(url: &str) -> Option<&str> {
@@ -46,7 +46,7 @@ fn a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite() {
     };
     let pg = scratch.url().to_owned();
 
-    let (bins, wd, sim) = start(
+    let (bins, wd, sim, sqlite) = start_with_db(
         "postgres",
         &[
             "--tenants",
@@ -56,9 +56,10 @@ fn a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite() {
             "--central-page-cap",
             "20",
         ],
+        "inventory.sqlite",
+        None,
     );
-    let sqlite = wd.run("inventory.sqlite");
-    let sqlite = sqlite.to_str().expect("utf-8 path");
+    let sqlite = sqlite.as_str();
     let scenario = (&bins, &wd, &sim);
     let mut outputs = Vec::new();
     for (label, db) in [("sqlite", sqlite), ("pg", pg.as_str())] {

@@ -16,25 +16,60 @@
 use serde_json::Value;
 
 /// Declares a model: the listed fields as lenient `Option`s, plus `extra`; after `..`, a group
-/// of fields every model of a kind shares (a [`field_group!`]), flattened first.
+/// of fields every model of a kind shares (declared with `model! { group ... }`), flattened
+/// first. `model! { group Name { ... } }` declares such a group: the fields without `extra`
+/// (the model that flattens it keeps the fields no group names).
 macro_rules! model {
     (
         $(#[$meta:meta])*
-        $name:ident {
-            $( .. $group:ident : $gty:ty, )?
-            $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
-        }
+        group $name:ident { $($fields:tt)* }
+    ) => {
+        model!(@struct $(#[$meta])* $name [] [] $($fields)*);
+    };
+    (
+        $(#[$meta:meta])*
+        $name:ident { .. $group:ident : $gty:ty, $($fields:tt)* }
+    ) => {
+        model!(
+            @struct $(#[$meta])* $name
+            [
+                #[doc = concat!("The fields every model of its kind has ([`", stringify!($gty), "`]).")]
+                #[serde(flatten)]
+                pub $group: $gty,
+            ]
+            [
+                /// Every other field, exactly as received.
+                #[serde(flatten)]
+                pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            ]
+            $($fields)*
+        );
+    };
+    (
+        $(#[$meta:meta])*
+        $name:ident { $($fields:tt)* }
+    ) => {
+        model!(
+            @struct $(#[$meta])* $name
+            []
+            [
+                /// Every other field, exactly as received.
+                #[serde(flatten)]
+                pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            ]
+            $($fields)*
+        );
+    };
+    (
+        @struct $(#[$meta:meta])* $name:ident [$($head:tt)*] [$($tail:tt)*]
+        $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         #[non_exhaustive]
         pub struct $name {
-            $(
-                #[doc = concat!("The fields every model of its kind has ([`", stringify!($gty), "`]).")]
-                #[serde(flatten)]
-                pub $group: $gty,
-            )?
+            $($head)*
             $(
                 $(#[$fmeta])*
                 #[serde(
@@ -44,45 +79,16 @@ macro_rules! model {
                 )]
                 pub $field: Option<$ty>,
             )*
-            /// Every other field, exactly as received.
-            #[serde(flatten)]
-            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            $($tail)*
         }
     };
 }
 pub(crate) use model;
 
-/// Declares a group of lenient `Option` fields that several models flatten (no `extra`: the
-/// model keeps the fields no group names).
-macro_rules! field_group {
-    (
-        $(#[$meta:meta])*
-        $name:ident {
-            $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        #[non_exhaustive]
-        pub struct $name {
-            $(
-                $(#[$fmeta])*
-                #[serde(
-                    default,
-                    deserialize_with = "crate::lenient::option",
-                    skip_serializing_if = "Option::is_none"
-                )]
-                pub $field: Option<$ty>,
-            )*
-        }
-    };
-}
-
-field_group! {
+model! {
     /// The fields every device model ([`Device`], [`AccessPoint`], [`Switch`], [`Gateway`])
     /// has, under the same JSON names.
-    DeviceFields {
+    group DeviceFields {
         /// The device's id (often its serial number).
         id: String,
         /// Serial number.

@@ -23,6 +23,22 @@ pub(crate) fn start(name: &str, sim_args: &[&str]) -> (Bins, Workdir, Sim) {
     (bins, wd, sim)
 }
 
+/// [`start`], and the store the scenario writes to: `db` when given (e.g. a PostgreSQL URL),
+/// else the SQLite file `run/<file>`, as the text `--db` takes.
+pub(crate) fn start_with_db(
+    name: &str,
+    sim_args: &[&str],
+    file: &str,
+    db: Option<&str>,
+) -> (Bins, Workdir, Sim, String) {
+    let (bins, wd, sim) = start(name, sim_args);
+    let db = match db {
+        Some(db) => db.to_owned(),
+        None => wd.run(file).to_str().expect("utf-8 path").to_owned(),
+    };
+    (bins, wd, sim, db)
+}
+
 /// `msp-orchestrator ARGS` against `sim` ([`Sim::orchestrator`]), working in the scenario's
 /// `run/` directory.
 pub(crate) fn orchestrator(bins: &Bins, wd: &Workdir, sim: &Sim, args: &[&str]) -> Command {
@@ -180,11 +196,7 @@ pub(crate) fn two_snapshots_into(
     resources: &[&str],
     db: Option<&str>,
 ) -> ((Bins, Workdir, Sim), String, (Truth, Truth)) {
-    let (bins, wd, sim) = start(name, sim_args);
-    let file = wd.run("inventory.sqlite");
-    let db = db
-        .unwrap_or_else(|| file.to_str().expect("utf-8 path"))
-        .to_owned();
+    let (bins, wd, sim, db) = start_with_db(name, sim_args, "inventory.sqlite", db);
     let mut snap = vec!["snapshot", "-q"];
     snap.extend(resources);
     snap.extend(["--db", &db]);

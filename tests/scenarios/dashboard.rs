@@ -14,7 +14,7 @@ use std::process::Command;
 use glp_msp_e2e::workdir::artefacts_dir;
 use serde_json::Value;
 
-use crate::common::{assert_exit, run, start};
+use crate::common::{assert_exit, run, start_with_db};
 use crate::serve::{serve, wait_ready};
 
 const TEST: &str = "dashboard::a_browser_sees_every_tenant_worst_first_and_finds_a_serial";
@@ -70,12 +70,13 @@ fn a_browser_sees_every_tenant_worst_first_and_finds_a_serial() {
         );
         return;
     };
-    let (_bins, wd, sim) = start(
+    let (_bins, wd, sim, db) = start_with_db(
         "dashboard",
         &["--tenants=8", "--max-devices=40", "--central-page-cap=50"],
+        "serve.sqlite",
+        None,
     );
-    let db = wd.run("serve.sqlite");
-    let db = db.to_str().expect("utf-8 path");
+    let db = db.as_str();
     let args = [
         "--every",
         "1h",

@@ -9,8 +9,8 @@ use glp_msp_e2e::{Proc, Truth, compare};
 use serde_json::Value;
 
 use crate::common::{
-    RUN_LIMIT, assert_exit, assert_same_changes, orchestrator, run, run_exit, run_in, start,
-    status_rows, two_snapshots,
+    RUN_LIMIT, assert_exit, assert_same_changes, orchestrator, run, run_exit, run_in,
+    start_with_db, status_rows, two_snapshots,
 };
 
 const RESOURCES: [&str; 2] = ["device-inventory", "devices"];
@@ -184,7 +184,7 @@ fn kill9(child: &Proc) {
 
 #[test]
 fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
-    let (bins, wd, sim) = start(
+    let (bins, wd, sim, db_text) = start_with_db(
         "history-kill",
         &[
             "--tenants",
@@ -196,9 +196,9 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
             "--latency-ms",
             "40",
         ],
+        "inventory.sqlite",
+        None,
     );
-    let db = wd.run("inventory.sqlite");
-    let db_text = db.to_str().expect("utf-8 path").to_owned();
     let args = ["snapshot", "-q", "--concurrency", "3", "--db", &db_text];
     let child = Proc::spawn(
         "snapshot",
@@ -214,7 +214,7 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
             "nothing stored after 60 s: {}",
             child.stderr_so_far()
         );
-        if db.exists() {
+        if std::path::Path::new(&db_text).exists() {
             let runs = run_in(
                 "runs-poll",
                 (&bins, &wd, &sim),
@@ -302,7 +302,7 @@ fn a_snapshot_killed_midway_then_resumed_holds_exactly_the_truth() {
 #[test]
 fn failed_tenants_leave_nothing_and_resumes_fill_exactly_the_gaps() {
     // 5% of the requests fail and the client tries each once more: some tenants fail midway.
-    let (bins, wd, sim) = start(
+    let (bins, wd, sim, db_text) = start_with_db(
         "history-failures",
         &[
             "--tenants",
@@ -314,9 +314,9 @@ fn failed_tenants_leave_nothing_and_resumes_fill_exactly_the_gaps() {
             "--fail-rate",
             "0.05",
         ],
+        "store.sqlite",
+        None,
     );
-    let db = wd.run("store.sqlite");
-    let db_text = db.to_str().expect("utf-8 path").to_owned();
     let with_db = |args: &[&str]| {
         let mut cmd = orchestrator(&bins, &wd, &sim, args);
         cmd.env("MSP_DB", &db_text);

@@ -7,7 +7,7 @@
 use serde_json::Value;
 use test_support::postgres::{ScratchDb, with_database};
 
-use crate::common::{assert_exit, orchestrator, run, run_exit, start, status_rows};
+use crate::common::{assert_exit, orchestrator, run, run_exit, start_with_db, status_rows};
 
 /// The password of a `postgres://user:password@...` URL.
 fn password(url: &str) -> Option<&str> {
@@ -16,11 +16,14 @@ fn password(url: &str) -> Option<&str> {
     info.split_once(':').map(|(_, p)| p)
 }
 
+/// A fresh database for this module's test `name`, or `None` with a skip recorded.
+fn scratch(name: &str) -> Option<ScratchDb> {
+    ScratchDb::create(&format!("scenarios::postgres::{name}"))
+}
+
 #[test]
 fn mcp_on_postgresql_answers_each_tool_with_the_truth() {
-    let Some(scratch) = ScratchDb::create(
-        "scenarios::postgres::mcp_on_postgresql_answers_each_tool_with_the_truth",
-    ) else {
+    let Some(scratch) = scratch("mcp_on_postgresql_answers_each_tool_with_the_truth") else {
         return;
     };
     crate::mcp::each_tool_answers_the_truth("mcp-pg", Some(scratch.url()));
@@ -28,9 +31,7 @@ fn mcp_on_postgresql_answers_each_tool_with_the_truth() {
 
 #[test]
 fn serve_into_postgresql_gives_the_truths_metrics() {
-    let Some(scratch) =
-        ScratchDb::create("scenarios::postgres::serve_into_postgresql_gives_the_truths_metrics")
-    else {
+    let Some(scratch) = scratch("serve_into_postgresql_gives_the_truths_metrics") else {
         return;
     };
     crate::serve::metrics_are_the_truth("serve-metrics-pg", Some(scratch.url()));
@@ -39,14 +40,14 @@ fn serve_into_postgresql_gives_the_truths_metrics() {
 
 #[test]
 fn a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite() {
-    let Some(scratch) = ScratchDb::create(
-        "scenarios::postgres::a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite",
-    ) else {
+    let Some(scratch) =
+        scratch("a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite")
+    else {
         return;
     };
     let pg = scratch.url().to_owned();
 
-    let (bins, wd, sim) = start(
+    let (bins, wd, sim, sqlite) = start_with_db(
         "postgres",
         &[
             "--tenants",
@@ -56,9 +57,10 @@ fn a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite() {
             "--central-page-cap",
             "20",
         ],
+        "inventory.sqlite",
+        None,
     );
-    let sqlite = wd.run("inventory.sqlite");
-    let sqlite = sqlite.to_str().expect("utf-8 path");
+    let sqlite = sqlite.as_str();
     let scenario = (&bins, &wd, &sim);
     let mut outputs = Vec::new();
     for (label, db) in [("sqlite", sqlite), ("pg", pg.as_str())] {

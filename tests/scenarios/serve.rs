@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use glp_msp_e2e::{Proc, Sim, Workdir};
 use serde_json::Value;
 
-use crate::common::{RUN_LIMIT, assert_exit, orchestrator, run_exit, start};
+use crate::common::{RUN_LIMIT, assert_exit, orchestrator, run_exit, start_with_db};
 
 /// `GET path` on `addr` (HTTP/1.1, one request per connection): the status and the body.
 fn get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
@@ -103,14 +103,14 @@ fn metrics_after_the_first_run_are_the_truth_and_sigterm_exits_0() {
 /// `serve` into `db` (a SQLite file of the scenario's when `None`): after its first run, the
 /// metrics are the simulator's truth; SIGTERM exits 0.
 pub(crate) fn metrics_are_the_truth(name: &str, db: Option<&str>) {
-    let (_bins, wd, sim) = start(
+    let (_bins, wd, sim, db) = start_with_db(
         name,
         &["--tenants=10", "--max-devices=200", "--central-page-cap=50"],
+        "serve.sqlite",
+        db,
     );
-    let file = wd.run("serve.sqlite");
-    let db = db.unwrap_or_else(|| file.to_str().expect("utf-8 path"));
     let resources = ["device-inventory", "devices", "alerts"];
-    let mut args = vec!["--every", "1h", "--db", db, "--rate", "2000"];
+    let mut args = vec!["--every", "1h", "--db", &db, "--rate", "2000"];
     args.extend(resources);
     let (mut child, addr) = serve("serve", &wd, &sim, &args);
     assert_eq!(get(&addr, "/healthz", None), (200, "ok\n".to_owned()));
@@ -214,9 +214,13 @@ pub(crate) fn metrics_are_the_truth(name: &str, db: Option<&str>) {
 
 #[test]
 fn with_a_token_file_metrics_need_the_token_and_off_loopback_one_is_required() {
-    let (bins, wd, sim) = start("serve-token", &["--tenants=3", "--max-devices=20"]);
-    let db = wd.run("serve.sqlite");
-    let db = db.to_str().expect("utf-8 path");
+    let (bins, wd, sim, db) = start_with_db(
+        "serve-token",
+        &["--tenants=3", "--max-devices=20"],
+        "serve.sqlite",
+        None,
+    );
+    let db = db.as_str();
     // Off loopback without a token: refused before anything is contacted.
     let refused = run_exit(
         "serve-open",
@@ -263,7 +267,7 @@ fn with_a_token_file_metrics_need_the_token_and_off_loopback_one_is_required() {
 
 #[test]
 fn sigterm_mid_run_ends_the_run_interrupted_and_exits_0() {
-    let (bins, wd, sim) = start(
+    let (bins, wd, sim, db) = start_with_db(
         "serve-sigterm",
         &[
             "--tenants=40",
@@ -271,9 +275,10 @@ fn sigterm_mid_run_ends_the_run_interrupted_and_exits_0() {
             "--central-page-cap=20",
             "--latency-ms=40",
         ],
+        "serve.sqlite",
+        None,
     );
-    let db = wd.run("serve.sqlite");
-    let db = db.to_str().expect("utf-8 path");
+    let db = db.as_str();
     let (mut child, _addr) = serve(
         "serve-sigterm",
         &wd,

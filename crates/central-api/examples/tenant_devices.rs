@@ -43,12 +43,12 @@ async fn run(central: CentralClient, location: CentralLocation) -> Result<(), Bo
             shown += 1;
             println!(
                 "{:<14} {:<18} {:<13} {:<20} {:<8} {}",
-                device.serial_number.as_deref().unwrap_or("-"),
-                device.mac_address.as_deref().unwrap_or("-"),
+                device.common.serial_number.as_deref().unwrap_or("-"),
+                device.common.mac_address.as_deref().unwrap_or("-"),
                 device.device_type.as_deref().unwrap_or("-"),
-                device.model.as_deref().unwrap_or("-"),
-                device.status.as_deref().unwrap_or("-"),
-                device.site_name.as_deref().unwrap_or("(no site)"),
+                device.common.model.as_deref().unwrap_or("-"),
+                device.common.status.as_deref().unwrap_or("-"),
+                device.common.site_name.as_deref().unwrap_or("(no site)"),
             );
         }
         if let Some(total) = page.total {

@@ -1,9 +1,7 @@
 //! [`CentralClient`] (MSP-level calls) and [`TenantClient`] (one tenant's calls).
 
-use std::sync::Arc;
-
-use glp_core::{BaseUrl, Scope, TokenProvider, WorkspaceId};
-use glp_transport::{Api, ApiClient, ApiError};
+use glp_core::{Scope, WorkspaceId};
+use glp_transport::{Api, ApiClient};
 use serde_json::Value;
 
 use crate::endpoint::{Endpoint, Paging};
@@ -27,29 +25,9 @@ pub struct CentralClient {
     api: ApiClient,
 }
 
+glp_transport::client_handle!(CentralClient, Api::Central, "a Central API gateway");
+
 impl CentralClient {
-    /// Wraps a configured [`ApiClient`] (built for [`Api::Central`], with the pacing and retry
-    /// policy you want).
-    pub fn new(api: ApiClient) -> Self {
-        Self { api }
-    }
-
-    /// A client of the gateway at `base` with the default pacing (7 requests/s) and retries,
-    /// taking its tokens from `provider`.
-    pub fn from_provider(
-        base: BaseUrl,
-        provider: Arc<dyn TokenProvider>,
-    ) -> Result<Self, ApiError> {
-        ApiClient::builder(Api::Central, base, provider)
-            .build()
-            .map(Self::new)
-    }
-
-    /// The underlying transport client (e.g. for its [`totals`](ApiClient::totals)).
-    pub fn api_client(&self) -> &ApiClient {
-        &self.api
-    }
-
     /// Central's MSP tenant list, with the MSP token: `limit` 1..=100 (default 100), optional
     /// `filter` (e.g. `tenantName eq 'Acme'`) and `sort` (e.g. `tenantName asc`).
     ///
@@ -90,24 +68,9 @@ pub struct TenantClient {
     id: WorkspaceId,
 }
 
+glp_transport::tenant_handle!(TenantClient);
+
 impl TenantClient {
-    /// The tenant's GreenLake workspace id.
-    pub fn tenant_id(&self) -> WorkspaceId {
-        self.id
-    }
-
-    /// The underlying transport client.
-    pub fn api_client(&self) -> &ApiClient {
-        &self.api
-    }
-
-    /// The same tenant through another transport client, e.g.
-    /// `tenant.with_api_client(tenant.api_client().with_tally(tally))` to count this tenant's
-    /// requests.
-    pub fn with_api_client(&self, api: ApiClient) -> Self {
-        Self { api, id: self.id }
-    }
-
     pub(crate) fn list<T>(&self, endpoint: Endpoint) -> ListRequest<T> {
         ListRequest::new(self.api.clone(), Scope::Tenant(self.id), endpoint)
     }
@@ -175,7 +138,7 @@ impl TenantClient {
     /// their page-size maximum and paging; other paths default to 100 per page and accept up
     /// to 1000. `sites-health` and `sites-device-health` are paged by offset.
     ///
-    /// Refused (reported as [`ApiError::InvalidRequest`] by the first call, nothing sent): a
+    /// Refused (reported as [`ApiError::InvalidRequest`](glp_transport::ApiError::InvalidRequest) by the first call, nothing sent): a
     /// URL, a query string (use [`param`](ListRequest::param)), `.` or `..` segments, empty
     /// segments, characters other than letters, digits, `-`, `_`, `.` and `~`, and paths of
     /// other APIs (`network-msp/...`).

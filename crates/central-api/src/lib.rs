@@ -68,7 +68,7 @@
 //!     .site_assigned(SiteAssignment::Assigned)
 //!     .stream();
 //! while let Some(device) = devices.try_next().await? {
-//!     println!("{:?} {:?}", device.serial_number, device.model);
+//!     println!("{:?} {:?}", device.common.serial_number, device.common.model);
 //! }
 //! # Ok(())
 //! # }
@@ -102,7 +102,7 @@ pub use endpoint::{GENERIC_DEFAULT_LIMIT, GENERIC_MAX_LIMIT, Paging};
 pub use filter::{FilterProblem, check_filter, check_sort, filter_fields, sort_fields};
 pub use glp_transport::{ApiError, QueryProblem};
 pub use list::{DEFAULT_MAX_PAGES, ListRequest, MAX_EXPRESSION_CHARS, Page, SiteAssignment};
-pub use models::{AccessPoint, Client, Device, Gateway, SiteHealth, Switch};
+pub use models::{AccessPoint, Client, Device, DeviceFields, Gateway, SiteHealth, Switch};
 pub use query::{RESERVED_PARAMS, check_query_expression, check_query_param};
 pub use resource::{Resource, UnknownResource};
 pub use rules::{

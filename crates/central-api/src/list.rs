@@ -7,13 +7,13 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
 use glp_core::Scope;
-use glp_transport::{Api, ApiClient, ApiError, Items, Paged, Pager};
+use glp_transport::{Api, ApiClient, ApiError, Items, ListQuery, Paged, Pager};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::Cursor;
 use crate::endpoint::{Endpoint, Paging, is_version};
-use crate::query::{check_query_expression, check_query_param};
+use crate::query::{RESERVED_PARAMS, check_query_expression};
 
 /// The longest `filter` or `sort` Central accepts (characters).
 pub const MAX_EXPRESSION_CHARS: usize = 256;
@@ -87,12 +87,8 @@ pub struct ListRequest<T> {
     scope: Scope,
     endpoint: Endpoint,
     limit: Option<u32>,
-    filter: Option<String>,
-    sort: Option<String>,
-    params: Vec<(String, String)>,
+    query: ListQuery,
     start: Option<Cursor>,
-    invalid: Option<String>,
-    max_pages: u64,
     item: PhantomData<fn() -> T>,
 }
 
@@ -107,12 +103,8 @@ impl<T> Clone for ListRequest<T> {
             scope: self.scope,
             endpoint: self.endpoint.clone(),
             limit: self.limit,
-            filter: self.filter.clone(),
-            sort: self.sort.clone(),
-            params: self.params.clone(),
+            query: self.query.clone(),
             start: self.start.clone(),
-            invalid: self.invalid.clone(),
-            max_pages: self.max_pages,
             item: PhantomData,
         }
     }
@@ -124,15 +116,27 @@ impl<T> fmt::Debug for ListRequest<T> {
             .field("path", &self.endpoint.path())
             .field("scope", &self.scope)
             .field("limit", &self.effective_limit())
-            .field("filter", &self.filter)
-            .field("sort", &self.sort)
-            .field("params", &self.params)
+            .field("query", &self.query)
             .field("start", &self.start)
             .field("paging", &self.endpoint.paging)
-            .field("invalid", &self.invalid)
-            .field("max_pages", &self.max_pages)
             .finish_non_exhaustive()
     }
+}
+
+glp_transport::list_setters! {
+    ListRequest.query, reserved: RESERVED_PARAMS;
+    /// An OData filter, e.g. `tenantName eq 'Acme'` or `status eq 'ONLINE'` (≤ 256 characters).
+    filter;
+    /// A sort expression, e.g. `tenantName asc` (≤ 256 characters).
+    sort;
+    /// Any other query parameter, e.g. `("site-id", "24833497")`; setting a key again replaces
+    /// its value. `limit`, `next`, `offset`, `filter` and `sort` have their own setters and are
+    /// refused here.
+    param;
+    /// The most pages one [`pages`](Self::pages) or [`stream`](Self::stream) reads (default
+    /// [`DEFAULT_MAX_PAGES`], at least 1). A listing that still has a next page after that many
+    /// ends with an [`ApiError::Protocol`] error naming the endpoint.
+    max_pages;
 }
 
 impl<T> ListRequest<T> {
@@ -142,12 +146,8 @@ impl<T> ListRequest<T> {
             scope,
             endpoint,
             limit: None,
-            filter: None,
-            sort: None,
-            params: Vec::new(),
+            query: ListQuery::new(DEFAULT_MAX_PAGES),
             start: None,
-            invalid: None,
-            max_pages: DEFAULT_MAX_PAGES,
             item: PhantomData,
         }
     }
@@ -159,12 +159,8 @@ impl<T> ListRequest<T> {
             scope: self.scope,
             endpoint: self.endpoint,
             limit: self.limit,
-            filter: self.filter,
-            sort: self.sort,
-            params: self.params,
+            query: self.query,
             start: self.start,
-            invalid: self.invalid,
-            max_pages: self.max_pages,
             item: PhantomData,
         }
     }
@@ -177,8 +173,7 @@ impl<T> ListRequest<T> {
     }
 
     pub(crate) fn refuse(mut self, reason: String) -> Self {
-        // Keep the first problem: it is usually the cause of the others.
-        self.invalid.get_or_insert(reason);
+        self.query.refuse(reason);
         self
     }
 
@@ -186,33 +181,6 @@ impl<T> ListRequest<T> {
     #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
-        self
-    }
-
-    /// An OData filter, e.g. `tenantName eq 'Acme'` or `status eq 'ONLINE'` (≤ 256 characters).
-    #[must_use]
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// A sort expression, e.g. `tenantName asc` (≤ 256 characters).
-    #[must_use]
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
-        self.sort = Some(sort.into());
-        self
-    }
-
-    /// Any other query parameter, e.g. `("site-id", "24833497")`; setting a key again replaces
-    /// its value. `limit`, `next`, `offset`, `filter` and `sort` have their own setters and are
-    /// refused here.
-    #[must_use]
-    pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        let (key, value) = (key.into(), value.into());
-        if let Err(problem) = check_query_param(&key) {
-            return self.refuse(problem.to_string());
-        }
-        glp_transport::set_param(&mut self.params, key, value);
         self
     }
 
@@ -235,15 +203,6 @@ impl<T> ListRequest<T> {
             ));
         }
         self.endpoint.version = version;
-        self
-    }
-
-    /// The most pages one [`pages`](Self::pages) or [`stream`](Self::stream) reads (default
-    /// [`DEFAULT_MAX_PAGES`], at least 1). A listing that still has a next page after that many
-    /// ends with an [`ApiError::Protocol`] error naming the endpoint.
-    #[must_use]
-    pub fn max_pages(mut self, pages: u64) -> Self {
-        self.max_pages = pages.max(1);
         self
     }
 
@@ -300,10 +259,8 @@ impl<T> ListRequest<T> {
     }
 
     /// Checks the request and builds its query for the page at `cursor`.
-    fn query(&self, cursor: &Cursor) -> Result<Vec<(&'static str, String)>, ApiError> {
-        if let Some(reason) = &self.invalid {
-            return Err(ApiError::InvalidRequest(reason.clone()));
-        }
+    fn page_query(&self, cursor: &Cursor) -> Result<Vec<(&str, String)>, ApiError> {
+        self.query.check()?;
         let limit = self.effective_limit();
         if limit == 0 || limit > self.endpoint.max_limit {
             return Err(ApiError::InvalidRequest(format!(
@@ -312,7 +269,7 @@ impl<T> ListRequest<T> {
                 self.endpoint.path()
             )));
         }
-        for (name, value) in [("filter", &self.filter), ("sort", &self.sort)] {
+        for (name, value) in [("filter", &self.query.filter), ("sort", &self.query.sort)] {
             if let Some(value) = value {
                 check_query_expression(name, value)
                     .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
@@ -336,12 +293,7 @@ impl<T> ListRequest<T> {
             ("limit", limit.to_string()),
             (position, cursor.query_value()),
         ];
-        if let Some(filter) = &self.filter {
-            query.push(("filter", filter.clone()));
-        }
-        if let Some(sort) = &self.sort {
-            query.push(("sort", sort.clone()));
-        }
+        self.query.append_to(&mut query);
         Ok(query)
     }
 }
@@ -351,11 +303,7 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
     /// `None`, else the page at `cursor` (a `next` of an earlier page, sent back exactly).
     pub async fn page(&self, cursor: Option<&Cursor>) -> Result<Page<T>, ApiError> {
         let cursor = cursor.cloned().unwrap_or_else(|| self.first_cursor());
-        let query = self.query(&cursor)?;
-        let params: Vec<(&str, String)> = query
-            .into_iter()
-            .chain(self.params.iter().map(|(k, v)| (k.as_str(), v.clone())))
-            .collect();
+        let params = self.page_query(&cursor)?;
         let raw: RawPage<T> = self
             .api
             .get_json(&self.scope, &self.endpoint.path(), &params)
@@ -467,7 +415,7 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
     /// The pager of this list: its endpoint, in errors, and its page cap.
     fn pager(&self) -> Pager {
         Pager::new(Api::Central, format!("/{}", self.endpoint.path()))
-            .max_pages(self.max_pages, "ListRequest::max_pages")
+            .max_pages(self.query.max_pages, "ListRequest::max_pages")
     }
 
     /// Reads the page at a cursor, for a pager.

@@ -6,24 +6,70 @@
 //! exactly as received, in `extra`. Serialising a model writes the typed fields back under their
 //! JSON names (skipping `None`s) followed by `extra`, so nothing the server sent is lost.
 //!
+//! The fields every device model has under the same JSON names are one group,
+//! [`DeviceFields`], flattened into [`Device`], [`AccessPoint`], [`Switch`] and [`Gateway`] as
+//! their `common` field (`device.common.serial_number`); the JSON is unchanged.
+//!
 //! The models are `#[non_exhaustive]`: fields may be added. Build one with `Default` and field
 //! assignment, or deserialise it.
 
 use serde_json::Value;
 
-/// Declares a model: the listed fields as lenient `Option`s, plus `extra`.
+/// Declares a model: the listed fields as lenient `Option`s, plus `extra`; after `..`, a group
+/// of fields every model of a kind shares (declared with `model! { group ... }`), flattened
+/// first. `model! { group Name { ... } }` declares such a group: the fields without `extra`
+/// (the model that flattens it keeps the fields no group names).
 macro_rules! model {
     (
         $(#[$meta:meta])*
-        $name:ident {
-            $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
-        }
+        group $name:ident { $($fields:tt)* }
+    ) => {
+        model!(@struct $(#[$meta])* $name [] [] $($fields)*);
+    };
+    (
+        $(#[$meta:meta])*
+        $name:ident { .. $group:ident : $gty:ty, $($fields:tt)* }
+    ) => {
+        model!(
+            @struct $(#[$meta])* $name
+            [
+                #[doc = concat!("The fields every model of its kind has ([`", stringify!($gty), "`]).")]
+                #[serde(flatten)]
+                pub $group: $gty,
+            ]
+            [
+                /// Every other field, exactly as received.
+                #[serde(flatten)]
+                pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            ]
+            $($fields)*
+        );
+    };
+    (
+        $(#[$meta:meta])*
+        $name:ident { $($fields:tt)* }
+    ) => {
+        model!(
+            @struct $(#[$meta])* $name
+            []
+            [
+                /// Every other field, exactly as received.
+                #[serde(flatten)]
+                pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            ]
+            $($fields)*
+        );
+    };
+    (
+        @struct $(#[$meta:meta])* $name:ident [$($head:tt)*] [$($tail:tt)*]
+        $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         #[non_exhaustive]
         pub struct $name {
+            $($head)*
             $(
                 $(#[$fmeta])*
                 #[serde(
@@ -33,18 +79,16 @@ macro_rules! model {
                 )]
                 pub $field: Option<$ty>,
             )*
-            /// Every other field, exactly as received.
-            #[serde(flatten)]
-            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            $($tail)*
         }
     };
 }
 pub(crate) use model;
 
 model! {
-    /// A device of the tenant's inventory (`device-inventory`), monitored or not; also the item
-    /// of `devices` (monitored devices only).
-    Device {
+    /// The fields every device model ([`Device`], [`AccessPoint`], [`Switch`], [`Gateway`])
+    /// has, under the same JSON names.
+    group DeviceFields {
         /// The device's id (often its serial number).
         id: String,
         /// Serial number.
@@ -53,9 +97,7 @@ model! {
         mac_address: String,
         /// Name given to the device.
         device_name: String,
-        /// `ACCESS_POINT`, `SWITCH`, `GATEWAY`, ...
-        device_type: String,
-        /// Hardware model, e.g. `AP-635`.
+        /// Hardware model, e.g. `AP-635`, `6300M 48G`, `A9004`.
         model: String,
         /// Part number (SKU).
         part_number: String,
@@ -63,13 +105,9 @@ model! {
         status: String,
         /// Deployment mode, e.g. `Standalone`, `Cluster`, `Stack`.
         deployment: String,
-        /// Role, e.g. `Conductor`.
+        /// Role, e.g. `Conductor`, `Member`, `Isolated Leader`.
         role: String,
-        /// Persona, e.g. `Instant`, `Campus AP`.
-        persona: String,
-        /// Device function, e.g. `Branch GW`.
-        device_function: String,
-        /// Firmware version, where the server calls it so (see [`Device::firmware`]).
+        /// Firmware version, where the server calls it so (see [`DeviceFields::firmware`]).
         firmware_version: String,
         /// Firmware version, where the server calls it `softwareVersion`.
         software_version: String,
@@ -81,6 +119,30 @@ model! {
         site_id: String,
         /// Name of that site.
         site_name: String,
+    }
+}
+
+impl DeviceFields {
+    /// The firmware version, whichever of `firmwareVersion` and `softwareVersion` the server
+    /// sent.
+    pub fn firmware(&self) -> Option<&str> {
+        self.firmware_version
+            .as_deref()
+            .or(self.software_version.as_deref())
+    }
+}
+
+model! {
+    /// A device of the tenant's inventory (`device-inventory`), monitored or not; also the item
+    /// of `devices` (monitored devices only).
+    Device {
+        .. common: DeviceFields,
+        /// `ACCESS_POINT`, `SWITCH`, `GATEWAY`, ...
+        device_type: String,
+        /// Persona, e.g. `Instant`, `Campus AP`.
+        persona: String,
+        /// Device function, e.g. `Branch GW`.
+        device_function: String,
         /// Device group name.
         device_group_name: String,
         /// Stack id (switch stacks).
@@ -93,40 +155,11 @@ model! {
 model! {
     /// An access point (`aps`).
     AccessPoint {
-        /// The AP's id (often its serial number).
-        id: String,
-        /// Serial number.
-        serial_number: String,
-        /// MAC address.
-        mac_address: String,
-        /// Name given to the AP.
-        device_name: String,
-        /// Hardware model, e.g. `AP-635`.
-        model: String,
-        /// Part number (SKU).
-        part_number: String,
-        /// `ONLINE`, `OFFLINE`, ...
-        status: String,
-        /// Deployment mode, e.g. `Standalone`, `Cluster`.
-        deployment: String,
-        /// Role, e.g. `Conductor`.
-        role: String,
+        .. common: DeviceFields,
         /// Persona, e.g. `Instant`, `Campus AP`.
         persona: String,
         /// Device function.
         device_function: String,
-        /// Firmware version, where the server calls it so (see [`AccessPoint::firmware`]).
-        firmware_version: String,
-        /// Firmware version, where the server calls it `softwareVersion`.
-        software_version: String,
-        /// IPv4 address.
-        ipv4: String,
-        /// IPv6 address.
-        ipv6: String,
-        /// Site id.
-        site_id: String,
-        /// Site name.
-        site_name: String,
         /// AP cluster (swarm) name.
         cluster_name: String,
         /// AP cluster id.
@@ -147,36 +180,7 @@ model! {
 model! {
     /// A switch (`switches`).
     Switch {
-        /// The switch's id (often its serial number).
-        id: String,
-        /// Serial number.
-        serial_number: String,
-        /// MAC address.
-        mac_address: String,
-        /// Name given to the switch.
-        device_name: String,
-        /// Hardware model, e.g. `6300M 48G`.
-        model: String,
-        /// Part number (SKU).
-        part_number: String,
-        /// `ONLINE`, `OFFLINE`, ...
-        status: String,
-        /// Deployment mode, e.g. `Standalone`, `Stack`.
-        deployment: String,
-        /// Role in a stack, e.g. `Conductor`, `Member`.
-        role: String,
-        /// Firmware version, where the server calls it so (see [`Switch::firmware`]).
-        firmware_version: String,
-        /// Firmware version, where the server calls it `softwareVersion`.
-        software_version: String,
-        /// IPv4 address.
-        ipv4: String,
-        /// IPv6 address.
-        ipv6: String,
-        /// Site id.
-        site_id: String,
-        /// Site name.
-        site_name: String,
+        .. common: DeviceFields,
         /// Stack id.
         stack_id: String,
         /// When the switch was last heard from (RFC 3339).
@@ -189,38 +193,9 @@ model! {
 model! {
     /// A gateway (`gateways`).
     Gateway {
-        /// The gateway's id (often its serial number).
-        id: String,
-        /// Serial number.
-        serial_number: String,
-        /// MAC address.
-        mac_address: String,
-        /// Name given to the gateway.
-        device_name: String,
-        /// Hardware model, e.g. `A9004`.
-        model: String,
-        /// Part number (SKU).
-        part_number: String,
-        /// `ONLINE`, `OFFLINE`, ...
-        status: String,
-        /// Deployment mode, e.g. `Standalone`, `Cluster`.
-        deployment: String,
-        /// Role, e.g. `Isolated Leader`.
-        role: String,
+        .. common: DeviceFields,
         /// Device function, e.g. `Branch GW`, `VPNC`.
         device_function: String,
-        /// Firmware version, where the server calls it so (see [`Gateway::firmware`]).
-        firmware_version: String,
-        /// Firmware version, where the server calls it `softwareVersion`.
-        software_version: String,
-        /// IPv4 address.
-        ipv4: String,
-        /// IPv6 address.
-        ipv6: String,
-        /// Site id.
-        site_id: String,
-        /// Site name.
-        site_name: String,
         /// Gateway cluster name.
         cluster_name: String,
         /// When the gateway was last heard from (RFC 3339).
@@ -315,11 +290,9 @@ macro_rules! firmware {
     ($($name:ident),*) => {$(
         impl $name {
             /// The firmware version, whichever of `firmwareVersion` and `softwareVersion` the
-            /// server sent.
+            /// server sent ([`DeviceFields::firmware`]).
             pub fn firmware(&self) -> Option<&str> {
-                self.firmware_version
-                    .as_deref()
-                    .or(self.software_version.as_deref())
+                self.common.firmware()
             }
         }
     )*};
@@ -375,11 +348,11 @@ mod tests {
             "shiny": [1, 2],
         }))
         .expect("decodes");
-        assert_eq!(d.serial_number.as_deref(), Some("SG1"));
-        assert_eq!(d.site_id.as_deref(), Some("24833497"));
-        assert_eq!(d.model, None);
+        assert_eq!(d.common.serial_number.as_deref(), Some("SG1"));
+        assert_eq!(d.common.site_id.as_deref(), Some("24833497"));
+        assert_eq!(d.common.model, None);
         assert_eq!(d.tier.as_deref(), Some(""));
-        assert_eq!(d.device_name, None);
+        assert_eq!(d.common.device_name, None);
         assert_eq!(d.extra["shiny"], json!([1, 2]));
         let back = serde_json::to_value(&d).expect("encodes");
         assert_eq!(

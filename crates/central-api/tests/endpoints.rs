@@ -126,7 +126,7 @@ async fn typed_lists_decode_their_models() {
     }
     let inventory = first_page(tenant_client.device_inventory()).await;
     assert_eq!(
-        inventory.items[1].serial_number.as_deref(),
+        inventory.items[1].common.serial_number.as_deref(),
         Some("SG30KLM77Q")
     );
     assert_eq!((inventory.count, inventory.total), (Some(3), Some(5)));
@@ -143,7 +143,7 @@ async fn typed_lists_decode_their_models() {
     assert_eq!(aps.items[0].cluster_name.as_deref(), Some("ber-hq-cluster"));
     assert_eq!(aps.next, None);
     let switches = first_page(tenant_client.switches()).await;
-    assert_eq!(switches.items[1].role.as_deref(), Some("Member"));
+    assert_eq!(switches.items[1].common.role.as_deref(), Some("Member"));
     let gateways = first_page(tenant_client.gateways()).await;
     assert_eq!(
         gateways.items[0].device_function.as_deref(),

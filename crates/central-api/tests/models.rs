@@ -60,7 +60,7 @@ fn device_inventory() {
     let devices: Vec<Device> = decode("device-inventory.json");
     assert_eq!(devices[0].firmware(), Some("10.7.2.1_93186"));
     assert_eq!(devices[0].extra["isProvisioned"], "YES");
-    assert_eq!(devices[2].site_id, None, "unassigned device");
+    assert_eq!(devices[2].common.site_id, None, "unassigned device");
     insta::assert_debug_snapshot!(devices);
 }
 
@@ -85,7 +85,7 @@ fn switches() {
 fn gateways() {
     let gateways: Vec<Gateway> = decode("gateways.json");
     assert_eq!(
-        gateways[0].site_id.as_deref(),
+        gateways[0].common.site_id.as_deref(),
         Some("24833497"),
         "number id"
     );

@@ -261,7 +261,7 @@ async fn streams_are_lazy_send_and_static() {
     });
     let first_four = handle.await.unwrap();
     assert_eq!(first_four.len(), 4);
-    assert_eq!(first_four[3].serial_number.as_deref(), Some("SN3"));
+    assert_eq!(first_four[3].common.serial_number.as_deref(), Some("SN3"));
     // Four items need two pages, not three.
     assert_eq!(cursors(&server), ["1", "2"]);
 }

@@ -127,7 +127,7 @@ async fn every_resource_of_every_tenant_matches_the_truth() {
         let inventory: Vec<_> = all(tenant.device_inventory().limit(97)).await;
         let typed: Vec<String> = inventory
             .iter()
-            .map(|d| d.serial_number.clone().unwrap())
+            .map(|d| d.common.serial_number.clone().unwrap())
             .collect();
         assert_eq!(
             typed,
@@ -138,7 +138,7 @@ async fn every_resource_of_every_tenant_matches_the_truth() {
         let aps: Vec<_> = all(tenant.aps()).await;
         let typed: Vec<String> = aps
             .iter()
-            .map(|a| a.serial_number.clone().unwrap())
+            .map(|a| a.common.serial_number.clone().unwrap())
             .collect();
         assert_eq!(typed, serials(&records["aps"]), "{}", listed.name);
         let switches: Vec<_> = all(tenant.switches()).await;

@@ -84,16 +84,16 @@ async fn the_last_page_may_end_with_next_null_absent_or_blank() {
             .unwrap_or_else(|e| panic!("{last}: {e}"));
         let serials: Vec<_> = devices
             .iter()
-            .map(|d| d.serial_number.clone().unwrap())
+            .map(|d| d.common.serial_number.clone().unwrap())
             .collect();
         assert_eq!(serials, ["SN1", "SN2"], "{last}");
         // The spec's `id` and `type` are read; a blank `siteId` is kept as received.
-        assert_eq!(devices[0].id.as_deref(), Some("SN1"));
+        assert_eq!(devices[0].common.id.as_deref(), Some("SN1"));
         assert_eq!(
             devices[1].extra["type"],
             "network-monitoring/device-monitoring"
         );
-        assert_eq!(devices[1].site_id.as_deref(), Some(""));
+        assert_eq!(devices[1].common.site_id.as_deref(), Some(""));
     }
 }
 
@@ -111,7 +111,7 @@ async fn a_numeric_cursor_is_followed_too() {
     assert!(
         devices
             .iter()
-            .all(|d| d.id.is_none() && d.site_id.is_none())
+            .all(|d| d.common.id.is_none() && d.common.site_id.is_none())
     );
 }
 
@@ -222,7 +222,10 @@ async fn gateway_status_and_client_vlan_in_either_spelling() {
         })
         .await;
     let gateways = tenant_items(&server, TenantClient::gateways).await.unwrap();
-    let status: Vec<_> = gateways.iter().map(|g| g.status.clone().unwrap()).collect();
+    let status: Vec<_> = gateways
+        .iter()
+        .map(|g| g.common.status.clone().unwrap())
+        .collect();
     assert_eq!(status, ["Online", "OFFLINE"]);
     let clients = tenant_items(&server, TenantClient::clients).await.unwrap();
     let vlans: Vec<_> = clients.iter().map(|c| c.vlan_id.clone().unwrap()).collect();

@@ -13,6 +13,7 @@ mod api;
 mod client;
 mod error;
 mod flow;
+mod handle;
 mod host;
 mod http;
 mod items;
@@ -38,7 +39,8 @@ pub use items::Items;
 pub use pacer::{MIN_RATE, Pacer};
 pub use paginate::{DEFAULT_MAX_PAGES, MAX_NUMBERED_PAGES, Paged, Pager};
 pub use query::{
-    FilterToken, QueryProblem, UnclosedString, check_expression, check_param, lex_filter, set_param,
+    FilterToken, ListQuery, QueryProblem, UnclosedString, check_expression, check_param,
+    lex_filter, set_param,
 };
 pub use sleep::{Sleeper, TokioSleeper};
 pub use spec_paths::{PathProblem, SpecPaging, SpecPath, SpecPaths, check_path};

@@ -3,8 +3,10 @@
 //! the API's limit is refused before anything is sent.
 
 mod lex;
+mod list;
 
 pub use lex::{FilterToken, UnclosedString, lex_filter};
+pub use list::ListQuery;
 
 /// Why a list request's filter, sort or query parameter cannot be sent, found before any
 /// request.

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
-use glp_core::{BaseUrl, Scope, TokenProvider, WorkspaceId};
+use glp_core::{Scope, WorkspaceId};
 use glp_transport::{Api, ApiClient, ApiError, Pager};
 
 use crate::model::{Tenant, TenantEntry, TenantPage, tenant_page};
@@ -32,29 +32,9 @@ pub struct WorkspacesClient {
     api: ApiClient,
 }
 
+glp_transport::client_handle!(WorkspacesClient, Api::GreenLake, "the GreenLake base URL");
+
 impl WorkspacesClient {
-    /// A client sending its requests through `api` (which should be an [`Api::GreenLake`] client
-    /// at the GreenLake base URL).
-    pub fn new(api: ApiClient) -> Self {
-        Self { api }
-    }
-
-    /// A client at `base` with the default GreenLake settings of [`ApiClient`] (pacing, retries,
-    /// timeouts), taking its tokens from `provider`.
-    pub fn from_provider(
-        base: BaseUrl,
-        provider: Arc<dyn TokenProvider>,
-    ) -> Result<Self, ApiError> {
-        ApiClient::builder(Api::GreenLake, base, provider)
-            .build()
-            .map(Self::new)
-    }
-
-    /// The underlying API client (for its [`totals`](ApiClient::totals), or to share it).
-    pub fn api_client(&self) -> &ApiClient {
-        &self.api
-    }
-
     /// A request for the tenants the MSP manages: `GET workspaces/v1/msp-tenants`.
     ///
     /// Starts at offset 0 with pages of [`MAX_LIMIT`] and no filter; finish it with
@@ -126,23 +106,9 @@ pub struct TenantResources {
     id: WorkspaceId,
 }
 
+glp_transport::tenant_handle!(TenantResources);
+
 impl TenantResources {
-    /// The tenant's workspace id.
-    pub fn tenant_id(&self) -> WorkspaceId {
-        self.id
-    }
-
-    /// The underlying API client.
-    pub fn api_client(&self) -> &ApiClient {
-        &self.api
-    }
-
-    /// The same tenant through another API client (e.g. one that counts into a tally of its
-    /// own, [`ApiClient::with_tally`]).
-    pub fn with_api_client(&self, api: ApiClient) -> Self {
-        Self { api, id: self.id }
-    }
-
     /// A request for one of the tenant's resources.
     pub fn resource(&self, resource: GlpResource) -> OffsetListRequest<Value> {
         OffsetListRequest::new(self.api.clone(), Scope::Tenant(self.id), resource)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt as _, TryStreamExt as _};
 use glp_core::Scope;
-use glp_transport::{ApiClient, ApiError, Items, Paged, Pager};
+use glp_transport::{ApiClient, ApiError, Items, ListQuery, Paged, Pager};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -181,11 +181,7 @@ pub struct OffsetListRequest<T> {
     max_limit: u32,
     limit: u32,
     offset: u64,
-    filter: Option<String>,
-    sort: Option<String>,
-    params: Vec<(String, String)>,
-    invalid: Option<String>,
-    max_pages: u64,
+    query: ListQuery,
     /// The setter a page-cap error names (msp-tenants names its own).
     cap_setter: &'static str,
     item: PhantomData<fn() -> T>,
@@ -200,11 +196,7 @@ impl<T> Clone for OffsetListRequest<T> {
             max_limit: self.max_limit,
             limit: self.limit,
             offset: self.offset,
-            filter: self.filter.clone(),
-            sort: self.sort.clone(),
-            params: self.params.clone(),
-            invalid: self.invalid.clone(),
-            max_pages: self.max_pages,
+            query: self.query.clone(),
             cap_setter: self.cap_setter,
             item: PhantomData,
         }
@@ -218,12 +210,23 @@ impl<T> fmt::Debug for OffsetListRequest<T> {
             .field("scope", &self.scope)
             .field("limit", &self.limit)
             .field("offset", &self.offset)
-            .field("filter", &self.filter)
-            .field("sort", &self.sort)
-            .field("params", &self.params)
-            .field("max_pages", &self.max_pages)
+            .field("query", &self.query)
             .finish_non_exhaustive()
     }
+}
+
+glp_transport::list_setters! {
+    OffsetListRequest.query, reserved: RESERVED_PARAMS;
+    /// An OData-like filter, sent as is, e.g. `deviceType eq 'AP'` (quote values with
+    /// [`quote_odata`](crate::quote_odata)).
+    filter;
+    /// A sort expression, e.g. `endTime asc`.
+    sort;
+    /// Any other query parameter (e.g. `select`); setting a key again replaces its value.
+    /// `offset`, `limit`, `filter` and `sort` have their own setters and are refused here.
+    param;
+    /// The most pages one stream reads (default [`DEFAULT_RESOURCE_MAX_PAGES`], at least 1).
+    max_pages;
 }
 
 impl<T> OffsetListRequest<T> {
@@ -246,11 +249,7 @@ impl<T> OffsetListRequest<T> {
             max_limit,
             limit: max_limit,
             offset: 0,
-            filter: None,
-            sort: None,
-            params: Vec::new(),
-            invalid: None,
-            max_pages: DEFAULT_RESOURCE_MAX_PAGES,
+            query: ListQuery::new(DEFAULT_RESOURCE_MAX_PAGES),
             cap_setter: "OffsetListRequest::max_pages",
             item: PhantomData,
         }
@@ -265,11 +264,7 @@ impl<T> OffsetListRequest<T> {
             max_limit: self.max_limit,
             limit: self.limit,
             offset: self.offset,
-            filter: self.filter,
-            sort: self.sort,
-            params: self.params,
-            invalid: self.invalid,
-            max_pages: self.max_pages,
+            query: self.query,
             cap_setter: self.cap_setter,
             item: PhantomData,
         }
@@ -296,41 +291,6 @@ impl<T> OffsetListRequest<T> {
         self
     }
 
-    /// An OData-like filter, sent as is, e.g. `deviceType eq 'AP'` (quote values with
-    /// [`quote_odata`](crate::quote_odata)).
-    #[must_use]
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// A sort expression, e.g. `endTime asc`.
-    #[must_use]
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
-        self.sort = Some(sort.into());
-        self
-    }
-
-    /// Any other query parameter (e.g. `select`); setting a key again replaces its value.
-    /// `offset`, `limit`, `filter` and `sort` have their own setters and are refused here.
-    #[must_use]
-    pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        let (key, value) = (key.into(), value.into());
-        if let Err(problem) = check_query_param(&key) {
-            self.invalid.get_or_insert_with(|| problem.to_string());
-            return self;
-        }
-        glp_transport::set_param(&mut self.params, key, value);
-        self
-    }
-
-    /// The most pages one stream reads (default [`DEFAULT_RESOURCE_MAX_PAGES`], at least 1).
-    #[must_use]
-    pub fn max_pages(mut self, pages: u64) -> Self {
-        self.max_pages = pages.max(1);
-        self
-    }
-
     /// The page cap, with the setter its error names.
     pub(crate) fn page_cap(mut self, pages: u64, setter: &'static str) -> Self {
         self.cap_setter = setter;
@@ -352,10 +312,8 @@ impl<T> OffsetListRequest<T> {
         self.max_limit
     }
 
-    fn query(&self, offset: u64) -> Result<Vec<(&str, String)>, ApiError> {
-        if let Some(reason) = &self.invalid {
-            return Err(ApiError::InvalidRequest(reason.clone()));
-        }
+    fn page_query(&self, offset: u64) -> Result<Vec<(&str, String)>, ApiError> {
+        self.query.check()?;
         if !(1..=self.max_limit).contains(&self.limit) {
             return Err(ApiError::InvalidRequest(format!(
                 "{} limit must be within 1..={}, got {}",
@@ -366,13 +324,7 @@ impl<T> OffsetListRequest<T> {
             ("offset", offset.to_string()),
             ("limit", self.limit.to_string()),
         ];
-        if let Some(filter) = &self.filter {
-            query.push(("filter", filter.clone()));
-        }
-        if let Some(sort) = &self.sort {
-            query.push(("sort", sort.clone()));
-        }
-        query.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        self.query.append_to(&mut query);
         Ok(query)
     }
 
@@ -382,7 +334,8 @@ impl<T> OffsetListRequest<T> {
 
     /// The pager of this list: its endpoint, in errors, and its page cap.
     pub(crate) fn pager(&self) -> Pager {
-        Pager::new(self.api.api(), self.full_path()).max_pages(self.max_pages, self.cap_setter)
+        Pager::new(self.api.api(), self.full_path())
+            .max_pages(self.query.max_pages, self.cap_setter)
     }
 }
 
@@ -394,7 +347,7 @@ impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
 
     /// The page at `offset` as the server sent it (its echoed offset not checked yet).
     pub(crate) async fn fetch(&self, offset: u64) -> Result<OffsetPage<T>, ApiError> {
-        let query = self.query(offset)?;
+        let query = self.page_query(offset)?;
         let wire: WirePage<T> = self.api.get_json(&self.scope, &self.path, &query).await?;
         Ok(OffsetPage {
             offset: wire.offset.unwrap_or(offset),

@@ -61,7 +61,7 @@ impl<T: DeserializeOwned + Send + 'static> OffsetListRequest<T> {
 
     /// The page at cursor `next` (the first page for an empty one).
     async fn cursor_page(&self, next: &str) -> Result<CursorPage<T>, ApiError> {
-        let mut query = self.query(0)?;
+        let mut query = self.page_query(0)?;
         query.retain(|(key, _)| *key != "offset");
         if !next.is_empty() {
             query.push(("next", next.to_owned()));

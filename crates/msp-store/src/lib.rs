@@ -44,6 +44,7 @@ mod location;
 mod lock;
 mod notifications;
 mod pg;
+mod pgtls;
 mod query;
 mod runs;
 mod schema;

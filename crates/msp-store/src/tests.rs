@@ -8,6 +8,7 @@ mod backends;
 mod changes;
 mod devices;
 mod reads;
+mod tls;
 
 fn temp() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");

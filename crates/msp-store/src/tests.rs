@@ -5,6 +5,7 @@ use super::*;
 
 mod append;
 mod backends;
+mod batch;
 mod changes;
 mod devices;
 mod reads;

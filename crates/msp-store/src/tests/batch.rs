@@ -59,12 +59,7 @@ fn an_entry_of_more_items_than_a_batch_keeps_each_and_shares_equal_ones() {
             write(store, second, "t1", "aps", &next);
             store.end_run(second, RunStatus::Complete).expect("end");
             assert_eq!(count(store, "payloads"), 1001);
-            let ids: i64 = one(
-                store,
-                "SELECT count(DISTINCT id) FROM payloads WHERE id > 0",
-                &[],
-            );
-            assert_eq!(ids, 1001, "no id taken twice");
+            assert_eq!(items_of(store, second, "t1").len(), 1000);
         },
     );
 }

@@ -8,6 +8,10 @@ use std::borrow::Cow;
 use crate::StoreError;
 use crate::dialect;
 
+/// The most rows one multi-row `INSERT` of [`Ex::insert_ids`] takes on PostgreSQL (a power
+/// of two; its parameters stay far below PostgreSQL's 65,535).
+const PG_BATCH: usize = 512;
+
 /// A parameter or a column's value.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value<'a> {
@@ -287,6 +291,83 @@ impl Ex<'_> {
                 let row = self.row(&format!("{sql} RETURNING id"), params)?;
                 row.ok_or_else(|| StoreError::Corrupt("an insert returned no id".into()))?
                     .get(0)
+            }
+        }
+    }
+
+    /// Inserts `rows` (each the values of `columns`) into `table`, which has an `id` key: the
+    /// new rows' ids, in order. SQLite runs one prepared statement a row (no round trip to
+    /// save); PostgreSQL takes the ids from the table's sequence at once and inserts multi-row
+    /// statements of 512, 256, ... 1 rows (a handful of statement texts, each prepared once), so
+    /// a first snapshot costs a few round trips an entry, not one an item.
+    pub(crate) fn insert_ids(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Value<'_>>],
+    ) -> Result<Vec<i64>, StoreError> {
+        let width = columns.len();
+        if let Some(bad) = rows.iter().find(|r| r.len() != width) {
+            return Err(StoreError::Corrupt(format!(
+                "{} values for the {width} columns of {table}",
+                bad.len()
+            )));
+        }
+        let placeholders = |first: usize, n: usize| {
+            (first..first + n)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Ex::Lite(_) => {
+                let sql = format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    columns.join(", "),
+                    placeholders(1, width)
+                );
+                rows.iter().map(|row| self.insert_id(&sql, row)).collect()
+            }
+            Ex::Pg(_) if rows.is_empty() => Ok(Vec::new()),
+            Ex::Pg(pg) => {
+                let ids = pg
+                    .query(
+                        &format!(
+                            "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) \
+                             FROM generate_series(1, CAST(?1 AS BIGINT))"
+                        ),
+                        vals![rows.len() as i64],
+                    )?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect::<Result<Vec<i64>, _>>()?;
+                if ids.len() != rows.len() {
+                    return Err(StoreError::Corrupt(format!(
+                        "{} ids for {} rows of {table}",
+                        ids.len(),
+                        rows.len()
+                    )));
+                }
+                let mut done = 0;
+                while done < rows.len() {
+                    let n = PG_BATCH.min(1 << (rows.len() - done).ilog2());
+                    let values = (0..n)
+                        .map(|r| format!("({})", placeholders(r * (width + 1) + 1, width + 1)))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "INSERT INTO {table} (id, {}) VALUES {values}",
+                        columns.join(", ")
+                    );
+                    let mut params = Vec::with_capacity(n * (width + 1));
+                    for (id, row) in ids[done..done + n].iter().zip(&rows[done..done + n]) {
+                        params.push(Value::Int(*id));
+                        params.extend(row.iter().cloned());
+                    }
+                    pg.execute(&sql, &params)?;
+                    done += n;
+                }
+                Ok(ids)
             }
         }
     }

@@ -44,6 +44,7 @@ mod location;
 mod lock;
 mod notifications;
 mod pg;
+mod pgtls;
 mod query;
 mod runs;
 mod schema;
@@ -98,7 +99,8 @@ pub enum StoreError {
     /// PostgreSQL said no (unreachable, refused, a failed statement); secrets redacted.
     #[error("the inventory store (PostgreSQL): {0}")]
     Postgres(String),
-    /// The store's location cannot be used (a malformed URL, a network host without TLS).
+    /// The store's location cannot be used (a malformed URL, a network host
+    /// without TLS, a server certificate refused).
     #[error("the inventory store {0}")]
     Location(String),
     /// The store's folder could not be made.

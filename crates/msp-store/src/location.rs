@@ -171,29 +171,59 @@ impl From<&StoreLocation> for StoreLocation {
     }
 }
 
-/// Connects to a PostgreSQL database: a loopback host or a unix socket only (this build has
-/// no TLS, and a password or data must not cross a network in clear).
+/// Connects to a PostgreSQL database: over TLS, verified ([`pgtls`](crate::pgtls): the
+/// default for a network host), or in clear to a loopback host or a unix socket only (the
+/// default there), so a password or data never crosses a network in clear.
 pub(crate) fn connect(url: &PgUrl) -> Result<postgres::Client, StoreError> {
+    use crate::pgtls::{self, SslMode};
     use std::str::FromStr as _;
-    let config = postgres::Config::from_str(url.secret_url())
-        .map_err(|e| StoreError::Location(format!("{url}: {}", crate::redacted(&e))))?;
-    if config.get_ssl_mode() == postgres::config::SslMode::Require {
-        return Err(StoreError::Location(format!(
-            "{url}: sslmode=require, but this build has no TLS for PostgreSQL: use a loopback \
-             host or a unix socket"
-        )));
-    }
-    for host in config.get_hosts() {
-        if let postgres::config::Host::Tcp(name) = host
-            && !is_loopback(name)
-        {
-            return Err(StoreError::Location(format!(
-                "{url}: PostgreSQL over the network needs TLS, which this build does not have; \
-                 use a loopback host or a unix socket"
-            )));
+    let refuse = |why: &dyn std::fmt::Display| StoreError::Location(format!("{url}: {why}"));
+    let options = pgtls::split_options(url.secret_url()).map_err(|e| refuse(&e))?;
+    let mut config =
+        postgres::Config::from_str(&options.rest).map_err(|e| refuse(&crate::redacted(&e)))?;
+    let tcp = config
+        .get_hosts()
+        .iter()
+        .any(|h| matches!(h, postgres::config::Host::Tcp(_)));
+    let remote = config
+        .get_hosts()
+        .iter()
+        .any(|host| matches!(host, postgres::config::Host::Tcp(name) if !is_loopback(name)))
+        || config.get_hostaddrs().iter().any(|ip| !ip.is_loopback());
+    let mode = options
+        .mode
+        .unwrap_or(if remote || options.root_cert.is_some() {
+            SslMode::VerifyFull
+        } else {
+            SslMode::Disable
+        });
+    // A unix socket is local: libpq ignores sslmode there, and so does this.
+    if mode == SslMode::Disable || !tcp {
+        if remote {
+            return Err(refuse(
+                &"PostgreSQL over the network in clear is refused: use \
+                 sslmode=verify-full (the default for a network host) with the server's CA in \
+                 sslrootcert, or tunnel it (ssh -L 5432:localhost:5432 db-host) and use \
+                 127.0.0.1",
+            ));
         }
+        config.ssl_mode(postgres::config::SslMode::Disable);
+        return Ok(config.connect(postgres::NoTls)?);
     }
-    Ok(config.connect(postgres::NoTls)?)
+    let tls = pgtls::client_config(options.root_cert.as_deref()).map_err(|e| refuse(&e))?;
+    config.ssl_mode(postgres::config::SslMode::Require);
+    config
+        .connect(pgtls::RustlsConnect(std::sync::Arc::new(tls)))
+        .map_err(|e| {
+            let e = StoreError::from(e);
+            match &e {
+                StoreError::Postgres(text) if text.contains("certificate") => refuse(&format!(
+                    "TLS: the server's certificate is refused ({text}): sslrootcert must name \
+                     the CA that signed it, and the certificate must name the URL's host"
+                )),
+                _ => e,
+            }
+        })
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -224,11 +254,29 @@ mod tests {
             url.replace("s3cr%21t-pw", glp_core::text::REDACTED)
         );
         assert!(!glp_core::text::redact("s3cr!t-pw").contains("s3cr"));
-        let Err(e) = crate::Store::open(url) else {
+        let Err(e) = crate::Store::open(format!("{url}&sslmode=disable")) else {
             panic!("a network host without TLS is refused");
         };
         let e = e.to_string();
-        assert!(e.contains("needs TLS") && !e.contains("s3cr"), "{e}");
+        assert!(
+            e.contains("over the network in clear is refused")
+                && e.contains("ssh -L")
+                && !e.contains("s3cr"),
+            "{e}"
+        );
+        for clear in [
+            "postgres://u:s3cr%21t-pw@127.0.0.1/x?hostaddr=10.1.2.3&sslmode=disable",
+            "postgres://u:s3cr%21t-pw@[2001:db8::1]/x?sslmode=disable",
+        ] {
+            let Err(e) = crate::Store::open(clear) else {
+                panic!("{clear}: a network address without TLS is refused");
+            };
+            let e = e.to_string();
+            assert!(
+                e.contains("in clear is refused") && !e.contains("s3cr"),
+                "{e}"
+            );
+        }
         let q = StoreLocation::parse("postgresql://u@127.0.0.1/x?password=hidden1&a=b");
         assert_eq!(q.to_string(), "postgresql://u@127.0.0.1/x?password=***&a=b");
         assert_eq!(

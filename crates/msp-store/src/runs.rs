@@ -23,6 +23,12 @@ impl Store {
             Ok((id, RunLock::acquire(tx, location, id)?))
         })?;
         self.locks.insert(id, lock);
+        // PostgreSQL keeps the plan it chose for a prepared statement, made with the tables as
+        // they were (a first snapshot's plans are made on empty tables, and a session's next
+        // run would scan every payload for each entry with them): each run plans afresh.
+        if let crate::db::Db::Pg(pg) = &self.db {
+            pg.batch("DISCARD PLANS")?;
+        }
         Ok(id)
     }
 

@@ -5,9 +5,11 @@ use super::*;
 
 mod append;
 mod backends;
+mod batch;
 mod changes;
 mod devices;
 mod reads;
+mod tls;
 
 fn temp() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");

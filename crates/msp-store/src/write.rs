@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::alerts::resource_key;
-use crate::db::{Ex, vals};
+use crate::db::{Ex, Value, vals};
 use crate::hash::content_hash;
 use crate::{Incomplete, RunId, Store, StoreError};
 
@@ -191,6 +191,12 @@ fn write_in<'a>(
             texts.insert(id, row.get(2)?);
         }
     }
+    // New payloads are inserted together at the end ([`Ex::insert_ids`]: a few round trips
+    // on PostgreSQL); `pending` holds them, and the index in it of each new text by hash.
+    let mut pending: Vec<Vec<Value<'a>>> = Vec::new();
+    let mut pending_by_hash: HashMap<i64, Vec<usize>> = HashMap::new();
+    // Each new item's index in `pending` (an item twice in an entry is there twice).
+    let mut slots: Vec<usize> = Vec::new();
     for item in items {
         if append_only && !held.insert(resource_key(resource, item)) {
             continue;
@@ -210,22 +216,33 @@ fn write_in<'a>(
                 break;
             }
         }
-        let id = match found {
-            Some(id) => id,
-            None => {
-                let id = tx.insert_id(
-                    "INSERT INTO payloads (hash, key, data) VALUES (?1, ?2, ?3)",
-                    vals![hash, resource_key(resource, item), item],
-                )?;
-                // Two equal items in one entry share one payload.
-                known.entry(hash).or_default().push(id);
-                if pg {
-                    texts.insert(id, item.to_owned());
-                }
-                id
-            }
-        };
-        ids.push(id);
+        if let Some(id) = found {
+            ids.push(id);
+            continue;
+        }
+        // Two equal items in one entry share one payload.
+        let twins = pending_by_hash.entry(hash).or_default();
+        let twin = twins
+            .iter()
+            .copied()
+            .find(|&i| matches!(pending[i].get(2), Some(Value::Text(t)) if t == item));
+        let slot = twin.unwrap_or_else(|| {
+            twins.push(pending.len());
+            pending.push(vec![
+                Value::Int(hash),
+                Value::from(resource_key(resource, item)),
+                Value::from(item),
+            ]);
+            pending.len() - 1
+        });
+        slots.push(slot);
+    }
+    let new = tx.insert_ids("payloads", &["hash", "key", "data"], &pending)?;
+    for slot in slots {
+        let id = new
+            .get(slot)
+            .ok_or_else(|| StoreError::Corrupt("fewer payload ids than payloads".into()))?;
+        ids.push(*id);
     }
     ids.sort_unstable();
     let count = ids.len() as u64;

@@ -8,6 +8,26 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// The variable naming the PostgreSQL database the tests create theirs from.
 pub const PG_ENV: &str = "GLP_MSP_TEST_PG";
 
+/// The variable naming the PEM file of the CA that signed the certificate (for `localhost`)
+/// of [`PG_ENV`]'s server; `.ci/postgres.sh` sets it when the server serves TLS, and leaves
+/// `wrong-ca.pem` beside it (another CA, which signed nothing).
+pub const PG_CA_ENV: &str = "GLP_MSP_TEST_PG_CA";
+
+/// The CA of [`PG_CA_ENV`] and the wrong CA beside it, or `None` with a skip recorded for
+/// `test` when the variable is not set.
+pub fn tls_cas(test: &str) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let Some(ca) = std::env::var_os(PG_CA_ENV).filter(|c| !c.is_empty()) else {
+        crate::skip(
+            test,
+            &format!("{PG_CA_ENV} is not set: no PostgreSQL over TLS"),
+        );
+        return None;
+    };
+    let ca = std::path::PathBuf::from(ca);
+    let wrong = ca.with_file_name("wrong-ca.pem");
+    Some((ca, wrong))
+}
+
 /// A database made for one test, dropped (with its connections) when this is.
 #[derive(Debug)]
 pub struct ScratchDb {

@@ -10,8 +10,8 @@ use msp_orchestrator::msp_store::RunId;
 #[derive(Debug, Clone, Args)]
 pub(crate) struct DbArg {
     /// The inventory store: a SQLite file, or a team's PostgreSQL database as
-    /// postgres://USER:PASSWORD@HOST:PORT/DBNAME (a loopback host or a unix socket) [env:
-    /// MSP_DB] [config: db] [default: $XDG_DATA_HOME/glp-msp/inventory.sqlite].
+    /// postgres://USER:PASSWORD@HOST:PORT/DBNAME (TLS, verified, to a network host:
+    /// ?sslrootcert=CA.pem) [env: MSP_DB] [config: db] [default: $XDG_DATA_HOME/glp-msp/inventory.sqlite].
     #[arg(long, value_name = "PATH|URL")]
     pub(crate) db: Option<PathBuf>,
 }

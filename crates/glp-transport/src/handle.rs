@@ -7,8 +7,21 @@
 /// the API `$api` (an [`Api`](crate::Api) variant), documented with `$what`, the name of its
 /// host.
 ///
-/// ```ignore
+/// ```
+/// use glp_transport::{Api, ApiClient};
+///
+/// pub struct CentralClient {
+///     api: ApiClient,
+/// }
 /// glp_transport::client_handle!(CentralClient, Api::Central, "a Central API gateway");
+///
+/// let base = glp_core::BaseUrl::parse("http://127.0.0.1:9/").unwrap();
+/// let token = glp_core::SecretString::from("t");
+/// let provider: std::sync::Arc<dyn glp_core::TokenProvider> = std::sync::Arc::new(
+///     glp_core::StaticTokenProvider::new(token, std::time::Duration::from_secs(60)),
+/// );
+/// let client = CentralClient::from_provider(base, provider).unwrap();
+/// assert_eq!(client.api_client().api(), Api::Central);
 /// ```
 #[macro_export]
 macro_rules! client_handle {
@@ -52,8 +65,24 @@ macro_rules! client_handle {
 /// Writes `tenant_id`, `api_client` and `with_api_client` for a struct of one tenant's calls,
 /// `{ api: ApiClient, id: WorkspaceId }`, whose every request carries that tenant's token.
 ///
-/// ```ignore
+/// ```
+/// use glp_transport::{Api, ApiClient};
+///
+/// pub struct TenantClient {
+///     api: ApiClient,
+///     id: glp_core::WorkspaceId,
+/// }
 /// glp_transport::tenant_handle!(TenantClient);
+///
+/// let base = glp_core::BaseUrl::parse("http://127.0.0.1:9/").unwrap();
+/// let token = glp_core::SecretString::from("t");
+/// let provider: std::sync::Arc<dyn glp_core::TokenProvider> = std::sync::Arc::new(
+///     glp_core::StaticTokenProvider::new(token, std::time::Duration::from_secs(60)),
+/// );
+/// let api = ApiClient::builder(Api::Central, base, provider).build().unwrap();
+/// let id: glp_core::WorkspaceId = "00000000000000000000000000000001".parse().unwrap();
+/// let t = TenantClient { api, id };
+/// assert_eq!(t.tenant_id(), id);
 /// ```
 #[macro_export]
 macro_rules! tenant_handle {

@@ -74,7 +74,15 @@ impl ListQuery {
 /// `param` (refusing the parameters `reserved` names, see [`ListQuery::set_param`]) and
 /// `max_pages` (at least 1), each with the docs given, on a request type generic in its items.
 ///
-/// ```ignore
+/// ```
+/// use glp_transport::ListQuery;
+///
+/// const MY_RESERVED_PARAMS: &[(&str, &str)] = &[("next", "a pager's own cursor")];
+///
+/// pub struct MyListRequest<T> {
+///     query: ListQuery,
+///     items: std::marker::PhantomData<T>,
+/// }
 /// glp_transport::list_setters! {
 ///     MyListRequest.query, reserved: MY_RESERVED_PARAMS;
 ///     /// An OData filter.
@@ -86,6 +94,14 @@ impl ListQuery {
 ///     /// The most pages one stream reads.
 ///     max_pages;
 /// }
+///
+/// let r = MyListRequest::<u8> { query: ListQuery::new(5), items: std::marker::PhantomData }
+///     .filter("a eq 'b'")
+///     .max_pages(0)
+///     .param("next", "x");
+/// assert_eq!(r.query.filter.as_deref(), Some("a eq 'b'"));
+/// assert_eq!(r.query.max_pages, 1);
+/// assert!(r.query.check().is_err(), "a reserved parameter is refused");
 /// ```
 #[macro_export]
 macro_rules! list_setters {

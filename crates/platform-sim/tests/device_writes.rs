@@ -196,6 +196,24 @@ async fn an_assignment_a_licence_and_their_removal_take_effect_through_an_operat
             "{d}"
         );
     }
+    // As GreenLake lists them: no `application`, no `region` (left out, not null: the spec's
+    // device has `region` a string).
+    let listed = env
+        .expect("/devices/v1/devices?limit=2000", &token, 200)
+        .await;
+    let listed: Vec<&Value> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| ids.iter().any(|id| d["id"] == *id))
+        .collect();
+    assert_eq!(listed.len(), ids.len());
+    for d in listed {
+        assert!(
+            d.get("region").is_none() && d.get("application").is_none(),
+            "{d}"
+        );
+    }
     let s = truth.subscriptions[&t.workspace_id]
         .iter()
         .find(|s| s["id"] == sid)

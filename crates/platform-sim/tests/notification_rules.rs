@@ -29,7 +29,13 @@ async fn create_read_list_update_delete_round_trip_per_tenant() {
     let token = env.tenant_token(&t).await;
     let (location, made) = env.create(PATH, &token, &rule("NOC critical")).await;
     let id = made["id"].as_str().unwrap().to_owned();
-    assert_eq!(location, format!("{PATH}/{id}"));
+    // Absolute, as the spec's `Location` (a `uri`) is.
+    let base = env.sim.base_url();
+    assert_eq!(
+        location,
+        format!("{}{PATH}/{id}", base.trim_end_matches('/'))
+    );
+    assert!(location.starts_with("http://"), "{location}");
     assert_eq!(made["type"], "network-notifications/notification-rule");
     assert_eq!(made["name"], "NOC critical");
 

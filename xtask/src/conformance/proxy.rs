@@ -302,20 +302,18 @@ fn violation(v: &Value) -> Violation {
             other => other.to_string(),
         })
         .collect();
-    let direction = location.first().cloned().unwrap_or_default();
+    // The `validation` of a 422 (`--errors`) names the request's part without `request` first.
+    let (direction, location) = match location.first().map(String::as_str) {
+        Some("request" | "response") => (location[0].clone(), location[1..].to_vec()),
+        _ => ("request".to_owned(), location),
+    };
     let rule = match &v["code"] {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         other => other.to_string(),
     };
     let message = v["message"].as_str().unwrap_or_default().to_owned();
-    let mut location = location
-        .iter()
-        .skip(1)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(".")
-        .replace(".[]", "[]");
+    let mut location = location.join(".").replace(".[]", "[]");
     // A missing property is named in the message only: `... must have required property 'id'`.
     if rule == "required"
         && let Some(name) = message.rsplit('\'').nth(1)
@@ -352,6 +350,12 @@ mod tests {
         let v = parse_header(cut);
         assert_eq!(v[0].direction, "request");
         assert_eq!(v.last().map(|x| x.rule.as_str()), Some("too-many"));
+        // A 422's validation: the request's, though it does not say so.
+        let v = violation(&serde_json::json!({"location": ["body", "region"], "code": "type"}));
+        assert_eq!(
+            (v.direction.as_str(), v.location.as_str()),
+            ("request", "body.region")
+        );
         assert_eq!(
             split_cluster("/clusters/eu-1/network-msp/v1/x"),
             Some(("eu-1", "/network-msp/v1/x"))

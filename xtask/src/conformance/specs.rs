@@ -23,6 +23,41 @@ pub(crate) const GREENLAKE: &[&str] = &[
 /// The Central spec files (under `DIR/central/mrt/`).
 pub(crate) const CENTRAL: &[&str] = &["msp.json", "monitoring.json", "notifications.json"];
 
+/// Where a spec's schema contradicts the spec's own words, the schema is loosened to what the
+/// words say before it is checked against: `(file, JSON pointer of a schema in that file, why)`.
+/// Each such schema takes `null` too. The report lists them.
+pub(crate) const CORRECTIONS: &[(&str, &str, &str)] = &[
+    (
+        "device-management.json",
+        "/components/schemas/RequestApplication/properties/id",
+        "the devices PATCH's own description removes an application with `application.id` null",
+    ),
+    (
+        "device-management.json",
+        "/components/schemas/PatchDevicesRequest/properties/region",
+        "the devices PATCH's own description removes an application with `region` null",
+    ),
+    (
+        "notifications.json",
+        "/components/schemas/PaginationResponseProperties/properties/offset",
+        "the property's own description says it is null when no page remains",
+    ),
+];
+
+/// `doc` with the schemas [`CORRECTIONS`] names for `file` made nullable.
+fn correct(file: &str, mut doc: Value) -> Result<Value> {
+    for (_, pointer, _) in CORRECTIONS.iter().filter(|(f, ..)| *f == file) {
+        let Some(schema) = doc.pointer_mut(pointer) else {
+            bail!("{file} has no {pointer}: is it the pinned download?");
+        };
+        match schema.get("type").cloned() {
+            Some(Value::String(t)) => schema["type"] = json!([t, "null"]),
+            other => bail!("{file}{pointer}: a `type` of {other:?}, not one name"),
+        }
+    }
+    Ok(doc)
+}
+
 /// One API's merged document and its operations.
 #[derive(Debug, Clone)]
 pub(crate) struct Merged {
@@ -79,6 +114,7 @@ pub(crate) fn merge(dir: &Path, sub: &str, files: &[&str], out: &Path) -> Result
         })?;
         let doc: Value =
             serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let doc = correct(file, doc)?;
         let tag = format!("s{i}_");
         let security = doc.get("security").cloned();
         for (template, item) in doc["paths"].as_object().into_iter().flatten() {
@@ -201,5 +237,22 @@ mod tests {
         );
         assert_eq!(m.operation("POST", "/a/c"), None);
         assert_eq!(m.operation("GET", "/a/c/d"), None);
+    }
+
+    #[test]
+    fn a_corrected_schema_takes_null_and_a_missing_one_is_an_error() {
+        let doc = json!({"components": {"schemas": {"PaginationResponseProperties": {
+            "properties": {"offset": {"type": "integer"}}}}}});
+        let fixed = correct("notifications.json", doc.clone()).expect("corrected");
+        assert_eq!(
+            fixed
+                .pointer("/components/schemas/PaginationResponseProperties/properties/offset/type"),
+            Some(&json!(["integer", "null"]))
+        );
+        assert_eq!(
+            correct("monitoring.json", doc.clone()).expect("untouched"),
+            doc
+        );
+        assert!(correct("device-management.json", json!({})).is_err());
     }
 }

@@ -102,7 +102,12 @@ impl DeviceBook {
                             m.insert("assignedState".into(), json!("UNASSIGNED"));
                         }
                     }
-                    m.insert("region".into(), json!(w.region));
+                    // `region` is a string in the spec's device: a device on no application
+                    // has none (left out, not null), as `application`.
+                    match &w.region {
+                        Some(r) => m.insert("region".into(), json!(r)),
+                        None => m.remove("region"),
+                    };
                     let subs: Vec<Value> = w
                         .subscriptions
                         .iter()

@@ -2,7 +2,8 @@
 //! `network-notifications/v1/notification-rules`): `GET` lists them (`limit` 1..=20, default
 //! 20; `offset` 0..=19; `{items, count, total, offset}`, `offset` the next page's or `null`
 //! on the last; an item's `source.alerts` shows `alertCount`, not the names), `POST` creates
-//! one (201, the rule, `Location` of it), `GET .../{id}` reads one (the names included),
+//! one (201, the rule, `Location` of it: an absolute URL, the spec's `uri`), `GET .../{id}` reads
+//! one (the names included),
 //! `PATCH .../{id}` merges a patch into one (200, the rule) and `DELETE .../{id}` deletes one
 //! (204). Refusals: 400 (not the spec's shape), 404 (no such rule), 409 (another rule of the
 //! tenant has the name, without case: the spec's 409 "already exists", name uniqueness
@@ -16,17 +17,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Path, RawPathParams, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use self::body::{Invalid, check, input, merge};
 use super::cluster::ClusterTenant;
 use crate::errors::{Api, bad_request_coded, glp_error, json_response, not_found};
-use crate::ids;
 use crate::query::Params;
 use crate::state::AppState;
+use crate::{clusters, ids};
 
 /// The collection's path.
 pub(crate) const RULES_PATH: &str = "/network-notifications/v1/notification-rules";
@@ -166,6 +167,8 @@ pub(crate) async fn list(
 pub(crate) async fn create(
     State(st): State<Arc<AppState>>,
     ClusterTenant(tenant): ClusterTenant,
+    params: RawPathParams,
+    headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
     let fields = match input(&bytes).and_then(|f| check(&f, true).map(|()| f)) {
@@ -194,11 +197,30 @@ pub(crate) async fn create(
         fields,
     };
     let mut r = json_response(StatusCode::CREATED, &stored.full());
-    if let Ok(v) = HeaderValue::from_str(&format!("{RULES_PATH}/{}", stored.id)) {
+    if let Some(v) = location(&headers, &params, &stored.id) {
         r.headers_mut().insert(header::LOCATION, v);
     }
     rules.push(stored);
     r
+}
+
+/// The absolute URL of rule `id` (the spec's `Location` is a `uri`): the request's host, its
+/// cluster prefix, the rule's path; `None` without a usable `Host`.
+fn location(headers: &HeaderMap, params: &RawPathParams, id: &str) -> Option<HeaderValue> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    if host.is_empty()
+        || !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+    {
+        return None;
+    }
+    let prefix = params
+        .iter()
+        .find(|(k, _)| *k == clusters::PARAM)
+        .map(|(_, v)| format!("{}{v}", clusters::PREFIX))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!("http://{host}{prefix}{RULES_PATH}/{id}")).ok()
 }
 
 /// `GET /network-notifications/v1/notification-rules/{id}`.

@@ -64,7 +64,7 @@ pub use devices::{DeviceRow, TenantOutcome, normalize_mac};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };
-pub use health::TenantHealth;
+pub use health::{TenantDuration, TenantHealth};
 pub use hosts::RunHost;
 pub use keys::KEY_FIELDS;
 pub use location::{PgUrl, StoreLocation};

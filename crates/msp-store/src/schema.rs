@@ -169,6 +169,12 @@ CREATE TABLE changes (
 CREATE INDEX changes_tenant ON changes (tenant_name, run_id);
 "#;
 
+/// Version 8: how long each tenant's collection took in a run (milliseconds, as the engine
+/// measured its job); NULL for the runs written before (unknown, not zero).
+const V8: &str = r#"
+ALTER TABLE run_tenants ADD COLUMN duration_ms INTEGER;
+"#;
+
 /// One migration: SQL, or a step in Rust.
 pub(crate) enum Migration {
     /// Statements.
@@ -186,6 +192,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V5),
     Migration::Sql(V6),
     Migration::Sql(V7),
+    Migration::Sql(V8),
 ];
 
 /// The schema version this build writes.

@@ -245,6 +245,23 @@ pub(crate) fn pg_ddl(sql: &str) -> String {
     )
 }
 
+/// Whether a PostgreSQL database holds a store (its schema's version table), created by
+/// another opening.
+pub(crate) fn pg_has_store(client: &mut postgres::Client) -> Result<bool, StoreError> {
+    let row = client.query_one("SELECT to_regclass('msp_schema') IS NOT NULL", &[])?;
+    Ok(row.get(0))
+}
+
+/// Whether a SQLite file holds a store: a schema version, or (a file of some other program
+/// has none) nothing.
+pub(crate) fn sqlite_has_store(path: &std::path::Path) -> Result<bool, StoreError> {
+    if !path.is_file() {
+        return Ok(false);
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    Ok(version(&conn)? > 0)
+}
+
 /// Brings a PostgreSQL database's schema up to [`SCHEMA_VERSION`], each migration in its own
 /// transaction, under an advisory lock (two processes opening a new database at once).
 pub(crate) fn pg_migrate(client: &mut postgres::Client) -> Result<(), StoreError> {

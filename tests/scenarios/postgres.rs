@@ -39,6 +39,55 @@ fn serve_into_postgresql_gives_the_truths_metrics() {
 }
 
 #[test]
+fn reading_commands_on_an_empty_database_say_so_and_create_nothing() {
+    let Some(scratch) = scratch("reading_commands_on_an_empty_database_say_so_and_create_nothing")
+    else {
+        return;
+    };
+    let pg = scratch.url().to_owned();
+    let secret = password(&pg).expect("the test URL has a password");
+    let (bins, wd, sim, _) = start_with_db("postgres-empty", &["--tenants", "2"], "x", Some(&pg));
+    let scenario = (&bins, &wd, &sim);
+    // Twice over: the first round created nothing (a schema would make the second succeed).
+    for round in 0..2 {
+        for args in [
+            &["runs"][..],
+            &["status"],
+            &["diff"],
+            &["export", "--run", "1"],
+            &["changes"],
+            &["mcp"],
+        ] {
+            let name = format!("empty-{round}-{}", args[0]);
+            let args = [args, &["--db", &pg]].concat();
+            let out = run_exit(&name, scenario, &args, 2);
+            assert!(
+                out.stderr.contains("no glp-msp store in postgres://")
+                    && out.stderr.contains("run `snapshot --db ...` first"),
+                "{args:?}: {}",
+                out.stderr
+            );
+            assert!(
+                !out.stderr.contains(secret),
+                "the password leaked: {}",
+                out.stderr
+            );
+            assert_eq!(out.stdout, "", "{args:?}");
+        }
+    }
+    // A writing command creates the store; then the reading ones read it.
+    run_exit(
+        "empty-snapshot",
+        scenario,
+        &["snapshot", "-q", "--db", &pg],
+        0,
+    );
+    let runs = run_exit("empty-runs", scenario, &["runs", "--db", &pg], 0);
+    assert!(runs.stdout.contains("complete"), "{}", runs.stdout);
+    drop(scratch);
+}
+
+#[test]
 fn a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite() {
     let Some(scratch) =
         scratch("a_snapshot_into_postgresql_reads_back_as_the_same_history_as_sqlite")

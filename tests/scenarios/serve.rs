@@ -188,6 +188,27 @@ pub(crate) fn metrics_are_the_truth(name: &str, db: Option<&str>) {
         "{text}"
     );
     assert!(text.contains("glp_msp_last_run_complete 1"), "{text}");
+    // Each tenant's last collection time: recorded for every tenant, within the run's.
+    let run: f64 = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("glp_msp_last_run_duration_seconds ")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("the run's duration: {text}"));
+    let took: BTreeMap<&str, f64> = samples(&text, "glp_msp_tenant_last_success_duration_seconds")
+        .into_iter()
+        .map(|(labels, v)| (label(labels, "tenant_id"), v))
+        .collect();
+    for t in truth.tenants.iter().filter(|t| t.cluster.is_some()) {
+        let took = took.get(t.workspace_id.as_str()).copied();
+        assert!(
+            took.is_some_and(|s| (0.0..=run).contains(&s)),
+            "{}: {took:?} (run {run} s)\n{text}",
+            t.name
+        );
+    }
     // Every request the simulator served was the run's, and is counted once per host.
     let served: u64 = sim
         .stats()

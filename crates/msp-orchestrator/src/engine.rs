@@ -3,7 +3,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// Tokio's clock (paused and advanced by tests): the run's and each tenant's durations.
+use tokio::time::Instant;
 
 use glp_auth::WorkspaceId;
 use glp_auth::text::escape_control;

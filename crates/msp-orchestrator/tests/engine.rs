@@ -622,3 +622,73 @@ async fn a_refused_credential_stops_new_tenants() {
     assert!(grants <= 6, "{grants} grant requests for 12 tenants");
     s.sim.shutdown().await;
 }
+
+/// Waits (on tokio's clock) as long as the tenant's name says, in milliseconds, then sends
+/// one record: no request is made.
+#[derive(Debug)]
+struct Waiting;
+
+impl TenantJob for Waiting {
+    fn run(
+        &self,
+        tenant: &TenantRef,
+        _clients: TenantClients,
+    ) -> BoxStream<'static, Result<Record, ApiError>> {
+        let wait = Duration::from_millis(tenant.name.parse().unwrap());
+        let record = Record::from_value(
+            tenant.listed_id.clone(),
+            tenant.name.clone(),
+            "waits",
+            &serde_json::json!({}),
+        );
+        futures::stream::once(async move {
+            tokio::time::sleep(wait).await;
+            Ok(record)
+        })
+        .boxed()
+    }
+}
+
+/// Each tenant's duration (what `snapshot` stores for `serve`'s metrics) and the run's are
+/// measured on tokio's clock: on paused time they are exact, whatever the machine's load.
+#[tokio::test(start_paused = true)]
+async fn each_tenants_duration_is_measured_on_the_runtimes_clock() {
+    let creds = Credentials::new(
+        "nobody".to_owned(),
+        SecretString::from("never-sent".to_owned()),
+        WorkspaceId::parse("00000000-0000-0000-0000-000000000001").unwrap(),
+    )
+    .with_base_url(BaseUrl::parse("http://127.0.0.1:1").unwrap());
+    let base = BaseUrl::parse("http://127.0.0.1:1").unwrap();
+    let provider = msp_provider(creds, AuthOptions::default()).unwrap();
+    let central = CentralClient::new(
+        ApiClient::builder(Api::Central, base, provider)
+            .build()
+            .unwrap(),
+    );
+    let listed: Vec<msp_orchestrator::SourceItem> = [(2, "1500"), (3, "2500"), (4, "700")]
+        .into_iter()
+        .map(|(n, wait)| {
+            let id = WorkspaceId::parse(&format!("00000000-0000-0000-0000-00000000000{n}"));
+            msp_orchestrator::SourceItem::Tenant(TenantRef::from_workspace(id.unwrap(), wait))
+        })
+        .collect();
+    let tenants = futures::stream::iter(listed.into_iter().map(Ok)).boxed();
+    let (tx, collector) = collecting();
+    let report = Orchestrator::new(central)
+        .concurrency(2)
+        .run(tenants, Arc::new(Waiting), tx, &Cancel::new())
+        .await
+        .unwrap();
+    assert!(report.all_succeeded(), "{}", report.summary());
+    assert_eq!(collector.await.unwrap().len(), 3);
+    let took: BTreeMap<&str, u64> = report
+        .tenants
+        .iter()
+        .map(|t| (t.tenant_name.as_str(), t.duration_ms))
+        .collect();
+    let expected = BTreeMap::from([("1500", 1500), ("2500", 2500), ("700", 700)]);
+    assert_eq!(took, expected);
+    // Two at once: the third starts when the first ends (1.5 s + 0.7 s < 2.5 s).
+    assert_eq!(report.duration_ms, 2500);
+}

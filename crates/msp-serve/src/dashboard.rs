@@ -49,6 +49,8 @@ pub(crate) struct TenantLine {
     pub(crate) outcome: &'static str,
     pub(crate) failures: u64,
     pub(crate) last_success: Option<String>,
+    /// How long the collection of `last_success` took, in milliseconds, when known.
+    pub(crate) last_success_ms: Option<u64>,
     pub(crate) error: Option<String>,
     pub(crate) devices: u64,
     pub(crate) down: u64,
@@ -192,6 +194,7 @@ pub(crate) fn overview(store: &Store) -> Result<Vec<TenantLine>, StoreError> {
                 outcome: "ok",
                 failures: h.consecutive_failures,
                 last_success: h.last_success,
+                last_success_ms: h.last_success_ms,
                 ..TenantLine::default()
             },
         );

@@ -64,7 +64,7 @@ pub use devices::{DeviceRow, TenantOutcome, normalize_mac};
 pub use diff::{
     About, Change, ChangeKind, Diff, DiffOptions, FieldChange, Missing, TRACKED_FIELDS,
 };
-pub use health::TenantHealth;
+pub use health::{TenantDuration, TenantHealth};
 pub use hosts::RunHost;
 pub use keys::KEY_FIELDS;
 pub use location::{PgUrl, StoreLocation};
@@ -137,6 +137,10 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// A reading command's file or database holds no store ([`Store::open_existing`]): the
+    /// location (a URL's password hidden).
+    #[error("no glp-msp store in {0}: run `snapshot --db ...` first (it creates the store)")]
+    NoStore(String),
     /// A stored value is not what this program wrote.
     #[error("the inventory store holds an unexpected value: {0}")]
     Corrupt(String),
@@ -269,16 +273,35 @@ impl Store {
     pub fn open(location: impl Into<StoreLocation>) -> Result<Self, StoreError> {
         match location.into() {
             StoreLocation::Sqlite(path) => Self::open_at_version(&path, SCHEMA_VERSION),
-            StoreLocation::Postgres(url) => {
-                let pg = pg::Pg::connect(&url)?;
-                Ok(Self {
-                    checkpointer: None,
-                    db: Db::Pg(pg),
-                    location: StoreLocation::Postgres(url),
-                    locks: HashMap::new(),
-                })
-            }
+            StoreLocation::Postgres(url) => Self::open_postgres(url, true),
         }
+    }
+
+    /// Opens the store at `location` for a command that only reads it: as
+    /// [`open`](Self::open), but a file or database that holds no store is
+    /// [`StoreError::NoStore`] and nothing is created (an empty PostgreSQL database stays
+    /// empty; a mistyped path makes no file).
+    pub fn open_existing(location: impl Into<StoreLocation>) -> Result<Self, StoreError> {
+        match location.into() {
+            StoreLocation::Sqlite(path) => {
+                if !schema::sqlite_has_store(&path)? {
+                    return Err(StoreError::NoStore(path.display().to_string()));
+                }
+                Self::open_at_version(&path, SCHEMA_VERSION)
+            }
+            StoreLocation::Postgres(url) => Self::open_postgres(url, false),
+        }
+    }
+
+    /// Connects to a PostgreSQL store ([`Pg::connect`](pg::Pg::connect)).
+    fn open_postgres(url: location::PgUrl, create: bool) -> Result<Self, StoreError> {
+        let pg = pg::Pg::connect(&url, create)?;
+        Ok(Self {
+            checkpointer: None,
+            db: Db::Pg(pg),
+            location: StoreLocation::Postgres(url),
+            locks: HashMap::new(),
+        })
     }
 
     /// Opens the store, migrating only up to `version` (tests of the migrations).

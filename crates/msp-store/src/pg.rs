@@ -39,8 +39,10 @@ pub(crate) struct Pg {
 }
 
 impl Pg {
-    /// Connects to `url` and brings its schema up to date, on the client's thread.
-    pub(crate) fn connect(url: &PgUrl) -> Result<Self, StoreError> {
+    /// Connects to `url` and brings its schema up to date, on the client's thread; unless
+    /// `create`, a database without the store's schema is [`StoreError::NoStore`] and nothing
+    /// is created in it.
+    pub(crate) fn connect(url: &PgUrl, create: bool) -> Result<Self, StoreError> {
         let url = url.clone();
         let (jobs, inbox) = mpsc::channel::<Job>();
         let (ready, started) = mpsc::sync_channel::<Result<(), StoreError>>(1);
@@ -48,6 +50,9 @@ impl Pg {
             .name("store-postgres".into())
             .spawn(move || {
                 let client = crate::location::connect(&url).and_then(|mut client| {
+                    if !create && !crate::schema::pg_has_store(&mut client)? {
+                        return Err(StoreError::NoStore(url.to_string()));
+                    }
                     crate::schema::pg_migrate(&mut client)?;
                     Ok(client)
                 });

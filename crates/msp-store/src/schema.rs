@@ -169,6 +169,12 @@ CREATE TABLE changes (
 CREATE INDEX changes_tenant ON changes (tenant_name, run_id);
 "#;
 
+/// Version 8: how long each tenant's collection took in a run (milliseconds, as the engine
+/// measured its job); NULL for the runs written before (unknown, not zero).
+const V8: &str = r#"
+ALTER TABLE run_tenants ADD COLUMN duration_ms INTEGER;
+"#;
+
 /// One migration: SQL, or a step in Rust.
 pub(crate) enum Migration {
     /// Statements.
@@ -186,6 +192,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration::Sql(V5),
     Migration::Sql(V6),
     Migration::Sql(V7),
+    Migration::Sql(V8),
 ];
 
 /// The schema version this build writes.
@@ -236,6 +243,23 @@ pub(crate) fn pg_ddl(sql: &str) -> String {
         .replace(" REAL", " DOUBLE PRECISION")
         .replace(") WITHOUT ROWID;", ");"),
     )
+}
+
+/// Whether a PostgreSQL database holds a store (its schema's version table), created by
+/// another opening.
+pub(crate) fn pg_has_store(client: &mut postgres::Client) -> Result<bool, StoreError> {
+    let row = client.query_one("SELECT to_regclass('msp_schema') IS NOT NULL", &[])?;
+    Ok(row.get(0))
+}
+
+/// Whether a SQLite file holds a store: a schema version, or (a file of some other program
+/// has none) nothing.
+pub(crate) fn sqlite_has_store(path: &std::path::Path) -> Result<bool, StoreError> {
+    if !path.is_file() {
+        return Ok(false);
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    Ok(version(&conn)? > 0)
 }
 
 /// Brings a PostgreSQL database's schema up to [`SCHEMA_VERSION`], each migration in its own

@@ -4,9 +4,11 @@ use msp_orchestrator::msp_store::StoreLocation;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use msp_orchestrator::msp_store::{Incomplete, NewRun, RunHost, RunId, RunStatus, Store};
+use msp_orchestrator::msp_store::{
+    Incomplete, NewRun, RunHost, RunId, RunStatus, Store, TenantDuration,
+};
 use msp_orchestrator::{
-    Cancel, MarkedJob, PartOutcome, StoreSink, TenantSource, TenantStatus, one_line,
+    Cancel, MarkedJob, PartOutcome, Report, StoreSink, TenantSource, TenantStatus, one_line,
 };
 
 use crate::args::GlobalArgs;
@@ -241,6 +243,7 @@ pub(crate) async fn run_snapshot(
             return EXIT_FATAL;
         }
     };
+    record_durations(&mut store, run, &report);
     match finish_run(&mut store, run, &plan.resources, &report) {
         Ok(status) => {
             eprintln!("{}", report.summary());
@@ -301,6 +304,27 @@ fn record_hosts(ctx: &Context, store: &mut Store, run: RunId) {
         .collect();
     if let Err(e) = store.write_hosts(run, &hosts) {
         eprintln!("warning: the run's requests per host were not stored: {e}");
+    }
+}
+
+/// Notes in the run how long each tenant's job took (as the engine measured it), for
+/// `serve`'s metrics and dashboard; tenants skipped or on no cluster did not run. A failure is
+/// a warning: the records are kept.
+fn record_durations(store: &mut Store, run: RunId, report: &Report) {
+    let durations: Vec<TenantDuration> = report
+        .tenants
+        .iter()
+        .filter(|t| matches!(t.status, TenantStatus::Ok | TenantStatus::Failed { .. }))
+        .filter_map(|t| {
+            Some(TenantDuration {
+                tenant_id: t.tenant_id.clone(),
+                workspace_id: t.workspace_id.clone()?,
+                duration_ms: t.duration_ms,
+            })
+        })
+        .collect();
+    if let Err(e) = store.write_durations(run, &durations) {
+        eprintln!("warning: the tenants' collection times were not stored: {e}");
     }
 }
 

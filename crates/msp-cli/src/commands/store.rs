@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use anyhow::Context as _;
 use glp_auth::WorkspaceId;
-use msp_orchestrator::msp_store::{Store, StoreLocation};
+use msp_orchestrator::msp_store::{Store, StoreError, StoreLocation};
 use msp_orchestrator::table::{Table, dash_empty};
 use msp_orchestrator::{Selector, TenantRef, csv_field, one_line};
 
@@ -60,8 +60,9 @@ pub(crate) fn open_narrowed(
     Ok((store, tenants))
 }
 
-/// Opens the store of a reading command (`runs`, `status`, `diff`, `export`, `prune`): an
-/// existing one only, so a mistyped `--db` is an error rather than a new, empty store.
+/// Opens the store of a reading command (`runs`, `status`, `diff`, `export`, `prune`,
+/// `changes`, `mcp`): an existing one only ([`Store::open_existing`]), so a mistyped `--db` is
+/// an error rather than a new, empty store, and an empty PostgreSQL database stays empty.
 pub(crate) fn open(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<Store> {
     let location = db_path(flag, global)?;
     if let Some(path) = location.sqlite_path()
@@ -79,7 +80,13 @@ pub(crate) fn open(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<Store> {
         ))
         .into());
     }
-    Store::open(&location).with_context(|| format!("cannot open the store {location}"))
+    match Store::open_existing(&location) {
+        Err(e @ StoreError::NoStore(_)) => Err(Usage(format!(
+            "{e}, or check --db, MSP_DB or the config file's `db`"
+        ))
+        .into()),
+        opened => opened.with_context(|| format!("cannot open the store {location}")),
+    }
 }
 
 /// The ids of the store's tenants `pattern` selects, matched as `--include` matches: the

@@ -176,6 +176,11 @@ fn change_line(c: &Change) -> Markup {
     }
 }
 
+/// A collection's duration, in seconds to the millisecond (`1.250 s`).
+fn took(ms: u64) -> String {
+    format!("{}.{:03} s", ms / 1000, ms % 1000)
+}
+
 /// `/tenants/{id}`: devices (down first), open alerts, what changed in the last runs.
 pub(super) fn tenant(page: &TenantPage) -> String {
     let l = &page.line;
@@ -187,7 +192,9 @@ pub(super) fn tenant(page: &TenantPage) -> String {
                 span class=(l.outcome) { (l.outcome) }
                 @if l.failures > 0 { " (" (l.failures) " runs in a row failed)" }
                 @if let Some(e) = &l.error { " " span.note { (t(e)) } }
-                ". Last success: " (opt(l.last_success.as_deref())) "."
+                ". Last success: " (opt(l.last_success.as_deref()))
+                @if let Some(ms) = l.last_success_ms { ", which took " (took(ms)) }
+                "."
             }
             h2 { "Devices (" (page.devices.len()) ", " (l.down) " down)" }
             @if page.devices.is_empty() {

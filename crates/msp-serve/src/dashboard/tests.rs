@@ -1,7 +1,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use msp_orchestrator::msp_store::{Incomplete, NewRun, RunStatus};
+use msp_orchestrator::msp_store::{Incomplete, NewRun, RunStatus, TenantDuration};
 
 use super::*;
 use crate::Token;
@@ -19,7 +19,7 @@ fn device(serial: &str, name: &str, mac: &str, status: &str) -> String {
 
 /// Two runs of three tenants: Alpha (an AP goes offline in the second run, a critical alert),
 /// the hostile one (failed in the second run), Gamma (all up). The runs' arguments hold
-/// [`SECRET`].
+/// [`SECRET`]. Alpha's collections took 1.25 s then 2.25 s; the others' times are unknown.
 fn small_store(db: &Path) {
     let mut store = Store::open(db).expect("store");
     for n in 0..2 {
@@ -81,6 +81,12 @@ fn small_store(db: &Path) {
                 gamma.iter().map(String::as_str),
             )
             .expect("gamma");
+        let took = TenantDuration {
+            tenant_id: "t-a".into(),
+            workspace_id: "ws-a".into(),
+            duration_ms: 1250 + 1000 * n,
+        };
+        store.write_durations(run, &[took]).expect("durations");
         store.end_run(run, RunStatus::Partial).expect("end");
     }
 }
@@ -151,8 +157,12 @@ async fn a_tenant_page_shows_devices_alerts_and_what_changed() {
     assert!(html.contains("Critical"), "{html}");
     assert!(html.contains("Run 1 → 2"), "{html}");
     assert!(html.contains("status: ONLINE → OFFLINE"), "{html}");
+    // The newest complete collection's duration.
+    assert!(html.contains(", which took 2.250 s."), "{html}");
     let (status, html) = page(addr, "/tenants/t-h").await;
     assert_eq!(status, 200);
+    // Not recorded: not shown (unknown, not zero).
+    assert!(!html.contains("which took"), "{html}");
     assert!(!html.contains(HOSTILE), "{html}");
     assert_eq!(page(addr, "/tenants/nobody").await.0, 404);
 }

@@ -31,8 +31,8 @@ fn with(mut labels: Labels, more: &[(&'static str, &str)]) -> Labels {
 
 /// The store's metrics (OpenMetrics text, without the closing `# EOF`): per tenant its devices
 /// by resource, type and status, its access points down, its open alerts by severity (when
-/// alerts are collected), when it was last collected whole and how many runs in a row it has
-/// failed; and the newest run's and the newest complete run's end and duration. From the
+/// alerts are collected), when it was last collected whole and how long that took, and how
+/// many runs in a row it has failed; and the newest run's and the newest complete run's end and duration. From the
 /// latest data of each tenant, with one query per kind: no payload is parsed in Rust.
 pub fn render_store(store: &Store) -> Result<String, StoreError> {
     let mut registry = Registry::default();
@@ -88,6 +88,12 @@ pub fn render_store(store: &Store) -> Result<String, StoreError> {
         "When every resource of the tenant was last collected (Unix time)",
         last_success.clone(),
     );
+    let last_duration = Family::<Labels, Seconds>::default();
+    registry.register(
+        "glp_msp_tenant_last_success_duration_seconds",
+        "How long the tenant's newest complete collection took (absent when unknown)",
+        last_duration.clone(),
+    );
     let failures = Family::<Labels, Gauge>::default();
     registry.register(
         "glp_msp_tenant_consecutive_failures",
@@ -110,6 +116,11 @@ pub fn render_store(store: &Store) -> Result<String, StoreError> {
             .and_then(glp_core::date::parse_rfc3339)
         {
             last_success.get_or_create(&labels).set(secs as f64);
+        }
+        if let Some(ms) = t.last_success_ms {
+            last_duration
+                .get_or_create(&labels)
+                .set(std::time::Duration::from_millis(ms).as_secs_f64());
         }
         failures
             .get_or_create(&labels)

@@ -1,4 +1,6 @@
-use msp_orchestrator::msp_store::{Incomplete, NewRun, RunHost, RunId, RunStatus};
+use msp_orchestrator::msp_store::{
+    Incomplete, NewRun, RunHost, RunId, RunStatus, RunTenant, TenantDuration,
+};
 use std::path::Path;
 
 use super::*;
@@ -41,8 +43,33 @@ fn write(
         .expect(resource);
 }
 
+/// Notes how long each `(tenant id, milliseconds)` took in `run` (where the engine's
+/// measure would be written), each tenant placed in the run first as its records place it.
+fn durations(store: &mut Store, run: RunId, took: &[(&str, u64)]) {
+    let workspace = |id: &str| format!("ws-{id}");
+    let places: Vec<RunTenant> = took
+        .iter()
+        .map(|(id, _)| RunTenant {
+            tenant_id: (*id).into(),
+            workspace_id: workspace(id),
+            ..Default::default()
+        })
+        .collect();
+    store.write_tenants(run, &places).expect("places");
+    let took: Vec<TenantDuration> = took
+        .iter()
+        .map(|(id, ms)| TenantDuration {
+            tenant_id: (*id).into(),
+            workspace_id: workspace(id),
+            duration_ms: *ms,
+        })
+        .collect();
+    store.write_durations(run, &took).expect("durations");
+}
+
 /// Two tenants: Alpha with 2 APs (one offline), a switch and two open alerts; Beta, whose
-/// name needs escaping, failed in the second run.
+/// name needs escaping, failed in the second run. Alpha's collections took 1.25 s then
+/// 0.75 s, Beta's 2 s then 0.5 s (failed).
 fn small_store(dir: &Path) -> Store {
     const ALPHA: (&str, &str) = ("t-a", "Alpha");
     const BETA: (&str, &str) = ("t-b", "Be\"ta\n");
@@ -63,6 +90,7 @@ fn small_store(dir: &Path) -> Store {
     write(&mut store, run, ALPHA, "alerts", &alerts);
     write(&mut store, run, BETA, "devices", &beta);
     write(&mut store, run, BETA, "alerts", &[]);
+    durations(&mut store, run, &[(ALPHA.0, 1250), (BETA.0, 2000)]);
     store.end_run(run, RunStatus::Complete).expect("end");
     let run = begin(&mut store);
     write(&mut store, run, ALPHA, "devices", &alpha);
@@ -72,6 +100,7 @@ fn small_store(dir: &Path) -> Store {
             .note_incomplete(run, BETA.0, BETA.1, resource, Incomplete::Failed, "503")
             .expect("failed");
     }
+    durations(&mut store, run, &[(ALPHA.0, 750), (BETA.0, 500)]);
     store
         .write_hosts(
             run,
@@ -132,6 +161,15 @@ fn a_small_store_renders_per_tenant_devices_aps_down_alerts_and_health() {
         (
             format!("glp_msp_tenant_consecutive_failures{{{beta}}}"),
             1.0,
+        ),
+        // Each tenant's newest complete collection: Beta's is run 1's.
+        (
+            format!("glp_msp_tenant_last_success_duration_seconds{{{alpha}}}"),
+            0.75,
+        ),
+        (
+            format!("glp_msp_tenant_last_success_duration_seconds{{{beta}}}"),
+            2.0,
         ),
         ("glp_msp_tenants".to_owned(), 2.0),
         ("glp_msp_last_run_id".to_owned(), 2.0),
@@ -202,6 +240,9 @@ fn a_scrape_is_computed_once_per_finished_run() {
     metrics.refresh().expect("computed after the run");
     let after = metrics.scrape().expect("scrape");
     assert_eq!(sample(&after, "glp_msp_tenants"), Some(3.0), "{after}");
+    // Gamma's collection time was not recorded: unknown, so no sample (not a zero).
+    let gamma = r#"glp_msp_tenant_last_success_duration_seconds{tenant_id="t-c""#;
+    assert!(!after.contains(gamma), "{after}");
     assert_eq!(
         sample(&after, &format!("glp_msp_api_requests_total{central}")),
         Some(7.0),

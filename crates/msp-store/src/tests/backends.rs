@@ -67,3 +67,33 @@ fn a_store_is_opened_used_and_dropped_inside_an_async_task() {
         });
     }
 }
+
+#[test]
+fn a_reading_open_of_a_location_without_a_store_says_so_and_creates_nothing() {
+    each_location(
+        "a_reading_open_of_a_location_without_a_store_says_so_and_creates_nothing",
+        |location| {
+            for _ in 0..2 {
+                // The second time: the first created nothing (not even the version table).
+                let error = Store::open_existing(location).expect_err("no store yet");
+                assert!(matches!(error, crate::StoreError::NoStore(_)), "{error:?}");
+                let text = error.to_string();
+                assert!(
+                    text.starts_with("no glp-msp store in ") && text.contains("snapshot --db"),
+                    "{text}"
+                );
+                assert_eq!(text.contains("***"), location.is_postgres(), "{text}");
+            }
+            if let Some(path) = location.sqlite_path() {
+                assert!(!path.exists(), "a reading open made {}", path.display());
+            }
+            // A writing open creates it; then a reading one opens it.
+            let mut store = Store::open(location).expect("created");
+            let run = super::begin(&mut store, "aps");
+            store.end_run(run, crate::RunStatus::Complete).expect("end");
+            drop(store);
+            let store = Store::open_existing(location).expect("opened");
+            assert_eq!(store.complete_runs().expect("runs"), [run]);
+        },
+    );
+}

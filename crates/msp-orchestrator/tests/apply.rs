@@ -168,10 +168,10 @@ async fn rule_plan(
             if !entry.selects(&tenant) {
                 continue;
             }
-            let found = read_rules(&central.tenant(t.id), &[entry.name.as_str()])
+            let found = read_rules(&central.tenant(t.id), &[entry.rule.name.as_str()])
                 .await
                 .unwrap();
-            actions.push(plan_rule(&entry.spec(), &tenant, &found));
+            actions.push(plan_rule(entry.spec(), &tenant, &found));
         }
     }
     actions
@@ -228,7 +228,7 @@ async fn a_rule_in_every_tenant_with_every_answer_lost_is_made_once_each() {
 
     // A changed field is an update of that field alone, re-read after its lost answer.
     let mut changed = manifest.clone();
-    changed.notification_rules[0].description = Some("to the NOC".into());
+    changed.notification_rules[0].rule.description = Some("to the NOC".into());
     let actions = rule_plan(&central, &changed, &on_central).await;
     match &actions[0] {
         msp_orchestrator::apply::RuleAction::Update { changes, .. } => {

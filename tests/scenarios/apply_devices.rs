@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::common::{run_exit, served, start};
+use crate::common::{run_exit, served, start_device_writes};
 
 const TENANTS: usize = 20;
 
@@ -68,22 +68,7 @@ fn assert_as_asked(truth: &platform_sim::Truth, actions: &[Value]) {
 }
 
 fn scenario(name: &str, fault: &str) {
-    let tenants = TENANTS.to_string();
-    let (bins, wd, sim) = start(
-        name,
-        &[
-            "--tenants",
-            &tenants,
-            "--max-devices",
-            "30",
-            "--spare-seats",
-            "200",
-            "--glp-device-writes-per-minute",
-            "40",
-            "--fault-write-after-apply",
-            fault,
-        ],
-    );
+    let (bins, wd, sim) = start_device_writes(name, (TENANTS, 30), fault);
     std::fs::write(wd.run("devices.toml"), MANIFEST).unwrap();
     let scenario = (&bins, &wd, &sim);
     let plan = ["plan", "devices.toml", "--out", "plan.json"];

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::common::{assert_exit, run_exit, run_in, served, start};
+use crate::common::{assert_exit, run_exit, run_in, served, start_device_writes};
 
 const ASSIGN: &str = r#"
 [[device_assignments]]
@@ -42,21 +42,7 @@ fn available(truth: &platform_sim::Truth, tenants: &[String]) -> u64 {
 }
 
 fn scenario(name: &str, fault: &str) {
-    let (bins, wd, sim) = start(
-        name,
-        &[
-            "--tenants",
-            "8",
-            "--max-devices",
-            "30",
-            "--spare-seats",
-            "200",
-            "--glp-device-writes-per-minute",
-            "40",
-            "--fault-write-after-apply",
-            fault,
-        ],
-    );
+    let (bins, wd, sim) = start_device_writes(name, (8, 30), fault);
     let picked: Vec<(String, String)> = sim.truth().unwrap().tenants[..5]
         .iter()
         .map(|t| (t.workspace_id.clone(), t.name.clone()))

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::common::{assert_exit, orchestrator, run, run_exit, served, start};
+use crate::common::{run_exit, served, start_device_writes};
 
 const TENANTS: usize = 20;
 
@@ -68,41 +68,17 @@ fn assert_as_asked(truth: &platform_sim::Truth, actions: &[Value]) {
 }
 
 fn scenario(name: &str, fault: &str) {
-    let tenants = TENANTS.to_string();
-    let (bins, wd, sim) = start(
-        name,
-        &[
-            "--tenants",
-            &tenants,
-            "--max-devices",
-            "30",
-            "--spare-seats",
-            "200",
-            "--glp-device-writes-per-minute",
-            "40",
-            "--fault-write-after-apply",
-            fault,
-        ],
-    );
+    let (bins, wd, sim) = start_device_writes(name, (TENANTS, 30), fault);
     std::fs::write(wd.run("devices.toml"), MANIFEST).unwrap();
-    let plan = run(
-        "plan",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["plan", "devices.toml", "--out", "plan.json"],
-        ),
-    );
-    assert_exit(&plan, 0);
+    let scenario = (&bins, &wd, &sim);
+    let plan = ["plan", "devices.toml", "--out", "plan.json"];
+    let plan = run_exit("plan", scenario, &plan, 0);
     assert!(plan.stdout.contains("0 cannot be done."), "{}", plan.stdout);
     let (actions, batches) = planned(&wd.run("plan.json"));
     assert!(batches > 20, "{}", plan.stdout);
 
     let args = ["apply", "plan.json", "--yes", "--db", "store.sqlite"];
-    let first = run("apply", &wd, orchestrator(&bins, &wd, &sim, &args));
-    assert_exit(&first, 0);
+    let first = run_exit("apply", scenario, &args, 0);
     let stats = sim.stats().unwrap();
     assert_eq!(
         served(&stats, "devices-update"),
@@ -122,8 +98,7 @@ fn scenario(name: &str, fault: &str) {
     assert_as_asked(&truth, &actions);
 
     let args = ["apply", "devices.toml", "--yes", "--db", "store.sqlite"];
-    let second = run("apply-again", &wd, orchestrator(&bins, &wd, &sim, &args));
-    assert_exit(&second, 0);
+    let second = run_exit("apply-again", scenario, &args, 0);
     assert!(second.stdout.contains("0 writes sent"), "{}", second.stdout);
     assert!(
         second

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use glp_msp_e2e::{Sim, Stats};
 use serde_json::Value;
 
-use crate::common::{run_exit, served, start};
+use crate::common::{run_exit, served, start_device_writes};
 
 const EXISTING: usize = 15;
 const RULE: &str = "NOC critical";
@@ -96,21 +96,7 @@ fn assert_desired(sim: &Sim, new: &[String], app: &str, licensed: &BTreeMap<Stri
 }
 
 fn onboarding(name: &str, fault: &str) {
-    let (bins, wd, sim) = start(
-        name,
-        &[
-            "--tenants",
-            "15",
-            "--max-devices",
-            "20",
-            "--spare-seats",
-            "200",
-            "--glp-device-writes-per-minute",
-            "40",
-            "--fault-write-after-apply",
-            fault,
-        ],
-    );
+    let (bins, wd, sim) = start_device_writes(name, (15, 20), fault);
     let (toml, new) = manifest(&sim);
     std::fs::write(wd.run("onboarding.toml"), toml).unwrap();
     let scenario = (&bins, &wd, &sim);

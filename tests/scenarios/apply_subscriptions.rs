@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::common::{assert_exit, orchestrator, run, run_exit, served, served_with, start};
+use crate::common::{run_exit, served, served_with, start};
 
 /// `n` keys starting with `prefix`.
 fn keys(prefix: &str, n: usize) -> Vec<String> {
@@ -55,17 +55,9 @@ fn scenario(name: &str, fault: &str, (msp, per_tenant): (usize, usize), extra: &
         quoted(&b_keys)
     );
     std::fs::write(wd.run("subs.toml"), manifest).unwrap();
-    let plan = run(
-        "plan",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &["plan", "subs.toml", "--out", "plan.json"],
-        ),
-    );
-    assert_exit(&plan, 0);
+    let scenario = (&bins, &wd, &sim);
+    let plan = ["plan", "subs.toml", "--out", "plan.json"];
+    let plan = run_exit("plan", scenario, &plan, 0);
     assert!(
         plan.stdout.contains(&format!(
             "Subscriptions: 3 to add ({} keys), 0 unchanged, 0 cannot be done.",
@@ -78,8 +70,7 @@ fn scenario(name: &str, fault: &str, (msp, per_tenant): (usize, usize), extra: &
     let requests = (msp.div_ceil(5) + 2 * per_tenant.div_ceil(5)) as u64;
 
     let args = ["apply", "plan.json", "--yes", "--db", "store.sqlite"];
-    let first = run("apply", &wd, orchestrator(&bins, &wd, &sim, &args));
-    assert_exit(&first, 0);
+    let first = run_exit("apply", scenario, &args, 0);
     for out in [&plan.stdout, &plan.stderr, &first.stdout, &first.stderr] {
         assert!(!out.contains("MSPKEY0001"), "a key shown whole: {out}");
     }
@@ -115,8 +106,7 @@ fn scenario(name: &str, fault: &str, (msp, per_tenant): (usize, usize), extra: &
     assert_eq!(truth.subscriptions_added, want);
 
     let args = ["apply", "subs.toml", "--yes", "--db", "store.sqlite"];
-    let second = run("apply-again", &wd, orchestrator(&bins, &wd, &sim, &args));
-    assert_exit(&second, 0);
+    let second = run_exit("apply-again", scenario, &args, 0);
     assert!(second.stdout.contains("0 writes sent"), "{}", second.stdout);
     assert!(
         second

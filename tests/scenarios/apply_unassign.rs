@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::common::{assert_exit, orchestrator, run, run_exit, served, start};
+use crate::common::{assert_exit, run_exit, run_in, served, start_device_writes};
 
 const ASSIGN: &str = r#"
 [[device_assignments]]
@@ -42,21 +42,7 @@ fn available(truth: &platform_sim::Truth, tenants: &[String]) -> u64 {
 }
 
 fn scenario(name: &str, fault: &str) {
-    let (bins, wd, sim) = start(
-        name,
-        &[
-            "--tenants",
-            "8",
-            "--max-devices",
-            "30",
-            "--spare-seats",
-            "200",
-            "--glp-device-writes-per-minute",
-            "40",
-            "--fault-write-after-apply",
-            fault,
-        ],
-    );
+    let (bins, wd, sim) = start_device_writes(name, (8, 30), fault);
     let picked: Vec<(String, String)> = sim.truth().unwrap().tenants[..5]
         .iter()
         .map(|t| (t.workspace_id.clone(), t.name.clone()))
@@ -72,7 +58,7 @@ fn scenario(name: &str, fault: &str) {
     let apply = |label: &str, extra: &[&str]| {
         let mut args = vec!["apply", "--yes", "--db", "store.sqlite"];
         args.extend_from_slice(extra);
-        run(label, &wd, orchestrator(&bins, &wd, &sim, &args))
+        run_in(label, (&bins, &wd, &sim), &args)
     };
     assert_exit(&apply("assign", &["assign.toml"]), 0);
     let assigned = sim.truth().unwrap();
@@ -91,23 +77,14 @@ fn scenario(name: &str, fault: &str) {
     assert_eq!(served(&sim.stats().unwrap(), "devices-update"), writes);
     assert_eq!(sim.truth().unwrap().devices, assigned.devices);
 
-    let plan = run(
+    let plan = [
         "plan",
-        &wd,
-        orchestrator(
-            &bins,
-            &wd,
-            &sim,
-            &[
-                "plan",
-                "unassign.toml",
-                "--allow-delete",
-                "--out",
-                "plan.json",
-            ],
-        ),
-    );
-    assert_exit(&plan, 0);
+        "unassign.toml",
+        "--allow-delete",
+        "--out",
+        "plan.json",
+    ];
+    let plan = run_exit("plan", (&bins, &wd, &sim), &plan, 0);
     assert!(plan.stdout.contains("0 cannot be done."), "{}", plan.stdout);
     for line in [
         "- unlicense unlicense ",

@@ -23,6 +23,30 @@ pub(crate) fn start(name: &str, sim_args: &[&str]) -> (Bins, Workdir, Sim) {
     (bins, wd, sim)
 }
 
+/// [`start`] for the device-write scenarios: `tenants` tenants of at most `max_devices`
+/// devices each, 200 spare seats, 40 device writes a minute, and writes that fail after they
+/// took effect at the rate `fault`.
+pub(crate) fn start_device_writes(
+    name: &str,
+    (tenants, max_devices): (usize, usize),
+    fault: &str,
+) -> (Bins, Workdir, Sim) {
+    let (tenants, max_devices) = (tenants.to_string(), max_devices.to_string());
+    let args = [
+        "--tenants",
+        &tenants,
+        "--max-devices",
+        &max_devices,
+        "--spare-seats",
+        "200",
+        "--glp-device-writes-per-minute",
+        "40",
+        "--fault-write-after-apply",
+        fault,
+    ];
+    start(name, &args)
+}
+
 /// [`start`], and the store the scenario writes to: `db` when given (e.g. a PostgreSQL URL),
 /// else the SQLite file `run/<file>`, as the text `--db` takes.
 pub(crate) fn start_with_db(

@@ -10,8 +10,7 @@ use glp_auth::AuthOptions;
 use glp_workspaces::{Tenant, TenantSpec, WorkspacesClient};
 use msp_orchestrator::Cancel;
 use msp_orchestrator::apply::{
-    ActionResult, ActionStatus, ApplyOptions, Manifest, Plan, RuleAction, execute, execute_rules,
-    plan_rule, read_rules,
+    ActionStatus, ApplyOptions, Manifest, Plan, execute, plan_rule, read_rules,
 };
 use platform_sim::{SimConfig, Simulator};
 
@@ -142,19 +141,6 @@ async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
     assert_eq!(report.writes_sent(), 0);
 }
 
-/// `actions` carried out in `central`'s tenants, with the default options and no cancel.
-async fn run_rules(central: &CentralClient, actions: &[RuleAction]) -> Vec<ActionResult> {
-    execute_rules(
-        |t| central.tenant(t.id),
-        actions,
-        0,
-        ApplyOptions::default(),
-        &Cancel::new(),
-        |_| {},
-    )
-    .await
-}
-
 /// The plan of `manifest`'s rules in every tenant of `sim` (all on its one cluster).
 async fn rule_plan(
     central: &central_api::CentralClient,
@@ -168,10 +154,10 @@ async fn rule_plan(
             if !entry.selects(&tenant) {
                 continue;
             }
-            let found = read_rules(&central.tenant(t.id), &[entry.name.as_str()])
+            let found = read_rules(&central.tenant(t.id), &[entry.rule.name.as_str()])
                 .await
                 .unwrap();
-            actions.push(plan_rule(&entry.spec(), &tenant, &found));
+            actions.push(plan_rule(entry.spec(), &tenant, &found));
         }
     }
     actions
@@ -206,7 +192,7 @@ async fn a_rule_in_every_tenant_with_every_answer_lost_is_made_once_each() {
     assert!(on_central.len() >= 2, "{truth:?}");
     let actions = rule_plan(&central, &manifest, &on_central).await;
     assert!(actions.iter().all(|a| a.kind() == "create"), "{actions:?}");
-    let results = run_rules(&central, &actions).await;
+    let results = support::run_rules(&central, &actions).await;
     for r in &results {
         assert_eq!(
             (r.status, r.writes_sent, r.answer_lost),
@@ -228,7 +214,7 @@ async fn a_rule_in_every_tenant_with_every_answer_lost_is_made_once_each() {
 
     // A changed field is an update of that field alone, re-read after its lost answer.
     let mut changed = manifest.clone();
-    changed.notification_rules[0].description = Some("to the NOC".into());
+    changed.notification_rules[0].rule.description = Some("to the NOC".into());
     let actions = rule_plan(&central, &changed, &on_central).await;
     match &actions[0] {
         msp_orchestrator::apply::RuleAction::Update { changes, .. } => {
@@ -237,7 +223,7 @@ async fn a_rule_in_every_tenant_with_every_answer_lost_is_made_once_each() {
         }
         other => panic!("{other:?}"),
     }
-    let results = run_rules(&central, &actions).await;
+    let results = support::run_rules(&central, &actions).await;
     assert!(
         results
             .iter()

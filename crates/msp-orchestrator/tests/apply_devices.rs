@@ -11,8 +11,8 @@ use glp_auth::AuthOptions;
 use glp_workspaces::{Tenant, WorkspacesClient};
 use msp_orchestrator::Cancel;
 use msp_orchestrator::apply::{
-    ActionStatus, ApplyOptions, DeviceAction, DeviceEntry, HELD_BACK, Manifest, UnassignEntry,
-    execute_devices, plan_assignments,
+    ActionResult, ActionStatus, ApplyOptions, DeviceAction, DeviceEntry, HELD_BACK, Manifest,
+    UnassignEntry, execute_devices, plan_assignments,
 };
 use platform_sim::{SimConfig, Simulator};
 
@@ -32,6 +32,13 @@ fn manifest(application: &str) -> Manifest {
         }],
         ..Manifest::default()
     }
+}
+
+/// Carries out `actions` (numbered from 0) through `glp`'s tenants, by default options.
+async fn execute(glp: &WorkspacesClient, actions: &[DeviceAction]) -> Vec<ActionResult> {
+    let client_of = |id| glp.tenant(id);
+    let options = ApplyOptions::default();
+    execute_devices(client_of, actions, 0, options, &Cancel::new(), |_| {}).await
 }
 
 async fn sim(change: impl FnOnce(&mut SimConfig)) -> (Simulator, WorkspacesClient) {
@@ -102,15 +109,7 @@ async fn a_failed_operation_fails_the_action_in_the_server_s_words() {
     let actions = plan_assignments(&glp, &m, &tenants(&glp).await, 4, false)
         .await
         .unwrap();
-    let results = execute_devices(
-        |id| glp.tenant(id),
-        &actions,
-        0,
-        ApplyOptions::default(),
-        &Cancel::new(),
-        |_| {},
-    )
-    .await;
+    let results = execute(&glp, &actions).await;
     let failed: Vec<_> = results
         .iter()
         .filter(|r| r.status == ActionStatus::Failed)
@@ -158,15 +157,7 @@ async fn unassignments_share_the_one_path_lost_answers_re_read_each_batch_sent_o
     let listed = tenants(&glp).await;
     let m = manifest("HPE Aruba Networking Central");
     let assign = plan_assignments(&glp, &m, &listed, 4, false).await.unwrap();
-    execute_devices(
-        |id| glp.tenant(id),
-        &assign,
-        0,
-        ApplyOptions::default(),
-        &Cancel::new(),
-        |_| {},
-    )
-    .await;
+    execute(&glp, &assign).await;
     let before = sim.stats().requests["devices-update"].values().sum::<u64>();
     let off = Manifest {
         device_unassignments: vec![UnassignEntry {
@@ -211,15 +202,7 @@ async fn unassignments_share_the_one_path_lost_answers_re_read_each_batch_sent_o
         .filter(|a| a.writes())
         .map(|a| a.devices().len().div_ceil(5) as u64)
         .sum();
-    let results = execute_devices(
-        |id| glp.tenant(id),
-        &actions,
-        0,
-        ApplyOptions::default(),
-        &Cancel::new(),
-        |_| {},
-    )
-    .await;
+    let results = execute(&glp, &actions).await;
     for r in results.iter().filter(|r| r.writes_sent > 0) {
         assert_eq!(r.status, ActionStatus::Done, "{r:?}");
         assert!(r.answer_lost, "{r:?}");
@@ -308,15 +291,7 @@ async fn a_workspace_just_made_is_skipped_when_a_glob_selects_it_and_cannot_when
             .clone()
             .all(|a| a.kind() != "skip" && a.kind() != "cannot")
     );
-    let results = execute_devices(
-        |id| glp.tenant(id),
-        &actions,
-        0,
-        ApplyOptions::default(),
-        &Cancel::new(),
-        |_| {},
-    )
-    .await;
+    let results = execute(&glp, &actions).await;
     let report = msp_orchestrator::apply::ApplyReport { results };
     assert!(!report.has_failures(), "a skip is no failure");
 

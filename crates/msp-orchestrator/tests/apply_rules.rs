@@ -11,11 +11,10 @@ use central_api::CentralClient;
 use futures::TryStreamExt as _;
 use glp_auth::AuthOptions;
 use glp_workspaces::{Tenant, WorkspacesClient};
+use msp_orchestrator::Clusters;
 use msp_orchestrator::apply::{
-    ActionResult, ActionStatus, ApplyOptions, ApplyReport, Manifest, NO_CENTRAL, RuleAction,
-    execute_rules, plan_rules,
+    ActionStatus, ApplyReport, Manifest, NO_CENTRAL, RuleAction, plan_rules,
 };
-use msp_orchestrator::{Cancel, Clusters};
 use platform_sim::{SimConfig, Simulator};
 use serde_json::json;
 
@@ -65,18 +64,6 @@ async fn plan(
         .unwrap()
 }
 
-async fn run(central: &CentralClient, actions: &[RuleAction]) -> Vec<ActionResult> {
-    execute_rules(
-        |t| central.tenant(t.id),
-        actions,
-        0,
-        ApplyOptions::default(),
-        &Cancel::new(),
-        |_| {},
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_tenant_without_central_is_skipped_when_a_glob_selects_it_and_cannot_when_named() {
     let (_sim, _, central, tenants) = sim(3, 1, 0.0).await;
@@ -110,7 +97,7 @@ async fn a_tenant_without_central_is_skipped_when_a_glob_selects_it_and_cannot_w
     assert!(why.contains("no Central cluster of the run"), "{why}");
 
     // Carried out, a skip is no failure; a cannot is.
-    let results = run(&central, &actions[..3]).await;
+    let results = support::run_rules(&central, &actions[..3]).await;
     assert_eq!(results[2].status, ActionStatus::Skipped);
     assert_eq!(results[2].action, "skip");
     assert!(
@@ -121,7 +108,7 @@ async fn a_tenant_without_central_is_skipped_when_a_glob_selects_it_and_cannot_w
         results[2].detail
     );
     assert!(!ApplyReport { results }.has_failures());
-    let results = run(&central, &actions[3..]).await;
+    let results = support::run_rules(&central, &actions[3..]).await;
     assert!(ApplyReport { results }.has_failures());
 }
 
@@ -129,7 +116,7 @@ async fn a_tenant_without_central_is_skipped_when_a_glob_selects_it_and_cannot_w
 async fn the_plan_carries_the_state_of_each_tenant_s_rules() {
     let (_sim, _, central, tenants) = sim(2, 0, 0.0).await;
     let m = manifest(json!({ "notification_rules": [rule(json!(["*"]), "NOC")] }));
-    let made = run(&central, &plan(&central, &m, &tenants, false).await).await;
+    let made = support::run_rules(&central, &plan(&central, &m, &tenants, false).await).await;
     assert!(made.iter().all(|r| r.status == ActionStatus::Done));
     let before = plan(&central, &m, &tenants, false).await;
     assert!(
@@ -159,7 +146,7 @@ async fn the_plan_carries_the_state_of_each_tenant_s_rules() {
 async fn a_deletion_is_held_back_without_leave_then_made_once_despite_a_lost_answer() {
     let (sim, _, central, tenants) = sim(3, 0, 1.0).await;
     let make = manifest(json!({ "notification_rules": [rule(json!(["*"]), "Old")] }));
-    run(&central, &plan(&central, &make, &tenants, false).await).await;
+    support::run_rules(&central, &plan(&central, &make, &tenants, false).await).await;
     assert_eq!(sim.truth().notification_rules.len(), 3);
     let delete = manifest(json!({
         "delete_notification_rules": [{ "tenants": ["*"], "name": "Old" }]
@@ -173,13 +160,13 @@ async fn a_deletion_is_held_back_without_leave_then_made_once_despite_a_lost_ans
         assert!(why.starts_with("held back: deleting rule "), "{why}");
         assert!(why.ends_with("needs --allow-delete"), "{why}");
     }
-    let results = run(&central, &held).await;
+    let results = support::run_rules(&central, &held).await;
     assert!(results.iter().all(|r| r.writes_sent == 0));
     assert_eq!(sim.truth().notification_rules.len(), 3, "nothing deleted");
 
     let allowed = plan(&central, &delete, &tenants, true).await;
     assert!(allowed.iter().all(|a| a.kind() == "delete"), "{allowed:?}");
-    let results = run(&central, &allowed).await;
+    let results = support::run_rules(&central, &allowed).await;
     for r in &results {
         assert_eq!(
             (r.status, r.action, r.writes_sent, r.answer_lost),
@@ -193,7 +180,7 @@ async fn a_deletion_is_held_back_without_leave_then_made_once_despite_a_lost_ans
     let again = plan(&central, &delete, &tenants, true).await;
     assert!(again.iter().all(|a| a.kind() == "nothing"), "{again:?}");
     assert!(
-        run(&central, &again)
+        support::run_rules(&central, &again)
             .await
             .iter()
             .all(|r| r.writes_sent == 0)
@@ -204,7 +191,7 @@ async fn a_deletion_is_held_back_without_leave_then_made_once_despite_a_lost_ans
 async fn a_rule_deleted_by_someone_else_first_is_done_after_a_re_read() {
     let (sim, _, central, tenants) = sim(1, 0, 0.0).await;
     let make = manifest(json!({ "notification_rules": [rule(json!(["*"]), "Old")] }));
-    run(&central, &plan(&central, &make, &tenants, false).await).await;
+    support::run_rules(&central, &plan(&central, &make, &tenants, false).await).await;
     let delete = manifest(json!({
         "delete_notification_rules": [{ "tenants": ["*"], "name": "Old" }]
     }));
@@ -217,7 +204,7 @@ async fn a_rule_deleted_by_someone_else_first_is_done_after_a_re_read() {
         .delete_notification_rule(rule_id)
         .await
         .unwrap();
-    let results = run(&central, &actions).await;
+    let results = support::run_rules(&central, &actions).await;
     let r = &results[0];
     assert_eq!(
         (r.status, r.http_status, r.writes_sent),

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Env, config, start};
+use common::{Env, config, start, write_answer};
 use platform_sim::TenantTruth;
 use serde_json::{Value, json};
 
@@ -30,12 +30,7 @@ async fn patch(
         .send()
         .await
         .unwrap();
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    (status, location, r.json().await.unwrap_or(Value::Null))
+    write_answer(r).await
 }
 
 /// A tenant with devices, its token, its devices and subscriptions.

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Env, config, start};
+use common::{Env, config, start, write_answer};
 use serde_json::{Value, json};
 
 const SUBS: &str = "/subscriptions/v1/subscriptions";
@@ -21,12 +21,7 @@ async fn post(env: &Env, token: &str, body: Value) -> (u16, Option<String>, Valu
         .send()
         .await
         .unwrap();
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    (status, location, r.json().await.unwrap_or(Value::Null))
+    write_answer(r).await
 }
 
 /// The status of a `POST` of `key`, `None` when the connection was dropped.

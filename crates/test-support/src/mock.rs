@@ -65,3 +65,37 @@ where
     assert_eq!(mock.calls_async().await, 1, "{status} is sent once");
     result
 }
+
+/// An error body in the shape GreenLake and Central answer (`httpStatusCode`, `errorCode`
+/// `code`, `message`, `debugId`).
+pub fn hpe_error(status: u16, code: &str, message: &str) -> Value {
+    serde_json::json!({"httpStatusCode": status, "errorCode": code, "message": message,
+        "debugId": "d3b06"})
+}
+
+/// For each of `refusals` (a status and the server's words): [`answered_once`] with an
+/// [`hpe_error`] body (`code`) holding them, asserting that `call` failed with an error whose
+/// text holds the words. The errors, each beside its status, for the caller's own checks.
+pub async fn refused_once<T, E, F, Fut>(
+    (method, path): (Method, &str),
+    refusals: &[(u16, &str)],
+    code: &str,
+    call: F,
+) -> Vec<(u16, E)>
+where
+    E: std::fmt::Display,
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let method = method.to_string();
+    let mut errors = Vec::new();
+    for &(status, words) in refusals {
+        let answer = (status, hpe_error(status, code, words));
+        let Err(e) = answered_once(Method::from(method.as_str()), path, answer, &call).await else {
+            panic!("{status} '{words}' is an error");
+        };
+        assert!(e.to_string().contains(words), "{e}");
+        errors.push((status, e));
+    }
+    errors
+}

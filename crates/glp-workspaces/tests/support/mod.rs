@@ -22,6 +22,14 @@ pub const TOKEN: &str = "msp-t0ken.XyZ-for-tests";
 /// The path of the API, as the server sees it.
 pub const PATH: &str = "/workspaces/v1/msp-tenants";
 
+/// The `errorCode` of the GreenLake errors the tests answer.
+pub const GLP_ERROR: &str = "HPE_GL_ERROR_X";
+
+/// A GreenLake error body of `status` saying `message`.
+pub fn glp_error(status: u16, message: &str) -> Value {
+    test_support::mock::hpe_error(status, GLP_ERROR, message)
+}
+
 /// A client of `base` with [`TOKEN`], no pacing, fast retries and short timeouts.
 pub fn client(base: &str) -> WorkspacesClient {
     let provider = Arc::new(StaticTokenProvider::new(

@@ -2,14 +2,13 @@
 //! reading their actions, their lines in the plan, and the check that a saved plan's device
 //! actions are still what the tenants give.
 
-use std::collections::BTreeSet;
-
 use anyhow::Context as _;
 use glp_auth::text::escape_control;
 use glp_workspaces::Tenant;
 use msp_orchestrator::apply::{DeviceAction, Manifest, plan_assignments};
 use msp_orchestrator::{Cancel, StopLevel};
 
+use crate::commands::apply_drift::{DriftWords, tenant_drift};
 use crate::context::Context;
 
 /// Tenants whose devices are read at once while planning `[[device_assignments]]`.
@@ -96,44 +95,12 @@ pub(crate) fn write_device_plan(
 /// whose actions differ (its devices or subscriptions moved: each action carries the
 /// fingerprint of what it read); empty when they are the same.
 pub(crate) fn device_drift(saved: &[DeviceAction], now: &[DeviceAction]) -> Vec<String> {
-    let tenants: BTreeSet<_> = saved.iter().chain(now).map(|a| a.tenant().id).collect();
-    let mut lines = Vec::new();
-    for id in tenants {
-        let of = |actions: &'_ [DeviceAction]| -> Vec<DeviceAction> {
-            actions
-                .iter()
-                .filter(|a| a.tenant().id == id)
-                .cloned()
-                .collect()
-        };
-        let (before, after) = (of(saved), of(now));
-        if before == after {
-            continue;
-        }
-        let words = |actions: &[DeviceAction]| -> String {
-            if actions.is_empty() {
-                return "not selected".to_owned();
-            }
-            let all: Vec<String> = actions
-                .iter()
-                .map(|a| format!("{} ({})", a.describe(), a.kind()))
-                .collect();
-            escape_control(&all.join("; ")).into_owned()
-        };
-        let name = before
-            .first()
-            .or(after.first())
-            .map(|a| a.tenant().name.clone())
-            .unwrap_or_default();
-        let (was, is) = (words(&before), words(&after));
-        let what = if was == is {
-            format!("its devices or subscriptions changed since the plan ({is})")
-        } else {
-            format!("planned {was}, now {is}")
-        };
-        lines.push(format!("devices in '{}': {what}", escape_control(&name)));
-    }
-    lines
+    let words = DriftWords {
+        kind: "devices",
+        moved: "devices or subscriptions",
+    };
+    let word = |a: &DeviceAction| format!("{} ({})", a.describe(), a.kind());
+    tenant_drift((saved, now), DeviceAction::tenant, word, &words)
 }
 
 #[cfg(test)]

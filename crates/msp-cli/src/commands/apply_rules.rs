@@ -2,12 +2,11 @@
 //! `apply`: their lines in the plan, and the check that a saved plan's rule actions are still
 //! what Central's rules give.
 
-use std::collections::BTreeSet;
-
 use glp_auth::text::escape_control;
 use msp_orchestrator::apply::RuleAction;
 
 use crate::commands::apply::changes_text;
+use crate::commands::apply_drift::{DriftWords, tenant_drift};
 
 /// One line per rule action (tenant and rule named), then the counts; nothing when there is
 /// none.
@@ -65,44 +64,12 @@ pub(crate) fn write_rule_plan(
 /// deleted there: each action carries the fingerprint of the rules read); empty when they are
 /// the same.
 pub(crate) fn rule_drift(saved: &[RuleAction], now: &[RuleAction]) -> Vec<String> {
-    let tenants: BTreeSet<_> = saved.iter().chain(now).map(|a| a.tenant().id).collect();
-    let mut lines = Vec::new();
-    for id in tenants {
-        let of = |actions: &[RuleAction]| -> Vec<RuleAction> {
-            actions
-                .iter()
-                .filter(|a| a.tenant().id == id)
-                .cloned()
-                .collect()
-        };
-        let (before, after) = (of(saved), of(now));
-        if before == after {
-            continue;
-        }
-        let words = |actions: &[RuleAction]| -> String {
-            if actions.is_empty() {
-                return "not selected".to_owned();
-            }
-            let all: Vec<String> = actions
-                .iter()
-                .map(|a| format!("{} '{}'", a.kind(), a.name()))
-                .collect();
-            escape_control(&all.join("; ")).into_owned()
-        };
-        let name = before
-            .first()
-            .or(after.first())
-            .map(|a| a.tenant().name.clone())
-            .unwrap_or_default();
-        let (was, is) = (words(&before), words(&after));
-        let what = if was == is {
-            format!("its rules changed since the plan ({is})")
-        } else {
-            format!("planned {was}, now {is}")
-        };
-        lines.push(format!("rules in '{}': {what}", escape_control(&name)));
-    }
-    lines
+    let words = DriftWords {
+        kind: "rules",
+        moved: "rules",
+    };
+    let word = |a: &RuleAction| format!("{} '{}'", a.kind(), a.name());
+    tenant_drift((saved, now), RuleAction::tenant, word, &words)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 pub(crate) mod apply;
 pub(crate) mod apply_devices;
+pub(crate) mod apply_drift;
 pub(crate) mod apply_input;
 pub(crate) mod apply_rules;
 pub(crate) mod apply_subscriptions;

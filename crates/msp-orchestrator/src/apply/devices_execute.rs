@@ -24,9 +24,9 @@ use serde_json::{Value, json};
 
 use super::devices::{DeviceAction, SeenDevice};
 use super::devices_plan::read_devices;
-use super::execute::{ActionResult, ActionStatus, ApplyOptions};
-use super::once::{Settled, drive, never_twice};
-use crate::{Cancel, StopLevel};
+use super::execute::{ActionResult, ApplyOptions};
+use super::once::{Settled, drive, never_twice, run_batches};
+use crate::Cancel;
 
 /// The patch an action sends (`None`: it writes nothing).
 fn patch_of(action: &DeviceAction) -> Option<DevicePatch> {
@@ -179,44 +179,14 @@ async fn run_one(
     let Some(patch) = patch_of(action) else {
         return;
     };
-    let describe = glp_core::text::escape_control(&action.describe()).into_owned();
     let batches: Vec<Vec<&str>> = action
         .devices()
         .chunks(MAX_DEVICES_PER_PATCH)
         .map(|c| c.iter().map(|d| d.id.as_str()).collect())
         .collect();
-    let mut failures = Vec::new();
-    let mut sent = 0;
-    for ids in &batches {
-        if cancel.level() != StopLevel::Run {
-            break;
-        }
-        sent += 1;
-        if let Err(why) = run_batch(t, &patch, ids, r).await {
-            failures.push(format!("devices {}: {why}", ids.join(", ")));
-        }
-    }
-    let done = sent - failures.len();
-    r.status = if failures.is_empty() && sent == batches.len() {
-        ActionStatus::Done
-    } else if sent == 0 {
-        ActionStatus::Skipped
-    } else {
-        ActionStatus::Failed
-    };
-    let lost = if r.answer_lost {
-        "; an answer was lost, a re-read decided"
-    } else {
-        ""
-    };
-    r.detail = format!(
-        "{describe}: {done} of {} batches done{lost}{}",
-        batches.len(),
-        failures
-            .first()
-            .map(|f| format!("; {}", glp_core::text::escape_control(f)))
-            .unwrap_or_default()
-    );
+    let failed = |ids: &Vec<&str>, why| format!("devices {}: {why}", ids.join(", "));
+    let send = async |ids: &Vec<&str>, r: &mut ActionResult| run_batch(t, &patch, ids, r).await;
+    run_batches(r, (&action.describe(), &batches), cancel, failed, send).await;
 }
 
 /// Carries out `actions` (numbered from `first_index` in the record): each tenant's in order,

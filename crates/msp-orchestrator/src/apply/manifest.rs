@@ -160,13 +160,13 @@ impl Manifest {
             for p in r.problems() {
                 problems.push(format!("[[notification_rules]] #{}: {p}", i + 1));
             }
-            if let Some(first) = rule_names.insert(name_key(&r.name), i) {
+            if let Some(first) = rule_names.insert(name_key(&r.rule.name), i) {
                 problems.push(format!(
                     "[[notification_rules]] #{} and #{} name the same rule '{}' (give one entry \
                      the tenants of both)",
                     first + 1,
                     i + 1,
-                    glp_core::text::escape_control(&r.name)
+                    glp_core::text::escape_control(&r.rule.name)
                 ));
             }
         }

@@ -1,6 +1,7 @@
 //! What every kind of action shares when it is carried out: [`never_twice`], the write whose
 //! lost answer is settled by a re-read before it is ever sent again, and [`drive`], which runs
-//! the writing actions with bounded concurrency and hands each result on as it is known.
+//! the writing actions with bounded concurrency and hands each result on as it is known, and
+//! [`run_batches`], one action's batches one after the other.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -8,7 +9,7 @@ use std::future::Future;
 use futures::StreamExt as _;
 use glp_transport::ApiError;
 
-use super::execute::ActionResult;
+use super::execute::{ActionResult, ActionStatus};
 use crate::{Cancel, StopLevel};
 
 /// How one write ended.
@@ -115,4 +116,50 @@ where
         }
     }
     results
+}
+
+/// Sends one action's `batches` one after the other with `send` (none once `cancel` asks to
+/// stop), then sets `r`'s status (done; skipped when none was sent; failed) and its detail,
+/// escaped for the terminal: `describe`, how many batches were done, whether an answer was
+/// lost, and the first failure (`failed` names its batch beside why).
+pub(crate) async fn run_batches<B>(
+    r: &mut ActionResult,
+    (describe, batches): (&str, &[B]),
+    cancel: &Cancel,
+    failed: impl Fn(&B, String) -> String,
+    mut send: impl AsyncFnMut(&B, &mut ActionResult) -> Result<(), String>,
+) {
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    for batch in batches {
+        if cancel.level() != StopLevel::Run {
+            break;
+        }
+        sent += 1;
+        if let Err(why) = send(batch, r).await {
+            failures.push(failed(batch, why));
+        }
+    }
+    let done = sent - failures.len();
+    r.status = if failures.is_empty() && sent == batches.len() {
+        ActionStatus::Done
+    } else if sent == 0 {
+        ActionStatus::Skipped
+    } else {
+        ActionStatus::Failed
+    };
+    let lost = if r.answer_lost {
+        "; an answer was lost, a re-read decided"
+    } else {
+        ""
+    };
+    r.detail = glp_core::text::escape_control(&format!(
+        "{describe}: {done} of {} batches done{lost}{}",
+        batches.len(),
+        failures
+            .first()
+            .map(|f| format!("; {f}"))
+            .unwrap_or_default()
+    ))
+    .into_owned();
 }

@@ -5,8 +5,9 @@
 //! patch), nothing, or cannot (two rules with the name, one that differs only in case). A rule
 //! is never deleted because the manifest leaves it out.
 
-use central_api::{NotificationRule, RuleDestination, RuleSource, RuleSpec};
+use central_api::{NotificationRule, RuleSpec};
 use glp_core::WorkspaceId;
+use serde::de::{Deserializer, Error as _};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -14,43 +15,37 @@ use super::manifest::name_key;
 use super::plan::Change;
 use crate::TenantRef;
 
-/// One `[[notification_rules]]` entry: which tenants, and the rule (the spec's create body).
-/// Unknown keys are refused.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// One `[[notification_rules]]` entry: which tenants, and the rule (the spec's create body,
+/// its keys beside `tenants`). Unknown keys are refused: the keys but `tenants` are read as a
+/// [`RuleSpec`], which refuses them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RuleEntry {
     /// The tenants, as globs over names or ids (`["*"]`: every tenant).
     pub tenants: Vec<String>,
-    /// The rule's name (unique within a tenant).
-    pub name: String,
-    /// A description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Whether the rule is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// The source types (`ALERTS`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_types: Option<Vec<String>>,
-    /// What it notifies of.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<RuleSource>,
-    /// Where it sends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination: Option<RuleDestination>,
+    /// The rule a create sends (its `name` unique within a tenant).
+    #[serde(flatten)]
+    pub rule: RuleSpec,
+}
+
+impl<'de> Deserialize<'de> for RuleEntry {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // `#[serde(flatten)]` would pass the flattened struct only its own keys, so an unknown
+        // key would be dropped silently: the rest is read as a `RuleSpec` on its own instead.
+        let mut keys = Map::deserialize(deserializer)?;
+        let tenants = keys
+            .remove("tenants")
+            .ok_or_else(|| D::Error::missing_field("tenants"))?;
+        Ok(Self {
+            tenants: Vec::deserialize(tenants).map_err(D::Error::custom)?,
+            rule: RuleSpec::deserialize(Value::Object(keys)).map_err(D::Error::custom)?,
+        })
+    }
 }
 
 impl RuleEntry {
     /// The rule a create sends.
-    pub fn spec(&self) -> RuleSpec {
-        RuleSpec {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            enabled: self.enabled,
-            source_types: self.source_types.clone(),
-            source: self.source.clone(),
-            destination: self.destination.clone(),
-        }
+    pub fn spec(&self) -> &RuleSpec {
+        &self.rule
     }
 
     /// Whether the entry selects `tenant` (one of its patterns matches its name or an id).

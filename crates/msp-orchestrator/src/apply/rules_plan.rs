@@ -92,7 +92,10 @@ pub async fn plan_rules(
         .map(|t| TenantRef::from_workspace(t.id, &t.workspace_name))
         .collect();
     let names_in = |t: &TenantRef| -> Vec<&str> {
-        let created = creates.iter().filter(|e| e.selects(t)).map(|e| &e.name);
+        let created = creates
+            .iter()
+            .filter(|e| e.selects(t))
+            .map(|e| &e.rule.name);
         let deleted = deletes.iter().filter(|d| d.selects(t)).map(|d| &d.name);
         created.chain(deleted).map(String::as_str).collect()
     };
@@ -137,8 +140,8 @@ pub async fn plan_rules(
     for e in creates {
         let spec = e.spec();
         for i in (0..refs.len()).filter(|&i| e.selects(&refs[i])) {
-            out.push(action(&e.tenants, &e.name, i, &|t, found| {
-                plan_rule(&spec, t, found)
+            out.push(action(&e.tenants, &e.rule.name, i, &|t, found| {
+                plan_rule(spec, t, found)
             }));
         }
     }

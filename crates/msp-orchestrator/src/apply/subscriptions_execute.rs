@@ -20,9 +20,9 @@ use glp_workspaces::{
 use serde_json::{Value, json};
 
 use super::execute::{ActionResult, ActionStatus, ApplyOptions};
-use super::once::{Settled, drive, never_twice};
+use super::once::{Settled, drive, never_twice, run_batches};
 use super::subscriptions::{SubscriptionAction, SubscriptionWorkspace, masked};
-use crate::{Cancel, StopLevel};
+use crate::Cancel;
 
 /// `text` with every key of `keys` found in it masked (the server's words may quote them).
 fn scrub(text: &str, keys: &[&SubscriptionKey]) -> String {
@@ -131,41 +131,15 @@ async fn run_one(
         .chunks(MAX_KEYS_PER_POST)
         .map(|c| c.iter().collect())
         .collect();
-    let mut failures = Vec::new();
-    let mut sent = 0;
-    for batch in &batches {
-        if cancel.level() != StopLevel::Run {
-            break;
-        }
-        sent += 1;
-        if let Err(why) = run_batch(client, workspace, batch, r).await {
-            let owned: Vec<SubscriptionKey> = batch.iter().map(|k| (*k).clone()).collect();
-            failures.push(format!("keys {}: {why}", masked(&owned)));
-        }
-    }
-    let done = sent - failures.len();
-    r.status = if failures.is_empty() && sent == batches.len() {
-        ActionStatus::Done
-    } else if sent == 0 {
-        ActionStatus::Skipped
-    } else {
-        ActionStatus::Failed
+    let failed = |batch: &Vec<&SubscriptionKey>, why| {
+        let owned: Vec<SubscriptionKey> = batch.iter().map(|k| (*k).clone()).collect();
+        format!("keys {}: {why}", masked(&owned))
     };
-    let lost = if r.answer_lost {
-        "; an answer was lost, a re-read decided"
-    } else {
-        ""
+    let send = async |batch: &Vec<&SubscriptionKey>, r: &mut ActionResult| {
+        run_batch(client, workspace, batch, r).await
     };
-    r.detail = glp_core::text::escape_control(&format!(
-        "{}: {done} of {} batches done{lost}{}",
-        action.describe(),
-        batches.len(),
-        failures
-            .first()
-            .map(|f| format!("; {f}"))
-            .unwrap_or_default()
-    ))
-    .into_owned();
+    let describe = action.describe();
+    run_batches(r, (&describe, &batches), cancel, failed, send).await;
 }
 
 /// Carries out `actions` (numbered from `first_index` in the record) through `client` (the

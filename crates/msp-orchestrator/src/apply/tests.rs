@@ -286,6 +286,23 @@ fn a_rule_is_created_updated_left_or_refused_per_tenant() {
         "destination": {"email": {"enabled": true, "emailIds": ["noc@msp.example"]}}
     }))
     .expect("entry");
+    // The rule's keys stand beside `tenants`, a misspelt one refused, and so it round-trips.
+    let back = serde_json::to_value(&entry).expect("json");
+    assert_eq!(
+        serde_json::from_value::<RuleEntry>(back).ok(),
+        Some(entry.clone())
+    );
+    for (bad, says) in [
+        (
+            json!({"tenants": ["*"], "name": "N", "colour": 1}),
+            "unknown field `colour`",
+        ),
+        (json!({"name": "N"}), "missing field `tenants`"),
+        (json!({"tenants": ["*"]}), "missing field `name`"),
+    ] {
+        let e = serde_json::from_value::<RuleEntry>(bad).expect_err("refused");
+        assert!(e.to_string().contains(says), "{e}");
+    }
     assert!(entry.selects(&tenant));
     assert!(!entry.selects(&crate::TenantRef::from_workspace(id(2), "Globex")));
     let read = |name: &str, fields: serde_json::Value| NotificationRule {
@@ -294,7 +311,7 @@ fn a_rule_is_created_updated_left_or_refused_per_tenant() {
         fields: fields.as_object().cloned().unwrap_or_default(),
     };
     let spec = entry.spec();
-    assert_eq!(plan_rule(&spec, &tenant, &[]).kind(), "create");
+    assert_eq!(plan_rule(spec, &tenant, &[]).kind(), "create");
     // The server's own fields (and a webhook the manifest does not name) are left alone.
     let same = read(
         "NOC",
@@ -302,13 +319,13 @@ fn a_rule_is_created_updated_left_or_refused_per_tenant() {
             "email": {"enabled": true, "emailIds": ["noc@msp.example"]},
             "webhook": {"enabled": false}}}),
     );
-    assert_eq!(plan_rule(&spec, &tenant, &[same]).kind(), "nothing");
+    assert_eq!(plan_rule(spec, &tenant, &[same]).kind(), "nothing");
     let old = read(
         "NOC",
         json!({"description": "old", "destination": {
         "email": {"enabled": true, "emailIds": ["noc@msp.example"]}}}),
     );
-    match plan_rule(&spec, &tenant, &[old]) {
+    match plan_rule(spec, &tenant, &[old]) {
         RuleAction::Update { changes, .. } => {
             assert_eq!(changes.len(), 1);
             assert_eq!(
@@ -320,11 +337,11 @@ fn a_rule_is_created_updated_left_or_refused_per_tenant() {
     }
     let shouted = read("noc", json!({}));
     assert_eq!(
-        plan_rule(&spec, &tenant, std::slice::from_ref(&shouted)).kind(),
+        plan_rule(spec, &tenant, std::slice::from_ref(&shouted)).kind(),
         "cannot"
     );
     let twin = read("NOC", json!({}));
-    assert_eq!(plan_rule(&spec, &tenant, &[shouted, twin]).kind(), "cannot");
+    assert_eq!(plan_rule(spec, &tenant, &[shouted, twin]).kind(), "cannot");
     let bad = Manifest {
         notification_rules: vec![
             entry.clone(),

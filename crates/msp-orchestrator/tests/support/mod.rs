@@ -76,3 +76,22 @@ pub async fn received(
     }
     records
 }
+
+/// `actions` carried out in `central`'s tenants (numbered from 0), with the default options
+/// and no cancel.
+pub async fn run_rules(
+    central: &CentralClient,
+    actions: &[msp_orchestrator::apply::RuleAction],
+) -> Vec<msp_orchestrator::apply::ActionResult> {
+    use msp_orchestrator::apply::{ApplyOptions, execute_rules};
+    let (options, cancel) = (ApplyOptions::default(), msp_orchestrator::Cancel::new());
+    execute_rules(
+        |t| central.tenant(t.id),
+        actions,
+        0,
+        options,
+        &cancel,
+        |_| {},
+    )
+    .await
+}

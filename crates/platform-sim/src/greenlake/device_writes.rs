@@ -405,14 +405,28 @@ pub(crate) async fn patch(
         },
     );
     drop(book);
+    operation_started("devices", &op)
+}
+
+/// The 202 that starts the async operation `op` of `family` (`devices`, `subscriptions`): its
+/// id as `transactionId`, its path as `Location`.
+pub(crate) fn operation_started(family: &str, op: &str) -> Response {
     let mut r = json_response(
         StatusCode::ACCEPTED,
         &json!({"code": 202, "status": "202 ACCEPTED", "transactionId": op}),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("/devices/v1/async-operations/{op}")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("/{family}/v1/async-operations/{op}")) {
         r.headers_mut().insert(header::LOCATION, v);
     }
     r
+}
+
+/// What a read of the finished async operation `id` of `family` answers, started and ended
+/// `at`: its status and result are the caller's to add.
+pub(crate) fn operation_read(family: &str, id: &str, at: i64) -> Value {
+    json!({"id": id, "type": format!("{family}/asyncOperation"), "progressPercent": 100,
+        "startedAt": rfc3339(at), "endedAt": rfc3339(at), "timeoutMinutes": 60,
+        "suggestedPollingIntervalSeconds": 1})
 }
 
 /// `GET /devices/v1/async-operations/{id}`: only the workspace that started it reads it.
@@ -434,9 +448,7 @@ pub(crate) async fn operation(
     let Some(op) = op else {
         return not_found(Api::Glp, "Async operation not found");
     };
-    let mut body = json!({"id": id, "type": "devices/asyncOperation", "progressPercent": 100,
-        "startedAt": rfc3339(op.at), "endedAt": rfc3339(op.at), "timeoutMinutes": 60,
-        "suggestedPollingIntervalSeconds": 1});
+    let mut body = operation_read("devices", &id, op.at);
     match op.failed {
         None => body["status"] = json!("SUCCEEDED"),
         Some(message) => {

@@ -18,11 +18,11 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::device_writes::{DeviceBook, bad, now, workspace};
+use super::device_writes::{DeviceBook, bad, now, operation_read, operation_started, workspace};
 use super::records::GlpResource;
 use crate::errors::{Api, json_response, not_found};
 use crate::ids;
@@ -243,14 +243,7 @@ pub(crate) async fn add(
         },
     );
     drop(book);
-    let mut r = json_response(
-        StatusCode::ACCEPTED,
-        &json!({"code": 202, "status": "202 ACCEPTED", "transactionId": op}),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("/subscriptions/v1/async-operations/{op}")) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
+    operation_started("subscriptions", &op)
 }
 
 /// `GET /subscriptions/v1/async-operations/{id}`: only the workspace that started it reads it.
@@ -273,9 +266,7 @@ pub(crate) async fn operation(
     let Some(op) = op else {
         return not_found(Api::Glp, "Async operation not found");
     };
-    let mut body = json!({"id": id, "type": "subscriptions/asyncOperation",
-        "progressPercent": 100, "startedAt": rfc3339(op.at), "endedAt": rfc3339(op.at),
-        "timeoutMinutes": 60, "suggestedPollingIntervalSeconds": 1});
+    let mut body = operation_read("subscriptions", &id, op.at);
     if op.failed.is_empty() {
         body["status"] = json!("SUCCEEDED");
     } else {

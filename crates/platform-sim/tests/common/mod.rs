@@ -18,6 +18,16 @@ pub(crate) struct Env {
 }
 
 /// The `items` of a list answer.
+/// A write's answer: its status, its `Location` and its JSON body (`null` when it has none).
+pub(crate) async fn write_answer(r: Response) -> (u16, Option<String>, Value) {
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    (status, location, r.json().await.unwrap_or(Value::Null))
+}
+
 pub(crate) fn items(v: &Value) -> &[Value] {
     v["items"].as_array().unwrap()
 }

@@ -15,7 +15,7 @@ use msp_orchestrator::apply::{
     ActionStatus, ApplyOptions, Manifest, SubscriptionAction, SubscriptionEntry,
     execute_subscriptions, plan_subscriptions,
 };
-use platform_sim::{SimConfig, Simulator};
+use platform_sim::{DEFAULT_CLAIMABLE_KEYS, SimConfig, Simulator};
 
 async fn tenants(c: &WorkspacesClient) -> Vec<Tenant> {
     c.msp_tenants().stream().try_collect().await.unwrap()
@@ -54,18 +54,12 @@ async fn lost_answers_are_re_read_each_batch_sent_once_then_nothing_to_do() {
     let (sim, glp) = sim(|c| c.write_fault_after_apply = 1.0).await;
     let all = tenants(&glp).await;
     let one = all[1].clone();
-    let six = [
-        "SIMAPKEY0001",
-        "SIMAPKEY0002",
-        "SIMAPKEY0003",
-        "SIMAPKEY0004",
-        "SIMSWKEY0001",
-        "SIMSWKEY0002",
-    ];
+    // Six of the simulator's claimable keys for the MSP, a seventh for one tenant.
+    let six = &DEFAULT_CLAIMABLE_KEYS[..6];
     let m = Manifest {
         subscriptions: vec![
-            entry(&six, None),
-            entry(&["SIMGWKEY0001"], Some(&one.id.hyphenated())),
+            entry(six, None),
+            entry(&[DEFAULT_CLAIMABLE_KEYS[6]], Some(&one.id.hyphenated())),
         ],
         ..Manifest::default()
     };

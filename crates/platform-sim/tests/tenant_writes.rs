@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Env, config, msp_env, start};
+use common::{Env, config, msp_env, tenant_env};
 use reqwest::Method;
 use serde_json::json;
 
@@ -172,9 +172,7 @@ async fn duplicate_names_are_409_missing_tenants_404_and_tenants_with_devices_41
 
 #[tokio::test]
 async fn a_tenant_token_cannot_write() {
-    let env = start(config(|c| c.tenants = 2)).await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
+    let (env, _, token) = tenant_env(config(|c| c.tenants = 2)).await;
     let (status, _) = env
         .write(
             Method::POST,

@@ -319,6 +319,26 @@ impl Env {
         req.json(body).send().await
     }
 
+    /// The operation a write started, from its answer (as [`write_answer`] gives it): asserts a
+    /// 202 whose body says `202 ACCEPTED` and whose `Location` is one of `family`'s
+    /// (`devices`, `subscriptions`) async operations, then reads that with `token` (200). The
+    /// operation's path and body.
+    pub(crate) async fn operation(
+        &self,
+        answer: (u16, Option<String>, Value),
+        family: &str,
+        token: &str,
+    ) -> (String, Value) {
+        let (status, location, body) = answer;
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(body["status"], "202 ACCEPTED", "{body}");
+        let location = location.unwrap();
+        let operations = format!("/{family}/v1/async-operations/");
+        assert!(location.starts_with(&operations), "{location}");
+        let op = self.expect(&location, token, 200).await;
+        (location, op)
+    }
+
     /// Asserts that the writes of `endpoints` (`msp-tenants`, `notification-rules`) served
     /// one create (201), one update (200) and one delete (204).
     pub(crate) fn assert_one_write_of_each(&self, endpoints: &str) {

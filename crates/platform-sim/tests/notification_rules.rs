@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{config, items, msp_env, tenant_env};
+use common::{answers_lost, assert_name_taken, config, items, msp_env, tenant_env};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -168,8 +168,7 @@ async fn invalid_bodies_are_400_or_422_and_duplicates_409() {
     let (status, err) = env
         .write(Method::POST, PATH, &token, Some(rule(" noc ")))
         .await;
-    assert_eq!(status, 409, "{err}");
-    assert!(err["message"].as_str().unwrap().contains("already exists"));
+    assert_name_taken(status, &err);
     let (status, _) = env
         .write(
             Method::PATCH,
@@ -198,11 +197,7 @@ async fn the_msp_token_cannot_read_or_write_rules() {
 
 #[tokio::test]
 async fn a_rule_write_failed_after_apply_still_took_effect() {
-    let (env, t, token) = tenant_env(config(|c| {
-        c.tenants = 1;
-        c.write_fault_after_apply = 1.0;
-    }))
-    .await;
+    let (env, t, token) = tenant_env(answers_lost(1)).await;
     for i in 0..6 {
         env.post_answer_lost(PATH, &token, &rule(&format!("Lost {i}")))
             .await;

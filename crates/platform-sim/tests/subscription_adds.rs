@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Env, config, msp_env, tenant_env, write_answer};
+use common::{Env, answers_lost, config, msp_env, tenant_env, write_answer};
 use platform_sim::SimConfig;
 use serde_json::{Value, json};
 
@@ -141,11 +141,7 @@ async fn bad_bodies_are_400s_in_the_spec_s_shape() {
 
 #[tokio::test]
 async fn four_adds_a_minute_per_workspace_then_429_and_faults_after_apply_keep_the_change() {
-    let (env, t, token) = tenant_env(config(|c| {
-        c.tenants = 3;
-        c.write_fault_after_apply = 1.0;
-    }))
-    .await;
+    let (env, t, token) = tenant_env(answers_lost(3)).await;
     // Every answer is lost (a 500 or no answer at all), every add took effect.
     for key in ["NOPE1", "NOPE2", "NOPE3", "SIMGWKEY0001"] {
         assert_ne!(send(&env, &token, key).await, Some(202));

@@ -77,6 +77,23 @@ pub(crate) fn cc_form<'a>(id: &'a str, secret: &'a str) -> [(&'static str, &'a s
     ]
 }
 
+/// `tenants` workspaces where every write fails after it took effect
+/// ([`SimConfig::write_fault_after_apply`]): its answer is lost, its change made.
+pub(crate) fn answers_lost(tenants: usize) -> SimConfig {
+    config(|c| {
+        c.tenants = tenants;
+        c.write_fault_after_apply = 1.0;
+    })
+}
+
+/// Asserts that a write answered `status` and `body` refused a name another already holds:
+/// 409, its message saying so.
+pub(crate) fn assert_name_taken(status: u16, body: &Value) {
+    assert_eq!(status, 409, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("already exists"), "{message}");
+}
+
 /// [`start`] and the MSP's own token.
 pub(crate) async fn msp_env(cfg: SimConfig) -> (Env, String) {
     let env = start(cfg).await;

@@ -83,7 +83,7 @@ fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
         greenlake::list(devices),
     );
     let write = glp("devices-update").own(Own::DeviceWrites);
-    let operation = get(greenlake::device_operation);
+    let operation = get(greenlake::read_operation::<greenlake::DeviceOperation>);
     routes = routes
         .route(
             "/devices/v1/devices",
@@ -110,7 +110,7 @@ fn greenlake_routes(st: &Arc<AppState>) -> Router<Arc<AppState>> {
             serve(
                 st,
                 glp("subscriptions-operation"),
-                get(greenlake::subscription_operation),
+                get(greenlake::read_operation::<greenlake::SubscriptionOperation>),
             ),
         );
     let audit = GlpResource::AuditLogs;

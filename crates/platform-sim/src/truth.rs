@@ -78,7 +78,7 @@ pub struct TenantTruth {
     pub cluster: Option<String>,
     /// Record count per resource: the monitoring ones (`device-inventory`, `aps`, `switches`,
     /// `gateways`, `clients`, `sites-health`, `devices`), `alerts` (open and cleared) and
-    /// GreenLake's (`glp/devices`, `glp/subscriptions`).
+    /// GreenLake's (`glp/devices`, `glp/subscriptions`, `glp/audit-logs`).
     pub counts: BTreeMap<String, u64>,
     /// Open (`Active`) alerts by severity (`Critical`, `Major`, `Minor`, `Info`; severities
     /// with none are left out): the same counts as the tenant's list-tenants `alerts` and the

@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{Env, config, items, start};
+use common::{Env, config, items, start, tenant_env};
 use serde_json::Value;
 
 const ALERTS: &str = "/network-notifications/v1/alerts";
@@ -175,9 +175,7 @@ async fn a_generation_clears_some_alerts_raises_others_and_keeps_the_rest() {
 
 #[tokio::test]
 async fn filter_sort_limit_and_tokens_follow_the_spec() {
-    let env = start(config(|c| c.tenants = 2)).await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
+    let (env, _, token) = tenant_env(config(|c| c.tenants = 2)).await;
     let all = all_alerts(&env, &token, 100, "").await;
     let cleared = all_alerts(&env, &token, 100, "&filter=status%20eq%20%27Cleared%27").await;
     assert!(!cleared.is_empty());

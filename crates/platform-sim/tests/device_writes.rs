@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Env, config, start, write_answer};
+use common::{Env, config, item, items, start, write_answer};
 use platform_sim::TenantTruth;
 use serde_json::{Value, json};
 
@@ -37,16 +37,11 @@ async fn patch(
 async fn tenant(env: &Env) -> (TenantTruth, String, Vec<Value>, Vec<Value>) {
     let t = env.largest();
     let token = env.tenant_token(&t).await;
-    let devices = env.expect(DEVICES, &token, 200).await["items"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let devices = items(&env.expect(DEVICES, &token, 200).await).to_vec();
     let subs = env
         .expect("/subscriptions/v1/subscriptions", &token, 200)
-        .await["items"]
-        .as_array()
-        .unwrap()
-        .clone();
+        .await;
+    let subs = items(&subs).to_vec();
     (t, token, devices, subs)
 }
 
@@ -76,12 +71,7 @@ async fn an_assignment_a_licence_and_their_removal_take_effect_through_an_operat
     let catalog = env
         .expect("/service-catalog/v1/service-managers", &msp, 200)
         .await;
-    let app = catalog["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "HPE Aruba Networking Central")
-        .unwrap()["id"]
+    let app = item(&catalog, "name", "HPE Aruba Networking Central")["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -98,15 +88,8 @@ async fn an_assignment_a_licence_and_their_removal_take_effect_through_an_operat
     assert_eq!((status, location), (202, None));
     assert!(env.sim.truth().devices.is_empty());
 
-    let (status, location, body) = patch(&env, &token, &ids, "", assign).await;
-    assert_eq!(status, 202, "{body}");
-    assert_eq!(body["status"], "202 ACCEPTED");
-    let location = location.unwrap();
-    assert!(
-        location.starts_with("/devices/v1/async-operations/"),
-        "{location}"
-    );
-    let op = env.expect(&location, &token, 200).await;
+    let answer = patch(&env, &token, &ids, "", assign).await;
+    let (location, op) = env.operation(answer, "devices", &token).await;
     assert_eq!(op["status"], "SUCCEEDED", "{op}");
     let other = env.tenant_token(&env.sim.truth().tenants[0]).await;
     if env.sim.truth().tenants[0].workspace_id != t.workspace_id {
@@ -115,7 +98,7 @@ async fn an_assignment_a_licence_and_their_removal_take_effect_through_an_operat
 
     let spare = spare(&subs);
     let sid = spare["id"].as_str().unwrap();
-    let (status, location, _) = patch(
+    let answer = patch(
         &env,
         &token,
         &ids,
@@ -123,11 +106,8 @@ async fn an_assignment_a_licence_and_their_removal_take_effect_through_an_operat
         json!({"subscription": [{"id": sid}]}),
     )
     .await;
-    assert_eq!(status, 202);
-    assert_eq!(
-        env.expect(&location.unwrap(), &token, 200).await["status"],
-        "SUCCEEDED"
-    );
+    let (_, op) = env.operation(answer, "devices", &token).await;
+    assert_eq!(op["status"], "SUCCEEDED", "{op}");
 
     let truth = env.sim.truth();
     let now = &truth.devices[&t.workspace_id];
@@ -138,23 +118,13 @@ async fn an_assignment_a_licence_and_their_removal_take_effect_through_an_operat
         assert_eq!(d["subscription"], json!([sid]));
     }
     let listed = env.expect(DEVICES, &token, 200).await;
-    let d = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == ids[0])
-        .unwrap();
+    let d = item(&listed, "id", ids[0]);
     assert_eq!(d["application"]["id"], app.as_str());
     assert_eq!(d["assignedState"], "ASSIGNED_TO_SERVICE");
     let subs_now = env
         .expect("/subscriptions/v1/subscriptions", &token, 200)
         .await;
-    let s = subs_now["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == sid)
-        .unwrap();
+    let s = item(&subs_now, "id", sid);
     assert_eq!(s["availableQuantity"], "48", "two seats taken");
     assert_eq!(
         env.sim.truth().subscriptions[&t.workspace_id]
@@ -172,12 +142,9 @@ async fn an_assignment_a_licence_and_their_removal_take_effect_through_an_operat
         json!({"subscription": []}),
         json!({"application": {"id": null}, "region": null}),
     ] {
-        let (status, location, body) = patch(&env, &token, &ids, "", removal).await;
-        assert_eq!(status, 202, "{body}");
-        assert_eq!(
-            env.expect(&location.unwrap(), &token, 200).await["status"],
-            "SUCCEEDED"
-        );
+        let answer = patch(&env, &token, &ids, "", removal).await;
+        let (_, op) = env.operation(answer, "devices", &token).await;
+        assert_eq!(op["status"], "SUCCEEDED", "{op}");
     }
     let truth = env.sim.truth();
     for id in &ids {
@@ -196,9 +163,7 @@ async fn an_assignment_a_licence_and_their_removal_take_effect_through_an_operat
     let listed = env
         .expect("/devices/v1/devices?limit=2000", &token, 200)
         .await;
-    let listed: Vec<&Value> = listed["items"]
-        .as_array()
-        .unwrap()
+    let listed: Vec<&Value> = items(&listed)
         .iter()
         .filter(|d| ids.iter().any(|id| d["id"] == *id))
         .collect();
@@ -215,12 +180,7 @@ async fn an_assignment_a_licence_and_their_removal_take_effect_through_an_operat
         .unwrap();
     assert_eq!(s["availableQuantity"], "50", "the two seats returned");
     let listed = env.expect(DEVICES, &token, 200).await;
-    let d = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == ids[0])
-        .unwrap();
+    let d = item(&listed, "id", ids[0]);
     assert_eq!(d["assignedState"], "UNASSIGNED", "{d}");
     // The spec's own example: the application's id null alone.
     let (status, _, body) = patch(
@@ -268,7 +228,7 @@ async fn what_the_spec_refuses_is_refused() {
         .map(|d| d["id"].as_str().unwrap())
         .collect();
     let spare = spare(&subs);
-    let (status, location, _) = patch(
+    let answer = patch(
         &env,
         &token,
         &aps,
@@ -276,8 +236,7 @@ async fn what_the_spec_refuses_is_refused() {
         json!({"subscription": [{"id": spare["id"]}]}),
     )
     .await;
-    assert_eq!(status, 202);
-    let op = env.expect(&location.unwrap(), &token, 200).await;
+    let (_, op) = env.operation(answer, "devices", &token).await;
     assert_eq!(op["status"], "FAILED");
     assert!(
         op["result"]["message"]
@@ -319,9 +278,8 @@ async fn operations_fail_on_demand_and_the_budget_is_per_workspace() {
     let spare = spare(&subs);
     let body = json!({"subscription": [{"id": spare["id"]}]});
     for _ in 0..2 {
-        let (status, location, _) = patch(&env, &token, &[&ap], "", body.clone()).await;
-        assert_eq!(status, 202);
-        let op = env.expect(&location.unwrap(), &token, 200).await;
+        let answer = patch(&env, &token, &[&ap], "", body.clone()).await;
+        let (_, op) = env.operation(answer, "devices", &token).await;
         assert_eq!(op["status"], "FAILED");
         assert_eq!(
             op["result"]["message"],

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{config, items, msp_env, start};
+use common::{answers_lost, assert_name_taken, config, items, msp_env, tenant_env};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -24,9 +24,7 @@ fn rule(name: &str) -> Value {
 
 #[tokio::test]
 async fn create_read_list_update_delete_round_trip_per_tenant() {
-    let env = start(config(|c| c.tenants = 3)).await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
+    let (env, t, token) = tenant_env(config(|c| c.tenants = 3)).await;
     let (location, made) = env.create(PATH, &token, &rule("NOC critical")).await;
     let id = made["id"].as_str().unwrap().to_owned();
     // Absolute, as the spec's `Location` (a `uri`) is.
@@ -108,9 +106,7 @@ async fn create_read_list_update_delete_round_trip_per_tenant() {
 
 #[tokio::test]
 async fn invalid_bodies_are_400_or_422_and_duplicates_409() {
-    let env = start(config(|c| c.tenants = 2)).await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
+    let (env, t, token) = tenant_env(config(|c| c.tenants = 2)).await;
     for (body, status, words) in [
         (
             json!({"notificationRuleInput": {"enabled": true}}),
@@ -172,8 +168,7 @@ async fn invalid_bodies_are_400_or_422_and_duplicates_409() {
     let (status, err) = env
         .write(Method::POST, PATH, &token, Some(rule(" noc ")))
         .await;
-    assert_eq!(status, 409, "{err}");
-    assert!(err["message"].as_str().unwrap().contains("already exists"));
+    assert_name_taken(status, &err);
     let (status, _) = env
         .write(
             Method::PATCH,
@@ -202,13 +197,7 @@ async fn the_msp_token_cannot_read_or_write_rules() {
 
 #[tokio::test]
 async fn a_rule_write_failed_after_apply_still_took_effect() {
-    let env = start(config(|c| {
-        c.tenants = 1;
-        c.write_fault_after_apply = 1.0;
-    }))
-    .await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
+    let (env, t, token) = tenant_env(answers_lost(1)).await;
     for i in 0..6 {
         env.post_answer_lost(PATH, &token, &rule(&format!("Lost {i}")))
             .await;

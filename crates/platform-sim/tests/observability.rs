@@ -62,17 +62,24 @@ async fn truth_shape_counts_and_records() {
     assert_eq!(truth.msp_workspace_id, env.sim.credentials().workspace_id);
     assert!(v["tenants"][0].get("records").is_none());
     let t = &truth.tenants[0];
-    for r in [
-        "device-inventory",
-        "aps",
-        "switches",
-        "gateways",
-        "clients",
-        "sites-health",
-        "devices",
-    ] {
-        assert!(t.counts.contains_key(r));
-    }
+    // Every resource counted, and nothing else: the monitoring ones, alerts, GreenLake's.
+    let counted: Vec<&str> = t.counts.keys().map(String::as_str).collect();
+    assert_eq!(
+        counted,
+        [
+            "alerts",
+            "aps",
+            "clients",
+            "device-inventory",
+            "devices",
+            "gateways",
+            "glp/audit-logs",
+            "glp/devices",
+            "glp/subscriptions",
+            "sites-health",
+            "switches",
+        ]
+    );
     assert!(
         truth
             .tenants

@@ -282,9 +282,7 @@ async fn monitoring_full_walks_equal_truth_with_cursor_types() {
 /// `network-monitoring/v1/sites` does not exist.
 #[tokio::test]
 async fn sites_health_pages_by_offset_and_sites_is_not_found() {
-    let env = start(config(|c| c.central_page_cap = Some(7))).await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
+    let (env, t, token) = tenant_env(config(|c| c.central_page_cap = Some(7))).await;
     let truth = env.sim.tenant_truth(&t.workspace_id).unwrap();
     let records = &truth.tenants[0].records.as_ref().unwrap()["sites-health"];
     assert!(records.len() > 14, "several pages");

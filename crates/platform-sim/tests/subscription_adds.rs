@@ -7,7 +7,8 @@
 
 mod common;
 
-use common::{Env, config, start, write_answer};
+use common::{Env, answers_lost, config, msp_env, tenant_env, write_answer};
+use platform_sim::SimConfig;
 use serde_json::{Value, json};
 
 const SUBS: &str = "/subscriptions/v1/subscriptions";
@@ -37,6 +38,14 @@ async fn send(env: &Env, token: &str, key: &str) -> Option<u16> {
     Some(r.status().as_u16())
 }
 
+/// `tenants` workspaces whose subscription adds have no budget.
+fn unbudgeted(tenants: usize) -> SimConfig {
+    config(|c| {
+        c.tenants = tenants;
+        c.glp_subscription_writes_per_minute = None;
+    })
+}
+
 fn keys(keys: &[&str]) -> Value {
     json!({"subscriptions": keys.iter().map(|k| json!({"key": k})).collect::<Vec<_>>()})
 }
@@ -52,25 +61,11 @@ async fn listed_keys(env: &Env, token: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn claimable_keys_are_added_once_and_the_others_fail_in_the_operation() {
-    let env = start(config(|c| {
-        c.tenants = 3;
-        c.glp_subscription_writes_per_minute = None;
-    }))
-    .await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
+    let (env, t, token) = tenant_env(unbudgeted(3)).await;
     let before = listed_keys(&env, &token).await;
 
-    let (status, location, body) =
-        post(&env, &token, keys(&["SIMAPKEY0001", "simswkey0001"])).await;
-    assert_eq!(status, 202, "{body}");
-    assert_eq!(body["status"], "202 ACCEPTED");
-    let location = location.unwrap();
-    assert!(
-        location.starts_with("/subscriptions/v1/async-operations/"),
-        "{location}"
-    );
-    let op = env.expect(&location, &token, 200).await;
+    let answer = post(&env, &token, keys(&["SIMAPKEY0001", "simswkey0001"])).await;
+    let (location, op) = env.operation(answer, "subscriptions", &token).await;
     assert_eq!(op["status"], "SUCCEEDED", "{op}");
     let after = listed_keys(&env, &token).await;
     assert_eq!(after.len(), before.len() + 2);
@@ -88,14 +83,13 @@ async fn claimable_keys_are_added_once_and_the_others_fail_in_the_operation() {
     env.expect(&location, &msp, 404).await;
 
     // Unknown, already here, claimed elsewhere: FAILED, naming each; a good one still added.
-    let (status, location, _) = post(
+    let answer = post(
         &env,
         &token,
         keys(&["NOPE0001", "SIMAPKEY0001", "SIMAPKEY0002"]),
     )
     .await;
-    assert_eq!(status, 202);
-    let op = env.expect(&location.unwrap(), &token, 200).await;
+    let (_, op) = env.operation(answer, "subscriptions", &token).await;
     assert_eq!(op["status"], "FAILED", "{op}");
     let message = op["result"]["message"].as_str().unwrap();
     assert!(message.contains("not found"), "{message}");
@@ -104,8 +98,8 @@ async fn claimable_keys_are_added_once_and_the_others_fail_in_the_operation() {
         "{message}"
     );
     assert_eq!(op["result"]["succeeded"], json!(["SIMAPKEY0002"]));
-    let (_, location, _) = post(&env, &msp, keys(&["SIMSWKEY0001"])).await;
-    let op = env.expect(&location.unwrap(), &msp, 200).await;
+    let answer = post(&env, &msp, keys(&["SIMSWKEY0001"])).await;
+    let (_, op) = env.operation(answer, "subscriptions", &msp).await;
     assert!(
         op["result"]["message"]
             .as_str()
@@ -123,12 +117,7 @@ async fn claimable_keys_are_added_once_and_the_others_fail_in_the_operation() {
 
 #[tokio::test]
 async fn bad_bodies_are_400s_in_the_spec_s_shape() {
-    let env = start(config(|c| {
-        c.tenants = 2;
-        c.glp_subscription_writes_per_minute = None;
-    }))
-    .await;
-    let token = env.msp_token().await;
+    let (env, token) = msp_env(unbudgeted(2)).await;
     let six = keys(&["A1", "A2", "A3", "A4", "A5", "A6"]);
     for body in [
         json!({}),
@@ -152,13 +141,7 @@ async fn bad_bodies_are_400s_in_the_spec_s_shape() {
 
 #[tokio::test]
 async fn four_adds_a_minute_per_workspace_then_429_and_faults_after_apply_keep_the_change() {
-    let env = start(config(|c| {
-        c.tenants = 3;
-        c.write_fault_after_apply = 1.0;
-    }))
-    .await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
+    let (env, t, token) = tenant_env(answers_lost(3)).await;
     // Every answer is lost (a 500 or no answer at all), every add took effect.
     for key in ["NOPE1", "NOPE2", "NOPE3", "SIMGWKEY0001"] {
         assert_ne!(send(&env, &token, key).await, Some(202));

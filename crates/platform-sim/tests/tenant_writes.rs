@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::{Env, config, msp_env, start};
+use common::{Env, answers_lost, assert_name_taken, config, msp_env, tenant_env};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const PATH: &str = "/workspaces/v1/msp-tenants";
 
@@ -17,6 +17,13 @@ fn named(env: &Env, name: &str) -> Vec<platform_sim::WorkspaceTruth> {
         .into_iter()
         .filter(|w| w.workspace_name == name)
         .collect()
+}
+
+/// A write of `method` to `path` with `token` whose body names the workspace `name` (alone):
+/// its status and body.
+async fn name(env: &Env, method: Method, path: &str, token: &str, name: &str) -> (u16, Value) {
+    let body = json!({"workspaceName": name});
+    env.write(method, path, token, Some(body)).await
 }
 
 #[tokio::test]
@@ -103,14 +110,7 @@ async fn invalid_bodies_are_400_in_greenlake_words() {
         assert!(message.contains(words), "{message} lacks {words}");
     }
     assert_eq!(env.sim.truth().workspaces.len(), 2, "nothing created");
-    let (status, _) = env
-        .write(
-            Method::PUT,
-            &format!("{PATH}/not-a-uuid"),
-            &msp,
-            Some(json!({"workspaceName": "A"})),
-        )
-        .await;
+    let (status, _) = name(&env, Method::PUT, &format!("{PATH}/not-a-uuid"), &msp, "A").await;
     assert_eq!(status, 400);
 }
 
@@ -120,37 +120,16 @@ async fn duplicate_names_are_409_missing_tenants_404_and_tenants_with_devices_41
     let truth = env.sim.truth();
     let existing = &truth.workspaces[0];
     let shouted = existing.workspace_name.to_uppercase();
-    let (status, err) = env
-        .write(
-            Method::POST,
-            PATH,
-            &msp,
-            Some(json!({"workspaceName": shouted})),
-        )
-        .await;
-    assert_eq!(status, 409, "{err}");
-    assert!(err["message"].as_str().unwrap().contains("already exists"));
+    let (status, err) = name(&env, Method::POST, PATH, &msp, &shouted).await;
+    assert_name_taken(status, &err);
 
-    let (status, _) = env
-        .write(
-            Method::PUT,
-            &format!("{PATH}/{}", truth.workspaces[1].id),
-            &msp,
-            Some(json!({"workspaceName": existing.workspace_name})),
-        )
-        .await;
+    let other = format!("{PATH}/{}", truth.workspaces[1].id);
+    let (status, _) = name(&env, Method::PUT, &other, &msp, &existing.workspace_name).await;
     assert_eq!(status, 409, "renaming onto another's name");
 
     let missing = "00000000-0000-4000-8000-000000000000";
     for method in [Method::PUT, Method::DELETE] {
-        let (status, _) = env
-            .write(
-                method,
-                &format!("{PATH}/{missing}"),
-                &msp,
-                Some(json!({"workspaceName": "Z"})),
-            )
-            .await;
+        let (status, _) = name(&env, method, &format!("{PATH}/{missing}"), &msp, "Z").await;
         assert_eq!(status, 404);
     }
     let with_devices = truth
@@ -172,17 +151,8 @@ async fn duplicate_names_are_409_missing_tenants_404_and_tenants_with_devices_41
 
 #[tokio::test]
 async fn a_tenant_token_cannot_write() {
-    let env = start(config(|c| c.tenants = 2)).await;
-    let t = env.largest();
-    let token = env.tenant_token(&t).await;
-    let (status, _) = env
-        .write(
-            Method::POST,
-            PATH,
-            &token,
-            Some(json!({"workspaceName": "New"})),
-        )
-        .await;
+    let (env, _, token) = tenant_env(config(|c| c.tenants = 2)).await;
+    let (status, _) = name(&env, Method::POST, PATH, &token, "New").await;
     assert_eq!(status, 403);
 }
 
@@ -210,11 +180,7 @@ async fn writes_have_their_own_budget() {
 
 #[tokio::test]
 async fn a_write_failed_after_apply_still_took_effect() {
-    let (env, msp) = msp_env(config(|c| {
-        c.tenants = 1;
-        c.write_fault_after_apply = 1.0;
-    }))
-    .await;
+    let (env, msp) = msp_env(answers_lost(1)).await;
     for i in 0..12 {
         let body = json!({"workspaceName": format!("Lost answer {i}")});
         env.post_answer_lost(PATH, &msp, &body).await;

@@ -18,15 +18,16 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::operations::{Operations, Outcome, started};
 use super::records::GlpResource;
-use crate::errors::{Api, glp_error, json_response, not_found};
+use crate::errors::{Api, glp_error, json_response};
 use crate::ids;
-use crate::population::{Population, Tenant, rfc3339};
+use crate::population::{Population, Tenant};
 use crate::query::parse_pairs;
 use crate::rng::rng;
 use crate::state::AppState;
@@ -60,12 +61,10 @@ impl Written {
     }
 }
 
-/// An operation a `PATCH` started.
+/// What an operation a `PATCH` started ended with.
 #[derive(Debug, Clone)]
-struct Operation {
-    workspace: u32,
+pub(crate) struct Operation {
     failed: Option<String>,
-    at: i64,
 }
 
 /// What the devices writes changed, and their operations.
@@ -74,8 +73,7 @@ pub(crate) struct DeviceBook {
     devices: HashMap<(u32, String), Written>,
     /// Seats taken by writes (minus those freed), by workspace and subscription id.
     seats: HashMap<(u32, String), i64>,
-    operations: HashMap<String, Operation>,
-    made: u64,
+    operations: Operations<Operation>,
     /// What the subscription adds changed (kept here: the lists read both under one lock).
     pub(crate) subscriptions: super::subscription_adds::SubscriptionBook,
 }
@@ -392,69 +390,27 @@ pub(crate) async fn patch(
             book.devices.insert((t.index, id.clone()), new);
         }
     }
-    book.made += 1;
-    let op = ids::hyphenated(ids::as_uuid_v4(
-        rng(&[st.pop.seed, 0xA5, book.made]).u128(..),
-    ));
-    book.operations.insert(
-        op.clone(),
-        Operation {
-            workspace: t.index,
-            failed,
-            at: now(),
-        },
-    );
-    drop(book);
-    operation_started("devices", &op)
-}
-
-/// The 202 that starts the async operation `op` of `family` (`devices`, `subscriptions`): its
-/// id as `transactionId`, its path as `Location`.
-pub(crate) fn operation_started(family: &str, op: &str) -> Response {
-    let mut r = json_response(
-        StatusCode::ACCEPTED,
-        &json!({"code": 202, "status": "202 ACCEPTED", "transactionId": op}),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("/{family}/v1/async-operations/{op}")) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
-}
-
-/// What a read of the finished async operation `id` of `family` answers, started and ended
-/// `at`: its status and result are the caller's to add.
-pub(crate) fn operation_read(family: &str, id: &str, at: i64) -> Value {
-    json!({"id": id, "type": format!("{family}/asyncOperation"), "progressPercent": 100,
-        "startedAt": rfc3339(at), "endedAt": rfc3339(at), "timeoutMinutes": 60,
-        "suggestedPollingIntervalSeconds": 1})
-}
-
-/// `GET /devices/v1/async-operations/{id}`: only the workspace that started it reads it.
-pub(crate) async fn operation(
-    State(st): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let t = match workspace(&st, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let op = st
-        .devices()
+    let op = book
         .operations
-        .get(&id)
-        .filter(|o| o.workspace == t.index)
-        .cloned();
-    let Some(op) = op else {
-        return not_found(Api::Glp, "Async operation not found");
-    };
-    let mut body = operation_read("devices", &id, op.at);
-    match op.failed {
-        None => body["status"] = json!("SUCCEEDED"),
-        Some(message) => {
-            body["status"] = json!("FAILED");
-            body["result"] = json!({"message": message});
+        .start(st.pop.seed, 0xA5, t.index, now(), Operation { failed });
+    drop(book);
+    started::<Operation>(&op)
+}
+
+impl Outcome for Operation {
+    const FAMILY: &'static str = "devices";
+
+    fn book(book: &DeviceBook) -> &Operations<Self> {
+        &book.operations
+    }
+
+    fn report(self, body: &mut Value) {
+        match self.failed {
+            None => body["status"] = json!("SUCCEEDED"),
+            Some(message) => {
+                body["status"] = json!("FAILED");
+                body["result"] = json!({"message": message});
+            }
         }
     }
-    json_response(StatusCode::OK, &body)
 }

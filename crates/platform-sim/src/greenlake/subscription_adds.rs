@@ -17,14 +17,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::device_writes::{DeviceBook, bad, now, operation_read, operation_started, workspace};
+use super::device_writes::{DeviceBook, bad, now, workspace};
+use super::operations::{Operations, Outcome, started};
 use super::records::GlpResource;
-use crate::errors::{Api, json_response, not_found};
 use crate::ids;
 use crate::population::{Population, Tenant, rfc3339};
 use crate::rng::{hash, rng};
@@ -42,14 +42,12 @@ struct Added {
     at: i64,
 }
 
-/// A subscription add's operation.
+/// What a subscription add's operation ended with.
 #[derive(Debug, Clone)]
-struct Operation {
-    workspace: u32,
+pub(crate) struct Operation {
     /// Each key that could not be added, with why.
     failed: Vec<(String, String)>,
     added: Vec<String>,
-    at: i64,
 }
 
 /// What the subscription adds changed, and their operations.
@@ -59,8 +57,7 @@ pub(crate) struct SubscriptionBook {
     added: HashMap<u32, Vec<Added>>,
     /// Which workspace claimed each key (upper case).
     claimed: HashMap<String, u32>,
-    operations: HashMap<String, Operation>,
-    made: u64,
+    operations: Operations<Operation>,
 }
 
 impl SubscriptionBook {
@@ -229,57 +226,35 @@ pub(crate) async fn add(
             }
         }
     }
-    subs.made += 1;
-    let op = ids::hyphenated(ids::as_uuid_v4(
-        rng(&[st.pop.seed, 0x5AB, subs.made]).u128(..),
-    ));
-    subs.operations.insert(
-        op.clone(),
-        Operation {
-            workspace: t.index,
-            failed,
-            added,
-            at,
-        },
-    );
+    let outcome = Operation { failed, added };
+    let op = subs
+        .operations
+        .start(st.pop.seed, 0x5AB, t.index, at, outcome);
     drop(book);
-    operation_started("subscriptions", &op)
+    started::<Operation>(&op)
 }
 
-/// `GET /subscriptions/v1/async-operations/{id}`: only the workspace that started it reads it.
-pub(crate) async fn operation(
-    State(st): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let t = match workspace(&st, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let op = st
-        .devices()
-        .subscriptions
-        .operations
-        .get(&id)
-        .filter(|o| o.workspace == t.index)
-        .cloned();
-    let Some(op) = op else {
-        return not_found(Api::Glp, "Async operation not found");
-    };
-    let mut body = operation_read("subscriptions", &id, op.at);
-    if op.failed.is_empty() {
-        body["status"] = json!("SUCCEEDED");
-    } else {
-        let failed: Vec<Value> = op
-            .failed
-            .iter()
-            .map(|(k, why)| json!({"key": k, "message": why}))
-            .collect();
-        let words: Vec<String> = op.failed.iter().map(|(_, why)| why.clone()).collect();
-        body["status"] = json!("FAILED");
-        body["resultType"] = json!("PARTIAL");
-        body["result"] = json!({"message": words.join("; "), "succeeded": op.added,
-            "failed": failed});
+impl Outcome for Operation {
+    const FAMILY: &'static str = "subscriptions";
+
+    fn book(book: &DeviceBook) -> &Operations<Self> {
+        &book.subscriptions.operations
     }
-    json_response(StatusCode::OK, &body)
+
+    fn report(self, body: &mut Value) {
+        if self.failed.is_empty() {
+            body["status"] = json!("SUCCEEDED");
+        } else {
+            let failed: Vec<Value> = self
+                .failed
+                .iter()
+                .map(|(k, why)| json!({"key": k, "message": why}))
+                .collect();
+            let words: Vec<String> = self.failed.iter().map(|(_, why)| why.clone()).collect();
+            body["status"] = json!("FAILED");
+            body["resultType"] = json!("PARTIAL");
+            body["result"] = json!({"message": words.join("; "), "succeeded": self.added,
+                "failed": failed});
+        }
+    }
 }

@@ -77,6 +77,23 @@ pub(crate) fn cc_form<'a>(id: &'a str, secret: &'a str) -> [(&'static str, &'a s
     ]
 }
 
+/// `tenants` workspaces where every write fails after it took effect
+/// ([`SimConfig::write_fault_after_apply`]): its answer is lost, its change made.
+pub(crate) fn answers_lost(tenants: usize) -> SimConfig {
+    config(|c| {
+        c.tenants = tenants;
+        c.write_fault_after_apply = 1.0;
+    })
+}
+
+/// Asserts that a write answered `status` and `body` refused a name another already holds:
+/// 409, its message saying so.
+pub(crate) fn assert_name_taken(status: u16, body: &Value) {
+    assert_eq!(status, 409, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("already exists"), "{message}");
+}
+
 /// [`start`] and the MSP's own token.
 pub(crate) async fn msp_env(cfg: SimConfig) -> (Env, String) {
     let env = start(cfg).await;
@@ -317,6 +334,26 @@ impl Env {
     ) -> reqwest::Result<reqwest::Response> {
         let req = self.http.post(self.url(path)).bearer_auth(token);
         req.json(body).send().await
+    }
+
+    /// The operation a write started, from its answer (as [`write_answer`] gives it): asserts a
+    /// 202 whose body says `202 ACCEPTED` and whose `Location` is one of `family`'s
+    /// (`devices`, `subscriptions`) async operations, then reads that with `token` (200). The
+    /// operation's path and body.
+    pub(crate) async fn operation(
+        &self,
+        answer: (u16, Option<String>, Value),
+        family: &str,
+        token: &str,
+    ) -> (String, Value) {
+        let (status, location, body) = answer;
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(body["status"], "202 ACCEPTED", "{body}");
+        let location = location.unwrap();
+        let operations = format!("/{family}/v1/async-operations/");
+        assert!(location.starts_with(&operations), "{location}");
+        let op = self.expect(&location, token, 200).await;
+        (location, op)
     }
 
     /// Asserts that the writes of `endpoints` (`msp-tenants`, `notification-rules`) served

@@ -204,30 +204,23 @@ async fn with_a_token_pages_need_it_and_login_sets_a_strict_cookie() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let url = |path: &str| format!("http://{addr}{path}");
+    // A GET of `path`, with one header (name, value) when given.
+    let get = async |path: &str, header: Option<(&str, &str)>| {
+        let mut request = http.get(format!("http://{addr}{path}"));
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        request.send().await.expect("get")
+    };
+    let bearer = Some(("authorization", "Bearer 0123456789abcdef0123"));
     for path in ["/", "/runs", "/tenants/t-a", "/search?q=A1"] {
-        let refused = http.get(url(path)).send().await.expect("get");
-        assert_eq!(refused.status(), 401, "{path}");
-        let ok = http
-            .get(url(path))
-            .bearer_auth("0123456789abcdef0123")
-            .send()
-            .await
-            .expect("get");
-        assert_eq!(ok.status(), 200, "{path}");
+        assert_eq!(get(path, None).await.status(), 401, "{path}");
+        assert_eq!(get(path, bearer).await.status(), 200, "{path}");
     }
-    let wrong = http
-        .get(url("/login?token=0123456789abcdef0124"))
-        .send()
-        .await
-        .expect("login");
+    let wrong = get("/login?token=0123456789abcdef0124", None).await;
     assert_eq!(wrong.status(), 401);
     assert!(wrong.headers().get("set-cookie").is_none());
-    let login = http
-        .get(url("/login?token=0123456789abcdef0123"))
-        .send()
-        .await
-        .expect("login");
+    let login = get("/login?token=0123456789abcdef0123", None).await;
     assert_eq!(login.status(), 303);
     assert_eq!(login.headers().get("location").expect("location"), "/");
     let cookie = login
@@ -243,12 +236,7 @@ async fn with_a_token_pages_need_it_and_login_sets_a_strict_cookie() {
     );
     assert!(!cookie.contains("0123456789abcdef0123"), "{cookie}");
     let pair = cookie.split(';').next().expect("pair").to_owned();
-    let with_cookie = http
-        .get(url("/"))
-        .header("cookie", pair)
-        .send()
-        .await
-        .expect("get");
+    let with_cookie = get("/", Some(("cookie", &pair))).await;
     assert_eq!(with_cookie.status(), 200);
     let html = with_cookie.text().await.expect("body");
     assert!(!html.contains("0123456789abcdef0123"));

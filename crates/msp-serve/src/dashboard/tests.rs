@@ -1,5 +1,5 @@
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::PathBuf;
 
 use msp_orchestrator::msp_store::{Incomplete, NewRun, RunStatus, TenantDuration};
 
@@ -19,9 +19,12 @@ fn device(serial: &str, name: &str, mac: &str, status: &str) -> String {
 
 /// Two runs of three tenants: Alpha (an AP goes offline in the second run, a critical alert),
 /// the hostile one (failed in the second run), Gamma (all up). The runs' arguments hold
-/// [`SECRET`]. Alpha's collections took 1.25 s then 2.25 s; the others' times are unknown.
-fn small_store(db: &Path) {
-    let mut store = Store::open(db).expect("store");
+/// [`SECRET`]. Alpha's collections took 1.25 s then 2.25 s; the others' times are unknown. In a
+/// temporary folder (kept while the first value lives); the second value is the store's path.
+fn small_store() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("s.sqlite");
+    let mut store = Store::open(&db).expect("store");
     for n in 0..2 {
         let run = store
             .begin_run(&NewRun::new(
@@ -89,12 +92,11 @@ fn small_store(db: &Path) {
         store.write_durations(run, &[took]).expect("durations");
         store.end_run(run, RunStatus::Partial).expect("end");
     }
+    (dir, db)
 }
 
 async fn started(token: Option<Token>) -> (tempfile::TempDir, SocketAddr) {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("s.sqlite");
-    small_store(&db);
+    let (dir, db) = small_store();
     let addr = crate::http::tests::serve_store(&db, token).await;
     (dir, addr)
 }
@@ -250,9 +252,7 @@ fn percent_encoding_keeps_only_unreserved_bytes() {
 
 #[test]
 fn the_overview_is_kept_until_a_run_ends() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("s.sqlite");
-    small_store(&db);
+    let (_dir, db) = small_store();
     let dashboard = Dashboard::open(&db).expect("dashboard");
     let before = dashboard.overview_html().expect("overview");
     assert_eq!(before, dashboard.overview_html().expect("again"));
@@ -281,9 +281,7 @@ fn the_overview_is_kept_until_a_run_ends() {
 
 #[test]
 fn the_overview_counts_devices_down_and_alerts_apart() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("s.sqlite");
-    small_store(&db);
+    let (_dir, db) = small_store();
     let store = Store::open(&db).expect("store");
     let lines = overview(&store).expect("overview");
     let counts: Vec<(&str, &str, u64, u64, u64, u64)> = lines

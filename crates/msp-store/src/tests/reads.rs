@@ -221,62 +221,56 @@ fn the_guides_example_queries_work_on_the_views() {
         ];
         run_of(store, "devices", &[("t1", day1)]);
         run_of(store, "devices", &[("t1", day2)]);
-        let rows = |sql: &str| store.db.rows(sql, &[]).expect("query");
-        // The guide's first query: offline APs now, per tenant.
-        let offline: Vec<(String, i64)> = rows(
-            "SELECT tenant_name, count(*) AS offline_aps FROM latest_devices
+        let text = |t: &str| db::Value::Text(t.to_owned().into());
+        let int = db::Value::Int;
+        // Each of the guide's queries: what it asks, its SQL, the columns compared, whether its
+        // rows are compared in any order (ties of its ORDER BY), and the rows.
+        let queries = [
+            (
+                "offline APs now, per tenant",
+                "SELECT tenant_name, count(*) AS offline_aps FROM latest_devices
          WHERE resource = 'devices' AND type = 'ACCESS_POINT' AND status = 'OFFLINE'
          GROUP BY tenant_name ORDER BY offline_aps DESC",
-        )
-        .iter()
-        .map(|r| (r.get(0).expect("name"), r.get(1).expect("count")))
-        .collect();
-        assert_eq!(offline, vec![("t1 Inc".to_owned(), 1)]);
-        // The second: firmware per model.
-        let mut firmware: Vec<(String, String, i64, i64)> = rows(
-            "SELECT model, firmware, count(*) AS devices, count(DISTINCT tenant_id) AS tenants
+                &[0, 1][..],
+                false,
+                vec![vec![text("t1 Inc"), int(1)]],
+            ),
+            (
+                "firmware per model",
+                "SELECT model, firmware, count(*) AS devices, count(DISTINCT tenant_id) AS tenants
          FROM latest_devices WHERE resource = 'devices'
          GROUP BY model, firmware ORDER BY model, devices DESC",
-        )
-        .iter()
-        .map(|r| {
+                &[0, 1, 2, 3],
+                true,
+                vec![
+                    vec![text("AP-505"), text("1.0"), int(1), int(1)],
+                    vec![text("AP-505"), text("2.0"), int(1), int(1)],
+                ],
+            ),
             (
-                r.get(0).expect("model"),
-                r.get(1).expect("firmware"),
-                r.get(2).expect("devices"),
-                r.get(3).expect("tenants"),
-            )
-        })
-        .collect();
-        firmware.sort();
-        assert_eq!(
-            firmware,
-            vec![
-                ("AP-505".into(), "1.0".into(), 1, 1),
-                ("AP-505".into(), "2.0".into(), 1, 1)
-            ]
-        );
-        // The third: one device's history.
-        let history: Vec<(i64, String, String, String)> = rows(
-            "SELECT run_id, started, status, firmware, site FROM devices
+                "one device's history",
+                "SELECT run_id, started, status, firmware, site FROM devices
          WHERE serial = 'SN1' ORDER BY run_id",
-        )
-        .iter()
-        .map(|r| {
-            (
-                r.get(0).expect("run"),
-                r.get(2).expect("status"),
-                r.get(3).expect("firmware"),
-                r.get(4).expect("site"),
-            )
-        })
-        .collect();
-        assert_eq!(
-            history,
-            vec![
-                (1, "ONLINE".into(), "1.0".into(), "HQ".into()),
-                (2, "OFFLINE".into(), "2.0".into(), "HQ".into())
-            ]
-        );
+                &[0, 2, 3, 4],
+                false,
+                vec![
+                    vec![int(1), text("ONLINE"), text("1.0"), text("HQ")],
+                    vec![int(2), text("OFFLINE"), text("2.0"), text("HQ")],
+                ],
+            ),
+        ];
+        for (what, sql, columns, any_order, want) in queries {
+            let mut got: Vec<Vec<db::Value<'_>>> = store
+                .db
+                .rows(sql, &[])
+                .expect(what)
+                .iter()
+                .map(|r| columns.iter().map(|&i| r.0[i].clone()).collect())
+                .collect();
+            if any_order {
+                got.sort_by_key(|row| format!("{row:?}"));
+            }
+            assert_eq!(got, want, "{what}");
+        }
     });
 }

@@ -34,6 +34,38 @@ fn answer(result: Result<Value, ToolError>) -> CallToolResult {
     }
 }
 
+/// Now, in seconds since the epoch.
+fn now_secs() -> i64 {
+    glp_core::date::parse_rfc3339(&glp_core::date::rfc3339(std::time::SystemTime::now()))
+        .unwrap_or(0)
+}
+
+/// The tools that answer from the store alone, as `name(Args, more...): "description";`: each
+/// reads the store with the function of its name in [`tools`], given the store, the arguments
+/// and the `more` values.
+macro_rules! store_tools {
+    ($($name:ident($args:ty $(, $more:expr)*): $description:literal;)+) => {
+        #[tool_router(router = store_tool_router)]
+        impl InventoryServer {
+            $(
+                #[doc = concat!("`", stringify!($name), "`.")]
+                #[tool(description = $description)]
+                pub async fn $name(&self, Parameters(args): Parameters<$args>) -> CallToolResult {
+                    self.with_store(move |s| tools::$name(s, &args $(, $more)*)).await
+                }
+            )+
+        }
+    };
+}
+
+store_tools! {
+    list_tenants(ListTenantsArgs): "Every tenant of the MSP in the inventory store with its health: its latest run's outcome (ok, failed, skipped), its devices and devices down per resource. Worst first. Read from the store (the latest snapshot), not live.";
+    tenant_devices(TenantDevicesArgs): "One tenant's devices from its latest complete snapshot: counts by status and the devices (serial, name, type, model, status, site, MAC, IP, firmware), down first. The tenant is its id or its name.";
+    find_device(FindDeviceArgs): "Find a device across every tenant by serial number, MAC address (any case, with or without separators) or part of its name; each match says its tenant.";
+    changes_since(ChangesSinceArgs, now_secs()): "What changed since a time (RFC 3339, or 30m/24h/7d back from now): devices added, removed or changed (status, firmware, site, name, IP) between the newest complete snapshot at or before that time and the newest one; optionally for one tenant.";
+    open_alerts(OpenAlertsArgs): "Open alerts (any status but Cleared) by severity per tenant from the latest snapshot of alerts, worst first; optionally one tenant and one severity (Critical, Major, Minor, Info).";
+}
+
 #[tool_router]
 impl InventoryServer {
     /// The server over `store`; `refresh_tenant` calls `refresh` (without it, the tool says
@@ -43,7 +75,7 @@ impl InventoryServer {
             store: Arc::new(Mutex::new(store)),
             refresh,
             refreshing: Arc::new(tokio::sync::Mutex::new(())),
-            tool_router: Self::tool_router(),
+            tool_router: Self::tool_router() + Self::store_tool_router(),
         }
     }
 
@@ -92,56 +124,6 @@ impl InventoryServer {
             .await
     }
 
-    /// `list_tenants`.
-    #[tool(
-        description = "Every tenant of the MSP in the inventory store with its health: its latest run's outcome (ok, failed, skipped), its devices and devices down per resource. Worst first. Read from the store (the latest snapshot), not live."
-    )]
-    pub async fn list_tenants(
-        &self,
-        Parameters(args): Parameters<ListTenantsArgs>,
-    ) -> CallToolResult {
-        self.with_store(move |s| tools::list_tenants(s, &args))
-            .await
-    }
-
-    /// `tenant_devices`.
-    #[tool(
-        description = "One tenant's devices from its latest complete snapshot: counts by status and the devices (serial, name, type, model, status, site, MAC, IP, firmware), down first. The tenant is its id or its name."
-    )]
-    pub async fn tenant_devices(
-        &self,
-        Parameters(args): Parameters<TenantDevicesArgs>,
-    ) -> CallToolResult {
-        self.with_store(move |s| tools::tenant_devices(s, &args))
-            .await
-    }
-
-    /// `find_device`.
-    #[tool(
-        description = "Find a device across every tenant by serial number, MAC address (any case, with or without separators) or part of its name; each match says its tenant."
-    )]
-    pub async fn find_device(
-        &self,
-        Parameters(args): Parameters<FindDeviceArgs>,
-    ) -> CallToolResult {
-        self.with_store(move |s| tools::find_device(s, &args)).await
-    }
-
-    /// `changes_since`.
-    #[tool(
-        description = "What changed since a time (RFC 3339, or 30m/24h/7d back from now): devices added, removed or changed (status, firmware, site, name, IP) between the newest complete snapshot at or before that time and the newest one; optionally for one tenant."
-    )]
-    pub async fn changes_since(
-        &self,
-        Parameters(args): Parameters<ChangesSinceArgs>,
-    ) -> CallToolResult {
-        let now =
-            glp_core::date::parse_rfc3339(&glp_core::date::rfc3339(std::time::SystemTime::now()))
-                .unwrap_or(0);
-        self.with_store(move |s| tools::changes_since(s, &args, now))
-            .await
-    }
-
     /// `refresh_tenant`.
     #[tool(
         description = "Live: collect one tenant now from HPE's APIs (the resources of its latest snapshot) into the store, then give its outcome and devices by status. Takes seconds to minutes and spends API calls; one refresh at a time. The tenant is its id or its name."
@@ -151,17 +133,6 @@ impl InventoryServer {
         Parameters(args): Parameters<RefreshTenantArgs>,
     ) -> CallToolResult {
         answer(self.refresh_tenant_now(args.tenant).await)
-    }
-
-    /// `open_alerts`.
-    #[tool(
-        description = "Open alerts (any status but Cleared) by severity per tenant from the latest snapshot of alerts, worst first; optionally one tenant and one severity (Critical, Major, Minor, Info)."
-    )]
-    pub async fn open_alerts(
-        &self,
-        Parameters(args): Parameters<OpenAlertsArgs>,
-    ) -> CallToolResult {
-        self.with_store(move |s| tools::open_alerts(s, &args)).await
     }
 }
 

@@ -139,49 +139,46 @@ mod tests {
 
     #[test]
     fn alerts_are_keyed_by_id_and_open_ones_counted_worst_first() {
-        crate::tests::each_store(
-            "alerts_are_keyed_by_id_and_open_ones_counted_worst_first",
-            |store| {
-                let run = crate::tests::begin(store, "alerts");
-                let a = [
-                    alert("1:1", "Minor", "Active"),
-                    alert("1:2", "Minor", "Active"),
-                    alert("1:3", "Critical", "Cleared"),
-                ];
-                let b = [
-                    alert("2:1", "Critical", "Active"),
-                    alert("2:2", "Info", "Deferred"),
-                ];
-                store
-                    .write_entry(run, "t-a", "Alpha", "alerts", a.iter().map(String::as_str))
-                    .expect("a");
-                store
-                    .write_entry(run, "t-b", "Beta", "alerts", b.iter().map(String::as_str))
-                    .expect("b");
-                store.end_run(run, RunStatus::Complete).expect("end");
-                let rows = store.open_alerts(None, "alerts").expect("rows");
-                let got: Vec<(&str, &str, u64)> = rows
-                    .iter()
-                    .map(|r| (r.tenant_name.as_str(), r.severity.as_str(), r.count))
-                    .collect();
-                assert_eq!(
-                    got,
-                    [
-                        ("Beta", "Critical", 1),
-                        ("Beta", "Info", 1),
-                        ("Alpha", "Minor", 2)
-                    ]
-                );
-                let key: String = store
-                    .db
-                    .row("SELECT key FROM payloads ORDER BY id LIMIT 1", &[])
-                    .expect("key")
-                    .expect("a row")
-                    .get(0)
-                    .expect("text");
-                assert_eq!(key, "1:1");
-                assert!(is_alerts("network-notifications/v1/alerts") && !is_alerts("aps"));
-            },
-        );
+        crate::tests::each_store!(|store| {
+            let run = crate::tests::begin(store, "alerts");
+            let a = [
+                alert("1:1", "Minor", "Active"),
+                alert("1:2", "Minor", "Active"),
+                alert("1:3", "Critical", "Cleared"),
+            ];
+            let b = [
+                alert("2:1", "Critical", "Active"),
+                alert("2:2", "Info", "Deferred"),
+            ];
+            store
+                .write_entry(run, "t-a", "Alpha", "alerts", a.iter().map(String::as_str))
+                .expect("a");
+            store
+                .write_entry(run, "t-b", "Beta", "alerts", b.iter().map(String::as_str))
+                .expect("b");
+            store.end_run(run, RunStatus::Complete).expect("end");
+            let rows = store.open_alerts(None, "alerts").expect("rows");
+            let got: Vec<(&str, &str, u64)> = rows
+                .iter()
+                .map(|r| (r.tenant_name.as_str(), r.severity.as_str(), r.count))
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    ("Beta", "Critical", 1),
+                    ("Beta", "Info", 1),
+                    ("Alpha", "Minor", 2)
+                ]
+            );
+            let key: String = store
+                .db
+                .row("SELECT key FROM payloads ORDER BY id LIMIT 1", &[])
+                .expect("key")
+                .expect("a row")
+                .get(0)
+                .expect("text");
+            assert_eq!(key, "1:1");
+            assert!(is_alerts("network-notifications/v1/alerts") && !is_alerts("aps"));
+        });
     }
 }

@@ -121,8 +121,7 @@ mod tests {
 
     #[test]
     fn devices_down_and_open_alerts_per_tenant_from_the_latest_complete_data() {
-        let test = "devices_down_and_open_alerts_per_tenant_from_the_latest_complete_data";
-        crate::tests::each_store(test, |store| {
+        crate::tests::each_store!(|store| {
             let first = crate::tests::begin(store, "devices");
             let old = [r#"{"serialNumber":"A1","status":"ONLINE"}"#];
             store

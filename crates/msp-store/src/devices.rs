@@ -52,6 +52,16 @@ impl DeviceRow {
     pub fn is_offline(&self) -> bool {
         self.status.as_deref().is_some_and(crate::query::is_offline)
     }
+
+    /// What devices are listed by: the tenant's name and id, the resource, the serial number.
+    fn place(&self) -> (&str, &str, &str, &str) {
+        (
+            &self.tenant_name,
+            &self.tenant_id,
+            &self.resource,
+            &self.serial,
+        )
+    }
 }
 
 /// How a tenant's latest run went for it.
@@ -136,10 +146,7 @@ impl Store {
         rows.sort_by(|a, b| {
             b.is_offline()
                 .cmp(&a.is_offline())
-                .then_with(|| a.tenant_name.cmp(&b.tenant_name))
-                .then_with(|| a.tenant_id.cmp(&b.tenant_id))
-                .then_with(|| a.resource.cmp(&b.resource))
-                .then_with(|| a.serial.cmp(&b.serial))
+                .then_with(|| a.place().cmp(&b.place()))
         });
         Ok(rows)
     }
@@ -161,13 +168,7 @@ impl Store {
                     AND instr(lower(coalesce(name, '')), lower(CAST(?2 AS TEXT))) > 0)"
         );
         let mut rows = self.device_rows(&sql, vals![Option::<&str>::None, text, mac])?;
-        rows.sort_by(|a, b| {
-            a.tenant_name
-                .cmp(&b.tenant_name)
-                .then_with(|| a.tenant_id.cmp(&b.tenant_id))
-                .then_with(|| a.resource.cmp(&b.resource))
-                .then_with(|| a.serial.cmp(&b.serial))
-        });
+        rows.sort_by(|a, b| a.place().cmp(&b.place()));
         Ok(rows)
     }
 

@@ -111,34 +111,28 @@ pub(crate) fn lite_value(v: rusqlite::types::ValueRef<'_>) -> Value<'static> {
     }
 }
 
+/// Column `$i` of the PostgreSQL row `$r`, whose type is `$ty`, as an optional [`Value`]: read
+/// as the Rust type listed for its PostgreSQL type and made the listed variant; a type not
+/// listed is read as text.
+macro_rules! pg_value {
+    ($r:ident, $i:ident, $ty:ident: $($pg:ident => $rust:ty as $variant:ident),+ $(,)?) => {
+        $(if *$ty == Type::$pg {
+            $r.try_get::<_, Option<$rust>>($i)?.map(|v| Value::$variant(v.into()))
+        } else)+ {
+            $r.try_get::<_, Option<String>>($i)?.map(|v| Value::Text(v.into()))
+        }
+    };
+}
+
 /// A PostgreSQL row as a [`Row`], by its columns' types.
 pub(crate) fn pg_row(r: &postgres::Row) -> Result<Row, StoreError> {
     let mut out = Vec::with_capacity(r.len());
     for (i, column) in r.columns().iter().enumerate() {
         let ty = column.type_();
-        let value = if *ty == Type::INT8 {
-            r.try_get::<_, Option<i64>>(i)?.map(Value::Int)
-        } else if *ty == Type::INT4 {
-            r.try_get::<_, Option<i32>>(i)?
-                .map(|v| Value::Int(v.into()))
-        } else if *ty == Type::INT2 {
-            r.try_get::<_, Option<i16>>(i)?
-                .map(|v| Value::Int(v.into()))
-        } else if *ty == Type::BOOL {
-            r.try_get::<_, Option<bool>>(i)?
-                .map(|v| Value::Int(v.into()))
-        } else if *ty == Type::FLOAT8 {
-            r.try_get::<_, Option<f64>>(i)?.map(Value::Real)
-        } else if *ty == Type::FLOAT4 {
-            r.try_get::<_, Option<f32>>(i)?
-                .map(|v| Value::Real(v.into()))
-        } else if *ty == Type::OID {
-            r.try_get::<_, Option<u32>>(i)?
-                .map(|v| Value::Int(v.into()))
-        } else {
-            r.try_get::<_, Option<String>>(i)?
-                .map(|v| Value::Text(v.into()))
-        };
+        let value = pg_value!(r, i, ty:
+            INT8 => i64 as Int, INT4 => i32 as Int, INT2 => i16 as Int, BOOL => bool as Int,
+            FLOAT8 => f64 as Real, FLOAT4 => f32 as Real, OID => u32 as Int,
+        );
         out.push(value.unwrap_or(Value::Null));
     }
     Ok(Row(out))

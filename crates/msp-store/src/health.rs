@@ -137,109 +137,103 @@ mod tests {
 
     #[test]
     fn failures_in_a_row_and_the_last_success_per_tenant() {
-        crate::tests::each_store(
-            "failures_in_a_row_and_the_last_success_per_tenant",
-            |store| {
-                let item = [r#"{"serialNumber":"SN1"}"#];
-                // a: ok, failed, skipped, failed. b: failed, ok.
-                let plan: [(&str, &str); 4] = [
-                    ("ok", "failed"),
-                    ("failed", "ok"),
-                    ("skipped", ""),
-                    ("failed", ""),
-                ];
-                for (a, b) in plan {
-                    let run = crate::tests::begin(store, "devices");
-                    for (id, how) in [("a", a), ("b", b)] {
-                        match how {
-                            "ok" => {
-                                store
-                                    .write_entry(run, id, id, "devices", item)
-                                    .expect("entry");
-                            }
-                            "failed" => store
-                                .note_incomplete(run, id, id, "devices", Incomplete::Failed, "x")
-                                .expect("failed"),
-                            "skipped" => store
-                                .note_incomplete(run, id, id, "devices", Incomplete::Skipped, "x")
-                                .expect("skipped"),
-                            _ => {}
+        crate::tests::each_store!(|store| {
+            let item = [r#"{"serialNumber":"SN1"}"#];
+            // a: ok, failed, skipped, failed. b: failed, ok.
+            let plan: [(&str, &str); 4] = [
+                ("ok", "failed"),
+                ("failed", "ok"),
+                ("skipped", ""),
+                ("failed", ""),
+            ];
+            for (a, b) in plan {
+                let run = crate::tests::begin(store, "devices");
+                for (id, how) in [("a", a), ("b", b)] {
+                    match how {
+                        "ok" => {
+                            store
+                                .write_entry(run, id, id, "devices", item)
+                                .expect("entry");
                         }
+                        "failed" => store
+                            .note_incomplete(run, id, id, "devices", Incomplete::Failed, "x")
+                            .expect("failed"),
+                        "skipped" => store
+                            .note_incomplete(run, id, id, "devices", Incomplete::Skipped, "x")
+                            .expect("skipped"),
+                        _ => {}
                     }
-                    store.end_run(run, RunStatus::Partial).expect("end");
                 }
-                let health = store.tenant_health().expect("health");
-                let got: Vec<(&str, RunId, bool, u64)> = health
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.tenant_id.as_str(),
-                            h.last_run,
-                            h.last_success.is_some(),
-                            h.consecutive_failures,
-                        )
-                    })
-                    .collect();
-                assert_eq!(got, [("a", 4, true, 2), ("b", 2, true, 0)]);
-            },
-        );
+                store.end_run(run, RunStatus::Partial).expect("end");
+            }
+            let health = store.tenant_health().expect("health");
+            let got: Vec<(&str, RunId, bool, u64)> = health
+                .iter()
+                .map(|h| {
+                    (
+                        h.tenant_id.as_str(),
+                        h.last_run,
+                        h.last_success.is_some(),
+                        h.consecutive_failures,
+                    )
+                })
+                .collect();
+            assert_eq!(got, [("a", 4, true, 2), ("b", 2, true, 0)]);
+        });
     }
 
     #[test]
     fn the_duration_of_each_tenants_newest_complete_collection() {
-        crate::tests::each_store(
-            "the_duration_of_each_tenants_newest_complete_collection",
-            |store| {
-                let item = [r#"{"serialNumber":"SN1"}"#];
-                let duration = |id: &str, ms| crate::TenantDuration {
-                    tenant_id: id.into(),
-                    workspace_id: format!("ws-{id}"),
-                    duration_ms: ms,
-                };
-                // Run 1: both complete; only a's duration is known (b's as if stored before).
-                let run = crate::tests::begin(store, "devices");
-                for id in ["a", "b"] {
-                    store
-                        .write_entry(run, id, id, "devices", item)
-                        .expect("entry");
-                }
+        crate::tests::each_store!(|store| {
+            let item = [r#"{"serialNumber":"SN1"}"#];
+            let duration = |id: &str, ms| crate::TenantDuration {
+                tenant_id: id.into(),
+                workspace_id: format!("ws-{id}"),
+                duration_ms: ms,
+            };
+            // Run 1: both complete; only a's duration is known (b's as if stored before).
+            let run = crate::tests::begin(store, "devices");
+            for id in ["a", "b"] {
                 store
-                    .write_durations(run, &[duration("a", 1500)])
-                    .expect("durations");
-                store.end_run(run, RunStatus::Complete).expect("end");
-                // Run 2: a completes (placed by its records, then resumed: the attempts add),
-                // b fails.
-                let run = crate::tests::begin(store, "devices");
-                store
-                    .write_tenants(
-                        run,
-                        &[crate::RunTenant {
-                            tenant_id: "a".into(),
-                            workspace_id: "ws-a".into(),
-                            ..Default::default()
-                        }],
-                    )
-                    .expect("place");
-                store
-                    .write_entry(run, "a", "a", "devices", item)
+                    .write_entry(run, id, id, "devices", item)
                     .expect("entry");
-                store
-                    .note_incomplete(run, "b", "b", "devices", Incomplete::Failed, "x")
-                    .expect("failed");
-                store
-                    .write_durations(run, &[duration("a", 2500), duration("b", 40)])
-                    .expect("durations");
-                store
-                    .write_durations(run, &[duration("a", 500)])
-                    .expect("resumed");
-                store.end_run(run, RunStatus::Partial).expect("end");
-                let health = store.tenant_health().expect("health");
-                let got: Vec<(&str, Option<u64>)> = health
-                    .iter()
-                    .map(|h| (h.tenant_id.as_str(), h.last_success_ms))
-                    .collect();
-                assert_eq!(got, [("a", Some(3000)), ("b", None)]);
-            },
-        );
+            }
+            store
+                .write_durations(run, &[duration("a", 1500)])
+                .expect("durations");
+            store.end_run(run, RunStatus::Complete).expect("end");
+            // Run 2: a completes (placed by its records, then resumed: the attempts add),
+            // b fails.
+            let run = crate::tests::begin(store, "devices");
+            store
+                .write_tenants(
+                    run,
+                    &[crate::RunTenant {
+                        tenant_id: "a".into(),
+                        workspace_id: "ws-a".into(),
+                        ..Default::default()
+                    }],
+                )
+                .expect("place");
+            store
+                .write_entry(run, "a", "a", "devices", item)
+                .expect("entry");
+            store
+                .note_incomplete(run, "b", "b", "devices", Incomplete::Failed, "x")
+                .expect("failed");
+            store
+                .write_durations(run, &[duration("a", 2500), duration("b", 40)])
+                .expect("durations");
+            store
+                .write_durations(run, &[duration("a", 500)])
+                .expect("resumed");
+            store.end_run(run, RunStatus::Partial).expect("end");
+            let health = store.tenant_health().expect("health");
+            let got: Vec<(&str, Option<u64>)> = health
+                .iter()
+                .map(|h| (h.tenant_id.as_str(), h.last_success_ms))
+                .collect();
+            assert_eq!(got, [("a", Some(3000)), ("b", None)]);
+        });
     }
 }

@@ -83,27 +83,24 @@ mod tests {
 
     #[test]
     fn a_runs_hosts_add_up_when_resumed_and_are_read_by_run() {
-        crate::tests::each_store(
-            "a_runs_hosts_add_up_when_resumed_and_are_read_by_run",
-            |store| {
-                let run = crate::tests::begin(store, "devices");
-                let host = |requests, rate_limited, learned_rate| RunHost {
-                    host: "https://us1.api.central.arubanetworks.com".into(),
-                    family: "central".into(),
-                    requests,
-                    rate_limited,
-                    learned_rate,
-                };
-                store.write_hosts(run, &[host(10, 1, None)]).expect("write");
-                store
-                    .write_hosts(run, &[host(5, 2, Some(4.5))])
-                    .expect("again");
-                assert_eq!(
-                    store.hosts_since(None).expect("read"),
-                    [(run, host(15, 3, Some(4.5)))]
-                );
-                assert!(store.hosts_since(Some(run)).expect("read").is_empty());
-            },
-        );
+        crate::tests::each_store!(|store| {
+            let run = crate::tests::begin(store, "devices");
+            let host = |requests, rate_limited, learned_rate| RunHost {
+                host: "https://us1.api.central.arubanetworks.com".into(),
+                family: "central".into(),
+                requests,
+                rate_limited,
+                learned_rate,
+            };
+            store.write_hosts(run, &[host(10, 1, None)]).expect("write");
+            store
+                .write_hosts(run, &[host(5, 2, Some(4.5))])
+                .expect("again");
+            assert_eq!(
+                store.hosts_since(None).expect("read"),
+                [(run, host(15, 3, Some(4.5)))]
+            );
+            assert!(store.hosts_since(Some(run)).expect("read").is_empty());
+        });
     }
 }

@@ -119,43 +119,40 @@ mod tests {
 
     #[test]
     fn open_critical_alerts_of_a_run_and_sent_keys_per_target() {
-        crate::tests::each_store(
-            "open_critical_alerts_of_a_run_and_sent_keys_per_target",
-            |store| {
-                let run = crate::tests::begin(store, "alerts");
-                let items = [
-                    r#"{"id":"a1","severity":"Critical","status":"Active","name":"AP down","deviceSerial":"SN1"}"#,
-                    r#"{"id":"a2","severity":"critical","status":"Cleared"}"#,
-                    r#"{"id":"a3","severity":"Minor","status":"Active"}"#,
-                ];
-                store
-                    .write_entry(run, "t1", "One", "alerts", items)
-                    .expect("entry");
-                store.end_run(run, RunStatus::Complete).expect("end");
-                let (tenants, alerts) = store
-                    .open_alerts_of_run(run, "alerts", "Critical")
-                    .expect("alerts");
-                assert_eq!(tenants, HashSet::from(["t1".to_owned()]));
-                assert_eq!(
-                    alerts,
-                    [OpenAlert {
-                        tenant_id: "t1".into(),
-                        tenant_name: "One".into(),
-                        id: "a1".into(),
-                        name: Some("AP down".into()),
-                        device: Some("SN1".into()),
-                    }]
-                );
-                assert_eq!(store.finished_run_before(run).expect("before"), None);
-                store
-                    .record_notifications("x", run, ["k1", "k2", "k1"])
-                    .expect("record");
-                assert_eq!(
-                    store.sent_notifications("x", run).expect("sent"),
-                    HashSet::from(["k1".to_owned(), "k2".to_owned()])
-                );
-                assert!(store.sent_notifications("y", run).expect("sent").is_empty());
-            },
-        );
+        crate::tests::each_store!(|store| {
+            let run = crate::tests::begin(store, "alerts");
+            let items = [
+                r#"{"id":"a1","severity":"Critical","status":"Active","name":"AP down","deviceSerial":"SN1"}"#,
+                r#"{"id":"a2","severity":"critical","status":"Cleared"}"#,
+                r#"{"id":"a3","severity":"Minor","status":"Active"}"#,
+            ];
+            store
+                .write_entry(run, "t1", "One", "alerts", items)
+                .expect("entry");
+            store.end_run(run, RunStatus::Complete).expect("end");
+            let (tenants, alerts) = store
+                .open_alerts_of_run(run, "alerts", "Critical")
+                .expect("alerts");
+            assert_eq!(tenants, HashSet::from(["t1".to_owned()]));
+            assert_eq!(
+                alerts,
+                [OpenAlert {
+                    tenant_id: "t1".into(),
+                    tenant_name: "One".into(),
+                    id: "a1".into(),
+                    name: Some("AP down".into()),
+                    device: Some("SN1".into()),
+                }]
+            );
+            assert_eq!(store.finished_run_before(run).expect("before"), None);
+            store
+                .record_notifications("x", run, ["k1", "k2", "k1"])
+                .expect("record");
+            assert_eq!(
+                store.sent_notifications("x", run).expect("sent"),
+                HashSet::from(["k1".to_owned(), "k2".to_owned()])
+            );
+            assert!(store.sent_notifications("y", run).expect("sent").is_empty());
+        });
     }
 }

@@ -17,7 +17,7 @@ fn temp() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-pub(crate) use backends::{each_location, each_store};
+pub(crate) use backends::{each_location, each_location_of, each_store, each_store_of, test_name};
 
 fn device(serial: &str, status: &str, firmware: &str) -> String {
     json!({
@@ -47,6 +47,18 @@ fn one<T: db::FromValue>(store: &Store, sql: &str, params: &[db::Value<'_>]) -> 
         .expect("a row")
         .get(0)
         .expect("a value")
+}
+
+/// The error with which opening `location` is refused; panics with `why` (what the refusal is)
+/// when it opens.
+pub(crate) fn refusal(
+    location: impl Into<StoreLocation>,
+    why: impl std::fmt::Display,
+) -> StoreError {
+    match Store::open(location) {
+        Ok(_) => panic!("{why}"),
+        Err(e) => e,
+    }
 }
 
 /// Begins a test run of `resource`.
@@ -132,7 +144,7 @@ fn a_newer_schema_is_refused() {
 
 #[test]
 fn payloads_are_stored_once_per_change() {
-    each_store("payloads_are_stored_once_per_change", |store| {
+    each_store!(|store| {
         let day1: Vec<String> = (0..50)
             .map(|i| device(&format!("SN{i}"), "ONLINE", "1.0"))
             .collect();
@@ -148,7 +160,7 @@ fn payloads_are_stored_once_per_change() {
 
 #[test]
 fn a_failed_write_leaves_nothing() {
-    each_store("a_failed_write_leaves_nothing", |store| {
+    each_store!(|store| {
         let items = [device("SN1", "ONLINE", "1.0")];
         let err = store
             .write_entry(99, "t1", "T1", "aps", items.iter().map(String::as_str))
@@ -161,46 +173,43 @@ fn a_failed_write_leaves_nothing() {
 
 #[test]
 fn rewriting_an_entry_replaces_it_and_failures_never_overwrite_it() {
-    each_store(
-        "rewriting_an_entry_replaces_it_and_failures_never_overwrite_it",
-        |store| {
-            let run = begin(store, "aps");
+    each_store!(|store| {
+        let run = begin(store, "aps");
+        store
+            .note_incomplete(run, "t1", "T1", "aps", Incomplete::Failed, "boom")
+            .expect("failed");
+        let items = [
+            device("SN1", "ONLINE", "1.0"),
+            device("SN2", "ONLINE", "1.0"),
+        ];
+        for _ in 0..3 {
             store
-                .note_incomplete(run, "t1", "T1", "aps", Incomplete::Failed, "boom")
-                .expect("failed");
-            let items = [
-                device("SN1", "ONLINE", "1.0"),
-                device("SN2", "ONLINE", "1.0"),
-            ];
-            for _ in 0..3 {
-                store
-                    .write_entry(run, "t1", "T1", "aps", items.iter().map(String::as_str))
-                    .expect("write");
-            }
-            store
-                .note_incomplete(run, "t1", "T1", "aps", Incomplete::Failed, "late")
-                .expect("noted");
-            store
-                .note_incomplete(run, "t2", "T2", "aps", Incomplete::Skipped, "interrupted")
-                .expect("noted");
-            store.end_run(run, RunStatus::Partial).expect("end");
-            let summary = store.run(run).expect("run");
-            assert_eq!(
-                (
-                    summary.tenants_ok,
-                    summary.tenants_failed,
-                    summary.tenants_missing,
-                    summary.records
-                ),
-                (1, 0, 1, 2)
-            );
-            assert_eq!(summary.status, RunStatus::Partial);
-            assert_eq!(store.latest_incomplete_run().expect("latest"), Some(run));
-            let done = store.completed(run).expect("completed");
-            assert_eq!(done.len(), 1);
-            assert!(done.contains(&("t1".to_owned(), "aps".to_owned())));
-        },
-    );
+                .write_entry(run, "t1", "T1", "aps", items.iter().map(String::as_str))
+                .expect("write");
+        }
+        store
+            .note_incomplete(run, "t1", "T1", "aps", Incomplete::Failed, "late")
+            .expect("noted");
+        store
+            .note_incomplete(run, "t2", "T2", "aps", Incomplete::Skipped, "interrupted")
+            .expect("noted");
+        store.end_run(run, RunStatus::Partial).expect("end");
+        let summary = store.run(run).expect("run");
+        assert_eq!(
+            (
+                summary.tenants_ok,
+                summary.tenants_failed,
+                summary.tenants_missing,
+                summary.records
+            ),
+            (1, 0, 1, 2)
+        );
+        assert_eq!(summary.status, RunStatus::Partial);
+        assert_eq!(store.latest_incomplete_run().expect("latest"), Some(run));
+        let done = store.completed(run).expect("completed");
+        assert_eq!(done.len(), 1);
+        assert!(done.contains(&("t1".to_owned(), "aps".to_owned())));
+    });
 }
 
 #[test]
@@ -293,81 +302,78 @@ fn version_3_rehashes_the_payloads_of_a_version_2_file_which_the_next_run_reuses
 
 #[test]
 fn a_run_whose_writer_is_gone_is_abandoned_and_prune_and_resume_treat_it_so() {
-    each_location(
-        "a_run_whose_writer_is_gone_is_abandoned_and_prune_and_resume_treat_it_so",
-        |path| {
-            let mut done = Store::open(path).expect("open");
-            run_with(&mut done, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
-            let mut writer = Store::open(path).expect("writer");
-            let run = begin(&mut writer, "aps");
-            write(
-                &mut writer,
-                run,
-                "t1",
-                "aps",
-                &[device("SN1", "ONLINE", "1.0")],
-            );
-            // On SQLite, a lock file next to the store; on PostgreSQL, an advisory lock.
-            let lock_file = |run: RunId| {
-                path.sqlite_path()
-                    .map(|p| p.with_file_name(format!("inventory.sqlite-run{run}.lock")))
-            };
-            let lock = lock_file(run);
-            assert!(
-                lock.as_ref().is_none_or(|l| l.exists()),
-                "the run's lock file is next to the store"
-            );
+    each_location!(|path| {
+        let mut done = Store::open(path).expect("open");
+        run_with(&mut done, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
+        let mut writer = Store::open(path).expect("writer");
+        let run = begin(&mut writer, "aps");
+        write(
+            &mut writer,
+            run,
+            "t1",
+            "aps",
+            &[device("SN1", "ONLINE", "1.0")],
+        );
+        // On SQLite, a lock file next to the store; on PostgreSQL, an advisory lock.
+        let lock_file = |run: RunId| {
+            path.sqlite_path()
+                .map(|p| p.with_file_name(format!("inventory.sqlite-run{run}.lock")))
+        };
+        let lock = lock_file(run);
+        assert!(
+            lock.as_ref().is_none_or(|l| l.exists()),
+            "the run's lock file is next to the store"
+        );
 
-            // Another process (here: another Store) sees it running while its writer holds the lock:
-            // prune keeps it, and it cannot be resumed under the writer's feet.
-            let mut other = Store::open(path).expect("other");
-            let status = |s: &Store| s.run(run).expect("run").status;
-            assert_eq!(status(&other), RunStatus::Running);
-            assert_eq!(status(&writer), RunStatus::Running);
-            assert!(matches!(other.reopen_run(run), Err(StoreError::RunBusy(r)) if r == run));
-            other.prune(PruneBy::Keep(0)).expect("prune");
-            assert!(other.run(run).is_ok(), "a live run is kept");
+        // Another process (here: another Store) sees it running while its writer holds the lock:
+        // prune keeps it, and it cannot be resumed under the writer's feet.
+        let mut other = Store::open(path).expect("other");
+        let status = |s: &Store| s.run(run).expect("run").status;
+        assert_eq!(status(&other), RunStatus::Running);
+        assert_eq!(status(&writer), RunStatus::Running);
+        assert!(matches!(other.reopen_run(run), Err(StoreError::RunBusy(r)) if r == run));
+        other.prune(PruneBy::Keep(0)).expect("prune");
+        assert!(other.run(run).is_ok(), "a live run is kept");
 
-            // The writer goes away without ending the run (as kill -9 does: the lock goes with it).
-            drop(writer);
-            assert_eq!(status(&other), RunStatus::Abandoned);
-            assert_eq!(other.latest_incomplete_run().expect("latest"), Some(run));
-            // Resume takes it over: running again, held by this store.
-            other.reopen_run(run).expect("resume");
-            assert_eq!(
-                status(&Store::open(path).expect("third")),
-                RunStatus::Running
-            );
-            assert_eq!(
-                other.completed(run).expect("done").len(),
-                1,
-                "kept what it wrote"
-            );
-            other.end_run(run, RunStatus::Complete).expect("end");
-            assert!(
-                lock.is_none_or(|l| !l.exists()),
-                "the lock file goes when the run ends"
-            );
+        // The writer goes away without ending the run (as kill -9 does: the lock goes with it).
+        drop(writer);
+        assert_eq!(status(&other), RunStatus::Abandoned);
+        assert_eq!(other.latest_incomplete_run().expect("latest"), Some(run));
+        // Resume takes it over: running again, held by this store.
+        other.reopen_run(run).expect("resume");
+        assert_eq!(
+            status(&Store::open(path).expect("third")),
+            RunStatus::Running
+        );
+        assert_eq!(
+            other.completed(run).expect("done").len(),
+            1,
+            "kept what it wrote"
+        );
+        other.end_run(run, RunStatus::Complete).expect("end");
+        assert!(
+            lock.is_none_or(|l| !l.exists()),
+            "the lock file goes when the run ends"
+        );
 
-            // An abandoned run is pruned like a partial one, with its lock file.
-            let mut killed = Store::open(path).expect("killed");
-            let dead = begin(&mut killed, "aps");
-            drop(killed);
-            let dead_lock = lock_file(dead);
-            assert!(dead_lock.as_ref().is_none_or(|l| l.exists()));
-            assert_eq!(status_of(&other, dead), RunStatus::Abandoned);
-            let newest = run_with(&mut other, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
-            let pruned = other.prune(PruneBy::Keep(1)).expect("prune");
-            assert_eq!(pruned.runs, 2, "the resumed run and the abandoned one");
-            assert!(other.run(dead).is_err());
-            assert!(other.run(newest).is_ok());
-            assert!(
-                dead_lock.is_none_or(|l| !l.exists()),
-                "its lock file is gone too"
-            );
-            assert_eq!(other.runs().expect("runs").len(), 1);
-        },
-    );
+        // An abandoned run is pruned like a partial one, with its lock file.
+        let mut killed = Store::open(path).expect("killed");
+        let dead = begin(&mut killed, "aps");
+        drop(killed);
+        let dead_lock = lock_file(dead);
+        assert!(dead_lock.as_ref().is_none_or(|l| l.exists()));
+        assert_eq!(status_of(&other, dead), RunStatus::Abandoned);
+        let newest = run_with(&mut other, &[("t1", vec![device("SN1", "ONLINE", "1.0")])]);
+        let pruned = other.prune(PruneBy::Keep(1)).expect("prune");
+        assert_eq!(pruned.runs, 2, "the resumed run and the abandoned one");
+        assert!(other.run(dead).is_err());
+        assert!(other.run(newest).is_ok());
+        assert!(
+            dead_lock.is_none_or(|l| !l.exists()),
+            "its lock file is gone too"
+        );
+        assert_eq!(other.runs().expect("runs").len(), 1);
+    });
 }
 
 fn status_of(store: &Store, run: RunId) -> RunStatus {

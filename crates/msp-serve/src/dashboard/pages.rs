@@ -66,6 +66,20 @@ fn opt(v: Option<&str>) -> String {
     v.map_or_else(|| "-".to_owned(), t)
 }
 
+/// What a page says where the store holds no run.
+const NO_RUN: &str = "The store holds no run yet.";
+
+/// A table that scrolls when wide: its id and class (when it has them), its column heads and
+/// its rows.
+fn table(id: Option<&str>, class: Option<&str>, heads: &[&str], rows: Markup) -> Markup {
+    html! {
+        div.scroll { table id=[id] class=[class] {
+            thead { tr { @for head in heads { th { (head) } } } }
+            tbody { (rows) }
+        } }
+    }
+}
+
 /// `/`: every tenant, worst first.
 pub(super) fn overview(lines: &[TenantLine]) -> String {
     let failing = lines.iter().filter(|l| l.failing()).count();
@@ -78,32 +92,28 @@ pub(super) fn overview(lines: &[TenantLine]) -> String {
                 (down) " devices down. Worst first, from the store (not live)."
             }
             @if lines.is_empty() {
-                p.note { "The store holds no run yet." }
+                p.note { (NO_RUN) }
             } @else {
-                div.scroll { table #tenants {
-                    thead { tr {
-                        th { "Tenant" } th { "Collection" } th { "Down" } th { "Devices" }
-                        th { "Critical alerts" } th { "Open alerts" } th { "Failures in a row" }
-                        th { "Last success" }
-                    } }
-                    tbody {
-                        @for l in lines {
-                            tr.tenant data-tenant-id=(t(&l.id)) {
-                                td { a href=(tenant_href(&l.id)) { (t(&l.name)) } }
-                                td class=(l.outcome) {
-                                    (l.outcome)
-                                    @if let Some(e) = &l.error { " " span.note { (t(e)) } }
-                                }
-                                td class=@if l.down > 0 { "down" } @else { "" } { (l.down) }
-                                td { (l.devices) }
-                                td { (l.critical) }
-                                td { (l.open_alerts) }
-                                td { (l.failures) }
-                                td { (opt(l.last_success.as_deref())) }
+                (table(Some("tenants"), None, &[
+                    "Tenant", "Collection", "Down", "Devices", "Critical alerts", "Open alerts",
+                    "Failures in a row", "Last success",
+                ], html! {
+                    @for l in lines {
+                        tr.tenant data-tenant-id=(t(&l.id)) {
+                            td { a href=(tenant_href(&l.id)) { (t(&l.name)) } }
+                            td class=(l.outcome) {
+                                (l.outcome)
+                                @if let Some(e) = &l.error { " " span.note { (t(e)) } }
                             }
+                            td class=@if l.down > 0 { "down" } @else { "" } { (l.down) }
+                            td { (l.devices) }
+                            td { (l.critical) }
+                            td { (l.open_alerts) }
+                            td { (l.failures) }
+                            td { (opt(l.last_success.as_deref())) }
                         }
                     }
-                } }
+                }))
             }
         },
     )
@@ -111,38 +121,34 @@ pub(super) fn overview(lines: &[TenantLine]) -> String {
 
 /// The devices' table (tenant column with `with_tenant`).
 fn devices_table(devices: &[DeviceRow], with_tenant: bool) -> Markup {
-    html! {
-        div.scroll { table.devices {
-            thead { tr {
-                @if with_tenant { th { "Tenant" } }
-                th { "Serial" } th { "Name" } th { "Status" } th { "Type" } th { "Model" }
-                th { "MAC" } th { "IP" } th { "Site" } th { "Firmware" } th { "Resource" }
-                th { "Run" }
-            } }
-            tbody {
-                @for d in devices {
-                    tr.device {
-                        @if with_tenant {
-                            td.tenant { a href=(tenant_href(&d.tenant_id)) { (t(&d.tenant_name)) } }
-                        }
-                        td.serial { (t(&d.serial)) }
-                        td { (opt(d.name.as_deref())) }
-                        td class=@if d.is_offline() { "down" } @else { "" } {
-                            (opt(d.status.as_deref()))
-                        }
-                        td { (opt(d.device_type.as_deref())) }
-                        td { (opt(d.model.as_deref())) }
-                        td { (opt(d.mac.as_deref())) }
-                        td { (opt(d.ip.as_deref())) }
-                        td { (opt(d.site.as_deref())) }
-                        td { (opt(d.firmware.as_deref())) }
-                        td { (t(&d.resource)) }
-                        td { (d.run_id) }
-                    }
+    let heads = [
+        "Tenant", "Serial", "Name", "Status", "Type", "Model", "MAC", "IP", "Site", "Firmware",
+        "Resource", "Run",
+    ];
+    let heads = if with_tenant { &heads[..] } else { &heads[1..] };
+    let rows = html! {
+        @for d in devices {
+            tr.device {
+                @if with_tenant {
+                    td.tenant { a href=(tenant_href(&d.tenant_id)) { (t(&d.tenant_name)) } }
                 }
+                td.serial { (t(&d.serial)) }
+                td { (opt(d.name.as_deref())) }
+                td class=@if d.is_offline() { "down" } @else { "" } {
+                    (opt(d.status.as_deref()))
+                }
+                td { (opt(d.device_type.as_deref())) }
+                td { (opt(d.model.as_deref())) }
+                td { (opt(d.mac.as_deref())) }
+                td { (opt(d.ip.as_deref())) }
+                td { (opt(d.site.as_deref())) }
+                td { (opt(d.firmware.as_deref())) }
+                td { (t(&d.resource)) }
+                td { (d.run_id) }
             }
-        } }
-    }
+        }
+    };
+    table(None, Some("devices"), heads, rows)
 }
 
 /// A field's value as shown: a string without its quotes, `-` for none.
@@ -206,12 +212,11 @@ pub(super) fn tenant(page: &TenantPage) -> String {
             @if page.alerts.is_empty() {
                 p.note { "No open alerts (or alerts are not collected)." }
             } @else {
-                div.scroll { table.alerts {
-                    thead { tr { th { "Severity" } th { "Open" } th { "Run" } } }
-                    tbody { @for a in &page.alerts {
+                (table(None, Some("alerts"), &["Severity", "Open", "Run"], html! {
+                    @for a in &page.alerts {
                         tr { td { (t(&a.severity)) } td { (a.count) } td { (a.run_id) } }
-                    } }
-                } }
+                    }
+                }))
             }
             h2 { "What changed in the last runs" }
             @if page.changes.is_empty() {
@@ -222,13 +227,8 @@ pub(super) fn tenant(page: &TenantPage) -> String {
                 @if changes.is_empty() {
                     p.note { "No change." }
                 } @else {
-                    div.scroll { table.changes {
-                        thead { tr {
-                            th { "Change" } th { "Serial" } th { "Name" } th { "Resource" }
-                            th { "Fields" }
-                        } }
-                        tbody { @for c in changes { (change_line(c)) } }
-                    } }
+                    (table(None, Some("changes"), &["Change", "Serial", "Name", "Resource", "Fields"],
+                        html! { @for c in changes { (change_line(c)) } }))
                 }
             }
             @if page.changes_cut { p.note { "(more changes: see `msp-orchestrator diff`)" } }
@@ -242,15 +242,13 @@ pub(super) fn runs(runs: &[RunSummary]) -> String {
         "Runs",
         html! {
             @if runs.is_empty() {
-                p.note { "The store holds no run yet." }
+                p.note { (NO_RUN) }
             } @else {
-                div.scroll { table #runs {
-                    thead { tr {
-                        th { "Run" } th { "Started" } th { "Ended" } th { "Status" }
-                        th { "Tenants ok" } th { "Failed" } th { "Missing" } th { "Records" }
-                        th { "Resources" }
-                    } }
-                    tbody { @for r in runs {
+                (table(Some("runs"), None, &[
+                    "Run", "Started", "Ended", "Status", "Tenants ok", "Failed", "Missing",
+                    "Records", "Resources",
+                ], html! {
+                    @for r in runs {
                         tr {
                             td { (r.id) }
                             td { (t(&r.started)) }
@@ -264,8 +262,8 @@ pub(super) fn runs(runs: &[RunSummary]) -> String {
                             td { (r.records) }
                             td { (t(&r.resources.join(", "))) }
                         }
-                    } }
-                } }
+                    }
+                }))
             }
         },
     )

@@ -1,5 +1,5 @@
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::PathBuf;
 
 use msp_orchestrator::msp_store::{Incomplete, NewRun, RunStatus, TenantDuration};
 
@@ -19,9 +19,12 @@ fn device(serial: &str, name: &str, mac: &str, status: &str) -> String {
 
 /// Two runs of three tenants: Alpha (an AP goes offline in the second run, a critical alert),
 /// the hostile one (failed in the second run), Gamma (all up). The runs' arguments hold
-/// [`SECRET`]. Alpha's collections took 1.25 s then 2.25 s; the others' times are unknown.
-fn small_store(db: &Path) {
-    let mut store = Store::open(db).expect("store");
+/// [`SECRET`]. Alpha's collections took 1.25 s then 2.25 s; the others' times are unknown. In a
+/// temporary folder (kept while the first value lives); the second value is the store's path.
+fn small_store() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("s.sqlite");
+    let mut store = Store::open(&db).expect("store");
     for n in 0..2 {
         let run = store
             .begin_run(&NewRun::new(
@@ -89,12 +92,11 @@ fn small_store(db: &Path) {
         store.write_durations(run, &[took]).expect("durations");
         store.end_run(run, RunStatus::Partial).expect("end");
     }
+    (dir, db)
 }
 
 async fn started(token: Option<Token>) -> (tempfile::TempDir, SocketAddr) {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("s.sqlite");
-    small_store(&db);
+    let (dir, db) = small_store();
     let addr = crate::http::tests::serve_store(&db, token).await;
     (dir, addr)
 }
@@ -204,30 +206,23 @@ async fn with_a_token_pages_need_it_and_login_sets_a_strict_cookie() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let url = |path: &str| format!("http://{addr}{path}");
+    // A GET of `path`, with one header (name, value) when given.
+    let get = async |path: &str, header: Option<(&str, &str)>| {
+        let mut request = http.get(format!("http://{addr}{path}"));
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        request.send().await.expect("get")
+    };
+    let bearer = Some(("authorization", "Bearer 0123456789abcdef0123"));
     for path in ["/", "/runs", "/tenants/t-a", "/search?q=A1"] {
-        let refused = http.get(url(path)).send().await.expect("get");
-        assert_eq!(refused.status(), 401, "{path}");
-        let ok = http
-            .get(url(path))
-            .bearer_auth("0123456789abcdef0123")
-            .send()
-            .await
-            .expect("get");
-        assert_eq!(ok.status(), 200, "{path}");
+        assert_eq!(get(path, None).await.status(), 401, "{path}");
+        assert_eq!(get(path, bearer).await.status(), 200, "{path}");
     }
-    let wrong = http
-        .get(url("/login?token=0123456789abcdef0124"))
-        .send()
-        .await
-        .expect("login");
+    let wrong = get("/login?token=0123456789abcdef0124", None).await;
     assert_eq!(wrong.status(), 401);
     assert!(wrong.headers().get("set-cookie").is_none());
-    let login = http
-        .get(url("/login?token=0123456789abcdef0123"))
-        .send()
-        .await
-        .expect("login");
+    let login = get("/login?token=0123456789abcdef0123", None).await;
     assert_eq!(login.status(), 303);
     assert_eq!(login.headers().get("location").expect("location"), "/");
     let cookie = login
@@ -243,12 +238,7 @@ async fn with_a_token_pages_need_it_and_login_sets_a_strict_cookie() {
     );
     assert!(!cookie.contains("0123456789abcdef0123"), "{cookie}");
     let pair = cookie.split(';').next().expect("pair").to_owned();
-    let with_cookie = http
-        .get(url("/"))
-        .header("cookie", pair)
-        .send()
-        .await
-        .expect("get");
+    let with_cookie = get("/", Some(("cookie", &pair))).await;
     assert_eq!(with_cookie.status(), 200);
     let html = with_cookie.text().await.expect("body");
     assert!(!html.contains("0123456789abcdef0123"));
@@ -262,9 +252,7 @@ fn percent_encoding_keeps_only_unreserved_bytes() {
 
 #[test]
 fn the_overview_is_kept_until_a_run_ends() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("s.sqlite");
-    small_store(&db);
+    let (_dir, db) = small_store();
     let dashboard = Dashboard::open(&db).expect("dashboard");
     let before = dashboard.overview_html().expect("overview");
     assert_eq!(before, dashboard.overview_html().expect("again"));
@@ -293,9 +281,7 @@ fn the_overview_is_kept_until_a_run_ends() {
 
 #[test]
 fn the_overview_counts_devices_down_and_alerts_apart() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("s.sqlite");
-    small_store(&db);
+    let (_dir, db) = small_store();
     let store = Store::open(&db).expect("store");
     let lines = overview(&store).expect("overview");
     let counts: Vec<(&str, &str, u64, u64, u64, u64)> = lines

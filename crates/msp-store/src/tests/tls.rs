@@ -3,30 +3,37 @@
 //! a wrong one, and never in clear to a network host. Without the variables each test records
 //! a visible skip.
 
+use std::path::{Path, PathBuf};
+
 use test_support::postgres::{ScratchDb, tls_cas};
 
-use super::{begin, device, write};
+use super::{begin, device, refusal, test_name, write};
 use crate::{RunStatus, Store, StoreError};
 
-/// The scratch database's URL through `localhost` (the certificate's name), with `options`.
-fn over_tls(db: &ScratchDb, options: &str) -> String {
+/// The test server's CA, the wrong CA and a scratch database for `test` (its path), or `None`
+/// with the skips recorded.
+fn tls_server(test: &str) -> Option<(PathBuf, PathBuf, ScratchDb)> {
+    let (Some((ca, wrong)), Some(db)) = (tls_cas(test), ScratchDb::create(test)) else {
+        return None;
+    };
+    Some((ca, wrong, db))
+}
+
+/// The scratch database's URL through `localhost` (the certificate's name), in `sslmode` with
+/// `ca` as the root certificate.
+fn over_tls(db: &ScratchDb, sslmode: &str, ca: &Path) -> String {
     let url = db.url().replace("@127.0.0.1:", "@localhost:");
     assert_ne!(url, db.url(), "the test server is at 127.0.0.1");
     let joint = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{joint}{options}")
+    format!("{url}{joint}sslmode={sslmode}&sslrootcert={}", ca.display())
 }
 
 #[test]
 fn a_verified_tls_session_round_trips_a_snapshot() {
-    let test = "msp_store::tests::tls::a_verified_tls_session_round_trips_a_snapshot";
-    let (Some((ca, _)), Some(db)) = (tls_cas(test), ScratchDb::create(test)) else {
+    let Some((ca, _, db)) = tls_server(test_name!()) else {
         return;
     };
-    let url = over_tls(
-        &db,
-        &format!("sslmode=verify-full&sslrootcert={}", ca.display()),
-    );
-    let mut store = Store::open(url.as_str()).expect("open over TLS");
+    let mut store = Store::open(over_tls(&db, "verify-full", &ca)).expect("open over TLS");
     let ssl: bool = super::one(
         &store,
         "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
@@ -45,11 +52,7 @@ fn a_verified_tls_session_round_trips_a_snapshot() {
     drop(store);
 
     // `require` is verified the same way, and reads the same history back.
-    let store = Store::open(over_tls(
-        &db,
-        &format!("sslmode=require&sslrootcert={}", ca.display()),
-    ))
-    .expect("open with require");
+    let store = Store::open(over_tls(&db, "require", &ca)).expect("open with require");
     assert_eq!(store.complete_runs().expect("runs"), [run]);
     let serials: Vec<String> = store
         .db
@@ -63,17 +66,13 @@ fn a_verified_tls_session_round_trips_a_snapshot() {
 
 #[test]
 fn a_server_certificate_from_another_ca_is_refused_by_name() {
-    let test = "msp_store::tests::tls::a_server_certificate_from_another_ca_is_refused_by_name";
-    let (Some((_, wrong)), Some(db)) = (tls_cas(test), ScratchDb::create(test)) else {
+    let Some((_, wrong, db)) = tls_server(test_name!()) else {
         return;
     };
-    let url = over_tls(
-        &db,
-        &format!("sslmode=verify-full&sslrootcert={}", wrong.display()),
+    let e = refusal(
+        over_tls(&db, "verify-full", &wrong),
+        "a certificate signed by another CA is refused",
     );
-    let Err(e) = Store::open(url.as_str()) else {
-        panic!("a certificate signed by another CA is refused");
-    };
     assert!(matches!(e, StoreError::Location(_)), "{e:?}");
     let e = e.to_string();
     assert!(
@@ -88,8 +87,7 @@ fn a_server_certificate_from_another_ca_is_refused_by_name() {
 
 #[test]
 fn a_certificate_for_another_name_is_refused() {
-    let test = "msp_store::tests::tls::a_certificate_for_another_name_is_refused";
-    let (Some((ca, _)), Some(db)) = (tls_cas(test), ScratchDb::create(test)) else {
+    let Some((ca, _, db)) = tls_server(test_name!()) else {
         return;
     };
     // 127.0.0.1 is not the certificate's name (localhost).
@@ -98,10 +96,7 @@ fn a_certificate_for_another_name_is_refused() {
         db.url(),
         ca.display()
     );
-    let Err(e) = Store::open(url.as_str()) else {
-        panic!("a certificate for another name is refused");
-    };
-    let e = e.to_string();
+    let e = refusal(url, "a certificate for another name is refused").to_string();
     assert!(
         e.contains("the server's certificate is refused")
             && e.contains("not valid for name \"127.0.0.1\""),
@@ -116,10 +111,7 @@ fn a_network_host_in_clear_is_refused_before_connecting() {
         "postgres://u:pw-in-clear@192.0.2.1:5432/x?sslmode=disable",
         "postgres://u:pw-in-clear@db.example/x?sslmode=disable&application_name=a",
     ] {
-        let Err(e) = Store::open(url) else {
-            panic!("{url}: refused");
-        };
-        let e = e.to_string();
+        let e = refusal(url, format_args!("{url}: refused")).to_string();
         assert!(
             e.contains("in clear is refused")
                 && e.contains("sslmode=verify-full")

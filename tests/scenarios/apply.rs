@@ -6,7 +6,10 @@
 use glp_msp_e2e::{Sim, Workdir};
 use serde_json::Value;
 
-use crate::common::{assert_exit, orchestrator, run_exit, run_in, served, start};
+use crate::common::{
+    apply_again, apply_stale_plan, assert_exit, change_rows, changes, orchestrator, run_exit,
+    served, start,
+};
 
 const EXISTING: usize = 15;
 
@@ -116,23 +119,11 @@ fn apply_twice(name: &str, rate: &str, extra: &[&str]) -> (Workdir, Sim) {
     );
 
     let before = writes(&sim);
-    let second = run_exit(
-        "apply-again",
-        (&bins, &wd, &sim),
-        &["apply", "tenants.toml", "--yes", "--db", "store.sqlite"],
-        0,
-    );
+    apply_again((&bins, &wd, &sim), "tenants.toml", &[], &[]);
     assert_eq!(writes(&sim), before, "a second apply writes nothing");
-    assert!(second.stdout.contains("0 writes sent"), "{}", second.stdout);
     assert_desired(&sim, &wanted);
 
-    let changes = run_exit(
-        "changes",
-        (&bins, &wd, &sim),
-        &["changes", "--db", "store.sqlite", "--format", "json"],
-        0,
-    );
-    let rows: Vec<Value> = serde_json::from_str(&changes.stdout).unwrap();
+    let rows = change_rows((&bins, &wd, &sim), &[]);
     assert_eq!(rows.len(), 15, "the writes of the first apply");
     let client_id = sim.target().client_id;
     for row in &rows {
@@ -201,18 +192,8 @@ fn a_state_changed_between_plan_and_apply_is_caught_and_nothing_is_written() {
         0,
     );
     let before = writes(&sim);
-    let stale = run_exit(
-        "apply-stale",
-        (&bins, &wd, &sim),
-        &["apply", "plan.json", "--yes", "--db", "store.sqlite"],
-        1,
-    );
-    assert!(
-        stale.stderr.contains("changed since plan.json was planned"),
-        "{}",
-        stale.stderr
-    );
-    assert!(stale.stderr.contains("new: 'Hooli'"), "{}", stale.stderr);
+    let says = ["changed since plan.json was planned", "new: 'Hooli'"];
+    apply_stale_plan((&bins, &wd, &sim), &says);
     assert_eq!(writes(&sim), before, "nothing written");
 }
 
@@ -268,25 +249,8 @@ fn ctrl_c_mid_apply_leaves_a_record_and_a_second_apply_finishes_the_rest() {
     );
 
     // The record holds what was done, and the run says it was interrupted.
-    let changes = run_in(
-        "changes",
-        (&bins, &wd, &sim),
-        &["changes", "--db", "store.sqlite", "--format", "json"],
-    );
-    let rows: Vec<Value> = serde_json::from_str(&changes.stdout).unwrap();
-    assert_eq!(rows.len(), made);
-    let runs = run_in(
-        "runs",
-        (&bins, &wd, &sim),
-        &[
-            "changes",
-            "--runs",
-            "--db",
-            "store.sqlite",
-            "--format",
-            "csv",
-        ],
-    );
+    assert_eq!(change_rows((&bins, &wd, &sim), &[]).len(), made);
+    let runs = changes((&bins, &wd, &sim), &["--runs", "--format", "csv"]);
     assert!(runs.stdout.contains(",interrupted,"), "{}", runs.stdout);
 
     run_exit("apply-second", (&bins, &wd, &sim), &args, 0);

@@ -10,27 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use glp_msp_e2e::{Sim, Stats};
 use serde_json::Value;
 
-use crate::common::{run_exit, served, start_device_writes};
+use crate::common::{ASSIGN_ALL_APS, NOC_RULE, apply_again, run_exit, served, start_device_writes};
 
 const EXISTING: usize = 15;
 const RULE: &str = "NOC critical";
-
-const REST: &str = r#"
-[[device_assignments]]
-tenants = ["*"]
-device_types = ["AP"]
-application = "HPE Aruba Networking Central"
-region = "us-west"
-subscription_tier = "FOUNDATION_AP"
-
-[[notification_rules]]
-tenants = ["*"]
-name = "NOC critical"
-enabled = true
-sourceTypes = ["ALERTS"]
-source = { alerts = { enabled = true, alertNames = ["AP Down"], minAlertSeverity = "CRITICAL" } }
-destination = { email = { enabled = true, emailIds = ["noc@msp.example"] } }
-"#;
 
 /// The manifest: every simulated workspace, 5 new ones, then the devices and the rule for all;
 /// and the names of the new ones.
@@ -43,7 +26,8 @@ fn manifest(sim: &Sim) -> (String, Vec<String>) {
         .chain(new.iter().cloned())
         .map(|n| format!("[[tenants]]\nworkspaceName = {}\n\n", Value::from(n)))
         .collect();
-    toml.push_str(REST);
+    toml.push_str(ASSIGN_ALL_APS);
+    toml.push_str(NOC_RULE);
     (toml, new)
 }
 
@@ -162,10 +146,8 @@ fn onboarding(name: &str, fault: &str) {
 
     // Again: the new workspaces exist now, with no Central and no tenant token yet: their rule
     // and their devices are skipped, which is no failure; nothing else to do, not one write.
-    let apply = ["apply", "onboarding.toml", "--yes", "--db", "store.sqlite"];
-    let second = run_exit("apply-again", scenario, &apply, 0);
+    let second = apply_again(scenario, "onboarding.toml", &[], &[]);
     assert_eq!(writes(&sim.stats().unwrap()), writes(&stats), "no write");
-    assert!(second.stdout.contains("0 writes sent"), "{}", second.stdout);
     for n in &new {
         let line = format!(". skipped rule '{RULE}' in '{n}' (");
         assert!(second.stdout.contains(&line), "{line}\n{}", second.stdout);

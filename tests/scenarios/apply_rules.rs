@@ -8,7 +8,11 @@
 
 use serde_json::json;
 
-use crate::common::{run_exit, served, start};
+use glp_msp_e2e::{Bins, Finished, Sim, Workdir};
+
+use crate::common::{
+    NOC_RULE, apply_again, apply_stale_plan, change_rows, run_exit, served, start,
+};
 
 const TENANTS: usize = 20;
 
@@ -68,8 +72,7 @@ fn a_rule_for_every_tenant_despite_lost_answers_then_nothing_to_do() {
         );
     }
 
-    let second = run_exit("apply-again", scenario, &apply, 0);
-    assert!(second.stdout.contains("0 writes sent"), "{}", second.stdout);
+    apply_again(scenario, "rules.toml", &[], &[]);
     let again = sim.stats().unwrap();
     for ep in ["notification-rules-create", "notification-rules-update"] {
         assert_eq!(served(&again, ep), served(&stats, ep), "{ep}: no write");
@@ -79,13 +82,7 @@ fn a_rule_for_every_tenant_despite_lost_answers_then_nothing_to_do() {
         truth.notification_rules
     );
 
-    let changes = run_exit(
-        "changes",
-        scenario,
-        &["changes", "--db", "store.sqlite", "--format", "json"],
-        0,
-    );
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&changes.stdout).unwrap();
+    let rows = change_rows(scenario, &[]);
     assert_eq!(rows.len(), TENANTS, "each rule created is recorded");
     assert!(
         rows.iter()
@@ -93,16 +90,16 @@ fn a_rule_for_every_tenant_despite_lost_answers_then_nothing_to_do() {
     );
 }
 
-/// The rule without a description: someone else may set one, which the manifest leaves alone.
-const BARE: &str = r#"
-[[notification_rules]]
-tenants = ["*"]
-name = "NOC critical"
-enabled = true
-sourceTypes = ["ALERTS"]
-source = { alerts = { enabled = true, alertNames = ["AP Down"], minAlertSeverity = "CRITICAL" } }
-destination = { email = { enabled = true, emailIds = ["noc@msp.example"] } }
-"#;
+/// A scenario started with `sim_args` whose tenants were each given [`NOC_RULE`] (no
+/// description: someone else may set one, which the manifest leaves alone) by an apply of
+/// `rules.toml` (exit 0): the scenario, and that apply.
+fn start_with_rule(name: &str, sim_args: &[&str]) -> ((Bins, Workdir, Sim), Finished) {
+    let (bins, wd, sim) = start(name, sim_args);
+    std::fs::write(wd.run("rules.toml"), NOC_RULE).unwrap();
+    let apply = ["apply", "rules.toml", "--yes", "--db", "store.sqlite"];
+    let applied = run_exit("apply", (&bins, &wd, &sim), &apply, 0);
+    ((bins, wd, sim), applied)
+}
 
 /// Rule write requests served (create, update, delete).
 fn rule_writes(sim: &glp_msp_e2e::Sim) -> u64 {
@@ -115,15 +112,10 @@ fn rule_writes(sim: &glp_msp_e2e::Sim) -> u64 {
 
 #[test]
 fn a_tenant_without_central_is_skipped_under_a_glob_and_fails_the_apply_when_named() {
-    let (bins, wd, sim) = start(
-        "apply-rules-no-central",
-        &["--tenants", "3", "--tenants-on-no-cluster", "1"],
-    );
+    let sim_args = ["--tenants", "3", "--tenants-on-no-cluster", "1"];
+    let ((bins, wd, sim), all) = start_with_rule("apply-rules-no-central", &sim_args);
     let scenario = (&bins, &wd, &sim);
     let unplaced = sim.truth().unwrap().tenants[2].name.clone();
-    std::fs::write(wd.run("all.toml"), BARE).unwrap();
-    let apply = ["apply", "all.toml", "--yes", "--db", "store.sqlite"];
-    let all = run_exit("apply-glob", scenario, &apply, 0);
     assert!(
         all.stdout.contains(&format!(
             "skipped skip    '{unplaced}' ({}): rule 'NOC critical': skipped: no Central for \
@@ -141,23 +133,14 @@ fn a_tenant_without_central_is_skipped_under_a_glob_and_fails_the_apply_when_nam
     );
     assert_eq!(sim.truth().unwrap().notification_rules.len(), 2);
     // Recorded as skipped (with what wrote nothing: --all).
-    let changes = [
-        "changes",
-        "--all",
-        "--db",
-        "store.sqlite",
-        "--format",
-        "json",
-    ];
-    let rows: Vec<serde_json::Value> =
-        serde_json::from_str(&run_exit("changes", scenario, &changes, 0).stdout).unwrap();
+    let rows = change_rows(scenario, &["--all"]);
     assert!(
         rows.iter()
             .any(|r| r["action"] == "skip" && r["status"] == "skipped"),
         "{rows:?}"
     );
 
-    let named = BARE.replace(
+    let named = NOC_RULE.replace(
         r#"tenants = ["*"]"#,
         &format!("tenants = [{}]", serde_json::Value::from(unplaced.as_str())),
     );
@@ -174,11 +157,8 @@ fn a_tenant_without_central_is_skipped_under_a_glob_and_fails_the_apply_when_nam
 
 #[test]
 fn a_saved_plan_whose_rules_someone_else_changed_is_refused_and_writes_nothing() {
-    let (bins, wd, sim) = start("apply-rules-drift", &["--tenants", "3"]);
+    let ((bins, wd, sim), _) = start_with_rule("apply-rules-drift", &["--tenants", "3"]);
     let scenario = (&bins, &wd, &sim);
-    std::fs::write(wd.run("rules.toml"), BARE).unwrap();
-    let apply = ["apply", "rules.toml", "--yes", "--db", "store.sqlite"];
-    run_exit("apply", scenario, &apply, 0);
     let plan = ["plan", "rules.toml", "--out", "plan.json"];
     let plan = run_exit("plan", scenario, &plan, 0);
     assert!(plan.stdout.contains("3 unchanged"), "{}", plan.stdout);
@@ -186,7 +166,7 @@ fn a_saved_plan_whose_rules_someone_else_changed_is_refused_and_writes_nothing()
     // Someone else gives the rule of one tenant a description, a field this manifest leaves
     // alone: still nothing to do there, but not the state the plan saw.
     let tenant = sim.truth().unwrap().tenants[1].name.clone();
-    let other = BARE.replace(
+    let other = NOC_RULE.replace(
         r#"tenants = ["*"]"#,
         &format!(
             "tenants = [{}]\ndescription = \"set by hand\"",
@@ -198,13 +178,7 @@ fn a_saved_plan_whose_rules_someone_else_changed_is_refused_and_writes_nothing()
     run_exit("apply-other", scenario, &apply, 0);
 
     let before = rule_writes(&sim);
-    let apply = ["apply", "plan.json", "--yes", "--db", "store.sqlite"];
-    let stale = run_exit("apply-stale", scenario, &apply, 1);
-    assert!(
-        stale.stderr.contains("changed since plan.json was planned"),
-        "{}",
-        stale.stderr
-    );
+    let stale = apply_stale_plan(scenario, &["changed since plan.json was planned"]);
     let lines: Vec<&str> = stale
         .stderr
         .lines()
@@ -223,14 +197,9 @@ fn a_saved_plan_whose_rules_someone_else_changed_is_refused_and_writes_nothing()
 
 #[test]
 fn a_rule_is_deleted_only_when_allowed_once_each_though_every_answer_is_lost() {
-    let (bins, wd, sim) = start(
-        "apply-rules-delete",
-        &["--tenants", "6", "--fault-write-after-apply", "1"],
-    );
+    let sim_args = ["--tenants", "6", "--fault-write-after-apply", "1"];
+    let ((bins, wd, sim), _) = start_with_rule("apply-rules-delete", &sim_args);
     let scenario = (&bins, &wd, &sim);
-    std::fs::write(wd.run("rules.toml"), BARE).unwrap();
-    let apply = ["apply", "rules.toml", "--yes", "--db", "store.sqlite"];
-    run_exit("apply", scenario, &apply, 0);
     let made = sim.truth().unwrap().notification_rules;
     assert_eq!(made.len(), 6);
     std::fs::write(
@@ -286,12 +255,9 @@ fn a_rule_is_deleted_only_when_allowed_once_each_though_every_answer_is_lost() {
         "one DELETE each, a lost answer re-read, not re-sent: {}",
         deleted.stdout
     );
-    let again = run_exit("apply-delete-again", scenario, &allowed, 0);
-    assert!(again.stdout.contains("0 writes sent"), "{}", again.stdout);
+    apply_again(scenario, "delete.toml", &["--allow-delete"], &[]);
 
-    let changes = ["changes", "--db", "store.sqlite", "--format", "json"];
-    let rows: Vec<serde_json::Value> =
-        serde_json::from_str(&run_exit("changes", scenario, &changes, 0).stdout).unwrap();
+    let rows = change_rows(scenario, &[]);
     let gone: Vec<&serde_json::Value> = rows
         .iter()
         .filter(|r| r["action"] == "rule_delete" && r["status"] == "done")

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::common::{run_exit, served, served_with, start};
+use crate::common::{apply_again, apply_stale_plan, changes, run_exit, served, served_with, start};
 
 /// `n` keys starting with `prefix`.
 fn keys(prefix: &str, n: usize) -> Vec<String> {
@@ -105,30 +105,15 @@ fn scenario(name: &str, fault: &str, (msp, per_tenant): (usize, usize), extra: &
     .collect();
     assert_eq!(truth.subscriptions_added, want);
 
-    let args = ["apply", "subs.toml", "--yes", "--db", "store.sqlite"];
-    let second = run_exit("apply-again", scenario, &args, 0);
-    assert!(second.stdout.contains("0 writes sent"), "{}", second.stdout);
-    assert!(
-        second
-            .stdout
-            .contains("Subscriptions: 0 to add (0 keys), 3 unchanged, 0 cannot be done."),
-        "{}",
-        second.stdout
-    );
+    let nothing = "Subscriptions: 0 to add (0 keys), 3 unchanged, 0 cannot be done.";
+    apply_again(scenario, "subs.toml", &[], &[nothing]);
     assert_eq!(posts(&sim.stats().unwrap()), requests, "no write");
     assert_eq!(sim.truth().unwrap().subscriptions_added, want);
 
     // The saved plan is stale now: applying it writes nothing and names what moved.
-    let stale = ["apply", "plan.json", "--yes", "--db", "store.sqlite"];
-    let stale = run_exit("apply-stale", (&bins, &wd, &sim), &stale, 1);
-    assert!(
-        stale.stderr.contains("[[subscriptions]] #1"),
-        "{}",
-        stale.stderr
-    );
+    apply_stale_plan(scenario, &["[[subscriptions]] #1"]);
 
-    let changes = ["changes", "--db", "store.sqlite", "--format", "json"];
-    let changes = run_exit("changes", (&bins, &wd, &sim), &changes, 0);
+    let changes = changes(scenario, &["--format", "json"]);
     assert!(!changes.stdout.contains("MSPKEY0001"), "{}", changes.stdout);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&changes.stdout).unwrap();
     let added = rows

@@ -100,6 +100,88 @@ pub(crate) fn run_exit(
     out
 }
 
+/// A manifest's `[[device_assignments]]` for every tenant: its access points assigned to
+/// Central in us-west and licensed with a Foundation AP subscription.
+pub(crate) const ASSIGN_ALL_APS: &str = r#"
+[[device_assignments]]
+tenants = ["*"]
+device_types = ["AP"]
+application = "HPE Aruba Networking Central"
+region = "us-west"
+subscription_tier = "FOUNDATION_AP"
+"#;
+
+/// A manifest's `[[notification_rules]]` for every tenant: the NOC's rule (no description),
+/// critical `AP Down` alerts by email.
+pub(crate) const NOC_RULE: &str = r#"
+[[notification_rules]]
+tenants = ["*"]
+name = "NOC critical"
+enabled = true
+sourceTypes = ["ALERTS"]
+source = { alerts = { enabled = true, alertNames = ["AP Down"], minAlertSeverity = "CRITICAL" } }
+destination = { email = { enabled = true, emailIds = ["noc@msp.example"] } }
+"#;
+
+/// `apply INPUT --yes --db store.sqlite EXTRA` once more, when there is nothing left to do:
+/// exit 0, `0 writes sent`, and each of `says` on stdout.
+pub(crate) fn apply_again(
+    scenario: (&Bins, &Workdir, &Sim),
+    input: &str,
+    extra: &[&str],
+    says: &[&str],
+) -> Finished {
+    let mut args = vec!["apply", input, "--yes", "--db", "store.sqlite"];
+    args.extend(extra);
+    let again = run_exit("apply-again", scenario, &args, 0);
+    for said in ["0 writes sent"].iter().chain(says) {
+        assert!(again.stdout.contains(said), "{said}\n{}", again.stdout);
+    }
+    again
+}
+
+/// `apply plan.json --yes --db store.sqlite` after what the plan read moved: refused (exit 1),
+/// each of `says` on stderr.
+pub(crate) fn apply_stale_plan(scenario: (&Bins, &Workdir, &Sim), says: &[&str]) -> Finished {
+    let args = ["apply", "plan.json", "--yes", "--db", "store.sqlite"];
+    let stale = run_exit("apply-stale", scenario, &args, 1);
+    for said in says {
+        assert!(stale.stderr.contains(said), "{said}\n{}", stale.stderr);
+    }
+    stale
+}
+
+/// The end of a device-write scenario whose apply left the truth `after`: `apply INPUT EXTRA`
+/// again writes nothing ([`apply_again`], each of `says` on stdout), and the saved plan is
+/// refused as stale, naming the tenants whose devices moved ([`apply_stale_plan`]); neither
+/// changes a device. Returns the rows of [`change_rows`].
+pub(crate) fn devices_settled(
+    scenario: (&Bins, &Workdir, &Sim),
+    (input, extra, says): (&str, &[&str], &[&str]),
+    after: &Truth,
+) -> Vec<Value> {
+    let sim = scenario.2;
+    apply_again(scenario, input, extra, says);
+    assert_eq!(sim.truth().unwrap().devices, after.devices, "applied again");
+    apply_stale_plan(scenario, &["devices in '"]);
+    assert_eq!(sim.truth().unwrap().devices, after.devices, "a stale plan");
+    change_rows(scenario, &[])
+}
+
+/// `changes --db store.sqlite EXTRA` (the record of the applies): exit 0.
+pub(crate) fn changes(scenario: (&Bins, &Workdir, &Sim), extra: &[&str]) -> Finished {
+    let mut args = vec!["changes", "--db", "store.sqlite"];
+    args.extend(extra);
+    run_exit("changes", scenario, &args, 0)
+}
+
+/// [`changes`] `--format json EXTRA`: its rows.
+pub(crate) fn change_rows(scenario: (&Bins, &Workdir, &Sim), extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["--format", "json"];
+    args.extend(extra);
+    serde_json::from_str(&changes(scenario, &args).stdout).expect("changes json")
+}
+
 /// Requests served on `endpoint` (`token`, `msp-tenants`, `device-inventory`, ...), any status.
 pub(crate) fn served(stats: &Stats, endpoint: &str) -> u64 {
     stats

@@ -8,16 +8,25 @@ use glp_msp_e2e::fake::{Fake, Platform, Recorded, Reply, Route, Setup, glp_error
 use serde_json::{Value, json};
 use test_support::Finished;
 
-use crate::common::{RUN_LIMIT, bins};
+use crate::common::{RUN_LIMIT, assert_exit, bins};
 
 const APS: &str = "/network-monitoring/v1/aps";
 
-/// `msp-orchestrator ARGS` against `fake` in `wd` (`args` split at whitespace).
-fn run(fake: &Fake, wd: &Workdir, args: &str) -> Finished {
+/// `msp-orchestrator ARGS` against `fake` in `wd` (`args` split at whitespace), asserting its
+/// exit code ([`assert_exit`]).
+fn run(fake: &Fake, wd: &Workdir, args: &str, code: i32) -> Finished {
     let args: Vec<&str> = args.split_whitespace().collect();
-    fake.orchestrator(&bins(), &wd.run(""), &args)
+    let out = fake
+        .orchestrator(&bins(), &wd.run(""), &args)
         .timeout(RUN_LIMIT)
-        .run()
+        .run();
+    assert_exit(&out, code);
+    out
+}
+
+/// Asserts that `out` said `text` on stderr.
+fn assert_said(out: &Finished, text: &str) {
+    assert!(out.stderr.contains(text), "{text}\n{}", out.stderr);
 }
 
 /// The JSON lines of the file `name` of `wd`.
@@ -59,12 +68,9 @@ fn a_resource_that_fails_for_a_tenant_does_not_stop_its_next_resource() {
     });
     fake.on(Route::Other, aps);
     let wd = Workdir::new("confused-parts").unwrap();
-    let out = run(
-        &fake,
-        &wd,
-        "collect device-inventory aps -q -o out.jsonl --report report.json",
-    );
-    assert_eq!(out.code, Some(3), "some failed: {}", out.stderr);
+    // Some failed: exit 3.
+    let args = "collect device-inventory aps -q -o out.jsonl --report report.json";
+    let out = run(&fake, &wd, args, 3);
     let records = lines(&wd, "out.jsonl");
     let of = |resource: &str, tenant: &str| count(&records, resource, tenant);
     assert_eq!(
@@ -78,12 +84,9 @@ fn a_resource_that_fails_for_a_tenant_does_not_stop_its_next_resource() {
         (of("aps", &second.id), of("device-inventory", &second.id)),
         (1, 3)
     );
-    assert!(
-        out.stderr.contains(
-            "resources: device-inventory failed [not_found] after 0 records, aps ok (1 record)"
-        ),
-        "{}",
-        out.stderr
+    assert_said(
+        &out,
+        "resources: device-inventory failed [not_found] after 0 records, aps ok (1 record)",
     );
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(wd.run("report.json")).unwrap()).unwrap();
@@ -101,18 +104,14 @@ fn a_resource_that_fails_for_a_tenant_does_not_stop_its_next_resource() {
     assert_eq!(failed["resources"][1]["records"], 1);
 
     // A snapshot keeps what completed: the failed tenant's aps are in the run.
-    let snap = run(
+    run(
         &fake,
         &wd,
         "snapshot device-inventory aps -q --db inv.sqlite",
+        3,
     );
-    assert_eq!(snap.code, Some(3), "some failed: {}", snap.stderr);
-    let export = run(
-        &fake,
-        &wd,
-        "export --db inv.sqlite --run 1 --format jsonl -o run.jsonl",
-    );
-    assert_eq!(export.code, Some(0), "{}", export.stderr);
+    let export = "export --db inv.sqlite --run 1 --format jsonl -o run.jsonl";
+    run(&fake, &wd, export, 0);
     let stored = lines(&wd, "run.jsonl");
     let stored_of = |resource: &str| count(&stored, resource, &first.id);
     assert_eq!(
@@ -137,8 +136,7 @@ fn a_central_list_that_ignores_its_cursor_writes_no_record_twice() {
         ))
     });
     let wd = Workdir::new("confused-repeat").unwrap();
-    let out = run(&fake, &wd, "collect -q -o out.jsonl");
-    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    let out = run(&fake, &wd, "collect -q -o out.jsonl", 3);
     let serials: Vec<String> = lines(&wd, "out.jsonl")
         .iter()
         .map(|r| r["data"]["serialNumber"].as_str().unwrap().to_owned())
@@ -147,11 +145,7 @@ fn a_central_list_that_ignores_its_cursor_writes_no_record_twice() {
     once.dedup();
     assert_eq!(serials.len(), 2, "{serials:?}");
     assert_eq!(serials, once, "no record twice");
-    assert!(
-        out.stderr.contains("page 2 repeats page 1"),
-        "{}",
-        out.stderr
-    );
+    assert_said(&out, "page 2 repeats page 1");
 }
 
 #[test]
@@ -161,13 +155,10 @@ fn a_central_check_answered_in_another_shape_says_it_could_not_decode_it() {
         Some(Reply::json(200, json!({"tenants": [], "total": 0})))
     });
     let wd = Workdir::new("confused-decode").unwrap();
-    let out = run(&fake, &wd, "collect -q -o out.jsonl");
-    assert_eq!(out.code, Some(1), "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("could not decode the answer of GET /network-msp/v1/list-tenants"),
-        "{}",
-        out.stderr
+    let out = run(&fake, &wd, "collect -q -o out.jsonl", 1);
+    assert_said(
+        &out,
+        "could not decode the answer of GET /network-msp/v1/list-tenants",
     );
     assert!(!out.stderr.contains("--central-base-url"), "{}", out.stderr);
     assert_eq!(fake.platform().count(Route::Exchange), 0, "no tenant ran");
@@ -195,26 +186,8 @@ fn a_tenant_total_the_listing_does_not_deliver_is_a_warning_with_both_numbers() 
         ))
     });
     let wd = Workdir::new("confused-total").unwrap();
-    let out = run(&fake, &wd, "collect -q -o out.jsonl");
-    assert_eq!(
-        out.code,
-        Some(0),
-        "a warning, not a failure: {}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains("warning: msp-tenants said total 5 but delivered 2 items"),
-        "{}",
-        out.stderr
-    );
-    let listed = run(&fake, &wd, "tenants");
-    assert_eq!(listed.code, Some(0), "{}", listed.stderr);
-    assert!(
-        listed
-            .stderr
-            .contains("warning: msp-tenants said total 5 but delivered 2 items"),
-        "{}",
-        listed.stderr
-    );
+    // A warning, not a failure: exit 0.
+    let warning = "warning: msp-tenants said total 5 but delivered 2 items";
+    assert_said(&run(&fake, &wd, "collect -q -o out.jsonl", 0), warning);
+    assert_said(&run(&fake, &wd, "tenants", 0), warning);
 }

@@ -27,6 +27,23 @@ const HUGE_LIMIT: Duration = Duration::from_secs(120);
 
 const U64_MAX: &str = "18446744073709551615";
 
+/// The enum of a test's cases (`Clone`, `Copy`, `Debug`), each case written once, and `ALL`,
+/// every case in order.
+macro_rules! cases {
+    ($(#[$doc:meta])* enum $name:ident { $($(#[$case_doc:meta])* $case:ident,)+ }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug)]
+        enum $name {
+            $($(#[$case_doc])* $case,)+
+        }
+
+        impl $name {
+            /// Every case, in order.
+            const ALL: &[$name] = &[$($name::$case),+];
+        }
+    };
+}
+
 /// How one run ended.
 struct Outcome {
     name: String,
@@ -89,6 +106,17 @@ impl Outcome {
         if let Some(why) = self.insanity() {
             panic!("{why}");
         }
+    }
+
+    /// Asserts that the run ended sanely with an error (exit 1 or 3; `after` says what it met).
+    fn assert_error(&self, after: &str) {
+        self.assert_sane();
+        assert!(
+            matches!(self.code, Some(1 | 3)),
+            "exit {:?}{after}, want an error:\n{}",
+            self.code,
+            self.tail()
+        );
     }
 }
 
@@ -158,8 +186,6 @@ fn run_case(
     (wd, out)
 }
 
-/// Runs every case in its own thread; each returns its problems (empty: it passed). Fails with
-/// all problems of all cases at once.
 /// `cases`, each named `<prefix>-<case>` in its `Debug` form (an enum's variant, a number).
 fn named<C: std::fmt::Debug>(prefix: &str, cases: impl IntoIterator<Item = C>) -> Vec<(String, C)> {
     cases
@@ -168,6 +194,8 @@ fn named<C: std::fmt::Debug>(prefix: &str, cases: impl IntoIterator<Item = C>) -
         .collect()
 }
 
+/// Runs every case in its own thread; each returns its problems (empty: it passed). Fails with
+/// all problems of all cases at once.
 fn all_cases<C: Send>(
     what: &str,
     cases: Vec<(String, C)>,
@@ -545,26 +573,23 @@ fn hostile_fractional_retry_after_on_a_429_then_200_succeeds() {
 
 // 5. ------------------------------------------------------------------------------------------
 
-/// How msp-tenants repeats itself.
-#[derive(Clone, Copy, Debug)]
-enum Repeat {
-    /// The same two tenants on every page, `offset` 0 on each.
-    OffsetZero,
-    /// The same two tenants on every page, `offset` echoing the request (only the items repeat).
-    OffsetEchoed,
-    /// The same invalid tenant on every page: no tenant can run at all.
-    InvalidTenant,
+cases! {
+    /// How msp-tenants repeats itself.
+    enum Repeat {
+        /// The same two tenants on every page, `offset` 0 on each.
+        OffsetZero,
+        /// The same two tenants on every page, `offset` echoing the request (only the items
+        /// repeat).
+        OffsetEchoed,
+        /// The same invalid tenant on every page: no tenant can run at all.
+        InvalidTenant,
+    }
 }
 
 #[test]
 fn hostile_msp_tenants_repeating_one_page_forever_ends_with_an_error() {
     // `total` a million on every page: only the repetition can end the listing.
-    let repeats = [
-        Repeat::OffsetZero,
-        Repeat::OffsetEchoed,
-        Repeat::InvalidTenant,
-    ];
-    let cases = named("endless-msp-tenants", repeats);
+    let cases = named("endless-msp-tenants", Repeat::ALL.iter().copied());
     all_cases("endless msp-tenants", cases, |name, repeat| {
         let fake = Fake::start(Setup::tenants(2));
         fake.on(Route::MspTenants, move |req, p| {
@@ -668,13 +693,7 @@ fn hostile_central_cursor_that_never_repeats_ends_with_an_error_naming_the_endpo
         fake.platform().count(Route::DeviceInventory),
         out.tail()
     );
-    out.assert_sane();
-    assert!(
-        matches!(out.code, Some(1 | 3)),
-        "exit {:?}, want an error:\n{}",
-        out.code,
-        out.tail()
-    );
+    out.assert_error("");
     assert!(
         out.stderr.contains("device-inventory"),
         "the error does not name the endpoint (network-monitoring/v1/device-inventory):\n{}",
@@ -714,24 +733,17 @@ fn hostile_a_tenant_listed_twice_runs_once_and_counts_as_ok() {
 
 #[test]
 fn hostile_server_errors_echoing_secrets_and_tokens_leak_nothing() {
-    #[derive(Clone, Copy, Debug)]
-    enum Echo {
-        Token400,
-        Token401,
-        MspTenants403,
-        MspTenants500,
-        Central403,
-        Central500Text,
+    cases! {
+        enum Echo {
+            Token400,
+            Token401,
+            MspTenants403,
+            MspTenants500,
+            Central403,
+            Central500Text,
+        }
     }
-    let echoes = [
-        Echo::Token400,
-        Echo::Token401,
-        Echo::MspTenants403,
-        Echo::MspTenants500,
-        Echo::Central403,
-        Echo::Central500Text,
-    ];
-    let cases = named("echo", echoes);
+    let cases = named("echo", Echo::ALL.iter().copied());
     all_cases("echoed secrets", cases, |name, echo| {
         let fake = Fake::start(Setup::tenants(2));
         // Everything the client sent, as a careless server would echo it back.
@@ -1039,13 +1051,7 @@ fn huge_body(name: &str, route: Route, content_length: bool) {
     });
     let args = collect_args(&["--retries", "2", "--glp-rate", "50", "--rate", "50"]);
     let (_wd, out) = run_case(name, &fake, &args, HUGE_LIMIT, &[]);
-    out.assert_sane();
-    assert!(
-        matches!(out.code, Some(1 | 3)),
-        "exit {:?} after a 500 MB {route:?} body, want an error:\n{}",
-        out.code,
-        out.tail()
-    );
+    out.assert_error(&format!(" after a 500 MB {route:?} body"));
     let peak = out.peak_rss_kib.unwrap_or(0);
     assert!(
         peak < RSS_LIMIT_KIB,

@@ -9,15 +9,15 @@ use futures::TryStreamExt as _;
 use glp_auth::text::escape_control;
 use glp_workspaces::Tenant;
 use msp_orchestrator::apply::{
-    Action, ActionResult, ActionStatus, ApplyOptions, ApplyReport, Change, Manifest, Plan,
-    RuleAction, execute, execute_devices, execute_rules, plan_rules,
+    Action, ActionResult, ActionStatus, ApplyOptions, ApplyReport, Change, DeviceAction, Manifest,
+    Plan, RuleAction, execute, execute_devices, execute_rules, plan_assignments, plan_rules,
 };
 use msp_orchestrator::msp_store::{ChangeRecord, NewApply, Store};
 use msp_orchestrator::{Cancel, StopLevel};
 
 use crate::args::GlobalArgs;
 use crate::args::apply::{ApplyArgs, PlanArgs};
-use crate::commands::apply_devices::{device_drift, read_device_actions, write_device_plan};
+use crate::commands::apply_devices::{device_drift, write_device_plan};
 use crate::commands::apply_input::{Input, load, load_manifest};
 use crate::commands::apply_rules::{rule_drift, write_rule_plan};
 use crate::commands::apply_subscriptions as subscriptions;
@@ -25,35 +25,65 @@ use crate::commands::store::{Usage, db_path};
 use crate::context::{Built, Context};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, plural};
 
-/// Every workspace of the MSP now (a signal stops the reading).
-async fn read_tenants(ctx: &Context, cancel: &Cancel) -> anyhow::Result<Vec<Tenant>> {
+/// `reading`, unless a signal stops it first: then the error `interrupted while {what}`.
+pub(crate) async fn unless_interrupted<T>(
+    cancel: &Cancel,
+    what: &str,
+    reading: impl Future<Output = T>,
+) -> anyhow::Result<T> {
     tokio::select! {
         biased;
-        _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the tenants"),
-        listed = ctx.workspaces.msp_tenants().stream().try_collect::<Vec<Tenant>>() => {
-            listed.context("reading the tenants (workspaces/v1/msp-tenants)")
-        }
+        _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while {what}"),
+        read = reading => Ok(read),
     }
+}
+
+/// Every workspace of the MSP now (a signal stops the reading).
+async fn read_tenants(ctx: &Context, cancel: &Cancel) -> anyhow::Result<Vec<Tenant>> {
+    let listed = ctx
+        .workspaces
+        .msp_tenants()
+        .stream()
+        .try_collect::<Vec<Tenant>>();
+    unless_interrupted(cancel, "reading the tenants", listed)
+        .await?
+        .context("reading the tenants (workspaces/v1/msp-tenants)")
 }
 
 /// Tenants whose rules are read at once while planning `[[notification_rules]]`.
 const RULE_READS: usize = 8;
 
-/// The `[[notification_rules]]` actions of `manifest` (a signal stops the reading).
-async fn read_rule_actions(
+/// Tenants whose devices are read at once while planning `[[device_assignments]]`.
+const DEVICE_READS: usize = 8;
+
+/// The `[[notification_rules]]` actions of `manifest`, then its device actions (unassignments
+/// held back unless `allow_delete`), as `plan` and `apply` read them (a signal stops the
+/// reading).
+async fn read_rule_and_device_actions(
     ctx: &Context,
     manifest: &Manifest,
     tenants: &[Tenant],
     allow_delete: bool,
     cancel: &Cancel,
-) -> anyhow::Result<Vec<RuleAction>> {
-    tokio::select! {
-        biased;
-        _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the notification rules"),
-        planned = plan_rules(&ctx.clusters, manifest, tenants, allow_delete, RULE_READS) => {
-            planned.context("reading the Central tenants (network-msp/v1/list-tenants)")
-        }
-    }
+) -> anyhow::Result<(Vec<RuleAction>, Vec<DeviceAction>)> {
+    let rules = plan_rules(&ctx.clusters, manifest, tenants, allow_delete, RULE_READS);
+    let rules = unless_interrupted(cancel, "reading the notification rules", rules)
+        .await?
+        .context("reading the Central tenants (network-msp/v1/list-tenants)")?;
+    let devices = plan_assignments(
+        &ctx.workspaces,
+        manifest,
+        tenants,
+        DEVICE_READS,
+        allow_delete,
+    );
+    let devices = unless_interrupted(cancel, "reading the devices", devices)
+        .await?
+        .context(
+            "reading the service catalog (service-catalog/v1/service-managers, \
+             service-manager-provisions)",
+        )?;
+    Ok((rules, devices))
 }
 
 fn quoted(name: &str) -> String {
@@ -170,10 +200,9 @@ pub(crate) async fn plan(global: &GlobalArgs, args: &PlanArgs, cancel: &Cancel) 
     let result = async {
         let tenants = read_tenants(&ctx, cancel).await?;
         let mut plan = Plan::compute(&manifest, &tenants, args.allow_delete);
-        plan.rule_actions =
-            read_rule_actions(&ctx, &manifest, &tenants, args.allow_delete, cancel).await?;
-        plan.device_actions =
-            read_device_actions(&ctx, &manifest, &tenants, args.allow_delete, cancel).await?;
+        (plan.rule_actions, plan.device_actions) =
+            read_rule_and_device_actions(&ctx, &manifest, &tenants, args.allow_delete, cancel)
+                .await?;
         plan.subscription_actions =
             subscriptions::read_subscription_actions(&ctx, &manifest, &tenants, cancel).await?;
         write_plan(&mut std::io::stdout().lock(), &plan)?;
@@ -302,16 +331,11 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
             plan.allow_delete,
         ),
     };
-    let rule_actions = match read_rule_actions(&ctx, manifest, &tenants, allow_delete, cancel).await
-    {
-        Ok(r) => r,
+    let read = read_rule_and_device_actions(&ctx, manifest, &tenants, allow_delete, cancel);
+    let (rule_actions, device_actions) = match read.await {
+        Ok(read) => read,
         Err(e) => return usage_or_fatal(e),
     };
-    let device_actions =
-        match read_device_actions(&ctx, manifest, &tenants, allow_delete, cancel).await {
-            Ok(d) => d,
-            Err(e) => return usage_or_fatal(e),
-        };
     let mut rules_moved = saved_rules.map(|saved| rule_drift(saved, &rule_actions));
     if let (Some(moved), Some(saved)) = (&mut rules_moved, saved_devices) {
         moved.extend(device_drift(saved, &device_actions));

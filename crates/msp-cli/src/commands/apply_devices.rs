@@ -1,36 +1,11 @@
 //! The `[[device_assignments]]` and `[[device_unassignments]]` part of `plan` and `apply`:
-//! reading their actions, their lines in the plan, and the check that a saved plan's device
-//! actions are still what the tenants give.
+//! their lines in the plan, and the check that a saved plan's device actions are still what the
+//! tenants give (`apply` reads them with the rules).
 
-use anyhow::Context as _;
 use glp_auth::text::escape_control;
-use glp_workspaces::Tenant;
-use msp_orchestrator::apply::{DeviceAction, Manifest, plan_assignments};
-use msp_orchestrator::{Cancel, StopLevel};
+use msp_orchestrator::apply::DeviceAction;
 
 use crate::commands::apply_drift::{DriftWords, tenant_drift};
-use crate::context::Context;
-
-/// Tenants whose devices are read at once while planning `[[device_assignments]]`.
-const DEVICE_READS: usize = 8;
-
-/// The device actions of `manifest` (unassignments held back unless `allow_delete`; a signal
-/// stops the reading).
-pub(crate) async fn read_device_actions(
-    ctx: &Context,
-    manifest: &Manifest,
-    tenants: &[Tenant],
-    allow_delete: bool,
-    cancel: &Cancel,
-) -> anyhow::Result<Vec<DeviceAction>> {
-    tokio::select! {
-        biased;
-        _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the devices"),
-        planned = plan_assignments(&ctx.workspaces, manifest, tenants, DEVICE_READS, allow_delete) => {
-            planned.context("reading the service catalog (service-catalog/v1/service-managers, service-manager-provisions)")
-        }
-    }
-}
 
 /// One line per device action (tenant named), then the counts; nothing when there is none.
 pub(crate) fn write_device_plan(
@@ -105,18 +80,12 @@ pub(crate) fn device_drift(saved: &[DeviceAction], now: &[DeviceAction]) -> Vec<
 
 #[cfg(test)]
 mod tests {
-    use glp_auth::WorkspaceId;
-    use msp_orchestrator::apply::RuleTenant;
-
     use super::*;
+    use crate::commands::apply_drift::test_tenant;
 
     fn nothing(n: u8, state: &str) -> DeviceAction {
         DeviceAction::Nothing {
-            tenant: RuleTenant {
-                id: WorkspaceId::parse(&format!("{n:02x}{}", "0".repeat(30))).expect("id"),
-                name: format!("Tenant {n}"),
-                cluster: None,
-            },
+            tenant: test_tenant(n),
             what: "3 devices already hold FOUNDATION_AP".into(),
             state: state.into(),
         }

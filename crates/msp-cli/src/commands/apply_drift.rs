@@ -60,3 +60,14 @@ pub(crate) fn tenant_drift<'a, A: PartialEq>(
     }
     lines
 }
+
+/// Tenant `n` of the tests of the plan's parts: the id `0n` then zeros, named `Tenant n`, on
+/// no cluster.
+#[cfg(test)]
+pub(crate) fn test_tenant(n: u8) -> RuleTenant {
+    RuleTenant {
+        id: glp_auth::WorkspaceId::parse(&format!("{n:02x}{}", "0".repeat(30))).expect("id"),
+        name: format!("Tenant {n}"),
+        cluster: None,
+    }
+}

@@ -74,18 +74,10 @@ pub(crate) fn rule_drift(saved: &[RuleAction], now: &[RuleAction]) -> Vec<String
 
 #[cfg(test)]
 mod tests {
-    use glp_auth::WorkspaceId;
-    use msp_orchestrator::apply::{NO_CENTRAL, RuleTenant};
+    use msp_orchestrator::apply::NO_CENTRAL;
 
     use super::*;
-
-    fn tenant(n: u8) -> RuleTenant {
-        RuleTenant {
-            id: WorkspaceId::parse(&format!("{n:02x}{}", "0".repeat(30))).expect("id"),
-            name: format!("Tenant {n}"),
-            cluster: None,
-        }
-    }
+    use crate::commands::apply_drift::test_tenant as tenant;
 
     fn nothing(n: u8, name: &str, state: &str) -> RuleAction {
         RuleAction::Nothing {

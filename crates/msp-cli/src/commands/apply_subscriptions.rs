@@ -4,12 +4,13 @@
 
 use glp_auth::text::escape_control;
 use glp_workspaces::Tenant;
+use msp_orchestrator::Cancel;
 use msp_orchestrator::apply::{
     ActionResult, ApplyOptions, Manifest, Plan, SubscriptionAction, execute_subscriptions,
     plan_subscriptions,
 };
-use msp_orchestrator::{Cancel, StopLevel};
 
+use crate::commands::apply::unless_interrupted;
 use crate::context::Context;
 
 /// Workspaces whose subscriptions are read at once while planning `[[subscriptions]]`.
@@ -22,11 +23,8 @@ pub(crate) async fn read_subscription_actions(
     tenants: &[Tenant],
     cancel: &Cancel,
 ) -> anyhow::Result<Vec<SubscriptionAction>> {
-    tokio::select! {
-        biased;
-        _ = cancel.reached(StopLevel::Drain) => anyhow::bail!("interrupted while reading the subscriptions"),
-        planned = plan_subscriptions(&ctx.workspaces, manifest, tenants, SUBSCRIPTION_READS) => Ok(planned),
-    }
+    let planned = plan_subscriptions(&ctx.workspaces, manifest, tenants, SUBSCRIPTION_READS);
+    unless_interrupted(cancel, "reading the subscriptions", planned).await
 }
 
 /// What `apply` reads: `manifest`'s subscription actions against `tenants`; when applying a

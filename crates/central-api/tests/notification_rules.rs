@@ -13,6 +13,7 @@ use glp_transport::ApiError;
 use httpmock::prelude::*;
 use serde_json::{Map, Value, json};
 use support::{TENANT_TOKEN, bearer, client, retrying_client, tenant};
+use test_support::lost::sent_once_when_lost;
 use test_support::mock::{answered_once, hpe_error, refused_once};
 use test_support::{Reply, Server};
 
@@ -246,22 +247,26 @@ async fn a_429_is_waited_through_and_the_create_then_sent() {
 
 #[tokio::test]
 async fn a_lost_answer_is_outcome_unknown_and_never_sent_twice() {
-    for reply in [
-        Reply::json(500, error(500, "Internal server error")),
-        Reply::raw(503, "text/plain", "upstream connect error"),
-        Reply::json(201, rule("r-1", "NOC critical")).cut_off(),
-    ] {
-        let server = Server::scripted([reply.clone(), reply.clone(), reply]);
-        let t = retrying_client(server.base_url()).tenant(tenant());
-        let err = t.create_notification_rule(&noc()).await.unwrap_err();
-        assert_eq!(server.count("POST", PATH), 1, "sent once");
+    let losses = || {
+        [
+            Reply::json(500, error(500, "Internal server error")),
+            Reply::raw(503, "text/plain", "upstream connect error"),
+            Reply::json(201, rule("r-1", "NOC critical")).cut_off(),
+        ]
+    };
+    let create = async |base: String| {
+        let t = retrying_client(&base).tenant(tenant());
+        t.create_notification_rule(&noc()).await
+    };
+    for err in sent_once_when_lost(("POST", PATH), losses(), create).await {
         assert!(matches!(err, ApiError::OutcomeUnknown { .. }), "{err:?}");
-        let err = t.delete_notification_rule("r-1").await.unwrap_err();
+    }
+    let delete = async |base: String| {
+        let t = retrying_client(&base).tenant(tenant());
+        t.delete_notification_rule("r-1").await
+    };
+    let path = format!("{PATH}/r-1");
+    for err in sent_once_when_lost(("DELETE", &path), losses(), delete).await {
         assert_eq!(err.kind(), "outcome_unknown", "{err}");
-        assert_eq!(
-            server.count("DELETE", &format!("{PATH}/r-1")),
-            1,
-            "sent once"
-        );
     }
 }

@@ -23,6 +23,7 @@
 pub mod captured;
 pub mod cli;
 pub mod http;
+pub mod lost;
 pub mod mock;
 pub mod postgres;
 pub mod process;

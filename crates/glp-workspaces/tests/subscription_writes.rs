@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use support::{GLP_ERROR, TOKEN, client, glp_error, tenant_id};
 use test_support::lost::sent_once_when_lost;
 use test_support::mock::refused_once;
+use test_support::sent::{json_body, only_request};
 use test_support::{Reply, Server};
 
 const SUBS: &str = "/subscriptions/v1/subscriptions";
@@ -42,27 +43,18 @@ fn tenant() -> Scope {
 
 #[tokio::test]
 async fn keys_are_posted_with_the_workspace_s_token_then_the_operation_is_polled() {
-    let server = MockServer::start_async().await;
-    let post = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(SUBS)
-                .header("authorization", format!("Bearer {TOKEN}"))
-                .json_body(json!({"subscriptions": [{"key": "BAASOAAg95"}, {"key": "KEY-2x"}]}));
-            then.status(202)
-                .header(
-                    "location",
-                    format!("/subscriptions/v1/async-operations/{OP}"),
-                )
-                .json_body(json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}));
-        })
-        .await;
-    let c = client(&server.base_url());
+    let server = Server::scripted([accepted()]);
+    let c = client(server.base_url());
     let answer = c
         .add_subscriptions(Scope::Msp, &[&key("BAASOAAg95"), &key("KEY-2x")])
         .await
         .unwrap();
-    post.assert_async().await;
+    let post = only_request(&server, "POST", SUBS);
+    assert_eq!(post.bearer(), Some(TOKEN));
+    assert_eq!(
+        json_body(&post),
+        json!({"subscriptions": [{"key": "BAASOAAg95"}, {"key": "KEY-2x"}]})
+    );
     assert_eq!(answer.status, 202);
     assert_eq!(subscription_operation_id(&answer).as_deref(), Some(OP));
 

@@ -28,6 +28,7 @@ pub mod mock;
 pub mod postgres;
 pub mod process;
 pub mod raw;
+pub mod sent;
 pub mod skip;
 pub mod waits;
 

@@ -12,7 +12,7 @@ use futures::TryStreamExt as _;
 use glp_transport::ApiError;
 use httpmock::prelude::*;
 use serde_json::{Map, Value, json};
-use support::{TENANT_TOKEN, bearer, client, retrying_client, tenant};
+use support::{TENANT_TOKEN, client, retrying_client, tenant};
 use test_support::lost::sent_once_when_lost;
 use test_support::mock::{answered_once, hpe_error, refused_once};
 use test_support::sent::{json_body, only_request};

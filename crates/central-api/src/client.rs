@@ -70,57 +70,51 @@ pub struct TenantClient {
 
 glp_transport::tenant_handle!(TenantClient);
 
-impl TenantClient {
-    pub(crate) fn list<T>(&self, endpoint: Endpoint) -> ListRequest<T> {
-        ListRequest::new(self.api.clone(), Scope::Tenant(self.id), endpoint)
-    }
+/// The typed lists of [`TenantClient`], one method a [`Resource`]: `name -> Item = Resource;`
+/// makes `pub fn name(&self) -> ListRequest<Item>` with the documentation written above it.
+macro_rules! resource_lists {
+    ($($(#[$doc:meta])* $name:ident -> $item:ty = $resource:ident;)*) => {
+        impl TenantClient {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> ListRequest<$item> {
+                    self.list(Endpoint::resource(Resource::$resource))
+                }
+            )*
+        }
+    };
+}
 
+resource_lists! {
     /// Every device of the tenant's inventory, monitored or not (`device-inventory`, up to 1000
     /// per page); narrow with
     /// [`site_assigned`](ListRequest::site_assigned).
-    pub fn device_inventory(&self) -> ListRequest<Device> {
-        self.list(Endpoint::resource(Resource::DeviceInventory))
-    }
-
+    device_inventory -> Device = DeviceInventory;
     /// Access points (`aps`, up to 1000 per page).
-    pub fn aps(&self) -> ListRequest<AccessPoint> {
-        self.list(Endpoint::resource(Resource::Aps))
-    }
-
+    aps -> AccessPoint = Aps;
     /// Switches (`switches`, up to 1000 per page).
-    pub fn switches(&self) -> ListRequest<Switch> {
-        self.list(Endpoint::resource(Resource::Switches))
-    }
-
+    switches -> Switch = Switches;
     /// Gateways (`gateways`, up to 100 per page).
-    pub fn gateways(&self) -> ListRequest<Gateway> {
-        self.list(Endpoint::resource(Resource::Gateways))
-    }
-
+    gateways -> Gateway = Gateways;
     /// Wired and wireless clients (`clients`, up to 1000 per page); narrow with
     /// `.param("site-id", ..)`, `.param("site-name", ..)` or `.param("serial-number", ..)`.
-    pub fn clients(&self) -> ListRequest<Client> {
-        self.list(Endpoint::resource(Resource::Clients))
-    }
-
+    clients -> Client = Clients;
     /// Every site with its health (`sites-health`, up to 100 per page, paged by `offset`).
     /// There is no `network-monitoring/v1/sites` list.
-    pub fn sites_health(&self) -> ListRequest<SiteHealth> {
-        self.list(Endpoint::resource(Resource::SitesHealth))
-    }
-
+    sites_health -> SiteHealth = SitesHealth;
     /// Monitored devices (`devices`, up to 1000 per page).
-    pub fn devices(&self) -> ListRequest<Device> {
-        self.list(Endpoint::resource(Resource::Devices))
-    }
-
+    devices -> Device = Devices;
     /// The tenant's alerts, open and cleared (`network-notifications/v1/alerts`, up to 100
     /// per page, paged by a `next` cursor). Narrow with [`filter`](ListRequest::filter) on
     /// `siteId`, `typeId`, `status` (`Active`, `Deferred`, `Cleared`), `category` or
     /// `deviceType` (`eq`, `in`, joined by `and`), order with [`sort`](ListRequest::sort) on
     /// `createdAt` (the server's default), `severity`, `status`, `name` or `priority`.
-    pub fn alerts(&self) -> ListRequest<Alert> {
-        self.list(Endpoint::resource(Resource::Alerts))
+    alerts -> Alert = Alerts;
+}
+
+impl TenantClient {
+    pub(crate) fn list<T>(&self, endpoint: Endpoint) -> ListRequest<T> {
+        ListRequest::new(self.api.clone(), Scope::Tenant(self.id), endpoint)
     }
 
     /// A known resource with its items as raw JSON, exactly as received.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
 use glp_core::Scope;
-use glp_transport::{Api, ApiClient, ApiError, Items, ListQuery, Paged, Pager};
+use glp_transport::{Api, ApiClient, ApiError, Items, ListQuery, Pager};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +33,8 @@ pub struct Page<T> {
     /// A stream stops even when this is set if the page was empty or `total` items were seen:
     /// see [`ListRequest::stream`].
     pub next: Option<Cursor>,
-    /// The digest of the items' text as received (see [`Paged::items_digest`]).
+    /// The digest of the items' text as received (see
+    /// [`Paged::items_digest`](glp_transport::Paged::items_digest)).
     #[serde(skip)]
     digest: u64,
 }
@@ -431,16 +432,4 @@ impl<T: DeserializeOwned + Send + 'static> ListRequest<T> {
     }
 }
 
-impl<T> Paged for Page<T> {
-    fn received(&self) -> u64 {
-        self.items.len() as u64
-    }
-
-    fn total(&self) -> Option<u64> {
-        self.total
-    }
-
-    fn items_digest(&self) -> Option<u64> {
-        Some(self.digest)
-    }
-}
+glp_transport::impl_paged_items!(Page);

@@ -7,13 +7,13 @@
 
 mod support;
 
-use central_api::{Alert, ApiError, Resource, check_filter, check_sort};
+use central_api::{Alert, ApiError, ListRequest, Resource, check_filter, check_sort};
 use futures::{StreamExt, TryStreamExt};
 use httpmock::Method::GET;
 use httpmock::MockServer;
 use serde_json::{Value, json};
 use support::{TENANT_TOKEN, bearer, client, tenant};
-use test_support::mock::answered_once;
+use test_support::mock::{answered_once, any_request_fails};
 
 const ALERTS: &str = "/network-notifications/v1/alerts";
 
@@ -48,32 +48,43 @@ async fn page_at<'a>(server: &'a MockServer, next: &str, body: Value) -> httpmoc
     .await
 }
 
+/// The alerts request of the tenant, of a client of `server`.
+fn alerts_of(server: &MockServer) -> ListRequest<Alert> {
+    client(&server.base_url()).tenant(tenant()).alerts()
+}
+
 async fn stream_all(server: &MockServer) -> Vec<Result<Alert, ApiError>> {
-    client(&server.base_url())
-        .tenant(tenant())
-        .alerts()
-        .stream()
-        .collect()
-        .await
+    alerts_of(server).stream().collect().await
+}
+
+/// Every alert streamed from a mock server answering `pages` (each body at its `next`, see
+/// [`page_at`]), and how many times each page was asked for.
+async fn listed(pages: &[(&str, Value)]) -> (Vec<Result<Alert, ApiError>>, Vec<usize>) {
+    let server = MockServer::start_async().await;
+    let mut mocks = Vec::new();
+    for (next, body) in pages {
+        mocks.push(page_at(&server, next, body.clone()).await);
+    }
+    let alerts = stream_all(&server).await;
+    let mut calls = Vec::new();
+    for mock in mocks {
+        calls.push(mock.calls_async().await);
+    }
+    (alerts, calls)
 }
 
 #[tokio::test]
 async fn every_page_is_read_with_the_tenant_token_until_next_is_blank() {
-    let server = MockServer::start_async().await;
-    let first = page_at(
-        &server,
-        "1",
-        page(vec![alert(1, "Active"), alert(2, "Cleared")], 3, "2"),
-    )
+    let (alerts, calls) = listed(&[
+        (
+            "1",
+            page(vec![alert(1, "Active"), alert(2, "Cleared")], 3, "2"),
+        ),
+        ("2", page(vec![alert(3, "Active")], 3, "")),
+    ])
     .await;
-    let second = page_at(&server, "2", page(vec![alert(3, "Active")], 3, "")).await;
-    let alerts: Vec<Alert> = stream_all(&server)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
-    first.assert_async().await;
-    second.assert_async().await;
+    assert_eq!(calls, [1, 1], "each page once");
+    let alerts: Vec<Alert> = alerts.into_iter().map(Result::unwrap).collect();
     let ids: Vec<_> = alerts.iter().map(|a| a.id.clone().unwrap()).collect();
     assert_eq!(ids, ["22071893000:1", "22071893000:2", "22071893000:3"]);
     assert_eq!(alerts.iter().filter(|a| a.is_open()).count(), 2);
@@ -99,9 +110,7 @@ async fn filter_sort_and_limit_are_sent_as_given() {
         page(vec![], 0, ""),
     )
     .await;
-    let page = client(&server.base_url())
-        .tenant(tenant())
-        .alerts()
+    let page = alerts_of(&server)
         .limit(20)
         .filter(filter)
         .sort("severity desc")
@@ -116,19 +125,8 @@ async fn filter_sort_and_limit_are_sent_as_given() {
 #[tokio::test]
 async fn a_limit_over_100_and_a_field_the_spec_does_not_filter_are_refused_unsent() {
     let server = MockServer::start_async().await;
-    let any = server
-        .mock_async(|when, then| {
-            when.method(GET);
-            then.status(200).json_body(json!({"items": []}));
-        })
-        .await;
-    let err = client(&server.base_url())
-        .tenant(tenant())
-        .alerts()
-        .limit(101)
-        .page(None)
-        .await
-        .unwrap_err();
+    let any = any_request_fails(&server).await;
+    let err = alerts_of(&server).limit(101).page(None).await.unwrap_err();
     assert!(matches!(err, ApiError::InvalidRequest(_)), "{err}");
     assert!(
         err.to_string()
@@ -158,25 +156,20 @@ async fn a_limit_over_100_and_a_field_the_spec_does_not_filter_are_refused_unsen
 
 #[tokio::test]
 async fn a_total_that_says_more_does_not_make_the_stream_loop_or_fail() {
-    let server = MockServer::start_async().await;
-    page_at(&server, "1", page(vec![alert(1, "Active")], 500, "2")).await;
-    page_at(&server, "2", page(vec![], 500, "3")).await;
-    let alerts = stream_all(&server).await;
+    let (alerts, _) = listed(&[
+        ("1", page(vec![alert(1, "Active")], 500, "2")),
+        ("2", page(vec![], 500, "3")),
+    ])
+    .await;
     assert_eq!(alerts.len(), 1);
     assert!(alerts[0].is_ok());
 }
 
 #[tokio::test]
 async fn a_total_that_says_less_ends_the_listing_at_the_total() {
-    let server = MockServer::start_async().await;
-    let first = page_at(
-        &server,
-        "1",
-        page(vec![alert(1, "Active"), alert(2, "Active")], 2, "2"),
-    )
-    .await;
-    let alerts = stream_all(&server).await;
-    first.assert_async().await;
+    let first = page(vec![alert(1, "Active"), alert(2, "Active")], 2, "2");
+    let (alerts, calls) = listed(&[("1", first)]).await;
+    assert_eq!(calls, [1]);
     assert_eq!(alerts.len(), 2);
     assert!(alerts.iter().all(Result::is_ok));
 }

@@ -12,8 +12,10 @@ use futures::TryStreamExt as _;
 use glp_transport::ApiError;
 use httpmock::prelude::*;
 use serde_json::{Map, Value, json};
-use support::{TENANT_TOKEN, bearer, client, retrying_client, tenant};
+use support::{TENANT_TOKEN, client, retrying_client, tenant};
+use test_support::lost::sent_once_when_lost;
 use test_support::mock::{answered_once, hpe_error, refused_once};
+use test_support::sent::{json_body, only_request};
 use test_support::{Reply, Server};
 
 const PATH: &str = "/network-notifications/v1/notification-rules";
@@ -47,28 +49,24 @@ fn error(status: u16, message: &str) -> Value {
 
 #[tokio::test]
 async fn create_posts_the_input_with_the_tenant_token() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(PATH)
-                .header("authorization", bearer(TENANT_TOKEN))
-                .header("content-type", "application/json")
-                .json_body(json!({"notificationRuleInput": {
-                    "name": "NOC critical", "enabled": true,
-                    "destination": {"email": {"enabled": true, "emailIds": ["noc@msp.example"]}}
-                }}));
-            then.status(201)
-                .header("location", format!("{PATH}/r-1"))
-                .json_body(rule("r-1", "NOC critical"));
-        })
-        .await;
-    let made = client(&server.base_url())
+    let created =
+        Reply::json(201, rule("r-1", "NOC critical")).header("location", format!("{PATH}/r-1"));
+    let server = Server::scripted([created]);
+    let made = client(server.base_url())
         .tenant(tenant())
         .create_notification_rule(&noc())
         .await
         .unwrap();
-    mock.assert_async().await;
+    let post = only_request(&server, "POST", PATH);
+    assert_eq!(post.bearer(), Some(TENANT_TOKEN));
+    assert_eq!(post.header("content-type"), Some("application/json"));
+    assert_eq!(
+        json_body(&post),
+        json!({"notificationRuleInput": {
+            "name": "NOC critical", "enabled": true,
+            "destination": {"email": {"enabled": true, "emailIds": ["noc@msp.example"]}}
+        }})
+    );
     assert_eq!(
         (made.id.as_str(), made.name.as_str()),
         ("r-1", "NOC critical")
@@ -78,33 +76,29 @@ async fn create_posts_the_input_with_the_tenant_token() {
 
 #[tokio::test]
 async fn update_sends_a_merge_patch_and_delete_deletes_the_rule() {
-    let server = MockServer::start_async().await;
-    let patch = server
-        .mock_async(|when, then| {
-            when.method("PATCH")
-                .path(format!("{PATH}/r-1"))
-                .header("authorization", bearer(TENANT_TOKEN))
-                .header("content-type", "application/merge-patch+json")
-                .json_body(json!({"notificationRuleInput": {"description": "to the NOC"}}));
-            then.status(200).json_body(rule("r-1", "NOC critical"));
-        })
-        .await;
-    let delete = server
-        .mock_async(|when, then| {
-            when.method(DELETE).path(format!("{PATH}/r-1"));
-            then.status(204);
-        })
-        .await;
-    let t = client(&server.base_url()).tenant(tenant());
+    let server = Server::start();
+    let one = format!("{PATH}/r-1");
+    server.on(
+        "PATCH",
+        &one,
+        [Reply::json(200, rule("r-1", "NOC critical"))],
+    );
+    let t = client(server.base_url()).tenant(tenant());
     let mut fields = Map::new();
     fields.insert("description".into(), json!("to the NOC"));
     assert_eq!(
         t.update_notification_rule("r-1", &fields).await.unwrap().id,
         "r-1"
     );
+    let patch = only_request(&server, "PATCH", &one);
+    assert_eq!(patch.bearer(), Some(TENANT_TOKEN));
+    let merge_patch = Some("application/merge-patch+json");
+    assert_eq!(patch.header("content-type"), merge_patch);
+    let input = json!({"notificationRuleInput": {"description": "to the NOC"}});
+    assert_eq!(json_body(&patch), input);
+    server.on("DELETE", &one, [Reply::new(204)]);
     t.delete_notification_rule("r-1").await.unwrap();
-    patch.assert_async().await;
-    delete.assert_async().await;
+    assert_eq!(server.count("DELETE", &one), 1);
     // Nothing is sent for a rename or a path that is not an id.
     fields.insert("name".into(), json!("other"));
     let err = t
@@ -114,48 +108,54 @@ async fn update_sends_a_merge_patch_and_delete_deletes_the_rule() {
     assert_eq!(err.kind(), "invalid_request");
     let err = t.delete_notification_rule("../alerts").await.unwrap_err();
     assert_eq!(err.kind(), "invalid_request");
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "only the update and the delete were sent"
+    );
 }
 
 #[tokio::test]
 async fn the_listing_is_paged_by_offset_twenty_at_most_and_one_rule_is_read_whole() {
-    let server = MockServer::start_async().await;
-    let first = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(PATH)
-                .query_param("limit", "20")
-                .query_param("offset", "0");
-            then.status(200).json_body(json!({
-                "items": [rule("r-1", "A"), rule("r-2", "B")], "count": 2, "total": 3,
-                "offset": 2}));
-        })
-        .await;
-    let second = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(PATH)
-                .query_param("limit", "20")
-                .query_param("offset", "2");
-            then.status(200).json_body(json!({
-                "items": [rule("r-3", "C")], "count": 1, "total": 3, "offset": null}));
-        })
-        .await;
-    let one = server
-        .mock_async(|when, then| {
-            when.method(GET).path(format!("{PATH}/r-3"));
-            then.status(200).json_body(json!({
-                "id": "r-3", "type": "network-notifications/notification-rule", "name": "C",
-                "source": {"alerts": {"enabled": true, "alertNames": ["AP Down"]}}}));
-        })
-        .await;
-    let t = client(&server.base_url()).tenant(tenant());
+    let server = Server::start();
+    server.on(
+        "GET",
+        PATH,
+        [
+            Reply::json(
+                200,
+                json!({"items": [rule("r-1", "A"), rule("r-2", "B")], "count": 2, "total": 3,
+                    "offset": 2}),
+            ),
+            Reply::json(
+                200,
+                json!({"items": [rule("r-3", "C")], "count": 1, "total": 3, "offset": null}),
+            ),
+        ],
+    );
+    let whole = json!({
+        "id": "r-3", "type": "network-notifications/notification-rule", "name": "C",
+        "source": {"alerts": {"enabled": true, "alertNames": ["AP Down"]}}});
+    let one = format!("{PATH}/r-3");
+    server.on("GET", &one, [Reply::json(200, whole)]);
+    let t = client(server.base_url()).tenant(tenant());
     let rules: Vec<_> = t.notification_rules().stream().try_collect().await.unwrap();
     let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["A", "B", "C"]);
-    first.assert_async().await;
-    second.assert_async().await;
+    let pages: Vec<_> = server
+        .requests_to("GET", PATH)
+        .iter()
+        .map(|r| {
+            let query = r.query_pairs();
+            (query["limit"].clone(), query["offset"].clone())
+        })
+        .collect();
+    assert_eq!(
+        pages,
+        [("20".into(), "0".into()), ("20".into(), "2".into())]
+    );
     let c = t.notification_rule("r-3").await.unwrap();
-    one.assert_async().await;
+    assert_eq!(server.count("GET", &one), 1);
     assert_eq!(
         c.fields["source"]["alerts"]["alertNames"],
         json!(["AP Down"])
@@ -246,22 +246,26 @@ async fn a_429_is_waited_through_and_the_create_then_sent() {
 
 #[tokio::test]
 async fn a_lost_answer_is_outcome_unknown_and_never_sent_twice() {
-    for reply in [
-        Reply::json(500, error(500, "Internal server error")),
-        Reply::raw(503, "text/plain", "upstream connect error"),
-        Reply::json(201, rule("r-1", "NOC critical")).cut_off(),
-    ] {
-        let server = Server::scripted([reply.clone(), reply.clone(), reply]);
-        let t = retrying_client(server.base_url()).tenant(tenant());
-        let err = t.create_notification_rule(&noc()).await.unwrap_err();
-        assert_eq!(server.count("POST", PATH), 1, "sent once");
+    let losses = || {
+        [
+            Reply::json(500, error(500, "Internal server error")),
+            Reply::raw(503, "text/plain", "upstream connect error"),
+            Reply::json(201, rule("r-1", "NOC critical")).cut_off(),
+        ]
+    };
+    let create = async |base: String| {
+        let t = retrying_client(&base).tenant(tenant());
+        t.create_notification_rule(&noc()).await
+    };
+    for err in sent_once_when_lost(("POST", PATH), losses(), create).await {
         assert!(matches!(err, ApiError::OutcomeUnknown { .. }), "{err:?}");
-        let err = t.delete_notification_rule("r-1").await.unwrap_err();
+    }
+    let delete = async |base: String| {
+        let t = retrying_client(&base).tenant(tenant());
+        t.delete_notification_rule("r-1").await
+    };
+    let path = format!("{PATH}/r-1");
+    for err in sent_once_when_lost(("DELETE", &path), losses(), delete).await {
         assert_eq!(err.kind(), "outcome_unknown", "{err}");
-        assert_eq!(
-            server.count("DELETE", &format!("{PATH}/r-1")),
-            1,
-            "sent once"
-        );
     }
 }

@@ -11,9 +11,11 @@
 //! - [`text`]: redaction of secrets and tokens, and escaping of server text for a terminal.
 //! - [`hints`]: the troubleshooting texts of 401 and 403 answers.
 //! - [`Clock`]: time, injected.
+//! - [`Counter`]: a count several tasks add to, for reports.
 
 mod base_url;
 mod clock;
+mod counter;
 mod credentials;
 pub mod date;
 mod error;
@@ -28,6 +30,7 @@ mod workspace_id;
 
 pub use base_url::{BaseUrl, DEFAULT_GLP_BASE_URL, InvalidBaseUrl};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use counter::Counter;
 pub use credentials::{
     ConfigError, Credentials, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_WORKSPACE_ID,
 };

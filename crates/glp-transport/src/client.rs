@@ -233,7 +233,7 @@ impl ApiClient {
             if let Err(pause) = pacer.ready_within(left).await {
                 return Err(retry.paused_too_long(pause, left));
             }
-            self.count(Tally::request);
+            self.count(|t| t.requests.add_one());
             let span = tracing::debug_span!(
                 "api_request",
                 api = %inner.api,
@@ -252,7 +252,7 @@ impl ApiClient {
                 Next::Fail(error) => return Err(error),
                 Next::Redirect(target) => url = target,
                 Next::RefreshTokenAndRetry(error) => {
-                    self.count(Tally::token_refresh);
+                    self.count(|t| t.token_refreshes.add_one());
                     span.in_scope(|| {
                         tracing::info!(%error, "401: dropping the token and retrying once with a fresh one")
                     });
@@ -261,7 +261,7 @@ impl ApiClient {
                     }
                 }
                 Next::Retry { after, error } => {
-                    self.count(Tally::retry);
+                    self.count(|t| t.retries.add_one());
                     span.in_scope(|| {
                         tracing::info!(error = %error, delay_ms = after.as_millis() as u64, "transient failure, retrying")
                     });
@@ -410,7 +410,7 @@ impl ApiClient {
                 };
                 let step = classify(&answer);
                 if status == 429 {
-                    self.count(Tally::rate_limited);
+                    self.count(|t| t.rate_limited.add_one());
                     wait_429 = step
                         .error()
                         .and_then(ApiError::retry_after_hint)

@@ -188,13 +188,17 @@ mod tests {
         host.answered(family, limit, at, status, headers)
     }
 
+    /// `n` instants from `t0` on, `step_ms` milliseconds apart: when a test's requests go.
+    fn every(t0: Instant, n: u32, step_ms: u32) -> impl Iterator<Item = Instant> {
+        (0..n).map(move |i| t0 + Duration::from_millis(u64::from(i * step_ms)))
+    }
+
     #[test]
     fn separate_budgets_stay_separate() {
         let host = Host::default();
         let t0 = Instant::now();
         // Central refused, GreenLake served fine with its own limit: nothing shared.
-        for i in 0..20 {
-            let t = t0 + Duration::from_millis(i * 10);
+        for t in every(t0, 20, 10) {
             exchange(&host, "central", Some(50), t, 429, &HeaderMap::new());
             exchange(&host, "glp/workspaces", Some(10), t, 200, &HeaderMap::new());
         }
@@ -209,8 +213,7 @@ mod tests {
         let host = Host::default();
         let t0 = Instant::now();
         // 40 requests a second over both families, then both are refused.
-        for i in 0..40 {
-            let t = t0 + Duration::from_millis(i * 25);
+        for t in every(t0, 40, 25) {
             host.reserve(t, t);
         }
         let t1 = t0 + Duration::from_millis(990);

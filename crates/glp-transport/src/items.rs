@@ -31,6 +31,29 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Items<T> {
     }
 }
 
+/// Implements [`Paged`](crate::Paged) for a page type `$page<T>` that holds its `items: Vec<T>`,
+/// the server's `total: Option<u64>` and the `digest: u64` of its items as received
+/// ([`Items::digest`]): received is the items' number, and a page repeating the one before is
+/// found by its digest. The offset and cursor pages of the API crates share it.
+#[macro_export]
+macro_rules! impl_paged_items {
+    ($page:ident) => {
+        impl<T> $crate::Paged for $page<T> {
+            fn received(&self) -> u64 {
+                self.items.len() as u64
+            }
+
+            fn total(&self) -> Option<u64> {
+                self.total
+            }
+
+            fn items_digest(&self) -> Option<u64> {
+                Some(self.digest)
+            }
+        }
+    };
+}
+
 /// The digest of a page's items text.
 fn digest(text: &str) -> u64 {
     let mut hasher = DefaultHasher::new();

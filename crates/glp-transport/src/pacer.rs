@@ -185,9 +185,9 @@ impl Pacer {
     /// reset of a fixed window). A 429 also pauses the API: for `retry_after` when the server
     /// said, else briefly (two intervals of the learned rate, at most a second).
     pub fn answered(&self, status: u16, headers: &HeaderMap, retry_after: Option<Duration>) {
-        self.answers.request();
+        self.answers.requests.add_one();
         if status == 429 {
-            self.answers.rate_limited();
+            self.answers.rate_limited.add_one();
         }
         let now = Instant::now();
         let (learned, spent) = {
@@ -225,7 +225,7 @@ impl Pacer {
 
     /// A request let through got no answer (a broken connection, no token).
     pub fn lost(&self) {
-        self.answers.request();
+        self.answers.requests.add_one();
         self.state().flow.lost();
         if let Some((host, _)) = &self.host {
             host.lost();

@@ -1,17 +1,16 @@
 //! [`Tally`]: counts of requests, retries and rate limits, for reports.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
+use glp_core::Counter;
 use serde::Serialize;
 
 /// Counters a client adds to as it works. Share one per tenant (see
 /// [`ApiClient::with_tally`](crate::ApiClient::with_tally)) to report per-tenant figures.
 #[derive(Debug, Default)]
 pub struct Tally {
-    requests: AtomicU64,
-    retries: AtomicU64,
-    rate_limited: AtomicU64,
-    token_refreshes: AtomicU64,
+    pub(crate) requests: Counter,
+    pub(crate) retries: Counter,
+    pub(crate) rate_limited: Counter,
+    pub(crate) token_refreshes: Counter,
 }
 
 /// A copy of a [`Tally`]'s counters at one moment.
@@ -28,26 +27,13 @@ pub struct TallySnapshot {
 }
 
 impl Tally {
-    pub(crate) fn request(&self) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn retry(&self) {
-        self.retries.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn rate_limited(&self) {
-        self.rate_limited.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn token_refresh(&self) {
-        self.token_refreshes.fetch_add(1, Ordering::Relaxed);
-    }
-
     /// The counters now.
     pub fn snapshot(&self) -> TallySnapshot {
         TallySnapshot {
-            requests: self.requests.load(Ordering::Relaxed),
-            retries: self.retries.load(Ordering::Relaxed),
-            rate_limited: self.rate_limited.load(Ordering::Relaxed),
-            token_refreshes: self.token_refreshes.load(Ordering::Relaxed),
+            requests: self.requests.get(),
+            retries: self.retries.get(),
+            rate_limited: self.rate_limited.get(),
+            token_refreshes: self.token_refreshes.get(),
         }
     }
 }

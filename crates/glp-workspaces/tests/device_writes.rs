@@ -17,8 +17,9 @@ use glp_workspaces::{
     operation_id,
 };
 use httpmock::prelude::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{GLP_ERROR, TOKEN, glp_error, tenant_id};
+use test_support::lost::sent_once_when_lost;
 use test_support::mock::refused_once;
 use test_support::{Reply, Server};
 
@@ -61,34 +62,52 @@ fn assign() -> DevicePatch {
 }
 
 fn accepted() -> Reply {
-    Reply::json(
-        202,
-        json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}),
-    )
-    .header("location", format!("/devices/v1/async-operations/{OP}"))
+    support::accepted("/devices/v1/async-operations", OP)
+}
+
+/// A read of the operation holding `fields`.
+fn op(fields: Value) -> Reply {
+    support::operation("devices/asyncOperation", OP, fields)
+}
+
+/// Mocks on `server` the merge patch of the devices `ids` with `body` and the MSP token (with
+/// `dry-run=true` when `dry_run`, without `dry-run` otherwise), answered 202: with the
+/// operation in `Location`, or none for a dry run.
+async fn patch_mock<'a>(
+    server: &'a MockServer,
+    ids: &[&str],
+    body: Value,
+    dry_run: bool,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            let when = ids
+                .iter()
+                .fold(when.method(PATCH).path(DEVICES), |w, id| {
+                    w.query_param("id", *id)
+                })
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("content-type", "application/merge-patch+json")
+                .json_body(body);
+            let then = if dry_run {
+                when.query_param("dry-run", "true");
+                then.status(202)
+            } else {
+                when.query_param_missing("dry-run");
+                let location = format!("/devices/v1/async-operations/{OP}");
+                then.status(202).header("location", location)
+            };
+            then.json_body(json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}));
+        })
+        .await
 }
 
 #[tokio::test]
 async fn an_assignment_is_a_merge_patch_naming_the_devices_then_polled_to_success() {
     let server = MockServer::start_async().await;
-    let patch = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path(DEVICES)
-                .query_param("id", "d-1")
-                .query_param("id", "d-2")
-                .query_param_missing("dry-run")
-                .header("authorization", format!("Bearer {TOKEN}"))
-                .header("content-type", "application/merge-patch+json")
-                .json_body(
-                    json!({"application": {"id": "0892c36d-40df-4f26-923b-76b5d213b420"},
-                    "region": "us-west"}),
-                );
-            then.status(202)
-                .header("location", format!("/devices/v1/async-operations/{OP}"))
-                .json_body(json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}));
-        })
-        .await;
+    let body = json!({"application": {"id": "0892c36d-40df-4f26-923b-76b5d213b420"},
+        "region": "us-west"});
+    let patch = patch_mock(&server, &["d-1", "d-2"], body, false).await;
     let waits = Arc::new(Waits::default());
     let t = tenant(&server.base_url(), waits.clone());
     let answer = t
@@ -101,21 +120,9 @@ async fn an_assignment_is_a_merge_patch_naming_the_devices_then_polled_to_succes
 
     // The operation: running twice (the second suggesting no wait), then succeeded.
     let ops = Server::scripted([
-        Reply::json(
-            200,
-            json!({"id": OP, "type": "devices/asyncOperation",
-            "status": "INITIALIZED", "suggestedPollingIntervalSeconds": 5}),
-        ),
-        Reply::json(
-            200,
-            json!({"id": OP, "type": "devices/asyncOperation",
-            "status": "RUNNING", "progressPercent": 50}),
-        ),
-        Reply::json(
-            200,
-            json!({"id": OP, "type": "devices/asyncOperation",
-            "status": "SUCCEEDED", "progressPercent": 100}),
-        ),
+        op(json!({"status": "INITIALIZED", "suggestedPollingIntervalSeconds": 5})),
+        op(json!({"status": "RUNNING", "progressPercent": 50})),
+        op(json!({"status": "SUCCEEDED", "progressPercent": 100})),
     ]);
     let t = tenant(ops.base_url(), waits.clone());
     let op = t.wait_device_operation(OP).await.unwrap();
@@ -135,17 +142,8 @@ async fn an_assignment_is_a_merge_patch_naming_the_devices_then_polled_to_succes
 #[tokio::test]
 async fn subscriptions_are_set_in_a_call_of_their_own_and_a_dry_run_says_so() {
     let server = MockServer::start_async().await;
-    let patch = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path(DEVICES)
-                .query_param("id", "d-9")
-                .query_param("dry-run", "true")
-                .json_body(json!({"subscription": [{"id": "sub-1"}]}));
-            then.status(202)
-                .json_body(json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}));
-        })
-        .await;
+    let body = json!({"subscription": [{"id": "sub-1"}]});
+    let patch = patch_mock(&server, &["d-9"], body, true).await;
     let t = tenant(&server.base_url(), Arc::default());
     let patch_body = DevicePatch::Subscriptions {
         ids: vec!["sub-1".into()],
@@ -158,11 +156,8 @@ async fn subscriptions_are_set_in_a_call_of_their_own_and_a_dry_run_says_so() {
 
 #[tokio::test]
 async fn a_failed_operation_carries_the_server_s_words() {
-    let ops = Server::scripted([Reply::json(
-        200,
-        json!({"id": OP, "type": "devices/asyncOperation", "status": "FAILED",
-            "result": {"message": "Subscription SUB-1 has no seats left\u{1b}[31m"}}),
-    )]);
+    let ops = Server::scripted([op(json!({"status": "FAILED",
+        "result": {"message": "Subscription SUB-1 has no seats left\u{1b}[31m"}}))]);
     let op = tenant(ops.base_url(), Arc::default())
         .wait_device_operation(OP)
         .await
@@ -200,17 +195,16 @@ async fn a_429_is_waited_through_and_a_lost_answer_is_never_sent_twice() {
     assert_eq!(operation_id(&answer).as_deref(), Some(OP));
     assert_eq!(server.count("PATCH", DEVICES), 3);
 
-    for lost in [
+    let losses = [
         Reply::json(500, glp_error(500, "Internal Server Error")),
         accepted().cut_off(),
-    ] {
-        let server = Server::scripted([lost.clone(), lost]);
-        let err = tenant(server.base_url(), Arc::default())
-            .patch_devices(&["d-1"], &assign(), false)
-            .await
-            .unwrap_err();
+    ];
+    let call = async |base: String| {
+        let t = tenant(&base, Arc::default());
+        t.patch_devices(&["d-1"], &assign(), false).await
+    };
+    for err in sent_once_when_lost(("PATCH", DEVICES), losses, call).await {
         assert_eq!(err.kind(), "outcome_unknown", "{err}");
-        assert_eq!(server.count("PATCH", DEVICES), 1, "sent once");
     }
 }
 
@@ -232,31 +226,10 @@ async fn bad_batches_are_refused_before_sending() {
 #[tokio::test]
 async fn unassigning_and_unlicensing_are_merge_patches_of_their_own() {
     let server = MockServer::start_async().await;
-    let unassign = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path(DEVICES)
-                .query_param("id", "d-1")
-                .query_param("id", "d-2")
-                .header("content-type", "application/merge-patch+json")
-                .json_body(json!({"application": {"id": null}, "region": null}));
-            then.status(202)
-                .header("location", format!("/devices/v1/async-operations/{OP}"))
-                .json_body(json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}));
-        })
-        .await;
-    let unlicense = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path(DEVICES)
-                .query_param("id", "d-3")
-                .header("content-type", "application/merge-patch+json")
-                .json_body(json!({"subscription": []}));
-            then.status(202)
-                .header("location", format!("/devices/v1/async-operations/{OP}"))
-                .json_body(json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}));
-        })
-        .await;
+    let body = json!({"application": {"id": null}, "region": null});
+    let unassign = patch_mock(&server, &["d-1", "d-2"], body, false).await;
+    let body = json!({"subscription": []});
+    let unlicense = patch_mock(&server, &["d-3"], body, false).await;
     let t = tenant(&server.base_url(), Arc::default());
     let answer = t
         .patch_devices(&["d-1", "d-2"], &DevicePatch::Unassign, false)
@@ -275,12 +248,12 @@ async fn unassigning_and_unlicensing_are_merge_patches_of_their_own() {
 #[tokio::test]
 async fn a_removal_whose_answer_is_lost_is_never_sent_twice() {
     for patch in [DevicePatch::Unassign, DevicePatch::unlicense()] {
-        let server = Server::scripted([accepted().cut_off(), accepted()]);
-        let err = tenant(server.base_url(), Arc::default())
-            .patch_devices(&["d-1"], &patch, false)
-            .await
-            .unwrap_err();
-        assert_eq!(err.kind(), "outcome_unknown", "{patch:?}: {err}");
-        assert_eq!(server.count("PATCH", DEVICES), 1, "{patch:?}: sent once");
+        let call = async |base: String| {
+            let t = tenant(&base, Arc::default());
+            t.patch_devices(&["d-1"], &patch, false).await
+        };
+        for err in sent_once_when_lost(("PATCH", DEVICES), [accepted().cut_off()], call).await {
+            assert_eq!(err.kind(), "outcome_unknown", "{patch:?}: {err}");
+        }
     }
 }

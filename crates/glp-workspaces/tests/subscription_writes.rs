@@ -14,9 +14,11 @@ use glp_workspaces::{
     subscription_operation_id,
 };
 use httpmock::prelude::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{GLP_ERROR, TOKEN, client, glp_error, tenant_id};
+use test_support::lost::sent_once_when_lost;
 use test_support::mock::refused_once;
+use test_support::sent::{json_body, only_request};
 use test_support::{Reply, Server};
 
 const SUBS: &str = "/subscriptions/v1/subscriptions";
@@ -27,14 +29,12 @@ fn key(k: &str) -> SubscriptionKey {
 }
 
 fn accepted() -> Reply {
-    Reply::json(
-        202,
-        json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}),
-    )
-    .header(
-        "location",
-        format!("/subscriptions/v1/async-operations/{OP}"),
-    )
+    support::accepted("/subscriptions/v1/async-operations", OP)
+}
+
+/// A read of the operation holding `fields`.
+fn op(fields: Value) -> Reply {
+    support::operation("subscriptions/asyncOperation", OP, fields)
 }
 
 fn tenant() -> Scope {
@@ -43,41 +43,24 @@ fn tenant() -> Scope {
 
 #[tokio::test]
 async fn keys_are_posted_with_the_workspace_s_token_then_the_operation_is_polled() {
-    let server = MockServer::start_async().await;
-    let post = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(SUBS)
-                .header("authorization", format!("Bearer {TOKEN}"))
-                .json_body(json!({"subscriptions": [{"key": "BAASOAAg95"}, {"key": "KEY-2x"}]}));
-            then.status(202)
-                .header(
-                    "location",
-                    format!("/subscriptions/v1/async-operations/{OP}"),
-                )
-                .json_body(json!({"code": 202, "status": "202 ACCEPTED", "transactionId": OP}));
-        })
-        .await;
-    let c = client(&server.base_url());
+    let server = Server::scripted([accepted()]);
+    let c = client(server.base_url());
     let answer = c
         .add_subscriptions(Scope::Msp, &[&key("BAASOAAg95"), &key("KEY-2x")])
         .await
         .unwrap();
-    post.assert_async().await;
+    let post = only_request(&server, "POST", SUBS);
+    assert_eq!(post.bearer(), Some(TOKEN));
+    assert_eq!(
+        json_body(&post),
+        json!({"subscriptions": [{"key": "BAASOAAg95"}, {"key": "KEY-2x"}]})
+    );
     assert_eq!(answer.status, 202);
     assert_eq!(subscription_operation_id(&answer).as_deref(), Some(OP));
 
     let ops = Server::scripted([
-        Reply::json(
-            200,
-            json!({"id": OP, "type": "subscriptions/asyncOperation",
-            "status": "RUNNING", "suggestedPollingIntervalSeconds": 0}),
-        ),
-        Reply::json(
-            200,
-            json!({"id": OP, "type": "subscriptions/asyncOperation",
-            "status": "FAILED", "result": {"message": "key already claimed"}}),
-        ),
+        op(json!({"status": "RUNNING", "suggestedPollingIntervalSeconds": 0})),
+        op(json!({"status": "FAILED", "result": {"message": "key already claimed"}})),
     ]);
     let op = client(ops.base_url())
         .wait_subscription_operation(tenant(), OP)
@@ -136,18 +119,17 @@ async fn a_429_is_waited_through_in_the_workspace_s_pacer_and_a_lost_answer_is_n
         "another workspace's is untouched"
     );
 
-    for lost in [
+    let losses = [
         Reply::json(500, glp_error(500, "Internal Server Error")),
         Reply::json(503, glp_error(503, "Service Unavailable")),
         accepted().cut_off(),
-    ] {
-        let server = Server::scripted([lost.clone(), lost]);
-        let err = client(server.base_url())
-            .add_subscriptions(Scope::Msp, &[&key("BAASOAAg95")])
-            .await
-            .unwrap_err();
+    ];
+    let call = async |base: String| {
+        let c = client(&base);
+        c.add_subscriptions(Scope::Msp, &[&key("BAASOAAg95")]).await
+    };
+    for err in sent_once_when_lost(("POST", SUBS), losses, call).await {
         assert_eq!(err.kind(), "outcome_unknown", "{err}");
-        assert_eq!(server.count("POST", SUBS), 1, "sent once");
     }
 }
 

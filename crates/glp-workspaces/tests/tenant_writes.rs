@@ -11,6 +11,7 @@ use glp_workspaces::{Address, TenantSpec};
 use httpmock::prelude::*;
 use serde_json::json;
 use support::{GLP_ERROR, PATH, TOKEN, client, glp_error, tenant_id};
+use test_support::lost::sent_once_when_lost;
 use test_support::mock::refused_once;
 use test_support::{Reply, Server};
 
@@ -163,17 +164,13 @@ async fn a_429_asking_for_more_than_the_budget_fails_at_once() {
 async fn a_lost_answer_is_outcome_unknown_and_never_sent_twice() {
     // A 5xx after the server acted, a gateway's page, a connection closed mid-answer: each one
     // POST, each an unknown outcome, never a refusal.
-    for reply in [
+    let losses = [
         Reply::json(500, glp_error(500, "Internal server error")),
         Reply::raw(502, "text/html", "<html>Bad Gateway</html>"),
         Reply::json(201, json!({"message": "created"})).cut_off(),
-    ] {
-        let server = Server::scripted([reply.clone(), reply]);
-        let err = client(server.base_url())
-            .create_tenant(&acme())
-            .await
-            .unwrap_err();
-        assert_eq!(server.count("POST", PATH), 1, "sent once");
+    ];
+    let call = async |base: String| client(&base).create_tenant(&acme()).await;
+    for err in sent_once_when_lost(("POST", PATH), losses, call).await {
         assert_eq!(err.kind(), "outcome_unknown", "{err}");
         assert!(matches!(err, ApiError::OutcomeUnknown { .. }));
         assert!(

@@ -23,10 +23,12 @@
 pub mod captured;
 pub mod cli;
 pub mod http;
+pub mod lost;
 pub mod mock;
 pub mod postgres;
 pub mod process;
 pub mod raw;
+pub mod sent;
 pub mod skip;
 pub mod waits;
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 /// A scripted page: its items, the `total` it claims and the `next` it gives.
@@ -27,12 +28,39 @@ impl Paged for Page {
     }
 }
 
-fn page(items: std::ops::Range<u32>, total: Option<u64>, next: Option<u64>) -> Page {
+fn page(items: Range<u32>, total: Option<u64>, next: Option<u64>) -> Page {
     Page {
         items: items.collect(),
         total,
         next,
     }
+}
+
+/// The pages of `script` at positions 1, 2, ...: each its items and the `next` it gives, all
+/// claiming `total`.
+fn from_one(
+    total: Option<u64>,
+    script: impl IntoIterator<Item = (Range<u32>, Option<u64>)>,
+) -> Vec<(u64, Page)> {
+    (1..)
+        .zip(script)
+        .map(|(k, (items, next))| (k, page(items, total, next)))
+        .collect()
+}
+
+/// A well-formed cursor list: page `k` (from 1) holds the next `sizes[k - 1]` items (0, 1, ...),
+/// claims `total` and points to `k + 1`; the last page points nowhere.
+fn chain(sizes: &[u32], total: Option<u64>) -> Vec<(u64, Page)> {
+    let last = sizes.len() as u64;
+    let mut start = 0;
+    from_one(
+        total,
+        sizes.iter().zip(1..).map(|(&size, k)| {
+            let items = start..start + size;
+            start += size;
+            (items, (k < last).then_some(k + 1))
+        }),
+    )
 }
 
 /// A server answering from `script` (a 404-like error for a position it does not know),
@@ -86,6 +114,17 @@ async fn walk(pager: Pager, server: &Server) -> Vec<Result<Page, ApiError>> {
     pager.walk(1, server.fetch(), by_cursor).collect().await
 }
 
+/// Asserts that `error` is a protocol error, not transient, whose text names the endpoint and
+/// holds each of `parts`.
+fn assert_protocol_error(error: &ApiError, parts: &[&str]) {
+    assert_eq!(error.kind(), "protocol");
+    assert!(!error.is_transient());
+    let text = error.to_string();
+    for part in ["/network-monitoring/v1/aps"].iter().chain(parts) {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+}
+
 fn items(results: &[Result<Page, ApiError>]) -> Vec<u32> {
     results
         .iter()
@@ -96,11 +135,7 @@ fn items(results: &[Result<Page, ApiError>]) -> Vec<u32> {
 
 #[tokio::test]
 async fn follows_the_step_until_it_gives_no_next_position() {
-    let server = Server::new([
-        (1, page(0..2, None, Some(2))),
-        (2, page(2..3, None, Some(3))),
-        (3, page(3..5, None, None)),
-    ]);
+    let server = Server::new(chain(&[2, 1, 2], None));
     let results = walk(pager(), &server).await;
     assert_eq!(items(&results), [0, 1, 2, 3, 4]);
     assert!(results.iter().all(Result::is_ok));
@@ -118,11 +153,7 @@ async fn nothing_is_fetched_before_the_stream_is_polled() {
 
 #[tokio::test]
 async fn an_empty_page_stops_even_if_the_step_and_total_say_more() {
-    let server = Server::new([
-        (1, page(0..2, Some(10), Some(2))),
-        (2, page(0..0, Some(10), Some(3))),
-        (3, page(2..4, Some(10), None)),
-    ]);
+    let server = Server::new(chain(&[2, 0, 2], Some(10)));
     let results = walk(pager(), &server).await;
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(Result::is_ok));
@@ -131,11 +162,7 @@ async fn an_empty_page_stops_even_if_the_step_and_total_say_more() {
 
 #[tokio::test]
 async fn reaching_total_stops_even_if_a_next_position_is_given() {
-    let server = Server::new([
-        (1, page(0..3, Some(5), Some(2))),
-        (2, page(3..5, Some(5), Some(3))),
-        (3, page(5..7, Some(5), None)),
-    ]);
+    let server = Server::new(chain(&[3, 2, 2], Some(5)));
     let results = walk(pager(), &server).await;
     assert_eq!(items(&results), [0, 1, 2, 3, 4]);
     assert_eq!(server.asked(), [1, 2]);
@@ -160,17 +187,7 @@ async fn the_page_cap_yields_the_pages_read_then_an_error_naming_the_endpoint() 
     assert_eq!(results.len(), 6);
     assert!(results[..5].iter().all(Result::is_ok));
     let error = results[5].as_ref().expect_err("the cap");
-    assert_eq!(error.kind(), "protocol");
-    assert!(!error.is_transient());
-    let text = error.to_string();
-    for part in [
-        "/network-monitoring/v1/aps",
-        "5 pages",
-        "page cap",
-        "Test::max_pages",
-    ] {
-        assert!(text.contains(part), "{part}: {text}");
-    }
+    assert_protocol_error(error, &["5 pages", "page cap", "Test::max_pages"]);
     assert_eq!(server.asked(), [1, 2, 3, 4, 5]);
     // The cap is at least one page.
     let results = walk(pager().max_pages(0, "Test::max_pages"), &server).await;
@@ -179,10 +196,7 @@ async fn the_page_cap_yields_the_pages_read_then_an_error_naming_the_endpoint() 
 
 #[tokio::test]
 async fn a_repeated_position_yields_the_page_then_ends_with_a_decode_error() {
-    let server = Server::new([
-        (1, page(0..2, None, Some(2))),
-        (2, page(2..4, None, Some(2))),
-    ]);
+    let server = Server::new(from_one(None, [(0..2, Some(2)), (2..4, Some(2))]));
     let results = walk(pager(), &server).await;
     assert_eq!(results.len(), 3);
     assert_eq!(items(&results), [0, 1, 2, 3]);
@@ -195,10 +209,7 @@ async fn a_repeated_position_yields_the_page_then_ends_with_a_decode_error() {
     assert_eq!(server.asked(), [1, 2]);
 
     // A longer cycle: 1 -> 2 -> 1.
-    let server = Server::new([
-        (1, page(0..1, None, Some(2))),
-        (2, page(1..2, None, Some(1))),
-    ]);
+    let server = Server::new(from_one(None, [(0..1, Some(2)), (1..2, Some(1))]));
     let results = walk(pager(), &server).await;
     assert_eq!(results.len(), 3);
     assert!(results[2].is_err());
@@ -208,11 +219,10 @@ async fn a_repeated_position_yields_the_page_then_ends_with_a_decode_error() {
 #[tokio::test]
 async fn a_page_that_repeats_the_one_before_ends_the_walk_instead_of_being_yielded() {
     // A server that ignores the cursor: page 2 holds page 1's items again.
-    let server = Server::new([
-        (1, page(0..2, None, Some(2))),
-        (2, page(0..2, None, Some(3))),
-        (3, page(2..4, None, None)),
-    ]);
+    let server = Server::new(from_one(
+        None,
+        [(0..2, Some(2)), (0..2, Some(3)), (2..4, None)],
+    ));
     let results = walk(pager(), &server).await;
     assert_eq!(results.len(), 2);
     assert_eq!(
@@ -221,16 +231,7 @@ async fn a_page_that_repeats_the_one_before_ends_the_walk_instead_of_being_yield
         "the repeated items are not yielded"
     );
     let error = results[1].as_ref().expect_err("the repeat");
-    assert_eq!(error.kind(), "protocol");
-    assert!(!error.is_transient());
-    let text = error.to_string();
-    for part in [
-        "/network-monitoring/v1/aps",
-        "page 2 repeats page 1",
-        "the same 2 items",
-    ] {
-        assert!(text.contains(part), "{part}: {text}");
-    }
+    assert_protocol_error(error, &["page 2 repeats page 1", "the same 2 items"]);
     assert_eq!(server.asked(), [1, 2]);
 
     // One that ignores the offset, with a total: it used to be read to its total, every item
@@ -247,11 +248,10 @@ async fn a_page_that_repeats_the_one_before_ends_the_walk_instead_of_being_yield
     assert_eq!(server.asked(), [0, 2]);
 
     // Equal items that are not neighbours are a listing's own business.
-    let server = Server::new([
-        (1, page(0..2, None, Some(2))),
-        (2, page(2..4, None, Some(3))),
-        (3, page(0..2, None, None)),
-    ]);
+    let server = Server::new(from_one(
+        None,
+        [(0..2, Some(2)), (2..4, Some(3)), (0..2, None)],
+    ));
     let results = walk(pager(), &server).await;
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(items(&results), [0, 1, 2, 3, 0, 1]);
@@ -281,10 +281,7 @@ async fn an_error_ends_the_walk_after_the_pages_already_read() {
     assert!(matches!(results[1], Err(ApiError::InvalidRequest(_))));
 
     // An error of the step replaces its page, and nothing follows it.
-    let server = Server::new([
-        (1, page(0..2, None, Some(2))),
-        (2, page(2..4, None, Some(3))),
-    ]);
+    let server = Server::new(from_one(None, [(0..2, Some(2)), (2..4, Some(3))]));
     let results: Vec<_> = pager()
         .walk(1, server.fetch(), |at: &u64, page: &mut Page| {
             if *at == 2 {
@@ -330,12 +327,7 @@ async fn numbered(server: &Server, at_once: usize) -> Vec<Result<Page, ApiError>
 
 #[tokio::test]
 async fn numbered_pages_are_read_in_order() {
-    let server = Server::new([
-        (1, page(0..3, Some(10), Some(2))),
-        (2, page(3..6, Some(10), Some(3))),
-        (3, page(6..9, Some(10), Some(4))),
-        (4, page(9..10, Some(10), None)),
-    ]);
+    let server = Server::new(chain(&[3, 3, 3, 1], Some(10)));
     let results = numbered(&server, 2).await;
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(items(&results), (0..10).collect::<Vec<_>>());
@@ -360,11 +352,7 @@ async fn an_empty_numbered_page_ends_the_listing_with_a_short_of_total_error() {
 
 #[tokio::test]
 async fn numbered_pages_short_of_total_are_an_error_after_every_page() {
-    let server = Server::new([
-        (1, page(0..2, Some(5), Some(2))),
-        (2, page(2..3, Some(5), Some(3))),
-        (3, page(3..4, Some(5), None)),
-    ]);
+    let server = Server::new(chain(&[2, 1, 1], Some(5)));
     let results = numbered(&server, 4).await;
     assert_eq!(items(&results), [0, 1, 2, 3]);
     let error = results
@@ -391,11 +379,7 @@ async fn after_the_promised_pages_the_last_next_position_is_walked() {
 #[tokio::test]
 async fn without_a_believable_total_numbered_pages_are_walked() {
     for total in [None, Some(MAX_NUMBERED_PAGES * 2 + 1)] {
-        let server = Server::new([
-            (1, page(0..2, total, Some(2))),
-            (2, page(2..4, total, Some(3))),
-            (3, page(4..5, total, None)),
-        ]);
+        let server = Server::new(chain(&[2, 2, 1], total));
         let results = numbered(&server, 4).await;
         assert!(results.iter().all(Result::is_ok), "{total:?}: {results:?}");
         assert_eq!(items(&results), [0, 1, 2, 3, 4]);
@@ -411,11 +395,8 @@ async fn without_a_believable_total_numbered_pages_are_walked() {
 #[tokio::test]
 async fn an_error_of_a_numbered_page_ends_the_listing() {
     // Page 3 is not scripted.
-    let server = Server::new([
-        (1, page(0..2, Some(8), Some(2))),
-        (2, page(2..4, Some(8), Some(3))),
-        (4, page(6..8, Some(8), None)),
-    ]);
+    let script = chain(&[2, 2, 2, 2], Some(8));
+    let server = Server::new(script.into_iter().filter(|&(k, _)| k != 3));
     let results = numbered(&server, 1).await;
     assert_eq!(results.len(), 3);
     assert!(matches!(results[2], Err(ApiError::InvalidRequest(_))));

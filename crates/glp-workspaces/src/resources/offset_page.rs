@@ -1,7 +1,6 @@
 //! [`OffsetPage`]: one page of a GreenLake offset-paged list, and the stop rule of every such
 //! list.
 
-use glp_transport::Paged;
 use serde::Serialize;
 
 /// One page of a GreenLake offset-paged list: `{offset, count, total, items}`.
@@ -15,7 +14,8 @@ pub struct OffsetPage<T> {
     pub total: Option<u64>,
     /// The items.
     pub items: Vec<T>,
-    /// The digest of the items' text as received (see [`Paged::items_digest`]).
+    /// The digest of the items' text as received (see
+    /// [`Paged::items_digest`](glp_transport::Paged::items_digest)).
     #[serde(skip)]
     pub(crate) digest: u64,
 }
@@ -43,16 +43,4 @@ pub(crate) fn is_last_page(offset: u64, count: u64, received: u64, total: Option
         })
 }
 
-impl<T> Paged for OffsetPage<T> {
-    fn received(&self) -> u64 {
-        self.items.len() as u64
-    }
-
-    fn total(&self) -> Option<u64> {
-        self.total
-    }
-
-    fn items_digest(&self) -> Option<u64> {
-        Some(self.digest)
-    }
-}
+glp_transport::impl_paged_items!(OffsetPage);

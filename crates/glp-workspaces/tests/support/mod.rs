@@ -30,6 +30,26 @@ pub fn glp_error(status: u16, message: &str) -> Value {
     test_support::mock::hpe_error(status, GLP_ERROR, message)
 }
 
+/// A 202 of a write that started operation `id`: its transaction id, and its address under
+/// `operations` (e.g. `/devices/v1/async-operations`) in `Location`.
+pub fn accepted(operations: &str, id: &str) -> Reply {
+    Reply::json(
+        202,
+        json!({"code": 202, "status": "202 ACCEPTED", "transactionId": id}),
+    )
+    .header("location", format!("{operations}/{id}"))
+}
+
+/// A 200 read of operation `id` of type `kind` (e.g. `devices/asyncOperation`) holding `fields`
+/// (`status`, `progressPercent`, `result`, ...).
+pub fn operation(kind: &str, id: &str, fields: Value) -> Reply {
+    let mut body = json!({"id": id, "type": kind});
+    if let (Some(body), Value::Object(fields)) = (body.as_object_mut(), fields) {
+        body.extend(fields);
+    }
+    Reply::json(200, body)
+}
+
 /// A client of `base` with [`TOKEN`], no pacing, fast retries and short timeouts.
 pub fn client(base: &str) -> WorkspacesClient {
     let provider = Arc::new(StaticTokenProvider::new(

@@ -20,6 +20,56 @@
 //! present in the MSP's workspace or one tenant's: [`SubscriptionEntry`], planned by
 //! [`plan_subscriptions`], carried out by [`execute_subscriptions`], keys shown masked).
 
+/// `writes` and `kind` of a plan's action enum from one table (the variants that write, then
+/// the others, each with its word for `kind`), and accessors of a field every variant holds.
+/// The doc comment given first is `kind`'s.
+macro_rules! action_kinds {
+    (
+        $(#[$kind_doc:meta])*
+        $action:ident writes $writes:tt else $others:tt
+        $(, $(#[$field_doc:meta])* $field:ident: $field_ty:ty)* $(,)?
+    ) => {
+        action_kinds!(@kinds $(#[$kind_doc])* $action $writes $others);
+        $(action_kinds!(@field $action $writes $others $(#[$field_doc])* $field: $field_ty);)*
+    };
+    (
+        @kinds $(#[$kind_doc:meta])* $action:ident
+        [$($write:ident => $write_kind:literal),+ $(,)?]
+        [$($other:ident => $other_kind:literal),+ $(,)?]
+    ) => {
+        impl $action {
+            /// Whether carrying it out writes.
+            pub fn writes(&self) -> bool {
+                matches!(self, $(Self::$write { .. })|+)
+            }
+
+            $(#[$kind_doc])*
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Self::$write { .. } => $write_kind,)+
+                    $(Self::$other { .. } => $other_kind,)+
+                }
+            }
+        }
+    };
+    (
+        @field $action:ident
+        [$($write:ident => $write_kind:literal),+ $(,)?]
+        [$($other:ident => $other_kind:literal),+ $(,)?]
+        $(#[$field_doc:meta])* $field:ident: $field_ty:ty
+    ) => {
+        impl $action {
+            $(#[$field_doc])*
+            pub fn $field(&self) -> &$field_ty {
+                match self {
+                    $(Self::$write { $field, .. } => $field,)+
+                    $(Self::$other { $field, .. } => $field,)+
+                }
+            }
+        }
+    };
+}
+
 mod devices;
 mod devices_execute;
 mod devices_plan;

@@ -89,6 +89,8 @@ mod subscriptions_execute;
 #[cfg(test)]
 mod subscriptions_tests;
 #[cfg(test)]
+mod test_data;
+#[cfg(test)]
 mod tests;
 mod unassign;
 #[cfg(test)]

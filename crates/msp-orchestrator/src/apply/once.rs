@@ -1,13 +1,15 @@
 //! What every kind of action shares when it is carried out: [`never_twice`], the write whose
 //! lost answer is settled by a re-read before it is ever sent again, and [`drive`], which runs
 //! the writing actions with bounded concurrency and hands each result on as it is known, and
-//! [`run_batches`], one action's batches one after the other.
+//! [`run_batches`], one action's batches one after the other, and [`follow_through`], an
+//! accepted write's asynchronous operation followed to its end.
 
 use std::collections::BTreeSet;
 use std::future::Future;
 
 use futures::StreamExt as _;
 use glp_transport::ApiError;
+use glp_workspaces::{DeviceOperation, OperationStatus};
 
 use super::execute::{ActionResult, ActionStatus};
 use crate::{Cancel, StopLevel};
@@ -162,4 +164,45 @@ pub(crate) async fn run_batches<B>(
             .unwrap_or_default()
     ))
     .into_owned();
+}
+
+/// After a write was accepted: its asynchronous operation (`operation`, its id in the answer)
+/// followed to its end with `wait`. `Ok` when it succeeded; `Err` with its status and the
+/// server's detail when it ended otherwise. When it could not be followed to its end it may
+/// still complete, so it is never sent again: a re-read (`check`, as [`never_twice`]'s)
+/// decides whether it is in effect already.
+pub(crate) async fn follow_through<W, C>(
+    operation: Option<String>,
+    wait: impl FnOnce(String) -> W,
+    check: impl Fn() -> C,
+) -> Result<(), String>
+where
+    W: Future<Output = Result<DeviceOperation, ApiError>>,
+    C: Future<Output = Result<Option<String>, String>>,
+{
+    let polled = match operation {
+        Some(op) => wait(op).await,
+        None => Err(ApiError::InvalidRequest(
+            "accepted without an operation to follow".into(),
+        )),
+    };
+    let what = match polled {
+        Ok(op) if op.status == OperationStatus::Succeeded => return Ok(()),
+        Ok(op) if op.status.is_terminal() => {
+            return Err(format!(
+                "the operation ended {:?}: {}",
+                op.status,
+                op.detail.unwrap_or_else(|| "no detail given".into())
+            ));
+        }
+        Ok(op) => format!("the operation is still {:?}", op.status),
+        Err(e) => format!("the operation could not be followed: {e}"),
+    };
+    match check().await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(format!(
+            "{what}; a re-read shows it not in effect yet (not sent again: apply again)"
+        )),
+        Err(why) => Err(format!("{what}; {why}")),
+    }
 }

@@ -4,23 +4,22 @@
 //! (GreenLake allows 4 adds a minute per workspace: the transport paces writes per workspace
 //! and slows down on a 429, never failing for it); workspaces run side by side.
 //!
-//! **Never twice**: when a batch's answer is lost ([`ApiError::OutcomeUnknown`]), or its
-//! operation could not be followed to its end, the workspace's subscriptions are read again:
-//! the batch is done if every key is now listed. Otherwise it is **not** sent again (an add
-//! may still be under way, and a key is claimed once): the action fails, saying so, and the
-//! next apply plans what is still missing.
+//! **Never twice**: when a batch's answer is lost
+//! ([`ApiError::OutcomeUnknown`](glp_transport::ApiError::OutcomeUnknown)), or its operation could
+//! not be followed to its end, the workspace's subscriptions are read again: the batch is done if
+//! every key is now listed. Otherwise it is **not** sent again (an add may still be under way, and
+//! a key is claimed once): the action fails, saying so, and the next apply plans what is still
+//! missing.
 
 use std::collections::BTreeMap;
 
-use glp_transport::ApiError;
 use glp_workspaces::{
-    MAX_KEYS_PER_POST, OperationStatus, SubscriptionKey, WorkspacesClient,
-    subscription_operation_id,
+    MAX_KEYS_PER_POST, SubscriptionKey, WorkspacesClient, subscription_operation_id,
 };
 use serde_json::{Value, json};
 
 use super::execute::{ActionResult, ActionStatus, ApplyOptions};
-use super::once::{Settled, drive, never_twice, run_batches};
+use super::once::{Settled, drive, follow_through, never_twice, run_batches};
 use super::subscriptions::{SubscriptionAction, SubscriptionWorkspace, masked};
 use crate::Cancel;
 
@@ -54,36 +53,10 @@ async fn run_batch(
         Settled::Failed(why) => return Err(scrub(&why, keys)),
     };
     r.http_status = Some(answer.status);
-    let polled = match subscription_operation_id(&answer) {
-        Some(op) => client.wait_subscription_operation(scope, &op).await,
-        // Answered at once, without an operation: done, as the re-read below confirms.
-        None => Err(ApiError::InvalidRequest(
-            "accepted without an operation to follow".into(),
-        )),
-    };
-    let what = match polled {
-        Ok(op) if op.status == OperationStatus::Succeeded => return Ok(()),
-        Ok(op) if op.status.is_terminal() => {
-            return Err(scrub(
-                &format!(
-                    "the operation ended {:?}: {}",
-                    op.status,
-                    op.detail.unwrap_or_else(|| "no detail given".into())
-                ),
-                keys,
-            ));
-        }
-        Ok(op) => format!("the operation is still {:?}", op.status),
-        Err(e) => format!("the operation could not be followed: {e}"),
-    };
-    match check().await {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(scrub(
-            &format!("{what}; a re-read shows it not in effect yet (not sent again: apply again)"),
-            keys,
-        )),
-        Err(why) => Err(scrub(&format!("{what}; {why}"), keys)),
-    }
+    let wait = async |op: String| client.wait_subscription_operation(scope, &op).await;
+    follow_through(subscription_operation_id(&answer), wait, &check)
+        .await
+        .map_err(|why| scrub(&why, keys))
 }
 
 /// A result for `action` at plan position `index`, not yet carried out.

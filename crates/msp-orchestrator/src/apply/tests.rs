@@ -1,14 +1,10 @@
 //! The plan as a pure function of a manifest and the tenants listed.
 
-use glp_core::WorkspaceId;
 use glp_workspaces::{Address, Tenant, TenantSpec};
 use serde_json::json;
 
+use super::test_data::id;
 use super::*;
-
-fn id(n: u8) -> WorkspaceId {
-    WorkspaceId::parse(&format!("{n:02x}{}", "0".repeat(30))).expect("id")
-}
 
 fn listed(n: u8, name: &str, description: Option<&str>) -> Tenant {
     let mut t = Tenant::new(id(n), name);

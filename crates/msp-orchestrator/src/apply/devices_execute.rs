@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use super::devices::{DeviceAction, SeenDevice};
 use super::devices_plan::read_devices;
 use super::execute::{ActionResult, ApplyOptions};
-use super::once::{Settled, drive, follow_through, never_twice, run_batches};
+use super::once::{drive, run_batches, write_and_follow};
 use crate::Cancel;
 
 /// The patch an action sends (`None`: it writes nothing).
@@ -86,14 +86,9 @@ async fn run_batch(
             .map_err(|e| format!("re-reading the devices failed: {e}"))?;
         Ok(in_effect(patch, ids, &now).then(String::new))
     };
-    let answer = match never_twice(r, true, || t.patch_devices(ids, patch, false), &check).await {
-        Settled::Answered(answer) => answer,
-        Settled::InEffect(_) => return Ok(()),
-        Settled::Failed(why) => return Err(why),
-    };
-    r.http_status = Some(answer.status);
+    let send = || t.patch_devices(ids, patch, false);
     let wait = async |op: String| t.wait_device_operation(&op).await;
-    follow_through(operation_id(&answer), wait, &check).await
+    write_and_follow(r, (true, send), check, operation_id, wait).await
 }
 
 /// A result for `action` at plan position `index`, not yet carried out.

@@ -1,15 +1,15 @@
 //! What every kind of action shares when it is carried out: [`never_twice`], the write whose
 //! lost answer is settled by a re-read before it is ever sent again, and [`drive`], which runs
 //! the writing actions with bounded concurrency and hands each result on as it is known, and
-//! [`run_batches`], one action's batches one after the other, and [`follow_through`], an
-//! accepted write's asynchronous operation followed to its end.
+//! [`run_batches`], one action's batches one after the other, and [`write_and_follow`], an
+//! asynchronous write sent never twice and its operation followed to its end.
 
 use std::collections::BTreeSet;
 use std::future::Future;
 
 use futures::StreamExt as _;
 use glp_transport::ApiError;
-use glp_workspaces::{DeviceOperation, OperationStatus};
+use glp_workspaces::{DeviceOperation, OperationStatus, WriteAnswer};
 
 use super::execute::{ActionResult, ActionStatus};
 use crate::{Cancel, StopLevel};
@@ -166,21 +166,31 @@ pub(crate) async fn run_batches<B>(
     .into_owned();
 }
 
-/// After a write was accepted: its asynchronous operation (`operation`, its id in the answer)
-/// followed to its end with `wait`. `Ok` when it succeeded; `Err` with its status and the
-/// server's detail when it ended otherwise. When it could not be followed to its end it may
-/// still complete, so it is never sent again: a re-read (`check`, as [`never_twice`]'s)
-/// decides whether it is in effect already.
-pub(crate) async fn follow_through<W, C>(
-    operation: Option<String>,
-    wait: impl FnOnce(String) -> W,
+/// An asynchronous write sent [`never_twice`] (with `resendable`, `send` and `check` as
+/// there), then, once accepted, its operation (its id found in the answer by `operation_of`)
+/// followed to its end with `wait`. `Ok` when it succeeded (or a re-read after its lost answer
+/// shows it in effect); `Err` with why otherwise: its status and the server's detail when it
+/// ended otherwise. An operation not followed to its end may still complete, so it is never
+/// sent again: the re-read decides whether it is in effect already.
+pub(crate) async fn write_and_follow<S, C, W>(
+    r: &mut ActionResult,
+    (resendable, send): (bool, impl Fn() -> S),
     check: impl Fn() -> C,
+    operation_of: impl FnOnce(&WriteAnswer) -> Option<String>,
+    wait: impl FnOnce(String) -> W,
 ) -> Result<(), String>
 where
-    W: Future<Output = Result<DeviceOperation, ApiError>>,
+    S: Future<Output = Result<WriteAnswer, ApiError>>,
     C: Future<Output = Result<Option<String>, String>>,
+    W: Future<Output = Result<DeviceOperation, ApiError>>,
 {
-    let polled = match operation {
+    let answer = match never_twice(r, resendable, send, &check).await {
+        Settled::Answered(answer) => answer,
+        Settled::InEffect(_) => return Ok(()),
+        Settled::Failed(why) => return Err(why),
+    };
+    r.http_status = Some(answer.status);
+    let polled = match operation_of(&answer) {
         Some(op) => wait(op).await,
         None => Err(ApiError::InvalidRequest(
             "accepted without an operation to follow".into(),

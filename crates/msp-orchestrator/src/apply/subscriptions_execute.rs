@@ -19,7 +19,7 @@ use glp_workspaces::{
 use serde_json::{Value, json};
 
 use super::execute::{ActionResult, ActionStatus, ApplyOptions};
-use super::once::{Settled, drive, follow_through, never_twice, run_batches};
+use super::once::{drive, run_batches, write_and_follow};
 use super::subscriptions::{SubscriptionAction, SubscriptionWorkspace, masked};
 use crate::Cancel;
 
@@ -46,15 +46,9 @@ async fn run_batch(
         let all = keys.iter().all(|k| listed.iter().any(|l| k.is(l)));
         Ok(all.then(String::new))
     };
-    let answer = match never_twice(r, false, || client.add_subscriptions(scope, keys), &check).await
-    {
-        Settled::Answered(answer) => answer,
-        Settled::InEffect(_) => return Ok(()),
-        Settled::Failed(why) => return Err(scrub(&why, keys)),
-    };
-    r.http_status = Some(answer.status);
+    let send = || client.add_subscriptions(scope, keys);
     let wait = async |op: String| client.wait_subscription_operation(scope, &op).await;
-    follow_through(subscription_operation_id(&answer), wait, &check)
+    write_and_follow(r, (false, send), check, subscription_operation_id, wait)
         .await
         .map_err(|why| scrub(&why, keys))
 }

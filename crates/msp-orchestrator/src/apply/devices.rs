@@ -231,7 +231,9 @@ action_kinds! {
     ]
     else [Nothing => "nothing", Skipped => "skip", Cannot => "cannot"],
     /// The tenant it is about.
-    tenant: RuleTenant,
+    tenant: RuleTenant;
+    /// Why it is skipped or cannot be done (`None` for the other kinds).
+    why in [Skipped, Cannot]: str
 }
 
 impl DeviceAction {

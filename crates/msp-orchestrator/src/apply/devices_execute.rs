@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use super::devices::{DeviceAction, SeenDevice};
 use super::devices_plan::read_devices;
 use super::execute::{ActionResult, ApplyOptions};
-use super::once::{drive, run_batches, write_and_follow};
+use super::once::{drive, not_carried_out, run_batches, write_and_follow};
 use crate::Cancel;
 
 /// The patch an action sends (`None`: it writes nothing).
@@ -122,13 +122,7 @@ fn pending(index: usize, action: &DeviceAction) -> ActionResult {
     } else {
         Value::Null
     };
-    let describe = action.describe();
-    let detail = match action {
-        DeviceAction::Nothing { .. } => format!("{describe}: nothing to do"),
-        DeviceAction::Skipped { why, .. } => format!("{describe}: skipped: {why}"),
-        DeviceAction::Cannot { why, .. } => format!("{describe}: cannot: {why}"),
-        _ => format!("{describe}: not started (stopped)"),
-    };
+    let detail = not_carried_out(&action.describe(), action.kind(), action.why());
     ActionResult::in_tenant(
         index,
         action.kind(),

@@ -21,16 +21,29 @@
 //! [`plan_subscriptions`], carried out by [`execute_subscriptions`], keys shown masked).
 
 /// `writes` and `kind` of a plan's action enum from one table (the variants that write, then
-/// the others, each with its word for `kind`), and accessors of a field every variant holds.
-/// The doc comment given first is `kind`'s.
+/// the others, each with its word for `kind`), accessors of a field every variant holds, and
+/// (after `;`) of a field only the variants listed hold. The doc comment given first is
+/// `kind`'s.
 macro_rules! action_kinds {
     (
         $(#[$kind_doc:meta])*
         $action:ident writes $writes:tt else $others:tt
         $(, $(#[$field_doc:meta])* $field:ident: $field_ty:ty)* $(,)?
+        $(; $(#[$some_doc:meta])* $some:ident in [$($holder:ident),+]: $some_ty:ty)*
     ) => {
         action_kinds!(@kinds $(#[$kind_doc])* $action $writes $others);
         $(action_kinds!(@field $action $writes $others $(#[$field_doc])* $field: $field_ty);)*
+        $(
+            impl $action {
+                $(#[$some_doc])*
+                pub(crate) fn $some(&self) -> Option<&$some_ty> {
+                    match self {
+                        $(Self::$holder { $some, .. })|+ => Some($some),
+                        _ => None,
+                    }
+                }
+            }
+        )*
     };
     (
         @kinds $(#[$kind_doc:meta])* $action:ident

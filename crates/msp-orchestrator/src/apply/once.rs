@@ -2,7 +2,8 @@
 //! lost answer is settled by a re-read before it is ever sent again, and [`drive`], which runs
 //! the writing actions with bounded concurrency and hands each result on as it is known, and
 //! [`run_batches`], one action's batches one after the other, and [`write_and_follow`], an
-//! asynchronous write sent never twice and its operation followed to its end.
+//! asynchronous write sent never twice and its operation followed to its end, and
+//! [`not_carried_out`], the words of an action left alone.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -214,5 +215,17 @@ where
             "{what}; a re-read shows it not in effect yet (not sent again: apply again)"
         )),
         Err(why) => Err(format!("{what}; {why}")),
+    }
+}
+
+/// The detail of an action of `kind` not carried out (yet), after `what` it is: nothing to do,
+/// skipped or cannot be done (`why`, for the kinds `skip` and `cannot`), or not started
+/// because the run stopped first.
+pub(crate) fn not_carried_out(what: &str, kind: &str, why: Option<&str>) -> String {
+    match (kind, why) {
+        ("nothing", _) => format!("{what}: nothing to do"),
+        ("skip", Some(why)) => format!("{what}: skipped: {why}"),
+        ("cannot", Some(why)) => format!("{what}: cannot: {why}"),
+        _ => format!("{what}: not started (stopped)"),
     }
 }

@@ -145,7 +145,9 @@ action_kinds! {
     writes [Add => "add"]
     else [Nothing => "nothing", Cannot => "cannot"],
     /// The workspace it is about.
-    workspace: SubscriptionWorkspace,
+    workspace: SubscriptionWorkspace;
+    /// Why it cannot be done (`None` for the other kinds).
+    why in [Cannot]: str
 }
 
 impl SubscriptionAction {

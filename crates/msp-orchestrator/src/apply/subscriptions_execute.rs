@@ -19,7 +19,7 @@ use glp_workspaces::{
 use serde_json::{Value, json};
 
 use super::execute::{ActionResult, ActionStatus, ApplyOptions};
-use super::once::{drive, run_batches, write_and_follow};
+use super::once::{drive, not_carried_out, run_batches, write_and_follow};
 use super::subscriptions::{SubscriptionAction, SubscriptionWorkspace, masked};
 use crate::Cancel;
 
@@ -59,12 +59,7 @@ fn pending(index: usize, action: &SubscriptionAction) -> ActionResult {
         SubscriptionAction::Add { keys, .. } => json!({ "keys": masked(keys) }),
         _ => Value::Null,
     };
-    let describe = action.describe();
-    let detail = match action {
-        SubscriptionAction::Nothing { .. } => format!("{describe}: nothing to do"),
-        SubscriptionAction::Cannot { why, .. } => format!("{describe}: cannot: {why}"),
-        SubscriptionAction::Add { .. } => format!("{describe}: not started (stopped)"),
-    };
+    let detail = not_carried_out(&action.describe(), action.kind(), action.why());
     let w = action.workspace();
     ActionResult {
         index,

@@ -5,14 +5,13 @@
 mod support;
 
 use central_api::CentralClient;
-use futures::TryStreamExt as _;
-use glp_auth::AuthOptions;
 use glp_workspaces::{Tenant, TenantSpec, WorkspacesClient};
 use msp_orchestrator::Cancel;
 use msp_orchestrator::apply::{
     ActionStatus, ApplyOptions, Manifest, Plan, execute, plan_rule, read_rules,
 };
 use platform_sim::{SimConfig, Simulator};
+use support::tenants;
 
 /// A simulator of `tenants` tenants whose writes fail at `write_fault_after_apply` after they
 /// took effect, and its GreenLake and Central clients (default auth, unpaced).
@@ -20,19 +19,12 @@ async fn sim(
     tenants: usize,
     write_fault_after_apply: f64,
 ) -> (Simulator, WorkspacesClient, CentralClient) {
-    let sim = Simulator::start(SimConfig {
+    support::started(SimConfig {
         tenants,
         write_fault_after_apply,
         ..SimConfig::default()
     })
     .await
-    .unwrap();
-    let (glp, central) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
-    (sim, glp, central)
-}
-
-async fn tenants(c: &WorkspacesClient) -> Vec<Tenant> {
-    c.msp_tenants().stream().try_collect().await.unwrap()
 }
 
 #[tokio::test]
@@ -50,12 +42,7 @@ async fn lost_answers_make_no_duplicate_and_a_second_plan_writes_nothing() {
                 ..TenantSpec::named(existing.clone())
             }])
             .collect(),
-        delete_tenants: Vec::new(),
-        notification_rules: Vec::new(),
-        device_assignments: Vec::new(),
-        device_unassignments: Vec::new(),
-        subscriptions: Vec::new(),
-        delete_notification_rules: Vec::new(),
+        ..Manifest::default()
     };
     let plan = Plan::compute(&manifest, &tenants(&glp).await, false);
     assert_eq!(plan.writes(), 4);
@@ -106,12 +93,7 @@ async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
     let (_sim, glp, _) = sim(2, 0.0).await;
     let manifest = Manifest {
         tenants: vec![TenantSpec::named("Brand new")],
-        delete_tenants: Vec::new(),
-        notification_rules: Vec::new(),
-        device_assignments: Vec::new(),
-        device_unassignments: Vec::new(),
-        subscriptions: Vec::new(),
-        delete_notification_rules: Vec::new(),
+        ..Manifest::default()
     };
     let plan = Plan::compute(&manifest, &tenants(&glp).await, false);
     // Someone else creates it between plan and apply: the POST is refused (409).
@@ -128,12 +110,7 @@ async fn a_refusal_is_failed_in_the_servers_words_and_cancel_starts_nothing() {
     cancel.stop(msp_orchestrator::StopLevel::Drain);
     let other = Manifest {
         tenants: vec![TenantSpec::named("Never made")],
-        delete_tenants: Vec::new(),
-        notification_rules: Vec::new(),
-        device_assignments: Vec::new(),
-        device_unassignments: Vec::new(),
-        subscriptions: Vec::new(),
-        delete_notification_rules: Vec::new(),
+        ..Manifest::default()
     };
     let plan = Plan::compute(&other, &tenants(&glp).await, false);
     let report = execute(&glp, &plan, ApplyOptions::default(), &cancel, |_| {}).await;

@@ -6,8 +6,6 @@
 
 mod support;
 
-use futures::TryStreamExt as _;
-use glp_auth::AuthOptions;
 use glp_workspaces::{Tenant, WorkspacesClient};
 use msp_orchestrator::Cancel;
 use msp_orchestrator::apply::{
@@ -15,10 +13,7 @@ use msp_orchestrator::apply::{
     UnassignEntry, execute_devices, plan_assignments,
 };
 use platform_sim::{SimConfig, Simulator};
-
-async fn tenants(c: &WorkspacesClient) -> Vec<Tenant> {
-    c.msp_tenants().stream().try_collect().await.unwrap()
-}
+use support::tenants;
 
 fn manifest(application: &str) -> Manifest {
     Manifest {
@@ -41,6 +36,17 @@ async fn execute(glp: &WorkspacesClient, actions: &[DeviceAction]) -> Vec<Action
     execute_devices(client_of, actions, 0, options, &Cancel::new(), |_| {}).await
 }
 
+/// The plan of `m` for `listed` through `glp` (four tenants at a time), deletion `allowed` or
+/// not.
+async fn plan(
+    glp: &WorkspacesClient,
+    m: &Manifest,
+    listed: &[Tenant],
+    allowed: bool,
+) -> Vec<DeviceAction> {
+    plan_assignments(glp, m, listed, 4, allowed).await.unwrap()
+}
+
 async fn sim(change: impl FnOnce(&mut SimConfig)) -> (Simulator, WorkspacesClient) {
     let mut cfg = SimConfig {
         tenants: 3,
@@ -49,8 +55,7 @@ async fn sim(change: impl FnOnce(&mut SimConfig)) -> (Simulator, WorkspacesClien
         ..SimConfig::default()
     };
     change(&mut cfg);
-    let sim = Simulator::start(cfg).await.unwrap();
-    let (glp, _) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    let (sim, glp, _) = support::started(cfg).await;
     (sim, glp)
 }
 
@@ -58,9 +63,7 @@ async fn sim(change: impl FnOnce(&mut SimConfig)) -> (Simulator, WorkspacesClien
 async fn lost_answers_are_re_read_each_batch_sent_once_then_nothing_to_do() {
     let (sim, glp) = sim(|c| c.write_fault_after_apply = 1.0).await;
     let m = manifest("HPE Aruba Networking Central");
-    let actions = plan_assignments(&glp, &m, &tenants(&glp).await, 4, false)
-        .await
-        .unwrap();
+    let actions = plan(&glp, &m, &tenants(&glp).await, false).await;
     let writing: Vec<&DeviceAction> = actions.iter().filter(|a| a.writes()).collect();
     assert!(!writing.is_empty(), "{actions:?}");
     let batches: u32 = writing
@@ -96,9 +99,7 @@ async fn lost_answers_are_re_read_each_batch_sent_once_then_nothing_to_do() {
         u64::from(batches),
         sim.stats().requests["devices-update"].values().sum::<u64>()
     );
-    let again = plan_assignments(&glp, &m, &tenants(&glp).await, 4, false)
-        .await
-        .unwrap();
+    let again = plan(&glp, &m, &tenants(&glp).await, false).await;
     assert!(again.iter().all(|a| !a.writes()), "{again:?}");
 }
 
@@ -106,9 +107,7 @@ async fn lost_answers_are_re_read_each_batch_sent_once_then_nothing_to_do() {
 async fn a_failed_operation_fails_the_action_in_the_server_s_words() {
     let (_sim, glp) = sim(|c| c.device_operation_fail_rate = 1.0).await;
     let m = manifest("HPE Aruba Networking Central");
-    let actions = plan_assignments(&glp, &m, &tenants(&glp).await, 4, false)
-        .await
-        .unwrap();
+    let actions = plan(&glp, &m, &tenants(&glp).await, false).await;
     let results = execute(&glp, &actions).await;
     let failed: Vec<_> = results
         .iter()
@@ -130,18 +129,14 @@ async fn a_failed_operation_fails_the_action_in_the_server_s_words() {
 async fn an_unknown_or_unprovisioned_application_cannot_be_assigned() {
     let (_sim, glp) = sim(|_| {}).await;
     let listed = tenants(&glp).await;
-    let unknown = plan_assignments(&glp, &manifest("Nope"), &listed, 4, false)
-        .await
-        .unwrap();
+    let unknown = plan(&glp, &manifest("Nope"), &listed, false).await;
     let DeviceAction::Cannot { why, .. } = &unknown[0] else {
         panic!("{unknown:?}")
     };
     assert!(why.contains("no application named 'Nope'"), "{why}");
     let mut elsewhere = manifest("HPE Aruba Networking Central");
     elsewhere.device_assignments[0].region = Some("eu-central".into());
-    let planned = plan_assignments(&glp, &elsewhere, &listed, 4, false)
-        .await
-        .unwrap();
+    let planned = plan(&glp, &elsewhere, &listed, false).await;
     let DeviceAction::Cannot { why, .. } = &planned[0] else {
         panic!("{planned:?}")
     };
@@ -156,7 +151,7 @@ async fn unassignments_share_the_one_path_lost_answers_re_read_each_batch_sent_o
     let (sim, glp) = sim(|c| c.write_fault_after_apply = 1.0).await;
     let listed = tenants(&glp).await;
     let m = manifest("HPE Aruba Networking Central");
-    let assign = plan_assignments(&glp, &m, &listed, 4, false).await.unwrap();
+    let assign = plan(&glp, &m, &listed, false).await;
     execute(&glp, &assign).await;
     let before = sim.stats().requests["devices-update"].values().sum::<u64>();
     let off = Manifest {
@@ -171,9 +166,7 @@ async fn unassignments_share_the_one_path_lost_answers_re_read_each_batch_sent_o
     };
 
     // Without leave: planned, held back, nothing written.
-    let held = plan_assignments(&glp, &off, &listed, 4, false)
-        .await
-        .unwrap();
+    let held = plan(&glp, &off, &listed, false).await;
     assert!(
         !held.is_empty() && held.iter().all(|a| !a.writes()),
         "{held:?}"
@@ -184,9 +177,7 @@ async fn unassignments_share_the_one_path_lost_answers_re_read_each_batch_sent_o
         "{held:?}"
     );
 
-    let actions = plan_assignments(&glp, &off, &listed, 4, true)
-        .await
-        .unwrap();
+    let actions = plan(&glp, &off, &listed, true).await;
     let kinds: Vec<&str> = actions.iter().map(DeviceAction::kind).collect();
     assert!(
         kinds.contains(&"unlicense") && kinds.contains(&"unassign"),
@@ -217,9 +208,7 @@ async fn unassignments_share_the_one_path_lost_answers_re_read_each_batch_sent_o
             assert_eq!(d["subscription"], serde_json::json!([]), "{d}");
         }
     }
-    let again = plan_assignments(&glp, &off, &listed, 4, true)
-        .await
-        .unwrap();
+    let again = plan(&glp, &off, &listed, true).await;
     assert!(again.iter().all(|a| !a.writes()), "{again:?}");
 }
 
@@ -239,7 +228,7 @@ async fn a_device_both_assigned_and_unassigned_through_two_globs_cannot_be_plann
         ..UnassignEntry::default()
     }];
     assert!(m.check().is_ok(), "the globs do not meet on their own");
-    let planned = plan_assignments(&glp, &m, &listed, 4, true).await.unwrap();
+    let planned = plan(&glp, &m, &listed, true).await;
     let whys: Vec<&str> = planned
         .iter()
         .filter_map(|a| match a {
@@ -274,7 +263,7 @@ async fn a_workspace_just_made_is_skipped_when_a_glob_selects_it_and_cannot_when
         .find(|t| t.workspace_name == "Just made")
         .unwrap();
     let mut m = manifest("HPE Aruba Networking Central");
-    let actions = plan_assignments(&glp, &m, &all, 4, false).await.unwrap();
+    let actions = plan(&glp, &m, &all, false).await;
     let mine: Vec<&DeviceAction> = actions
         .iter()
         .filter(|a| a.tenant().id == made.id)
@@ -297,7 +286,7 @@ async fn a_workspace_just_made_is_skipped_when_a_glob_selects_it_and_cannot_when
 
     // Named exactly, the user expects it: it cannot be done, and says why.
     m.device_assignments[0].tenants = vec!["Just made".into()];
-    let actions = plan_assignments(&glp, &m, &all, 4, false).await.unwrap();
+    let actions = plan(&glp, &m, &all, false).await;
     match actions.as_slice() {
         [DeviceAction::Cannot { why, .. }] => assert!(why.contains("invalid_target"), "{why}"),
         other => panic!("{other:?}"),

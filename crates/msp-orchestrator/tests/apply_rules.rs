@@ -8,8 +8,6 @@
 mod support;
 
 use central_api::CentralClient;
-use futures::TryStreamExt as _;
-use glp_auth::AuthOptions;
 use glp_workspaces::{Tenant, WorkspacesClient};
 use msp_orchestrator::Clusters;
 use msp_orchestrator::apply::{
@@ -25,16 +23,14 @@ async fn sim(
     unplaced: usize,
     fault: f64,
 ) -> (Simulator, WorkspacesClient, CentralClient, Vec<Tenant>) {
-    let sim = Simulator::start(SimConfig {
+    let (sim, glp, central) = support::started(SimConfig {
         tenants,
         tenants_on_no_cluster: unplaced,
         write_fault_after_apply: fault,
         ..SimConfig::default()
     })
-    .await
-    .unwrap();
-    let (glp, central) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
-    let listed = glp.msp_tenants().stream().try_collect().await.unwrap();
+    .await;
+    let listed = support::tenants(&glp).await;
     (sim, glp, central, listed)
 }
 

@@ -7,19 +7,14 @@
 
 mod support;
 
-use futures::TryStreamExt as _;
-use glp_auth::AuthOptions;
-use glp_workspaces::{SubscriptionKey, Tenant, WorkspacesClient};
+use glp_workspaces::{SubscriptionKey, WorkspacesClient};
 use msp_orchestrator::Cancel;
 use msp_orchestrator::apply::{
     ActionStatus, ApplyOptions, Manifest, SubscriptionAction, SubscriptionEntry,
     execute_subscriptions, plan_subscriptions,
 };
 use platform_sim::{DEFAULT_CLAIMABLE_KEYS, SimConfig, Simulator};
-
-async fn tenants(c: &WorkspacesClient) -> Vec<Tenant> {
-    c.msp_tenants().stream().try_collect().await.unwrap()
-}
+use support::tenants;
 
 fn entry(keys: &[&str], tenants: Option<&str>) -> SubscriptionEntry {
     SubscriptionEntry {
@@ -37,8 +32,7 @@ async fn sim(change: impl FnOnce(&mut SimConfig)) -> (Simulator, WorkspacesClien
         ..SimConfig::default()
     };
     change(&mut cfg);
-    let sim = Simulator::start(cfg).await.unwrap();
-    let (glp, _) = support::sim_clients(&sim, AuthOptions::default(), (None, None));
+    let (sim, glp, _) = support::started(cfg).await;
     (sim, glp)
 }
 

@@ -220,41 +220,23 @@ pub enum DeviceAction {
     },
 }
 
-impl DeviceAction {
-    /// Whether carrying it out writes.
-    pub fn writes(&self) -> bool {
-        !matches!(
-            self,
-            Self::Nothing { .. } | Self::Skipped { .. } | Self::Cannot { .. }
-        )
-    }
-
+action_kinds! {
     /// `assign`, `license`, `unlicense`, `unassign`, `nothing`, `skip` or `cannot`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Assign { .. } => "assign",
-            Self::License { .. } => "license",
-            Self::Unlicense { .. } => "unlicense",
-            Self::Unassign { .. } => "unassign",
-            Self::Nothing { .. } => "nothing",
-            Self::Skipped { .. } => "skip",
-            Self::Cannot { .. } => "cannot",
-        }
-    }
-
+    DeviceAction
+    writes [
+        Assign => "assign",
+        License => "license",
+        Unlicense => "unlicense",
+        Unassign => "unassign",
+    ]
+    else [Nothing => "nothing", Skipped => "skip", Cannot => "cannot"],
     /// The tenant it is about.
-    pub fn tenant(&self) -> &RuleTenant {
-        match self {
-            Self::Assign { tenant, .. }
-            | Self::License { tenant, .. }
-            | Self::Unlicense { tenant, .. }
-            | Self::Unassign { tenant, .. }
-            | Self::Nothing { tenant, .. }
-            | Self::Skipped { tenant, .. }
-            | Self::Cannot { tenant, .. } => tenant,
-        }
-    }
+    tenant: RuleTenant;
+    /// Why it is skipped or cannot be done (`None` for the other kinds).
+    why in [Skipped, Cannot]: str
+}
 
+impl DeviceAction {
     /// The devices it writes to (none for nothing, skip or cannot).
     pub fn devices(&self) -> &[SeenDevice] {
         match self {

@@ -6,26 +6,24 @@
 //! is per workspace: the transport paces the `devices` family and slows down on a 429);
 //! tenants run side by side.
 //!
-//! **Never twice**: when a batch's answer is lost ([`ApiError::OutcomeUnknown`]), or its
-//! operation could not be followed to its end, the tenant's devices are read again: the batch
-//! is done if they now read as asked (a removal: they hold no subscription, or are on no
-//! application). A lost `PATCH` that the re-read shows not in effect is sent once more
-//! (setting or removing the same application or subscription is idempotent); an accepted
-//! one whose operation was not followed is not (it may still complete): the next apply sees.
+//! **Never twice**: when a batch's answer is lost
+//! ([`ApiError::OutcomeUnknown`](glp_transport::ApiError::OutcomeUnknown)), or its operation could
+//! not be followed to its end, the tenant's devices are read again: the batch is done if they now
+//! read as asked (a removal: they hold no subscription, or are on no application). A lost `PATCH`
+//! that the re-read shows not in effect is sent once more (setting or removing the same application
+//! or subscription is idempotent); an accepted one whose operation was not followed is not (it may
+//! still complete): the next apply sees.
 
 use std::collections::BTreeMap;
 
 use glp_core::WorkspaceId;
-use glp_transport::ApiError;
-use glp_workspaces::{
-    DevicePatch, MAX_DEVICES_PER_PATCH, OperationStatus, TenantResources, operation_id,
-};
+use glp_workspaces::{DevicePatch, MAX_DEVICES_PER_PATCH, TenantResources, operation_id};
 use serde_json::{Value, json};
 
 use super::devices::{DeviceAction, SeenDevice};
 use super::devices_plan::read_devices;
 use super::execute::{ActionResult, ApplyOptions};
-use super::once::{Settled, drive, never_twice, run_batches};
+use super::once::{drive, not_carried_out, run_batches, write_and_follow};
 use crate::Cancel;
 
 /// The patch an action sends (`None`: it writes nothing).
@@ -88,38 +86,9 @@ async fn run_batch(
             .map_err(|e| format!("re-reading the devices failed: {e}"))?;
         Ok(in_effect(patch, ids, &now).then(String::new))
     };
-    let answer = match never_twice(r, true, || t.patch_devices(ids, patch, false), &check).await {
-        Settled::Answered(answer) => answer,
-        Settled::InEffect(_) => return Ok(()),
-        Settled::Failed(why) => return Err(why),
-    };
-    r.http_status = Some(answer.status);
-    let polled = match operation_id(&answer) {
-        Some(op) => t.wait_device_operation(&op).await,
-        None => Err(ApiError::InvalidRequest(
-            "accepted without an operation to follow".into(),
-        )),
-    };
-    let what = match polled {
-        Ok(op) if op.status == OperationStatus::Succeeded => return Ok(()),
-        Ok(op) if op.status.is_terminal() => {
-            return Err(format!(
-                "the operation ended {:?}: {}",
-                op.status,
-                op.detail.unwrap_or_else(|| "no detail given".into())
-            ));
-        }
-        Ok(op) => format!("the operation is still {:?}", op.status),
-        Err(e) => format!("the operation could not be followed: {e}"),
-    };
-    // Accepted but not followed to its end: it may still complete, so it is never sent again.
-    match check().await {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(format!(
-            "{what}; a re-read shows it not in effect yet (not sent again: apply again)"
-        )),
-        Err(why) => Err(format!("{what}; {why}")),
-    }
+    let send = || t.patch_devices(ids, patch, false);
+    let wait = async |op: String| t.wait_device_operation(&op).await;
+    write_and_follow(r, (true, send), check, operation_id, wait).await
 }
 
 /// A result for `action` at plan position `index`, not yet carried out.
@@ -153,13 +122,7 @@ fn pending(index: usize, action: &DeviceAction) -> ActionResult {
     } else {
         Value::Null
     };
-    let describe = action.describe();
-    let detail = match action {
-        DeviceAction::Nothing { .. } => format!("{describe}: nothing to do"),
-        DeviceAction::Skipped { why, .. } => format!("{describe}: skipped: {why}"),
-        DeviceAction::Cannot { why, .. } => format!("{describe}: cannot: {why}"),
-        _ => format!("{describe}: not started (stopped)"),
-    };
+    let detail = not_carried_out(&action.describe(), action.kind(), action.why());
     ActionResult::in_tenant(
         index,
         action.kind(),

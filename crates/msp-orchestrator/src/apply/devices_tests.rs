@@ -1,18 +1,10 @@
 //! `[[device_assignments]]` planned as a pure function of what a tenant's devices and
 //! subscriptions read, and the entry's checks.
 
-use glp_core::WorkspaceId;
 use serde_json::json;
 
+use super::test_data::{self, assert_writes, tenant};
 use super::*;
-use crate::TenantRef;
-
-fn tenant() -> TenantRef {
-    TenantRef::from_workspace(
-        WorkspaceId::parse(&format!("07{}", "0".repeat(30))).expect("id"),
-        "Acme Corp",
-    )
-}
 
 fn entry() -> DeviceEntry {
     DeviceEntry {
@@ -26,15 +18,7 @@ fn entry() -> DeviceEntry {
 }
 
 fn device(n: u8, kind: &str, app: Option<&str>, region: &str, subs: &[&str]) -> SeenDevice {
-    SeenDevice::of(&json!({
-        "id": format!("dev-{n}"),
-        "serialNumber": format!("SN{n}"),
-        "deviceType": kind,
-        "application": app.map(|a| json!({"id": a})),
-        "region": region,
-        "subscription": subs.iter().map(|s| json!({"id": s})).collect::<Vec<_>>(),
-    }))
-    .expect("a device")
+    test_data::device(n, kind, app, Some(region), subs)
 }
 
 fn sub(id: &str, tier: &str, status: &str, available: &str, end: &str) -> SeenSubscription {
@@ -86,13 +70,8 @@ fn devices_not_yet_so_are_assigned_and_licensed_with_the_subscription_ending_las
     let [assign, license] = actions.as_slice() else {
         panic!("{actions:?}")
     };
-    let ids = |a: &DeviceAction| a.devices().iter().map(|d| d.id.clone()).collect::<Vec<_>>();
-    assert_eq!(assign.kind(), "assign");
-    assert_eq!(
-        ids(assign),
-        ["dev-2", "dev-3"],
-        "the switch is not selected"
-    );
+    let selected = "the switch is not selected";
+    assert_writes(assign, "assign", &["dev-2", "dev-3"], selected);
     assert_eq!(assign.describe(), "assign 2 devices to Central/us-west");
     let DeviceAction::License {
         subscription_id, ..
@@ -104,7 +83,7 @@ fn devices_not_yet_so_are_assigned_and_licensed_with_the_subscription_ending_las
         subscription_id, "s-long",
         "STARTED, enough seats, ending last"
     );
-    assert_eq!(ids(license), ["dev-2", "dev-3"]);
+    assert_writes(license, "license", &["dev-2", "dev-3"], selected);
     assert!(assign.writes() && license.writes());
 
     // Once so: nothing to do, twice.

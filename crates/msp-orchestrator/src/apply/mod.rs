@@ -20,6 +20,69 @@
 //! present in the MSP's workspace or one tenant's: [`SubscriptionEntry`], planned by
 //! [`plan_subscriptions`], carried out by [`execute_subscriptions`], keys shown masked).
 
+/// `writes` and `kind` of a plan's action enum from one table (the variants that write, then
+/// the others, each with its word for `kind`), accessors of a field every variant holds, and
+/// (after `;`) of a field only the variants listed hold. The doc comment given first is
+/// `kind`'s.
+macro_rules! action_kinds {
+    (
+        $(#[$kind_doc:meta])*
+        $action:ident writes $writes:tt else $others:tt
+        $(, $(#[$field_doc:meta])* $field:ident: $field_ty:ty)* $(,)?
+        $(; $(#[$some_doc:meta])* $some:ident in [$($holder:ident),+]: $some_ty:ty)*
+    ) => {
+        action_kinds!(@kinds $(#[$kind_doc])* $action $writes $others);
+        $(action_kinds!(@field $action $writes $others $(#[$field_doc])* $field: $field_ty);)*
+        $(
+            impl $action {
+                $(#[$some_doc])*
+                pub(crate) fn $some(&self) -> Option<&$some_ty> {
+                    match self {
+                        $(Self::$holder { $some, .. })|+ => Some($some),
+                        _ => None,
+                    }
+                }
+            }
+        )*
+    };
+    (
+        @kinds $(#[$kind_doc:meta])* $action:ident
+        [$($write:ident => $write_kind:literal),+ $(,)?]
+        [$($other:ident => $other_kind:literal),+ $(,)?]
+    ) => {
+        impl $action {
+            /// Whether carrying it out writes.
+            pub fn writes(&self) -> bool {
+                matches!(self, $(Self::$write { .. })|+)
+            }
+
+            $(#[$kind_doc])*
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Self::$write { .. } => $write_kind,)+
+                    $(Self::$other { .. } => $other_kind,)+
+                }
+            }
+        }
+    };
+    (
+        @field $action:ident
+        [$($write:ident => $write_kind:literal),+ $(,)?]
+        [$($other:ident => $other_kind:literal),+ $(,)?]
+        $(#[$field_doc:meta])* $field:ident: $field_ty:ty
+    ) => {
+        impl $action {
+            $(#[$field_doc])*
+            pub fn $field(&self) -> &$field_ty {
+                match self {
+                    $(Self::$write { $field, .. } => $field,)+
+                    $(Self::$other { $field, .. } => $field,)+
+                }
+            }
+        }
+    };
+}
+
 mod devices;
 mod devices_execute;
 mod devices_plan;
@@ -38,6 +101,8 @@ mod subscriptions;
 mod subscriptions_execute;
 #[cfg(test)]
 mod subscriptions_tests;
+#[cfg(test)]
+mod test_data;
 #[cfg(test)]
 mod tests;
 mod unassign;

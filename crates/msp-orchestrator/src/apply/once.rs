@@ -1,13 +1,16 @@
 //! What every kind of action shares when it is carried out: [`never_twice`], the write whose
 //! lost answer is settled by a re-read before it is ever sent again, and [`drive`], which runs
 //! the writing actions with bounded concurrency and hands each result on as it is known, and
-//! [`run_batches`], one action's batches one after the other.
+//! [`run_batches`], one action's batches one after the other, and [`write_and_follow`], an
+//! asynchronous write sent never twice and its operation followed to its end, and
+//! [`not_carried_out`], the words of an action left alone.
 
 use std::collections::BTreeSet;
 use std::future::Future;
 
 use futures::StreamExt as _;
 use glp_transport::ApiError;
+use glp_workspaces::{DeviceOperation, OperationStatus, WriteAnswer};
 
 use super::execute::{ActionResult, ActionStatus};
 use crate::{Cancel, StopLevel};
@@ -162,4 +165,67 @@ pub(crate) async fn run_batches<B>(
             .unwrap_or_default()
     ))
     .into_owned();
+}
+
+/// An asynchronous write sent [`never_twice`] (with `resendable`, `send` and `check` as
+/// there), then, once accepted, its operation (its id found in the answer by `operation_of`)
+/// followed to its end with `wait`. `Ok` when it succeeded (or a re-read after its lost answer
+/// shows it in effect); `Err` with why otherwise: its status and the server's detail when it
+/// ended otherwise. An operation not followed to its end may still complete, so it is never
+/// sent again: the re-read decides whether it is in effect already.
+pub(crate) async fn write_and_follow<S, C, W>(
+    r: &mut ActionResult,
+    (resendable, send): (bool, impl Fn() -> S),
+    check: impl Fn() -> C,
+    operation_of: impl FnOnce(&WriteAnswer) -> Option<String>,
+    wait: impl FnOnce(String) -> W,
+) -> Result<(), String>
+where
+    S: Future<Output = Result<WriteAnswer, ApiError>>,
+    C: Future<Output = Result<Option<String>, String>>,
+    W: Future<Output = Result<DeviceOperation, ApiError>>,
+{
+    let answer = match never_twice(r, resendable, send, &check).await {
+        Settled::Answered(answer) => answer,
+        Settled::InEffect(_) => return Ok(()),
+        Settled::Failed(why) => return Err(why),
+    };
+    r.http_status = Some(answer.status);
+    let polled = match operation_of(&answer) {
+        Some(op) => wait(op).await,
+        None => Err(ApiError::InvalidRequest(
+            "accepted without an operation to follow".into(),
+        )),
+    };
+    let what = match polled {
+        Ok(op) if op.status == OperationStatus::Succeeded => return Ok(()),
+        Ok(op) if op.status.is_terminal() => {
+            return Err(format!(
+                "the operation ended {:?}: {}",
+                op.status,
+                op.detail.unwrap_or_else(|| "no detail given".into())
+            ));
+        }
+        Ok(op) => format!("the operation is still {:?}", op.status),
+        Err(e) => format!("the operation could not be followed: {e}"),
+    };
+    match check().await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(format!(
+            "{what}; a re-read shows it not in effect yet (not sent again: apply again)"
+        )),
+        Err(why) => Err(format!("{what}; {why}")),
+    }
+}
+
+/// The detail of an action of `kind` not carried out (yet), after `what` it is: nothing to do,
+/// skipped or cannot be done (`why`, for the kinds `skip` and `cannot`), or not started
+/// because the run stopped first.
+pub(crate) fn not_carried_out(what: &str, kind: &str, why: Option<&str>) -> String {
+    match (kind, why) {
+        ("nothing", _) => format!("{what}: nothing to do"),
+        ("skip", Some(why)) => format!("{what}: skipped: {why}"),
+        ("cannot", Some(why)) => format!("{what}: cannot: {why}"),
+        _ => format!("{what}: not started (stopped)"),
+    }
 }

@@ -110,26 +110,14 @@ pub enum Action {
     },
 }
 
-impl Action {
-    /// Whether carrying it out writes.
-    pub fn writes(&self) -> bool {
-        matches!(
-            self,
-            Self::Create { .. } | Self::Update { .. } | Self::Delete { .. }
-        )
-    }
-
+action_kinds! {
     /// `create`, `update`, `delete`, `nothing` or `cannot`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Create { .. } => "create",
-            Self::Update { .. } => "update",
-            Self::Delete { .. } => "delete",
-            Self::Nothing { .. } => "nothing",
-            Self::Cannot { .. } => "cannot",
-        }
-    }
+    Action
+    writes [Create => "create", Update => "update", Delete => "delete"]
+    else [Nothing => "nothing", Cannot => "cannot"]
+}
 
+impl Action {
     /// The name of the workspace it is about.
     pub fn workspace_name(&self) -> &str {
         match self {

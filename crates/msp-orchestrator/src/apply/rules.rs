@@ -208,39 +208,18 @@ pub enum RuleAction {
 /// Why a glob-selected tenant no Central cluster lists is skipped.
 pub const NO_CENTRAL: &str = "no Central for this tenant (provision Central, then apply again)";
 
-impl RuleAction {
-    /// Whether carrying it out writes.
-    pub fn writes(&self) -> bool {
-        matches!(
-            self,
-            Self::Create { .. } | Self::Update { .. } | Self::Delete { .. }
-        )
-    }
-
+action_kinds! {
     /// `create`, `update`, `delete`, `nothing`, `skip` or `cannot`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Create { .. } => "create",
-            Self::Update { .. } => "update",
-            Self::Delete { .. } => "delete",
-            Self::Nothing { .. } => "nothing",
-            Self::Skipped { .. } => "skip",
-            Self::Cannot { .. } => "cannot",
-        }
-    }
-
+    RuleAction
+    writes [Create => "create", Update => "update", Delete => "delete"]
+    else [Nothing => "nothing", Skipped => "skip", Cannot => "cannot"],
     /// The tenant it is about.
-    pub fn tenant(&self) -> &RuleTenant {
-        match self {
-            Self::Create { tenant, .. }
-            | Self::Update { tenant, .. }
-            | Self::Delete { tenant, .. }
-            | Self::Nothing { tenant, .. }
-            | Self::Skipped { tenant, .. }
-            | Self::Cannot { tenant, .. } => tenant,
-        }
-    }
+    tenant: RuleTenant;
+    /// Why it is skipped or cannot be done (`None` for the other kinds).
+    why in [Skipped, Cannot]: str
+}
 
+impl RuleAction {
     /// The rule's name.
     pub fn name(&self) -> &str {
         match self {

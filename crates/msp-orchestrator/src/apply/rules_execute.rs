@@ -12,7 +12,7 @@ use glp_transport::ApiError;
 use serde_json::{Value, json};
 
 use super::execute::{ActionResult, ActionStatus, ApplyOptions};
-use super::once::{Settled, drive, never_twice};
+use super::once::{Settled, drive, never_twice, not_carried_out};
 use super::rules::{RuleAction, RuleTenant, merged, same_name};
 use crate::Cancel;
 
@@ -78,10 +78,7 @@ fn pending(index: usize, action: &RuleAction) -> ActionResult {
         RuleAction::Nothing { rule_id, .. } if rule_id.is_empty() => {
             format!("rule '{name}': nothing to do (no such rule)")
         }
-        RuleAction::Nothing { .. } => format!("rule '{name}': nothing to do"),
-        RuleAction::Skipped { why, .. } => format!("rule '{name}': skipped: {why}"),
-        RuleAction::Cannot { why, .. } => format!("rule '{name}': cannot: {why}"),
-        _ => format!("rule '{name}': not started (stopped)"),
+        _ => not_carried_out(&format!("rule '{name}'"), action.kind(), action.why()),
     };
     ActionResult::in_tenant(
         index,

@@ -139,30 +139,18 @@ pub fn masked(keys: &[SubscriptionKey]) -> String {
         .join(", ")
 }
 
-impl SubscriptionAction {
-    /// Whether carrying it out writes.
-    pub fn writes(&self) -> bool {
-        matches!(self, Self::Add { .. })
-    }
-
+action_kinds! {
     /// `add`, `nothing` or `cannot`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Add { .. } => "add",
-            Self::Nothing { .. } => "nothing",
-            Self::Cannot { .. } => "cannot",
-        }
-    }
-
+    SubscriptionAction
+    writes [Add => "add"]
+    else [Nothing => "nothing", Cannot => "cannot"],
     /// The workspace it is about.
-    pub fn workspace(&self) -> &SubscriptionWorkspace {
-        match self {
-            Self::Add { workspace, .. }
-            | Self::Nothing { workspace, .. }
-            | Self::Cannot { workspace, .. } => workspace,
-        }
-    }
+    workspace: SubscriptionWorkspace;
+    /// Why it cannot be done (`None` for the other kinds).
+    why in [Cannot]: str
+}
 
+impl SubscriptionAction {
     /// What it does, in words, keys masked: `add 2 subscriptions (****Ag95, ****0001)`.
     pub fn describe(&self) -> String {
         match self {

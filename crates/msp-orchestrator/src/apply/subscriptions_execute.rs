@@ -4,23 +4,22 @@
 //! (GreenLake allows 4 adds a minute per workspace: the transport paces writes per workspace
 //! and slows down on a 429, never failing for it); workspaces run side by side.
 //!
-//! **Never twice**: when a batch's answer is lost ([`ApiError::OutcomeUnknown`]), or its
-//! operation could not be followed to its end, the workspace's subscriptions are read again:
-//! the batch is done if every key is now listed. Otherwise it is **not** sent again (an add
-//! may still be under way, and a key is claimed once): the action fails, saying so, and the
-//! next apply plans what is still missing.
+//! **Never twice**: when a batch's answer is lost
+//! ([`ApiError::OutcomeUnknown`](glp_transport::ApiError::OutcomeUnknown)), or its operation could
+//! not be followed to its end, the workspace's subscriptions are read again: the batch is done if
+//! every key is now listed. Otherwise it is **not** sent again (an add may still be under way, and
+//! a key is claimed once): the action fails, saying so, and the next apply plans what is still
+//! missing.
 
 use std::collections::BTreeMap;
 
-use glp_transport::ApiError;
 use glp_workspaces::{
-    MAX_KEYS_PER_POST, OperationStatus, SubscriptionKey, WorkspacesClient,
-    subscription_operation_id,
+    MAX_KEYS_PER_POST, SubscriptionKey, WorkspacesClient, subscription_operation_id,
 };
 use serde_json::{Value, json};
 
 use super::execute::{ActionResult, ActionStatus, ApplyOptions};
-use super::once::{Settled, drive, never_twice, run_batches};
+use super::once::{drive, not_carried_out, run_batches, write_and_follow};
 use super::subscriptions::{SubscriptionAction, SubscriptionWorkspace, masked};
 use crate::Cancel;
 
@@ -47,43 +46,11 @@ async fn run_batch(
         let all = keys.iter().all(|k| listed.iter().any(|l| k.is(l)));
         Ok(all.then(String::new))
     };
-    let answer = match never_twice(r, false, || client.add_subscriptions(scope, keys), &check).await
-    {
-        Settled::Answered(answer) => answer,
-        Settled::InEffect(_) => return Ok(()),
-        Settled::Failed(why) => return Err(scrub(&why, keys)),
-    };
-    r.http_status = Some(answer.status);
-    let polled = match subscription_operation_id(&answer) {
-        Some(op) => client.wait_subscription_operation(scope, &op).await,
-        // Answered at once, without an operation: done, as the re-read below confirms.
-        None => Err(ApiError::InvalidRequest(
-            "accepted without an operation to follow".into(),
-        )),
-    };
-    let what = match polled {
-        Ok(op) if op.status == OperationStatus::Succeeded => return Ok(()),
-        Ok(op) if op.status.is_terminal() => {
-            return Err(scrub(
-                &format!(
-                    "the operation ended {:?}: {}",
-                    op.status,
-                    op.detail.unwrap_or_else(|| "no detail given".into())
-                ),
-                keys,
-            ));
-        }
-        Ok(op) => format!("the operation is still {:?}", op.status),
-        Err(e) => format!("the operation could not be followed: {e}"),
-    };
-    match check().await {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(scrub(
-            &format!("{what}; a re-read shows it not in effect yet (not sent again: apply again)"),
-            keys,
-        )),
-        Err(why) => Err(scrub(&format!("{what}; {why}"), keys)),
-    }
+    let send = || client.add_subscriptions(scope, keys);
+    let wait = async |op: String| client.wait_subscription_operation(scope, &op).await;
+    write_and_follow(r, (false, send), check, subscription_operation_id, wait)
+        .await
+        .map_err(|why| scrub(&why, keys))
 }
 
 /// A result for `action` at plan position `index`, not yet carried out.
@@ -92,12 +59,7 @@ fn pending(index: usize, action: &SubscriptionAction) -> ActionResult {
         SubscriptionAction::Add { keys, .. } => json!({ "keys": masked(keys) }),
         _ => Value::Null,
     };
-    let describe = action.describe();
-    let detail = match action {
-        SubscriptionAction::Nothing { .. } => format!("{describe}: nothing to do"),
-        SubscriptionAction::Cannot { why, .. } => format!("{describe}: cannot: {why}"),
-        SubscriptionAction::Add { .. } => format!("{describe}: not started (stopped)"),
-    };
+    let detail = not_carried_out(&action.describe(), action.kind(), action.why());
     let w = action.workspace();
     ActionResult {
         index,

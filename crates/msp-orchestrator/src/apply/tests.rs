@@ -1,14 +1,10 @@
 //! The plan as a pure function of a manifest and the tenants listed.
 
-use glp_core::WorkspaceId;
 use glp_workspaces::{Address, Tenant, TenantSpec};
 use serde_json::json;
 
+use super::test_data::id;
 use super::*;
-
-fn id(n: u8) -> WorkspaceId {
-    WorkspaceId::parse(&format!("{n:02x}{}", "0".repeat(30))).expect("id")
-}
 
 fn listed(n: u8, name: &str, description: Option<&str>) -> Tenant {
     let mut t = Tenant::new(id(n), name);
@@ -46,12 +42,7 @@ fn each_entry_is_created_updated_left_or_refused() {
             spec("Initech", "y"),
             spec("Hooli", "z"),
         ],
-        delete_tenants: Vec::new(),
-        notification_rules: Vec::new(),
-        device_assignments: Vec::new(),
-        device_unassignments: Vec::new(),
-        subscriptions: Vec::new(),
-        delete_notification_rules: Vec::new(),
+        ..Manifest::default()
     };
     manifest.check().expect("valid");
     let plan = Plan::compute(&manifest, &tenants, false);
@@ -97,12 +88,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
             }),
             ..spec("Acme Corp", "Retail")
         }],
-        delete_tenants: Vec::new(),
-        notification_rules: Vec::new(),
-        device_assignments: Vec::new(),
-        device_unassignments: Vec::new(),
-        subscriptions: Vec::new(),
-        delete_notification_rules: Vec::new(),
+        ..Manifest::default()
     };
     let plan = Plan::compute(&manifest, std::slice::from_ref(&bare), false);
     match &plan.actions[0] {
@@ -116,12 +102,7 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
             inventory_ownership: Some("CUSTOMER_OWNED_INVENTORY".into()),
             ..TenantSpec::named("Acme Corp")
         }],
-        delete_tenants: Vec::new(),
-        notification_rules: Vec::new(),
-        device_assignments: Vec::new(),
-        device_unassignments: Vec::new(),
-        subscriptions: Vec::new(),
-        delete_notification_rules: Vec::new(),
+        ..Manifest::default()
     };
     assert_eq!(kinds(&Plan::compute(&owned, &[bare], false)), ["cannot"]);
 }
@@ -130,7 +111,6 @@ fn fields_the_listing_does_not_show_are_not_compared_and_ownership_is_never_chan
 fn deletion_only_when_named_and_allowed() {
     let tenants = vec![listed(1, "Old Customer", None), listed(2, "Keep", None)];
     let manifest = Manifest {
-        tenants: Vec::new(),
         delete_tenants: vec![
             DeleteTenant {
                 workspace_name: Some("Old Customer".into()),
@@ -141,11 +121,7 @@ fn deletion_only_when_named_and_allowed() {
                 id: Some(id(7)),
             },
         ],
-        notification_rules: Vec::new(),
-        device_assignments: Vec::new(),
-        device_unassignments: Vec::new(),
-        subscriptions: Vec::new(),
-        delete_notification_rules: Vec::new(),
+        ..Manifest::default()
     };
     assert_eq!(
         kinds(&Plan::compute(&manifest, &tenants, false)),
@@ -174,11 +150,7 @@ fn the_manifest_is_checked_whole() {
                 id: None,
             },
         ],
-        notification_rules: Vec::new(),
-        device_assignments: Vec::new(),
-        device_unassignments: Vec::new(),
-        subscriptions: Vec::new(),
-        delete_notification_rules: Vec::new(),
+        ..Manifest::default()
     };
     let e = bad.check().expect_err("invalid").problems;
     assert_eq!(e.len(), 4, "{e:#?}");
@@ -224,12 +196,7 @@ fn drift_names_what_moved_and_the_plan_round_trips_as_json() {
     ];
     let manifest = Manifest {
         tenants: vec![spec("Acme Corp", "Retail, 41 sites"), spec("Hooli", "z")],
-        delete_tenants: Vec::new(),
-        notification_rules: Vec::new(),
-        device_assignments: Vec::new(),
-        device_unassignments: Vec::new(),
-        subscriptions: Vec::new(),
-        delete_notification_rules: Vec::new(),
+        ..Manifest::default()
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert_eq!(plan.manifest_fingerprint, manifest.fingerprint());
@@ -258,12 +225,7 @@ fn a_plan_whose_actions_its_manifest_does_not_give_is_refused() {
     let tenants = vec![listed(1, "Acme Corp", Some("Retail"))];
     let manifest = Manifest {
         tenants: vec![spec("Acme Corp", "Retail")],
-        delete_tenants: Vec::new(),
-        notification_rules: Vec::new(),
-        device_assignments: Vec::new(),
-        device_unassignments: Vec::new(),
-        subscriptions: Vec::new(),
-        delete_notification_rules: Vec::new(),
+        ..Manifest::default()
     };
     let plan = Plan::compute(&manifest, &tenants, false);
     assert!(plan.recheck(&tenants).is_empty());

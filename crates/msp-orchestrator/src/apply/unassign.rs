@@ -14,6 +14,10 @@ use super::fingerprint;
 use super::rules::RuleTenant;
 use crate::TenantRef;
 
+/// Builds an unlicense or unassign action from its tenant, labels (keys, or where the devices
+/// are), devices and state fingerprint.
+type Make = fn(RuleTenant, Vec<String>, Vec<SeenDevice>, String) -> DeviceAction;
+
 /// Why an unassignment is held back without `--allow-delete`.
 pub const HELD_BACK: &str = "taking service away from devices needs --allow-delete";
 
@@ -116,61 +120,71 @@ pub fn plan_unassign(
         what,
         state: state.clone(),
     };
+    // One step: the selected devices `needs` picks, labelled by `labels` (sorted, once each);
+    // nothing to do (`none`) when no device needs it, else the action `make` builds (held
+    // back unless allowed).
+    let step = |needs: &dyn Fn(&SeenDevice) -> bool,
+                labels: &dyn Fn(&SeenDevice) -> Vec<String>,
+                none: &str,
+                make: Make| {
+        let needed: Vec<SeenDevice> = wanted
+            .iter()
+            .filter(|d| needs(d))
+            .map(|d| (*d).clone())
+            .collect();
+        if needed.is_empty() {
+            return nothing(format!("{} {none}", count(wanted.len())));
+        }
+        let mut labels: Vec<String> = needed.iter().flat_map(labels).collect();
+        labels.sort();
+        labels.dedup();
+        held(make(tenant.clone(), labels, needed, state.clone()))
+    };
     let mut out = Vec::new();
     if entry.unlicense {
-        let licensed: Vec<SeenDevice> = wanted
-            .iter()
-            .filter(|d| !d.subscriptions.is_empty())
-            .map(|d| (*d).clone())
-            .collect();
-        let mut keys: Vec<String> = licensed
-            .iter()
-            .flat_map(|d| &d.subscriptions)
-            .map(|id| {
-                subs.iter()
-                    .find(|s| s.id == *id && !s.key.is_empty())
-                    .map_or_else(|| id.clone(), |s| s.key.clone())
-            })
-            .collect();
-        keys.sort();
-        keys.dedup();
-        out.push(if licensed.is_empty() {
-            nothing(format!("{} hold no subscription", count(wanted.len())))
-        } else {
-            held(DeviceAction::Unlicense {
-                tenant: tenant.clone(),
-                subscription_keys: keys,
-                devices: licensed,
-                state: state.clone(),
-            })
-        });
+        // Each subscription by its key (its id when the key is not known).
+        let keys = |d: &SeenDevice| -> Vec<String> {
+            d.subscriptions
+                .iter()
+                .map(|id| {
+                    subs.iter()
+                        .find(|s| s.id == *id && !s.key.is_empty())
+                        .map_or_else(|| id.clone(), |s| s.key.clone())
+                })
+                .collect()
+        };
+        out.push(step(
+            &|d| !d.subscriptions.is_empty(),
+            &keys,
+            "hold no subscription",
+            |tenant, subscription_keys, devices, state| DeviceAction::Unlicense {
+                tenant,
+                subscription_keys,
+                devices,
+                state,
+            },
+        ));
     }
     if entry.unassign {
-        let assigned: Vec<SeenDevice> = wanted
-            .iter()
-            .filter(|d| d.application_id.is_some() || d.region.is_some())
-            .map(|d| (*d).clone())
-            .collect();
-        let mut from: Vec<String> = assigned
-            .iter()
-            .map(|d| {
-                let app = d.application_id.as_deref().unwrap_or("no application");
-                let name = app_name(app).unwrap_or_else(|| app.to_owned());
-                format!("{name}/{}", d.region.as_deref().unwrap_or("no region"))
-            })
-            .collect();
-        from.sort();
-        from.dedup();
-        out.push(if assigned.is_empty() {
-            nothing(format!("{} on no application", count(wanted.len())))
-        } else {
-            held(DeviceAction::Unassign {
+        let place = |d: &SeenDevice| {
+            let app = d.application_id.as_deref().unwrap_or("no application");
+            let name = app_name(app).unwrap_or_else(|| app.to_owned());
+            vec![format!(
+                "{name}/{}",
+                d.region.as_deref().unwrap_or("no region")
+            )]
+        };
+        out.push(step(
+            &|d| d.application_id.is_some() || d.region.is_some(),
+            &place,
+            "on no application",
+            |tenant, from, devices, state| DeviceAction::Unassign {
                 from,
-                tenant: tenant.clone(),
-                devices: assigned,
-                state: state.clone(),
-            })
-        });
+                tenant,
+                devices,
+                state,
+            },
+        ));
     }
     out
 }

@@ -2,18 +2,10 @@
 //! subscriptions read: unlicense before unassign, held back without `--allow-delete`, and the
 //! entry's checks (a selection both assigned and unassigned is refused).
 
-use glp_core::WorkspaceId;
 use serde_json::json;
 
+use super::test_data::{self, assert_writes, tenant};
 use super::*;
-use crate::TenantRef;
-
-fn tenant() -> TenantRef {
-    TenantRef::from_workspace(
-        WorkspaceId::parse(&format!("07{}", "0".repeat(30))).expect("id"),
-        "Acme Corp",
-    )
-}
 
 fn entry() -> UnassignEntry {
     UnassignEntry {
@@ -26,15 +18,7 @@ fn entry() -> UnassignEntry {
 }
 
 fn device(n: u8, kind: &str, app: Option<&str>, subs: &[&str]) -> SeenDevice {
-    SeenDevice::of(&json!({
-        "id": format!("dev-{n}"),
-        "serialNumber": format!("SN{n}"),
-        "deviceType": kind,
-        "application": app.map(|a| json!({"id": a})),
-        "region": app.map(|_| "us-west"),
-        "subscription": subs.iter().map(|s| json!({"id": s})).collect::<Vec<_>>(),
-    }))
-    .expect("a device")
+    test_data::device(n, kind, app, app.map(|_| "us-west"), subs)
 }
 
 fn subs() -> Vec<SeenSubscription> {
@@ -64,20 +48,14 @@ fn selected_devices_are_unlicensed_then_unassigned_when_allowed() {
     let [unlicense, unassign] = actions.as_slice() else {
         panic!("{actions:?}")
     };
-    let ids = |a: &DeviceAction| a.devices().iter().map(|d| d.id.clone()).collect::<Vec<_>>();
-    assert_eq!(unlicense.kind(), "unlicense");
-    assert_eq!(
-        ids(unlicense),
-        ["dev-1", "dev-3"],
-        "the switch is not selected"
-    );
+    let selected = "the switch is not selected";
+    assert_writes(unlicense, "unlicense", &["dev-1", "dev-3"], selected);
     assert_eq!(
         unlicense.describe(),
         "unlicense 2 devices (subscriptions KEY-1, s-9)",
         "a key the subscriptions do not list reads as its id"
     );
-    assert_eq!(unassign.kind(), "unassign");
-    assert_eq!(ids(unassign), ["dev-1", "dev-2"]);
+    assert_writes(unassign, "unassign", &["dev-1", "dev-2"], selected);
     assert_eq!(
         unassign.describe(),
         "unassign 2 devices from Central/us-west"

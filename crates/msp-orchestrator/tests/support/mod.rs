@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use central_api::CentralClient;
+use futures::TryStreamExt as _;
 use glp_auth::{
     AuthOptions, BaseUrl, Credentials, SecretString, StaticTokenProvider, TokenProvider,
     WorkspaceId, msp_provider,
 };
 use glp_transport::{Api, ApiClient};
-use glp_workspaces::WorkspacesClient;
-use platform_sim::Simulator;
+use glp_workspaces::{Tenant, WorkspacesClient};
+use platform_sim::{SimConfig, Simulator};
 
 /// A client of `api` at `base`, paced at `rate` requests a second (`None`: unpaced).
 pub fn api(api: Api, base: &str, provider: Arc<dyn TokenProvider>, rate: Option<f64>) -> ApiClient {
@@ -64,6 +65,24 @@ pub fn sim_clients(
     rates: (Option<f64>, Option<f64>),
 ) -> (WorkspacesClient, CentralClient) {
     clients(&sim.base_url(), sim_provider(sim, options), rates)
+}
+
+/// A simulator of `config` and its GreenLake and Central clients (default auth, unpaced).
+pub async fn started(config: SimConfig) -> (Simulator, WorkspacesClient, CentralClient) {
+    let sim = Simulator::start(config)
+        .await
+        .expect("the simulator starts");
+    let (glp, central) = sim_clients(&sim, AuthOptions::default(), (None, None));
+    (sim, glp, central)
+}
+
+/// Every MSP tenant `glp` lists.
+pub async fn tenants(glp: &WorkspacesClient) -> Vec<Tenant> {
+    glp.msp_tenants()
+        .stream()
+        .try_collect()
+        .await
+        .expect("the tenants list")
 }
 
 /// Every record sent into `rx` until every sender is gone.

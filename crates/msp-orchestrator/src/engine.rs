@@ -245,7 +245,7 @@ impl Orchestrator {
                 }
                 Some(Ok(item)) => {
                     listed_any = true;
-                    self.progress.listed();
+                    self.progress.listed.add_one();
                     match item {
                         SourceItem::Tenant(t) => t,
                         SourceItem::Unresolved {
@@ -340,7 +340,7 @@ impl Orchestrator {
                         listing_failed(&mut report, &e);
                     }
                     Some(Ok(SourceItem::Tenant(t))) => {
-                        self.progress.listed();
+                        self.progress.listed.add_one();
                         if self.selector.selects(&t) && seen.insert(t.workspace_id) {
                             let reason = if report.query_refused.is_some() {
                                 crate::report::QUERY_NOT_STARTED
@@ -351,11 +351,11 @@ impl Orchestrator {
                         }
                     }
                     Some(Ok(SourceItem::Unresolved { listed_id, name, reason })) => {
-                        self.progress.listed();
+                        self.progress.listed.add_one();
                         self.push(&mut report, skipped(listed_id, None, name, reason));
                     }
                     Some(Ok(SourceItem::NoCluster { tenant, clusters })) => {
-                        self.progress.listed();
+                        self.progress.listed.add_one();
                         if self.selector.selects(&tenant) && seen.insert(tenant.workspace_id) {
                             self.push(&mut report, no_cluster(tenant, &clusters));
                         }
@@ -405,10 +405,10 @@ impl Orchestrator {
 
     fn push(&self, report: &mut Report, outcome: TenantOutcome) {
         match outcome.status {
-            TenantStatus::Ok => self.progress.ok(),
-            TenantStatus::Failed { .. } => self.progress.failed(),
+            TenantStatus::Ok => self.progress.ok.add_one(),
+            TenantStatus::Failed { .. } => self.progress.failed.add_one(),
             TenantStatus::Skipped { .. } | TenantStatus::NoCluster { .. } => {
-                self.progress.skipped()
+                self.progress.skipped.add_one()
             }
         }
         report.tenants.push(outcome);

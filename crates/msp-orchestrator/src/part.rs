@@ -120,7 +120,7 @@ pub(crate) async fn run_parts(
                     if !mark {
                         records += 1;
                         counter.fetch_add(1, Ordering::Relaxed);
-                        progress.record();
+                        progress.records.add_one();
                     }
                 }
             }

@@ -1,17 +1,16 @@
 //! [`Progress`]: live counters of a run, for a progress display.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
+use glp_core::Counter;
 use serde::Serialize;
 
 /// Counters the engine updates as it goes; read them from another task to show progress.
 #[derive(Debug, Default)]
 pub struct Progress {
-    listed: AtomicU64,
-    ok: AtomicU64,
-    failed: AtomicU64,
-    skipped: AtomicU64,
-    records: AtomicU64,
+    pub(crate) listed: Counter,
+    pub(crate) ok: Counter,
+    pub(crate) failed: Counter,
+    pub(crate) skipped: Counter,
+    pub(crate) records: Counter,
 }
 
 /// The counters at one moment.
@@ -30,30 +29,14 @@ pub struct ProgressSnapshot {
 }
 
 impl Progress {
-    pub(crate) fn listed(&self) {
-        self.listed.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn ok(&self) {
-        self.ok.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn failed(&self) {
-        self.failed.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn skipped(&self) {
-        self.skipped.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn record(&self) {
-        self.records.fetch_add(1, Ordering::Relaxed);
-    }
-
     /// The counters now.
     pub fn snapshot(&self) -> ProgressSnapshot {
         ProgressSnapshot {
-            listed: self.listed.load(Ordering::Relaxed),
-            ok: self.ok.load(Ordering::Relaxed),
-            failed: self.failed.load(Ordering::Relaxed),
-            skipped: self.skipped.load(Ordering::Relaxed),
-            records: self.records.load(Ordering::Relaxed),
+            listed: self.listed.get(),
+            ok: self.ok.get(),
+            failed: self.failed.get(),
+            skipped: self.skipped.get(),
+            records: self.records.get(),
         }
     }
 }

@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 
 use glp_core::text::escape_control;
+use unicode_width::UnicodeWidthChar;
 
 /// How wide a column is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,72 +166,14 @@ fn lay_out(text: &str, column: &Column) -> String {
     }
 }
 
-/// Columns a character takes on a terminal, roughly: 0 for joiners, variation selectors and
-/// combining marks, 2 for East Asian wide characters and emoji (those shown as pictures: the
-/// emoji blocks and the wide symbols among the older ones, `☕`, `⚡`, `✅`), else 1.
-fn char_width(c: char) -> usize {
-    match u32::from(c) {
-        0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F => 0,
-        0x1100..=0x115F
-        | 0x231A..=0x231B
-        | 0x23E9..=0x23EC
-        | 0x23F0
-        | 0x23F3
-        | 0x25FD..=0x25FE
-        | 0x2614..=0x2615
-        | 0x2648..=0x2653
-        | 0x267F
-        | 0x2693
-        | 0x26A1
-        | 0x26AA..=0x26AB
-        | 0x26BD..=0x26BE
-        | 0x26C4..=0x26C5
-        | 0x26CE
-        | 0x26D4
-        | 0x26EA
-        | 0x26F2..=0x26F3
-        | 0x26F5
-        | 0x26FA
-        | 0x26FD
-        | 0x2705
-        | 0x270A..=0x270B
-        | 0x2728
-        | 0x274C
-        | 0x274E
-        | 0x2753..=0x2755
-        | 0x2757
-        | 0x2795..=0x2797
-        | 0x27B0
-        | 0x27BF
-        | 0x2B1B..=0x2B1C
-        | 0x2B50
-        | 0x2B55
-        | 0x2E80..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x1F004
-        | 0x1F0CF
-        | 0x1F18E
-        | 0x1F191..=0x1F19A
-        | 0x1F200..=0x1F2FF
-        | 0x1F300..=0x1F64F
-        | 0x1F680..=0x1F6FF
-        | 0x1F900..=0x1F9FF
-        | 0x1FA70..=0x1FAFF
-        | 0x20000..=0x3FFFD => 2,
-        _ => 1,
-    }
-}
-
-/// Each character of `text` with the columns it takes: one after a zero-width joiner takes
-/// none (`👨‍👩‍👧` is one picture, two columns wide).
+/// Each character of `text` with the columns it takes on a terminal (Unicode's East Asian
+/// width and emoji presentation, from `unicode-width`): 2 for wide characters and emoji, 0 for
+/// joiners, variation selectors and combining marks, and 0 for one after a zero-width joiner
+/// (`👨‍👩‍👧` is one picture, two columns wide).
 fn char_widths(text: &str) -> impl Iterator<Item = (char, usize)> + '_ {
     let mut joined = false;
     text.chars().map(move |c| {
-        let w = if joined { 0 } else { char_width(c) };
+        let w = if joined { 0 } else { c.width().unwrap_or(0) };
         joined = c == '\u{200D}';
         (c, w)
     })
@@ -297,6 +240,8 @@ mod tests {
         assert_eq!(width("🚀 Rocket Labs"), 14);
         assert_eq!(width("Family 👨\u{200D}👩\u{200D}👧 Dental"), 16);
         assert_eq!(width("大阪ロジスティクス"), 18);
+        // Combining marks, variation selectors and zero-width spaces take none.
+        assert_eq!(width("Cafe\u{301} ☕\u{FE0F}\u{200B}"), 7);
     }
 
     #[test]

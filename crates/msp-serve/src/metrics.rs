@@ -75,6 +75,17 @@ struct Cached {
     text: Arc<str>,
 }
 
+/// A new metric of `M`'s kind (a gauge, a counter or a family of them) registered as `name`
+/// with `help`; the handle returned updates what the registry encodes.
+fn registered<M>(registry: &mut Registry, name: &str, help: &str) -> M
+where
+    M: prometheus_client::registry::Metric + Clone + Default,
+{
+    let metric = M::default();
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -85,7 +96,11 @@ impl Metrics {
     pub fn open(db: impl Into<StoreLocation>) -> Result<Self, StoreError> {
         let store = Store::open(db)?;
         let mut process = Registry::default();
-        let runs = Family::<Labels, Counter>::default();
+        let runs: Family<Labels, Counter> = registered(
+            &mut process,
+            "glp_msp_runs",
+            "Runs this process made, by outcome (failed: no tenant could be collected)",
+        );
         for outcome in [
             RunOutcome::Complete,
             RunOutcome::Partial,
@@ -94,26 +109,19 @@ impl Metrics {
         ] {
             let _ = runs.get_or_create(&vec![("outcome", outcome.as_str().to_owned())]);
         }
-        process.register(
-            "glp_msp_runs",
-            "Runs this process made, by outcome (failed: no tenant could be collected)",
-            runs.clone(),
-        );
-        let running = Gauge::default();
-        process.register(
+        let running: Gauge = registered(
+            &mut process,
             "glp_msp_run_in_progress",
             "1 while this process is running a snapshot",
-            running.clone(),
         );
-        let notifications = Family::<Labels, Counter>::default();
+        let notifications: Family<Labels, Counter> = registered(
+            &mut process,
+            "glp_msp_notifications",
+            "Events this process sent to webhooks (once per webhook), or failed to send",
+        );
         for outcome in ["sent", "failed"] {
             let _ = notifications.get_or_create(&vec![("outcome", outcome.to_owned())]);
         }
-        process.register(
-            "glp_msp_notifications",
-            "Events this process sent to webhooks (once per webhook), or failed to send",
-            notifications.clone(),
-        );
         let hosts = runs::HostCounters::new(&store, &mut process)?;
         Ok(Self {
             hosts: Mutex::new(hosts),

@@ -8,7 +8,8 @@ use prometheus_client::registry::Registry;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 
-use super::{Labels, Seconds};
+use super::{Labels, Seconds, registered};
+use std::sync::atomic::AtomicU64;
 
 /// The newest finished run's id and how many runs are finished, if any is.
 pub(crate) fn finished_runs(store: &Store) -> Result<Option<(RunId, i64)>, StoreError> {
@@ -30,14 +31,10 @@ pub(crate) fn newest_run(
 pub(super) fn run_metrics(store: &Store, registry: &mut Registry) -> Result<(), StoreError> {
     if let Some((id, complete, ended, took)) = newest_run(store, false)? {
         let gauge = |registry: &mut Registry, name: &str, help: &str, value: i64| {
-            let g: Gauge = Gauge::default();
-            g.set(value);
-            registry.register(name, help, g);
+            registered::<Gauge>(registry, name, help).set(value);
         };
         let seconds = |registry: &mut Registry, name: &str, help: &str, value: f64| {
-            let g: Seconds = Gauge::default();
-            g.set(value);
-            registry.register(name, help, g);
+            registered::<Seconds>(registry, name, help).set(value);
         };
         gauge(
             registry,
@@ -89,9 +86,21 @@ fn host_labels(host: &str, family: &str) -> Labels {
 
 /// What run `run` sent to each API host and family: requests, 429s and the rate learned.
 fn host_gauges(store: &Store, registry: &mut Registry, run: RunId) -> Result<(), StoreError> {
-    let requests = Family::<Labels, Gauge>::default();
-    let rate_limited = Family::<Labels, Gauge>::default();
-    let learned = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
+    let requests: Family<Labels, Gauge> = registered(
+        registry,
+        "glp_msp_api_last_run_requests",
+        "Requests the newest finished run sent, per API host and family (every attempt)",
+    );
+    let rate_limited: Family<Labels, Gauge> = registered(
+        registry,
+        "glp_msp_api_last_run_rate_limited",
+        "429 answers the newest finished run got, per API host and family",
+    );
+    let learned: Family<Labels, Gauge<f64, AtomicU64>> = registered(
+        registry,
+        "glp_msp_api_learned_rate_per_second",
+        "The request rate the newest finished run learned from 429s, per API host and family",
+    );
     for (_, h) in store
         .hosts_since(Some(run - 1))?
         .into_iter()
@@ -105,21 +114,6 @@ fn host_gauges(store: &Store, registry: &mut Registry, run: RunId) -> Result<(),
             learned.get_or_create(&labels).set(rate);
         }
     }
-    registry.register(
-        "glp_msp_api_last_run_requests",
-        "Requests the newest finished run sent, per API host and family (every attempt)",
-        requests,
-    );
-    registry.register(
-        "glp_msp_api_last_run_rate_limited",
-        "429 answers the newest finished run got, per API host and family",
-        rate_limited,
-    );
-    registry.register(
-        "glp_msp_api_learned_rate_per_second",
-        "The request rate the newest finished run learned from 429s, per API host and family",
-        learned,
-    );
     Ok(())
 }
 
@@ -136,19 +130,17 @@ impl HostCounters {
     /// Counters from zero, registered in `registry`, counting the runs after those `store`
     /// holds now.
     pub(super) fn new(store: &Store, registry: &mut Registry) -> Result<Self, StoreError> {
-        let requests = Family::<Labels, Counter>::default();
-        let rate_limited = Family::<Labels, Counter>::default();
-        registry.register(
+        let requests = registered(
+            registry,
             "glp_msp_api_requests",
             "Requests sent per API host and family by the runs that finished since this process \
              started (every attempt)",
-            requests.clone(),
         );
-        registry.register(
+        let rate_limited = registered(
+            registry,
             "glp_msp_api_rate_limited",
             "429 answers per API host and family to the runs that finished since this process \
              started",
-            rate_limited.clone(),
         );
         Ok(Self {
             requests,

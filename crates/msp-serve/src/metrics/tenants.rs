@@ -6,7 +6,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use super::{Labels, Seconds};
+use super::{Labels, Seconds, registered};
 
 /// Whether a stored device type is an access point (Central's `AP`, GreenLake's
 /// `ACCESS_POINT`).
@@ -36,17 +36,15 @@ fn with(mut labels: Labels, more: &[(&'static str, &str)]) -> Labels {
 /// latest data of each tenant, with one query per kind: no payload is parsed in Rust.
 pub fn render_store(store: &Store) -> Result<String, StoreError> {
     let mut registry = Registry::default();
-    let devices = Family::<Labels, Gauge>::default();
-    registry.register(
+    let devices: Family<Labels, Gauge> = registered(
+        &mut registry,
         "glp_msp_devices",
         "Devices per tenant by resource, type and status, from the tenant's latest complete data",
-        devices.clone(),
     );
-    let aps_down = Family::<Labels, Gauge>::default();
-    registry.register(
+    let aps_down: Family<Labels, Gauge> = registered(
+        &mut registry,
         "glp_msp_aps_down",
         "Access points whose status is offline or down, per tenant and resource",
-        aps_down.clone(),
     );
     for row in store.status(None, None)? {
         let labels = tenant(&row.tenant_id, &row.tenant_name);
@@ -68,11 +66,10 @@ pub fn render_store(store: &Store) -> Result<String, StoreError> {
             }
         }
     }
-    let alerts = Family::<Labels, Gauge>::default();
-    registry.register(
+    let alerts: Family<Labels, Gauge> = registered(
+        &mut registry,
         "glp_msp_open_alerts",
         "Open (not cleared) alerts per tenant by severity, when alerts are collected",
-        alerts.clone(),
     );
     for resource in store.resources()?.iter().filter(|r| is_alerts(r)) {
         for row in store.open_alerts(None, resource)? {
@@ -82,31 +79,23 @@ pub fn render_store(store: &Store) -> Result<String, StoreError> {
                 .inc_by(i64::try_from(row.count).unwrap_or(i64::MAX));
         }
     }
-    let last_success = Family::<Labels, Seconds>::default();
-    registry.register(
+    let last_success: Family<Labels, Seconds> = registered(
+        &mut registry,
         "glp_msp_tenant_last_success_timestamp_seconds",
         "When every resource of the tenant was last collected (Unix time)",
-        last_success.clone(),
     );
-    let last_duration = Family::<Labels, Seconds>::default();
-    registry.register(
+    let last_duration: Family<Labels, Seconds> = registered(
+        &mut registry,
         "glp_msp_tenant_last_success_duration_seconds",
         "How long the tenant's newest complete collection took (absent when unknown)",
-        last_duration.clone(),
     );
-    let failures = Family::<Labels, Gauge>::default();
-    registry.register(
+    let failures: Family<Labels, Gauge> = registered(
+        &mut registry,
         "glp_msp_tenant_consecutive_failures",
         "Runs in a row, up to the newest, in which the tenant failed to collect",
-        failures.clone(),
     );
     let health = store.tenant_health()?;
-    let tenants: Gauge = Gauge::default();
-    registry.register(
-        "glp_msp_tenants",
-        "Tenants the store holds",
-        tenants.clone(),
-    );
+    let tenants: Gauge = registered(&mut registry, "glp_msp_tenants", "Tenants the store holds");
     tenants.set(i64::try_from(health.len()).unwrap_or(i64::MAX));
     for t in &health {
         let labels = tenant(&t.tenant_id, &t.tenant_name);

@@ -47,153 +47,64 @@ pub const RECORD_FIELDS: &[&str] = &[
     "data",
 ];
 
-/// The default item columns of a resource: (header, candidate paths).
-fn defaults(resource: &str) -> &'static [(&'static str, &'static [&'static str])] {
+/// The default item columns of `resource`, in the words of `--columns` ([`Columns::parse`]:
+/// `header=path|path` where the header is not the path); `None` for a resource this crate has
+/// no columns for.
+fn defaults(resource: &str) -> Option<&'static str> {
     // A typed GreenLake list by its API path (`devices/v1/devices`) has its name's columns.
     let resource: &str = match resource.parse::<glp_workspaces::GlpResource>() {
         Ok(typed) => typed.name(),
         Err(_) => resource,
     };
-    match resource {
+    Some(match resource {
         "glp/devices" => {
-            return &[
-                ("serialNumber", &["serialNumber"]),
-                ("deviceType", &["deviceType"]),
-                ("model", &["model"]),
-                ("partNumber", &["partNumber"]),
-                ("macAddress", &["macAddress"]),
-                ("region", &["region"]),
-                ("assignedState", &["assignedState"]),
-                ("application", &["application.id"]),
-                ("subscription", &["subscription.0.id"]),
-                ("updatedAt", &["updatedAt"]),
-            ];
+            "serialNumber,deviceType,model,partNumber,macAddress,region,assignedState,\
+             application=application.id,subscription=subscription.0.id,updatedAt"
         }
         "glp/subscriptions" => {
-            return &[
-                ("key", &["key"]),
-                ("subscriptionType", &["subscriptionType"]),
-                ("tier", &["tier"]),
-                ("sku", &["sku"]),
-                ("subscriptionStatus", &["subscriptionStatus"]),
-                ("quantity", &["quantity"]),
-                ("availableQuantity", &["availableQuantity"]),
-                ("startTime", &["startTime"]),
-                ("endTime", &["endTime"]),
-            ];
+            "key,subscriptionType,tier,sku,subscriptionStatus,quantity,availableQuantity,\
+             startTime,endTime"
         }
         "glp/audit-logs" => {
-            return &[
-                ("id", &["id"]),
-                ("createdAt", &["createdAt"]),
-                ("category", &["category"]),
-                ("username", &["username"]),
-                ("ipAddress", &["ipAddress"]),
-                ("description", &["description"]),
-                ("serviceOffer", &["serviceOffer.name"]),
-                ("workspace", &["workspace.name"]),
-            ];
+            "id,createdAt,category,username,ipAddress,description,\
+             serviceOffer=serviceOffer.name,workspace=workspace.name"
         }
-        _ => {}
-    }
-    // A path such as network-monitoring/v1alpha1/aps gets the columns of its last segment.
-    let name = resource.rsplit('/').next().unwrap_or(resource);
-    match name {
-        "device-inventory" => &[
-            ("serialNumber", &["serialNumber"]),
-            ("deviceName", &["deviceName"]),
-            ("deviceType", &["deviceType"]),
-            ("model", &["model"]),
-            ("partNumber", &["partNumber"]),
-            ("macAddress", &["macAddress"]),
-            ("siteName", &["siteName"]),
-            ("siteAssigned", &["siteAssigned"]),
-            ("tier", &["subscriptionTier", "tier"]),
-        ],
-        "aps" | "switches" | "gateways" | "devices" => &[
-            ("serialNumber", &["serialNumber"]),
-            ("deviceName", &["deviceName"]),
-            ("deviceType", &["deviceType"]),
-            ("model", &["model"]),
-            ("status", &["status"]),
-            ("firmware", &["firmwareVersion", "softwareVersion"]),
-            ("ipv4", &["ipv4"]),
-            ("macAddress", &["macAddress"]),
-            ("siteName", &["siteName"]),
-            ("siteId", &["siteId"]),
-        ],
-        "clients" => &[
-            ("mac", &["mac", "macAddress"]),
-            ("name", &["name", "clientName"]),
+        // A path such as network-monitoring/v1alpha1/aps gets the columns of its last segment.
+        _ => match resource.rsplit('/').next().unwrap_or(resource) {
+            "device-inventory" => {
+                "serialNumber,deviceName,deviceType,model,partNumber,macAddress,siteName,\
+                 siteAssigned,tier=subscriptionTier|tier"
+            }
+            "aps" | "switches" | "gateways" | "devices" => {
+                "serialNumber,deviceName,deviceType,model,status,\
+                 firmware=firmwareVersion|softwareVersion,ipv4,macAddress,siteName,siteId"
+            }
             // The spec's `type` is the resource's own type; Wired/Wireless is
             // `clientConnectionType` (older answers: `type`).
-            ("type", &["clientConnectionType", "type"]),
-            ("status", &["status"]),
-            ("ipv4", &["ipv4"]),
-            ("network", &["network", "ssid", "wlanName"]),
-            ("vlanId", &["vlanId"]),
-            ("connectedDeviceSerial", &["connectedDeviceSerial"]),
-            ("connectedTo", &["connectedTo"]),
-            ("siteName", &["siteName"]),
-        ],
-        "alerts" => &[
-            ("id", &["id"]),
-            ("severity", &["severity"]),
-            ("status", &["status"]),
-            ("category", &["category"]),
-            ("typeId", &["typeId"]),
-            ("name", &["name"]),
-            ("summary", &["summary"]),
-            ("deviceType", &["deviceType"]),
+            "clients" => {
+                "mac=mac|macAddress,name=name|clientName,type=clientConnectionType|type,status,\
+                 ipv4,network=network|ssid|wlanName,vlanId,connectedDeviceSerial,connectedTo,\
+                 siteName"
+            }
             // No field of HPE's alert item names the device or the site; the simulator's
             // `deviceSerial`, `siteName` and `siteId` (and a `serialNumber`) are read if sent.
-            ("deviceSerial", &["deviceSerial", "serialNumber"]),
-            ("siteName", &["siteName"]),
-            ("siteId", &["siteId"]),
-            ("createdAt", &["createdAt"]),
-            ("updatedAt", &["updatedAt"]),
-        ],
-        "sites-health" => &[
-            ("siteId", &["id", "siteId"]),
-            ("siteName", &["siteName", "name"]),
-            ("city", &["address.city"]),
-            ("country", &["address.country"]),
-            ("devices", &["devices.count"]),
-            ("clients", &["clients.count"]),
-            ("alerts", &["alerts.totalCount"]),
-            ("reasons", &["reasons"]),
-        ],
-        _ => &[
-            (
-                "id",
-                &["serialNumber", "id", "mac", "macAddress", "siteId", "name"],
-            ),
-            ("name", &["deviceName", "name", "siteName"]),
-            ("status", &["status"]),
-        ],
-    }
+            "alerts" => {
+                "id,severity,status,category,typeId,name,summary,deviceType,\
+                 deviceSerial=deviceSerial|serialNumber,siteName,siteId,createdAt,updatedAt"
+            }
+            "sites-health" => {
+                "siteId=id|siteId,siteName=siteName|name,city=address.city,\
+                 country=address.country,devices=devices.count,clients=clients.count,\
+                 alerts=alerts.totalCount,reasons"
+            }
+            _ => return None,
+        },
+    })
 }
 
-fn known_resource(resource: &str) -> bool {
-    if matches!(
-        resource,
-        "glp/devices" | "glp/subscriptions" | "glp/audit-logs"
-    ) {
-        return true;
-    }
-    let name = resource.rsplit('/').next().unwrap_or(resource);
-    matches!(
-        name,
-        "device-inventory"
-            | "aps"
-            | "switches"
-            | "gateways"
-            | "devices"
-            | "clients"
-            | "sites-health"
-            | "alerts"
-    )
-}
+/// The item columns of a resource this crate has no columns for: an id, a name, a status.
+const UNKNOWN_COLUMNS: &str =
+    "id=serialNumber|id|mac|macAddress|siteId|name,name=deviceName|name|siteName,status";
 
 fn meta(name: &str) -> Option<Source> {
     Some(match name {
@@ -233,23 +144,24 @@ impl Columns {
             column("resource", Source::Resource),
         ];
         let mut with_data = resources.is_empty();
-        for resource in resources {
-            with_data |= !known_resource(resource);
-            for (header, paths) in defaults(resource) {
-                if !columns.iter().any(|c| c.header == *header) {
-                    columns.push(column(
-                        header,
-                        Source::Item(paths.iter().map(|p| split_path(p)).collect()),
-                    ));
-                }
-            }
-        }
+        let mut lists: Vec<&str> = resources
+            .iter()
+            .map(|r| {
+                let list = defaults(r);
+                with_data |= list.is_none();
+                list.unwrap_or(UNKNOWN_COLUMNS)
+            })
+            .collect();
         if resources.is_empty() {
-            for (header, paths) in defaults("") {
-                columns.push(column(
-                    header,
-                    Source::Item(paths.iter().map(|p| split_path(p)).collect()),
-                ));
+            lists.push(UNKNOWN_COLUMNS);
+        }
+        for list in lists {
+            // The lists above are this crate's own, in the syntax `parse` reads (a test parses
+            // each one).
+            for c in Self::parse(list).map(|c| c.columns).unwrap_or_default() {
+                if !columns.iter().any(|have| have.header == c.header) {
+                    columns.push(c);
+                }
             }
         }
         columns.push(column("collected_at", Source::CollectedAt));
@@ -262,13 +174,19 @@ impl Columns {
     /// Columns the user chose: a comma-separated list of the record's fields
     /// ([`RECORD_FIELDS`]; `data` is the item's JSON) and dotted paths into the item
     /// (`siteName`, `radios.0.band`; `data.x` for an item field whose name is a record
-    /// field's). `a|b` takes the first of two fields that has a value.
+    /// field's). `a|b` takes the first of two fields that has a value; `name=path` heads the
+    /// column `name` (`firmware=firmwareVersion|softwareVersion`).
     pub fn parse(list: &str) -> Result<Self, String> {
         let mut columns = Vec::new();
-        for name in list.split(',').map(str::trim) {
-            if name.is_empty() {
+        for spec in list.split(',').map(str::trim) {
+            let (header, name) = match spec.split_once('=') {
+                Some((header, name)) => (header.trim(), name.trim()),
+                None => (spec, spec),
+            };
+            if header.is_empty() || name.is_empty() {
                 return Err(format!(
-                    "--columns {list}: an empty column name (a stray comma?)"
+                    "--columns {list}: an empty column name (a stray comma, or `=` with nothing \
+                     on one side?)"
                 ));
             }
             let source = match meta(name) {
@@ -279,17 +197,17 @@ impl Columns {
                         let path = path.strip_prefix("data.").unwrap_or(path);
                         let segments = split_path(path);
                         if segments.iter().any(String::is_empty) {
-                            return Err(format!("--columns: `{name}` has an empty path segment"));
+                            return Err(format!("--columns: `{spec}` has an empty path segment"));
                         }
                         paths.push(segments);
                     }
                     Source::Item(paths)
                 }
             };
-            if columns.iter().any(|c: &Column| c.header == name) {
-                return Err(format!("--columns: `{name}` is named twice"));
+            if columns.iter().any(|c: &Column| c.header == header) {
+                return Err(format!("--columns: `{header}` is named twice"));
             }
-            columns.push(column(name, source));
+            columns.push(column(header, source));
         }
         Ok(Self { columns })
     }
@@ -372,6 +290,30 @@ mod tests {
         assert!(Columns::parse("a,,b").is_err());
         assert!(Columns::parse("a..b").is_err());
         assert!(Columns::parse("a,a").is_err());
+        assert!(Columns::parse("=a").is_err() && Columns::parse("a=").is_err());
+        let named = Columns::parse("fw=firmwareVersion|softwareVersion,id=tenant_id")
+            .expect("named columns");
+        assert_eq!(named.header(), "fw,id");
+        assert_eq!(named.cells(&record, &item), ["10.4", "ws-1"]);
+    }
+
+    #[test]
+    fn every_default_list_parses_whole() {
+        for resource in [
+            "glp/devices",
+            "glp/subscriptions",
+            "glp/audit-logs",
+            "device-inventory",
+            "aps",
+            "clients",
+            "alerts",
+            "sites-health",
+        ] {
+            let list = defaults(resource).expect(resource);
+            let parsed = Columns::parse(list).expect(resource);
+            assert_eq!(parsed.columns.len(), list.split(',').count(), "{resource}");
+        }
+        assert!(Columns::parse(UNKNOWN_COLUMNS).is_ok());
     }
 
     #[test]

@@ -261,8 +261,8 @@ pub(crate) struct RecordOutput {
     pub(crate) output: Option<PathBuf>,
     /// CSV columns, comma-separated: record fields (tenant_id, workspace_id, tenant_name,
     /// central_tenant_id, cluster, resource, collected_at, data = the item's JSON) and dotted
-    /// paths into the item (siteName, radios.0.band; a|b: the first that has a value)
-    /// [default: a flattened set per resource].
+    /// paths into the item (siteName, radios.0.band; a|b: the first that has a value;
+    /// name=path: the column headed name) [default: a flattened set per resource].
     #[arg(long, value_name = "COLUMNS")]
     pub(crate) columns: Option<String>,
     /// Replace an existing --output file.

@@ -3,7 +3,7 @@
 
 use crate::args::GlobalArgs;
 use crate::args::apply::ChangesArgs;
-use crate::commands::store::{Col, fatal, open, write_listing};
+use crate::commands::store::{Col, fatal, open, print_listing};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `changes`.
@@ -11,7 +11,6 @@ pub(crate) fn changes(global: &GlobalArgs, args: &ChangesArgs) -> u8 {
     fatal(
         (|| {
             let store = open(&args.db, global)?;
-            let mut out = std::io::stdout().lock();
             if args.runs {
                 const COLUMNS: &[Col] = &[
                     ("RUN", "id"),
@@ -24,7 +23,7 @@ pub(crate) fn changes(global: &GlobalArgs, args: &ChangesArgs) -> u8 {
                     ("MANIFEST", "manifest_fingerprint"),
                 ];
                 let runs = store.apply_runs(1000)?;
-                write_listing(&mut out, args.format, COLUMNS, &runs)?;
+                print_listing(args.format, COLUMNS, &runs)?;
                 return Ok(EXIT_OK);
             }
             const COLUMNS: &[Col] = &[
@@ -39,7 +38,7 @@ pub(crate) fn changes(global: &GlobalArgs, args: &ChangesArgs) -> u8 {
                 ("ANSWER", "answer"),
             ];
             let rows = store.changes(args.run, args.tenant.as_deref(), args.all)?;
-            write_listing(&mut out, args.format, COLUMNS, &rows)?;
+            print_listing(args.format, COLUMNS, &rows)?;
             Ok(EXIT_OK)
         })(),
         EXIT_FATAL,

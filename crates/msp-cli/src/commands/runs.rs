@@ -2,7 +2,7 @@
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Col, fatal, open, write_listing};
+use crate::commands::store::{Col, fatal, open, print_listing};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `runs`.
@@ -22,8 +22,7 @@ pub(crate) fn runs(global: &GlobalArgs, args: &RunsArgs) -> u8 {
                 ("RECORDS", "records"),
                 ("RESOURCES", "resources"),
             ];
-            let mut out = std::io::stdout().lock();
-            write_listing(&mut out, args.format, COLUMNS, &runs)?;
+            print_listing(args.format, COLUMNS, &runs)?;
             Ok(EXIT_OK)
         })(),
         EXIT_FATAL,

@@ -5,7 +5,7 @@ use msp_orchestrator::msp_store::{RunStatus, Store, is_alerts};
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Col, fatal, open_narrowed, write_listing};
+use crate::commands::store::{Col, fatal, open_narrowed, print_listing};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `status`.
@@ -30,8 +30,7 @@ pub(crate) fn status(global: &GlobalArgs, args: &StatusArgs) -> u8 {
                 ("STATUS", "status"),
                 ("COUNT", "count"),
             ];
-            let mut out = std::io::stdout().lock();
-            write_listing(&mut out, args.format, COLUMNS, &rows)?;
+            print_listing(args.format, COLUMNS, &rows)?;
             if rows.is_empty() && tenants.is_none() && args.only.resource.is_none() {
                 eprintln!("no complete data in the store yet: run `snapshot` first");
             } else if rows.is_empty() {
@@ -75,7 +74,7 @@ fn alerts(
         ("SEVERITY", "severity"),
         ("OPEN", "count"),
     ];
-    write_listing(&mut std::io::stdout().lock(), format, COLUMNS, &rows)?;
+    print_listing(format, COLUMNS, &rows)?;
     if rows.is_empty() {
         eprintln!("no open alerts in the latest complete snapshot of {resource}");
     }

@@ -222,17 +222,18 @@ pub(crate) fn fatal(result: anyhow::Result<u8>, code: u8) -> u8 {
 /// field name of the JSON format, as every CSV header of the tool is).
 pub(crate) type Col = (&'static str, &'static str);
 
-/// Writes `items` to `out` in `format`: one pretty JSON array, or the [`listing`] of `columns`,
-/// an item's row each: in each column, the item's JSON field of the column's name (a list's
-/// entries joined by blanks, nothing for null).
-pub(crate) fn write_listing<T: serde::Serialize>(
-    out: &mut impl std::io::Write,
+/// Writes `items` to stdout in `format`: one pretty JSON array, or the [`listing`] of
+/// `columns`, an item's row each: in each column, the item's JSON field of the column's name (a
+/// list's entries joined by blanks, nothing for null).
+pub(crate) fn print_listing<T: serde::Serialize>(
     format: TableFormat,
     columns: &[Col],
     items: &[T],
 ) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
     if format == TableFormat::Json {
-        serde_json::to_writer_pretty(&mut *out, items)?;
+        serde_json::to_writer_pretty(&mut out, items)?;
         writeln!(out)?;
     } else {
         let rows = items

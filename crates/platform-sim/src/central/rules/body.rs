@@ -57,78 +57,93 @@ fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
-fn only(obj: &Map<String, Value>, at: &str, known: &[&str]) -> Result<(), Invalid> {
-    match obj.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(shape(format!("'{at}{}' is not a field of a rule", clip(k)))),
-        None => Ok(()),
-    }
-}
-
-fn object<'a>(v: &'a Value, at: &str) -> Result<&'a Map<String, Value>, Invalid> {
-    v.as_object()
-        .ok_or_else(|| shape(format!("'{at}' must be an object")))
-}
-
-/// `obj[key]`, refused if absent and `required` (`at`: where `obj` is, for the message).
-fn field<'a>(
+/// An object of the body and where it is (`source.alerts.`; empty for the rule itself), which
+/// every refusal of one of its fields names.
+struct Place<'a> {
     obj: &'a Map<String, Value>,
-    at: &str,
-    key: &str,
-    required: bool,
-) -> Result<Option<&'a Value>, Invalid> {
-    match obj.get(key) {
-        None if required => Err(shape(format!("'{at}{key}' is required"))),
-        v => Ok(v),
-    }
+    at: String,
 }
 
-fn boolean(
-    obj: &Map<String, Value>,
-    at: &str,
-    key: &str,
-    required: bool,
-) -> Result<Option<bool>, Invalid> {
-    match field(obj, at, key, required)? {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(shape(format!("'{at}{key}' must be true or false"))),
+impl<'a> Place<'a> {
+    /// The object `obj[key]`, if present; refused if it is not an object.
+    fn child(&self, key: &str) -> Result<Option<Place<'a>>, Invalid> {
+        let Some(v) = self.obj.get(key) else {
+            return Ok(None);
+        };
+        let at = format!("{}{key}", self.at);
+        match v.as_object() {
+            Some(obj) => Ok(Some(Place {
+                obj,
+                at: format!("{at}."),
+            })),
+            None => Err(shape(format!("'{at}' must be an object"))),
+        }
     }
-}
 
-fn text(obj: &Map<String, Value>, key: &str, max: usize) -> Result<Option<String>, Invalid> {
-    match obj.get(key) {
-        None => Ok(None),
-        Some(Value::String(s)) if s.chars().count() <= max => Ok(Some(s.clone())),
-        Some(Value::String(_)) => Err(shape(format!("'{key}' is longer than {max} characters"))),
-        Some(_) => Err(shape(format!("'{key}' must be a string"))),
-    }
-}
-
-fn list(
-    obj: &Map<String, Value>,
-    at: &str,
-    key: &str,
-    required: bool,
-) -> Result<Vec<String>, Invalid> {
-    let items = match field(obj, at, key, required)? {
-        None => return Ok(Vec::new()),
-        Some(Value::Array(a)) => a,
-        Some(_) => return Err(shape(format!("'{at}{key}' must be an array"))),
-    };
-    if items.len() > MAX_LIST {
-        return Err(shape(format!(
-            "'{at}{key}' holds more than {MAX_LIST} items"
-        )));
-    }
-    items
-        .iter()
-        .map(|i| match i.as_str() {
-            Some(s) if !s.trim().is_empty() && s.chars().count() <= MAX_ITEM => Ok(s.to_owned()),
-            _ => Err(shape(format!(
-                "'{at}{key}' must hold non-blank strings of at most {MAX_ITEM} characters"
+    /// Refuses a key not in `known`.
+    fn only(&self, known: &[&str]) -> Result<(), Invalid> {
+        match self.obj.keys().find(|k| !known.contains(&k.as_str())) {
+            Some(k) => Err(shape(format!(
+                "'{}{}' is not a field of a rule",
+                self.at,
+                clip(k)
             ))),
-        })
-        .collect()
+            None => Ok(()),
+        }
+    }
+
+    /// `obj[key]`, refused if absent and `required`.
+    fn field(&self, key: &str, required: bool) -> Result<Option<&'a Value>, Invalid> {
+        match self.obj.get(key) {
+            None if required => Err(shape(format!("'{}{key}' is required", self.at))),
+            v => Ok(v),
+        }
+    }
+
+    fn boolean(&self, key: &str, required: bool) -> Result<Option<bool>, Invalid> {
+        match self.field(key, required)? {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(shape(format!("'{}{key}' must be true or false", self.at))),
+        }
+    }
+
+    fn text(&self, key: &str, max: usize) -> Result<Option<String>, Invalid> {
+        let at = &self.at;
+        match self.field(key, false)? {
+            None => Ok(None),
+            Some(Value::String(s)) if s.chars().count() <= max => Ok(Some(s.clone())),
+            Some(Value::String(_)) => Err(shape(format!(
+                "'{at}{key}' is longer than {max} characters"
+            ))),
+            Some(_) => Err(shape(format!("'{at}{key}' must be a string"))),
+        }
+    }
+
+    fn list(&self, key: &str, required: bool) -> Result<Vec<String>, Invalid> {
+        let at = &self.at;
+        let items = match self.field(key, required)? {
+            None => return Ok(Vec::new()),
+            Some(Value::Array(a)) => a,
+            Some(_) => return Err(shape(format!("'{at}{key}' must be an array"))),
+        };
+        if items.len() > MAX_LIST {
+            return Err(shape(format!(
+                "'{at}{key}' holds more than {MAX_LIST} items"
+            )));
+        }
+        items
+            .iter()
+            .map(|i| match i.as_str() {
+                Some(s) if !s.trim().is_empty() && s.chars().count() <= MAX_ITEM => {
+                    Ok(s.to_owned())
+                }
+                _ => Err(shape(format!(
+                    "'{at}{key}' must hold non-blank strings of at most {MAX_ITEM} characters"
+                ))),
+            })
+            .collect()
+    }
 }
 
 /// Checks a rule as it would be stored (`with_name`: a create's input, where `name` is required;
@@ -144,9 +159,13 @@ pub(crate) fn check(rule: &Map<String, Value>, with_name: bool) -> Result<(), In
     if with_name {
         known.push("name");
     }
-    only(rule, "", &known)?;
+    let rule = Place {
+        obj: rule,
+        at: String::new(),
+    };
+    rule.only(&known)?;
     if with_name {
-        match text(rule, "name", MAX_NAME)? {
+        match rule.text("name", MAX_NAME)? {
             Some(n) if !n.trim().is_empty() && !n.chars().any(char::is_control) => {}
             Some(_) => {
                 return Err(shape(
@@ -156,26 +175,20 @@ pub(crate) fn check(rule: &Map<String, Value>, with_name: bool) -> Result<(), In
             None => return Err(shape("'name' is required")),
         }
     }
-    text(rule, "description", MAX_DESCRIPTION)?;
-    boolean(rule, "", "enabled", false)?;
-    for t in list(rule, "", "sourceTypes", false)? {
+    rule.text("description", MAX_DESCRIPTION)?;
+    rule.boolean("enabled", false)?;
+    for t in rule.list("sourceTypes", false)? {
         if t != "ALERTS" {
             return Err(shape("'sourceTypes' may hold only ALERTS"));
         }
     }
-    if let Some(source) = rule.get("source") {
-        let source = object(source, "source")?;
-        only(source, "source.", &["alerts"])?;
-        if let Some(alerts) = source.get("alerts") {
-            let alerts = object(alerts, "source.alerts")?;
-            only(
-                alerts,
-                "source.alerts.",
-                &["alertNames", "enabled", "minAlertSeverity"],
-            )?;
-            let enabled = boolean(alerts, "source.alerts.", "enabled", true)?;
-            list(alerts, "source.alerts.", "alertNames", true)?;
-            match alerts.get("minAlertSeverity") {
+    if let Some(source) = rule.child("source")? {
+        source.only(&["alerts"])?;
+        if let Some(alerts) = source.child("alerts")? {
+            alerts.only(&["alertNames", "enabled", "minAlertSeverity"])?;
+            let enabled = alerts.boolean("enabled", true)?;
+            alerts.list("alertNames", true)?;
+            match alerts.obj.get("minAlertSeverity") {
                 None => {}
                 Some(Value::String(s)) if SEVERITIES.contains(&s.as_str()) => {}
                 Some(_) => {
@@ -192,22 +205,19 @@ pub(crate) fn check(rule: &Map<String, Value>, with_name: bool) -> Result<(), In
         }
     }
     let mut any_enabled = false;
-    if let Some(destination) = rule.get("destination") {
-        let destination = object(destination, "destination")?;
-        only(destination, "destination.", &["email", "syslog", "webhook"])?;
+    if let Some(destination) = rule.child("destination")? {
+        destination.only(&["email", "syslog", "webhook"])?;
         for (kind, ids) in [
             ("email", "emailIds"),
             ("webhook", "webhookIds"),
             ("syslog", "serverIds"),
         ] {
-            let Some(d) = destination.get(kind) else {
+            let Some(d) = destination.child(kind)? else {
                 continue;
             };
-            let at = format!("destination.{kind}.");
-            let d = object(d, &at[..at.len() - 1])?;
-            only(d, &at, &["enabled", ids])?;
-            any_enabled |= boolean(d, &at, "enabled", true)? == Some(true);
-            let listed = list(d, &at, ids, false)?;
+            d.only(&["enabled", ids])?;
+            any_enabled |= d.boolean("enabled", true)? == Some(true);
+            let listed = d.list(ids, false)?;
             if kind == "email"
                 && let Some(bad) = listed.iter().find(|e| {
                     !e.split_once('@')

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::db::{Row, vals};
+use crate::db::{Row, from_row, vals};
 use crate::{Store, StoreError};
 
 /// The start of an apply run.
@@ -166,17 +166,10 @@ impl Store {
             )?
             .iter()
             .map(|r| {
-                Ok(ApplyRun {
-                    id: r.get(0)?,
-                    started: r.get(1)?,
-                    ended: r.get(2)?,
-                    who: r.get(3)?,
-                    manifest_fingerprint: r.get(4)?,
-                    state_fingerprint: r.get(5)?,
-                    status: r.get(6)?,
-                    actions: r.get(7)?,
-                    writes: r.get(8)?,
-                })
+                Ok(from_row!(r => ApplyRun {
+                    id, started, ended, who, manifest_fingerprint, state_fingerprint, status,
+                    actions, writes,
+                }))
             })
             .collect()
     }

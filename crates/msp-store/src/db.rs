@@ -116,7 +116,39 @@ impl Row {
     pub(crate) fn some_text(&self, i: usize) -> Option<String> {
         Some(self.text(i)).filter(|s| !s.is_empty())
     }
+
+    /// The row's columns read one after the other, from column 0.
+    pub(crate) fn columns(&self) -> Columns<'_> {
+        Columns { row: self, next: 0 }
+    }
 }
+
+/// A row's columns in the `SELECT`'s order ([`Row::columns`]).
+#[derive(Debug)]
+pub(crate) struct Columns<'r> {
+    row: &'r Row,
+    next: usize,
+}
+
+impl Columns<'_> {
+    /// The next column as `T`.
+    pub(crate) fn read<T: FromValue>(&mut self) -> Result<T, StoreError> {
+        self.next += 1;
+        self.row.get(self.next - 1)
+    }
+}
+
+/// A struct read from a row, `from_row!(row => Type { a, b, c })`: column 0 into `a`, 1 into
+/// `b` and so on (the `SELECT`'s order), each as its field's type; a column missing or of
+/// another type is [`StoreError::Corrupt`]. The field list is the column list: a field added
+/// to one and not the other fails the first read of it, not silently the next field.
+macro_rules! from_row {
+    ($row:expr => $ty:ident { $($field:ident),+ $(,)? }) => {{
+        let mut columns = $crate::db::Row::columns($row);
+        $ty { $($field: columns.read()?),+ }
+    }};
+}
+pub(crate) use from_row;
 
 /// A type a column is read as.
 pub(crate) trait FromValue: Sized {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::db::{Value, vals};
+use crate::db::{Value, from_row, vals};
 use crate::{RunId, Store, StoreError};
 
 /// One device (an item with a serial number) of a tenant's latest complete entry of a
@@ -220,16 +220,10 @@ impl Store {
             .rows(&sql, &[])?
             .iter()
             .map(|r| {
-                Ok(TenantOutcome {
-                    tenant_id: r.get(0)?,
-                    tenant_name: r.get(1)?,
-                    run_id: r.get(2)?,
-                    started: r.get(3)?,
-                    resources_ok: r.get::<i64>(4)?.max(0) as u64,
-                    resources_failed: r.get::<i64>(5)?.max(0) as u64,
-                    resources_skipped: r.get::<i64>(6)?.max(0) as u64,
-                    error: r.get(7)?,
-                })
+                Ok(from_row!(r => TenantOutcome {
+                    tenant_id, tenant_name, run_id, started, resources_ok, resources_failed,
+                    resources_skipped, error,
+                }))
             })
             .collect()
     }

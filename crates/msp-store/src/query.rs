@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::db::{Ex, Row, vals};
+use crate::db::{Ex, Row, from_row, vals};
 use crate::{RunId, RunStatus, Store, StoreError};
 
 /// The start of a query over the table `latest`: each tenant x resource's latest complete
@@ -383,15 +383,9 @@ pub(crate) fn entry_columns(r: &Row) -> Result<(String, String, String, RunId), 
 }
 
 fn export_item(r: &Row) -> Result<ExportItem, StoreError> {
-    Ok(ExportItem {
-        tenant_id: r.get(0)?,
-        tenant_name: r.get(1)?,
-        resource: r.get(2)?,
-        data: r.get(3)?,
-        workspace_id: r.get(4)?,
-        central_tenant_id: r.get(5)?,
-        cluster: r.get(6)?,
-    })
+    Ok(from_row!(r => ExportItem {
+        tenant_id, tenant_name, resource, data, workspace_id, central_tenant_id, cluster,
+    }))
 }
 
 /// The runs `by` chooses, oldest first, but never one of `alive` (still being written).

@@ -245,6 +245,30 @@ async fn licenses_live_and_from_the_store_agree_with_the_simulator_s_truth() {
         let refused = output(cli(&sim).arg("licenses").args(args)).await;
         refused.assert_code(2);
     }
+    // The help and the refusal name only the formats licenses writes; an --output extension
+    // of another format is named as the reason.
+    let yaml = output(cli(&sim).args(["licenses", "--format", "yaml"])).await;
+    yaml.assert_code(2);
+    assert!(
+        yaml.stderr.contains("[possible values: table, csv, json]"),
+        "{}",
+        yaml.stderr
+    );
+    let by_extension = output(
+        cli(&sim)
+            .args(["licenses", "-q", "-o"])
+            .arg(dir.path().join("report.yaml")),
+    )
+    .await;
+    by_extension.assert_code(2);
+    assert!(
+        by_extension
+            .stderr
+            .contains("not yaml (from the --output file's extension)"),
+        "{}",
+        by_extension.stderr
+    );
+    assert!(!dir.path().join("report.yaml").exists());
 
     // --db: the latest complete run must hold both resources; it says what to run.
     let db = dir.path().join("inventory.sqlite");

@@ -6,6 +6,9 @@ use clap::Args;
 use msp_orchestrator::Format;
 use msp_orchestrator::licenses::{MAX_MONTHS, MIN_MONTHS, parse_within};
 
+/// The formats `licenses` writes: its report is tables, not records.
+pub(crate) const LICENSES_FORMATS: [Format; 3] = [Format::Table, Format::Csv, Format::Json];
+
 /// `licenses`.
 #[derive(Debug, Args)]
 pub(crate) struct LicensesArgs {
@@ -20,9 +23,9 @@ pub(crate) struct LicensesArgs {
         value_parser = clap::value_parser!(u32).range(i64::from(MIN_MONTHS)..=i64::from(MAX_MONTHS))
     )]
     pub(crate) months: u32,
-    /// Output format: table, csv or json [default: from the --output file's extension (.txt,
-    /// .csv, .json), else table].
-    #[arg(long, value_parser = super::record_format())]
+    /// Output format [default: from the --output file's extension (.txt, .csv, .json), else
+    /// table].
+    #[arg(long, value_parser = super::record_format(&LICENSES_FORMATS))]
     pub(crate) format: Option<Format>,
     /// Write the report to FILE instead of stdout (`-` is stdout). An existing non-empty FILE
     /// is refused unless --overwrite.

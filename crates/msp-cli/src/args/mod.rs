@@ -226,8 +226,11 @@ pub(crate) enum TenantFormat {
 }
 
 /// `--format`'s values: the library's record formats, each with its line of help.
-fn record_format() -> impl clap::builder::TypedValueParser<Value = Format> {
-    let values = Format::ALL.map(|f| clap::builder::PossibleValue::new(f.name()).help(f.about()));
+/// `--format`'s parser: one of `formats` (the help lists them, and only them).
+fn record_format(formats: &[Format]) -> impl clap::builder::TypedValueParser<Value = Format> {
+    let values = formats
+        .iter()
+        .map(|f| clap::builder::PossibleValue::new(f.name()).help(f.about()));
     clap::builder::PossibleValuesParser::new(values).try_map(|name| name.parse::<Format>())
 }
 
@@ -253,7 +256,7 @@ pub(crate) struct TenantsArgs {
 pub(crate) struct RecordOutput {
     /// Output format [default: from the --output file's extension (.jsonl, .json, .csv, .txt,
     /// .yaml), else jsonl]. A format that contradicts the extension is an error.
-    #[arg(long, value_parser = record_format())]
+    #[arg(long, value_parser = record_format(&Format::ALL))]
     pub(crate) format: Option<Format>,
     /// Write records to FILE instead of stdout (`-` is stdout). An existing non-empty FILE is
     /// refused unless --overwrite or --append says what to do with it.

@@ -19,7 +19,7 @@ use msp_orchestrator::{
 
 use crate::args::GlobalArgs;
 use crate::args::history::DbArg;
-use crate::args::licenses::LicensesArgs;
+use crate::args::licenses::{LICENSES_FORMATS, LicensesArgs};
 use crate::commands::store::{Usage, fatal, open};
 use crate::context::Context;
 use crate::output_target::{self, Existing, OutputFile};
@@ -106,18 +106,14 @@ fn format(args: &LicensesArgs) -> anyhow::Result<Format> {
         (None, false) => Format::Table,
         _ => output_target::format_for(args.format, args.output.as_deref()).map_err(Usage)?,
     };
-    match format {
-        Format::Table | Format::Csv | Format::Json => Ok(format),
-        other => Err(Usage(format!(
-            "licenses writes table, csv or json, not {}{}",
-            other.name(),
-            if args.format.is_none() {
-                " (from the --output file's extension): use .txt, .csv or .json, or --format"
-            } else {
-                ""
-            }
+    if LICENSES_FORMATS.contains(&format) {
+        Ok(format)
+    } else {
+        Err(Usage(format!(
+            "licenses writes table, csv or json, not {} (from the --output file's extension): use .txt, .csv or .json, or --format",
+            format.name(),
         ))
-        .into()),
+        .into())
     }
 }
 

@@ -39,6 +39,30 @@ fn a_manifest_that_does_not_parse_or_check_is_a_usage_error_before_any_contact()
         let out = bin().args(["apply", "--yes"]).arg(&path).run();
         assert_refused(&out, 2, &[says]);
     }
+    // Several problems: one a line. A TOML error keeps its snippet, the caret under the key.
+    let path = dir.path().join("two.toml");
+    std::fs::write(
+        &path,
+        "[[device_assignments]]\ntenants = [\"*\"]\napplication = \"x\"\n",
+    )
+    .unwrap();
+    let out = bin().arg("plan").arg(&path).run();
+    let lines: Vec<&str> = out.stderr.lines().map(str::trim).collect();
+    for line in [
+        "[[device_assignments]] #1: give 'device_types', 'serials' or both",
+        "[[device_assignments]] #1: 'application' and 'region' go together",
+    ] {
+        assert!(lines.contains(&line), "{}", out.stderr);
+    }
+    std::fs::write(
+        &path,
+        "[[tenants]]\nworkspaceName = \"A\"\ncolour = \"red\"\n",
+    )
+    .unwrap();
+    let out = bin().arg("plan").arg(&path).run();
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert!(lines.contains(&"3 | colour = \"red\""), "{}", out.stderr);
+    assert!(lines.contains(&"  | ^^^^^^"), "{}", out.stderr);
     let plan = dir.path().join("plan.json");
     std::fs::write(&plan, "{\"format\": 1}").unwrap();
     let out = bin().args(["apply", "--yes"]).arg(&plan).run();

@@ -21,7 +21,7 @@ use crate::commands::apply_devices::{device_drift, write_device_plan};
 use crate::commands::apply_input::{Input, load, load_manifest};
 use crate::commands::apply_rules::{rule_drift, write_rule_plan};
 use crate::commands::apply_subscriptions as subscriptions;
-use crate::commands::store::{Usage, db_path};
+use crate::commands::store::{db_path, fatal};
 use crate::context::{Built, Context};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, plural};
 
@@ -178,20 +178,11 @@ async fn connect(global: &GlobalArgs, cancel: &Cancel) -> Result<Box<Context>, u
     }
 }
 
-fn usage_or_fatal(e: anyhow::Error) -> u8 {
-    eprintln!("error: {}", msp_orchestrator::one_line(&format!("{e:#}")));
-    if e.downcast_ref::<Usage>().is_some() {
-        EXIT_USAGE
-    } else {
-        EXIT_FATAL
-    }
-}
-
 /// `plan`.
 pub(crate) async fn plan(global: &GlobalArgs, args: &PlanArgs, cancel: &Cancel) -> u8 {
     let manifest = match load_manifest(&args.manifest) {
         Ok(m) => m,
-        Err(e) => return usage_or_fatal(e.into()),
+        Err(e) => return fatal(Err(e.into()), EXIT_FATAL),
     };
     let ctx = match connect(global, cancel).await {
         Ok(ctx) => ctx,
@@ -215,7 +206,7 @@ pub(crate) async fn plan(global: &GlobalArgs, args: &PlanArgs, cancel: &Cancel) 
         Ok::<u8, anyhow::Error>(EXIT_OK)
     }
     .await;
-    result.unwrap_or_else(usage_or_fatal)
+    fatal(result, EXIT_FATAL)
 }
 
 /// Asks on the terminal whether to apply `writes` writes.
@@ -299,7 +290,7 @@ fn write_results(out: &mut impl std::io::Write, report: &ApplyReport) -> std::io
 pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel) -> u8 {
     let input = match load(&args.input) {
         Ok(i) => i,
-        Err(e) => return usage_or_fatal(e.into()),
+        Err(e) => return fatal(Err(e.into()), EXIT_FATAL),
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !args.yes && !interactive {
@@ -311,7 +302,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     }
     let db = match db_path(&args.db, global) {
         Ok(p) => p,
-        Err(e) => return usage_or_fatal(e),
+        Err(e) => return fatal(Err(e), EXIT_FATAL),
     };
     let ctx = match connect(global, cancel).await {
         Ok(ctx) => ctx,
@@ -319,7 +310,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     };
     let tenants = match read_tenants(&ctx, cancel).await {
         Ok(t) => t,
-        Err(e) => return usage_or_fatal(e),
+        Err(e) => return fatal(Err(e), EXIT_FATAL),
     };
     let (manifest, saved_rules, saved_devices, saved_subscriptions, allow_delete) = match &input {
         Input::Manifest(m) => (m, None, None, None, args.allow_delete),
@@ -334,7 +325,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     let read = read_rule_and_device_actions(&ctx, manifest, &tenants, allow_delete, cancel);
     let (rule_actions, device_actions) = match read.await {
         Ok(read) => read,
-        Err(e) => return usage_or_fatal(e),
+        Err(e) => return fatal(Err(e), EXIT_FATAL),
     };
     let mut rules_moved = saved_rules.map(|saved| rule_drift(saved, &rule_actions));
     if let (Some(moved), Some(saved)) = (&mut rules_moved, saved_devices) {
@@ -343,7 +334,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     let read = (manifest, &tenants[..], saved_subscriptions);
     let subs = match subscriptions::read_for_apply(&ctx, read, &mut rules_moved, cancel).await {
         Ok(s) => s,
-        Err(e) => return usage_or_fatal(e),
+        Err(e) => return fatal(Err(e), EXIT_FATAL),
     };
     let mut plan = match input {
         Input::Manifest(m) => Plan::compute(&m, &tenants, args.allow_delete),
@@ -370,7 +361,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     plan.subscription_actions = subs;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = write_plan(&mut stdout, &plan) {
-        return usage_or_fatal(e.into());
+        return fatal(Err(e.into()), EXIT_FATAL);
     }
     drop(stdout);
     if plan.writes() > 0 && !args.yes && !confirmed(plan.writes()).await {
@@ -459,7 +450,7 @@ pub(crate) async fn apply(global: &GlobalArgs, args: &ApplyArgs, cancel: &Cancel
     }
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = write_results(&mut stdout, &report) {
-        return usage_or_fatal(e.into());
+        return fatal(Err(e.into()), EXIT_FATAL);
     }
     eprintln!("Recorded as apply run {run} in {} (see `changes`).", db);
     if report.has_failures() || interrupted {

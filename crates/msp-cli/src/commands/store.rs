@@ -209,10 +209,14 @@ pub(crate) fn fatal(result: anyhow::Result<u8>, code: u8) -> u8 {
         if crate::is_broken_pipe(&e) {
             return crate::EXIT_BROKEN_PIPE;
         }
-        eprintln!("error: {}", one_line(&format!("{e:#}")));
+        let text = format!("{e:#}");
         if e.downcast_ref::<Usage>().is_some() {
+            // Kept on several lines: a manifest's problems one a line, a TOML error's snippet
+            // with its caret under the place.
+            eprintln!("error: {}", msp_orchestrator::lines(&text));
             crate::EXIT_USAGE
         } else {
+            eprintln!("error: {}", one_line(&text));
             code
         }
     })

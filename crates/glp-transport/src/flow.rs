@@ -10,8 +10,10 @@
 //!   A budget shared with other automation shows up here as a smaller `remaining`.
 //! - **From 429s** when no header says anything: multiplicative decrease (half of what was
 //!   actually sent over the last second, at most once a second, so a burst of 429s from
-//!   requests already in flight counts once) and additive increase (+5 % or at least +1/s per
-//!   clear second, only while the learned rate is what holds requests back).
+//!   requests already in flight counts once) and increase per clear second, only while the
+//!   learned rate is what holds requests back: fast (+25 % a second) back up to 0.9 of the rate
+//!   that drew the last 429 (below it the budget has just been seen to hold), then slowly
+//!   (+5 % or at least +1/s) beyond it, probing for more, as CUBIC does after a loss.
 //! - **What the headers mean is inferred** ([`Semantics`]), not assumed: a `Limit` with a
 //!   `Remaining` below it and a `Reset` of a second or two, or a `Remaining` that grows back
 //!   before its reset has come, is a budget that refills continuously (a token bucket: `Limit`
@@ -38,6 +40,11 @@ const DECREASE_HOLDOFF: Duration = Duration::from_secs(1);
 const WINDOW: Duration = Duration::from_secs(1);
 /// A reset at most this far ahead is "about a second": a refilling bucket's, not a window's end.
 const SHORT_RESET: Duration = Duration::from_secs(2);
+/// After a decrease the learned rate grows fast back up to this share of the rate that drew
+/// the 429 ...
+const RECOVER_TO: f64 = 0.9;
+/// ... by this share of itself per clear second.
+const RECOVERY_SHARE: f64 = 0.25;
 
 /// What a budget's `Remaining` and `Reset` headers mean, as inferred from what they say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +107,8 @@ struct Seen {
 pub(crate) struct Flow {
     /// Learned from 429s; `None` until the first.
     learned: Option<f64>,
+    /// The rate that drew the last 429 (what the last decrease started from).
+    ceiling: Option<f64>,
     /// From headers: requests per second, and when it was said.
     announced: Option<(f64, Instant)>,
     last_decrease: Option<Instant>,
@@ -138,6 +147,7 @@ impl Flow {
     pub(crate) fn new() -> Self {
         Self {
             learned: None,
+            ceiling: None,
             announced: None,
             last_decrease: None,
             last_increase: None,
@@ -176,6 +186,7 @@ impl Flow {
     pub(crate) fn leave_learning_to_the_host(&mut self) {
         self.learning = false;
         self.learned = None;
+        self.ceiling = None;
     }
 
     /// What the headers are inferred to mean.
@@ -358,6 +369,7 @@ impl Flow {
             None => sending,
         };
         self.learned = Some((base * self.aimd.decrease).max(MIN_LEARNED_RATE));
+        self.ceiling = Some(base);
         self.last_decrease = Some(now);
         self.last_increase = Some(now);
     }
@@ -379,7 +391,14 @@ impl Flow {
         }
         let steps = since.as_secs_f64().floor().min(10.0);
         let step = (learned * self.aimd.increase_share).max(self.aimd.increase_min);
-        self.learned = Some(learned + steps * step);
+        let probing = learned + steps * step;
+        // Below the rate that drew the last 429, the budget was just seen to hold.
+        let recovering = self
+            .ceiling
+            .map(|c| c * RECOVER_TO)
+            .filter(|&to| learned < to)
+            .map(|to| (learned * (1.0 + RECOVERY_SHARE).powf(steps)).min(to));
+        self.learned = Some(recovering.map_or(probing, |r| r.max(probing)));
         self.last_increase = Some(now);
     }
 }

@@ -58,10 +58,50 @@ fn a_429_halves_what_was_sent_once_per_second_then_it_grows_back() {
         flow.sent(t);
         flow.answered(t, 200, &HeaderMap::new());
     }
-    assert_eq!(flow.learned(), Some(21.0));
+    // Fast: +25 %, the rate that drew the 429 (40/s) being far above.
+    assert_eq!(flow.learned(), Some(25.0));
     // A second 429 more than a second later halves again.
     flow.answered(t + Duration::from_secs(1), 429, &HeaderMap::new());
     assert!(flow.learned().expect("learned") < 21.0);
+}
+
+/// A clear second after `t`: 100 requests 10 ms apart (demand above any rate learned here),
+/// each answered 200; the second's end.
+fn clear_second(flow: &mut Flow, mut t: Instant) -> Instant {
+    for _ in 0..100 {
+        t += Duration::from_millis(10);
+        flow.sent(t);
+        flow.answered(t, 200, &HeaderMap::new());
+    }
+    t
+}
+
+#[test]
+fn after_a_429_the_rate_grows_fast_to_near_the_rate_that_drew_it_then_probes_slowly() {
+    let mut flow = Flow::new();
+    let t0 = Instant::now();
+    send_every(&mut flow, t0, 40, Duration::from_millis(25));
+    let mut t = t0 + Duration::from_millis(999);
+    flow.answered(t, 429, &HeaderMap::new());
+    assert_eq!(flow.learned(), Some(20.0));
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        t = clear_second(&mut flow, t);
+        seen.push(flow.learned().expect("learned"));
+    }
+    // +25 % a second up to 0.9 of the 40/s that drew the 429, then +5 % (at least +1/s).
+    let expected = [25.0, 31.25, 36.0, 37.8, 39.69];
+    for (got, want) in seen.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-9, "{seen:?}");
+    }
+    // The next 429 halves the learned rate (what was let through, not the 100/s asked for)
+    // and makes it the new ceiling: from there, the same fast climb.
+    flow.answered(t + Duration::from_millis(1), 429, &HeaderMap::new());
+    let after = flow.learned().expect("learned");
+    assert!((after - 39.69 / 2.0).abs() < 1e-9, "{after}");
+    clear_second(&mut flow, t + Duration::from_millis(1));
+    let grown = flow.learned().expect("learned");
+    assert!((grown - after * 1.25).abs() < 1e-9, "{grown}");
 }
 
 #[test]

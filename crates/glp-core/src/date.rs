@@ -9,11 +9,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// `time` as RFC 3339 in UTC, to the second (`2026-12-01T23:59:07Z`); a time before 1970
 /// is written as the epoch.
 pub fn rfc3339(time: SystemTime) -> String {
+    rfc3339_from_unix(unix_secs(time))
+}
+
+/// `time` in whole seconds since the Unix epoch; a time before 1970 is the epoch (0).
+pub fn unix_secs(time: SystemTime) -> i64 {
     let secs = time
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    rfc3339_from_unix(i64::try_from(secs).unwrap_or(i64::MAX / 2))
+    i64::try_from(secs).unwrap_or(i64::MAX / 2)
 }
 
 /// Seconds since the Unix epoch (negative before it) as RFC 3339 in UTC
@@ -189,6 +194,9 @@ mod tests {
             rfc3339(UNIX_EPOCH - Duration::from_secs(5)),
             "1970-01-01T00:00:00Z"
         );
+        assert_eq!(unix_secs(t), 1_796_169_547);
+        assert_eq!(unix_secs(t + Duration::from_millis(999)), 1_796_169_547);
+        assert_eq!(unix_secs(UNIX_EPOCH - Duration::from_secs(5)), 0);
     }
 
     #[test]

@@ -36,8 +36,7 @@ fn answer(result: Result<Value, ToolError>) -> CallToolResult {
 
 /// Now, in seconds since the epoch.
 fn now_secs() -> i64 {
-    glp_core::date::parse_rfc3339(&glp_core::date::rfc3339(std::time::SystemTime::now()))
-        .unwrap_or(0)
+    glp_core::date::unix_secs(std::time::SystemTime::now())
 }
 
 /// The tools that answer from the store alone, as `name(Args, more...): "description";`: each

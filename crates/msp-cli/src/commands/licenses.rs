@@ -127,13 +127,7 @@ fn now(given: Option<&str>) -> anyhow::Result<i64> {
             ))
             .into()
         }),
-        None => {
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            Ok(i64::try_from(secs).unwrap_or(i64::MAX / 2))
-        }
+        None => Ok(glp_core::date::unix_secs(std::time::SystemTime::now())),
     }
 }
 

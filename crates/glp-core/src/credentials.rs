@@ -1,7 +1,5 @@
 //! [`Credentials`]: the MSP's long-lived API client, read from the environment at run time.
 
-use std::fmt;
-
 use secrecy::SecretString;
 
 use crate::{BaseUrl, DEFAULT_GLP_BASE_URL, WorkspaceId};
@@ -17,8 +15,8 @@ pub const ENV_BASE_URL: &str = "GLP_BASE_URL";
 
 /// An MSP's GreenLake API client: id, secret, the MSP workspace, and the GreenLake base URL.
 ///
-/// `Debug` never shows the secret.
-#[derive(Clone)]
+/// `Debug` never shows the secret (a [`SecretString`] prints `[REDACTED]`).
+#[derive(Debug, Clone)]
 pub struct Credentials {
     /// The API client id (not secret: `Debug` shows it, to tell credentials apart).
     pub client_id: String,
@@ -124,17 +122,6 @@ impl Credentials {
             }
             _ => Err(ConfigError { problems }),
         }
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[REDACTED]")
-            .field("workspace_id", &self.workspace_id)
-            .field("base_url", &self.base_url)
-            .finish()
     }
 }
 

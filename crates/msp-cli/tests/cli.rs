@@ -137,6 +137,35 @@ fn missing_configuration_lists_every_problem() {
     insta::assert_snapshot!(out.stderr);
 }
 
+/// A usage error's usage line names what the command needs, not the settings the environment
+/// holds (clap lists every argument that has a value, env-set ones included).
+#[test]
+fn a_usage_error_under_a_configured_environment_shows_the_plain_usage() {
+    for (args, usage) in [
+        (&["plan"][..], "Usage: msp-orchestrator plan <MANIFEST>"),
+        (
+            &["prune"],
+            "Usage: msp-orchestrator prune <--keep <N>|--older-than <DAYS>>",
+        ),
+        (&["apply"], "Usage: msp-orchestrator apply <MANIFEST|PLAN>"),
+    ] {
+        let out = bin()
+            .env("GLP_CLIENT_ID", "an-id")
+            .env("GLP_WORKSPACE_ID", "8c5d0a4e-7e2a-4b1e-9f3c-2a6b8d9e0f11")
+            .env("GLP_BASE_URL", "http://127.0.0.1:9")
+            .env("CENTRAL_CLUSTER", "auto")
+            .args(args)
+            .run();
+        assert_eq!(out.code, Some(2), "{}", out.stderr);
+        assert!(
+            out.stderr.lines().any(|l| l == usage),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("--client-id"), "{}", out.stderr);
+    }
+}
+
 #[test]
 fn help_snapshot() {
     let out = bin().arg("--help").run();

@@ -40,7 +40,10 @@ impl Cli {
         T: Into<std::ffi::OsString> + Clone,
     {
         use clap::{CommandFactory as _, FromArgMatches as _};
-        let matches = Cli::command().try_get_matches_from(args)?;
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let matches = Cli::command()
+            .try_get_matches_from(&args)
+            .map_err(|e| usage_without_env(e, &args))?;
         let mut cli = Cli::from_arg_matches(&matches)?;
         cli.global.from_env = matches
             .ids()
@@ -50,6 +53,30 @@ impl Cli {
             .map(|id| id.as_str().to_owned())
             .collect();
         Ok(cli)
+    }
+}
+
+/// clap's usage line in a missing-argument or conflict error names every argument that has a
+/// value, those set by the environment included: a configured user who forgets a manifest read
+/// `plan --client-id <ID> --workspace-id <UUID> ... <MANIFEST>`, as if those were needed. The
+/// same words parsed with no environment give the same error (the same arguments named) with
+/// the plain usage line; any other error is kept as it is.
+fn usage_without_env(e: clap::Error, args: &[std::ffi::OsString]) -> clap::Error {
+    use clap::CommandFactory as _;
+    use clap::error::{ContextKind, ErrorKind};
+    fn no_env(cmd: clap::Command) -> clap::Command {
+        cmd.mut_args(|a| a.env(None)).mut_subcommands(no_env)
+    }
+    if !matches!(
+        e.kind(),
+        ErrorKind::MissingRequiredArgument | ErrorKind::ArgumentConflict
+    ) {
+        return e;
+    }
+    let named = |e: &clap::Error| e.get(ContextKind::InvalidArg).map(ToString::to_string);
+    match no_env(Cli::command()).try_get_matches_from(args) {
+        Err(plain) if plain.kind() == e.kind() && named(&plain) == named(&e) => plain,
+        _ => e,
     }
 }
 

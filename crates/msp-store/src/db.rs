@@ -136,16 +136,30 @@ impl Columns<'_> {
         self.next += 1;
         self.row.get(self.next - 1)
     }
+
+    /// Every column read: a row with more columns than were read is [`StoreError::Corrupt`].
+    pub(crate) fn finish(self) -> Result<(), StoreError> {
+        match self.row.0.len() {
+            n if n == self.next => Ok(()),
+            n => Err(StoreError::Corrupt(format!(
+                "a row of {n} columns read as {} fields",
+                self.next
+            ))),
+        }
+    }
 }
 
 /// A struct read from a row, `from_row!(row => Type { a, b, c })`: column 0 into `a`, 1 into
-/// `b` and so on (the `SELECT`'s order), each as its field's type; a column missing or of
-/// another type is [`StoreError::Corrupt`]. The field list is the column list: a field added
-/// to one and not the other fails the first read of it, not silently the next field.
+/// `b` and so on (the `SELECT`'s order), each as its field's type. The field list is the
+/// column list: a column missing or of another type, or one more than the fields, is
+/// [`StoreError::Corrupt`] (a column added to the `SELECT` and not here cannot shift the
+/// fields after it unnoticed), and the struct literal names every field.
 macro_rules! from_row {
     ($row:expr => $ty:ident { $($field:ident),+ $(,)? }) => {{
         let mut columns = $crate::db::Row::columns($row);
-        $ty { $($field: columns.read()?),+ }
+        let value = $ty { $($field: columns.read()?),+ };
+        columns.finish()?;
+        value
     }};
 }
 pub(crate) use from_row;
@@ -458,5 +472,38 @@ impl Ex<'_> {
         params: &[Value<'_>],
     ) -> Result<Vec<T>, StoreError> {
         self.rows(sql, params)?.iter().map(|r| r.get(0)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Pair {
+        id: i64,
+        name: Option<String>,
+    }
+
+    fn pair(row: &Row) -> Result<Pair, StoreError> {
+        Ok(from_row!(row => Pair { id, name }))
+    }
+
+    #[test]
+    fn a_row_reads_into_its_fields_in_order_and_every_column_must_be_one() {
+        let row = |values: Vec<Value<'static>>| Row(values);
+        assert_eq!(
+            pair(&row(vec![Value::Int(7), Value::Null])).expect("read"),
+            Pair { id: 7, name: None }
+        );
+        let corrupt = |values| match pair(&row(values)) {
+            Err(StoreError::Corrupt(why)) => why,
+            other => panic!("{other:?}"),
+        };
+        // A column added to the SELECT and not to the fields does not shift them unnoticed.
+        let extra = corrupt(vec![Value::Int(7), Value::Null, Value::Int(1)]);
+        assert!(extra.contains("3 columns read as 2 fields"), "{extra}");
+        assert!(corrupt(vec![Value::Int(7)]).contains("no column 1"));
+        assert!(corrupt(vec![Value::Text("7".into()), Value::Null]).contains("column 0"));
     }
 }

@@ -39,7 +39,14 @@ fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let task = args.next();
     let rest: Vec<String> = args.collect();
+    // `-h` after a task of ours is a request for the tasks' help, not an unknown option
+    // (`test` and `integration` hand theirs to cargo test).
+    let asks_help = rest.iter().any(|a| a == "-h" || a == "--help");
     match task.as_deref() {
+        Some("bench" | "soak" | "ci" | "conformance" | "man") if asks_help => {
+            print_help();
+            Ok(())
+        }
         Some("test") => test(&rest),
         Some("integration") => integration(&rest),
         Some("bench") => bench::run(&rest),

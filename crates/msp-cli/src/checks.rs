@@ -170,7 +170,8 @@ pub(crate) fn since(
     }
     let bad = || {
         format!(
-            "--since {shown}: give a duration back from now (30m, 24h, 7d, 2w; at most 3650d)              or an RFC 3339 time (2026-12-01T00:00:00Z)"
+            "--since {shown}: give a duration back from now (30m, 24h, 7d, 2w; at most 3650d) \
+             or an RFC 3339 time (2026-12-01T00:00:00Z)"
         )
     };
     let secs = glp_core::date::parse_ago(text).ok_or_else(bad)?;
@@ -327,6 +328,7 @@ mod tests {
             let err = since_of(audit, bad).expect_err(bad);
             assert!(err.contains("--since"), "{err}");
             assert!(!err.contains('\u{1b}'), "{err}");
+            assert!(err.contains("at most 3650d) or an RFC 3339 time"), "{err}");
         }
         let err = since_of(&["aps", "glp/devices"], "24h").expect_err("not timed");
         assert!(err.contains("glp/audit-logs"), "{err}");

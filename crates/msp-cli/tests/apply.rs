@@ -24,11 +24,11 @@ fn a_manifest_that_does_not_parse_or_check_is_a_usage_error_before_any_contact()
         ),
         (
             "[[tenants]]\nworkspaceName = \"Acme\"\n[[tenants]]\nworkspaceName = \" ACME \"\n",
-            "#1 and #2 name the same workspace",
+            "#1 (line 1) and #2 (line 3) name the same workspace",
         ),
         (
             "[[device_assignments]]\ntenants = [\"*\"]\n",
-            "[[device_assignments]] #1: give 'device_types', 'serials' or both",
+            "[[device_assignments]] #1 (line 1): give 'device_types', 'serials' or both",
         ),
     ] {
         let path = dir.path().join("m.toml");
@@ -49,8 +49,8 @@ fn a_manifest_that_does_not_parse_or_check_is_a_usage_error_before_any_contact()
     let out = bin().arg("plan").arg(&path).run();
     let lines: Vec<&str> = out.stderr.lines().map(str::trim).collect();
     for line in [
-        "[[device_assignments]] #1: give 'device_types', 'serials' or both",
-        "[[device_assignments]] #1: 'application' and 'region' go together",
+        "[[device_assignments]] #1 (line 1): give 'device_types', 'serials' or both",
+        "[[device_assignments]] #1 (line 1): 'application' and 'region' go together",
     ] {
         assert!(lines.contains(&line), "{}", out.stderr);
     }

@@ -246,9 +246,14 @@ pub(crate) fn empty_selection(selector: &Selector, report: &Report) -> Option<St
     ))
 }
 
-/// The `--include` patterns that matched none of the listed tenants (`names`: every listed
-/// name), one line each with up to three near names; `None` when every one matched.
-pub(crate) fn unmatched_includes(selector: &Selector, names: &[String]) -> Option<String> {
+/// The `--include` patterns that matched none of the tenants (`names`: every one's name; `of`:
+/// which they are, `listed` or `stored`), one line each with up to three near names; `None`
+/// when every one matched.
+pub(crate) fn unmatched_includes(
+    selector: &Selector,
+    names: &[String],
+    of: &str,
+) -> Option<String> {
     let unmatched = selector.unmatched_include_patterns();
     if unmatched.is_empty() {
         return None;
@@ -267,7 +272,7 @@ pub(crate) fn unmatched_includes(selector: &Selector, names: &[String]) -> Optio
                 format!(" (did you mean {}?)", near.join(" or "))
             };
             format!(
-                "{flag} {pattern} matched none of the {} listed tenants{hint}",
+                "{flag} {pattern} matched none of the {} {of} tenants{hint}",
                 names.len()
             )
         })

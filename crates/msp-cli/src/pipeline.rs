@@ -129,7 +129,7 @@ pub(crate) async fn listing(ctx: &Context, cancel: &Cancel) -> Listing {
     if !whole {
         return Listing::Ready(futures::stream::iter(items).boxed());
     }
-    match crate::checks::unmatched_includes(selector, &names) {
+    match crate::checks::unmatched_includes(selector, &names, "listed") {
         Some(e) => Listing::Unmatched(format!(
             "{e}\nnothing was collected: no tenant was contacted (`msp-orchestrator tenants` \
              lists the names and ids)"

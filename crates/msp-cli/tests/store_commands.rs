@@ -155,6 +155,106 @@ fn tenants_match_as_include_does_and_unknown_ones_are_errors() {
     }
 }
 
+/// The global selection (`--include`, `--exclude`, `--include-id`, `--exclude-id`) narrows the
+/// store's readers as it narrows a live run; the commands that read the store whole refuse it
+/// instead of ignoring it.
+#[test]
+fn the_global_selection_narrows_status_diff_and_export_and_is_refused_elsewhere() {
+    use std::collections::BTreeSet;
+    let (_dir, db) = temp_store("store-selection", "6");
+    let names_of = |out: &Finished| -> BTreeSet<String> {
+        out.assert_code(0);
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+        rows.iter()
+            .map(|r| r["tenant_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let names = names_of(&on_store(&db, &["status", "--format", "json"]));
+    let name = names
+        .iter()
+        .find(|n| n.chars().take(3).all(|c| c.is_ascii_alphabetic()))
+        .unwrap()
+        .clone();
+    let glob = format!("{}*", name.chars().take(3).collect::<String>());
+    let starts = |n: &String| n.to_lowercase().starts_with(&glob[..3].to_lowercase());
+
+    let chosen = names_of(&on_store(
+        &db,
+        &["status", "--format", "json", "--include", &glob],
+    ));
+    assert!(chosen.contains(&name), "{chosen:?}");
+    assert!(chosen.iter().all(starts), "{chosen:?}");
+    assert!(chosen.len() < names.len(), "{chosen:?} of {names:?}");
+    let rest = names_of(&on_store(
+        &db,
+        &["status", "--format", "json", "--exclude", &glob],
+    ));
+    assert_eq!(rest, &names - &chosen);
+    // With --tenant, both must choose the tenant.
+    let other = rest.iter().next().unwrap();
+    let both = names_of(&on_store(
+        &db,
+        &[
+            "status",
+            "--format",
+            "json",
+            "--include",
+            &glob,
+            "--tenant",
+            other,
+        ],
+    ));
+    assert!(both.is_empty(), "{both:?}");
+
+    for command in [
+        &["export", "--format", "jsonl"][..],
+        &["diff", "--format", "jsonl"],
+    ] {
+        let out = bin()
+            .args(command)
+            .args(["--include", &glob, "--db"])
+            .arg(&db)
+            .run();
+        assert!(
+            matches!(out.code, Some(0 | 1)),
+            "{command:?}: {}",
+            out.stderr
+        );
+        let lines = out.stdout_json_lines();
+        assert!(!lines.is_empty(), "{command:?}");
+        for line in lines {
+            let tenant = line["tenant_name"].as_str().unwrap().to_owned();
+            assert!(chosen.contains(&tenant), "{command:?}: {line}");
+        }
+    }
+
+    // An --include that matches no stored tenant is refused, as for a live run.
+    let out = on_store(&db, &["status", "--include", "zzz-nobody"]);
+    assert_refused(
+        &out,
+        2,
+        &[
+            "--include 'zzz-nobody' matched none of the",
+            "stored tenants",
+        ],
+    );
+    assert_eq!(out.stdout, "");
+    // The commands that read the store whole refuse a selection rather than ignore it.
+    for args in [
+        &["runs", "--include", "x*"][..],
+        &["prune", "--keep", "1", "--exclude", "x*"],
+        &["changes", "--include-id", "ab*"],
+    ] {
+        let out = on_store(&db, args);
+        assert_refused(
+            &out,
+            2,
+            &["does not (status, diff, export and licenses --db"],
+        );
+        assert_eq!(out.stdout, "", "{args:?}");
+    }
+}
+
 #[test]
 fn unknown_resources_are_errors_with_did_you_mean() {
     let (_dir, db) = temp_store("store-resources", "6");

@@ -3,13 +3,14 @@
 
 use crate::args::GlobalArgs;
 use crate::args::apply::ChangesArgs;
-use crate::commands::store::{Col, fatal, open, print_listing};
+use crate::commands::store::{Col, fatal, no_selection, open, print_listing};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `changes`.
 pub(crate) fn changes(global: &GlobalArgs, args: &ChangesArgs) -> u8 {
     fatal(
         (|| {
+            no_selection(global, "changes")?;
             let store = open(&args.db, global)?;
             if args.runs {
                 const COLUMNS: &[Col] = &[

@@ -78,7 +78,7 @@ pub(crate) async fn run(
             }
         }
     }
-    if let Some(e) = checks::unmatched_includes(&ctx.settings.selector, &names) {
+    if let Some(e) = checks::unmatched_includes(&ctx.settings.selector, &names, "listed") {
         eprintln!("error: {e}");
         return Ok(EXIT_USAGE);
     }

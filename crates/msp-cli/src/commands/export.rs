@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Usage, check_resource, fatal, open};
+use crate::commands::store::{Usage, check_resource, fatal, open, selected};
 use crate::output_target::{self, Existing};
 use crate::outputs::fresh;
 use crate::{EXIT_FATAL, EXIT_OK};
@@ -31,6 +31,7 @@ fn export_inner(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8> {
     }
     let store = open(&args.db, global)?;
     check_resource(&store, args.resource.as_deref())?;
+    let chosen = selected(&store, global)?;
     let run = match args.run {
         RunArg::Id(id) => store.run(id).map_err(|e| match e {
             StoreError::NoSuchRun(id) => {
@@ -99,7 +100,15 @@ fn export_inner(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<u8> {
     let mut writer = RecordWriter::with_options(format, out, options).map_err(named)?;
     // The store keeps when each run started, not when each item was read: the records say the
     // run's start, never the time of the export.
-    let n = store.export(run.id, args.resource.as_deref(), |item| {
+    let mut n = 0u64;
+    store.export(run.id, args.resource.as_deref(), |item| {
+        if chosen
+            .as_ref()
+            .is_some_and(|ids| !ids.contains(&item.tenant_id))
+        {
+            return Ok(());
+        }
+        n += 1;
         let record = Record {
             tenant_id: item.tenant_id,
             workspace_id: item.workspace_id,

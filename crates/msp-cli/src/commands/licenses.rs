@@ -9,18 +9,17 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use futures::TryStreamExt as _;
-use glp_auth::{Scope, WorkspaceId};
+use glp_auth::Scope;
 use glp_workspaces::GlpResource;
 use msp_orchestrator::licenses::{self, LicenseOptions, LicenseReport, WorkspaceItems};
 use msp_orchestrator::{
-    Cancel, CollectJob, Format, Record, RecordSink, ResourceSpec, Selector, SinkError, StopLevel,
-    TenantRef, one_line,
+    Cancel, CollectJob, Format, Record, RecordSink, ResourceSpec, SinkError, StopLevel, one_line,
 };
 
 use crate::args::GlobalArgs;
 use crate::args::history::DbArg;
 use crate::args::licenses::{LICENSES_FORMATS, LicensesArgs};
-use crate::commands::store::{Usage, fatal, open};
+use crate::commands::store::{Usage, fatal, open, selected};
 use crate::context::Context;
 use crate::output_target::{self, Existing, OutputFile};
 use crate::outputs::fresh;
@@ -202,17 +201,10 @@ fn from_store(global: &GlobalArgs, flag: &DbArg) -> anyhow::Result<Vec<Workspace
     );
     // --include, --exclude, --include-id and --exclude-id choose among the stored tenants as
     // they do among the listed ones.
-    let selector = Selector::with_ids(
-        global.include.clone(),
-        global.exclude.clone(),
-        global.include_id.clone(),
-        global.exclude_id.clone(),
-    );
     let mut workspaces = by_tenant.into_vec();
-    workspaces.retain(|w| match WorkspaceId::parse(&w.tenant_id) {
-        Ok(id) => selector.selects(&TenantRef::from_workspace(id, w.tenant_name.as_str())),
-        Err(_) => !selector.has_includes(),
-    });
+    if let Some(ids) = selected(&store, global)? {
+        workspaces.retain(|w| ids.contains(&w.tenant_id));
+    }
     Ok(workspaces)
 }
 

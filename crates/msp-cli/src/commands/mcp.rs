@@ -9,13 +9,15 @@ use msp_orchestrator::{Cancel, StopLevel, one_line};
 use crate::args::GlobalArgs;
 use crate::args::mcp::McpArgs;
 use crate::commands::snapshot::run_snapshot;
-use crate::commands::store::{db_path, fatal, open};
+use crate::commands::store::{db_path, fatal, no_selection, open};
 use crate::{EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, settings};
 
 /// `mcp`: serves until the client closes stdin or a signal (Ctrl-C, SIGTERM) stops it: exit 0
 /// either way (the client ends its server so).
 pub(crate) async fn mcp(global: &GlobalArgs, args: &McpArgs, cancel: &Cancel) -> u8 {
-    let opened = open(&args.db, global).and_then(|store| Ok((store, db_path(&args.db, global)?)));
+    let opened = no_selection(global, "mcp")
+        .and_then(|()| open(&args.db, global))
+        .and_then(|store| Ok((store, db_path(&args.db, global)?)));
     let (store, db) = match opened {
         Ok(opened) => opened,
         Err(e) => return fatal(Err(e), EXIT_FATAL),

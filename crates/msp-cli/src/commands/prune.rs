@@ -7,7 +7,7 @@ use msp_orchestrator::table::count;
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Usage, fatal, open};
+use crate::commands::store::{Usage, fatal, no_selection, open};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `prune`.
@@ -16,6 +16,7 @@ pub(crate) fn prune(global: &GlobalArgs, args: &PruneArgs) -> u8 {
 }
 
 fn prune_inner(global: &GlobalArgs, args: &PruneArgs) -> anyhow::Result<u8> {
+    no_selection(global, "prune")?;
     let mut store = open(&args.db, global)?;
     let by = match (args.keep, args.older_than) {
         (Some(n), _) => PruneBy::Keep(n),

@@ -2,13 +2,14 @@
 
 use crate::args::GlobalArgs;
 use crate::args::history::*;
-use crate::commands::store::{Col, fatal, open, print_listing};
+use crate::commands::store::{Col, fatal, no_selection, open, print_listing};
 use crate::{EXIT_FATAL, EXIT_OK};
 
 /// `runs`.
 pub(crate) fn runs(global: &GlobalArgs, args: &RunsArgs) -> u8 {
     fatal(
         (|| {
+            no_selection(global, "runs")?;
             let store = open(&args.db, global)?;
             let runs = store.runs()?;
             const COLUMNS: &[Col] = &[

@@ -44,7 +44,8 @@ impl std::fmt::Display for Usage {
 impl std::error::Error for Usage {}
 
 /// Opens the store of `diff` or `status`, checks their `--resource` against it, and resolves
-/// their `--tenant`: the ids of the tenants it selects, `None` for every tenant.
+/// their `--tenant` and the global selection ([`selected`]): the ids of the tenants both
+/// choose, `None` for every tenant.
 pub(crate) fn open_narrowed(
     db: &DbArg,
     global: &GlobalArgs,
@@ -52,12 +53,74 @@ pub(crate) fn open_narrowed(
 ) -> anyhow::Result<(Store, Option<BTreeSet<String>>)> {
     let store = open(db, global)?;
     check_resource(&store, only.resource.as_deref())?;
-    let tenants = only
+    let tenant = only
         .tenant
         .as_deref()
         .map(|t| tenant_ids(&store, t))
         .transpose()?;
+    let tenants = match (tenant, selected(&store, global)?) {
+        (Some(a), Some(b)) => Some(a.intersection(&b).cloned().collect()),
+        (a, b) => a.or(b),
+    };
     Ok((store, tenants))
+}
+
+/// Whether `--include`, `--exclude`, `--include-id` or `--exclude-id` was given.
+fn selecting(global: &GlobalArgs) -> bool {
+    [
+        &global.include,
+        &global.exclude,
+        &global.include_id,
+        &global.exclude_id,
+    ]
+    .iter()
+    .any(|patterns| !patterns.is_empty())
+}
+
+/// The ids of the store's tenants that `--include`, `--exclude`, `--include-id` and
+/// `--exclude-id` choose, as they choose among listed tenants (`None`: none was given). An
+/// `--include` that matches no stored tenant is a usage error, as it is for a live command.
+pub(crate) fn selected(
+    store: &Store,
+    global: &GlobalArgs,
+) -> anyhow::Result<Option<BTreeSet<String>>> {
+    if !selecting(global) {
+        return Ok(None);
+    }
+    let selector = Selector::with_ids(
+        global.include.clone(),
+        global.exclude.clone(),
+        global.include_id.clone(),
+        global.exclude_id.clone(),
+    );
+    let tenants = store.tenants()?;
+    let ids = tenants
+        .iter()
+        .filter(|(id, name)| match WorkspaceId::parse(id) {
+            Ok(ws) => selector.selects(&TenantRef::from_workspace(ws, name.as_str())),
+            // An id that is no workspace id (not written by this tool): only when no include.
+            Err(_) => !selector.has_includes(),
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    let names: Vec<String> = tenants.into_iter().map(|(_, name)| name).collect();
+    match crate::checks::unmatched_includes(&selector, &names, "stored") {
+        Some(e) => Err(Usage(e).into()),
+        None => Ok(Some(ids)),
+    }
+}
+
+/// For a command that reads the store whole (`runs`, `prune`, `changes`, `mcp`): the global
+/// selection is a usage error there, never silently ignored.
+pub(crate) fn no_selection(global: &GlobalArgs, command: &str) -> anyhow::Result<()> {
+    if !selecting(global) {
+        return Ok(());
+    }
+    Err(Usage(format!(
+        "--include, --exclude, --include-id and --exclude-id choose tenants, and `{command}` \
+         does not (status, diff, export and licenses --db narrow by them): leave them out"
+    ))
+    .into())
 }
 
 /// Opens the store of a reading command (`runs`, `status`, `diff`, `export`, `prune`,

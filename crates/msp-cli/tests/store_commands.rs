@@ -253,6 +253,11 @@ fn the_global_selection_narrows_status_diff_and_export_and_is_refused_elsewhere(
         );
         assert_eq!(out.stdout, "", "{args:?}");
     }
+    // A live run's id list is no choice among stored tenants: refused, naming what is.
+    for command in ["status", "runs", "export"] {
+        let out = on_store(&db, &[command, "--tenant-ids-from", "ids.txt"]);
+        assert_refused(&out, 2, &["--tenant-ids-from", "--include-id"]);
+    }
 }
 
 #[test]

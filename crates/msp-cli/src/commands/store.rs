@@ -127,6 +127,14 @@ pub(crate) fn no_selection(global: &GlobalArgs, command: &str) -> anyhow::Result
 /// `changes`, `mcp`): an existing one only ([`Store::open_existing`]), so a mistyped `--db` is
 /// an error rather than a new, empty store, and an empty PostgreSQL database stays empty.
 pub(crate) fn open(flag: &DbArg, global: &GlobalArgs) -> anyhow::Result<Store> {
+    if global.tenant_ids_from.is_some() {
+        return Err(Usage(
+            "--tenant-ids-from chooses the tenants of a live run; to choose stored tenants give \
+             their ids to --include-id (or one to --tenant)"
+                .into(),
+        )
+        .into());
+    }
     let location = db_path(flag, global)?;
     if let Some(path) = location.sqlite_path()
         && !path.is_file()
